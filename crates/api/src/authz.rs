@@ -1,0 +1,457 @@
+//! Authentication and authorisation, in one place. Every route of the API has an entry in
+//! [`POLICIES`]; the middleware [`authorize`] resolves the caller (session token or API
+//! key), looks up the matched route's policy and lets the request through only if the
+//! caller holds the permission. A route without a policy is refused, and a test checks
+//! that every route in the OpenAPI document has one.
+//!
+//! Tenant isolation is the second half: handlers never take a tenant id from the request
+//! for tenant data; they pass the principal's own tenant to the store, whose every query
+//! filters by it, so another tenant's object is simply not found (404).
+
+use crate::AppState;
+use crate::error::{ApiError, HttpFailure};
+use crate::security::{constant_time_eq, parse_api_key, password_fingerprint, sha256_hex};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use ironloom_core::auth::{Permission, PermissionSet, Role};
+use ironloom_core::entity::{Actor, ActorKind};
+use ironloom_core::error::{AuthFailure, Error};
+use ironloom_core::ids::{ApiKeyId, TenantId, UserId};
+use ironloom_core::repo::Scope;
+
+/// Who is calling, resolved from their credentials.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub via: Via,
+    pub user_id: UserId,
+    pub username: String,
+    pub tenant_id: Option<TenantId>,
+    pub role: Role,
+    /// What this caller may do: the role's permissions, narrowed by an API key's scopes.
+    pub permissions: PermissionSet,
+    pub ip: Option<String>,
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    ApiKey(ApiKeyId),
+}
+
+impl Principal {
+    /// The actor recorded in the audit log.
+    pub fn actor(&self) -> Actor {
+        match self.via {
+            Via::Session => Actor {
+                kind: ActorKind::User,
+                id: Some(self.user_id.to_string()),
+                name: self.username.clone(),
+                tenant_id: self.tenant_id,
+                ip: self.ip.clone(),
+            },
+            Via::ApiKey(k) => Actor {
+                kind: ActorKind::ApiKey,
+                id: Some(k.to_string()),
+                name: format!("{} (API key)", self.username),
+                tenant_id: self.tenant_id,
+                ip: self.ip.clone(),
+            },
+        }
+    }
+
+    /// The tenants this caller may see.
+    pub fn scope(&self) -> Scope {
+        match self.tenant_id {
+            Some(t) => Scope::Tenant(t),
+            None if self.role == Role::PlatformAdmin => Scope::All,
+            // A tenant-less non-admin cannot exist; if it did it must see nothing.
+            None => Scope::Tenant(TenantId(uuid::Uuid::nil())),
+        }
+    }
+
+    /// The caller's tenant, for tenant data. Platform admins have none and are refused.
+    pub fn tenant(&self) -> Result<TenantId, ApiError> {
+        self.tenant_id.ok_or_else(|| Error::Forbidden(None).into())
+    }
+
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.contains(p)
+    }
+}
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anybody (log-in, health, the API description).
+    Public,
+    /// Any authenticated caller.
+    Authenticated,
+    /// A logged-in user, not an API key (changing one's own password).
+    UserSession,
+    Permission(Permission),
+}
+
+use Access::*;
+use Permission as P;
+
+/// The policy of every API route: method, route template, requirement.
+pub const POLICIES: &[(&str, &str, Access)] = &[
+    ("POST", "/api/v1/auth/login", Public),
+    ("GET", "/api/v1/auth/me", Authenticated),
+    ("POST", "/api/v1/auth/password", UserSession),
+    ("GET", "/api/v1/catalog", Authenticated),
+    ("GET", "/api/v1/tenants", Permission(P::TenantRead)),
+    ("POST", "/api/v1/tenants", Permission(P::TenantManage)),
+    ("GET", "/api/v1/tenants/{id}", Permission(P::TenantRead)),
+    ("PATCH", "/api/v1/tenants/{id}", Permission(P::TenantManage)),
+    (
+        "DELETE",
+        "/api/v1/tenants/{id}",
+        Permission(P::TenantManage),
+    ),
+    ("GET", "/api/v1/users", Permission(P::UserRead)),
+    ("POST", "/api/v1/users", Permission(P::UserManage)),
+    ("GET", "/api/v1/users/{id}", Permission(P::UserRead)),
+    ("PATCH", "/api/v1/users/{id}", Permission(P::UserManage)),
+    ("DELETE", "/api/v1/users/{id}", Permission(P::UserManage)),
+    (
+        "POST",
+        "/api/v1/users/{id}/unlock",
+        Permission(P::UserManage),
+    ),
+    (
+        "POST",
+        "/api/v1/users/{id}/password",
+        Permission(P::UserManage),
+    ),
+    ("GET", "/api/v1/api-keys", Permission(P::ApiKeyRead)),
+    ("POST", "/api/v1/api-keys", Permission(P::ApiKeyManage)),
+    ("GET", "/api/v1/api-keys/{id}", Permission(P::ApiKeyRead)),
+    (
+        "DELETE",
+        "/api/v1/api-keys/{id}",
+        Permission(P::ApiKeyManage),
+    ),
+    ("GET", "/api/v1/products", Permission(P::ProductRead)),
+    ("POST", "/api/v1/products", Permission(P::ProductWrite)),
+    (
+        "POST",
+        "/api/v1/products/import",
+        Permission(P::ProductWrite),
+    ),
+    ("GET", "/api/v1/products/{id}", Permission(P::ProductRead)),
+    (
+        "PATCH",
+        "/api/v1/products/{id}",
+        Permission(P::ProductWrite),
+    ),
+    (
+        "DELETE",
+        "/api/v1/products/{id}",
+        Permission(P::ProductWrite),
+    ),
+    (
+        "GET",
+        "/api/v1/products/{id}/thing-model",
+        Permission(P::ProductRead),
+    ),
+    (
+        "PUT",
+        "/api/v1/products/{id}/thing-model",
+        Permission(P::ProductWrite),
+    ),
+    ("GET", "/api/v1/devices", Permission(P::DeviceRead)),
+    ("POST", "/api/v1/devices", Permission(P::DeviceWrite)),
+    ("POST", "/api/v1/devices/import", Permission(P::DeviceWrite)),
+    ("GET", "/api/v1/devices/{id}", Permission(P::DeviceRead)),
+    ("PATCH", "/api/v1/devices/{id}", Permission(P::DeviceWrite)),
+    ("DELETE", "/api/v1/devices/{id}", Permission(P::DeviceWrite)),
+    (
+        "GET",
+        "/api/v1/devices/{id}/credentials",
+        Permission(P::DeviceCredentials),
+    ),
+    (
+        "POST",
+        "/api/v1/devices/{id}/credentials/rotate",
+        Permission(P::DeviceCredentials),
+    ),
+    (
+        "PATCH",
+        "/api/v1/devices/{id}/attributes",
+        Permission(P::DeviceAttributes),
+    ),
+    ("GET", "/api/v1/device-groups", Permission(P::DeviceRead)),
+    ("POST", "/api/v1/device-groups", Permission(P::DeviceWrite)),
+    (
+        "GET",
+        "/api/v1/device-groups/{id}",
+        Permission(P::DeviceRead),
+    ),
+    (
+        "PATCH",
+        "/api/v1/device-groups/{id}",
+        Permission(P::DeviceWrite),
+    ),
+    (
+        "DELETE",
+        "/api/v1/device-groups/{id}",
+        Permission(P::DeviceWrite),
+    ),
+    ("GET", "/api/v1/audit", Permission(P::AuditRead)),
+];
+
+pub fn policy(method: &Method, route: &str) -> Option<Access> {
+    POLICIES
+        .iter()
+        .find(|(m, r, _)| *m == method.as_str() && *r == route)
+        .map(|(_, _, a)| *a)
+}
+
+/// The middleware: authenticate, then authorise against the route's policy.
+pub async fn authorize(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    let route = route.as_str();
+    let Some(access) = policy(req.method(), route) else {
+        tracing::warn!(route, method = %req.method(), "route has no access policy; refused");
+        return Err(Error::Forbidden(None).into());
+    };
+    if access == Public {
+        return Ok(next.run(req).await);
+    }
+    let ip = {
+        let (parts, body) = req.into_parts();
+        let ip = crate::extract::client_ip(&parts);
+        req = Request::from_parts(parts, body);
+        ip
+    };
+    let headers = req.headers().clone();
+    let principal = authenticate(&state, &headers, ip).await?;
+    match access {
+        Public | Authenticated => {}
+        UserSession => {
+            if principal.via != Via::Session {
+                return Err(HttpFailure::UserSessionRequired.into());
+            }
+        }
+        Permission(p) => {
+            if !principal.can(p) {
+                return Err(Error::Forbidden(Some(p)).into());
+            }
+        }
+    }
+    req.extensions_mut().insert(principal);
+    Ok(next.run(req).await)
+}
+
+async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    ip: Option<String>,
+) -> Result<Principal, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let api_key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let presented = match (bearer, api_key) {
+        (_, Some(k)) => k,
+        (Some(b), None) => b,
+        (None, None) => return Err(Error::Unauthenticated(AuthFailure::MissingCredentials).into()),
+    };
+    if presented.starts_with(crate::security::API_KEY_PREFIX) {
+        authenticate_key(state, presented, ip).await
+    } else {
+        authenticate_token(state, presented, ip).await
+    }
+}
+
+async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+    ip: Option<String>,
+) -> Result<Principal, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = state.tokens.verify(token, now)?;
+    let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidToken));
+    let user = match state.store.get_user(Scope::All, claims.sub).await {
+        Ok(u) => u,
+        Err(Error::NotFound(_)) => return Err(invalid()),
+        Err(e) => return Err(e.into()),
+    };
+    // The password fingerprint ties the token to the password it was issued under.
+    let creds = state
+        .store
+        .find_user_credentials(user.tenant_id, &user.username)
+        .await?
+        .ok_or_else(invalid)?;
+    if !constant_time_eq(&password_fingerprint(&creds.password_hash), &claims.pwd)
+        || claims.tid != user.tenant_id
+    {
+        return Err(invalid());
+    }
+    check_user_active(state, &user).await?;
+    Ok(Principal {
+        via: Via::Session,
+        user_id: user.id,
+        username: user.username,
+        tenant_id: user.tenant_id,
+        role: user.role,
+        permissions: user.role.permissions(),
+        ip,
+    })
+}
+
+async fn authenticate_key(
+    state: &AppState,
+    key: &str,
+    ip: Option<String>,
+) -> Result<Principal, ApiError> {
+    let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidToken));
+    let id = parse_api_key(key).ok_or_else(invalid)?;
+    let (api_key, hash) = state
+        .store
+        .get_api_key_secret(id)
+        .await?
+        .ok_or_else(invalid)?;
+    if !constant_time_eq(&sha256_hex(key), &hash) || api_key.revoked {
+        return Err(invalid());
+    }
+    let now = chrono::Utc::now();
+    if api_key.expires_at.is_some_and(|e| e <= now) {
+        return Err(Error::Unauthenticated(AuthFailure::TokenExpired).into());
+    }
+    // A key acts for its creator and never beyond the creator's current role.
+    let user = state
+        .store
+        .get_user(Scope::All, api_key.created_by)
+        .await
+        .map_err(|_| invalid())?;
+    check_user_active(state, &user).await?;
+    if api_key
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
+        state.store.touch_api_key(id, now).await?;
+    }
+    Ok(Principal {
+        via: Via::ApiKey(id),
+        user_id: user.id,
+        username: user.username,
+        tenant_id: user.tenant_id,
+        role: user.role,
+        permissions: user
+            .role
+            .permissions()
+            .intersect(PermissionSet::of(&api_key.scopes)),
+        ip,
+    })
+}
+
+async fn check_user_active(
+    state: &AppState,
+    user: &ironloom_core::entity::User,
+) -> Result<(), ApiError> {
+    if !user.enabled {
+        return Err(Error::Unauthenticated(AuthFailure::AccountDisabled).into());
+    }
+    if let Some(t) = user.tenant_id {
+        let tenant = state.store.get_tenant(t).await?;
+        if !tenant.enabled {
+            return Err(Error::Unauthenticated(AuthFailure::TenantDisabled).into());
+        }
+    }
+    Ok(())
+}
+
+/// The roles × permissions matrix and the route table, as Markdown (`docs/permissions.md`).
+pub fn permissions_markdown() -> String {
+    let mut out = String::from(
+        "# Roles and permissions\n\n\
+         Generated from `crates/core/src/auth.rs` and `crates/api/src/authz.rs` \
+         (a test fails when this file and the code disagree; regenerate with \
+         `ironloom admin permissions > docs/permissions.md`).\n\n\
+         Every request is checked in one middleware against the table of routes below. \
+         Tenant roles only ever see their own tenant's objects: another tenant's object \
+         answers 404, as if it did not exist. The platform administrator manages tenants \
+         and their users but does not see inside tenants (products, devices). API keys act \
+         for the user who created them, limited to the scopes given at creation and to \
+         that user's current role.\n\n## Roles\n\n| permission |",
+    );
+    for r in Role::ALL {
+        out.push_str(&format!(" {} |", r.as_str()));
+    }
+    out.push_str("\n|---|");
+    for _ in Role::ALL {
+        out.push_str(":---:|");
+    }
+    out.push('\n');
+    for p in Permission::ALL {
+        out.push_str(&format!("| `{}` |", p.as_str()));
+        for r in Role::ALL {
+            out.push_str(if r.permissions().contains(p) {
+                " ✔ |"
+            } else {
+                " |"
+            });
+        }
+        out.push('\n');
+    }
+    out.push_str("\nRole names: ");
+    let names: Vec<String> = Role::ALL
+        .iter()
+        .map(|r| {
+            format!(
+                "`{}` {} ({})",
+                r.as_str(),
+                r.name(ironloom_core::i18n::Locale::En),
+                r.name(ironloom_core::i18n::Locale::ZhCn)
+            )
+        })
+        .collect();
+    out.push_str(&names.join(", "));
+    out.push_str(".\n\n## Routes\n\n| method | route | requires |\n|---|---|---|\n");
+    for (m, r, a) in POLICIES {
+        let req = match a {
+            Public => "public".to_string(),
+            Authenticated => "any authenticated caller".to_string(),
+            UserSession => "a logged-in user (not an API key)".to_string(),
+            Permission(p) => format!("`{}`", p.as_str()),
+        };
+        out.push_str(&format!("| {m} | `{r}` | {req} |\n"));
+    }
+    out
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(|| Error::Unauthenticated(AuthFailure::MissingCredentials).into())
+    }
+}

@@ -1,0 +1,228 @@
+//! Ironloom's REST API (`/api/v1`): axum routers over the `ironloom_core` repository
+//! traits, with authentication, authorisation, localisation of errors and the OpenAPI
+//! description generated from the handlers.
+//!
+//! Layout: `authz` (principal, route policies, the one authorisation middleware), `security`
+//! (passwords, tokens, API keys), `error` (error bodies rendered in the caller's language),
+//! `extract` (body/path/query extractors with 4xx rejections), `routes/*` (one module per
+//! resource), `params` (pagination and sorting parameters shared by lists).
+//!
+//! Invariants: every route has an access policy (checked by a test against the OpenAPI
+//! document); handlers take the tenant from the principal, never from the request, for
+//! tenant data; every change goes through a store call that takes the actor and audits.
+
+pub mod authz;
+pub mod error;
+pub mod extract;
+mod params;
+mod routes;
+pub mod security;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use ironloom_core::i18n::Locale;
+use ironloom_core::repo::MetaStore;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use authz::{Principal, permissions_markdown};
+pub use security::{TokenSigner, hash_password};
+
+/// Settings of the API.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// How long a session token is valid.
+    pub token_ttl: Duration,
+    /// Failed log-ins in a row that lock an account.
+    pub lockout_threshold: u32,
+    /// How long a locked account stays locked.
+    pub lockout_duration: Duration,
+    /// Largest JSON body accepted.
+    pub body_limit: usize,
+    /// Largest bulk-import body accepted.
+    pub import_body_limit: usize,
+    /// Most rows in one bulk import.
+    pub import_max_rows: usize,
+    /// Language of error messages when the request does not say.
+    pub default_locale: Locale,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            token_ttl: Duration::from_secs(12 * 3600),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            body_limit: 1 << 20,
+            import_body_limit: 16 << 20,
+            import_max_rows: 10_000,
+            default_locale: Locale::En,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn MetaStore>,
+    pub tokens: TokenSigner,
+    pub settings: Arc<ApiSettings>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("backend", &self.store.backend())
+            .finish()
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ironloom API",
+        description = "Industrial internet platform: tenants, users, products (thing models), devices.\n\n\
+            Authenticate with `POST /api/v1/auth/login` and send the token as `Authorization: Bearer <token>`, \
+            or send an API key (`ilk_…`) the same way or in `X-API-Key`. Errors are `{\"code\", \"message\"}` \
+            with the message in the language of `Accept-Language` (`zh-CN` or `en`).",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "auth", description = "Log-in and one's own account"),
+        (name = "tenants", description = "Tenants (platform administrator)"),
+        (name = "users", description = "Users and roles"),
+        (name = "api-keys", description = "API keys"),
+        (name = "products", description = "Products and thing models"),
+        (name = "devices", description = "Devices, credentials, attributes, bulk import"),
+        (name = "device-groups", description = "Device groups"),
+        (name = "audit", description = "Audit log"),
+        (name = "catalog", description = "Enumerations for forms"),
+    )
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+    }
+}
+
+/// The API routes (without middleware) and their OpenAPI description.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let router = routes::auth::register(router);
+    let router = routes::tenants::register(router);
+    let router = routes::users::register(router);
+    let router = routes::api_keys::register(router);
+    let router = routes::products::register(router);
+    let router = routes::devices::register(router);
+    let router = routes::groups::register(router);
+    let router = routes::audit::register(router);
+    let router = routes::catalog::register(router);
+    router.split_for_parts()
+}
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+/// The whole `/api` tree with authorisation, error rendering, limits and metrics.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = routes();
+    let default_locale = state.settings.default_locale;
+    let body_limit = state.settings.body_limit;
+    let doc = Arc::new(doc);
+    let api = api
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            authz::authorize,
+        ))
+        .fallback(|| async { error::ApiError::from(error::HttpFailure::NoRoute) })
+        .with_state(state);
+    let openapi_json = {
+        let doc = doc.clone();
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { axum::Json((*doc).clone()) }
+        })
+    };
+    Router::new()
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .url("/api/v1/openapi.json", (*doc).clone()),
+        )
+        .route("/api/v1/openapi.json", openapi_json)
+        .merge(api)
+        .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(
+            move |mut req: Request, next: Next| async move {
+                req.extensions_mut().insert(extract::BodyLimit(body_limit));
+                next.run(req).await
+            },
+        ))
+        .layer(middleware::from_fn_with_state(
+            default_locale,
+            error::render_errors,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            error::ApiError::from(ironloom_core::error::Error::storage(
+                "handle request",
+                "handler panicked",
+            ))
+            .into_response()
+        }))
+}
+
+/// Counts requests and their latency per route template (never per id).
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let method = req.method().as_str().to_string();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    let labels = [("route", route), ("method", method), ("status", status)];
+    metrics::counter!("ironloom_http_requests_total", &labels).increment(1);
+    metrics::histogram!("ironloom_http_request_duration_seconds", &labels[..2])
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+/// Readiness: the store answers.
+pub async fn ready(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "metadata store not ready");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "metadata store unavailable\n",
+            )
+                .into_response()
+        }
+    }
+}

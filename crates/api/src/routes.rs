@@ -1,0 +1,11 @@
+//! One module per resource; each `register`s its handlers on the OpenAPI router.
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod catalog;
+pub mod devices;
+pub mod groups;
+pub mod products;
+pub mod tenants;
+pub mod users;

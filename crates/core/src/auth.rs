@@ -1,0 +1,283 @@
+//! Roles, permissions and the matrix between them: the single definition that the API's
+//! authorisation middleware enforces and that `docs/permissions.md` is generated from.
+
+use crate::i18n::Locale;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use utoipa::ToSchema;
+
+/// A role a user holds. `PlatformAdmin` stands outside every tenant; the others are tenant roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    PlatformAdmin,
+    TenantAdmin,
+    Engineer,
+    Operator,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::PlatformAdmin,
+        Role::TenantAdmin,
+        Role::Engineer,
+        Role::Operator,
+        Role::Viewer,
+    ];
+    pub const TENANT_ROLES: [Role; 4] = [
+        Role::TenantAdmin,
+        Role::Engineer,
+        Role::Operator,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform_admin",
+            Role::TenantAdmin => "tenant_admin",
+            Role::Engineer => "engineer",
+            Role::Operator => "operator",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn is_tenant_role(self) -> bool {
+        self != Role::PlatformAdmin
+    }
+
+    pub fn name(self, locale: Locale) -> &'static str {
+        match self {
+            Role::PlatformAdmin => locale.pick("Platform administrator", "平台管理员"),
+            Role::TenantAdmin => locale.pick("Tenant administrator", "租户管理员"),
+            Role::Engineer => locale.pick("Engineer", "工程师"),
+            Role::Operator => locale.pick("Operator", "操作员"),
+            Role::Viewer => locale.pick("Viewer", "访客"),
+        }
+    }
+
+    /// What this role may do: the permission matrix.
+    pub fn permissions(self) -> PermissionSet {
+        use Permission::*;
+        match self {
+            Role::PlatformAdmin => PermissionSet::of(&[
+                TenantRead,
+                TenantManage,
+                UserRead,
+                UserManage,
+                ApiKeyRead,
+                ApiKeyManage,
+                AuditRead,
+            ]),
+            Role::TenantAdmin => PermissionSet::of(&[
+                TenantRead,
+                UserRead,
+                UserManage,
+                ApiKeyRead,
+                ApiKeyManage,
+                ProductRead,
+                ProductWrite,
+                DeviceRead,
+                DeviceWrite,
+                DeviceCredentials,
+                DeviceAttributes,
+                AuditRead,
+            ]),
+            Role::Engineer => PermissionSet::of(&[
+                TenantRead,
+                ProductRead,
+                ProductWrite,
+                DeviceRead,
+                DeviceWrite,
+                DeviceCredentials,
+                DeviceAttributes,
+            ]),
+            Role::Operator => {
+                PermissionSet::of(&[TenantRead, ProductRead, DeviceRead, DeviceAttributes])
+            }
+            Role::Viewer => PermissionSet::of(&[TenantRead, ProductRead, DeviceRead]),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing a principal may be allowed to do. API keys carry a subset as their scopes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+pub enum Permission {
+    /// See tenants: all of them for the platform admin, one's own for everybody else.
+    #[serde(rename = "tenant:read")]
+    TenantRead,
+    /// Create, change and delete tenants.
+    #[serde(rename = "tenant:manage")]
+    TenantManage,
+    #[serde(rename = "user:read")]
+    UserRead,
+    /// Create, change, unlock and delete users.
+    #[serde(rename = "user:manage")]
+    UserManage,
+    #[serde(rename = "api_key:read")]
+    ApiKeyRead,
+    /// Create and revoke API keys.
+    #[serde(rename = "api_key:manage")]
+    ApiKeyManage,
+    #[serde(rename = "product:read")]
+    ProductRead,
+    /// Create, change, import and delete products and their thing models.
+    #[serde(rename = "product:write")]
+    ProductWrite,
+    /// See devices, groups and their status (not their credentials).
+    #[serde(rename = "device:read")]
+    DeviceRead,
+    /// Create, change, import and delete devices and groups.
+    #[serde(rename = "device:write")]
+    DeviceWrite,
+    /// Read and rotate device credentials.
+    #[serde(rename = "device:credentials")]
+    DeviceCredentials,
+    /// Change devices' server-side attributes.
+    #[serde(rename = "device:attributes")]
+    DeviceAttributes,
+    #[serde(rename = "audit:read")]
+    AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 13] = [
+        Permission::TenantRead,
+        Permission::TenantManage,
+        Permission::UserRead,
+        Permission::UserManage,
+        Permission::ApiKeyRead,
+        Permission::ApiKeyManage,
+        Permission::ProductRead,
+        Permission::ProductWrite,
+        Permission::DeviceRead,
+        Permission::DeviceWrite,
+        Permission::DeviceCredentials,
+        Permission::DeviceAttributes,
+        Permission::AuditRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::TenantRead => "tenant:read",
+            Permission::TenantManage => "tenant:manage",
+            Permission::UserRead => "user:read",
+            Permission::UserManage => "user:manage",
+            Permission::ApiKeyRead => "api_key:read",
+            Permission::ApiKeyManage => "api_key:manage",
+            Permission::ProductRead => "product:read",
+            Permission::ProductWrite => "product:write",
+            Permission::DeviceRead => "device:read",
+            Permission::DeviceWrite => "device:write",
+            Permission::DeviceCredentials => "device:credentials",
+            Permission::DeviceAttributes => "device:attributes",
+            Permission::AuditRead => "audit:read",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of permissions, as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PermissionSet(u32);
+
+impl PermissionSet {
+    pub fn of(perms: &[Permission]) -> Self {
+        Self(perms.iter().fold(0, |acc, p| acc | p.bit()))
+    }
+
+    pub fn contains(self, p: Permission) -> bool {
+        self.0 & p.bit() != 0
+    }
+
+    pub fn is_subset_of(self, other: PermissionSet) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn intersect(self, other: PermissionSet) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
+    }
+
+    pub fn to_vec(self) -> Vec<Permission> {
+        self.iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_power_within_a_tenant() {
+        let order = [
+            Role::Viewer,
+            Role::Operator,
+            Role::Engineer,
+            Role::TenantAdmin,
+        ];
+        for pair in order.windows(2) {
+            assert!(
+                pair[0].permissions().is_subset_of(pair[1].permissions()),
+                "{} should not exceed {}",
+                pair[0],
+                pair[1]
+            );
+            assert_ne!(pair[0].permissions(), pair[1].permissions());
+        }
+    }
+
+    #[test]
+    fn platform_admin_does_not_touch_tenant_data() {
+        let p = Role::PlatformAdmin.permissions();
+        assert!(!p.contains(Permission::DeviceRead));
+        assert!(!p.contains(Permission::ProductRead));
+        assert!(p.contains(Permission::TenantManage));
+        assert!(
+            !Role::TenantAdmin
+                .permissions()
+                .contains(Permission::TenantManage)
+        );
+    }
+
+    #[test]
+    fn names_parse_back() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{p}\""));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Ironloom's domain: the types every other crate speaks.
+//!
+//! Layout: `ids` (newtype identifiers), `i18n` (locales), `thing_model` (products'
+//! property/event/service definitions, stored as W3C WoT Thing Models, converted to and from
+//! Alibaba TSL), `industry` (GB/T 4754 sections, device categories), `auth` (roles,
+//! permissions and the matrix between them), `entity` (tenants, users, products, devices …),
+//! `error` (stable error codes with zh/en messages) and `repo` (the traits storage backends
+//! implement).
+//!
+//! Invariants: no I/O and no async runtime here; every repository call that touches tenant
+//! data takes the tenant id, so scoping cannot be forgotten by a caller.
+
+pub mod auth;
+pub mod entity;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod industry;
+pub mod repo;
+pub mod thing_model;
+pub mod validate;

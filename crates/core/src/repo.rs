@@ -1,0 +1,231 @@
+//! The traits a metadata backend implements. Every call on tenant data takes the tenant id
+//! (or an explicit [`Scope`]), and every change takes the [`Actor`] so the backend writes
+//! the audit record in the same transaction as the change.
+
+use crate::entity::*;
+use crate::error::Result;
+use crate::ids::{ApiKeyId, DeviceId, GroupId, ProductId, TenantId, UserId};
+use async_trait::async_trait;
+
+/// Which tenants a call may see: all of them (platform admin) or exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Tenant(TenantId),
+}
+
+impl Scope {
+    /// Whether an object of `tenant` (`None`: platform-level) is visible in this scope.
+    pub fn allows(self, tenant: Option<TenantId>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Tenant(t) => tenant == Some(t),
+        }
+    }
+}
+
+#[async_trait]
+pub trait TenantRepo: Send + Sync {
+    async fn create_tenant(&self, actor: &Actor, new: NewTenant) -> Result<Tenant>;
+    async fn get_tenant(&self, id: TenantId) -> Result<Tenant>;
+    async fn find_tenant_by_code(&self, code: &str) -> Result<Option<Tenant>>;
+    async fn list_tenants(
+        &self,
+        filter: &TenantFilter,
+        page: &PageRequest<TenantSort>,
+    ) -> Result<Page<Tenant>>;
+    async fn update_tenant(
+        &self,
+        actor: &Actor,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> Result<Tenant>;
+    /// Deletes the tenant and everything it owns.
+    async fn delete_tenant(&self, actor: &Actor, id: TenantId) -> Result<()>;
+}
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User>;
+    async fn get_user(&self, scope: Scope, id: UserId) -> Result<User>;
+    /// The user of that name in that tenant (`None`: platform users), with the hash.
+    async fn find_user_credentials(
+        &self,
+        tenant: Option<TenantId>,
+        username: &str,
+    ) -> Result<Option<UserCredentials>>;
+    /// Every user of that name, platform and tenant users alike (log-in without a tenant).
+    async fn find_users_by_username(&self, username: &str) -> Result<Vec<UserCredentials>>;
+    async fn list_users(
+        &self,
+        scope: Scope,
+        filter: &UserFilter,
+        page: &PageRequest<UserSort>,
+    ) -> Result<Page<User>>;
+    async fn update_user(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: UserId,
+        patch: UserPatch,
+    ) -> Result<User>;
+    async fn delete_user(&self, actor: &Actor, scope: Scope, id: UserId) -> Result<()>;
+    /// Counts a log-in attempt: resets on success, locks after too many failures.
+    /// Writes `login` / `login_failed` / `account_locked` to the audit log.
+    async fn record_login(&self, actor: &Actor, id: UserId, outcome: LoginOutcome) -> Result<User>;
+    async fn count_platform_admins(&self) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait ApiKeyRepo: Send + Sync {
+    async fn create_api_key(&self, actor: &Actor, new: NewApiKey) -> Result<ApiKey>;
+    /// The key with its secret hash, for authentication.
+    async fn get_api_key_secret(&self, id: ApiKeyId) -> Result<Option<(ApiKey, String)>>;
+    async fn get_api_key(&self, scope: Scope, id: ApiKeyId) -> Result<ApiKey>;
+    async fn list_api_keys(
+        &self,
+        scope: Scope,
+        filter: &ApiKeyFilter,
+        page: &PageRequest<ApiKeySort>,
+    ) -> Result<Page<ApiKey>>;
+    async fn revoke_api_key(&self, actor: &Actor, scope: Scope, id: ApiKeyId) -> Result<ApiKey>;
+    async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<()>;
+}
+
+#[async_trait]
+pub trait ProductRepo: Send + Sync {
+    async fn create_product(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewProduct,
+    ) -> Result<Product>;
+    async fn get_product(&self, tenant: TenantId, id: ProductId) -> Result<Product>;
+    async fn find_product_by_key(&self, tenant: TenantId, key: &str) -> Result<Option<Product>>;
+    async fn list_products(
+        &self,
+        tenant: TenantId,
+        filter: &ProductFilter,
+        page: &PageRequest<ProductSort>,
+    ) -> Result<Page<Product>>;
+    async fn update_product(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: ProductId,
+        patch: ProductPatch,
+    ) -> Result<Product>;
+    /// Refuses with `InUse` while devices of the product exist.
+    async fn delete_product(&self, actor: &Actor, tenant: TenantId, id: ProductId) -> Result<()>;
+}
+
+#[async_trait]
+pub trait DeviceRepo: Send + Sync {
+    async fn create_device(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewDevice,
+    ) -> Result<Device>;
+    /// Creates all or none (bulk import).
+    async fn create_devices(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: Vec<NewDevice>,
+    ) -> Result<Vec<Device>>;
+    async fn get_device(&self, tenant: TenantId, id: DeviceId) -> Result<Device>;
+    async fn find_device_by_name(&self, tenant: TenantId, name: &str) -> Result<Option<Device>>;
+    async fn list_devices(
+        &self,
+        tenant: TenantId,
+        filter: &DeviceFilter,
+        page: &PageRequest<DeviceSort>,
+    ) -> Result<Page<Device>>;
+    async fn count_devices(&self, tenant: TenantId) -> Result<u64>;
+    async fn update_device(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: DeviceId,
+        patch: DevicePatch,
+    ) -> Result<Device>;
+    async fn update_device_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: DeviceId,
+        patch: AttributesPatch,
+    ) -> Result<Device>;
+    async fn delete_device(&self, actor: &Actor, tenant: TenantId, id: DeviceId) -> Result<()>;
+    async fn get_device_credentials(
+        &self,
+        tenant: TenantId,
+        id: DeviceId,
+    ) -> Result<DeviceCredentials>;
+    async fn set_device_credentials(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: DeviceId,
+        credentials: DeviceCredentials,
+    ) -> Result<DeviceCredentials>;
+    /// Device by access token, platform-wide (transports authenticate with it).
+    async fn find_device_by_token(&self, token: &str) -> Result<Option<Device>>;
+    /// Device and credentials by MQTT user name, platform-wide.
+    async fn find_device_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<(Device, DeviceCredentials)>>;
+    /// Writes connection state for many devices at once (transports batch these).
+    async fn update_device_status(&self, updates: &[DeviceStatusUpdate]) -> Result<()>;
+}
+
+#[async_trait]
+pub trait GroupRepo: Send + Sync {
+    async fn create_group(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewDeviceGroup,
+    ) -> Result<DeviceGroup>;
+    async fn get_group(&self, tenant: TenantId, id: GroupId) -> Result<DeviceGroup>;
+    async fn list_groups(
+        &self,
+        tenant: TenantId,
+        filter: &GroupFilter,
+        page: &PageRequest<GroupSort>,
+    ) -> Result<Page<DeviceGroup>>;
+    async fn update_group(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: GroupId,
+        patch: DeviceGroupPatch,
+    ) -> Result<DeviceGroup>;
+    /// Deletes the group; its devices stay, without the membership.
+    async fn delete_group(&self, actor: &Actor, tenant: TenantId, id: GroupId) -> Result<()>;
+}
+
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    /// Records an event that is not itself a stored change (e.g. a refused log-in).
+    async fn append_audit(&self, actor: &Actor, entry: NewAuditEntry) -> Result<()>;
+    async fn list_audit(
+        &self,
+        scope: Scope,
+        filter: &AuditFilter,
+        page: &PageRequest<AuditSort>,
+    ) -> Result<Page<AuditEntry>>;
+}
+
+/// Everything the platform keeps in its relational store.
+#[async_trait]
+pub trait MetaStore:
+    TenantRepo + UserRepo + ApiKeyRepo + ProductRepo + DeviceRepo + GroupRepo + AuditRepo
+{
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Checks the store answers (readiness).
+    async fn ping(&self) -> Result<()>;
+}

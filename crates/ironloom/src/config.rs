@@ -1,0 +1,498 @@
+//! Configuration: defaults < TOML file < `IRONLOOM__SECTION__KEY` environment variables <
+//! command-line flags. Every section rejects unknown keys, so a typo is an error naming the
+//! key rather than a silently ignored setting.
+
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where Ironloom keeps its files (metadata database, keys, later time series).
+    pub data_dir: PathBuf,
+    pub http: HttpConfig,
+    pub meta: MetaConfig,
+    pub auth: AuthConfig,
+    pub api: ApiConfig,
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            http: HttpConfig::default(),
+            meta: MetaConfig::default(),
+            auth: AuthConfig::default(),
+            api: ApiConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address of the HTTP server (API, console, metrics). Port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Largest JSON request body.
+    pub body_limit: ByteSize,
+    /// Largest bulk-import body (CSV).
+    pub import_body_limit: ByteSize,
+    /// How long a request may take before it is answered 408.
+    pub request_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit: ByteSize(1 << 20),
+            import_body_limit: ByteSize(16 << 20),
+            request_timeout: Duration(std::time::Duration::from_secs(60)),
+            shutdown_grace: Duration(std::time::Duration::from_secs(10)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetaConfig {
+    /// `postgres://user:pass@host/db`; empty for the SQLite file in the data directory.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for MetaConfig {
+    fn default() -> Self {
+        MetaConfig {
+            url: String::new(),
+            max_connections: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// How long a log-in lasts.
+    pub token_ttl: Duration,
+    /// Failed log-ins in a row that lock an account.
+    pub lockout_threshold: u32,
+    /// How long a locked account stays locked.
+    pub lockout_duration: Duration,
+    /// File with the token signing key; empty for `<data_dir>/secrets/token.key`
+    /// (created on first start). Share it between nodes of a cluster.
+    pub token_key_file: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            token_ttl: Duration(std::time::Duration::from_secs(12 * 3600)),
+            lockout_threshold: 5,
+            lockout_duration: Duration(std::time::Duration::from_secs(15 * 60)),
+            token_key_file: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Language of messages when a request does not ask for one: `en` or `zh-CN`.
+    pub default_locale: String,
+    /// Most rows in one bulk import.
+    pub import_max_rows: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            default_locale: "en".into(),
+            import_max_rows: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A `tracing` filter, e.g. `info` or `info,ironloom_meta=debug`. `RUST_LOG` wins.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Settings given on the command line; they override everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub http_addr: Option<SocketAddr>,
+    pub meta_url: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from a file (optional), the environment and flags.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut doc = match file {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+                        path: path.into(),
+                        source,
+                    })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::ParseFile {
+                        path: path.into(),
+                        message: one_line(&e.to_string()),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        let mut env_names = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("IRONLOOM__") else {
+                continue;
+            };
+            let keys: Vec<String> = rest.split("__").map(|k| k.to_ascii_lowercase()).collect();
+            if keys.iter().any(String::is_empty) {
+                return Err(ConfigError::Env {
+                    name,
+                    message: "empty key segment".into(),
+                });
+            }
+            set_path(&mut doc, &keys, env_value(&value)).map_err(|message| ConfigError::Env {
+                name: name.clone(),
+                message,
+            })?;
+            env_names.push(name);
+        }
+        let mut config: Config = Config::deserialize(toml::Value::Table(doc)).map_err(|e| {
+            let message = one_line(&e.to_string());
+            match (file, env_names.is_empty()) {
+                (Some(path), true) => ConfigError::ParseFile {
+                    path: path.into(),
+                    message,
+                },
+                _ => ConfigError::Invalid(message),
+            }
+        })?;
+        if let Some(d) = &overrides.data_dir {
+            config.data_dir = d.clone();
+        }
+        if let Some(a) = overrides.http_addr {
+            config.http.addr = a;
+        }
+        if let Some(u) = &overrides.meta_url {
+            config.meta.url = u.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid("data_dir must not be empty".into()));
+        }
+        if ironloom_core::i18n::Locale::parse(&self.api.default_locale).is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "api.default_locale must be \"en\" or \"zh-CN\", not {:?}",
+                self.api.default_locale
+            )));
+        }
+        if self.auth.lockout_threshold == 0 {
+            return Err(ConfigError::Invalid(
+                "auth.lockout_threshold must be at least 1".into(),
+            ));
+        }
+        if self.auth.token_ttl.0 < std::time::Duration::from_secs(60) {
+            return Err(ConfigError::Invalid(
+                "auth.token_ttl must be at least 1m".into(),
+            ));
+        }
+        if self.http.body_limit.0 < 1024 {
+            return Err(ConfigError::Invalid(
+                "http.body_limit must be at least 1KiB".into(),
+            ));
+        }
+        if self.meta.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "meta.max_connections must be at least 1".into(),
+            ));
+        }
+        let url = &self.meta.url;
+        if !url.is_empty()
+            && !url.starts_with("postgres://")
+            && !url.starts_with("postgresql://")
+            && !url.starts_with("sqlite:")
+        {
+            return Err(ConfigError::Invalid(
+                "meta.url must be empty (SQLite in the data directory), postgres://… or sqlite:…"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An environment value as TOML when it parses as a TOML value (numbers, booleans,
+/// arrays), else as a plain string.
+fn env_value(raw: &str) -> toml::Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.into())),
+        Err(_) => toml::Value::String(raw.into()),
+    }
+}
+
+fn set_path(doc: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = keys.split_last().ok_or("no key")?;
+    let mut table = doc;
+    for k in parents {
+        let entry = table
+            .entry(k.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{k} is not a section"))?;
+    }
+    table.insert(last.clone(), value);
+    Ok(())
+}
+
+/// A duration written as `500ms`, `30s`, `15m`, `12h` or `7d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub std::time::Duration);
+
+impl FromStr for Duration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration {s:?} (e.g. 30s, 15m, 12h)"))?;
+        let secs = |m: u64| n.checked_mul(m).map(std::time::Duration::from_secs);
+        let d = match unit.trim() {
+            "ms" => Some(std::time::Duration::from_millis(n)),
+            "s" => secs(1),
+            "m" => secs(60),
+            "h" => secs(3600),
+            "d" => secs(86400),
+            _ => None,
+        };
+        d.map(Duration)
+            .ok_or_else(|| format!("invalid duration {s:?} (units: ms, s, m, h, d)"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// A size written as a number of bytes or with `KiB`, `MiB`, `GiB` (also `KB`, `MB`, `GB`,
+/// taken as powers of 1000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: usize = num
+            .parse()
+            .map_err(|_| format!("invalid size {s:?} (e.g. 1MiB)"))?;
+        let m: usize = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "kib" => 1 << 10,
+            "mib" => 1 << 20,
+            "gib" => 1 << 30,
+            "kb" => 1000,
+            "mb" => 1_000_000,
+            "gb" => 1_000_000_000,
+            _ => return Err(format!("invalid size {s:?} (units: B, KiB, MiB, GiB)")),
+        };
+        n.checked_mul(m)
+            .map(ByteSize)
+            .ok_or_else(|| format!("size {s:?} is too large"))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(usize),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(ByteSize(n)),
+            Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_file_in_config_dir_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Config::load(Some(&path), Vec::new(), &Overrides::default())
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n >= 1, "no config files found in {}", dir.display());
+    }
+
+    #[test]
+    fn example_config_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/ironloom.example.toml");
+        let c = Config::load(Some(&path), Vec::new(), &Overrides::default()).unwrap();
+        let d = Config::default();
+        assert_eq!(c.http.addr, d.http.addr);
+        assert_eq!(c.http.body_limit, d.http.body_limit);
+        assert_eq!(c.auth.token_ttl, d.auth.token_ttl);
+        assert_eq!(c.auth.lockout_threshold, d.auth.lockout_threshold);
+        assert_eq!(c.data_dir, d.data_dir);
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "data_dir = \"/from/file\"\n[http]\naddr = \"127.0.0.1:1\"\n[auth]\nlockout_threshold = 3\n").unwrap();
+        let e = env(&[
+            ("IRONLOOM__HTTP__ADDR", "127.0.0.1:2"),
+            ("IRONLOOM__AUTH__TOKEN_TTL", "2h"),
+            ("OTHER", "x"),
+        ]);
+        let c = Config::load(Some(&file), e.clone(), &Overrides::default()).unwrap();
+        assert_eq!(c.http.addr.port(), 2);
+        assert_eq!(c.auth.lockout_threshold, 3);
+        assert_eq!(c.auth.token_ttl.0.as_secs(), 7200);
+        assert_eq!(c.data_dir, PathBuf::from("/from/file"));
+        let flags = Overrides {
+            http_addr: Some("127.0.0.1:3".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = Config::load(Some(&file), e, &flags).unwrap();
+        assert_eq!(c.http.addr.port(), 3);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let e = Config::load(
+            None,
+            env(&[("IRONLOOM__HTTP__ADRR", "x")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("adrr"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[("IRONLOOM__AUTH__TOKEN_TTL", "forever")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("forever"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[("IRONLOOM__API__DEFAULT_LOCALE", "fr")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("default_locale"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[http\naddr = 1").unwrap();
+        let e = Config::load(Some(&file), Vec::new(), &Overrides::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("bad.toml") && !e.to_string().contains('\n'),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn units_parse() {
+        assert_eq!("1MiB".parse::<ByteSize>().unwrap().0, 1 << 20);
+        assert_eq!("512".parse::<ByteSize>().unwrap().0, 512);
+        assert!("1 lightyear".parse::<ByteSize>().is_err());
+        assert_eq!("15m".parse::<Duration>().unwrap().0.as_secs(), 900);
+        assert_eq!("250ms".parse::<Duration>().unwrap().0.as_millis(), 250);
+        assert!("m".parse::<Duration>().is_err());
+        assert!("99999999999999999999d".parse::<Duration>().is_err());
+    }
+}

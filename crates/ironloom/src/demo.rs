@@ -1,0 +1,196 @@
+//! `serve --demo`: a demo tenant with users of every role, the four demo products (pump,
+//! motor, boiler, CNC machine), device groups and devices, created once and reused on
+//! later starts.
+
+use anyhow::{Context, anyhow};
+use ironloom_core::auth::Role;
+use ironloom_core::entity::*;
+use ironloom_core::i18n::Locale;
+use ironloom_core::industry::{DeviceCategory, Industry, Protocol};
+use ironloom_core::repo::MetaStore;
+use ironloom_core::thing_model::ThingModel;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+const PRODUCTS: &str = include_str!("../demo/products.json");
+const DEVICES: &str = include_str!("../demo/devices.csv");
+const TENANT: &str = "demo";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoProduct {
+    name: String,
+    product_key: String,
+    description: String,
+    industry: Industry,
+    category: DeviceCategory,
+    protocol: Protocol,
+    thing_model: ThingModel,
+}
+
+fn demo_password() -> String {
+    std::env::var("IRONLOOM_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "ironloom-demo-1".into())
+}
+
+pub async fn seed(store: &dyn MetaStore, addr: SocketAddr) -> anyhow::Result<()> {
+    let e = |e: ironloom_core::error::Error| anyhow!("demo data: {}", e.message(Locale::En));
+    let password = demo_password();
+    if store
+        .find_tenant_by_code(TENANT)
+        .await
+        .map_err(e)?
+        .is_none()
+    {
+        create(store, &password).await?;
+        tracing::info!("demo tenant created");
+    }
+    let devices = {
+        let t = store
+            .find_tenant_by_code(TENANT)
+            .await
+            .map_err(e)?
+            .ok_or_else(|| anyhow!("demo tenant vanished"))?;
+        store.count_devices(t.id).await.map_err(e)?
+    };
+    println!(
+        "\n  Demo ready / 演示数据已就绪: tenant 租户 \"{TENANT}\", {devices} devices 台设备\n    Open / 打开  http://{addr}/api/docs/\n    Log in / 登录  user 用户名 demo (tenant admin 租户管理员), demo-engineer, demo-operator, demo-viewer\n                   password 密码 {password}\n    curl -s http://{addr}/api/v1/auth/login -H 'content-type: application/json' \\\n         -d '{{\"username\":\"demo\",\"password\":\"{password}\",\"tenant\":\"{TENANT}\"}}'\n"
+    );
+    Ok(())
+}
+
+async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
+    let e = |e: ironloom_core::error::Error| anyhow!("demo data: {}", e.message(Locale::En));
+    let actor = Actor::system("demo");
+    let tenant = store
+        .create_tenant(
+            &actor,
+            NewTenant {
+                code: TENANT.into(),
+                name: "演示工厂 Demo Factory".into(),
+                description: Some("Created by `ironloom serve --demo`. 由演示模式创建。".into()),
+                max_devices: Some(1000),
+            },
+        )
+        .await
+        .map_err(e)?;
+    let hash = ironloom_api::hash_password(password.to_string())
+        .await
+        .map_err(e)?;
+    for (username, role, display) in [
+        ("demo", Role::TenantAdmin, "演示管理员 Demo admin"),
+        ("demo-engineer", Role::Engineer, "演示工程师 Demo engineer"),
+        ("demo-operator", Role::Operator, "演示操作员 Demo operator"),
+        ("demo-viewer", Role::Viewer, "演示访客 Demo viewer"),
+    ] {
+        store
+            .create_user(
+                &actor,
+                NewUser {
+                    tenant_id: Some(tenant.id),
+                    username: username.into(),
+                    display_name: Some(display.into()),
+                    email: None,
+                    role,
+                    password_hash: hash.clone(),
+                    password_change_required: false,
+                },
+            )
+            .await
+            .map_err(e)?;
+    }
+    let products: Vec<DemoProduct> =
+        serde_json::from_str(PRODUCTS).context("demo/products.json")?;
+    let mut product_ids = HashMap::new();
+    for p in products {
+        p.thing_model
+            .validate()
+            .map_err(|err| anyhow!("demo product {}: {err}", p.product_key))?;
+        let created = store
+            .create_product(
+                &actor,
+                tenant.id,
+                NewProduct {
+                    name: p.name,
+                    product_key: p.product_key.clone(),
+                    description: Some(p.description),
+                    industry: Some(p.industry),
+                    category: p.category,
+                    protocol: p.protocol,
+                    thing_model: p.thing_model,
+                    tm_extensions: JsonMap::new(),
+                },
+            )
+            .await
+            .map_err(e)?;
+        product_ids.insert(p.product_key, created.id);
+    }
+    let mut groups = HashMap::new();
+    let mut reader = csv::Reader::from_reader(DEVICES.as_bytes());
+    let headers = reader.headers().context("demo/devices.csv")?.clone();
+    let mut new_devices = Vec::new();
+    for record in reader.records() {
+        let record = record.context("demo/devices.csv")?;
+        let cell = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+        };
+        let name = cell("name").to_string();
+        let group_name = cell("groups").to_string();
+        if !groups.contains_key(&group_name) {
+            let g = store
+                .create_group(
+                    &actor,
+                    tenant.id,
+                    NewDeviceGroup {
+                        name: group_name.clone(),
+                        description: None,
+                    },
+                )
+                .await
+                .map_err(e)?;
+            groups.insert(group_name.clone(), g.id);
+        }
+        let mut attributes = JsonMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            if let (Some(key), Some(v)) = (h.strip_prefix("attr:"), record.get(i)) {
+                let value =
+                    serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.into()));
+                attributes.insert(key.into(), value);
+            }
+        }
+        new_devices.push(NewDevice {
+            product_id: *product_ids
+                .get(cell("product"))
+                .ok_or_else(|| anyhow!("demo device {name}: unknown product"))?,
+            label: Some(cell("label").to_string()),
+            description: None,
+            tags: cell("tags")
+                .split(';')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+            groups: vec![groups[&group_name]],
+            attributes,
+            // Fixed, documented credentials so the device examples in the docs work as written.
+            credentials: DeviceCredentials {
+                access_token: format!("{name}-token"),
+                username: format!("demo.{name}"),
+                password: format!("{name}-password"),
+                secret: format!("{name}-secret-0123456789"),
+            },
+            name,
+        });
+    }
+    store
+        .create_devices(&actor, tenant.id, new_devices)
+        .await
+        .map_err(e)?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The `ironloom` binary: the only place that picks concrete engines and wires them.
+//!
+//! Sub-commands: `serve` (the platform), `admin` (documents generated from the code).
+
+mod config;
+mod demo;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ironloom",
+    version,
+    about = "Ironloom industrial internet platform (工业互联网平台)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the platform: REST API, API docs, metrics.
+    Serve(ServeArgs),
+    /// Print documents generated from the code.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// TOML configuration file (see config/ironloom.example.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (default: ./data).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// HTTP listen address (default: 127.0.0.1:8080; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Metadata store URL (postgres://…); default: SQLite in the data directory.
+    #[arg(long, value_name = "URL")]
+    meta_url: Option<String>,
+    /// Create a demo tenant with products, devices and users, and print how to log in.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// The roles × permissions matrix and route table (docs/permissions.md).
+    Permissions,
+    /// The OpenAPI 3 description of the REST API.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve_command(args),
+        Command::Admin(AdminCommand::Permissions) => {
+            print!("{}", ironloom_api::permissions_markdown());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Openapi) => {
+            match serde_json::to_string_pretty(&ironloom_api::openapi()) {
+                Ok(s) => {
+                    println!("{s}");
+                    Ok(())
+                }
+                Err(e) => Err(anyhow::anyhow!(e)),
+            }
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, so it is the last thing a user sees and greps well.
+            let msg = format!("{e:#}")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
+    let overrides = config::Overrides {
+        data_dir: args.data_dir,
+        http_addr: args.http,
+        meta_url: args.meta_url,
+    };
+    let config = config::Config::load(args.config.as_deref(), std::env::vars(), &overrides)?;
+    serve::init_tracing(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ironloom")
+        .build()?;
+    runtime.block_on(serve::run(
+        config,
+        if args.demo {
+            serve::Demo::Yes
+        } else {
+            serve::Demo::No
+        },
+    ))
+}

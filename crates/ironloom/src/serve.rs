@@ -1,0 +1,349 @@
+//! `ironloom serve`: prepare the data directory, bind, open the store, create the first
+//! administrator, and serve until SIGINT/SIGTERM.
+
+use crate::config::{Config, LogConfig, LogFormat};
+use anyhow::{Context, anyhow};
+use axum::Router;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use ironloom_api::{ApiSettings, AppState, TokenSigner};
+use ironloom_core::auth::Role;
+use ironloom_core::entity::{Actor, NewUser};
+use ironloom_core::i18n::Locale;
+use ironloom_core::repo::MetaStore;
+use ironloom_meta::{SqlStore, SqlStoreOptions};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demo {
+    Yes,
+    No,
+}
+
+pub fn init_tracing(log: &LogConfig) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match log.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
+    // One TLS provider for the whole process (PostgreSQL connections today): ring, no C build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    prepare_data_dir(&config.data_dir)?;
+    let listener = TcpListener::bind(config.http.addr).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            " (is another Ironloom running? choose another with --http ADDR)"
+        } else {
+            ""
+        };
+        anyhow!("cannot listen on {}: {e}{hint}", config.http.addr)
+    })?;
+    let bound = listener.local_addr().context("read the bound address")?;
+
+    let url = if config.meta.url.is_empty() {
+        SqlStore::sqlite_url(&config.data_dir)
+    } else {
+        config.meta.url.clone()
+    };
+    let options = SqlStoreOptions {
+        max_connections: config.meta.max_connections,
+        ..Default::default()
+    };
+    let store = SqlStore::open(&url, &options).await.map_err(|e| {
+        anyhow!(
+            "cannot open the metadata store ({}): {}",
+            redact(&url),
+            storage_detail(&e)
+        )
+    })?;
+    tracing::info!(backend = store.backend(), "metadata store ready");
+    let store: Arc<dyn MetaStore> = Arc::new(store);
+
+    bootstrap_admin(store.as_ref()).await?;
+    if demo == Demo::Yes {
+        crate::demo::seed(store.as_ref(), bound).await?;
+    }
+
+    let key = load_token_key(&config)?;
+    let settings = ApiSettings {
+        token_ttl: config.auth.token_ttl.0,
+        lockout_threshold: config.auth.lockout_threshold,
+        lockout_duration: config.auth.lockout_duration.0,
+        body_limit: config.http.body_limit.0,
+        import_body_limit: config.http.import_body_limit.0,
+        import_max_rows: config.api.import_max_rows,
+        default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
+    };
+    let state = AppState {
+        store: store.clone(),
+        tokens: TokenSigner::new(key),
+        settings: Arc::new(settings),
+    };
+    let metrics = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| anyhow!("cannot set up metrics: {e}"))?;
+    metrics::gauge!("ironloom_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    let app = app(state, metrics, config.http.request_timeout.0);
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(watch_signals(shutdown.clone()));
+    tracing::info!(addr = %bound, "HTTP server listening on http://{bound} (API docs: http://{bound}/api/docs)");
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown({
+        let shutdown = shutdown.clone();
+        async move { shutdown.cancelled().await }
+    });
+    let grace = config.http.shutdown_grace.0;
+    tokio::select! {
+        r = served => r.context("HTTP server failed")?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
+        }
+    }
+    tracing::info!("shutting down");
+    Ok(())
+}
+
+fn app(state: AppState, metrics: PrometheusHandle, timeout: std::time::Duration) -> Router {
+    let ready_state = state.clone();
+    Router::new()
+        .route("/", get(landing))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/readyz",
+            get(move || {
+                let s = ready_state.clone();
+                async move { ironloom_api::ready(axum::extract::State(s)).await }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(move || {
+                let m = metrics.clone();
+                async move { m.render() }
+            }),
+        )
+        .merge(ironloom_api::router(state))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+}
+
+async fn landing() -> impl IntoResponse {
+    Html(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Ironloom</title></head><body>\
+         <h1>Ironloom 工业互联网平台</h1>\
+         <p>The platform is running. 平台运行中。</p>\
+         <ul><li><a href=\"/api/docs/\">API documentation / 接口文档</a></li>\
+         <li><a href=\"/api/v1/openapi.json\">OpenAPI 3</a></li>\
+         <li><a href=\"/metrics\">Prometheus metrics / 监控指标</a></li>\
+         <li><a href=\"/readyz\">Readiness / 就绪状态</a></li></ul></body></html>",
+    )
+}
+
+/// Creates the directory and proves we can write in it, before anything else starts.
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let fail = |e: std::io::Error| anyhow!("data directory {} is not writable: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// The token signing key: from the configured file, or created in the data directory.
+fn load_token_key(config: &Config) -> anyhow::Result<Vec<u8>> {
+    let path = if config.auth.token_key_file.is_empty() {
+        config.data_dir.join("secrets").join("token.key")
+    } else {
+        PathBuf::from(&config.auth.token_key_file)
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = decode_hex(text.trim())
+                .filter(|k| k.len() >= 32)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "token key file {} must hold at least 32 bytes as hex",
+                        path.display()
+                    )
+                })?;
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 32] = rand::random();
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("create {}", parent.display()))?;
+            }
+            write_private(&path, hex.as_bytes())
+                .with_context(|| format!("write token key {}", path.display()))?;
+            tracing::info!(path = %path.display(), "created a new token signing key");
+            Ok(key.to_vec())
+        }
+        Err(e) => Err(anyhow!(
+            "cannot read token key file {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// On first start, creates the platform administrator `admin` with the password from
+/// `IRONLOOM_ADMIN_PASSWORD` or a generated one that is printed once.
+async fn bootstrap_admin(store: &dyn MetaStore) -> anyhow::Result<()> {
+    if store
+        .count_platform_admins()
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+        > 0
+    {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("IRONLOOM_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => {
+            ironloom_core::validate::password("IRONLOOM_ADMIN_PASSWORD", &p)
+                .map_err(|e| anyhow!("{}", e.message(Locale::En)))?;
+            (p, false)
+        }
+        _ => (ironloom_api::security::random_token(16), true),
+    };
+    let hash = ironloom_api::hash_password(password.clone())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    store
+        .create_user(
+            &Actor::system("first start"),
+            NewUser {
+                tenant_id: None,
+                username: "admin".into(),
+                display_name: Some("Platform administrator".into()),
+                email: None,
+                role: Role::PlatformAdmin,
+                password_hash: hash,
+                password_change_required: generated,
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("cannot create the platform administrator: {e}"))?;
+    if generated {
+        // Printed once, to the terminal, never to the log file.
+        println!(
+            "\n  Platform administrator created / 已创建平台管理员\n    user name / 用户名: admin\n    password  / 密码:   {password}\n  This password is shown only once; change it after logging in.\n  此密码只显示一次，请登录后修改。\n"
+        );
+    } else {
+        tracing::info!(
+            "platform administrator 'admin' created with the password from IRONLOOM_ADMIN_PASSWORD"
+        );
+    }
+    Ok(())
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn storage_detail(e: &ironloom_core::error::Error) -> String {
+    match e {
+        ironloom_core::error::Error::Storage { action, detail } => format!("{action}: {detail}"),
+        other => other.to_string(),
+    }
+}
+
+async fn watch_signals(shutdown: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+    shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn hex_keys_decode() {
+        assert_eq!(decode_hex("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(decode_hex("0"), None);
+        assert_eq!(decode_hex("zz"), None);
+    }
+}

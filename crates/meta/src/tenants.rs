@@ -1,0 +1,245 @@
+//! Tenants.
+
+use crate::SqlStore;
+use crate::sql::*;
+use async_trait::async_trait;
+use ironloom_core::entity::*;
+use ironloom_core::error::{Error, Result};
+use ironloom_core::ids::TenantId;
+use ironloom_core::repo::TenantRepo;
+use serde_json::json;
+use sqlx::any::AnyRow;
+
+const COLUMNS: &str =
+    "id, code, name, description, enabled, max_devices, created_at, updated_at, version";
+
+fn from_row(row: &AnyRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: parse(row, "id")?,
+        code: text(row, "code")?,
+        name: text(row, "name")?,
+        description: opt_text(row, "description")?,
+        enabled: flag(row, "enabled")?,
+        max_devices: opt_int(row, "max_devices")?.map(|v| u64::try_from(v).unwrap_or(0)),
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+        version: int(row, "version")?,
+    })
+}
+
+fn to_i64(v: Option<u64>) -> Option<i64> {
+    v.map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+impl SqlStore {
+    async fn tenant_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: TenantId,
+        lock: bool,
+    ) -> Result<Tenant> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM tenants WHERE id = "));
+        sql.bind(id.to_string());
+        if lock {
+            sql.push(self.for_update());
+        }
+        let row = sql
+            .query()
+            .fetch_optional(conn)
+            .await
+            .map_err(storage("read tenant"))?
+            .ok_or(Error::NotFound(Resource::Tenant))?;
+        from_row(&row)
+    }
+}
+
+#[async_trait]
+impl TenantRepo for SqlStore {
+    async fn create_tenant(&self, actor: &Actor, new: NewTenant) -> Result<Tenant> {
+        let now = now();
+        let tenant = Tenant {
+            id: TenantId::new(),
+            code: new.code,
+            name: new.name,
+            description: new.description,
+            enabled: true,
+            max_devices: new.max_devices,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut tx = self.begin().await?;
+        let mut sql = Sql::new(&format!("INSERT INTO tenants ({COLUMNS}) VALUES ("));
+        sql.bind(tenant.id.to_string())
+            .push(", ")
+            .bind(tenant.code.clone())
+            .push(", ")
+            .bind(tenant.name.clone())
+            .push(", ")
+            .bind(tenant.description.clone())
+            .push(", ")
+            .bind(tenant.enabled)
+            .push(", ")
+            .bind(to_i64(tenant.max_devices))
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(", 1)");
+        sql.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("create tenant", Resource::Tenant))
+            .map_err(|e| with_value(e, "code", &tenant.code))?;
+        audit(
+            &mut tx,
+            actor,
+            NewAuditEntry {
+                tenant_id: Some(tenant.id),
+                action: "create".into(),
+                resource: Resource::Tenant,
+                resource_id: Some(tenant.id.to_string()),
+                details: json!({"code": tenant.code, "name": tenant.name, "max_devices": tenant.max_devices}),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(storage("commit"))?;
+        Ok(tenant)
+    }
+
+    async fn get_tenant(&self, id: TenantId) -> Result<Tenant> {
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(storage("acquire connection"))?;
+        self.tenant_in(&mut conn, id, false).await
+    }
+
+    async fn find_tenant_by_code(&self, code: &str) -> Result<Option<Tenant>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM tenants WHERE code = "));
+        sql.bind(code);
+        let row = sql
+            .query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(storage("read tenant"))?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    async fn list_tenants(
+        &self,
+        filter: &TenantFilter,
+        page: &PageRequest<TenantSort>,
+    ) -> Result<Page<Tenant>> {
+        let mut wh = Sql::new(" WHERE 1 = 1");
+        if let Some(q) = &filter.q {
+            wh.and_contains(&["code", "name"], q);
+        }
+        if let Some(e) = filter.enabled {
+            wh.and("enabled =", e);
+        }
+        list_page(self.pool(), "tenants", COLUMNS, wh, page, from_row).await
+    }
+
+    async fn update_tenant(
+        &self,
+        actor: &Actor,
+        id: TenantId,
+        patch: TenantPatch,
+    ) -> Result<Tenant> {
+        let mut tx = self.begin().await?;
+        let mut t = self.tenant_in(&mut tx, id, true).await?;
+        let mut changes = serde_json::Map::new();
+        if let Some(name) = patch.name {
+            changes.insert("name".into(), json!({"from": t.name, "to": name}));
+            t.name = name;
+        }
+        if let Some(d) = patch.description {
+            changes.insert(
+                "description".into(),
+                json!({"from": t.description, "to": d}),
+            );
+            t.description = d;
+        }
+        if let Some(e) = patch.enabled {
+            changes.insert("enabled".into(), json!({"from": t.enabled, "to": e}));
+            t.enabled = e;
+        }
+        if let Some(m) = patch.max_devices {
+            changes.insert(
+                "max_devices".into(),
+                json!({"from": t.max_devices, "to": m}),
+            );
+            t.max_devices = m;
+        }
+        t.updated_at = now();
+        t.version += 1;
+        let mut sql = Sql::new("UPDATE tenants SET name = ");
+        sql.bind(t.name.clone())
+            .push(", description = ")
+            .bind(t.description.clone())
+            .push(", enabled = ")
+            .bind(t.enabled)
+            .push(", max_devices = ")
+            .bind(to_i64(t.max_devices))
+            .push(", updated_at = ")
+            .bind(t.updated_at)
+            .push(", version = ")
+            .bind(t.version)
+            .push(" WHERE id = ")
+            .bind(id.to_string());
+        sql.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("update tenant", Resource::Tenant))?;
+        audit(
+            &mut tx,
+            actor,
+            NewAuditEntry {
+                tenant_id: Some(id),
+                action: "update".into(),
+                resource: Resource::Tenant,
+                resource_id: Some(id.to_string()),
+                details: serde_json::Value::Object(changes),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(storage("commit"))?;
+        Ok(t)
+    }
+
+    async fn delete_tenant(&self, actor: &Actor, id: TenantId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let t = self.tenant_in(&mut tx, id, true).await?;
+        // Devices before products (devices refer to products without cascading).
+        for table in ["devices", "products"] {
+            let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE tenant_id = "));
+            sql.bind(id.to_string());
+            sql.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(storage("delete tenant data"))?;
+        }
+        let mut sql = Sql::new("DELETE FROM tenants WHERE id = ");
+        sql.bind(id.to_string());
+        sql.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("delete tenant"))?;
+        audit(
+            &mut tx,
+            actor,
+            NewAuditEntry {
+                tenant_id: Some(id),
+                action: "delete".into(),
+                resource: Resource::Tenant,
+                resource_id: Some(id.to_string()),
+                details: json!({"code": t.code, "name": t.name}),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(storage("commit"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1381 @@
+//! The metadata store conformance suite: every check runs against SQLite and PostgreSQL.
+//!
+//! PostgreSQL: set `IRONLOOM_TEST_PG_URL` to a server URL (`scripts/pg-test-server.sh`
+//! starts one and prints it); each test creates and drops its own database. Without the
+//! variable the PostgreSQL tests are skipped, unless `IRONLOOM_REQUIRE_PG=1` (as in CI)
+//! makes a missing server a failure.
+
+use ironloom_core::auth::{Permission, Role};
+use ironloom_core::entity::*;
+use ironloom_core::error::{Error, FieldErrorKind};
+use ironloom_core::ids::*;
+use ironloom_core::repo::{
+    ApiKeyRepo, AuditRepo, DeviceRepo, GroupRepo, MetaStore, ProductRepo, Scope, TenantRepo,
+    UserRepo,
+};
+use ironloom_core::thing_model::ThingModel;
+use ironloom_meta::{SqlStore, SqlStoreOptions};
+use serde_json::json;
+
+/// A store on a fresh database, kept alive (and cleaned up) by the guard.
+struct Fixture {
+    store: SqlStore,
+    _dir: Option<tempfile::TempDir>,
+    drop_db: Option<(String, String)>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some((admin_url, db)) = self.drop_db.take() {
+            // Best effort: a left-over test database is harmless.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::AnyConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                        )))
+                        .execute(&mut c)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn sqlite() -> Option<Fixture> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open(
+        &SqlStore::sqlite_url(dir.path()),
+        &SqlStoreOptions::default(),
+    )
+    .await
+    .unwrap();
+    Some(Fixture {
+        store,
+        _dir: Some(dir),
+        drop_db: None,
+    })
+}
+
+async fn postgres() -> Option<Fixture> {
+    let Ok(url) = std::env::var("IRONLOOM_TEST_PG_URL") else {
+        if std::env::var("IRONLOOM_REQUIRE_PG").is_ok_and(|v| v == "1") {
+            panic!("IRONLOOM_REQUIRE_PG=1 but IRONLOOM_TEST_PG_URL is not set");
+        }
+        eprintln!("skipped: IRONLOOM_TEST_PG_URL not set");
+        return None;
+    };
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let db = format!("ironloom_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').expect("URL with a database name");
+    let store = SqlStore::open(&format!("{base}/{db}"), &SqlStoreOptions::default())
+        .await
+        .unwrap();
+    Some(Fixture {
+        store,
+        _dir: None,
+        drop_db: Some((url, db)),
+    })
+}
+
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let f = super::sqlite().await.unwrap();
+                    assert_eq!(ironloom_core::repo::MetaStore::backend(&f.store), "sqlite");
+                    super::$name(&f.store).await;
+                }
+            )+
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(f) = super::postgres().await else { return };
+                    assert_eq!(ironloom_core::repo::MetaStore::backend(&f.store), "postgres");
+                    super::$name(&f.store).await;
+                }
+            )+
+        }
+    };
+}
+
+conformance!(
+    tenants_are_created_listed_changed_and_deleted,
+    tenant_codes_are_unique,
+    users_are_unique_per_tenant,
+    failed_logins_lock_the_account,
+    api_keys_are_created_found_and_revoked,
+    products_keep_their_thing_model,
+    products_in_use_cannot_be_deleted,
+    devices_have_tags_groups_and_attributes,
+    device_lists_filter_sort_and_page,
+    device_credentials_are_unique_platform_wide,
+    bulk_create_is_all_or_nothing,
+    device_quota_is_enforced,
+    tenant_b_cannot_touch_tenant_a_data,
+    every_change_is_audited,
+    status_updates_are_batched,
+    deleting_a_tenant_removes_its_data,
+    stale_versions_are_refused,
+    hostile_strings_are_stored_verbatim,
+);
+
+fn actor() -> Actor {
+    Actor {
+        kind: ActorKind::User,
+        id: Some("tester".into()),
+        name: "tester".into(),
+        tenant_id: None,
+        ip: Some("10.0.0.9".into()),
+    }
+}
+
+async fn tenant(s: &dyn MetaStore, code: &str) -> Tenant {
+    s.create_tenant(
+        &actor(),
+        NewTenant {
+            code: code.into(),
+            name: format!("Tenant {code}"),
+            description: None,
+            max_devices: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn model() -> ThingModel {
+    serde_json::from_value(json!({
+        "properties": [
+            {"identifier": "temp", "name": "温度", "access": "r", "data_type": {"type": "float", "min": -40.0, "max": 120.0, "unit": "°C"}},
+            {"identifier": "speed", "name": "Speed", "access": "rw", "data_type": {"type": "int", "min": 0, "max": 3000}}
+        ],
+        "events": [{"identifier": "fault", "name": "Fault", "level": "error", "output": []}],
+        "services": [{"identifier": "reset", "name": "Reset", "call_type": "sync"}]
+    }))
+    .unwrap()
+}
+
+async fn product(s: &dyn MetaStore, t: TenantId, name: &str) -> Product {
+    s.create_product(
+        &actor(),
+        t,
+        NewProduct {
+            name: name.into(),
+            product_key: format!("pk-{}", uuid::Uuid::new_v4().simple()),
+            description: None,
+            industry: Some(ironloom_core::industry::Industry::C),
+            category: ironloom_core::industry::DeviceCategory::Operating,
+            protocol: ironloom_core::industry::Protocol::Mqtt,
+            thing_model: model(),
+            tm_extensions: JsonMap::new(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn creds(tag: &str) -> DeviceCredentials {
+    let u = uuid::Uuid::new_v4().simple().to_string();
+    DeviceCredentials {
+        access_token: format!("tok-{tag}-{u}"),
+        username: format!("user-{tag}-{u}"),
+        password: "password-1".into(),
+        secret: "secret-12345".into(),
+    }
+}
+
+fn new_device(product: ProductId, name: &str) -> NewDevice {
+    NewDevice {
+        product_id: product,
+        name: name.into(),
+        label: None,
+        description: None,
+        tags: vec![],
+        groups: vec![],
+        attributes: JsonMap::new(),
+        credentials: creds(name),
+    }
+}
+
+fn first_page<F: SortField>() -> PageRequest<F> {
+    PageRequest {
+        page: 1,
+        page_size: 100,
+        sort: Sort::default(),
+    }
+}
+
+async fn tenants_are_created_listed_changed_and_deleted(s: &SqlStore) {
+    let a = tenant(s, "acme").await;
+    let b = tenant(s, "beta-works").await;
+    assert_eq!(s.get_tenant(a.id).await.unwrap(), a);
+    assert_eq!(
+        s.find_tenant_by_code("beta-works")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        b.id
+    );
+    let page = s
+        .list_tenants(
+            &TenantFilter {
+                q: Some("ACME".into()),
+                enabled: None,
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].id, a.id);
+    let changed = s
+        .update_tenant(
+            &actor(),
+            a.id,
+            TenantPatch {
+                enabled: Some(false),
+                max_devices: Some(Some(5)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!changed.enabled);
+    assert_eq!(changed.max_devices, Some(5));
+    assert_eq!(changed.version, 2);
+    let enabled = s
+        .list_tenants(
+            &TenantFilter {
+                q: None,
+                enabled: Some(true),
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        enabled.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![b.id]
+    );
+    s.delete_tenant(&actor(), a.id).await.unwrap();
+    assert!(matches!(
+        s.get_tenant(a.id).await,
+        Err(Error::NotFound(Resource::Tenant))
+    ));
+    assert!(matches!(
+        s.delete_tenant(&actor(), a.id).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn tenant_codes_are_unique(s: &SqlStore) {
+    tenant(s, "dup").await;
+    let err = s
+        .create_tenant(
+            &actor(),
+            NewTenant {
+                code: "dup".into(),
+                name: "x".into(),
+                description: None,
+                max_devices: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    match err {
+        Error::AlreadyExists {
+            resource: Resource::Tenant,
+            field: "code",
+            value,
+        } => assert_eq!(value, "dup"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn new_user(t: Option<TenantId>, name: &str, role: Role) -> NewUser {
+    NewUser {
+        tenant_id: t,
+        username: name.into(),
+        display_name: None,
+        email: None,
+        role,
+        password_hash: "$argon2id$fake".into(),
+        password_change_required: false,
+    }
+}
+
+async fn users_are_unique_per_tenant(s: &SqlStore) {
+    let a = tenant(s, "a").await;
+    let b = tenant(s, "b").await;
+    let ua = s
+        .create_user(&actor(), new_user(Some(a.id), "li.lei", Role::Engineer))
+        .await
+        .unwrap();
+    s.create_user(&actor(), new_user(Some(b.id), "li.lei", Role::Viewer))
+        .await
+        .unwrap();
+    let err = s
+        .create_user(&actor(), new_user(Some(a.id), "li.lei", Role::Viewer))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                field: "username",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    s.create_user(&actor(), new_user(None, "root", Role::PlatformAdmin))
+        .await
+        .unwrap();
+    let err = s
+        .create_user(&actor(), new_user(None, "root", Role::PlatformAdmin))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::AlreadyExists { .. }),
+        "platform user names are unique too: {err:?}"
+    );
+    assert_eq!(s.count_platform_admins().await.unwrap(), 1);
+    assert_eq!(s.find_users_by_username("li.lei").await.unwrap().len(), 2);
+    let found = s
+        .find_user_credentials(Some(a.id), "li.lei")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.id, ua.id);
+    assert_eq!(found.password_hash, "$argon2id$fake");
+    assert!(
+        s.find_user_credentials(None, "li.lei")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Scopes: tenant B cannot see A's user.
+    assert!(matches!(
+        s.get_user(Scope::Tenant(b.id), ua.id).await,
+        Err(Error::NotFound(_))
+    ));
+    let listed = s
+        .list_users(Scope::Tenant(a.id), &UserFilter::default(), &first_page())
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 1);
+    let all = s
+        .list_users(Scope::All, &UserFilter::default(), &first_page())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    let platform = s
+        .list_users(
+            Scope::All,
+            &UserFilter {
+                tenant_id: Some(None),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(platform.total, 1);
+    let changed = s
+        .update_user(
+            &actor(),
+            Scope::Tenant(a.id),
+            ua.id,
+            UserPatch {
+                role: Some(Role::Operator),
+                email: Some(Some("l@x.cn".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.role, Role::Operator);
+    assert!(matches!(
+        s.update_user(&actor(), Scope::Tenant(b.id), ua.id, UserPatch::default())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete_user(&actor(), Scope::Tenant(b.id), ua.id).await,
+        Err(Error::NotFound(_))
+    ));
+    s.delete_user(&actor(), Scope::Tenant(a.id), ua.id)
+        .await
+        .unwrap();
+}
+
+async fn failed_logins_lock_the_account(s: &SqlStore) {
+    let a = tenant(s, "lock").await;
+    let u = s
+        .create_user(&actor(), new_user(Some(a.id), "bob", Role::Viewer))
+        .await
+        .unwrap();
+    let fail = LoginOutcome::Failure {
+        threshold: 3,
+        lock_for: chrono::Duration::minutes(10),
+    };
+    let after1 = s.record_login(&actor(), u.id, fail).await.unwrap();
+    assert_eq!(after1.failed_logins, 1);
+    assert!(after1.locked_until.is_none());
+    s.record_login(&actor(), u.id, fail).await.unwrap();
+    let locked = s.record_login(&actor(), u.id, fail).await.unwrap();
+    assert!(locked.locked_until.unwrap() > chrono::Utc::now() + chrono::Duration::minutes(9));
+    let ok = s
+        .record_login(&actor(), u.id, LoginOutcome::Success)
+        .await
+        .unwrap();
+    assert_eq!(ok.failed_logins, 0);
+    assert!(ok.locked_until.is_none() && ok.last_login_at.is_some());
+    let audit = s
+        .list_audit(
+            Scope::All,
+            &AuditFilter {
+                resource_id: Some(u.id.to_string()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    for a in ["login_failed", "account_locked", "login"] {
+        assert!(actions.contains(&a), "{actions:?}");
+    }
+}
+
+async fn api_keys_are_created_found_and_revoked(s: &SqlStore) {
+    let a = tenant(s, "keys").await;
+    let b = tenant(s, "other").await;
+    let u = s
+        .create_user(&actor(), new_user(Some(a.id), "svc", Role::Engineer))
+        .await
+        .unwrap();
+    let id = ApiKeyId::new();
+    let key = s
+        .create_api_key(
+            &actor(),
+            NewApiKey {
+                id,
+                tenant_id: Some(a.id),
+                name: "ci".into(),
+                prefix: "ilk_0123".into(),
+                secret_hash: "abc".into(),
+                scopes: vec![Permission::DeviceRead, Permission::ProductRead],
+                expires_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+                created_by: u.id,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(key.id, id);
+    let (found, hash) = s.get_api_key_secret(id).await.unwrap().unwrap();
+    assert_eq!(found, key);
+    assert_eq!(hash, "abc");
+    assert!(matches!(
+        s.get_api_key(Scope::Tenant(b.id), id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.revoke_api_key(&actor(), Scope::Tenant(b.id), id).await,
+        Err(Error::NotFound(_))
+    ));
+    s.touch_api_key(id, chrono::Utc::now()).await.unwrap();
+    assert!(
+        s.get_api_key(Scope::Tenant(a.id), id)
+            .await
+            .unwrap()
+            .last_used_at
+            .is_some()
+    );
+    let revoked = s
+        .revoke_api_key(&actor(), Scope::Tenant(a.id), id)
+        .await
+        .unwrap();
+    assert!(revoked.revoked);
+    let active = s
+        .list_api_keys(Scope::Tenant(a.id), &ApiKeyFilter::default(), &first_page())
+        .await
+        .unwrap();
+    assert_eq!(active.total, 0);
+    let all = s
+        .list_api_keys(
+            Scope::Tenant(a.id),
+            &ApiKeyFilter {
+                include_revoked: true,
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 1);
+}
+
+async fn products_keep_their_thing_model(s: &SqlStore) {
+    let a = tenant(s, "prod").await;
+    let p = product(s, a.id, "Pump 泵").await;
+    let got = s.get_product(a.id, p.id).await.unwrap();
+    assert_eq!(got, p);
+    assert_eq!(got.thing_model, model());
+    // Stored natively as a WoT Thing Model document.
+    let doc = got.wot_document();
+    assert_eq!(doc["@type"], json!("tm:ThingModel"));
+    assert_eq!(doc["title"], json!("Pump 泵"));
+    assert!(doc["properties"]["temp"].is_object());
+    assert_eq!(
+        s.find_product_by_key(a.id, &p.product_key)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        p.id
+    );
+    let mut ext = JsonMap::new();
+    ext.insert(
+        "links".into(),
+        json!([{"rel": "type", "href": "https://example.com/pump.tm.json"}]),
+    );
+    let mut m = model();
+    m.properties.truncate(1);
+    let changed = s
+        .update_product(
+            &actor(),
+            a.id,
+            p.id,
+            ProductPatch {
+                thing_model: Some(m.clone()),
+                tm_extensions: Some(ext.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.version, 2);
+    let got = s.get_product(a.id, p.id).await.unwrap();
+    assert_eq!(got.thing_model, m);
+    assert_eq!(got.tm_extensions, ext);
+    let listed = s
+        .list_products(
+            a.id,
+            &ProductFilter {
+                q: Some("泵".into()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 1);
+    let err = s
+        .create_product(
+            &actor(),
+            a.id,
+            NewProduct {
+                name: "Pump 泵".into(),
+                product_key: "another".into(),
+                description: None,
+                industry: None,
+                category: Default::default(),
+                protocol: Default::default(),
+                thing_model: ThingModel::default(),
+                tm_extensions: JsonMap::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::AlreadyExists { field: "name", .. }),
+        "{err:?}"
+    );
+}
+
+async fn products_in_use_cannot_be_deleted(s: &SqlStore) {
+    let a = tenant(s, "inuse").await;
+    let p = product(s, a.id, "Motor").await;
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "m1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.delete_product(&actor(), a.id, p.id).await,
+        Err(Error::InUse {
+            resource: Resource::Product,
+            by: Resource::Device,
+            count: 1
+        })
+    ));
+    s.delete_device(&actor(), a.id, d.id).await.unwrap();
+    s.delete_product(&actor(), a.id, p.id).await.unwrap();
+    assert!(matches!(
+        s.get_product(a.id, p.id).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn devices_have_tags_groups_and_attributes(s: &SqlStore) {
+    let a = tenant(s, "dev").await;
+    let p = product(s, a.id, "Boiler").await;
+    let g1 = s
+        .create_group(
+            &actor(),
+            a.id,
+            NewDeviceGroup {
+                name: "Line 1".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    let g2 = s
+        .create_group(
+            &actor(),
+            a.id,
+            NewDeviceGroup {
+                name: "Line 2".into(),
+                description: Some("二号线".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let mut nd = new_device(p.id, "boiler-1");
+    nd.tags = vec!["steam".into(), "critical".into()];
+    nd.groups = vec![g2.id, g1.id, g1.id];
+    nd.attributes.insert("floor".into(), json!(2));
+    let d = s.create_device(&actor(), a.id, nd).await.unwrap();
+    let mut expected_groups = vec![g1.id, g2.id];
+    expected_groups.sort();
+    assert_eq!(d.groups, expected_groups);
+    let got = s.get_device(a.id, d.id).await.unwrap();
+    assert_eq!(got, d);
+    assert_eq!(s.get_group(a.id, g1.id).await.unwrap().device_count, 1);
+    let updated = s
+        .update_device_attributes(
+            &actor(),
+            a.id,
+            d.id,
+            AttributesPatch {
+                set: serde_json::from_value(json!({"room": "B-2", "max_pressure": 1.25})).unwrap(),
+                remove: vec!["floor".into()],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(updated.attributes.clone()),
+        json!({"room": "B-2", "max_pressure": 1.25})
+    );
+    let changed = s
+        .update_device(
+            &actor(),
+            a.id,
+            d.id,
+            DevicePatch {
+                tags: Some(vec!["steam".into()]),
+                groups: Some(vec![g1.id]),
+                label: Some(Some("一号锅炉".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.tags, vec!["steam".to_string()]);
+    assert_eq!(changed.groups, vec![g1.id]);
+    let by_tag = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                tag: Some("critical".into()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_tag.total, 0);
+    s.delete_group(&actor(), a.id, g1.id).await.unwrap();
+    assert!(s.get_device(a.id, d.id).await.unwrap().groups.is_empty());
+    assert_eq!(
+        s.find_device_by_name(a.id, "boiler-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        d.id
+    );
+}
+
+async fn device_lists_filter_sort_and_page(s: &SqlStore) {
+    let a = tenant(s, "list").await;
+    let p1 = product(s, a.id, "P1").await;
+    let p2 = product(s, a.id, "P2").await;
+    let g = s
+        .create_group(
+            &actor(),
+            a.id,
+            NewDeviceGroup {
+                name: "G".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    for i in 0..25 {
+        let mut nd = new_device(
+            if i % 2 == 0 { p1.id } else { p2.id },
+            &format!("dev-{i:02}"),
+        );
+        if i % 5 == 0 {
+            nd.tags = vec!["five".into()];
+            nd.groups = vec![g.id];
+        }
+        s.create_device(&actor(), a.id, nd).await.unwrap();
+    }
+    let req = |page, size, sort: &str| PageRequest::<DeviceSort> {
+        page,
+        page_size: size,
+        sort: Sort::parse(sort).unwrap(),
+    };
+    let page1 = s
+        .list_devices(a.id, &DeviceFilter::default(), &req(1, 10, "-name"))
+        .await
+        .unwrap();
+    assert_eq!(page1.total, 25);
+    assert_eq!(page1.items.len(), 10);
+    assert_eq!(page1.items[0].name, "dev-24");
+    let page3 = s
+        .list_devices(a.id, &DeviceFilter::default(), &req(3, 10, "-name"))
+        .await
+        .unwrap();
+    assert_eq!(page3.items.len(), 5);
+    assert_eq!(page3.items[4].name, "dev-00");
+    let beyond = s
+        .list_devices(a.id, &DeviceFilter::default(), &req(9, 10, "name"))
+        .await
+        .unwrap();
+    assert!(beyond.items.is_empty() && beyond.total == 25);
+    let p1_only = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                product_id: Some(p1.id),
+                ..Default::default()
+            },
+            &req(1, 100, "name"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p1_only.total, 13);
+    let tagged = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                tag: Some("five".into()),
+                ..Default::default()
+            },
+            &req(1, 100, "name"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        tagged
+            .items
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>(),
+        ["dev-00", "dev-05", "dev-10", "dev-15", "dev-20"]
+    );
+    let grouped = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                group_id: Some(g.id),
+                ..Default::default()
+            },
+            &req(1, 100, "name"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(grouped.total, 5);
+    let q = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                q: Some("DEV-1".into()),
+                ..Default::default()
+            },
+            &req(1, 100, "name"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.total, 10);
+    // LIKE wildcards in the search text are taken literally.
+    let wild = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                q: Some("%".into()),
+                ..Default::default()
+            },
+            &req(1, 100, "name"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(wild.total, 0);
+    let offline = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                online: Some(false),
+                ..Default::default()
+            },
+            &req(1, 1, "last_seen_at"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(offline.total, 25);
+    assert_eq!(s.count_devices(a.id).await.unwrap(), 25);
+}
+
+async fn device_credentials_are_unique_platform_wide(s: &SqlStore) {
+    let a = tenant(s, "c1").await;
+    let b = tenant(s, "c2").await;
+    let pa = product(s, a.id, "P").await;
+    let pb = product(s, b.id, "P").await;
+    let mut nd = new_device(pa.id, "d");
+    nd.credentials.access_token = "shared-token".into();
+    let d = s.create_device(&actor(), a.id, nd).await.unwrap();
+    let mut clash = new_device(pb.id, "d");
+    clash.credentials.access_token = "shared-token".into();
+    let err = s.create_device(&actor(), b.id, clash).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                field: "access_token",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.find_device_by_token("shared-token")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        d.id
+    );
+    assert!(s.find_device_by_token("nope").await.unwrap().is_none());
+    let old = s.get_device_credentials(a.id, d.id).await.unwrap();
+    let (found, found_creds) = s
+        .find_device_by_username(&old.username)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, found_creds), (d.id, old.clone()));
+    let new = creds("rotated");
+    s.set_device_credentials(&actor(), a.id, d.id, new.clone())
+        .await
+        .unwrap();
+    assert_eq!(s.get_device_credentials(a.id, d.id).await.unwrap(), new);
+    assert!(
+        s.find_device_by_token("shared-token")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        s.get_device_credentials(b.id, d.id).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn bulk_create_is_all_or_nothing(s: &SqlStore) {
+    let a = tenant(s, "bulk").await;
+    let p = product(s, a.id, "P").await;
+    let ok = s
+        .create_devices(
+            &actor(),
+            a.id,
+            (0..50)
+                .map(|i| new_device(p.id, &format!("b{i}")))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.len(), 50);
+    let mut batch: Vec<NewDevice> = (50..60)
+        .map(|i| new_device(p.id, &format!("b{i}")))
+        .collect();
+    batch.push(new_device(p.id, "b3"));
+    assert!(s.create_devices(&actor(), a.id, batch).await.is_err());
+    assert_eq!(s.count_devices(a.id).await.unwrap(), 50);
+}
+
+async fn device_quota_is_enforced(s: &SqlStore) {
+    let a = tenant(s, "quota").await;
+    s.update_tenant(
+        &actor(),
+        a.id,
+        TenantPatch {
+            max_devices: Some(Some(3)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let p = product(s, a.id, "P").await;
+    s.create_devices(
+        &actor(),
+        a.id,
+        (0..2).map(|i| new_device(p.id, &format!("q{i}"))).collect(),
+    )
+    .await
+    .unwrap();
+    let too_many: Vec<NewDevice> = (2..4).map(|i| new_device(p.id, &format!("q{i}"))).collect();
+    assert!(matches!(
+        s.create_devices(&actor(), a.id, too_many).await,
+        Err(Error::QuotaExceeded { limit: 3, .. })
+    ));
+    s.create_device(&actor(), a.id, new_device(p.id, "q2"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.create_device(&actor(), a.id, new_device(p.id, "q3"))
+            .await,
+        Err(Error::QuotaExceeded { .. })
+    ));
+}
+
+async fn tenant_b_cannot_touch_tenant_a_data(s: &SqlStore) {
+    let a = tenant(s, "ta").await;
+    let b = tenant(s, "tb").await;
+    let pa = product(s, a.id, "PA").await;
+    let pb = product(s, b.id, "PB").await;
+    let ga = s
+        .create_group(
+            &actor(),
+            a.id,
+            NewDeviceGroup {
+                name: "GA".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    let da = s
+        .create_device(&actor(), a.id, new_device(pa.id, "da"))
+        .await
+        .unwrap();
+    // Reads.
+    assert!(matches!(
+        s.get_product(b.id, pa.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.get_device(b.id, da.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.get_group(b.id, ga.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(s.find_device_by_name(b.id, "da").await.unwrap().is_none());
+    assert!(
+        s.find_product_by_key(b.id, &pa.product_key)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.list_devices(b.id, &DeviceFilter::default(), &first_page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        s.list_products(b.id, &ProductFilter::default(), &first_page())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        s.list_groups(b.id, &GroupFilter::default(), &first_page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    // Changes.
+    assert!(matches!(
+        s.update_product(&actor(), b.id, pa.id, ProductPatch::default())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.update_device(&actor(), b.id, da.id, DevicePatch::default())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.update_device_attributes(&actor(), b.id, da.id, AttributesPatch::default())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.set_device_credentials(&actor(), b.id, da.id, creds("x"))
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.update_group(&actor(), b.id, ga.id, DeviceGroupPatch::default())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete_product(&actor(), b.id, pa.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete_device(&actor(), b.id, da.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete_group(&actor(), b.id, ga.id).await,
+        Err(Error::NotFound(_))
+    ));
+    // References across tenants are refused even though the rows exist.
+    let err = s
+        .create_device(&actor(), b.id, new_device(pa.id, "sneaky"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(ref f) if f.kind == FieldErrorKind::UnknownReference(Resource::Product)),
+        "{err:?}"
+    );
+    let mut nd = new_device(pb.id, "sneaky2");
+    nd.groups = vec![ga.id];
+    let err = s.create_device(&actor(), b.id, nd).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(ref f) if f.kind == FieldErrorKind::UnknownReference(Resource::DeviceGroup)),
+        "{err:?}"
+    );
+    let db = s
+        .create_device(&actor(), b.id, new_device(pb.id, "db"))
+        .await
+        .unwrap();
+    let err = s
+        .update_device(
+            &actor(),
+            b.id,
+            db.id,
+            DevicePatch {
+                product_id: Some(pa.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    // A's objects are unchanged.
+    assert_eq!(s.get_device(a.id, da.id).await.unwrap(), da);
+    // Audit scoping.
+    let b_audit = s
+        .list_audit(Scope::Tenant(b.id), &AuditFilter::default(), &first_page())
+        .await
+        .unwrap();
+    assert!(b_audit.items.iter().all(|e| e.tenant_id == Some(b.id)));
+}
+
+async fn every_change_is_audited(s: &SqlStore) {
+    let a = tenant(s, "audit").await;
+    let p = product(s, a.id, "P").await;
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "d1"))
+        .await
+        .unwrap();
+    s.update_device(
+        &actor(),
+        a.id,
+        d.id,
+        DevicePatch {
+            label: Some(Some("L".into())),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    s.delete_device(&actor(), a.id, d.id).await.unwrap();
+    let page = PageRequest::<AuditSort> {
+        page: 1,
+        page_size: 100,
+        sort: Sort::parse("-at").unwrap(),
+    };
+    let entries = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource: Some(Resource::Device),
+                ..Default::default()
+            },
+            &page,
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["delete", "update", "create"]);
+    let upd = &entries.items[1];
+    assert_eq!(upd.actor, actor());
+    assert_eq!(upd.resource_id.as_deref(), Some(d.id.to_string().as_str()));
+    assert_eq!(upd.details["label"]["to"], json!("L"));
+    let products = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource: Some(Resource::Product),
+                action: Some("create".into()),
+                ..Default::default()
+            },
+            &page,
+        )
+        .await
+        .unwrap();
+    assert_eq!(products.total, 1);
+}
+
+async fn status_updates_are_batched(s: &SqlStore) {
+    let a = tenant(s, "status").await;
+    let p = product(s, a.id, "P").await;
+    let d1 = s
+        .create_device(&actor(), a.id, new_device(p.id, "s1"))
+        .await
+        .unwrap();
+    let d2 = s
+        .create_device(&actor(), a.id, new_device(p.id, "s2"))
+        .await
+        .unwrap();
+    let now =
+        chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis()).unwrap();
+    let online = DeviceStatus {
+        online: true,
+        last_seen_at: Some(now),
+        last_connected_at: Some(now),
+        last_disconnected_at: None,
+    };
+    s.update_device_status(&[
+        DeviceStatusUpdate {
+            device_id: d1.id,
+            status: online.clone(),
+        },
+        DeviceStatusUpdate {
+            device_id: d2.id,
+            status: DeviceStatus::default(),
+        },
+    ])
+    .await
+    .unwrap();
+    assert_eq!(s.get_device(a.id, d1.id).await.unwrap().status, online);
+    let on = s
+        .list_devices(
+            a.id,
+            &DeviceFilter {
+                online: Some(true),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        on.items.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![d1.id]
+    );
+    s.update_device_status(&[]).await.unwrap();
+}
+
+async fn deleting_a_tenant_removes_its_data(s: &SqlStore) {
+    let a = tenant(s, "gone").await;
+    let keep = tenant(s, "stays").await;
+    let p = product(s, a.id, "P").await;
+    let pk = product(s, keep.id, "P").await;
+    let g = s
+        .create_group(
+            &actor(),
+            a.id,
+            NewDeviceGroup {
+                name: "G".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut nd = new_device(p.id, "d");
+    nd.groups = vec![g.id];
+    nd.tags = vec!["t".into()];
+    let d = s.create_device(&actor(), a.id, nd).await.unwrap();
+    let dk = s
+        .create_device(&actor(), keep.id, new_device(pk.id, "d"))
+        .await
+        .unwrap();
+    let u = s
+        .create_user(&actor(), new_user(Some(a.id), "u", Role::Viewer))
+        .await
+        .unwrap();
+    let creds_a = s.get_device_credentials(a.id, d.id).await.unwrap();
+    s.delete_tenant(&actor(), a.id).await.unwrap();
+    assert!(
+        s.find_device_by_token(&creds_a.access_token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        s.get_user(Scope::All, u.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(s.get_device(keep.id, dk.id).await.unwrap(), dk);
+    // The audit trail of the deleted tenant survives.
+    let trail = s
+        .list_audit(
+            Scope::All,
+            &AuditFilter {
+                tenant_id: Some(Some(a.id)),
+                action: Some("delete".into()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(trail.total, 1);
+}
+
+async fn stale_versions_are_refused(s: &SqlStore) {
+    let a = tenant(s, "ver").await;
+    let p = product(s, a.id, "P").await;
+    s.update_product(
+        &actor(),
+        a.id,
+        p.id,
+        ProductPatch {
+            name: Some("P2".into()),
+            expected_version: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let err = s
+        .update_product(
+            &actor(),
+            a.id,
+            p.id,
+            ProductPatch {
+                name: Some("P3".into()),
+                expected_version: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::VersionConflict { actual: 2, .. }),
+        "{err:?}"
+    );
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "d"))
+        .await
+        .unwrap();
+    let err = s
+        .update_device(
+            &actor(),
+            a.id,
+            d.id,
+            DevicePatch {
+                expected_version: Some(7),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::VersionConflict { actual: 1, .. }),
+        "{err:?}"
+    );
+}
+
+async fn hostile_strings_are_stored_verbatim(s: &SqlStore) {
+    let hostile = [
+        "'; DROP TABLE devices; --",
+        "\" OR 1=1 --",
+        "<script>alert('x')</script>",
+        "Robert'); DELETE FROM tenants;--",
+        "😀 泵 \\ % _ $1 ?",
+    ];
+    let a = tenant(s, "hostile").await;
+    let p = product(s, a.id, "P").await;
+    for (i, h) in hostile.iter().enumerate() {
+        let mut nd = new_device(p.id, &format!("h{i}"));
+        nd.label = Some(h.to_string());
+        nd.description = Some(h.repeat(50));
+        nd.tags = vec![h.to_string()];
+        nd.attributes.insert(h.to_string(), json!(h));
+        let d = s.create_device(&actor(), a.id, nd).await.unwrap();
+        let got = s.get_device(a.id, d.id).await.unwrap();
+        assert_eq!(got.label.as_deref(), Some(*h));
+        assert_eq!(got.attributes[*h], json!(h));
+        let found = s
+            .list_devices(
+                a.id,
+                &DeviceFilter {
+                    tag: Some(h.to_string()),
+                    ..Default::default()
+                },
+                &first_page(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.total, 1, "{h}");
+        let searched = s
+            .list_devices(
+                a.id,
+                &DeviceFilter {
+                    q: Some(h.to_string()),
+                    ..Default::default()
+                },
+                &first_page(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(searched.total, 1, "{h}");
+    }
+    assert_eq!(s.count_devices(a.id).await.unwrap(), hostile.len() as u64);
+}
