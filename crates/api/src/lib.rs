@@ -153,7 +153,6 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = routes();
     let default_locale = state.settings.default_locale;
     let body_limit = state.settings.body_limit;
-    let doc = Arc::new(doc);
     let api = api
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -161,19 +160,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(|| async { error::ApiError::from(error::HttpFailure::NoRoute) })
         .with_state(state);
-    let openapi_json = {
-        let doc = doc.clone();
-        axum::routing::get(move || {
-            let doc = doc.clone();
-            async move { axum::Json((*doc).clone()) }
-        })
-    };
     Router::new()
-        .merge(
-            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
-                .url("/api/v1/openapi.json", (*doc).clone()),
-        )
-        .route("/api/v1/openapi.json", openapi_json)
+        // Serves the browsable docs at /api/docs/ and the document at /api/v1/openapi.json.
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .merge(api)
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(
