@@ -224,6 +224,10 @@ pub async fn authorize(
         .unwrap_or_default();
     let route = route.as_str();
     let Some(access) = policy(req.method(), route) else {
+        if POLICIES.iter().any(|(_, r, _)| *r == route) {
+            // The route exists, just not with this method.
+            return Err(HttpFailure::MethodNotAllowed.into());
+        }
         tracing::warn!(route, method = %req.method(), "route has no access policy; refused");
         return Err(Error::Forbidden(None).into());
     };

@@ -138,9 +138,9 @@ impl Error {
             Error::Invalid(e) => e.message(locale),
             Error::ThingModel(e) => {
                 if zh {
-                    format!("物模型无效：{}", e.message(locale))
+                    format!("物模型无效：{}：{}", e.path, e.message(locale))
                 } else {
-                    format!("invalid thing model: {}", e.message(locale))
+                    format!("invalid thing model: {}: {}", e.path, e.message(locale))
                 }
             }
             Error::VersionConflict { resource, actual } => {

@@ -1,0 +1,1541 @@
+//! End-to-end tests of the REST API over a real SQLite store: authorisation (the role
+//! matrix and tenant isolation for every resource), bad input of every class, languages,
+//! log-in lock-out, API keys, audit, bulk import and thing-model import/export.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use ironloom_api::authz::{Access, POLICIES};
+use ironloom_api::{ApiSettings, AppState, TokenSigner};
+use ironloom_core::auth::Role;
+use ironloom_core::entity::{Actor, NewUser};
+use ironloom_core::repo::{DeviceRepo, MetaStore, UserRepo};
+use ironloom_meta::{SqlStore, SqlStoreOptions};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Passw0rd!x";
+
+struct App {
+    router: Router,
+    store: Arc<SqlStore>,
+    _dir: tempfile::TempDir,
+}
+
+struct Resp {
+    status: StatusCode,
+    body: Value,
+    headers: axum::http::HeaderMap,
+}
+
+impl App {
+    async fn new() -> App {
+        Self::with_settings(ApiSettings::default()).await
+    }
+
+    async fn with_settings(settings: ApiSettings) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            SqlStore::open(
+                &SqlStore::sqlite_url(dir.path()),
+                &SqlStoreOptions::default(),
+            )
+            .await
+            .unwrap(),
+        );
+        store
+            .create_user(
+                &Actor::system("test"),
+                NewUser {
+                    tenant_id: None,
+                    username: "admin".into(),
+                    display_name: None,
+                    email: None,
+                    role: Role::PlatformAdmin,
+                    password_hash: ironloom_api::hash_password(PASSWORD.into()).await.unwrap(),
+                    password_change_required: false,
+                },
+            )
+            .await
+            .unwrap();
+        let state = AppState {
+            store: store.clone() as Arc<dyn MetaStore>,
+            tokens: TokenSigner::new(vec![42; 32]),
+            settings: Arc::new(settings),
+        };
+        App {
+            router: ironloom_api::router(state),
+            store,
+            _dir: dir,
+        }
+    }
+
+    async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut req = req.body(Body::from(body)).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 7], 40000))));
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Resp {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let (headers, bytes): (&[(&str, &str)], Vec<u8>) = match &body {
+            Some(b) => (
+                &[("content-type", "application/json")],
+                serde_json::to_vec(b).unwrap(),
+            ),
+            None => (&[], Vec::new()),
+        };
+        self.raw(method, path, token, headers, bytes).await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    async fn login(&self, username: &str, tenant: Option<&str>) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": PASSWORD, "tenant": tenant})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{username}: {:?}", r.body);
+        r.body["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// Two tenants with users of every role in the first and an admin in the second.
+struct World {
+    app: App,
+    admin: String,
+    a_id: String,
+    tokens: Vec<(Role, String)>,
+    a_admin: String,
+    b_admin: String,
+}
+
+async fn world() -> World {
+    let app = App::new().await;
+    let admin = app.login("admin", None).await;
+    let mut ids = Vec::new();
+    for code in ["alpha", "bravo"] {
+        let r = app
+            .post(
+                "/api/v1/tenants",
+                &admin,
+                json!({"code": code, "name": format!("{code} 公司")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let users = [
+        ("a-admin", Role::TenantAdmin, 0),
+        ("a-eng", Role::Engineer, 0),
+        ("a-op", Role::Operator, 0),
+        ("a-view", Role::Viewer, 0),
+        ("b-admin", Role::TenantAdmin, 1),
+    ];
+    for (name, role, t) in users {
+        let r = app
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({"username": name, "password": PASSWORD, "role": role, "tenant_id": ids[t]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let mut tokens = vec![(Role::PlatformAdmin, admin.clone())];
+    for (name, role, _) in &users[..4] {
+        tokens.push((*role, app.login(name, Some("alpha")).await));
+    }
+    let a_admin = tokens[1].1.clone();
+    let b_admin = app.login("b-admin", Some("bravo")).await;
+    World {
+        app,
+        admin,
+        a_id: ids[0].clone(),
+        tokens,
+        a_admin,
+        b_admin,
+    }
+}
+
+async fn product(app: &App, token: &str, name: &str) -> String {
+    let r = app
+        .post("/api/v1/products", token, json!({
+            "name": name,
+            "category": "operating",
+            "industry": "C",
+            "thing_model": {"properties": [{"identifier": "temp", "name": "温度", "data_type": {"type": "float", "min": 0, "max": 100}}]}
+        }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+async fn device(app: &App, token: &str, product: &str, name: &str) -> Value {
+    let r = app
+        .post(
+            "/api/v1/devices",
+            token,
+            json!({"name": name, "product_id": product, "tags": ["t1"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body
+}
+
+fn fill(route: &str, id: &str) -> String {
+    route.replace("{id}", id)
+}
+
+#[tokio::test]
+async fn each_role_can_do_exactly_what_the_matrix_says() {
+    let w = world().await;
+    let random = uuid::Uuid::now_v7().to_string();
+    let mut checked = 0;
+    for (method, route, access) in POLICIES {
+        let Access::Permission(perm) = access else {
+            continue;
+        };
+        for (role, token) in &w.tokens {
+            let method: Method = method.parse().unwrap();
+            let body =
+                matches!(method, Method::POST | Method::PATCH | Method::PUT).then(|| json!({}));
+            let r = w
+                .app
+                .call(method.clone(), &fill(route, &random), Some(token), body)
+                .await;
+            let allowed = role.permissions().contains(*perm);
+            if allowed {
+                assert_ne!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{role} {method} {route}: {:?}",
+                    r.body
+                );
+            } else {
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{role} {method} {route}: {:?}",
+                    r.body
+                );
+                assert_eq!(r.body["code"], "forbidden");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "{checked}");
+}
+
+#[tokio::test]
+async fn every_route_has_a_policy_and_every_policy_a_route() {
+    let doc = serde_json::to_value(ironloom_api::openapi()).unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let m = method.to_uppercase();
+            assert!(
+                ironloom_api::authz::policy(&m.parse().unwrap(), path).is_some(),
+                "{m} {path} has no access policy"
+            );
+            documented.push(format!("{m} {path}"));
+        }
+    }
+    for (m, r, _) in POLICIES {
+        assert!(
+            documented.contains(&format!("{m} {r}")),
+            "policy for {m} {r} has no route"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_without_credentials_are_refused() {
+    let app = App::new().await;
+    for (m, r, access) in POLICIES {
+        if *access == Access::Public {
+            continue;
+        }
+        let res = app
+            .call(
+                m.parse().unwrap(),
+                &fill(r, &uuid::Uuid::nil().to_string()),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{m} {r}");
+        assert_eq!(res.body["code"], "unauthenticated");
+    }
+    for bad in [
+        "garbage",
+        "a.b.c",
+        "ilk_00000000000000000000000000000000_0000000000000000000000000000000000000000",
+    ] {
+        let res = app.get("/api/v1/auth/me", bad).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert_eq!(res.body["code"], "invalid_token");
+    }
+}
+
+#[tokio::test]
+async fn tenant_b_cannot_list_read_change_or_delete_tenant_a_objects() {
+    let w = world().await;
+    let (app, a, b) = (&w.app, w.a_admin.as_str(), w.b_admin.as_str());
+    let pid = product(app, a, "Pump").await;
+    let dev = device(app, a, &pid, "pump-1").await;
+    let did = dev["id"].as_str().unwrap();
+    let g = app
+        .post("/api/v1/device-groups", a, json!({"name": "Line 1"}))
+        .await
+        .body;
+    let gid = g["id"].as_str().unwrap();
+    let u = app
+        .post(
+            "/api/v1/users",
+            a,
+            json!({"username": "worker", "role": "viewer"}),
+        )
+        .await
+        .body;
+    let uid = u["id"].as_str().unwrap();
+    let k = app
+        .post("/api/v1/api-keys", a, json!({"name": "ci"}))
+        .await
+        .body;
+    let kid = k["id"].as_str().unwrap();
+    let tid = w.a_id.as_str();
+
+    // Lists show none of A's objects.
+    for (path, field) in [
+        ("/api/v1/products", "name"),
+        ("/api/v1/devices", "name"),
+        ("/api/v1/device-groups", "name"),
+        ("/api/v1/users", "username"),
+        ("/api/v1/api-keys", "name"),
+        ("/api/v1/tenants", "code"),
+    ] {
+        let r = app.get(path, b).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        for item in r.body["items"].as_array().unwrap() {
+            assert!(
+                !["Pump", "pump-1", "Line 1", "worker", "ci", "alpha"]
+                    .contains(&item[field].as_str().unwrap()),
+                "{path}: {item}"
+            );
+        }
+    }
+    let audit = app.get("/api/v1/audit?page_size=500", b).await;
+    assert!(
+        audit.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["tenant_id"] != json!(tid))
+    );
+
+    // Every read, change and delete of an A object answers 404.
+    let attempts: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/products/{pid}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/products/{pid}"),
+            Some(json!({"name": "stolen"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/products/{pid}/thing-model"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/products/{pid}/thing-model?format=ironloom"),
+            Some(json!({"properties": []})),
+        ),
+        (Method::DELETE, format!("/api/v1/products/{pid}"), None),
+        (Method::GET, format!("/api/v1/devices/{did}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/devices/{did}"),
+            Some(json!({"label": "stolen"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/devices/{did}/credentials"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/devices/{did}/credentials/rotate"),
+            Some(json!({})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/devices/{did}/attributes"),
+            Some(json!({"set": {"x": 1}})),
+        ),
+        (Method::DELETE, format!("/api/v1/devices/{did}"), None),
+        (Method::GET, format!("/api/v1/device-groups/{gid}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/device-groups/{gid}"),
+            Some(json!({"name": "stolen"})),
+        ),
+        (Method::DELETE, format!("/api/v1/device-groups/{gid}"), None),
+        (Method::GET, format!("/api/v1/users/{uid}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/users/{uid}"),
+            Some(json!({"enabled": false})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{uid}/unlock"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{uid}/password"),
+            Some(json!({"password": "Hijack3d!pw"})),
+        ),
+        (Method::DELETE, format!("/api/v1/users/{uid}"), None),
+        (Method::GET, format!("/api/v1/api-keys/{kid}"), None),
+        (Method::DELETE, format!("/api/v1/api-keys/{kid}"), None),
+        (Method::GET, format!("/api/v1/tenants/{tid}"), None),
+    ];
+    for (m, path, body) in attempts {
+        let r = app.call(m.clone(), &path, Some(b), body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{m} {path}: {:?}", r.body);
+        assert_eq!(r.body["code"], "not_found");
+    }
+    // B cannot point its own objects at A's.
+    let pb = product(app, b, "B pump").await;
+    let r = app
+        .post(
+            "/api/v1/devices",
+            b,
+            json!({"name": "x", "product_id": pid}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/devices",
+            b,
+            json!({"name": "y", "product_id": pb, "groups": [gid]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/users",
+            b,
+            json!({"username": "z", "role": "viewer", "tenant_id": tid}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    // A's objects are intact.
+    let d = app.get(&format!("/api/v1/devices/{did}"), a).await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(d.body["label"], Value::Null);
+    assert_eq!(d.body["attributes"], json!({}));
+    let creds = app
+        .get(&format!("/api/v1/devices/{did}/credentials"), a)
+        .await;
+    assert_eq!(creds.body, dev["credentials"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{pid}"), a).await.body["name"],
+        "Pump"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}"), a).await.body["enabled"],
+        true
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/api-keys/{kid}"), a).await.body["revoked"],
+        false
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/device-groups/{gid}"), a)
+            .await
+            .body["name"],
+        "Line 1"
+    );
+    // A tenant admin cannot grant platform rights.
+    let r = app
+        .post(
+            "/api/v1/users",
+            a,
+            json!({"username": "evil", "role": "platform_admin"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let _ = w.admin;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
+    let app = App::with_settings(ApiSettings {
+        body_limit: 16 * 1024,
+        ..Default::default()
+    })
+    .await;
+    let admin = app.login("admin", None).await;
+    app.post("/api/v1/tenants", &admin, json!({"code": "t", "name": "T"}))
+        .await;
+    let t = app.get("/api/v1/tenants?q=t", &admin).await.body["items"][0]["id"].clone();
+    app.post(
+        "/api/v1/users",
+        &admin,
+        json!({"username": "ta", "password": PASSWORD, "role": "tenant_admin", "tenant_id": t}),
+    )
+    .await;
+    let tok = app.login("ta", Some("t")).await;
+    let pid = product(&app, &tok, "P").await;
+    device(&app, &tok, &pid, "existing").await;
+    let tenant_id: ironloom_core::ids::TenantId = t.as_str().unwrap().parse().unwrap();
+    let count = || async { app.store.count_devices(tenant_id).await.unwrap() };
+    assert_eq!(count().await, 1);
+
+    let json_headers = [("content-type", "application/json")];
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "malformed JSON",
+            b"{\"name\": ".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "not JSON at all",
+            b"name=x".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "wrong type",
+            serde_json::to_vec(&json!({"name": 5, "product_id": pid})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "wrong nested type",
+            serde_json::to_vec(&json!({"name": "a", "product_id": pid, "tags": [1]})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "unknown field",
+            serde_json::to_vec(&json!({"name": "a", "product_id": pid, "is_admin": true})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "missing field",
+            serde_json::to_vec(&json!({"name": "a"})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "invalid id in body",
+            serde_json::to_vec(&json!({"name": "a", "product_id": "../../etc"})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "oversized",
+            serde_json::to_vec(
+                &json!({"name": "a", "product_id": pid, "description": "x".repeat(20_000)}),
+            )
+            .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "very long name",
+            serde_json::to_vec(&json!({"name": "a".repeat(300), "product_id": pid})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "SQL in an identifier",
+            serde_json::to_vec(&json!({"name": "x'; DROP TABLE devices;--", "product_id": pid}))
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "script in an identifier",
+            serde_json::to_vec(&json!({"name": "<script>alert(1)</script>", "product_id": pid}))
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "NUL character",
+            br#"{"name": "ok", "product_id": "PID", "label": "a\u0000b"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "control character",
+            serde_json::to_vec(&json!({"name": "ok", "product_id": pid, "label": "\u{1b}[2J"}))
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "lone surrogate escape",
+            br#"{"name": "\ud800", "product_id": "PID"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "non-UTF-8 bytes",
+            b"{\"name\": \"\xff\xfe\", \"product_id\": \"PID\"}".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "duplicate name",
+            serde_json::to_vec(&json!({"name": "existing", "product_id": pid})).unwrap(),
+            StatusCode::CONFLICT,
+            "already_exists",
+        ),
+        (
+            "deep nesting",
+            format!("{}{}", "[".repeat(200), "]".repeat(200)).into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "unknown product",
+            serde_json::to_vec(&json!({"name": "a", "product_id": uuid::Uuid::now_v7()})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+    ];
+    for (what, body, status, code) in cases {
+        let body = String::from_utf8_lossy(&body)
+            .replace("PID", &pid)
+            .into_bytes();
+        let body = if what == "non-UTF-8 bytes" {
+            b"{\"name\": \"\xff\xfe\"}".to_vec()
+        } else {
+            body
+        };
+        let r = app
+            .raw(
+                Method::POST,
+                "/api/v1/devices",
+                Some(&tok),
+                &json_headers,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, status, "{what}: {:?}", r.body);
+        assert_eq!(r.body["code"], code, "{what}: {:?}", r.body);
+        assert!(!r.body["message"].as_str().unwrap().is_empty(), "{what}");
+        assert_eq!(count().await, 1, "{what} changed state");
+    }
+    // Hostile text in free-text fields is kept verbatim (JSON API: escaping is the reader's job).
+    let label = "'; DROP TABLE devices;-- <script>alert(1)</script> 泵";
+    let r = app
+        .post(
+            "/api/v1/devices",
+            &tok,
+            json!({"name": "ok-1", "product_id": pid, "label": label}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["label"], label);
+    // Paths, queries and content types.
+    for (path, code) in [
+        ("/api/v1/devices/not-a-uuid", "invalid_path"),
+        (
+            "/api/v1/devices/00000000-0000-0000-0000-00000000000g",
+            "invalid_path",
+        ),
+        ("/api/v1/devices?page=0", "invalid_query"),
+        ("/api/v1/devices?page_size=100000", "invalid_query"),
+        ("/api/v1/devices?sort=password", "invalid_query"),
+        ("/api/v1/devices?online=perhaps", "invalid_query"),
+        ("/api/v1/devices?nonsense=1", "invalid_query"),
+        (
+            "/api/v1/devices?product_id=1%27%20OR%201=1",
+            "invalid_query",
+        ),
+    ] {
+        let r = app.get(path, &tok).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {:?}", r.body);
+        assert_eq!(r.body["code"], code, "{path}");
+    }
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices",
+            Some(&tok),
+            &[("content-type", "text/xml")],
+            b"<x/>".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = app.get("/api/v1/nothing-here", &tok).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_route"))
+    );
+    let r = app
+        .call(Method::PUT, "/api/v1/devices", Some(&tok), None)
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
+    assert_eq!(count().await, 2);
+    // Duplicate names elsewhere.
+    let r = app
+        .post(
+            "/api/v1/tenants",
+            &admin,
+            json!({"code": "t", "name": "again"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_exists"))
+    );
+    let r = app
+        .post("/api/v1/products", &tok, json!({"name": "P"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .post(
+            "/api/v1/users",
+            &tok,
+            json!({"username": "ta", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .post(
+            "/api/v1/users",
+            &tok,
+            json!({"username": "weak", "role": "viewer", "password": "123"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn errors_speak_the_callers_language() {
+    let app = App::new().await;
+    let admin = app.login("admin", None).await;
+    let path = format!("/api/v1/tenants/{}", uuid::Uuid::now_v7());
+    let zh = app
+        .raw(
+            Method::GET,
+            &path,
+            Some(&admin),
+            &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")],
+            vec![],
+        )
+        .await;
+    let en = app
+        .raw(
+            Method::GET,
+            &path,
+            Some(&admin),
+            &[("accept-language", "en-US")],
+            vec![],
+        )
+        .await;
+    assert_eq!(zh.status, StatusCode::NOT_FOUND);
+    assert_eq!(zh.body["code"], en.body["code"]);
+    assert_eq!(zh.body["message"], "租户不存在");
+    assert_eq!(en.body["message"], "tenant not found");
+    assert_eq!(zh.headers["content-language"], "zh-CN");
+    let bad = app
+        .raw(
+            Method::POST,
+            "/api/v1/tenants",
+            Some(&admin),
+            &[
+                ("accept-language", "zh"),
+                ("content-type", "application/json"),
+            ],
+            br#"{"code": "x", "name": "y", "extra": 1}"#.to_vec(),
+        )
+        .await;
+    assert!(
+        bad.body["message"].as_str().unwrap().contains("未知字段"),
+        "{:?}",
+        bad.body
+    );
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_lock_the_account_until_unlocked() {
+    let w = world().await;
+    let app = &w.app;
+    let attempt = |pw: &'static str| {
+        app.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "a-view", "password": pw, "tenant": "alpha"})),
+        )
+    };
+    for i in 0..4 {
+        let r = attempt("wrong-password1").await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_credentials")),
+            "attempt {i}"
+        );
+    }
+    let r = attempt("wrong-password1").await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::LOCKED, Some("account_locked"))
+    );
+    // The right password does not help while locked.
+    let r = attempt(PASSWORD).await;
+    assert_eq!(r.status, StatusCode::LOCKED);
+    // Unknown users and wrong tenants are refused the same way as a wrong password.
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "ghost", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.body["code"], "invalid_credentials");
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "a-eng", "password": PASSWORD, "tenant": "bravo"})),
+        )
+        .await;
+    assert_eq!(r.body["code"], "invalid_credentials");
+    let users = app.get("/api/v1/users?q=a-view", &w.a_admin).await;
+    let uid = users.body["items"][0]["id"].as_str().unwrap().to_string();
+    assert!(users.body["items"][0]["locked_until"].is_string());
+    let r = app
+        .post(
+            &format!("/api/v1/users/{uid}/unlock"),
+            &w.a_admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK);
+    let audit = app
+        .get(
+            "/api/v1/audit?resource=user&action=account_locked",
+            &w.a_admin,
+        )
+        .await;
+    assert_eq!(audit.body["total"], 1);
+}
+
+#[tokio::test]
+async fn api_keys_are_limited_by_scope_expiry_and_revocation() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    let pid = product(app, a, "P").await;
+    let k = app
+        .post(
+            "/api/v1/api-keys",
+            a,
+            json!({"name": "reader", "scopes": ["device:read", "product:read"]}),
+        )
+        .await;
+    assert_eq!(k.status, StatusCode::CREATED, "{:?}", k.body);
+    let key = k.body["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("ilk_"));
+    assert_eq!(
+        app.get("/api/v1/devices", &key).await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .raw(
+            Method::GET,
+            "/api/v1/devices",
+            None,
+            &[("x-api-key", &key)],
+            vec![],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post(
+            "/api/v1/devices",
+            &key,
+            json!({"name": "d", "product_id": pid}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Keys cannot change passwords and cannot exceed their creator.
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            &key,
+            json!({"current_password": PASSWORD, "new_password": "N3w-password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let eng = &w.tokens[2].1;
+    let r = app
+        .post("/api/v1/api-keys", eng, json!({"name": "x"}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            "/api/v1/api-keys",
+            a,
+            json!({"name": "x", "scopes": ["tenant:manage"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            "/api/v1/api-keys",
+            a,
+            json!({"name": "x", "expires_at": "2001-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Wrong secret for a real key id.
+    let forged = format!("{}{}", &key[..key.len() - 40], "A".repeat(40));
+    assert_eq!(
+        app.get("/api/v1/devices", &forged).await.body["code"],
+        "invalid_token"
+    );
+    // Revocation takes effect at once.
+    let kid = k.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/v1/api-keys/{kid}"), a)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/devices", &key).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let listed = app.get("/api/v1/api-keys?include_revoked=true", a).await;
+    assert_eq!(listed.body["items"][0]["revoked"], true);
+    assert!(listed.body["items"][0].get("key").is_none());
+}
+
+#[tokio::test]
+async fn the_audit_log_says_who_did_what_when_and_from_where() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    let pid = product(app, a, "P").await;
+    let dev = device(app, a, &pid, "d1").await;
+    let did = dev["id"].as_str().unwrap();
+    app.patch(
+        &format!("/api/v1/devices/{did}/attributes"),
+        a,
+        json!({"set": {"room": "B2"}}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/devices/{did}/credentials/rotate"),
+        a,
+        json!({}),
+    )
+    .await;
+    app.delete(&format!("/api/v1/devices/{did}"), a).await;
+    let r = app
+        .get(
+            &format!("/api/v1/audit?resource=device&resource_id={did}"),
+            a,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let items = r.body["items"].as_array().unwrap();
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "delete",
+            "rotate_credentials",
+            "update_attributes",
+            "create"
+        ]
+    );
+    for e in items {
+        assert_eq!(e["actor"]["name"], "a-admin");
+        assert_eq!(e["actor"]["kind"], "user");
+        assert_eq!(e["actor"]["ip"], "192.0.2.7");
+        assert!(e["at"].is_string());
+        assert!(
+            !e.to_string().contains("password\":\""),
+            "no secrets in audit: {e}"
+        );
+    }
+    assert_eq!(items[2]["details"]["room"]["to"], "B2");
+    // Viewers cannot read it; the platform admin sees the tenant's entries too.
+    assert_eq!(
+        app.get("/api/v1/audit", &w.tokens[4].1).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let all = app
+        .get(
+            &format!("/api/v1/audit?tenant_id={}&resource=device", w.a_id),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(all.body["total"], 4);
+}
+
+#[tokio::test]
+async fn bulk_csv_import_reports_each_bad_row() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    product(app, a, "Pump").await;
+    app.post("/api/v1/device-groups", a, json!({"name": "Line 1"}))
+        .await;
+    let csv_headers = [("content-type", "text/csv")];
+    let good = "name,product,label,tags,groups,attr:floor\n\
+                p1,Pump,一号泵,a;b,Line 1,3\n\
+                p2,Pump,二号泵,,,\"{\"\"x\"\":1}\"\n";
+    let bad = "name,product,label,tags,groups\n\
+               p3,Pump,ok,,\n\
+               p3,Pump,dup in file,,\n\
+               bad/name,Pump,,,\n\
+               p4,NoSuchProduct,,,\n\
+               p5,Pump,,,No such group\n\
+               ,Pump,,,\n";
+    // Atomic (default): nothing imported, every bad row reported.
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices/import",
+            Some(a),
+            &csv_headers,
+            bad.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["imported"], 0);
+    assert_eq!(r.body["total_rows"], 6);
+    let rows: Vec<u64> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [2, 3, 4, 5, 6]);
+    assert_eq!(app.get("/api/v1/devices", a).await.body["total"], 0);
+    // Dry run of a good file: checked, not imported.
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices/import?dry_run=true",
+            Some(a),
+            &csv_headers,
+            good.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.status,
+            r.body["valid"].as_u64(),
+            r.body["imported"].as_u64()
+        ),
+        (StatusCode::OK, Some(2), Some(0))
+    );
+    // Good file imports.
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices/import",
+            Some(a),
+            &csv_headers,
+            good.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["imported"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{:?}",
+        r.body
+    );
+    let p1 = app.get("/api/v1/devices?q=p1", a).await.body["items"][0].clone();
+    assert_eq!(p1["tags"], json!(["a", "b"]));
+    assert_eq!(p1["attributes"], json!({"floor": 3}));
+    assert_eq!(p1["groups"].as_array().unwrap().len(), 1);
+    // Partial: good rows in, bad rows reported, existing names refused.
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices/import?mode=partial",
+            Some(a),
+            &csv_headers,
+            bad.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["imported"], 1);
+    assert_eq!(r.body["failed"], 5);
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices/import?mode=partial",
+            Some(a),
+            &csv_headers,
+            good.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.body["imported"], 0);
+    assert_eq!(r.body["errors"][0]["code"], "already_exists");
+    assert_eq!(app.get("/api/v1/devices", a).await.body["total"], 3);
+    // Malformed files.
+    for (body, what) in [
+        ("product,label\nPump,x\n", "missing name column"),
+        ("name,product,secret_sauce\np,Pump,1\n", "unknown column"),
+        ("name,product\n\"unterminated,Pump\n", "bad quoting"),
+        ("name,product\np9,Pump,extra\n", "ragged row"),
+    ] {
+        let r = app
+            .raw(
+                Method::POST,
+                "/api/v1/devices/import",
+                Some(a),
+                &csv_headers,
+                body.as_bytes().to_vec(),
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{what}: {:?}", r.body);
+    }
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/devices/import",
+            Some(a),
+            &csv_headers,
+            b"name,product\n\xff\xfe,Pump\n".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get("/api/v1/devices", a).await.body["total"], 3);
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../core/tests/fixtures/thing_models/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn thing_models_import_and_export_as_tsl_and_wot() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    let tsl = fixture("pump.tsl.json");
+    let r = app
+        .post(
+            "/api/v1/products/import",
+            a,
+            json!({"format": "tsl", "document": tsl, "name": "泵 Pump", "category": "operating"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let pid = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["product_key"], tsl["profile"]["productKey"]);
+    let out = app
+        .get(&format!("/api/v1/products/{pid}/thing-model?format=tsl"), a)
+        .await;
+    assert_eq!(out.body, tsl, "TSL round trip through the API");
+    let wot = app
+        .get(&format!("/api/v1/products/{pid}/thing-model"), a)
+        .await
+        .body;
+    assert_eq!(wot["@type"], "tm:ThingModel");
+    // A third-party TD imports and keeps its extra keys.
+    let td = fixture("third_party.td.json");
+    let r = app
+        .post(
+            "/api/v1/products/import",
+            a,
+            json!({"format": "wot", "document": td}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let tid = r.body["id"].as_str().unwrap();
+    let exported = app
+        .get(&format!("/api/v1/products/{tid}/thing-model?format=wot"), a)
+        .await
+        .body;
+    for key in ["links", "securityDefinitions"] {
+        if td.get(key).is_some() {
+            assert_eq!(exported[key], td[key], "{key} kept");
+        }
+    }
+    // Our own export imports again as an equal model.
+    let r = app
+        .post(
+            "/api/v1/products/import",
+            a,
+            json!({"format": "wot", "document": wot, "name": "copy", "product_key": "copy-1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let original = app.get(&format!("/api/v1/products/{pid}"), a).await.body;
+    assert_eq!(r.body["thing_model"], original["thing_model"]);
+    // Replacing the model bumps the version and honours optimistic locking.
+    let v = original["version"].as_i64().unwrap();
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/products/{pid}/thing-model?format=ironloom&version={v}"),
+            Some(a),
+            Some(json!({"properties": []})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["version"], v + 1);
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/products/{pid}/thing-model?format=ironloom&version={v}"),
+            Some(a),
+            Some(json!({"properties": []})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("version_conflict"))
+    );
+    // Invalid models are refused with the path of the fault.
+    let r = app
+        .post("/api/v1/products", a, json!({"name": "bad", "thing_model": {"properties": [{"identifier": "x", "name": "X", "data_type": {"type": "int", "min": 10, "max": 1}}]}}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["code"], "invalid_thing_model");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("properties[0]"),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/api/v1/products/import",
+            a,
+            json!({"format": "tsl", "document": {"properties": "nope"}, "name": "bad2"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Products in use cannot be deleted.
+    device(app, a, &pid, "uses-it").await;
+    let r = app.delete(&format!("/api/v1/products/{pid}"), a).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("in_use"))
+    );
+}
+
+#[tokio::test]
+async fn changing_a_password_ends_existing_sessions() {
+    let w = world().await;
+    let app = &w.app;
+    let old = app.login("a-eng", Some("alpha")).await;
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            &old,
+            json!({"current_password": "wrong", "new_password": "N3w-password!"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            &old,
+            json!({"current_password": PASSWORD, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            &old,
+            json!({"current_password": PASSWORD, "new_password": "N3w-password!"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &old).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "a-eng", "password": "N3w-password!", "tenant": "alpha"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let me = app
+        .get("/api/v1/auth/me", r.body["token"].as_str().unwrap())
+        .await;
+    assert_eq!(me.body["user"]["role"], "engineer");
+    assert!(
+        me.body["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("device:write"))
+    );
+}
+
+#[tokio::test]
+async fn disabling_a_tenant_or_user_stops_their_access() {
+    let w = world().await;
+    let app = &w.app;
+    let viewer = &w.tokens[4].1;
+    assert_eq!(
+        app.get("/api/v1/devices", viewer).await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .patch(
+            &format!("/api/v1/tenants/{}", w.a_id),
+            &w.admin,
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app.get("/api/v1/devices", viewer).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("tenant_disabled"))
+    );
+    app.patch(
+        &format!("/api/v1/tenants/{}", w.a_id),
+        &w.admin,
+        json!({"enabled": true}),
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/devices", viewer).await.status,
+        StatusCode::OK
+    );
+    let uid = app.get("/api/v1/users?q=a-view", &w.a_admin).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.patch(
+        &format!("/api/v1/users/{uid}"),
+        &w.a_admin,
+        json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/devices", viewer).await.body["code"],
+        "account_disabled"
+    );
+    // Nobody disables or deletes themselves by accident.
+    let me = app.get("/api/v1/auth/me", &w.a_admin).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.patch(
+            &format!("/api/v1/users/{me}"),
+            &w.a_admin,
+            json!({"enabled": false})
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{me}"), &w.a_admin)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn lists_page_filter_and_sort() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    let pid = product(app, a, "P").await;
+    for i in 0..7 {
+        device(app, a, &pid, &format!("dev-{i}")).await;
+    }
+    let r = app
+        .get("/api/v1/devices?page=2&page_size=3&sort=-name", a)
+        .await;
+    assert_eq!(r.body["total"], 7);
+    let names: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dev-3", "dev-2", "dev-1"]);
+    let r = app
+        .get(
+            &format!("/api/v1/devices?product_id={pid}&tag=t1&online=false&q=DEV-6"),
+            a,
+        )
+        .await;
+    assert_eq!(r.body["total"], 1);
+    let r = app
+        .get("/api/v1/products?industry=C&category=operating", a)
+        .await;
+    assert_eq!(r.body["total"], 1);
+    let r = app.get("/api/v1/users?role=viewer", a).await;
+    assert_eq!(r.body["total"], 1);
+    let r = app.get("/api/v1/catalog", a).await;
+    assert_eq!(r.body["industries"].as_array().unwrap().len(), 20);
+    let zh = app
+        .raw(
+            Method::GET,
+            "/api/v1/catalog",
+            Some(a),
+            &[("accept-language", "zh-CN")],
+            vec![],
+        )
+        .await;
+    assert_eq!(zh.body["device_categories"][1]["name"], "加工设备");
+}
+
+#[tokio::test]
+async fn the_permissions_document_matches_the_code() {
+    let path = format!("{}/../../docs/permissions.md", env!("CARGO_MANIFEST_DIR"));
+    let on_disk = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        on_disk,
+        ironloom_api::permissions_markdown(),
+        "regenerate with `ironloom admin permissions > docs/permissions.md`"
+    );
+}
+
+#[tokio::test]
+async fn the_api_description_and_docs_page_are_served() {
+    let app = App::new().await;
+    let r = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(r.body["paths"]["/api/v1/devices/import"]["post"].is_object());
+    let r = app.call(Method::GET, "/api/docs/", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.as_str().unwrap().contains("swagger"), "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn device_credentials_rotate_and_stay_unique() {
+    let w = world().await;
+    let (app, a, b) = (&w.app, w.a_admin.as_str(), w.b_admin.as_str());
+    let pid = product(app, a, "P").await;
+    let d = device(app, a, &pid, "d").await;
+    let did = d["id"].as_str().unwrap();
+    let old = d["credentials"].clone();
+    assert_eq!(old["access_token"].as_str().unwrap().len(), 20);
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{did}/credentials/rotate"),
+            a,
+            json!({"access_token": "my-own-token-1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["access_token"], "my-own-token-1");
+    assert_ne!(r.body["password"], old["password"]);
+    let pb = product(app, b, "P").await;
+    let r = app.post("/api/v1/devices", b, json!({"name": "x", "product_id": pb, "credentials": {"access_token": "my-own-token-1"}})).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_exists"))
+    );
+    // Operators may not see credentials.
+    let op = &w.tokens[3].1;
+    assert_eq!(
+        app.get(&format!("/api/v1/devices/{did}/credentials"), op)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.patch(
+            &format!("/api/v1/devices/{did}/attributes"),
+            op,
+            json!({"set": {"k": "v"}})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
