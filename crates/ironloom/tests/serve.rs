@@ -1,0 +1,350 @@
+//! End-to-end tests of `ironloom serve` as a process: start-up on port 0, the first
+//! administrator, health and metrics, graceful shutdown, the one-line errors, demo data,
+//! configuration from file and environment.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    base: String,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ironloom() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ironloom"));
+    c.env_remove("IRONLOOM_ADMIN_PASSWORD")
+        .env("RUST_LOG", "info");
+    c
+}
+
+/// Starts `serve` with the given arguments and waits for the "listening" line.
+fn start(mut cmd: Command) -> Server {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = stdout.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(i) = line.find("listening on http://") {
+                let addr: String = line[i + 20..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server did not report its address");
+    Server {
+        child,
+        base: format!("http://{addr}"),
+        stdout,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+async fn login(base: &str, user: &str, password: &str, tenant: Option<&str>) -> reqwest::Response {
+    client()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": password, "tenant": tenant}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn first_start_prints_a_one_time_admin_password_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = ironloom();
+    cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path());
+    let server = start(cmd);
+    let c = client();
+    assert_eq!(
+        c.get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.get(format!("{}/readyz", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // The banner is printed before the server listens.
+    let printed = server.stdout.lock().unwrap().clone();
+    let password = printed
+        .lines()
+        .find_map(|l| l.split("password  / 密码:").nth(1))
+        .map(|p| p.trim().to_string())
+        .unwrap_or_else(|| panic!("no password in: {printed}"));
+    let r = login(&server.base, "admin", &password, None).await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["password_change_required"], true);
+    let metrics = c
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("ironloom_http_requests_total"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("route=\"/api/v1/auth/login\""));
+    let landing = c
+        .get(&server.base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(landing.contains("/api/docs/"));
+    drop(server);
+    // Second start: the admin exists, nothing is printed.
+    let mut cmd = ironloom();
+    cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path());
+    let server = start(cmd);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!server.stdout.lock().unwrap().contains("password"));
+    assert_eq!(
+        login(&server.base, "admin", &password, None).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn sigterm_and_sigint_shut_down_gracefully() {
+    for signal in ["TERM", "INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = ironloom();
+        cmd.env("IRONLOOM_ADMIN_PASSWORD", "Admin-pass-1")
+            .args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path());
+        let mut server = start(cmd);
+        assert_eq!(
+            client()
+                .get(format!("{}/healthz", server.base))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let pid = server.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = server.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "did not stop on SIG{signal}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(status.success(), "SIG{signal}: {status:?}");
+    }
+}
+
+fn run_to_error(mut cmd: Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let last = stderr.lines().last().unwrap_or("").to_string();
+    assert!(last.starts_with("error: "), "{stderr}");
+    last
+}
+
+#[test]
+fn a_port_in_use_is_one_clear_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = ironloom();
+    cmd.args(["serve", "--http", &addr, "--data-dir"])
+        .arg(dir.path());
+    let line = run_to_error(cmd);
+    assert!(line.contains(&format!("cannot listen on {addr}")), "{line}");
+    assert!(
+        line.to_lowercase().contains("address already in use"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_unwritable_data_directory_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let mut cmd = ironloom();
+    cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(file.join("data"));
+    let line = run_to_error(cmd);
+    assert!(
+        line.contains("data directory") && line.contains("is not writable"),
+        "{line}"
+    );
+}
+
+#[test]
+fn bad_configuration_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[http]\naddress = \"127.0.0.1:1\"\n").unwrap();
+    let mut cmd = ironloom();
+    cmd.args(["serve", "--config"]).arg(&cfg);
+    let line = run_to_error(cmd);
+    assert!(
+        line.contains("c.toml") && line.contains("address"),
+        "{line}"
+    );
+    let mut cmd = ironloom();
+    cmd.env("IRONLOOM__AUTH__TOKEN_TTL", "soon")
+        .args(["serve", "--data-dir"])
+        .arg(dir.path());
+    let line = run_to_error(cmd);
+    assert!(line.contains("soon"), "{line}");
+    let mut cmd = ironloom();
+    cmd.args(["serve", "--meta-url", "mysql://nope", "--data-dir"])
+        .arg(dir.path());
+    let line = run_to_error(cmd);
+    assert!(line.contains("meta.url"), "{line}");
+}
+
+#[tokio::test]
+async fn demo_mode_creates_a_tenant_products_and_devices_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[api]\ndefault_locale = \"en\"\n[auth]\nlockout_threshold = 3\n",
+    )
+    .unwrap();
+    for round in 0..2 {
+        let mut cmd = ironloom();
+        cmd.env("IRONLOOM_ADMIN_PASSWORD", "Admin-pass-1")
+            .env("IRONLOOM__API__DEFAULT_LOCALE", "zh-CN")
+            .args(["serve", "--demo", "--http", "127.0.0.1:0", "--config"])
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(dir.path());
+        let server = start(cmd);
+        let r = login(&server.base, "demo", "ironloom-demo-1", Some("demo")).await;
+        assert_eq!(r.status(), 200, "round {round}");
+        let token = r.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let c = client();
+        let devices: serde_json::Value = c
+            .get(format!("{}/api/v1/devices?page_size=100", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(devices["total"], 8, "round {round}");
+        let products: serde_json::Value = c
+            .get(format!("{}/api/v1/products", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let keys: Vec<&str> = products["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["product_key"].as_str().unwrap())
+            .collect();
+        for k in ["demo-pump", "demo-motor", "demo-boiler", "demo-cnc"] {
+            assert!(keys.contains(&k), "{keys:?}");
+        }
+        assert!(server.stdout.lock().unwrap().contains("ironloom-demo-1"));
+        // The environment beats the file: messages default to Chinese.
+        let r = c
+            .get(format!("{}/api/v1/devices/not-an-id", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("路径"), "{body}");
+        for role_user in ["demo-engineer", "demo-operator", "demo-viewer"] {
+            assert_eq!(
+                login(&server.base, role_user, "ironloom-demo-1", Some("demo"))
+                    .await
+                    .status(),
+                200
+            );
+        }
+    }
+}
+
+#[test]
+fn admin_commands_print_generated_documents() {
+    let out = ironloom().args(["admin", "openapi"]).output().unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["paths"]["/api/v1/devices"].is_object());
+    let out = ironloom().args(["admin", "permissions"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| `device:write` |"));
+}
