@@ -2,6 +2,9 @@
 //! matrix and tenant isolation for every resource), bad input of every class, languages,
 //! log-in lock-out, API keys, audit, bulk import and thing-model import/export.
 
+// In tests a failed unwrap is a failed test, with the reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;

@@ -1,5 +1,8 @@
 //! Thing models through every format and back, against hand-written fixtures.
 
+// In tests a failed unwrap is a failed test, with the reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 use ironloom_core::i18n::Locale;

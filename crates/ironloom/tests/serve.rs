@@ -2,6 +2,9 @@
 //! administrator, health and metrics, graceful shutdown, the one-line errors, demo data,
 //! configuration from file and environment.
 
+// In tests a failed unwrap is a failed test, with the reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;

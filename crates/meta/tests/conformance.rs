@@ -5,6 +5,9 @@
 //! variable the PostgreSQL tests are skipped, unless `IRONLOOM_REQUIRE_PG=1` (as in CI)
 //! makes a missing server a failure.
 
+// In tests a failed unwrap is a failed test, with the reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ironloom_core::auth::{Permission, Role};
 use ironloom_core::entity::*;
 use ironloom_core::error::{Error, FieldErrorKind};
