@@ -234,12 +234,7 @@ pub async fn authorize(
     if access == Public {
         return Ok(next.run(req).await);
     }
-    let ip = {
-        let (parts, body) = req.into_parts();
-        let ip = crate::extract::client_ip(&parts);
-        req = Request::from_parts(parts, body);
-        ip
-    };
+    let ip = crate::extract::client_ip(req.extensions());
     let headers = req.headers().clone();
     let principal = authenticate(&state, &headers, ip).await?;
     match access {
@@ -296,17 +291,13 @@ async fn authenticate_token(
     let now = chrono::Utc::now().timestamp();
     let claims = state.tokens.verify(token, now)?;
     let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidToken));
-    let user = match state.store.get_user(Scope::All, claims.sub).await {
-        Ok(u) => u,
+    let creds = match state.store.get_user_credentials(claims.sub).await {
+        Ok(c) => c,
         Err(Error::NotFound(_)) => return Err(invalid()),
         Err(e) => return Err(e.into()),
     };
+    let user = creds.user;
     // The password fingerprint ties the token to the password it was issued under.
-    let creds = state
-        .store
-        .find_user_credentials(user.tenant_id, &user.username)
-        .await?
-        .ok_or_else(invalid)?;
     if !constant_time_eq(&password_fingerprint(&creds.password_hash), &claims.pwd)
         || claims.tid != user.tenant_id
     {

@@ -27,6 +27,8 @@ pub struct ErrorBody {
 pub enum HttpFailure {
     /// The body is not JSON (or not UTF-8).
     MalformedJson(String),
+    /// The body could not be read to the end (the client broke off, bad chunking).
+    UnreadableBody(String),
     /// JSON, but not the expected shape: wrong type, unknown or missing field.
     InvalidBody {
         path: String,
@@ -100,7 +102,9 @@ impl ApiError {
                 Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Kind::Http(h) => match h {
-                HttpFailure::MalformedJson(_) => StatusCode::BAD_REQUEST,
+                HttpFailure::MalformedJson(_) | HttpFailure::UnreadableBody(_) => {
+                    StatusCode::BAD_REQUEST
+                }
                 HttpFailure::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 HttpFailure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 HttpFailure::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -119,6 +123,7 @@ impl ApiError {
             Kind::Core(e) => e.code(),
             Kind::Http(h) => match h {
                 HttpFailure::MalformedJson(_) => "malformed_json",
+                HttpFailure::UnreadableBody(_) => "unreadable_body",
                 HttpFailure::InvalidBody { .. } => "invalid_body",
                 HttpFailure::PayloadTooLarge { .. } => "payload_too_large",
                 HttpFailure::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -141,6 +146,13 @@ impl ApiError {
                         format!("请求体不是有效的 JSON：{d}")
                     } else {
                         format!("the request body is not valid JSON: {d}")
+                    }
+                }
+                HttpFailure::UnreadableBody(d) => {
+                    if zh {
+                        format!("无法读取请求体：{d}")
+                    } else {
+                        format!("the request body could not be read: {d}")
                     }
                 }
                 HttpFailure::InvalidBody { path, detail } => {

@@ -67,7 +67,7 @@ pub async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
             if too_large {
                 HttpFailure::PayloadTooLarge { limit }.into()
             } else {
-                HttpFailure::MalformedJson(format!("could not read the body: {e}")).into()
+                HttpFailure::UnreadableBody(e.to_string()).into()
             }
         })
 }
@@ -160,13 +160,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
+        Ok(ClientIp(client_ip(&parts.extensions)))
     }
 }
 
-pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<String> {
+    extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
 }

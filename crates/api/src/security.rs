@@ -260,6 +260,14 @@ mod tests {
         assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd"));
     }
 
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2_hash() {
+        // If it stopped parsing, unknown users would be refused without the argon2 work,
+        // and the time taken would tell which user names exist.
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+    }
+
     #[tokio::test]
     async fn passwords_hash_and_verify() {
         let h = hash_password("s3cret-pass".into()).await.unwrap();

@@ -48,6 +48,8 @@ pub trait TenantRepo: Send + Sync {
 pub trait UserRepo: Send + Sync {
     async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User>;
     async fn get_user(&self, scope: Scope, id: UserId) -> Result<User>;
+    /// A user with the password hash, by id (authentication of each request).
+    async fn get_user_credentials(&self, id: UserId) -> Result<UserCredentials>;
     /// The user of that name in that tenant (`None`: platform users), with the hash.
     async fn find_user_credentials(
         &self,

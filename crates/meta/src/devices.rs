@@ -128,12 +128,13 @@ async fn set_tags(
 }
 
 /// Replaces a device's group memberships, refusing groups that are not the tenant's.
+/// Returns the memberships as stored: sorted, without repeats.
 async fn set_groups(
     conn: &mut AnyConnection,
     tenant: TenantId,
     id: DeviceId,
     groups: &[GroupId],
-) -> Result<()> {
+) -> Result<Vec<GroupId>> {
     let mut unique: Vec<GroupId> = groups.to_vec();
     unique.sort();
     unique.dedup();
@@ -180,7 +181,7 @@ async fn set_groups(
             .await
             .map_err(storage("write group members"))?;
     }
-    Ok(())
+    Ok(unique)
 }
 
 /// Refuses a product that is not the tenant's: the foreign key alone would accept another
@@ -327,13 +328,8 @@ impl SqlStore {
             Some(&new.credentials),
         ))?;
         set_tags(&mut *conn, tenant, d.id, &d.tags).await?;
-        set_groups(&mut *conn, tenant, d.id, &new.groups).await?;
-        let mut d = d;
-        let mut groups = new.groups;
-        groups.sort();
-        groups.dedup();
-        d.groups = groups;
-        Ok(d)
+        let groups = set_groups(&mut *conn, tenant, d.id, &new.groups).await?;
+        Ok(Device { groups, ..d })
     }
 
     async fn write_device(&self, conn: &mut AnyConnection, d: &Device) -> Result<()> {
@@ -531,10 +527,8 @@ impl DeviceRepo for SqlStore {
             set_tags(&mut tx, tenant, id, &v).await?;
             d.tags = v;
         }
-        if let Some(mut v) = patch.groups {
-            set_groups(&mut tx, tenant, id, &v).await?;
-            v.sort();
-            v.dedup();
+        if let Some(v) = patch.groups {
+            let v = set_groups(&mut tx, tenant, id, &v).await?;
             changes.insert("groups".into(), json!({"from": d.groups, "to": v}));
             d.groups = v;
         }

@@ -180,6 +180,15 @@ impl UserRepo for SqlStore {
             .map(|c| c.user)
     }
 
+    async fn get_user_credentials(&self, id: UserId) -> Result<UserCredentials> {
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(storage("acquire connection"))?;
+        self.user_in(&mut conn, Scope::All, id, false).await
+    }
+
     async fn find_user_credentials(
         &self,
         tenant: Option<TenantId>,

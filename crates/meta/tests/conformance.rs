@@ -372,6 +372,11 @@ async fn users_are_unique_per_tenant(s: &SqlStore) {
         .unwrap();
     assert_eq!(found.user.id, ua.id);
     assert_eq!(found.password_hash, "$argon2id$fake");
+    assert_eq!(s.get_user_credentials(ua.id).await.unwrap(), found);
+    assert!(matches!(
+        s.get_user_credentials(UserId::new()).await,
+        Err(Error::NotFound(Resource::User))
+    ));
     assert!(
         s.find_user_credentials(None, "li.lei")
             .await

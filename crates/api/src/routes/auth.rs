@@ -227,12 +227,7 @@ async fn change_password(
     p: Principal,
     ApiJson(req): ApiJson<ChangePassword>,
 ) -> ApiResult<StatusCode> {
-    let user = state.store.get_user(Scope::All, p.user_id).await?;
-    let creds = state
-        .store
-        .find_user_credentials(user.tenant_id, &user.username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(Resource::User))?;
+    let creds = state.store.get_user_credentials(p.user_id).await?;
     if req.current_password.len() > 1024
         || !verify_password(req.current_password, Some(creds.password_hash)).await
     {

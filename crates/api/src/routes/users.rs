@@ -237,11 +237,14 @@ async fn update_user(
         }
         placement(&p, role, current.tenant_id)?;
     }
-    if id == p.user_id
-        && (input.enabled == Some(false) || input.role.is_some_and(|r| r != current.role))
-    {
-        // Locking oneself out (or demoting oneself) is a mistake, not an operation.
-        return Err(FieldError::new("enabled", FieldErrorKind::NotAllowed).into());
+    // Locking oneself out (or demoting oneself) is a mistake, not an operation.
+    if id == p.user_id {
+        if input.enabled == Some(false) {
+            return Err(FieldError::new("enabled", FieldErrorKind::NotAllowed).into());
+        }
+        if input.role.is_some_and(|r| r != current.role) {
+            return Err(FieldError::new("role", FieldErrorKind::NotAllowed).into());
+        }
     }
     let patch = UserPatch {
         display_name: input.display_name,
