@@ -99,6 +99,7 @@ impl ApiError {
                 Error::Unauthenticated(AuthFailure::AccountLocked { .. }) => StatusCode::LOCKED,
                 Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 Error::Forbidden(_) => StatusCode::FORBIDDEN,
+                Error::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Kind::Http(h) => match h {

@@ -38,6 +38,9 @@ pub enum Error {
     Unauthenticated(AuthFailure),
     #[error("forbidden")]
     Forbidden(Option<Permission>),
+    /// Writes arrive faster than the storage can take them; retry later.
+    #[error("overloaded: {0}")]
+    Overloaded(&'static str),
     /// The store or another dependency failed; the detail is for the log only.
     #[error("storage failure in {action}: {detail}")]
     Storage {
@@ -99,6 +102,7 @@ impl Error {
                 AuthFailure::TenantRequired => "tenant_required",
             },
             Error::Forbidden(_) => "forbidden",
+            Error::Overloaded(_) => "overloaded",
             Error::Storage { .. } => "internal",
         }
     }
@@ -238,6 +242,12 @@ impl Error {
                     .pick("you are not allowed to do this", "没有权限执行此操作")
                     .to_string(),
             },
+            Error::Overloaded(_) => locale
+                .pick(
+                    "the server is busy writing data; retry in a few seconds",
+                    "服务器正忙于写入数据，请稍后重试",
+                )
+                .to_string(),
             Error::Storage { .. } => locale
                 .pick(
                     "an internal error occurred; it has been logged",
@@ -411,6 +421,7 @@ mod tests {
             Error::Unauthenticated(AuthFailure::InvalidCredentials),
             Error::Forbidden(Some(Permission::DeviceWrite)),
             Error::storage("insert device", "disk full"),
+            Error::Overloaded("write-ahead log queue full"),
         ];
         for e in errors {
             let en = e.message(Locale::En);

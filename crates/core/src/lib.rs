@@ -17,5 +17,6 @@ pub mod i18n;
 pub mod ids;
 pub mod industry;
 pub mod repo;
+pub mod telemetry;
 pub mod thing_model;
 pub mod validate;

@@ -1,0 +1,141 @@
+//! Timestamps: the common divisor (s, ms or µs) is taken out, then the first value and the
+//! first delta are varints and every further point is a delta-of-delta in a prefix code —
+//! one bit for a point on a regular grid.
+
+use super::bits::{BitReader, BitWriter};
+use super::varint::{Reader, put_i64, zigzag};
+use super::{CodecError, MAX_CHUNK_POINTS};
+
+const DIVISORS: [i64; 3] = [1_000_000, 1_000, 1];
+
+/// Encodes timestamps (microseconds) in order as given.
+pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
+    let div_code = DIVISORS
+        .iter()
+        .position(|d| ts.iter().all(|t| t % d == 0))
+        .unwrap_or(DIVISORS.len() - 1);
+    let div = DIVISORS[div_code];
+    out.push(div_code as u8);
+    let Some(&first) = ts.first() else {
+        return;
+    };
+    put_i64(out, first / div);
+    if ts.len() < 2 {
+        return;
+    }
+    let mut prev = first / div;
+    let mut prev_delta = (ts[1] / div).wrapping_sub(prev);
+    put_i64(out, prev_delta);
+    prev = ts[1] / div;
+    let mut w = BitWriter::with_capacity(ts.len() / 8 + 8);
+    for &t in &ts[2..] {
+        let t = t / div;
+        let delta = t.wrapping_sub(prev);
+        let dod = zigzag(delta.wrapping_sub(prev_delta));
+        if dod == 0 {
+            w.write(0, 1);
+        } else if dod < 1 << 7 {
+            w.write(0b10, 2);
+            w.write(dod, 7);
+        } else if dod < 1 << 9 {
+            w.write(0b110, 3);
+            w.write(dod, 9);
+        } else if dod < 1 << 12 {
+            w.write(0b1110, 4);
+            w.write(dod, 12);
+        } else if dod < 1 << 32 {
+            w.write(0b11110, 5);
+            w.write(dod, 32);
+        } else {
+            w.write(0b11111, 5);
+            w.write(dod, 64);
+        }
+        prev_delta = delta;
+        prev = t;
+    }
+    out.extend_from_slice(&w.finish());
+}
+
+/// Decodes `count` timestamps.
+pub fn decode(data: &[u8], count: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
+    if count > MAX_CHUNK_POINTS {
+        return Err(CodecError::Invalid("too many points"));
+    }
+    let mut r = Reader::new(data);
+    let div_code = r.u8()? as usize;
+    let div = *DIVISORS
+        .get(div_code)
+        .ok_or(CodecError::UnknownEncoding(div_code as u8))?;
+    out.reserve(count);
+    if count == 0 {
+        return Ok(());
+    }
+    let mut prev = r.i64()?;
+    out.push(prev.wrapping_mul(div));
+    if count == 1 {
+        return Ok(());
+    }
+    let mut delta = r.i64()?;
+    prev = prev.wrapping_add(delta);
+    out.push(prev.wrapping_mul(div));
+    let mut bits = BitReader::new(r.rest());
+    for _ in 2..count {
+        let ones = bits.read_unary_ones(5)?;
+        let dod = match ones {
+            0 => 0,
+            1 => bits.read(7)?,
+            2 => bits.read(9)?,
+            3 => bits.read(12)?,
+            4 => bits.read(32)?,
+            _ => bits.read(64)?,
+        };
+        delta = delta.wrapping_add(super::varint::unzigzag(dod));
+        prev = prev.wrapping_add(delta);
+        out.push(prev.wrapping_mul(div));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(ts: &[i64]) -> usize {
+        let mut out = Vec::new();
+        encode(ts, &mut out);
+        let mut back = Vec::new();
+        decode(&out, ts.len(), &mut back).unwrap();
+        assert_eq!(back, ts);
+        out.len()
+    }
+
+    #[test]
+    fn regular_grid_costs_one_bit_per_point() {
+        let ts: Vec<i64> = (0..8640)
+            .map(|i| 1_767_225_600_000_000 + i * 10_000_000)
+            .collect();
+        let bytes = round_trip(&ts);
+        assert!(bytes < 8640 / 8 + 16, "{bytes} bytes");
+    }
+
+    #[test]
+    fn irregular_and_extreme() {
+        round_trip(&[]);
+        round_trip(&[5]);
+        round_trip(&[i64::MIN, i64::MAX]);
+        round_trip(&[i64::MIN, 0, i64::MAX, -5, 3, 3, 3, 1 << 40]);
+        let jitter: Vec<i64> = (0..1000).map(|i| i * 1_000_123 + (i * i % 977)).collect();
+        round_trip(&jitter);
+        let ms: Vec<i64> = (0..1000).map(|i| i * 1000 * (1 + i % 7)).collect();
+        round_trip(&ms);
+    }
+
+    #[test]
+    fn hostile_input_is_an_error() {
+        let mut v = Vec::new();
+        assert!(decode(&[], 1, &mut v).is_err());
+        assert!(decode(&[9, 0], 1, &mut v).is_err());
+        assert!(decode(&[0, 2, 2, 0xff], 100, &mut v).is_err());
+        assert!(decode(&[0, 2, 2], MAX_CHUNK_POINTS + 1, &mut v).is_err());
+    }
+}

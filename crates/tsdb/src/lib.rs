@@ -1,0 +1,3 @@
+//! Ironloom's time-series engine.
+
+pub mod codec;
