@@ -156,7 +156,11 @@ mod tests {
         ];
         for i in 0..500i64 {
             let ts = 1_700_000_000_000_000 + i * 1_000_000;
-            let q = if i % 97 == 0 { Quality::Uncertain } else { Quality::Good };
+            let q = if i % 97 == 0 {
+                Quality::Uncertain
+            } else {
+                Quality::Good
+            };
             cols[0].push(ts, Value::F64((i % 17) as f64 / 4.0 - 2.0), q);
             cols[1].push(ts, Value::I64(i * 3 - 700), q);
             cols[2].push(ts, Value::Bool(i % 3 == 0), q);
@@ -172,7 +176,9 @@ mod tests {
         assert_eq!((s.count, s.min as i64, s.max as i64), (500, -700, 797));
         assert_eq!(s.sum, (0..500).map(|i| (i * 3 - 700) as f64).sum::<f64>());
         let mean = s.sum / 500.0;
-        let m2: f64 = (0..500).map(|i| ((i * 3 - 700) as f64 - mean).powi(2)).sum();
+        let m2: f64 = (0..500)
+            .map(|i| ((i * 3 - 700) as f64 - mean).powi(2))
+            .sum();
         assert!((s.m2 - m2).abs() / m2 < 1e-12);
     }
 

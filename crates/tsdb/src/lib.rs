@@ -1,9 +1,30 @@
 //! Ironloom's time-series engine.
+//!
+//! Layout: `codec` (column encodings), `column` (points of one series in memory), `chunk`
+//! (one compressed block of a series with its statistics), `record` and `wal` (the
+//! write-ahead log), `segment` (immutable files per tenant, product and time partition),
+//! `catalog` (series keys ↔ ids), `latest` (the latest-value table's file), `engine`
+//! (write path, flush, recovery), `query` (range, aggregate, latest, statistics) and
+//! `maintain` (compaction, retention).
+//!
+//! Invariants: a point is acknowledged only after its log record is written (and synced,
+//! under the default policy); files appear under their final names only when complete;
+//! every byte read from disk is checked (CRC-32) before it is decoded, and decoders return
+//! errors on bad input instead of panicking.
 
+pub mod catalog;
 pub mod chunk;
 pub mod codec;
 pub mod column;
+pub mod engine;
 pub mod error;
+pub mod latest;
+mod maintain;
+pub mod query;
 pub mod record;
 pub mod segment;
 pub mod wal;
+
+pub use engine::{Engine, Options};
+pub use error::{Result, TsdbError};
+pub use wal::FsyncPolicy;

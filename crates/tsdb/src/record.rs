@@ -221,7 +221,12 @@ mod tests {
         let mut f = Column::new(ValueType::F64);
         f.push(-3, Value::F64(1.5), Quality::Good);
         let mut out = Vec::new();
-        encode(42, std::slice::from_ref(&def), &[(7, &c), (8, &f)], &mut out);
+        encode(
+            42,
+            std::slice::from_ref(&def),
+            &[(7, &c), (8, &f)],
+            &mut out,
+        );
         let rec = decode(&out).unwrap();
         assert_eq!(rec.seq, 42);
         assert_eq!(rec.defs, vec![def]);

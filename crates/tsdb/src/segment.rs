@@ -84,17 +84,16 @@ impl Segment {
             return Err(bad("not a segment file (bad magic)"));
         }
         let mut foot = [0u8; FOOTER];
-        file.read_exact_at(&mut foot, bytes - FOOTER as u64).at(path)?;
+        file.read_exact_at(&mut foot, bytes - FOOTER as u64)
+            .at(path)?;
         if &foot[16..24] != END {
             return Err(bad("footer missing (file truncated?)"));
         }
         let mut r = Reader::new(&foot);
-        let (index_off, index_len, index_crc) = (|| {
-            Ok::<_, crate::codec::CodecError>((r.u64_le()?, r.u32_le()?, r.u32_le()?))
-        })()
-        .map_err(|e| bad(&e.to_string()))?;
-        if index_off < MAGIC.len() as u64 || index_off + index_len as u64 + FOOTER as u64 != bytes
-        {
+        let (index_off, index_len, index_crc) =
+            (|| Ok::<_, crate::codec::CodecError>((r.u64_le()?, r.u32_le()?, r.u32_le()?)))()
+                .map_err(|e| bad(&e.to_string()))?;
+        if index_off < MAGIC.len() as u64 || index_off + index_len as u64 + FOOTER as u64 != bytes {
             return Err(bad("index position out of range"));
         }
         let mut index = vec![0u8; index_len as usize];
@@ -157,7 +156,9 @@ impl Segment {
     }
 
     pub fn part_end(&self) -> Micros {
-        self.header.part_start.saturating_add(self.header.part_width)
+        self.header
+            .part_start
+            .saturating_add(self.header.part_width)
     }
 }
 
@@ -328,27 +329,52 @@ pub fn file_name(part_start: Micros, id: u64) -> String {
     format!("{t}-{id:016x}.seg")
 }
 
-/// Writes a segment of sorted, de-duplicated columns (sorted by series id) in chunks of
-/// at most `chunk_points`. The file appears under its final name only when complete and
-/// synced.
-pub fn write(
-    dir: &Path,
-    header: &Header,
-    series: &[(SeriesDef, Column)],
+/// Writes a segment series by series (ascending ids, sorted and de-duplicated columns) in
+/// chunks of at most `chunk_points`. The file appears under its final name only when
+/// complete and synced.
+#[derive(Debug)]
+pub struct Writer {
+    dir: PathBuf,
+    path: PathBuf,
+    tmp: PathBuf,
+    header: Header,
+    w: BufWriter<File>,
+    offset: u64,
     chunk_points: usize,
-) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).at(dir)?;
-    let path = dir.join(file_name(header.part_start, header.id));
-    let tmp = path.with_extension("seg.tmp");
-    let file = File::create(&tmp).at(&tmp)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    w.write_all(MAGIC).at(&tmp)?;
-    let mut offset = MAGIC.len() as u64;
-    let mut chunks = Vec::new();
-    let mut buf = Vec::new();
-    for (def, col) in series {
+    defs: Vec<SeriesDef>,
+    chunks: Vec<ChunkMeta>,
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    pub fn create(dir: &Path, header: Header, chunk_points: usize) -> Result<Writer> {
+        std::fs::create_dir_all(dir).at(dir)?;
+        let path = dir.join(file_name(header.part_start, header.id));
+        let tmp = path.with_extension("seg.tmp");
+        let file = File::create(&tmp).at(&tmp)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        w.write_all(MAGIC).at(&tmp)?;
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            path,
+            tmp,
+            header,
+            w,
+            offset: MAGIC.len() as u64,
+            chunk_points: chunk_points.max(1),
+            defs: Vec::new(),
+            chunks: Vec::new(),
+            buf: Vec::new(),
+        })
+    }
+
+    pub fn add(&mut self, def: &SeriesDef, col: &Column) -> Result<()> {
         let n = col.len();
-        let pieces = n.div_ceil(chunk_points.max(1)).max(1);
+        if n == 0 {
+            return Ok(());
+        }
+        debug_assert!(self.defs.last().is_none_or(|d| d.id < def.id));
+        let pieces = n.div_ceil(self.chunk_points);
         // Even chunk sizes (a 1,100-point series gives 550 + 550, not 1,024 + 76).
         let size = n.div_ceil(pieces);
         let mut a = 0;
@@ -359,35 +385,66 @@ pub fn write(
             } else {
                 std::borrow::Cow::Owned(col.slice(a, b))
             };
-            buf.clear();
-            chunk::encode(&piece, &mut buf);
-            w.write_all(&buf).at(&tmp)?;
-            chunks.push(ChunkMeta {
+            self.buf.clear();
+            chunk::encode(&piece, &mut self.buf);
+            self.w.write_all(&self.buf).at(&self.tmp)?;
+            self.chunks.push(ChunkMeta {
                 series: def.id,
                 vtype: def.vtype,
                 stats: Stats::of(&piece),
-                offset,
-                len: buf.len() as u32,
-                crc: crc32fast::hash(&buf),
+                offset: self.offset,
+                len: self.buf.len() as u32,
+                crc: crc32fast::hash(&self.buf),
             });
-            offset += buf.len() as u64;
+            self.offset += self.buf.len() as u64;
             a = b;
         }
+        self.defs.push(def.clone());
+        Ok(())
     }
-    let defs: Vec<SeriesDef> = series.iter().map(|(d, _)| d.clone()).collect();
-    let index = encode_index(header, &defs, &chunks);
-    w.write_all(&index).at(&tmp)?;
-    let mut foot = Vec::with_capacity(FOOTER);
-    foot.extend_from_slice(&offset.to_le_bytes());
-    foot.extend_from_slice(&(index.len() as u32).to_le_bytes());
-    foot.extend_from_slice(&crc32fast::hash(&index).to_le_bytes());
-    foot.extend_from_slice(END);
-    w.write_all(&foot).at(&tmp)?;
-    let file = w.into_inner().map_err(|e| TsdbError::io(&tmp, e.into_error()))?;
-    file.sync_all().at(&tmp)?;
-    std::fs::rename(&tmp, &path).at(&path)?;
-    sync_dir(dir)?;
-    Ok(path)
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// Completes the file and opens it.
+    pub fn finish(mut self) -> Result<Segment> {
+        let index = encode_index(&self.header, &self.defs, &self.chunks);
+        self.w.write_all(&index).at(&self.tmp)?;
+        let mut foot = Vec::with_capacity(FOOTER);
+        foot.extend_from_slice(&self.offset.to_le_bytes());
+        foot.extend_from_slice(&(index.len() as u32).to_le_bytes());
+        foot.extend_from_slice(&crc32fast::hash(&index).to_le_bytes());
+        foot.extend_from_slice(END);
+        self.w.write_all(&foot).at(&self.tmp)?;
+        let file = self
+            .w
+            .into_inner()
+            .map_err(|e| TsdbError::io(&self.tmp, e.into_error()))?;
+        file.sync_all().at(&self.tmp)?;
+        std::fs::rename(&self.tmp, &self.path).at(&self.path)?;
+        sync_dir(&self.dir)?;
+        Segment::open(&self.path)
+    }
+
+    /// Gives up: removes the temporary file.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Writes a whole segment at once (see [`Writer`]).
+pub fn write(
+    dir: &Path,
+    header: &Header,
+    series: &[(SeriesDef, Column)],
+    chunk_points: usize,
+) -> Result<PathBuf> {
+    let mut w = Writer::create(dir, header.clone(), chunk_points)?;
+    for (def, col) in series {
+        w.add(def, col)?;
+    }
+    Ok(w.finish()?.path)
 }
 
 #[cfg(test)]
@@ -468,7 +525,10 @@ mod tests {
         std::fs::write(&path, &bad).unwrap();
         let seg = Segment::open(&path).unwrap();
         let err = seg.read_chunk(&seg.chunks[0]).unwrap_err().to_string();
-        assert!(err.contains(path.to_str().unwrap()) && err.contains("checksum"), "{err}");
+        assert!(
+            err.contains(path.to_str().unwrap()) && err.contains("checksum"),
+            "{err}"
+        );
         // Truncation and index damage: the segment does not open.
         std::fs::write(&path, &good[..good.len() - 10]).unwrap();
         let err = Segment::open(&path).unwrap_err().to_string();

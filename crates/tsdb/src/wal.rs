@@ -33,9 +33,14 @@ pub enum FsyncPolicy {
 pub type Ack = tokio::sync::oneshot::Sender<std::result::Result<(), Arc<str>>>;
 
 pub enum WalMsg {
-    Append { payload: Vec<u8>, ack: Option<Ack> },
+    Append {
+        payload: Vec<u8>,
+        ack: Option<Ack>,
+    },
     /// Start a new file whose first record will have this sequence number.
-    Rotate { first_seq: u64 },
+    Rotate {
+        first_seq: u64,
+    },
     /// Acknowledged once everything before it is written and synced.
     Sync(Ack),
 }
@@ -97,8 +102,8 @@ pub fn read_file(path: &Path) -> Result<(Vec<Vec<u8>>, u64, Option<String>)> {
             problem = Some(format!("torn frame header at byte {pos}"));
             break;
         }
-        let len = u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]])
-            as usize;
+        let len =
+            u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
         let crc = u32::from_le_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]]);
         if len > MAX_RECORD || data.len() - pos - 8 < len {
             problem = Some(format!("torn or oversized record at byte {pos}"));
@@ -142,7 +147,9 @@ pub struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Writer")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -224,7 +231,9 @@ impl Writer {
                         acks.push(ack);
                     }
                     WalMsg::Rotate { first_seq } => {
-                        let r = self.write_out(&mut buf, true).and_then(|_| self.rotate(first_seq));
+                        let r = self
+                            .write_out(&mut buf, true)
+                            .and_then(|_| self.rotate(first_seq));
                         if let Err(e) = r {
                             self.fail(&e.to_string());
                         }
@@ -313,8 +322,14 @@ mod tests {
     fn write_rotate_read_and_torn_tail() {
         let dir = tempfile::tempdir().unwrap();
         let backlog = Arc::new(Backlog::default());
-        let w = Writer::create(dir.path(), 1, FsyncPolicy::Always, backlog, Box::new(|_| {}))
-            .unwrap();
+        let w = Writer::create(
+            dir.path(),
+            1,
+            FsyncPolicy::Always,
+            backlog,
+            Box::new(|_| {}),
+        )
+        .unwrap();
         let (tx, h) = spawn(w).unwrap();
         let mut rxs = Vec::new();
         for i in 0..10u8 {

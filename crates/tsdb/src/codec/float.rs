@@ -73,7 +73,7 @@ pub fn decode(data: &[u8], count: usize, out: &mut Vec<f64>) -> Result<(), Codec
 #[inline]
 fn decimal_of(v: f64, e: usize, mul: bool) -> Option<i64> {
     let scaled = (v * POW10[e]).round();
-    if !(scaled.abs() < 9.0e15) {
+    if scaled.is_nan() || scaled.abs() >= 9.0e15 {
         return None;
     }
     let i = scaled as i64;

@@ -1,0 +1,538 @@
+//! Reads: raw ranges with cursor pagination, windowed aggregates (from chunk statistics
+//! where a chunk lies inside one window and overlaps nothing else, from decoded points
+//! otherwise), the latest-value table, and storage statistics.
+
+use crate::chunk::{Stats, raw_less};
+use crate::column::Column;
+use crate::engine::{Engine, Version};
+use crate::error::{Result, TsdbError};
+use crate::record::SeriesDef;
+use crate::segment::{ChunkMeta, Segment};
+use ironloom_core::ids::{DeviceId, TenantId};
+use ironloom_core::telemetry::{
+    AggregateQuery, AggregateSeries, AggregateWindow, Aggregation, HistoryPage, HistoryPoint,
+    HistoryQuery, LatestValue, Micros, Order, Selection, StorageStats, Value, ValueType,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const MAX_PAGE: usize = 10_000;
+pub const MAX_WINDOWS: i64 = 100_000;
+pub const MAX_SERIES: usize = 100_000;
+
+/// Where a series' points over a range come from, in ascending priority.
+enum Source {
+    Chunk { seg: Arc<Segment>, meta: ChunkMeta },
+    Mem(Column),
+}
+
+impl Source {
+    fn span(&self) -> (Micros, Micros) {
+        match self {
+            Source::Chunk { meta, .. } => (meta.stats.min_ts, meta.stats.max_ts),
+            Source::Mem(c) => (c.ts[0], c.ts[c.len() - 1]),
+        }
+    }
+
+    fn load(&self) -> Result<Column> {
+        match self {
+            Source::Chunk { seg, meta } => seg.read_chunk(meta),
+            Source::Mem(c) => Ok(c.clone()),
+        }
+    }
+}
+
+fn sources(
+    v: &Version,
+    active: &mut HashMap<u32, Column>,
+    def: &SeriesDef,
+    from: Micros,
+    to: Micros,
+) -> Vec<Source> {
+    let mut out = Vec::new();
+    for seg in v.segments(def.tenant, def.product, from, to) {
+        for meta in seg.chunks_of(def.id) {
+            if meta.stats.max_ts >= from && meta.stats.min_ts < to {
+                out.push(Source::Chunk {
+                    seg: seg.clone(),
+                    meta: *meta,
+                });
+            }
+        }
+    }
+    // Segments come sorted by max_seq per partition; across partitions there is no
+    // overlap, so the order within `out` only matters per partition.
+    if let Some(f) = &v.imm
+        && let Some(c) = f.mem.cols.get(&def.id)
+    {
+        let mut part = c.filter_range(from, to);
+        if !part.is_empty() {
+            part.sort_dedup();
+            out.push(Source::Mem(part));
+        }
+    }
+    if let Some(c) = active.remove(&def.id) {
+        out.push(Source::Mem(c));
+    }
+    out
+}
+
+/// Decodes and merges sources (ascending priority) and clips to [from, to).
+fn materialize(srcs: &[&Source], from: Micros, to: Micros) -> Result<Option<Column>> {
+    let mut parts = Vec::with_capacity(srcs.len());
+    for s in srcs {
+        let c = s.load()?;
+        let c = if c.ts[0] >= from && c.ts[c.len() - 1] < to {
+            c
+        } else {
+            c.range(from, to)
+        };
+        parts.push(c);
+    }
+    Ok(Column::merge(parts))
+}
+
+fn encode_cursor(ts: Micros, device: &DeviceId, property: &str) -> String {
+    let raw = format!("{ts}|{device}|{property}");
+    raw.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_cursor(c: &str) -> Result<(Micros, DeviceId, String)> {
+    let bad = || TsdbError::Invalid("the cursor is not one this server issued".into());
+    if !c.len().is_multiple_of(2) || c.len() > 600 {
+        return Err(bad());
+    }
+    let bytes: Vec<u8> = (0..c.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&c[i..i + 2], 16))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad())?;
+    let s = String::from_utf8(bytes).map_err(|_| bad())?;
+    let mut it = s.splitn(3, '|');
+    let ts = it.next().and_then(|t| t.parse().ok()).ok_or_else(bad)?;
+    let dev = it.next().and_then(|d| d.parse().ok()).ok_or_else(bad)?;
+    let prop = it.next().ok_or_else(bad)?.to_string();
+    Ok((ts, dev, prop))
+}
+
+/// One window's running aggregate.
+#[derive(Debug, Clone)]
+struct Acc {
+    start: Micros,
+    count: u64,
+    sum: f64,
+    mean: f64,
+    m2: f64,
+    min: u64,
+    max: u64,
+    first: Option<Value>,
+    last: Option<Value>,
+    values: Vec<f64>,
+}
+
+impl Acc {
+    fn new(start: Micros) -> Acc {
+        Acc {
+            start,
+            count: 0,
+            sum: 0.0,
+            mean: 0.0,
+            m2: 0.0,
+            min: 0,
+            max: 0,
+            first: None,
+            last: None,
+            values: Vec::new(),
+        }
+    }
+
+    fn add_point(&mut self, t: ValueType, c: &Column, i: usize, keep_values: bool) {
+        let first = self.count == 0;
+        self.count += 1;
+        if t == ValueType::Str {
+            if first {
+                self.first = Some(c.values.get(i));
+            }
+            self.last = Some(c.values.get(i));
+            return;
+        }
+        let raw = c.values.raw(i);
+        let x = c.values.num(i).unwrap_or(0.0);
+        if first {
+            self.first = Some(c.values.get(i));
+            self.min = raw;
+            self.max = raw;
+        } else {
+            if raw_less(t, raw, self.min) {
+                self.min = raw;
+            }
+            if raw_less(t, self.max, raw) {
+                self.max = raw;
+            }
+        }
+        self.last = Some(c.values.get(i));
+        self.sum += x;
+        let d = x - self.mean;
+        self.mean += d / self.count as f64;
+        self.m2 += d * (x - self.mean);
+        if keep_values {
+            self.values.push(x);
+        }
+    }
+
+    fn add_stats(&mut self, t: ValueType, s: &Stats) {
+        let n_b = s.count as u64;
+        if n_b == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.first = Some(raw_value(t, s.first));
+            self.min = s.min;
+            self.max = s.max;
+        } else {
+            if raw_less(t, s.min, self.min) {
+                self.min = s.min;
+            }
+            if raw_less(t, self.max, s.max) {
+                self.max = s.max;
+            }
+        }
+        self.last = Some(raw_value(t, s.last));
+        let n_a = self.count as f64;
+        let nb = n_b as f64;
+        let mean_b = s.sum / nb;
+        let delta = mean_b - self.mean;
+        let n = n_a + nb;
+        self.mean += delta * nb / n;
+        self.m2 += s.m2 + delta * delta * n_a * nb / n;
+        self.sum += s.sum;
+        self.count += n_b;
+    }
+
+    fn result(&mut self, t: ValueType, a: &Aggregation) -> Option<Value> {
+        if self.count == 0 {
+            return None;
+        }
+        let numeric = t != ValueType::Str;
+        Some(match a {
+            Aggregation::Count => Value::I64(self.count as i64),
+            Aggregation::First => self.first.clone()?,
+            Aggregation::Last => self.last.clone()?,
+            Aggregation::Min if numeric => raw_value(t, self.min),
+            Aggregation::Max if numeric => raw_value(t, self.max),
+            Aggregation::Sum if numeric => Value::F64(self.sum),
+            Aggregation::Avg if numeric => Value::F64(self.sum / self.count as f64),
+            Aggregation::Stddev if numeric => Value::F64((self.m2 / self.count as f64).sqrt()),
+            Aggregation::Percentile(p) if numeric => {
+                let v = &mut self.values;
+                if v.is_empty() {
+                    return None;
+                }
+                v.sort_by(|a, b| a.total_cmp(b));
+                let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+                Value::F64(v[rank.clamp(1, v.len()) - 1])
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn raw_value(t: ValueType, raw: u64) -> Value {
+    match t {
+        ValueType::F64 => Value::F64(f64::from_bits(raw)),
+        ValueType::I64 => Value::I64(raw as i64),
+        ValueType::Bool => Value::Bool(raw != 0),
+        ValueType::Str => Value::Str(String::new()),
+    }
+}
+
+impl Engine {
+    /// The series a selection names, in (device order given, property name) order. An
+    /// empty device list means every device of the tenant.
+    pub fn resolve(&self, tenant: TenantId, sel: &Selection) -> Vec<Arc<SeriesDef>> {
+        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let devices: Vec<DeviceId> = if sel.devices.is_empty() {
+            cat.tenant_devices(tenant).to_vec()
+        } else {
+            sel.devices.clone()
+        };
+        let mut out = Vec::new();
+        for d in devices {
+            if sel.properties.is_empty() {
+                out.extend(cat.device_series(tenant, d));
+            } else {
+                for p in &sel.properties {
+                    if let Some(def) = cat.lookup(tenant, d, p).and_then(|id| cat.get(id)) {
+                        out.push(def.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The merged points of one series over [from, to).
+    pub fn read(&self, def: &SeriesDef, from: Micros, to: Micros) -> Result<Option<Column>> {
+        let (v, mut active) = self.snapshot(&[def.id], from, to);
+        let srcs = sources(&v, &mut active, def, from, to);
+        let refs: Vec<&Source> = srcs.iter().collect();
+        materialize(&refs, from, to)
+    }
+
+    pub fn history(&self, tenant: TenantId, q: &HistoryQuery) -> Result<HistoryPage> {
+        if q.from >= q.to {
+            return Err(TsdbError::Invalid("`from` must be before `to`".into()));
+        }
+        let limit = q.limit.clamp(1, MAX_PAGE);
+        let series = self.resolve(tenant, &q.selection);
+        if series.len() > MAX_SERIES {
+            return Err(TsdbError::Invalid(format!(
+                "the selection has {} series; at most {MAX_SERIES}",
+                series.len()
+            )));
+        }
+        let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
+        let desc = q.order == Order::Desc;
+        let (mut from, mut to) = (q.from, q.to);
+        if let Some((ts, _, _)) = &cursor {
+            if desc {
+                to = to.min(ts.saturating_add(1));
+            } else {
+                from = from.max(*ts);
+            }
+        }
+        if from >= to {
+            return Ok(HistoryPage {
+                points: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let ids: Vec<u32> = series.iter().map(|d| d.id).collect();
+        let (v, mut active) = self.snapshot(&ids, from, to);
+        type Key = (Micros, DeviceId, Arc<str>);
+        let after = |k: &(Micros, DeviceId, &str)| -> bool {
+            match &cursor {
+                None => true,
+                Some((ts, d, p)) => {
+                    let c = (*ts, *d, p.as_str());
+                    if desc { *k < c } else { *k > c }
+                }
+            }
+        };
+        let mut picked: Vec<(Key, Value, ironloom_core::telemetry::Quality)> = Vec::new();
+        for def in &series {
+            let srcs = sources(&v, &mut active, def, from, to);
+            let refs: Vec<&Source> = srcs.iter().collect();
+            let Some(col) = materialize(&refs, from, to)? else {
+                continue;
+            };
+            let n = col.len();
+            let mut taken = 0;
+            let idx: Box<dyn Iterator<Item = usize>> = if desc {
+                Box::new((0..n).rev())
+            } else {
+                Box::new(0..n)
+            };
+            for i in idx {
+                if !after(&(col.ts[i], def.device, &def.property)) {
+                    continue;
+                }
+                picked.push((
+                    (col.ts[i], def.device, def.property.clone()),
+                    col.values.get(i),
+                    col.quality(i),
+                ));
+                taken += 1;
+                if taken > limit {
+                    break;
+                }
+            }
+        }
+        picked.sort_by(|a, b| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        let more = picked.len() > limit;
+        picked.truncate(limit);
+        let next_cursor = if more {
+            picked
+                .last()
+                .map(|((ts, d, p), _, _)| encode_cursor(*ts, d, p))
+        } else {
+            None
+        };
+        Ok(HistoryPage {
+            points: picked
+                .into_iter()
+                .map(|((ts, device, property), value, quality)| HistoryPoint {
+                    device,
+                    property: property.to_string(),
+                    ts,
+                    value,
+                    quality,
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    pub fn aggregate(&self, tenant: TenantId, q: &AggregateQuery) -> Result<Vec<AggregateSeries>> {
+        if q.from >= q.to {
+            return Err(TsdbError::Invalid("`from` must be before `to`".into()));
+        }
+        if q.window <= 0 {
+            return Err(TsdbError::Invalid("the window must be positive".into()));
+        }
+        if q.aggregations.is_empty() {
+            return Err(TsdbError::Invalid("name at least one aggregation".into()));
+        }
+        let windows = (q.to - q.from) / q.window + 1;
+        if windows > MAX_WINDOWS {
+            return Err(TsdbError::Invalid(format!(
+                "the range holds {windows} windows; at most {MAX_WINDOWS}: choose a longer window"
+            )));
+        }
+        let series = self.resolve(tenant, &q.selection);
+        if series.len() > MAX_SERIES {
+            return Err(TsdbError::Invalid(format!(
+                "the selection has {} series; at most {MAX_SERIES}",
+                series.len()
+            )));
+        }
+        let keep_values = q
+            .aggregations
+            .iter()
+            .any(|a| matches!(a, Aggregation::Percentile(_)));
+        let ids: Vec<u32> = series.iter().map(|d| d.id).collect();
+        let (v, mut active) = self.snapshot(&ids, q.from, q.to);
+        let mut out = Vec::with_capacity(series.len());
+        for def in &series {
+            let t = def.vtype;
+            let stats_ok = !keep_values
+                && (t != ValueType::Str
+                    || q.aggregations
+                        .iter()
+                        .all(|a| matches!(a, Aggregation::Count)));
+            let srcs = sources(&v, &mut active, def, q.from, q.to);
+            let mut order: Vec<usize> = (0..srcs.len()).collect();
+            order.sort_by_key(|&i| srcs[i].span().0);
+            let mut accs: Vec<Acc> = Vec::new();
+            let window_of = |ts: Micros| ts.div_euclid(q.window) * q.window;
+            // Clusters of overlapping sources, in time order.
+            let mut k = 0;
+            while k < order.len() {
+                let (s0, mut e0) = srcs[order[k]].span();
+                let mut j = k + 1;
+                while j < order.len() && srcs[order[j]].span().0 <= e0 {
+                    e0 = e0.max(srcs[order[j]].span().1);
+                    j += 1;
+                }
+                let cluster = &order[k..j];
+                k = j;
+                if stats_ok
+                    && cluster.len() == 1
+                    && let Source::Chunk { meta, .. } = &srcs[cluster[0]]
+                    && s0 >= q.from
+                    && e0 < q.to
+                    && window_of(s0) == window_of(e0)
+                {
+                    let w = window_of(s0);
+                    if accs.last().is_none_or(|a| a.start != w) {
+                        accs.push(Acc::new(w));
+                    }
+                    if let Some(a) = accs.last_mut() {
+                        a.add_stats(t, &meta.stats);
+                    }
+                    continue;
+                }
+                // Ascending priority: original order within `srcs`.
+                let mut members: Vec<usize> = cluster.to_vec();
+                members.sort_unstable();
+                let refs: Vec<&Source> = members.iter().map(|&i| &srcs[i]).collect();
+                let Some(col) = materialize(&refs, q.from, q.to)? else {
+                    continue;
+                };
+                for i in 0..col.len() {
+                    let w = window_of(col.ts[i]);
+                    if accs.last().is_none_or(|a| a.start != w) {
+                        accs.push(Acc::new(w));
+                    }
+                    if let Some(a) = accs.last_mut() {
+                        a.add_point(t, &col, i, keep_values);
+                    }
+                }
+            }
+            out.push(AggregateSeries {
+                device: def.device,
+                property: def.property.to_string(),
+                windows: accs
+                    .into_iter()
+                    .map(|mut a| AggregateWindow {
+                        ts: a.start,
+                        values: q.aggregations.iter().map(|g| a.result(t, g)).collect(),
+                    })
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The newest point of each selected series that has one.
+    pub fn latest(&self, tenant: TenantId, sel: &Selection) -> Vec<LatestValue> {
+        let series = self.resolve(tenant, sel);
+        let latest = self.inner.latest.read().unwrap_or_else(|p| p.into_inner());
+        series
+            .iter()
+            .filter_map(|d| {
+                latest.get(&d.id).map(|l| LatestValue {
+                    device: d.device,
+                    property: d.property.to_string(),
+                    ts: l.ts,
+                    value: l.value.clone(),
+                    quality: l.quality,
+                })
+            })
+            .collect()
+    }
+
+    pub fn properties(&self, tenant: TenantId, device: DeviceId) -> Vec<(String, ValueType)> {
+        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        cat.device_series(tenant, device)
+            .iter()
+            .map(|d| (d.property.to_string(), d.vtype))
+            .collect()
+    }
+
+    pub fn stats(&self, tenant: TenantId) -> StorageStats {
+        let series = self
+            .inner
+            .catalog
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .tenant_series_count(tenant);
+        let v = self.version();
+        let (mut points, mut bytes) = (0u64, 0u64);
+        for ((t, _), parts) in &v.families {
+            if *t != tenant {
+                continue;
+            }
+            for seg in parts.values().flatten() {
+                points += seg.points();
+                bytes += seg.bytes;
+            }
+        }
+        StorageStats {
+            tenant,
+            series,
+            points,
+            bytes,
+            unflushed_points: self.unflushed_points(tenant),
+        }
+    }
+
+    /// Every tenant that has series.
+    pub fn tenants(&self) -> Vec<TenantId> {
+        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let mut t: Vec<TenantId> = cat.all().map(|d| d.tenant).collect();
+        t.sort();
+        t.dedup();
+        t
+    }
+}

@@ -1,0 +1,550 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The engine end to end: writes, reads, aggregates against a brute-force model, last write
+//! wins across memtable/segments/compaction, recovery, retention, tenancy, bad input,
+//! damaged files.
+
+use ironloom_core::ids::{DeviceId, ProductId, TenantId};
+use ironloom_core::telemetry::*;
+use ironloom_tsdb::engine::now_micros;
+use ironloom_tsdb::{Engine, FsyncPolicy, Options};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const MIN: i64 = 60_000_000;
+
+fn opts() -> Options {
+    Options {
+        fsync: FsyncPolicy::Never,
+        background: false,
+        ..Options::default()
+    }
+}
+
+fn pt(property: &str, ts: i64, value: Value) -> PointIn {
+    PointIn {
+        property: property.into(),
+        ts,
+        value,
+        quality: Quality::Good,
+    }
+}
+
+fn batch(device: DeviceId, points: Vec<PointIn>) -> Vec<DeviceBatch> {
+    vec![DeviceBatch {
+        device,
+        product: None,
+        points,
+    }]
+}
+
+fn all(e: &Engine, t: TenantId, d: DeviceId, p: &str) -> Vec<(i64, Value)> {
+    let page = e
+        .history(
+            t,
+            &HistoryQuery {
+                selection: Selection {
+                    devices: vec![d],
+                    properties: vec![p.into()],
+                },
+                from: i64::MIN / 2,
+                to: i64::MAX / 2,
+                order: Order::Asc,
+                limit: 10_000,
+                cursor: None,
+            },
+        )
+        .unwrap();
+    page.points.into_iter().map(|p| (p.ts, p.value)).collect()
+}
+
+/// A small deterministic generator.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn last_write_wins_across_memtable_flush_and_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let (t, d) = (TenantId::new(), DeviceId::new());
+    let base = now_micros() / MIN * MIN - 60 * MIN;
+    let mut model: BTreeMap<i64, f64> = BTreeMap::new();
+    let mut rng = Rng(7);
+    for round in 0..6 {
+        let mut pts = Vec::new();
+        for _ in 0..300 {
+            let ts = base + rng.below(400) as i64 * 1_000_000;
+            let v = (rng.below(10_000) as f64) / 100.0;
+            model.insert(ts, v);
+            pts.push(pt("temp", ts, Value::F64(v)));
+        }
+        e.write_blocking(t, batch(d, pts)).unwrap();
+        if round % 2 == 1 {
+            e.flush().unwrap();
+        }
+        if round == 3 {
+            e.compact_all().unwrap();
+        }
+        let got = all(&e, t, d, "temp");
+        let want: Vec<(i64, Value)> = model.iter().map(|(t, v)| (*t, Value::F64(*v))).collect();
+        assert_eq!(got, want, "round {round}");
+    }
+    e.compact_all().unwrap();
+    assert_eq!(e.version().all_segments().count(), 1);
+    let got = all(&e, t, d, "temp");
+    assert_eq!(got.len(), model.len());
+    e.close().unwrap();
+    // And after reopening.
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let got = all(&e, t, d, "temp");
+    let want: Vec<(i64, Value)> = model.iter().map(|(t, v)| (*t, Value::F64(*v))).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn acknowledged_points_survive_without_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, d) = (TenantId::new(), DeviceId::new());
+    let base = now_micros() - 3600 * 1_000_000;
+    {
+        let e = Engine::open(
+            dir.path(),
+            Options {
+                fsync: FsyncPolicy::Always,
+                ..opts()
+            },
+        )
+        .unwrap();
+        for i in 0..50 {
+            e.write_blocking(t, batch(d, vec![pt("n", base + i, Value::I64(i))]))
+                .unwrap();
+            if i == 20 {
+                e.flush().unwrap();
+            }
+        }
+        // Dropped without close: the memtable is lost, the log is not.
+    }
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let got = all(&e, t, d, "n");
+    assert_eq!(got.len(), 50);
+    assert_eq!(got[49], (base + 49, Value::I64(49)));
+    let latest = e.latest(
+        t,
+        &Selection {
+            devices: vec![d],
+            properties: vec![],
+        },
+    );
+    assert_eq!(latest[0].value, Value::I64(49));
+}
+
+#[test]
+fn aggregates_match_a_brute_force_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(
+        dir.path(),
+        Options {
+            chunk_points: 50,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let t = TenantId::new();
+    let devices: Vec<DeviceId> = (0..3).map(|_| DeviceId::new()).collect();
+    let base = now_micros() / (60 * MIN) * (60 * MIN) - 5 * 60 * MIN;
+    let mut rng = Rng(42);
+    let mut model: BTreeMap<(usize, i64), f64> = BTreeMap::new();
+    for round in 0..5 {
+        for (k, d) in devices.iter().enumerate() {
+            let mut pts = Vec::new();
+            for _ in 0..400 {
+                let ts = base + rng.below(300 * 60) as i64 * 1_000_000;
+                let v = rng.below(1000) as f64 / 10.0 - 30.0;
+                model.insert((k, ts), v);
+                pts.push(pt("x", ts, Value::F64(v)));
+            }
+            e.write_blocking(t, batch(*d, pts)).unwrap();
+        }
+        if round < 4 {
+            e.flush().unwrap();
+        }
+        if round == 2 {
+            e.compact_all().unwrap();
+        }
+    }
+    let window = 7 * MIN;
+    let (from, to) = (base + 13 * MIN, base + 250 * MIN);
+    let aggs = [
+        "min", "max", "avg", "sum", "count", "first", "last", "stddev", "p90",
+    ]
+    .map(|a| Aggregation::parse(a).unwrap())
+    .to_vec();
+    let res = e
+        .aggregate(
+            t,
+            &AggregateQuery {
+                selection: Selection {
+                    devices: devices.clone(),
+                    properties: vec![],
+                },
+                from,
+                to,
+                window,
+                aggregations: aggs.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(res.len(), 3);
+    for (k, series) in res.iter().enumerate() {
+        let mut windows: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        for ((dk, ts), v) in &model {
+            if *dk == k && *ts >= from && *ts < to {
+                windows
+                    .entry(ts.div_euclid(window) * window)
+                    .or_default()
+                    .push(*v);
+            }
+        }
+        assert_eq!(series.windows.len(), windows.len());
+        for (w, (start, vals)) in series.windows.iter().zip(windows) {
+            assert_eq!(w.ts, start);
+            let n = vals.len() as f64;
+            let mean = vals.iter().sum::<f64>() / n;
+            let sd = (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let mut sorted = vals.clone();
+            sorted.sort_by(f64::total_cmp);
+            let p90 = sorted[((0.9 * n).ceil() as usize).clamp(1, sorted.len()) - 1];
+            let num = |v: &Option<Value>| v.as_ref().unwrap().as_f64().unwrap();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+            assert_eq!(num(&w.values[0]), sorted[0]);
+            assert_eq!(num(&w.values[1]), *sorted.last().unwrap());
+            assert!(close(num(&w.values[2]), mean));
+            assert!(close(num(&w.values[3]), vals.iter().sum()));
+            assert_eq!(w.values[4], Some(Value::I64(vals.len() as i64)));
+            assert_eq!(num(&w.values[5]), vals[0]);
+            assert_eq!(num(&w.values[6]), *vals.last().unwrap());
+            assert!(
+                close(num(&w.values[7]), sd),
+                "{} vs {sd}",
+                num(&w.values[7])
+            );
+            assert_eq!(num(&w.values[8]), p90);
+        }
+    }
+}
+
+#[test]
+fn history_pages_cover_everything_once_in_both_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let t = TenantId::new();
+    let devices: Vec<DeviceId> = (0..3).map(|_| DeviceId::new()).collect();
+    let base = now_micros() - 3600 * 1_000_000;
+    for (k, d) in devices.iter().enumerate() {
+        let pts = (0..200)
+            .flat_map(|i| {
+                [
+                    pt("a", base + i * 1000 * (k as i64 + 1), Value::I64(i)),
+                    pt("b", base + i * 1000, Value::Bool(i % 2 == 0)),
+                ]
+            })
+            .collect();
+        e.write_blocking(t, batch(*d, pts)).unwrap();
+        if k == 1 {
+            e.flush().unwrap();
+        }
+    }
+    for order in [Order::Asc, Order::Desc] {
+        let mut cursor = None;
+        let mut seen = Vec::new();
+        loop {
+            let page = e
+                .history(
+                    t,
+                    &HistoryQuery {
+                        selection: Selection {
+                            devices: devices.clone(),
+                            properties: vec![],
+                        },
+                        from: base,
+                        to: base + 3600 * 1_000_000,
+                        order,
+                        limit: 77,
+                        cursor: cursor.clone(),
+                    },
+                )
+                .unwrap();
+            assert!(page.points.len() <= 77);
+            seen.extend(
+                page.points
+                    .iter()
+                    .map(|p| (p.ts, p.device, p.property.clone())),
+            );
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 3 * 400);
+        let mut sorted = seen.clone();
+        sorted.sort();
+        if order == Order::Desc {
+            sorted.reverse();
+        }
+        assert_eq!(seen, sorted);
+        sorted.dedup();
+        assert_eq!(sorted.len(), 1200);
+    }
+    let bad = e.history(
+        t,
+        &HistoryQuery {
+            selection: Selection::default(),
+            from: 0,
+            to: 1,
+            order: Order::Asc,
+            limit: 1,
+            cursor: Some("zz".into()),
+        },
+    );
+    assert!(bad.is_err());
+}
+
+#[test]
+fn bad_points_are_refused_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(
+        dir.path(),
+        Options {
+            max_string_bytes: 100,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let (t, d) = (TenantId::new(), DeviceId::new());
+    let now = now_micros();
+    let out = e
+        .write_blocking(
+            t,
+            batch(
+                d,
+                vec![
+                    pt("f", now, Value::F64(1.5)),
+                    pt("f", now + 1, Value::F64(f64::NAN)),
+                    pt("f", now + 2, Value::F64(f64::INFINITY)),
+                    pt("f", now + 3, Value::I64(7)), // stored as 7.0
+                    pt("f", now + 4, Value::Str("x".into())),
+                    pt("f", 0, Value::F64(1.0)),
+                    pt("f", now + 10 * 86_400_000_000, Value::F64(1.0)),
+                    pt("s", now, Value::Str("y".repeat(101))),
+                    pt("s", now, Value::Str("y".repeat(100))),
+                    pt("", now, Value::Bool(true)),
+                    pt("bad\nname", now, Value::Bool(true)),
+                ],
+            ),
+        )
+        .unwrap();
+    assert_eq!(out.accepted, 3);
+    let codes: Vec<(usize, &str)> = out
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.reason.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (1, "not_finite"),
+            (2, "not_finite"),
+            (5, "timestamp_out_of_window"),
+            (6, "timestamp_out_of_window"),
+            (7, "string_too_long"),
+            (9, "invalid_property"),
+            (10, "invalid_property"),
+            (4, "type_mismatch"),
+        ]
+    );
+    assert_eq!(
+        all(&e, t, d, "f"),
+        vec![(now, Value::F64(1.5)), (now + 3, Value::F64(7.0))]
+    );
+    // A later batch of the wrong type for an existing series.
+    let out = e
+        .write_blocking(
+            t,
+            batch(
+                d,
+                vec![pt("s", now + 5, Value::I64(1)), pt("g", now, Value::I64(1))],
+            ),
+        )
+        .unwrap();
+    assert_eq!(out.accepted, 1);
+    assert!(matches!(
+        out.rejected[0].reason,
+        PointRejection::TypeMismatch {
+            expected: ValueType::Str,
+            got: ValueType::I64
+        }
+    ));
+    assert_eq!(
+        e.counters()
+            .points_rejected
+            .load(std::sync::atomic::Ordering::Relaxed),
+        9
+    );
+}
+
+#[test]
+fn tenants_never_see_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let (a, b, d) = (TenantId::new(), TenantId::new(), DeviceId::new());
+    let now = now_micros();
+    e.write_blocking(a, batch(d, vec![pt("p", now, Value::I64(1))]))
+        .unwrap();
+    e.write_blocking(b, batch(d, vec![pt("p", now, Value::Str("b".into()))]))
+        .unwrap();
+    e.flush().unwrap();
+    assert_eq!(all(&e, a, d, "p"), vec![(now, Value::I64(1))]);
+    assert_eq!(all(&e, b, d, "p"), vec![(now, Value::Str("b".into()))]);
+    let c = TenantId::new();
+    assert!(all(&e, c, d, "p").is_empty());
+    assert!(e.latest(c, &Selection::default()).is_empty());
+    assert_eq!(e.stats(a).series, 1);
+    assert_eq!(e.stats(c).series, 0);
+    assert_eq!(e.stats(c).bytes, 0);
+    // Files are per tenant.
+    let dirs: Vec<String> = std::fs::read_dir(dir.path().join("segments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(dirs.len(), 2);
+}
+
+#[test]
+fn retention_drops_whole_partitions_per_tenant_and_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(
+        dir.path(),
+        Options {
+            partition: 3600 * 1_000_000,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let (t, other, d) = (TenantId::new(), TenantId::new(), DeviceId::new());
+    let (p_short, d2) = (ProductId::new(), DeviceId::new());
+    let hour = 3600 * 1_000_000i64;
+    let now = now_micros() / hour * hour;
+    for h in 0..48 {
+        let ts = now - h * hour + 1;
+        e.write_blocking(t, batch(d, vec![pt("v", ts, Value::I64(h))]))
+            .unwrap();
+        e.write_blocking(other, batch(d, vec![pt("v", ts, Value::I64(h))]))
+            .unwrap();
+        e.write_blocking(
+            t,
+            vec![DeviceBatch {
+                device: d2,
+                product: Some(p_short),
+                points: vec![pt("v", ts, Value::I64(h))],
+            }],
+        )
+        .unwrap();
+    }
+    e.flush().unwrap();
+    e.set_retention(&RetentionPolicy {
+        tenant: t,
+        product: None,
+        keep: Some(Duration::from_secs(24 * 3600)),
+    })
+    .unwrap();
+    e.set_retention(&RetentionPolicy {
+        tenant: t,
+        product: Some(p_short),
+        keep: Some(Duration::from_secs(6 * 3600)),
+    })
+    .unwrap();
+    let kept = all(&e, t, d, "v").len();
+    assert!((24..=25).contains(&kept), "{kept}");
+    let kept = all(&e, t, d2, "v").len();
+    assert!((6..=7).contains(&kept), "{kept}");
+    assert_eq!(all(&e, other, d, "v").len(), 48);
+    assert_eq!(e.retention(t).unwrap().len(), 2);
+    assert!(e.retention(other).unwrap().is_empty());
+    // Removing the policy keeps what is left.
+    e.set_retention(&RetentionPolicy {
+        tenant: t,
+        product: None,
+        keep: None,
+    })
+    .unwrap();
+    assert_eq!(e.retention(t).unwrap().len(), 1);
+}
+
+#[test]
+fn a_damaged_segment_is_named_and_the_rest_stays_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, d1, d2) = (TenantId::new(), DeviceId::new(), DeviceId::new());
+    let p2 = ProductId::new();
+    let now = now_micros();
+    {
+        let e = Engine::open(dir.path(), opts()).unwrap();
+        e.write_blocking(t, batch(d1, vec![pt("v", now, Value::I64(1))]))
+            .unwrap();
+        e.write_blocking(
+            t,
+            vec![DeviceBatch {
+                device: d2,
+                product: Some(p2),
+                points: vec![pt("v", now, Value::I64(2))],
+            }],
+        )
+        .unwrap();
+        e.close().unwrap();
+    }
+    let victim = std::fs::read_dir(
+        dir.path()
+            .join("segments")
+            .join(t.to_string())
+            .join(p2.to_string()),
+    )
+    .unwrap()
+    .next()
+    .unwrap()
+    .unwrap()
+    .path();
+    let len = std::fs::metadata(&victim).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&victim)
+        .unwrap()
+        .set_len(len - 5)
+        .unwrap();
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let damaged = e.damaged();
+    assert_eq!(damaged.len(), 1);
+    assert_eq!(damaged[0].0, victim);
+    assert_eq!(all(&e, t, d1, "v"), vec![(now, Value::I64(1))]);
+    assert!(all(&e, t, d2, "v").is_empty());
+    // Writes go on.
+    e.write_blocking(t, batch(d1, vec![pt("v", now + 1, Value::I64(3))]))
+        .unwrap();
+    assert_eq!(all(&e, t, d1, "v").len(), 2);
+}
+
+#[test]
+fn a_second_process_cannot_open_the_same_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let _e = Engine::open(dir.path(), opts()).unwrap();
+    let err = Engine::open(dir.path(), opts()).unwrap_err();
+    assert!(err.to_string().contains("in use"), "{err}");
+}
