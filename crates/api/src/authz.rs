@@ -202,6 +202,51 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::DeviceWrite),
     ),
     ("GET", "/api/v1/audit", Permission(P::AuditRead)),
+    (
+        "GET",
+        "/api/v1/devices/{id}/telemetry",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "POST",
+        "/api/v1/devices/{id}/telemetry",
+        Permission(P::TelemetryWrite),
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/telemetry/aggregate",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/telemetry/latest",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "POST",
+        "/api/v1/telemetry/aggregate",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "POST",
+        "/api/v1/telemetry/latest",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "GET",
+        "/api/v1/telemetry/stats",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "GET",
+        "/api/v1/telemetry/retention",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "PUT",
+        "/api/v1/telemetry/retention",
+        Permission(P::TelemetryManage),
+    ),
 ];
 
 pub fn policy(method: &Method, route: &str) -> Option<Access> {

@@ -70,6 +70,7 @@ impl Default for ApiSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn MetaStore>,
+    pub telemetry: Arc<dyn ironloom_core::telemetry::TelemetryStore>,
     pub tokens: TokenSigner,
     pub settings: Arc<ApiSettings>,
 }
@@ -103,6 +104,7 @@ impl std::fmt::Debug for AppState {
         (name = "device-groups", description = "Device groups"),
         (name = "audit", description = "Audit log"),
         (name = "catalog", description = "Enumerations for forms"),
+        (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
     )
 )]
 struct ApiDoc;
@@ -140,6 +142,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);
     let router = routes::catalog::register(router);
+    let router = routes::telemetry::register(router);
     router.split_for_parts()
 }
 

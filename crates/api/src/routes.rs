@@ -7,5 +7,6 @@ pub mod catalog;
 pub mod devices;
 pub mod groups;
 pub mod products;
+pub mod telemetry;
 pub mod tenants;
 pub mod users;

@@ -65,8 +65,17 @@ impl App {
             )
             .await
             .unwrap();
+        let tsdb = ironloom_tsdb::Engine::open(
+            &dir.path().join("tsdb"),
+            ironloom_tsdb::Options {
+                fsync: ironloom_tsdb::FsyncPolicy::Never,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let state = AppState {
             store: store.clone() as Arc<dyn MetaStore>,
+            telemetry: Arc::new(tsdb),
             tokens: TokenSigner::new(vec![42; 32]),
             settings: Arc::new(settings),
         };

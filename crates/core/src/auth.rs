@@ -86,6 +86,9 @@ impl Role {
                 DeviceCredentials,
                 DeviceAttributes,
                 AuditRead,
+                TelemetryRead,
+                TelemetryWrite,
+                TelemetryManage,
             ]),
             Role::Engineer => PermissionSet::of(&[
                 TenantRead,
@@ -95,11 +98,19 @@ impl Role {
                 DeviceWrite,
                 DeviceCredentials,
                 DeviceAttributes,
+                TelemetryRead,
+                TelemetryWrite,
             ]),
-            Role::Operator => {
-                PermissionSet::of(&[TenantRead, ProductRead, DeviceRead, DeviceAttributes])
+            Role::Operator => PermissionSet::of(&[
+                TenantRead,
+                ProductRead,
+                DeviceRead,
+                DeviceAttributes,
+                TelemetryRead,
+            ]),
+            Role::Viewer => {
+                PermissionSet::of(&[TenantRead, ProductRead, DeviceRead, TelemetryRead])
             }
-            Role::Viewer => PermissionSet::of(&[TenantRead, ProductRead, DeviceRead]),
         }
     }
 }
@@ -150,10 +161,19 @@ pub enum Permission {
     DeviceAttributes,
     #[serde(rename = "audit:read")]
     AuditRead,
+    /// Read telemetry: history, aggregates, latest values, storage statistics, exports.
+    #[serde(rename = "telemetry:read")]
+    TelemetryRead,
+    /// Write telemetry through the API (manual entry, imports).
+    #[serde(rename = "telemetry:write")]
+    TelemetryWrite,
+    /// Set how long telemetry is kept.
+    #[serde(rename = "telemetry:manage")]
+    TelemetryManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 16] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -167,6 +187,9 @@ impl Permission {
         Permission::DeviceCredentials,
         Permission::DeviceAttributes,
         Permission::AuditRead,
+        Permission::TelemetryRead,
+        Permission::TelemetryWrite,
+        Permission::TelemetryManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -184,6 +207,9 @@ impl Permission {
             Permission::DeviceCredentials => "device:credentials",
             Permission::DeviceAttributes => "device:attributes",
             Permission::AuditRead => "audit:read",
+            Permission::TelemetryRead => "telemetry:read",
+            Permission::TelemetryWrite => "telemetry:write",
+            Permission::TelemetryManage => "telemetry:manage",
         }
     }
 

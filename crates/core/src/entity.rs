@@ -25,6 +25,8 @@ pub enum Resource {
     DeviceGroup,
     AuditEntry,
     Session,
+    /// How long a tenant's (or product's) telemetry is kept.
+    Retention,
 }
 
 impl Resource {
@@ -38,6 +40,7 @@ impl Resource {
             Resource::DeviceGroup => "device_group",
             Resource::AuditEntry => "audit_entry",
             Resource::Session => "session",
+            Resource::Retention => "retention",
         }
     }
 
@@ -51,6 +54,7 @@ impl Resource {
             Resource::DeviceGroup,
             Resource::AuditEntry,
             Resource::Session,
+            Resource::Retention,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -66,6 +70,7 @@ impl Resource {
             Resource::DeviceGroup => locale.pick("device group", "设备分组"),
             Resource::AuditEntry => locale.pick("audit entry", "审计记录"),
             Resource::Session => locale.pick("session", "会话"),
+            Resource::Retention => locale.pick("retention policy", "数据保留策略"),
         }
     }
 }

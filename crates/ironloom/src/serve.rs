@@ -79,6 +79,20 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         crate::demo::seed(store.as_ref(), bound).await?;
     }
 
+    let tsdb_dir = config.data_dir.join("tsdb");
+    let tsdb_opts = config.tsdb.options()?;
+    let tsdb = {
+        let dir = tsdb_dir.clone();
+        tokio::task::spawn_blocking(move || ironloom_tsdb::Engine::open(&dir, tsdb_opts))
+            .await
+            .context("time-series store start-up")?
+            .map_err(|e| anyhow!("cannot open the time-series store: {e}"))?
+    };
+    for (file, why) in tsdb.damaged() {
+        tracing::error!(file = %file.display(), problem = %why, "damaged time-series file left out; run `ironloom tsdb check`");
+    }
+    tracing::info!(dir = %tsdb_dir.display(), "time-series store ready");
+
     let key = load_token_key(&config)?;
     let settings = ApiSettings {
         token_ttl: config.auth.token_ttl.0,
@@ -91,6 +105,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     };
     let state = AppState {
         store: store.clone(),
+        telemetry: Arc::new(tsdb.clone()),
         tokens: TokenSigner::new(key),
         settings: Arc::new(settings),
     };
@@ -119,6 +134,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         }
     }
     tracing::info!("shutting down");
+    tokio::task::spawn_blocking(move || tsdb.close())
+        .await
+        .context("time-series store shutdown")?
+        .map_err(|e| anyhow!("time-series store did not shut down cleanly: {e}"))?;
     Ok(())
 }
 

@@ -23,6 +23,7 @@ mod maintain;
 pub mod query;
 pub mod record;
 pub mod segment;
+mod store;
 pub mod wal;
 
 pub use engine::{Engine, Options};
