@@ -425,27 +425,11 @@ pub struct AggregateOut {
 async fn run_aggregate(
     state: &AppState,
     tenant: TenantId,
-    selection: Selection,
-    from: Micros,
-    to: Micros,
-    interval: Micros,
-    aggs: Vec<Aggregation>,
+    q: AggregateQuery,
     precision: Precision,
 ) -> ApiResult<AggregateOut> {
-    let names = aggs.iter().map(Aggregation::name).collect();
-    let res = state
-        .telemetry
-        .aggregate(
-            tenant,
-            AggregateQuery {
-                selection,
-                from,
-                to,
-                window: interval,
-                aggregations: aggs,
-            },
-        )
-        .await?;
+    let names = q.aggregations.iter().map(Aggregation::name).collect();
+    let res = state.telemetry.aggregate(tenant, q).await?;
     Ok(AggregateOut {
         aggregations: names,
         series: res
