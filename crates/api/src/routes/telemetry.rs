@@ -472,12 +472,14 @@ async fn device_aggregate(
         properties: split_list(q.properties.as_deref()),
     };
     let precision = q.precision.unwrap_or_default();
-    Ok(Json(
-        run_aggregate(
-            &state, tenant, selection, from, to, interval, aggs, precision,
-        )
-        .await?,
-    ))
+    let q = AggregateQuery {
+        selection,
+        from,
+        to,
+        window: interval,
+        aggregations: aggs,
+    };
+    Ok(Json(run_aggregate(&state, tenant, q, precision).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -521,18 +523,15 @@ async fn aggregate_many(
         devices: body.devices,
         properties: body.properties,
     };
+    let q = AggregateQuery {
+        selection,
+        from,
+        to,
+        window: interval,
+        aggregations: aggs,
+    };
     Ok(Json(
-        run_aggregate(
-            &state,
-            tenant,
-            selection,
-            from,
-            to,
-            interval,
-            aggs,
-            body.precision,
-        )
-        .await?,
+        run_aggregate(&state, tenant, q, body.precision).await?,
     ))
 }
 
