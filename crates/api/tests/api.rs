@@ -1551,3 +1551,260 @@ async fn device_credentials_rotate_and_stay_unique() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
+    let w = world().await;
+    let app = &w.app;
+    let eng = &w.tokens[2].1;
+    let viewer = &w.tokens[4].1;
+    let operator = &w.tokens[3].1;
+    let p = product(app, &w.a_admin, "泵").await;
+    let dev = device(app, &w.a_admin, &p, "pump-1").await;
+    let id = dev["id"].as_str().unwrap();
+    let base = (chrono::Utc::now().timestamp_millis() / 60_000 - 10) * 60_000;
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{id}/telemetry"),
+            eng,
+            json!({"points": [
+                {"property": "temp", "ts": base, "value": 20.5},
+                {"property": "temp", "ts": base + 30_000, "value": 21.5},
+                {"property": "temp", "ts": base + 60_000, "value": 23.0, "quality": "uncertain"},
+                {"property": "temp", "ts": base + 90_000, "value": "hot"},
+                {"property": "temp", "ts": 0, "value": 1.0},
+                {"property": "", "ts": base, "value": 1},
+                {"property": "state", "ts": base, "value": "运行"},
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["accepted"], 4);
+    let codes: Vec<(u64, &str)> = r.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["index"].as_u64().unwrap(), x["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (3, "type_mismatch"),
+            (4, "timestamp_out_of_window"),
+            (5, "invalid_property")
+        ]
+    );
+    // Every point refused: 422.
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{id}/telemetry"),
+            eng,
+            json!({"points": [{"property": "temp", "ts": base, "value": true}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    // History, paged.
+    let from = base - 1;
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let r = app
+            .get(
+                &format!(
+                    "/api/v1/devices/{id}/telemetry?properties=temp&from={from}&limit=2{cursor}"
+                ),
+                viewer,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        for pt in r.body["points"].as_array().unwrap() {
+            seen.push((pt["ts"].as_i64().unwrap(), pt["value"].as_f64().unwrap()));
+        }
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [(base, 20.5), (base + 30_000, 21.5), (base + 60_000, 23.0)]
+    );
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{id}/telemetry?from={from}&order=desc&limit=1"),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.body["points"][0]["value"], 23.0);
+    assert_eq!(r.body["points"][0]["quality"], "uncertain");
+    // Aggregates per minute.
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/devices/{id}/telemetry/aggregate?properties=temp&from={base}&interval=1m&agg=avg,max,count"
+            ),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["aggregations"], json!(["avg", "max", "count"]));
+    let windows = &r.body["series"][0]["windows"];
+    assert_eq!(windows[0], json!({"ts": base, "values": [21.0, 21.5, 2]}));
+    assert_eq!(
+        windows[1],
+        json!({"ts": base + 60_000, "values": [23.0, 23.0, 1]})
+    );
+    // Latest, one device and many.
+    let r = app
+        .get(&format!("/api/v1/devices/{id}/telemetry/latest"), operator)
+        .await;
+    let latest: Vec<(String, Value)> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["property"].as_str().unwrap().to_string(),
+                l["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        latest,
+        [
+            ("state".into(), json!("运行")),
+            ("temp".into(), json!(23.0))
+        ]
+    );
+    let r = app
+        .post(
+            "/api/v1/telemetry/latest",
+            viewer,
+            json!({"devices": [], "properties": ["temp"]}),
+        )
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    let r = app
+        .post(
+            "/api/v1/telemetry/aggregate",
+            viewer,
+            json!({"from": base.to_string(), "to": (base + 120_000).to_string(), "interval": "1h", "aggregations": ["count", "p50"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["series"].as_array().unwrap().len(), 2);
+    let r = app.get("/api/v1/telemetry/stats", viewer).await;
+    assert_eq!(r.body["series"], 2);
+    assert_eq!(
+        r.body["points"].as_u64().unwrap() + r.body["unflushed_points"].as_u64().unwrap(),
+        4
+    );
+
+    // Bad queries.
+    for q in [
+        "interval=5x",
+        "interval=0m",
+        "interval=1m&agg=avg,bogus",
+        "interval=1m&from=2026-13-01",
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/devices/{id}/telemetry/aggregate?{q}"),
+                viewer,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {:?}", r.body);
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{id}/telemetry?from=5&to=4"),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .get(&format!("/api/v1/devices/{id}/telemetry?cursor=zz"), viewer)
+        .await;
+    assert!(r.status.is_client_error(), "{:?}", r.body);
+
+    // Roles: viewers read only; only tenant admins set retention.
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{id}/telemetry"),
+            viewer,
+            json!({"points": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/telemetry/retention",
+            Some(operator),
+            Some(json!({"keep_days": 30})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/telemetry/retention",
+            Some(&w.a_admin),
+            Some(json!({"keep_days": 0})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/telemetry/retention",
+            Some(&w.a_admin),
+            Some(json!({"keep_days": 30, "product_id": p})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let r = app.get("/api/v1/telemetry/retention", viewer).await;
+    assert_eq!(r.body, json!([{"product_id": p, "keep_days": 30.0}]));
+
+    // Another tenant sees nothing of it.
+    let b = &w.b_admin;
+    for path in [
+        format!("/api/v1/devices/{id}/telemetry"),
+        format!("/api/v1/devices/{id}/telemetry/latest"),
+        format!("/api/v1/devices/{id}/telemetry/aggregate?interval=1m"),
+    ] {
+        assert_eq!(
+            app.get(&path, b).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{id}/telemetry"),
+            b,
+            json!({"points": [{"property": "temp", "value": 1.0}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post("/api/v1/telemetry/latest", b, json!({"devices": [id]}))
+        .await;
+    assert_eq!(r.body, json!([]));
+    let r = app.get("/api/v1/telemetry/stats", b).await;
+    assert_eq!(r.body["series"], 0);
+    assert_eq!(
+        app.get("/api/v1/telemetry/retention", b).await.body,
+        json!([])
+    );
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/telemetry/retention",
+            Some(b),
+            Some(json!({"keep_days": 3, "product_id": p})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+}
