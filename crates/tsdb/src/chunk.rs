@@ -8,7 +8,7 @@ use ironloom_core::telemetry::{Micros, ValueType};
 
 /// Summary of a chunk's points. `min`/`max`/`first`/`last` hold the series' native value
 /// (f64 bits, i64, 0/1) and are meaningless for strings, like `sum` and `m2`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Stats {
     pub count: u32,
     pub min_ts: Micros,
@@ -40,12 +40,7 @@ impl Stats {
             count: n as u32,
             min_ts: c.ts[0],
             max_ts: c.ts[n - 1],
-            min: 0,
-            max: 0,
-            first: 0,
-            last: 0,
-            sum: 0.0,
-            m2: 0.0,
+            ..Stats::default()
         };
         if t == ValueType::Str {
             return s;

@@ -100,7 +100,6 @@ impl Memtable {
             .cols
             .entry(id)
             .or_insert_with(|| Column::new(col.value_type()));
-        let before = target.heap_bytes();
         if target.quality.is_none() && col.quality.is_none() {
             use crate::column::Values as V;
             target.ts.extend_from_slice(&col.ts);
@@ -116,7 +115,9 @@ impl Memtable {
                 target.push_from(col, i);
             }
         }
-        self.bytes = self.bytes + target.heap_bytes() - before;
+        // Estimated from the added points, not the whole column (that would be quadratic
+        // for strings).
+        self.bytes += col.heap_bytes();
         self.points += col.len() as u64;
     }
 }
@@ -258,29 +259,31 @@ impl std::fmt::Debug for Engine {
 
 /// Waits for accepted points to be in the write-ahead log.
 #[derive(Debug)]
-pub struct Pending(Option<tokio::sync::oneshot::Receiver<std::result::Result<(), Arc<str>>>>);
+pub struct Pending(Option<tokio::sync::oneshot::Receiver<AckResult>>);
+
+type AckResult = std::result::Result<(), Arc<str>>;
 
 impl Pending {
-    fn map(
-        r: Option<std::result::Result<std::result::Result<(), Arc<str>>, impl Sized>>,
+    fn outcome(
+        r: std::result::Result<AckResult, tokio::sync::oneshot::error::RecvError>,
     ) -> Result<()> {
         match r {
-            None => Ok(()),
-            Some(Ok(Ok(()))) => Ok(()),
-            Some(Ok(Err(e))) => Err(TsdbError::Failed(e.to_string())),
-            Some(Err(_)) => Err(TsdbError::Closed),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(TsdbError::Failed(e.to_string())),
+            Err(_) => Err(TsdbError::Closed),
         }
     }
 
     /// Blocks until durable (not from inside an async runtime).
     pub fn wait(self) -> Result<()> {
-        Self::map(self.0.map(|rx| rx.blocking_recv()))
+        self.0
+            .map_or(Ok(()), |rx| Self::outcome(rx.blocking_recv()))
     }
 
     pub async fn wait_async(self) -> Result<()> {
         match self.0 {
             None => Ok(()),
-            Some(rx) => Self::map(Some(rx.await)),
+            Some(rx) => Self::outcome(rx.await),
         }
     }
 }
@@ -298,13 +301,13 @@ impl Engine {
         std::fs::create_dir_all(&seg_dir).at(&seg_dir)?;
         std::fs::create_dir_all(&wal_dir).at(&wal_dir)?;
         let lock_path = dir.join("LOCK");
-        let lock = File::options()
+        let dir_lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
             .at(&lock_path)?;
-        match lock.try_lock() {
+        match dir_lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(TsdbError::Locked(dir.to_path_buf()));
@@ -425,7 +428,7 @@ impl Engine {
                     error = msg,
                     "write-ahead log failed; writes are refused until restart"
                 );
-                let mut f = failed_w.lock().unwrap_or_else(|p| p.into_inner());
+                let mut f = lock(&failed_w);
                 f.get_or_insert_with(|| msg.to_string());
             }),
         )?;
@@ -436,7 +439,7 @@ impl Engine {
             dir: dir.to_path_buf(),
             seg_dir,
             wal_dir,
-            dir_lock: Mutex::new(Some(lock)),
+            dir_lock: Mutex::new(Some(dir_lock)),
             commit: Mutex::new(Commit { mem, next_seq }),
             catalog: RwLock::new(catalog),
             latest: RwLock::new(latest_map),
@@ -575,8 +578,10 @@ impl Engine {
         }
         let mut groups: Vec<Group> = Vec::new();
         let mut base = 0usize;
+        let mut record_bound = 64usize;
         for b in batches {
-            let mut local: Vec<(usize, usize)> = Vec::new(); // (index into props, group)
+            // This device's groups by property.
+            let mut local: HashMap<String, usize> = HashMap::new();
             let n = b.points.len();
             for (i, p) in b.points.into_iter().enumerate() {
                 let index = base + i;
@@ -606,11 +611,8 @@ impl Engine {
                     });
                     continue;
                 }
-                let g = match local
-                    .iter()
-                    .find(|(_, g)| groups[*g].property == p.property)
-                {
-                    Some(&(_, g)) => g,
+                let g = match local.get(p.property.as_str()) {
+                    Some(&g) => g,
                     None => {
                         groups.push(Group {
                             device: b.device,
@@ -618,10 +620,16 @@ impl Engine {
                             property: p.property.clone(),
                             points: Vec::new(),
                         });
-                        local.push((0, groups.len() - 1));
+                        local.insert(p.property.clone(), groups.len() - 1);
                         groups.len() - 1
                     }
                 };
+                // Upper bound of the point's bytes in the log record.
+                record_bound += 22
+                    + match &p.value {
+                        Value::Str(s) => s.len() + 10,
+                        _ => 0,
+                    };
                 groups[g].points.push((index, p.ts, p.value, p.quality));
             }
             base += n;
@@ -629,6 +637,18 @@ impl Engine {
         if groups.is_empty() {
             self.count_outcome(&outcome);
             return Ok((outcome, Pending(None)));
+        }
+        // Refuse an oversized batch before anything changes (catalog, sequence numbers).
+        record_bound += groups
+            .iter()
+            .map(|g| 80 + 2 * g.property.len())
+            .sum::<usize>();
+        if record_bound > wal::MAX_RECORD {
+            return Err(TsdbError::Invalid(format!(
+                "the batch is too large (up to {record_bound} bytes in the log; at most {}): \
+                 split it",
+                wal::MAX_RECORD
+            )));
         }
 
         let mut commit = lock(&self.inner.commit);
@@ -641,7 +661,7 @@ impl Engine {
             let mut ids = Vec::with_capacity(groups.len());
             let mut missing = false;
             {
-                let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+                let cat = rd(&self.inner.catalog);
                 for g in &groups {
                     let id = cat.lookup(tenant, g.device, &g.property);
                     missing |= id.is_none();
@@ -649,11 +669,7 @@ impl Engine {
                 }
             }
             if missing {
-                let mut cat = self
-                    .inner
-                    .catalog
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner());
+                let mut cat = wr(&self.inner.catalog);
                 for (g, slot) in groups.iter().zip(ids.iter_mut()) {
                     if slot.is_some() {
                         continue;
@@ -715,15 +731,9 @@ impl Engine {
         let refs: Vec<(u32, &Column)> = cols.iter().map(|(id, c)| (*id, c)).collect();
         let mut payload = Vec::with_capacity(64 + outcome.accepted as usize * 12);
         record::encode(seq, &defs, &refs, &mut payload);
-        if payload.len() > wal::MAX_RECORD {
-            return Err(TsdbError::Invalid(format!(
-                "the batch is too large ({} bytes in the log; at most {})",
-                payload.len(),
-                wal::MAX_RECORD
-            )));
-        }
+        debug_assert!(payload.len() <= record_bound);
         {
-            let mut latest = self.inner.latest.write().unwrap_or_else(|p| p.into_inner());
+            let mut latest = wr(&self.inner.latest);
             for (id, col) in &cols {
                 commit.mem.apply(seq, *id, col);
                 update_latest(&mut latest, *id, col);
@@ -789,22 +799,13 @@ impl Engine {
         self.inner.mem_bytes.store(0, Ordering::Release);
         let frozen = Arc::new(Frozen { mem });
         let latest: Vec<(Arc<SeriesDef>, Latest)> = {
-            let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
-            let l = self.inner.latest.read().unwrap_or_else(|p| p.into_inner());
+            let cat = rd(&self.inner.catalog);
+            let l = rd(&self.inner.latest);
             l.iter()
                 .filter_map(|(id, v)| cat.get(*id).map(|d| (d.clone(), v.clone())))
                 .collect()
         };
-        {
-            let mut v = self
-                .inner
-                .version
-                .write()
-                .unwrap_or_else(|p| p.into_inner());
-            let mut nv = (**v).clone();
-            nv.imm = Some(frozen.clone());
-            *v = Arc::new(nv);
-        }
+        self.install(|v| v.imm = Some(frozen.clone()));
         self.inner.imm_busy.store(true, Ordering::Release);
         let rotate_seq = commit.next_seq;
         self.send_wal(WalMsg::Rotate {
@@ -871,7 +872,7 @@ impl Engine {
         type Key = (TenantId, Option<ProductId>, Micros);
         let mut parts: BTreeMap<Key, Vec<(Arc<SeriesDef>, Column)>> = BTreeMap::new();
         {
-            let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+            let cat = rd(&self.inner.catalog);
             for id in ids {
                 let Some(def) = cat.get(id).cloned() else {
                     continue;
@@ -931,19 +932,12 @@ impl Engine {
             job.rotate_seq - 1,
             &job.latest,
         )?;
-        {
-            let mut v = self
-                .inner
-                .version
-                .write()
-                .unwrap_or_else(|p| p.into_inner());
-            let mut nv = (**v).clone();
+        self.install(|v| {
             for s in written {
-                nv.add(s);
+                v.add(s);
             }
-            nv.imm = None;
-            *v = Arc::new(nv);
-        }
+            v.imm = None;
+        });
         self.inner.imm_busy.store(false, Ordering::Release);
         self.wake_writers();
         for (first, path) in wal::list(&self.inner.wal_dir)? {
@@ -1002,19 +996,11 @@ impl Engine {
     }
 
     pub fn version(&self) -> Arc<Version> {
-        self.inner
-            .version
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        rd(&self.inner.version).clone()
     }
 
     pub(crate) fn install(&self, f: impl FnOnce(&mut Version)) {
-        let mut v = self
-            .inner
-            .version
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut v = wr(&self.inner.version);
         let mut nv = (**v).clone();
         f(&mut nv);
         *v = Arc::new(nv);
@@ -1050,7 +1036,7 @@ impl Engine {
 
     /// Points of active and frozen memtables per tenant (for statistics).
     pub(crate) fn unflushed_points(&self, tenant: TenantId) -> u64 {
-        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let cat = rd(&self.inner.catalog);
         let count = |m: &Memtable| -> u64 {
             m.cols
                 .iter()
@@ -1088,6 +1074,16 @@ pub(crate) fn update_latest(latest: &mut HashMap<u32, Latest>, id: u32, col: &Co
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Read and write guards that survive a panicked holder (the data stays consistent: every
+/// writer replaces whole values).
+pub(crate) fn rd<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+pub(crate) fn wr<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Files with the extension under `dir`, recursively.

@@ -50,7 +50,7 @@ impl From<TsdbError> for ironloom_core::error::Error {
         match e {
             TsdbError::Overloaded(what) => Error::Overloaded(what),
             TsdbError::Invalid(msg) => Error::invalid(
-                "query",
+                "request",
                 FieldErrorKind::Other {
                     en: msg.clone(),
                     zh: msg,

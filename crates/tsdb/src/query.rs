@@ -4,7 +4,7 @@
 
 use crate::chunk::{Stats, raw_less};
 use crate::column::Column;
-use crate::engine::{Engine, Version};
+use crate::engine::{Engine, Version, rd};
 use crate::error::{Result, TsdbError};
 use crate::record::SeriesDef;
 use crate::segment::{ChunkMeta, Segment};
@@ -250,7 +250,7 @@ impl Engine {
     /// The series a selection names, in (device order given, property name) order. An
     /// empty device list means every device of the tenant.
     pub fn resolve(&self, tenant: TenantId, sel: &Selection) -> Vec<Arc<SeriesDef>> {
-        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let cat = rd(&self.inner.catalog);
         let devices: Vec<DeviceId> = if sel.devices.is_empty() {
             cat.tenant_devices(tenant).to_vec()
         } else {
@@ -477,7 +477,7 @@ impl Engine {
     /// The newest point of each selected series that has one.
     pub fn latest(&self, tenant: TenantId, sel: &Selection) -> Vec<LatestValue> {
         let series = self.resolve(tenant, sel);
-        let latest = self.inner.latest.read().unwrap_or_else(|p| p.into_inner());
+        let latest = rd(&self.inner.latest);
         series
             .iter()
             .filter_map(|d| {
@@ -493,7 +493,7 @@ impl Engine {
     }
 
     pub fn properties(&self, tenant: TenantId, device: DeviceId) -> Vec<(String, ValueType)> {
-        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let cat = rd(&self.inner.catalog);
         cat.device_series(tenant, device)
             .iter()
             .map(|d| (d.property.to_string(), d.vtype))
@@ -501,12 +501,7 @@ impl Engine {
     }
 
     pub fn stats(&self, tenant: TenantId) -> StorageStats {
-        let series = self
-            .inner
-            .catalog
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .tenant_series_count(tenant);
+        let series = rd(&self.inner.catalog).tenant_series_count(tenant);
         let v = self.version();
         let (mut points, mut bytes) = (0u64, 0u64);
         for ((t, _), parts) in &v.families {
@@ -529,7 +524,7 @@ impl Engine {
 
     /// Every tenant that has series.
     pub fn tenants(&self) -> Vec<TenantId> {
-        let cat = self.inner.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let cat = rd(&self.inner.catalog);
         let mut t: Vec<TenantId> = cat.all().map(|d| d.tenant).collect();
         t.sort();
         t.dedup();

@@ -183,12 +183,7 @@ fn get_stats(r: &mut Reader<'_>, t: ValueType) -> Result<Stats, crate::codec::Co
         count,
         min_ts,
         max_ts,
-        min: 0,
-        max: 0,
-        first: 0,
-        last: 0,
-        sum: 0.0,
-        m2: 0.0,
+        ..Stats::default()
     };
     if t != ValueType::Str {
         s.min = r.u64_le()?;
@@ -433,26 +428,26 @@ impl Writer {
     }
 }
 
-/// Writes a whole segment at once (see [`Writer`]).
-pub fn write(
-    dir: &Path,
-    header: &Header,
-    series: &[(SeriesDef, Column)],
-    chunk_points: usize,
-) -> Result<PathBuf> {
-    let mut w = Writer::create(dir, header.clone(), chunk_points)?;
-    for (def, col) in series {
-        w.add(def, col)?;
-    }
-    Ok(w.finish()?.path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ironloom_core::ids::DeviceId;
     use ironloom_core::telemetry::{Quality, Value};
     use std::sync::Arc;
+
+    /// Writes a whole segment at once.
+    fn write(
+        dir: &Path,
+        header: &Header,
+        series: &[(SeriesDef, Column)],
+        chunk_points: usize,
+    ) -> Result<PathBuf> {
+        let mut w = Writer::create(dir, header.clone(), chunk_points)?;
+        for (def, col) in series {
+            w.add(def, col)?;
+        }
+        Ok(w.finish()?.path)
+    }
 
     fn header() -> Header {
         Header {

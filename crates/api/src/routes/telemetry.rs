@@ -124,6 +124,19 @@ fn split_list(s: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// A selection within the size limits.
+fn selection(devices: Vec<DeviceId>, properties: Vec<String>) -> Result<Selection, ApiError> {
+    if devices.len() > MAX_SELECTION || properties.len() > MAX_SELECTION {
+        return Err(invalid_query(format!(
+            "devices, properties: at most {MAX_SELECTION} each"
+        )));
+    }
+    Ok(Selection {
+        devices,
+        properties,
+    })
+}
+
 fn time_range(from: Option<&str>, to: Option<&str>) -> Result<(Micros, Micros), ApiError> {
     let to = match to {
         Some(t) => parse_time("to", t)?,
@@ -347,20 +360,14 @@ async fn device_history(
     if !(1..=10_000).contains(&limit) {
         return Err(invalid_query("limit: must be between 1 and 10000"));
     }
-    let properties = split_list(q.properties.as_deref());
-    if properties.len() > MAX_SELECTION {
-        return Err(invalid_query("properties: too many"));
-    }
+    let selection = selection(vec![id], split_list(q.properties.as_deref()))?;
     let precision = q.precision.unwrap_or_default();
     let page = state
         .telemetry
         .history(
             tenant,
             HistoryQuery {
-                selection: Selection {
-                    devices: vec![id],
-                    properties,
-                },
+                selection,
                 from,
                 to,
                 order: q.order.unwrap_or_default(),
@@ -467,10 +474,7 @@ async fn device_aggregate(
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref())?;
     let interval = parse_interval(&q.interval)?;
     let aggs = parse_aggregations(&split_list(q.agg.as_deref()))?;
-    let selection = Selection {
-        devices: vec![id],
-        properties: split_list(q.properties.as_deref()),
-    };
+    let selection = selection(vec![id], split_list(q.properties.as_deref()))?;
     let precision = q.precision.unwrap_or_default();
     let q = AggregateQuery {
         selection,
@@ -511,18 +515,10 @@ async fn aggregate_many(
     ApiJson(body): ApiJson<ManyAggregateInput>,
 ) -> ApiResult<Json<AggregateOut>> {
     let tenant = p.tenant()?;
-    if body.devices.len() > MAX_SELECTION || body.properties.len() > MAX_SELECTION {
-        return Err(invalid_query(format!(
-            "devices/properties: at most {MAX_SELECTION} each"
-        )));
-    }
     let (from, to) = time_range(Some(&body.from), Some(&body.to))?;
     let interval = parse_interval(&body.interval)?;
     let aggs = parse_aggregations(&body.aggregations)?;
-    let selection = Selection {
-        devices: body.devices,
-        properties: body.properties,
-    };
+    let selection = selection(body.devices, body.properties)?;
     let q = AggregateQuery {
         selection,
         from,
@@ -585,10 +581,7 @@ async fn device_latest(
         .telemetry
         .latest(
             tenant,
-            Selection {
-                devices: vec![id],
-                properties: split_list(q.properties.as_deref()),
-            },
+            selection(vec![id], split_list(q.properties.as_deref()))?,
         )
         .await?;
     Ok(Json(latest_out(v, q.precision.unwrap_or_default())))
@@ -616,20 +609,9 @@ async fn latest_many(
     ApiJson(body): ApiJson<ManyLatestInput>,
 ) -> ApiResult<Json<Vec<LatestOut>>> {
     let tenant = p.tenant()?;
-    if body.devices.len() > MAX_SELECTION || body.properties.len() > MAX_SELECTION {
-        return Err(invalid_query(format!(
-            "devices/properties: at most {MAX_SELECTION} each"
-        )));
-    }
     let v = state
         .telemetry
-        .latest(
-            tenant,
-            Selection {
-                devices: body.devices,
-                properties: body.properties,
-            },
-        )
+        .latest(tenant, selection(body.devices, body.properties)?)
         .await?;
     Ok(Json(latest_out(v, body.precision)))
 }
