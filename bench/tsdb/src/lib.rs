@@ -4,6 +4,7 @@
 
 pub mod dataset;
 pub mod encode;
+pub mod ironloom;
 pub mod peers;
 pub mod report;
 pub mod server;

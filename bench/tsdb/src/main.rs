@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use ironloom_bench_tsdb::dataset::{Dataset, DatasetConfig, METRICS, MS_PER_DAY, Preset};
+use ironloom_bench_tsdb::ironloom;
 use ironloom_bench_tsdb::peers;
 use ironloom_bench_tsdb::peers::postgres::IndexTiming;
 use ironloom_bench_tsdb::report::{Machine, QueryResult, Report, TargetResult, median_p95};
@@ -30,7 +31,7 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "postgres,influx,victoria"
+        default_value = "ironloom,postgres,influx,victoria"
     )]
     peers: Vec<TargetKind>,
     /// Timed runs per query after the first run.
@@ -79,6 +80,8 @@ enum TargetKind {
     Postgres,
     Influx,
     Victoria,
+    /// Ironloom's engine, embedded (Rust API).
+    Ironloom,
 }
 
 impl TargetKind {
@@ -87,6 +90,7 @@ impl TargetKind {
             TargetKind::Postgres => "postgres",
             TargetKind::Influx => "influx",
             TargetKind::Victoria => "victoria",
+            TargetKind::Ironloom => "ironloom",
         }
     }
 }
@@ -98,6 +102,7 @@ async fn start_target(kind: TargetKind, ctx: TargetContext, cli: &Cli) -> Result
         }
         TargetKind::Influx => Box::new(peers::influx::InfluxTarget::start(ctx).await?),
         TargetKind::Victoria => Box::new(peers::victoria::VictoriaTarget::start(ctx).await?),
+        TargetKind::Ironloom => Box::new(ironloom::IronloomTarget::start(ctx).await?),
     })
 }
 

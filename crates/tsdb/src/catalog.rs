@@ -2,9 +2,9 @@
 //! segments, the latest-value file and the write-ahead log all carry the definitions of
 //! the series they hold, and opening the database gathers them.
 
+use crate::FastMap as HashMap;
 use crate::record::SeriesDef;
 use ironloom_core::ids::{DeviceId, TenantId};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Default)]

@@ -16,9 +16,11 @@ use crate::segment::{self, Header, Segment};
 use crate::wal::{self, Backlog, FsyncPolicy, WalMsg};
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
 use ironloom_core::telemetry::{
-    DeviceBatch, Micros, PointRejection, RejectedPoint, Value, WriteOutcome,
+    DeviceBatch, Micros, PointIn, PointRejection, RejectedPoint, Value, WriteOutcome,
 };
 use std::collections::{BTreeMap, HashMap};
+
+use crate::FastMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -67,11 +69,14 @@ impl Default for Options {
             accept_future: Duration::from_secs(86_400),
             max_string_bytes: 64 << 10,
             background: true,
-            compact_trigger: 4,
+            compact_trigger: 8,
             cold_after: Duration::from_secs(3600),
         }
     }
 }
+
+/// Up to this many properties per device in one batch are grouped by a linear scan.
+const LINEAR_GROUPS: usize = 16;
 
 pub fn now_micros() -> Micros {
     std::time::SystemTime::now()
@@ -83,7 +88,7 @@ pub fn now_micros() -> Micros {
 /// Points of many series, by id, in arrival order.
 #[derive(Debug, Default)]
 pub struct Memtable {
-    pub cols: HashMap<u32, Column>,
+    pub cols: FastMap<u32, Column>,
     pub bytes: usize,
     pub points: u64,
     pub min_seq: u64,
@@ -221,7 +226,7 @@ pub(crate) struct Inner {
     dir_lock: Mutex<Option<File>>,
     pub commit: Mutex<Commit>,
     pub catalog: RwLock<Catalog>,
-    pub latest: RwLock<HashMap<u32, Latest>>,
+    pub latest: RwLock<FastMap<u32, Latest>>,
     pub version: RwLock<Arc<Version>>,
     wal_tx: Mutex<Option<Sender<WalMsg>>>,
     backlog: Arc<Backlog>,
@@ -355,7 +360,7 @@ impl Engine {
 
         // Latest values.
         let latest_path = dir.join("latest.dat");
-        let mut latest_map = HashMap::new();
+        let mut latest_map = FastMap::default();
         let mut latest_seq = 0u64;
         match latest::load(&latest_path) {
             Ok(Some((seq, entries))) => {
@@ -568,72 +573,99 @@ impl Engine {
         let max_ts = now.saturating_add(opts.accept_future.as_micros() as Micros);
         let mut outcome = WriteOutcome::default();
 
-        // Group points by series (in order) and check what can be checked without the
-        // catalog.
-        struct Group {
+        // Group points by series (in order, across the device batches of the call) and check
+        // what can be checked without the catalog. A group's column takes the type of its
+        // first point; when that is not the series' type, or the call mixes types for one
+        // series, the group is rebuilt against the series' type once it is known.
+        struct Group<'a> {
             device: DeviceId,
             product: Option<ProductId>,
-            property: String,
-            points: Vec<(usize, Micros, Value, ironloom_core::telemetry::Quality)>,
+            property: &'a str,
+            col: Column,
+            mixed: bool,
         }
-        let mut groups: Vec<Group> = Vec::new();
+        let check = |p: &PointIn| -> Option<PointRejection> {
+            if !valid_property(&p.property) {
+                Some(PointRejection::InvalidProperty)
+            } else if p.ts < min_ts || p.ts > max_ts {
+                Some(PointRejection::TimestampOutOfWindow {
+                    min: min_ts,
+                    max: max_ts,
+                })
+            } else {
+                match &p.value {
+                    Value::F64(v) if !v.is_finite() => Some(PointRejection::NotFinite),
+                    Value::Str(s) if s.len() > opts.max_string_bytes => {
+                        Some(PointRejection::StringTooLong {
+                            max: opts.max_string_bytes,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        // A device's groups: found by a linear scan while it has few (the common case, and
+        // cheaper than hashing), through `by_key` after.
+        let mut by_device: FastMap<DeviceId, Vec<usize>> = FastMap::default();
+        let mut by_key: FastMap<(DeviceId, &str), usize> = FastMap::default();
         let mut base = 0usize;
         let mut record_bound = 64usize;
-        for b in batches {
-            // This device's groups by property.
-            let mut local: HashMap<String, usize> = HashMap::new();
-            let n = b.points.len();
-            for (i, p) in b.points.into_iter().enumerate() {
-                let index = base + i;
-                let reject = if !valid_property(&p.property) {
-                    Some(PointRejection::InvalidProperty)
-                } else if p.ts < min_ts || p.ts > max_ts {
-                    Some(PointRejection::TimestampOutOfWindow {
-                        min: min_ts,
-                        max: max_ts,
-                    })
-                } else {
-                    match &p.value {
-                        Value::F64(v) if !v.is_finite() => Some(PointRejection::NotFinite),
-                        Value::Str(s) if s.len() > opts.max_string_bytes => {
-                            Some(PointRejection::StringTooLong {
-                                max: opts.max_string_bytes,
-                            })
-                        }
-                        _ => None,
-                    }
-                };
-                if let Some(reason) = reject {
+        for b in &batches {
+            let dg = by_device.entry(b.device).or_default();
+            for (i, p) in b.points.iter().enumerate() {
+                if let Some(reason) = check(p) {
                     outcome.rejected.push(RejectedPoint {
-                        index,
-                        property: p.property,
+                        index: base + i,
+                        property: p.property.clone(),
                         reason,
                     });
                     continue;
                 }
-                let g = match local.get(p.property.as_str()) {
-                    Some(&g) => g,
-                    None => {
-                        groups.push(Group {
-                            device: b.device,
-                            product: b.product,
-                            property: p.property.clone(),
-                            points: Vec::new(),
-                        });
-                        local.insert(p.property.clone(), groups.len() - 1);
-                        groups.len() - 1
-                    }
-                };
                 // Upper bound of the point's bytes in the log record.
                 record_bound += 22
                     + match &p.value {
                         Value::Str(s) => s.len() + 10,
                         _ => 0,
                     };
-                groups[g].points.push((index, p.ts, p.value, p.quality));
+                let found = if dg.len() <= LINEAR_GROUPS {
+                    dg.iter()
+                        .copied()
+                        .find(|&k| groups[k].property == p.property)
+                } else {
+                    by_key.get(&(b.device, p.property.as_str())).copied()
+                };
+                let g = match found {
+                    Some(g) => g,
+                    None => {
+                        let k = groups.len();
+                        groups.push(Group {
+                            device: b.device,
+                            product: b.product,
+                            property: &p.property,
+                            col: Column::new(p.value.value_type()),
+                            mixed: false,
+                        });
+                        dg.push(k);
+                        if dg.len() == LINEAR_GROUPS + 1 {
+                            for &k in dg.iter() {
+                                by_key.insert((b.device, groups[k].property), k);
+                            }
+                        } else if dg.len() > LINEAR_GROUPS + 1 {
+                            by_key.insert((b.device, &p.property), k);
+                        }
+                        k
+                    }
+                };
+                let g = &mut groups[g];
+                if !g.mixed && !g.col.push(p.ts, p.value.clone(), p.quality) {
+                    g.mixed = true;
+                }
             }
-            base += n;
+            base += b.points.len();
         }
+        drop(by_key);
+        drop(by_device);
         if groups.is_empty() {
             self.count_outcome(&outcome);
             return Ok((outcome, Pending(None)));
@@ -663,7 +695,7 @@ impl Engine {
             {
                 let cat = rd(&self.inner.catalog);
                 for g in &groups {
-                    let id = cat.lookup(tenant, g.device, &g.property);
+                    let id = cat.lookup(tenant, g.device, g.property);
                     missing |= id.is_none();
                     ids.push(id.and_then(|id| cat.get(id).map(|d| (id, d.vtype, d.product))));
                 }
@@ -674,17 +706,17 @@ impl Engine {
                     if slot.is_some() {
                         continue;
                     }
-                    if let Some(id) = cat.lookup(tenant, g.device, &g.property) {
+                    if let Some(id) = cat.lookup(tenant, g.device, g.property) {
                         *slot = cat.get(id).map(|d| (id, d.vtype, d.product));
                         continue;
                     }
-                    let vtype = g.points[0].2.value_type();
+                    let vtype = g.col.value_type();
                     let def = SeriesDef {
                         id: cat.next_id(),
                         tenant,
                         product: g.product,
                         device: g.device,
-                        property: Arc::from(g.property.as_str()),
+                        property: Arc::from(g.property),
                         vtype,
                     };
                     *slot = Some((def.id, vtype, def.product));
@@ -692,33 +724,65 @@ impl Engine {
                     defs.push(def);
                 }
             }
+            // Groups to rebuild against their series' type, in one pass over the call.
+            let mut redo: FastMap<(DeviceId, &str), usize> = FastMap::default();
+            for (k, (g, slot)) in groups.iter_mut().zip(&ids).enumerate() {
+                if let Some((_, vtype, _)) = slot
+                    && (g.mixed || g.col.value_type() != *vtype)
+                {
+                    g.col = Column::new(*vtype);
+                    redo.insert((g.device, g.property), k);
+                }
+            }
+            if !redo.is_empty() {
+                let mut base = 0usize;
+                for b in &batches {
+                    for (i, p) in b.points.iter().enumerate() {
+                        let Some(&k) = redo.get(&(b.device, p.property.as_str())) else {
+                            continue;
+                        };
+                        if check(p).is_some() {
+                            continue;
+                        }
+                        let col = &mut groups[k].col;
+                        let got = p.value.value_type();
+                        if !col.push(p.ts, p.value.clone(), p.quality) {
+                            outcome.rejected.push(RejectedPoint {
+                                index: base + i,
+                                property: p.property.clone(),
+                                reason: PointRejection::TypeMismatch {
+                                    expected: col.value_type(),
+                                    got,
+                                },
+                            });
+                        }
+                    }
+                    base += b.points.len();
+                }
+            }
+            let width = self.inner.opts.partition;
             for (g, slot) in groups.into_iter().zip(ids) {
-                let Some((id, vtype, product)) = slot else {
+                let Some((id, _, product)) = slot else {
                     continue;
                 };
-                let mut col = Column::new(vtype);
-                for (index, ts, value, q) in g.points {
-                    let got = value.value_type();
-                    if !col.push(ts, value, q) {
-                        outcome.rejected.push(RejectedPoint {
-                            index,
-                            property: g.property.clone(),
-                            reason: PointRejection::TypeMismatch {
-                                expected: vtype,
-                                got,
-                            },
-                        });
-                    }
+                let col = g.col;
+                if col.is_empty() {
+                    continue;
                 }
-                if !col.is_empty() {
-                    let width = self.inner.opts.partition;
-                    let key = (product, col.ts[0].div_euclid(width) * width);
+                let (lo, hi) = col
+                    .ts
+                    .iter()
+                    .fold((Micros::MAX, Micros::MIN), |(lo, hi), &t| {
+                        (lo.min(t), hi.max(t))
+                    });
+                for t in [lo, hi] {
+                    let key = (product, t.div_euclid(width) * width);
                     if !touched.contains(&key) {
                         touched.push(key);
                     }
-                    outcome.accepted += col.len() as u64;
-                    cols.push((id, col));
                 }
+                outcome.accepted += col.len() as u64;
+                cols.push((id, col));
             }
         }
         if cols.is_empty() && defs.is_empty() {
@@ -1017,10 +1081,10 @@ impl Engine {
         ids: &[u32],
         from: Micros,
         to: Micros,
-    ) -> (Arc<Version>, HashMap<u32, Column>) {
+    ) -> (Arc<Version>, FastMap<u32, Column>) {
         let commit = lock(&self.inner.commit);
         let v = self.version();
-        let mut active = HashMap::new();
+        let mut active = FastMap::default();
         for id in ids {
             if let Some(c) = commit.mem.cols.get(id) {
                 let mut part = c.filter_range(from, to);
@@ -1050,7 +1114,7 @@ impl Engine {
     }
 }
 
-pub(crate) fn update_latest(latest: &mut HashMap<u32, Latest>, id: u32, col: &Column) {
+pub(crate) fn update_latest(latest: &mut FastMap<u32, Latest>, id: u32, col: &Column) {
     // The newest timestamp of the column; on equal timestamps the later point.
     let mut best: Option<usize> = None;
     for i in 0..col.len() {
@@ -1059,16 +1123,17 @@ pub(crate) fn update_latest(latest: &mut HashMap<u32, Latest>, id: u32, col: &Co
         }
     }
     let Some(i) = best else { return };
-    let replace = latest.get(&id).is_none_or(|l| col.ts[i] >= l.ts);
-    if replace {
-        latest.insert(
-            id,
-            Latest {
-                ts: col.ts[i],
-                value: col.values.get(i),
-                quality: col.quality(i),
-            },
-        );
+    let new = || Latest {
+        ts: col.ts[i],
+        value: col.values.get(i),
+        quality: col.quality(i),
+    };
+    match latest.get_mut(&id) {
+        Some(l) if col.ts[i] >= l.ts => *l = new(),
+        Some(_) => {}
+        None => {
+            latest.insert(id, new());
+        }
     }
 }
 

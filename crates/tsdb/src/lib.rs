@@ -27,5 +27,9 @@ mod store;
 pub mod wal;
 
 pub use engine::{Engine, Options};
+
+/// Hash map with a fast, non-cryptographic hasher for the engine's in-memory indexes
+/// (keys are ids and property names; SipHash showed up in write profiles).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub use error::{Result, TsdbError};
 pub use wal::FsyncPolicy;

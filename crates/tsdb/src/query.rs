@@ -13,7 +13,6 @@ use ironloom_core::telemetry::{
     AggregateQuery, AggregateSeries, AggregateWindow, Aggregation, HistoryPage, HistoryPoint,
     HistoryQuery, LatestValue, Micros, Order, Selection, StorageStats, Value, ValueType,
 };
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const MAX_PAGE: usize = 10_000;
@@ -44,7 +43,7 @@ impl Source {
 
 fn sources(
     v: &Version,
-    active: &mut HashMap<u32, Column>,
+    active: &mut crate::FastMap<u32, Column>,
     def: &SeriesDef,
     from: Micros,
     to: Micros,

@@ -400,6 +400,53 @@ fn bad_points_are_refused_one_by_one() {
             .load(std::sync::atomic::Ordering::Relaxed),
         9
     );
+    // An integer first, into an existing float series, then a float: both stored as
+    // floats, in order (the batch's column is rebuilt with the series' type).
+    let out = e
+        .write_blocking(
+            t,
+            batch(
+                d,
+                vec![
+                    pt("f", now + 20, Value::I64(2)),
+                    pt("f", now + 21, Value::F64(2.5)),
+                ],
+            ),
+        )
+        .unwrap();
+    assert_eq!((out.accepted, out.rejected.len()), (2, 0));
+    // A new series takes the type of its first point; other types in the same batch are
+    // refused with their own index, whatever comes between them.
+    let out = e
+        .write_blocking(
+            t,
+            batch(
+                d,
+                vec![
+                    pt("n", now, Value::I64(1)),
+                    pt("m", now, Value::Bool(true)),
+                    pt("n", now + 1, Value::F64(1.5)),
+                    pt("n", now + 2, Value::Str("x".into())),
+                    pt("n", now + 3, Value::I64(4)),
+                ],
+            ),
+        )
+        .unwrap();
+    assert_eq!(out.accepted, 3);
+    let codes: Vec<(usize, &str)> = out
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.reason.code()))
+        .collect();
+    assert_eq!(codes, [(2, "type_mismatch"), (3, "type_mismatch")]);
+    assert_eq!(
+        all(&e, t, d, "n"),
+        vec![(now, Value::I64(1)), (now + 3, Value::I64(4))]
+    );
+    assert_eq!(
+        all(&e, t, d, "f")[2..],
+        [(now + 20, Value::F64(2.0)), (now + 21, Value::F64(2.5))]
+    );
 }
 
 #[test]

@@ -16,9 +16,19 @@ const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 const INV10: [f64; 10] = [1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9];
 
 pub fn encode(values: &[f64], out: &mut Vec<u8>) {
+    let dec = decimal_encode(values);
+    // Under 12 bits per value, Gorilla (at least 1 bit per value, and far more for values
+    // that change) is not worth trying: skipping it halves the encoding work on typical
+    // sensor data.
+    if let Some(dec) = &dec
+        && dec.len() * 8 < values.len() * 12
+    {
+        out.extend_from_slice(dec);
+        return;
+    }
     let mut gorilla = Vec::new();
     gorilla_encode(values, &mut gorilla);
-    if let Some(dec) = decimal_encode(values)
+    if let Some(dec) = dec
         && dec.len() < gorilla.len()
     {
         out.extend_from_slice(&dec);
