@@ -34,23 +34,27 @@ pub fn raw_less(t: ValueType, a: u64, b: u64) -> bool {
 impl Stats {
     /// Statistics of a sorted, non-empty column.
     pub fn of(c: &Column) -> Stats {
-        let n = c.len();
+        Stats::of_range(c, 0, c.len())
+    }
+
+    /// Statistics of points `a..b` (non-empty) of a sorted column.
+    pub fn of_range(c: &Column, a: usize, b: usize) -> Stats {
         let t = c.value_type();
         let mut s = Stats {
-            count: n as u32,
-            min_ts: c.ts[0],
-            max_ts: c.ts[n - 1],
+            count: (b - a) as u32,
+            min_ts: c.ts[a],
+            max_ts: c.ts[b - 1],
             ..Stats::default()
         };
         if t == ValueType::Str {
             return s;
         }
-        s.first = c.values.raw(0);
-        s.last = c.values.raw(n - 1);
+        s.first = c.values.raw(a);
+        s.last = c.values.raw(b - 1);
         s.min = s.first;
         s.max = s.first;
         let mut mean = 0.0;
-        for i in 0..n {
+        for (k, i) in (a..b).enumerate() {
             let raw = c.values.raw(i);
             if raw_less(t, raw, s.min) {
                 s.min = raw;
@@ -61,7 +65,7 @@ impl Stats {
             let x = c.values.num(i).unwrap_or(0.0);
             s.sum += x;
             let d = x - mean;
-            mean += d / (i + 1) as f64;
+            mean += d / (k + 1) as f64;
             s.m2 += d * (x - mean);
         }
         s

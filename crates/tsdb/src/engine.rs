@@ -203,6 +203,8 @@ pub struct Counters {
     pub flushes: AtomicU64,
     pub compactions: AtomicU64,
     pub partitions_dropped: AtomicU64,
+    /// Rollup windows read by aggregate queries (instead of the points they summarise).
+    pub rollup_windows_read: AtomicU64,
 }
 
 struct FlushJob {

@@ -22,6 +22,7 @@ pub mod latest;
 mod maintain;
 pub mod query;
 pub mod record;
+pub mod rollup;
 pub mod segment;
 mod store;
 pub mod wal;

@@ -7,6 +7,7 @@ use crate::column::Column;
 use crate::engine::{Engine, Version, rd};
 use crate::error::{Result, TsdbError};
 use crate::record::SeriesDef;
+use crate::rollup::{self, RollupMeta};
 use crate::segment::{ChunkMeta, Segment};
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::telemetry::{
@@ -21,8 +22,18 @@ pub const MAX_SERIES: usize = 100_000;
 
 /// Where a series' points over a range come from, in ascending priority.
 enum Source {
-    Chunk { seg: Arc<Segment>, meta: ChunkMeta },
+    Chunk {
+        seg: Arc<Segment>,
+        meta: ChunkMeta,
+    },
     Mem(Column),
+    /// The chunks of a series in one segment (those overlapping the query range, sorted,
+    /// not overlapping each other) with the segment's rollup of the series (aggregates).
+    Rollup {
+        seg: Arc<Segment>,
+        rollup: RollupMeta,
+        chunks: Vec<ChunkMeta>,
+    },
 }
 
 impl Source {
@@ -30,6 +41,11 @@ impl Source {
         match self {
             Source::Chunk { meta, .. } => (meta.stats.min_ts, meta.stats.max_ts),
             Source::Mem(c) => (c.ts[0], c.ts[c.len() - 1]),
+            Source::Rollup { chunks, .. } => {
+                chunks.iter().fold((Micros::MAX, Micros::MIN), |(a, b), c| {
+                    (a.min(c.stats.min_ts), b.max(c.stats.max_ts))
+                })
+            }
         }
     }
 
@@ -37,8 +53,84 @@ impl Source {
         match self {
             Source::Chunk { seg, meta } => seg.read_chunk(meta),
             Source::Mem(c) => Ok(c.clone()),
+            Source::Rollup { seg, chunks, .. } => {
+                let mut parts = Vec::with_capacity(chunks.len());
+                for c in chunks {
+                    parts.push(seg.read_chunk(c)?);
+                }
+                Column::merge(parts)
+                    .ok_or_else(|| TsdbError::corrupt(&seg.path, "empty rollup source"))
+            }
         }
     }
+}
+
+/// Replaces the chunks of a segment by its rollup at `width` where reading the rollup is
+/// less work than the chunks: a chunk inside one query window costs one step (its
+/// statistics), any other chunk one step per point; a rollup costs one step per window of
+/// the segment plus the points of a chunk at each edge of the range that cuts a window.
+fn use_rollups(
+    srcs: Vec<Source>,
+    series: u32,
+    width: Micros,
+    q_window: Micros,
+    from: Micros,
+    to: Micros,
+) -> Vec<Source> {
+    let window_of = |ts: Micros| ts.div_euclid(q_window) * q_window;
+    let mut out: Vec<Source> = Vec::with_capacity(srcs.len());
+    let mut it = srcs.into_iter().peekable();
+    while let Some(src) = it.next() {
+        let Source::Chunk { seg, meta } = src else {
+            out.push(src);
+            continue;
+        };
+        let mut chunks = vec![meta];
+        while let Some(Source::Chunk { seg: s2, .. }) = it.peek()
+            && Arc::ptr_eq(s2, &seg)
+        {
+            if let Some(Source::Chunk { meta, .. }) = it.next() {
+                chunks.push(meta);
+            }
+        }
+        let rollup = seg.rollup_of(series, width).copied();
+        let chunk_cost: u64 = chunks
+            .iter()
+            .map(|c| {
+                let (a, b) = (c.stats.min_ts, c.stats.max_ts);
+                if a >= from && b < to && window_of(a) == window_of(b) {
+                    1
+                } else {
+                    c.stats.count as u64
+                }
+            })
+            .sum();
+        // Windows cut by the range are read from the points.
+        let (lo, hi) = chunks.iter().fold((Micros::MAX, Micros::MIN), |(a, b), c| {
+            (a.min(c.stats.min_ts), b.max(c.stats.max_ts))
+        });
+        let biggest = chunks
+            .iter()
+            .map(|c| c.stats.count as u64)
+            .max()
+            .unwrap_or(0);
+        let cut = |edge: Micros| edge > lo && edge <= hi && edge.rem_euclid(width) != 0;
+        let edge_cost = biggest * (cut(from) as u64 + cut(to) as u64);
+        match rollup {
+            Some(r) if r.windows as u64 + edge_cost < chunk_cost => {
+                out.push(Source::Rollup {
+                    seg,
+                    rollup: r,
+                    chunks,
+                });
+            }
+            _ => out.extend(chunks.into_iter().map(|meta| Source::Chunk {
+                seg: seg.clone(),
+                meta,
+            })),
+        }
+    }
+    out
 }
 
 fn sources(
@@ -81,6 +173,9 @@ fn materialize(srcs: &[&Source], from: Micros, to: Micros) -> Result<Option<Colu
     let mut parts = Vec::with_capacity(srcs.len());
     for s in srcs {
         let c = s.load()?;
+        if c.is_empty() {
+            continue;
+        }
         let c = if c.ts[0] >= from && c.ts[c.len() - 1] < to {
             c
         } else {
@@ -409,7 +504,13 @@ impl Engine {
                     || q.aggregations
                         .iter()
                         .all(|a| matches!(a, Aggregation::Count)));
-            let srcs = sources(&v, &mut active, def, q.from, q.to);
+            let mut srcs = sources(&v, &mut active, def, q.from, q.to);
+            if stats_ok
+                && rollup::supported(t)
+                && let Some(&width) = rollup::WIDTHS.iter().rev().find(|&&w| q.window % w == 0)
+            {
+                srcs = use_rollups(srcs, def.id, width, q.window, q.from, q.to);
+            }
             let mut order: Vec<usize> = (0..srcs.len()).collect();
             order.sort_by_key(|&i| srcs[i].span().0);
             let mut accs: Vec<Acc> = Vec::new();
@@ -438,6 +539,55 @@ impl Engine {
                     }
                     if let Some(a) = accs.last_mut() {
                         a.add_stats(t, &meta.stats);
+                    }
+                    continue;
+                }
+                if cluster.len() == 1
+                    && let Source::Rollup {
+                        seg,
+                        rollup,
+                        chunks,
+                    } = &srcs[cluster[0]]
+                {
+                    let windows = seg.read_rollup(rollup, t)?;
+                    self.inner
+                        .counters
+                        .rollup_windows_read
+                        .fetch_add(windows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                    for s in &windows {
+                        if s.max_ts < q.from || s.min_ts >= q.to {
+                            continue;
+                        }
+                        if s.min_ts >= q.from && s.max_ts < q.to {
+                            let w = window_of(s.min_ts);
+                            if accs.last().is_none_or(|a| a.start != w) {
+                                accs.push(Acc::new(w));
+                            }
+                            if let Some(a) = accs.last_mut() {
+                                a.add_stats(t, s);
+                            }
+                            continue;
+                        }
+                        // A window cut by the range: its points in the range.
+                        let (lo, hi) = (s.min_ts.max(q.from), s.max_ts.min(q.to - 1));
+                        for c in chunks
+                            .iter()
+                            .filter(|c| c.stats.max_ts >= lo && c.stats.min_ts <= hi)
+                        {
+                            let col = seg.read_chunk(c)?;
+                            for i in 0..col.len() {
+                                if col.ts[i] < lo || col.ts[i] > hi {
+                                    continue;
+                                }
+                                let w = window_of(col.ts[i]);
+                                if accs.last().is_none_or(|a| a.start != w) {
+                                    accs.push(Acc::new(w));
+                                }
+                                if let Some(a) = accs.last_mut() {
+                                    a.add_point(t, &col, i, false);
+                                }
+                            }
+                        }
                     }
                     continue;
                 }

@@ -4,6 +4,7 @@
 //! ```text
 //! "ILTSSEG1"
 //! chunk bytes …                  (each chunk's CRC-32 is in the index)
+//! rollup blocks …               (see `rollup.rs`; CRC-32 in the index)
 //! index                          (header, series table, chunk entries, rollup entries)
 //! footer: index offset u64 LE, index length u32 LE, CRC-32 of the index u32 LE, "ILTSEND1"
 //! ```
@@ -15,6 +16,7 @@ use crate::codec::varint::{Reader, put_i64, put_u64};
 use crate::column::Column;
 use crate::error::{IoContext, Result, TsdbError};
 use crate::record::{SeriesDef, get_def, get_uuid, put_def, put_uuid};
+use crate::rollup::{self, RollupMeta};
 use crate::wal::sync_dir;
 use ironloom_core::ids::{ProductId, TenantId};
 use ironloom_core::telemetry::{Micros, ValueType};
@@ -66,6 +68,8 @@ pub struct Segment {
     pub series: Vec<SeriesDef>,
     /// Sorted by (series, min_ts).
     pub chunks: Vec<ChunkMeta>,
+    /// Sorted by (series, width).
+    pub rollups: Vec<RollupMeta>,
     pub bytes: u64,
     file: File,
 }
@@ -101,13 +105,14 @@ impl Segment {
         if crc32fast::hash(&index) != index_crc {
             return Err(bad("index checksum mismatch"));
         }
-        let (header, series, chunks) =
+        let (header, series, chunks, rollups) =
             decode_index(&index, index_off).map_err(|e| bad(&format!("index: {e}")))?;
         Ok(Segment {
             path: path.to_path_buf(),
             header,
             series,
             chunks,
+            rollups,
             bytes,
             file,
         })
@@ -117,6 +122,29 @@ impl Segment {
         let a = self.chunks.partition_point(|c| c.series < series);
         let b = self.chunks.partition_point(|c| c.series <= series);
         &self.chunks[a..b]
+    }
+
+    /// The rollup of a series at `width`, if the segment has one.
+    pub fn rollup_of(&self, series: u32, width: Micros) -> Option<&RollupMeta> {
+        self.rollups
+            .binary_search_by_key(&(series, width), |r| (r.series, r.width))
+            .ok()
+            .map(|i| &self.rollups[i])
+    }
+
+    /// Reads, checks and decodes a rollup block.
+    pub fn read_rollup(&self, m: &RollupMeta, t: ValueType) -> Result<Vec<Stats>> {
+        let mut buf = vec![0u8; m.len as usize];
+        self.file.read_exact_at(&mut buf, m.offset).at(&self.path)?;
+        if crc32fast::hash(&buf) != m.crc {
+            return Err(TsdbError::corrupt(
+                &self.path,
+                format!("rollup at byte {}: checksum mismatch", m.offset),
+            ));
+        }
+        rollup::decode(&buf, t, m.windows as usize, m.width).map_err(|e| {
+            TsdbError::corrupt(&self.path, format!("rollup at byte {}: {e}", m.offset))
+        })
     }
 
     pub fn def(&self, series: u32) -> Option<&SeriesDef> {
@@ -196,7 +224,12 @@ fn get_stats(r: &mut Reader<'_>, t: ValueType) -> Result<Stats, crate::codec::Co
     Ok(s)
 }
 
-fn encode_index(h: &Header, series: &[SeriesDef], chunks: &[ChunkMeta]) -> Vec<u8> {
+fn encode_index(
+    h: &Header,
+    series: &[SeriesDef],
+    chunks: &[ChunkMeta],
+    rollups: &[RollupMeta],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + series.len() * 40 + chunks.len() * 72);
     out.push(VERSION);
     put_u64(&mut out, h.id);
@@ -224,12 +257,19 @@ fn encode_index(h: &Header, series: &[SeriesDef], chunks: &[ChunkMeta]) -> Vec<u
         out.extend_from_slice(&c.crc.to_le_bytes());
         put_stats(&mut out, &c.stats, c.vtype);
     }
-    // Rollup entries (none in this version of the writer).
-    put_u64(&mut out, 0);
+    put_u64(&mut out, rollups.len() as u64);
+    for r in rollups {
+        put_u64(&mut out, r.series as u64);
+        put_i64(&mut out, r.width);
+        put_u64(&mut out, r.windows as u64);
+        put_u64(&mut out, r.offset);
+        put_u64(&mut out, r.len as u64);
+        out.extend_from_slice(&r.crc.to_le_bytes());
+    }
     out
 }
 
-type Index = (Header, Vec<SeriesDef>, Vec<ChunkMeta>);
+type Index = (Header, Vec<SeriesDef>, Vec<ChunkMeta>, Vec<RollupMeta>);
 
 fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::CodecError> {
     use crate::codec::CodecError::Invalid;
@@ -298,7 +338,42 @@ fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::Codec
     {
         return Err(Invalid("chunk entries not sorted"));
     }
-    let _rollups = r.u64()?;
+    let n = r.len(data.len())?;
+    let mut rollups = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = u32::try_from(r.u64()?).map_err(|_| Invalid("series id"))?;
+        let width = r.i64()?;
+        let windows = u32::try_from(r.u64()?).map_err(|_| Invalid("rollup windows"))?;
+        let offset = r.u64()?;
+        let len = u32::try_from(r.u64()?).map_err(|_| Invalid("rollup length"))?;
+        let crc = r.u32_le()?;
+        if offset < MAGIC.len() as u64 || offset.saturating_add(len as u64) > data_end {
+            return Err(Invalid("rollup outside the data area"));
+        }
+        if width <= 0 || windows == 0 || windows as usize > rollup::MAX_WINDOWS {
+            return Err(Invalid("rollup width or window count"));
+        }
+        let def = series
+            .binary_search_by_key(&s, |d| d.id)
+            .map_err(|_| Invalid("rollup of a series missing from the table"))?;
+        if !rollup::supported(series[def].vtype) {
+            return Err(Invalid("rollup of a series without rollups"));
+        }
+        rollups.push(RollupMeta {
+            series: s,
+            width,
+            windows,
+            offset,
+            len,
+            crc,
+        });
+    }
+    if rollups
+        .windows(2)
+        .any(|w| (w[0].series, w[0].width) >= (w[1].series, w[1].width))
+    {
+        return Err(Invalid("rollup entries not sorted"));
+    }
     Ok((
         Header {
             id,
@@ -313,6 +388,7 @@ fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::Codec
         },
         series,
         chunks,
+        rollups,
     ))
 }
 
@@ -338,6 +414,7 @@ pub struct Writer {
     chunk_points: usize,
     defs: Vec<SeriesDef>,
     chunks: Vec<ChunkMeta>,
+    rollups: Vec<RollupMeta>,
     buf: Vec<u8>,
 }
 
@@ -359,6 +436,7 @@ impl Writer {
             chunk_points: chunk_points.max(1),
             defs: Vec::new(),
             chunks: Vec::new(),
+            rollups: Vec::new(),
             buf: Vec::new(),
         })
     }
@@ -394,6 +472,23 @@ impl Writer {
             self.offset += self.buf.len() as u64;
             a = b;
         }
+        for width in rollup::WIDTHS {
+            let Some(ws) = rollup::compute(col, width) else {
+                continue;
+            };
+            self.buf.clear();
+            rollup::encode(def.vtype, &ws, &mut self.buf);
+            self.w.write_all(&self.buf).at(&self.tmp)?;
+            self.rollups.push(RollupMeta {
+                series: def.id,
+                width,
+                windows: ws.len() as u32,
+                offset: self.offset,
+                len: self.buf.len() as u32,
+                crc: crc32fast::hash(&self.buf),
+            });
+            self.offset += self.buf.len() as u64;
+        }
         self.defs.push(def.clone());
         Ok(())
     }
@@ -404,7 +499,7 @@ impl Writer {
 
     /// Completes the file and opens it.
     pub fn finish(mut self) -> Result<Segment> {
-        let index = encode_index(&self.header, &self.defs, &self.chunks);
+        let index = encode_index(&self.header, &self.defs, &self.chunks, &self.rollups);
         self.w.write_all(&index).at(&self.tmp)?;
         let mut foot = Vec::with_capacity(FOOTER);
         foot.extend_from_slice(&self.offset.to_le_bytes());

@@ -243,6 +243,166 @@ fn aggregates_match_a_brute_force_model() {
     }
 }
 
+/// Checks min, max, avg, sum, count, first, last and stddev windows against the model.
+fn check_windows(
+    res: &[AggregateSeries],
+    model: &BTreeMap<(usize, i64), f64>,
+    from: i64,
+    to: i64,
+    window: i64,
+) {
+    for (k, series) in res.iter().enumerate() {
+        let mut windows: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        for ((dk, ts), v) in model {
+            if *dk == k && *ts >= from && *ts < to {
+                windows
+                    .entry(ts.div_euclid(window) * window)
+                    .or_default()
+                    .push(*v);
+            }
+        }
+        assert_eq!(series.windows.len(), windows.len());
+        for (w, (start, vals)) in series.windows.iter().zip(windows) {
+            assert_eq!(w.ts, start);
+            let n = vals.len() as f64;
+            let mean = vals.iter().sum::<f64>() / n;
+            let sd = (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let num = |v: &Option<Value>| v.as_ref().unwrap().as_f64().unwrap();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+            let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(num(&w.values[0]), min);
+            assert_eq!(num(&w.values[1]), max);
+            assert!(close(num(&w.values[2]), mean));
+            assert!(close(num(&w.values[3]), vals.iter().sum()));
+            assert_eq!(w.values[4], Some(Value::I64(vals.len() as i64)));
+            assert_eq!(num(&w.values[5]), vals[0]);
+            assert_eq!(num(&w.values[6]), *vals.last().unwrap());
+            assert!(
+                close(num(&w.values[7]), sd),
+                "{} vs {sd}",
+                num(&w.values[7])
+            );
+        }
+    }
+}
+
+#[test]
+fn rollups_answer_long_ranges_like_the_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(
+        dir.path(),
+        Options {
+            chunk_points: 500,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let t = TenantId::new();
+    // A float series and an integer series, one point per second for 6 hours, written in
+    // two flushes and then overwritten in places by a third.
+    let devices: Vec<DeviceId> = (0..2).map(|_| DeviceId::new()).collect();
+    let base = now_micros() / (60 * MIN) * (60 * MIN) - 8 * 60 * MIN;
+    let mut rng = Rng(7);
+    let mut model: BTreeMap<(usize, i64), f64> = BTreeMap::new();
+    let value = |k: usize, rng: &mut Rng| -> Value {
+        if k == 0 {
+            Value::F64(rng.below(10_000) as f64 / 100.0 - 20.0)
+        } else {
+            Value::I64(rng.below(5000) as i64 - 100)
+        }
+    };
+    for half in 0..2 {
+        for (k, d) in devices.iter().enumerate() {
+            let pts: Vec<PointIn> = (half * 3 * 3600..(half + 1) * 3 * 3600)
+                .map(|s| {
+                    let ts = base + s * 1_000_000;
+                    let v = value(k, &mut rng);
+                    model.insert((k, ts), v.as_f64().unwrap());
+                    pt("x", ts, v)
+                })
+                .collect();
+            e.write_blocking(t, batch(*d, pts)).unwrap();
+        }
+        e.flush().unwrap();
+    }
+    let aggs: Vec<Aggregation> = [
+        "min", "max", "avg", "sum", "count", "first", "last", "stddev",
+    ]
+    .map(|a| Aggregation::parse(a).unwrap())
+    .to_vec();
+    let query = |from: i64, to: i64, window: i64| AggregateQuery {
+        selection: Selection {
+            devices: devices.clone(),
+            properties: vec![],
+        },
+        from,
+        to,
+        window,
+        aggregations: aggs.clone(),
+    };
+    let read = || {
+        e.counters()
+            .rollup_windows_read
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    // Ranges cut through rollup windows at both ends; windows of 1 h (hour rollups) and
+    // 5 min (minute rollups); two segments, then one after compaction.
+    let cases = [
+        (
+            base + 17 * MIN + 3_000_000,
+            base + 5 * 60 * MIN + 41 * MIN,
+            60 * MIN,
+        ),
+        (
+            base + 7 * MIN + 500_000,
+            base + 4 * 60 * MIN + 2 * MIN + 1,
+            5 * MIN,
+        ),
+        (base, base + 6 * 60 * MIN, 120 * MIN),
+    ];
+    for round in 0..2 {
+        for &(from, to, window) in &cases {
+            let before = read();
+            let res = e.aggregate(t, &query(from, to, window)).unwrap();
+            assert!(read() > before, "rollups not used for window {window}");
+            check_windows(&res, &model, from, to, window);
+        }
+        if round == 0 {
+            e.compact_all().unwrap();
+        }
+    }
+    // Points rewritten in a newer segment and still in memory overlap the rollups: the
+    // answers must include them (last write wins) whatever is read.
+    for (k, d) in devices.iter().enumerate() {
+        let pts: Vec<PointIn> = (0..200)
+            .map(|_| {
+                let ts = base + rng.below(6 * 3600) as i64 * 1_000_000;
+                let v = value(k, &mut rng);
+                model.insert((k, ts), v.as_f64().unwrap());
+                pt("x", ts, v)
+            })
+            .collect();
+        e.write_blocking(t, batch(*d, pts)).unwrap();
+    }
+    for flushed in [false, true] {
+        for &(from, to, window) in &cases {
+            let res = e.aggregate(t, &query(from, to, window)).unwrap();
+            check_windows(&res, &model, from, to, window);
+        }
+        if !flushed {
+            e.flush().unwrap();
+        }
+    }
+    // An hour's windows of points a minute apart are too sparse for a minute rollup,
+    // and a percentile needs the points: neither reads rollups.
+    let before = read();
+    let mut q = query(base, base + 6 * 60 * MIN, 60 * MIN);
+    q.aggregations = vec![Aggregation::parse("p50").unwrap()];
+    e.aggregate(t, &q).unwrap();
+    assert_eq!(read(), before);
+}
+
 #[test]
 fn history_pages_cover_everything_once_in_both_orders() {
     let dir = tempfile::tempdir().unwrap();
