@@ -1,10 +1,12 @@
 //! The `ironloom` binary: the only place that picks concrete engines and wires them.
 //!
-//! Sub-commands: `serve` (the platform), `admin` (documents generated from the code).
+//! Sub-commands: `serve` (the platform), `tsdb` (time-series database maintenance), `admin`
+//! (documents generated from the code).
 
 mod config;
 mod demo;
 mod serve;
+mod tsdb_cmd;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -26,9 +28,40 @@ struct Cli {
 enum Command {
     /// Run the platform: REST API, API docs, metrics.
     Serve(ServeArgs),
+    /// Time-series database maintenance (with the server stopped).
+    #[command(subcommand)]
+    Tsdb(TsdbCommand),
     /// Print documents generated from the code.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TsdbCommand {
+    /// Read every block of the database and report damaged files (exit status 1).
+    Check(DataArgs),
+}
+
+/// Where the data directory is, as `serve` finds it.
+#[derive(Debug, clap::Args)]
+struct DataArgs {
+    /// TOML configuration file (see config/ironloom.example.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (default: ./data).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn data_dir(self) -> anyhow::Result<PathBuf> {
+        let overrides = config::Overrides {
+            data_dir: self.data_dir,
+            http_addr: None,
+            meta_url: None,
+        };
+        Ok(config::Config::load(self.config.as_deref(), std::env::vars(), &overrides)?.data_dir)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +95,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve_command(args),
+        Command::Tsdb(TsdbCommand::Check(args)) => {
+            args.data_dir().and_then(|d| tsdb_cmd::check(&d))
+        }
         Command::Admin(AdminCommand::Permissions) => {
             print!("{}", ironloom_api::permissions_markdown());
             Ok(())

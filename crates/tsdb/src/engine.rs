@@ -307,20 +307,7 @@ impl Engine {
         let wal_dir = dir.join("wal");
         std::fs::create_dir_all(&seg_dir).at(&seg_dir)?;
         std::fs::create_dir_all(&wal_dir).at(&wal_dir)?;
-        let lock_path = dir.join("LOCK");
-        let dir_lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .at(&lock_path)?;
-        match dir_lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(TsdbError::Locked(dir.to_path_buf()));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(TsdbError::io(&lock_path, e)),
-        }
+        let dir_lock = lock_dir(dir)?;
 
         // Segments.
         let mut catalog = Catalog::default();
@@ -1154,6 +1141,23 @@ pub(crate) fn wr<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 /// Files with the extension under `dir`, recursively.
+/// Takes the directory's lock (held while the returned file is open), or fails with
+/// [`TsdbError::Locked`] when another process (a running server) holds it.
+pub fn lock_dir(dir: &Path) -> Result<File> {
+    let lock_path = dir.join("LOCK");
+    let dir_lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .at(&lock_path)?;
+    match dir_lock.try_lock() {
+        Ok(()) => Ok(dir_lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(TsdbError::Locked(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(TsdbError::io(&lock_path, e)),
+    }
+}
+
 pub(crate) fn list_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];

@@ -47,10 +47,10 @@ pub fn save(path: &Path, seq: u64, entries: &[(Arc<SeriesDef>, Latest)]) -> Resu
     Ok(())
 }
 
-/// The snapshot, or `None` if there is none yet.
 /// A snapshot: the sequence number it covers and the entries.
 pub type Snapshot = (u64, Vec<(SeriesDef, Latest)>);
 
+/// The snapshot, or `None` if there is none yet.
 pub fn load(path: &Path) -> Result<Option<Snapshot>> {
     let data = match std::fs::read(path) {
         Ok(d) => d,

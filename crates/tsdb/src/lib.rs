@@ -13,6 +13,7 @@
 //! errors on bad input instead of panicking.
 
 pub mod catalog;
+pub mod check;
 pub mod chunk;
 pub mod codec;
 pub mod column;
