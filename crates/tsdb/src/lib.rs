@@ -19,6 +19,7 @@ pub mod codec;
 pub mod column;
 pub mod engine;
 pub mod error;
+pub mod fuzzing;
 pub mod latest;
 mod maintain;
 pub mod query;

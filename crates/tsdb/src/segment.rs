@@ -269,9 +269,9 @@ fn encode_index(
     out
 }
 
-type Index = (Header, Vec<SeriesDef>, Vec<ChunkMeta>, Vec<RollupMeta>);
+pub type Index = (Header, Vec<SeriesDef>, Vec<ChunkMeta>, Vec<RollupMeta>);
 
-fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::CodecError> {
+pub fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::CodecError> {
     use crate::codec::CodecError::Invalid;
     let mut r = Reader::new(data);
     if r.u8()? != VERSION {
