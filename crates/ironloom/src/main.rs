@@ -1,10 +1,12 @@
 //! The `ironloom` binary: the only place that picks concrete engines and wires them.
 //!
-//! Sub-commands: `serve` (the platform), `admin` (documents generated from the code).
+//! Sub-commands: `serve` (the platform), `export` / `import` (telemetry as CSV or Parquet,
+//! offline on the data directory), `admin` (documents generated from the code).
 
 mod config;
 mod demo;
 mod serve;
+mod telemetry_io;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -26,6 +28,11 @@ struct Cli {
 enum Command {
     /// Run the platform: REST API, API docs, metrics.
     Serve(ServeArgs),
+    /// Export telemetry to CSV or Parquet (the server must be stopped).
+    Export(telemetry_io::ExportArgs),
+    /// Import telemetry from CSV or Parquet (the server must be stopped). Exit code 2 when
+    /// some rows were rejected.
+    Import(telemetry_io::ImportArgs),
     /// Print documents generated from the code.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -61,23 +68,25 @@ enum AdminCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve_command(args),
+        Command::Serve(args) => serve_command(args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => telemetry_io::export_command(args),
+        Command::Import(args) => telemetry_io::import_command(args),
         Command::Admin(AdminCommand::Permissions) => {
             print!("{}", ironloom_api::permissions_markdown());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Admin(AdminCommand::Openapi) => {
             match serde_json::to_string_pretty(&ironloom_api::openapi()) {
                 Ok(s) => {
                     println!("{s}");
-                    Ok(())
+                    Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => Err(anyhow::anyhow!(e)),
             }
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // One line, so it is the last thing a user sees and greps well.
             let msg = format!("{e:#}")
