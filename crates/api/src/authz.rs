@@ -239,6 +239,16 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/telemetry/export",
+        Permission(P::TelemetryRead),
+    ),
+    (
+        "POST",
+        "/api/v1/telemetry/import",
+        Permission(P::TelemetryWrite),
+    ),
+    (
+        "GET",
         "/api/v1/telemetry/retention",
         Permission(P::TelemetryRead),
     ),

@@ -1808,3 +1808,146 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn telemetry_exports_csv_and_parquet_imports_csv_and_stays_in_its_tenant() {
+    let w = world().await;
+    let app = &w.app;
+    let eng = &w.tokens[2].1;
+    let viewer = &w.tokens[4].1;
+    let p = product(app, &w.a_admin, "泵").await;
+    let dev = device(app, &w.a_admin, &p, "pump-1").await;
+    let id = dev["id"].as_str().unwrap();
+    let base = (chrono::Utc::now().timestamp_millis() / 60_000 - 10) * 60_000;
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{id}/telemetry"),
+            eng,
+            json!({"points": [
+                {"property": "temp", "ts": base, "value": 20.5},
+                {"property": "temp", "ts": base + 1000, "value": 0.1, "quality": "bad"},
+                {"property": "state", "ts": base, "value": "运行, ok"},
+                {"property": "on", "ts": base, "value": true},
+            ]}),
+        )
+        .await;
+    assert_eq!(r.body["accepted"], 4, "{:?}", r.body);
+
+    let from = base - 1;
+    let r = app
+        .get(&format!("/api/v1/telemetry/export?from={from}"), viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.headers["content-type"], "text/csv; charset=utf-8");
+    let cd = r.headers["content-disposition"].to_str().unwrap();
+    assert!(
+        cd.starts_with("attachment; filename=\"telemetry-") && cd.ends_with(".csv\""),
+        "{cd}"
+    );
+    let csv = r.body.as_str().unwrap().to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "device,property,ts,value,type,quality");
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(
+        csv.contains(&format!("{id},state,")) && csv.contains(",\"运行, ok\",str,good"),
+        "{csv}"
+    );
+    assert!(csv.contains(",0.1,f64,bad"), "{csv}");
+
+    let r = app
+        .get(
+            &format!("/api/v1/telemetry/export?from={from}&devices={id}&properties=temp&time=ms"),
+            viewer,
+        )
+        .await;
+    let csv = r.body.as_str().unwrap().to_string();
+    assert_eq!(
+        csv,
+        format!(
+            "device,property,ts_ms,value,type,quality\n{id},temp,{base},20.5,f64,good\n{id},temp,{},0.1,f64,bad\n",
+            base + 1000
+        )
+    );
+
+    let r = app
+        .get(
+            &format!("/api/v1/telemetry/export?from={from}&format=parquet"),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/vnd.apache.parquet");
+    assert!(r.body.as_str().unwrap().starts_with("PAR1"));
+
+    for q in ["format=xml", "devices=nope", "time=weekly", "from=5&to=4"] {
+        let r = app
+            .get(&format!("/api/v1/telemetry/export?{q}"), viewer)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {:?}", r.body);
+    }
+
+    // Import: by device name, one bad line.
+    let csv = format!(
+        "device,property,ts_ms,value\npump-1,level,{base},1.5\npump-1,level,later,2\npump-1,level,{},2.5\n",
+        base + 1000
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/telemetry/import",
+            Some(eng),
+            &[("content-type", "text/csv")],
+            csv.clone().into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        (r.body["rows"].as_u64(), r.body["accepted"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(r.body["examples"][0]["line"], 3);
+    assert_eq!(r.body["examples"][0]["code"], "bad_timestamp");
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/telemetry/import",
+            Some(eng),
+            &[("content-type", "text/csv")],
+            b"name,when\n".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["code"], "invalid_body");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no device column")
+    );
+
+    // Another tenant: the device is not found, its data not exported, its name unknown.
+    let b = &w.b_admin;
+    let r = app
+        .get(&format!("/api/v1/telemetry/export?devices={id}"), b)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let r = app
+        .get(&format!("/api/v1/telemetry/export?from={from}"), b)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body.as_str().unwrap(),
+        "device,property,ts,value,type,quality\n"
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/telemetry/import",
+            Some(b),
+            &[("content-type", "text/csv")],
+            csv.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["rejected_by_code"]["unknown_device"], 2);
+}

@@ -322,6 +322,42 @@ pub struct HistoryPage {
     pub next_cursor: Option<String>,
 }
 
+/// A series as a selection resolves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesInfo {
+    pub device: DeviceId,
+    pub property: String,
+    pub value_type: ValueType,
+}
+
+/// Reads one series over [from, to) a slice at a time (exports): each slice holds about
+/// `max_points` points, so memory stays bounded however long the range is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanQuery {
+    pub device: DeviceId,
+    pub property: String,
+    pub from: Micros,
+    pub to: Micros,
+    /// A target, not a hard limit: a slice may exceed it by a few storage chunks.
+    pub max_points: usize,
+}
+
+/// One stored point of a known series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedValue {
+    pub ts: Micros,
+    pub value: Value,
+    pub quality: Quality,
+}
+
+/// Points of one series in ascending time order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SeriesSlice {
+    pub points: Vec<TimedValue>,
+    /// Where the next slice starts (pass it as `from`); `None` when the range is done.
+    pub next_from: Option<Micros>,
+}
+
 /// An aggregate function over the points of a window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Aggregation {
@@ -468,6 +504,12 @@ pub trait TelemetryStore: Send + Sync + fmt::Debug {
         tenant: TenantId,
         q: AggregateQuery,
     ) -> Result<Vec<AggregateSeries>, Error>;
+    /// The series a selection names, with their types: devices in the order given (every
+    /// device with data when none is), properties by name.
+    async fn series(&self, tenant: TenantId, sel: Selection) -> Result<Vec<SeriesInfo>, Error>;
+    /// One slice of a series' points; call again from `next_from` until it is `None`. An
+    /// unknown series is an empty, final slice.
+    async fn scan(&self, tenant: TenantId, q: ScanQuery) -> Result<SeriesSlice, Error>;
     /// The newest point of each selected series (kept in a table, not searched for).
     async fn latest(&self, tenant: TenantId, sel: Selection) -> Result<Vec<LatestValue>, Error>;
     /// Properties that have data for a device, with their types.

@@ -1,11 +1,13 @@
 //! The `ironloom` binary: the only place that picks concrete engines and wires them.
 //!
-//! Sub-commands: `serve` (the platform), `tsdb` (time-series database maintenance), `admin`
+//! Sub-commands: `serve` (the platform), `export` / `import` (telemetry as CSV or Parquet,
+//! offline on the data directory), `tsdb` (time-series database maintenance), `admin`
 //! (documents generated from the code).
 
 mod config;
 mod demo;
 mod serve;
+mod telemetry_io;
 mod tsdb_cmd;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +30,11 @@ struct Cli {
 enum Command {
     /// Run the platform: REST API, API docs, metrics.
     Serve(ServeArgs),
+    /// Export telemetry to CSV or Parquet (the server must be stopped).
+    Export(telemetry_io::ExportArgs),
+    /// Import telemetry from CSV or Parquet (the server must be stopped). Exit code 2 when
+    /// some rows were rejected.
+    Import(telemetry_io::ImportArgs),
     /// Time-series database maintenance (with the server stopped).
     #[command(subcommand)]
     Tsdb(TsdbCommand),
@@ -94,26 +101,29 @@ enum AdminCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve_command(args),
-        Command::Tsdb(TsdbCommand::Check(args)) => {
-            args.data_dir().and_then(|d| tsdb_cmd::check(&d))
-        }
+        Command::Serve(args) => serve_command(args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => telemetry_io::export_command(args),
+        Command::Import(args) => telemetry_io::import_command(args),
+        Command::Tsdb(TsdbCommand::Check(args)) => args
+            .data_dir()
+            .and_then(|d| tsdb_cmd::check(&d))
+            .map(|()| ExitCode::SUCCESS),
         Command::Admin(AdminCommand::Permissions) => {
             print!("{}", ironloom_api::permissions_markdown());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Admin(AdminCommand::Openapi) => {
             match serde_json::to_string_pretty(&ironloom_api::openapi()) {
                 Ok(s) => {
                     println!("{s}");
-                    Ok(())
+                    Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => Err(anyhow::anyhow!(e)),
             }
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // One line, so it is the last thing a user sees and greps well.
             let msg = format!("{e:#}")

@@ -2,6 +2,9 @@
 //! disk), also run by the test suite over generated and mutated inputs. Each takes
 //! arbitrary bytes and must neither panic nor allocate without bound; where the input
 //! decodes, it is encoded again and must decode to the same thing.
+//!
+//! A failed invariant panics on purpose: that is how a fuzzer reports it.
+#![allow(clippy::expect_used, clippy::panic)]
 
 use crate::chunk;
 use crate::codec::varint::Reader;

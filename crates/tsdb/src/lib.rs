@@ -4,8 +4,8 @@
 //! (one compressed block of a series with its statistics), `record` and `wal` (the
 //! write-ahead log), `segment` (immutable files per tenant, product and time partition),
 //! `catalog` (series keys ↔ ids), `latest` (the latest-value table's file), `engine`
-//! (write path, flush, recovery), `query` (range, aggregate, latest, statistics) and
-//! `maintain` (compaction, retention).
+//! (write path, flush, recovery), `query` (range, aggregate, latest, statistics), `scan` (a
+//! series in bounded slices, for exports) and `maintain` (compaction, retention).
 //!
 //! Invariants: a point is acknowledged only after its log record is written (and synced,
 //! under the default policy); files appear under their final names only when complete;
@@ -25,6 +25,7 @@ mod maintain;
 pub mod query;
 pub mod record;
 pub mod rollup;
+pub mod scan;
 pub mod segment;
 mod store;
 pub mod wal;

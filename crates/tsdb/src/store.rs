@@ -43,6 +43,14 @@ impl TelemetryStore for Engine {
         blocking(self, move |e| e.aggregate(tenant, &q)).await
     }
 
+    async fn series(&self, tenant: TenantId, sel: Selection) -> Result<Vec<SeriesInfo>, Error> {
+        Ok(Engine::series(self, tenant, &sel))
+    }
+
+    async fn scan(&self, tenant: TenantId, q: ScanQuery) -> Result<SeriesSlice, Error> {
+        blocking(self, move |e| Engine::scan(e, tenant, &q)).await
+    }
+
     async fn latest(&self, tenant: TenantId, sel: Selection) -> Result<Vec<LatestValue>, Error> {
         Ok(Engine::latest(self, tenant, &sel))
     }

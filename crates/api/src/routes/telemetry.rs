@@ -1,5 +1,5 @@
 //! Telemetry: write points, read history (paged), aggregates over windows, latest values,
-//! storage statistics and retention policies. Everything is scoped to the caller's tenant;
+//! storage statistics and retention policies; export and import files (`transfer`). Everything is scoped to the caller's tenant;
 //! a device of another tenant answers 404.
 //!
 //! Times: query parameters `from` / `to` take RFC 3339 (`2026-01-01T00:00:00Z`) or
@@ -27,8 +27,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod transfer;
+
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(device_history, write_device_telemetry))
+        .routes(routes!(transfer::export_telemetry))
+        .routes(routes!(transfer::import_telemetry))
         .routes(routes!(device_aggregate))
         .routes(routes!(device_latest))
         .routes(routes!(aggregate_many))
