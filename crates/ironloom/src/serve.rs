@@ -113,7 +113,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         .install_recorder()
         .map_err(|e| anyhow!("cannot set up metrics: {e}"))?;
     metrics::gauge!("ironloom_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
-    let app = app(state, metrics, config.http.request_timeout.0);
+    let app = app(state, metrics, tsdb.clone(), config.http.request_timeout.0);
 
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
@@ -141,7 +141,12 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn app(state: AppState, metrics: PrometheusHandle, timeout: std::time::Duration) -> Router {
+fn app(
+    state: AppState,
+    metrics: PrometheusHandle,
+    tsdb: ironloom_tsdb::Engine,
+    timeout: std::time::Duration,
+) -> Router {
     let ready_state = state.clone();
     Router::new()
         .route("/", get(landing))
@@ -157,7 +162,12 @@ fn app(state: AppState, metrics: PrometheusHandle, timeout: std::time::Duration)
             "/metrics",
             get(move || {
                 let m = metrics.clone();
-                async move { m.render() }
+                let tsdb = tsdb.clone();
+                async move {
+                    // Storage figures are read when scraped, so they are never stale.
+                    let _ = tokio::task::spawn_blocking(move || tsdb_metrics(&tsdb)).await;
+                    m.render()
+                }
             }),
         )
         .merge(ironloom_api::router(state))
@@ -165,6 +175,43 @@ fn app(state: AppState, metrics: PrometheusHandle, timeout: std::time::Duration)
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+}
+
+/// The time-series engine's counters, and storage per tenant (for metering), as metrics.
+pub(crate) fn tsdb_metrics(tsdb: &ironloom_tsdb::Engine) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let c = tsdb.counters();
+    for (name, v) in [
+        ("ironloom_tsdb_points_written_total", &c.points_written),
+        ("ironloom_tsdb_points_rejected_total", &c.points_rejected),
+        ("ironloom_tsdb_write_stalls_total", &c.write_stalls),
+        (
+            "ironloom_tsdb_writes_overloaded_total",
+            &c.writes_overloaded,
+        ),
+        ("ironloom_tsdb_flushes_total", &c.flushes),
+        ("ironloom_tsdb_compactions_total", &c.compactions),
+        (
+            "ironloom_tsdb_partitions_dropped_total",
+            &c.partitions_dropped,
+        ),
+        (
+            "ironloom_tsdb_rollup_windows_read_total",
+            &c.rollup_windows_read,
+        ),
+    ] {
+        metrics::counter!(name).absolute(v.load(Relaxed));
+    }
+    metrics::gauge!("ironloom_tsdb_damaged_files").set(tsdb.damaged().len() as f64);
+    for tenant in tsdb.tenants() {
+        let s = tsdb.stats(tenant);
+        let t = tenant.to_string();
+        metrics::gauge!("ironloom_tsdb_series", "tenant" => t.clone()).set(s.series as f64);
+        metrics::gauge!("ironloom_tsdb_points", "tenant" => t.clone()).set(s.points as f64);
+        metrics::gauge!("ironloom_tsdb_bytes", "tenant" => t.clone()).set(s.bytes as f64);
+        metrics::gauge!("ironloom_tsdb_unflushed_points", "tenant" => t)
+            .set(s.unflushed_points as f64);
+    }
 }
 
 async fn landing() -> impl IntoResponse {
@@ -365,5 +412,56 @@ mod tests {
         assert_eq!(decode_hex("00ff10"), Some(vec![0, 255, 16]));
         assert_eq!(decode_hex("0"), None);
         assert_eq!(decode_hex("zz"), None);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn storage_metrics_are_per_tenant() {
+        use ironloom_core::ids::{DeviceId, TenantId};
+        use ironloom_core::telemetry::{DeviceBatch, PointIn, Quality, Value};
+        let dir = tempfile::tempdir().unwrap();
+        let e = ironloom_tsdb::Engine::open(
+            dir.path(),
+            ironloom_tsdb::Options {
+                background: false,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (a, b) = (TenantId::new(), TenantId::new());
+        let now = ironloom_tsdb::engine::now_micros();
+        for (t, n) in [(a, 3), (b, 5)] {
+            let points = (0..n)
+                .map(|i| PointIn {
+                    property: "p".into(),
+                    ts: now - i,
+                    value: Value::I64(i),
+                    quality: Quality::Good,
+                })
+                .collect();
+            e.write_blocking(
+                t,
+                vec![DeviceBatch {
+                    device: DeviceId::new(),
+                    product: None,
+                    points,
+                }],
+            )
+            .unwrap();
+        }
+        e.flush().unwrap();
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || tsdb_metrics(&e));
+        let text = handle.render();
+        for (name, tenant, v) in [("points", a, 3), ("points", b, 5), ("series", b, 1)] {
+            let line = format!("ironloom_tsdb_{name}{{tenant=\"{tenant}\"}} {v}");
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert!(
+            text.contains("ironloom_tsdb_points_written_total 8"),
+            "{text}"
+        );
+        e.close().unwrap();
     }
 }

@@ -199,6 +199,13 @@ fn acknowledged_writes_survive_sigkill() {
         let max = *got.iter().max().unwrap();
         acked.extend(got);
         verify(dir.path(), &acked, max + 8, base);
+        // And every block on disk reads back clean.
+        let report = ironloom_tsdb::check::check(dir.path(), |_| {}).unwrap();
+        assert!(
+            report.problems.is_empty(),
+            "iteration {it}: {:?}",
+            report.problems
+        );
         // The next run writes new batches (unacknowledged ones may exist or not).
         start = (max / 4 + 4) * 4;
         eprintln!(
