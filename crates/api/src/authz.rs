@@ -222,6 +222,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/devices/{id}/telemetry/latest",
         Permission(P::TelemetryRead),
     ),
+    ("POST", "/api/v1/telemetry", Permission(P::TelemetryWrite)),
     (
         "POST",
         "/api/v1/telemetry/aggregate",

@@ -12,6 +12,7 @@
 //! tenant data; every change goes through a store call that takes the actor and audits.
 
 pub mod authz;
+pub mod device_cache;
 pub mod error;
 pub mod extract;
 mod params;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub telemetry: Arc<dyn ironloom_core::telemetry::TelemetryStore>,
     pub tokens: TokenSigner,
     pub settings: Arc<ApiSettings>,
+    /// Device ownership for telemetry writes (see [`device_cache`]).
+    pub devices: device_cache::DeviceCache,
 }
 
 impl std::fmt::Debug for AppState {

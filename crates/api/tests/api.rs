@@ -78,6 +78,7 @@ impl App {
             telemetry: Arc::new(tsdb),
             tokens: TokenSigner::new(vec![42; 32]),
             settings: Arc::new(settings),
+            devices: Default::default(),
         };
         App {
             router: ironloom_api::router(state),
@@ -1550,6 +1551,124 @@ async fn device_credentials_rotate_and_stay_unique() {
         .status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn telemetry_of_many_devices_in_one_request() {
+    let w = world().await;
+    let app = &w.app;
+    let eng = &w.tokens[2].1;
+    let viewer = &w.tokens[4].1;
+    let p = product(app, &w.a_admin, "表").await;
+    let ids: Vec<String> = [
+        device(app, &w.a_admin, &p, "m-1").await,
+        device(app, &w.a_admin, &p, "m-2").await,
+    ]
+    .iter()
+    .map(|d| d["id"].as_str().unwrap().to_string())
+    .collect();
+    let base = (chrono::Utc::now().timestamp_millis() / 60_000 - 10) * 60_000;
+    let r = app
+        .post(
+            "/api/v1/telemetry",
+            eng,
+            json!({"devices": [
+                {"device": ids[0], "points": [
+                    {"property": "kwh", "ts": base, "value": 1.5},
+                    {"property": "kwh", "ts": base + 1000, "value": "x"},
+                ]},
+                {"device": ids[1], "points": [
+                    {"property": "kwh", "ts": base, "value": 7},
+                    {"property": "kwh", "ts": 0, "value": 8},
+                    {"property": "kwh", "ts": base + 1000, "value": 9},
+                ]},
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["accepted"], 3);
+    let rejected: Vec<(u64, u64, &str)> = r.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["device_index"].as_u64().unwrap(),
+                x["index"].as_u64().unwrap(),
+                x["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [(0, 1, "type_mismatch"), (1, 1, "timestamp_out_of_window")]
+    );
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{}/telemetry?from={}", ids[1], base - 1),
+            viewer,
+        )
+        .await;
+    let values: Vec<i64> = r.body["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_i64().unwrap())
+        .collect();
+    assert_eq!(values, [7, 9]);
+    // A device of another tenant: 404 and nothing written, not even for the own device.
+    let bp = product(app, &w.b_admin, "other").await;
+    let other = device(app, &w.b_admin, &bp, "theirs").await;
+    let r = app
+        .post(
+            "/api/v1/telemetry",
+            eng,
+            json!({"devices": [
+                {"device": ids[0], "points": [{"property": "kwh", "ts": base + 5000, "value": 2.0}]},
+                {"device": other["id"], "points": [{"property": "kwh", "ts": base, "value": 1.0}]},
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{}/telemetry?from={}", ids[0], base - 1),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.body["points"].as_array().unwrap().len(), 1);
+    // Viewers may not write; a deleted device is refused at once (not served from memory).
+    let r = app
+        .post(
+            "/api/v1/telemetry",
+            viewer,
+            json!({"devices": [{"device": ids[0], "points": []}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.delete(&format!("/api/v1/devices/{}", ids[1]), &w.a_admin)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let r = app
+        .post(
+            "/api/v1/telemetry",
+            eng,
+            json!({"devices": [{"device": ids[1], "points": [{"property": "kwh", "value": 1}]}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    // Malformed bodies are 4xx with a reason.
+    let r = app
+        .post(
+            "/api/v1/telemetry",
+            eng,
+            json!({"devices": [{"device": "nope"}]}),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{:?}", r.body);
 }
 
 #[tokio::test]

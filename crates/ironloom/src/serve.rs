@@ -108,6 +108,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         telemetry: Arc::new(tsdb.clone()),
         tokens: TokenSigner::new(key),
         settings: Arc::new(settings),
+        devices: Default::default(),
     };
     let metrics = PrometheusBuilder::new()
         .install_recorder()

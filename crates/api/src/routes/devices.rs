@@ -315,10 +315,12 @@ async fn update_device(
         groups: input.groups,
         expected_version: input.version,
     };
+    let tenant = p.tenant()?;
+    state.devices.forget(tenant, id);
     Ok(Json(
         state
             .store
-            .update_device(&p.actor(), p.tenant()?, id, patch)
+            .update_device(&p.actor(), tenant, id, patch)
             .await?,
     ))
 }
@@ -332,10 +334,9 @@ async fn delete_device(
     p: Principal,
     ApiPath(id): ApiPath<DeviceId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_device(&p.actor(), p.tenant()?, id)
-        .await?;
+    let tenant = p.tenant()?;
+    state.store.delete_device(&p.actor(), tenant, id).await?;
+    state.devices.forget(tenant, id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -31,6 +31,7 @@ mod transfer;
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(device_history, write_device_telemetry))
+        .routes(routes!(write_many))
         .routes(routes!(transfer::export_telemetry))
         .routes(routes!(transfer::import_telemetry))
         .routes(routes!(device_aggregate))
@@ -177,7 +178,12 @@ async fn check_device(
     tenant: TenantId,
     id: DeviceId,
 ) -> ApiResult<Option<ProductId>> {
-    Ok(Some(state.store.get_device(tenant, id).await?.product_id))
+    if let Some(p) = state.devices.get(tenant, id) {
+        return Ok(Some(p));
+    }
+    let product = state.store.get_device(tenant, id).await?.product_id;
+    state.devices.put(tenant, id, product);
+    Ok(Some(product))
 }
 
 // ---------------------------------------------------------------- write
@@ -303,6 +309,129 @@ async fn write_device_telemetry(
     Ok((
         status,
         Json(WriteResult {
+            accepted: outcome.accepted,
+            rejected,
+        }),
+    )
+        .into_response())
+}
+
+/// Points of one device in a write naming many devices.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DevicePointsInput {
+    pub device: DeviceId,
+    pub points: Vec<PointInput>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteManyInput {
+    pub devices: Vec<DevicePointsInput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedManyOut {
+    /// Position of the device in `devices`.
+    pub device_index: usize,
+    /// Position of the point in that device's `points`.
+    pub index: usize,
+    pub property: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteManyResult {
+    pub accepted: u64,
+    pub rejected: Vec<RejectedManyOut>,
+}
+
+/// Write points of many devices in one request (gateways, bulk loaders).
+///
+/// Every device must belong to the caller's tenant, or nothing is written and the answer is
+/// 404 naming the first unknown device. Points are then validated one by one as for a
+/// single device; the answer is 200 when at least one point was stored (or none was sent),
+/// 422 when every point was refused. Accepted points are in the write-ahead log when the
+/// answer is sent.
+#[utoipa::path(post, path = "/api/v1/telemetry", tag = "telemetry",
+    params(PrecisionQuery), request_body = WriteManyInput,
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = WriteManyResult), (status = 422, body = WriteManyResult),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn write_many(
+    State(state): State<AppState>,
+    p: Principal,
+    Extension(RequestLocale(locale)): Extension<RequestLocale>,
+    ApiQuery(q): ApiQuery<PrecisionQuery>,
+    ApiJson(body): ApiJson<WriteManyInput>,
+) -> ApiResult<Response> {
+    let tenant = p.tenant()?;
+    let sent: usize = body.devices.iter().map(|d| d.points.len()).sum();
+    if sent > MAX_WRITE_POINTS {
+        return Err(Error::invalid(
+            "points",
+            ironloom_core::error::FieldErrorKind::TooMany {
+                max: MAX_WRITE_POINTS,
+            },
+        )
+        .into());
+    }
+    let precision = q.precision.unwrap_or_default();
+    let now = chrono::Utc::now().timestamp_micros();
+    let mut batches = Vec::with_capacity(body.devices.len());
+    let mut starts = Vec::with_capacity(body.devices.len());
+    let mut base = 0usize;
+    for d in body.devices {
+        let product = check_device(&state, tenant, d.device).await?;
+        starts.push(base);
+        base += d.points.len();
+        let points = d
+            .points
+            .into_iter()
+            .map(|pt| {
+                Ok(PointIn {
+                    property: pt.property,
+                    ts: match pt.ts {
+                        Some(t) => precision.input(t)?,
+                        None => now,
+                    },
+                    value: pt.value,
+                    quality: pt.quality,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        batches.push(DeviceBatch {
+            device: d.device,
+            product,
+            points,
+        });
+    }
+    let outcome = state.telemetry.write(tenant, batches).await?;
+    let status = if outcome.accepted == 0 && sent > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut rejected: Vec<RejectedManyOut> = outcome
+        .rejected
+        .into_iter()
+        .map(|r| {
+            // The device whose points span the global index.
+            let d = starts.partition_point(|&s| s <= r.index).saturating_sub(1);
+            RejectedManyOut {
+                device_index: d,
+                index: r.index - starts.get(d).copied().unwrap_or(0),
+                code: r.reason.code(),
+                message: r.reason.message(locale),
+                property: r.property,
+            }
+        })
+        .collect();
+    rejected.sort_by_key(|r| (r.device_index, r.index));
+    Ok((
+        status,
+        Json(WriteManyResult {
             accepted: outcome.accepted,
             rejected,
         }),
