@@ -13,9 +13,11 @@ pub const TTL: Duration = Duration::from_secs(30);
 /// Most devices remembered (a burst of writes for more devices just asks the store).
 pub const CAPACITY: usize = 200_000;
 
+type Entries = HashMap<(TenantId, DeviceId), (ProductId, Instant)>;
+
 #[derive(Debug, Clone, Default)]
 pub struct DeviceCache {
-    inner: Arc<Mutex<HashMap<(TenantId, DeviceId), (ProductId, Instant)>>>,
+    inner: Arc<Mutex<Entries>>,
 }
 
 impl DeviceCache {
