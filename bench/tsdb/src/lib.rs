@@ -5,6 +5,7 @@
 pub mod dataset;
 pub mod encode;
 pub mod ironloom;
+pub mod ironloom_http;
 pub mod peers;
 pub mod report;
 pub mod server;

@@ -12,12 +12,12 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use ironloom_bench_tsdb::dataset::{Dataset, DatasetConfig, METRICS, MS_PER_DAY, Preset};
-use ironloom_bench_tsdb::ironloom;
 use ironloom_bench_tsdb::peers;
 use ironloom_bench_tsdb::peers::postgres::IndexTiming;
 use ironloom_bench_tsdb::report::{Machine, QueryResult, Report, TargetResult, median_p95};
 use ironloom_bench_tsdb::target::{IngestMode, Target, TargetContext};
 use ironloom_bench_tsdb::verify::{self, Expected};
+use ironloom_bench_tsdb::{ironloom, ironloom_http};
 
 /// Benchmark time-series databases on a generated industrial IoT dataset.
 #[derive(Debug, Parser)]
@@ -31,7 +31,7 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "ironloom,postgres,influx,victoria"
+        default_value = "ironloom,ironloom-http,postgres,influx,victoria"
     )]
     peers: Vec<TargetKind>,
     /// Timed runs per query after the first run.
@@ -82,6 +82,8 @@ enum TargetKind {
     Victoria,
     /// Ironloom's engine, embedded (Rust API).
     Ironloom,
+    /// Ironloom as a server, over its REST API.
+    IronloomHttp,
 }
 
 impl TargetKind {
@@ -91,6 +93,7 @@ impl TargetKind {
             TargetKind::Influx => "influx",
             TargetKind::Victoria => "victoria",
             TargetKind::Ironloom => "ironloom",
+            TargetKind::IronloomHttp => "ironloom-http",
         }
     }
 }
@@ -103,6 +106,7 @@ async fn start_target(kind: TargetKind, ctx: TargetContext, cli: &Cli) -> Result
         TargetKind::Influx => Box::new(peers::influx::InfluxTarget::start(ctx).await?),
         TargetKind::Victoria => Box::new(peers::victoria::VictoriaTarget::start(ctx).await?),
         TargetKind::Ironloom => Box::new(ironloom::IronloomTarget::start(ctx).await?),
+        TargetKind::IronloomHttp => Box::new(ironloom_http::IronloomHttpTarget::start(ctx).await?),
     })
 }
 

@@ -74,6 +74,27 @@ pub async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
 
 /// Parses JSON into `T`, with the path of the offending field in the error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // A NUL can only be in a JSON string as the escape `\u0000` (raw control characters
+    // are a syntax error). Without one, parse straight into `T`; the tree below is only
+    // needed to name the field holding a NUL (building it made large bodies, such as
+    // telemetry batches, several times slower to parse).
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parsed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| -> ApiError {
+            if e.inner().is_syntax() || e.inner().is_eof() {
+                return HttpFailure::MalformedJson(e.into_inner().to_string()).into();
+            }
+            let path = e.path().to_string();
+            HttpFailure::InvalidBody {
+                path: if path == "." { "$".into() } else { path },
+                detail: e.into_inner().to_string(),
+            }
+            .into()
+        })?;
+        de.end()
+            .map_err(|e| ApiError::from(HttpFailure::MalformedJson(e.to_string())))?;
+        return Ok(parsed);
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::from(HttpFailure::MalformedJson(e.to_string())))?;
     if let Some(path) = find_nul(&value, &mut String::from("$")) {

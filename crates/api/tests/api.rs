@@ -668,10 +668,11 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
             "already_exists",
         ),
         (
+            // Refused at the first bracket where an object is expected, without descending.
             "deep nesting",
             format!("{}{}", "[".repeat(200), "]".repeat(200)).into_bytes(),
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
         ),
         (
             "unknown product",

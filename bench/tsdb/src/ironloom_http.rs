@@ -1,0 +1,578 @@
+//! Ironloom as a server, end to end over its REST API, as the peers are measured.
+//!
+//! - Server: the `ironloom` binary (`IRONLOOM_BIN`, or next to `tsdb-bench` in the same
+//!   target directory: `cargo build --release -p ironloom -p ironloom-bench-tsdb`), started
+//!   with `serve --demo` on a private data directory and a free loopback port; default
+//!   settings (WAL `fsync = always`, group commit). The demo tenant admin creates a product
+//!   and the dataset's devices (`POST /api/v1/devices/import`, CSV).
+//! - Ingest: `POST /api/v1/telemetry` (JSON, many devices per request, `ts` in ms),
+//!   [`ROWS_PER_BATCH`] rows (10 points each) per request to stay under the default 1 MiB
+//!   body limit, `writers` concurrent requests (default [`DEFAULT_WRITERS`]). The answer
+//!   comes when the points are in the write-ahead log.
+//! - Settle: restart the server (a stop flushes the memtable; after a start every partition
+//!   counts as cold) and wait until maintenance has compacted each partition to one
+//!   segment and the size on disk is stable. Size: `du` of the time-series directory
+//!   (segments, log, latest-value snapshot), not the metadata database.
+//! - Queries: (a) `POST /api/v1/telemetry/latest`, (b) `GET
+//!   /api/v1/devices/{id}/telemetry/aggregate?interval=5m&agg=avg`, (c) `POST
+//!   /api/v1/telemetry/aggregate` with `interval=1d`, `aggregations=[max]`, (d) `GET
+//!   /api/v1/devices/{id}/telemetry?properties=…&limit=10000`; JSON parsed into samples.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::process::Command;
+
+use crate::dataset::{Dataset, METRIC_SPECS, METRICS, MS_PER_DAY, Order, Row};
+use crate::peers::{metric_index, wait_disk_stable};
+use crate::server::{
+    ServerProcess, StopSignal, disk_usage, free_port, http_client, send_ok, wait_for,
+};
+use crate::target::{IngestMode, IngestReport, Sample, Target, TargetContext};
+
+const ROWS_PER_BATCH: usize = 1000;
+const DEFAULT_WRITERS: usize = 4;
+const PASSWORD: &str = "ironloom-bench-1";
+
+pub struct IronloomHttpTarget {
+    ctx: TargetContext,
+    bin: PathBuf,
+    data_dir: PathBuf,
+    server: Option<ServerProcess>,
+    base: String,
+    http: reqwest::Client,
+    token: String,
+    /// Device uuid per dataset device index, and back.
+    ids: Vec<String>,
+    by_id: HashMap<String, usize>,
+    writers: usize,
+}
+
+impl std::fmt::Debug for IronloomHttpTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IronloomHttpTarget")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+fn binary() -> Result<PathBuf> {
+    if let Ok(p) = std::env::var("IRONLOOM_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    let p = exe.with_file_name("ironloom");
+    if !p.exists() {
+        bail!(
+            "{} not found: build it with `cargo build --release -p ironloom` (same target \
+             directory as tsdb-bench) or set IRONLOOM_BIN",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+impl IronloomHttpTarget {
+    pub async fn start(ctx: TargetContext) -> Result<Self> {
+        let bin = binary()?;
+        let data_dir = ctx.dir.join("data");
+        std::fs::create_dir_all(&data_dir)?;
+        let writers = ctx.writers.unwrap_or(DEFAULT_WRITERS);
+        let mut t = Self {
+            ctx,
+            bin,
+            data_dir,
+            server: None,
+            base: String::new(),
+            http: http_client()?,
+            token: String::new(),
+            ids: Vec::new(),
+            by_id: HashMap::new(),
+            writers,
+        };
+        t.launch().await?;
+        t.create_devices().await?;
+        Ok(t)
+    }
+
+    async fn launch(&mut self) -> Result<()> {
+        let port = free_port()?;
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg("serve")
+            .arg("--demo")
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--http")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
+            .env("IRONLOOM__LOG__LEVEL", "warn");
+        let log = self.ctx.dir.join(format!("ironloom-{port}.log"));
+        let mut server = ServerProcess::spawn("ironloom-http", cmd, &log, StopSignal::Term)?;
+        self.base = format!("http://127.0.0.1:{port}");
+        let ready = format!("{}/readyz", self.base);
+        let http = self.http.clone();
+        wait_for(
+            &mut server,
+            "ironloom /readyz",
+            Duration::from_secs(120),
+            Duration::from_millis(100),
+            || async {
+                let r = http.get(&ready).send().await.ok()?;
+                r.status().is_success().then_some(())
+            },
+        )
+        .await?;
+        self.server = Some(server);
+        let resp = send_ok(
+            self.http
+                .post(format!("{}/api/v1/auth/login", self.base))
+                .json(&json!({"username": "demo", "password": PASSWORD, "tenant": "demo"})),
+            "log-in",
+        )
+        .await?;
+        let body: serde_json::Value = resp.json().await?;
+        self.token = body["token"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no token in {body}"))?
+            .to_string();
+        Ok(())
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    async fn create_devices(&mut self) -> Result<()> {
+        let properties: Vec<serde_json::Value> = METRIC_SPECS
+            .iter()
+            .map(|m| json!({"identifier": m.name, "name": m.name, "data_type": {"type": "float"}}))
+            .collect();
+        let resp = send_ok(
+            self.post("/api/v1/products").json(&json!({
+                "name": "bench pump",
+                "category": "operating",
+                "industry": "C",
+                "thing_model": {"properties": properties},
+            })),
+            "creating the product",
+        )
+        .await?;
+        let product: serde_json::Value = resp.json().await?;
+        let product = product["id"].as_str().context("product id")?.to_string();
+        let n = self.ctx.dataset.devices();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
+            let mut csv = String::from("name,product\n");
+            for d in chunk {
+                let _ = writeln!(csv, "{},{product}", Dataset::device_name(*d));
+            }
+            send_ok(
+                self.post("/api/v1/devices/import?mode=atomic")
+                    .header("content-type", "text/csv")
+                    .body(csv),
+                "importing devices",
+            )
+            .await?;
+        }
+        self.ids = vec![String::new(); n];
+        let mut page = 1;
+        loop {
+            let resp = send_ok(
+                self.get(&format!("/api/v1/devices?page={page}&page_size=500")),
+                "listing devices",
+            )
+            .await?;
+            let body: serde_json::Value = resp.json().await?;
+            let items = body["items"].as_array().context("device list")?;
+            if items.is_empty() {
+                break;
+            }
+            for it in items {
+                if let (Some(name), Some(id)) = (it["name"].as_str(), it["id"].as_str())
+                    && let Some(d) = Dataset::parse_device_name(name)
+                    && d < n
+                {
+                    self.ids[d] = id.to_string();
+                    self.by_id.insert(id.to_string(), d);
+                }
+            }
+            page += 1;
+        }
+        if self.by_id.len() != n {
+            bail!("created {} of {n} devices", self.by_id.len());
+        }
+        Ok(())
+    }
+
+    fn encode(&self, rows: &[Row]) -> Vec<u8> {
+        let mut s = String::with_capacity(rows.len() * 620 + 32);
+        s.push_str("{\"devices\":[");
+        for (i, r) in rows.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let _ = write!(s, "{{\"device\":\"{}\",\"points\":[", self.ids[r.device]);
+            for m in 0..METRICS {
+                if m > 0 {
+                    s.push(',');
+                }
+                // `{:?}` prints the shortest text that parses back to the same f64.
+                let _ = write!(
+                    s,
+                    "{{\"property\":\"{}\",\"ts\":{},\"value\":{:?}}}",
+                    METRIC_SPECS[m].name, r.ts_ms, r.values[m]
+                );
+            }
+            s.push_str("]}");
+        }
+        s.push_str("]}");
+        s.into_bytes()
+    }
+
+    fn sample(
+        &self,
+        device: &str,
+        property: &str,
+        ts: Option<i64>,
+        v: &serde_json::Value,
+    ) -> Result<Sample> {
+        let device = *self
+            .by_id
+            .get(device)
+            .ok_or_else(|| anyhow!("unknown device {device}"))?;
+        let metric =
+            metric_index(property).ok_or_else(|| anyhow!("unknown property {property}"))?;
+        let value = v
+            .as_f64()
+            .ok_or_else(|| anyhow!("value {v} is not a number"))?;
+        Ok(Sample {
+            device,
+            metric,
+            ts_ms: ts,
+            value,
+        })
+    }
+
+    fn segments(&self) -> usize {
+        fn walk(p: &std::path::Path, n: &mut usize) {
+            if let Ok(rd) = std::fs::read_dir(p) {
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk(&p, n);
+                    } else if p.extension().is_some_and(|x| x == "seg") {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        let mut n = 0;
+        walk(&self.data_dir.join("tsdb/segments"), &mut n);
+        n
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LatestOut {
+    device: String,
+    property: String,
+    ts: i64,
+    value: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct AggregateOut {
+    series: Vec<SeriesOut>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SeriesOut {
+    device: String,
+    property: String,
+    windows: Vec<WindowOut>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WindowOut {
+    ts: i64,
+    values: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct HistoryOut {
+    points: Vec<PointOut>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PointOut {
+    ts: i64,
+    value: serde_json::Value,
+}
+
+#[async_trait]
+impl Target for IronloomHttpTarget {
+    fn name(&self) -> &str {
+        "ironloom-http"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "ironloom {} serve (REST API, defaults: WAL fsync=always, group commit); POST \
+             /api/v1/telemetry JSON, {} writers × {ROWS_PER_BATCH} rows",
+            env!("CARGO_PKG_VERSION"),
+            self.writers
+        )
+    }
+
+    async fn ingest(&mut self, ds: &Dataset) -> Result<IngestReport> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(match self.ctx.ingest_mode {
+            IngestMode::Preencoded => (ds.rows() as usize).div_ceil(ROWS_PER_BATCH) + 1,
+            IngestMode::Stream => 8,
+        });
+        let this = &*self;
+        let produce = |tx: tokio::sync::mpsc::Sender<(Vec<u8>, u64)>| {
+            let mut rows = Vec::with_capacity(ROWS_PER_BATCH);
+            for row in ds.all_rows(Order::TimeMajor) {
+                rows.push(row);
+                if rows.len() == ROWS_PER_BATCH {
+                    if tx
+                        .blocking_send((this.encode(&rows), (rows.len() * METRICS) as u64))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    rows.clear();
+                }
+            }
+            if !rows.is_empty() {
+                let _ = tx.blocking_send((this.encode(&rows), (rows.len() * METRICS) as u64));
+            }
+        };
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        let send_all = || async {
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for _ in 0..self.writers.max(1) {
+                let rx = rx.clone();
+                let req = self.post("/api/v1/telemetry");
+                tasks.push(async move {
+                    let mut points = 0u64;
+                    loop {
+                        let next = rx.lock().await.recv().await;
+                        let Some((body, n)) = next else { break };
+                        let r = req
+                            .try_clone()
+                            .context("cloning the request")?
+                            .header("content-type", "application/json")
+                            .body(body);
+                        let resp = send_ok(r, "writing telemetry").await?;
+                        let out: serde_json::Value = resp.json().await?;
+                        if out["accepted"].as_u64() != Some(n) {
+                            bail!("not every point accepted: {out}");
+                        }
+                        points += n;
+                    }
+                    Ok::<u64, anyhow::Error>(points)
+                });
+            }
+            let mut points = 0;
+            for r in futures_join_all(tasks).await {
+                points += r?;
+            }
+            Ok::<_, anyhow::Error>((points, started.elapsed().as_secs_f64()))
+        };
+        let (points, seconds) = match self.ctx.ingest_mode {
+            IngestMode::Preencoded => {
+                let t = Instant::now();
+                std::thread::scope(|s| s.spawn(|| produce(tx)).join())
+                    .map_err(|_| anyhow!("the encoder panicked"))?;
+                eprintln!(
+                    "[ironloom-http] encoded the batches in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+                send_all().await?
+            }
+            IngestMode::Stream => {
+                let (res, ()) = std::thread::scope(|s| {
+                    let h = s.spawn(|| produce(tx));
+                    let res = tokio::task::block_in_place(|| {
+                        tokio::runtime::Handle::current().block_on(send_all())
+                    });
+                    let _ = h.join();
+                    (res, ())
+                });
+                res?
+            }
+        };
+        Ok(IngestReport { points, seconds })
+    }
+
+    async fn settle(&mut self) -> Result<()> {
+        if let Some(mut s) = self.server.take() {
+            s.stop(Duration::from_secs(300)).await?;
+        }
+        self.launch().await?;
+        let days = (self.ctx.dataset.end_ms() - 1).div_euclid(MS_PER_DAY)
+            - self.ctx.dataset.start_ms().div_euclid(MS_PER_DAY)
+            + 1;
+        let dir = self.data_dir.join("tsdb");
+        let this = &*self;
+        wait_disk_stable(
+            "ironloom-http",
+            &[dir],
+            Duration::from_secs(2),
+            3,
+            Duration::from_secs(1800),
+            || async move { Ok(this.segments() as i64 <= days) },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn bytes_on_disk(&self) -> Result<u64> {
+        disk_usage(&self.data_dir.join("tsdb"))
+    }
+
+    async fn q_latest_all(&self) -> Result<Vec<Sample>> {
+        let resp = send_ok(
+            self.post("/api/v1/telemetry/latest").json(&json!({})),
+            "latest",
+        )
+        .await?;
+        let out: Vec<LatestOut> = resp.json().await?;
+        out.iter()
+            .map(|l| self.sample(&l.device, &l.property, Some(l.ts), &l.value))
+            .collect()
+    }
+
+    async fn q_device_5m_avg(
+        &self,
+        device: usize,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Sample>> {
+        let resp = send_ok(
+            self.get(&format!(
+                "/api/v1/devices/{}/telemetry/aggregate?from={from_ms}&to={to_ms}&interval=5m&agg=avg",
+                self.ids[device]
+            )),
+            "5-minute averages",
+        )
+        .await?;
+        let out: AggregateOut = resp.json().await?;
+        let mut v = Vec::new();
+        for s in &out.series {
+            for w in &s.windows {
+                v.push(self.sample(&s.device, &s.property, Some(w.ts), &w.values[0])?);
+            }
+        }
+        Ok(v)
+    }
+
+    async fn q_daily_max_all(&self, day_start_ms: i64) -> Result<Vec<Sample>> {
+        let resp = send_ok(
+            self.post("/api/v1/telemetry/aggregate").json(&json!({
+                "from": day_start_ms.to_string(),
+                "to": (day_start_ms + MS_PER_DAY).to_string(),
+                "interval": "1d",
+                "aggregations": ["max"],
+            })),
+            "daily maximum",
+        )
+        .await?;
+        let out: AggregateOut = resp.json().await?;
+        let mut v = Vec::new();
+        for s in &out.series {
+            for w in &s.windows {
+                v.push(self.sample(&s.device, &s.property, None, &w.values[0])?);
+            }
+        }
+        Ok(v)
+    }
+
+    async fn q_raw_series(
+        &self,
+        device: usize,
+        metric: usize,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Sample>> {
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let resp = send_ok(
+                self.get(&format!(
+                    "/api/v1/devices/{}/telemetry?properties={}&from={from_ms}&to={to_ms}&limit=10000{cursor}",
+                    self.ids[device], METRIC_SPECS[metric].name
+                )),
+                "raw series",
+            )
+            .await?;
+            let page: HistoryOut = resp.json().await?;
+            for p in &page.points {
+                out.push(Sample {
+                    device,
+                    metric,
+                    ts_ms: Some(p.ts),
+                    value: p
+                        .value
+                        .as_f64()
+                        .ok_or_else(|| anyhow!("value {}", p.value))?,
+                });
+            }
+            match page.next_cursor {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        if let Some(mut s) = self.server.take() {
+            s.stop(Duration::from_secs(120)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs futures concurrently on the current task and collects their results in order.
+async fn futures_join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in fs {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
