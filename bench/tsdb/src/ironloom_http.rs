@@ -225,15 +225,15 @@ impl IronloomHttpTarget {
                 s.push(',');
             }
             let _ = write!(s, "{{\"device\":\"{}\",\"points\":[", self.ids[r.device]);
-            for m in 0..METRICS {
+            for (m, (spec, v)) in METRIC_SPECS.iter().zip(&r.values).enumerate() {
                 if m > 0 {
                     s.push(',');
                 }
                 // `{:?}` prints the shortest text that parses back to the same f64.
                 let _ = write!(
                     s,
-                    "{{\"property\":\"{}\",\"ts\":{},\"value\":{:?}}}",
-                    METRIC_SPECS[m].name, r.ts_ms, r.values[m]
+                    "{{\"property\":\"{}\",\"ts\":{},\"value\":{v:?}}}",
+                    spec.name, r.ts_ms
                 );
             }
             s.push_str("]}");
