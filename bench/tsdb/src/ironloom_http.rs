@@ -16,7 +16,9 @@
 //! - Queries: (a) `POST /api/v1/telemetry/latest`, (b) `GET
 //!   /api/v1/devices/{id}/telemetry/aggregate?interval=5m&agg=avg`, (c) `POST
 //!   /api/v1/telemetry/aggregate` with `interval=1d`, `aggregations=[max]`, (d) `GET
-//!   /api/v1/devices/{id}/telemetry?properties=…&limit=10000`; JSON parsed into samples.
+//!   /api/v1/devices/{id}/telemetry?properties=…&limit=10000&layout=columns` (arrays of
+//!   timestamps and values, as VictoriaMetrics' export and InfluxDB answer); JSON parsed
+//!   into samples.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -313,14 +315,14 @@ struct WindowOut {
 
 #[derive(Debug, Deserialize)]
 struct HistoryOut {
-    points: Vec<PointOut>,
+    series: Vec<ColumnsOut>,
     next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct PointOut {
-    ts: i64,
-    value: serde_json::Value,
+struct ColumnsOut {
+    ts: Vec<i64>,
+    values: Vec<f64>,
 }
 
 #[async_trait]
@@ -516,23 +518,25 @@ impl Target for IronloomHttpTarget {
         loop {
             let resp = send_ok(
                 self.get(&format!(
-                    "/api/v1/devices/{}/telemetry?properties={}&from={from_ms}&to={to_ms}&limit=10000{cursor}",
+                    "/api/v1/devices/{}/telemetry?properties={}&from={from_ms}&to={to_ms}&limit=10000&layout=columns{cursor}",
                     self.ids[device], METRIC_SPECS[metric].name
                 )),
                 "raw series",
             )
             .await?;
             let page: HistoryOut = resp.json().await?;
-            for p in &page.points {
-                out.push(Sample {
-                    device,
-                    metric,
-                    ts_ms: Some(p.ts),
-                    value: p
-                        .value
-                        .as_f64()
-                        .ok_or_else(|| anyhow!("value {}", p.value))?,
-                });
+            for c in &page.series {
+                if c.ts.len() != c.values.len() {
+                    bail!("{} timestamps but {} values", c.ts.len(), c.values.len());
+                }
+                for (ts, value) in c.ts.iter().zip(&c.values) {
+                    out.push(Sample {
+                        device,
+                        metric,
+                        ts_ms: Some(*ts),
+                        value: *value,
+                    });
+                }
             }
             match page.next_cursor {
                 Some(c) => cursor = format!("&cursor={c}"),

@@ -1757,6 +1757,30 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
         .await;
     assert_eq!(r.body["points"][0]["value"], 23.0);
     assert_eq!(r.body["points"][0]["quality"], "uncertain");
+    // The same points as columns per property.
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{id}/telemetry?from={from}&layout=columns"),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body.get("points").is_none());
+    let series = r.body["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2, "{series:?}");
+    assert_eq!(series[0]["property"], "state");
+    assert!(series[0].get("quality").is_none());
+    assert_eq!(series[1]["property"], "temp");
+    assert_eq!(series[1]["ts"], json!([base, base + 30_000, base + 60_000]));
+    assert_eq!(series[1]["values"], json!([20.5, 21.5, 23.0]));
+    assert_eq!(series[1]["quality"], json!(["good", "good", "uncertain"]));
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{id}/telemetry?layout=rows"),
+            viewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
     // Aggregates per minute.
     let r = app
         .get(

@@ -210,17 +210,32 @@ fn decode_cursor(c: &str) -> Result<(Micros, DeviceId, String)> {
 }
 
 /// One window's running aggregate.
+///
+/// Points are summed relative to the window's first point (`shift`), which needs no
+/// division per point and stays accurate when values are far from zero; the run is folded
+/// into `mean`/`m2` (Welford's parallel form) before chunk statistics are merged and when
+/// the result is read.
 #[derive(Debug, Clone)]
 struct Acc {
     start: Micros,
     count: u64,
     sum: f64,
+    /// Mean and sum of squared deviations of the points folded so far.
     mean: f64,
     m2: f64,
+    folded: u64,
+    /// Pending run: shift, count, Σ(x − shift), Σ(x − shift)².
+    shift: f64,
+    run_n: u64,
+    run_s1: f64,
+    run_s2: f64,
     min: u64,
     max: u64,
-    first: Option<Value>,
-    last: Option<Value>,
+    /// Raw first and last values (numeric types); strings keep theirs in `*_str`.
+    first: u64,
+    last: u64,
+    first_str: Option<String>,
+    last_str: Option<String>,
     values: Vec<f64>,
 }
 
@@ -232,28 +247,38 @@ impl Acc {
             sum: 0.0,
             mean: 0.0,
             m2: 0.0,
+            folded: 0,
+            shift: 0.0,
+            run_n: 0,
+            run_s1: 0.0,
+            run_s2: 0.0,
             min: 0,
             max: 0,
-            first: None,
-            last: None,
+            first: 0,
+            last: 0,
+            first_str: None,
+            last_str: None,
             values: Vec::new(),
         }
     }
 
+    #[inline]
     fn add_point(&mut self, t: ValueType, c: &Column, i: usize, keep_values: bool) {
         let first = self.count == 0;
         self.count += 1;
         if t == ValueType::Str {
-            if first {
-                self.first = Some(c.values.get(i));
+            if let crate::column::Values::Str(v) = &c.values {
+                if first {
+                    self.first_str = Some(v[i].clone());
+                }
+                self.last_str = Some(v[i].clone());
             }
-            self.last = Some(c.values.get(i));
             return;
         }
         let raw = c.values.raw(i);
         let x = c.values.num(i).unwrap_or(0.0);
         if first {
-            self.first = Some(c.values.get(i));
+            self.first = raw;
             self.min = raw;
             self.max = raw;
         } else {
@@ -264,14 +289,45 @@ impl Acc {
                 self.max = raw;
             }
         }
-        self.last = Some(c.values.get(i));
+        self.last = raw;
         self.sum += x;
-        let d = x - self.mean;
-        self.mean += d / self.count as f64;
-        self.m2 += d * (x - self.mean);
+        if self.run_n == 0 {
+            self.shift = x;
+        }
+        let d = x - self.shift;
+        self.run_n += 1;
+        self.run_s1 += d;
+        self.run_s2 += d * d;
         if keep_values {
             self.values.push(x);
         }
+    }
+
+    /// Merges a group of `n` values with mean `mean_b` and squared deviations `m2_b`.
+    fn merge_moments(&mut self, n: u64, mean_b: f64, m2_b: f64) {
+        if n == 0 {
+            return;
+        }
+        let n_a = self.folded as f64;
+        let nb = n as f64;
+        let total = n_a + nb;
+        let delta = mean_b - self.mean;
+        self.mean += delta * nb / total;
+        self.m2 += m2_b + delta * delta * n_a * nb / total;
+        self.folded += n;
+    }
+
+    fn fold_run(&mut self) {
+        if self.run_n == 0 {
+            return;
+        }
+        let n = self.run_n as f64;
+        let mean_d = self.run_s1 / n;
+        let m2 = (self.run_s2 - self.run_s1 * mean_d).max(0.0);
+        self.merge_moments(self.run_n, self.shift + mean_d, m2);
+        self.run_n = 0;
+        self.run_s1 = 0.0;
+        self.run_s2 = 0.0;
     }
 
     fn add_stats(&mut self, t: ValueType, s: &Stats) {
@@ -280,7 +336,7 @@ impl Acc {
             return;
         }
         if self.count == 0 {
-            self.first = Some(raw_value(t, s.first));
+            self.first = s.first;
             self.min = s.min;
             self.max = s.max;
         } else {
@@ -291,14 +347,9 @@ impl Acc {
                 self.max = s.max;
             }
         }
-        self.last = Some(raw_value(t, s.last));
-        let n_a = self.count as f64;
-        let nb = n_b as f64;
-        let mean_b = s.sum / nb;
-        let delta = mean_b - self.mean;
-        let n = n_a + nb;
-        self.mean += delta * nb / n;
-        self.m2 += s.m2 + delta * delta * n_a * nb / n;
+        self.last = s.last;
+        self.fold_run();
+        self.merge_moments(n_b, s.sum / n_b as f64, s.m2);
         self.sum += s.sum;
         self.count += n_b;
     }
@@ -307,11 +358,14 @@ impl Acc {
         if self.count == 0 {
             return None;
         }
+        self.fold_run();
         let numeric = t != ValueType::Str;
         Some(match a {
             Aggregation::Count => Value::I64(self.count as i64),
-            Aggregation::First => self.first.clone()?,
-            Aggregation::Last => self.last.clone()?,
+            Aggregation::First if numeric => raw_value(t, self.first),
+            Aggregation::Last if numeric => raw_value(t, self.last),
+            Aggregation::First => Value::Str(self.first_str.clone()?),
+            Aggregation::Last => Value::Str(self.last_str.clone()?),
             Aggregation::Min if numeric => raw_value(t, self.min),
             Aggregation::Max if numeric => raw_value(t, self.max),
             Aggregation::Sum if numeric => Value::F64(self.sum),
@@ -598,10 +652,16 @@ impl Engine {
                 let Some(col) = materialize(&refs, q.from, q.to)? else {
                     continue;
                 };
+                // Points are in time order: find the window only when leaving the current one.
+                let mut end = Micros::MIN;
                 for i in 0..col.len() {
-                    let w = window_of(col.ts[i]);
-                    if accs.last().is_none_or(|a| a.start != w) {
-                        accs.push(Acc::new(w));
+                    let ts = col.ts[i];
+                    if ts >= end || accs.last().is_none_or(|a| ts < a.start) {
+                        let w = window_of(ts);
+                        end = w.saturating_add(q.window);
+                        if accs.last().is_none_or(|a| a.start != w) {
+                            accs.push(Acc::new(w));
+                        }
                     }
                     if let Some(a) = accs.last_mut() {
                         a.add_point(t, &col, i, keep_values);

@@ -457,6 +457,29 @@ pub struct HistoryParams {
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     precision: Option<Precision>,
+    /// `points` (default): one object per point; `columns`: per property, arrays of
+    /// timestamps and values (and qualities unless all are good), for charts and bulk
+    /// reads.
+    layout: Option<Layout>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    #[default]
+    Points,
+    Columns,
+}
+
+/// One property's points of a page, as columns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ColumnsOut {
+    pub property: String,
+    pub ts: Vec<i64>,
+    pub values: Vec<Value>,
+    /// Present when some point is not `good`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Vec<Quality>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -469,7 +492,12 @@ pub struct PointOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryOut {
-    pub points: Vec<PointOut>,
+    /// The points (`layout=points`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<Vec<PointOut>>,
+    /// The points by property (`layout=columns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<Vec<ColumnsOut>>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -509,17 +537,47 @@ async fn device_history(
             },
         )
         .await?;
+    if q.layout.unwrap_or_default() == Layout::Columns {
+        let mut series: Vec<ColumnsOut> = Vec::new();
+        for p in page.points {
+            let fresh = series.last().is_none_or(|c| c.property != p.property);
+            if fresh {
+                series.push(ColumnsOut {
+                    property: p.property,
+                    ts: Vec::new(),
+                    values: Vec::new(),
+                    quality: None,
+                });
+            }
+            let Some(c) = series.last_mut() else { continue };
+            if p.quality != Quality::Good && c.quality.is_none() {
+                c.quality = Some(vec![Quality::Good; c.ts.len()]);
+            }
+            if let Some(q) = &mut c.quality {
+                q.push(p.quality);
+            }
+            c.ts.push(precision.out(p.ts));
+            c.values.push(p.value);
+        }
+        return Ok(Json(HistoryOut {
+            points: None,
+            series: Some(series),
+            next_cursor: page.next_cursor,
+        }));
+    }
     Ok(Json(HistoryOut {
-        points: page
-            .points
-            .into_iter()
-            .map(|p| PointOut {
-                property: p.property,
-                ts: precision.out(p.ts),
-                value: p.value,
-                quality: p.quality,
-            })
-            .collect(),
+        points: Some(
+            page.points
+                .into_iter()
+                .map(|p| PointOut {
+                    property: p.property,
+                    ts: precision.out(p.ts),
+                    value: p.value,
+                    quality: p.quality,
+                })
+                .collect(),
+        ),
+        series: None,
         next_cursor: page.next_cursor,
     }))
 }
