@@ -113,6 +113,7 @@ impl IronloomHttpTarget {
             .arg("--http")
             .arg(format!("127.0.0.1:{port}"))
             .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
+            .env("IRONLOOM_ADMIN_PASSWORD", PASSWORD)
             .env("IRONLOOM__LOG__LEVEL", "warn");
         let log = self.ctx.dir.join(format!("ironloom-{port}.log"));
         let mut server = ServerProcess::spawn("ironloom-http", cmd, &log, StopSignal::Term)?;
@@ -158,7 +159,44 @@ impl IronloomHttpTarget {
             .bearer_auth(&self.token)
     }
 
+    /// Lifts the demo tenant's device quota (1000) as the platform administrator.
+    async fn lift_quota(&self) -> Result<()> {
+        let resp = send_ok(
+            self.http
+                .post(format!("{}/api/v1/auth/login", self.base))
+                .json(&json!({"username": "admin", "password": PASSWORD})),
+            "administrator log-in",
+        )
+        .await?;
+        let body: serde_json::Value = resp.json().await?;
+        let admin = body["token"].as_str().context("admin token")?.to_string();
+        let resp = send_ok(
+            self.http
+                .get(format!("{}/api/v1/tenants?page_size=500", self.base))
+                .bearer_auth(&admin),
+            "listing tenants",
+        )
+        .await?;
+        let body: serde_json::Value = resp.json().await?;
+        let demo = body["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|t| t["code"] == "demo"))
+            .and_then(|t| t["id"].as_str())
+            .context("the demo tenant")?
+            .to_string();
+        send_ok(
+            self.http
+                .patch(format!("{}/api/v1/tenants/{demo}", self.base))
+                .bearer_auth(&admin)
+                .json(&json!({"max_devices": null})),
+            "lifting the device quota",
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn create_devices(&mut self) -> Result<()> {
+        self.lift_quota().await?;
         let properties: Vec<serde_json::Value> = METRIC_SPECS
             .iter()
             .map(|m| json!({"identifier": m.name, "name": m.name, "data_type": {"type": "float"}}))
