@@ -6,9 +6,10 @@
 //!   settings (WAL `fsync = always`, group commit). The demo tenant admin creates a product
 //!   and the dataset's devices (`POST /api/v1/devices/import`, CSV).
 //! - Ingest: `POST /api/v1/telemetry` (JSON, many devices per request, `ts` in ms),
-//!   [`ROWS_PER_BATCH`] rows (10 points each) per request to stay under the default 1 MiB
-//!   body limit, `writers` concurrent requests (default [`DEFAULT_WRITERS`]). The answer
-//!   comes when the points are in the write-ahead log.
+//!   [`ROWS_PER_BATCH`] rows (10 points each, about 3 MB) per request as the peers get 5000
+//!   lines, so the server runs with `http.body_limit = 8MiB` (default 1 MiB); `writers`
+//!   concurrent requests (default [`DEFAULT_WRITERS`]). The answer comes when the points
+//!   are in the write-ahead log.
 //! - Settle: restart the server (a stop flushes the memtable; after a start every partition
 //!   counts as cold) and wait until maintenance has compacted each partition to one
 //!   segment and the size on disk is stable. Size: `du` of the time-series directory
@@ -38,7 +39,7 @@ use crate::server::{
 };
 use crate::target::{IngestMode, IngestReport, Sample, Target, TargetContext};
 
-const ROWS_PER_BATCH: usize = 1000;
+const ROWS_PER_BATCH: usize = 5000;
 const DEFAULT_WRITERS: usize = 4;
 const PASSWORD: &str = "ironloom-bench-1";
 
@@ -114,7 +115,9 @@ impl IronloomHttpTarget {
             .arg(format!("127.0.0.1:{port}"))
             .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
             .env("IRONLOOM_ADMIN_PASSWORD", PASSWORD)
-            .env("IRONLOOM__LOG__LEVEL", "warn");
+            .env("IRONLOOM__LOG__LEVEL", "warn")
+            // Requests of 5000 rows (50 000 points, ~3 MB of JSON), as the peers get 5000 lines.
+            .env("IRONLOOM__HTTP__BODY_LIMIT", "8MiB");
         let log = self.ctx.dir.join(format!("ironloom-{port}.log"));
         let mut server = ServerProcess::spawn("ironloom-http", cmd, &log, StopSignal::Term)?;
         self.base = format!("http://127.0.0.1:{port}");
@@ -372,7 +375,7 @@ impl Target for IronloomHttpTarget {
     fn describe(&self) -> String {
         format!(
             "ironloom {} serve (REST API, defaults: WAL fsync=always, group commit); POST \
-             /api/v1/telemetry JSON, {} writers × {ROWS_PER_BATCH} rows",
+             /api/v1/telemetry JSON, {} writers × {ROWS_PER_BATCH} rows, http.body_limit=8MiB",
             env!("CARGO_PKG_VERSION"),
             self.writers
         )
