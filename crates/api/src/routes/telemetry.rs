@@ -251,66 +251,22 @@ async fn write_device_telemetry(
     ApiJson(body): ApiJson<WriteInput>,
 ) -> ApiResult<Response> {
     let tenant = p.tenant()?;
-    if body.points.len() > MAX_WRITE_POINTS {
-        return Err(Error::invalid(
-            "points",
-            ironloom_core::error::FieldErrorKind::TooMany {
-                max: MAX_WRITE_POINTS,
-            },
-        )
-        .into());
-    }
-    let product = check_device(&state, tenant, id).await?;
     let precision = q.precision.unwrap_or_default();
-    let now = chrono::Utc::now().timestamp_micros();
-    let sent = body.points.len();
-    let points = body
-        .points
-        .into_iter()
-        .map(|pt| {
-            Ok(PointIn {
-                property: pt.property,
-                ts: match pt.ts {
-                    Some(t) => precision.input(t)?,
-                    None => now,
-                },
-                value: pt.value,
-                quality: pt.quality,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let outcome = state
-        .telemetry
-        .write(
-            tenant,
-            vec![DeviceBatch {
-                device: id,
-                product,
-                points,
-            }],
-        )
-        .await?;
-    let status = if outcome.accepted == 0 && sent > 0 {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut rejected: Vec<RejectedOut> = outcome
-        .rejected
-        .into_iter()
-        .map(|r| RejectedOut {
-            index: r.index,
-            code: r.reason.code(),
-            message: r.reason.message(locale),
-            property: r.property,
-        })
-        .collect();
-    rejected.sort_by_key(|r| r.index);
+    let (status, accepted, rejected) =
+        write_points(&state, tenant, locale, precision, vec![(id, body.points)]).await?;
     Ok((
         status,
         Json(WriteResult {
-            accepted: outcome.accepted,
-            rejected,
+            accepted,
+            rejected: rejected
+                .into_iter()
+                .map(|r| RejectedOut {
+                    index: r.index,
+                    property: r.property,
+                    code: r.code,
+                    message: r.message,
+                })
+                .collect(),
         }),
     )
         .into_response())
@@ -367,8 +323,28 @@ async fn write_many(
     ApiJson(body): ApiJson<WriteManyInput>,
 ) -> ApiResult<Response> {
     let tenant = p.tenant()?;
-    let sent: usize = body.devices.iter().map(|d| d.points.len()).sum();
-    if sent > MAX_WRITE_POINTS {
+    let precision = q.precision.unwrap_or_default();
+    let devices = body
+        .devices
+        .into_iter()
+        .map(|d| (d.device, d.points))
+        .collect();
+    let (status, accepted, rejected) =
+        write_points(&state, tenant, locale, precision, devices).await?;
+    Ok((status, Json(WriteManyResult { accepted, rejected })).into_response())
+}
+
+/// Checks that every device is the tenant's, writes the points of all of them in one call
+/// and maps the engine's rejections back to (device, point) positions, sorted. 200 when a
+/// point was stored or none was sent, 422 when every point was refused.
+async fn write_points(
+    state: &AppState,
+    tenant: TenantId,
+    locale: ironloom_core::i18n::Locale,
+    precision: Precision,
+    devices: Vec<(DeviceId, Vec<PointInput>)>,
+) -> ApiResult<(StatusCode, u64, Vec<RejectedManyOut>)> {
+    if devices.iter().map(|(_, p)| p.len()).sum::<usize>() > MAX_WRITE_POINTS {
         return Err(Error::invalid(
             "points",
             ironloom_core::error::FieldErrorKind::TooMany {
@@ -377,17 +353,15 @@ async fn write_many(
         )
         .into());
     }
-    let precision = q.precision.unwrap_or_default();
     let now = chrono::Utc::now().timestamp_micros();
-    let mut batches = Vec::with_capacity(body.devices.len());
-    let mut starts = Vec::with_capacity(body.devices.len());
-    let mut base = 0usize;
-    for d in body.devices {
-        let product = check_device(&state, tenant, d.device).await?;
-        starts.push(base);
-        base += d.points.len();
-        let points = d
-            .points
+    let mut batches = Vec::with_capacity(devices.len());
+    let mut starts = Vec::with_capacity(devices.len());
+    let mut sent = 0usize;
+    for (device, points) in devices {
+        let product = check_device(state, tenant, device).await?;
+        starts.push(sent);
+        sent += points.len();
+        let points = points
             .into_iter()
             .map(|pt| {
                 Ok(PointIn {
@@ -402,7 +376,7 @@ async fn write_many(
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         batches.push(DeviceBatch {
-            device: d.device,
+            device,
             product,
             points,
         });
@@ -429,14 +403,7 @@ async fn write_many(
         })
         .collect();
     rejected.sort_by_key(|r| (r.device_index, r.index));
-    Ok((
-        status,
-        Json(WriteManyResult {
-            accepted: outcome.accepted,
-            rejected,
-        }),
-    )
-        .into_response())
+    Ok((status, outcome.accepted, rejected))
 }
 
 // ---------------------------------------------------------------- history
