@@ -168,6 +168,26 @@ fn sources(
     out
 }
 
+/// Groups sources whose time spans overlap, in time order: each group with its span.
+/// Groups never overlap each other, so each can be decoded and merged on its own.
+fn clusters(srcs: &[Source]) -> Vec<(Vec<usize>, Micros, Micros)> {
+    let mut order: Vec<usize> = (0..srcs.len()).collect();
+    order.sort_by_key(|&i| srcs[i].span().0);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < order.len() {
+        let (s0, mut e0) = srcs[order[k]].span();
+        let mut j = k + 1;
+        while j < order.len() && srcs[order[j]].span().0 <= e0 {
+            e0 = e0.max(srcs[order[j]].span().1);
+            j += 1;
+        }
+        out.push((order[k..j].to_vec(), s0, e0));
+        k = j;
+    }
+    out
+}
+
 /// Decodes and merges sources (ascending priority) and clips to [from, to).
 fn materialize(srcs: &[&Source], from: Micros, to: Micros) -> Result<Option<Column>> {
     let mut parts = Vec::with_capacity(srcs.len());
@@ -470,29 +490,38 @@ impl Engine {
         let mut picked: Vec<(Key, Value, ironloom_core::telemetry::Quality)> = Vec::new();
         for def in &series {
             let srcs = sources(&v, &mut active, def, from, to);
-            let refs: Vec<&Source> = srcs.iter().collect();
-            let Some(col) = materialize(&refs, from, to)? else {
-                continue;
-            };
-            let n = col.len();
+            // Decode cluster by cluster from the page's end of the range, and stop once the
+            // page is full: a page costs its own points, not the rest of the range.
+            let mut groups = clusters(&srcs);
+            if desc {
+                groups.reverse();
+            }
             let mut taken = 0;
-            let idx: Box<dyn Iterator<Item = usize>> = if desc {
-                Box::new((0..n).rev())
-            } else {
-                Box::new(0..n)
-            };
-            for i in idx {
-                if !after(&(col.ts[i], def.device, &def.property)) {
+            'series: for (mut members, _, _) in groups {
+                members.sort_unstable(); // ascending priority
+                let refs: Vec<&Source> = members.iter().map(|&i| &srcs[i]).collect();
+                let Some(col) = materialize(&refs, from, to)? else {
                     continue;
-                }
-                picked.push((
-                    (col.ts[i], def.device, def.property.clone()),
-                    col.values.get(i),
-                    col.quality(i),
-                ));
-                taken += 1;
-                if taken > limit {
-                    break;
+                };
+                let n = col.len();
+                let idx: Box<dyn Iterator<Item = usize>> = if desc {
+                    Box::new((0..n).rev())
+                } else {
+                    Box::new(0..n)
+                };
+                for i in idx {
+                    if !after(&(col.ts[i], def.device, &def.property)) {
+                        continue;
+                    }
+                    picked.push((
+                        (col.ts[i], def.device, def.property.clone()),
+                        col.values.get(i),
+                        col.quality(i),
+                    ));
+                    taken += 1;
+                    if taken > limit {
+                        break 'series;
+                    }
                 }
             }
         }
@@ -565,21 +594,10 @@ impl Engine {
             {
                 srcs = use_rollups(srcs, def.id, width, q.window, q.from, q.to);
             }
-            let mut order: Vec<usize> = (0..srcs.len()).collect();
-            order.sort_by_key(|&i| srcs[i].span().0);
             let mut accs: Vec<Acc> = Vec::new();
             let window_of = |ts: Micros| ts.div_euclid(q.window) * q.window;
-            // Clusters of overlapping sources, in time order.
-            let mut k = 0;
-            while k < order.len() {
-                let (s0, mut e0) = srcs[order[k]].span();
-                let mut j = k + 1;
-                while j < order.len() && srcs[order[j]].span().0 <= e0 {
-                    e0 = e0.max(srcs[order[j]].span().1);
-                    j += 1;
-                }
-                let cluster = &order[k..j];
-                k = j;
+            for (cluster, s0, e0) in clusters(&srcs) {
+                let cluster = &cluster[..];
                 if stats_ok
                     && cluster.len() == 1
                     && let Source::Chunk { meta, .. } = &srcs[cluster[0]]

@@ -388,7 +388,15 @@ fn rollups_answer_long_ranges_like_the_points() {
 #[test]
 fn history_pages_cover_everything_once_in_both_orders() {
     let dir = tempfile::tempdir().unwrap();
-    let e = Engine::open(dir.path(), opts()).unwrap();
+    // Small chunks, so a page spans many chunks and several segments.
+    let e = Engine::open(
+        dir.path(),
+        Options {
+            chunk_points: 16,
+            ..opts()
+        },
+    )
+    .unwrap();
     let t = TenantId::new();
     let devices: Vec<DeviceId> = (0..3).map(|_| DeviceId::new()).collect();
     let base = now_micros() - 3600 * 1_000_000;
@@ -406,9 +414,23 @@ fn history_pages_cover_everything_once_in_both_orders() {
             e.flush().unwrap();
         }
     }
+    // Every third point of device 0's "a" rewritten: some in a newer segment, some still
+    // in memory. Pages must show each point once, with its newest value.
+    let rewrite = |from: i64, to: i64| -> Vec<PointIn> {
+        (from..to)
+            .filter(|i| i % 3 == 0)
+            .map(|i| pt("a", base + i * 1000, Value::I64(i + 10_000)))
+            .collect()
+    };
+    e.write_blocking(t, batch(devices[0], rewrite(0, 120)))
+        .unwrap();
+    e.flush().unwrap();
+    e.write_blocking(t, batch(devices[0], rewrite(100, 200)))
+        .unwrap();
     for order in [Order::Asc, Order::Desc] {
         let mut cursor = None;
         let mut seen = Vec::new();
+        let mut newest = Vec::new();
         loop {
             let page = e
                 .history(
@@ -427,6 +449,12 @@ fn history_pages_cover_everything_once_in_both_orders() {
                 )
                 .unwrap();
             assert!(page.points.len() <= 77);
+            newest.extend(
+                page.points
+                    .iter()
+                    .filter(|p| p.device == devices[0] && p.property == "a")
+                    .map(|p| (p.ts, p.value.clone())),
+            );
             seen.extend(
                 page.points
                     .iter()
@@ -438,6 +466,14 @@ fn history_pages_cover_everything_once_in_both_orders() {
             }
         }
         assert_eq!(seen.len(), 3 * 400);
+        newest.sort_by_key(|(ts, _)| *ts);
+        let expected: Vec<(i64, Value)> = (0..200)
+            .map(|i| {
+                let v = if i % 3 == 0 { i + 10_000 } else { i };
+                (base + i * 1000, Value::I64(v))
+            })
+            .collect();
+        assert_eq!(newest, expected, "{order:?}");
         let mut sorted = seen.clone();
         sorted.sort();
         if order == Order::Desc {
