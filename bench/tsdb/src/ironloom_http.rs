@@ -408,11 +408,11 @@ impl Target for IronloomHttpTarget {
         let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
         let send_all = || async {
             let started = Instant::now();
-            let mut tasks = Vec::new();
+            let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..self.writers.max(1) {
                 let rx = rx.clone();
                 let req = self.post("/api/v1/telemetry");
-                tasks.push(async move {
+                tasks.spawn(async move {
                     let mut points = 0u64;
                     loop {
                         let next = rx.lock().await.recv().await;
@@ -433,8 +433,8 @@ impl Target for IronloomHttpTarget {
                 });
             }
             let mut points = 0;
-            for r in futures_join_all(tasks).await {
-                points += r?;
+            while let Some(r) = tasks.join_next().await {
+                points += r.context("writer task failed")??;
             }
             Ok::<_, anyhow::Error>((points, started.elapsed().as_secs_f64()))
         };
@@ -593,31 +593,4 @@ impl Target for IronloomHttpTarget {
         }
         Ok(())
     }
-}
-
-/// Runs futures concurrently on the current task and collects their results in order.
-async fn futures_join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in fs {
-        set.push(Box::pin(f));
-    }
-    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }

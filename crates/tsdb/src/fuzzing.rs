@@ -26,11 +26,11 @@ fn vtype(b: u8) -> ValueType {
 
 /// Same points, values compared bit for bit (NaN payloads included).
 fn same(a: &Column, b: &Column) -> bool {
-    a.len() == b.len()
+    a.value_type() == b.value_type()
+        && a.len() == b.len()
         && a.ts == b.ts
         && (0..a.len()).all(|i| {
             a.values.raw(i) == b.values.raw(i)
-                && a.values.get(i).value_type() == b.values.get(i).value_type()
                 && a.quality(i) == b.quality(i)
                 && (a.value_type() != ValueType::Str || a.values.get(i) == b.values.get(i))
         })

@@ -173,17 +173,14 @@ fn parse_aggregations(s: &[String]) -> Result<Vec<Aggregation>, ApiError> {
         .collect()
 }
 
-async fn check_device(
-    state: &AppState,
-    tenant: TenantId,
-    id: DeviceId,
-) -> ApiResult<Option<ProductId>> {
+/// The device's product, or 404 when the device is not the tenant's.
+async fn check_device(state: &AppState, tenant: TenantId, id: DeviceId) -> ApiResult<ProductId> {
     if let Some(p) = state.devices.get(tenant, id) {
-        return Ok(Some(p));
+        return Ok(p);
     }
     let product = state.store.get_device(tenant, id).await?.product_id;
     state.devices.put(tenant, id, product);
-    Ok(Some(product))
+    Ok(product)
 }
 
 // ---------------------------------------------------------------- write
@@ -377,7 +374,7 @@ async fn write_points(
             .collect::<Result<Vec<_>, ApiError>>()?;
         batches.push(DeviceBatch {
             device,
-            product,
+            product: Some(product),
             points,
         });
     }
