@@ -1,0 +1,342 @@
+//! Listeners, TLS, the background sweeper, and the handle the platform holds.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+use crate::config::MqttConfig;
+use crate::connection;
+use crate::hooks::{DisconnectCause, ListenerKind, MqttHooks};
+use crate::router::{Message, PublishReport, Routed, Router};
+use crate::session::Sessions;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("invalid MQTT configuration: {0}")]
+    Config(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot load the TLS certificate or key: {0}")]
+    Tls(String),
+}
+
+/// Counters for the API and `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerStats {
+    pub connections: usize,
+    pub sessions: usize,
+    pub namespaces: usize,
+    pub received: u64,
+    pub sent: u64,
+    pub dropped: u64,
+    pub malformed: u64,
+    pub refused: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub connections: AtomicUsize,
+    pub received: AtomicU64,
+    pub sent: AtomicU64,
+    pub dropped: AtomicU64,
+    pub malformed: AtomicU64,
+    pub refused: AtomicU64,
+}
+
+pub(crate) struct Shared<H: MqttHooks> {
+    pub config: MqttConfig,
+    pub hooks: Arc<H>,
+    pub router: Router,
+    pub sessions: Sessions,
+    pub counters: Counters,
+    pub shutdown: CancellationToken,
+    pub tasks: TaskTracker,
+}
+
+impl<H: MqttHooks> std::fmt::Debug for Shared<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+type Listeners = (Option<TcpListener>, Option<(TcpListener, TlsAcceptor)>);
+
+/// The MQTT server. Cheap to clone; every clone is the same server.
+pub struct MqttServer<H: MqttHooks> {
+    shared: Arc<Shared<H>>,
+    tcp_addr: Option<SocketAddr>,
+    tls_addr: Option<SocketAddr>,
+    listeners: Arc<Mutex<Option<Listeners>>>,
+}
+
+impl<H: MqttHooks> Clone for MqttServer<H> {
+    fn clone(&self) -> Self {
+        MqttServer {
+            shared: self.shared.clone(),
+            tcp_addr: self.tcp_addr,
+            tls_addr: self.tls_addr,
+            listeners: self.listeners.clone(),
+        }
+    }
+}
+
+impl<H: MqttHooks> std::fmt::Debug for MqttServer<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttServer")
+            .field("tcp", &self.tcp_addr)
+            .field("tls", &self.tls_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn load_tls(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcceptor, ServerError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| ServerError::Tls(format!("{}: {e}", cert.display())))?;
+    if certs.is_empty() {
+        return Err(ServerError::Tls(format!(
+            "{}: no certificate",
+            cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| ServerError::Tls(format!("{}: {e}", key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ServerError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServerError::Tls(e.to_string()))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })
+}
+
+impl<H: MqttHooks> MqttServer<H> {
+    /// Binds the configured listeners (port 0 picks a free port); call [`MqttServer::run`]
+    /// to serve them.
+    pub async fn bind(config: MqttConfig, hooks: Arc<H>) -> Result<MqttServer<H>, ServerError> {
+        config.validate().map_err(ServerError::Config)?;
+        let tcp = match config.tcp {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        let tls = match &config.tls {
+            Some(t) => {
+                let acceptor = load_tls(&t.cert, &t.key)?;
+                Some((bind(t.addr).await?, acceptor))
+            }
+            None => None,
+        };
+        let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
+        let tls_addr = tls.as_ref().and_then(|(l, _)| l.local_addr().ok());
+        let shared = Arc::new(Shared {
+            router: Router::new(config.rate_limit, config.max_retained),
+            config,
+            hooks,
+            sessions: Sessions::new(),
+            counters: Counters::default(),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        });
+        Ok(MqttServer {
+            shared,
+            tcp_addr,
+            tls_addr,
+            listeners: Arc::new(Mutex::new(Some((tcp, tls)))),
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.tcp_addr
+    }
+
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
+    }
+
+    /// Serves until `shutdown` is cancelled, then tells every client the server is going
+    /// away and waits (at most `grace`) for the connections to finish.
+    pub async fn run(&self, shutdown: CancellationToken, grace: Duration) {
+        let listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some((tcp, tls)) = listeners else {
+            warn!("MQTT server run twice; ignoring the second call");
+            return;
+        };
+        let shared = &self.shared;
+        if let Some(l) = tcp {
+            info!(addr = ?l.local_addr().ok(), "MQTT listening (TCP)");
+            let s = self.clone();
+            shared
+                .tasks
+                .spawn(async move { s.accept_loop(l, None).await });
+        }
+        if let Some((l, acceptor)) = tls {
+            info!(addr = ?l.local_addr().ok(), "MQTT listening (TLS)");
+            let s = self.clone();
+            shared
+                .tasks
+                .spawn(async move { s.accept_loop(l, Some(acceptor)).await });
+        }
+        let s = self.clone();
+        shared.tasks.spawn(async move { s.sweep_loop().await });
+        shutdown.cancelled().await;
+        shared.shutdown.cancel();
+        shared.tasks.close();
+        if tokio::time::timeout(grace, shared.tasks.wait())
+            .await
+            .is_err()
+        {
+            warn!(
+                connections = shared.counters.connections.load(Ordering::Relaxed),
+                "MQTT connections still open after the shutdown grace period"
+            );
+        }
+    }
+
+    async fn accept_loop(&self, listener: TcpListener, tls: Option<TlsAcceptor>) {
+        let shared = &self.shared;
+        loop {
+            let accepted = tokio::select! {
+                _ = shared.shutdown.cancelled() => return,
+                r = listener.accept() => r,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let s = self.clone();
+                    match &tls {
+                        None => {
+                            shared.tasks.spawn(async move {
+                                s.serve_stream(stream, peer, ListenerKind::Tcp).await
+                            });
+                        }
+                        Some(acceptor) => {
+                            let acceptor = acceptor.clone();
+                            shared
+                                .tasks
+                                .spawn(async move { s.serve_tls(acceptor, stream, peer).await });
+                        }
+                    }
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    warn!(error = %e, "MQTT accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    async fn serve_tls(&self, acceptor: TlsAcceptor, stream: TcpStream, peer: SocketAddr) {
+        let handshake =
+            tokio::time::timeout(self.shared.config.connect_timeout, acceptor.accept(stream)).await;
+        match handshake {
+            Ok(Ok(tls)) => self.serve_stream(tls, peer, ListenerKind::Tls).await,
+            Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
+            Err(_) => debug!(%peer, "TLS handshake timed out"),
+        }
+    }
+
+    /// Serves one client over any byte stream (the WebSocket endpoint uses this).
+    pub async fn serve_stream<S>(&self, stream: S, peer: SocketAddr, kind: ListenerKind)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        let shared = &self.shared;
+        shared
+            .tasks
+            .track_future(connection::serve(shared, stream, peer, kind))
+            .await;
+    }
+
+    async fn sweep_loop(&self) {
+        let shared = &self.shared;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = shared.shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            for s in shared.sessions.expire(Instant::now()) {
+                shared.router.remove_session(&s);
+            }
+        }
+    }
+
+    /// Publishes a message into a namespace (commands, attribute updates, replies).
+    pub fn publish(&self, namespace: &str, msg: Message) -> PublishReport {
+        let shared = &self.shared;
+        let routed = Arc::new(Routed {
+            msg,
+            at: Instant::now(),
+            origin: 0,
+        });
+        let ns: Arc<str> = namespace.into();
+        shared.router.retain(&ns, &routed);
+        let report = shared
+            .router
+            .route(namespace, &routed, shared.config.max_queued);
+        shared
+            .counters
+            .dropped
+            .fetch_add(report.dropped as u64, Ordering::Relaxed);
+        report
+    }
+
+    /// Disconnects every client of a namespace and ends their sessions (a device was
+    /// deleted or its credentials changed).
+    pub fn kick(&self, namespace: &str) -> usize {
+        let gone = self
+            .shared
+            .sessions
+            .kick_namespace(namespace, DisconnectCause::Kicked);
+        for s in &gone {
+            self.shared.router.remove_session(s);
+        }
+        gone.len()
+    }
+
+    /// Whether a client of the namespace is connected.
+    pub fn online(&self, namespace: &str) -> bool {
+        self.shared.sessions.online(namespace)
+    }
+
+    pub fn stats(&self) -> ServerStats {
+        let c = &self.shared.counters;
+        ServerStats {
+            connections: c.connections.load(Ordering::Relaxed),
+            sessions: self.shared.sessions.count(),
+            namespaces: self.shared.router.namespaces(),
+            received: c.received.load(Ordering::Relaxed),
+            sent: c.sent.load(Ordering::Relaxed),
+            dropped: c.dropped.load(Ordering::Relaxed),
+            malformed: c.malformed.load(Ordering::Relaxed),
+            refused: c.refused.load(Ordering::Relaxed),
+        }
+    }
+}
