@@ -179,6 +179,13 @@ pub trait DeviceRepo: Send + Sync {
         &self,
         username: &str,
     ) -> Result<Option<(Device, DeviceCredentials)>>;
+    /// Device and credentials by product key and device name, platform-wide (product keys
+    /// are unique platform-wide; Alibaba-style sign-in names a device this way).
+    async fn find_device_by_product_key(
+        &self,
+        product_key: &str,
+        device_name: &str,
+    ) -> Result<Option<(Device, DeviceCredentials)>>;
     /// Writes connection state for many devices at once (transports batch these).
     async fn update_device_status(&self, updates: &[DeviceStatusUpdate]) -> Result<()>;
 }

@@ -730,6 +730,36 @@ impl DeviceRepo for SqlStore {
         }
     }
 
+    async fn find_device_by_product_key(
+        &self,
+        product_key: &str,
+        device_name: &str,
+    ) -> Result<Option<(Device, DeviceCredentials)>> {
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(storage("acquire connection"))?;
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS}, {CREDENTIAL_COLUMNS} FROM devices WHERE product_id = \
+             (SELECT id FROM products WHERE product_key = "
+        ));
+        sql.bind(product_key).push(") AND name = ").bind(device_name);
+        let row = sql
+            .query()
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(storage("read device"))?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let creds = credentials_from_row(&r)?;
+                let d = with_groups(&mut conn, vec![from_row(&r)?]).await?.remove(0);
+                Ok(Some((d, creds)))
+            }
+        }
+    }
+
     async fn update_device_status(&self, updates: &[DeviceStatusUpdate]) -> Result<()> {
         if updates.is_empty() {
             return Ok(());

@@ -907,6 +907,25 @@ async fn device_credentials_are_unique_platform_wide(s: &SqlStore) {
         .unwrap()
         .unwrap();
     assert_eq!((found.id, found_creds), (d.id, old.clone()));
+    let (found, found_creds) = s
+        .find_device_by_product_key(&pa.product_key, "d")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, found_creds), (d.id, old.clone()));
+    // The same device name under another tenant's product is another device.
+    assert!(
+        s.find_device_by_product_key(&pb.product_key, "d")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.find_device_by_product_key("no-such-key", "d")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let new = creds("rotated");
     s.set_device_credentials(&actor(), a.id, d.id, new.clone())
         .await

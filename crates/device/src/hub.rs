@@ -1,0 +1,764 @@
+//! The transport-independent side of devices: log-in, thing-model validation, durable
+//! ingest, the error and event logs, and live connection state.
+//!
+//! The error log and the event log are series of the device in the time-series store
+//! (`$errors`, `$events`, JSON text per entry), so they are durable, paged and expire with
+//! the device's data like everything else it sends.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use ironloom_core::device::{Reported, ValueRejection, points_from_reported};
+use ironloom_core::entity::{Device, DeviceCredentials, DeviceStatus, DeviceStatusUpdate, Product};
+use ironloom_core::i18n::Locale;
+use ironloom_core::ids::{DeviceId, ProductId, TenantId};
+use ironloom_core::repo::MetaStore;
+use ironloom_core::telemetry::{
+    DeviceBatch, Micros, PointIn, PointRejection, Quality, TelemetryStore, Value,
+};
+use serde_json::{Value as Json, json};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use crate::auth::{AlinkLogin, LoginGuard, constant_time_eq};
+
+/// Series holding a device's error log.
+pub const ERRORS_SERIES: &str = "$errors";
+/// Series holding a device's event log (thing-model events, connects and disconnects).
+pub const EVENTS_SERIES: &str = "$events";
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// How long a product's thing model is used before it is read again.
+    pub product_ttl: Duration,
+    /// How often changed connection state is written to the metadata store.
+    pub status_flush: Duration,
+    /// Failed log-ins within `login_window` that ban the address (or device) for `ban`.
+    pub login_max_failures: u32,
+    pub login_window: Duration,
+    pub login_ban: Duration,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            product_ttl: Duration::from_secs(10),
+            status_flush: Duration::from_secs(2),
+            login_max_failures: 10,
+            login_window: Duration::from_secs(60),
+            login_ban: Duration::from_secs(300),
+        }
+    }
+}
+
+/// An authenticated device, as every transport carries it.
+#[derive(Debug, Clone)]
+pub struct DeviceCtx {
+    pub tenant: TenantId,
+    pub device: DeviceId,
+    pub product: ProductId,
+    pub name: Arc<str>,
+    pub product_key: Arc<str>,
+}
+
+/// How a device presents itself.
+#[derive(Debug)]
+pub enum Login<'a> {
+    /// ThingsBoard access token.
+    Token(&'a str),
+    /// MQTT user name and password.
+    Basic {
+        username: &'a str,
+        password: &'a str,
+    },
+    /// Alibaba Alink HMAC sign-in.
+    Alink {
+        login: AlinkLogin,
+        password: &'a str,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    #[error("unknown device or wrong credentials")]
+    BadCredentials,
+    #[error("too many failed log-ins; try again later")]
+    Banned,
+    #[error("the device store is unavailable")]
+    Unavailable,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the device's product could not be read: {0}")]
+    Product(ironloom_core::error::Error),
+    #[error("the data could not be stored: {0}")]
+    Store(ironloom_core::error::Error),
+}
+
+/// Why one value was not stored: by the thing model, or by the store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejection {
+    Model(ValueRejection),
+    Store(PointRejection),
+    /// The payload could not be read at all.
+    Payload(String),
+    /// The topic or path is not part of the device API.
+    UnknownTopic,
+    /// An event the thing model does not declare.
+    UnknownEvent,
+}
+
+impl Rejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Model(r) => r.code(),
+            Rejection::Store(r) => r.code(),
+            Rejection::Payload(_) => "invalid_payload",
+            Rejection::UnknownTopic => "unknown_topic",
+            Rejection::UnknownEvent => "unknown_event",
+        }
+    }
+
+    pub fn alink_code(&self) -> u32 {
+        match self {
+            Rejection::Model(r) => r.alink_code(),
+            Rejection::UnknownEvent => 6300,
+            Rejection::UnknownTopic => 6203,
+            Rejection::Store(_) | Rejection::Payload(_) => 460,
+        }
+    }
+
+    pub fn message(&self, locale: Locale) -> String {
+        match self {
+            Rejection::Model(r) => r.message(locale),
+            Rejection::Store(r) => r.message(locale),
+            Rejection::Payload(e) => match locale {
+                Locale::En => format!("the payload could not be read: {e}"),
+                Locale::ZhCn => format!("无法解析消息内容：{e}"),
+            },
+            Rejection::UnknownTopic => locale
+                .pick(
+                    "this topic is not part of the device API",
+                    "该主题不属于设备接口",
+                )
+                .into(),
+            Rejection::UnknownEvent => locale
+                .pick(
+                    "the product's thing model has no such event",
+                    "产品物模型中没有该事件",
+                )
+                .into(),
+        }
+    }
+}
+
+/// One refused value (or message, with an empty key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    pub key: String,
+    pub reason: Rejection,
+}
+
+/// What an ingest did. Stored values are durable when this is returned.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOutcome {
+    pub stored: u64,
+    pub refused: Vec<Refused>,
+}
+
+impl IngestOutcome {
+    /// Accepted under the documented rule: something was stored, or nothing was sent.
+    pub fn accepted(&self) -> bool {
+        self.stored > 0 || self.refused.is_empty()
+    }
+
+    /// One line for a reason string: the first refusals, counted.
+    pub fn summary(&self, locale: Locale) -> Option<String> {
+        let first = self.refused.first()?;
+        let head = if first.key.is_empty() {
+            first.reason.message(locale)
+        } else {
+            format!("{}: {}", first.key, first.reason.message(locale))
+        };
+        Some(match (self.refused.len(), locale) {
+            (1, _) => head,
+            (n, Locale::En) => format!("{head} (and {} more refused)", n - 1),
+            (n, Locale::ZhCn) => format!("{head}（另有 {} 项被拒绝）", n - 1),
+        })
+    }
+}
+
+/// Something that happened to a device, for rules and live views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceEvent {
+    pub tenant: TenantId,
+    pub device: DeviceId,
+    pub at: DateTime<Utc>,
+    pub kind: DeviceEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceEventKind {
+    Connected { transport: String },
+    Disconnected { reason: String },
+    Telemetry { stored: u64 },
+    Event { identifier: String, params: Json },
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    connections: u32,
+    status: DeviceStatus,
+    dirty: bool,
+}
+
+struct CachedProduct {
+    product: Arc<Product>,
+    at: Instant,
+}
+
+pub struct DeviceHub {
+    meta: Arc<dyn MetaStore>,
+    telemetry: Arc<dyn TelemetryStore>,
+    config: HubConfig,
+    products: Mutex<HashMap<ProductId, CachedProduct>>,
+    pub guard: LoginGuard,
+    live: Mutex<HashMap<DeviceId, Live>>,
+    /// Last timestamp used in each device's logs, so two entries never share one.
+    log_clock: Mutex<HashMap<DeviceId, Micros>>,
+    events: broadcast::Sender<DeviceEvent>,
+}
+
+impl std::fmt::Debug for DeviceHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceHub")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn ctx_of(d: &Device, product_key: &str) -> DeviceCtx {
+    DeviceCtx {
+        tenant: d.tenant_id,
+        device: d.id,
+        product: d.product_id,
+        name: d.name.as_str().into(),
+        product_key: product_key.into(),
+    }
+}
+
+impl DeviceHub {
+    pub fn new(
+        meta: Arc<dyn MetaStore>,
+        telemetry: Arc<dyn TelemetryStore>,
+        config: HubConfig,
+    ) -> Arc<DeviceHub> {
+        let guard = LoginGuard::new(
+            config.login_max_failures,
+            config.login_window,
+            config.login_ban,
+        );
+        Arc::new(DeviceHub {
+            meta,
+            telemetry,
+            config,
+            products: Mutex::new(HashMap::new()),
+            guard,
+            live: Mutex::new(HashMap::new()),
+            log_clock: Mutex::new(HashMap::new()),
+            events: broadcast::channel(4096).0,
+        })
+    }
+
+    pub fn meta(&self) -> &Arc<dyn MetaStore> {
+        &self.meta
+    }
+
+    /// Live device events (connects, disconnects, stored telemetry, thing-model events).
+    pub fn subscribe(&self) -> broadcast::Receiver<DeviceEvent> {
+        self.events.subscribe()
+    }
+
+    /// Checks credentials; counts failures per address and claimed device, and refuses
+    /// banned ones before looking anything up.
+    pub async fn login(&self, login: Login<'_>, peer: IpAddr) -> Result<DeviceCtx, LoginError> {
+        let claimed = match &login {
+            Login::Token(t) => format!("token:{t}"),
+            Login::Basic { username, .. } => format!("user:{username}"),
+            Login::Alink { login, .. } => format!("{}/{}", login.product_key, login.device_name),
+        };
+        if self.guard.banned(peer, Some(&claimed)) {
+            metrics::counter!("ironloom_device_logins_total", "outcome" => "banned").increment(1);
+            return Err(LoginError::Banned);
+        }
+        let unavailable = |e: ironloom_core::error::Error| {
+            warn!(error = %e, "device log-in could not read the store");
+            LoginError::Unavailable
+        };
+        let found: Option<(Device, Option<DeviceCredentials>)> = match &login {
+            Login::Token(t) if !t.is_empty() => self
+                .meta
+                .find_device_by_token(t)
+                .await
+                .map_err(unavailable)?
+                .map(|d| (d, None)),
+            Login::Token(_) => None,
+            Login::Basic { username, password } => self
+                .meta
+                .find_device_by_username(username)
+                .await
+                .map_err(unavailable)?
+                .filter(|(_, c)| constant_time_eq(c.password.as_bytes(), password.as_bytes()))
+                .map(|(d, c)| (d, Some(c))),
+            Login::Alink { login, password } => self
+                .meta
+                .find_device_by_product_key(&login.product_key, &login.device_name)
+                .await
+                .map_err(unavailable)?
+                .filter(|(_, c)| !c.secret.is_empty() && login.verify(&c.secret, password))
+                .map(|(d, c)| (d, Some(c))),
+        };
+        let Some((device, _)) = found else {
+            self.guard.failed(peer, Some(&claimed));
+            metrics::counter!("ironloom_device_logins_total", "outcome" => "refused").increment(1);
+            return Err(LoginError::BadCredentials);
+        };
+        let product = self
+            .product(device.tenant_id, device.product_id)
+            .await
+            .map_err(|_| LoginError::Unavailable)?;
+        metrics::counter!("ironloom_device_logins_total", "outcome" => "accepted").increment(1);
+        Ok(ctx_of(&device, &product.product_key))
+    }
+
+    /// The device's product, from a short-lived cache.
+    pub async fn product(
+        &self,
+        tenant: TenantId,
+        id: ProductId,
+    ) -> Result<Arc<Product>, ironloom_core::error::Error> {
+        if let Some(c) = lock(&self.products).get(&id)
+            && c.at.elapsed() < self.config.product_ttl
+        {
+            return Ok(c.product.clone());
+        }
+        let p = Arc::new(self.meta.get_product(tenant, id).await?);
+        lock(&self.products).insert(
+            id,
+            CachedProduct {
+                product: p.clone(),
+                at: Instant::now(),
+            },
+        );
+        Ok(p)
+    }
+
+    /// Forgets a cached product (after it changed).
+    pub fn forget_product(&self, id: ProductId) {
+        lock(&self.products).remove(&id);
+    }
+
+    /// A timestamp for a log entry of the device, unique among its entries.
+    fn log_ts(&self, device: DeviceId, now: Micros) -> Micros {
+        let mut clock = lock(&self.log_clock);
+        let last = clock.entry(device).or_insert(0);
+        *last = now.max(*last + 1);
+        *last
+    }
+
+    fn error_points(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        refused: &[Refused],
+        now: Micros,
+    ) -> Vec<PointIn> {
+        refused
+            .iter()
+            .map(|r| {
+                let entry = json!({
+                    "code": r.reason.code(),
+                    "key": r.key,
+                    "message": r.reason.message(Locale::En),
+                    "message_zh": r.reason.message(Locale::ZhCn),
+                    "source": source,
+                });
+                PointIn {
+                    property: ERRORS_SERIES.into(),
+                    ts: self.log_ts(ctx.device, now),
+                    value: Value::Str(entry.to_string()),
+                    quality: Quality::Good,
+                }
+            })
+            .collect()
+    }
+
+    fn count_refused(ctx: &DeviceCtx, refused: &[Refused]) {
+        for r in refused {
+            metrics::counter!(
+                "ironloom_device_rejected_values_total",
+                "tenant" => ctx.tenant.to_string(),
+                "code" => r.reason.code()
+            )
+            .increment(1);
+        }
+    }
+
+    /// Validates reported values against the product's thing model and stores the valid
+    /// ones durably, with every refusal in the device's error log.
+    pub async fn ingest(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        reported: Vec<Reported>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let mut out = self.ingest_many(ctx, source, vec![reported]).await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Several messages of one device in one durable write; one outcome per message.
+    pub async fn ingest_many(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        messages: Vec<Vec<Reported>>,
+    ) -> Result<Vec<IngestOutcome>, IngestError> {
+        let product = self
+            .product(ctx.tenant, ctx.product)
+            .await
+            .map_err(IngestError::Product)?;
+        let now = Utc::now().timestamp_micros();
+        let mut all: Vec<PointIn> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        // For each message: where its points start in `all`, and its refusals.
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(messages.len());
+        let mut outcomes: Vec<IngestOutcome> = Vec::with_capacity(messages.len());
+        for reported in messages {
+            let (points, model_refused) = points_from_reported(&product.thing_model, reported, now);
+            spans.push((all.len(), points.len()));
+            keys.extend(points.iter().map(|p| p.property.clone()));
+            all.extend(points);
+            outcomes.push(IngestOutcome {
+                stored: 0,
+                refused: model_refused
+                    .into_iter()
+                    .map(|r| Refused {
+                        key: r.key,
+                        reason: Rejection::Model(r.reason),
+                    })
+                    .collect(),
+            });
+        }
+        let sent = all.len();
+        for o in &outcomes {
+            all.extend(self.error_points(ctx, source, &o.refused, now));
+        }
+        let written = self
+            .telemetry
+            .write(
+                ctx.tenant,
+                vec![DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points: all,
+                }],
+            )
+            .await
+            .map_err(IngestError::Store)?;
+        // Store refusals among the device's values (the log entries are plain text and not
+        // refused), given back to the message they came from.
+        let mut store_refused: Vec<Refused> = Vec::new();
+        for r in written.rejected.into_iter().filter(|r| r.index < sent) {
+            let m = spans
+                .partition_point(|&(start, _)| start <= r.index)
+                .saturating_sub(1);
+            let refused = Refused {
+                key: keys.get(r.index).cloned().unwrap_or_default(),
+                reason: Rejection::Store(r.reason),
+            };
+            store_refused.push(refused.clone());
+            if let Some(o) = outcomes.get_mut(m) {
+                o.refused.push(refused);
+                o.stored = o.stored.wrapping_sub(1);
+            }
+        }
+        let mut total = 0u64;
+        for (o, &(_, len)) in outcomes.iter_mut().zip(&spans) {
+            o.stored = o.stored.wrapping_add(len as u64);
+            total += o.stored;
+            Self::count_refused(ctx, &o.refused);
+        }
+        if !store_refused.is_empty() {
+            self.log_errors(ctx, source, &store_refused).await;
+        }
+        self.seen(ctx);
+        if total > 0 {
+            metrics::counter!("ironloom_device_values_stored_total", "tenant" => ctx.tenant.to_string())
+                .increment(total);
+            let _ = self.events.send(DeviceEvent {
+                tenant: ctx.tenant,
+                device: ctx.device,
+                at: Utc::now(),
+                kind: DeviceEventKind::Telemetry { stored: total },
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// Records refusals that did not come from an ingest (unreadable payloads, unknown
+    /// topics) in the device's error log.
+    pub async fn log_errors(&self, ctx: &DeviceCtx, source: &str, refused: &[Refused]) {
+        if refused.is_empty() {
+            return;
+        }
+        let now = Utc::now().timestamp_micros();
+        let points = self.error_points(ctx, source, refused, now);
+        let r = self
+            .telemetry
+            .write(
+                ctx.tenant,
+                vec![DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points,
+                }],
+            )
+            .await;
+        if let Err(e) = r {
+            warn!(device = %ctx.device, error = %e, "could not write the device error log");
+        }
+    }
+
+    /// A refusal of a whole message: logged, counted.
+    pub async fn refuse(&self, ctx: &DeviceCtx, source: &str, reason: Rejection) -> IngestOutcome {
+        let refused = vec![Refused {
+            key: String::new(),
+            reason,
+        }];
+        Self::count_refused(ctx, &refused);
+        self.log_errors(ctx, source, &refused).await;
+        IngestOutcome { stored: 0, refused }
+    }
+
+    /// Stores a thing-model event in the device's event log.
+    pub async fn event(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        identifier: &str,
+        ts_ms: Option<i64>,
+        params: Json,
+    ) -> Result<IngestOutcome, IngestError> {
+        let product = self
+            .product(ctx.tenant, ctx.product)
+            .await
+            .map_err(IngestError::Product)?;
+        let model = &product.thing_model;
+        let def = model.events.iter().find(|e| e.identifier == identifier);
+        if def.is_none() && !model.events.is_empty() {
+            return Ok(self.refuse(ctx, source, Rejection::UnknownEvent).await);
+        }
+        if let (Some(def), Json::Object(fields)) = (def, &params) {
+            for (k, v) in fields {
+                let checked = match def.output.iter().find(|f| &f.identifier == k) {
+                    None => Err(ValueRejection::UnknownProperty),
+                    Some(f) => f.data_type.check_value(v).map_err(ValueRejection::Invalid),
+                };
+                if let Err(reason) = checked {
+                    return Ok(self.refuse(ctx, source, Rejection::Model(reason)).await);
+                }
+            }
+        }
+        let now = Utc::now().timestamp_micros();
+        let at = match ts_ms {
+            Some(ms) if (0..=253_402_300_799_999).contains(&ms) => ms * 1000,
+            Some(_) => {
+                return Ok(self
+                    .refuse(ctx, source, Rejection::Model(ValueRejection::BadTimestamp))
+                    .await);
+            }
+            None => now,
+        };
+        let entry = json!({
+            "type": "event",
+            "event": identifier,
+            "level": def.map(|d| d.level.as_str()),
+            "params": params,
+        });
+        self.write_log(ctx, EVENTS_SERIES, at, entry)
+            .await
+            .map_err(IngestError::Store)?;
+        self.seen(ctx);
+        let _ = self.events.send(DeviceEvent {
+            tenant: ctx.tenant,
+            device: ctx.device,
+            at: Utc::now(),
+            kind: DeviceEventKind::Event {
+                identifier: identifier.to_owned(),
+                params,
+            },
+        });
+        Ok(IngestOutcome {
+            stored: 1,
+            refused: Vec::new(),
+        })
+    }
+
+    async fn write_log(
+        &self,
+        ctx: &DeviceCtx,
+        series: &str,
+        at: Micros,
+        entry: Json,
+    ) -> Result<(), ironloom_core::error::Error> {
+        let ts = self.log_ts(ctx.device, at);
+        self.telemetry
+            .write(
+                ctx.tenant,
+                vec![DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points: vec![PointIn {
+                        property: series.into(),
+                        ts,
+                        value: Value::Str(entry.to_string()),
+                        quality: Quality::Good,
+                    }],
+                }],
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// A connection of the device opened. The state changes at once; the event-log entry
+    /// is written in the background.
+    pub fn connected(self: &Arc<Self>, ctx: &DeviceCtx, transport: &str) {
+        let now = Utc::now();
+        {
+            let mut live = lock(&self.live);
+            let l = live.entry(ctx.device).or_default();
+            l.connections += 1;
+            l.status.online = true;
+            l.status.last_connected_at = Some(now);
+            l.status.last_seen_at = Some(now);
+            l.dirty = true;
+        }
+        let _ = self.events.send(DeviceEvent {
+            tenant: ctx.tenant,
+            device: ctx.device,
+            at: now,
+            kind: DeviceEventKind::Connected {
+                transport: transport.to_owned(),
+            },
+        });
+        self.log_in_background(
+            ctx,
+            now,
+            json!({"type": "connected", "transport": transport}),
+        );
+    }
+
+    /// A connection of the device closed.
+    pub fn disconnected(self: &Arc<Self>, ctx: &DeviceCtx, reason: &str) {
+        let now = Utc::now();
+        {
+            let mut live = lock(&self.live);
+            let l = live.entry(ctx.device).or_default();
+            l.connections = l.connections.saturating_sub(1);
+            l.status.online = l.connections > 0;
+            l.status.last_disconnected_at = Some(now);
+            l.dirty = true;
+        }
+        let _ = self.events.send(DeviceEvent {
+            tenant: ctx.tenant,
+            device: ctx.device,
+            at: now,
+            kind: DeviceEventKind::Disconnected {
+                reason: reason.to_owned(),
+            },
+        });
+        self.log_in_background(ctx, now, json!({"type": "disconnected", "reason": reason}));
+    }
+
+    fn log_in_background(self: &Arc<Self>, ctx: &DeviceCtx, at: DateTime<Utc>, entry: Json) {
+        let hub = self.clone();
+        let ctx = ctx.clone();
+        // The timestamp is taken now, so entries keep their order whenever they land.
+        let ts = self.log_ts(ctx.device, at.timestamp_micros());
+        tokio::spawn(async move {
+            if let Err(e) = hub.write_log(&ctx, EVENTS_SERIES, ts, entry).await {
+                warn!(device = %ctx.device, error = %e, "could not write the device event log");
+            }
+        });
+    }
+
+    /// The device was heard from (kept in memory, written in batches).
+    pub fn seen(&self, ctx: &DeviceCtx) {
+        let now = Utc::now();
+        let mut live = lock(&self.live);
+        let l = live.entry(ctx.device).or_default();
+        l.status.last_seen_at = Some(now);
+        l.dirty = true;
+    }
+
+    /// The live status of a device, if it was active since the server started.
+    pub fn live_status(&self, device: DeviceId) -> Option<DeviceStatus> {
+        lock(&self.live).get(&device).map(|l| l.status.clone())
+    }
+
+    /// Writes changed connection state to the metadata store, in one batch.
+    pub async fn flush_status(&self) {
+        let updates: Vec<DeviceStatusUpdate> = {
+            let mut live = lock(&self.live);
+            let updates = live
+                .iter_mut()
+                .filter(|(_, l)| l.dirty)
+                .map(|(id, l)| {
+                    l.dirty = false;
+                    DeviceStatusUpdate {
+                        device_id: *id,
+                        status: l.status.clone(),
+                    }
+                })
+                .collect();
+            // Devices that went away are kept until written, then forgotten.
+            live.retain(|_, l| l.connections > 0 || l.dirty);
+            updates
+        };
+        if updates.is_empty() {
+            return;
+        }
+        if let Err(e) = self.meta.update_device_status(&updates).await {
+            warn!(error = %e, count = updates.len(), "could not write device status; will retry");
+            let mut live = lock(&self.live);
+            for u in updates {
+                let l = live.entry(u.device_id).or_default();
+                if !l.dirty {
+                    l.status = u.status;
+                    l.dirty = true;
+                }
+            }
+        }
+    }
+
+    /// Flushes connection state every `status_flush` until shutdown, then once more.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(self.config.status_flush);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => self.flush_status().await,
+            }
+        }
+        self.flush_status().await;
+    }
+}

@@ -1,0 +1,25 @@
+//! Ironloom's device-facing edge: how devices log in, what their messages mean, and how
+//! their data reaches durable storage.
+//!
+//! Layout: `auth` (access tokens, basic credentials, Alibaba Alink HMAC sign-in, the
+//! failed-login guard), `payload` (ThingsBoard and Alink payloads, JSON and CBOR, into the
+//! internal model of `ironloom_core::device`), `hub` (transport-independent: log-in,
+//! validation against the thing model, durable ingest, error and event logs, live
+//! status), `mqtt` (the device API on the embedded MQTT server).
+//!
+//! Invariants: a message is acknowledged only after `hub` returned, and `hub` returns only
+//! after the time-series store made the accepted values durable. Every refused value is
+//! answered (reason code, reply or error topic), counted, and written to the device's
+//! error log; nothing is dropped silently. A device can only reach its own topics.
+//!
+//! Departure from ARCHITECTURE.md: the device API sits in this "edge" crate (like `api`),
+//! depending on the protocol crates, because the topic dialects are the device API, not
+//! the protocol.
+
+pub mod auth;
+pub mod hub;
+pub mod mqtt;
+pub mod payload;
+
+pub use hub::{DeviceCtx, DeviceEvent, DeviceEventKind, DeviceHub, HubConfig, IngestOutcome};
+pub use mqtt::MqttDevices;

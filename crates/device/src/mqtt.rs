@@ -1,0 +1,534 @@
+//! The device API over MQTT: ThingsBoard topics (`v1/devices/me/…`) and Alibaba Alink
+//! topics (`/sys/{productKey}/{deviceName}/thing/…`), on the embedded server.
+//!
+//! Every device lives in its own namespace (`{tenant}/{device}`), so nothing it subscribes
+//! to can reach another device's messages; on top of that, topic ACLs keep it to the
+//! topics of the device API and, for Alink, to its own productKey and deviceName.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use ironloom_core::device::Reported;
+use ironloom_core::i18n::Locale;
+use ironloom_mqtt::{
+    AckReason, ConnectInfo, ConnectRefusal, DisconnectCause, Grant, InboundPublish, Message,
+    MqttHooks, MqttServer, ProtocolVersion, QoS, SubscribeRefusal, Verdict,
+};
+use serde_json::{Value as Json, json};
+
+use crate::auth::AlinkLogin;
+use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
+use crate::payload::{self, Encoding};
+
+/// Topics a ThingsBoard-style device may subscribe to.
+const TB_SUBSCRIPTIONS: &[&str] = &[
+    "v1/devices/me/attributes",
+    "v1/devices/me/attributes/response/+",
+    "v1/devices/me/rpc/request/+",
+    "v1/devices/me/rpc/response/+",
+    "v1/devices/me/errors",
+    "v1/gateway/attributes",
+    "v1/gateway/attributes/response",
+    "v1/gateway/rpc",
+];
+
+/// Topic on which refusals are published to devices that subscribed to it (an Ironloom
+/// extension; MQTT 5 clients also get reason codes).
+pub const TB_ERRORS: &str = "v1/devices/me/errors";
+
+/// The per-connection context.
+#[derive(Debug)]
+pub struct MqttDevice {
+    pub ctx: DeviceCtx,
+    pub namespace: Arc<str>,
+    pub version: ProtocolVersion,
+}
+
+/// The MQTT side of the device API: implements the server's hooks over the hub.
+pub struct MqttDevices {
+    hub: Arc<DeviceHub>,
+    server: OnceLock<MqttServer<MqttDevices>>,
+}
+
+impl std::fmt::Debug for MqttDevices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttDevices").finish_non_exhaustive()
+    }
+}
+
+/// The namespace of a device on the MQTT server.
+pub fn namespace(ctx: &DeviceCtx) -> String {
+    format!("{}/{}", ctx.tenant, ctx.device)
+}
+
+impl MqttDevices {
+    pub fn new(hub: Arc<DeviceHub>) -> Arc<MqttDevices> {
+        Arc::new(MqttDevices {
+            hub,
+            server: OnceLock::new(),
+        })
+    }
+
+    /// Gives the hooks the server they serve (to publish replies and commands).
+    pub fn attach(&self, server: MqttServer<MqttDevices>) {
+        let _ = self.server.set(server);
+    }
+
+    pub fn server(&self) -> Option<&MqttServer<MqttDevices>> {
+        self.server.get()
+    }
+
+    fn send(&self, ns: &str, topic: String, payload: Vec<u8>) {
+        if let Some(s) = self.server.get() {
+            s.publish(
+                ns,
+                Message {
+                    topic: topic.into(),
+                    payload: Bytes::from(payload),
+                    qos: QoS::AtMostOnce,
+                    retain: false,
+                    props: None,
+                },
+            );
+        }
+    }
+
+    /// Publishes refusals on the error topic (delivered only if the device subscribed).
+    fn publish_errors(&self, client: &MqttDevice, topic: &str, outcome: &IngestOutcome) {
+        if outcome.refused.is_empty() {
+            return;
+        }
+        let errors: Vec<Json> = outcome
+            .refused
+            .iter()
+            .map(|r| {
+                json!({
+                    "key": r.key,
+                    "code": r.reason.code(),
+                    "message": r.reason.message(Locale::En),
+                    "message_zh": r.reason.message(Locale::ZhCn),
+                })
+            })
+            .collect();
+        let body = json!({"topic": topic, "stored": outcome.stored, "errors": errors});
+        self.send(
+            &client.namespace,
+            TB_ERRORS.into(),
+            body.to_string().into_bytes(),
+        );
+    }
+}
+
+/// The verdict for an ingest under the documented rule, with a reason string.
+fn verdict(outcome: &IngestOutcome) -> Verdict {
+    if outcome.accepted() {
+        Verdict {
+            ack: AckReason::Success,
+            reason: outcome.summary(Locale::En),
+            route: false,
+        }
+    } else {
+        Verdict {
+            ack: AckReason::PayloadFormatInvalid,
+            reason: outcome.summary(Locale::En),
+            route: false,
+        }
+    }
+}
+
+fn content_encoding(p: &InboundPublish) -> Option<Encoding> {
+    p.props
+        .as_ref()
+        .and_then(|pr| pr.content_type.as_deref())
+        .and_then(Encoding::from_content_type)
+}
+
+/// What a topic asks for.
+enum Route<'a> {
+    TbTelemetry,
+    TbSingle(&'a str),
+    AlinkProperties,
+    AlinkEvent(&'a str),
+    AlinkNtp,
+    Custom,
+    /// Alink or ThingsBoard topic of another device.
+    Foreign,
+    Unknown,
+}
+
+fn route<'a>(ctx: &DeviceCtx, topic: &'a str) -> Route<'a> {
+    if topic == "v1/devices/me/telemetry" {
+        return Route::TbTelemetry;
+    }
+    if let Some(key) = topic.strip_prefix("v1/devices/me/telemetry/") {
+        return if key.is_empty() || key.contains('/') {
+            Route::Unknown
+        } else {
+            Route::TbSingle(key)
+        };
+    }
+    if let Some(rest) = topic.strip_prefix("/sys/") {
+        let mut parts = rest.splitn(3, '/');
+        let (Some(pk), Some(dn), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            return Route::Unknown;
+        };
+        if pk != &*ctx.product_key || dn != &*ctx.name {
+            return Route::Foreign;
+        }
+        if path == "thing/event/property/post" {
+            return Route::AlinkProperties;
+        }
+        if let Some(id) = path
+            .strip_prefix("thing/event/")
+            .and_then(|p| p.strip_suffix("/post"))
+            && !id.is_empty()
+            && !id.contains('/')
+        {
+            return Route::AlinkEvent(id);
+        }
+        return Route::Unknown;
+    }
+    if let Some(rest) = topic.strip_prefix("/ext/ntp/") {
+        return if rest == format!("{}/{}/request", ctx.product_key, ctx.name) {
+            Route::AlinkNtp
+        } else {
+            Route::Foreign
+        };
+    }
+    if let Some(rest) = topic.strip_prefix('/') {
+        let mut parts = rest.splitn(4, '/');
+        if let (Some(pk), Some(dn), Some("user"), Some(_)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            return if pk == &*ctx.product_key && dn == &*ctx.name {
+                Route::Custom
+            } else {
+                Route::Foreign
+            };
+        }
+    }
+    Route::Unknown
+}
+
+/// Whether a device may subscribe to a filter.
+fn may_subscribe(ctx: &DeviceCtx, filter: &str) -> bool {
+    if TB_SUBSCRIPTIONS.contains(&filter) {
+        return true;
+    }
+    let own_sys = format!("/sys/{}/{}/", ctx.product_key, ctx.name);
+    let own_user = format!("/{}/{}/user/", ctx.product_key, ctx.name);
+    let ntp = format!("/ext/ntp/{}/{}/response", ctx.product_key, ctx.name);
+    (filter.starts_with(&own_sys) && filter.len() > own_sys.len())
+        || (filter.starts_with(&own_user) && filter.len() > own_user.len())
+        || filter == ntp
+}
+
+impl MqttDevices {
+    async fn handle(
+        &self,
+        client: &MqttDevice,
+        p: &InboundPublish,
+        tb_batch: &mut Vec<(usize, Vec<Reported>)>,
+        i: usize,
+    ) -> Option<Verdict> {
+        let hub = &self.hub;
+        let ctx = &client.ctx;
+        let source = format!("mqtt:{}", p.topic);
+        match route(ctx, &p.topic) {
+            Route::TbTelemetry => {
+                match payload::decode(&p.payload, content_encoding(p))
+                    .and_then(payload::tb_telemetry)
+                {
+                    Ok(r) => {
+                        // Gathered: all telemetry of a batch goes in one durable write.
+                        tb_batch.push((i, r));
+                        None
+                    }
+                    Err(e) => {
+                        let o = hub
+                            .refuse(ctx, &source, Rejection::Payload(e.to_string()))
+                            .await;
+                        self.publish_errors(client, &p.topic, &o);
+                        Some(verdict(&o))
+                    }
+                }
+            }
+            Route::TbSingle(key) => {
+                match payload::single_value(key, &p.payload, content_encoding(p)) {
+                    Ok(r) => {
+                        tb_batch.push((i, r));
+                        None
+                    }
+                    Err(e) => {
+                        let o = hub
+                            .refuse(ctx, &source, Rejection::Payload(e.to_string()))
+                            .await;
+                        Some(verdict(&o))
+                    }
+                }
+            }
+            Route::AlinkProperties => Some(self.alink_properties(client, p, &source).await),
+            Route::AlinkEvent(id) => Some(self.alink_event(client, p, id, &source).await),
+            Route::AlinkNtp => {
+                let sent = payload::decode(&p.payload, None)
+                    .ok()
+                    .and_then(|v| v.get("deviceSendTime").cloned())
+                    .unwrap_or(Json::Null);
+                let now = chrono::Utc::now().timestamp_millis().to_string();
+                let body =
+                    json!({"deviceSendTime": sent, "serverRecvTime": now, "serverSendTime": now});
+                self.send(
+                    &client.namespace,
+                    format!("/ext/ntp/{}/{}/response", ctx.product_key, ctx.name),
+                    body.to_string().into_bytes(),
+                );
+                Some(Verdict::accepted())
+            }
+            Route::Custom => Some(Verdict::routed()),
+            Route::Foreign => {
+                hub.refuse(ctx, &source, Rejection::UnknownTopic).await;
+                Some(Verdict::refused(
+                    AckReason::NotAuthorized,
+                    "the topic belongs to another device",
+                ))
+            }
+            Route::Unknown => {
+                hub.refuse(ctx, &source, Rejection::UnknownTopic).await;
+                Some(Verdict::refused(
+                    AckReason::TopicNameInvalid,
+                    Rejection::UnknownTopic.message(Locale::En),
+                ))
+            }
+        }
+    }
+
+    async fn alink_properties(
+        &self,
+        client: &MqttDevice,
+        p: &InboundPublish,
+        source: &str,
+    ) -> Verdict {
+        let ctx = &client.ctx;
+        let reply_topic = format!("{}_reply", p.topic);
+        let req = match payload::decode(&p.payload, content_encoding(p))
+            .and_then(payload::alink_request)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let o = self
+                    .hub
+                    .refuse(ctx, source, Rejection::Payload(e.to_string()))
+                    .await;
+                self.send(
+                    &client.namespace,
+                    reply_topic,
+                    payload::alink_reply("", 460, &e.to_string(), None, json!({})),
+                );
+                return verdict(&o);
+            }
+        };
+        let outcome = match payload::alink_properties(req.params).map_err(|e| e.to_string()) {
+            Ok(values) => match self.hub.ingest(ctx, source, values).await {
+                Ok(o) => o,
+                Err(e) => {
+                    if req.wants_reply {
+                        self.send(
+                            &client.namespace,
+                            reply_topic,
+                            payload::alink_reply(
+                                &req.id,
+                                500,
+                                "internal error",
+                                req.method.as_deref(),
+                                json!({}),
+                            ),
+                        );
+                    }
+                    return Verdict::refused(AckReason::ImplementationSpecificError, e.to_string());
+                }
+            },
+            Err(e) => self.hub.refuse(ctx, source, Rejection::Payload(e)).await,
+        };
+        if req.wants_reply {
+            // Like Alibaba Cloud: code 200 when something was stored, with a message per
+            // refused key in `data`; the first refusal's code when nothing was.
+            let data: serde_json::Map<String, Json> = outcome
+                .refused
+                .iter()
+                .filter(|r| !r.key.is_empty())
+                .map(|r| (r.key.clone(), Json::String(r.reason.message(Locale::En))))
+                .collect();
+            let (code, message) = if outcome.accepted() {
+                (200, "success".to_owned())
+            } else {
+                let first = &outcome.refused[0].reason;
+                (first.alink_code(), first.message(Locale::En))
+            };
+            self.send(
+                &client.namespace,
+                reply_topic,
+                payload::alink_reply(
+                    &req.id,
+                    code,
+                    &message,
+                    req.method.as_deref(),
+                    Json::Object(data),
+                ),
+            );
+        }
+        verdict(&outcome)
+    }
+
+    async fn alink_event(
+        &self,
+        client: &MqttDevice,
+        p: &InboundPublish,
+        id: &str,
+        source: &str,
+    ) -> Verdict {
+        let ctx = &client.ctx;
+        let reply_topic = format!("{}_reply", p.topic);
+        let req = match payload::decode(&p.payload, content_encoding(p))
+            .and_then(payload::alink_request)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let o = self
+                    .hub
+                    .refuse(ctx, source, Rejection::Payload(e.to_string()))
+                    .await;
+                return verdict(&o);
+            }
+        };
+        let (value, time) = match &req.params {
+            Json::Object(o) => (
+                o.get("value")
+                    .cloned()
+                    .unwrap_or(Json::Object(Default::default())),
+                o.get("time").and_then(|t| {
+                    t.as_i64()
+                        .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
+                }),
+            ),
+            _ => (Json::Null, None),
+        };
+        let outcome = match self.hub.event(ctx, source, id, time, value).await {
+            Ok(o) => o,
+            Err(e) => {
+                return Verdict::refused(AckReason::ImplementationSpecificError, e.to_string());
+            }
+        };
+        if req.wants_reply {
+            let (code, message) = match outcome.refused.first() {
+                None => (200, "success".to_owned()),
+                Some(r) => (r.reason.alink_code(), r.reason.message(Locale::En)),
+            };
+            self.send(
+                &client.namespace,
+                reply_topic,
+                payload::alink_reply(&req.id, code, &message, req.method.as_deref(), json!({})),
+            );
+        }
+        verdict(&outcome)
+    }
+}
+
+#[async_trait]
+impl MqttHooks for MqttDevices {
+    type Client = MqttDevice;
+
+    async fn authenticate(
+        &self,
+        info: ConnectInfo<'_>,
+    ) -> Result<Grant<MqttDevice>, ConnectRefusal> {
+        let login = match (info.username, info.password) {
+            (Some(u), p) if AlinkLogin::parse(info.client_id, u).is_some() => Login::Alink {
+                login: AlinkLogin::parse(info.client_id, u)
+                    .ok_or(ConnectRefusal::BadCredentials)?,
+                password: p.unwrap_or(""),
+            },
+            (Some(u), None) | (Some(u), Some("")) => Login::Token(u),
+            (Some(u), Some(p)) => Login::Basic {
+                username: u,
+                password: p,
+            },
+            (None, _) => return Err(ConnectRefusal::BadCredentials),
+        };
+        let ctx = self
+            .hub
+            .login(login, info.peer.ip())
+            .await
+            .map_err(|e| match e {
+                LoginError::BadCredentials => ConnectRefusal::BadCredentials,
+                LoginError::Banned => ConnectRefusal::Banned,
+                LoginError::Unavailable => ConnectRefusal::ServerBusy,
+            })?;
+        let namespace: Arc<str> = namespace(&ctx).into();
+        Ok(Grant {
+            namespace: namespace.clone(),
+            metrics_label: ctx.tenant.to_string().into(),
+            client: MqttDevice {
+                ctx,
+                namespace,
+                version: info.version,
+            },
+        })
+    }
+
+    fn check_subscribe(&self, client: &MqttDevice, filter: &str) -> Result<QoS, SubscribeRefusal> {
+        if may_subscribe(&client.ctx, filter) {
+            Ok(QoS::AtLeastOnce)
+        } else {
+            Err(SubscribeRefusal::NotAuthorized)
+        }
+    }
+
+    async fn publish(&self, client: &MqttDevice, batch: &[InboundPublish]) -> Vec<Verdict> {
+        let mut verdicts: Vec<Option<Verdict>> = Vec::with_capacity(batch.len());
+        let mut telemetry: Vec<(usize, Vec<Reported>)> = Vec::new();
+        for (i, p) in batch.iter().enumerate() {
+            let v = self.handle(client, p, &mut telemetry, i).await;
+            verdicts.push(v);
+        }
+        if !telemetry.is_empty() {
+            let (idx, messages): (Vec<usize>, Vec<Vec<Reported>>) = telemetry.into_iter().unzip();
+            let source = "mqtt:v1/devices/me/telemetry";
+            match self.hub.ingest_many(&client.ctx, source, messages).await {
+                Ok(outcomes) => {
+                    for (i, o) in idx.into_iter().zip(outcomes) {
+                        self.publish_errors(client, &batch[i].topic, &o);
+                        verdicts[i] = Some(verdict(&o));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(device = %client.ctx.device, error = %e, "MQTT telemetry not stored");
+                    for i in idx {
+                        verdicts[i] = Some(Verdict::refused(
+                            AckReason::ImplementationSpecificError,
+                            "the data could not be stored; retry",
+                        ));
+                    }
+                }
+            }
+        }
+        verdicts
+            .into_iter()
+            .map(|v| {
+                v.unwrap_or_else(|| Verdict::refused(AckReason::UnspecifiedError, "not handled"))
+            })
+            .collect()
+    }
+
+    fn connected(&self, client: &MqttDevice) {
+        let hub = self.hub.clone();
+        let ctx = client.ctx.clone();
+        hub.connected(&ctx, &format!("mqtt {}", client.version.as_str()));
+    }
+
+    fn disconnected(&self, client: &MqttDevice, cause: DisconnectCause) {
+        let hub = self.hub.clone();
+        let ctx = client.ctx.clone();
+        hub.disconnected(&ctx, cause.as_str());
+    }
+}
