@@ -788,6 +788,14 @@ impl Engine {
         if !b1.more {
             return Some(body);
         }
+        let cap = self.config.max_transfers_per_peer;
+        // The peer's own oldest upload makes room first.
+        if let Some(p) = self.peers.get_mut(&to.peer)
+            && p.uploads.len() >= cap
+        {
+            let old = p.uploads.remove(0);
+            self.transfer_bytes -= old.body.len();
+        }
         if self.transfer_bytes + body.len() > self.config.transfer_memory.0 {
             refused("transfer_memory");
             let out = Out {
@@ -797,13 +805,8 @@ impl Engine {
             self.answer(now, to, mid, &out);
             return None;
         }
-        let cap = self.config.max_transfers_per_peer;
         let expires = now + self.config.exchange_lifetime.0;
         if let Some(p) = self.peers.get_mut(&to.peer) {
-            if p.uploads.len() >= cap {
-                let old = p.uploads.remove(0);
-                self.transfer_bytes -= old.body.len();
-            }
             self.transfer_bytes += body.len();
             p.uploads.push(Upload {
                 key: key.clone(),
@@ -1261,4 +1264,690 @@ fn etag_of(r: &CoapResponse) -> [u8; 8] {
     r.content_format.hash(&mut h);
     r.payload.hash(&mut h);
     h.finish().to_be_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The state machine alone, on a clock the tests move: expiry, caps and retransmission
+    //! timing are checked without sockets or sleeps.
+
+    use super::*;
+    use crate::config::{ByteSize, Duration as CfgDuration};
+    use coap_lite::RequestType;
+
+    const A: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 1);
+    const B: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 2);
+
+    fn engine(tune: impl FnOnce(&mut CoapConfig)) -> (Engine, Instant) {
+        let mut c = CoapConfig::default();
+        tune(&mut c);
+        c.validate().unwrap();
+        let now = Instant::now();
+        (Engine::new(c, now), now)
+    }
+
+    fn request(
+        mtype: MessageType,
+        code: RequestType,
+        mid: u16,
+        options: &[(u16, Vec<u8>)],
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut p = Packet::new();
+        p.header.set_type(mtype);
+        p.header.code = MessageClass::Request(code);
+        p.header.message_id = mid;
+        p.set_token(vec![0x70, mid as u8]);
+        for (n, v) in options {
+            p.add_option(CoapOption::from(*n), v.clone());
+        }
+        p.payload = payload.to_vec();
+        p.to_bytes_unlimited().unwrap()
+    }
+
+    fn path(p: &str) -> (u16, Vec<u8>) {
+        (opt::URI_PATH, p.as_bytes().to_vec())
+    }
+
+    fn block(o: u16, num: u32, more: bool, szx: u8) -> (u16, Vec<u8>) {
+        (o, Block { num, more, szx }.encode())
+    }
+
+    fn sent(actions: &[Action]) -> Vec<Packet> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send { bytes, .. } => Some(decode_message(bytes).unwrap()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn calls(actions: Vec<Action>) -> Vec<(CallId, CoapRequest)> {
+        actions
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Call { id, request } => Some((id, request)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn code(p: &Packet) -> ResponseCode {
+        ResponseCode::from_byte(u8::from(p.header.code)).unwrap()
+    }
+
+    fn block_of(p: &Packet, o: u16) -> Option<Block> {
+        p.get_first_option(CoapOption::from(o))
+            .and_then(|v| Block::decode(v))
+    }
+
+    fn uint_of(p: &Packet, o: u16) -> Option<u32> {
+        p.get_first_option(CoapOption::from(o))
+            .and_then(|v| message::read_uint(v, 4))
+    }
+
+    fn reply(e: &mut Engine, now: Instant, id: CallId, r: CoapResponse) -> Vec<Packet> {
+        e.on_call_done(now, id, CallOutcome::Reply(CoapReply::Response(r)));
+        sent(&e.take_actions())
+    }
+
+    fn get(mid: u16) -> Vec<u8> {
+        request(
+            MessageType::Confirmable,
+            RequestType::Get,
+            mid,
+            &[path("x")],
+            b"",
+        )
+    }
+
+    #[test]
+    fn con_request_is_answered_once_and_remembered_until_its_lifetime_ends() {
+        let (mut e, t0) = engine(|_| {});
+        e.on_datagram(t0, A, &get(10));
+        let c = calls(e.take_actions());
+        assert_eq!(c.len(), 1);
+        // In progress: a retransmission gets nothing, not even an empty ACK.
+        e.on_datagram(t0, A, &get(10));
+        assert!(e.take_actions().is_empty());
+        let out = reply(
+            &mut e,
+            t0,
+            c[0].0,
+            CoapResponse::with_payload(ResponseCode::CONTENT, Some(0), "21.5"),
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].header.get_type(), MessageType::Acknowledgement);
+        assert_eq!(out[0].header.message_id, 10);
+        assert_eq!(out[0].get_token(), &[0x70, 10]);
+        assert_eq!(out[0].payload, b"21.5");
+        // Answered: a retransmission gets the same bytes; the handler is not called.
+        e.on_datagram(t0, A, &get(10));
+        let again = sent(&e.take_actions());
+        assert_eq!(again, out);
+        // The same id from another peer is another request.
+        e.on_datagram(t0, B, &get(10));
+        assert_eq!(calls(e.take_actions()).len(), 1);
+        // After EXCHANGE_LIFETIME the id is forgotten.
+        let later = t0 + std::time::Duration::from_secs(248);
+        e.on_timer(later);
+        e.on_datagram(later, A, &get(10));
+        assert_eq!(calls(e.take_actions()).len(), 1);
+    }
+
+    #[test]
+    fn remembered_ids_per_peer_are_capped_oldest_first() {
+        let (mut e, t0) = engine(|c| c.max_exchanges_per_peer = 3);
+        for mid in 0..4 {
+            e.on_datagram(t0, A, &get(mid));
+            let c = calls(e.take_actions());
+            reply(&mut e, t0, c[0].0, CoapResponse::new(ResponseCode::CONTENT));
+        }
+        assert_eq!(e.peers[&A].exchanges.len(), 3);
+        assert_eq!(e.peers[&A].done.len(), 3);
+        e.on_datagram(t0, A, &get(3));
+        assert!(calls(e.take_actions()).is_empty(), "mid 3 is remembered");
+        e.on_datagram(t0, A, &get(0));
+        assert_eq!(calls(e.take_actions()).len(), 1, "mid 0 was forgotten");
+    }
+
+    #[test]
+    fn non_request_gets_a_non_response_and_duplicates_are_dropped() {
+        let (mut e, t0) = engine(|_| {});
+        let r = request(
+            MessageType::NonConfirmable,
+            RequestType::Post,
+            5,
+            &[path("t")],
+            b"1",
+        );
+        e.on_datagram(t0, A, &r);
+        let c = calls(e.take_actions());
+        let out = reply(&mut e, t0, c[0].0, CoapResponse::new(ResponseCode::CHANGED));
+        assert_eq!(out[0].header.get_type(), MessageType::NonConfirmable);
+        assert_eq!(out[0].get_token(), &[0x70, 5]);
+        e.on_datagram(t0, A, &r);
+        assert!(e.take_actions().is_empty());
+    }
+
+    #[test]
+    fn block1_upload_is_reassembled_and_handed_over_once() {
+        let (mut e, t0) = engine(|_| {});
+        let body: Vec<u8> = (0..40u8).collect();
+        let post = |mid, num, more, chunk: &[u8]| {
+            request(
+                MessageType::Confirmable,
+                RequestType::Post,
+                mid,
+                &[
+                    path("t"),
+                    (opt::CONTENT_FORMAT, vec![42]),
+                    block(opt::BLOCK1, num, more, 0),
+                ],
+                chunk,
+            )
+        };
+        for (i, chunk) in body.chunks(16).enumerate() {
+            let more = (i + 1) * 16 < body.len();
+            e.on_datagram(t0, A, &post(i as u16, i as u32, more, chunk));
+            let actions = e.take_actions();
+            if more {
+                let out = sent(&actions);
+                assert_eq!(code(&out[0]), ResponseCode::CONTINUE);
+                assert_eq!(
+                    block_of(&out[0], opt::BLOCK1),
+                    Some(Block {
+                        num: i as u32,
+                        more: true,
+                        szx: 0
+                    })
+                );
+            } else {
+                let c = calls(actions);
+                assert_eq!(c[0].1.payload, body);
+                assert_eq!(c[0].1.content_format, Some(42));
+                let out = reply(&mut e, t0, c[0].0, CoapResponse::new(ResponseCode::CHANGED));
+                assert_eq!(
+                    block_of(&out[0], opt::BLOCK1),
+                    Some(Block {
+                        num: 2,
+                        more: false,
+                        szx: 0
+                    })
+                );
+            }
+        }
+        assert_eq!(e.transfer_bytes, 0);
+        // Out of order: block 2 without blocks 0 and 1.
+        e.on_datagram(t0, A, &post(10, 2, false, b"x"));
+        assert_eq!(
+            code(&sent(&e.take_actions())[0]),
+            ResponseCode::REQUEST_ENTITY_INCOMPLETE
+        );
+        // A block that arrives after the transfer expired.
+        e.on_datagram(t0, A, &post(11, 0, true, &[0; 16]));
+        assert_eq!(code(&sent(&e.take_actions())[0]), ResponseCode::CONTINUE);
+        assert_eq!(e.transfer_bytes, 16);
+        let later = t0 + std::time::Duration::from_secs(300);
+        e.on_timer(later);
+        assert_eq!(e.transfer_bytes, 0);
+        e.on_datagram(later, A, &post(12, 1, false, b"end"));
+        assert_eq!(
+            code(&sent(&e.take_actions())[0]),
+            ResponseCode::REQUEST_ENTITY_INCOMPLETE
+        );
+        // A non-final block of the wrong size.
+        e.on_datagram(later, A, &post(13, 0, true, &[0; 15]));
+        assert_eq!(code(&sent(&e.take_actions())[0]), ResponseCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn block1_beyond_max_body_size_is_refused_with_size1() {
+        let (mut e, t0) = engine(|c| c.max_body_size = ByteSize(40));
+        let post = |mid, num, more, extra: Vec<(u16, Vec<u8>)>| {
+            let mut o = vec![path("t"), block(opt::BLOCK1, num, more, 0)];
+            o.extend(extra);
+            request(
+                MessageType::Confirmable,
+                RequestType::Post,
+                mid,
+                &o,
+                &[1; 16],
+            )
+        };
+        // Announced up front.
+        e.on_datagram(t0, A, &post(1, 0, true, vec![(opt::SIZE1, vec![100])]));
+        let out = sent(&e.take_actions());
+        assert_eq!(code(&out[0]), ResponseCode::REQUEST_ENTITY_TOO_LARGE);
+        assert_eq!(uint_of(&out[0], opt::SIZE1), Some(40));
+        // Discovered on the third block.
+        for num in 0..2 {
+            e.on_datagram(t0, A, &post(2 + num as u16, num, true, vec![]));
+            assert_eq!(code(&sent(&e.take_actions())[0]), ResponseCode::CONTINUE);
+        }
+        e.on_datagram(t0, A, &post(4, 2, true, vec![]));
+        let out = sent(&e.take_actions());
+        assert_eq!(code(&out[0]), ResponseCode::REQUEST_ENTITY_TOO_LARGE);
+        assert_eq!(uint_of(&out[0], opt::SIZE1), Some(40));
+        assert_eq!(e.transfer_bytes, 0, "the refused upload is dropped");
+    }
+
+    #[test]
+    fn uploads_share_a_memory_budget_and_a_per_peer_cap() {
+        let (mut e, t0) = engine(|c| {
+            c.transfer_memory = ByteSize(64);
+            c.max_body_size = ByteSize(64);
+            c.max_transfers_per_peer = 2;
+        });
+        let start = |peer, mid: u16, p: &str| {
+            let r = request(
+                MessageType::Confirmable,
+                RequestType::Post,
+                mid,
+                &[path(p), block(opt::BLOCK1, 0, true, 1)],
+                &[0; 32],
+            );
+            (peer, r)
+        };
+        for (i, p) in ["a", "b", "c"].iter().enumerate() {
+            let (peer, r) = start(A, i as u16, p);
+            e.on_datagram(t0, peer, &r);
+            assert_eq!(code(&sent(&e.take_actions())[0]), ResponseCode::CONTINUE);
+        }
+        assert_eq!(
+            e.peers[&A].uploads.len(),
+            2,
+            "the oldest upload was replaced"
+        );
+        assert_eq!(e.transfer_bytes, 64);
+        let (peer, r) = start(B, 9, "a");
+        e.on_datagram(t0, peer, &r);
+        let out = sent(&e.take_actions());
+        assert_eq!(code(&out[0]), ResponseCode::SERVICE_UNAVAILABLE);
+        assert_eq!(uint_of(&out[0], opt::MAX_AGE), Some(1));
+    }
+
+    #[test]
+    fn large_response_goes_out_in_blocks_from_a_cache() {
+        let (mut e, t0) = engine(|c| c.block_size = ByteSize(64));
+        let body: Vec<u8> = (0..150u8).collect();
+        let get_block = |mid, num, szx| {
+            request(
+                MessageType::Confirmable,
+                RequestType::Get,
+                mid,
+                &[path("fw"), block(opt::BLOCK2, num, false, szx)],
+                b"",
+            )
+        };
+        e.on_datagram(t0, A, &get(1));
+        let c = calls(e.take_actions());
+        let big = CoapResponse::with_payload(ResponseCode::CONTENT, Some(42), body.clone());
+        let out = reply(&mut e, t0, c[0].0, big.clone());
+        assert_eq!(
+            block_of(&out[0], opt::BLOCK2),
+            Some(Block {
+                num: 0,
+                more: true,
+                szx: 2
+            })
+        );
+        assert_eq!(uint_of(&out[0], opt::SIZE2), Some(150));
+        assert_eq!(out[0].payload, &body[..64]);
+        let etag = out[0].get_first_option(CoapOption::ETag).cloned().unwrap();
+        // A client that asks for 32-byte blocks from the start (early negotiation) gets
+        // them, and the later blocks come from the cache without calling the handler.
+        e.on_datagram(t0, A, &get_block(2, 0, 1));
+        let c = calls(e.take_actions());
+        assert_eq!(c.len(), 1);
+        let out = reply(&mut e, t0, c[0].0, big.clone());
+        assert_eq!(
+            block_of(&out[0], opt::BLOCK2),
+            Some(Block {
+                num: 0,
+                more: true,
+                szx: 1
+            })
+        );
+        assert_eq!(out[0].payload, &body[..32]);
+        let mut got = out[0].payload.clone();
+        for num in 1..5 {
+            e.on_datagram(t0, A, &get_block(2 + num as u16, num, 1));
+            let actions = e.take_actions();
+            let out = sent(&actions);
+            assert!(calls(actions).is_empty(), "served from the cache");
+            let b = block_of(&out[0], opt::BLOCK2).unwrap();
+            assert_eq!(b.num, num);
+            assert_eq!(b.more, num < 4);
+            assert_eq!(out[0].get_first_option(CoapOption::ETag), Some(&etag));
+            got.extend_from_slice(&out[0].payload);
+        }
+        assert_eq!(got, body);
+        // Past the end.
+        e.on_datagram(t0, A, &get_block(20, 9, 1));
+        assert_eq!(code(&sent(&e.take_actions())[0]), ResponseCode::BAD_OPTION);
+        // Once expired, a GET for a later block asks the handler again and slices.
+        let later = t0 + std::time::Duration::from_secs(300);
+        e.on_timer(later);
+        assert_eq!(e.transfer_bytes, 0);
+        e.on_datagram(later, A, &get_block(30, 2, 2));
+        let c = calls(e.take_actions());
+        assert_eq!(c.len(), 1);
+        let out = reply(&mut e, later, c[0].0, big);
+        assert_eq!(
+            block_of(&out[0], opt::BLOCK2),
+            Some(Block {
+                num: 2,
+                more: false,
+                szx: 2
+            })
+        );
+        assert_eq!(out[0].payload, &body[128..]);
+        // A POST's later block cannot be recomputed.
+        let r = request(
+            MessageType::Confirmable,
+            RequestType::Post,
+            40,
+            &[path("q"), block(opt::BLOCK2, 1, false, 2)],
+            b"",
+        );
+        e.on_datagram(later, A, &r);
+        assert_eq!(
+            code(&sent(&e.take_actions())[0]),
+            ResponseCode::REQUEST_ENTITY_INCOMPLETE
+        );
+    }
+
+    fn register(
+        e: &mut Engine,
+        now: Instant,
+        peer: SocketAddr,
+        mid: u16,
+    ) -> (ObsId, Packet, mpsc::Sender<CoapResponse>) {
+        let r = request(
+            MessageType::Confirmable,
+            RequestType::Get,
+            mid,
+            &[path("cmd"), (opt::OBSERVE, vec![])],
+            b"",
+        );
+        e.on_datagram(now, peer, &r);
+        let c = calls(e.take_actions());
+        assert_eq!(c[0].1.observe, Some(0));
+        let (tx, rx) = mpsc::channel(4);
+        let first = CoapResponse::with_payload(ResponseCode::CONTENT, None, "idle");
+        e.on_call_done(
+            now,
+            c[0].0,
+            CallOutcome::Reply(CoapReply::Observe { first, updates: rx }),
+        );
+        let actions = e.take_actions();
+        let id = actions
+            .iter()
+            .find_map(|a| match a {
+                Action::Watch { id, .. } => Some(*id),
+                _ => None,
+            })
+            .expect("registered");
+        let out = sent(&actions);
+        (id, out[0].clone(), tx)
+    }
+
+    fn gone(actions: &[Action]) -> Vec<ObserveEnd> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::ObserverGone { reason, .. } => Some(*reason),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn notifications_are_confirmable_and_retransmitted_with_back_off_until_given_up() {
+        let (mut e, t0) = engine(|c| {
+            c.ack_timeout = CfgDuration(std::time::Duration::from_secs(2));
+            c.ack_random_factor = 1.5;
+            c.max_retransmit = 4;
+        });
+        let (id, first, _tx) = register(&mut e, t0, A, 1);
+        let seq0 = uint_of(&first, opt::OBSERVE).unwrap();
+        let (ready, mut acked) = oneshot::channel();
+        e.on_update(
+            t0,
+            id,
+            CoapResponse::with_payload(ResponseCode::CONTENT, None, "go"),
+            ready,
+        );
+        let n = sent(&e.take_actions());
+        assert_eq!(n[0].header.get_type(), MessageType::Confirmable);
+        assert_eq!(n[0].get_token(), first.get_token());
+        assert!(uint_of(&n[0], opt::OBSERVE).unwrap() > seq0);
+        let mid = n[0].header.message_id;
+        // First timeout within [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
+        let next_retransmission =
+            |e: &Engine| e.timers.peek().map(|Reverse((t, _, _))| *t).unwrap();
+        let first_wait = next_retransmission(&e) - t0;
+        assert!(
+            first_wait >= std::time::Duration::from_secs(2),
+            "{first_wait:?}"
+        );
+        assert!(
+            first_wait <= std::time::Duration::from_secs(3),
+            "{first_wait:?}"
+        );
+        let mut waits = vec![first_wait];
+        for _ in 0..4 {
+            let now = next_retransmission(&e);
+            e.on_timer(now);
+            let r = sent(&e.take_actions());
+            assert_eq!(r.len(), 1);
+            assert_eq!(r[0].header.message_id, mid, "a retransmission keeps its id");
+            waits.push(next_retransmission(&e) - now);
+        }
+        for w in waits.windows(2) {
+            assert_eq!(w[1], w[0] * 2, "the wait doubles");
+        }
+        assert!(acked.try_recv().is_err());
+        e.on_timer(next_retransmission(&e));
+        let actions = e.take_actions();
+        assert!(sent(&actions).is_empty());
+        assert_eq!(gone(&actions), [ObserveEnd::NotAcknowledged]);
+        assert!(e.observations.is_empty());
+        assert_eq!(e.peers[&A].observers, 0);
+    }
+
+    #[test]
+    fn ack_releases_the_next_update_and_reset_ends_the_observation() {
+        let (mut e, t0) = engine(|_| {});
+        let (id, _, _tx) = register(&mut e, t0, A, 1);
+        let (ready, mut acked) = oneshot::channel();
+        e.on_update(t0, id, CoapResponse::new(ResponseCode::CONTENT), ready);
+        let mid = sent(&e.take_actions())[0].header.message_id;
+        // An ACK from another peer with the same id does nothing.
+        e.on_datagram(t0, B, &[0x60, 0, (mid >> 8) as u8, mid as u8]);
+        assert!(acked.try_recv().is_err());
+        e.on_datagram(t0, A, &[0x60, 0, (mid >> 8) as u8, mid as u8]);
+        assert_eq!(acked.try_recv(), Ok(()));
+        let (ready, _acked) = oneshot::channel();
+        e.on_update(t0, id, CoapResponse::new(ResponseCode::CONTENT), ready);
+        let mid = sent(&e.take_actions())[0].header.message_id;
+        e.on_datagram(t0, A, &[0x70, 0, (mid >> 8) as u8, mid as u8]);
+        assert_eq!(gone(&e.take_actions()), [ObserveEnd::Reset]);
+        assert!(e.by_token.is_empty() && e.awaiting_ack.is_empty());
+    }
+
+    #[test]
+    fn an_error_update_is_the_last_notification() {
+        let (mut e, t0) = engine(|_| {});
+        let (id, _, _tx) = register(&mut e, t0, A, 1);
+        let (ready, _acked) = oneshot::channel();
+        e.on_update(t0, id, CoapResponse::new(ResponseCode::NOT_FOUND), ready);
+        let n = sent(&e.take_actions());
+        assert_eq!(uint_of(&n[0], opt::OBSERVE), None, "no Observe on a 4.04");
+        let mid = n[0].header.message_id;
+        e.on_datagram(t0, A, &[0x60, 0, (mid >> 8) as u8, mid as u8]);
+        assert_eq!(gone(&e.take_actions()), [ObserveEnd::ErrorSent]);
+    }
+
+    #[test]
+    fn observer_limits_refuse_registration_but_answer_the_get() {
+        let (mut e, t0) = engine(|c| {
+            c.max_observers = 3;
+            c.max_observers_per_peer = 2;
+        });
+        register(&mut e, t0, A, 1);
+        register(&mut e, t0, A, 2);
+        let r = request(
+            MessageType::Confirmable,
+            RequestType::Get,
+            3,
+            &[path("cmd"), (opt::OBSERVE, vec![])],
+            b"",
+        );
+        e.on_datagram(t0, A, &r);
+        let c = calls(e.take_actions());
+        let (_tx, rx) = mpsc::channel(1);
+        let first = CoapResponse::new(ResponseCode::CONTENT);
+        e.on_call_done(
+            t0,
+            c[0].0,
+            CallOutcome::Reply(CoapReply::Observe { first, updates: rx }),
+        );
+        let actions = e.take_actions();
+        assert_eq!(gone(&actions), [ObserveEnd::Refused]);
+        let out = sent(&actions);
+        assert_eq!(code(&out[0]), ResponseCode::CONTENT);
+        assert_eq!(uint_of(&out[0], opt::OBSERVE), None);
+        // Another peer still gets one (total 3).
+        register(&mut e, t0, B, 4);
+        assert_eq!(e.observations.len(), 3);
+    }
+
+    #[test]
+    fn deregistration_and_re_registration_end_the_old_observation() {
+        let (mut e, t0) = engine(|_| {});
+        register(&mut e, t0, A, 1);
+        // Same token (the helper derives it from the mid): a re-registration.
+        let again = request(
+            MessageType::Confirmable,
+            RequestType::Get,
+            1 + 256,
+            &[path("cmd"), (opt::OBSERVE, vec![])],
+            b"",
+        );
+        e.on_datagram(t0, A, &again);
+        let actions = e.take_actions();
+        assert_eq!(gone(&actions), [ObserveEnd::Replaced]);
+        let c = calls(actions);
+        e.on_call_done(
+            t0,
+            c[0].0,
+            CallOutcome::Reply(CoapResponse::new(ResponseCode::CONTENT).into()),
+        );
+        e.take_actions();
+        let (_, _, _tx) = register(&mut e, t0, A, 2);
+        let dereg = request(
+            MessageType::Confirmable,
+            RequestType::Get,
+            2 + 256,
+            &[path("cmd"), (opt::OBSERVE, vec![1])],
+            b"",
+        );
+        e.on_datagram(t0, A, &dereg);
+        let actions = e.take_actions();
+        assert_eq!(gone(&actions), [ObserveEnd::Deregistered]);
+        assert_eq!(
+            calls(actions)[0].1.observe,
+            Some(1),
+            "the GET itself is still answered"
+        );
+    }
+
+    #[test]
+    fn a_full_peer_table_evicts_the_oldest_idle_peer_or_refuses() {
+        let (mut e, t0) = engine(|c| c.max_peers = 2);
+        let c1 = calls({
+            e.on_datagram(t0, A, &get(1));
+            e.take_actions()
+        });
+        e.on_datagram(t0, B, &get(1));
+        let c2 = calls(e.take_actions());
+        // Both busy: a third peer is refused.
+        let c3: SocketAddr = "127.0.0.1:3".parse().unwrap();
+        e.on_datagram(t0, c3, &get(1));
+        let out = sent(&e.take_actions());
+        assert_eq!(code(&out[0]), ResponseCode::SERVICE_UNAVAILABLE);
+        reply(
+            &mut e,
+            t0,
+            c1[0].0,
+            CoapResponse::new(ResponseCode::CONTENT),
+        );
+        reply(
+            &mut e,
+            t0,
+            c2[0].0,
+            CoapResponse::new(ResponseCode::CONTENT),
+        );
+        // Now A, the oldest, is idle and makes room.
+        e.on_datagram(t0, c3, &get(1));
+        assert_eq!(calls(e.take_actions()).len(), 1);
+        assert!(!e.peers.contains_key(&A));
+        assert!(e.peers.contains_key(&B));
+    }
+
+    #[test]
+    fn in_flight_limits_answer_5_03_and_handler_failures_answer_5_xx() {
+        let (mut e, t0) = engine(|c| c.max_in_flight_per_peer = 1);
+        e.on_datagram(t0, A, &get(1));
+        let c = calls(e.take_actions());
+        e.on_datagram(t0, A, &get(2));
+        let out = sent(&e.take_actions());
+        assert_eq!(code(&out[0]), ResponseCode::SERVICE_UNAVAILABLE);
+        e.on_datagram(t0, B, &get(2));
+        let c2 = calls(e.take_actions());
+        assert_eq!(c2.len(), 1, "another peer is not affected");
+        e.on_call_done(t0, c[0].0, CallOutcome::Panicked);
+        assert_eq!(
+            code(&sent(&e.take_actions())[0]),
+            ResponseCode::INTERNAL_SERVER_ERROR
+        );
+        e.on_call_done(t0, c2[0].0, CallOutcome::TimedOut);
+        assert_eq!(
+            code(&sent(&e.take_actions())[0]),
+            ResponseCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(e.in_flight, 0);
+    }
+
+    #[test]
+    fn shutdown_ends_every_observation() {
+        let (mut e, t0) = engine(|_| {});
+        register(&mut e, t0, A, 1);
+        register(&mut e, t0, B, 1);
+        e.shutdown();
+        assert_eq!(
+            gone(&e.take_actions()),
+            [ObserveEnd::Shutdown, ObserveEnd::Shutdown]
+        );
+    }
+
+    #[test]
+    fn slice_block_rounds_to_block_boundaries() {
+        let body = [7u8; 100];
+        let (b, p) = slice_block(&body, 0, 1).unwrap();
+        assert_eq!((b.num, b.more, p.len()), (0, true, 32));
+        let (b, p) = slice_block(&body, 96, 1).unwrap();
+        assert_eq!((b.num, b.more, p.len()), (3, false, 4));
+        // A client asking at 64-byte granularity when we serve 32: same offset.
+        let (b, _) = slice_block(&body, 64, 1).unwrap();
+        assert_eq!(b.num, 2);
+        assert!(slice_block(&body, 128, 1).is_none());
+        assert_eq!(
+            slice_block(&[], 0, 0).map(|(b, p)| (b.more, p.len())),
+            Some((false, 0))
+        );
+    }
 }
