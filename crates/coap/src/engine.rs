@@ -257,6 +257,9 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// How many of the oldest peers a newcomer may look at for one to evict.
+const EVICTION_CANDIDATES: usize = 16;
+
 const METRIC_REQUESTS: &str = "ironloom_coap_requests_total";
 const METRIC_DUPLICATES: &str = "ironloom_coap_duplicates_total";
 const METRIC_MALFORMED: &str = "ironloom_coap_malformed_total";
@@ -604,7 +607,9 @@ impl Engine {
         }
         if self.peers.len() >= self.config.max_peers {
             let mut evicted = false;
-            for _ in 0..self.peer_order.len() {
+            // A bounded look at the oldest peers: busy ones go to the back, so the next
+            // newcomer looks at others, and a flood of newcomers costs O(1) each.
+            for _ in 0..self.peer_order.len().min(EVICTION_CANDIDATES) {
                 let Some(addr) = self.peer_order.pop_front() else {
                     break;
                 };
