@@ -980,8 +980,10 @@ impl Engine {
             p.in_flight -= 1;
         }
         let (response, updates) = match outcome {
-            CallOutcome::Reply(CoapReply::Response(r)) => (r, None),
-            CallOutcome::Reply(CoapReply::Observe { first, updates }) => (first, Some(updates)),
+            CallOutcome::Reply(CoapReply::Response(r)) => (checked(r), None),
+            CallOutcome::Reply(CoapReply::Observe { first, updates }) => {
+                (checked(first), Some(updates))
+            }
             CallOutcome::Panicked => (
                 CoapResponse::error(ResponseCode::INTERNAL_SERVER_ERROR, "internal error"),
                 None,
@@ -1080,6 +1082,7 @@ impl Engine {
             token: obs.observation.token.clone(),
         };
         let key = obs.key.clone();
+        let response = checked(response);
         let success = response.code.is_success();
         let seq = success.then(|| self.next_seq());
         let packet = self.render(now, &to, &key, response, seq, None, None);
@@ -1234,6 +1237,16 @@ impl Engine {
         self.peers.retain(|_, p| !p.is_idle());
         let peers = &self.peers;
         self.peer_order.retain(|a| peers.contains_key(a));
+    }
+}
+
+/// A handler's response, or 5.00 if its code is no response code (class 2 to 5).
+fn checked(r: CoapResponse) -> CoapResponse {
+    if ResponseCode::from_byte(r.code.as_byte()).is_some() {
+        r
+    } else {
+        debug!(code = %r.code, "coap handler returned a code that is not a response code");
+        CoapResponse::error(ResponseCode::INTERNAL_SERVER_ERROR, "internal error")
     }
 }
 
@@ -1925,6 +1938,20 @@ mod tests {
             ResponseCode::SERVICE_UNAVAILABLE
         );
         assert_eq!(e.in_flight, 0);
+    }
+
+    #[test]
+    fn a_handler_code_outside_the_response_classes_becomes_5_00() {
+        let (mut e, t0) = engine(|_| {});
+        e.on_datagram(t0, A, &get(1));
+        let c = calls(e.take_actions());
+        let out = reply(
+            &mut e,
+            t0,
+            c[0].0,
+            CoapResponse::new(ResponseCode::new(0, 1)),
+        );
+        assert_eq!(code(&out[0]), ResponseCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]
