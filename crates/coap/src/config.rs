@@ -1,0 +1,320 @@
+//! The server's settings: a `[coap]` section with humane units (`"2s"`, `"64KiB"`), every
+//! memory-holding table bounded, checked by [`CoapConfig::validate`].
+
+use crate::error::CoapError;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+/// Largest UDP payload over IPv4; no CoAP message can be larger.
+pub const MAX_DATAGRAM_SIZE: usize = 65_507;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoapConfig {
+    /// UDP address to listen on. Port 0 picks a free port (tests).
+    pub bind: SocketAddr,
+    /// Largest datagram accepted; larger ones are refused (RFC 7252 §4.6 suggests 1152).
+    pub max_message_size: ByteSize,
+    /// Largest request body reassembled from Block1 blocks (RFC 7959); larger bodies get
+    /// 4.13 Request Entity Too Large with Size1.
+    pub max_body_size: ByteSize,
+    /// Preferred Block2 size for large responses: a power of two from 16 to 1024. A client
+    /// may ask for smaller blocks.
+    pub block_size: ByteSize,
+    /// How long a request's message id is remembered to detect retransmissions, and how long
+    /// an idle block-wise transfer is kept (RFC 7252 EXCHANGE_LIFETIME).
+    pub exchange_lifetime: Duration,
+    /// Longest a handler call may take; then the request is answered 5.03.
+    pub handler_timeout: Duration,
+    /// How long shutdown waits for handler calls in flight to answer.
+    pub shutdown_grace: Duration,
+    /// Most peers (address and port) with state at once; requests from further peers are
+    /// refused with 5.03 until older state expires.
+    pub max_peers: usize,
+    /// Most remembered message ids per peer; the oldest is forgotten first.
+    pub max_exchanges_per_peer: usize,
+    /// Most handler calls running at once, in total and per peer; more requests are
+    /// refused with 5.03.
+    pub max_in_flight: usize,
+    pub max_in_flight_per_peer: usize,
+    /// Most Block1 uploads and, separately, most cached Block2 bodies per peer; a new one
+    /// replaces the peer's oldest.
+    pub max_transfers_per_peer: usize,
+    /// Bytes held by all Block1 uploads and cached Block2 bodies together.
+    pub transfer_memory: ByteSize,
+    /// Most observations (RFC 7641), in total and per peer; further registrations are
+    /// answered without the Observe option.
+    pub max_observers: usize,
+    pub max_observers_per_peer: usize,
+    /// Notification retransmission (RFC 7252 §4.8): the first wait is random between
+    /// `ack_timeout` and `ack_timeout * ack_random_factor`, then doubles; after
+    /// `max_retransmit` retransmissions the observation ends.
+    pub ack_timeout: Duration,
+    pub ack_random_factor: f64,
+    pub max_retransmit: u32,
+}
+
+impl Default for CoapConfig {
+    fn default() -> Self {
+        CoapConfig {
+            bind: SocketAddr::from(([0, 0, 0, 0], 5683)),
+            max_message_size: ByteSize(1152),
+            max_body_size: ByteSize(64 << 10),
+            block_size: ByteSize(512),
+            exchange_lifetime: Duration(std::time::Duration::from_secs(247)),
+            handler_timeout: Duration(std::time::Duration::from_secs(60)),
+            shutdown_grace: Duration(std::time::Duration::from_secs(5)),
+            max_peers: 10_000,
+            max_exchanges_per_peer: 64,
+            max_in_flight: 1024,
+            max_in_flight_per_peer: 8,
+            max_transfers_per_peer: 4,
+            transfer_memory: ByteSize(32 << 20),
+            max_observers: 10_000,
+            max_observers_per_peer: 16,
+            ack_timeout: Duration(std::time::Duration::from_secs(2)),
+            ack_random_factor: 1.5,
+            max_retransmit: 4,
+        }
+    }
+}
+
+impl CoapConfig {
+    /// What is wrong with the section, named by key.
+    pub fn validate(&self) -> Result<(), CoapError> {
+        let invalid = |m: &str| Err(CoapError::InvalidConfig(m.into()));
+        let block = self.block_size.0;
+        if !block.is_power_of_two() || !(16..=1024).contains(&block) {
+            return invalid("coap.block_size must be a power of two from 16 to 1024 bytes");
+        }
+        // Room for the header, a token and the options of a block-wise response.
+        if self.max_message_size.0 < block + 64 || self.max_message_size.0 > MAX_DATAGRAM_SIZE {
+            return invalid(
+                "coap.max_message_size must be at least block_size + 64 bytes and at most 65507",
+            );
+        }
+        if self.max_body_size.0 == 0 || self.max_body_size.0 > self.transfer_memory.0 {
+            return invalid(
+                "coap.max_body_size must be at least 1 byte and at most transfer_memory",
+            );
+        }
+        // Size1 carries the limit in a 4-byte option.
+        if self.max_body_size.0 > u32::MAX as usize {
+            return invalid("coap.max_body_size must be below 4GiB");
+        }
+        if self.exchange_lifetime.0.is_zero()
+            || self.handler_timeout.0.is_zero()
+            || self.ack_timeout.0.is_zero()
+        {
+            return invalid(
+                "coap.exchange_lifetime, coap.handler_timeout and coap.ack_timeout must not be zero",
+            );
+        }
+        if self.max_peers == 0
+            || self.max_exchanges_per_peer == 0
+            || self.max_in_flight == 0
+            || self.max_in_flight_per_peer == 0
+            || self.max_transfers_per_peer == 0
+        {
+            return invalid(
+                "coap.max_peers, max_exchanges_per_peer, max_in_flight, max_in_flight_per_peer \
+                 and max_transfers_per_peer must be at least 1",
+            );
+        }
+        if !(1.0..=10.0).contains(&self.ack_random_factor) {
+            return invalid("coap.ack_random_factor must be between 1.0 and 10.0");
+        }
+        // The back-off doubles per retransmission; past 20 the waits are days long.
+        if self.max_retransmit > 20 {
+            return invalid("coap.max_retransmit must be at most 20");
+        }
+        Ok(())
+    }
+
+    /// The block size exponent (RFC 7959 SZX) for `block_size`.
+    pub(crate) fn block_szx(&self) -> u8 {
+        // block_size is a validated power of two in 16..=1024, so this is 0..=6.
+        (self.block_size.0.max(16).trailing_zeros().saturating_sub(4)).min(6) as u8
+    }
+}
+
+/// A duration written as `500ms`, `30s`, `15m`, `12h` or `7d` (as in Ironloom's config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub std::time::Duration);
+
+impl FromStr for Duration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration {s:?} (e.g. 2s, 500ms)"))?;
+        let secs = |m: u64| n.checked_mul(m).map(std::time::Duration::from_secs);
+        let d = match unit.trim() {
+            "ms" => Some(std::time::Duration::from_millis(n)),
+            "s" => secs(1),
+            "m" => secs(60),
+            "h" => secs(3600),
+            "d" => secs(86400),
+            _ => None,
+        };
+        d.map(Duration)
+            .ok_or_else(|| format!("invalid duration {s:?} (units: ms, s, m, h, d)"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// A size written as a number of bytes or with `KiB`, `MiB`, `GiB` (also `KB`, `MB`, `GB`,
+/// taken as powers of 1000), as in Ironloom's config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: usize = num
+            .parse()
+            .map_err(|_| format!("invalid size {s:?} (e.g. 64KiB)"))?;
+        let m: usize = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "kib" => 1 << 10,
+            "mib" => 1 << 20,
+            "gib" => 1 << 30,
+            "kb" => 1000,
+            "mb" => 1_000_000,
+            "gb" => 1_000_000_000,
+            _ => return Err(format!("invalid size {s:?} (units: B, KiB, MiB, GiB)")),
+        };
+        n.checked_mul(m)
+            .map(ByteSize)
+            .ok_or_else(|| format!("size {s:?} is too large"))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(usize),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(ByteSize(n)),
+            Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<CoapConfig, String> {
+        toml::from_str::<CoapConfig>(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_follow_rfc_7252_and_validate() {
+        let c = CoapConfig::default();
+        c.validate().unwrap();
+        assert_eq!(c.bind.port(), 5683);
+        assert_eq!(c.max_message_size.0, 1152);
+        assert_eq!(c.exchange_lifetime.0.as_secs(), 247);
+        assert_eq!(c.ack_timeout.0.as_secs(), 2);
+        assert_eq!(c.max_retransmit, 4);
+        assert_eq!(c.block_szx(), 5);
+        let empty = parse("").unwrap();
+        assert_eq!(empty.max_body_size, c.max_body_size);
+    }
+
+    #[test]
+    fn humane_units_parse() {
+        let c = parse(
+            "bind = \"127.0.0.1:0\"\nmax_body_size = \"1MiB\"\nblock_size = 1024\n\
+             exchange_lifetime = \"90s\"\nack_timeout = \"250ms\"\nack_random_factor = 1.2",
+        )
+        .unwrap();
+        assert_eq!(c.max_body_size.0, 1 << 20);
+        assert_eq!(c.block_size.0, 1024);
+        assert_eq!(c.block_szx(), 6);
+        assert_eq!(c.exchange_lifetime.0.as_secs(), 90);
+        assert_eq!(c.ack_timeout.0.as_millis(), 250);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_units_are_named() {
+        let e = parse("max_boddy_size = 10").unwrap_err();
+        assert!(e.contains("max_boddy_size"), "{e}");
+        let e = parse("ack_timeout = \"soon\"").unwrap_err();
+        assert!(e.contains("soon"), "{e}");
+        let e = parse("max_body_size = \"1 parsec\"").unwrap_err();
+        assert!(e.contains("parsec"), "{e}");
+    }
+
+    #[test]
+    fn validate_rejects_inconsistent_limits() {
+        let bad = [
+            CoapConfig {
+                block_size: ByteSize(500),
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                block_size: ByteSize(2048),
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                max_message_size: ByteSize(300),
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                max_body_size: ByteSize(64 << 20),
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                ack_random_factor: 0.5,
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                ack_random_factor: f64::NAN,
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                max_in_flight_per_peer: 0,
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                exchange_lifetime: Duration(std::time::Duration::ZERO),
+                ..CoapConfig::default()
+            },
+            CoapConfig {
+                max_retransmit: 40,
+                ..CoapConfig::default()
+            },
+        ];
+        for c in bad {
+            let e = c.validate().unwrap_err();
+            assert!(e.to_string().contains("coap."), "{e}");
+        }
+    }
+}
