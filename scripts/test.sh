@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: installs what the tests need, starts a
-# private PostgreSQL for the metadata-store conformance suite, then formatting, lints and
-# every test. CI runs exactly this (see .ci/run).
+# Runs the whole test suite on a fresh machine: installs what the tests need (third-party
+# MQTT and CoAP clients, PostgreSQL), starts a private PostgreSQL for the metadata-store
+# conformance suite, then formatting, lints and every test. CI runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 start=$(date +%s)
 
+eval "$(scripts/install-test-peers.sh)"
 eval "$(scripts/pg-test-server.sh start)"
 trap 'scripts/pg-test-server.sh stop' EXIT
 export IRONLOOM_REQUIRE_PG=1

@@ -284,7 +284,12 @@ mod tests {
                         false_label: None,
                     },
                 ),
-                prop("note", DataType::Text { max_length: Some(4) }),
+                prop(
+                    "note",
+                    DataType::Text {
+                        max_length: Some(4),
+                    },
+                ),
             ],
             ..ThingModel::default()
         }
@@ -315,7 +320,10 @@ mod tests {
             ],
             1_000,
         );
-        let stored: Vec<_> = points.iter().map(|p| (p.property.as_str(), &p.value)).collect();
+        let stored: Vec<_> = points
+            .iter()
+            .map(|p| (p.property.as_str(), &p.value))
+            .collect();
         assert_eq!(
             stored,
             vec![
@@ -340,7 +348,12 @@ mod tests {
             ]
         );
         assert_eq!(rejected[0].reason.alink_code(), 6304);
-        assert!(rejected[1].reason.message(Locale::ZhCn).contains("不能大于"));
+        assert!(
+            rejected[1]
+                .reason
+                .message(Locale::ZhCn)
+                .contains("不能大于")
+        );
     }
 
     #[test]

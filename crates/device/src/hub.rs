@@ -368,11 +368,21 @@ impl DeviceHub {
     }
 
     /// A timestamp for a log entry of the device, unique among its entries.
-    fn log_ts(&self, device: DeviceId, now: Micros) -> Micros {
+    fn log_ts(&self, device: DeviceId, at: Micros) -> Micros {
         let mut clock = lock(&self.log_clock);
         let last = clock.entry(device).or_insert(0);
-        *last = now.max(*last + 1);
-        *last
+        if at > *last {
+            *last = at;
+            at
+        } else if *last - at < 1_000_000 {
+            // Entries within the same second keep their order one microsecond apart.
+            *last += 1;
+            *last
+        } else {
+            // An entry from the device's past, at its own timestamp: kept as given (two
+            // events of one device in the same microsecond would share an entry).
+            at
+        }
     }
 
     fn error_points(

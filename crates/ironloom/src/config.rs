@@ -18,6 +18,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub api: ApiConfig,
     pub tsdb: TsdbConfig,
+    pub mqtt: MqttSection,
     pub log: LogConfig,
 }
 
@@ -30,6 +31,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             api: ApiConfig::default(),
             tsdb: TsdbConfig::default(),
+            mqtt: MqttSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -119,6 +121,100 @@ impl Default for ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
         }
+    }
+}
+
+/// The embedded MQTT server (device connectivity).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MqttSection {
+    /// Plain TCP listener; empty disables it. Port 0 picks a free port.
+    pub addr: String,
+    /// TLS listener; empty disables it. Needs `tls_cert` and `tls_key` (PEM files).
+    pub tls_addr: String,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// MQTT over WebSocket at `/mqtt` on the HTTP server.
+    pub websocket: bool,
+    /// Largest packet a device may send.
+    pub max_packet_size: ByteSize,
+    /// Most connections at once.
+    pub max_connections: usize,
+    /// Longest keep-alive a device may ask for.
+    pub max_keep_alive: Duration,
+    /// How long a persistent session outlives its connection.
+    pub session_expiry: Duration,
+    /// Messages kept per session for an offline or slow device.
+    pub max_queued: usize,
+    /// Messages per second one device may publish (sustained), and at once.
+    pub rate_limit: u32,
+    pub rate_burst: u32,
+}
+
+impl Default for MqttSection {
+    fn default() -> Self {
+        let d = ironloom_mqtt::MqttConfig::default();
+        MqttSection {
+            addr: "0.0.0.0:1883".into(),
+            tls_addr: String::new(),
+            tls_cert: PathBuf::new(),
+            tls_key: PathBuf::new(),
+            websocket: true,
+            max_packet_size: ByteSize(d.max_packet_size as usize),
+            max_connections: d.max_connections,
+            max_keep_alive: Duration(std::time::Duration::from_secs(u64::from(d.max_keep_alive))),
+            session_expiry: Duration(d.session_expiry),
+            max_queued: d.max_queued,
+            rate_limit: d.rate_limit.per_second,
+            rate_burst: d.rate_limit.burst,
+        }
+    }
+}
+
+impl MqttSection {
+    /// The server's configuration, or what is wrong with the section.
+    pub fn server_config(&self) -> Result<ironloom_mqtt::MqttConfig, ConfigError> {
+        let addr = |name: &str, v: &str| -> Result<Option<SocketAddr>, ConfigError> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse().map(Some).map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "mqtt.{name} must be an address like 0.0.0.0:1883, not {v:?}"
+                ))
+            })
+        };
+        let tls = match addr("tls_addr", &self.tls_addr)? {
+            None => None,
+            Some(a) => {
+                if self.tls_cert.as_os_str().is_empty() || self.tls_key.as_os_str().is_empty() {
+                    return Err(ConfigError::Invalid(
+                        "mqtt.tls_addr needs mqtt.tls_cert and mqtt.tls_key".into(),
+                    ));
+                }
+                Some(ironloom_mqtt::TlsConfig {
+                    addr: a,
+                    cert: self.tls_cert.clone(),
+                    key: self.tls_key.clone(),
+                })
+            }
+        };
+        let c = ironloom_mqtt::MqttConfig {
+            tcp: addr("addr", &self.addr)?,
+            tls,
+            max_packet_size: u32::try_from(self.max_packet_size.0).unwrap_or(u32::MAX),
+            max_connections: self.max_connections,
+            max_keep_alive: u16::try_from(self.max_keep_alive.0.as_secs()).unwrap_or(u16::MAX),
+            session_expiry: self.session_expiry.0,
+            max_queued: self.max_queued,
+            rate_limit: ironloom_mqtt::RateLimit {
+                per_second: self.rate_limit,
+                burst: self.rate_burst,
+            },
+            ..ironloom_mqtt::MqttConfig::default()
+        };
+        c.validate().map_err(ConfigError::Invalid)?;
+        Ok(c)
     }
 }
 
@@ -250,6 +346,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub http_addr: Option<SocketAddr>,
     pub meta_url: Option<String>,
+    pub mqtt_addr: Option<String>,
 }
 
 impl Config {
@@ -310,6 +407,9 @@ impl Config {
         }
         if let Some(u) = &overrides.meta_url {
             config.meta.url = u.clone();
+        }
+        if let Some(a) = &overrides.mqtt_addr {
+            config.mqtt.addr = a.clone();
         }
         config.validate()?;
         Ok(config)

@@ -6,6 +6,7 @@
 
 mod config;
 mod demo;
+mod mqtt_ws;
 mod serve;
 mod telemetry_io;
 mod tsdb_cmd;
@@ -66,6 +67,7 @@ impl DataArgs {
             data_dir: self.data_dir,
             http_addr: None,
             meta_url: None,
+            mqtt_addr: None,
         };
         Ok(config::Config::load(self.config.as_deref(), std::env::vars(), &overrides)?.data_dir)
     }
@@ -85,6 +87,9 @@ struct ServeArgs {
     /// Metadata store URL (postgres://…); default: SQLite in the data directory.
     #[arg(long, value_name = "URL")]
     meta_url: Option<String>,
+    /// MQTT listen address (default: 0.0.0.0:1883; port 0 picks a free one; "" disables).
+    #[arg(long, value_name = "ADDR")]
+    mqtt: Option<String>,
     /// Create a demo tenant with products, devices and users, and print how to log in.
     #[arg(long)]
     demo: bool,
@@ -141,6 +146,7 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         http_addr: args.http,
         meta_url: args.meta_url,
+        mqtt_addr: args.mqtt,
     };
     let config = config::Config::load(args.config.as_deref(), std::env::vars(), &overrides)?;
     serve::init_tracing(&config.log);

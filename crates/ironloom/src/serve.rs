@@ -110,14 +110,44 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         settings: Arc::new(settings),
         devices: Default::default(),
     };
+    // Devices: the hub (log-in, validation, durable ingest, status) and the MQTT server.
+    let hub = ironloom_device::DeviceHub::new(
+        store.clone(),
+        Arc::new(tsdb.clone()),
+        ironloom_device::HubConfig::default(),
+    );
+    let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
+    let mqtt_config = config.mqtt.server_config()?;
+    let mqtt = ironloom_mqtt::MqttServer::bind(mqtt_config, mqtt_hooks.clone())
+        .await
+        .map_err(|e| {
+            anyhow!("{e} (is another MQTT server running? choose another with --mqtt ADDR)")
+        })?;
+    mqtt_hooks.attach(mqtt.clone());
+    if let Some(a) = mqtt.local_addr() {
+        tracing::info!(addr = %a, "MQTT server listening on mqtt://{a}");
+    }
+    if let Some(a) = mqtt.tls_addr() {
+        tracing::info!(addr = %a, "MQTT server listening on mqtts://{a}");
+    }
+
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| anyhow!("cannot set up metrics: {e}"))?;
     metrics::gauge!("ironloom_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
-    let app = app(state, metrics, tsdb.clone(), config.http.request_timeout.0);
+    let mut app = app(state, metrics, tsdb.clone(), config.http.request_timeout.0);
+    if config.mqtt.websocket {
+        app = app.route("/mqtt", get(mqtt_websocket).with_state(mqtt.clone()));
+    }
 
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
+    let grace = config.http.shutdown_grace.0;
+    let mqtt_task = tokio::spawn({
+        let (mqtt, shutdown) = (mqtt.clone(), shutdown.clone());
+        async move { mqtt.run(shutdown, grace).await }
+    });
+    let hub_task = tokio::spawn(hub.clone().run(shutdown.clone()));
     tracing::info!(addr = %bound, "HTTP server listening on http://{bound} (API docs: http://{bound}/api/docs)");
     let served = axum::serve(
         listener,
@@ -127,7 +157,6 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         let shutdown = shutdown.clone();
         async move { shutdown.cancelled().await }
     });
-    let grace = config.http.shutdown_grace.0;
     tokio::select! {
         r = served => r.context("HTTP server failed")?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
@@ -135,6 +164,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         }
     }
     tracing::info!("shutting down");
+    // Devices are told first and their last writes finish before the store closes.
+    shutdown.cancel();
+    let _ = mqtt_task.await;
+    let _ = hub_task.await;
     tokio::task::spawn_blocking(move || tsdb.close())
         .await
         .context("time-series store shutdown")?
@@ -176,6 +209,21 @@ fn app(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+}
+
+type MqttHandle = ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>;
+
+/// `GET /mqtt`: MQTT over WebSocket (subprotocol `mqtt`).
+async fn mqtt_websocket(
+    axum::extract::State(mqtt): axum::extract::State<MqttHandle>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> impl IntoResponse {
+    ws.protocols(["mqtt"]).on_upgrade(move |socket| async move {
+        let stream = crate::mqtt_ws::WsStream::new(socket);
+        mqtt.serve_stream(stream, peer, ironloom_mqtt::ListenerKind::WebSocket)
+            .await;
+    })
 }
 
 /// The time-series engine's counters, and storage per tenant (for metering), as metrics.

@@ -115,6 +115,7 @@ impl Offline {
             data_dir: args.data_dir.clone(),
             http_addr: None,
             meta_url: args.meta_url.clone(),
+            mqtt_addr: None,
         };
         let config = Config::load(args.config.as_deref(), std::env::vars(), &overrides)?;
         let dir = &config.data_dir;

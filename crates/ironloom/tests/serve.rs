@@ -26,7 +26,9 @@ impl Drop for Server {
 fn ironloom() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ironloom"));
     c.env_remove("IRONLOOM_ADMIN_PASSWORD")
-        .env("RUST_LOG", "info");
+        .env("RUST_LOG", "info")
+        // Tests run in parallel: every server takes a free MQTT port.
+        .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0");
     c
 }
 
@@ -249,7 +251,10 @@ fn bad_configuration_is_one_clear_line() {
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, "[http]\naddress = \"127.0.0.1:1\"\n").unwrap();
     let mut cmd = ironloom();
-    cmd.args(["serve", "--config"]).arg(&cfg);
+    // Only the file configures: then the error names it.
+    cmd.env_remove("IRONLOOM__MQTT__ADDR")
+        .args(["serve", "--config"])
+        .arg(&cfg);
     let line = run_to_error(cmd);
     assert!(
         line.contains("c.toml") && line.contains("address"),

@@ -744,7 +744,9 @@ impl DeviceRepo for SqlStore {
             "SELECT {COLUMNS}, {CREDENTIAL_COLUMNS} FROM devices WHERE product_id = \
              (SELECT id FROM products WHERE product_key = "
         ));
-        sql.bind(product_key).push(") AND name = ").bind(device_name);
+        sql.bind(product_key)
+            .push(") AND name = ")
+            .bind(device_name);
         let row = sql
             .query()
             .fetch_optional(&mut *conn)
