@@ -30,10 +30,14 @@ fn check_reports_sound_damaged_and_busy_databases() {
         ..Options::default()
     };
     let e = Engine::open(&data.path().join("tsdb"), opts.clone()).unwrap();
+    // Noon yesterday (UTC): the points stay in one daily partition whatever the time of
+    // day the test runs (relative to "now" they crossed midnight shortly after it).
+    const DAY: i64 = 86_400_000_000;
+    let base = now_micros() / DAY * DAY - DAY / 2;
     let points = (0..2000)
         .map(|i| PointIn {
             property: "t".into(),
-            ts: now_micros() - 3_000_000_000 + i * 1_000_000,
+            ts: base + i * 1_000_000,
             value: Value::F64(i as f64),
             quality: Quality::Good,
         })
