@@ -498,12 +498,16 @@ impl DeviceHub {
             store_refused.push(refused.clone());
             if let Some(o) = outcomes.get_mut(m) {
                 o.refused.push(refused);
-                o.stored = o.stored.wrapping_sub(1);
             }
         }
         let mut total = 0u64;
         for (o, &(_, len)) in outcomes.iter_mut().zip(&spans) {
-            o.stored = o.stored.wrapping_add(len as u64);
+            let refused_by_store = o
+                .refused
+                .iter()
+                .filter(|r| matches!(r.reason, Rejection::Store(_)))
+                .count();
+            o.stored = (len - refused_by_store) as u64;
             total += o.stored;
             Self::count_refused(ctx, &o.refused);
         }

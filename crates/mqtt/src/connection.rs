@@ -638,6 +638,26 @@ impl<H: MqttHooks> Conn<H> {
                     )
                 });
                 continue;
+            } else if self.enc.version == ProtocolVersion::V311
+                && p.qos != QoS::AtMostOnce
+                && matches!(
+                    v.ack,
+                    AckReason::ImplementationSpecificError
+                        | AckReason::UnspecifiedError
+                        | AckReason::QuotaExceeded
+                )
+            {
+                // The platform could not take the message (storage failed or is full): a
+                // 3.1.1 acknowledgement can only say "accepted", so close without one and
+                // let the client send it again.
+                fatal.get_or_insert_with(|| {
+                    End::with(
+                        DisconnectCause::ProtocolError,
+                        ServerDisconnect::ServerBusy,
+                        v.reason.clone().unwrap_or_else(|| "not stored".into()),
+                    )
+                });
+                continue;
             }
             let text = if self.problem_info { v.reason } else { None };
             match p.qos {

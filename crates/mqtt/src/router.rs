@@ -123,11 +123,12 @@ pub(crate) struct Router {
     max_retained: usize,
 }
 
-const SHARDS: usize = 64;
+pub(crate) const SHARDS: usize = 64;
 
 type Shard = HashMap<Arc<str>, Namespace>;
 
-fn shard_of(ns: &str) -> usize {
+/// FNV-1a: cheap, and namespaces are not attacker-chosen (the platform names them).
+pub(crate) fn shard_of(ns: &str) -> usize {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in ns.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);

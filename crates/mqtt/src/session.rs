@@ -138,19 +138,10 @@ pub(crate) struct Sessions {
     next_id: AtomicU64,
 }
 
-const SHARDS: usize = 64;
+use crate::router::{SHARDS, shard_of};
 
 /// Sessions by namespace, then client id.
 type Shard = HashMap<Arc<str>, HashMap<Box<str>, Arc<Session>>>;
-
-fn shard_of(ns: &str) -> usize {
-    // FNV-1a: cheap, and namespaces are not attacker-chosen (the platform names them).
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in ns.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    (h % SHARDS as u64) as usize
-}
 
 /// The outcome of attaching a connection to a session.
 #[derive(Debug)]

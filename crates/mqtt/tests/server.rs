@@ -201,6 +201,27 @@ async fn v311_clients_are_closed_on_wildcard_topics_and_unauthorized_publishes()
 }
 
 #[tokio::test]
+async fn a_publish_the_platform_could_not_store_is_never_acknowledged_as_accepted() {
+    let t = TestServer::start(|_| {}).await;
+    // 3.1.1 has only positive acknowledgements: the connection closes without one, so the
+    // client sends the message again.
+    let (mut c, _) = Raw::connect(t.addr, false, "a", "d", true).await;
+    c.publish("fail/x", b"1", 1, 4, false).await;
+    assert_eq!(c.next().await, Got::Closed);
+    // MQTT 5 says so in the PUBACK and stays connected.
+    let (mut c, _) = Raw::connect(t.addr, true, "a", "d5", true).await;
+    c.publish("fail/x", b"1", 1, 4, false).await;
+    assert!(matches!(
+        c.next().await,
+        Got::PubAck {
+            pkid: 4,
+            reason: 0x83,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
 async fn routes_within_a_namespace_and_never_across() {
     let t = TestServer::start(|_| {}).await;
     let (mut a_sub, _) = Raw::connect(t.addr, false, "tenant-a", "sub", true).await;

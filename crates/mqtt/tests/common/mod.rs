@@ -78,6 +78,8 @@ impl MqttHooks for TestHooks {
                 Verdict::refused(AckReason::PayloadFormatInvalid, "payload is not valid")
             } else if p.topic.starts_with("deny/") {
                 Verdict::refused(AckReason::NotAuthorized, "not your topic")
+            } else if p.topic.starts_with("fail/") {
+                Verdict::refused(AckReason::ImplementationSpecificError, "storage failed")
             } else if p.topic.starts_with("store/") {
                 Verdict::accepted()
             } else {
