@@ -93,7 +93,10 @@ impl ApiError {
                 Error::AlreadyExists { .. }
                 | Error::VersionConflict { .. }
                 | Error::InUse { .. } => StatusCode::CONFLICT,
-                Error::Invalid(_) | Error::ThingModel(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::Invalid(_) | Error::ThingModel(_) | Error::Command(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                Error::DeviceOffline => StatusCode::CONFLICT,
                 Error::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
                 Error::Unauthenticated(AuthFailure::TenantRequired) => StatusCode::BAD_REQUEST,
                 Error::Unauthenticated(AuthFailure::AccountLocked { .. }) => StatusCode::LOCKED,

@@ -27,6 +27,8 @@ pub enum Resource {
     Session,
     /// How long a tenant's (or product's) telemetry is kept.
     Retention,
+    /// A command sent to a device.
+    Command,
 }
 
 impl Resource {
@@ -41,6 +43,7 @@ impl Resource {
             Resource::AuditEntry => "audit_entry",
             Resource::Session => "session",
             Resource::Retention => "retention",
+            Resource::Command => "command",
         }
     }
 
@@ -55,6 +58,7 @@ impl Resource {
             Resource::AuditEntry,
             Resource::Session,
             Resource::Retention,
+            Resource::Command,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -71,6 +75,7 @@ impl Resource {
             Resource::AuditEntry => locale.pick("audit entry", "审计记录"),
             Resource::Session => locale.pick("session", "会话"),
             Resource::Retention => locale.pick("retention policy", "数据保留策略"),
+            Resource::Command => locale.pick("command", "指令"),
         }
     }
 }
@@ -244,6 +249,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable device group fields.
     GroupSort default CreatedAt { CreatedAt => "created_at", Name => "name" }
+);
+sort_fields!(
+    /// Sortable command fields.
+    CommandSort default CreatedAt { CreatedAt => "created_at", Status => "status" }
 );
 sort_fields!(
     /// Sortable audit fields.

@@ -41,6 +41,12 @@ pub enum Error {
     /// Writes arrive faster than the storage can take them; retry later.
     #[error("overloaded: {0}")]
     Overloaded(&'static str),
+    /// A command that does not fit the device's thing model.
+    #[error("command refused: {}", .0.message(Locale::En))]
+    Command(crate::command::CommandRejection),
+    /// The device is not connected and the caller asked not to queue.
+    #[error("the device is offline")]
+    DeviceOffline,
     /// The store or another dependency failed; the detail is for the log only.
     #[error("storage failure in {action}: {detail}")]
     Storage {
@@ -103,6 +109,8 @@ impl Error {
             },
             Error::Forbidden(_) => "forbidden",
             Error::Overloaded(_) => "overloaded",
+            Error::Command(r) => r.code(),
+            Error::DeviceOffline => "device_offline",
             Error::Storage { .. } => "internal",
         }
     }
@@ -246,6 +254,13 @@ impl Error {
                 .pick(
                     "the server is busy writing data; retry in a few seconds",
                     "服务器正忙于写入数据，请稍后重试",
+                )
+                .to_string(),
+            Error::Command(r) => r.message(locale),
+            Error::DeviceOffline => locale
+                .pick(
+                    "the device is offline; send the command with a queue expiry to deliver it when the device connects",
+                    "设备离线；如需在设备上线后送达，请在发送指令时设置排队有效期",
                 )
                 .to_string(),
             Error::Storage { .. } => locale

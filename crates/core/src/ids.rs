@@ -84,6 +84,10 @@ id_type!(
     /// An entry of the audit log.
     AuditId
 );
+id_type!(
+    /// A command sent (or to be sent) to a device.
+    CommandId
+);
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@
 //! data takes the tenant id, so scoping cannot be forgotten by a caller.
 
 pub mod auth;
+pub mod command;
 pub mod device;
 pub mod entity;
 pub mod error;

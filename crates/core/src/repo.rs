@@ -2,9 +2,12 @@
 //! (or an explicit [`Scope`]), and every change takes the [`Actor`] so the backend writes
 //! the audit record in the same transaction as the change.
 
+use crate::command::{
+    Attribute, AttributeScope, Command, CommandFilter, CommandResult, NewCommand,
+};
 use crate::entity::*;
 use crate::error::Result;
-use crate::ids::{ApiKeyId, DeviceId, GroupId, ProductId, TenantId, UserId};
+use crate::ids::{ApiKeyId, CommandId, DeviceId, GroupId, ProductId, TenantId, UserId};
 use async_trait::async_trait;
 
 /// Which tenants a call may see: all of them (platform admin) or exactly one.
@@ -228,10 +231,79 @@ pub trait AuditRepo: Send + Sync {
     ) -> Result<Page<AuditEntry>>;
 }
 
+/// Commands to devices. Creating and ending a command each write an audit entry.
+#[async_trait]
+pub trait CommandRepo: Send + Sync {
+    /// Records a command as `queued` (the device must be in the tenant).
+    async fn create_command(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        new: NewCommand,
+    ) -> Result<Command>;
+    async fn get_command(&self, tenant: TenantId, id: CommandId) -> Result<Command>;
+    /// Newest first.
+    async fn list_commands(
+        &self,
+        tenant: TenantId,
+        filter: &CommandFilter,
+        page: &PageRequest<CommandSort>,
+    ) -> Result<Page<Command>>;
+    /// `queued` → `sent`; false if the command was not queued any more.
+    async fn mark_command_sent(&self, id: CommandId, at: Timestamp) -> Result<bool>;
+    /// Ends an open command with its result; `None` if it had ended already.
+    async fn finish_command(&self, id: CommandId, result: CommandResult)
+    -> Result<Option<Command>>;
+    /// The device's queued, unexpired commands, oldest first.
+    async fn queued_commands(&self, tenant: TenantId, device: DeviceId) -> Result<Vec<Command>>;
+    /// Ends queued commands whose expiry has passed (`expired`) and commands left `sent`
+    /// longer than their timeout, e.g. across a restart (`timed_out`).
+    async fn expire_commands(&self, now: Timestamp) -> Result<Vec<Command>>;
+}
+
+/// Client and shared attributes of devices (server attributes live on the device).
+#[async_trait]
+pub trait AttributeRepo: Send + Sync {
+    /// All attributes of the scope, or only `keys`; sorted by key.
+    async fn get_attributes(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        scope: AttributeScope,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<Attribute>>;
+    /// Writes (inserts or replaces) values; shared-attribute changes are audited.
+    async fn set_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        scope: AttributeScope,
+        values: JsonMap,
+    ) -> Result<Vec<Attribute>>;
+    /// Deletes keys; returns those that existed.
+    async fn delete_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        scope: AttributeScope,
+        keys: &[String],
+    ) -> Result<Vec<String>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
-    TenantRepo + UserRepo + ApiKeyRepo + ProductRepo + DeviceRepo + GroupRepo + AuditRepo
+    TenantRepo
+    + UserRepo
+    + ApiKeyRepo
+    + ProductRepo
+    + DeviceRepo
+    + GroupRepo
+    + AuditRepo
+    + CommandRepo
+    + AttributeRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

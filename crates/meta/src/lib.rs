@@ -12,6 +12,7 @@
 
 mod api_keys;
 mod audit;
+mod device_link;
 mod devices;
 mod groups;
 mod products;
@@ -60,8 +61,14 @@ pub struct SqlStore {
 }
 
 /// The migrations, in order. Append only: a released migration never changes.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "device_link",
+        include_str!("../migrations/0002_device_link.sql"),
+    ),
+];
 
 impl SqlStore {
     /// The URL of the SQLite database file inside a data directory.

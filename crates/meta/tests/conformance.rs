@@ -9,12 +9,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ironloom_core::auth::{Permission, Role};
+use ironloom_core::command::*;
 use ironloom_core::entity::*;
 use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::ids::*;
 use ironloom_core::repo::{
-    ApiKeyRepo, AuditRepo, DeviceRepo, GroupRepo, MetaStore, ProductRepo, Scope, TenantRepo,
-    UserRepo,
+    ApiKeyRepo, AttributeRepo, AuditRepo, CommandRepo, DeviceRepo, GroupRepo, MetaStore,
+    ProductRepo, Scope, TenantRepo, UserRepo,
 };
 use ironloom_core::thing_model::ThingModel;
 use ironloom_meta::{SqlStore, SqlStoreOptions};
@@ -140,6 +141,8 @@ conformance!(
     deleting_a_tenant_removes_its_data,
     stale_versions_are_refused,
     hostile_strings_are_stored_verbatim,
+    commands_are_recorded_sent_finished_and_expired,
+    attributes_are_kept_per_scope,
 );
 
 fn actor() -> Actor {
@@ -1405,4 +1408,290 @@ async fn hostile_strings_are_stored_verbatim(s: &SqlStore) {
         assert_eq!(searched.total, 1, "{h}");
     }
     assert_eq!(s.count_devices(a.id).await.unwrap(), hostile.len() as u64);
+}
+
+fn new_command(device: DeviceId, expires_in_ms: Option<i64>) -> NewCommand {
+    NewCommand {
+        device_id: device,
+        kind: CommandKind::SetProperties,
+        method: SET_PROPERTIES_METHOD.into(),
+        params: json!({"speed": 100}),
+        one_way: false,
+        timeout_ms: 5000,
+        expires_at: expires_in_ms.map(|ms| chrono::Utc::now() + chrono::Duration::milliseconds(ms)),
+    }
+}
+
+async fn commands_are_recorded_sent_finished_and_expired(s: &SqlStore) {
+    let a = tenant(s, "cmd-a").await;
+    let b = tenant(s, "cmd-b").await;
+    let p = product(s, a.id, "P").await;
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "c1"))
+        .await
+        .unwrap();
+    // A command for a device of another tenant is refused.
+    let e = s
+        .create_command(&actor(), b.id, new_command(d.id, None))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Resource::Device)), "{e:?}");
+
+    let c = s
+        .create_command(&actor(), a.id, new_command(d.id, Some(60_000)))
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Queued);
+    assert_eq!(s.get_command(a.id, c.id).await.unwrap(), c);
+    assert!(matches!(
+        s.get_command(b.id, c.id).await,
+        Err(Error::NotFound(Resource::Command))
+    ));
+    let queued = s.queued_commands(a.id, d.id).await.unwrap();
+    assert_eq!(queued.iter().map(|c| c.id).collect::<Vec<_>>(), vec![c.id]);
+    assert!(s.queued_commands(b.id, d.id).await.unwrap().is_empty());
+
+    assert!(s.mark_command_sent(c.id, chrono::Utc::now()).await.unwrap());
+    assert!(!s.mark_command_sent(c.id, chrono::Utc::now()).await.unwrap());
+    assert!(s.queued_commands(a.id, d.id).await.unwrap().is_empty());
+    let done = s
+        .finish_command(c.id, CommandResult::succeeded(Some(json!({"speed": 100}))))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.status, CommandStatus::Succeeded);
+    assert_eq!(done.response, Some(json!({"speed": 100})));
+    assert!(done.completed_at.is_some());
+    // A late second answer changes nothing.
+    assert!(
+        s.finish_command(c.id, CommandResult::failed(CommandStatus::Failed, "late"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(s.get_command(a.id, c.id).await.unwrap(), done);
+
+    // Expiry: a queued command past its expiry ends as expired, once.
+    let old = s
+        .create_command(&actor(), a.id, new_command(d.id, Some(-1000)))
+        .await
+        .unwrap();
+    let fresh = s
+        .create_command(&actor(), a.id, new_command(d.id, Some(600_000)))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.queued_commands(a.id, d.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![fresh.id]
+    );
+    let expired = s.expire_commands(chrono::Utc::now()).await.unwrap();
+    assert_eq!(
+        expired.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![old.id]
+    );
+    assert_eq!(expired[0].status, CommandStatus::Expired);
+    assert!(
+        s.expire_commands(chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Sent and never answered, long after its timeout (as after a restart): timed out.
+    assert!(
+        s.mark_command_sent(fresh.id, chrono::Utc::now() - chrono::Duration::minutes(10))
+            .await
+            .unwrap()
+    );
+    let timed_out = s.expire_commands(chrono::Utc::now()).await.unwrap();
+    assert_eq!(timed_out.len(), 1);
+    assert_eq!(timed_out[0].status, CommandStatus::TimedOut);
+
+    // Lists: filtered by device and status, tenant-scoped.
+    let all = s
+        .list_commands(a.id, &CommandFilter::default(), &first_page())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    let expired_only = s
+        .list_commands(
+            a.id,
+            &CommandFilter {
+                device_id: Some(d.id),
+                status: Some(CommandStatus::Expired),
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(expired_only.items.len(), 1);
+    assert_eq!(
+        s.list_commands(b.id, &CommandFilter::default(), &first_page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    // Every command is audited when created and when it ended.
+    let audit = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource: Some(Resource::Command),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "command").count(), 3);
+    assert_eq!(
+        actions.iter().filter(|a| **a == "command_result").count(),
+        3
+    );
+    // Deleting the device removes its commands.
+    s.delete_device(&actor(), a.id, d.id).await.unwrap();
+    assert!(matches!(
+        s.get_command(a.id, c.id).await,
+        Err(Error::NotFound(Resource::Command))
+    ));
+}
+
+async fn attributes_are_kept_per_scope(s: &SqlStore) {
+    let a = tenant(s, "attr-a").await;
+    let b = tenant(s, "attr-b").await;
+    let p = product(s, a.id, "P").await;
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "a1"))
+        .await
+        .unwrap();
+    let map = |v: serde_json::Value| v.as_object().unwrap().clone();
+    s.set_attributes(
+        &actor(),
+        a.id,
+        d.id,
+        AttributeScope::Client,
+        map(json!({"fw": "1.0", "model": "X1"})),
+    )
+    .await
+    .unwrap();
+    s.set_attributes(
+        &actor(),
+        a.id,
+        d.id,
+        AttributeScope::Shared,
+        map(json!({"interval": 5, "fw": {"target": "2.0"}})),
+    )
+    .await
+    .unwrap();
+    // Replaced, not merged; scopes are apart.
+    s.set_attributes(
+        &actor(),
+        a.id,
+        d.id,
+        AttributeScope::Client,
+        map(json!({"fw": "1.1"})),
+    )
+    .await
+    .unwrap();
+    let client = s
+        .get_attributes(a.id, d.id, AttributeScope::Client, None)
+        .await
+        .unwrap();
+    let kv: Vec<(String, serde_json::Value)> =
+        client.into_iter().map(|a| (a.key, a.value)).collect();
+    assert_eq!(
+        kv,
+        vec![("fw".into(), json!("1.1")), ("model".into(), json!("X1"))]
+    );
+    let some = s
+        .get_attributes(
+            a.id,
+            d.id,
+            AttributeScope::Shared,
+            Some(&["fw".to_string(), "missing".to_string()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 1);
+    assert_eq!(some[0].value, json!({"target": "2.0"}));
+    // Tenant B sees and changes nothing.
+    assert!(matches!(
+        s.get_attributes(b.id, d.id, AttributeScope::Client, None)
+            .await,
+        Err(Error::NotFound(Resource::Device))
+    ));
+    assert!(
+        s.set_attributes(
+            &actor(),
+            b.id,
+            d.id,
+            AttributeScope::Shared,
+            map(json!({"x": 1}))
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        s.delete_attributes(
+            &actor(),
+            b.id,
+            d.id,
+            AttributeScope::Shared,
+            &["interval".into()]
+        )
+        .await
+        .is_err()
+    );
+    // Bad values are refused before anything is written.
+    let e = s
+        .set_attributes(
+            &actor(),
+            a.id,
+            d.id,
+            AttributeScope::Client,
+            map(json!({"ok": 1, "bad": null})),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+    let removed = s
+        .delete_attributes(
+            &actor(),
+            a.id,
+            d.id,
+            AttributeScope::Shared,
+            &["interval".into(), "nope".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(removed, vec!["interval".to_string()]);
+    assert_eq!(
+        s.get_attributes(a.id, d.id, AttributeScope::Shared, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Shared changes are audited; client reports are not.
+    let audit = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource_id: Some(d.id.to_string()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"set_shared_attributes"), "{actions:?}");
+    assert!(actions.contains(&"delete_shared_attributes"), "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| a.contains("shared")).count(), 2);
 }
