@@ -8,10 +8,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use ironloom_core::error::{AuthFailure, Error};
 use ironloom_core::ids::{ApiKeyId, TenantId, UserId};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+
+pub use ironloom_core::auth::random_token;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -48,15 +49,6 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
 // An argon2id hash of a random string nobody knows, used to spend the same time on
 // unknown users.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3c8Q2K1kT2y0nG5k3t0m6m1HqYy5s1Q5m0Zk2b8aG1E";
-
-/// A random string of `len` characters from an alphabet safe in URLs, topics and CSV.
-pub fn random_token(len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
 
 /// What a session token says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -260,6 +260,17 @@ impl PermissionSet {
     }
 }
 
+/// A random token of `len` characters from an alphabet without look-alikes (no 0/O, 1/l/I),
+/// from the operating system's cryptographic generator.
+pub fn random_token(len: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

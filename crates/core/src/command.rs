@@ -169,6 +169,56 @@ impl CommandResult {
     }
 }
 
+/// What a caller asks for when sending a command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandRequest {
+    pub kind: CommandKind,
+    pub method: String,
+    pub params: Json,
+    pub one_way: bool,
+    /// How long a two-way command waits for the answer once sent.
+    pub timeout: std::time::Duration,
+    /// `Some`: keep the command this long if the device is not listening; `None`: fail at
+    /// once with `DeviceOffline`.
+    pub queue_for: Option<std::time::Duration>,
+    /// Wait for the outcome (two-way: the answer) before returning.
+    pub wait: bool,
+}
+
+/// The live side of devices, as the API reaches it: sending commands, pushing shared
+/// attributes, connection state held in memory.
+#[async_trait::async_trait]
+pub trait DeviceLink: Send + Sync {
+    /// Checks the command against the thing model, records it, sends or queues it, and
+    /// (if asked) waits for the answer.
+    async fn send_command(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        req: CommandRequest,
+    ) -> crate::error::Result<Command>;
+    /// Stores shared attributes and pushes them to the device if it listens.
+    async fn set_shared_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        values: JsonMap,
+    ) -> crate::error::Result<Vec<Attribute>>;
+    async fn delete_shared_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        keys: Vec<String>,
+    ) -> crate::error::Result<Vec<String>>;
+    /// Connection state as this node knows it now (newer than the stored one).
+    fn live_status(&self, device: DeviceId) -> Option<crate::entity::DeviceStatus>;
+    /// Whether the device can be sent a command right now.
+    fn reachable(&self, device: DeviceId) -> bool;
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CommandFilter {
     pub device_id: Option<DeviceId>,

@@ -605,6 +605,19 @@ pub struct DeviceCredentials {
     pub secret: String,
 }
 
+impl DeviceCredentials {
+    /// Fresh random credentials of every kind.
+    pub fn generate() -> DeviceCredentials {
+        use crate::auth::random_token;
+        DeviceCredentials {
+            access_token: random_token(20),
+            username: format!("dev-{}", random_token(16)),
+            password: random_token(24),
+            secret: random_token(32),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDevice {
     pub product_id: ProductId,

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use ironloom_core::command::AttributeScope;
 use ironloom_core::device::{Reported, ValueRejection, points_from_reported};
+use ironloom_core::entity::{Actor, ActorKind};
 use ironloom_core::entity::{Device, DeviceCredentials, DeviceStatus, DeviceStatusUpdate, Product};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
@@ -204,10 +206,24 @@ pub struct DeviceEvent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceEventKind {
-    Connected { transport: String },
-    Disconnected { reason: String },
-    Telemetry { stored: u64 },
-    Event { identifier: String, params: Json },
+    Connected {
+        transport: String,
+    },
+    Disconnected {
+        reason: String,
+    },
+    Telemetry {
+        stored: u64,
+    },
+    Event {
+        identifier: String,
+        params: Json,
+    },
+    /// A client-side RPC (device to platform), for rules to act on.
+    ClientRpc {
+        method: String,
+        params: Json,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -223,7 +239,7 @@ struct CachedProduct {
 }
 
 pub struct DeviceHub {
-    meta: Arc<dyn MetaStore>,
+    pub(crate) meta: Arc<dyn MetaStore>,
     telemetry: Arc<dyn TelemetryStore>,
     config: HubConfig,
     products: Mutex<HashMap<ProductId, CachedProduct>>,
@@ -232,6 +248,7 @@ pub struct DeviceHub {
     /// Last timestamp used in each device's logs, so two entries never share one.
     log_clock: Mutex<HashMap<DeviceId, Micros>>,
     events: broadcast::Sender<DeviceEvent>,
+    pub(crate) downlinks: crate::downlink::Downlinks,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -246,7 +263,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn ctx_of(d: &Device, product_key: &str) -> DeviceCtx {
+/// The device as the actor of what it changes.
+pub fn device_actor(ctx: &DeviceCtx) -> Actor {
+    Actor {
+        kind: ActorKind::Device,
+        id: Some(ctx.device.to_string()),
+        name: ctx.name.to_string(),
+        tenant_id: Some(ctx.tenant),
+        ip: None,
+    }
+}
+
+pub(crate) fn ctx_of(d: &Device, product_key: &str) -> DeviceCtx {
     DeviceCtx {
         tenant: d.tenant_id,
         device: d.id,
@@ -276,6 +304,7 @@ impl DeviceHub {
             live: Mutex::new(HashMap::new()),
             log_clock: Mutex::new(HashMap::new()),
             events: broadcast::channel(4096).0,
+            downlinks: Default::default(),
         })
     }
 
@@ -764,15 +793,142 @@ impl DeviceHub {
         }
     }
 
-    /// Flushes connection state every `status_flush` until shutdown, then once more.
+    /// Flushes connection state every `status_flush` and ends overdue commands every
+    /// second, until shutdown; then flushes once more.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut tick = tokio::time::interval(self.config.status_flush);
+        let mut sweep = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => self.flush_status().await,
+                _ = sweep.tick() => self.sweep_commands().await,
             }
         }
         self.flush_status().await;
+    }
+
+    /// A device called the platform (client-side RPC): announced for rules.
+    pub fn client_rpc(&self, ctx: &DeviceCtx, method: &str, params: Json) {
+        self.seen(ctx);
+        let _ = self.events.send(DeviceEvent {
+            tenant: ctx.tenant,
+            device: ctx.device,
+            at: Utc::now(),
+            kind: DeviceEventKind::ClientRpc {
+                method: method.to_owned(),
+                params,
+            },
+        });
+    }
+
+    /// Stores attributes the device reports about itself (client scope).
+    pub async fn client_attributes(
+        &self,
+        ctx: &DeviceCtx,
+        values: serde_json::Map<String, Json>,
+    ) -> Result<(), Rejection> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let actor = device_actor(ctx);
+        self.meta
+            .set_attributes(
+                &actor,
+                ctx.tenant,
+                ctx.device,
+                AttributeScope::Client,
+                values,
+            )
+            .await
+            .map_err(|e| match e {
+                ironloom_core::error::Error::Invalid(f) => {
+                    Rejection::Payload(f.message(Locale::En))
+                }
+                other => Rejection::Payload(format!("not stored: {other}")),
+            })?;
+        self.seen(ctx);
+        Ok(())
+    }
+
+    /// Attributes a device asks for: `None` keys mean all of the scope.
+    pub async fn requested_attributes(
+        &self,
+        ctx: &DeviceCtx,
+        client_keys: Option<&[String]>,
+        shared_keys: Option<&[String]>,
+    ) -> Result<(Json, Json), ironloom_core::error::Error> {
+        let get = |scope, keys| async move {
+            let attrs = self
+                .meta
+                .get_attributes(ctx.tenant, ctx.device, scope, keys)
+                .await?;
+            Ok::<Json, ironloom_core::error::Error>(Json::Object(
+                attrs.into_iter().map(|a| (a.key, a.value)).collect(),
+            ))
+        };
+        let client = get(AttributeScope::Client, client_keys).await?;
+        let shared = get(AttributeScope::Shared, shared_keys).await?;
+        self.seen(ctx);
+        Ok((client, shared))
+    }
+}
+
+#[async_trait::async_trait]
+impl ironloom_core::command::DeviceLink for DeviceHub {
+    async fn send_command(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        req: ironloom_core::command::CommandRequest,
+    ) -> ironloom_core::error::Result<ironloom_core::command::Command> {
+        DeviceHub::send_command(self, actor, tenant, device, req).await
+    }
+
+    async fn set_shared_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        values: serde_json::Map<String, Json>,
+    ) -> ironloom_core::error::Result<Vec<ironloom_core::command::Attribute>> {
+        let written = self
+            .meta
+            .set_attributes(
+                actor,
+                tenant,
+                device,
+                AttributeScope::Shared,
+                values.clone(),
+            )
+            .await?;
+        self.push_attributes(device, values, Vec::new());
+        Ok(written)
+    }
+
+    async fn delete_shared_attributes(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        keys: Vec<String>,
+    ) -> ironloom_core::error::Result<Vec<String>> {
+        let removed = self
+            .meta
+            .delete_attributes(actor, tenant, device, AttributeScope::Shared, &keys)
+            .await?;
+        if !removed.is_empty() {
+            self.push_attributes(device, serde_json::Map::new(), removed.clone());
+        }
+        Ok(removed)
+    }
+
+    fn live_status(&self, device: DeviceId) -> Option<DeviceStatus> {
+        DeviceHub::live_status(self, device)
+    }
+
+    fn reachable(&self, device: DeviceId) -> bool {
+        DeviceHub::reachable(self, device)
     }
 }

@@ -17,9 +17,12 @@
 //! the protocol.
 
 pub mod auth;
+pub mod downlink;
+pub mod gateway;
 pub mod hub;
 pub mod mqtt;
 pub mod payload;
+pub mod tb;
 
 pub use hub::{DeviceCtx, DeviceEvent, DeviceEventKind, DeviceHub, HubConfig, IngestOutcome};
 pub use mqtt::MqttDevices;

@@ -5,7 +5,8 @@
 //! to can reach another device's messages; on top of that, topic ACLs keep it to the
 //! topics of the device API and, for Alink, to its own productKey and deviceName.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -18,8 +19,11 @@ use ironloom_mqtt::{
 use serde_json::{Value as Json, json};
 
 use crate::auth::AlinkLogin;
+use crate::downlink::{Downlink, LinkGuard, Sink};
 use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
 use crate::payload::{self, Encoding};
+use crate::tb;
+use ironloom_core::command::CommandKind;
 
 /// Topics a ThingsBoard-style device may subscribe to.
 const TB_SUBSCRIPTIONS: &[&str] = &[
@@ -37,12 +41,36 @@ const TB_SUBSCRIPTIONS: &[&str] = &[
 /// extension; MQTT 5 clients also get reason codes).
 pub const TB_ERRORS: &str = "v1/devices/me/errors";
 
+/// Which device API a connection speaks, by how it logged in: commands go out in its
+/// dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    ThingsBoard,
+    Alink,
+}
+
+/// A device a gateway connection speaks for.
+#[derive(Debug)]
+pub(crate) struct SubDevice {
+    pub ctx: DeviceCtx,
+    pub _link: LinkGuard,
+}
+
 /// The per-connection context.
 #[derive(Debug)]
 pub struct MqttDevice {
     pub ctx: DeviceCtx,
     pub namespace: Arc<str>,
     pub version: ProtocolVersion,
+    pub dialect: Dialect,
+    /// The device's downlink while connected.
+    link: Mutex<Option<LinkGuard>>,
+    /// Sub-devices by name, when the device acts as a gateway.
+    pub(crate) subs: Mutex<HashMap<String, SubDevice>>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The MQTT side of the device API: implements the server's hooks over the hub.
@@ -79,19 +107,75 @@ impl MqttDevices {
         self.server.get()
     }
 
-    fn send(&self, ns: &str, topic: String, payload: Vec<u8>) {
+    pub(crate) fn send(&self, ns: &str, topic: String, payload: Vec<u8>) {
         if let Some(s) = self.server.get() {
-            s.publish(
-                ns,
-                Message {
-                    topic: topic.into(),
-                    payload: Bytes::from(payload),
-                    qos: QoS::AtMostOnce,
-                    retain: false,
-                    props: None,
-                },
-            );
+            s.publish(ns, message(topic, payload, QoS::AtMostOnce));
         }
+    }
+
+    pub(crate) fn hub(&self) -> &Arc<DeviceHub> {
+        &self.hub
+    }
+
+    /// The downlink of a directly connected device: commands and shared attributes as
+    /// publishes in its dialect. Taken only if the device subscribed to the topic.
+    fn device_sink(&self, client: &MqttDevice) -> Option<Sink> {
+        let server = self.server.get()?.clone();
+        let ns = client.namespace.clone();
+        let dialect = client.dialect;
+        let sys = format!("/sys/{}/{}", client.ctx.product_key, client.ctx.name);
+        Some(Arc::new(move |d: &Downlink| {
+            let (topic, body) = match (d, dialect) {
+                (
+                    Downlink::Command {
+                        command,
+                        request_id,
+                    },
+                    Dialect::ThingsBoard,
+                ) => (
+                    format!("v1/devices/me/rpc/request/{request_id}"),
+                    tb::rpc_request(command, None),
+                ),
+                (
+                    Downlink::Command {
+                        command,
+                        request_id,
+                    },
+                    Dialect::Alink,
+                ) => {
+                    let (path, method) = match command.kind {
+                        CommandKind::SetProperties => (
+                            "thing/service/property/set".to_owned(),
+                            "thing.service.property.set".to_owned(),
+                        ),
+                        CommandKind::Call => (
+                            format!("thing/service/{}", command.method),
+                            format!("thing.service.{}", command.method),
+                        ),
+                    };
+                    (
+                        format!("{sys}/{path}"),
+                        json!({
+                            "id": request_id.to_string(),
+                            "version": "1.0",
+                            "params": command.params,
+                            "method": method,
+                        }),
+                    )
+                }
+                (Downlink::Attributes { set, deleted }, Dialect::ThingsBoard) => (
+                    "v1/devices/me/attributes".to_owned(),
+                    tb::attributes_update(set, deleted),
+                ),
+                // Alink has no shared attributes; its devices get property writes.
+                (Downlink::Attributes { .. }, Dialect::Alink) => return false,
+            };
+            let report = server.publish(
+                &ns,
+                message(topic, body.to_string().into_bytes(), QoS::AtLeastOnce),
+            );
+            report.online > 0
+        }))
     }
 
     /// Publishes refusals on the error topic (delivered only if the device subscribed).
@@ -117,6 +201,16 @@ impl MqttDevices {
             TB_ERRORS.into(),
             body.to_string().into_bytes(),
         );
+    }
+}
+
+pub(crate) fn message(topic: String, payload: Vec<u8>, qos: QoS) -> Message {
+    Message {
+        topic: topic.into(),
+        payload: Bytes::from(payload),
+        qos,
+        retain: false,
+        props: None,
     }
 }
 
@@ -148,6 +242,13 @@ fn content_encoding(p: &InboundPublish) -> Option<Encoding> {
 enum Route<'a> {
     TbTelemetry,
     TbSingle(&'a str),
+    TbAttributes,
+    TbAttributeRequest(&'a str),
+    TbRpcAnswer(u32),
+    TbClientRpc(&'a str),
+    Gateway(crate::gateway::GatewayTopic),
+    /// `…/thing/service/property/set_reply` or `…/thing/service/{id}_reply`.
+    AlinkServiceReply,
     AlinkProperties,
     AlinkEvent(&'a str),
     AlinkNtp,
@@ -160,6 +261,29 @@ enum Route<'a> {
 fn route<'a>(ctx: &DeviceCtx, topic: &'a str) -> Route<'a> {
     if topic == "v1/devices/me/telemetry" {
         return Route::TbTelemetry;
+    }
+    if topic == "v1/devices/me/attributes" {
+        return Route::TbAttributes;
+    }
+    if let Some(id) = topic.strip_prefix("v1/devices/me/attributes/request/") {
+        return if id.is_empty() || id.contains('/') {
+            Route::Unknown
+        } else {
+            Route::TbAttributeRequest(id)
+        };
+    }
+    if let Some(id) = topic.strip_prefix("v1/devices/me/rpc/response/") {
+        return id.parse().map_or(Route::Unknown, Route::TbRpcAnswer);
+    }
+    if let Some(id) = topic.strip_prefix("v1/devices/me/rpc/request/") {
+        return if id.is_empty() || id.contains('/') {
+            Route::Unknown
+        } else {
+            Route::TbClientRpc(id)
+        };
+    }
+    if let Some(t) = crate::gateway::GatewayTopic::parse(topic) {
+        return Route::Gateway(t);
     }
     if let Some(key) = topic.strip_prefix("v1/devices/me/telemetry/") {
         return if key.is_empty() || key.contains('/') {
@@ -178,6 +302,13 @@ fn route<'a>(ctx: &DeviceCtx, topic: &'a str) -> Route<'a> {
         }
         if path == "thing/event/property/post" {
             return Route::AlinkProperties;
+        }
+        if path
+            .strip_prefix("thing/service/")
+            .and_then(|p| p.strip_suffix("_reply"))
+            .is_some_and(|id| !id.is_empty())
+        {
+            return Route::AlinkServiceReply;
         }
         if let Some(id) = path
             .strip_prefix("thing/event/")
@@ -267,6 +398,113 @@ impl MqttDevices {
                         Some(verdict(&o))
                     }
                 }
+            }
+            Route::TbAttributes => {
+                let r = payload::decode(&p.payload, content_encoding(p))
+                    .map_err(|e| Rejection::Payload(e.to_string()))
+                    .and_then(|v| match v {
+                        Json::Object(o) => Ok(o),
+                        _ => Err(Rejection::Payload(
+                            "attributes must be a JSON object".into(),
+                        )),
+                    });
+                let r = match r {
+                    Ok(values) => hub.client_attributes(ctx, values).await,
+                    Err(e) => Err(e),
+                };
+                Some(match r {
+                    Ok(()) => Verdict::accepted(),
+                    Err(reason) => {
+                        let o = hub.refuse(ctx, &source, reason).await;
+                        self.publish_errors(client, &p.topic, &o);
+                        verdict(&o)
+                    }
+                })
+            }
+            Route::TbAttributeRequest(id) => {
+                let req = payload::decode(&p.payload, content_encoding(p)).unwrap_or(Json::Null);
+                let (c, sh) = tb::attribute_keys(&req);
+                let body = match hub
+                    .requested_attributes(ctx, c.as_deref(), sh.as_deref())
+                    .await
+                {
+                    Ok((client_attrs, shared)) => tb::attribute_response(client_attrs, shared),
+                    Err(e) => json!({"error": e.message(Locale::En)}),
+                };
+                self.send(
+                    &client.namespace,
+                    format!("v1/devices/me/attributes/response/{id}"),
+                    body.to_string().into_bytes(),
+                );
+                Some(Verdict::accepted())
+            }
+            Route::TbRpcAnswer(rid) => {
+                let answer = payload::decode(&p.payload, content_encoding(p))
+                    .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&p.payload).into()));
+                if hub.command_answer(ctx, rid, tb::rpc_answer(answer)).await {
+                    Some(Verdict::accepted())
+                } else {
+                    Some(Verdict {
+                        ack: AckReason::NoMatchingSubscribers,
+                        reason: Some("no command awaits this answer".into()),
+                        route: false,
+                    })
+                }
+            }
+            Route::TbClientRpc(id) => {
+                let req = payload::decode(&p.payload, content_encoding(p)).unwrap_or(Json::Null);
+                let method = req.get("method").and_then(Json::as_str).unwrap_or("");
+                let body = tb::builtin_client_rpc(method)
+                    .unwrap_or_else(|| tb::unknown_client_rpc(method));
+                hub.client_rpc(
+                    ctx,
+                    method,
+                    req.get("params").cloned().unwrap_or(Json::Null),
+                );
+                self.send(
+                    &client.namespace,
+                    format!("v1/devices/me/rpc/response/{id}"),
+                    body.to_string().into_bytes(),
+                );
+                Some(Verdict::accepted())
+            }
+            Route::Gateway(t) => Some(crate::gateway::handle(self, client, t, p).await),
+            Route::AlinkServiceReply => {
+                let reply = payload::decode(&p.payload, content_encoding(p)).ok();
+                let rid = reply
+                    .as_ref()
+                    .and_then(|r| r.get("id"))
+                    .and_then(|id| match id {
+                        Json::String(s) => s.parse::<u32>().ok(),
+                        Json::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                        _ => None,
+                    });
+                let (Some(reply), Some(rid)) = (reply, rid) else {
+                    let o = hub
+                        .refuse(
+                            ctx,
+                            &source,
+                            Rejection::Payload("a reply needs a JSON object with an id".into()),
+                        )
+                        .await;
+                    return Some(verdict(&o));
+                };
+                let code = reply.get("code").and_then(Json::as_u64).unwrap_or(200);
+                let data = reply.get("data").cloned();
+                let result = if code == 200 {
+                    ironloom_core::command::CommandResult::succeeded(data)
+                } else {
+                    ironloom_core::command::CommandResult {
+                        status: ironloom_core::command::CommandStatus::Failed,
+                        response: Some(reply.clone()),
+                        error: Some(format!(
+                            "code {code}: {}",
+                            reply.get("message").and_then(Json::as_str).unwrap_or("")
+                        )),
+                    }
+                };
+                hub.command_answer(ctx, rid, result).await;
+                Some(Verdict::accepted())
             }
             Route::AlinkProperties => Some(self.alink_properties(client, p, &source).await),
             Route::AlinkEvent(id) => Some(self.alink_event(client, p, id, &source).await),
@@ -442,12 +680,16 @@ impl MqttHooks for MqttDevices {
         &self,
         info: ConnectInfo<'_>,
     ) -> Result<Grant<MqttDevice>, ConnectRefusal> {
+        let mut dialect = Dialect::ThingsBoard;
         let login = match (info.username, info.password) {
-            (Some(u), p) if AlinkLogin::parse(info.client_id, u).is_some() => Login::Alink {
-                login: AlinkLogin::parse(info.client_id, u)
-                    .ok_or(ConnectRefusal::BadCredentials)?,
-                password: p.unwrap_or(""),
-            },
+            (Some(u), p) if AlinkLogin::parse(info.client_id, u).is_some() => {
+                dialect = Dialect::Alink;
+                Login::Alink {
+                    login: AlinkLogin::parse(info.client_id, u)
+                        .ok_or(ConnectRefusal::BadCredentials)?,
+                    password: p.unwrap_or(""),
+                }
+            }
             (Some(u), None) | (Some(u), Some("")) => Login::Token(u),
             (Some(u), Some(p)) => Login::Basic {
                 username: u,
@@ -472,6 +714,9 @@ impl MqttHooks for MqttDevices {
                 ctx,
                 namespace,
                 version: info.version,
+                dialect,
+                link: Mutex::new(None),
+                subs: Mutex::new(HashMap::new()),
             },
         })
     }
@@ -521,14 +766,31 @@ impl MqttHooks for MqttDevices {
     }
 
     fn connected(&self, client: &MqttDevice) {
-        let hub = self.hub.clone();
-        let ctx = client.ctx.clone();
-        hub.connected(&ctx, &format!("mqtt {}", client.version.as_str()));
+        self.hub
+            .connected(&client.ctx, &format!("mqtt {}", client.version.as_str()));
+        if let Some(sink) = self.device_sink(client) {
+            *lock(&client.link) = Some(self.hub.link(client.ctx.device, sink));
+        }
+    }
+
+    fn subscribed(&self, client: &MqttDevice, filters: &[Arc<str>]) {
+        // Queued commands go out once the device listens for them.
+        let sys = format!("/sys/{}/{}/", client.ctx.product_key, client.ctx.name);
+        let listens = filters
+            .iter()
+            .any(|f| &**f == "v1/devices/me/rpc/request/+" || f.starts_with(&sys));
+        if listens {
+            let hub = self.hub.clone();
+            let ctx = client.ctx.clone();
+            tokio::spawn(async move { hub.deliver_queued(ctx.tenant, ctx.device).await });
+        }
     }
 
     fn disconnected(&self, client: &MqttDevice, cause: DisconnectCause) {
-        let hub = self.hub.clone();
-        let ctx = client.ctx.clone();
-        hub.disconnected(&ctx, cause.as_str());
+        lock(&client.link).take();
+        for (_, sub) in lock(&client.subs).drain() {
+            self.hub.disconnected(&sub.ctx, "gateway_disconnected");
+        }
+        self.hub.disconnected(&client.ctx, cause.as_str());
     }
 }

@@ -1,0 +1,383 @@
+//! The platform-to-device direction: commands (service calls, property writes) and shared
+//! attribute updates, over whichever transport the device is listening on.
+//!
+//! Each transport registers a *link* for a device while it can deliver to it (an MQTT
+//! connection subscribed to its command topic, an HTTP long-poll, a CoAP observation). A
+//! command is recorded first, then offered to the device's links; a link that takes it
+//! makes it `sent`, otherwise it stays `queued` until its expiry (or fails at once when the
+//! caller asked for an error rather than a queue). Queued commands go out, oldest first,
+//! when a link appears. Answers are matched by the small request id the device saw, and
+//! end the command with its result; a command with no answer by its deadline times out.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ironloom_core::command::{
+    Command, CommandRequest, CommandResult, CommandStatus, NewCommand, check_command,
+};
+use ironloom_core::entity::{Actor, JsonMap};
+use ironloom_core::error::{Error, Result};
+use ironloom_core::ids::{CommandId, DeviceId, TenantId};
+use tokio::sync::oneshot;
+use tracing::warn;
+
+use crate::hub::{DeviceCtx, DeviceHub};
+
+/// Something for a device.
+#[derive(Debug, Clone)]
+pub enum Downlink {
+    /// A command, with the request id the device answers with.
+    Command {
+        command: Arc<Command>,
+        request_id: u32,
+    },
+    /// Shared attributes changed: new values, and keys deleted.
+    Attributes { set: JsonMap, deleted: Vec<String> },
+}
+
+impl Downlink {
+    pub fn is_command(&self) -> bool {
+        matches!(self, Downlink::Command { .. })
+    }
+}
+
+/// Delivers a downlink on one transport; returns whether it was taken.
+pub type Sink = Arc<dyn Fn(&Downlink) -> bool + Send + Sync>;
+
+/// Longest a caller may wait for an answer.
+pub const MAX_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+/// Longest a command may stay queued.
+pub const MAX_QUEUE_TIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+struct Inflight {
+    command: CommandId,
+    deadline: Instant,
+}
+
+/// Links, commands awaiting answers, and callers waiting for them.
+#[derive(Default)]
+pub(crate) struct Downlinks {
+    links: Mutex<HashMap<DeviceId, Vec<(u64, Sink)>>>,
+    next_link: AtomicU64,
+    next_request: AtomicU32,
+    /// Sent two-way commands by (device, request id).
+    inflight: Mutex<HashMap<(DeviceId, u32), Inflight>>,
+    waiters: Mutex<HashMap<CommandId, Vec<oneshot::Sender<Command>>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes its link when dropped.
+pub struct LinkGuard {
+    hub: Arc<DeviceHub>,
+    device: DeviceId,
+    id: u64,
+}
+
+impl std::fmt::Debug for LinkGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkGuard")
+            .field("device", &self.device)
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl Drop for LinkGuard {
+    fn drop(&mut self) {
+        let mut links = lock(&self.hub.downlinks.links);
+        if let Some(v) = links.get_mut(&self.device) {
+            v.retain(|(id, _)| *id != self.id);
+            if v.is_empty() {
+                links.remove(&self.device);
+            }
+        }
+    }
+}
+
+impl DeviceHub {
+    /// Registers a way to reach the device until the guard is dropped. Queued commands are
+    /// not sent from here (the transport calls [`DeviceHub::deliver_queued`] when the device
+    /// is ready to receive them).
+    pub fn link(self: &Arc<Self>, device: DeviceId, sink: Sink) -> LinkGuard {
+        let id = self.downlinks.next_link.fetch_add(1, Ordering::Relaxed);
+        lock(&self.downlinks.links)
+            .entry(device)
+            .or_default()
+            .push((id, sink));
+        LinkGuard {
+            hub: self.clone(),
+            device,
+            id,
+        }
+    }
+
+    /// Whether something can deliver to the device right now.
+    pub fn reachable(&self, device: DeviceId) -> bool {
+        lock(&self.downlinks.links).contains_key(&device)
+    }
+
+    /// Offers a downlink to the device's links, newest first; true if one took it.
+    fn offer(&self, device: DeviceId, d: &Downlink) -> bool {
+        let sinks: Vec<Sink> = lock(&self.downlinks.links)
+            .get(&device)
+            .map(|v| v.iter().rev().map(|(_, s)| s.clone()).collect())
+            .unwrap_or_default();
+        sinks.iter().any(|s| s(d))
+    }
+
+    fn request_id(&self) -> u32 {
+        loop {
+            let id = self.downlinks.next_request.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
+    }
+
+    /// Checks, records and sends a command; returns it as it stands when the call ends
+    /// (see [`CommandRequest::wait`]).
+    pub async fn send_command(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        device: DeviceId,
+        req: CommandRequest,
+    ) -> Result<Command> {
+        let d = self.meta.get_device(tenant, device).await?;
+        let product = self.product(tenant, d.product_id).await?;
+        check_command(&product.thing_model, req.kind, &req.method, &req.params)
+            .map_err(Error::Command)?;
+        let timeout = req.timeout.min(MAX_COMMAND_TIMEOUT);
+        let expires_at = req.queue_for.map(|q| {
+            Utc::now() + chrono::Duration::from_std(q.min(MAX_QUEUE_TIME)).unwrap_or_default()
+        });
+        let command = self
+            .meta
+            .create_command(
+                actor,
+                tenant,
+                NewCommand {
+                    device_id: device,
+                    kind: req.kind,
+                    method: req.method,
+                    params: req.params,
+                    one_way: req.one_way,
+                    timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                    expires_at,
+                },
+            )
+            .await?;
+        metrics::counter!("ironloom_device_commands_total", "tenant" => tenant.to_string())
+            .increment(1);
+        let waiter = (req.wait && !req.one_way).then(|| self.wait_for(command.id));
+        let sent = self.deliver(command.clone()).await?;
+        match sent {
+            Some(c) if c.status.is_final() => Ok(c),
+            Some(c) => match waiter {
+                Some(rx) => match tokio::time::timeout(timeout, rx).await {
+                    Ok(Ok(done)) => Ok(done),
+                    _ => Ok(self.time_out(device, c).await),
+                },
+                None => Ok(c),
+            },
+            None if command.expires_at.is_some() => {
+                lock(&self.downlinks.waiters).remove(&command.id);
+                Ok(command)
+            }
+            None => {
+                self.finish(
+                    command.id,
+                    CommandResult::failed(CommandStatus::Failed, "the device is offline"),
+                )
+                .await;
+                Err(Error::DeviceOffline)
+            }
+        }
+    }
+
+    /// Offers a recorded, queued command to the device; `Some` (as it now stands) if a
+    /// link took it.
+    async fn deliver(&self, mut command: Command) -> Result<Option<Command>> {
+        let device = command.device_id;
+        let request_id = self.request_id();
+        if !command.one_way {
+            lock(&self.downlinks.inflight).insert(
+                (device, request_id),
+                Inflight {
+                    command: command.id,
+                    deadline: Instant::now() + Duration::from_millis(command.timeout_ms),
+                },
+            );
+        }
+        let shared = Arc::new(command.clone());
+        let taken = self.offer(
+            device,
+            &Downlink::Command {
+                command: shared,
+                request_id,
+            },
+        );
+        if !taken {
+            lock(&self.downlinks.inflight).remove(&(device, request_id));
+            return Ok(None);
+        }
+        let now = Utc::now();
+        if !self.meta.mark_command_sent(command.id, now).await? {
+            // Already sent by another link, or ended meanwhile.
+            return Ok(Some(
+                self.meta.get_command(command.tenant_id, command.id).await?,
+            ));
+        }
+        command.status = CommandStatus::Sent;
+        command.sent_at = Some(now);
+        if command.one_way
+            && let Some(done) = self
+                .finish(command.id, CommandResult::succeeded(None))
+                .await
+        {
+            return Ok(Some(done));
+        }
+        Ok(Some(command))
+    }
+
+    /// Sends the device's queued commands, oldest first, while a link takes them.
+    pub async fn deliver_queued(&self, tenant: TenantId, device: DeviceId) {
+        let queued = match self.meta.queued_commands(tenant, device).await {
+            Ok(q) => q,
+            Err(e) => {
+                warn!(%device, error = %e, "could not read queued commands");
+                return;
+            }
+        };
+        for c in queued {
+            match self.deliver(c).await {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    warn!(%device, error = %e, "could not send a queued command");
+                    break;
+                }
+            }
+        }
+    }
+
+    fn wait_for(&self, id: CommandId) -> oneshot::Receiver<Command> {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.downlinks.waiters)
+            .entry(id)
+            .or_default()
+            .push(tx);
+        rx
+    }
+
+    /// Ends a command and wakes whoever waits for it.
+    async fn finish(&self, id: CommandId, result: CommandResult) -> Option<Command> {
+        match self.meta.finish_command(id, result).await {
+            Ok(Some(done)) => {
+                metrics::counter!(
+                    "ironloom_device_command_results_total",
+                    "status" => done.status.as_str()
+                )
+                .increment(1);
+                for tx in lock(&self.downlinks.waiters)
+                    .remove(&id)
+                    .unwrap_or_default()
+                {
+                    let _ = tx.send(done.clone());
+                }
+                Some(done)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                warn!(command = %id, error = %e, "could not record a command result");
+                None
+            }
+        }
+    }
+
+    async fn time_out(&self, device: DeviceId, c: Command) -> Command {
+        lock(&self.downlinks.inflight).retain(|k, v| !(k.0 == device && v.command == c.id));
+        lock(&self.downlinks.waiters).remove(&c.id);
+        match self
+            .finish(
+                c.id,
+                CommandResult::failed(
+                    CommandStatus::TimedOut,
+                    "the device did not answer within the timeout",
+                ),
+            )
+            .await
+        {
+            Some(done) => done,
+            // Answered in the meantime.
+            None => self.meta.get_command(c.tenant_id, c.id).await.unwrap_or(c),
+        }
+    }
+
+    /// The device answered request `request_id`. False if no command awaits that answer
+    /// (unknown id, another device's id, or already ended).
+    pub async fn command_answer(
+        &self,
+        ctx: &DeviceCtx,
+        request_id: u32,
+        result: CommandResult,
+    ) -> bool {
+        let Some(inflight) = lock(&self.downlinks.inflight).remove(&(ctx.device, request_id))
+        else {
+            return false;
+        };
+        self.seen(ctx);
+        self.finish(inflight.command, result).await.is_some()
+    }
+
+    /// Pushes shared-attribute changes to the device's links; true if one took them.
+    pub fn push_attributes(&self, device: DeviceId, set: JsonMap, deleted: Vec<String>) -> bool {
+        self.offer(device, &Downlink::Attributes { set, deleted })
+    }
+
+    /// Ends sent commands whose answer is overdue, and (from the store) expired queue
+    /// entries and commands left open across a restart.
+    pub(crate) async fn sweep_commands(&self) {
+        let now = Instant::now();
+        let overdue: Vec<CommandId> = {
+            let mut inflight = lock(&self.downlinks.inflight);
+            let gone: Vec<(DeviceId, u32)> = inflight
+                .iter()
+                .filter(|(_, v)| v.deadline <= now)
+                .map(|(k, _)| *k)
+                .collect();
+            gone.iter()
+                .filter_map(|k| inflight.remove(k).map(|v| v.command))
+                .collect()
+        };
+        for id in overdue {
+            self.finish(
+                id,
+                CommandResult::failed(
+                    CommandStatus::TimedOut,
+                    "the device did not answer within the timeout",
+                ),
+            )
+            .await;
+        }
+        match self.meta.expire_commands(Utc::now()).await {
+            Ok(ended) => {
+                for c in ended {
+                    for tx in lock(&self.downlinks.waiters)
+                        .remove(&c.id)
+                        .unwrap_or_default()
+                    {
+                        let _ = tx.send(c.clone());
+                    }
+                }
+            }
+            Err(e) => warn!(error = %e, "could not expire commands"),
+        }
+    }
+}
