@@ -20,7 +20,8 @@ use rumqttc::{Event, Incoming, MqttOptions, QoS};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-struct Platform {
+#[allow(missing_debug_implementations)]
+pub struct Platform {
     _dir: tempfile::TempDir,
     tsdb: ironloom_tsdb::Engine,
     hub: Arc<DeviceHub>,
@@ -68,8 +69,11 @@ async fn platform() -> Platform {
                 thing_model: serde_json::from_value(json!({
                     "properties": [
                         {"identifier": "temp", "name": "Temp", "data_type": {"type": "double", "min": -40.0, "max": 125.0}},
-                        {"identifier": "rpm", "name": "RPM", "data_type": {"type": "int", "min": 0, "max": 3000}}
+                        {"identifier": "rpm", "name": "RPM", "data_type": {"type": "int", "min": 0, "max": 3000}},
+                        {"identifier": "speed", "name": "Speed set-point", "access": "rw", "data_type": {"type": "int", "min": 0, "max": 3000}}
                     ],
+                    "services": [{"identifier": "reboot", "name": "Reboot",
+                                  "input": [{"identifier": "delay", "name": "Delay", "data_type": {"type": "int", "min": 0}}]}],
                     "events": [{"identifier": "overheat", "name": "Overheat", "level": "alert",
                                 "output": [{"identifier": "temp", "name": "Temp", "data_type": {"type": "double"}}]}]
                 }))
@@ -117,6 +121,26 @@ async fn platform() -> Platform {
             ..HubConfig::default()
         },
     );
+    // Sub-devices of gateways are of a product reached through a gateway.
+    meta.create_product(
+        &actor,
+        t.id,
+        NewProduct {
+            name: "Meter".into(),
+            product_key: "a1MeterKey".into(),
+            description: None,
+            industry: None,
+            category: ironloom_core::industry::DeviceCategory::Other,
+            protocol: ironloom_core::industry::Protocol::Gateway,
+            thing_model: serde_json::from_value(json!({
+                "properties": [{"identifier": "kwh", "name": "Energy", "data_type": {"type": "double"}}]
+            }))
+            .unwrap(),
+            tm_extensions: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
     let hooks = MqttDevices::new(hub.clone());
     let server = MqttServer::bind(
         MqttConfig {
@@ -132,6 +156,7 @@ async fn platform() -> Platform {
     let stop = CancellationToken::new();
     let st = stop.clone();
     tokio::spawn(async move { server.run(st, Duration::from_secs(2)).await });
+    tokio::spawn(hub.clone().run(stop.clone()));
     Platform {
         _dir: dir,
         tsdb,
@@ -476,5 +501,675 @@ async fn mosquitto_pub_sends_telemetry_with_a_token() {
     .await
     .unwrap();
     assert!(!out.status.success());
+    p.stop.cancel();
+}
+
+// ---------------------------------------------------------------------------------------
+// Downlinks: commands, attributes, the gateway API.
+
+use ironloom_core::command::{
+    AttributeScope, CommandFilter, CommandKind, CommandRequest, CommandStatus, DeviceLink,
+};
+use ironloom_core::error::Error;
+
+/// A v3.1.1 client whose incoming publishes arrive on a channel (topic, JSON payload).
+async fn listening_client(
+    p: &Platform,
+    client_id: &str,
+    user: &str,
+    pass: &str,
+    subscriptions: &[&str],
+) -> (
+    rumqttc::AsyncClient,
+    tokio::sync::mpsc::UnboundedReceiver<(String, serde_json::Value)>,
+) {
+    let mut o = MqttOptions::new(client_id, p.addr.ip().to_string(), p.addr.port());
+    o.set_credentials(user, pass);
+    let (client, mut ev) = rumqttc::AsyncClient::new(o, 100);
+    for s in subscriptions {
+        client.subscribe(*s, QoS::AtLeastOnce).await.unwrap();
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let mut ready_tx = Some(ready_tx);
+    let want = subscriptions.len();
+    let mut subacks = 0;
+    tokio::spawn(async move {
+        loop {
+            match ev.poll().await {
+                Ok(Event::Incoming(Incoming::SubAck(_))) => {
+                    subacks += 1;
+                    if subacks == want {
+                        let _ = ready_tx.take().map(|t| t.send(()));
+                    }
+                }
+                Ok(Event::Incoming(Incoming::Publish(m))) => {
+                    let v = serde_json::from_slice(&m.payload).unwrap_or(serde_json::Value::Null);
+                    if tx.send((m.topic.clone(), v)).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(10), ready_rx)
+        .await
+        .expect("SUBACKs within 10 s")
+        .expect("the client is running");
+    (client, rx)
+}
+
+async fn next(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, serde_json::Value)>,
+) -> (String, serde_json::Value) {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a publish within 10 s")
+        .expect("the client is running")
+}
+
+fn request(kind: CommandKind, method: &str, params: serde_json::Value) -> CommandRequest {
+    CommandRequest {
+        kind,
+        method: method.into(),
+        params,
+        one_way: false,
+        timeout: Duration::from_secs(5),
+        queue_for: None,
+        wait: true,
+    }
+}
+
+fn user() -> Actor {
+    Actor::system("operator")
+}
+
+#[tokio::test]
+async fn thingsboard_rpc_is_sent_answered_queued_and_timed_out() {
+    let p = platform().await;
+    let hub: &dyn DeviceLink = &*p.hub;
+    // Offline, no queue: a clear error, and the attempt is recorded as failed.
+    let e = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::SetProperties, "", json!({"speed": 100})),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::DeviceOffline), "{e:?}");
+    // Offline with a queue: kept.
+    let queued = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            CommandRequest {
+                queue_for: Some(Duration::from_secs(60)),
+                wait: false,
+                ..request(CommandKind::SetProperties, "", json!({"speed": 100}))
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(queued.status, CommandStatus::Queued);
+    // Thing-model checks come first.
+    let e = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::SetProperties, "", json!({"temp": 1})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_writable");
+    let e = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::Call, "selfDestruct", json!({})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_service");
+
+    // The device connects and subscribes: the queued command arrives.
+    let (client, mut rx) = listening_client(
+        &p,
+        "pump",
+        &p.creds.access_token,
+        "",
+        &["v1/devices/me/rpc/request/+"],
+    )
+    .await;
+    let (topic, body) = next(&mut rx).await;
+    assert!(topic.starts_with("v1/devices/me/rpc/request/"), "{topic}");
+    assert_eq!(
+        body,
+        json!({"method": "setProperties", "params": {"speed": 100}})
+    );
+    let id = topic.rsplit('/').next().unwrap().to_owned();
+    client
+        .publish(
+            format!("v1/devices/me/rpc/response/{id}"),
+            QoS::AtLeastOnce,
+            false,
+            r#"{"speed":100}"#,
+        )
+        .await
+        .unwrap();
+    let mut done = None;
+    for _ in 0..100 {
+        let c = p.hub.meta().get_command(p.tenant, queued.id).await.unwrap();
+        if c.status.is_final() {
+            done = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = done.expect("the queued command ended");
+    assert_eq!(done.status, CommandStatus::Succeeded);
+    assert_eq!(done.response, Some(json!({"speed": 100})));
+
+    // Two-way while online: the caller waits for the answer.
+    let answering = tokio::spawn({
+        let client = client.clone();
+        async move {
+            // Answers reboot with delay 1; stays silent on delay 2; says error on delay 3.
+            loop {
+                let (topic, body) = next(&mut rx).await;
+                let id = topic.rsplit('/').next().unwrap().to_owned();
+                let answer = match body["params"]["delay"].as_i64() {
+                    Some(1) => json!({"rebooting": true}),
+                    Some(3) => json!({"error": "interlock active"}),
+                    _ => continue,
+                };
+                client
+                    .publish(
+                        format!("v1/devices/me/rpc/response/{id}"),
+                        QoS::AtLeastOnce,
+                        false,
+                        answer.to_string(),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::Call, "reboot", json!({"delay": 1})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Succeeded, "{c:?}");
+    assert_eq!(c.response, Some(json!({"rebooting": true})));
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::Call, "reboot", json!({"delay": 3})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Failed);
+    assert_eq!(c.error.as_deref(), Some("interlock active"));
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            CommandRequest {
+                timeout: Duration::from_millis(300),
+                ..request(CommandKind::Call, "reboot", json!({"delay": 2}))
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::TimedOut);
+    // One-way: done when delivered.
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            CommandRequest {
+                one_way: true,
+                ..request(CommandKind::Call, "reboot", json!({"delay": 2}))
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Succeeded);
+    assert!(c.sent_at.is_some());
+    answering.abort();
+    // Every command is on record with its result.
+    let all = p
+        .hub
+        .meta()
+        .list_commands(p.tenant, &CommandFilter::default(), &Default::default())
+        .await
+        .unwrap();
+    let mut statuses: Vec<&str> = all.items.iter().map(|c| c.status.as_str()).collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        vec![
+            "failed",
+            "failed",
+            "succeeded",
+            "succeeded",
+            "succeeded",
+            "timed_out"
+        ]
+    );
+    p.stop.cancel();
+}
+
+#[tokio::test]
+async fn thingsboard_attributes_are_reported_requested_and_pushed() {
+    let p = platform().await;
+    let (client, mut rx) = listening_client(
+        &p,
+        "pump",
+        &p.creds.access_token,
+        "",
+        &[
+            "v1/devices/me/attributes",
+            "v1/devices/me/attributes/response/+",
+            "v1/devices/me/rpc/response/+",
+        ],
+    )
+    .await;
+    client
+        .publish(
+            "v1/devices/me/attributes",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"fw":"1.0.3","model":"P-200"}"#,
+        )
+        .await
+        .unwrap();
+    let hub: &dyn DeviceLink = &*p.hub;
+    hub.set_shared_attributes(
+        &user(),
+        p.tenant,
+        p.device,
+        json!({"interval": 5}).as_object().unwrap().clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        next(&mut rx).await,
+        ("v1/devices/me/attributes".into(), json!({"interval": 5}))
+    );
+    client
+        .publish(
+            "v1/devices/me/attributes/request/7",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"clientKeys":"fw,nope","sharedKeys":"interval"}"#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut rx).await,
+        (
+            "v1/devices/me/attributes/response/7".into(),
+            json!({"client": {"fw": "1.0.3"}, "shared": {"interval": 5}})
+        )
+    );
+    hub.delete_shared_attributes(&user(), p.tenant, p.device, vec!["interval".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut rx).await,
+        (
+            "v1/devices/me/attributes".into(),
+            json!({"deleted": ["interval"]})
+        )
+    );
+    let client_attrs = p
+        .hub
+        .meta()
+        .get_attributes(p.tenant, p.device, AttributeScope::Client, None)
+        .await
+        .unwrap();
+    assert_eq!(client_attrs.len(), 2);
+    // Client-side RPC: the platform's own method answers; others get an error.
+    client
+        .publish(
+            "v1/devices/me/rpc/request/1",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"method":"getCurrentTime","params":{}}"#,
+        )
+        .await
+        .unwrap();
+    let (topic, body) = next(&mut rx).await;
+    assert_eq!(topic, "v1/devices/me/rpc/response/1");
+    let t = body["time"].as_i64().unwrap();
+    assert!((t - chrono::Utc::now().timestamp_millis()).abs() < 60_000);
+    client
+        .publish(
+            "v1/devices/me/rpc/request/2",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"method":"launch","params":{}}"#,
+        )
+        .await
+        .unwrap();
+    let (_, body) = next(&mut rx).await;
+    assert!(body["error"].as_str().unwrap().contains("launch"));
+    // Attributes that are not an object are refused.
+    client
+        .publish("v1/devices/me/attributes", QoS::AtLeastOnce, false, "[1]")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let errors = p.series(ERRORS_SERIES).await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    p.stop.cancel();
+}
+
+#[tokio::test]
+async fn alink_property_set_and_service_calls_get_replies() {
+    let p = platform().await;
+    let client_id = "SN9|securemode=3,signmethod=hmacsha1,timestamp=1700000000000|";
+    let user_name = format!("pump-1&{}", p.product_key);
+    let login = AlinkLogin::parse(client_id, &user_name).unwrap();
+    let password = sign(
+        SignMethod::HmacSha1,
+        p.creds.secret.as_bytes(),
+        login.content().as_bytes(),
+    );
+    let sys = format!("/sys/{}/pump-1", p.product_key);
+    let (client, mut rx) = listening_client(
+        &p,
+        client_id,
+        &user_name,
+        &password,
+        &[
+            &format!("{sys}/thing/service/property/set"),
+            &format!("{sys}/thing/service/+"),
+        ],
+    )
+    .await;
+    let answering = tokio::spawn({
+        let sys = sys.clone();
+        async move {
+            loop {
+                let (topic, body) = next(&mut rx).await;
+                let code = if topic.ends_with("/property/set") {
+                    200
+                } else {
+                    460
+                };
+                let reply =
+                    json!({"id": body["id"], "code": code, "data": {}, "message": "bad delay"});
+                assert!(topic.starts_with(&sys), "{topic}");
+                client
+                    .publish(
+                        format!("{topic}_reply"),
+                        QoS::AtLeastOnce,
+                        false,
+                        reply.to_string(),
+                    )
+                    .await
+                    .unwrap();
+                assert!(
+                    body["method"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("thing.service.")
+                );
+            }
+        }
+    });
+    let hub: &dyn DeviceLink = &*p.hub;
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::SetProperties, "", json!({"speed": 1500})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Succeeded, "{c:?}");
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            p.device,
+            request(CommandKind::Call, "reboot", json!({"delay": 0})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Failed);
+    assert_eq!(c.error.as_deref(), Some("code 460: bad delay"));
+    answering.abort();
+    p.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_gateway_carries_its_sub_devices() {
+    let p = platform().await;
+    let (client, mut rx) = listening_client(
+        &p,
+        "gw",
+        &p.creds.access_token,
+        "",
+        &[
+            "v1/gateway/rpc",
+            "v1/gateway/attributes",
+            "v1/gateway/attributes/response",
+            "v1/devices/me/errors",
+        ],
+    )
+    .await;
+    let meta = p.hub.meta().clone();
+    let pump = meta.get_device(p.tenant, p.device).await.unwrap();
+    let pump2 = meta
+        .create_device(
+            &user(),
+            p.tenant,
+            NewDevice {
+                product_id: pump.product_id,
+                name: "pump-2".into(),
+                label: None,
+                description: None,
+                tags: vec![],
+                groups: vec![],
+                attributes: Default::default(),
+                credentials: DeviceCredentials::generate(),
+            },
+        )
+        .await
+        .unwrap();
+    // A new sub-device, created with the product it names.
+    client
+        .publish(
+            "v1/gateway/connect",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"device":"meter-1","type":"a1MeterKey"}"#,
+        )
+        .await
+        .unwrap();
+    client
+        .publish(
+            "v1/gateway/telemetry",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"meter-1":[{"ts":1700000000000,"values":{"kwh":1.5}},{"ts":1700000001000,"values":{"kwh":1.6}}]}"#,
+        )
+        .await
+        .unwrap();
+    client
+        .publish(
+            "v1/gateway/attributes",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"meter-1":{"fw":"2.1"}}"#,
+        )
+        .await
+        .unwrap();
+    // Devices that connect by themselves cannot be spoken for; unknown ones without a
+    // product are refused.
+    client
+        .publish(
+            "v1/gateway/telemetry",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"pump-2":{"temp":99},"ghost":{"kwh":1}}"#,
+        )
+        .await
+        .unwrap();
+    let (topic, body) = next(&mut rx).await;
+    assert_eq!(topic, "v1/devices/me/errors");
+    let errs = body["errors"].as_array().unwrap();
+    assert_eq!(errs.len(), 2, "{body}");
+    assert!(errs.iter().any(|e| {
+        e["device"] == "pump-2"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("connects by itself")
+    }));
+    assert!(errs.iter().any(|e| e["device"] == "ghost"));
+    assert!(
+        TelemetryStore::latest(
+            &p.tsdb,
+            p.tenant,
+            Selection {
+                devices: vec![pump2.id],
+                properties: vec!["temp".into()],
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+
+    let meter = meta
+        .find_device_by_name(p.tenant, "meter-1")
+        .await
+        .unwrap()
+        .expect("created by the gateway");
+    let page = TelemetryStore::history(
+        &p.tsdb,
+        p.tenant,
+        HistoryQuery {
+            selection: Selection {
+                devices: vec![meter.id],
+                properties: vec!["kwh".into()],
+            },
+            from: 0,
+            to: i64::MAX,
+            order: Order::Asc,
+            limit: 10,
+            cursor: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.points.len(), 2);
+    assert!(p.hub.live_status(meter.id).unwrap().online);
+
+    // Attribute request for the sub-device.
+    client
+        .publish(
+            "v1/gateway/attributes/request",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"id":3,"device":"meter-1","client":true,"key":"fw"}"#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut rx).await,
+        (
+            "v1/gateway/attributes/response".into(),
+            json!({"id": 3, "device": "meter-1", "value": "2.1"})
+        )
+    );
+    // Shared attribute pushed through the gateway.
+    let hub: &dyn DeviceLink = &*p.hub;
+    hub.set_shared_attributes(
+        &user(),
+        p.tenant,
+        meter.id,
+        json!({"tariff": "peak"}).as_object().unwrap().clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        next(&mut rx).await,
+        (
+            "v1/gateway/attributes".into(),
+            json!({"device": "meter-1", "data": {"tariff": "peak"}})
+        )
+    );
+    // A command to the sub-device goes through the gateway and its answer comes back.
+    let answering = tokio::spawn({
+        let client = client.clone();
+        async move {
+            let (topic, body) = next(&mut rx).await;
+            assert_eq!(topic, "v1/gateway/rpc");
+            assert_eq!(body["device"], "meter-1");
+            assert_eq!(body["data"]["method"], "reset");
+            let reply =
+                json!({"device": "meter-1", "id": body["data"]["id"], "data": {"done": true}});
+            client
+                .publish("v1/gateway/rpc", QoS::AtLeastOnce, false, reply.to_string())
+                .await
+                .unwrap();
+            rx
+        }
+    });
+    let c = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            meter.id,
+            request(CommandKind::Call, "reset", json!({})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, CommandStatus::Succeeded, "{c:?}");
+    assert_eq!(c.response, Some(json!({"done": true})));
+    let _rx = answering.await.unwrap();
+    // Disconnecting the sub-device makes it offline, and commands to it fail.
+    client
+        .publish(
+            "v1/gateway/disconnect",
+            QoS::AtLeastOnce,
+            false,
+            r#"{"device":"meter-1"}"#,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!p.hub.live_status(meter.id).unwrap().online);
+    let e = hub
+        .send_command(
+            &user(),
+            p.tenant,
+            meter.id,
+            request(CommandKind::Call, "reset", json!({})),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::DeviceOffline));
     p.stop.cancel();
 }
