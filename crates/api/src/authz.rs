@@ -258,6 +258,37 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/telemetry/retention",
         Permission(P::TelemetryManage),
     ),
+    (
+        "POST",
+        "/api/v1/devices/{id}/commands",
+        Permission(P::DeviceCommand),
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/commands",
+        Permission(P::DeviceRead),
+    ),
+    ("GET", "/api/v1/commands/{id}", Permission(P::DeviceRead)),
+    (
+        "GET",
+        "/api/v1/devices/{id}/attributes/{scope}",
+        Permission(P::DeviceRead),
+    ),
+    (
+        "PATCH",
+        "/api/v1/devices/{id}/attributes/shared",
+        Permission(P::DeviceCommand),
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/errors",
+        Permission(P::DeviceRead),
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/events",
+        Permission(P::DeviceRead),
+    ),
 ];
 
 pub fn policy(method: &Method, route: &str) -> Option<Access> {

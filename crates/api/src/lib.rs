@@ -76,6 +76,9 @@ pub struct AppState {
     pub settings: Arc<ApiSettings>,
     /// Device ownership for telemetry writes (see [`device_cache`]).
     pub devices: device_cache::DeviceCache,
+    /// Commands, shared attributes and live status (absent where no device edge runs:
+    /// those calls answer 503).
+    pub link: Option<Arc<dyn ironloom_core::command::DeviceLink>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -103,7 +106,8 @@ impl std::fmt::Debug for AppState {
         (name = "users", description = "Users and roles"),
         (name = "api-keys", description = "API keys"),
         (name = "products", description = "Products and thing models"),
-        (name = "devices", description = "Devices, credentials, attributes, bulk import"),
+        (name = "devices", description = "Devices, credentials, attributes, error and event logs, bulk import"),
+        (name = "commands", description = "Commands and parameter writes to devices, with their results"),
         (name = "device-groups", description = "Device groups"),
         (name = "audit", description = "Audit log"),
         (name = "catalog", description = "Enumerations for forms"),
@@ -142,6 +146,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::api_keys::register(router);
     let router = routes::products::register(router);
     let router = routes::devices::register(router);
+    let router = routes::device_link::register(router);
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);
     let router = routes::catalog::register(router);

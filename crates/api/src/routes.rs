@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod device_link;
 pub mod devices;
 pub mod groups;
 pub mod products;

@@ -79,6 +79,7 @@ impl App {
             tokens: TokenSigner::new(vec![42; 32]),
             settings: Arc::new(settings),
             devices: Default::default(),
+            link: None,
         };
         App {
             router: ironloom_api::router(state),

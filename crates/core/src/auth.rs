@@ -85,6 +85,7 @@ impl Role {
                 DeviceWrite,
                 DeviceCredentials,
                 DeviceAttributes,
+                DeviceCommand,
                 AuditRead,
                 TelemetryRead,
                 TelemetryWrite,
@@ -98,6 +99,7 @@ impl Role {
                 DeviceWrite,
                 DeviceCredentials,
                 DeviceAttributes,
+                DeviceCommand,
                 TelemetryRead,
                 TelemetryWrite,
             ]),
@@ -106,6 +108,7 @@ impl Role {
                 ProductRead,
                 DeviceRead,
                 DeviceAttributes,
+                DeviceCommand,
                 TelemetryRead,
             ]),
             Role::Viewer => {
@@ -159,6 +162,9 @@ pub enum Permission {
     /// Change devices' server-side attributes.
     #[serde(rename = "device:attributes")]
     DeviceAttributes,
+    /// Send commands and parameter writes to devices, and set their shared attributes.
+    #[serde(rename = "device:command")]
+    DeviceCommand,
     #[serde(rename = "audit:read")]
     AuditRead,
     /// Read telemetry: history, aggregates, latest values, storage statistics, exports.
@@ -173,7 +179,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -186,6 +192,7 @@ impl Permission {
         Permission::DeviceWrite,
         Permission::DeviceCredentials,
         Permission::DeviceAttributes,
+        Permission::DeviceCommand,
         Permission::AuditRead,
         Permission::TelemetryRead,
         Permission::TelemetryWrite,
@@ -210,6 +217,7 @@ impl Permission {
             Permission::TelemetryRead => "telemetry:read",
             Permission::TelemetryWrite => "telemetry:write",
             Permission::TelemetryManage => "telemetry:manage",
+            Permission::DeviceCommand => "device:command",
         }
     }
 

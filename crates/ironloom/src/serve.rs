@@ -103,19 +103,21 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         import_max_rows: config.api.import_max_rows,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
     };
+    // Devices: the hub (log-in, validation, durable ingest, status, commands) and the MQTT
+    // server.
+    let hub = ironloom_device::DeviceHub::new(
+        store.clone(),
+        Arc::new(tsdb.clone()),
+        ironloom_device::HubConfig::default(),
+    );
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),
         tokens: TokenSigner::new(key),
         settings: Arc::new(settings),
         devices: Default::default(),
+        link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
     };
-    // Devices: the hub (log-in, validation, durable ingest, status) and the MQTT server.
-    let hub = ironloom_device::DeviceHub::new(
-        store.clone(),
-        Arc::new(tsdb.clone()),
-        ironloom_device::HubConfig::default(),
-    );
     let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
     let mqtt_config = config.mqtt.server_config()?;
     let mqtt = ironloom_mqtt::MqttServer::bind(mqtt_config, mqtt_hooks.clone())

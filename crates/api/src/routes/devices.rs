@@ -74,12 +74,22 @@ async fn list_devices(
         group_id: q.group_id,
         online: q.online,
     };
-    Ok(Json(
-        state
-            .store
-            .list_devices(p.tenant()?, &filter, &page)
-            .await?,
-    ))
+    let mut list = state
+        .store
+        .list_devices(p.tenant()?, &filter, &page)
+        .await?;
+    for d in &mut list.items {
+        overlay_status(&state, d);
+    }
+    Ok(Json(list))
+}
+
+/// Connection state as this node holds it now, which is newer than the stored one (that is
+/// written in batches every few seconds).
+fn overlay_status(state: &AppState, d: &mut Device) {
+    if let Some(live) = state.link.as_ref().and_then(|l| l.live_status(d.id)) {
+        d.status = live;
+    }
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -264,7 +274,9 @@ async fn get_device(
     p: Principal,
     ApiPath(id): ApiPath<DeviceId>,
 ) -> ApiResult<Json<Device>> {
-    Ok(Json(state.store.get_device(p.tenant()?, id).await?))
+    let mut d = state.store.get_device(p.tenant()?, id).await?;
+    overlay_status(&state, &mut d);
+    Ok(Json(d))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
