@@ -177,27 +177,38 @@ impl DeviceHub {
             .increment(1);
         let waiter = (req.wait && !req.one_way).then(|| self.wait_for(command.id));
         let sent = self.deliver(command.clone()).await?;
-        match sent {
-            Some(c) if c.status.is_final() => Ok(c),
-            Some(c) => match waiter {
-                Some(rx) => match tokio::time::timeout(timeout, rx).await {
-                    Ok(Ok(done)) => Ok(done),
-                    _ => Ok(self.time_out(device, c).await),
-                },
-                None => Ok(c),
-            },
-            None if command.expires_at.is_some() => {
+        let current = match sent {
+            Some(c) if c.status.is_final() => return Ok(c),
+            Some(c) => c,
+            None if command.expires_at.is_none() => {
                 lock(&self.downlinks.waiters).remove(&command.id);
-                Ok(command)
-            }
-            None => {
                 self.finish(
                     command.id,
                     CommandResult::failed(CommandStatus::Failed, "the device is offline"),
                 )
                 .await;
-                Err(Error::DeviceOffline)
+                return Err(Error::DeviceOffline);
             }
+            None => command,
+        };
+        let Some(rx) = waiter else {
+            return Ok(current);
+        };
+        // Wait for the answer, also when the command is still queued: a device that comes
+        // online within the timeout gets it and its answer comes back to this caller.
+        if let Ok(Ok(done)) = tokio::time::timeout(timeout, rx).await {
+            return Ok(done);
+        }
+        lock(&self.downlinks.waiters).remove(&current.id);
+        let now = self.meta.get_command(tenant, current.id).await?;
+        let overdue = now.sent_at.is_some_and(|at| {
+            Utc::now() - at >= chrono::Duration::from_std(timeout).unwrap_or_default()
+        });
+        if now.status == CommandStatus::Sent && overdue {
+            Ok(self.time_out(device, now).await)
+        } else {
+            // Still queued (its expiry applies), or sent late and not yet due.
+            Ok(now)
         }
     }
 

@@ -19,9 +19,11 @@
 pub mod auth;
 pub mod downlink;
 pub mod gateway;
+pub mod http;
 pub mod hub;
 pub mod mqtt;
 pub mod payload;
+pub mod rest;
 pub mod tb;
 
 pub use hub::{DeviceCtx, DeviceEvent, DeviceEventKind, DeviceHub, HubConfig, IngestOutcome};

@@ -141,6 +141,17 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     if config.mqtt.websocket {
         app = app.route("/mqtt", get(mqtt_websocket).with_state(mqtt.clone()));
     }
+    // The HTTP device API (token in the path), also under /api/v1/devices/{token}/… for
+    // requests without user credentials: that rewrite must happen before routing.
+    let app = app.merge(ironloom_device::http::router(
+        hub.clone(),
+        config.http.body_limit.0,
+    ));
+    let rewrite = tower::util::MapRequestLayer::new(|mut req: axum::extract::Request| {
+        ironloom_device::http::rewrite_device_path(&mut req);
+        req
+    });
+    let app = tower::Layer::layer(&rewrite, app);
 
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
@@ -151,14 +162,17 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     });
     let hub_task = tokio::spawn(hub.clone().run(shutdown.clone()));
     tracing::info!(addr = %bound, "HTTP server listening on http://{bound} (API docs: http://{bound}/api/docs)");
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown({
-        let shutdown = shutdown.clone();
-        async move { shutdown.cancelled().await }
-    });
+    let served =
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app),
+        )
+        .with_graceful_shutdown({
+            let shutdown = shutdown.clone();
+            async move { shutdown.cancelled().await }
+        });
     tokio::select! {
         r = served => r.context("HTTP server failed")?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
