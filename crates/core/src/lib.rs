@@ -21,4 +21,5 @@ pub mod industry;
 pub mod repo;
 pub mod telemetry;
 pub mod thing_model;
+pub mod units;
 pub mod validate;

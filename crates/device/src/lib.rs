@@ -17,6 +17,7 @@
 //! the protocol.
 
 pub mod auth;
+pub mod coap;
 pub mod downlink;
 pub mod gateway;
 pub mod http;

@@ -2,11 +2,11 @@
 //! command-line flags. Every section rejects unknown keys, so a typo is an error naming the
 //! key rather than a silently ignored setting.
 
-use serde::{Deserialize, Deserializer};
-use std::fmt;
+use serde::Deserialize;
+
+pub use ironloom_core::units::{ByteSize, Duration};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -19,6 +19,8 @@ pub struct Config {
     pub api: ApiConfig,
     pub tsdb: TsdbConfig,
     pub mqtt: MqttSection,
+    /// The CoAP device API (UDP).
+    pub coap: CoapSection,
     pub log: LogConfig,
 }
 
@@ -32,6 +34,7 @@ impl Default for Config {
             api: ApiConfig::default(),
             tsdb: TsdbConfig::default(),
             mqtt: MqttSection::default(),
+            coap: CoapSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -121,6 +124,73 @@ impl Default for ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
         }
+    }
+}
+
+/// The CoAP server of the device API: `addr` (empty disables it) and the server's limits
+/// (see `ironloom_coap::CoapConfig`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoapSection {
+    /// UDP listen address; empty disables CoAP. Port 0 picks a free port.
+    pub addr: String,
+    pub max_message_size: ByteSize,
+    pub max_body_size: ByteSize,
+    pub block_size: ByteSize,
+    pub exchange_lifetime: Duration,
+    pub max_peers: usize,
+    pub max_in_flight: usize,
+    pub max_in_flight_per_peer: usize,
+    pub max_observers: usize,
+    pub max_observers_per_peer: usize,
+}
+
+impl Default for CoapSection {
+    fn default() -> Self {
+        let d = ironloom_coap::CoapConfig::default();
+        CoapSection {
+            addr: "0.0.0.0:5683".into(),
+            max_message_size: d.max_message_size,
+            max_body_size: d.max_body_size,
+            block_size: d.block_size,
+            exchange_lifetime: d.exchange_lifetime,
+            max_peers: d.max_peers,
+            max_in_flight: d.max_in_flight,
+            max_in_flight_per_peer: d.max_in_flight_per_peer,
+            max_observers: d.max_observers,
+            max_observers_per_peer: d.max_observers_per_peer,
+        }
+    }
+}
+
+impl CoapSection {
+    /// The server's configuration (`None` when disabled), or what is wrong with the section.
+    pub fn server_config(&self) -> Result<Option<ironloom_coap::CoapConfig>, ConfigError> {
+        if self.addr.is_empty() {
+            return Ok(None);
+        }
+        let bind: SocketAddr = self.addr.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "coap.addr must be an address like 0.0.0.0:5683, not {:?}",
+                self.addr
+            ))
+        })?;
+        let c = ironloom_coap::CoapConfig {
+            bind,
+            max_message_size: self.max_message_size,
+            max_body_size: self.max_body_size,
+            block_size: self.block_size,
+            exchange_lifetime: self.exchange_lifetime,
+            max_peers: self.max_peers,
+            max_in_flight: self.max_in_flight,
+            max_in_flight_per_peer: self.max_in_flight_per_peer,
+            max_observers: self.max_observers,
+            max_observers_per_peer: self.max_observers_per_peer,
+            ..ironloom_coap::CoapConfig::default()
+        };
+        c.validate()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(Some(c))
     }
 }
 
@@ -347,6 +417,7 @@ pub struct Overrides {
     pub http_addr: Option<SocketAddr>,
     pub meta_url: Option<String>,
     pub mqtt_addr: Option<String>,
+    pub coap_addr: Option<String>,
 }
 
 impl Config {
@@ -411,6 +482,9 @@ impl Config {
         if let Some(a) = &overrides.mqtt_addr {
             config.mqtt.addr = a.clone();
         }
+        if let Some(a) = &overrides.coap_addr {
+            config.coap.addr = a.clone();
+        }
         config.validate()?;
         Ok(config)
     }
@@ -441,6 +515,7 @@ impl Config {
             ));
         }
         self.tsdb.options()?;
+        self.coap.server_config()?;
         if self.meta.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "meta.max_connections must be at least 1".into(),
@@ -489,91 +564,6 @@ fn set_path(doc: &mut toml::Table, keys: &[String], value: toml::Value) -> Resul
     }
     table.insert(last.clone(), value);
     Ok(())
-}
-
-/// A duration written as `500ms`, `30s`, `15m`, `12h` or `7d`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Duration(pub std::time::Duration);
-
-impl FromStr for Duration {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        let (num, unit) = s.split_at(split);
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("invalid duration {s:?} (e.g. 30s, 15m, 12h)"))?;
-        let secs = |m: u64| n.checked_mul(m).map(std::time::Duration::from_secs);
-        let d = match unit.trim() {
-            "ms" => Some(std::time::Duration::from_millis(n)),
-            "s" => secs(1),
-            "m" => secs(60),
-            "h" => secs(3600),
-            "d" => secs(86400),
-            _ => None,
-        };
-        d.map(Duration)
-            .ok_or_else(|| format!("invalid duration {s:?} (units: ms, s, m, h, d)"))
-    }
-}
-
-impl<'de> Deserialize<'de> for Duration {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl fmt::Display for Duration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
-    }
-}
-
-/// A size written as a number of bytes or with `KiB`, `MiB`, `GiB` (also `KB`, `MB`, `GB`,
-/// taken as powers of 1000).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteSize(pub usize);
-
-impl FromStr for ByteSize {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        let (num, unit) = s.split_at(split);
-        let n: usize = num
-            .parse()
-            .map_err(|_| format!("invalid size {s:?} (e.g. 1MiB)"))?;
-        let m: usize = match unit.trim().to_ascii_lowercase().as_str() {
-            "" | "b" => 1,
-            "kib" => 1 << 10,
-            "mib" => 1 << 20,
-            "gib" => 1 << 30,
-            "kb" => 1000,
-            "mb" => 1_000_000,
-            "gb" => 1_000_000_000,
-            _ => return Err(format!("invalid size {s:?} (units: B, KiB, MiB, GiB)")),
-        };
-        n.checked_mul(m)
-            .map(ByteSize)
-            .ok_or_else(|| format!("size {s:?} is too large"))
-    }
-}
-
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(usize),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Int(n) => Ok(ByteSize(n)),
-            Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,7 @@ impl DataArgs {
             http_addr: None,
             meta_url: None,
             mqtt_addr: None,
+            coap_addr: None,
         };
         Ok(config::Config::load(self.config.as_deref(), std::env::vars(), &overrides)?.data_dir)
     }
@@ -90,6 +91,9 @@ struct ServeArgs {
     /// MQTT listen address (default: 0.0.0.0:1883; port 0 picks a free one; "" disables).
     #[arg(long, value_name = "ADDR")]
     mqtt: Option<String>,
+    /// CoAP listen address, UDP (default: 0.0.0.0:5683; port 0 picks a free one; "" disables).
+    #[arg(long, value_name = "ADDR")]
+    coap: Option<String>,
     /// Create a demo tenant with products, devices and users, and print how to log in.
     #[arg(long)]
     demo: bool,
@@ -147,6 +151,7 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
         http_addr: args.http,
         meta_url: args.meta_url,
         mqtt_addr: args.mqtt,
+        coap_addr: args.coap,
     };
     let config = config::Config::load(args.config.as_deref(), std::env::vars(), &overrides)?;
     serve::init_tracing(&config.log);

@@ -133,6 +133,19 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         tracing::info!(addr = %a, "MQTT server listening on mqtts://{a}");
     }
 
+    let coap = match config.coap.server_config()? {
+        Some(c) => {
+            let handler = ironloom_device::coap::CoapDevices::new(hub.clone());
+            let server = ironloom_coap::CoapServer::bind(c, handler)
+                .await
+                .map_err(|e| anyhow!("{e} (choose another CoAP address with --coap ADDR)"))?;
+            let a = server.local_addr();
+            tracing::info!(addr = %a, "CoAP server listening on coap://{a}");
+            Some(server)
+        }
+        None => None,
+    };
+
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| anyhow!("cannot set up metrics: {e}"))?;
@@ -161,6 +174,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         async move { mqtt.run(shutdown, grace).await }
     });
     let hub_task = tokio::spawn(hub.clone().run(shutdown.clone()));
+    let coap_task = coap.map(|c| tokio::spawn(c.run(shutdown.clone())));
     tracing::info!(addr = %bound, "HTTP server listening on http://{bound} (API docs: http://{bound}/api/docs)");
     let served =
         axum::serve(
@@ -183,6 +197,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     // Devices are told first and their last writes finish before the store closes.
     shutdown.cancel();
     let _ = mqtt_task.await;
+    if let Some(t) = coap_task {
+        let _ = t.await;
+    }
     let _ = hub_task.await;
     tokio::task::spawn_blocking(move || tsdb.close())
         .await

@@ -116,6 +116,7 @@ impl Offline {
             http_addr: None,
             meta_url: args.meta_url.clone(),
             mqtt_addr: None,
+            coap_addr: None,
         };
         let config = Config::load(args.config.as_deref(), std::env::vars(), &overrides)?;
         let dir = &config.data_dir;

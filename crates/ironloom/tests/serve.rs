@@ -27,8 +27,9 @@ fn ironloom() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ironloom"));
     c.env_remove("IRONLOOM_ADMIN_PASSWORD")
         .env("RUST_LOG", "info")
-        // Tests run in parallel: every server takes a free MQTT port.
-        .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0");
+        // Tests run in parallel: every server takes free MQTT and CoAP ports.
+        .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0")
+        .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0");
     c
 }
 
@@ -253,6 +254,7 @@ fn bad_configuration_is_one_clear_line() {
     let mut cmd = ironloom();
     // Only the file configures: then the error names it.
     cmd.env_remove("IRONLOOM__MQTT__ADDR")
+        .env_remove("IRONLOOM__COAP__ADDR")
         .args(["serve", "--config"])
         .arg(&cfg);
     let line = run_to_error(cmd);

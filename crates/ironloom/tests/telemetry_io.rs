@@ -34,7 +34,14 @@ fn ironloom() -> Command {
 fn start(data: &Path) -> Server {
     let mut child = ironloom()
         .env("IRONLOOM_ADMIN_PASSWORD", "Admin-pass-1")
-        .args(["serve", "--demo", "--http", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--demo", "--http", "127.0.0.1:0"])
+        .args([
+            "--mqtt",
+            "127.0.0.1:0",
+            "--coap",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(data)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
