@@ -13,6 +13,8 @@ eval "$(scripts/install-test-peers.sh)"
 eval "$(scripts/pg-test-server.sh start)"
 trap 'scripts/pg-test-server.sh stop' EXIT
 export IRONLOOM_REQUIRE_PG=1
+# The peers were just installed: a test must not skip for want of them.
+export IRONLOOM_REQUIRE_PEERS=1
 
 echo "== rustfmt"
 cargo fmt --all --check

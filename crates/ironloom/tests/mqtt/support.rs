@@ -1,0 +1,299 @@
+//! `ironloom serve` as a child process on free ports, and a REST client that sets up a
+//! tenant, products and devices the way an operator would.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const ADMIN_PASSWORD: &str = "Admin-pass-1";
+const TENANT_ADMIN_PASSWORD: &str = "Tenant-admin-pass-1";
+
+/// A running `ironloom serve`. Dropping it kills the process.
+pub struct Server {
+    child: Child,
+    pub http: SocketAddr,
+    pub mqtt: SocketAddr,
+    pub base: String,
+    /// Everything the server logged so far (for failure messages).
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `serve` on the data directory with HTTP and MQTT on free ports, and waits
+    /// until both report their addresses.
+    pub fn start(data: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ironloom"))
+            .env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "info")
+            .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0")
+            .args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        let (tx, rx) = mpsc::channel();
+        // Reads to the end, so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                for (scheme, what) in [("mqtt://", "mqtt"), ("http://", "http")] {
+                    let marker = format!("listening on {scheme}");
+                    if let Some(i) = line.find(&marker) {
+                        let addr: String = line[i + marker.len()..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace())
+                            .collect();
+                        let _ = tx.send((what, addr));
+                    }
+                }
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let (mut http, mut mqtt) = (None, None);
+        while http.is_none() || mqtt.is_none() {
+            let Ok((what, addr)) = rx.recv_timeout(Duration::from_secs(60)) else {
+                panic!(
+                    "the server did not report its addresses:\n{}",
+                    log.lock().unwrap()
+                );
+            };
+            let addr: SocketAddr = addr.parse().unwrap();
+            if what == "http" {
+                http = Some(addr);
+            } else {
+                mqtt = Some(addr);
+            }
+        }
+        let http = http.unwrap();
+        Server {
+            child,
+            http,
+            mqtt: mqtt.unwrap(),
+            base: format!("http://{http}"),
+            log,
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing after the signal.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(!status.success(), "{status:?}");
+    }
+}
+
+/// A REST client logged in as a tenant administrator.
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+    tenant: Option<&str>,
+) -> String {
+    let r = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password, "tenant": tenant}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "log-in as {user}");
+    let body: Value = r.json().await.unwrap();
+    body["token"].as_str().unwrap().to_string()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A device as created through the API.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub access_token: String,
+}
+
+impl Api {
+    /// The platform administrator creates tenant `factory` and its administrator, who
+    /// logs in.
+    pub async fn new_tenant(server: &Server) -> Api {
+        let http = client();
+        let base = server.base.clone();
+        let admin = login(&http, &base, "admin", ADMIN_PASSWORD, None).await;
+        let r = http
+            .post(format!("{base}/api/v1/tenants"))
+            .bearer_auth(&admin)
+            .json(&json!({"code": "factory", "name": "Factory"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let tenant: Value = r.json().await.unwrap();
+        let r = http
+            .post(format!("{base}/api/v1/users"))
+            .bearer_auth(&admin)
+            .json(&json!({"username": "ta", "password": TENANT_ADMIN_PASSWORD,
+                          "role": "tenant_admin", "tenant_id": tenant["id"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        Api::existing_tenant(server).await
+    }
+
+    /// Logs in again (after a restart) as the administrator of tenant `factory`.
+    pub async fn existing_tenant(server: &Server) -> Api {
+        let http = client();
+        let token = login(
+            &http,
+            &server.base,
+            "ta",
+            TENANT_ADMIN_PASSWORD,
+            Some("factory"),
+        )
+        .await;
+        Api {
+            base: server.base.clone(),
+            http,
+            token,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.get_query(path, &[]).await
+    }
+
+    async fn get_query(&self, path: &str, query: &[(&str, String)]) -> Value {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "POST {path}: {body}");
+        body
+    }
+
+    /// Creates a product; returns its id.
+    pub async fn product(&self, product_key: &str, thing_model: Value) -> String {
+        let p = self
+            .post(
+                "/api/v1/products",
+                json!({"name": product_key, "product_key": product_key, "thing_model": thing_model}),
+            )
+            .await;
+        p["id"].as_str().unwrap().to_string()
+    }
+
+    /// Registers a device and reads its credentials back as an operator would.
+    pub async fn device(&self, product_id: &str, name: &str) -> Device {
+        let d = self
+            .post(
+                "/api/v1/devices",
+                json!({"name": name, "product_id": product_id}),
+            )
+            .await;
+        let id = d["id"].as_str().unwrap().to_string();
+        let creds = self.get(&format!("/api/v1/devices/{id}/credentials")).await;
+        Device {
+            id,
+            name: name.into(),
+            access_token: creds["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Every stored point of the given properties of a device in `[from, to)` (epoch ms),
+    /// as (property, ts in ms, value), following the pages.
+    pub async fn history(
+        &self,
+        device: &str,
+        properties: &str,
+        from: i64,
+        to: i64,
+    ) -> Vec<(String, i64, Value)> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        let path = format!("/api/v1/devices/{device}/telemetry");
+        loop {
+            let mut query = vec![
+                ("properties", properties.to_string()),
+                ("from", from.to_string()),
+                ("to", to.to_string()),
+                ("limit", "10000".to_string()),
+            ];
+            if let Some(c) = cursor.take() {
+                query.push(("cursor", c));
+            }
+            let page = self.get_query(&path, &query).await;
+            for p in page["points"].as_array().unwrap() {
+                out.push((
+                    p["property"].as_str().unwrap().to_string(),
+                    p["ts"].as_i64().unwrap(),
+                    p["value"].clone(),
+                ));
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => return out,
+            }
+        }
+    }
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
