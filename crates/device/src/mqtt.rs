@@ -395,6 +395,7 @@ impl MqttDevices {
                         let o = hub
                             .refuse(ctx, &source, Rejection::Payload(e.to_string()))
                             .await;
+                        self.publish_errors(client, &p.topic, &o);
                         Some(verdict(&o))
                     }
                 }
@@ -525,14 +526,16 @@ impl MqttDevices {
             }
             Route::Custom => Some(Verdict::routed()),
             Route::Foreign => {
-                hub.refuse(ctx, &source, Rejection::UnknownTopic).await;
+                let o = hub.refuse(ctx, &source, Rejection::UnknownTopic).await;
+                self.publish_errors(client, &p.topic, &o);
                 Some(Verdict::refused(
                     AckReason::NotAuthorized,
                     "the topic belongs to another device",
                 ))
             }
             Route::Unknown => {
-                hub.refuse(ctx, &source, Rejection::UnknownTopic).await;
+                let o = hub.refuse(ctx, &source, Rejection::UnknownTopic).await;
+                self.publish_errors(client, &p.topic, &o);
                 Some(Verdict::refused(
                     AckReason::TopicNameInvalid,
                     Rejection::UnknownTopic.message(Locale::En),

@@ -610,6 +610,7 @@ async fn thingsboard_attributes_are_reported_requested_and_pushed() {
             "v1/devices/me/attributes",
             "v1/devices/me/attributes/response/+",
             "v1/devices/me/rpc/response/+",
+            "v1/devices/me/errors",
         ],
     )
     .await;
@@ -698,9 +699,25 @@ async fn thingsboard_attributes_are_reported_requested_and_pushed() {
         .publish("v1/devices/me/attributes", QoS::AtLeastOnce, false, "[1]")
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (topic, body) = next(&mut rx).await;
+    assert_eq!(topic, "v1/devices/me/errors");
+    assert_eq!(body["errors"][0]["code"], "invalid_payload");
+    // So are unknown topics and bad single values, also for 3.1.1 clients.
+    client
+        .publish("v1/devices/me/nowhere", QoS::AtLeastOnce, false, "{}")
+        .await
+        .unwrap();
+    let (_, body) = next(&mut rx).await;
+    assert_eq!(body["topic"], "v1/devices/me/nowhere");
+    assert_eq!(body["errors"][0]["code"], "unknown_topic");
+    client
+        .publish("v1/devices/me/telemetry/rpm", QoS::AtLeastOnce, false, "-5")
+        .await
+        .unwrap();
+    let (_, body) = next(&mut rx).await;
+    assert_eq!(body["errors"][0]["code"], "out_of_range");
     let errors = p.series(ERRORS_SERIES).await;
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors.len(), 3, "{errors:?}");
     p.stop.cancel();
 }
 

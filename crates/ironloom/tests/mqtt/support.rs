@@ -38,6 +38,7 @@ impl Server {
             .env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
             .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0")
+            .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0")
             .args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
             .arg(data)
             .stdin(Stdio::null())
