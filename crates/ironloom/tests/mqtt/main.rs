@@ -1,5 +1,6 @@
 //! `ironloom serve` as a process with devices on MQTT: Eclipse Paho over TCP and WebSocket
-//! (`paho`), and a SIGKILL under MQTT load (`crash`). Values are checked through the REST
+//! (`paho`), a SIGKILL under MQTT load (`crash`), and commands, attributes and device logs
+//! through the REST API (`commands`). Values are checked through the REST
 //! API, as a user would read them.
 
 // Test code: a failed unwrap is a failed test, with the reason in the panic message.
@@ -7,5 +8,6 @@
 
 mod support;
 
+mod commands;
 mod crash;
 mod paho;
