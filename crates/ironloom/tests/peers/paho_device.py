@@ -173,14 +173,16 @@ def reason_codes_and_errors(host, port, token, base):
     rc, why = d.publish("/sys/otherKey/other/thing/event/property/post", "{}")
     check(rc == NOT_AUTHORIZED, f"another device's topic: {rc:#x} {why}")
 
-    # The refusals of the partly valid, the out-of-range and the unparsable message.
+    # The refusals of the partly valid, the out-of-range and the unparsable message, the
+    # unknown topic and the other device's topic.
     seen = []
-    for _ in range(3):
+    for _ in range(5):
         m = d.next_message("a message on v1/devices/me/errors")
         check(m.topic == "v1/devices/me/errors", f"unexpected message on {m.topic}")
         seen.extend((e["key"], e["code"]) for e in json.loads(m.payload)["errors"])
     check(seen.count(("rpm", "out_of_range")) == 2, f"errors: {seen}")
     check(any(code == "invalid_payload" for _, code in seen), f"errors: {seen}")
+    check(seen.count(("", "unknown_topic")) == 2, f"errors: {seen}")
     return d
 
 
