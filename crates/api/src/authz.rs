@@ -289,6 +289,17 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/devices/{id}/events",
         Permission(P::DeviceRead),
     ),
+    // The answer holds the secret: only for those who may change products.
+    (
+        "GET",
+        "/api/v1/products/{id}/provisioning",
+        Permission(P::ProductWrite),
+    ),
+    (
+        "PUT",
+        "/api/v1/products/{id}/provisioning",
+        Permission(P::ProductWrite),
+    ),
 ];
 
 pub fn policy(method: &Method, route: &str) -> Option<Access> {

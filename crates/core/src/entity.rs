@@ -551,6 +551,26 @@ pub struct ProductPatch {
     pub expected_version: Option<i64>,
 }
 
+/// How devices of a product obtain their own credentials (ThingsBoard device provisioning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProductProvisioning {
+    pub product_id: ProductId,
+    /// Unique platform-wide: it names the product (and tenant) to a device.
+    pub provision_key: String,
+    pub provision_secret: String,
+    /// True: a device that does not exist is created. False: only devices registered
+    /// beforehand get their credentials, once.
+    pub allow_create: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProvisioning {
+    pub provision_key: String,
+    pub provision_secret: String,
+    pub allow_create: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProductFilter {
     pub q: Option<String>,

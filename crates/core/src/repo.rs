@@ -292,6 +292,27 @@ pub trait AttributeRepo: Send + Sync {
     ) -> Result<Vec<String>>;
 }
 
+/// Products' provisioning keys.
+#[async_trait]
+pub trait ProvisioningRepo: Send + Sync {
+    /// Sets (or with `None` removes) a product's provisioning; audited.
+    async fn set_provisioning(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        product: ProductId,
+        new: Option<NewProvisioning>,
+    ) -> Result<Option<ProductProvisioning>>;
+    async fn get_provisioning(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+    ) -> Result<Option<ProductProvisioning>>;
+    /// By key, platform-wide (a device names no tenant), with the product's tenant.
+    async fn find_provisioning(&self, key: &str)
+    -> Result<Option<(TenantId, ProductProvisioning)>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -304,6 +325,7 @@ pub trait MetaStore:
     + AuditRepo
     + CommandRepo
     + AttributeRepo
+    + ProvisioningRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -99,6 +99,20 @@ fn notifications(
 impl CoapHandler for CoapDevices {
     async fn handle(&self, req: CoapRequest) -> CoapReply {
         let segments: Vec<&str> = req.path.iter().map(String::as_str).collect();
+        if segments == ["api", "v1", "provision"] && req.method == Method::Post {
+            let request = serde_json::from_slice(&req.payload).unwrap_or(Json::Null);
+            let answer = crate::provision::provision(&self.hub, &request, req.peer.ip()).await;
+            let code = match answer["status"].as_str() {
+                Some("SUCCESS") => ResponseCode::CHANGED,
+                Some("NOT_FOUND") => ResponseCode::UNAUTHORIZED,
+                _ => ResponseCode::BAD_REQUEST,
+            };
+            return if code.is_success() {
+                json_response(code, &answer).into()
+            } else {
+                CoapResponse::error(code, answer.to_string()).into()
+            };
+        }
         let (token, rest) = match segments.as_slice() {
             ["api", "v1", token, rest @ ..] if !token.is_empty() => (*token, rest),
             _ => {

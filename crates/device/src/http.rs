@@ -36,6 +36,7 @@ pub fn router(hub: Arc<DeviceHub>, body_limit: usize) -> Router {
         .route("/api/v1/{token}/events/{event}", post(serve))
         .route("/api/v1/{token}/rpc", get(serve).post(serve))
         .route("/api/v1/{token}/rpc/{id}", post(serve))
+        .route("/api/v1/provision", post(provision))
         .with_state(state)
 }
 
@@ -178,6 +179,26 @@ async fn serve(State(st): State<DeviceHttp>, req: Request) -> Response {
         Err(r) => return respond(r),
     };
     respond(rest::handle(&st.hub, &ctx, "http", op, &body, encoding, &query).await)
+}
+
+/// `POST /api/v1/provision`: 200 with the credentials, 401 for unknown provisioning data,
+/// 400 for other failures; the body says which (ThingsBoard's `status`).
+async fn provision(State(st): State<DeviceHttp>, req: Request) -> Response {
+    let peer: IpAddr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    let Ok(body) = axum::body::to_bytes(req.into_body(), st.body_limit).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let request = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    let answer = crate::provision::provision(&st.hub, &request, peer).await;
+    let code = match answer["status"].as_str() {
+        Some("SUCCESS") => StatusCode::OK,
+        Some("NOT_FOUND") => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (code, axum::Json(answer)).into_response()
 }
 
 /// A path segment as sent may be percent-encoded.

@@ -24,6 +24,7 @@ pub mod http;
 pub mod hub;
 pub mod mqtt;
 pub mod payload;
+pub mod provision;
 pub mod rest;
 pub mod tb;
 

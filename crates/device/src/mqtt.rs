@@ -37,6 +37,10 @@ const TB_SUBSCRIPTIONS: &[&str] = &[
     "v1/gateway/rpc",
 ];
 
+/// ThingsBoard provisioning topics.
+pub const PROVISION_REQUEST: &str = "/provision/request";
+pub const PROVISION_RESPONSE: &str = "/provision/response";
+
 /// Topic on which refusals are published to devices that subscribed to it (an Ironloom
 /// extension; MQTT 5 clients also get reason codes).
 pub const TB_ERRORS: &str = "v1/devices/me/errors";
@@ -67,6 +71,9 @@ pub struct MqttDevice {
     link: Mutex<Option<LinkGuard>>,
     /// Sub-devices by name, when the device acts as a gateway.
     pub(crate) subs: Mutex<HashMap<String, SubDevice>>,
+    /// A device without credentials yet, connected as `provision`: it may only ask for
+    /// them (its `ctx` names no real device).
+    pub provisioning: Option<std::net::IpAddr>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -683,6 +690,30 @@ impl MqttHooks for MqttDevices {
         &self,
         info: ConnectInfo<'_>,
     ) -> Result<Grant<MqttDevice>, ConnectRefusal> {
+        if info.username == Some("provision") {
+            // ThingsBoard provisioning: a namespace of its own, one topic in and one out.
+            let ctx = DeviceCtx {
+                tenant: ironloom_core::ids::TenantId::new(),
+                device: ironloom_core::ids::DeviceId::new(),
+                product: ironloom_core::ids::ProductId::new(),
+                name: "provision".into(),
+                product_key: "".into(),
+            };
+            let namespace: Arc<str> = format!("provision/{}", ctx.device).into();
+            return Ok(Grant {
+                namespace: namespace.clone(),
+                metrics_label: "provisioning".into(),
+                client: MqttDevice {
+                    ctx,
+                    namespace,
+                    version: info.version,
+                    dialect: Dialect::ThingsBoard,
+                    link: Mutex::new(None),
+                    subs: Mutex::new(HashMap::new()),
+                    provisioning: Some(info.peer.ip()),
+                },
+            });
+        }
         let mut dialect = Dialect::ThingsBoard;
         let login = match (info.username, info.password) {
             (Some(u), p) if AlinkLogin::parse(info.client_id, u).is_some() => {
@@ -720,11 +751,19 @@ impl MqttHooks for MqttDevices {
                 dialect,
                 link: Mutex::new(None),
                 subs: Mutex::new(HashMap::new()),
+                provisioning: None,
             },
         })
     }
 
     fn check_subscribe(&self, client: &MqttDevice, filter: &str) -> Result<QoS, SubscribeRefusal> {
+        if client.provisioning.is_some() {
+            return if filter == PROVISION_RESPONSE {
+                Ok(QoS::AtLeastOnce)
+            } else {
+                Err(SubscribeRefusal::NotAuthorized)
+            };
+        }
         if may_subscribe(&client.ctx, filter) {
             Ok(QoS::AtLeastOnce)
         } else {
@@ -733,6 +772,27 @@ impl MqttHooks for MqttDevices {
     }
 
     async fn publish(&self, client: &MqttDevice, batch: &[InboundPublish]) -> Vec<Verdict> {
+        if let Some(peer) = client.provisioning {
+            let mut verdicts = Vec::with_capacity(batch.len());
+            for p in batch {
+                if &*p.topic != PROVISION_REQUEST {
+                    verdicts.push(Verdict::refused(
+                        AckReason::NotAuthorized,
+                        "a provisioning client may only publish /provision/request",
+                    ));
+                    continue;
+                }
+                let req = payload::decode(&p.payload, content_encoding(p)).unwrap_or(Json::Null);
+                let answer = crate::provision::provision(&self.hub, &req, peer).await;
+                self.send(
+                    &client.namespace,
+                    PROVISION_RESPONSE.into(),
+                    answer.to_string().into_bytes(),
+                );
+                verdicts.push(Verdict::accepted());
+            }
+            return verdicts;
+        }
         let mut verdicts: Vec<Option<Verdict>> = Vec::with_capacity(batch.len());
         let mut telemetry: Vec<(usize, Vec<Reported>)> = Vec::new();
         for (i, p) in batch.iter().enumerate() {
@@ -769,6 +829,9 @@ impl MqttHooks for MqttDevices {
     }
 
     fn connected(&self, client: &MqttDevice) {
+        if client.provisioning.is_some() {
+            return;
+        }
         self.hub
             .connected(&client.ctx, &format!("mqtt {}", client.version.as_str()));
         if let Some(sink) = self.device_sink(client) {
@@ -777,6 +840,9 @@ impl MqttHooks for MqttDevices {
     }
 
     fn subscribed(&self, client: &MqttDevice, filters: &[Arc<str>]) {
+        if client.provisioning.is_some() {
+            return;
+        }
         // Queued commands go out once the device listens for them.
         let sys = format!("/sys/{}/{}/", client.ctx.product_key, client.ctx.name);
         let listens = filters
@@ -790,6 +856,9 @@ impl MqttHooks for MqttDevices {
     }
 
     fn disconnected(&self, client: &MqttDevice, cause: DisconnectCause) {
+        if client.provisioning.is_some() {
+            return;
+        }
         lock(&client.link).take();
         for (_, sub) in lock(&client.subs).drain() {
             self.hub.disconnected(&sub.ctx, "gateway_disconnected");

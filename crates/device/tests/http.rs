@@ -295,3 +295,144 @@ async fn curl_polls_commands_and_answers_them() {
     assert!(body["time"].as_i64().is_some());
     p.stop.cancel();
 }
+
+#[tokio::test]
+async fn devices_provision_themselves_over_http_and_mqtt() {
+    use ironloom_core::entity::NewProvisioning;
+    use rumqttc::{Event, Incoming, MqttOptions, QoS};
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: curl is not installed");
+        return;
+    }
+    let p = platform().await;
+    let a = serve(&p).await;
+    let meta = p.hub.meta().clone();
+    let pump = meta.get_device(p.tenant, p.device).await.unwrap();
+    meta.set_provisioning(
+        &Actor::system("test"),
+        p.tenant,
+        pump.product_id,
+        Some(NewProvisioning {
+            provision_key: "pump-provision-key".into(),
+            provision_secret: "pump-provision-secret".into(),
+            allow_create: true,
+        }),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{a}/api/v1/provision");
+    let (code, body) = curl(post(
+        url.clone(),
+        r#"{"deviceName":"pump-9","provisionDeviceKey":"pump-provision-key","provisionDeviceSecret":"pump-provision-secret"}"#,
+    ))
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["status"], "SUCCESS");
+    assert_eq!(body["credentialsType"], "ACCESS_TOKEN");
+    let token = body["credentialsValue"].as_str().unwrap().to_owned();
+    // The new device sends with its new token.
+    let (code, _) = curl(post(
+        format!("http://{a}/api/v1/{token}/telemetry"),
+        r#"{"temp":1.5}"#,
+    ))
+    .await;
+    assert_eq!(code, 200);
+    // The same name again, a wrong secret: refused.
+    let (code, body) = curl(post(
+        url.clone(),
+        r#"{"deviceName":"pump-9","provisionDeviceKey":"pump-provision-key","provisionDeviceSecret":"pump-provision-secret"}"#,
+    ))
+    .await;
+    assert_eq!((code, body["status"].as_str()), (400, Some("FAILURE")));
+    let (code, body) = curl(post(
+        url.clone(),
+        r#"{"deviceName":"pump-10","provisionDeviceKey":"pump-provision-key","provisionDeviceSecret":"wrong"}"#,
+    ))
+    .await;
+    assert_eq!((code, body["status"].as_str()), (401, Some("NOT_FOUND")));
+    let (code, _) = curl(post(url.clone(), "junk")).await;
+    assert_eq!(code, 400);
+
+    // Pre-registered devices only: pump-1 gets its own token, once.
+    meta.set_provisioning(
+        &Actor::system("test"),
+        p.tenant,
+        pump.product_id,
+        Some(NewProvisioning {
+            provision_key: "pump-provision-key".into(),
+            provision_secret: "pump-provision-secret".into(),
+            allow_create: false,
+        }),
+    )
+    .await
+    .unwrap();
+    let mut o = MqttOptions::new("prov", p.addr.ip().to_string(), p.addr.port());
+    o.set_credentials("provision", "");
+    let (client, mut ev) = rumqttc::AsyncClient::new(o, 10);
+    client
+        .subscribe("/provision/response", QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    let ask = |name: &str| {
+        json!({"deviceName": name, "provisionDeviceKey": "pump-provision-key",
+               "provisionDeviceSecret": "pump-provision-secret"})
+        .to_string()
+    };
+    client
+        .publish("/provision/request", QoS::AtLeastOnce, false, ask("pump-1"))
+        .await
+        .unwrap();
+    client
+        .publish("/provision/request", QoS::AtLeastOnce, false, ask("pump-1"))
+        .await
+        .unwrap();
+    client
+        .publish(
+            "/provision/request",
+            QoS::AtLeastOnce,
+            false,
+            ask("pump-77"),
+        )
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    while answers.len() < 3 {
+        let e = tokio::time::timeout(Duration::from_secs(10), ev.poll())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Event::Incoming(Incoming::Publish(m)) = e {
+            answers.push(serde_json::from_slice::<Json>(&m.payload).unwrap());
+        }
+    }
+    assert_eq!(answers[0]["status"], "SUCCESS", "{answers:?}");
+    assert_eq!(
+        answers[0]["credentialsValue"],
+        p.creds.access_token.as_str()
+    );
+    assert_eq!(answers[1]["status"], "FAILURE");
+    assert_eq!(answers[2]["status"], "NOT_FOUND");
+    // Nothing else is open to a provisioning client: the connection is closed.
+    client
+        .publish("v1/devices/me/telemetry", QoS::AtLeastOnce, false, "{}")
+        .await
+        .unwrap();
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), ev.poll())
+            .await
+            .unwrap()
+        {
+            Err(_) => break true,
+            Ok(Event::Incoming(Incoming::PubAck(_))) => break false,
+            Ok(_) => {}
+        }
+    };
+    assert!(closed);
+    let d = meta.get_device(p.tenant, p.device).await.unwrap();
+    assert_eq!(d.attributes["provisioned"], true);
+    p.stop.cancel();
+}

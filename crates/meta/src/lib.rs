@@ -16,6 +16,7 @@ mod device_link;
 mod devices;
 mod groups;
 mod products;
+mod provisioning;
 mod sql;
 mod tenants;
 mod users;
@@ -67,6 +68,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "device_link",
         include_str!("../migrations/0002_device_link.sql"),
+    ),
+    (
+        3,
+        "provisioning",
+        include_str!("../migrations/0003_provisioning.sql"),
     ),
 ];
 

@@ -15,7 +15,7 @@ use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::ids::*;
 use ironloom_core::repo::{
     ApiKeyRepo, AttributeRepo, AuditRepo, CommandRepo, DeviceRepo, GroupRepo, MetaStore,
-    ProductRepo, Scope, TenantRepo, UserRepo,
+    ProductRepo, ProvisioningRepo, Scope, TenantRepo, UserRepo,
 };
 use ironloom_core::thing_model::ThingModel;
 use ironloom_meta::{SqlStore, SqlStoreOptions};
@@ -143,6 +143,7 @@ conformance!(
     hostile_strings_are_stored_verbatim,
     commands_are_recorded_sent_finished_and_expired,
     attributes_are_kept_per_scope,
+    provisioning_keys_are_unique_and_scoped,
 );
 
 fn actor() -> Actor {
@@ -1694,4 +1695,73 @@ async fn attributes_are_kept_per_scope(s: &SqlStore) {
     assert!(actions.contains(&"set_shared_attributes"), "{actions:?}");
     assert!(actions.contains(&"delete_shared_attributes"), "{actions:?}");
     assert_eq!(actions.iter().filter(|a| a.contains("shared")).count(), 2);
+}
+
+async fn provisioning_keys_are_unique_and_scoped(s: &SqlStore) {
+    let a = tenant(s, "prov-a").await;
+    let b = tenant(s, "prov-b").await;
+    let pa = product(s, a.id, "PA").await;
+    let pb = product(s, b.id, "PB").await;
+    let new = |key: &str| NewProvisioning {
+        provision_key: key.into(),
+        provision_secret: "secret-secret-secret".into(),
+        allow_create: true,
+    };
+    assert_eq!(s.get_provisioning(a.id, pa.id).await.unwrap(), None);
+    let set = s
+        .set_provisioning(&actor(), a.id, pa.id, Some(new("key-a")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(set.provision_key, "key-a");
+    assert_eq!(
+        s.get_provisioning(a.id, pa.id).await.unwrap(),
+        Some(set.clone())
+    );
+    let (t, found) = s.find_provisioning("key-a").await.unwrap().unwrap();
+    assert_eq!((t, found), (a.id, set));
+    // Keys are unique platform-wide; another tenant's product is not reachable.
+    let e = s
+        .set_provisioning(&actor(), b.id, pb.id, Some(new("key-a")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AlreadyExists {
+                field: "provision_key",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(matches!(
+        s.set_provisioning(&actor(), b.id, pa.id, Some(new("key-b")))
+            .await,
+        Err(Error::NotFound(Resource::Product))
+    ));
+    assert_eq!(s.get_provisioning(b.id, pa.id).await.unwrap(), None);
+    // Replaced, then removed.
+    s.set_provisioning(&actor(), a.id, pa.id, Some(new("key-a2")))
+        .await
+        .unwrap();
+    assert!(s.find_provisioning("key-a").await.unwrap().is_none());
+    s.set_provisioning(&actor(), a.id, pa.id, None)
+        .await
+        .unwrap();
+    assert!(s.find_provisioning("key-a2").await.unwrap().is_none());
+    // Audited without the secret.
+    let audit = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                action: Some("set_provisioning".into()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.items.len(), 3);
+    assert!(!audit.items[0].details.to_string().contains("secret-secret"));
 }

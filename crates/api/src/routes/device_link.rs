@@ -16,7 +16,7 @@ use ironloom_core::command::{
 };
 use ironloom_core::entity::*;
 use ironloom_core::error::{FieldError, FieldErrorKind};
-use ironloom_core::ids::{CommandId, DeviceId};
+use ironloom_core::ids::{CommandId, DeviceId, ProductId};
 use ironloom_core::telemetry::{HistoryQuery, Order, Selection, Value};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -32,6 +32,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(update_shared_attributes))
         .routes(routes!(device_errors))
         .routes(routes!(device_events))
+        .routes(routes!(get_provisioning, set_provisioning))
 }
 
 /// Series the device edge writes the logs to (see `ironloom_device::hub`).
@@ -496,4 +497,80 @@ async fn device_events(
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> ApiResult<Json<LogPage>> {
     read_log(&state, &p, id, EVENTS_SERIES, q).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisioningInput {
+    /// False removes the product's provisioning (devices can no longer provision).
+    pub enabled: bool,
+    /// True: devices that do not exist are created; false: only devices registered
+    /// beforehand get their credentials, once. Default true.
+    #[serde(default)]
+    pub allow_create: Option<bool>,
+    /// Default: generated. Unique platform-wide.
+    #[serde(default)]
+    pub provision_key: Option<String>,
+    /// Default: generated.
+    #[serde(default)]
+    pub provision_secret: Option<String>,
+}
+
+/// A product's device-provisioning key and secret (`null` when off).
+#[utoipa::path(get, path = "/api/v1/products/{id}/provisioning", tag = "products",
+    params(("id" = ProductId, Path)), security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Option<ProductProvisioning>), (status = 404, body = ErrorBody)))]
+async fn get_provisioning(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<ProductId>,
+) -> ApiResult<Json<Option<ProductProvisioning>>> {
+    let tenant = p.tenant()?;
+    state.store.get_product(tenant, id).await?;
+    Ok(Json(state.store.get_provisioning(tenant, id).await?))
+}
+
+/// Turn device provisioning of a product on (with a new or given key and secret) or off.
+#[utoipa::path(put, path = "/api/v1/products/{id}/provisioning", tag = "products",
+    params(("id" = ProductId, Path)), request_body = ProvisioningInput,
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Option<ProductProvisioning>), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_provisioning(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<ProductId>,
+    ApiJson(input): ApiJson<ProvisioningInput>,
+) -> ApiResult<Json<Option<ProductProvisioning>>> {
+    let tenant = p.tenant()?;
+    let new = if input.enabled {
+        let key = input
+            .provision_key
+            .unwrap_or_else(|| format!("pv{}", crate::security::random_token(18)));
+        let secret = input
+            .provision_secret
+            .unwrap_or_else(|| crate::security::random_token(32));
+        ironloom_core::validate::identifier("provision_key", &key, 128)?;
+        if secret.len() < 16 || secret.len() > 128 || !secret.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(invalid(
+                "provision_secret",
+                "the secret must be 16 to 128 printable characters without spaces",
+                "密钥须为 16 至 128 个不含空格的可打印字符",
+            ));
+        }
+        Some(NewProvisioning {
+            provision_key: key,
+            provision_secret: secret,
+            allow_create: input.allow_create.unwrap_or(true),
+        })
+    } else {
+        None
+    };
+    Ok(Json(
+        state
+            .store
+            .set_provisioning(&p.actor(), tenant, id, new)
+            .await?,
+    ))
 }
