@@ -148,11 +148,10 @@ async fn create(
         .await;
     match created {
         Ok(_) => success(&credentials.access_token),
-        Err(ironloom_core::error::Error::AlreadyExists { field, .. })
-            if field == "access_token" =>
-        {
-            failure("that token is taken; choose another or let the platform choose")
-        }
+        Err(ironloom_core::error::Error::AlreadyExists {
+            field: "access_token",
+            ..
+        }) => failure("that token is taken; choose another or let the platform choose"),
         Err(ironloom_core::error::Error::AlreadyExists { .. }) => {
             failure("a device of that name exists already")
         }
