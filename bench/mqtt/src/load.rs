@@ -47,6 +47,8 @@ pub struct LoadConfig {
     pub payload: PayloadKind,
     /// Connections being opened at once.
     pub connect_concurrency: usize,
+    /// The broker's process, for its CPU time during the measurement.
+    pub broker_pid: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,6 +75,72 @@ pub struct LoadReport {
     pub errors: ErrorCounts,
     /// The latest device timestamp sent (ms since the epoch; `ts` payloads only).
     pub last_ts_ms: u64,
+    /// CPU used during the measurement, in cores (CPU seconds / seconds): the broker, this
+    /// generator, and the whole machine (everything else is the difference).
+    pub cpu: CpuShare,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CpuShare {
+    pub broker: f64,
+    pub generator: f64,
+    pub machine: f64,
+}
+
+/// Clock ticks per second of `/proc` CPU times (USER_HZ, 100 on Linux).
+const USER_HZ: f64 = 100.0;
+
+/// utime + stime of a process, in ticks.
+fn process_ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Busy ticks of all CPUs (everything but idle and iowait), from `/proc/stat`.
+fn machine_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().take(8).sum();
+    Some(total - v.get(3)? - v.get(4)?)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CpuMark {
+    broker: Option<u64>,
+    generator: Option<u64>,
+    machine: Option<u64>,
+    at: Instant,
+}
+
+impl CpuMark {
+    fn now(broker: Option<u32>) -> CpuMark {
+        CpuMark {
+            broker: broker.and_then(|p| process_ticks(&p.to_string())),
+            generator: process_ticks("self"),
+            machine: machine_ticks(),
+            at: Instant::now(),
+        }
+    }
+
+    fn since(&self, before: &CpuMark) -> CpuShare {
+        let secs = self.at.duration_since(before.at).as_secs_f64().max(1e-9);
+        let cores = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => a.saturating_sub(b) as f64 / USER_HZ / secs,
+            _ => 0.0,
+        };
+        CpuShare {
+            broker: cores(self.broker, before.broker),
+            generator: cores(self.generator, before.generator),
+            machine: cores(self.machine, before.machine),
+        }
+    }
 }
 
 const WARMUP: u8 = 0;
@@ -192,9 +260,11 @@ pub async fn run(cfg: &LoadConfig, usernames: &[Option<String>]) -> anyhow::Resu
     tokio::time::sleep(cfg.warmup).await;
     shared.phase.store(MEASURE, Ordering::SeqCst);
     let t0 = Instant::now();
+    let cpu0 = CpuMark::now(cfg.broker_pid);
     tokio::time::sleep(cfg.duration).await;
     shared.phase.store(STOP, Ordering::SeqCst);
     let measured_seconds = t0.elapsed().as_secs_f64();
+    let cpu = CpuMark::now(cfg.broker_pid).since(&cpu0);
     let _ = stop_tx.send(true);
 
     let mut total = ConnResult::default();
@@ -227,6 +297,7 @@ pub async fn run(cfg: &LoadConfig, usernames: &[Option<String>]) -> anyhow::Resu
         unacked: total.unacked,
         errors: total.errors,
         last_ts_ms: total.last_ts_ms,
+        cpu,
     })
 }
 
@@ -485,6 +556,7 @@ mod tests {
             drain: Duration::from_secs(5),
             payload: PayloadKind::Ts,
             connect_concurrency: 2,
+            broker_pid: None,
         };
         let users = vec![Some("a".to_string()), Some("b".into()), Some("c".into())];
         let r = run(&cfg, &users).await.unwrap();
@@ -495,5 +567,20 @@ mod tests {
         assert_eq!(r.unacked, 0);
         assert_eq!(r.latency.count, r.acked_measured);
         assert!(r.points_per_second > r.msgs_per_second);
+        assert!(r.cpu.generator > 0.0 || r.cpu.machine >= 0.0);
+    }
+
+    #[test]
+    fn reads_cpu_times() {
+        assert!(process_ticks("self").is_some());
+        assert!(machine_ticks().is_some());
+        let a = CpuMark::now(Some(std::process::id()));
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert_ne!(x, 1);
+        let share = CpuMark::now(Some(std::process::id())).since(&a);
+        assert!(share.broker >= 0.0 && share.generator >= 0.0);
     }
 }

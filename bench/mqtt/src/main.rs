@@ -358,6 +358,7 @@ async fn bench_broker(
             drain: Duration::from_secs_f64(cli.drain),
             payload,
             connect_concurrency: cli.connect_concurrency,
+            broker_pid: b.pid().ok(),
         };
         eprintln!(
             "[{label}] throughput, payload {payload:?}: {} connections × window {}, {} s + {} s",

@@ -210,11 +210,11 @@ impl Report {
 
         let _ = writeln!(
             s,
-            "| broker | payload | connected | msgs/s acked | points/s | p50 ms | p99 ms | p99.9 ms | max ms | unacked | errors | distinct points stored (Ironloom) |"
+            "| broker | payload | connected | msgs/s acked | points/s | p50 ms | p99 ms | p99.9 ms | max ms | unacked | errors | CPU cores: broker / generator / machine | distinct points stored (Ironloom) |"
         );
         let _ = writeln!(
             s,
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
         );
         for b in &self.brokers {
             if b.runs.is_empty() && !b.errors.is_empty() {
@@ -238,7 +238,7 @@ impl Report {
                 };
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} |",
                     b.broker,
                     format!("{:?}", l.payload).to_lowercase(),
                     l.connected,
@@ -251,6 +251,9 @@ impl Report {
                     fmt_ms(l.latency.max_us),
                     l.unacked,
                     l.errors.describe(),
+                    l.cpu.broker,
+                    l.cpu.generator,
+                    l.cpu.machine,
                     stored
                 );
             }
