@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # MQTT ingest benchmark, Ironloom against mosquitto in one run:
 #   bench/mqtt/run.sh [mqtt-bench options…]        e.g. --connections 200 --idle 10000,max
-# 1. installs mosquitto (Debian) when missing, and the third-party tool mqtt-benchmark
-#    (crates.io) into $MQTT_BENCH_TOOLS (default ~/.cache/ironloom-bench-tools);
-#    MQTT_BENCH_THIRD_PARTY=0 skips the tool;
+# 1. installs mosquitto (Debian) when missing, and the third-party tools mqtt-benchmark
+#    (crates.io) and Locust (PyPI, in a virtual environment; bench/mqtt/locustfile.py)
+#    into $MQTT_BENCH_TOOLS (default ~/.cache/ironloom-bench-tools);
+#    MQTT_BENCH_THIRD_PARTY=0 skips them;
 # 2. builds the release binaries (ironloom, mqtt-bench) into $CARGO_TARGET_DIR (default
 #    ~/.cache/ironloom-bench-target);
 # 3. raises the open-files limit as far as the machine allows (the brokers inherit it)
@@ -43,6 +44,17 @@ if [ "${MQTT_BENCH_THIRD_PARTY:-1}" = 1 ]; then
     # Its per-client success lines are dropped; failures and the total are kept.
     payload='{"v0":21.5,"v1":3.2,"v2":118.4,"v3":2.71,"v4":41.3,"v5":381.2,"v6":1476,"v7":22.41,"v8":1024,"v9":1}'
     third_party+=(--third-party "$tools/bin/mqtt-benchmark -b localhost:{port} -u {user} -q 1 -o -t v1/devices/me/telemetry -C 100 -s 2000 -P '$payload' 2>&1 | grep -vE '^client: [0-9]+, num: '")
+  fi
+  venv="$tools/locust-venv"
+  if [ ! -x "$venv/bin/locust" ]; then
+    echo "installing locust 2.47.0 (PyPI) into $venv" >&2
+    { python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check \
+        'locust==2.47.0' 'paho-mqtt>=2,<3'; } >&2 \
+      || echo "locust did not install; running without it" >&2
+  fi
+  if [ -x "$venv/bin/locust" ]; then
+    # 50 users, each one client waiting for every PUBACK; the summary tables are kept.
+    third_party+=(--third-party "MQTT_BENCH_PORT={port} MQTT_BENCH_USER={user} PYTHONWARNINGS=ignore $venv/bin/locust -f $PWD/bench/mqtt/locustfile.py --headless -u 50 -r 50 -t 20s --only-summary 2>&1 | grep -vE 'INFO/locust|DeprecationWarning|super\(\)'")
   fi
 fi
 
