@@ -236,6 +236,8 @@ struct Live {
 struct CachedProduct {
     product: Arc<Product>,
     at: Instant,
+    /// A caller is reading it again since then; others keep using this copy meanwhile.
+    refreshing: Option<Instant>,
 }
 
 pub struct DeviceHub {
@@ -249,6 +251,8 @@ pub struct DeviceHub {
     log_clock: Mutex<HashMap<DeviceId, Micros>>,
     events: broadcast::Sender<DeviceEvent>,
     pub(crate) downlinks: crate::downlink::Downlinks,
+    /// Serialises first reads of products.
+    product_loads: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -305,6 +309,7 @@ impl DeviceHub {
             log_clock: Mutex::new(HashMap::new()),
             events: broadcast::channel(4096).0,
             downlinks: Default::default(),
+            product_loads: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -369,26 +374,70 @@ impl DeviceHub {
         Ok(ctx_of(&device, &product.product_key))
     }
 
-    /// The device's product, from a short-lived cache.
+    /// The device's product, from a short-lived cache. When an entry expires, one caller
+    /// reads it again while the others keep using the old copy (thousands of devices of
+    /// one product would otherwise all query the store at once); products never seen are
+    /// read by one caller at a time.
     pub async fn product(
         &self,
         tenant: TenantId,
         id: ProductId,
     ) -> Result<Arc<Product>, ironloom_core::error::Error> {
-        if let Some(c) = lock(&self.products).get(&id)
-            && c.at.elapsed() < self.config.product_ttl
-        {
-            return Ok(c.product.clone());
-        }
-        let p = Arc::new(self.meta.get_product(tenant, id).await?);
-        lock(&self.products).insert(
-            id,
-            CachedProduct {
-                product: p.clone(),
-                at: Instant::now(),
+        const REFRESH_GRACE: Duration = Duration::from_secs(5);
+        let stale = {
+            let mut cache = lock(&self.products);
+            match cache.get_mut(&id) {
+                Some(c) if c.at.elapsed() < self.config.product_ttl => {
+                    return Ok(c.product.clone());
+                }
+                Some(c) if c.refreshing.is_some_and(|r| r.elapsed() < REFRESH_GRACE) => {
+                    return Ok(c.product.clone());
+                }
+                Some(c) => {
+                    c.refreshing = Some(Instant::now());
+                    Some(c.product.clone())
+                }
+                None => None,
+            }
+        };
+        let _first_read = match stale {
+            Some(_) => None,
+            None => {
+                let guard = self.product_loads.lock().await;
+                if let Some(c) = lock(&self.products).get(&id)
+                    && c.at.elapsed() < self.config.product_ttl
+                {
+                    return Ok(c.product.clone());
+                }
+                Some(guard)
+            }
+        };
+        match self.meta.get_product(tenant, id).await {
+            Ok(p) => {
+                let p = Arc::new(p);
+                lock(&self.products).insert(
+                    id,
+                    CachedProduct {
+                        product: p.clone(),
+                        at: Instant::now(),
+                        refreshing: None,
+                    },
+                );
+                Ok(p)
+            }
+            Err(e) => match stale {
+                // Keep serving the last copy; the next expiry tries again.
+                Some(old) => {
+                    if let Some(c) = lock(&self.products).get_mut(&id) {
+                        c.refreshing = None;
+                        c.at = Instant::now();
+                    }
+                    warn!(product = %id, error = %e, "could not re-read a product; using the cached copy");
+                    Ok(old)
+                }
+                None => Err(e),
             },
-        );
-        Ok(p)
+        }
     }
 
     /// Forgets a cached product (after it changed).
@@ -398,6 +447,11 @@ impl DeviceHub {
 
     /// A timestamp for a log entry of the device, unique among its entries.
     fn log_ts(&self, device: DeviceId, at: Micros) -> Micros {
+        // A time the device gave, ahead of ours: kept as given, and not allowed to move
+        // the clock (which would make the arrival times after it collide).
+        if at > Utc::now().timestamp_micros() + 1_000_000 {
+            return at;
+        }
         let mut clock = lock(&self.log_clock);
         let last = clock.entry(device).or_insert(0);
         if at > *last {
@@ -482,7 +536,11 @@ impl DeviceHub {
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(messages.len());
         let mut outcomes: Vec<IngestOutcome> = Vec::with_capacity(messages.len());
         for reported in messages {
-            let (points, model_refused) = points_from_reported(&product.thing_model, reported, now);
+            // Values without their own timestamp get the arrival time, unique per message
+            // of the device: two messages in one batch (or one microsecond) must not
+            // overwrite each other.
+            let at = self.log_ts(ctx.device, now);
+            let (points, model_refused) = points_from_reported(&product.thing_model, reported, at);
             spans.push((all.len(), points.len()));
             keys.extend(points.iter().map(|p| p.property.clone()));
             all.extend(points);
