@@ -253,6 +253,8 @@ pub struct DeviceHub {
     pub(crate) downlinks: crate::downlink::Downlinks,
     /// Serialises first reads of products.
     product_loads: tokio::sync::Mutex<()>,
+    /// Merges concurrent devices' telemetry writes (started on first use).
+    ingest: std::sync::OnceLock<crate::ingest::IngestQueue>,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -310,6 +312,7 @@ impl DeviceHub {
             events: broadcast::channel(4096).0,
             downlinks: Default::default(),
             product_loads: tokio::sync::Mutex::new(()),
+            ingest: std::sync::OnceLock::new(),
         })
     }
 
@@ -506,6 +509,11 @@ impl DeviceHub {
         }
     }
 
+    fn ingest_queue(&self) -> &crate::ingest::IngestQueue {
+        self.ingest
+            .get_or_init(|| crate::ingest::IngestQueue::start(self.telemetry.clone()))
+    }
+
     /// Validates reported values against the product's thing model and stores the valid
     /// ones durably, with every refusal in the device's error log.
     pub async fn ingest(
@@ -560,14 +568,14 @@ impl DeviceHub {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
         let written = self
-            .telemetry
+            .ingest_queue()
             .write(
                 ctx.tenant,
-                vec![DeviceBatch {
+                DeviceBatch {
                     device: ctx.device,
                     product: Some(ctx.product),
                     points: all,
-                }],
+                },
             )
             .await
             .map_err(IngestError::Store)?;

@@ -22,6 +22,7 @@ pub mod downlink;
 pub mod gateway;
 pub mod http;
 pub mod hub;
+mod ingest;
 pub mod mqtt;
 pub mod payload;
 pub mod provision;

@@ -1,0 +1,231 @@
+//! Merges the telemetry writes of concurrent devices into fewer store writes.
+//!
+//! A device that waits for each acknowledgement sends one message per write; thousands of
+//! such devices made thousands of small writes, each paying the store's fixed cost (a hop
+//! to a blocking thread, the log thread, a wake-up back). Here each write joins a queue;
+//! a few writers take everything waiting, per tenant, and make one store write of it, so
+//! under load one write (and one log sync) carries many devices' messages. Every caller
+//! still returns only once its own points are durable, with its own refusals.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ironloom_core::ids::TenantId;
+use ironloom_core::telemetry::{DeviceBatch, RejectedPoint, TelemetryStore, WriteOutcome};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// Writes merged at once at most (requests, not points).
+const MAX_MERGE: usize = 512;
+/// Store writes in flight at once.
+const WRITERS: usize = 4;
+
+type Reply = oneshot::Sender<Result<WriteOutcome, ironloom_core::error::Error>>;
+
+struct Request {
+    tenant: TenantId,
+    batch: DeviceBatch,
+    reply: Reply,
+}
+
+/// The queue's handle.
+#[derive(Clone)]
+pub(crate) struct IngestQueue {
+    tx: mpsc::Sender<Request>,
+}
+
+impl IngestQueue {
+    /// Starts the dispatcher on the current runtime.
+    pub fn start(store: Arc<dyn TelemetryStore>) -> IngestQueue {
+        let (tx, rx) = mpsc::channel(8192);
+        tokio::spawn(dispatch(store, rx));
+        IngestQueue { tx }
+    }
+
+    /// Writes one device's points; returns once they are durable, with the refusals
+    /// indexed into `batch.points`.
+    pub async fn write(
+        &self,
+        tenant: TenantId,
+        batch: DeviceBatch,
+    ) -> Result<WriteOutcome, ironloom_core::error::Error> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || ironloom_core::error::Error::storage("ingest", "the ingest queue stopped");
+        self.tx
+            .send(Request {
+                tenant,
+                batch,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+}
+
+async fn dispatch(store: Arc<dyn TelemetryStore>, mut rx: mpsc::Receiver<Request>) {
+    let writers = Arc::new(Semaphore::new(WRITERS));
+    while let Some(first) = rx.recv().await {
+        // Wait for a writer first: meanwhile more requests gather to merge.
+        let Ok(permit) = writers.clone().acquire_owned().await else {
+            return;
+        };
+        let mut taken = vec![first];
+        while taken.len() < MAX_MERGE {
+            match rx.try_recv() {
+                Ok(r) => taken.push(r),
+                Err(_) => break,
+            }
+        }
+        let mut by_tenant: HashMap<TenantId, Vec<Request>> = HashMap::new();
+        for r in taken {
+            by_tenant.entry(r.tenant).or_default().push(r);
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            for (tenant, requests) in by_tenant {
+                write_merged(&*store, tenant, requests).await;
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn write_merged(store: &dyn TelemetryStore, tenant: TenantId, requests: Vec<Request>) {
+    let mut batches = Vec::with_capacity(requests.len());
+    let mut replies = Vec::with_capacity(requests.len());
+    // Where each request's points start in the merged write.
+    let mut starts = Vec::with_capacity(requests.len());
+    let mut total = 0usize;
+    for r in requests {
+        starts.push(total);
+        total += r.batch.points.len();
+        batches.push(r.batch);
+        replies.push(r.reply);
+    }
+    let lens: Vec<usize> = batches.iter().map(|b| b.points.len()).collect();
+    match store.write(tenant, batches).await {
+        Ok(outcome) => {
+            let mut rejected: Vec<Vec<RejectedPoint>> = vec![Vec::new(); replies.len()];
+            for mut r in outcome.rejected {
+                let i = starts.partition_point(|&s| s <= r.index).saturating_sub(1);
+                r.index -= starts[i];
+                rejected[i].push(r);
+            }
+            for ((reply, rejected), len) in replies.into_iter().zip(rejected).zip(lens) {
+                let accepted = (len - rejected.len()) as u64;
+                let _ = reply.send(Ok(WriteOutcome { accepted, rejected }));
+            }
+        }
+        Err(e) => {
+            // Every caller learns the write failed (none of it is acknowledged).
+            let text = e.to_string();
+            let overloaded = matches!(e, ironloom_core::error::Error::Overloaded(_));
+            for reply in replies {
+                let err = if overloaded {
+                    ironloom_core::error::Error::Overloaded("the store is catching up")
+                } else {
+                    ironloom_core::error::Error::storage("ingest", &text)
+                };
+                let _ = reply.send(Err(err));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ironloom_core::ids::DeviceId;
+    use ironloom_core::telemetry::{PointIn, Quality, Value};
+
+    fn point(property: &str, ts: i64, value: Value) -> PointIn {
+        // Recent times (far-past ones are outside the default retention); whole hours, so
+        // the test's points never straddle a partition.
+        let hour = 3_600_000_000;
+        let base = (chrono::Utc::now().timestamp_micros() / hour - 1) * hour;
+        PointIn {
+            property: property.into(),
+            ts: base + ts,
+            value,
+            quality: Quality::Good,
+        }
+    }
+
+    #[tokio::test]
+    async fn merged_writes_give_each_caller_its_own_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine =
+            ironloom_tsdb::Engine::open(dir.path(), ironloom_tsdb::Options::default()).unwrap();
+        let store: Arc<dyn TelemetryStore> = Arc::new(engine);
+        let tenant = TenantId::new();
+        let (a, b) = (DeviceId::new(), DeviceId::new());
+        // `x` of device b becomes a float series.
+        store
+            .write(
+                tenant,
+                vec![DeviceBatch {
+                    device: b,
+                    product: None,
+                    points: vec![point("x", 1, Value::F64(1.0))],
+                }],
+            )
+            .await
+            .unwrap();
+        let (ta, ra) = oneshot::channel();
+        let (tb, rb) = oneshot::channel();
+        let requests = vec![
+            Request {
+                tenant,
+                batch: DeviceBatch {
+                    device: a,
+                    product: None,
+                    points: vec![point("x", 2, Value::F64(2.0)), point("y", 2, Value::I64(3))],
+                },
+                reply: ta,
+            },
+            Request {
+                tenant,
+                batch: DeviceBatch {
+                    device: b,
+                    product: None,
+                    points: vec![
+                        point("y", 2, Value::I64(1)),
+                        point("x", 2, Value::Str("text".into())),
+                    ],
+                },
+                reply: tb,
+            },
+        ];
+        write_merged(&*store, tenant, requests).await;
+        let a_out = ra.await.unwrap().unwrap();
+        let b_out = rb.await.unwrap().unwrap();
+        assert_eq!(a_out.accepted, 2);
+        assert!(a_out.rejected.is_empty());
+        assert_eq!(b_out.accepted, 1);
+        assert_eq!(b_out.rejected.len(), 1);
+        assert_eq!(b_out.rejected[0].index, 1);
+        assert_eq!(b_out.rejected[0].property, "x");
+        // And through the queue, many concurrent callers.
+        let q = IngestQueue::start(store.clone());
+        let mut tasks = Vec::new();
+        for i in 0..200i64 {
+            let q = q.clone();
+            tasks.push(tokio::spawn(async move {
+                q.write(
+                    tenant,
+                    DeviceBatch {
+                        device: a,
+                        product: None,
+                        points: vec![point("z", 100 + i, Value::I64(i))],
+                    },
+                )
+                .await
+                .unwrap()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().accepted, 1);
+        }
+    }
+}
