@@ -10,6 +10,11 @@ use serde_json::Value as Json;
 
 use crate::i18n::Locale;
 use crate::telemetry::{Micros, PointIn, Quality, Value};
+
+/// Series holding a device's error log (refused values and messages, JSON text per entry).
+pub const ERRORS_SERIES: &str = "$errors";
+/// Series holding a device's event log (thing-model events, connects and disconnects).
+pub const EVENTS_SERIES: &str = "$events";
 use crate::thing_model::{DataType, ThingModel, ValueError, ValueErrorKind};
 
 /// One value a device reported: a property (or, for schemaless products, any key), an

@@ -38,12 +38,6 @@ pub enum Downlink {
     Attributes { set: JsonMap, deleted: Vec<String> },
 }
 
-impl Downlink {
-    pub fn is_command(&self) -> bool {
-        matches!(self, Downlink::Command { .. })
-    }
-}
-
 /// Delivers a downlink on one transport; returns whether it was taken.
 pub type Sink = Arc<dyn Fn(&Downlink) -> bool + Send + Sync>;
 
@@ -352,9 +346,8 @@ impl DeviceHub {
         self.offer(device, &Downlink::Attributes { set, deleted })
     }
 
-    /// Ends sent commands whose answer is overdue, and (from the store) expired queue
-    /// entries and commands left open across a restart.
-    pub(crate) async fn sweep_commands(&self) {
+    /// Ends sent commands whose answer is overdue (held in memory: cheap, run often).
+    pub(crate) async fn end_overdue_commands(&self) {
         let now = Instant::now();
         let overdue: Vec<CommandId> = {
             let mut inflight = lock(&self.downlinks.inflight);
@@ -377,6 +370,11 @@ impl DeviceHub {
             )
             .await;
         }
+    }
+
+    /// Ends, in the store, queue entries past their expiry and commands left open across a
+    /// restart (queries the store: run seldom).
+    pub(crate) async fn expire_stored_commands(&self) {
         match self.meta.expire_commands(Utc::now()).await {
             Ok(ended) => {
                 for c in ended {

@@ -137,11 +137,27 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn serve(State(st): State<DeviceHttp>, req: Request) -> Response {
-    let peer: IpAddr = req
-        .extensions()
+/// The client's address (loopback when the server was not given connection info).
+fn peer_ip(req: &Request) -> IpAddr {
+    req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip())
+}
+
+fn too_large(limit: usize) -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        axum::Json(json!({
+            "code": "payload_too_large",
+            "message": format!("the body is larger than {limit} bytes"),
+            "message_zh": format!("请求体超过 {limit} 字节"),
+        })),
+    )
+        .into_response()
+}
+
+async fn serve(State(st): State<DeviceHttp>, req: Request) -> Response {
+    let peer = peer_ip(&req);
     let post = req.method() == Method::POST;
     let path = req.uri().path().to_owned();
     let query = query_pairs(req.uri().query());
@@ -162,17 +178,7 @@ async fn serve(State(st): State<DeviceHttp>, req: Request) -> Response {
     };
     let body = match axum::body::to_bytes(req.into_body(), st.body_limit).await {
         Ok(b) => b,
-        Err(_) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                axum::Json(json!({
-                    "code": "payload_too_large",
-                    "message": format!("the body is larger than {} bytes", st.body_limit),
-                    "message_zh": format!("请求体超过 {} 字节", st.body_limit),
-                })),
-            )
-                .into_response();
-        }
+        Err(_) => return too_large(st.body_limit),
     };
     let ctx = match rest::login(&st.hub, &percent_path(token), peer).await {
         Ok(c) => c,
@@ -184,12 +190,9 @@ async fn serve(State(st): State<DeviceHttp>, req: Request) -> Response {
 /// `POST /api/v1/provision`: 200 with the credentials, 401 for unknown provisioning data,
 /// 400 for other failures; the body says which (ThingsBoard's `status`).
 async fn provision(State(st): State<DeviceHttp>, req: Request) -> Response {
-    let peer: IpAddr = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    let peer = peer_ip(&req);
     let Ok(body) = axum::body::to_bytes(req.into_body(), st.body_limit).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        return too_large(st.body_limit);
     };
     let request = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let answer = crate::provision::provision(&st.hub, &request, peer).await;

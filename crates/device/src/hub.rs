@@ -28,10 +28,7 @@ use tracing::warn;
 
 use crate::auth::{AlinkLogin, LoginGuard, constant_time_eq};
 
-/// Series holding a device's error log.
-pub const ERRORS_SERIES: &str = "$errors";
-/// Series holding a device's event log (thing-model events, connects and disconnects).
-pub const EVENTS_SERIES: &str = "$events";
+pub use ironloom_core::device::{ERRORS_SERIES, EVENTS_SERIES};
 
 #[derive(Debug, Clone)]
 pub struct HubConfig {
@@ -859,16 +856,19 @@ impl DeviceHub {
         }
     }
 
-    /// Flushes connection state every `status_flush` and ends overdue commands every
-    /// second, until shutdown; then flushes once more.
+    /// Flushes connection state every `status_flush`, ends overdue commands every second
+    /// and expired queued ones every 15 s, until shutdown; then flushes once more.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut tick = tokio::time::interval(self.config.status_flush);
         let mut sweep = tokio::time::interval(Duration::from_secs(1));
+        // Queue expiry is in the store; a few seconds late is fine, a query a second not.
+        let mut expire = tokio::time::interval(Duration::from_secs(15));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => self.flush_status().await,
-                _ = sweep.tick() => self.sweep_commands().await,
+                _ = sweep.tick() => self.end_overdue_commands().await,
+                _ = expire.tick() => self.expire_stored_commands().await,
             }
         }
         self.flush_status().await;

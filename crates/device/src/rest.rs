@@ -307,6 +307,21 @@ pub fn poll_time(asked: Option<&str>) -> Duration {
         .min(MAX_POLL)
 }
 
+/// The body a polling or observing device gets for a downlink of the kind it waits for
+/// (commands, or attribute updates); `None` for the other kind.
+fn downlink_body(d: &Downlink, commands: bool) -> Option<Json> {
+    match d {
+        Downlink::Command {
+            command,
+            request_id,
+        } if commands => Some(tb::rpc_request(command, Some(*request_id))),
+        Downlink::Attributes { set, deleted } if !commands => {
+            Some(tb::attributes_update(set, deleted))
+        }
+        _ => None,
+    }
+}
+
 /// A link that takes one downlink of the kind (commands, or attribute updates) and hands
 /// its body over.
 fn one_downlink(
@@ -319,15 +334,8 @@ fn one_downlink(
     let link = hub.link(
         ctx.device,
         Arc::new(move |d: &Downlink| {
-            let body = match d {
-                Downlink::Command {
-                    command,
-                    request_id,
-                } if commands => tb::rpc_request(command, Some(*request_id)),
-                Downlink::Attributes { set, deleted } if !commands => {
-                    tb::attributes_update(set, deleted)
-                }
-                _ => return false,
+            let Some(body) = downlink_body(d, commands) else {
+                return false;
             };
             let Some(tx) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() else {
                 return false;
@@ -350,15 +358,8 @@ pub fn downlink_stream(
     let link = hub.link(
         ctx.device,
         Arc::new(move |d: &Downlink| {
-            let body = match d {
-                Downlink::Command {
-                    command,
-                    request_id,
-                } if commands => tb::rpc_request(command, Some(*request_id)),
-                Downlink::Attributes { set, deleted } if !commands => {
-                    tb::attributes_update(set, deleted)
-                }
-                _ => return false,
+            let Some(body) = downlink_body(d, commands) else {
+                return false;
             };
             tx.try_send(body).is_ok()
         }),

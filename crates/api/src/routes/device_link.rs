@@ -35,9 +35,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(get_provisioning, set_provisioning))
 }
 
-/// Series the device edge writes the logs to (see `ironloom_device::hub`).
-const ERRORS_SERIES: &str = "$errors";
-const EVENTS_SERIES: &str = "$events";
+use ironloom_core::device::{ERRORS_SERIES, EVENTS_SERIES};
 
 /// Default wait for a two-way answer, and the most a caller may ask for.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
