@@ -250,6 +250,9 @@ pub struct DeviceHub {
     pub(crate) downlinks: crate::downlink::Downlinks,
     /// Serialises first reads of products.
     product_loads: tokio::sync::Mutex<()>,
+    /// Serialises provisioning claims of pre-registered devices (check, then mark), so
+    /// two simultaneous requests cannot both receive one device's credentials.
+    pub(crate) provision_claims: tokio::sync::Mutex<()>,
     /// Merges concurrent devices' telemetry writes (started on first use).
     ingest: std::sync::OnceLock<crate::ingest::IngestQueue>,
 }
@@ -309,6 +312,7 @@ impl DeviceHub {
             events: broadcast::channel(4096).0,
             downlinks: Default::default(),
             product_loads: tokio::sync::Mutex::new(()),
+            provision_claims: tokio::sync::Mutex::new(()),
             ingest: std::sync::OnceLock::new(),
         })
     }

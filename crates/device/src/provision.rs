@@ -167,6 +167,9 @@ async fn create(
 
 /// A device registered beforehand gets its credentials, once.
 async fn claim(hub: &DeviceHub, tenant: TenantId, p: &ProductProvisioning, name: &str) -> Json {
+    // Check and mark under one lock: of simultaneous claims only the first succeeds.
+    // (Within this node; nodes sharing a PostgreSQL store each serialise their own.)
+    let _claiming = hub.provision_claims.lock().await;
     let meta = hub.meta();
     let device = match meta.find_device_by_name(tenant, name).await {
         Ok(Some(d)) if d.product_id == p.product_id => d,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{Platform, platform};
 use ironloom_core::command::{CommandKind, CommandRequest, CommandStatus, DeviceLink};
-use ironloom_core::entity::Actor;
+use ironloom_core::entity::{Actor, DeviceCredentials, NewDevice};
 use ironloom_core::telemetry::Value;
 use ironloom_device::hub::{ERRORS_SERIES, EVENTS_SERIES};
 use serde_json::{Value as Json, json};
@@ -434,5 +434,48 @@ async fn devices_provision_themselves_over_http_and_mqtt() {
     assert!(closed);
     let d = meta.get_device(p.tenant, p.device).await.unwrap();
     assert_eq!(d.attributes["provisioned"], true);
+
+    // Eight simultaneous claims of one pre-registered device: exactly one gets its token.
+    let late = meta
+        .create_device(
+            &Actor::system("test"),
+            p.tenant,
+            NewDevice {
+                product_id: pump.product_id,
+                name: "pump-20".into(),
+                label: None,
+                description: None,
+                tags: vec![],
+                groups: vec![],
+                attributes: Default::default(),
+                credentials: DeviceCredentials::generate(),
+            },
+        )
+        .await
+        .unwrap();
+    let late_token = meta
+        .get_device_credentials(p.tenant, late.id)
+        .await
+        .unwrap()
+        .access_token;
+    let claims: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(curl(post(url.clone(), &ask("pump-20")))))
+        .collect();
+    let mut answers = Vec::new();
+    for c in claims {
+        answers.push(c.await.unwrap());
+    }
+    let won: Vec<_> = answers
+        .iter()
+        .filter(|(_, b)| b["status"] == "SUCCESS")
+        .collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert_eq!(won[0].1["credentialsValue"], late_token.as_str());
+    assert!(
+        answers
+            .iter()
+            .all(|(_, b)| b["status"] == "SUCCESS" || b["status"] == "FAILURE"),
+        "{answers:?}"
+    );
     p.stop.cancel();
 }
