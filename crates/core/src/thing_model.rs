@@ -24,6 +24,8 @@ mod error;
 mod json;
 mod tsl;
 mod validate;
+/// Whether a text is a valid property, event or service identifier.
+pub use validate::is_identifier;
 mod value;
 mod wot;
 

@@ -8,7 +8,9 @@
 //! kept apart), never a missing value without a word. Writes reach only points marked
 //! writable and within their range (checked by the caller before the driver is asked).
 
+pub mod modbus;
 pub mod model;
+pub mod preprocess;
 
 pub use model::{
     DriverError, DriverIo, DriverStats, Sample, StatsSnapshot, WriteDone, WriteRequest,

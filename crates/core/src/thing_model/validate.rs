@@ -165,7 +165,7 @@ fn attr_name(attr: Attr, style: PathStyle<'_>) -> &'static str {
 }
 
 /// `^[A-Za-z_][A-Za-z0-9_]{0,63}$`
-pub(super) fn is_identifier(s: &str) -> bool {
+pub fn is_identifier(s: &str) -> bool {
     let mut bytes = s.bytes();
     matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
         && s.len() <= MAX_IDENTIFIER_LEN
