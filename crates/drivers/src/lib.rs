@@ -11,6 +11,7 @@
 pub mod modbus;
 pub mod model;
 pub mod preprocess;
+pub mod sim;
 
 pub use model::{
     DriverError, DriverIo, DriverStats, Sample, StatsSnapshot, WriteDone, WriteRequest,

@@ -14,9 +14,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
-use tokio_modbus::client::{Client, Context, Reader, Writer};
+use tokio_modbus::client::{Client, Context};
 use tokio_modbus::prelude::SlaveContext;
-use tokio_modbus::{ExceptionCode, Slave};
+use tokio_modbus::{ExceptionCode, Request, Response, Slave};
 
 use super::config::{Area, Connection, Parity, Point, Transport, WriteFunction};
 use super::plan::{Block, PollGroup, plan};
@@ -164,7 +164,7 @@ struct Link<'a> {
     ctx: Option<Context>,
     backoff: Duration,
     retry_at: Instant,
-    last_error: Option<String>,
+    last_error: Option<DriverError>,
     stats: Arc<DriverStats>,
     /// Whether the last `call` reached the wire (or tried to connect); calls refused
     /// while waiting for the back-off are not counted as requests.
@@ -180,9 +180,10 @@ impl Link<'_> {
         Duration::from_millis(self.conn().timeout_ms)
     }
 
-    async fn open(&self) -> Result<Context, DriverError> {
-        let c = self.conn();
-        let t = self.timeout();
+    /// Opens the transport (a free function of the configuration: the link itself is not
+    /// `Sync`, so it is not borrowed across the connect).
+    async fn open(c: &Connection) -> Result<Context, DriverError> {
+        let t = Duration::from_millis(c.timeout_ms);
         let tcp = |addr: String| async move {
             let s = tokio::time::timeout(t, TcpStream::connect(addr.as_str()))
                 .await
@@ -234,14 +235,15 @@ impl Link<'_> {
         self.attempted = false;
         if self.ctx.is_none() {
             if Instant::now() < self.retry_at {
-                return Err(DriverError::Transport(
-                    self.last_error
-                        .clone()
-                        .unwrap_or_else(|| "not connected".into()),
-                ));
+                return Err(match &self.last_error {
+                    Some(DriverError::Transport(m)) => DriverError::Transport(m.clone()),
+                    Some(e) => DriverError::Transport(e.to_string()),
+                    None => DriverError::NotConnected,
+                });
             }
             self.attempted = true;
-            match self.open().await {
+            let driver = self.driver;
+            match Self::open(&driver.conn).await {
                 Ok(ctx) => {
                     self.stats.connects.fetch_add(1, Ordering::Relaxed);
                     self.backoff = Duration::from_millis(self.conn().reconnect_min_ms);
@@ -264,7 +266,7 @@ impl Link<'_> {
         if self.ctx.take().is_some() || self.last_error.is_none() {
             tracing::warn!(connection = %self.conn().name, error = %e, "Modbus connection lost");
         }
-        self.last_error = Some(e.to_string());
+        self.last_error = Some(e.clone());
         self.retry_at = Instant::now() + self.backoff;
         self.backoff = (self.backoff * 2).min(Duration::from_millis(self.conn().reconnect_max_ms));
     }
@@ -322,27 +324,24 @@ impl Link<'_> {
 
     async fn read_block(&mut self, b: &Block) -> Result<Vec<u16>, DriverError> {
         let (start, count) = (b.start, b.count);
-        let words = match b.area {
-            Area::Holding => {
-                self.call(b.unit, |c| Box::pin(c.read_holding_registers(start, count)))
-                    .await?
+        let req = match b.area {
+            Area::Holding => Request::ReadHoldingRegisters(start, count),
+            Area::Input => Request::ReadInputRegisters(start, count),
+            Area::Coil => Request::ReadCoils(start, count),
+            Area::Discrete => Request::ReadDiscreteInputs(start, count),
+        };
+        // `Client::call` rather than the `Reader` helpers: those assert on the register
+        // count, so a wrong count from a broken peer would panic in debug builds.
+        let words = match self.call(b.unit, |c| c.call(req)).await? {
+            Response::ReadHoldingRegisters(w) | Response::ReadInputRegisters(w) => w,
+            Response::ReadCoils(bits) | Response::ReadDiscreteInputs(bits) => {
+                bits.into_iter().map(u16::from).collect()
             }
-            Area::Input => {
-                self.call(b.unit, |c| Box::pin(c.read_input_registers(start, count)))
-                    .await?
+            other => {
+                let e = DriverError::Malformed(format!("unexpected answer {other:?}"));
+                self.lost(&e);
+                return Err(e);
             }
-            Area::Coil => self
-                .call(b.unit, |c| Box::pin(c.read_coils(start, count)))
-                .await?
-                .into_iter()
-                .map(u16::from)
-                .collect(),
-            Area::Discrete => self
-                .call(b.unit, |c| Box::pin(c.read_discrete_inputs(start, count)))
-                .await?
-                .into_iter()
-                .map(u16::from)
-                .collect(),
         };
         // Bit reads come back padded to whole bytes.
         if words.len() < usize::from(count)
@@ -476,24 +475,14 @@ impl Link<'_> {
             return Err(e);
         }
         let addr = p.address;
-        let r: Result<Option<Vec<u16>>, DriverError> = match (p.area, p.write_function) {
+        let req: Request<'static> = match (p.area, p.write_function) {
             (Area::Coil, WriteFunction::Multiple) => {
-                let b = words[0] != 0;
-                self.call(unit, |c| {
-                    Box::pin(async move { c.write_multiple_coils(addr, &[b]).await })
-                })
-                .await
-                .map(|()| None)
+                Request::WriteMultipleCoils(addr, vec![words[0] != 0].into())
             }
-            (Area::Coil, _) => {
-                let b = words[0] != 0;
-                self.call(unit, |c| Box::pin(c.write_single_coil(addr, b)))
-                    .await
-                    .map(|()| None)
-            }
-            (_, _) if enc.data_type == super::values::DataType::Bit => {
+            (Area::Coil, _) => Request::WriteSingleCoil(addr, words[0] != 0),
+            _ if enc.data_type == super::values::DataType::Bit => {
                 // Read-modify-write of the one bit.
-                match self
+                let cur = match self
                     .read_block(&Block {
                         unit,
                         area: Area::Holding,
@@ -503,50 +492,55 @@ impl Link<'_> {
                     })
                     .await
                 {
-                    Ok(cur) => {
-                        let mask = 1u16 << enc.bit;
-                        let word = if words[0] != 0 {
-                            cur[0] | mask
-                        } else {
-                            cur[0] & !mask
-                        };
-                        self.call(unit, |c| Box::pin(c.write_single_register(addr, word)))
-                            .await
-                            .map(|()| None)
+                    Ok(cur) => cur[0],
+                    Err(e) => {
+                        self.record(di, &Err(e.clone()), began.elapsed());
+                        return Err(e);
                     }
-                    Err(e) => Err(e),
-                }
+                };
+                let mask = 1u16 << enc.bit;
+                let word = if words[0] != 0 {
+                    cur | mask
+                } else {
+                    cur & !mask
+                };
+                Request::WriteSingleRegister(addr, word)
             }
             (_, WriteFunction::ReadWrite) => {
-                let n = p.width();
-                let data = words.clone();
-                self.call(unit, |c| {
-                    Box::pin(
-                        async move { c.read_write_multiple_registers(addr, n, addr, &data).await },
-                    )
-                })
-                .await
-                .map(Some)
+                Request::ReadWriteMultipleRegisters(addr, p.width(), addr, words.clone().into())
             }
-            (_, WriteFunction::Single) => {
-                let word = words[0];
-                self.call(unit, |c| Box::pin(c.write_single_register(addr, word)))
-                    .await
-                    .map(|()| None)
-            }
+            (_, WriteFunction::Single) => Request::WriteSingleRegister(addr, words[0]),
             (_, WriteFunction::Auto) if words.len() == 1 => {
-                let word = words[0];
-                self.call(unit, |c| Box::pin(c.write_single_register(addr, word)))
-                    .await
-                    .map(|()| None)
+                Request::WriteSingleRegister(addr, words[0])
             }
-            (_, _) => {
-                let data = words.clone();
-                self.call(unit, |c| {
-                    Box::pin(async move { c.write_multiple_registers(addr, &data).await })
-                })
-                .await
-                .map(|()| None)
+            _ => Request::WriteMultipleRegisters(addr, words.clone().into()),
+        };
+        let expect = req.clone();
+        let r = match self.call(unit, |c| c.call(req)).await {
+            Err(e) => Err(e),
+            // The answer must echo the request (FC 5, 6, 15, 16) or carry the registers (23).
+            Ok(Response::ReadWriteMultipleRegisters(w)) => Ok(Some(w)),
+            Ok(Response::WriteSingleCoil(a, v)) if expect == Request::WriteSingleCoil(a, v) => {
+                Ok(None)
+            }
+            Ok(Response::WriteSingleRegister(a, v))
+                if expect == Request::WriteSingleRegister(a, v) =>
+            {
+                Ok(None)
+            }
+            Ok(Response::WriteMultipleCoils(a, n) | Response::WriteMultipleRegisters(a, n))
+                if a == addr
+                    && (matches!(&expect, Request::WriteMultipleCoils(_, x) if x.len() == usize::from(n))
+                        || matches!(&expect, Request::WriteMultipleRegisters(_, x) if x.len() == usize::from(n))) =>
+            {
+                Ok(None)
+            }
+            Ok(other) => {
+                let e = DriverError::Malformed(format!(
+                    "the answer {other:?} does not confirm the write"
+                ));
+                self.lost(&e);
+                Err(e)
             }
         };
         let unit_r = r.as_ref().map(|_| ()).map_err(Clone::clone);

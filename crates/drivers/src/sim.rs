@@ -1,0 +1,536 @@
+//! The Modbus simulator behind `ironloom sim modbus`: four machines with plausible,
+//! changing process values that react to writes, and optional bulk units for benchmarks.
+//!
+//! Register map (0-based addresses; `f32` values take two registers, big endian `ABCD`):
+//!
+//! | unit | machine | holding registers | input registers | coils / discrete inputs |
+//! |---|---|---|---|---|
+//! | 1 | pump | 0 flow m³/h f32, 2 pressure bar f32, 4 speed setpoint r/min u16 (rw, 0–3000), 5 current A u16 ×0.1, 6 status (bit 0 running, bit 1 fault) | 0 bearing temperature °C i16 ×0.1 | coil 0 run (rw); discrete 0 running |
+//! | 2 | motor | 0 speed r/min f32, 2 torque N·m f32, 4 winding temperature °C i16 ×0.1, 5 vibration mm/s f32, 10 speed setpoint r/min f32 (rw, 0–3000) | 0 operating hours u32 | coil 0 enable (rw) |
+//! | 3 | boiler | 0 water temperature °C f32, 2 temperature setpoint °C f32 (rw, 20–95), 4 steam pressure bar f32, 6 level % u16 ×0.1 | 0 burner starts u32 | coil 0 burner enable (rw); discrete 0 burner on |
+//! | 4 | CNC | 0 spindle speed r/min f32, 2 feed rate mm/min f32, 4 program name (8 registers, 16 ASCII bytes), 12 part count u32, 14 tool wear % u16 ×0.1, 15 mode u16 (0 idle, 1 running, 2 tool change) | 0 cycle time ms u32 | coil 0 cycle start (rw) |
+//! | 100… | bulk (benchmark) | 0–65535 all defined: `(address + generation) mod 65536`, the generation rising every second; writable | 0–65535 the same | – |
+//!
+//! Other units answer exception 0x0B (gateway target device failed to respond); addresses
+//! outside a machine's map answer 0x02 (illegal data address); writes to read-only
+//! registers 0x02 as well, values out of a setpoint's range 0x03.
+
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_modbus::server::Service;
+use tokio_modbus::{ExceptionCode, Request, Response, SlaveRequest};
+use tokio_util::sync::CancellationToken;
+
+/// One machine's register image.
+#[derive(Debug, Clone, Default)]
+struct Image {
+    holding: Vec<u16>,
+    input: Vec<u16>,
+    coils: Vec<bool>,
+    discrete: Vec<bool>,
+    /// Holding registers a client may write, with the allowed raw range.
+    writable: HashMap<u16, (i64, i64)>,
+    /// Coils a client may write.
+    writable_coils: Vec<u16>,
+}
+
+fn put_f32(regs: &mut [u16], at: usize, v: f32) {
+    let b = v.to_be_bytes();
+    regs[at] = u16::from_be_bytes([b[0], b[1]]);
+    regs[at + 1] = u16::from_be_bytes([b[2], b[3]]);
+}
+
+fn get_f32(regs: &[u16], at: usize) -> f32 {
+    let [a, b] = regs[at].to_be_bytes();
+    let [c, d] = regs[at + 1].to_be_bytes();
+    f32::from_be_bytes([a, b, c, d])
+}
+
+fn put_u32(regs: &mut [u16], at: usize, v: u32) {
+    regs[at] = (v >> 16) as u16;
+    regs[at + 1] = v as u16;
+}
+
+/// A small deterministic noise source (xorshift), so runs are repeatable.
+#[derive(Debug)]
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        // −1 … 1
+        (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+}
+
+/// The simulated plant: the machines' state and images.
+#[derive(Debug)]
+struct Plant {
+    units: HashMap<u8, Image>,
+    noise: Noise,
+    t: f64,
+    pump_speed: f64,
+    motor_speed: f64,
+    motor_hours_ms: u64,
+    boiler_temp: f64,
+    burner: bool,
+    burner_starts: u32,
+    cnc_phase: f64,
+    cnc_parts: u32,
+    cnc_wear: f64,
+}
+
+impl Plant {
+    fn new() -> Plant {
+        let mut units = HashMap::new();
+        let img = |h: usize, i: usize, c: usize, d: usize| Image {
+            holding: vec![0; h],
+            input: vec![0; i],
+            coils: vec![false; c],
+            discrete: vec![false; d],
+            ..Default::default()
+        };
+        let mut pump = img(7, 1, 1, 1);
+        pump.holding[4] = 1450;
+        pump.coils[0] = true;
+        pump.writable.insert(4, (0, 3000));
+        pump.writable_coils.push(0);
+        units.insert(1, pump);
+        let mut motor = img(12, 2, 1, 0);
+        put_f32(&mut motor.holding, 10, 1480.0);
+        motor.coils[0] = true;
+        motor.writable.insert(10, (0, 3000)); // f32: checked as a float below
+        motor.writable_coils.push(0);
+        units.insert(2, motor);
+        let mut boiler = img(7, 2, 1, 1);
+        put_f32(&mut boiler.holding, 2, 80.0);
+        boiler.coils[0] = true;
+        boiler.writable.insert(2, (20, 95));
+        boiler.writable_coils.push(0);
+        units.insert(3, boiler);
+        let mut cnc = img(16, 2, 1, 0);
+        for (i, pair) in b"O1234-FLANGE\0\0\0\0".chunks(2).enumerate() {
+            cnc.holding[4 + i] = u16::from_be_bytes([pair[0], pair[1]]);
+        }
+        cnc.coils[0] = true;
+        cnc.writable_coils.push(0);
+        units.insert(4, cnc);
+        let mut p = Plant {
+            units,
+            noise: Noise(0x9e37_79b9_7f4a_7c15),
+            t: 0.0,
+            pump_speed: 0.0,
+            motor_speed: 0.0,
+            motor_hours_ms: 3_600_000 * 1234,
+            boiler_temp: 60.0,
+            burner: false,
+            burner_starts: 812,
+            cnc_phase: 0.0,
+            cnc_parts: 4711,
+            cnc_wear: 12.0,
+        };
+        p.step(0.1);
+        p
+    }
+
+    /// Advances the physics by `dt` seconds and writes the process values.
+    fn step(&mut self, dt: f64) {
+        self.t += dt;
+        let n = |s: &mut Self, amp: f64| s.noise.next() * amp;
+        // Pump: speed follows the setpoint with a 2 s lag; flow ∝ speed, pressure ∝ speed².
+        let (run, set) = {
+            let u = &self.units[&1];
+            (u.coils[0], f64::from(u.holding[4]))
+        };
+        let target = if run { set } else { 0.0 };
+        self.pump_speed += (target - self.pump_speed) * (dt / 2.0).min(1.0);
+        let s = self.pump_speed / 1450.0;
+        let flow = 42.0 * s + n(self, 0.3) * s;
+        let pressure = 3.2 * s * s + n(self, 0.02);
+        let current = 4.0 + 11.0 * s * s + n(self, 0.1);
+        let bearing = 35.0 + 20.0 * s + 2.0 * (self.t / 60.0).sin();
+        if let Some(u) = self.units.get_mut(&1) {
+            put_f32(&mut u.holding, 0, flow.max(0.0) as f32);
+            put_f32(&mut u.holding, 2, pressure.max(0.0) as f32);
+            u.holding[5] = (current.max(0.0) * 10.0) as u16;
+            u.holding[6] = u16::from(self.pump_speed > 50.0);
+            u.input[0] = ((bearing * 10.0) as i16) as u16;
+            u.discrete[0] = self.pump_speed > 50.0;
+        }
+        // Motor: speed toward its setpoint (1 s lag), torque with load ripple.
+        let (enable, set) = {
+            let u = &self.units[&2];
+            (u.coils[0], f64::from(get_f32(&u.holding, 10)))
+        };
+        let target = if enable { set } else { 0.0 };
+        self.motor_speed += (target - self.motor_speed) * dt.min(1.0);
+        let torque = if enable {
+            120.0 + 15.0 * (self.t * 0.7).sin() + n(self, 2.0)
+        } else {
+            0.0
+        };
+        let temp = 45.0 + torque / 10.0 + n(self, 0.2);
+        let vib = 1.2 + self.motor_speed / 1000.0 + n(self, 0.1).abs();
+        if enable {
+            self.motor_hours_ms += (dt * 1000.0) as u64;
+        }
+        let (speed, hours) = (self.motor_speed, (self.motor_hours_ms / 3_600_000) as u32);
+        if let Some(u) = self.units.get_mut(&2) {
+            put_f32(&mut u.holding, 0, speed as f32);
+            put_f32(&mut u.holding, 2, torque as f32);
+            u.holding[4] = ((temp * 10.0) as i16) as u16;
+            put_f32(&mut u.holding, 5, vib as f32);
+            put_u32(&mut u.input, 0, hours);
+        }
+        // Boiler: burner on below setpoint − 2, off above setpoint + 1 (hysteresis);
+        // heating 0.8 °C/s, losses toward 20 °C.
+        let (enable, set) = {
+            let u = &self.units[&3];
+            (u.coils[0], f64::from(get_f32(&u.holding, 2)))
+        };
+        let was = self.burner;
+        if !enable || self.boiler_temp > set + 1.0 {
+            self.burner = false;
+        } else if self.boiler_temp < set - 2.0 {
+            self.burner = true;
+        }
+        if self.burner && !was {
+            self.burner_starts += 1;
+        }
+        let heat = if self.burner { 0.8 } else { 0.0 };
+        self.boiler_temp += (heat - (self.boiler_temp - 20.0) * 0.004) * dt;
+        let pressure = (0.2 + (self.boiler_temp - 20.0) * 0.03).max(0.0);
+        let level = 62.0 + 3.0 * (self.t / 30.0).sin() + n(self, 0.2);
+        let (bt, burner, starts) = (self.boiler_temp, self.burner, self.burner_starts);
+        if let Some(u) = self.units.get_mut(&3) {
+            put_f32(&mut u.holding, 0, bt as f32);
+            put_f32(&mut u.holding, 4, pressure as f32);
+            u.holding[6] = (level * 10.0) as u16;
+            u.discrete[0] = burner;
+            put_u32(&mut u.input, 0, starts);
+        }
+        // CNC: 40 s cycles (35 s cutting, 5 s tool change); a part per cycle.
+        let running = self.units[&4].coils[0];
+        let before = self.cnc_phase;
+        if running {
+            self.cnc_phase = (self.cnc_phase + dt) % 40.0;
+            if self.cnc_phase < before {
+                self.cnc_parts += 1;
+                self.cnc_wear = (self.cnc_wear + 0.35) % 100.0;
+            }
+        }
+        let cutting = running && self.cnc_phase < 35.0;
+        let spindle = if cutting {
+            8000.0 + 400.0 * (self.cnc_phase * 0.5).sin() + n(self, 20.0)
+        } else {
+            0.0
+        };
+        let feed = if cutting { 1200.0 + n(self, 15.0) } else { 0.0 };
+        let mode = match (running, cutting) {
+            (false, _) => 0,
+            (true, true) => 1,
+            (true, false) => 2,
+        };
+        let (parts, wear, phase) = (self.cnc_parts, self.cnc_wear, self.cnc_phase);
+        if let Some(u) = self.units.get_mut(&4) {
+            put_f32(&mut u.holding, 0, spindle as f32);
+            put_f32(&mut u.holding, 2, feed as f32);
+            put_u32(&mut u.holding, 12, parts);
+            u.holding[14] = (wear * 10.0) as u16;
+            u.holding[15] = mode;
+            put_u32(&mut u.input, 0, (phase * 1000.0) as u32);
+        }
+    }
+}
+
+/// Settings of a simulator run.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// How often the physics advances.
+    pub tick: Duration,
+    /// Bulk units for benchmarks: units 100 … 100 + n − 1.
+    pub bulk_units: u8,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            tick: Duration::from_millis(100),
+            bulk_units: 0,
+        }
+    }
+}
+
+/// The simulator shared by all its connections, with switches for tests.
+#[derive(Debug)]
+pub struct Simulator {
+    plant: Mutex<Plant>,
+    bulk: Vec<Mutex<Vec<u16>>>,
+    generation: AtomicU16,
+    silent: AtomicBool,
+}
+
+impl Simulator {
+    pub fn new(opts: &SimOptions) -> Arc<Simulator> {
+        Arc::new(Simulator {
+            plant: Mutex::new(Plant::new()),
+            bulk: (0..opts.bulk_units)
+                .map(|_| Mutex::new((0..=u16::MAX).collect()))
+                .collect(),
+            generation: AtomicU16::new(0),
+            silent: AtomicBool::new(false),
+        })
+    }
+
+    /// While silent, requests get no answer at all (a PLC that stopped responding).
+    pub fn set_silent(&self, silent: bool) {
+        self.silent.store(silent, Ordering::Relaxed);
+    }
+
+    /// Runs the physics until cancelled.
+    pub async fn run(self: Arc<Self>, tick: Duration, cancel: CancellationToken) {
+        let mut iv = tokio::time::interval(tick);
+        iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut since_gen = Duration::ZERO;
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                _ = iv.tick() => {}
+            }
+            lock(&self.plant).step(tick.as_secs_f64());
+            since_gen += tick;
+            if since_gen >= Duration::from_secs(1) {
+                since_gen = Duration::ZERO;
+                self.generation.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn handle(&self, unit: u8, req: Request<'_>) -> Result<Response, ExceptionCode> {
+        if unit >= 100 {
+            return self.bulk(unit, req);
+        }
+        let mut plant = lock(&self.plant);
+        let img = plant
+            .units
+            .get_mut(&unit)
+            .ok_or(ExceptionCode::GatewayTargetDevice)?;
+        let range = |len: usize, addr: u16, cnt: u16| {
+            let (a, n) = (usize::from(addr), usize::from(cnt));
+            if n == 0 || a + n > len {
+                Err(ExceptionCode::IllegalDataAddress)
+            } else {
+                Ok(a..a + n)
+            }
+        };
+        Ok(match req {
+            Request::ReadHoldingRegisters(a, n) => Response::ReadHoldingRegisters(
+                img.holding[range(img.holding.len(), a, n)?].to_vec(),
+            ),
+            Request::ReadInputRegisters(a, n) => {
+                Response::ReadInputRegisters(img.input[range(img.input.len(), a, n)?].to_vec())
+            }
+            Request::ReadCoils(a, n) => {
+                Response::ReadCoils(img.coils[range(img.coils.len(), a, n)?].to_vec())
+            }
+            Request::ReadDiscreteInputs(a, n) => Response::ReadDiscreteInputs(
+                img.discrete[range(img.discrete.len(), a, n)?].to_vec(),
+            ),
+            Request::WriteSingleCoil(a, v) => {
+                write_coils(img, a, &[v])?;
+                Response::WriteSingleCoil(a, v)
+            }
+            Request::WriteMultipleCoils(a, vs) => {
+                write_coils(img, a, &vs)?;
+                Response::WriteMultipleCoils(a, vs.len() as u16)
+            }
+            Request::WriteSingleRegister(a, v) => {
+                write_registers(unit, img, a, &[v])?;
+                Response::WriteSingleRegister(a, v)
+            }
+            Request::WriteMultipleRegisters(a, vs) => {
+                write_registers(unit, img, a, &vs)?;
+                Response::WriteMultipleRegisters(a, vs.len() as u16)
+            }
+            Request::ReadWriteMultipleRegisters(ra, rn, wa, vs) => {
+                write_registers(unit, img, wa, &vs)?;
+                Response::ReadWriteMultipleRegisters(
+                    img.holding[range(img.holding.len(), ra, rn)?].to_vec(),
+                )
+            }
+            _ => return Err(ExceptionCode::IllegalFunction),
+        })
+    }
+
+    fn bulk(&self, unit: u8, req: Request<'_>) -> Result<Response, ExceptionCode> {
+        let regs = self
+            .bulk
+            .get(usize::from(unit - 100))
+            .ok_or(ExceptionCode::GatewayTargetDevice)?;
+        let generation = self.generation.load(Ordering::Relaxed);
+        let check = |a: u16, n: u16| {
+            if n == 0 || usize::from(a) + usize::from(n) > 65_536 {
+                Err(ExceptionCode::IllegalDataAddress)
+            } else {
+                Ok(usize::from(a)..usize::from(a) + usize::from(n))
+            }
+        };
+        let read = |a: u16, n: u16| -> Result<Vec<u16>, ExceptionCode> {
+            let r = check(a, n)?;
+            Ok(lock(regs)[r]
+                .iter()
+                .map(|v| v.wrapping_add(generation))
+                .collect())
+        };
+        let write = |a: u16, vs: &[u16]| -> Result<(), ExceptionCode> {
+            let r = check(a, vs.len() as u16)?;
+            let mut g = lock(regs);
+            for (slot, v) in g[r].iter_mut().zip(vs) {
+                *slot = v.wrapping_sub(generation);
+            }
+            Ok(())
+        };
+        Ok(match req {
+            Request::ReadHoldingRegisters(a, n) => Response::ReadHoldingRegisters(read(a, n)?),
+            Request::ReadInputRegisters(a, n) => Response::ReadInputRegisters(read(a, n)?),
+            Request::WriteSingleRegister(a, v) => {
+                write(a, &[v])?;
+                Response::WriteSingleRegister(a, v)
+            }
+            Request::WriteMultipleRegisters(a, vs) => {
+                write(a, &vs)?;
+                Response::WriteMultipleRegisters(a, vs.len() as u16)
+            }
+            Request::ReadWriteMultipleRegisters(ra, rn, wa, vs) => {
+                write(wa, &vs)?;
+                Response::ReadWriteMultipleRegisters(read(ra, rn)?)
+            }
+            _ => return Err(ExceptionCode::IllegalFunction),
+        })
+    }
+}
+
+fn write_coils(img: &mut Image, a: u16, vs: &[bool]) -> Result<(), ExceptionCode> {
+    for (i, v) in vs.iter().enumerate() {
+        let addr = a
+            .checked_add(i as u16)
+            .ok_or(ExceptionCode::IllegalDataAddress)?;
+        if !img.writable_coils.contains(&addr) {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
+        img.coils[usize::from(addr)] = *v;
+    }
+    Ok(())
+}
+
+fn write_registers(unit: u8, img: &mut Image, a: u16, vs: &[u16]) -> Result<(), ExceptionCode> {
+    // A write must cover whole writable values: 1 register (u16) or 2 (f32).
+    let float = matches!((unit, a), (2, 10) | (3, 2));
+    let (lo, hi) = *img
+        .writable
+        .get(&a)
+        .ok_or(ExceptionCode::IllegalDataAddress)?;
+    let width = if float { 2 } else { 1 };
+    if vs.len() != width {
+        return Err(ExceptionCode::IllegalDataAddress);
+    }
+    let v = if float {
+        f64::from(get_f32(vs, 0))
+    } else {
+        f64::from(vs[0])
+    };
+    if !(v.is_finite() && v >= lo as f64 && v <= hi as f64) {
+        return Err(ExceptionCode::IllegalDataValue);
+    }
+    img.holding[usize::from(a)..usize::from(a) + width].copy_from_slice(vs);
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The simulator as a tokio-modbus service (TCP and RTU alike).
+#[derive(Debug, Clone)]
+pub struct SimService(pub Arc<Simulator>);
+
+impl Service for SimService {
+    type Request = SlaveRequest<'static>;
+    type Response = Option<Response>;
+    type Exception = ExceptionCode;
+    type Future = Ready<Result<Option<Response>, ExceptionCode>>;
+
+    fn call(&self, req: Self::Request) -> Self::Future {
+        if self.0.silent.load(Ordering::Relaxed) {
+            return ready(Ok(None));
+        }
+        ready(self.0.handle(req.slave, req.request).map(Some))
+    }
+}
+
+/// Serves Modbus TCP on `listener` until cancelled.
+pub async fn serve_tcp(sim: Arc<Simulator>, listener: TcpListener, cancel: CancellationToken) {
+    let server = tokio_modbus::server::tcp::Server::new(listener);
+    let new = move |stream, addr: SocketAddr| {
+        let sim = sim.clone();
+        async move {
+            tracing::debug!(peer = %addr, "Modbus simulator: client connected");
+            Ok(Some((SimService(sim), stream)))
+        }
+    };
+    let r = server
+        .serve_until(
+            &new,
+            |e| tracing::debug!(error = %e, "Modbus simulator connection"),
+            cancel.cancelled_owned(),
+        )
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "Modbus simulator stopped");
+    }
+}
+
+/// Serves Modbus RTU frames over TCP on `listener` until cancelled.
+pub async fn serve_rtu_over_tcp(
+    sim: Arc<Simulator>,
+    listener: TcpListener,
+    cancel: CancellationToken,
+) {
+    let server = tokio_modbus::server::rtu_over_tcp::Server::new(listener);
+    let new = move |stream, _addr: SocketAddr| {
+        let sim = sim.clone();
+        async move { Ok(Some((SimService(sim), stream))) }
+    };
+    let r = server
+        .serve_until(
+            &new,
+            |e| tracing::debug!(error = %e, "Modbus simulator connection"),
+            cancel.cancelled_owned(),
+        )
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "Modbus simulator stopped");
+    }
+}
+
+/// Serves Modbus RTU on a serial port (or a pty) until cancelled.
+pub async fn serve_rtu(
+    sim: Arc<Simulator>,
+    path: String,
+    baud: u32,
+    cancel: CancellationToken,
+) -> std::io::Result<()> {
+    let server = tokio_modbus::server::rtu::Server::new_from_path(&path, baud)?;
+    server
+        .serve_until(SimService(sim), cancel.cancelled_owned())
+        .await
+        .map(|_| ())
+}
