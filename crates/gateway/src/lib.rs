@@ -1,0 +1,15 @@
+//! Ironloom's edge gateway agent (`ironloom gateway`): it runs near the machines, reads
+//! them through industrial drivers, preprocesses at the edge, and forwards to the platform
+//! as a gateway device with sub-devices (ThingsBoard's gateway API over MQTT).
+//!
+//! Layout: `config` (the TOML file and the document the platform pushes, checked with
+//! the offending line named), `buffer` (the store-and-forward queue on disk), `agent`
+//! (drivers, preprocessing, batching, the uplink, commands down to the PLCs, health).
+//!
+//! Invariants: every reading that leaves a driver is appended to the buffer before it is
+//! sent, and leaves the buffer only when the platform acknowledged it (QoS 1), so an
+//! uplink outage or a crash loses nothing the buffer could hold; when it is full the
+//! configured policy drops data and counts it. Writes reach only points marked writable
+//! and within their range, and each is answered with the old and the new value.
+
+pub mod buffer;
