@@ -13,3 +13,4 @@
 //! and within their range, and each is answered with the old and the new value.
 
 pub mod buffer;
+pub mod config;
