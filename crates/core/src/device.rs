@@ -24,6 +24,24 @@ pub struct Reported {
     pub key: String,
     pub ts_ms: Option<i64>,
     pub value: Json,
+    /// The quality the source gave (gateways forward their drivers' quality).
+    pub quality: Quality,
+    /// Why the source has no value (a failed read at a gateway): then `value` is null
+    /// and the entry goes to the error log instead of the store.
+    pub source_error: Option<String>,
+}
+
+impl Reported {
+    /// A value as devices report it: good quality, no source error.
+    pub fn new(key: String, ts_ms: Option<i64>, value: Json) -> Reported {
+        Reported {
+            key,
+            ts_ms,
+            value,
+            quality: Quality::Good,
+            source_error: None,
+        }
+    }
 }
 
 /// Why one reported value was not stored.
@@ -37,6 +55,8 @@ pub enum ValueRejection {
     BadTimestamp,
     /// `null`, which carries no value.
     Null,
+    /// The source (a gateway's driver) could not read the value, for this reason.
+    Source(String),
 }
 
 impl ValueRejection {
@@ -54,6 +74,7 @@ impl ValueRejection {
             },
             ValueRejection::BadTimestamp => "bad_timestamp",
             ValueRejection::Null => "null_value",
+            ValueRejection::Source(_) => "source_error",
         }
     }
 
@@ -65,7 +86,7 @@ impl ValueRejection {
                 ValueErrorKind::WrongType(_) | ValueErrorKind::UnknownField(_) => 6305,
                 _ => 6315,
             },
-            ValueRejection::BadTimestamp | ValueRejection::Null => 460,
+            ValueRejection::BadTimestamp | ValueRejection::Null | ValueRejection::Source(_) => 460,
         }
     }
 
@@ -86,6 +107,10 @@ impl ValueRejection {
                 )
                 .into(),
             ValueRejection::Null => locale.pick("the value is null", "值为 null").into(),
+            ValueRejection::Source(reason) => format!(
+                "{}: {reason}",
+                locale.pick("the source could not read the value", "数据源未能读取该值")
+            ),
         }
     }
 }
@@ -205,10 +230,11 @@ pub fn points_from_reported(
             },
         };
         if r.value.is_null() {
-            rejected.push(RejectedValue {
-                key: r.key,
-                reason: ValueRejection::Null,
-            });
+            let reason = match r.source_error {
+                Some(e) => ValueRejection::Source(e),
+                None => ValueRejection::Null,
+            };
+            rejected.push(RejectedValue { key: r.key, reason });
             continue;
         }
         let value = if schemaless {
@@ -238,7 +264,7 @@ pub fn points_from_reported(
             property: r.key,
             ts,
             value,
-            quality: Quality::Good,
+            quality: r.quality,
         });
     }
     (points, rejected)
@@ -301,11 +327,7 @@ mod tests {
     }
 
     fn rep(key: &str, value: Json) -> Reported {
-        Reported {
-            key: key.into(),
-            ts_ms: None,
-            value,
-        }
+        Reported::new(key.into(), None, value)
     }
 
     #[test]
@@ -366,18 +388,10 @@ mod tests {
         let (points, rejected) = points_from_reported(
             &ThingModel::default(),
             vec![
-                Reported {
-                    key: "a".into(),
-                    ts_ms: Some(1_700_000_000_000),
-                    value: json!(1),
-                },
+                Reported::new("a".into(), Some(1_700_000_000_000), json!(1)),
                 rep("b", json!(1.5)),
                 rep("c", json!({"x": 1})),
-                Reported {
-                    key: "d".into(),
-                    ts_ms: Some(-5),
-                    value: json!(1),
-                },
+                Reported::new("d".into(), Some(-5), json!(1)),
             ],
             7,
         );

@@ -310,6 +310,9 @@ pub(crate) async fn handle(
                 ));
                 return log_and_verdict(devices, gateway, &source, errors, stored).await;
             };
+            // Sub-devices resolved and payloads read one by one; then their writes go
+            // out together, so the ingest queue merges them into one durable write.
+            let mut writes = tokio::task::JoinSet::new();
             for (name, data) in per_device {
                 let ctx = match sub_device(devices, gateway, &name, None).await {
                     Ok(c) => c,
@@ -328,19 +331,24 @@ pub(crate) async fn handle(
                         continue;
                     }
                 };
-                match hub.ingest(&ctx, &source, reported).await {
-                    Ok(o) => {
+                let (hub, source) = (hub.clone(), source.clone());
+                writes.spawn(async move { (name, hub.ingest(&ctx, &source, reported).await) });
+            }
+            let mut failure = None;
+            while let Some(done) = writes.join_next().await {
+                match done {
+                    Ok((name, Ok(o))) => {
                         stored += o.stored;
                         errors.extend(o.refused.into_iter().map(|r| (name.clone(), r.reason)));
                     }
-                    // Not durable: no acknowledgement, so the gateway sends it again.
-                    Err(e) => {
-                        return Verdict::refused(
-                            AckReason::ImplementationSpecificError,
-                            e.to_string(),
-                        );
-                    }
+                    Ok((_, Err(e))) => failure = Some(e.to_string()),
+                    Err(e) => failure = Some(e.to_string()),
                 }
+            }
+            // Not all durable: no acknowledgement, so the gateway sends it again (what
+            // was stored is stored once more, under the same timestamps).
+            if let Some(e) = failure {
+                return Verdict::refused(AckReason::ImplementationSpecificError, e);
             }
         }
         GatewayTopic::Attributes => {

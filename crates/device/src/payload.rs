@@ -6,6 +6,7 @@
 //! which no JSON text does.
 
 use ironloom_core::device::Reported;
+use ironloom_core::telemetry::Quality;
 use serde_json::{Map, Value as Json};
 
 /// Why a payload could not be read.
@@ -157,24 +158,76 @@ fn push_values(
     if out.len() + values.len() > MAX_VALUES {
         return Err(PayloadError::TooManyValues(MAX_VALUES));
     }
-    out.extend(values.into_iter().map(|(key, value)| Reported {
-        key,
-        ts_ms: ts,
-        value,
-    }));
+    out.extend(
+        values
+            .into_iter()
+            .map(|(key, value)| Reported::new(key, ts, value)),
+    );
     Ok(())
 }
 
 fn telemetry_object(out: &mut Vec<Reported>, mut o: Map<String, Json>) -> Result<(), PayloadError> {
     // ThingsBoard: an object is timestamped only when it has both `ts` and `values`.
-    if o.len() == 2 && o.contains_key("ts") && o.get("values").is_some_and(Json::is_object) {
-        let ts = ts_of(&o["ts"])?;
-        let Some(Json::Object(values)) = o.remove("values") else {
-            return Err(PayloadError::Shape("\"values\" must be an object".into()));
-        };
-        return push_values(out, values, Some(ts));
+    // Ironloom's gateway adds `quality` (key → good|uncertain|bad) and `errors` (key →
+    // why the source has no value, or why its quality is bad).
+    let timestamped = o.contains_key("ts")
+        && o.get("values").is_some_and(Json::is_object)
+        && o.keys()
+            .all(|k| matches!(k.as_str(), "ts" | "values" | "quality" | "errors"));
+    if !timestamped {
+        return push_values(out, o, None);
     }
-    push_values(out, o, None)
+    let ts = ts_of(&o["ts"])?;
+    let Some(Json::Object(values)) = o.remove("values") else {
+        return Err(PayloadError::Shape("\"values\" must be an object".into()));
+    };
+    let object = |o: &mut Map<String, Json>, name: &str| match o.remove(name) {
+        None => Ok(Map::new()),
+        Some(Json::Object(m)) => Ok(m),
+        Some(_) => Err(PayloadError::Shape(format!("\"{name}\" must be an object"))),
+    };
+    let quality = object(&mut o, "quality")?;
+    let mut errors = object(&mut o, "errors")?;
+    let start = out.len();
+    push_values(out, values, Some(ts))?;
+    for r in &mut out[start..] {
+        if let Some(q) = quality.get(&r.key) {
+            r.quality = quality_of(q)?;
+            if r.quality != Quality::Good
+                && let Some(Json::String(e)) = errors.remove(&r.key)
+            {
+                r.source_error = Some(e);
+            }
+        }
+    }
+    if out.len() + errors.len() > MAX_VALUES {
+        return Err(PayloadError::TooManyValues(MAX_VALUES));
+    }
+    for (key, e) in errors {
+        if out[start..].iter().any(|r| r.key == key) {
+            continue;
+        }
+        let reason = match e {
+            Json::String(s) => s,
+            other => other.to_string(),
+        };
+        let mut r = Reported::new(key, Some(ts), Json::Null);
+        r.quality = Quality::Bad;
+        r.source_error = Some(reason);
+        out.push(r);
+    }
+    Ok(())
+}
+
+fn quality_of(v: &Json) -> Result<Quality, PayloadError> {
+    match v.as_str() {
+        Some("good") => Ok(Quality::Good),
+        Some("uncertain") => Ok(Quality::Uncertain),
+        Some("bad") => Ok(Quality::Bad),
+        _ => Err(PayloadError::Shape(format!(
+            "a quality must be \"good\", \"uncertain\" or \"bad\", not {v}"
+        ))),
+    }
 }
 
 /// ThingsBoard telemetry: `{"k":v,…}`, `{"ts":ms,"values":{…}}`, or an array of those.
@@ -220,11 +273,7 @@ pub fn single_value(
         }
         Err(e) => return Err(e),
     };
-    Ok(vec![Reported {
-        key: key.to_owned(),
-        ts_ms: None,
-        value,
-    }])
+    Ok(vec![Reported::new(key.to_owned(), None, value)])
 }
 
 /// An Alink request envelope: `{"id":"1","version":"1.0","params":…,"method":…,"sys":{"ack":0}}`.
@@ -282,17 +331,13 @@ pub fn alink_properties(params: Json) -> Result<Vec<Reported>, PayloadError> {
                     && inner.keys().all(|k| k == "value" || k == "time") =>
             {
                 let ts = inner.get("time").map(ts_of).transpose()?;
-                out.push(Reported {
+                out.push(Reported::new(
                     key,
-                    ts_ms: ts,
-                    value: inner.remove("value").unwrap_or(Json::Null),
-                });
+                    ts,
+                    inner.remove("value").unwrap_or(Json::Null),
+                ));
             }
-            value => out.push(Reported {
-                key,
-                ts_ms: None,
-                value,
-            }),
+            value => out.push(Reported::new(key, None, value)),
         }
     }
     Ok(out)

@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -67,7 +67,9 @@ pub struct BufferStats {
 /// What happened to an appended message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Appended {
-    Stored { id: u64 },
+    Stored {
+        id: u64,
+    },
     /// The buffer was full under `drop_newest`: the message was not kept.
     Refused,
 }
@@ -112,12 +114,18 @@ fn read_record(r: &mut impl Read) -> io::Result<Option<(u32, Vec<u8>)>> {
     let sum = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
     let points = u32::from_le_bytes([h[8], h[9], h[10], h[11]]);
     if len > MAX_RECORD {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "record too long"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "record too long",
+        ));
     }
     let mut payload = vec![0u8; len];
     r.read_exact(&mut payload)?;
     if crc(points, &payload) != sum {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "checksum mismatch"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "checksum mismatch",
+        ));
     }
     Ok(Some((points, payload)))
 }
@@ -268,7 +276,10 @@ impl Buffer {
                     points: Vec::new(),
                 });
             }
-            let seg = self.segs.back().ok_or_else(|| io::Error::other("no segment"))?;
+            let seg = self
+                .segs
+                .back()
+                .ok_or_else(|| io::Error::other("no segment"))?;
             let path = seg.path(&self.dir);
             self.writer = Some(OpenOptions::new().create(true).append(true).open(&path)?);
             if roll && self.fsync {
@@ -280,12 +291,18 @@ impl Buffer {
         rec.extend_from_slice(&crc(points, payload).to_le_bytes());
         rec.extend_from_slice(&points.to_le_bytes());
         rec.extend_from_slice(payload);
-        let w = self.writer.as_mut().ok_or_else(|| io::Error::other("no writer"))?;
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no writer"))?;
         w.write_all(&rec)?;
         if self.fsync {
             w.sync_data()?;
         }
-        let seg = self.segs.back_mut().ok_or_else(|| io::Error::other("no segment"))?;
+        let seg = self
+            .segs
+            .back_mut()
+            .ok_or_else(|| io::Error::other("no segment"))?;
         let id = seg.end();
         seg.records += 1;
         seg.bytes += size;
@@ -328,7 +345,11 @@ impl Buffer {
     pub fn next_batch(&mut self, max: usize) -> io::Result<Vec<(u64, u32, Vec<u8>)>> {
         let mut out = Vec::new();
         while out.len() < max && self.read < self.end_id() {
-            let Some(seg) = self.segs.iter().find(|s| s.first <= self.read && self.read < s.end()) else {
+            let Some(seg) = self
+                .segs
+                .iter()
+                .find(|s| s.first <= self.read && self.read < s.end())
+            else {
                 break;
             };
             let (first, path) = (seg.first, seg.path(&self.dir));
@@ -463,7 +484,10 @@ mod tests {
         let mut b = Buffer::open(dir.path(), 1 << 20, DropPolicy::DropOldest, true).unwrap();
         assert_eq!(b.stats().pending_records, 8);
         assert_eq!(b.stats().pending_points, 24);
-        assert_eq!(payloads(&mut b, 100), (2..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
+        assert_eq!(
+            payloads(&mut b, 100),
+            (2..10).map(|i| format!("m{i}")).collect::<Vec<_>>()
+        );
         // Sent but not acknowledged, then a reconnect: sent again.
         b.rewind();
         assert_eq!(payloads(&mut b, 1), ["m2"]);
@@ -481,7 +505,18 @@ mod tests {
         for _ in 0..30 {
             b.append(1, &big).unwrap();
         }
-        let files = || fs::read_dir(dir.path()).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "seg")).count();
+        let files = || {
+            fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "seg")
+                })
+                .count()
+        };
         assert!(files() >= 9, "{}", files());
         let all = b.next_batch(100).unwrap();
         assert_eq!(all.len(), 30);
@@ -497,7 +532,9 @@ mod tests {
         let big = vec![b'y'; 30_000];
         let mut b = Buffer::open(dir.path(), 256 * 1024, DropPolicy::DropOldest, false).unwrap();
         for i in 0..40u32 {
-            assert!(matches!(b.append(10, &big).unwrap(), Appended::Stored { id } if id == u64::from(i)));
+            assert!(
+                matches!(b.append(10, &big).unwrap(), Appended::Stored { id } if id == u64::from(i))
+            );
         }
         let s = b.stats();
         assert!(s.bytes <= 256 * 1024, "{s:?}");

@@ -360,7 +360,11 @@ max = 3000
             .unwrap();
         // The table header is the line before its first key.
         assert_eq!(e[0].line, Some(line), "{e:?}");
-        assert!(e[0].to_string().starts_with(&format!("line {line}: ")), "{}", e[0]);
+        assert!(
+            e[0].to_string().starts_with(&format!("line {line}: ")),
+            "{}",
+            e[0]
+        );
         assert!(e[0].message.contains("overlap point `flow`"), "{}", e[0]);
         // A syntax error or an unknown key: toml's own line.
         let e = parse(&GOOD.replace("unit = 1", "unit = 1\nspeed = 9")).unwrap_err();
@@ -373,7 +377,11 @@ max = 3000
         let e = parse(&two).unwrap_err();
         let text: Vec<String> = e.iter().map(ToString::to_string).collect();
         assert!(text.iter().any(|t| t.contains("beyond 65535")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("also behind modbus[0].devices[0]")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("also behind modbus[0].devices[0]")),
+            "{text:?}"
+        );
         assert!(e.iter().all(|p| p.line.is_some()), "{e:?}");
     }
 
@@ -390,6 +398,9 @@ max = 3000
         .unwrap();
         let e = d.check();
         assert_eq!(e.len(), 1);
-        assert_eq!(e[0].to_string(), format!("modbus[0].devices[0].points[0]: {}", e[0].message));
+        assert_eq!(
+            e[0].to_string(),
+            format!("modbus[0].devices[0].points[0]: {}", e[0].message)
+        );
     }
 }

@@ -12,5 +12,8 @@
 //! configured policy drops data and counts it. Writes reach only points marked writable
 //! and within their range, and each is answered with the old and the new value.
 
+pub mod agent;
 pub mod buffer;
 pub mod config;
+
+pub use agent::{Gateway, GatewayStats, start};

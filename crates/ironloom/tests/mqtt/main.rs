@@ -10,4 +10,5 @@ mod support;
 
 mod commands;
 mod crash;
+mod gateway;
 mod paho;

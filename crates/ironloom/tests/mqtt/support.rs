@@ -34,10 +34,15 @@ impl Server {
     /// Starts `serve` on the data directory with HTTP and MQTT on free ports, and waits
     /// until both report their addresses.
     pub fn start(data: &Path) -> Server {
+        Server::start_on(data, "127.0.0.1:0")
+    }
+
+    /// The same with MQTT on a given address (to come back on the same port).
+    pub fn start_on(data: &Path, mqtt: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ironloom"))
             .env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
-            .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0")
+            .env("IRONLOOM__MQTT__ADDR", mqtt)
             .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0")
             .args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
             .arg(data)
@@ -239,10 +244,21 @@ impl Api {
 
     /// Creates a product; returns its id.
     pub async fn product(&self, product_key: &str, thing_model: Value) -> String {
+        self.product_with(product_key, "mqtt", thing_model).await
+    }
+
+    /// Creates a product reached over `protocol`; returns its id.
+    pub async fn product_with(
+        &self,
+        product_key: &str,
+        protocol: &str,
+        thing_model: Value,
+    ) -> String {
         let p = self
             .post(
                 "/api/v1/products",
-                json!({"name": product_key, "product_key": product_key, "thing_model": thing_model}),
+                json!({"name": product_key, "product_key": product_key, "protocol": protocol,
+                       "thing_model": thing_model}),
             )
             .await;
         p["id"].as_str().unwrap().to_string()
