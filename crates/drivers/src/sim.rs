@@ -5,8 +5,8 @@
 //!
 //! | unit | machine | holding registers | input registers | coils / discrete inputs |
 //! |---|---|---|---|---|
-//! | 1 | pump | 0 flow m³/h f32, 2 pressure bar f32, 4 speed setpoint r/min u16 (rw, 0–3000), 5 current A u16 ×0.1, 6 status (bit 0 running, bit 1 fault) | 0 bearing temperature °C i16 ×0.1 | coil 0 run (rw); discrete 0 running |
-//! | 2 | motor | 0 speed r/min f32, 2 torque N·m f32, 4 winding temperature °C i16 ×0.1, 5 vibration mm/s f32, 10 speed setpoint r/min f32 (rw, 0–3000) | 0 operating hours u32 | coil 0 enable (rw) |
+//! | 1 | pump | 0 flow m³/h f32, 2 pressure bar f32, 4 speed setpoint r/min u16 (rw, 0–3000), 5 current A u16 ×0.1, 6 status (bit 0 running, bit 1 fault), 7 vibration mm/s u16 ×0.01 | 0 bearing temperature °C i16 ×0.1 | coil 0 run (rw); discrete 0 running |
+//! | 2 | motor | 0 speed r/min f32, 2 torque N·m f32, 4 winding temperature °C i16 ×0.1, 5 vibration mm/s f32, 7 current A u16 ×0.1, 8 voltage V u16 ×0.1, 9 power kW u16 ×0.01, 10 speed setpoint r/min f32 (rw, 0–3000) | 0 operating hours u32 | coil 0 enable (rw) |
 //! | 3 | boiler | 0 water temperature °C f32, 2 temperature setpoint °C f32 (rw, 20–95), 4 steam pressure bar f32, 6 level % u16 ×0.1 | 0 burner starts u32 | coil 0 burner enable (rw); discrete 0 burner on |
 //! | 4 | CNC | 0 spindle speed r/min f32, 2 feed rate mm/min f32, 4 program name (8 registers, 16 ASCII bytes), 12 part count u32, 14 tool wear % u16 ×0.1, 15 mode u16 (0 idle, 1 running, 2 tool change) | 0 cycle time ms u32 | coil 0 cycle start (rw) |
 //! | 100… | bulk (benchmark) | 0–65535 all defined: `(address + generation) mod 65536`, the generation rising every second; writable | 0–65535 the same | – |
@@ -98,7 +98,7 @@ impl Plant {
             discrete: vec![false; d],
             ..Default::default()
         };
-        let mut pump = img(7, 1, 1, 1);
+        let mut pump = img(8, 1, 1, 1);
         pump.holding[4] = 1450;
         pump.coils[0] = true;
         pump.writable.insert(4, (0, 3000));
@@ -162,6 +162,7 @@ impl Plant {
             put_f32(&mut u.holding, 2, pressure.max(0.0) as f32);
             u.holding[5] = (current.max(0.0) * 10.0) as u16;
             u.holding[6] = u16::from(self.pump_speed > 50.0);
+            u.holding[7] = ((0.8 + 1.6 * s + n_abs(self.t)) * 100.0) as u16;
             u.input[0] = ((bearing * 10.0) as i16) as u16;
             u.discrete[0] = self.pump_speed > 50.0;
         }
@@ -183,11 +184,22 @@ impl Plant {
             self.motor_hours_ms += (dt * 1000.0) as u64;
         }
         let (speed, hours) = (self.motor_speed, (self.motor_hours_ms / 3_600_000) as u32);
+        // A 400 V, 30 kW motor: power from torque and speed, current from power.
+        let power_kw = torque * speed * std::f64::consts::TAU / 60.0 / 1000.0;
+        let voltage = if enable { 400.0 + n(self, 2.0) } else { 0.0 };
+        let current = if enable {
+            power_kw * 1000.0 / (3f64.sqrt() * 400.0 * 0.86) + 3.0
+        } else {
+            0.0
+        };
         if let Some(u) = self.units.get_mut(&2) {
             put_f32(&mut u.holding, 0, speed as f32);
             put_f32(&mut u.holding, 2, torque as f32);
             u.holding[4] = ((temp * 10.0) as i16) as u16;
             put_f32(&mut u.holding, 5, vib as f32);
+            u.holding[7] = (current.max(0.0) * 10.0) as u16;
+            u.holding[8] = (voltage.max(0.0) * 10.0) as u16;
+            u.holding[9] = (power_kw.max(0.0) * 100.0) as u16;
             put_u32(&mut u.input, 0, hours);
         }
         // Boiler: burner on below setpoint − 2, off above setpoint + 1 (hysteresis);
@@ -249,6 +261,11 @@ impl Plant {
             put_u32(&mut u.input, 0, (phase * 1000.0) as u32);
         }
     }
+}
+
+/// A slow, bounded wobble (0 … 0.2) for values that should look alive.
+fn n_abs(t: f64) -> f64 {
+    0.1 + 0.1 * (t * 0.37).sin()
 }
 
 /// Settings of a simulator run.

@@ -6,6 +6,7 @@
 
 mod config;
 mod demo;
+mod edge;
 mod mqtt_ws;
 mod serve;
 mod telemetry_io;
@@ -42,6 +43,11 @@ enum Command {
     /// Print documents generated from the code.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run the edge gateway: read PLCs over Modbus, forward to the platform over MQTT.
+    Gateway(edge::GatewayArgs),
+    /// Run a simulator of industrial equipment.
+    #[command(subcommand)]
+    Sim(edge::SimCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +123,8 @@ fn main() -> ExitCode {
             .data_dir()
             .and_then(|d| tsdb_cmd::check(&d))
             .map(|()| ExitCode::SUCCESS),
+        Command::Gateway(args) => edge::gateway_command(args).map(|()| ExitCode::SUCCESS),
+        Command::Sim(cmd) => edge::sim_command(cmd).map(|()| ExitCode::SUCCESS),
         Command::Admin(AdminCommand::Permissions) => {
             print!("{}", ironloom_api::permissions_markdown());
             Ok(ExitCode::SUCCESS)

@@ -174,6 +174,23 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         async move { mqtt.run(shutdown, grace).await }
     });
     let hub_task = tokio::spawn(hub.clone().run(shutdown.clone()));
+    // The demo's edge: a Modbus simulator and a gateway forwarding it over MQTT.
+    let _demo_gateway = match (demo, mqtt.local_addr()) {
+        (Demo::Yes, Some(addr)) => {
+            match crate::edge::start_demo(addr, &config.data_dir, shutdown.clone()).await {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    tracing::warn!(error = %e, "demo gateway not started");
+                    None
+                }
+            }
+        }
+        (Demo::Yes, None) => {
+            tracing::warn!("demo gateway not started: MQTT is disabled");
+            None
+        }
+        (Demo::No, _) => None,
+    };
     let coap_task = coap.map(|c| tokio::spawn(c.run(shutdown.clone())));
     tracing::info!(addr = %bound, "HTTP server listening on http://{bound} (API docs: http://{bound}/api/docs)");
     let served =

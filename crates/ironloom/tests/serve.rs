@@ -309,7 +309,45 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             .json()
             .await
             .unwrap();
-        assert_eq!(devices["total"], 8, "round {round}");
+        assert_eq!(devices["total"], 9, "round {round}");
+        // The demo's gateway reads the Modbus simulator: motor-01's values arrive.
+        let motor = devices["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "motor-01")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let latest: serde_json::Value = c
+                .get(format!(
+                    "{}/api/v1/devices/{motor}/telemetry/latest",
+                    server.base
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let voltage = latest
+                .as_array()
+                .and_then(|a| a.iter().find(|p| p["property"] == "voltage"))
+                .and_then(|p| p["value"].as_f64());
+            if let Some(v) = voltage {
+                assert!((380.0..420.0).contains(&v), "{latest}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no simulated values from the demo gateway: {latest}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
         let products: serde_json::Value = c
             .get(format!("{}/api/v1/products", server.base))
             .bearer_auth(&token)
@@ -325,7 +363,13 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             .iter()
             .map(|p| p["product_key"].as_str().unwrap())
             .collect();
-        for k in ["demo-pump", "demo-motor", "demo-boiler", "demo-cnc"] {
+        for k in [
+            "demo-pump",
+            "demo-motor",
+            "demo-boiler",
+            "demo-cnc",
+            "demo-edge",
+        ] {
             assert!(keys.contains(&k), "{keys:?}");
         }
         assert!(server.stdout.lock().unwrap().contains("ironloom-demo-1"));

@@ -1,0 +1,178 @@
+//! The edge sub-commands: `ironloom gateway` (the gateway agent), `ironloom sim modbus`
+//! (the Modbus simulator), and the demo gateway `serve --demo` runs against the simulator.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use ironloom_drivers::sim::{self, SimOptions, Simulator};
+use tokio_util::sync::CancellationToken;
+
+const DEMO_GATEWAY: &str = include_str!("../demo/gateway.toml");
+
+#[derive(Debug, clap::Args)]
+pub struct GatewayArgs {
+    /// The gateway's TOML configuration (see config/gateway.example.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Only check the configuration and report every problem with its line.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SimCommand {
+    /// A Modbus simulator: pump (unit 1), motor (2), boiler (3), CNC (4) with changing
+    /// process values that react to writes (register map: docs/gateway.md).
+    Modbus(SimModbusArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimModbusArgs {
+    /// Modbus TCP listen address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5020")]
+    pub listen: String,
+    /// Also serve RTU frames over TCP on this address.
+    #[arg(long, value_name = "ADDR")]
+    pub rtu_over_tcp: Option<String>,
+    /// Also serve Modbus RTU on this serial device (e.g. one end of a socat pty pair).
+    #[arg(long, value_name = "PATH")]
+    pub serial: Option<String>,
+    /// Baud rate of --serial.
+    #[arg(long, default_value_t = 19200)]
+    pub baud: u32,
+    /// Bulk units 100, 101, … with 65 536 changing registers each (for benchmarks).
+    #[arg(long, default_value_t = 0)]
+    pub bulk_units: u8,
+    /// Physics step of the simulated machines.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    pub tick_ms: u64,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ironloom")
+        .build()?)
+}
+
+fn read_config(path: &Path) -> anyhow::Result<ironloom_gateway::config::GatewayConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    ironloom_gateway::config::parse(&text).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow!("{}: {}", path.display(), list.join("; "))
+    })
+}
+
+pub fn gateway_command(args: GatewayArgs) -> anyhow::Result<()> {
+    let cfg = read_config(&args.config)?;
+    if args.check {
+        let points: usize = cfg
+            .modbus
+            .iter()
+            .flat_map(|c| &c.devices)
+            .map(|d| d.points.len())
+            .sum();
+        println!(
+            "{}: {} Modbus connection(s), {points} point(s); no problems",
+            args.config.display(),
+            cfg.modbus.len()
+        );
+        return Ok(());
+    }
+    crate::serve::init_tracing(&crate::config::LogConfig::default());
+    runtime()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        let g = ironloom_gateway::start(cfg, cancel.clone()).context("gateway buffer")?;
+        tracing::info!("gateway running; Ctrl-C stops it (buffered data is kept)");
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping: sending what is buffered (up to 5 s)");
+        g.shutdown(Duration::from_secs(5)).await;
+        let b = g.buffer_stats();
+        tracing::info!(
+            pending_points = b.pending_points,
+            dropped_points = b.dropped_points,
+            "gateway stopped"
+        );
+        Ok(())
+    })
+}
+
+pub fn sim_command(cmd: SimCommand) -> anyhow::Result<()> {
+    let SimCommand::Modbus(args) = cmd;
+    crate::serve::init_tracing(&crate::config::LogConfig::default());
+    runtime()?.block_on(async move {
+        let sim = Simulator::new(&SimOptions {
+            tick: Duration::from_millis(args.tick_ms.max(1)),
+            bulk_units: args.bulk_units,
+        });
+        let cancel = CancellationToken::new();
+        tokio::spawn(
+            sim.clone()
+                .run(Duration::from_millis(args.tick_ms.max(1)), cancel.clone()),
+        );
+        let l = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = l.local_addr()?;
+        tokio::spawn(sim::serve_tcp(sim.clone(), l, cancel.clone()));
+        println!("Modbus simulator: Modbus TCP on {addr} (units 1 pump, 2 motor, 3 boiler, 4 CNC)");
+        if let Some(a) = &args.rtu_over_tcp {
+            let l = tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("cannot listen on {a}"))?;
+            println!("Modbus simulator: RTU over TCP on {}", l.local_addr()?);
+            tokio::spawn(sim::serve_rtu_over_tcp(sim.clone(), l, cancel.clone()));
+        }
+        if let Some(path) = args.serial.clone() {
+            println!("Modbus simulator: RTU on {path} at {} baud", args.baud);
+            let (sim, cancel) = (sim.clone(), cancel.clone());
+            tokio::spawn(async move {
+                if let Err(e) = sim::serve_rtu(sim, path.clone(), args.baud, cancel).await {
+                    tracing::error!(port = %path, error = %e, "Modbus RTU simulator stopped");
+                }
+            });
+        }
+        if args.bulk_units > 0 {
+            println!(
+                "Modbus simulator: bulk units 100–{} (65 536 registers each)",
+                99 + u32::from(args.bulk_units)
+            );
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        cancel.cancel();
+        Ok(())
+    })
+}
+
+/// `serve --demo`: the Modbus simulator and a gateway that forwards it to this platform.
+pub async fn start_demo(
+    mqtt: SocketAddr,
+    data_dir: &Path,
+    shutdown: CancellationToken,
+) -> anyhow::Result<ironloom_gateway::Gateway> {
+    let sim = Simulator::new(&SimOptions::default());
+    tokio::spawn(
+        sim.clone()
+            .run(Duration::from_millis(100), shutdown.clone()),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let modbus = l.local_addr()?;
+    tokio::spawn(sim::serve_tcp(sim, l, shutdown.clone()));
+    let mut cfg = ironloom_gateway::config::parse(DEMO_GATEWAY)
+        .map_err(|p| anyhow!("demo/gateway.toml: {p:?}"))?;
+    let host = if mqtt.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], mqtt.port()))
+    } else {
+        mqtt
+    };
+    cfg.platform.mqtt = host.to_string();
+    cfg.buffer.dir = data_dir.join("demo-gateway");
+    for c in &mut cfg.modbus {
+        c.address = Some(modbus.to_string());
+    }
+    let g = ironloom_gateway::start(cfg, shutdown).context("demo gateway buffer")?;
+    tracing::info!(simulator = %modbus, "demo: Modbus simulator and gateway edge-01 running (pump-01, motor-01)");
+    Ok(g)
+}
