@@ -281,6 +281,21 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/devices/{id}/gateway-config",
+        Permission(P::DeviceRead),
+    ),
+    (
+        "PUT",
+        "/api/v1/devices/{id}/gateway-config",
+        Permission(P::DeviceWrite),
+    ),
+    (
+        "DELETE",
+        "/api/v1/devices/{id}/gateway-config",
+        Permission(P::DeviceWrite),
+    ),
+    (
+        "GET",
         "/api/v1/devices/{id}/errors",
         Permission(P::DeviceRead),
     ),

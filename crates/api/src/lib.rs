@@ -147,6 +147,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::products::register(router);
     let router = routes::devices::register(router);
     let router = routes::device_link::register(router);
+    let router = routes::gateway_config::register(router);
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);
     let router = routes::catalog::register(router);

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod device_link;
 pub mod devices;
+pub mod gateway_config;
 pub mod groups;
 pub mod products;
 pub mod telemetry;

@@ -5,12 +5,12 @@
 //! Problems are reported all at once, each with where it is: the line in the TOML file,
 //! or the path in the pushed document (`modbus[0].devices[1].points[2]`).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use ironloom_core::units::{ByteSize, Duration as Humane};
+pub use ironloom_drivers::document::{Drivers, Problem};
 use ironloom_drivers::modbus;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::buffer::DropPolicy;
 
@@ -133,90 +133,12 @@ impl Default for Uplink {
     }
 }
 
-/// The part of the configuration the platform may push: the drivers and their tables.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Drivers {
-    /// A number the platform gives each pushed document, reported back when applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<u64>,
-    #[serde(default)]
-    pub modbus: Vec<modbus::Connection>,
-}
-
 impl GatewayConfig {
     pub fn drivers(&self) -> Drivers {
         Drivers {
             version: None,
             modbus: self.modbus.clone(),
         }
-    }
-}
-
-/// One problem, and where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// `modbus[0].devices[1].points[2]`, or empty for the whole document.
-    pub path: String,
-    /// The line in the TOML file, when the configuration came from one.
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.line, self.path.is_empty()) {
-            (Some(l), _) => write!(f, "line {l}: {}", self.message),
-            (None, false) => write!(f, "{}: {}", self.path, self.message),
-            (None, true) => f.write_str(&self.message),
-        }
-    }
-}
-
-impl Drivers {
-    /// Every problem of the document; empty when it can be applied.
-    pub fn check(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let mut conn_names: HashMap<&str, usize> = HashMap::new();
-        let mut device_names: HashMap<&str, (usize, usize)> = HashMap::new();
-        for (ci, c) in self.modbus.iter().enumerate() {
-            if let Some(prev) = conn_names.insert(c.name.as_str(), ci) {
-                out.push(Problem {
-                    path: format!("modbus[{ci}]"),
-                    line: None,
-                    message: format!("connection name `{}` is used by modbus[{prev}] too", c.name),
-                });
-            }
-            for e in c.check() {
-                let mut path = format!("modbus[{ci}]");
-                if let Some(d) = e.device {
-                    path.push_str(&format!(".devices[{d}]"));
-                }
-                if let Some(p) = e.point {
-                    path.push_str(&format!(".points[{p}]"));
-                }
-                out.push(Problem {
-                    path,
-                    line: None,
-                    message: e.message,
-                });
-            }
-            for (di, d) in c.devices.iter().enumerate() {
-                if let Some((pc, pd)) = device_names.insert(d.name.as_str(), (ci, di))
-                    && pc != ci
-                {
-                    out.push(Problem {
-                        path: format!("modbus[{ci}].devices[{di}]"),
-                        line: None,
-                        message: format!(
-                            "device `{}` is also behind modbus[{pc}].devices[{pd}]",
-                            d.name
-                        ),
-                    });
-                }
-            }
-        }
-        out
     }
 }
 

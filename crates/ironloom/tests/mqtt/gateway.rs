@@ -288,6 +288,78 @@ async fn gateway_forwards_modbus_values_and_carries_writes_down() {
     })
     .await;
     assert!(g.stats.points_acknowledged.load(Ordering::Relaxed) > 0);
+
+    // A new driver document from the platform: checked first, then applied by the running
+    // gateway without a restart (a motor added on unit 2).
+    let cfg = ironloom_gateway::config::parse(&config(
+        server.mqtt,
+        &gw.access_token,
+        modbus,
+        &dir.path().join("unused"),
+        false,
+    ))
+    .unwrap();
+    let mut doc = serde_json::to_value(cfg.drivers()).unwrap();
+    doc["modbus"][0]["devices"][0]["points"][0]["area"] = json!("coil");
+    let path = format!("/api/v1/devices/{}/gateway-config", gw.id);
+    let (code, e) = api.call("PUT", &path, Some(doc.clone())).await;
+    assert_eq!(code, 422, "{e}");
+    assert!(
+        e.to_string().contains("modbus[0].devices[0].points[0]"),
+        "{e}"
+    );
+    let (code, e) = api
+        .call(
+            "PUT",
+            &format!("/api/v1/devices/{pump}/gateway-config"),
+            Some(doc.clone()),
+        )
+        .await;
+    assert_eq!(code, 422, "only gateways take driver documents: {e}");
+    doc["modbus"][0]["devices"][0]["points"][0]["area"] = json!("holding");
+    api.product_with("gwMotor", "modbus_tcp", json!({})).await;
+    doc["modbus"][0]["devices"].as_array_mut().unwrap().push(
+        json!({"name": "motor-1", "product": "gwMotor", "unit": 2, "points": [
+            {"name": "voltage", "area": "holding", "address": 8, "scale": 0.1},
+        ]}),
+    );
+    let (code, v) = api.call("PUT", &path, Some(doc)).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["document"]["version"], 1, "{v}");
+    let motor = eventually(20, "motor-1 created by the pushed document", || {
+        device_id(a, "motor-1")
+    })
+    .await;
+    let m = &motor;
+    eventually(20, "motor-1 voltage", || async move {
+        let h = a
+            .history(m, "voltage", now_ms() - 60_000, now_ms() + 1000)
+            .await;
+        h.last()
+            .and_then(|p| p.2.as_f64())
+            .filter(|v| (380.0..420.0).contains(v))
+    })
+    .await;
+    let status = eventually(20, "the gateway reports version 1 applied", || async move {
+        let v = a
+            .get(&format!("/api/v1/devices/{gw_id}/gateway-config"))
+            .await;
+        (v["status"]["version"] == 1 && v["status"]["applied"] == true).then_some(v)
+    })
+    .await;
+    assert!(status["document"]["modbus"].is_array(), "{status}");
+    assert_eq!(g.stats.config_version.load(Ordering::Relaxed), 1);
+    // Removed again: the gateway goes back to its file.
+    let (code, v) = api.call("DELETE", &path, None).await;
+    assert_eq!(code, 200, "{v}");
+    assert!(v["document"].is_null(), "{v}");
+    eventually(20, "the gateway reports its file", || async move {
+        let v = a
+            .get(&format!("/api/v1/devices/{gw_id}/gateway-config"))
+            .await;
+        (v["status"]["source"] == "file").then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
