@@ -674,6 +674,7 @@ impl Uplink {
             "buffer_bytes": b.bytes,
             "buffer_pending_points": b.pending_points,
             "dropped_points": b.dropped_points,
+            "points_read": s.samples_read.load(Ordering::Relaxed),
             "points_forwarded": s.points_forwarded.load(Ordering::Relaxed),
             "points_acknowledged": s.points_acknowledged.load(Ordering::Relaxed),
             "uplink_connects": s.connects.load(Ordering::Relaxed),
