@@ -9,6 +9,7 @@
 //! writable and within their range (checked by the caller before the driver is asked).
 
 pub mod document;
+pub mod fuzzing;
 pub mod modbus;
 pub mod model;
 pub mod preprocess;

@@ -326,3 +326,18 @@ max = 3000
         );
     }
 }
+
+#[cfg(test)]
+mod example {
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../config/gateway.example.toml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let c = super::parse(&text).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(c.modbus.len(), 2);
+        assert_eq!(c.modbus[0].devices[0].points.len(), 8);
+    }
+}

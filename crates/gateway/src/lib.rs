@@ -15,5 +15,6 @@
 pub mod agent;
 pub mod buffer;
 pub mod config;
+pub mod fuzzing;
 
 pub use agent::{Gateway, GatewayStats, start};

@@ -74,14 +74,30 @@ fn result_entry(c: &Command) -> NewAuditEntry {
         action: "command_result".into(),
         resource: Resource::Command,
         resource_id: Some(c.id.to_string()),
-        details: json!({
-            "device_id": c.device_id,
-            "method": c.method,
-            "status": c.status,
-            "error": c.error,
-        }),
+        details: {
+            let mut d = json!({
+                "device_id": c.device_id,
+                "method": c.method,
+                "status": c.status,
+                "error": c.error,
+            });
+            // The answer goes into the audit too (a gateway's write answers with the old
+            // and the new value of each point), unless it is large.
+            if let Some(r) = &c.response {
+                let size = r.to_string().len();
+                if size <= MAX_AUDITED_RESPONSE {
+                    d["response"] = r.clone();
+                } else {
+                    d["response_bytes"] = json!(size);
+                }
+            }
+            d
+        },
     }
 }
+
+/// Largest command answer copied into the audit record, in bytes of JSON.
+const MAX_AUDITED_RESPONSE: usize = 8 * 1024;
 
 impl SqlStore {
     async fn command_in(

@@ -47,6 +47,33 @@ pub fn exception_text(e: ExceptionCode) -> String {
     format!("exception 0x{code:02X} ({name})")
 }
 
+/// The registers (or bits, as 0/1) of a read's answer, checked against what was asked:
+/// the kind of answer and the count (bit reads come back padded to whole bytes).
+pub fn read_answer(area: Area, count: u16, answer: Response) -> Result<Vec<u16>, DriverError> {
+    let words: Vec<u16> = match (area, answer) {
+        (Area::Holding, Response::ReadHoldingRegisters(w))
+        | (Area::Input, Response::ReadInputRegisters(w)) => w,
+        (Area::Coil, Response::ReadCoils(bits))
+        | (Area::Discrete, Response::ReadDiscreteInputs(bits)) => {
+            bits.into_iter().map(u16::from).collect()
+        }
+        (_, other) => {
+            return Err(DriverError::Malformed(format!(
+                "unexpected answer {other:?}"
+            )));
+        }
+    };
+    let n = usize::from(count);
+    if words.len() < n || (!area.is_bits() && words.len() != n) {
+        return Err(DriverError::Malformed(format!(
+            "asked for {count} {}, got {}",
+            if area.is_bits() { "bits" } else { "registers" },
+            words.len()
+        )));
+    }
+    Ok(words)
+}
+
 /// A running connection's per-device counters (by sub-device name).
 pub type DeviceStats = HashMap<Arc<str>, Arc<DriverStats>>;
 
@@ -332,34 +359,14 @@ impl Link<'_> {
         };
         // `Client::call` rather than the `Reader` helpers: those assert on the register
         // count, so a wrong count from a broken peer would panic in debug builds.
-        let words = match self.call(b.unit, |c| c.call(req)).await? {
-            Response::ReadHoldingRegisters(w) | Response::ReadInputRegisters(w) => w,
-            Response::ReadCoils(bits) | Response::ReadDiscreteInputs(bits) => {
-                bits.into_iter().map(u16::from).collect()
-            }
-            other => {
-                let e = DriverError::Malformed(format!("unexpected answer {other:?}"));
+        let answer = self.call(b.unit, |c| c.call(req)).await?;
+        match read_answer(b.area, count, answer) {
+            Ok(words) => Ok(words),
+            Err(e) => {
                 self.lost(&e);
-                return Err(e);
+                Err(e)
             }
-        };
-        // Bit reads come back padded to whole bytes.
-        if words.len() < usize::from(count)
-            || (!b.area.is_bits() && words.len() != usize::from(count))
-        {
-            let e = DriverError::Malformed(format!(
-                "asked for {count} {}, got {}",
-                if b.area.is_bits() {
-                    "bits"
-                } else {
-                    "registers"
-                },
-                words.len()
-            ));
-            self.lost(&e);
-            return Err(e);
         }
-        Ok(words)
     }
 
     /// Reads every block of a group; one sample per point.

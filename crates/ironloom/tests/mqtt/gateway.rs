@@ -238,6 +238,19 @@ async fn gateway_forwards_modbus_values_and_carries_writes_down() {
         json!({"old": 1450, "new": 2000}),
         "{c}"
     );
+    // The audit record of the result holds the old and the new value.
+    let audit = api.get("/api/v1/audit?resource=command").await;
+    let result = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "command_result" && e["resource_id"] == c["id"])
+        .unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!(
+        result["details"]["response"]["results"]["speed_set"],
+        json!({"old": 1450, "new": 2000}),
+        "{result}"
+    );
     // FC 23 on the boiler; a value the simulator refuses fails with the exception.
     let (_, c) = api
         .call(

@@ -1,0 +1,83 @@
+//! Entry points for fuzz targets, also run by the test suite over mutated inputs: a
+//! buffer segment file as the disk may hold it after a crash or damage, and a gateway
+//! configuration file. Each takes arbitrary bytes and must not panic.
+//!
+//! A failed invariant panics on purpose: that is how a fuzzer reports it.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use crate::buffer::{Appended, Buffer, DropPolicy};
+
+/// A damaged segment file: the buffer opens (cutting what does not check), hands out
+/// records in order, takes a new one after them, and opens again with the same content.
+pub fn fuzz_buffer_file(data: &[u8]) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join(format!("{:020}.seg", 0)), data).expect("write");
+    let mut b = Buffer::open(dir.path(), 1 << 20, DropPolicy::DropOldest, false)
+        .expect("a damaged segment opens");
+    let before = b.stats().pending_records;
+    let records = b.next_batch(usize::MAX).expect("records read back");
+    assert_eq!(records.len() as u64, before);
+    assert!(records.windows(2).all(|w| w[1].0 == w[0].0 + 1));
+    let appended = b.append(1, b"after").expect("append after recovery");
+    assert!(matches!(appended, Appended::Stored { id } if id == before));
+    drop(b);
+    let mut b = Buffer::open(dir.path(), 1 << 20, DropPolicy::DropOldest, false).expect("reopens");
+    let again = b.next_batch(usize::MAX).expect("read again");
+    assert_eq!(again.len() as u64, before + 1);
+    assert_eq!(again.last().map(|r| r.2.as_slice()), Some(&b"after"[..]));
+}
+
+/// A configuration file's text: read and checked, every problem with a line or a path.
+pub fn fuzz_config(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Err(problems) = crate::config::parse(&text) {
+        assert!(!problems.is_empty());
+        for p in problems {
+            let _ = p.to_string();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(points: u32, payload: &[u8]) -> Vec<u8> {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&points.to_le_bytes());
+        h.update(payload);
+        let mut r = (payload.len() as u32).to_le_bytes().to_vec();
+        r.extend(h.finalize().to_le_bytes());
+        r.extend(points.to_le_bytes());
+        r.extend(payload);
+        r
+    }
+
+    #[test]
+    fn damaged_segments_and_configs_survive_mutations() {
+        let mut seg = record(3, b"{\"a\":[]}");
+        seg.extend(record(1, b"x"));
+        seg.extend(record(2, b"yz"));
+        let cfg = "[platform]\nmqtt = \"h:1\"\ntoken = \"t\"\n[[modbus]]\nname = \"a\"\ntransport = \"tcp\"\naddress = \"h:2\"\n[[modbus.devices]]\nname = \"d\"\n[[modbus.devices.points]]\nname = \"p\"\narea = \"holding\"\naddress = 0\n";
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        fuzz_buffer_file(&seg);
+        fuzz_config(cfg.as_bytes());
+        for _ in 0..300 {
+            let mut s = seg.clone();
+            let i = next() as usize % s.len();
+            s[i] ^= 1 << (next() % 8);
+            s.truncate(next() as usize % (s.len() + 1));
+            fuzz_buffer_file(&s);
+            let mut c = cfg.as_bytes().to_vec();
+            let i = next() as usize % c.len();
+            c[i] = next() as u8;
+            fuzz_config(&c);
+        }
+    }
+}
