@@ -15,6 +15,7 @@ pub mod command;
 pub mod device;
 pub mod entity;
 pub mod error;
+pub mod expr;
 pub mod i18n;
 pub mod ids;
 pub mod industry;

@@ -583,7 +583,16 @@ mod tests {
         let mut n = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "toml") {
+            let gateway = path
+                .file_name()
+                .is_some_and(|f| f.to_string_lossy().starts_with("gateway"));
+            if path.extension().is_some_and(|e| e == "toml") && gateway {
+                // `ironloom gateway`'s files.
+                let text = std::fs::read_to_string(&path).unwrap();
+                ironloom_gateway::config::parse(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+                n += 1;
+            } else if path.extension().is_some_and(|e| e == "toml") {
                 Config::load(Some(&path), Vec::new(), &Overrides::default())
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 n += 1;
