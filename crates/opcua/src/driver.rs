@@ -190,7 +190,8 @@ impl Driver {
     async fn serve(&mut self, mut conn: Connected) -> Ended {
         let session = conn.session.clone();
         let (tx, mut notices) = mpsc::unbounded_channel();
-        let failed_items = match self.subscribe(&session, tx).await {
+        // `tx` stays here so the channel stays open without any subscription.
+        let failed_items = match self.subscribe(&session, &tx).await {
             Ok(bad) => bad,
             Err(e) => return Ended::Lost(format!("cannot subscribe: {e}")),
         };
@@ -253,7 +254,7 @@ impl Driver {
     async fn subscribe(
         &self,
         session: &Session,
-        tx: mpsc::UnboundedSender<Notice>,
+        tx: &mpsc::UnboundedSender<Notice>,
     ) -> Result<Vec<Sample>, DriverError> {
         let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         for (i, p) in self.points.iter().enumerate() {
