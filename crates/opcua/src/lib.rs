@@ -1,4 +1,5 @@
 //! placeholder
+pub mod browse;
 pub mod config;
 pub mod convert;
 pub mod driver;

@@ -9,4 +9,5 @@
 
 mod support;
 
+mod browse_import;
 mod driver_sim;
