@@ -318,3 +318,97 @@ async fn reconnects_after_the_server_restarts_on_the_same_port() {
     d.stop().await;
     server.stop().await;
 }
+
+fn secure(sim: &Sim) -> ironloom_opcua::config::OpcUaConfig {
+    let mut c = config(
+        &sim.endpoint(),
+        &sim.dir,
+        vec![node("pump1", "flow", "ns=2;s=Pump1.Flow")],
+    );
+    c.security = ironloom_opcua::config::Security::Basic256Sha256;
+    c.auth = ironloom_opcua::config::Auth::UserName {
+        username: "operator".into(),
+        password: "s3cret".into(),
+    };
+    c
+}
+
+fn with_user(o: &mut ironloom_opcua::sim::SimOptions) {
+    o.anonymous = false;
+    o.user = Some(ironloom_opcua::sim::SimUser {
+        username: "operator".into(),
+        password: "s3cret".into(),
+    });
+}
+
+#[tokio::test]
+async fn basic256sha256_with_a_password_against_the_simulator() {
+    let sim = Sim::start(with_user).await;
+
+    // An unknown server certificate is refused unless trusted explicitly, and kept for
+    // the operator to inspect.
+    let mut d = Driver::start(secure(&sim));
+    let s = d.until("refused", |s| is(s, "pump1", "flow")).await;
+    let reason = s.reason.unwrap();
+    assert!(reason.contains("BadCertificateUntrusted"), "{reason}");
+    d.stop().await;
+    let pki = sim.dir.path().join("client-pki");
+    let rejected: Vec<_> = std::fs::read_dir(pki.join("rejected"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(rejected.len(), 1);
+
+    // The operator moves it to trusted/.
+    let cert = &rejected[0];
+    std::fs::rename(cert, pki.join("trusted").join(cert.file_name().unwrap())).unwrap();
+    let mut d = Driver::start(secure(&sim));
+    d.until("flow over the encrypted channel", |s| {
+        good(s, "pump1", "flow")
+    })
+    .await;
+    d.stop().await;
+
+    // Or trusts on first use, with the option.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut cfg = secure(&sim);
+    cfg.pki_dir = fresh.path().to_path_buf();
+    cfg.trust_server_certificate = true;
+    let mut d = Driver::start(cfg);
+    d.until("flow, trusted on first use", |s| good(s, "pump1", "flow"))
+        .await;
+    d.stop().await;
+    assert_eq!(
+        std::fs::read_dir(fresh.path().join("trusted"))
+            .unwrap()
+            .count(),
+        1
+    );
+
+    // A wrong password is refused.
+    let mut cfg = secure(&sim);
+    cfg.auth = ironloom_opcua::config::Auth::UserName {
+        username: "operator".into(),
+        password: "wrong".into(),
+    };
+    let mut d = Driver::start(cfg);
+    let s = d.until("bad password", |s| is(s, "pump1", "flow")).await;
+    assert_eq!(s.quality, Quality::Bad);
+    let reason = s.reason.unwrap();
+    assert!(
+        reason.starts_with("not connected: ") && reason.contains("Bad"),
+        "{reason}"
+    );
+    d.stop().await;
+
+    // Anonymous is not offered.
+    let mut cfg = secure(&sim);
+    cfg.auth = ironloom_opcua::config::Auth::Anonymous;
+    let mut d = Driver::start(cfg);
+    let s = d
+        .until("anonymous refused", |s| is(s, "pump1", "flow"))
+        .await;
+    assert_eq!(s.quality, Quality::Bad);
+    d.stop().await;
+    sim.server.stop().await;
+}

@@ -7,7 +7,9 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod peers;
 mod support;
 
+mod asyncua_server;
 mod browse_import;
 mod driver_sim;
