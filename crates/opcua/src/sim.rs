@@ -21,8 +21,8 @@ use opcua::server::node_manager::memory::{SimpleNodeManager, simple_node_manager
 use opcua::server::{ANONYMOUS_USER_TOKEN_ID, ServerBuilder, ServerHandle, ServerUserToken};
 use opcua::types::{
     DataTypeId, DataValue, DateTime, EUInformation, ExtensionObject, LocalizedText,
-    MessageSecurityMode, NodeId, NumericRange, ObjectId, ObjectTypeId, Range, TimestampsToReturn,
-    VariableTypeId, Variant,
+    MessageSecurityMode, NodeId, NumericRange, ObjectId, ObjectTypeId, QualifiedName, Range,
+    TimestampsToReturn, VariableTypeId, Variant,
 };
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -454,11 +454,15 @@ fn unece_unit_id(code: &str) -> i32 {
 
 fn build_address_space(space: &mut AddressSpace, ns: u16) {
     for (machine, description) in SIM_MACHINES {
-        ObjectBuilder::new(&NodeId::new(ns, machine), machine, machine)
-            .description(description)
-            .organized_by(ObjectId::ObjectsFolder)
-            .has_type_definition(ObjectTypeId::BaseObjectType)
-            .insert(space);
+        ObjectBuilder::new(
+            &NodeId::new(ns, machine),
+            QualifiedName::new(ns, machine),
+            machine,
+        )
+        .description(description)
+        .organized_by(ObjectId::ObjectsFolder)
+        .has_type_definition(ObjectTypeId::BaseObjectType)
+        .insert(space);
     }
     let plant = Plant::new(0);
     for v in SIM_VARIABLES {
@@ -472,7 +476,7 @@ fn build_address_space(space: &mut AddressSpace, ns: u16) {
             SimKind::String => DataTypeId::String,
         };
         let analog = v.range.is_some();
-        let mut b = VariableBuilder::new(&id, name, name)
+        let mut b = VariableBuilder::new(&id, QualifiedName::new(ns, name), name)
             .description(v.description)
             .data_type(data_type)
             .value(plant.initial(v.id))

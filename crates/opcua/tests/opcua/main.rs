@@ -10,6 +10,8 @@
 mod peers;
 mod support;
 
+mod asyncua_client;
 mod asyncua_server;
+mod bad_input;
 mod browse_import;
 mod driver_sim;

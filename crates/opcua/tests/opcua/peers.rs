@@ -71,7 +71,12 @@ impl PyServer {
             .arg(port.to_string())
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // Its log is noise unless a test is being debugged.
+            .stderr(if std::env::var_os("IRONLOOM_PEER_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .kill_on_drop(true)
             .spawn()
             .unwrap();
