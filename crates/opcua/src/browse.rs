@@ -127,7 +127,7 @@ impl Browser<'_> {
             for ((_, path, depth), refs) in level.iter().zip(refs) {
                 for r in refs {
                     // Properties describe their parent; the standard's nodes are no plant.
-                    if r.reference_type_id == NodeId::from(ReferenceTypeId::HasProperty)
+                    if r.reference_type_id == ReferenceTypeId::HasProperty
                         || r.node_id.server_index != 0
                         || r.node_id.node_id.namespace == 0
                         || !seen.insert(r.node_id.node_id.clone())

@@ -221,7 +221,11 @@ impl Driver {
                             return Ended::Stop;
                         }
                     }
-                    Some(Notice::SubscriptionEnded(why)) => return Ended::Lost(why),
+                    Some(Notice::SubscriptionEnded(why)) => {
+                        // The connection itself is fine: leave the session politely.
+                        conn.close(self.timeout).await;
+                        return Ended::Lost(why);
+                    }
                     // The callbacks live as long as the session.
                     None => return Ended::Lost("subscription closed".into()),
                 },

@@ -75,6 +75,8 @@ pub fn config(endpoint: &str, pki: &TempDir, nodes: Vec<NodeConfig>) -> OpcUaCon
     c
 }
 
+type Pred = dyn Fn(&Sample) -> bool;
+
 pub struct Driver {
     pub samples: mpsc::Receiver<Vec<Sample>>,
     pub writes: mpsc::Sender<WriteRequest>,
@@ -159,11 +161,11 @@ impl Driver {
         &mut self,
         points: &[(&str, &str)],
     ) -> std::collections::HashMap<(String, String), Sample> {
-        let preds: Vec<Box<dyn Fn(&Sample) -> bool>> = points
+        let preds: Vec<Box<Pred>> = points
             .iter()
             .map(|&(d, p)| {
                 let (d, p) = (d.to_string(), p.to_string());
-                Box::new(move |s: &Sample| good(s, &d, &p)) as Box<dyn Fn(&Sample) -> bool>
+                Box::new(move |s: &Sample| good(s, &d, &p)) as Box<Pred>
             })
             .collect();
         let refs: Vec<&dyn Fn(&Sample) -> bool> = preds.iter().map(|b| b.as_ref()).collect();
