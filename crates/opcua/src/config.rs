@@ -439,6 +439,19 @@ mod tests {
         assert!(e.contains("relative"), "{e}");
     }
 
+    #[test]
+    fn the_documented_example_is_valid() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/opcua.md"),
+        )
+        .unwrap();
+        let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+        let end = start + doc[start..].find("```").unwrap();
+        let c: OpcUaConfig = toml::from_str(&doc[start..end]).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.nodes.len(), 2);
+    }
+
     fn with_nodes(nodes: &[(&str, &str, &str)]) -> OpcUaConfig {
         let mut c = OpcUaConfig::new("opc.tcp://127.0.0.1:4840/");
         for (d, p, n) in nodes {

@@ -80,7 +80,7 @@ async fn polls_at_the_sampling_interval() {
         .collect();
     // 10 reads a second; a loaded machine may lose a few.
     assert!(
-        (5..=12).contains(&temps.len()),
+        (4..=13).contains(&temps.len()),
         "{} polls in 1 s",
         temps.len()
     );
