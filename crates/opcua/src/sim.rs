@@ -271,12 +271,12 @@ pub const SIM_MACHINES: [(&str, &str); 4] = [
     ("CNC1", "CNC milling machine producing brackets"),
 ];
 
-const fn var(
+/// A value the plant produces; clients may only read it.
+const fn measured(
     id: &'static str,
     kind: SimKind,
     unit: Option<(&'static str, &'static str)>,
     range: Option<(f64, f64)>,
-    writable: bool,
     description: &'static str,
 ) -> SimVariable {
     SimVariable {
@@ -284,167 +284,50 @@ const fn var(
         kind,
         unit,
         range,
-        writable,
+        writable: false,
         description,
+    }
+}
+
+/// A value clients may write (a setpoint or command).
+const fn setpoint(
+    id: &'static str,
+    kind: SimKind,
+    unit: Option<(&'static str, &'static str)>,
+    range: Option<(f64, f64)>,
+    description: &'static str,
+) -> SimVariable {
+    SimVariable {
+        writable: true,
+        ..measured(id, kind, unit, range, description)
     }
 }
 
 use SimKind::{Boolean, Double, Float, String as Text, UInt32};
 
 /// Every simulated variable, by machine.
+// One row per variable reads as a table; rustfmt would spread each over eight lines.
+#[rustfmt::skip]
 pub const SIM_VARIABLES: [SimVariable; 19] = [
-    var(
-        "Pump1.Flow",
-        Double,
-        Some(("m³/h", "MQH")),
-        Some((0.0, 150.0)),
-        false,
-        "Discharge flow",
-    ),
-    var(
-        "Pump1.Pressure",
-        Double,
-        Some(("bar", "BAR")),
-        Some((0.0, 10.0)),
-        false,
-        "Discharge pressure",
-    ),
-    var(
-        "Pump1.SpeedSetpoint",
-        Double,
-        Some(("%", "P1")),
-        Some((0.0, 100.0)),
-        true,
-        "Drive speed setpoint",
-    ),
-    var(
-        "Pump1.Running",
-        Boolean,
-        None,
-        None,
-        true,
-        "Drive running; write false to stop the pump",
-    ),
-    var(
-        "Pump1.MotorCurrent",
-        Double,
-        Some(("A", "AMP")),
-        Some((0.0, 50.0)),
-        false,
-        "Drive motor current",
-    ),
-    var(
-        "Motor1.Speed",
-        Double,
-        Some(("r/min", "RPM")),
-        Some((0.0, 1800.0)),
-        false,
-        "Shaft speed",
-    ),
-    var(
-        "Motor1.Torque",
-        Double,
-        Some(("N·m", "NU")),
-        Some((0.0, 300.0)),
-        false,
-        "Shaft torque",
-    ),
-    var(
-        "Motor1.Temperature",
-        Double,
-        Some(("°C", "CEL")),
-        Some((0.0, 150.0)),
-        false,
-        "Winding temperature",
-    ),
-    var(
-        "Motor1.Vibration",
-        Float,
-        Some(("mm/s", "C16")),
-        Some((0.0, 20.0)),
-        false,
-        "Bearing vibration velocity (RMS)",
-    ),
-    var(
-        "Boiler1.Temperature",
-        Double,
-        Some(("°C", "CEL")),
-        Some((0.0, 250.0)),
-        false,
-        "Water temperature",
-    ),
-    var(
-        "Boiler1.TemperatureSetpoint",
-        Double,
-        Some(("°C", "CEL")),
-        Some((20.0, 200.0)),
-        true,
-        "Water temperature setpoint",
-    ),
-    var(
-        "Boiler1.Pressure",
-        Double,
-        Some(("bar", "BAR")),
-        Some((0.0, 16.0)),
-        false,
-        "Steam pressure (gauge)",
-    ),
-    var(
-        "Boiler1.Level",
-        Double,
-        Some(("%", "P1")),
-        Some((0.0, 100.0)),
-        false,
-        "Drum water level",
-    ),
-    var(
-        "Boiler1.BurnerOn",
-        Boolean,
-        None,
-        None,
-        false,
-        "Burner firing",
-    ),
-    var(
-        "CNC1.SpindleSpeed",
-        Double,
-        Some(("r/min", "RPM")),
-        Some((0.0, 12000.0)),
-        false,
-        "Spindle speed",
-    ),
-    var(
-        "CNC1.FeedRate",
-        Double,
-        Some(("mm/min", "H81")),
-        Some((0.0, 5000.0)),
-        false,
-        "Feed rate",
-    ),
-    var(
-        "CNC1.ProgramName",
-        Text,
-        None,
-        None,
-        true,
-        "Active part program",
-    ),
-    var(
-        "CNC1.PartCount",
-        UInt32,
-        None,
-        None,
-        true,
-        "Parts produced; write 0 to reset",
-    ),
-    var(
-        "CNC1.ToolWear",
-        Double,
-        Some(("%", "P1")),
-        Some((0.0, 100.0)),
-        false,
-        "Wear of the active tool; 100 % triggers a tool change",
-    ),
+    measured("Pump1.Flow", Double, Some(("m³/h", "MQH")), Some((0.0, 150.0)), "Discharge flow"),
+    measured("Pump1.Pressure", Double, Some(("bar", "BAR")), Some((0.0, 10.0)), "Discharge pressure"),
+    setpoint("Pump1.SpeedSetpoint", Double, Some(("%", "P1")), Some((0.0, 100.0)), "Drive speed setpoint"),
+    setpoint("Pump1.Running", Boolean, None, None, "Drive running; write false to stop the pump"),
+    measured("Pump1.MotorCurrent", Double, Some(("A", "AMP")), Some((0.0, 50.0)), "Drive motor current"),
+    measured("Motor1.Speed", Double, Some(("r/min", "RPM")), Some((0.0, 1800.0)), "Shaft speed"),
+    measured("Motor1.Torque", Double, Some(("N·m", "NU")), Some((0.0, 300.0)), "Shaft torque"),
+    measured("Motor1.Temperature", Double, Some(("°C", "CEL")), Some((0.0, 150.0)), "Winding temperature"),
+    measured("Motor1.Vibration", Float, Some(("mm/s", "C16")), Some((0.0, 20.0)), "Bearing vibration velocity (RMS)"),
+    measured("Boiler1.Temperature", Double, Some(("°C", "CEL")), Some((0.0, 250.0)), "Water temperature"),
+    setpoint("Boiler1.TemperatureSetpoint", Double, Some(("°C", "CEL")), Some((20.0, 200.0)), "Water temperature setpoint"),
+    measured("Boiler1.Pressure", Double, Some(("bar", "BAR")), Some((0.0, 16.0)), "Steam pressure (gauge)"),
+    measured("Boiler1.Level", Double, Some(("%", "P1")), Some((0.0, 100.0)), "Drum water level"),
+    measured("Boiler1.BurnerOn", Boolean, None, None, "Burner firing"),
+    measured("CNC1.SpindleSpeed", Double, Some(("r/min", "RPM")), Some((0.0, 12000.0)), "Spindle speed"),
+    measured("CNC1.FeedRate", Double, Some(("mm/min", "H81")), Some((0.0, 5000.0)), "Feed rate"),
+    setpoint("CNC1.ProgramName", Text, None, None, "Active part program"),
+    setpoint("CNC1.PartCount", UInt32, None, None, "Parts produced; write 0 to reset"),
+    measured("CNC1.ToolWear", Double, Some(("%", "P1")), Some((0.0, 100.0)), "Wear of the active tool; 100 % triggers a tool change"),
 ];
 
 /// The UNECE unit code as the OPC UA `unitId` (Part 8: the code's characters, 8 bits each).
