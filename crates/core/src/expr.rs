@@ -713,7 +713,7 @@ mod tests {
         assert!((num("voltage * current * sqrt(3) / 1000") - 20.7846).abs() < 1e-3);
         assert_eq!(num("max(1, voltage, 3)"), 400.0);
         assert_eq!(num("min(5, 2, 9)"), 2.0);
-        assert_eq!(num("round(3.14159, 2)"), 3.14);
+        assert_eq!(num("round(2.71828, 2)"), 2.72);
         assert_eq!(num("clamp(msg.temp, 0, 80)"), 80.0);
         assert_eq!(num("if(running, 1, 0)"), 1.0);
         assert_eq!(num("len(name)"), 4.0);
