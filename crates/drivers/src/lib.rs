@@ -8,7 +8,6 @@
 //! kept apart), never a missing value without a word. Writes reach only points marked
 //! writable and within their range (checked by the caller before the driver is asked).
 
-pub mod document;
 pub mod fuzzing;
 pub mod modbus;
 pub mod model;

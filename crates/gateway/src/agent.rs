@@ -233,6 +233,34 @@ async fn supervise(
                 cancel: running.clone(),
             }));
         }
+        for conn in doc.opcua {
+            let (wtx, wrx) = mpsc::channel(16);
+            for n in &conn.nodes {
+                new_routes
+                    .products
+                    .entry(n.device.clone())
+                    .or_insert_with(|| conn.products.get(&n.device).cloned());
+                new_routes.writes.insert(n.device.clone(), wtx.clone());
+                new_filters.insert(
+                    (Arc::from(n.device.as_str()), Arc::from(n.point.as_str())),
+                    PointFilter::new(&n.point, n.pre.clone()),
+                );
+            }
+            let stats = Arc::new(DriverStats::default());
+            new_routes.stats.push((conn.name.clone(), stats.clone()));
+            let name = conn.name.clone();
+            let io = DriverIo {
+                samples: samples.clone(),
+                writes: wrx,
+                stats,
+                cancel: running.clone(),
+            };
+            tokio::spawn(async move {
+                if let Err(e) = ironloom_opcua::run(conn, io).await {
+                    tracing::error!(connection = %name, error = %e, "gateway: OPC UA connection stopped");
+                }
+            });
+        }
         *lock(&filters) = new_filters;
         *lock(&routes) = new_routes;
         routes_changed.notify_one();

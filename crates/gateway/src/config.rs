@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use ironloom_core::units::{ByteSize, Duration as Humane};
-pub use ironloom_drivers::document::{Drivers, Problem};
 use ironloom_drivers::modbus;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use crate::buffer::DropPolicy;
 
@@ -29,6 +29,8 @@ pub struct GatewayConfig {
     pub uplink: Uplink,
     #[serde(default)]
     pub modbus: Vec<modbus::Connection>,
+    #[serde(default)]
+    pub opcua: Vec<ironloom_opcua::OpcUaConfig>,
 }
 
 /// How to reach the platform.
@@ -138,7 +140,124 @@ impl GatewayConfig {
         Drivers {
             version: None,
             modbus: self.modbus.clone(),
+            opcua: self.opcua.clone(),
         }
+    }
+}
+
+/// The part of the configuration the platform may push: the drivers and their tables.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drivers {
+    /// A number the platform gives each pushed document, reported back when applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    #[serde(default)]
+    pub modbus: Vec<modbus::Connection>,
+    #[serde(default)]
+    pub opcua: Vec<ironloom_opcua::OpcUaConfig>,
+}
+
+/// One problem, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `modbus[0].devices[1].points[2]`, or empty for the whole document.
+    pub path: String,
+    /// The line in the TOML file, when the configuration came from one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.path.is_empty()) {
+            (Some(l), _) => write!(f, "line {l}: {}", self.message),
+            (None, false) => write!(f, "{}: {}", self.path, self.message),
+            (None, true) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl Drivers {
+    /// Every problem of the document; empty when it can be applied.
+    pub fn check(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut conn_names: HashMap<&str, usize> = HashMap::new();
+        let mut device_names: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (ci, c) in self.modbus.iter().enumerate() {
+            if let Some(prev) = conn_names.insert(c.name.as_str(), ci) {
+                out.push(Problem {
+                    path: format!("modbus[{ci}]"),
+                    line: None,
+                    message: format!("connection name `{}` is used by modbus[{prev}] too", c.name),
+                });
+            }
+            for e in c.check() {
+                let mut path = format!("modbus[{ci}]");
+                if let Some(d) = e.device {
+                    path.push_str(&format!(".devices[{d}]"));
+                }
+                if let Some(p) = e.point {
+                    path.push_str(&format!(".points[{p}]"));
+                }
+                out.push(Problem {
+                    path,
+                    line: None,
+                    message: e.message,
+                });
+            }
+            for (di, d) in c.devices.iter().enumerate() {
+                if let Some((pc, pd)) = device_names.insert(d.name.as_str(), (ci, di))
+                    && pc != ci
+                {
+                    out.push(Problem {
+                        path: format!("modbus[{ci}].devices[{di}]"),
+                        line: None,
+                        message: format!(
+                            "device `{}` is also behind modbus[{pc}].devices[{pd}]",
+                            d.name
+                        ),
+                    });
+                }
+            }
+        }
+        for (ci, c) in self.opcua.iter().enumerate() {
+            let path = format!("opcua[{ci}]");
+            if c.name.trim().is_empty() {
+                out.push(Problem {
+                    path: path.clone(),
+                    line: None,
+                    message: "an OPC UA connection needs a name".into(),
+                });
+            } else if let Some(prev) = conn_names.insert(c.name.as_str(), 1000 + ci) {
+                out.push(Problem {
+                    path: path.clone(),
+                    line: None,
+                    message: format!("connection name `{}` is used twice (also #{prev})", c.name),
+                });
+            }
+            if let Err(e) = c.validate() {
+                out.push(Problem {
+                    path: path.clone(),
+                    line: None,
+                    message: e.to_string(),
+                });
+            }
+            let mut mine = std::collections::HashSet::new();
+            for n in &c.nodes {
+                if !mine.insert(n.device.as_str()) {
+                    continue;
+                }
+                if let Some((pc, _)) = device_names.get(n.device.as_str()) {
+                    out.push(Problem {
+                        path: path.clone(),
+                        line: None,
+                        message: format!("device `{}` is also behind modbus[{pc}]", n.device),
+                    });
+                }
+            }
+        }
+        out
     }
 }
 
@@ -147,6 +266,8 @@ impl GatewayConfig {
 struct Loc {
     #[serde(default)]
     modbus: Vec<toml::Spanned<LocConn>>,
+    #[serde(default)]
+    opcua: Vec<toml::Spanned<toml::Table>>,
 }
 #[derive(Deserialize)]
 struct LocConn {
@@ -209,7 +330,11 @@ fn locate(loc: &Loc, path: &str) -> Option<usize> {
             .ok()
     };
     let mut segs = path.split('.');
-    let c = loc.modbus.get(idx(segs.next()?, "modbus")?)?;
+    let first = segs.next()?;
+    if let Some(i) = idx(first, "opcua") {
+        return Some(loc.opcua.get(i)?.span().start);
+    }
+    let c = loc.modbus.get(idx(first, "modbus")?)?;
     let Some(seg) = segs.next() else {
         return Some(c.span().start);
     };

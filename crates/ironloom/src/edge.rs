@@ -26,6 +26,25 @@ pub enum SimCommand {
     /// A Modbus simulator: pump (unit 1), motor (2), boiler (3), CNC (4) with changing
     /// process values that react to writes (register map: docs/gateway.md).
     Modbus(SimModbusArgs),
+    /// An OPC UA server simulating a pump, motor, boiler and CNC (node list:
+    /// docs/opcua.md); security None and Basic256Sha256.
+    Opcua(SimOpcuaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimOpcuaArgs {
+    /// Listen address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4840")]
+    pub listen: SocketAddr,
+    /// Where the server keeps its certificate.
+    #[arg(long, value_name = "DIR", default_value = "opcua-sim-pki")]
+    pub pki_dir: PathBuf,
+    /// Accept this user (`name:password`) besides anonymous clients.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub user: Option<String>,
+    /// Refuse anonymous clients (with --user).
+    #[arg(long)]
+    pub no_anonymous: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,8 +119,11 @@ pub fn gateway_command(args: GatewayArgs) -> anyhow::Result<()> {
 }
 
 pub fn sim_command(cmd: SimCommand) -> anyhow::Result<()> {
-    let SimCommand::Modbus(args) = cmd;
     crate::serve::init_tracing(&crate::config::LogConfig::default());
+    let args = match cmd {
+        SimCommand::Modbus(a) => a,
+        SimCommand::Opcua(a) => return sim_opcua(a),
+    };
     runtime()?.block_on(async move {
         let sim = Simulator::new(&SimOptions {
             tick: Duration::from_millis(args.tick_ms.max(1)),
@@ -146,7 +168,50 @@ pub fn sim_command(cmd: SimCommand) -> anyhow::Result<()> {
     })
 }
 
-/// `serve --demo`: the Modbus simulator and a gateway that forwards it to this platform.
+fn sim_opcua(args: SimOpcuaArgs) -> anyhow::Result<()> {
+    let user = match &args.user {
+        None => None,
+        Some(u) => {
+            let (username, password) = u
+                .split_once(':')
+                .ok_or_else(|| anyhow!("--user takes name:password"))?;
+            Some(ironloom_opcua::sim::SimUser {
+                username: username.into(),
+                password: password.into(),
+            })
+        }
+    };
+    if args.no_anonymous && user.is_none() {
+        return Err(anyhow!(
+            "--no-anonymous needs --user, or nobody could log in"
+        ));
+    }
+    let options = ironloom_opcua::sim::SimOptions {
+        host: args.listen.ip().to_string(),
+        pki_dir: args.pki_dir,
+        anonymous: !args.no_anonymous,
+        user,
+        ..Default::default()
+    };
+    runtime()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        println!(
+            "OPC UA simulator: opc.tcp://{}/ (nodes ns=2;s=Pump1.Flow …, see docs/opcua.md)",
+            args.listen
+        );
+        let run = ironloom_opcua::run_sim(args.listen, options, cancel.clone());
+        tokio::select! {
+            r = run => r.map_err(|e| anyhow!("{e}")),
+            _ = tokio::signal::ctrl_c() => {
+                cancel.cancel();
+                Ok(())
+            }
+        }
+    })
+}
+
+/// `serve --demo`: the Modbus and OPC UA simulators and a gateway that forwards them to
+/// this platform.
 pub async fn start_demo(
     mqtt: SocketAddr,
     data_dir: &Path,
@@ -172,7 +237,28 @@ pub async fn start_demo(
     for c in &mut cfg.modbus {
         c.address = Some(modbus.to_string());
     }
+    let opcua_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let sim = ironloom_opcua::serve_sim(
+        opcua_listener,
+        ironloom_opcua::sim::SimOptions {
+            pki_dir: data_dir.join("demo-opcua-sim-pki"),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("OPC UA simulator: {e}"))?;
+    for c in &mut cfg.opcua {
+        c.endpoint = sim.endpoint_url();
+        c.pki_dir = data_dir.join("demo-gateway-pki");
+    }
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.cancelled().await;
+            sim.stop().await;
+        }
+    });
     let g = ironloom_gateway::start(cfg, shutdown).context("demo gateway buffer")?;
-    tracing::info!(simulator = %modbus, "demo: Modbus simulator and gateway edge-01 running (pump-01, motor-01)");
+    tracing::info!(simulator = %modbus, "demo: Modbus and OPC UA simulators and gateway edge-01 running (pump-01, motor-01, boiler-01)");
     Ok(g)
 }

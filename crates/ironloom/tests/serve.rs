@@ -310,43 +310,49 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             .await
             .unwrap();
         assert_eq!(devices["total"], 9, "round {round}");
-        // The demo's gateway reads the Modbus simulator: motor-01's values arrive.
-        let motor = devices["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == "motor-01")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let latest: serde_json::Value = c
-                .get(format!(
-                    "{}/api/v1/devices/{motor}/telemetry/latest",
-                    server.base
-                ))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let voltage = latest
+        // The demo's gateway reads the simulators: motor-01's values arrive over Modbus,
+        // boiler-01's over OPC UA.
+        for (device, property, range) in [
+            ("motor-01", "voltage", 380.0..420.0),
+            ("boiler-01", "water_level", 40.0..70.0),
+        ] {
+            let id = devices["items"]
                 .as_array()
-                .and_then(|a| a.iter().find(|p| p["property"] == "voltage"))
-                .and_then(|p| p["value"].as_f64());
-            if let Some(v) = voltage {
-                assert!((380.0..420.0).contains(&v), "{latest}");
-                break;
+                .unwrap()
+                .iter()
+                .find(|d| d["name"] == device)
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let latest: serde_json::Value = c
+                    .get(format!(
+                        "{}/api/v1/devices/{id}/telemetry/latest",
+                        server.base
+                    ))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let value = latest
+                    .as_array()
+                    .and_then(|a| a.iter().find(|p| p["property"] == property))
+                    .and_then(|p| p["value"].as_f64());
+                if let Some(v) = value {
+                    assert!(range.contains(&v), "{device}: {latest}");
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no simulated {property} of {device} from the demo gateway: {latest}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no simulated values from the demo gateway: {latest}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
         let products: serde_json::Value = c
             .get(format!("{}/api/v1/products", server.base))

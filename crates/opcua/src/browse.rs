@@ -516,6 +516,9 @@ pub fn to_properties(
             publishing_interval_ms: None,
             deadband: None,
             writable: v.writable,
+            min: None,
+            max: None,
+            pre: Default::default(),
         });
     }
     (props, nodes)

@@ -29,6 +29,10 @@ use crate::error::OpcUaError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpcUaConfig {
+    /// A name for the connection (health reports, error messages); the gateway requires
+    /// one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
     /// `opc.tcp://host:port/path`, exactly as the server advertises the path.
     pub endpoint: String,
     #[serde(default)]
@@ -57,6 +61,10 @@ pub struct OpcUaConfig {
     pub reconnect: Reconnect,
     #[serde(default)]
     pub nodes: Vec<NodeConfig>,
+    /// The product (key) of each sub-device, for sub-devices the platform does not know
+    /// yet: `products = { "boiler-01" = "demo-boiler" }`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub products: std::collections::BTreeMap<String, String>,
 }
 
 /// How the secure channel is protected.
@@ -184,6 +192,17 @@ pub struct NodeConfig {
     /// Whether platform commands may write the node.
     #[serde(default)]
     pub writable: bool,
+    /// Range a write must stay in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Edge preprocessing of this node's samples (see ironloom_drivers::preprocess).
+    #[serde(
+        default,
+        skip_serializing_if = "ironloom_drivers::preprocess::Preprocess::is_noop"
+    )]
+    pub pre: ironloom_drivers::preprocess::Preprocess,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -226,6 +245,7 @@ impl OpcUaConfig {
     /// A connection to `endpoint` with every default and no nodes yet.
     pub fn new(endpoint: impl Into<String>) -> OpcUaConfig {
         OpcUaConfig {
+            name: String::new(),
             endpoint: endpoint.into(),
             security: Security::default(),
             auth: Auth::default(),
@@ -235,6 +255,7 @@ impl OpcUaConfig {
             publishing_interval_ms: default_publishing_interval_ms(),
             reconnect: Reconnect::default(),
             nodes: Vec::new(),
+            products: Default::default(),
         }
     }
 
@@ -274,6 +295,14 @@ impl OpcUaConfig {
                     "{}: publishing_interval_ms must be from 1 to {MAX_MS}",
                     at()
                 ));
+            }
+            if let Err(m) = n.pre.check() {
+                return invalid(format!("{}: pre: {m}", at()));
+            }
+            if let (Some(lo), Some(hi)) = (n.min, n.max)
+                && (lo > hi || lo.is_nan() || hi.is_nan())
+            {
+                return invalid(format!("{}: min {lo} is above max {hi}", at()));
             }
             match n.deadband {
                 Some(_) if n.mode == Mode::Poll => {
@@ -464,6 +493,9 @@ mod tests {
                 publishing_interval_ms: None,
                 deadband: None,
                 writable: false,
+                min: None,
+                max: None,
+                pre: Default::default(),
             });
         }
         c

@@ -14,7 +14,7 @@ use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::ids::DeviceId;
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::Protocol;
-use ironloom_drivers::document::Drivers;
+use ironloom_gateway::config::Drivers;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;

@@ -51,6 +51,9 @@ pub fn node(device: &str, point: &str, node_id: &str) -> NodeConfig {
         publishing_interval_ms: Some(100),
         deadband: None,
         writable: false,
+        min: None,
+        max: None,
+        pre: Default::default(),
     }
 }
 
