@@ -73,6 +73,8 @@ impl Broker {
             .arg(format!("127.0.0.1:{mqtt_port}"))
             .env("IRONLOOM_DEMO_PASSWORD", &s.password)
             .env("IRONLOOM_ADMIN_PASSWORD", &s.password)
+            // The demo tenant without its simulated equipment: only the benchmark's load.
+            .env("IRONLOOM_DEMO_EQUIPMENT", "off")
             .env("IRONLOOM__LOG__LEVEL", "warn")
             .env("IRONLOOM__TSDB__FSYNC", &s.fsync)
             .env(

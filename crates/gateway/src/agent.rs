@@ -23,6 +23,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::buffer::{Appended, Buffer, BufferStats};
+use crate::computed::Calculator;
 use crate::config::{CONFIG_ATTRIBUTE, Drivers, GatewayConfig, STATUS_ATTRIBUTE};
 
 const TELEMETRY_TOPIC: &str = "v1/gateway/telemetry";
@@ -133,11 +134,13 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
     let appended = Arc::new(Notify::new());
     let routes_changed = Arc::new(Notify::new());
     let reading = cancel.child_token();
+    let calculator = Arc::new(Mutex::new(Calculator::default()));
     tokio::spawn(supervise(
         drivers_rx,
         samples_tx,
         routes.clone(),
         filters.clone(),
+        calculator.clone(),
         routes_changed.clone(),
         reading.clone(),
     ));
@@ -148,6 +151,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
         let run = batcher(
             samples_rx,
             filters,
+            calculator,
             buffer.clone(),
             stats.clone(),
             appended.clone(),
@@ -185,11 +189,13 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
 type Filters = Arc<Mutex<HashMap<(Arc<str>, Arc<str>), PointFilter>>>;
 
 /// Runs the drivers of the current document; replaces them when a new one arrives.
+#[allow(clippy::too_many_arguments)]
 async fn supervise(
     mut docs: watch::Receiver<Drivers>,
     samples: mpsc::Sender<Vec<Sample>>,
     routes: Arc<Mutex<Routes>>,
     filters: Filters,
+    calculator: Arc<Mutex<Calculator>>,
     routes_changed: Arc<Notify>,
     cancel: CancellationToken,
 ) {
@@ -261,6 +267,13 @@ async fn supervise(
                 }
             });
         }
+        for c in &doc.computed {
+            new_filters.insert(
+                (Arc::from(c.device.as_str()), Arc::from(c.name.as_str())),
+                PointFilter::new(&c.name, c.pre.clone()),
+            );
+        }
+        *lock(&calculator) = Calculator::new(&doc.computed);
         *lock(&filters) = new_filters;
         *lock(&routes) = new_routes;
         routes_changed.notify_one();
@@ -366,6 +379,7 @@ impl Batch {
 async fn batcher(
     mut rx: mpsc::Receiver<Vec<Sample>>,
     filters: Filters,
+    calculator: Arc<Mutex<Calculator>>,
     buffer: Arc<Mutex<Buffer>>,
     stats: Arc<GatewayStats>,
     appended: Arc<Notify>,
@@ -384,8 +398,9 @@ async fn batcher(
             () = tokio::time::sleep_until(flush_at), if deadline.is_some() => true,
             got = rx.recv() => match got {
                 None => true,
-                Some(samples) => {
+                Some(mut samples) => {
                     stats.samples_read.fetch_add(samples.len() as u64, Ordering::Relaxed);
+                    lock(&calculator).apply(&mut samples);
                     {
                         let mut f = lock(&filters);
                         for s in samples {

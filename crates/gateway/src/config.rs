@@ -31,6 +31,8 @@ pub struct GatewayConfig {
     pub modbus: Vec<modbus::Connection>,
     #[serde(default)]
     pub opcua: Vec<ironloom_opcua::OpcUaConfig>,
+    #[serde(default)]
+    pub computed: Vec<crate::computed::Computed>,
 }
 
 /// How to reach the platform.
@@ -141,6 +143,7 @@ impl GatewayConfig {
             version: None,
             modbus: self.modbus.clone(),
             opcua: self.opcua.clone(),
+            computed: self.computed.clone(),
         }
     }
 }
@@ -156,6 +159,9 @@ pub struct Drivers {
     pub modbus: Vec<modbus::Connection>,
     #[serde(default)]
     pub opcua: Vec<ironloom_opcua::OpcUaConfig>,
+    /// Points calculated at the edge from other points of their device.
+    #[serde(default)]
+    pub computed: Vec<crate::computed::Computed>,
 }
 
 /// One problem, and where it is.
@@ -221,6 +227,15 @@ impl Drivers {
                 }
             }
         }
+        let mut points: HashMap<String, Vec<String>> = HashMap::new();
+        for c in &self.modbus {
+            for d in &c.devices {
+                points
+                    .entry(d.name.clone())
+                    .or_default()
+                    .extend(d.points.iter().map(|p| p.name.clone()));
+            }
+        }
         for (ci, c) in self.opcua.iter().enumerate() {
             let path = format!("opcua[{ci}]");
             if c.name.trim().is_empty() {
@@ -245,6 +260,10 @@ impl Drivers {
             }
             let mut mine = std::collections::HashSet::new();
             for n in &c.nodes {
+                points
+                    .entry(n.device.clone())
+                    .or_default()
+                    .push(n.point.clone());
                 if !mine.insert(n.device.as_str()) {
                     continue;
                 }
@@ -257,6 +276,13 @@ impl Drivers {
                 }
             }
         }
+        for (i, message) in crate::computed::check(&self.computed, &points) {
+            out.push(Problem {
+                path: format!("computed[{i}]"),
+                line: None,
+                message,
+            });
+        }
         out
     }
 }
@@ -268,6 +294,8 @@ struct Loc {
     modbus: Vec<toml::Spanned<LocConn>>,
     #[serde(default)]
     opcua: Vec<toml::Spanned<toml::Table>>,
+    #[serde(default)]
+    computed: Vec<toml::Spanned<toml::Table>>,
 }
 #[derive(Deserialize)]
 struct LocConn {
@@ -333,6 +361,9 @@ fn locate(loc: &Loc, path: &str) -> Option<usize> {
     let first = segs.next()?;
     if let Some(i) = idx(first, "opcua") {
         return Some(loc.opcua.get(i)?.span().start);
+    }
+    if let Some(i) = idx(first, "computed") {
+        return Some(loc.computed.get(i)?.span().start);
     }
     let c = loc.modbus.get(idx(first, "modbus")?)?;
     let Some(seg) = segs.next() else {
@@ -464,5 +495,16 @@ mod example {
         let c = super::parse(&text).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(c.modbus.len(), 2);
         assert_eq!(c.modbus[0].devices[0].points.len(), 8);
+        assert_eq!(c.computed.len(), 1);
+        // An expression over a point the device does not have: its line and position.
+        let bad = text.replace("flow * outlet_pressure", "flow * outlet_presure");
+        let e = super::parse(&bad).unwrap_err();
+        let line = bad.lines().position(|l| l == "[[computed]]").unwrap() + 1;
+        assert_eq!(e[0].line, Some(line), "{e:?}");
+        assert!(
+            e[0].message
+                .contains("at position 7: `outlet_presure` is not a point of `pump-01`"),
+            "{e:?}"
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! as a gateway device with sub-devices (ThingsBoard's gateway API over MQTT).
 //!
 //! Layout: `config` (the TOML file and the document the platform pushes, checked with
-//! the offending line named), `buffer` (the store-and-forward queue on disk), `agent`
-//! (drivers, preprocessing, batching, the uplink, commands down to the PLCs, health).
+//! the offending line named), `computed` (points calculated from other points),
+//! `buffer` (the store-and-forward queue on disk), `agent` (drivers, preprocessing,
+//! batching, the uplink, commands down to the PLCs, health).
 //!
 //! Invariants: every reading that leaves a driver is appended to the buffer before it is
 //! sent, and leaves the buffer only when the platform acknowledged it (QoS 1), so an
@@ -14,6 +15,7 @@
 
 pub mod agent;
 pub mod buffer;
+pub mod computed;
 pub mod config;
 pub mod fuzzing;
 

@@ -175,7 +175,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     });
     let hub_task = tokio::spawn(hub.clone().run(shutdown.clone()));
     // The demo's edge: a Modbus simulator and a gateway forwarding it over MQTT.
+    let equipment = std::env::var("IRONLOOM_DEMO_EQUIPMENT").map_or(true, |v| v != "off");
     let _demo_gateway = match (demo, mqtt.local_addr()) {
+        (Demo::Yes, _) if !equipment => None,
         (Demo::Yes, Some(addr)) => {
             match crate::edge::start_demo(addr, &config.data_dir, shutdown.clone()).await {
                 Ok(g) => Some(g),

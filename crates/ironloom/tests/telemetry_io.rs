@@ -34,6 +34,8 @@ fn ironloom() -> Command {
 fn start(data: &Path) -> Server {
     let mut child = ironloom()
         .env("IRONLOOM_ADMIN_PASSWORD", "Admin-pass-1")
+        // Only the points this test writes: no simulated equipment.
+        .env("IRONLOOM_DEMO_EQUIPMENT", "off")
         .args(["serve", "--demo", "--http", "127.0.0.1:0"])
         .args([
             "--mqtt",

@@ -21,6 +21,7 @@ fn pump_model() -> Value {
         {"identifier": "running", "name": "Running", "data_type": {"type": "bool"}},
         {"identifier": "bearing_temp", "name": "Bearing temperature", "data_type": {"type": "double"}},
         {"identifier": "ghost", "name": "Unmapped register", "data_type": {"type": "int"}},
+        {"identifier": "hydraulic_power", "name": "Hydraulic power", "data_type": {"type": "double", "unit": "kW"}},
     ]})
 }
 
@@ -119,6 +120,11 @@ address = 0
 type = "i16"
 scale = 0.1
 {ghost}
+[[computed]]
+device = "pump-1"
+name = "hydraulic_power"
+expr = "flow * pressure / 36"
+
 [[modbus.devices]]
 name = "boiler-1"
 product = "gwBoiler"
@@ -210,6 +216,32 @@ async fn gateway_forwards_modbus_values_and_carries_writes_down() {
     assert!((0.0..60.0).contains(&v), "{flow:?}");
     let h = api.history(&boiler, "temp", since, now_ms() + 1000).await;
     assert!(!h.is_empty());
+    // The computed point: flow × pressure / 36 at the edge, at the inputs' timestamp.
+    let power = eventually(20, "hydraulic_power", || async move {
+        let h = a
+            .history(p, "hydraulic_power", since, now_ms() + 1000)
+            .await;
+        (!h.is_empty()).then_some(h)
+    })
+    .await;
+    let inputs = api
+        .history(&pump, "flow,pressure", since, now_ms() + 1000)
+        .await;
+    let (_, ts, v) = power.last().unwrap();
+    let at = |prop: &str| {
+        inputs
+            .iter()
+            .find(|i| i.0 == prop && i.1 == *ts)
+            .unwrap_or_else(|| panic!("no {prop} at {ts}"))
+            .2
+            .as_f64()
+            .unwrap()
+    };
+    let want = at("flow") * at("pressure") / 36.0;
+    assert!(
+        (v.as_f64().unwrap() - want).abs() < 1e-3,
+        "{v} against {want}"
+    );
 
     // The unmapped register: no value, the reason in the sub-device's error log.
     let errors = eventually(20, "the ghost point in the error log", || async move {
@@ -440,7 +472,7 @@ async fn store_and_forward_across_a_killed_platform_delivers_every_point_once() 
     for (dev, props) in [
         (
             &pump,
-            "flow,pressure,speed_set,current,running,bearing_temp",
+            "flow,pressure,speed_set,current,running,bearing_temp,hydraulic_power",
         ),
         (&boiler, "temp,setpoint,burner"),
     ] {
