@@ -399,6 +399,9 @@ async fn driver_speaks_rtu_to_pymodbus_over_a_serial_pty() {
         "poll_interval_ms": 100, "timeout_ms": 2000,
         "devices": [{"name": "plc-1", "unit": 1, "points": image_points()}],
     }));
+    // pymodbus says "ready" before it has opened the port: the first polls may go
+    // unanswered. Wait for a good reading, then check a whole cycle.
+    d.wait("f_abcd", |s| s.quality == Quality::Good).await;
     let batch = d.batch().await;
     check_image(&batch);
     let w = d.write("plc-1", "set_u16", Value::I64(77)).await.unwrap();
