@@ -262,3 +262,100 @@ pub async fn start_demo(
     tracing::info!(simulator = %modbus, "demo: Modbus and OPC UA simulators and gateway edge-01 running (pump-01, motor-01, boiler-01)");
     Ok(g)
 }
+
+#[derive(Debug, clap::Subcommand)]
+pub enum OpcuaCommand {
+    /// Browse an OPC UA server's variables: prints the `[[opcua.nodes]]` entries for the
+    /// gateway's configuration and writes the matching thing model for a product.
+    Browse(BrowseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BrowseArgs {
+    /// The server's endpoint, e.g. opc.tcp://10.0.0.7:4840/
+    #[arg(long)]
+    pub endpoint: String,
+    /// The sub-device the variables become points of.
+    #[arg(long)]
+    pub device: String,
+    /// Where to start browsing (default: the Objects folder).
+    #[arg(long, default_value = "i=85")]
+    pub root: String,
+    /// How many levels below the root.
+    #[arg(long, default_value_t = 6)]
+    pub depth: usize,
+    /// none or basic256sha256 (sign and encrypt).
+    #[arg(long, default_value = "none")]
+    pub security: String,
+    /// Log in as NAME:PASSWORD instead of anonymously.
+    #[arg(long, value_name = "NAME:PASSWORD")]
+    pub user: Option<String>,
+    /// The client's certificate store (as the gateway's `pki_dir`).
+    #[arg(long, value_name = "DIR", default_value = "gateway-pki")]
+    pub pki_dir: PathBuf,
+    /// Trust the server's certificate on first contact.
+    #[arg(long)]
+    pub trust_server_certificate: bool,
+    /// Write the thing model (`PUT /api/v1/products/{id}/thing-model?format=ironloom`) to
+    /// this file.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+}
+
+pub fn opcua_command(cmd: OpcuaCommand) -> anyhow::Result<()> {
+    let OpcuaCommand::Browse(args) = cmd;
+    let mut cfg = ironloom_opcua::OpcUaConfig::new(args.endpoint.clone());
+    cfg.security = match args.security.as_str() {
+        "none" => ironloom_opcua::Security::None,
+        "basic256sha256" => ironloom_opcua::Security::Basic256Sha256,
+        other => return Err(anyhow!("--security {other}: use none or basic256sha256")),
+    };
+    if let Some(u) = &args.user {
+        let (username, password) = u
+            .split_once(':')
+            .ok_or_else(|| anyhow!("--user takes name:password"))?;
+        cfg.auth = ironloom_opcua::Auth::UserName {
+            username: username.into(),
+            password: password.into(),
+        };
+    }
+    cfg.pki_dir = args.pki_dir.clone();
+    cfg.trust_server_certificate = args.trust_server_certificate;
+    let vars = runtime()?
+        .block_on(ironloom_opcua::browse(&cfg, &args.root, args.depth))
+        .map_err(|e| anyhow!("{e}"))?;
+    let (properties, nodes) = ironloom_opcua::to_properties(&vars, &args.device);
+    let model = ironloom_core::thing_model::ThingModel {
+        properties,
+        ..Default::default()
+    };
+    model
+        .validate()
+        .map_err(|e| anyhow!("the browsed model does not validate: {e}"))?;
+    if let Some(path) = &args.model {
+        std::fs::write(path, serde_json::to_string_pretty(&model)?)
+            .with_context(|| format!("{}", path.display()))?;
+        eprintln!(
+            "{} variables browsed; thing model with {} properties written to {}",
+            vars.len(),
+            model.properties.len(),
+            path.display()
+        );
+    }
+    println!(
+        "# {} variables under {} of {}",
+        nodes.len(),
+        args.root,
+        args.endpoint
+    );
+    for n in &nodes {
+        println!(
+            "\n[[opcua.nodes]]\ndevice = {:?}\npoint = {:?}\nnode_id = {:?}{}",
+            n.device,
+            n.point,
+            n.node_id,
+            if n.writable { "\nwritable = true" } else { "" }
+        );
+    }
+    Ok(())
+}

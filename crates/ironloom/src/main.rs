@@ -48,6 +48,9 @@ enum Command {
     /// Run a simulator of industrial equipment.
     #[command(subcommand)]
     Sim(edge::SimCommand),
+    /// OPC UA tools for setting up a gateway.
+    #[command(subcommand)]
+    Opcua(edge::OpcuaCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
             .map(|()| ExitCode::SUCCESS),
         Command::Gateway(args) => edge::gateway_command(args).map(|()| ExitCode::SUCCESS),
         Command::Sim(cmd) => edge::sim_command(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Opcua(cmd) => edge::opcua_command(cmd).map(|()| ExitCode::SUCCESS),
         Command::Admin(AdminCommand::Permissions) => {
             print!("{}", ironloom_api::permissions_markdown());
             Ok(ExitCode::SUCCESS)

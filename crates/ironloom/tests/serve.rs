@@ -408,3 +408,65 @@ fn admin_commands_print_generated_documents() {
     let out = ironloom().args(["admin", "permissions"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("| `device:write` |"));
 }
+
+#[tokio::test]
+async fn opcua_browse_prints_gateway_nodes_and_writes_a_thing_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = ironloom_opcua::serve_sim(
+        l,
+        ironloom_opcua::SimOptions {
+            pki_dir: dir.path().join("sim-pki"),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let model = dir.path().join("boiler.json");
+    let mut cmd = ironloom();
+    cmd.args(["opcua", "browse", "--endpoint", &sim.endpoint_url()])
+        .args([
+            "--device",
+            "boiler-01",
+            "--root",
+            "ns=2;s=Boiler1",
+            "--pki-dir",
+        ])
+        .arg(dir.path().join("pki"))
+        .arg("--model")
+        .arg(&model);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("node_id = \"ns=2;s=Boiler1.Temperature\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("writable = true"),
+        "the setpoint is writable: {stdout}"
+    );
+    // The printed entries are a valid gateway configuration with the platform section.
+    let cfg = format!(
+        "[platform]\nmqtt = \"h:1\"\ntoken = \"t\"\n[[opcua]]\nname = \"b\"\nendpoint = \"{}\"\n{stdout}",
+        sim.endpoint_url()
+    );
+    let parsed = ironloom_gateway::config::parse(&cfg).unwrap_or_else(|e| panic!("{e:?}\n{cfg}"));
+    assert!(parsed.opcua[0].nodes.len() >= 5);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let ids: Vec<&str> = m["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["identifier"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"temperature"), "{ids:?}");
+    sim.stop().await;
+}
