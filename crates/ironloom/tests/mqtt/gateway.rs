@@ -495,3 +495,90 @@ async fn store_and_forward_across_a_killed_platform_delivers_every_point_once() 
         g.buffer_stats().dropped_points
     );
 }
+
+#[tokio::test]
+async fn gateway_reaches_the_platform_over_tls_with_its_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let server = Server::start_with(
+        &dir.path().join("platform"),
+        "127.0.0.1:0",
+        &[
+            ("IRONLOOM__MQTT__TLS_ADDR", "127.0.0.1:0".into()),
+            ("IRONLOOM__MQTT__TLS_CERT", cert.display().to_string()),
+            ("IRONLOOM__MQTT__TLS_KEY", key.display().to_string()),
+        ],
+    );
+    let api = Api::new_tenant(&server).await;
+    api.product_with("gwPump", "modbus_tcp", pump_model()).await;
+    api.product_with("gwBoiler", "modbus_tcp", boiler_model())
+        .await;
+    let gw_product = api.product_with("gwEdge", "gateway", json!({})).await;
+    let gw = api.device(&gw_product, "edge-1").await;
+    let (modbus, _sim) = sim().await;
+    let tls = server.mqtts.unwrap();
+    // The certificate names localhost: the gateway connects by that name.
+    let text = config(
+        tls,
+        &gw.access_token,
+        modbus,
+        &dir.path().join("buffer"),
+        false,
+    )
+    .replace(
+        &format!("mqtt = \"{tls}\""),
+        &format!(
+            "mqtt = \"localhost:{}\"\ntls = true\nca_file = \"{}\"",
+            tls.port(),
+            cert.display()
+        ),
+    );
+    assert!(text.contains("tls = true"), "{text}");
+    let stop = CancellationToken::new();
+    let _guard = stop.clone().drop_guard();
+    let g = ironloom_gateway::start(
+        ironloom_gateway::config::parse(&text).unwrap(),
+        stop.clone(),
+    )
+    .unwrap();
+    let a = &api;
+    let pump = eventually(20, "pump-1 over TLS", || device_id(a, "pump-1")).await;
+    let p = &pump;
+    eventually(20, "flow over TLS", || async move {
+        let h = a
+            .history(p, "flow", now_ms() - 60_000, now_ms() + 1000)
+            .await;
+        (!h.is_empty()).then_some(())
+    })
+    .await;
+    assert!(g.stats.connected.load(Ordering::Relaxed));
+
+    // Without the CA the gateway refuses the platform's certificate and sends nothing.
+    let other = text.replace(
+        &cert.display().to_string(),
+        &dir.path().join("other.pem").display().to_string(),
+    );
+    let other_ca = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(dir.path().join("other.pem"), other_ca.cert.pem()).unwrap();
+    let other = other.replace(
+        &dir.path().join("buffer").display().to_string(),
+        &dir.path().join("buffer2").display().to_string(),
+    );
+    let stop2 = CancellationToken::new();
+    let _guard2 = stop2.clone().drop_guard();
+    let g2 = ironloom_gateway::start(
+        ironloom_gateway::config::parse(&other).unwrap(),
+        stop2.clone(),
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!g2.stats.connected.load(Ordering::Relaxed));
+    assert_eq!(g2.stats.points_acknowledged.load(Ordering::Relaxed), 0);
+    assert!(
+        g2.buffer_stats().pending_points > 0,
+        "read and buffered meanwhile"
+    );
+}

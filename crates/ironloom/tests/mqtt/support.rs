@@ -18,6 +18,8 @@ pub struct Server {
     child: Child,
     pub http: SocketAddr,
     pub mqtt: SocketAddr,
+    /// The MQTT TLS listener, when one was configured.
+    pub mqtts: Option<SocketAddr>,
     pub base: String,
     /// Everything the server logged so far (for failure messages).
     pub log: Arc<Mutex<String>>,
@@ -39,7 +41,14 @@ impl Server {
 
     /// The same with MQTT on a given address (to come back on the same port).
     pub fn start_on(data: &Path, mqtt: &str) -> Server {
+        Server::start_with(data, mqtt, &[])
+    }
+
+    /// The same with more environment (configuration) variables.
+    pub fn start_with(data: &Path, mqtt: &str, env: &[(&str, String)]) -> Server {
+        let tls = env.iter().any(|(k, _)| *k == "IRONLOOM__MQTT__TLS_ADDR");
         let mut child = Command::new(env!("CARGO_BIN_EXE_ironloom"))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
             .env("IRONLOOM__MQTT__ADDR", mqtt)
@@ -59,7 +68,11 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                for (scheme, what) in [("mqtt://", "mqtt"), ("http://", "http")] {
+                for (scheme, what) in [
+                    ("mqtt://", "mqtt"),
+                    ("mqtts://", "mqtts"),
+                    ("http://", "http"),
+                ] {
                     let marker = format!("listening on {scheme}");
                     if let Some(i) = line.find(&marker) {
                         let addr: String = line[i + marker.len()..]
@@ -74,8 +87,8 @@ impl Server {
                 l.push('\n');
             }
         });
-        let (mut http, mut mqtt) = (None, None);
-        while http.is_none() || mqtt.is_none() {
+        let (mut http, mut mqtt, mut mqtts) = (None, None, None);
+        while http.is_none() || mqtt.is_none() || (tls && mqtts.is_none()) {
             let Ok((what, addr)) = rx.recv_timeout(Duration::from_secs(60)) else {
                 panic!(
                     "the server did not report its addresses:\n{}",
@@ -83,10 +96,10 @@ impl Server {
                 );
             };
             let addr: SocketAddr = addr.parse().unwrap();
-            if what == "http" {
-                http = Some(addr);
-            } else {
-                mqtt = Some(addr);
+            match what {
+                "http" => http = Some(addr),
+                "mqtts" => mqtts = Some(addr),
+                _ => mqtt = Some(addr),
             }
         }
         let http = http.unwrap();
@@ -94,6 +107,7 @@ impl Server {
             child,
             http,
             mqtt: mqtt.unwrap(),
+            mqtts,
             base: format!("http://{http}"),
             log,
         }
