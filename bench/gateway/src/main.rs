@@ -643,10 +643,34 @@ async fn profile(pid: u32, seconds: u64, dir: &Path) -> Result<String> {
         .context("running perf report")?;
     let text = String::from_utf8_lossy(&rep.stdout);
     std::fs::write(dir.join("perf-gateway.txt"), text.as_bytes())?;
-    Ok(text
+    Ok(top_symbols(&text, 40))
+}
+
+/// The first `n` symbol lines of a `perf report --stdio` text, without the comment lines
+/// and the empty columns `--sort symbol` pads them with.
+fn top_symbols(report: &str, n: usize) -> String {
+    report
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .take(40)
+        .map(|l| l.trim_end_matches([' ', '-']))
+        .take(n)
         .collect::<Vec<_>>()
-        .join("\n"))
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_top_symbols_of_a_perf_report() {
+        let report = "# Samples: 4K of event 'cpu-clock'\n#\n\
+                      \x20   25.75%  [.] hashbrown::map::HashMap<K,V,S,A>::get_mut        -      -    \n\
+                      \x20    9.31%  [.] __memcmp_avx2_movbe                              -      -    \n\n\
+                      \x20    7.21%  [k] finish_task_switch.isra.0                        -      -    \n";
+        assert_eq!(
+            top_symbols(report, 2),
+            "    25.75%  [.] hashbrown::map::HashMap<K,V,S,A>::get_mut\n    9.31%  [.] __memcmp_avx2_movbe"
+        );
+    }
 }
