@@ -670,7 +670,7 @@ mod tests {
                       \x20    7.21%  [k] finish_task_switch.isra.0                        -      -    \n";
         assert_eq!(
             top_symbols(report, 2),
-            "    25.75%  [.] hashbrown::map::HashMap<K,V,S,A>::get_mut\n    9.31%  [.] __memcmp_avx2_movbe"
+            "    25.75%  [.] hashbrown::map::HashMap<K,V,S,A>::get_mut\n     9.31%  [.] __memcmp_avx2_movbe"
         );
     }
 }
