@@ -127,9 +127,11 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
         }
         _ => cfg.drivers(),
     };
-    let (samples_tx, samples_rx) = mpsc::channel::<Vec<Sample>>(256);
+    // Each message is one poll cycle (or notification) of one connection: a few of them
+    // may wait; more hold the drivers back instead of piling up in memory.
+    let (samples_tx, samples_rx) = mpsc::channel::<Vec<Sample>>(16);
     let routes = Arc::new(Mutex::new(Routes::default()));
-    let filters = Arc::new(Mutex::new(HashMap::new()));
+    let filters = Arc::new(Mutex::new(FilterMap::default()));
     let (drivers_tx, drivers_rx) = watch::channel(initial);
     let appended = Arc::new(Notify::new());
     let routes_changed = Arc::new(Notify::new());
@@ -186,7 +188,9 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
     })
 }
 
-type Filters = Arc<Mutex<HashMap<(Arc<str>, Arc<str>), PointFilter>>>;
+/// Preprocessing per (device, point); looked up for every reading, so a fast hash.
+type FilterMap = HashMap<(Arc<str>, Arc<str>), PointFilter, foldhash::fast::RandomState>;
+type Filters = Arc<Mutex<FilterMap>>;
 
 /// Runs the drivers of the current document; replaces them when a new one arrives.
 #[allow(clippy::too_many_arguments)]
@@ -203,7 +207,7 @@ async fn supervise(
         let doc = docs.borrow_and_update().clone();
         let running = cancel.child_token();
         let mut new_routes = Routes::default();
-        let mut new_filters = HashMap::new();
+        let mut new_filters = FilterMap::default();
         for conn in doc.modbus {
             for d in &conn.devices {
                 new_routes
@@ -311,7 +315,13 @@ fn json_of(v: &Value) -> Json {
 struct Batch {
     devices: BTreeMap<Arc<str>, BTreeMap<i64, Entry>>,
     points: usize,
+    /// A generous estimate of the encoded size.
+    bytes: usize,
 }
+
+/// Largest telemetry message the gateway sends (the platform's default packet limit is
+/// 256 KiB; the estimate per value is generous).
+const MAX_MESSAGE_BYTES: usize = 192 * 1024;
 
 impl Batch {
     fn add(&mut self, s: Sample) {
@@ -322,6 +332,13 @@ impl Batch {
             .entry(s.ts_ms)
             .or_default();
         let key = s.point.to_string();
+        self.bytes += key.len()
+            + 40
+            + match &s.value {
+                Some(Value::Str(t)) => t.len() + 8,
+                _ => 0,
+            }
+            + s.reason.as_ref().map_or(0, |r| r.len() + key.len() + 16);
         match &s.value {
             Some(v) => {
                 e.values.insert(key.clone(), json_of(v));
@@ -370,6 +387,7 @@ impl Batch {
                 .collect();
             out.insert(device.to_string(), Json::Array(list));
         }
+        self.bytes = 0;
         let points = u32::try_from(std::mem::take(&mut self.points)).unwrap_or(u32::MAX);
         (points, Json::Object(out).to_string().into_bytes())
     }
@@ -390,6 +408,8 @@ async fn batcher(
     let mut batch = Batch::default();
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut forwarded = Vec::new();
+    // Full messages waiting to be appended (a poll cycle can fill several).
+    let mut full: Vec<(u32, Vec<u8>)> = Vec::new();
     loop {
         let flush_at =
             deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
@@ -412,17 +432,24 @@ async fn batcher(
                     }
                     for s in forwarded.drain(..) {
                         batch.add(s);
+                        // A message never holds more than `batch_points` points, nor
+                        // more than MAX_MESSAGE_BYTES (the platform's packet limit).
+                        if batch.points >= max_points || batch.bytes >= MAX_MESSAGE_BYTES {
+                            full.push(batch.encode());
+                        }
                     }
                     if batch.points > 0 && deadline.is_none() {
                         deadline = Some(tokio::time::Instant::now() + max_delay);
                     }
-                    batch.points >= max_points
+                    false
                 }
             },
         };
         if flush && batch.points > 0 {
             deadline = None;
-            let (points, payload) = batch.encode();
+            full.push(batch.encode());
+        }
+        for (points, payload) in full.drain(..) {
             let b = buffer.clone();
             let r = tokio::task::spawn_blocking(move || lock(&b).append(points, &payload)).await;
             match r {
@@ -441,6 +468,9 @@ async fn batcher(
                 Err(e) => tracing::error!(error = %e, "gateway buffer: append task failed"),
             }
         }
+        if batch.points == 0 {
+            deadline = None;
+        }
         if cancel.is_cancelled() || (rx.is_closed() && rx.is_empty()) {
             return;
         }
@@ -457,6 +487,15 @@ struct Uplink {
     drivers: watch::Sender<Drivers>,
     pushed_path: PathBuf,
     cancel: CancellationToken,
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What an outgoing publish was, in the order the client was asked.
@@ -565,6 +604,20 @@ impl Uplink {
         answers_tx: &mpsc::Sender<(String, Json)>,
         answers_rx: &mut mpsc::Receiver<(String, Json)>,
     ) {
+        // The event loop runs on its own, so a publish waiting for room in the client's
+        // request queue never waits on this loop (which would then never drain it). Its
+        // events come here in order, through an unbounded channel for the same reason.
+        let (events_tx, mut events) = mpsc::unbounded_channel();
+        let poller = tokio::spawn(async move {
+            loop {
+                let ev = eventloop.poll().await;
+                let end = ev.is_err();
+                if events_tx.send(ev).is_err() || end {
+                    return;
+                }
+            }
+        });
+        let _stop_poller = AbortOnDrop(poller);
         let mut order: VecDeque<Sent> = VecDeque::new();
         let mut by_pkid: HashMap<u16, (u64, u32)> = HashMap::new();
         // Sent records not acknowledged yet, by id; acknowledged ones leave from the front.
@@ -623,7 +676,7 @@ impl Uplink {
                     }
                     order.push_back(Sent::Other);
                 }
-                ev = eventloop.poll() => match ev {
+                ev = events.recv() => match ev.unwrap_or_else(|| Err(rumqttc::ConnectionError::RequestsDone)) {
                     Err(e) => {
                         if ready {
                             tracing::warn!(error = %e, "gateway: platform connection lost");

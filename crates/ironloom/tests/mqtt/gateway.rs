@@ -582,3 +582,59 @@ async fn gateway_reaches_the_platform_over_tls_with_its_ca() {
         "read and buffered meanwhile"
     );
 }
+
+#[tokio::test]
+async fn a_hundred_sub_devices_and_cycles_larger_than_a_message_are_forwarded() {
+    // 25 connections × 4 units: 100 sub-devices announced at once (more than the MQTT
+    // client's request queue holds), and each poll cycle split over several messages.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("platform"));
+    let api = Api::new_tenant(&server).await;
+    api.product_with("gwAny", "modbus_tcp", json!({})).await;
+    let gw_product = api.product_with("gwEdge", "gateway", json!({})).await;
+    let gw = api.device(&gw_product, "edge-1").await;
+    let (modbus, _sim) = sim().await;
+    let mut text = format!(
+        "[platform]\nmqtt = \"{}\"\ntoken = \"{}\"\n[buffer]\ndir = \"{}\"\n[uplink]\nbatch_points = 7\nbatch_delay = \"50ms\"\nin_flight = 4\n",
+        server.mqtt,
+        gw.access_token,
+        dir.path().join("buffer").display()
+    );
+    for c in 0..25 {
+        text.push_str(&format!(
+            "[[modbus]]\nname = \"c{c}\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{modbus}\"\npoll_interval_ms = 200\n"
+        ));
+        for unit in 1..=4 {
+            text.push_str(&format!(
+                "[[modbus.devices]]\nname = \"m-{c}-{unit}\"\nproduct = \"gwAny\"\nunit = {unit}\n[[modbus.devices.points]]\nname = \"v\"\narea = \"holding\"\naddress = 0\ntype = \"f32\"\n"
+            ));
+        }
+    }
+    let stop = CancellationToken::new();
+    let _guard = stop.clone().drop_guard();
+    let g = ironloom_gateway::start(
+        ironloom_gateway::config::parse(&text).unwrap(),
+        stop.clone(),
+    )
+    .unwrap();
+    let a = &api;
+    eventually(60, "all 100 sub-devices with values", || async move {
+        let list = a.get("/api/v1/devices?q=m-&page_size=200").await;
+        let items = list["items"].as_array()?;
+        if items.len() < 100 {
+            return None;
+        }
+        let last = items.last()?["id"].as_str()?.to_owned();
+        let h = a
+            .history(&last, "v", now_ms() - 60_000, now_ms() + 1000)
+            .await;
+        (!h.is_empty()).then_some(())
+    })
+    .await;
+    let acked = g.stats.messages_sent.load(Ordering::Relaxed);
+    let points = g.stats.points_acknowledged.load(Ordering::Relaxed);
+    assert!(
+        points > 100 && points <= acked * 7,
+        "{points} points in {acked} messages of at most 7"
+    );
+}
