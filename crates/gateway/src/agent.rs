@@ -676,8 +676,12 @@ impl Uplink {
                     }
                     order.push_back(Sent::Other);
                 }
-                ev = events.recv() => match ev.unwrap_or_else(|| Err(rumqttc::ConnectionError::RequestsDone)) {
-                    Err(e) => {
+                ev = events.recv() => match ev {
+                    None => {
+                        lock(&self.buffer).rewind();
+                        return;
+                    }
+                    Some(Err(e)) => {
                         if ready {
                             tracing::warn!(error = %e, "gateway: platform connection lost");
                         } else {
@@ -686,7 +690,7 @@ impl Uplink {
                         lock(&self.buffer).rewind();
                         return;
                     }
-                    Ok(Event::Incoming(Incoming::ConnAck(ack))) => {
+                    Some(Ok(Event::Incoming(Incoming::ConnAck(ack)))) => {
                         if ack.code != rumqttc::ConnectReturnCode::Success {
                             tracing::error!(code = ?ack.code, "gateway: the platform refused the connection");
                             return;
@@ -708,12 +712,12 @@ impl Uplink {
                         order.push_back(Sent::Other);
                         ready = true;
                     }
-                    Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
+                    Some(Ok(Event::Outgoing(Outgoing::Publish(pkid)))) => {
                         if let Some(Sent::Record { id, points }) = order.pop_front() {
                             by_pkid.insert(pkid, (id, points));
                         }
                     }
-                    Ok(Event::Incoming(Incoming::PubAck(ack))) => {
+                    Some(Ok(Event::Incoming(Incoming::PubAck(ack)))) => {
                         if let Some((id, points)) = by_pkid.remove(&ack.pkid) {
                             self.stats.points_acknowledged.fetch_add(u64::from(points), Ordering::Relaxed);
                             self.stats.messages_sent.fetch_add(1, Ordering::Relaxed);
@@ -736,10 +740,10 @@ impl Uplink {
                             }
                         }
                     }
-                    Ok(Event::Incoming(Incoming::Publish(p))) => {
+                    Some(Ok(Event::Incoming(Incoming::Publish(p)))) => {
                         self.incoming(&p.topic, &p.payload, answers_tx).await;
                     }
-                    Ok(_) => {}
+                    Some(Ok(_)) => {}
                 },
             }
         }
