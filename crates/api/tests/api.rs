@@ -441,6 +441,21 @@ async fn tenant_b_cannot_list_read_change_or_delete_tenant_a_objects() {
             format!("/api/v1/devices/{did}/attributes"),
             Some(json!({"set": {"x": 1}})),
         ),
+        (
+            Method::GET,
+            format!("/api/v1/devices/{did}/gateway-config"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/devices/{did}/gateway-config"),
+            Some(json!({"modbus": []})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/devices/{did}/gateway-config"),
+            None,
+        ),
         (Method::DELETE, format!("/api/v1/devices/{did}"), None),
         (Method::GET, format!("/api/v1/device-groups/{gid}"), None),
         (

@@ -90,7 +90,7 @@ fn pymodbus_server(py: &str, args: &[&str]) -> Kill {
         .unwrap();
     assert_eq!(line.trim(), "ready");
     // "ready" comes just before the server binds: wait for a TCP port to accept.
-    if args[0] == "tcp" {
+    if args[0] == "tcp" || args[0] == "rtu-tcp" {
         let addr = format!("127.0.0.1:{}", args[1]);
         for _ in 0..200 {
             if std::net::TcpStream::connect(&addr).is_ok() {
@@ -751,4 +751,39 @@ fn bad_tables_are_refused_with_every_problem_named() {
     }))
     .unwrap_err();
     assert!(e.to_string().contains("unknown field `scal`"), "{e}");
+}
+
+#[tokio::test]
+async fn driver_speaks_rtu_over_tcp_to_pymodbus_and_to_the_simulator() {
+    // A serial server's TCP port: RTU frames (with CRC) instead of MBAP headers.
+    let sim = Simulator::new(&SimOptions::default());
+    let cancel = CancellationToken::new();
+    let _guard = cancel.clone().drop_guard();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(sim::serve_rtu_over_tcp(sim, l, cancel.clone()));
+    let mut d = start(json!({
+        "name": "serial-server", "transport": "rtu_over_tcp", "address": format!("127.0.0.1:{port}"),
+        "poll_interval_ms": 100,
+        "devices": [{"name": "cnc", "unit": 4, "points": [
+            {"name": "program", "area": "holding", "address": 4, "type": "string", "length": 8},
+        ]}],
+    }));
+    d.wait("program", |s| {
+        s.value == Some(Value::Str("O1234-FLANGE".into()))
+    })
+    .await;
+
+    let Some(py) = pymodbus_python() else { return };
+    let port = free_port();
+    let _server = pymodbus_server(&py, &["rtu-tcp", &port.to_string()]);
+    let mut d = start(json!({
+        "name": "pymodbus-rtu-tcp", "transport": "rtu_over_tcp", "address": format!("127.0.0.1:{port}"),
+        "poll_interval_ms": 100, "max_gap": 10, "timeout_ms": 2000,
+        "devices": [{"name": "plc-1", "unit": 1, "points": image_points()}],
+    }));
+    d.wait("f_abcd", |s| s.quality == Quality::Good).await;
+    check_image(&d.batch().await);
+    let w = d.write("plc-1", "set_rw", Value::F64(-3.5)).await.unwrap();
+    assert_eq!(w.new, Value::F64(-3.5));
 }

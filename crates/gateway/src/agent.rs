@@ -325,15 +325,16 @@ const MAX_MESSAGE_BYTES: usize = 192 * 1024;
 
 impl Batch {
     fn add(&mut self, s: Sample) {
-        let e = self
-            .devices
-            .entry(s.device.clone())
-            .or_default()
-            .entry(s.ts_ms)
-            .or_default();
+        let entries = self.devices.entry(s.device.clone()).or_default();
+        if !entries.contains_key(&s.ts_ms) {
+            // `{"ts":…,"values":{…}},` and the device's name.
+            self.bytes += 48 + s.device.len();
+        }
+        let e = entries.entry(s.ts_ms).or_default();
         let key = s.point.to_string();
+        // `"key":value,` with room for the longest number.
         self.bytes += key.len()
-            + 40
+            + 28
             + match &s.value {
                 Some(Value::Str(t)) => t.len() + 8,
                 _ => 0,

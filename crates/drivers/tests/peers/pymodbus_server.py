@@ -1,6 +1,7 @@
 """A pymodbus server for the driver's interoperability tests.
 
     python pymodbus_server.py tcp PORT          Modbus TCP on 127.0.0.1:PORT
+    python pymodbus_server.py rtu-tcp PORT      RTU frames over TCP on 127.0.0.1:PORT
     python pymodbus_server.py rtu DEVICE        Modbus RTU on a serial device (a socat pty)
 
 Unit 1 holds a known register image (see the test, crates/drivers/tests/modbus.rs):
@@ -67,6 +68,10 @@ async def main():
     print("ready", flush=True)
     if mode == "tcp":
         await StartAsyncTcpServer(context=context, address=("127.0.0.1", int(where)))
+    elif mode == "rtu-tcp":
+        await StartAsyncTcpServer(
+            context=context, address=("127.0.0.1", int(where)), framer="rtu"
+        )
     else:
         await StartAsyncSerialServer(
             context=context, port=where, baudrate=19200, framer="rtu"
