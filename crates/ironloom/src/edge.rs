@@ -213,10 +213,30 @@ fn sim_opcua(args: SimOpcuaArgs) -> anyhow::Result<()> {
 /// `serve --demo`: the Modbus and OPC UA simulators and a gateway that forwards them to
 /// this platform.
 pub async fn start_demo(
+    store: &dyn ironloom_core::repo::MetaStore,
     mqtt: SocketAddr,
     data_dir: &Path,
     shutdown: CancellationToken,
 ) -> anyhow::Result<ironloom_gateway::Gateway> {
+    // Demo data created by an earlier version has no gateway device: say so once
+    // instead of a gateway retrying a refused log-in.
+    let e =
+        |e: ironloom_core::error::Error| anyhow!("{}", e.message(ironloom_core::i18n::Locale::En));
+    let tenant = store
+        .find_tenant_by_code("demo")
+        .await
+        .map_err(e)?
+        .ok_or_else(|| anyhow!("no demo tenant"))?;
+    if store
+        .find_device_by_name(tenant.id, "edge-01")
+        .await
+        .map_err(e)?
+        .is_none()
+    {
+        return Err(anyhow!(
+            "the demo data predates the demo gateway (no device edge-01); start with a fresh data directory to see simulated equipment"
+        ));
+    }
     let sim = Simulator::new(&SimOptions::default());
     tokio::spawn(
         sim.clone()

@@ -179,7 +179,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let _demo_gateway = match (demo, mqtt.local_addr()) {
         (Demo::Yes, _) if !equipment => None,
         (Demo::Yes, Some(addr)) => {
-            match crate::edge::start_demo(addr, &config.data_dir, shutdown.clone()).await {
+            match crate::edge::start_demo(store.as_ref(), addr, &config.data_dir, shutdown.clone())
+                .await
+            {
                 Ok(g) => Some(g),
                 Err(e) => {
                     tracing::warn!(error = %e, "demo gateway not started");
