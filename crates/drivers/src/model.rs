@@ -83,6 +83,23 @@ impl DriverError {
     }
 }
 
+/// Refuses a numeric value outside a writable point's `min`..`max` (either may be open).
+pub fn check_range(v: &Value, min: Option<f64>, max: Option<f64>) -> Result<(), DriverError> {
+    let x = match v {
+        Value::F64(f) => *f,
+        Value::I64(i) => *i as f64,
+        Value::Bool(_) | Value::Str(_) => return Ok(()),
+    };
+    if min.is_some_and(|lo| x < lo) || max.is_some_and(|hi| x > hi) {
+        return Err(DriverError::Invalid(format!(
+            "{x} is outside the point's range {}..{}",
+            min.map_or(String::new(), |v| v.to_string()),
+            max.map_or(String::new(), |v| v.to_string())
+        )));
+    }
+    Ok(())
+}
+
 /// A write of one point, from a platform command: answered with the value before and
 /// after (read back), for the audit record.
 #[derive(Debug)]

@@ -417,20 +417,7 @@ impl Driver {
                 req.device, req.point
             )));
         }
-        let x = match &req.value {
-            ironloom_core::telemetry::Value::F64(f) => Some(*f),
-            ironloom_core::telemetry::Value::I64(i) => Some(*i as f64),
-            _ => None,
-        };
-        if let Some(x) = x
-            && (p.cfg.min.is_some_and(|lo| x < lo) || p.cfg.max.is_some_and(|hi| x > hi))
-        {
-            return Err(DriverError::Invalid(format!(
-                "{x} is outside the point's range {}..{}",
-                p.cfg.min.map_or(String::new(), |v| v.to_string()),
-                p.cfg.max.map_or(String::new(), |v| v.to_string())
-            )));
-        }
+        ironloom_drivers::model::check_range(&req.value, p.cfg.min, p.cfg.max)?;
         let before = self
             .read(
                 session,

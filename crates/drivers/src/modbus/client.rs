@@ -458,20 +458,7 @@ impl Link<'_> {
                 p.name
             )));
         }
-        let x = match &w.value {
-            Value::F64(f) => Some(*f),
-            Value::I64(i) => Some(*i as f64),
-            _ => None,
-        };
-        if let Some(x) = x
-            && (p.min.is_some_and(|lo| x < lo) || p.max.is_some_and(|hi| x > hi))
-        {
-            return Err(DriverError::Invalid(format!(
-                "{x} is outside the point's range {}..{}",
-                p.min.map_or(String::new(), |v| v.to_string()),
-                p.max.map_or(String::new(), |v| v.to_string())
-            )));
-        }
+        crate::model::check_range(&w.value, p.min, p.max)?;
         let enc = p.encoding();
         let words = enc.encode(&w.value)?;
         let began = Instant::now();
