@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod ids;
 pub mod industry;
 pub mod repo;
+pub mod rule;
 pub mod telemetry;
 pub mod thing_model;
 pub mod units;
