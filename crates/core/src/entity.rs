@@ -29,6 +29,8 @@ pub enum Resource {
     Retention,
     /// A command sent to a device.
     Command,
+    /// A rule of the rule engine.
+    Rule,
 }
 
 impl Resource {
@@ -44,6 +46,7 @@ impl Resource {
             Resource::Session => "session",
             Resource::Retention => "retention",
             Resource::Command => "command",
+            Resource::Rule => "rule",
         }
     }
 
@@ -59,6 +62,7 @@ impl Resource {
             Resource::Session,
             Resource::Retention,
             Resource::Command,
+            Resource::Rule,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -76,6 +80,7 @@ impl Resource {
             Resource::Session => locale.pick("session", "会话"),
             Resource::Retention => locale.pick("retention policy", "数据保留策略"),
             Resource::Command => locale.pick("command", "指令"),
+            Resource::Rule => locale.pick("rule", "规则"),
         }
     }
 }
@@ -253,6 +258,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable command fields.
     CommandSort default CreatedAt { CreatedAt => "created_at", Status => "status" }
+);
+sort_fields!(
+    /// Sortable rule fields.
+    RuleSort default CreatedAt { CreatedAt => "created_at", Name => "name", UpdatedAt => "updated_at" }
 );
 sort_fields!(
     /// Sortable audit fields.

@@ -88,6 +88,10 @@ id_type!(
     /// A command sent (or to be sent) to a device.
     CommandId
 );
+id_type!(
+    /// A rule of the rule engine.
+    RuleId
+);
 
 #[cfg(test)]
 mod tests {

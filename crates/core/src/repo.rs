@@ -7,7 +7,8 @@ use crate::command::{
 };
 use crate::entity::*;
 use crate::error::Result;
-use crate::ids::{ApiKeyId, CommandId, DeviceId, GroupId, ProductId, TenantId, UserId};
+use crate::ids::{ApiKeyId, CommandId, DeviceId, GroupId, ProductId, RuleId, TenantId, UserId};
+use crate::rule::{Rule, RuleDoc, RuleUpdate, RuleVersion};
 use async_trait::async_trait;
 
 /// Which tenants a call may see: all of them (platform admin) or exactly one.
@@ -313,6 +314,30 @@ pub trait ProvisioningRepo: Send + Sync {
     -> Result<Option<(TenantId, ProductProvisioning)>>;
 }
 
+/// Rules, versioned: every change keeps the previous document.
+#[async_trait]
+pub trait RuleRepo: Send + Sync {
+    /// A new rule at version 1; names are unique per tenant; audited.
+    async fn create_rule(&self, actor: &Actor, tenant: TenantId, doc: RuleDoc) -> Result<Rule>;
+    async fn get_rule(&self, tenant: TenantId, id: RuleId) -> Result<Rule>;
+    async fn list_rules(&self, tenant: TenantId, page: &PageRequest<RuleSort>)
+    -> Result<Page<Rule>>;
+    /// Replaces the document (version + 1); `VersionConflict` when `expected_version` is
+    /// stale; audited.
+    async fn update_rule(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: RuleId,
+        update: RuleUpdate,
+    ) -> Result<Rule>;
+    async fn delete_rule(&self, actor: &Actor, tenant: TenantId, id: RuleId) -> Result<()>;
+    /// Every version, newest first.
+    async fn rule_versions(&self, tenant: TenantId, id: RuleId) -> Result<Vec<RuleVersion>>;
+    /// Every enabled rule of every tenant (for the engine at start-up).
+    async fn enabled_rules(&self) -> Result<Vec<Rule>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -326,6 +351,7 @@ pub trait MetaStore:
     + CommandRepo
     + AttributeRepo
     + ProvisioningRepo
+    + RuleRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -18,7 +18,40 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use chrono::{DateTime, Utc};
 use crate::expr::Expr;
+use crate::ids::{RuleId, TenantId};
+
+/// A stored rule: its document at the current version.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Rule {
+    pub id: RuleId,
+    pub tenant_id: TenantId,
+    /// Starts at 1; every change adds one (and keeps the old document in the history).
+    pub version: i64,
+    pub document: RuleDoc,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One earlier (or the current) version of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RuleVersion {
+    pub version: i64,
+    pub document: RuleDoc,
+    pub created_at: DateTime<Utc>,
+    /// Who saved it.
+    pub actor: String,
+}
+
+/// A rule's change: the new document, applied only if the rule is still at
+/// `expected_version` when given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleUpdate {
+    pub document: RuleDoc,
+    pub expected_version: Option<i64>,
+}
+
 
 /// Longest rule name, most actions, windows and sources.
 pub const MAX_NAME: usize = 128;

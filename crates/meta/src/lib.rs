@@ -17,6 +17,7 @@ mod devices;
 mod groups;
 mod products;
 mod provisioning;
+mod rules;
 mod sql;
 mod tenants;
 mod users;
@@ -74,6 +75,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "provisioning",
         include_str!("../migrations/0003_provisioning.sql"),
     ),
+    (4, "rules", include_str!("../migrations/0004_rules.sql")),
 ];
 
 impl SqlStore {

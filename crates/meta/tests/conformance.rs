@@ -144,6 +144,7 @@ conformance!(
     commands_are_recorded_sent_finished_and_expired,
     attributes_are_kept_per_scope,
     provisioning_keys_are_unique_and_scoped,
+    rules_are_versioned_and_scoped,
 );
 
 fn actor() -> Actor {
@@ -1764,4 +1765,128 @@ async fn provisioning_keys_are_unique_and_scoped(s: &SqlStore) {
         .unwrap();
     assert_eq!(audit.items.len(), 3);
     assert!(!audit.items[0].details.to_string().contains("secret-secret"));
+}
+
+fn rule_doc(name: &str, enabled: bool, threshold: i64) -> ironloom_core::rule::RuleDoc {
+    serde_json::from_value(serde_json::json!({
+        "name": name,
+        "enabled": enabled,
+        "source": {"products": ["P"]},
+        "condition": {"expr": format!("temp > {threshold}")},
+        "actions": [{"type": "alarm", "alarm_type": "hot", "severity": "major"}],
+    }))
+    .unwrap()
+}
+
+async fn rules_are_versioned_and_scoped(s: &SqlStore) {
+    use ironloom_core::repo::RuleRepo;
+    use ironloom_core::rule::RuleUpdate;
+    let a = tenant(s, "rules-a").await;
+    let b = tenant(s, "rules-b").await;
+    let r = s
+        .create_rule(&actor(), a.id, rule_doc("Overheat", true, 80))
+        .await
+        .unwrap();
+    assert_eq!(r.version, 1);
+    // Names are unique per tenant, not platform-wide.
+    assert!(matches!(
+        s.create_rule(&actor(), a.id, rule_doc("Overheat", true, 1)).await,
+        Err(Error::AlreadyExists { .. })
+    ));
+    s.create_rule(&actor(), b.id, rule_doc("Overheat", false, 1))
+        .await
+        .unwrap();
+    let got = s.get_rule(a.id, r.id).await.unwrap();
+    assert_eq!(got, r);
+    // Changes keep the history; a stale version is refused.
+    let r2 = s
+        .update_rule(
+            &actor(),
+            a.id,
+            r.id,
+            RuleUpdate {
+                document: rule_doc("Overheat", false, 90),
+                expected_version: Some(1),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r2.version, 2);
+    assert!(!r2.document.enabled);
+    assert!(matches!(
+        s.update_rule(
+            &actor(),
+            a.id,
+            r.id,
+            RuleUpdate {
+                document: rule_doc("Overheat", true, 70),
+                expected_version: Some(1),
+            },
+        )
+        .await,
+        Err(Error::VersionConflict { actual: 2, .. })
+    ));
+    let versions = s.rule_versions(a.id, r.id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_eq!(versions[1].document.condition.expr.as_deref(), Some("temp > 80"));
+    assert_eq!(versions[0].actor, actor().name);
+    let page = s.list_rules(a.id, &first_page()).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (1, 1));
+    // Only enabled rules, of every tenant, for the engine: neither A's (now disabled) nor
+    // B's (created disabled).
+    let enabled = s.enabled_rules().await.unwrap();
+    assert!(enabled.iter().all(|x| x.tenant_id != a.id && x.tenant_id != b.id), "{enabled:?}");
+    s.update_rule(
+        &actor(),
+        a.id,
+        r.id,
+        RuleUpdate {
+            document: rule_doc("Overheat", true, 90),
+            expected_version: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(s.enabled_rules().await.unwrap().iter().any(|x| x.id == r.id));
+    // Tenant B sees nothing of A's rule.
+    assert!(matches!(s.get_rule(b.id, r.id).await, Err(Error::NotFound(Resource::Rule))));
+    assert!(matches!(s.rule_versions(b.id, r.id).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.update_rule(
+            &actor(),
+            b.id,
+            r.id,
+            RuleUpdate {
+                document: rule_doc("stolen", true, 0),
+                expected_version: None,
+            },
+        )
+        .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(s.delete_rule(&actor(), b.id, r.id).await, Err(Error::NotFound(_))));
+    // Deleted with its versions; audited.
+    s.delete_rule(&actor(), a.id, r.id).await.unwrap();
+    assert!(matches!(s.get_rule(a.id, r.id).await, Err(Error::NotFound(_))));
+    assert!(matches!(s.rule_versions(a.id, r.id).await, Err(Error::NotFound(_))));
+    let audit = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource: Some(Resource::Rule),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "update").count(), 2, "{actions:?}");
+    assert!(actions.contains(&"create") && actions.contains(&"delete"), "{actions:?}");
+    // A tenant's deletion takes its rules along.
+    s.delete_tenant(&actor(), b.id).await.unwrap();
+    assert!(s.enabled_rules().await.unwrap().iter().all(|x| x.tenant_id != b.id));
 }
