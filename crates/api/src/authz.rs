@@ -279,6 +279,17 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/devices/{id}/attributes/shared",
         Permission(P::DeviceCommand),
     ),
+    ("GET", "/api/v1/rules", Permission(P::RuleRead)),
+    ("POST", "/api/v1/rules", Permission(P::RuleWrite)),
+    ("POST", "/api/v1/rules/check", Permission(P::RuleRead)),
+    ("GET", "/api/v1/rules/{id}", Permission(P::RuleRead)),
+    ("PUT", "/api/v1/rules/{id}", Permission(P::RuleWrite)),
+    ("DELETE", "/api/v1/rules/{id}", Permission(P::RuleWrite)),
+    (
+        "GET",
+        "/api/v1/rules/{id}/versions",
+        Permission(P::RuleRead),
+    ),
     (
         "GET",
         "/api/v1/devices/{id}/gateway-config",

@@ -112,6 +112,7 @@ impl std::fmt::Debug for AppState {
         (name = "audit", description = "Audit log"),
         (name = "catalog", description = "Enumerations for forms"),
         (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
+        (name = "rules", description = "Rules of the rule engine: versioned documents, checks"),
     )
 )]
 struct ApiDoc;
@@ -148,6 +149,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::devices::register(router);
     let router = routes::device_link::register(router);
     let router = routes::gateway_config::register(router);
+    let router = routes::rules::register(router);
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);
     let router = routes::catalog::register(router);

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod gateway_config;
 pub mod groups;
 pub mod products;
+pub mod rules;
 pub mod telemetry;
 pub mod tenants;
 pub mod users;

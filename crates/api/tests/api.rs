@@ -2111,3 +2111,131 @@ async fn telemetry_exports_csv_and_parquet_imports_csv_and_stays_in_its_tenant()
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["rejected_by_code"]["unknown_device"], 2);
 }
+
+#[tokio::test]
+async fn rules_are_checked_versioned_and_stay_in_their_tenant() {
+    let w = world().await;
+    let (app, a, b) = (&w.app, w.a_admin.as_str(), w.b_admin.as_str());
+    let pid = product(app, a, "Boiler").await;
+    let key = app.get(&format!("/api/v1/products/{pid}"), a).await.body["product_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rule = |threshold: i64, expr: &str| {
+        json!({
+            "name": "Overheat",
+            "source": {"products": [key], "properties": ["temp"]},
+            "windows": [{"name": "avg_temp", "fn": "avg", "of": "temp", "seconds": 60}],
+            "condition": {"expr": expr.replace("T", &threshold.to_string()), "for_samples": 3},
+            "actions": [{"type": "alarm", "alarm_type": "overheat", "severity": "major"}],
+        })
+    };
+    // A check names every problem with its path and position, and saves nothing.
+    let r = app
+        .post(
+            "/api/v1/rules/check",
+            a,
+            rule(80, "avg_temp > T && pressure > 2 &&"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let problems = r.body["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["path"], "condition.expr");
+    assert_eq!(problems[0]["position"], 32);
+    let r = app
+        .post(
+            "/api/v1/rules/check",
+            a,
+            rule(80, "avg_temp > T && pressure > 2"),
+        )
+        .await;
+    let p = &r.body["problems"][0];
+    assert_eq!(
+        (
+            p["position"].as_u64(),
+            p["message"]
+                .as_str()
+                .map(|m| m.contains("`pressure` is not a property"))
+        ),
+        (Some(17), Some(true)),
+        "{p}"
+    );
+    // Saving one with problems: 422 with all of them; nothing stored.
+    let r = app.post("/api/v1/rules", a, rule(80, "pressure > T")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("pressure"),
+        "{:?}",
+        r.body
+    );
+    let mut unknown = rule(80, "temp > T");
+    unknown["source"]["products"] = json!(["no-such-product"]);
+    let r = app.post("/api/v1/rules", a, unknown).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no product with the key")
+    );
+    assert_eq!(app.get("/api/v1/rules", a).await.body["total"], 0);
+    // Created, changed with a version check, history kept.
+    let r = app.post("/api/v1/rules", a, rule(80, "avg_temp > T")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["version"], 1);
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/rules/{id}?version=1"),
+            Some(a),
+            Some(rule(90, "avg_temp > T")),
+        )
+        .await;
+    assert_eq!((r.status, &r.body["version"]), (StatusCode::OK, &json!(2)));
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/rules/{id}?version=1"),
+            Some(a),
+            Some(rule(95, "avg_temp > T")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let v = app
+        .get(&format!("/api/v1/rules/{id}/versions"), a)
+        .await
+        .body;
+    assert_eq!(v[0]["version"], 2);
+    assert_eq!(v[1]["document"]["condition"]["expr"], "avg_temp > 80");
+    // The same name twice in a tenant: 409.
+    let r = app.post("/api/v1/rules", a, rule(1, "temp > T")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Tenant B: nothing to see or change; its own rule of the same name is fine.
+    assert_eq!(app.get("/api/v1/rules", b).await.body["total"], 0);
+    for (m, body) in [
+        (Method::GET, None),
+        (Method::PUT, Some(rule(1, "temp > T"))),
+        (Method::DELETE, None),
+    ] {
+        let r = app
+            .call(m.clone(), &format!("/api/v1/rules/{id}"), Some(b), body)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{m}");
+    }
+    let r = app.get(&format!("/api/v1/rules/{id}/versions"), b).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // B cannot point a rule at A's product either.
+    let r = app.post("/api/v1/rules", b, rule(1, "temp > T")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Deleted.
+    assert_eq!(
+        app.delete(&format!("/api/v1/rules/{id}"), a).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/rules/{id}"), a).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

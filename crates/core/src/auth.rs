@@ -87,6 +87,8 @@ impl Role {
                 DeviceAttributes,
                 DeviceCommand,
                 AuditRead,
+                RuleRead,
+                RuleWrite,
                 TelemetryRead,
                 TelemetryWrite,
                 TelemetryManage,
@@ -102,6 +104,8 @@ impl Role {
                 DeviceCommand,
                 TelemetryRead,
                 TelemetryWrite,
+                RuleRead,
+                RuleWrite,
             ]),
             Role::Operator => PermissionSet::of(&[
                 TenantRead,
@@ -110,9 +114,10 @@ impl Role {
                 DeviceAttributes,
                 DeviceCommand,
                 TelemetryRead,
+                RuleRead,
             ]),
             Role::Viewer => {
-                PermissionSet::of(&[TenantRead, ProductRead, DeviceRead, TelemetryRead])
+                PermissionSet::of(&[TenantRead, ProductRead, DeviceRead, TelemetryRead, RuleRead])
             }
         }
     }
@@ -176,10 +181,16 @@ pub enum Permission {
     /// Set how long telemetry is kept.
     #[serde(rename = "telemetry:manage")]
     TelemetryManage,
+    /// See rules, their versions and counters.
+    #[serde(rename = "rule:read")]
+    RuleRead,
+    /// Create, change, enable, disable and delete rules.
+    #[serde(rename = "rule:write")]
+    RuleWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -197,6 +208,8 @@ impl Permission {
         Permission::TelemetryRead,
         Permission::TelemetryWrite,
         Permission::TelemetryManage,
+        Permission::RuleRead,
+        Permission::RuleWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -218,6 +231,8 @@ impl Permission {
             Permission::TelemetryWrite => "telemetry:write",
             Permission::TelemetryManage => "telemetry:manage",
             Permission::DeviceCommand => "device:command",
+            Permission::RuleRead => "rule:read",
+            Permission::RuleWrite => "rule:write",
         }
     }
 

@@ -320,8 +320,11 @@ pub trait RuleRepo: Send + Sync {
     /// A new rule at version 1; names are unique per tenant; audited.
     async fn create_rule(&self, actor: &Actor, tenant: TenantId, doc: RuleDoc) -> Result<Rule>;
     async fn get_rule(&self, tenant: TenantId, id: RuleId) -> Result<Rule>;
-    async fn list_rules(&self, tenant: TenantId, page: &PageRequest<RuleSort>)
-    -> Result<Page<Rule>>;
+    async fn list_rules(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest<RuleSort>,
+    ) -> Result<Page<Rule>>;
     /// Replaces the document (version + 1); `VersionConflict` when `expected_version` is
     /// stale; audited.
     async fn update_rule(

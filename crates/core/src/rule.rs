@@ -18,9 +18,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use chrono::{DateTime, Utc};
 use crate::expr::Expr;
 use crate::ids::{RuleId, TenantId};
+use chrono::{DateTime, Utc};
 
 /// A stored rule: its document at the current version.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -51,7 +51,6 @@ pub struct RuleUpdate {
     pub document: RuleDoc,
     pub expected_version: Option<i64>,
 }
-
 
 /// Longest rule name, most actions, windows and sources.
 pub const MAX_NAME: usize = 128;

@@ -1790,7 +1790,8 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
     assert_eq!(r.version, 1);
     // Names are unique per tenant, not platform-wide.
     assert!(matches!(
-        s.create_rule(&actor(), a.id, rule_doc("Overheat", true, 1)).await,
+        s.create_rule(&actor(), a.id, rule_doc("Overheat", true, 1))
+            .await,
         Err(Error::AlreadyExists { .. })
     ));
     s.create_rule(&actor(), b.id, rule_doc("Overheat", false, 1))
@@ -1831,14 +1832,22 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
         versions.iter().map(|v| v.version).collect::<Vec<_>>(),
         [2, 1]
     );
-    assert_eq!(versions[1].document.condition.expr.as_deref(), Some("temp > 80"));
+    assert_eq!(
+        versions[1].document.condition.expr.as_deref(),
+        Some("temp > 80")
+    );
     assert_eq!(versions[0].actor, actor().name);
     let page = s.list_rules(a.id, &first_page()).await.unwrap();
     assert_eq!((page.total, page.items.len()), (1, 1));
     // Only enabled rules, of every tenant, for the engine: neither A's (now disabled) nor
     // B's (created disabled).
     let enabled = s.enabled_rules().await.unwrap();
-    assert!(enabled.iter().all(|x| x.tenant_id != a.id && x.tenant_id != b.id), "{enabled:?}");
+    assert!(
+        enabled
+            .iter()
+            .all(|x| x.tenant_id != a.id && x.tenant_id != b.id),
+        "{enabled:?}"
+    );
     s.update_rule(
         &actor(),
         a.id,
@@ -1850,10 +1859,22 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
     )
     .await
     .unwrap();
-    assert!(s.enabled_rules().await.unwrap().iter().any(|x| x.id == r.id));
+    assert!(
+        s.enabled_rules()
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == r.id)
+    );
     // Tenant B sees nothing of A's rule.
-    assert!(matches!(s.get_rule(b.id, r.id).await, Err(Error::NotFound(Resource::Rule))));
-    assert!(matches!(s.rule_versions(b.id, r.id).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.get_rule(b.id, r.id).await,
+        Err(Error::NotFound(Resource::Rule))
+    ));
+    assert!(matches!(
+        s.rule_versions(b.id, r.id).await,
+        Err(Error::NotFound(_))
+    ));
     assert!(matches!(
         s.update_rule(
             &actor(),
@@ -1867,11 +1888,20 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
         .await,
         Err(Error::NotFound(_))
     ));
-    assert!(matches!(s.delete_rule(&actor(), b.id, r.id).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.delete_rule(&actor(), b.id, r.id).await,
+        Err(Error::NotFound(_))
+    ));
     // Deleted with its versions; audited.
     s.delete_rule(&actor(), a.id, r.id).await.unwrap();
-    assert!(matches!(s.get_rule(a.id, r.id).await, Err(Error::NotFound(_))));
-    assert!(matches!(s.rule_versions(a.id, r.id).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.get_rule(a.id, r.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.rule_versions(a.id, r.id).await,
+        Err(Error::NotFound(_))
+    ));
     let audit = s
         .list_audit(
             Scope::Tenant(a.id),
@@ -1884,9 +1914,22 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
         .await
         .unwrap();
     let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions.iter().filter(|a| **a == "update").count(), 2, "{actions:?}");
-    assert!(actions.contains(&"create") && actions.contains(&"delete"), "{actions:?}");
+    assert_eq!(
+        actions.iter().filter(|a| **a == "update").count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"create") && actions.contains(&"delete"),
+        "{actions:?}"
+    );
     // A tenant's deletion takes its rules along.
     s.delete_tenant(&actor(), b.id).await.unwrap();
-    assert!(s.enabled_rules().await.unwrap().iter().all(|x| x.tenant_id != b.id));
+    assert!(
+        s.enabled_rules()
+            .await
+            .unwrap()
+            .iter()
+            .all(|x| x.tenant_id != b.id)
+    );
 }
