@@ -31,6 +31,7 @@ pub enum Resource {
     Command,
     /// A rule of the rule engine.
     Rule,
+    Alarm,
 }
 
 impl Resource {
@@ -47,6 +48,7 @@ impl Resource {
             Resource::Retention => "retention",
             Resource::Command => "command",
             Resource::Rule => "rule",
+            Resource::Alarm => "alarm",
         }
     }
 
@@ -63,6 +65,7 @@ impl Resource {
             Resource::Retention,
             Resource::Command,
             Resource::Rule,
+            Resource::Alarm,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -81,6 +84,7 @@ impl Resource {
             Resource::Retention => locale.pick("retention policy", "数据保留策略"),
             Resource::Command => locale.pick("command", "指令"),
             Resource::Rule => locale.pick("rule", "规则"),
+            Resource::Alarm => locale.pick("alarm", "告警"),
         }
     }
 }
@@ -262,6 +266,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable rule fields.
     RuleSort default CreatedAt { CreatedAt => "created_at", Name => "name", UpdatedAt => "updated_at" }
+);
+sort_fields!(
+    /// Sortable alarm fields.
+    AlarmSort default LastTs { LastTs => "last_ts", StartTs => "start_ts", Severity => "severity_rank" }
 );
 sort_fields!(
     /// Sortable audit fields.

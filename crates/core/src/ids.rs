@@ -92,6 +92,10 @@ id_type!(
     /// A rule of the rule engine.
     RuleId
 );
+id_type!(
+    /// An alarm.
+    AlarmId
+);
 
 #[cfg(test)]
 mod tests {

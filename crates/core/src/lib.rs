@@ -10,6 +10,7 @@
 //! Invariants: no I/O and no async runtime here; every repository call that touches tenant
 //! data takes the tenant id, so scoping cannot be forgotten by a caller.
 
+pub mod alarm;
 pub mod auth;
 pub mod command;
 pub mod device;

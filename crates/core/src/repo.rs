@@ -2,12 +2,15 @@
 //! (or an explicit [`Scope`]), and every change takes the [`Actor`] so the backend writes
 //! the audit record in the same transaction as the change.
 
+use crate::alarm::{Alarm, AlarmCounts, AlarmFilter, NewAlarm};
 use crate::command::{
     Attribute, AttributeScope, Command, CommandFilter, CommandResult, NewCommand,
 };
 use crate::entity::*;
 use crate::error::Result;
-use crate::ids::{ApiKeyId, CommandId, DeviceId, GroupId, ProductId, RuleId, TenantId, UserId};
+use crate::ids::{
+    AlarmId, ApiKeyId, CommandId, DeviceId, GroupId, ProductId, RuleId, TenantId, UserId,
+};
 use crate::rule::{Rule, RuleDoc, RuleUpdate, RuleVersion};
 use async_trait::async_trait;
 
@@ -341,6 +344,47 @@ pub trait RuleRepo: Send + Sync {
     async fn enabled_rules(&self) -> Result<Vec<Rule>>;
 }
 
+/// Alarms: at most one active per (device, type).
+#[async_trait]
+pub trait AlarmRepo: Send + Sync {
+    /// Raises an alarm, or, when one of the type is active on the device, updates its
+    /// severity and details and counts the repeat. Returns it and whether it is new.
+    async fn raise_alarm(&self, tenant: TenantId, new: NewAlarm) -> Result<(Alarm, bool)>;
+    /// Clears the active alarm of a type on a device (by its rule); `None` when none is.
+    async fn clear_alarm_by_type(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        alarm_type: &str,
+        at: Timestamp,
+    ) -> Result<Option<Alarm>>;
+    async fn get_alarm(&self, tenant: TenantId, id: AlarmId) -> Result<Alarm>;
+    async fn list_alarms(
+        &self,
+        tenant: TenantId,
+        filter: &AlarmFilter,
+        page: &PageRequest<AlarmSort>,
+    ) -> Result<Page<Alarm>>;
+    /// Acknowledges (idempotent); audited.
+    async fn ack_alarm(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: AlarmId,
+        comment: Option<String>,
+    ) -> Result<Alarm>;
+    /// Clears by a user (idempotent); audited.
+    async fn clear_alarm(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: AlarmId,
+        comment: Option<String>,
+    ) -> Result<Alarm>;
+    /// Active alarms by severity, and how many are unacknowledged.
+    async fn alarm_counts(&self, tenant: TenantId) -> Result<AlarmCounts>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -355,6 +399,7 @@ pub trait MetaStore:
     + AttributeRepo
     + ProvisioningRepo
     + RuleRepo
+    + AlarmRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

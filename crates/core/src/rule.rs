@@ -186,7 +186,31 @@ pub enum Severity {
     Indeterminate,
 }
 
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown severity {s:?}"))
+    }
+}
+
 impl Severity {
+    /// Most severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::Major,
+        Severity::Minor,
+        Severity::Warning,
+        Severity::Indeterminate,
+    ];
+
+    /// 0 for critical … 4 for indeterminate (for sorting).
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",

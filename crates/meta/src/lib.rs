@@ -10,6 +10,7 @@
 //! change writes its audit record in the same transaction; every tenant-data query has the
 //! tenant id in its WHERE clause.
 
+mod alarms;
 mod api_keys;
 mod audit;
 mod device_link;
@@ -76,6 +77,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_provisioning.sql"),
     ),
     (4, "rules", include_str!("../migrations/0004_rules.sql")),
+    (5, "alarms", include_str!("../migrations/0005_alarms.sql")),
 ];
 
 impl SqlStore {

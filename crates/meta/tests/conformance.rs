@@ -145,6 +145,7 @@ conformance!(
     attributes_are_kept_per_scope,
     provisioning_keys_are_unique_and_scoped,
     rules_are_versioned_and_scoped,
+    alarms_are_raised_once_acknowledged_and_cleared,
 );
 
 fn actor() -> Actor {
@@ -1932,4 +1933,144 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
             .iter()
             .all(|x| x.tenant_id != b.id)
     );
+}
+
+async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
+    use ironloom_core::alarm::{AlarmFilter, NewAlarm};
+    use ironloom_core::repo::AlarmRepo;
+    use ironloom_core::rule::Severity;
+    let a = tenant(s, "alarms-a").await;
+    let b = tenant(s, "alarms-b").await;
+    let p = product(s, a.id, "P").await;
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "boiler"))
+        .await
+        .unwrap();
+    let raise = |sev: Severity, t: i64| NewAlarm {
+        device_id: d.id,
+        alarm_type: "overheat".into(),
+        severity: sev,
+        details: serde_json::json!({"temp": t}),
+        rule_id: None,
+        at: chrono::Utc::now(),
+    };
+    let (first, new) = s
+        .raise_alarm(a.id, raise(Severity::Minor, 85))
+        .await
+        .unwrap();
+    assert!(new && first.active && !first.acknowledged && first.count == 1);
+    // Repeats update the one active alarm.
+    let (again, new) = s
+        .raise_alarm(a.id, raise(Severity::Critical, 99))
+        .await
+        .unwrap();
+    assert!(!new);
+    assert_eq!(
+        (again.id, again.count, again.severity),
+        (first.id, 2, Severity::Critical)
+    );
+    assert_eq!(again.details["temp"], 99);
+    // Another type is another alarm.
+    let mut other = raise(Severity::Warning, 0);
+    other.alarm_type = "low_water".into();
+    let (low, _) = s.raise_alarm(a.id, other).await.unwrap();
+    let c = s.alarm_counts(a.id).await.unwrap();
+    assert_eq!((c.critical, c.warning, c.unacknowledged), (1, 1, 2));
+    // Acknowledged with a comment (twice is fine), then cleared by the rule.
+    let acked = s
+        .ack_alarm(&actor(), a.id, first.id, Some("on it".into()))
+        .await
+        .unwrap();
+    assert!(acked.acknowledged && acked.active);
+    assert_eq!(acked.ack_comment.as_deref(), Some("on it"));
+    assert_eq!(
+        s.ack_alarm(&actor(), a.id, first.id, None)
+            .await
+            .unwrap()
+            .ack_comment
+            .as_deref(),
+        Some("on it")
+    );
+    let cleared = s
+        .clear_alarm_by_type(a.id, d.id, "overheat", chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!cleared.active && cleared.end_ts.is_some());
+    assert_eq!(cleared.clear_by.as_deref(), Some("rule"));
+    assert!(
+        s.clear_alarm_by_type(a.id, d.id, "overheat", chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Raised again after clearing: a new alarm; the old one stays in the history.
+    let (next, new) = s
+        .raise_alarm(a.id, raise(Severity::Major, 90))
+        .await
+        .unwrap();
+    assert!(new && next.id != first.id);
+    let history = s
+        .list_alarms(
+            a.id,
+            &AlarmFilter {
+                alarm_type: Some("overheat".into()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(history.total, 2);
+    let active = s
+        .list_alarms(
+            a.id,
+            &AlarmFilter {
+                active: Some(true),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(active.total, 2); // overheat (new) and low_water
+    // Cleared by a user, with a comment; audited.
+    let c = s
+        .clear_alarm(&actor(), a.id, low.id, Some("refilled".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.active, c.clear_comment.as_deref()),
+        (false, Some("refilled"))
+    );
+    let huge = "x".repeat(5000);
+    assert!(matches!(
+        s.ack_alarm(&actor(), a.id, next.id, Some(huge)).await,
+        Err(Error::Invalid(_))
+    ));
+    // Tenant B sees and changes nothing; cannot raise on A's device.
+    assert!(matches!(
+        s.get_alarm(b.id, first.id).await,
+        Err(Error::NotFound(Resource::Alarm))
+    ));
+    assert!(matches!(
+        s.ack_alarm(&actor(), b.id, next.id, None).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.clear_alarm(&actor(), b.id, next.id, None).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.raise_alarm(b.id, raise(Severity::Major, 1)).await,
+        Err(Error::NotFound(Resource::Device))
+    ));
+    assert_eq!(
+        s.list_alarms(b.id, &AlarmFilter::default(), &first_page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(s.alarm_counts(b.id).await.unwrap(), Default::default());
 }
