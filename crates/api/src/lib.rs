@@ -113,6 +113,7 @@ impl std::fmt::Debug for AppState {
         (name = "catalog", description = "Enumerations for forms"),
         (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
         (name = "rules", description = "Rules of the rule engine: versioned documents, checks"),
+        (name = "alarms", description = "Alarms: live list, history, counts, acknowledge, clear"),
     )
 )]
 struct ApiDoc;
@@ -150,6 +151,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::device_link::register(router);
     let router = routes::gateway_config::register(router);
     let router = routes::rules::register(router);
+    let router = routes::alarms::register(router);
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);
     let router = routes::catalog::register(router);

@@ -1,5 +1,6 @@
 //! One module per resource; each `register`s its handlers on the OpenAPI router.
 
+pub mod alarms;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

@@ -2239,3 +2239,136 @@ async fn rules_are_checked_versioned_and_stay_in_their_tenant() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn alarms_are_listed_counted_acknowledged_cleared_and_stay_in_their_tenant() {
+    use ironloom_core::alarm::NewAlarm;
+    use ironloom_core::repo::AlarmRepo;
+    use ironloom_core::rule::Severity;
+    let w = world().await;
+    let (app, a, b) = (&w.app, w.a_admin.as_str(), w.b_admin.as_str());
+    let pid = product(app, a, "Boiler").await;
+    let dev = device(app, a, &pid, "boiler-1").await;
+    let did: ironloom_core::ids::DeviceId = dev["id"].as_str().unwrap().parse().unwrap();
+    let tenant: ironloom_core::ids::TenantId = w.a_id.parse().unwrap();
+    // Raised as a rule would; repeats count.
+    let raise = |t: &str, sev| NewAlarm {
+        device_id: did,
+        alarm_type: t.into(),
+        severity: sev,
+        details: json!({"temp": 99}),
+        rule_id: None,
+        at: chrono::Utc::now(),
+    };
+    let (hot, _) = app
+        .store
+        .raise_alarm(tenant, raise("overheat", Severity::Major))
+        .await
+        .unwrap();
+    app.store
+        .raise_alarm(tenant, raise("overheat", Severity::Critical))
+        .await
+        .unwrap();
+    app.store
+        .raise_alarm(tenant, raise("low_water", Severity::Warning))
+        .await
+        .unwrap();
+    let list = app.get("/api/v1/alarms?active=true", a).await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    assert_eq!(list.body["total"], 2);
+    let counts = app.get("/api/v1/alarms/counts", a).await.body;
+    assert_eq!(
+        (
+            counts["critical"].as_u64(),
+            counts["warning"].as_u64(),
+            counts["unacknowledged"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    let id = hot.id.to_string();
+    let one = app.get(&format!("/api/v1/alarms/{id}"), a).await.body;
+    assert_eq!(
+        (one["count"].as_i64(), one["severity"].as_str()),
+        (Some(2), Some("critical"))
+    );
+    // Acknowledge and clear with comments; the viewer may look but not act.
+    let viewer = &w.tokens.iter().find(|(r, _)| *r == Role::Viewer).unwrap().1;
+    let r = app
+        .post(&format!("/api/v1/alarms/{id}/ack"), viewer, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/api/v1/alarms", viewer).await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/alarms/{id}/ack"),
+            a,
+            json!({"comment": "on it"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, &r.body["acknowledged"]),
+        (StatusCode::OK, &json!(true)),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/alarms/{id}/clear"),
+            a,
+            json!({"comment": "fixed"}),
+        )
+        .await;
+    assert_eq!(
+        (r.body["active"].as_bool(), r.body["clear_comment"].as_str()),
+        (Some(false), Some("fixed"))
+    );
+    assert_eq!(
+        app.get("/api/v1/alarms?active=true", a).await.body["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/alarms?active=false&alarm_type=overheat", a)
+            .await
+            .body["total"],
+        1
+    );
+    // Bad input: an unknown field, a huge comment, a bad filter.
+    let r = app
+        .post(&format!("/api/v1/alarms/{id}/ack"), a, json!({"note": "x"}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let low = app.get("/api/v1/alarms?active=true", a).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/alarms/{low}/ack"),
+            a,
+            json!({"comment": "x".repeat(5000)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get("/api/v1/alarms?severity=huge", a).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // Tenant B: nothing.
+    assert_eq!(app.get("/api/v1/alarms", b).await.body["total"], 0);
+    assert_eq!(
+        app.get("/api/v1/alarms/counts", b).await.body["unacknowledged"],
+        0
+    );
+    for path in [format!("/api/v1/alarms/{id}")] {
+        assert_eq!(app.get(&path, b).await.status, StatusCode::NOT_FOUND);
+    }
+    for action in ["ack", "clear"] {
+        let r = app
+            .post(&format!("/api/v1/alarms/{low}/{action}"), b, json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{action}");
+    }
+}

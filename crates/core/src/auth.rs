@@ -89,6 +89,8 @@ impl Role {
                 AuditRead,
                 RuleRead,
                 RuleWrite,
+                AlarmRead,
+                AlarmManage,
                 TelemetryRead,
                 TelemetryWrite,
                 TelemetryManage,
@@ -106,6 +108,8 @@ impl Role {
                 TelemetryWrite,
                 RuleRead,
                 RuleWrite,
+                AlarmRead,
+                AlarmManage,
             ]),
             Role::Operator => PermissionSet::of(&[
                 TenantRead,
@@ -115,10 +119,17 @@ impl Role {
                 DeviceCommand,
                 TelemetryRead,
                 RuleRead,
+                AlarmRead,
+                AlarmManage,
             ]),
-            Role::Viewer => {
-                PermissionSet::of(&[TenantRead, ProductRead, DeviceRead, TelemetryRead, RuleRead])
-            }
+            Role::Viewer => PermissionSet::of(&[
+                TenantRead,
+                ProductRead,
+                DeviceRead,
+                TelemetryRead,
+                RuleRead,
+                AlarmRead,
+            ]),
         }
     }
 }
@@ -187,10 +198,16 @@ pub enum Permission {
     /// Create, change, enable, disable and delete rules.
     #[serde(rename = "rule:write")]
     RuleWrite,
+    /// See alarms and their counts.
+    #[serde(rename = "alarm:read")]
+    AlarmRead,
+    /// Acknowledge and clear alarms.
+    #[serde(rename = "alarm:manage")]
+    AlarmManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -210,6 +227,8 @@ impl Permission {
         Permission::TelemetryManage,
         Permission::RuleRead,
         Permission::RuleWrite,
+        Permission::AlarmRead,
+        Permission::AlarmManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +252,8 @@ impl Permission {
             Permission::DeviceCommand => "device:command",
             Permission::RuleRead => "rule:read",
             Permission::RuleWrite => "rule:write",
+            Permission::AlarmRead => "alarm:read",
+            Permission::AlarmManage => "alarm:manage",
         }
     }
 
