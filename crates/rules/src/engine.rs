@@ -1,0 +1,773 @@
+//! The rule engine's core: a deterministic state machine from messages (and clock ticks)
+//! to effects. No I/O: the caller feeds device messages in order and carries out the
+//! effects (alarms into the store, commands through the device link, webhooks …).
+//!
+//! Per rule and device it keeps: whether the rule has fired, consecutive true samples
+//! and since when the condition holds (for `for_samples` / `for_seconds`), the previous
+//! value of each property (for `prev.x` and `rate.x`), the window states, and when the
+//! device was last seen (for `no_data_seconds`). A rule fires when its condition starts
+//! to hold (after its duration); its actions run then, alarms are raised again (as
+//! repeats) while it holds, and cleared when it stops holding (or when `clear_when`
+//! holds).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use ironloom_core::expr::{Expr, ExprValue};
+use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::rule::{Action, Agg, Rule, RuleDoc, Severity, WindowDef, WindowKind};
+use ironloom_core::telemetry::Value;
+use serde_json::{Value as Json, json};
+
+/// What happened on a device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageKind {
+    /// Values reported (property → value).
+    Telemetry(Vec<(String, Value)>),
+    /// `connected`, `disconnected`, or a thing-model event identifier, with its data.
+    Event(String, Json),
+}
+
+/// One device message as the engine sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub tenant: TenantId,
+    pub device: DeviceId,
+    pub device_name: Arc<str>,
+    pub product_key: Arc<str>,
+    /// The device's groups, by name.
+    pub groups: Arc<[String]>,
+    /// The device's attributes (server-side), for `attr.x`.
+    pub attributes: Arc<serde_json::Map<String, Json>>,
+    pub ts_ms: i64,
+    pub kind: MessageKind,
+}
+
+/// What the caller must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    RaiseAlarm {
+        rule: RuleId,
+        tenant: TenantId,
+        device: DeviceId,
+        alarm_type: String,
+        severity: Severity,
+        details: Json,
+        ts_ms: i64,
+    },
+    ClearAlarm {
+        rule: RuleId,
+        tenant: TenantId,
+        device: DeviceId,
+        alarm_type: String,
+        ts_ms: i64,
+    },
+    /// A command to the message's device, or to `device_name` of the same tenant.
+    Command {
+        rule: RuleId,
+        tenant: TenantId,
+        device: DeviceId,
+        device_name: Option<String>,
+        method: Option<String>,
+        params: Option<Json>,
+        properties: Option<serde_json::Map<String, Json>>,
+    },
+    Webhook {
+        rule: RuleId,
+        tenant: TenantId,
+        url: String,
+        headers: BTreeMap<String, String>,
+        retries: u32,
+        /// Unique per firing: the receiver deduplicates retries with it.
+        idempotency_key: String,
+        body: Json,
+    },
+    Republish {
+        rule: RuleId,
+        tenant: TenantId,
+        topic: String,
+        body: Json,
+    },
+    Telemetry {
+        rule: RuleId,
+        tenant: TenantId,
+        device: DeviceId,
+        property: String,
+        value: Value,
+        ts_ms: i64,
+    },
+    /// Hand the message to another rule of the tenant.
+    CallRule {
+        tenant: TenantId,
+        rule_name: String,
+        message: Box<Message>,
+    },
+}
+
+/// Per-rule counters, for the API and `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RuleCounters {
+    pub evaluated: u64,
+    pub matched: u64,
+    pub actions: u64,
+    pub errors: u64,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    rule: Rule,
+    condition: Option<Expr>,
+    clear_when: Vec<Option<Expr>>,
+    details: Vec<Vec<(String, Expr)>>,
+    telemetry: Vec<Option<Expr>>,
+    /// Per action: a command's properties, each with its expression when it is one.
+    properties: Vec<Option<CommandProperties>>,
+}
+
+type CommandProperties = Vec<(String, Option<Expr>)>;
+
+#[derive(Debug, Default)]
+struct Window {
+    samples: VecDeque<(i64, f64)>,
+    /// Tumbling: the current bucket's start (time) and the last complete value.
+    bucket: Option<i64>,
+    done: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    fired: bool,
+    consecutive: u32,
+    since_ms: Option<i64>,
+    /// (ts, value) of each property's previous reading.
+    prev: HashMap<String, (i64, Value)>,
+    windows: Vec<Window>,
+    last_seen_ms: Option<i64>,
+    no_data_fired: bool,
+    /// Alarms raised by this rule on this device and not cleared yet.
+    active_alarms: Vec<String>,
+}
+
+/// The engine: rules by tenant, state by (rule, device).
+#[derive(Debug, Default)]
+pub struct Engine {
+    rules: HashMap<TenantId, Vec<Compiled>>,
+    state: HashMap<(RuleId, DeviceId), State>,
+    latest: HashMap<DeviceId, HashMap<String, Value>>,
+    counters: HashMap<RuleId, RuleCounters>,
+    fired_total: u64,
+}
+
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::F64(f) => Some(*f),
+        Value::I64(i) => Some(*i as f64),
+        Value::Bool(_) | Value::Str(_) => None,
+    }
+}
+
+fn expr_value(v: &Value) -> ExprValue {
+    match v {
+        Value::F64(f) => ExprValue::Num(*f),
+        Value::I64(i) => ExprValue::Num(*i as f64),
+        Value::Bool(b) => ExprValue::Bool(*b),
+        Value::Str(s) => ExprValue::Str(s.clone()),
+    }
+}
+
+fn json_expr_value(v: &Json) -> ExprValue {
+    match v {
+        Json::Bool(b) => ExprValue::Bool(*b),
+        Json::Number(n) => n.as_f64().map_or(ExprValue::Null, ExprValue::Num),
+        Json::String(s) => ExprValue::Str(s.clone()),
+        _ => ExprValue::Null,
+    }
+}
+
+fn value_json(v: &ExprValue) -> Json {
+    match v {
+        ExprValue::Num(n) => json!(n),
+        ExprValue::Bool(b) => json!(b),
+        ExprValue::Str(s) => json!(s),
+        ExprValue::Null => Json::Null,
+    }
+}
+
+fn aggregate(agg: Agg, xs: &[f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return (agg == Agg::Count).then_some(0.0);
+    }
+    let n = xs.len() as f64;
+    let sum: f64 = xs.iter().sum();
+    Some(match agg {
+        Agg::Avg => sum / n,
+        Agg::Min => xs.iter().copied().fold(f64::INFINITY, f64::min),
+        Agg::Max => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Agg::Sum => sum,
+        Agg::Count => n,
+        Agg::Stddev => {
+            let mean = sum / n;
+            (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt()
+        }
+    })
+}
+
+impl Window {
+    /// Takes a sample; returns the window's value now.
+    fn push(&mut self, def: &WindowDef, ts: i64, x: f64) -> Option<f64> {
+        match def.kind {
+            WindowKind::Sliding => {
+                self.samples.push_back((ts, x));
+                if let Some(s) = def.seconds {
+                    let from = ts - i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000;
+                    while self.samples.front().is_some_and(|(t, _)| *t <= from) {
+                        self.samples.pop_front();
+                    }
+                }
+                if let Some(n) = def.count {
+                    while self.samples.len() as u64 > n {
+                        self.samples.pop_front();
+                    }
+                }
+                let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
+                aggregate(def.agg, &xs)
+            }
+            WindowKind::Tumbling => {
+                if let Some(s) = def.seconds {
+                    let size = i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000;
+                    let bucket = ts.div_euclid(size) * size;
+                    if self.bucket.is_some_and(|b| b != bucket) {
+                        let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
+                        self.done = aggregate(def.agg, &xs);
+                        self.samples.clear();
+                    }
+                    self.bucket = Some(bucket);
+                    self.samples.push_back((ts, x));
+                } else if let Some(n) = def.count {
+                    self.samples.push_back((ts, x));
+                    if self.samples.len() as u64 >= n {
+                        let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
+                        self.done = aggregate(def.agg, &xs);
+                        self.samples.clear();
+                    }
+                }
+                self.done
+            }
+        }
+    }
+
+    fn value(&self, def: &WindowDef) -> Option<f64> {
+        match def.kind {
+            WindowKind::Sliding => {
+                let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
+                aggregate(def.agg, &xs)
+            }
+            WindowKind::Tumbling => self.done,
+        }
+    }
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Replaces the rules (all tenants'); state of rules that stay is kept.
+    pub fn set_rules(&mut self, rules: Vec<Rule>) {
+        let mut by_tenant: HashMap<TenantId, Vec<Compiled>> = HashMap::new();
+        for r in rules {
+            if !r.document.enabled {
+                continue;
+            }
+            let t = r.tenant_id;
+            by_tenant.entry(t).or_default().push(compile(r));
+        }
+        let keep: std::collections::HashSet<RuleId> =
+            by_tenant.values().flatten().map(|c| c.rule.id).collect();
+        self.state.retain(|(r, _), _| keep.contains(r));
+        self.rules = by_tenant;
+    }
+
+    pub fn counters(&self, rule: RuleId) -> RuleCounters {
+        self.counters.get(&rule).cloned().unwrap_or_default()
+    }
+
+    /// Rules that fired since the engine started (for metrics and tests).
+    pub fn fired_total(&self) -> u64 {
+        self.fired_total
+    }
+
+    fn matches(doc: &RuleDoc, m: &Message) -> bool {
+        let s = &doc.source;
+        if !s.products.is_empty() && !s.products.iter().any(|p| **p == *m.product_key) {
+            return false;
+        }
+        if !s.devices.is_empty() && !s.devices.iter().any(|d| **d == *m.device_name) {
+            return false;
+        }
+        if !s.groups.is_empty() && !s.groups.iter().any(|g| m.groups.contains(g)) {
+            return false;
+        }
+        match &m.kind {
+            MessageKind::Telemetry(values) => {
+                s.telemetry
+                    && (s.properties.is_empty()
+                        || values.iter().any(|(k, _)| s.properties.contains(k)))
+            }
+            MessageKind::Event(name, _) => s.events.contains(name),
+        }
+    }
+
+    /// Feeds one message; returns the effects, in order.
+    pub fn on_message(&mut self, m: &Message) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let Some(rules) = self.rules.get(&m.tenant) else {
+            self.remember(m);
+            return out;
+        };
+        for c in rules {
+            if !Self::matches(&c.rule.document, m) {
+                continue;
+            }
+            let key = (c.rule.id, m.device);
+            let st = self.state.entry(key).or_insert_with(|| State {
+                windows: c
+                    .rule
+                    .document
+                    .windows
+                    .iter()
+                    .map(|_| Window::default())
+                    .collect(),
+                ..Default::default()
+            });
+            let counters = self.counters.entry(c.rule.id).or_default();
+            counters.evaluated += 1;
+            st.last_seen_ms = Some(m.ts_ms);
+            // Windows take the message's values first.
+            let mut wvals: Vec<Option<f64>> = Vec::with_capacity(c.rule.document.windows.len());
+            for (w, def) in st.windows.iter_mut().zip(&c.rule.document.windows) {
+                let x = match &m.kind {
+                    MessageKind::Telemetry(vs) => vs
+                        .iter()
+                        .find(|(k, _)| *k == def.of)
+                        .and_then(|(_, v)| num(v)),
+                    MessageKind::Event(..) => None,
+                };
+                wvals.push(match x {
+                    Some(x) => w.push(def, m.ts_ms, x),
+                    None => w.value(def),
+                });
+            }
+            let latest = self.latest.get(&m.device);
+            // The previous values, out of the state while the variables read them.
+            let mut prev = std::mem::take(&mut st.prev);
+            let vars = |name: &str| -> Option<ExprValue> {
+                let from_msg = |k: &str| match &m.kind {
+                    MessageKind::Telemetry(vs) => {
+                        vs.iter().find(|(p, _)| p == k).map(|(_, v)| expr_value(v))
+                    }
+                    MessageKind::Event(_, data) => data.get(k).map(json_expr_value),
+                };
+                if let Some(i) = c.rule.document.windows.iter().position(|w| w.name == name) {
+                    return wvals[i].map(ExprValue::Num);
+                }
+                match name {
+                    "device" => return Some(ExprValue::Str(m.device_name.to_string())),
+                    "product" => return Some(ExprValue::Str(m.product_key.to_string())),
+                    "ts" => return Some(ExprValue::Num(m.ts_ms as f64)),
+                    "event" => {
+                        return Some(match &m.kind {
+                            MessageKind::Event(e, _) => ExprValue::Str(e.clone()),
+                            MessageKind::Telemetry(_) => ExprValue::Str("telemetry".into()),
+                        });
+                    }
+                    _ => {}
+                }
+                if let Some(k) = name.strip_prefix("attr.") {
+                    return m.attributes.get(k).map(json_expr_value);
+                }
+                if let Some(k) = name.strip_prefix("latest.") {
+                    return latest.and_then(|l| l.get(k)).map(expr_value);
+                }
+                if let Some(k) = name.strip_prefix("prev.") {
+                    return prev.get(k).map(|(_, v)| expr_value(v));
+                }
+                if let Some(k) = name.strip_prefix("rate.") {
+                    let (t0, v0) = prev.get(k)?;
+                    let v1 = match from_msg(k)? {
+                        ExprValue::Num(n) => n,
+                        _ => return None,
+                    };
+                    let dt = (m.ts_ms - t0) as f64 / 1000.0;
+                    let x0 = num(v0)?;
+                    return (dt > 0.0).then(|| ExprValue::Num((v1 - x0) / dt));
+                }
+                from_msg(name).or_else(|| latest.and_then(|l| l.get(name)).map(expr_value))
+            };
+            let holds_now = match &c.condition {
+                None => false,
+                Some(e) => match e.eval(&vars) {
+                    Ok(ExprValue::Bool(b)) => b,
+                    Ok(other) => {
+                        counters.errors += 1;
+                        counters.last_error = Some(format!(
+                            "the condition gave {}, not true/false",
+                            other.type_name()
+                        ));
+                        false
+                    }
+                    Err(err) => {
+                        counters.errors += 1;
+                        counters.last_error = Some(format!("condition {err}"));
+                        false
+                    }
+                },
+            };
+            let doc = &c.rule.document;
+            if holds_now {
+                st.consecutive = st.consecutive.saturating_add(1);
+                st.since_ms.get_or_insert(m.ts_ms);
+            } else {
+                st.consecutive = 0;
+                st.since_ms = None;
+            }
+            let long_enough = holds_now
+                && doc
+                    .condition
+                    .for_samples
+                    .is_none_or(|n| st.consecutive >= n)
+                && doc.condition.for_seconds.is_none_or(|s| {
+                    st.since_ms.is_some_and(|t0| {
+                        m.ts_ms - t0 >= i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000
+                    })
+                });
+            // A message ends a no-data firing.
+            let mut effects = Vec::new();
+            if st.no_data_fired {
+                st.no_data_fired = false;
+                if c.condition.is_none() {
+                    clear_alarms(c, st, m, &mut effects);
+                }
+            }
+            if long_enough {
+                counters.matched += 1;
+                let first = !st.fired;
+                st.fired = true;
+                act(c, st, m, first, &vars, &mut effects, counters);
+                if first {
+                    self.fired_total += 1;
+                }
+            } else if st.fired && !holds_now {
+                st.fired = false;
+                clear_alarms(c, st, m, &mut effects);
+            }
+            // Alarms with their own clearing condition.
+            for (i, a) in doc.actions.iter().enumerate() {
+                if let (Action::Alarm { alarm_type, .. }, Some(cw)) = (a, &c.clear_when[i])
+                    && st.active_alarms.contains(alarm_type)
+                    && matches!(cw.eval(&vars), Ok(ExprValue::Bool(true)))
+                {
+                    st.active_alarms.retain(|t| t != alarm_type);
+                    effects.push(Effect::ClearAlarm {
+                        rule: c.rule.id,
+                        tenant: m.tenant,
+                        device: m.device,
+                        alarm_type: alarm_type.clone(),
+                        ts_ms: m.ts_ms,
+                    });
+                }
+            }
+            if let MessageKind::Telemetry(vs) = &m.kind {
+                for (k, v) in vs {
+                    prev.insert(k.clone(), (m.ts_ms, v.clone()));
+                }
+            }
+            st.prev = prev;
+            counters.actions += effects.len() as u64;
+            out.extend(effects);
+        }
+        self.remember(m);
+        out
+    }
+
+    fn remember(&mut self, m: &Message) {
+        if let MessageKind::Telemetry(vs) = &m.kind {
+            let l = self.latest.entry(m.device).or_default();
+            for (k, v) in vs {
+                l.insert(k.clone(), v.clone());
+            }
+        }
+    }
+
+    /// The clock moved on: rules with `no_data_seconds` fire for devices silent that
+    /// long (once per silence).
+    pub fn tick(&mut self, now_ms: i64) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for rules in self.rules.values() {
+            for c in rules {
+                let Some(limit) = c.rule.document.condition.no_data_seconds else {
+                    continue;
+                };
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX / 2) * 1000;
+                for ((rule, device), st) in self.state.iter_mut() {
+                    if *rule != c.rule.id || st.no_data_fired {
+                        continue;
+                    }
+                    let Some(seen) = st.last_seen_ms else {
+                        continue;
+                    };
+                    if now_ms - seen < limit {
+                        continue;
+                    }
+                    st.no_data_fired = true;
+                    let counters = self.counters.entry(c.rule.id).or_default();
+                    counters.matched += 1;
+                    let m = Message {
+                        tenant: c.rule.tenant_id,
+                        device: *device,
+                        device_name: "".into(),
+                        product_key: "".into(),
+                        groups: Arc::from(Vec::new()),
+                        attributes: Arc::new(serde_json::Map::new()),
+                        ts_ms: now_ms,
+                        kind: MessageKind::Event(
+                            "no_data".into(),
+                            json!({"silent_ms": now_ms - seen}),
+                        ),
+                    };
+                    let vars = |_: &str| None;
+                    let mut effects = Vec::new();
+                    act(c, st, &m, true, &vars, &mut effects, counters);
+                    counters.actions += effects.len() as u64;
+                    self.fired_total += 1;
+                    out.extend(effects);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn compile(rule: Rule) -> Compiled {
+    let parse = |s: &str| Expr::parse(s).ok();
+    let doc = &rule.document;
+    let condition = doc.condition.expr.as_deref().and_then(parse);
+    let mut clear_when = Vec::new();
+    let mut details = Vec::new();
+    let mut telemetry = Vec::new();
+    let mut properties = Vec::new();
+    for a in &doc.actions {
+        clear_when.push(match a {
+            Action::Alarm {
+                clear_when: Some(c),
+                ..
+            } => parse(c),
+            _ => None,
+        });
+        details.push(match a {
+            Action::Alarm { details, .. } => details
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), parse(v)?)))
+                .collect(),
+            _ => Vec::new(),
+        });
+        telemetry.push(match a {
+            Action::Telemetry { expr, .. } => parse(expr),
+            _ => None,
+        });
+        properties.push(match a {
+            Action::Command {
+                properties: Some(p),
+                ..
+            } => Some(
+                p.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().and_then(|s| s.strip_prefix('=')).and_then(parse),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        });
+    }
+    Compiled {
+        rule,
+        condition,
+        clear_when,
+        details,
+        telemetry,
+        properties,
+    }
+}
+
+fn clear_alarms(c: &Compiled, st: &mut State, m: &Message, out: &mut Vec<Effect>) {
+    for (i, a) in c.rule.document.actions.iter().enumerate() {
+        if let Action::Alarm { alarm_type, .. } = a
+            && c.clear_when[i].is_none()
+            && st.active_alarms.contains(alarm_type)
+        {
+            st.active_alarms.retain(|t| t != alarm_type);
+            out.push(Effect::ClearAlarm {
+                rule: c.rule.id,
+                tenant: m.tenant,
+                device: m.device,
+                alarm_type: alarm_type.clone(),
+                ts_ms: m.ts_ms,
+            });
+        }
+    }
+}
+
+/// The actions of a firing: all of them the first time; alarms again (repeats) while
+/// the condition keeps holding.
+fn act(
+    c: &Compiled,
+    st: &mut State,
+    m: &Message,
+    first: bool,
+    vars: &dyn Fn(&str) -> Option<ExprValue>,
+    out: &mut Vec<Effect>,
+    counters: &mut RuleCounters,
+) {
+    let rule = c.rule.id;
+    let event = || {
+        let values = match &m.kind {
+            MessageKind::Telemetry(vs) => {
+                json!(
+                    vs.iter()
+                        .map(|(k, v)| (k.clone(), value_json(&expr_value(v))))
+                        .collect::<serde_json::Map<_, _>>()
+                )
+            }
+            MessageKind::Event(e, data) => json!({"event": e, "data": data}),
+        };
+        json!({
+            "rule": c.rule.document.name, "rule_id": rule, "device": &*m.device_name,
+            "device_id": m.device, "product": &*m.product_key, "ts": m.ts_ms, "values": values,
+        })
+    };
+    let mut fail = |e: String| {
+        counters.errors += 1;
+        counters.last_error = Some(e);
+    };
+    for (i, a) in c.rule.document.actions.iter().enumerate() {
+        match a {
+            Action::Alarm {
+                alarm_type,
+                severity,
+                ..
+            } => {
+                let mut details = serde_json::Map::new();
+                for (k, e) in &c.details[i] {
+                    match e.eval(vars) {
+                        Ok(v) => {
+                            details.insert(k.clone(), value_json(&v));
+                        }
+                        Err(err) => fail(format!("details.{k}: {err}")),
+                    }
+                }
+                if !st.active_alarms.contains(alarm_type) {
+                    st.active_alarms.push(alarm_type.clone());
+                }
+                out.push(Effect::RaiseAlarm {
+                    rule,
+                    tenant: m.tenant,
+                    device: m.device,
+                    alarm_type: alarm_type.clone(),
+                    severity: *severity,
+                    details: Json::Object(details),
+                    ts_ms: m.ts_ms,
+                });
+            }
+            _ if !first => {}
+            Action::ClearAlarm { alarm_type } => {
+                st.active_alarms.retain(|t| t != alarm_type);
+                out.push(Effect::ClearAlarm {
+                    rule,
+                    tenant: m.tenant,
+                    device: m.device,
+                    alarm_type: alarm_type.clone(),
+                    ts_ms: m.ts_ms,
+                });
+            }
+            Action::Command {
+                device,
+                method,
+                params,
+                properties,
+            } => {
+                let mut props = properties.clone();
+                if let (Some(p), Some(exprs)) = (&mut props, &c.properties[i]) {
+                    for (k, e) in exprs {
+                        if let Some(e) = e {
+                            match e.eval(vars) {
+                                Ok(v) => {
+                                    p.insert(k.clone(), value_json(&v));
+                                }
+                                Err(err) => fail(format!("properties.{k}: {err}")),
+                            }
+                        }
+                    }
+                }
+                out.push(Effect::Command {
+                    rule,
+                    tenant: m.tenant,
+                    device: m.device,
+                    device_name: device.clone(),
+                    method: method.clone(),
+                    params: params.clone(),
+                    properties: props,
+                });
+            }
+            Action::Webhook {
+                url,
+                headers,
+                retries,
+            } => out.push(Effect::Webhook {
+                rule,
+                tenant: m.tenant,
+                url: url.clone(),
+                headers: headers.clone(),
+                retries: *retries,
+                idempotency_key: format!("{rule}-{}-{}", m.device, m.ts_ms),
+                body: event(),
+            }),
+            Action::Republish { topic } => out.push(Effect::Republish {
+                rule,
+                tenant: m.tenant,
+                topic: topic.clone(),
+                body: event(),
+            }),
+            Action::Telemetry { property, .. } => {
+                match c.telemetry[i].as_ref().map(|e| e.eval(vars)) {
+                    Some(Ok(v)) => {
+                        let value = match v {
+                            ExprValue::Num(n) => Value::F64(n),
+                            ExprValue::Bool(b) => Value::Bool(b),
+                            ExprValue::Str(s) => Value::Str(s),
+                            ExprValue::Null => continue,
+                        };
+                        out.push(Effect::Telemetry {
+                            rule,
+                            tenant: m.tenant,
+                            device: m.device,
+                            property: property.clone(),
+                            value,
+                            ts_ms: m.ts_ms,
+                        });
+                    }
+                    Some(Err(err)) => fail(format!("telemetry {property}: {err}")),
+                    None => {}
+                }
+            }
+            Action::Rule { rule: name } => out.push(Effect::CallRule {
+                tenant: m.tenant,
+                rule_name: name.clone(),
+                message: Box::new(m.clone()),
+            }),
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! The engine's behaviour, message by message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::rule::{Rule, RuleDoc, Severity};
+use ironloom_core::telemetry::Value;
+use ironloom_rules::{Effect, Engine, Message, MessageKind};
+use serde_json::{Value as Json, json};
+
+fn rule(tenant: TenantId, doc: Json) -> Rule {
+    let document: RuleDoc = serde_json::from_value(doc).unwrap();
+    assert_eq!(document.check(None), [], "the test rule is valid");
+    Rule {
+        id: RuleId::new(),
+        tenant_id: tenant,
+        version: 1,
+        document,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    }
+}
+
+struct Dev {
+    tenant: TenantId,
+    id: DeviceId,
+}
+
+impl Dev {
+    fn new(tenant: TenantId) -> Dev {
+        Dev {
+            tenant,
+            id: DeviceId::new(),
+        }
+    }
+
+    fn msg(&self, ts_s: i64, values: &[(&str, f64)]) -> Message {
+        Message {
+            tenant: self.tenant,
+            device: self.id,
+            device_name: "boiler-1".into(),
+            product_key: "boiler".into(),
+            groups: Arc::from(vec!["line-1".to_string()]),
+            attributes: Arc::new(json!({"limit": 95}).as_object().unwrap().clone()),
+            ts_ms: ts_s * 1000,
+            kind: MessageKind::Telemetry(
+                values
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::F64(*v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn kinds(effects: &[Effect]) -> Vec<&'static str> {
+    effects
+        .iter()
+        .map(|e| match e {
+            Effect::RaiseAlarm { .. } => "raise",
+            Effect::ClearAlarm { .. } => "clear",
+            Effect::Command { .. } => "command",
+            Effect::Webhook { .. } => "webhook",
+            Effect::Republish { .. } => "republish",
+            Effect::Telemetry { .. } => "telemetry",
+            Effect::CallRule { .. } => "call",
+        })
+        .collect()
+}
+
+fn alarm_rule(t: TenantId, condition: Json) -> Rule {
+    rule(
+        t,
+        json!({"name": "hot", "source": {"products": ["boiler"]}, "condition": condition,
+               "actions": [{"type": "alarm", "alarm_type": "overheat", "severity": "major",
+                            "details": {"temp": "temp"}}]}),
+    )
+}
+
+#[test]
+fn a_threshold_raises_repeats_and_clears_an_alarm() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::new();
+    let r = alarm_rule(t, json!({"expr": "temp > 80"}));
+    let id = r.id;
+    e.set_rules(vec![r]);
+    assert!(e.on_message(&d.msg(0, &[("temp", 70.0)])).is_empty());
+    let fx = e.on_message(&d.msg(1, &[("temp", 85.0)]));
+    assert_eq!(kinds(&fx), ["raise"]);
+    let Effect::RaiseAlarm {
+        severity,
+        details,
+        alarm_type,
+        ..
+    } = &fx[0]
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (severity, alarm_type.as_str(), details),
+        (&Severity::Major, "overheat", &json!({"temp": 85.0}))
+    );
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(2, &[("temp", 90.0)]))),
+        ["raise"]
+    );
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(3, &[("temp", 75.0)]))),
+        ["clear"]
+    );
+    assert!(e.on_message(&d.msg(4, &[("temp", 70.0)])).is_empty());
+    let c = e.counters(id);
+    assert_eq!((c.evaluated, c.matched, c.actions, c.errors), (5, 2, 3, 0));
+    // Another product's device is not watched.
+    let mut other = d.msg(5, &[("temp", 99.0)]);
+    other.product_key = "pump".into();
+    assert!(e.on_message(&other).is_empty());
+}
+
+#[test]
+fn durations_in_samples_and_in_time() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::new();
+    e.set_rules(vec![alarm_rule(
+        t,
+        json!({"expr": "temp > 80", "for_samples": 3}),
+    )]);
+    assert!(e.on_message(&d.msg(0, &[("temp", 85.0)])).is_empty());
+    assert!(e.on_message(&d.msg(1, &[("temp", 85.0)])).is_empty());
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(2, &[("temp", 85.0)]))),
+        ["raise"]
+    );
+    // Broken by one false sample: counting starts again.
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(3, &[("temp", 70.0)]))),
+        ["clear"]
+    );
+    assert!(e.on_message(&d.msg(4, &[("temp", 85.0)])).is_empty());
+
+    let mut e = Engine::new();
+    e.set_rules(vec![alarm_rule(
+        t,
+        json!({"expr": "temp > 80", "for_seconds": 10}),
+    )]);
+    assert!(e.on_message(&d.msg(100, &[("temp", 85.0)])).is_empty());
+    assert!(e.on_message(&d.msg(105, &[("temp", 86.0)])).is_empty());
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(111, &[("temp", 87.0)]))),
+        ["raise"]
+    );
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(112, &[("temp", 60.0)]))),
+        ["clear"]
+    );
+}
+
+#[test]
+fn sliding_and_tumbling_windows() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::new();
+    e.set_rules(vec![rule(
+        t,
+        json!({"name": "avg", "source": {},
+               "windows": [{"name": "avg_temp", "fn": "avg", "of": "temp", "seconds": 10}],
+               "condition": {"expr": "avg_temp > 80"},
+               "actions": [{"type": "telemetry", "property": "avg_temp", "expr": "avg_temp"}]}),
+    )]);
+    assert!(e.on_message(&d.msg(0, &[("temp", 70.0)])).is_empty());
+    // (70 + 95) / 2 = 82.5
+    let fx = e.on_message(&d.msg(5, &[("temp", 95.0)]));
+    assert_eq!(kinds(&fx), ["telemetry"]);
+    let Effect::Telemetry { value, .. } = &fx[0] else {
+        panic!()
+    };
+    assert_eq!(value, &Value::F64(82.5));
+    // At 12 s the window holds 5 s and 12 s: (95 + 60) / 2 = 77.5, false again.
+    assert!(e.on_message(&d.msg(12, &[("temp", 60.0)])).is_empty());
+
+    let mut e = Engine::new();
+    e.set_rules(vec![rule(
+        t,
+        json!({"name": "max3", "source": {},
+               "windows": [{"name": "peak", "fn": "max", "of": "temp", "kind": "tumbling", "count": 3}],
+               "condition": {"expr": "peak > 90"},
+               "actions": [{"type": "alarm", "alarm_type": "peak", "severity": "minor"}]}),
+    )]);
+    // The value is that of the last complete window of 3: none until the third sample.
+    assert!(e.on_message(&d.msg(0, &[("temp", 95.0)])).is_empty());
+    assert!(e.on_message(&d.msg(1, &[("temp", 70.0)])).is_empty());
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(2, &[("temp", 70.0)]))),
+        ["raise"]
+    );
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(3, &[("temp", 99.0)]))),
+        ["raise"]
+    );
+    assert!(e.on_message(&d.msg(4, &[("temp", 70.0)])).len() == 1);
+    // Window of 99, 70, 70 closes: still above; then 70, 70, 70: below, cleared.
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(5, &[("temp", 70.0)]))),
+        ["raise"]
+    );
+    e.on_message(&d.msg(6, &[("temp", 70.0)]));
+    e.on_message(&d.msg(7, &[("temp", 70.0)]));
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(8, &[("temp", 70.0)]))),
+        ["clear"]
+    );
+}
+
+#[test]
+fn no_data_fires_once_per_silence_and_clears_on_the_next_message() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::new();
+    e.set_rules(vec![rule(
+        t,
+        json!({"name": "silent", "source": {}, "condition": {"no_data_seconds": 60},
+               "actions": [{"type": "alarm", "alarm_type": "no_data", "severity": "warning"}]}),
+    )]);
+    assert!(e.on_message(&d.msg(0, &[("temp", 1.0)])).is_empty());
+    assert!(e.tick(30_000).is_empty());
+    assert_eq!(kinds(&e.tick(61_000)), ["raise"]);
+    assert!(e.tick(120_000).is_empty(), "once per silence");
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(130, &[("temp", 1.0)]))),
+        ["clear"]
+    );
+}
+
+#[test]
+fn rates_previous_latest_and_attributes() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::new();
+    e.set_rules(vec![rule(
+        t,
+        json!({"name": "climb", "source": {"properties": ["temp"]},
+               "condition": {"expr": "rate.temp > 1 && prev.temp < temp && latest.pressure > 2 && temp < attr.limit"},
+               "actions": [{"type": "alarm", "alarm_type": "climb", "severity": "minor"}]}),
+    )]);
+    e.on_message(&d.msg(0, &[("pressure", 3.0)]));
+    assert!(
+        e.on_message(&d.msg(10, &[("temp", 50.0)])).is_empty(),
+        "no previous value yet"
+    );
+    // +20 in 10 s = 2 /s
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(20, &[("temp", 70.0)]))),
+        ["raise"]
+    );
+    // Above attr.limit (95): false, cleared.
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(30, &[("temp", 96.0)]))),
+        ["clear"]
+    );
+}
+
+#[test]
+fn actions_run_once_per_firing_and_clear_when_holds_alarms_until_it_is_true() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::new();
+    let r = rule(
+        t,
+        json!({"name": "cool", "source": {},
+        "condition": {"expr": "temp > 80"},
+        "actions": [
+          {"type": "alarm", "alarm_type": "hot", "severity": "critical", "clear_when": "temp < 60"},
+          {"type": "command", "properties": {"setpoint": "=temp - 20", "mode": "eco"}},
+          {"type": "webhook", "url": "http://127.0.0.1:1/hook"},
+          {"type": "republish", "topic": "alerts/hot"}
+        ]}),
+    );
+    let rid = r.id;
+    e.set_rules(vec![r]);
+    let fx = e.on_message(&d.msg(0, &[("temp", 90.0)]));
+    assert_eq!(kinds(&fx), ["raise", "command", "webhook", "republish"]);
+    let Effect::Command { properties, .. } = &fx[1] else {
+        panic!()
+    };
+    assert_eq!(properties.as_ref().unwrap()["setpoint"], json!(70.0));
+    assert_eq!(properties.as_ref().unwrap()["mode"], json!("eco"));
+    let Effect::Webhook {
+        idempotency_key,
+        body,
+        ..
+    } = &fx[2]
+    else {
+        panic!()
+    };
+    assert_eq!(idempotency_key, &format!("{rid}-{}-0", d.id));
+    assert_eq!(body["values"]["temp"], 90.0);
+    // While it holds: the alarm repeats, nothing else.
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(1, &[("temp", 91.0)]))),
+        ["raise"]
+    );
+    // Below 80 but not below 60: the alarm stays (hysteresis).
+    assert!(e.on_message(&d.msg(2, &[("temp", 70.0)])).is_empty());
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(3, &[("temp", 55.0)]))),
+        ["clear"]
+    );
+}
+
+#[test]
+fn tenants_and_errors_stay_apart() {
+    let (a, b) = (TenantId::new(), TenantId::new());
+    let mut e = Engine::new();
+    let r = alarm_rule(a, json!({"expr": "100 / (temp - 80) > 1"}));
+    let id = r.id;
+    e.set_rules(vec![r]);
+    // B's device with the same product and values: A's rule never sees it.
+    assert!(
+        e.on_message(&Dev::new(b).msg(0, &[("temp", 90.0)]))
+            .is_empty()
+    );
+    assert_eq!(e.counters(id).evaluated, 0);
+    // Division by zero: an error of the rule, counted, the condition false.
+    let d = Dev::new(a);
+    assert!(e.on_message(&d.msg(0, &[("temp", 80.0)])).is_empty());
+    let c = e.counters(id);
+    assert_eq!(c.errors, 1);
+    assert!(c.last_error.unwrap().contains("division by zero"));
+    // Disabled rules do nothing, at once.
+    let mut disabled = alarm_rule(a, json!({"expr": "temp > 0"}));
+    disabled.document.enabled = false;
+    e.set_rules(vec![disabled]);
+    assert!(e.on_message(&d.msg(1, &[("temp", 90.0)])).is_empty());
+}
