@@ -631,10 +631,24 @@ async fn a_hundred_sub_devices_and_cycles_larger_than_a_message_are_forwarded() 
         (!h.is_empty()).then_some(())
     })
     .await;
+    // Two full poll cycles (100 points each) through, then every sub-device has values.
+    let gr = &g;
+    eventually(60, "two cycles acknowledged", || async move {
+        (gr.stats.points_acknowledged.load(Ordering::Relaxed) >= 200).then_some(())
+    })
+    .await;
     let acked = g.stats.messages_sent.load(Ordering::Relaxed);
     let points = g.stats.points_acknowledged.load(Ordering::Relaxed);
     assert!(
-        points > 100 && points <= acked * 7,
+        points <= acked * 7,
         "{points} points in {acked} messages of at most 7"
     );
+    let list = api.get("/api/v1/devices?q=m-&page_size=200").await;
+    for d in list["items"].as_array().unwrap() {
+        let id = d["id"].as_str().unwrap();
+        let h = api
+            .history(id, "v", now_ms() - 60_000, now_ms() + 1000)
+            .await;
+        assert!(!h.is_empty(), "no values for {}", d["name"]);
+    }
 }
