@@ -383,7 +383,7 @@ async fn bench_size(
         .arg("--check")
         .output()?;
     let said = String::from_utf8_lossy(&check.stdout).into_owned();
-    if !check.status.success() || !said.contains(&format!(", {points} point(s)")) {
+    if !check.status.success() || !said.contains(&format!("with {points} point(s)")) {
         bail!(
             "the gateway refused the generated configuration: {said}{}",
             String::from_utf8_lossy(&check.stderr)

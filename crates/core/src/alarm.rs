@@ -3,7 +3,7 @@
 //! comment, kept as history.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::ids::{AlarmId, DeviceId, RuleId, TenantId};
@@ -58,8 +58,7 @@ pub struct NewAlarm {
 }
 
 /// Which alarms to list.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlarmFilter {
     pub active: Option<bool>,
     pub acknowledged: Option<bool>,

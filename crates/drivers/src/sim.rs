@@ -34,8 +34,9 @@ struct Image {
     input: Vec<u16>,
     coils: Vec<bool>,
     discrete: Vec<bool>,
-    /// Holding registers a client may write, with the allowed raw range.
-    writable: HashMap<u16, (i64, i64)>,
+    /// Holding registers a client may write: the allowed range of the value, and whether
+    /// it is an f32 (two registers) rather than a u16.
+    writable: HashMap<u16, (f64, f64, bool)>,
     /// Coils a client may write.
     writable_coils: Vec<u16>,
 }
@@ -101,19 +102,19 @@ impl Plant {
         let mut pump = img(8, 1, 1, 1);
         pump.holding[4] = 1450;
         pump.coils[0] = true;
-        pump.writable.insert(4, (0, 3000));
+        pump.writable.insert(4, (0.0, 3000.0, false));
         pump.writable_coils.push(0);
         units.insert(1, pump);
         let mut motor = img(12, 2, 1, 0);
         put_f32(&mut motor.holding, 10, 1480.0);
         motor.coils[0] = true;
-        motor.writable.insert(10, (0, 3000)); // f32: checked as a float below
+        motor.writable.insert(10, (0.0, 3000.0, true));
         motor.writable_coils.push(0);
         units.insert(2, motor);
         let mut boiler = img(7, 2, 1, 1);
         put_f32(&mut boiler.holding, 2, 80.0);
         boiler.coils[0] = true;
-        boiler.writable.insert(2, (20, 95));
+        boiler.writable.insert(2, (20.0, 95.0, true));
         boiler.writable_coils.push(0);
         units.insert(3, boiler);
         let mut cnc = img(16, 2, 1, 0);
@@ -370,15 +371,15 @@ impl Simulator {
                 Response::WriteMultipleCoils(a, vs.len() as u16)
             }
             Request::WriteSingleRegister(a, v) => {
-                write_registers(unit, img, a, &[v])?;
+                write_registers(img, a, &[v])?;
                 Response::WriteSingleRegister(a, v)
             }
             Request::WriteMultipleRegisters(a, vs) => {
-                write_registers(unit, img, a, &vs)?;
+                write_registers(img, a, &vs)?;
                 Response::WriteMultipleRegisters(a, vs.len() as u16)
             }
             Request::ReadWriteMultipleRegisters(ra, rn, wa, vs) => {
-                write_registers(unit, img, wa, &vs)?;
+                write_registers(img, wa, &vs)?;
                 Response::ReadWriteMultipleRegisters(
                     img.holding[range(img.holding.len(), ra, rn)?].to_vec(),
                 )
@@ -448,10 +449,9 @@ fn write_coils(img: &mut Image, a: u16, vs: &[bool]) -> Result<(), ExceptionCode
     Ok(())
 }
 
-fn write_registers(unit: u8, img: &mut Image, a: u16, vs: &[u16]) -> Result<(), ExceptionCode> {
+fn write_registers(img: &mut Image, a: u16, vs: &[u16]) -> Result<(), ExceptionCode> {
     // A write must cover whole writable values: 1 register (u16) or 2 (f32).
-    let float = matches!((unit, a), (2, 10) | (3, 2));
-    let (lo, hi) = *img
+    let (lo, hi, float) = *img
         .writable
         .get(&a)
         .ok_or(ExceptionCode::IllegalDataAddress)?;
@@ -464,7 +464,7 @@ fn write_registers(unit: u8, img: &mut Image, a: u16, vs: &[u16]) -> Result<(), 
     } else {
         f64::from(vs[0])
     };
-    if !(v.is_finite() && v >= lo as f64 && v <= hi as f64) {
+    if !(v.is_finite() && v >= lo && v <= hi) {
         return Err(ExceptionCode::IllegalDataValue);
     }
     img.holding[usize::from(a)..usize::from(a) + width].copy_from_slice(vs);

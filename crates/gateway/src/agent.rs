@@ -95,7 +95,7 @@ impl Gateway {
             let _ = tokio::time::timeout(drain, done).await;
         }
         let deadline = tokio::time::Instant::now() + drain;
-        while lock(&self.buffer).stats().pending_records > 0
+        while lock(&self.buffer).pending_records() > 0
             && tokio::time::Instant::now() < deadline
             && self.stats.connected.load(Ordering::Relaxed)
         {
@@ -820,17 +820,14 @@ impl Uplink {
         if let Some(doc) = shared.and_then(|s| s.get(CONFIG_ATTRIBUTE)) {
             let status = self.apply(doc.clone());
             let _ = answers
-                .send((
-                    "v1/devices/me/attributes".into(),
-                    json!({ STATUS_ATTRIBUTE: status }),
-                ))
+                .send((ATTRIBUTES_TOPIC.into(), json!({ STATUS_ATTRIBUTE: status })))
                 .await;
         } else if deleted {
             let _ = std::fs::remove_file(&self.pushed_path);
             let _ = self.drivers.send(self.cfg.drivers());
             let _ = answers
                 .send((
-                    "v1/devices/me/attributes".into(),
+                    ATTRIBUTES_TOPIC.into(),
                     json!({ STATUS_ATTRIBUTE: {"applied": true, "source": "file"} }),
                 ))
                 .await;

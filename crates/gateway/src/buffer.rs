@@ -225,6 +225,11 @@ impl Buffer {
         self.segs.iter().map(|s| s.bytes).sum()
     }
 
+    /// Records not acknowledged yet (cheap; `stats` walks every record).
+    pub fn pending_records(&self) -> u64 {
+        self.end_id() - self.acked
+    }
+
     pub fn stats(&self) -> BufferStats {
         let mut pending_points = 0u64;
         for s in &self.segs {
@@ -236,7 +241,7 @@ impl Buffer {
         }
         BufferStats {
             bytes: self.total_bytes(),
-            pending_records: self.end_id() - self.acked,
+            pending_records: self.pending_records(),
             pending_points,
             dropped_points: self.dropped_points,
         }

@@ -93,10 +93,13 @@ pub fn gateway_command(args: GatewayArgs) -> anyhow::Result<()> {
             .flat_map(|c| &c.devices)
             .map(|d| d.points.len())
             .sum();
+        let nodes: usize = cfg.opcua.iter().map(|c| c.nodes.len()).sum();
         println!(
-            "{}: {} Modbus connection(s), {points} point(s); no problems",
+            "{}: {} Modbus connection(s) with {points} point(s), {} OPC UA connection(s) with {nodes} node(s), {} computed point(s); no problems",
             args.config.display(),
-            cfg.modbus.len()
+            cfg.modbus.len(),
+            cfg.opcua.len(),
+            cfg.computed.len()
         );
         return Ok(());
     }

@@ -46,7 +46,7 @@ const MAX_QUEUE_TTL_S: u64 = 30 * 24 * 3600;
 const MAX_METHOD_LEN: usize = 128;
 const MAX_PARAMS_BYTES: usize = 64 * 1024;
 
-fn link(state: &AppState) -> ApiResult<&Arc<dyn DeviceLink>> {
+pub(crate) fn link(state: &AppState) -> ApiResult<&Arc<dyn DeviceLink>> {
     state
         .link
         .as_ref()

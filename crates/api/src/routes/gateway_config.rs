@@ -147,9 +147,7 @@ async fn put_config(
         .and_then(Value::as_u64)
         .unwrap_or(0);
     doc.version = Some(last + 1);
-    let link = state.link.as_ref().ok_or(Error::Overloaded(
-        "device connectivity is not running on this node",
-    ))?;
+    let link = super::device_link::link(&state)?;
     let mut set = serde_json::Map::new();
     set.insert(
         CONFIG_ATTRIBUTE.into(),
@@ -172,9 +170,7 @@ async fn delete_config(
 ) -> ApiResult<Json<GatewayConfigView>> {
     let tenant = p.tenant()?;
     gateway_device(&state, tenant, id).await?;
-    let link = state.link.as_ref().ok_or(Error::Overloaded(
-        "device connectivity is not running on this node",
-    ))?;
+    let link = super::device_link::link(&state)?;
     link.delete_shared_attributes(&p.actor(), tenant, id, vec![CONFIG_ATTRIBUTE.into()])
         .await?;
     Ok(Json(view(&state, tenant, id).await?))
