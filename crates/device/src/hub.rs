@@ -197,8 +197,20 @@ impl IngestOutcome {
 pub struct DeviceEvent {
     pub tenant: TenantId,
     pub device: DeviceId,
+    pub device_name: Arc<str>,
+    pub product_key: Arc<str>,
     pub at: DateTime<Utc>,
     pub kind: DeviceEventKind,
+}
+
+/// A consumer of device events that must not miss any (the rule engine). Telemetry waits
+/// for room in it (back-pressure on the device); connection events, which come from
+/// places that cannot wait, are dropped and counted when it is full.
+#[derive(Debug, Clone)]
+pub struct EventSink {
+    pub tx: tokio::sync::mpsc::Sender<DeviceEvent>,
+    /// The tenants whose events it wants (those with enabled rules); others cost nothing.
+    pub tenants: Arc<std::sync::RwLock<std::collections::HashSet<TenantId>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,6 +223,8 @@ pub enum DeviceEventKind {
     },
     Telemetry {
         stored: u64,
+        /// The stored values, filled only when an [`EventSink`] wants the tenant.
+        points: Vec<PointIn>,
     },
     Event {
         identifier: String,
@@ -255,6 +269,7 @@ pub struct DeviceHub {
     pub(crate) provision_claims: tokio::sync::Mutex<()>,
     /// Merges concurrent devices' telemetry writes (started on first use).
     ingest: std::sync::OnceLock<crate::ingest::IngestQueue>,
+    sink: std::sync::OnceLock<EventSink>,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -314,7 +329,59 @@ impl DeviceHub {
             product_loads: tokio::sync::Mutex::new(()),
             provision_claims: tokio::sync::Mutex::new(()),
             ingest: std::sync::OnceLock::new(),
+            sink: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets the reliable consumer of device events (once; later calls are ignored).
+    pub fn set_sink(&self, sink: EventSink) {
+        let _ = self.sink.set(sink);
+    }
+
+    fn sink_for(&self, tenant: TenantId) -> Option<&EventSink> {
+        let s = self.sink.get()?;
+        let wanted = s
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&tenant);
+        wanted.then_some(s)
+    }
+
+    fn make_event(&self, ctx: &DeviceCtx, at: DateTime<Utc>, kind: DeviceEventKind) -> DeviceEvent {
+        DeviceEvent {
+            tenant: ctx.tenant,
+            device: ctx.device,
+            device_name: ctx.name.clone(),
+            product_key: ctx.product_key.clone(),
+            at,
+            kind,
+        }
+    }
+
+    /// Announces an event from a place that cannot wait: a full sink drops it (counted).
+    fn emit(&self, ev: DeviceEvent) {
+        let ev = self.broadcast(ev);
+        if let Some(s) = self.sink_for(ev.tenant)
+            && s.tx.try_send(ev).is_err()
+        {
+            metrics::counter!("ironloom_rule_events_dropped_total").increment(1);
+        }
+    }
+
+    /// Announces an event, waiting for room in the sink.
+    async fn emit_wait(&self, ev: DeviceEvent) {
+        let ev = self.broadcast(ev);
+        if let Some(s) = self.sink_for(ev.tenant) {
+            let _ = s.tx.send(ev).await;
+        }
+    }
+
+    fn broadcast(&self, ev: DeviceEvent) -> DeviceEvent {
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(ev.clone());
+        }
+        ev
     }
 
     pub fn meta(&self) -> &Arc<dyn MetaStore> {
@@ -565,6 +632,8 @@ impl DeviceHub {
             });
         }
         let sent = all.len();
+        // The values for the rule engine, when it watches the tenant.
+        let mut for_rules = self.sink_for(ctx.tenant).map(|_| all.clone());
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
@@ -583,6 +652,17 @@ impl DeviceHub {
         // Store refusals among the device's values (the log entries are plain text and not
         // refused), given back to the message they came from.
         let mut store_refused: Vec<Refused> = Vec::new();
+        if let Some(points) = &mut for_rules
+            && !written.rejected.is_empty()
+        {
+            let refused: std::collections::HashSet<usize> =
+                written.rejected.iter().map(|r| r.index).collect();
+            let mut i = 0;
+            points.retain(|_| {
+                i += 1;
+                !refused.contains(&(i - 1))
+            });
+        }
         for r in written.rejected.into_iter().filter(|r| r.index < sent) {
             let m = spans
                 .partition_point(|&(start, _)| start <= r.index)
@@ -614,12 +694,15 @@ impl DeviceHub {
         if total > 0 {
             metrics::counter!("ironloom_device_values_stored_total", "tenant" => ctx.tenant.to_string())
                 .increment(total);
-            let _ = self.events.send(DeviceEvent {
-                tenant: ctx.tenant,
-                device: ctx.device,
-                at: Utc::now(),
-                kind: DeviceEventKind::Telemetry { stored: total },
-            });
+            self.emit_wait(self.make_event(
+                ctx,
+                Utc::now(),
+                DeviceEventKind::Telemetry {
+                    stored: total,
+                    points: for_rules.unwrap_or_default(),
+                },
+            ))
+            .await;
         }
         Ok(outcomes)
     }
@@ -708,15 +791,15 @@ impl DeviceHub {
             .await
             .map_err(IngestError::Store)?;
         self.seen(ctx);
-        let _ = self.events.send(DeviceEvent {
-            tenant: ctx.tenant,
-            device: ctx.device,
-            at: Utc::now(),
-            kind: DeviceEventKind::Event {
+        self.emit_wait(self.make_event(
+            ctx,
+            Utc::now(),
+            DeviceEventKind::Event {
                 identifier: identifier.to_owned(),
                 params,
             },
-        });
+        ))
+        .await;
         Ok(IngestOutcome {
             stored: 1,
             refused: Vec::new(),
@@ -762,14 +845,13 @@ impl DeviceHub {
             l.status.last_seen_at = Some(now);
             l.dirty = true;
         }
-        let _ = self.events.send(DeviceEvent {
-            tenant: ctx.tenant,
-            device: ctx.device,
-            at: now,
-            kind: DeviceEventKind::Connected {
+        self.emit(self.make_event(
+            ctx,
+            now,
+            DeviceEventKind::Connected {
                 transport: transport.to_owned(),
             },
-        });
+        ));
         self.log_in_background(
             ctx,
             now,
@@ -788,14 +870,13 @@ impl DeviceHub {
             l.status.last_disconnected_at = Some(now);
             l.dirty = true;
         }
-        let _ = self.events.send(DeviceEvent {
-            tenant: ctx.tenant,
-            device: ctx.device,
-            at: now,
-            kind: DeviceEventKind::Disconnected {
+        self.emit(self.make_event(
+            ctx,
+            now,
+            DeviceEventKind::Disconnected {
                 reason: reason.to_owned(),
             },
-        });
+        ));
         self.log_in_background(ctx, now, json!({"type": "disconnected", "reason": reason}));
     }
 
@@ -881,15 +962,14 @@ impl DeviceHub {
     /// A device called the platform (client-side RPC): announced for rules.
     pub fn client_rpc(&self, ctx: &DeviceCtx, method: &str, params: Json) {
         self.seen(ctx);
-        let _ = self.events.send(DeviceEvent {
-            tenant: ctx.tenant,
-            device: ctx.device,
-            at: Utc::now(),
-            kind: DeviceEventKind::ClientRpc {
+        self.emit(self.make_event(
+            ctx,
+            Utc::now(),
+            DeviceEventKind::ClientRpc {
                 method: method.to_owned(),
                 params,
             },
-        });
+        ));
     }
 
     /// Stores attributes the device reports about itself (client scope).

@@ -29,5 +29,7 @@ pub mod provision;
 pub mod rest;
 pub mod tb;
 
-pub use hub::{DeviceCtx, DeviceEvent, DeviceEventKind, DeviceHub, HubConfig, IngestOutcome};
+pub use hub::{
+    DeviceCtx, DeviceEvent, DeviceEventKind, DeviceHub, EventSink, HubConfig, IngestOutcome,
+};
 pub use mqtt::MqttDevices;

@@ -96,11 +96,11 @@ pub enum Effect {
         value: Value,
         ts_ms: i64,
     },
-    /// Hand the message to another rule of the tenant.
+    /// The message went on to another rule of the tenant (whose effects follow).
     CallRule {
+        rule: RuleId,
         tenant: TenantId,
         rule_name: String,
-        message: Box<Message>,
     },
 }
 
@@ -123,11 +123,13 @@ struct Compiled {
     telemetry: Vec<Option<Expr>>,
     /// Per action: a command's properties, each with its expression when it is one.
     properties: Vec<Option<CommandProperties>>,
+    /// Whether any expression reads `attr.…`.
+    reads_attributes: bool,
 }
 
 type CommandProperties = Vec<(String, Option<Expr>)>;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 struct Window {
     samples: VecDeque<(i64, f64)>,
     /// Tumbling: the current bucket's start (time) and the last complete value.
@@ -135,28 +137,172 @@ struct Window {
     done: Option<f64>,
 }
 
-#[derive(Debug, Default)]
+/// A reading as the checkpoint keeps it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Saved {
+    F(f64),
+    I(i64),
+    B(bool),
+    S(String),
+}
+
+mod saved_values {
+    use super::{HashMap, Saved, Value};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        m: &HashMap<String, (i64, Value)>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let v: HashMap<&String, (i64, Saved)> = m
+            .iter()
+            .map(|(k, (t, v))| {
+                let v = match v {
+                    Value::F64(f) => Saved::F(*f),
+                    Value::I64(i) => Saved::I(*i),
+                    Value::Bool(b) => Saved::B(*b),
+                    Value::Str(x) => Saved::S(x.clone()),
+                };
+                (k, (*t, v))
+            })
+            .collect();
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<HashMap<String, (i64, Value)>, D::Error> {
+        let v: HashMap<String, (i64, Saved)> = HashMap::deserialize(d)?;
+        Ok(v.into_iter()
+            .map(|(k, (t, v))| {
+                let v = match v {
+                    Saved::F(f) => Value::F64(f),
+                    Saved::I(i) => Value::I64(i),
+                    Saved::B(b) => Value::Bool(b),
+                    Saved::S(x) => Value::Str(x),
+                };
+                (k, (t, v))
+            })
+            .collect())
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 struct State {
+    /// The rule version this state was built under (windows change with it).
+    #[serde(default)]
+    version: i64,
     fired: bool,
     consecutive: u32,
     since_ms: Option<i64>,
     /// (ts, value) of each property's previous reading.
+    #[serde(with = "saved_values")]
     prev: HashMap<String, (i64, Value)>,
     windows: Vec<Window>,
     last_seen_ms: Option<i64>,
     no_data_fired: bool,
     /// Alarms raised by this rule on this device and not cleared yet.
     active_alarms: Vec<String>,
+    /// The device's name and product, for messages the clock makes (no data).
+    #[serde(default)]
+    device_name: String,
+    #[serde(default)]
+    product_key: String,
+}
+
+/// One rule's evaluation of one message, for dry runs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Step {
+    /// Which message (0-based, in the order given).
+    pub message: usize,
+    pub rule: String,
+    /// The values the condition read (absent ones are null).
+    pub variables: BTreeMap<String, Json>,
+    /// Each window's value after this message.
+    pub windows: BTreeMap<String, Option<f64>>,
+    /// The condition's value, or its error.
+    pub condition: Json,
+    /// Whether the condition holds now, and for how many samples and milliseconds.
+    pub holds: bool,
+    pub consecutive: u32,
+    pub held_ms: Option<i64>,
+    /// Whether the rule fired on this message (its duration reached, first time).
+    pub fired: bool,
+    /// Whether the rule is firing (after this message).
+    pub firing: bool,
+    pub effects: Vec<Json>,
+}
+
+/// The rules of one tenant, indexed by what their source names.
+#[derive(Debug, Default)]
+struct TenantRules {
+    rules: Vec<Compiled>,
+    by_device: HashMap<String, Vec<usize>>,
+    by_product: HashMap<String, Vec<usize>>,
+    any: Vec<usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl TenantRules {
+    fn push(&mut self, c: Compiled) {
+        let i = self.rules.len();
+        let s = &c.rule.document.source;
+        if !s.devices.is_empty() {
+            for d in &s.devices {
+                self.by_device.entry(d.clone()).or_default().push(i);
+            }
+        } else if !s.products.is_empty() {
+            for p in &s.products {
+                self.by_product.entry(p.clone()).or_default().push(i);
+            }
+        } else {
+            self.any.push(i);
+        }
+        self.by_name.insert(c.rule.document.name.clone(), i);
+        self.rules.push(c);
+    }
+
+    /// The rules that may match a message, in their order.
+    fn candidates(&self, m: &Message) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        if let Some(v) = self.by_device.get(&*m.device_name) {
+            out.extend(v);
+        }
+        if let Some(v) = self.by_product.get(&*m.product_key) {
+            out.extend(v);
+        }
+        out.extend(&self.any);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The engine's changing part: state by (rule, device), latest values, counters.
+#[derive(Debug, Default)]
+struct Live {
+    state: HashMap<(RuleId, DeviceId), State>,
+    latest: HashMap<DeviceId, HashMap<String, Value>>,
+    counters: HashMap<RuleId, RuleCounters>,
+    fired_total: u64,
+    trace: Option<Vec<Step>>,
+    message_no: usize,
 }
 
 /// The engine: rules by tenant, state by (rule, device).
 #[derive(Debug, Default)]
 pub struct Engine {
-    rules: HashMap<TenantId, Vec<Compiled>>,
-    state: HashMap<(RuleId, DeviceId), State>,
-    latest: HashMap<DeviceId, HashMap<String, Value>>,
-    counters: HashMap<RuleId, RuleCounters>,
-    fired_total: u64,
+    rules: HashMap<TenantId, TenantRules>,
+    live: Live,
+}
+
+/// How deep rules may call rules (a loop of calls ends here).
+pub const MAX_CALL_DEPTH: usize = 8;
+
+/// The engine's state as a checkpoint keeps it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    states: Vec<(RuleId, DeviceId, State)>,
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -273,9 +419,27 @@ impl Engine {
         Engine::default()
     }
 
-    /// Replaces the rules (all tenants'); state of rules that stay is kept.
+    /// An engine that records every rule evaluation as a [`Step`] (for dry runs).
+    pub fn with_trace() -> Engine {
+        let mut e = Engine::default();
+        e.live.trace = Some(Vec::new());
+        e
+    }
+
+    /// The steps recorded so far (with [`Engine::with_trace`]).
+    pub fn take_trace(&mut self) -> Vec<Step> {
+        self.live
+            .trace
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Replaces the rules (all tenants'). The state of rules that stay is kept; a rule
+    /// whose version changed starts its windows and durations again but keeps its alarms,
+    /// so it can still clear them.
     pub fn set_rules(&mut self, rules: Vec<Rule>) {
-        let mut by_tenant: HashMap<TenantId, Vec<Compiled>> = HashMap::new();
+        let mut by_tenant: HashMap<TenantId, TenantRules> = HashMap::new();
         for r in rules {
             if !r.document.enabled {
                 continue;
@@ -283,269 +447,522 @@ impl Engine {
             let t = r.tenant_id;
             by_tenant.entry(t).or_default().push(compile(r));
         }
-        let keep: std::collections::HashSet<RuleId> =
-            by_tenant.values().flatten().map(|c| c.rule.id).collect();
-        self.state.retain(|(r, _), _| keep.contains(r));
+        let versions: HashMap<RuleId, (i64, usize)> = by_tenant
+            .values()
+            .flat_map(|t| &t.rules)
+            .map(|c| (c.rule.id, (c.rule.version, c.rule.document.windows.len())))
+            .collect();
+        self.live.state.retain(|(r, _), st| {
+            let Some(&(version, windows)) = versions.get(r) else {
+                return false;
+            };
+            if st.version != version {
+                *st = State {
+                    version,
+                    fired: st.fired,
+                    active_alarms: std::mem::take(&mut st.active_alarms),
+                    last_seen_ms: st.last_seen_ms,
+                    device_name: std::mem::take(&mut st.device_name),
+                    product_key: std::mem::take(&mut st.product_key),
+                    windows: vec![Window::default(); windows],
+                    ..Default::default()
+                };
+            }
+            true
+        });
+        self.live.counters.retain(|r, _| versions.contains_key(r));
         self.rules = by_tenant;
     }
 
+    /// Tenants with at least one enabled rule.
+    pub fn tenants(&self) -> impl Iterator<Item = TenantId> + '_ {
+        self.rules.keys().copied()
+    }
+
+    /// Whether the tenant's rules read devices' groups or attributes (which the caller
+    /// must then fill in).
+    pub fn needs_device_info(&self, tenant: TenantId) -> bool {
+        self.rules.get(&tenant).is_some_and(|t| {
+            t.rules
+                .iter()
+                .any(|c| !c.rule.document.source.groups.is_empty() || c.reads_attributes)
+        })
+    }
+
     pub fn counters(&self, rule: RuleId) -> RuleCounters {
-        self.counters.get(&rule).cloned().unwrap_or_default()
+        self.live.counters.get(&rule).cloned().unwrap_or_default()
+    }
+
+    pub fn all_counters(&self) -> &HashMap<RuleId, RuleCounters> {
+        &self.live.counters
+    }
+
+    /// Counts an error of a rule found while carrying its effects out.
+    pub fn note_error(&mut self, rule: RuleId, error: String) {
+        let c = self.live.counters.entry(rule).or_default();
+        c.errors += 1;
+        c.last_error = Some(error);
     }
 
     /// Rules that fired since the engine started (for metrics and tests).
     pub fn fired_total(&self) -> u64 {
-        self.fired_total
+        self.live.fired_total
     }
 
-    fn matches(doc: &RuleDoc, m: &Message) -> bool {
-        let s = &doc.source;
-        if !s.products.is_empty() && !s.products.iter().any(|p| **p == *m.product_key) {
-            return false;
-        }
-        if !s.devices.is_empty() && !s.devices.iter().any(|d| **d == *m.device_name) {
-            return false;
-        }
-        if !s.groups.is_empty() && !s.groups.iter().any(|g| m.groups.contains(g)) {
-            return false;
-        }
-        match &m.kind {
-            MessageKind::Telemetry(values) => {
-                s.telemetry
-                    && (s.properties.is_empty()
-                        || values.iter().any(|(k, _)| s.properties.contains(k)))
-            }
-            MessageKind::Event(name, _) => s.events.contains(name),
-        }
-    }
-
-    /// Feeds one message; returns the effects, in order.
+    /// Feeds one message; returns the effects, in order (a called rule's effects follow
+    /// the call).
     pub fn on_message(&mut self, m: &Message) -> Vec<Effect> {
         let mut out = Vec::new();
-        let Some(rules) = self.rules.get(&m.tenant) else {
-            self.remember(m);
-            return out;
-        };
-        for c in rules {
-            if !Self::matches(&c.rule.document, m) {
-                continue;
-            }
-            let key = (c.rule.id, m.device);
-            let st = self.state.entry(key).or_insert_with(|| State {
-                windows: c
-                    .rule
-                    .document
-                    .windows
-                    .iter()
-                    .map(|_| Window::default())
-                    .collect(),
-                ..Default::default()
-            });
-            let counters = self.counters.entry(c.rule.id).or_default();
-            counters.evaluated += 1;
-            st.last_seen_ms = Some(m.ts_ms);
-            // Windows take the message's values first.
-            let mut wvals: Vec<Option<f64>> = Vec::with_capacity(c.rule.document.windows.len());
-            for (w, def) in st.windows.iter_mut().zip(&c.rule.document.windows) {
-                let x = match &m.kind {
-                    MessageKind::Telemetry(vs) => vs
-                        .iter()
-                        .find(|(k, _)| *k == def.of)
-                        .and_then(|(_, v)| num(v)),
-                    MessageKind::Event(..) => None,
-                };
-                wvals.push(match x {
-                    Some(x) => w.push(def, m.ts_ms, x),
-                    None => w.value(def),
-                });
-            }
-            let latest = self.latest.get(&m.device);
-            // The previous values, out of the state while the variables read them.
-            let mut prev = std::mem::take(&mut st.prev);
-            let vars = |name: &str| -> Option<ExprValue> {
-                let from_msg = |k: &str| match &m.kind {
-                    MessageKind::Telemetry(vs) => {
-                        vs.iter().find(|(p, _)| p == k).map(|(_, v)| expr_value(v))
-                    }
-                    MessageKind::Event(_, data) => data.get(k).map(json_expr_value),
-                };
-                if let Some(i) = c.rule.document.windows.iter().position(|w| w.name == name) {
-                    return wvals[i].map(ExprValue::Num);
-                }
-                match name {
-                    "device" => return Some(ExprValue::Str(m.device_name.to_string())),
-                    "product" => return Some(ExprValue::Str(m.product_key.to_string())),
-                    "ts" => return Some(ExprValue::Num(m.ts_ms as f64)),
-                    "event" => {
-                        return Some(match &m.kind {
-                            MessageKind::Event(e, _) => ExprValue::Str(e.clone()),
-                            MessageKind::Telemetry(_) => ExprValue::Str("telemetry".into()),
-                        });
-                    }
-                    _ => {}
-                }
-                if let Some(k) = name.strip_prefix("attr.") {
-                    return m.attributes.get(k).map(json_expr_value);
-                }
-                if let Some(k) = name.strip_prefix("latest.") {
-                    return latest.and_then(|l| l.get(k)).map(expr_value);
-                }
-                if let Some(k) = name.strip_prefix("prev.") {
-                    return prev.get(k).map(|(_, v)| expr_value(v));
-                }
-                if let Some(k) = name.strip_prefix("rate.") {
-                    let (t0, v0) = prev.get(k)?;
-                    let v1 = match from_msg(k)? {
-                        ExprValue::Num(n) => n,
-                        _ => return None,
-                    };
-                    let dt = (m.ts_ms - t0) as f64 / 1000.0;
-                    let x0 = num(v0)?;
-                    return (dt > 0.0).then(|| ExprValue::Num((v1 - x0) / dt));
-                }
-                from_msg(name).or_else(|| latest.and_then(|l| l.get(name)).map(expr_value))
-            };
-            let holds_now = match &c.condition {
-                None => false,
-                Some(e) => match e.eval(&vars) {
-                    Ok(ExprValue::Bool(b)) => b,
-                    Ok(other) => {
-                        counters.errors += 1;
-                        counters.last_error = Some(format!(
-                            "the condition gave {}, not true/false",
-                            other.type_name()
-                        ));
-                        false
-                    }
-                    Err(err) => {
-                        counters.errors += 1;
-                        counters.last_error = Some(format!("condition {err}"));
-                        false
-                    }
-                },
-            };
-            let doc = &c.rule.document;
-            if holds_now {
-                st.consecutive = st.consecutive.saturating_add(1);
-                st.since_ms.get_or_insert(m.ts_ms);
-            } else {
-                st.consecutive = 0;
-                st.since_ms = None;
-            }
-            let long_enough = holds_now
-                && doc
-                    .condition
-                    .for_samples
-                    .is_none_or(|n| st.consecutive >= n)
-                && doc.condition.for_seconds.is_none_or(|s| {
-                    st.since_ms.is_some_and(|t0| {
-                        m.ts_ms - t0 >= i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000
-                    })
-                });
-            // A message ends a no-data firing.
-            let mut effects = Vec::new();
-            if st.no_data_fired {
-                st.no_data_fired = false;
-                if c.condition.is_none() {
-                    clear_alarms(c, st, m, &mut effects);
+        if let Some(tr) = self.rules.get(&m.tenant) {
+            for i in tr.candidates(m) {
+                if matches(&tr.rules[i].rule.document, m) {
+                    run_rule(tr, i, &mut self.live, m, &mut out, 0);
                 }
             }
-            if long_enough {
-                counters.matched += 1;
-                let first = !st.fired;
-                st.fired = true;
-                act(c, st, m, first, &vars, &mut effects, counters);
-                if first {
-                    self.fired_total += 1;
-                }
-            } else if st.fired && !holds_now {
-                st.fired = false;
-                clear_alarms(c, st, m, &mut effects);
-            }
-            // Alarms with their own clearing condition.
-            for (i, a) in doc.actions.iter().enumerate() {
-                if let (Action::Alarm { alarm_type, .. }, Some(cw)) = (a, &c.clear_when[i])
-                    && st.active_alarms.contains(alarm_type)
-                    && matches!(cw.eval(&vars), Ok(ExprValue::Bool(true)))
-                {
-                    st.active_alarms.retain(|t| t != alarm_type);
-                    effects.push(Effect::ClearAlarm {
-                        rule: c.rule.id,
-                        tenant: m.tenant,
-                        device: m.device,
-                        alarm_type: alarm_type.clone(),
-                        ts_ms: m.ts_ms,
-                    });
-                }
-            }
-            if let MessageKind::Telemetry(vs) = &m.kind {
-                for (k, v) in vs {
-                    prev.insert(k.clone(), (m.ts_ms, v.clone()));
-                }
-            }
-            st.prev = prev;
-            counters.actions += effects.len() as u64;
-            out.extend(effects);
         }
-        self.remember(m);
-        out
-    }
-
-    fn remember(&mut self, m: &Message) {
         if let MessageKind::Telemetry(vs) = &m.kind {
-            let l = self.latest.entry(m.device).or_default();
+            let l = self.live.latest.entry(m.device).or_default();
             for (k, v) in vs {
                 l.insert(k.clone(), v.clone());
             }
         }
+        self.live.message_no += 1;
+        out
     }
 
     /// The clock moved on: rules with `no_data_seconds` fire for devices silent that
     /// long (once per silence).
     pub fn tick(&mut self, now_ms: i64) -> Vec<Effect> {
         let mut out = Vec::new();
-        for rules in self.rules.values() {
-            for c in rules {
-                let Some(limit) = c.rule.document.condition.no_data_seconds else {
-                    continue;
-                };
-                let limit = i64::try_from(limit).unwrap_or(i64::MAX / 2) * 1000;
-                for ((rule, device), st) in self.state.iter_mut() {
-                    if *rule != c.rule.id || st.no_data_fired {
-                        continue;
-                    }
-                    let Some(seen) = st.last_seen_ms else {
-                        continue;
-                    };
-                    if now_ms - seen < limit {
-                        continue;
-                    }
-                    st.no_data_fired = true;
-                    let counters = self.counters.entry(c.rule.id).or_default();
-                    counters.matched += 1;
-                    let m = Message {
-                        tenant: c.rule.tenant_id,
-                        device: *device,
-                        device_name: "".into(),
-                        product_key: "".into(),
-                        groups: Arc::from(Vec::new()),
-                        attributes: Arc::new(serde_json::Map::new()),
-                        ts_ms: now_ms,
-                        kind: MessageKind::Event(
-                            "no_data".into(),
-                            json!({"silent_ms": now_ms - seen}),
-                        ),
-                    };
-                    let vars = |_: &str| None;
-                    let mut effects = Vec::new();
-                    act(c, st, &m, true, &vars, &mut effects, counters);
-                    counters.actions += effects.len() as u64;
-                    self.fired_total += 1;
-                    out.extend(effects);
+        let mut limits: HashMap<RuleId, (TenantId, usize, i64)> = HashMap::new();
+        for (t, tr) in &self.rules {
+            for (i, c) in tr.rules.iter().enumerate() {
+                if let Some(s) = c.rule.document.condition.no_data_seconds {
+                    let limit = i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000;
+                    limits.insert(c.rule.id, (*t, i, limit));
                 }
             }
         }
+        if limits.is_empty() {
+            return out;
+        }
+        let due: Vec<(RuleId, DeviceId, i64)> = self
+            .live
+            .state
+            .iter()
+            .filter_map(|((rule, device), st)| {
+                let (_, _, limit) = limits.get(rule)?;
+                let seen = st.last_seen_ms?;
+                (!st.no_data_fired && now_ms - seen >= *limit).then_some((*rule, *device, seen))
+            })
+            .collect();
+        for (rule, device, seen) in due {
+            let Some(&(tenant, i, _)) = limits.get(&rule) else {
+                continue;
+            };
+            let Some(c) = self.rules.get(&tenant).map(|t| &t.rules[i]) else {
+                continue;
+            };
+            let live = &mut self.live;
+            let Some(st) = live.state.get_mut(&(rule, device)) else {
+                continue;
+            };
+            st.no_data_fired = true;
+            let counters = live.counters.entry(rule).or_default();
+            counters.matched += 1;
+            let m = Message {
+                tenant,
+                device,
+                device_name: st.device_name.as_str().into(),
+                product_key: st.product_key.as_str().into(),
+                groups: Arc::from(Vec::new()),
+                attributes: Arc::new(serde_json::Map::new()),
+                ts_ms: now_ms,
+                kind: MessageKind::Event("no_data".into(), json!({"silent_ms": now_ms - seen})),
+            };
+            let vars = |name: &str| match name {
+                "device" => Some(ExprValue::Str(m.device_name.to_string())),
+                "product" => Some(ExprValue::Str(m.product_key.to_string())),
+                "ts" => Some(ExprValue::Num(now_ms as f64)),
+                "event" => Some(ExprValue::Str("no_data".into())),
+                "silent_ms" => Some(ExprValue::Num((now_ms - seen) as f64)),
+                _ => None,
+            };
+            let mut effects = Vec::new();
+            act(c, st, &m, true, &vars, &mut effects, counters);
+            counters.actions += effects.len() as u64;
+            live.fired_total += 1;
+            out.extend(effects);
+        }
         out
+    }
+
+    /// The state worth keeping across a restart.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            states: self
+                .live
+                .state
+                .iter()
+                .map(|((r, d), st)| (*r, *d, st.clone()))
+                .collect(),
+        }
+    }
+
+    /// Takes a checkpoint back (after [`Engine::set_rules`]): state of rules that are
+    /// gone or changed since is dropped.
+    pub fn restore(&mut self, cp: Checkpoint) {
+        let versions: HashMap<RuleId, (i64, usize)> = self
+            .rules
+            .values()
+            .flat_map(|t| &t.rules)
+            .map(|c| (c.rule.id, (c.rule.version, c.rule.document.windows.len())))
+            .collect();
+        for (r, d, st) in cp.states {
+            if versions
+                .get(&r)
+                .is_some_and(|&(v, w)| st.version == v && st.windows.len() == w)
+            {
+                self.live.state.insert((r, d), st);
+            }
+        }
+    }
+
+    /// The store says this alarm of the rule is active on the device: the rule is firing
+    /// there and will clear it (start-up and reloads).
+    pub fn restore_alarm(&mut self, rule: RuleId, device: DeviceId, alarm_type: &str) {
+        let Some(c) = self
+            .rules
+            .values()
+            .flat_map(|t| &t.rules)
+            .find(|c| c.rule.id == rule)
+        else {
+            return;
+        };
+        let st = self
+            .live
+            .state
+            .entry((rule, device))
+            .or_insert_with(|| new_state(c));
+        st.fired = true;
+        if !st.active_alarms.iter().any(|t| t == alarm_type) {
+            st.active_alarms.push(alarm_type.to_owned());
+        }
+    }
+
+    /// Alarms the engine believes active: (rule, device, type).
+    pub fn active_alarms(&self) -> Vec<(RuleId, DeviceId, String)> {
+        self.live
+            .state
+            .iter()
+            .flat_map(|((r, d), st)| st.active_alarms.iter().map(|t| (*r, *d, t.clone())))
+            .collect()
+    }
+
+    /// Forgets an alarm the store no longer has active (a user cleared it).
+    pub fn forget_alarm(&mut self, rule: RuleId, device: DeviceId, alarm_type: &str) {
+        if let Some(st) = self.live.state.get_mut(&(rule, device)) {
+            st.active_alarms.retain(|t| t != alarm_type);
+        }
+    }
+}
+
+fn new_state(c: &Compiled) -> State {
+    State {
+        version: c.rule.version,
+        windows: vec![Window::default(); c.rule.document.windows.len()],
+        ..Default::default()
+    }
+}
+
+fn matches(doc: &RuleDoc, m: &Message) -> bool {
+    let s = &doc.source;
+    if !s.products.is_empty() && !s.products.iter().any(|p| **p == *m.product_key) {
+        return false;
+    }
+    if !s.devices.is_empty() && !s.devices.iter().any(|d| **d == *m.device_name) {
+        return false;
+    }
+    if !s.groups.is_empty() && !s.groups.iter().any(|g| m.groups.contains(g)) {
+        return false;
+    }
+    match &m.kind {
+        MessageKind::Telemetry(values) => {
+            s.telemetry
+                && (s.properties.is_empty() || values.iter().any(|(k, _)| s.properties.contains(k)))
+        }
+        MessageKind::Event(name, _) => s.events.contains(name),
+    }
+}
+
+/// Evaluates rule `i` on the message, then the rules it calls (to [`MAX_CALL_DEPTH`]).
+fn run_rule(
+    tr: &TenantRules,
+    i: usize,
+    live: &mut Live,
+    m: &Message,
+    out: &mut Vec<Effect>,
+    depth: usize,
+) {
+    let c = &tr.rules[i];
+    let start = out.len();
+    eval(c, live, m, out);
+    let calls: Vec<String> = out[start..]
+        .iter()
+        .filter_map(|e| match e {
+            Effect::CallRule { rule_name, .. } => Some(rule_name.clone()),
+            _ => None,
+        })
+        .collect();
+    for name in calls {
+        let problem = match tr.by_name.get(&name) {
+            Some(&j) if depth < MAX_CALL_DEPTH => {
+                run_rule(tr, j, live, m, out, depth + 1);
+                continue;
+            }
+            Some(_) => {
+                format!("rules call each other deeper than {MAX_CALL_DEPTH}: stopped at {name}")
+            }
+            None => format!("the called rule {name} does not exist or is disabled"),
+        };
+        let counters = live.counters.entry(c.rule.id).or_default();
+        counters.errors += 1;
+        counters.last_error = Some(problem);
+    }
+}
+
+/// One rule on one message.
+fn eval(c: &Compiled, live: &mut Live, m: &Message, out: &mut Vec<Effect>) {
+    let key = (c.rule.id, m.device);
+    let st = live.state.entry(key).or_insert_with(|| new_state(c));
+    if st.device_name.as_str() != &*m.device_name {
+        st.device_name = m.device_name.to_string();
+        st.product_key = m.product_key.to_string();
+    }
+    let counters = live.counters.entry(c.rule.id).or_default();
+    counters.evaluated += 1;
+    st.last_seen_ms = Some(m.ts_ms);
+    // Windows take the message's values first.
+    let mut wvals: Vec<Option<f64>> = Vec::with_capacity(c.rule.document.windows.len());
+    for (w, def) in st.windows.iter_mut().zip(&c.rule.document.windows) {
+        let x = match &m.kind {
+            MessageKind::Telemetry(vs) => vs
+                .iter()
+                .find(|(k, _)| *k == def.of)
+                .and_then(|(_, v)| num(v)),
+            MessageKind::Event(..) => None,
+        };
+        wvals.push(match x {
+            Some(x) => w.push(def, m.ts_ms, x),
+            None => w.value(def),
+        });
+    }
+    let latest = live.latest.get(&m.device);
+    // The previous values, out of the state while the variables read them.
+    let mut prev = std::mem::take(&mut st.prev);
+    let vars = |name: &str| -> Option<ExprValue> {
+        let from_msg = |k: &str| match &m.kind {
+            MessageKind::Telemetry(vs) => {
+                vs.iter().find(|(p, _)| p == k).map(|(_, v)| expr_value(v))
+            }
+            MessageKind::Event(_, data) => data.get(k).map(json_expr_value),
+        };
+        if let Some(i) = c.rule.document.windows.iter().position(|w| w.name == name) {
+            return wvals[i].map(ExprValue::Num);
+        }
+        match name {
+            "device" => return Some(ExprValue::Str(m.device_name.to_string())),
+            "product" => return Some(ExprValue::Str(m.product_key.to_string())),
+            "ts" => return Some(ExprValue::Num(m.ts_ms as f64)),
+            "event" => {
+                return Some(match &m.kind {
+                    MessageKind::Event(e, _) => ExprValue::Str(e.clone()),
+                    MessageKind::Telemetry(_) => ExprValue::Str("telemetry".into()),
+                });
+            }
+            _ => {}
+        }
+        if let Some(k) = name.strip_prefix("attr.") {
+            return m.attributes.get(k).map(json_expr_value);
+        }
+        if let Some(k) = name.strip_prefix("latest.") {
+            return latest.and_then(|l| l.get(k)).map(expr_value);
+        }
+        if let Some(k) = name.strip_prefix("prev.") {
+            return prev.get(k).map(|(_, v)| expr_value(v));
+        }
+        if let Some(k) = name.strip_prefix("rate.") {
+            let (t0, v0) = prev.get(k)?;
+            let v1 = match from_msg(k)? {
+                ExprValue::Num(n) => n,
+                _ => return None,
+            };
+            let dt = (m.ts_ms - t0) as f64 / 1000.0;
+            let x0 = num(v0)?;
+            return (dt > 0.0).then(|| ExprValue::Num((v1 - x0) / dt));
+        }
+        from_msg(name).or_else(|| latest.and_then(|l| l.get(name)).map(expr_value))
+    };
+    let outcome = c.condition.as_ref().map(|e| e.eval(&vars));
+    let holds_now = match &outcome {
+        None => false,
+        Some(Ok(ExprValue::Bool(b))) => *b,
+        Some(Ok(other)) => {
+            counters.errors += 1;
+            counters.last_error = Some(format!(
+                "the condition gave {}, not true/false",
+                other.type_name()
+            ));
+            false
+        }
+        Some(Err(err)) => {
+            counters.errors += 1;
+            counters.last_error = Some(format!("condition {err}"));
+            false
+        }
+    };
+    let doc = &c.rule.document;
+    if holds_now {
+        st.consecutive = st.consecutive.saturating_add(1);
+        st.since_ms.get_or_insert(m.ts_ms);
+    } else {
+        st.consecutive = 0;
+        st.since_ms = None;
+    }
+    let long_enough = holds_now
+        && doc
+            .condition
+            .for_samples
+            .is_none_or(|n| st.consecutive >= n)
+        && doc.condition.for_seconds.is_none_or(|s| {
+            st.since_ms
+                .is_some_and(|t0| m.ts_ms - t0 >= i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000)
+        });
+    // A message ends a no-data firing.
+    let mut effects = Vec::new();
+    if st.no_data_fired {
+        st.no_data_fired = false;
+        if c.condition.is_none() {
+            clear_alarms(c, st, m, &mut effects);
+        }
+    }
+    let mut fired = false;
+    if long_enough {
+        counters.matched += 1;
+        let first = !st.fired;
+        st.fired = true;
+        act(c, st, m, first, &vars, &mut effects, counters);
+        if first {
+            live.fired_total += 1;
+            fired = true;
+        }
+    } else if st.fired && !holds_now {
+        st.fired = false;
+        clear_alarms(c, st, m, &mut effects);
+    }
+    // Alarms with their own clearing condition.
+    for (i, a) in doc.actions.iter().enumerate() {
+        if let (Action::Alarm { alarm_type, .. }, Some(cw)) = (a, &c.clear_when[i])
+            && st.active_alarms.contains(alarm_type)
+            && matches!(cw.eval(&vars), Ok(ExprValue::Bool(true)))
+        {
+            st.active_alarms.retain(|t| t != alarm_type);
+            effects.push(Effect::ClearAlarm {
+                rule: c.rule.id,
+                tenant: m.tenant,
+                device: m.device,
+                alarm_type: alarm_type.clone(),
+                ts_ms: m.ts_ms,
+            });
+        }
+    }
+    if let Some(trace) = &mut live.trace {
+        let variables = c
+            .condition
+            .as_ref()
+            .map(|e| {
+                e.variables()
+                    .into_iter()
+                    .map(|(v, _)| {
+                        let x = vars(&v).map_or(Json::Null, |x| value_json(&x));
+                        (v, x)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        trace.push(Step {
+            message: live.message_no,
+            rule: doc.name.clone(),
+            variables,
+            windows: doc
+                .windows
+                .iter()
+                .zip(&wvals)
+                .map(|(w, v)| (w.name.clone(), *v))
+                .collect(),
+            condition: match &outcome {
+                None => Json::Null,
+                Some(Ok(v)) => value_json(v),
+                Some(Err(e)) => json!({"error": e.to_string()}),
+            },
+            holds: holds_now,
+            consecutive: st.consecutive,
+            held_ms: st.since_ms.map(|t0| m.ts_ms - t0),
+            fired,
+            firing: st.fired,
+            effects: effects.iter().map(Effect::to_json).collect(),
+        });
+    }
+    if let MessageKind::Telemetry(vs) = &m.kind {
+        for (k, v) in vs {
+            prev.insert(k.clone(), (m.ts_ms, v.clone()));
+        }
+    }
+    st.prev = prev;
+    counters.actions += effects.len() as u64;
+    out.extend(effects);
+}
+
+impl Effect {
+    /// The effect as the dry run shows it.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Effect::RaiseAlarm {
+                alarm_type,
+                severity,
+                details,
+                ..
+            } => {
+                json!({"action": "alarm", "alarm_type": alarm_type, "severity": severity, "details": details})
+            }
+            Effect::ClearAlarm { alarm_type, .. } => {
+                json!({"action": "clear_alarm", "alarm_type": alarm_type})
+            }
+            Effect::Command {
+                device_name,
+                method,
+                params,
+                properties,
+                ..
+            } => {
+                json!({"action": "command", "device": device_name, "method": method, "params": params, "properties": properties})
+            }
+            Effect::Webhook {
+                url,
+                idempotency_key,
+                body,
+                ..
+            } => {
+                json!({"action": "webhook", "url": url, "idempotency_key": idempotency_key, "body": body})
+            }
+            Effect::Republish { topic, body, .. } => {
+                json!({"action": "republish", "topic": topic, "body": body})
+            }
+            Effect::Telemetry {
+                property, value, ..
+            } => json!({"action": "telemetry", "property": property, "value": value}),
+            Effect::CallRule { rule_name, .. } => json!({"action": "rule", "rule": rule_name}),
+        }
     }
 }
 
@@ -593,7 +1010,22 @@ fn compile(rule: Rule) -> Compiled {
             _ => None,
         });
     }
+    let mut exprs: Vec<&Expr> = condition.iter().collect();
+    exprs.extend(clear_when.iter().flatten());
+    exprs.extend(details.iter().flatten().map(|(_, e)| e));
+    exprs.extend(telemetry.iter().flatten());
+    exprs.extend(
+        properties
+            .iter()
+            .flatten()
+            .flatten()
+            .filter_map(|(_, e): &(String, Option<Expr>)| e.as_ref()),
+    );
+    let reads_attributes = exprs
+        .iter()
+        .any(|e| e.variables().iter().any(|(v, _)| v.starts_with("attr.")));
     Compiled {
+        reads_attributes,
         rule,
         condition,
         clear_when,
@@ -764,9 +1196,9 @@ fn act(
                 }
             }
             Action::Rule { rule: name } => out.push(Effect::CallRule {
+                rule,
                 tenant: m.tenant,
                 rule_name: name.clone(),
-                message: Box::new(m.clone()),
             }),
         }
     }

@@ -10,4 +10,6 @@
 
 pub mod engine;
 
-pub use engine::{Effect, Engine, Message, MessageKind, RuleCounters};
+pub use engine::{
+    Checkpoint, Effect, Engine, MAX_CALL_DEPTH, Message, MessageKind, RuleCounters, Step,
+};
