@@ -281,6 +281,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/alarms", Permission(P::AlarmRead)),
     ("GET", "/api/v1/alarms/counts", Permission(P::AlarmRead)),
+    ("GET", "/api/v1/alarms/stream", Permission(P::AlarmRead)),
     ("GET", "/api/v1/alarms/{id}", Permission(P::AlarmRead)),
     (
         "POST",
@@ -295,6 +296,13 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/rules", Permission(P::RuleRead)),
     ("POST", "/api/v1/rules", Permission(P::RuleWrite)),
     ("POST", "/api/v1/rules/check", Permission(P::RuleRead)),
+    ("POST", "/api/v1/rules/dry-run", Permission(P::RuleRead)),
+    (
+        "POST",
+        "/api/v1/rules/{id}/dry-run",
+        Permission(P::RuleRead),
+    ),
+    ("GET", "/api/v1/rules/{id}/stats", Permission(P::RuleRead)),
     ("GET", "/api/v1/rules/{id}", Permission(P::RuleRead)),
     ("PUT", "/api/v1/rules/{id}", Permission(P::RuleWrite)),
     ("DELETE", "/api/v1/rules/{id}", Permission(P::RuleWrite)),

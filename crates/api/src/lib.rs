@@ -79,6 +79,10 @@ pub struct AppState {
     /// Commands, shared attributes and live status (absent where no device edge runs:
     /// those calls answer 503).
     pub link: Option<Arc<dyn ironloom_core::command::DeviceLink>>,
+    /// The running rule engine (absent where none runs: rules are stored but not run).
+    pub rules: Option<Arc<dyn ironloom_core::rule::RuleService>>,
+    /// Live alarm events (raised by rules, acknowledged and cleared through the API).
+    pub alarms_live: tokio::sync::broadcast::Sender<ironloom_core::alarm::AlarmEvent>,
 }
 
 impl std::fmt::Debug for AppState {

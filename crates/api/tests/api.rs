@@ -80,6 +80,8 @@ impl App {
             settings: Arc::new(settings),
             devices: Default::default(),
             link: None,
+            rules: None,
+            alarms_live: tokio::sync::broadcast::channel(16).0,
         };
         App {
             router: ironloom_api::router(state),

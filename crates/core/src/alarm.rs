@@ -81,3 +81,21 @@ pub struct AlarmCounts {
 
 /// Longest comment on acknowledging or clearing.
 pub const MAX_COMMENT: usize = 1024;
+
+/// What happened to an alarm, as pushed live to subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmChange {
+    Raised,
+    /// Raised again while active (severity, details or count changed).
+    Updated,
+    Acknowledged,
+    Cleared,
+}
+
+/// One live alarm event.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AlarmEvent {
+    pub change: AlarmChange,
+    pub alarm: Alarm,
+}

@@ -34,6 +34,31 @@ pub struct Rule {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a rule has done since the engine started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RuleCounters {
+    /// Messages the rule looked at.
+    pub evaluated: u64,
+    /// Messages on which its condition held (long enough).
+    pub matched: u64,
+    /// Actions it produced (alarms raised and cleared, commands, webhooks …).
+    pub actions: u64,
+    /// Failed evaluations and failed actions.
+    pub errors: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// The running rule engine, as the API reaches it.
+#[async_trait::async_trait]
+pub trait RuleService: Send + Sync {
+    /// Reads the rules from the store again; returns once the engine runs them (a
+    /// disabled rule sees no further message).
+    async fn reload(&self) -> crate::error::Result<()>;
+    /// The rule's counters (`None`: the rule is not running).
+    async fn counters(&self, rule: RuleId) -> Option<RuleCounters>;
+}
+
 /// One earlier (or the current) version of a rule.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RuleVersion {

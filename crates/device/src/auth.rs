@@ -228,6 +228,54 @@ fn record<K: std::hash::Hash + Eq>(
     }
 }
 
+/// Signs an application in with an API key (`ilk_<id>_<secret>`): the key must be valid,
+/// unexpired and unrevoked, its creator enabled, and both the key's scopes and the
+/// creator's role must allow `rule:read` (republished rule output is what it reads).
+/// Returns the tenant.
+pub async fn application_login(
+    meta: &dyn ironloom_core::repo::MetaStore,
+    key: &str,
+) -> Result<ironloom_core::ids::TenantId, crate::hub::LoginError> {
+    use crate::hub::LoginError;
+    use ironloom_core::auth::{Permission, PermissionSet};
+    use sha2::Digest;
+    let bad = || LoginError::BadCredentials;
+    let rest = key.strip_prefix("ilk_").ok_or_else(bad)?;
+    let (id, secret) = rest.split_once('_').ok_or_else(bad)?;
+    if secret.len() != 40 {
+        return Err(bad());
+    }
+    let id: ironloom_core::ids::ApiKeyId = id.parse().map_err(|_| bad())?;
+    let (api_key, hash) = meta
+        .get_api_key_secret(id)
+        .await
+        .map_err(|_| LoginError::Unavailable)?
+        .ok_or_else(bad)?;
+    let presented = hex::encode(sha2::Sha256::digest(key.as_bytes()));
+    if !constant_time_eq(presented.as_bytes(), hash.as_bytes()) || api_key.revoked {
+        return Err(bad());
+    }
+    if api_key.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
+        return Err(bad());
+    }
+    let user = meta
+        .get_user(ironloom_core::repo::Scope::All, api_key.created_by)
+        .await
+        .map_err(|_| bad())?;
+    let allowed = user
+        .role
+        .permissions()
+        .intersect(PermissionSet::of(&api_key.scopes))
+        .contains(Permission::RuleRead);
+    match (user.enabled, user.tenant_id, allowed) {
+        (true, Some(t), true) => {
+            let tenant = meta.get_tenant(t).await.map_err(|_| bad())?;
+            if tenant.enabled { Ok(t) } else { Err(bad()) }
+        }
+        _ => Err(bad()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

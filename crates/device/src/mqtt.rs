@@ -74,6 +74,9 @@ pub struct MqttDevice {
     /// A device without credentials yet, connected as `provision`: it may only ask for
     /// them (its `ctx` names no real device).
     pub provisioning: Option<std::net::IpAddr>,
+    /// An application signed in with an API key (user name `apikey`): it may only
+    /// subscribe to its tenant's `rules/…` topics, where rules republish.
+    pub application: bool,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -90,6 +93,16 @@ impl std::fmt::Debug for MqttDevices {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MqttDevices").finish_non_exhaustive()
     }
+}
+
+/// The MQTT user name with which applications sign in (the password is an API key).
+pub const APP_USERNAME: &str = "apikey";
+/// Where rules republish, under the tenant's application namespace.
+pub const RULES_TOPICS: &str = "rules/";
+
+/// The namespace of a tenant's applications on the MQTT server.
+pub fn app_namespace(tenant: ironloom_core::ids::TenantId) -> String {
+    format!("app/{tenant}")
 }
 
 /// The namespace of a device on the MQTT server.
@@ -711,6 +724,39 @@ impl MqttHooks for MqttDevices {
                     link: Mutex::new(None),
                     subs: Mutex::new(HashMap::new()),
                     provisioning: Some(info.peer.ip()),
+                    application: false,
+                },
+            });
+        }
+        if info.username == Some(APP_USERNAME) {
+            let key = info.password.unwrap_or("");
+            let tenant = crate::auth::application_login(self.hub.meta().as_ref(), key)
+                .await
+                .map_err(|e| match e {
+                    LoginError::BadCredentials => ConnectRefusal::BadCredentials,
+                    LoginError::Banned => ConnectRefusal::Banned,
+                    LoginError::Unavailable => ConnectRefusal::ServerBusy,
+                })?;
+            let ctx = DeviceCtx {
+                tenant,
+                device: ironloom_core::ids::DeviceId::new(),
+                product: ironloom_core::ids::ProductId::new(),
+                name: "application".into(),
+                product_key: "".into(),
+            };
+            let namespace: Arc<str> = app_namespace(tenant).into();
+            return Ok(Grant {
+                namespace: namespace.clone(),
+                metrics_label: tenant.to_string().into(),
+                client: MqttDevice {
+                    ctx,
+                    namespace,
+                    version: info.version,
+                    dialect: Dialect::ThingsBoard,
+                    link: Mutex::new(None),
+                    subs: Mutex::new(HashMap::new()),
+                    provisioning: None,
+                    application: true,
                 },
             });
         }
@@ -752,6 +798,7 @@ impl MqttHooks for MqttDevices {
                 link: Mutex::new(None),
                 subs: Mutex::new(HashMap::new()),
                 provisioning: None,
+                application: false,
             },
         })
     }
@@ -759,6 +806,13 @@ impl MqttHooks for MqttDevices {
     fn check_subscribe(&self, client: &MqttDevice, filter: &str) -> Result<QoS, SubscribeRefusal> {
         if client.provisioning.is_some() {
             return if filter == PROVISION_RESPONSE {
+                Ok(QoS::AtLeastOnce)
+            } else {
+                Err(SubscribeRefusal::NotAuthorized)
+            };
+        }
+        if client.application {
+            return if filter.starts_with(RULES_TOPICS) {
                 Ok(QoS::AtLeastOnce)
             } else {
                 Err(SubscribeRefusal::NotAuthorized)
@@ -772,6 +826,17 @@ impl MqttHooks for MqttDevices {
     }
 
     async fn publish(&self, client: &MqttDevice, batch: &[InboundPublish]) -> Vec<Verdict> {
+        if client.application {
+            return batch
+                .iter()
+                .map(|_| {
+                    Verdict::refused(
+                        AckReason::NotAuthorized,
+                        "an application may only subscribe to rules/… topics",
+                    )
+                })
+                .collect();
+        }
         if let Some(peer) = client.provisioning {
             let mut verdicts = Vec::with_capacity(batch.len());
             for p in batch {
@@ -829,7 +894,7 @@ impl MqttHooks for MqttDevices {
     }
 
     fn connected(&self, client: &MqttDevice) {
-        if client.provisioning.is_some() {
+        if client.provisioning.is_some() || client.application {
             return;
         }
         self.hub
@@ -840,7 +905,7 @@ impl MqttHooks for MqttDevices {
     }
 
     fn subscribed(&self, client: &MqttDevice, filters: &[Arc<str>]) {
-        if client.provisioning.is_some() {
+        if client.provisioning.is_some() || client.application {
             return;
         }
         // Queued commands go out once the device listens for them.
@@ -856,7 +921,7 @@ impl MqttHooks for MqttDevices {
     }
 
     fn disconnected(&self, client: &MqttDevice, cause: DisconnectCause) {
-        if client.provisioning.is_some() {
+        if client.provisioning.is_some() || client.application {
             return;
         }
         lock(&client.link).take();

@@ -21,6 +21,8 @@ pub struct Config {
     pub mqtt: MqttSection,
     /// The CoAP device API (UDP).
     pub coap: CoapSection,
+    /// The rule engine.
+    pub rules: RulesSection,
     pub log: LogConfig,
 }
 
@@ -35,6 +37,7 @@ impl Default for Config {
             tsdb: TsdbConfig::default(),
             mqtt: MqttSection::default(),
             coap: CoapSection::default(),
+            rules: RulesSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -123,6 +126,54 @@ impl Default for ApiConfig {
         ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
+        }
+    }
+}
+
+/// The rule engine (its state and webhook outbox live in `<data_dir>/rules`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesSection {
+    /// How often window and duration state is written to disk.
+    pub checkpoint_interval: Duration,
+    /// Device messages waiting for the engine; devices wait when it is full.
+    pub queue: usize,
+    /// Wait before the first webhook retry; it doubles each retry up to `webhook_max_backoff`.
+    pub webhook_backoff: Duration,
+    pub webhook_max_backoff: Duration,
+    /// How long one webhook request may take.
+    pub webhook_timeout: Duration,
+    /// Repeats of an active alarm at the same severity are written at most this often.
+    pub alarm_repeat_interval: Duration,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        let d = ironloom_rules::runtime::RuntimeConfig::new(PathBuf::new());
+        RulesSection {
+            checkpoint_interval: Duration(d.checkpoint_interval),
+            queue: d.queue,
+            webhook_backoff: Duration(d.webhook_backoff),
+            webhook_max_backoff: Duration(d.webhook_max_backoff),
+            webhook_timeout: Duration(d.webhook_timeout),
+            alarm_repeat_interval: Duration(d.repeat_interval),
+        }
+    }
+}
+
+impl RulesSection {
+    pub fn runtime_config(&self, data_dir: &Path) -> ironloom_rules::runtime::RuntimeConfig {
+        ironloom_rules::runtime::RuntimeConfig {
+            state_dir: data_dir.join("rules"),
+            checkpoint_interval: self
+                .checkpoint_interval
+                .0
+                .max(std::time::Duration::from_millis(100)),
+            queue: self.queue.max(1),
+            webhook_backoff: self.webhook_backoff.0,
+            webhook_max_backoff: self.webhook_max_backoff.0,
+            webhook_timeout: self.webhook_timeout.0,
+            repeat_interval: self.alarm_repeat_interval.0,
         }
     }
 }

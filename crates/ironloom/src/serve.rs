@@ -110,14 +110,6 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         Arc::new(tsdb.clone()),
         ironloom_device::HubConfig::default(),
     );
-    let state = AppState {
-        store: store.clone(),
-        telemetry: Arc::new(tsdb.clone()),
-        tokens: TokenSigner::new(key),
-        settings: Arc::new(settings),
-        devices: Default::default(),
-        link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
-    };
     let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
     let mqtt_config = config.mqtt.server_config()?;
     let mqtt = ironloom_mqtt::MqttServer::bind(mqtt_config, mqtt_hooks.clone())
@@ -132,6 +124,35 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     if let Some(a) = mqtt.tls_addr() {
         tracing::info!(addr = %a, "MQTT server listening on mqtts://{a}");
     }
+
+    // Rules: the engine takes the hub's events; alarms go to the store and to live
+    // subscribers; republished messages to the tenant's applications over MQTT.
+    let (alarms_live, _) = tokio::sync::broadcast::channel(1024);
+    let rules_shutdown = CancellationToken::new();
+    let rules = ironloom_rules::runtime::start(
+        ironloom_rules::runtime::Deps {
+            meta: store.clone(),
+            telemetry: Arc::new(tsdb.clone()),
+            link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
+            republish: Some(Arc::new(MqttRepublisher(mqtt.clone()))),
+            alarms: alarms_live.clone(),
+        },
+        config.rules.runtime_config(&config.data_dir),
+        rules_shutdown.clone(),
+    )
+    .await
+    .map_err(|e| anyhow!("cannot start the rule engine: {e}"))?;
+    hub.set_sink(rules.sink.clone());
+    let state = AppState {
+        store: store.clone(),
+        telemetry: Arc::new(tsdb.clone()),
+        tokens: TokenSigner::new(key),
+        settings: Arc::new(settings),
+        devices: Default::default(),
+        link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
+        rules: Some(Arc::new(rules.runtime.clone()) as Arc<dyn ironloom_core::rule::RuleService>),
+        alarms_live,
+    };
 
     let coap = match config.coap.server_config()? {
         Some(c) => {
@@ -222,11 +243,37 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         let _ = t.await;
     }
     let _ = hub_task.await;
+    // The engine evaluates what devices sent until now, then writes its checkpoint.
+    rules_shutdown.cancel();
+    let _ = rules.task.await;
     tokio::task::spawn_blocking(move || tsdb.close())
         .await
         .context("time-series store shutdown")?
         .map_err(|e| anyhow!("time-series store did not shut down cleanly: {e}"))?;
     Ok(())
+}
+
+/// Rules republish to the tenant's applications (MQTT user `apikey`), on `rules/…`.
+struct MqttRepublisher(ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>);
+
+impl ironloom_rules::runtime::Republisher for MqttRepublisher {
+    fn republish(
+        &self,
+        tenant: ironloom_core::ids::TenantId,
+        topic: &str,
+        payload: Vec<u8>,
+    ) -> usize {
+        let msg = ironloom_mqtt::Message {
+            topic: topic.into(),
+            payload: payload.into(),
+            qos: ironloom_mqtt::QoS::AtLeastOnce,
+            retain: false,
+            props: None,
+        };
+        self.0
+            .publish(&ironloom_device::mqtt::app_namespace(tenant), msg)
+            .online
+    }
 }
 
 fn app(

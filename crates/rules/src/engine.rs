@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use ironloom_core::expr::{Expr, ExprValue};
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
-use ironloom_core::rule::{Action, Agg, Rule, RuleDoc, Severity, WindowDef, WindowKind};
+use ironloom_core::rule::{
+    Action, Agg, Rule, RuleCounters, RuleDoc, Severity, WindowDef, WindowKind,
+};
 use ironloom_core::telemetry::Value;
 use serde_json::{Value as Json, json};
 
@@ -102,16 +104,6 @@ pub enum Effect {
         tenant: TenantId,
         rule_name: String,
     },
-}
-
-/// Per-rule counters, for the API and `/metrics`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct RuleCounters {
-    pub evaluated: u64,
-    pub matched: u64,
-    pub actions: u64,
-    pub errors: u64,
-    pub last_error: Option<String>,
 }
 
 #[derive(Debug)]
@@ -331,8 +323,12 @@ fn json_expr_value(v: &Json) -> ExprValue {
     }
 }
 
+/// Whole numbers come out as JSON integers (a device's int property takes them).
 fn value_json(v: &ExprValue) -> Json {
     match v {
+        ExprValue::Num(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
+            json!(*n as i64)
+        }
         ExprValue::Num(n) => json!(n),
         ExprValue::Bool(b) => json!(b),
         ExprValue::Str(s) => json!(s),
@@ -426,6 +422,12 @@ impl Engine {
         e
     }
 
+    /// Counts a message the caller did not feed (a dry run's clock tick), so step numbers
+    /// stay the caller's message indexes.
+    pub fn skip_message(&mut self) {
+        self.live.message_no += 1;
+    }
+
     /// The steps recorded so far (with [`Engine::with_trace`]).
     pub fn take_trace(&mut self) -> Vec<Step> {
         self.live
@@ -472,6 +474,13 @@ impl Engine {
         });
         self.live.counters.retain(|r, _| versions.contains_key(r));
         self.rules = by_tenant;
+    }
+
+    /// Whether the rule is loaded (enabled).
+    pub fn is_running(&self, rule: RuleId) -> bool {
+        self.rules
+            .values()
+            .any(|t| t.rules.iter().any(|c| c.rule.id == rule))
     }
 
     /// Tenants with at least one enabled rule.

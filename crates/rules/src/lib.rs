@@ -9,7 +9,8 @@
 //! as a crash; one rule never sees another tenant's messages.
 
 pub mod engine;
+pub mod runtime;
 
-pub use engine::{
-    Checkpoint, Effect, Engine, MAX_CALL_DEPTH, Message, MessageKind, RuleCounters, Step,
-};
+pub use engine::{Checkpoint, Effect, Engine, MAX_CALL_DEPTH, Message, MessageKind, Step};
+
+pub use ironloom_core::rule::RuleCounters;

@@ -8,7 +8,9 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::params::page_request;
 use axum::Json;
 use axum::extract::State;
-use ironloom_core::alarm::{Alarm, AlarmCounts, AlarmFilter};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use ironloom_core::alarm::{Alarm, AlarmChange, AlarmCounts, AlarmEvent, AlarmFilter};
 use ironloom_core::entity::{AlarmSort, Page};
 use ironloom_core::ids::{AlarmId, DeviceId};
 use ironloom_core::rule::Severity;
@@ -20,6 +22,7 @@ use utoipa_axum::routes;
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(list_alarms))
         .routes(routes!(alarm_counts))
+        .routes(routes!(alarm_stream))
         .routes(routes!(get_alarm))
         .routes(routes!(ack_alarm))
         .routes(routes!(clear_alarm))
@@ -100,12 +103,15 @@ async fn ack_alarm(
     ApiPath(id): ApiPath<AlarmId>,
     ApiJson(c): ApiJson<AlarmComment>,
 ) -> ApiResult<Json<Alarm>> {
-    Ok(Json(
-        state
-            .store
-            .ack_alarm(&p.actor(), p.tenant()?, id, c.comment)
-            .await?,
-    ))
+    let alarm = state
+        .store
+        .ack_alarm(&p.actor(), p.tenant()?, id, c.comment)
+        .await?;
+    let _ = state.alarms_live.send(AlarmEvent {
+        change: AlarmChange::Acknowledged,
+        alarm: alarm.clone(),
+    });
+    Ok(Json(alarm))
 }
 
 /// Clear an alarm (again: no change).
@@ -118,10 +124,51 @@ async fn clear_alarm(
     ApiPath(id): ApiPath<AlarmId>,
     ApiJson(c): ApiJson<AlarmComment>,
 ) -> ApiResult<Json<Alarm>> {
-    Ok(Json(
-        state
-            .store
-            .clear_alarm(&p.actor(), p.tenant()?, id, c.comment)
-            .await?,
-    ))
+    let alarm = state
+        .store
+        .clear_alarm(&p.actor(), p.tenant()?, id, c.comment)
+        .await?;
+    let _ = state.alarms_live.send(AlarmEvent {
+        change: AlarmChange::Cleared,
+        alarm: alarm.clone(),
+    });
+    Ok(Json(alarm))
+}
+
+/// Live alarm events of the tenant as server-sent events: `raised`, `updated`,
+/// `acknowledged` and `cleared`, each with the alarm as JSON; `lagged` when this reader
+/// fell behind and missed events (reload the list then). A comment line every 15 s keeps
+/// proxies from closing the stream.
+#[utoipa::path(get, path = "/api/v1/alarms/stream", tag = "alarms",
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, description = "`text/event-stream` of alarm events", body = AlarmEvent, content_type = "text/event-stream")))]
+async fn alarm_stream(
+    State(state): State<AppState>,
+    p: Principal,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    let tenant = p.tenant()?;
+    let rx = state.alarms_live.subscribe();
+    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) if ev.alarm.tenant_id == tenant => {
+                    let name = match ev.change {
+                        AlarmChange::Raised => "raised",
+                        AlarmChange::Updated => "updated",
+                        AlarmChange::Acknowledged => "acknowledged",
+                        AlarmChange::Cleared => "cleared",
+                    };
+                    let data = serde_json::to_string(&ev.alarm).unwrap_or_default();
+                    return Some((Ok(Event::default().event(name).data(data)), rx));
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    let ev = Event::default().event("lagged").data(n.to_string());
+                    return Some((Ok(ev), rx));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
 }

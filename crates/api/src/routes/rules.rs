@@ -12,8 +12,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ironloom_core::entity::{Page, RuleSort};
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
-use ironloom_core::ids::{RuleId, TenantId};
-use ironloom_core::rule::{Rule, RuleDoc, RuleProblem, RuleUpdate, RuleVersion};
+use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::rule::{Rule, RuleCounters, RuleDoc, RuleProblem, RuleUpdate, RuleVersion};
+use ironloom_core::telemetry::Value;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +25,18 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(check_rule))
         .routes(routes!(get_rule, update_rule, delete_rule))
         .routes(routes!(rule_versions))
+        .routes(routes!(rule_stats))
+        .routes(routes!(dry_run))
+        .routes(routes!(dry_run_saved))
+}
+
+/// Tells the running engine (if any) to read the rules again; the change is in force
+/// when this returns.
+async fn reload(state: &AppState) -> ApiResult<()> {
+    if let Some(r) = &state.rules {
+        r.reload().await?;
+    }
+    Ok(())
 }
 
 /// Every problem of a rule: its own, and those against the products it watches (unknown
@@ -108,6 +121,7 @@ async fn create_rule(
         return Err(refused(&found).into());
     }
     let r = state.store.create_rule(&p.actor(), tenant, doc).await?;
+    reload(&state).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -170,20 +184,20 @@ async fn update_rule(
     if !found.is_empty() {
         return Err(refused(&found).into());
     }
-    Ok(Json(
-        state
-            .store
-            .update_rule(
-                &p.actor(),
-                tenant,
-                id,
-                RuleUpdate {
-                    document: doc,
-                    expected_version: q.version,
-                },
-            )
-            .await?,
-    ))
+    let r = state
+        .store
+        .update_rule(
+            &p.actor(),
+            tenant,
+            id,
+            RuleUpdate {
+                document: doc,
+                expected_version: q.version,
+            },
+        )
+        .await?;
+    reload(&state).await?;
+    Ok(Json(r))
 }
 
 /// Delete a rule and its history.
@@ -196,6 +210,7 @@ async fn delete_rule(
     ApiPath(id): ApiPath<RuleId>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_rule(&p.actor(), p.tenant()?, id).await?;
+    reload(&state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -209,4 +224,238 @@ async fn rule_versions(
     ApiPath(id): ApiPath<RuleId>,
 ) -> ApiResult<Json<Vec<RuleVersion>>> {
     Ok(Json(state.store.rule_versions(p.tenant()?, id).await?))
+}
+
+/// What a rule has done since the engine started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleStats {
+    /// Whether the engine runs the rule (it is enabled and an engine runs on this node).
+    pub running: bool,
+    #[serde(flatten)]
+    pub counters: RuleCounters,
+}
+
+/// A rule's counters: messages evaluated, matched, actions, errors and the last error.
+#[utoipa::path(get, path = "/api/v1/rules/{id}/stats", tag = "rules", params(("id" = RuleId, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = RuleStats), (status = 404, body = ErrorBody)))]
+async fn rule_stats(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<RuleId>,
+) -> ApiResult<Json<RuleStats>> {
+    state.store.get_rule(p.tenant()?, id).await?;
+    let counters = match &state.rules {
+        Some(r) => r.counters(id).await,
+        None => None,
+    };
+    Ok(Json(RuleStats {
+        running: counters.is_some(),
+        counters: counters.unwrap_or_default(),
+    }))
+}
+
+/// Most sample messages in one dry run.
+pub const MAX_DRY_RUN_MESSAGES: usize = 1000;
+
+/// One sample message: telemetry (`values`), a device event (`event`, with `data`), or
+/// with `tick: true` only the clock moving to `ts` (for no-data rules).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleMessage {
+    /// Device name (default `device-1`).
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Product key (default: the rule's first product, else `product`).
+    #[serde(default)]
+    pub product: Option<String>,
+    /// Milliseconds since 1970 (default: one second after the previous message; the first
+    /// is now).
+    #[serde(default)]
+    pub ts: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub values: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub event: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// The device's attributes (`attr.…`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// The device's groups, by name.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub tick: bool,
+}
+
+/// A rule (unsaved) and sample messages.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DryRun {
+    pub rule: RuleDoc,
+    pub messages: Vec<SampleMessage>,
+}
+
+/// Sample messages for a saved rule.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DryRunSaved {
+    pub messages: Vec<SampleMessage>,
+}
+
+/// What a dry run did: one step per message the rule looked at (its variables, windows,
+/// condition, duration and effects), and its counters at the end. Nothing is carried out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DryRunResult {
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Vec<ironloom_rules::Step>,
+    /// Effects of clock ticks (no-data firings), with the message index they follow.
+    #[schema(value_type = Vec<Object>)]
+    pub tick_effects: Vec<serde_json::Value>,
+    pub counters: RuleCounters,
+}
+
+fn sample_value(v: &serde_json::Value) -> Option<Value> {
+    match v {
+        serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Some(Value::I64(i)),
+            None => n.as_f64().map(Value::F64),
+        },
+        serde_json::Value::String(s) => Some(Value::Str(s.clone())),
+        _ => None,
+    }
+}
+
+fn run_dry(
+    tenant: TenantId,
+    doc: RuleDoc,
+    messages: Vec<SampleMessage>,
+) -> ApiResult<DryRunResult> {
+    if messages.len() > MAX_DRY_RUN_MESSAGES {
+        return Err(Error::from(FieldError::new(
+            "messages",
+            FieldErrorKind::Other {
+                en: format!("at most {MAX_DRY_RUN_MESSAGES} sample messages"),
+                zh: format!("样例消息最多 {MAX_DRY_RUN_MESSAGES} 条"),
+            },
+        ))
+        .into());
+    }
+    let rule = Rule {
+        id: RuleId::new(),
+        tenant_id: tenant,
+        version: 1,
+        document: doc,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let rule_id = rule.id;
+    let default_product = rule
+        .document
+        .source
+        .products
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "product".into());
+    let mut engine = ironloom_rules::Engine::with_trace();
+    // A dry run shows a disabled rule at work too.
+    let mut r = rule;
+    r.document.enabled = true;
+    engine.set_rules(vec![r]);
+    let mut ids: std::collections::HashMap<String, DeviceId> = Default::default();
+    let mut ts = chrono::Utc::now().timestamp_millis();
+    let mut tick_effects = Vec::new();
+    for (i, m) in messages.into_iter().enumerate() {
+        ts = match m.ts {
+            Some(t) => t,
+            None if i == 0 => ts,
+            None => ts + 1000,
+        };
+        if m.tick {
+            for e in engine.tick(ts) {
+                let mut j = e.to_json();
+                j["after_message"] = serde_json::json!(i);
+                tick_effects.push(j);
+            }
+            // Keep the step numbering in line with the message indexes.
+            engine.skip_message();
+            continue;
+        }
+        let name = m.device.unwrap_or_else(|| "device-1".into());
+        let device = *ids.entry(name.clone()).or_default();
+        let kind = match m.event {
+            Some(e) => ironloom_rules::MessageKind::Event(e, m.data),
+            None => {
+                let mut vs = Vec::with_capacity(m.values.len());
+                for (k, v) in &m.values {
+                    let Some(x) = sample_value(v) else {
+                        return Err(Error::from(FieldError::new(
+                            format!("messages[{i}].values.{k}"),
+                            FieldErrorKind::Other {
+                                en: "a value must be a number, text or true/false".into(),
+                                zh: "值必须是数字、文本或布尔值".into(),
+                            },
+                        ))
+                        .into());
+                    };
+                    vs.push((k.clone(), x));
+                }
+                ironloom_rules::MessageKind::Telemetry(vs)
+            }
+        };
+        let msg = ironloom_rules::Message {
+            tenant,
+            device,
+            device_name: name.into(),
+            product_key: m.product.unwrap_or_else(|| default_product.clone()).into(),
+            groups: m.groups.into(),
+            attributes: std::sync::Arc::new(m.attributes),
+            ts_ms: ts,
+            kind,
+        };
+        engine.on_message(&msg);
+    }
+    Ok(DryRunResult {
+        steps: engine.take_trace(),
+        tick_effects,
+        counters: engine.counters(rule_id),
+    })
+}
+
+/// Try an unsaved rule on sample messages and see each step. The rule is checked first
+/// (422 with every problem); nothing is carried out, and rules it calls are not followed.
+#[utoipa::path(post, path = "/api/v1/rules/dry-run", tag = "rules", request_body = DryRun,
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = DryRunResult), (status = 422, body = ErrorBody)))]
+async fn dry_run(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(req): ApiJson<DryRun>,
+) -> ApiResult<Json<DryRunResult>> {
+    let tenant = p.tenant()?;
+    let found = problems(&state, tenant, &req.rule).await?;
+    if !found.is_empty() {
+        return Err(refused(&found).into());
+    }
+    Ok(Json(run_dry(tenant, req.rule, req.messages)?))
+}
+
+/// Try a saved rule (its current version) on sample messages.
+#[utoipa::path(post, path = "/api/v1/rules/{id}/dry-run", tag = "rules", params(("id" = RuleId, Path)),
+    request_body = DryRunSaved, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = DryRunResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn dry_run_saved(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<RuleId>,
+    ApiJson(req): ApiJson<DryRunSaved>,
+) -> ApiResult<Json<DryRunResult>> {
+    let tenant = p.tenant()?;
+    let rule = state.store.get_rule(tenant, id).await?;
+    Ok(Json(run_dry(tenant, rule.document, req.messages)?))
 }

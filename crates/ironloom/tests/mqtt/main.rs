@@ -12,3 +12,4 @@ mod commands;
 mod crash;
 mod gateway;
 mod paho;
+mod rules;

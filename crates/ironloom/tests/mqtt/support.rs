@@ -165,13 +165,18 @@ impl Api {
     /// The platform administrator creates tenant `factory` and its administrator, who
     /// logs in.
     pub async fn new_tenant(server: &Server) -> Api {
+        Api::new_tenant_named(server, "factory", "ta").await
+    }
+
+    /// The same for another tenant and administrator.
+    pub async fn new_tenant_named(server: &Server, code: &str, user: &str) -> Api {
         let http = client();
         let base = server.base.clone();
         let admin = login(&http, &base, "admin", ADMIN_PASSWORD, None).await;
         let r = http
             .post(format!("{base}/api/v1/tenants"))
             .bearer_auth(&admin)
-            .json(&json!({"code": "factory", "name": "Factory"}))
+            .json(&json!({"code": code, "name": code}))
             .send()
             .await
             .unwrap();
@@ -180,13 +185,19 @@ impl Api {
         let r = http
             .post(format!("{base}/api/v1/users"))
             .bearer_auth(&admin)
-            .json(&json!({"username": "ta", "password": TENANT_ADMIN_PASSWORD,
+            .json(&json!({"username": user, "password": TENANT_ADMIN_PASSWORD,
                           "role": "tenant_admin", "tenant_id": tenant["id"]}))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 201);
-        Api::existing_tenant(server).await
+        let token = login(&http, &base, user, TENANT_ADMIN_PASSWORD, Some(code)).await;
+        Api { base, http, token }
+    }
+
+    /// The bearer token of this session.
+    pub fn token(&self) -> &str {
+        &self.token
     }
 
     /// Logs in again (after a restart) as the administrator of tenant `factory`.

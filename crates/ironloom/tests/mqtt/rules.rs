@@ -1,0 +1,637 @@
+//! Rules at work in `ironloom serve`: devices publish over MQTT, rules raise and clear
+//! alarms (seen through the REST API and its live stream), command devices, call a local
+//! webhook receiver through 500s and refused connections, republish to an application
+//! signed in with an API key, keep their state across a restart, stop at once when
+//! disabled, and never see another tenant's devices.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
+use serde_json::{Value, json};
+
+use crate::support::{Api, Server};
+
+fn model() -> Value {
+    json!({"properties": [
+        {"identifier": "temp", "name": "Temp", "data_type": {"type": "double"}},
+        {"identifier": "speed", "name": "Speed", "access": "rw", "data_type": {"type": "int", "min": 0, "max": 3000}}
+    ]})
+}
+
+/// A device on MQTT that publishes telemetry at QoS 1 and waits for each PUBACK; it
+/// records the RPCs it receives (and answers them).
+struct Dev {
+    client: AsyncClient,
+    acks: tokio::sync::mpsc::UnboundedReceiver<()>,
+    rpcs: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Dev {
+    async fn connect(server: &Server, token: &str) -> Dev {
+        let mut o = MqttOptions::new(
+            format!("d-{token}"),
+            server.mqtt.ip().to_string(),
+            server.mqtt.port(),
+        );
+        o.set_credentials(token, "");
+        let (client, mut ev) = AsyncClient::new(o, 64);
+        client
+            .subscribe("v1/devices/me/rpc/request/+", QoS::AtLeastOnce)
+            .await
+            .unwrap();
+        let (tx, acks) = tokio::sync::mpsc::unbounded_channel();
+        let (sub_tx, sub_rx) = tokio::sync::oneshot::channel();
+        let mut sub_tx = Some(sub_tx);
+        let rpcs: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let seen = rpcs.clone();
+        let c = client.clone();
+        tokio::spawn(async move {
+            while let Ok(e) = ev.poll().await {
+                match e {
+                    Event::Incoming(Incoming::SubAck(_)) => {
+                        if let Some(t) = sub_tx.take() {
+                            let _ = t.send(());
+                        }
+                    }
+                    Event::Incoming(Incoming::PubAck(_)) => {
+                        let _ = tx.send(());
+                    }
+                    Event::Incoming(Incoming::Publish(m)) => {
+                        let req: Value = serde_json::from_slice(&m.payload).unwrap();
+                        seen.lock().unwrap().push(req);
+                        let id = m.topic.rsplit('/').next().unwrap().to_owned();
+                        let c = c.clone();
+                        tokio::spawn(async move {
+                            let _ = c
+                                .publish(
+                                    format!("v1/devices/me/rpc/response/{id}"),
+                                    QoS::AtLeastOnce,
+                                    false,
+                                    json!({"ok": true}).to_string(),
+                                )
+                                .await;
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        });
+        tokio::time::timeout(Duration::from_secs(10), sub_rx)
+            .await
+            .unwrap()
+            .unwrap();
+        Dev { client, acks, rpcs }
+    }
+
+    /// Publishes values (with a timestamp when given) and waits for the PUBACK.
+    async fn send(&mut self, values: Value, ts: Option<i64>) {
+        let body = match ts {
+            Some(ts) => json!({"ts": ts, "values": values}),
+            None => values,
+        };
+        self.client
+            .publish(
+                "v1/devices/me/telemetry",
+                QoS::AtLeastOnce,
+                false,
+                body.to_string(),
+            )
+            .await
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.acks.recv())
+            .await
+            .expect("PUBACK")
+            .unwrap();
+    }
+}
+
+/// Polls until `f` gives `Some`, for up to 15 s.
+async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(x) = f().await {
+            return x;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn alarms(api: &Api, query: &str) -> Vec<Value> {
+    api.get(&format!("/api/v1/alarms?{query}")).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn create_rule(api: &Api, rule: Value) -> String {
+    let (s, r) = api.call("POST", "/api/v1/rules", Some(rule)).await;
+    assert_eq!(s, 201, "{r}");
+    r["id"].as_str().unwrap().to_owned()
+}
+
+/// Reads server-sent events of the alarm stream into a list of (event, alarm).
+async fn alarm_stream(server: &Server, token: &str) -> Arc<Mutex<Vec<(String, Value)>>> {
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/alarms/stream", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let events: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let out = events.clone();
+    tokio::spawn(async move {
+        let mut r = r;
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = r.chunk().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let block: String = buf.drain(..end + 2).collect();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(n) = line.strip_prefix("event: ") {
+                        name = n.to_owned();
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        data.push_str(d);
+                    }
+                }
+                if !name.is_empty() {
+                    out.lock()
+                        .unwrap()
+                        .push((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+                }
+            }
+        }
+    });
+    events
+}
+
+#[tokio::test]
+async fn threshold_alarms_are_raised_streamed_counted_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("boiler", model()).await;
+    let d = api.device(&product, "boiler-1").await;
+    let rule = create_rule(
+        &api,
+        json!({"name": "overheat", "source": {"products": ["boiler"]},
+               "condition": {"expr": "temp > 80"},
+               "actions": [{"type": "alarm", "alarm_type": "overheat", "severity": "major",
+                            "details": {"temp": "temp"}}]}),
+    )
+    .await;
+    let stream = alarm_stream(&server, api.token()).await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+
+    dev.send(json!({"temp": 70}), None).await;
+    dev.send(json!({"temp": 85.5}), None).await;
+    let a = until("the alarm", || async {
+        alarms(&api, "active=true").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(a["alarm_type"], "overheat");
+    assert_eq!(a["severity"], "major");
+    assert_eq!(a["device_id"], d.id.as_str());
+    assert_eq!(a["rule_id"], rule.as_str());
+    assert_eq!(a["details"]["temp"], 85.5);
+    until("the raised event", || async {
+        let s = stream.lock().unwrap();
+        s.iter()
+            .any(|(n, x)| n == "raised" && x["id"] == a["id"])
+            .then_some(())
+    })
+    .await;
+    let counts = api.get("/api/v1/alarms/counts").await;
+    assert_eq!(counts["major"], 1, "{counts}");
+
+    dev.send(json!({"temp": 60}), None).await;
+    until("the alarm cleared", || async {
+        let x = api
+            .get(&format!("/api/v1/alarms/{}", a["id"].as_str().unwrap()))
+            .await;
+        (x["active"] == false).then_some(x)
+    })
+    .await;
+    until("the cleared event", || async {
+        let s = stream.lock().unwrap();
+        s.iter().any(|(n, _)| n == "cleared").then_some(())
+    })
+    .await;
+    let stats = api.get(&format!("/api/v1/rules/{rule}/stats")).await;
+    assert_eq!(stats["running"], true, "{stats}");
+    assert_eq!(stats["evaluated"], 3, "{stats}");
+    assert_eq!(stats["matched"], 1, "{stats}");
+    assert_eq!(stats["actions"], 2, "raise and clear: {stats}");
+    assert_eq!(stats["errors"], 0, "{stats}");
+
+    // The counters reach /metrics (exported every second).
+    until("rule metrics", || async {
+        let m = reqwest::get(format!("{}/metrics", server.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        m.lines()
+            .any(|l| {
+                l.starts_with("ironloom_rule_evaluated_total")
+                    && l.contains(rule.as_str())
+                    && l.ends_with(" 3")
+            })
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn windows_durations_no_data_and_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("pump", model()).await;
+    let d = api.device(&product, "pump-1").await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+    // Average of the last 3 readings above 50, three messages in a row: slow down.
+    create_rule(
+        &api,
+        json!({"name": "hot-average", "source": {"devices": ["pump-1"], "properties": ["temp"]},
+               "windows": [{"name": "avg3", "fn": "avg", "of": "temp", "kind": "sliding", "count": 3}],
+               "condition": {"expr": "avg3 > 50", "for_samples": 3},
+               "actions": [
+                   {"type": "alarm", "alarm_type": "hot", "severity": "minor"},
+                   {"type": "command", "properties": {"speed": "=round(3000 - avg3 * 10)"}}]}),
+    )
+    .await;
+    // Silent for 2 s: an alarm, cleared when data comes again.
+    create_rule(
+        &api,
+        json!({"name": "silent", "source": {"products": ["pump"]},
+               "condition": {"no_data_seconds": 2},
+               "actions": [{"type": "alarm", "alarm_type": "no_data", "severity": "warning"}]}),
+    )
+    .await;
+
+    let t0 = crate::support::now_ms();
+    // avg3: 40, 50, 60 (holds 1), 70 (holds 2): not yet.
+    for (i, t) in [40.0, 60.0, 80.0, 100.0].iter().enumerate() {
+        dev.send(json!({"temp": t}), Some(t0 + i as i64 * 100))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(alarms(&api, "alarm_type=hot").await.is_empty());
+    // avg3 = 100: the third in a row.
+    dev.send(json!({"temp": 120}), Some(t0 + 400)).await;
+    let hot = until("the hot alarm", || async {
+        alarms(&api, "alarm_type=hot&active=true")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(hot["severity"], "minor");
+    // The command went to the device with the computed value: 3000 - 100 * 10.
+    let rpc = until("the command", || async {
+        dev.rpcs.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(rpc["method"], "setProperties", "{rpc}");
+    assert_eq!(rpc["params"]["speed"], 2000, "{rpc}");
+    let cmds = api.get(&format!("/api/v1/devices/{}/commands", d.id)).await;
+    assert_eq!(cmds["items"][0]["created_by"]["kind"], "system", "{cmds}");
+    assert!(
+        cmds["items"][0]["created_by"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("rule "),
+        "{cmds}"
+    );
+
+    // Silence: the no-data alarm comes after 2 s (ticks are each second).
+    let silent = until("the no-data alarm", || async {
+        alarms(&api, "alarm_type=no_data&active=true")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(silent["severity"], "warning");
+    dev.send(json!({"temp": 20}), None).await;
+    until("the no-data alarm cleared", || async {
+        alarms(&api, "alarm_type=no_data&active=true")
+            .await
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+}
+
+/// A webhook receiver: answers 500 to the first `fail` requests, then 200; records every
+/// request's idempotency key and body.
+async fn receiver(
+    listener: tokio::net::TcpListener,
+    fail: usize,
+) -> Arc<Mutex<Vec<(u16, String, Value)>>> {
+    use axum::routing::post;
+    let seen: Arc<Mutex<Vec<(u16, String, Value)>>> = Arc::default();
+    let s = seen.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(
+            move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+                let s = s.clone();
+                async move {
+                    let key = headers["idempotency-key"].to_str().unwrap().to_owned();
+                    let mut s = s.lock().unwrap();
+                    let status = if s.len() < fail { 500 } else { 200 };
+                    s.push((status, key, body.0));
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                }
+            },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    seen
+}
+
+#[tokio::test]
+async fn webhooks_are_retried_through_500_and_refused_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        "127.0.0.1:0",
+        &[("IRONLOOM__RULES__WEBHOOK_BACKOFF", "200ms".into())],
+    );
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("press", model()).await;
+    let d = api.device(&product, "press-1").await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+
+    // 1: a receiver that fails twice.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", l.local_addr().unwrap());
+    let seen = receiver(l, 2).await;
+    // 2: nobody listening yet (the port is reserved, then freed).
+    let l2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr2 = l2.local_addr().unwrap();
+    drop(l2);
+    let url2 = format!("http://{addr2}/hook");
+    create_rule(
+        &api,
+        json!({"name": "notify", "source": {"products": ["press"]},
+               "condition": {"expr": "temp > 100"},
+               "actions": [
+                   {"type": "webhook", "url": url, "headers": {"X-Plant": "north"}, "retries": 5},
+                   {"type": "webhook", "url": url2, "retries": 8}]}),
+    )
+    .await;
+    dev.send(json!({"temp": 150}), None).await;
+    let got = until("delivery after two 500s", || async {
+        let s = seen.lock().unwrap();
+        (s.len() >= 3).then(|| s.clone())
+    })
+    .await;
+    assert_eq!(
+        got.iter().map(|(s, _, _)| *s).collect::<Vec<_>>(),
+        [500, 500, 200]
+    );
+    // The same key on every attempt: the receiver can deduplicate.
+    assert!(got.iter().all(|(_, k, _)| *k == got[0].1), "{got:?}");
+    assert_eq!(got[2].2["rule"], "notify");
+    assert_eq!(got[2].2["device"], "press-1");
+    assert_eq!(got[2].2["values"]["temp"], 150);
+
+    // The second receiver starts listening a second later: still delivered.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let l = tokio::net::TcpListener::bind(addr2).await.unwrap();
+    let seen2 = receiver(l, 0).await;
+    let got2 = until("delivery after refused connections", || async {
+        let s = seen2.lock().unwrap();
+        (!s.is_empty()).then(|| s.clone())
+    })
+    .await;
+    assert_eq!(got2[0].0, 200);
+    assert_eq!(got2[0].2["values"]["temp"], 150);
+    // Nothing left in the outbox.
+    until("an empty outbox", || async {
+        let n = std::fs::read_dir(dir.path().join("rules/webhooks"))
+            .unwrap()
+            .count();
+        (n == 0).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_restart_neither_loses_nor_duplicates_an_alarm_nor_forgets_durations() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("IRONLOOM__RULES__CHECKPOINT_INTERVAL", "200ms".to_string())];
+    let server = Server::start_with(dir.path(), "127.0.0.1:0", &env);
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("kiln", model()).await;
+    let d = api.device(&product, "kiln-1").await;
+    let d2 = api.device(&product, "kiln-2").await;
+    create_rule(
+        &api,
+        json!({"name": "kiln-hot", "source": {"products": ["kiln"]},
+               "condition": {"expr": "temp > 900", "for_samples": 3},
+               "actions": [{"type": "alarm", "alarm_type": "kiln_hot", "severity": "critical"}]}),
+    )
+    .await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+    let mut dev2 = Dev::connect(&server, &d2.access_token).await;
+    for _ in 0..3 {
+        dev.send(json!({"temp": 950}), None).await;
+    }
+    let before = until("the alarm", || async {
+        alarms(&api, "active=true").await.into_iter().next()
+    })
+    .await;
+    // kiln-2: two of its three samples before the crash.
+    dev2.send(json!({"temp": 950}), None).await;
+    dev2.send(json!({"temp": 950}), None).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    drop((dev, dev2));
+    let mqtt = server.mqtt.to_string();
+    server.kill();
+
+    let server = Server::start_with(dir.path(), &mqtt, &env);
+    let api = Api::existing_tenant(&server).await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+    let mut dev2 = Dev::connect(&server, &d2.access_token).await;
+    // Still hot: the same alarm, not a second one.
+    dev.send(json!({"temp": 960}), None).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = alarms(&api, "").await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["id"], before["id"]);
+    assert_eq!(all[0]["active"], true);
+    // kiln-2's third sample fires: its count survived the crash.
+    dev2.send(json!({"temp": 950}), None).await;
+    until("kiln-2's alarm", || async {
+        alarms(&api, &format!("device_id={}&active=true", d2.id))
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    // Cooling down clears the alarm raised before the restart.
+    dev.send(json!({"temp": 500}), None).await;
+    until("the alarm cleared", || async {
+        let x = api
+            .get(&format!(
+                "/api/v1/alarms/{}",
+                before["id"].as_str().unwrap()
+            ))
+            .await;
+        (x["active"] == false).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn disabling_is_immediate_republish_reaches_applications_and_tenants_are_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("mixer", model()).await;
+    let d = api.device(&product, "mixer-1").await;
+    // By device name, which the other tenant uses too.
+    let rule = json!({"name": "mixer-fast", "source": {"devices": ["mixer-1"]},
+        "condition": {"expr": "speed > 2000"},
+        "actions": [{"type": "alarm", "alarm_type": "fast", "severity": "minor"},
+                    {"type": "republish", "topic": "mixer/fast"}]});
+    let id = create_rule(&api, rule.clone()).await;
+
+    // An application of the tenant, signed in with an API key, listens on rules/#.
+    let (s, key) = api
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            Some(json!({"name": "dashboard", "scopes": ["rule:read"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{key}");
+    let mut o = MqttOptions::new("app-1", server.mqtt.ip().to_string(), server.mqtt.port());
+    o.set_credentials("apikey", key["key"].as_str().unwrap());
+    let (app, mut ev) = AsyncClient::new(o, 16);
+    app.subscribe("rules/#", QoS::AtLeastOnce).await.unwrap();
+    app.subscribe("v1/devices/me/telemetry", QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    let got: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let suback: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let (g, sa) = (got.clone(), suback.clone());
+    tokio::spawn(async move {
+        while let Ok(e) = ev.poll().await {
+            match e {
+                Event::Incoming(Incoming::Publish(p)) => g.lock().unwrap().push((
+                    p.topic.clone(),
+                    serde_json::from_slice(&p.payload).unwrap_or(Value::Null),
+                )),
+                Event::Incoming(Incoming::SubAck(a)) => sa
+                    .lock()
+                    .unwrap()
+                    .push(a.return_codes.iter().map(|c| format!("{c:?}")).collect()),
+                _ => {}
+            }
+        }
+    });
+    until("both subscriptions answered", || async {
+        (suback.lock().unwrap().len() == 2).then_some(())
+    })
+    .await;
+    let codes = suback.lock().unwrap().clone();
+    assert!(codes[0][0].contains("Success"), "{codes:?}");
+    assert!(
+        codes[1][0].contains("Failure"),
+        "devices' topics are not the application's: {codes:?}"
+    );
+    // A wrong key does not sign in.
+    let mut o = MqttOptions::new("app-2", server.mqtt.ip().to_string(), server.mqtt.port());
+    o.set_credentials(
+        "apikey",
+        "ilk_00000000000000000000000000000000_0000000000000000000000000000000000000000",
+    );
+    let (_bad, mut bad_ev) = AsyncClient::new(o, 4);
+    let refused = loop {
+        match bad_ev.poll().await {
+            Ok(Event::Incoming(Incoming::ConnAck(c))) => break format!("{:?}", c.code),
+            Ok(_) => {}
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(!refused.contains("Success"), "{refused}");
+
+    // Another tenant with the same product key and device name.
+    let api2 = Api::new_tenant_named(&server, "second", "ta2").await;
+    let p2 = api2.product("mixer2", model()).await;
+    let d2 = api2.device(&p2, "mixer-1").await;
+    let mut dev2 = Dev::connect(&server, &d2.access_token).await;
+    dev2.send(json!({"speed": 2500}), None).await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+    dev.send(json!({"speed": 2500}), None).await;
+    let mine = until("the alarm", || async {
+        alarms(&api, "active=true").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(mine["device_id"], d.id.as_str());
+    let msg = until("the republished message", || async {
+        got.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(msg.0, "rules/mixer/fast");
+    assert_eq!(msg.1["device"], "mixer-1");
+    assert_eq!(msg.1["device_id"], d.id.as_str());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The rule never saw the other tenant's device; that tenant sees none of it.
+    assert_eq!(got.lock().unwrap().len(), 1);
+    assert!(alarms(&api2, "").await.is_empty());
+    let (s, _) = api2.call("GET", &format!("/api/v1/rules/{id}"), None).await;
+    assert_eq!(s, 404);
+    let (s, _) = api2
+        .call(
+            "GET",
+            &format!("/api/v1/alarms/{}", mine["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = api2
+        .call(
+            "POST",
+            &format!("/api/v1/alarms/{}/ack", mine["id"].as_str().unwrap()),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    // Disabled: the very next message is not evaluated.
+    let before = api.get(&format!("/api/v1/rules/{id}/stats")).await;
+    let mut off = rule.clone();
+    off["enabled"] = json!(false);
+    let (s, r) = api
+        .call("PUT", &format!("/api/v1/rules/{id}"), Some(off))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    dev.send(json!({"speed": 100}), None).await;
+    let after = api.get(&format!("/api/v1/rules/{id}/stats")).await;
+    assert_eq!(after["running"], false, "{after}");
+    assert_eq!(before["evaluated"], 1, "{before}");
+    // The alarm stays: a disabled rule no longer clears it.
+    assert_eq!(alarms(&api, "active=true").await.len(), 1);
+}

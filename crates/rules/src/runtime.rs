@@ -1,0 +1,944 @@
+//! The engine at work inside `ironloom serve`: device events in (from the device hub's
+//! sink), effects carried out (alarms into the store and to live subscribers, commands
+//! through the device link, webhooks from a durable outbox, republishes, derived
+//! telemetry), rules reloaded when they change, state checkpointed to disk.
+//!
+//! Tasks: the engine task owns the [`Engine`] and never waits on I/O except for control
+//! requests; the effect task carries effects out in order (alarms of one device stay in
+//! order); webhooks run in their own tasks from the outbox.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use ironloom_core::alarm::{AlarmChange, AlarmEvent, AlarmFilter, NewAlarm};
+use ironloom_core::command::{CommandKind, CommandRequest, DeviceLink};
+use ironloom_core::entity::{Actor, ActorKind, GroupFilter, GroupSort, PageRequest};
+use ironloom_core::error::Error as CoreError;
+use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::repo::MetaStore;
+use ironloom_core::rule::{RuleCounters, RuleService, Severity};
+use ironloom_core::telemetry::{DeviceBatch, PointIn, Quality, TelemetryStore, Value};
+use ironloom_device::{DeviceEvent, DeviceEventKind, EventSink};
+use serde_json::{Value as Json, json};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::{Checkpoint, Effect, Engine, Message, MessageKind};
+
+/// Where republished messages go: the tenant's applications, on `rules/…` topics.
+pub trait Republisher: Send + Sync {
+    /// Publishes; returns how many subscribers took it.
+    fn republish(&self, tenant: TenantId, topic: &str, payload: Vec<u8>) -> usize;
+}
+
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Where the checkpoint and the webhook outbox live.
+    pub state_dir: PathBuf,
+    pub checkpoint_interval: Duration,
+    /// Events waiting for the engine; telemetry waits when it is full.
+    pub queue: usize,
+    /// The first webhook retry waits this long; each next one twice as long.
+    pub webhook_backoff: Duration,
+    pub webhook_max_backoff: Duration,
+    pub webhook_timeout: Duration,
+    /// Repeats of an active alarm (same severity) are written at most this often.
+    pub repeat_interval: Duration,
+}
+
+impl RuntimeConfig {
+    pub fn new(state_dir: PathBuf) -> RuntimeConfig {
+        RuntimeConfig {
+            state_dir,
+            checkpoint_interval: Duration::from_secs(5),
+            queue: 65_536,
+            webhook_backoff: Duration::from_secs(1),
+            webhook_max_backoff: Duration::from_secs(60),
+            webhook_timeout: Duration::from_secs(10),
+            repeat_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What the runtime needs from the rest of the platform.
+#[derive(Clone)]
+pub struct Deps {
+    pub meta: Arc<dyn MetaStore>,
+    pub telemetry: Arc<dyn TelemetryStore>,
+    pub link: Option<Arc<dyn DeviceLink>>,
+    pub republish: Option<Arc<dyn Republisher>>,
+    /// Live alarm events (the API's stream subscribes to it).
+    pub alarms: broadcast::Sender<AlarmEvent>,
+}
+
+impl std::fmt::Debug for Deps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deps").finish_non_exhaustive()
+    }
+}
+
+enum Control {
+    Reload(oneshot::Sender<Result<(), String>>),
+    Counters(RuleId, oneshot::Sender<Option<RuleCounters>>),
+}
+
+/// The handle the API holds (as a [`RuleService`]).
+#[derive(Debug, Clone)]
+pub struct RuleRuntime {
+    control: mpsc::Sender<Control>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Control")
+    }
+}
+
+#[async_trait::async_trait]
+impl RuleService for RuleRuntime {
+    async fn reload(&self) -> ironloom_core::error::Result<()> {
+        let (tx, rx) = oneshot::channel();
+        let gone = || CoreError::Storage {
+            action: "reload rules",
+            detail: "the rule engine is not running".into(),
+        };
+        self.control
+            .send(Control::Reload(tx))
+            .await
+            .map_err(|_| gone())?;
+        rx.await
+            .map_err(|_| gone())?
+            .map_err(|detail| CoreError::Storage {
+                action: "reload rules",
+                detail,
+            })
+    }
+
+    async fn counters(&self, rule: RuleId) -> Option<RuleCounters> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::Counters(rule, tx)).await.ok()?;
+        rx.await.ok().flatten()
+    }
+}
+
+/// The running engine: its handle, the sink to give the device hub, and its task.
+#[derive(Debug)]
+pub struct Started {
+    pub runtime: RuleRuntime,
+    pub sink: EventSink,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// The groups (by name) and attributes of a device, for rules that read them.
+#[derive(Debug, Clone)]
+struct DeviceInfo {
+    groups: Arc<[String]>,
+    attributes: Arc<serde_json::Map<String, Json>>,
+    fetched: Instant,
+}
+
+const INFO_TTL: Duration = Duration::from_secs(10);
+
+fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("state.json")
+}
+
+/// Writes a file so that a crash leaves either the old or the new one.
+fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Starts the engine: loads the rules, the checkpoint and the active alarms, delivers
+/// webhooks left in the outbox, and runs until `shutdown` (then checkpoints once more).
+pub async fn start(
+    deps: Deps,
+    config: RuntimeConfig,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Started> {
+    std::fs::create_dir_all(config.state_dir.join("webhooks"))?;
+    let mut engine = Engine::new();
+    engine.set_rules(deps.meta.enabled_rules().await?);
+    let path = checkpoint_path(&config.state_dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => match serde_json::from_slice::<Checkpoint>(&bytes) {
+            Ok(cp) => engine.restore(cp),
+            Err(e) => {
+                tracing::error!(file = %path.display(), error = %e, "rule checkpoint unreadable; rule windows start empty")
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+    sync_alarms(&mut engine, deps.meta.as_ref()).await?;
+    let tenants: Arc<RwLock<HashSet<TenantId>>> = Arc::new(RwLock::new(engine.tenants().collect()));
+    let (tx, rx) = mpsc::channel(config.queue);
+    let (ctl_tx, ctl_rx) = mpsc::channel(64);
+    let (fx_tx, fx_rx) = mpsc::channel(config.queue);
+    let errors: Arc<Mutex<Vec<(RuleId, String)>>> = Arc::default();
+    let webhooks = Webhooks::new(&config, errors.clone())?;
+    webhooks.resume();
+    let effects = EffectRunner {
+        deps: deps.clone(),
+        config: config.clone(),
+        webhooks,
+        errors: errors.clone(),
+        last_raise: HashMap::new(),
+    };
+    let effects_task = tokio::spawn(effects.run(fx_rx));
+    let task = EngineTask {
+        engine,
+        deps,
+        config,
+        tenants: tenants.clone(),
+        effects: fx_tx,
+        errors,
+        info: HashMap::new(),
+        group_names: HashMap::new(),
+    };
+    let task = tokio::spawn(async move {
+        task.run(rx, ctl_rx, shutdown).await;
+        let _ = effects_task.await;
+    });
+    Ok(Started {
+        runtime: RuleRuntime { control: ctl_tx },
+        sink: EventSink { tx, tenants },
+        task,
+    })
+}
+
+/// Makes the engine's idea of active alarms the store's: alarms the store has active are
+/// restored (the rule clears them), alarms it does not have are forgotten.
+async fn sync_alarms(engine: &mut Engine, meta: &dyn MetaStore) -> anyhow::Result<()> {
+    let tenants: Vec<TenantId> = engine.tenants().collect();
+    let mut active: HashSet<(RuleId, DeviceId, String)> = HashSet::new();
+    for t in tenants {
+        let filter = AlarmFilter {
+            active: Some(true),
+            ..Default::default()
+        };
+        let mut page = PageRequest {
+            page_size: 500,
+            ..Default::default()
+        };
+        loop {
+            let got = meta.list_alarms(t, &filter, &page).await?;
+            for a in &got.items {
+                if let Some(r) = a.rule_id {
+                    active.insert((r, a.device_id, a.alarm_type.clone()));
+                }
+            }
+            if got.items.len() < page.page_size as usize {
+                break;
+            }
+            page.page += 1;
+        }
+    }
+    for (r, d, t) in engine.active_alarms() {
+        if !active.contains(&(r, d, t.clone())) {
+            engine.forget_alarm(r, d, &t);
+        }
+    }
+    for (r, d, t) in &active {
+        engine.restore_alarm(*r, *d, t);
+    }
+    Ok(())
+}
+
+struct EngineTask {
+    engine: Engine,
+    deps: Deps,
+    config: RuntimeConfig,
+    tenants: Arc<RwLock<HashSet<TenantId>>>,
+    effects: mpsc::Sender<Effect>,
+    errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    info: HashMap<DeviceId, DeviceInfo>,
+    group_names: HashMap<TenantId, (HashMap<ironloom_core::ids::GroupId, String>, Instant)>,
+}
+
+impl EngineTask {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<DeviceEvent>,
+        mut ctl: mpsc::Receiver<Control>,
+        shutdown: CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut checkpoint = tokio::time::interval(self.config.checkpoint_interval);
+        checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut batch: Vec<DeviceEvent> = Vec::with_capacity(256);
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                Some(c) = ctl.recv() => self.control(c).await,
+                n = rx.recv_many(&mut batch, 256) => {
+                    if n == 0 {
+                        break;
+                    }
+                    for ev in batch.drain(..) {
+                        self.on_event(ev).await;
+                    }
+                }
+                _ = tick.tick() => {
+                    let fx = self.engine.tick(Utc::now().timestamp_millis());
+                    self.dispatch(fx).await;
+                    self.note_errors();
+                    self.export_metrics();
+                }
+                _ = checkpoint.tick() => self.checkpoint().await,
+            }
+        }
+        // Events already accepted are still evaluated before the last checkpoint.
+        rx.close();
+        while let Ok(ev) = rx.try_recv() {
+            self.on_event(ev).await;
+        }
+        self.checkpoint().await;
+    }
+
+    async fn control(&mut self, c: Control) {
+        match c {
+            Control::Reload(done) => {
+                let r = self.reload().await;
+                let _ = done.send(r.map_err(|e| e.to_string()));
+            }
+            Control::Counters(rule, done) => {
+                self.note_errors();
+                let c = self.engine.all_counters().get(&rule).cloned();
+                let running = c.is_some() || self.engine.is_running(rule);
+                let _ = done.send(running.then(|| c.unwrap_or_default()));
+            }
+        }
+    }
+
+    async fn reload(&mut self) -> anyhow::Result<()> {
+        let rules = self.deps.meta.enabled_rules().await?;
+        self.engine.set_rules(rules);
+        sync_alarms(&mut self.engine, self.deps.meta.as_ref()).await?;
+        let set: HashSet<TenantId> = self.engine.tenants().collect();
+        *self.tenants.write().unwrap_or_else(|e| e.into_inner()) = set;
+        // Attributes and groups may have changed with the rules' needs.
+        self.info.clear();
+        self.group_names.clear();
+        Ok(())
+    }
+
+    fn note_errors(&mut self) {
+        let errors = std::mem::take(&mut *self.errors.lock().unwrap_or_else(|e| e.into_inner()));
+        for (rule, e) in errors {
+            self.engine.note_error(rule, e);
+        }
+    }
+
+    fn export_metrics(&self) {
+        for (rule, c) in self.engine.all_counters() {
+            let r = rule.to_string();
+            metrics::counter!("ironloom_rule_evaluated_total", "rule" => r.clone())
+                .absolute(c.evaluated);
+            metrics::counter!("ironloom_rule_matched_total", "rule" => r.clone())
+                .absolute(c.matched);
+            metrics::counter!("ironloom_rule_actions_total", "rule" => r.clone())
+                .absolute(c.actions);
+            metrics::counter!("ironloom_rule_errors_total", "rule" => r).absolute(c.errors);
+        }
+        metrics::counter!("ironloom_rules_fired_total").absolute(self.engine.fired_total());
+    }
+
+    async fn checkpoint(&mut self) {
+        let cp = self.engine.checkpoint();
+        let path = checkpoint_path(&self.config.state_dir);
+        let r = tokio::task::spawn_blocking(move || {
+            let bytes = serde_json::to_vec(&cp).map_err(std::io::Error::other)?;
+            write_atomically(&path, &bytes)
+        })
+        .await;
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "rule checkpoint not written"),
+            Err(e) => tracing::error!(error = %e, "rule checkpoint task failed"),
+        }
+    }
+
+    async fn device_info(&mut self, tenant: TenantId, device: DeviceId) -> Option<DeviceInfo> {
+        if let Some(i) = self.info.get(&device)
+            && i.fetched.elapsed() < INFO_TTL
+        {
+            return Some(i.clone());
+        }
+        let d = match self.deps.meta.get_device(tenant, device).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::debug!(%device, error = %e, "device not readable for rules");
+                return self.info.get(&device).cloned();
+            }
+        };
+        let names = match self.group_names.get(&tenant) {
+            Some((n, at)) if at.elapsed() < INFO_TTL => n.clone(),
+            _ => {
+                let mut names = HashMap::new();
+                let mut page: PageRequest<GroupSort> = PageRequest {
+                    page_size: 500,
+                    ..Default::default()
+                };
+                loop {
+                    let Ok(got) = self
+                        .deps
+                        .meta
+                        .list_groups(tenant, &GroupFilter::default(), &page)
+                        .await
+                    else {
+                        break;
+                    };
+                    let n = got.items.len();
+                    names.extend(got.items.into_iter().map(|g| (g.id, g.name)));
+                    if n < page.page_size as usize {
+                        break;
+                    }
+                    page.page += 1;
+                }
+                self.group_names
+                    .insert(tenant, (names.clone(), Instant::now()));
+                names
+            }
+        };
+        let info = DeviceInfo {
+            groups: d
+                .groups
+                .iter()
+                .filter_map(|g| names.get(g).cloned())
+                .collect::<Vec<_>>()
+                .into(),
+            attributes: Arc::new(d.attributes),
+            fetched: Instant::now(),
+        };
+        self.info.insert(device, info.clone());
+        Some(info)
+    }
+
+    async fn on_event(&mut self, ev: DeviceEvent) {
+        let (groups, attributes) = if self.engine.needs_device_info(ev.tenant) {
+            match self.device_info(ev.tenant, ev.device).await {
+                Some(i) => (i.groups, i.attributes),
+                None => (Arc::from(Vec::new()), Arc::default()),
+            }
+        } else {
+            (Arc::from(Vec::new()), Arc::default())
+        };
+        let base = |ts_ms: i64, kind: MessageKind| Message {
+            tenant: ev.tenant,
+            device: ev.device,
+            device_name: ev.device_name.clone(),
+            product_key: ev.product_key.clone(),
+            groups: groups.clone(),
+            attributes: attributes.clone(),
+            ts_ms,
+            kind,
+        };
+        let messages: Vec<Message> = match ev.kind {
+            DeviceEventKind::Telemetry { points, .. } => by_timestamp(points)
+                .into_iter()
+                .map(|(ts, vs)| base(ts, MessageKind::Telemetry(vs)))
+                .collect(),
+            DeviceEventKind::Event { identifier, params } => {
+                vec![base(ms(ev.at), MessageKind::Event(identifier, params))]
+            }
+            DeviceEventKind::Connected { transport } => vec![base(
+                ms(ev.at),
+                MessageKind::Event("connected".into(), json!({"transport": transport})),
+            )],
+            DeviceEventKind::Disconnected { reason } => vec![base(
+                ms(ev.at),
+                MessageKind::Event("disconnected".into(), json!({"reason": reason})),
+            )],
+            DeviceEventKind::ClientRpc { method, params } => vec![base(
+                ms(ev.at),
+                MessageKind::Event("rpc".into(), json!({"method": method, "params": params})),
+            )],
+        };
+        for m in &messages {
+            let fx = self.engine.on_message(m);
+            self.dispatch(fx).await;
+        }
+    }
+
+    async fn dispatch(&mut self, fx: Vec<Effect>) {
+        for e in fx {
+            if matches!(e, Effect::CallRule { .. }) {
+                continue;
+            }
+            if self.effects.send(e).await.is_err() {
+                tracing::error!("rule effects task gone");
+            }
+        }
+    }
+}
+
+/// Values grouped by their timestamp (milliseconds), oldest first: one message each.
+fn by_timestamp(points: Vec<PointIn>) -> Vec<(i64, Vec<(String, Value)>)> {
+    let mut out: Vec<(i64, Vec<(String, Value)>)> = Vec::new();
+    for p in points {
+        let ts = p.ts.div_euclid(1000);
+        match out.iter_mut().find(|(t, _)| *t == ts) {
+            Some((_, vs)) => vs.push((p.property, p.value)),
+            None => out.push((ts, vec![(p.property, p.value)])),
+        }
+    }
+    out.sort_by_key(|(t, _)| *t);
+    out
+}
+
+/// Carries effects out, in order.
+struct EffectRunner {
+    deps: Deps,
+    config: RuntimeConfig,
+    webhooks: Webhooks,
+    errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    /// When each active alarm was last written, and at which severity.
+    last_raise: HashMap<(TenantId, DeviceId, String), (Instant, Severity)>,
+}
+
+fn rule_actor(tenant: TenantId, rule: RuleId) -> Actor {
+    Actor {
+        kind: ActorKind::System,
+        id: Some(rule.to_string()),
+        name: format!("rule {rule}"),
+        tenant_id: Some(tenant),
+        ip: None,
+    }
+}
+
+fn at_ms(ts_ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ts_ms).unwrap_or_else(Utc::now)
+}
+
+impl EffectRunner {
+    fn error(&self, rule: RuleId, e: String) {
+        tracing::debug!(%rule, error = %e, "rule action failed");
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((rule, e));
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<Effect>) {
+        while let Some(e) = rx.recv().await {
+            self.carry(e).await;
+        }
+        self.webhooks.wait().await;
+    }
+
+    async fn carry(&mut self, e: Effect) {
+        match e {
+            Effect::RaiseAlarm {
+                rule,
+                tenant,
+                device,
+                alarm_type,
+                severity,
+                details,
+                ts_ms,
+            } => {
+                let key = (tenant, device, alarm_type.clone());
+                if let Some((at, sev)) = self.last_raise.get(&key)
+                    && *sev == severity
+                    && at.elapsed() < self.config.repeat_interval
+                {
+                    return;
+                }
+                let new = NewAlarm {
+                    device_id: device,
+                    alarm_type,
+                    severity,
+                    details,
+                    rule_id: Some(rule),
+                    at: at_ms(ts_ms),
+                };
+                match self.deps.meta.raise_alarm(tenant, new).await {
+                    Ok((alarm, created)) => {
+                        self.last_raise.insert(key, (Instant::now(), severity));
+                        metrics::counter!("ironloom_alarms_raised_total", "tenant" => tenant.to_string())
+                            .increment(u64::from(created));
+                        let change = if created {
+                            AlarmChange::Raised
+                        } else {
+                            AlarmChange::Updated
+                        };
+                        let _ = self.deps.alarms.send(AlarmEvent { change, alarm });
+                    }
+                    Err(e) => self.error(rule, format!("raising the alarm failed: {e}")),
+                }
+            }
+            Effect::ClearAlarm {
+                rule,
+                tenant,
+                device,
+                alarm_type,
+                ts_ms,
+            } => {
+                self.last_raise
+                    .remove(&(tenant, device, alarm_type.clone()));
+                match self
+                    .deps
+                    .meta
+                    .clear_alarm_by_type(tenant, device, &alarm_type, at_ms(ts_ms))
+                    .await
+                {
+                    Ok(Some(alarm)) => {
+                        let _ = self.deps.alarms.send(AlarmEvent {
+                            change: AlarmChange::Cleared,
+                            alarm,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(e) => self.error(rule, format!("clearing the alarm failed: {e}")),
+                }
+            }
+            Effect::Command {
+                rule,
+                tenant,
+                device,
+                device_name,
+                method,
+                params,
+                properties,
+            } => {
+                let Some(link) = self.deps.link.clone() else {
+                    self.error(rule, "commands need the device edge on this node".into());
+                    return;
+                };
+                let meta = self.deps.meta.clone();
+                let errors = self.errors.clone();
+                // The command waits for its device; the next effects do not.
+                tokio::spawn(async move {
+                    let r = send_command(
+                        meta.as_ref(),
+                        link.as_ref(),
+                        rule,
+                        tenant,
+                        device,
+                        device_name,
+                        method,
+                        params,
+                        properties,
+                    )
+                    .await;
+                    if let Err(e) = r {
+                        errors
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((rule, e));
+                    }
+                });
+            }
+            Effect::Webhook {
+                rule,
+                tenant,
+                url,
+                headers,
+                retries,
+                idempotency_key,
+                body,
+            } => {
+                let job = WebhookJob {
+                    tenant,
+                    rule,
+                    url,
+                    headers,
+                    retries,
+                    key: idempotency_key,
+                    body,
+                };
+                if let Err(e) = self.webhooks.enqueue(job).await {
+                    self.error(rule, format!("the webhook could not be queued: {e}"));
+                }
+            }
+            Effect::Republish {
+                rule,
+                tenant,
+                topic,
+                body,
+            } => match &self.deps.republish {
+                Some(r) => {
+                    r.republish(
+                        tenant,
+                        &format!("rules/{topic}"),
+                        body.to_string().into_bytes(),
+                    );
+                }
+                None => self.error(rule, "republishing needs the MQTT server".into()),
+            },
+            Effect::Telemetry {
+                rule,
+                tenant,
+                device,
+                property,
+                value,
+                ts_ms,
+            } => {
+                let batch = DeviceBatch {
+                    device,
+                    product: None,
+                    points: vec![PointIn {
+                        property,
+                        ts: ts_ms.saturating_mul(1000),
+                        value,
+                        quality: Quality::Good,
+                    }],
+                };
+                match self.deps.telemetry.write(tenant, vec![batch]).await {
+                    Ok(o) if o.rejected.is_empty() => {}
+                    Ok(o) => self.error(
+                        rule,
+                        format!(
+                            "derived telemetry refused: {}",
+                            o.rejected
+                                .iter()
+                                .map(|r| format!("{:?}", r.reason))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
+                    Err(e) => self.error(rule, format!("writing derived telemetry failed: {e}")),
+                }
+            }
+            Effect::CallRule { .. } => {}
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_command(
+    meta: &dyn MetaStore,
+    link: &dyn DeviceLink,
+    rule: RuleId,
+    tenant: TenantId,
+    device: DeviceId,
+    device_name: Option<String>,
+    method: Option<String>,
+    params: Option<Json>,
+    properties: Option<serde_json::Map<String, Json>>,
+) -> Result<(), String> {
+    let target = match device_name {
+        None => device,
+        Some(name) => match meta.find_device_by_name(tenant, &name).await {
+            Ok(Some(d)) => d.id,
+            Ok(None) => return Err(format!("command: no device named {name}")),
+            Err(e) => return Err(format!("command: {e}")),
+        },
+    };
+    let (kind, method, params) = match (properties, method) {
+        (Some(p), _) => (
+            CommandKind::SetProperties,
+            "setProperties".to_owned(),
+            Json::Object(p),
+        ),
+        (None, Some(m)) => (CommandKind::Call, m, params.unwrap_or_else(|| json!({}))),
+        (None, None) => return Err("command: neither a method nor properties".into()),
+    };
+    let req = CommandRequest {
+        kind,
+        method,
+        params,
+        one_way: false,
+        timeout: Duration::from_secs(30),
+        queue_for: Some(Duration::from_secs(300)),
+        wait: false,
+    };
+    link.send_command(&rule_actor(tenant, rule), tenant, target, req)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("command: {e}"))
+}
+
+/// One webhook delivery, as the outbox keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct WebhookJob {
+    tenant: TenantId,
+    rule: RuleId,
+    url: String,
+    headers: BTreeMap<String, String>,
+    retries: u32,
+    key: String,
+    body: Json,
+}
+
+/// Webhooks: each is written to the outbox (a file) before delivery and removed once the
+/// receiver accepted it or its retries ran out, so a crash delivers it again on start
+/// (at least once; the receiver deduplicates by the `Idempotency-Key` header).
+#[derive(Clone)]
+struct Webhooks {
+    dir: PathBuf,
+    client: reqwest::Client,
+    backoff: Duration,
+    max_backoff: Duration,
+    errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    seq: Arc<std::sync::atomic::AtomicU64>,
+    running: tokio_util::task::TaskTracker,
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl Webhooks {
+    fn new(
+        config: &RuntimeConfig,
+        errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    ) -> anyhow::Result<Webhooks> {
+        let client = reqwest::Client::builder()
+            .timeout(config.webhook_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Webhooks {
+            dir: config.state_dir.join("webhooks"),
+            client,
+            backoff: config.webhook_backoff,
+            max_backoff: config.webhook_max_backoff,
+            errors,
+            seq: Arc::new(std::sync::atomic::AtomicU64::new(
+                Utc::now().timestamp_micros().unsigned_abs(),
+            )),
+            running: tokio_util::task::TaskTracker::new(),
+            slots: Arc::new(tokio::sync::Semaphore::new(64)),
+        })
+    }
+
+    /// Delivers what a previous run left in the outbox.
+    fn resume(&self) {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<PathBuf> = dir
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            match std::fs::read(&f).map(|b| serde_json::from_slice::<WebhookJob>(&b)) {
+                Ok(Ok(job)) => {
+                    tracing::info!(url = %job.url, key = %job.key, "webhook from the outbox delivered again");
+                    self.spawn(f, job);
+                }
+                _ => {
+                    tracing::error!(file = %f.display(), "unreadable webhook in the outbox; left there");
+                }
+            }
+        }
+    }
+
+    async fn enqueue(&self, job: WebhookJob) -> std::io::Result<()> {
+        let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = self.dir.join(format!("{n:020}.json"));
+        let bytes = serde_json::to_vec(&job).map_err(std::io::Error::other)?;
+        let p = path.clone();
+        tokio::task::spawn_blocking(move || write_atomically(&p, &bytes))
+            .await
+            .map_err(std::io::Error::other)??;
+        self.spawn(path, job);
+        Ok(())
+    }
+
+    fn spawn(&self, path: PathBuf, job: WebhookJob) {
+        let me = self.clone();
+        self.running.spawn(async move {
+            let Ok(_slot) = me.slots.clone().acquire_owned().await else {
+                return;
+            };
+            let outcome = me.deliver(&job).await;
+            if let Err(e) = outcome {
+                me.errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((job.rule, e));
+                metrics::counter!("ironloom_rule_webhooks_total", "outcome" => "failed")
+                    .increment(1);
+            } else {
+                metrics::counter!("ironloom_rule_webhooks_total", "outcome" => "delivered")
+                    .increment(1);
+            }
+            let _ = tokio::fs::remove_file(&path).await;
+        });
+    }
+
+    /// Posts until accepted (2xx), refused for good (4xx other than 408 and 429) or out
+    /// of retries.
+    async fn deliver(&self, job: &WebhookJob) -> Result<(), String> {
+        let mut wait = self.backoff;
+        let mut attempt = 0u32;
+        loop {
+            let mut req = self
+                .client
+                .post(&job.url)
+                .header("Idempotency-Key", &job.key)
+                .header("X-Ironloom-Rule", job.rule.to_string())
+                .json(&job.body);
+            for (k, v) in &job.headers {
+                req = req.header(k, v);
+            }
+            let problem = match req.send().await {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => {
+                    let s = r.status();
+                    let retry = s.is_server_error()
+                        || s == reqwest::StatusCode::REQUEST_TIMEOUT
+                        || s == reqwest::StatusCode::TOO_MANY_REQUESTS;
+                    if !retry {
+                        return Err(format!("webhook {} answered {s}", job.url));
+                    }
+                    format!("webhook {} answered {s}", job.url)
+                }
+                Err(e) => format!("webhook {}", without_query(&e)),
+            };
+            if attempt >= job.retries {
+                return Err(format!(
+                    "{problem} (gave up after {} attempts)",
+                    attempt + 1
+                ));
+            }
+            attempt += 1;
+            metrics::counter!("ironloom_rule_webhooks_total", "outcome" => "retried").increment(1);
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.max_backoff);
+        }
+    }
+
+    async fn wait(&self) {
+        self.running.close();
+        // Deliveries still retrying stay in the outbox for the next start.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.running.wait()).await;
+    }
+}
+
+/// A request error's text without the URL's query (which may carry secrets).
+fn without_query(e: &reqwest::Error) -> String {
+    let kind = if e.is_connect() {
+        "connection failed"
+    } else if e.is_timeout() {
+        "timed out"
+    } else {
+        "request failed"
+    };
+    match e.url() {
+        Some(u) => format!("{}://{}{}: {kind}", u.scheme(), u.authority(), u.path()),
+        None => kind.to_owned(),
+    }
+}
