@@ -110,6 +110,20 @@ impl Api {
         })
     }
 
+    /// POSTs JSON; the answer's JSON, or an error with the status and body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
+        ok(self.post(path).json(body), path).await
+    }
+
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        ok(self.get(path), path).await
+    }
+
+    /// The tenant administrator's bearer token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.http
             .post(format!("{}{path}", self.base))

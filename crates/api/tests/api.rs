@@ -2243,6 +2243,126 @@ async fn rules_are_checked_versioned_and_stay_in_their_tenant() {
 }
 
 #[tokio::test]
+async fn dry_runs_show_each_step_and_refuse_bad_input() {
+    let w = world().await;
+    let (app, a, b) = (&w.app, w.a_admin.as_str(), w.b_admin.as_str());
+    let doc = json!({
+        "name": "Overheat", "enabled": false, "source": {},
+        "windows": [{"name": "avg2", "fn": "avg", "of": "temp", "count": 2}],
+        "condition": {"expr": "avg2 > 80", "for_samples": 2},
+        "actions": [{"type": "alarm", "alarm_type": "overheat", "severity": "major",
+                     "details": {"avg": "avg2"}},
+                    {"type": "webhook", "url": "http://127.0.0.1:9/hook"}],
+    });
+    let messages = json!([
+        {"device": "boiler-1", "ts": 1_000, "values": {"temp": 90}},
+        {"device": "boiler-1", "values": {"temp": 100}},
+        {"device": "boiler-1", "values": {"temp": 20}},
+    ]);
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": doc, "messages": messages}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let steps = r.body["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    assert_eq!(steps[0]["windows"]["avg2"], 90.0);
+    assert_eq!(steps[0]["condition"], true);
+    assert_eq!(steps[0]["fired"], false);
+    assert_eq!(steps[1]["fired"], true);
+    assert_eq!(steps[1]["held_ms"], 1000);
+    let fx = steps[1]["effects"].as_array().unwrap();
+    assert_eq!(fx[0]["action"], "alarm");
+    assert_eq!(fx[0]["details"]["avg"], 95);
+    assert_eq!(fx[1]["action"], "webhook");
+    assert_eq!(steps[2]["windows"]["avg2"], 60.0);
+    assert_eq!(steps[2]["effects"][0]["action"], "clear_alarm");
+    assert_eq!(r.body["counters"]["evaluated"], 3);
+    assert_eq!(r.body["counters"]["matched"], 1);
+
+    // A no-data rule with the clock moved on.
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": {"name": "quiet", "source": {}, "condition": {"no_data_seconds": 60},
+                            "actions": [{"type": "alarm", "alarm_type": "silent", "severity": "warning"}]},
+                   "messages": [{"ts": 0, "values": {"temp": 1}}, {"tick": true, "ts": 61_000}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["tick_effects"][0]["action"], "alarm");
+    assert_eq!(r.body["tick_effects"][0]["after_message"], 1);
+
+    // A saved rule, by id; another tenant's is not there.
+    let mut saved = doc.clone();
+    saved["name"] = json!("saved");
+    let r = app.post("/api/v1/rules", a, saved).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/rules/{id}/dry-run");
+    let r = app.post(&path, a, json!({"messages": messages})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["steps"].as_array().unwrap().len(), 3);
+    let r = app.post(&path, b, json!({"messages": messages})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Stats of a rule no engine runs here.
+    let r = app.get(&format!("/api/v1/rules/{id}/stats"), a).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["running"], false);
+
+    // Bad input: a broken rule (with its position), a value of the wrong kind, too many
+    // messages, unknown fields.
+    let mut broken = doc.clone();
+    broken["condition"]["expr"] = json!("avg2 > ");
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": broken, "messages": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("condition.expr"),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": doc, "messages": [{"values": {"temp": [1, 2]}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["message"].as_str().unwrap().contains("number"));
+    let many: Vec<Value> = (0..1001).map(|_| json!({"values": {"temp": 1}})).collect();
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": doc, "messages": many}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": doc, "messages": [], "extra": 1}),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{:?}", r.body);
+}
+
+#[tokio::test]
 async fn alarms_are_listed_counted_acknowledged_cleared_and_stay_in_their_tenant() {
     use ironloom_core::alarm::NewAlarm;
     use ironloom_core::repo::AlarmRepo;

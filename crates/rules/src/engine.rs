@@ -233,6 +233,8 @@ struct TenantRules {
     by_product: HashMap<String, Vec<usize>>,
     any: Vec<usize>,
     by_name: HashMap<String, usize>,
+    /// Whether any rule reads groups or attributes.
+    needs_info: bool,
 }
 
 impl TenantRules {
@@ -251,6 +253,7 @@ impl TenantRules {
             self.any.push(i);
         }
         self.by_name.insert(c.rule.document.name.clone(), i);
+        self.needs_info |= !s.groups.is_empty() || c.reads_attributes;
         self.rules.push(c);
     }
 
@@ -491,11 +494,7 @@ impl Engine {
     /// Whether the tenant's rules read devices' groups or attributes (which the caller
     /// must then fill in).
     pub fn needs_device_info(&self, tenant: TenantId) -> bool {
-        self.rules.get(&tenant).is_some_and(|t| {
-            t.rules
-                .iter()
-                .any(|c| !c.rule.document.source.groups.is_empty() || c.reads_attributes)
-        })
+        self.rules.get(&tenant).is_some_and(|t| t.needs_info)
     }
 
     pub fn counters(&self, rule: RuleId) -> RuleCounters {
@@ -676,6 +675,12 @@ impl Engine {
     }
 }
 
+/// Whether evaluation failed only because an operand was null (`core::expr` names the
+/// type it got).
+fn is_null_operand(e: &ironloom_core::expr::ExprError) -> bool {
+    e.message.ends_with("got null")
+}
+
 fn new_state(c: &Compiled) -> State {
     State {
         version: c.rule.version,
@@ -776,8 +781,10 @@ fn eval(c: &Compiled, live: &mut Live, m: &Message, out: &mut Vec<Effect>) {
             }
             MessageKind::Event(_, data) => data.get(k).map(json_expr_value),
         };
+        // Windows, previous, latest and attribute values are null until there is one
+        // (`is_null(prev.temp)` guards a rule; a comparison with null is false).
         if let Some(i) = c.rule.document.windows.iter().position(|w| w.name == name) {
-            return wvals[i].map(ExprValue::Num);
+            return Some(wvals[i].map_or(ExprValue::Null, ExprValue::Num));
         }
         match name {
             "device" => return Some(ExprValue::Str(m.device_name.to_string())),
@@ -792,23 +799,30 @@ fn eval(c: &Compiled, live: &mut Live, m: &Message, out: &mut Vec<Effect>) {
             _ => {}
         }
         if let Some(k) = name.strip_prefix("attr.") {
-            return m.attributes.get(k).map(json_expr_value);
+            return Some(m.attributes.get(k).map_or(ExprValue::Null, json_expr_value));
         }
         if let Some(k) = name.strip_prefix("latest.") {
-            return latest.and_then(|l| l.get(k)).map(expr_value);
+            return Some(
+                latest
+                    .and_then(|l| l.get(k))
+                    .map_or(ExprValue::Null, expr_value),
+            );
         }
         if let Some(k) = name.strip_prefix("prev.") {
-            return prev.get(k).map(|(_, v)| expr_value(v));
+            return Some(prev.get(k).map_or(ExprValue::Null, |(_, v)| expr_value(v)));
         }
         if let Some(k) = name.strip_prefix("rate.") {
-            let (t0, v0) = prev.get(k)?;
-            let v1 = match from_msg(k)? {
-                ExprValue::Num(n) => n,
-                _ => return None,
+            let rate = || {
+                let (t0, v0) = prev.get(k)?;
+                let v1 = match from_msg(k)? {
+                    ExprValue::Num(n) => n,
+                    _ => return None,
+                };
+                let dt = (m.ts_ms - t0) as f64 / 1000.0;
+                let x0 = num(v0)?;
+                (dt > 0.0).then(|| ExprValue::Num((v1 - x0) / dt))
             };
-            let dt = (m.ts_ms - t0) as f64 / 1000.0;
-            let x0 = num(v0)?;
-            return (dt > 0.0).then(|| ExprValue::Num((v1 - x0) / dt));
+            return Some(rate().unwrap_or(ExprValue::Null));
         }
         from_msg(name).or_else(|| latest.and_then(|l| l.get(name)).map(expr_value))
     };
@@ -824,6 +838,8 @@ fn eval(c: &Compiled, live: &mut Live, m: &Message, out: &mut Vec<Effect>) {
             ));
             false
         }
+        // A value that is not there yet (null) makes the condition false, not an error.
+        Some(Err(err)) if is_null_operand(err) => false,
         Some(Err(err)) => {
             counters.errors += 1;
             counters.last_error = Some(format!("condition {err}"));

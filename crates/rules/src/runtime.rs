@@ -289,9 +289,19 @@ impl EngineTask {
         let mut batch: Vec<DeviceEvent> = Vec::with_capacity(256);
         loop {
             tokio::select! {
+                // Control, the clock and checkpoints before messages: a busy stream
+                // must not starve no-data timers or a disabling.
                 biased;
                 _ = shutdown.cancelled() => break,
                 Some(c) = ctl.recv() => self.control(c).await,
+                _ = tick.tick() => {
+                    metrics::gauge!("ironloom_rule_queue_depth").set(rx.len() as f64);
+                    let fx = self.engine.tick(Utc::now().timestamp_millis());
+                    self.dispatch(fx).await;
+                    self.note_errors();
+                    self.export_metrics();
+                }
+                _ = checkpoint.tick() => self.checkpoint().await,
                 n = rx.recv_many(&mut batch, 256) => {
                     if n == 0 {
                         break;
@@ -300,13 +310,6 @@ impl EngineTask {
                         self.on_event(ev).await;
                     }
                 }
-                _ = tick.tick() => {
-                    let fx = self.engine.tick(Utc::now().timestamp_millis());
-                    self.dispatch(fx).await;
-                    self.note_errors();
-                    self.export_metrics();
-                }
-                _ = checkpoint.tick() => self.checkpoint().await,
             }
         }
         // Events already accepted are still evaluated before the last checkpoint.

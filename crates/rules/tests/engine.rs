@@ -100,7 +100,7 @@ fn a_threshold_raises_repeats_and_clears_an_alarm() {
     };
     assert_eq!(
         (severity, alarm_type.as_str(), details),
-        (&Severity::Major, "overheat", &json!({"temp": 85.0}))
+        (&Severity::Major, "overheat", &json!({"temp": 85}))
     );
     assert_eq!(
         kinds(&e.on_message(&d.msg(2, &[("temp", 90.0)]))),
@@ -285,7 +285,8 @@ fn actions_run_once_per_firing_and_clear_when_holds_alarms_until_it_is_true() {
     let Effect::Command { properties, .. } = &fx[1] else {
         panic!()
     };
-    assert_eq!(properties.as_ref().unwrap()["setpoint"], json!(70.0));
+    // Whole numbers go out as integers (an int property takes them).
+    assert_eq!(properties.as_ref().unwrap()["setpoint"], json!(70));
     assert_eq!(properties.as_ref().unwrap()["mode"], json!("eco"));
     let Effect::Webhook {
         idempotency_key,
@@ -334,4 +335,176 @@ fn tenants_and_errors_stay_apart() {
     disabled.document.enabled = false;
     e.set_rules(vec![disabled]);
     assert!(e.on_message(&d.msg(1, &[("temp", 90.0)])).is_empty());
+}
+
+#[test]
+fn a_checkpoint_keeps_durations_windows_and_alarms_across_a_restart() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let r = rule(
+        t,
+        json!({"name": "hot", "source": {},
+               "windows": [{"name": "avg3", "fn": "avg", "of": "temp", "count": 3}],
+               "condition": {"expr": "avg3 > 80", "for_samples": 2},
+               "actions": [{"type": "alarm", "alarm_type": "hot", "severity": "major"}]}),
+    );
+    let mut e = Engine::new();
+    e.set_rules(vec![r.clone()]);
+    // avg3 90 (holds once): not yet.
+    assert!(e.on_message(&d.msg(0, &[("temp", 90.0)])).is_empty());
+    let saved = serde_json::to_vec(&e.checkpoint()).unwrap();
+
+    // A new engine with the same rule takes the checkpoint back: the second sample fires.
+    let mut e2 = Engine::new();
+    e2.set_rules(vec![r.clone()]);
+    e2.restore(serde_json::from_slice(&saved).unwrap());
+    let fx = e2.on_message(&d.msg(1, &[("temp", 90.0)]));
+    assert_eq!(kinds(&fx), ["raise"]);
+    // Without it, the count starts again.
+    let mut cold = Engine::new();
+    cold.set_rules(vec![r.clone()]);
+    assert!(cold.on_message(&d.msg(1, &[("temp", 90.0)])).is_empty());
+
+    // An alarm the store has active: the restarted engine clears it when the condition
+    // ends, and does not fire its actions again while it still holds.
+    let mut e3 = Engine::new();
+    e3.set_rules(vec![r.clone()]);
+    e3.restore_alarm(r.id, d.id, "hot");
+    assert_eq!(e3.active_alarms(), [(r.id, d.id, "hot".to_string())]);
+    assert!(e3.on_message(&d.msg(2, &[("temp", 95.0)])).is_empty());
+    let before = e3.fired_total();
+    // Still hot: a repeat of the alarm (the store updates it), not a new firing.
+    assert_eq!(
+        kinds(&e3.on_message(&d.msg(3, &[("temp", 95.0)]))),
+        ["raise"]
+    );
+    assert_eq!(e3.fired_total(), before);
+    let fx = e3.on_message(&d.msg(4, &[("temp", 20.0)]));
+    assert_eq!(kinds(&fx), ["clear"]);
+    assert!(e3.active_alarms().is_empty());
+    // A user cleared it meanwhile: forgotten, nothing to clear.
+    let mut e4 = Engine::new();
+    e4.set_rules(vec![r.clone()]);
+    e4.restore(serde_json::from_slice(&saved).unwrap());
+    e4.restore_alarm(r.id, d.id, "hot");
+    e4.forget_alarm(r.id, d.id, "hot");
+    assert!(e4.active_alarms().is_empty());
+
+    // A changed rule (new version) drops the old windows.
+    let mut changed = r;
+    changed.version = 2;
+    let mut e5 = Engine::new();
+    e5.set_rules(vec![changed]);
+    e5.restore(serde_json::from_slice(&saved).unwrap());
+    assert!(e5.on_message(&d.msg(1, &[("temp", 90.0)])).is_empty());
+}
+
+#[test]
+fn rules_call_rules_and_a_loop_of_calls_stops() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let first = rule(
+        t,
+        json!({"name": "first", "source": {"products": ["boiler"]},
+               "condition": {"expr": "temp > 80"},
+               "actions": [{"type": "rule", "rule": "second"}]}),
+    );
+    // `second` watches nothing by itself (another product); it runs only when called.
+    let second = rule(
+        t,
+        json!({"name": "second", "source": {"products": ["other"]},
+               "condition": {"expr": "temp > 85"},
+               "actions": [{"type": "alarm", "alarm_type": "very_hot", "severity": "critical"}]}),
+    );
+    let mut e = Engine::new();
+    e.set_rules(vec![first, second.clone()]);
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(0, &[("temp", 90.0)]))),
+        ["call", "raise"]
+    );
+    assert_eq!(e.counters(second.id).evaluated, 1);
+
+    // A chain of calls longer than the limit stops there, as an error of the rule that
+    // would go deeper. (A rule calling itself stops at once: it has fired already.)
+    let chain: Vec<Rule> = (0..10)
+        .map(|i| {
+            let product = if i == 0 { "boiler" } else { "other" };
+            rule(
+                t,
+                json!({"name": format!("c{i}"), "source": {"products": [product]},
+                       "condition": {"expr": "true"},
+                       "actions": [{"type": "rule", "rule": format!("c{}", i + 1)}]}),
+            )
+        })
+        .collect();
+    let (deepest, last) = (chain[ironloom_rules::MAX_CALL_DEPTH].id, chain[9].id);
+    let mut e = Engine::new();
+    e.set_rules(chain);
+    let fx = e.on_message(&d.msg(0, &[("temp", 1.0)]));
+    assert_eq!(fx.len(), ironloom_rules::MAX_CALL_DEPTH + 1);
+    let c = e.counters(deepest);
+    assert_eq!(c.errors, 1);
+    assert!(c.last_error.unwrap().contains("deeper than"));
+    assert_eq!(e.counters(last).evaluated, 0);
+}
+
+#[test]
+fn a_trace_shows_each_step() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let mut e = Engine::with_trace();
+    e.set_rules(vec![rule(
+        t,
+        json!({"name": "hot", "source": {},
+               "windows": [{"name": "avg2", "fn": "avg", "of": "temp", "count": 2}],
+               "condition": {"expr": "avg2 > 80 && attr.limit < 100", "for_samples": 2},
+               "actions": [{"type": "alarm", "alarm_type": "hot", "severity": "major"}]}),
+    )]);
+    e.on_message(&d.msg(0, &[("temp", 90.0)]));
+    e.on_message(&d.msg(1, &[("temp", 100.0)]));
+    let steps = e.take_trace();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0].message, 0);
+    assert_eq!(steps[0].windows["avg2"], Some(90.0));
+    assert_eq!(steps[0].variables["attr.limit"], json!(95));
+    assert_eq!(steps[0].condition, json!(true));
+    assert!(steps[0].holds && !steps[0].fired && steps[0].effects.is_empty());
+    assert_eq!(steps[1].consecutive, 2);
+    assert_eq!(steps[1].held_ms, Some(1000));
+    assert!(steps[1].fired && steps[1].firing);
+    assert_eq!(steps[1].effects[0]["action"], "alarm");
+}
+
+#[test]
+fn values_not_there_yet_are_null_and_make_the_condition_false_without_an_error() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let r = rule(
+        t,
+        json!({"name": "jump", "source": {},
+               "windows": [{"name": "max1s", "fn": "max", "of": "temp", "kind": "tumbling", "seconds": 1}],
+               "condition": {"expr": "abs(temp - prev.temp) > 10 || max1s > 100 || attr.missing > 1"},
+               "actions": [{"type": "alarm", "alarm_type": "jump", "severity": "minor"}]}),
+    );
+    let id = r.id;
+    let guarded = rule(
+        t,
+        json!({"name": "guarded", "source": {},
+               "condition": {"expr": "is_null(prev.temp) || latest.pressure == null"},
+               "actions": [{"type": "alarm", "alarm_type": "first", "severity": "minor"}]}),
+    );
+    let gid = guarded.id;
+    let mut e = Engine::new();
+    e.set_rules(vec![r, guarded]);
+    // No previous value, no complete bucket, no such attribute: false, no error.
+    let fx = e.on_message(&d.msg(0, &[("temp", 50.0)]));
+    assert_eq!(kinds(&fx), ["raise"], "only the guarded rule fires");
+    assert_eq!(e.counters(id).errors, 0);
+    assert_eq!(e.counters(gid).errors, 0);
+    // Then a jump: the previous value is there (and the guarded rule repeats its alarm).
+    assert_eq!(
+        kinds(&e.on_message(&d.msg(0, &[("temp", 70.0)]))),
+        ["raise", "raise"]
+    );
+    assert_eq!(e.counters(id).matched, 1);
 }
