@@ -153,6 +153,21 @@ async fn metrics(base: &str) -> Result<String> {
 /// What the probe waits for: the moment its alarm (or its value) became visible.
 type Seen = mpsc::UnboundedReceiver<(bool, Instant)>;
 
+/// Runs a future on a thread of its own (a current-thread runtime), so the probe's clock
+/// readings do not wait behind the load generator's tasks.
+fn on_own_thread<F, T>(f: F) -> tokio::task::JoinHandle<Result<T>>
+where
+    F: std::future::Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(f)
+    })
+}
+
 /// Publishes alternately a high and a low value; after each PUBACK waits for the matching
 /// visibility (`true` raised / `false` cleared) and records both latencies.
 async fn probe(
@@ -330,7 +345,6 @@ async fn run_ironloom(cli: &Cli, work: &std::path::Path) -> Result<Run> {
         t.elapsed().as_secs_f64()
     );
     let probe_id = created.ids[cli.devices].clone();
-    let seen = alarm_events(&base, api.token(), probe_id).await?;
 
     let cfg = load_config(cli, &mut b);
     let users: Vec<Option<String>> = (0..cli.devices).map(|i| Some(token(run, i))).collect();
@@ -353,9 +367,11 @@ async fn run_ironloom(cli: &Cli, work: &std::path::Path) -> Result<Run> {
         let (addr, rate) = (b.mqtt, cli.probe_rate);
         let user = Some(token(run, cli.devices));
         let dur = Duration::from_secs_f64(cli.duration);
-        tokio::spawn(
-            async move { probe(addr, user, "v1/devices/me/telemetry", seen, rate, dur).await },
-        )
+        let (base, token) = (base.clone(), api.token().to_owned());
+        on_own_thread(async move {
+            let seen = alarm_events(&base, &token, probe_id).await?;
+            probe(addr, user, "v1/devices/me/telemetry", seen, rate, dur).await
+        })
     };
     // Evaluations at the start and end of the measured window.
     let warm = cli.warmup;
@@ -400,6 +416,19 @@ async fn run_ironloom(cli: &Cli, work: &std::path::Path) -> Result<Run> {
         alarms_raised: metric_sum(&page, "ironloom_alarms_raised_total"),
         errors_total: metric_sum(&page, "ironloom_rule_errors_total"),
     };
+    // Where the probe's time went, from the server's own histograms.
+    let summaries: Vec<String> = page
+        .lines()
+        .filter(|l| {
+            (l.starts_with("ironloom_alarm_write_seconds{")
+                || l.starts_with("ironloom_rule_queue_wait_seconds{"))
+                && (l.contains("quantile=\"0.5\"")
+                    || l.contains("quantile=\"0.99\"")
+                    || l.contains("quantile=\"1\""))
+        })
+        .map(str::to_owned)
+        .collect();
+    eprintln!("[ironloom] server-side:\n  {}", summaries.join("\n  "));
     b.stop(Duration::from_secs(10)).await?;
     Ok(Run {
         broker: "ironloom",
@@ -414,13 +443,15 @@ async fn run_ironloom(cli: &Cli, work: &std::path::Path) -> Result<Run> {
 async fn run_mosquitto(cli: &Cli, work: &std::path::Path) -> Result<Run> {
     let mut b = Broker::start_mosquitto(&cli.mosquitto, &work.join("mosquitto")).await?;
     let topic = "bench/probe";
-    let seen = subscriber(b.mqtt, topic).await?;
     let cfg = load_config(cli, &mut b);
     let users: Vec<Option<String>> = vec![None; cli.devices];
     let probe_task = {
         let (addr, rate) = (b.mqtt, cli.probe_rate);
         let dur = Duration::from_secs_f64(cli.duration);
-        tokio::spawn(async move { probe(addr, None, topic, seen, rate, dur).await })
+        on_own_thread(async move {
+            let seen = subscriber(addr, topic).await?;
+            probe(addr, None, topic, seen, rate, dur).await
+        })
     };
     let load = load::run(&cfg, &users).await?;
     let (from_ack, from_send, missed) = probe_task.await??;

@@ -662,6 +662,12 @@ mod tests {
         assert_eq!(c.auth.token_ttl, d.auth.token_ttl);
         assert_eq!(c.auth.lockout_threshold, d.auth.lockout_threshold);
         assert_eq!(c.data_dir, d.data_dir);
+        assert_eq!(c.rules.queue, d.rules.queue);
+        assert_eq!(c.rules.checkpoint_interval, d.rules.checkpoint_interval);
+        assert_eq!(c.rules.webhook_backoff, d.rules.webhook_backoff);
+        assert_eq!(c.rules.webhook_max_backoff, d.rules.webhook_max_backoff);
+        assert_eq!(c.rules.webhook_timeout, d.rules.webhook_timeout);
+        assert_eq!(c.rules.alarm_repeat_interval, d.rules.alarm_repeat_interval);
     }
 
     #[test]

@@ -117,6 +117,8 @@ struct Compiled {
     properties: Vec<Option<CommandProperties>>,
     /// Whether any expression reads `attr.…`.
     reads_attributes: bool,
+    /// Properties read as `prev.x` or `rate.x` (only these previous values are kept).
+    prev_props: Vec<String>,
 }
 
 type CommandProperties = Vec<(String, Option<Expr>)>;
@@ -128,6 +130,37 @@ struct Window {
     bucket: Option<i64>,
     done: Option<f64>,
 }
+
+/// Hashes ids (random UUID bits already) cheaply: the state is looked up per rule and
+/// message, and SipHash showed in profiles.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A map keyed by ids, with [`IdHasher`].
+pub type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// A reading as the checkpoint keeps it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -276,9 +309,9 @@ impl TenantRules {
 /// The engine's changing part: state by (rule, device), latest values, counters.
 #[derive(Debug, Default)]
 struct Live {
-    state: HashMap<(RuleId, DeviceId), State>,
-    latest: HashMap<DeviceId, HashMap<String, Value>>,
-    counters: HashMap<RuleId, RuleCounters>,
+    state: IdMap<(RuleId, DeviceId), State>,
+    latest: IdMap<DeviceId, HashMap<String, Value>>,
+    counters: IdMap<RuleId, RuleCounters>,
     fired_total: u64,
     trace: Option<Vec<Step>>,
     message_no: usize,
@@ -501,7 +534,7 @@ impl Engine {
         self.live.counters.get(&rule).cloned().unwrap_or_default()
     }
 
-    pub fn all_counters(&self) -> &HashMap<RuleId, RuleCounters> {
+    pub fn all_counters(&self) -> &IdMap<RuleId, RuleCounters> {
         &self.live.counters
     }
 
@@ -531,7 +564,12 @@ impl Engine {
         if let MessageKind::Telemetry(vs) = &m.kind {
             let l = self.live.latest.entry(m.device).or_default();
             for (k, v) in vs {
-                l.insert(k.clone(), v.clone());
+                match l.get_mut(k) {
+                    Some(slot) => *slot = v.clone(),
+                    None => {
+                        l.insert(k.clone(), v.clone());
+                    }
+                }
             }
         }
         self.live.message_no += 1;
@@ -938,9 +976,18 @@ fn eval(c: &Compiled, live: &mut Live, m: &Message, out: &mut Vec<Effect>) {
             effects: effects.iter().map(Effect::to_json).collect(),
         });
     }
+    // Only the properties the rule reads as `prev.` or `rate.` are kept.
     if let MessageKind::Telemetry(vs) = &m.kind {
         for (k, v) in vs {
-            prev.insert(k.clone(), (m.ts_ms, v.clone()));
+            if !c.prev_props.iter().any(|p| p == k) {
+                continue;
+            }
+            match prev.get_mut(k) {
+                Some(slot) => *slot = (m.ts_ms, v.clone()),
+                None => {
+                    prev.insert(k.clone(), (m.ts_ms, v.clone()));
+                }
+            }
         }
     }
     st.prev = prev;
@@ -1046,11 +1093,21 @@ fn compile(rule: Rule) -> Compiled {
             .flatten()
             .filter_map(|(_, e): &(String, Option<Expr>)| e.as_ref()),
     );
-    let reads_attributes = exprs
+    let variables: Vec<String> = exprs
         .iter()
-        .any(|e| e.variables().iter().any(|(v, _)| v.starts_with("attr.")));
+        .flat_map(|e| e.variables().into_iter().map(|(v, _)| v))
+        .collect();
+    let reads_attributes = variables.iter().any(|v| v.starts_with("attr."));
+    let mut prev_props: Vec<String> = variables
+        .iter()
+        .filter_map(|v| v.strip_prefix("prev.").or_else(|| v.strip_prefix("rate.")))
+        .map(str::to_owned)
+        .collect();
+    prev_props.sort();
+    prev_props.dedup();
     Compiled {
         reads_attributes,
+        prev_props,
         rule,
         condition,
         clear_when,

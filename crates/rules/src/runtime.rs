@@ -204,7 +204,6 @@ pub async fn start(
         errors: errors.clone(),
         last_raise: HashMap::new(),
     };
-    let effects_task = tokio::spawn(effects.run(fx_rx));
     let task = EngineTask {
         engine,
         deps,
@@ -216,6 +215,7 @@ pub async fn start(
         group_names: HashMap::new(),
     };
     let task = tokio::spawn(async move {
+        let effects_task = tokio::spawn(effects.run(fx_rx));
         task.run(rx, ctl_rx, shutdown).await;
         let _ = effects_task.await;
     });
@@ -440,6 +440,8 @@ impl EngineTask {
     }
 
     async fn on_event(&mut self, ev: DeviceEvent) {
+        let waited = (Utc::now() - ev.at).num_microseconds().unwrap_or(0).max(0);
+        metrics::histogram!("ironloom_rule_queue_wait_seconds").record(waited as f64 / 1e6);
         let (groups, attributes) = if self.engine.needs_device_info(ev.tenant) {
             match self.device_info(ev.tenant, ev.device).await {
                 Some(i) => (i.groups, i.attributes),
@@ -497,17 +499,21 @@ impl EngineTask {
     }
 }
 
-/// Values grouped by their timestamp (milliseconds), oldest first: one message each.
+/// Values grouped by their timestamp, oldest first: one message each. The hub gives each
+/// device message its own microsecond, so several messages stored together (and values
+/// of one message with their own timestamps) come apart again here.
 fn by_timestamp(points: Vec<PointIn>) -> Vec<(i64, Vec<(String, Value)>)> {
     let mut out: Vec<(i64, Vec<(String, Value)>)> = Vec::new();
     for p in points {
-        let ts = p.ts.div_euclid(1000);
-        match out.iter_mut().find(|(t, _)| *t == ts) {
+        match out.iter_mut().rev().find(|(t, _)| *t == p.ts) {
             Some((_, vs)) => vs.push((p.property, p.value)),
-            None => out.push((ts, vec![(p.property, p.value)])),
+            None => out.push((p.ts, vec![(p.property, p.value)])),
         }
     }
     out.sort_by_key(|(t, _)| *t);
+    for (t, _) in &mut out {
+        *t = t.div_euclid(1000);
+    }
     out
 }
 
@@ -577,7 +583,11 @@ impl EffectRunner {
                     rule_id: Some(rule),
                     at: at_ms(ts_ms),
                 };
-                match self.deps.meta.raise_alarm(tenant, new).await {
+                let started = Instant::now();
+                let raised = self.deps.meta.raise_alarm(tenant, new).await;
+                metrics::histogram!("ironloom_alarm_write_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                match raised {
                     Ok((alarm, created)) => {
                         self.last_raise.insert(key, (Instant::now(), severity));
                         metrics::counter!("ironloom_alarms_raised_total", "tenant" => tenant.to_string())
@@ -601,12 +611,15 @@ impl EffectRunner {
             } => {
                 self.last_raise
                     .remove(&(tenant, device, alarm_type.clone()));
-                match self
+                let started = Instant::now();
+                let cleared = self
                     .deps
                     .meta
                     .clear_alarm_by_type(tenant, device, &alarm_type, at_ms(ts_ms))
-                    .await
-                {
+                    .await;
+                metrics::histogram!("ironloom_alarm_write_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                match cleared {
                     Ok(Some(alarm)) => {
                         let _ = self.deps.alarms.send(AlarmEvent {
                             change: AlarmChange::Cleared,
@@ -943,5 +956,41 @@ fn without_query(e: &reqwest::Error) -> String {
     match e.url() {
         Some(u) => format!("{}://{}{}: {kind}", u.scheme(), u.authority(), u.path()),
         None => kind.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(property: &str, ts: i64, x: f64) -> PointIn {
+        PointIn {
+            property: property.into(),
+            ts,
+            value: Value::F64(x),
+            quality: Quality::Good,
+        }
+    }
+
+    #[test]
+    fn messages_stored_together_are_evaluated_one_by_one() {
+        // Two messages of one device within a millisecond (the hub's own microseconds),
+        // and one value with an earlier timestamp of its own.
+        let got = by_timestamp(vec![
+            p("a", 5_000_001, 1.0),
+            p("b", 5_000_001, 2.0),
+            p("a", 5_000_002, 3.0),
+            p("a", 4_000_000, 4.0),
+        ]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], (4_000, vec![("a".into(), Value::F64(4.0))]));
+        assert_eq!(
+            got[1],
+            (
+                5_000,
+                vec![("a".into(), Value::F64(1.0)), ("b".into(), Value::F64(2.0))]
+            )
+        );
+        assert_eq!(got[2], (5_000, vec![("a".into(), Value::F64(3.0))]));
     }
 }
