@@ -111,6 +111,17 @@ impl App {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
+        // A live stream never ends: its status and headers are the answer.
+        if headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t == "text/event-stream")
+        {
+            return Resp {
+                status,
+                body: Value::Null,
+                headers,
+            };
+        }
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));

@@ -508,3 +508,48 @@ fn values_not_there_yet_are_null_and_make_the_condition_false_without_an_error()
     );
     assert_eq!(e.counters(id).matched, 1);
 }
+
+#[test]
+fn device_events_reach_rules_that_watch_them() {
+    let t = TenantId::new();
+    let d = Dev::new(t);
+    let offline = rule(
+        t,
+        json!({"name": "offline", "source": {"events": ["disconnected"], "telemetry": false},
+               "condition": {"expr": "event == \"disconnected\" && reason != \"normal\""},
+               "actions": [{"type": "alarm", "alarm_type": "offline", "severity": "major",
+                            "details": {"reason": "reason"}}]}),
+    );
+    let back = rule(
+        t,
+        json!({"name": "back", "source": {"events": ["connected"], "telemetry": false},
+               "condition": {"expr": "true"},
+               "actions": [{"type": "clear_alarm", "alarm_type": "offline"}]}),
+    );
+    let mut e = Engine::new();
+    e.set_rules(vec![offline, back]);
+    let event = |name: &str, data: Json| {
+        let mut m = d.msg(5, &[]);
+        m.kind = MessageKind::Event(name.into(), data);
+        m
+    };
+    // Telemetry is not seen by either.
+    assert!(e.on_message(&d.msg(0, &[("temp", 1.0)])).is_empty());
+    let fx = e.on_message(&event(
+        "disconnected",
+        json!({"reason": "keep_alive_timeout"}),
+    ));
+    assert_eq!(kinds(&fx), ["raise"]);
+    let Effect::RaiseAlarm { details, .. } = &fx[0] else {
+        panic!()
+    };
+    assert_eq!(details["reason"], "keep_alive_timeout");
+    assert_eq!(
+        kinds(&e.on_message(&event("connected", json!({"transport": "mqtt 3.1.1"})))),
+        ["clear"]
+    );
+    // A clean disconnect raises nothing (the rule only lets go of its alarm, which the
+    // other rule cleared already: clearing it in the store again changes nothing).
+    let fx = e.on_message(&event("disconnected", json!({"reason": "normal"})));
+    assert!(!kinds(&fx).contains(&"raise"), "{fx:?}");
+}

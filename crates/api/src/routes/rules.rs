@@ -39,6 +39,13 @@ async fn reload(state: &AppState) -> ApiResult<()> {
     Ok(())
 }
 
+/// The data of the platform's device events, by event.
+pub const EVENT_FIELDS: [(&str, &[&str]); 3] = [
+    ("connected", &["transport"]),
+    ("disconnected", &["reason"]),
+    ("rpc", &["method", "params"]),
+];
+
 /// Every problem of a rule: its own, and those against the products it watches (unknown
 /// products; expressions reading properties none of them has).
 async fn problems(
@@ -59,8 +66,26 @@ async fn problems(
                     message: format!("no product with the key `{key}`"),
                 }),
                 Some(p) if p.thing_model.properties.is_empty() => schemaless = true,
-                Some(p) => all.extend(p.thing_model.properties.into_iter().map(|p| p.identifier)),
+                Some(p) => {
+                    // The fields of the thing-model events the rule watches read like
+                    // properties.
+                    for e in &p.thing_model.events {
+                        if doc.source.events.contains(&e.identifier) {
+                            all.extend(e.output.iter().map(|f| f.identifier.clone()));
+                        }
+                    }
+                    all.extend(p.thing_model.properties.into_iter().map(|p| p.identifier));
+                }
             }
+        }
+        // What the platform's own events carry.
+        for (event, fields) in EVENT_FIELDS {
+            if doc.source.events.iter().any(|e| e == event) {
+                all.extend(fields.iter().map(|f| (*f).to_owned()));
+            }
+        }
+        if doc.condition.no_data_seconds.is_some() {
+            all.push("silent_ms".into());
         }
         if !schemaless && out.is_empty() {
             properties = Some(all);

@@ -25,6 +25,7 @@ struct Dev {
     client: AsyncClient,
     acks: tokio::sync::mpsc::UnboundedReceiver<()>,
     rpcs: Arc<Mutex<Vec<Value>>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl Dev {
@@ -46,7 +47,7 @@ impl Dev {
         let rpcs: Arc<Mutex<Vec<Value>>> = Arc::default();
         let seen = rpcs.clone();
         let c = client.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             while let Ok(e) = ev.poll().await {
                 match e {
                     Event::Incoming(Incoming::SubAck(_)) => {
@@ -81,7 +82,17 @@ impl Dev {
             .await
             .unwrap()
             .unwrap();
-        Dev { client, acks, rpcs }
+        Dev {
+            client,
+            acks,
+            rpcs,
+            task,
+        }
+    }
+
+    /// Drops the connection without DISCONNECT (its event loop and socket are gone).
+    fn kill(self) {
+        self.task.abort();
     }
 
     /// Publishes values (with a timestamp when given) and waits for the PUBACK.
@@ -286,6 +297,23 @@ async fn windows_durations_no_data_and_commands() {
     )
     .await;
 
+    // A connection lost without DISCONNECT: an alarm; connected again: cleared.
+    create_rule(
+        &api,
+        json!({"name": "offline", "source": {"products": ["pump"], "events": ["disconnected"], "telemetry": false},
+               "condition": {"expr": "reason != \"normal\""},
+               "actions": [{"type": "alarm", "alarm_type": "offline", "severity": "major",
+                            "details": {"reason": "reason"}}]}),
+    )
+    .await;
+    create_rule(
+        &api,
+        json!({"name": "online", "source": {"products": ["pump"], "events": ["connected"], "telemetry": false},
+               "condition": {"expr": "true"},
+               "actions": [{"type": "clear_alarm", "alarm_type": "offline"}]}),
+    )
+    .await;
+
     let t0 = crate::support::now_ms();
     // avg3: 40, 50, 60 (holds 1), 70 (holds 2): not yet.
     for (i, t) in [40.0, 60.0, 80.0, 100.0].iter().enumerate() {
@@ -333,6 +361,25 @@ async fn windows_durations_no_data_and_commands() {
     dev.send(json!({"temp": 20}), None).await;
     until("the no-data alarm cleared", || async {
         alarms(&api, "alarm_type=no_data&active=true")
+            .await
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+
+    // The device's connection drops (the client is gone without DISCONNECT).
+    dev.kill();
+    let offline = until("the offline alarm", || async {
+        alarms(&api, "alarm_type=offline&active=true")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_ne!(offline["details"]["reason"], "normal", "{offline}");
+    let _dev = Dev::connect(&server, &d.access_token).await;
+    until("the offline alarm cleared", || async {
+        alarms(&api, "alarm_type=offline&active=true")
             .await
             .is_empty()
             .then_some(())
@@ -579,6 +626,7 @@ async fn disabling_is_immediate_republish_reaches_applications_and_tenants_are_a
 
     // Another tenant with the same product key and device name.
     let api2 = Api::new_tenant_named(&server, "second", "ta2").await;
+    let stream2 = alarm_stream(&server, api2.token()).await;
     let p2 = api2.product("mixer2", model()).await;
     let d2 = api2.device(&p2, "mixer-1").await;
     let mut dev2 = Dev::connect(&server, &d2.access_token).await;
@@ -601,6 +649,10 @@ async fn disabling_is_immediate_republish_reaches_applications_and_tenants_are_a
     // The rule never saw the other tenant's device; that tenant sees none of it.
     assert_eq!(got.lock().unwrap().len(), 1);
     assert!(alarms(&api2, "").await.is_empty());
+    assert!(
+        stream2.lock().unwrap().is_empty(),
+        "the other tenant's live stream stays silent"
+    );
     let (s, _) = api2.call("GET", &format!("/api/v1/rules/{id}"), None).await;
     assert_eq!(s, 404);
     let (s, _) = api2
@@ -634,4 +686,59 @@ async fn disabling_is_immediate_republish_reaches_applications_and_tenants_are_a
     assert_eq!(before["evaluated"], 1, "{before}");
     // The alarm stays: a disabled rule no longer clears it.
     assert_eq!(alarms(&api, "active=true").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_webhook_pending_at_a_crash_is_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    // Retries far apart: the webhook is still waiting in the outbox when the server dies.
+    let env = [("IRONLOOM__RULES__WEBHOOK_BACKOFF", "30s".to_string())];
+    let server = Server::start_with(dir.path(), "127.0.0.1:0", &env);
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("oven", model()).await;
+    let d = api.device(&product, "oven-1").await;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    create_rule(
+        &api,
+        json!({"name": "oven-hot", "source": {"products": ["oven"]},
+               "condition": {"expr": "temp > 250"},
+               "actions": [{"type": "webhook", "url": format!("http://{addr}/hook"), "retries": 10}]}),
+    )
+    .await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+    dev.send(json!({"temp": 300}), None).await;
+    let outbox = dir.path().join("rules/webhooks");
+    until("the webhook in the outbox", || async {
+        (std::fs::read_dir(&outbox).unwrap().count() == 1).then_some(())
+    })
+    .await;
+    // The first attempt was refused; the next is 30 s away. SIGKILL now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mqtt = server.mqtt.to_string();
+    drop(dev);
+    server.kill();
+
+    // The receiver is there now; the restarted server sends what its outbox holds.
+    let l = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let seen = receiver(l, 0).await;
+    let _server = Server::start_with(dir.path(), &mqtt, &env);
+    let got = until("the delivery after the restart", || async {
+        let s = seen.lock().unwrap();
+        (!s.is_empty()).then(|| s.clone())
+    })
+    .await;
+    assert_eq!(got[0].0, 200);
+    assert_eq!(got[0].2["rule"], "oven-hot");
+    assert_eq!(got[0].2["values"]["temp"], 300);
+    assert!(
+        got[0].1.contains(&d.id),
+        "the idempotency key names the device: {}",
+        got[0].1
+    );
+    until("an empty outbox", || async {
+        (std::fs::read_dir(&outbox).unwrap().count() == 0).then_some(())
+    })
+    .await;
 }
