@@ -512,6 +512,13 @@ impl Engine {
         self.rules = by_tenant;
     }
 
+    /// Every running rule, with its tenant.
+    pub fn rule_ids(&self) -> impl Iterator<Item = (TenantId, RuleId)> + '_ {
+        self.rules
+            .iter()
+            .flat_map(|(t, tr)| tr.rules.iter().map(|c| (*t, c.rule.id)))
+    }
+
     /// Whether the rule is loaded (enabled).
     pub fn is_running(&self, rule: RuleId) -> bool {
         self.rules

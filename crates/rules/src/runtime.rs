@@ -355,15 +355,15 @@ impl EngineTask {
     }
 
     fn export_metrics(&self) {
-        for (rule, c) in self.engine.all_counters() {
-            let r = rule.to_string();
-            metrics::counter!("ironloom_rule_evaluated_total", "rule" => r.clone())
-                .absolute(c.evaluated);
-            metrics::counter!("ironloom_rule_matched_total", "rule" => r.clone())
-                .absolute(c.matched);
-            metrics::counter!("ironloom_rule_actions_total", "rule" => r.clone())
-                .absolute(c.actions);
-            metrics::counter!("ironloom_rule_errors_total", "rule" => r).absolute(c.errors);
+        for (tenant, rule) in self.engine.rule_ids() {
+            let Some(c) = self.engine.all_counters().get(&rule) else {
+                continue;
+            };
+            let labels = [("tenant", tenant.to_string()), ("rule", rule.to_string())];
+            metrics::counter!("ironloom_rule_evaluated_total", &labels).absolute(c.evaluated);
+            metrics::counter!("ironloom_rule_matched_total", &labels).absolute(c.matched);
+            metrics::counter!("ironloom_rule_actions_total", &labels).absolute(c.actions);
+            metrics::counter!("ironloom_rule_errors_total", &labels).absolute(c.errors);
         }
         metrics::counter!("ironloom_rules_fired_total").absolute(self.engine.fired_total());
     }
