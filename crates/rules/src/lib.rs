@@ -9,6 +9,7 @@
 //! as a crash; one rule never sees another tenant's messages.
 
 pub mod engine;
+pub mod fuzzing;
 pub mod runtime;
 
 pub use engine::{Checkpoint, Effect, Engine, MAX_CALL_DEPTH, Message, MessageKind, Step};
