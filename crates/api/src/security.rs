@@ -154,8 +154,7 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// API keys look like `ilk_<key id, 32 hex>_<secret, 40 chars>`.
-pub const API_KEY_PREFIX: &str = "ilk_";
+pub use ironloom_core::auth::{API_KEY_PREFIX, parse_api_key};
 
 /// A freshly made key; `full_key` is shown to the user once and never stored.
 pub struct NewKeySecret {
@@ -183,16 +182,6 @@ pub fn new_api_key(id: ApiKeyId) -> NewKeySecret {
         secret_hash: sha256_hex(&full_key),
         full_key,
     }
-}
-
-/// Splits a presented API key into its id; the whole key is what is hashed and compared.
-pub fn parse_api_key(key: &str) -> Option<ApiKeyId> {
-    let rest = key.strip_prefix(API_KEY_PREFIX)?;
-    let (id, secret) = rest.split_once('_')?;
-    if secret.len() != 40 {
-        return None;
-    }
-    uuid::Uuid::try_parse(id).ok().map(ApiKeyId)
 }
 
 #[cfg(test)]

@@ -306,6 +306,20 @@ impl PermissionSet {
 
 /// A random token of `len` characters from an alphabet without look-alikes (no 0/O, 1/l/I),
 /// from the operating system's cryptographic generator.
+/// API keys look like `ilk_<key id, 32 hex>_<secret, 40 chars>`.
+pub const API_KEY_PREFIX: &str = "ilk_";
+
+/// Splits a presented API key into its id; the whole key is what is hashed and compared
+/// (by the REST API and by MQTT application log-in alike).
+pub fn parse_api_key(key: &str) -> Option<crate::ids::ApiKeyId> {
+    let rest = key.strip_prefix(API_KEY_PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    if secret.len() != 40 {
+        return None;
+    }
+    id.parse().ok()
+}
+
 pub fn random_token(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";

@@ -240,12 +240,7 @@ pub async fn application_login(
     use ironloom_core::auth::{Permission, PermissionSet};
     use sha2::Digest;
     let bad = || LoginError::BadCredentials;
-    let rest = key.strip_prefix("ilk_").ok_or_else(bad)?;
-    let (id, secret) = rest.split_once('_').ok_or_else(bad)?;
-    if secret.len() != 40 {
-        return Err(bad());
-    }
-    let id: ironloom_core::ids::ApiKeyId = id.parse().map_err(|_| bad())?;
+    let id = ironloom_core::auth::parse_api_key(key).ok_or_else(bad)?;
     let (api_key, hash) = meta
         .get_api_key_secret(id)
         .await

@@ -521,9 +521,7 @@ impl Engine {
 
     /// Whether the rule is loaded (enabled).
     pub fn is_running(&self, rule: RuleId) -> bool {
-        self.rules
-            .values()
-            .any(|t| t.rules.iter().any(|c| c.rule.id == rule))
+        self.rule_ids().any(|(_, r)| r == rule)
     }
 
     /// Tenants with at least one enabled rule.

@@ -194,7 +194,7 @@ pub async fn start(
     let (tx, rx) = mpsc::channel(config.queue);
     let (ctl_tx, ctl_rx) = mpsc::channel(64);
     let (fx_tx, fx_rx) = mpsc::channel(config.queue);
-    let errors: Arc<Mutex<Vec<(RuleId, String)>>> = Arc::default();
+    let errors: Errors = Arc::default();
     let webhooks = Webhooks::new(&config, errors.clone())?;
     webhooks.resume();
     let effects = EffectRunner {
@@ -270,7 +270,7 @@ struct EngineTask {
     config: RuntimeConfig,
     tenants: Arc<RwLock<HashSet<TenantId>>>,
     effects: mpsc::Sender<Effect>,
-    errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    errors: Errors,
     info: HashMap<DeviceId, DeviceInfo>,
     group_names: HashMap<TenantId, (HashMap<ironloom_core::ids::GroupId, String>, Instant)>,
 }
@@ -328,9 +328,11 @@ impl EngineTask {
             }
             Control::Counters(rule, done) => {
                 self.note_errors();
-                let c = self.engine.all_counters().get(&rule).cloned();
-                let running = c.is_some() || self.engine.is_running(rule);
-                let _ = done.send(running.then(|| c.unwrap_or_default()));
+                let _ = done.send(
+                    self.engine
+                        .is_running(rule)
+                        .then(|| self.engine.counters(rule)),
+                );
             }
         }
     }
@@ -396,40 +398,40 @@ impl EngineTask {
                 return self.info.get(&device).cloned();
             }
         };
-        let names = match self.group_names.get(&tenant) {
-            Some((n, at)) if at.elapsed() < INFO_TTL => n.clone(),
-            _ => {
-                let mut names = HashMap::new();
-                let mut page: PageRequest<GroupSort> = PageRequest {
-                    page_size: 500,
-                    ..Default::default()
+        let fresh = self
+            .group_names
+            .get(&tenant)
+            .is_some_and(|(_, at)| at.elapsed() < INFO_TTL);
+        if !fresh {
+            let mut names = HashMap::new();
+            let mut page: PageRequest<GroupSort> = PageRequest {
+                page_size: 500,
+                ..Default::default()
+            };
+            loop {
+                let Ok(got) = self
+                    .deps
+                    .meta
+                    .list_groups(tenant, &GroupFilter::default(), &page)
+                    .await
+                else {
+                    break;
                 };
-                loop {
-                    let Ok(got) = self
-                        .deps
-                        .meta
-                        .list_groups(tenant, &GroupFilter::default(), &page)
-                        .await
-                    else {
-                        break;
-                    };
-                    let n = got.items.len();
-                    names.extend(got.items.into_iter().map(|g| (g.id, g.name)));
-                    if n < page.page_size as usize {
-                        break;
-                    }
-                    page.page += 1;
+                let n = got.items.len();
+                names.extend(got.items.into_iter().map(|g| (g.id, g.name)));
+                if n < page.page_size as usize {
+                    break;
                 }
-                self.group_names
-                    .insert(tenant, (names.clone(), Instant::now()));
-                names
+                page.page += 1;
             }
-        };
+            self.group_names.insert(tenant, (names, Instant::now()));
+        }
+        let names = self.group_names.get(&tenant).map(|(n, _)| n);
         let info = DeviceInfo {
             groups: d
                 .groups
                 .iter()
-                .filter_map(|g| names.get(g).cloned())
+                .filter_map(|g| names.and_then(|n| n.get(g)).cloned())
                 .collect::<Vec<_>>()
                 .into(),
             attributes: Arc::new(d.attributes),
@@ -502,17 +504,19 @@ impl EngineTask {
 /// Values grouped by their timestamp, oldest first: one message each. The hub gives each
 /// device message its own microsecond, so several messages stored together (and values
 /// of one message with their own timestamps) come apart again here.
-fn by_timestamp(points: Vec<PointIn>) -> Vec<(i64, Vec<(String, Value)>)> {
+fn by_timestamp(mut points: Vec<PointIn>) -> Vec<(i64, Vec<(String, Value)>)> {
+    // Stable: values of one timestamp keep their order.
+    points.sort_by_key(|p| p.ts);
     let mut out: Vec<(i64, Vec<(String, Value)>)> = Vec::new();
+    let mut last = None;
     for p in points {
-        match out.iter_mut().rev().find(|(t, _)| *t == p.ts) {
-            Some((_, vs)) => vs.push((p.property, p.value)),
-            None => out.push((p.ts, vec![(p.property, p.value)])),
+        if last != Some(p.ts) {
+            last = Some(p.ts);
+            out.push((p.ts.div_euclid(1000), Vec::new()));
         }
-    }
-    out.sort_by_key(|(t, _)| *t);
-    for (t, _) in &mut out {
-        *t = t.div_euclid(1000);
+        if let Some((_, vs)) = out.last_mut() {
+            vs.push((p.property, p.value));
+        }
     }
     out
 }
@@ -522,9 +526,21 @@ struct EffectRunner {
     deps: Deps,
     config: RuntimeConfig,
     webhooks: Webhooks,
-    errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    errors: Errors,
     /// When each active alarm was last written, and at which severity.
     last_raise: HashMap<(TenantId, DeviceId, String), (Instant, Severity)>,
+}
+
+/// Errors of actions carried out away from the engine; the engine counts them per rule
+/// on its next tick (or counter request).
+type Errors = Arc<Mutex<Vec<(RuleId, String)>>>;
+
+fn note_error(errors: &Errors, rule: RuleId, e: String) {
+    tracing::debug!(%rule, error = %e, "rule action failed");
+    errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((rule, e));
 }
 
 fn rule_actor(tenant: TenantId, rule: RuleId) -> Actor {
@@ -543,11 +559,7 @@ fn at_ms(ts_ms: i64) -> DateTime<Utc> {
 
 impl EffectRunner {
     fn error(&self, rule: RuleId, e: String) {
-        tracing::debug!(%rule, error = %e, "rule action failed");
-        self.errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((rule, e));
+        note_error(&self.errors, rule, e);
     }
 
     async fn run(mut self, mut rx: mpsc::Receiver<Effect>) {
@@ -660,10 +672,7 @@ impl EffectRunner {
                     )
                     .await;
                     if let Err(e) = r {
-                        errors
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((rule, e));
+                        note_error(&errors, rule, e);
                     }
                 });
             }
@@ -808,17 +817,14 @@ struct Webhooks {
     client: reqwest::Client,
     backoff: Duration,
     max_backoff: Duration,
-    errors: Arc<Mutex<Vec<(RuleId, String)>>>,
+    errors: Errors,
     seq: Arc<std::sync::atomic::AtomicU64>,
     running: tokio_util::task::TaskTracker,
     slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Webhooks {
-    fn new(
-        config: &RuntimeConfig,
-        errors: Arc<Mutex<Vec<(RuleId, String)>>>,
-    ) -> anyhow::Result<Webhooks> {
+    fn new(config: &RuntimeConfig, errors: Errors) -> anyhow::Result<Webhooks> {
         let client = reqwest::Client::builder()
             .timeout(config.webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -881,10 +887,7 @@ impl Webhooks {
             };
             let outcome = me.deliver(&job).await;
             if let Err(e) = outcome {
-                me.errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((job.rule, e));
+                note_error(&me.errors, job.rule, e);
                 metrics::counter!("ironloom_rule_webhooks_total", "outcome" => "failed")
                     .increment(1);
             } else {

@@ -243,9 +243,52 @@ async fn threshold_alarms_are_raised_streamed_counted_and_cleared() {
         s.iter().any(|(n, _)| n == "cleared").then_some(())
     })
     .await;
+    // Groups (by name) and server attributes, read from the store for rules that use
+    // them: the group's limit rule fires only above the device's own attribute.
+    let (s, g) = api
+        .call(
+            "POST",
+            "/api/v1/device-groups",
+            Some(json!({"name": "line-1"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{g}");
+    let (s, r) = api
+        .call(
+            "PATCH",
+            &format!("/api/v1/devices/{}", d.id),
+            Some(json!({"groups": [g["id"]]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, r) = api
+        .call(
+            "PATCH",
+            &format!("/api/v1/devices/{}/attributes", d.id),
+            Some(json!({"set": {"limit": 65}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    create_rule(
+        &api,
+        json!({"name": "over-limit", "source": {"groups": ["line-1"]},
+               "condition": {"expr": "temp > attr.limit"},
+               "actions": [{"type": "alarm", "alarm_type": "over_limit", "severity": "minor"}]}),
+    )
+    .await;
+    dev.send(json!({"temp": 64}), None).await;
+    dev.send(json!({"temp": 66}), None).await;
+    until("the over-limit alarm", || async {
+        alarms(&api, "alarm_type=over_limit&active=true")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+
     let stats = api.get(&format!("/api/v1/rules/{rule}/stats")).await;
     assert_eq!(stats["running"], true, "{stats}");
-    assert_eq!(stats["evaluated"], 3, "{stats}");
+    assert_eq!(stats["evaluated"], 5, "{stats}");
     assert_eq!(stats["matched"], 1, "{stats}");
     assert_eq!(stats["actions"], 2, "raise and clear: {stats}");
     assert_eq!(stats["errors"], 0, "{stats}");
@@ -262,7 +305,7 @@ async fn threshold_alarms_are_raised_streamed_counted_and_cleared() {
             .any(|l| {
                 l.starts_with("ironloom_rule_evaluated_total")
                     && l.contains(rule.as_str())
-                    && l.ends_with(" 3")
+                    && l.ends_with(" 5")
             })
             .then_some(())
     })
