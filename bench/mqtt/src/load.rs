@@ -49,6 +49,11 @@ pub struct LoadConfig {
     pub connect_concurrency: usize,
     /// The broker's process, for its CPU time during the measurement.
     pub broker_pid: Option<u32>,
+    /// Open loop: messages per second over all connections, sent on a fixed schedule
+    /// (still at most `window` in flight per connection). Latency is then measured from
+    /// each message's scheduled time, so a stalled broker cannot hide its queue.
+    /// `None`: closed loop, `window` in flight per connection at all times.
+    pub rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +157,8 @@ struct Shared {
     payloads: Vec<Vec<u8>>,
     kind: PayloadKind,
     window: usize,
+    /// Open loop: the time between two messages of one connection.
+    interval: Option<Duration>,
 }
 
 #[derive(Default)]
@@ -209,11 +216,19 @@ pub async fn run(cfg: &LoadConfig, usernames: &[Option<String>]) -> anyhow::Resu
         (1..=32_768).contains(&cfg.window),
         "window must be 1 to 32768"
     );
+    let interval = match cfg.rate {
+        None => None,
+        Some(r) if r.is_finite() && r > 0.0 => {
+            Some(Duration::from_secs_f64(cfg.connections as f64 / r))
+        }
+        Some(r) => anyhow::bail!("rate must be a positive number of messages per second, not {r}"),
+    };
     let shared = Arc::new(Shared {
         phase: AtomicU8::new(WARMUP),
         payloads: value_pool(4096),
         kind: cfg.payload,
         window: cfg.window,
+        interval,
     });
     let payload_bytes = match cfg.payload {
         PayloadKind::Plain => shared.payloads[0].len(),
@@ -339,15 +354,31 @@ async fn publisher(
     let mut seq = 0u64;
     let mut clock_ms = 0u64;
     let mut drain_until: Option<tokio::time::Instant> = None;
+    // Open loop: when this connection's next message is due. Connections start spread
+    // over one interval so that they do not send in step.
+    let mut due: Option<Instant> = shared
+        .interval
+        .map(|i| Instant::now() + i.mul_f64((conn.wrapping_mul(7919) % 1000) as f64 / 1000.0));
     loop {
         let sending = shared.phase.load(Ordering::Relaxed) != STOP;
         if sending {
             let now = Instant::now();
             while inflight.len() < shared.window {
+                // Closed loop: sent now. Open loop: timed from when it was due.
+                let at = match (due, shared.interval) {
+                    (Some(d), Some(i)) => {
+                        if d > now {
+                            break;
+                        }
+                        due = Some(d + i);
+                        d
+                    }
+                    _ => now,
+                };
                 body.clear();
                 payload(&shared, conn, seq, &mut clock_ms, &mut body);
                 packet::publish_qos1(&mut wbuf, TOPIC, next_pkid, &body);
-                inflight.push_back((next_pkid, now));
+                inflight.push_back((next_pkid, at));
                 next_pkid = next_pkid.checked_add(1).unwrap_or(1);
                 seq += 1;
                 r.sent += 1;
@@ -364,8 +395,13 @@ async fn publisher(
         } else if drain_until.is_none() {
             drain_until = Some(tokio::time::Instant::now() + drain);
         }
+        let next_due = due
+            .filter(|_| sending && inflight.len() < shared.window)
+            .map(tokio::time::Instant::from_std);
         let read = tokio::select! {
             res = stream.read(&mut rbuf[rlen..]) => Some(res),
+            _ = tokio::time::sleep_until(next_due.unwrap_or_else(tokio::time::Instant::now)),
+                if next_due.is_some() => None,
             // Sending stops while this connection waits for an acknowledgement.
             _ = stop.changed(), if sending && !*stop.borrow() => None,
             _ = tokio::time::sleep_until(drain_until.unwrap_or_else(tokio::time::Instant::now)),
@@ -474,6 +510,7 @@ mod tests {
             payloads: pool,
             kind: PayloadKind::Ts,
             window: 1,
+            interval: None,
         };
         let (mut clock, mut a, mut b) = (0, Vec::new(), Vec::new());
         payload(&shared, 3, 0, &mut clock, &mut a);
@@ -557,6 +594,7 @@ mod tests {
             payload: PayloadKind::Ts,
             connect_concurrency: 2,
             broker_pid: None,
+            rate: None,
         };
         let users = vec![Some("a".to_string()), Some("b".into()), Some("c".into())];
         let r = run(&cfg, &users).await.unwrap();
@@ -568,6 +606,46 @@ mod tests {
         assert_eq!(r.latency.count, r.acked_measured);
         assert!(r.points_per_second > r.msgs_per_second);
         assert!(r.cpu.generator > 0.0 || r.cpu.machine >= 0.0);
+    }
+
+    #[tokio::test]
+    async fn open_loop_sends_at_the_rate_asked() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(fake_broker(listener));
+        let cfg = LoadConfig {
+            target: Target {
+                addr,
+                sources: 1,
+                keep_alive: 60,
+                timeout: Duration::from_secs(5),
+            },
+            connections: 2,
+            window: 64,
+            warmup: Duration::from_millis(100),
+            duration: Duration::from_millis(1000),
+            drain: Duration::from_secs(5),
+            payload: PayloadKind::Plain,
+            connect_concurrency: 2,
+            broker_pid: None,
+            rate: Some(400.0),
+        };
+        let users = vec![Some("a".to_string()), Some("b".into())];
+        let r = run(&cfg, &users).await.unwrap();
+        assert_eq!(r.errors.total(), 0, "{}", r.errors.describe());
+        // 1.1 s at 400 msgs/s: 440 in all. A closed loop with 64 in flight against this
+        // broker would send tens of thousands.
+        assert!((380..=480).contains(&r.sent_total), "{} sent", r.sent_total);
+        assert!(
+            (300.0..=500.0).contains(&r.msgs_per_second),
+            "{}",
+            r.msgs_per_second
+        );
+        let bad = LoadConfig {
+            rate: Some(0.0),
+            ..cfg
+        };
+        assert!(run(&bad, &users).await.is_err());
     }
 
     #[test]

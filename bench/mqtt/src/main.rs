@@ -359,6 +359,7 @@ async fn bench_broker(
             payload,
             connect_concurrency: cli.connect_concurrency,
             broker_pid: b.pid().ok(),
+            rate: None,
         };
         eprintln!(
             "[{label}] throughput, payload {payload:?}: {} connections × window {}, {} s + {} s",

@@ -29,6 +29,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+mod stage;
+
 #[derive(Debug, Parser)]
 #[command(
     about = "1,000 rules over the MQTT stream: rule-stage throughput and PUBACK-to-alarm latency"
@@ -46,6 +48,10 @@ struct Cli {
     /// Publishes in flight per device.
     #[arg(long, default_value_t = 16)]
     window: usize,
+    /// Open loop: messages per second over all devices, on a fixed schedule (latency
+    /// then counts from when each message was due). Default: closed loop.
+    #[arg(long)]
+    rate: Option<f64>,
     #[arg(long, default_value_t = 5.0)]
     warmup: f64,
     #[arg(long, default_value_t = 20.0)]
@@ -56,6 +62,10 @@ struct Cli {
     /// `[tsdb] fsync` of Ironloom.
     #[arg(long, default_value = "always")]
     fsync: String,
+    /// Only the rule stage, in this process, at `--rate` (default 100,000 msgs/s): the
+    /// runtime of `ironloom serve` fed the events the device hub hands it after storing.
+    #[arg(long)]
+    stage_only: bool,
     /// Skip the mosquitto run.
     #[arg(long)]
     no_peer: bool,
@@ -304,6 +314,7 @@ fn load_config(cli: &Cli, b: &mut Broker) -> LoadConfig {
         payload: PayloadKind::Plain,
         connect_concurrency: 64,
         broker_pid: b.pid().ok(),
+        rate: cli.rate,
     }
 }
 
@@ -516,6 +527,41 @@ fn print(runs: &[Run]) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    if cli.stage_only {
+        let r = stage::run(&cli).await?;
+        let p = &r.probe;
+        println!(
+            "| rules | offered msgs/s | handed over msgs/s | rule evaluations/s | drain | probe event → alarm on the live stream p50 / p99 / max ms | missed | generator blocked | CPU (process) |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} s ({} of {} evaluations) | {:.2} / {:.2} / {:.2} | {} | {:.2} s | {:.2} |",
+            r.rules,
+            r.rate,
+            r.sent_per_second,
+            r.evaluations_per_second,
+            r.drain_seconds,
+            r.evaluated_total,
+            r.expected_total,
+            p.p50_us as f64 / 1000.0,
+            p.p99_us as f64 / 1000.0,
+            p.max_us as f64 / 1000.0,
+            r.probe_missed,
+            r.generator_blocked_seconds,
+            r.cpu_cores
+        );
+        for l in &r.server_side {
+            eprintln!("  {l}");
+        }
+        if let Some(dir) = &cli.out {
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(
+                dir.join("rules-stage-bench.json"),
+                serde_json::to_string_pretty(&r)?,
+            )?;
+        }
+        return Ok(());
+    }
     let work = tempfile::tempdir()?;
     let mut runs = vec![run_ironloom(&cli, work.path()).await?];
     if !cli.no_peer {

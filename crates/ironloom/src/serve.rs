@@ -45,6 +45,25 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
 
     prepare_data_dir(&config.data_dir)?;
+    // First, so that every metric handle taken from here on (some are taken once at start)
+    // goes to it.
+    let metrics = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| anyhow!("cannot set up metrics: {e}"))?;
+    metrics::gauge!("ironloom_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    // Histogram samples pile up until they are folded into their summaries; without this
+    // they would only be folded when /metrics is scraped, and grow without bound when it
+    // is not (every HTTP request and every batch of rule input records one).
+    {
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                metrics.run_upkeep();
+            }
+        });
+    }
     let listener = TcpListener::bind(config.http.addr).await.map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
             " (is another Ironloom running? choose another with --http ADDR)"
@@ -167,10 +186,6 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         None => None,
     };
 
-    let metrics = PrometheusBuilder::new()
-        .install_recorder()
-        .map_err(|e| anyhow!("cannot set up metrics: {e}"))?;
-    metrics::gauge!("ironloom_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     let mut app = app(state, metrics, tsdb.clone(), config.http.request_timeout.0);
     if config.mqtt.websocket {
         app = app.route("/mqtt", get(mqtt_websocket).with_state(mqtt.clone()));

@@ -213,6 +213,9 @@ pub async fn start(
         errors,
         info: HashMap::new(),
         group_names: HashMap::new(),
+        counter_handles: HashMap::new(),
+        queue_wait: metrics::histogram!("ironloom_rule_queue_wait_seconds"),
+        writing: None,
     };
     let task = tokio::spawn(async move {
         let effects_task = tokio::spawn(effects.run(fx_rx));
@@ -273,6 +276,20 @@ struct EngineTask {
     errors: Errors,
     info: HashMap<DeviceId, DeviceInfo>,
     group_names: HashMap<TenantId, (HashMap<ironloom_core::ids::GroupId, String>, Instant)>,
+    /// Each running rule's counters in `/metrics`.
+    counter_handles: HashMap<RuleId, [metrics::Counter; 4]>,
+    /// `ironloom_rule_queue_wait_seconds`, registered once.
+    queue_wait: metrics::Histogram,
+    /// The checkpoint being written, if any.
+    writing: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+fn report_checkpoint(r: Result<std::io::Result<()>, tokio::task::JoinError>) {
+    match r {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "rule checkpoint not written"),
+        Err(e) => tracing::error!(error = %e, "rule checkpoint task failed"),
+    }
 }
 
 impl EngineTask {
@@ -301,11 +318,15 @@ impl EngineTask {
                     self.note_errors();
                     self.export_metrics();
                 }
-                _ = checkpoint.tick() => self.checkpoint().await,
+                _ = checkpoint.tick() => self.checkpoint(false).await,
                 n = rx.recv_many(&mut batch, 256) => {
                     if n == 0 {
                         break;
                     }
+                    // One sample per batch, its oldest event: a sample per event cost
+                    // more than evaluating it, in recording and in folding into the summary.
+                    let waited = (Utc::now() - batch[0].at).num_microseconds().unwrap_or(0);
+                    self.queue_wait.record(waited.max(0) as f64 / 1e6);
                     for ev in batch.drain(..) {
                         self.on_event(ev).await;
                     }
@@ -317,7 +338,7 @@ impl EngineTask {
         while let Ok(ev) = rx.try_recv() {
             self.on_event(ev).await;
         }
-        self.checkpoint().await;
+        self.checkpoint(true).await;
     }
 
     async fn control(&mut self, c: Control) {
@@ -346,6 +367,7 @@ impl EngineTask {
         // Attributes and groups may have changed with the rules' needs.
         self.info.clear();
         self.group_names.clear();
+        self.counter_handles.clear();
         Ok(())
     }
 
@@ -356,32 +378,55 @@ impl EngineTask {
         }
     }
 
-    fn export_metrics(&self) {
+    fn export_metrics(&mut self) {
+        let handles = &mut self.counter_handles;
         for (tenant, rule) in self.engine.rule_ids() {
             let Some(c) = self.engine.all_counters().get(&rule) else {
                 continue;
             };
-            let labels = [("tenant", tenant.to_string()), ("rule", rule.to_string())];
-            metrics::counter!("ironloom_rule_evaluated_total", &labels).absolute(c.evaluated);
-            metrics::counter!("ironloom_rule_matched_total", &labels).absolute(c.matched);
-            metrics::counter!("ironloom_rule_actions_total", &labels).absolute(c.actions);
-            metrics::counter!("ironloom_rule_errors_total", &labels).absolute(c.errors);
+            // Registered once per rule: looking a labelled counter up costs far more than
+            // setting it, and this runs every second for every rule.
+            let h = handles.entry(rule).or_insert_with(|| {
+                let labels = [("tenant", tenant.to_string()), ("rule", rule.to_string())];
+                [
+                    metrics::counter!("ironloom_rule_evaluated_total", &labels),
+                    metrics::counter!("ironloom_rule_matched_total", &labels),
+                    metrics::counter!("ironloom_rule_actions_total", &labels),
+                    metrics::counter!("ironloom_rule_errors_total", &labels),
+                ]
+            });
+            h[0].absolute(c.evaluated);
+            h[1].absolute(c.matched);
+            h[2].absolute(c.actions);
+            h[3].absolute(c.errors);
         }
         metrics::counter!("ironloom_rules_fired_total").absolute(self.engine.fired_total());
     }
 
-    async fn checkpoint(&mut self) {
+    /// Writes the engine's state. The snapshot is taken here, in order with the messages;
+    /// encoding and writing happen off the engine task, so messages are not held up
+    /// meanwhile. One write at a time: while one is still going, this one is skipped
+    /// (the next interval writes a newer state) unless `wait` (shutdown), which waits.
+    async fn checkpoint(&mut self, wait: bool) {
+        if let Some(w) = self.writing.take() {
+            if !(wait || w.is_finished()) {
+                self.writing = Some(w);
+                return;
+            }
+            report_checkpoint(w.await);
+        }
+        let t = Instant::now();
         let cp = self.engine.checkpoint();
+        metrics::histogram!("ironloom_rule_checkpoint_seconds").record(t.elapsed().as_secs_f64());
         let path = checkpoint_path(&self.config.state_dir);
-        let r = tokio::task::spawn_blocking(move || {
+        let w = tokio::task::spawn_blocking(move || {
             let bytes = serde_json::to_vec(&cp).map_err(std::io::Error::other)?;
             write_atomically(&path, &bytes)
-        })
-        .await;
-        match r {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "rule checkpoint not written"),
-            Err(e) => tracing::error!(error = %e, "rule checkpoint task failed"),
+        });
+        if wait {
+            report_checkpoint(w.await);
+        } else {
+            self.writing = Some(w);
         }
     }
 
@@ -442,8 +487,6 @@ impl EngineTask {
     }
 
     async fn on_event(&mut self, ev: DeviceEvent) {
-        let waited = (Utc::now() - ev.at).num_microseconds().unwrap_or(0).max(0);
-        metrics::histogram!("ironloom_rule_queue_wait_seconds").record(waited as f64 / 1e6);
         let (groups, attributes) = if self.engine.needs_device_info(ev.tenant) {
             match self.device_info(ev.tenant, ev.device).await {
                 Some(i) => (i.groups, i.attributes),
