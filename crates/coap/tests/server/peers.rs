@@ -57,10 +57,17 @@ async fn aiocoap_client_interoperates() {
     let port = h.addr.port().to_string();
     let mut cmd = Command::new("python3");
     cmd.arg(&script).arg(&port);
-    let client = tokio::spawn(async move { run(&mut cmd).await });
-    // Answer the observation with three updates once it is registered.
+    let mut client = tokio::spawn(async move { run(&mut cmd).await });
+    // Answer the observation with three updates once it is registered. The Python client
+    // may take a while to start on a busy machine; if it ends first, show why.
     loop {
-        let req = h.next_call().await;
+        let req = tokio::select! {
+            req = h.next_call_within(WAIT * 3) => req,
+            out = &mut client => {
+                let out = out.unwrap();
+                panic!("the aiocoap client ended before observing: {}", show(&out));
+            }
+        };
         if req.path == ["obs"] && req.observe == Some(0) {
             break;
         }

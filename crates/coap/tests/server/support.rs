@@ -134,7 +134,11 @@ impl Harness {
     }
 
     pub async fn next_call(&mut self) -> CoapRequest {
-        tokio::time::timeout(WAIT, self.started.recv())
+        self.next_call_within(WAIT).await
+    }
+
+    pub async fn next_call_within(&mut self, wait: Duration) -> CoapRequest {
+        tokio::time::timeout(wait, self.started.recv())
             .await
             .expect("the handler was not called in time")
             .unwrap()
