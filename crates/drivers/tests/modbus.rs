@@ -73,9 +73,9 @@ fn free_port() -> u16 {
 
 /// Starts the pymodbus server script and waits for its "ready" line.
 fn pymodbus_server(py: &str, args: &[&str]) -> Kill {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/peers/pymodbus_server.py"
+    let script = format!(
+        "{}/tests/peers/pymodbus_server.py",
+        std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo")
     );
     let mut child = Command::new(py)
         .arg(script)

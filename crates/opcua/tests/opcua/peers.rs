@@ -43,7 +43,7 @@ pub fn python_or_skip(test: &str) -> Option<&'static str> {
 }
 
 pub fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"))
         .join("tests/peers")
         .join(name)
 }
