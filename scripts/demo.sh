@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-target}"
+scripts/build-console.sh
 cargo build --release --locked -p ironloom
 exec "$CARGO_TARGET_DIR/release/ironloom" serve --demo --data-dir "${IRONLOOM_DATA_DIR:-data}" "$@"

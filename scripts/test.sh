@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need (third-party
 # MQTT and CoAP clients, PostgreSQL), starts a private PostgreSQL for the metadata-store
-# conformance suite, then formatting, lints and every test. CI runs exactly this (see .ci/run).
+# conformance suite, then formatting, lints and every test, and the web console's tests in
+# Chromium (scripts/console-test.sh). CI runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +23,6 @@ echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
 cargo test --workspace --locked
+echo "== console (Chromium)"
+scripts/console-test.sh
 echo "== all tests passed in $(( $(date +%s) - start ))s"

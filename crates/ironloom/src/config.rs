@@ -56,6 +56,9 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// The built web console (`index.html` and `assets/`). Empty: `console` beside the
+    /// binary, else `console/dist` under the working directory.
+    pub console_dir: String,
 }
 
 impl Default for HttpConfig {
@@ -66,6 +69,7 @@ impl Default for HttpConfig {
             import_body_limit: ByteSize(16 << 20),
             request_timeout: Duration(std::time::Duration::from_secs(60)),
             shutdown_grace: Duration(std::time::Duration::from_secs(10)),
+            console_dir: String::new(),
         }
     }
 }

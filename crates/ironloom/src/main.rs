@@ -5,6 +5,7 @@
 //! (documents generated from the code).
 
 mod config;
+mod console;
 mod demo;
 mod edge;
 mod mqtt_ws;

@@ -4,7 +4,7 @@
 use crate::config::{Config, LogConfig, LogFormat};
 use anyhow::{Context, anyhow};
 use axum::Router;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use ironloom_api::{ApiSettings, AppState, TokenSigner};
 use ironloom_core::auth::Role;
@@ -186,7 +186,20 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         None => None,
     };
 
-    let mut app = app(state, metrics, tsdb.clone(), config.http.request_timeout.0);
+    let console = crate::console::locate(&config.http.console_dir);
+    match &console {
+        Some(dir) => tracing::info!(dir = %dir.display(), "web console served at /"),
+        None => tracing::warn!(
+            "web console not found (build it with `npm --prefix console ci && npm --prefix console run build`, or set [http] console_dir)"
+        ),
+    }
+    let mut app = app(
+        state,
+        metrics,
+        tsdb.clone(),
+        config.http.request_timeout.0,
+        console,
+    );
     if config.mqtt.websocket {
         app = app.route("/mqtt", get(mqtt_websocket).with_state(mqtt.clone()));
     }
@@ -296,10 +309,10 @@ fn app(
     metrics: PrometheusHandle,
     tsdb: ironloom_tsdb::Engine,
     timeout: std::time::Duration,
+    console: Option<PathBuf>,
 ) -> Router {
     let ready_state = state.clone();
     Router::new()
-        .route("/", get(landing))
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
             "/readyz",
@@ -321,6 +334,8 @@ fn app(
             }),
         )
         .merge(ironloom_api::router(state))
+        // Everything else: the console (and the API's own 404 under /api/).
+        .fallback(move |req: axum::extract::Request| crate::console::fallback(console.clone(), req))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -377,18 +392,6 @@ pub(crate) fn tsdb_metrics(tsdb: &ironloom_tsdb::Engine) {
         metrics::gauge!("ironloom_tsdb_unflushed_points", "tenant" => t)
             .set(s.unflushed_points as f64);
     }
-}
-
-async fn landing() -> impl IntoResponse {
-    Html(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Ironloom</title></head><body>\
-         <h1>Ironloom 工业互联网平台</h1>\
-         <p>The platform is running. 平台运行中。</p>\
-         <ul><li><a href=\"/api/docs/\">API documentation / 接口文档</a></li>\
-         <li><a href=\"/api/v1/openapi.json\">OpenAPI 3</a></li>\
-         <li><a href=\"/metrics\">Prometheus metrics / 监控指标</a></li>\
-         <li><a href=\"/readyz\">Readiness / 就绪状态</a></li></ul></body></html>",
-    )
 }
 
 /// Creates the directory and proves we can write in it, before anything else starts.

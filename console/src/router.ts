@@ -1,0 +1,33 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { whenUnauthorized } from './api'
+import { restore } from './session'
+import Shell from './layouts/Shell.vue'
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: Shell,
+    children: [
+      { path: '', name: 'overview', component: () => import('./views/OverviewView.vue') },
+      { path: 'products', name: 'products', component: () => import('./views/ProductsView.vue') },
+      { path: 'devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
+      { path: ':rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
+    ],
+  },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (await restore()) return true
+  return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+})
+
+whenUnauthorized(() => {
+  const current = router.currentRoute.value
+  if (!current.meta.public) {
+    void router.push({ name: 'login', query: { next: current.fullPath } })
+  }
+})

@@ -1,0 +1,169 @@
+// The console in a real browser (Debian's Chromium driven by playwright-core) against a
+// real `ironloom serve --demo`. Run by scripts/console-test.sh; screenshots go to
+// console/test-results/screenshots. Every step must pass and the browser must log no
+// error.
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, selectors } from 'playwright-core'
+import { startServer } from './server.mjs'
+
+const bin = process.env.IRONLOOM_BIN
+if (!bin) throw new Error('IRONLOOM_BIN: the ironloom binary to test')
+const shots = process.env.SCREENSHOTS ?? 'test-results/screenshots'
+rmSync(shots, { recursive: true, force: true })
+mkdirSync(shots, { recursive: true })
+
+selectors.setTestIdAttribute('data-test')
+const server = await startServer({ bin, consoleDir: process.env.CONSOLE_DIR ?? 'dist' })
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+})
+const errors = []
+let failures = 0
+// Chromium logs every failed request as a console error; steps that provoke one (a wrong
+// password) allow that, and only that.
+let allowHttpErrors = false
+
+async function newPage(viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, locale: 'en-US', baseURL: server.url })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return
+    if (allowHttpErrors && /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return
+    errors.push(`${page.url()}: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e}`))
+  return page
+}
+
+async function step(name, f) {
+  const t = Date.now()
+  try {
+    await f()
+    console.log(`ok   ${name} (${Date.now() - t} ms)`)
+  } catch (e) {
+    failures++
+    console.log(`FAIL ${name}: ${e.stack ?? e}`)
+    const file = `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`
+    await page?.screenshot({ path: join(shots, `${file}.png`) }).catch(() => {})
+  }
+}
+
+function expect(cond, what) {
+  if (!cond) throw new Error(what)
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) })
+
+async function logIn(page, password = 'ironloom-demo-1') {
+  await page.goto('/')
+  await page.waitForURL(/\/login/)
+  await page.getByTestId('username').fill('demo')
+  await page.getByTestId('password').fill(password)
+  await page.getByTestId('tenant').fill('demo')
+  await page.getByTestId('login-submit').click()
+}
+
+var page = await newPage()
+
+await step('a wrong password is refused with the server message', async () => {
+  allowHttpErrors = true
+  await logIn(page, 'not-the-password')
+  const msg = await page.getByTestId('login-error').textContent()
+  expect(/password|credentials|log/i.test(msg ?? ''), `unexpected message: ${msg}`)
+  await shot(page, 'login')
+  allowHttpErrors = false
+})
+
+await step('log in and see the overview with the demo devices', async () => {
+  await logIn(page)
+  await page.waitForURL((u) => u.pathname === '/')
+  await page.getByTestId('overview').waitFor()
+  await page.locator('.el-statistic__number').first().waitFor()
+  await page.waitForFunction(() => {
+    const n = document.querySelector('.el-statistic__number')
+    return n && Number((n.textContent ?? '0').replace(/[^0-9]/g, '')) > 0
+  })
+  await shot(page, 'overview')
+})
+
+await step('devices: list, search and paging', async () => {
+  await page.getByTestId('nav').getByText('Devices', { exact: true }).click()
+  await page.waitForURL(/\/devices/)
+  const rows = page.getByTestId('device-table').locator('tbody tr')
+  await rows.first().waitFor()
+  const all = await rows.count()
+  expect(all > 1, `only ${all} devices listed`)
+  await page.getByTestId('device-search').fill('pump')
+  await page.getByTestId('device-search').press('Enter')
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-test=device-table] tbody tr').length < n,
+    all,
+  )
+  const names = await rows.locator('td:first-child').allTextContents()
+  expect(names.length > 0 && names.every((n) => /pump/i.test(n)), `search gave ${names}`)
+  await shot(page, 'devices')
+})
+
+await step('products are listed with their category', async () => {
+  await page.goto('/products')
+  await page.getByTestId('products').locator('tbody tr').first().waitFor()
+  expect(await page.getByText('Operating equipment').first().isVisible(), 'no category label')
+  await shot(page, 'products')
+})
+
+await step('switch to 简体中文: menu, labels and formats follow, and the choice is kept', async () => {
+  await page.getByTestId('language').click()
+  await page.getByTestId('language-zh-CN').click()
+  await page.getByTestId('nav').getByText('设备', { exact: true }).waitFor()
+  expect(await page.getByText('运行设备').first().isVisible(), 'category not translated')
+  await page.reload()
+  await page.getByTestId('nav').getByText('产品', { exact: true }).waitFor()
+  expect((await page.locator('html').getAttribute('lang')) === 'zh-CN', 'html lang not zh-CN')
+  await shot(page, 'products-zh')
+})
+
+await step('API errors arrive in the chosen language', async () => {
+  await page.getByTestId('user-menu').click()
+  await page.getByTestId('logout').click()
+  await page.waitForURL(/\/login/)
+  allowHttpErrors = true
+  await logIn(page, 'wrong-password-again')
+  const msg = (await page.getByTestId('login-error').textContent()) ?? ''
+  expect(/[\u4e00-\u9fff]/.test(msg), `not Chinese: ${msg}`)
+  await shot(page, 'login-zh')
+  allowHttpErrors = false
+})
+
+await step('an unknown address shows the not-found page; /api/ keeps JSON 404s', async () => {
+  await logIn(page)
+  await page.waitForURL((u) => u.pathname === '/')
+  await page.goto('/no/such/page')
+  await page.getByText('页面不存在').waitFor()
+  const r = await page.request.get('/api/v1/no-such-thing')
+  expect(r.status() === 404 && (await r.json()).code === 'no_route', `API 404: ${r.status()}`)
+})
+
+await step('a tablet (768 × 1024) gets the folded menu and no sideways scrolling', async () => {
+  const tablet = await newPage({ width: 768, height: 1024 })
+  await logIn(tablet)
+  await tablet.waitForURL((u) => u.pathname === '/')
+  await tablet.getByTestId('overview').waitFor()
+  const overflow = await tablet.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  expect(overflow <= 0, `page is ${overflow}px wider than the screen`)
+  await shot(tablet, 'overview-tablet')
+})
+
+await step('the browser logged no errors', async () => {
+  expect(errors.length === 0, errors.join('\n'))
+})
+
+await browser.close()
+await server.stop()
+if (failures > 0) {
+  console.log(`${failures} console test(s) failed`)
+  process.exit(1)
+}
+console.log('all console tests passed')

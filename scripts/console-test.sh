@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The console's browser tests: builds the console, installs Debian's Chromium if missing,
+# and drives it with playwright-core against `ironloom serve --demo` (the debug build in
+# $CARGO_TARGET_DIR, built here if needed). Screenshots: console/test-results/screenshots.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-target}"
+
+# Chromium, and a Chinese font so that screenshots of the 简体中文 console show text.
+if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  echo "installing Chromium and a CJK font (Debian)" >&2
+  $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-wqy-microhei >&2
+fi
+scripts/build-console.sh
+cargo build --locked -q -p ironloom
+cd console
+IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom" CHROMIUM=/usr/bin/chromium \
+  SCREENSHOTS=test-results/screenshots node tests/e2e.mjs
