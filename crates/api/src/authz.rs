@@ -222,6 +222,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/devices/{id}/telemetry/latest",
         Permission(P::TelemetryRead),
     ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/telemetry/stream",
+        Permission(P::TelemetryRead),
+    ),
     ("POST", "/api/v1/telemetry", Permission(P::TelemetryWrite)),
     (
         "POST",

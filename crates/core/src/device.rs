@@ -6,9 +6,13 @@
 //! valid values are stored, invalid ones are rejected one by one with a reason; the message
 //! counts as accepted when at least one value was stored, and as refused when none was.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
 use crate::i18n::Locale;
+use crate::ids::{DeviceId, TenantId};
 use crate::telemetry::{Micros, PointIn, Quality, Value};
 
 /// Series holding a device's error log (refused values and messages, JSON text per entry).
@@ -400,4 +404,40 @@ mod tests {
         assert_eq!(points[2].value, Value::Str("{\"x\":1}".into()));
         assert_eq!(rejected[0].reason, ValueRejection::BadTimestamp);
     }
+}
+
+/// Something that happened to a device, for rules and live views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceEvent {
+    pub tenant: TenantId,
+    pub device: DeviceId,
+    pub device_name: Arc<str>,
+    pub product_key: Arc<str>,
+    pub at: DateTime<Utc>,
+    pub kind: DeviceEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceEventKind {
+    Connected {
+        transport: String,
+    },
+    Disconnected {
+        reason: String,
+    },
+    Telemetry {
+        stored: u64,
+        /// The stored values, filled only when somebody watches (the rule engine for the
+        /// tenant, or a live view).
+        points: Vec<PointIn>,
+    },
+    Event {
+        identifier: String,
+        params: Json,
+    },
+    /// A client-side RPC (device to platform), for rules to act on.
+    ClientRpc {
+        method: String,
+        params: Json,
+    },
 }

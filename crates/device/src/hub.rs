@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use ironloom_core::command::AttributeScope;
-use ironloom_core::device::{Reported, ValueRejection, points_from_reported};
+use ironloom_core::device::{
+    DeviceEvent, DeviceEventKind, Reported, ValueRejection, points_from_reported,
+};
 use ironloom_core::entity::{Actor, ActorKind};
 use ironloom_core::entity::{Device, DeviceCredentials, DeviceStatus, DeviceStatusUpdate, Product};
 use ironloom_core::i18n::Locale;
@@ -192,17 +194,6 @@ impl IngestOutcome {
     }
 }
 
-/// Something that happened to a device, for rules and live views.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeviceEvent {
-    pub tenant: TenantId,
-    pub device: DeviceId,
-    pub device_name: Arc<str>,
-    pub product_key: Arc<str>,
-    pub at: DateTime<Utc>,
-    pub kind: DeviceEventKind,
-}
-
 /// A consumer of device events that must not miss any (the rule engine). Telemetry waits
 /// for room in it (back-pressure on the device); connection events, which come from
 /// places that cannot wait, are dropped and counted when it is full.
@@ -211,30 +202,6 @@ pub struct EventSink {
     pub tx: tokio::sync::mpsc::Sender<DeviceEvent>,
     /// The tenants whose events it wants (those with enabled rules); others cost nothing.
     pub tenants: Arc<std::sync::RwLock<std::collections::HashSet<TenantId>>>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum DeviceEventKind {
-    Connected {
-        transport: String,
-    },
-    Disconnected {
-        reason: String,
-    },
-    Telemetry {
-        stored: u64,
-        /// The stored values, filled only when an [`EventSink`] wants the tenant.
-        points: Vec<PointIn>,
-    },
-    Event {
-        identifier: String,
-        params: Json,
-    },
-    /// A client-side RPC (device to platform), for rules to act on.
-    ClientRpc {
-        method: String,
-        params: Json,
-    },
 }
 
 #[derive(Debug, Default)]
@@ -391,6 +358,12 @@ impl DeviceHub {
     /// Live device events (connects, disconnects, stored telemetry, thing-model events).
     pub fn subscribe(&self) -> broadcast::Receiver<DeviceEvent> {
         self.events.subscribe()
+    }
+
+    /// The sender behind [`DeviceHub::subscribe`], for those who subscribe later (the
+    /// API's live views). Telemetry events carry their values while anybody subscribes.
+    pub fn events(&self) -> broadcast::Sender<DeviceEvent> {
+        self.events.clone()
     }
 
     /// Checks credentials; counts failures per address and claimed device, and refuses
@@ -632,8 +605,9 @@ impl DeviceHub {
             });
         }
         let sent = all.len();
-        // The values for the rule engine, when it watches the tenant.
-        let mut for_rules = self.sink_for(ctx.tenant).map(|_| all.clone());
+        // The values for the rule engine, when it watches the tenant, and for live views.
+        let watched = self.sink_for(ctx.tenant).is_some() || self.events.receiver_count() > 0;
+        let mut watched_points = watched.then(|| all.clone());
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
@@ -652,7 +626,7 @@ impl DeviceHub {
         // Store refusals among the device's values (the log entries are plain text and not
         // refused), given back to the message they came from.
         let mut store_refused: Vec<Refused> = Vec::new();
-        if let Some(points) = &mut for_rules
+        if let Some(points) = &mut watched_points
             && !written.rejected.is_empty()
         {
             let refused: std::collections::HashSet<usize> =
@@ -699,7 +673,7 @@ impl DeviceHub {
                 Utc::now(),
                 DeviceEventKind::Telemetry {
                     stored: total,
-                    points: for_rules.unwrap_or_default(),
+                    points: watched_points.unwrap_or_default(),
                 },
             ))
             .await;

@@ -29,7 +29,6 @@ pub mod provision;
 pub mod rest;
 pub mod tb;
 
-pub use hub::{
-    DeviceCtx, DeviceEvent, DeviceEventKind, DeviceHub, EventSink, HubConfig, IngestOutcome,
-};
+pub use hub::{DeviceCtx, DeviceHub, EventSink, HubConfig, IngestOutcome};
+pub use ironloom_core::device::{DeviceEvent, DeviceEventKind};
 pub use mqtt::MqttDevices;

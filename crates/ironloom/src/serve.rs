@@ -171,6 +171,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
         rules: Some(Arc::new(rules.runtime.clone()) as Arc<dyn ironloom_core::rule::RuleService>),
         alarms_live,
+        device_events: Some(hub.events()),
     };
 
     let coap = match config.coap.server_config()? {

@@ -36,6 +36,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(transfer::import_telemetry))
         .routes(routes!(device_aggregate))
         .routes(routes!(device_latest))
+        .routes(routes!(device_stream))
         .routes(routes!(aggregate_many))
         .routes(routes!(latest_many))
         .routes(routes!(storage_stats))
@@ -740,6 +741,135 @@ async fn device_latest(
         )
         .await?;
     Ok(Json(latest_out(v, q.precision.unwrap_or_default())))
+}
+
+/// One live event of a device (`GET /api/v1/devices/{id}/telemetry/stream`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveOut {
+    /// Values stored from one message: their timestamp (ms) and values by property.
+    Telemetry {
+        ts: i64,
+        #[schema(value_type = Object)]
+        values: serde_json::Map<String, serde_json::Value>,
+    },
+    Connected {
+        ts: i64,
+        transport: String,
+    },
+    Disconnected {
+        ts: i64,
+        reason: String,
+    },
+    /// A thing-model event the device reported.
+    Event {
+        ts: i64,
+        identifier: String,
+        #[schema(value_type = Object)]
+        params: serde_json::Value,
+    },
+}
+
+fn live_out(ev: &ironloom_core::device::DeviceEvent) -> Vec<LiveOut> {
+    use ironloom_core::device::DeviceEventKind as K;
+    let ts = ev.at.timestamp_millis();
+    match &ev.kind {
+        K::Telemetry { points, .. } => {
+            // One event per message: points of one message share their timestamp.
+            let mut out: Vec<(i64, serde_json::Map<String, serde_json::Value>)> = Vec::new();
+            for p in points {
+                if out.last().is_none_or(|(t, _)| *t != p.ts) {
+                    out.push((p.ts, serde_json::Map::new()));
+                }
+                if let Some((_, values)) = out.last_mut() {
+                    values.insert(
+                        p.property.clone(),
+                        serde_json::to_value(&p.value).unwrap_or_default(),
+                    );
+                }
+            }
+            out.into_iter()
+                .map(|(t, values)| LiveOut::Telemetry {
+                    ts: t.div_euclid(1_000),
+                    values,
+                })
+                .collect()
+        }
+        K::Connected { transport } => vec![LiveOut::Connected {
+            ts,
+            transport: transport.clone(),
+        }],
+        K::Disconnected { reason } => vec![LiveOut::Disconnected {
+            ts,
+            reason: reason.clone(),
+        }],
+        K::Event { identifier, params } => vec![LiveOut::Event {
+            ts,
+            identifier: identifier.clone(),
+            params: params.clone(),
+        }],
+        K::ClientRpc { .. } => Vec::new(),
+    }
+}
+
+/// A device's data as it arrives, as server-sent events: `telemetry` (values stored from
+/// one message), `connected`, `disconnected`, `event` (thing-model events), and `lagged`
+/// (this reader fell behind and missed N device events). A comment every 15 s keeps
+/// proxies from closing the stream.
+#[utoipa::path(get, path = "/api/v1/devices/{id}/telemetry/stream", tag = "telemetry",
+    params(("id" = DeviceId, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, description = "`text/event-stream` of the device's live events", body = LiveOut, content_type = "text/event-stream"),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn device_stream(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> ApiResult<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let tenant = p.tenant()?;
+    check_device(&state, tenant, id).await?;
+    let events = state
+        .device_events
+        .as_ref()
+        .ok_or(ApiError::from(Error::Overloaded(
+            "device connectivity is not running on this node",
+        )))?;
+    let rx = events.subscribe();
+    let pending: std::collections::VecDeque<Event> = Default::default();
+    let stream =
+        futures_util::stream::unfold((rx, pending), move |(mut rx, mut pending)| async move {
+            loop {
+                if let Some(e) = pending.pop_front() {
+                    return Some((Ok(e), (rx, pending)));
+                }
+                match rx.recv().await {
+                    Ok(ev) if ev.tenant == tenant && ev.device == id => {
+                        for out in live_out(&ev) {
+                            let name = match &out {
+                                LiveOut::Telemetry { .. } => "telemetry",
+                                LiveOut::Connected { .. } => "connected",
+                                LiveOut::Disconnected { .. } => "disconnected",
+                                LiveOut::Event { .. } => "event",
+                            };
+                            let data = serde_json::to_string(&out).unwrap_or_default();
+                            pending.push_back(Event::default().event(name).data(data));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(n)) => {
+                        pending.push_back(Event::default().event("lagged").data(n.to_string()));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

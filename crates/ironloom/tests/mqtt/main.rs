@@ -11,5 +11,6 @@ mod support;
 mod commands;
 mod crash;
 mod gateway;
+mod live;
 mod paho;
 mod rules;

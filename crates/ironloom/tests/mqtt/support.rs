@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
+use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use serde_json::{Value, json};
 
 pub const ADMIN_PASSWORD: &str = "Admin-pass-1";
@@ -353,4 +354,164 @@ pub fn now_ms() -> i64 {
             .as_millis(),
     )
     .unwrap()
+}
+
+/// A device on MQTT that publishes telemetry at QoS 1 and waits for each PUBACK; it
+/// records the RPCs it receives (and answers them).
+pub struct Dev {
+    client: AsyncClient,
+    acks: tokio::sync::mpsc::UnboundedReceiver<()>,
+    pub rpcs: Arc<Mutex<Vec<Value>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Dev {
+    pub async fn connect(server: &Server, token: &str) -> Dev {
+        let mut o = MqttOptions::new(
+            format!("d-{token}"),
+            server.mqtt.ip().to_string(),
+            server.mqtt.port(),
+        );
+        o.set_credentials(token, "");
+        let (client, mut ev) = AsyncClient::new(o, 64);
+        client
+            .subscribe("v1/devices/me/rpc/request/+", QoS::AtLeastOnce)
+            .await
+            .unwrap();
+        let (tx, acks) = tokio::sync::mpsc::unbounded_channel();
+        let (sub_tx, sub_rx) = tokio::sync::oneshot::channel();
+        let mut sub_tx = Some(sub_tx);
+        let rpcs: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let seen = rpcs.clone();
+        let c = client.clone();
+        let task = tokio::spawn(async move {
+            while let Ok(e) = ev.poll().await {
+                match e {
+                    Event::Incoming(Incoming::SubAck(_)) => {
+                        if let Some(t) = sub_tx.take() {
+                            let _ = t.send(());
+                        }
+                    }
+                    Event::Incoming(Incoming::PubAck(_)) => {
+                        let _ = tx.send(());
+                    }
+                    Event::Incoming(Incoming::Publish(m)) => {
+                        let req: Value = serde_json::from_slice(&m.payload).unwrap();
+                        seen.lock().unwrap().push(req);
+                        let id = m.topic.rsplit('/').next().unwrap().to_owned();
+                        let c = c.clone();
+                        tokio::spawn(async move {
+                            let _ = c
+                                .publish(
+                                    format!("v1/devices/me/rpc/response/{id}"),
+                                    QoS::AtLeastOnce,
+                                    false,
+                                    json!({"ok": true}).to_string(),
+                                )
+                                .await;
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        });
+        tokio::time::timeout(Duration::from_secs(10), sub_rx)
+            .await
+            .unwrap()
+            .unwrap();
+        Dev {
+            client,
+            acks,
+            rpcs,
+            task,
+        }
+    }
+
+    /// Drops the connection without DISCONNECT (its event loop and socket are gone).
+    pub fn kill(self) {
+        self.task.abort();
+    }
+
+    /// Publishes values (with a timestamp when given) and waits for the PUBACK.
+    pub async fn send(&mut self, values: Value, ts: Option<i64>) {
+        let body = match ts {
+            Some(ts) => json!({"ts": ts, "values": values}),
+            None => values,
+        };
+        self.client
+            .publish(
+                "v1/devices/me/telemetry",
+                QoS::AtLeastOnce,
+                false,
+                body.to_string(),
+            )
+            .await
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.acks.recv())
+            .await
+            .expect("PUBACK")
+            .unwrap();
+    }
+}
+
+/// Polls until `f` gives `Some`, for up to 15 s.
+pub async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(x) = f().await {
+            return x;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Reads the server-sent events of `path` into a list of (event, data as JSON), in the
+/// background.
+pub async fn sse(server: &Server, token: &str, path: &str) -> Arc<Mutex<Vec<(String, Value)>>> {
+    let r = reqwest::Client::new()
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let events: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let out = events.clone();
+    tokio::spawn(async move {
+        let mut r = r;
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = r.chunk().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let block: String = buf.drain(..end + 2).collect();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(n) = line.strip_prefix("event: ") {
+                        name = n.to_owned();
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        data.push_str(d);
+                    }
+                }
+                if !name.is_empty() {
+                    out.lock()
+                        .unwrap()
+                        .push((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+                }
+            }
+        }
+    });
+    events
 }
