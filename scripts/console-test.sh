@@ -14,6 +14,8 @@ if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-microh
   $sudo_cmd apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-wqy-microhei >&2
 fi
+# The simulated device speaks MQTT through Eclipse Paho (the peers' virtual environment).
+eval "$(scripts/install-test-peers.sh)"
 scripts/build-console.sh
 cargo build --locked -q -p ironloom
 cd console

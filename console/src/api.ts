@@ -102,3 +102,56 @@ export const api = {
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, { body }),
   del: <T>(path: string) => request<T>('DELETE', path),
 }
+
+/**
+ * Reads a server-sent event stream (`/api/v1/…/stream`) with the session's token, calling
+ * `onEvent(name, data)` for each event until `signal` aborts. Reconnects after a dropped
+ * connection (with a pause), so a live view survives a server restart.
+ */
+export async function streamEvents(
+  path: string,
+  onEvent: (name: string, data: unknown) => void,
+  signal: AbortSignal,
+  onState?: (connected: boolean) => void,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const res = await fetch(`/api/v1${path}`, { headers: headers(), signal })
+      if (res.status === 401) {
+        setToken(null)
+        onUnauthorized()
+        return
+      }
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`)
+      onState?.(true)
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+      let buf = ''
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        buf += value
+        let end: number
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, end)
+          buf = buf.slice(end + 2)
+          let name = 'message'
+          let data = ''
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) name = line.slice(6).trim()
+            else if (line.startsWith('data:')) data += line.slice(5).trim()
+          }
+          if (!data) continue
+          try {
+            onEvent(name, JSON.parse(data))
+          } catch {
+            onEvent(name, data)
+          }
+        }
+      }
+    } catch {
+      if (signal.aborted) return
+    }
+    onState?.(false)
+    await new Promise((r) => setTimeout(r, 2000))
+  }
+}

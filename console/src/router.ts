@@ -12,6 +12,7 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'overview', component: () => import('./views/OverviewView.vue') },
       { path: 'products', name: 'products', component: () => import('./views/ProductsView.vue') },
       { path: 'devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
+      { path: 'devices/:id', name: 'device', component: () => import('./views/DeviceView.vue') },
       { path: ':rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   },

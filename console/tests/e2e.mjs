@@ -2,7 +2,9 @@
 // real `ironloom serve --demo`. Run by scripts/console-test.sh; screenshots go to
 // console/test-results/screenshots. Every step must pass and the browser must log no
 // error.
+import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { chromium, selectors } from 'playwright-core'
 import { startServer } from './server.mjs'
@@ -107,6 +109,90 @@ await step('devices: list, search and paging', async () => {
   await shot(page, 'devices')
 })
 
+// A device on MQTT (paho, tests/device.py) as the demo's cnc-01: it publishes telemetry
+// and prints the RPCs it receives.
+const rpcs = []
+let device
+await step('a simulated MQTT device connects as cnc-01', async () => {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }),
+  }).then((r) => r.json())
+  const auth = { Authorization: `Bearer ${login.token}` }
+  const list = await fetch(`${server.url}/api/v1/devices?q=cnc-01`, { headers: auth }).then((r) => r.json())
+  const cnc = list.items.find((d) => d.name === 'cnc-01')
+  const creds = await fetch(`${server.url}/api/v1/devices/${cnc.id}/credentials`, { headers: auth }).then((r) => r.json())
+  const [host, port] = server.mqtt.split(':')
+  device = spawn(process.env.PYTHON ?? 'python3', ['tests/device.py', host, port, creds.access_token], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const connected = new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('the device did not connect in 15 s')), 15_000)
+    createInterface({ input: device.stdout }).on('line', (line) => {
+      const m = JSON.parse(line)
+      if (m.connected) {
+        clearTimeout(timer)
+        ok()
+      }
+      if (m.error) fail(new Error(m.error))
+      if (m.rpc) rpcs.push(m.rpc)
+    })
+  })
+  await connected
+})
+
+await step('device page: live data arrives on the chart', async () => {
+  await page.goto('/devices')
+  await page.getByTestId('device-cnc-01').click()
+  await page.getByTestId('device').waitFor()
+  await page.getByRole('tab', { name: 'Live data' }).click()
+  await page.getByTestId('live-state').waitFor()
+  await page.waitForFunction(() => {
+    const n = document.querySelector('[data-test=live-count]')?.textContent ?? ''
+    return Number(n.replace(/[^0-9]/g, '')) >= 5
+  })
+  await page.locator('[data-test=live-chart] canvas').first().waitFor()
+  // The latest values follow the stream too.
+  await page.getByRole('tab', { name: 'Overview' }).click()
+  await page.getByTestId('latest').getByText('spindle_speed').waitFor()
+  await page.getByRole('tab', { name: 'Live data' }).click()
+  await page.waitForTimeout(500)
+  await shot(page, 'device-live')
+})
+
+await step('device page: history with aggregation', async () => {
+  await page.getByRole('tab', { name: 'History' }).click()
+  await page.locator('[data-test=history-chart] canvas').first().waitFor()
+  await page.getByTestId('aggregation').click()
+  await page.getByRole('option', { name: 'Average' }).click()
+  await page.getByTestId('history-query').click()
+  await page.locator('[data-test=history-chart] canvas').first().waitFor()
+  await shot(page, 'device-history')
+})
+
+await step('device page: a parameter written from the form reaches the device', async () => {
+  await page.getByRole('tab', { name: 'Control' }).click()
+  const input = page.locator('[data-test=write-feed_override] input')
+  await input.fill('120')
+  await input.press('Tab')
+  await page.getByTestId('write-feed_override-send').click()
+  await page.getByText('Command succeeded').waitFor()
+  expect(
+    rpcs.some((r) => JSON.stringify(r).includes('"feed_override":120')),
+    `the device got ${JSON.stringify(rpcs)}`,
+  )
+  await page.getByTestId('commands').getByText('succeeded').first().waitFor()
+  await shot(page, 'device-control')
+})
+
+await step('device page: connection details with copyable examples', async () => {
+  await page.getByRole('tab', { name: 'Connection' }).click()
+  await page.getByTestId('access-token').waitFor()
+  expect(await page.getByText('mosquitto_pub -h').isVisible(), 'no MQTT example')
+  await shot(page, 'device-connection')
+})
+
 await step('products are listed with their category', async () => {
   await page.goto('/products')
   await page.getByTestId('products').locator('tbody tr').first().waitFor()
@@ -161,6 +247,7 @@ await step('the browser logged no errors', async () => {
 })
 
 await browser.close()
+device?.kill()
 await server.stop()
 if (failures > 0) {
   console.log(`${failures} console test(s) failed`)
