@@ -13,6 +13,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'products', name: 'products', component: () => import('./views/ProductsView.vue') },
       { path: 'devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
       { path: 'devices/:id', name: 'device', component: () => import('./views/DeviceView.vue') },
+      { path: 'alarms', name: 'alarms', component: () => import('./views/AlarmsView.vue') },
       { path: ':rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   },

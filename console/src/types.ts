@@ -56,6 +56,10 @@ export interface Alarm {
   end_ts: string | null
   count: number
   details: Record<string, unknown>
+  ack_by?: string | null
+  ack_comment?: string | null
+  clear_by?: string | null
+  clear_comment?: string | null
 }
 
 export interface AlarmCounts {

@@ -3,9 +3,10 @@
 
     device.py HOST PORT TOKEN
 
-Publishes telemetry every 200 ms (`spindle_speed` rising, `feed_override` steady) and
-answers every RPC request with {"ok": true}. Prints one JSON line per RPC it received,
-so the test can see a parameter written from the console arrive.
+Publishes telemetry every 200 ms (`spindle_speed` rising, `feed_override` as last set)
+and answers every RPC request with {"ok": true}, applying written properties as a real
+controller would. Prints one JSON line per RPC it received, so the test can see a
+parameter written from the console arrive.
 """
 
 import json
@@ -18,6 +19,7 @@ import paho.mqtt.client as mqtt
 
 def main(host, port, token):
     done = threading.Event()
+    state = {"feed_override": 100}
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"console-test-{token[:8]}")
     client.username_pw_set(token)
 
@@ -33,6 +35,9 @@ def main(host, port, token):
         request_id = msg.topic.rsplit("/", 1)[-1]
         body = json.loads(msg.payload)
         print(json.dumps({"rpc": body}), flush=True)
+        params = body.get("params") if isinstance(body, dict) else None
+        if body.get("method") == "setProperties" and isinstance(params, dict):
+            state.update({k: v for k, v in params.items() if k in state})
         c.publish(f"v1/devices/me/rpc/response/{request_id}", json.dumps({"ok": True}), qos=1)
 
     client.on_connect = on_connect
@@ -44,7 +49,7 @@ def main(host, port, token):
         i += 1
         client.publish(
             "v1/devices/me/telemetry",
-            json.dumps({"spindle_speed": 1000 + (i % 50) * 10, "feed_override": 100}),
+            json.dumps({"spindle_speed": 1000 + (i % 50) * 10, "feed_override": state["feed_override"]}),
             qos=1,
         )
         time.sleep(0.2)

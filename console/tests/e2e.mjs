@@ -123,6 +123,18 @@ await step('a simulated MQTT device connects as cnc-01', async () => {
   const list = await fetch(`${server.url}/api/v1/devices?q=cnc-01`, { headers: auth }).then((r) => r.json())
   const cnc = list.items.find((d) => d.name === 'cnc-01')
   const creds = await fetch(`${server.url}/api/v1/devices/${cnc.id}/credentials`, { headers: auth }).then((r) => r.json())
+  // A rule that raises an alarm while the feed override is above 110 %.
+  const rule = await fetch(`${server.url}/api/v1/rules`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: 'feed override high',
+      source: { devices: ['cnc-01'] },
+      condition: { expr: 'feed_override > 110' },
+      actions: [{ type: 'alarm', alarm_type: 'feed_high', severity: 'major' }],
+    }),
+  })
+  expect(rule.status === 201, `rule: ${rule.status} ${await rule.text()}`)
   const [host, port] = server.mqtt.split(':')
   device = spawn(process.env.PYTHON ?? 'python3', ['tests/device.py', host, port, creds.access_token], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -186,7 +198,29 @@ await step('device page: a parameter written from the form reaches the device', 
   await shot(page, 'device-control')
 })
 
+await step('the written parameter raises an alarm: badge, live list, acknowledge, clear, history', async () => {
+  // The device applies feed override 120 %, so the rule raises its alarm.
+  await page.getByTestId('alarm-badge').waitFor({ timeout: 20_000 })
+  await page.getByTestId('nav').getByRole('menuitem', { name: /Alarms/ }).click()
+  const row = page.getByTestId('active-alarms').locator('tbody tr', { hasText: 'feed_high' })
+  await row.waitFor()
+  await page.getByTestId('ack-feed_high').click()
+  await page.locator('.el-message-box input').fill('operator checked the spindle')
+  await page.locator('.el-message-box').getByRole('button', { name: 'Acknowledge' }).click()
+  await row.getByText('Acknowledged').waitFor()
+  await page.getByTestId('alarm-badge').waitFor({ state: 'detached' })
+  await shot(page, 'alarms')
+  await page.getByTestId('clear-feed_high').click()
+  await page.locator('.el-message-box input').fill('override reset')
+  await page.locator('.el-message-box').getByRole('button', { name: 'Clear' }).click()
+  await page.getByText('Alarm cleared').waitFor()
+  await page.getByRole('tab', { name: 'History' }).click()
+  await page.getByTestId('alarm-history').getByText('override reset').waitFor()
+})
+
 await step('device page: connection details with copyable examples', async () => {
+  await page.goto('/devices')
+  await page.getByTestId('device-cnc-01').click()
   await page.getByRole('tab', { name: 'Connection' }).click()
   await page.getByTestId('access-token').waitFor()
   expect(await page.getByText('mosquitto_pub -h').isVisible(), 'no MQTT example')
