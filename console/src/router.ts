@@ -14,6 +14,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
       { path: 'devices/:id', name: 'device', component: () => import('./views/DeviceView.vue') },
       { path: 'alarms', name: 'alarms', component: () => import('./views/AlarmsView.vue') },
+      { path: 'rules', name: 'rules', component: () => import('./views/RulesView.vue') },
+      { path: 'rules/:id', name: 'rule', component: () => import('./views/RuleEditView.vue') },
       { path: ':rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   },

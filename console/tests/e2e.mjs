@@ -218,6 +218,38 @@ await step('the written parameter raises an alarm: badge, live list, acknowledge
   await page.getByTestId('alarm-history').getByText('override reset').waitFor()
 })
 
+await step('rules: an invalid expression is shown with its position; dry run step by step; save', async () => {
+  await page.getByTestId('nav').getByRole('menuitem', { name: 'Rules' }).click()
+  await page.getByTestId('rule-table').getByText('feed override high').waitFor()
+  await page.getByTestId('new-rule').click()
+  await page.waitForURL(/\/rules\/new/)
+  const rule = {
+    name: 'boiler water too hot',
+    source: { products: ['demo-boiler'] },
+    condition: { expr: 'water_temp >> 90', for_samples: 2 },
+    actions: [{ type: 'alarm', alarm_type: 'water_temp_high', severity: 'major' }],
+  }
+  await page.getByTestId('rule-json').fill(JSON.stringify(rule, null, 2))
+  await page.getByTestId('rule-check').click()
+  const problems = page.getByTestId('rule-problems')
+  await problems.waitFor()
+  expect(/condition\.expr/.test(await problems.textContent()), 'no path in the problem')
+  expect(/position \d+/.test(await problems.textContent()), 'no position in the problem')
+  await shot(page, 'rule-problem')
+  rule.condition.expr = 'water_temp > 90'
+  await page.getByTestId('rule-json').fill(JSON.stringify(rule, null, 2))
+  await page.getByTestId('rule-dry-run').click()
+  const steps = page.getByTestId('rule-steps').locator('tbody tr')
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=rule-steps] tbody tr').length === 4)
+  expect((await steps.nth(2).textContent()).includes('✔'), 'the third sample should fire')
+  expect(!(await steps.nth(1).textContent()).includes('✔'), 'one sample above 90 is not enough')
+  await shot(page, 'rule-dry-run')
+  await page.getByTestId('rule-save').click()
+  await page.waitForURL((u) => /\/rules\/[0-9a-f-]{36}$/.test(u.pathname))
+  await page.goto('/rules')
+  await page.getByTestId('rule-table').getByText('boiler water too hot').waitFor()
+})
+
 await step('device page: connection details with copyable examples', async () => {
   await page.goto('/devices')
   await page.getByTestId('device-cnc-01').click()
