@@ -10,6 +10,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 start=$(date +%s)
 
+# Incremental build data grows with every change and is never collected (34 GB once
+# filled this machine's disk): start it afresh when it passes 8 GB.
+inc="$CARGO_TARGET_DIR/debug/incremental"
+if [ -d "$inc" ] && [ "$(du -sm "$inc" | cut -f1)" -gt 8192 ]; then
+  echo "pruning $inc (over 8 GB)"
+  rm -rf "$inc"
+fi
+
 eval "$(scripts/install-test-peers.sh)"
 eval "$(scripts/pg-test-server.sh start)"
 trap 'scripts/pg-test-server.sh stop' EXIT
