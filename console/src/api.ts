@@ -9,6 +9,8 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    /** The whole body, for answers that carry more than an error (an import report). */
+    public data?: unknown,
   ) {
     super(message)
   }
@@ -89,7 +91,7 @@ export async function request<T>(
   }
   if (!res.ok) {
     const e = (data ?? {}) as { code?: string; message?: string }
-    throw new ApiError(res.status, e.code ?? `http_${res.status}`, e.message ?? res.statusText)
+    throw new ApiError(res.status, e.code ?? `http_${res.status}`, e.message ?? res.statusText, data)
   }
   return data as T
 }

@@ -11,6 +11,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'overview', component: () => import('./views/OverviewView.vue') },
       { path: 'products', name: 'products', component: () => import('./views/ProductsView.vue') },
+      { path: 'products/:id', name: 'product', component: () => import('./views/ProductView.vue') },
       { path: 'devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
       { path: 'devices/:id', name: 'device', component: () => import('./views/DeviceView.vue') },
       { path: 'alarms', name: 'alarms', component: () => import('./views/AlarmsView.vue') },

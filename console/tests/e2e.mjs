@@ -3,7 +3,7 @@
 // console/test-results/screenshots. Every step must pass and the browser must log no
 // error.
 import { spawn } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { chromium, selectors } from 'playwright-core'
@@ -57,6 +57,12 @@ function expect(cond, what) {
   if (!cond) throw new Error(what)
 }
 
+// Waits until no dialog or message box is on screen (they fade out).
+const noDialog = (page) =>
+  page.waitForFunction(() =>
+    [...document.querySelectorAll('.el-overlay')].every((e) => getComputedStyle(e).display === 'none'),
+  )
+
 const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) })
 
 async function logIn(page, password = 'ironloom-demo-1') {
@@ -107,6 +113,62 @@ await step('devices: list, search and paging', async () => {
   const names = await rows.locator('td:first-child').allTextContents()
   expect(names.length > 0 && names.every((n) => /pump/i.test(n)), `search gave ${names}`)
   await shot(page, 'devices')
+})
+
+await step('create a product, add a property to its thing model, create a device of it', async () => {
+  await page.goto('/products')
+  await page.getByTestId('new-product').click()
+  await page.getByTestId('product-name').fill('Test meter')
+  await page.getByTestId('product-key').fill('test-meter')
+  await page.getByTestId('product-create').click()
+  await page.waitForURL(/\/products\/[0-9a-f-]{36}$/)
+  await page.getByTestId('add-property').click()
+  await page.getByTestId('property-identifier').fill('temp')
+  await page.getByTestId('property-name').fill('Temperature')
+  await page.locator('[data-test=property-max] input').fill('200')
+  await page.getByTestId('property-unit').fill('°C')
+  await page.getByTestId('property-save').click()
+  await page.getByTestId('properties').getByText('Temperature').waitFor()
+  await page.getByTestId('properties').getByText('°C').waitFor()
+  await noDialog(page)
+  await shot(page, 'product')
+  // Export as a W3C WoT Thing Model: a download with the new property in it.
+  const downloaded = page.waitForEvent('download')
+  await page.getByTestId('export').click()
+  await page.getByRole('menuitem', { name: 'W3C WoT Thing Model' }).click()
+  const file = await (await downloaded).path()
+  const tm = JSON.parse(readFileSync(file, 'utf8'))
+  expect(tm.properties?.temp?.maximum === 200, `exported: ${JSON.stringify(tm).slice(0, 300)}`)
+  await page.goto('/devices')
+  await page.getByTestId('new-device').click()
+  await page.getByTestId('device-name').fill('meter-100')
+  await page.getByTestId('device-product').click()
+  await page.getByRole('option', { name: 'Test meter' }).click()
+  await page.getByTestId('device-create').click()
+  await page.waitForURL(/\/devices\/[0-9a-f-]{36}$/)
+  await page.getByTestId('device').getByText('meter-100').first().waitFor()
+})
+
+await step('bulk CSV import: the report names the bad row; a partial import takes the rest', async () => {
+  allowHttpErrors = true // the all-or-nothing import answers 422 with its report
+  await page.goto('/devices')
+  await page.getByTestId('import-devices').click()
+  await page.getByTestId('import-csv').fill('name,product,label\nmeter-101,test-meter,Meter 101\nmeter-102,no-such-product,Meter 102\nmeter-103,test-meter,Meter 103\n')
+  await page.getByTestId('import-run').click()
+  await page.getByTestId('import-result').waitFor()
+  expect(/0 of 3 rows imported, 1 failed/.test(await page.getByTestId('import-result').textContent()), 'atomic import should import nothing')
+  // The second data row (meter-102) names a product that does not exist.
+  const cells = await page.getByTestId('import-errors').locator('tbody tr td').allTextContents()
+  expect(cells[0] === '2' && cells[1] === 'product' && /no such product/.test(cells[2]), `error report: ${cells}`)
+  await shot(page, 'device-import')
+  allowHttpErrors = false
+  await page.getByTestId('import-partial').click()
+  await page.getByTestId('import-run').click()
+  await page.getByText('2 of 3 rows imported, 1 failed').waitFor()
+  await page.keyboard.press('Escape')
+  await page.getByTestId('device-search').fill('meter-10')
+  await page.getByTestId('device-search').press('Enter')
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=device-table] tbody tr').length === 3)
 })
 
 // A device on MQTT (paho, tests/device.py) as the demo's cnc-01: it publishes telemetry
