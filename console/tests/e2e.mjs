@@ -312,6 +312,33 @@ await step('rules: an invalid expression is shown with its position; dry run ste
   await page.getByTestId('rule-table').getByText('boiler water too hot').waitFor()
 })
 
+await step('users, roles and API keys: a user with a generated password, the matrix, a key shown once', async () => {
+  await page.goto('/users')
+  await page.getByTestId('new-user').click()
+  await page.getByTestId('user-username').fill('op-1')
+  await page.getByTestId('user-create').click()
+  const box = page.locator('.el-message-box')
+  await box.waitFor()
+  expect(/op-1.*: \S{8,}/.test(await box.textContent()), 'no generated password shown')
+  await box.getByRole('button').last().click()
+  await page.getByTestId('user-table').getByText('op-1').waitFor()
+  await page.goto('/roles')
+  await page.getByTestId('role-matrix').getByText('device:read').waitFor()
+  await page.goto('/api-keys')
+  await page.getByTestId('new-key').click()
+  await page.getByTestId('key-name').fill('historian')
+  await page.getByTestId('key-create').click()
+  const key = (await page.getByTestId('created-key').textContent()).trim()
+  expect(key.startsWith('ilk_'), `key: ${key}`)
+  // The key works against the API.
+  const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { 'X-API-Key': key } })
+  expect(me.status === 200, `the new key: ${me.status}`)
+  await page.keyboard.press('Escape')
+  await page.getByTestId('key-table').getByText('historian').waitFor()
+  await noDialog(page)
+  await shot(page, 'api-keys')
+})
+
 await step('device page: connection details with copyable examples', async () => {
   await page.goto('/devices')
   await page.getByTestId('device-cnc-01').click()
