@@ -21,6 +21,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'roles', name: 'roles', component: () => import('./views/RolesView.vue') },
       { path: 'api-keys', name: 'api-keys', component: () => import('./views/ApiKeysView.vue') },
       { path: 'tenants', name: 'tenants', component: () => import('./views/TenantsView.vue') },
+      { path: 'health', name: 'health', component: () => import('./views/HealthView.vue') },
       { path: ':rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   },

@@ -339,6 +339,21 @@ await step('users, roles and API keys: a user with a generated password, the mat
   await shot(page, 'api-keys')
 })
 
+await step('system health: the node, connected devices and an ingest rate from the running device', async () => {
+  await page.goto('/health')
+  await page.getByTestId('uptime').waitFor()
+  // Two readings five seconds apart give the rate; the simulated device sends 5 a second.
+  await page.waitForFunction(
+    () => {
+      const n = (sel) => Number((document.querySelector(sel)?.textContent ?? '').replace(/[^0-9.]/g, ''))
+      return n('[data-test=connected] .el-statistic__number') >= 1 && n('[data-test=msg-rate] .el-statistic__number') > 0
+    },
+    undefined,
+    { timeout: 20_000 },
+  )
+  await shot(page, 'health')
+})
+
 await step('device page: connection details with copyable examples', async () => {
   await page.goto('/devices')
   await page.getByTestId('device-cnc-01').click()

@@ -103,6 +103,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/auth/me", Authenticated),
     ("POST", "/api/v1/auth/password", UserSession),
     ("GET", "/api/v1/catalog", Authenticated),
+    ("GET", "/api/v1/system/health", Authenticated),
     ("GET", "/api/v1/tenants", Permission(P::TenantRead)),
     ("POST", "/api/v1/tenants", Permission(P::TenantManage)),
     ("GET", "/api/v1/tenants/{id}", Permission(P::TenantRead)),

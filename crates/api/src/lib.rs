@@ -118,6 +118,7 @@ impl std::fmt::Debug for AppState {
         (name = "device-groups", description = "Device groups"),
         (name = "audit", description = "Audit log"),
         (name = "catalog", description = "Enumerations for forms"),
+        (name = "system", description = "This node's health, device traffic and storage, for the console"),
         (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
         (name = "rules", description = "Rules of the rule engine: versioned documents, checks"),
         (name = "alarms", description = "Alarms: live list, history, counts, acknowledge, clear"),
@@ -162,6 +163,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);
     let router = routes::catalog::register(router);
+    let router = routes::system::register(router);
     let router = routes::telemetry::register(router);
     router.split_for_parts()
 }

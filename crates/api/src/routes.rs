@@ -11,6 +11,7 @@ pub mod gateway_config;
 pub mod groups;
 pub mod products;
 pub mod rules;
+pub mod system;
 pub mod telemetry;
 pub mod tenants;
 pub mod users;

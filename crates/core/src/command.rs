@@ -217,6 +217,22 @@ pub trait DeviceLink: Send + Sync {
     fn live_status(&self, device: DeviceId) -> Option<crate::entity::DeviceStatus>;
     /// Whether the device can be sent a command right now.
     fn reachable(&self, device: DeviceId) -> bool;
+    /// Device traffic since this node started: of one tenant, or of all (`None`).
+    fn traffic(&self, tenant: Option<TenantId>) -> Traffic {
+        let _ = tenant;
+        Traffic::default()
+    }
+}
+
+/// What devices did on this node since it started (for the system health view).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Traffic {
+    /// Devices with at least one open connection now.
+    pub connected_devices: u64,
+    /// Messages with at least one stored value.
+    pub messages: u64,
+    /// Values stored.
+    pub values: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

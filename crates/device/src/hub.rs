@@ -206,6 +206,7 @@ pub struct EventSink {
 
 #[derive(Debug, Default)]
 struct Live {
+    tenant: Option<TenantId>,
     connections: u32,
     status: DeviceStatus,
     dirty: bool,
@@ -225,6 +226,8 @@ pub struct DeviceHub {
     products: Mutex<HashMap<ProductId, CachedProduct>>,
     pub guard: LoginGuard,
     live: Mutex<HashMap<DeviceId, Live>>,
+    /// Messages and values stored per tenant since start (system health).
+    traffic: Mutex<HashMap<TenantId, (u64, u64)>>,
     /// Last timestamp used in each device's logs, so two entries never share one.
     log_clock: Mutex<HashMap<DeviceId, Micros>>,
     events: broadcast::Sender<DeviceEvent>,
@@ -290,6 +293,7 @@ impl DeviceHub {
             products: Mutex::new(HashMap::new()),
             guard,
             live: Mutex::new(HashMap::new()),
+            traffic: Mutex::new(HashMap::new()),
             log_clock: Mutex::new(HashMap::new()),
             events: broadcast::channel(4096).0,
             downlinks: Default::default(),
@@ -668,6 +672,13 @@ impl DeviceHub {
         if total > 0 {
             metrics::counter!("ironloom_device_values_stored_total", "tenant" => ctx.tenant.to_string())
                 .increment(total);
+            {
+                let stored = outcomes.iter().filter(|o| o.stored > 0).count() as u64;
+                let mut t = lock(&self.traffic);
+                let e = t.entry(ctx.tenant).or_default();
+                e.0 += stored;
+                e.1 += total;
+            }
             self.emit_wait(self.make_event(
                 ctx,
                 Utc::now(),
@@ -813,6 +824,7 @@ impl DeviceHub {
         {
             let mut live = lock(&self.live);
             let l = live.entry(ctx.device).or_default();
+            l.tenant = Some(ctx.tenant);
             l.connections += 1;
             l.status.online = true;
             l.status.last_connected_at = Some(now);
@@ -1054,5 +1066,22 @@ impl ironloom_core::command::DeviceLink for DeviceHub {
 
     fn reachable(&self, device: DeviceId) -> bool {
         DeviceHub::reachable(self, device)
+    }
+
+    fn traffic(&self, tenant: Option<TenantId>) -> ironloom_core::command::Traffic {
+        let wanted = |t: &TenantId| tenant.is_none_or(|x| x == *t);
+        let connected_devices = lock(&self.live)
+            .values()
+            .filter(|l| l.connections > 0 && l.tenant.as_ref().is_some_and(wanted))
+            .count() as u64;
+        let (messages, values) = lock(&self.traffic)
+            .iter()
+            .filter(|(t, _)| wanted(t))
+            .fold((0, 0), |(m, v), (_, (m2, v2))| (m + m2, v + v2));
+        ironloom_core::command::Traffic {
+            connected_devices,
+            messages,
+            values,
+        }
     }
 }

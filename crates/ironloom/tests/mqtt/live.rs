@@ -1,6 +1,7 @@
 //! A device's live stream (`GET /api/v1/devices/{id}/telemetry/stream`), which the
 //! console's live charts read: values as they are stored, one event per message, with the
-//! connection events; another tenant cannot open it.
+//! connection events; another tenant cannot open it. System health counts the tenant's
+//! traffic, and only its own.
 
 use serde_json::json;
 
@@ -55,6 +56,15 @@ async fn a_device_stream_carries_its_values_and_connections_and_stays_in_its_ten
             .any(|(_, v)| v["values"]["temp"] == 99.0),
         "another device's values in the stream"
     );
+    // System health counts the tenant's traffic: two devices connected, three messages
+    // (two of meter-1, one of meter-2) with four values.
+    let h = api.get("/api/v1/system/health").await;
+    assert_eq!(h["traffic"]["connected_devices"], 2, "{h}");
+    assert_eq!(h["traffic"]["messages"], 3, "{h}");
+    assert_eq!(h["traffic"]["values"], 4, "{h}");
+    assert_eq!(h["devices"], 2, "{h}");
+    assert!(h["storage"]["points"].as_u64().is_some(), "{h}");
+    assert!(h["uptime_s"].as_i64().unwrap() >= 0);
     // The connection event came first; a lost connection is announced.
     assert!(
         events
@@ -78,6 +88,12 @@ async fn a_device_stream_carries_its_values_and_connections_and_stays_in_its_ten
     let stranger = Api::new_tenant_named(&server, "other", "tb").await;
     let (s, body) = stranger.call("GET", &path, None).await;
     assert_eq!(s, 404, "{body}");
+    let h = stranger.get("/api/v1/system/health").await;
+    assert_eq!(
+        h["traffic"],
+        json!({"connected_devices": 0, "messages": 0, "values": 0})
+    );
+    assert_eq!(h["devices"], 0);
     // Without the permission (no token): refused.
     let r = reqwest::get(format!("{}{path}", server.base))
         .await
