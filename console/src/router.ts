@@ -14,6 +14,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'products/:id', name: 'product', component: () => import('./views/ProductView.vue') },
       { path: 'devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
       { path: 'devices/:id', name: 'device', component: () => import('./views/DeviceView.vue') },
+      { path: 'gateways', name: 'gateways', component: () => import('./views/GatewaysView.vue') },
       { path: 'alarms', name: 'alarms', component: () => import('./views/AlarmsView.vue') },
       { path: 'rules', name: 'rules', component: () => import('./views/RulesView.vue') },
       { path: 'rules/:id', name: 'rule', component: () => import('./views/RuleEditView.vue') },

@@ -354,6 +354,45 @@ await step('system health: the node, connected devices and an ingest rate from t
   await shot(page, 'health')
 })
 
+await step('gateways: a point table checked by the server, then pushed to a gateway', async () => {
+  // A second gateway of the demo's gateway product, so the running demo gateway keeps its tables.
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }),
+  }).then((r) => r.json())
+  const auth = { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' }
+  const products = await fetch(`${server.url}/api/v1/products?q=demo-edge`, { headers: auth }).then((r) => r.json())
+  const created = await fetch(`${server.url}/api/v1/devices`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ name: 'edge-02', label: 'Edge gateway 2', product_id: products.items[0].id }),
+  })
+  expect(created.status === 201, `gateway device: ${created.status}`)
+  await page.goto('/gateways')
+  await page.getByTestId('gateway-pick').click()
+  await page.getByRole('option', { name: 'Edge gateway 2' }).click()
+  await page.getByText('Add Modbus connection').click()
+  await page.getByTestId('connection').getByText('Add device').click()
+  await page.getByTestId('add-point').click()
+  // A device without a name and a point without a property: refused with the reasons.
+  allowHttpErrors = true
+  await page.getByTestId('gateway-push').click()
+  await page.locator('.el-message--error').waitFor()
+  const refusal = await page.locator('.el-message--error').textContent()
+  expect(/problem/.test(refusal), `refusal: ${refusal}`)
+  allowHttpErrors = false
+  await page.getByTestId('mb-device-name').fill('pump-09')
+  await page.getByTestId('points').locator('tbody tr input').first().fill('flow')
+  await page.getByTestId('gateway-push').click()
+  await page.getByText('Pushed to the gateway').waitFor()
+  await page.getByRole('tab', { name: 'JSON' }).click()
+  const doc = JSON.parse(await page.locator('textarea').inputValue())
+  expect(doc.version === 1 && doc.modbus[0].devices[0].points[0].name === 'flow', `stored: ${JSON.stringify(doc)}`)
+  await page.getByRole('tab', { name: 'Point tables' }).click()
+  await shot(page, 'gateway')
+})
+
 await step('device page: connection details with copyable examples', async () => {
   await page.goto('/devices')
   await page.getByTestId('device-cnc-01').click()
