@@ -63,6 +63,16 @@ const noDialog = (page) =>
     [...document.querySelectorAll('.el-overlay')].every((e) => getComputedStyle(e).display === 'none'),
   )
 
+// Headers of a session of the demo user, for setting up through the API.
+async function demoAuth() {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }),
+  }).then((r) => r.json())
+  return { Authorization: `Bearer ${login.token}` }
+}
+
 const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) })
 
 async function logIn(page, password = 'ironloom-demo-1') {
@@ -176,12 +186,7 @@ await step('bulk CSV import: the report names the bad row; a partial import take
 const rpcs = []
 let device
 await step('a simulated MQTT device connects as cnc-01', async () => {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }),
-  }).then((r) => r.json())
-  const auth = { Authorization: `Bearer ${login.token}` }
+  const auth = await demoAuth()
   const list = await fetch(`${server.url}/api/v1/devices?q=cnc-01`, { headers: auth }).then((r) => r.json())
   const cnc = list.items.find((d) => d.name === 'cnc-01')
   const creds = await fetch(`${server.url}/api/v1/devices/${cnc.id}/credentials`, { headers: auth }).then((r) => r.json())
@@ -356,12 +361,7 @@ await step('system health: the node, connected devices and an ingest rate from t
 
 await step('gateways: a point table checked by the server, then pushed to a gateway', async () => {
   // A second gateway of the demo's gateway product, so the running demo gateway keeps its tables.
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }),
-  }).then((r) => r.json())
-  const auth = { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' }
+  const auth = { ...(await demoAuth()), 'Content-Type': 'application/json' }
   const products = await fetch(`${server.url}/api/v1/products?q=demo-edge`, { headers: auth }).then((r) => r.json())
   const created = await fetch(`${server.url}/api/v1/devices`, {
     method: 'POST',
