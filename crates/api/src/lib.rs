@@ -122,6 +122,7 @@ impl std::fmt::Debug for AppState {
         (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
         (name = "rules", description = "Rules of the rule engine: versioned documents, checks"),
         (name = "alarms", description = "Alarms: live list, history, counts, acknowledge, clear"),
+        (name = "dashboards", description = "Dashboards of widgets bound to devices, their data, read-only links"),
     )
 )]
 struct ApiDoc;
@@ -159,6 +160,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::device_link::register(router);
     let router = routes::gateway_config::register(router);
     let router = routes::rules::register(router);
+    let router = routes::dashboards::register(router);
     let router = routes::alarms::register(router);
     let router = routes::groups::register(router);
     let router = routes::audit::register(router);

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod dashboards;
 pub mod device_link;
 pub mod devices;
 pub mod gateway_config;

@@ -2509,3 +2509,380 @@ async fn alarms_are_listed_counted_acknowledged_cleared_and_stay_in_their_tenant
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{action}");
     }
 }
+
+#[tokio::test]
+async fn dashboards_are_checked_versioned_shared_read_only_and_stay_in_their_tenant() {
+    let w = world().await;
+    let (app, a, b) = (&w.app, w.a_admin.as_str(), w.b_admin.as_str());
+    let eng = &w.tokens[2].1;
+    let viewer = &w.tokens[4].1;
+    let r = app
+        .post("/api/v1/products", a, json!({
+            "name": "锅炉",
+            "category": "operating",
+            "industry": "C",
+            "thing_model": {"properties": [
+                {"identifier": "temp", "name": "温度", "data_type": {"type": "float", "unit": "°C"}},
+                {"identifier": "secret", "name": "Secret", "data_type": {"type": "int"}}]}
+        }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let pid = r.body["id"].as_str().unwrap().to_string();
+    let d1 = device(app, a, &pid, "boiler-1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d2 = device(app, a, &pid, "boiler-2").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .patch(
+            &format!("/api/v1/devices/{d1}/attributes"),
+            a,
+            json!({"set": {"latitude": 31.23, "longitude": "121.47", "owner": "hidden"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let now = chrono::Utc::now().timestamp_millis();
+    for (dev, temp) in [(&d1, 80.0), (&d2, 20.0)] {
+        let r = app
+            .post(
+                &format!("/api/v1/devices/{dev}/telemetry"),
+                eng,
+                json!({"points": [
+                    {"property": "temp", "ts": now - 60_000, "value": temp - 2.0},
+                    {"property": "temp", "ts": now - 1_000, "value": temp},
+                    {"property": "secret", "ts": now - 1_000, "value": 42}]}),
+            )
+            .await;
+        assert_eq!(r.body["accepted"], 3, "{:?}", r.body);
+    }
+    let pb = product(app, b, "B's").await;
+    let b_dev = device(app, b, &pb, "b-1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let doc = |devices: Value, props: Value| {
+        json!({
+            "name": "锅炉房",
+            "range_s": 600,
+            "widgets": [
+                {"id": "trend", "kind": "chart", "title": "温度", "devices": devices, "properties": props,
+                 "x": 0, "y": 0, "w": 16, "h": 6, "agg": "max"},
+                {"id": "now", "kind": "gauge", "devices": [d1], "properties": ["temp"],
+                 "x": 16, "y": 0, "w": 8, "h": 6, "min": 0, "max": 120},
+                {"id": "where", "kind": "map", "devices": [d1], "x": 0, "y": 6, "w": 24, "h": 8}]
+        })
+    };
+    // Every problem, with its path: the doc's own, then the store's.
+    let mut bad = doc(json!([d1]), json!(["temp"]));
+    bad["widgets"][1]["x"] = json!(20);
+    bad["widgets"][2]["id"] = json!("trend");
+    let r = app.post("/api/v1/dashboards", eng, bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let m = r.body["message"].as_str().unwrap();
+    assert!(
+        m.contains("widgets[1].w") && m.contains("widgets[2].id") && m.contains("2 problem"),
+        "{m}"
+    );
+    let r = app
+        .post(
+            "/api/v1/dashboards",
+            eng,
+            doc(json!([d1, b_dev]), json!(["temp", "pressure"])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let m = r.body["message"].as_str().unwrap();
+    assert!(
+        m.contains(&format!(
+            "widgets[0].devices[1]: no device with the id {b_dev}"
+        )) && m.contains("widgets[0].properties[1]: the product of device"),
+        "{m}"
+    );
+    for hostile in [
+        json!({"name": "x", "widgets": [], "script": "<x>"}),
+        json!({"name": "x", "widgets": [{"id": "a", "kind": "pie", "devices": [], "x": 0, "y": 0, "w": 1, "h": 1}]}),
+        json!({"name": "x", "widgets": [{"id": "a", "kind": "value", "devices": ["nope"], "x": 0, "y": 0, "w": 1, "h": 1}]}),
+        json!({"name": "x", "range_s": -1}),
+        json!([]),
+    ] {
+        let r = app.post("/api/v1/dashboards", eng, hostile.clone()).await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::BAD_REQUEST,
+            "{hostile}: {} {:?}",
+            r.status,
+            r.body
+        );
+    }
+    // Viewers read, engineers build.
+    let good = doc(json!([d1, d2]), json!(["temp"]));
+    let r = app.post("/api/v1/dashboards", viewer, good.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.post("/api/v1/dashboards", eng, good.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["version"], 1);
+    assert_eq!(r.body["document"]["refresh_s"], 5);
+    assert!(r.body.get("share_token").is_none());
+    let r = app.post("/api/v1/dashboards", eng, good.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let r = app.get("/api/v1/dashboards?q=锅炉", viewer).await;
+    assert_eq!(
+        (r.status, r.body["total"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+
+    // The data: devices (coordinates, no other attributes), the shown pairs' latest values
+    // only, and the chart's series.
+    let r = app
+        .get(&format!("/api/v1/dashboards/{id}/data"), viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let data = &r.body;
+    assert_eq!(data["interval_ms"], 5000);
+    let devs = data["devices"].as_array().unwrap();
+    assert_eq!(devs.len(), 2);
+    assert_eq!(
+        (
+            devs[0]["name"].as_str(),
+            devs[0]["latitude"].as_f64(),
+            devs[0]["longitude"].as_f64()
+        ),
+        (Some("boiler-1"), Some(31.23), Some(121.47))
+    );
+    assert_eq!(devs[0]["properties"][0]["data_type"]["unit"], "°C");
+    let text = data.to_string();
+    assert!(
+        !text.contains("hidden") && !text.contains("secret"),
+        "{text}"
+    );
+    let latest = data["latest"].as_array().unwrap();
+    assert_eq!(latest.len(), 2, "{latest:?}");
+    assert!(
+        latest
+            .iter()
+            .any(|l| l["device"] == d1.as_str() && l["value"] == 80.0)
+    );
+    let series = data["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2, "{series:?}");
+    let s1 = series.iter().find(|s| s["device"] == d1.as_str()).unwrap();
+    assert_eq!(s1["widget"], "trend");
+    let values: Vec<f64> = s1["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p[1].as_f64())
+        .collect();
+    assert_eq!(values, [78.0, 80.0]);
+    let r = app
+        .get(&format!("/api/v1/dashboards/{id}/data?range_s=10"), viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+
+    // Changes are versioned.
+    let mut changed = good.clone();
+    changed["widgets"][0]["w"] = json!(12);
+    let put = |path: String, body: Value| async move {
+        app.call(Method::PUT, &path, Some(eng), Some(body)).await
+    };
+    let r = put(
+        format!("/api/v1/dashboards/{id}?version=1"),
+        changed.clone(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["version"].as_i64()),
+        (StatusCode::OK, Some(2))
+    );
+    let r = put(
+        format!("/api/v1/dashboards/{id}?version=1"),
+        changed.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+
+    // Tenant B sees none of it.
+    assert_eq!(
+        app.get(&format!("/api/v1/dashboards/{id}"), b).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/dashboards/{id}/data"), b)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/dashboards/{id}"),
+            Some(b),
+            Some(changed.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(&format!("/api/v1/dashboards/{id}/share"), b, json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/dashboards/{id}"), b)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get("/api/v1/dashboards", b).await.body["total"], 0);
+    // Nor can B build a dashboard of A's devices.
+    let r = app.post("/api/v1/dashboards", b, good.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+
+    // Shared read-only: the link works without log-in and shows only the widgets' data.
+    let r = app
+        .post(&format!("/api/v1/dashboards/{id}/share"), eng, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let token = r.body["share_token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 32);
+    let public = |path: String| async move { app.call(Method::GET, &path, None, None).await };
+    let r = public(format!("/api/v1/shared/dashboards/{token}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["document"]["name"], "锅炉房");
+    assert!(r.body.get("tenant_id").is_none() && r.body.get("share_token").is_none());
+    let r = public(format!(
+        "/api/v1/shared/dashboards/{token}/data?range_s=3600"
+    ))
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["latest"].as_array().unwrap().len(), 2);
+    assert!(!r.body.to_string().contains("secret"));
+    // The link is read-only: there is nothing to write through it, and its token is no
+    // API credential.
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/shared/dashboards/{token}"),
+            None,
+            Some(changed.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{:?}", r.body);
+    assert_eq!(
+        app.get("/api/v1/dashboards", &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for bogus in [
+        "x",
+        "../../etc/passwd",
+        &"A".repeat(32),
+        &"A".repeat(10_000),
+    ] {
+        let r = public(format!("/api/v1/shared/dashboards/{}", urlencode(bogus))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bogus}: {:?}", r.body);
+    }
+    // A new link retires the old one; unsharing ends it.
+    let r = app
+        .post(&format!("/api/v1/dashboards/{id}/share"), eng, json!({}))
+        .await;
+    let token2 = r.body["share_token"].as_str().unwrap().to_string();
+    assert_ne!(token, token2);
+    assert_eq!(
+        public(format!("/api/v1/shared/dashboards/{token}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        public(format!("/api/v1/shared/dashboards/{token2}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // A disabled tenant's links stop working.
+    let r = app
+        .patch(
+            &format!("/api/v1/tenants/{}", w.a_id),
+            &w.admin,
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        public(format!("/api/v1/shared/dashboards/{token2}/data"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .patch(
+            &format!("/api/v1/tenants/{}", w.a_id),
+            &w.admin,
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        public(format!("/api/v1/shared/dashboards/{token2}/data"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = app
+        .delete(&format!("/api/v1/dashboards/{id}/share"), eng)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body.get("share_token").is_none());
+    assert_eq!(
+        public(format!("/api/v1/shared/dashboards/{token2}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A device deleted later is reported missing, not an error.
+    let eng_token = app.login("a-eng", Some("alpha")).await;
+    let r = app
+        .delete(&format!("/api/v1/devices/{d2}"), &eng_token)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let r = app
+        .get(&format!("/api/v1/dashboards/{id}/data"), viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["missing"], json!([d2]));
+    assert_eq!(r.body["devices"].as_array().unwrap().len(), 1);
+    // Deleted.
+    assert_eq!(
+        app.delete(&format!("/api/v1/dashboards/{id}"), viewer)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/dashboards/{id}"), eng)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/dashboards/{id}"), eng)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

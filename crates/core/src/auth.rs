@@ -94,6 +94,8 @@ impl Role {
                 TelemetryRead,
                 TelemetryWrite,
                 TelemetryManage,
+                DashboardRead,
+                DashboardWrite,
             ]),
             Role::Engineer => PermissionSet::of(&[
                 TenantRead,
@@ -110,6 +112,8 @@ impl Role {
                 RuleWrite,
                 AlarmRead,
                 AlarmManage,
+                DashboardRead,
+                DashboardWrite,
             ]),
             Role::Operator => PermissionSet::of(&[
                 TenantRead,
@@ -121,6 +125,7 @@ impl Role {
                 RuleRead,
                 AlarmRead,
                 AlarmManage,
+                DashboardRead,
             ]),
             Role::Viewer => PermissionSet::of(&[
                 TenantRead,
@@ -129,6 +134,7 @@ impl Role {
                 TelemetryRead,
                 RuleRead,
                 AlarmRead,
+                DashboardRead,
             ]),
         }
     }
@@ -204,10 +210,16 @@ pub enum Permission {
     /// Acknowledge and clear alarms.
     #[serde(rename = "alarm:manage")]
     AlarmManage,
+    /// See dashboards and their data.
+    #[serde(rename = "dashboard:read")]
+    DashboardRead,
+    /// Build, change, share and delete dashboards.
+    #[serde(rename = "dashboard:write")]
+    DashboardWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 23] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -229,6 +241,8 @@ impl Permission {
         Permission::RuleWrite,
         Permission::AlarmRead,
         Permission::AlarmManage,
+        Permission::DashboardRead,
+        Permission::DashboardWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -254,6 +268,8 @@ impl Permission {
             Permission::RuleWrite => "rule:write",
             Permission::AlarmRead => "alarm:read",
             Permission::AlarmManage => "alarm:manage",
+            Permission::DashboardRead => "dashboard:read",
+            Permission::DashboardWrite => "dashboard:write",
         }
     }
 

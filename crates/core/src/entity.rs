@@ -32,6 +32,7 @@ pub enum Resource {
     /// A rule of the rule engine.
     Rule,
     Alarm,
+    Dashboard,
 }
 
 impl Resource {
@@ -49,6 +50,7 @@ impl Resource {
             Resource::Command => "command",
             Resource::Rule => "rule",
             Resource::Alarm => "alarm",
+            Resource::Dashboard => "dashboard",
         }
     }
 
@@ -66,6 +68,7 @@ impl Resource {
             Resource::Command,
             Resource::Rule,
             Resource::Alarm,
+            Resource::Dashboard,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -85,6 +88,7 @@ impl Resource {
             Resource::Command => locale.pick("command", "指令"),
             Resource::Rule => locale.pick("rule", "规则"),
             Resource::Alarm => locale.pick("alarm", "告警"),
+            Resource::Dashboard => locale.pick("dashboard", "看板"),
         }
     }
 }
@@ -270,6 +274,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable alarm fields.
     AlarmSort default LastTs { LastTs => "last_ts", StartTs => "start_ts", Severity => "severity_rank" }
+);
+sort_fields!(
+    /// Sortable dashboard fields.
+    DashboardSort default Name { Name => "name", CreatedAt => "created_at", UpdatedAt => "updated_at" }
 );
 sort_fields!(
     /// Sortable audit fields.

@@ -96,6 +96,10 @@ id_type!(
     /// An alarm.
     AlarmId
 );
+id_type!(
+    /// A dashboard.
+    DashboardId
+);
 
 #[cfg(test)]
 mod tests {

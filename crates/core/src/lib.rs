@@ -13,6 +13,7 @@
 pub mod alarm;
 pub mod auth;
 pub mod command;
+pub mod dashboard;
 pub mod device;
 pub mod entity;
 pub mod error;

@@ -6,10 +6,12 @@ use crate::alarm::{Alarm, AlarmCounts, AlarmFilter, NewAlarm};
 use crate::command::{
     Attribute, AttributeScope, Command, CommandFilter, CommandResult, NewCommand,
 };
+use crate::dashboard::{Dashboard, DashboardDoc, DashboardUpdate};
 use crate::entity::*;
 use crate::error::Result;
 use crate::ids::{
-    AlarmId, ApiKeyId, CommandId, DeviceId, GroupId, ProductId, RuleId, TenantId, UserId,
+    AlarmId, ApiKeyId, CommandId, DashboardId, DeviceId, GroupId, ProductId, RuleId, TenantId,
+    UserId,
 };
 use crate::rule::{Rule, RuleDoc, RuleUpdate, RuleVersion};
 use async_trait::async_trait;
@@ -344,6 +346,51 @@ pub trait RuleRepo: Send + Sync {
     async fn enabled_rules(&self) -> Result<Vec<Rule>>;
 }
 
+/// Dashboards of a tenant, and the read-only links they are shared by.
+#[async_trait]
+pub trait DashboardRepo: Send + Sync {
+    /// A new dashboard at version 1; names are unique per tenant; audited.
+    async fn create_dashboard(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        doc: DashboardDoc,
+    ) -> Result<Dashboard>;
+    async fn get_dashboard(&self, tenant: TenantId, id: DashboardId) -> Result<Dashboard>;
+    /// `search` matches the name and description (case-insensitive).
+    async fn list_dashboards(
+        &self,
+        tenant: TenantId,
+        search: Option<&str>,
+        page: &PageRequest<DashboardSort>,
+    ) -> Result<Page<Dashboard>>;
+    /// Replaces the document (version + 1); `VersionConflict` when `expected_version` is
+    /// stale; audited.
+    async fn update_dashboard(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: DashboardId,
+        update: DashboardUpdate,
+    ) -> Result<Dashboard>;
+    async fn delete_dashboard(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: DashboardId,
+    ) -> Result<()>;
+    /// Sets (a new token: the old link stops working) or removes the share token; audited.
+    async fn set_dashboard_share(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: DashboardId,
+        token: Option<String>,
+    ) -> Result<Dashboard>;
+    /// The dashboard shared by that token, of whichever tenant (public links).
+    async fn find_shared_dashboard(&self, token: &str) -> Result<Option<Dashboard>>;
+}
+
 /// Alarms: at most one active per (device, type).
 #[async_trait]
 pub trait AlarmRepo: Send + Sync {
@@ -400,6 +447,7 @@ pub trait MetaStore:
     + ProvisioningRepo
     + RuleRepo
     + AlarmRepo
+    + DashboardRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -1,5 +1,6 @@
-//! Ironloom's metadata store: tenants, users, API keys, products, devices, groups and the
-//! audit log, in SQLite (a file in the data directory, the default) or PostgreSQL (by URL).
+//! Ironloom's metadata store: tenants, users, API keys, products, devices, groups, rules,
+//! alarms, dashboards and the audit log, in SQLite (a file in the data directory, the
+//! default) or PostgreSQL (by URL).
 //!
 //! Layout: `sql` (query building, decoding, error mapping), one module per table group
 //! implementing the `ironloom_core::repo` traits on [`SqlStore`], `migrations/` (one schema
@@ -13,6 +14,7 @@
 mod alarms;
 mod api_keys;
 mod audit;
+mod dashboards;
 mod device_link;
 mod devices;
 mod groups;
@@ -78,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (4, "rules", include_str!("../migrations/0004_rules.sql")),
     (5, "alarms", include_str!("../migrations/0005_alarms.sql")),
+    (
+        6,
+        "dashboards",
+        include_str!("../migrations/0006_dashboards.sql"),
+    ),
 ];
 
 impl SqlStore {

@@ -191,11 +191,13 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("devices_username_key", "username"),
     ("device_tags", "tags"),
     ("device_group_members", "groups"),
+    ("dashboards_share_token_key", "share_token"),
     // SQLite names the columns rather than the index for plain unique indexes.
     ("tenants.code", "code"),
     ("products.product_key", "product_key"),
     ("devices.access_token", "access_token"),
     ("devices.username", "username"),
+    ("dashboards.share_token", "share_token"),
 ];
 
 /// Fills in the offending value of an `AlreadyExists` error.

@@ -146,6 +146,7 @@ conformance!(
     provisioning_keys_are_unique_and_scoped,
     rules_are_versioned_and_scoped,
     alarms_are_raised_once_acknowledged_and_cleared,
+    dashboards_are_versioned_shared_and_scoped,
 );
 
 fn actor() -> Actor {
@@ -1933,6 +1934,207 @@ async fn rules_are_versioned_and_scoped(s: &SqlStore) {
             .iter()
             .all(|x| x.tenant_id != b.id)
     );
+}
+
+fn dashboard_doc(name: &str, device: DeviceId) -> ironloom_core::dashboard::DashboardDoc {
+    serde_json::from_value(serde_json::json!({
+        "name": name,
+        "description": "产线 <script>'; DROP TABLE dashboards; --",
+        "widgets": [{"id": "t", "kind": "value", "devices": [device], "properties": ["temp"],
+                     "x": 0, "y": 0, "w": 6, "h": 4}],
+    }))
+    .unwrap()
+}
+
+async fn dashboards_are_versioned_shared_and_scoped(s: &SqlStore) {
+    use ironloom_core::dashboard::DashboardUpdate;
+    use ironloom_core::repo::DashboardRepo;
+    let a = tenant(s, "dash-a").await;
+    let b = tenant(s, "dash-b").await;
+    let dev = DeviceId::new();
+    let d = s
+        .create_dashboard(&actor(), a.id, dashboard_doc("Line 1", dev))
+        .await
+        .unwrap();
+    assert_eq!((d.version, d.share_token.as_deref()), (1, None));
+    assert_eq!(s.get_dashboard(a.id, d.id).await.unwrap(), d);
+    // Names are unique per tenant only.
+    assert!(matches!(
+        s.create_dashboard(&actor(), a.id, dashboard_doc("Line 1", dev))
+            .await,
+        Err(Error::AlreadyExists { field: "name", .. })
+    ));
+    let other = s
+        .create_dashboard(&actor(), b.id, dashboard_doc("Line 1", dev))
+        .await
+        .unwrap();
+    s.create_dashboard(&actor(), a.id, dashboard_doc("Boilers", dev))
+        .await
+        .unwrap();
+    // Lists: the tenant's own, searched, sorted by name by default.
+    let page = s.list_dashboards(a.id, None, &first_page()).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|d| d.document.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Boilers", "Line 1"]
+    );
+    let page = s
+        .list_dashboards(a.id, Some("line"), &first_page())
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items[0].id), (1, d.id));
+    // The hostile description is kept verbatim.
+    assert_eq!(
+        page.items[0].document.description.as_deref(),
+        Some("产线 <script>'; DROP TABLE dashboards; --")
+    );
+    // Versioned changes; a stale version is refused.
+    let mut doc = dashboard_doc("Line 1 (east)", dev);
+    doc.widgets[0].w = 12;
+    let d2 = s
+        .update_dashboard(
+            &actor(),
+            a.id,
+            d.id,
+            DashboardUpdate {
+                document: doc.clone(),
+                expected_version: Some(1),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((d2.version, d2.document.widgets[0].w), (2, 12));
+    assert!(matches!(
+        s.update_dashboard(
+            &actor(),
+            a.id,
+            d.id,
+            DashboardUpdate {
+                document: doc.clone(),
+                expected_version: Some(1),
+            },
+        )
+        .await,
+        Err(Error::VersionConflict { actual: 2, .. })
+    ));
+    // Renaming onto another dashboard's name is a conflict.
+    assert!(matches!(
+        s.update_dashboard(
+            &actor(),
+            a.id,
+            d.id,
+            DashboardUpdate {
+                document: dashboard_doc("Boilers", dev),
+                expected_version: None,
+            },
+        )
+        .await,
+        Err(Error::AlreadyExists { field: "name", .. })
+    ));
+    // Sharing: found by token from anywhere; a new token retires the old; unsharing ends it.
+    let shared = s
+        .set_dashboard_share(&actor(), a.id, d.id, Some("tok-one".into()))
+        .await
+        .unwrap();
+    assert_eq!(shared.share_token.as_deref(), Some("tok-one"));
+    assert_eq!(
+        s.find_shared_dashboard("tok-one")
+            .await
+            .unwrap()
+            .map(|x| x.id),
+        Some(d.id)
+    );
+    s.set_dashboard_share(&actor(), a.id, d.id, Some("tok-two".into()))
+        .await
+        .unwrap();
+    assert!(s.find_shared_dashboard("tok-one").await.unwrap().is_none());
+    assert!(s.find_shared_dashboard("").await.unwrap().is_none());
+    // A token is unique platform-wide.
+    assert!(matches!(
+        s.set_dashboard_share(&actor(), b.id, other.id, Some("tok-two".into()))
+            .await,
+        Err(Error::AlreadyExists {
+            field: "share_token",
+            ..
+        })
+    ));
+    // Tenant B can neither see nor change nor share nor delete A's dashboard.
+    assert!(matches!(
+        s.get_dashboard(b.id, d.id).await,
+        Err(Error::NotFound(Resource::Dashboard))
+    ));
+    assert!(matches!(
+        s.update_dashboard(
+            &actor(),
+            b.id,
+            d.id,
+            DashboardUpdate {
+                document: doc.clone(),
+                expected_version: None,
+            },
+        )
+        .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.set_dashboard_share(&actor(), b.id, d.id, None).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete_dashboard(&actor(), b.id, d.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(
+        s.list_dashboards(b.id, None, &first_page())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    s.set_dashboard_share(&actor(), a.id, d.id, None)
+        .await
+        .unwrap();
+    assert!(s.find_shared_dashboard("tok-two").await.unwrap().is_none());
+    // Deleted; every change audited, without the token.
+    s.delete_dashboard(&actor(), a.id, d.id).await.unwrap();
+    assert!(matches!(
+        s.get_dashboard(a.id, d.id).await,
+        Err(Error::NotFound(_))
+    ));
+    let audit = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource: Some(Resource::Dashboard),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    let mut actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        [
+            "create", "create", "delete", "reshare", "share", "unshare", "update"
+        ]
+    );
+    assert!(
+        !serde_json::to_string(&audit.items)
+            .unwrap()
+            .contains("tok-"),
+        "the audit log must not hold share tokens"
+    );
+    // A shared dashboard goes with its tenant.
+    s.set_dashboard_share(&actor(), b.id, other.id, Some("tok-b".into()))
+        .await
+        .unwrap();
+    s.delete_tenant(&actor(), b.id).await.unwrap();
+    assert!(s.find_shared_dashboard("tok-b").await.unwrap().is_none());
 }
 
 async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
