@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 
 const PRODUCTS: &str = include_str!("../demo/products.json");
 const DEVICES: &str = include_str!("../demo/devices.csv");
+/// The demo's dashboard, its devices by name.
+const DASHBOARD: &str = include_str!("../demo/dashboard.json");
 const TENANT: &str = "demo";
 
 #[derive(Deserialize)]
@@ -188,8 +190,32 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
             name,
         });
     }
-    store
+    let devices = store
         .create_devices(&actor, tenant.id, new_devices)
+        .await
+        .map_err(e)?;
+    let ids: HashMap<String, String> = devices
+        .iter()
+        .map(|d| (d.name.clone(), d.id.to_string()))
+        .collect();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(DASHBOARD).context("demo/dashboard.json")?;
+    for w in doc["widgets"].as_array_mut().into_iter().flatten() {
+        for d in w["devices"].as_array_mut().into_iter().flatten() {
+            let name = d.as_str().unwrap_or_default();
+            let id = ids
+                .get(name)
+                .ok_or_else(|| anyhow!("demo dashboard: no device {name}"))?;
+            *d = serde_json::Value::String(id.clone());
+        }
+    }
+    let doc: ironloom_core::dashboard::DashboardDoc =
+        serde_json::from_value(doc).context("demo/dashboard.json")?;
+    if let Some(p) = doc.check().first() {
+        return Err(anyhow!("demo dashboard: {p}"));
+    }
+    store
+        .create_dashboard(&actor, tenant.id, doc)
         .await
         .map_err(e)?;
     Ok(())

@@ -378,6 +378,43 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
         ] {
             assert!(keys.contains(&k), "{keys:?}");
         }
+        // One demo dashboard (not one per start), its map placing all nine devices and its
+        // widgets showing the gateway's data.
+        let dashboards: serde_json::Value = c
+            .get(format!("{}/api/v1/dashboards", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(dashboards["total"], 1, "round {round}: {dashboards}");
+        let id = dashboards["items"][0]["id"].as_str().unwrap();
+        let data: serde_json::Value = c
+            .get(format!("{}/api/v1/dashboards/{id}/data", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let placed = data["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["latitude"].is_f64() && d["longitude"].is_f64())
+            .count();
+        assert_eq!(placed, 9, "{data}");
+        assert!(
+            data["latest"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["property"] == "current"),
+            "{data}"
+        );
         assert!(server.stdout.lock().unwrap().contains("ironloom-demo-1"));
         // The environment beats the file: messages default to Chinese.
         let r = c
