@@ -6,6 +6,12 @@ import Shell from './layouts/Shell.vue'
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
   {
+    path: '/shared/:token',
+    name: 'shared-dashboard',
+    component: () => import('./views/SharedDashboardView.vue'),
+    meta: { public: true },
+  },
+  {
     path: '/',
     component: Shell,
     children: [
@@ -18,6 +24,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'alarms', name: 'alarms', component: () => import('./views/AlarmsView.vue') },
       { path: 'rules', name: 'rules', component: () => import('./views/RulesView.vue') },
       { path: 'rules/:id', name: 'rule', component: () => import('./views/RuleEditView.vue') },
+      { path: 'dashboards', name: 'dashboards', component: () => import('./views/DashboardsView.vue') },
+      { path: 'dashboards/:id', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
       { path: 'users', name: 'users', component: () => import('./views/UsersView.vue') },
       { path: 'roles', name: 'roles', component: () => import('./views/RolesView.vue') },
       { path: 'api-keys', name: 'api-keys', component: () => import('./views/ApiKeysView.vue') },

@@ -359,6 +359,109 @@ await step('system health: the node, connected devices and an ingest rate from t
   await shot(page, 'health')
 })
 
+await step("dashboards: the demo's dashboard draws its chart, gauge, value card, table and site map", async () => {
+  await page.goto('/dashboards')
+  await page.getByTestId('dashboard-table').getByRole('link', { name: /Factory overview/ }).click()
+  await page.getByTestId('dashboard').waitFor()
+  for (const sel of [
+    '[data-test=widget-flow] canvas',
+    '[data-test=widget-bearing] [data-test=gauge] canvas',
+    '[data-test=widget-site] [data-test=site-map] canvas',
+  ]) {
+    await page.locator(sel).first().waitFor()
+  }
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-test=widget-current] [data-test=value]')?.textContent ?? ''))
+  await page.getByTestId('widget-pumps').getByText('Make-up pump 3').waitFor()
+  // Tall enough for the site map under the other widgets.
+  await page.setViewportSize({ width: 1366, height: 1180 })
+  await page.waitForTimeout(500)
+  await shot(page, 'dashboard')
+  await page.setViewportSize({ width: 1366, height: 768 })
+})
+
+let dashboardId
+await step('dashboards: build one from a chart and a value card on the live device, drag a widget, save', async () => {
+  await page.goto('/dashboards')
+  await page.getByTestId('new-dashboard').click()
+  await page.getByTestId('dashboard-name').fill('Machining cell')
+  await page.getByTestId('dashboard-create').click()
+  await page.waitForURL(/\/dashboards\/[0-9a-f-]{36}\?edit=1$/)
+  dashboardId = new URL(page.url()).pathname.split('/').pop()
+  const addWidget = async (kind, property) => {
+    await page.getByTestId('add-widget').click()
+    const dialog = page.locator('.el-dialog').filter({ hasText: 'Add widget' })
+    await dialog.getByText(kind, { exact: true }).click()
+    await page.getByTestId('widget-devices').click()
+    await page.keyboard.type('cnc-01')
+    await page.getByRole('option', { name: /^cnc-01/ }).click()
+    await dialog.locator('.el-dialog__title').click()
+    await page.getByTestId('widget-properties').click()
+    await page.getByRole('option', { name: new RegExp(property) }).click()
+    await dialog.locator('.el-dialog__title').click()
+    await page.getByTestId('widget-ok').click()
+    await noDialog(page)
+  }
+  await addWidget('Chart', 'spindle_speed')
+  await addWidget('Value card', 'feed_override')
+  // Drag the value card by its handle from under the chart to beside it (12 columns right,
+  // 7 rows up); the grid shows where it lands and keeps it there.
+  const { col, row } = await page.evaluate(() => {
+    const g = document.querySelector('.grid')
+    return { col: (g.clientWidth + 12) / 24, row: 36 + 12 }
+  })
+  const handle = page.locator('[data-test=widget-value-1] .handle')
+  const box = await handle.boundingBox()
+  const [x0, y0] = [box.x + box.width / 2, box.y + box.height / 2]
+  await page.mouse.move(x0, y0)
+  await page.mouse.down()
+  await page.mouse.move(x0 + 6 * col, y0 - 3 * row, { steps: 5 })
+  await page.mouse.move(x0 + 12 * col, y0 - 7 * row, { steps: 5 })
+  await page.mouse.up()
+  await page.getByTestId('dashboard-save').click()
+  await page.getByText('Saved').first().waitFor()
+  await page.locator('[data-test=widget-chart-1] canvas').first().waitFor()
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-test=widget-value-1] [data-test=value]')?.textContent ?? ''))
+  const saved = await fetch(`${server.url}/api/v1/dashboards/${dashboardId}`, { headers: await demoAuth() }).then((r) => r.json())
+  const card = saved.document.widgets.find((w) => w.id === 'value-1')
+  expect(
+    saved.version === 2 && card.x === 12 && card.y === 0 && card.properties[0] === 'feed_override',
+    `saved: ${JSON.stringify(saved)}`,
+  )
+  await shot(page, 'dashboard-builder')
+})
+
+await step('dashboards: a read-only link opens without logging in; a new link retires the old one', async () => {
+  await page.getByTestId('dashboard-share').click()
+  await page.getByTestId('share-create').click()
+  const link = await page.locator('[data-test=share-link] input, input[data-test=share-link]').first().inputValue()
+  expect(new RegExp(`^${server.url}/shared/[A-Za-z0-9]{32}$`).test(link), `link: ${link}`)
+  await shot(page, 'dashboard-share')
+  // A browser that never logged in.
+  const visitor = await newPage()
+  await visitor.goto(link)
+  await visitor.getByTestId('shared-title').getByText('Machining cell').waitFor()
+  await visitor.locator('[data-test=widget-chart-1] canvas').first().waitFor()
+  await visitor.waitForFunction(() => /\d/.test(document.querySelector('[data-test=widget-value-1] [data-test=value]')?.textContent ?? ''))
+  expect((await visitor.getByTestId('dashboard-edit').count()) === 0, 'a shared dashboard offers editing')
+  expect((await visitor.getByTestId('nav').count()) === 0, 'a shared dashboard shows the menu')
+  expect(!(await visitor.evaluate(() => localStorage.getItem('ironloom.token'))), 'the visitor has a session')
+  await shot(visitor, 'dashboard-shared')
+  // A new link: the old one stops working at once (the open page's next refresh is a 404).
+  allowHttpErrors = true
+  await page.getByTestId('share-rotate').click()
+  await page.locator('.el-message-box').getByRole('button', { name: 'New link' }).click()
+  await page.waitForFunction((old) => {
+    const i = document.querySelector('[data-test=share-link] input, input[data-test=share-link]')
+    return i && i.value !== old && i.value.includes('/shared/')
+  }, link)
+  await visitor.reload()
+  await visitor.getByTestId('shared-invalid').waitFor()
+  await visitor.close()
+  allowHttpErrors = false
+  await page.keyboard.press('Escape')
+  await noDialog(page)
+})
+
 await step('gateways: a point table checked by the server, then pushed to a gateway', async () => {
   // A second gateway of the demo's gateway product, so the running demo gateway keeps its tables.
   const auth = { ...(await demoAuth()), 'Content-Type': 'application/json' }
