@@ -133,14 +133,44 @@ await step('create a product, add a property to its thing model, create a device
   await page.getByTestId('product-create').click()
   await page.waitForURL(/\/products\/[0-9a-f-]{36}$/)
   await page.getByTestId('add-property').click()
-  await page.getByTestId('property-identifier').fill('temp')
-  await page.getByTestId('property-name').fill('Temperature')
+  await page.getByTestId('definition-identifier').fill('temp')
+  await page.getByTestId('definition-name').fill('Temperature')
   await page.locator('[data-test=property-max] input').fill('200')
   await page.getByTestId('property-unit').fill('°C')
-  await page.getByTestId('property-save').click()
+  await page.getByTestId('definition-save').click()
   await page.getByTestId('properties').getByText('Temperature').waitFor()
   await page.getByTestId('properties').getByText('°C').waitFor()
   await noDialog(page)
+  // An event with a typed output, and a service with a typed input, from their forms.
+  await page.getByRole('tab', { name: /^Events/ }).click()
+  await page.getByTestId('add-event').click()
+  await page.getByTestId('definition-identifier').fill('overheat')
+  await page.getByTestId('definition-name').fill('Overheat')
+  await page.getByTestId('event-level').getByText('Alert', { exact: true }).click()
+  await page.getByTestId('output-add').click()
+  await page.getByTestId('output-0-identifier').fill('temp')
+  await page.getByTestId('output-0-name').fill('Temperature')
+  await page.getByTestId('output-0-unit').fill('°C')
+  await page.getByTestId('definition-save').click()
+  await page.getByTestId('events').getByText('Overheat', { exact: true }).waitFor()
+  await page.getByTestId('events').getByText('Alert', { exact: true }).waitFor()
+  await noDialog(page)
+  await page.getByRole('tab', { name: /^Services/ }).click()
+  await page.getByTestId('add-service').click()
+  await page.getByTestId('definition-identifier').fill('calibrate')
+  await page.getByTestId('definition-name').fill('Calibrate')
+  await page.getByTestId('service-call-type').getByText('Synchronous', { exact: true }).click()
+  await page.getByTestId('input-add').click()
+  await page.getByTestId('input-0-identifier').fill('offset')
+  await page.getByTestId('input-0-name').fill('Offset')
+  await page.getByTestId('input-0-type').click()
+  await page.getByRole('option', { name: 'Integer' }).click()
+  await page.waitForTimeout(400)
+  await shot(page, 'product-service')
+  await page.getByTestId('definition-save').click()
+  await page.getByTestId('services').getByText('Offset (offset: Integer)').waitFor()
+  await noDialog(page)
+  await page.getByRole('tab', { name: /^Properties/ }).click()
   await shot(page, 'product')
   // Export as a W3C WoT Thing Model: a download with the new property in it.
   const downloaded = page.waitForEvent('download')
@@ -148,7 +178,10 @@ await step('create a product, add a property to its thing model, create a device
   await page.getByRole('menuitem', { name: 'W3C WoT Thing Model' }).click()
   const file = await (await downloaded).path()
   const tm = JSON.parse(readFileSync(file, 'utf8'))
-  expect(tm.properties?.temp?.maximum === 200, `exported: ${JSON.stringify(tm).slice(0, 300)}`)
+  expect(
+    tm.properties?.temp?.maximum === 200 && tm.events?.overheat && tm.actions?.calibrate,
+    `exported: ${JSON.stringify(tm).slice(0, 600)}`,
+  )
   await page.goto('/devices')
   await page.getByTestId('new-device').click()
   await page.getByTestId('device-name').fill('meter-100')
@@ -489,10 +522,32 @@ await step('gateways: a point table checked by the server, then pushed to a gate
   await page.getByTestId('points').locator('tbody tr input').first().fill('flow')
   await page.getByTestId('gateway-push').click()
   await page.getByText('Pushed to the gateway').waitFor()
+  // An OPC UA connection with a node, from its table: user log-in, polled, a deadband.
+  await page.getByTestId('add-ua-connection').click()
+  await page.getByTestId('ua-endpoint').fill('opc.tcp://10.0.0.7:4840/')
+  await page.getByTestId('ua-connection').getByPlaceholder('User (empty: anonymous)').fill('reader')
+  await page.getByTestId('ua-connection').getByPlaceholder('Password').fill('s3cret')
+  await page.getByTestId('add-node').click()
+  const node = page.getByTestId('nodes').locator('tbody tr').first()
+  await node.locator('input').nth(0).fill('boiler-09')
+  await node.locator('input').nth(1).fill('water_temp')
+  await node.getByPlaceholder('ns=2;s=Pump1.Speed').fill('ns=2;s=Boiler9.Temperature')
+  const pushed = page.waitForResponse((r) => r.url().includes('/gateway-config') && r.request().method() === 'PUT')
+  await page.getByTestId('gateway-push').click()
+  const answer = await pushed
+  expect(answer.status() === 200, `push: ${answer.status()} ${await answer.text()}`)
   await page.getByRole('tab', { name: 'JSON' }).click()
   const doc = JSON.parse(await page.locator('textarea').inputValue())
-  expect(doc.version === 1 && doc.modbus[0].devices[0].points[0].name === 'flow', `stored: ${JSON.stringify(doc)}`)
+  expect(
+    doc.version === 2 &&
+      doc.modbus[0].devices[0].points[0].name === 'flow' &&
+      doc.opcua[0].endpoint === 'opc.tcp://10.0.0.7:4840/' &&
+      doc.opcua[0].auth?.username === 'reader' &&
+      doc.opcua[0].nodes[0].node_id === 'ns=2;s=Boiler9.Temperature',
+    `stored: ${JSON.stringify(doc)}`,
+  )
   await page.getByRole('tab', { name: 'Point tables' }).click()
+  await page.waitForFunction(() => document.querySelectorAll('.el-message').length === 0, undefined, { timeout: 10_000 })
   await shot(page, 'gateway')
 })
 
