@@ -1,5 +1,6 @@
 // Confirmation before destructive actions, in the chosen language.
-import { ElMessageBox } from 'element-plus'
+import { ElMessage, ElMessageBox } from 'element-plus'
+import { api } from './api'
 import { t } from './i18n'
 
 /** Asks "Delete {what}? This cannot be undone."; true when confirmed. */
@@ -12,6 +13,22 @@ export async function confirmDelete(what: string, action = t('common.delete')): 
     })
     return true
   } catch {
+    return false
+  }
+}
+
+/**
+ * Confirms, then sends DELETE to `path` and says it is done (or shows the server's
+ * error). True when deleted.
+ */
+export async function confirmAndDelete(what: string, path: string, action = t('common.delete')): Promise<boolean> {
+  if (!(await confirmDelete(what, action))) return false
+  try {
+    await api.del(path)
+    ElMessage.success(t('common.deleted'))
+    return true
+  } catch (e) {
+    ElMessage.error((e as Error).message)
     return false
   }
 }
