@@ -216,6 +216,30 @@ await step('bulk CSV import: the report names the bad row; a partial import take
 
 // A device on MQTT (paho, tests/device.py) as the demo's cnc-01: it publishes telemetry
 // and prints the RPCs it receives.
+await step('rules: an alarm rule built with the form (device, expression, alarm), the same as JSON', async () => {
+  // It raises an alarm while cnc-01's feed override is above 110 %.
+  await page.goto('/rules/new')
+  await page.getByTestId('rule-name').fill('feed override high')
+  await page.getByTestId('rule-devices').click()
+  await page.keyboard.type('cnc-01')
+  await page.getByRole('option', { name: /^cnc-01 · / }).click()
+  await page.getByTestId('rule-name').click()
+  await page.getByTestId('rule-expr').fill('feed_override > 110')
+  await page.getByTestId('action-0-type').fill('feed_high')
+  await shot(page, 'rule-form')
+  await page.getByTestId('rule-save').click()
+  await page.waitForURL((u) => /\/rules\/[0-9a-f-]{36}$/.test(u.pathname))
+  await page.getByRole('tab', { name: 'JSON' }).click()
+  const doc = JSON.parse(await page.getByTestId('rule-json').inputValue())
+  expect(
+    doc.source.devices?.[0] === 'cnc-01' &&
+      doc.condition.expr === 'feed_override > 110' &&
+      doc.actions[0].alarm_type === 'feed_high' &&
+      doc.actions[0].severity === 'major',
+    `saved: ${JSON.stringify(doc)}`,
+  )
+})
+
 const rpcs = []
 let device
 await step('a simulated MQTT device connects as cnc-01', async () => {
@@ -223,18 +247,6 @@ await step('a simulated MQTT device connects as cnc-01', async () => {
   const list = await fetch(`${server.url}/api/v1/devices?q=cnc-01`, { headers: auth }).then((r) => r.json())
   const cnc = list.items.find((d) => d.name === 'cnc-01')
   const creds = await fetch(`${server.url}/api/v1/devices/${cnc.id}/credentials`, { headers: auth }).then((r) => r.json())
-  // A rule that raises an alarm while the feed override is above 110 %.
-  const rule = await fetch(`${server.url}/api/v1/rules`, {
-    method: 'POST',
-    headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      name: 'feed override high',
-      source: { devices: ['cnc-01'] },
-      condition: { expr: 'feed_override > 110' },
-      actions: [{ type: 'alarm', alarm_type: 'feed_high', severity: 'major' }],
-    }),
-  })
-  expect(rule.status === 201, `rule: ${rule.status} ${await rule.text()}`)
   const [host, port] = server.mqtt.split(':')
   device = spawn(process.env.PYTHON ?? 'python3', ['tests/device.py', host, port, creds.access_token], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -323,6 +335,7 @@ await step('rules: an invalid expression is shown with its position; dry run ste
   await page.getByTestId('rule-table').getByText('feed override high').waitFor()
   await page.getByTestId('new-rule').click()
   await page.waitForURL(/\/rules\/new/)
+  await page.getByRole('tab', { name: 'JSON' }).click()
   const rule = {
     name: 'boiler water too hot',
     source: { products: ['demo-boiler'] },
