@@ -21,11 +21,16 @@ export async function confirmDelete(what: string, action = t('common.delete')): 
  * Confirms, then sends DELETE to `path` and says it is done (or shows the server's
  * error). True when deleted.
  */
-export async function confirmAndDelete(what: string, path: string, action = t('common.delete')): Promise<boolean> {
+export async function confirmAndDelete(
+  what: string,
+  path: string,
+  action = t('common.delete'),
+  done = t('common.deleted'),
+): Promise<boolean> {
   if (!(await confirmDelete(what, action))) return false
   try {
     await api.del(path)
-    ElMessage.success(t('common.deleted'))
+    ElMessage.success(done)
     return true
   } catch (e) {
     ElMessage.error((e as Error).message)

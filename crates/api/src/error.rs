@@ -293,3 +293,21 @@ pub async fn render_errors(
     }
     res
 }
+
+/// The 422 for a document with problems (a rule, a gateway's tables, a dashboard): the
+/// first problem's path as the field, and every problem (`path: message`) in the message.
+/// `what_zh` names the document in Chinese (`规则`).
+pub fn document_refused(first_path: &str, problems: &[String], what_zh: &str) -> Error {
+    ironloom_core::error::FieldError::new(
+        first_path.to_string(),
+        ironloom_core::error::FieldErrorKind::Other {
+            en: format!("{} problem(s): {}", problems.len(), problems.join("; ")),
+            zh: format!(
+                "{what_zh}有 {} 处问题：{}",
+                problems.len(),
+                problems.join("；")
+            ),
+        },
+    )
+    .into()
+}

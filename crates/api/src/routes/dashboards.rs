@@ -19,7 +19,7 @@ use ironloom_core::dashboard::{
     self, Dashboard, DashboardDoc, DashboardProblem, DashboardUpdate, Widget, WidgetKind,
 };
 use ironloom_core::entity::{DashboardSort, Page, Resource};
-use ironloom_core::error::{Error, FieldError, FieldErrorKind};
+use ironloom_core::error::Error;
 use ironloom_core::ids::{DashboardId, DeviceId, ProductId, TenantId};
 use ironloom_core::telemetry::{AggregateQuery, Aggregation, Selection, Value};
 use ironloom_core::thing_model::DataType;
@@ -43,8 +43,8 @@ pub const CHART_POINTS: i64 = 120;
 /// Length of a share token (57 symbols each: about 187 bits).
 const SHARE_TOKEN_LEN: usize = 32;
 
-/// Every problem of a dashboard: its own, then devices that are not the tenant's and
-/// properties their products do not have.
+/// Every problem of a dashboard: its own; when it has none, the devices that are not the
+/// tenant's and the properties their products do not have.
 async fn problems(
     state: &AppState,
     tenant: TenantId,
@@ -105,16 +105,8 @@ async fn problems(
 
 fn refused(problems: &[DashboardProblem]) -> Error {
     let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    FieldError::new(
-        problems
-            .first()
-            .map_or("document".into(), |p| p.path.clone()),
-        FieldErrorKind::Other {
-            en: format!("{} problem(s): {}", problems.len(), all.join("; ")),
-            zh: format!("看板有 {} 处问题：{}", problems.len(), all.join("；")),
-        },
-    )
-    .into()
+    let first = problems.first().map_or("document", |p| p.path.as_str());
+    crate::error::document_refused(first, &all, "看板")
 }
 
 async fn checked(state: &AppState, tenant: TenantId, doc: &DashboardDoc) -> ApiResult<()> {

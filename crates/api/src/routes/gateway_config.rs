@@ -10,7 +10,7 @@ use crate::extract::{ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::State;
 use ironloom_core::command::AttributeScope;
-use ironloom_core::error::{Error, FieldError, FieldErrorKind};
+use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::ids::DeviceId;
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::Protocol;
@@ -129,14 +129,7 @@ async fn put_config(
     let problems = doc.check();
     if let Some(first) = problems.first() {
         let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        return Err(FieldError::new(
-            first.path.clone(),
-            FieldErrorKind::Other {
-                en: format!("{} problem(s): {}", problems.len(), all.join("; ")),
-                zh: format!("网关配置有 {} 处问题：{}", problems.len(), all.join("；")),
-            },
-        )
-        .into());
+        return Err(crate::error::document_refused(&first.path, &all, "网关配置").into());
     }
     // Each stored document gets the next version, which the gateway reports back.
     let current = view(&state, tenant, id).await?;

@@ -97,16 +97,8 @@ async fn problems(
 
 fn refused(problems: &[RuleProblem]) -> Error {
     let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    FieldError::new(
-        problems
-            .first()
-            .map_or("document".into(), |p| p.path.clone()),
-        FieldErrorKind::Other {
-            en: format!("{} problem(s): {}", problems.len(), all.join("; ")),
-            zh: format!("规则有 {} 处问题：{}", problems.len(), all.join("；")),
-        },
-    )
-    .into()
+    let first = problems.first().map_or("document", |p| p.path.as_str());
+    crate::error::document_refused(first, &all, "规则")
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
