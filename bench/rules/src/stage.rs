@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use ironloom_bench_mqtt::histogram::{Histogram, Summary};
+use ironloom_bus::{DeviceEvent, DeviceEventKind, EventBus};
 use ironloom_core::alarm::{AlarmChange, AlarmEvent};
 use ironloom_core::entity::{Actor, DeviceCredentials, NewDevice, NewProduct, NewTenant};
 use ironloom_core::ids::{DeviceId, TenantId};
@@ -22,10 +23,9 @@ use ironloom_core::industry::DeviceCategory;
 use ironloom_core::repo::MetaStore;
 use ironloom_core::rule::{RuleDoc, RuleService};
 use ironloom_core::telemetry::{PointIn, Quality, Value as TValue};
-use ironloom_device::{DeviceEvent, DeviceEventKind};
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Cli, rules_for};
@@ -173,6 +173,7 @@ fn telemetry(f: &Fixture, dev: &(DeviceId, Arc<str>), values: &[f64]) -> DeviceE
                     quality: Quality::Good,
                 })
                 .collect(),
+            origin: Default::default(),
         },
     }
 }
@@ -232,10 +233,19 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
     .await??;
     let (alarms, _) = broadcast::channel(1024);
     let shutdown = CancellationToken::new();
+    // The rule engine consumes the bus; derived telemetry would go through a hub.
+    let bus: Arc<dyn EventBus> = ironloom_bus::LocalBus::new();
+    let hub = ironloom_device::DeviceHub::new(
+        f.store.clone(),
+        Arc::new(tsdb),
+        bus.clone(),
+        Default::default(),
+    );
     let started = ironloom_rules::runtime::start(
         ironloom_rules::runtime::Deps {
             meta: f.store.clone(),
-            telemetry: Arc::new(tsdb),
+            bus: bus.clone(),
+            ingest: hub,
             link: None,
             republish: None,
             alarms: alarms.clone(),
@@ -245,7 +255,6 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
     )
     .await?;
     let rt = started.runtime.clone();
-    let tx = started.sink.tx.clone();
 
     // The load: every millisecond, the messages due by then, devices in turn.
     let pool = ironloom_bench_mqtt::load::value_pool(4096);
@@ -266,7 +275,7 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
     let warmup = Duration::from_secs_f64(cli.warmup);
     let duration = Duration::from_secs_f64(cli.duration);
     let load = {
-        let (f, tx) = (f.clone(), tx.clone());
+        let (f, bus) = (f.clone(), bus.clone());
         tokio::spawn(async move {
             let start = Instant::now();
             let end = start + warmup + duration;
@@ -283,18 +292,12 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
                 while sent < due {
                     let i = sent as usize;
                     let ev = telemetry(&f, &f.devices[i % f.devices.len()], &pool[i % pool.len()]);
-                    match tx.try_send(ev) {
-                        Ok(()) => {}
-                        Err(mpsc::error::TrySendError::Full(ev)) => {
-                            let t = Instant::now();
-                            if tx.send(ev).await.is_err() {
-                                return (sent, sent_measured, blocked);
-                            }
-                            blocked += t.elapsed();
-                        }
-                        Err(mpsc::error::TrySendError::Closed(_)) => {
-                            return (sent, sent_measured, blocked);
-                        }
+                    // Waits only when the engine's queue is full.
+                    let t = Instant::now();
+                    bus.publish_wait(ev).await;
+                    let waited = t.elapsed();
+                    if waited > Duration::from_micros(50) {
+                        blocked += waited;
                     }
                     sent += 1;
                     if now >= start + warmup {
@@ -308,7 +311,7 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
 
     // The probe: high and low in turn; each waits for its alarm's live event.
     let probe = {
-        let (f, tx, mut live) = (f.clone(), tx.clone(), alarms.subscribe());
+        let (f, bus, mut live) = (f.clone(), bus.clone(), alarms.subscribe());
         let period = Duration::from_secs_f64(1.0 / cli.probe_rate.max(0.1));
         tokio::spawn(async move {
             tokio::time::sleep(warmup).await;
@@ -320,7 +323,7 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
                 let v = if high { 900.0 } else { 0.0 };
                 let ev = telemetry(&f, &f.probe, &[v]);
                 let sent = Instant::now();
-                tx.send(ev).await?;
+                bus.publish_wait(ev).await;
                 let want = if high {
                     AlarmChange::Raised
                 } else {

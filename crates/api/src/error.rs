@@ -96,7 +96,7 @@ impl ApiError {
                 Error::Invalid(_) | Error::ThingModel(_) | Error::Command(_) => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
-                Error::DeviceOffline => StatusCode::CONFLICT,
+                Error::DeviceOffline | Error::DeviceNotListening => StatusCode::CONFLICT,
                 Error::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
                 Error::Unauthenticated(AuthFailure::TenantRequired) => StatusCode::BAD_REQUEST,
                 Error::Unauthenticated(AuthFailure::AccountLocked { .. }) => StatusCode::LOCKED,

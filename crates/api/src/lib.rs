@@ -83,9 +83,9 @@ pub struct AppState {
     pub rules: Option<Arc<dyn ironloom_core::rule::RuleService>>,
     /// Live alarm events (raised by rules, acknowledged and cleared through the API).
     pub alarms_live: tokio::sync::broadcast::Sender<ironloom_core::alarm::AlarmEvent>,
-    /// Live device events from the device hub (absent where no device edge runs: the
-    /// live views answer 503).
-    pub device_events: Option<tokio::sync::broadcast::Sender<ironloom_core::device::DeviceEvent>>,
+    /// The bus the device hub announces device events on, for live views (absent where
+    /// no device edge runs: the live views answer 503).
+    pub bus: Option<Arc<dyn ironloom_bus::EventBus>>,
 }
 
 impl std::fmt::Debug for AppState {

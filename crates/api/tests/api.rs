@@ -82,7 +82,7 @@ impl App {
             link: None,
             rules: None,
             alarms_live: tokio::sync::broadcast::channel(16).0,
-            device_events: None,
+            bus: None,
         };
         App {
             router: ironloom_api::router(state),

@@ -4,7 +4,7 @@
 use crate::error::CoapError;
 use serde::Deserialize;
 
-pub use ironloom_core::units::{ByteSize, Duration};
+pub use ironloom_core::units::{ByteSize, Duration, ListenAddr};
 use std::net::SocketAddr;
 
 /// Largest UDP payload over IPv4; no CoAP message can be larger.
@@ -13,8 +13,8 @@ pub const MAX_DATAGRAM_SIZE: usize = 65_507;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CoapConfig {
-    /// UDP address to listen on. Port 0 picks a free port (tests).
-    pub bind: SocketAddr,
+    /// UDP address to listen on; empty: no CoAP server. Port 0 picks a free port (tests).
+    pub addr: ListenAddr,
     /// Largest datagram accepted; larger ones are refused (RFC 7252 §4.6 suggests 1152).
     pub max_message_size: ByteSize,
     /// Largest request body reassembled from Block1 blocks (RFC 7959); larger bodies get
@@ -59,7 +59,7 @@ pub struct CoapConfig {
 impl Default for CoapConfig {
     fn default() -> Self {
         CoapConfig {
-            bind: SocketAddr::from(([0, 0, 0, 0], 5683)),
+            addr: ListenAddr::on(SocketAddr::from(([0, 0, 0, 0], 5683))),
             max_message_size: ByteSize(1152),
             max_body_size: ByteSize(64 << 10),
             block_size: ByteSize(512),
@@ -152,7 +152,7 @@ mod tests {
     fn defaults_follow_rfc_7252_and_validate() {
         let c = CoapConfig::default();
         c.validate().unwrap();
-        assert_eq!(c.bind.port(), 5683);
+        assert_eq!(c.addr.0.map(|a| a.port()), Some(5683));
         assert_eq!(c.max_message_size.0, 1152);
         assert_eq!(c.exchange_lifetime.0.as_secs(), 247);
         assert_eq!(c.ack_timeout.0.as_secs(), 2);
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn humane_units_parse() {
         let c = parse(
-            "bind = \"127.0.0.1:0\"\nmax_body_size = \"1MiB\"\nblock_size = 1024\n\
+            "addr = \"127.0.0.1:0\"\nmax_body_size = \"1MiB\"\nblock_size = 1024\n\
              exchange_lifetime = \"90s\"\nack_timeout = \"250ms\"\nack_random_factor = 1.2",
         )
         .unwrap();
@@ -175,6 +175,7 @@ mod tests {
         assert_eq!(c.exchange_lifetime.0.as_secs(), 90);
         assert_eq!(c.ack_timeout.0.as_millis(), 250);
         c.validate().unwrap();
+        assert_eq!(parse("addr = \"\"").unwrap().addr.0, None);
     }
 
     #[test]

@@ -35,7 +35,7 @@ mod message;
 mod server;
 
 pub use coap_lite;
-pub use config::{ByteSize, CoapConfig, Duration, MAX_DATAGRAM_SIZE};
+pub use config::{ByteSize, CoapConfig, Duration, ListenAddr, MAX_DATAGRAM_SIZE};
 pub use error::{CoapError, DecodeError, DecodeErrorKind, RawHeader};
 pub use handler::{
     CoapHandler, CoapReply, CoapRequest, CoapResponse, Method, Observation, ObserveEnd,

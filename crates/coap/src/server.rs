@@ -49,7 +49,9 @@ impl CoapServer {
         handler: Arc<dyn CoapHandler>,
     ) -> Result<CoapServer, CoapError> {
         config.validate()?;
-        let addr = config.bind;
+        let addr = config.addr.0.ok_or_else(|| {
+            CoapError::InvalidConfig("coap.addr is empty: there is nothing to listen on".into())
+        })?;
         let socket = UdpSocket::bind(addr)
             .await
             .map_err(|source| CoapError::Bind { addr, source })?;

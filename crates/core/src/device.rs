@@ -430,6 +430,8 @@ pub enum DeviceEventKind {
         /// The stored values, filled only when somebody watches (the rule engine for the
         /// tenant, or a live view).
         points: Vec<PointIn>,
+        /// Who produced them: the device, or a rule on its behalf.
+        origin: crate::ingest::Origin,
     },
     Event {
         identifier: String,

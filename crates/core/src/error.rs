@@ -47,6 +47,10 @@ pub enum Error {
     /// The device is not connected and the caller asked not to queue.
     #[error("the device is offline")]
     DeviceOffline,
+    /// The device is connected but does not listen for commands (it has not subscribed
+    /// to its command topic), and the caller asked not to queue.
+    #[error("the device does not listen for commands")]
+    DeviceNotListening,
     /// The store or another dependency failed; the detail is for the log only.
     #[error("storage failure in {action}: {detail}")]
     Storage {
@@ -111,6 +115,7 @@ impl Error {
             Error::Overloaded(_) => "overloaded",
             Error::Command(r) => r.code(),
             Error::DeviceOffline => "device_offline",
+            Error::DeviceNotListening => "device_not_listening",
             Error::Storage { .. } => "internal",
         }
     }
@@ -261,6 +266,12 @@ impl Error {
                 .pick(
                     "the device is offline; send the command with a queue expiry to deliver it when the device connects",
                     "设备离线；如需在设备上线后送达，请在发送指令时设置排队有效期",
+                )
+                .to_string(),
+            Error::DeviceNotListening => locale
+                .pick(
+                    "the device is connected but has not subscribed to its command topic; send the command with a queue expiry to deliver it once the device subscribes",
+                    "设备在线，但未订阅其指令主题；如需在设备订阅后送达，请在发送指令时设置排队有效期",
                 )
                 .to_string(),
             Error::Storage { .. } => locale

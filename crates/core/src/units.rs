@@ -1,8 +1,10 @@
 //! Configuration units written the humane way: durations (`500ms`, `30s`, `15m`, `12h`,
-//! `7d`) and sizes (`512`, `64KiB`, `1MiB`), shared by every configuration section.
+//! `7d`), sizes (`512`, `64KiB`, `1MiB`) and listening addresses (`0.0.0.0:1883`, or `""`
+//! for none), shared by every configuration section.
 
 use serde::{Deserialize, Deserializer};
 use std::fmt;
+use std::net::SocketAddr;
 use std::str::FromStr;
 
 /// A duration written as `500ms`, `30s`, `15m`, `12h` or `7d`.
@@ -42,6 +44,45 @@ impl<'de> Deserialize<'de> for Duration {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.0)
+    }
+}
+
+/// Where a server listens: `host:port` (port 0 picks a free port), or `""` for not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListenAddr(pub Option<SocketAddr>);
+
+impl ListenAddr {
+    pub fn on(addr: SocketAddr) -> ListenAddr {
+        ListenAddr(Some(addr))
+    }
+}
+
+impl FromStr for ListenAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(ListenAddr(None));
+        }
+        s.parse()
+            .map(|a| ListenAddr(Some(a)))
+            .map_err(|_| format!("{s:?} is not an address like 0.0.0.0:1883 (or \"\" for none)"))
+    }
+}
+
+impl<'de> Deserialize<'de> for ListenAddr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(a) => write!(f, "{a}"),
+            None => f.write_str("(none)"),
+        }
     }
 }
 
@@ -87,5 +128,22 @@ impl<'de> Deserialize<'de> for ByteSize {
             Raw::Int(n) => Ok(ByteSize(n)),
             Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn listen_addresses_parse_or_are_none() {
+        assert_eq!("".parse::<ListenAddr>().unwrap(), ListenAddr(None));
+        assert_eq!(
+            " 127.0.0.1:0 ".parse::<ListenAddr>().unwrap().0,
+            Some("127.0.0.1:0".parse().unwrap())
+        );
+        let e = "localhost".parse::<ListenAddr>().unwrap_err();
+        assert!(e.contains("0.0.0.0:1883"), "{e}");
     }
 }

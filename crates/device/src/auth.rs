@@ -8,6 +8,7 @@
 //!   user name `deviceName&productKey`, password = hex HMAC of the sorted parameters under
 //!   the device secret.
 
+use ironloom_core::sync::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -192,10 +193,6 @@ impl LoginGuard {
     pub fn failures_for_device(&self, device: &str) -> u32 {
         lock(&self.by_device).get(device).map_or(0, |f| f.count)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn record<K: std::hash::Hash + Eq>(

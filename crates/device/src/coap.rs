@@ -76,7 +76,7 @@ fn respond(r: Reply, write: bool) -> CoapResponse {
 
 /// Forwards JSON bodies as notifications until either side goes away; holds the link.
 fn notifications(
-    link: crate::downlink::LinkGuard,
+    link: crate::hub::downlink::LinkGuard,
     mut rx: mpsc::Receiver<Json>,
 ) -> mpsc::Receiver<CoapResponse> {
     let (tx, out) = mpsc::channel(OBSERVE_BUFFER);
@@ -101,7 +101,7 @@ impl CoapHandler for CoapDevices {
         let segments: Vec<&str> = req.path.iter().map(String::as_str).collect();
         if segments == ["api", "v1", "provision"] && req.method == Method::Post {
             let request = serde_json::from_slice(&req.payload).unwrap_or(Json::Null);
-            let answer = crate::provision::provision(&self.hub, &request, req.peer.ip()).await;
+            let answer = crate::hub::provision::provision(&self.hub, &request, req.peer.ip()).await;
             let code = match answer["status"].as_str() {
                 Some("SUCCESS") => ResponseCode::CHANGED,
                 Some("NOT_FOUND") => ResponseCode::UNAUTHORIZED,

@@ -195,7 +195,7 @@ async fn provision(State(st): State<DeviceHttp>, req: Request) -> Response {
         return too_large(st.body_limit);
     };
     let request = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    let answer = crate::provision::provision(&st.hub, &request, peer).await;
+    let answer = crate::hub::provision::provision(&st.hub, &request, peer).await;
     let code = match answer["status"].as_str() {
         Some("SUCCESS") => StatusCode::OK,
         Some("NOT_FOUND") => StatusCode::UNAUTHORIZED,

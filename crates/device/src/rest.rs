@@ -11,7 +11,7 @@ use ironloom_core::i18n::Locale;
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::downlink::{Downlink, LinkGuard};
+use crate::hub::downlink::{Downlink, LinkGuard};
 use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
 use crate::payload::{self, Encoding};
 use crate::tb;
@@ -337,7 +337,7 @@ fn one_downlink(
             let Some(body) = downlink_body(d, commands) else {
                 return false;
             };
-            let Some(tx) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            let Some(tx) = ironloom_core::sync::lock(&slot).take() else {
                 return false;
             };
             tx.send(body).is_ok()

@@ -32,7 +32,7 @@ async fn serve(p: &Platform) -> (SocketAddr, CancellationToken) {
     let handler = ironloom_device::coap::CoapDevices::new(p.hub.clone());
     let server = ironloom_coap::CoapServer::bind(
         ironloom_coap::CoapConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
+            addr: "127.0.0.1:0".parse().unwrap(),
             ..Default::default()
         },
         handler,

@@ -15,6 +15,7 @@
 //! outside a machine's map answer 0x02 (illegal data address); writes to read-only
 //! registers 0x02 as well, values out of a setpoint's range 0x03.
 
+use ironloom_core::sync::lock;
 use std::collections::HashMap;
 use std::future::{Ready, ready};
 use std::net::SocketAddr;
@@ -469,10 +470,6 @@ fn write_registers(img: &mut Image, a: u16, vs: &[u16]) -> Result<(), ExceptionC
     }
     img.holding[usize::from(a)..usize::from(a) + width].copy_from_slice(vs);
     Ok(())
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The simulator as a tokio-modbus service (TCP and RTU alike).

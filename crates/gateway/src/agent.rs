@@ -7,6 +7,7 @@
 //! commands, applies pushed configurations, reports health). A new driver document
 //! replaces the running drivers without a restart; the buffer and the uplink carry on.
 
+use ironloom_core::sync::lock;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -37,10 +38,6 @@ const OWN_TELEMETRY_TOPIC: &str = "v1/devices/me/telemetry";
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The file in the buffer directory holding the last pushed driver document.
 const PUSHED_FILE: &str = "pushed-drivers.json";
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Counters of the whole gateway, for health reports and tests.
 #[derive(Debug, Default)]

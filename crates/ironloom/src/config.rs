@@ -20,9 +20,11 @@ pub struct Config {
     pub tsdb: TsdbConfig,
     pub mqtt: MqttSection,
     /// The CoAP device API (UDP).
-    pub coap: CoapSection,
+    pub coap: ironloom_coap::CoapConfig,
     /// The rule engine.
-    pub rules: RulesSection,
+    pub rules: ironloom_rules::config::RuntimeConfig,
+    /// The device hub: log-in limits, caches, status writes.
+    pub devices: ironloom_device::HubConfig,
     pub log: LogConfig,
 }
 
@@ -36,8 +38,9 @@ impl Default for Config {
             api: ApiConfig::default(),
             tsdb: TsdbConfig::default(),
             mqtt: MqttSection::default(),
-            coap: CoapSection::default(),
-            rules: RulesSection::default(),
+            coap: ironloom_coap::CoapConfig::default(),
+            rules: ironloom_rules::config::RuntimeConfig::default(),
+            devices: ironloom_device::HubConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -131,121 +134,6 @@ impl Default for ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
         }
-    }
-}
-
-/// The rule engine (its state and webhook outbox live in `<data_dir>/rules`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RulesSection {
-    /// How often window and duration state is written to disk.
-    pub checkpoint_interval: Duration,
-    /// Device messages waiting for the engine; devices wait when it is full.
-    pub queue: usize,
-    /// Wait before the first webhook retry; it doubles each retry up to `webhook_max_backoff`.
-    pub webhook_backoff: Duration,
-    pub webhook_max_backoff: Duration,
-    /// How long one webhook request may take.
-    pub webhook_timeout: Duration,
-    /// Repeats of an active alarm at the same severity are written at most this often.
-    pub alarm_repeat_interval: Duration,
-}
-
-impl Default for RulesSection {
-    fn default() -> Self {
-        let d = ironloom_rules::runtime::RuntimeConfig::new(PathBuf::new());
-        RulesSection {
-            checkpoint_interval: Duration(d.checkpoint_interval),
-            queue: d.queue,
-            webhook_backoff: Duration(d.webhook_backoff),
-            webhook_max_backoff: Duration(d.webhook_max_backoff),
-            webhook_timeout: Duration(d.webhook_timeout),
-            alarm_repeat_interval: Duration(d.repeat_interval),
-        }
-    }
-}
-
-impl RulesSection {
-    pub fn runtime_config(&self, data_dir: &Path) -> ironloom_rules::runtime::RuntimeConfig {
-        ironloom_rules::runtime::RuntimeConfig {
-            state_dir: data_dir.join("rules"),
-            checkpoint_interval: self
-                .checkpoint_interval
-                .0
-                .max(std::time::Duration::from_millis(100)),
-            queue: self.queue.max(1),
-            webhook_backoff: self.webhook_backoff.0,
-            webhook_max_backoff: self.webhook_max_backoff.0,
-            webhook_timeout: self.webhook_timeout.0,
-            repeat_interval: self.alarm_repeat_interval.0,
-        }
-    }
-}
-
-/// The CoAP server of the device API: `addr` (empty disables it) and the server's limits
-/// (see `ironloom_coap::CoapConfig`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CoapSection {
-    /// UDP listen address; empty disables CoAP. Port 0 picks a free port.
-    pub addr: String,
-    pub max_message_size: ByteSize,
-    pub max_body_size: ByteSize,
-    pub block_size: ByteSize,
-    pub exchange_lifetime: Duration,
-    pub max_peers: usize,
-    pub max_in_flight: usize,
-    pub max_in_flight_per_peer: usize,
-    pub max_observers: usize,
-    pub max_observers_per_peer: usize,
-}
-
-impl Default for CoapSection {
-    fn default() -> Self {
-        let d = ironloom_coap::CoapConfig::default();
-        CoapSection {
-            addr: "0.0.0.0:5683".into(),
-            max_message_size: d.max_message_size,
-            max_body_size: d.max_body_size,
-            block_size: d.block_size,
-            exchange_lifetime: d.exchange_lifetime,
-            max_peers: d.max_peers,
-            max_in_flight: d.max_in_flight,
-            max_in_flight_per_peer: d.max_in_flight_per_peer,
-            max_observers: d.max_observers,
-            max_observers_per_peer: d.max_observers_per_peer,
-        }
-    }
-}
-
-impl CoapSection {
-    /// The server's configuration (`None` when disabled), or what is wrong with the section.
-    pub fn server_config(&self) -> Result<Option<ironloom_coap::CoapConfig>, ConfigError> {
-        if self.addr.is_empty() {
-            return Ok(None);
-        }
-        let bind: SocketAddr = self.addr.parse().map_err(|_| {
-            ConfigError::Invalid(format!(
-                "coap.addr must be an address like 0.0.0.0:5683, not {:?}",
-                self.addr
-            ))
-        })?;
-        let c = ironloom_coap::CoapConfig {
-            bind,
-            max_message_size: self.max_message_size,
-            max_body_size: self.max_body_size,
-            block_size: self.block_size,
-            exchange_lifetime: self.exchange_lifetime,
-            max_peers: self.max_peers,
-            max_in_flight: self.max_in_flight,
-            max_in_flight_per_peer: self.max_in_flight_per_peer,
-            max_observers: self.max_observers,
-            max_observers_per_peer: self.max_observers_per_peer,
-            ..ironloom_coap::CoapConfig::default()
-        };
-        c.validate()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        Ok(Some(c))
     }
 }
 
@@ -538,7 +426,9 @@ impl Config {
             config.mqtt.addr = a.clone();
         }
         if let Some(a) = &overrides.coap_addr {
-            config.coap.addr = a.clone();
+            config.coap.addr = a
+                .parse()
+                .map_err(|e| ConfigError::Invalid(format!("--coap: {e}")))?;
         }
         config.validate()?;
         Ok(config)
@@ -570,7 +460,17 @@ impl Config {
             ));
         }
         self.tsdb.options()?;
-        self.coap.server_config()?;
+        if self.coap.addr.0.is_some() {
+            self.coap
+                .validate()
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
+        self.devices
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.0))?;
+        self.rules
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.0))?;
         if self.meta.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "meta.max_connections must be at least 1".into(),
@@ -674,6 +574,11 @@ mod tests {
         assert_eq!(c.rules.webhook_max_backoff, d.rules.webhook_max_backoff);
         assert_eq!(c.rules.webhook_timeout, d.rules.webhook_timeout);
         assert_eq!(c.rules.alarm_repeat_interval, d.rules.alarm_repeat_interval);
+        assert_eq!(c.devices.product_ttl, d.devices.product_ttl);
+        assert_eq!(c.devices.status_flush, d.devices.status_flush);
+        assert_eq!(c.devices.login_max_failures, d.devices.login_max_failures);
+        assert_eq!(c.devices.login_window, d.devices.login_window);
+        assert_eq!(c.devices.login_ban, d.devices.login_ban);
     }
 
     #[test]

@@ -122,12 +122,15 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         import_max_rows: config.api.import_max_rows,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
     };
-    // Devices: the hub (log-in, validation, durable ingest, status, commands) and the MQTT
-    // server.
+    // The bus: device events from the hub to the rule engine and live views.
+    let bus: Arc<dyn ironloom_bus::EventBus> = ironloom_bus::LocalBus::new();
+    // Devices: the hub (log-in, validation, the one ingest path, status, commands) and the
+    // MQTT server.
     let hub = ironloom_device::DeviceHub::new(
         store.clone(),
         Arc::new(tsdb.clone()),
-        ironloom_device::HubConfig::default(),
+        bus.clone(),
+        config.devices.clone(),
     );
     let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
     let mqtt_config = config.mqtt.server_config()?;
@@ -144,24 +147,28 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         tracing::info!(addr = %a, "MQTT server listening on mqtts://{a}");
     }
 
-    // Rules: the engine takes the hub's events; alarms go to the store and to live
-    // subscribers; republished messages to the tenant's applications over MQTT.
+    // Rules: the engine consumes the bus; alarms go to the store and to live subscribers;
+    // derived telemetry goes back through the hub's ingest path; republished messages to
+    // the tenant's applications over MQTT.
     let (alarms_live, _) = tokio::sync::broadcast::channel(1024);
     let rules_shutdown = CancellationToken::new();
     let rules = ironloom_rules::runtime::start(
         ironloom_rules::runtime::Deps {
             meta: store.clone(),
-            telemetry: Arc::new(tsdb.clone()),
+            bus: bus.clone(),
+            ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
             republish: Some(Arc::new(MqttRepublisher(mqtt.clone()))),
             alarms: alarms_live.clone(),
         },
-        config.rules.runtime_config(&config.data_dir),
+        ironloom_rules::config::RuntimeConfig {
+            state_dir: config.data_dir.join("rules"),
+            ..config.rules.clone()
+        },
         rules_shutdown.clone(),
     )
     .await
     .map_err(|e| anyhow!("cannot start the rule engine: {e}"))?;
-    hub.set_sink(rules.sink.clone());
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),
@@ -171,11 +178,12 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
         rules: Some(Arc::new(rules.runtime.clone()) as Arc<dyn ironloom_core::rule::RuleService>),
         alarms_live,
-        device_events: Some(hub.events()),
+        bus: Some(bus.clone()),
     };
 
-    let coap = match config.coap.server_config()? {
-        Some(c) => {
+    let coap = match config.coap.addr.0 {
+        Some(_) => {
+            let c = config.coap.clone();
             let handler = ironloom_device::coap::CoapDevices::new(hub.clone());
             let server = ironloom_coap::CoapServer::bind(c, handler)
                 .await

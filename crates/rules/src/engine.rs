@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use ironloom_core::expr::{Expr, ExprValue};
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::ingest::Origin;
 use ironloom_core::rule::{
     Action, Agg, Rule, RuleCounters, RuleDoc, Severity, WindowDef, WindowKind,
 };
@@ -43,6 +44,8 @@ pub struct Message {
     pub attributes: Arc<serde_json::Map<String, Json>>,
     pub ts_ms: i64,
     pub kind: MessageKind,
+    /// Who produced the data: the device, or a rule (whose output never reaches itself).
+    pub origin: Origin,
 }
 
 /// What the caller must do.
@@ -97,6 +100,8 @@ pub enum Effect {
         property: String,
         value: Value,
         ts_ms: i64,
+        /// Rules in the chain that produced it, this one included.
+        depth: u8,
     },
     /// The message went on to another rule of the tenant (whose effects follow).
     CallRule {
@@ -326,6 +331,9 @@ pub struct Engine {
 
 /// How deep rules may call rules (a loop of calls ends here).
 pub const MAX_CALL_DEPTH: usize = 8;
+/// Longest chain of rules reacting to derived telemetry (rule A writes `y`, rule B reads
+/// `y` and writes `z` …): data derived at this depth reaches no further rule.
+pub const MAX_DERIVED_DEPTH: u8 = 4;
 
 /// The engine's state as a checkpoint keeps it.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -559,8 +567,17 @@ impl Engine {
     /// the call).
     pub fn on_message(&mut self, m: &Message) -> Vec<Effect> {
         let mut out = Vec::new();
-        if let Some(tr) = self.rules.get(&m.tenant) {
+        let (producer, depth) = match m.origin {
+            Origin::Device => (None, 0),
+            Origin::Rule { rule, depth } => (Some(rule), depth),
+        };
+        if let Some(tr) = self.rules.get(&m.tenant)
+            && depth < MAX_DERIVED_DEPTH
+        {
             for i in tr.candidates(m) {
+                if producer == Some(tr.rules[i].rule.id) {
+                    continue;
+                }
                 if matches(&tr.rules[i].rule.document, m) {
                     run_rule(tr, i, &mut self.live, m, &mut out, 0);
                 }
@@ -630,6 +647,7 @@ impl Engine {
                 attributes: Arc::new(serde_json::Map::new()),
                 ts_ms: now_ms,
                 kind: MessageKind::Event("no_data".into(), json!({"silent_ms": now_ms - seen})),
+                origin: Origin::Device,
             };
             let vars = |name: &str| match name {
                 "device" => Some(ExprValue::Str(m.device_name.to_string())),
@@ -1276,6 +1294,10 @@ fn act(
                             property: property.clone(),
                             value,
                             ts_ms: m.ts_ms,
+                            depth: match m.origin {
+                                Origin::Device => 1,
+                                Origin::Rule { depth, .. } => depth.saturating_add(1),
+                            },
                         });
                     }
                     Some(Err(err)) => fail(format!("telemetry {property}: {err}")),

@@ -64,6 +64,7 @@ pub fn fuzz_rule(data: &[u8]) {
             attributes: Arc::new(serde_json::Map::new()),
             ts_ms: ts,
             kind,
+            origin: ironloom_core::ingest::Origin::Device,
         };
         for e in engine.on_message(&m) {
             let _ = e.to_json();

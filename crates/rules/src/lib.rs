@@ -8,6 +8,7 @@
 //! limits); an expression that fails counts as an error of its rule and as false, never
 //! as a crash; one rule never sees another tenant's messages.
 
+pub mod config;
 pub mod engine;
 pub mod fuzzing;
 pub mod runtime;

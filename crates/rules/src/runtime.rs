@@ -1,5 +1,5 @@
-//! The engine at work inside `ironloom serve`: device events in (from the device hub's
-//! sink), effects carried out (alarms into the store and to live subscribers, commands
+//! The engine at work inside `ironloom serve`: device events in (a reliable consumer of
+//! the bus), effects carried out (alarms into the store and to live subscribers, commands
 //! through the device link, webhooks from a durable outbox, republishes, derived
 //! telemetry), rules reloaded when they change, state checkpointed to disk.
 //!
@@ -9,19 +9,21 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use ironloom_bus::{DeviceEvent, DeviceEventKind, EventBus, Ingest, Interest};
 use ironloom_core::alarm::{AlarmChange, AlarmEvent, AlarmFilter, NewAlarm};
 use ironloom_core::command::{CommandKind, CommandRequest, DeviceLink};
+use ironloom_core::device::Reported;
 use ironloom_core::entity::{Actor, ActorKind, GroupFilter, GroupSort, PageRequest};
 use ironloom_core::error::Error as CoreError;
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::ingest::Origin;
 use ironloom_core::repo::MetaStore;
 use ironloom_core::rule::{RuleCounters, RuleService, Severity};
-use ironloom_core::telemetry::{DeviceBatch, PointIn, Quality, TelemetryStore, Value};
-use ironloom_device::{DeviceEvent, DeviceEventKind, EventSink};
+use ironloom_core::telemetry::{PointIn, Value};
 use serde_json::{Value as Json, json};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -34,40 +36,16 @@ pub trait Republisher: Send + Sync {
     fn republish(&self, tenant: TenantId, topic: &str, payload: Vec<u8>) -> usize;
 }
 
-#[derive(Debug, Clone)]
-pub struct RuntimeConfig {
-    /// Where the checkpoint and the webhook outbox live.
-    pub state_dir: PathBuf,
-    pub checkpoint_interval: Duration,
-    /// Events waiting for the engine; telemetry waits when it is full.
-    pub queue: usize,
-    /// The first webhook retry waits this long; each next one twice as long.
-    pub webhook_backoff: Duration,
-    pub webhook_max_backoff: Duration,
-    pub webhook_timeout: Duration,
-    /// Repeats of an active alarm (same severity) are written at most this often.
-    pub repeat_interval: Duration,
-}
-
-impl RuntimeConfig {
-    pub fn new(state_dir: PathBuf) -> RuntimeConfig {
-        RuntimeConfig {
-            state_dir,
-            checkpoint_interval: Duration::from_secs(5),
-            queue: 65_536,
-            webhook_backoff: Duration::from_secs(1),
-            webhook_max_backoff: Duration::from_secs(60),
-            webhook_timeout: Duration::from_secs(10),
-            repeat_interval: Duration::from_secs(1),
-        }
-    }
-}
+pub use crate::config::RuntimeConfig;
 
 /// What the runtime needs from the rest of the platform.
 #[derive(Clone)]
 pub struct Deps {
     pub meta: Arc<dyn MetaStore>,
-    pub telemetry: Arc<dyn TelemetryStore>,
+    /// Where device events come from.
+    pub bus: Arc<dyn EventBus>,
+    /// Where derived telemetry goes: the one ingest path, as devices' data does.
+    pub ingest: Arc<dyn Ingest>,
     pub link: Option<Arc<dyn DeviceLink>>,
     pub republish: Option<Arc<dyn Republisher>>,
     /// Live alarm events (the API's stream subscribes to it).
@@ -124,11 +102,10 @@ impl RuleService for RuleRuntime {
     }
 }
 
-/// The running engine: its handle, the sink to give the device hub, and its task.
+/// The running engine: its handle and its task.
 #[derive(Debug)]
 pub struct Started {
     pub runtime: RuleRuntime,
-    pub sink: EventSink,
     pub task: tokio::task::JoinHandle<()>,
 }
 
@@ -190,8 +167,8 @@ pub async fn start(
         Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
     }
     sync_alarms(&mut engine, deps.meta.as_ref()).await?;
-    let tenants: Arc<RwLock<HashSet<TenantId>>> = Arc::new(RwLock::new(engine.tenants().collect()));
-    let (tx, rx) = mpsc::channel(config.queue);
+    let consumer = deps.bus.consume("rules", config.queue);
+    consumer.interest.set_tenants(engine.tenants());
     let (ctl_tx, ctl_rx) = mpsc::channel(64);
     let (fx_tx, fx_rx) = mpsc::channel(config.queue);
     let errors: Errors = Arc::default();
@@ -208,7 +185,7 @@ pub async fn start(
         engine,
         deps,
         config,
-        tenants: tenants.clone(),
+        interest: consumer.interest.clone(),
         effects: fx_tx,
         errors,
         info: HashMap::new(),
@@ -219,12 +196,11 @@ pub async fn start(
     };
     let task = tokio::spawn(async move {
         let effects_task = tokio::spawn(effects.run(fx_rx));
-        task.run(rx, ctl_rx, shutdown).await;
+        task.run(consumer.events, ctl_rx, shutdown).await;
         let _ = effects_task.await;
     });
     Ok(Started {
         runtime: RuleRuntime { control: ctl_tx },
-        sink: EventSink { tx, tenants },
         task,
     })
 }
@@ -271,7 +247,8 @@ struct EngineTask {
     engine: Engine,
     deps: Deps,
     config: RuntimeConfig,
-    tenants: Arc<RwLock<HashSet<TenantId>>>,
+    /// The tenants whose events the engine takes (those with enabled rules).
+    interest: Interest,
     effects: mpsc::Sender<Effect>,
     errors: Errors,
     info: HashMap<DeviceId, DeviceInfo>,
@@ -301,7 +278,7 @@ impl EngineTask {
     ) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut checkpoint = tokio::time::interval(self.config.checkpoint_interval);
+        let mut checkpoint = tokio::time::interval(self.config.checkpoint_interval.0);
         checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut batch: Vec<DeviceEvent> = Vec::with_capacity(256);
         loop {
@@ -362,8 +339,7 @@ impl EngineTask {
         let rules = self.deps.meta.enabled_rules().await?;
         self.engine.set_rules(rules);
         sync_alarms(&mut self.engine, self.deps.meta.as_ref()).await?;
-        let set: HashSet<TenantId> = self.engine.tenants().collect();
-        *self.tenants.write().unwrap_or_else(|e| e.into_inner()) = set;
+        self.interest.set_tenants(self.engine.tenants());
         // Attributes and groups may have changed with the rules' needs.
         self.info.clear();
         self.group_names.clear();
@@ -372,7 +348,7 @@ impl EngineTask {
     }
 
     fn note_errors(&mut self) {
-        let errors = std::mem::take(&mut *self.errors.lock().unwrap_or_else(|e| e.into_inner()));
+        let errors = std::mem::take(&mut *ironloom_core::sync::lock(&self.errors));
         for (rule, e) in errors {
             self.engine.note_error(rule, e);
         }
@@ -495,7 +471,12 @@ impl EngineTask {
         } else {
             (Arc::from(Vec::new()), Arc::default())
         };
+        let origin = match &ev.kind {
+            DeviceEventKind::Telemetry { origin, .. } => *origin,
+            _ => Origin::Device,
+        };
         let base = |ts_ms: i64, kind: MessageKind| Message {
+            origin,
             tenant: ev.tenant,
             device: ev.device,
             device_name: ev.device_name.clone(),
@@ -580,10 +561,7 @@ type Errors = Arc<Mutex<Vec<(RuleId, String)>>>;
 
 fn note_error(errors: &Errors, rule: RuleId, e: String) {
     tracing::debug!(%rule, error = %e, "rule action failed");
-    errors
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push((rule, e));
+    ironloom_core::sync::lock(errors).push((rule, e));
 }
 
 fn rule_actor(tenant: TenantId, rule: RuleId) -> Actor {
@@ -626,7 +604,7 @@ impl EffectRunner {
                 let key = (tenant, device, alarm_type.clone());
                 if let Some((at, sev)) = self.last_raise.get(&key)
                     && *sev == severity
-                    && at.elapsed() < self.config.repeat_interval
+                    && at.elapsed() < self.config.alarm_repeat_interval.0
                 {
                     return;
                 }
@@ -763,28 +741,31 @@ impl EffectRunner {
                 property,
                 value,
                 ts_ms,
+                depth,
             } => {
-                let batch = DeviceBatch {
-                    device,
-                    product: None,
-                    points: vec![PointIn {
-                        property,
-                        ts: ts_ms.saturating_mul(1000),
-                        value,
-                        quality: Quality::Good,
-                    }],
+                let json = match value {
+                    // Whole numbers as integers, so that integer properties take them.
+                    Value::F64(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => json!(n as i64),
+                    Value::F64(n) => json!(n),
+                    Value::Bool(b) => json!(b),
+                    Value::Str(s) => json!(s),
+                    Value::I64(i) => json!(i),
                 };
-                match self.deps.telemetry.write(tenant, vec![batch]).await {
-                    Ok(o) if o.rejected.is_empty() => {}
+                let values = vec![Reported::new(property, Some(ts_ms), json)];
+                let origin = Origin::Rule { rule, depth };
+                match self
+                    .deps
+                    .ingest
+                    .ingest(tenant, device, origin, values)
+                    .await
+                {
+                    Ok(o) if o.refused.is_empty() => {}
                     Ok(o) => self.error(
                         rule,
                         format!(
                             "derived telemetry refused: {}",
-                            o.rejected
-                                .iter()
-                                .map(|r| format!("{:?}", r.reason))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            o.summary(ironloom_core::i18n::Locale::En)
+                                .unwrap_or_default()
                         ),
                     ),
                     Err(e) => self.error(rule, format!("writing derived telemetry failed: {e}")),
@@ -869,14 +850,14 @@ struct Webhooks {
 impl Webhooks {
     fn new(config: &RuntimeConfig, errors: Errors) -> anyhow::Result<Webhooks> {
         let client = reqwest::Client::builder()
-            .timeout(config.webhook_timeout)
+            .timeout(config.webhook_timeout.0)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Webhooks {
             dir: config.state_dir.join("webhooks"),
             client,
-            backoff: config.webhook_backoff,
-            max_backoff: config.webhook_max_backoff,
+            backoff: config.webhook_backoff.0,
+            max_backoff: config.webhook_max_backoff.0,
             errors,
             seq: Arc::new(std::sync::atomic::AtomicU64::new(
                 Utc::now().timestamp_micros().unsigned_abs(),
@@ -1008,6 +989,7 @@ fn without_query(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ironloom_core::telemetry::Quality;
 
     fn p(property: &str, ts: i64, x: f64) -> PointIn {
         PointIn {

@@ -50,6 +50,7 @@ impl Dev {
                     .map(|(k, v)| (k.to_string(), Value::F64(*v)))
                     .collect(),
             ),
+            origin: ironloom_core::ingest::Origin::Device,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::record::{self, SeriesDef};
 use crate::segment::{self, Header, Segment};
 use crate::wal::{self, Backlog, FsyncPolicy, WalMsg};
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
+pub(crate) use ironloom_core::sync::{lock, read as rd, write as wr};
 use ironloom_core::telemetry::{
     DeviceBatch, Micros, PointIn, PointRejection, RejectedPoint, Value, WriteOutcome,
 };
@@ -1124,20 +1125,6 @@ pub(crate) fn update_latest(latest: &mut FastMap<u32, Latest>, id: u32, col: &Co
             latest.insert(id, new());
         }
     }
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Read and write guards that survive a panicked holder (the data stays consistent: every
-/// writer replaces whole values).
-pub(crate) fn rd<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|p| p.into_inner())
-}
-
-pub(crate) fn wr<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Files with the extension under `dir`, recursively.

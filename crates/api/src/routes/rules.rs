@@ -434,6 +434,7 @@ fn run_dry(
             attributes: std::sync::Arc::new(m.attributes),
             ts_ms: ts,
             kind,
+            origin: ironloom_core::ingest::Origin::Device,
         };
         engine.on_message(&msg);
     }

@@ -834,13 +834,10 @@ async fn device_stream(
     use tokio::sync::broadcast::error::RecvError;
     let tenant = p.tenant()?;
     check_device(&state, tenant, id).await?;
-    let events = state
-        .device_events
-        .as_ref()
-        .ok_or(ApiError::from(Error::Overloaded(
-            "device connectivity is not running on this node",
-        )))?;
-    let rx = events.subscribe();
+    let events = state.bus.as_ref().ok_or(ApiError::from(Error::Overloaded(
+        "device connectivity is not running on this node",
+    )))?;
+    let rx = events.watch();
     let pending: std::collections::VecDeque<Event> = Default::default();
     let stream =
         futures_util::stream::unfold((rx, pending), move |(mut rx, mut pending)| async move {

@@ -133,7 +133,7 @@ async fn bind_reports_a_taken_address_and_an_invalid_config() {
     let taken = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let handler = Harness::start(|_| {}).await;
     let config = ironloom_coap::CoapConfig {
-        bind: taken.local_addr().unwrap(),
+        addr: ironloom_coap::ListenAddr::on(taken.local_addr().unwrap()),
         ..Default::default()
     };
     let e = ironloom_coap::CoapServer::bind(config, handler.handler.clone())

@@ -101,7 +101,7 @@ pub struct Harness {
 impl Harness {
     pub async fn start(tune: impl FnOnce(&mut CoapConfig)) -> Harness {
         let mut config = CoapConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
+            addr: "127.0.0.1:0".parse().unwrap(),
             ..CoapConfig::default()
         };
         tune(&mut config);

@@ -112,6 +112,7 @@ pub async fn platform() -> Platform {
     let hub = DeviceHub::new(
         meta.clone(),
         Arc::new(tsdb.clone()),
+        ironloom_bus::LocalBus::new(),
         HubConfig {
             login_max_failures: 3,
             ..HubConfig::default()

@@ -631,3 +631,126 @@ async fn a_webhook_pending_at_a_crash_is_delivered_after_the_restart() {
     })
     .await;
 }
+
+/// Derived telemetry takes the devices' one ingest path: it is checked against the thing
+/// model (an undeclared property is refused into the device's error log and the rule's
+/// last error), stored under the product, shown on the device's live stream, and read by
+/// other rules; a rule never sees its own output, so a rule writing what it reads does
+/// not loop.
+#[tokio::test]
+async fn derived_telemetry_goes_through_the_ingest_path_and_never_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let product = api
+        .product(
+            "press",
+            json!({"properties": [
+                {"identifier": "force", "name": "Force", "data_type": {"type": "double"}},
+                {"identifier": "force_kn", "name": "Force kN", "data_type": {"type": "double"}},
+                {"identifier": "strokes", "name": "Strokes", "data_type": {"type": "int", "min": 0, "max": 1000}},
+                {"identifier": "overload", "name": "Overload", "data_type": {"type": "bool"}}
+            ]}),
+        )
+        .await;
+    let d = api.device(&product, "press-1").await;
+    // force (N) → force_kn; force_kn → overload (a second rule reading the first's
+    // output); strokes → strokes + 1 (reads and writes the same property); and one
+    // property the model does not declare.
+    let kn = create_rule(
+        &api,
+        json!({"name": "to-kn", "source": {"products": ["press"], "properties": ["force"]},
+               "condition": {"expr": "true"},
+               "actions": [{"type": "telemetry", "property": "force_kn", "expr": "force / 1000"}]}),
+    )
+    .await;
+    create_rule(
+        &api,
+        json!({"name": "overload", "source": {"products": ["press"], "properties": ["force_kn"]},
+               "condition": {"expr": "true"},
+               "actions": [{"type": "telemetry", "property": "overload", "expr": "force_kn > 50"}]}),
+    )
+    .await;
+    let count = create_rule(
+        &api,
+        json!({"name": "count", "source": {"products": ["press"], "properties": ["strokes"]},
+               "condition": {"expr": "true"},
+               "actions": [{"type": "telemetry", "property": "strokes", "expr": "strokes + 1"}]}),
+    )
+    .await;
+    let bad = create_rule(
+        &api,
+        json!({"name": "undeclared", "source": {"products": ["press"], "properties": ["force"]},
+               "condition": {"expr": "true"},
+               "actions": [{"type": "telemetry", "property": "force_lbf", "expr": "force * 0.2248"}]}),
+    )
+    .await;
+    let live = sse(
+        &server,
+        api.token(),
+        &format!("/api/v1/devices/{}/telemetry/stream", d.id),
+    )
+    .await;
+    let mut dev = Dev::connect(&server, &d.access_token).await;
+    let ts = crate::support::now_ms() - 5_000;
+    dev.send(json!({"force": 62000.0, "strokes": 7}), Some(ts))
+        .await;
+
+    // Stored at the message's timestamp, as declared types.
+    let stored = until("the derived values", || async {
+        let h = api
+            .history(&d.id, "force_kn,overload,strokes", ts - 1, ts + 1)
+            .await;
+        (h.iter().any(|(p, _, _)| p == "overload")).then_some(h)
+    })
+    .await;
+    let get = |name: &str| {
+        stored
+            .iter()
+            .filter(|(p, _, _)| p == name)
+            .map(|(_, t, v)| (*t, v.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(get("force_kn"), [(ts, json!(62.0))], "{stored:?}");
+    assert_eq!(get("overload"), [(ts, json!(true))], "{stored:?}");
+    // The device's 7 replaced once by the rule's 8, and never by 9: no loop.
+    assert_eq!(get("strokes"), [(ts, json!(8))], "{stored:?}");
+
+    // On the live stream like the device's own values.
+    until("derived values on the live stream", || async {
+        let e = live.lock().unwrap();
+        e.iter()
+            .any(|(n, v)| n == "telemetry" && v["values"]["force_kn"] == 62.0)
+            .then_some(())
+    })
+    .await;
+
+    // The undeclared property is refused by the thing model, into the device's error
+    // log (naming the rule) and the rule's last error.
+    let err = until("the refusal in the error log", || async {
+        let log = api.get(&format!("/api/v1/devices/{}/errors", d.id)).await;
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["entry"]["key"] == "force_lbf")
+            .cloned()
+    })
+    .await;
+    assert_eq!(err["entry"]["source"], format!("rule:{bad}"), "{err}");
+    assert_eq!(err["entry"]["code"], "unknown_property", "{err}");
+    let stats = until("the rule's error", || async {
+        let s = api.get(&format!("/api/v1/rules/{bad}/stats")).await;
+        (s["errors"].as_u64() > Some(0)).then_some(s)
+    })
+    .await;
+    assert!(
+        stats["last_error"].as_str().unwrap().contains("force_lbf"),
+        "{stats}"
+    );
+    // The loop guard held: the counting rule evaluated the device's message only.
+    let s = api.get(&format!("/api/v1/rules/{count}/stats")).await;
+    assert_eq!(s["evaluated"], 1, "{s}");
+    let s = api.get(&format!("/api/v1/rules/{kn}/stats")).await;
+    assert_eq!(s["errors"], 0, "{s}");
+}

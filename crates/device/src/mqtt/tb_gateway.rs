@@ -16,9 +16,9 @@ use ironloom_core::industry::Protocol;
 use ironloom_mqtt::{AckReason, InboundPublish, QoS, Verdict};
 use serde_json::{Value as Json, json};
 
-use crate::downlink::{Downlink, Sink};
+use super::{MqttDevice, MqttDevices, SubDevice, lock, message};
+use crate::hub::downlink::{Downlink, Sink};
 use crate::hub::{DeviceCtx, IngestOutcome, Rejection, ctx_of, device_actor};
-use crate::mqtt::{MqttDevice, MqttDevices, SubDevice, lock, message};
 use crate::payload;
 use crate::tb;
 
@@ -485,7 +485,7 @@ async fn log_and_verdict(
     });
     devices.send(
         &gateway.namespace,
-        crate::mqtt::TB_ERRORS.into(),
+        super::TB_ERRORS.into(),
         body.to_string().into_bytes(),
     );
     ok_or_refused(&errors, stored)

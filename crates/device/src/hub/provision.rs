@@ -17,8 +17,8 @@ use ironloom_core::entity::{
 use ironloom_core::ids::TenantId;
 use serde_json::{Value as Json, json};
 
+use super::DeviceHub;
 use crate::auth::constant_time_eq;
-use crate::hub::DeviceHub;
 
 /// Server attribute set on a pre-registered device once it was provisioned.
 pub const PROVISIONED_ATTRIBUTE: &str = "provisioned";

@@ -9,6 +9,7 @@
 //! when a link appears. Answers are matched by the small request id the device saw, and
 //! end the command with its result; a command with no answer by its deadline times out.
 
+use ironloom_core::sync::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +25,7 @@ use ironloom_core::ids::{CommandId, DeviceId, TenantId};
 use tokio::sync::oneshot;
 use tracing::warn;
 
-use crate::hub::{DeviceCtx, DeviceHub};
+use super::{DeviceCtx, DeviceHub};
 
 /// Something for a device.
 #[derive(Debug, Clone)]
@@ -60,10 +61,6 @@ pub(crate) struct Downlinks {
     /// Sent two-way commands by (device, request id).
     inflight: Mutex<HashMap<(DeviceId, u32), Inflight>>,
     waiters: Mutex<HashMap<CommandId, Vec<oneshot::Sender<Command>>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Removes its link when dropped.
@@ -176,12 +173,22 @@ impl DeviceHub {
             Some(c) => c,
             None if command.expires_at.is_none() => {
                 lock(&self.downlinks.waiters).remove(&command.id);
+                // Connected but not subscribed to its command topic is not offline.
+                let connected = self.live_status(device).is_some_and(|s| s.online);
+                let (why, e) = if connected {
+                    (
+                        "the device does not listen for commands",
+                        Error::DeviceNotListening,
+                    )
+                } else {
+                    ("the device is offline", Error::DeviceOffline)
+                };
                 self.finish(
                     command.id,
-                    CommandResult::failed(CommandStatus::Failed, "the device is offline"),
+                    CommandResult::failed(CommandStatus::Failed, why),
                 )
                 .await;
-                return Err(Error::DeviceOffline);
+                return Err(e);
             }
             None => command,
         };

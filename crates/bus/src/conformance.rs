@@ -1,0 +1,211 @@
+//! What every [`EventBus`] implementation must do, as checks each test suite runs
+//! against its implementation (`tests/conformance.rs` for the in-process bus). A check
+//! panics with what went wrong.
+
+// Checks report failures by panicking, as assertions do.
+#![allow(clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ironloom_core::ids::{DeviceId, TenantId};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::timeout;
+
+use crate::{DeviceEvent, DeviceEventKind, EventBus};
+
+/// Long enough for an implementation to deliver; short enough to notice a hang.
+const PATIENCE: Duration = Duration::from_secs(5);
+/// How long something that must not happen is given to happen.
+const BRIEFLY: Duration = Duration::from_millis(200);
+
+/// An event numbered `seq` (carried as the transport name, which every implementation
+/// must keep).
+pub fn numbered(tenant: TenantId, device: DeviceId, seq: u64) -> DeviceEvent {
+    DeviceEvent {
+        tenant,
+        device,
+        device_name: "d".into(),
+        product_key: "p".into(),
+        at: chrono::Utc::now(),
+        kind: DeviceEventKind::Connected {
+            transport: seq.to_string(),
+        },
+    }
+}
+
+fn seq_of(ev: &DeviceEvent) -> u64 {
+    match &ev.kind {
+        DeviceEventKind::Connected { transport } => transport.parse().unwrap_or(u64::MAX),
+        _ => u64::MAX,
+    }
+}
+
+async fn next(c: &mut crate::Consumer) -> DeviceEvent {
+    match timeout(PATIENCE, c.events.recv()).await {
+        Ok(Some(ev)) => ev,
+        Ok(None) => panic!("the consumer's queue closed"),
+        Err(_) => panic!("no event within {PATIENCE:?}"),
+    }
+}
+
+async fn nothing_more(c: &mut crate::Consumer) {
+    if let Ok(Some(ev)) = timeout(BRIEFLY, c.events.recv()).await {
+        panic!("unexpected event {:?} of tenant {}", ev.kind, ev.tenant);
+    }
+}
+
+/// A consumer receives the tenants it wants and never another's.
+pub async fn consumer_sees_only_its_tenants(bus: Arc<dyn EventBus>) {
+    let (a, b) = (TenantId::new(), TenantId::new());
+    let mut c = bus.consume("check", 64);
+    c.interest.set_tenants([a]);
+    for seq in 0..10 {
+        bus.publish_wait(numbered(b, DeviceId::new(), seq)).await;
+        bus.publish(numbered(b, DeviceId::new(), seq));
+        bus.publish_wait(numbered(a, DeviceId::new(), seq)).await;
+    }
+    for seq in 0..10 {
+        let ev = next(&mut c).await;
+        assert_eq!(
+            (ev.tenant, seq_of(&ev)),
+            (a, seq),
+            "tenant A's events, in order"
+        );
+    }
+    nothing_more(&mut c).await;
+}
+
+/// Without interest a consumer receives nothing, and nobody is said to want the tenant.
+pub async fn no_interest_no_events(bus: Arc<dyn EventBus>) {
+    let a = TenantId::new();
+    let mut c = bus.consume("check", 8);
+    assert!(!bus.wants(a), "nobody wants tenant A yet");
+    bus.publish(numbered(a, DeviceId::new(), 1));
+    bus.publish_wait(numbered(a, DeviceId::new(), 2)).await;
+    nothing_more(&mut c).await;
+    c.interest.set_tenants([a]);
+    assert!(bus.wants(a), "the consumer wants tenant A now");
+    c.interest.set_tenants([]);
+    assert!(!bus.wants(a), "and no longer");
+    c.interest.set_all();
+    assert!(
+        bus.wants(TenantId::new()),
+        "a consumer of all tenants wants any"
+    );
+}
+
+/// Events of one device arrive in the order they were published, whichever way.
+pub async fn order_is_kept(bus: Arc<dyn EventBus>) {
+    let (t, d) = (TenantId::new(), DeviceId::new());
+    let mut c = bus.consume("check", 4096);
+    c.interest.set_tenants([t]);
+    for seq in 0..2000 {
+        if seq % 3 == 0 {
+            bus.publish(numbered(t, d, seq));
+        } else {
+            bus.publish_wait(numbered(t, d, seq)).await;
+        }
+    }
+    for seq in 0..2000 {
+        assert_eq!(seq_of(&next(&mut c).await), seq);
+    }
+}
+
+/// A producer that can wait waits for room: nothing is lost.
+pub async fn publish_wait_waits_for_room(bus: Arc<dyn EventBus>) {
+    let (t, d) = (TenantId::new(), DeviceId::new());
+    let mut c = bus.consume("check", 2);
+    c.interest.set_tenants([t]);
+    let producer = {
+        let bus = bus.clone();
+        tokio::spawn(async move {
+            for seq in 0..50 {
+                bus.publish_wait(numbered(t, d, seq)).await;
+            }
+        })
+    };
+    tokio::time::sleep(BRIEFLY).await;
+    assert!(
+        !producer.is_finished(),
+        "50 events cannot fit a queue of 2 before the consumer reads"
+    );
+    for seq in 0..50 {
+        assert_eq!(seq_of(&next(&mut c).await), seq);
+    }
+    timeout(PATIENCE, producer)
+        .await
+        .expect("the producer finishes once the consumer read")
+        .expect("the producer did not panic");
+}
+
+/// A producer that cannot wait never blocks: a full consumer misses what does not fit.
+pub async fn publish_never_blocks(bus: Arc<dyn EventBus>) {
+    let (t, d) = (TenantId::new(), DeviceId::new());
+    let mut c = bus.consume("check", 2);
+    c.interest.set_tenants([t]);
+    timeout(PATIENCE, async {
+        for seq in 0..100 {
+            bus.publish(numbered(t, d, seq));
+        }
+    })
+    .await
+    .expect("publish returns at once");
+    assert_eq!(seq_of(&next(&mut c).await), 0);
+    assert_eq!(seq_of(&next(&mut c).await), 1);
+    nothing_more(&mut c).await;
+}
+
+/// Every consumer that wants a tenant gets each of its events.
+pub async fn every_consumer_gets_everything(bus: Arc<dyn EventBus>) {
+    let t = TenantId::new();
+    let mut one = bus.consume("one", 64);
+    let mut two = bus.consume("two", 64);
+    one.interest.set_tenants([t]);
+    two.interest.set_all();
+    for seq in 0..20 {
+        bus.publish_wait(numbered(t, DeviceId::new(), seq)).await;
+    }
+    for seq in 0..20 {
+        assert_eq!(seq_of(&next(&mut one).await), seq);
+        assert_eq!(seq_of(&next(&mut two).await), seq);
+    }
+}
+
+/// A consumer that went away is forgotten: producers neither wait for it nor count it.
+pub async fn a_dropped_consumer_is_forgotten(bus: Arc<dyn EventBus>) {
+    let t = TenantId::new();
+    let c = bus.consume("gone", 1);
+    c.interest.set_tenants([t]);
+    drop(c);
+    timeout(PATIENCE, async {
+        for seq in 0..10 {
+            bus.publish_wait(numbered(t, DeviceId::new(), seq)).await;
+        }
+    })
+    .await
+    .expect("nobody to wait for");
+    assert!(!bus.wants(t));
+}
+
+/// Live views see every tenant's events; one that falls behind learns how many it missed
+/// and goes on with the newest.
+pub async fn live_views_see_all_and_lag(bus: Arc<dyn EventBus>) {
+    let (a, b) = (TenantId::new(), TenantId::new());
+    let mut live = bus.watch();
+    assert!(bus.wants(a), "a live view wants every tenant");
+    bus.publish(numbered(a, DeviceId::new(), 1));
+    bus.publish_wait(numbered(b, DeviceId::new(), 2)).await;
+    let got = |r: Result<DeviceEvent, RecvError>| r.map(|e| (e.tenant, seq_of(&e)));
+    assert_eq!(got(live.recv().await), Ok((a, 1)));
+    assert_eq!(got(live.recv().await), Ok((b, 2)));
+    for seq in 0..100_000 {
+        bus.publish(numbered(a, DeviceId::new(), seq));
+    }
+    match live.recv().await {
+        Err(RecvError::Lagged(n)) => assert!(n > 0),
+        other => panic!("expected a lag report, got {other:?}"),
+    }
+    drop(live);
+    assert!(!bus.wants(a), "nobody watches any more");
+}

@@ -1,0 +1,382 @@
+//! The one ingest path: everything stored for a device — its telemetry from any
+//! transport, its thing-model events, its error and event logs, and data the platform
+//! derives for it — is checked against the product's thing model, written through the
+//! merged durable write of [`queue`](super::queue), counted, and announced on the bus.
+
+use chrono::Utc;
+use ironloom_core::device::{DeviceEventKind, Reported, ValueRejection, points_from_reported};
+use ironloom_core::i18n::Locale;
+use ironloom_core::ids::{DeviceId, TenantId};
+use ironloom_core::sync::lock;
+use ironloom_core::telemetry::{DeviceBatch, Micros, PointIn, Quality, Value};
+use serde_json::{Value as Json, json};
+use tracing::warn;
+
+use super::{
+    DeviceCtx, DeviceHub, ERRORS_SERIES, EVENTS_SERIES, IngestError, IngestOutcome, Origin,
+    Refused, Rejection,
+};
+
+impl DeviceHub {
+    /// A timestamp for a log entry of the device, unique among its entries.
+    pub(super) fn log_ts(&self, device: DeviceId, at: Micros) -> Micros {
+        // A time the device gave, ahead of ours: kept as given, and not allowed to move
+        // the clock (which would make the arrival times after it collide).
+        if at > Utc::now().timestamp_micros() + 1_000_000 {
+            return at;
+        }
+        let mut clock = lock(&self.log_clock);
+        let last = clock.entry(device).or_insert(0);
+        if at > *last {
+            *last = at;
+            at
+        } else if *last - at < 1_000_000 {
+            // Entries within the same second keep their order one microsecond apart.
+            *last += 1;
+            *last
+        } else {
+            // An entry from the device's past, at its own timestamp: kept as given (two
+            // events of one device in the same microsecond would share an entry).
+            at
+        }
+    }
+
+    fn error_points(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        refused: &[Refused],
+        now: Micros,
+    ) -> Vec<PointIn> {
+        refused
+            .iter()
+            .map(|r| {
+                let entry = json!({
+                    "code": r.reason.code(),
+                    "key": r.key,
+                    "message": r.reason.message(Locale::En),
+                    "message_zh": r.reason.message(Locale::ZhCn),
+                    "source": source,
+                });
+                PointIn {
+                    property: ERRORS_SERIES.into(),
+                    ts: self.log_ts(ctx.device, now),
+                    value: Value::Str(entry.to_string()),
+                    quality: Quality::Good,
+                }
+            })
+            .collect()
+    }
+
+    fn count_refused(ctx: &DeviceCtx, refused: &[Refused]) {
+        for r in refused {
+            metrics::counter!(
+                "ironloom_device_rejected_values_total",
+                "tenant" => ctx.tenant.to_string(),
+                "code" => r.reason.code()
+            )
+            .increment(1);
+        }
+    }
+
+    fn ingest_queue(&self) -> &super::queue::IngestQueue {
+        self.ingest
+            .get_or_init(|| super::queue::IngestQueue::start(self.telemetry.clone()))
+    }
+
+    /// Validates reported values against the product's thing model and stores the valid
+    /// ones durably, with every refusal in the device's error log.
+    pub async fn ingest(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        reported: Vec<Reported>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let mut out = self.ingest_many(ctx, source, vec![reported]).await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Several messages of one device in one durable write; one outcome per message.
+    pub async fn ingest_many(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        messages: Vec<Vec<Reported>>,
+    ) -> Result<Vec<IngestOutcome>, IngestError> {
+        self.ingest_from(ctx, source, Origin::Device, messages)
+            .await
+    }
+
+    async fn ingest_from(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        origin: Origin,
+        messages: Vec<Vec<Reported>>,
+    ) -> Result<Vec<IngestOutcome>, IngestError> {
+        let product = self
+            .product(ctx.tenant, ctx.product)
+            .await
+            .map_err(IngestError::Product)?;
+        let now = Utc::now().timestamp_micros();
+        let mut all: Vec<PointIn> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        // For each message: where its points start in `all`, and its refusals.
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(messages.len());
+        let mut outcomes: Vec<IngestOutcome> = Vec::with_capacity(messages.len());
+        for reported in messages {
+            // Values without their own timestamp get the arrival time, unique per message
+            // of the device: two messages in one batch (or one microsecond) must not
+            // overwrite each other.
+            let at = self.log_ts(ctx.device, now);
+            let (points, model_refused) = points_from_reported(&product.thing_model, reported, at);
+            spans.push((all.len(), points.len()));
+            keys.extend(points.iter().map(|p| p.property.clone()));
+            all.extend(points);
+            outcomes.push(IngestOutcome {
+                stored: 0,
+                refused: model_refused
+                    .into_iter()
+                    .map(|r| Refused {
+                        key: r.key,
+                        reason: Rejection::Model(r.reason),
+                    })
+                    .collect(),
+            });
+        }
+        let sent = all.len();
+        // The values for the rule engine, when it watches the tenant, and for live views.
+        let watched = self.bus.wants(ctx.tenant);
+        let mut watched_points = watched.then(|| all.clone());
+        for o in &outcomes {
+            all.extend(self.error_points(ctx, source, &o.refused, now));
+        }
+        let written = self
+            .ingest_queue()
+            .write(
+                ctx.tenant,
+                DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points: all,
+                },
+            )
+            .await
+            .map_err(IngestError::Store)?;
+        // Store refusals among the device's values (the log entries are plain text and not
+        // refused), given back to the message they came from.
+        let mut store_refused: Vec<Refused> = Vec::new();
+        if let Some(points) = &mut watched_points
+            && !written.rejected.is_empty()
+        {
+            let refused: std::collections::HashSet<usize> =
+                written.rejected.iter().map(|r| r.index).collect();
+            let mut i = 0;
+            points.retain(|_| {
+                i += 1;
+                !refused.contains(&(i - 1))
+            });
+        }
+        for r in written.rejected.into_iter().filter(|r| r.index < sent) {
+            let m = spans
+                .partition_point(|&(start, _)| start <= r.index)
+                .saturating_sub(1);
+            let refused = Refused {
+                key: keys.get(r.index).cloned().unwrap_or_default(),
+                reason: Rejection::Store(r.reason),
+            };
+            store_refused.push(refused.clone());
+            if let Some(o) = outcomes.get_mut(m) {
+                o.refused.push(refused);
+            }
+        }
+        let mut total = 0u64;
+        for (o, &(_, len)) in outcomes.iter_mut().zip(&spans) {
+            let refused_by_store = o
+                .refused
+                .iter()
+                .filter(|r| matches!(r.reason, Rejection::Store(_)))
+                .count();
+            o.stored = (len - refused_by_store) as u64;
+            total += o.stored;
+            Self::count_refused(ctx, &o.refused);
+        }
+        if !store_refused.is_empty() {
+            self.log_errors(ctx, source, &store_refused).await;
+        }
+        self.seen(ctx);
+        if total > 0 {
+            metrics::counter!("ironloom_device_values_stored_total", "tenant" => ctx.tenant.to_string())
+                .increment(total);
+            {
+                let stored = outcomes.iter().filter(|o| o.stored > 0).count() as u64;
+                let mut t = lock(&self.traffic);
+                let e = t.entry(ctx.tenant).or_default();
+                e.0 += stored;
+                e.1 += total;
+            }
+            let ev = self.make_event(
+                ctx,
+                Utc::now(),
+                DeviceEventKind::Telemetry {
+                    stored: total,
+                    points: watched_points.unwrap_or_default(),
+                    origin,
+                },
+            );
+            match origin {
+                // Back-pressure reaches the device.
+                Origin::Device => self.bus.publish_wait(ev).await,
+                // A consumer writing derived data must never wait for its own queue.
+                Origin::Rule { .. } => self.bus.publish(ev),
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Records refusals that did not come from an ingest (unreadable payloads, unknown
+    /// topics) in the device's error log.
+    pub async fn log_errors(&self, ctx: &DeviceCtx, source: &str, refused: &[Refused]) {
+        if refused.is_empty() {
+            return;
+        }
+        let now = Utc::now().timestamp_micros();
+        let points = self.error_points(ctx, source, refused, now);
+        let r = self
+            .ingest_queue()
+            .write(
+                ctx.tenant,
+                DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points,
+                },
+            )
+            .await;
+        if let Err(e) = r {
+            warn!(device = %ctx.device, error = %e, "could not write the device error log");
+        }
+    }
+
+    /// A refusal of a whole message: logged, counted.
+    pub async fn refuse(&self, ctx: &DeviceCtx, source: &str, reason: Rejection) -> IngestOutcome {
+        let refused = vec![Refused {
+            key: String::new(),
+            reason,
+        }];
+        Self::count_refused(ctx, &refused);
+        self.log_errors(ctx, source, &refused).await;
+        IngestOutcome { stored: 0, refused }
+    }
+
+    /// Stores a thing-model event in the device's event log.
+    pub async fn event(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        identifier: &str,
+        ts_ms: Option<i64>,
+        params: Json,
+    ) -> Result<IngestOutcome, IngestError> {
+        let product = self
+            .product(ctx.tenant, ctx.product)
+            .await
+            .map_err(IngestError::Product)?;
+        let model = &product.thing_model;
+        let def = model.events.iter().find(|e| e.identifier == identifier);
+        if def.is_none() && !model.events.is_empty() {
+            return Ok(self.refuse(ctx, source, Rejection::UnknownEvent).await);
+        }
+        if let (Some(def), Json::Object(fields)) = (def, &params) {
+            for (k, v) in fields {
+                let checked = match def.output.iter().find(|f| &f.identifier == k) {
+                    None => Err(ValueRejection::UnknownProperty),
+                    Some(f) => f.data_type.check_value(v).map_err(ValueRejection::Invalid),
+                };
+                if let Err(reason) = checked {
+                    return Ok(self.refuse(ctx, source, Rejection::Model(reason)).await);
+                }
+            }
+        }
+        let now = Utc::now().timestamp_micros();
+        let at = match ts_ms {
+            Some(ms) if (0..=253_402_300_799_999).contains(&ms) => ms * 1000,
+            Some(_) => {
+                return Ok(self
+                    .refuse(ctx, source, Rejection::Model(ValueRejection::BadTimestamp))
+                    .await);
+            }
+            None => now,
+        };
+        let entry = json!({
+            "type": "event",
+            "event": identifier,
+            "level": def.map(|d| d.level.as_str()),
+            "params": params,
+        });
+        self.write_log(ctx, EVENTS_SERIES, at, entry)
+            .await
+            .map_err(IngestError::Store)?;
+        self.seen(ctx);
+        self.bus
+            .publish_wait(self.make_event(
+                ctx,
+                Utc::now(),
+                DeviceEventKind::Event {
+                    identifier: identifier.to_owned(),
+                    params,
+                },
+            ))
+            .await;
+        Ok(IngestOutcome {
+            stored: 1,
+            refused: Vec::new(),
+        })
+    }
+
+    pub(super) async fn write_log(
+        &self,
+        ctx: &DeviceCtx,
+        series: &str,
+        at: Micros,
+        entry: Json,
+    ) -> Result<(), ironloom_core::error::Error> {
+        let ts = self.log_ts(ctx.device, at);
+        self.ingest_queue()
+            .write(
+                ctx.tenant,
+                DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points: vec![PointIn {
+                        property: series.into(),
+                        ts,
+                        value: Value::Str(entry.to_string()),
+                        quality: Quality::Good,
+                    }],
+                },
+            )
+            .await
+            .map(|_| ())
+    }
+}
+
+#[async_trait::async_trait]
+impl ironloom_bus::Ingest for DeviceHub {
+    async fn ingest(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        origin: Origin,
+        values: Vec<Reported>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let ctx = self
+            .device_ctx(tenant, device)
+            .await
+            .map_err(IngestError::Device)?;
+        let mut out = self
+            .ingest_from(&ctx, &origin.source(), origin, vec![values])
+            .await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+}
