@@ -47,6 +47,18 @@ impl fmt::Display for Duration {
     }
 }
 
+/// A configuration setting out of range, named by its key (`rules.queue must be …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConfig(pub String);
+
+impl fmt::Display for InvalidConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidConfig {}
+
 /// Where a server listens: `host:port` (port 0 picks a free port), or `""` for not at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ListenAddr(pub Option<SocketAddr>);

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-pub use ironloom_core::units::Duration;
+pub use ironloom_core::units::{Duration, InvalidConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -31,11 +31,6 @@ impl Default for HubConfig {
         }
     }
 }
-
-/// A setting out of range, named by its key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct InvalidConfig(pub String);
 
 impl HubConfig {
     /// What is wrong with the section, named by key.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-pub use ironloom_core::units::Duration;
+pub use ironloom_core::units::{Duration, InvalidConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,11 +43,6 @@ impl Default for RuntimeConfig {
         }
     }
 }
-
-/// A setting out of range, named by its key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct InvalidConfig(pub String);
 
 impl RuntimeConfig {
     /// The defaults, keeping state in `state_dir`.

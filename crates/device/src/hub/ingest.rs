@@ -79,6 +79,24 @@ impl DeviceHub {
         }
     }
 
+    /// Writes points of the device through the ingest queue, durably.
+    async fn store(
+        &self,
+        ctx: &DeviceCtx,
+        points: Vec<PointIn>,
+    ) -> Result<ironloom_core::telemetry::WriteOutcome, ironloom_core::error::Error> {
+        self.ingest_queue()
+            .write(
+                ctx.tenant,
+                DeviceBatch {
+                    device: ctx.device,
+                    product: Some(ctx.product),
+                    points,
+                },
+            )
+            .await
+    }
+
     fn ingest_queue(&self) -> &super::queue::IngestQueue {
         self.ingest
             .get_or_init(|| super::queue::IngestQueue::start(self.telemetry.clone()))
@@ -151,18 +169,7 @@ impl DeviceHub {
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
-        let written = self
-            .ingest_queue()
-            .write(
-                ctx.tenant,
-                DeviceBatch {
-                    device: ctx.device,
-                    product: Some(ctx.product),
-                    points: all,
-                },
-            )
-            .await
-            .map_err(IngestError::Store)?;
+        let written = self.store(ctx, all).await.map_err(IngestError::Store)?;
         // Store refusals among the device's values (the log entries are plain text and not
         // refused), given back to the message they came from.
         let mut store_refused: Vec<Refused> = Vec::new();
@@ -242,17 +249,7 @@ impl DeviceHub {
         }
         let now = Utc::now().timestamp_micros();
         let points = self.error_points(ctx, source, refused, now);
-        let r = self
-            .ingest_queue()
-            .write(
-                ctx.tenant,
-                DeviceBatch {
-                    device: ctx.device,
-                    product: Some(ctx.product),
-                    points,
-                },
-            )
-            .await;
+        let r = self.store(ctx, points).await;
         if let Err(e) = r {
             warn!(device = %ctx.device, error = %e, "could not write the device error log");
         }
@@ -342,22 +339,17 @@ impl DeviceHub {
         entry: Json,
     ) -> Result<(), ironloom_core::error::Error> {
         let ts = self.log_ts(ctx.device, at);
-        self.ingest_queue()
-            .write(
-                ctx.tenant,
-                DeviceBatch {
-                    device: ctx.device,
-                    product: Some(ctx.product),
-                    points: vec![PointIn {
-                        property: series.into(),
-                        ts,
-                        value: Value::Str(entry.to_string()),
-                        quality: Quality::Good,
-                    }],
-                },
-            )
-            .await
-            .map(|_| ())
+        self.store(
+            ctx,
+            vec![PointIn {
+                property: series.into(),
+                ts,
+                value: Value::Str(entry.to_string()),
+                quality: Quality::Good,
+            }],
+        )
+        .await
+        .map(|_| ())
     }
 }
 
