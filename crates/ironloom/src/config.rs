@@ -17,7 +17,7 @@ pub struct Config {
     pub meta: MetaConfig,
     pub auth: AuthConfig,
     pub api: ApiConfig,
-    pub tsdb: TsdbConfig,
+    pub tsdb: ironloom_tsdb::config::TsdbConfig,
     pub mqtt: MqttSection,
     /// The CoAP device API (UDP).
     pub coap: ironloom_coap::CoapConfig,
@@ -36,7 +36,7 @@ impl Default for Config {
             meta: MetaConfig::default(),
             auth: AuthConfig::default(),
             api: ApiConfig::default(),
-            tsdb: TsdbConfig::default(),
+            tsdb: ironloom_tsdb::config::TsdbConfig::default(),
             mqtt: MqttSection::default(),
             coap: ironloom_coap::CoapConfig::default(),
             rules: ironloom_rules::config::RuntimeConfig::default(),
@@ -233,88 +233,6 @@ impl MqttSection {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct TsdbConfig {
-    /// When the write-ahead log is forced to disk: `always` (before every acknowledgement;
-    /// writes arriving together share one sync), `never` (the OS decides), or an interval
-    /// such as `100ms` (a power cut can lose that much; a process crash loses nothing).
-    pub fsync: String,
-    /// Memtable size that triggers a flush to a segment file.
-    pub memtable_size: ByteSize,
-    /// Width of a time partition: retention drops whole partitions.
-    pub partition: Duration,
-    /// Most points per compressed chunk.
-    pub chunk_points: usize,
-    /// Points older than this, or further in the future than `accept_future`, are refused.
-    pub accept_past: Duration,
-    pub accept_future: Duration,
-    /// Longest string value accepted.
-    pub max_string_size: ByteSize,
-    /// How long a writer waits for the disk to catch up before failing with 503.
-    pub write_stall_timeout: Duration,
-}
-
-impl Default for TsdbConfig {
-    fn default() -> Self {
-        let d = ironloom_tsdb::Options::default();
-        TsdbConfig {
-            fsync: "always".into(),
-            memtable_size: ByteSize(d.memtable_bytes),
-            partition: Duration(std::time::Duration::from_micros(d.partition as u64)),
-            chunk_points: d.chunk_points,
-            accept_past: Duration(d.accept_past),
-            accept_future: Duration(d.accept_future),
-            max_string_size: ByteSize(d.max_string_bytes),
-            write_stall_timeout: Duration(d.write_stall_timeout),
-        }
-    }
-}
-
-impl TsdbConfig {
-    /// The engine's options, or what is wrong with the section.
-    pub fn options(&self) -> Result<ironloom_tsdb::Options, ConfigError> {
-        let fsync = match self.fsync.as_str() {
-            "always" => ironloom_tsdb::FsyncPolicy::Always,
-            "never" => ironloom_tsdb::FsyncPolicy::Never,
-            other => match other.parse::<Duration>() {
-                Ok(d) if !d.0.is_zero() => ironloom_tsdb::FsyncPolicy::Interval(d.0),
-                _ => {
-                    return Err(ConfigError::Invalid(format!(
-                        "tsdb.fsync must be \"always\", \"never\" or an interval like \"100ms\", not {other:?}"
-                    )));
-                }
-            },
-        };
-        if self.memtable_size.0 < (1 << 20) {
-            return Err(ConfigError::Invalid(
-                "tsdb.memtable_size must be at least 1MiB".into(),
-            ));
-        }
-        if self.partition.0 < std::time::Duration::from_secs(60) {
-            return Err(ConfigError::Invalid(
-                "tsdb.partition must be at least 1m".into(),
-            ));
-        }
-        if !(16..=65_536).contains(&self.chunk_points) {
-            return Err(ConfigError::Invalid(
-                "tsdb.chunk_points must be between 16 and 65536".into(),
-            ));
-        }
-        Ok(ironloom_tsdb::Options {
-            fsync,
-            memtable_bytes: self.memtable_size.0,
-            partition: self.partition.0.as_micros() as i64,
-            chunk_points: self.chunk_points,
-            accept_past: self.accept_past.0,
-            accept_future: self.accept_future.0,
-            max_string_bytes: self.max_string_size.0,
-            write_stall_timeout: self.write_stall_timeout.0,
-            ..ironloom_tsdb::Options::default()
-        })
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// A `tracing` filter, e.g. `info` or `info,ironloom_meta=debug`. `RUST_LOG` wins.
     pub level: String,
@@ -459,7 +377,7 @@ impl Config {
                 "http.body_limit must be at least 1KiB".into(),
             ));
         }
-        self.tsdb.options()?;
+        self.tsdb.options().map_err(|e| ConfigError::Invalid(e.0))?;
         if self.coap.addr.0.is_some() {
             self.coap
                 .validate()

@@ -99,7 +99,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     }
 
     let tsdb_dir = config.data_dir.join("tsdb");
-    let tsdb_opts = config.tsdb.options()?;
+    let tsdb_opts = config.tsdb.options().map_err(|e| anyhow::anyhow!("{e}"))?;
     let tsdb = {
         let dir = tsdb_dir.clone();
         tokio::task::spawn_blocking(move || ironloom_tsdb::Engine::open(&dir, tsdb_opts))

@@ -124,7 +124,7 @@ impl Offline {
             bail!("there is no data directory at {}", dir.display());
         }
         // The store's lock tells whether a server runs: check it before anything else.
-        let mut opts = config.tsdb.options()?;
+        let mut opts = config.tsdb.options().map_err(|e| anyhow::anyhow!("{e}"))?;
         opts.background = false;
         let engine = match Engine::open(&dir.join("tsdb"), opts) {
             Ok(e) => e,
@@ -474,7 +474,11 @@ fn run_import(
             Format::Parquet => Input::ParquetFile(file),
         }
     };
-    let engine_opts = off.config.tsdb.options()?;
+    let engine_opts = off
+        .config
+        .tsdb
+        .options()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = chrono::Utc::now().timestamp_micros();
     let locale = locale();
     let opts = ImportOptions {

@@ -17,6 +17,7 @@ pub mod check;
 pub mod chunk;
 pub mod codec;
 pub mod column;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod fuzzing;
