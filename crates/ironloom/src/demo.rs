@@ -1,6 +1,6 @@
 //! `serve --demo`: a demo tenant with users of every role, the four demo products (pump,
-//! motor, boiler, CNC machine), device groups and devices, created once and reused on
-//! later starts.
+//! motor, boiler, CNC machine), device groups and devices, a dashboard and alarm rules on
+//! the simulators' physics, created once and reused on later starts.
 
 use anyhow::{Context, anyhow};
 use ironloom_core::auth::Role;
@@ -8,6 +8,7 @@ use ironloom_core::entity::*;
 use ironloom_core::i18n::Locale;
 use ironloom_core::industry::{DeviceCategory, Industry, Protocol};
 use ironloom_core::repo::MetaStore;
+use ironloom_core::rule::RuleDoc;
 use ironloom_core::thing_model::ThingModel;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -17,6 +18,9 @@ const PRODUCTS: &str = include_str!("../demo/products.json");
 const DEVICES: &str = include_str!("../demo/devices.csv");
 /// The demo's dashboard, its devices by name.
 const DASHBOARD: &str = include_str!("../demo/dashboard.json");
+/// The demo's alarm rules: thresholds on the simulated pump and boiler (see the
+/// descriptions in the file), so that alarms come and go.
+const RULES: &str = include_str!("../demo/rules.json");
 const TENANT: &str = "demo";
 
 #[derive(Deserialize)]
@@ -59,7 +63,7 @@ pub async fn seed(store: &dyn MetaStore, addr: SocketAddr) -> anyhow::Result<()>
         store.count_devices(t.id).await.map_err(e)?
     };
     println!(
-        "\n  Demo ready / 演示数据已就绪: tenant 租户 \"{TENANT}\", {devices} devices 台设备\n    Open / 打开  http://{addr}/api/docs/\n    Log in / 登录  user 用户名 demo (tenant admin 租户管理员), demo-engineer, demo-operator, demo-viewer\n                   password 密码 {password}\n    curl -s http://{addr}/api/v1/auth/login -H 'content-type: application/json' \\\n         -d '{{\"username\":\"demo\",\"password\":\"{password}\",\"tenant\":\"{TENANT}\"}}'\n"
+        "\n  Demo ready / 演示数据已就绪: tenant 租户 \"{TENANT}\", {devices} devices 台设备\n    Console / 控制台  http://{addr}/\n    API docs / 接口文档  http://{addr}/api/docs/\n    Log in / 登录  user 用户名 demo (tenant admin 租户管理员), demo-engineer, demo-operator, demo-viewer\n                   password 密码 {password}\n    curl -s http://{addr}/api/v1/auth/login -H 'content-type: application/json' \\\n         -d '{{\"username\":\"demo\",\"password\":\"{password}\",\"tenant\":\"{TENANT}\"}}'\n"
     );
     Ok(())
 }
@@ -107,6 +111,8 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
     let products: Vec<DemoProduct> =
         serde_json::from_str(PRODUCTS).context("demo/products.json")?;
     let mut product_ids = HashMap::new();
+    // What rules on each product may read.
+    let mut product_properties: HashMap<String, Vec<String>> = HashMap::new();
     for p in products {
         p.thing_model
             .validate()
@@ -128,6 +134,15 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
             )
             .await
             .map_err(e)?;
+        product_properties.insert(
+            p.product_key.clone(),
+            created
+                .thing_model
+                .properties
+                .iter()
+                .map(|x| x.identifier.clone())
+                .collect(),
+        );
         product_ids.insert(p.product_key, created.id);
     }
     let mut groups = HashMap::new();
@@ -218,5 +233,21 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
         .create_dashboard(&actor, tenant.id, doc)
         .await
         .map_err(e)?;
+    let rules: Vec<RuleDoc> = serde_json::from_str(RULES).context("demo/rules.json")?;
+    for rule in rules {
+        let properties: Vec<String> = rule
+            .source
+            .products
+            .iter()
+            .flat_map(|k| product_properties.get(k).cloned().unwrap_or_default())
+            .collect();
+        if let Some(p) = rule.check(Some(&properties)).first() {
+            return Err(anyhow!("demo rule {}: {p}", rule.name));
+        }
+        store
+            .create_rule(&actor, tenant.id, rule)
+            .await
+            .map_err(e)?;
+    }
     Ok(())
 }
