@@ -1877,6 +1877,13 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
         r.body["points"].as_u64().unwrap() + r.body["unflushed_points"].as_u64().unwrap(),
         4
     );
+    // What is held takes room on disk: in segments, or still in the write-ahead log (the
+    // console's "On disk" showed 0 B while everything was in the log).
+    assert!(
+        r.body["bytes"].as_u64().unwrap() + r.body["wal_bytes"].as_u64().unwrap() > 0,
+        "{:?}",
+        r.body
+    );
 
     // Bad queries.
     for q in [

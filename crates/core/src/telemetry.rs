@@ -499,6 +499,10 @@ pub struct StorageStats {
     pub bytes: u64,
     /// Points still only in memory and the write-ahead log.
     pub unflushed_points: u64,
+    /// The tenant's share of the write-ahead log on disk (the log is shared by all
+    /// tenants; each is counted by its part of the points not yet in segments). With
+    /// `bytes`, what the tenant's data takes on disk.
+    pub wal_bytes: u64,
 }
 
 /// How long data is kept: for a whole tenant, or for one of its products.

@@ -1090,17 +1090,41 @@ impl Engine {
 
     /// Points of active and frozen memtables per tenant (for statistics).
     pub(crate) fn unflushed_points(&self, tenant: TenantId) -> u64 {
+        self.unflushed_points_of(Some(tenant))
+    }
+
+    /// Points of active and frozen memtables: one tenant's, or everybody's.
+    fn unflushed_points_of(&self, tenant: Option<TenantId>) -> u64 {
         let cat = rd(&self.inner.catalog);
         let count = |m: &Memtable| -> u64 {
             m.cols
                 .iter()
-                .filter(|(id, _)| cat.get(**id).is_some_and(|d| d.tenant == tenant))
+                .filter(|(id, _)| {
+                    tenant.is_none_or(|t| cat.get(**id).is_some_and(|d| d.tenant == t))
+                })
                 .map(|(_, c)| c.len() as u64)
                 .sum()
         };
         let active = count(&lock(&self.inner.commit).mem);
         let frozen = self.version().imm.as_ref().map_or(0, |f| count(&f.mem));
         active + frozen
+    }
+
+    /// The part of the write-ahead log's files that holds `points` of the points not yet
+    /// in segments (the log is shared: a tenant's share is its part of those points).
+    pub(crate) fn wal_share(&self, points: u64) -> u64 {
+        if points == 0 {
+            return 0;
+        }
+        let all = self.unflushed_points_of(None).max(points);
+        // A file removed by a flush meanwhile is simply not counted.
+        let bytes: u64 = wal::list(&self.inner.wal_dir)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(_, path)| std::fs::metadata(path).ok())
+            .map(|m| m.len())
+            .sum();
+        u64::try_from(u128::from(bytes) * u128::from(points) / u128::from(all)).unwrap_or(bytes)
     }
 }
 

@@ -740,12 +740,14 @@ impl Engine {
                 bytes += seg.bytes;
             }
         }
+        let unflushed_points = self.unflushed_points(tenant);
         StorageStats {
             tenant,
             series,
             points,
             bytes,
-            unflushed_points: self.unflushed_points(tenant),
+            unflushed_points,
+            wal_bytes: self.wal_share(unflushed_points),
         }
     }
 

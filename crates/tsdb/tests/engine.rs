@@ -655,6 +655,40 @@ fn tenants_never_see_each_other() {
 }
 
 #[test]
+fn stats_count_data_still_in_the_write_ahead_log_as_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(dir.path(), opts()).unwrap();
+    let (a, b, d) = (TenantId::new(), TenantId::new(), DeviceId::new());
+    let now = now_micros();
+    let points = |n: i64| {
+        (0..n)
+            .map(|i| pt("p", now + i, Value::F64(i as f64)))
+            .collect()
+    };
+    e.write_blocking(a, batch(d, points(300))).unwrap();
+    e.write_blocking(b, batch(d, points(100))).unwrap();
+    e.sync().unwrap();
+    // Before any flush there are no segments, yet the data is on disk in the log, which
+    // the tenants share by their points (3 : 1).
+    let (sa, sb) = (e.stats(a), e.stats(b));
+    assert_eq!(
+        (sa.bytes, sa.unflushed_points, sb.unflushed_points),
+        (0, 300, 100)
+    );
+    assert!(sa.wal_bytes > 0 && sb.wal_bytes > 0, "{sa:?} {sb:?}");
+    let ratio = sa.wal_bytes as f64 / sb.wal_bytes as f64;
+    assert!((2.9..3.1).contains(&ratio), "{sa:?} {sb:?}");
+    assert_eq!(e.stats(TenantId::new()).wal_bytes, 0);
+    // Flushed, the data is in segments and the log holds nothing of it.
+    e.flush().unwrap();
+    let sa = e.stats(a);
+    assert!(
+        sa.bytes > 0 && sa.unflushed_points == 0 && sa.wal_bytes == 0,
+        "{sa:?}"
+    );
+}
+
+#[test]
 fn retention_drops_whole_partitions_per_tenant_and_product() {
     let dir = tempfile::tempdir().unwrap();
     let e = Engine::open(
