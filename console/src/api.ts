@@ -76,7 +76,9 @@ export async function request<T>(
   } catch {
     throw new ApiError(0, 'network', t('common.networkError'))
   }
-  if (res.status === 401 && path !== '/auth/login') {
+  // A wrong password (logging in, or confirming one's own to change it) is not an expired
+  // session.
+  if (res.status === 401 && path !== '/auth/login' && path !== '/auth/password') {
     setToken(null)
     onUnauthorized()
   }

@@ -56,6 +56,8 @@ export interface Alarm {
   end_ts: string | null
   count: number
   details: Record<string, unknown>
+  rule_id?: string | null
+  ack_ts?: string | null
   ack_by?: string | null
   ack_comment?: string | null
   clear_by?: string | null
@@ -69,4 +71,14 @@ export interface AlarmCounts {
   warning: number
   indeterminate: number
   unacknowledged: number
+}
+
+export interface DeviceGroup {
+  id: string
+  tenant_id: string
+  name: string
+  description: string | null
+  device_count: number
+  created_at: string
+  updated_at: string
 }

@@ -2,7 +2,7 @@
 // their widgets share: how a value is shown, how a series is named, where a new widget
 // goes.
 import type { DataType } from '../components/ValueInput.vue'
-import { formatNumber, t } from '../i18n'
+import { unitOf } from '../values'
 
 export type WidgetKind = 'chart' | 'gauge' | 'value' | 'table' | 'map'
 export const WIDGET_KINDS: WidgetKind[] = ['chart', 'gauge', 'value', 'table', 'map']
@@ -122,28 +122,6 @@ export function nextRow(doc: DashboardDoc): number {
 
 export function deviceText(d: { name: string; label?: string | null }): string {
   return d.label ? `${d.name} · ${d.label}` : d.name
-}
-
-/** A value as the thing model describes it: enum and bool labels, numbers with a unit. */
-export function showValue(v: unknown, dt?: DataType): string {
-  if (v === null || v === undefined) return '—'
-  if (dt?.type === 'enum' && dt.values) return dt.values[String(v)] ?? String(v)
-  if (typeof v === 'boolean') {
-    return v ? (dt?.true_label ?? t('common.yes')) : (dt?.false_label ?? t('common.no'))
-  }
-  if (typeof v === 'number') return formatNumber(v, 3)
-  return typeof v === 'string' ? v : JSON.stringify(v)
-}
-
-export function unitOf(dt?: DataType): string {
-  return dt?.unit ?? ''
-}
-
-/** Numbers for charts and gauges: booleans as 0/1, anything else not drawn. */
-export function numeric(v: unknown): number | null {
-  if (typeof v === 'number') return v
-  if (typeof v === 'boolean') return v ? 1 : 0
-  return null
 }
 
 /** Looks things up in one answer of the data call. */
