@@ -29,7 +29,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(send_command, list_commands))
         .routes(routes!(get_command))
         .routes(routes!(get_attributes))
-        .routes(routes!(update_shared_attributes))
+        .routes(routes!(get_shared_attributes, update_shared_attributes))
         .routes(routes!(device_errors))
         .routes(routes!(device_events))
         .routes(routes!(get_provisioning, set_provisioning))
@@ -307,6 +307,29 @@ async fn get_attributes(
     p: Principal,
     ApiPath((id, scope)): ApiPath<(DeviceId, String)>,
 ) -> ApiResult<Json<Vec<Attribute>>> {
+    read_attributes(&state, &p, id, &scope).await
+}
+
+/// Shared attributes (set here, pushed to the device). The path of their `PATCH`, which
+/// the router matches before `…/attributes/{scope}`, so it answers `GET` itself.
+#[utoipa::path(get, path = "/api/v1/devices/{id}/attributes/shared", tag = "devices",
+    params(("id" = DeviceId, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Vec<Attribute>), (status = 404, body = ErrorBody)))]
+async fn get_shared_attributes(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> ApiResult<Json<Vec<Attribute>>> {
+    read_attributes(&state, &p, id, "shared").await
+}
+
+async fn read_attributes(
+    state: &AppState,
+    p: &Principal,
+    id: DeviceId,
+    scope: &str,
+) -> ApiResult<Json<Vec<Attribute>>> {
     let tenant = p.tenant()?;
     if scope == "server" {
         let d = state.store.get_device(tenant, id).await?;
@@ -321,7 +344,7 @@ async fn get_attributes(
                 .collect(),
         ));
     }
-    let scope = AttributeScope::parse(&scope).ok_or_else(|| {
+    let scope = AttributeScope::parse(scope).ok_or_else(|| {
         ApiError::from(HttpFailure::InvalidPath {
             detail: format!("unknown attribute scope {scope:?}: client, shared or server"),
         })
