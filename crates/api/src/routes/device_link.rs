@@ -212,7 +212,8 @@ impl CommandInput {
 /// with an error — or `timed_out`); `202` when it is `queued` or `sent` and not waited
 /// for (poll `GET /api/v1/commands/{id}`); `409 device_offline` when the device is not
 /// listening and `offline` is `fail`; `422` when the command does not fit the thing model
-/// (`unknown_service`, `unknown_property`, `not_writable`, `out_of_range` …).
+/// (`unknown_service`, `unknown_property`, `not_writable`, `no_writable_property`,
+/// `out_of_range` …).
 #[utoipa::path(post, path = "/api/v1/devices/{id}/commands", tag = "commands",
     params(("id" = DeviceId, Path)), request_body = CommandInput,
     security(("bearer" = []), ("api_key" = [])),
