@@ -19,6 +19,7 @@ pub fn parse_node_id(s: &str) -> Result<NodeId, String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use ironloom_testkit::{Mutator, Rng};
 
     /// The configuration check (without the stack) and the stack's parser agree on every
     /// string, so a table the platform accepted never fails in the driver, and the check
@@ -53,12 +54,48 @@ mod tests {
             "Ωs=1",
             "ns=1Ω;s=1",
         ];
-        for s in fixed {
+        let agree = |s: &str| {
             assert_eq!(
                 check_node_id(s).is_ok(),
                 NodeId::from_str(s).is_ok(),
                 "{s:?}"
             );
+        };
+        fixed.iter().for_each(|s| agree(s));
+        // And thousands of mutations of them, spliced with the grammar's own words.
+        let mutator = Mutator::new().dictionary(&[
+            "ns=",
+            ";",
+            "i=",
+            "s=",
+            "g=",
+            "b=",
+            "=",
+            "0",
+            "65535",
+            "65536",
+            "4294967296",
+            "+",
+            "-",
+            "{",
+            "}",
+            "==",
+            "\n",
+            "Ω",
+        ]);
+        let mut rng = Rng::new(0x0bc0_a1d5);
+        let mut valid = 0;
+        for _ in 0..20_000 {
+            let seed = *rng.pick(&fixed);
+            let bytes = mutator.mutate(&mut rng, seed.as_bytes());
+            let s = String::from_utf8_lossy(&bytes);
+            agree(&s);
+            valid += usize::from(check_node_id(&s).is_ok());
         }
+        // Both answers are exercised, not only the early refusals.
+        assert!(
+            (500..19_500).contains(&valid),
+            "{valid} of 20000 mutations were node ids"
+        );
     }
 }
