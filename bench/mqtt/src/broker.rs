@@ -62,30 +62,7 @@ impl Broker {
     pub async fn start_ironloom(s: &IronloomSettings, logs: &Path) -> Result<Broker> {
         std::fs::create_dir_all(&s.data_dir)?;
         let (http_port, mqtt_port) = (free_port()?, free_port()?);
-        let mut cmd = Command::new(&s.bin);
-        cmd.arg("serve")
-            .arg("--demo")
-            .arg("--data-dir")
-            .arg(&s.data_dir)
-            .arg("--http")
-            .arg(format!("127.0.0.1:{http_port}"))
-            .arg("--mqtt")
-            .arg(format!("127.0.0.1:{mqtt_port}"))
-            .env("IRONLOOM_DEMO_PASSWORD", &s.password)
-            .env("IRONLOOM_ADMIN_PASSWORD", &s.password)
-            // The demo tenant without its simulated equipment: only the benchmark's load.
-            .env("IRONLOOM_DEMO_EQUIPMENT", "off")
-            .env("IRONLOOM__LOG__LEVEL", "warn")
-            .env("IRONLOOM__TSDB__FSYNC", &s.fsync)
-            .env(
-                "IRONLOOM__MQTT__MAX_CONNECTIONS",
-                s.max_connections.to_string(),
-            )
-            .env("IRONLOOM__MQTT__RATE_LIMIT", s.rate_limit.to_string())
-            .env(
-                "IRONLOOM__MQTT__RATE_BURST",
-                s.rate_limit.saturating_mul(2).to_string(),
-            );
+        let cmd = ironloom_command(s, http_port, mqtt_port);
         let log = logs.join(format!("ironloom-{mqtt_port}.log"));
         let mut b = Broker::spawn(Kind::Ironloom, cmd, &log, mqtt_port)?;
         b.http = Some(format!("http://127.0.0.1:{http_port}"));
@@ -279,6 +256,39 @@ fn parse_nofile(text: &str) -> Option<u64> {
     soft.parse().ok()
 }
 
+/// `ironloom serve` as the benchmarks run it: every listener on loopback and a port of its
+/// own (HTTP and MQTT on the free ports given, CoAP on one the server picks), so that a
+/// platform already running on the default ports (1883, 5683) is no obstacle.
+fn ironloom_command(s: &IronloomSettings, http_port: u16, mqtt_port: u16) -> Command {
+    let mut cmd = Command::new(&s.bin);
+    cmd.arg("serve")
+        .arg("--demo")
+        .arg("--data-dir")
+        .arg(&s.data_dir)
+        .arg("--http")
+        .arg(format!("127.0.0.1:{http_port}"))
+        .arg("--mqtt")
+        .arg(format!("127.0.0.1:{mqtt_port}"))
+        .arg("--coap")
+        .arg("127.0.0.1:0")
+        .env("IRONLOOM_DEMO_PASSWORD", &s.password)
+        .env("IRONLOOM_ADMIN_PASSWORD", &s.password)
+        // The demo tenant without its simulated equipment: only the benchmark's load.
+        .env("IRONLOOM_DEMO_EQUIPMENT", "off")
+        .env("IRONLOOM__LOG__LEVEL", "warn")
+        .env("IRONLOOM__TSDB__FSYNC", &s.fsync)
+        .env(
+            "IRONLOOM__MQTT__MAX_CONNECTIONS",
+            s.max_connections.to_string(),
+        )
+        .env("IRONLOOM__MQTT__RATE_LIMIT", s.rate_limit.to_string())
+        .env(
+            "IRONLOOM__MQTT__RATE_BURST",
+            s.rate_limit.saturating_mul(2).to_string(),
+        );
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -303,5 +313,26 @@ mod tests {
         assert!(c.contains("listener 1888 127.0.0.1\n"));
         assert!(c.contains("persistence false\n"));
         assert!(c.contains("max_connections -1\n"));
+    }
+
+    #[test]
+    fn ironloom_listens_on_private_ports() {
+        let s = IronloomSettings {
+            bin: "ironloom".into(),
+            data_dir: "data".into(),
+            fsync: "always".into(),
+            max_connections: 10,
+            rate_limit: 100,
+            password: "p".into(),
+        };
+        let cmd = ironloom_command(&s, 18080, 11883);
+        let args: Vec<&std::ffi::OsStr> = cmd.as_std().get_args().collect();
+        for pair in [
+            ["--http", "127.0.0.1:18080"],
+            ["--mqtt", "127.0.0.1:11883"],
+            ["--coap", "127.0.0.1:0"],
+        ] {
+            assert!(args.windows(2).any(|w| w == pair), "{pair:?} in {args:?}");
+        }
     }
 }

@@ -106,18 +106,7 @@ impl IronloomHttpTarget {
 
     async fn launch(&mut self) -> Result<()> {
         let port = free_port()?;
-        let mut cmd = Command::new(&self.bin);
-        cmd.arg("serve")
-            .arg("--demo")
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .arg("--http")
-            .arg(format!("127.0.0.1:{port}"))
-            .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
-            .env("IRONLOOM_ADMIN_PASSWORD", PASSWORD)
-            .env("IRONLOOM__LOG__LEVEL", "warn")
-            // Requests of 5000 rows (50 000 points, ~3 MB of JSON), as the peers get 5000 lines.
-            .env("IRONLOOM__HTTP__BODY_LIMIT", "8MiB");
+        let cmd = serve_command(&self.bin, &self.data_dir, port);
         let log = self.ctx.dir.join(format!("ironloom-{port}.log"));
         let mut server = ServerProcess::spawn("ironloom-http", cmd, &log, StopSignal::Term)?;
         self.base = format!("http://127.0.0.1:{port}");
@@ -592,5 +581,46 @@ impl Target for IronloomHttpTarget {
             s.stop(Duration::from_secs(120)).await?;
         }
         Ok(())
+    }
+}
+
+/// `ironloom serve` as the benchmark runs it: HTTP on the free port given, MQTT and CoAP
+/// (unused here) on loopback ports the server picks, so that a platform already running on
+/// the default ports (1883, 5683) is no obstacle.
+fn serve_command(bin: &std::path::Path, data_dir: &std::path::Path, http_port: u16) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.arg("serve")
+        .arg("--demo")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--http")
+        .arg(format!("127.0.0.1:{http_port}"))
+        .arg("--mqtt")
+        .arg("127.0.0.1:0")
+        .arg("--coap")
+        .arg("127.0.0.1:0")
+        .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
+        .env("IRONLOOM_ADMIN_PASSWORD", PASSWORD)
+        .env("IRONLOOM__LOG__LEVEL", "warn")
+        // Requests of 5000 rows (50 000 points, ~3 MB of JSON), as the peers get 5000 lines.
+        .env("IRONLOOM__HTTP__BODY_LIMIT", "8MiB");
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ironloom_listens_on_private_ports() {
+        let cmd = serve_command("ironloom".as_ref(), "data".as_ref(), 18080);
+        let args: Vec<&std::ffi::OsStr> = cmd.as_std().get_args().collect();
+        for pair in [
+            ["--http", "127.0.0.1:18080"],
+            ["--mqtt", "127.0.0.1:0"],
+            ["--coap", "127.0.0.1:0"],
+        ] {
+            assert!(args.windows(2).any(|w| w == pair), "{pair:?} in {args:?}");
+        }
     }
 }

@@ -281,6 +281,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::DeviceRead),
     ),
     (
+        "GET",
+        "/api/v1/devices/{id}/attributes/shared",
+        Permission(P::DeviceRead),
+    ),
+    (
         "PATCH",
         "/api/v1/devices/{id}/attributes/shared",
         Permission(P::DeviceCommand),

@@ -330,6 +330,79 @@ async fn every_route_has_a_policy_and_every_policy_a_route() {
     }
 }
 
+/// In the OpenAPI description (and in axum's router) a literal path segment is matched
+/// before a parameter: `/attributes/shared` hides `/attributes/{scope}` for the scope
+/// `shared`. So every method of a templated path must be documented and answered on each
+/// literal path its parameters admit (an id, a UUID, never admits `import`).
+#[tokio::test]
+async fn no_route_is_hidden_by_a_more_specific_one() {
+    let doc = serde_json::to_value(ironloom_api::openapi()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    // Whether the path parameter `name` of `item` may take the value `literal`.
+    let admits = |item: &Value, name: &str, literal: &str| {
+        let param = item
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|op| op["parameters"].as_array().cloned().unwrap_or_default())
+            .find(|p| p["in"] == "path" && p["name"] == name)
+            .unwrap_or_else(|| panic!("path parameter {name} is not documented"));
+        let mut schema = &param["schema"];
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.trim_start_matches("#/components/schemas/");
+            schema = &doc["components"]["schemas"][name];
+        }
+        match (schema["format"].as_str(), schema["enum"].as_array()) {
+            (Some("uuid"), _) => uuid::Uuid::parse_str(literal).is_ok(),
+            (_, Some(values)) => values.iter().any(|v| v == literal),
+            _ => true,
+        }
+    };
+    let hides = |general: &str, g_item: &Value, specific: &str| {
+        let (g, s): (Vec<&str>, Vec<&str>) =
+            (general.split('/').collect(), specific.split('/').collect());
+        general != specific
+            && g.len() == s.len()
+            && g.iter().zip(&s).all(|(a, b)| {
+                a == b
+                    || a.strip_prefix('{')
+                        .and_then(|a| a.strip_suffix('}'))
+                        .is_some_and(|name| b.starts_with('{') || admits(g_item, name, b))
+            })
+    };
+    let app = App::new().await;
+    let admin = app.login("admin", None).await;
+    let random = uuid::Uuid::now_v7().to_string();
+    let mut checked = 0;
+    for (general, g_item) in paths {
+        for (specific, s_item) in paths {
+            if !hides(general, g_item, specific) {
+                continue;
+            }
+            for method in g_item.as_object().unwrap().keys() {
+                let m: Method = method.to_uppercase().parse().unwrap();
+                assert!(
+                    s_item.get(method).is_some(),
+                    "{m} {specific} is not documented, though {general} has it and {specific} hides it"
+                );
+                let body =
+                    matches!(m, Method::POST | Method::PATCH | Method::PUT).then(|| json!({}));
+                let r = app
+                    .call(m.clone(), &fill(specific, &random), Some(&admin), body)
+                    .await;
+                assert_ne!(
+                    r.status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{m} {specific}: {:?}",
+                    r.body
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no templated route admits another one");
+}
+
 #[tokio::test]
 async fn requests_without_credentials_are_refused() {
     let app = App::new().await;
@@ -1540,6 +1613,65 @@ async fn the_api_description_and_docs_page_are_served() {
     let r = app.call(Method::GET, "/api/docs/", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.as_str().unwrap().contains("swagger"), "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn attributes_of_every_scope_are_read_back() {
+    use ironloom_core::command::AttributeScope;
+    use ironloom_core::repo::AttributeRepo;
+    let w = world().await;
+    let app = &w.app;
+    let prod = product(app, &w.a_admin, "meter").await;
+    let dev = device(app, &w.a_admin, &prod, "meter-7").await;
+    let id = dev["id"].as_str().unwrap();
+    let tenant = w.a_id.parse().unwrap();
+    let device_id = id.parse().unwrap();
+    for (scope, key) in [
+        (AttributeScope::Shared, "interval"),
+        (AttributeScope::Client, "fw"),
+    ] {
+        let mut values = serde_json::Map::new();
+        values.insert(key.into(), json!(5));
+        app.store
+            .set_attributes(&Actor::system("test"), tenant, device_id, scope, values)
+            .await
+            .unwrap();
+    }
+    let r = app
+        .patch(
+            &format!("/api/v1/devices/{id}/attributes"),
+            &w.a_admin,
+            json!({"set": {"site": "A"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let viewer = &w.tokens.iter().find(|(r, _)| *r == Role::Viewer).unwrap().1;
+    for (scope, key) in [("shared", "interval"), ("client", "fw"), ("server", "site")] {
+        let r = app
+            .get(&format!("/api/v1/devices/{id}/attributes/{scope}"), viewer)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.body);
+        let keys: Vec<&str> = r
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, [key], "{scope}");
+    }
+    let r = app
+        .get(&format!("/api/v1/devices/{id}/attributes/secret"), viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+    // Another tenant reads nothing of it.
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{id}/attributes/shared"),
+            &w.b_admin,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
 }
 
 #[tokio::test]

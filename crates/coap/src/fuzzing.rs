@@ -31,54 +31,23 @@ mod tests {
 
     use super::*;
     use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+    use ironloom_testkit::{Mutator, Rng};
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
-
-    fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
-        let mut b = seed.to_vec();
-        for _ in 0..=rng.below(4) {
-            match rng.below(7) {
-                0 if !b.is_empty() => {
-                    let i = rng.below(b.len());
-                    b[i] ^= 1 << rng.below(8);
-                }
-                1 if !b.is_empty() => {
-                    let i = rng.below(b.len());
-                    b[i] = rng.next() as u8;
-                }
-                2 => b.truncate(rng.below(b.len() + 1)),
-                3 => {
-                    let i = rng.below(b.len() + 1);
-                    b.insert(i, rng.next() as u8);
-                }
-                4 if b.len() > 4 => {
-                    // Option-header-looking bytes: extended deltas and lengths, markers.
-                    let i = 4 + rng.below(b.len() - 4);
-                    b[i] = [0xd0, 0xe0, 0x0d, 0x0e, 0xff, 0xdd, 0xee, 0xf0][rng.below(8)];
-                }
-                5 if !b.is_empty() => {
-                    // Token length nibble.
-                    b[0] = (b[0] & 0xf0) | rng.below(16) as u8;
-                }
-                _ => {
-                    let n = rng.below(48);
-                    b = (0..n).map(|_| rng.next() as u8).collect();
-                }
-            }
-        }
-        b
+    /// Generic edits, with option-header-looking bytes (extended deltas and lengths,
+    /// payload markers) written over the input.
+    fn mutator() -> Mutator {
+        Mutator::new()
+            .dictionary(&[
+                [0xd0],
+                [0xe0],
+                [0x0d],
+                [0x0e],
+                [0xff],
+                [0xdd],
+                [0xee],
+                [0xf0],
+            ])
+            .max_random(48)
     }
 
     fn seeds() -> Vec<Vec<u8>> {
@@ -126,15 +95,16 @@ mod tests {
     #[test]
     fn decoder_survives_mutations_and_round_trips() {
         let seeds = seeds();
-        let mut rng = Rng(0xc0a9);
+        let mut rng = Rng::new(0xc0a9);
+        let mutator = mutator();
         let mut decoded = 0;
         for s in &seeds {
             assert!(decode_message(s).is_ok(), "seed {s:02x?} must decode");
             fuzz_decode(s);
         }
         for _ in 0..20_000 {
-            let seed = &seeds[rng.below(seeds.len())];
-            let input = mutate(&mut rng, seed);
+            let seed = rng.pick(&seeds).clone();
+            let input = mutator.mutate(&mut rng, &seed);
             fuzz_decode(&input);
             decoded += decode_message(&input).is_ok() as usize;
         }

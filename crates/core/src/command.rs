@@ -250,6 +250,9 @@ pub enum CommandRejection {
     UnknownProperty(String),
     /// A property the platform may not write (`access: "r"`).
     NotWritable(String),
+    /// A property write to a product whose thing model declares no writable property
+    /// (none at all, or only read-only ones): no write is allowed.
+    NoWritableProperty,
     /// A value or argument that does not fit its type.
     BadValue(String, ValueRejection),
     /// A service argument the service does not declare.
@@ -266,6 +269,7 @@ impl CommandRejection {
             CommandRejection::UnknownService => "unknown_service",
             CommandRejection::UnknownProperty(_) => "unknown_property",
             CommandRejection::NotWritable(_) => "not_writable",
+            CommandRejection::NoWritableProperty => "no_writable_property",
             CommandRejection::BadValue(_, r) => r.code(),
             CommandRejection::UnknownArgument(_) => "unknown_argument",
             CommandRejection::NothingToSet | CommandRejection::ParamsNotObject => "invalid_params",
@@ -287,6 +291,12 @@ impl CommandRejection {
             }
             CommandRejection::NotWritable(k) if zh => format!("{k}：该属性只读，不能写入"),
             CommandRejection::NotWritable(k) => format!("{k}: the property is read-only"),
+            CommandRejection::NoWritableProperty => locale
+                .pick(
+                    "the product's thing model declares no writable property; declare the property with access \"rw\" or \"w\" to write it",
+                    "产品物模型中没有可写属性；如需写入，请将该属性的读写类型声明为 \"rw\"（读写）或 \"w\"（只写）",
+                )
+                .into(),
             CommandRejection::BadValue(k, r) if zh => format!("{k}：{}", r.message(locale)),
             CommandRejection::BadValue(k, r) => format!("{k}: {}", r.message(locale)),
             CommandRejection::UnknownArgument(k) if zh => format!("{k}：服务没有该输入参数"),
@@ -310,7 +320,8 @@ impl CommandRejection {
 }
 
 /// Checks a command against the thing model. A model without services accepts any method
-/// (devices that speak plain RPC); a model without properties accepts any property write.
+/// (devices that speak plain RPC); a property write needs the property declared writable,
+/// so a model without writable properties (or without properties) refuses every write.
 pub fn check_command(
     model: &ThingModel,
     kind: CommandKind,
@@ -325,8 +336,8 @@ pub fn check_command(
             if values.is_empty() {
                 return Err(CommandRejection::NothingToSet);
             }
-            if model.properties.is_empty() {
-                return Ok(());
+            if !model.properties.iter().any(|p| p.access.is_writable()) {
+                return Err(CommandRejection::NoWritableProperty);
             }
             for (k, v) in values {
                 let def = model
@@ -494,6 +505,29 @@ mod tests {
                 .code(),
             "null_value"
         );
+    }
+
+    #[test]
+    fn writes_need_a_writable_property_in_the_model() {
+        let set = CommandKind::SetProperties;
+        let read_only: ThingModel = serde_json::from_value(json!({"properties": [
+            {"identifier": "temp", "name": "Temp", "data_type": {"type": "float"}}
+        ]}))
+        .unwrap();
+        for m in [ThingModel::default(), read_only] {
+            for params in [json!({"speed": 1}), json!({"temp": 1.0})] {
+                let e = check_command(&m, set, SET_PROPERTIES_METHOD, &params).unwrap_err();
+                assert_eq!(e.code(), "no_writable_property", "{params}");
+                assert!(
+                    e.message(Locale::En).contains("no writable property"),
+                    "{e:?}"
+                );
+                assert!(e.message(Locale::ZhCn).contains("可写属性"), "{e:?}");
+            }
+        }
+        // Service calls on a model without services stay free (plain RPC devices).
+        let call = CommandKind::Call;
+        assert!(check_command(&ThingModel::default(), call, "reboot", &json!({})).is_ok());
     }
 
     #[test]

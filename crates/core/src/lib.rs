@@ -4,7 +4,8 @@
 //! property/event/service definitions, stored as W3C WoT Thing Models, converted to and from
 //! Alibaba TSL), `industry` (GB/T 4754 sections, device categories), `auth` (roles,
 //! permissions and the matrix between them), `entity` (tenants, users, products, devices …),
-//! `error` (stable error codes with zh/en messages) and `repo` (the traits storage backends
+//! `driver_table` (the point tables an edge gateway runs, as
+//! the platform stores and checks them), `error` (stable error codes with zh/en messages) and `repo` (the traits storage backends
 //! implement).
 //!
 //! Invariants: no I/O and no async runtime here; every repository call that touches tenant
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod command;
 pub mod dashboard;
 pub mod device;
+pub mod driver_table;
 pub mod entity;
 pub mod error;
 pub mod expr;

@@ -75,6 +75,10 @@ fn respond(r: Reply, write: bool) -> CoapResponse {
 }
 
 /// Forwards JSON bodies as notifications until either side goes away; holds the link.
+/// The link goes the moment the observation ends (the client deregistered, or left a
+/// confirmable notification unacknowledged, RFC 7641 §4.5), not at the next downlink:
+/// until then the device would count as listening and a command would be handed to the
+/// gone observer, marked sent and left to time out instead of waiting in the queue.
 fn notifications(
     link: crate::hub::downlink::LinkGuard,
     mut rx: mpsc::Receiver<Json>,
@@ -82,7 +86,12 @@ fn notifications(
     let (tx, out) = mpsc::channel(OBSERVE_BUFFER);
     tokio::spawn(async move {
         let _link = link;
-        while let Some(body) = rx.recv().await {
+        loop {
+            let body = tokio::select! {
+                () = tx.closed() => break,
+                body = rx.recv() => body,
+            };
+            let Some(body) = body else { break };
             if tx
                 .send(json_response(ResponseCode::CONTENT, &body))
                 .await

@@ -29,11 +29,18 @@ fn coap_client() -> Option<&'static str> {
 }
 
 async fn serve(p: &Platform) -> (SocketAddr, CancellationToken) {
+    serve_with(p, ironloom_coap::CoapConfig::default()).await
+}
+
+async fn serve_with(
+    p: &Platform,
+    config: ironloom_coap::CoapConfig,
+) -> (SocketAddr, CancellationToken) {
     let handler = ironloom_device::coap::CoapDevices::new(p.hub.clone());
     let server = ironloom_coap::CoapServer::bind(
         ironloom_coap::CoapConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
-            ..Default::default()
+            ..config
         },
         handler,
     )
@@ -222,6 +229,104 @@ async fn coap_client_sends_telemetry_and_takes_commands() {
     assert!(out.status.success(), "{out:?}");
     let done = p.hub.meta().get_command(p.tenant, c.id).await.unwrap();
     assert_eq!(done.status, CommandStatus::Succeeded);
+    stop.cancel();
+    p.stop.cancel();
+}
+
+/// Waits up to ten seconds for `cond`.
+async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not within 10 s: {what}");
+}
+
+fn queued_write(speed: i64) -> CommandRequest {
+    CommandRequest {
+        kind: CommandKind::SetProperties,
+        method: String::new(),
+        params: json!({ "speed": speed }),
+        one_way: false,
+        timeout: Duration::from_secs(30),
+        queue_for: Some(Duration::from_secs(60)),
+        wait: false,
+    }
+}
+
+/// RFC 7641 §4.5: an observer that stops acknowledging (here a `coap-client` frozen with
+/// SIGSTOP, its socket still open) is removed once a confirmable notification goes
+/// unacknowledged. The device then no longer listens, so a command sent with a queue
+/// stays queued (it is not handed to the gone observer, marked sent and left to time
+/// out) and reaches the device when it observes again.
+#[tokio::test]
+async fn an_observer_that_stops_acknowledging_is_removed_and_commands_stay_queued() {
+    let Some(bin) = coap_client() else {
+        assert!(
+            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "IRONLOOM_REQUIRE_PEERS=1 but coap-client is missing: run scripts/install-test-peers.sh"
+        );
+        println!("SKIPPED: coap-client (libcoap3-bin) is not installed");
+        return;
+    };
+    let p = platform().await;
+    let config = ironloom_coap::CoapConfig {
+        ack_timeout: ironloom_coap::Duration(Duration::from_millis(100)),
+        max_retransmit: 2,
+        ..Default::default()
+    };
+    let (addr, stop) = serve_with(&p, config).await;
+    let rpc = format!(
+        "coap://127.0.0.1:{}/api/v1/{}/rpc",
+        addr.port(),
+        p.creds.access_token
+    );
+    let link: &dyn DeviceLink = &*p.hub;
+    let actor = Actor::system("test");
+    let mut frozen = std::process::Command::new(bin)
+        .args(["-s", "60", "-m", "get", &rpc])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the observer listens", || p.hub.reachable(p.device)).await;
+    let status = std::process::Command::new("kill")
+        .args(["-STOP", &frozen.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    // The platform cannot tell yet: this command goes out as a confirmable notification,
+    // which nobody acknowledges.
+    let probe = link
+        .send_command(&actor, p.tenant, p.device, queued_write(1))
+        .await
+        .unwrap();
+    assert_eq!(probe.status, CommandStatus::Sent);
+    eventually("the unacknowledging observer is removed", || {
+        !p.hub.reachable(p.device)
+    })
+    .await;
+
+    // The device is offline now: the next command waits in the queue.
+    let queued = link
+        .send_command(&actor, p.tenant, p.device, queued_write(8))
+        .await
+        .unwrap();
+    assert_eq!(queued.status, CommandStatus::Queued);
+    let stored = p.hub.meta().get_command(p.tenant, queued.id).await.unwrap();
+    assert_eq!(stored.status, CommandStatus::Queued);
+    frozen.kill().unwrap();
+    frozen.wait().unwrap();
+
+    // A new observation gets it.
+    let out = run(args(&["-s", "2", "-m", "get", &rpc])).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains(r#""speed":8"#), "{out:?}");
+    let sent = p.hub.meta().get_command(p.tenant, queued.id).await.unwrap();
+    assert_eq!(sent.status, CommandStatus::Sent);
     stop.cancel();
     p.stop.cancel();
 }

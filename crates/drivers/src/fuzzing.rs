@@ -171,48 +171,17 @@ pub fn fuzz_answer(data: &[u8]) -> bool {
 mod tests {
     //! The entry points over valid inputs and deterministic mutations of them.
     use super::*;
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-    }
-
-    fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
-        let mut b = seed.to_vec();
-        for _ in 0..=(rng.next() % 4) {
-            let r = rng.next() as usize;
-            match r % 4 {
-                0 if !b.is_empty() => {
-                    let i = r / 4 % b.len();
-                    b[i] ^= 1 << (r % 8);
-                }
-                1 if !b.is_empty() => {
-                    let i = r / 4 % b.len();
-                    b[i] = rng.next() as u8;
-                }
-                2 => b.push(rng.next() as u8),
-                _ => {
-                    b.truncate(r / 4 % (b.len() + 1));
-                }
-            }
-        }
-        b
-    }
+    use ironloom_testkit::{Mutator, Rng};
 
     #[test]
     fn values_survive_mutations() {
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
+        let mutator = Mutator::new();
         for t in 0..11u8 {
             let seed = [t, 1, 0, 0, 3, 4, 0x41, 0x20, 0, 0, 0x30, 0x31, 0, 0];
             fuzz_values(&seed);
             for _ in 0..2000 {
-                fuzz_values(&mutate(&mut rng, &seed));
+                fuzz_values(&mutator.mutate(&mut rng, &seed));
             }
         }
     }
@@ -247,11 +216,12 @@ mod tests {
         assert!(!fuzz_answer(&[
             2u8, 1, 0, 0, 0, 0, 0, 5, 1, 3, 2, 0x41, 0x20
         ]));
-        let mut rng = Rng(11);
+        let mut rng = Rng::new(11);
+        let mutator = Mutator::new();
         let mut accepted = 0;
         for seed in [&tcp, &rtu] {
             for _ in 0..300 {
-                accepted += usize::from(fuzz_answer(&mutate(&mut rng, seed)));
+                accepted += usize::from(fuzz_answer(&mutator.mutate(&mut rng, seed)));
             }
         }
         assert!(accepted > 0);

@@ -11,25 +11,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use ironloom_core::driver_table::computed::{Computed, check};
 use ironloom_core::expr::{Expr, ExprValue};
 use ironloom_core::telemetry::{Quality, Value};
 use ironloom_drivers::Sample;
+#[cfg(test)]
 use ironloom_drivers::preprocess::Preprocess;
-use serde::{Deserialize, Serialize};
-
-/// One computed point, as configured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Computed {
-    /// The sub-device it belongs to.
-    pub device: String,
-    /// The property it feeds.
-    pub name: String,
-    /// The expression over the device's other points.
-    pub expr: String,
-    #[serde(default, skip_serializing_if = "Preprocess::is_noop")]
-    pub pre: Preprocess,
-}
 
 #[derive(Debug)]
 struct Compiled {
@@ -53,58 +40,6 @@ struct Latest {
 pub struct Calculator {
     points: Vec<Compiled>,
     latest: HashMap<(Arc<str>, Arc<str>), Latest>,
-}
-
-/// Checks computed points against the points each device has: the expression parses,
-/// reads only points of its device (or computed points defined before it), and the name
-/// is new. Problems: (index, message).
-pub fn check(computed: &[Computed], points: &HashMap<String, Vec<String>>) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut known: HashMap<&str, Vec<&str>> = points
-        .iter()
-        .map(|(d, ps)| (d.as_str(), ps.iter().map(String::as_str).collect()))
-        .collect();
-    for (i, c) in computed.iter().enumerate() {
-        let at = format!("computed point `{}` of `{}`", c.name, c.device);
-        let Some(have) = known.get(c.device.as_str()).cloned() else {
-            out.push((i, format!("{at}: no device `{}` in the drivers", c.device)));
-            continue;
-        };
-        if !ironloom_core::thing_model::is_identifier(&c.name) {
-            out.push((i, format!("{at}: the name must be a property identifier")));
-        }
-        if have.contains(&c.name.as_str()) {
-            out.push((
-                i,
-                format!("{at}: the device already has a point of that name"),
-            ));
-        }
-        match Expr::parse(&c.expr) {
-            Err(e) => out.push((i, format!("{at}: expression {:?} {e}", c.expr))),
-            Ok(e) => {
-                for (v, pos) in e.variables() {
-                    if !have.contains(&v.as_str()) {
-                        out.push((
-                            i,
-                            format!(
-                                "{at}: expression {:?} at position {pos}: `{v}` is not a point of `{}` (it has: {})",
-                                c.expr,
-                                c.device,
-                                have.join(", ")
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        if let Err(m) = c.pre.check() {
-            out.push((i, format!("{at}: pre: {m}")));
-        }
-        if let Some(list) = known.get_mut(c.device.as_str()) {
-            list.push(c.name.as_str());
-        }
-    }
-    out
 }
 
 impl Calculator {

@@ -41,6 +41,7 @@ pub fn fuzz_config(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ironloom_testkit::{Mutator, Rng};
 
     fn record(points: u32, payload: &[u8]) -> Vec<u8> {
         let mut h = crc32fast::Hasher::new();
@@ -59,25 +60,22 @@ mod tests {
         seg.extend(record(1, b"x"));
         seg.extend(record(2, b"yz"));
         let cfg = "[platform]\nmqtt = \"h:1\"\ntoken = \"t\"\n[[modbus]]\nname = \"a\"\ntransport = \"tcp\"\naddress = \"h:2\"\n[[modbus.devices]]\nname = \"d\"\n[[modbus.devices.points]]\nname = \"p\"\narea = \"holding\"\naddress = 0\n";
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
+        // Record lengths and checksums out of range, and TOML's own punctuation.
+        let mutator = Mutator::new().dictionary(&[
+            b"\xff\xff\xff\xff".as_slice(),
+            b"\0\0\0\0",
+            b"\n",
+            b"[[",
+            b"]]",
+            b"=",
+            b"\"",
+        ]);
         fuzz_buffer_file(&seg);
         fuzz_config(cfg.as_bytes());
         for _ in 0..300 {
-            let mut s = seg.clone();
-            let i = next() as usize % s.len();
-            s[i] ^= 1 << (next() % 8);
-            s.truncate(next() as usize % (s.len() + 1));
-            fuzz_buffer_file(&s);
-            let mut c = cfg.as_bytes().to_vec();
-            let i = next() as usize % c.len();
-            c[i] = next() as u8;
-            fuzz_config(&c);
+            fuzz_buffer_file(&mutator.mutate(&mut rng, &seg));
+            fuzz_config(&mutator.mutate(&mut rng, cfg.as_bytes()));
         }
     }
 }

@@ -2,10 +2,11 @@
 //! them through industrial drivers, preprocesses at the edge, and forwards to the platform
 //! as a gateway device with sub-devices (ThingsBoard's gateway API over MQTT).
 //!
-//! Layout: `config` (the TOML file and the document the platform pushes, checked with
-//! the offending line named), `computed` (points calculated from other points),
-//! `buffer` (the store-and-forward queue on disk), `agent` (drivers, preprocessing,
-//! batching, the uplink, commands down to the PLCs, health).
+//! Layout: `config` (the TOML file, checked with the offending line named; its driver
+//! tables, which the platform may push, are `ironloom_core::driver_table`), `computed`
+//! (points calculated from other points), `buffer` (the store-and-forward queue on disk),
+//! `agent` (drivers, preprocessing, batching, the uplink, commands down to the PLCs,
+//! health).
 //!
 //! Invariants: every reading that leaves a driver is appended to the buffer before it is
 //! sent, and leaves the buffer only when the platform acknowledged it (QoS 1), so an

@@ -343,6 +343,18 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
     shared.hooks.connected(&conn.grant.client);
     if present {
         conn.resend_inflight(io);
+        // A resumed session listens again without a SUBSCRIBE: what waited for it goes
+        // out now, after its own unacknowledged messages.
+        let filters: Vec<Arc<str>> = conn
+            .session
+            .lock()
+            .subscriptions
+            .iter()
+            .map(|(f, _)| f.clone())
+            .collect();
+        if !filters.is_empty() {
+            shared.hooks.subscribed(&conn.grant.client, &filters);
+        }
     }
     Some(conn)
 }

@@ -38,22 +38,9 @@ pub fn fuzz_topics(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ironloom_testkit::{Mutator, Rng};
     use rumqttc::mqttbytes::v4;
     use rumqttc::v5::mqttbytes::v5;
-
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
 
     fn seeds() -> Vec<Vec<u8>> {
         let mut out = Vec::new();
@@ -125,34 +112,15 @@ mod tests {
 
     #[test]
     fn decoding_survives_many_mutations() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mutator = Mutator::new();
         let seeds = seeds();
         for s in &seeds {
             fuzz_packets(s);
         }
         for _ in 0..40_000 {
-            let mut d = seeds[rng.below(seeds.len())].clone();
-            for _ in 0..=rng.below(4) {
-                match rng.below(4) {
-                    0 if !d.is_empty() => {
-                        let i = rng.below(d.len());
-                        d[i] = rng.next() as u8;
-                    }
-                    1 if !d.is_empty() => {
-                        let i = rng.below(d.len());
-                        d.truncate(i);
-                    }
-                    2 => {
-                        let i = rng.below(d.len() + 1);
-                        d.insert(i, rng.next() as u8);
-                    }
-                    _ if d.len() > 2 => {
-                        let i = rng.below(d.len() - 1);
-                        d.swap(i, i + 1);
-                    }
-                    _ => {}
-                }
-            }
+            let seed = rng.pick(&seeds).clone();
+            let d = mutator.mutate(&mut rng, &seed);
             fuzz_packets(&d);
             fuzz_topics(&d);
         }

@@ -188,8 +188,9 @@ pub trait MqttHooks: Send + Sync + 'static {
     /// The client is connected (CONNACK sent).
     fn connected(&self, _client: &Self::Client) {}
 
-    /// The client subscribed to these filters (SUBACK sent): the moment to deliver what
-    /// was waiting for it.
+    /// The client subscribed to these filters (SUBACK sent), or resumed a session that
+    /// holds them (CONNACK with session present sent, after [`MqttHooks::connected`]):
+    /// either way the moment to deliver what was waiting for it.
     fn subscribed(&self, _client: &Self::Client, _filters: &[Arc<str>]) {}
 
     /// The connection ended.

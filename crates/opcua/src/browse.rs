@@ -61,7 +61,9 @@ pub async fn browse(
     root: &str,
     max_depth: usize,
 ) -> Result<Vec<BrowsedVariable>, OpcUaError> {
-    config.validate_connection()?;
+    config
+        .validate_connection()
+        .map_err(OpcUaError::InvalidConfig)?;
     let root = parse_node_id(root).map_err(OpcUaError::InvalidConfig)?;
     let mut client = build_client(config)?;
     let conn = connect(&mut client, config)

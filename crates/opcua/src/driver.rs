@@ -32,7 +32,7 @@ use crate::session::{Connected, LoopEvent, build_client, classify, connect};
 /// everything that goes wrong with the server is reported through samples, write answers
 /// and `io.stats`, and retried.
 pub async fn run(config: OpcUaConfig, io: DriverIo) -> Result<(), OpcUaError> {
-    config.validate()?;
+    config.validate().map_err(OpcUaError::InvalidConfig)?;
     let client = build_client(&config)?;
     let points = config
         .nodes

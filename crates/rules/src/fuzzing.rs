@@ -83,6 +83,7 @@ pub fn fuzz_rule(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ironloom_testkit::{Edit, Mutator, Rng};
 
     #[test]
     fn rule_documents_survive_mutations() {
@@ -95,21 +96,20 @@ mod tests {
                        {"type":"telemetry","property":"d","expr":"temp ^ 2"},
                        {"type":"rule","rule":"r"}]}"#;
         fuzz_rule(doc);
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        // Characters of expressions and JSON written over the document: most mutations
+        // still parse, so they reach the rule checks and the expression compiler.
+        let alphabet: Vec<[u8; 1]> = b" 0123456789.+-*/()<>=!&|\"e,:{}[]"
+            .iter()
+            .map(|b| [*b])
+            .collect();
+        let mutator = Mutator::new()
+            .edits(&[Edit::Overwrite])
+            .dictionary(&alphabet)
+            .max_edits(3);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         let mut ran = 0;
         for _ in 0..2000 {
-            let mut d = doc.to_vec();
-            for _ in 0..1 + next() % 3 {
-                let i = next() as usize % d.len();
-                let alphabet = b" 0123456789.+-*/()<>=!&|\"e,:{}[]";
-                d[i] = alphabet[next() as usize % alphabet.len()];
-            }
+            let d = mutator.mutate(&mut rng, doc);
             if serde_json::from_slice::<RuleDoc>(&d).is_ok() {
                 ran += 1;
             }

@@ -49,6 +49,7 @@ mod fuzz_tests {
     use ironloom_core::telemetry::{
         Quality, ScanQuery, Selection, SeriesInfo, SeriesSlice, TimedValue, Value, ValueType,
     };
+    use ironloom_testkit::{Mutator, Rng};
 
     /// A few series held in memory.
     struct Mem(Vec<(SeriesInfo, Vec<TimedValue>)>);
@@ -118,60 +119,6 @@ mod fuzz_tests {
         out
     }
 
-    /// xorshift64*: deterministic and dependency-free.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
-
-    fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
-        let mut v = seed.to_vec();
-        for _ in 0..=rng.below(8) {
-            match rng.below(6) {
-                0 if !v.is_empty() => {
-                    let i = rng.below(v.len());
-                    v[i] = rng.next() as u8;
-                }
-                1 if !v.is_empty() => {
-                    let i = rng.below(v.len());
-                    v[i] ^= 1 << rng.below(8);
-                }
-                2 => v.truncate(rng.below(v.len() + 1)),
-                3 => {
-                    let i = rng.below(v.len() + 1);
-                    let n = rng.below(16);
-                    let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
-                    v.splice(i..i, bytes);
-                }
-                4 if !v.is_empty() => {
-                    // Duplicate a slice somewhere else.
-                    let a = rng.below(v.len());
-                    let b = (a + rng.below(64)).min(v.len());
-                    let chunk = v[a..b].to_vec();
-                    let at = rng.below(v.len() + 1);
-                    v.splice(at..at, chunk);
-                }
-                _ => {
-                    let specials: [&[u8]; 6] = [b"\"", b"\n", b"\r\n", b",", b"\xff\xfe", b"PAR1"];
-                    let s = specials[rng.below(specials.len())];
-                    let at = rng.below(v.len() + 1);
-                    v.splice(at..at, s.iter().copied());
-                }
-            }
-        }
-        v
-    }
-
     #[test]
     fn the_samples_parse_completely() {
         assert_eq!(fuzz_csv(&sample(Format::Csv)), 6);
@@ -180,24 +127,32 @@ mod fuzz_tests {
 
     #[test]
     fn parsers_never_panic_on_mutated_or_random_input() {
-        let mut rng = Rng(0x5eed_1234_abcd_0001);
+        let mut rng = Rng::new(0x5eed_1234_abcd_0001);
+        let mutator = Mutator::new().max_edits(8).dictionary(&[
+            b"\"".as_slice(),
+            b"\n",
+            b"\r\n",
+            b",",
+            b"\xff\xfe",
+            b"PAR1",
+        ]);
         let csv = sample(Format::Csv);
         let pq = sample(Format::Parquet);
         for _ in 0..3000 {
-            fuzz_csv(&mutate(&mut rng, &csv));
+            fuzz_csv(&mutator.mutate(&mut rng, &csv));
         }
         for _ in 0..1500 {
-            fuzz_parquet(&mutate(&mut rng, &pq));
+            fuzz_parquet(&mutator.mutate(&mut rng, &pq));
         }
         for _ in 0..500 {
             let n = rng.below(512);
-            let junk: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            let junk = rng.bytes(n);
             fuzz_csv(&junk);
             fuzz_parquet(&junk);
         }
         // Parquet's magic at both ends around garbage.
         let mut framed = b"PAR1".to_vec();
-        framed.extend((0..200).map(|_| rng.next() as u8));
+        framed.extend(rng.bytes(200));
         framed.extend(100u32.to_le_bytes());
         framed.extend(b"PAR1");
         fuzz_parquet(&framed);

@@ -150,53 +150,8 @@ mod tests {
     use crate::segment::{Header, Writer};
     use ironloom_core::ids::{DeviceId, TenantId};
     use ironloom_core::telemetry::{Quality, Value};
+    use ironloom_testkit::{Mutator, Rng};
     use std::sync::Arc;
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
-
-    fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
-        let mut b = seed.to_vec();
-        for _ in 0..=rng.below(4) {
-            match rng.below(6) {
-                0 if !b.is_empty() => {
-                    let i = rng.below(b.len());
-                    b[i] ^= 1 << rng.below(8);
-                }
-                1 if !b.is_empty() => {
-                    let i = rng.below(b.len());
-                    b[i] = rng.next() as u8;
-                }
-                2 => b.truncate(rng.below(b.len() + 1)),
-                3 => {
-                    let i = rng.below(b.len() + 1);
-                    b.insert(i, rng.next() as u8);
-                }
-                4 if !b.is_empty() => {
-                    // A varint-looking run of 0xff.
-                    let i = rng.below(b.len());
-                    let n = rng.below(10).min(b.len() - i);
-                    b[i..i + n].fill(0xff);
-                }
-                _ => {
-                    let n = rng.below(64);
-                    b = (0..n).map(|_| rng.next() as u8).collect();
-                }
-            }
-        }
-        b
-    }
 
     fn columns() -> Vec<Column> {
         let mut out = Vec::new();
@@ -223,13 +178,15 @@ mod tests {
     }
 
     fn run(name: &str, target: fn(&[u8]), seeds: &[Vec<u8>], iterations: usize) {
-        let mut rng = Rng(name.len() as u64);
+        let mut rng = Rng::new(name.len() as u64);
+        // Varint-looking runs of 0xff over the bytes.
+        let mutator = Mutator::new().dictionary(&[[0xff; 2].as_slice(), &[0xff; 5], &[0xff; 9]]);
         for s in seeds {
             target(s);
         }
         for _ in 0..iterations {
-            let seed = &seeds[rng.below(seeds.len())];
-            target(&mutate(&mut rng, seed));
+            let seed = rng.pick(seeds).clone();
+            target(&mutator.mutate(&mut rng, &seed));
         }
     }
 

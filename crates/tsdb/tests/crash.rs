@@ -185,12 +185,9 @@ fn acknowledged_writes_survive_sigkill() {
     let base = base();
     let mut acked = std::collections::BTreeSet::new();
     let mut start = 0u64;
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rng = ironloom_testkit::Rng::new(0x2545_f491_4f6c_dd1d);
     for it in 0..iterations {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let kill_after = Duration::from_millis(300 + seed % 1200);
+        let kill_after = Duration::from_millis(300 + rng.below(1200) as u64);
         let got = run_once(dir.path(), start, base, kill_after);
         assert!(
             !got.is_empty(),

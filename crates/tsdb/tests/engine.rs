@@ -5,6 +5,7 @@
 
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
 use ironloom_core::telemetry::*;
+use ironloom_testkit::Rng;
 use ironloom_tsdb::engine::now_micros;
 use ironloom_tsdb::{Engine, FsyncPolicy, Options};
 use std::collections::BTreeMap;
@@ -57,21 +58,6 @@ fn all(e: &Engine, t: TenantId, d: DeviceId, p: &str) -> Vec<(i64, Value)> {
     page.points.into_iter().map(|p| (p.ts, p.value)).collect()
 }
 
-/// A small deterministic generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 #[test]
 fn last_write_wins_across_memtable_flush_and_compaction() {
     let dir = tempfile::tempdir().unwrap();
@@ -79,7 +65,7 @@ fn last_write_wins_across_memtable_flush_and_compaction() {
     let (t, d) = (TenantId::new(), DeviceId::new());
     let base = now_micros() / MIN * MIN - 60 * MIN;
     let mut model: BTreeMap<i64, f64> = BTreeMap::new();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for round in 0..6 {
         let mut pts = Vec::new();
         for _ in 0..300 {
@@ -162,7 +148,7 @@ fn aggregates_match_a_brute_force_model() {
     let t = TenantId::new();
     let devices: Vec<DeviceId> = (0..3).map(|_| DeviceId::new()).collect();
     let base = now_micros() / (60 * MIN) * (60 * MIN) - 5 * 60 * MIN;
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut model: BTreeMap<(usize, i64), f64> = BTreeMap::new();
     for round in 0..5 {
         for (k, d) in devices.iter().enumerate() {
@@ -285,7 +271,7 @@ fn rollups_answer_long_ranges_like_the_points() {
     // two flushes and then overwritten in places by a third.
     let devices: Vec<DeviceId> = (0..2).map(|_| DeviceId::new()).collect();
     let base = now_micros() / (60 * MIN) * (60 * MIN) - 8 * 60 * MIN;
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut model: BTreeMap<(usize, i64), f64> = BTreeMap::new();
     let value = |k: usize, rng: &mut Rng| -> Value {
         if k == 0 {

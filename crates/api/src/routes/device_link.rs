@@ -29,7 +29,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(send_command, list_commands))
         .routes(routes!(get_command))
         .routes(routes!(get_attributes))
-        .routes(routes!(update_shared_attributes))
+        .routes(routes!(get_shared_attributes, update_shared_attributes))
         .routes(routes!(device_errors))
         .routes(routes!(device_events))
         .routes(routes!(get_provisioning, set_provisioning))
@@ -212,7 +212,8 @@ impl CommandInput {
 /// with an error — or `timed_out`); `202` when it is `queued` or `sent` and not waited
 /// for (poll `GET /api/v1/commands/{id}`); `409 device_offline` when the device is not
 /// listening and `offline` is `fail`; `422` when the command does not fit the thing model
-/// (`unknown_service`, `unknown_property`, `not_writable`, `out_of_range` …).
+/// (`unknown_service`, `unknown_property`, `not_writable`, `no_writable_property`,
+/// `out_of_range` …).
 #[utoipa::path(post, path = "/api/v1/devices/{id}/commands", tag = "commands",
     params(("id" = DeviceId, Path)), request_body = CommandInput,
     security(("bearer" = []), ("api_key" = [])),
@@ -307,6 +308,29 @@ async fn get_attributes(
     p: Principal,
     ApiPath((id, scope)): ApiPath<(DeviceId, String)>,
 ) -> ApiResult<Json<Vec<Attribute>>> {
+    read_attributes(&state, &p, id, &scope).await
+}
+
+/// Shared attributes (set here, pushed to the device). The path of their `PATCH`, which
+/// the router matches before `…/attributes/{scope}`, so it answers `GET` itself.
+#[utoipa::path(get, path = "/api/v1/devices/{id}/attributes/shared", tag = "devices",
+    params(("id" = DeviceId, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Vec<Attribute>), (status = 404, body = ErrorBody)))]
+async fn get_shared_attributes(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> ApiResult<Json<Vec<Attribute>>> {
+    read_attributes(&state, &p, id, "shared").await
+}
+
+async fn read_attributes(
+    state: &AppState,
+    p: &Principal,
+    id: DeviceId,
+    scope: &str,
+) -> ApiResult<Json<Vec<Attribute>>> {
     let tenant = p.tenant()?;
     if scope == "server" {
         let d = state.store.get_device(tenant, id).await?;
@@ -321,7 +345,7 @@ async fn get_attributes(
                 .collect(),
         ));
     }
-    let scope = AttributeScope::parse(&scope).ok_or_else(|| {
+    let scope = AttributeScope::parse(scope).ok_or_else(|| {
         ApiError::from(HttpFailure::InvalidPath {
             detail: format!("unknown attribute scope {scope:?}: client, shared or server"),
         })

@@ -10,20 +10,16 @@ use crate::extract::{ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::State;
 use ironloom_core::command::AttributeScope;
+use ironloom_core::driver_table::{CONFIG_ATTRIBUTE, Drivers, STATUS_ATTRIBUTE};
 use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::ids::DeviceId;
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::Protocol;
-use ironloom_gateway::config::Drivers;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// The shared attribute holding the document, and the client attribute with the status.
-pub const CONFIG_ATTRIBUTE: &str = "gateway_config";
-pub const STATUS_ATTRIBUTE: &str = "gateway_config_status";
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(get_config, put_config, delete_config))

@@ -61,6 +61,9 @@ pub(crate) struct Downlinks {
     /// Sent two-way commands by (device, request id).
     inflight: Mutex<HashMap<(DeviceId, u32), Inflight>>,
     waiters: Mutex<HashMap<CommandId, Vec<oneshot::Sender<Command>>>>,
+    /// One delivery of a device's queue at a time: a newer command never overtakes an
+    /// older one, and none is offered twice.
+    turns: Mutex<HashMap<DeviceId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Removes its link when dropped.
@@ -167,7 +170,13 @@ impl DeviceHub {
         metrics::counter!("ironloom_device_commands_total", "tenant" => tenant.to_string())
             .increment(1);
         let waiter = (req.wait && !req.one_way).then(|| self.wait_for(command.id));
-        let sent = self.deliver(command.clone()).await?;
+        // Behind the device's queue, never before it (the queue holds it too when it may
+        // wait there).
+        let sent = self
+            .deliver_in_turn(tenant, device, Some(&command))
+            .await?
+            .into_iter()
+            .find(|c| c.id == command.id);
         let current = match sent {
             Some(c) if c.status.is_final() => return Ok(c),
             Some(c) => c,
@@ -260,23 +269,59 @@ impl DeviceHub {
 
     /// Sends the device's queued commands, oldest first, while a link takes them.
     pub async fn deliver_queued(&self, tenant: TenantId, device: DeviceId) {
-        let queued = match self.meta.queued_commands(tenant, device).await {
-            Ok(q) => q,
-            Err(e) => {
-                warn!(%device, error = %e, "could not read queued commands");
-                return;
-            }
+        if let Err(e) = self.deliver_in_turn(tenant, device, None).await {
+            warn!(%device, error = %e, "could not send queued commands");
+        }
+    }
+
+    /// Sends the device's queued commands, oldest first, then `also` (a new command that
+    /// may not wait in the queue), each only while a link takes them; one call per device
+    /// at a time. Returns the commands sent, as they now stand.
+    async fn deliver_in_turn(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        also: Option<&Command>,
+    ) -> Result<Vec<Command>> {
+        if !self.reachable(device) {
+            return Ok(Vec::new());
+        }
+        let turn = lock(&self.downlinks.turns)
+            .entry(device)
+            .or_default()
+            .clone();
+        let sent = {
+            let _turn = turn.lock().await;
+            self.deliver_all(tenant, device, also).await
         };
-        for c in queued {
-            match self.deliver(c).await {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    warn!(%device, error = %e, "could not send a queued command");
-                    break;
-                }
+        let mut turns = lock(&self.downlinks.turns);
+        // Clones are taken under this lock: the map's and this one mean nobody waits.
+        if Arc::strong_count(&turn) == 2 {
+            turns.remove(&device);
+        }
+        sent
+    }
+
+    async fn deliver_all(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        also: Option<&Command>,
+    ) -> Result<Vec<Command>> {
+        let mut queue = self.meta.queued_commands(tenant, device).await?;
+        if let Some(c) = also
+            && !queue.iter().any(|q| q.id == c.id)
+        {
+            queue.push(c.clone());
+        }
+        let mut sent = Vec::new();
+        for c in queue {
+            match self.deliver(c).await? {
+                Some(c) => sent.push(c),
+                None => break,
             }
         }
+        Ok(sent)
     }
 
     fn wait_for(&self, id: CommandId) -> oneshot::Receiver<Command> {

@@ -20,6 +20,7 @@ use tokio_modbus::{ExceptionCode, Request, Response, Slave};
 
 use super::config::{Area, Connection, Parity, Point, Transport, WriteFunction};
 use super::plan::{Block, PollGroup, plan};
+use super::values::Encoding;
 use crate::model::{DriverError, DriverIo, DriverStats, Sample, Value, WriteDone, WriteRequest};
 
 /// Milliseconds since the epoch, now.
@@ -389,7 +390,7 @@ impl Link<'_> {
                         let (dev, name) = (&self.driver.names[di].0, &self.driver.names[di].1[pi]);
                         let off = usize::from(off);
                         let regs = &words[off..off + usize::from(p.width())];
-                        out.push(match p.encoding().decode(regs) {
+                        out.push(match Encoding::of(p).decode(regs) {
                             Ok(v) => {
                                 n += 1;
                                 Sample::good(dev, name, ts, v)
@@ -444,7 +445,7 @@ impl Link<'_> {
             points: vec![],
         };
         let words = self.read_block(&b).await?;
-        p.encoding().decode(&words[..usize::from(p.width())])
+        Encoding::of(p).decode(&words[..usize::from(p.width())])
     }
 
     /// A write: checks, reads the old value, writes, reads back.
@@ -459,7 +460,7 @@ impl Link<'_> {
             )));
         }
         crate::model::check_range(&w.value, p.min, p.max)?;
-        let enc = p.encoding();
+        let enc = Encoding::of(&p);
         let words = enc.encode(&w.value)?;
         let began = Instant::now();
         let old = self.read_point(unit, &p).await.ok();

@@ -1,98 +1,10 @@
-//! Register contents to values and back: data types, byte and word order, scale and
-//! offset.
-//!
-//! Orders name the bytes of a 32-bit value `ABCD` (A most significant) as they appear in
-//! consecutive registers, and extend to 64 bits the same way:
-//! - `ABCD`: registers in order, high byte first in each (big endian; Modbus's own order);
-//! - `CDAB`: registers in reverse order, high byte first (word swap; common in PLCs);
-//! - `BADC`: registers in order, low byte first (byte swap);
-//! - `DCBA`: registers in reverse order, low byte first (little endian).
-//!
-//! 16-bit types use only the byte part (`BADC` and `DCBA` swap the two bytes); strings
-//! take the byte part per register and read the registers in order.
+//! Register contents to values and back by a point's data type, byte and word order
+//! ([`Order`]), scale and offset.
 
-use serde::{Deserialize, Serialize};
+pub use ironloom_core::driver_table::modbus::{DataType, Order};
 
 use crate::model::{DriverError, Value};
-
-/// What a point's registers or bits hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DataType {
-    Bool,
-    U16,
-    I16,
-    U32,
-    I32,
-    U64,
-    I64,
-    F32,
-    F64,
-    /// Text of `length` registers (two bytes each), NUL bytes at the end dropped.
-    String,
-    /// One bit (`bit` 0–15, 0 the least significant) of a register.
-    Bit,
-}
-
-impl DataType {
-    /// Registers the type takes (strings: their `length`); coils and inputs take 1 bit.
-    pub fn registers(self, string_len: u16) -> u16 {
-        match self {
-            DataType::Bool | DataType::U16 | DataType::I16 | DataType::Bit => 1,
-            DataType::U32 | DataType::I32 | DataType::F32 => 2,
-            DataType::U64 | DataType::I64 | DataType::F64 => 4,
-            DataType::String => string_len,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataType::Bool => "bool",
-            DataType::U16 => "u16",
-            DataType::I16 => "i16",
-            DataType::U32 => "u32",
-            DataType::I32 => "i32",
-            DataType::U64 => "u64",
-            DataType::I64 => "i64",
-            DataType::F32 => "f32",
-            DataType::F64 => "f64",
-            DataType::String => "string",
-            DataType::Bit => "bit",
-        }
-    }
-
-    fn is_integer(self) -> bool {
-        matches!(
-            self,
-            DataType::U16
-                | DataType::I16
-                | DataType::U32
-                | DataType::I32
-                | DataType::U64
-                | DataType::I64
-        )
-    }
-}
-
-/// Byte and word order of multi-byte values (see the module documentation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Order {
-    #[default]
-    ABCD,
-    CDAB,
-    BADC,
-    DCBA,
-}
-
-impl Order {
-    fn words_reversed(self) -> bool {
-        matches!(self, Order::CDAB | Order::DCBA)
-    }
-
-    fn bytes_swapped(self) -> bool {
-        matches!(self, Order::BADC | Order::DCBA)
-    }
-}
+use ironloom_core::driver_table::modbus::Point;
 
 /// How one point's raw registers become a value: the type, order, scale and offset.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,6 +19,18 @@ pub struct Encoding {
 }
 
 impl Encoding {
+    /// The encoding of a point of a table.
+    pub fn of(p: &Point) -> Encoding {
+        Encoding {
+            data_type: p.data_type(),
+            order: p.order,
+            scale: p.scale,
+            offset: p.offset,
+            bit: p.bit.unwrap_or(0),
+            string_len: p.length.unwrap_or(1),
+        }
+    }
+
     pub fn plain(data_type: DataType) -> Encoding {
         Encoding {
             data_type,

@@ -240,3 +240,53 @@ async fn operators_send_commands_and_see_results_and_logs() {
         "{actions:?}"
     );
 }
+
+/// A parameter write needs a property the thing model declares writable: a product with
+/// no properties (schemaless telemetry) or only read-only ones refuses every write, and
+/// nothing reaches the device or the command list.
+#[tokio::test]
+async fn writes_no_thing_model_allows_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let schemaless = api.product("freeform", json!({})).await;
+    let read_only = api
+        .product(
+            "sensorOnly",
+            json!({"properties": [{"identifier": "temp", "name": "Temp", "data_type": {"type": "double"}}]}),
+        )
+        .await;
+    for (product, name) in [(schemaless, "free-1"), (read_only, "sensor-1")] {
+        let d = api.device(&product, name).await;
+        let _client = answering_device(&server, &d.access_token).await;
+        let path = format!("/api/v1/devices/{}/commands", d.id);
+        for properties in [json!({"temp": 5}), json!({"anything": 1})] {
+            let (code, e) = api
+                .call("POST", &path, Some(json!({"properties": properties})))
+                .await;
+            assert_eq!(
+                (code, e["code"].as_str()),
+                (422, Some("no_writable_property")),
+                "{name}: {e}"
+            );
+            assert!(
+                e["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("declares no writable property"),
+                "{e}"
+            );
+        }
+        // Plain RPC still goes: a model without services accepts any method.
+        let (code, c) = api
+            .call("POST", &path, Some(json!({"method": "ping"})))
+            .await;
+        assert_eq!(
+            (code, c["status"].as_str()),
+            (200, Some("succeeded")),
+            "{c}"
+        );
+        let listed = api.get(&path).await;
+        assert_eq!(listed["total"], 1, "{listed}");
+    }
+}

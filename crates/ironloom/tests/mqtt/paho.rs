@@ -194,3 +194,58 @@ async fn paho_over_websocket_telemetry_is_readable_through_the_api() {
         ]
     );
 }
+
+/// A device that comes back to its persistent session (MQTT 5 `clean_start=0`, 3.1.1
+/// `clean_session=0`, CONNACK with session present) gets the commands queued while it was
+/// away without subscribing again, oldest first, and before a command sent after it came
+/// back (`tests/peers/paho_device.py resume`).
+#[tokio::test]
+async fn paho_resumed_sessions_get_queued_commands_oldest_first() {
+    let Some(python) = python_with_paho("paho_resumed_sessions_get_queued_commands_oldest_first")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("resumePump", pump_model()).await;
+    for version in ["5", "311"] {
+        let device = api.device(&product, &format!("resume-{version}")).await;
+        let args: Vec<String> = vec![
+            "resume".into(),
+            version.into(),
+            server.mqtt.ip().to_string(),
+            server.mqtt.port().to_string(),
+            device.access_token.clone(),
+            server.base.clone(),
+            api.token().to_string(),
+            device.id.clone(),
+        ];
+        run_script(python, &args, &server).await;
+        // Each command was answered once, in order.
+        let listed = api
+            .get(&format!(
+                "/api/v1/devices/{}/commands?page_size=100",
+                device.id
+            ))
+            .await;
+        let mut done: Vec<(String, String)> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["method"].as_str().unwrap().to_string(),
+                    c["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        done.reverse();
+        let want: Vec<(String, String)> = (0..40)
+            .map(|i| format!("queued-{i}"))
+            .chain(["newer".to_string()])
+            .map(|m| (m, "succeeded".to_string()))
+            .collect();
+        assert_eq!(done, want, "MQTT {version}: {listed}");
+    }
+}

@@ -4,6 +4,7 @@ crates/ironloom/tests/mqtt/paho.rs against `ironloom serve`.
 
     paho_device.py mqtt5 HOST MQTT_PORT TOKEN PRODUCT_KEY DEVICE_NAME BASE_MS
     paho_device.py websocket HOST HTTP_PORT TOKEN BASE_MS
+    paho_device.py resume 5|311 HOST MQTT_PORT TOKEN API_URL API_TOKEN DEVICE_ID
 
 Telemetry carries timestamps from BASE_MS on; the Rust test reads the stored values back
 through the REST API. Prints "all ok" at the end; any failed check raises (exit 1) with
@@ -16,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.request
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -23,6 +25,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 WAIT = 15.0
+# Commands queued while a resumed device was away: enough that sending them takes a while.
+QUEUED_COMMANDS = 40
 
 # MQTT 5 reason codes (§2.4).
 SUCCESS = 0x00
@@ -41,7 +45,7 @@ def check(cond, what):
 class Peer:
     """One paho client with its network loop on a thread and its callbacks in queues."""
 
-    def __init__(self, name, token, version=mqtt.MQTTv5, transport="tcp"):
+    def __init__(self, name, token, version=mqtt.MQTTv5, transport="tcp", clean_session=None):
         self.name = name
         self.version = version
         self.c = mqtt.Client(
@@ -50,6 +54,8 @@ class Peer:
             protocol=version,
             transport=transport,
             reconnect_on_failure=False,
+            # MQTT 3.1.1 asks for a persistent session in the client (clean_session=0).
+            clean_session=clean_session,
         )
         self.c.username_pw_set(token)
         self.connacks = queue.Queue()
@@ -330,12 +336,65 @@ def websocket(host, http_port, token, base):
     old.disconnect()
 
 
+def send_command(api_url, api_token, device_id, method):
+    """Sends a command through the REST API, queued while the device is away."""
+    body = json.dumps({"method": method, "offline": "queue", "wait": False}).encode()
+    req = urllib.request.Request(
+        f"{api_url}/api/v1/devices/{device_id}/commands",
+        data=body,
+        headers={"content-type": "application/json", "authorization": f"Bearer {api_token}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=WAIT) as r:
+        return r.status, json.loads(r.read())["status"]
+
+
+def resume(version, host, port, token, api_url, api_token, device_id):
+    """A device with a persistent session (MQTT 5 clean_start=0 with an expiry, or 3.1.1
+    clean_session=0) subscribes to its commands and goes away; commands are queued for it.
+    When it comes back with its session present, without subscribing again, it gets the
+    queued commands oldest first, and a command sent at once after that comes after them
+    (however long the queue takes to go out), each once."""
+    v5 = version == "5"
+    proto = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
+    name = f"paho-resume-{version}"
+    d = Peer(name, token, version=proto, clean_session=None if v5 else False)
+    rc, present = d.connect(host, port, clean_start=True, expiry=300 if v5 else None)
+    check(rc == SUCCESS, f"first CONNACK {rc:#x}")
+    check(d.subscribe("v1/devices/me/rpc/request/+") in ([GRANTED_QOS_1], [1]), "rpc subscription")
+    d.disconnect()
+
+    queued = [f"queued-{i}" for i in range(QUEUED_COMMANDS)]
+    for method in queued:
+        status = send_command(api_url, api_token, device_id, method)
+        check(status == (202, "queued"), f"command {method} while away: {status}")
+
+    rc, present = d.connect(host, port, clean_start=False, expiry=300 if v5 else None)
+    check((rc, present) == (SUCCESS, True), f"resumed CONNACK {rc:#x} present={present}")
+    status = send_command(api_url, api_token, device_id, "newer")
+    check(status[0] in (200, 202), f"command newer: {status}")
+    got = []
+    for _ in range(len(queued) + 1):
+        m = d.next_message(f"command {len(got) + 1} after resuming ({got} so far)")
+        check(m.topic.startswith("v1/devices/me/rpc/request/"), f"unexpected message on {m.topic}")
+        got.append(json.loads(m.payload)["method"])
+        n = m.topic.rsplit("/", 1)[1]
+        rc, why = d.publish(f"v1/devices/me/rpc/response/{n}", {"done": got[-1]})
+        check(rc == SUCCESS, f"answer to {got[-1]}: {rc:#x} {why}")
+    check(got == queued + ["newer"], f"commands in the order {got}")
+    time.sleep(0.5)
+    check(d.messages.empty(), f"a command came twice: {d.messages.queue}")
+    d.disconnect()
+
+
 def main(argv):
     mode = argv[1] if len(argv) > 1 else ""
     if mode == "mqtt5" and len(argv) == 8:
         mqtt5(argv[2], int(argv[3]), argv[4], argv[5], argv[6], int(argv[7]))
     elif mode == "websocket" and len(argv) == 6:
         websocket(argv[2], int(argv[3]), argv[4], int(argv[5]))
+    elif mode == "resume" and len(argv) == 9:
+        resume(argv[2], argv[3], int(argv[4]), argv[5], argv[6], argv[7], argv[8])
     else:
         sys.exit(__doc__)
     print("all ok")

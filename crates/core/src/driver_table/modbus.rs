@@ -7,8 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::values::{DataType, Encoding, Order};
-use crate::preprocess::Preprocess;
+use super::preprocess::Preprocess;
 
 /// Largest register count one read may ask for (FC 3/4: 125) and bits (FC 1/2: 2000).
 pub const MAX_READ_REGISTERS: u16 = 125;
@@ -119,6 +118,97 @@ pub enum WriteFunction {
     ReadWrite,
 }
 
+/// What a point's registers or bits hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataType {
+    Bool,
+    U16,
+    I16,
+    U32,
+    I32,
+    U64,
+    I64,
+    F32,
+    F64,
+    /// Text of `length` registers (two bytes each), NUL bytes at the end dropped.
+    String,
+    /// One bit (`bit` 0–15, 0 the least significant) of a register.
+    Bit,
+}
+
+impl DataType {
+    /// Registers the type takes (strings: their `length`); coils and inputs take 1 bit.
+    pub fn registers(self, string_len: u16) -> u16 {
+        match self {
+            DataType::Bool | DataType::U16 | DataType::I16 | DataType::Bit => 1,
+            DataType::U32 | DataType::I32 | DataType::F32 => 2,
+            DataType::U64 | DataType::I64 | DataType::F64 => 4,
+            DataType::String => string_len,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataType::Bool => "bool",
+            DataType::U16 => "u16",
+            DataType::I16 => "i16",
+            DataType::U32 => "u32",
+            DataType::I32 => "i32",
+            DataType::U64 => "u64",
+            DataType::I64 => "i64",
+            DataType::F32 => "f32",
+            DataType::F64 => "f64",
+            DataType::String => "string",
+            DataType::Bit => "bit",
+        }
+    }
+
+    /// Whether values of the type are integers (before scale and offset).
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            DataType::U16
+                | DataType::I16
+                | DataType::U32
+                | DataType::I32
+                | DataType::U64
+                | DataType::I64
+        )
+    }
+}
+
+/// Byte and word order of multi-byte values. Orders name the bytes of a 32-bit value
+/// `ABCD` (A most significant) as they appear in consecutive registers, and extend to 64
+/// bits the same way:
+/// - `ABCD`: registers in order, high byte first in each (big endian; Modbus's own order);
+/// - `CDAB`: registers in reverse order, high byte first (word swap; common in PLCs);
+/// - `BADC`: registers in order, low byte first (byte swap);
+/// - `DCBA`: registers in reverse order, low byte first (little endian).
+///
+/// 16-bit types use only the byte part (`BADC` and `DCBA` swap the two bytes); strings
+/// take the byte part per register and read the registers in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Order {
+    #[default]
+    ABCD,
+    CDAB,
+    BADC,
+    DCBA,
+}
+
+impl Order {
+    /// Whether the registers of a value come last word first.
+    pub fn words_reversed(self) -> bool {
+        matches!(self, Order::CDAB | Order::DCBA)
+    }
+
+    /// Whether the two bytes of each register come low byte first.
+    pub fn bytes_swapped(self) -> bool {
+        matches!(self, Order::BADC | Order::DCBA)
+    }
+}
+
 /// One point of a device's table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,23 +265,12 @@ impl Point {
         })
     }
 
-    pub fn encoding(&self) -> Encoding {
-        Encoding {
-            data_type: self.data_type(),
-            order: self.order,
-            scale: self.scale,
-            offset: self.offset,
-            bit: self.bit.unwrap_or(0),
-            string_len: self.length.unwrap_or(1),
-        }
-    }
-
     /// Registers (or bits) the point covers.
     pub fn width(&self) -> u16 {
         if self.area.is_bits() {
             1
         } else {
-            self.encoding().registers()
+            self.data_type().registers(self.length.unwrap_or(1))
         }
     }
 }
@@ -383,14 +462,11 @@ impl Connection {
         let mut units = HashMap::new();
         for (di, d) in self.devices.iter().enumerate() {
             let dev = &d.name;
-            if let Err(e) = ironloom_core::validate::identifier("name", dev, 128) {
+            if let Err(e) = crate::validate::identifier("name", dev, 128) {
                 at(
                     Some(di),
                     None,
-                    format!(
-                        "device `{dev}`: {}",
-                        e.message(ironloom_core::i18n::Locale::En)
-                    ),
+                    format!("device `{dev}`: {}", e.message(crate::i18n::Locale::En)),
                 );
             }
             if !device_names.insert(dev.as_str()) {
@@ -433,7 +509,7 @@ impl Connection {
                     format!("device `{dev}`, point `{}`: {m}", p.name),
                 )
             };
-            if !ironloom_core::thing_model::is_identifier(&p.name) {
+            if !crate::thing_model::is_identifier(&p.name) {
                 err("the name must be a property identifier (letters, digits and _, not starting with a digit, at most 64)".into());
             }
             if !names.insert(p.name.as_str()) {
