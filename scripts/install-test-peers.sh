@@ -4,8 +4,13 @@
 #           socat (serial pty pairs for Modbus RTU)
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
 #           client), asyncua (OPC UA server and client)
+#   PyPI, each in a virtual environment of its own (they pin versions the others do not
+#   take): thingsboard-gateway (ThingsBoard IoT Gateway, with the pymodbus and pyserial
+#   its Modbus connector pins), in $IRONLOOM_TB_GATEWAY_VENV (default
+#   ~/.cache/ironloom-tbgw-venv), found by tests through $IRONLOOM_TB_GATEWAY_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
-# ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory:
+# ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
+# and for the interpreters of the other environments:
 #   eval "$(scripts/install-test-peers.sh)"
 set -euo pipefail
 
@@ -34,3 +39,25 @@ if ! "$venv/bin/python" -c 'import paho.mqtt, aiocoap, pymodbus, serial, asyncua
     'aiocoap==0.4.17' 'pymodbus==3.16.1' 'pyserial>=3.5,<4' 'asyncua==2.1.0' >&2
 fi
 echo "export PATH=\"$venv/bin:\$PATH\""
+
+# A peer that pins its own dependencies: a virtual environment of its own, its Python
+# exported under the given name (not put on PATH, where it would shadow the one above).
+own_venv() {
+  local dir="$1" var="$2" check="$3"
+  shift 3
+  if [ ! -x "$dir/bin/python" ]; then
+    echo "creating the virtual environment $dir" >&2
+    python3 -m venv "$dir" >&2
+  fi
+  if ! "$dir/bin/python" -c "$check" 2>/dev/null; then
+    echo "installing $* in $dir" >&2
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@" >&2
+  fi
+  echo "export $var=\"$dir/bin/python\""
+}
+
+# thingsboard-gateway's Modbus connector insists on pymodbus 3.9.2 (and installs it at
+# start-up otherwise); it is installed here instead.
+own_venv "${IRONLOOM_TB_GATEWAY_VENV:-$HOME/.cache/ironloom-tbgw-venv}" IRONLOOM_TB_GATEWAY_PYTHON \
+  'import thingsboard_gateway, serial_asyncio; from pymodbus import __version__ as v; assert v == "3.9.2"' \
+  'thingsboard-gateway==3.8.5' 'pymodbus==3.9.2' 'pyserial>=3.5,<4' 'pyserial-asyncio==0.6'

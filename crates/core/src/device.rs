@@ -19,6 +19,11 @@ use crate::telemetry::{Micros, PointIn, Quality, Value};
 pub const ERRORS_SERIES: &str = "$errors";
 /// Series holding a device's event log (thing-model events, connects and disconnects).
 pub const EVENTS_SERIES: &str = "$events";
+/// Client attribute with which Ironloom's own edge gateway (`ironloom gateway`) announces
+/// itself on connecting (its value names the version): the platform then sends it
+/// parameter writes for its sub-devices as `setProperties` RPCs, which it answers with
+/// per-property results, instead of ThingsBoard's shared-attribute updates.
+pub const GATEWAY_AGENT_ATTRIBUTE: &str = "gateway_agent";
 use crate::thing_model::{DataType, ThingModel, ValueError, ValueErrorKind};
 
 /// One value a device reported: a property (or, for schemaless products, any key), an

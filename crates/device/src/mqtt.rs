@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
@@ -26,7 +27,7 @@ use ironloom_mqtt::{
 use serde_json::{Value as Json, json};
 
 use crate::auth::AlinkLogin;
-use crate::hub::downlink::{Downlink, LinkGuard, Sink};
+use crate::hub::downlink::{Delivery, Downlink, LinkGuard, Sink};
 use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
 use crate::payload::{self, Encoding};
 
@@ -85,6 +86,11 @@ pub struct MqttDevice {
     link: Mutex<Option<LinkGuard>>,
     /// Sub-devices by name, when the device acts as a gateway.
     pub(crate) subs: Mutex<HashMap<String, SubDevice>>,
+    /// The gateway announced itself as Ironloom's own
+    /// ([`GATEWAY_AGENT_ATTRIBUTE`](ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE)).
+    pub(crate) ironloom_agent: Arc<AtomicBool>,
+    /// Sub-devices the gateway named that could not be connected, by name.
+    pub(crate) unconnected: Mutex<HashMap<String, tb_gateway::Unconnected>>,
 }
 
 impl MqttDevice {
@@ -101,6 +107,8 @@ impl MqttDevice {
             role,
             link: Mutex::new(None),
             subs: Mutex::new(HashMap::new()),
+            ironloom_agent: Arc::new(AtomicBool::new(false)),
+            unconnected: Mutex::new(HashMap::new()),
         }
     }
 
@@ -208,13 +216,13 @@ impl MqttDevices {
                 Dialect::Alink => alink::downlink(&sys, d),
             };
             let Some((topic, body)) = out else {
-                return false;
+                return Delivery::NotTaken;
             };
             let report = server.publish(
                 &ns,
                 message(topic, body.to_string().into_bytes(), QoS::AtLeastOnce),
             );
-            report.online > 0
+            (report.online > 0).into()
         }))
     }
 

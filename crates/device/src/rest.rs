@@ -11,7 +11,7 @@ use ironloom_core::i18n::Locale;
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::hub::downlink::{Downlink, LinkGuard};
+use crate::hub::downlink::{Delivery, Downlink, LinkGuard};
 use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
 use crate::payload::{self, Encoding};
 use crate::tb;
@@ -335,12 +335,12 @@ fn one_downlink(
         ctx.device,
         Arc::new(move |d: &Downlink| {
             let Some(body) = downlink_body(d, commands) else {
-                return false;
+                return Delivery::NotTaken;
             };
             let Some(tx) = ironloom_core::sync::lock(&slot).take() else {
-                return false;
+                return Delivery::NotTaken;
             };
-            tx.send(body).is_ok()
+            tx.send(body).is_ok().into()
         }),
     );
     (link, rx)
@@ -359,9 +359,9 @@ pub fn downlink_stream(
         ctx.device,
         Arc::new(move |d: &Downlink| {
             let Some(body) = downlink_body(d, commands) else {
-                return false;
+                return Delivery::NotTaken;
             };
-            tx.try_send(body).is_ok()
+            tx.try_send(body).is_ok().into()
         }),
     );
     (link, rx)

@@ -69,23 +69,42 @@ pub fn rpc_request(c: &Command, request_id: Option<u32>) -> Json {
     Json::Object(o)
 }
 
-/// Reads a device's answer: any JSON is the response, except an object with an `error`
-/// member, which fails the command with that error.
+/// Reads a device's answer: any JSON is the response, except one reporting an error, which
+/// fails the command with it: `{"error": …}`, `{"result": {"error": …}}` (how the
+/// connectors of ThingsBoard's IoT gateway report a failed RPC) or `{"success": false}`.
+/// JSON text of an object is read as that object (the IoT gateway sends some answers so).
 pub fn rpc_answer(v: Json) -> CommandResult {
-    match v {
-        Json::Object(ref o) if o.contains_key("error") => {
-            let e = match &o["error"] {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            CommandResult {
-                status: CommandStatus::Failed,
-                response: Some(v),
-                error: Some(e),
-            }
-        }
-        v => CommandResult::succeeded(Some(v)),
+    let v = match v {
+        Json::String(s) => match serde_json::from_str::<Json>(&s) {
+            Ok(inner @ Json::Object(_)) => inner,
+            _ => Json::String(s),
+        },
+        v => v,
+    };
+    match answer_error(&v) {
+        Some(e) => CommandResult {
+            status: CommandStatus::Failed,
+            response: Some(v),
+            error: Some(e),
+        },
+        None => CommandResult::succeeded(Some(v)),
     }
+}
+
+/// The error an answer reports, if any.
+fn answer_error(v: &Json) -> Option<String> {
+    let o = v.as_object()?;
+    let text = |e: &Json| match e {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(e) = o.get("error") {
+        return Some(text(e));
+    }
+    if let Some(e) = o.get("result").and_then(|r| r.get("error")) {
+        return Some(text(e));
+    }
+    (o.get("success") == Some(&Json::Bool(false))).then(|| "the device reported no success".into())
 }
 
 /// Answers a client-side RPC the platform itself handles (`getCurrentTime`); `None` for
@@ -129,6 +148,28 @@ mod tests {
         assert_eq!(r.status, CommandStatus::Failed);
         assert_eq!(r.error.as_deref(), Some("busy"));
         assert_eq!(rpc_answer(json!(42)).status, CommandStatus::Succeeded);
+        // ThingsBoard's IoT gateway: a connector's failure, and answers as JSON text.
+        let r = rpc_answer(json!({"result": {"error": "Method not found for reboot"}}));
+        assert_eq!(r.status, CommandStatus::Failed);
+        assert_eq!(r.error.as_deref(), Some("Method not found for reboot"));
+        let r = rpc_answer(json!(r#"{"error": "Request timeout", "code": 408}"#));
+        assert_eq!(r.status, CommandStatus::Failed);
+        assert_eq!(
+            r.response,
+            Some(json!({"error": "Request timeout", "code": 408}))
+        );
+        assert_eq!(
+            rpc_answer(json!({"success": false})).status,
+            CommandStatus::Failed
+        );
+        assert_eq!(
+            rpc_answer(json!({"success": true, "result": {"value": 3}})).status,
+            CommandStatus::Succeeded
+        );
+        assert_eq!(
+            rpc_answer(json!("plain text")),
+            CommandResult::succeeded(Some(json!("plain text")))
+        );
         assert!(builtin_client_rpc("getCurrentTime").is_some());
         assert!(builtin_client_rpc("reboot").is_none());
     }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE;
 use ironloom_core::telemetry::{Quality, Value};
 use ironloom_drivers::modbus::ModbusDriver;
 use ironloom_drivers::preprocess::PointFilter;
@@ -702,6 +703,14 @@ impl Uplink {
                                 return;
                             }
                         }
+                        // Before any sub-device: the platform then sends parameter writes
+                        // as setProperties RPCs (answered with per-point results), not as
+                        // the shared-attribute updates ThingsBoard's gateway expects.
+                        let me = json!({ GATEWAY_AGENT_ATTRIBUTE: concat!("ironloom ", env!("CARGO_PKG_VERSION")) });
+                        if client.publish(ATTRIBUTES_TOPIC, QoS::AtLeastOnce, false, me.to_string()).await.is_err() {
+                            return;
+                        }
+                        order.push_back(Sent::Other);
                         self.announce(client, &mut order).await;
                         let ask = json!({"sharedKeys": CONFIG_ATTRIBUTE}).to_string();
                         if client.publish(ATTRIBUTE_REQUEST_TOPIC, QoS::AtLeastOnce, false, ask).await.is_err() {

@@ -39,8 +39,37 @@ pub enum Downlink {
     Attributes { set: JsonMap, deleted: Vec<String> },
 }
 
-/// Delivers a downlink on one transport; returns whether it was taken.
-pub type Sink = Arc<dyn Fn(&Downlink) -> bool + Send + Sync>;
+/// What a link did with a downlink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Not taken: the link cannot deliver it now.
+    NotTaken,
+    /// Sent; a command's answer comes back later.
+    Sent,
+    /// Sent in a form that is never answered (a parameter write as a shared-attribute
+    /// update to ThingsBoard's IoT gateway): the command succeeds once delivered.
+    SentUnanswered,
+}
+
+impl Delivery {
+    pub fn taken(self) -> bool {
+        self != Delivery::NotTaken
+    }
+}
+
+impl From<bool> for Delivery {
+    /// Taken (and answered later, for a command) or not.
+    fn from(taken: bool) -> Delivery {
+        if taken {
+            Delivery::Sent
+        } else {
+            Delivery::NotTaken
+        }
+    }
+}
+
+/// Delivers a downlink on one transport.
+pub type Sink = Arc<dyn Fn(&Downlink) -> Delivery + Send + Sync>;
 
 /// Longest a caller may wait for an answer.
 pub const MAX_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
@@ -116,13 +145,17 @@ impl DeviceHub {
         lock(&self.downlinks.links).contains_key(&device)
     }
 
-    /// Offers a downlink to the device's links, newest first; true if one took it.
-    fn offer(&self, device: DeviceId, d: &Downlink) -> bool {
+    /// Offers a downlink to the device's links, newest first, until one takes it.
+    fn offer(&self, device: DeviceId, d: &Downlink) -> Delivery {
         let sinks: Vec<Sink> = lock(&self.downlinks.links)
             .get(&device)
             .map(|v| v.iter().rev().map(|(_, s)| s.clone()).collect())
             .unwrap_or_default();
-        sinks.iter().any(|s| s(d))
+        sinks
+            .iter()
+            .map(|s| s(d))
+            .find(|t| t.taken())
+            .unwrap_or(Delivery::NotTaken)
     }
 
     fn request_id(&self) -> u32 {
@@ -244,8 +277,10 @@ impl DeviceHub {
                 request_id,
             },
         );
-        if !taken {
+        if taken != Delivery::Sent {
             lock(&self.downlinks.inflight).remove(&(device, request_id));
+        }
+        if !taken.taken() {
             return Ok(None);
         }
         let now = Utc::now();
@@ -257,7 +292,7 @@ impl DeviceHub {
         }
         command.status = CommandStatus::Sent;
         command.sent_at = Some(now);
-        if command.one_way
+        if (command.one_way || taken == Delivery::SentUnanswered)
             && let Some(done) = self
                 .finish(command.id, CommandResult::succeeded(None))
                 .await
@@ -396,6 +431,7 @@ impl DeviceHub {
     /// Pushes shared-attribute changes to the device's links; true if one took them.
     pub fn push_attributes(&self, device: DeviceId, set: JsonMap, deleted: Vec<String>) -> bool {
         self.offer(device, &Downlink::Attributes { set, deleted })
+            .taken()
     }
 
     /// Ends sent commands whose answer is overdue (held in memory: cheap, run often).

@@ -4,20 +4,29 @@
 //! A gateway may speak only for devices of its own tenant whose product is reached through
 //! a gateway (protocol `gateway`, `modbus_tcp`, `modbus_rtu` or `opc_ua`): it can never
 //! impersonate a device that connects by itself. A sub-device it names that does not exist
-//! is created when the message gives its product (`"type"`: product key or name) — as
-//! ThingsBoard does; otherwise the message is refused with a reason.
+//! is created when the message gives its type (`"type"`: product key or name) — as
+//! ThingsBoard does; a type that names no product gets a product made for it where the
+//! tenant allows it (see [`product_for_type`]); otherwise the message is refused with a
+//! reason. Later messages, which name no type, use the one last connected with.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
+use ironloom_core::auth::random_token;
+use ironloom_core::command::CommandKind;
 use ironloom_core::device::Reported;
-use ironloom_core::entity::{DeviceCredentials, NewDevice};
+use ironloom_core::entity::{DeviceCredentials, NewDevice, NewProduct, Product, ProductFilter};
 use ironloom_core::i18n::Locale;
-use ironloom_core::industry::Protocol;
+use ironloom_core::ids::TenantId;
+use ironloom_core::industry::{DeviceCategory, Protocol};
+use ironloom_core::repo::MetaStore;
+use ironloom_core::validate;
 use ironloom_mqtt::{AckReason, InboundPublish, QoS, Verdict};
 use serde_json::{Value as Json, json};
 
 use super::{MqttDevice, MqttDevices, SubDevice, lock, message};
-use crate::hub::downlink::{Downlink, Sink};
+use crate::hub::downlink::{Delivery, Downlink, Sink};
 use crate::hub::{DeviceCtx, IngestOutcome, Rejection, ctx_of, device_actor};
 use crate::payload;
 use crate::tb;
@@ -61,13 +70,26 @@ fn refusal(text: String) -> Rejection {
     Rejection::Payload(text)
 }
 
-/// The downlink of a sub-device: through its gateway's connection.
+/// The downlink of a sub-device: through its gateway's connection. Parameter writes go as
+/// ThingsBoard's IoT gateway takes them, shared-attribute updates (which it never answers:
+/// the command succeeds once delivered), unless the gateway announced itself as Ironloom's
+/// own, which takes them as `setProperties` RPCs and answers with per-property results.
 fn sub_sink(devices: &MqttDevices, gateway: &MqttDevice, name: &str) -> Option<Sink> {
     let server = devices.server()?.clone();
     let ns = gateway.namespace.clone();
     let name = name.to_owned();
+    let agent = gateway.ironloom_agent.clone();
     Some(Arc::new(move |d: &Downlink| {
-        let (topic, body) = match d {
+        let (topic, body, delivery) = match d {
+            Downlink::Command { command, .. }
+                if command.kind == CommandKind::SetProperties && !agent.load(Ordering::Relaxed) =>
+            {
+                (
+                    "v1/gateway/attributes",
+                    json!({"device": name, "data": command.params}),
+                    Delivery::SentUnanswered,
+                )
+            }
             Downlink::Command {
                 command,
                 request_id,
@@ -78,36 +100,184 @@ fn sub_sink(devices: &MqttDevices, gateway: &MqttDevice, name: &str) -> Option<S
                     "method": tb::rpc_method(command),
                     "params": command.params,
                 }}),
+                Delivery::Sent,
             ),
             Downlink::Attributes { set, deleted } => (
                 "v1/gateway/attributes",
                 json!({"device": name, "data": tb::attributes_update(set, deleted)}),
+                Delivery::Sent,
             ),
         };
-        server
-            .publish(
-                &ns,
-                message(
-                    topic.into(),
-                    body.to_string().into_bytes(),
-                    QoS::AtLeastOnce,
-                ),
-            )
-            .online
-            > 0
+        let report = server.publish(
+            &ns,
+            message(
+                topic.into(),
+                body.to_string().into_bytes(),
+                QoS::AtLeastOnce,
+            ),
+        );
+        if report.online > 0 {
+            delivery
+        } else {
+            Delivery::NotTaken
+        }
     }))
 }
 
-/// The context of a sub-device, connecting it (and creating it, given a product) if needed.
+/// How long a sub-device that could not be connected is refused from memory, without
+/// asking the store again (a gateway sends its data every poll).
+const RETRY_REFUSED: Duration = Duration::from_secs(5);
+
+/// A sub-device a gateway named but that could not be connected.
+#[derive(Debug)]
+pub(crate) struct Unconnected {
+    /// The type it was connected with (ThingsBoard's `type`), for later messages, which
+    /// name none.
+    kind: Option<String>,
+    refused: Rejection,
+    at: Instant,
+}
+
+/// The context of a sub-device, connecting it (and creating it, given its type) if
+/// needed.
 async fn sub_device(
     devices: &MqttDevices,
     gateway: &MqttDevice,
     name: &str,
-    product_hint: Option<&str>,
+    kind: Option<&str>,
 ) -> Result<DeviceCtx, Rejection> {
     if let Some(s) = lock(&gateway.subs).get(name) {
         return Ok(s.ctx.clone());
     }
+    let remembered = {
+        let unconnected = lock(&gateway.unconnected);
+        match unconnected.get(name) {
+            Some(u) if kind.is_none() && u.at.elapsed() < RETRY_REFUSED => {
+                return Err(u.refused.clone());
+            }
+            Some(u) => u.kind.clone(),
+            None => None,
+        }
+    };
+    let kind = kind.map(str::to_owned).or(remembered);
+    match connect_sub_device(devices, gateway, name, kind.as_deref()).await {
+        Ok(ctx) => {
+            lock(&gateway.unconnected).remove(name);
+            Ok(ctx)
+        }
+        Err(refused) => {
+            let mut unconnected = lock(&gateway.unconnected);
+            if unconnected.len() < MAX_SUB_DEVICES || unconnected.contains_key(name) {
+                unconnected.insert(
+                    name.to_owned(),
+                    Unconnected {
+                        kind,
+                        refused: refused.clone(),
+                        at: Instant::now(),
+                    },
+                );
+            }
+            Err(refused)
+        }
+    }
+}
+
+/// A product by key, else by name.
+async fn find_product(
+    meta: &Arc<dyn MetaStore>,
+    tenant: TenantId,
+    hint: &str,
+) -> Result<Option<Product>, ironloom_core::error::Error> {
+    if let Some(p) = meta.find_product_by_key(tenant, hint).await? {
+        return Ok(Some(p));
+    }
+    let list = meta
+        .list_products(
+            tenant,
+            &ProductFilter {
+                q: Some(hint.to_owned()),
+                ..Default::default()
+            },
+            &Default::default(),
+        )
+        .await?;
+    Ok(list.items.into_iter().find(|p| p.name == hint))
+}
+
+/// The product made for a sub-device type that names none (ThingsBoard's `default`, or a
+/// gateway's own types), as ThingsBoard makes a device profile for it: reached through
+/// gateways, with an empty thing model (any key accepted), named after the type (and
+/// keyed by it, when it is a valid key). Only where the tenant allows it: the gateway's
+/// own product lets devices be created (its provisioning has `allow_create`).
+async fn product_for_type(
+    devices: &MqttDevices,
+    gateway: &MqttDevice,
+    kind: &str,
+) -> Result<Product, Rejection> {
+    let meta = devices.hub().meta();
+    let tenant = gateway.ctx.tenant;
+    let unavailable = |e: ironloom_core::error::Error| refusal(format!("not available: {e}"));
+    let allowed = meta
+        .get_provisioning(tenant, gateway.ctx.product)
+        .await
+        .map_err(unavailable)?
+        .is_some_and(|p| p.allow_create);
+    if !allowed {
+        return Err(refusal(format!(
+            "no product with key or name {kind:?}: create it, or let gateways of this \
+             gateway's product create products for new types (its provisioning with \
+             allow_create: PUT /api/v1/products/{}/provisioning)",
+            gateway.ctx.product
+        )));
+    }
+    if validate::text("type", kind, validate::MAX_NAME_LEN).is_err() {
+        return Err(refusal(format!(
+            "type {kind:?} cannot name a product (1 to {} characters of text)",
+            validate::MAX_NAME_LEN
+        )));
+    }
+    let product_key = if validate::identifier("product_key", kind, 64).is_ok() {
+        kind.to_owned()
+    } else {
+        format!("pk{}", random_token(14))
+    };
+    let created = meta
+        .create_product(
+            &device_actor(&gateway.ctx),
+            tenant,
+            NewProduct {
+                name: kind.to_owned(),
+                product_key,
+                description: Some(format!(
+                    "made for sub-device type {kind:?} by gateway {}",
+                    gateway.ctx.name
+                )),
+                industry: None,
+                category: DeviceCategory::Other,
+                protocol: Protocol::Gateway,
+                thing_model: Default::default(),
+                tm_extensions: Default::default(),
+            },
+        )
+        .await;
+    match created {
+        Ok(p) => Ok(p),
+        // Made by another gateway meanwhile.
+        Err(ironloom_core::error::Error::AlreadyExists { .. }) => find_product(meta, tenant, kind)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| refusal(format!("product {kind:?} could not be made"))),
+        Err(e) => Err(refusal(format!("product {kind:?} not made: {e}"))),
+    }
+}
+
+/// Connects a sub-device the gateway does not speak for yet.
+async fn connect_sub_device(
+    devices: &MqttDevices,
+    gateway: &MqttDevice,
+    name: &str,
+    kind: Option<&str>,
+) -> Result<DeviceCtx, Rejection> {
     if name.is_empty() || name.len() > 128 {
         return Err(refusal(
             "a sub-device needs a name of 1 to 128 bytes".into(),
@@ -129,38 +299,21 @@ async fn sub_device(
     {
         Some(d) => d,
         None => {
-            let Some(hint) = product_hint else {
+            let Some(kind) = kind else {
                 return Err(refusal(format!(
                     "no device {name:?}: connect it with its product in \"type\" to create it"
                 )));
             };
-            let product = match meta
-                .find_product_by_key(tenant, hint)
+            let product = match find_product(meta, tenant, kind)
                 .await
                 .map_err(unavailable)?
             {
                 Some(p) => p,
-                None => {
-                    let list = meta
-                        .list_products(
-                            tenant,
-                            &ironloom_core::entity::ProductFilter {
-                                q: Some(hint.to_owned()),
-                                ..Default::default()
-                            },
-                            &Default::default(),
-                        )
-                        .await
-                        .map_err(unavailable)?;
-                    list.items
-                        .into_iter()
-                        .find(|p| p.name == hint)
-                        .ok_or_else(|| refusal(format!("no product with key or name {hint:?}")))?
-                }
+                None => product_for_type(devices, gateway, kind).await?,
             };
             if !behind_gateway(product.protocol) {
                 return Err(refusal(format!(
-                    "product {hint:?} is not reached through a gateway (protocol {})",
+                    "product {kind:?} is not reached through a gateway (protocol {})",
                     product.protocol.as_str()
                 )));
             }
@@ -296,6 +449,7 @@ pub(crate) async fn handle(
         }
         GatewayTopic::Disconnect => {
             if let Some(name) = device_name(&body) {
+                lock(&gateway.unconnected).remove(name);
                 let gone = lock(&gateway.subs).remove(name);
                 if let Some(sub) = gone {
                     hub.disconnected(&sub.ctx, "gateway_disconnect");

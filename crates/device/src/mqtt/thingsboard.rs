@@ -1,7 +1,9 @@
 //! ThingsBoard's device topics (`v1/devices/me/…`): telemetry, attributes and their
 //! requests, server-side RPC answers and client-side RPC.
 
-use ironloom_core::device::Reported;
+use std::sync::atomic::Ordering;
+
+use ironloom_core::device::{GATEWAY_AGENT_ATTRIBUTE, Reported};
 use ironloom_core::i18n::Locale;
 use ironloom_mqtt::{AckReason, InboundPublish, Verdict};
 use serde_json::{Value as Json, json};
@@ -121,7 +123,12 @@ impl MqttDevices {
                         )),
                     });
                 let r = match r {
-                    Ok(values) => hub.client_attributes(ctx, values).await,
+                    Ok(values) => {
+                        if values.contains_key(GATEWAY_AGENT_ATTRIBUTE) {
+                            client.ironloom_agent.store(true, Ordering::Relaxed);
+                        }
+                        hub.client_attributes(ctx, values).await
+                    }
                     Err(e) => Err(e),
                 };
                 return Some(match r {

@@ -10,7 +10,7 @@ use ironloom_drivers::sim::{self, SimOptions, Simulator};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{Api, Server, now_ms};
+use crate::support::{Api, Server, now_ms, within};
 
 fn pump_model() -> Value {
     json!({"properties": [
@@ -154,19 +154,12 @@ address = 0
 }
 
 /// Polls `f` every 200 ms until it returns `Some`, for up to `secs` seconds.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+async fn eventually<T, F, Fut>(secs: u64, what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    within(secs, what, String::new, f).await
 }
 
 async fn device_id(api: &Api, name: &str) -> Option<String> {

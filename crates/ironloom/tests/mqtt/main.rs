@@ -14,3 +14,4 @@ mod gateway;
 mod live;
 mod paho;
 mod rules;
+mod tb_gateway;

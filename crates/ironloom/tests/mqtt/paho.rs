@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::support::{Api, Server, now_ms};
+use crate::support::{Api, Server, now_ms, peer_missing};
 
 /// A Python interpreter on PATH that has paho-mqtt (the one of the virtual environment
 /// `scripts/install-test-peers.sh` makes), or None after saying the test is skipped.
@@ -25,16 +25,7 @@ fn python_with_paho(test: &str) -> Option<&'static str> {
             .is_ok_and(|s| s.success())
     });
     if found.is_none() {
-        let required = std::env::var("IRONLOOM_REQUIRE_PEERS").is_ok_and(|v| !v.is_empty());
-        assert!(
-            !required,
-            "IRONLOOM_REQUIRE_PEERS is set but no python on PATH imports paho.mqtt \
-             (eval \"$(scripts/install-test-peers.sh)\")"
-        );
-        println!(
-            "SKIPPED {test}: no python on PATH imports paho.mqtt \
-             (eval \"$(scripts/install-test-peers.sh)\" installs it)"
-        );
+        peer_missing(test, "no python on PATH imports paho.mqtt");
     }
     found
 }

@@ -454,6 +454,25 @@ impl Dev {
     }
 }
 
+/// Polls `f` every 200 ms until it returns `Some`, for up to `secs` seconds; on timeout
+/// fails with `what` and what `context` says.
+pub async fn within<T, F, Fut>(secs: u64, what: &str, context: impl Fn() -> String, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out: {what}\n{}", context());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Polls until `f` gives `Some`, for up to 15 s.
 pub async fn until<T, F, Fut>(what: &str, mut f: F) -> T
 where
@@ -514,4 +533,43 @@ pub async fn sse(server: &Server, token: &str, path: &str) -> Arc<Mutex<Vec<(Str
         }
     });
     events
+}
+
+/// Says that `test` is skipped because `missing` is not there (`scripts/install-test-peers.sh`
+/// installs it); with IRONLOOM_REQUIRE_PEERS set, fails it instead.
+pub fn peer_missing(test: &str, missing: &str) {
+    let required = std::env::var("IRONLOOM_REQUIRE_PEERS").is_ok_and(|v| !v.is_empty());
+    assert!(
+        !required,
+        "IRONLOOM_REQUIRE_PEERS is set but {missing} (eval \"$(scripts/install-test-peers.sh)\")"
+    );
+    println!("SKIPPED {test}: {missing} (eval \"$(scripts/install-test-peers.sh)\" installs it)");
+}
+
+/// The Python interpreter of a peer's own virtual environment, named by the environment
+/// variable `var` (which `scripts/install-test-peers.sh` exports) and able to import
+/// `module`; or None after [`peer_missing`].
+pub fn peer_python(var: &str, module: &str, test: &str) -> Option<String> {
+    let found = std::env::var(var).ok().filter(|py| {
+        Command::new(py)
+            .args(["-c", &format!("import {module}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        peer_missing(
+            test,
+            &format!("${var} names no Python that imports {module}"),
+        );
+    }
+    found
+}
+
+/// A peer script of `tests/peers`.
+pub fn peer_script(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(name)
 }
