@@ -7,7 +7,10 @@
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
 #   take): thingsboard-gateway (ThingsBoard IoT Gateway, with the pymodbus and pyserial
 #   its Modbus connector pins), in $IRONLOOM_TB_GATEWAY_VENV (default
-#   ~/.cache/ironloom-tbgw-venv), found by tests through $IRONLOOM_TB_GATEWAY_PYTHON
+#   ~/.cache/ironloom-tbgw-venv), found by tests through $IRONLOOM_TB_GATEWAY_PYTHON;
+#   aliyun-iot-linkkit (Alibaba's Link SDK, with the paho-mqtt 1.x it needs), in
+#   $IRONLOOM_LINKKIT_VENV (default ~/.cache/ironloom-linkkit-venv), found through
+#   $IRONLOOM_LINKKIT_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
 # and for the interpreters of the other environments:
@@ -61,3 +64,7 @@ own_venv() {
 own_venv "${IRONLOOM_TB_GATEWAY_VENV:-$HOME/.cache/ironloom-tbgw-venv}" IRONLOOM_TB_GATEWAY_PYTHON \
   'import thingsboard_gateway, serial_asyncio; from pymodbus import __version__ as v; assert v == "3.9.2"' \
   'thingsboard-gateway==3.8.5' 'pymodbus==3.9.2' 'pyserial>=3.5,<4' 'pyserial-asyncio==0.6'
+
+own_venv "${IRONLOOM_LINKKIT_VENV:-$HOME/.cache/ironloom-linkkit-venv}" IRONLOOM_LINKKIT_PYTHON \
+  'import linkkit, paho.mqtt; assert paho.mqtt.__version__.startswith("1.")' \
+  'aliyun-iot-linkkit==1.2.13' 'paho-mqtt>=1.6,<2'

@@ -25,6 +25,9 @@ pub struct AlinkLogin {
     pub product_key: String,
     pub sign_method: SignMethod,
     pub timestamp: Option<String>,
+    /// `_ss=1`: the device relies on the server to subscribe it to its topics (Alibaba's
+    /// Link SDKs never subscribe by themselves).
+    pub server_subscribes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,7 @@ impl AlinkLogin {
         }
         let mut sign_method = SignMethod::HmacMd5; // Alink's default
         let mut timestamp = None;
+        let mut server_subscribes = false;
         for kv in params.split(',').filter(|s| !s.is_empty()) {
             let (k, v) = kv.split_once('=')?;
             match k.trim() {
@@ -57,7 +61,8 @@ impl AlinkLogin {
                     }
                 }
                 "timestamp" => timestamp = Some(v.trim().to_owned()),
-                // securemode, _v, _ss, ext, lan, gw …: SDK extras that do not enter the sign.
+                "_ss" => server_subscribes = v.trim() == "1",
+                // securemode, _v, ext, lan, gw …: SDK extras that do not enter the sign.
                 _ => {}
             }
         }
@@ -67,6 +72,7 @@ impl AlinkLogin {
             product_key: product_key.to_owned(),
             sign_method,
             timestamp,
+            server_subscribes,
         })
     }
 
@@ -317,12 +323,21 @@ mod tests {
         .unwrap();
         assert_eq!(l.sign_method, SignMethod::HmacSha256);
         assert_eq!(l.timestamp.as_deref(), Some("2524608000000"));
+        assert!(!l.server_subscribes);
         let sig = sign(SignMethod::HmacSha256, b"s3cret", l.content().as_bytes());
         assert!(l.verify("s3cret", &sig.to_uppercase()));
         assert!(AlinkLogin::parse("plain-client", "dn&pk").is_none());
         assert!(AlinkLogin::parse("c|signmethod=hmacsha512|", "dn&pk").is_none());
         assert!(AlinkLogin::parse("c|securemode=3|", "no-ampersand").is_none());
         assert!(AlinkLogin::parse("c|securemode=3|", "&pk").is_none());
+        // The Link SDK for Python's client id: `_ss=1` asks the server to subscribe it.
+        let l = AlinkLogin::parse(
+            "pk&dn|securemode=3,signmethod=hmacsha1,ext=1,_ss=1,lan=Python,_v=1.2.13,timestamp=1|",
+            "dn&pk",
+        )
+        .unwrap();
+        assert!(l.server_subscribes);
+        assert_eq!(l.client_id, "pk&dn");
         // Default sign method is hmacmd5.
         let l = AlinkLogin::parse("c||", "dn&pk").unwrap();
         assert_eq!(l.sign_method, SignMethod::HmacMd5);

@@ -412,6 +412,7 @@ impl MqttHooks for MqttDevices {
                 namespace: namespace.clone(),
                 metrics_label: "provisioning".into(),
                 client: MqttDevice::new(ctx, namespace, info.version, role),
+                subscriptions: vec![],
             });
         }
         if info.username == Some(APP_USERNAME) {
@@ -425,15 +426,19 @@ impl MqttHooks for MqttDevices {
                 namespace: namespace.clone(),
                 metrics_label: tenant.to_string().into(),
                 client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Application),
+                subscriptions: vec![],
             });
         }
         let mut dialect = Dialect::ThingsBoard;
+        let mut server_subscribes = false;
         let login = match (info.username, info.password) {
             (Some(u), p) if AlinkLogin::parse(info.client_id, u).is_some() => {
                 dialect = Dialect::Alink;
+                let login =
+                    AlinkLogin::parse(info.client_id, u).ok_or(ConnectRefusal::BadCredentials)?;
+                server_subscribes = login.server_subscribes;
                 Login::Alink {
-                    login: AlinkLogin::parse(info.client_id, u)
-                        .ok_or(ConnectRefusal::BadCredentials)?,
+                    login,
                     password: p.unwrap_or(""),
                 }
             }
@@ -450,10 +455,16 @@ impl MqttHooks for MqttDevices {
             .await
             .map_err(refusal)?;
         let namespace: Arc<str> = namespace(&ctx).into();
+        let subscriptions = if server_subscribes {
+            alink::server_subscriptions(&ctx)
+        } else {
+            vec![]
+        };
         Ok(Grant {
             namespace: namespace.clone(),
             metrics_label: ctx.tenant.to_string().into(),
             client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Device(dialect)),
+            subscriptions,
         })
     }
 

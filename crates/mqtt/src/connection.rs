@@ -341,6 +341,10 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
         grant,
     };
     shared.hooks.connected(&conn.grant.client);
+    let granted = conn.subscribe_granted();
+    if !present && !granted.is_empty() {
+        shared.hooks.subscribed(&conn.grant.client, &granted);
+    }
     if present {
         conn.resend_inflight(io);
         // A resumed session listens again without a SUBSCRIBE: what waited for it goes
@@ -892,6 +896,38 @@ impl<H: MqttHooks> Conn<H> {
                 .hooks
                 .subscribed(&self.grant.client, &granted_filters);
         }
+    }
+
+    /// Makes the subscriptions the platform granted at CONNECT as if the client had asked
+    /// for them (no SUBACK: it did not); returns those made.
+    fn subscribe_granted(&self) -> Vec<Arc<str>> {
+        let shared = &self.shared;
+        let cfg = &shared.config;
+        let mut granted: Vec<Arc<str>> = Vec::new();
+        for filter in &self.grant.subscriptions {
+            if topic::check_filter(filter, cfg.max_topic_len, cfg.max_topic_levels).is_err() {
+                debug!(%filter, "the platform granted an invalid filter; ignored");
+                continue;
+            }
+            let opts = SubOpts {
+                qos: QoS::AtLeastOnce,
+                no_local: false,
+                retain_as_published: false,
+                id: None,
+            };
+            let mut st = self.session.lock();
+            let exists = st.subscriptions.iter().any(|(s, _)| s == filter);
+            if !exists {
+                if st.subscriptions.len() >= cfg.max_subscriptions {
+                    continue;
+                }
+                st.subscriptions.push((filter.clone(), opts.clone()));
+            }
+            drop(st);
+            shared.router.subscribe(&self.session, filter.clone(), opts);
+            granted.push(filter.clone());
+        }
+        granted
     }
 
     /// After a resumed session: unacknowledged messages again (DUP), PUBREL for those

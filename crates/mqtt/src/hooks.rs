@@ -41,6 +41,12 @@ pub struct Grant<C> {
     pub metrics_label: Arc<str>,
     /// The platform's per-connection context, handed back on every hook call.
     pub client: C,
+    /// Filters the connection subscribes to at once, at QoS 1 and without retained
+    /// messages, as if the client had (then [`MqttHooks::subscribed`] is called with
+    /// them, or with all of a resumed session's): for clients that rely on the server to
+    /// subscribe them, such as Alibaba's Link SDK (`_ss=1`). Not checked with
+    /// [`MqttHooks::check_subscribe`].
+    pub subscriptions: Vec<Arc<str>>,
 }
 
 /// Why a CONNECT was refused.

@@ -669,3 +669,55 @@ async fn hook_events_follow_the_connection() {
     assert_eq!(events, vec!["connected a/ev", "disconnected a/ev normal"]);
     assert_eq!(t.server.stats().sessions, 0);
 }
+
+#[tokio::test]
+async fn subscriptions_granted_at_connect_deliver_without_a_subscribe() {
+    let t = TestServer::start(|_| {}).await;
+    let publish = |topic: &str| {
+        t.server.publish(
+            "tenant-a",
+            Message {
+                topic: topic.into(),
+                payload: Bytes::from_static(b"down"),
+                qos: QoS::AtLeastOnce,
+                retain: false,
+                props: None,
+            },
+        )
+    };
+    // The hooks grant `to/auto-1` to the client `auto-1`, which never subscribes.
+    let (mut auto, ack) = Raw::connect(t.addr, false, "tenant-a", "auto-1", true).await;
+    assert!(ok_connack(&ack), "{ack:?}");
+    // The platform heard of it as of a subscription the client made.
+    assert!(
+        t.hooks
+            .events
+            .lock()
+            .unwrap()
+            .contains(&"subscribed tenant-a/auto-1 to/auto-1".to_owned())
+    );
+    let r = publish("to/auto-1");
+    assert_eq!((r.matched, r.online), (1, 1));
+    match auto.next().await {
+        Got::Publish {
+            topic,
+            qos: 1,
+            pkid,
+            ..
+        } => {
+            assert_eq!(topic, "to/auto-1");
+            auto.ack(pkid).await;
+        }
+        other => panic!("{other:?}"),
+    }
+    // Subscribing to it again itself leaves one subscription: one copy per message.
+    auto.subscribe("to/auto-1", 1, 1).await;
+    assert!(matches!(auto.next().await, Got::SubAck { pkid: 1, .. }));
+    publish("to/auto-1");
+    assert!(matches!(auto.next().await, Got::Publish { .. }));
+    assert!(auto.quiet_for(SHORT).await, "a second copy arrived");
+    // Other clients are granted nothing.
+    let (_plain, ack) = Raw::connect(t.addr, true, "tenant-a", "plain", true).await;
+    assert!(ok_connack(&ack), "{ack:?}");
+    assert_eq!(publish("to/plain").matched, 0);
+}

@@ -3,6 +3,8 @@
 //! NTP (`/ext/ntp/…`) and custom topics (`/{productKey}/{deviceName}/user/…`). A device
 //! reaches only topics with its own productKey and deviceName.
 
+use std::sync::Arc;
+
 use ironloom_core::command::{CommandKind, CommandResult, CommandStatus};
 use ironloom_core::i18n::Locale;
 use ironloom_mqtt::{AckReason, InboundPublish, Verdict};
@@ -79,6 +81,15 @@ pub(super) fn route<'a>(ctx: &DeviceCtx, topic: &'a str) -> Option<Route<'a>> {
 /// The device's own topic prefix under `/sys/`.
 pub(super) fn sys_prefix(ctx: &DeviceCtx) -> String {
     format!("/sys/{}/{}/", ctx.product_key, ctx.name)
+}
+
+/// What a device signing in with `_ss=1` is subscribed to by the server: its own `/sys/…`
+/// topics (replies, property sets, service calls) and its NTP answers.
+pub(super) fn server_subscriptions(ctx: &DeviceCtx) -> Vec<Arc<str>> {
+    vec![
+        format!("{}#", sys_prefix(ctx)).into(),
+        format!("/ext/ntp/{}/{}/response", ctx.product_key, ctx.name).into(),
+    ]
 }
 
 /// Whether a device may subscribe to a filter of its own Alink topics.

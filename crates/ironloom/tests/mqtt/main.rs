@@ -11,6 +11,7 @@ mod support;
 mod commands;
 mod crash;
 mod gateway;
+mod linkkit;
 mod live;
 mod paho;
 mod rules;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::support::{Api, Server, now_ms, peer_missing};
+use crate::support::{Api, PeerProcess, Server, now_ms, peer_missing, within};
 
 /// A Python interpreter on PATH that has paho-mqtt (the one of the virtual environment
 /// `scripts/install-test-peers.sh` makes), or None after saying the test is skipped.
@@ -239,4 +239,78 @@ async fn paho_resumed_sessions_get_queued_commands_oldest_first() {
             .collect();
         assert_eq!(done, want, "MQTT {version}: {listed}");
     }
+}
+
+#[tokio::test]
+async fn a_connected_device_not_subscribed_to_commands_is_not_listening_not_offline() {
+    let test = "a_connected_device_not_subscribed_to_commands_is_not_listening_not_offline";
+    let Some(python) = python_with_paho(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("listenPump", pump_model()).await;
+    let device = api.device(&product, "listen-pump").await;
+    let commands = format!("/api/v1/devices/{}/commands", device.id);
+    // A command that fails rather than waits: the refusal's status and code.
+    let refused = || async {
+        let (code, e) = api
+            .call(
+                "POST",
+                &commands,
+                Some(json!({"method": "reboot", "params": {}})),
+            )
+            .await;
+        (code, e["code"].as_str().unwrap_or_default().to_owned())
+    };
+    // Not connected at all: offline.
+    assert_eq!(refused().await, (409, "device_offline".to_owned()));
+
+    let mut paho = PeerProcess::spawn(
+        python,
+        "paho_device.py",
+        &[
+            "listen".into(),
+            server.mqtt.ip().to_string(),
+            server.mqtt.port().to_string(),
+            device.access_token.clone(),
+        ],
+    );
+    paho.expect("connected", 30).await;
+    // Connected, but not subscribed to its command topic.
+    assert_eq!(
+        refused().await,
+        (409, "device_not_listening".to_owned()),
+        "{}",
+        paho.output()
+    );
+    // Queued instead, it goes out once the device subscribes.
+    let (code, queued) = api
+        .call(
+            "POST",
+            &commands,
+            Some(json!({"method": "reboot", "params": {"delay": 5}, "offline": "queue", "wait": false})),
+        )
+        .await;
+    assert_eq!(code, 202, "{queued}");
+    assert_eq!(queued["status"], "queued", "{queued}");
+    paho.send("subscribe").await;
+    paho.expect("subscribed", 30).await;
+    let rpc: Value = serde_json::from_str(&paho.expect("rpc ", 30).await).unwrap();
+    assert_eq!(rpc, json!({"method": "reboot", "params": {"delay": 5}}));
+    let a = &api;
+    let path = format!("/api/v1/commands/{}", queued["id"].as_str().unwrap());
+    let p = &path;
+    let done = within(
+        15,
+        "the queued command answered",
+        || paho.output(),
+        || async move {
+            let c = a.get(p).await;
+            (c["status"] == "succeeded").then_some(c)
+        },
+    )
+    .await;
+    assert_eq!(done["response"], json!({"done": true}), "{done}");
 }

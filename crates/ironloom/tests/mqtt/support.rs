@@ -160,6 +160,8 @@ pub struct Device {
     pub id: String,
     pub name: String,
     pub access_token: String,
+    /// The secret of Alink sign-in.
+    pub secret: String,
 }
 
 impl Api {
@@ -304,6 +306,7 @@ impl Api {
             id,
             name: name.into(),
             access_token: creds["access_token"].as_str().unwrap().to_string(),
+            secret: creds["secret"].as_str().unwrap().to_string(),
         }
     }
 
@@ -572,4 +575,81 @@ pub fn peer_script(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/peers")
         .join(name)
+}
+
+/// A peer script of `tests/peers` running as a child process, driven by lines on its
+/// standard input and output; its standard error is kept for failure messages. Killed
+/// when dropped.
+pub struct PeerProcess {
+    _child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    stderr: tempfile::NamedTempFile,
+    seen: Vec<String>,
+}
+
+impl PeerProcess {
+    pub fn spawn(python: &str, script: &str, args: &[String]) -> PeerProcess {
+        use tokio::io::AsyncBufReadExt;
+        let stderr = tempfile::NamedTempFile::new().unwrap();
+        let mut child = tokio::process::Command::new(python)
+            .arg(peer_script(script))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr.reopen().unwrap())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        PeerProcess {
+            stdin: child.stdin.take().unwrap(),
+            stdout: tokio::io::BufReader::new(child.stdout.take().unwrap()).lines(),
+            _child: child,
+            stderr,
+            seen: Vec::new(),
+        }
+    }
+
+    /// What the peer printed so far, on both outputs.
+    pub fn output(&self) -> String {
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            self.seen.join("\n"),
+            std::fs::read_to_string(self.stderr.path()).unwrap_or_default()
+        )
+    }
+
+    /// The next line the peer prints, within `secs` seconds.
+    pub async fn line(&mut self, secs: u64) -> String {
+        let next = tokio::time::timeout(Duration::from_secs(secs), self.stdout.next_line()).await;
+        match next {
+            Ok(Ok(Some(line))) => {
+                self.seen.push(line.clone());
+                line
+            }
+            Ok(_) => panic!("the peer ended\n{}", self.output()),
+            Err(_) => panic!(
+                "the peer printed nothing within {secs} s\n{}",
+                self.output()
+            ),
+        }
+    }
+
+    /// The rest of the next line, which must start with `prefix`.
+    pub async fn expect(&mut self, prefix: &str, secs: u64) -> String {
+        let line = self.line(secs).await;
+        match line.strip_prefix(prefix) {
+            Some(rest) => rest.to_owned(),
+            None => panic!("expected {prefix:?}, got {line:?}\n{}", self.output()),
+        }
+    }
+
+    pub async fn send(&mut self, line: &str) {
+        use tokio::io::AsyncWriteExt;
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        self.stdin.flush().await.unwrap();
+    }
 }

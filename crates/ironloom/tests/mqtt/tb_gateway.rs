@@ -10,61 +10,29 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::Command;
 
-use crate::support::{Api, Server, now_ms, peer_python, peer_script, within};
+use crate::support::{Api, PeerProcess, Server, now_ms, peer_python, peer_script, within};
 
 /// The pymodbus server the gateway polls, and a pymodbus client reading it back.
 struct Modbus {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    peer: PeerProcess,
     port: u16,
 }
 
 impl Modbus {
     async fn start(python: &str, registers: &[&str]) -> Modbus {
-        let mut child = Command::new(python)
-            .arg(peer_script("tb_gateway.py"))
-            .arg("modbus")
-            .args(registers)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), stdout.next_line())
-            .await
-            .expect("the Modbus server did not start in 30 s")
-            .unwrap()
-            .unwrap();
-        let port = line.strip_prefix("port ").unwrap().parse().unwrap();
-        Modbus {
-            _child: child,
-            stdin,
-            stdout,
-            port,
-        }
+        let mut args = vec!["modbus".to_owned()];
+        args.extend(registers.iter().map(|r| r.to_string()));
+        let mut peer = PeerProcess::spawn(python, "tb_gateway.py", &args);
+        let port = peer.expect("port ", 30).await.parse().unwrap();
+        Modbus { peer, port }
     }
 
     /// A holding register, read over Modbus TCP by pymodbus.
     async fn read(&mut self, unit: u8, addr: u16) -> i64 {
-        self.stdin
-            .write_all(format!("read {unit} {addr}\n").as_bytes())
-            .await
-            .unwrap();
-        let line = tokio::time::timeout(Duration::from_secs(10), self.stdout.next_line())
-            .await
-            .expect("no answer from the Modbus client")
-            .unwrap()
-            .unwrap();
-        line.strip_prefix("value ")
-            .unwrap_or_else(|| panic!("reading {unit}/{addr}: {line}"))
-            .parse()
-            .unwrap()
+        self.peer.send(&format!("read {unit} {addr}")).await;
+        self.peer.expect("value ", 10).await.parse().unwrap()
     }
 }
 

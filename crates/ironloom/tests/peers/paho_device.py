@@ -5,6 +5,7 @@ crates/ironloom/tests/mqtt/paho.rs against `ironloom serve`.
     paho_device.py mqtt5 HOST MQTT_PORT TOKEN PRODUCT_KEY DEVICE_NAME BASE_MS
     paho_device.py websocket HOST HTTP_PORT TOKEN BASE_MS
     paho_device.py resume 5|311 HOST MQTT_PORT TOKEN API_URL API_TOKEN DEVICE_ID
+    paho_device.py listen HOST MQTT_PORT TOKEN
 
 Telemetry carries timestamps from BASE_MS on; the Rust test reads the stored values back
 through the REST API. Prints "all ok" at the end; any failed check raises (exit 1) with
@@ -384,6 +385,26 @@ def resume(version, host, port, token, api_url, api_token, device_id):
     check(got == queued + ["newer"], f"commands in the order {got}")
     time.sleep(0.5)
     check(d.messages.empty(), f"a command came twice: {d.messages.queue}")
+
+
+def listen(host, port, token):
+    """Connected but not listening for commands until told: prints `connected`, subscribes
+    to its command topic on a line `subscribe` on standard input, prints `subscribed`, then
+    answers the first command that arrives and prints `rpc {request}`."""
+    d = Peer("paho-listen", token)
+    rc, _ = d.connect(host, port)
+    check(rc == SUCCESS, f"CONNACK: {rc:#x}")
+    print("connected", flush=True)
+    line = sys.stdin.readline().strip()
+    check(line == "subscribe", f"expected `subscribe`, got {line!r}")
+    check(d.messages.empty(), f"a message before subscribing: {d.messages.queue}")
+    check(d.subscribe("v1/devices/me/rpc/request/+") == [GRANTED_QOS_1], "SUBACK")
+    print("subscribed", flush=True)
+    msg = d.next_message("the queued command")
+    n = msg.topic.rsplit("/", 1)[1]
+    rc, why = d.publish(f"v1/devices/me/rpc/response/{n}", {"done": True})
+    check(rc == SUCCESS, f"answer: {rc:#x} {why}")
+    print(f"rpc {msg.payload.decode()}", flush=True)
     d.disconnect()
 
 
@@ -395,6 +416,8 @@ def main(argv):
         websocket(argv[2], int(argv[3]), argv[4], int(argv[5]))
     elif mode == "resume" and len(argv) == 9:
         resume(argv[2], argv[3], int(argv[4]), argv[5], argv[6], argv[7], argv[8])
+    elif mode == "listen" and len(argv) == 5:
+        listen(argv[2], int(argv[3]), argv[4])
     else:
         sys.exit(__doc__)
     print("all ok")

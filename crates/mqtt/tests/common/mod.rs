@@ -52,6 +52,12 @@ impl MqttHooks for TestHooks {
                 ns: ns.into(),
                 id: info.client_id.into(),
             },
+            // Clients named `auto-…` rely on the server to subscribe them.
+            subscriptions: if info.client_id.starts_with("auto-") {
+                vec![format!("to/{}", info.client_id).into()]
+            } else {
+                vec![]
+            },
         })
     }
 
@@ -94,6 +100,15 @@ impl MqttHooks for TestHooks {
             .lock()
             .unwrap()
             .push(format!("connected {}/{}", client.ns, client.id));
+    }
+
+    fn subscribed(&self, client: &Client, filters: &[Arc<str>]) {
+        self.events.lock().unwrap().push(format!(
+            "subscribed {}/{} {}",
+            client.ns,
+            client.id,
+            filters.join(",")
+        ));
     }
 
     fn disconnected(&self, client: &Client, cause: DisconnectCause) {
