@@ -12,8 +12,8 @@
 # (GATEWAY_BENCH_NAME=NAME names them DIR/NAME.{md,json} instead).
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-bench-target}"
+. "$(dirname "$0")/../common/run-lib.sh"
+bench_setup
 venv="${IRONLOOM_PEERS_VENV:-$HOME/.cache/ironloom-peers-venv}"
 
 args=()
@@ -27,22 +27,9 @@ else
   args+=(--peer-python none)
 fi
 
-# Separately, so each keeps the feature set it is built with elsewhere (no rebuilds).
-cargo build --release --quiet -p ironloom
-cargo build --release --quiet -p ironloom-bench-gateway
+bench_build ironloom ironloom-bench-gateway
+bench_machine
+echo "clock ticks: $(getconf CLK_TCK)/s" >&2
 
-{
-  echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "uptime:  $(uptime)"
-  echo "clock ticks: $(getconf CLK_TCK)/s"
-} >&2
-
-out="${GATEWAY_BENCH_OUT:-}"
-if [ -n "$out" ]; then
-  name="${GATEWAY_BENCH_NAME:-gateway-bench}"
-  mkdir -p "$out"
-  "$CARGO_TARGET_DIR/release/gateway-bench" "${args[@]}" --json "$out/$name.json" "$@" \
-    | tee "$out/$name.md"
-else
-  exec "$CARGO_TARGET_DIR/release/gateway-bench" "${args[@]}" "$@"
-fi
+bench_exec "$CARGO_TARGET_DIR/release/gateway-bench" "${GATEWAY_BENCH_OUT:-}" \
+  "${GATEWAY_BENCH_NAME:-gateway-bench}" "${args[@]}" "$@"

@@ -14,22 +14,10 @@
 # Results: Markdown on stdout; with MQTT_BENCH_OUT=DIR also DIR/mqtt-bench.{md,json}.
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-bench-target}"
+. "$(dirname "$0")/../common/run-lib.sh"
+bench_setup
 tools="${MQTT_BENCH_TOOLS:-$HOME/.cache/ironloom-bench-tools}"
-sudo_cmd=""
-[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-
-mosquitto_bin="$(command -v mosquitto || true)"
-[ -n "$mosquitto_bin" ] || [ ! -x /usr/sbin/mosquitto ] || mosquitto_bin=/usr/sbin/mosquitto
-if [ -z "$mosquitto_bin" ]; then
-  echo "installing mosquitto (Debian)" >&2
-  $sudo_cmd apt-get update -qq >&2
-  # Without an init system the package's service is not started; the benchmark starts
-  # its own private broker anyway.
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq mosquitto >&2
-  mosquitto_bin=/usr/sbin/mosquitto
-fi
+mosquitto_bin="$(bench_mosquitto)"
 
 third_party=()
 if [ "${MQTT_BENCH_THIRD_PARTY:-1}" = 1 ]; then
@@ -58,28 +46,18 @@ if [ "${MQTT_BENCH_THIRD_PARTY:-1}" = 1 ]; then
   fi
 fi
 
-# Separately, so each keeps the feature set it is built with elsewhere (no rebuilds).
-cargo build --release --quiet -p ironloom
-cargo build --release --quiet -p ironloom-bench-mqtt
+bench_build ironloom ironloom-bench-mqtt
 
 # Open files: as many as allowed (raising the hard limit needs CAP_SYS_RESOURCE).
 ulimit -Hn 1048576 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
+bench_machine
 {
-  echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "uptime:  $(uptime)"
   echo "open files: soft $(ulimit -Sn), hard $(ulimit -Hn); fs.nr_open $(cat /proc/sys/fs/nr_open)"
   echo "net.ipv4.ip_local_port_range: $(cat /proc/sys/net/ipv4/ip_local_port_range)"
   echo "net.core.somaxconn: $(cat /proc/sys/net/core/somaxconn)"
 } >&2
 
-out="${MQTT_BENCH_OUT:-}"
 args=(--mosquitto-bin "$mosquitto_bin")
 [ ${#third_party[@]} -eq 0 ] || args+=("${third_party[@]}")
-if [ -n "$out" ]; then
-  mkdir -p "$out"
-  "$CARGO_TARGET_DIR/release/mqtt-bench" "${args[@]}" --json "$out/mqtt-bench.json" "$@" \
-    | tee "$out/mqtt-bench.md"
-else
-  exec "$CARGO_TARGET_DIR/release/mqtt-bench" "${args[@]}" "$@"
-fi
+bench_exec "$CARGO_TARGET_DIR/release/mqtt-bench" "${MQTT_BENCH_OUT:-}" mqtt-bench "${args[@]}" "$@"

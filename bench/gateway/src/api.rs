@@ -6,47 +6,16 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
+use ironloom_bench_common::http::json_ok;
+use ironloom_bench_common::ironloom::Session;
 use serde_json::{Value, json};
 
 const TENANT_ADMIN_PASSWORD: &str = "Gateway-bench-admin-1";
 
 #[derive(Debug, Clone)]
 pub struct Api {
-    base: String,
-    http: reqwest::Client,
-    token: String,
-}
-
-async fn ok(req: reqwest::RequestBuilder, what: &str) -> Result<Value> {
-    let resp = req
-        .send()
-        .await
-        .with_context(|| format!("{what}: request failed"))?;
-    let status = resp.status();
-    let body = resp.text().await.unwrap_or_default();
-    if !status.is_success() {
-        bail!(
-            "{what}: HTTP {status}: {}",
-            body.chars().take(500).collect::<String>()
-        );
-    }
-    if body.is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_str(&body).with_context(|| format!("{what}: answer is not JSON"))
-}
-
-async fn login(http: &reqwest::Client, base: &str, body: Value) -> Result<String> {
-    let v = ok(
-        http.post(format!("{base}/api/v1/auth/login")).json(&body),
-        "log-in",
-    )
-    .await?;
-    v["token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("no token in {v}"))
+    session: Session,
 }
 
 /// The gateway device as created.
@@ -70,59 +39,34 @@ impl Api {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()?;
-        let admin = login(
-            &http,
-            base,
-            json!({"username": "admin", "password": admin_password}),
-        )
-        .await?;
-        let tenant = ok(
-            http.post(format!("{base}/api/v1/tenants"))
-                .bearer_auth(&admin)
+        let body = json!({"username": "admin", "password": admin_password});
+        let admin = Session::login(&http, base, body).await?;
+        let tenant = json_ok(
+            admin
+                .post("/api/v1/tenants")
                 .json(&json!({"code": code, "name": "Gateway bench"})),
             "creating the tenant",
         )
         .await?;
-        ok(
-            http.post(format!("{base}/api/v1/users"))
-                .bearer_auth(&admin)
-                .json(
-                    &json!({"username": "gwbench", "password": TENANT_ADMIN_PASSWORD,
-                              "role": "tenant_admin", "tenant_id": tenant["id"]}),
-                ),
+        json_ok(
+            admin.post("/api/v1/users").json(
+                &json!({"username": "gwbench", "password": TENANT_ADMIN_PASSWORD,
+                          "role": "tenant_admin", "tenant_id": tenant["id"]}),
+            ),
             "creating the tenant administrator",
         )
         .await?;
-        let token = login(
-            &http,
-            base,
-            json!({"username": "gwbench", "password": TENANT_ADMIN_PASSWORD, "tenant": code}),
-        )
-        .await?;
-        Ok(Api {
-            base: base.to_string(),
-            http,
-            token,
-        })
-    }
-
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
+        let body =
+            json!({"username": "gwbench", "password": TENANT_ADMIN_PASSWORD, "tenant": code});
+        let session = Session::login(&http, base, body).await?;
+        Ok(Api { session })
     }
 
     /// Creates a product reached over `protocol`; returns its id. An empty thing model
     /// makes it schemaless (any property accepted).
     pub async fn product(&self, key: &str, protocol: &str, thing_model: Value) -> Result<String> {
-        let p = ok(
-            self.post("/api/v1/products").json(&json!({
+        let p = json_ok(
+            self.session.post("/api/v1/products").json(&json!({
                 "name": key, "product_key": key, "protocol": protocol,
                 "thing_model": thing_model,
             })),
@@ -134,15 +78,17 @@ impl Api {
 
     /// Registers a device and reads its access token back.
     pub async fn device(&self, product_id: &str, name: &str) -> Result<GatewayDevice> {
-        let d = ok(
-            self.post("/api/v1/devices")
+        let d = json_ok(
+            self.session
+                .post("/api/v1/devices")
                 .json(&json!({"name": name, "product_id": product_id})),
             "creating a device",
         )
         .await?;
         let id = d["id"].as_str().context("device id")?.to_string();
-        let creds = ok(
-            self.get(&format!("/api/v1/devices/{id}/credentials")),
+        let creds = json_ok(
+            self.session
+                .get(&format!("/api/v1/devices/{id}/credentials")),
             "reading credentials",
         )
         .await?;
@@ -157,8 +103,8 @@ impl Api {
 
     /// The id of the device called `name`, if it exists.
     pub async fn device_id(&self, name: &str) -> Result<Option<String>> {
-        let list = ok(
-            self.get(&format!("/api/v1/devices?q={name}")),
+        let list = json_ok(
+            self.session.get(&format!("/api/v1/devices?q={name}")),
             "listing devices",
         )
         .await?;
@@ -191,8 +137,9 @@ impl Api {
             if let Some(c) = cursor.take() {
                 q.push(("cursor", c));
             }
-            let page = ok(
-                self.get(&format!("/api/v1/devices/{device}/telemetry"))
+            let page = json_ok(
+                self.session
+                    .get(&format!("/api/v1/devices/{device}/telemetry"))
                     .query(&q),
                 "reading telemetry",
             )
@@ -212,8 +159,8 @@ impl Api {
 
     /// The newest stored value of `property` of `device`.
     pub async fn latest(&self, device: &str, property: &str) -> Result<Option<Stored>> {
-        let v = ok(
-            self.get(&format!(
+        let v = json_ok(
+            self.session.get(&format!(
                 "/api/v1/devices/{device}/telemetry/latest?properties={property}"
             )),
             "reading the latest value",
@@ -231,6 +178,6 @@ impl Api {
 
     /// `GET /api/v1/telemetry/stats`.
     pub async fn stats(&self) -> Result<Value> {
-        ok(self.get("/api/v1/telemetry/stats"), "storage stats").await
+        json_ok(self.session.get("/api/v1/telemetry/stats"), "storage stats").await
     }
 }

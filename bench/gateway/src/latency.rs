@@ -15,6 +15,8 @@ use tokio_modbus::Slave;
 use tokio_modbus::client::{Context as ModbusContext, Reader, Writer};
 use tokio_modbus::prelude::SlaveContext;
 
+use ironloom_bench_common::stats::percentile;
+
 use crate::api::Api;
 use crate::gwconfig::{DeviceRange, point_name};
 
@@ -29,15 +31,6 @@ pub fn distinct_value(current: u16) -> u16 {
 /// Whether `seen` is `written` read some generations later.
 pub fn shows_write(seen: u16, written: u16) -> bool {
     seen.wrapping_sub(written) < DRIFT
-}
-
-/// The nearest-rank percentile `p` (0 < p ≤ 100) of `sorted` (ascending).
-pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
 /// p50, p90, max of `values`.
@@ -207,14 +200,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=20).map(f64::from).collect();
-        assert_eq!(percentile(&v, 50.0), Some(10.0));
-        assert_eq!(percentile(&v, 90.0), Some(18.0));
-        assert_eq!(percentile(&v, 100.0), Some(20.0));
-        assert_eq!(percentile(&v, 0.1), Some(1.0));
-        assert_eq!(percentile(&[7.0], 90.0), Some(7.0));
-        assert_eq!(percentile(&[], 50.0), None);
+    fn summarises_finite_samples_by_nearest_rank() {
         let s = summary(&[3.0, 1.0, 2.0, f64::NAN]).unwrap();
         assert_eq!((s.samples, s.p50, s.p90, s.max), (3, 2.0, 3.0, 3.0));
         assert!(summary(&[]).is_none());

@@ -8,5 +8,4 @@ pub mod gwconfig;
 pub mod health;
 pub mod latency;
 pub mod peer;
-pub mod procs;
 pub mod report;

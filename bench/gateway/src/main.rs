@@ -9,6 +9,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use ironloom_bench_common::ironloom::{IronloomServer, serve_command};
+use ironloom_bench_common::machine;
+use ironloom_bench_common::process::Proc;
+use ironloom_bench_common::procfs::{self, CpuMark};
+use ironloom_bench_common::run::{
+    IronloomBin, RunOptions, command_line, first_line, fmt_rate, now_ms, until_interrupted, utc_now,
+};
 use serde_json::json;
 
 use ironloom_bench_gateway::api::Api;
@@ -16,7 +23,6 @@ use ironloom_bench_gateway::gwconfig::{self, DeviceRange, GatewaySettings};
 use ironloom_bench_gateway::health;
 use ironloom_bench_gateway::latency::{self, LatencyConfig};
 use ironloom_bench_gateway::peer;
-use ironloom_bench_gateway::procs::{self, CpuMark, Proc};
 use ironloom_bench_gateway::report::{
     self, GatewayRun, Machine, Report, Settings, SizeResult, StoredCheck,
 };
@@ -91,65 +97,10 @@ struct Cli {
     /// measurement (0: no profile).
     #[arg(long, default_value_t = 0)]
     perf_seconds: u64,
-    /// The `ironloom` binary (default: next to this one).
-    #[arg(long)]
-    ironloom_bin: Option<PathBuf>,
-    /// Parent of the work directory (default: the temp directory).
-    #[arg(long)]
-    workdir: Option<PathBuf>,
-    /// Keep the work directory (logs, generated configuration, data).
-    #[arg(long)]
-    keep: bool,
-    /// Also write the results as JSON.
-    #[arg(long)]
-    json: Option<PathBuf>,
-}
-
-fn command_line() -> String {
-    std::env::args()
-        .map(|a| {
-            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\{}".contains(c)) {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            } else {
-                a
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn first_line(program: &Path, args: &[&str]) -> String {
-    match std::process::Command::new(program).args(args).output() {
-        Ok(o) => {
-            let text = if o.stdout.is_empty() {
-                o.stderr
-            } else {
-                o.stdout
-            };
-            String::from_utf8_lossy(&text)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        }
-        Err(e) => format!("{}: {e}", program.display()),
-    }
-}
-
-fn ironloom_bin(cli: &Cli) -> Result<PathBuf> {
-    if let Some(p) = &cli.ironloom_bin {
-        return Ok(p.clone());
-    }
-    let p = std::env::current_exe()?.with_file_name("ironloom");
-    if !p.exists() {
-        bail!(
-            "{} not found: build it with `cargo build --release -p ironloom` (same target \
-             directory) or pass --ironloom-bin",
-            p.display()
-        );
-    }
-    Ok(p)
+    #[command(flatten)]
+    ironloom: IronloomBin,
+    #[command(flatten)]
+    run: RunOptions,
 }
 
 fn peer_python(cli: &Cli) -> Option<PathBuf> {
@@ -169,35 +120,19 @@ fn peer_python(cli: &Cli) -> Option<PathBuf> {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    tokio::select! {
-        r = run(&cli) => r,
-        // Dropping `run` drops every process, which kills it.
-        _ = tokio::signal::ctrl_c() => bail!("interrupted"),
-    }
+    until_interrupted(run(&cli)).await
 }
 
 async fn run(cli: &Cli) -> Result<()> {
-    let bin = ironloom_bin(cli)?;
-    let clk_tck = procs::clock_ticks();
-    let base = cli.workdir.clone().unwrap_or_else(std::env::temp_dir);
-    std::fs::create_dir_all(&base)?;
-    let work = tempfile::Builder::new()
-        .prefix("gateway-bench-")
-        .tempdir_in(&base)
-        .with_context(|| format!("creating a work directory in {}", base.display()))?;
-    eprintln!("work directory: {}", work.path().display());
+    let bin = cli.ironloom.path()?;
+    let clk_tck = procfs::clock_ticks();
+    let work = cli.run.work_dir("gateway-bench-")?;
     let mut report = Report {
         command: command_line(),
-        started: first_line(Path::new("date"), &["-u", "+%Y-%m-%d %H:%M:%S UTC"]),
+        started: utc_now(),
         machine: Machine::detect(clk_tck),
         settings: Settings {
             ironloom: first_line(&bin, &["--version"]),
@@ -231,7 +166,7 @@ async fn run(cli: &Cli) -> Result<()> {
                 .map(|d| usize::from(d.count).div_ceil(125))
                 .sum(),
             offered_points_per_second: points as f64 * 1000.0 / cli.poll_ms as f64,
-            load_before: report::load_average(),
+            load_before: machine::load_average(),
             ..Default::default()
         };
         let dir = work.path().join(format!("p{points}"));
@@ -256,16 +191,8 @@ async fn run(cli: &Cli) -> Result<()> {
         }
         report.sizes.push(z);
     }
-    report.machine.load_after = report::load_average();
-    let md = report.markdown();
-    println!("{md}");
-    if let Some(path) = &cli.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if cli.keep {
-        eprintln!("kept {}", work.keep().display());
-    }
+    report.machine.load_after = machine::load_average();
+    cli.run.finish(work, &report.markdown(), &report)?;
     if report.sizes.iter().any(|z| !z.errors.is_empty()) {
         bail!("some runs failed");
     }
@@ -284,41 +211,15 @@ async fn start_sim(bin: &Path, dir: &Path, units: u8) -> Result<(Proc, SocketAdd
     Ok((p, addr.parse().context("simulator address")?))
 }
 
-async fn start_platform(cli: &Cli, bin: &Path, dir: &Path) -> Result<(Proc, String, String)> {
+/// `ironloom serve` with every listener on a free port; its MQTT address and HTTP base URL.
+async fn start_platform(cli: &Cli, bin: &Path, dir: &Path) -> Result<IronloomServer> {
     let data = dir.join("platform-data");
     std::fs::create_dir_all(&data)?;
-    let mut cmd = tokio::process::Command::new(bin);
-    cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "info")
-        .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0")
-        .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0")
+    let mut cmd = serve_command(bin, &data, "info");
+    cmd.env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("IRONLOOM__TSDB__FSYNC", &cli.platform_fsync)
         .env("IRONLOOM__MQTT__MAX_PACKET_SIZE", &cli.platform_max_packet);
-    let mut p = Proc::spawn("platform", cmd, &dir.join("platform.log"))?;
-    let mqtt = p
-        .wait_for_word("listening on mqtt://", Duration::from_secs(120))
-        .await?;
-    let http = p
-        .wait_for_word("listening on http://", Duration::from_secs(120))
-        .await?;
-    let base = format!("http://{http}");
-    let client = reqwest::Client::new();
-    let started = std::time::Instant::now();
-    while !client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        p.check_running()?;
-        if started.elapsed() > Duration::from_secs(120) {
-            bail!("the platform is not ready; log:\n{}", p.log_tail(30));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok((p, mqtt, base))
+    IronloomServer::start("platform", cmd, &dir.join("platform.log")).await
 }
 
 /// Log lines at WARN or ERROR, and the first few of them.
@@ -347,7 +248,12 @@ async fn bench_size(
     let points = z.points;
     let (mut sim, modbus) = start_sim(bin, dir, z.bulk_units).await?;
     eprintln!("[{points}] simulator on {modbus}");
-    let (mut platform, mqtt, base) = start_platform(cli, bin, dir).await?;
+    let IronloomServer {
+        proc: mut platform,
+        http: base,
+        mqtt,
+        ..
+    } = start_platform(cli, bin, dir).await?;
     eprintln!("[{points}] platform on {base}, mqtt {mqtt}");
 
     let api = Api::new_tenant(&base, ADMIN_PASSWORD, "gwbench").await?;
@@ -357,7 +263,7 @@ async fn bench_size(
 
     let toml = gwconfig::gateway_toml(
         &GatewaySettings {
-            mqtt: mqtt.clone(),
+            mqtt: mqtt.to_string(),
             token: gw.access_token.clone(),
             modbus: modbus.to_string(),
             buffer_dir: dir.join("gateway-buffer").display().to_string(),
@@ -501,9 +407,9 @@ async fn bench_size(
     });
     eprintln!(
         "[{points}] read {}/s, acknowledged {}/s, {} read points/s per gateway core; RSS {} KiB",
-        report::fmt_rate(read_per_second),
-        report::fmt_rate(acknowledged_per_second),
-        report::fmt_rate(per_core(read_per_second)),
+        fmt_rate(read_per_second),
+        fmt_rate(acknowledged_per_second),
+        fmt_rate(per_core(read_per_second)),
         gateway_rss_kib
     );
 
@@ -573,9 +479,9 @@ async fn bench_size(
             Ok(p) => {
                 eprintln!(
                     "[{points}] pymodbus {}/s at {:.2} cores: {}/s per core",
-                    report::fmt_rate(p.points_per_second),
+                    fmt_rate(p.points_per_second),
                     p.cores,
-                    report::fmt_rate(p.per_core())
+                    fmt_rate(p.per_core())
                 );
                 z.peer = Some(p);
             }

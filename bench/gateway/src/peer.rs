@@ -8,8 +8,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use ironloom_bench_common::process::Proc;
+use ironloom_bench_common::procfs::CpuMark;
+
 use crate::gwconfig::DeviceRange;
-use crate::procs::{CpuMark, Proc};
 
 /// The script, shipped inside the binary so the harness runs from anywhere.
 pub const SCRIPT: &str = include_str!("../peer/pymodbus_reader.py");

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use ironloom_bench_common::machine;
+use ironloom_bench_common::run::{fmt_ms, fmt_rate};
 use serde::Serialize;
 
 use crate::latency::LatencyReport;
@@ -44,59 +46,19 @@ pub struct Settings {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
-    pub cpus: usize,
-    pub cpu_model: String,
-    pub memory: String,
-    pub os: String,
-    pub kernel: String,
+    #[serde(flatten)]
+    pub facts: machine::Facts,
     pub clk_tck: u64,
     pub load_before: String,
     pub load_after: String,
 }
 
-fn read_trim(path: &str) -> String {
-    std::fs::read_to_string(path)
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|e| format!("? ({e})"))
-}
-
-pub fn load_average() -> String {
-    read_trim("/proc/loadavg")
-        .split(' ')
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 impl Machine {
     pub fn detect(clk_tck: u64) -> Machine {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find_map(|l| l.strip_prefix("model name"))
-            .map(|s| s.trim_start_matches([' ', '\t', ':']).trim().to_string())
-            .unwrap_or_default();
-        let memory = std::fs::read_to_string("/proc/meminfo")
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map(|kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0))
-            .unwrap_or_default();
-        let os = std::fs::read_to_string("/etc/os-release")
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-            .map(|s| s.trim_matches('"').to_string())
-            .unwrap_or_default();
         Machine {
-            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
-            cpu_model,
-            memory,
-            os,
-            kernel: read_trim("/proc/sys/kernel/osrelease"),
+            facts: machine::Facts::detect(),
             clk_tck,
-            load_before: load_average(),
+            load_before: machine::load_average(),
             load_after: String::new(),
         }
     }
@@ -169,26 +131,6 @@ pub struct StoredCheck {
     pub expected: f64,
 }
 
-pub fn fmt_rate(v: f64) -> String {
-    if v >= 1e6 {
-        format!("{:.2} M", v / 1e6)
-    } else if v >= 1e4 {
-        format!("{:.1} k", v / 1e3)
-    } else {
-        format!("{v:.0}")
-    }
-}
-
-pub fn fmt_ms(ms: f64) -> String {
-    if ms >= 100.0 {
-        format!("{ms:.0}")
-    } else if ms >= 10.0 {
-        format!("{ms:.1}")
-    } else {
-        format!("{ms:.2}")
-    }
-}
-
 fn fmt_mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
@@ -201,9 +143,9 @@ impl Report {
         let _ = writeln!(s, "Edge gateway (Modbus), started {}.", self.started);
         let _ = writeln!(
             s,
-            "Machine: {} CPUs ({}), {}, {}, Linux {}; load average {} before, {} after \
+            "Machine: {}; load average {} before, {} after \
              (every process of the run, and anything else on the machine, shares these CPUs).",
-            m.cpus, m.cpu_model, m.memory, m.os, m.kernel, m.load_before, m.load_after
+            m.facts, m.load_before, m.load_after
         );
         let _ = writeln!(
             s,
@@ -415,15 +357,6 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats() {
-        assert_eq!(fmt_rate(950.0), "950");
-        assert_eq!(fmt_rate(123_456.0), "123.5 k");
-        assert_eq!(fmt_rate(1_234_567.0), "1.23 M");
-        assert_eq!(fmt_ms(1.234), "1.23");
-        assert_eq!(fmt_ms(123.4), "123");
-    }
 
     #[test]
     fn renders_failed_and_measured_sizes() {

@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
+use ironloom_bench_common::http::json_ok;
+use ironloom_bench_common::ironloom::{Session, lift_demo_quota};
 use serde_json::{Value, json};
 
 use crate::load::VALUES;
@@ -16,9 +18,7 @@ pub const IMPORT_ROWS: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Api {
-    base: String,
-    http: reqwest::Client,
-    token: String,
+    session: Session,
 }
 
 /// How long the devices took to create.
@@ -30,34 +30,6 @@ pub struct DevicesCreated {
     /// Device id per bench device index.
     #[serde(skip)]
     pub ids: Vec<String>,
-}
-
-async fn ok(req: reqwest::RequestBuilder, what: &str) -> Result<Value> {
-    let resp = req
-        .send()
-        .await
-        .with_context(|| format!("{what}: request failed"))?;
-    let status = resp.status();
-    let body = resp.text().await.unwrap_or_default();
-    if !status.is_success() {
-        bail!(
-            "{what}: HTTP {status}: {}",
-            body.chars().take(500).collect::<String>()
-        );
-    }
-    serde_json::from_str(&body).with_context(|| format!("{what}: answer is not JSON"))
-}
-
-async fn login(http: &reqwest::Client, base: &str, body: Value) -> Result<String> {
-    let v = ok(
-        http.post(format!("{base}/api/v1/auth/login")).json(&body),
-        "log-in",
-    )
-    .await?;
-    v["token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("no token in {v}"))
 }
 
 /// The MQTT user name (access token) of bench device `i` of run `run`.
@@ -72,68 +44,24 @@ impl Api {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(600))
             .build()?;
-        let admin = login(
-            &http,
-            base,
-            json!({"username": "admin", "password": password}),
-        )
-        .await?;
-        let tenants = ok(
-            http.get(format!("{base}/api/v1/tenants?page_size=500"))
-                .bearer_auth(&admin),
-            "listing tenants",
-        )
-        .await?;
-        let demo = tenants["items"]
-            .as_array()
-            .and_then(|a| a.iter().find(|t| t["code"] == "demo"))
-            .and_then(|t| t["id"].as_str())
-            .context("the demo tenant")?
-            .to_string();
-        ok(
-            http.patch(format!("{base}/api/v1/tenants/{demo}"))
-                .bearer_auth(&admin)
-                .json(&json!({"max_devices": null})),
-            "lifting the device quota",
-        )
-        .await?;
-        let token = login(
-            &http,
-            base,
-            json!({"username": "demo", "password": password, "tenant": "demo"}),
-        )
-        .await?;
-        Ok(Api {
-            base: base.to_string(),
-            http,
-            token,
-        })
+        lift_demo_quota(&http, base, password).await?;
+        let demo = json!({"username": "demo", "password": password, "tenant": "demo"});
+        let session = Session::login(&http, base, demo).await?;
+        Ok(Api { session })
     }
 
     /// POSTs JSON; the answer's JSON, or an error with the status and body.
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
-        ok(self.post(path).json(body), path).await
+        json_ok(self.session.post(path).json(body), path).await
     }
 
     pub async fn get_json(&self, path: &str) -> Result<Value> {
-        ok(self.get(path), path).await
+        json_ok(self.session.get(path), path).await
     }
 
     /// The tenant administrator's bearer token.
     pub fn token(&self) -> &str {
-        &self.token
-    }
-
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
+        &self.session.token
     }
 
     /// Creates the product and `n` devices with tokens `token(run, 0..n)`, in requests of
@@ -143,8 +71,8 @@ impl Api {
         let properties: Vec<Value> = (0..VALUES)
             .map(|k| json!({"identifier": format!("v{k}"), "name": format!("value {k}"), "data_type": {"type": "float"}}))
             .collect();
-        let product = ok(
-            self.post("/api/v1/products").json(&json!({
+        let product = json_ok(
+            self.session.post("/api/v1/products").json(&json!({
                 "name": format!("mqtt bench meter {run}"),
                 "category": "operating",
                 "industry": "C",
@@ -164,8 +92,9 @@ impl Api {
                 let _ = writeln!(csv, "{run}-dev-{i:06},{product},{}", token(run, i));
             }
             let t = Instant::now();
-            let r = ok(
-                self.post("/api/v1/devices/import?mode=atomic")
+            let r = json_ok(
+                self.session
+                    .post("/api/v1/devices/import?mode=atomic")
                     .header("content-type", "text/csv")
                     .body(csv),
                 "importing devices",
@@ -216,15 +145,17 @@ impl Api {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let (from_ms, to_ms) = (now_ms - 86_400_000, now_ms + 2 * 86_400_000);
-        let v = ok(
-            self.post("/api/v1/telemetry/aggregate").json(&json!({
-                "devices": devices,
-                "properties": properties,
-                "from": from_ms.to_string(),
-                "to": to_ms.to_string(),
-                "interval": "1d",
-                "aggregations": ["count"],
-            })),
+        let v = json_ok(
+            self.session
+                .post("/api/v1/telemetry/aggregate")
+                .json(&json!({
+                    "devices": devices,
+                    "properties": properties,
+                    "from": from_ms.to_string(),
+                    "to": to_ms.to_string(),
+                    "interval": "1d",
+                    "aggregations": ["count"],
+                })),
             "counting stored points",
         )
         .await?;
@@ -241,7 +172,7 @@ impl Api {
     /// `GET /api/v1/telemetry/stats` (points of every series of the tenant, including the
     /// devices' `$events` log entries, before compaction removes overwritten duplicates).
     pub async fn stats(&self) -> Result<Value> {
-        ok(self.get("/api/v1/telemetry/stats"), "storage stats").await
+        json_ok(self.session.get("/api/v1/telemetry/stats"), "storage stats").await
     }
 }
 

@@ -4,7 +4,6 @@
 
 pub mod broker;
 pub mod conn;
-pub mod histogram;
 pub mod idle;
 pub mod ironloom;
 pub mod load;

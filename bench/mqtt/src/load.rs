@@ -17,8 +17,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 
 use crate::conn::{self, ErrorCounts, Target};
-use crate::histogram::{Histogram, Summary};
 use crate::packet::{self, Incoming};
+use ironloom_bench_common::procfs;
+use ironloom_bench_common::stats::{Histogram, Summary};
 
 pub const TOPIC: &str = "v1/devices/me/telemetry";
 /// Values per message.
@@ -92,58 +93,32 @@ pub struct CpuShare {
     pub machine: f64,
 }
 
-/// Clock ticks per second of `/proc` CPU times (USER_HZ, 100 on Linux).
-const USER_HZ: f64 = 100.0;
-
-/// utime + stime of a process, in ticks.
-fn process_ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which may hold spaces: state is field 3, utime 14.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
-
-/// Busy ticks of all CPUs (everything but idle and iowait), from `/proc/stat`.
-fn machine_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().next()?.strip_prefix("cpu ")?;
-    let v: Vec<u64> = line
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let total: u64 = v.iter().take(8).sum();
-    Some(total - v.get(3)? - v.get(4)?)
-}
-
-#[derive(Debug, Clone, Copy)]
+/// CPU readings of this generator and the broker at one instant.
+#[derive(Debug, Clone)]
 struct CpuMark {
-    broker: Option<u64>,
-    generator: Option<u64>,
-    machine: Option<u64>,
-    at: Instant,
+    mark: Option<procfs::CpuMark>,
+    broker: bool,
 }
 
 impl CpuMark {
+    /// This process, and the broker when its process is known.
     fn now(broker: Option<u32>) -> CpuMark {
+        let pids: Vec<u32> = std::iter::once(std::process::id()).chain(broker).collect();
         CpuMark {
-            broker: broker.and_then(|p| process_ticks(&p.to_string())),
-            generator: process_ticks("self"),
-            machine: machine_ticks(),
-            at: Instant::now(),
+            mark: procfs::CpuMark::take(&pids).ok(),
+            broker: broker.is_some(),
         }
     }
 
     fn since(&self, before: &CpuMark) -> CpuShare {
-        let secs = self.at.duration_since(before.at).as_secs_f64().max(1e-9);
-        let cores = |a: Option<u64>, b: Option<u64>| match (a, b) {
-            (Some(a), Some(b)) => a.saturating_sub(b) as f64 / USER_HZ / secs,
-            _ => 0.0,
+        let (Some(a), Some(b)) = (&before.mark, &self.mark) else {
+            return CpuShare::default();
         };
+        let (cores, machine) = a.cores_until(b, procfs::clock_ticks());
         CpuShare {
-            broker: cores(self.broker, before.broker),
-            generator: cores(self.generator, before.generator),
-            machine: cores(self.machine, before.machine),
+            broker: if self.broker { cores[1] } else { 0.0 },
+            generator: cores[0],
+            machine,
         }
     }
 }
@@ -649,16 +624,17 @@ mod tests {
     }
 
     #[test]
-    fn reads_cpu_times() {
-        assert!(process_ticks("self").is_some());
-        assert!(machine_ticks().is_some());
-        let a = CpuMark::now(Some(std::process::id()));
+    fn measures_the_generator_and_the_broker() {
+        let me = Some(std::process::id());
+        let a = CpuMark::now(me);
         let mut x = 0u64;
         for i in 0..20_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
         }
-        assert_ne!(x, 1);
-        let share = CpuMark::now(Some(std::process::id())).since(&a);
-        assert!(share.broker >= 0.0 && share.generator >= 0.0);
+        let share = CpuMark::now(me).since(&a);
+        // Here the generator is its own broker: both read the same process.
+        assert!(share.generator > 0.0, "{share:?}");
+        assert_eq!(share.broker, share.generator);
+        assert_eq!(CpuMark::now(None).since(&CpuMark::now(None)).broker, 0.0);
     }
 }

@@ -9,13 +9,18 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use ironloom_bench_mqtt::broker::{self, Broker, IronloomSettings, Kind};
+use ironloom_bench_common::run::IronloomBin;
+use ironloom_bench_common::run::{
+    RunOptions, command_line, first_line, now_ms, until_interrupted, utc_now,
+};
+use ironloom_bench_common::{machine, procfs};
+use ironloom_bench_mqtt::broker::{Broker, IronloomSettings, Kind};
 use ironloom_bench_mqtt::conn::Target;
 use ironloom_bench_mqtt::idle::{IdleConfig, IdleSet};
 use ironloom_bench_mqtt::ironloom::{self, Api};
 use ironloom_bench_mqtt::load::{self, LoadConfig, PayloadKind};
 use ironloom_bench_mqtt::report::{
-    self, BrokerResult, IdleResult, LoadRun, Machine, Report, Settings, StoredCheck,
+    BrokerResult, IdleResult, LoadRun, Machine, Report, Settings, StoredCheck,
 };
 use ironloom_bench_mqtt::third_party;
 
@@ -79,9 +84,8 @@ struct Cli {
     /// the generator's own devices stay far below the shipped 1000.
     #[arg(long, default_value_t = 1_000_000)]
     rate_limit: u32,
-    /// The `ironloom` binary (default: next to this one).
-    #[arg(long)]
-    ironloom_bin: Option<PathBuf>,
+    #[command(flatten)]
+    ironloom: IronloomBin,
     #[arg(long, default_value = "mosquitto")]
     mosquitto_bin: PathBuf,
     /// A third-party benchmark to run against each broker after the throughput run:
@@ -89,68 +93,8 @@ struct Cli {
     /// `bench` for mosquitto). May be given several times.
     #[arg(long)]
     third_party: Vec<String>,
-    /// Parent of the private data directories (default: the temp directory).
-    #[arg(long)]
-    workdir: Option<PathBuf>,
-    /// Keep the data directories and logs.
-    #[arg(long)]
-    keep: bool,
-    /// Also write the results as JSON.
-    #[arg(long)]
-    json: Option<PathBuf>,
-}
-
-fn command_line() -> String {
-    std::env::args()
-        .map(|a| {
-            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\{}".contains(c)) {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            } else {
-                a
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn ironloom_bin(cli: &Cli) -> Result<PathBuf> {
-    if let Some(p) = &cli.ironloom_bin {
-        return Ok(p.clone());
-    }
-    let p = std::env::current_exe()?.with_file_name("ironloom");
-    if !p.exists() {
-        bail!(
-            "{} not found: build it with `cargo build --release -p ironloom` (same target \
-             directory) or pass --ironloom-bin",
-            p.display()
-        );
-    }
-    Ok(p)
-}
-
-fn first_line(program: &std::path::Path, args: &[&str]) -> String {
-    match std::process::Command::new(program).args(args).output() {
-        Ok(o) => {
-            let text = if o.stdout.is_empty() {
-                o.stderr
-            } else {
-                o.stdout
-            };
-            String::from_utf8_lossy(&text)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        }
-        Err(e) => format!("{}: {e}", program.display()),
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    #[command(flatten)]
+    run: RunOptions,
 }
 
 /// The idle sizes asked for, with `max` resolved against the generator's limit.
@@ -178,29 +122,19 @@ fn idle_sizes(cli: &Cli, own_limit: u64) -> Result<Vec<usize>> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    tokio::select! {
-        r = run(&cli) => r,
-        // Dropping `run` drops every broker, which kills it.
-        _ = tokio::signal::ctrl_c() => bail!("interrupted"),
-    }
+    until_interrupted(run(&cli)).await
 }
 
 async fn run(cli: &Cli) -> Result<()> {
-    let own_limit = broker::nofile_limit("/proc/self/limits")?;
+    let own_limit = procfs::nofile_limit("/proc/self/limits")?;
     let idle = idle_sizes(cli, own_limit)?;
-    let base = cli.workdir.clone().unwrap_or_else(std::env::temp_dir);
-    std::fs::create_dir_all(&base)?;
-    let work = tempfile::Builder::new()
-        .prefix("mqtt-bench-")
-        .tempdir_in(&base)
-        .with_context(|| format!("creating a work directory in {}", base.display()))?;
-    eprintln!("work directory: {}", work.path().display());
+    let work = cli.run.work_dir("mqtt-bench-")?;
     // Distinct per run, so tokens never clash with a kept data directory.
     let run_id = format!("b{:x}", now_ms() % 0xFFFF_FFFF);
 
     let mut report = Report {
         command: command_line(),
-        started: chrono_like_now(),
+        started: utc_now(),
         machine: Machine::detect(),
         settings: Settings {
             connections: cli.connections,
@@ -230,28 +164,12 @@ async fn run(cli: &Cli) -> Result<()> {
         }
         report.brokers.push(result);
     }
-    report.machine.load_after = report::load_average();
-    let md = report.markdown();
-    println!("{md}");
-    if let Some(path) = &cli.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if cli.keep {
-        eprintln!("kept {}", work.keep().display());
-    }
+    report.machine.load_after = machine::load_average();
+    cli.run.finish(work, &report.markdown(), &report)?;
     if report.brokers.iter().any(|b| !b.errors.is_empty()) {
         bail!("some runs failed");
     }
     Ok(())
-}
-
-/// UTC now as `YYYY-MM-DD HH:MM:SS UTC`, from `date` (no date library for one line).
-fn chrono_like_now() -> String {
-    first_line(
-        std::path::Path::new("date"),
-        &["-u", "+%Y-%m-%d %H:%M:%S UTC"],
-    )
 }
 
 /// The user names of devices `first..first + n`, or `None` per connection for mosquitto.
@@ -268,7 +186,7 @@ async fn start(kind: Kind, cli: &Cli, dir: &std::path::Path) -> Result<Broker> {
     match kind {
         Kind::Ironloom => {
             let s = IronloomSettings {
-                bin: ironloom_bin(cli)?,
+                bin: cli.ironloom.path()?,
                 data_dir: dir.join("data"),
                 fsync: cli.fsync.clone(),
                 max_connections: 1_000_000,
@@ -300,7 +218,7 @@ async fn bench_broker(
     };
     match kind {
         Kind::Ironloom => {
-            let bin = ironloom_bin(cli)?;
+            let bin = cli.ironloom.path()?;
             result.version = first_line(&bin, &["--version"]);
             result.settings = format!(
                 "`ironloom serve` (release), embedded storage; [tsdb] fsync = \"{}\" (PUBACK after \
@@ -398,7 +316,7 @@ async fn bench_broker(
     }
     if !result.runs.is_empty() {
         result.rss_after_load_kib = b.rss_kib().ok();
-        result.hwm_after_load_kib = broker::proc_status_kib(b.pid()?, "VmHWM").ok();
+        result.hwm_after_load_kib = b.process.hwm_kib().ok();
     }
     for template in &cli.third_party {
         let cmd = third_party::expand(template, "127.0.0.1", b.mqtt.port(), &tool_user);
@@ -421,7 +339,7 @@ async fn bench_broker(
         let mut b = start(kind, cli, &dir).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let rss0 = b.rss_kib()?;
-        let gen0 = broker::proc_status_kib(std::process::id(), "VmRSS")?;
+        let gen0 = procfs::status_kib(std::process::id(), "VmRSS")?;
         let cfg = IdleConfig {
             target: target(b.mqtt),
             connections: n,
@@ -440,7 +358,7 @@ async fn bench_broker(
         b.check_running()?;
         let held = set.ping_all(Duration::from_secs(30)).await;
         let rss1 = b.rss_kib()?;
-        let gen1 = broker::proc_status_kib(std::process::id(), "VmRSS")?;
+        let gen1 = procfs::status_kib(std::process::id(), "VmRSS")?;
         let r = IdleResult {
             attempted: n,
             connected: open.connected,
@@ -452,8 +370,8 @@ async fn bench_broker(
             broker_rss_before_kib: rss0,
             broker_rss_after_kib: rss1,
             kib_per_connection: rss1.saturating_sub(rss0) as f64 / held.max(1) as f64,
-            broker_open_files: b.open_files().unwrap_or(0),
-            broker_nofile_limit: b.nofile_limit().unwrap_or(0),
+            broker_open_files: b.process.open_files().unwrap_or(0),
+            broker_nofile_limit: b.process.nofile_limit().unwrap_or(0),
             generator_kib_per_connection: gen1.saturating_sub(gen0) as f64
                 / open.connected.max(1) as f64,
         };

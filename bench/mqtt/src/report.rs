@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use ironloom_bench_common::machine;
+use ironloom_bench_common::run::{fmt_ms, fmt_rate};
 use serde::Serialize;
 
 use crate::conn::ErrorCounts;
@@ -33,11 +35,8 @@ pub struct Settings {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
-    pub cpus: usize,
-    pub cpu_model: String,
-    pub memory: String,
-    pub os: String,
-    pub kernel: String,
+    #[serde(flatten)]
+    pub facts: machine::Facts,
     pub load_before: String,
     pub load_after: String,
     /// The generator's soft and hard open-files limits.
@@ -47,41 +46,8 @@ pub struct Machine {
     pub somaxconn: String,
 }
 
-fn read_trim(path: &str) -> String {
-    std::fs::read_to_string(path)
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|e| format!("? ({e})"))
-}
-
-pub fn load_average() -> String {
-    read_trim("/proc/loadavg")
-        .split(' ')
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 impl Machine {
     pub fn detect() -> Machine {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find_map(|l| l.strip_prefix("model name"))
-            .map(|s| s.trim_start_matches([' ', '\t', ':']).trim().to_string())
-            .unwrap_or_default();
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let memory = meminfo
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map(|kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0))
-            .unwrap_or_default();
-        let os = std::fs::read_to_string("/etc/os-release")
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-            .map(|s| s.trim_matches('"').to_string())
-            .unwrap_or_default();
         let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
         let nofile = limits
             .lines()
@@ -96,17 +62,13 @@ impl Machine {
             })
             .unwrap_or_default();
         Machine {
-            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
-            cpu_model,
-            memory,
-            os,
-            kernel: read_trim("/proc/sys/kernel/osrelease"),
-            load_before: load_average(),
+            facts: machine::Facts::detect(),
+            load_before: machine::load_average(),
             load_after: String::new(),
             nofile,
-            ip_local_port_range: read_trim("/proc/sys/net/ipv4/ip_local_port_range"),
-            nr_open: read_trim("/proc/sys/fs/nr_open"),
-            somaxconn: read_trim("/proc/sys/net/core/somaxconn"),
+            ip_local_port_range: machine::read_trim("/proc/sys/net/ipv4/ip_local_port_range"),
+            nr_open: machine::read_trim("/proc/sys/fs/nr_open"),
+            somaxconn: machine::read_trim("/proc/sys/net/core/somaxconn"),
         }
     }
 }
@@ -162,26 +124,9 @@ pub struct IdleResult {
     pub generator_kib_per_connection: f64,
 }
 
-fn fmt_rate(v: f64) -> String {
-    if v >= 1e6 {
-        format!("{:.2} M", v / 1e6)
-    } else if v >= 1e4 {
-        format!("{:.1} k", v / 1e3)
-    } else {
-        format!("{v:.0}")
-    }
-}
-
 /// Microseconds as ms with three significant digits.
-fn fmt_ms(us: u64) -> String {
-    let ms = us as f64 / 1000.0;
-    if ms >= 100.0 {
-        format!("{ms:.0}")
-    } else if ms >= 10.0 {
-        format!("{ms:.1}")
-    } else {
-        format!("{ms:.2}")
-    }
+fn fmt_us(us: u64) -> String {
+    fmt_ms(us as f64 / 1000.0)
 }
 
 impl Report {
@@ -192,8 +137,8 @@ impl Report {
         let _ = writeln!(s, "MQTT ingest, started {}.", self.started);
         let _ = writeln!(
             s,
-            "Machine: {} CPUs ({}), {}, {}, Linux {}; load average {} before, {} after.",
-            m.cpus, m.cpu_model, m.memory, m.os, m.kernel, m.load_before, m.load_after
+            "Machine: {}; load average {} before, {} after.",
+            m.facts, m.load_before, m.load_after
         );
         let _ = writeln!(
             s,
@@ -245,10 +190,10 @@ impl Report {
                     l.connections,
                     fmt_rate(l.msgs_per_second),
                     fmt_rate(l.points_per_second),
-                    fmt_ms(l.latency.p50_us),
-                    fmt_ms(l.latency.p99_us),
-                    fmt_ms(l.latency.p999_us),
-                    fmt_ms(l.latency.max_us),
+                    fmt_us(l.latency.p50_us),
+                    fmt_us(l.latency.p99_us),
+                    fmt_us(l.latency.p999_us),
+                    fmt_us(l.latency.max_us),
                     l.unacked,
                     l.errors.describe(),
                     l.cpu.broker,
@@ -351,13 +296,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formats_rates_and_latencies() {
-        assert_eq!(fmt_rate(950.0), "950");
-        assert_eq!(fmt_rate(123_456.0), "123.5 k");
-        assert_eq!(fmt_rate(1_234_567.0), "1.23 M");
-        assert_eq!(fmt_ms(1_234), "1.23");
-        assert_eq!(fmt_ms(12_345), "12.3");
-        assert_eq!(fmt_ms(123_456), "123");
+    fn formats_latencies_in_ms() {
+        assert_eq!(fmt_us(1_234), "1.23");
+        assert_eq!(fmt_us(12_345), "12.3");
+        assert_eq!(fmt_us(123_456), "123");
     }
 
     #[test]

@@ -19,9 +19,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use ironloom_bench_common::run::IronloomBin;
+use ironloom_bench_common::run::{until_interrupted, write_json};
+use ironloom_bench_common::stats::{Histogram, Summary};
 use ironloom_bench_mqtt::broker::{Broker, IronloomSettings};
 use ironloom_bench_mqtt::conn::Target;
-use ironloom_bench_mqtt::histogram::{Histogram, Summary};
 use ironloom_bench_mqtt::ironloom::{Api, token};
 use ironloom_bench_mqtt::load::{self, LoadConfig, LoadReport, PayloadKind};
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
@@ -36,9 +38,8 @@ mod stage;
     about = "1,000 rules over the MQTT stream: rule-stage throughput and PUBACK-to-alarm latency"
 )]
 struct Cli {
-    /// The ironloom binary (default: release build in $CARGO_TARGET_DIR).
-    #[arg(long)]
-    ironloom: Option<PathBuf>,
+    #[command(flatten)]
+    ironloom: IronloomBin,
     #[arg(long, default_value = "/usr/sbin/mosquitto")]
     mosquitto: PathBuf,
     #[arg(long, default_value_t = 200)]
@@ -101,21 +102,6 @@ struct RuleStage {
     expected_total: f64,
     alarms_raised: f64,
     errors_total: f64,
-}
-
-fn ironloom_bin(cli: &Cli) -> Result<PathBuf> {
-    if let Some(b) = &cli.ironloom {
-        return Ok(b.clone());
-    }
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let b = PathBuf::from(dir).join("release/ironloom");
-    if !b.exists() {
-        bail!(
-            "{} not found: build it with `cargo build --release -p ironloom`",
-            b.display()
-        );
-    }
-    Ok(b)
 }
 
 /// The rules of device `i`: each condition is evaluated on every message and rarely holds
@@ -321,7 +307,7 @@ fn load_config(cli: &Cli, b: &mut Broker) -> LoadConfig {
 async fn run_ironloom(cli: &Cli, work: &std::path::Path) -> Result<Run> {
     let password = "Bench-pass-1".to_string();
     let settings = IronloomSettings {
-        bin: ironloom_bin(cli)?,
+        bin: cli.ironloom.path()?,
         data_dir: work.join("ironloom-data"),
         fsync: cli.fsync.clone(),
         max_connections: cli.devices + 100,
@@ -527,8 +513,12 @@ fn print(runs: &[Run]) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    until_interrupted(run(&cli)).await
+}
+
+async fn run(cli: &Cli) -> Result<()> {
     if cli.stage_only {
-        let r = stage::run(&cli).await?;
+        let r = stage::run(cli).await?;
         let p = &r.probe;
         println!(
             "| rules | offered msgs/s | handed over msgs/s | rule evaluations/s | drain | probe event → alarm on the live stream p50 / p99 / max ms | missed | generator blocked | CPU (process) |"
@@ -553,27 +543,24 @@ async fn main() -> Result<()> {
         for l in &r.server_side {
             eprintln!("  {l}");
         }
-        if let Some(dir) = &cli.out {
-            std::fs::create_dir_all(dir)?;
-            std::fs::write(
-                dir.join("rules-stage-bench.json"),
-                serde_json::to_string_pretty(&r)?,
-            )?;
-        }
-        return Ok(());
+        return write_out(cli, "rules-stage-bench.json", &r);
     }
     let work = tempfile::tempdir()?;
-    let mut runs = vec![run_ironloom(&cli, work.path()).await?];
+    let mut runs = vec![run_ironloom(cli, work.path()).await?];
     if !cli.no_peer {
-        runs.push(run_mosquitto(&cli, work.path()).await?);
+        runs.push(run_mosquitto(cli, work.path()).await?);
     }
     print(&runs);
-    if let Some(dir) = &cli.out {
-        std::fs::create_dir_all(dir)?;
-        std::fs::write(
-            dir.join("rules-bench.json"),
-            serde_json::to_string_pretty(&runs)?,
-        )?;
+    write_out(cli, "rules-bench.json", &runs)
+}
+
+/// Writes `value` as `--out`/`name` when `--out` is given.
+fn write_out(cli: &Cli, name: &str, value: &impl Serialize) -> Result<()> {
+    match &cli.out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            write_json(&dir.join(name), value)
+        }
+        None => Ok(()),
     }
-    Ok(())
 }

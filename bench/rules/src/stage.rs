@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use ironloom_bench_mqtt::histogram::{Histogram, Summary};
+use ironloom_bench_common::procfs;
+use ironloom_bench_common::stats::{Histogram, Summary};
 use ironloom_bus::{DeviceEvent, DeviceEventKind, EventBus};
 use ironloom_core::alarm::{AlarmChange, AlarmEvent};
 use ironloom_core::entity::{Actor, DeviceCredentials, NewDevice, NewProduct, NewTenant};
@@ -188,16 +189,10 @@ async fn evaluated(rt: &dyn RuleService, rules: &[ironloom_core::ids::RuleId]) -
     n
 }
 
+/// CPU time of this process so far, in seconds.
 fn cpu_seconds() -> f64 {
-    // utime + stime of this process, in clock ticks (100 per second on Linux).
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
-        })
-        .unwrap_or(0.0)
+    let ticks = procfs::cpu_ticks(std::process::id()).unwrap_or(0);
+    ticks as f64 / procfs::clock_ticks() as f64
 }
 
 pub async fn run(cli: &Cli) -> Result<StageReport> {

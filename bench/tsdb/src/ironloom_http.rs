@@ -1,8 +1,9 @@
 //! Ironloom as a server, end to end over its REST API, as the peers are measured.
 //!
-//! - Server: the `ironloom` binary (`IRONLOOM_BIN`, or next to `tsdb-bench` in the same
-//!   target directory: `cargo build --release -p ironloom -p ironloom-bench-tsdb`), started
-//!   with `serve --demo` on a private data directory and a free loopback port; default
+//! - Server: the `ironloom` binary (`--ironloom-bin` or `IRONLOOM_BIN`, or next to
+//!   `tsdb-bench` in the same target directory: `cargo build --release -p ironloom -p
+//!   ironloom-bench-tsdb`), started with `serve --demo` on a private data directory with
+//!   HTTP, MQTT and CoAP on free loopback ports; default
 //!   settings (WAL `fsync = always`, group commit). The demo tenant admin creates a product
 //!   and the dataset's devices (`POST /api/v1/devices/import`, CSV).
 //! - Ingest: `POST /api/v1/telemetry` (JSON, many devices per request, `ts` in ms),
@@ -28,15 +29,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
+use ironloom_bench_common::http::send_ok;
+use ironloom_bench_common::ironloom::{IronloomServer, Session, lift_demo_quota, serve_command};
+use ironloom_bench_common::process::Proc;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::process::Command;
 
 use crate::dataset::{Dataset, METRIC_SPECS, METRICS, MS_PER_DAY, Order, Row};
 use crate::peers::{metric_index, wait_disk_stable};
-use crate::server::{
-    ServerProcess, StopSignal, disk_usage, free_port, http_client, send_ok, wait_for,
-};
+use crate::server::{disk_usage, http_client};
 use crate::target::{IngestMode, IngestReport, Sample, Target, TargetContext};
 
 const ROWS_PER_BATCH: usize = 5000;
@@ -47,10 +48,9 @@ pub struct IronloomHttpTarget {
     ctx: TargetContext,
     bin: PathBuf,
     data_dir: PathBuf,
-    server: Option<ServerProcess>,
-    base: String,
-    http: reqwest::Client,
-    token: String,
+    server: Option<Proc>,
+    /// The demo tenant's administrator on the running server.
+    api: Session,
     /// Device uuid per dataset device index, and back.
     ids: Vec<String>,
     by_id: HashMap<String, usize>,
@@ -60,30 +60,14 @@ pub struct IronloomHttpTarget {
 impl std::fmt::Debug for IronloomHttpTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IronloomHttpTarget")
-            .field("base", &self.base)
+            .field("base", &self.api.base)
             .finish_non_exhaustive()
     }
 }
 
-fn binary() -> Result<PathBuf> {
-    if let Ok(p) = std::env::var("IRONLOOM_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    let exe = std::env::current_exe()?;
-    let p = exe.with_file_name("ironloom");
-    if !p.exists() {
-        bail!(
-            "{} not found: build it with `cargo build --release -p ironloom` (same target \
-             directory as tsdb-bench) or set IRONLOOM_BIN",
-            p.display()
-        );
-    }
-    Ok(p)
-}
-
 impl IronloomHttpTarget {
-    pub async fn start(ctx: TargetContext) -> Result<Self> {
-        let bin = binary()?;
+    /// `bin`: the `ironloom` binary.
+    pub async fn start(ctx: TargetContext, bin: PathBuf) -> Result<Self> {
         let data_dir = ctx.dir.join("data");
         std::fs::create_dir_all(&data_dir)?;
         let writers = ctx.writers.unwrap_or(DEFAULT_WRITERS);
@@ -92,9 +76,11 @@ impl IronloomHttpTarget {
             bin,
             data_dir,
             server: None,
-            base: String::new(),
-            http: http_client()?,
-            token: String::new(),
+            api: Session {
+                base: String::new(),
+                http: http_client()?,
+                token: String::new(),
+            },
             ids: Vec::new(),
             by_id: HashMap::new(),
             writers,
@@ -104,97 +90,31 @@ impl IronloomHttpTarget {
         Ok(t)
     }
 
+    /// Starts the server (again, after a stop: same data, new ports) and logs in as the
+    /// demo tenant's administrator.
     async fn launch(&mut self) -> Result<()> {
-        let port = free_port()?;
-        let cmd = serve_command(&self.bin, &self.data_dir, port);
-        let log = self.ctx.dir.join(format!("ironloom-{port}.log"));
-        let mut server = ServerProcess::spawn("ironloom-http", cmd, &log, StopSignal::Term)?;
-        self.base = format!("http://127.0.0.1:{port}");
-        let ready = format!("{}/readyz", self.base);
-        let http = self.http.clone();
-        wait_for(
-            &mut server,
-            "ironloom /readyz",
-            Duration::from_secs(120),
-            Duration::from_millis(100),
-            || async {
-                let r = http.get(&ready).send().await.ok()?;
-                r.status().is_success().then_some(())
-            },
-        )
-        .await?;
-        self.server = Some(server);
-        let resp = send_ok(
-            self.http
-                .post(format!("{}/api/v1/auth/login", self.base))
-                .json(&json!({"username": "demo", "password": PASSWORD, "tenant": "demo"})),
-            "log-in",
-        )
-        .await?;
-        let body: serde_json::Value = resp.json().await?;
-        self.token = body["token"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no token in {body}"))?
-            .to_string();
-        Ok(())
-    }
-
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
-    /// Lifts the demo tenant's device quota (1000) as the platform administrator.
-    async fn lift_quota(&self) -> Result<()> {
-        let resp = send_ok(
-            self.http
-                .post(format!("{}/api/v1/auth/login", self.base))
-                .json(&json!({"username": "admin", "password": PASSWORD})),
-            "administrator log-in",
-        )
-        .await?;
-        let body: serde_json::Value = resp.json().await?;
-        let admin = body["token"].as_str().context("admin token")?.to_string();
-        let resp = send_ok(
-            self.http
-                .get(format!("{}/api/v1/tenants?page_size=500", self.base))
-                .bearer_auth(&admin),
-            "listing tenants",
-        )
-        .await?;
-        let body: serde_json::Value = resp.json().await?;
-        let demo = body["items"]
-            .as_array()
-            .and_then(|a| a.iter().find(|t| t["code"] == "demo"))
-            .and_then(|t| t["id"].as_str())
-            .context("the demo tenant")?
-            .to_string();
-        send_ok(
-            self.http
-                .patch(format!("{}/api/v1/tenants/{demo}", self.base))
-                .bearer_auth(&admin)
-                .json(&json!({"max_devices": null})),
-            "lifting the device quota",
-        )
-        .await?;
+        let mut cmd = serve_command(&self.bin, &self.data_dir, "warn");
+        cmd.arg("--demo")
+            .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
+            .env("IRONLOOM_ADMIN_PASSWORD", PASSWORD)
+            // Requests of 5000 rows (50 000 points, ~3 MB of JSON), as the peers get 5000 lines.
+            .env("IRONLOOM__HTTP__BODY_LIMIT", "8MiB");
+        let log = self.ctx.dir.join("ironloom.log");
+        let server = IronloomServer::start("ironloom-http", cmd, &log).await?;
+        self.server = Some(server.proc);
+        let demo = json!({"username": "demo", "password": PASSWORD, "tenant": "demo"});
+        self.api = Session::login(&self.api.http, &server.http, demo).await?;
         Ok(())
     }
 
     async fn create_devices(&mut self) -> Result<()> {
-        self.lift_quota().await?;
+        lift_demo_quota(&self.api.http, &self.api.base, PASSWORD).await?;
         let properties: Vec<serde_json::Value> = METRIC_SPECS
             .iter()
             .map(|m| json!({"identifier": m.name, "name": m.name, "data_type": {"type": "float"}}))
             .collect();
         let resp = send_ok(
-            self.post("/api/v1/products").json(&json!({
+            self.api.post("/api/v1/products").json(&json!({
                 "name": "bench pump",
                 "category": "operating",
                 "industry": "C",
@@ -212,7 +132,8 @@ impl IronloomHttpTarget {
                 let _ = writeln!(csv, "{},{product}", Dataset::device_name(*d));
             }
             send_ok(
-                self.post("/api/v1/devices/import?mode=atomic")
+                self.api
+                    .post("/api/v1/devices/import?mode=atomic")
                     .header("content-type", "text/csv")
                     .body(csv),
                 "importing devices",
@@ -223,7 +144,8 @@ impl IronloomHttpTarget {
         let mut page = 1;
         loop {
             let resp = send_ok(
-                self.get(&format!("/api/v1/devices?page={page}&page_size=500")),
+                self.api
+                    .get(&format!("/api/v1/devices?page={page}&page_size=500")),
                 "listing devices",
             )
             .await?;
@@ -400,7 +322,7 @@ impl Target for IronloomHttpTarget {
             let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..self.writers.max(1) {
                 let rx = rx.clone();
-                let req = self.post("/api/v1/telemetry");
+                let req = self.api.post("/api/v1/telemetry");
                 tasks.spawn(async move {
                     let mut points = 0u64;
                     loop {
@@ -481,7 +403,7 @@ impl Target for IronloomHttpTarget {
 
     async fn q_latest_all(&self) -> Result<Vec<Sample>> {
         let resp = send_ok(
-            self.post("/api/v1/telemetry/latest").json(&json!({})),
+            self.api.post("/api/v1/telemetry/latest").json(&json!({})),
             "latest",
         )
         .await?;
@@ -498,7 +420,7 @@ impl Target for IronloomHttpTarget {
         to_ms: i64,
     ) -> Result<Vec<Sample>> {
         let resp = send_ok(
-            self.get(&format!(
+            self.api.get(&format!(
                 "/api/v1/devices/{}/telemetry/aggregate?from={from_ms}&to={to_ms}&interval=5m&agg=avg",
                 self.ids[device]
             )),
@@ -517,7 +439,7 @@ impl Target for IronloomHttpTarget {
 
     async fn q_daily_max_all(&self, day_start_ms: i64) -> Result<Vec<Sample>> {
         let resp = send_ok(
-            self.post("/api/v1/telemetry/aggregate").json(&json!({
+            self.api.post("/api/v1/telemetry/aggregate").json(&json!({
                 "from": day_start_ms.to_string(),
                 "to": (day_start_ms + MS_PER_DAY).to_string(),
                 "interval": "1d",
@@ -547,7 +469,7 @@ impl Target for IronloomHttpTarget {
         let mut cursor = String::new();
         loop {
             let resp = send_ok(
-                self.get(&format!(
+                self.api.get(&format!(
                     "/api/v1/devices/{}/telemetry?properties={}&from={from_ms}&to={to_ms}&limit=10000&layout=columns{cursor}",
                     self.ids[device], METRIC_SPECS[metric].name
                 )),
@@ -581,46 +503,5 @@ impl Target for IronloomHttpTarget {
             s.stop(Duration::from_secs(120)).await?;
         }
         Ok(())
-    }
-}
-
-/// `ironloom serve` as the benchmark runs it: HTTP on the free port given, MQTT and CoAP
-/// (unused here) on loopback ports the server picks, so that a platform already running on
-/// the default ports (1883, 5683) is no obstacle.
-fn serve_command(bin: &std::path::Path, data_dir: &std::path::Path, http_port: u16) -> Command {
-    let mut cmd = Command::new(bin);
-    cmd.arg("serve")
-        .arg("--demo")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--http")
-        .arg(format!("127.0.0.1:{http_port}"))
-        .arg("--mqtt")
-        .arg("127.0.0.1:0")
-        .arg("--coap")
-        .arg("127.0.0.1:0")
-        .env("IRONLOOM_DEMO_PASSWORD", PASSWORD)
-        .env("IRONLOOM_ADMIN_PASSWORD", PASSWORD)
-        .env("IRONLOOM__LOG__LEVEL", "warn")
-        // Requests of 5000 rows (50 000 points, ~3 MB of JSON), as the peers get 5000 lines.
-        .env("IRONLOOM__HTTP__BODY_LIMIT", "8MiB");
-    cmd
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ironloom_listens_on_private_ports() {
-        let cmd = serve_command("ironloom".as_ref(), "data".as_ref(), 18080);
-        let args: Vec<&std::ffi::OsStr> = cmd.as_std().get_args().collect();
-        for pair in [
-            ["--http", "127.0.0.1:18080"],
-            ["--mqtt", "127.0.0.1:0"],
-            ["--coap", "127.0.0.1:0"],
-        ] {
-            assert!(args.windows(2).any(|w| w == pair), "{pair:?} in {args:?}");
-        }
     }
 }

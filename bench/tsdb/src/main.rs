@@ -5,11 +5,13 @@
 //! [`start_target`] to benchmark another database.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use ironloom_bench_common::run::IronloomBin;
+use ironloom_bench_common::run::{RunOptions, command_line, until_interrupted};
 
 use ironloom_bench_tsdb::dataset::{Dataset, DatasetConfig, METRICS, MS_PER_DAY, Preset};
 use ironloom_bench_tsdb::peers;
@@ -37,16 +39,12 @@ struct Cli {
     /// Timed runs per query after the first run.
     #[arg(long, default_value_t = 10)]
     runs: usize,
-    /// Where the private data directories go (default: the system temp directory). Must
-    /// be traversable by the `postgres` user when running as root.
-    #[arg(long)]
-    workdir: Option<PathBuf>,
-    /// Keep the data directories after the run.
-    #[arg(long)]
-    keep: bool,
-    /// Also write the results as JSON.
-    #[arg(long)]
-    json: Option<PathBuf>,
+    // `--workdir` must be traversable by the `postgres` user when running as root.
+    #[command(flatten)]
+    run: RunOptions,
+    // For the `ironloom-http` target.
+    #[command(flatten)]
+    ironloom: IronloomBin,
     /// Override the preset's number of devices.
     #[arg(long)]
     devices: Option<usize>,
@@ -106,7 +104,9 @@ async fn start_target(kind: TargetKind, ctx: TargetContext, cli: &Cli) -> Result
         TargetKind::Influx => Box::new(peers::influx::InfluxTarget::start(ctx).await?),
         TargetKind::Victoria => Box::new(peers::victoria::VictoriaTarget::start(ctx).await?),
         TargetKind::Ironloom => Box::new(ironloom::IronloomTarget::start(ctx).await?),
-        TargetKind::IronloomHttp => Box::new(ironloom_http::IronloomHttpTarget::start(ctx).await?),
+        TargetKind::IronloomHttp => {
+            Box::new(ironloom_http::IronloomHttpTarget::start(ctx, cli.ironloom.path()?).await?)
+        }
     })
 }
 
@@ -146,27 +146,10 @@ fn dataset_config(cli: &Cli) -> Result<DatasetConfig> {
     Ok(c)
 }
 
-fn command_line() -> String {
-    std::env::args()
-        .map(|a| {
-            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            } else {
-                a
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    tokio::select! {
-        r = run(&cli) => r,
-        // Dropping `run` drops every server guard, which kills the servers.
-        _ = tokio::signal::ctrl_c() => bail!("interrupted"),
-    }
+    until_interrupted(run(&cli)).await
 }
 
 async fn run(cli: &Cli) -> Result<()> {
@@ -188,15 +171,9 @@ async fn run(cli: &Cli) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    let base = cli.workdir.clone().unwrap_or_else(std::env::temp_dir);
-    std::fs::create_dir_all(&base)?;
-    let work = tempfile::Builder::new()
-        .prefix("tsdb-bench-")
-        .tempdir_in(&base)
-        .with_context(|| format!("creating a work directory in {}", base.display()))?;
+    let work = cli.run.work_dir("tsdb-bench-")?;
     // The postgres user must be able to reach its data directory below this one.
     std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755))?;
-    eprintln!("work directory: {}", work.path().display());
 
     let mut report = Report {
         command: command_line(),
@@ -218,15 +195,7 @@ async fn run(cli: &Cli) -> Result<()> {
         report.targets.push(result);
     }
 
-    let md = report.markdown();
-    println!("{md}");
-    if let Some(path) = &cli.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if cli.keep {
-        eprintln!("kept {}", work.keep().display());
-    }
+    cli.run.finish(work, &report.markdown(), &report)?;
     if report.targets.iter().any(|t| t.error.is_some()) {
         bail!("some targets failed");
     }
@@ -439,5 +408,6 @@ mod tests {
         assert_eq!(cli.preset, Preset::Small);
         assert_eq!(cli.peers, vec![TargetKind::Postgres, TargetKind::Victoria]);
         assert_eq!(cli.runs, 3);
+        assert_eq!(cli.run.json.as_deref(), Some(Path::new("out.json")));
     }
 }

@@ -2,6 +2,9 @@
 
 use std::fmt::Write as _;
 
+use ironloom_bench_common::machine;
+use ironloom_bench_common::run::fmt_ms;
+use ironloom_bench_common::stats::percentile;
 use serde::Serialize;
 
 use crate::dataset::DatasetConfig;
@@ -30,41 +33,12 @@ pub struct Machine {
 
 impl Machine {
     pub fn detect() -> Self {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("model name")
-                    .and_then(|r| r.split_once(':'))
-                    .map(|(_, v)| v.trim())
-            })
-            .unwrap_or("unknown")
-            .to_string();
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let mem_kib: f64 = meminfo
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0.0);
-        let os = std::fs::read_to_string("/etc/os-release")
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
-            .unwrap_or_default();
         Self {
-            cpus: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-            cpu_model,
-            memory_gib: mem_kib / 1024.0 / 1024.0,
-            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-            os,
+            cpus: machine::cpus().max(1),
+            cpu_model: machine::cpu_model().unwrap_or_else(|| "unknown".into()),
+            memory_gib: machine::memory_gib().unwrap_or(0.0),
+            kernel: machine::kernel(),
+            os: machine::os(),
         }
     }
 }
@@ -124,8 +98,7 @@ pub fn median_p95(ms: &[f64]) -> (Option<f64>, Option<f64>) {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     };
-    let rank = ((0.95 * n as f64).ceil() as usize).clamp(1, n);
-    (Some(median), Some(v[rank - 1]))
+    (Some(median), percentile(&v, 95.0))
 }
 
 fn si(x: f64) -> String {
@@ -146,16 +119,6 @@ fn bytes(x: u64) -> String {
         format!("{:.2} GiB", x / (1024.0 * 1024.0 * 1024.0))
     } else {
         format!("{:.1} MiB", x / (1024.0 * 1024.0))
-    }
-}
-
-fn ms(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
     }
 }
 
@@ -213,9 +176,9 @@ impl Report {
                         t.queries.get(i).map_or("–".into(), |q| {
                             format!(
                                 "{} / {} / {}",
-                                ms(q.first_ms),
-                                q.median_ms.map_or("–".into(), ms),
-                                q.p95_ms.map_or("–".into(), ms)
+                                fmt_ms(q.first_ms),
+                                q.median_ms.map_or("–".into(), fmt_ms),
+                                q.p95_ms.map_or("–".into(), fmt_ms)
                             )
                         })
                     })

@@ -1,6 +1,7 @@
 //! Alarms.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::alarm::{Alarm, AlarmCounts, AlarmFilter, MAX_COMMENT, NewAlarm};
@@ -8,6 +9,7 @@ use ironloom_core::entity::*;
 use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::{AlarmId, DeviceId, TenantId};
 use ironloom_core::repo::AlarmRepo;
+use ironloom_core::repo::Scope;
 use ironloom_core::rule::Severity;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -47,25 +49,15 @@ fn check_comment(c: &Option<String>) -> Result<()> {
     Ok(())
 }
 
-impl SqlStore {
-    async fn alarm_in(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: TenantId,
-        id: AlarmId,
-    ) -> Result<Alarm> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM alarms WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string());
-        let row = sql
-            .query()
-            .fetch_optional(conn)
-            .await
-            .map_err(storage("read alarm"))?
-            .ok_or(Error::NotFound(Resource::Alarm))?;
-        from_row(&row)
-    }
+const ALARMS: Table<Alarm> = Table {
+    name: "alarms",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::Alarm,
+    read: "read alarm",
+};
 
+impl SqlStore {
     async fn active_alarm(
         &self,
         conn: &mut AnyConnection,
@@ -237,12 +229,7 @@ impl AlarmRepo for SqlStore {
     }
 
     async fn get_alarm(&self, tenant: TenantId, id: AlarmId) -> Result<Alarm> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.alarm_in(&mut conn, tenant, id).await
+        self.get_row(&ALARMS, Scope::Tenant(tenant), id).await
     }
 
     async fn list_alarms(
@@ -280,7 +267,9 @@ impl AlarmRepo for SqlStore {
     ) -> Result<Alarm> {
         check_comment(&comment)?;
         let mut tx = self.begin().await?;
-        let mut a = self.alarm_in(&mut tx, tenant, id).await?;
+        let mut a = self
+            .in_tenant(&mut tx, &ALARMS, tenant, id, Lock::ForUpdate)
+            .await?;
         if a.acknowledged {
             return Ok(a);
         }
@@ -302,19 +291,10 @@ impl AlarmRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("acknowledge alarm"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "acknowledge".into(),
-                resource: Resource::Alarm,
-                resource_id: Some(id.to_string()),
-                details: json!({"alarm_type": a.alarm_type, "device_id": a.device_id, "comment": a.ack_comment}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details =
+            json!({"alarm_type": a.alarm_type, "device_id": a.device_id, "comment": a.ack_comment});
+        let entry = audit_entry(Some(tenant), "acknowledge", Resource::Alarm, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(a)
     }
 
@@ -327,25 +307,17 @@ impl AlarmRepo for SqlStore {
     ) -> Result<Alarm> {
         check_comment(&comment)?;
         let mut tx = self.begin().await?;
-        let mut a = self.alarm_in(&mut tx, tenant, id).await?;
+        let mut a = self
+            .in_tenant(&mut tx, &ALARMS, tenant, id, Lock::ForUpdate)
+            .await?;
         if !a.active {
             return Ok(a);
         }
         self.close_alarm(&mut tx, &mut a, now(), &actor.name, comment)
             .await?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "clear".into(),
-                resource: Resource::Alarm,
-                resource_id: Some(id.to_string()),
-                details: json!({"alarm_type": a.alarm_type, "device_id": a.device_id, "comment": a.clear_comment}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"alarm_type": a.alarm_type, "device_id": a.device_id, "comment": a.clear_comment});
+        let entry = audit_entry(Some(tenant), "clear", Resource::Alarm, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(a)
     }
 

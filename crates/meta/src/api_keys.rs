@@ -1,6 +1,7 @@
 //! API keys. The secret is stored as a SHA-256 hash only.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
@@ -67,19 +68,9 @@ impl ApiKeyRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err("create API key", Resource::ApiKey))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: key.tenant_id,
-                action: "create".into(),
-                resource: Resource::ApiKey,
-                resource_id: Some(key.id.to_string()),
-                details: json!({"name": key.name, "scopes": key.scopes, "expires_at": key.expires_at}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": key.name, "scopes": key.scopes, "expires_at": key.expires_at});
+        let entry = audit_entry(key.tenant_id, "create", Resource::ApiKey, key.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(key)
     }
 
@@ -115,9 +106,7 @@ impl ApiKeyRepo for SqlStore {
         page: &PageRequest<ApiKeySort>,
     ) -> Result<Page<ApiKey>> {
         let mut wh = Sql::new(" WHERE 1 = 1");
-        if let Scope::Tenant(t) = scope {
-            wh.and("tenant_id =", t.to_string());
-        }
+        wh.and_scope(scope);
         match filter.tenant_id {
             Some(Some(t)) => {
                 wh.and("tenant_id =", t.to_string());
@@ -145,19 +134,9 @@ impl ApiKeyRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("revoke API key"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: key.tenant_id,
-                action: "revoke".into(),
-                resource: Resource::ApiKey,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": key.name}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": key.name});
+        let entry = audit_entry(key.tenant_id, "revoke", Resource::ApiKey, id, details);
+        commit_audited(tx, actor, entry).await?;
         key.revoked = true;
         Ok(key)
     }

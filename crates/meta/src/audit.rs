@@ -52,9 +52,7 @@ impl AuditRepo for SqlStore {
         page: &PageRequest<AuditSort>,
     ) -> Result<Page<AuditEntry>> {
         let mut wh = Sql::new(" WHERE 1 = 1");
-        if let Scope::Tenant(t) = scope {
-            wh.and("tenant_id =", t.to_string());
-        }
+        wh.and_scope(scope);
         match filter.tenant_id {
             Some(Some(t)) => {
                 wh.and("tenant_id =", t.to_string());

@@ -1,13 +1,15 @@
 //! Dashboards and their share tokens.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::dashboard::{Dashboard, DashboardDoc, DashboardUpdate};
 use ironloom_core::entity::*;
-use ironloom_core::error::{Error, Result};
+use ironloom_core::error::Result;
 use ironloom_core::ids::{DashboardId, TenantId};
 use ironloom_core::repo::DashboardRepo;
+use ironloom_core::repo::Scope;
 use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -27,24 +29,24 @@ fn from_row(row: &AnyRow) -> Result<Dashboard> {
     })
 }
 
+const DASHBOARDS: Table<Dashboard> = Table {
+    name: "dashboards",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::Dashboard,
+    read: "read dashboard",
+};
+
 impl SqlStore {
+    /// A dashboard of the tenant, locked for the change the transaction makes.
     async fn dashboard_in(
         &self,
         conn: &mut AnyConnection,
         tenant: TenantId,
         id: DashboardId,
     ) -> Result<Dashboard> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM dashboards WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string())
-            .push(self.for_update());
-        let row = sql
-            .query()
-            .fetch_optional(conn)
+        self.in_tenant(conn, &DASHBOARDS, tenant, id, Lock::ForUpdate)
             .await
-            .map_err(storage("read dashboard"))?
-            .ok_or(Error::NotFound(Resource::Dashboard))?;
-        from_row(&row)
     }
 }
 
@@ -96,33 +98,14 @@ impl DashboardRepo for SqlStore {
             .await
             .map_err(db_err("create dashboard", Resource::Dashboard))
             .map_err(|e| with_value(e, "name", &d.document.name))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "create".into(),
-                resource: Resource::Dashboard,
-                resource_id: Some(d.id.to_string()),
-                details: summary(&d.document),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = summary(&d.document);
+        let entry = audit_entry(Some(tenant), "create", Resource::Dashboard, d.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(d)
     }
 
     async fn get_dashboard(&self, tenant: TenantId, id: DashboardId) -> Result<Dashboard> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM dashboards WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string());
-        let row = sql
-            .query()
-            .fetch_optional(self.pool())
-            .await
-            .map_err(storage("read dashboard"))?
-            .ok_or(Error::NotFound(Resource::Dashboard))?;
-        from_row(&row)
+        self.get_row(&DASHBOARDS, Scope::Tenant(tenant), id).await
     }
 
     async fn list_dashboards(
@@ -148,18 +131,10 @@ impl DashboardRepo for SqlStore {
     ) -> Result<Dashboard> {
         let mut tx = self.begin().await?;
         let mut d = self.dashboard_in(&mut tx, tenant, id).await?;
-        if let Some(expected) = update.expected_version
-            && expected != d.version
-        {
-            return Err(Error::VersionConflict {
-                resource: Resource::Dashboard,
-                actual: d.version,
-            });
-        }
+        check_version(Resource::Dashboard, update.expected_version, d.version)?;
         let before = summary(&d.document);
-        d.version += 1;
         d.document = update.document;
-        d.updated_at = truncate_ms(now());
+        bump_version(&mut d.version, &mut d.updated_at);
         let mut sql = Sql::new("UPDATE dashboards SET name = ");
         sql.bind(d.document.name.clone())
             .push(", description = ")
@@ -178,19 +153,10 @@ impl DashboardRepo for SqlStore {
             .await
             .map_err(db_err("update dashboard", Resource::Dashboard))
             .map_err(|e| with_value(e, "name", &d.document.name))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "update".into(),
-                resource: Resource::Dashboard,
-                resource_id: Some(id.to_string()),
-                details: json!({"from": before, "to": summary(&d.document), "version": d.version}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        // The whole document is replaced: its summary before and after, not each field.
+        let details = json!({"from": before, "to": summary(&d.document), "version": d.version});
+        let entry = audit_entry(Some(tenant), "update", Resource::Dashboard, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(d)
     }
 
@@ -209,19 +175,9 @@ impl DashboardRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("delete dashboard"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "delete".into(),
-                resource: Resource::Dashboard,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": d.document.name, "version": d.version}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": d.document.name, "version": d.version});
+        let entry = audit_entry(Some(tenant), "delete", Resource::Dashboard, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 
@@ -255,19 +211,9 @@ impl DashboardRepo for SqlStore {
             (Some(_), true) => "reshare",
             (None, _) => "unshare",
         };
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: action.into(),
-                resource: Resource::Dashboard,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": d.document.name}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": d.document.name});
+        let entry = audit_entry(Some(tenant), action, Resource::Dashboard, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(d)
     }
 

@@ -1,6 +1,7 @@
 //! Commands to devices and client/shared attributes.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::command::*;
@@ -69,31 +70,24 @@ async fn check_device(conn: &mut AnyConnection, tenant: TenantId, device: Device
 }
 
 fn result_entry(c: &Command) -> NewAuditEntry {
-    NewAuditEntry {
-        tenant_id: Some(c.tenant_id),
-        action: "command_result".into(),
-        resource: Resource::Command,
-        resource_id: Some(c.id.to_string()),
-        details: {
-            let mut d = json!({
-                "device_id": c.device_id,
-                "method": c.method,
-                "status": c.status,
-                "error": c.error,
-            });
-            // The answer goes into the audit too (a gateway's write answers with the old
-            // and the new value of each point), unless it is large.
-            if let Some(r) = &c.response {
-                let size = r.to_string().len();
-                if size <= MAX_AUDITED_RESPONSE {
-                    d["response"] = r.clone();
-                } else {
-                    d["response_bytes"] = json!(size);
-                }
-            }
-            d
-        },
+    let mut details = json!({
+        "device_id": c.device_id,
+        "method": c.method,
+        "status": c.status,
+        "error": c.error,
+    });
+    // The answer goes into the audit too (a gateway's write answers with the old and the
+    // new value of each point), unless it is large.
+    if let Some(r) = &c.response {
+        let size = r.to_string().len();
+        if size <= MAX_AUDITED_RESPONSE {
+            details["response"] = r.clone();
+        } else {
+            details["response_bytes"] = json!(size);
+        }
     }
+    let tenant = Some(c.tenant_id);
+    audit_entry(tenant, "command_result", Resource::Command, c.id, details)
 }
 
 /// Largest command answer copied into the audit record, in bytes of JSON.
@@ -242,25 +236,15 @@ impl CommandRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err("create command", Resource::Command))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "command".into(),
-                resource: Resource::Command,
-                resource_id: Some(c.id.to_string()),
-                details: json!({
-                    "device_id": c.device_id,
-                    "kind": c.kind,
-                    "method": c.method,
-                    "params": c.params,
-                    "one_way": c.one_way,
-                }),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({
+            "device_id": c.device_id,
+            "kind": c.kind,
+            "method": c.method,
+            "params": c.params,
+            "one_way": c.one_way,
+        });
+        let entry = audit_entry(Some(tenant), "command", Resource::Command, c.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(c)
     }
 
@@ -355,8 +339,7 @@ impl CommandRepo for SqlStore {
         c.response = result.response;
         c.error = result.error;
         c.completed_at = Some(at);
-        audit(&mut tx, &Actor::system("commands"), result_entry(&c)).await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        commit_audited(tx, &Actor::system("commands"), result_entry(&c)).await?;
         Ok(Some(c))
     }
 
@@ -520,18 +503,15 @@ impl AttributeRepo for SqlStore {
         }
         // Device-reported attributes are not audited (they arrive like telemetry).
         if scope == AttributeScope::Shared {
-            audit(
-                &mut tx,
-                actor,
-                NewAuditEntry {
-                    tenant_id: Some(tenant),
-                    action: "set_shared_attributes".into(),
-                    resource: Resource::Device,
-                    resource_id: Some(device.to_string()),
-                    details: serde_json::Value::Object(values),
-                },
-            )
-            .await?;
+            let details = serde_json::Value::Object(values);
+            let entry = audit_entry(
+                Some(tenant),
+                "set_shared_attributes",
+                Resource::Device,
+                device,
+                details,
+            );
+            audit(&mut tx, actor, entry).await?;
         }
         tx.commit().await.map_err(storage("commit"))?;
         Ok(written)
@@ -563,18 +543,15 @@ impl AttributeRepo for SqlStore {
             }
         }
         if scope == AttributeScope::Shared && !removed.is_empty() {
-            audit(
-                &mut tx,
-                actor,
-                NewAuditEntry {
-                    tenant_id: Some(tenant),
-                    action: "delete_shared_attributes".into(),
-                    resource: Resource::Device,
-                    resource_id: Some(device.to_string()),
-                    details: json!({ "keys": removed }),
-                },
-            )
-            .await?;
+            let details = json!({ "keys": removed });
+            let entry = audit_entry(
+                Some(tenant),
+                "delete_shared_attributes",
+                Resource::Device,
+                device,
+                details,
+            );
+            audit(&mut tx, actor, entry).await?;
         }
         tx.commit().await.map_err(storage("commit"))?;
         Ok(removed)

@@ -2,6 +2,7 @@
 //! connection state.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
@@ -209,27 +210,26 @@ async fn check_product(
     Ok(())
 }
 
+const DEVICES: Table<Device> = Table {
+    name: "devices",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::Device,
+    read: "read device",
+};
+
 impl SqlStore {
+    /// A device of the tenant with its groups.
     async fn device_in(
         &self,
         conn: &mut AnyConnection,
         tenant: TenantId,
         id: DeviceId,
-        lock: bool,
+        lock: Lock,
     ) -> Result<Device> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM devices WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string());
-        if lock {
-            sql.push(self.for_update());
-        }
-        let row = sql
-            .query()
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(storage("read device"))?
-            .ok_or(Error::NotFound(Resource::Device))?;
-        let d = from_row(&row)?;
+        let d = self
+            .in_tenant(&mut *conn, &DEVICES, tenant, id, lock)
+            .await?;
         Ok(with_groups(conn, vec![d]).await?.remove(0))
     }
 
@@ -361,13 +361,8 @@ impl SqlStore {
 }
 
 fn created_entry(tenant: TenantId, d: &Device) -> NewAuditEntry {
-    NewAuditEntry {
-        tenant_id: Some(tenant),
-        action: "create".into(),
-        resource: Resource::Device,
-        resource_id: Some(d.id.to_string()),
-        details: json!({"name": d.name, "product_id": d.product_id}),
-    }
+    let details = json!({"name": d.name, "product_id": d.product_id});
+    audit_entry(Some(tenant), "create", Resource::Device, d.id, details)
 }
 
 #[async_trait]
@@ -381,8 +376,7 @@ impl DeviceRepo for SqlStore {
         let mut tx = self.begin().await?;
         self.check_quota(&mut tx, tenant, 1).await?;
         let d = self.insert_device(&mut tx, tenant, new).await?;
-        audit(&mut tx, actor, created_entry(tenant, &d)).await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        commit_audited(tx, actor, created_entry(tenant, &d)).await?;
         Ok(d)
     }
 
@@ -410,7 +404,7 @@ impl DeviceRepo for SqlStore {
             .acquire()
             .await
             .map_err(storage("acquire connection"))?;
-        self.device_in(&mut conn, tenant, id, false).await
+        self.device_in(&mut conn, tenant, id, Lock::No).await
     }
 
     async fn find_device_by_name(&self, tenant: TenantId, name: &str) -> Result<Option<Device>> {
@@ -492,62 +486,29 @@ impl DeviceRepo for SqlStore {
         patch: DevicePatch,
     ) -> Result<Device> {
         let mut tx = self.begin().await?;
-        let mut d = self.device_in(&mut tx, tenant, id, true).await?;
-        if let Some(expected) = patch.expected_version
-            && expected != d.version
-        {
-            return Err(Error::VersionConflict {
-                resource: Resource::Device,
-                actual: d.version,
-            });
-        }
-        let mut changes = serde_json::Map::new();
-        if let Some(v) = patch.name {
-            changes.insert("name".into(), json!({"from": d.name, "to": v}));
-            d.name = v;
-        }
+        let mut d = self.device_in(&mut tx, tenant, id, Lock::ForUpdate).await?;
+        check_version(Resource::Device, patch.expected_version, d.version)?;
+        let mut changes = Changes::default();
+        changes.set("name", &mut d.name, patch.name);
         if let Some(v) = patch.product_id {
             check_product(&mut tx, tenant, v).await?;
-            changes.insert("product_id".into(), json!({"from": d.product_id, "to": v}));
-            d.product_id = v;
         }
-        if let Some(v) = patch.label {
-            changes.insert("label".into(), json!({"from": d.label, "to": v}));
-            d.label = v;
+        changes.set("product_id", &mut d.product_id, patch.product_id);
+        changes.set("label", &mut d.label, patch.label);
+        changes.set("description", &mut d.description, patch.description);
+        if let Some(v) = &patch.tags {
+            set_tags(&mut tx, tenant, id, v).await?;
         }
-        if let Some(v) = patch.description {
-            changes.insert(
-                "description".into(),
-                json!({"from": d.description, "to": v}),
-            );
-            d.description = v;
-        }
-        if let Some(v) = patch.tags {
-            changes.insert("tags".into(), json!({"from": d.tags, "to": v}));
-            set_tags(&mut tx, tenant, id, &v).await?;
-            d.tags = v;
-        }
+        changes.set("tags", &mut d.tags, patch.tags);
         if let Some(v) = patch.groups {
+            // As stored: sorted, without repeats.
             let v = set_groups(&mut tx, tenant, id, &v).await?;
-            changes.insert("groups".into(), json!({"from": d.groups, "to": v}));
-            d.groups = v;
+            changes.set("groups", &mut d.groups, Some(v));
         }
-        d.updated_at = now();
-        d.version += 1;
+        bump_version(&mut d.version, &mut d.updated_at);
         self.write_device(&mut tx, &d).await?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "update".into(),
-                resource: Resource::Device,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let entry = audit_entry(Some(tenant), "update", Resource::Device, id, changes.into());
+        commit_audited(tx, actor, entry).await?;
         Ok(d)
     }
 
@@ -559,39 +520,33 @@ impl DeviceRepo for SqlStore {
         patch: AttributesPatch,
     ) -> Result<Device> {
         let mut tx = self.begin().await?;
-        let mut d = self.device_in(&mut tx, tenant, id, true).await?;
-        let mut changes = serde_json::Map::new();
+        let mut d = self.device_in(&mut tx, tenant, id, Lock::ForUpdate).await?;
+        let mut changes = Changes::default();
         for key in &patch.remove {
             if let Some(old) = d.attributes.remove(key) {
-                changes.insert(key.clone(), json!({"from": old, "to": null}));
+                changes.record(key, old, serde_json::Value::Null);
             }
         }
         for (k, v) in patch.set {
             let old = d.attributes.insert(k.clone(), v.clone());
-            changes.insert(k, json!({"from": old, "to": v}));
+            changes.record(&k, old, v);
         }
-        d.updated_at = now();
-        d.version += 1;
+        bump_version(&mut d.version, &mut d.updated_at);
         self.write_device(&mut tx, &d).await?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "update_attributes".into(),
-                resource: Resource::Device,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let entry = audit_entry(
+            Some(tenant),
+            "update_attributes",
+            Resource::Device,
+            id,
+            changes.into(),
+        );
+        commit_audited(tx, actor, entry).await?;
         Ok(d)
     }
 
     async fn delete_device(&self, actor: &Actor, tenant: TenantId, id: DeviceId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let d = self.device_in(&mut tx, tenant, id, true).await?;
+        let d = self.device_in(&mut tx, tenant, id, Lock::ForUpdate).await?;
         let mut sql = Sql::new("DELETE FROM devices WHERE id = ");
         sql.bind(id.to_string())
             .and("tenant_id =", tenant.to_string());
@@ -599,19 +554,9 @@ impl DeviceRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("delete device"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "delete".into(),
-                resource: Resource::Device,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": d.name}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": d.name});
+        let entry = audit_entry(Some(tenant), "delete", Resource::Device, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 
@@ -642,9 +587,8 @@ impl DeviceRepo for SqlStore {
         credentials: DeviceCredentials,
     ) -> Result<DeviceCredentials> {
         let mut tx = self.begin().await?;
-        let mut d = self.device_in(&mut tx, tenant, id, true).await?;
-        d.updated_at = now();
-        d.version += 1;
+        let mut d = self.device_in(&mut tx, tenant, id, Lock::ForUpdate).await?;
+        bump_version(&mut d.version, &mut d.updated_at);
         let mut sql = Sql::new("UPDATE devices SET access_token = ");
         sql.bind(credentials.access_token.clone())
             .push(", username = ")
@@ -665,19 +609,15 @@ impl DeviceRepo for SqlStore {
             &d.name,
             Some(&credentials),
         ))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "rotate_credentials".into(),
-                resource: Resource::Device,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": d.name, "username": credentials.username}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": d.name, "username": credentials.username});
+        let entry = audit_entry(
+            Some(tenant),
+            "rotate_credentials",
+            Resource::Device,
+            id,
+            details,
+        );
+        commit_audited(tx, actor, entry).await?;
         Ok(credentials)
     }
 

@@ -1,14 +1,15 @@
 //! Device groups.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
-use ironloom_core::error::{Error, Result};
+use ironloom_core::error::Result;
 use ironloom_core::ids::{GroupId, TenantId};
 use ironloom_core::repo::GroupRepo;
+use ironloom_core::repo::Scope;
 use serde_json::json;
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "id, tenant_id, name, description, created_at, updated_at, \
@@ -26,25 +27,13 @@ fn from_row(row: &AnyRow) -> Result<DeviceGroup> {
     })
 }
 
-impl SqlStore {
-    async fn group_in(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: TenantId,
-        id: GroupId,
-    ) -> Result<DeviceGroup> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM device_groups WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string());
-        let row = sql
-            .query()
-            .fetch_optional(conn)
-            .await
-            .map_err(storage("read group"))?
-            .ok_or(Error::NotFound(Resource::DeviceGroup))?;
-        from_row(&row)
-    }
-}
+const GROUPS: Table<DeviceGroup> = Table {
+    name: "device_groups",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::DeviceGroup,
+    read: "read group",
+};
 
 #[async_trait]
 impl GroupRepo for SqlStore {
@@ -85,29 +74,14 @@ impl GroupRepo for SqlStore {
             .await
             .map_err(db_err("create group", Resource::DeviceGroup))
             .map_err(|e| with_value(e, "name", &g.name))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "create".into(),
-                resource: Resource::DeviceGroup,
-                resource_id: Some(g.id.to_string()),
-                details: json!({"name": g.name}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": g.name});
+        let entry = audit_entry(Some(tenant), "create", Resource::DeviceGroup, g.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(g)
     }
 
     async fn get_group(&self, tenant: TenantId, id: GroupId) -> Result<DeviceGroup> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.group_in(&mut conn, tenant, id).await
+        self.get_row(&GROUPS, Scope::Tenant(tenant), id).await
     }
 
     async fn list_groups(
@@ -132,19 +106,13 @@ impl GroupRepo for SqlStore {
         patch: DeviceGroupPatch,
     ) -> Result<DeviceGroup> {
         let mut tx = self.begin().await?;
-        let mut g = self.group_in(&mut tx, tenant, id).await?;
-        let mut changes = serde_json::Map::new();
-        if let Some(v) = patch.name {
-            changes.insert("name".into(), json!({"from": g.name, "to": v}));
-            g.name = v;
-        }
-        if let Some(v) = patch.description {
-            changes.insert(
-                "description".into(),
-                json!({"from": g.description, "to": v}),
-            );
-            g.description = v;
-        }
+        let mut g = self
+            .in_tenant(&mut tx, &GROUPS, tenant, id, Lock::ForUpdate)
+            .await?;
+        let mut changes = Changes::default();
+        changes.set("name", &mut g.name, patch.name);
+        changes.set("description", &mut g.description, patch.description);
+        // Groups carry no version.
         g.updated_at = now();
         let mut sql = Sql::new("UPDATE device_groups SET name = ");
         sql.bind(g.name.clone())
@@ -160,25 +128,22 @@ impl GroupRepo for SqlStore {
             .await
             .map_err(db_err("update group", Resource::DeviceGroup))
             .map_err(|e| with_value(e, "name", &g.name))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "update".into(),
-                resource: Resource::DeviceGroup,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let entry = audit_entry(
+            Some(tenant),
+            "update",
+            Resource::DeviceGroup,
+            id,
+            changes.into(),
+        );
+        commit_audited(tx, actor, entry).await?;
         Ok(g)
     }
 
     async fn delete_group(&self, actor: &Actor, tenant: TenantId, id: GroupId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let g = self.group_in(&mut tx, tenant, id).await?;
+        let g = self
+            .in_tenant(&mut tx, &GROUPS, tenant, id, Lock::ForUpdate)
+            .await?;
         let mut sql = Sql::new("DELETE FROM device_group_members WHERE group_id = ");
         sql.bind(id.to_string())
             .and("tenant_id =", tenant.to_string());
@@ -193,19 +158,9 @@ impl GroupRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("delete group"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "delete".into(),
-                resource: Resource::DeviceGroup,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": g.name, "devices": g.device_count}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": g.name, "devices": g.device_count});
+        let entry = audit_entry(Some(tenant), "delete", Resource::DeviceGroup, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 }

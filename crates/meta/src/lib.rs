@@ -2,9 +2,11 @@
 //! alarms, dashboards and the audit log, in SQLite (a file in the data directory, the
 //! default) or PostgreSQL (by URL).
 //!
-//! Layout: `sql` (query building, decoding, error mapping), one module per table group
-//! implementing the `ironloom_core::repo` traits on [`SqlStore`], `migrations/` (one schema
-//! in SQL both databases accept, applied by sqlx's migrator).
+//! Layout: `sql` (query building, decoding, error mapping), `change` (the steps every
+//! audited change shares: read in the tenant, version check, recorded changes, version bump,
+//! audit and commit), one module per table group implementing the `ironloom_core::repo`
+//! traits on [`SqlStore`], `migrations/` (one schema in SQL both databases accept, applied
+//! by sqlx's migrator).
 //!
 //! Invariants: one implementation serves both backends through sqlx's `Any` driver, so the
 //! shared conformance suite (`tests/conformance.rs`) checks the same code on both; every
@@ -14,6 +16,7 @@
 mod alarms;
 mod api_keys;
 mod audit;
+mod change;
 mod dashboards;
 mod device_link;
 mod devices;

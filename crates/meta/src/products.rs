@@ -2,6 +2,7 @@
 //! typed model and the product fields are read back from it and the other columns.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
@@ -9,6 +10,7 @@ use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::{ProductId, TenantId};
 use ironloom_core::industry::{DeviceCategory, Industry, Protocol};
 use ironloom_core::repo::ProductRepo;
+use ironloom_core::repo::Scope;
 use serde_json::json;
 use sqlx::any::AnyRow;
 
@@ -42,29 +44,13 @@ fn from_row(row: &AnyRow) -> Result<Product> {
     })
 }
 
-impl SqlStore {
-    async fn product_in(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        tenant: TenantId,
-        id: ProductId,
-        lock: bool,
-    ) -> Result<Product> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM products WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string());
-        if lock {
-            sql.push(self.for_update());
-        }
-        let row = sql
-            .query()
-            .fetch_optional(conn)
-            .await
-            .map_err(storage("read product"))?
-            .ok_or(Error::NotFound(Resource::Product))?;
-        from_row(&row)
-    }
-}
+const PRODUCTS: Table<Product> = Table {
+    name: "products",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::Product,
+    read: "read product",
+};
 
 fn write_err<'a>(action: &'static str, p: &'a Product) -> impl Fn(sqlx::Error) -> Error + 'a {
     move |e| {
@@ -126,35 +112,20 @@ impl ProductRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(write_err("create product", &p))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "create".into(),
-                resource: Resource::Product,
-                resource_id: Some(p.id.to_string()),
-                details: json!({
-                    "name": p.name,
-                    "product_key": p.product_key,
-                    "properties": p.thing_model.properties.len(),
-                    "events": p.thing_model.events.len(),
-                    "services": p.thing_model.services.len(),
-                }),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({
+            "name": p.name,
+            "product_key": p.product_key,
+            "properties": p.thing_model.properties.len(),
+            "events": p.thing_model.events.len(),
+            "services": p.thing_model.services.len(),
+        });
+        let entry = audit_entry(Some(tenant), "create", Resource::Product, p.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(p)
     }
 
     async fn get_product(&self, tenant: TenantId, id: ProductId) -> Result<Product> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.product_in(&mut conn, tenant, id, false).await
+        self.get_row(&PRODUCTS, Scope::Tenant(tenant), id).await
     }
 
     async fn find_product_by_key(&self, tenant: TenantId, key: &str) -> Result<Option<Product>> {
@@ -201,46 +172,24 @@ impl ProductRepo for SqlStore {
         patch: ProductPatch,
     ) -> Result<Product> {
         let mut tx = self.begin().await?;
-        let mut p = self.product_in(&mut tx, tenant, id, true).await?;
-        if let Some(expected) = patch.expected_version
-            && expected != p.version
-        {
-            return Err(Error::VersionConflict {
-                resource: Resource::Product,
-                actual: p.version,
-            });
-        }
-        let mut changes = serde_json::Map::new();
-        if let Some(v) = patch.name {
-            changes.insert("name".into(), json!({"from": p.name, "to": v}));
-            p.name = v;
-        }
-        if let Some(v) = patch.description {
-            changes.insert(
-                "description".into(),
-                json!({"from": p.description, "to": v}),
-            );
-            p.description = v;
-        }
-        if let Some(v) = patch.industry {
-            changes.insert("industry".into(), json!({"from": p.industry, "to": v}));
-            p.industry = v;
-        }
-        if let Some(v) = patch.category {
-            changes.insert("category".into(), json!({"from": p.category, "to": v}));
-            p.category = v;
-        }
-        if let Some(v) = patch.protocol {
-            changes.insert("protocol".into(), json!({"from": p.protocol, "to": v}));
-            p.protocol = v;
-        }
+        let mut p = self
+            .in_tenant(&mut tx, &PRODUCTS, tenant, id, Lock::ForUpdate)
+            .await?;
+        check_version(Resource::Product, patch.expected_version, p.version)?;
+        let mut changes = Changes::default();
+        changes.set("name", &mut p.name, patch.name);
+        changes.set("description", &mut p.description, patch.description);
+        changes.set("industry", &mut p.industry, patch.industry);
+        changes.set("category", &mut p.category, patch.category);
+        changes.set("protocol", &mut p.protocol, patch.protocol);
         if let Some(v) = patch.thing_model {
-            changes.insert(
-                "thing_model".into(),
+            let tm = &p.thing_model;
+            changes.note(
+                "thing_model",
                 json!({
-                    "properties": {"from": p.thing_model.properties.len(), "to": v.properties.len()},
-                    "events": {"from": p.thing_model.events.len(), "to": v.events.len()},
-                    "services": {"from": p.thing_model.services.len(), "to": v.services.len()},
+                    "properties": {"from": tm.properties.len(), "to": v.properties.len()},
+                    "events": {"from": tm.events.len(), "to": v.events.len()},
+                    "services": {"from": tm.services.len(), "to": v.services.len()},
                 }),
             );
             p.thing_model = v;
@@ -248,8 +197,7 @@ impl ProductRepo for SqlStore {
         if let Some(v) = patch.tm_extensions {
             p.tm_extensions = v;
         }
-        p.updated_at = now();
-        p.version += 1;
+        bump_version(&mut p.version, &mut p.updated_at);
         let mut sql = Sql::new("UPDATE products SET name = ");
         sql.bind(p.name.clone())
             .push(", description = ")
@@ -273,26 +221,23 @@ impl ProductRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(write_err("update product", &p))?;
-        changes.insert("version".into(), json!(p.version));
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "update".into(),
-                resource: Resource::Product,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        changes.note("version", json!(p.version));
+        let entry = audit_entry(
+            Some(tenant),
+            "update",
+            Resource::Product,
+            id,
+            changes.into(),
+        );
+        commit_audited(tx, actor, entry).await?;
         Ok(p)
     }
 
     async fn delete_product(&self, actor: &Actor, tenant: TenantId, id: ProductId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let p = self.product_in(&mut tx, tenant, id, true).await?;
+        let p = self
+            .in_tenant(&mut tx, &PRODUCTS, tenant, id, Lock::ForUpdate)
+            .await?;
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM devices WHERE product_id = ");
         sql.bind(id.to_string())
             .and("tenant_id =", tenant.to_string());
@@ -316,19 +261,9 @@ impl ProductRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("delete product"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "delete".into(),
-                resource: Resource::Product,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": p.name, "product_key": p.product_key}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": p.name, "product_key": p.product_key});
+        let entry = audit_entry(Some(tenant), "delete", Resource::Product, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 }

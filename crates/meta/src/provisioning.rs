@@ -1,6 +1,7 @@
 //! Products' provisioning keys.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
@@ -91,24 +92,20 @@ impl ProvisioningRepo for SqlStore {
                 Some(p)
             }
         };
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "set_provisioning".into(),
-                resource: Resource::Product,
-                resource_id: Some(product.to_string()),
-                // Never the secret.
-                details: json!({
-                    "enabled": result.is_some(),
-                    "provision_key": result.as_ref().map(|p| p.provision_key.clone()),
-                    "allow_create": result.as_ref().map(|p| p.allow_create),
-                }),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        // Never the secret.
+        let details = json!({
+            "enabled": result.is_some(),
+            "provision_key": result.as_ref().map(|p| p.provision_key.clone()),
+            "allow_create": result.as_ref().map(|p| p.allow_create),
+        });
+        let entry = audit_entry(
+            Some(tenant),
+            "set_provisioning",
+            Resource::Product,
+            product,
+            details,
+        );
+        commit_audited(tx, actor, entry).await?;
         Ok(result)
     }
 

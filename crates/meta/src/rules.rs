@@ -1,12 +1,14 @@
 //! Rules and their versions.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
-use ironloom_core::error::{Error, Result};
+use ironloom_core::error::Result;
 use ironloom_core::ids::{RuleId, TenantId};
 use ironloom_core::repo::RuleRepo;
+use ironloom_core::repo::Scope;
 use ironloom_core::rule::{Rule, RuleDoc, RuleUpdate, RuleVersion};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -25,25 +27,13 @@ fn from_row(row: &AnyRow) -> Result<Rule> {
     })
 }
 
-impl SqlStore {
-    async fn rule_in(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: TenantId,
-        id: RuleId,
-    ) -> Result<Rule> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM rules WHERE id = "));
-        sql.bind(id.to_string())
-            .and("tenant_id =", tenant.to_string());
-        let row = sql
-            .query()
-            .fetch_optional(conn)
-            .await
-            .map_err(storage("read rule"))?
-            .ok_or(Error::NotFound(Resource::Rule))?;
-        from_row(&row)
-    }
-}
+const RULES: Table<Rule> = Table {
+    name: "rules",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::Rule,
+    read: "read rule",
+};
 
 async fn save_version(
     conn: &mut AnyConnection,
@@ -109,29 +99,14 @@ impl RuleRepo for SqlStore {
             .map_err(db_err("create rule", Resource::Rule))
             .map_err(|e| with_value(e, "name", &r.document.name))?;
         save_version(&mut tx, r.id, 1, &r.document, now, actor).await?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "create".into(),
-                resource: Resource::Rule,
-                resource_id: Some(r.id.to_string()),
-                details: json!({"name": r.document.name, "enabled": r.document.enabled}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": r.document.name, "enabled": r.document.enabled});
+        let entry = audit_entry(Some(tenant), "create", Resource::Rule, r.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(r)
     }
 
     async fn get_rule(&self, tenant: TenantId, id: RuleId) -> Result<Rule> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.rule_in(&mut conn, tenant, id).await
+        self.get_row(&RULES, Scope::Tenant(tenant), id).await
     }
 
     async fn list_rules(
@@ -152,19 +127,12 @@ impl RuleRepo for SqlStore {
         update: RuleUpdate,
     ) -> Result<Rule> {
         let mut tx = self.begin().await?;
-        let mut r = self.rule_in(&mut tx, tenant, id).await?;
-        if let Some(expected) = update.expected_version
-            && expected != r.version
-        {
-            return Err(Error::VersionConflict {
-                resource: Resource::Rule,
-                actual: r.version,
-            });
-        }
-        let before = r.document.clone();
-        r.version += 1;
-        r.document = update.document;
-        r.updated_at = truncate_ms(now());
+        let mut r = self
+            .in_tenant(&mut tx, &RULES, tenant, id, Lock::ForUpdate)
+            .await?;
+        check_version(Resource::Rule, update.expected_version, r.version)?;
+        let before = std::mem::replace(&mut r.document, update.document);
+        bump_version(&mut r.version, &mut r.updated_at);
         let mut sql = Sql::new("UPDATE rules SET name = ");
         sql.bind(r.document.name.clone())
             .push(", enabled = ")
@@ -184,39 +152,20 @@ impl RuleRepo for SqlStore {
             .map_err(db_err("update rule", Resource::Rule))
             .map_err(|e| with_value(e, "name", &r.document.name))?;
         save_version(&mut tx, id, r.version, &r.document, r.updated_at, actor).await?;
-        let mut changes = serde_json::Map::new();
-        if before.name != r.document.name {
-            changes.insert(
-                "name".into(),
-                json!({"from": before.name, "to": r.document.name}),
-            );
-        }
-        if before.enabled != r.document.enabled {
-            changes.insert(
-                "enabled".into(),
-                json!({"from": before.enabled, "to": r.document.enabled}),
-            );
-        }
-        changes.insert("version".into(), json!(r.version));
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "update".into(),
-                resource: Resource::Rule,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let mut changes = Changes::default();
+        changes.diff("name", &before.name, &r.document.name);
+        changes.diff("enabled", &before.enabled, &r.document.enabled);
+        changes.note("version", json!(r.version));
+        let entry = audit_entry(Some(tenant), "update", Resource::Rule, id, changes.into());
+        commit_audited(tx, actor, entry).await?;
         Ok(r)
     }
 
     async fn delete_rule(&self, actor: &Actor, tenant: TenantId, id: RuleId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let r = self.rule_in(&mut tx, tenant, id).await?;
+        let r = self
+            .in_tenant(&mut tx, &RULES, tenant, id, Lock::ForUpdate)
+            .await?;
         let mut sql = Sql::new("DELETE FROM rule_versions WHERE rule_id = ");
         sql.bind(id.to_string());
         sql.query()
@@ -230,19 +179,9 @@ impl RuleRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("delete rule"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant),
-                action: "delete".into(),
-                resource: Resource::Rule,
-                resource_id: Some(id.to_string()),
-                details: json!({"name": r.document.name, "version": r.version}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"name": r.document.name, "version": r.version});
+        let entry = audit_entry(Some(tenant), "delete", Resource::Rule, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 
@@ -253,7 +192,8 @@ impl RuleRepo for SqlStore {
             .await
             .map_err(storage("acquire connection"))?;
         // Only a rule of the tenant has versions to show.
-        self.rule_in(&mut conn, tenant, id).await?;
+        self.in_tenant(&mut conn, &RULES, tenant, id, Lock::No)
+            .await?;
         let mut sql = Sql::new(
             "SELECT version, document, created_at, actor FROM rule_versions WHERE rule_id = ",
         );

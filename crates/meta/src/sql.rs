@@ -8,6 +8,7 @@ use ironloom_core::entity::{
 };
 use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::AuditId;
+use ironloom_core::repo::Scope;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Row};
@@ -91,6 +92,14 @@ impl Sql {
     /// Appends `AND <expr> <placeholder>`, e.g. `and("tenant_id =", id)`.
     pub fn and(&mut self, expr: &str, value: impl Into<Arg>) -> &mut Self {
         self.push(" AND ").push(expr).push(" ").bind(value)
+    }
+
+    /// Appends `AND tenant_id = …` when `scope` is one tenant's.
+    pub fn and_scope(&mut self, scope: Scope) -> &mut Self {
+        if let Scope::Tenant(t) = scope {
+            self.and("tenant_id =", t.to_string());
+        }
+        self
     }
 
     /// Appends a case-insensitive substring match over any of `columns`.

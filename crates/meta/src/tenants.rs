@@ -1,12 +1,13 @@
 //! Tenants.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::entity::*;
-use ironloom_core::error::{Error, Result};
+use ironloom_core::error::Result;
 use ironloom_core::ids::TenantId;
-use ironloom_core::repo::TenantRepo;
+use ironloom_core::repo::{Scope, TenantRepo};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
@@ -31,27 +32,13 @@ fn to_i64(v: Option<u64>) -> Option<i64> {
     v.map(|v| i64::try_from(v).unwrap_or(i64::MAX))
 }
 
-impl SqlStore {
-    async fn tenant_in(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        id: TenantId,
-        lock: bool,
-    ) -> Result<Tenant> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM tenants WHERE id = "));
-        sql.bind(id.to_string());
-        if lock {
-            sql.push(self.for_update());
-        }
-        let row = sql
-            .query()
-            .fetch_optional(conn)
-            .await
-            .map_err(storage("read tenant"))?
-            .ok_or(Error::NotFound(Resource::Tenant))?;
-        from_row(&row)
-    }
-}
+const TENANTS: Table<Tenant> = Table {
+    name: "tenants",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::Tenant,
+    read: "read tenant",
+};
 
 #[async_trait]
 impl TenantRepo for SqlStore {
@@ -91,29 +78,16 @@ impl TenantRepo for SqlStore {
             .await
             .map_err(db_err("create tenant", Resource::Tenant))
             .map_err(|e| with_value(e, "code", &tenant.code))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(tenant.id),
-                action: "create".into(),
-                resource: Resource::Tenant,
-                resource_id: Some(tenant.id.to_string()),
-                details: json!({"code": tenant.code, "name": tenant.name, "max_devices": tenant.max_devices}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details =
+            json!({"code": tenant.code, "name": tenant.name, "max_devices": tenant.max_devices});
+        let id = tenant.id;
+        let entry = audit_entry(Some(id), "create", Resource::Tenant, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(tenant)
     }
 
     async fn get_tenant(&self, id: TenantId) -> Result<Tenant> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.tenant_in(&mut conn, id, false).await
+        self.get_row(&TENANTS, Scope::All, id).await
     }
 
     async fn find_tenant_by_code(&self, code: &str) -> Result<Option<Tenant>> {
@@ -149,32 +123,15 @@ impl TenantRepo for SqlStore {
         patch: TenantPatch,
     ) -> Result<Tenant> {
         let mut tx = self.begin().await?;
-        let mut t = self.tenant_in(&mut tx, id, true).await?;
-        let mut changes = serde_json::Map::new();
-        if let Some(name) = patch.name {
-            changes.insert("name".into(), json!({"from": t.name, "to": name}));
-            t.name = name;
-        }
-        if let Some(d) = patch.description {
-            changes.insert(
-                "description".into(),
-                json!({"from": t.description, "to": d}),
-            );
-            t.description = d;
-        }
-        if let Some(e) = patch.enabled {
-            changes.insert("enabled".into(), json!({"from": t.enabled, "to": e}));
-            t.enabled = e;
-        }
-        if let Some(m) = patch.max_devices {
-            changes.insert(
-                "max_devices".into(),
-                json!({"from": t.max_devices, "to": m}),
-            );
-            t.max_devices = m;
-        }
-        t.updated_at = now();
-        t.version += 1;
+        let mut t = self
+            .row_in(&mut tx, &TENANTS, Scope::All, id, Lock::ForUpdate)
+            .await?;
+        let mut changes = Changes::default();
+        changes.set("name", &mut t.name, patch.name);
+        changes.set("description", &mut t.description, patch.description);
+        changes.set("enabled", &mut t.enabled, patch.enabled);
+        changes.set("max_devices", &mut t.max_devices, patch.max_devices);
+        bump_version(&mut t.version, &mut t.updated_at);
         let mut sql = Sql::new("UPDATE tenants SET name = ");
         sql.bind(t.name.clone())
             .push(", description = ")
@@ -193,25 +150,16 @@ impl TenantRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err("update tenant", Resource::Tenant))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(id),
-                action: "update".into(),
-                resource: Resource::Tenant,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let entry = audit_entry(Some(id), "update", Resource::Tenant, id, changes.into());
+        commit_audited(tx, actor, entry).await?;
         Ok(t)
     }
 
     async fn delete_tenant(&self, actor: &Actor, id: TenantId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let t = self.tenant_in(&mut tx, id, true).await?;
+        let t = self
+            .row_in(&mut tx, &TENANTS, Scope::All, id, Lock::ForUpdate)
+            .await?;
         // Devices before products (devices refer to products without cascading).
         for table in ["devices", "products"] {
             let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE tenant_id = "));
@@ -227,19 +175,9 @@ impl TenantRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage("delete tenant"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: Some(id),
-                action: "delete".into(),
-                resource: Resource::Tenant,
-                resource_id: Some(id.to_string()),
-                details: json!({"code": t.code, "name": t.name}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"code": t.code, "name": t.name});
+        let entry = audit_entry(Some(id), "delete", Resource::Tenant, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Users and log-in bookkeeping.
 
 use crate::SqlStore;
+use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::auth::Role;
@@ -43,35 +44,15 @@ fn user_row(row: &AnyRow) -> Result<User> {
     from_row(row).map(|c| c.user)
 }
 
-fn scope_clause(sql: &mut Sql, scope: Scope) {
-    if let Scope::Tenant(t) = scope {
-        sql.and("tenant_id =", t.to_string());
-    }
-}
+const USERS: Table<UserCredentials> = Table {
+    name: "users",
+    columns: COLUMNS,
+    decode: from_row,
+    resource: Resource::User,
+    read: "read user",
+};
 
 impl SqlStore {
-    async fn user_in(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        scope: Scope,
-        id: UserId,
-        lock: bool,
-    ) -> Result<UserCredentials> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE id = "));
-        sql.bind(id.to_string());
-        scope_clause(&mut sql, scope);
-        if lock {
-            sql.push(self.for_update());
-        }
-        let row = sql
-            .query()
-            .fetch_optional(conn)
-            .await
-            .map_err(storage("read user"))?
-            .ok_or(Error::NotFound(Resource::User))?;
-        from_row(&row)
-    }
-
     async fn write_user(&self, conn: &mut sqlx::AnyConnection, u: &UserCredentials) -> Result<()> {
         let mut sql = Sql::new("UPDATE users SET display_name = ");
         let user = &u.user;
@@ -153,40 +134,18 @@ impl UserRepo for SqlStore {
             .await
             .map_err(db_err("create user", Resource::User))
             .map_err(|e| with_value(e, "username", &user.username))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: user.tenant_id,
-                action: "create".into(),
-                resource: Resource::User,
-                resource_id: Some(user.id.to_string()),
-                details: json!({"username": user.username, "role": user.role}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"username": user.username, "role": user.role});
+        let entry = audit_entry(user.tenant_id, "create", Resource::User, user.id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(user)
     }
 
     async fn get_user(&self, scope: Scope, id: UserId) -> Result<User> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.user_in(&mut conn, scope, id, false)
-            .await
-            .map(|c| c.user)
+        self.get_row(&USERS, scope, id).await.map(|c| c.user)
     }
 
     async fn get_user_credentials(&self, id: UserId) -> Result<UserCredentials> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        self.user_in(&mut conn, Scope::All, id, false).await
+        self.get_row(&USERS, Scope::All, id).await
     }
 
     async fn find_user_credentials(
@@ -226,7 +185,7 @@ impl UserRepo for SqlStore {
         page: &PageRequest<UserSort>,
     ) -> Result<Page<User>> {
         let mut wh = Sql::new(" WHERE 1 = 1");
-        scope_clause(&mut wh, scope);
+        wh.and_scope(scope);
         match filter.tenant_id {
             Some(Some(t)) => {
                 wh.and("tenant_id =", t.to_string());
@@ -256,86 +215,63 @@ impl UserRepo for SqlStore {
         patch: UserPatch,
     ) -> Result<User> {
         let mut tx = self.begin().await?;
-        let mut u = self.user_in(&mut tx, scope, id, true).await?;
-        let mut changes = serde_json::Map::new();
-        if let Some(v) = patch.display_name {
-            changes.insert(
-                "display_name".into(),
-                json!({"from": u.user.display_name, "to": v}),
-            );
-            u.user.display_name = v;
-        }
-        if let Some(v) = patch.email {
-            changes.insert("email".into(), json!({"from": u.user.email, "to": v}));
-            u.user.email = v;
-        }
-        if let Some(v) = patch.role {
-            changes.insert("role".into(), json!({"from": u.user.role, "to": v}));
-            u.user.role = v;
-        }
-        if let Some(v) = patch.enabled {
-            changes.insert("enabled".into(), json!({"from": u.user.enabled, "to": v}));
-            u.user.enabled = v;
-        }
+        let mut u = self
+            .row_in(&mut tx, &USERS, scope, id, Lock::ForUpdate)
+            .await?;
+        let user = &mut u.user;
+        let mut changes = Changes::default();
+        changes.set("display_name", &mut user.display_name, patch.display_name);
+        changes.set("email", &mut user.email, patch.email);
+        changes.set("role", &mut user.role, patch.role);
+        changes.set("enabled", &mut user.enabled, patch.enabled);
         if let Some(v) = patch.password_hash {
-            changes.insert("password".into(), json!("changed"));
+            // Never the hash itself.
+            changes.note("password", json!("changed"));
             u.password_hash = v;
         }
         if let Some(v) = patch.password_change_required {
-            u.user.password_change_required = v;
+            user.password_change_required = v;
         }
         if patch.unlock {
-            changes.insert("unlocked".into(), json!(true));
-            u.user.failed_logins = 0;
-            u.user.locked_until = None;
+            changes.note("unlocked", json!(true));
+            user.failed_logins = 0;
+            user.locked_until = None;
         }
-        u.user.updated_at = now();
-        u.user.version += 1;
+        bump_version(&mut user.version, &mut user.updated_at);
         self.write_user(&mut tx, &u).await?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: u.user.tenant_id,
-                action: "update".into(),
-                resource: Resource::User,
-                resource_id: Some(id.to_string()),
-                details: serde_json::Value::Object(changes),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let entry = audit_entry(
+            u.user.tenant_id,
+            "update",
+            Resource::User,
+            id,
+            changes.into(),
+        );
+        commit_audited(tx, actor, entry).await?;
         Ok(u.user)
     }
 
     async fn delete_user(&self, actor: &Actor, scope: Scope, id: UserId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let u = self.user_in(&mut tx, scope, id, true).await?;
+        let u = self
+            .row_in(&mut tx, &USERS, scope, id, Lock::ForUpdate)
+            .await?;
         let mut sql = Sql::new("DELETE FROM users WHERE id = ");
         sql.bind(id.to_string());
         sql.query()
             .execute(&mut *tx)
             .await
             .map_err(storage("delete user"))?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: u.user.tenant_id,
-                action: "delete".into(),
-                resource: Resource::User,
-                resource_id: Some(id.to_string()),
-                details: json!({"username": u.user.username}),
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let details = json!({"username": u.user.username});
+        let entry = audit_entry(u.user.tenant_id, "delete", Resource::User, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(())
     }
 
     async fn record_login(&self, actor: &Actor, id: UserId, outcome: LoginOutcome) -> Result<User> {
         let mut tx = self.begin().await?;
-        let mut u = self.user_in(&mut tx, Scope::All, id, true).await?;
+        let mut u = self
+            .row_in(&mut tx, &USERS, Scope::All, id, Lock::ForUpdate)
+            .await?;
         let now = now();
         let (action, details) = match outcome {
             LoginOutcome::Success => {
@@ -363,19 +299,8 @@ impl UserRepo for SqlStore {
             }
         };
         self.write_user(&mut tx, &u).await?;
-        audit(
-            &mut tx,
-            actor,
-            NewAuditEntry {
-                tenant_id: u.user.tenant_id,
-                action: action.into(),
-                resource: Resource::User,
-                resource_id: Some(id.to_string()),
-                details,
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(storage("commit"))?;
+        let entry = audit_entry(u.user.tenant_id, action, Resource::User, id, details);
+        commit_audited(tx, actor, entry).await?;
         Ok(u.user)
     }
 

@@ -147,6 +147,9 @@ conformance!(
     rules_are_versioned_and_scoped,
     alarms_are_raised_once_acknowledged_and_cleared,
     dashboards_are_versioned_shared_and_scoped,
+    a_stale_version_changes_nothing,
+    concurrent_changes_of_one_version_let_one_through,
+    updates_audit_each_changed_field,
 );
 
 fn actor() -> Actor {
@@ -198,6 +201,19 @@ async fn product(s: &dyn MetaStore, t: TenantId, name: &str) -> Product {
             protocol: ironloom_core::industry::Protocol::Mqtt,
             thing_model: model(),
             tm_extensions: JsonMap::new(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn group(s: &dyn MetaStore, t: TenantId, name: &str) -> DeviceGroup {
+    s.create_group(
+        &actor(),
+        t,
+        NewDeviceGroup {
+            name: name.into(),
+            description: None,
         },
     )
     .await
@@ -656,17 +672,7 @@ async fn products_in_use_cannot_be_deleted(s: &SqlStore) {
 async fn devices_have_tags_groups_and_attributes(s: &SqlStore) {
     let a = tenant(s, "dev").await;
     let p = product(s, a.id, "Boiler").await;
-    let g1 = s
-        .create_group(
-            &actor(),
-            a.id,
-            NewDeviceGroup {
-                name: "Line 1".into(),
-                description: None,
-            },
-        )
-        .await
-        .unwrap();
+    let g1 = group(s, a.id, "Line 1").await;
     let g2 = s
         .create_group(
             &actor(),
@@ -749,17 +755,7 @@ async fn device_lists_filter_sort_and_page(s: &SqlStore) {
     let a = tenant(s, "list").await;
     let p1 = product(s, a.id, "P1").await;
     let p2 = product(s, a.id, "P2").await;
-    let g = s
-        .create_group(
-            &actor(),
-            a.id,
-            NewDeviceGroup {
-                name: "G".into(),
-                description: None,
-            },
-        )
-        .await
-        .unwrap();
+    let g = group(s, a.id, "G").await;
     for i in 0..25 {
         let mut nd = new_device(
             if i % 2 == 0 { p1.id } else { p2.id },
@@ -1012,17 +1008,7 @@ async fn tenant_b_cannot_touch_tenant_a_data(s: &SqlStore) {
     let b = tenant(s, "tb").await;
     let pa = product(s, a.id, "PA").await;
     let pb = product(s, b.id, "PB").await;
-    let ga = s
-        .create_group(
-            &actor(),
-            a.id,
-            NewDeviceGroup {
-                name: "GA".into(),
-                description: None,
-            },
-        )
-        .await
-        .unwrap();
+    let ga = group(s, a.id, "GA").await;
     let da = s
         .create_device(&actor(), a.id, new_device(pa.id, "da"))
         .await
@@ -1260,17 +1246,7 @@ async fn deleting_a_tenant_removes_its_data(s: &SqlStore) {
     let keep = tenant(s, "stays").await;
     let p = product(s, a.id, "P").await;
     let pk = product(s, keep.id, "P").await;
-    let g = s
-        .create_group(
-            &actor(),
-            a.id,
-            NewDeviceGroup {
-                name: "G".into(),
-                description: None,
-            },
-        )
-        .await
-        .unwrap();
+    let g = group(s, a.id, "G").await;
     let mut nd = new_device(p.id, "d");
     nd.groups = vec![g.id];
     nd.tags = vec!["t".into()];
@@ -2275,4 +2251,426 @@ async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
         0
     );
     assert_eq!(s.alarm_counts(b.id).await.unwrap(), Default::default());
+}
+
+/// The audit records of one object, newest first.
+async fn audit_of(s: &SqlStore, tenant: TenantId, id: impl ToString) -> Vec<AuditEntry> {
+    let page = PageRequest::<AuditSort> {
+        page: 1,
+        page_size: 100,
+        sort: Sort::parse("-at").unwrap(),
+    };
+    let filter = AuditFilter {
+        resource_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    s.list_audit(Scope::Tenant(tenant), &filter, &page)
+        .await
+        .unwrap()
+        .items
+}
+
+/// One object of each versioned kind in a tenant of its own, and a group for the device.
+#[derive(Debug, Clone)]
+struct Versioned {
+    tenant: Tenant,
+    group: DeviceGroup,
+    product: Product,
+    device: Device,
+    rule: ironloom_core::rule::Rule,
+    dashboard: ironloom_core::dashboard::Dashboard,
+}
+
+const VERSIONED: [Resource; 4] = [
+    Resource::Product,
+    Resource::Device,
+    Resource::Rule,
+    Resource::Dashboard,
+];
+
+impl Versioned {
+    async fn create(s: &SqlStore, code: &str) -> Versioned {
+        use ironloom_core::repo::{DashboardRepo, RuleRepo};
+        let tenant = tenant(s, code).await;
+        let t = tenant.id;
+        let group = group(s, t, "G").await;
+        let product = product(s, t, "P").await;
+        let device = s
+            .create_device(&actor(), t, new_device(product.id, "d"))
+            .await
+            .unwrap();
+        let rule = s
+            .create_rule(&actor(), t, rule_doc("R", true, 80))
+            .await
+            .unwrap();
+        let dashboard = s
+            .create_dashboard(&actor(), t, dashboard_doc("D", device.id))
+            .await
+            .unwrap();
+        Versioned {
+            tenant,
+            group,
+            product,
+            device,
+            rule,
+            dashboard,
+        }
+    }
+
+    fn id(&self, what: Resource) -> String {
+        match what {
+            Resource::Product => self.product.id.to_string(),
+            Resource::Device => self.device.id.to_string(),
+            Resource::Rule => self.rule.id.to_string(),
+            Resource::Dashboard => self.dashboard.id.to_string(),
+            other => panic!("{other:?} is not versioned"),
+        }
+    }
+
+    /// Changes the object of kind `what` (`n` tells callers' changes apart) if it is still
+    /// at version `expected`; its new version.
+    async fn change(
+        &self,
+        s: &SqlStore,
+        what: Resource,
+        n: usize,
+        expected: Option<i64>,
+    ) -> Result<i64, Error> {
+        use ironloom_core::dashboard::DashboardUpdate;
+        use ironloom_core::repo::{DashboardRepo, RuleRepo};
+        use ironloom_core::rule::RuleUpdate;
+        let (actor, t) = (actor(), self.tenant.id);
+        match what {
+            Resource::Product => {
+                let patch = ProductPatch {
+                    name: Some(format!("P-{n}")),
+                    description: Some(Some("changed".into())),
+                    expected_version: expected,
+                    ..Default::default()
+                };
+                let p = s.update_product(&actor, t, self.product.id, patch).await?;
+                Ok(p.version)
+            }
+            Resource::Device => {
+                // Tags and groups live in tables of their own.
+                let patch = DevicePatch {
+                    name: Some(format!("d-{n}")),
+                    tags: Some(vec![format!("t-{n}")]),
+                    groups: Some(vec![self.group.id]),
+                    expected_version: expected,
+                    ..Default::default()
+                };
+                let d = s.update_device(&actor, t, self.device.id, patch).await?;
+                Ok(d.version)
+            }
+            Resource::Rule => {
+                let update = RuleUpdate {
+                    document: rule_doc(&format!("R-{n}"), false, 90),
+                    expected_version: expected,
+                };
+                let r = s.update_rule(&actor, t, self.rule.id, update).await?;
+                Ok(r.version)
+            }
+            Resource::Dashboard => {
+                let update = DashboardUpdate {
+                    document: dashboard_doc(&format!("D-{n}"), self.device.id),
+                    expected_version: expected,
+                };
+                let d = s
+                    .update_dashboard(&actor, t, self.dashboard.id, update)
+                    .await?;
+                Ok(d.version)
+            }
+            other => panic!("{other:?} is not versioned"),
+        }
+    }
+
+    /// Each object as stored now.
+    async fn reread(&self, s: &SqlStore) -> Versioned {
+        use ironloom_core::repo::{DashboardRepo, RuleRepo};
+        let t = self.tenant.id;
+        Versioned {
+            tenant: s.get_tenant(t).await.unwrap(),
+            group: s.get_group(t, self.group.id).await.unwrap(),
+            product: s.get_product(t, self.product.id).await.unwrap(),
+            device: s.get_device(t, self.device.id).await.unwrap(),
+            rule: s.get_rule(t, self.rule.id).await.unwrap(),
+            dashboard: s.get_dashboard(t, self.dashboard.id).await.unwrap(),
+        }
+    }
+}
+
+async fn a_stale_version_changes_nothing(s: &SqlStore) {
+    use ironloom_core::repo::RuleRepo;
+    let o = Versioned::create(s, "stale").await;
+    let mut audit_before = Vec::new();
+    for what in VERSIONED {
+        audit_before.push(audit_of(s, o.tenant.id, o.id(what)).await);
+    }
+    for what in VERSIONED {
+        // One version behind, and one ahead.
+        for expected in [0, 2] {
+            let e = o.change(s, what, 1, Some(expected)).await.unwrap_err();
+            assert!(
+                matches!(e, Error::VersionConflict { resource, actual: 1 } if resource == what),
+                "{what:?}: {e:?}"
+            );
+        }
+    }
+    let now = o.reread(s).await;
+    assert_eq!(
+        (&now.product, &now.device, &now.rule, &now.dashboard),
+        (&o.product, &o.device, &o.rule, &o.dashboard)
+    );
+    assert_eq!(now.group.device_count, 0);
+    assert_eq!(
+        s.rule_versions(o.tenant.id, o.rule.id).await.unwrap().len(),
+        1
+    );
+    for (what, before) in VERSIONED.into_iter().zip(&audit_before) {
+        assert_eq!(&audit_of(s, o.tenant.id, o.id(what)).await, before);
+        assert_eq!(before.len(), 1, "{what:?}: {before:?}");
+    }
+    // The right version goes through.
+    for what in VERSIONED {
+        assert_eq!(o.change(s, what, 1, Some(1)).await.unwrap(), 2, "{what:?}");
+    }
+}
+
+async fn concurrent_changes_of_one_version_let_one_through(s: &SqlStore) {
+    use ironloom_core::repo::RuleRepo;
+    const WRITERS: usize = 6;
+    let o = Versioned::create(s, "race").await;
+    for what in VERSIONED {
+        let results = at_once(WRITERS, |n| {
+            let (s, o) = (s.clone(), o.clone());
+            async move { o.change(&s, what, n, Some(1)).await }
+        })
+        .await;
+        // One goes through; the others, which read the object before it committed, are
+        // refused as stale (not failed some other way).
+        let won = results.iter().filter(|r| matches!(r, Ok(2))).count();
+        let stale = results
+            .iter()
+            .filter(|r| matches!(r, Err(Error::VersionConflict { actual: 2, .. })))
+            .count();
+        assert_eq!((won, stale), (1, WRITERS - 1), "{what:?}: {results:?}");
+        let audit = audit_of(s, o.tenant.id, o.id(what)).await;
+        assert_eq!(audit.len(), 2, "{what:?}: {audit:?}");
+    }
+    assert_eq!(
+        s.rule_versions(o.tenant.id, o.rule.id).await.unwrap().len(),
+        2
+    );
+}
+
+/// Runs `n` changes at once, each on a task of its own, and collects their results.
+async fn at_once<T, Fut>(n: usize, change: impl Fn(usize) -> Fut) -> Vec<Result<T, Error>>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = Result<T, Error>> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        tasks.spawn(change(i));
+    }
+    tasks.join_all().await
+}
+
+async fn updates_audit_each_changed_field(s: &SqlStore) {
+    use ironloom_core::dashboard::DashboardUpdate;
+    use ironloom_core::repo::{DashboardRepo, RuleRepo};
+    use ironloom_core::rule::RuleUpdate;
+    let a = tenant(s, "fields").await;
+    let last_details = |id: String| async move {
+        let entries = audit_of(s, a.id, &id).await;
+        assert!(entries[0].action.starts_with("update"), "{entries:?}");
+        entries[0].details.clone()
+    };
+
+    let t = s
+        .update_tenant(
+            &actor(),
+            a.id,
+            TenantPatch {
+                max_devices: Some(Some(5)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((t.version, t.max_devices), (a.version + 1, Some(5)));
+    assert!(t.updated_at >= a.updated_at);
+    assert_eq!(
+        last_details(a.id.to_string()).await,
+        json!({"max_devices": {"from": null, "to": 5}})
+    );
+
+    let u = s
+        .create_user(&actor(), new_user(Some(a.id), "u", Role::Viewer))
+        .await
+        .unwrap();
+    let u2 = s
+        .update_user(
+            &actor(),
+            Scope::Tenant(a.id),
+            u.id,
+            UserPatch {
+                role: Some(Role::TenantAdmin),
+                password_hash: Some("new-hash".into()),
+                unlock: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((u2.version, u2.role), (2, Role::TenantAdmin));
+    let d = last_details(u.id.to_string()).await;
+    assert_eq!(
+        d,
+        json!({
+            "role": {"from": Role::Viewer, "to": Role::TenantAdmin},
+            "password": "changed",
+            "unlocked": true,
+        })
+    );
+    assert!(!d.to_string().contains("new-hash"));
+
+    let g = group(s, a.id, "G").await;
+    s.update_group(
+        &actor(),
+        a.id,
+        g.id,
+        DeviceGroupPatch {
+            description: Some(Some("east".into())),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        last_details(g.id.to_string()).await,
+        json!({"description": {"from": null, "to": "east"}})
+    );
+
+    let p = product(s, a.id, "P").await;
+    let p2 = s
+        .update_product(
+            &actor(),
+            a.id,
+            p.id,
+            ProductPatch {
+                name: Some("P2".into()),
+                thing_model: Some(ThingModel::default()),
+                expected_version: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p2.version, 2);
+    assert_eq!(
+        last_details(p.id.to_string()).await,
+        json!({
+            "name": {"from": "P", "to": "P2"},
+            "thing_model": {
+                "properties": {"from": 2, "to": 0},
+                "events": {"from": 1, "to": 0},
+                "services": {"from": 1, "to": 0},
+            },
+            "version": 2,
+        })
+    );
+
+    let dev = s
+        .create_device(&actor(), a.id, new_device(p.id, "d"))
+        .await
+        .unwrap();
+    let dev2 = s
+        .update_device(
+            &actor(),
+            a.id,
+            dev.id,
+            DevicePatch {
+                tags: Some(vec!["b".into(), "a".into()]),
+                groups: Some(vec![g.id, g.id]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((dev2.version, dev2.groups.clone()), (2, vec![g.id]));
+    assert_eq!(
+        last_details(dev.id.to_string()).await,
+        json!({
+            "tags": {"from": [], "to": ["b", "a"]},
+            "groups": {"from": [], "to": [g.id]},
+        })
+    );
+    let mut set = JsonMap::new();
+    set.insert("floor".into(), json!(3));
+    let dev3 = s
+        .update_device_attributes(
+            &actor(),
+            a.id,
+            dev.id,
+            AttributesPatch {
+                set,
+                remove: vec!["absent".into()],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(dev3.version, 3);
+    assert_eq!(
+        last_details(dev.id.to_string()).await,
+        json!({"floor": {"from": null, "to": 3}})
+    );
+
+    let r = s
+        .create_rule(&actor(), a.id, rule_doc("R", true, 80))
+        .await
+        .unwrap();
+    s.update_rule(
+        &actor(),
+        a.id,
+        r.id,
+        RuleUpdate {
+            document: rule_doc("R", false, 90),
+            expected_version: None,
+        },
+    )
+    .await
+    .unwrap();
+    // The name did not change: only what did is recorded.
+    assert_eq!(
+        last_details(r.id.to_string()).await,
+        json!({"enabled": {"from": true, "to": false}, "version": 2})
+    );
+
+    let dash = s
+        .create_dashboard(&actor(), a.id, dashboard_doc("D", dev.id))
+        .await
+        .unwrap();
+    let mut doc = dashboard_doc("D2", dev.id);
+    doc.widgets.clear();
+    s.update_dashboard(
+        &actor(),
+        a.id,
+        dash.id,
+        DashboardUpdate {
+            document: doc,
+            expected_version: Some(1),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        last_details(dash.id.to_string()).await,
+        json!({
+            "from": {"name": "D", "widgets": 1},
+            "to": {"name": "D2", "widgets": 0},
+            "version": 2,
+        })
+    );
 }

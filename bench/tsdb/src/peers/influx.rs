@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
+use ironloom_bench_common::http::send_ok;
+use ironloom_bench_common::process::{Proc, free_port};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::process::Command;
@@ -29,10 +31,7 @@ use tokio::process::Command;
 use crate::dataset::{Dataset, METRIC_SPECS, MS_PER_DAY};
 use crate::encode::{Format, MEASUREMENT};
 use crate::peers::{metric_index, wait_disk_stable};
-use crate::server::{
-    ServerProcess, StopSignal, debian_package_version, disk_usage, free_port, http_client, send_ok,
-    wait_for,
-};
+use crate::server::{debian_package_version, disk_usage, http_client};
 use crate::target::{Feed, IngestReport, Sample, Target, TargetContext, run_writers};
 
 const BINARY: &str = "influxd";
@@ -44,7 +43,7 @@ const FULL_COMPACTION_COLD: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct InfluxTarget {
     ctx: TargetContext,
-    server: ServerProcess,
+    server: Proc,
     base: String,
     http: reqwest::Client,
     data_dir: PathBuf,
@@ -95,26 +94,12 @@ bind-address = "127.0.0.1:{rpc_port}"
         std::fs::write(&config_path, config).context("writing the InfluxDB config")?;
         let mut cmd = Command::new(BINARY);
         cmd.arg("run").arg("-config").arg(&config_path);
-        let mut server = ServerProcess::spawn(
-            "influx",
-            cmd,
-            &ctx.dir.join("influxd.log"),
-            StopSignal::Term,
-        )?;
+        let mut server = Proc::spawn("influx", cmd, &ctx.dir.join("influxd.log"))?;
         let base = format!("http://127.0.0.1:{http_port}");
         let http = http_client()?;
-        let ping = format!("{base}/ping");
-        wait_for(
-            &mut server,
-            "InfluxDB /ping",
-            Duration::from_secs(60),
-            Duration::from_millis(100),
-            || async {
-                let r = http.get(&ping).send().await.ok()?;
-                r.status().is_success().then_some(())
-            },
-        )
-        .await?;
+        server
+            .wait_http_ok(&format!("{base}/ping"), Duration::from_secs(60))
+            .await?;
         send_ok(
             http.post(format!("{base}/query"))
                 .form(&[("q", format!("CREATE DATABASE {DB}"))]),

@@ -23,13 +23,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
+use ironloom_bench_common::process::{Proc, StopSignal, free_port};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool, Row as _};
 use tokio::process::Command;
 
 use crate::dataset::{Dataset, METRIC_SPECS, MS_PER_DAY};
 use crate::encode::{Format, pg_columns};
-use crate::server::{ServerProcess, StopSignal, free_port, is_root, system_user, wait_for};
+use crate::server::{is_root, system_user};
 use crate::target::{Feed, IngestReport, Sample, Target, TargetContext, run_writers};
 
 const ROWS_PER_BATCH: usize = 10_000;
@@ -60,7 +61,7 @@ const SETTINGS: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct PostgresTarget {
     ctx: TargetContext,
-    server: ServerProcess,
+    server: Proc,
     pool: PgPool,
     version: String,
     writers: usize,
@@ -155,30 +156,25 @@ impl PostgresTarget {
         for (k, v) in SETTINGS {
             cmd.arg("-c").arg(format!("{k}={v}"));
         }
-        let mut server = ServerProcess::spawn(
-            "postgres",
-            cmd,
-            &ctx.dir.join("postgres.log"),
-            StopSignal::Int,
-        )?;
+        let mut server = Proc::spawn("postgres", cmd, &ctx.dir.join("postgres.log"))?;
         let opts = PgConnectOptions::new()
             .host("127.0.0.1")
             .port(port)
             .username(USER)
             .database("postgres");
-        wait_for(
-            &mut server,
-            "PostgreSQL to accept connections",
-            Duration::from_secs(60),
-            Duration::from_millis(100),
-            || async {
-                sqlx::PgConnection::connect_with(&opts)
-                    .await
-                    .ok()
-                    .map(|_| ())
-            },
-        )
-        .await?;
+        server
+            .wait_until(
+                "PostgreSQL to accept connections",
+                Duration::from_secs(60),
+                Duration::from_millis(100),
+                || async {
+                    sqlx::PgConnection::connect_with(&opts)
+                        .await
+                        .ok()
+                        .map(|_| ())
+                },
+            )
+            .await?;
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .connect_with(opts)
@@ -438,6 +434,9 @@ impl Target for PostgresTarget {
 
     async fn stop(&mut self) -> Result<()> {
         self.pool.close().await;
-        self.server.stop(Duration::from_secs(60)).await
+        // SIGINT: PostgreSQL's fast shutdown.
+        self.server
+            .stop_with(StopSignal::Int, Duration::from_secs(60))
+            .await
     }
 }

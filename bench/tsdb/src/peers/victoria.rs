@@ -19,15 +19,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
+use ironloom_bench_common::http::send_ok;
+use ironloom_bench_common::process::{Proc, free_port};
 use serde::Deserialize;
 use tokio::process::Command;
 
 use crate::dataset::{Dataset, METRIC_SPECS, MS_PER_DAY};
 use crate::encode::{Format, MEASUREMENT};
 use crate::peers::{metric_index, wait_disk_stable};
-use crate::server::{
-    ServerProcess, StopSignal, debian_package_version, free_port, http_client, send_ok, wait_for,
-};
+use crate::server::{debian_package_version, http_client};
 use crate::target::{Feed, IngestReport, Sample, Target, TargetContext, run_writers};
 
 const BINARY: &str = "victoria-metrics";
@@ -37,7 +37,7 @@ const DEFAULT_WRITERS: usize = 2;
 #[derive(Debug)]
 pub struct VictoriaTarget {
     ctx: TargetContext,
-    server: ServerProcess,
+    server: Proc,
     base: String,
     http: reqwest::Client,
     data_dir: PathBuf,
@@ -56,26 +56,12 @@ impl VictoriaTarget {
             .arg("-retentionPeriod=100y")
             .arg("-search.disableCache")
             .arg("-search.maxQueryDuration=30m");
-        let mut server = ServerProcess::spawn(
-            "victoria",
-            cmd,
-            &ctx.dir.join("victoria-metrics.log"),
-            StopSignal::Term,
-        )?;
+        let mut server = Proc::spawn("victoria", cmd, &ctx.dir.join("victoria-metrics.log"))?;
         let base = format!("http://127.0.0.1:{port}");
         let http = http_client()?;
-        let health = format!("{base}/health");
-        wait_for(
-            &mut server,
-            "VictoriaMetrics /health",
-            Duration::from_secs(60),
-            Duration::from_millis(100),
-            || async {
-                let r = http.get(&health).send().await.ok()?;
-                r.status().is_success().then_some(())
-            },
-        )
-        .await?;
+        server
+            .wait_http_ok(&format!("{base}/health"), Duration::from_secs(60))
+            .await?;
         let version = debian_package_version("victoria-metrics");
         let writers = ctx.writers.unwrap_or(DEFAULT_WRITERS);
         Ok(Self {

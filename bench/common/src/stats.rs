@@ -1,13 +1,24 @@
-//! A latency histogram in microseconds, HDR-style: exact below 128 µs, then 64 buckets per
-//! power of two (every value within 1/64 ≈ 1.6 % of its bucket). Each connection keeps its
-//! own and they are merged at the end, so recording is a shift and an increment.
+//! Latency statistics: an HDR-style histogram for many samples and nearest-rank
+//! percentiles for a few.
 
 use serde::Serialize;
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of `sorted` (ascending).
+pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
 
 const SUB: u64 = 64;
 /// Values up to 2^40 µs (about 12 days) have a bucket; larger ones land in the last.
 const BUCKETS: usize = (2 * SUB + (40 - 6) * SUB) as usize;
 
+/// A latency histogram in microseconds, HDR-style: exact below 128 µs, then 64 buckets per
+/// power of two (every value within 1/64 ≈ 1.6 % of its bucket). Each connection keeps its
+/// own and they are merged at the end, so recording is a shift and an increment.
 #[derive(Clone)]
 pub struct Histogram {
     counts: Vec<u64>,
@@ -132,6 +143,18 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(10.0));
+        assert_eq!(percentile(&v, 90.0), Some(18.0));
+        assert_eq!(percentile(&v, 95.0), Some(19.0));
+        assert_eq!(percentile(&v, 100.0), Some(20.0));
+        assert_eq!(percentile(&v, 0.1), Some(1.0));
+        assert_eq!(percentile(&[7.0], 90.0), Some(7.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
 
     #[test]
     fn buckets_are_contiguous_and_tight() {
