@@ -15,9 +15,10 @@ use crate::http::json_ok;
 use crate::process::Proc;
 
 /// `ironloom serve` on `data_dir` with HTTP, MQTT and CoAP on free loopback ports, logging
-/// at `log_level` (a `tracing` filter such as `warn`) but always the addresses it binds.
-/// Add `--demo`, environment settings and the like before starting it with
-/// [`IronloomServer::start`].
+/// at `log_level` (a `tracing` filter such as `warn`) but always the addresses it binds,
+/// and with `--demo` (when added) creating the demo tenant without its simulated
+/// equipment, whose data would mix with the benchmark's. Add `--demo`, environment
+/// settings and the like before starting it with [`IronloomServer::start`].
 pub fn serve_command(bin: &Path, data_dir: &Path, log_level: &str) -> Command {
     let mut cmd = Command::new(bin);
     cmd.arg("serve")
@@ -27,7 +28,8 @@ pub fn serve_command(bin: &Path, data_dir: &Path, log_level: &str) -> Command {
         .args(["--mqtt", "127.0.0.1:0"])
         .args(["--coap", "127.0.0.1:0"])
         // RUST_LOG wins over `[log] level`; the listeners are logged by `ironloom::serve`.
-        .env("RUST_LOG", format!("{log_level},ironloom::serve=info"));
+        .env("RUST_LOG", format!("{log_level},ironloom::serve=info"))
+        .env("IRONLOOM_DEMO_EQUIPMENT", "off");
     cmd
 }
 
@@ -149,7 +151,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serve_listens_on_free_ports_only() {
+    fn serve_listens_on_free_ports_without_demo_equipment() {
         let cmd = serve_command(Path::new("ironloom"), Path::new("/d"), "warn");
         let args: Vec<String> = cmd
             .as_std()
@@ -160,5 +162,13 @@ mod tests {
             let i = args.iter().position(|a| a == flag).unwrap();
             assert_eq!(args[i + 1], "127.0.0.1:0", "{flag}");
         }
+        let equipment = cmd
+            .as_std()
+            .get_envs()
+            .find(|(k, _)| *k == "IRONLOOM_DEMO_EQUIPMENT");
+        assert_eq!(
+            equipment,
+            Some(("IRONLOOM_DEMO_EQUIPMENT".as_ref(), Some("off".as_ref())))
+        );
     }
 }

@@ -181,8 +181,10 @@ mod tests {
         }
         let b = CpuMark::take(&me).unwrap();
         let (cores, machine) = a.cores_until(&b, clock_ticks());
-        // Shared machines give the loop less than a core, never nothing or more than one.
-        assert!(cores[0] > 0.05 && cores[0] < 1.5, "{cores:?}");
-        assert!(machine > 0.0, "{machine}");
+        // A shared machine gives the loop less than a core, never nothing; this process
+        // (other tests run in it meanwhile) never uses more than the whole machine (give
+        // or take a clock tick).
+        assert!(cores[0] > 0.05, "{cores:?}");
+        assert!(cores[0] <= machine + 0.2, "{cores:?} of {machine}");
     }
 }

@@ -60,8 +60,6 @@ impl Broker {
         cmd.arg("--demo")
             .env("IRONLOOM_DEMO_PASSWORD", &s.password)
             .env("IRONLOOM_ADMIN_PASSWORD", &s.password)
-            // The demo tenant without its simulated equipment: only the benchmark's load.
-            .env("IRONLOOM_DEMO_EQUIPMENT", "off")
             .env("IRONLOOM__TSDB__FSYNC", &s.fsync)
             .env(
                 "IRONLOOM__MQTT__MAX_CONNECTIONS",
