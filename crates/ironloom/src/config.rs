@@ -4,7 +4,8 @@
 
 use serde::Deserialize;
 
-pub use ironloom_core::units::{ByteSize, Duration};
+pub use ironloom_core::units::{ByteSize, Duration, ListenAddr};
+use ironloom_tls::TlsListenerConfig;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -49,8 +50,13 @@ impl Default for Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
-    /// Address of the HTTP server (API, console, metrics). Port 0 picks a free port.
-    pub addr: SocketAddr,
+    /// Address of the plain HTTP server (API, console, metrics, device API, MQTT over
+    /// WebSocket); empty: none (then `tls_addr` must be set). Port 0 picks a free port.
+    pub addr: ListenAddr,
+    /// HTTPS: the same application over TLS (`tls_addr`, `tls_cert`, `tls_key`, client
+    /// certificates with `tls_client_ca` and `tls_client_auth`).
+    #[serde(flatten)]
+    pub tls: TlsListenerConfig,
     /// Largest JSON request body.
     pub body_limit: ByteSize,
     /// Largest bulk-import body (CSV).
@@ -67,7 +73,8 @@ pub struct HttpConfig {
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            addr: ListenAddr::on(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            tls: TlsListenerConfig::default(),
             body_limit: ByteSize(1 << 20),
             import_body_limit: ByteSize(16 << 20),
             request_timeout: Duration(std::time::Duration::from_secs(60)),
@@ -143,10 +150,10 @@ impl Default for ApiConfig {
 pub struct MqttSection {
     /// Plain TCP listener; empty disables it. Port 0 picks a free port.
     pub addr: String,
-    /// TLS listener; empty disables it. Needs `tls_cert` and `tls_key` (PEM files).
-    pub tls_addr: String,
-    pub tls_cert: PathBuf,
-    pub tls_key: PathBuf,
+    /// MQTT over TLS (`tls_addr`, `tls_cert`, `tls_key`, client certificates with
+    /// `tls_client_ca` and `tls_client_auth`); off while `tls_addr` is empty.
+    #[serde(flatten)]
+    pub tls: TlsListenerConfig,
     /// MQTT over WebSocket at `/mqtt` on the HTTP server.
     pub websocket: bool,
     /// Largest packet a device may send.
@@ -169,9 +176,7 @@ impl Default for MqttSection {
         let d = ironloom_mqtt::MqttConfig::default();
         MqttSection {
             addr: "0.0.0.0:1883".into(),
-            tls_addr: String::new(),
-            tls_cert: PathBuf::new(),
-            tls_key: PathBuf::new(),
+            tls: TlsListenerConfig::default(),
             websocket: true,
             max_packet_size: ByteSize(d.max_packet_size as usize),
             max_connections: d.max_connections,
@@ -197,24 +202,9 @@ impl MqttSection {
                 ))
             })
         };
-        let tls = match addr("tls_addr", &self.tls_addr)? {
-            None => None,
-            Some(a) => {
-                if self.tls_cert.as_os_str().is_empty() || self.tls_key.as_os_str().is_empty() {
-                    return Err(ConfigError::Invalid(
-                        "mqtt.tls_addr needs mqtt.tls_cert and mqtt.tls_key".into(),
-                    ));
-                }
-                Some(ironloom_mqtt::TlsConfig {
-                    addr: a,
-                    cert: self.tls_cert.clone(),
-                    key: self.tls_key.clone(),
-                })
-            }
-        };
         let c = ironloom_mqtt::MqttConfig {
             tcp: addr("addr", &self.addr)?,
-            tls,
+            tls: self.tls.clone(),
             max_packet_size: u32::try_from(self.max_packet_size.0).unwrap_or(u32::MAX),
             max_connections: self.max_connections,
             max_keep_alive: u16::try_from(self.max_keep_alive.0.as_secs()).unwrap_or(u16::MAX),
@@ -335,7 +325,7 @@ impl Config {
             config.data_dir = d.clone();
         }
         if let Some(a) = overrides.http_addr {
-            config.http.addr = a;
+            config.http.addr = ListenAddr::on(a);
         }
         if let Some(u) = &overrides.meta_url {
             config.meta.url = u.clone();
@@ -372,12 +362,22 @@ impl Config {
                 "auth.token_ttl must be at least 1m".into(),
             ));
         }
+        if self.http.addr.0.is_none() && !self.http.tls.enabled() {
+            return Err(ConfigError::Invalid(
+                "http.addr and http.tls_addr are both empty: set at least one".into(),
+            ));
+        }
+        self.http
+            .tls
+            .validate("http")
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if self.http.body_limit.0 < 1024 {
             return Err(ConfigError::Invalid(
                 "http.body_limit must be at least 1KiB".into(),
             ));
         }
         self.tsdb.options().map_err(|e| ConfigError::Invalid(e.0))?;
+        self.mqtt.server_config()?;
         if self.coap.addr.0.is_some() {
             self.coap
                 .validate()
@@ -482,6 +482,8 @@ mod tests {
         let c = Config::load(Some(&path), Vec::new(), &Overrides::default()).unwrap();
         let d = Config::default();
         assert_eq!(c.http.addr, d.http.addr);
+        assert_eq!(c.http.tls, d.http.tls);
+        assert_eq!(c.mqtt.tls, d.mqtt.tls);
         assert_eq!(c.http.body_limit, d.http.body_limit);
         assert_eq!(c.auth.token_ttl, d.auth.token_ttl);
         assert_eq!(c.auth.lockout_threshold, d.auth.lockout_threshold);
@@ -510,7 +512,7 @@ mod tests {
             ("OTHER", "x"),
         ]);
         let c = Config::load(Some(&file), e.clone(), &Overrides::default()).unwrap();
-        assert_eq!(c.http.addr.port(), 2);
+        assert_eq!(c.http.addr.0.unwrap().port(), 2);
         assert_eq!(c.auth.lockout_threshold, 3);
         assert_eq!(c.auth.token_ttl.0.as_secs(), 7200);
         assert_eq!(c.data_dir, PathBuf::from("/from/file"));
@@ -519,7 +521,7 @@ mod tests {
             ..Default::default()
         };
         let c = Config::load(Some(&file), e, &flags).unwrap();
-        assert_eq!(c.http.addr.port(), 3);
+        assert_eq!(c.http.addr.0.unwrap().port(), 3);
     }
 
     #[test]

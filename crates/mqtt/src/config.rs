@@ -1,15 +1,17 @@
 //! Listener addresses and protocol limits. The binary's `[mqtt]` section fills this in.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
+
+use ironloom_tls::TlsListenerConfig;
 
 #[derive(Debug, Clone)]
 pub struct MqttConfig {
     /// Plain TCP listener; `None` disables it.
     pub tcp: Option<SocketAddr>,
-    /// TLS listener (certificate and key from PEM files); `None` disables it.
-    pub tls: Option<TlsConfig>,
+    /// TLS listener (certificate and key from PEM files, reloaded when they change;
+    /// optional client certificates); off unless its address is set.
+    pub tls: TlsListenerConfig,
     /// Largest packet a client may send (fixed header included), checked before the
     /// packet body is buffered. Advertised to MQTT 5 clients.
     pub max_packet_size: u32,
@@ -46,13 +48,6 @@ pub struct MqttConfig {
     pub rate_limit: RateLimit,
 }
 
-#[derive(Debug, Clone)]
-pub struct TlsConfig {
-    pub addr: SocketAddr,
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
 /// A token bucket: `per_second` sustained, `burst` at once.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
@@ -64,7 +59,7 @@ impl Default for MqttConfig {
     fn default() -> Self {
         MqttConfig {
             tcp: Some(SocketAddr::from(([0, 0, 0, 0], 1883))),
-            tls: None,
+            tls: TlsListenerConfig::default(),
             max_packet_size: 256 * 1024,
             max_connect_size: 16 * 1024,
             connect_timeout: Duration::from_secs(10),
@@ -113,6 +108,6 @@ impl MqttConfig {
         if self.max_topic_levels == 0 {
             return Err("mqtt.max_topic_levels must be at least 1".into());
         }
-        Ok(())
+        self.tls.validate("mqtt").map_err(|e| e.to_string())
     }
 }

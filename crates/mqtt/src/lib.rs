@@ -12,8 +12,8 @@
 //! two protocol versions, with the size limit applied before a frame is buffered), `topic`
 //! (name and filter checks, matching), `session` (per-client state that outlives
 //! connections), `router` (namespaces: subscriptions, retained messages, rate limits),
-//! `connection` (one task per network connection), `server` (listeners, TLS, the public
-//! handle), `fuzzing` (entry points for the fuzz targets).
+//! `connection` (one task per network connection), `server` (listeners, TLS through
+//! `ironloom-tls`, the public handle), `fuzzing` (entry points for the fuzz targets).
 //!
 //! Invariants:
 //! - Every client lives in the namespace its authentication gave it; subscriptions,
@@ -37,11 +37,12 @@ mod session;
 pub mod topic;
 
 pub use codec::ProtocolVersion;
-pub use config::{MqttConfig, RateLimit, TlsConfig};
+pub use config::{MqttConfig, RateLimit};
 pub use hooks::{
     AckReason, ConnectInfo, ConnectRefusal, DisconnectCause, Grant, InboundPublish, ListenerKind,
     MqttHooks, SubscribeRefusal, Verdict,
 };
+pub use ironloom_tls::{CertFingerprint, ClientAuth, TlsListenerConfig};
 pub use router::{Message, MessageProps, PublishReport};
 pub use rumqttc::v5::mqttbytes::QoS;
 pub use server::{MqttServer, ServerError, ServerStats};

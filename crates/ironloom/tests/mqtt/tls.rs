@@ -1,0 +1,427 @@
+//! TLS on every listener of `ironloom serve`, driven by real clients: curl over HTTPS (the
+//! REST API and the HTTP device API), Eclipse Paho over WSS, mosquitto_pub over MQTTS;
+//! certificates replaced while the server runs (polled, and on SIGHUP); bad files stop
+//! start-up with a message naming the file.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use ironloom_tls::testing::{Issued, TestCa};
+use rumqttc::mqttbytes::v4;
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::process::Command;
+
+use crate::paho::{pump_model, python_with_paho, run_script};
+use crate::support::{Api, Server, now_ms, until};
+
+/// A command on PATH, or None after saying the test is skipped (a failure under
+/// IRONLOOM_REQUIRE_PEERS).
+fn peer(command: &str, test: &str) -> Option<()> {
+    let found = std::process::Command::new(command)
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        let required = std::env::var("IRONLOOM_REQUIRE_PEERS").is_ok_and(|v| !v.is_empty());
+        assert!(
+            !required,
+            "IRONLOOM_REQUIRE_PEERS is set but {command} is not on PATH \
+             (eval \"$(scripts/install-test-peers.sh)\")"
+        );
+        println!(
+            "SKIPPED {test}: {command} is not on PATH (scripts/install-test-peers.sh installs it)"
+        );
+    }
+    found.then_some(())
+}
+
+/// The platform's certificate authority, its server certificate for 127.0.0.1 and the
+/// files, in `dir`.
+pub(crate) struct Pki {
+    pub ca: TestCa,
+    pub ca_file: PathBuf,
+    pub server: Issued,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Pki {
+    pub fn new(dir: &Path) -> Pki {
+        let ca = TestCa::new("ironloom test CA");
+        let ca_file = ca.write(dir, "ca");
+        let server = ca.server();
+        let (cert, key) = server.write(dir, "server");
+        Pki {
+            ca,
+            ca_file,
+            server,
+            cert,
+            key,
+        }
+    }
+
+    /// HTTPS and MQTTS on free ports with the server certificate.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("IRONLOOM__HTTP__TLS_ADDR", s("127.0.0.1:0")),
+            ("IRONLOOM__MQTT__TLS_ADDR", s("127.0.0.1:0")),
+        ];
+        for (k, v) in [
+            ("IRONLOOM__HTTP__TLS_CERT", &self.cert),
+            ("IRONLOOM__HTTP__TLS_KEY", &self.key),
+            ("IRONLOOM__MQTT__TLS_CERT", &self.cert),
+            ("IRONLOOM__MQTT__TLS_KEY", &self.key),
+        ] {
+            env.push((k, v.display().to_string()));
+        }
+        env
+    }
+}
+
+/// Runs curl; returns the HTTP status (0 when there was no answer), the body and curl's
+/// own complaint.
+pub(crate) async fn curl(args: &[String]) -> (u16, String, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "20", "-w", "\n%{http_code}"])
+        .args(args)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+    (
+        code.trim().parse().unwrap_or(0),
+        body.to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn s(v: impl std::fmt::Display) -> String {
+    v.to_string()
+}
+
+/// A device's raw MQTT 3.1.1 connection (over TLS in these tests): CONNECT with a user
+/// name, then QoS 1 publishes answered by PUBACKs.
+pub(crate) struct RawDevice<S> {
+    io: S,
+    next: u16,
+}
+
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    out: &[u8],
+    want: usize,
+) -> Vec<u8> {
+    if io.write_all(out).await.is_err() || io.flush().await.is_err() {
+        return Vec::new();
+    }
+    let mut got = BytesMut::new();
+    while got.len() < want {
+        match tokio::time::timeout(Duration::from_secs(10), io.read_buf(&mut got)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => break,
+        }
+    }
+    got.to_vec()
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> RawDevice<S> {
+    /// Connects with `username` (none: log-in by client certificate); returns the CONNACK
+    /// return code, or None when the server closed the connection instead.
+    pub async fn connect(mut io: S, username: Option<&str>) -> (Option<u8>, RawDevice<S>) {
+        let mut b = BytesMut::new();
+        let mut c = v4::Connect::new("raw-tls-device");
+        if let Some(u) = username {
+            c.set_login(u, "");
+        }
+        c.write(&mut b).unwrap();
+        let got = exchange(&mut io, &b, 4).await;
+        let code = (got.len() >= 4 && got[0] == 0x20).then(|| got[3]);
+        (code, RawDevice { io, next: 1 })
+    }
+
+    /// Publishes telemetry at QoS 1; true when the PUBACK came.
+    pub async fn publish(&mut self, values: Value) -> bool {
+        let pkid = self.next;
+        self.next += 1;
+        let mut b = BytesMut::new();
+        let mut p = v4::Publish::new(
+            "v1/devices/me/telemetry",
+            rumqttc::mqttbytes::QoS::AtLeastOnce,
+            values.to_string(),
+        );
+        p.pkid = pkid;
+        p.write(&mut b).unwrap();
+        let [hi, lo] = pkid.to_be_bytes();
+        exchange(&mut self.io, &b, 4).await == [0x40, 0x02, hi, lo]
+    }
+}
+
+#[tokio::test]
+async fn curl_over_https_reaches_the_api_and_the_device_http_api() {
+    let Some(()) = peer(
+        "curl",
+        "curl_over_https_reaches_the_api_and_the_device_http_api",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &pki.env());
+    let https = format!("https://{}", server.https.unwrap());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("tlsPump", pump_model()).await;
+    let device = api.device(&product, "tls-pump").await;
+    let ca = pki.ca_file.display().to_string();
+
+    let (status, body, _) =
+        curl(&["--cacert".into(), ca.clone(), format!("{https}/healthz")]).await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    // Without the CA, curl does not trust the server: it is our certificate it got.
+    let (status, _, complaint) = curl(&[format!("{https}/healthz")]).await;
+    assert_eq!(status, 0, "{complaint}");
+    assert!(complaint.contains("certificate"), "{complaint}");
+
+    // The REST API, with the token of a log-in.
+    let (status, body, _) = curl(&[
+        "--cacert".into(),
+        ca.clone(),
+        "-H".into(),
+        format!("authorization: Bearer {}", api.token()),
+        format!("{https}/api/v1/devices"),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["items"][0]["name"], "tls-pump");
+
+    // The HTTP device API: the values are stored and readable through the API.
+    let ts = now_ms() - 1000;
+    let (status, body, _) = curl(&[
+        "--cacert".into(),
+        ca,
+        "-H".into(),
+        "content-type: application/json".into(),
+        "-d".into(),
+        json!({"ts": ts, "values": {"temp": 21.5, "rpm": 1200}}).to_string(),
+        format!("{https}/api/v1/{}/telemetry", device.access_token),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let h = api.history(&device.id, "temp,rpm", ts, ts + 1).await;
+    assert_eq!(h.len(), 2, "{h:?}");
+}
+
+#[tokio::test]
+async fn paho_over_wss_stores_telemetry() {
+    let Some(python) = python_with_paho("paho_over_wss_stores_telemetry") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &pki.env());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("wssPump", pump_model()).await;
+    let device = api.device(&product, "wss-pump").await;
+    let base = now_ms() - 60_000;
+    let https = server.https.unwrap();
+    let args = vec![
+        s("wss"),
+        https.ip().to_string(),
+        https.port().to_string(),
+        pki.ca_file.display().to_string(),
+        device.access_token.clone(),
+        base.to_string(),
+    ];
+    run_script(python, &args, &server).await;
+    let h = api.history(&device.id, "temp", base, base + 1).await;
+    assert_eq!(h, vec![("temp".to_string(), base, json!(41.5))]);
+}
+
+#[tokio::test]
+async fn mosquitto_pub_over_mqtts_with_a_token() {
+    let Some(()) = peer("mosquitto_pub", "mosquitto_pub_over_mqtts_with_a_token") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &pki.env());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("mqttsPump", pump_model()).await;
+    let device = api.device(&product, "mqtts-pump").await;
+    let ts = now_ms() - 1000;
+    let mqtts = server.mqtts.unwrap();
+    let out = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &mqtts.port().to_string(),
+            "-q",
+            "1",
+        ])
+        .args(["--cafile", &pki.ca_file.display().to_string()])
+        .args(["-u", &device.access_token, "-t", "v1/devices/me/telemetry"])
+        .args([
+            "-m",
+            &json!({"ts": ts, "values": {"temp": 30.5}}).to_string(),
+        ])
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // mosquitto_pub exits after the PUBACK: the value is stored.
+    let h = api.history(&device.id, "temp", ts, ts + 1).await;
+    assert_eq!(h, vec![("temp".to_string(), ts, json!(30.5))]);
+}
+
+#[tokio::test]
+async fn certificates_are_replaced_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let mut env = pki.env();
+    // HTTPS looks at its files every second; MQTT only on SIGHUP.
+    env.push(("IRONLOOM__HTTP__TLS_RELOAD_INTERVAL", s("1s")));
+    env.push(("IRONLOOM__MQTT__TLS_RELOAD_INTERVAL", s("0s")));
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &env);
+    let (mqtts, https) = (server.mqtts.unwrap(), server.https.unwrap());
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("reloadPump", pump_model()).await;
+    let device = api.device(&product, "reload-pump").await;
+    let ca = &pki.ca;
+    assert_eq!(ca.server_fingerprint(mqtts).await, pki.server.fingerprint);
+    assert_eq!(ca.server_fingerprint(https).await, pki.server.fingerprint);
+    let (code, mut old) = RawDevice::connect(
+        ca.connect(mqtts, None).await.unwrap(),
+        Some(&device.access_token),
+    )
+    .await;
+    assert_eq!(code, Some(0));
+    assert!(old.publish(json!({"temp": 1.0})).await);
+
+    // New files: HTTPS picks them up by itself, new connections get the new certificate.
+    let next = ca.server();
+    next.write(dir.path(), "server");
+    until("the HTTPS listener's new certificate", || async {
+        (ca.server_fingerprint(https).await == next.fingerprint).then_some(())
+    })
+    .await;
+    // MQTT waits for SIGHUP; the connection made before goes on meanwhile and after.
+    assert_eq!(ca.server_fingerprint(mqtts).await, pki.server.fingerprint);
+    assert!(old.publish(json!({"temp": 2.0})).await);
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    until("the MQTT listener's new certificate", || async {
+        (ca.server_fingerprint(mqtts).await == next.fingerprint).then_some(())
+    })
+    .await;
+
+    // A broken file is reported, naming it, and changes nothing.
+    std::fs::write(&pki.cert, "not a certificate").unwrap();
+    let log = server.log.clone();
+    until("the complaint about the broken file", || async {
+        let l = log.lock().unwrap();
+        (l.contains("TLS files not reloaded") && l.contains("server.crt")).then_some(())
+    })
+    .await;
+    assert_eq!(ca.server_fingerprint(https).await, next.fingerprint);
+    assert!(old.publish(json!({"temp": 3.0})).await);
+    let h = api
+        .history(&device.id, "temp", now_ms() - 120_000, now_ms() + 1000)
+        .await;
+    assert_eq!(h.len(), 3, "{h:?}");
+}
+
+/// Runs `ironloom serve` expecting it to stop at start-up; returns its last words.
+async fn start_up_error(data: &Path, env: &[(&str, String)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ironloom"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("IRONLOOM_ADMIN_PASSWORD", crate::support::ADMIN_PASSWORD)
+        .env("IRONLOOM__MQTT__ADDR", "127.0.0.1:0")
+        .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0")
+        .args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), out)
+        .await
+        .expect("serve should have stopped")
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    stderr.lines().last().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn bad_tls_files_stop_start_up_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let data = dir.path().join("data");
+    let with = |k: &'static str, v: String| {
+        let mut env = pki.env();
+        env.retain(|(name, _)| *name != k);
+        env.push((k, v));
+        env
+    };
+    // Missing.
+    let missing = dir.path().join("missing.crt").display().to_string();
+    let e = start_up_error(&data, &with("IRONLOOM__HTTP__TLS_CERT", missing.clone())).await;
+    assert!(e.starts_with("error: HTTPS") && e.contains(&missing), "{e}");
+    // Unreadable (a directory).
+    let e = start_up_error(
+        &data,
+        &with("IRONLOOM__MQTT__TLS_KEY", dir.path().display().to_string()),
+    )
+    .await;
+    assert!(
+        e.contains("cannot read") && e.contains(&dir.path().display().to_string()),
+        "{e}"
+    );
+    // Not PEM.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "hello").unwrap();
+    let e = start_up_error(
+        &data,
+        &with("IRONLOOM__MQTT__TLS_CERT", junk.display().to_string()),
+    )
+    .await;
+    assert!(
+        e.contains("junk.pem") && e.contains("no PEM certificate"),
+        "{e}"
+    );
+    // The key of another certificate.
+    let (_, other_key) = pki.ca.server().write(dir.path(), "other");
+    let e = start_up_error(
+        &data,
+        &with("IRONLOOM__HTTP__TLS_KEY", other_key.display().to_string()),
+    )
+    .await;
+    assert!(
+        e.contains("other.key") && e.contains("server.crt") && e.contains("does not belong"),
+        "{e}"
+    );
+    // Client certificates without the CA that signs them.
+    let e = start_up_error(
+        &data,
+        &with("IRONLOOM__HTTP__TLS_CLIENT_AUTH", s("required")),
+    )
+    .await;
+    assert!(e.contains("http.tls_client_ca"), "{e}");
+}
