@@ -370,7 +370,7 @@ impl Config {
         self.http
             .tls
             .validate("http")
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            .map_err(|e| ConfigError::Invalid(e.0))?;
         if self.http.body_limit.0 < 1024 {
             return Err(ConfigError::Invalid(
                 "http.body_limit must be at least 1KiB".into(),

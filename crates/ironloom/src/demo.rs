@@ -200,6 +200,7 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
                 username: format!("demo.{name}"),
                 password: format!("{name}-password"),
                 secret: format!("{name}-secret-0123456789"),
+                x509_fingerprint: None,
             },
             name,
         });

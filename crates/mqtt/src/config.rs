@@ -108,6 +108,6 @@ impl MqttConfig {
         if self.max_topic_levels == 0 {
             return Err("mqtt.max_topic_levels must be at least 1".into());
         }
-        self.tls.validate("mqtt").map_err(|e| e.to_string())
+        self.tls.validate("mqtt").map_err(|e| e.0)
     }
 }

@@ -3,10 +3,8 @@
 
 use std::path::PathBuf;
 
-use ironloom_core::units::{Duration, ListenAddr};
+use ironloom_core::units::{Duration, InvalidConfig, ListenAddr};
 use serde::Deserialize;
-
-use crate::error::TlsError;
 
 /// How often the files are checked for a new certificate by default.
 pub const DEFAULT_RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -71,8 +69,8 @@ impl TlsListenerConfig {
 
     /// Checks the settings of section `section` (for the messages, e.g. `mqtt`); says
     /// nothing about the files, which are read when the listener starts.
-    pub fn validate(&self, section: &str) -> Result<(), TlsError> {
-        let invalid = |m: String| Err(TlsError::Config(m));
+    pub fn validate(&self, section: &str) -> Result<(), InvalidConfig> {
+        let invalid = |m: String| Err(InvalidConfig(m));
         let empty = |p: &PathBuf| p.as_os_str().is_empty();
         if !self.enabled() {
             return Ok(());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("{0}")]
-    Config(String),
+    Config(#[from] ironloom_core::units::InvalidConfig),
     #[error("cannot read {}: {source}", path.display())]
     ReadFile {
         path: PathBuf,

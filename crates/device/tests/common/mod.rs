@@ -84,6 +84,7 @@ pub async fn platform() -> Platform {
         username: "pump-1-user".into(),
         password: "pump-1-pass".into(),
         secret: "pump1secretpump1secret".into(),
+        x509_fingerprint: None,
     };
     let d = meta
         .create_device(

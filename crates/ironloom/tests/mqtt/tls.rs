@@ -1,7 +1,8 @@
 //! TLS on every listener of `ironloom serve`, driven by real clients: curl over HTTPS (the
-//! REST API and the HTTP device API), Eclipse Paho over WSS, mosquitto_pub over MQTTS;
-//! certificates replaced while the server runs (polled, and on SIGHUP); bad files stop
-//! start-up with a message naming the file.
+//! REST API and the HTTP device API, with a client certificate too), Eclipse Paho over WSS
+//! and MQTTS, mosquitto_pub over MQTTS; devices logging in by client certificate, and
+//! only ever as the device the certificate is registered to; certificates replaced while
+//! the server runs (polled, and on SIGHUP); bad files stop start-up naming the file.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -48,6 +49,40 @@ pub(crate) struct Pki {
     pub server: Issued,
     pub cert: PathBuf,
     pub key: PathBuf,
+}
+
+/// The CA that signs the devices' client certificates, and its file.
+pub(crate) struct DeviceCa {
+    pub ca: TestCa,
+    pub file: PathBuf,
+}
+
+impl DeviceCa {
+    pub fn new(dir: &Path) -> DeviceCa {
+        let ca = TestCa::new("device CA");
+        let file = ca.write(dir, "device-ca");
+        DeviceCa { ca, file }
+    }
+
+    /// Client certificates from this CA are optional on HTTPS and on MQTTS.
+    pub fn env(&self, pki: &Pki) -> Vec<(&'static str, String)> {
+        let mut env = pki.env();
+        for (k, v) in [
+            (
+                "IRONLOOM__HTTP__TLS_CLIENT_CA",
+                self.file.display().to_string(),
+            ),
+            ("IRONLOOM__HTTP__TLS_CLIENT_AUTH", s("optional")),
+            (
+                "IRONLOOM__MQTT__TLS_CLIENT_CA",
+                self.file.display().to_string(),
+            ),
+            ("IRONLOOM__MQTT__TLS_CLIENT_AUTH", s("optional")),
+        ] {
+            env.push((k, v));
+        }
+        env
+    }
 }
 
 impl Pki {
@@ -424,4 +459,358 @@ async fn bad_tls_files_stop_start_up_naming_the_file() {
     )
     .await;
     assert!(e.contains("http.tls_client_ca"), "{e}");
+}
+
+/// Registers `cert` as the device's X.509 credential; returns the API's status and answer.
+async fn register(api: &Api, device: &str, cert: &Issued) -> (u16, Value) {
+    api.call(
+        "POST",
+        &format!("/api/v1/devices/{device}/credentials/rotate"),
+        Some(json!({"x509_certificate": cert.cert_pem})),
+    )
+    .await
+}
+
+async fn mosquitto_pub(
+    port: u16,
+    ca: &Path,
+    cert: &Path,
+    key: &Path,
+    user: Option<&str>,
+    body: Value,
+) -> (bool, String) {
+    let mut c = Command::new("mosquitto_pub");
+    c.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-q",
+        "1",
+        "-i",
+        "mosquitto-x509",
+    ])
+    .arg("--cafile")
+    .arg(ca)
+    .arg("--cert")
+    .arg(cert)
+    .arg("--key")
+    .arg(key)
+    .args(["-t", "v1/devices/me/telemetry", "-m", &body.to_string()]);
+    if let Some(u) = user {
+        c.args(["-u", u]);
+    }
+    let out = c.kill_on_drop(true).output().await.unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[tokio::test]
+async fn devices_log_in_by_client_certificate_with_paho_and_mosquitto() {
+    let test = "devices_log_in_by_client_certificate_with_paho_and_mosquitto";
+    let (Some(python), Some(())) = (python_with_paho(test), peer("mosquitto_pub", test)) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let devices = DeviceCa::new(dir.path());
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &devices.env(&pki));
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("certPump", pump_model()).await;
+    let device = api.device(&product, "cert-pump").await;
+    let cert = devices.ca.client("cert-pump");
+    let (cert_file, key_file) = cert.write(dir.path(), "cert-pump");
+    let (status, creds) = register(&api, &device.id, &cert).await;
+    assert_eq!(status, 200, "{creds}");
+    assert_eq!(creds["x509_fingerprint"], cert.fingerprint.to_string());
+    // Rotating the other credentials keeps the certificate.
+    let (status, creds) = api
+        .call(
+            "POST",
+            &format!("/api/v1/devices/{}/credentials/rotate", device.id),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(creds["x509_fingerprint"], cert.fingerprint.to_string());
+    assert_ne!(creds["access_token"], device.access_token.as_str());
+
+    let base = now_ms() - 60_000;
+    let (mqtts, https) = (server.mqtts.unwrap(), server.https.unwrap());
+    let paho = |transport: &str,
+                addr: std::net::SocketAddr,
+                cert: &Path,
+                key: &Path,
+                base: i64,
+                expect: &str| {
+        vec![
+            s("x509"),
+            s(transport),
+            addr.ip().to_string(),
+            addr.port().to_string(),
+            pki.ca_file.display().to_string(),
+            cert.display().to_string(),
+            key.display().to_string(),
+            base.to_string(),
+            s(expect),
+        ]
+    };
+    // Paho over MQTTS and over WSS, the certificate and no user name.
+    run_script(
+        python,
+        &paho("tcp", mqtts, &cert_file, &key_file, base, "stored"),
+        &server,
+    )
+    .await;
+    run_script(
+        python,
+        &paho(
+            "websockets",
+            https,
+            &cert_file,
+            &key_file,
+            base + 1,
+            "stored",
+        ),
+        &server,
+    )
+    .await;
+    // mosquitto_pub over MQTTS.
+    let (ok, err) = mosquitto_pub(
+        mqtts.port(),
+        &pki.ca_file,
+        &cert_file,
+        &key_file,
+        None,
+        json!({"ts": base + 2, "values": {"temp": 52.5}}),
+    )
+    .await;
+    assert!(ok, "{err}");
+    let h = api.history(&device.id, "temp", base, base + 3).await;
+    assert_eq!(
+        h,
+        vec![
+            (s("temp"), base, json!(51.5)),
+            (s("temp"), base + 1, json!(51.5)),
+            (s("temp"), base + 2, json!(52.5)),
+        ]
+    );
+
+    // A certificate of the device CA that is registered to no device: refused by both.
+    let unknown = devices.ca.client("nobody");
+    let (u_cert, u_key) = unknown.write(dir.path(), "nobody");
+    run_script(
+        python,
+        &paho("tcp", mqtts, &u_cert, &u_key, base, "refused"),
+        &server,
+    )
+    .await;
+    let (ok, _) = mosquitto_pub(
+        mqtts.port(),
+        &pki.ca_file,
+        &u_cert,
+        &u_key,
+        None,
+        json!({"temp": 1}),
+    )
+    .await;
+    assert!(!ok, "a certificate registered to no device was accepted");
+    // A certificate of another CA, registered or not: refused in the handshake.
+    let stranger = TestCa::new("other CA").client("cert-pump");
+    let (s_cert, s_key) = stranger.write(dir.path(), "stranger");
+    run_script(
+        python,
+        &paho("tcp", mqtts, &s_cert, &s_key, base, "refused"),
+        &server,
+    )
+    .await;
+    run_script(
+        python,
+        &paho("websockets", https, &s_cert, &s_key, base, "refused"),
+        &server,
+    )
+    .await;
+    let (ok, _) = mosquitto_pub(
+        mqtts.port(),
+        &pki.ca_file,
+        &s_cert,
+        &s_key,
+        None,
+        json!({"temp": 1}),
+    )
+    .await;
+    assert!(!ok, "a certificate of another CA was accepted");
+    let h = api
+        .history(&device.id, "temp", base - 1, now_ms() + 1000)
+        .await;
+    assert_eq!(h.len(), 3, "{h:?}");
+    // Removing the registration ends log-ins by the certificate.
+    let (status, creds) = api
+        .call(
+            "POST",
+            &format!("/api/v1/devices/{}/credentials/rotate", device.id),
+            Some(json!({"x509_fingerprint": null})),
+        )
+        .await;
+    assert_eq!((status, &creds["x509_fingerprint"]), (200, &Value::Null));
+    let (ok, _) = mosquitto_pub(
+        mqtts.port(),
+        &pki.ca_file,
+        &cert_file,
+        &key_file,
+        None,
+        json!({"temp": 1}),
+    )
+    .await;
+    assert!(!ok, "a certificate no longer registered was accepted");
+}
+
+#[tokio::test]
+async fn a_certificate_is_only_ever_the_device_it_is_registered_to() {
+    let Some(()) = peer(
+        "mosquitto_pub",
+        "a_certificate_is_only_ever_the_device_it_is_registered_to",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let devices = DeviceCa::new(dir.path());
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &devices.env(&pki));
+    let factory = Api::new_tenant(&server).await;
+    let other = Api::new_tenant_named(&server, "rival", "rival-admin").await;
+    let pa = factory.product("ownPump", pump_model()).await;
+    let pb = other.product("rivalPump", pump_model()).await;
+    let cert = devices.ca.client("own-pump");
+    // Registered when the device is created, by the fingerprint as openssl prints it.
+    let openssl: Vec<String> = cert
+        .fingerprint
+        .0
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let (status, own) = factory
+        .call("POST", "/api/v1/devices", Some(json!({"name": "own-pump", "product_id": pa,
+            "credentials": {"x509_fingerprint": format!("sha256 Fingerprint={}", openssl.join(":"))}})))
+        .await;
+    assert_eq!(status, 201, "{own}");
+    assert_eq!(
+        own["credentials"]["x509_fingerprint"],
+        cert.fingerprint.to_string()
+    );
+    let own_id = own["id"].as_str().unwrap();
+    // Another tenant cannot register the same certificate to its device.
+    let rival = other.device(&pb, "rival-pump").await;
+    let (status, body) = register(&other, &rival.id, &cert).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = other
+        .call(
+            "POST",
+            "/api/v1/devices",
+            Some(json!({"name": "rival-2", "product_id": pb,
+            "credentials": {"x509_fingerprint": cert.fingerprint.to_string()}})),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // Bad registrations are refused with the field named.
+    for (input, field) in [
+        (
+            json!({"x509_certificate": "not a certificate"}),
+            "credentials.x509_certificate",
+        ),
+        (
+            json!({"x509_fingerprint": "abc"}),
+            "credentials.x509_fingerprint",
+        ),
+        (
+            json!({"x509_certificate": cert.cert_pem, "x509_fingerprint": cert.fingerprint.to_string()}),
+            "credentials.x509_fingerprint",
+        ),
+    ] {
+        let (status, body) = other
+            .call(
+                "POST",
+                &format!("/api/v1/devices/{}/credentials/rotate", rival.id),
+                Some(input),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains(field), "{field} in {body}");
+    }
+    // The certificate with the rival device's token as user name is still the own device.
+    let (cert_file, key_file) = cert.write(dir.path(), "own-pump");
+    let ts = now_ms() - 1000;
+    let (ok, err) = mosquitto_pub(
+        server.mqtts.unwrap().port(),
+        &pki.ca_file,
+        &cert_file,
+        &key_file,
+        Some(&rival.access_token),
+        json!({"ts": ts, "values": {"temp": 12.5}}),
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(factory.history(own_id, "temp", ts, ts + 1).await.len(), 1);
+    assert!(
+        other
+            .history(&rival.id, "temp", ts - 60_000, now_ms() + 1000)
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn curl_with_a_client_certificate_over_https() {
+    let Some(()) = peer("curl", "curl_with_a_client_certificate_over_https") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let devices = DeviceCa::new(dir.path());
+    let mut env = devices.env(&pki);
+    env.retain(|(k, _)| *k != "IRONLOOM__HTTP__TLS_CLIENT_AUTH");
+    env.push(("IRONLOOM__HTTP__TLS_CLIENT_AUTH", s("required")));
+    let server = Server::start_with(&dir.path().join("data"), "127.0.0.1:0", &env);
+    let api = Api::new_tenant(&server).await;
+    let product = api.product("httpsPump", pump_model()).await;
+    let device = api.device(&product, "https-pump").await;
+    let url = format!(
+        "https://{}/api/v1/{}/telemetry",
+        server.https.unwrap(),
+        device.access_token
+    );
+    let cert = devices.ca.client("https-pump");
+    let (cert_file, key_file) = cert.write(dir.path(), "https-pump");
+    let ts = now_ms() - 1000;
+    let send = |cert: Option<(&Path, &Path)>| {
+        let mut args = vec![
+            s("--cacert"),
+            pki.ca_file.display().to_string(),
+            s("-d"),
+            json!({"ts": ts, "values": {"temp": 33.5}}).to_string(),
+            url.clone(),
+        ];
+        if let Some((c, k)) = cert {
+            args.extend([
+                s("--cert"),
+                c.display().to_string(),
+                s("--key"),
+                k.display().to_string(),
+            ]);
+        }
+        args
+    };
+    let (status, body, complaint) = curl(&send(Some((&cert_file, &key_file)))).await;
+    assert_eq!(status, 200, "{body} {complaint}");
+    // Without a certificate, or with one of another CA, there is no HTTPS connection.
+    let (status, _, complaint) = curl(&send(None)).await;
+    assert_eq!(status, 0, "{complaint}");
+    let (s_cert, s_key) = TestCa::new("other CA")
+        .client("https-pump")
+        .write(dir.path(), "stranger");
+    let (status, _, complaint) = curl(&send(Some((&s_cert, &s_key)))).await;
+    assert_eq!(status, 0, "{complaint}");
+    assert_eq!(api.history(&device.id, "temp", ts, ts + 1).await.len(), 1);
 }
