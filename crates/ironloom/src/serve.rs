@@ -152,8 +152,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         config.devices.clone(),
     );
     let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
-    let mqtt_config = config.mqtt.server_config()?;
-    let mqtt = ironloom_mqtt::MqttServer::bind(mqtt_config, mqtt_hooks.clone())
+    let mqtt = ironloom_mqtt::MqttServer::bind(config.mqtt.clone(), mqtt_hooks.clone())
         .await
         .map_err(|e| match e {
             ironloom_mqtt::ServerError::Bind { .. } => {

@@ -7,7 +7,7 @@
 //! the codec modules of `rumqttc` (`mqttbytes` v4 and v5); everything around them (framing
 //! limits, sessions, routing, flow control) is ours.
 //!
-//! Layout: `config` (limits and defaults), `hooks` (the platform's side: authentication,
+//! Layout: `config` (the `[mqtt]` section: listeners, limits and defaults, `validate()`), `hooks` (the platform's side: authentication,
 //! subscribe ACL, publish handling, connection events), `codec` (one packet model over the
 //! two protocol versions, with the size limit applied before a frame is buffered), `topic`
 //! (name and filter checks, matching), `session` (per-client state that outlives

@@ -114,8 +114,8 @@ impl<H: MqttHooks> MqttServer<H> {
     /// Binds the configured listeners (port 0 picks a free port); call [`MqttServer::run`]
     /// to serve them.
     pub async fn bind(config: MqttConfig, hooks: Arc<H>) -> Result<MqttServer<H>, ServerError> {
-        config.validate().map_err(ServerError::Config)?;
-        let tcp = match config.tcp {
+        config.validate().map_err(|e| ServerError::Config(e.0))?;
+        let tcp = match config.addr.0 {
             Some(addr) => Some(bind(addr).await?),
             None => None,
         };

@@ -36,7 +36,7 @@ async fn start(
     CancellationToken,
 ) {
     let cfg = MqttConfig {
-        tcp: None,
+        addr: ironloom_core::units::ListenAddr(None),
         tls,
         ..MqttConfig::default()
     };
@@ -190,7 +190,7 @@ async fn the_certificate_files_are_watched() {
 #[tokio::test]
 async fn a_missing_certificate_is_a_clear_error() {
     let cfg = MqttConfig {
-        tcp: None,
+        addr: ironloom_core::units::ListenAddr(None),
         tls: TlsListenerConfig {
             addr: ironloom_core::units::ListenAddr::on("127.0.0.1:0".parse().unwrap()),
             cert: "/nonexistent/cert.pem".into(),

@@ -146,7 +146,7 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start(config: impl FnOnce(&mut MqttConfig)) -> TestServer {
         let mut cfg = MqttConfig {
-            tcp: Some("127.0.0.1:0".parse().unwrap()),
+            addr: ironloom_core::units::ListenAddr::on("127.0.0.1:0".parse().unwrap()),
             ..MqttConfig::default()
         };
         config(&mut cfg);
