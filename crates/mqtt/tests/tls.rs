@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use common::TestHooks;
 use ironloom_mqtt::{ClientAuth, ListenerKind, MqttConfig, MqttServer, TlsListenerConfig};
-use ironloom_tls::testing::{Issued, TestCa};
+use ironloom_testkit::tls::{Issued, TestCa};
 use rumqttc::mqttbytes::v4;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;

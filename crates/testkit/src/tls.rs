@@ -1,5 +1,5 @@
-//! Certificates made on the spot for tests (feature `testing`): a CA, server certificates
-//! for `localhost` and `127.0.0.1`, client certificates, as PEM files; and a client that
+//! Certificates made on the spot for tests (feature `tls`): a CA, server certificates for
+//! `localhost` and `127.0.0.1`, client certificates, as PEM files; and a client that
 //! reports the certificate a server presented.
 // Test helpers: a failure here is a failed test, said by the panic message.
 #![allow(clippy::expect_used)]
@@ -17,7 +17,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::net::TcpStream;
 
-use crate::fingerprint::CertFingerprint;
+use ironloom_tls::CertFingerprint;
 
 /// A certificate authority.
 pub struct TestCa {

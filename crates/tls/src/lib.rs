@@ -12,8 +12,8 @@
 //! names the file), `load` (PEM files into a rustls server configuration), `server`
 //! ([`ServerTls`]: the current configuration, reloads, handshakes with a deadline),
 //! `fingerprint` ([`CertFingerprint`], the SHA-256 of a certificate, by which devices are
-//! registered for client-certificate log-in), `testing` (feature `testing`: certificate
-//! authorities and certificates made on the spot, for tests).
+//! registered for client-certificate log-in). Certificates for tests are made by
+//! `ironloom-testkit` (feature `tls`).
 //!
 //! Invariants:
 //! - A handshake uses the configuration that was current when it began; a reload never
@@ -30,8 +30,6 @@ mod error;
 mod fingerprint;
 mod load;
 mod server;
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
 
 pub use config::{ClientAuth, DEFAULT_RELOAD_INTERVAL, TlsListenerConfig};
 pub use error::TlsError;

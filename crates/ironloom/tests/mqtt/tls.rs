@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use ironloom_tls::testing::{Issued, TestCa};
+use ironloom_testkit::tls::{Issued, TestCa};
 use rumqttc::mqttbytes::v4;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
