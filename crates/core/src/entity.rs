@@ -648,6 +648,12 @@ pub struct DeviceCredentials {
     pub password: String,
     /// Secret for HMAC sign-in (Alibaba style).
     pub secret: String,
+    /// SHA-256 fingerprint (64 lower-case hex digits) of the device's X.509 client
+    /// certificate: over mutual TLS the certificate alone logs the device in. Not a
+    /// secret (the private key stays on the device). Unique platform-wide, so a
+    /// certificate can only ever be one device.
+    #[serde(default)]
+    pub x509_fingerprint: Option<String>,
 }
 
 impl DeviceCredentials {
@@ -659,6 +665,7 @@ impl DeviceCredentials {
             username: format!("dev-{}", random_token(16)),
             password: random_token(24),
             secret: random_token(32),
+            x509_fingerprint: None,
         }
     }
 }

@@ -183,6 +183,9 @@ pub trait DeviceRepo: Send + Sync {
     ) -> Result<DeviceCredentials>;
     /// Device by access token, platform-wide (transports authenticate with it).
     async fn find_device_by_token(&self, token: &str) -> Result<Option<Device>>;
+    /// Device by the SHA-256 fingerprint of its X.509 client certificate (lower-case hex),
+    /// platform-wide.
+    async fn find_device_by_x509(&self, fingerprint: &str) -> Result<Option<Device>>;
     /// Device and credentials by MQTT user name, platform-wide.
     async fn find_device_by_username(
         &self,

@@ -21,8 +21,9 @@ use ironloom_core::device::Reported;
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
 use ironloom_mqtt::{
-    AckReason, ConnectInfo, ConnectRefusal, DisconnectCause, Grant, InboundPublish, Message,
-    MqttHooks, MqttServer, ProtocolVersion, QoS, SubscribeRefusal, Verdict,
+    AckReason, CertFingerprint, ConnectInfo, ConnectRefusal, DisconnectCause, Grant,
+    InboundPublish, Message, MqttHooks, MqttServer, ProtocolVersion, QoS, SubscribeRefusal,
+    Verdict,
 };
 use serde_json::{Value as Json, json};
 
@@ -364,6 +365,50 @@ impl MqttDevices {
     }
 }
 
+impl MqttDevices {
+    /// A client that presented a verified certificate is the device the certificate is
+    /// registered to, whatever its user name says, and needs no password; a certificate
+    /// registered to no device is refused. The Alink dialect is kept when the client id
+    /// and user name are an Alink sign-in of that very device.
+    async fn certificate_login(
+        &self,
+        info: &ConnectInfo<'_>,
+        cert: CertFingerprint,
+    ) -> Result<Grant<MqttDevice>, ConnectRefusal> {
+        let fingerprint = cert.to_string();
+        let ctx = self
+            .hub
+            .login(Login::Certificate(&fingerprint), info.peer.ip())
+            .await
+            .map_err(|e| match e {
+                LoginError::BadCredentials => ConnectRefusal::NotAuthorized,
+                e => refusal(e),
+            })?;
+        let alink = info
+            .username
+            .and_then(|u| AlinkLogin::parse(info.client_id, u));
+        let (dialect, subscriptions) = match alink {
+            None => (Dialect::ThingsBoard, vec![]),
+            Some(a) if *a.product_key == *ctx.product_key && *a.device_name == *ctx.name => {
+                let subscriptions = if a.server_subscribes {
+                    alink::server_subscriptions(&ctx)
+                } else {
+                    vec![]
+                };
+                (Dialect::Alink, subscriptions)
+            }
+            Some(_) => return Err(ConnectRefusal::NotAuthorized),
+        };
+        let namespace: Arc<str> = namespace(&ctx).into();
+        Ok(Grant {
+            namespace: namespace.clone(),
+            metrics_label: ctx.tenant.to_string().into(),
+            client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Device(dialect)),
+            subscriptions,
+        })
+    }
+}
+
 pub(crate) fn message(topic: String, payload: Vec<u8>, qos: QoS) -> Message {
     Message {
         topic: topic.into(),
@@ -403,6 +448,9 @@ impl MqttHooks for MqttDevices {
         &self,
         info: ConnectInfo<'_>,
     ) -> Result<Grant<MqttDevice>, ConnectRefusal> {
+        if let Some(cert) = info.listener.client_cert() {
+            return self.certificate_login(&info, cert).await;
+        }
         if info.username == Some(PROVISION_USERNAME) {
             // ThingsBoard provisioning: a namespace of its own, one topic in and one out.
             let ctx = no_device(TenantId::new(), PROVISION_USERNAME);

@@ -4,7 +4,8 @@
 
 use serde::Deserialize;
 
-pub use ironloom_core::units::{ByteSize, Duration};
+pub use ironloom_core::units::{ByteSize, Duration, ListenAddr};
+use ironloom_tls::TlsListenerConfig;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub api: ApiConfig,
     pub tsdb: ironloom_tsdb::config::TsdbConfig,
-    pub mqtt: MqttSection,
+    /// The embedded MQTT server (device connectivity).
+    pub mqtt: ironloom_mqtt::MqttConfig,
     /// The CoAP device API (UDP).
     pub coap: ironloom_coap::CoapConfig,
     /// The rule engine.
@@ -37,7 +39,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             api: ApiConfig::default(),
             tsdb: ironloom_tsdb::config::TsdbConfig::default(),
-            mqtt: MqttSection::default(),
+            mqtt: ironloom_mqtt::MqttConfig::default(),
             coap: ironloom_coap::CoapConfig::default(),
             rules: ironloom_rules::config::RuntimeConfig::default(),
             devices: ironloom_device::HubConfig::default(),
@@ -49,8 +51,13 @@ impl Default for Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
-    /// Address of the HTTP server (API, console, metrics). Port 0 picks a free port.
-    pub addr: SocketAddr,
+    /// Address of the plain HTTP server (API, console, metrics, device API, MQTT over
+    /// WebSocket); empty: none (then `tls_addr` must be set). Port 0 picks a free port.
+    pub addr: ListenAddr,
+    /// HTTPS: the same application over TLS (`tls_addr`, `tls_cert`, `tls_key`, client
+    /// certificates with `tls_client_ca` and `tls_client_auth`).
+    #[serde(flatten)]
+    pub tls: TlsListenerConfig,
     /// Largest JSON request body.
     pub body_limit: ByteSize,
     /// Largest bulk-import body (CSV).
@@ -67,7 +74,8 @@ pub struct HttpConfig {
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            addr: ListenAddr::on(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            tls: TlsListenerConfig::default(),
             body_limit: ByteSize(1 << 20),
             import_body_limit: ByteSize(16 << 20),
             request_timeout: Duration(std::time::Duration::from_secs(60)),
@@ -134,100 +142,6 @@ impl Default for ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
         }
-    }
-}
-
-/// The embedded MQTT server (device connectivity).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MqttSection {
-    /// Plain TCP listener; empty disables it. Port 0 picks a free port.
-    pub addr: String,
-    /// TLS listener; empty disables it. Needs `tls_cert` and `tls_key` (PEM files).
-    pub tls_addr: String,
-    pub tls_cert: PathBuf,
-    pub tls_key: PathBuf,
-    /// MQTT over WebSocket at `/mqtt` on the HTTP server.
-    pub websocket: bool,
-    /// Largest packet a device may send.
-    pub max_packet_size: ByteSize,
-    /// Most connections at once.
-    pub max_connections: usize,
-    /// Longest keep-alive a device may ask for.
-    pub max_keep_alive: Duration,
-    /// How long a persistent session outlives its connection.
-    pub session_expiry: Duration,
-    /// Messages kept per session for an offline or slow device.
-    pub max_queued: usize,
-    /// Messages per second one device may publish (sustained), and at once.
-    pub rate_limit: u32,
-    pub rate_burst: u32,
-}
-
-impl Default for MqttSection {
-    fn default() -> Self {
-        let d = ironloom_mqtt::MqttConfig::default();
-        MqttSection {
-            addr: "0.0.0.0:1883".into(),
-            tls_addr: String::new(),
-            tls_cert: PathBuf::new(),
-            tls_key: PathBuf::new(),
-            websocket: true,
-            max_packet_size: ByteSize(d.max_packet_size as usize),
-            max_connections: d.max_connections,
-            max_keep_alive: Duration(std::time::Duration::from_secs(u64::from(d.max_keep_alive))),
-            session_expiry: Duration(d.session_expiry),
-            max_queued: d.max_queued,
-            rate_limit: d.rate_limit.per_second,
-            rate_burst: d.rate_limit.burst,
-        }
-    }
-}
-
-impl MqttSection {
-    /// The server's configuration, or what is wrong with the section.
-    pub fn server_config(&self) -> Result<ironloom_mqtt::MqttConfig, ConfigError> {
-        let addr = |name: &str, v: &str| -> Result<Option<SocketAddr>, ConfigError> {
-            if v.is_empty() {
-                return Ok(None);
-            }
-            v.parse().map(Some).map_err(|_| {
-                ConfigError::Invalid(format!(
-                    "mqtt.{name} must be an address like 0.0.0.0:1883, not {v:?}"
-                ))
-            })
-        };
-        let tls = match addr("tls_addr", &self.tls_addr)? {
-            None => None,
-            Some(a) => {
-                if self.tls_cert.as_os_str().is_empty() || self.tls_key.as_os_str().is_empty() {
-                    return Err(ConfigError::Invalid(
-                        "mqtt.tls_addr needs mqtt.tls_cert and mqtt.tls_key".into(),
-                    ));
-                }
-                Some(ironloom_mqtt::TlsConfig {
-                    addr: a,
-                    cert: self.tls_cert.clone(),
-                    key: self.tls_key.clone(),
-                })
-            }
-        };
-        let c = ironloom_mqtt::MqttConfig {
-            tcp: addr("addr", &self.addr)?,
-            tls,
-            max_packet_size: u32::try_from(self.max_packet_size.0).unwrap_or(u32::MAX),
-            max_connections: self.max_connections,
-            max_keep_alive: u16::try_from(self.max_keep_alive.0.as_secs()).unwrap_or(u16::MAX),
-            session_expiry: self.session_expiry.0,
-            max_queued: self.max_queued,
-            rate_limit: ironloom_mqtt::RateLimit {
-                per_second: self.rate_limit,
-                burst: self.rate_burst,
-            },
-            ..ironloom_mqtt::MqttConfig::default()
-        };
-        c.validate().map_err(ConfigError::Invalid)?;
-        Ok(c)
     }
 }
 
@@ -335,13 +249,15 @@ impl Config {
             config.data_dir = d.clone();
         }
         if let Some(a) = overrides.http_addr {
-            config.http.addr = a;
+            config.http.addr = ListenAddr::on(a);
         }
         if let Some(u) = &overrides.meta_url {
             config.meta.url = u.clone();
         }
         if let Some(a) = &overrides.mqtt_addr {
-            config.mqtt.addr = a.clone();
+            config.mqtt.addr = a
+                .parse()
+                .map_err(|e| ConfigError::Invalid(format!("--mqtt: {e}")))?;
         }
         if let Some(a) = &overrides.coap_addr {
             config.coap.addr = a
@@ -372,12 +288,24 @@ impl Config {
                 "auth.token_ttl must be at least 1m".into(),
             ));
         }
+        if self.http.addr.0.is_none() && !self.http.tls.enabled() {
+            return Err(ConfigError::Invalid(
+                "http.addr and http.tls_addr are both empty: set at least one".into(),
+            ));
+        }
+        self.http
+            .tls
+            .validate("http")
+            .map_err(|e| ConfigError::Invalid(e.0))?;
         if self.http.body_limit.0 < 1024 {
             return Err(ConfigError::Invalid(
                 "http.body_limit must be at least 1KiB".into(),
             ));
         }
         self.tsdb.options().map_err(|e| ConfigError::Invalid(e.0))?;
+        self.mqtt
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.0))?;
         if self.coap.addr.0.is_some() {
             self.coap
                 .validate()
@@ -482,6 +410,8 @@ mod tests {
         let c = Config::load(Some(&path), Vec::new(), &Overrides::default()).unwrap();
         let d = Config::default();
         assert_eq!(c.http.addr, d.http.addr);
+        assert_eq!(c.http.tls, d.http.tls);
+        assert_eq!(c.mqtt, d.mqtt);
         assert_eq!(c.http.body_limit, d.http.body_limit);
         assert_eq!(c.auth.token_ttl, d.auth.token_ttl);
         assert_eq!(c.auth.lockout_threshold, d.auth.lockout_threshold);
@@ -510,7 +440,7 @@ mod tests {
             ("OTHER", "x"),
         ]);
         let c = Config::load(Some(&file), e.clone(), &Overrides::default()).unwrap();
-        assert_eq!(c.http.addr.port(), 2);
+        assert_eq!(c.http.addr.0.unwrap().port(), 2);
         assert_eq!(c.auth.lockout_threshold, 3);
         assert_eq!(c.auth.token_ttl.0.as_secs(), 7200);
         assert_eq!(c.data_dir, PathBuf::from("/from/file"));
@@ -519,7 +449,7 @@ mod tests {
             ..Default::default()
         };
         let c = Config::load(Some(&file), e, &flags).unwrap();
-        assert_eq!(c.http.addr.port(), 3);
+        assert_eq!(c.http.addr.0.unwrap().port(), 3);
     }
 
     #[test]
@@ -553,6 +483,56 @@ mod tests {
             e.to_string().contains("bad.toml") && !e.to_string().contains('\n'),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_mqtt_section_is_the_servers_own_config() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("IRONLOOM__MQTT__MAX_KEEP_ALIVE", "30m"),
+                ("IRONLOOM__MQTT__MAX_PACKET_SIZE", "32768"),
+                ("IRONLOOM__MQTT__TLS_ADDR", "127.0.0.1:8883"),
+                ("IRONLOOM__MQTT__TLS_CERT", "/etc/ironloom/server.crt"),
+                ("IRONLOOM__MQTT__TLS_KEY", "/etc/ironloom/server.key"),
+            ]),
+            &Overrides {
+                mqtt_addr: Some(String::new()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.mqtt.max_keep_alive, 1800);
+        assert_eq!(c.mqtt.max_packet_size, 32 * 1024);
+        assert_eq!(c.mqtt.addr.0, None);
+        assert_eq!(c.mqtt.tls.addr.0.unwrap().port(), 8883);
+        for (vars, flag, word) in [
+            (
+                vec![("IRONLOOM__MQTT__RATE_BURST", "0")],
+                None,
+                "mqtt.rate_limit",
+            ),
+            (
+                vec![
+                    ("IRONLOOM__MQTT__TLS_ADDR", "127.0.0.1:0"),
+                    ("IRONLOOM__MQTT__TLS_CERT", "c"),
+                    ("IRONLOOM__MQTT__TLS_KEY", "k"),
+                    ("IRONLOOM__MQTT__TLS_CLIENT_AUTH", "required"),
+                ],
+                None,
+                "mqtt.tls_client_ca",
+            ),
+            (vec![], Some("somewhere"), "--mqtt"),
+        ] {
+            let flags = Overrides {
+                mqtt_addr: flag.map(str::to_string),
+                ..Overrides::default()
+            };
+            let e = Config::load(None, env(&vars), &flags)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(word), "{word} in {e}");
+        }
     }
 
     #[test]

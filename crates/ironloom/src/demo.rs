@@ -12,7 +12,6 @@ use ironloom_core::rule::RuleDoc;
 use ironloom_core::thing_model::ThingModel;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 const PRODUCTS: &str = include_str!("../demo/products.json");
 const DEVICES: &str = include_str!("../demo/devices.csv");
@@ -42,7 +41,7 @@ fn demo_password() -> String {
         .unwrap_or_else(|| "ironloom-demo-1".into())
 }
 
-pub async fn seed(store: &dyn MetaStore, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn seed(store: &dyn MetaStore, base_url: &str) -> anyhow::Result<()> {
     let e = |e: ironloom_core::error::Error| anyhow!("demo data: {}", e.message(Locale::En));
     let password = demo_password();
     if store
@@ -63,7 +62,7 @@ pub async fn seed(store: &dyn MetaStore, addr: SocketAddr) -> anyhow::Result<()>
         store.count_devices(t.id).await.map_err(e)?
     };
     println!(
-        "\n  Demo ready / 演示数据已就绪: tenant 租户 \"{TENANT}\", {devices} devices 台设备\n    Console / 控制台  http://{addr}/\n    API docs / 接口文档  http://{addr}/api/docs/\n    Log in / 登录  user 用户名 demo (tenant admin 租户管理员), demo-engineer, demo-operator, demo-viewer\n                   password 密码 {password}\n    curl -s http://{addr}/api/v1/auth/login -H 'content-type: application/json' \\\n         -d '{{\"username\":\"demo\",\"password\":\"{password}\",\"tenant\":\"{TENANT}\"}}'\n"
+        "\n  Demo ready / 演示数据已就绪: tenant 租户 \"{TENANT}\", {devices} devices 台设备\n    Console / 控制台  {base_url}/\n    API docs / 接口文档  {base_url}/api/docs/\n    Log in / 登录  user 用户名 demo (tenant admin 租户管理员), demo-engineer, demo-operator, demo-viewer\n                   password 密码 {password}\n    curl -s {base_url}/api/v1/auth/login -H 'content-type: application/json' \\\n         -d '{{\"username\":\"demo\",\"password\":\"{password}\",\"tenant\":\"{TENANT}\"}}'\n"
     );
     Ok(())
 }
@@ -201,6 +200,7 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
                 username: format!("demo.{name}"),
                 password: format!("{name}-password"),
                 secret: format!("{name}-secret-0123456789"),
+                x509_fingerprint: None,
             },
             name,
         });

@@ -8,6 +8,7 @@ mod config;
 mod console;
 mod demo;
 mod edge;
+mod https;
 mod mqtt_ws;
 mod serve;
 mod telemetry_io;

@@ -64,15 +64,34 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             }
         });
     }
-    let listener = TcpListener::bind(config.http.addr).await.map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
-            " (is another Ironloom running? choose another with --http ADDR)"
-        } else {
-            ""
-        };
-        anyhow!("cannot listen on {}: {e}{hint}", config.http.addr)
-    })?;
-    let bound = listener.local_addr().context("read the bound address")?;
+    let listener = match config.http.addr.0 {
+        Some(addr) => Some(bind_http(addr).await?),
+        None => None,
+    };
+    let bound = listener
+        .as_ref()
+        .map(|l| l.local_addr().context("read the bound address"))
+        .transpose()?;
+    // HTTPS: the same application over TLS; the files are read now, so a bad one stops
+    // start-up naming it.
+    let https = match config.http.tls.addr.0 {
+        Some(addr) => {
+            let tls = ironloom_tls::ServerTls::load("http", &config.http.tls)
+                .map_err(|e| anyhow!("HTTPS: {e}"))?;
+            let tcp = bind_http(addr).await?;
+            let local = tcp.local_addr().context("read the bound address")?;
+            let listener = crate::https::TlsListener::new(tcp, tls.clone())
+                .context("start the HTTPS listener")?;
+            Some((listener, tls, local))
+        }
+        None => None,
+    };
+    let base_url = match (bound, &https) {
+        (Some(a), _) => format!("http://{a}"),
+        (None, Some((_, _, a))) => format!("https://{a}"),
+        // validate() refuses a configuration without either.
+        (None, None) => return Err(anyhow!("no HTTP listener configured")),
+    };
 
     let url = if config.meta.url.is_empty() {
         SqlStore::sqlite_url(&config.data_dir)
@@ -95,7 +114,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
 
     bootstrap_admin(store.as_ref()).await?;
     if demo == Demo::Yes {
-        crate::demo::seed(store.as_ref(), bound).await?;
+        crate::demo::seed(store.as_ref(), &base_url).await?;
     }
 
     let tsdb_dir = config.data_dir.join("tsdb");
@@ -133,11 +152,13 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         config.devices.clone(),
     );
     let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
-    let mqtt_config = config.mqtt.server_config()?;
-    let mqtt = ironloom_mqtt::MqttServer::bind(mqtt_config, mqtt_hooks.clone())
+    let mqtt = ironloom_mqtt::MqttServer::bind(config.mqtt.clone(), mqtt_hooks.clone())
         .await
-        .map_err(|e| {
-            anyhow!("{e} (is another MQTT server running? choose another with --mqtt ADDR)")
+        .map_err(|e| match e {
+            ironloom_mqtt::ServerError::Bind { .. } => {
+                anyhow!("{e} (is another MQTT server running? choose another with --mqtt ADDR)")
+            }
+            e => anyhow!("{e}"),
         })?;
     mqtt_hooks.attach(mqtt.clone());
     if let Some(a) = mqtt.local_addr() {
@@ -211,6 +232,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     );
     if config.mqtt.websocket {
         app = app.route("/mqtt", get(mqtt_websocket).with_state(mqtt.clone()));
+        if let Some((_, _, a)) = &https {
+            tracing::info!(addr = %a, "MQTT over WebSocket at wss://{a}/mqtt");
+        }
     }
     // The HTTP device API (token in the path), also under /api/v1/devices/{token}/… for
     // requests without user credentials: that rewrite must happen before routing.
@@ -226,6 +250,19 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
+    // TLS certificates: reloaded when their files change (the MQTT server watches its
+    // own), and on SIGHUP.
+    if let Some((_, t, _)) = &https {
+        tokio::spawn(t.clone().watch(shutdown.clone()));
+    }
+    let tls: Vec<Arc<ironloom_tls::ServerTls>> = https
+        .iter()
+        .map(|(_, t, _)| t.clone())
+        .chain(mqtt.tls().cloned())
+        .collect();
+    if !tls.is_empty() {
+        tokio::spawn(reload_on_sighup(tls, shutdown.clone()));
+    }
     let grace = config.http.shutdown_grace.0;
     let mqtt_task = tokio::spawn({
         let (mqtt, shutdown) = (mqtt.clone(), shutdown.clone());
@@ -254,20 +291,32 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         (Demo::No, _) => None,
     };
     let coap_task = coap.map(|c| tokio::spawn(c.run(shutdown.clone())));
-    tracing::info!(addr = %bound, "HTTP server listening on http://{bound} (API docs: http://{bound}/api/docs)");
-    let served =
-        axum::serve(
-            listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app),
-        )
-        .with_graceful_shutdown({
-            let shutdown = shutdown.clone();
-            async move { shutdown.cancelled().await }
-        });
+    let stop = || shutdown.clone().cancelled_owned();
+    let plain = async {
+        let Some(listener) = listener else {
+            return Ok(());
+        };
+        let a = listener.local_addr()?;
+        tracing::info!(addr = %a, "HTTP server listening on http://{a} (API docs: http://{a}/api/docs)");
+        let make = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            SocketAddr,
+        >(app.clone());
+        axum::serve(listener, make)
+            .with_graceful_shutdown(stop())
+            .await
+    };
+    let secure = async {
+        let Some((listener, tls, a)) = https else {
+            return Ok(());
+        };
+        tracing::info!(addr = %a, certificate = %tls.fingerprint(),
+            "HTTPS server listening on https://{a} (API docs: https://{a}/api/docs)");
+        axum::serve(listener, crate::https::WithTlsPeer(app.clone()))
+            .with_graceful_shutdown(stop())
+            .await
+    };
     tokio::select! {
-        r = served => r.context("HTTP server failed")?,
+        r = async { tokio::try_join!(plain, secure) } => { r.context("HTTP server failed")?; }
         () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
             tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
         }
@@ -353,17 +402,67 @@ fn app(
 
 type MqttHandle = ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>;
 
-/// `GET /mqtt`: MQTT over WebSocket (subprotocol `mqtt`).
+/// `GET /mqtt`: MQTT over WebSocket (subprotocol `mqtt`); over HTTPS with the client
+/// certificate of the connection, for log-in.
 async fn mqtt_websocket(
     axum::extract::State(mqtt): axum::extract::State<MqttHandle>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    tls: Option<axum::Extension<crate::https::TlsClient>>,
     ws: axum::extract::ws::WebSocketUpgrade,
 ) -> impl IntoResponse {
+    let kind = ironloom_mqtt::ListenerKind::WebSocket {
+        tls: tls.is_some(),
+        client_cert: tls.and_then(|t| t.client_cert),
+    };
     ws.protocols(["mqtt"]).on_upgrade(move |socket| async move {
         let stream = crate::mqtt_ws::WsStream::new(socket);
-        mqtt.serve_stream(stream, peer, ironloom_mqtt::ListenerKind::WebSocket)
-            .await;
+        mqtt.serve_stream(stream, peer, kind).await;
     })
+}
+
+async fn bind_http(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            " (is another Ironloom running? choose another with --http ADDR)"
+        } else {
+            ""
+        };
+        anyhow!("cannot listen on {addr}: {e}{hint}")
+    })
+}
+
+/// SIGHUP: every TLS listener reads its files again (they are also watched every
+/// `tls_reload_interval`).
+async fn reload_on_sighup(tls: Vec<Arc<ironloom_tls::ServerTls>>, shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGHUP; TLS files are still watched");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = hup.recv() => {}
+            }
+            tracing::info!("SIGHUP received: reloading TLS certificates");
+            for t in &tls {
+                let t = t.clone();
+                let outcome = tokio::task::spawn_blocking(move || t.reload()).await;
+                if let Ok(ironloom_tls::Reload::Unchanged) = outcome {
+                    tracing::info!("TLS files unchanged");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (tls, shutdown);
+    }
 }
 
 /// The time-series engine's counters, and storage per tenant (for metering), as metrics.

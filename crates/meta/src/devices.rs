@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 const COLUMNS: &str = "id, tenant_id, product_id, name, label, description, tags, attributes, \
     online, last_seen_at, last_connected_at, last_disconnected_at, created_at, updated_at, version";
-const CREDENTIAL_COLUMNS: &str = "access_token, username, password, secret";
+const CREDENTIAL_COLUMNS: &str = "access_token, username, password, secret, x509_fingerprint";
 
 /// Decodes a device without its groups (filled in by `with_groups`).
 fn from_row(row: &AnyRow) -> Result<Device> {
@@ -48,6 +48,7 @@ fn credentials_from_row(row: &AnyRow) -> Result<DeviceCredentials> {
         username: text(row, "username")?,
         password: text(row, "password")?,
         secret: text(row, "secret")?,
+        x509_fingerprint: opt_text(row, "x509_fingerprint")?,
     })
 }
 
@@ -62,6 +63,9 @@ fn write_err<'a>(
             // Credentials are platform-wide: say which field clashed, not whose it is.
             e = with_value(e, "access_token", &c.access_token);
             e = with_value(e, "username", &c.username);
+            if let Some(f) = &c.x509_fingerprint {
+                e = with_value(e, "x509_fingerprint", f);
+            }
         }
         e
     }
@@ -233,6 +237,43 @@ impl SqlStore {
         Ok(with_groups(conn, vec![d]).await?.remove(0))
     }
 
+    /// The device (and its credentials) whose credential column `column`, unique
+    /// platform-wide, holds `value`.
+    async fn device_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<(Device, DeviceCredentials)>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS}, {CREDENTIAL_COLUMNS} FROM devices WHERE {column} = "
+        ));
+        sql.bind(value);
+        self.one_device(sql).await
+    }
+
+    /// The one device (and its credentials) a query selecting `COLUMNS` and
+    /// `CREDENTIAL_COLUMNS` finds.
+    async fn one_device(&self, sql: Sql) -> Result<Option<(Device, DeviceCredentials)>> {
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(storage("acquire connection"))?;
+        let row = sql
+            .query()
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(storage("read device"))?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let creds = credentials_from_row(&r)?;
+                let d = with_groups(&mut conn, vec![from_row(&r)?]).await?.remove(0);
+                Ok(Some((d, creds)))
+            }
+        }
+    }
+
     /// Checks the tenant may register `adding` more devices.
     async fn check_quota(
         &self,
@@ -321,6 +362,8 @@ impl SqlStore {
             .bind(new.credentials.password.clone())
             .push(", ")
             .bind(new.credentials.secret.clone())
+            .push(", ")
+            .bind(new.credentials.x509_fingerprint.clone())
             .push(")");
         sql.query().execute(&mut *conn).await.map_err(write_err(
             "create device",
@@ -597,6 +640,8 @@ impl DeviceRepo for SqlStore {
             .bind(credentials.password.clone())
             .push(", secret = ")
             .bind(credentials.secret.clone())
+            .push(", x509_fingerprint = ")
+            .bind(credentials.x509_fingerprint.clone())
             .push(", updated_at = ")
             .bind(d.updated_at)
             .push(", version = ")
@@ -609,7 +654,8 @@ impl DeviceRepo for SqlStore {
             &d.name,
             Some(&credentials),
         ))?;
-        let details = json!({"name": d.name, "username": credentials.username});
+        let details = json!({"name": d.name, "username": credentials.username,
+            "x509_fingerprint": credentials.x509_fingerprint});
         let entry = audit_entry(
             Some(tenant),
             "rotate_credentials",
@@ -622,52 +668,24 @@ impl DeviceRepo for SqlStore {
     }
 
     async fn find_device_by_token(&self, token: &str) -> Result<Option<Device>> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        let mut sql = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM devices WHERE access_token = "
-        ));
-        sql.bind(token);
-        let row = sql
-            .query()
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(storage("read device"))?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(with_groups(&mut conn, vec![from_row(&r)?]).await?.pop()),
-        }
+        Ok(self
+            .device_where("access_token", token)
+            .await?
+            .map(|(d, _)| d))
+    }
+
+    async fn find_device_by_x509(&self, fingerprint: &str) -> Result<Option<Device>> {
+        Ok(self
+            .device_where("x509_fingerprint", fingerprint)
+            .await?
+            .map(|(d, _)| d))
     }
 
     async fn find_device_by_username(
         &self,
         username: &str,
     ) -> Result<Option<(Device, DeviceCredentials)>> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
-        let mut sql = Sql::new(&format!(
-            "SELECT {COLUMNS}, {CREDENTIAL_COLUMNS} FROM devices WHERE username = "
-        ));
-        sql.bind(username);
-        let row = sql
-            .query()
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(storage("read device"))?;
-        match row {
-            None => Ok(None),
-            Some(r) => {
-                let creds = credentials_from_row(&r)?;
-                let d = with_groups(&mut conn, vec![from_row(&r)?]).await?.remove(0);
-                Ok(Some((d, creds)))
-            }
-        }
+        self.device_where("username", username).await
     }
 
     async fn find_device_by_product_key(
@@ -675,11 +693,6 @@ impl DeviceRepo for SqlStore {
         product_key: &str,
         device_name: &str,
     ) -> Result<Option<(Device, DeviceCredentials)>> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(storage("acquire connection"))?;
         let mut sql = Sql::new(&format!(
             "SELECT {COLUMNS}, {CREDENTIAL_COLUMNS} FROM devices WHERE product_id = \
              (SELECT id FROM products WHERE product_key = "
@@ -687,19 +700,7 @@ impl DeviceRepo for SqlStore {
         sql.bind(product_key)
             .push(") AND name = ")
             .bind(device_name);
-        let row = sql
-            .query()
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(storage("read device"))?;
-        match row {
-            None => Ok(None),
-            Some(r) => {
-                let creds = credentials_from_row(&r)?;
-                let d = with_groups(&mut conn, vec![from_row(&r)?]).await?.remove(0);
-                Ok(Some((d, creds)))
-            }
-        }
+        self.one_device(sql).await
     }
 
     async fn update_device_status(&self, updates: &[DeviceStatusUpdate]) -> Result<()> {

@@ -88,6 +88,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dashboards",
         include_str!("../migrations/0006_dashboards.sql"),
     ),
+    (
+        7,
+        "device_x509",
+        include_str!("../migrations/0007_device_x509.sql"),
+    ),
 ];
 
 impl SqlStore {

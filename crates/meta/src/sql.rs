@@ -198,6 +198,7 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("products_product_key_key", "product_key"),
     ("devices_access_token_key", "access_token"),
     ("devices_username_key", "username"),
+    ("devices_x509_fingerprint_key", "x509_fingerprint"),
     ("device_tags", "tags"),
     ("device_group_members", "groups"),
     ("dashboards_share_token_key", "share_token"),
@@ -206,6 +207,7 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("products.product_key", "product_key"),
     ("devices.access_token", "access_token"),
     ("devices.username", "username"),
+    ("devices.x509_fingerprint", "x509_fingerprint"),
     ("dashboards.share_token", "share_token"),
 ];
 

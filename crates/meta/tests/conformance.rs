@@ -133,6 +133,7 @@ conformance!(
     devices_have_tags_groups_and_attributes,
     device_lists_filter_sort_and_page,
     device_credentials_are_unique_platform_wide,
+    a_client_certificate_is_one_device_platform_wide,
     bulk_create_is_all_or_nothing,
     device_quota_is_enforced,
     tenant_b_cannot_touch_tenant_a_data,
@@ -227,6 +228,7 @@ fn creds(tag: &str) -> DeviceCredentials {
         username: format!("user-{tag}-{u}"),
         password: "password-1".into(),
         secret: "secret-12345".into(),
+        x509_fingerprint: None,
     }
 }
 
@@ -944,6 +946,67 @@ async fn device_credentials_are_unique_platform_wide(s: &SqlStore) {
         s.get_device_credentials(b.id, d.id).await,
         Err(Error::NotFound(_))
     ));
+}
+
+async fn a_client_certificate_is_one_device_platform_wide(s: &SqlStore) {
+    let a = tenant(s, "x1").await;
+    let b = tenant(s, "x2").await;
+    let pa = product(s, a.id, "P").await;
+    let pb = product(s, b.id, "P").await;
+    let fingerprint = "ab".repeat(32);
+    let mut nd = new_device(pa.id, "d");
+    nd.credentials.x509_fingerprint = Some(fingerprint.clone());
+    let d = s.create_device(&actor(), a.id, nd).await.unwrap();
+    // Devices without a certificate do not clash with each other.
+    let other = s
+        .create_device(&actor(), b.id, new_device(pb.id, "e"))
+        .await
+        .unwrap();
+    let owner = || async {
+        s.find_device_by_x509(&fingerprint)
+            .await
+            .unwrap()
+            .map(|d| d.id)
+    };
+    assert_eq!(owner().await, Some(d.id));
+    assert_eq!(
+        s.get_device_credentials(a.id, d.id)
+            .await
+            .unwrap()
+            .x509_fingerprint,
+        Some(fingerprint.clone())
+    );
+    // Another tenant's device cannot take the certificate, neither when created nor
+    // when its credentials are replaced.
+    let mut clash = new_device(pb.id, "d");
+    clash.credentials.x509_fingerprint = Some(fingerprint.clone());
+    let err = s.create_device(&actor(), b.id, clash).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::AlreadyExists { field: "x509_fingerprint", value, .. } if *value == fingerprint),
+        "{err:?}"
+    );
+    let mut taken = creds("taken");
+    taken.x509_fingerprint = Some(fingerprint.clone());
+    let err = s
+        .set_device_credentials(&actor(), b.id, other.id, taken)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                field: "x509_fingerprint",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(owner().await, Some(d.id));
+    // Once the first device lets it go, the certificate is nobody's.
+    s.set_device_credentials(&actor(), a.id, d.id, creds("released"))
+        .await
+        .unwrap();
+    assert_eq!(owner().await, None);
 }
 
 async fn bulk_create_is_all_or_nothing(s: &SqlStore) {

@@ -6,17 +6,37 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use ironloom_tls::CertFingerprint;
 
 use crate::QoS;
 use crate::codec::ProtocolVersion;
 use crate::router::MessageProps;
 
-/// Which listener a connection came in on.
+/// Which listener a connection came in on, and the client certificate it presented (only
+/// ever one that the listener's client CA verified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListenerKind {
     Tcp,
-    Tls,
-    WebSocket,
+    Tls {
+        client_cert: Option<CertFingerprint>,
+    },
+    /// A WebSocket the platform's HTTP server handed in, over HTTPS when `tls`.
+    WebSocket {
+        tls: bool,
+        client_cert: Option<CertFingerprint>,
+    },
+}
+
+impl ListenerKind {
+    /// The verified certificate the client presented in the TLS handshake, if any.
+    pub fn client_cert(&self) -> Option<CertFingerprint> {
+        match *self {
+            ListenerKind::Tcp => None,
+            ListenerKind::Tls { client_cert } | ListenerKind::WebSocket { client_cert, .. } => {
+                client_cert
+            }
+        }
+    }
 }
 
 /// What a client said in CONNECT, for authentication.

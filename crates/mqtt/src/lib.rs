@@ -7,13 +7,13 @@
 //! the codec modules of `rumqttc` (`mqttbytes` v4 and v5); everything around them (framing
 //! limits, sessions, routing, flow control) is ours.
 //!
-//! Layout: `config` (limits and defaults), `hooks` (the platform's side: authentication,
+//! Layout: `config` (the `[mqtt]` section: listeners, limits and defaults, `validate()`), `hooks` (the platform's side: authentication,
 //! subscribe ACL, publish handling, connection events), `codec` (one packet model over the
 //! two protocol versions, with the size limit applied before a frame is buffered), `topic`
 //! (name and filter checks, matching), `session` (per-client state that outlives
 //! connections), `router` (namespaces: subscriptions, retained messages, rate limits),
-//! `connection` (one task per network connection), `server` (listeners, TLS, the public
-//! handle), `fuzzing` (entry points for the fuzz targets).
+//! `connection` (one task per network connection), `server` (listeners, TLS through
+//! `ironloom-tls`, the public handle), `fuzzing` (entry points for the fuzz targets).
 //!
 //! Invariants:
 //! - Every client lives in the namespace its authentication gave it; subscriptions,
@@ -37,11 +37,12 @@ mod session;
 pub mod topic;
 
 pub use codec::ProtocolVersion;
-pub use config::{MqttConfig, RateLimit, TlsConfig};
+pub use config::{MqttConfig, RateLimit};
 pub use hooks::{
     AckReason, ConnectInfo, ConnectRefusal, DisconnectCause, Grant, InboundPublish, ListenerKind,
     MqttHooks, SubscribeRefusal, Verdict,
 };
+pub use ironloom_tls::{CertFingerprint, ClientAuth, TlsListenerConfig};
 pub use router::{Message, MessageProps, PublishReport};
 pub use rumqttc::v5::mqttbytes::QoS;
 pub use server::{MqttServer, ServerError, ServerStats};

@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ironloom_tls::ServerTls;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
@@ -27,8 +27,8 @@ pub enum ServerError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot load the TLS certificate or key: {0}")]
-    Tls(String),
+    #[error("MQTT over TLS: {0}")]
+    Tls(#[from] ironloom_tls::TlsError),
 }
 
 /// Counters for the API and `/metrics`.
@@ -72,13 +72,14 @@ impl<H: MqttHooks> std::fmt::Debug for Shared<H> {
     }
 }
 
-type Listeners = (Option<TcpListener>, Option<(TcpListener, TlsAcceptor)>);
+type Listeners = (Option<TcpListener>, Option<TcpListener>);
 
 /// The MQTT server. Cheap to clone; every clone is the same server.
 pub struct MqttServer<H: MqttHooks> {
     shared: Arc<Shared<H>>,
     tcp_addr: Option<SocketAddr>,
     tls_addr: Option<SocketAddr>,
+    tls: Option<Arc<ServerTls>>,
     listeners: Arc<Mutex<Option<Listeners>>>,
 }
 
@@ -88,6 +89,7 @@ impl<H: MqttHooks> Clone for MqttServer<H> {
             shared: self.shared.clone(),
             tcp_addr: self.tcp_addr,
             tls_addr: self.tls_addr,
+            tls: self.tls.clone(),
             listeners: self.listeners.clone(),
         }
     }
@@ -102,30 +104,6 @@ impl<H: MqttHooks> std::fmt::Debug for MqttServer<H> {
     }
 }
 
-fn load_tls(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcceptor, ServerError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs = CertificateDer::pem_file_iter(cert)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| ServerError::Tls(format!("{}: {e}", cert.display())))?;
-    if certs.is_empty() {
-        return Err(ServerError::Tls(format!(
-            "{}: no certificate",
-            cert.display()
-        )));
-    }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| ServerError::Tls(format!("{}: {e}", key.display())))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ServerError::Tls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| ServerError::Tls(e.to_string()))?;
-    Ok(TlsAcceptor::from(Arc::new(config)))
-}
-
 async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     TcpListener::bind(addr)
         .await
@@ -136,20 +114,20 @@ impl<H: MqttHooks> MqttServer<H> {
     /// Binds the configured listeners (port 0 picks a free port); call [`MqttServer::run`]
     /// to serve them.
     pub async fn bind(config: MqttConfig, hooks: Arc<H>) -> Result<MqttServer<H>, ServerError> {
-        config.validate().map_err(ServerError::Config)?;
-        let tcp = match config.tcp {
+        config.validate().map_err(|e| ServerError::Config(e.0))?;
+        let tcp = match config.addr.0 {
             Some(addr) => Some(bind(addr).await?),
             None => None,
         };
-        let tls = match &config.tls {
-            Some(t) => {
-                let acceptor = load_tls(&t.cert, &t.key)?;
-                Some((bind(t.addr).await?, acceptor))
+        let (tls, tls_listener) = match config.tls.addr.0 {
+            Some(addr) => {
+                let tls = ServerTls::load("mqtt", &config.tls)?;
+                (Some(tls), Some(bind(addr).await?))
             }
-            None => None,
+            None => (None, None),
         };
         let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
-        let tls_addr = tls.as_ref().and_then(|(l, _)| l.local_addr().ok());
+        let tls_addr = tls_listener.as_ref().and_then(|l| l.local_addr().ok());
         let shared = Arc::new(Shared {
             router: Router::new(config.rate_limit, config.max_retained),
             config,
@@ -163,7 +141,8 @@ impl<H: MqttHooks> MqttServer<H> {
             shared,
             tcp_addr,
             tls_addr,
-            listeners: Arc::new(Mutex::new(Some((tcp, tls)))),
+            tls,
+            listeners: Arc::new(Mutex::new(Some((tcp, tls_listener)))),
         })
     }
 
@@ -173,6 +152,11 @@ impl<H: MqttHooks> MqttServer<H> {
 
     pub fn tls_addr(&self) -> Option<SocketAddr> {
         self.tls_addr
+    }
+
+    /// The TLS listener's certificate and its reloads (the platform reloads on SIGHUP).
+    pub fn tls(&self) -> Option<&Arc<ServerTls>> {
+        self.tls.as_ref()
     }
 
     /// Serves until `shutdown` is cancelled, then tells every client the server is going
@@ -195,12 +179,14 @@ impl<H: MqttHooks> MqttServer<H> {
                 .tasks
                 .spawn(async move { s.accept_loop(l, None).await });
         }
-        if let Some((l, acceptor)) = tls {
-            info!(addr = ?l.local_addr().ok(), "MQTT listening (TLS)");
+        if let (Some(l), Some(tls)) = (tls, self.tls.clone()) {
+            info!(addr = ?l.local_addr().ok(), certificate = %tls.fingerprint(), "MQTT listening (TLS)");
             let s = self.clone();
+            let t = tls.clone();
             shared
                 .tasks
-                .spawn(async move { s.accept_loop(l, Some(acceptor)).await });
+                .spawn(async move { s.accept_loop(l, Some(t)).await });
+            shared.tasks.spawn(tls.watch(shared.shutdown.clone()));
         }
         let s = self.clone();
         shared.tasks.spawn(async move { s.sweep_loop().await });
@@ -218,7 +204,7 @@ impl<H: MqttHooks> MqttServer<H> {
         }
     }
 
-    async fn accept_loop(&self, listener: TcpListener, tls: Option<TlsAcceptor>) {
+    async fn accept_loop(&self, listener: TcpListener, tls: Option<Arc<ServerTls>>) {
         let shared = &self.shared;
         loop {
             let accepted = tokio::select! {
@@ -235,11 +221,11 @@ impl<H: MqttHooks> MqttServer<H> {
                                 s.serve_stream(stream, peer, ListenerKind::Tcp).await
                             });
                         }
-                        Some(acceptor) => {
-                            let acceptor = acceptor.clone();
+                        Some(tls) => {
+                            let tls = tls.clone();
                             shared
                                 .tasks
-                                .spawn(async move { s.serve_tls(acceptor, stream, peer).await });
+                                .spawn(async move { s.serve_tls(&tls, stream, peer).await });
                         }
                     }
                 }
@@ -252,13 +238,16 @@ impl<H: MqttHooks> MqttServer<H> {
         }
     }
 
-    async fn serve_tls(&self, acceptor: TlsAcceptor, stream: TcpStream, peer: SocketAddr) {
-        let handshake =
-            tokio::time::timeout(self.shared.config.connect_timeout, acceptor.accept(stream)).await;
-        match handshake {
-            Ok(Ok(tls)) => self.serve_stream(tls, peer, ListenerKind::Tls).await,
-            Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
-            Err(_) => debug!(%peer, "TLS handshake timed out"),
+    async fn serve_tls(&self, tls: &ServerTls, stream: TcpStream, peer: SocketAddr) {
+        match tls
+            .handshake(stream, self.shared.config.connect_timeout)
+            .await
+        {
+            Ok((stream, client_cert)) => {
+                self.serve_stream(stream, peer, ListenerKind::Tls { client_cert })
+                    .await
+            }
+            Err(e) => debug!(%peer, error = %e, "MQTT TLS handshake did not complete"),
         }
     }
 

@@ -9,6 +9,13 @@
 //! environment or the operating system's randomness. A crate of its own rather than a
 //! feature of `ironloom-core`: a feature that only tests enable would give test builds a
 //! different core, and so a second build of every crate above it.
+//!
+//! Feature `tls`: [`tls`], certificate authorities and certificates made on the spot for the
+//! TLS listeners' tests (here, not in `ironloom-tls`, for the same reason). Keys are random
+//! and certificates dated now: what the invariants above promise does not extend to it.
+
+#[cfg(feature = "tls")]
+pub mod tls;
 
 /// splitmix64: fast, statistically good enough for test inputs, and deterministic.
 #[derive(Debug, Clone)]

@@ -104,6 +104,23 @@ pub struct CredentialsInput {
     pub password: Option<String>,
     #[serde(default)]
     pub secret: Option<String>,
+    /// The device's X.509 client certificate (PEM); it is registered by its SHA-256
+    /// fingerprint, and over mutual TLS the certificate alone logs the device in.
+    #[serde(default)]
+    pub x509_certificate: Option<String>,
+    /// Or the certificate's SHA-256 fingerprint (64 hex digits, colons allowed, as
+    /// `openssl x509 -noout -fingerprint -sha256` prints it). `null` removes it. When
+    /// credentials are rotated without either, the certificate stays registered.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub x509_fingerprint: Option<Option<String>>,
+}
+
+impl CredentialsInput {
+    /// Whether the input says anything about the X.509 certificate.
+    fn names_certificate(&self) -> bool {
+        self.x509_certificate.is_some() || self.x509_fingerprint.is_some()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -164,9 +181,51 @@ fn credentials(input: Option<CredentialsInput>) -> Result<DeviceCredentials, Fie
             .unwrap_or_else(|| format!("dev-{}", random_token(16))),
         password: input.password.unwrap_or_else(|| random_token(24)),
         secret: input.secret.unwrap_or_else(|| random_token(32)),
+        x509_fingerprint: x509_fingerprint(input.x509_certificate, input.x509_fingerprint)?,
     };
     check_credentials(&c)?;
     Ok(c)
+}
+
+/// The fingerprint to register, as lower-case hex, from a certificate or a fingerprint.
+fn x509_fingerprint(
+    certificate: Option<String>,
+    fingerprint: Option<Option<String>>,
+) -> Result<Option<String>, FieldError> {
+    use ironloom_tls::CertFingerprint;
+    match (certificate, fingerprint.flatten()) {
+        (Some(_), Some(_)) => Err(FieldError::new(
+            "credentials.x509_fingerprint",
+            FieldErrorKind::Other {
+                en: "give the certificate or its fingerprint, not both".into(),
+                zh: "证书与其指纹只需给出一个".into(),
+            },
+        )),
+        (Some(pem), None) => CertFingerprint::of_pem(&pem)
+            .map(|f| Some(f.to_string()))
+            .map_err(|_| {
+                FieldError::new(
+                    "credentials.x509_certificate",
+                    FieldErrorKind::Format {
+                        expected: "a PEM certificate (-----BEGIN CERTIFICATE-----)",
+                        expected_zh: "PEM 格式的证书（-----BEGIN CERTIFICATE-----）",
+                    },
+                )
+            }),
+        (None, Some(f)) => f
+            .parse::<CertFingerprint>()
+            .map(|f| Some(f.to_string()))
+            .map_err(|_| {
+                FieldError::new(
+                    "credentials.x509_fingerprint",
+                    FieldErrorKind::Format {
+                        expected: "a SHA-256 fingerprint: 64 hex digits, colons allowed",
+                        expected_zh: "SHA-256 指纹：64 位十六进制数字，可含冒号",
+                    },
+                )
+            }),
+        (None, None) => Ok(None),
+    }
 }
 
 fn check_attributes(attrs: &JsonMap, field: &str) -> Result<(), FieldError> {
@@ -367,7 +426,8 @@ async fn get_credentials(
 }
 
 /// Replace a device's credentials (new ones are generated unless given); the old ones stop
-/// working.
+/// working. The X.509 certificate stays registered unless the input names another one or
+/// sets `x509_fingerprint` to `null`.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/credentials/rotate", tag = "devices", params(("id" = DeviceId, Path)),
     request_body = CredentialsInput, security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, body = DeviceCredentials), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -377,11 +437,20 @@ async fn rotate_credentials(
     ApiPath(id): ApiPath<DeviceId>,
     ApiJson(input): ApiJson<CredentialsInput>,
 ) -> ApiResult<Json<DeviceCredentials>> {
-    let creds = credentials(Some(input))?;
+    let tenant = p.tenant()?;
+    let keep_certificate = !input.names_certificate();
+    let mut creds = credentials(Some(input))?;
+    if keep_certificate {
+        creds.x509_fingerprint = state
+            .store
+            .get_device_credentials(tenant, id)
+            .await?
+            .x509_fingerprint;
+    }
     Ok(Json(
         state
             .store
-            .set_device_credentials(&p.actor(), p.tenant()?, id, creds)
+            .set_device_credentials(&p.actor(), tenant, id, creds)
             .await?,
     ))
 }
@@ -923,6 +992,7 @@ impl<'a> Importer<'a> {
             username: get("username").map(str::to_string),
             password: get("password").map(str::to_string),
             secret: get("secret").map(str::to_string),
+            ..CredentialsInput::default()
         }))
         .map_err(|e| {
             (

@@ -1,5 +1,5 @@
-//! Device log-in: access tokens, user name and password, Alibaba Alink signatures, with
-//! failed attempts counted per address and claimed device.
+//! Device log-in: access tokens, user name and password, Alibaba Alink signatures, client
+//! certificates, with failed attempts counted per address and claimed device.
 
 use std::net::IpAddr;
 
@@ -24,6 +24,9 @@ pub enum Login<'a> {
         login: AlinkLogin,
         password: &'a str,
     },
+    /// A client certificate the TLS listener verified against its client CA, by its
+    /// SHA-256 fingerprint: the device it is registered to, and no other.
+    Certificate(&'a str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +47,7 @@ impl DeviceHub {
             Login::Token(t) => format!("token:{t}"),
             Login::Basic { username, .. } => format!("user:{username}"),
             Login::Alink { login, .. } => format!("{}/{}", login.product_key, login.device_name),
+            Login::Certificate(f) => format!("x509:{f}"),
         };
         if self.guard.banned(peer, Some(&claimed)) {
             metrics::counter!("ironloom_device_logins_total", "outcome" => "banned").increment(1);
@@ -75,6 +79,12 @@ impl DeviceHub {
                 .map_err(unavailable)?
                 .filter(|(_, c)| !c.secret.is_empty() && login.verify(&c.secret, password))
                 .map(|(d, c)| (d, Some(c))),
+            Login::Certificate(f) => self
+                .meta
+                .find_device_by_x509(f)
+                .await
+                .map_err(unavailable)?
+                .map(|d| (d, None)),
         };
         let Some((device, _)) = found else {
             self.guard.failed(peer, Some(&claimed));

@@ -84,6 +84,7 @@ pub async fn platform() -> Platform {
         username: "pump-1-user".into(),
         password: "pump-1-pass".into(),
         secret: "pump1secretpump1secret".into(),
+        x509_fingerprint: None,
     };
     let d = meta
         .create_device(
@@ -141,7 +142,7 @@ pub async fn platform() -> Platform {
     let hooks = MqttDevices::new(hub.clone());
     let server = MqttServer::bind(
         MqttConfig {
-            tcp: Some("127.0.0.1:0".parse().unwrap()),
+            addr: ironloom_core::units::ListenAddr::on("127.0.0.1:0".parse().unwrap()),
             ..MqttConfig::default()
         },
         hooks.clone(),

@@ -16,3 +16,4 @@ mod live;
 mod paho;
 mod rules;
 mod tb_gateway;
+mod tls;

@@ -15,7 +15,7 @@ use crate::support::{Api, PeerProcess, Server, now_ms, peer_missing, within};
 /// A Python interpreter on PATH that has paho-mqtt (the one of the virtual environment
 /// `scripts/install-test-peers.sh` makes), or None after saying the test is skipped.
 /// With IRONLOOM_REQUIRE_PEERS set a missing paho fails the test instead.
-fn python_with_paho(test: &str) -> Option<&'static str> {
+pub(crate) fn python_with_paho(test: &str) -> Option<&'static str> {
     let found = ["python", "python3"].into_iter().find(|py| {
         std::process::Command::new(py)
             .args(["-c", "import paho.mqtt"])
@@ -31,7 +31,7 @@ fn python_with_paho(test: &str) -> Option<&'static str> {
 }
 
 /// Runs the peer script to completion; it prints "all ok" when every check passed.
-async fn run_script(python: &str, args: &[String], server: &Server) {
+pub(crate) async fn run_script(python: &str, args: &[String], server: &Server) {
     let script = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"))
         .join("tests/peers/paho_device.py");
     let child = Command::new(python)
@@ -57,7 +57,7 @@ async fn run_script(python: &str, args: &[String], server: &Server) {
     );
 }
 
-fn pump_model() -> Value {
+pub(crate) fn pump_model() -> Value {
     json!({"properties": [
         {"identifier": "temp", "name": "Temp", "data_type": {"type": "double", "min": -40.0, "max": 125.0}},
         {"identifier": "rpm", "name": "RPM", "data_type": {"type": "int", "min": 0, "max": 3000}}

@@ -21,6 +21,8 @@ pub struct Server {
     pub mqtt: SocketAddr,
     /// The MQTT TLS listener, when one was configured.
     pub mqtts: Option<SocketAddr>,
+    /// The HTTPS listener, when one was configured.
+    pub https: Option<SocketAddr>,
     pub base: String,
     /// Everything the server logged so far (for failure messages).
     pub log: Arc<Mutex<String>>,
@@ -48,6 +50,7 @@ impl Server {
     /// The same with more environment (configuration) variables.
     pub fn start_with(data: &Path, mqtt: &str, env: &[(&str, String)]) -> Server {
         let tls = env.iter().any(|(k, _)| *k == "IRONLOOM__MQTT__TLS_ADDR");
+        let https_on = env.iter().any(|(k, _)| *k == "IRONLOOM__HTTP__TLS_ADDR");
         let mut child = Command::new(env!("CARGO_BIN_EXE_ironloom"))
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("IRONLOOM_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -73,6 +76,7 @@ impl Server {
                     ("mqtt://", "mqtt"),
                     ("mqtts://", "mqtts"),
                     ("http://", "http"),
+                    ("https://", "https"),
                 ] {
                     let marker = format!("listening on {scheme}");
                     if let Some(i) = line.find(&marker) {
@@ -88,8 +92,12 @@ impl Server {
                 l.push('\n');
             }
         });
-        let (mut http, mut mqtt, mut mqtts) = (None, None, None);
-        while http.is_none() || mqtt.is_none() || (tls && mqtts.is_none()) {
+        let (mut http, mut mqtt, mut mqtts, mut https) = (None, None, None, None);
+        while http.is_none()
+            || mqtt.is_none()
+            || (tls && mqtts.is_none())
+            || (https_on && https.is_none())
+        {
             let Ok((what, addr)) = rx.recv_timeout(Duration::from_secs(60)) else {
                 panic!(
                     "the server did not report its addresses:\n{}",
@@ -100,6 +108,7 @@ impl Server {
             match what {
                 "http" => http = Some(addr),
                 "mqtts" => mqtts = Some(addr),
+                "https" => https = Some(addr),
                 _ => mqtt = Some(addr),
             }
         }
@@ -109,9 +118,15 @@ impl Server {
             http,
             mqtt: mqtt.unwrap(),
             mqtts,
+            https,
             base: format!("http://{http}"),
             log,
         }
+    }
+
+    /// The process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown, no flush, nothing after the signal.

@@ -6,6 +6,8 @@ crates/ironloom/tests/mqtt/paho.rs against `ironloom serve`.
     paho_device.py websocket HOST HTTP_PORT TOKEN BASE_MS
     paho_device.py resume 5|311 HOST MQTT_PORT TOKEN API_URL API_TOKEN DEVICE_ID
     paho_device.py listen HOST MQTT_PORT TOKEN
+    paho_device.py wss HOST HTTPS_PORT CA_FILE TOKEN BASE_MS
+    paho_device.py x509 tcp|websockets HOST PORT CA_FILE CERT KEY BASE_MS stored|refused
 
 Telemetry carries timestamps from BASE_MS on; the Rust test reads the stored values back
 through the REST API. Prints "all ok" at the end; any failed check raises (exit 1) with
@@ -58,7 +60,8 @@ class Peer:
             # MQTT 3.1.1 asks for a persistent session in the client (clean_session=0).
             clean_session=clean_session,
         )
-        self.c.username_pw_set(token)
+        if token is not None:
+            self.c.username_pw_set(token)
         self.connacks = queue.Queue()
         self.subacks = queue.Queue()
         self.messages = queue.Queue()
@@ -408,6 +411,50 @@ def listen(host, port, token):
     d.disconnect()
 
 
+def wss(host, https_port, ca, token, base):
+    """MQTT 5 over WebSocket over TLS, wss://host/mqtt, the server's certificate checked
+    against CA_FILE."""
+    d = Peer("paho-wss", token, transport="websockets")
+    d.c.ws_set_options(path="/mqtt")
+    d.c.tls_set(ca_certs=ca)
+    rc, _ = d.connect(host, https_port)
+    check(rc == SUCCESS, f"CONNACK over WSS: {rc:#x}")
+    rc, why = d.publish("v1/devices/me/telemetry", {"ts": base, "values": {"temp": 41.5}})
+    check(rc == SUCCESS, f"telemetry over WSS: {rc:#x} {why}")
+    d.disconnect()
+
+
+def x509(transport, host, port, ca, cert, key, base, expect):
+    """MQTT 5 over TLS (tcp) or WSS (websockets) with a client certificate and no user
+    name: the certificate alone logs the device in, or is refused."""
+    d = Peer(f"paho-x509-{transport}", None, transport=transport)
+    if transport == "websockets":
+        d.c.ws_set_options(path="/mqtt")
+    d.c.tls_set(ca_certs=ca, certfile=cert, keyfile=key)
+    if expect == "refused":
+        try:
+            d.c.connect(host, port, keepalive=30)
+        except OSError:
+            return  # refused in the TLS handshake
+        d.c.loop_start()
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            try:
+                rc, _ = d.connacks.get(timeout=0.1)
+            except queue.Empty:
+                if d.closed.is_set():
+                    return  # the server closed the connection
+                continue
+            check(rc != SUCCESS, f"{transport}: a certificate was accepted that should not be")
+            return
+        raise AssertionError(f"{transport}: neither accepted nor refused")
+    rc, _ = d.connect(host, port)
+    check(rc == SUCCESS, f"CONNACK with a client certificate over {transport}: {rc:#x}")
+    rc, why = d.publish("v1/devices/me/telemetry", {"ts": base, "values": {"temp": 51.5}})
+    check(rc == SUCCESS, f"telemetry with a client certificate over {transport}: {rc:#x} {why}")
+    d.disconnect()
+
+
 def main(argv):
     mode = argv[1] if len(argv) > 1 else ""
     if mode == "mqtt5" and len(argv) == 8:
@@ -418,6 +465,10 @@ def main(argv):
         resume(argv[2], argv[3], int(argv[4]), argv[5], argv[6], argv[7], argv[8])
     elif mode == "listen" and len(argv) == 5:
         listen(argv[2], int(argv[3]), argv[4])
+    elif mode == "wss" and len(argv) == 7:
+        wss(argv[2], int(argv[3]), argv[4], argv[5], int(argv[6]))
+    elif mode == "x509" and len(argv) == 10:
+        x509(argv[2], argv[3], int(argv[4]), argv[5], argv[6], argv[7], int(argv[8]), argv[9])
     else:
         sys.exit(__doc__)
     print("all ok")

@@ -9,8 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use ironloom_mqtt::{
-    AckReason, ConnectInfo, ConnectRefusal, DisconnectCause, Grant, InboundPublish, MqttConfig,
-    MqttHooks, MqttServer, QoS, SubscribeRefusal, Verdict,
+    AckReason, ConnectInfo, ConnectRefusal, DisconnectCause, Grant, InboundPublish, ListenerKind,
+    MqttConfig, MqttHooks, MqttServer, QoS, SubscribeRefusal, Verdict,
 };
 use rumqttc::mqttbytes::v4;
 use rumqttc::v5::mqttbytes::v5;
@@ -23,6 +23,8 @@ use tokio_util::sync::CancellationToken;
 pub struct TestHooks {
     pub received: Mutex<Vec<(String, String, Bytes)>>,
     pub events: Mutex<Vec<String>>,
+    /// How each CONNECT that reached authentication came in.
+    pub listeners: Mutex<Vec<ListenerKind>>,
     /// Held while a publish is "being made durable"; tests lock it to stall acks.
     pub durable: tokio::sync::Mutex<()>,
 }
@@ -38,6 +40,7 @@ impl MqttHooks for TestHooks {
     type Client = Client;
 
     async fn authenticate(&self, info: ConnectInfo<'_>) -> Result<Grant<Client>, ConnectRefusal> {
+        self.listeners.lock().unwrap().push(info.listener);
         let ns = info
             .username
             .and_then(|u| u.strip_prefix("ns:"))
@@ -143,7 +146,7 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start(config: impl FnOnce(&mut MqttConfig)) -> TestServer {
         let mut cfg = MqttConfig {
-            tcp: Some("127.0.0.1:0".parse().unwrap()),
+            addr: ironloom_core::units::ListenAddr::on("127.0.0.1:0".parse().unwrap()),
             ..MqttConfig::default()
         };
         config(&mut cfg);
