@@ -392,7 +392,6 @@ const en = {
     attributeKey: 'Key',
     attributeValueHint: 'Numbers, true/false and JSON are stored as such, anything else as text.',
     attributeLabel: 'the attribute {key}',
-    sharedUnlisted: 'This server cannot list shared attributes yet; those set here are shown.',
     export: 'Export',
     allProperties: 'All properties',
   },

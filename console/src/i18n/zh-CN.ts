@@ -392,7 +392,6 @@ const zhCN: Messages = {
     attributeKey: '键',
     attributeValueHint: '数字、true/false 和 JSON 按原类型保存，其余按文本保存。',
     attributeLabel: '属性 {key}',
-    sharedUnlisted: '此服务器暂不能列出共享属性；在此设置的共享属性会显示在下面。',
     export: '导出',
     allProperties: '全部属性',
   },
