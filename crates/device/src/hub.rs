@@ -62,8 +62,9 @@ pub struct DeviceHub {
     contexts: Mutex<HashMap<DeviceId, products::CachedCtx>>,
     pub guard: LoginGuard,
     live: Mutex<HashMap<DeviceId, live::Live>>,
-    /// Messages and values stored per tenant since start (system health).
-    traffic: Mutex<HashMap<TenantId, (u64, u64)>>,
+    /// Messages and values stored per tenant since start (system health), with the
+    /// tenant's counter of stored values (its label formatted once, not per message).
+    traffic: Mutex<HashMap<TenantId, live::TenantTraffic>>,
     /// Last timestamp used in each device's logs, so two entries never share one.
     log_clock: Mutex<HashMap<DeviceId, Micros>>,
     pub(crate) downlinks: downlink::Downlinks,

@@ -508,6 +508,15 @@ impl Engine {
         self.inner.room.1.notify_all();
     }
 
+    /// Whether the memtable and the log backlog are full (a write would wait for room).
+    fn full(&self) -> (bool, bool) {
+        let inner = &self.inner;
+        let mem_full = inner.mem_bytes.load(Ordering::Acquire) >= inner.opts.memtable_bytes
+            && inner.imm_busy.load(Ordering::Acquire);
+        let wal_full = *lock(&inner.backlog.bytes) >= inner.opts.wal_backlog_bytes;
+        (mem_full, wal_full)
+    }
+
     /// Waits until the memtable and the log backlog have room, or fails after the stall
     /// timeout.
     fn admit(&self) -> Result<()> {
@@ -516,9 +525,7 @@ impl Engine {
         let mut stalled = false;
         loop {
             self.check_failed()?;
-            let mem_full = inner.mem_bytes.load(Ordering::Acquire) >= inner.opts.memtable_bytes
-                && inner.imm_busy.load(Ordering::Acquire);
-            let wal_full = *lock(&inner.backlog.bytes) >= inner.opts.wal_backlog_bytes;
+            let (mem_full, wal_full) = self.full();
             if !mem_full && !wal_full {
                 return Ok(());
             }
@@ -550,13 +557,40 @@ impl Engine {
     }
 
     /// Validates and writes points; returns what was accepted and a handle that completes
-    /// when the accepted points are in the log.
+    /// when the accepted points are in the log. Waits for room first (back-pressure), so
+    /// it may block for up to the stall timeout.
     pub fn write(
         &self,
         tenant: TenantId,
         batches: Vec<DeviceBatch>,
     ) -> Result<(WriteOutcome, Pending)> {
         self.admit()?;
+        self.write_admitted(tenant, batches)
+    }
+
+    /// [`write`](Self::write) without waiting: when the memtable or the log backlog is
+    /// full, the batches come back untouched (`Err`) for a caller that may block. The work
+    /// done otherwise is in memory only (the log thread writes and syncs), so an async
+    /// task can call this directly instead of hopping to a blocking thread.
+    pub fn try_write(
+        &self,
+        tenant: TenantId,
+        batches: Vec<DeviceBatch>,
+    ) -> std::result::Result<Result<(WriteOutcome, Pending)>, Vec<DeviceBatch>> {
+        if let Err(e) = self.check_failed() {
+            return Ok(Err(e));
+        }
+        match self.full() {
+            (false, false) => Ok(self.write_admitted(tenant, batches)),
+            _ => Err(batches),
+        }
+    }
+
+    fn write_admitted(
+        &self,
+        tenant: TenantId,
+        batches: Vec<DeviceBatch>,
+    ) -> Result<(WriteOutcome, Pending)> {
         let opts = &self.inner.opts;
         let now = now_micros();
         let min_ts = now.saturating_sub(opts.accept_past.as_micros() as Micros);

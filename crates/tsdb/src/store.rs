@@ -1,5 +1,6 @@
 //! The engine behind the platform's [`TelemetryStore`] trait: queries run on the blocking
-//! pool, writes wait for the log without blocking the async runtime.
+//! pool; writes with room run in place and wait for the log without blocking the async
+//! runtime, writes that must wait for room wait on the blocking pool.
 
 use crate::engine::Engine;
 use async_trait::async_trait;
@@ -25,8 +26,13 @@ impl TelemetryStore for Engine {
         tenant: TenantId,
         batch: Vec<DeviceBatch>,
     ) -> Result<WriteOutcome, Error> {
-        // Admission may wait for room (back-pressure): off the async threads.
-        let (outcome, pending) = blocking(self, move |e| e.write(tenant, batch)).await?;
+        // With room, a write is memory work only: done here, without a hop to a blocking
+        // thread and back. Admission that must wait for room (back-pressure) waits off the
+        // async threads.
+        let (outcome, pending) = match self.try_write(tenant, batch) {
+            Ok(written) => written.map_err(Error::from)?,
+            Err(batch) => blocking(self, move |e| e.write(tenant, batch)).await?,
+        };
         pending.wait_async().await.map_err(Error::from)?;
         Ok(outcome)
     }

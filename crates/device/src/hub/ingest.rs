@@ -138,7 +138,6 @@ impl DeviceHub {
             .map_err(IngestError::Product)?;
         let now = Utc::now().timestamp_micros();
         let mut all: Vec<PointIn> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
         // For each message: where its points start in `all`, and its refusals.
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(messages.len());
         let mut outcomes: Vec<IngestOutcome> = Vec::with_capacity(messages.len());
@@ -149,8 +148,11 @@ impl DeviceHub {
             let at = self.log_ts(ctx.device, now);
             let (points, model_refused) = points_from_reported(&product.thing_model, reported, at);
             spans.push((all.len(), points.len()));
-            keys.extend(points.iter().map(|p| p.property.clone()));
-            all.extend(points);
+            if all.is_empty() {
+                all = points;
+            } else {
+                all.extend(points);
+            }
             outcomes.push(IngestOutcome {
                 stored: 0,
                 refused: model_refused
@@ -189,7 +191,7 @@ impl DeviceHub {
                 .partition_point(|&(start, _)| start <= r.index)
                 .saturating_sub(1);
             let refused = Refused {
-                key: keys.get(r.index).cloned().unwrap_or_default(),
+                key: r.property,
                 reason: Rejection::Store(r.reason),
             };
             store_refused.push(refused.clone());
@@ -213,14 +215,15 @@ impl DeviceHub {
         }
         self.seen(ctx);
         if total > 0 {
-            metrics::counter!("ironloom_device_values_stored_total", "tenant" => ctx.tenant.to_string())
-                .increment(total);
             {
                 let stored = outcomes.iter().filter(|o| o.stored > 0).count() as u64;
                 let mut t = lock(&self.traffic);
-                let e = t.entry(ctx.tenant).or_default();
-                e.0 += stored;
-                e.1 += total;
+                let e = t
+                    .entry(ctx.tenant)
+                    .or_insert_with(|| super::live::TenantTraffic::new(ctx.tenant));
+                e.messages += stored;
+                e.values += total;
+                e.stored.increment(total);
             }
             let ev = self.make_event(
                 ctx,

@@ -13,6 +13,25 @@ use tracing::warn;
 
 use super::{DeviceCtx, DeviceHub, EVENTS_SERIES};
 
+/// What a tenant's devices stored since start.
+#[derive(Debug)]
+pub(super) struct TenantTraffic {
+    pub messages: u64,
+    pub values: u64,
+    /// `ironloom_device_values_stored_total{tenant}`.
+    pub stored: metrics::Counter,
+}
+
+impl TenantTraffic {
+    pub fn new(tenant: TenantId) -> TenantTraffic {
+        TenantTraffic {
+            messages: 0,
+            values: 0,
+            stored: metrics::counter!("ironloom_device_values_stored_total", "tenant" => tenant.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Live {
     tenant: Option<TenantId>,
@@ -155,7 +174,7 @@ impl DeviceHub {
         let (messages, values) = lock(&self.traffic)
             .iter()
             .filter(|(t, _)| wanted(t))
-            .fold((0, 0), |(m, v), (_, (m2, v2))| (m + m2, v + v2));
+            .fold((0, 0), |(m, v), (_, t)| (m + t.messages, v + t.values));
         ironloom_core::command::Traffic {
             connected_devices,
             messages,
