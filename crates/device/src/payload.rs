@@ -256,6 +256,187 @@ pub fn tb_telemetry(v: Json) -> Result<Vec<Reported>, PayloadError> {
     Ok(out)
 }
 
+/// ThingsBoard telemetry from a payload: what [`decode`] and then [`tb_telemetry`] give,
+/// read straight from the JSON text for the common shapes (`{"k":v,…}` and
+/// `{"ts":ms,"values":{…}}`): the message's object and its `values` are read into lists
+/// instead of a tree of maps that is taken apart right after. Everything else (arrays,
+/// `quality` and `errors`, CBOR, invalid JSON) takes the general path.
+pub fn telemetry(
+    payload: &[u8],
+    encoding: Option<Encoding>,
+) -> Result<Vec<Reported>, PayloadError> {
+    if encoding.unwrap_or_else(|| Encoding::sniff(payload)) == Encoding::Json
+        && let Some(r) = flat::telemetry(payload)
+    {
+        return r;
+    }
+    decode(payload, encoding).and_then(tb_telemetry)
+}
+
+/// The quick path of [`telemetry`]. `None`: the general path decides (and words the
+/// error, if any).
+mod flat {
+    use std::fmt;
+
+    use ironloom_core::device::Reported;
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+    use serde_json::{Map, Value as Json};
+
+    use super::{MAX_DEPTH, MAX_VALUES, PayloadError, depth, ts_of};
+
+    /// A member of the message's object: `values` as a list when it is an object.
+    enum Field {
+        Tree(Json),
+        Object(Vec<(String, Json)>),
+    }
+
+    impl Field {
+        fn depth(&self) -> usize {
+            match self {
+                Field::Tree(j) => depth(j),
+                Field::Object(o) => 1 + o.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
+            }
+        }
+
+        fn into_json(self) -> Json {
+            match self {
+                Field::Tree(j) => j,
+                Field::Object(o) => Json::Object(o.into_iter().collect::<Map<String, Json>>()),
+            }
+        }
+    }
+
+    /// As a JSON object (a map by key) holds members: in key order, the last of equal keys.
+    fn by_key<T>(members: &mut Vec<(String, T)>) {
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        members.dedup_by(|next, kept| {
+            if next.0 == kept.0 {
+                std::mem::swap(next, kept);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    pub(super) fn telemetry(payload: &[u8]) -> Option<Result<Vec<Reported>, PayloadError>> {
+        let Message(mut members) = serde_json::from_slice(payload).ok()?;
+        by_key(&mut members);
+        let depth = 1 + members.iter().map(|(_, f)| f.depth()).max().unwrap_or(0);
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let has = |key: &str| members.iter().any(|(k, _)| k == key);
+        let timestamped = has("ts")
+            && members
+                .iter()
+                .any(|(k, f)| k == "values" && matches!(f, Field::Object(_)))
+            && members
+                .iter()
+                .all(|(k, _)| matches!(k.as_str(), "ts" | "values" | "quality" | "errors"));
+        if !timestamped {
+            if members.len() > MAX_VALUES {
+                return None;
+            }
+            return Some(Ok(members
+                .into_iter()
+                .map(|(k, f)| Reported::new(k, None, f.into_json()))
+                .collect()));
+        }
+        if has("quality") || has("errors") {
+            return None;
+        }
+        let mut ts = None;
+        let mut values = Vec::new();
+        for (k, f) in members {
+            match (k.as_str(), f) {
+                ("ts", f) => ts = Some(f.into_json()),
+                (_, Field::Object(o)) => values = o,
+                (_, Field::Tree(_)) => return None,
+            }
+        }
+        let ts = match ts_of(&ts?) {
+            Ok(ts) => ts,
+            Err(e) => return Some(Err(e)),
+        };
+        by_key(&mut values);
+        if values.len() > MAX_VALUES {
+            return None;
+        }
+        Some(Ok(values
+            .into_iter()
+            .map(|(k, v)| Reported::new(k, Some(ts), v))
+            .collect()))
+    }
+
+    /// The message's object, its members in the order sent.
+    struct Message(Vec<(String, Field)>);
+
+    impl<'de> de::Deserialize<'de> for Message {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_map(MessageVisitor)
+        }
+    }
+
+    struct MessageVisitor;
+
+    impl<'de> Visitor<'de> for MessageVisitor {
+        type Value = Message;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+            let mut members = Vec::with_capacity(16);
+            while let Some(key) = map.next_key::<String>()? {
+                let field = if key == "values" {
+                    map.next_value_seed(ValuesSeed)?
+                } else {
+                    Field::Tree(map.next_value()?)
+                };
+                if members.len() > MAX_VALUES {
+                    return Err(de::Error::custom("too many values"));
+                }
+                members.push((key, field));
+            }
+            Ok(Message(members))
+        }
+    }
+
+    /// `values` when it is an object, as a list of members. Anything else fails the quick
+    /// path (`deserialize_map`, not `deserialize_any`: with serde_json's
+    /// `arbitrary_precision`, which a dependency turns on, a number would come as a map).
+    struct ValuesSeed;
+
+    impl<'de> DeserializeSeed<'de> for ValuesSeed {
+        type Value = Field;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ValuesSeed {
+        type Value = Field;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field, A::Error> {
+            let mut members = Vec::with_capacity(16);
+            while let Some((k, v)) = map.next_entry::<String, Json>()? {
+                if members.len() > MAX_VALUES {
+                    return Err(de::Error::custom("too many values"));
+                }
+                members.push((k, v));
+            }
+            Ok(Field::Object(members))
+        }
+    }
+}
+
 /// A value on a single-property topic or path: any JSON value, or a bare text that is not
 /// JSON (taken as a string).
 pub fn single_value(
@@ -367,6 +548,67 @@ pub fn alink_reply(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn telemetry_read_straight_from_json_equals_the_tree_path() {
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let deep_values = format!(r#"{{"ts":1,"values":{{"a":{}}}}}"#, deep);
+        let cases: Vec<String> = [
+            r#"{"v0":21.4,"v1":-3,"v2":18446744073709551615,"v3":true,"v4":"on","v5":null}"#,
+            r#"{"ts":1700000000000,"values":{"v1":1.5,"v0":2,"v0":3}}"#,
+            r#"{"ts":"1700000000000","values":{"a":{"x":[1,2]},"b":[1,{"c":2}]}}"#,
+            r#"{"ts":1.5,"values":{"a":1}}"#,
+            r#"{"ts":-1,"values":{"a":1}}"#,
+            r#"{"ts":true,"values":{"a":1}}"#,
+            r#"{"ts":1,"values":{"a":1},"other":2}"#,
+            r#"{"ts":1,"values":5}"#,
+            r#"{"ts":1,"values":[1,2]}"#,
+            r#"{"values":{"a":1}}"#,
+            r#"{"values":{"a":1},"values":7,"ts":3}"#,
+            r#"{"ts":3,"values":7,"values":{"a":1}}"#,
+            r#"{"ts":1,"values":{"a":1,"b":2},"quality":{"a":"bad"},"errors":{"a":"timeout","c":"gone"}}"#,
+            r#"{"ts":1,"values":{"a":1},"quality":{"a":"excellent"}}"#,
+            r#"{"b":1,"a":{"nested":{"deeper":true}},"b":2}"#,
+            r#"[{"a":1},{"ts":2,"values":{"b":2}}]"#,
+            r#"[1]"#,
+            r#"{}"#,
+            r#"{"ts":1,"values":{}}"#,
+            r#""text""#,
+            r#"42"#,
+            r#"{"a":1,}"#,
+            r#"{"a":1} trailing"#,
+            r#"{"a":"unterminated}"#,
+            "",
+            "  {\"a\" : 1 }  ",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([format!(r#"{{"a":{deep}}}"#), deep_values])
+        .collect();
+        for case in &cases {
+            let tree = decode(case.as_bytes(), None).and_then(tb_telemetry);
+            for encoding in [None, Some(Encoding::Json)] {
+                assert_eq!(telemetry(case.as_bytes(), encoding), tree, "{case}");
+            }
+        }
+        // More values than a message may carry, both shapes.
+        let many: Vec<String> = (0..=MAX_VALUES).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        for case in [
+            format!("{{{}}}", many.join(",")),
+            format!(r#"{{"ts":1,"values":{{{}}}}}"#, many.join(",")),
+        ] {
+            let tree = decode(case.as_bytes(), None).and_then(tb_telemetry);
+            assert!(matches!(tree, Err(PayloadError::TooManyValues(_))));
+            assert_eq!(telemetry(case.as_bytes(), None), tree);
+        }
+        // CBOR goes the general way.
+        let mut cbor = Vec::new();
+        assert!(ciborium::ser::into_writer(&json!({"a": 1.5}), &mut cbor).is_ok());
+        assert_eq!(
+            telemetry(&cbor, None),
+            decode(&cbor, None).and_then(tb_telemetry)
+        );
+    }
 
     fn keys(r: &[Reported]) -> Vec<(String, Option<i64>, Json)> {
         r.iter()

@@ -1053,3 +1053,55 @@ async fn a_gateway_carries_its_sub_devices() {
     assert!(matches!(e, Error::DeviceOffline));
     p.stop.cancel();
 }
+
+/// A value the store refuses (here: a series already holding integers) is named in the
+/// outcome with the store's reason, and only the stored values are counted as traffic.
+#[tokio::test]
+async fn a_value_the_store_refuses_is_named_and_the_rest_counted() {
+    use ironloom_core::command::DeviceLink;
+    use ironloom_core::device::Reported;
+    use ironloom_core::ingest::Rejection;
+    use ironloom_core::telemetry::{DeviceBatch, PointIn, Quality};
+
+    let p = common::platform().await;
+    let now = chrono::Utc::now().timestamp_micros();
+    TelemetryStore::write(
+        &p.tsdb,
+        p.tenant,
+        vec![DeviceBatch {
+            device: p.device,
+            product: None,
+            points: vec![PointIn {
+                property: "temp".into(),
+                ts: now - 1_000_000,
+                value: Value::I64(20),
+                quality: Quality::Good,
+            }],
+        }],
+    )
+    .await
+    .unwrap();
+    let ctx = p.hub.device_ctx(p.tenant, p.device).await.unwrap();
+    let before = p.hub.traffic(Some(p.tenant));
+    let out = p
+        .hub
+        .ingest(
+            &ctx,
+            "test",
+            vec![
+                Reported::new("temp".into(), None, json!(21.5)),
+                Reported::new("rpm".into(), None, json!(1200)),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.stored, 1);
+    assert_eq!(out.refused.len(), 1);
+    assert_eq!(out.refused[0].key, "temp");
+    assert!(matches!(out.refused[0].reason, Rejection::Store(_)));
+    let after = p.hub.traffic(Some(p.tenant));
+    assert_eq!(after.messages, before.messages + 1);
+    assert_eq!(after.values, before.values + 1);
+    assert_eq!(p.series("rpm").await.len(), 1);
+    p.stop.cancel();
+}

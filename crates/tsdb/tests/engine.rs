@@ -793,3 +793,44 @@ fn a_second_process_cannot_open_the_same_directory() {
     let err = Engine::open(dir.path(), opts()).unwrap_err();
     assert!(err.to_string().contains("in use"), "{err}");
 }
+
+#[test]
+fn a_write_that_would_wait_for_room_is_handed_back_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TenantId::new();
+    let d = DeviceId::new();
+    let now = now_micros();
+    {
+        // With room: written in place, as `write` would.
+        let e = Engine::open(dir.path(), opts()).unwrap();
+        let (outcome, pending) = e
+            .try_write(t, batch(d, vec![pt("x", now, Value::F64(1.0))]))
+            .expect("the engine has room")
+            .unwrap();
+        pending.wait().unwrap();
+        assert_eq!(outcome.accepted, 1);
+        assert_eq!(all(&e, t, d, "x"), vec![(now, Value::F64(1.0))]);
+    }
+    // A log backlog at its limit: nothing is written, the batches come back as they were
+    // (for a caller that may wait), and `write` still waits and then writes them.
+    let e = Engine::open(
+        dir.path(),
+        Options {
+            wal_backlog_bytes: 0,
+            write_stall_timeout: Duration::from_millis(50),
+            ..opts()
+        },
+    )
+    .unwrap();
+    let back = e
+        .try_write(t, batch(d, vec![pt("x", now + 1, Value::F64(2.0))]))
+        .expect_err("no room: handed back");
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].device, d);
+    assert_eq!(back[0].points, vec![pt("x", now + 1, Value::F64(2.0))]);
+    assert_eq!(all(&e, t, d, "x"), vec![(now, Value::F64(1.0))]);
+    assert!(
+        e.write(t, back).is_err(),
+        "still no room after the stall timeout"
+    );
+}

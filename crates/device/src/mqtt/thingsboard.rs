@@ -109,9 +109,7 @@ impl MqttDevices {
         let hub = self.hub();
         let ctx = &client.ctx;
         let gathered = match route {
-            TbRoute::Telemetry => {
-                payload::decode(&p.payload, content_encoding(p)).and_then(payload::tb_telemetry)
-            }
+            TbRoute::Telemetry => payload::telemetry(&p.payload, content_encoding(p)),
             TbRoute::Single(key) => payload::single_value(key, &p.payload, content_encoding(p)),
             TbRoute::Attributes => {
                 let r = payload::decode(&p.payload, content_encoding(p))
