@@ -12,7 +12,7 @@ use ironloom_core::ids::{DeviceId, TenantId};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::timeout;
 
-use crate::{DeviceEvent, DeviceEventKind, EventBus};
+use crate::{DeviceEvent, DeviceEventKind, EventBus, Sources};
 
 /// Long enough for an implementation to deliver; short enough to notice a hang.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -76,21 +76,71 @@ pub async fn consumer_sees_only_its_tenants(bus: Arc<dyn EventBus>) {
     nothing_more(&mut c).await;
 }
 
+/// Within a tenant, a consumer that names products and devices receives theirs only.
+pub async fn consumer_sees_only_its_sources(bus: Arc<dyn EventBus>) {
+    let t = TenantId::new();
+    let mut c = bus.consume("check", 64);
+    c.interest.set_sources([
+        (
+            t,
+            Sources::Only {
+                products: ["pump".into()].into(),
+                devices: ["boiler-1".into()].into(),
+            },
+        ),
+        // A tenant named twice gets both.
+        (
+            t,
+            Sources::Only {
+                products: ["fan".into()].into(),
+                devices: Default::default(),
+            },
+        ),
+    ]);
+    let from = |product: &str, device: &str, seq| DeviceEvent {
+        product_key: product.into(),
+        device_name: device.into(),
+        ..numbered(t, DeviceId::new(), seq)
+    };
+    assert!(bus.wants(t, "pump", "pump-7"), "a product it names");
+    assert!(bus.wants(t, "boiler", "boiler-1"), "a device it names");
+    assert!(
+        bus.wants(t, "fan", "fan-1"),
+        "the second entry of the tenant"
+    );
+    assert!(!bus.wants(t, "boiler", "boiler-2"), "neither");
+    assert!(
+        !bus.wants(TenantId::new(), "pump", "pump-7"),
+        "another tenant's pump"
+    );
+    bus.publish_wait(from("boiler", "boiler-2", 1)).await;
+    bus.publish(from("boiler", "boiler-2", 2));
+    bus.publish_wait(from("pump", "pump-7", 3)).await;
+    bus.publish(from("boiler", "boiler-1", 4));
+    bus.publish_wait(from("fan", "fan-1", 5)).await;
+    for seq in [3, 4, 5] {
+        assert_eq!(seq_of(&next(&mut c).await), seq);
+    }
+    nothing_more(&mut c).await;
+    c.interest.set_tenants([t]);
+    assert!(bus.wants(t, "boiler", "boiler-2"), "all of the tenant now");
+}
+
 /// Without interest a consumer receives nothing, and nobody is said to want the tenant.
 pub async fn no_interest_no_events(bus: Arc<dyn EventBus>) {
     let a = TenantId::new();
     let mut c = bus.consume("check", 8);
-    assert!(!bus.wants(a), "nobody wants tenant A yet");
+    assert!(!bus.wants(a, "p", "d"), "nobody wants tenant A yet");
     bus.publish(numbered(a, DeviceId::new(), 1));
     bus.publish_wait(numbered(a, DeviceId::new(), 2)).await;
     nothing_more(&mut c).await;
     c.interest.set_tenants([a]);
-    assert!(bus.wants(a), "the consumer wants tenant A now");
+    assert!(bus.wants(a, "p", "d"), "the consumer wants tenant A now");
     c.interest.set_tenants([]);
-    assert!(!bus.wants(a), "and no longer");
+    assert!(!bus.wants(a, "p", "d"), "and no longer");
     c.interest.set_all();
     assert!(
-        bus.wants(TenantId::new()),
+        bus.wants(TenantId::new(), "p", "d"),
         "a consumer of all tenants wants any"
     );
 }
@@ -185,7 +235,7 @@ pub async fn a_dropped_consumer_is_forgotten(bus: Arc<dyn EventBus>) {
     })
     .await
     .expect("nobody to wait for");
-    assert!(!bus.wants(t));
+    assert!(!bus.wants(t, "p", "d"));
 }
 
 /// Live views see every tenant's events; one that falls behind learns how many it missed
@@ -193,7 +243,7 @@ pub async fn a_dropped_consumer_is_forgotten(bus: Arc<dyn EventBus>) {
 pub async fn live_views_see_all_and_lag(bus: Arc<dyn EventBus>) {
     let (a, b) = (TenantId::new(), TenantId::new());
     let mut live = bus.watch();
-    assert!(bus.wants(a), "a live view wants every tenant");
+    assert!(bus.wants(a, "p", "d"), "a live view wants every tenant");
     bus.publish(numbered(a, DeviceId::new(), 1));
     bus.publish_wait(numbered(b, DeviceId::new(), 2)).await;
     let got = |r: Result<DeviceEvent, RecvError>| r.map(|e| (e.tenant, seq_of(&e)));
@@ -207,5 +257,5 @@ pub async fn live_views_see_all_and_lag(bus: Arc<dyn EventBus>) {
         other => panic!("expected a lag report, got {other:?}"),
     }
     drop(live);
-    assert!(!bus.wants(a), "nobody watches any more");
+    assert!(!bus.wants(a, "p", "d"), "nobody watches any more");
 }

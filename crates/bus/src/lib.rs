@@ -17,10 +17,10 @@
 //! too).
 //!
 //! Invariants: events of one device reach a consumer in the order they were published;
-//! a consumer sees only the tenants it declared; producers skip building payloads nobody
-//! wants ([`EventBus::wants`]).
+//! a consumer sees only the tenants (and, within a tenant, the products and devices) it
+//! declared; producers skip building payloads nobody wants ([`EventBus::wants`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use ironloom_core::device::Reported;
@@ -39,9 +39,9 @@ pub use local::LocalBus;
 /// Where device events go.
 #[async_trait::async_trait]
 pub trait EventBus: Send + Sync + std::fmt::Debug {
-    /// Whether anybody takes the tenant's events now: a reliable consumer that wants the
-    /// tenant, or any live view. Producers leave out values nobody reads.
-    fn wants(&self, tenant: TenantId) -> bool;
+    /// Whether anybody takes this device's events now: a reliable consumer whose
+    /// [`Interest`] covers it, or any live view. Producers leave out values nobody reads.
+    fn wants(&self, tenant: TenantId, product_key: &str, device_name: &str) -> bool;
 
     /// Announces an event from a place that cannot wait (connection changes, client RPCs,
     /// data derived by a consumer itself): a consumer whose queue is full misses it, and
@@ -67,8 +67,8 @@ pub struct Consumer {
     pub interest: Interest,
 }
 
-/// The tenants a consumer wants, changed by the consumer as its work changes (the rule
-/// engine wants the tenants that have enabled rules).
+/// The devices a consumer wants, by tenant, changed by the consumer as its work changes
+/// (the rule engine wants the products and devices its enabled rules read, per tenant).
 #[derive(Debug, Clone, Default)]
 pub struct Interest(Arc<RwLock<Scope>>);
 
@@ -76,14 +76,71 @@ pub struct Interest(Arc<RwLock<Scope>>);
 enum Scope {
     #[default]
     Nothing,
-    Tenants(HashSet<TenantId>),
+    Tenants(HashMap<TenantId, Sources>),
     All,
 }
 
+/// Which devices of one tenant a consumer wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Sources {
+    /// Every device of the tenant.
+    #[default]
+    All,
+    /// The devices of these products (by product key) and these devices (by name).
+    Only {
+        products: HashSet<Arc<str>>,
+        devices: HashSet<Arc<str>>,
+    },
+}
+
+impl Sources {
+    pub fn covers(&self, product_key: &str, device_name: &str) -> bool {
+        match self {
+            Sources::All => true,
+            Sources::Only { products, devices } => {
+                products.contains(product_key) || devices.contains(device_name)
+            }
+        }
+    }
+
+    /// Adds what `other` covers.
+    pub fn merge(&mut self, other: Sources) {
+        match (&mut *self, other) {
+            (Sources::All, _) => {}
+            (_, Sources::All) => *self = Sources::All,
+            (
+                Sources::Only { products, devices },
+                Sources::Only {
+                    products: p,
+                    devices: d,
+                },
+            ) => {
+                products.extend(p);
+                devices.extend(d);
+            }
+        }
+    }
+}
+
 impl Interest {
-    /// Wants exactly these tenants from now on.
+    /// Wants every device of exactly these tenants from now on.
     pub fn set_tenants(&self, tenants: impl IntoIterator<Item = TenantId>) {
-        *write(&self.0) = Scope::Tenants(tenants.into_iter().collect());
+        self.set_sources(tenants.into_iter().map(|t| (t, Sources::All)));
+    }
+
+    /// Wants exactly these devices from now on, per tenant (a tenant named twice gets
+    /// both).
+    pub fn set_sources(&self, sources: impl IntoIterator<Item = (TenantId, Sources)>) {
+        let mut by_tenant: HashMap<TenantId, Sources> = HashMap::new();
+        for (t, s) in sources {
+            match by_tenant.entry(t) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(s),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(s);
+                }
+            }
+        }
+        *write(&self.0) = Scope::Tenants(by_tenant);
     }
 
     /// Wants every tenant (platform-wide consumers such as metering).
@@ -91,10 +148,13 @@ impl Interest {
         *write(&self.0) = Scope::All;
     }
 
-    pub fn contains(&self, tenant: TenantId) -> bool {
+    /// Whether the consumer wants this device's events.
+    pub fn covers(&self, tenant: TenantId, product_key: &str, device_name: &str) -> bool {
         match &*read(&self.0) {
             Scope::Nothing => false,
-            Scope::Tenants(t) => t.contains(&tenant),
+            Scope::Tenants(t) => t
+                .get(&tenant)
+                .is_some_and(|s| s.covers(product_key, device_name)),
             Scope::All => true,
         }
     }

@@ -40,14 +40,17 @@ impl LocalBus {
         Arc::new(LocalBus::default())
     }
 
-    /// The queues of the consumers that want `tenant`, forgetting those that went away.
-    fn wanting(&self, tenant: TenantId) -> Vec<(Arc<str>, mpsc::Sender<DeviceEvent>)> {
+    /// The queues of the consumers that want the event's device, forgetting those that
+    /// went away.
+    fn wanting(&self, ev: &DeviceEvent) -> Vec<(Arc<str>, mpsc::Sender<DeviceEvent>)> {
         let mut gone = false;
         let out = read(&self.consumers)
             .iter()
             .filter(|c| {
                 gone |= c.tx.is_closed();
-                !c.tx.is_closed() && c.interest.contains(tenant)
+                !c.tx.is_closed()
+                    && c.interest
+                        .covers(ev.tenant, &ev.product_key, &ev.device_name)
             })
             .map(|c| (c.name.clone(), c.tx.clone()))
             .collect();
@@ -71,16 +74,16 @@ fn dropped(consumer: &str) {
 
 #[async_trait::async_trait]
 impl EventBus for LocalBus {
-    fn wants(&self, tenant: TenantId) -> bool {
+    fn wants(&self, tenant: TenantId, product_key: &str, device_name: &str) -> bool {
         self.live.receiver_count() > 0
             || read(&self.consumers)
                 .iter()
-                .any(|c| !c.tx.is_closed() && c.interest.contains(tenant))
+                .any(|c| !c.tx.is_closed() && c.interest.covers(tenant, product_key, device_name))
     }
 
     fn publish(&self, ev: DeviceEvent) {
         self.to_live(&ev);
-        for (name, tx) in self.wanting(ev.tenant) {
+        for (name, tx) in self.wanting(&ev) {
             if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(ev.clone()) {
                 dropped(&name);
             }
@@ -89,7 +92,7 @@ impl EventBus for LocalBus {
 
     async fn publish_wait(&self, ev: DeviceEvent) {
         self.to_live(&ev);
-        let mut wanting = self.wanting(ev.tenant);
+        let mut wanting = self.wanting(&ev);
         // The last consumer takes the event itself: one clone fewer on the common path
         // (one consumer, the rule engine).
         let last = wanting.pop();

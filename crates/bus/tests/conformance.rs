@@ -19,6 +19,7 @@ macro_rules! checks {
 
 checks!(
     consumer_sees_only_its_tenants,
+    consumer_sees_only_its_sources,
     no_interest_no_events,
     order_is_kept,
     publish_wait_waits_for_room,

@@ -16,11 +16,6 @@ mod tsdb_cmd;
 
 use clap::{Parser, Subcommand};
 
-/// Ingest allocates and frees small objects per message on every thread; mimalloc's
-/// per-thread free lists take a fraction of glibc malloc's time for that (see
-/// docs/performance.md, "One message in flight per device").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

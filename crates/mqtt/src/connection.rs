@@ -123,9 +123,11 @@ pub(crate) async fn serve<H, S>(
     let connect =
         tokio::time::timeout(shared.config.connect_timeout, read_connect(shared, &mut io)).await;
     if let Ok(Some(connect)) = connect {
-        if let Some(mut conn) = establish(shared, &mut io, peer, kind, *connect).await {
-            let end = conn.run(&mut io).await;
-            conn.finish(&mut io, end).await;
+        // Logging in and winding up run once per connection, and their futures are the
+        // largest: boxed, they are not part of every idle connection's task (the task is
+        // as large as its largest await).
+        if let Some(conn) = Box::pin(establish(shared, &mut io, peer, kind, *connect)).await {
+            conn.serve(&mut io).await;
         }
     } else {
         debug!(%peer, "MQTT connection closed before a valid CONNECT");
@@ -374,6 +376,12 @@ struct Pending {
 impl<H: MqttHooks> Conn<H> {
     fn max_packet(&self) -> usize {
         self.shared.config.max_packet_size as usize
+    }
+
+    /// Serves the connection until it ends, then winds it up.
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut self, io: &mut Io<S>) {
+        let end = self.run(io).await;
+        Box::pin(self.finish(io, end)).await;
     }
 
     async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, io: &mut Io<S>) -> End {

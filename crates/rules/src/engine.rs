@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
+use ironloom_bus::Sources;
 use ironloom_core::expr::{Expr, ExprValue};
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
 use ironloom_core::ingest::Origin;
@@ -535,6 +536,27 @@ impl Engine {
     /// Tenants with at least one enabled rule.
     pub fn tenants(&self) -> impl Iterator<Item = TenantId> + '_ {
         self.rules.keys().copied()
+    }
+
+    /// The devices whose events the enabled rules read, per tenant: the products and
+    /// devices their sources name, or all of the tenant when a rule names neither. Events
+    /// of other devices can change no rule's outcome.
+    pub fn sources(&self) -> impl Iterator<Item = (TenantId, Sources)> + '_ {
+        self.rules.iter().map(|(t, tr)| {
+            let s = if tr.any.is_empty() {
+                Sources::Only {
+                    products: tr
+                        .by_product
+                        .keys()
+                        .map(|k| Arc::from(k.as_str()))
+                        .collect(),
+                    devices: tr.by_device.keys().map(|k| Arc::from(k.as_str())).collect(),
+                }
+            } else {
+                Sources::All
+            };
+            (*t, s)
+        })
     }
 
     /// Whether the tenant's rules read devices' groups or attributes (which the caller

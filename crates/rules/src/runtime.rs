@@ -168,7 +168,7 @@ pub async fn start(
     }
     sync_alarms(&mut engine, deps.meta.as_ref()).await?;
     let consumer = deps.bus.consume("rules", config.queue);
-    consumer.interest.set_tenants(engine.tenants());
+    consumer.interest.set_sources(engine.sources());
     let (ctl_tx, ctl_rx) = mpsc::channel(64);
     let (fx_tx, fx_rx) = mpsc::channel(config.queue);
     let errors: Errors = Arc::default();
@@ -339,7 +339,7 @@ impl EngineTask {
         let rules = self.deps.meta.enabled_rules().await?;
         self.engine.set_rules(rules);
         sync_alarms(&mut self.engine, self.deps.meta.as_ref()).await?;
-        self.interest.set_tenants(self.engine.tenants());
+        self.interest.set_sources(self.engine.sources());
         // Attributes and groups may have changed with the rules' needs.
         self.info.clear();
         self.group_names.clear();

@@ -554,3 +554,35 @@ fn device_events_reach_rules_that_watch_them() {
     let fx = e.on_message(&event("disconnected", json!({"reason": "normal"})));
     assert!(!kinds(&fx).contains(&"raise"), "{fx:?}");
 }
+
+#[test]
+fn the_engine_wants_the_devices_its_rules_read() {
+    use ironloom_bus::Sources;
+    let (a, b, c) = (TenantId::new(), TenantId::new(), TenantId::new());
+    let by_product = |t, products: Json, devices: Json| {
+        rule(
+            t,
+            json!({
+                "name": "r", "source": {"products": products, "devices": devices},
+                "condition": {"expr": "x > 1"},
+                "actions": [{"type": "alarm", "alarm_type": "high", "severity": "minor"}]
+            }),
+        )
+    };
+    let mut e = Engine::new();
+    e.set_rules(vec![
+        by_product(a, json!(["pump"]), json!([])),
+        by_product(a, json!([]), json!(["boiler-1"])),
+        // A rule naming neither product nor device reads the whole tenant.
+        by_product(b, json!(["pump"]), json!([])),
+        by_product(b, json!([]), json!([])),
+    ]);
+    let sources: std::collections::HashMap<TenantId, Sources> = e.sources().collect();
+    assert_eq!(sources.len(), 2, "tenant C has no rule: {sources:?}");
+    assert!(!sources.contains_key(&c));
+    let sa = &sources[&a];
+    assert!(sa.covers("pump", "pump-7"));
+    assert!(sa.covers("boiler", "boiler-1"));
+    assert!(!sa.covers("boiler", "boiler-2"));
+    assert_eq!(sources[&b], Sources::All);
+}

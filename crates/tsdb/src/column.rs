@@ -128,6 +128,14 @@ impl Values {
     }
 }
 
+/// Columns kept per thread for reuse, and the most points one may have room for.
+const SPARE_COLUMNS: usize = 4096;
+const SPARE_POINTS: usize = 16;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Column>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Points of one series. `quality` is `None` while every point is good.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -143,6 +151,43 @@ impl Column {
             values: Values::new(t),
             quality: None,
         }
+    }
+
+    /// A column for a write's few points of one series, on the buffers of a column given
+    /// back with [`recycle`](Self::recycle) on this thread when there is one: a write
+    /// groups every point by series, and with one message per device in a write most
+    /// groups hold one point, so fresh buffers were two allocations per point.
+    pub fn reused(t: ValueType) -> Column {
+        match SPARE.with(|s| s.borrow_mut().pop()) {
+            Some(mut c) => {
+                c.ts.clear();
+                c.quality = None;
+                match (&mut c.values, t) {
+                    (Values::F64(v), ValueType::F64) => v.clear(),
+                    (Values::I64(v), ValueType::I64) => v.clear(),
+                    (Values::Bool(v), ValueType::Bool) => v.clear(),
+                    (Values::Str(v), ValueType::Str) => v.clear(),
+                    (values, _) => *values = Values::new(t),
+                }
+                c
+            }
+            None => Column::new(t),
+        }
+    }
+
+    /// Gives the buffers of small columns back for [`reused`](Self::reused).
+    pub fn recycle(cols: impl IntoIterator<Item = Column>) {
+        SPARE.with(|s| {
+            let mut spare = s.borrow_mut();
+            for c in cols {
+                if spare.len() >= SPARE_COLUMNS {
+                    break;
+                }
+                if c.ts.capacity() <= SPARE_POINTS && !matches!(c.values, Values::Str(_)) {
+                    spare.push(c);
+                }
+            }
+        });
     }
 
     pub fn len(&self) -> usize {
@@ -312,6 +357,26 @@ mod tests {
             c.push(t, Value::F64(v), Quality::Good);
         }
         c
+    }
+
+    #[test]
+    fn a_reused_column_starts_empty_with_the_type_asked_for() {
+        let mut c = col(&[(1, 1.0), (2, 2.0)]);
+        c.push(3, Value::F64(3.0), Quality::Bad);
+        Column::recycle([c]);
+        let r = Column::reused(ValueType::I64);
+        assert!(r.is_empty());
+        assert_eq!(r.value_type(), ValueType::I64);
+        assert_eq!(r.quality(0), Quality::Good, "no quality column carried over");
+        Column::recycle([r, col(&[(1, 1.0)])]);
+        let r = Column::reused(ValueType::F64);
+        assert!(r.is_empty() && r.quality.is_none());
+        assert_eq!(r.value_type(), ValueType::F64);
+        // Columns too large to keep, and strings, are not kept.
+        let big = col(&(0..1000).map(|i| (i, 0.0)).collect::<Vec<_>>());
+        Column::recycle([big]);
+        let r = Column::reused(ValueType::F64);
+        assert!(r.ts.capacity() <= SPARE_POINTS);
     }
 
     #[test]

@@ -667,7 +667,7 @@ impl Engine {
                             device: b.device,
                             product: b.product,
                             property: &p.property,
-                            col: Column::new(p.value.value_type()),
+                            col: Column::reused(p.value.value_type()),
                             mixed: false,
                         });
                         dg.push(k);
@@ -754,7 +754,7 @@ impl Engine {
                 if let Some((_, vtype, _)) = slot
                     && (g.mixed || g.col.value_type() != *vtype)
                 {
-                    g.col = Column::new(*vtype);
+                    g.col = Column::reused(*vtype);
                     redo.insert((g.device, g.property), k);
                 }
             }
@@ -849,6 +849,7 @@ impl Engine {
             self.freeze(&mut commit)?;
         }
         drop(commit);
+        Column::recycle(cols.into_iter().map(|(_, c)| c));
         self.count_outcome(&outcome);
         Ok((outcome, Pending(Some(rx))))
     }

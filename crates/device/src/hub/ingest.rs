@@ -165,8 +165,9 @@ impl DeviceHub {
             });
         }
         let sent = all.len();
-        // The values for the rule engine, when it watches the tenant, and for live views.
-        let watched = self.bus.wants(ctx.tenant);
+        // The values for the consumers that read this device (the rule engine, when a rule
+        // reads it) and for live views; nobody else is told.
+        let watched = self.bus.wants(ctx.tenant, &ctx.product_key, &ctx.name);
         let mut watched_points = watched.then(|| all.clone());
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
@@ -225,20 +226,22 @@ impl DeviceHub {
                 e.values += total;
                 e.stored.increment(total);
             }
-            let ev = self.make_event(
-                ctx,
-                Utc::now(),
-                DeviceEventKind::Telemetry {
-                    stored: total,
-                    points: watched_points.unwrap_or_default(),
-                    origin,
-                },
-            );
-            match origin {
-                // Back-pressure reaches the device.
-                Origin::Device => self.bus.publish_wait(ev).await,
-                // A consumer writing derived data must never wait for its own queue.
-                Origin::Rule { .. } => self.bus.publish(ev),
+            if let Some(points) = watched_points {
+                let ev = self.make_event(
+                    ctx,
+                    Utc::now(),
+                    DeviceEventKind::Telemetry {
+                        stored: total,
+                        points,
+                        origin,
+                    },
+                );
+                match origin {
+                    // Back-pressure reaches the device.
+                    Origin::Device => self.bus.publish_wait(ev).await,
+                    // A consumer writing derived data must never wait for its own queue.
+                    Origin::Rule { .. } => self.bus.publish(ev),
+                }
             }
         }
         Ok(outcomes)

@@ -1,10 +1,10 @@
 //! Merges the telemetry writes of concurrent devices into fewer store writes.
 //!
 //! A device that waits for each acknowledgement sends one message per write; thousands of
-//! such devices made thousands of small writes, each paying the store's fixed cost (a hop
-//! to a blocking thread, the log thread, a wake-up back). Here each write joins a queue;
-//! a few writers take everything waiting, per tenant, and make one store write of it, so
-//! under load one write (and one log sync) carries many devices' messages. Every caller
+//! such devices made thousands of small writes, each paying the store's fixed cost (the
+//! series look-ups, the log record and thread, a wake-up back). Here each write joins a
+//! queue; the writer takes everything waiting, per tenant, and makes one store write of
+//! it, so under load one write (and one log sync) carries many devices' messages. Every caller
 //! still returns only once its own points are durable, with its own refusals.
 
 use std::collections::HashMap;
@@ -16,8 +16,12 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Writes merged at once at most (requests, not points).
 const MAX_MERGE: usize = 512;
-/// Store writes in flight at once.
-const WRITERS: usize = 4;
+/// Store writes in flight at once. One: the next merged write starts when the previous
+/// one is durable, so everything that arrived during a log sync goes into one write (a
+/// store write with room is memory work of microseconds, the sync takes about a
+/// millisecond). With four, most writes carried one or two devices' messages and paid the
+/// store's fixed cost each (docs/performance.md, "CPU per message with one in flight").
+const WRITERS: usize = 1;
 
 type Reply = oneshot::Sender<Result<WriteOutcome, ironloom_core::error::Error>>;
 
