@@ -15,7 +15,6 @@ mod telemetry_io;
 mod tsdb_cmd;
 
 use clap::{Parser, Subcommand};
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
