@@ -367,7 +367,11 @@ mod tests {
         let r = Column::reused(ValueType::I64);
         assert!(r.is_empty());
         assert_eq!(r.value_type(), ValueType::I64);
-        assert_eq!(r.quality(0), Quality::Good, "no quality column carried over");
+        assert_eq!(
+            r.quality(0),
+            Quality::Good,
+            "no quality column carried over"
+        );
         Column::recycle([r, col(&[(1, 1.0)])]);
         let r = Column::reused(ValueType::F64);
         assert!(r.is_empty() && r.quality.is_none());
