@@ -266,7 +266,10 @@ impl MqttDevices {
     }
 
     /// One publish of a device. Telemetry is gathered into `telemetry` for one durable
-    /// write of the whole batch and answered later (`None`).
+    /// write of the whole batch and answered later (`None`). Telemetry is read here
+    /// without waiting; every other route (and a refusal) waits on a future of its own,
+    /// boxed: otherwise the largest of them would be part of every telemetry message's
+    /// future (the hooks' boxed publish future is allocated per batch).
     async fn handle(
         &self,
         client: &MqttDevice,
@@ -274,14 +277,40 @@ impl MqttDevices {
         telemetry: &mut Vec<(usize, Vec<Reported>)>,
         i: usize,
     ) -> Option<Verdict> {
-        let source = format!("mqtt:{}", p.topic);
-        match route(&client.ctx, &p.topic) {
-            Route::Tb(r) => self.thingsboard(client, r, p, &source, telemetry, i).await,
+        let source = || format!("mqtt:{}", p.topic);
+        let route = route(&client.ctx, &p.topic);
+        if let Route::Tb(r) = &route
+            && let Some(gathered) = thingsboard::gather(r, p)
+        {
+            return match gathered {
+                Ok(r) => {
+                    telemetry.push((i, r));
+                    None
+                }
+                Err(e) => {
+                    let reason = Rejection::Payload(e.to_string());
+                    Some(Box::pin(self.refuse(client, p, &source(), reason)).await)
+                }
+            };
+        }
+        Box::pin(self.handle_other(client, p, route, &source())).await
+    }
+
+    /// A publish that is not telemetry.
+    async fn handle_other(
+        &self,
+        client: &MqttDevice,
+        p: &InboundPublish,
+        route: Route<'_>,
+        source: &str,
+    ) -> Option<Verdict> {
+        match route {
+            Route::Tb(r) => Some(self.thingsboard(client, r, p, source).await),
             Route::Gateway(t) => Some(tb_gateway::handle(self, client, t, p).await),
-            Route::Alink(r) => Some(self.alink(client, r, p, &source).await),
+            Route::Alink(r) => Some(self.alink(client, r, p, source).await),
             Route::Custom => Some(Verdict::routed()),
             Route::Foreign => {
-                self.refuse(client, p, &source, Rejection::UnknownTopic)
+                self.refuse(client, p, source, Rejection::UnknownTopic)
                     .await;
                 Some(Verdict::refused(
                     AckReason::NotAuthorized,
@@ -289,7 +318,7 @@ impl MqttDevices {
                 ))
             }
             Route::Unknown => {
-                self.refuse(client, p, &source, Rejection::UnknownTopic)
+                self.refuse(client, p, source, Rejection::UnknownTopic)
                     .await;
                 Some(Verdict::refused(
                     AckReason::TopicNameInvalid,
@@ -534,7 +563,10 @@ impl MqttHooks for MqttDevices {
     async fn publish(&self, client: &MqttDevice, batch: &[InboundPublish]) -> Vec<Verdict> {
         match client.role {
             ClientRole::Device(_) => self.device_publish(client, batch).await,
-            ClientRole::Provisioning(peer) => self.provisioning_publish(client, peer, batch).await,
+            // Boxed: a rare and large future, kept out of every device message's.
+            ClientRole::Provisioning(peer) => {
+                Box::pin(self.provisioning_publish(client, peer, batch)).await
+            }
             ClientRole::Application => batch
                 .iter()
                 .map(|_| {

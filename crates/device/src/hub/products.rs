@@ -28,6 +28,14 @@ impl DeviceHub {
     /// reads it again while the others keep using the old copy (thousands of devices of
     /// one product would otherwise all query the store at once); products never seen are
     /// read by one caller at a time.
+    /// The product when the cache holds it fresh.
+    pub(crate) fn cached_product(&self, id: ProductId) -> Option<Arc<Product>> {
+        lock(&self.products)
+            .get(&id)
+            .filter(|c| c.at.elapsed() < self.config.product_ttl.0)
+            .map(|c| c.product.clone())
+    }
+
     pub async fn product(
         &self,
         tenant: TenantId,

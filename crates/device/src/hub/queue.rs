@@ -54,14 +54,20 @@ impl IngestQueue {
     ) -> Result<WriteOutcome, ironloom_core::error::Error> {
         let (reply, rx) = oneshot::channel();
         let gone = || ironloom_core::error::Error::storage("ingest", "the ingest queue stopped");
-        self.tx
-            .send(Request {
-                tenant,
-                batch,
-                reply,
-            })
-            .await
-            .map_err(|_| gone())?;
+        let request = Request {
+            tenant,
+            batch,
+            reply,
+        };
+        // With room (the common case) without a send future: this future is part of every
+        // message's, so it is kept small; a full queue waits on a boxed one.
+        match self.tx.try_send(request) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(request)) => {
+                Box::pin(self.tx.send(request)).await.map_err(|_| gone())?
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(gone()),
+        }
         rx.await.map_err(|_| gone())?
     }
 }

@@ -97,20 +97,27 @@ impl MqttDevices {
     /// Handles one publish on a ThingsBoard device topic. Telemetry is gathered into
     /// `telemetry` (with its index `i` in the batch) for one durable write of the whole
     /// batch, and answered later (`None`).
+    /// A ThingsBoard publish that is not telemetry (see [`gather`]).
     pub(super) async fn thingsboard(
         &self,
         client: &MqttDevice,
         route: TbRoute<'_>,
         p: &InboundPublish,
         source: &str,
-        telemetry: &mut Vec<(usize, Vec<Reported>)>,
-        i: usize,
-    ) -> Option<Verdict> {
+    ) -> Verdict {
         let hub = self.hub();
         let ctx = &client.ctx;
-        let gathered = match route {
-            TbRoute::Telemetry => payload::telemetry(&p.payload, content_encoding(p)),
-            TbRoute::Single(key) => payload::single_value(key, &p.payload, content_encoding(p)),
+        match route {
+            TbRoute::Telemetry | TbRoute::Single(_) => {
+                // Read by `gather`; here only if called for it.
+                match gather(&route, p) {
+                    Some(Err(e)) => {
+                        self.refuse(client, p, source, Rejection::Payload(e.to_string()))
+                            .await
+                    }
+                    _ => Verdict::refused(AckReason::UnspecifiedError, "not handled"),
+                }
+            }
             TbRoute::Attributes => {
                 let r = payload::decode(&p.payload, content_encoding(p))
                     .map_err(|e| Rejection::Payload(e.to_string()))
@@ -129,10 +136,10 @@ impl MqttDevices {
                     }
                     Err(e) => Err(e),
                 };
-                return Some(match r {
+                match r {
                     Ok(()) => Verdict::accepted(),
                     Err(reason) => self.refuse(client, p, source, reason).await,
-                });
+                }
             }
             TbRoute::AttributeRequest(id) => {
                 let req = payload::decode(&p.payload, content_encoding(p)).unwrap_or(Json::Null);
@@ -149,22 +156,20 @@ impl MqttDevices {
                     format!("v1/devices/me/attributes/response/{id}"),
                     body.to_string().into_bytes(),
                 );
-                return Some(Verdict::accepted());
+                Verdict::accepted()
             }
             TbRoute::RpcAnswer(rid) => {
                 let answer = payload::decode(&p.payload, content_encoding(p))
                     .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&p.payload).into()));
-                return Some(
-                    if hub.command_answer(ctx, rid, tb::rpc_answer(answer)).await {
-                        Verdict::accepted()
-                    } else {
-                        Verdict {
-                            ack: AckReason::NoMatchingSubscribers,
-                            reason: Some("no command awaits this answer".into()),
-                            route: false,
-                        }
-                    },
-                );
+                if hub.command_answer(ctx, rid, tb::rpc_answer(answer)).await {
+                    Verdict::accepted()
+                } else {
+                    Verdict {
+                        ack: AckReason::NoMatchingSubscribers,
+                        reason: Some("no command awaits this answer".into()),
+                        route: false,
+                    }
+                }
             }
             TbRoute::ClientRpc(id) => {
                 let req = payload::decode(&p.payload, content_encoding(p)).unwrap_or(Json::Null);
@@ -181,19 +186,21 @@ impl MqttDevices {
                     format!("v1/devices/me/rpc/response/{id}"),
                     body.to_string().into_bytes(),
                 );
-                return Some(Verdict::accepted());
+                Verdict::accepted()
             }
-        };
-        match gathered {
-            Ok(r) => {
-                // Gathered: all telemetry of a batch goes in one durable write.
-                telemetry.push((i, r));
-                None
-            }
-            Err(e) => Some(
-                self.refuse(client, p, source, Rejection::Payload(e.to_string()))
-                    .await,
-            ),
         }
+    }
+}
+
+/// The values of a telemetry publish (`v1/devices/me/telemetry` or one key's topic), read
+/// without waiting; `None` for the other routes.
+pub(super) fn gather(
+    route: &TbRoute<'_>,
+    p: &InboundPublish,
+) -> Option<Result<Vec<Reported>, payload::PayloadError>> {
+    match route {
+        TbRoute::Telemetry => Some(payload::telemetry(&p.payload, content_encoding(p))),
+        TbRoute::Single(key) => Some(payload::single_value(key, &p.payload, content_encoding(p))),
+        _ => None,
     }
 }
