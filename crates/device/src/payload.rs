@@ -196,7 +196,7 @@ fn telemetry_object(out: &mut Vec<Reported>, mut o: Map<String, Json>) -> Result
             if r.quality != Quality::Good
                 && let Some(Json::String(e)) = errors.remove(&r.key)
             {
-                r.source_error = Some(e);
+                r.source_error = Some(e.into_boxed_str());
             }
         }
     }
@@ -213,7 +213,7 @@ fn telemetry_object(out: &mut Vec<Reported>, mut o: Map<String, Json>) -> Result
         };
         let mut r = Reported::new(key, Some(ts), Json::Null);
         r.quality = Quality::Bad;
-        r.source_error = Some(reason);
+        r.source_error = Some(reason.into_boxed_str());
         out.push(r);
     }
     Ok(())

@@ -174,9 +174,13 @@ impl Router {
     pub fn take_tokens(&self, ns: &Arc<str>, n: usize) -> bool {
         let limit = self.limit;
         let mut shard = self.shard(ns);
-        let space = shard
-            .entry(ns.clone())
-            .or_insert_with(|| Namespace::new(limit));
+        // Looked up by reference first: this runs for every batch of publishes.
+        let space = match shard.get_mut(&**ns) {
+            Some(space) => space,
+            None => shard
+                .entry(ns.clone())
+                .or_insert_with(|| Namespace::new(limit)),
+        };
         let now = Instant::now();
         let dt = now.saturating_duration_since(space.refilled).as_secs_f64();
         space.refilled = now;

@@ -297,6 +297,10 @@ impl Pending {
 }
 
 fn valid_property(p: &str) -> bool {
+    // Checked for every point: ASCII names (the usual ones) without decoding characters.
+    if p.is_ascii() {
+        return (1..=128).contains(&p.len()) && !p.bytes().any(|b| b.is_ascii_control());
+    }
     let n = p.chars().count();
     (1..=128).contains(&n) && !p.chars().any(char::is_control)
 }
