@@ -325,8 +325,13 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         p.wait_tcp(addr, Duration::from_secs(5)).await.unwrap();
-        drop(listener);
-        let e = p.wait_tcp(addr, Duration::from_millis(300)).await;
+        // A port bound but not listening refuses connections and, unlike a port just
+        // closed, cannot be taken meanwhile by another test of the run.
+        let closed = tokio::net::TcpSocket::new_v4().unwrap();
+        closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let e = p
+            .wait_tcp(closed.local_addr().unwrap(), Duration::from_millis(300))
+            .await;
         assert!(e.is_err());
     }
 }
