@@ -132,15 +132,7 @@ impl DeviceHub {
         origin: Origin,
         messages: Vec<Vec<Reported>>,
     ) -> Result<Vec<IngestOutcome>, IngestError> {
-        // A product in the cache is taken without waiting; a read of the metadata store
-        // waits on a future of its own (boxed: it would otherwise be part of every
-        // message's future).
-        let product = match self.cached_product(ctx.product) {
-            Some(p) => p,
-            None => Box::pin(self.product(ctx.tenant, ctx.product))
-                .await
-                .map_err(IngestError::Product)?,
-        };
+        let product = self.product_of(ctx).await.map_err(IngestError::Product)?;
         let now = Utc::now().timestamp_micros();
         let mut all: Vec<PointIn> = Vec::new();
         // For each message: where its points start in `all`, and its refusals.
@@ -286,15 +278,7 @@ impl DeviceHub {
         ts_ms: Option<i64>,
         params: Json,
     ) -> Result<IngestOutcome, IngestError> {
-        // A product in the cache is taken without waiting; a read of the metadata store
-        // waits on a future of its own (boxed: it would otherwise be part of every
-        // message's future).
-        let product = match self.cached_product(ctx.product) {
-            Some(p) => p,
-            None => Box::pin(self.product(ctx.tenant, ctx.product))
-                .await
-                .map_err(IngestError::Product)?,
-        };
+        let product = self.product_of(ctx).await.map_err(IngestError::Product)?;
         let model = &product.thing_model;
         let def = model.events.iter().find(|e| e.identifier == identifier);
         if def.is_none() && !model.events.is_empty() {

@@ -28,12 +28,21 @@ impl DeviceHub {
     /// reads it again while the others keep using the old copy (thousands of devices of
     /// one product would otherwise all query the store at once); products never seen are
     /// read by one caller at a time.
-    /// The product when the cache holds it fresh.
-    pub(crate) fn cached_product(&self, id: ProductId) -> Option<Arc<Product>> {
-        lock(&self.products)
-            .get(&id)
+    /// The device's product: taken from the cache without waiting when it is fresh there;
+    /// a read of the metadata store waits on a future of its own (boxed, so that this
+    /// future, part of every message's, stays small).
+    pub(crate) async fn product_of(
+        &self,
+        ctx: &DeviceCtx,
+    ) -> Result<Arc<Product>, ironloom_core::error::Error> {
+        let cached = lock(&self.products)
+            .get(&ctx.product)
             .filter(|c| c.at.elapsed() < self.config.product_ttl.0)
-            .map(|c| c.product.clone())
+            .map(|c| c.product.clone());
+        match cached {
+            Some(p) => Ok(p),
+            None => Box::pin(self.product(ctx.tenant, ctx.product)).await,
+        }
     }
 
     pub async fn product(
