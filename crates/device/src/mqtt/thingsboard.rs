@@ -108,15 +108,9 @@ impl MqttDevices {
         let hub = self.hub();
         let ctx = &client.ctx;
         match route {
+            // Read by `gather` before any waiting (`MqttDevices::handle`); never here.
             TbRoute::Telemetry | TbRoute::Single(_) => {
-                // Read by `gather`; here only if called for it.
-                match gather(&route, p) {
-                    Some(Err(e)) => {
-                        self.refuse(client, p, source, Rejection::Payload(e.to_string()))
-                            .await
-                    }
-                    _ => Verdict::refused(AckReason::UnspecifiedError, "not handled"),
-                }
+                Verdict::refused(AckReason::UnspecifiedError, "not handled")
             }
             TbRoute::Attributes => {
                 let r = payload::decode(&p.payload, content_encoding(p))
