@@ -225,6 +225,11 @@ pub fn points_from_reported(
     let schemaless = model.properties.is_empty();
     let mut points = Vec::with_capacity(reported.len());
     let mut rejected = Vec::new();
+    let props = &model.properties;
+    // Where the next value's property is looked for first: after the previous one's.
+    // Devices tend to send properties in one order (and payloads read by key come sorted),
+    // so this usually finds it at once instead of comparing names along the list.
+    let mut next = 0usize;
     for r in reported {
         let ts = match r.ts_ms {
             None => now,
@@ -250,7 +255,14 @@ pub fn points_from_reported(
         let value = if schemaless {
             untyped(&r.value)
         } else {
-            match model.properties.iter().find(|p| p.identifier == r.key) {
+            let found = match props.get(next) {
+                Some(p) if p.identifier == r.key => Some(next),
+                _ => props.iter().position(|p| p.identifier == r.key),
+            };
+            match found.map(|i| {
+                next = i + 1;
+                &props[i]
+            }) {
                 None => {
                     rejected.push(RejectedValue {
                         key: r.key,

@@ -284,33 +284,25 @@ mod flat {
 
     use super::{MAX_DEPTH, MAX_VALUES, PayloadError, depth, ts_of};
 
-    /// A member of the message's object: `values` as a list when it is an object.
-    enum Field {
-        Tree(Json),
-        Object(Vec<(String, Json)>),
-    }
+    /// Room for the values of a typical message from the start: ten take 960 bytes, under
+    /// the 1 KiB from which an allocation costs more.
+    const FIRST: usize = 10;
 
-    impl Field {
-        fn depth(&self) -> usize {
-            match self {
-                Field::Tree(j) => depth(j),
-                Field::Object(o) => 1 + o.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
-            }
-        }
-
-        fn into_json(self) -> Json {
-            match self {
-                Field::Tree(j) => j,
-                Field::Object(o) => Json::Object(o.into_iter().collect::<Map<String, Json>>()),
-            }
-        }
+    /// `values` (an object: anything else fails the quick path) as a JSON object again.
+    fn values_json(values: Vec<Reported>) -> Json {
+        Json::Object(
+            values
+                .into_iter()
+                .map(|r| (r.key, r.value))
+                .collect::<Map<String, Json>>(),
+        )
     }
 
     /// As a JSON object (a map by key) holds members: in key order, the last of equal keys.
-    fn by_key<T>(members: &mut Vec<(String, T)>) {
-        members.sort_by(|a, b| a.0.cmp(&b.0));
+    fn by_key(members: &mut Vec<Reported>) {
+        members.sort_by(|a, b| a.key.cmp(&b.key));
         members.dedup_by(|next, kept| {
-            if next.0 == kept.0 {
+            if next.key == kept.key {
                 std::mem::swap(next, kept);
                 true
             } else {
@@ -320,57 +312,66 @@ mod flat {
     }
 
     pub(super) fn telemetry(payload: &[u8]) -> Option<Result<Vec<Reported>, PayloadError>> {
-        let Message(mut members) = serde_json::from_slice(payload).ok()?;
-        by_key(&mut members);
-        let depth = 1 + members.iter().map(|(_, f)| f.depth()).max().unwrap_or(0);
+        let Message {
+            mut members,
+            values,
+        } = serde_json::from_slice(payload).ok()?;
+        let depth = 1 + members
+            .iter()
+            .map(|r| depth(&r.value))
+            .chain(
+                values
+                    .as_ref()
+                    .map(|v| 1 + v.iter().map(|r| depth(&r.value)).max().unwrap_or(0)),
+            )
+            .max()
+            .unwrap_or(0);
         if depth > MAX_DEPTH {
             return None;
         }
-        let has = |key: &str| members.iter().any(|(k, _)| k == key);
-        let timestamped = has("ts")
+        let has = |members: &[Reported], key: &str| members.iter().any(|r| r.key == key);
+        let timestamped = has(&members, "ts")
+            && values.is_some()
             && members
                 .iter()
-                .any(|(k, f)| k == "values" && matches!(f, Field::Object(_)))
-            && members
-                .iter()
-                .all(|(k, _)| matches!(k.as_str(), "ts" | "values" | "quality" | "errors"));
+                .all(|r| matches!(r.key.as_str(), "ts" | "quality" | "errors"));
         if !timestamped {
+            if let Some(v) = values {
+                members.push(Reported::new("values".to_owned(), None, values_json(v)));
+            }
+            by_key(&mut members);
             if members.len() > MAX_VALUES {
                 return None;
             }
-            return Some(Ok(members
-                .into_iter()
-                .map(|(k, f)| Reported::new(k, None, f.into_json()))
-                .collect()));
+            return Some(Ok(members));
         }
-        if has("quality") || has("errors") {
+        if has(&members, "quality") || has(&members, "errors") {
             return None;
         }
-        let mut ts = None;
-        let mut values = Vec::new();
-        for (k, f) in members {
-            match (k.as_str(), f) {
-                ("ts", f) => ts = Some(f.into_json()),
-                (_, Field::Object(o)) => values = o,
-                (_, Field::Tree(_)) => return None,
-            }
-        }
-        let ts = match ts_of(&ts?) {
+        // The last `ts` sent counts, as in a JSON object.
+        let ts = members.iter().rev().find(|r| r.key == "ts")?;
+        let ts = match ts_of(&ts.value) {
             Ok(ts) => ts,
             Err(e) => return Some(Err(e)),
         };
+        let mut values = values?;
         by_key(&mut values);
         if values.len() > MAX_VALUES {
             return None;
         }
-        Some(Ok(values
-            .into_iter()
-            .map(|(k, v)| Reported::new(k, Some(ts), v))
-            .collect()))
+        for r in &mut values {
+            r.ts_ms = Some(ts);
+        }
+        Some(Ok(values))
     }
 
-    /// The message's object, its members in the order sent.
-    struct Message(Vec<(String, Field)>);
+    /// The message's object: its members but `values`, in the order sent, and the members
+    /// of the last `values`, already in the form they are returned in (so the common
+    /// `{"ts":…,"values":{…}}` message is read into one list).
+    struct Message {
+        members: Vec<Reported>,
+        values: Option<Vec<Reported>>,
+    }
 
     impl<'de> de::Deserialize<'de> for Message {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -388,19 +389,19 @@ mod flat {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
-            let mut members = Vec::with_capacity(16);
+            let mut members = Vec::with_capacity(FIRST);
+            let mut values = None;
             while let Some(key) = map.next_key::<String>()? {
-                let field = if key == "values" {
-                    map.next_value_seed(ValuesSeed)?
-                } else {
-                    Field::Tree(map.next_value()?)
-                };
+                if key == "values" {
+                    values = Some(map.next_value_seed(ValuesSeed)?);
+                    continue;
+                }
                 if members.len() > MAX_VALUES {
                     return Err(de::Error::custom("too many values"));
                 }
-                members.push((key, field));
+                members.push(Reported::new(key, None, map.next_value()?));
             }
-            Ok(Message(members))
+            Ok(Message { members, values })
         }
     }
 
@@ -410,29 +411,29 @@ mod flat {
     struct ValuesSeed;
 
     impl<'de> DeserializeSeed<'de> for ValuesSeed {
-        type Value = Field;
+        type Value = Vec<Reported>;
 
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Reported>, D::Error> {
             d.deserialize_map(self)
         }
     }
 
     impl<'de> Visitor<'de> for ValuesSeed {
-        type Value = Field;
+        type Value = Vec<Reported>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object")
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field, A::Error> {
-            let mut members = Vec::with_capacity(16);
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Reported>, A::Error> {
+            let mut members = Vec::with_capacity(FIRST);
             while let Some((k, v)) = map.next_entry::<String, Json>()? {
                 if members.len() > MAX_VALUES {
                     return Err(de::Error::custom("too many values"));
                 }
-                members.push((k, v));
+                members.push(Reported::new(k, None, v));
             }
-            Ok(Field::Object(members))
+            Ok(members)
         }
     }
 }

@@ -7,11 +7,14 @@ use crate::record::SeriesDef;
 use ironloom_core::ids::{DeviceId, TenantId};
 use std::sync::Arc;
 
+/// A device's series by property.
+pub type DeviceSeries = HashMap<Arc<str>, Arc<SeriesDef>>;
+
 #[derive(Debug, Default)]
 pub struct Catalog {
     by_id: HashMap<u32, Arc<SeriesDef>>,
-    /// (tenant, device) → property → id.
-    by_device: HashMap<(TenantId, DeviceId), HashMap<Arc<str>, u32>>,
+    /// (tenant, device) → property → definition.
+    by_device: HashMap<(TenantId, DeviceId), DeviceSeries>,
     /// Devices per tenant in the order their first series appeared.
     devices: HashMap<TenantId, Vec<DeviceId>>,
     next_id: u32,
@@ -23,10 +26,13 @@ impl Catalog {
     }
 
     pub fn lookup(&self, tenant: TenantId, device: DeviceId, property: &str) -> Option<u32> {
-        self.by_device
-            .get(&(tenant, device))?
-            .get(property)
-            .copied()
+        Some(self.by_device.get(&(tenant, device))?.get(property)?.id)
+    }
+
+    /// A device's series (to look up several properties of one device with one hash of
+    /// the device).
+    pub fn device(&self, tenant: TenantId, device: DeviceId) -> Option<&DeviceSeries> {
+        self.by_device.get(&(tenant, device))
     }
 
     /// Adds a definition read from disk; a second definition of the same id is ignored.
@@ -39,8 +45,9 @@ impl Catalog {
         if props.is_empty() {
             self.devices.entry(def.tenant).or_default().push(def.device);
         }
-        props.insert(def.property.clone(), def.id);
-        self.by_id.insert(def.id, Arc::new(def));
+        let def = Arc::new(def);
+        props.insert(def.property.clone(), def.clone());
+        self.by_id.insert(def.id, def);
     }
 
     /// Allocates the next id (the caller inserts the definition).
@@ -53,11 +60,7 @@ impl Catalog {
         let mut out: Vec<Arc<SeriesDef>> = self
             .by_device
             .get(&(tenant, device))
-            .map(|m| {
-                m.values()
-                    .filter_map(|id| self.by_id.get(id).cloned())
-                    .collect()
-            })
+            .map(|m| m.values().cloned().collect())
             .unwrap_or_default();
         out.sort_by(|a, b| a.property.cmp(&b.property));
         out

@@ -632,15 +632,21 @@ impl Engine {
                 }
             }
         };
-        let mut groups: Vec<Group<'_>> = Vec::new();
+        // Sized for a group per point (one message per device is the common case under load),
+        // so a merged write of many devices does not grow them step by step.
+        let points: usize = batches.iter().map(|b| b.points.len()).sum();
+        let mut groups: Vec<Group<'_>> = Vec::with_capacity(points);
         // A device's groups: found by a linear scan while it has few (the common case, and
         // cheaper than hashing), through `by_key` after.
-        let mut by_device: FastMap<DeviceId, Vec<usize>> = FastMap::default();
+        let mut by_device: FastMap<DeviceId, Vec<usize>> =
+            FastMap::with_capacity_and_hasher(batches.len(), Default::default());
         let mut by_key: FastMap<(DeviceId, &str), usize> = FastMap::default();
         let mut base = 0usize;
         let mut record_bound = 64usize;
         for b in &batches {
-            let dg = by_device.entry(b.device).or_default();
+            let dg = by_device
+                .entry(b.device)
+                .or_insert_with(|| Vec::with_capacity(b.points.len()));
             for (i, p) in b.points.iter().enumerate() {
                 if let Some(reason) = check(p) {
                     outcome.rejected.push(RejectedPoint {
@@ -722,10 +728,20 @@ impl Engine {
             let mut missing = false;
             {
                 let cat = rd(&self.inner.catalog);
+                // A device's groups are neighbours: its series are looked up once for them.
+                let mut device = None;
                 for g in &groups {
-                    let id = cat.lookup(tenant, g.device, g.property);
-                    missing |= id.is_none();
-                    ids.push(id.and_then(|id| cat.get(id).map(|d| (id, d.vtype, d.product))));
+                    let series = match device {
+                        Some((d, s)) if d == g.device => s,
+                        _ => {
+                            let s = cat.device(tenant, g.device);
+                            device = Some((g.device, s));
+                            s
+                        }
+                    };
+                    let def = series.and_then(|s| s.get(g.property));
+                    missing |= def.is_none();
+                    ids.push(def.map(|d| (d.id, d.vtype, d.product)));
                 }
             }
             if missing {

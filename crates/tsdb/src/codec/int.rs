@@ -42,14 +42,22 @@ pub fn encode(values: &[i64], out: &mut Vec<u8>) {
     let mut g = 0u64;
     for &v in &values[1..] {
         let d = v.wrapping_sub(prev);
-        g = gcd(g, d.unsigned_abs());
+        // Once the divisor is 1 it stays 1 (most columns get there within a few deltas):
+        // no more divisions.
+        if g != 1 {
+            g = gcd(g, d.unsigned_abs());
+        }
         raw.push(d);
         prev = v;
     }
     if g == 0 || g > i64::MAX as u64 {
         g = 1;
     }
-    let deltas: Vec<u64> = raw.iter().map(|&d| zigzag(d / g as i64)).collect();
+    let deltas: Vec<u64> = if g == 1 {
+        raw.iter().map(|&d| zigzag(d)).collect()
+    } else {
+        raw.iter().map(|&d| zigzag(d / g as i64)).collect()
+    };
     let varint_size: usize = deltas.iter().map(|&d| varint_len(d)).sum();
     let packed_size: usize = deltas
         .chunks(FRAME)

@@ -10,26 +10,38 @@ const DIVISORS: [i64; 3] = [1_000_000, 1_000, 1];
 
 /// Encodes timestamps (microseconds) in order as given.
 pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
-    let div_code = DIVISORS
-        .iter()
-        .position(|d| ts.iter().all(|t| t % d == 0))
-        .unwrap_or(DIVISORS.len() - 1);
-    let div = DIVISORS[div_code];
-    out.push(div_code as u8);
+    // Each divisor a constant, so dividing is a multiplication (flushes and compactions
+    // divide every timestamp).
+    if multiples::<1_000_000>(ts) {
+        encode_with::<1_000_000>(0, ts, out)
+    } else if multiples::<1_000>(ts) {
+        encode_with::<1_000>(1, ts, out)
+    } else {
+        encode_with::<1>(2, ts, out)
+    }
+}
+
+fn multiples<const D: i64>(ts: &[i64]) -> bool {
+    ts.iter().all(|t| t % D == 0)
+}
+
+fn encode_with<const DIV: i64>(div_code: u8, ts: &[i64], out: &mut Vec<u8>) {
+    debug_assert_eq!(DIVISORS[div_code as usize], DIV);
+    out.push(div_code);
     let Some(&first) = ts.first() else {
         return;
     };
-    put_i64(out, first / div);
+    put_i64(out, first / DIV);
     if ts.len() < 2 {
         return;
     }
-    let mut prev = first / div;
-    let mut prev_delta = (ts[1] / div).wrapping_sub(prev);
+    let mut prev = first / DIV;
+    let mut prev_delta = (ts[1] / DIV).wrapping_sub(prev);
     put_i64(out, prev_delta);
-    prev = ts[1] / div;
+    prev = ts[1] / DIV;
     let mut w = BitWriter::with_capacity(ts.len() / 8 + 8);
     for &t in &ts[2..] {
-        let t = t / div;
+        let t = t / DIV;
         let delta = t.wrapping_sub(prev);
         let dod = zigzag(delta.wrapping_sub(prev_delta));
         if dod == 0 {
