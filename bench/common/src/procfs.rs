@@ -95,22 +95,40 @@ pub fn machine_busy_ticks() -> Result<u64> {
     parse_machine_busy_ticks(&text).context("unreadable /proc/stat")
 }
 
+/// CPU time the hypervisor gave to something else while this (virtual) machine wanted to
+/// run ("steal", the eighth field of the first line of `/proc/stat`), in clock ticks.
+pub fn parse_steal_ticks(proc_stat: &str) -> Option<u64> {
+    let line = proc_stat.lines().find(|l| l.starts_with("cpu "))?;
+    line.split_whitespace().nth(8)?.parse().ok()
+}
+
 /// CPU readings of several processes and of the machine at one instant.
 #[derive(Debug, Clone)]
 pub struct CpuMark {
     pub at: Instant,
     pub ticks: Vec<u64>,
     pub machine: u64,
+    /// Of `machine`, the time stolen by the hypervisor.
+    pub steal: u64,
 }
 
 impl CpuMark {
     pub fn take(pids: &[u32]) -> Result<CpuMark> {
         let ticks = pids.iter().map(|&p| cpu_ticks(p)).collect::<Result<_>>()?;
+        let text = std::fs::read_to_string("/proc/stat").context("/proc/stat")?;
         Ok(CpuMark {
             at: Instant::now(),
             ticks,
-            machine: machine_busy_ticks()?,
+            machine: parse_machine_busy_ticks(&text).context("unreadable /proc/stat")?,
+            steal: parse_steal_ticks(&text).unwrap_or(0),
         })
+    }
+
+    /// Cores' worth of CPU time the hypervisor took from this machine between `self` and
+    /// `later` (0 on a machine that is not virtual).
+    pub fn steal_until(&self, later: &CpuMark, clk_tck: u64) -> f64 {
+        let secs = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
+        later.steal.saturating_sub(self.steal) as f64 / clk_tck as f64 / secs
     }
 
     /// Cores (CPU seconds per second) used by each process between `self` and `later`,
@@ -167,6 +185,8 @@ mod tests {
             parse_machine_busy_ticks(stat),
             Some(100 + 5 + 50 + 3 + 2 + 1)
         );
+        assert_eq!(parse_steal_ticks(stat), Some(1));
+        assert_eq!(parse_steal_ticks("cpu  1 2 3\n"), None);
         assert!(machine_busy_ticks().unwrap() > 0);
         assert!(clock_ticks() >= 1);
     }

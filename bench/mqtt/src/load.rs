@@ -91,6 +91,9 @@ pub struct CpuShare {
     pub broker: f64,
     pub generator: f64,
     pub machine: f64,
+    /// Of `machine`, what the hypervisor took for something else (a virtual machine on a
+    /// shared host): CPU the brokers wanted and did not get.
+    pub steal: f64,
 }
 
 /// CPU readings of this generator and the broker at one instant.
@@ -114,11 +117,13 @@ impl CpuMark {
         let (Some(a), Some(b)) = (&before.mark, &self.mark) else {
             return CpuShare::default();
         };
-        let (cores, machine) = a.cores_until(b, procfs::clock_ticks());
+        let tck = procfs::clock_ticks();
+        let (cores, machine) = a.cores_until(b, tck);
         CpuShare {
             broker: if self.broker { cores[1] } else { 0.0 },
             generator: cores[0],
             machine,
+            steal: a.steal_until(b, tck),
         }
     }
 }

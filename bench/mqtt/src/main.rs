@@ -46,6 +46,12 @@ struct Cli {
     /// QoS 1 publishes in flight per connection.
     #[arg(long, default_value_t = 16)]
     window: usize,
+    /// Rounds of the throughput runs: each round starts every broker afresh, in the order
+    /// given, so the brokers alternate and a slow spell of the machine falls on both; the
+    /// report gives each round's ratio and their median. Idle and third-party runs are in
+    /// the first round only.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
     /// Seconds before the measurement starts.
     #[arg(long, default_value_t = 5.0)]
     warmup: f64,
@@ -150,19 +156,26 @@ async fn run(cli: &Cli) -> Result<()> {
             idle: idle.iter().map(|n| n.to_string()).collect(),
             ironloom_fsync: cli.fsync.clone(),
             ironloom_rate_limit: cli.rate_limit,
+            rounds: cli.rounds,
         },
         brokers: Vec::new(),
     };
-    for &kind in &cli.brokers {
-        let mut result = BrokerResult {
-            broker: kind.name().into(),
-            ..Default::default()
-        };
-        if let Err(e) = bench_broker(kind, cli, &idle, work.path(), &run_id, &mut result).await {
-            eprintln!("[{}] FAILED: {e:#}", kind.name());
-            result.errors.push(format!("{e:#}"));
+    for round in 1..=cli.rounds {
+        for &kind in &cli.brokers {
+            let mut result = BrokerResult {
+                broker: kind.name().into(),
+                round,
+                ..Default::default()
+            };
+            let idle: &[usize] = if round == 1 { &idle } else { &[] };
+            if let Err(e) =
+                bench_broker(kind, cli, idle, round, work.path(), &run_id, &mut result).await
+            {
+                eprintln!("[{}] FAILED: {e:#}", kind.name());
+                result.errors.push(format!("{e:#}"));
+            }
+            report.brokers.push(result);
         }
-        report.brokers.push(result);
     }
     report.machine.load_after = machine::load_average();
     cli.run.finish(work, &report.markdown(), &report)?;
@@ -199,16 +212,22 @@ async fn start(kind: Kind, cli: &Cli, dir: &std::path::Path) -> Result<Broker> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn bench_broker(
     kind: Kind,
     cli: &Cli,
     idle: &[usize],
+    round: u32,
     work: &std::path::Path,
     run_id: &str,
     result: &mut BrokerResult,
 ) -> Result<()> {
     let label = kind.name();
-    let dir = work.join(label);
+    // Each round on a data directory of its own (a fresh broker, as in the first round).
+    let dir = match round {
+        1 => work.join(label),
+        r => work.join(format!("{label}-{r}")),
+    };
     std::fs::create_dir_all(&dir)?;
     let target = |addr| Target {
         addr,
@@ -249,7 +268,7 @@ async fn bench_broker(
         Kind::Mosquitto => "bench".into(),
     };
 
-    eprintln!("[{label}] starting");
+    eprintln!("[{label}] starting (round {round} of {})", cli.rounds);
     let mut b = start(kind, cli, &dir).await?;
     let api = match kind {
         Kind::Ironloom => {
@@ -318,7 +337,7 @@ async fn bench_broker(
         result.rss_after_load_kib = b.rss_kib().ok();
         result.hwm_after_load_kib = b.process.hwm_kib().ok();
     }
-    for template in &cli.third_party {
+    for template in cli.third_party.iter().filter(|_| round == 1) {
         let cmd = third_party::expand(template, "127.0.0.1", b.mqtt.port(), &tool_user);
         eprintln!("[{label}] third-party: {cmd}");
         let mut t = third_party::run(&cmd, 40).await?;

@@ -31,6 +31,8 @@ pub struct Settings {
     pub idle: Vec<String>,
     pub ironloom_fsync: String,
     pub ironloom_rate_limit: u32,
+    /// Rounds of the throughput runs (the brokers alternate, each round afresh).
+    pub rounds: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +78,8 @@ impl Machine {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct BrokerResult {
     pub broker: String,
+    /// The round of the throughput runs (from 1).
+    pub round: u32,
     pub version: String,
     pub settings: String,
     pub devices: Option<DevicesCreated>,
@@ -124,12 +128,85 @@ pub struct IdleResult {
     pub generator_kib_per_connection: f64,
 }
 
+/// Ironloom's throughput runs beside mosquitto's of the same round and payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatioRow {
+    pub payload: String,
+    /// Per round that has both.
+    pub ratios: Vec<f64>,
+    pub ironloom_us: Vec<f64>,
+    pub mosquitto_us: Vec<f64>,
+}
+
+/// Per payload, in the order run: each round's ratio of acknowledged msgs/s and both
+/// brokers' CPU µs per message. Empty unless both brokers ran.
+pub fn ratio_rows(brokers: &[BrokerResult]) -> Vec<RatioRow> {
+    let payload = |l: &LoadReport| format!("{:?}", l.payload).to_lowercase();
+    let us = |l: &LoadReport| l.cpu.broker / l.msgs_per_second.max(1e-9) * 1e6;
+    let mut rows: Vec<RatioRow> = Vec::new();
+    for i in brokers.iter().filter(|b| b.broker == "ironloom") {
+        let Some(m) = brokers
+            .iter()
+            .find(|m| m.broker == "mosquitto" && m.round == i.round)
+        else {
+            continue;
+        };
+        for run in &i.runs {
+            let p = payload(&run.load);
+            let Some(other) = m.runs.iter().find(|r| payload(&r.load) == p) else {
+                continue;
+            };
+            let (a, b) = (&run.load, &other.load);
+            if b.msgs_per_second <= 0.0 {
+                continue;
+            }
+            let k = match rows.iter().position(|r| r.payload == p) {
+                Some(k) => k,
+                None => {
+                    rows.push(RatioRow {
+                        payload: p,
+                        ratios: Vec::new(),
+                        ironloom_us: Vec::new(),
+                        mosquitto_us: Vec::new(),
+                    });
+                    rows.len() - 1
+                }
+            };
+            let row = &mut rows[k];
+            row.ratios.push(a.msgs_per_second / b.msgs_per_second);
+            row.ironloom_us.push(us(a));
+            row.mosquitto_us.push(us(b));
+        }
+    }
+    rows
+}
+
+/// The middle value (the mean of the two middle ones for an even count); 0 for none.
+pub fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 /// Microseconds as ms with three significant digits.
 fn fmt_us(us: u64) -> String {
     fmt_ms(us as f64 / 1000.0)
 }
 
 impl Report {
+    /// The broker's name, with its round when there are several.
+    fn label(&self, b: &BrokerResult) -> String {
+        if self.settings.rounds > 1 {
+            format!("{} #{}", b.broker, b.round)
+        } else {
+            b.broker.clone()
+        }
+    }
+
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         let m = &self.machine;
@@ -155,7 +232,7 @@ impl Report {
 
         let _ = writeln!(
             s,
-            "| broker | payload | connected | msgs/s acked | points/s | p50 ms | p99 ms | p99.9 ms | max ms | unacked | errors | CPU cores: broker / generator / machine | distinct points stored (Ironloom) |"
+            "| broker | payload | connected | msgs/s acked | points/s | p50 ms | p99 ms | p99.9 ms | max ms | unacked | errors | CPU cores: broker / generator / machine (of it stolen by the host) | distinct points stored (Ironloom) |"
         );
         let _ = writeln!(
             s,
@@ -183,8 +260,8 @@ impl Report {
                 };
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} |",
-                    b.broker,
+                    "| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} / {:.2} / {:.2} ({:.2}) | {} |",
+                    self.label(b),
                     format!("{:?}", l.payload).to_lowercase(),
                     l.connected,
                     l.connections,
@@ -199,7 +276,40 @@ impl Report {
                     l.cpu.broker,
                     l.cpu.generator,
                     l.cpu.machine,
+                    l.cpu.steal,
                     stored
+                );
+            }
+        }
+        let ratios = ratio_rows(&self.brokers);
+        if !ratios.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nIronloom ÷ mosquitto: acknowledged msgs/s of the same payload in the same round; \
+                 CPU µs per message = the broker's cores ÷ its msgs/s:\n"
+            );
+            let _ = writeln!(
+                s,
+                "| payload | ratio per round | **median ratio** | Ironloom µs/msg per round | median | mosquitto µs/msg per round | median |"
+            );
+            let _ = writeln!(s, "|---|---|---:|---|---:|---|---:|");
+            let list = |v: &[f64], digits: usize| {
+                v.iter()
+                    .map(|x| format!("{x:.digits$}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            for r in &ratios {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | **{:.2}** | {} | {:.1} | {} | {:.1} |",
+                    r.payload,
+                    list(&r.ratios, 2),
+                    median(&r.ratios),
+                    list(&r.ironloom_us, 1),
+                    median(&r.ironloom_us),
+                    list(&r.mosquitto_us, 1),
+                    median(&r.mosquitto_us),
                 );
             }
         }
@@ -219,7 +329,7 @@ impl Report {
                     let _ = writeln!(
                         s,
                         "| {} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB | {:.2} | {} / {} | {:.2} | {} |",
-                        b.broker,
+                        self.label(b),
                         i.attempted,
                         i.connected,
                         i.held,
@@ -248,7 +358,7 @@ impl Report {
 
         let _ = writeln!(s, "\nBrokers:\n");
         for b in &self.brokers {
-            let _ = writeln!(s, "- {}: {}; {}", b.broker, b.version, b.settings);
+            let _ = writeln!(s, "- {}: {}; {}", self.label(b), b.version, b.settings);
             if let Some(d) = &b.devices {
                 let _ = writeln!(
                     s,
@@ -302,6 +412,80 @@ mod tests {
         assert_eq!(fmt_us(123_456), "123");
     }
 
+    fn load(payload: crate::load::PayloadKind, msgs: f64, cores: f64) -> LoadRun {
+        LoadRun {
+            load: LoadReport {
+                connections: 1,
+                connected: 1,
+                connect_errors: ErrorCounts::default(),
+                connect_seconds: 0.0,
+                window: 1,
+                payload,
+                payload_bytes: 0,
+                measured_seconds: 1.0,
+                acked_measured: msgs as u64,
+                msgs_per_second: msgs,
+                points_per_second: msgs * 10.0,
+                latency: Default::default(),
+                sent_total: 0,
+                acked_total: 0,
+                unacked: 0,
+                errors: ErrorCounts::default(),
+                last_ts_ms: 0,
+                cpu: crate::load::CpuShare {
+                    broker: cores,
+                    ..Default::default()
+                },
+            },
+            stored: None,
+        }
+    }
+
+    #[test]
+    fn ratios_pair_the_brokers_of_a_round_by_payload() {
+        use crate::load::PayloadKind::{Plain, Ts};
+        let broker = |name: &str, round, runs| BrokerResult {
+            broker: name.into(),
+            round,
+            runs,
+            ..Default::default()
+        };
+        let brokers = vec![
+            broker(
+                "ironloom",
+                1,
+                vec![load(Plain, 60_000.0, 1.2), load(Ts, 50_000.0, 1.0)],
+            ),
+            broker(
+                "mosquitto",
+                1,
+                vec![load(Plain, 100_000.0, 1.0), load(Ts, 125_000.0, 1.0)],
+            ),
+            // Round 2: mosquitto ran only `ts`; a round without mosquitto adds nothing.
+            broker(
+                "ironloom",
+                2,
+                vec![load(Plain, 70_000.0, 1.4), load(Ts, 66_000.0, 1.32)],
+            ),
+            broker("mosquitto", 2, vec![load(Ts, 110_000.0, 0.99)]),
+            broker("ironloom", 3, vec![load(Ts, 1.0, 1.0)]),
+        ];
+        let rows = ratio_rows(&brokers);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].payload, "plain");
+        assert_eq!(rows[0].ratios, vec![0.6]);
+        assert!((rows[0].ironloom_us[0] - 20.0).abs() < 1e-9);
+        assert!((rows[0].mosquitto_us[0] - 10.0).abs() < 1e-9);
+        assert_eq!(rows[1].payload, "ts");
+        assert_eq!(rows[1].ratios, vec![0.4, 0.6]);
+        assert!((rows[1].ironloom_us[1] - 20.0).abs() < 1e-9);
+        assert!((rows[1].mosquitto_us[1] - 9.0).abs() < 1e-9);
+        assert_eq!(median(&rows[1].ratios), 0.5);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[]), 0.0);
+        assert!(ratio_rows(&brokers[..1]).is_empty());
+    }
+
     #[test]
     fn renders_an_empty_report() {
         let r = Report {
@@ -318,6 +502,7 @@ mod tests {
                 idle: vec![],
                 ironloom_fsync: "always".into(),
                 ironloom_rate_limit: 1000,
+                rounds: 1,
             },
             brokers: vec![BrokerResult {
                 broker: "x".into(),
