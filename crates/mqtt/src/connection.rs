@@ -385,8 +385,19 @@ impl<H: MqttHooks> Conn<H> {
     }
 
     async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, io: &mut Io<S>) -> End {
+        // The waits below live across messages: a wait made afresh for every message
+        // registered with, and left, the shutdown token every connection shares and the
+        // session's notifier, and moved the keep-alive timer, each under a lock.
         let shutdown = self.shared.shutdown.clone();
-        let idle = tokio::time::sleep(self.keep_alive);
+        let shutdown = shutdown.cancelled();
+        tokio::pin!(shutdown);
+        let session = self.session.clone();
+        let woken = session.notify.notified();
+        tokio::pin!(woken);
+        // The keep-alive deadline moves with every packet; the timer is only moved when it
+        // fires before the deadline.
+        let mut deadline = tokio::time::Instant::now() + self.keep_alive;
+        let idle = tokio::time::sleep_until(deadline);
         tokio::pin!(idle);
         // Packets that came in the same read as CONNECT.
         if !io.rbuf.is_empty()
@@ -410,24 +421,30 @@ impl<H: MqttHooks> Conn<H> {
             }
             io.settle();
             tokio::select! {
-                _ = shutdown.cancelled() => {
+                _ = &mut shutdown => {
                     return End::with(
                         DisconnectCause::ServerShutdown,
                         ServerDisconnect::ServerShuttingDown,
                         "the server is shutting down",
                     );
                 }
-                _ = self.session.notify.notified() => {}
+                _ = &mut woken => {
+                    woken.set(session.notify.notified());
+                }
                 r = io.read() => match r {
                     Ok(0) | Err(_) => return End::quiet(DisconnectCause::ConnectionLost),
                     Ok(_) => {
-                        idle.as_mut().reset(tokio::time::Instant::now() + self.keep_alive);
+                        deadline = tokio::time::Instant::now() + self.keep_alive;
                         if let Err(end) = self.handle_input(io).await {
                             return end;
                         }
                     }
                 },
                 _ = &mut idle => {
+                    if tokio::time::Instant::now() < deadline {
+                        idle.as_mut().reset(deadline);
+                        continue;
+                    }
                     return End::with(
                         DisconnectCause::KeepAliveTimeout,
                         ServerDisconnect::KeepAliveTimeout,
