@@ -15,6 +15,9 @@ mod telemetry_io;
 mod tsdb_cmd;
 
 use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// The allocator: ingest allocates and frees many small objects per message on several
 /// threads; mimalloc's per-thread free lists take a fraction of glibc malloc's time for
@@ -22,9 +25,6 @@ use clap::{Parser, Subcommand};
 /// memory on demand (`.cargo/config.toml`), which keeps an idle connection under 8 KB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
