@@ -24,10 +24,6 @@ pub(super) struct CachedCtx {
 }
 
 impl DeviceHub {
-    /// The device's product, from a short-lived cache. When an entry expires, one caller
-    /// reads it again while the others keep using the old copy (thousands of devices of
-    /// one product would otherwise all query the store at once); products never seen are
-    /// read by one caller at a time.
     /// The device's product: taken from the cache without waiting when it is fresh there;
     /// a read of the metadata store waits on a future of its own (boxed, so that this
     /// future, part of every message's, stays small).
@@ -45,6 +41,10 @@ impl DeviceHub {
         }
     }
 
+    /// The device's product, from a short-lived cache. When an entry expires, one caller
+    /// reads it again while the others keep using the old copy (thousands of devices of
+    /// one product would otherwise all query the store at once); products never seen are
+    /// read by one caller at a time.
     pub async fn product(
         &self,
         tenant: TenantId,

@@ -18,8 +18,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 const MAX_MERGE: usize = 512;
 /// Store writes in flight at once. One: the next merged write starts when the previous
 /// one is durable, so everything that arrived during a log sync goes into one write (a
-/// store write with room is memory work of microseconds, the sync takes about a
-/// millisecond). With four, most writes carried one or two devices' messages and paid the
+/// store write with room is memory work of microseconds, the sync under load 0.15 ms at
+/// the median and over 1 ms at p99). With four, most writes carried one or two devices' messages and paid the
 /// store's fixed cost each (docs/performance.md, "CPU per message with one in flight").
 const WRITERS: usize = 1;
 

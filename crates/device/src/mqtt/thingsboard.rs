@@ -94,10 +94,8 @@ pub(super) fn downlink(d: &Downlink) -> (String, Json) {
 }
 
 impl MqttDevices {
-    /// Handles one publish on a ThingsBoard device topic. Telemetry is gathered into
-    /// `telemetry` (with its index `i` in the batch) for one durable write of the whole
-    /// batch, and answered later (`None`).
-    /// A ThingsBoard publish that is not telemetry (see [`gather`]).
+    /// Handles a publish on a ThingsBoard device topic that is not telemetry: telemetry is
+    /// read by [`gather`] and written with the rest of its batch.
     pub(super) async fn thingsboard(
         &self,
         client: &MqttDevice,
