@@ -24,6 +24,8 @@ pub mod i18n;
 pub mod ids;
 pub mod industry;
 pub mod ingest;
+pub mod model;
+pub mod quantity;
 pub mod repo;
 pub mod rule;
 pub mod sync;

@@ -1,0 +1,140 @@
+//! Runs every test vector in `vectors/`: each case through the same path the API takes
+//! (inputs in the caller's units, converted and range-checked; outputs in the units asked
+//! for), compared within the case's relative tolerance; each refusal by its code.
+
+// In tests a failed expect is a failed test, with the reason in the panic message.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use ironloom_core::model::{self, Catalogue, Given, ModelError};
+use ironloom_models::Library;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Deserialize)]
+struct File {
+    cases: Vec<Case>,
+    #[serde(default)]
+    refusals: Vec<RefusalCase>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    model: String,
+    source: String,
+    inputs: BTreeMap<String, Given>,
+    #[serde(default)]
+    units: BTreeMap<String, String>,
+    expect: BTreeMap<String, f64>,
+    rel: f64,
+}
+
+#[derive(Deserialize)]
+struct RefusalCase {
+    model: String,
+    inputs: BTreeMap<String, Given>,
+    code: String,
+}
+
+fn invoke(
+    id: &str,
+    inputs: &BTreeMap<String, Given>,
+    units: &BTreeMap<String, String>,
+) -> Result<BTreeMap<&'static str, model::OutputValue>, ModelError> {
+    let lib = Library::get();
+    let card = lib
+        .card(id)
+        .ok_or_else(|| ModelError::UnknownModel(id.into()))?;
+    let x = model::prepare(card, inputs)?;
+    let y = lib.evaluate(id, &x)?;
+    model::present(card, &y, units)
+}
+
+fn files() -> Vec<(String, File)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("vectors directory") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable vector file");
+        let file: File =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        out.push((path.display().to_string(), file));
+    }
+    out
+}
+
+#[test]
+fn every_vector_matches_its_source() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (path, file) in files() {
+        for c in &file.cases {
+            count += 1;
+            match invoke(&c.model, &c.inputs, &c.units) {
+                Err(e) => failures.push(format!("{path}: {} ({}): {e}", c.model, c.source)),
+                Ok(out) => {
+                    for (name, want) in &c.expect {
+                        let got = out.get(name.as_str()).map(|o| o.value);
+                        let ok =
+                            got.is_some_and(|g| (g - want).abs() <= c.rel * want.abs().max(1e-300));
+                        if !ok {
+                            failures.push(format!(
+                                "{path}: {} {name}: got {got:?}, want {want} (rel {}; {})",
+                                c.model, c.rel, c.source
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for r in &file.refusals {
+            match invoke(&r.model, &r.inputs, &BTreeMap::new()) {
+                Ok(out) => failures.push(format!(
+                    "{path}: {} accepted {:?}: {out:?}",
+                    r.model, r.inputs
+                )),
+                Err(e) if e.code() != r.code => failures.push(format!(
+                    "{path}: {}: {e} is {}, want {}",
+                    r.model,
+                    e.code(),
+                    r.code
+                )),
+                Err(_) => {}
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_model_has_at_least_three_cases_with_sources() {
+    let mut cases: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, file) in files() {
+        for c in file.cases {
+            assert!(
+                ["published:", "computed:", "hand:"]
+                    .iter()
+                    .any(|p| c.source.starts_with(p)),
+                "{}: the source must say published:, computed: or hand: ({})",
+                c.model,
+                c.source
+            );
+            *cases.entry(c.model).or_default() += 1;
+        }
+    }
+    let ids: BTreeSet<&str> = Library::get().cards().iter().map(|c| c.id).collect();
+    for id in &ids {
+        let n = cases.get(*id).copied().unwrap_or(0);
+        assert!(n >= 3, "{id} has {n} test cases, needs at least 3");
+    }
+    for id in cases.keys() {
+        assert!(
+            ids.contains(id.as_str()),
+            "vectors name an unknown model {id}"
+        );
+    }
+}
