@@ -103,6 +103,10 @@ impl ApiError {
                 Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 Error::Forbidden(_) => StatusCode::FORBIDDEN,
                 Error::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
+                Error::Model(e) => match **e {
+                    ironloom_core::model::ModelError::UnknownModel(_) => StatusCode::NOT_FOUND,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                },
                 Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Kind::Http(h) => match h {

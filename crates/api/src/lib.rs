@@ -86,6 +86,8 @@ pub struct AppState {
     /// The bus the device hub announces device events on, for live views (absent where
     /// no device edge runs: the live views answer 503).
     pub bus: Option<Arc<dyn ironloom_bus::EventBus>>,
+    /// The model and algorithm library.
+    pub models: &'static dyn ironloom_core::model::Catalogue,
 }
 
 impl std::fmt::Debug for AppState {
@@ -120,6 +122,7 @@ impl std::fmt::Debug for AppState {
         (name = "catalog", description = "Enumerations for forms"),
         (name = "system", description = "This node's health, device traffic and storage, for the console"),
         (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
+        (name = "models", description = "Industrial models and data algorithms: catalogue, cards, evaluation"),
         (name = "rules", description = "Rules of the rule engine: versioned documents, checks"),
         (name = "alarms", description = "Alarms: live list, history, counts, acknowledge, clear"),
         (name = "dashboards", description = "Dashboards of widgets bound to devices, their data, read-only links"),
@@ -167,6 +170,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::catalog::register(router);
     let router = routes::system::register(router);
     let router = routes::telemetry::register(router);
+    let router = routes::models::register(router);
     router.split_for_parts()
 }
 

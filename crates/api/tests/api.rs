@@ -83,6 +83,7 @@ impl App {
             rules: None,
             alarms_live: tokio::sync::broadcast::channel(16).0,
             bus: None,
+            models: ironloom_models::Library::get(),
         };
         App {
             router: ironloom_api::router(state),
@@ -3024,4 +3025,176 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[tokio::test]
+async fn models_are_searched_described_and_evaluated_in_any_unit() {
+    let w = world().await;
+    let (app, a) = (&w.app, &w.a_admin);
+    // The catalogue: everything, then filtered and searched in both languages.
+    let all = app.get("/api/v1/models?page_size=500", a).await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    let total = all.body["total"].as_u64().unwrap();
+    assert!(total >= 12, "{total}");
+    let r = app.get("/api/v1/models?q=IF97&kind=mechanism", a).await;
+    assert!(r.body["total"].as_u64().unwrap() >= 4, "{:?}", r.body);
+    let r = app.get("/api/v1/models?q=%E6%B1%BD%E8%9A%80", a).await; // 汽蚀
+    assert_eq!(
+        r.body["items"][0]["id"], "pump.npsh_available",
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .get("/api/v1/models?industry=C34&domain=operations", a)
+        .await;
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "pump.affinity_laws")
+    );
+    let r = app.get("/api/v1/models?page=2&page_size=5", a).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 5);
+    assert_eq!(r.body["items"][0]["id"], all.body["items"][5]["id"]);
+    let r = app.get("/api/v1/models?kind=magic", a).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A card with its schema, names in both languages.
+    let r = app.get("/api/v1/models/steam.if97_region1_pt", a).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body["card"]["name"]["zh-CN"],
+        "压缩水性质（IAPWS-IF97 区域1）"
+    );
+    assert_eq!(r.body["input_schema"]["required"], json!(["p", "T"]));
+    assert!(
+        r.body["card"]["references"][0]["source"]
+            .as_str()
+            .unwrap()
+            .contains("R7-97")
+    );
+    let r = app.get("/api/v1/models/no.such", a).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.body["code"], "model_not_found");
+    // One evaluation, inputs in other units (IAPWS R7-97 table 5: 3 MPa, 300 K).
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_region1_pt/invoke",
+            a,
+            json!({"inputs": {"p": {"value": 30, "unit": "bar"}, "T": {"value": 26.85, "unit": "°C"}},
+                   "units": {"h": "J/kg"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let h = r.body["outputs"]["h"]["value"].as_f64().unwrap();
+    assert!((h - 115_331.273).abs() < 1e-3, "{h}");
+    assert_eq!(r.body["outputs"]["h"]["unit"], "J/kg");
+    assert_eq!(r.body["outputs"]["v"]["unit"], "m3/kg");
+    // Refusals name the input, in the caller's language.
+    for (body, code, needle) in [
+        (json!({"inputs": {"p": 3}}), "invalid_model_input", "\"T\""),
+        (
+            json!({"inputs": {"p": 3, "T": 900}}),
+            "invalid_model_input",
+            "\"T\"",
+        ),
+        (
+            json!({"inputs": {"p": {"value": 3, "unit": "kg"}, "T": 300}}),
+            "invalid_model_input",
+            "\"p\"",
+        ),
+        (
+            json!({"inputs": {"p": 0.001, "T": 400}}),
+            "model_refused",
+            "region 2",
+        ),
+        (
+            json!({"inputs": {"p": 3, "T": 300, "x": 1}}),
+            "invalid_model_input",
+            "\"x\"",
+        ),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/models/steam.if97_region1_pt/invoke",
+                a,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert_eq!(r.body["code"], code, "{body}");
+        assert!(
+            r.body["message"].as_str().unwrap().contains(needle),
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    let zh = app
+        .raw(
+            Method::POST,
+            "/api/v1/models/steam.if97_region1_pt/invoke",
+            Some(a),
+            &[
+                ("accept-language", "zh-CN"),
+                ("content-type", "application/json"),
+            ],
+            br#"{"inputs": {"p": 3, "T": 900}}"#.to_vec(),
+        )
+        .await;
+    assert!(
+        zh.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("超出有效范围"),
+        "{:?}",
+        zh.body
+    );
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_region1_pt/invoke",
+            a,
+            json!({"inputs": {"p": "3"}}),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{:?}", r.body);
+    // A batch: each row on its own; too many rows refused whole.
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_psat_t/invoke/batch",
+            a,
+            json!({"rows": [{"T": 300}, {"T": 5000}, {"T": {"value": 226.85, "unit": "°C"}}], "units": {"p_s": "kPa"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["ok"], 2);
+    let p = r.body["rows"][2]["outputs"]["p_s"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!((p - 2638.89776).abs() < 1e-4, "{p}");
+    assert_eq!(r.body["rows"][1]["error"]["code"], "invalid_model_input");
+    let rows: Vec<Value> = (0..10_001).map(|_| json!({"T": 300})).collect();
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_psat_t/invoke/batch",
+            a,
+            json!({"rows": rows}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    // Evaluation is a tenant's call: the platform administrator has none.
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_psat_t/invoke",
+            &w.admin,
+            json!({"inputs": {"T": 300}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.get("/api/v1/models", "not-a-token").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

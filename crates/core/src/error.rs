@@ -51,6 +51,9 @@ pub enum Error {
     /// to its command topic), and the caller asked not to queue.
     #[error("the device does not listen for commands")]
     DeviceNotListening,
+    /// A model call refused: unknown model, bad input, or the model's own refusal.
+    #[error("{0}")]
+    Model(Box<crate::model::ModelError>),
     /// The store or another dependency failed; the detail is for the log only.
     #[error("storage failure in {action}: {detail}")]
     Storage {
@@ -116,6 +119,7 @@ impl Error {
             Error::Command(r) => r.code(),
             Error::DeviceOffline => "device_offline",
             Error::DeviceNotListening => "device_not_listening",
+            Error::Model(e) => e.code(),
             Error::Storage { .. } => "internal",
         }
     }
@@ -124,6 +128,7 @@ impl Error {
     pub fn message(&self, locale: Locale) -> String {
         let zh = locale == Locale::ZhCn;
         match self {
+            Error::Model(e) => e.message(locale),
             Error::NotFound(r) => {
                 if zh {
                     format!("{}不存在", r.name(locale))
@@ -414,6 +419,12 @@ fn field_name(field: &str, locale: Locale) -> String {
         ("access_token", _) => "访问令牌".into(),
         ("product_key", _) => "产品密钥".into(),
         (other, _) => other.to_string(),
+    }
+}
+
+impl From<crate::model::ModelError> for Error {
+    fn from(e: crate::model::ModelError) -> Self {
+        Error::Model(Box::new(e))
     }
 }
 

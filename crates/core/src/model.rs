@@ -13,7 +13,9 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The four kinds the platform evaluation counts (工业机理模型 types and 数据算法).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     /// 研发仿真: design and simulation.
@@ -54,7 +56,9 @@ impl ModelKind {
 }
 
 /// The business domains of the evaluation criteria.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     /// 研发设计

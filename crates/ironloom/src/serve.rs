@@ -200,6 +200,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         rules: Some(Arc::new(rules.runtime.clone()) as Arc<dyn ironloom_core::rule::RuleService>),
         alarms_live,
         bus: Some(bus.clone()),
+        models: ironloom_models::Library::get(),
     };
 
     let coap = match config.coap.addr.0 {

@@ -18,6 +18,7 @@ use ironloom_core::model::{Catalogue, ModelCard, ModelError, Refusal};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+pub mod docs;
 mod fluids;
 mod heat;
 mod steam;

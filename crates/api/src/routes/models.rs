@@ -1,0 +1,377 @@
+//! The model and algorithm library: the catalogue (search in both languages, filters,
+//! pages), one model's card with the JSON Schema of its inputs, and evaluation, one row
+//! or many. Inputs may come in any unit of the right kind; refusals name the input.
+
+use crate::AppState;
+use crate::authz::Principal;
+use crate::error::{ApiResult, ErrorBody, RequestLocale};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use axum::Json;
+use axum::extract::{Extension, State};
+use ironloom_core::entity::Page;
+use ironloom_core::error::{Error, FieldError, FieldErrorKind};
+use ironloom_core::i18n::Locale;
+use ironloom_core::model::{self, Domain, Given, ModelCard, ModelError, ModelKind, OutputValue};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Rows one batch call may evaluate.
+pub const MAX_BATCH_ROWS: usize = 10_000;
+
+pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(list_models))
+        .routes(routes!(get_model))
+        .routes(routes!(invoke))
+        .routes(routes!(invoke_batch))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ModelQuery {
+    /// Words to find in the id, names, summaries and references (either language).
+    q: Option<String>,
+    /// `simulation`, `process`, `mechanism` or `algorithm`.
+    kind: Option<String>,
+    /// A GB/T 4754 division (`C34`) or section (`C`).
+    industry: Option<String>,
+    /// `design`, `production`, `operations`, `logistics`, `service`, `supply_chain`,
+    /// `management`.
+    domain: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+/// A catalogue entry in the caller's language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelSummary {
+    pub id: String,
+    pub version: u32,
+    pub name: String,
+    pub summary: String,
+    pub kind: ModelKind,
+    pub kind_name: String,
+    pub industries: Vec<String>,
+    pub domains: Vec<Domain>,
+    /// The first reference's source.
+    pub reference: String,
+}
+
+fn summary(c: &ModelCard, locale: Locale) -> ModelSummary {
+    ModelSummary {
+        id: c.id.into(),
+        version: c.version,
+        name: c.name.pick(locale).into(),
+        summary: c.summary.pick(locale).into(),
+        kind: c.kind,
+        kind_name: c.kind.name().pick(locale).into(),
+        industries: c.industries.iter().map(|s| s.to_string()).collect(),
+        domains: c.domains.to_vec(),
+        reference: c.references.first().map_or("", |r| r.source).into(),
+    }
+}
+
+fn invalid(field: &str, en: String, zh: String) -> Error {
+    FieldError::new(field.to_string(), FieldErrorKind::Other { en, zh }).into()
+}
+
+fn matches(c: &ModelCard, words: &[String]) -> bool {
+    let hay = [c.id, c.name.en, c.name.zh, c.summary.en, c.summary.zh]
+        .iter()
+        .map(|s| s.to_lowercase())
+        .chain(c.references.iter().map(|r| r.source.to_lowercase()))
+        .collect::<Vec<_>>();
+    words
+        .iter()
+        .all(|w| hay.iter().any(|h| h.contains(w.as_str())))
+}
+
+/// The catalogue: every model and algorithm that matches, a page at a time, by id.
+#[utoipa::path(get, path = "/api/v1/models", tag = "models", params(ModelQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Page<ModelSummary>), (status = 422, body = ErrorBody)))]
+async fn list_models(
+    State(state): State<AppState>,
+    Extension(RequestLocale(locale)): Extension<RequestLocale>,
+    ApiQuery(q): ApiQuery<ModelQuery>,
+) -> ApiResult<Json<Page<ModelSummary>>> {
+    let kind = match q.kind.as_deref() {
+        None | Some("") => None,
+        Some(k) => Some(
+            ModelKind::ALL
+                .into_iter()
+                .find(|x| x.as_str() == k)
+                .ok_or_else(|| {
+                    invalid(
+                        "kind",
+                        format!("unknown kind {k:?} (simulation, process, mechanism, algorithm)"),
+                        format!("未知类型 {k:?}（simulation、process、mechanism、algorithm）"),
+                    )
+                })?,
+        ),
+    };
+    let domain = match q.domain.as_deref() {
+        None | Some("") => None,
+        Some(d) => Some(
+            Domain::ALL
+                .into_iter()
+                .find(|x| x.as_str() == d)
+                .ok_or_else(|| {
+                    let all = Domain::ALL.map(|x| x.as_str()).join(", ");
+                    invalid(
+                        "domain",
+                        format!("unknown domain {d:?} ({all})"),
+                        format!("未知领域 {d:?}（{all}）"),
+                    )
+                })?,
+        ),
+    };
+    let industry = q.industry.as_deref().filter(|s| !s.is_empty());
+    let words: Vec<String> =
+        q.q.as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .take(16)
+            .map(str::to_lowercase)
+            .collect();
+    let page_size = q.page_size.unwrap_or(50).clamp(1, 500);
+    let page = q.page.unwrap_or(1).max(1);
+    let found: Vec<&ModelCard> = state
+        .models
+        .cards()
+        .into_iter()
+        .filter(|c| kind.is_none_or(|k| c.kind == k))
+        .filter(|c| domain.is_none_or(|d| c.domains.contains(&d)))
+        .filter(|c| industry.is_none_or(|i| c.industries.iter().any(|x| x.starts_with(i))))
+        .filter(|c| matches(c, &words))
+        .collect();
+    let total = found.len() as u64;
+    let items = found
+        .into_iter()
+        .skip((page as usize - 1).saturating_mul(page_size as usize))
+        .take(page_size as usize)
+        .map(|c| summary(c, locale))
+        .collect();
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        page_size,
+    }))
+}
+
+/// A model's card (both languages) and the JSON Schema of an invocation's inputs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelDetail {
+    #[schema(value_type = Object)]
+    pub card: Value,
+    /// JSON Schema of `inputs` in an invocation.
+    #[schema(value_type = Object)]
+    pub input_schema: Value,
+}
+
+fn input_schema(c: &ModelCard) -> Value {
+    let mut props = serde_json::Map::new();
+    let mut required = Vec::new();
+    for p in c.inputs {
+        let mut number = json!({"type": "number", "description": p.label.en});
+        if p.min.is_finite() {
+            number["minimum"] = json!(p.min);
+        }
+        if p.max.is_finite() {
+            number["maximum"] = json!(p.max);
+        }
+        let schema = if p.choices.is_empty() {
+            json!({
+                "description": format!("{} / {} [{}]", p.label.en, p.label.zh, p.unit),
+                "oneOf": [
+                    number,
+                    {"type": "object", "required": ["value", "unit"],
+                     "properties": {"value": {"type": "number"}, "unit": {"type": "string"}},
+                     "additionalProperties": false}
+                ]
+            })
+        } else {
+            json!({
+                "description": format!("{} / {}", p.label.en, p.label.zh),
+                "oneOf": [{"enum": p.choices}, {"type": "integer", "minimum": 0, "maximum": p.choices.len() - 1}]
+            })
+        };
+        if p.default.is_none() {
+            required.push(p.name);
+        }
+        props.insert(p.name.to_string(), schema);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": false
+    })
+}
+
+fn card_of(state: &AppState, id: &str) -> Result<&'static ModelCard, Error> {
+    state
+        .models
+        .card(id)
+        .ok_or_else(|| ModelError::UnknownModel(id.to_string()).into())
+}
+
+/// One model's card and input schema.
+#[utoipa::path(get, path = "/api/v1/models/{id}", tag = "models", params(("id" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = ModelDetail), (status = 404, body = ErrorBody)))]
+async fn get_model(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ModelDetail>> {
+    let card = card_of(&state, &id)?;
+    Ok(Json(ModelDetail {
+        card: serde_json::to_value(card).map_err(|e| Error::storage("model card", e))?,
+        input_schema: input_schema(card),
+    }))
+}
+
+/// One evaluation: inputs by name, each a number in the declared unit, `{"value", "unit"}`
+/// in another, or an option's name; outputs optionally in other units.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeRequest {
+    #[schema(value_type = Object)]
+    pub inputs: BTreeMap<String, Given>,
+    /// Units for outputs, by output name.
+    #[serde(default)]
+    pub units: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvokeResult {
+    pub model: String,
+    pub version: u32,
+    #[schema(value_type = Object)]
+    pub outputs: BTreeMap<&'static str, OutputValue>,
+    /// Time spent evaluating, microseconds.
+    pub elapsed_us: u64,
+}
+
+fn evaluate(
+    state: &AppState,
+    card: &ModelCard,
+    inputs: &BTreeMap<String, Given>,
+    units: &BTreeMap<String, String>,
+) -> Result<BTreeMap<&'static str, OutputValue>, ModelError> {
+    let x = model::prepare(card, inputs)?;
+    let y = state.models.evaluate(card.id, &x)?;
+    model::present(card, &y, units)
+}
+
+/// Evaluate a model once.
+#[utoipa::path(post, path = "/api/v1/models/{id}/invoke", tag = "models", params(("id" = String, Path)),
+    request_body = InvokeRequest, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = InvokeResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn invoke(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<InvokeRequest>,
+) -> ApiResult<Json<InvokeResult>> {
+    p.tenant()?;
+    let card = card_of(&state, &id)?;
+    let started = std::time::Instant::now();
+    let outputs = evaluate(&state, card, &req.inputs, &req.units).map_err(Error::from)?;
+    Ok(Json(InvokeResult {
+        model: card.id.into(),
+        version: card.version,
+        outputs,
+        elapsed_us: started.elapsed().as_micros() as u64,
+    }))
+}
+
+/// Many evaluations of one model: each row its own inputs; the output units are shared.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<BTreeMap<String, Given>>,
+    #[serde(default)]
+    pub units: BTreeMap<String, String>,
+}
+
+/// One row's outcome: outputs, or the refusal of that row alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchRow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub outputs: Option<BTreeMap<&'static str, OutputValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    pub model: String,
+    pub version: u32,
+    pub rows: Vec<BatchRow>,
+    /// Rows evaluated without a refusal.
+    pub ok: u64,
+    pub elapsed_us: u64,
+}
+
+/// Evaluate a model on many rows (at most 10 000); a refused row does not stop the others.
+#[utoipa::path(post, path = "/api/v1/models/{id}/invoke/batch", tag = "models", params(("id" = String, Path)),
+    request_body = BatchRequest, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = BatchResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn invoke_batch(
+    State(state): State<AppState>,
+    p: Principal,
+    Extension(RequestLocale(locale)): Extension<RequestLocale>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<BatchRequest>,
+) -> ApiResult<Json<BatchResult>> {
+    p.tenant()?;
+    let card = card_of(&state, &id)?;
+    if req.rows.len() > MAX_BATCH_ROWS {
+        return Err(invalid(
+            "rows",
+            format!(
+                "at most {MAX_BATCH_ROWS} rows in one call, not {}",
+                req.rows.len()
+            ),
+            format!("一次最多 {MAX_BATCH_ROWS} 行，而不是 {} 行", req.rows.len()),
+        )
+        .into());
+    }
+    let started = std::time::Instant::now();
+    let mut ok = 0;
+    let rows = req
+        .rows
+        .iter()
+        .map(|inputs| match evaluate(&state, card, inputs, &req.units) {
+            Ok(outputs) => {
+                ok += 1;
+                BatchRow {
+                    outputs: Some(outputs),
+                    error: None,
+                }
+            }
+            Err(e) => BatchRow {
+                outputs: None,
+                error: Some(ErrorBody {
+                    code: e.code().into(),
+                    message: e.message(locale),
+                }),
+            },
+        })
+        .collect();
+    Ok(Json(BatchResult {
+        model: card.id.into(),
+        version: card.version,
+        rows,
+        ok,
+        elapsed_us: started.elapsed().as_micros() as u64,
+    }))
+}
