@@ -1,0 +1,114 @@
+//! The library against maintained open implementations on the same inputs, in the test
+//! run: `crosscheck.py` draws rows inside each model's valid region and computes them
+//! with iapws, fluids and ht (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
+//! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
+
+// In tests a failed expect is a failed test, with the reason in the panic message.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use ironloom_core::model::{self, Catalogue, Given};
+use ironloom_models::Library;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+#[derive(Deserialize)]
+struct Output {
+    packages: BTreeMap<String, String>,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    model: String,
+    inputs: BTreeMap<String, f64>,
+    expect: BTreeMap<String, f64>,
+    rel: f64,
+}
+
+/// The reference interpreter, or None (a skip, unless the peers are required).
+fn python() -> Option<String> {
+    let found = std::env::var("IRONLOOM_MODELS_PYTHON").ok().filter(|py| {
+        Command::new(py)
+            .args(["-c", "import iapws, fluids, ht"])
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("IRONLOOM_REQUIRE_PEERS").is_none(),
+            "IRONLOOM_REQUIRE_PEERS is set but $IRONLOOM_MODELS_PYTHON names no Python with iapws, fluids and ht"
+        );
+        println!(
+            "SKIPPED: no reference Python (eval \"$(scripts/install-test-peers.sh)\" installs it)"
+        );
+    }
+    found
+}
+
+#[test]
+fn models_agree_with_iapws_fluids_and_ht_on_random_inputs() {
+    let Some(py) = python() else { return };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py");
+    let out = Command::new(&py)
+        .arg(&script)
+        .output()
+        .expect("run crosscheck.py");
+    assert!(
+        out.status.success(),
+        "crosscheck.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data: Output = serde_json::from_slice(&out.stdout).expect("crosscheck.py output");
+    let lib = Library::get();
+    let mut failures = Vec::new();
+    // Per model: rows compared and the largest relative difference.
+    let mut seen: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    for row in &data.rows {
+        let card = lib.card(&row.model).expect("a model of the library");
+        let given = row
+            .inputs
+            .iter()
+            .map(|(k, v)| (k.clone(), Given::Number(*v)))
+            .collect();
+        let ours = model::prepare(card, &given)
+            .and_then(|x| lib.evaluate(card.id, &x))
+            .and_then(|y| model::present(card, &y, &BTreeMap::new()));
+        let ours = match ours {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!("{} {:?}: refused: {e}", row.model, row.inputs));
+                continue;
+            }
+        };
+        let entry = seen.entry(row.model.clone()).or_default();
+        entry.0 += 1;
+        for (name, want) in &row.expect {
+            let got = ours[name.as_str()].value;
+            let rel = (got - want).abs() / want.abs().max(1e-300);
+            entry.1 = entry.1.max(rel);
+            if rel > row.rel {
+                failures.push(format!(
+                    "{} {name} at {:?}: ours {got}, reference {want} (rel {rel:.2e} > {})",
+                    row.model, row.inputs, row.rel
+                ));
+            }
+        }
+    }
+    println!("packages: {:?}", data.packages);
+    for (model, (n, worst)) in &seen {
+        println!("{model}: {n} rows, largest relative difference {worst:.2e}");
+    }
+    assert!(seen.len() >= 10, "rows for only {} models", seen.len());
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
