@@ -1004,6 +1004,13 @@ await step('model library: search, open a model, evaluate it with inputs in othe
   await until(async () => (await page.getByTestId('model-error').textContent()).includes('"T"'), 'the refusal names T')
   allowHttpErrors = false
   await still(page, 'models')
+  // Both calls are counted on the usage page (the refused one as refused).
+  await page.goto('/usage')
+  await until(async () => {
+    const rows = await page.getByTestId('usage-rows').locator('tbody tr').allTextContents()
+    return rows.some((r) => r.includes('steam.if97_region1_pt') && r.includes('API') && /2\s*1$/.test(r.trim()))
+  }, 'two calls of region 1, one refused, on the usage page')
+  await still(page, 'usage')
 })
 
 await step('products are listed with their category', async () => {

@@ -81,6 +81,7 @@ async fn fixture(cli: &Cli, dir: &std::path::Path) -> Result<Fixture> {
                 name: "bench".into(),
                 description: None,
                 max_devices: None,
+                max_model_calls: None,
             },
         )
         .await?;

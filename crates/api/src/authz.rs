@@ -107,6 +107,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/models/{id}", Authenticated),
     ("POST", "/api/v1/models/{id}/invoke", Authenticated),
     ("POST", "/api/v1/models/{id}/invoke/batch", Authenticated),
+    ("GET", "/api/v1/usage", Authenticated),
     ("GET", "/api/v1/system/health", Authenticated),
     ("GET", "/api/v1/tenants", Permission(P::TenantRead)),
     ("POST", "/api/v1/tenants", Permission(P::TenantManage)),

@@ -105,6 +105,9 @@ impl ApiError {
                 Error::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Model(e) => match **e {
                     ironloom_core::model::ModelError::UnknownModel(_) => StatusCode::NOT_FOUND,
+                    ironloom_core::model::ModelError::QuotaExhausted { .. } => {
+                        StatusCode::TOO_MANY_REQUESTS
+                    }
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 },
                 Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,

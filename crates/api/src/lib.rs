@@ -88,6 +88,8 @@ pub struct AppState {
     pub bus: Option<Arc<dyn ironloom_bus::EventBus>>,
     /// The model and algorithm library.
     pub models: &'static dyn ironloom_core::model::Catalogue,
+    /// Counts every model call per tenant, month and model (stored by the binary).
+    pub meter: Arc<ironloom_models::meter::Meter>,
 }
 
 impl std::fmt::Debug for AppState {

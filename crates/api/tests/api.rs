@@ -84,6 +84,7 @@ impl App {
             alarms_live: tokio::sync::broadcast::channel(16).0,
             bus: None,
             models: ironloom_models::Library::get(),
+            meter: Default::default(),
         };
         App {
             router: ironloom_api::router(state),
@@ -3197,4 +3198,102 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app.get("/api/v1/models", "not-a-token").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // Every call was counted: eight single calls (seven refused for their inputs or by the
+    // model) and a batch of three (one refused).
+    let u = app.get("/api/v1/usage", a).await;
+    assert_eq!(u.status, StatusCode::OK, "{:?}", u.body);
+    let rows = u.body["rows"].as_array().unwrap();
+    let of = |source: &str| rows.iter().find(|r| r["source"] == source).unwrap().clone();
+    assert_eq!(
+        (of("api")["calls"].as_u64(), of("api")["errors"].as_u64()),
+        (Some(8), Some(7))
+    );
+    assert_eq!(
+        (
+            of("batch")["calls"].as_u64(),
+            of("batch")["errors"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert_eq!(of("batch")["model"], "steam.if97_psat_t");
+    assert_eq!(u.body["months"].as_array().unwrap().len(), 12);
+    assert_eq!(u.body["quota"]["used"], 11);
+    // Every call in this month, the first with calls: the average is this month's count.
+    assert_eq!(u.body["monthly_average"], 11.0);
+    assert_eq!(u.body["quota"]["limit"], Value::Null);
+    // Tenant b has called nothing.
+    let ub = app.get("/api/v1/usage", &w.b_admin).await;
+    assert_eq!(ub.body["rows"], json!([]));
+    assert_eq!(ub.body["quota"]["used"], 0);
+    let r = app.get("/api/v1/usage?from=2026-13", a).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app.get("/api/v1/usage?from=2020-01&to=2019-12", a).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A quota of 13 calls a month: two more pass, the next is refused with 429, and a
+    // batch that does not fit is refused whole.
+    let r = app
+        .patch(
+            &format!("/api/v1/tenants/{}", w.a_id),
+            &w.admin,
+            json!({"max_model_calls": 13}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["max_model_calls"], 13);
+    let call = json!({"inputs": {"T": 300}});
+    for _ in 0..2 {
+        let r = app
+            .post("/api/v1/models/steam.if97_psat_t/invoke", a, call.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app
+        .post("/api/v1/models/steam.if97_psat_t/invoke", a, call.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", r.body);
+    assert_eq!(r.body["code"], "model_quota_exhausted");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("13"),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_psat_t/invoke/batch",
+            a,
+            json!({"rows": [{"T": 300}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // The other tenant is not limited by it.
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_psat_t/invoke",
+            &w.b_admin,
+            call.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let u = app.get("/api/v1/usage", a).await;
+    assert_eq!(
+        (
+            u.body["quota"]["used"].as_u64(),
+            u.body["quota"]["limit"].as_u64()
+        ),
+        (Some(13), Some(13))
+    );
+    // Lifting the limit lets calls through again.
+    let r = app
+        .patch(
+            &format!("/api/v1/tenants/{}", w.a_id),
+            &w.admin,
+            json!({"max_model_calls": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post("/api/v1/models/steam.if97_psat_t/invoke", a, call)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
 }

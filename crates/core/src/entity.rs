@@ -343,6 +343,8 @@ pub struct Tenant {
     pub enabled: bool,
     /// Most devices the tenant may register; `None` for no limit.
     pub max_devices: Option<u64>,
+    /// Most model and algorithm calls a calendar month (UTC); `None` for no limit.
+    pub max_model_calls: Option<u64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -354,6 +356,7 @@ pub struct NewTenant {
     pub name: String,
     pub description: Option<String>,
     pub max_devices: Option<u64>,
+    pub max_model_calls: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -362,6 +365,7 @@ pub struct TenantPatch {
     pub description: Option<Option<String>>,
     pub enabled: Option<bool>,
     pub max_devices: Option<Option<u64>>,
+    pub max_model_calls: Option<Option<u64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -310,6 +310,10 @@ pub enum ModelError {
     },
     #[error("{}", .0.en)]
     Refused(Refusal),
+    #[error(
+        "the monthly quota of {limit} model calls is used up for {month}; it renews next month, or an administrator can raise it"
+    )]
+    QuotaExhausted { limit: u64, month: String },
 }
 
 impl ModelError {
@@ -341,6 +345,9 @@ impl ModelError {
                 choices,
             } => format!("输入 {input:?} 必须是 {choices} 之一，而不是 {given:?}"),
             ModelError::Refused(r) => r.zh.clone(),
+            ModelError::QuotaExhausted { limit, month } => {
+                format!("{month} 的模型调用额度 {limit} 次已用完；下月恢复，或请管理员调高额度")
+            }
         }
     }
 
@@ -349,6 +356,7 @@ impl ModelError {
         match self {
             ModelError::UnknownModel(_) => "model_not_found",
             ModelError::Refused(_) => "model_refused",
+            ModelError::QuotaExhausted { .. } => "model_quota_exhausted",
             _ => "invalid_model_input",
         }
     }
@@ -480,6 +488,72 @@ pub fn present(
             Ok((port.name, out))
         })
         .collect()
+}
+
+/// The path a call came by, kept apart in the usage counts.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CallSource {
+    /// One evaluation over the API.
+    Api,
+    /// A row of a batch evaluation.
+    Batch,
+    /// A job over stored history.
+    Job,
+    /// A live binding on a product's messages.
+    Live,
+    /// A rule expression.
+    Rule,
+}
+
+impl CallSource {
+    pub const ALL: [CallSource; 5] = [
+        CallSource::Api,
+        CallSource::Batch,
+        CallSource::Job,
+        CallSource::Live,
+        CallSource::Rule,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallSource::Api => "api",
+            CallSource::Batch => "batch",
+            CallSource::Job => "job",
+            CallSource::Live => "live",
+            CallSource::Rule => "rule",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CallSource> {
+        CallSource::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Calls of one model by one path in one calendar month (UTC) of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct UsageRow {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub model: String,
+    pub source: CallSource,
+    pub calls: u64,
+    /// Calls refused (bad input, the model's refusal, the quota).
+    pub errors: u64,
+    /// CPU time spent evaluating, microseconds.
+    pub cpu_us: u64,
 }
 
 /// The catalogue of models and algorithms, as the API, rules and jobs reach it.

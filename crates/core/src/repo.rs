@@ -435,6 +435,25 @@ pub trait AlarmRepo: Send + Sync {
     async fn alarm_counts(&self, tenant: TenantId) -> Result<AlarmCounts>;
 }
 
+/// Model and algorithm usage, per tenant, month, model and path.
+#[async_trait]
+pub trait UsageRepo: Send + Sync {
+    /// Adds counts to the tenant's rows (creating them), in one transaction.
+    async fn add_model_usage(
+        &self,
+        tenant: TenantId,
+        rows: &[crate::model::UsageRow],
+    ) -> Result<()>;
+    /// The tenant's rows of the months `from` to `to` (`YYYY-MM`, inclusive), by month,
+    /// model and path.
+    async fn model_usage(
+        &self,
+        tenant: TenantId,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::model::UsageRow>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -451,6 +470,7 @@ pub trait MetaStore:
     + RuleRepo
     + AlarmRepo
     + DashboardRepo
+    + UsageRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -78,6 +78,7 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
                 name: "演示工厂 Demo Factory".into(),
                 description: Some("Created by `ironloom serve --demo`. 由演示模式创建。".into()),
                 max_devices: Some(1000),
+                max_model_calls: None,
             },
         )
         .await

@@ -190,6 +190,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow!("cannot start the rule engine: {e}"))?;
+    // Every model call is counted in memory and stored every few seconds.
+    let meter = Arc::new(ironloom_models::meter::Meter::new());
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),
@@ -201,6 +203,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         alarms_live,
         bus: Some(bus.clone()),
         models: ironloom_models::Library::get(),
+        meter: meter.clone(),
     };
 
     let coap = match config.coap.addr.0 {
@@ -270,6 +273,11 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         async move { mqtt.run(shutdown, grace).await }
     });
     let hub_task = tokio::spawn(hub.clone().run(shutdown.clone()));
+    let meter_task = tokio::spawn(store_model_usage(
+        meter.clone(),
+        store.clone(),
+        shutdown.clone(),
+    ));
     // The demo's edge: a Modbus simulator and a gateway forwarding it over MQTT.
     let equipment = std::env::var("IRONLOOM_DEMO_EQUIPMENT").map_or(true, |v| v != "off");
     let _demo_gateway = match (demo, mqtt.local_addr()) {
@@ -333,11 +341,42 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     // The engine evaluates what devices sent until now, then writes its checkpoint.
     rules_shutdown.cancel();
     let _ = rules.task.await;
+    let _ = meter_task.await;
+    // Calls of requests that finished after the signal.
+    if let Err(e) = ironloom_models::meter::flush(&meter, store.as_ref()).await {
+        tracing::error!(error = %e, "the last model usage counts were not stored");
+    }
     tokio::task::spawn_blocking(move || tsdb.close())
         .await
         .context("time-series store shutdown")?
         .map_err(|e| anyhow!("time-series store did not shut down cleanly: {e}"))?;
     Ok(())
+}
+
+/// Stores the model calls counted since the last time, every five seconds and at
+/// shutdown (`run` stores once more after the last requests); a failed write is retried
+/// with the next.
+async fn store_model_usage(
+    meter: Arc<ironloom_models::meter::Meter>,
+    store: Arc<dyn ironloom_core::repo::MetaStore>,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let last = tokio::select! {
+            _ = tick.tick() => false,
+            () = shutdown.cancelled() => true,
+        };
+        if let Err(e) = ironloom_models::meter::flush(&meter, store.as_ref()).await {
+            tracing::warn!(error = %e, "model usage not stored yet; retrying");
+        }
+        if last {
+            return;
+        }
+        // Months before this one need no running total any more.
+        meter.forget_before(&ironloom_models::meter::this_month());
+    }
 }
 
 /// Rules republish to the tenant's applications (MQTT user `apikey`), on `rules/…`.

@@ -26,6 +26,7 @@ mod provisioning;
 mod rules;
 mod sql;
 mod tenants;
+mod usage;
 mod users;
 
 use async_trait::async_trait;
@@ -92,6 +93,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "device_x509",
         include_str!("../migrations/0007_device_x509.sql"),
+    ),
+    (
+        8,
+        "model_usage",
+        include_str!("../migrations/0008_model_usage.sql"),
     ),
 ];
 

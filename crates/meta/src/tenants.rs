@@ -11,8 +11,7 @@ use ironloom_core::repo::{Scope, TenantRepo};
 use serde_json::json;
 use sqlx::any::AnyRow;
 
-const COLUMNS: &str =
-    "id, code, name, description, enabled, max_devices, created_at, updated_at, version";
+const COLUMNS: &str = "id, code, name, description, enabled, max_devices, max_model_calls, created_at, updated_at, version";
 
 fn from_row(row: &AnyRow) -> Result<Tenant> {
     Ok(Tenant {
@@ -22,6 +21,7 @@ fn from_row(row: &AnyRow) -> Result<Tenant> {
         description: opt_text(row, "description")?,
         enabled: flag(row, "enabled")?,
         max_devices: opt_int(row, "max_devices")?.map(|v| u64::try_from(v).unwrap_or(0)),
+        max_model_calls: opt_int(row, "max_model_calls")?.map(|v| u64::try_from(v).unwrap_or(0)),
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
         version: int(row, "version")?,
@@ -51,6 +51,7 @@ impl TenantRepo for SqlStore {
             description: new.description,
             enabled: true,
             max_devices: new.max_devices,
+            max_model_calls: new.max_model_calls,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -68,6 +69,8 @@ impl TenantRepo for SqlStore {
             .bind(tenant.enabled)
             .push(", ")
             .bind(to_i64(tenant.max_devices))
+            .push(", ")
+            .bind(to_i64(tenant.max_model_calls))
             .push(", ")
             .bind(now)
             .push(", ")
@@ -131,6 +134,11 @@ impl TenantRepo for SqlStore {
         changes.set("description", &mut t.description, patch.description);
         changes.set("enabled", &mut t.enabled, patch.enabled);
         changes.set("max_devices", &mut t.max_devices, patch.max_devices);
+        changes.set(
+            "max_model_calls",
+            &mut t.max_model_calls,
+            patch.max_model_calls,
+        );
         bump_version(&mut t.version, &mut t.updated_at);
         let mut sql = Sql::new("UPDATE tenants SET name = ");
         sql.bind(t.name.clone())
@@ -140,6 +148,8 @@ impl TenantRepo for SqlStore {
             .bind(t.enabled)
             .push(", max_devices = ")
             .bind(to_i64(t.max_devices))
+            .push(", max_model_calls = ")
+            .bind(to_i64(t.max_model_calls))
             .push(", updated_at = ")
             .bind(t.updated_at)
             .push(", version = ")

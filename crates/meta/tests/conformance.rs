@@ -151,6 +151,7 @@ conformance!(
     a_stale_version_changes_nothing,
     concurrent_changes_of_one_version_let_one_through,
     updates_audit_each_changed_field,
+    model_usage_adds_up_per_month_and_stays_in_its_tenant,
 );
 
 fn actor() -> Actor {
@@ -171,6 +172,7 @@ async fn tenant(s: &dyn MetaStore, code: &str) -> Tenant {
             name: format!("Tenant {code}"),
             description: None,
             max_devices: None,
+            max_model_calls: None,
         },
     )
     .await
@@ -327,6 +329,7 @@ async fn tenant_codes_are_unique(s: &SqlStore) {
                 name: "x".into(),
                 description: None,
                 max_devices: None,
+                max_model_calls: None,
             },
         )
         .await
@@ -2735,5 +2738,75 @@ async fn updates_audit_each_changed_field(s: &SqlStore) {
             "to": {"name": "D2", "widgets": 0},
             "version": 2,
         })
+    );
+}
+
+async fn model_usage_adds_up_per_month_and_stays_in_its_tenant(s: &SqlStore) {
+    use ironloom_core::model::{CallSource, UsageRow};
+    use ironloom_core::repo::UsageRepo;
+    let a = tenant(s, "usage-a").await.id;
+    let b = tenant(s, "usage-b").await.id;
+    let row = |month: &str, model: &str, source, calls, errors, cpu_us| UsageRow {
+        month: month.into(),
+        model: model.into(),
+        source,
+        calls,
+        errors,
+        cpu_us,
+    };
+    s.add_model_usage(
+        a,
+        &[
+            row("2026-11", "hx.lmtd", CallSource::Api, 3, 1, 40),
+            row("2026-12", "hx.lmtd", CallSource::Api, 5, 0, 70),
+            row("2026-12", "hx.lmtd", CallSource::Batch, 1000, 2, 9000),
+        ],
+    )
+    .await
+    .unwrap();
+    // Adding again adds up; nothing at all is fine.
+    s.add_model_usage(a, &[row("2026-12", "hx.lmtd", CallSource::Api, 2, 1, 30)])
+        .await
+        .unwrap();
+    s.add_model_usage(a, &[]).await.unwrap();
+    s.add_model_usage(
+        b,
+        &[row(
+            "2026-12",
+            "steam.if97_psat_t",
+            CallSource::Rule,
+            7,
+            0,
+            7,
+        )],
+    )
+    .await
+    .unwrap();
+    let dec = s.model_usage(a, "2026-12", "2026-12").await.unwrap();
+    assert_eq!(
+        dec,
+        vec![
+            row("2026-12", "hx.lmtd", CallSource::Api, 7, 1, 100),
+            row("2026-12", "hx.lmtd", CallSource::Batch, 1000, 2, 9000),
+        ]
+    );
+    let both = s.model_usage(a, "2026-01", "2026-12").await.unwrap();
+    assert_eq!(both.len(), 3);
+    assert_eq!(both[0].month, "2026-11");
+    // Tenant b sees only its own.
+    let theirs = s.model_usage(b, "2026-01", "2026-12").await.unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].model, "steam.if97_psat_t");
+    // A huge count is kept, not wrapped.
+    s.add_model_usage(
+        b,
+        &[row("2026-12", "x.y", CallSource::Job, u64::MAX / 4, 0, 1)],
+    )
+    .await
+    .unwrap();
+    let big = s.model_usage(b, "2026-12", "2026-12").await.unwrap();
+    assert_eq!(
+        big.iter().find(|r| r.model == "x.y").unwrap().calls,
+        u64::MAX / 4
     );
 }

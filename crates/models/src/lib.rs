@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 pub mod docs;
 mod fluids;
 mod heat;
+pub mod meter;
 mod steam;
 
 /// A model: its card and its function.

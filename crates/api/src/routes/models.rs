@@ -11,7 +11,11 @@ use axum::extract::{Extension, State};
 use ironloom_core::entity::Page;
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::i18n::Locale;
-use ironloom_core::model::{self, Domain, Given, ModelCard, ModelError, ModelKind, OutputValue};
+use ironloom_core::ids::TenantId;
+use ironloom_core::model::{
+    self, CallSource, Domain, Given, ModelCard, ModelError, ModelKind, OutputValue, UsageRow,
+};
+use ironloom_models::meter::this_month;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -27,6 +31,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(get_model))
         .routes(routes!(invoke))
         .routes(routes!(invoke_batch))
+        .routes(routes!(usage))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -279,16 +284,48 @@ async fn invoke(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<InvokeRequest>,
 ) -> ApiResult<Json<InvokeResult>> {
-    p.tenant()?;
+    let tenant = p.tenant()?;
     let card = card_of(&state, &id)?;
+    admit(&state, tenant, 1).await?;
     let started = std::time::Instant::now();
-    let outputs = evaluate(&state, card, &req.inputs, &req.units).map_err(Error::from)?;
+    let result = evaluate(&state, card, &req.inputs, &req.units);
+    let us = started.elapsed().as_micros() as u64;
+    state
+        .meter
+        .record(tenant, card.id, CallSource::Api, result.is_ok(), us);
+    let outputs = result.map_err(Error::from)?;
     Ok(Json(InvokeResult {
         model: card.id.into(),
         version: card.version,
         outputs,
-        elapsed_us: started.elapsed().as_micros() as u64,
+        elapsed_us: us,
     }))
+}
+
+/// Refuses a tenant's calls beyond its monthly quota (429). The month's stored count is
+/// read once per tenant and month; the meter adds every call after it.
+async fn admit(state: &AppState, tenant: TenantId, calls: u64) -> Result<(), Error> {
+    let Some(limit) = state.store.get_tenant(tenant).await?.max_model_calls else {
+        return Ok(());
+    };
+    let month = this_month();
+    let used = match state.meter.used(tenant, &month) {
+        Some(u) => u,
+        None => {
+            let stored: u64 = state
+                .store
+                .model_usage(tenant, &month, &month)
+                .await?
+                .iter()
+                .map(|r| r.calls)
+                .sum();
+            state.meter.seed(tenant, &month, stored)
+        }
+    };
+    if used.saturating_add(calls) > limit {
+        return Err(ModelError::QuotaExhausted { limit, month }.into());
+    }
+    Ok(())
 }
 
 /// Many evaluations of one model: each row its own inputs; the output units are shared.
@@ -332,7 +369,7 @@ async fn invoke_batch(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> ApiResult<Json<BatchResult>> {
-    p.tenant()?;
+    let tenant = p.tenant()?;
     let card = card_of(&state, &id)?;
     if req.rows.len() > MAX_BATCH_ROWS {
         return Err(invalid(
@@ -345,6 +382,7 @@ async fn invoke_batch(
         )
         .into());
     }
+    admit(&state, tenant, req.rows.len() as u64).await?;
     let started = std::time::Instant::now();
     let mut ok = 0;
     let rows = req
@@ -367,11 +405,161 @@ async fn invoke_batch(
             },
         })
         .collect();
+    let us = started.elapsed().as_micros() as u64;
+    let n = req.rows.len() as u64;
+    state
+        .meter
+        .record_many(tenant, card.id, CallSource::Batch, n, n - ok, us);
     Ok(Json(BatchResult {
         model: card.id.into(),
         version: card.version,
         rows,
         ok,
-        elapsed_us: started.elapsed().as_micros() as u64,
+        elapsed_us: us,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UsageQuery {
+    /// First month, `YYYY-MM` (default: eleven months before `to`).
+    from: Option<String>,
+    /// Last month, `YYYY-MM` (default: this month, UTC).
+    to: Option<String>,
+}
+
+/// A month's calls over every model and path.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthTotal {
+    pub month: String,
+    pub calls: u64,
+    pub errors: u64,
+    pub cpu_us: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Quota {
+    /// `null`: no limit.
+    pub limit: Option<u64>,
+    /// Calls this month.
+    pub used: u64,
+    pub month: String,
+}
+
+/// The tenant's model and algorithm calls.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Usage {
+    pub from: String,
+    pub to: String,
+    pub quota: Quota,
+    /// Per month, model and path (`api`, `batch`, `job`, `live`, `rule`).
+    pub rows: Vec<UsageRow>,
+    /// Per month, every month of the range (zero where nothing was called).
+    pub months: Vec<MonthTotal>,
+    /// Average calls a month (每月平均调用次数), over the months of the range from the first
+    /// with calls up to this one.
+    pub monthly_average: f64,
+}
+
+fn parse_month(field: &str, s: &str) -> Result<(i32, u32), Error> {
+    let bad = || {
+        invalid(
+            field,
+            format!("{s:?} is not a month written YYYY-MM"),
+            format!("{s:?} 不是 YYYY-MM 格式的月份"),
+        )
+    };
+    let (y, m) = s.split_once('-').ok_or_else(bad)?;
+    let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if s.len() != 7 || !(1970..=9999).contains(&y) || !(1..=12).contains(&m) {
+        return Err(bad());
+    }
+    Ok((y, m))
+}
+
+fn next_month((y, m): (i32, u32)) -> (i32, u32) {
+    if m == 12 { (y + 1, 1) } else { (y, m + 1) }
+}
+
+/// Calls per month, model and path, the months' totals and the quota.
+#[utoipa::path(get, path = "/api/v1/usage", tag = "models", params(UsageQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Usage), (status = 422, body = ErrorBody)))]
+async fn usage(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<UsageQuery>,
+) -> ApiResult<Json<Usage>> {
+    let tenant = p.tenant()?;
+    let month = this_month();
+    let to = parse_month("to", q.to.as_deref().unwrap_or(&month))?;
+    let from = match q.from.as_deref() {
+        Some(f) => parse_month("from", f)?,
+        None if to.1 == 12 => (to.0, 1),
+        None => (to.0 - 1, to.1 + 1),
+    };
+    if from > to {
+        return Err(invalid(
+            "from",
+            "the first month is after the last".into(),
+            "起始月份晚于结束月份".into(),
+        )
+        .into());
+    }
+    if (to.0 - from.0) * 12 + to.1 as i32 - from.1 as i32 >= 120 {
+        return Err(invalid(
+            "from",
+            "at most 120 months at once".into(),
+            "一次最多 120 个月".into(),
+        )
+        .into());
+    }
+    let fmt = |(y, m): (i32, u32)| format!("{y:04}-{m:02}");
+    // What is counted but not yet stored goes first, so the answer has every call.
+    ironloom_models::meter::flush(&state.meter, &*state.store).await?;
+    let rows = state
+        .store
+        .model_usage(tenant, &fmt(from), &fmt(to))
+        .await?;
+    let mut months = Vec::new();
+    let mut at = from;
+    while at <= to {
+        let key = fmt(at);
+        let of = rows.iter().filter(|r| r.month == key);
+        months.push(MonthTotal {
+            calls: of.clone().map(|r| r.calls).sum(),
+            errors: of.clone().map(|r| r.errors).sum(),
+            cpu_us: of.map(|r| r.cpu_us).sum(),
+            month: key,
+        });
+        at = next_month(at);
+    }
+    // From the first month with calls (a tenant's months before it used the library would
+    // only dilute the figure) to this one.
+    let past: Vec<&MonthTotal> = months
+        .iter()
+        .skip_while(|m| m.calls == 0)
+        .filter(|m| m.month <= month)
+        .collect();
+    let monthly_average = if past.is_empty() {
+        0.0
+    } else {
+        past.iter().map(|m| m.calls as f64).sum::<f64>() / past.len() as f64
+    };
+    let used: u64 = state
+        .store
+        .model_usage(tenant, &month, &month)
+        .await?
+        .iter()
+        .map(|r| r.calls)
+        .sum();
+    let limit = state.store.get_tenant(tenant).await?.max_model_calls;
+    Ok(Json(Usage {
+        from: fmt(from),
+        to: fmt(to),
+        quota: Quota { limit, used, month },
+        rows,
+        months,
+        monthly_average,
     }))
 }

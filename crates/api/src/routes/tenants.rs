@@ -76,6 +76,9 @@ pub struct TenantInput {
     /// Most devices the tenant may register.
     #[serde(default)]
     pub max_devices: Option<u64>,
+    /// Most model and algorithm calls a calendar month (UTC).
+    #[serde(default)]
+    pub max_model_calls: Option<u64>,
 }
 
 /// Create a tenant.
@@ -101,6 +104,7 @@ async fn create_tenant(
                 name: input.name,
                 description: input.description,
                 max_devices: input.max_devices,
+                max_model_calls: input.max_model_calls,
             },
         )
         .await?;
@@ -142,6 +146,10 @@ pub struct TenantPatchInput {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<u64>)]
     pub max_devices: Option<Option<u64>>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub max_model_calls: Option<Option<u64>>,
 }
 
 /// Change a tenant; disabling it stops every log-in and API key of its users.
@@ -166,6 +174,7 @@ async fn update_tenant(
         description: input.description,
         enabled: input.enabled,
         max_devices: input.max_devices,
+        max_model_calls: input.max_model_calls,
     };
     Ok(Json(
         state.store.update_tenant(&p.actor(), id, patch).await?,

@@ -47,6 +47,7 @@ pub async fn platform() -> Platform {
                 name: "Factory".into(),
                 description: None,
                 max_devices: None,
+                max_model_calls: None,
             },
         )
         .await

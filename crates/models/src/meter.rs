@@ -1,0 +1,237 @@
+//! Metering of model and algorithm calls: every call — over the API, in a batch, a job,
+//! a live binding or a rule — is counted per tenant, calendar month (UTC), model and path,
+//! with the time spent evaluating, in memory on the call's path (a lock and a map
+//! update, no I/O). The binary drains the counts into the relational store every few
+//! seconds ([`Meter::take`], [`Meter::restore`] when the write fails) and at shutdown.
+//!
+//! Quotas: a tenant's calls this month are the stored ones, read once per tenant and
+//! month ([`Meter::seed`]), plus every call recorded since. Counts on their way to the
+//! store in that instant are in neither, so a quota may let a few calls more through.
+
+use ironloom_core::ids::TenantId;
+use ironloom_core::model::{CallSource, UsageRow};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// `YYYY-MM` of a Unix time in seconds (UTC), by the civil-from-days algorithm (Howard
+/// Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+pub fn month_of(unix_secs: i64) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}")
+}
+
+/// The current month, `YYYY-MM` (UTC).
+pub fn this_month() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    month_of(secs)
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    calls: u64,
+    errors: u64,
+    cpu_us: u64,
+}
+
+type Key = (TenantId, String, String, CallSource);
+
+#[derive(Debug, Default)]
+struct State {
+    /// Not yet stored.
+    pending: HashMap<Key, Counts>,
+    /// Calls of a tenant in a month, where known: stored when seeded, plus every call
+    /// recorded since.
+    totals: HashMap<(TenantId, String), u64>,
+}
+
+/// The call counter (one per process).
+#[derive(Debug, Default)]
+pub struct Meter {
+    state: Mutex<State>,
+}
+
+impl Meter {
+    pub fn new() -> Meter {
+        Meter::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one call (`ok` false for a refusal) that took `cpu_us` microseconds.
+    pub fn record(&self, tenant: TenantId, model: &str, source: CallSource, ok: bool, cpu_us: u64) {
+        self.record_many(tenant, model, source, 1, u64::from(!ok), cpu_us);
+    }
+
+    /// Counts `calls` calls at once (a batch), `errors` of them refused.
+    pub fn record_many(
+        &self,
+        tenant: TenantId,
+        model: &str,
+        source: CallSource,
+        calls: u64,
+        errors: u64,
+        cpu_us: u64,
+    ) {
+        if calls == 0 {
+            return;
+        }
+        let month = this_month();
+        let tenant_label = tenant.to_string();
+        metrics::counter!("ironloom_model_calls_total", "tenant" => tenant_label.clone(), "model" => model.to_string())
+            .increment(calls);
+        metrics::counter!("ironloom_model_cpu_microseconds_total", "tenant" => tenant_label, "model" => model.to_string())
+            .increment(cpu_us);
+        let mut s = self.state();
+        if let Some(t) = s.totals.get_mut(&(tenant, month.clone())) {
+            *t = t.saturating_add(calls);
+        }
+        let c = s
+            .pending
+            .entry((tenant, month, model.to_string(), source))
+            .or_default();
+        c.calls = c.calls.saturating_add(calls);
+        c.errors = c.errors.saturating_add(errors);
+        c.cpu_us = c.cpu_us.saturating_add(cpu_us);
+    }
+
+    /// The tenant's calls in `month`, when known (after [`seed`](Self::seed)).
+    pub fn used(&self, tenant: TenantId, month: &str) -> Option<u64> {
+        self.state()
+            .totals
+            .get(&(tenant, month.to_string()))
+            .copied()
+    }
+
+    /// Sets what the store holds for the tenant's month; returns the calls in all.
+    pub fn seed(&self, tenant: TenantId, month: &str, stored: u64) -> u64 {
+        let mut s = self.state();
+        let pending: u64 = s
+            .pending
+            .iter()
+            .filter(|((t, m, _, _), _)| *t == tenant && m == month)
+            .map(|(_, c)| c.calls)
+            .sum();
+        let total = stored.saturating_add(pending);
+        s.totals.insert((tenant, month.to_string()), total);
+        total
+    }
+
+    /// Takes every count not yet stored, by tenant.
+    pub fn take(&self) -> Vec<(TenantId, Vec<UsageRow>)> {
+        let pending = std::mem::take(&mut self.state().pending);
+        let mut by_tenant: HashMap<TenantId, Vec<UsageRow>> = HashMap::new();
+        for ((tenant, month, model, source), c) in pending {
+            by_tenant.entry(tenant).or_default().push(UsageRow {
+                month,
+                model,
+                source,
+                calls: c.calls,
+                errors: c.errors,
+                cpu_us: c.cpu_us,
+            });
+        }
+        by_tenant.into_iter().collect()
+    }
+
+    /// Puts back counts whose write failed (they go with the next one).
+    pub fn restore(&self, tenant: TenantId, rows: Vec<UsageRow>) {
+        let mut s = self.state();
+        for r in rows {
+            let c = s
+                .pending
+                .entry((tenant, r.month, r.model, r.source))
+                .or_default();
+            c.calls = c.calls.saturating_add(r.calls);
+            c.errors = c.errors.saturating_add(r.errors);
+            c.cpu_us = c.cpu_us.saturating_add(r.cpu_us);
+        }
+    }
+
+    /// Forgets the months before `month` (their totals are no longer needed).
+    pub fn forget_before(&self, month: &str) {
+        self.state().totals.retain(|(_, m), _| m.as_str() >= month);
+    }
+}
+
+/// Writes every pending count to the store; counts whose write fails are put back.
+pub async fn flush(
+    meter: &Meter,
+    store: &dyn ironloom_core::repo::UsageRepo,
+) -> ironloom_core::error::Result<()> {
+    let mut result = Ok(());
+    for (tenant, rows) in meter.take() {
+        if let Err(e) = store.add_model_usage(tenant, &rows).await {
+            meter.restore(tenant, rows);
+            result = Err(e);
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_of_unix_times() {
+        assert_eq!(month_of(0), "1970-01");
+        // 2026-12-05T20:00:00Z and the last second of 2026-02.
+        assert_eq!(month_of(1_796_500_800), "2026-12");
+        assert_eq!(month_of(1_772_323_199), "2026-02");
+        assert_eq!(month_of(1_772_323_200), "2026-03");
+        // 2024-02-29 (leap day) and before the epoch.
+        assert_eq!(month_of(1_709_164_800), "2024-02");
+        assert_eq!(month_of(-1), "1969-12");
+    }
+
+    #[test]
+    fn counts_are_taken_once_and_restored_on_failure() {
+        let m = Meter::new();
+        let (a, b) = (TenantId::new(), TenantId::new());
+        m.record(a, "hx.lmtd", CallSource::Api, true, 10);
+        m.record(a, "hx.lmtd", CallSource::Api, false, 5);
+        m.record_many(a, "hx.lmtd", CallSource::Batch, 100, 3, 900);
+        m.record(b, "steam.if97_psat_t", CallSource::Rule, true, 1);
+        let mut taken = m.take();
+        assert_eq!(taken.len(), 2);
+        assert!(m.take().is_empty());
+        taken.sort_by_key(|(t, _)| *t == b);
+        let (t, mut rows) = taken.remove(0);
+        assert_eq!(t, a);
+        rows.sort_by_key(|r| r.source);
+        assert_eq!((rows[0].calls, rows[0].errors, rows[0].cpu_us), (2, 1, 15));
+        assert_eq!((rows[1].calls, rows[1].errors), (100, 3));
+        m.restore(a, rows);
+        let again = m.take();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].1.iter().map(|r| r.calls).sum::<u64>(), 102);
+    }
+
+    #[test]
+    fn totals_are_stored_plus_recorded() {
+        let m = Meter::new();
+        let a = TenantId::new();
+        let month = this_month();
+        assert_eq!(m.used(a, &month), None);
+        m.record(a, "hx.lmtd", CallSource::Api, true, 1);
+        assert_eq!(m.seed(a, &month, 40), 41);
+        m.record_many(a, "hx.lmtd", CallSource::Batch, 9, 0, 1);
+        assert_eq!(m.used(a, &month), Some(50));
+        let _ = m.take();
+        assert_eq!(m.used(a, &month), Some(50));
+        m.forget_before("9999-01");
+        assert_eq!(m.used(a, &month), None);
+    }
+}
