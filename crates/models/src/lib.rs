@@ -21,7 +21,10 @@ use std::sync::OnceLock;
 pub mod docs;
 mod fluids;
 mod heat;
+mod machinery;
 pub mod meter;
+mod quality;
+mod stats;
 mod steam;
 
 /// A model: its card and its function.
@@ -38,9 +41,15 @@ impl std::fmt::Debug for Model {
 
 /// Every model of the library, module by module.
 pub fn models() -> impl Iterator<Item = &'static Model> {
-    [steam::MODELS, fluids::MODELS, heat::MODELS]
-        .into_iter()
-        .flatten()
+    [
+        steam::MODELS,
+        fluids::MODELS,
+        heat::MODELS,
+        machinery::MODELS,
+        quality::MODELS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The library as the platform's catalogue.

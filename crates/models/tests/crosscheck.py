@@ -1,7 +1,8 @@
 """Reference values for the model library from maintained open implementations.
 
 Run by `tests/crosscheck.rs` with the interpreter of the models' reference environment
-(`scripts/install-test-peers.sh` installs iapws, fluids and ht there). For each model with
+(`scripts/install-test-peers.sh` installs iapws, fluids and ht there, with numpy and
+scipy). For each model with
 an independent implementation it draws input rows at random (fixed seed) inside the
 model's valid region, computes the outputs with the package, and prints
 `{"packages": {...}, "rows": [{"model", "inputs", "expect", "rel"}]}`; the Rust test
@@ -160,6 +161,34 @@ for _ in range(ROWS_PER_MODEL):
         "hx.effectiveness_ntu",
         {"NTU": ntu, "Cr": cr, "arrangement": arrangement},
         {"eps": ht.effectiveness_from_NTU(ntu, cr, subtype)},
+        1e-9,
+    )
+
+# Control-chart constants (scipy): d2 by quad and c4 by gammaln for every n, d3 by
+# dblquad for three (slow: about three seconds each).
+from scipy import integrate, special, stats
+
+for n in range(2, 26):
+    d2 = integrate.quad(lambda x: 1 - stats.norm.cdf(x) ** n - stats.norm.sf(x) ** n, -12, 12, limit=200)[0]
+    c4 = math.sqrt(2 / (n - 1)) * math.exp(special.gammaln(n / 2) - special.gammaln((n - 1) / 2))
+    expect = {"d2": d2, "c4": c4}
+    if n in (3, 8, 20):
+        second = integrate.dblquad(
+            lambda y, x: (y - x) ** 2 * n * (n - 1) * stats.norm.pdf(x) * stats.norm.pdf(y)
+            * (stats.norm.cdf(y) - stats.norm.cdf(x)) ** (n - 2),
+            -10, 10, lambda x: x, lambda x: 10,
+        )[0]
+        expect["d3"] = math.sqrt(second - d2 * d2)
+    add("spc.control_chart_constants", {"n": float(n)}, expect, 1e-6)
+
+for _ in range(ROWS_PER_MODEL):
+    mu, sigma = uniform(-100.0, 100.0), log_uniform(0.01, 10.0)
+    lsl = mu - sigma * uniform(0.5, 7.0)
+    usl = mu + sigma * uniform(0.5, 7.0)
+    add(
+        "quality.normal_ppm_out_of_spec",
+        {"usl": usl, "lsl": lsl, "mu": mu, "sigma": sigma},
+        {"ppm_below": 1e6 * stats.norm.cdf((lsl - mu) / sigma), "ppm_above": 1e6 * stats.norm.sf((usl - mu) / sigma)},
         1e-9,
     )
 
