@@ -23,6 +23,7 @@ mod fluids;
 mod heat;
 mod machinery;
 pub mod meter;
+mod operations;
 mod quality;
 mod stats;
 mod steam;
@@ -47,6 +48,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         heat::MODELS,
         machinery::MODELS,
         quality::MODELS,
+        operations::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -192,6 +192,27 @@ for _ in range(ROWS_PER_MODEL):
         1e-9,
     )
 
+# Safety stock and the newsvendor need the normal quantile (scipy's norm.ppf).
+for _ in range(ROWS_PER_MODEL):
+    level = uniform(0.5, 0.9999)
+    d, sd, lead, sd_lead = uniform(0.0, 1000.0), uniform(0.0, 100.0), uniform(0.0, 30.0), uniform(0.0, 5.0)
+    z = stats.norm.ppf(level)
+    sigma = math.sqrt(lead * sd * sd + d * d * sd_lead * sd_lead)
+    add(
+        "inventory.safety_stock",
+        {"service_level": level, "d": d, "sd": sd, "L": lead, "sd_L": sd_lead},
+        {"z": z, "ss": z * sigma, "rop": d * lead + z * sigma},
+        1e-11,
+    )
+    h, p, mu, s = log_uniform(0.01, 100.0), log_uniform(0.01, 100.0), uniform(0.0, 1000.0), uniform(1.0, 100.0)
+    zn = stats.norm.ppf(p / (p + h))
+    add(
+        "inventory.newsvendor_normal",
+        {"h": h, "p": p, "mu": mu, "sigma": s},
+        {"S": mu + s * zn, "cost": (p + h) * s * stats.norm.pdf(zn)},
+        1e-10,
+    )
+
 json.dump(
     {"packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy"]}, "rows": rows},
     sys.stdout,
