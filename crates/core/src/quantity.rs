@@ -4,7 +4,7 @@
 //!
 //! Grammar: factors joined by `.`, `·`, `*` or a space, `/` dividing by the next factor
 //! (`W/m2/K` = `W/(m2.K)`), parentheses, exponents as digits (`m3`, `s-1`), `^n` or
-//! superscripts (`m³`, `s⁻¹`). An atom is a unit symbol, optionally with an SI prefix
+//! superscripts (`m³`, `s⁻¹`), and plain numbers as factors (`mL/(100 g)`, `1/(30 min)`). An atom is a unit symbol, optionally with an SI prefix
 //! (`kPa`, `mm`, `µm`, `MW`); symbols are tried whole before a prefix is split off, so
 //! `min`, `h`, `d` and `T` are minute, hour, day and tesla.
 //!
@@ -391,12 +391,24 @@ impl Parser<'_> {
                 self.compound = true;
                 u
             }
-            Some('1') => {
-                self.pos += 1;
+            Some(c) if c.is_ascii_digit() => {
+                // A number as a factor: `1/min`, `mL/(100 g)`, `1/(30 min)`.
+                let start = self.pos;
+                while self.peek().is_some_and(|c| c.is_ascii_digit() || c == '.') {
+                    self.pos += 1;
+                }
+                let text: String = self.chars[start..self.pos].iter().collect();
+                let value: f64 = text
+                    .parse()
+                    .map_err(|_| self.err("a number in the unit is malformed"))?;
+                if !(value > 0.0 && value.is_finite()) {
+                    return Err(self.err("a number in the unit must be positive"));
+                }
                 self.atoms += 1;
+                self.compound |= value != 1.0;
                 return Ok(Unit {
                     dim: Dimension::NONE,
-                    factor: 1.0,
+                    factor: value,
                     offset: 0.0,
                 });
             }
@@ -597,6 +609,9 @@ mod tests {
         assert!(close(c(20.0, "tex", "den"), 180.0));
         assert!(close(c(1.0, "hPa", "Pa"), 100.0));
         assert!(close(c(1.0, "dm3", "L"), 1.0));
+        assert!(close(c(360.0, "1/(30 min)", "1/h"), 720.0));
+        assert!(close(c(5.0, "mL/(100 g)", "mL/kg"), 50.0));
+        assert!(close(c(2.0, "1/(0.5 h)", "1/h"), 4.0));
     }
 
     #[test]
@@ -642,6 +657,8 @@ mod tests {
         assert!(Unit::parse(&"m.".repeat(100)).is_err());
         assert!(Unit::parse("((((((m))))))").is_err());
         assert!(Unit::parse("m/").is_err());
+        assert!(Unit::parse("0 m").is_err());
+        assert!(Unit::parse("1.2.3 m").is_err());
         // Prefixes only where SI allows them.
         assert!(Unit::parse("kpsi").is_err());
         assert!(Unit::parse("kmin").is_err());

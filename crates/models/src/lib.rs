@@ -19,11 +19,13 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 pub mod docs;
+mod electrical;
 mod fluids;
 mod heat;
 mod machinery;
 pub mod meter;
 mod operations;
+mod process;
 mod quality;
 mod stats;
 mod steam;
@@ -49,6 +51,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         machinery::MODELS,
         quality::MODELS,
         operations::MODELS,
+        electrical::MODELS,
+        process::MODELS,
     ]
     .into_iter()
     .flatten()
