@@ -4,7 +4,17 @@
 
 use crate::models;
 use ironloom_core::model::{Domain, ModelKind, Port};
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// A model's test cases by the kind of their source: published (read in the cited
+/// source), computed (by a named open implementation), hand (closed form worked by hand).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCounts {
+    pub published: usize,
+    pub computed: usize,
+    pub hand: usize,
+}
 
 fn ports(ports: &[Port]) -> String {
     ports
@@ -28,8 +38,8 @@ fn ports(ports: &[Port]) -> String {
         .join("; ")
 }
 
-/// The whole document.
-pub fn markdown() -> String {
+/// The whole document, with each model's test cases counted by kind.
+pub fn markdown(cases: &BTreeMap<String, CaseCounts>) -> String {
     let all: Vec<_> = models().collect();
     let mut s = String::new();
     let _ = writeln!(
@@ -41,6 +51,32 @@ pub fn markdown() -> String {
          right kind), or find them on the console's model library page.\n"
     );
     let _ = writeln!(s, "{} models.\n", all.len());
+    let count = |id: &str| cases.get(id).copied().unwrap_or_default();
+    let three = all
+        .iter()
+        .filter(|m| count(m.card.id).published >= 3)
+        .count();
+    let some = all
+        .iter()
+        .filter(|m| count(m.card.id).published >= 1)
+        .count();
+    let total: CaseCounts = all.iter().fold(CaseCounts::default(), |a, m| {
+        let c = count(m.card.id);
+        CaseCounts {
+            published: a.published + c.published,
+            computed: a.computed + c.computed,
+            hand: a.hand + c.hand,
+        }
+    });
+    let _ = writeln!(
+        s,
+        "Test cases: {} published (read in the cited source), {} computed by a named open \
+         implementation, {} worked by hand from the closed form. {three} models have three or \
+         more published cases, {some} at least one; the others are checked against an open \
+         implementation in the test run where one exists (`crates/models/tests/crosscheck.py`) \
+         and await published worked examples.\n",
+        total.published, total.computed, total.hand
+    );
     let _ = writeln!(s, "| type | models |\n|---|---:|");
     for k in ModelKind::ALL {
         let n = all.iter().filter(|m| m.card.kind == k).count();
@@ -71,6 +107,12 @@ pub fn markdown() -> String {
         );
         let _ = writeln!(s, "- inputs: {}", ports(c.inputs));
         let _ = writeln!(s, "- outputs: {}", ports(c.outputs));
+        let n = count(c.id);
+        let _ = writeln!(
+            s,
+            "- test cases: {} published, {} computed, {} by hand",
+            n.published, n.computed, n.hand
+        );
         let _ = writeln!(s, "- formula: {}", c.formula.en);
         for r in c.references {
             if r.locator.is_empty() {
@@ -88,10 +130,37 @@ pub fn markdown() -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use super::CaseCounts;
+    use std::collections::BTreeMap;
+
+    /// The cases of `vectors/`, counted per model by the kind their source names.
+    fn counts() -> BTreeMap<String, CaseCounts> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+        let mut out: BTreeMap<String, CaseCounts> = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for case in v["cases"].as_array().unwrap() {
+                let c = out
+                    .entry(case["model"].as_str().unwrap().to_string())
+                    .or_default();
+                let source = case["source"].as_str().unwrap();
+                if source.starts_with("published:") {
+                    c.published += 1;
+                } else if source.starts_with("computed:") {
+                    c.computed += 1;
+                } else {
+                    c.hand += 1;
+                }
+            }
+        }
+        out
+    }
+
     #[test]
     fn docs_models_md_matches_the_library() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/models.md");
-        let want = super::markdown();
+        let want = super::markdown(&counts());
         if std::env::var_os("IRONLOOM_WRITE_DOCS").is_some() {
             std::fs::write(&path, &want).unwrap();
         }
