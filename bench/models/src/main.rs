@@ -1,0 +1,260 @@
+//! `models-bench`: how fast the model library evaluates, beside maintained Python
+//! implementations of the same formulas measured in the same run, and what a call over
+//! the REST API costs. See `bench/models/README.md`.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use ironloom_bench_common::http::json_ok;
+use ironloom_bench_common::ironloom::{IronloomServer, Session, serve_command};
+use ironloom_bench_common::run::{
+    IronloomBin, RunOptions, command_line, until_interrupted, utc_now,
+};
+use ironloom_bench_common::stats::percentile;
+use ironloom_core::model::{self, Catalogue, Given};
+use ironloom_models::Library;
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Model library: in-process evaluations/s beside Python peers, REST invoke latency"
+)]
+struct Cli {
+    /// Evaluations per model in process (the Python peers run a tenth as many).
+    #[arg(long, default_value_t = 1_000_000)]
+    iterations: u64,
+    /// Sequential REST invocations timed one by one.
+    #[arg(long, default_value_t = 2000)]
+    requests: usize,
+    /// The Python with iapws and fluids (`scripts/install-test-peers.sh` exports it).
+    #[arg(long, env = "IRONLOOM_MODELS_PYTHON")]
+    python: Option<String>,
+    #[command(flatten)]
+    ironloom: IronloomBin,
+    #[command(flatten)]
+    run: RunOptions,
+}
+
+/// A model timed in process, with its inputs (in declared units and order) and the Python
+/// expression that computes the same thing.
+struct Case {
+    id: &'static str,
+    what: &'static str,
+    inputs: [f64; 6],
+    peer: &'static str,
+    peer_setup: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        id: "pump.affinity_laws",
+        what: "closed form (cheap)",
+        inputs: [1450.0, 1160.0, 100.0, 50.0, 20.0, 1.0],
+        peer: "affinity(1450.0, 1160.0 + i * 1e-9, 100.0, 50.0, 20.0, 1.0)",
+        peer_setup: "def affinity(n1, n2, q1, h1, p1, d):\n    r = n2 / n1\n    return (q1 * r * d**3, h1 * r * r * d * d, p1 * r**3 * d**5)\n",
+    },
+    Case {
+        id: "pipe.darcy_weisbach_colebrook",
+        what: "iterative (Colebrook)",
+        inputs: [0.01, 0.1, 100.0, 0.045, 998.2, 1.002e-3],
+        peer: "Colebrook(126841.0 + i * 1e-6, 0.00045)",
+        peer_setup: "from fluids.friction import Colebrook\n",
+    },
+    Case {
+        id: "steam.if97_region1_pt",
+        what: "IAPWS-IF97 region 1 (expensive)",
+        inputs: [3.0, 300.0, 0.0, 0.0, 0.0, 0.0],
+        peer: "_Region1(300.0 + i * 1e-9, 3.0)",
+        peer_setup: "from iapws.iapws97 import _Region1\n",
+    },
+];
+
+#[derive(Debug, Serialize)]
+struct InProcess {
+    model: String,
+    what: String,
+    /// `Catalogue::evaluate` (range checks, the function).
+    evals_per_s: f64,
+    /// The API's path in process: inputs by name converted and checked, outputs named.
+    api_path_per_s: f64,
+    peer: String,
+    peer_per_s: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Rest {
+    requests: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    /// Rows a second of one batch call of 10 000 rows.
+    batch_rows_per_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    started: String,
+    command: String,
+    in_process: Vec<InProcess>,
+    rest: Rest,
+}
+
+fn time_evaluate(id: &str, inputs: &[f64], n: u64) -> Result<f64> {
+    let lib = Library::get();
+    let mut x = inputs.to_vec();
+    let start = Instant::now();
+    for i in 0..n {
+        x[0] = inputs[0] + (i % 1000) as f64 * 1e-9;
+        black_box(
+            lib.evaluate(id, black_box(&x))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+fn time_api_path(id: &str, inputs: &[f64], n: u64) -> Result<f64> {
+    let lib = Library::get();
+    let card = lib.card(id).context("model")?;
+    let given: BTreeMap<String, Given> = card
+        .inputs
+        .iter()
+        .zip(inputs)
+        .map(|(p, v)| (p.name.to_string(), Given::Number(*v)))
+        .collect();
+    let units = BTreeMap::new();
+    let start = Instant::now();
+    for _ in 0..n {
+        let x = model::prepare(card, black_box(&given)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let y = lib.evaluate(id, &x).map_err(|e| anyhow::anyhow!("{e}"))?;
+        black_box(model::present(card, &y, &units).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Calls a second of `expr` (with `i` the loop index) in CPython, best of three runs.
+fn time_python(py: &str, setup: &str, expr: &str, n: u64) -> Result<f64> {
+    let script = format!(
+        "import time\n{setup}\nbest = 1e9\nfor _ in range(3):\n    t = time.perf_counter()\n    for i in range({n}):\n        {expr}\n    best = min(best, time.perf_counter() - t)\nprint({n} / best)\n"
+    );
+    let out = std::process::Command::new(py)
+        .args(["-c", &script])
+        .output()
+        .with_context(|| format!("running {py}"))?;
+    if !out.status.success() {
+        bail!("{py}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+}
+
+async fn rest(cli: &Cli, work: &std::path::Path) -> Result<Rest> {
+    let password = "Bench-pass-1";
+    let mut cmd = serve_command(&cli.ironloom.path()?, &work.join("data"), "warn");
+    cmd.arg("--demo")
+        .env("IRONLOOM_DEMO_PASSWORD", password)
+        .env("IRONLOOM_ADMIN_PASSWORD", password);
+    let server = IronloomServer::start("ironloom", cmd, &work.join("ironloom.log")).await?;
+    let http = reqwest::Client::new();
+    let demo = Session::login(
+        &http,
+        &server.http,
+        json!({"username": "demo", "password": password, "tenant": "demo"}),
+    )
+    .await?;
+    let body =
+        json!({"inputs": {"p": {"value": 30, "unit": "bar"}, "T": {"value": 26.85, "unit": "°C"}}});
+    let path = "/api/v1/models/steam.if97_region1_pt/invoke";
+    for _ in 0..100 {
+        json_ok(demo.post(path).json(&body), "warm-up").await?;
+    }
+    let mut ms = Vec::with_capacity(cli.requests);
+    for _ in 0..cli.requests {
+        let t = Instant::now();
+        json_ok(demo.post(path).json(&body), "invoke").await?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(f64::total_cmp);
+    let rows: Vec<_> = (0..10_000)
+        .map(|i| json!({"p": 3.0 + i as f64 * 1e-4, "T": 300.0}))
+        .collect();
+    let t = Instant::now();
+    let v = json_ok(
+        demo.post("/api/v1/models/steam.if97_region1_pt/invoke/batch")
+            .json(&json!({"rows": rows})),
+        "batch",
+    )
+    .await?;
+    let batch = t.elapsed().as_secs_f64();
+    if v["ok"] != 10_000 {
+        bail!("the batch refused rows: {}", v["ok"]);
+    }
+    Ok(Rest {
+        requests: cli.requests,
+        p50_ms: percentile(&ms, 50.0).unwrap_or(0.0),
+        p99_ms: percentile(&ms, 99.0).unwrap_or(0.0),
+        max_ms: ms.last().copied().unwrap_or(0.0),
+        batch_rows_per_s: 10_000.0 / batch,
+    })
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let work = cli.run.work_dir("models-bench-")?;
+    let started = utc_now();
+    let mut in_process = Vec::new();
+    for c in CASES {
+        let n_inputs = Library::get().card(c.id).context("model")?.inputs.len();
+        let inputs = &c.inputs[..n_inputs];
+        let evals = time_evaluate(c.id, inputs, cli.iterations)?;
+        let api = time_api_path(c.id, inputs, cli.iterations / 4)?;
+        let peer = match &cli.python {
+            Some(py) => Some(time_python(py, c.peer_setup, c.peer, cli.iterations / 10)?),
+            None => None,
+        };
+        in_process.push(InProcess {
+            model: c.id.into(),
+            what: c.what.into(),
+            evals_per_s: evals,
+            api_path_per_s: api,
+            peer: c.peer.split('(').next().unwrap_or("").into(),
+            peer_per_s: peer,
+        });
+    }
+    let rest = rest(&cli, work.path()).await?;
+    let mut md = format!(
+        "### Model library ({started})\n\n`{}`\n\n| model | kind | Ironloom evaluations/s (one thread) | through the API's checks, in process | peer (CPython, same run) | peer calls/s | Ironloom ÷ peer |\n|---|---|---:|---:|---|---:|---:|\n",
+        command_line()
+    );
+    for r in &in_process {
+        let ratio = r
+            .peer_per_s
+            .map_or("–".into(), |p| format!("{:.0}×", r.evals_per_s / p));
+        let peer = r
+            .peer_per_s
+            .map_or("not run (no --python)".into(), |p| format!("{p:.0}"));
+        md += &format!(
+            "| `{}` | {} | {:.0} | {:.0} | `{}` | {} | {} |\n",
+            r.model, r.what, r.evals_per_s, r.api_path_per_s, r.peer, peer, ratio
+        );
+    }
+    md += &format!(
+        "\nREST, `POST /api/v1/models/steam.if97_region1_pt/invoke` with inputs in bar and °C, one at a time over one connection: {} requests, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; one batch of 10 000 rows: {:.0} rows/s.\n",
+        rest.requests, rest.p50_ms, rest.p99_ms, rest.max_ms, rest.batch_rows_per_s
+    );
+    let report = Report {
+        started,
+        command: command_line(),
+        in_process,
+        rest,
+    };
+    cli.run.finish(work, &md, &report)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    until_interrupted(run(cli)).await
+}
