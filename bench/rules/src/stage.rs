@@ -245,6 +245,7 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
             link: None,
             republish: None,
             alarms: alarms.clone(),
+            models: None,
         },
         ironloom_rules::runtime::RuntimeConfig::new(work.path().join("rules")),
         shutdown.clone(),

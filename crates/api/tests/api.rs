@@ -3297,3 +3297,76 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn rules_call_models_checked_when_saved_and_counted() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    // A pump's efficiency from its flow, head and shaft power (ρ = 1000 kg/m³).
+    let doc = json!({
+        "name": "Pump efficiency low", "source": {},
+        "condition": {"expr": "model(\"pump.hydraulic_power\", \"eta\", 1000, flow, head, shaft) < 0.75"},
+        "actions": [{"type": "alarm", "alarm_type": "pump_efficiency", "severity": "minor",
+                     "details": {"eta": "round(model(\"pump.hydraulic_power\", \"eta\", 1000, flow, head, shaft), 4)"}}],
+    });
+    let messages = json!([
+        {"device": "pump-1", "ts": 1_000, "values": {"flow": 100, "head": 50, "shaft": 16.5}},
+        {"device": "pump-1", "values": {"flow": 100, "head": 50, "shaft": 20}},
+    ]);
+    let r = app
+        .post(
+            "/api/v1/rules/dry-run",
+            a,
+            json!({"rule": doc, "messages": messages}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let steps = r.body["steps"].as_array().unwrap();
+    // 13.62 kW of 16.5 is 0.8255; of 20 it is 0.681.
+    assert_eq!(steps[0]["condition"], false, "{steps:?}");
+    assert_eq!(steps[1]["condition"], true, "{steps:?}");
+    assert_eq!(steps[1]["effects"][0]["details"]["eta"], 0.681);
+    // Saved rules are checked against the library, with the call's position.
+    let mut bad = doc.clone();
+    for (expr, needle) in [
+        (
+            "model(\"pump.nothing\", \"eta\", 1, 2, 3, 4) < 1",
+            "no model",
+        ),
+        (
+            "model(\"pump.hydraulic_power\", \"speed\", 1, 2, 3, 4) < 1",
+            "speed",
+        ),
+        (
+            "model(\"pump.hydraulic_power\", \"eta\", 1, 2) < 1",
+            "takes 4 inputs",
+        ),
+    ] {
+        bad["condition"]["expr"] = json!(expr);
+        let r = app.post("/api/v1/rules", a, bad.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{expr}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["message"].as_str().unwrap().contains(needle),
+            "{expr}: {:?}",
+            r.body
+        );
+    }
+    let r = app.post("/api/v1/rules", a, doc).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // Its three evaluations (the condition twice, the alarm detail once) were counted as
+    // rule calls of the tenant.
+    let u = app.get("/api/v1/usage", a).await;
+    let rule_calls: u64 = u.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "rule" && r["model"] == "pump.hydraulic_power")
+        .map(|r| r["calls"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rule_calls, 3, "{:?}", u.body);
+}

@@ -9,13 +9,21 @@
 //!
 //! Numbers (64-bit floats), strings (`'…'` or `"…"`), `true`, `false`, `null`; variables
 //! (`name`, dotted `msg.temp`); `+ - * / %`, `^` (power), comparisons `== != < <= > >=`,
-//! `&& || !` (also `and or not`), `c ? a : b`, and the functions of [`FUNCTIONS`].
+//! `&& || !` (also `and or not`), `c ? a : b`, and the functions of [`FUNCTIONS`], among
+//! them `model("id", "output", inputs…)`, which evaluates a model of the library where the
+//! caller made one available ([`with_models`]: the rule engine does, an edge gateway
+//! does not).
 //! `+` also joins strings. There are no loops, no assignments and no access to anything
 //! but the variables given, and an expression is at most [`MAX_NODES`] nodes deep
 //! [`MAX_DEPTH`]: evaluation is bounded by the size of the expression. Every error, when
 //! parsing or evaluating, names the character position it refers to.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
+
+use crate::ids::TenantId;
+use crate::model::{CallSource, ModelCaller};
 
 /// Most nodes of one expression.
 pub const MAX_NODES: usize = 1000;
@@ -45,7 +53,45 @@ pub const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("len", 1, 1),
     ("contains", 2, 2),
     ("is_null", 1, 1),
+    // The model's id and output, then its inputs in declared units and order.
+    ("model", 2, 66),
 ];
+
+/// Who answers `model(…)` on this thread, for whom.
+#[derive(Clone)]
+pub struct ModelScope {
+    pub caller: Arc<dyn ModelCaller>,
+    pub tenant: TenantId,
+    pub source: CallSource,
+}
+
+impl fmt::Debug for ModelScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModelScope")
+            .field("tenant", &self.tenant)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    static MODELS: RefCell<Option<ModelScope>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `model(…)` calls on this thread answered by `scope` (none: they fail
+/// with a clear error), restoring what was there before, also when `f` panics.
+pub fn with_models<R>(scope: Option<ModelScope>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<ModelScope>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let prev = self.0.take();
+            MODELS.with(|m| *m.borrow_mut() = prev);
+        }
+    }
+    let prev = MODELS.with(|m| m.replace(scope));
+    let _restore = Restore(prev);
+    f()
+}
 
 /// A value an expression works with.
 #[derive(Debug, Clone, PartialEq)]
@@ -406,6 +452,16 @@ impl Parser {
                             format!("`{name}` takes {want} argument(s), not {}", args.len()),
                         );
                     }
+                    if name == "model" {
+                        for a in &args[..2] {
+                            if !matches!(a.node, Node::Lit(ExprValue::Str(_))) {
+                                return err(
+                                    a.pos,
+                                    "model(…) takes the model's id and the output's name as quoted texts",
+                                );
+                            }
+                        }
+                    }
                     self.node(Node::Call(name, args), pos)
                 }
                 _ => self.node(Node::Var(name), pos),
@@ -485,6 +541,38 @@ impl Expr {
                     walk(b, out);
                 }
                 Node::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
+            }
+        }
+        walk(self, &mut out);
+        out
+    }
+
+    /// The `model(…)` calls of the expression: model id, output, number of inputs given and
+    /// position (to check them against the catalogue when saving).
+    pub fn model_calls(&self) -> Vec<(String, String, usize, usize)> {
+        let mut out = Vec::new();
+        fn walk(e: &Expr, out: &mut Vec<(String, String, usize, usize)>) {
+            match &e.node {
+                Node::Var(_) | Node::Lit(_) => {}
+                Node::Neg(a) | Node::Not(a) => walk(a, out),
+                Node::Bin(_, a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Node::Cond(c, a, b) => {
+                    walk(c, out);
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Node::Call(f, args) => {
+                    if f == "model"
+                        && let (Node::Lit(ExprValue::Str(id)), Node::Lit(ExprValue::Str(o))) =
+                            (&args[0].node, &args[1].node)
+                    {
+                        out.push((id.clone(), o.clone(), args.len() - 2, e.pos));
+                    }
+                    args.iter().for_each(|a| walk(a, out));
+                }
             }
         }
         walk(self, &mut out);
@@ -600,6 +688,37 @@ impl Expr {
             .collect::<Result<Vec<_>, _>>()?;
         if f == "is_null" {
             return Ok(V::Bool(vals[0] == V::Null));
+        }
+        if f == "model" {
+            let (V::Str(id), V::Str(output)) = (&vals[0], &vals[1]) else {
+                return err(
+                    self.pos,
+                    "model(…) needs the model's id and output as texts",
+                );
+            };
+            let mut inputs = Vec::with_capacity(vals.len() - 2);
+            for (v, a) in vals[2..].iter().zip(&args[2..]) {
+                match v {
+                    V::Num(n) => inputs.push(*n),
+                    other => {
+                        return err(
+                            a.pos,
+                            format!("model inputs are numbers, got {}", other.type_name()),
+                        );
+                    }
+                }
+            }
+            let scope = MODELS.with(|m| m.borrow().clone());
+            let Some(scope) = scope else {
+                return err(self.pos, "models cannot be called here");
+            };
+            return match scope
+                .caller
+                .call(scope.tenant, scope.source, id, output, &inputs)
+            {
+                Ok(v) => Ok(V::Num(finite(self.pos, v)?)),
+                Err(e) => err(self.pos, e.to_string()),
+            };
         }
         if f == "len" {
             return match &vals[0] {
@@ -781,5 +900,54 @@ mod tests {
         assert!(Expr::parse(&huge).unwrap_err().message.contains("longer"));
         let unary = "-".repeat(500) + "1";
         assert!(Expr::parse(&unary).is_err());
+    }
+
+    struct Doubler;
+
+    impl crate::model::ModelCaller for Doubler {
+        fn call(
+            &self,
+            _tenant: TenantId,
+            _source: CallSource,
+            id: &str,
+            output: &str,
+            args: &[f64],
+        ) -> Result<f64, crate::model::ModelError> {
+            if id != "test.double" || output != "y" {
+                return Err(crate::model::ModelError::UnknownModel(id.into()));
+            }
+            Ok(2.0 * args.iter().sum::<f64>())
+        }
+    }
+
+    #[test]
+    fn models_are_called_where_a_caller_is_in_scope() {
+        let e = Expr::parse(r#"model("test.double", "y", x, 1) > 7"#).unwrap();
+        assert_eq!(
+            e.model_calls(),
+            vec![("test.double".into(), "y".into(), 2, 0)]
+        );
+        let vars = |n: &str| (n == "x").then_some(ExprValue::Num(3.0));
+        // Nobody answers model calls here (an edge gateway): a clear error.
+        let none = e.eval(&vars).unwrap_err();
+        assert!(none.message.contains("cannot be called here"), "{none}");
+        let scope = ModelScope {
+            caller: Arc::new(Doubler),
+            tenant: TenantId::new(),
+            source: CallSource::Rule,
+        };
+        let got = with_models(Some(scope.clone()), || e.eval(&vars)).unwrap();
+        assert_eq!(got, ExprValue::Bool(true));
+        // The scope ends with the call.
+        assert!(e.eval(&vars).is_err());
+        // A refusal of the caller is the expression's error, at the call.
+        let bad = Expr::parse(r#"1 + model("test.nothing", "y", 1)"#).unwrap();
+        let err = with_models(Some(scope), || bad.eval(&vars)).unwrap_err();
+        assert_eq!(err.pos, 4);
+        assert!(err.message.contains("test.nothing"), "{err}");
+        // The id and output must be written out.
+        let e = Expr::parse(r#"model(name, "y", 1)"#).unwrap_err();
+        assert!(e.message.contains("quoted"), "{e}");
+        assert!(Expr::parse(r#"model("a.b")"#).is_err());
     }
 }

@@ -556,6 +556,67 @@ pub struct UsageRow {
     pub cpu_us: u64,
 }
 
+/// Model calls from places that hold only numbers (rule expressions, live bindings):
+/// evaluates a model on its inputs in declared units and order and returns one output,
+/// counting the call for the tenant.
+pub trait ModelCaller: Send + Sync {
+    fn call(
+        &self,
+        tenant: crate::ids::TenantId,
+        source: CallSource,
+        id: &str,
+        output: &str,
+        args: &[f64],
+    ) -> Result<f64, ModelError>;
+}
+
+/// Checks a positional call of `card` with `given` arguments for `output`: the output's
+/// index, or the refusal (unknown output, too few or too many arguments).
+pub fn positional(card: &ModelCard, output: &str, given: usize) -> Result<usize, ModelError> {
+    let index = card
+        .outputs
+        .iter()
+        .position(|p| p.name == output)
+        .ok_or_else(|| ModelError::UnknownOutput {
+            output: output.to_string(),
+            known: names(card.outputs),
+        })?;
+    let required = card
+        .inputs
+        .iter()
+        .rposition(|p| p.default.is_none())
+        .map_or(0, |i| i + 1);
+    if given < required || given > card.inputs.len() {
+        let want = if required == card.inputs.len() {
+            format!("{required}")
+        } else {
+            format!("{required} to {}", card.inputs.len())
+        };
+        return Err(ModelError::Refused(Refusal::new(
+            format!(
+                "{} takes {want} inputs ({}), not {given}",
+                card.id,
+                names(card.inputs)
+            ),
+            format!(
+                "{} 需要 {want} 个输入（{}），而不是 {given} 个",
+                card.id,
+                names(card.inputs)
+            ),
+        )));
+    }
+    Ok(index)
+}
+
+/// `args` completed with the defaults of the inputs left out at the end.
+pub fn with_defaults(card: &ModelCard, args: &[f64]) -> Vec<f64> {
+    let mut x = args.to_vec();
+    for p in &card.inputs[args.len().min(card.inputs.len())..] {
+        x.push(p.default.unwrap_or(f64::NAN));
+    }
+    x
+}
+
 /// The catalogue of models and algorithms, as the API, rules and jobs reach it.
 pub trait Catalogue: Send + Sync + std::fmt::Debug {
     /// Every card, in a stable order (by id).

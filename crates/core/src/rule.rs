@@ -341,6 +341,16 @@ impl RuleDoc {
     /// source can carry (from the products' thing models): expressions may read only
     /// those (plus windows, prefixed values and the fixed names).
     pub fn check(&self, properties: Option<&[String]>) -> Vec<RuleProblem> {
+        self.check_with(properties, None)
+    }
+
+    /// [`check`](Self::check), and every `model(…)` call checked against `models`: the
+    /// model exists, has the output, and gets as many inputs as it takes.
+    pub fn check_with(
+        &self,
+        properties: Option<&[String]>,
+        models: Option<&dyn crate::model::Catalogue>,
+    ) -> Vec<RuleProblem> {
         let mut out = Vec::new();
         let mut at = |path: &str, message: String| {
             out.push(RuleProblem {
@@ -517,6 +527,22 @@ impl RuleDoc {
         }
         for (path, text) in exprs {
             if let Some(e) = expr_problem(&mut out, path.clone(), &text) {
+                for (id, output, given, pos) in models.map(|_| e.model_calls()).unwrap_or_default()
+                {
+                    let problem = match models.and_then(|m| m.card(&id)) {
+                        None => Some(format!("no model `{id}` in the library")),
+                        Some(card) => crate::model::positional(card, &output, given)
+                            .err()
+                            .map(|e| e.to_string()),
+                    };
+                    if let Some(message) = problem {
+                        out.push(RuleProblem {
+                            path: path.clone(),
+                            position: Some(pos),
+                            message,
+                        });
+                    }
+                }
                 for (v, pos) in e.variables() {
                     if !known(&v) {
                         out.push(RuleProblem {

@@ -204,10 +204,19 @@ mod tests {
             comp("bad", "voltage * speed"),
             comp("broken", "voltage *"),
             comp("current", "1"),
+            comp(
+                "eta",
+                "model(\"pump.hydraulic_power\", \"eta\", 1000, voltage, current, 1)",
+            ),
         ];
         let errs = check(&defs, &points);
         let text: Vec<&str> = errs.iter().map(|(_, m)| m.as_str()).collect();
-        assert_eq!(errs.len(), 3, "{text:#?}");
+        assert_eq!(errs.len(), 4, "{text:#?}");
+        assert!(
+            text[3].contains("the gateway cannot call models"),
+            "{}",
+            text[3]
+        );
         assert!(
             text[0].contains("position 10: `speed` is not a point of `motor`"),
             "{}",

@@ -141,6 +141,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         import_max_rows: config.api.import_max_rows,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
     };
+    // Every model call (API, rules) is counted in memory and stored every few seconds.
+    let meter = Arc::new(ironloom_models::meter::Meter::new());
     // The bus: device events from the hub to the rule engine and live views.
     let bus: Arc<dyn ironloom_bus::EventBus> = ironloom_bus::LocalBus::new();
     // Devices: the hub (log-in, validation, the one ingest path, status, commands) and the
@@ -181,6 +183,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
             republish: Some(Arc::new(MqttRepublisher(mqtt.clone()))),
             alarms: alarms_live.clone(),
+            models: Some(Arc::new(ironloom_models::meter::MeteredCaller::new(
+                meter.clone(),
+            ))),
         },
         ironloom_rules::config::RuntimeConfig {
             state_dir: config.data_dir.join("rules"),
@@ -190,8 +195,6 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow!("cannot start the rule engine: {e}"))?;
-    // Every model call is counted in memory and stored every few seconds.
-    let meter = Arc::new(ironloom_models::meter::Meter::new());
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),

@@ -48,7 +48,9 @@ pub fn markdown(cases: &BTreeMap<String, CaseCounts>) -> String {
          regenerate with `IRONLOOM_WRITE_DOCS=1 cargo test -p ironloom-models docs`). Every model is a pure \
          function with the reference it implements; its test cases are in `crates/models/vectors/`, each \
          naming its source. Call one with `POST /api/v1/models/{{id}}/invoke` (inputs in any unit of the \
-         right kind), or find them on the console's model library page.\n"
+         right kind), from a rule expression with `model(\"id\", \"output\", inputs…)` (inputs in \
+         the declared units and order; see rules.md), or find them on the console's model library \
+         page. Every call is counted per tenant and month (`GET /api/v1/usage`).\n"
     );
     let _ = writeln!(s, "{} models.\n", all.len());
     let count = |id: &str| cases.get(id).copied().unwrap_or_default();

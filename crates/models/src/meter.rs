@@ -165,6 +165,43 @@ impl Meter {
     }
 }
 
+/// Model calls for rule expressions and live bindings: evaluates in the library and counts
+/// each call (refused ones as refused) in the meter.
+#[derive(Debug, Clone)]
+pub struct MeteredCaller {
+    meter: std::sync::Arc<Meter>,
+}
+
+impl MeteredCaller {
+    pub fn new(meter: std::sync::Arc<Meter>) -> MeteredCaller {
+        MeteredCaller { meter }
+    }
+}
+
+impl ironloom_core::model::ModelCaller for MeteredCaller {
+    fn call(
+        &self,
+        tenant: TenantId,
+        source: CallSource,
+        id: &str,
+        output: &str,
+        args: &[f64],
+    ) -> Result<f64, ironloom_core::model::ModelError> {
+        use ironloom_core::model::{Catalogue, ModelError};
+        let library = crate::Library::get();
+        let card = library
+            .card(id)
+            .ok_or_else(|| ModelError::UnknownModel(id.to_string()))?;
+        let index = ironloom_core::model::positional(card, output, args.len())?;
+        let started = std::time::Instant::now();
+        let result = library.evaluate(id, &ironloom_core::model::with_defaults(card, args));
+        let us = started.elapsed().as_micros() as u64;
+        self.meter
+            .record(tenant, card.id, source, result.is_ok(), us);
+        Ok(result?[index])
+    }
+}
+
 /// Writes every pending count to the store; counts whose write fails are put back.
 pub async fn flush(
     meter: &Meter,

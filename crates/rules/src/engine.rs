@@ -14,9 +14,10 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use ironloom_bus::Sources;
-use ironloom_core::expr::{Expr, ExprValue};
+use ironloom_core::expr::{Expr, ExprValue, ModelScope, with_models};
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
 use ironloom_core::ingest::Origin;
+use ironloom_core::model::{CallSource, ModelCaller};
 use ironloom_core::rule::{
     Action, Agg, Rule, RuleCounters, RuleDoc, Severity, WindowDef, WindowKind,
 };
@@ -324,10 +325,30 @@ struct Live {
 }
 
 /// The engine: rules by tenant, state by (rule, device).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Engine {
     rules: HashMap<TenantId, TenantRules>,
     live: Live,
+    /// Answers `model(…)` in expressions (none: such calls fail with a clear error).
+    models: Option<Arc<dyn ModelCaller>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("tenants", &self.rules.len())
+            .field("models", &self.models.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who answers `model(…)` while a tenant's rules run.
+fn model_scope(models: &Option<Arc<dyn ModelCaller>>, tenant: TenantId) -> Option<ModelScope> {
+    models.as_ref().map(|caller| ModelScope {
+        caller: caller.clone(),
+        tenant,
+        source: CallSource::Rule,
+    })
 }
 
 /// How deep rules may call rules (a loop of calls ends here).
@@ -458,6 +479,12 @@ impl Window {
 impl Engine {
     pub fn new() -> Engine {
         Engine::default()
+    }
+
+    /// Lets expressions call the model library (`model(…)`), counted per tenant as rule
+    /// calls.
+    pub fn set_models(&mut self, caller: Arc<dyn ModelCaller>) {
+        self.models = Some(caller);
     }
 
     /// An engine that records every rule evaluation as a [`Step`] (for dry runs).
@@ -596,14 +623,17 @@ impl Engine {
         if let Some(tr) = self.rules.get(&m.tenant)
             && depth < MAX_DERIVED_DEPTH
         {
-            for i in tr.candidates(m) {
-                if producer == Some(tr.rules[i].rule.id) {
-                    continue;
+            let live = &mut self.live;
+            with_models(model_scope(&self.models, m.tenant), || {
+                for i in tr.candidates(m) {
+                    if producer == Some(tr.rules[i].rule.id) {
+                        continue;
+                    }
+                    if matches(&tr.rules[i].rule.document, m) {
+                        run_rule(tr, i, live, m, &mut out, 0);
+                    }
                 }
-                if matches(&tr.rules[i].rule.document, m) {
-                    run_rule(tr, i, &mut self.live, m, &mut out, 0);
-                }
-            }
+            });
         }
         if let MessageKind::Telemetry(vs) = &m.kind {
             let l = self.live.latest.entry(m.device).or_default();
@@ -680,7 +710,9 @@ impl Engine {
                 _ => None,
             };
             let mut effects = Vec::new();
-            act(c, st, &m, true, &vars, &mut effects, counters);
+            with_models(model_scope(&self.models, tenant), || {
+                act(c, st, &m, true, &vars, &mut effects, counters)
+            });
             counters.actions += effects.len() as u64;
             live.fired_total += 1;
             out.extend(effects);

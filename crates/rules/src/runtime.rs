@@ -50,6 +50,8 @@ pub struct Deps {
     pub republish: Option<Arc<dyn Republisher>>,
     /// Live alarm events (the API's stream subscribes to it).
     pub alarms: broadcast::Sender<AlarmEvent>,
+    /// Answers `model(…)` in rule expressions (none: such calls fail with a clear error).
+    pub models: Option<Arc<dyn ironloom_core::model::ModelCaller>>,
 }
 
 impl std::fmt::Debug for Deps {
@@ -154,6 +156,9 @@ pub async fn start(
 ) -> anyhow::Result<Started> {
     std::fs::create_dir_all(config.state_dir.join("webhooks"))?;
     let mut engine = Engine::new();
+    if let Some(m) = &deps.models {
+        engine.set_models(m.clone());
+    }
     engine.set_rules(deps.meta.enabled_rules().await?);
     let path = checkpoint_path(&config.state_dir);
     match std::fs::read(&path) {

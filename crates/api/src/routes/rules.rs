@@ -91,7 +91,7 @@ async fn problems(
             properties = Some(all);
         }
     }
-    out.extend(doc.check(properties.as_deref()));
+    out.extend(doc.check_with(properties.as_deref(), Some(state.models)));
     Ok(out)
 }
 
@@ -349,6 +349,7 @@ fn sample_value(v: &serde_json::Value) -> Option<Value> {
 }
 
 fn run_dry(
+    state: &AppState,
     tenant: TenantId,
     doc: RuleDoc,
     messages: Vec<SampleMessage>,
@@ -380,6 +381,10 @@ fn run_dry(
         .cloned()
         .unwrap_or_else(|| "product".into());
     let mut engine = ironloom_rules::Engine::with_trace();
+    // Model calls of a dry run are calls like any other (counted for the tenant).
+    engine.set_models(std::sync::Arc::new(
+        ironloom_models::meter::MeteredCaller::new(state.meter.clone()),
+    ));
     // A dry run shows a disabled rule at work too.
     let mut r = rule;
     r.document.enabled = true;
@@ -460,7 +465,7 @@ async fn dry_run(
     if !found.is_empty() {
         return Err(refused(&found).into());
     }
-    Ok(Json(run_dry(tenant, req.rule, req.messages)?))
+    Ok(Json(run_dry(&state, tenant, req.rule, req.messages)?))
 }
 
 /// Try a saved rule (its current version) on sample messages.
@@ -475,5 +480,5 @@ async fn dry_run_saved(
 ) -> ApiResult<Json<DryRunResult>> {
     let tenant = p.tenant()?;
     let rule = state.store.get_rule(tenant, id).await?;
-    Ok(Json(run_dry(tenant, rule.document, req.messages)?))
+    Ok(Json(run_dry(&state, tenant, rule.document, req.messages)?))
 }

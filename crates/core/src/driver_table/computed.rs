@@ -51,6 +51,15 @@ pub fn check(computed: &[Computed], points: &HashMap<String, Vec<String>>) -> Ve
         match Expr::parse(&c.expr) {
             Err(e) => out.push((i, format!("{at}: expression {:?} {e}", c.expr))),
             Ok(e) => {
+                if let Some((id, _, _, pos)) = e.model_calls().first() {
+                    out.push((
+                        i,
+                        format!(
+                            "{at}: expression {:?} at position {pos}: the gateway cannot call models (`{id}`); compute it in a rule on the platform",
+                            c.expr
+                        ),
+                    ));
+                }
                 for (v, pos) in e.variables() {
                     if !have.contains(&v.as_str()) {
                         out.push((
