@@ -1004,6 +1004,16 @@ await step('model library: search, open a model, evaluate it with inputs in othe
   await until(async () => (await page.getByTestId('model-error').textContent()).includes('"T"'), 'the refusal names T')
   allowHttpErrors = false
   await still(page, 'models')
+  // An algorithm over a series typed into the form.
+  await page.keyboard.press('Escape')
+  await page.getByTestId('models-search').fill('k-sigma')
+  await page.getByTestId('models-search').press('Enter')
+  await page.getByTestId('model-anomaly.k_sigma').click()
+  await page.getByTestId('input-x').fill('1, 1, 1, 1, 10')
+  await page.getByTestId('input-k').fill('1')
+  await page.getByTestId('model-run').click()
+  await until(async () => (await page.getByTestId('output-count').textContent()).trim() === '1', 'one outlier')
+  await until(async () => (await page.getByTestId('output-flags').textContent()).startsWith('0, 0, 0, 0, 1'), 'the flags')
   // Both calls are counted on the usage page (the refused one as refused).
   await page.goto('/usage')
   await until(async () => {

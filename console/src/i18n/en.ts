@@ -121,6 +121,7 @@ const en = {
     formula: 'Formula',
     references: 'References',
     tryIt: 'Try it',
+    seriesHint: 'Numbers separated by commas or spaces; empty or null for a gap',
     unit: 'Unit',
     run: 'Evaluate',
     output: 'Output',

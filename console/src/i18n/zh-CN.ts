@@ -121,6 +121,7 @@ const zhCN: Messages = {
     formula: '公式',
     references: '参考依据',
     tryIt: '试算',
+    seriesHint: '以逗号或空格分隔的数值；空或 null 表示缺失',
     unit: '单位',
     run: '计算',
     output: '输出',

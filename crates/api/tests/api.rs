@@ -3163,6 +3163,41 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
         )
         .await;
     assert!(r.status.is_client_error(), "{:?}", r.body);
+    // An algorithm over a series: arrays in, arrays out, gaps as null both ways.
+    let r = app
+        .post(
+            "/api/v1/models/anomaly.k_sigma/invoke",
+            a,
+            json!({"inputs": {"x": [1, 1, 1, 1, 10, null], "k": 1}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        r.body["outputs"]["flags"]["values"],
+        json!([0.0, 0.0, 0.0, 0.0, 1.0, null])
+    );
+    assert_eq!(r.body["outputs"]["count"]["value"], 1.0);
+    let r = app
+        .post(
+            "/api/v1/models/anomaly.k_sigma/invoke",
+            a,
+            json!({"inputs": {"x": 5}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("series"),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/api/v1/models/steam.if97_psat_t/invoke",
+            a,
+            json!({"inputs": {"T": [300, 400]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     // A batch: each row on its own; too many rows refused whole.
     let r = app
         .post(
@@ -3199,12 +3234,18 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
     let r = app.get("/api/v1/models", "not-a-token").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
-    // Every call was counted: eight single calls (seven refused for their inputs or by the
-    // model) and a batch of three (one refused).
+    // Every call was counted: eight single calls of region 1 (seven refused for their inputs
+    // or by the model), three of other models and a batch of three (one refused).
     let u = app.get("/api/v1/usage", a).await;
     assert_eq!(u.status, StatusCode::OK, "{:?}", u.body);
     let rows = u.body["rows"].as_array().unwrap();
-    let of = |source: &str| rows.iter().find(|r| r["source"] == source).unwrap().clone();
+    let of = |source: &str| {
+        rows.iter()
+            .find(|r| r["source"] == source && r["model"] == "steam.if97_region1_pt")
+            .or_else(|| rows.iter().find(|r| r["source"] == source))
+            .unwrap()
+            .clone()
+    };
     assert_eq!(
         (of("api")["calls"].as_u64(), of("api")["errors"].as_u64()),
         (Some(8), Some(7))
@@ -3218,9 +3259,9 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
     );
     assert_eq!(of("batch")["model"], "steam.if97_psat_t");
     assert_eq!(u.body["months"].as_array().unwrap().len(), 12);
-    assert_eq!(u.body["quota"]["used"], 11);
+    assert_eq!(u.body["quota"]["used"], 14);
     // Every call in this month, the first with calls: the average is this month's count.
-    assert_eq!(u.body["monthly_average"], 11.0);
+    assert_eq!(u.body["monthly_average"], 14.0);
     assert_eq!(u.body["quota"]["limit"], Value::Null);
     // Tenant b has called nothing.
     let ub = app.get("/api/v1/usage", &w.b_admin).await;
@@ -3230,17 +3271,17 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     let r = app.get("/api/v1/usage?from=2020-01&to=2019-12", a).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    // A quota of 13 calls a month: two more pass, the next is refused with 429, and a
+    // A quota of 16 calls a month: two more pass, the next is refused with 429, and a
     // batch that does not fit is refused whole.
     let r = app
         .patch(
             &format!("/api/v1/tenants/{}", w.a_id),
             &w.admin,
-            json!({"max_model_calls": 13}),
+            json!({"max_model_calls": 16}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["max_model_calls"], 13);
+    assert_eq!(r.body["max_model_calls"], 16);
     let call = json!({"inputs": {"T": 300}});
     for _ in 0..2 {
         let r = app
@@ -3254,7 +3295,7 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", r.body);
     assert_eq!(r.body["code"], "model_quota_exhausted");
     assert!(
-        r.body["message"].as_str().unwrap().contains("13"),
+        r.body["message"].as_str().unwrap().contains("16"),
         "{:?}",
         r.body
     );
@@ -3281,7 +3322,7 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
             u.body["quota"]["used"].as_u64(),
             u.body["quota"]["limit"].as_u64()
         ),
-        (Some(13), Some(13))
+        (Some(16), Some(16))
     );
     // Lifting the limit lets calls through again.
     let r = app

@@ -171,6 +171,48 @@ pub struct Port {
     /// Used when the caller leaves the input out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<f64>,
+    /// A series of values (an algorithm's data) rather than one number.
+    #[serde(skip_serializing_if = "is_scalar")]
+    pub shape: Shape,
+}
+
+/// One number, or a series of them (missing values allowed, as `null`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    #[default]
+    Scalar,
+    Series,
+}
+
+fn is_scalar(s: &Shape) -> bool {
+    *s == Shape::Scalar
+}
+
+/// The longest series one call takes.
+pub const MAX_SERIES: usize = 1_000_000;
+
+/// A value going into or out of a model: a number, or a series with gaps as NaN.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Datum {
+    Scalar(f64),
+    Series(Vec<f64>),
+}
+
+impl Datum {
+    pub fn scalar(&self) -> f64 {
+        match self {
+            Datum::Scalar(v) => *v,
+            Datum::Series(_) => f64::NAN,
+        }
+    }
+
+    pub fn series(&self) -> &[f64] {
+        match self {
+            Datum::Series(v) => v,
+            Datum::Scalar(_) => &[],
+        }
+    }
 }
 
 impl Port {
@@ -192,6 +234,7 @@ impl Port {
             scale: Scale::Level,
             choices: &[],
             default: None,
+            shape: Shape::Scalar,
         }
     }
 
@@ -221,7 +264,20 @@ impl Port {
             scale: Scale::Level,
             choices,
             default: None,
+            shape: Shape::Scalar,
         }
+    }
+
+    /// A series input or output (values in `unit`, gaps allowed).
+    pub const fn series(
+        name: &'static str,
+        en: &'static str,
+        zh: &'static str,
+        unit: &'static str,
+    ) -> Port {
+        let mut p = Port::new(name, en, zh, unit, f64::NEG_INFINITY, f64::INFINITY);
+        p.shape = Shape::Series;
+        p
     }
 
     pub const fn difference(mut self) -> Port {
@@ -310,6 +366,14 @@ pub enum ModelError {
     },
     #[error("{}", .0.en)]
     Refused(Refusal),
+    #[error("input {input:?} takes {}", if *want == Shape::Series { "a series of numbers (an array)" } else { "one number, not a series" })]
+    Shape { input: &'static str, want: Shape },
+    #[error("input {input:?} has {len} values; a series has 1 to {max}")]
+    SeriesLength {
+        input: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error(
         "the monthly quota of {limit} model calls is used up for {month}; it renews next month, or an administrator can raise it"
     )]
@@ -345,6 +409,17 @@ impl ModelError {
                 choices,
             } => format!("输入 {input:?} 必须是 {choices} 之一，而不是 {given:?}"),
             ModelError::Refused(r) => r.zh.clone(),
+            ModelError::Shape { input, want } => format!(
+                "输入 {input:?} 需要{}",
+                if *want == Shape::Series {
+                    "一组数值（数组）"
+                } else {
+                    "一个数值，而不是一组"
+                }
+            ),
+            ModelError::SeriesLength { input, len, max } => {
+                format!("输入 {input:?} 有 {len} 个值；序列长度须为 1 至 {max}")
+            }
             ModelError::QuotaExhausted { limit, month } => {
                 format!("{month} 的模型调用额度 {limit} 次已用完；下月恢复，或请管理员调高额度")
             }
@@ -368,8 +443,18 @@ impl ModelError {
 #[serde(untagged)]
 pub enum Given {
     Number(f64),
-    Quantity { value: f64, unit: String },
+    Quantity {
+        value: f64,
+        unit: String,
+    },
     Choice(String),
+    /// A series in the declared unit; `null` for a missing value.
+    Series(Vec<Option<f64>>),
+    /// A series in a unit of its own.
+    SeriesIn {
+        values: Vec<Option<f64>>,
+        unit: String,
+    },
 }
 
 /// Converts the caller's inputs to the card's units and order, checking each.
@@ -414,7 +499,155 @@ fn value_of(port: &Port, g: &Given) -> Result<f64, ModelError> {
                 given: name.clone(),
                 choices: port.choices.join(", "),
             }),
+        Given::Series(_) | Given::SeriesIn { .. } => Err(ModelError::Shape {
+            input: port.name,
+            want: Shape::Scalar,
+        }),
     }
+}
+
+/// [`prepare`] for models that take series too: every input converted to its declared
+/// unit (series element by element, gaps as NaN), scalars range-checked, series checked
+/// for length.
+pub fn prepare_data(
+    card: &ModelCard,
+    given: &BTreeMap<String, Given>,
+) -> Result<Vec<Datum>, ModelError> {
+    for name in given.keys() {
+        if !card.inputs.iter().any(|p| p.name == name) {
+            return Err(ModelError::UnknownInput {
+                input: name.clone(),
+                known: names(card.inputs),
+            });
+        }
+    }
+    card.inputs
+        .iter()
+        .map(|port| match port.shape {
+            Shape::Scalar => {
+                let v = match given.get(port.name) {
+                    None => port
+                        .default
+                        .ok_or(ModelError::MissingInput { input: port.name })?,
+                    Some(g) => value_of(port, g)?,
+                };
+                check(port, v).map(Datum::Scalar)
+            }
+            Shape::Series => {
+                let (values, unit) = match given.get(port.name) {
+                    None => return Err(ModelError::MissingInput { input: port.name }),
+                    Some(Given::Series(v)) => (v, None),
+                    Some(Given::SeriesIn { values, unit }) => (values, Some(unit)),
+                    Some(_) => {
+                        return Err(ModelError::Shape {
+                            input: port.name,
+                            want: Shape::Series,
+                        });
+                    }
+                };
+                if values.is_empty() || values.len() > MAX_SERIES {
+                    return Err(ModelError::SeriesLength {
+                        input: port.name,
+                        len: values.len(),
+                        max: MAX_SERIES,
+                    });
+                }
+                // A series declared without a unit (a statistic of any quantity) takes the
+                // values as they come.
+                let unit = match unit {
+                    Some(u) if u != port.unit && !port.unit.is_empty() => Some(
+                        quantity::Unit::parse(u)
+                            .and_then(|from| {
+                                let to = quantity::Unit::parse(port.unit)?;
+                                if from.dim != to.dim {
+                                    // The refusal text of a failed conversion.
+                                    quantity::convert(1.0, u, port.unit, port.scale)?;
+                                }
+                                Ok((from, to))
+                            })
+                            .map_err(|error| ModelError::Unit {
+                                input: port.name.to_string(),
+                                error,
+                            })?,
+                    ),
+                    _ => None,
+                };
+                Ok(Datum::Series(
+                    values
+                        .iter()
+                        .map(|v| {
+                            let x = v.unwrap_or(f64::NAN);
+                            match &unit {
+                                Some((from, to)) => {
+                                    to.from_si(from.to_si(x, port.scale), port.scale)
+                                }
+                                None => x,
+                            }
+                        })
+                        .collect(),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// An output as the API shows it: a value, or a series with gaps as `null`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum OutputData {
+    Value(OutputValue),
+    Series {
+        values: Vec<Option<f64>>,
+        unit: String,
+    },
+}
+
+/// [`present`] for models with series outputs.
+pub fn present_data(
+    card: &ModelCard,
+    values: Vec<Datum>,
+    units: &BTreeMap<String, String>,
+) -> Result<BTreeMap<&'static str, OutputData>, ModelError> {
+    for name in units.keys() {
+        if !card.outputs.iter().any(|p| p.name == name) {
+            return Err(ModelError::UnknownOutput {
+                output: name.clone(),
+                known: names(card.outputs),
+            });
+        }
+    }
+    card.outputs
+        .iter()
+        .zip(values)
+        .map(|(port, d)| {
+            let unit = units.get(port.name).map_or(port.unit, |u| u.as_str());
+            let conv = |v: f64| -> Result<f64, ModelError> {
+                if unit == port.unit || !v.is_finite() {
+                    return Ok(v);
+                }
+                quantity::convert(v, port.unit, unit, port.scale).map_err(|error| {
+                    ModelError::Unit {
+                        input: port.name.to_string(),
+                        error,
+                    }
+                })
+            };
+            let out = match d {
+                Datum::Scalar(v) => OutputData::Value(OutputValue {
+                    value: conv(v)?,
+                    unit: unit.to_string(),
+                }),
+                Datum::Series(vs) => OutputData::Series {
+                    values: vs
+                        .into_iter()
+                        .map(|v| conv(v).map(|x| x.is_finite().then_some(x)))
+                        .collect::<Result<_, _>>()?,
+                    unit: unit.to_string(),
+                },
+            };
+            Ok((port.name, out))
+        })
+        .collect()
 }
 
 /// Checks one value, already in the port's unit, against the port's range.
@@ -623,8 +856,11 @@ pub trait Catalogue: Send + Sync + std::fmt::Debug {
     fn cards(&self) -> Vec<&'static ModelCard>;
     fn card(&self, id: &str) -> Option<&'static ModelCard>;
     /// Evaluates a model on inputs already in its declared units and order
-    /// ([`prepare`]); returns the outputs in declared units and order.
+    /// ([`prepare`]); returns the outputs in declared units and order. Models with series
+    /// inputs or outputs answer only [`evaluate_data`](Self::evaluate_data).
     fn evaluate(&self, id: &str, inputs: &[f64]) -> Result<Vec<f64>, ModelError>;
+    /// Evaluates any model on inputs from [`prepare_data`].
+    fn evaluate_data(&self, id: &str, inputs: Vec<Datum>) -> Result<Vec<Datum>, ModelError>;
 }
 
 #[cfg(test)]

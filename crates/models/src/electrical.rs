@@ -1,7 +1,7 @@
 //! Electrical power: three-phase power, power-factor correction, cable voltage drop and
 //! conductor resistance at temperature.
 
-use crate::Model;
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 const POWER_INDUSTRIES: &[&str] = &["D44", "C38", "C34", "C31"];
@@ -80,7 +80,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "131-11-42 (active power), 131-11-41 (apparent power), 131-11-44 (reactive power)",
             }],
         },
-        eval: three_phase,
+        eval: Eval::Scalar(three_phase),
     },
     Model {
         card: ModelCard {
@@ -131,7 +131,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: pf_correction,
+        eval: Eval::Scalar(pf_correction),
     },
     Model {
         card: ModelCard {
@@ -185,7 +185,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "annex G, Eq. G.1 and G.2",
             }],
         },
-        eval: voltage_drop,
+        eval: Eval::Scalar(voltage_drop),
     },
     Model {
         card: ModelCard {
@@ -225,6 +225,6 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "annex B, temperature correction of resistance",
             }],
         },
-        eval: resistance,
+        eval: Eval::Scalar(resistance),
     },
 ];

@@ -2,8 +2,8 @@
 //! affinity laws, hydraulic power and efficiency, and the net positive suction head
 //! available (with IAPWS-IF97 water properties).
 
-use crate::Model;
 use crate::steam;
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Standard gravity, m/s² (CGPM 1901; ISO 80000-3).
@@ -134,7 +134,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: darcy,
+        eval: Eval::Scalar(darcy),
     },
     Model {
         card: ModelCard {
@@ -177,7 +177,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "Eq. 11",
             }],
         },
-        eval: |x| Ok(vec![swamee_jain(x[0], x[1])]),
+        eval: Eval::Scalar(|x| Ok(vec![swamee_jain(x[0], x[1])])),
     },
     Model {
         card: ModelCard {
@@ -255,7 +255,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: affinity,
+        eval: Eval::Scalar(affinity),
     },
     Model {
         card: ModelCard {
@@ -294,7 +294,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: hydraulic_power,
+        eval: Eval::Scalar(hydraulic_power),
     },
     Model {
         card: ModelCard {
@@ -357,6 +357,6 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: npsh_available,
+        eval: Eval::Scalar(npsh_available),
     },
 ];

@@ -1,7 +1,7 @@
 //! Heat exchangers: the log-mean temperature difference, its correction factor for
 //! shell-and-tube exchangers, and the effectiveness–NTU method.
 
-use crate::Model;
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 const HX_INDUSTRIES: &[&str] = &["C26", "D44", "C13", "C25"];
@@ -164,7 +164,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "§11.3, Eq. 11.15 and 11.16",
             }],
         },
-        eval: lmtd,
+        eval: Eval::Scalar(lmtd),
     },
     Model {
         card: ModelCard {
@@ -225,7 +225,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: f_factor,
+        eval: Eval::Scalar(f_factor),
     },
     Model {
         card: ModelCard {
@@ -277,6 +277,6 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "Table 11.3, Eq. 11.28a–11.31a",
             }],
         },
-        eval: effectiveness,
+        eval: Eval::Scalar(effectiveness),
     },
 ];

@@ -14,10 +14,11 @@
 //! languages. Ids are unique and never reused for a different function (a changed
 //! function gets a new `version`).
 
-use ironloom_core::model::{Catalogue, ModelCard, ModelError, Refusal};
+use ironloom_core::model::{Catalogue, Datum, ModelCard, ModelError, Refusal, Shape};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod algorithms;
 pub mod docs;
 mod electrical;
 mod fluids;
@@ -33,7 +34,23 @@ mod steam;
 /// A model: its card and its function.
 pub struct Model {
     pub card: ModelCard,
-    pub eval: fn(&[f64]) -> Result<Vec<f64>, Refusal>,
+    pub eval: Eval,
+}
+
+/// A model's function: numbers in and out, or (algorithms) series too.
+#[derive(Clone, Copy)]
+pub enum Eval {
+    Scalar(fn(&[f64]) -> Result<Vec<f64>, Refusal>),
+    Data(fn(&[Datum]) -> Result<Vec<Datum>, Refusal>),
+}
+
+impl std::fmt::Debug for Eval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Eval::Scalar(_) => "Eval::Scalar",
+            Eval::Data(_) => "Eval::Data",
+        })
+    }
 }
 
 impl std::fmt::Debug for Model {
@@ -53,6 +70,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         operations::MODELS,
         electrical::MODELS,
         process::MODELS,
+        algorithms::MODELS,
     ]
     .into_iter()
     .flatten()
@@ -91,6 +109,12 @@ impl Catalogue for Library {
         let m = self
             .model(id)
             .ok_or_else(|| ModelError::UnknownModel(id.to_string()))?;
+        let Eval::Scalar(f) = m.eval else {
+            return Err(ModelError::Refused(Refusal::new(
+                format!("{id} takes series: call it with data"),
+                format!("{id} 的输入是序列：请以数据调用"),
+            )));
+        };
         if inputs.len() != m.card.inputs.len() {
             return Err(ModelError::Refused(Refusal::new(
                 format!(
@@ -110,15 +134,65 @@ impl Catalogue for Library {
         for (port, &v) in m.card.inputs.iter().zip(inputs) {
             ironloom_core::model::check(port, v)?;
         }
-        let out = (m.eval)(inputs).map_err(ModelError::Refused)?;
+        let out = f(inputs).map_err(ModelError::Refused)?;
         if out.len() != m.card.outputs.len() || out.iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::Refused(Refusal::new(
-                format!("{id} has no finite result for these inputs"),
-                format!("{id} 对这些输入没有有限的结果"),
-            )));
+            return Err(no_result(id));
         }
         Ok(out)
     }
+
+    fn evaluate_data(&self, id: &str, inputs: Vec<Datum>) -> Result<Vec<Datum>, ModelError> {
+        let m = self
+            .model(id)
+            .ok_or_else(|| ModelError::UnknownModel(id.to_string()))?;
+        match m.eval {
+            Eval::Scalar(_) => {
+                let x: Vec<f64> = inputs.iter().map(Datum::scalar).collect();
+                Ok(self
+                    .evaluate(id, &x)?
+                    .into_iter()
+                    .map(Datum::Scalar)
+                    .collect())
+            }
+            Eval::Data(f) => {
+                let shapes_match = inputs.len() == m.card.inputs.len()
+                    && m.card.inputs.iter().zip(&inputs).all(|(p, d)| {
+                        matches!(
+                            (p.shape, d),
+                            (Shape::Scalar, Datum::Scalar(_)) | (Shape::Series, Datum::Series(_))
+                        )
+                    });
+                if !shapes_match {
+                    return Err(ModelError::Refused(Refusal::new(
+                        format!("{id}: the inputs do not match the card"),
+                        format!("{id}：输入与模型卡不符"),
+                    )));
+                }
+                for (port, d) in m.card.inputs.iter().zip(&inputs) {
+                    if let Datum::Scalar(v) = d {
+                        ironloom_core::model::check(port, *v)?;
+                    }
+                }
+                let out = f(&inputs).map_err(ModelError::Refused)?;
+                let ok = out.len() == m.card.outputs.len()
+                    && out.iter().all(|d| match d {
+                        Datum::Scalar(v) => !v.is_infinite(),
+                        Datum::Series(_) => true,
+                    });
+                if !ok {
+                    return Err(no_result(id));
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn no_result(id: &str) -> ModelError {
+    ModelError::Refused(Refusal::new(
+        format!("{id} has no finite result for these inputs"),
+        format!("{id} 对这些输入没有有限的结果"),
+    ))
 }
 
 #[cfg(test)]

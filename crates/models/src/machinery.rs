@@ -1,7 +1,7 @@
 //! Rotating machinery: rolling-bearing defect frequencies for vibration diagnosis, and
 //! bearing life and reliability.
 
-use crate::Model;
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 const BEARING_INDUSTRIES: &[&str] = &["C34", "C38", "C36", "D44"];
@@ -170,7 +170,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: defect_frequencies,
+        eval: Eval::Scalar(defect_frequencies),
     },
     Model {
         card: ModelCard {
@@ -222,7 +222,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "§7.1 and §7.2",
             }],
         },
-        eval: rating_life,
+        eval: Eval::Scalar(rating_life),
     },
     Model {
         card: ModelCard {
@@ -277,7 +277,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "ch. 11, relating load, life and reliability (catalog rating for a reliability goal)",
             }],
         },
-        eval: catalog_rating,
+        eval: Eval::Scalar(catalog_rating),
     },
     Model {
         card: ModelCard {
@@ -334,6 +334,6 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "ch. 11, relating load, life and reliability (reliability of a selected bearing)",
             }],
         },
-        eval: reliability_at_rating,
+        eval: Eval::Scalar(reliability_at_rating),
     },
 ];

@@ -2,8 +2,8 @@
 //! reorder point, the newsvendor, and waiting lines (M/M/1, M/M/c with Erlang C, Erlang B,
 //! M/D/1).
 
-use crate::Model;
 use crate::stats::{normal_density, normal_quantile};
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 const SNYDER: &str =
@@ -269,7 +269,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: eoq,
+        eval: Eval::Scalar(eoq),
     },
     Model {
         card: stock_card(
@@ -312,7 +312,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "§3.3, example 3.8",
             }],
         ),
-        eval: eoq_backorders,
+        eval: Eval::Scalar(eoq_backorders),
     },
     Model {
         card: stock_card(
@@ -353,7 +353,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: epq,
+        eval: Eval::Scalar(epq),
     },
     Model {
         card: stock_card(
@@ -420,7 +420,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: safety_stock,
+        eval: Eval::Scalar(safety_stock),
     },
     Model {
         card: stock_card(
@@ -482,7 +482,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "§4.3, Eq. 4.24–4.26, examples 4.1–4.3",
             }],
         ),
-        eval: newsvendor,
+        eval: Eval::Scalar(newsvendor),
     },
     Model {
         card: queue_card(
@@ -516,7 +516,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: mm1,
+        eval: Eval::Scalar(mm1),
     },
     Model {
         card: queue_card(
@@ -578,7 +578,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: mmc,
+        eval: Eval::Scalar(mmc),
     },
     Model {
         card: queue_card(
@@ -623,7 +623,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: erlang_b_model,
+        eval: Eval::Scalar(erlang_b_model),
     },
     Model {
         card: queue_card(
@@ -658,7 +658,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: md1,
+        eval: Eval::Scalar(md1),
     },
 ];
 

@@ -2,7 +2,7 @@
 //! pasteurisation, shelf life), steel and welding (carbon equivalents, heat input,
 //! preheat), and chemical reaction engineering (Arrhenius rates, ideal reactors).
 
-use crate::Model;
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Grams in a pound (avoirdupois) and metres in an 840-yard hank: Ne = 590.54/tex.
@@ -151,7 +151,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: yarn_count,
+        eval: Eval::Scalar(yarn_count),
     },
     Model {
         card: ModelCard {
@@ -222,7 +222,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: d_value,
+        eval: Eval::Scalar(d_value),
     },
     Model {
         card: ModelCard {
@@ -254,7 +254,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "",
             }],
         },
-        eval: pasteurisation,
+        eval: Eval::Scalar(pasteurisation),
     },
     Model {
         card: ModelCard {
@@ -307,7 +307,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "ch. 1, temperature acceleration",
             }],
         },
-        eval: q10,
+        eval: Eval::Scalar(q10),
     },
     Model {
         card: ModelCard {
@@ -355,7 +355,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: carbon_equivalent,
+        eval: Eval::Scalar(carbon_equivalent),
     },
     Model {
         card: ModelCard {
@@ -394,7 +394,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "§8.7 and table 1",
             }],
         },
-        eval: heat_input,
+        eval: Eval::Scalar(heat_input),
     },
     Model {
         card: ModelCard {
@@ -442,7 +442,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "annex C, C.3 (method B)",
             }],
         },
-        eval: preheat,
+        eval: Eval::Scalar(preheat),
     },
     Model {
         card: ModelCard {
@@ -475,7 +475,7 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "ch. 2, Eq. 2.34–2.35",
             }],
         },
-        eval: arrhenius,
+        eval: Eval::Scalar(arrhenius),
     },
     Model {
         card: ModelCard {
@@ -516,6 +516,6 @@ pub(crate) const MODELS: &[Model] = &[
                 locator: "ch. 5, Eq. 5.14 and 5.17; ch. 6, Eq. 6.6",
             }],
         },
-        eval: reactors,
+        eval: Eval::Scalar(reactors),
     },
 ];

@@ -2,8 +2,8 @@
 //! (Shewhart charts for variables and attributes), process capability, expected
 //! nonconforming parts, and overall equipment effectiveness.
 
-use crate::Model;
 use crate::stats::{MAX_SUBGROUP, chart_constants, normal_cdf, normal_sf};
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Every manufacturing division of GB/T 4754 uses these; the cards name the usual ones.
@@ -284,7 +284,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: constants,
+        eval: Eval::Scalar(constants),
     },
     Model {
         card: spc_card(
@@ -330,7 +330,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: xbar_r,
+        eval: Eval::Scalar(xbar_r),
     },
     Model {
         card: spc_card(
@@ -385,7 +385,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: xbar_s,
+        eval: Eval::Scalar(xbar_s),
     },
     Model {
         card: spc_card(
@@ -439,7 +439,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: individuals,
+        eval: Eval::Scalar(individuals),
     },
     Model {
         card: spc_card(
@@ -479,7 +479,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: p_chart,
+        eval: Eval::Scalar(p_chart),
     },
     Model {
         card: spc_card(
@@ -519,7 +519,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: np_chart,
+        eval: Eval::Scalar(np_chart),
     },
     Model {
         card: spc_card(
@@ -553,7 +553,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: c_chart,
+        eval: Eval::Scalar(c_chart),
     },
     Model {
         card: spc_card(
@@ -590,7 +590,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: u_chart,
+        eval: Eval::Scalar(u_chart),
     },
     Model {
         card: spc_card(
@@ -655,7 +655,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: capability,
+        eval: Eval::Scalar(capability),
     },
     Model {
         card: spc_card(
@@ -722,7 +722,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         ),
-        eval: ppm,
+        eval: Eval::Scalar(ppm),
     },
     Model {
         card: ModelCard {
@@ -771,7 +771,7 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: oee,
+        eval: Eval::Scalar(oee),
     },
     Model {
         card: ModelCard {
@@ -819,6 +819,6 @@ pub(crate) const MODELS: &[Model] = &[
                 },
             ],
         },
-        eval: teep,
+        eval: Eval::Scalar(teep),
     },
 ];

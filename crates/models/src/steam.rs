@@ -4,7 +4,7 @@
 //! those of the release's tables 1, 2, 10, 11 and 34; the verification values of its
 //! tables 5, 15, 35 and 36 are the test vectors (`vectors/steam.json`).
 
-use crate::Model;
+use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Specific gas constant of water, kJ/(kg·K) (R7-97 Eq. 1).
@@ -331,7 +331,7 @@ pub(crate) const MODELS: &[Model] = &[
             ),
             references: &[if97("§5.1, Eq. 7, tables 2–4 (verification: table 5)")],
         },
-        eval: eval_region1,
+        eval: Eval::Scalar(eval_region1),
     },
     Model {
         card: ModelCard {
@@ -361,7 +361,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "§6.1, Eq. 15–17, tables 10–14 (verification: table 15); B23: Eq. 5",
             )],
         },
-        eval: eval_region2,
+        eval: Eval::Scalar(eval_region2),
     },
     Model {
         card: ModelCard {
@@ -383,7 +383,7 @@ pub(crate) const MODELS: &[Model] = &[
             ),
             references: &[if97("§8.1, Eq. 30, table 34 (verification: table 35)")],
         },
-        eval: |x| Ok(vec![psat(x[0])]),
+        eval: Eval::Scalar(|x| Ok(vec![psat(x[0])])),
     },
     Model {
         card: ModelCard {
@@ -405,6 +405,6 @@ pub(crate) const MODELS: &[Model] = &[
             ),
             references: &[if97("§8.2, Eq. 31, table 34 (verification: table 36)")],
         },
-        eval: |x| Ok(vec![tsat(x[0])]),
+        eval: Eval::Scalar(|x| Ok(vec![tsat(x[0])])),
     },
 ];

@@ -33,8 +33,14 @@ def log_uniform(lo, hi):
     return math.exp(rng.uniform(math.log(lo), math.log(hi)))
 
 
+def finite(v):
+    if isinstance(v, list):
+        return all(e is None or (isinstance(e, float) and math.isfinite(e)) for e in v)
+    return isinstance(v, float) and math.isfinite(v)
+
+
 def add(model, inputs, expect, rel):
-    if all(isinstance(v, float) and math.isfinite(v) for v in expect.values()):
+    if all(finite(v) for v in expect.values()):
         rows.append({"model": model, "inputs": inputs, "expect": expect, "rel": rel})
 
 
@@ -212,6 +218,65 @@ for _ in range(ROWS_PER_MODEL):
         {"S": mu + s * zn, "cost": (p + h) * s * stats.norm.pdf(zn)},
         1e-10,
     )
+
+# Data algorithms on random series (numpy and scipy), gaps included where the algorithm
+# takes them.
+import numpy as np
+
+nprng = np.random.default_rng(20261205)
+
+
+def series(n, gaps=0.0):
+    x = nprng.normal(nprng.uniform(-50, 50), nprng.uniform(0.1, 20), n)
+    if nprng.uniform() < 0.3:
+        x = x + nprng.standard_exponential(n) * nprng.uniform(0, 30)
+    mask = nprng.uniform(size=n) < gaps
+    return x, mask
+
+
+def as_json(x, mask):
+    return [None if m else float(v) for v, m in zip(x, mask)]
+
+
+for _ in range(20):
+    n = int(nprng.integers(5, 400))
+    x, mask = series(n, gaps=0.1)
+    v = x[~mask]
+    if len(v) < 4:
+        continue
+    q1, med, q3 = np.percentile(v, [25, 50, 75])
+    add(
+        "stats.describe",
+        {"x": as_json(x, mask)},
+        {"n": float(len(v)), "missing": float(mask.sum()), "mean": float(v.mean()), "std": float(v.std(ddof=1)),
+         "min": float(v.min()), "q1": float(q1), "median": float(med), "q3": float(q3), "max": float(v.max())},
+        1e-9,
+    )
+    add("stats.skew_kurtosis", {"x": as_json(x, mask)}, {"skewness": float(stats.skew(v)), "kurtosis": float(stats.kurtosis(v))}, 1e-8)
+    k = float(nprng.uniform(1, 3))
+    m, s = v.mean(), v.std(ddof=1)
+    flags = [None if g else float(abs(a - m) > k * s) for a, g in zip(x, mask)]
+    add("anomaly.k_sigma", {"x": as_json(x, mask), "k": k}, {"flags": flags, "lower": float(m - k * s), "upper": float(m + k * s)}, 1e-9)
+    lo, hi = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    flags = [None if g else float(a < lo or a > hi) for a, g in zip(x, mask)]
+    add("anomaly.iqr", {"x": as_json(x, mask)}, {"flags": flags, "lower": float(lo), "upper": float(hi)}, 1e-9)
+    # EWMA without gaps: scipy's lfilter with the first value as the start.
+    y, _ = series(n)
+    alpha = float(nprng.uniform(0.05, 0.9))
+    from scipy import signal
+    smooth, _ = signal.lfilter([alpha], [1, alpha - 1], y, zi=[(1 - alpha) * y[0]])
+    add("filter.ewma", {"x": [float(a) for a in y], "alpha": alpha}, {"y": [float(a) for a in smooth]}, 1e-9)
+    # Paired series: correlations and the fitted line.
+    a, _ = series(n)
+    b = a * nprng.uniform(-3, 3) + nprng.normal(0, nprng.uniform(0.1, 10), n)
+    r = stats.pearsonr(a, b)[0]
+    rho = stats.spearmanr(a, b)[0]
+    fit = stats.linregress(a, b)
+    pa, pb = [float(t) for t in a], [float(t) for t in b]
+    add("corr.pearson", {"x": pa, "y": pb}, {"r": float(r), "n": float(n)}, 1e-9)
+    add("corr.spearman", {"x": pa, "y": pb}, {"rho": float(rho)}, 1e-9)
+    add("regress.linear", {"x": pa, "y": pb},
+        {"slope": float(fit.slope), "intercept": float(fit.intercept), "r2": float(fit.rvalue ** 2), "slope_se": float(fit.stderr)}, 1e-8)
 
 json.dump(
     {"packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy"]}, "rows": rows},

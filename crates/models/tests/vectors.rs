@@ -5,7 +5,7 @@
 // In tests a failed expect is a failed test, with the reason in the panic message.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use ironloom_core::model::{self, Catalogue, Given, ModelError};
+use ironloom_core::model::{self, Catalogue, Given, ModelError, OutputData};
 use ironloom_models::Library;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,8 @@ struct Case {
     inputs: BTreeMap<String, Given>,
     #[serde(default)]
     units: BTreeMap<String, String>,
-    expect: BTreeMap<String, f64>,
+    /// A number, or for a series output an array (`null` where the output has a gap).
+    expect: BTreeMap<String, serde_json::Value>,
     rel: f64,
 }
 
@@ -39,14 +40,33 @@ fn invoke(
     id: &str,
     inputs: &BTreeMap<String, Given>,
     units: &BTreeMap<String, String>,
-) -> Result<BTreeMap<&'static str, model::OutputValue>, ModelError> {
+) -> Result<BTreeMap<&'static str, OutputData>, ModelError> {
     let lib = Library::get();
     let card = lib
         .card(id)
         .ok_or_else(|| ModelError::UnknownModel(id.into()))?;
-    let x = model::prepare(card, inputs)?;
-    let y = lib.evaluate(id, &x)?;
-    model::present(card, &y, units)
+    let x = model::prepare_data(card, inputs)?;
+    let y = lib.evaluate_data(id, x)?;
+    model::present_data(card, y, units)
+}
+
+/// Whether an output matches its expectation within `rel` (a gap matches `null`).
+fn close(got: Option<&OutputData>, want: &serde_json::Value, rel: f64) -> bool {
+    let near = |g: f64, w: f64| (g - w).abs() <= rel * w.abs().max(1e-300);
+    match (got, want) {
+        (Some(OutputData::Value(v)), serde_json::Value::Number(w)) => {
+            w.as_f64().is_some_and(|w| near(v.value, w))
+        }
+        (Some(OutputData::Series { values, .. }), serde_json::Value::Array(ws)) => {
+            values.len() == ws.len()
+                && values.iter().zip(ws).all(|(g, w)| match (g, w.as_f64()) {
+                    (None, None) => w.is_null(),
+                    (Some(g), Some(w)) => near(*g, w),
+                    _ => false,
+                })
+        }
+        _ => false,
+    }
 }
 
 fn files() -> Vec<(String, File)> {
@@ -73,10 +93,8 @@ fn every_vector_matches_its_source() {
                 Err(e) => failures.push(format!("{path}: {} ({}): {e}", c.model, c.source)),
                 Ok(out) => {
                     for (name, want) in &c.expect {
-                        let got = out.get(name.as_str()).map(|o| o.value);
-                        let ok =
-                            got.is_some_and(|g| (g - want).abs() <= c.rel * want.abs().max(1e-300));
-                        if !ok {
+                        let got = out.get(name.as_str());
+                        if !close(got, want, c.rel) {
                             failures.push(format!(
                                 "{path}: {} {name}: got {got:?}, want {want} (rel {}; {})",
                                 c.model, c.rel, c.source

@@ -13,7 +13,7 @@ use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::TenantId;
 use ironloom_core::model::{
-    self, CallSource, Domain, Given, ModelCard, ModelError, ModelKind, OutputValue, UsageRow,
+    self, CallSource, Domain, Given, ModelCard, ModelError, ModelKind, OutputData, UsageRow,
 };
 use ironloom_models::meter::this_month;
 use serde::{Deserialize, Serialize};
@@ -242,7 +242,8 @@ async fn get_model(
 }
 
 /// One evaluation: inputs by name, each a number in the declared unit, `{"value", "unit"}`
-/// in another, or an option's name; outputs optionally in other units.
+/// in another, an option's name, or for a series input an array (`null` for a gap) or
+/// `{"values", "unit"}`; outputs optionally in other units.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvokeRequest {
@@ -257,8 +258,9 @@ pub struct InvokeRequest {
 pub struct InvokeResult {
     pub model: String,
     pub version: u32,
+    /// Each output `{"value", "unit"}`, or for a series `{"values", "unit"}` (gaps `null`).
     #[schema(value_type = Object)]
-    pub outputs: BTreeMap<&'static str, OutputValue>,
+    pub outputs: BTreeMap<&'static str, OutputData>,
     /// Time spent evaluating, microseconds.
     pub elapsed_us: u64,
 }
@@ -268,10 +270,10 @@ fn evaluate(
     card: &ModelCard,
     inputs: &BTreeMap<String, Given>,
     units: &BTreeMap<String, String>,
-) -> Result<BTreeMap<&'static str, OutputValue>, ModelError> {
-    let x = model::prepare(card, inputs)?;
-    let y = state.models.evaluate(card.id, &x)?;
-    model::present(card, &y, units)
+) -> Result<BTreeMap<&'static str, OutputData>, ModelError> {
+    let x = model::prepare_data(card, inputs)?;
+    let y = state.models.evaluate_data(card.id, x)?;
+    model::present_data(card, y, units)
 }
 
 /// Evaluate a model once.
@@ -343,7 +345,7 @@ pub struct BatchRequest {
 pub struct BatchRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub outputs: Option<BTreeMap<&'static str, OutputValue>>,
+    pub outputs: Option<BTreeMap<&'static str, OutputData>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
 }
