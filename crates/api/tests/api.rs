@@ -3382,6 +3382,7 @@ async fn rules_call_models_checked_when_saved_and_counted() {
             "model(\"pump.hydraulic_power\", \"eta\", 1, 2) < 1",
             "takes 4 inputs",
         ),
+        ("model(\"stats.describe\", \"mean\", 1) < 1", "series"),
     ] {
         bad["condition"]["expr"] = json!(expr);
         let r = app.post("/api/v1/rules", a, bad.clone()).await;

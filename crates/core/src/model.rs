@@ -806,9 +806,17 @@ pub trait ModelCaller: Send + Sync {
 /// Checks a positional call of `card` with `given` arguments for `output`: the output's
 /// index, or the refusal (unknown output, too few or too many arguments).
 pub fn positional(card: &ModelCard, output: &str, given: usize) -> Result<usize, ModelError> {
-    if card.inputs.iter().chain(card.outputs).any(|p| p.shape == Shape::Series) {
+    if card
+        .inputs
+        .iter()
+        .chain(card.outputs)
+        .any(|p| p.shape == Shape::Series)
+    {
         return Err(ModelError::Refused(Refusal::new(
-            format!("{} works on series; here models are called with numbers only", card.id),
+            format!(
+                "{} works on series; here models are called with numbers only",
+                card.id
+            ),
             format!("{} 处理的是序列；此处只能以数值调用模型", card.id),
         )));
     }
