@@ -24,6 +24,7 @@ mod electrical;
 mod fluids;
 mod heat;
 mod machinery;
+mod mechanics;
 pub mod meter;
 mod operations;
 mod process;
@@ -71,6 +72,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         electrical::MODELS,
         process::MODELS,
         algorithms::MODELS,
+        mechanics::MODELS,
     ]
     .into_iter()
     .flatten()

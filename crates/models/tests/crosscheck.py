@@ -278,6 +278,19 @@ for _ in range(20):
     add("regress.linear", {"x": pa, "y": pb},
         {"slope": float(fit.slope), "intercept": float(fit.intercept), "r2": float(fit.rvalue ** 2), "slope_se": float(fit.stderr)}, 1e-8)
 
+# Weibull life functions (scipy.stats.weibull_min, scipy.special.gamma).
+for _ in range(ROWS_PER_MODEL):
+    b, eta, g = log_uniform(0.3, 8.0), log_uniform(10.0, 1e5), uniform(0.0, 100.0)
+    t = g + eta * log_uniform(0.01, 3.0)
+    pct = uniform(0.1, 90.0)
+    w = stats.weibull_min(b, loc=g, scale=eta)
+    add(
+        "reliability.weibull",
+        {"beta": b, "eta": eta, "gamma": g, "t": t, "p": pct},
+        {"R": float(w.sf(t)), "f": float(w.pdf(t)), "mean": float(w.mean()), "B": float(w.ppf(pct / 100))},
+        1e-9,
+    )
+
 json.dump(
     {"packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy"]}, "rows": rows},
     sys.stdout,
