@@ -85,6 +85,16 @@ struct InProcess {
     peer_per_s: Option<f64>,
 }
 
+/// A spectral algorithm on 2^20 points, beside numpy/scipy on the same data.
+#[derive(Debug, Serialize)]
+struct Spectral {
+    algorithm: String,
+    points: usize,
+    ironloom_ms: f64,
+    peer: String,
+    peer_ms: Option<f64>,
+}
+
 #[derive(Debug, Serialize)]
 struct Rest {
     requests: usize,
@@ -100,7 +110,86 @@ struct Report {
     started: String,
     command: String,
     in_process: Vec<InProcess>,
+    spectral: Vec<Spectral>,
     rest: Rest,
+}
+
+/// Best of three, in milliseconds.
+fn best_ms(mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        f()?;
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(best)
+}
+
+/// FFT amplitude spectrum and Welch PSD of 2^20 points; the same points, written to a
+/// file, go through numpy's rfft and scipy's welch.
+fn spectral(py: Option<&str>, work: &std::path::Path) -> Result<Vec<Spectral>> {
+    let n = 1 << 20;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let x: Vec<f64> = (0..n)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (i as f64 * 0.01).sin() + (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+        .collect();
+    let file = work.join("signal.f64");
+    std::fs::write(
+        &file,
+        x.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>(),
+    )?;
+    let lib = Library::get();
+    let run = |id: &str, extra: Vec<model::Datum>| -> Result<()> {
+        let mut inputs = vec![model::Datum::Series(x.clone())];
+        inputs.extend(extra);
+        black_box(
+            lib.evaluate_data(id, inputs)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+        Ok(())
+    };
+    let fft_ms = best_ms(|| run("freq.fft_amplitude", vec![model::Datum::Scalar(1000.0)]))?;
+    let welch_ms = best_ms(|| {
+        run(
+            "freq.welch_psd",
+            vec![model::Datum::Scalar(1000.0), model::Datum::Scalar(256.0)],
+        )
+    })?;
+    let peer = |code: &str| -> Result<Option<f64>> {
+        let Some(py) = py else { return Ok(None) };
+        let script = format!(
+            "import time, numpy as np\nfrom scipy import signal\nx = np.fromfile({:?}, dtype='<f8')\nbest = 1e9\nfor _ in range(3):\n    t = time.perf_counter()\n    {code}\n    best = min(best, time.perf_counter() - t)\nprint(best * 1e3)\n",
+            file.display().to_string()
+        );
+        let out = std::process::Command::new(py)
+            .args(["-c", &script])
+            .output()?;
+        if !out.status.success() {
+            bail!("{py}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(Some(String::from_utf8_lossy(&out.stdout).trim().parse()?))
+    };
+    Ok(vec![
+        Spectral {
+            algorithm: "freq.fft_amplitude".into(),
+            points: n,
+            ironloom_ms: fft_ms,
+            peer: "np.abs(np.fft.rfft(x)) / n (numpy)".into(),
+            peer_ms: peer("a = np.abs(np.fft.rfft(x)) * (2 / len(x))")?,
+        },
+        Spectral {
+            algorithm: "freq.welch_psd".into(),
+            points: n,
+            ironloom_ms: welch_ms,
+            peer: "signal.welch(x, fs, nperseg=256) (scipy)".into(),
+            peer_ms: peer("f, p = signal.welch(x, fs=1000.0, nperseg=256)")?,
+        },
+    ])
 }
 
 fn time_evaluate(id: &str, inputs: &[f64], n: u64) -> Result<f64> {
@@ -223,6 +312,7 @@ async fn run(cli: Cli) -> Result<()> {
             peer_per_s: peer,
         });
     }
+    let spectral = spectral(cli.python.as_deref(), work.path())?;
     let rest = rest(&cli, work.path()).await?;
     let mut md = format!(
         "### Model library ({started})\n\n`{}`\n\n| model | kind | Ironloom evaluations/s (one thread) | through the API's checks, in process | peer (CPython, same run) | peer calls/s | Ironloom ÷ peer |\n|---|---|---:|---:|---|---:|---:|\n",
@@ -240,6 +330,17 @@ async fn run(cli: Cli) -> Result<()> {
             r.model, r.what, r.evals_per_s, r.api_path_per_s, r.peer, peer, ratio
         );
     }
+    md += "\n| algorithm (2^20 points, same data) | Ironloom ms | peer | peer ms | peer ÷ Ironloom |\n|---|---:|---|---:|---:|\n";
+    for s in &spectral {
+        let (pm, ratio) = match s.peer_ms {
+            Some(p) => (format!("{p:.1}"), format!("{:.2}×", p / s.ironloom_ms)),
+            None => ("not run".into(), "–".into()),
+        };
+        md += &format!(
+            "| `{}` | {:.1} | {} | {} | {} |\n",
+            s.algorithm, s.ironloom_ms, s.peer, pm, ratio
+        );
+    }
     md += &format!(
         "\nREST, `POST /api/v1/models/steam.if97_region1_pt/invoke` with inputs in bar and °C, one at a time over one connection: {} requests, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; one batch of 10 000 rows: {:.0} rows/s.\n",
         rest.requests, rest.p50_ms, rest.p99_ms, rest.max_ms, rest.batch_rows_per_s
@@ -248,6 +349,7 @@ async fn run(cli: Cli) -> Result<()> {
         started,
         command: command_line(),
         in_process,
+        spectral,
         rest,
     };
     cli.run.finish(work, &md, &report)

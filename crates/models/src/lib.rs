@@ -29,6 +29,7 @@ pub mod meter;
 mod operations;
 mod process;
 mod quality;
+mod spectral;
 mod stats;
 mod steam;
 
@@ -73,6 +74,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         process::MODELS,
         algorithms::MODELS,
         mechanics::MODELS,
+        spectral::MODELS,
     ]
     .into_iter()
     .flatten()

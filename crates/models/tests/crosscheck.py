@@ -291,6 +291,26 @@ for _ in range(ROWS_PER_MODEL):
         1e-9,
     )
 
+# Spectra: numpy's rfft amplitude and scipy's welch (its defaults).
+for _ in range(10):
+    n = int(nprng.integers(16, 3000))
+    fs = float(nprng.uniform(10, 10000))
+    t = np.arange(n) / fs
+    sig = sum(nprng.uniform(0.1, 5) * np.sin(2 * np.pi * nprng.uniform(0, fs / 2) * t + nprng.uniform(0, 6)) for _ in range(3))
+    sig = sig + nprng.normal(0, nprng.uniform(0.01, 1), n)
+    spec = np.abs(np.fft.rfft(sig)) / n
+    spec[1:] *= 2
+    if n % 2 == 0:
+        spec[-1] /= 2
+    add("freq.fft_amplitude", {"x": [float(v) for v in sig], "fs": fs},
+        {"amplitude": [float(v) for v in spec], "freq": [float(v) for v in np.fft.rfftfreq(n, 1 / fs)]}, 1e-8)
+    nper = int(nprng.choice([16, 64, 256]))
+    if n >= nper:
+        from scipy import signal as sg
+        f, p = sg.welch(sig, fs=fs, nperseg=nper)
+        add("freq.welch_psd", {"x": [float(v) for v in sig], "fs": fs, "nperseg": float(nper)},
+            {"freq": [float(v) for v in f], "psd": [float(v) for v in p]}, 1e-8)
+
 json.dump(
     {"packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy"]}, "rows": rows},
     sys.stdout,
