@@ -24,6 +24,7 @@ mod electrical;
 mod fluids;
 mod heat;
 mod machinery;
+mod management;
 mod mechanics;
 pub mod meter;
 mod operations;
@@ -75,6 +76,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         algorithms::MODELS,
         mechanics::MODELS,
         spectral::MODELS,
+        management::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -311,6 +311,13 @@ for _ in range(10):
         add("freq.welch_psd", {"x": [float(v) for v in sig], "fs": fs, "nperseg": float(nper)},
             {"freq": [float(v) for v in f], "psd": [float(v) for v in p]}, 1e-8)
 
+# k-out-of-n (scipy's binomial survival function).
+for _ in range(ROWS_PER_MODEL):
+    n = int(nprng.integers(1, 60))
+    k = int(nprng.integers(1, n + 1))
+    r = float(nprng.uniform(0, 1))
+    add("reliability.k_out_of_n", {"k": float(k), "n": float(n), "R": r}, {"R_sys": float(stats.binom.sf(k - 1, n, r))}, 1e-9)
+
 json.dump(
     {"packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy"]}, "rows": rows},
     sys.stdout,
