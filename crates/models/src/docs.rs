@@ -38,13 +38,32 @@ fn ports(ports: &[Port]) -> String {
         .join("; ")
 }
 
-/// The whole document, with each model's test cases counted by kind.
-pub fn markdown(cases: &BTreeMap<String, CaseCounts>) -> String {
-    let all: Vec<_> = models().collect();
+/// Which of the two documents: the mechanism models (研发仿真, 业务流程, 行业机理) or the
+/// data algorithms (数据算法).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Models,
+    Algorithms,
+}
+
+/// One document, with each model's test cases counted by kind.
+pub fn markdown(part: Part, cases: &BTreeMap<String, CaseCounts>) -> String {
+    let all: Vec<_> = models()
+        .filter(|m| (m.card.kind == ModelKind::Algorithm) == (part == Part::Algorithms))
+        .collect();
+    let title = match part {
+        Part::Models => {
+            "# Model library: mechanism models\n\nThe data algorithms are in [algorithms.md](algorithms.md).\n"
+        }
+        Part::Algorithms => {
+            "# Model library: data algorithms\n\nThe mechanism models are in [models.md](models.md).\n"
+        }
+    };
     let mut s = String::new();
+    let _ = writeln!(s, "{title}");
     let _ = writeln!(
         s,
-        "# Model library\n\nGenerated from `crates/models` (a test fails when this file and the code disagree; \
+        "Generated from `crates/models` (a test fails when this file and the code disagree; \
          regenerate with `IRONLOOM_WRITE_DOCS=1 cargo test -p ironloom-models docs`). Every model is a pure \
          function with the reference it implements; its test cases are in `crates/models/vectors/`, each \
          naming its source. Call one with `POST /api/v1/models/{{id}}/invoke` (inputs in any unit of the \
@@ -52,7 +71,7 @@ pub fn markdown(cases: &BTreeMap<String, CaseCounts>) -> String {
          the declared units and order; see rules.md), or find them on the console's model library \
          page. Every call is counted per tenant and month (`GET /api/v1/usage`).\n"
     );
-    let _ = writeln!(s, "{} models.\n", all.len());
+    let _ = writeln!(s, "{} entries.\n", all.len());
     let count = |id: &str| cases.get(id).copied().unwrap_or_default();
     let three = all
         .iter()
@@ -82,6 +101,9 @@ pub fn markdown(cases: &BTreeMap<String, CaseCounts>) -> String {
     let _ = writeln!(s, "| type | models |\n|---|---:|");
     for k in ModelKind::ALL {
         let n = all.iter().filter(|m| m.card.kind == k).count();
+        if n == 0 {
+            continue;
+        }
         let _ = writeln!(s, "| {} {} | {n} |", k.name().zh, k.name().en);
     }
     let _ = writeln!(s, "\n| domain | models |\n|---|---:|");
@@ -160,16 +182,23 @@ mod tests {
     }
 
     #[test]
-    fn docs_models_md_matches_the_library() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/models.md");
-        let want = super::markdown(&counts());
-        if std::env::var_os("IRONLOOM_WRITE_DOCS").is_some() {
-            std::fs::write(&path, &want).unwrap();
+    fn docs_models_and_algorithms_md_match_the_library() {
+        for (part, file) in [
+            (super::Part::Models, "models.md"),
+            (super::Part::Algorithms, "algorithms.md"),
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../docs")
+                .join(file);
+            let want = super::markdown(part, &counts());
+            if std::env::var_os("IRONLOOM_WRITE_DOCS").is_some() {
+                std::fs::write(&path, &want).unwrap();
+            }
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                have == want,
+                "docs/{file} is out of date: regenerate with IRONLOOM_WRITE_DOCS=1 cargo test -p ironloom-models docs"
+            );
         }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "docs/models.md is out of date: regenerate with IRONLOOM_WRITE_DOCS=1 cargo test -p ironloom-models docs"
-        );
     }
 }
