@@ -1,4 +1,4 @@
-//! `docs/models.md`, generated from the library so it cannot drift: a test compares the
+//! `docs/models.md` and `docs/algorithms.md`, generated from the library so they cannot drift: a test compares the
 //! file with [`markdown`] (regenerate with `IRONLOOM_WRITE_DOCS=1 cargo test -p
 //! ironloom-models docs`).
 
