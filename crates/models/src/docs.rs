@@ -1,4 +1,4 @@
-//! `docs/models.md` and `docs/algorithms.md`, generated from the library so they cannot drift: a test compares the
+//! `docs/models.md` and `docs/algorithms.md`, generated from the library so they cannot drift: a test compares each
 //! file with [`markdown`] (regenerate with `IRONLOOM_WRITE_DOCS=1 cargo test -p
 //! ironloom-models docs`).
 
