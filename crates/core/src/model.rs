@@ -457,26 +457,19 @@ pub enum Given {
     },
 }
 
-/// Converts the caller's inputs to the card's units and order, checking each.
+/// Converts the caller's inputs to the card's units and order, checking each: the
+/// numbers-only form of [`prepare_data`] (a series input is refused there).
 pub fn prepare(card: &ModelCard, given: &BTreeMap<String, Given>) -> Result<Vec<f64>, ModelError> {
-    for name in given.keys() {
-        if !card.inputs.iter().any(|p| p.name == name) {
-            return Err(ModelError::UnknownInput {
-                input: name.clone(),
-                known: names(card.inputs),
-            });
-        }
-    }
+    let data = prepare_data(card, given)?;
     card.inputs
         .iter()
-        .map(|port| {
-            let v = match given.get(port.name) {
-                None => port
-                    .default
-                    .ok_or(ModelError::MissingInput { input: port.name })?,
-                Some(g) => value_of(port, g)?,
-            };
-            check(port, v)
+        .zip(data)
+        .map(|(port, d)| match d {
+            Datum::Scalar(v) => Ok(v),
+            Datum::Series(_) => Err(ModelError::Shape {
+                input: port.name,
+                want: Shape::Scalar,
+            }),
         })
         .collect()
 }
@@ -685,42 +678,21 @@ pub struct OutputValue {
     pub unit: String,
 }
 
-/// Names the outputs and converts those the caller asked for into other units.
+/// Names the outputs and converts those the caller asked for into other units: the
+/// numbers-only form of [`present_data`].
 pub fn present(
     card: &ModelCard,
     values: &[f64],
     units: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<&'static str, OutputValue>, ModelError> {
-    for name in units.keys() {
-        if !card.outputs.iter().any(|p| p.name == name) {
-            return Err(ModelError::UnknownOutput {
-                output: name.clone(),
-                known: names(card.outputs),
-            });
-        }
-    }
-    card.outputs
-        .iter()
-        .zip(values)
-        .map(|(port, &v)| {
-            let out = match units.get(port.name) {
-                None => OutputValue {
-                    value: v,
-                    unit: port.unit.to_string(),
-                },
-                Some(unit) => OutputValue {
-                    value: quantity::convert(v, port.unit, unit, port.scale).map_err(|error| {
-                        ModelError::Unit {
-                            input: port.name.to_string(),
-                            error,
-                        }
-                    })?,
-                    unit: unit.clone(),
-                },
-            };
-            Ok((port.name, out))
+    let data = values.iter().map(|&v| Datum::Scalar(v)).collect();
+    Ok(present_data(card, data, units)?
+        .into_iter()
+        .filter_map(|(name, out)| match out {
+            OutputData::Value(v) => Some((name, v)),
+            OutputData::Series { .. } => None,
         })
-        .collect()
+        .collect())
 }
 
 /// The path a call came by, kept apart in the usage counts.

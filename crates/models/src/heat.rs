@@ -4,6 +4,35 @@
 use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
+/// The four terminal temperatures of a two-stream exchanger.
+const TERMINALS: [Port; 4] = [
+    Port::new("T_hi", "Hot inlet", "热流体进口温度", "°C", -273.15, 2000.0),
+    Port::new(
+        "T_ho",
+        "Hot outlet",
+        "热流体出口温度",
+        "°C",
+        -273.15,
+        2000.0,
+    ),
+    Port::new(
+        "T_ci",
+        "Cold inlet",
+        "冷流体进口温度",
+        "°C",
+        -273.15,
+        2000.0,
+    ),
+    Port::new(
+        "T_co",
+        "Cold outlet",
+        "冷流体出口温度",
+        "°C",
+        -273.15,
+        2000.0,
+    ),
+];
+
 const HX_INDUSTRIES: &[&str] = &["C26", "D44", "C13", "C25"];
 
 const INCROPERA: &str = "Incropera, F. P., DeWitt, D. P., Bergman, T. L., Lavine, A. S., Fundamentals of Heat and Mass Transfer, 7th ed.";
@@ -115,31 +144,10 @@ pub(crate) const MODELS: &[Model] = &[
             industries: HX_INDUSTRIES,
             domains: &[Domain::Design, Domain::Operations],
             inputs: &[
-                Port::new("T_hi", "Hot inlet", "热流体进口温度", "°C", -273.15, 2000.0),
-                Port::new(
-                    "T_ho",
-                    "Hot outlet",
-                    "热流体出口温度",
-                    "°C",
-                    -273.15,
-                    2000.0,
-                ),
-                Port::new(
-                    "T_ci",
-                    "Cold inlet",
-                    "冷流体进口温度",
-                    "°C",
-                    -273.15,
-                    2000.0,
-                ),
-                Port::new(
-                    "T_co",
-                    "Cold outlet",
-                    "冷流体出口温度",
-                    "°C",
-                    -273.15,
-                    2000.0,
-                ),
+                TERMINALS[0],
+                TERMINALS[1],
+                TERMINALS[2],
+                TERMINALS[3],
                 Port::choice(
                     "flow",
                     "Flow arrangement",
@@ -182,31 +190,10 @@ pub(crate) const MODELS: &[Model] = &[
             industries: &["C26", "D44", "C25"],
             domains: &[Domain::Design],
             inputs: &[
-                Port::new("T_hi", "Hot inlet", "热流体进口温度", "°C", -273.15, 2000.0),
-                Port::new(
-                    "T_ho",
-                    "Hot outlet",
-                    "热流体出口温度",
-                    "°C",
-                    -273.15,
-                    2000.0,
-                ),
-                Port::new(
-                    "T_ci",
-                    "Cold inlet",
-                    "冷流体进口温度",
-                    "°C",
-                    -273.15,
-                    2000.0,
-                ),
-                Port::new(
-                    "T_co",
-                    "Cold outlet",
-                    "冷流体出口温度",
-                    "°C",
-                    -273.15,
-                    2000.0,
-                ),
+                TERMINALS[0],
+                TERMINALS[1],
+                TERMINALS[2],
+                TERMINALS[3],
                 Port::new("shells", "Shell passes", "壳程数", "", 1.0, 10.0).default(1.0),
             ],
             outputs: &[Port::out("F", "Correction factor", "修正系数", "")],
