@@ -90,6 +90,9 @@ pub struct AppState {
     pub models: &'static dyn ironloom_core::model::Catalogue,
     /// Counts every model call per tenant, month and model (stored by the binary).
     pub meter: Arc<ironloom_models::meter::Meter>,
+    /// Live model bindings and jobs over history (absent where no runtime runs: bindings
+    /// are stored but not run, jobs answer 503).
+    pub runs: Option<Arc<dyn ironloom_core::model_run::ModelRuns>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -173,6 +176,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::system::register(router);
     let router = routes::telemetry::register(router);
     let router = routes::models::register(router);
+    let router = routes::model_runs::register(router);
     router.split_for_parts()
 }
 

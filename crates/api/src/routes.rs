@@ -10,6 +10,7 @@ pub mod device_link;
 pub mod devices;
 pub mod gateway_config;
 pub mod groups;
+pub mod model_runs;
 pub mod models;
 pub mod products;
 pub mod rules;

@@ -85,6 +85,7 @@ impl App {
             bus: None,
             models: ironloom_models::Library::get(),
             meter: Default::default(),
+            runs: None,
         };
         App {
             router: ironloom_api::router(state),
@@ -3411,4 +3412,146 @@ async fn rules_call_models_checked_when_saved_and_counted() {
         .map(|r| r["calls"].as_u64().unwrap())
         .sum();
     assert_eq!(rule_calls, 3, "{:?}", u.body);
+}
+
+#[tokio::test]
+async fn model_bindings_are_checked_against_model_and_product_and_stay_in_their_tenant() {
+    let w = world().await;
+    let (app, a) = (&w.app, &w.a_admin);
+    let r = app
+        .post("/api/v1/products", a, json!({
+            "name": "Pump", "product_key": "bindpump", "category": "operating",
+            "thing_model": {"properties": [
+                {"identifier": "flow", "name": "流量", "data_type": {"type": "double", "unit": "L/s"}},
+                {"identifier": "head", "name": "扬程", "data_type": {"type": "double", "unit": "m"}},
+                {"identifier": "power", "name": "功率", "data_type": {"type": "double", "unit": "kW"}},
+                {"identifier": "state", "name": "状态", "data_type": {"type": "bool"}}]}
+        }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let doc = |inputs: Value, outputs: Value| {
+        json!({"name": "hydraulic", "product_key": "bindpump", "model": "pump.hydraulic_power",
+               "inputs": inputs, "outputs": outputs})
+    };
+    let good_inputs =
+        json!({"rho": 1000, "Q": {"property": "flow"}, "H": {"property": "head"}, "P_shaft": 5});
+    // Every kind of mistake is a 422 that names it.
+    for (inputs, outputs, says) in [
+        (good_inputs.clone(), json!({"P_h": "nope"}), "nope"),
+        (good_inputs.clone(), json!({"P_h": "state"}), "not a number"),
+        (good_inputs.clone(), json!({"X": "power"}), "\"X\""),
+        (
+            json!({"rho": 1000, "Q": {"property": "head"}, "H": 1, "P_shaft": 5}),
+            json!({"P_h": "power"}),
+            "m3/h",
+        ),
+        (
+            json!({"rho": 1000, "Q": 1, "H": 1, "P_shaft": 5}),
+            json!({"P_h": "power"}),
+            "at least one input",
+        ),
+        (
+            json!({"rho": -5, "Q": {"property": "flow"}, "H": 1, "P_shaft": 5}),
+            json!({"P_h": "power"}),
+            "\"rho\"",
+        ),
+    ] {
+        let r = app
+            .post("/api/v1/model-bindings", a, doc(inputs, outputs))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().contains(says),
+            "{:?} ({says})",
+            r.body
+        );
+    }
+    let mut unknown = doc(good_inputs.clone(), json!({"P_h": "power"}));
+    unknown["model"] = json!("no.such");
+    let r = app.post("/api/v1/model-bindings", a, unknown).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let mut elsewhere = doc(good_inputs.clone(), json!({"P_h": "power"}));
+    elsewhere["product_key"] = json!("not-ours");
+    let r = app.post("/api/v1/model-bindings", a, elsewhere).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    // A good one is stored, listed with its counters, changed and deleted.
+    let r = app
+        .post(
+            "/api/v1/model-bindings",
+            a,
+            doc(good_inputs.clone(), json!({"P_h": "power"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["stats"]["evaluations"], 0);
+    let r = app
+        .get("/api/v1/model-bindings?product_key=bindpump", a)
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1, "{:?}", r.body);
+    let mut off = doc(good_inputs.clone(), json!({"P_h": "power"}));
+    off["enabled"] = json!(false);
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/model-bindings/{id}"),
+            Some(a),
+            Some(off.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["enabled"], false);
+    // Tenant b neither sees nor changes it.
+    let b = &w.b_admin;
+    let r = app.get(&format!("/api/v1/model-bindings/{id}"), b).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/model-bindings/{id}"),
+            Some(b),
+            Some(off),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        app.get("/api/v1/model-bindings", b)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/model-bindings/{id}"),
+            Some(b),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/model-bindings/{id}"),
+            Some(a),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    // Jobs need the runtime, which this API-only process does not run.
+    let r = app.get("/api/v1/model-jobs", a).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["total"], 0);
+    let r = app
+        .post(
+            "/api/v1/model-jobs",
+            a,
+            json!({"model": "stats.describe",
+            "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z",
+            "inputs": {"x": {"device": uuid::Uuid::now_v7(), "property": "flow"}}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
 }

@@ -33,6 +33,10 @@ pub enum Resource {
     Rule,
     Alarm,
     Dashboard,
+    /// A model bound to a product's live messages.
+    ModelBinding,
+    /// A model or algorithm run over stored history.
+    ModelJob,
 }
 
 impl Resource {
@@ -51,6 +55,8 @@ impl Resource {
             Resource::Rule => "rule",
             Resource::Alarm => "alarm",
             Resource::Dashboard => "dashboard",
+            Resource::ModelBinding => "model_binding",
+            Resource::ModelJob => "model_job",
         }
     }
 
@@ -69,6 +75,8 @@ impl Resource {
             Resource::Rule,
             Resource::Alarm,
             Resource::Dashboard,
+            Resource::ModelBinding,
+            Resource::ModelJob,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -89,6 +97,8 @@ impl Resource {
             Resource::Rule => locale.pick("rule", "规则"),
             Resource::Alarm => locale.pick("alarm", "告警"),
             Resource::Dashboard => locale.pick("dashboard", "看板"),
+            Resource::ModelBinding => locale.pick("model binding", "模型绑定"),
+            Resource::ModelJob => locale.pick("model job", "模型作业"),
         }
     }
 }
@@ -278,6 +288,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable dashboard fields.
     DashboardSort default Name { Name => "name", CreatedAt => "created_at", UpdatedAt => "updated_at" }
+);
+sort_fields!(
+    /// Sortable model job fields.
+    JobSort default CreatedAt { CreatedAt => "created_at", Status => "status" }
 );
 sort_fields!(
     /// Sortable audit fields.

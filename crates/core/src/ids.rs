@@ -100,6 +100,14 @@ id_type!(
     /// A dashboard.
     DashboardId
 );
+id_type!(
+    /// A live binding of a model to a product's messages.
+    BindingId
+);
+id_type!(
+    /// A job running a model or algorithm over stored history.
+    JobId
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 
 use crate::device::ValueRejection;
 use crate::i18n::Locale;
-use crate::ids::RuleId;
+use crate::ids::{BindingId, JobId, RuleId};
 use crate::telemetry::PointRejection;
 
 /// Who produced data that is ingested: the device itself (directly or through a gateway),
@@ -17,6 +17,11 @@ pub enum Origin {
     /// reacting to another rule's output): the engine never feeds a rule its own output
     /// and stops chains at a fixed depth, so rules cannot loop.
     Rule { rule: RuleId, depth: u8 },
+    /// Derived properties computed by a model bound to the device's product. Bindings
+    /// compute only from what devices send, so their outputs never feed a binding.
+    Binding { binding: BindingId },
+    /// Outputs of a job over stored history, written back.
+    Job { job: JobId },
 }
 
 impl Origin {
@@ -25,6 +30,8 @@ impl Origin {
         match self {
             Origin::Device => "device".into(),
             Origin::Rule { rule, .. } => format!("rule:{rule}"),
+            Origin::Binding { binding } => format!("binding:{binding}"),
+            Origin::Job { job } => format!("job:{job}"),
         }
     }
 }

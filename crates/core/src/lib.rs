@@ -25,6 +25,7 @@ pub mod ids;
 pub mod industry;
 pub mod ingest;
 pub mod model;
+pub mod model_run;
 pub mod quantity;
 pub mod repo;
 pub mod rule;

@@ -321,7 +321,7 @@ pub struct ModelCard {
 
 /// A model's own refusal of a combination of valid inputs (outside the region a
 /// formulation covers, an iteration that did not converge).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Refusal {
     pub en: String,
     pub zh: String,
@@ -439,7 +439,7 @@ impl ModelError {
 
 /// One input as a caller gives it: a number in the declared unit, a number in a unit of
 /// its own, or the name of an option.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Given {
     Number(f64),
@@ -474,7 +474,7 @@ pub fn prepare(card: &ModelCard, given: &BTreeMap<String, Given>) -> Result<Vec<
         .collect()
 }
 
-fn value_of(port: &Port, g: &Given) -> Result<f64, ModelError> {
+pub(crate) fn value_of(port: &Port, g: &Given) -> Result<f64, ModelError> {
     match g {
         Given::Number(v) => Ok(*v),
         Given::Quantity { value, unit } => quantity::convert(*value, unit, port.unit, port.scale)
@@ -667,7 +667,7 @@ pub fn check(port: &Port, v: f64) -> Result<f64, ModelError> {
     Ok(v)
 }
 
-fn names(ports: &[Port]) -> String {
+pub(crate) fn names(ports: &[Port]) -> String {
     ports.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
 }
 

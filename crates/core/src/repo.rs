@@ -454,6 +454,64 @@ pub trait UsageRepo: Send + Sync {
     ) -> Result<Vec<crate::model::UsageRow>>;
 }
 
+/// Models bound to products' live messages, and jobs over history.
+#[async_trait]
+pub trait ModelRunRepo: Send + Sync {
+    /// A new binding; names are unique per tenant; audited.
+    async fn create_binding(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        spec: crate::model_run::BindingSpec,
+    ) -> Result<crate::model_run::ModelBinding>;
+    async fn get_binding(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::BindingId,
+    ) -> Result<crate::model_run::ModelBinding>;
+    /// The tenant's bindings (of one product when `product_key` is given), by name. A
+    /// tenant has at most [`crate::model_run::MAX_BINDINGS_PER_TENANT`].
+    async fn list_bindings(
+        &self,
+        tenant: TenantId,
+        product_key: Option<&str>,
+    ) -> Result<Vec<crate::model_run::ModelBinding>>;
+    /// Replaces the document; audited.
+    async fn update_binding(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: crate::ids::BindingId,
+        spec: crate::model_run::BindingSpec,
+    ) -> Result<crate::model_run::ModelBinding>;
+    async fn delete_binding(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: crate::ids::BindingId,
+    ) -> Result<()>;
+    /// Every enabled binding of every tenant (for the runtime).
+    async fn enabled_bindings(&self) -> Result<Vec<crate::model_run::ModelBinding>>;
+
+    /// Records a new job (queued); audited.
+    async fn create_job(&self, actor: &Actor, job: &crate::model_run::Job) -> Result<()>;
+    async fn get_job(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::JobId,
+    ) -> Result<crate::model_run::Job>;
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest<JobSort>,
+    ) -> Result<Page<crate::model_run::Job>>;
+    /// Saves a job's status, progress, error and result.
+    async fn save_job(&self, job: &crate::model_run::Job) -> Result<()>;
+    /// Marks jobs left queued or running by a stopped platform as interrupted; returns
+    /// how many.
+    async fn interrupt_jobs(&self) -> Result<u64>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -471,6 +529,7 @@ pub trait MetaStore:
     + AlarmRepo
     + DashboardRepo
     + UsageRepo
+    + ModelRunRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -25,6 +25,8 @@ pub struct Config {
     pub coap: ironloom_coap::CoapConfig,
     /// The rule engine.
     pub rules: ironloom_rules::config::RuntimeConfig,
+    /// Models on device data: live bindings and jobs over history.
+    pub compute: ironloom_compute::ComputeConfig,
     /// The device hub: log-in limits, caches, status writes.
     pub devices: ironloom_device::HubConfig,
     pub log: LogConfig,
@@ -42,6 +44,7 @@ impl Default for Config {
             mqtt: ironloom_mqtt::MqttConfig::default(),
             coap: ironloom_coap::CoapConfig::default(),
             rules: ironloom_rules::config::RuntimeConfig::default(),
+            compute: ironloom_compute::ComputeConfig::default(),
             devices: ironloom_device::HubConfig::default(),
             log: LogConfig::default(),
         }
@@ -315,6 +318,9 @@ impl Config {
             .validate()
             .map_err(|e| ConfigError::Invalid(e.0))?;
         self.rules
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.0))?;
+        self.compute
             .validate()
             .map_err(|e| ConfigError::Invalid(e.0))?;
         if self.meta.max_connections == 0 {

@@ -195,6 +195,20 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow!("cannot start the rule engine: {e}"))?;
+    // Models on device data: live bindings consume the bus, jobs read the store; both
+    // write derived values through the hub's ingest path.
+    let compute = ironloom_compute::Compute::start(
+        ironloom_compute::Deps {
+            meta: store.clone(),
+            store: Arc::new(tsdb.clone()),
+            bus: bus.clone(),
+            ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
+            meter: meter.clone(),
+        },
+        config.compute.clone(),
+    )
+    .await
+    .map_err(|e| anyhow!("cannot start the model runtime: {e}"))?;
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),
@@ -207,6 +221,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         bus: Some(bus.clone()),
         models: ironloom_models::Library::get(),
         meter: meter.clone(),
+        runs: Some(Arc::new(compute.clone()) as Arc<dyn ironloom_core::model_run::ModelRuns>),
     };
 
     let coap = match config.coap.addr.0 {
@@ -334,6 +349,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         }
     }
     tracing::info!("shutting down");
+    // Running jobs save their state (interrupted) while the ingest path still runs.
+    compute.stop().await;
     // Devices are told first and their last writes finish before the store closes.
     shutdown.cancel();
     let _ = mqtt_task.await;

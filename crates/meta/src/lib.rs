@@ -21,6 +21,7 @@ mod dashboards;
 mod device_link;
 mod devices;
 mod groups;
+mod model_runs;
 mod products;
 mod provisioning;
 mod rules;
@@ -98,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "model_usage",
         include_str!("../migrations/0008_model_usage.sql"),
+    ),
+    (
+        9,
+        "model_runs",
+        include_str!("../migrations/0009_model_runs.sql"),
     ),
 ];
 

@@ -152,6 +152,7 @@ conformance!(
     concurrent_changes_of_one_version_let_one_through,
     updates_audit_each_changed_field,
     model_usage_adds_up_per_month_and_stays_in_its_tenant,
+    model_bindings_and_jobs_are_kept_per_tenant,
 );
 
 fn actor() -> Actor {
@@ -2809,4 +2810,105 @@ async fn model_usage_adds_up_per_month_and_stays_in_its_tenant(s: &SqlStore) {
         big.iter().find(|r| r.model == "x.y").unwrap().calls,
         u64::MAX / 4
     );
+}
+
+async fn model_bindings_and_jobs_are_kept_per_tenant(s: &SqlStore) {
+    use ironloom_core::model_run::{BindingSpec, Job, JobSpec, JobStatus};
+    use ironloom_core::repo::ModelRunRepo;
+    let a = tenant(s, "runs-a").await.id;
+    let b = tenant(s, "runs-b").await.id;
+    let spec = |name: &str, product: &str, enabled: bool| -> BindingSpec {
+        serde_json::from_value(json!({"name": name, "product_key": product,
+            "model": "pump.hydraulic_power", "inputs": {"Q": {"property": "flow"}, "H": 30},
+            "outputs": {"P": "power"}, "enabled": enabled}))
+        .unwrap()
+    };
+    let one = s
+        .create_binding(&actor(), a, spec("one", "pk1", true))
+        .await
+        .unwrap();
+    s.create_binding(&actor(), a, spec("two", "pk2", false))
+        .await
+        .unwrap();
+    s.create_binding(&actor(), b, spec("one", "pk1", true))
+        .await
+        .unwrap();
+    // Names are unique per tenant.
+    let dup = s
+        .create_binding(&actor(), a, spec("one", "pk3", true))
+        .await;
+    assert!(matches!(dup, Err(Error::AlreadyExists { .. })), "{dup:?}");
+    assert_eq!(s.get_binding(a, one.id).await.unwrap(), one);
+    assert!(matches!(
+        s.get_binding(b, one.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(s.list_bindings(a, None).await.unwrap().len(), 2);
+    assert_eq!(
+        s.list_bindings(a, Some("pk2")).await.unwrap()[0].spec.name,
+        "two"
+    );
+    let changed = s
+        .update_binding(&actor(), a, one.id, spec("one", "pk1", false))
+        .await
+        .unwrap();
+    assert!(!changed.spec.enabled);
+    assert!(matches!(
+        s.update_binding(&actor(), b, one.id, spec("x", "pk1", true))
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    let enabled = s.enabled_bindings().await.unwrap();
+    assert!(enabled.iter().all(|x| x.spec.enabled));
+    assert!(enabled.iter().any(|x| x.tenant_id == b));
+    assert!(!enabled.iter().any(|x| x.tenant_id == a));
+    assert!(matches!(
+        s.delete_binding(&actor(), b, one.id).await,
+        Err(Error::NotFound(_))
+    ));
+    s.delete_binding(&actor(), a, one.id).await.unwrap();
+    assert_eq!(s.list_bindings(a, None).await.unwrap().len(), 1);
+    assert!(!audit_of(s, a, one.id).await.is_empty());
+
+    let job_spec: JobSpec = serde_json::from_value(json!({"model": "stats.describe",
+        "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z",
+        "inputs": {"x": {"device": DeviceId::new(), "property": "t"}}}))
+    .unwrap();
+    let mut job = Job {
+        id: ironloom_core::ids::JobId::new(),
+        tenant_id: a,
+        spec: job_spec,
+        status: JobStatus::Queued,
+        progress: 0.0,
+        points_read: 0,
+        rows: 0,
+        written: 0,
+        error: None,
+        result: None,
+        created_by: "admin".into(),
+        created_at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3),
+        started_at: None,
+        finished_at: None,
+    };
+    s.create_job(&actor(), &job).await.unwrap();
+    assert_eq!(s.get_job(a, job.id).await.unwrap(), job);
+    assert!(matches!(
+        s.get_job(b, job.id).await,
+        Err(Error::NotFound(_))
+    ));
+    job.status = JobStatus::Running;
+    job.progress = 0.25;
+    job.points_read = 1 << 40;
+    job.started_at = Some(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3));
+    job.result = Some(json!({"mean": {"value": 1.5, "unit": ""}}));
+    s.save_job(&job).await.unwrap();
+    assert_eq!(s.get_job(a, job.id).await.unwrap(), job);
+    // A stopped platform leaves no job running.
+    assert!(s.interrupt_jobs().await.unwrap() >= 1);
+    let got = s.get_job(a, job.id).await.unwrap();
+    assert_eq!(got.status, JobStatus::Interrupted);
+    assert!(got.finished_at.is_some());
+    let page = s.list_jobs(a, &first_page()).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(s.list_jobs(b, &first_page()).await.unwrap().total, 0);
 }

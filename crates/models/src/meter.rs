@@ -52,7 +52,12 @@ struct State {
     /// Calls of a tenant in a month, where known: stored when seeded, plus every call
     /// recorded since.
     totals: HashMap<(TenantId, String), u64>,
+    /// Tenants' monthly limits as last read, and when.
+    limits: HashMap<TenantId, (Option<u64>, std::time::Instant)>,
 }
+
+/// How long a tenant's quota is taken as read before it is read again.
+const LIMIT_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The call counter (one per process).
 #[derive(Debug, Default)]
@@ -157,6 +162,58 @@ impl Meter {
             c.errors = c.errors.saturating_add(r.errors);
             c.cpu_us = c.cpu_us.saturating_add(r.cpu_us);
         }
+    }
+
+    /// Refuses `calls` more calls of a tenant beyond its monthly quota. The limit is read
+    /// at most every few seconds, the month's stored count once per tenant and month;
+    /// the meter adds every call after it.
+    pub async fn admit(
+        &self,
+        store: &dyn ironloom_core::repo::MetaStore,
+        tenant: TenantId,
+        calls: u64,
+    ) -> ironloom_core::error::Result<()> {
+        let cached = self
+            .state()
+            .limits
+            .get(&tenant)
+            .filter(|(_, at)| at.elapsed() < LIMIT_TTL)
+            .map(|(l, _)| *l);
+        let limit = match cached {
+            Some(l) => l,
+            None => {
+                let l = store.get_tenant(tenant).await?.max_model_calls;
+                self.state()
+                    .limits
+                    .insert(tenant, (l, std::time::Instant::now()));
+                l
+            }
+        };
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let month = this_month();
+        let used = match self.used(tenant, &month) {
+            Some(u) => u,
+            None => {
+                let stored: u64 = store
+                    .model_usage(tenant, &month, &month)
+                    .await?
+                    .iter()
+                    .map(|r| r.calls)
+                    .sum();
+                self.seed(tenant, &month, stored)
+            }
+        };
+        if used.saturating_add(calls) > limit {
+            return Err(ironloom_core::model::ModelError::QuotaExhausted { limit, month }.into());
+        }
+        Ok(())
+    }
+
+    /// Forgets a tenant's cached limit (after an administrator changed it).
+    pub fn forget_limit(&self, tenant: TenantId) {
+        self.state().limits.remove(&tenant);
     }
 
     /// Forgets the months before `month` (their totals are no longer needed).

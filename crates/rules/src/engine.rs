@@ -617,7 +617,7 @@ impl Engine {
     pub fn on_message(&mut self, m: &Message) -> Vec<Effect> {
         let mut out = Vec::new();
         let (producer, depth) = match m.origin {
-            Origin::Device => (None, 0),
+            Origin::Device | Origin::Binding { .. } | Origin::Job { .. } => (None, 0),
             Origin::Rule { rule, depth } => (Some(rule), depth),
         };
         if let Some(tr) = self.rules.get(&m.tenant)
@@ -1349,7 +1349,7 @@ fn act(
                             value,
                             ts_ms: m.ts_ms,
                             depth: match m.origin {
-                                Origin::Device => 1,
+                                Origin::Device | Origin::Binding { .. } | Origin::Job { .. } => 1,
                                 Origin::Rule { depth, .. } => depth.saturating_add(1),
                             },
                         });

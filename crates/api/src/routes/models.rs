@@ -304,30 +304,9 @@ async fn invoke(
     }))
 }
 
-/// Refuses a tenant's calls beyond its monthly quota (429). The month's stored count is
-/// read once per tenant and month; the meter adds every call after it.
+/// Refuses a tenant's calls beyond its monthly quota (429).
 async fn admit(state: &AppState, tenant: TenantId, calls: u64) -> Result<(), Error> {
-    let Some(limit) = state.store.get_tenant(tenant).await?.max_model_calls else {
-        return Ok(());
-    };
-    let month = this_month();
-    let used = match state.meter.used(tenant, &month) {
-        Some(u) => u,
-        None => {
-            let stored: u64 = state
-                .store
-                .model_usage(tenant, &month, &month)
-                .await?
-                .iter()
-                .map(|r| r.calls)
-                .sum();
-            state.meter.seed(tenant, &month, stored)
-        }
-    };
-    if used.saturating_add(calls) > limit {
-        return Err(ModelError::QuotaExhausted { limit, month }.into());
-    }
-    Ok(())
+    state.meter.admit(&*state.store, tenant, calls).await
 }
 
 /// Many evaluations of one model: each row its own inputs; the output units are shared.

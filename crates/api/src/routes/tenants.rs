@@ -176,9 +176,10 @@ async fn update_tenant(
         max_devices: input.max_devices,
         max_model_calls: input.max_model_calls,
     };
-    Ok(Json(
-        state.store.update_tenant(&p.actor(), id, patch).await?,
-    ))
+    let updated = state.store.update_tenant(&p.actor(), id, patch).await?;
+    // A changed quota applies to the next call.
+    state.meter.forget_limit(id);
+    Ok(Json(updated))
 }
 
 /// Delete a tenant with all its users, keys, products, devices and groups.

@@ -234,10 +234,10 @@ impl DeviceHub {
                     },
                 );
                 match origin {
-                    // Back-pressure reaches the device.
-                    Origin::Device => self.bus.publish_wait(ev).await,
+                    // Back-pressure reaches the device (or the job over history).
+                    Origin::Device | Origin::Job { .. } => self.bus.publish_wait(ev).await,
                     // A consumer writing derived data must never wait for its own queue.
-                    Origin::Rule { .. } => self.bus.publish(ev),
+                    Origin::Rule { .. } | Origin::Binding { .. } => self.bus.publish(ev),
                 }
             }
         }
