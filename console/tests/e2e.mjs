@@ -1023,6 +1023,60 @@ await step('model library: search, open a model, evaluate it with inputs in othe
   await still(page, 'usage')
 })
 
+await step("model bindings: the demo boiler's saturation temperature (IAPWS-IF97) computed on every message", async () => {
+  const products = await apiGet('/products?page_size=100')
+  const boiler = products.items.find((p) => p.product_key === 'demo-boiler')
+  await page.goto(`/products/${boiler.id}`)
+  await page.getByRole('tab', { name: 'Model bindings' }).click()
+  const row = page.getByTestId('bindings-table').locator('tbody tr').first()
+  await until(async () => (await row.textContent()).includes('Running'), 'the binding runs')
+  // The simulated boiler reports its steam pressure every second; each report is evaluated.
+  await until(async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    return /[1-9][0-9]* evaluations/.test(await row.textContent())
+  }, 'evaluations counted', 30_000)
+  // The derived property is stored beside the device's own.
+  const devices = await apiGet('/devices?q=boiler-01')
+  const latest = await apiGet(`/devices/${devices.items[0].id}/telemetry/latest`)
+  const sat = latest.find((l) => l.property === 'sat_temp')
+  expect(sat && sat.value > 0 && sat.value < 374, `sat_temp: ${JSON.stringify(sat)}`)
+  // A binding added with the form: a pressure where a temperature belongs is refused,
+  // naming the input.
+  await page.getByTestId('add-binding').click()
+  await page.getByTestId('binding-name').fill('kelvin check')
+  await page.getByTestId('binding-model').click()
+  await page.keyboard.type('steam.if97_psat_t')
+  await page.locator('.el-select-dropdown:visible').getByText('(steam.if97_psat_t)').click()
+  await page.getByTestId('binding-input-T').click()
+  await page.locator('.el-select-dropdown:visible').getByText('(steam_pressure, bar)').click()
+  allowHttpErrors = true
+  await page.getByTestId('binding-save').click()
+  await page.locator('.el-message--error').filter({ hasText: '"T"' }).waitFor()
+  allowHttpErrors = false
+  await page.keyboard.press('Escape')
+  await shot(page, 'product-bindings')
+})
+
+await step('history analysis: an algorithm per window over the pump\'s flow, charted beside its input', async () => {
+  await page.goto('/model-jobs')
+  await page.getByTestId('job-model').click()
+  await page.keyboard.type('stats.describe')
+  await page.locator('.el-select-dropdown:visible').getByText('(stats.describe)').click()
+  await page.getByTestId('job-device-x').click()
+  await page.locator('.el-select-dropdown:visible').getByText('pump-01', { exact: false }).first().click()
+  await page.getByTestId('job-property-x').click()
+  await page.locator('.el-select-dropdown:visible').getByText('flow', { exact: true }).click()
+  await page.getByTestId('job-window').fill('60')
+  await page.getByTestId('job-run').click()
+  await until(async () => (await page.getByTestId('job-status').textContent()).includes('Succeeded'), 'the job succeeds', 30_000)
+  await page.getByTestId('job-chart').locator('canvas').first().waitFor()
+  const jobs = await apiGet('/model-jobs')
+  const job = jobs.items[0]
+  expect(job.status === 'succeeded' && job.rows > 0, `job: ${JSON.stringify(job).slice(0, 300)}`)
+  expect(job.result.outputs.mean.ts_ms.length === job.rows, 'one mean per window')
+  await still(page, 'model-jobs')
+})
+
 await step('products are listed with their category', async () => {
   await page.goto('/products')
   await page.getByTestId('products').locator('tbody tr').first().waitFor()

@@ -1,6 +1,7 @@
 //! `serve --demo`: a demo tenant with users of every role, the four demo products (pump,
-//! motor, boiler, CNC machine), device groups and devices, a dashboard and alarm rules on
-//! the simulators' physics, created once and reused on later starts.
+//! motor, boiler, CNC machine), device groups and devices, a dashboard, alarm rules on
+//! the simulators' physics and live model bindings, created once and reused on later
+//! starts.
 
 use anyhow::{Context, anyhow};
 use ironloom_core::auth::Role;
@@ -20,6 +21,9 @@ const DASHBOARD: &str = include_str!("../demo/dashboard.json");
 /// The demo's alarm rules: thresholds on the simulated pump and boiler (see the
 /// descriptions in the file), so that alarms come and go.
 const RULES: &str = include_str!("../demo/rules.json");
+/// The demo's live model bindings: IAPWS-IF97 on the boiler's steam pressure, apparent
+/// power of the motor.
+const BINDINGS: &str = include_str!("../demo/bindings.json");
 const TENANT: &str = "demo";
 
 #[derive(Deserialize)]
@@ -247,6 +251,24 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
         }
         store
             .create_rule(&actor, tenant.id, rule)
+            .await
+            .map_err(e)?;
+    }
+    let bindings: Vec<ironloom_core::model_run::BindingSpec> =
+        serde_json::from_str(BINDINGS).context("demo/bindings.json")?;
+    let library = ironloom_models::Library::get();
+    for b in bindings {
+        let card = ironloom_core::model::Catalogue::card(library, &b.model)
+            .ok_or_else(|| anyhow!("demo binding {}: no model {}", b.name, b.model))?;
+        let product = store
+            .find_product_by_key(tenant.id, &b.product_key)
+            .await
+            .map_err(e)?
+            .ok_or_else(|| anyhow!("demo binding {}: no product", b.name))?;
+        ironloom_core::model_run::plan_binding(&b, card, &product.thing_model)
+            .map_err(|err| anyhow!("demo binding {}: {err}", b.name))?;
+        store
+            .create_binding(&actor, tenant.id, b)
             .await
             .map_err(e)?;
     }
