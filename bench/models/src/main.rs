@@ -19,6 +19,8 @@ use ironloom_models::Library;
 use serde::Serialize;
 use serde_json::json;
 
+mod jobs;
+
 #[derive(Debug, Parser)]
 #[command(
     about = "Model library: in-process evaluations/s beside Python peers, REST invoke latency"
@@ -30,6 +32,9 @@ struct Cli {
     /// Sequential REST invocations timed one by one.
     #[arg(long, default_value_t = 2000)]
     requests: usize,
+    /// Points stored for the jobs over history (0: no jobs).
+    #[arg(long, default_value_t = 100_000_000)]
+    job_points: u64,
     /// The Python with iapws and fluids (`scripts/install-test-peers.sh` exports it).
     #[arg(long, env = "IRONLOOM_MODELS_PYTHON")]
     python: Option<String>,
@@ -112,6 +117,7 @@ struct Report {
     in_process: Vec<InProcess>,
     spectral: Vec<Spectral>,
     rest: Rest,
+    jobs: Option<jobs::Jobs>,
 }
 
 /// Best of three, in milliseconds.
@@ -314,6 +320,13 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let spectral = spectral(cli.python.as_deref(), work.path())?;
     let rest = rest(&cli, work.path()).await?;
+    let jobs = if cli.job_points > 0 {
+        let dir = work.path().join("jobs");
+        std::fs::create_dir_all(&dir)?;
+        Some(jobs::run(cli.job_points, cli.python.as_deref(), &dir).await?)
+    } else {
+        None
+    };
     let mut md = format!(
         "### Model library ({started})\n\n`{}`\n\n| model | kind | Ironloom evaluations/s (one thread) | through the API's checks, in process | peer (CPython, same run) | peer calls/s | Ironloom ÷ peer |\n|---|---|---:|---:|---|---:|---:|\n",
         command_line()
@@ -345,12 +358,36 @@ async fn run(cli: Cli) -> Result<()> {
         "\nREST, `POST /api/v1/models/steam.if97_region1_pt/invoke` with inputs in bar and °C, one at a time over one connection: {} requests, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; one batch of 10 000 rows: {:.0} rows/s.\n",
         rest.requests, rest.p50_ms, rest.p99_ms, rest.max_ms, rest.batch_rows_per_s
     );
+    if let Some(j) = &jobs {
+        md += &format!(
+            "\nJobs over history: {} points of one property stored in the embedded engine ({:.2} M points/s written), then read and computed through the job runtime:\n\n| job | points read | seconds | M points/s | evaluations |\n|---|---:|---:|---:|---:|\n",
+            j.points,
+            j.write_points_per_s / 1e6
+        );
+        for f in &j.jobs {
+            md += &format!(
+                "| {} | {} | {:.2} | {:.2} | {} |\n",
+                f.job,
+                f.points,
+                f.seconds,
+                f.points_per_s / 1e6,
+                f.evaluations
+            );
+        }
+        if let Some(s) = j.numpy_hourly_s {
+            md += &format!(
+                "\nPeer: numpy's hourly count, mean, std, min, quartiles and max over the same values already in memory (no storage read): {s:.2} s ({:.2} M points/s).\n",
+                j.points as f64 / s / 1e6
+            );
+        }
+    }
     let report = Report {
         started,
         command: command_line(),
         in_process,
         spectral,
         rest,
+        jobs,
     };
     cli.run.finish(work, &md, &report)
 }

@@ -433,12 +433,12 @@ impl Run {
         if !self.fill(driver).await? {
             return Ok(None);
         }
-        let rows = &driver.points[driver.pos..];
-        let mut ts = Vec::with_capacity(rows.len());
-        let mut columns = vec![Vec::with_capacity(rows.len()); 1 + others.len()];
-        let rows: Vec<(Micros, f64)> = rows.to_vec();
-        driver.pos = driver.points.len();
-        for (t, v) in rows {
+        let rows = std::mem::take(&mut driver.points);
+        let start = driver.pos;
+        driver.pos = 0;
+        let mut ts = Vec::with_capacity(rows.len() - start);
+        let mut columns = vec![Vec::with_capacity(rows.len() - start); 1 + others.len()];
+        for &(t, v) in &rows[start..] {
             ts.push(t);
             columns[0].push(v);
             for (i, c) in others.iter_mut().enumerate() {
@@ -558,15 +558,18 @@ impl Run {
 
     /// A model over numbers: one evaluation per aligned row.
     async fn rows(&mut self) -> Result<(), Error> {
-        let library = Library::get();
+        let model = Library::get()
+            .model(self.card.id)
+            .ok_or_else(|| ironloom_core::model::ModelError::UnknownModel(self.card.id.into()))?;
         let mut cursors = self.cursors();
         let mut gathered = Gathered::new(self.card.outputs.len());
         let mut args: Vec<f64> = self.constants.iter().map(|c| c.unwrap_or(0.0)).collect();
+        let writes = self.target.is_some();
         while let Some((ts, columns)) = self.next_rows(&mut cursors).await? {
             self.admit(ts.len() as u64).await?;
             let started = Instant::now();
             let (mut calls, mut errors) = (0u64, 0u64);
-            let mut out = Vec::with_capacity(ts.len());
+            let mut out = Vec::new();
             for (r, t) in ts.iter().enumerate() {
                 let mut complete = true;
                 for (c, s) in self.series.iter().enumerate() {
@@ -578,10 +581,12 @@ impl Run {
                     continue;
                 }
                 calls += 1;
-                match library.evaluate(self.card.id, &args) {
+                match model.evaluate(&args) {
                     Ok(y) => {
                         gathered.push(*t, &y);
-                        out.push((*t, y));
+                        if writes {
+                            out.push((*t, y));
+                        }
                     }
                     Err(e) => {
                         errors += 1;

@@ -62,6 +62,45 @@ impl std::fmt::Debug for Model {
     }
 }
 
+impl Model {
+    /// Evaluates a model that takes numbers on inputs in its declared units and order
+    /// (each range-checked): [`Catalogue::evaluate`] without the look-up, for callers
+    /// that evaluate one model many times (jobs over history).
+    pub fn evaluate(&self, inputs: &[f64]) -> Result<Vec<f64>, ModelError> {
+        let id = self.card.id;
+        let Eval::Scalar(f) = self.eval else {
+            return Err(ModelError::Refused(Refusal::new(
+                format!("{id} takes series: call it with data"),
+                format!("{id} 的输入是序列：请以数据调用"),
+            )));
+        };
+        if inputs.len() != self.card.inputs.len() {
+            return Err(ModelError::Refused(Refusal::new(
+                format!(
+                    "{} takes {} inputs, not {}",
+                    id,
+                    self.card.inputs.len(),
+                    inputs.len()
+                ),
+                format!(
+                    "{} 需要 {} 个输入，而不是 {} 个",
+                    id,
+                    self.card.inputs.len(),
+                    inputs.len()
+                ),
+            )));
+        }
+        for (port, &v) in self.card.inputs.iter().zip(inputs) {
+            ironloom_core::model::check(port, v)?;
+        }
+        let out = f(inputs).map_err(ModelError::Refused)?;
+        if out.len() != self.card.outputs.len() || out.iter().any(|v| !v.is_finite()) {
+            return Err(no_result(id));
+        }
+        Ok(out)
+    }
+}
+
 /// Every model of the library, module by module.
 pub fn models() -> impl Iterator<Item = &'static Model> {
     [
@@ -112,39 +151,9 @@ impl Catalogue for Library {
     }
 
     fn evaluate(&self, id: &str, inputs: &[f64]) -> Result<Vec<f64>, ModelError> {
-        let m = self
-            .model(id)
-            .ok_or_else(|| ModelError::UnknownModel(id.to_string()))?;
-        let Eval::Scalar(f) = m.eval else {
-            return Err(ModelError::Refused(Refusal::new(
-                format!("{id} takes series: call it with data"),
-                format!("{id} 的输入是序列：请以数据调用"),
-            )));
-        };
-        if inputs.len() != m.card.inputs.len() {
-            return Err(ModelError::Refused(Refusal::new(
-                format!(
-                    "{} takes {} inputs, not {}",
-                    id,
-                    m.card.inputs.len(),
-                    inputs.len()
-                ),
-                format!(
-                    "{} 需要 {} 个输入，而不是 {} 个",
-                    id,
-                    m.card.inputs.len(),
-                    inputs.len()
-                ),
-            )));
-        }
-        for (port, &v) in m.card.inputs.iter().zip(inputs) {
-            ironloom_core::model::check(port, v)?;
-        }
-        let out = f(inputs).map_err(ModelError::Refused)?;
-        if out.len() != m.card.outputs.len() || out.iter().any(|v| !v.is_finite()) {
-            return Err(no_result(id));
-        }
-        Ok(out)
+        self.model(id)
+            .ok_or_else(|| ModelError::UnknownModel(id.to_string()))?
+            .evaluate(inputs)
     }
 
     fn evaluate_data(&self, id: &str, inputs: Vec<Datum>) -> Result<Vec<Datum>, ModelError> {
