@@ -130,7 +130,7 @@ pub struct Source {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Agg {
     Avg,
     Min,
@@ -138,6 +138,20 @@ pub enum Agg {
     Sum,
     Count,
     Stddev,
+    /// Exponentially weighted moving average of the window's samples, oldest first,
+    /// seeded with the oldest (`alpha`; the library's `filter.ewma`).
+    Ewma,
+    /// How many sample standard deviations the newest sample lies from the window's mean
+    /// (k-sigma: `abs(z) > 3`).
+    Zscore,
+    /// The upper CUSUM statistic over the window: S = max(0, S + x − (target + k)).
+    CusumHigh,
+    /// The lower CUSUM statistic: S = max(0, S + (target − k) − x).
+    CusumLow,
+    /// Mean-square of the window's samples in the frequency band `band` [Hz], from their
+    /// one-sided periodogram (a sine of amplitude A inside the band gives A²/2); the
+    /// sampling rate is taken from the samples' timestamps.
+    BandEnergy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -168,6 +182,60 @@ pub struct WindowDef {
     /// … or in samples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// `ewma`: the weight of the newest sample, 0 < alpha ≤ 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// `cusum_high`, `cusum_low`: the in-control mean …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// … and the allowance (slack), default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<f64>,
+    /// `band_energy`: the band [low, high] in Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<[f64; 2]>,
+}
+
+impl WindowDef {
+    /// What is wrong with the function's parameters: each function takes its own, and
+    /// only those.
+    fn parameter_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let finite = |v: Option<f64>| v.is_none_or(f64::is_finite);
+        match self.agg {
+            Agg::Ewma => match self.alpha {
+                Some(a) if a > 0.0 && a <= 1.0 => {}
+                _ => out.push("ewma needs alpha, above 0 and at most 1".into()),
+            },
+            Agg::CusumHigh | Agg::CusumLow => {
+                if !self.target.is_some_and(f64::is_finite) {
+                    out.push("cusum needs target, the in-control mean".into());
+                }
+                if self.k.is_some_and(|k| !k.is_finite() || k < 0.0) {
+                    out.push("k must be 0 or more".into());
+                }
+            }
+            Agg::BandEnergy => match self.band {
+                Some([lo, hi]) if lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo < hi => {}
+                _ => out.push("band_energy needs band: [low, high] in Hz, 0 ≤ low < high".into()),
+            },
+            _ => {}
+        }
+        let allowed = |used: bool, by: &[Agg]| !used || by.contains(&self.agg);
+        if !allowed(self.alpha.is_some(), &[Agg::Ewma])
+            || !allowed(
+                self.target.is_some() || self.k.is_some(),
+                &[Agg::CusumHigh, Agg::CusumLow],
+            )
+            || !allowed(self.band.is_some(), &[Agg::BandEnergy])
+        {
+            out.push("alpha is for ewma, target and k for cusum, band for band_energy".into());
+        }
+        if !finite(self.alpha) || !finite(self.target) || !finite(self.k) {
+            out.push("parameters must be finite numbers".into());
+        }
+        out
+    }
 }
 
 /// When the rule fires.
@@ -410,6 +478,9 @@ impl RuleDoc {
                 && !props.contains(&w.of)
             {
                 at(&p, format!("`{}` is not a property of the source", w.of));
+            }
+            for problem in w.parameter_problems() {
+                at(&p, problem);
             }
         }
         let c = &self.condition;

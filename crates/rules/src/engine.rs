@@ -402,23 +402,89 @@ fn value_json(v: &ExprValue) -> Json {
     }
 }
 
-fn aggregate(agg: Agg, xs: &[f64]) -> Option<f64> {
-    if xs.is_empty() {
+/// The window function over its samples (time in ms, value), oldest first.
+fn aggregate(def: &WindowDef, samples: &VecDeque<(i64, f64)>) -> Option<f64> {
+    let agg = def.agg;
+    if samples.is_empty() {
         return (agg == Agg::Count).then_some(0.0);
     }
-    let n = xs.len() as f64;
-    let sum: f64 = xs.iter().sum();
+    let xs = || samples.iter().map(|(_, x)| *x);
+    let n = samples.len() as f64;
+    let sum: f64 = xs().sum();
+    let mean = sum / n;
     Some(match agg {
-        Agg::Avg => sum / n,
-        Agg::Min => xs.iter().copied().fold(f64::INFINITY, f64::min),
-        Agg::Max => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Agg::Avg => mean,
+        Agg::Min => xs().fold(f64::INFINITY, f64::min),
+        Agg::Max => xs().fold(f64::NEG_INFINITY, f64::max),
         Agg::Sum => sum,
         Agg::Count => n,
-        Agg::Stddev => {
-            let mean = sum / n;
-            (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt()
+        Agg::Stddev => (xs().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt(),
+        Agg::Ewma => {
+            let alpha = def.alpha?;
+            xs().skip(1)
+                .fold(samples[0].1, |s, x| alpha * x + (1.0 - alpha) * s)
+        }
+        Agg::Zscore => {
+            if samples.len() < 2 {
+                return None;
+            }
+            let sd = (xs().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let last = samples.back()?.1;
+            if sd == 0.0 {
+                return Some(0.0);
+            }
+            (last - mean) / sd
+        }
+        Agg::CusumHigh | Agg::CusumLow => {
+            let (target, k) = (def.target?, def.k.unwrap_or(0.0));
+            let high = agg == Agg::CusumHigh;
+            xs().fold(0.0, |s: f64, x| {
+                if high {
+                    (s + x - (target + k)).max(0.0)
+                } else {
+                    (s + (target - k) - x).max(0.0)
+                }
+            })
+        }
+        Agg::BandEnergy => {
+            let [lo, hi] = def.band?;
+            let span_s = (samples.back()?.0 - samples[0].0) as f64 / 1000.0;
+            if samples.len() < 4 || span_s <= 0.0 {
+                return None;
+            }
+            let fs = (n - 1.0) / span_s;
+            let x: Vec<f64> = xs().map(|x| x - mean).collect();
+            band_energy(&x, fs, lo, hi)
         }
     })
+}
+
+/// Mean-square of `x` (sampled at `fs` Hz) in [lo, hi] Hz from its one-sided periodogram.
+fn band_energy(x: &[f64], fs: f64, lo: f64, hi: f64) -> f64 {
+    use realfft::RealFftPlanner;
+    let n = x.len();
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let mut input = x.to_vec();
+    let mut spectrum = fft.make_output_vec();
+    if fft.process(&mut input, &mut spectrum).is_err() {
+        return f64::NAN;
+    }
+    let nf = n as f64;
+    spectrum
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            let f = *k as f64 * fs / nf;
+            f >= lo && f <= hi
+        })
+        .map(|(k, c)| {
+            // Bins other than DC and (for even n) Nyquist stand for two.
+            let twice = k != 0 && !(n % 2 == 0 && k == n / 2);
+            let p = c.norm_sqr() / (nf * nf);
+            if twice { 2.0 * p } else { p }
+        })
+        .sum()
 }
 
 impl Window {
@@ -438,16 +504,14 @@ impl Window {
                         self.samples.pop_front();
                     }
                 }
-                let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
-                aggregate(def.agg, &xs)
+                aggregate(def, &self.samples)
             }
             WindowKind::Tumbling => {
                 if let Some(s) = def.seconds {
                     let size = i64::try_from(s).unwrap_or(i64::MAX / 2) * 1000;
                     let bucket = ts.div_euclid(size) * size;
                     if self.bucket.is_some_and(|b| b != bucket) {
-                        let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
-                        self.done = aggregate(def.agg, &xs);
+                        self.done = aggregate(def, &self.samples);
                         self.samples.clear();
                     }
                     self.bucket = Some(bucket);
@@ -455,8 +519,7 @@ impl Window {
                 } else if let Some(n) = def.count {
                     self.samples.push_back((ts, x));
                     if self.samples.len() as u64 >= n {
-                        let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
-                        self.done = aggregate(def.agg, &xs);
+                        self.done = aggregate(def, &self.samples);
                         self.samples.clear();
                     }
                 }
@@ -467,10 +530,7 @@ impl Window {
 
     fn value(&self, def: &WindowDef) -> Option<f64> {
         match def.kind {
-            WindowKind::Sliding => {
-                let xs: Vec<f64> = self.samples.iter().map(|(_, x)| *x).collect();
-                aggregate(def.agg, &xs)
-            }
+            WindowKind::Sliding => aggregate(def, &self.samples),
             WindowKind::Tumbling => self.done,
         }
     }
@@ -1364,5 +1424,132 @@ fn act(
                 rule_name: name.clone(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn def(json: serde_json::Value) -> WindowDef {
+        serde_json::from_value(json).unwrap()
+    }
+
+    /// Samples `xs` 10 ms apart.
+    fn samples(xs: &[f64]) -> VecDeque<(i64, f64)> {
+        xs.iter()
+            .enumerate()
+            .map(|(i, x)| (i as i64 * 10, *x))
+            .collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn streaming_window_functions_worked_by_hand() {
+        let w = |f: &str, extra: serde_json::Value| {
+            let mut j = serde_json::json!({"name": "w", "fn": f, "of": "x", "count": 100});
+            j.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            def(j)
+        };
+        // EWMA, α = 0.5, seeded with the oldest: 1 → 1.5 → 2.25 → 3.125.
+        let e = w("ewma", serde_json::json!({"alpha": 0.5}));
+        assert_eq!(aggregate(&e, &samples(&[1.0, 2.0, 3.0, 4.0])), Some(3.125));
+        // z of the newest: mean 2.8, sample sd √16.2.
+        let z = aggregate(
+            &w("zscore", serde_json::json!({})),
+            &samples(&[1.0, 1.0, 1.0, 1.0, 10.0]),
+        );
+        assert!(close(z.unwrap(), 7.2 / 16.2f64.sqrt()));
+        // CUSUM, target 10, k 0.5: 0 → 1.5 → 3 → 1.5 (high) and the mirror (low).
+        let hi = w("cusum_high", serde_json::json!({"target": 10, "k": 0.5}));
+        assert_eq!(
+            aggregate(&hi, &samples(&[10.0, 12.0, 12.0, 9.0])),
+            Some(1.5)
+        );
+        let lo = w("cusum_low", serde_json::json!({"target": 10, "k": 0.5}));
+        assert_eq!(aggregate(&lo, &samples(&[10.0, 8.0, 8.0, 11.0])), Some(1.5));
+        // A 5 Hz sine of amplitude 2 at 100 Hz for one second: A²/2 = 2 in its band,
+        // nothing outside it.
+        let sine: Vec<f64> = (0..100)
+            .map(|i| 3.0 + 2.0 * (std::f64::consts::TAU * 5.0 * i as f64 / 100.0).sin())
+            .collect();
+        let band = |lo: f64, hi: f64| {
+            aggregate(
+                &w("band_energy", serde_json::json!({"band": [lo, hi]})),
+                &samples(&sine),
+            )
+            .unwrap()
+        };
+        assert!(close(band(4.0, 6.0), 2.0), "{}", band(4.0, 6.0));
+        assert!(band(10.0, 50.0) < 1e-20);
+    }
+
+    #[test]
+    fn ewma_and_cusum_windows_agree_with_the_library() {
+        use ironloom_core::model::{Catalogue, Datum};
+        let library = ironloom_models::Library::get();
+        let x: Vec<f64> = (0..500)
+            .map(|i| 10.0 + ((i * 7919) % 997) as f64 / 100.0 - 5.0)
+            .collect();
+        let e = def(
+            serde_json::json!({"name": "w", "fn": "ewma", "of": "x", "count": 500, "alpha": 0.2}),
+        );
+        let want = library
+            .evaluate_data(
+                "filter.ewma",
+                vec![Datum::Series(x.clone()), Datum::Scalar(0.2)],
+            )
+            .unwrap();
+        let got = aggregate(&e, &samples(&x)).unwrap();
+        assert!(close(got, *want[0].series().last().unwrap()));
+        let c = def(
+            serde_json::json!({"name": "w", "fn": "cusum_high", "of": "x", "count": 500,
+            "target": 9.5, "k": 0.25}),
+        );
+        let want = library
+            .evaluate_data(
+                "spc.cusum_series",
+                vec![
+                    Datum::Series(x.clone()),
+                    Datum::Scalar(9.5),
+                    Datum::Scalar(0.25),
+                    Datum::Scalar(1e9),
+                ],
+            )
+            .unwrap();
+        let got = aggregate(&c, &samples(&x)).unwrap();
+        assert!(close(got, *want[0].series().last().unwrap()));
+    }
+
+    #[test]
+    fn window_parameters_belong_to_their_function() {
+        let doc = |windows: serde_json::Value| -> ironloom_core::rule::RuleDoc {
+            serde_json::from_value(serde_json::json!({"name": "r",
+                "source": {"products": ["p"]}, "windows": windows,
+                "condition": {"expr": "w > 1"}, "actions": []}))
+            .unwrap()
+        };
+        let bad = [
+            serde_json::json!({"name": "w", "fn": "ewma", "of": "x", "count": 10}),
+            serde_json::json!({"name": "w", "fn": "ewma", "of": "x", "count": 10, "alpha": 1.5}),
+            serde_json::json!({"name": "w", "fn": "avg", "of": "x", "count": 10, "alpha": 0.5}),
+            serde_json::json!({"name": "w", "fn": "cusum_high", "of": "x", "count": 10}),
+            serde_json::json!({"name": "w", "fn": "band_energy", "of": "x", "count": 10, "band": [5, 1]}),
+        ];
+        for w in bad {
+            assert!(
+                !doc(serde_json::json!([w.clone()])).check(None).is_empty(),
+                "{w}"
+            );
+        }
+        let good = serde_json::json!([{"name": "w", "fn": "cusum_low", "of": "x", "count": 10,
+            "target": 3, "k": 0.1}]);
+        assert!(doc(good).check(None).is_empty());
     }
 }
