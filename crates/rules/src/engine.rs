@@ -480,7 +480,7 @@ fn band_energy(x: &[f64], fs: f64, lo: f64, hi: f64) -> f64 {
         })
         .map(|(k, c)| {
             // Bins other than DC and (for even n) Nyquist stand for two.
-            let twice = k != 0 && !(n % 2 == 0 && k == n / 2);
+            let twice = k != 0 && !(n.is_multiple_of(2) && k == n / 2);
             let p = c.norm_sqr() / (nf * nf);
             if twice { 2.0 * p } else { p }
         })
