@@ -611,7 +611,7 @@ mod tests {
             (
                 serde_json::json!({"q": {"property": "head"}, "dp": 1}),
                 "power",
-                "kPa",
+                "m³/h",
             ),
             (
                 serde_json::json!({"q": {"property": "flow"}}),
