@@ -5,7 +5,7 @@ CREATE TABLE model_bindings (
     tenant_id   TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     name        TEXT NOT NULL,
     product_key TEXT NOT NULL,
-    enabled     BOOLEAN NOT NULL,
+    enabled     BIGINT NOT NULL,
     document    TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
