@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod algorithms;
+mod anomaly;
+mod correlation;
 pub mod docs;
 mod electrical;
 mod fluids;
@@ -27,12 +29,17 @@ mod machinery;
 mod management;
 mod mechanics;
 pub mod meter;
+mod numeric;
 mod operations;
 mod process;
 mod quality;
+mod regression;
+mod repair;
+mod signal;
 mod spectral;
 mod stats;
 mod steam;
+mod timeseries;
 
 /// A model: its card and its function.
 pub struct Model {
@@ -77,6 +84,12 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         mechanics::MODELS,
         spectral::MODELS,
         management::MODELS,
+        repair::MODELS,
+        signal::MODELS,
+        timeseries::MODELS,
+        anomaly::MODELS,
+        regression::MODELS,
+        correlation::MODELS,
     ]
     .into_iter()
     .flatten()
