@@ -20,6 +20,8 @@ use std::sync::OnceLock;
 
 mod algorithms;
 mod anomaly;
+mod changepoint;
+mod cluster;
 mod correlation;
 pub mod docs;
 mod electrical;
@@ -90,6 +92,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         anomaly::MODELS,
         regression::MODELS,
         correlation::MODELS,
+        changepoint::MODELS,
+        cluster::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -359,5 +359,66 @@ for _ in range(15):
              "p": r.p, "tau": r.Tau, "slope": r.slope, "intercept": r.intercept}, 1e-9, 1e-12)
 
 
+# Change points (ruptures) and clustering (scikit-learn, scipy).
+import ruptures as rpt
+from scipy.cluster.hierarchy import linkage
+from sklearn.cluster import DBSCAN, KMeans
+
+
+def steps(n):
+    k = int(rng.integers(0, 6))
+    cuts = np.sort(rng.choice(np.arange(1, n), size=min(k, n - 1), replace=False))
+    levels = rng.normal(0, rng.uniform(1, 10), k + 1)
+    x = np.repeat(levels, np.diff(np.r_[0, cuts, n])) + rng.normal(0, rng.uniform(0.2, 3), n)
+    return x + rng.uniform(-100, 100)
+
+
+def fit_of(x, bkps):
+    out, start = [], 0
+    for end in bkps:
+        out += [x[start:end].mean()] * (end - start)
+        start = end
+    return out
+
+
+for _ in range(15):
+    n = int(rng.integers(10, 300))
+    x = steps(n)
+    ms = int(rng.integers(1, 6))
+    pen = float(rng.uniform(1, 50)) * np.var(np.diff(x)) / 2
+    b = rpt.Pelt(model="l2", min_size=ms, jump=1).fit(x).predict(pen=pen)
+    add("changepoint.pelt", {"x": x, "penalty": pen, "min_size": ms},
+        {"breakpoints": b, "count": len(b) - 1, "fit": fit_of(x, b)}, 1e-12, 1e-9)
+    k = int(rng.integers(0, 6))
+    if k * ms + ms <= n:
+        b = rpt.Binseg(model="l2", min_size=ms, jump=1).fit(x).predict(n_bkps=k)
+        add("changepoint.binary_segmentation", {"x": x, "changes": k, "min_size": ms},
+            {"breakpoints": b, "count": len(b) - 1, "fit": fit_of(x, b)}, 1e-12, 1e-9)
+        if n <= 150:
+            b = rpt.Dynp(model="l2", min_size=ms, jump=1).fit(x).predict(n_bkps=k)
+            add("changepoint.optimal", {"x": x, "changes": k, "min_size": ms},
+                {"breakpoints": b, "count": len(b) - 1, "fit": fit_of(x, b)}, 1e-12, 1e-9)
+    # Values from a few operating levels, gaps included.
+    y = steps(n)
+    y[rng.uniform(size=n) < 0.05] = np.nan
+    v = y[np.isfinite(y)]
+    k = int(rng.integers(1, 7))
+    if len(np.unique(v)) >= k:
+        init = np.quantile(v, (np.arange(k) + 0.5) / k).reshape(-1, 1)
+        km = KMeans(n_clusters=k, init=init, n_init=1, algorithm="lloyd", tol=0.0, max_iter=300).fit(v.reshape(-1, 1))
+        if np.bincount(km.labels_, minlength=k).min() > 0:
+            labels = np.full(n, np.nan)
+            labels[np.isfinite(y)] = km.labels_
+            add("cluster.kmeans", {"x": y, "k": k}, {"labels": labels, "centres": km.cluster_centers_[:, 0], "inertia": km.inertia_}, 1e-9, 1e-9)
+    eps = float(np.std(v) * rng.uniform(0.01, 0.3))
+    mins = int(rng.integers(1, 10))
+    db = DBSCAN(eps=eps, min_samples=mins).fit(v.reshape(-1, 1))
+    labels = np.full(n, np.nan)
+    labels[np.isfinite(y)] = db.labels_
+    add("cluster.dbscan", {"x": y, "eps": eps, "min_samples": mins},
+        {"labels": labels, "clusters": db.labels_.max() + 1, "noise": (db.labels_ < 0).sum()}, 1e-12, 1e-12)
+    add("cluster.ward_heights", {"x": y}, {"heights": linkage(v.reshape(-1, 1), "ward")[:, 2]}, 1e-9, 1e-12)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -414,6 +414,59 @@ case(m, "trend.mann_kendall", "hand: 1 … 5 rising: S = 10, Var S = 5·4·15/18
 refusal(m, "corr.kendall", {"x": [1, 1, 1], "y": [1, 2, 3]})
 refusal(m, "causality.granger", {"y": [1, 2, 3, 4], "x": [1, 2, 3, 4], "lag": 2})
 
+# changepoint.rs
+import ruptures as rpt
+
+m = "changepoint"
+P = list(np.round(np.r_[rng.normal(10, 0.5, 15), rng.normal(14, 0.5, 10), rng.normal(11, 0.5, 12)], 2))
+Pa = np.array(P)
+for pen, ms in ((5.0, 2), (20.0, 5)):
+    b = rpt.Pelt(model="l2", min_size=ms, jump=1).fit(Pa).predict(pen=pen)
+    case(m, "changepoint.pelt", comp("ruptures", f"Pelt(model='l2', min_size={ms}, jump=1).predict(pen={pen})"),
+         {"x": P, "penalty": pen, "min_size": ms}, {"breakpoints": b, "count": len(b) - 1}, 1e-12)
+case(m, "changepoint.pelt", "hand: one step of height 10 costs far more than a penalty of 1; segment means 0 and 10",
+     {"x": [0, 0, 0, 0, 10, 10, 10, 10], "penalty": 1}, {"breakpoints": [4, 8], "count": 1, "fit": [0, 0, 0, 0, 10, 10, 10, 10], "cost": 0}, 1e-12)
+for k, ms in ((1, 2), (2, 3)):
+    b = rpt.Binseg(model="l2", min_size=ms, jump=1).fit(Pa).predict(n_bkps=k)
+    case(m, "changepoint.binary_segmentation", comp("ruptures", f"Binseg(model='l2', min_size={ms}, jump=1).predict(n_bkps={k})"),
+         {"x": P, "changes": k, "min_size": ms}, {"breakpoints": b, "count": len(b) - 1}, 1e-12)
+    b = rpt.Dynp(model="l2", min_size=ms, jump=1).fit(Pa).predict(n_bkps=k)
+    case(m, "changepoint.optimal", comp("ruptures", f"Dynp(model='l2', min_size={ms}, jump=1).predict(n_bkps={k})"),
+         {"x": P, "changes": k, "min_size": ms}, {"breakpoints": b, "count": len(b) - 1}, 1e-12)
+case(m, "changepoint.binary_segmentation", "hand: the step at 3, then nothing left to gain",
+     {"x": [1, 1, 1, 5, 5, 5], "changes": 1}, {"breakpoints": [3, 6], "cost": 0}, 1e-12)
+case(m, "changepoint.optimal", "hand: levels 0, 4, 0 in blocks of three",
+     {"x": [0, 0, 0, 4, 4, 4, 0, 0, 0], "changes": 2}, {"breakpoints": [3, 6, 9], "fit": [0, 0, 0, 4, 4, 4, 0, 0, 0]}, 1e-12)
+refusal(m, "changepoint.optimal", {"x": [1, 2, 3, 4], "changes": 2, "min_size": 2})
+refusal(m, "changepoint.pelt", {"x": [1, None, 3, 4]})
+
+# cluster.rs
+from scipy.cluster.hierarchy import linkage
+from sklearn.cluster import DBSCAN, KMeans
+
+m = "cluster"
+K = list(np.round(np.r_[rng.normal(5, 0.3, 8), rng.normal(20, 0.5, 8), rng.normal(50, 1, 8)], 2))
+Ka = np.array(K)
+for k in (2, 3):
+    init = np.quantile(Ka, (np.arange(k) + 0.5) / k).reshape(-1, 1)
+    km = KMeans(n_clusters=k, init=init, n_init=1, algorithm="lloyd", tol=0.0).fit(Ka.reshape(-1, 1))
+    case(m, "cluster.kmeans", comp("scikit-learn", f"cluster.KMeans(n_clusters={k}, init=quantile centres, n_init=1, tol=0)"),
+         {"x": K, "k": k}, {"labels": km.labels_, "centres": km.cluster_centers_[:, 0], "inertia": km.inertia_}, 1e-9)
+case(m, "cluster.kmeans", "hand: two pairs, centres 1 and 11; a gap stays a gap",
+     {"x": [0, 2, None, 10, 12], "k": 2}, {"labels": [0, 0, None, 1, 1], "centres": [1, 11], "inertia": 4}, 1e-12)
+for eps, mins in ((1.5, 3), (0.4, 2)):
+    db = DBSCAN(eps=eps, min_samples=mins).fit(Ka.reshape(-1, 1))
+    case(m, "cluster.dbscan", comp("scikit-learn", f"cluster.DBSCAN(eps={eps}, min_samples={mins})"),
+         {"x": K, "eps": eps, "min_samples": mins}, {"labels": db.labels_, "clusters": db.labels_.max() + 1}, 1e-12)
+case(m, "cluster.dbscan", "hand: 0, 1, 2 form a cluster, 10 is noise (ε 1.5, 2 values)",
+     {"x": [10, 0, 1, 2], "eps": 1.5, "min_samples": 2}, {"labels": [-1, 0, 0, 0], "clusters": 1, "noise": 1}, 1e-12)
+for arr in (K, B):
+    case(m, "cluster.ward_heights", comp("scipy", "cluster.hierarchy.linkage(method='ward')[:, 2]"), {"x": arr},
+         {"heights": linkage(np.array(arr).reshape(-1, 1), "ward")[:, 2]}, 1e-9)
+case(m, "cluster.ward_heights", "hand: 0, 1 merge at 1; then 10 joins at √((2·100 + 2·81 − 1)/3) = √(361/3)",
+     {"x": [0, 1, 10]}, {"heights": [1, math.sqrt(361 / 3)]}, 1e-12)
+refusal(m, "cluster.kmeans", {"x": [1, 1, 1], "k": 2})
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
