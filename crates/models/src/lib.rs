@@ -27,6 +27,7 @@ pub mod docs;
 mod electrical;
 mod fluids;
 mod heat;
+mod learn;
 mod machinery;
 mod management;
 mod mechanics;
@@ -94,6 +95,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         correlation::MODELS,
         changepoint::MODELS,
         cluster::MODELS,
+        learn::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -32,6 +32,46 @@ struct Row {
     /// signal): a value passes within `rel`·|reference| + `abs`.
     #[serde(default)]
     abs: f64,
+    /// For a randomised algorithm: its ranking of labelled anomalies instead of values.
+    #[serde(default)]
+    auc: Option<AucCheck>,
+}
+
+/// The ROC-AUC of an output series against labels (1: anomaly) must reach `at_least`
+/// (the reference's AUC less the stated allowance).
+#[derive(Deserialize)]
+struct AucCheck {
+    output: String,
+    labels: Vec<f64>,
+    at_least: f64,
+}
+
+/// The ROC-AUC of scores against 0/1 labels (the Mann–Whitney statistic, ties counted
+/// half).
+fn auc(scores: &[f64], labels: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut ranks = vec![0.0; scores.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            ranks[k] = (i + j) as f64 / 2.0 + 1.0;
+        }
+        i = j + 1;
+    }
+    let pos = labels.iter().filter(|&&l| l == 1.0).count() as f64;
+    let neg = labels.len() as f64 - pos;
+    let sum: f64 = ranks
+        .iter()
+        .zip(labels)
+        .filter(|(_, l)| **l == 1.0)
+        .map(|(r, _)| r)
+        .sum();
+    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
 /// Pairs of (ours, reference) values of an output; `None` when the shapes differ or a
@@ -122,6 +162,25 @@ fn models_agree_with_the_reference_packages_on_random_inputs() {
         };
         let entry = seen.entry(row.model.clone()).or_default();
         entry.0 += 1;
+        if let Some(check) = &row.auc {
+            let scores: Vec<f64> = match ours.get(check.output.as_str()) {
+                Some(OutputData::Series { values, .. }) => {
+                    values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()
+                }
+                _ => Vec::new(),
+            };
+            let got = auc(&scores, &check.labels);
+            println!(
+                "{}: ROC-AUC {got:.4}, reference less allowance {:.4}",
+                row.model, check.at_least
+            );
+            if scores.len() != check.labels.len() || got.is_nan() || got < check.at_least {
+                failures.push(format!(
+                    "{} {}: ROC-AUC {got:.4} below {:.4}",
+                    row.model, check.output, check.at_least
+                ));
+            }
+        }
         for (name, want) in &row.expect {
             let Some(pairs) = ours.get(name.as_str()).and_then(|got| values(got, want)) else {
                 failures.push(format!(

@@ -420,5 +420,34 @@ for _ in range(15):
     add("cluster.ward_heights", {"x": y}, {"heights": linkage(v.reshape(-1, 1), "ward")[:, 2]}, 1e-9, 1e-12)
 
 
+# Learning: the isolation forest by ranking quality (it is randomised), logistic
+# regression by its fitted values (scikit-learn).
+from sklearn.ensemble import IsolationForest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+AUC_ALLOWANCE = 0.02
+for i in range(10):
+    n = int(rng.integers(200, 2000))
+    x = rng.normal(rng.uniform(-50, 50), rng.uniform(0.5, 10), n)
+    if i % 2:
+        x = x + rng.standard_exponential(n) * rng.uniform(0, 10)
+    labels = (rng.uniform(size=n) < rng.uniform(0.01, 0.08)).astype(float)
+    x[labels == 1] += rng.choice([-1, 1], int(labels.sum())) * rng.uniform(2, 6, int(labels.sum())) * x.std()
+    ref = IsolationForest(n_estimators=100, max_samples=min(256, n), random_state=i).fit(x.reshape(-1, 1))
+    sk = roc_auc_score(labels, -ref.score_samples(x.reshape(-1, 1)))
+    rows.append({"model": "anomaly.isolation_forest", "inputs": {"x": clean(x), "seed": float(i)}, "expect": {}, "rel": 0.0,
+                 "auc": {"output": "score", "labels": clean(labels), "at_least": sk - AUC_ALLOWANCE}})
+    m = int(rng.integers(20, 500))
+    f = rng.normal(rng.uniform(-5, 5), rng.uniform(0.5, 5), m)
+    p_true = 1 / (1 + np.exp(-(rng.uniform(-3, 3) * (f - f.mean()) / f.std() + rng.uniform(-1, 1))))
+    cls = (rng.uniform(size=m) < p_true).astype(float)
+    if 0 < cls.sum() < m:
+        C = float(10 ** rng.uniform(-2, 3))
+        lr = LogisticRegression(C=C, tol=1e-12, max_iter=100000).fit(f.reshape(-1, 1), cls)
+        add("classify.logistic", {"x": f, "y": cls, "c": C},
+            {"coef": lr.coef_[0, 0], "intercept": lr.intercept_[0], "probability": lr.predict_proba(f.reshape(-1, 1))[:, 1]}, 1e-6, 1e-9)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -467,6 +467,30 @@ case(m, "cluster.ward_heights", "hand: 0, 1 merge at 1; then 10 joins at √((2�
      {"x": [0, 1, 10]}, {"heights": [1, math.sqrt(361 / 3)]}, 1e-12)
 refusal(m, "cluster.kmeans", {"x": [1, 1, 1], "k": 2})
 
+# learn.rs
+from sklearn.linear_model import LogisticRegression
+
+m = "learn"
+c8 = 2 * (math.log(7) + np.euler_gamma) - 2 * 7 / 8
+c7 = 2 * (math.log(6) + np.euler_gamma) - 2 * 6 / 7
+s1, s100 = 2 ** (-(1 + c7) / c8), 2 ** (-1 / c8)
+case(m, "anomaly.isolation_forest", "hand: with ψ = n every tree holds all 8 values and its first split isolates 100: h = 1, against 1 + c(7) for the others",
+     {"x": [1, 1, 1, 1, 1, 1, 1, 100]}, {"score": [s1] * 7 + [s100], "flags": [0] * 7 + [1], "count": 1}, 1e-12)
+case(m, "anomaly.isolation_forest", "hand: two values are each isolated by the one split: h = 1 = c(2), s = 0.5",
+     {"x": [0, 10], "seed": 7}, {"score": [0.5, 0.5], "count": 0}, 1e-12)
+case(m, "anomaly.isolation_forest", "hand: equal values are never split: h = c(ψ), s = 0.5; a gap stays a gap",
+     {"x": [5, 5, None, 5, 5]}, {"score": [0.5, 0.5, None, 0.5, 0.5]}, 1e-12)
+LX = list(np.round(rng.normal(20, 4, 30), 2))
+LY = [float(v > 20 + rng.normal(0, 2)) for v in LX]
+for C in (1.0, 100.0):
+    lr = LogisticRegression(C=C, tol=1e-12, max_iter=100000).fit(np.array(LX).reshape(-1, 1), LY)
+    case(m, "classify.logistic", comp("scikit-learn", f"linear_model.LogisticRegression(C={C}, tol=1e-12)"), {"x": LX, "y": LY, "c": C},
+         {"coef": lr.coef_[0, 0], "intercept": lr.intercept_[0], "probability": lr.predict_proba(np.array(LX).reshape(-1, 1))[:, 1]}, 1e-6)
+case(m, "classify.logistic", "hand: data symmetric about 0 give intercept 0", {"x": [-2, -1, 1, 2], "y": [0, 1, 0, 1], "c": 1},
+     {"intercept": 0}, 1e-12)
+refusal(m, "classify.logistic", {"x": [1, 2, 3], "y": [0, 2, 1]})
+refusal(m, "classify.logistic", {"x": [1, 2, 3], "y": [1, 1, 1]})
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
