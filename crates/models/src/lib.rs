@@ -27,6 +27,7 @@ pub mod docs;
 mod electrical;
 mod fluids;
 mod heat;
+mod inference;
 mod learn;
 mod machinery;
 mod management;
@@ -96,6 +97,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         changepoint::MODELS,
         cluster::MODELS,
         learn::MODELS,
+        inference::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -15,7 +15,7 @@ from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage, signal, stats
+from scipy import ndimage, optimize, signal, stats
 
 rng = np.random.default_rng(20261206)
 rows = []
@@ -447,6 +447,39 @@ for i in range(10):
         lr = LogisticRegression(C=C, tol=1e-12, max_iter=100000).fit(f.reshape(-1, 1), cls)
         add("classify.logistic", {"x": f, "y": cls, "c": C},
             {"coef": lr.coef_[0, 0], "intercept": lr.intercept_[0], "probability": lr.predict_proba(f.reshape(-1, 1))[:, 1]}, 1e-6, 1e-9)
+
+
+# Tests and the Box–Cox transformation (scipy.stats).
+for _ in range(15):
+    na, nb = int(rng.integers(3, 200)), int(rng.integers(3, 200))
+    a, b = series(na, gaps=0.05), series(nb, gaps=0.05)
+    if rng.uniform() < 0.4:
+        a, b = np.round(a, 0), np.round(b, 0)
+    av, bv = a[np.isfinite(a)], b[np.isfinite(b)]
+    w = stats.ttest_ind(av, bv, equal_var=False)
+    add("stats.welch_t_test", {"x": a, "y": b}, {"t": w.statistic, "df": w.df, "p": w.pvalue}, 1e-9, 1e-14)
+    mw = stats.mannwhitneyu(av, bv, method="asymptotic")
+    add("stats.mann_whitney", {"x": a, "y": b}, {"u": mw.statistic, "p": mw.pvalue}, 1e-9, 1e-14)
+    k = int(rng.integers(2, 6))
+    n = int(rng.integers(2 * k + 2, 300))
+    g = rng.integers(0, k, n).astype(float) * rng.uniform(0.5, 3)
+    x = rng.normal(0, 1, n) * rng.uniform(0.5, 5) + g * rng.uniform(0, 1) + rng.uniform(-10, 10)
+    x[rng.uniform(size=n) < 0.05] = np.nan
+    ok = np.isfinite(x)
+    groups = [x[ok & (g == lab)] for lab in np.unique(g[ok])]
+    if len(groups) >= 2 and all(len(v) >= 2 for v in groups):
+        f = stats.f_oneway(*groups)
+        add("stats.anova_oneway", {"x": x, "groups": g}, {"f": f.statistic, "p": f.pvalue, "k": len(groups)}, 1e-9, 1e-14)
+        lv = stats.levene(*groups, center="median")
+        add("stats.levene", {"x": x, "groups": g}, {"w": lv.statistic, "p": lv.pvalue}, 1e-9, 1e-14)
+    jb = stats.jarque_bera(av)
+    add("stats.jarque_bera", {"x": a}, {"jb": jb.statistic, "p": jb.pvalue}, 1e-9, 1e-14)
+    pos = np.exp(rng.normal(rng.uniform(-2, 3), rng.uniform(0.1, 1), na)) + rng.uniform(0, 5)
+    # scipy's own likelihood, maximised more tightly than its default Brent tolerance.
+    lam = stats.boxcox_normmax(pos, method="mle", optimizer=lambda f: optimize.minimize_scalar(f, bracket=(-2, 2), tol=1e-14))
+    # Where the data barely vary the likelihood is flat in λ and both optima agree to
+    # about 1e-6 only.
+    add("transform.boxcox", {"x": pos}, {"lambda": lam, "y": stats.boxcox(pos, lmbda=lam)}, 1e-5, 1e-10)
 
 
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]

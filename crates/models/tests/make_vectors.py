@@ -482,14 +482,58 @@ case(m, "anomaly.isolation_forest", "hand: equal values are never split: h = c(�
      {"x": [5, 5, None, 5, 5]}, {"score": [0.5, 0.5, None, 0.5, 0.5]}, 1e-12)
 LX = list(np.round(rng.normal(20, 4, 30), 2))
 LY = [float(v > 20 + rng.normal(0, 2)) for v in LX]
-for C in (1.0, 100.0):
-    lr = LogisticRegression(C=C, tol=1e-12, max_iter=100000).fit(np.array(LX).reshape(-1, 1), LY)
-    case(m, "classify.logistic", comp("scikit-learn", f"linear_model.LogisticRegression(C={C}, tol=1e-12)"), {"x": LX, "y": LY, "c": C},
+for reg in (1.0, 100.0):
+    lr = LogisticRegression(C=reg, tol=1e-12, max_iter=100000).fit(np.array(LX).reshape(-1, 1), LY)
+    case(m, "classify.logistic", comp("scikit-learn", f"linear_model.LogisticRegression(C={reg}, tol=1e-12)"), {"x": LX, "y": LY, "c": reg},
          {"coef": lr.coef_[0, 0], "intercept": lr.intercept_[0], "probability": lr.predict_proba(np.array(LX).reshape(-1, 1))[:, 1]}, 1e-6)
 case(m, "classify.logistic", "hand: data symmetric about 0 give intercept 0", {"x": [-2, -1, 1, 2], "y": [0, 1, 0, 1], "c": 1},
      {"intercept": 0}, 1e-12)
 refusal(m, "classify.logistic", {"x": [1, 2, 3], "y": [0, 2, 1]})
 refusal(m, "classify.logistic", {"x": [1, 2, 3], "y": [1, 1, 1]})
+
+# inference.rs
+from scipy import optimize
+
+m = "inference"
+G1 = [12.1, 11.8, 12.4, 12.0, 11.9, 12.6, 12.2, 11.7]
+G2 = [12.9, 13.1, 12.4, 13.3, 12.8, 13.0]
+G3 = [12.0, 12.3, 12.1, 11.6, 12.5]
+for a, b in ((G1, G2), (B, C[:10])):
+    w = stats.ttest_ind(a, b, equal_var=False)
+    case(m, "stats.welch_t_test", comp("scipy", "stats.ttest_ind(equal_var=False)"), {"x": a, "y": b}, {"t": w.statistic, "df": w.df, "p": w.pvalue}, 1e-9)
+    mw = stats.mannwhitneyu(a, b, method="asymptotic")
+    case(m, "stats.mann_whitney", comp("scipy", "stats.mannwhitneyu(method='asymptotic')"), {"x": a, "y": b}, {"u": mw.statistic, "p": mw.pvalue}, 1e-9)
+case(m, "stats.welch_t_test", "hand: 1, 3 against 5, 7: t = −4/√(2/2 + 2/2) = −2√2, ν = 2", {"x": [1, 3], "y": [5, 7]},
+     {"t": -2 * math.sqrt(2), "df": 2}, 1e-12)
+case(m, "stats.mann_whitney", "hand: 1, 2 all below 3, 4: U₁ = 0", {"x": [1, 2], "y": [3, 4]}, {"u": 0}, 1e-12)
+vals = G1 + G2 + G3
+labs = [1] * len(G1) + [2] * len(G2) + [3] * len(G3)
+f = stats.f_oneway(G1, G2, G3)
+case(m, "stats.anova_oneway", comp("scipy", "stats.f_oneway"), {"x": vals, "groups": labs}, {"f": f.statistic, "p": f.pvalue, "k": 3}, 1e-9)
+f = stats.f_oneway(G1, G3)
+case(m, "stats.anova_oneway", comp("scipy", "stats.f_oneway (two groups, labels in any order)"),
+     {"x": G3 + G1, "groups": [7] * len(G3) + [2] * len(G1)}, {"f": f.statistic, "p": f.pvalue}, 1e-9)
+case(m, "stats.anova_oneway", "hand: groups 1, 3 and 5, 7: SSB = 16, SSW = 4, F = 16/(4/2) = 8",
+     {"x": [1, 3, 5, 7], "groups": [0, 0, 1, 1]}, {"f": 8, "k": 2}, 1e-12)
+lv = stats.levene(G1, G2, G3, center="median")
+case(m, "stats.levene", comp("scipy", "stats.levene(center='median')"), {"x": vals, "groups": labs}, {"w": lv.statistic, "p": lv.pvalue}, 1e-9)
+lv = stats.levene(B, C[:12], center="median")
+case(m, "stats.levene", comp("scipy", "stats.levene(center='median')"), {"x": B + C[:12], "groups": [0] * 12 + [1] * 12},
+     {"w": lv.statistic, "p": lv.pvalue}, 1e-9)
+case(m, "stats.levene", "hand: equal spreads about different medians give W = 0",
+     {"x": [1, 2, 3, 11, 12, 13], "groups": [0, 0, 0, 1, 1, 1]}, {"w": 0, "p": 1}, 1e-12)
+for arr in (B, C):
+    jb = stats.jarque_bera(arr)
+    case(m, "stats.jarque_bera", comp("scipy", "stats.jarque_bera"), {"x": arr}, {"jb": jb.statistic, "p": jb.pvalue}, 1e-9)
+case(m, "stats.jarque_bera", "hand: ±1 alternating: S = 0, K = 1, so JB = 4/6 · 4/4", {"x": [1, -1, 1, -1]}, {"jb": 4 / 6}, 1e-12)
+for arr in ([1.2, 3.4, 2.2, 8.9, 5.5, 1.1, 2.7, 14.2, 3.3, 4.0], list(np.round(np.exp(rng.normal(1, 0.8, 15)), 3))):
+    lam = stats.boxcox_normmax(np.array(arr), method="mle", optimizer=lambda fn: optimize.minimize_scalar(fn, bracket=(-2, 2), tol=1e-14))
+    case(m, "transform.boxcox", comp("scipy", "stats.boxcox_normmax(method='mle', tight optimizer), stats.boxcox"), {"x": arr},
+         {"lambda": lam, "y": stats.boxcox(np.array(arr), lmbda=lam)}, 1e-6)
+case(m, "transform.boxcox", "hand: 1, e, e², e³ are log-uniform: λ = 0 and y = ln x", {"x": [1, math.e, math.e ** 2, math.e ** 3]},
+     {"lambda": 0, "y": [0, 1, 2, 3]}, 1e-6, 1e-5)
+refusal(m, "transform.boxcox", {"x": [1, -2, 3]})
+refusal(m, "stats.anova_oneway", {"x": [1, 2, 3], "groups": [0, 0, 0]})
 
 only = sys.argv[1:]
 for module, data in files.items():
