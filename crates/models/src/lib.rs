@@ -25,6 +25,7 @@ mod cluster;
 mod correlation;
 pub mod docs;
 mod electrical;
+mod features;
 mod fluids;
 mod heat;
 mod inference;
@@ -98,6 +99,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         cluster::MODELS,
         learn::MODELS,
         inference::MODELS,
+        features::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -352,10 +352,10 @@ fn vibration(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     .collect())
 }
 
-const WAVELETS: &[&str] = &["haar", "db2", "db4", "sym4"];
+pub(crate) const WAVELETS: &[&str] = &["haar", "db2", "db4", "sym4"];
 
 /// Decomposition low-pass filters (PyWavelets' `dec_lo`; Daubechies 1992, Table 6.1).
-fn dec_lo(kind: usize) -> &'static [f64] {
+pub(crate) fn dec_lo(kind: usize) -> &'static [f64] {
     match kind {
         0 => &[
             std::f64::consts::FRAC_1_SQRT_2,
@@ -390,10 +390,11 @@ fn dec_lo(kind: usize) -> &'static [f64] {
     }
 }
 
-fn dwt(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
-    let x = d[0].series();
-    let lo = dec_lo(whole(d[1].scalar()));
-    let level = whole(d[2].scalar());
+/// The multilevel decomposition: the last approximation, the details finest first, and
+/// the high-pass filter used.
+pub(crate) type Levels = (Vec<f64>, Vec<Vec<f64>>, Vec<f64>);
+
+pub(crate) fn dwt_levels(x: &[f64], lo: &[f64], level: usize) -> Result<Levels, Refusal> {
     let f = lo.len();
     no_gaps(x, "the wavelet transform", 2)?;
     // PyWavelets' dwt_max_level: ⌊log₂(N/(F − 1))⌋.
@@ -440,6 +441,14 @@ fn dwt(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         details.push(dd);
         approx = a;
     }
+    Ok((approx, details, hi))
+}
+
+fn dwt(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let lo = dec_lo(whole(d[1].scalar()));
+    let level = whole(d[2].scalar());
+    let (approx, details, _) = dwt_levels(x, lo, level)?;
     let energy = |c: &[f64]| c.iter().map(|v| v * v).sum::<f64>();
     let mut coeffs = approx.clone();
     let mut lengths = vec![approx.len() as f64];

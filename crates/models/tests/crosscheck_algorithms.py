@@ -482,5 +482,52 @@ for _ in range(15):
     add("transform.boxcox", {"x": pos}, {"lambda": lam, "y": stats.boxcox(pos, lmbda=lam)}, 1e-5, 1e-10)
 
 
+# Peaks, coherence, wavelet denoising (scipy.signal, PyWavelets) and the local-level
+# Kalman filter (statsmodels).
+from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+for _ in range(12):
+    n = int(rng.integers(20, 2000))
+    fs = float(rng.uniform(10, 1000))
+    x = tone(n, fs)
+    if rng.uniform() < 0.3:
+        x = np.round(x, 1)
+    h = float(np.quantile(x, rng.uniform(0, 0.9)))
+    dist = float(rng.uniform(1, 30))
+    prom = float(rng.uniform(0, 1) * np.std(x))
+    pk, _ = signal.find_peaks(x, height=h, distance=dist)
+    pr = signal.peak_prominences(x, pk)[0]
+    keep = pr >= prom
+    add("signal.find_peaks", {"x": x, "min_height": h, "min_distance": dist, "min_prominence": prom},
+        {"indices": pk[keep], "heights": x[pk[keep]], "prominences": pr[keep], "count": keep.sum()}, 1e-12, 1e-12)
+    y = 0.7 * x + rng.normal(0, rng.uniform(0.1, 3), n)
+    nper = int(rng.choice([16, 64, 256]))
+    if n >= nper:
+        f, c = signal.coherence(x, y, fs=fs, nperseg=nper)
+        add("freq.coherence", {"x": x, "y": y, "fs": fs, "nperseg": nper}, {"freq": f, "coherence": c}, 1e-8, 1e-10)
+    for name in ["haar", "db2", "db4", "sym4"]:
+        w = pywt.Wavelet(name)
+        top = pywt.dwt_max_level(n, w.dec_len)
+        if top < 1:
+            continue
+        level = int(rng.integers(1, top + 1))
+        c = pywt.wavedec(x, w, mode="symmetric", level=level)
+        sigma = np.median(np.abs(c[-1])) / 0.6744897501960817
+        lam = sigma * np.sqrt(2 * np.log(n))
+        c = [c[0]] + [pywt.threshold(v, lam, "soft") for v in c[1:]]
+        add("wavelet.denoise", {"x": x, "wavelet": name, "level": level},
+            {"y": pywt.waverec(c, w, mode="symmetric")[:n], "sigma": sigma, "threshold": lam}, 1e-8, 1e-10 * float(np.abs(x).max()))
+    z = walk(n) + rng.normal(0, rng.uniform(0.1, 3), n)
+    z[rng.uniform(size=n) < 0.05] = np.nan
+    z[0] = 0.0 if np.isnan(z[0]) else z[0]
+    q, r = float(10 ** rng.uniform(-3, 0)), float(10 ** rng.uniform(-1, 1))
+    mod = UnobservedComponents(z, level="llevel")
+    mod.ssm.initialize_known(np.array([z[0]]), np.array([[r]]))
+    res = mod.smooth([r, q])
+    add("filter.kalman_local_level", {"x": z, "q": q, "r": r},
+        {"filtered": res.filtered_state[0], "filtered_var": res.filtered_state_cov[0, 0],
+         "smoothed": res.smoothed_state[0], "smoothed_var": res.smoothed_state_cov[0, 0]}, 1e-7, 1e-8)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -535,6 +535,51 @@ case(m, "transform.boxcox", "hand: 1, e, e², e³ are log-uniform: λ = 0 and y 
 refusal(m, "transform.boxcox", {"x": [1, -2, 3]})
 refusal(m, "stats.anova_oneway", {"x": [1, 2, 3], "groups": [0, 0, 0]})
 
+# features.rs
+from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+m = "features"
+for h, dist, prom in ((10.5, 1, 0.0), (9.0, 10, 0.5)):
+    pk, _ = signal.find_peaks(sig, height=h, distance=dist)
+    pr = signal.peak_prominences(sig, pk)[0]
+    keep = pr >= prom
+    case(m, "signal.find_peaks", comp("scipy", f"signal.find_peaks(height={h}, distance={dist}) and peak_prominences ≥ {prom}"),
+         {"x": sig, "min_height": h, "min_distance": dist, "min_prominence": prom},
+         {"indices": pk[keep], "heights": sig[pk[keep]], "prominences": pr[keep], "count": keep.sum()}, 1e-12)
+case(m, "signal.find_peaks", "hand: peaks 3 at 1 and 5 at 5 (a flat top 4–6 counts at its middle); 3 stands 2 above the valley",
+     {"x": [0, 3, 1, 2, 5, 5, 5, 0]}, {"indices": [1, 5], "heights": [3, 5], "prominences": [2, 5], "count": 2}, 1e-12)
+case(m, "signal.find_peaks", "hand: with spacing 5 only the higher peak stays",
+     {"x": [0, 3, 1, 2, 5, 5, 5, 0], "min_distance": 5}, {"indices": [5], "count": 1}, 1e-12)
+yv = 0.5 * sig + np.round(rng.normal(0, 0.3, len(sig)), 4)
+for nper in (32, 64):
+    f, c = signal.coherence(sig, yv, fs=fs, nperseg=nper)
+    case(m, "freq.coherence", comp("scipy", f"signal.coherence(nperseg={nper})"), {"x": sig, "y": yv, "fs": fs, "nperseg": nper},
+         {"freq": f, "coherence": c}, 1e-9, 1e-12)
+case(m, "freq.coherence", "hand: a signal and a scaled copy are fully coherent", {"x": sig, "y": [2 * v for v in sig], "fs": fs, "nperseg": 64},
+     {"coherence": [1.0] * 33}, 1e-9)
+noisy = sig + np.round(rng.normal(0, 0.2, len(sig)), 4)
+for name, level in (("db4", 3), ("sym4", 2)):
+    c = pywt.wavedec(noisy, name, mode="symmetric", level=level)
+    sigma = np.median(np.abs(c[-1])) / 0.6744897501960817
+    lam = sigma * np.sqrt(2 * np.log(len(noisy)))
+    c = [c[0]] + [pywt.threshold(v, lam, "soft") for v in c[1:]]
+    case(m, "wavelet.denoise", comp("PyWavelets", f"wavedec/threshold('soft')/waverec('{name}', level={level}), universal threshold"),
+         {"x": noisy, "wavelet": name, "level": level}, {"y": pywt.waverec(c, name, mode="symmetric")[:len(noisy)], "sigma": sigma, "threshold": lam}, 1e-9, 1e-12)
+case(m, "wavelet.denoise", "hand: a constant has no details, so it comes back unchanged with σ = 0",
+     {"x": [4.0] * 16, "wavelet": "haar", "level": 2}, {"y": [4.0] * 16, "sigma": 0, "threshold": 0}, 1e-12)
+kz = np.array(W, dtype=float)
+kz[7] = np.nan
+for q, r in ((0.1, 1.0), (0.01, 0.5)):
+    mod = UnobservedComponents(kz, level="llevel")
+    mod.ssm.initialize_known(np.array([kz[0]]), np.array([[r]]))
+    res = mod.smooth([r, q])
+    case(m, "filter.kalman_local_level", comp("statsmodels", f"UnobservedComponents(level='llevel'), known initial state, σ² = ({r}, {q})"),
+         {"x": kz, "q": q, "r": r}, {"filtered": res.filtered_state[0], "filtered_var": res.filtered_state_cov[0, 0],
+                                     "smoothed": res.smoothed_state[0], "smoothed_var": res.smoothed_state_cov[0, 0]}, 1e-7)
+case(m, "filter.kalman_local_level", "hand: q = 0, r = 1, p₀ = 1: the first update halves the variance, filtered mean of 2 and 4 is 3",
+     {"x": [2, 4], "q": 0, "r": 1, "p0": 1}, {"filtered": [2, 2 + (4 - 2) / 3], "filtered_var": [0.5, 1 / 3]}, 1e-12)
+refusal(m, "freq.coherence", {"x": [1.0] * 10, "y": [1.0] * 9, "fs": 1})
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
