@@ -42,6 +42,7 @@ mod regression;
 mod repair;
 mod signal;
 mod spectral;
+mod stationarity;
 mod stats;
 mod steam;
 mod timeseries;
@@ -100,6 +101,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         learn::MODELS,
         inference::MODELS,
         features::MODELS,
+        stationarity::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -529,5 +529,24 @@ for _ in range(12):
          "smoothed": res.smoothed_state[0], "smoothed_var": res.smoothed_state_cov[0, 0]}, 1e-7, 1e-8)
 
 
+# Stationarity tests and the Hodrick–Prescott filter (statsmodels).
+from statsmodels.tsa.filters.hp_filter import hpfilter
+from statsmodels.tsa.stattools import adfuller, kpss
+
+for _ in range(15):
+    n = int(rng.integers(30, 800))
+    x = walk(n) if rng.uniform() < 0.5 else series(n)
+    p = int(rng.integers(0, 8))
+    r = adfuller(x, maxlag=p, autolag=None, regression="c")
+    add("ts.adf", {"x": x, "lags": p},
+        {"statistic": r[0], "p": r[1], "nobs": r[3], "crit_1": r[4]["1%"], "crit_5": r[4]["5%"], "crit_10": r[4]["10%"]}, 1e-8, 1e-12)
+    lags = int(rng.integers(0, 20))
+    k = kpss(x, regression="c", nlags=lags)
+    add("ts.kpss", {"x": x, "lags": lags}, {"statistic": k[0], "p": k[1]}, 1e-9)
+    lam = float(10 ** rng.uniform(0, 6))
+    cyc, tr = hpfilter(x, lamb=lam)
+    add("filter.hodrick_prescott", {"x": x, "lambda": lam}, {"trend": tr, "cycle": cyc}, 1e-8, 1e-8 * float(np.abs(x).max()))
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

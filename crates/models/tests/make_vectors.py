@@ -580,6 +580,27 @@ case(m, "filter.kalman_local_level", "hand: q = 0, r = 1, p₀ = 1: the first up
      {"x": [2, 4], "q": 0, "r": 1, "p0": 1}, {"filtered": [2, 2 + (4 - 2) / 3], "filtered_var": [0.5, 1 / 3]}, 1e-12)
 refusal(m, "freq.coherence", {"x": [1.0] * 10, "y": [1.0] * 9, "fs": 1})
 
+# stationarity.rs
+from statsmodels.tsa.filters.hp_filter import hpfilter
+from statsmodels.tsa.stattools import adfuller, kpss
+
+m = "stationarity"
+for arr, p in ((W, 1), (S, 2), (B, 0)):
+    r = adfuller(arr, maxlag=p, autolag=None, regression="c")
+    case(m, "ts.adf", comp("statsmodels", f"tsa.stattools.adfuller(maxlag={p}, autolag=None, regression='c')"), {"x": arr, "lags": p},
+         {"statistic": r[0], "p": r[1], "nobs": r[3], "crit_1": r[4]["1%"], "crit_5": r[4]["5%"], "crit_10": r[4]["10%"]}, 1e-9)
+for arr, lags in ((W, 4), (S, 3), (B, 0)):
+    k = kpss(arr, regression="c", nlags=lags)
+    case(m, "ts.kpss", comp("statsmodels", f"tsa.stattools.kpss(regression='c', nlags={lags})"), {"x": arr, "lags": lags},
+         {"statistic": k[0], "p": k[1]}, 1e-9)
+for arr, lam in ((W, 1600.0), (S, 10.0)):
+    cyc, tr = hpfilter(arr, lamb=lam)
+    case(m, "filter.hodrick_prescott", comp("statsmodels", f"tsa.filters.hp_filter.hpfilter(lamb={lam})"), {"x": arr, "lambda": lam},
+         {"trend": tr, "cycle": cyc}, 1e-9, 1e-9)
+case(m, "filter.hodrick_prescott", "hand: a straight line has no second differences, so it is its own trend",
+     {"x": [1, 3, 5, 7, 9], "lambda": 100}, {"trend": [1, 3, 5, 7, 9], "cycle": [0, 0, 0, 0, 0]}, 1e-9, 1e-9)
+refusal(m, "ts.kpss", {"x": [1, 2, 3], "lags": 3})
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
