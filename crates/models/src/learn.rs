@@ -3,7 +3,7 @@
 //! scikit-learn's rather than its scores) and L2-regularised logistic regression
 //! (deterministic, compared with scikit-learn's fitted coefficients and probabilities).
 
-use crate::algorithms::{X, algo, pairs, present, too_few};
+use crate::algorithms::{X, algo, pairs, present, quantile, sorted, too_few, variance};
 use crate::numeric::{solve, whole};
 use crate::{Eval, Model};
 use ironloom_core::model::{Datum, Port, Reference, Refusal, Text};
@@ -246,6 +246,164 @@ fn logistic(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     ])
 }
 
+/// ln Σ e^vᵢ without overflow.
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !m.is_finite() {
+        return m;
+    }
+    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+fn log_normal(x: f64, mean: f64, var: f64) -> f64 {
+    -0.5 * ((2.0 * std::f64::consts::PI).ln() + var.ln() + (x - mean) * (x - mean) / var)
+}
+
+fn gaussian_mixture(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let all = d[0].series();
+    let (k, max_iter, tol) = (whole(d[1].scalar()), whole(d[2].scalar()), d[3].scalar());
+    const REG: f64 = 1e-6;
+    let x = present(all);
+    if x.len() < 2 * k {
+        return Err(too_few("a Gaussian mixture", 2 * k));
+    }
+    let s = sorted(&x);
+    // Start: means at the (i + ½)/k quantiles, the overall variance, equal weights.
+    let mut means: Vec<f64> = (0..k)
+        .map(|i| quantile(&s, (i as f64 + 0.5) / k as f64))
+        .collect();
+    let v0 = variance(&x, 0.0) + REG;
+    let mut vars = vec![v0; k];
+    let mut weights = vec![1.0 / k as f64; k];
+    let n = x.len();
+    let mut resp = vec![0.0; n * k];
+    let mut row = vec![0.0; k];
+    let mut lower = f64::NEG_INFINITY;
+    let mut iterations = 0;
+    let e_step =
+        |means: &[f64], vars: &[f64], weights: &[f64], resp: &mut [f64], row: &mut [f64]| {
+            let mut total = 0.0;
+            for (i, &xi) in x.iter().enumerate() {
+                for j in 0..k {
+                    row[j] = weights[j].ln() + log_normal(xi, means[j], vars[j]);
+                }
+                let norm = log_sum_exp(row);
+                total += norm;
+                for j in 0..k {
+                    resp[i * k + j] = (row[j] - norm).exp();
+                }
+            }
+            total / n as f64
+        };
+    for _ in 0..max_iter.max(1) {
+        iterations += 1;
+        let prev = lower;
+        lower = e_step(&means, &vars, &weights, &mut resp, &mut row);
+        // M step (scikit-learn's: 10 ε added to each weight sum, reg_covar to variances).
+        for j in 0..k {
+            let nk: f64 = (0..n).map(|i| resp[i * k + j]).sum::<f64>() + 10.0 * f64::EPSILON;
+            let m = (0..n).map(|i| resp[i * k + j] * x[i]).sum::<f64>() / nk;
+            let v = (0..n)
+                .map(|i| resp[i * k + j] * (x[i] - m) * (x[i] - m))
+                .sum::<f64>()
+                / nk
+                + REG;
+            means[j] = m;
+            vars[j] = v;
+            weights[j] = nk;
+        }
+        let wsum: f64 = weights.iter().sum();
+        for w in &mut weights {
+            *w /= wsum;
+        }
+        if (lower - prev).abs() < tol {
+            break;
+        }
+    }
+    // A last E step, so the labels agree with the parameters returned.
+    e_step(&means, &vars, &weights, &mut resp, &mut row);
+    let labels: Vec<f64> = (0..n)
+        .map(|i| {
+            (0..k).fold(0, |b, j| {
+                if resp[i * k + j] > resp[i * k + b] {
+                    j
+                } else {
+                    b
+                }
+            }) as f64
+        })
+        .collect();
+    let mut it = labels.iter();
+    let lab = all
+        .iter()
+        .map(|v| {
+            if v.is_finite() {
+                it.next().copied().unwrap_or(f64::NAN)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    Ok(vec![
+        Datum::Series(means),
+        Datum::Series(vars.iter().map(|v| v.sqrt()).collect()),
+        Datum::Series(weights),
+        Datum::Series(lab),
+        Datum::Scalar(lower),
+        Datum::Scalar(iterations as f64),
+    ])
+}
+
+fn gaussian_nb(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let (x, y) = pairs(d, "the naive Bayes classifier", 2)?;
+    let query = d[2].series();
+    let mut classes: Vec<f64> = y.clone();
+    classes.sort_by(f64::total_cmp);
+    classes.dedup();
+    // Variances smoothed by 10⁻⁹ of the largest feature variance (scikit-learn's).
+    let eps = 1e-9 * variance(&x, 0.0);
+    let stats: Vec<(f64, f64, f64)> = classes
+        .iter()
+        .map(|c| {
+            let v: Vec<f64> = x
+                .iter()
+                .zip(&y)
+                .filter(|(_, b)| *b == c)
+                .map(|(a, _)| *a)
+                .collect();
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let var = v.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / v.len() as f64 + eps;
+            ((v.len() as f64 / x.len() as f64).ln(), m, var)
+        })
+        .collect();
+    if stats.iter().any(|s| s.2.is_nan() || s.2 <= 0.0) {
+        return Err(Refusal::new(
+            "every class needs values that vary (or another class that does)",
+            "每个类别的值都需要有变化（或其他类别有变化）",
+        ));
+    }
+    let mut joint = vec![0.0; classes.len()];
+    let (mut pred, mut prob) = (
+        Vec::with_capacity(query.len()),
+        Vec::with_capacity(query.len()),
+    );
+    for &q in query {
+        if !q.is_finite() {
+            pred.push(f64::NAN);
+            prob.push(f64::NAN);
+            continue;
+        }
+        for (j, &(lp, m, v)) in stats.iter().enumerate() {
+            joint[j] = lp + log_normal(q, m, v);
+        }
+        let norm = log_sum_exp(&joint);
+        let best = (0..classes.len()).fold(0, |b, j| if joint[j] > joint[b] { j } else { b });
+        pred.push(classes[best]);
+        prob.push((joint[best] - norm).exp());
+    }
+    Ok(vec![Datum::Series(pred), Datum::Series(prob)])
+}
+
 const SKLEARN: &str =
     "Pedregosa, F. et al. (2011), Scikit-learn: machine learning in Python, JMLR 12:2825–2830";
 
@@ -350,5 +508,100 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Data(logistic),
+    },
+    Model {
+        card: algo(
+            "cluster.gaussian_mixture",
+            Text::new(
+                "Gaussian mixture of values (EM)",
+                "数值的高斯混合模型（EM）",
+            ),
+            Text::new(
+                "Models a series' values as k overlapping normal populations (operating modes, product grades): their means, spreads and shares, and each value's most likely one.",
+                "将序列的值建模为 k 个相互重叠的正态总体（运行工况、产品等级）：各总体的均值、离散度与占比，以及各值最可能所属的总体。",
+            ),
+            &[
+                X,
+                Port::new("k", "Components k", "分量数 k", "", 1.0, 100.0).default(2.0),
+                Port::new(
+                    "max_iter",
+                    "Most iterations",
+                    "最大迭代次数",
+                    "",
+                    1.0,
+                    100_000.0,
+                )
+                .default(100.0),
+                Port::new(
+                    "tol",
+                    "Tolerance on the mean log-likelihood",
+                    "平均对数似然的收敛容差",
+                    "",
+                    0.0,
+                    1.0,
+                )
+                .default(1e-3),
+            ],
+            &[
+                Port::series("means", "Means", "均值", ""),
+                Port::series("sds", "Standard deviations", "标准差", ""),
+                Port::series("weights", "Weights", "权重", ""),
+                Port::series("labels", "Most likely component", "最可能的分量", ""),
+                Port::out("log_likelihood", "Mean log-likelihood", "平均对数似然", ""),
+                Port::out("iterations", "Iterations", "迭代次数", ""),
+            ],
+            Text::new(
+                "EM from means at the (i + ½)/k quantiles, the overall variance and equal weights: E step rᵢⱼ ∝ wⱼ N(xᵢ | μⱼ, σⱼ²); M step nⱼ = Σrᵢⱼ + 10ε, μⱼ = Σrᵢⱼxᵢ/nⱼ, σⱼ² = Σrᵢⱼ(xᵢ − μⱼ)²/nⱼ + 10⁻⁶, wⱼ = nⱼ/Σn; until the mean log-likelihood changes by less than tol (sklearn.mixture.GaussianMixture with those initial values).",
+                "EM 从 (i + ½)/k 分位数处的均值、总体方差与相等权重开始：E 步 rᵢⱼ ∝ wⱼ N(xᵢ | μⱼ, σⱼ²)；M 步 nⱼ = Σrᵢⱼ + 10ε，μⱼ = Σrᵢⱼxᵢ/nⱼ，σⱼ² = Σrᵢⱼ(xᵢ − μⱼ)²/nⱼ + 10⁻⁶，wⱼ = nⱼ/Σn；直至平均对数似然的变化小于 tol（sklearn.mixture.GaussianMixture，取上述初值）。",
+            ),
+            &[
+                Reference {
+                    source: "Dempster, A. P., Laird, N. M., Rubin, D. B. (1977), Maximum likelihood from incomplete data via the EM algorithm, JRSS B 39(1):1–38",
+                    locator: "",
+                },
+                Reference {
+                    source: SKLEARN,
+                    locator: "sklearn.mixture.GaussianMixture",
+                },
+            ],
+        ),
+        eval: Eval::Data(gaussian_mixture),
+    },
+    Model {
+        card: algo(
+            "classify.gaussian_nb",
+            Text::new(
+                "Gaussian naive Bayes classifier (one feature)",
+                "高斯朴素贝叶斯分类（单特征）",
+            ),
+            Text::new(
+                "Learns each class's normal distribution of a measured value from labelled examples and classifies new values (e.g. a good/worn tool from a vibration level).",
+                "由带标签样本学习各类别下测量值的正态分布，并对新值分类（例如由振动水平判别刀具完好或磨损）。",
+            ),
+            &[
+                X,
+                Port::series("y", "Class of each example", "各样本的类别", ""),
+                Port::series("query", "Values to classify", "待分类的值", ""),
+            ],
+            &[
+                Port::series("class", "Predicted class", "预测类别", ""),
+                Port::series("probability", "Its posterior probability", "其后验概率", ""),
+            ],
+            Text::new(
+                "P(c | x) ∝ (n_c/n) N(x | x̄_c, s_c² + 10⁻⁹ max var) with s_c² over n_c; the class of largest posterior (sklearn.naive_bayes.GaussianNB).",
+                "P(c | x) ∝ (n_c/n) N(x | x̄_c, s_c² + 10⁻⁹ max var)，s_c² 除以 n_c；取后验最大的类别（sklearn.naive_bayes.GaussianNB）。",
+            ),
+            &[
+                Reference {
+                    source: "Hastie, T., Tibshirani, R., Friedman, J., The Elements of Statistical Learning, 2nd ed., Springer, 2009",
+                    locator: "§6.6.3, naive Bayes classifiers",
+                },
+                Reference {
+                    source: SKLEARN,
+                    locator: "sklearn.naive_bayes.GaussianNB",
+                },
+            ],
+        ),
+        eval: Eval::Data(gaussian_nb),
     },
 ];

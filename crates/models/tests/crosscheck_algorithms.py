@@ -548,5 +548,41 @@ for _ in range(15):
     add("filter.hodrick_prescott", {"x": x, "lambda": lam}, {"trend": tr, "cycle": cyc}, 1e-8, 1e-8 * float(np.abs(x).max()))
 
 
+# Anderson–Darling (statsmodels, scipy), Gaussian mixture and naive Bayes (scikit-learn).
+from sklearn.mixture import GaussianMixture
+from sklearn.naive_bayes import GaussianNB
+from statsmodels.stats.diagnostic import normal_ad
+
+for _ in range(12):
+    n = int(rng.integers(8, 500))
+    x = series(n, gaps=0.05)
+    v = x[np.isfinite(x)]
+    a2, p = normal_ad(v)
+    ad = stats.anderson(v, "norm")
+    add("stats.anderson_darling", {"x": x}, {"a2": a2, "p": p, "crit_5": ad.critical_values[2], "crit_1": ad.critical_values[4]}, 1e-9, 1e-14)
+    y = steps(n)
+    y[rng.uniform(size=n) < 0.05] = np.nan
+    v = y[np.isfinite(y)]
+    k = int(rng.integers(1, 5))
+    if len(v) >= 2 * k:
+        init = np.quantile(v, (np.arange(k) + 0.5) / k).reshape(-1, 1)
+        var0 = np.var(v) + 1e-6
+        tol = float(10 ** rng.uniform(-10, -3))
+        gm = GaussianMixture(n_components=k, tol=tol, max_iter=500, weights_init=np.full(k, 1 / k), means_init=init,
+                             precisions_init=np.full((k, 1, 1), 1 / var0)).fit(v.reshape(-1, 1))
+        labels = np.full(n, np.nan)
+        labels[np.isfinite(y)] = gm.predict(v.reshape(-1, 1))
+        add("cluster.gaussian_mixture", {"x": y, "k": k, "max_iter": 500, "tol": tol},
+            {"means": gm.means_[:, 0], "sds": np.sqrt(gm.covariances_[:, 0, 0]), "weights": gm.weights_, "labels": labels,
+             "log_likelihood": gm.lower_bound_, "iterations": gm.n_iter_}, 1e-6, 1e-9)
+    classes = rng.integers(0, int(rng.integers(2, 5)), n).astype(float)
+    f = rng.normal(0, 1, n) + classes * rng.uniform(0.5, 3) + rng.uniform(-10, 10)
+    if len(np.unique(classes)) >= 2:
+        nb = GaussianNB().fit(f.reshape(-1, 1), classes)
+        q = rng.uniform(f.min() - 2, f.max() + 2, int(rng.integers(1, 100)))
+        add("classify.gaussian_nb", {"x": f, "y": classes, "query": q},
+            {"class": nb.predict(q.reshape(-1, 1)), "probability": nb.predict_proba(q.reshape(-1, 1)).max(axis=1)}, 1e-9, 1e-12)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

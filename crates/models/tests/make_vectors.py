@@ -601,6 +601,40 @@ case(m, "filter.hodrick_prescott", "hand: a straight line has no second differen
      {"x": [1, 3, 5, 7, 9], "lambda": 100}, {"trend": [1, 3, 5, 7, 9], "cycle": [0, 0, 0, 0, 0]}, 1e-9, 1e-9)
 refusal(m, "ts.kpss", {"x": [1, 2, 3], "lags": 3})
 
+# inference.rs (Anderson–Darling) and learn.rs (Gaussian mixture, naive Bayes)
+from sklearn.mixture import GaussianMixture
+from sklearn.naive_bayes import GaussianNB
+from statsmodels.stats.diagnostic import normal_ad
+
+for arr in (B, C, W):
+    a2, p = normal_ad(np.array(arr))
+    ad = stats.anderson(np.array(arr), "norm")
+    case("inference", "stats.anderson_darling", comp("statsmodels", "stats.diagnostic.normal_ad; scipy stats.anderson critical values"),
+         {"x": arr}, {"a2": a2, "p": p, "crit_5": ad.critical_values[2], "crit_1": ad.critical_values[4]}, 1e-9)
+refusal("inference", "stats.anderson_darling", {"x": [3, 3, 3, 3]})
+for arr, k in ((K, 3), (K, 2), (B, 2)):
+    v = np.array(arr)
+    init = np.quantile(v, (np.arange(k) + 0.5) / k).reshape(-1, 1)
+    var0 = np.var(v) + 1e-6
+    gm = GaussianMixture(n_components=k, tol=1e-8, max_iter=500, weights_init=np.full(k, 1 / k), means_init=init,
+                         precisions_init=np.full((k, 1, 1), 1 / var0)).fit(v.reshape(-1, 1))
+    case("learn", "cluster.gaussian_mixture", comp("scikit-learn", f"mixture.GaussianMixture(n_components={k}, tol=1e-8, quantile means, overall variance, equal weights)"),
+         {"x": arr, "k": k, "max_iter": 500, "tol": 1e-8},
+         {"means": gm.means_[:, 0], "sds": np.sqrt(gm.covariances_[:, 0, 0]), "weights": gm.weights_, "labels": gm.predict(v.reshape(-1, 1)),
+          "log_likelihood": gm.lower_bound_}, 1e-6, 1e-9)
+NBX = [1.0, 1.2, 0.8, 1.1, 3.0, 3.3, 2.9, 3.1, 3.2]
+NBY = [0, 0, 0, 0, 1, 1, 1, 1, 1]
+NBQ = [0.5, 1.0, 2.0, 2.2, 3.0, 5.0]
+nb = GaussianNB().fit(np.array(NBX).reshape(-1, 1), NBY)
+case("learn", "classify.gaussian_nb", comp("scikit-learn", "naive_bayes.GaussianNB"), {"x": NBX, "y": NBY, "query": NBQ},
+     {"class": nb.predict(np.array(NBQ).reshape(-1, 1)), "probability": nb.predict_proba(np.array(NBQ).reshape(-1, 1)).max(axis=1)}, 1e-9)
+labels3 = [0] * 8 + [1] * 8 + [2] * 8
+nb = GaussianNB().fit(np.array(K).reshape(-1, 1), labels3)
+case("learn", "classify.gaussian_nb", comp("scikit-learn", "naive_bayes.GaussianNB, three classes"), {"x": K, "y": labels3, "query": C[:10]},
+     {"class": nb.predict(np.array(C[:10]).reshape(-1, 1)), "probability": nb.predict_proba(np.array(C[:10]).reshape(-1, 1)).max(axis=1)}, 1e-9)
+case("learn", "classify.gaussian_nb", "hand: classes 0 ± 1 and 10 ± 1 of equal size: 5 is halfway, 0 and 10 are their own",
+     {"x": [-1, 1, 9, 11], "y": [0, 0, 1, 1], "query": [0, 10]}, {"class": [0, 1]}, 1e-12)
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
