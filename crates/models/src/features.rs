@@ -258,6 +258,29 @@ fn kalman(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     ])
 }
 
+fn periodogram(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let fs = d[1].scalar();
+    no_gaps(x, "the periodogram", 2)?;
+    let n = x.len();
+    let m = x.iter().sum::<f64>() / n as f64;
+    let mut buf: Vec<Complex<f64>> = x.iter().map(|v| Complex::new(v - m, 0.0)).collect();
+    FftPlanner::new().plan_fft_forward(n).process(&mut buf);
+    let bins = n / 2 + 1;
+    let psd = (0..bins)
+        .map(|k| {
+            let p = buf[k].norm_sqr() / (fs * n as f64);
+            if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
+                p
+            } else {
+                2.0 * p
+            }
+        })
+        .collect();
+    let freq = (0..bins).map(|k| k as f64 * fs / n as f64).collect();
+    Ok(vec![Datum::Series(freq), Datum::Series(psd)])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: algo(
@@ -454,5 +477,37 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Data(kalman),
+    },
+    Model {
+        card: algo(
+            "freq.periodogram",
+            Text::new("Periodogram", "周期图"),
+            Text::new(
+                "Power spectral density of a whole record from one FFT: the finest frequency resolution, without Welch's averaging.",
+                "由一次 FFT 求整段记录的功率谱密度：频率分辨率最高，但不做 Welch 平均。",
+            ),
+            &[
+                Port::series("x", "Signal", "信号", ""),
+                Port::new("fs", "Sampling rate", "采样频率", "Hz", 1e-9, 1e9),
+            ],
+            &[
+                Port::series("freq", "Frequency", "频率", "Hz"),
+                Port::series(
+                    "psd",
+                    "Power spectral density (per Hz)",
+                    "功率谱密度（每 Hz）",
+                    "",
+                ),
+            ],
+            Text::new(
+                "P_k = 2|Σ (xₙ − x̄) e^(−2πikn/N)|²/(f_s N), not doubled at 0 and N/2 (scipy.signal.periodogram defaults: boxcar window, constant detrend, density).",
+                "P_k = 2|Σ (xₙ − x̄) e^(−2πikn/N)|²/(f_s N)，0 与 N/2 处不加倍（scipy.signal.periodogram 默认：矩形窗、去均值、密度）。",
+            ),
+            &[Reference {
+                source: "Schuster, A. (1898), On the investigation of hidden periodicities, Terrestrial Magnetism 3(1):13–41",
+                locator: "",
+            }],
+        ),
+        eval: Eval::Data(periodogram),
     },
 ];

@@ -22,6 +22,7 @@ mod algorithms;
 mod anomaly;
 mod changepoint;
 mod cluster;
+mod comparison;
 mod correlation;
 pub mod docs;
 mod electrical;
@@ -102,6 +103,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         inference::MODELS,
         features::MODELS,
         stationarity::MODELS,
+        comparison::MODELS,
     ]
     .into_iter()
     .flatten()

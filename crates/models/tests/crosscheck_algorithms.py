@@ -584,5 +584,40 @@ for _ in range(12):
             {"class": nb.predict(q.reshape(-1, 1)), "probability": nb.predict_proba(q.reshape(-1, 1)).max(axis=1)}, 1e-9, 1e-12)
 
 
+# Wilcoxon, Kruskal–Wallis, Bartlett, χ² (scipy.stats) and the periodogram (scipy.signal).
+for _ in range(12):
+    n = int(rng.integers(5, 300))
+    a = series(n)
+    b = a + rng.normal(rng.uniform(-1, 1), rng.uniform(0.1, 3), n)
+    if rng.uniform() < 0.4:
+        a, b = np.round(a, 0), np.round(b, 0)
+    if np.any(a != b):
+        w = stats.wilcoxon(a, b, method="asymptotic")
+        add("stats.wilcoxon", {"x": a, "y": b}, {"statistic": w.statistic, "z": w.zstatistic, "p": w.pvalue}, 1e-9, 1e-14)
+    k = int(rng.integers(2, 6))
+    m = int(rng.integers(3 * k, 300))
+    g = rng.integers(0, k, m).astype(float)
+    x = rng.normal(0, 1, m) * (1 + g * rng.uniform(0, 1)) + g * rng.uniform(0, 1)
+    if rng.uniform() < 0.4:
+        x = np.round(x, 0)
+    groups = [x[g == lab] for lab in np.unique(g)]
+    if len(groups) >= 2 and all(len(v) >= 2 for v in groups) and not np.all(x == x[0]):
+        kr = stats.kruskal(*groups)
+        add("stats.kruskal_wallis", {"x": x, "groups": g}, {"h": kr.statistic, "p": kr.pvalue}, 1e-9, 1e-14)
+        if all(np.var(v) > 0 for v in groups):
+            bt = stats.bartlett(*groups)
+            add("stats.bartlett", {"x": x, "groups": g}, {"t": bt.statistic, "p": bt.pvalue}, 1e-9, 1e-14)
+    cats = int(rng.integers(2, 12))
+    shares = rng.uniform(0.2, 1, cats)
+    obs = rng.multinomial(int(rng.integers(20, 5000)), shares / shares.sum()).astype(float)
+    ddof = int(rng.integers(0, max(1, cats - 2)))
+    cs = stats.chisquare(obs, shares / shares.sum() * obs.sum(), ddof=ddof)
+    add("stats.chi_square", {"observed": obs, "expected": shares, "ddof": ddof}, {"chi2": cs.statistic, "p": cs.pvalue}, 1e-9, 1e-14)
+    fs = float(rng.uniform(10, 5000))
+    sig = tone(int(rng.integers(4, 3000)), fs)
+    f, pxx = signal.periodogram(sig, fs=fs)
+    add("freq.periodogram", {"x": sig, "fs": fs}, {"freq": f, "psd": pxx}, 1e-8, 1e-12 * float(pxx.max()))
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -635,6 +635,38 @@ case("learn", "classify.gaussian_nb", comp("scikit-learn", "naive_bayes.Gaussian
 case("learn", "classify.gaussian_nb", "hand: classes 0 ± 1 and 10 ± 1 of equal size: 5 is halfway, 0 and 10 are their own",
      {"x": [-1, 1, 9, 11], "y": [0, 0, 1, 1], "query": [0, 10]}, {"class": [0, 1]}, 1e-12)
 
+# comparison.rs and the periodogram (features.rs)
+m = "comparison"
+for a, b in ((B, C[:12]), (W[:20], W[20:40])):
+    w = stats.wilcoxon(a, b, method="asymptotic")
+    case(m, "stats.wilcoxon", comp("scipy", "stats.wilcoxon(method='asymptotic')"), {"x": a, "y": b},
+         {"statistic": w.statistic, "z": w.zstatistic, "p": w.pvalue}, 1e-9)
+case(m, "stats.wilcoxon", "hand: differences 1, 2, −3: W⁺ = 3, W⁻ = 3, so z = 0 and p = 1", {"x": [2, 4, 0], "y": [1, 2, 3]},
+     {"statistic": 3, "z": 0, "p": 1}, 1e-12)
+for grp in ((G1, G2, G3), (B[:6], B[6:], C[:5])):
+    vals = [v for gr in grp for v in gr]
+    labs = [i for i, gr in enumerate(grp) for _ in gr]
+    kr = stats.kruskal(*grp)
+    case(m, "stats.kruskal_wallis", comp("scipy", "stats.kruskal"), {"x": vals, "groups": labs}, {"h": kr.statistic, "p": kr.pvalue}, 1e-9)
+    bt = stats.bartlett(*grp)
+    case(m, "stats.bartlett", comp("scipy", "stats.bartlett"), {"x": vals, "groups": labs}, {"t": bt.statistic, "p": bt.pvalue}, 1e-9)
+case(m, "stats.kruskal_wallis", "hand: 1, 2 against 3, 4: ranks sum 3 and 7, H = 12/20 · (9/2 + 49/2) − 15 = 2.4",
+     {"x": [1, 2, 3, 4], "groups": [0, 0, 1, 1]}, {"h": 2.4}, 1e-12)
+case(m, "stats.bartlett", "hand: equal variances give T = 0", {"x": [1, 2, 3, 11, 12, 13], "groups": [0, 0, 0, 1, 1, 1]}, {"t": 0, "p": 1}, 1e-12)
+for obs, exp in (([18, 22, 31, 29], [1, 1, 1, 1]), ([102, 48, 30, 20], [0.5, 0.25, 0.15, 0.1])):
+    cs = stats.chisquare(obs, np.array(exp) / np.sum(exp) * np.sum(obs))
+    case(m, "stats.chi_square", comp("scipy", "stats.chisquare (expected scaled to the observed total)"), {"observed": obs, "expected": exp},
+         {"chi2": cs.statistic, "p": cs.pvalue}, 1e-9)
+case(m, "stats.chi_square", "hand: counts exactly as expected give χ² = 0", {"observed": [10, 20, 30], "expected": [1, 2, 3]},
+     {"chi2": 0, "p": 1}, 1e-12)
+refusal(m, "stats.chi_square", {"observed": [1, 2], "expected": [1, 0]})
+refusal(m, "stats.bartlett", {"x": [1, 1, 2, 3], "groups": [0, 0, 1, 1]})
+for arr, f_ in ((sig, fs), (C, 1.0)):
+    f, pxx = signal.periodogram(np.array(arr), fs=f_)
+    case("features", "freq.periodogram", comp("scipy", "signal.periodogram"), {"x": arr, "fs": f_}, {"freq": f, "psd": pxx}, 1e-9, 1e-12)
+case("features", "freq.periodogram", "hand: a unit cosine at bin 1 of 4 samples (fs 4): P = 2·2²/(4·4) = 0.5 at 1 Hz",
+     {"x": [1, 0, -1, 0], "fs": 4}, {"freq": [0, 1, 2], "psd": [0, 0.5, 0]}, 1e-12)
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
