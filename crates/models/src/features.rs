@@ -281,6 +281,59 @@ fn periodogram(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     Ok(vec![Datum::Series(freq), Datum::Series(psd)])
 }
 
+fn fir_lowpass(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let (fs, taps, cutoff) = (d[1].scalar(), whole(d[2].scalar()), d[3].scalar());
+    no_gaps(x, "the FIR filter", 1)?;
+    let nyq = fs / 2.0;
+    if !(cutoff > 0.0 && cutoff < nyq) {
+        return Err(Refusal::new(
+            "the cut-off must lie between 0 and half the sampling rate",
+            "截止频率须在 0 与采样频率一半之间",
+        ));
+    }
+    // Windowed sinc (a symmetric Hamming window), scaled to unit gain at 0 Hz.
+    let c = cutoff / nyq;
+    let alpha = 0.5 * (taps as f64 - 1.0);
+    let sinc = |v: f64| {
+        if v == 0.0 {
+            1.0
+        } else {
+            (std::f64::consts::PI * v).sin() / (std::f64::consts::PI * v)
+        }
+    };
+    let mut h: Vec<f64> = (0..taps)
+        .map(|i| {
+            let m = i as f64 - alpha;
+            let w = if taps == 1 {
+                1.0
+            } else {
+                0.54 - 0.46 * (std::f64::consts::TAU * i as f64 / (taps as f64 - 1.0)).cos()
+            };
+            c * sinc(c * m) * w
+        })
+        .collect();
+    let sum: f64 = h.iter().sum();
+    for v in &mut h {
+        *v /= sum;
+    }
+    // Causal filtering from rest: yₙ = Σ h_k x_{n−k}.
+    let y = (0..x.len())
+        .map(|i| {
+            h.iter()
+                .take(i + 1)
+                .enumerate()
+                .map(|(k, hk)| hk * x[i - k])
+                .sum()
+        })
+        .collect();
+    Ok(vec![
+        Datum::Series(y),
+        Datum::Series(h),
+        Datum::Scalar(alpha / fs),
+    ])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: algo(
@@ -509,5 +562,38 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(periodogram),
+    },
+    Model {
+        card: algo(
+            "filter.fir_lowpass",
+            Text::new(
+                "FIR low-pass filter (windowed sinc)",
+                "FIR 低通滤波（加窗 sinc）",
+            ),
+            Text::new(
+                "A linear-phase low-pass filter that runs causally on a stream, delaying the signal by a fixed half its length.",
+                "可在数据流上因果运行的线性相位低通滤波器，信号延迟固定为其长度的一半。",
+            ),
+            &[
+                Port::series("x", "Signal", "信号", ""),
+                Port::new("fs", "Sampling rate", "采样频率", "Hz", 1e-9, 1e9),
+                Port::new("taps", "Taps", "抽头数", "", 1.0, 10_001.0).default(51.0),
+                Port::new("cutoff", "Cut-off frequency", "截止频率", "Hz", 0.0, 1e9),
+            ],
+            &[
+                Port::series("y", "Filtered signal", "滤波后信号", ""),
+                Port::series("coefficients", "Filter coefficients", "滤波器系数", ""),
+                Port::out("delay", "Group delay", "群延迟", "s"),
+            ],
+            Text::new(
+                "h_k = (f_c/f_N) sinc((f_c/f_N)(k − (N − 1)/2)) · (0.54 − 0.46 cos(2πk/(N − 1))), scaled to Σh = 1 (scipy.signal.firwin, Hamming); yₙ = Σ h_k x_{n−k} from rest (scipy.signal.lfilter); delay (N − 1)/(2 f_s).",
+                "h_k = (f_c/f_N) sinc((f_c/f_N)(k − (N − 1)/2)) · (0.54 − 0.46 cos(2πk/(N − 1)))，归一化使 Σh = 1（scipy.signal.firwin，Hamming 窗）；yₙ = Σ h_k x_{n−k}，零初始状态（scipy.signal.lfilter）；延迟 (N − 1)/(2 f_s)。",
+            ),
+            &[Reference {
+                source: "Oppenheim, A. V., Schafer, R. W., Discrete-Time Signal Processing, 3rd ed., Pearson, 2010",
+                locator: "§7.5, design of FIR filters by windowing",
+            }],
+        ),
+        eval: Eval::Data(fir_lowpass),
     },
 ];

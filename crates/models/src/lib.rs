@@ -41,6 +41,7 @@ mod process;
 mod quality;
 mod regression;
 mod repair;
+mod robust;
 mod signal;
 mod spectral;
 mod stationarity;
@@ -104,6 +105,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         features::MODELS,
         stationarity::MODELS,
         comparison::MODELS,
+        robust::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -166,19 +166,36 @@ fn ses(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 }
 
 fn holt(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    holt_phi(d, 1.0)
+}
+
+fn holt_damped(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    holt_phi(d, d[4].scalar())
+}
+
+/// Holt's method with the trend damped by φ each step (φ = 1: undamped).
+fn holt_phi(d: &[Datum], phi: f64) -> Result<Vec<Datum>, Refusal> {
     let x = d[0].series();
     let (alpha, beta, h) = (d[1].scalar(), d[2].scalar(), whole(d[3].scalar()));
     no_gaps(x, "Holt's method", 3)?;
     let (mut level, mut trend) = (x[0], x[1] - x[0]);
     let mut fitted = Vec::with_capacity(x.len());
     for &v in x {
-        fitted.push(level + trend);
-        let next = alpha * v + (1.0 - alpha) * (level + trend);
-        trend = beta * (next - level) + (1.0 - beta) * trend;
+        fitted.push(level + phi * trend);
+        let next = alpha * v + (1.0 - alpha) * (level + phi * trend);
+        trend = beta * (next - level) + (1.0 - beta) * phi * trend;
         level = next;
     }
     let e = sse(x, &fitted);
-    let forecast = (1..=h).map(|k| level + k as f64 * trend).collect();
+    let mut damp = 0.0;
+    let mut pw = 1.0;
+    let forecast = (1..=h)
+        .map(|_| {
+            pw *= phi;
+            damp += pw;
+            level + damp * trend
+        })
+        .collect();
     Ok(vec![
         Datum::Series(fitted),
         Datum::Series(forecast),
@@ -187,30 +204,61 @@ fn holt(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 }
 
 fn holt_winters(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    winters(d, false)
+}
+
+fn holt_winters_mul(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    winters(d, true)
+}
+
+/// Holt–Winters with an additive or multiplicative season.
+fn winters(d: &[Datum], mul: bool) -> Result<Vec<Datum>, Refusal> {
     let x = d[0].series();
     let m = whole(d[1].scalar());
     let (alpha, beta, gamma) = (d[2].scalar(), d[3].scalar(), d[4].scalar());
     let h = whole(d[5].scalar());
     no_gaps(x, "the Holt–Winters method", 2 * m)?;
+    if mul && x.iter().any(|&v| v <= 0.0) {
+        return Err(Refusal::new(
+            "a multiplicative season needs positive values",
+            "乘法季节模型要求数值为正",
+        ));
+    }
     let n = x.len();
     let first = mean(&x[..m]);
     let (mut level, mut trend) = (first, (mean(&x[m..2 * m]) - first) / m as f64);
     // season[t] is the seasonal term used at time t; the update at t is used at t + m.
-    let mut season: Vec<f64> = x[..m].iter().map(|v| v - first).collect();
+    let mut season: Vec<f64> = x[..m]
+        .iter()
+        .map(|v| if mul { v / first } else { v - first })
+        .collect();
     season.reserve(n);
     let mut fitted = Vec::with_capacity(n);
     for (t, &v) in x.iter().enumerate() {
         let s = season[t];
-        fitted.push(level + trend + s);
-        let next = alpha * (v - s) + (1.0 - alpha) * (level + trend);
-        season.push(gamma * (v - level - trend) + (1.0 - gamma) * s);
+        let base = level + trend;
+        fitted.push(if mul { base * s } else { base + s });
+        let next = if mul {
+            alpha * (v / s) + (1.0 - alpha) * base
+        } else {
+            alpha * (v - s) + (1.0 - alpha) * base
+        };
+        season.push(if mul {
+            gamma * (v / base) + (1.0 - gamma) * s
+        } else {
+            gamma * (v - base) + (1.0 - gamma) * s
+        });
         trend = beta * (next - level) + (1.0 - beta) * trend;
         level = next;
     }
     let e = sse(x, &fitted);
-    // ŷ_{n+k} = l_n + k b_n + the latest seasonal term of that season.
+    // ŷ_{n+k} = l_n + k b_n with the latest seasonal term of that season.
     let forecast = (1..=h)
-        .map(|k| level + k as f64 * trend + season[n + (k - 1) % m])
+        .map(|k| {
+            let base = level + k as f64 * trend;
+            let s = season[n + (k - 1) % m];
+            if mul { base * s } else { base + s }
+        })
         .collect();
     Ok(vec![
         Datum::Series(fitted),
@@ -485,6 +533,79 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Data(holt_winters),
+    },
+    Model {
+        card: algo(
+            "forecast.holt_damped",
+            Text::new("Holt's damped trend method", "Holt 阻尼趋势法"),
+            Text::new(
+                "Holt's method with the trend fading by φ each step, for forecasts that should level off.",
+                "趋势每步按 φ 衰减的 Holt 方法，用于应逐渐趋平的预测。",
+            ),
+            &[
+                X,
+                ALPHA,
+                BETA,
+                HORIZON,
+                Port::new("phi", "Damping φ", "阻尼系数 φ", "", 0.0, 1.0).default(0.98),
+            ],
+            &[FITTED, FORECAST, SSE],
+            Text::new(
+                "ŷₜ = lₜ₋₁ + φbₜ₋₁; lₜ = α xₜ + (1 − α)(lₜ₋₁ + φbₜ₋₁); bₜ = β(lₜ − lₜ₋₁) + (1 − β)φbₜ₋₁; forecast l_n + (φ + … + φᵏ) b_n; l₀ = x₀, b₀ = x₁ − x₀ (statsmodels Holt(damped_trend=True), known initial values).",
+                "ŷₜ = lₜ₋₁ + φbₜ₋₁；lₜ = α xₜ + (1 − α)(lₜ₋₁ + φbₜ₋₁)；bₜ = β(lₜ − lₜ₋₁) + (1 − β)φbₜ₋₁；预测 l_n + (φ + … + φᵏ) b_n；l₀ = x₀，b₀ = x₁ − x₀（statsmodels Holt(damped_trend=True)，已知初值）。",
+            ),
+            &[
+                Reference {
+                    source: FPP,
+                    locator: "§8.2, damped trend methods",
+                },
+                Reference {
+                    source: "Gardner, E. S., McKenzie, E. (1985), Forecasting trends in time series, Management Science 31(10):1237–1246",
+                    locator: "",
+                },
+            ],
+        ),
+        eval: Eval::Data(holt_damped),
+    },
+    Model {
+        card: algo(
+            "forecast.holt_winters_multiplicative",
+            Text::new(
+                "Holt–Winters multiplicative method",
+                "Holt–Winters 乘法模型",
+            ),
+            Text::new(
+                "Exponential smoothing of level, trend and a season that scales with the level (period m), with given α, β, γ.",
+                "给定 α、β、γ 对水平、趋势与随水平成比例的季节项（周期 m）做指数平滑。",
+            ),
+            &[
+                X,
+                Port::new("period", "Season length m", "季节长度 m", "", 2.0, 10_000.0)
+                    .default(24.0),
+                ALPHA,
+                BETA,
+                Port::new(
+                    "gamma",
+                    "Season smoothing γ",
+                    "季节平滑系数 γ",
+                    "",
+                    0.0,
+                    1.0,
+                )
+                .default(0.1),
+                HORIZON,
+            ],
+            &[FITTED, FORECAST, SSE],
+            Text::new(
+                "As the additive method with sᵢ = xᵢ/l₀, ŷₜ = (lₜ₋₁ + bₜ₋₁)sₜ₋ₘ, lₜ = α xₜ/sₜ₋ₘ + (1 − α)(lₜ₋₁ + bₜ₋₁), sₜ = γ xₜ/(lₜ₋₁ + bₜ₋₁) + (1 − γ)sₜ₋ₘ (statsmodels ExponentialSmoothing(trend=\"add\", seasonal=\"mul\"), fitted values and the first m − 1 forecasts).",
+                "同加法模型，但 sᵢ = xᵢ/l₀，ŷₜ = (lₜ₋₁ + bₜ₋₁)sₜ₋ₘ，lₜ = α xₜ/sₜ₋ₘ + (1 − α)(lₜ₋₁ + bₜ₋₁)，sₜ = γ xₜ/(lₜ₋₁ + bₜ₋₁) + (1 − γ)sₜ₋ₘ（statsmodels ExponentialSmoothing(trend=\"add\", seasonal=\"mul\")，拟合值与前 m − 1 步预测）。",
+            ),
+            &[Reference {
+                source: FPP,
+                locator: "§8.3, Holt–Winters' multiplicative method",
+            }],
+        ),
+        eval: Eval::Data(holt_winters_mul),
     },
     Model {
         card: algo(

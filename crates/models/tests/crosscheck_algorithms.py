@@ -619,5 +619,54 @@ for _ in range(12):
     add("freq.periodogram", {"x": sig, "fs": fs}, {"freq": f, "psd": pxx}, 1e-8, 1e-12 * float(pxx.max()))
 
 
+# Damped and multiplicative exponential smoothing (statsmodels), Huber regression
+# (statsmodels RLM), winsorizing (scipy.stats.mstats) and the FIR low-pass (scipy.signal).
+import statsmodels.api as sm
+from scipy.stats import mstats
+
+for _ in range(12):
+    n = int(rng.integers(30, 500))
+    x = walk(n) + 200
+    a, b, g = rng.uniform(0.01, 0.99, 3)
+    phi = float(rng.uniform(0.7, 1.0))
+    h = int(rng.integers(1, 30))
+    r = Holt(x, damped_trend=True, initialization_method="known", initial_level=x[0], initial_trend=x[1] - x[0]).fit(
+        smoothing_level=a, smoothing_trend=b, damping_trend=phi, optimized=False)
+    add("forecast.holt_damped", {"x": x, "alpha": a, "beta": b, "horizon": h, "phi": phi},
+        {"fitted": r.fittedvalues, "forecast": r.forecast(h), "sse": r.sse}, 1e-9)
+    m = int(rng.integers(2, 25))
+    if n >= 2 * m:
+        y = x * (1 + rng.uniform(0.05, 0.3) * np.sin(2 * np.pi * np.arange(n) / m))
+        l0 = y[:m].mean()
+        # Large smoothing constants can make the multiplicative recursion unstable, where
+        # rounding differences grow without bound: moderate ones here.
+        a, b, g = rng.uniform(0.01, 0.5, 3)
+        r = ExponentialSmoothing(y, trend="add", seasonal="mul", seasonal_periods=m, initialization_method="known",
+                                 initial_level=l0, initial_trend=(y[m:2 * m].mean() - l0) / m, initial_seasonal=y[:m] / l0).fit(
+            smoothing_level=a, smoothing_trend=b, smoothing_seasonal=g, optimized=False)
+        add("forecast.holt_winters_multiplicative", {"x": y, "period": m, "alpha": a, "beta": b, "gamma": g, "horizon": m - 1},
+            {"fitted": r.fittedvalues, "forecast": r.forecast(m - 1), "sse": r.sse}, 1e-9)
+    xs = rng.uniform(-10, 10, n)
+    ys = 2 + rng.uniform(-3, 3) * xs + rng.standard_t(2, n) * rng.uniform(0.1, 5)
+    t = float(rng.uniform(0.5, 3))
+    res = sm.RLM(ys, sm.add_constant(xs), M=sm.robust.norms.HuberT(t=t)).fit()
+    add("regress.huber", {"x": xs, "y": ys, "t": t},
+        {"slope": res.params[1], "intercept": res.params[0], "scale": res.scale, "iterations": res.fit_history["iteration"]}, 1e-9, 1e-12)
+    # Without gaps: mstats.winsorize moves masked values into the upper tail.
+    w = series(n)
+    if rng.uniform() < 0.4:
+        w = np.round(w, 0)
+    lo, hi = rng.uniform(0, 0.3, 2)
+    wz = mstats.winsorize(w, limits=(lo, hi))
+    add("transform.winsorize", {"x": w, "lower": lo, "upper": hi}, {"y": np.asarray(wz, dtype=float)}, 0.0)
+    fs = float(rng.uniform(10, 5000))
+    sig = tone(n, fs)
+    taps = int(rng.integers(1, 200))
+    cut = float(rng.uniform(0.01, 0.49) * fs)
+    hh = signal.firwin(taps, cut, fs=fs)
+    add("filter.fir_lowpass", {"x": sig, "fs": fs, "taps": taps, "cutoff": cut},
+        {"y": signal.lfilter(hh, 1.0, sig), "coefficients": hh, "delay": (taps - 1) / 2 / fs}, 1e-9, 1e-12 * float(np.abs(sig).max()))
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

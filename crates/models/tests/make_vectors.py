@@ -667,6 +667,49 @@ for arr, f_ in ((sig, fs), (C, 1.0)):
 case("features", "freq.periodogram", "hand: a unit cosine at bin 1 of 4 samples (fs 4): P = 2·2²/(4·4) = 0.5 at 1 Hz",
      {"x": [1, 0, -1, 0], "fs": 4}, {"freq": [0, 1, 2], "psd": [0, 0.5, 0]}, 1e-12)
 
+# timeseries.rs (damped, multiplicative), robust.rs, and the FIR low-pass (features.rs)
+import statsmodels.api as sm
+from scipy.stats import mstats
+
+m = "timeseries"
+for a, b, phi in ((0.3, 0.1, 0.9), (0.6, 0.3, 0.8)):
+    r = Holt(W, damped_trend=True, initialization_method="known", initial_level=W[0], initial_trend=W[1] - W[0]).fit(
+        smoothing_level=a, smoothing_trend=b, damping_trend=phi, optimized=False)
+    case(m, "forecast.holt_damped", comp("statsmodels", f"Holt(damped_trend=True, known l₀, b₀).fit({a}, {b}, φ={phi})"),
+         {"x": W, "alpha": a, "beta": b, "horizon": 4, "phi": phi}, {"fitted": r.fittedvalues, "forecast": r.forecast(4), "sse": r.sse}, 1e-9)
+case(m, "forecast.holt_damped", "hand: α = β = 1 keep the last value and the last step (2); φ = ½ adds 1, then 1.5",
+     {"x": [1, 3, 5, 7], "alpha": 1, "beta": 1, "horizon": 2, "phi": 0.5}, {"fitted": [2, 1, 4, 6], "forecast": [8, 8.5]}, 1e-12)
+for period, (a, b, g) in ((6, (0.3, 0.1, 0.2)), (4, (0.5, 0.2, 0.3))):
+    y = np.array(S)
+    l0 = y[:period].mean()
+    r = ExponentialSmoothing(y, trend="add", seasonal="mul", seasonal_periods=period, initialization_method="known",
+                             initial_level=l0, initial_trend=(y[period:2 * period].mean() - l0) / period,
+                             initial_seasonal=y[:period] / l0).fit(smoothing_level=a, smoothing_trend=b, smoothing_seasonal=g, optimized=False)
+    case(m, "forecast.holt_winters_multiplicative", comp("statsmodels", f"ExponentialSmoothing(add, mul, m={period}, known initial values).fit({a}, {b}, {g})"),
+         {"x": S, "period": period, "alpha": a, "beta": b, "gamma": g, "horizon": period - 1},
+         {"fitted": r.fittedvalues, "forecast": r.forecast(period - 1), "sse": r.sse}, 1e-9)
+case(m, "forecast.holt_winters_multiplicative", "hand: a pure season 1, 3 repeats; l₀ = 2, b₀ = 0, s = ½, 3/2",
+     {"x": [1, 3, 1, 3, 1, 3], "period": 2, "alpha": 0.5, "beta": 0.5, "gamma": 0.5, "horizon": 4},
+     {"fitted": [1, 3, 1, 3, 1, 3], "forecast": [1, 3, 1, 3], "sse": 0}, 1e-12)
+refusal(m, "forecast.holt_winters_multiplicative", {"x": [1, -3, 1, 3, 1, 3], "period": 2})
+m = "robust"
+for xs, ys, t in ((X1, Yo, 1.345), (list(range(12)), B, 1.0), (X1, Y1, 2.0)):
+    res = sm.RLM(np.array(ys), sm.add_constant(np.array(xs, dtype=float)), M=sm.robust.norms.HuberT(t=t)).fit()
+    case(m, "regress.huber", comp("statsmodels", f"RLM(M=HuberT(t={t})).fit()"), {"x": xs, "y": ys, "t": t},
+         {"slope": res.params[1], "intercept": res.params[0], "scale": res.scale}, 1e-9)
+for arr, lo, hi in ((B, 0.1, 0.1), (C, 0.05, 0.2)):
+    case(m, "transform.winsorize", comp("scipy", f"stats.mstats.winsorize(limits=({lo}, {hi}))"), {"x": arr, "lower": lo, "upper": hi},
+         {"y": np.asarray(mstats.winsorize(np.array(arr), limits=(lo, hi)), dtype=float)}, 1e-12)
+case(m, "transform.winsorize", "hand: 10 % of ten values at each end; the gap stays", {"x": [5, 1, 3, None, 100, 2, 4, 6, 7, 8, 9], "lower": 0.1, "upper": 0.1},
+     {"y": [5, 2, 3, None, 9, 2, 4, 6, 7, 8, 9], "floor": 2, "ceiling": 9}, 1e-12)
+refusal(m, "transform.winsorize", {"x": [1, 2], "lower": 0.5, "upper": 0.5})
+for taps, cut in ((21, 10.0), (51, 25.0)):
+    hh = signal.firwin(taps, cut, fs=fs)
+    case("features", "filter.fir_lowpass", comp("scipy", f"signal.firwin({taps}, {cut}, fs=100) + lfilter"),
+         {"x": sig, "fs": fs, "taps": taps, "cutoff": cut}, {"y": signal.lfilter(hh, 1.0, sig), "coefficients": hh, "delay": (taps - 1) / 2 / fs}, 1e-9, 1e-12)
+case("features", "filter.fir_lowpass", "hand: one tap is the identity, no delay", {"x": [1, 2, 3], "fs": 10, "taps": 1, "cutoff": 2},
+     {"y": [1, 2, 3], "coefficients": [1], "delay": 0}, 1e-12)
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
