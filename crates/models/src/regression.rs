@@ -254,6 +254,112 @@ fn isotonic(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     Ok(vec![Datum::Series(out)])
 }
 
+/// One LOWESS pass over x sorted ascending: the local linear fit at every point with
+/// tricube weights on its k nearest neighbours, times the robustness weights.
+fn lowess_pass(x: &[f64], y: &[f64], k: usize, robust: &[f64], fit: &mut [f64]) {
+    let n = x.len();
+    let (mut left, mut right) = (0usize, k);
+    let mut w = vec![0.0; n];
+    let mut i = 0;
+    while i < n {
+        let xv = x[i];
+        // Slide the window of k points while the point ahead is nearer than the first.
+        while right < n && xv > (x[left] + x[right]) / 2.0 {
+            left += 1;
+            right += 1;
+        }
+        let radius = (xv - x[left]).max(x[right - 1] - xv);
+        let mut sum = 0.0;
+        let mut nonzero = 0;
+        for j in left..right {
+            let dist = (x[j] - xv).abs() / radius;
+            let c = 1.0 - dist * dist * dist;
+            w[j] = c * c * c * robust[j];
+            sum += w[j];
+            nonzero += usize::from(w[j] > 1e-12);
+        }
+        if nonzero < 2 {
+            fit[i] = y[i];
+        } else {
+            let mut mx = 0.0;
+            for j in left..right {
+                w[j] /= sum;
+                mx += w[j] * x[j];
+            }
+            let sxx = (left..right)
+                .map(|j| w[j] * (x[j] - mx) * (x[j] - mx))
+                .sum::<f64>()
+                .max(1e-12);
+            fit[i] = (left..right)
+                .map(|j| w[j] * (1.0 + (xv - mx) * (x[j] - mx) / sxx) * y[j])
+                .sum();
+        }
+        // Equal x share the fit.
+        let mut next = i + 1;
+        while next < n && x[next] == xv {
+            fit[next] = fit[i];
+            next += 1;
+        }
+        i = next;
+    }
+}
+
+fn lowess(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let (xa, ya) = (d[0].series(), d[1].series());
+    let (frac, iterations) = (d[2].scalar(), whole(d[3].scalar()));
+    let (x0, y0) = pairs(d, "LOWESS", 2)?;
+    let n = x0.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| x0[a].total_cmp(&x0[b]));
+    let x: Vec<f64> = order.iter().map(|&i| x0[i]).collect();
+    let y: Vec<f64> = order.iter().map(|&i| y0[i]).collect();
+    let k = ((frac * n as f64 + 1e-10) as usize).clamp(2, n);
+    // Each pass costs n·k: the local fits are not shortcut by interpolation.
+    if (n as f64) * (k as f64) * (iterations as f64 + 1.0) > 2e9 {
+        return Err(Refusal::new(
+            "LOWESS over this many points costs too much: take a smaller share per fit or fewer points",
+            "对如此多的点做 LOWESS 计算量过大：请减小每次拟合所用比例或点数",
+        ));
+    }
+    let mut robust = vec![1.0; n];
+    let mut fit = vec![0.0; n];
+    for pass in 0..=iterations {
+        lowess_pass(&x, &y, k, &robust, &mut fit);
+        if pass == iterations {
+            break;
+        }
+        // Bisquare weights of the residuals over six median absolute residuals.
+        let mut abs: Vec<f64> = y.iter().zip(&fit).map(|(a, b)| (a - b).abs()).collect();
+        let med = median_of(&mut abs.clone());
+        for (r, a) in robust.iter_mut().zip(abs.iter_mut()) {
+            let u = if med == 0.0 {
+                f64::from(u8::from(*a > 0.0))
+            } else {
+                (*a / (6.0 * med)).min(1.0)
+            };
+            let c = 1.0 - u * u;
+            *r = c * c;
+        }
+    }
+    let mut sorted_fit = vec![0.0; n];
+    for (rank, &o) in order.iter().enumerate() {
+        sorted_fit[o] = fit[rank];
+    }
+    let mut it = sorted_fit.into_iter();
+    let out = xa
+        .iter()
+        .zip(ya)
+        .map(|(a, b)| {
+            if a.is_finite() && b.is_finite() {
+                it.next().unwrap_or(f64::NAN)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    Ok(vec![Datum::Series(out)])
+}
+
 const Y: Port = Port::series("y", "Response", "因变量", "");
 const NUMPY: &str = "Harris, C. R. et al. (2020), Array programming with NumPy, Nature 585:357–362";
 const NIST: &str = "NIST/SEMATECH e-Handbook of Statistical Methods (2012)";
@@ -479,5 +585,47 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(isotonic),
+    },
+    Model {
+        card: algo(
+            "regress.lowess",
+            Text::new("LOWESS smoothing", "LOWESS 局部加权回归平滑"),
+            Text::new(
+                "A smooth curve through a scatter of y against x by local weighted lines, made robust to outliers by reweighting; no model form assumed.",
+                "以局部加权直线拟合 y 对 x 的散点得到平滑曲线，并通过重新加权对异常值稳健；不假设模型形式。",
+            ),
+            &[
+                X,
+                Y,
+                Port::new(
+                    "frac",
+                    "Share of points in each fit",
+                    "每次拟合所用点的比例",
+                    "",
+                    0.0,
+                    1.0,
+                )
+                .default(2.0 / 3.0),
+                Port::new(
+                    "iterations",
+                    "Robustness iterations",
+                    "稳健迭代次数",
+                    "",
+                    0.0,
+                    100.0,
+                )
+                .default(3.0),
+            ],
+            &[Port::series("fitted", "Smoothed y", "平滑后的 y", "")],
+            Text::new(
+                "At each xᵢ, the k = ⌊frac·n⌋ nearest points weighted (1 − (d/d_max)³)³ give a weighted line evaluated at xᵢ; then weights times (1 − (r/6 median|r|)²)², repeated (statsmodels.nonparametric.lowess, delta = 0).",
+                "在每个 xᵢ 处，以 k = ⌊frac·n⌋ 个最近点、权重 (1 − (d/d_max)³)³ 拟合加权直线并在 xᵢ 处取值；再乘以 (1 − (r/6 median|r|)²)² 重新加权并重复（statsmodels.nonparametric.lowess，delta = 0）。",
+            ),
+            &[Reference {
+                source: "Cleveland, W. S. (1979), Robust locally weighted regression and smoothing scatterplots, JASA 74(368):829–836",
+                locator: "",
+            }],
+        ),
+        eval: Eval::Data(lowess),
     },
 ];

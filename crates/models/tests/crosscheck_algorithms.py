@@ -668,5 +668,21 @@ for _ in range(12):
         {"y": signal.lfilter(hh, 1.0, sig), "coefficients": hh, "delay": (taps - 1) / 2 / fs}, 1e-9, 1e-12 * float(np.abs(sig).max()))
 
 
+# LOWESS (statsmodels).
+from statsmodels.nonparametric.smoothers_lowess import lowess as sm_lowess
+
+for _ in range(12):
+    n = int(rng.integers(5, 400))
+    x = rng.uniform(-10, 10, n)
+    y = np.sin(x * rng.uniform(0.1, 1)) * rng.uniform(1, 10) + rng.standard_t(3, n)
+    y[rng.uniform(size=n) < 0.05] = np.nan
+    frac = float(rng.uniform(0.1, 1))
+    it = int(rng.integers(0, 5))
+    ok = np.isfinite(y)
+    fit = np.full(n, np.nan)
+    fit[ok] = sm_lowess(y[ok], x[ok], frac=frac, it=it, delta=0.0, return_sorted=False)
+    add("regress.lowess", {"x": x, "y": y, "frac": frac, "iterations": it}, {"fitted": fit}, 1e-9, 1e-10)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -710,6 +710,16 @@ for taps, cut in ((21, 10.0), (51, 25.0)):
 case("features", "filter.fir_lowpass", "hand: one tap is the identity, no delay", {"x": [1, 2, 3], "fs": 10, "taps": 1, "cutoff": 2},
      {"y": [1, 2, 3], "coefficients": [1], "delay": 0}, 1e-12)
 
+# LOWESS (regression.rs)
+from statsmodels.nonparametric.smoothers_lowess import lowess as sm_lowess
+
+for xs, ys, frac, it in ((X1, Yo, 0.6, 2), (list(range(24)), C, 0.3, 0), (list(range(12)), B, 0.5, 3)):
+    case("regression", "regress.lowess", comp("statsmodels", f"nonparametric.lowess(frac={frac}, it={it}, delta=0)"),
+         {"x": xs, "y": ys, "frac": frac, "iterations": it},
+         {"fitted": sm_lowess(np.array(ys, dtype=float), np.array(xs, dtype=float), frac=frac, it=it, delta=0.0, return_sorted=False)}, 1e-9, 1e-12)
+case("regression", "regress.lowess", "hand: points on a line are their own local lines", {"x": [0, 1, 2, 3, 4], "y": [1, 3, 5, 7, 9], "frac": 0.6},
+     {"fitted": [1, 3, 5, 7, 9]}, 1e-9, 1e-12)
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
