@@ -35,6 +35,7 @@ mod machinery;
 mod management;
 mod mechanics;
 pub mod meter;
+mod metrics;
 mod numeric;
 mod operations;
 mod process;
@@ -106,6 +107,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         stationarity::MODELS,
         comparison::MODELS,
         robust::MODELS,
+        metrics::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -364,6 +364,37 @@ fn histogram(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     Ok(vec![Datum::Series(edges), Datum::Series(counts)])
 }
 
+fn detrend(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let linear = d[1].scalar() == 1.0;
+    no_gaps(x, "detrending", 2)?;
+    let n = x.len() as f64;
+    let mx = (n - 1.0) / 2.0;
+    let my = mean(x);
+    let (slope, intercept) = if linear {
+        let sxy: f64 = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64 - mx) * (v - my))
+            .sum();
+        let sxx = n * (n * n - 1.0) / 12.0;
+        let b = sxy / sxx;
+        (b, my - b * mx)
+    } else {
+        (0.0, my)
+    };
+    let y = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v - intercept - slope * i as f64)
+        .collect();
+    Ok(vec![
+        Datum::Series(y),
+        Datum::Scalar(slope),
+        Datum::Scalar(intercept),
+    ])
+}
+
 const WINDOW: Port = Port::new("window", "Window length", "窗口长度", "", 1.0, 100_000.0);
 const Y: Port = Port::series("y", "Result", "结果", "");
 const FILLED: Port = Port::out("filled", "Gaps filled", "填补的缺失数", "");
@@ -683,5 +714,38 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(histogram),
+    },
+    Model {
+        card: algo(
+            "transform.detrend",
+            Text::new("Detrending", "去趋势"),
+            Text::new(
+                "Removes the mean or the least-squares straight line from an evenly sampled series, e.g. before a spectrum.",
+                "从等间隔序列中去除均值或最小二乘直线，例如在求频谱之前。",
+            ),
+            &[
+                X,
+                Port::choice("kind", "Remove", "去除", &["constant", "linear"]).default(1.0),
+            ],
+            &[
+                Y,
+                Port::out("slope", "Slope per step", "每步斜率", ""),
+                Port::out(
+                    "intercept",
+                    "Value of the line at the first point",
+                    "直线在首点的值",
+                    "",
+                ),
+            ],
+            Text::new(
+                "yᵢ = xᵢ − (a + b i), a and b the least-squares line over the index (b = 0, a = x̄ for \"constant\") (scipy.signal.detrend).",
+                "yᵢ = xᵢ − (a + b i)，a、b 为按序号的最小二乘直线（\"constant\" 时 b = 0，a = x̄）（scipy.signal.detrend）。",
+            ),
+            &[Reference {
+                source: "Bendat, J. S., Piersol, A. G., Random Data: Analysis and Measurement Procedures, 4th ed., Wiley, 2010",
+                locator: "§11.1.2, trend removal",
+            }],
+        ),
+        eval: Eval::Data(detrend),
     },
 ];

@@ -97,8 +97,18 @@ fn ljung_box(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 }
 
 fn decompose(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
-    let x = d[0].series();
-    let m = whole(d[1].scalar());
+    let (trend, seasonal, resid) = classical(d[0].series(), whole(d[1].scalar()))?;
+    Ok(vec![
+        Datum::Series(trend),
+        Datum::Series(seasonal),
+        Datum::Series(resid),
+    ])
+}
+
+/// The additive classical decomposition: trend, seasonal and residual.
+pub(crate) type Decomposition = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+pub(crate) fn classical(x: &[f64], m: usize) -> Result<Decomposition, Refusal> {
     no_gaps(x, "seasonal decomposition", 2 * m)?;
     let n = x.len();
     // The centred moving average: m terms for an odd period, 2 × m for an even one.
@@ -136,11 +146,7 @@ fn decompose(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         .zip(&seasonal)
         .map(|(a, b)| a - b)
         .collect();
-    Ok(vec![
-        Datum::Series(trend),
-        Datum::Series(seasonal),
-        Datum::Series(resid),
-    ])
+    Ok((trend, seasonal, resid))
 }
 
 fn sse(x: &[f64], fitted: &[f64]) -> f64 {

@@ -366,8 +366,8 @@ from sklearn.cluster import DBSCAN, KMeans
 
 
 def steps(n):
-    k = int(rng.integers(0, 6))
-    cuts = np.sort(rng.choice(np.arange(1, n), size=min(k, n - 1), replace=False))
+    k = min(int(rng.integers(0, 6)), n - 1)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=k, replace=False))
     levels = rng.normal(0, rng.uniform(1, 10), k + 1)
     x = np.repeat(levels, np.diff(np.r_[0, cuts, n])) + rng.normal(0, rng.uniform(0.2, 3), n)
     return x + rng.uniform(-100, 100)
@@ -682,6 +682,53 @@ for _ in range(12):
     fit = np.full(n, np.nan)
     fit[ok] = sm_lowess(y[ok], x[ok], frac=frac, it=it, delta=0.0, return_sorted=False)
     add("regress.lowess", {"x": x, "y": y, "frac": frac, "iterations": it}, {"fitted": fit}, 1e-9, 1e-10)
+
+
+# Scores (scikit-learn metrics), the seasonal residual (statsmodels, scipy) and detrending
+# (scipy.signal).
+from sklearn import metrics as skm
+
+for _ in range(12):
+    n = int(rng.integers(5, 500))
+    y = series(n, gaps=0.05)
+    p = y + rng.normal(0, rng.uniform(0.1, 10), n)
+    ok = np.isfinite(y)
+    add("forecast.accuracy", {"actual": y, "predicted": p},
+        {"mae": skm.mean_absolute_error(y[ok], p[ok]), "rmse": skm.root_mean_squared_error(y[ok], p[ok]),
+         "mape": skm.mean_absolute_percentage_error(y[ok], p[ok]), "r2": skm.r2_score(y[ok], p[ok]),
+         "max_error": skm.max_error(y[ok], p[ok])}, 1e-9, 1e-14)
+    t = (rng.uniform(size=n) < rng.uniform(0.05, 0.5)).astype(float)
+    pr = np.where(rng.uniform(size=n) < rng.uniform(0.5, 1), t, 1 - t)
+    cm = skm.confusion_matrix(t, pr, labels=[0, 1])
+    add("classify.metrics", {"truth": t, "predicted": pr},
+        {"accuracy": skm.accuracy_score(t, pr), "precision": skm.precision_score(t, pr, zero_division=0),
+         "recall": skm.recall_score(t, pr, zero_division=0), "f1": skm.f1_score(t, pr, zero_division=0),
+         "tp": cm[1, 1], "fp": cm[0, 1], "tn": cm[0, 0], "fn": cm[1, 0]}, 1e-12, 1e-14)
+    if 0 < t.sum() < n:
+        sc = t * rng.uniform(0, 2) + rng.normal(0, 1, n)
+        if rng.uniform() < 0.4:
+            sc = np.round(sc, 0)
+        add("classify.roc_auc", {"truth": t, "score": sc},
+            {"auc": skm.roc_auc_score(t, sc), "average_precision": skm.average_precision_score(t, sc)}, 1e-12, 1e-14)
+    v = steps(n)
+    k = int(rng.integers(2, 6))
+    lab = np.digitize(v, np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])).astype(float)
+    if rng.uniform() < 0.3:
+        lab = rng.integers(0, k, n).astype(float)
+    if 2 <= len(np.unique(lab)) <= n - 1:
+        add("cluster.silhouette", {"x": v, "labels": lab}, {"silhouette": skm.silhouette_score(v.reshape(-1, 1), lab)}, 1e-9, 1e-12)
+    m = int(rng.integers(2, 25))
+    if n >= 2 * m:
+        z = walk(n) + rng.uniform(1, 10) * np.sin(2 * np.pi * np.arange(n) / m)
+        z[rng.integers(0, n, 3)] += rng.normal(0, 20, 3)
+        r = seasonal_decompose(z, model="additive", period=m).resid
+        rr = r[np.isfinite(r)]
+        sc = (r - np.median(rr)) / stats.median_abs_deviation(rr, scale="normal")
+        add("anomaly.seasonal_residual", {"x": z, "period": m, "k": 3.5},
+            {"score": sc, "flags": np.where(np.isnan(sc), np.nan, (np.abs(sc) > 3.5).astype(float))}, 1e-9, 1e-10)
+    kind = str(rng.choice(["constant", "linear"]))
+    w = walk(n)
+    add("transform.detrend", {"x": w, "kind": kind}, {"y": signal.detrend(w, type=kind)}, 1e-8, 1e-10)
 
 
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]

@@ -720,6 +720,61 @@ for xs, ys, frac, it in ((X1, Yo, 0.6, 2), (list(range(24)), C, 0.3, 0), (list(r
 case("regression", "regress.lowess", "hand: points on a line are their own local lines", {"x": [0, 1, 2, 3, 4], "y": [1, 3, 5, 7, 9], "frac": 0.6},
      {"fitted": [1, 3, 5, 7, 9]}, 1e-9, 1e-12)
 
+# metrics.rs, the seasonal residual (anomaly.rs) and detrending (repair.rs)
+from sklearn import metrics as skm
+
+m = "metrics"
+for yv, pv in ((B, [v + 0.1 * (i % 3 - 1) for i, v in enumerate(B)]), (C[:10], C[10:20])):
+    case(m, "forecast.accuracy", comp("scikit-learn", "metrics: MAE, RMSE, MAPE, R², max error"), {"actual": yv, "predicted": pv},
+         {"mae": skm.mean_absolute_error(yv, pv), "rmse": skm.root_mean_squared_error(yv, pv),
+          "mape": skm.mean_absolute_percentage_error(yv, pv), "r2": skm.r2_score(yv, pv), "max_error": skm.max_error(yv, pv)}, 1e-12)
+case(m, "forecast.accuracy", "hand: errors 1 and −1 on 10 and 20: MAE 1, RMSE 1, MAPE (0.1 + 0.05)/2",
+     {"actual": [10, 20], "predicted": [11, 19]}, {"mae": 1, "rmse": 1, "mape": 0.075, "max_error": 1}, 1e-12)
+T1 = [0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 0]
+P1 = [0, 1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0]
+S1 = [0.1, 0.6, 0.8, 0.4, 0.2, 0.9, 0.3, 0.1, 0.7, 0.8, 0.5, 0.2]
+for tv, pv in ((T1, P1), (P1, T1)):
+    cm = skm.confusion_matrix(tv, pv, labels=[0, 1])
+    case(m, "classify.metrics", comp("scikit-learn", "metrics accuracy, precision, recall, f1, confusion_matrix"), {"truth": tv, "predicted": pv},
+         {"accuracy": skm.accuracy_score(tv, pv), "precision": skm.precision_score(tv, pv), "recall": skm.recall_score(tv, pv),
+          "f1": skm.f1_score(tv, pv), "tp": cm[1, 1], "fp": cm[0, 1], "tn": cm[0, 0], "fn": cm[1, 0]}, 1e-12)
+case(m, "classify.metrics", "hand: nothing predicted positive: precision 0 by convention", {"truth": [1, 0, 1], "predicted": [0, 0, 0]},
+     {"accuracy": 1 / 3, "precision": 0, "recall": 0, "f1": 0, "tn": 1, "fn": 2}, 1e-12)
+for tv, sv in ((T1, S1), (T1, P1)):
+    case(m, "classify.roc_auc", comp("scikit-learn", "metrics roc_auc_score, average_precision_score"), {"truth": tv, "score": sv},
+         {"auc": skm.roc_auc_score(tv, sv), "average_precision": skm.average_precision_score(tv, sv)}, 1e-12)
+case(m, "classify.roc_auc", "hand: scores that separate the classes give AUC 1 and AP 1", {"truth": [0, 0, 1, 1], "score": [0.1, 0.2, 0.8, 0.9]},
+     {"auc": 1, "average_precision": 1}, 1e-12)
+labs3 = [0] * 8 + [1] * 8 + [2] * 8
+for arr, lab in ((K, labs3), (B, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]), (C, [int(v > 50) for v in C])):
+    case(m, "cluster.silhouette", comp("scikit-learn", "metrics.silhouette_score"), {"x": arr, "labels": lab},
+         {"silhouette": skm.silhouette_score(np.array(arr).reshape(-1, 1), lab)}, 1e-12)
+refusal(m, "cluster.silhouette", {"x": [1, 2, 3], "labels": [0, 0, 0]})
+refusal(m, "classify.roc_auc", {"truth": [1, 1], "score": [0.2, 0.3]})
+r = seasonal_decompose(S, model="additive", period=6).resid
+rr = r[np.isfinite(r)]
+sc = (r - np.median(rr)) / stats.median_abs_deviation(rr, scale="normal")
+case("anomaly", "anomaly.seasonal_residual", comp("statsmodels", "seasonal_decompose(period=6) residual, scipy median_abs_deviation"),
+     {"x": S, "period": 6}, {"score": sc}, 1e-9, 1e-12)
+Sx = list(S)
+Sx[20] += 15
+r = seasonal_decompose(Sx, model="additive", period=6).resid
+rr = r[np.isfinite(r)]
+sc = (r - np.median(rr)) / stats.median_abs_deviation(rr, scale="normal")
+case("anomaly", "anomaly.seasonal_residual", comp("statsmodels", "seasonal_decompose(period=6), a spike of 15 at 20"),
+     {"x": Sx, "period": 6}, {"score": sc, "flags": np.where(np.isnan(sc), np.nan, (np.abs(sc) > 3.5).astype(float))}, 1e-9, 1e-12)
+r = seasonal_decompose(W, model="additive", period=5).resid
+rr = r[np.isfinite(r)]
+sc = (r - np.median(rr)) / stats.median_abs_deviation(rr, scale="normal")
+case("anomaly", "anomaly.seasonal_residual", comp("statsmodels", "seasonal_decompose(period=5) residual, scipy median_abs_deviation, k = 2"),
+     {"x": W, "period": 5, "k": 2}, {"score": sc, "flags": np.where(np.isnan(sc), np.nan, (np.abs(sc) > 2).astype(float))}, 1e-9, 1e-12)
+refusal("anomaly", "anomaly.seasonal_residual", {"x": [1, 5, 1, 5, 1, 5, 1, 5], "period": 2})
+for arr, kind in ((W, "linear"), (S, "constant")):
+    case("repair", "transform.detrend", comp("scipy", f"signal.detrend(type='{kind}')"), {"x": arr, "kind": kind},
+         {"y": signal.detrend(np.array(arr), type=kind)}, 1e-9, 1e-10)
+case("repair", "transform.detrend", "hand: a line leaves zeros, slope 2 and intercept 1", {"x": [1, 3, 5, 7]},
+     {"y": [0, 0, 0, 0], "slope": 2, "intercept": 1}, 1e-12, 1e-12)
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
