@@ -334,6 +334,47 @@ fn fir_lowpass(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     ])
 }
 
+fn resample_fft(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let num = whole(d[1].scalar());
+    no_gaps(x, "Fourier resampling", 1)?;
+    let n = x.len();
+    let fail =
+        |e: String| Refusal::new(format!("the FFT failed: {e}"), format!("FFT 计算失败：{e}"));
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let forward = planner.plan_fft_forward(n);
+    let mut input = x.to_vec();
+    let mut spec = forward.make_output_vec();
+    forward
+        .process(&mut input, &mut spec)
+        .map_err(|e| fail(e.to_string()))?;
+    // Keep the bins both lengths share; an unpaired Nyquist bin is doubled when
+    // shortening and halved when lengthening (scipy.signal.resample).
+    let m = num.min(n);
+    let m2 = m / 2 + 1;
+    let inverse = planner.plan_fft_inverse(num);
+    let mut out_spec = inverse.make_input_vec();
+    let scale = num as f64 / n as f64 / num as f64;
+    for (k, c) in out_spec.iter_mut().enumerate().take(m2) {
+        let mut v = spec[k];
+        if m.is_multiple_of(2) && num != n && k == m / 2 {
+            v *= if num < n { 2.0 } else { 0.5 };
+        }
+        *c = v * scale;
+    }
+    // A real signal's DC and (even length) Nyquist bins are real.
+    out_spec[0].im = 0.0;
+    if num.is_multiple_of(2) {
+        let last = out_spec.len() - 1;
+        out_spec[last].im = 0.0;
+    }
+    let mut y = inverse.make_output_vec();
+    inverse
+        .process(&mut out_spec, &mut y)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(vec![Datum::Series(y), Datum::Scalar(n as f64 / num as f64)])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: algo(
@@ -595,5 +636,37 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(fir_lowpass),
+    },
+    Model {
+        card: algo(
+            "signal.resample_fft",
+            Text::new("Fourier resampling", "傅里叶重采样"),
+            Text::new(
+                "Changes the number of samples of a periodic or band-limited record exactly in the frequency domain (up or down), e.g. to align two sensors' rates.",
+                "在频域中精确改变周期或带限记录的采样点数（增加或减少），例如对齐两个传感器的采样率。",
+            ),
+            &[
+                Port::series("x", "Signal", "信号", ""),
+                Port::new("num", "Samples wanted", "目标采样点数", "", 1.0, 1e6),
+            ],
+            &[
+                Port::series("y", "Resampled signal", "重采样后信号", ""),
+                Port::out(
+                    "step_factor",
+                    "New sample interval over the old",
+                    "新旧采样间隔之比",
+                    "",
+                ),
+            ],
+            Text::new(
+                "Y = the first ⌊min(n, N)/2⌋ + 1 bins of rfft(x) (an unpaired Nyquist bin ×2 when shortening, ×½ when lengthening), y = irfft(Y · N/n, N) (scipy.signal.resample).",
+                "Y = rfft(x) 的前 ⌊min(n, N)/2⌋ + 1 个频点（未配对的 Nyquist 频点在缩短时 ×2、加长时 ×½），y = irfft(Y · N/n, N)（scipy.signal.resample）。",
+            ),
+            &[Reference {
+                source: "Oppenheim, A. V., Schafer, R. W., Discrete-Time Signal Processing, 3rd ed., Pearson, 2010",
+                locator: "§4.6, changing the sampling rate",
+            }],
+        ),
+        eval: Eval::Data(resample_fft),
     },
 ];

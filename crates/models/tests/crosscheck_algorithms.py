@@ -731,5 +731,14 @@ for _ in range(12):
     add("transform.detrend", {"x": w, "kind": kind}, {"y": signal.detrend(w, type=kind)}, 1e-8, 1e-10)
 
 
+# Fourier resampling (scipy.signal).
+for _ in range(12):
+    n = int(rng.integers(1, 500))
+    num = int(rng.integers(1, 800))
+    x = tone(n, 100.0) if n > 1 else np.array([rng.normal()])
+    y = signal.resample(x, num)
+    add("signal.resample_fft", {"x": x, "num": num}, {"y": y, "step_factor": n / num}, 1e-9, 1e-10 * float(np.abs(x).max()))
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

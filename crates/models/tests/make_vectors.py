@@ -775,6 +775,13 @@ for arr, kind in ((W, "linear"), (S, "constant")):
 case("repair", "transform.detrend", "hand: a line leaves zeros, slope 2 and intercept 1", {"x": [1, 3, 5, 7]},
      {"y": [0, 0, 0, 0], "slope": 2, "intercept": 1}, 1e-12, 1e-12)
 
+# Fourier resampling (features.rs)
+for arr, num in ((sig, 150), (C, 37)):
+    case("features", "signal.resample_fft", comp("scipy", f"signal.resample(num={num})"), {"x": arr, "num": num},
+         {"y": signal.resample(np.array(arr), num), "step_factor": len(arr) / num}, 1e-9, 1e-12)
+case("features", "signal.resample_fft", "hand: a cosine over 4 samples doubled to 8 is the same cosine finer",
+     {"x": [1, 0, -1, 0], "num": 8}, {"y": [math.cos(math.pi * i / 4) for i in range(8)], "step_factor": 0.5}, 1e-12, 1e-12)
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
