@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 mod algorithms;
 mod anomaly;
+mod calculus;
 mod changepoint;
 mod cluster;
 mod comparison;
@@ -108,6 +109,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         comparison::MODELS,
         robust::MODELS,
         metrics::MODELS,
+        calculus::MODELS,
     ]
     .into_iter()
     .flatten()

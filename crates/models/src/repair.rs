@@ -197,7 +197,7 @@ fn median_filter(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 
 /// Least-squares polynomial of order `p` through the points (uᵢ, yᵢ), as coefficients
 /// of 1, u, u², …; `None` when singular.
-fn poly_fit(u: &[f64], y: &[f64], p: usize) -> Option<Vec<f64>> {
+pub(crate) fn poly_fit(u: &[f64], y: &[f64], p: usize) -> Option<Vec<f64>> {
     let mut gram = vec![vec![0.0; p + 1]; p + 1];
     let mut rhs = vec![0.0; p + 1];
     for (&ui, &yi) in u.iter().zip(y) {

@@ -740,5 +740,24 @@ for _ in range(12):
     add("signal.resample_fft", {"x": x, "num": num}, {"y": y, "step_factor": n / num}, 1e-9, 1e-10 * float(np.abs(x).max()))
 
 
+# Calculus: the Savitzky–Golay derivative (scipy.signal), the gradient (numpy) and the
+# cumulative trapezoid (scipy.integrate).
+from scipy import integrate
+
+for _ in range(12):
+    n = int(rng.integers(3, 500))
+    y = series(n)
+    w = 2 * int(rng.integers(1, 12)) + 1
+    if n >= w:
+        p = int(rng.integers(1, min(w, 7)))
+        step = float(10 ** rng.uniform(-3, 2))
+        add("signal.savgol_derivative", {"x": y, "window": w, "order": p, "step": step},
+            {"dydt": signal.savgol_filter(y, w, p, deriv=1, delta=step, mode="interp")}, 1e-8, 1e-9 * float(np.abs(y).max()) / step)
+    t = np.cumsum(rng.uniform(0.01, 10, n)) + rng.uniform(-1e3, 1e3)
+    add("signal.gradient", {"t": t, "x": y}, {"rate": np.gradient(y, t)}, 1e-8, 1e-10)
+    add("signal.integrate_trapezoid", {"t": t, "x": y},
+        {"integral": integrate.cumulative_trapezoid(y, t, initial=0), "total": integrate.trapezoid(y, t)}, 1e-9, 1e-9)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -782,6 +782,26 @@ for arr, num in ((sig, 150), (C, 37)):
 case("features", "signal.resample_fft", "hand: a cosine over 4 samples doubled to 8 is the same cosine finer",
      {"x": [1, 0, -1, 0], "num": 8}, {"y": [math.cos(math.pi * i / 4) for i in range(8)], "step_factor": 0.5}, 1e-12, 1e-12)
 
+# calculus.rs
+from scipy import integrate
+
+m = "calculus"
+for w, p, step in ((7, 2, 1.0), (11, 3, 0.01)):
+    case(m, "signal.savgol_derivative", comp("scipy", f"signal.savgol_filter({w}, {p}, deriv=1, delta={step}, mode='interp')"),
+         {"x": C, "window": w, "order": p, "step": step}, {"dydt": signal.savgol_filter(np.array(C), w, p, deriv=1, delta=step, mode="interp")}, 1e-9, 1e-9)
+case(m, "signal.savgol_derivative", "hand: the derivative of t² sampled at 0 … 6 is 2t", {"x": [v * v for v in range(7)], "window": 5, "order": 2},
+     {"dydt": [2 * v for v in range(7)]}, 1e-9, 1e-9)
+TT = [0.0, 0.5, 1.7, 2.0, 3.5, 4.1, 6.0, 6.2]
+for tv, xv in ((TT, [1.0, 2.0, 1.5, 3.0, 2.5, 4.0, 3.0, 5.0]), (list(np.cumsum(np.round(rng.uniform(0.1, 2, 12), 2))), B)):
+    case(m, "signal.gradient", comp("numpy", "gradient(x, t)"), {"t": tv, "x": xv}, {"rate": np.gradient(np.array(xv), np.array(tv))}, 1e-12)
+    case(m, "signal.integrate_trapezoid", comp("scipy", "integrate.cumulative_trapezoid(initial=0)"), {"t": tv, "x": xv},
+         {"integral": integrate.cumulative_trapezoid(xv, tv, initial=0), "total": integrate.trapezoid(xv, tv)}, 1e-12)
+case(m, "signal.gradient", "hand: a line x = 3t over uneven times has rate 3 everywhere", {"t": [0, 1, 3, 3.5], "x": [0, 3, 9, 10.5]},
+     {"rate": [3, 3, 3, 3]}, 1e-12)
+case(m, "signal.integrate_trapezoid", "hand: 2 kW for an hour, then 4 kW for half an hour, in kW·s", {"t": [0, 3600, 3600.001, 5400], "x": [2, 2, 4, 4]},
+     {"total": 2 * 3600 + 0.001 * 3 + 4 * (1800 - 0.001)}, 1e-12)
+refusal(m, "signal.gradient", {"t": [0, 2, 1], "x": [1, 2, 3]})
+
 only = sys.argv[1:]
 for module, data in files.items():
     if only and module not in only:
