@@ -113,6 +113,42 @@ fn integrate(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     Ok(vec![Datum::Series(out), Datum::Scalar(acc)])
 }
 
+fn instantaneous(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let fs = d[1].scalar();
+    no_gaps(x, "the instantaneous frequency", 2)?;
+    let z = crate::signal::analytic(x);
+    let amplitude: Vec<f64> = z.iter().map(|c| c.norm()).collect();
+    // The phase unwrapped: each step brought into (−π, π] (numpy.unwrap).
+    let pi = std::f64::consts::PI;
+    let mut phase = Vec::with_capacity(z.len());
+    let mut correction = 0.0;
+    let mut prev = z[0].arg();
+    phase.push(prev);
+    for c in &z[1..] {
+        let p = c.arg();
+        let dd = p - prev;
+        let mut m = (dd + pi).rem_euclid(2.0 * pi) - pi;
+        if m == -pi && dd > 0.0 {
+            m = pi;
+        }
+        if dd.abs() >= pi {
+            correction += m - dd;
+        }
+        phase.push(p + correction);
+        prev = p;
+    }
+    let freq = phase
+        .windows(2)
+        .map(|w| (w[1] - w[0]) / (2.0 * pi) * fs)
+        .collect();
+    Ok(vec![
+        Datum::Series(amplitude),
+        Datum::Series(phase),
+        Datum::Series(freq),
+    ])
+}
+
 const TIME: Port = Port::series("t", "Time", "时间", "s");
 const SIGNAL: Port = Port::series("x", "Values", "数据", "");
 
@@ -208,5 +244,41 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(integrate),
+    },
+    Model {
+        card: algo(
+            "signal.instantaneous_frequency",
+            Text::new(
+                "Instantaneous amplitude, phase and frequency",
+                "瞬时幅值、相位与频率",
+            ),
+            Text::new(
+                "The envelope, unwrapped phase and frequency of a narrow-band signal over time, e.g. a shaft's speed from a once-per-revolution tone during run-up.",
+                "窄带信号随时间的包络、展开相位与频率，例如升速过程中由每转一次的信号求轴的转速。",
+            ),
+            &[
+                Port::series("x", "Signal", "信号", ""),
+                Port::new("fs", "Sampling rate", "采样频率", "Hz", 1e-9, 1e9),
+            ],
+            &[
+                Port::series("amplitude", "Amplitude |x + iH(x)|", "幅值 |x + iH(x)|", ""),
+                Port::series("phase", "Unwrapped phase", "展开相位", "rad"),
+                Port::series(
+                    "frequency",
+                    "Instantaneous frequency (n − 1 values)",
+                    "瞬时频率（n − 1 个值）",
+                    "Hz",
+                ),
+            ],
+            Text::new(
+                "z = x + iH(x) (scipy.signal.hilbert); φ = arg z unwrapped by bringing each step into (−π, π] (numpy.unwrap); f = Δφ/(2π) f_s (numpy.diff).",
+                "z = x + iH(x)（scipy.signal.hilbert）；φ = arg z，逐步调整到 (−π, π] 以展开（numpy.unwrap）；f = Δφ/(2π) f_s（numpy.diff）。",
+            ),
+            &[Reference {
+                source: "Boashash, B. (1992), Estimating and interpreting the instantaneous frequency of a signal, Proc. IEEE 80(4):520–538",
+                locator: "",
+            }],
+        ),
+        eval: Eval::Data(instantaneous),
     },
 ];

@@ -139,6 +139,31 @@ fn winsorize(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     ])
 }
 
+fn trimmed_mean(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let mut x: Vec<f64> = d[0]
+        .series()
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let cut = d[1].scalar();
+    let n = x.len();
+    // ⌊cut·n⌋ values off each end (scipy.stats.trim_mean).
+    let k = (cut * n as f64) as usize;
+    if n == 0 || 2 * k >= n {
+        return Err(Refusal::new(
+            "the cut leaves no values",
+            "截尾后没有剩余数值",
+        ));
+    }
+    x.sort_by(f64::total_cmp);
+    let kept = &x[k..n - k];
+    Ok(vec![
+        Datum::Scalar(kept.iter().sum::<f64>() / kept.len() as f64),
+        Datum::Scalar(kept.len() as f64),
+    ])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: algo(
@@ -233,5 +258,40 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(winsorize),
+    },
+    Model {
+        card: algo(
+            "stats.trimmed_mean",
+            Text::new("Trimmed mean", "截尾均值"),
+            Text::new(
+                "The mean after dropping a share of the lowest and of the highest values: a location that a few wild readings cannot move.",
+                "去掉最低与最高一定比例数值后的均值：少数异常读数无法左右的位置估计。",
+            ),
+            &[
+                X,
+                Port::new(
+                    "cut",
+                    "Share cut from each end",
+                    "每端截去比例",
+                    "",
+                    0.0,
+                    0.5,
+                )
+                .default(0.1),
+            ],
+            &[
+                Port::out("mean", "Trimmed mean", "截尾均值", ""),
+                Port::out("kept", "Values kept", "保留的值个数", ""),
+            ],
+            Text::new(
+                "Of the n present values sorted, ⌊cut·n⌋ are dropped at each end and the rest averaged (scipy.stats.trim_mean).",
+                "将 n 个有效值排序，两端各去掉 ⌊cut·n⌋ 个后求平均（scipy.stats.trim_mean）。",
+            ),
+            &[Reference {
+                source: "NIST/SEMATECH e-Handbook of Statistical Methods (2012)",
+                locator: "§1.3.5.1, measures of location (trimmed mean)",
+            }],
+        ),
+        eval: Eval::Data(trimmed_mean),
     },
 ];

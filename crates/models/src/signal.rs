@@ -235,13 +235,10 @@ fn amplitude_spectrum(x: &[f64], fs: f64) -> Result<(Vec<f64>, Vec<f64>), Refusa
     Ok((freq, amp))
 }
 
-fn envelope(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
-    let x = d[0].series();
-    let fs = d[1].scalar();
-    no_gaps(x, "the envelope spectrum", 4)?;
+/// The analytic signal x + iH(x): the spectrum's negative frequencies removed, the
+/// positive doubled (scipy.signal.hilbert).
+pub(crate) fn analytic(x: &[f64]) -> Vec<C> {
     let n = x.len();
-    // The analytic signal: the spectrum's negative frequencies removed, the positive
-    // doubled (scipy.signal.hilbert).
     let mut planner = FftPlanner::new();
     let mut buf: Vec<C> = x.iter().map(|&v| C::new(v, 0.0)).collect();
     planner.plan_fft_forward(n).process(&mut buf);
@@ -253,7 +250,18 @@ fn envelope(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         *c *= if k < half { 2.0 } else { 0.0 };
     }
     planner.plan_fft_inverse(n).process(&mut buf);
-    let env: Vec<f64> = buf.iter().map(|c| c.norm() / n as f64).collect();
+    for c in &mut buf {
+        *c /= n as f64;
+    }
+    buf
+}
+
+fn envelope(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let x = d[0].series();
+    let fs = d[1].scalar();
+    no_gaps(x, "the envelope spectrum", 4)?;
+    let n = x.len();
+    let env: Vec<f64> = analytic(x).iter().map(|c| c.norm()).collect();
     let m = env.iter().sum::<f64>() / n as f64;
     let centred: Vec<f64> = env.iter().map(|v| v - m).collect();
     let (freq, amp) = amplitude_spectrum(&centred, fs)?;

@@ -759,5 +759,24 @@ for _ in range(12):
         {"integral": integrate.cumulative_trapezoid(y, t, initial=0), "total": integrate.trapezoid(y, t)}, 1e-9, 1e-9)
 
 
+# Instantaneous frequency (scipy.signal.hilbert, numpy.unwrap) and the trimmed mean
+# (scipy.stats).
+for _ in range(10):
+    n = int(rng.integers(16, 2000))
+    fs = float(rng.uniform(100, 10000))
+    t = np.arange(n) / fs
+    f0, f1 = rng.uniform(0.02, 0.2, 2) * fs
+    x = rng.uniform(0.5, 5) * np.sin(2 * np.pi * (f0 * t + (f1 - f0) * t * t / (2 * t[-1]))) + rng.normal(0, 0.01, n)
+    z = signal.hilbert(x)
+    ph = np.unwrap(np.angle(z))
+    add("signal.instantaneous_frequency", {"x": x, "fs": fs},
+        {"amplitude": np.abs(z), "phase": ph, "frequency": np.diff(ph) / (2 * np.pi) * fs}, 1e-8, 1e-9)
+    y = series(int(rng.integers(1, 300)), gaps=0.05)
+    cut = float(rng.uniform(0, 0.45))
+    v = y[np.isfinite(y)]
+    if len(v) > 2 * int(cut * len(v)):
+        add("stats.trimmed_mean", {"x": y, "cut": cut}, {"mean": stats.trim_mean(v, cut)}, 1e-12)
+
+
 packages = ["numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "ruptures", "PyWavelets", "dtaidistance", "pymannkendall"]
 json.dump({"packages": {p: version(p) for p in packages}, "rows": rows}, sys.stdout)

@@ -342,3 +342,17 @@ case(m, "signal.gradient", "hand: a line x = 3t over uneven times has rate 3 eve
 case(m, "signal.integrate_trapezoid", "hand: 2 kW for an hour, then 4 kW for half an hour, in kW·s", {"t": [0, 3600, 3600.001, 5400], "x": [2, 2, 4, 4]},
      {"total": 2 * 3600 + 0.001 * 3 + 4 * (1800 - 0.001)}, 1e-12)
 refusal(m, "signal.gradient", {"t": [0, 2, 1], "x": [1, 2, 3]})
+
+# Instantaneous frequency (calculus.rs) and the trimmed mean (robust.rs)
+for arr, f_ in ((sig, fs), (am, 400.0)):
+    z = signal.hilbert(np.array(arr))
+    ph = np.unwrap(np.angle(z))
+    case("calculus", "signal.instantaneous_frequency", comp("scipy", "signal.hilbert; numpy unwrap, diff"), {"x": arr, "fs": f_},
+         {"amplitude": np.abs(z), "phase": ph, "frequency": np.diff(ph) / (2 * np.pi) * f_}, 1e-9, 1e-12)
+tone8 = [math.cos(2 * math.pi * i / 8) for i in range(32)]
+case("calculus", "signal.instantaneous_frequency", "hand: a cosine of 1/8 of the sampling rate (8 Hz at 64 Hz) has amplitude 1 and frequency 8 Hz",
+     {"x": tone8, "fs": 64}, {"amplitude": [1.0] * 32, "frequency": [8.0] * 31}, 1e-9)
+for arr, cut in ((B, 0.1), (C, 0.25)):
+    case("robust", "stats.trimmed_mean", comp("scipy", f"stats.trim_mean({cut})"), {"x": arr, "cut": cut}, {"mean": stats.trim_mean(arr, cut)}, 1e-12)
+case("robust", "stats.trimmed_mean", "hand: 10 % off each end of 1 … 9, 100 leaves 2 … 9, mean 5.5", {"x": [1, 2, 3, 4, 5, 6, 7, 8, 9, 100], "cut": 0.1},
+     {"mean": 5.5, "kept": 8}, 1e-12)
