@@ -49,6 +49,7 @@ mod spectral;
 mod stationarity;
 mod stats;
 mod steam;
+mod stl;
 mod timeseries;
 
 /// A model: its card and its function.
@@ -110,6 +111,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         robust::MODELS,
         metrics::MODELS,
         calculus::MODELS,
+        stl::MODELS,
     ]
     .into_iter()
     .flatten()

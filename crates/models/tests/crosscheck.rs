@@ -1,8 +1,9 @@
 //! The library against maintained open implementations on the same inputs, in the test
 //! run: `crosscheck.py` draws rows inside each model's valid region and computes them
-//! with iapws, fluids and ht, `crosscheck_algorithms.py` does the same for the data
-//! algorithms with numpy, scipy, pandas, statsmodels, scikit-learn, ruptures, PyWavelets,
-//! dtaidistance and pymannkendall (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
+//! with iapws, fluids and ht, `crosscheck_algorithms.py` (with the second half it runs,
+//! `crosscheck_algorithms_more.py`) does the same for the data algorithms with numpy,
+//! scipy, pandas, statsmodels, scikit-learn, ruptures, PyWavelets, dtaidistance and
+//! pymannkendall (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
 //! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
 
 // In tests a failed expect is a failed test, with the reason in the panic message.

@@ -356,3 +356,15 @@ for arr, cut in ((B, 0.1), (C, 0.25)):
     case("robust", "stats.trimmed_mean", comp("scipy", f"stats.trim_mean({cut})"), {"x": arr, "cut": cut}, {"mean": stats.trim_mean(arr, cut)}, 1e-12)
 case("robust", "stats.trimmed_mean", "hand: 10 % off each end of 1 … 9, 100 leaves 2 … 9, mean 5.5", {"x": [1, 2, 3, 4, 5, 6, 7, 8, 9, 100], "cut": 0.1},
      {"mean": 5.5, "kept": 8}, 1e-12)
+
+# STL (stl.rs)
+from statsmodels.tsa.seasonal import STL
+
+for arr, period, seasonal, robust in ((S, 6, 7, False), (S, 6, 5, True), (W, 4, 7, False)):
+    r = STL(np.array(arr), period=period, seasonal=seasonal, robust=robust).fit()
+    case("stl", "ts.stl", comp("statsmodels", f"tsa.seasonal.STL(period={period}, seasonal={seasonal}, robust={robust})"),
+         {"x": arr, "period": period, "window": seasonal, "robust": "yes" if robust else "no"},
+         {"trend": r.trend, "seasonal": r.seasonal, "resid": r.resid, "weights": r.weights}, 1e-9, 1e-12)
+refusal("stl", "ts.stl", {"x": [1, 2, 3, 4, 5], "period": 3})
+refusal("stl", "ts.stl", {"x": S, "period": 6, "window": 6})
+
