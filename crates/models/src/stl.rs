@@ -186,13 +186,8 @@ fn robustness(y: &[f64], fit: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-fn stl(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
-    let y = d[0].series();
-    let (period, seasonal, robust) = (
-        whole(d[1].scalar()),
-        whole(d[2].scalar()),
-        d[3].scalar() == 1.0,
-    );
+/// Trend, season and robustness weights of `y` by STL with statsmodels' defaults.
+fn fit(y: &[f64], period: usize, seasonal: usize, robust: bool) -> Result<[Vec<f64>; 3], Refusal> {
     no_gaps(y, "STL", 2 * period)?;
     if seasonal < 3 || seasonal.is_multiple_of(2) {
         return Err(Refusal::new(
@@ -225,54 +220,150 @@ fn stl(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
             rw = Some(robustness(y, &fit));
         }
     }
-    let resid = (0..n).map(|i| y[i] - tr[i] - se[i]).collect();
+    Ok([tr, se, rw.unwrap_or_else(|| vec![1.0; n])])
+}
+
+fn stl(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let y = d[0].series();
+    let (period, seasonal, robust) = (
+        whole(d[1].scalar()),
+        whole(d[2].scalar()),
+        d[3].scalar() == 1.0,
+    );
+    let [tr, se, rw] = fit(y, period, seasonal, robust)?;
+    let resid = (0..y.len()).map(|i| y[i] - tr[i] - se[i]).collect();
     Ok(vec![
         Datum::Series(tr),
         Datum::Series(se),
         Datum::Series(resid),
-        Datum::Series(rw.unwrap_or_else(|| vec![1.0; n])),
+        Datum::Series(rw),
     ])
 }
 
-pub(crate) const MODELS: &[Model] = &[Model {
-    card: algo(
-        "ts.stl",
-        Text::new(
-            "STL decomposition (seasonal-trend by LOESS)",
-            "STL 分解（基于 LOESS 的季节-趋势分解）",
+fn mstl(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let y = d[0].series();
+    let (mut p1, mut p2) = (whole(d[1].scalar()), whole(d[2].scalar()));
+    if p1 > p2 {
+        std::mem::swap(&mut p1, &mut p2);
+    }
+    if p1 == p2 || 2 * p2 >= y.len() {
+        return Err(Refusal::new(
+            "two different periods are needed, each shorter than half the series",
+            "需要两个不同的周期，且都短于序列长度的一半",
+        ));
+    }
+    // statsmodels' MSTL: windows 11 and 15, shortest period first, two rounds, each
+    // season re-estimated from the series with the other removed.
+    let periods = [(p1, 11), (p2, 15)];
+    let n = y.len();
+    let mut seasons = [vec![0.0; n], vec![0.0; n]];
+    let mut deseason = y.to_vec();
+    let mut trend = vec![0.0; n];
+    for _ in 0..2 {
+        for (i, &(p, w)) in periods.iter().enumerate() {
+            for (v, s) in deseason.iter_mut().zip(&seasons[i]) {
+                *v += s;
+            }
+            let [tr, se, _] = fit(&deseason, p, w, false)?;
+            for (v, s) in deseason.iter_mut().zip(&se) {
+                *v -= s;
+            }
+            seasons[i] = se;
+            trend = tr;
+        }
+    }
+    let resid = deseason.iter().zip(&trend).map(|(a, b)| a - b).collect();
+    let [s1, s2] = seasons;
+    Ok(vec![
+        Datum::Series(trend),
+        Datum::Series(s1),
+        Datum::Series(s2),
+        Datum::Series(resid),
+    ])
+}
+
+pub(crate) const MODELS: &[Model] = &[
+    Model {
+        card: algo(
+            "ts.stl",
+            Text::new(
+                "STL decomposition (seasonal-trend by LOESS)",
+                "STL 分解（基于 LOESS 的季节-趋势分解）",
+            ),
+            Text::new(
+                "Splits a series into a trend, a season that may change slowly and a residual by local regressions; the robust variant keeps outliers out of trend and season.",
+                "以局部回归将序列分解为趋势、可缓慢变化的季节项与残差；稳健模式使异常值不影响趋势与季节项。",
+            ),
+            &[
+                X,
+                Port::new("period", "Period", "周期", "", 2.0, 100_000.0).default(24.0),
+                Port::new(
+                    "window",
+                    "Seasonal smoother length (odd)",
+                    "季节平滑窗口（奇数）",
+                    "",
+                    3.0,
+                    100_001.0,
+                )
+                .default(7.0),
+                Port::choice("robust", "Robust", "稳健", &["no", "yes"]).default(0.0),
+            ],
+            &[
+                Port::series("trend", "Trend", "趋势", ""),
+                Port::series("seasonal", "Seasonal", "季节项", ""),
+                Port::series("resid", "Residual", "残差", ""),
+                Port::series("weights", "Robustness weights", "稳健权重", ""),
+            ],
+            Text::new(
+                "Inner loop: LOESS of each cycle-subseries of the detrended series (window s), low-pass filtered (moving averages p, p, 3 and LOESS over the next odd number above p) and subtracted; LOESS of the deseasonalised series for the trend (window the next odd number above 1.5p/(1 − 1.5/s)); all of degree 1. Five inner passes, or two inner passes in each of sixteen with bisquare robustness weights (statsmodels.tsa.seasonal.STL).",
+                "内循环：对去趋势序列的各周期子序列做 LOESS（窗口 s），经低通滤波（p、p、3 项滑动平均后再以大于 p 的下一个奇数为窗口做 LOESS）后相减得季节项；对去季节序列做 LOESS 得趋势（窗口为大于 1.5p/(1 − 1.5/s) 的下一个奇数）；均为一次局部回归。非稳健时内循环 5 次，稳健时 16 轮外循环各含 2 次内循环并使用双平方稳健权重（statsmodels.tsa.seasonal.STL）。",
+            ),
+            &[Reference {
+                source: "Cleveland, R. B., Cleveland, W. S., McRae, J. E., Terpenning, I. (1990), STL: a seasonal-trend decomposition procedure based on loess, J. Official Statistics 6(1):3–73",
+                locator: "§2–3",
+            }],
         ),
-        Text::new(
-            "Splits a series into a trend, a season that may change slowly and a residual by local regressions; the robust variant keeps outliers out of trend and season.",
-            "以局部回归将序列分解为趋势、可缓慢变化的季节项与残差；稳健模式使异常值不影响趋势与季节项。",
+        eval: Eval::Data(stl),
+    },
+    Model {
+        card: algo(
+            "ts.mstl",
+            Text::new("MSTL decomposition (two seasons)", "MSTL 分解（双季节）"),
+            Text::new(
+                "Splits a series with two seasonal cycles (e.g. daily and weekly load) into trend, each season and a residual by repeated STL.",
+                "以反复的 STL 将含两个季节周期（如日与周负荷）的序列分解为趋势、各季节项与残差。",
+            ),
+            &[
+                X,
+                Port::new("period_1", "First period", "第一周期", "", 2.0, 100_000.0).default(24.0),
+                Port::new("period_2", "Second period", "第二周期", "", 2.0, 100_000.0)
+                    .default(168.0),
+            ],
+            &[
+                Port::series("trend", "Trend", "趋势", ""),
+                Port::series(
+                    "seasonal_short",
+                    "Season of the shorter period",
+                    "较短周期的季节项",
+                    "",
+                ),
+                Port::series(
+                    "seasonal_long",
+                    "Season of the longer period",
+                    "较长周期的季节项",
+                    "",
+                ),
+                Port::series("resid", "Residual", "残差", ""),
+            ],
+            Text::new(
+                "Two rounds over the periods, shortest first: add back that period's season, STL (as ts.stl, windows 11 and 15), take its season out; the trend of the last STL; residual = what is left less the trend (statsmodels.tsa.seasonal.MSTL defaults).",
+                "对各周期（从短到长）迭代两轮：加回该周期季节项，做 STL（同 ts.stl，窗口 11 与 15），再减去其季节项；趋势取最后一次 STL 的趋势；残差 = 剩余部分减趋势（statsmodels.tsa.seasonal.MSTL 默认）。",
+            ),
+            &[Reference {
+                source: "Bandara, K., Hyndman, R. J., Bergmeir, C. (2021), MSTL: a seasonal-trend decomposition algorithm for time series with multiple seasonal patterns, arXiv:2107.13462",
+                locator: "Algorithm 1",
+            }],
         ),
-        &[
-            X,
-            Port::new("period", "Period", "周期", "", 2.0, 100_000.0).default(24.0),
-            Port::new(
-                "window",
-                "Seasonal smoother length (odd)",
-                "季节平滑窗口（奇数）",
-                "",
-                3.0,
-                100_001.0,
-            )
-            .default(7.0),
-            Port::choice("robust", "Robust", "稳健", &["no", "yes"]).default(0.0),
-        ],
-        &[
-            Port::series("trend", "Trend", "趋势", ""),
-            Port::series("seasonal", "Seasonal", "季节项", ""),
-            Port::series("resid", "Residual", "残差", ""),
-            Port::series("weights", "Robustness weights", "稳健权重", ""),
-        ],
-        Text::new(
-            "Inner loop: LOESS of each cycle-subseries of the detrended series (window s), low-pass filtered (moving averages p, p, 3 and LOESS over the next odd number above p) and subtracted; LOESS of the deseasonalised series for the trend (window the next odd number above 1.5p/(1 − 1.5/s)); all of degree 1. Five inner passes, or two inner passes in each of sixteen with bisquare robustness weights (statsmodels.tsa.seasonal.STL).",
-            "内循环：对去趋势序列的各周期子序列做 LOESS（窗口 s），经低通滤波（p、p、3 项滑动平均后再以大于 p 的下一个奇数为窗口做 LOESS）后相减得季节项；对去季节序列做 LOESS 得趋势（窗口为大于 1.5p/(1 − 1.5/s) 的下一个奇数）；均为一次局部回归。非稳健时内循环 5 次，稳健时 16 轮外循环各含 2 次内循环并使用双平方稳健权重（statsmodels.tsa.seasonal.STL）。",
-        ),
-        &[Reference {
-            source: "Cleveland, R. B., Cleveland, W. S., McRae, J. E., Terpenning, I. (1990), STL: a seasonal-trend decomposition procedure based on loess, J. Official Statistics 6(1):3–73",
-            locator: "§2–3",
-        }],
-    ),
-    eval: Eval::Data(stl),
-}];
+        eval: Eval::Data(mstl),
+    },
+];

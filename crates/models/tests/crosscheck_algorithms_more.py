@@ -378,3 +378,17 @@ for _ in range(10):
     r = STL(x, period=m, seasonal=seasonal, robust=robust).fit()
     add("ts.stl", {"x": x, "period": m, "window": seasonal, "robust": "yes" if robust else "no"},
         {"trend": r.trend, "seasonal": r.seasonal, "resid": r.resid, "weights": r.weights}, 1e-8, 1e-9)
+
+# MSTL (statsmodels).
+from statsmodels.tsa.seasonal import MSTL
+
+for _ in range(8):
+    p1 = int(rng.integers(2, 12))
+    p2 = int(rng.integers(p1 + 1, 40))
+    n = int(rng.integers(2 * p2 + 1, 600))
+    t = np.arange(n)
+    x = walk(n) + rng.uniform(1, 5) * np.sin(2 * np.pi * t / p1) + rng.uniform(1, 5) * np.cos(2 * np.pi * t / p2)
+    r = MSTL(x, periods=(p1, p2)).fit()
+    add("ts.mstl", {"x": x, "period_1": p1, "period_2": p2},
+        {"trend": r.trend, "seasonal_short": r.seasonal[:, 0], "seasonal_long": r.seasonal[:, 1], "resid": r.resid}, 1e-8, 1e-9)
+

@@ -368,3 +368,14 @@ for arr, period, seasonal, robust in ((S, 6, 7, False), (S, 6, 5, True), (W, 4, 
 refusal("stl", "ts.stl", {"x": [1, 2, 3, 4, 5], "period": 3})
 refusal("stl", "ts.stl", {"x": S, "period": 6, "window": 6})
 
+# MSTL (stl.rs)
+from statsmodels.tsa.seasonal import MSTL
+
+M2 = list(np.round(np.array(S) + 3 * np.cos(2 * np.pi * np.arange(36) / 4), 3))
+for arr, p1, p2 in ((M2, 4, 6), (S, 3, 6), (W, 4, 7)):
+    r = MSTL(np.array(arr), periods=(p1, p2)).fit()
+    case("stl", "ts.mstl", comp("statsmodels", f"tsa.seasonal.MSTL(periods=({p1}, {p2}))"), {"x": arr, "period_1": p1, "period_2": p2},
+         {"trend": r.trend, "seasonal_short": r.seasonal[:, 0], "seasonal_long": r.seasonal[:, 1], "resid": r.resid}, 1e-9, 1e-12)
+refusal("stl", "ts.mstl", {"x": S, "period_1": 6, "period_2": 6})
+refusal("stl", "ts.mstl", {"x": S, "period_1": 4, "period_2": 18})
+
