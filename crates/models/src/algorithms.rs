@@ -9,39 +9,39 @@ use ironloom_core::model::{Datum, Domain, ModelCard, ModelKind, Port, Reference,
 const ALGO_INDUSTRIES: &[&str] = &["C34", "C38", "C26", "D44", "C39"];
 const NIST_HANDBOOK: &str = "NIST/SEMATECH e-Handbook of Statistical Methods (2012)";
 
-fn present(x: &[f64]) -> Vec<f64> {
+pub(crate) fn present(x: &[f64]) -> Vec<f64> {
     x.iter().copied().filter(|v| v.is_finite()).collect()
 }
 
-fn too_few(what: &str, need: usize) -> Refusal {
+pub(crate) fn too_few(what: &str, need: usize) -> Refusal {
     Refusal::new(
         format!("{what} needs at least {need} values that are present"),
         format!("{what}至少需要 {need} 个有效值"),
     )
 }
 
-fn mean(x: &[f64]) -> f64 {
+pub(crate) fn mean(x: &[f64]) -> f64 {
     // Two passes: the mean of the deviations corrects the first estimate's rounding.
     let m = x.iter().sum::<f64>() / x.len() as f64;
     m + x.iter().map(|v| v - m).sum::<f64>() / x.len() as f64
 }
 
 /// Variance with `ddof` degrees of freedom removed.
-fn variance(x: &[f64], ddof: f64) -> f64 {
+pub(crate) fn variance(x: &[f64], ddof: f64) -> f64 {
     let m = mean(x);
     x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() as f64 - ddof)
 }
 
 /// The q-quantile by linear interpolation between order statistics (numpy's default,
 /// Hyndman & Fan type 7).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-fn sorted(x: &[f64]) -> Vec<f64> {
+pub(crate) fn sorted(x: &[f64]) -> Vec<f64> {
     let mut s = x.to_vec();
     s.sort_by(f64::total_cmp);
     s
@@ -187,7 +187,7 @@ fn ewma(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 }
 
 /// Pairs where both values are present.
-fn pairs(d: &[Datum], what: &str, need: usize) -> Result<(Vec<f64>, Vec<f64>), Refusal> {
+pub(crate) fn pairs(d: &[Datum], what: &str, need: usize) -> Result<(Vec<f64>, Vec<f64>), Refusal> {
     let (x, y) = (d[0].series(), d[1].series());
     if x.len() != y.len() {
         return Err(Refusal::new(
@@ -211,7 +211,7 @@ fn pairs(d: &[Datum], what: &str, need: usize) -> Result<(Vec<f64>, Vec<f64>), R
     Ok((xs, ys))
 }
 
-fn pearson_of(x: &[f64], y: &[f64]) -> Result<f64, Refusal> {
+pub(crate) fn pearson_of(x: &[f64], y: &[f64]) -> Result<f64, Refusal> {
     let (mx, my) = (mean(x), mean(y));
     let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
     let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
@@ -234,7 +234,7 @@ fn pearson(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 }
 
 /// Ranks from 1, ties sharing their mean rank.
-fn ranks(x: &[f64]) -> Vec<f64> {
+pub(crate) fn ranks(x: &[f64]) -> Vec<f64> {
     let mut idx: Vec<usize> = (0..x.len()).collect();
     idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
     let mut r = vec![0.0; x.len()];
@@ -313,9 +313,9 @@ fn cusum(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     ])
 }
 
-const X: Port = Port::series("x", "Values", "数据", "");
+pub(crate) const X: Port = Port::series("x", "Values", "数据", "");
 
-const fn algo(
+pub(crate) const fn algo(
     id: &'static str,
     name: Text,
     summary: Text,

@@ -19,20 +19,38 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod algorithms;
+mod anomaly;
+mod calculus;
+mod changepoint;
+mod cluster;
+mod comparison;
+mod correlation;
 pub mod docs;
 mod electrical;
+mod features;
 mod fluids;
 mod heat;
+mod inference;
+mod learn;
 mod machinery;
 mod management;
 mod mechanics;
 pub mod meter;
+mod metrics;
+mod numeric;
 mod operations;
 mod process;
 mod quality;
+mod regression;
+mod repair;
+mod robust;
+mod signal;
 mod spectral;
+mod stationarity;
 mod stats;
 mod steam;
+mod stl;
+mod timeseries;
 
 /// A model: its card and its function.
 pub struct Model {
@@ -116,6 +134,23 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         mechanics::MODELS,
         spectral::MODELS,
         management::MODELS,
+        repair::MODELS,
+        signal::MODELS,
+        timeseries::MODELS,
+        anomaly::MODELS,
+        regression::MODELS,
+        correlation::MODELS,
+        changepoint::MODELS,
+        cluster::MODELS,
+        learn::MODELS,
+        inference::MODELS,
+        features::MODELS,
+        stationarity::MODELS,
+        comparison::MODELS,
+        robust::MODELS,
+        metrics::MODELS,
+        calculus::MODELS,
+        stl::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -26,7 +26,7 @@ fn no_gaps(x: &[f64], need: usize) -> Result<(), Refusal> {
 }
 
 /// |FFT| of a real series: bins 0 … n/2 (a real-input transform).
-fn rfft_abs(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+pub(crate) fn rfft_abs(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(x.len());
     let mut input = x.to_vec();
     let mut out = fft.make_output_vec();
@@ -76,9 +76,21 @@ fn amplitude(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
 }
 
 fn welch(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
-    let x = d[0].series();
-    let fs = d[1].scalar();
-    let want = d[2].scalar() as usize;
+    let (freq, psd, segments) = welch_psd(d[0].series(), d[1].scalar(), d[2].scalar() as usize)?;
+    Ok(vec![
+        Datum::Series(freq),
+        Datum::Series(psd),
+        Datum::Scalar(segments as f64),
+    ])
+}
+
+/// Welch's estimate with scipy's defaults: the frequencies, the density and the number
+/// of segments averaged.
+pub(crate) fn welch_psd(
+    x: &[f64],
+    fs: f64,
+    want: usize,
+) -> Result<(Vec<f64>, Vec<f64>, usize), Refusal> {
     no_gaps(x, 8)?;
     let nper = want.min(x.len());
     let step = nper - nper / 2;
@@ -116,11 +128,7 @@ fn welch(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         *p /= segments as f64;
     }
     let freq: Vec<f64> = (0..bins).map(|k| k as f64 * fs / nper as f64).collect();
-    Ok(vec![
-        Datum::Series(freq),
-        Datum::Series(psd),
-        Datum::Scalar(segments as f64),
-    ])
+    Ok((freq, psd, segments))
 }
 
 pub(crate) const MODELS: &[Model] = &[

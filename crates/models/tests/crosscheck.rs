@@ -1,12 +1,15 @@
 //! The library against maintained open implementations on the same inputs, in the test
 //! run: `crosscheck.py` draws rows inside each model's valid region and computes them
-//! with iapws, fluids and ht (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
+//! with iapws, fluids and ht, `crosscheck_algorithms.py` (with the second half it runs,
+//! `crosscheck_algorithms_more.py`) does the same for the data algorithms with numpy,
+//! scipy, pandas, statsmodels, scikit-learn, ruptures, PyWavelets, dtaidistance and
+//! pymannkendall (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
 //! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
 
 // In tests a failed expect is a failed test, with the reason in the panic message.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use ironloom_core::model::{self, Catalogue, Given, OutputData};
+use ironloom_core::model::{self, Catalogue, Given, ModelKind, OutputData};
 use ironloom_models::Library;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -26,6 +29,50 @@ struct Row {
     /// Numbers, or arrays for series outputs (`null` for a gap).
     expect: BTreeMap<String, serde_json::Value>,
     rel: f64,
+    /// An absolute allowance beside `rel`, for outputs that cross zero (a filtered
+    /// signal): a value passes within `rel`·|reference| + `abs`.
+    #[serde(default)]
+    abs: f64,
+    /// For a randomised algorithm: its ranking of labelled anomalies instead of values.
+    #[serde(default)]
+    auc: Option<AucCheck>,
+}
+
+/// The ROC-AUC of an output series against labels (1: anomaly) must reach `at_least`
+/// (the reference's AUC less the stated allowance).
+#[derive(Deserialize)]
+struct AucCheck {
+    output: String,
+    labels: Vec<f64>,
+    at_least: f64,
+}
+
+/// The ROC-AUC of scores against 0/1 labels (the Mann–Whitney statistic, ties counted
+/// half).
+fn auc(scores: &[f64], labels: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut ranks = vec![0.0; scores.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            ranks[k] = (i + j) as f64 / 2.0 + 1.0;
+        }
+        i = j + 1;
+    }
+    let pos = labels.iter().filter(|&&l| l == 1.0).count() as f64;
+    let neg = labels.len() as f64 - pos;
+    let sum: f64 = ranks
+        .iter()
+        .zip(labels)
+        .filter(|(_, l)| **l == 1.0)
+        .map(|(r, _)| r)
+        .sum();
+    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
 /// Pairs of (ours, reference) values of an output; `None` when the shapes differ or a
@@ -50,18 +97,25 @@ fn values(got: &OutputData, want: &serde_json::Value) -> Option<Vec<(f64, f64)>>
     }
 }
 
+/// What the scripts import.
+const IMPORTS: &str = "import iapws, fluids, ht, numpy, scipy, pandas, statsmodels, sklearn, \
+                       ruptures, pywt, dtaidistance, pymannkendall";
+
+/// The scripts, each printing `{"packages", "rows"}`.
+const SCRIPTS: &[&str] = &["tests/crosscheck.py", "tests/crosscheck_algorithms.py"];
+
 /// The reference interpreter, or None (a skip, unless the peers are required).
 fn python() -> Option<String> {
     let found = std::env::var("IRONLOOM_MODELS_PYTHON").ok().filter(|py| {
         Command::new(py)
-            .args(["-c", "import iapws, fluids, ht"])
+            .args(["-c", IMPORTS])
             .status()
             .is_ok_and(|s| s.success())
     });
     if found.is_none() {
         assert!(
             std::env::var_os("IRONLOOM_REQUIRE_PEERS").is_none(),
-            "IRONLOOM_REQUIRE_PEERS is set but $IRONLOOM_MODELS_PYTHON names no Python with iapws, fluids and ht"
+            "IRONLOOM_REQUIRE_PEERS is set but $IRONLOOM_MODELS_PYTHON names no Python with the reference packages ({IMPORTS})"
         );
         println!(
             "SKIPPED: no reference Python (eval \"$(scripts/install-test-peers.sh)\" installs it)"
@@ -71,24 +125,31 @@ fn python() -> Option<String> {
 }
 
 #[test]
-fn models_agree_with_iapws_fluids_and_ht_on_random_inputs() {
+fn models_agree_with_the_reference_packages_on_random_inputs() {
     let Some(py) = python() else { return };
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py");
-    let out = Command::new(&py)
-        .arg(&script)
-        .output()
-        .expect("run crosscheck.py");
-    assert!(
-        out.status.success(),
-        "crosscheck.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let data: Output = serde_json::from_slice(&out.stdout).expect("crosscheck.py output");
+    let mut packages = BTreeMap::new();
+    let mut rows = Vec::new();
+    for name in SCRIPTS {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+        let out = Command::new(&py)
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("run {name}: {e}"));
+        assert!(
+            out.status.success(),
+            "{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let data: Output =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name} output: {e}"));
+        packages.extend(data.packages);
+        rows.extend(data.rows);
+    }
     let lib = Library::get();
     let mut failures = Vec::new();
     // Per model: rows compared and the largest relative difference.
     let mut seen: BTreeMap<String, (usize, f64)> = BTreeMap::new();
-    for row in &data.rows {
+    for row in &rows {
         let card = lib.card(&row.model).expect("a model of the library");
         let ours = model::prepare_data(card, &row.inputs)
             .and_then(|x| lib.evaluate_data(card.id, x))
@@ -102,6 +163,25 @@ fn models_agree_with_iapws_fluids_and_ht_on_random_inputs() {
         };
         let entry = seen.entry(row.model.clone()).or_default();
         entry.0 += 1;
+        if let Some(check) = &row.auc {
+            let scores: Vec<f64> = match ours.get(check.output.as_str()) {
+                Some(OutputData::Series { values, .. }) => {
+                    values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()
+                }
+                _ => Vec::new(),
+            };
+            let got = auc(&scores, &check.labels);
+            println!(
+                "{}: ROC-AUC {got:.4}, reference less allowance {:.4}",
+                row.model, check.at_least
+            );
+            if scores.len() != check.labels.len() || got.is_nan() || got < check.at_least {
+                failures.push(format!(
+                    "{} {}: ROC-AUC {got:.4} below {:.4}",
+                    row.model, check.output, check.at_least
+                ));
+            }
+        }
         for (name, want) in &row.expect {
             let Some(pairs) = ours.get(name.as_str()).and_then(|got| values(got, want)) else {
                 failures.push(format!(
@@ -114,7 +194,7 @@ fn models_agree_with_iapws_fluids_and_ht_on_random_inputs() {
                 // Relative to the value; near zero (a flag, an empty sum) to 1e-9.
                 let rel = (got - want).abs() / want.abs().max(1e-9);
                 entry.1 = entry.1.max(rel);
-                if rel > row.rel {
+                if rel > row.rel && (got - want).abs() > row.rel * want.abs() + row.abs {
                     failures.push(format!(
                         "{} {name}: ours {got}, reference {want} (rel {rel:.2e} > {})",
                         row.model, row.rel
@@ -123,11 +203,36 @@ fn models_agree_with_iapws_fluids_and_ht_on_random_inputs() {
             }
         }
     }
-    println!("packages: {:?}", data.packages);
+    println!("packages: {packages:?}");
     for (model, (n, worst)) in &seen {
         println!("{model}: {n} rows, largest relative difference {worst:.2e}");
     }
     assert!(seen.len() >= 10, "rows for only {} models", seen.len());
+    // Every data algorithm is compared with a third-party implementation, but for these
+    // older ones (closed-form chart limits and counts, checked by their vectors).
+    const VECTORS_ONLY: &[&str] = &[
+        "dq.completeness",
+        "quality.cp_cpk",
+        "spc.c_chart",
+        "spc.cusum_series",
+        "spc.individuals_mr_limits",
+        "spc.np_chart",
+        "spc.p_chart",
+        "spc.u_chart",
+        "spc.xbar_r_limits",
+        "spc.xbar_s_limits",
+    ];
+    let unchecked: Vec<&str> = lib
+        .cards()
+        .iter()
+        .filter(|c| c.kind == ModelKind::Algorithm && !VECTORS_ONLY.contains(&c.id))
+        .map(|c| c.id)
+        .filter(|id| !seen.contains_key(*id))
+        .collect();
+    assert!(
+        unchecked.is_empty(),
+        "data algorithms without cross-check rows: {unchecked:?}"
+    );
     assert!(
         failures.is_empty(),
         "{} disagreements:\n{}",

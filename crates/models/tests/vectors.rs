@@ -27,6 +27,9 @@ struct Case {
     /// A number, or for a series output an array (`null` where the output has a gap).
     expect: BTreeMap<String, serde_json::Value>,
     rel: f64,
+    /// An absolute allowance beside `rel`, for series outputs that cross zero.
+    #[serde(default)]
+    abs: f64,
 }
 
 #[derive(Deserialize)]
@@ -50,14 +53,15 @@ fn invoke(
     model::present_data(card, y, units)
 }
 
-/// Whether an output matches its expectation within `rel` (a gap matches `null`).
-fn close(got: Option<&OutputData>, want: &serde_json::Value, rel: f64) -> bool {
+/// Whether an output matches its expectation within `rel`·|expected| + `abs` (a gap
+/// matches `null`).
+fn close(got: Option<&OutputData>, want: &serde_json::Value, rel: f64, abs: f64) -> bool {
     // An expected 0 (an empty spectral bin, a flag) allows rounding noise of 1e-12.
     let near = |g: f64, w: f64| {
         if w == 0.0 {
-            g.abs() <= 1e-12
+            g.abs() <= 1e-12_f64.max(abs)
         } else {
-            (g - w).abs() <= rel * w.abs()
+            (g - w).abs() <= rel * w.abs() + abs
         }
     };
     match (got, want) {
@@ -101,7 +105,7 @@ fn every_vector_matches_its_source() {
                 Ok(out) => {
                     for (name, want) in &c.expect {
                         let got = out.get(name.as_str());
-                        if !close(got, want, c.rel) {
+                        if !close(got, want, c.rel, c.abs) {
                             failures.push(format!(
                                 "{path}: {} {name}: got {got:?}, want {want} (rel {}; {})",
                                 c.model, c.rel, c.source
