@@ -15,7 +15,7 @@ export interface Port {
   max: number | null
   choices?: string[]
   default?: number
-  shape?: 'series'
+  shape?: 'series' | 'text'
 }
 export interface Card {
   id: string

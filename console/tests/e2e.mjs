@@ -1014,6 +1014,16 @@ await step('model library: search, open a model, evaluate it with inputs in othe
   await page.getByTestId('model-run').click()
   await until(async () => (await page.getByTestId('output-count').textContent()).trim() === '1', 'one outlier')
   await until(async () => (await page.getByTestId('output-flags').textContent()).startsWith('0, 0, 0, 0, 1'), 'the flags')
+  // Text analysis of maintenance records, one a line, in both languages.
+  await page.keyboard.press('Escape')
+  await page.getByTestId('models-search').fill('TF-IDF')
+  await page.getByTestId('models-search').press('Enter')
+  await page.getByTestId('model-text.tfidf_keywords').click()
+  await page.getByTestId('input-docs').fill('1号泵轴承温度高，更换轴承\n2号泵轴承振动大\nmotor bearing noise, replace bearing')
+  await page.getByTestId('input-k').fill('3')
+  await page.getByTestId('model-run').click()
+  await until(async () => (await page.getByTestId('output-keywords').textContent()).includes('「bearing」'), 'keywords')
+  await until(async () => (await page.getByTestId('output-keywords').textContent()).includes('「轴承」'), 'a Chinese keyword')
   // Both calls are counted on the usage page (the refused one as refused).
   await page.goto('/usage')
   await until(async () => {

@@ -123,6 +123,7 @@ const en = {
     references: 'References',
     tryIt: 'Try it',
     seriesHint: 'Numbers separated by commas or spaces; empty or null for a gap',
+    textHint: 'One text a line',
     unit: 'Unit',
     run: 'Evaluate',
     output: 'Output',

@@ -123,6 +123,7 @@ const zhCN: Messages = {
     references: '参考依据',
     tryIt: '试算',
     seriesHint: '以逗号或空格分隔的数值；空或 null 表示缺失',
+    textHint: '每行一条文本',
     unit: '单位',
     run: '计算',
     output: '输出',

@@ -3047,7 +3047,10 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
         r.body
     );
     let r = app
-        .get("/api/v1/models?industry=C34&domain=operations", a)
+        .get(
+            "/api/v1/models?industry=C34&domain=operations&page_size=500",
+            a,
+        )
         .await;
     assert!(
         r.body["items"]
@@ -3338,6 +3341,32 @@ async fn models_are_searched_described_and_evaluated_in_any_unit() {
         .post("/api/v1/models/steam.if97_psat_t/invoke", a, call)
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    // Texts in, texts out: keywords of maintenance records.
+    let r = app
+        .post(
+            "/api/v1/models/text.tfidf_keywords/invoke",
+            &w.b_admin,
+            json!({"inputs": {"docs": ["轴承温度高 更换轴承", "bearing noise, replace bearing"], "k": 2}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        r.body["outputs"]["keywords"]["texts"],
+        json!(["bearing", "轴承"])
+    );
+    let r = app
+        .post(
+            "/api/v1/models/text.tfidf_keywords/invoke",
+            &w.b_admin,
+            json!({"inputs": {"docs": [1, 2]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("\"docs\""),
+        "{:?}",
+        r.body
+    );
 }
 
 #[tokio::test]

@@ -676,6 +676,8 @@ impl Run {
                     json!({"unit": port.unit,
                         "values": s[..n].iter().map(|v| number(*v)).collect::<Vec<_>>()})
                 }
+                // Text models are refused when a job is checked.
+                Datum::Text(t) => json!({"texts": t}),
             };
             outputs.insert(port.name.to_string(), v);
         }
@@ -744,7 +746,7 @@ impl Run {
                 out.iter()
                     .map(|d| match d {
                         Datum::Scalar(v) => *v,
-                        Datum::Series(_) => f64::NAN,
+                        Datum::Series(_) | Datum::Text(_) => f64::NAN,
                     })
                     .collect(),
             )),

@@ -183,6 +183,8 @@ pub enum Shape {
     #[default]
     Scalar,
     Series,
+    /// A list of texts (work orders, maintenance log entries).
+    Text,
 }
 
 fn is_scalar(s: &Shape) -> bool {
@@ -191,26 +193,37 @@ fn is_scalar(s: &Shape) -> bool {
 
 /// The longest series one call takes.
 pub const MAX_SERIES: usize = 1_000_000;
+/// The most texts one call takes, and the longest text (characters).
+pub const MAX_TEXTS: usize = 100_000;
+pub const MAX_TEXT_CHARS: usize = 20_000;
 
 /// A value going into or out of a model: a number, or a series with gaps as NaN.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Datum {
     Scalar(f64),
     Series(Vec<f64>),
+    Text(Vec<String>),
 }
 
 impl Datum {
     pub fn scalar(&self) -> f64 {
         match self {
             Datum::Scalar(v) => *v,
-            Datum::Series(_) => f64::NAN,
+            Datum::Series(_) | Datum::Text(_) => f64::NAN,
         }
     }
 
     pub fn series(&self) -> &[f64] {
         match self {
             Datum::Series(v) => v,
-            Datum::Scalar(_) => &[],
+            Datum::Scalar(_) | Datum::Text(_) => &[],
+        }
+    }
+
+    pub fn texts(&self) -> &[String] {
+        match self {
+            Datum::Text(t) => t,
+            Datum::Scalar(_) | Datum::Series(_) => &[],
         }
     }
 }
@@ -277,6 +290,13 @@ impl Port {
     ) -> Port {
         let mut p = Port::new(name, en, zh, unit, f64::NEG_INFINITY, f64::INFINITY);
         p.shape = Shape::Series;
+        p
+    }
+
+    /// A list of texts in or out.
+    pub const fn text(name: &'static str, en: &'static str, zh: &'static str) -> Port {
+        let mut p = Port::new(name, en, zh, "", f64::NEG_INFINITY, f64::INFINITY);
+        p.shape = Shape::Text;
         p
     }
 
@@ -366,7 +386,7 @@ pub enum ModelError {
     },
     #[error("{}", .0.en)]
     Refused(Refusal),
-    #[error("input {input:?} takes {}", if *want == Shape::Series { "a series of numbers (an array)" } else { "one number, not a series" })]
+    #[error("input {input:?} takes {}", match want { Shape::Series => "a series of numbers (an array)", Shape::Text => "texts (an array of strings)", Shape::Scalar => "one number, not a series" })]
     Shape { input: &'static str, want: Shape },
     #[error("input {input:?} has {len} values; a series has 1 to {max}")]
     SeriesLength {
@@ -411,10 +431,10 @@ impl ModelError {
             ModelError::Refused(r) => r.zh.clone(),
             ModelError::Shape { input, want } => format!(
                 "输入 {input:?} 需要{}",
-                if *want == Shape::Series {
-                    "一组数值（数组）"
-                } else {
-                    "一个数值，而不是一组"
+                match want {
+                    Shape::Series => "一组数值（数组）",
+                    Shape::Text => "一组文本（字符串数组）",
+                    Shape::Scalar => "一个数值，而不是一组",
                 }
             ),
             ModelError::SeriesLength { input, len, max } => {
@@ -455,6 +475,8 @@ pub enum Given {
         values: Vec<Option<f64>>,
         unit: String,
     },
+    /// Texts (an array of strings).
+    Texts(Vec<String>),
 }
 
 /// Converts the caller's inputs to the card's units and order, checking each: the
@@ -466,7 +488,7 @@ pub fn prepare(card: &ModelCard, given: &BTreeMap<String, Given>) -> Result<Vec<
         .zip(data)
         .map(|(port, d)| match d {
             Datum::Scalar(v) => Ok(v),
-            Datum::Series(_) => Err(ModelError::Shape {
+            Datum::Series(_) | Datum::Text(_) => Err(ModelError::Shape {
                 input: port.name,
                 want: Shape::Scalar,
             }),
@@ -492,7 +514,7 @@ pub(crate) fn value_of(port: &Port, g: &Given) -> Result<f64, ModelError> {
                 given: name.clone(),
                 choices: port.choices.join(", "),
             }),
-        Given::Series(_) | Given::SeriesIn { .. } => Err(ModelError::Shape {
+        Given::Series(_) | Given::SeriesIn { .. } | Given::Texts(_) => Err(ModelError::Shape {
             input: port.name,
             want: Shape::Scalar,
         }),
@@ -526,6 +548,37 @@ pub fn prepare_data(
                 };
                 check(port, v).map(Datum::Scalar)
             }
+            Shape::Text => match given.get(port.name) {
+                None => Err(ModelError::MissingInput { input: port.name }),
+                Some(Given::Texts(t)) => {
+                    if t.is_empty() || t.len() > MAX_TEXTS {
+                        return Err(ModelError::SeriesLength {
+                            input: port.name,
+                            len: t.len(),
+                            max: MAX_TEXTS,
+                        });
+                    }
+                    if let Some(long) = t.iter().find(|s| s.chars().count() > MAX_TEXT_CHARS) {
+                        return Err(ModelError::Refused(Refusal::new(
+                            format!(
+                                "input {:?}: a text of {} characters; at most {MAX_TEXT_CHARS}",
+                                port.name,
+                                long.chars().count()
+                            ),
+                            format!(
+                                "输入 {:?}：文本有 {} 个字符，最多 {MAX_TEXT_CHARS} 个",
+                                port.name,
+                                long.chars().count()
+                            ),
+                        )));
+                    }
+                    Ok(Datum::Text(t.clone()))
+                }
+                Some(_) => Err(ModelError::Shape {
+                    input: port.name,
+                    want: Shape::Text,
+                }),
+            },
             Shape::Series => {
                 let (values, unit) = match given.get(port.name) {
                     None => return Err(ModelError::MissingInput { input: port.name }),
@@ -593,6 +646,9 @@ pub enum OutputData {
         values: Vec<Option<f64>>,
         unit: String,
     },
+    Texts {
+        texts: Vec<String>,
+    },
 }
 
 /// [`present`] for models with series outputs.
@@ -637,6 +693,7 @@ pub fn present_data(
                         .collect::<Result<_, _>>()?,
                     unit: unit.to_string(),
                 },
+                Datum::Text(texts) => OutputData::Texts { texts },
             };
             Ok((port.name, out))
         })
@@ -690,7 +747,7 @@ pub fn present(
         .into_iter()
         .filter_map(|(name, out)| match out {
             OutputData::Value(v) => Some((name, v)),
-            OutputData::Series { .. } => None,
+            OutputData::Series { .. } | OutputData::Texts { .. } => None,
         })
         .collect())
 }
@@ -782,14 +839,14 @@ pub fn positional(card: &ModelCard, output: &str, given: usize) -> Result<usize,
         .inputs
         .iter()
         .chain(card.outputs)
-        .any(|p| p.shape == Shape::Series)
+        .any(|p| p.shape != Shape::Scalar)
     {
         return Err(ModelError::Refused(Refusal::new(
             format!(
-                "{} works on series; here models are called with numbers only",
+                "{} works on series or texts; here models are called with numbers only",
                 card.id
             ),
-            format!("{} 处理的是序列；此处只能以数值调用模型", card.id),
+            format!("{} 处理的是序列或文本；此处只能以数值调用模型", card.id),
         )));
     }
     let index = card

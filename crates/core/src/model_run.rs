@@ -188,7 +188,7 @@ pub fn plan_binding(
         .inputs
         .iter()
         .chain(card.outputs)
-        .any(|p| p.shape == Shape::Series)
+        .any(|p| p.shape != Shape::Scalar)
     {
         return Err(refused(
             format!(
@@ -457,6 +457,19 @@ pub fn check_job(spec: &JobSpec, card: &'static ModelCard) -> Result<Vec<Option<
             .into());
         }
     }
+    if card.inputs.iter().any(|p| p.shape == Shape::Text) {
+        return Err(invalid(
+            "model",
+            format!(
+                "{} works on texts, given in the call: use POST /api/v1/models/{}/invoke",
+                card.id, card.id
+            ),
+            format!(
+                "{} 处理的是调用时给出的文本：请使用 POST /api/v1/models/{}/invoke",
+                card.id, card.id
+            ),
+        ));
+    }
     let algorithm = card.inputs.iter().any(|p| p.shape == Shape::Series);
     let mut constants = Vec::with_capacity(card.inputs.len());
     for port in card.inputs {
@@ -485,6 +498,7 @@ pub fn check_job(spec: &JobSpec, card: &'static ModelCard) -> Result<Vec<Option<
                 }
                 .into());
             }
+            (_, Shape::Text) => None,
         });
     }
     if constants.iter().all(Option::is_some) {

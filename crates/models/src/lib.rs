@@ -50,6 +50,7 @@ mod stationarity;
 mod stats;
 mod steam;
 mod stl;
+mod text;
 mod timeseries;
 
 /// A model: its card and its function.
@@ -151,6 +152,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         metrics::MODELS,
         calculus::MODELS,
         stl::MODELS,
+        text::MODELS,
     ]
     .into_iter()
     .flatten()
@@ -209,7 +211,9 @@ impl Catalogue for Library {
                     && m.card.inputs.iter().zip(&inputs).all(|(p, d)| {
                         matches!(
                             (p.shape, d),
-                            (Shape::Scalar, Datum::Scalar(_)) | (Shape::Series, Datum::Series(_))
+                            (Shape::Scalar, Datum::Scalar(_))
+                                | (Shape::Series, Datum::Series(_))
+                                | (Shape::Text, Datum::Text(_))
                         )
                     });
                 if !shapes_match {
@@ -225,9 +229,10 @@ impl Catalogue for Library {
                 }
                 let out = f(&inputs).map_err(ModelError::Refused)?;
                 let ok = out.len() == m.card.outputs.len()
-                    && out.iter().all(|d| match d {
-                        Datum::Scalar(v) => !v.is_infinite(),
-                        Datum::Series(_) => true,
+                    && out.iter().zip(m.card.outputs).all(|(d, p)| match d {
+                        Datum::Scalar(v) => p.shape == Shape::Scalar && !v.is_infinite(),
+                        Datum::Series(_) => p.shape == Shape::Series,
+                        Datum::Text(_) => p.shape == Shape::Text,
                     });
                 if !ok {
                     return Err(no_result(id));

@@ -102,7 +102,11 @@ const IMPORTS: &str = "import iapws, fluids, ht, numpy, scipy, pandas, statsmode
                        ruptures, pywt, dtaidistance, pymannkendall";
 
 /// The scripts, each printing `{"packages", "rows"}`.
-const SCRIPTS: &[&str] = &["tests/crosscheck.py", "tests/crosscheck_algorithms.py"];
+const SCRIPTS: &[&str] = &[
+    "tests/crosscheck.py",
+    "tests/crosscheck_algorithms.py",
+    "tests/crosscheck_text.py",
+];
 
 /// The reference interpreter, or None (a skip, unless the peers are required).
 fn python() -> Option<String> {
@@ -183,6 +187,20 @@ fn models_agree_with_the_reference_packages_on_random_inputs() {
             }
         }
         for (name, want) in &row.expect {
+            // Texts (keywords, labels) must be the same, in the same order.
+            if let Some(OutputData::Texts { texts }) = ours.get(name.as_str()) {
+                let same = want.as_array().is_some_and(|ws| {
+                    ws.len() == texts.len()
+                        && ws.iter().zip(texts).all(|(w, g)| w.as_str() == Some(g))
+                });
+                if !same {
+                    failures.push(format!(
+                        "{} {name}: ours {texts:?}, reference {want}",
+                        row.model
+                    ));
+                }
+                continue;
+            }
             let Some(pairs) = ours.get(name.as_str()).and_then(|got| values(got, want)) else {
                 failures.push(format!(
                     "{} {name}: the shape or the gaps differ",

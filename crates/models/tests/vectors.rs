@@ -76,6 +76,10 @@ fn close(got: Option<&OutputData>, want: &serde_json::Value, rel: f64, abs: f64)
                     _ => false,
                 })
         }
+        // Texts match exactly.
+        (Some(OutputData::Texts { texts }), serde_json::Value::Array(ws)) => {
+            texts.len() == ws.len() && texts.iter().zip(ws).all(|(g, w)| w.as_str() == Some(g))
+        }
         _ => false,
     }
 }

@@ -189,7 +189,25 @@ fn input_schema(c: &ModelCard) -> Value {
         if p.max.is_finite() {
             number["maximum"] = json!(p.max);
         }
-        let schema = if p.choices.is_empty() {
+        let series = json!({"type": "array", "items": {"type": ["number", "null"]}, "minItems": 1,
+            "maxItems": ironloom_core::model::MAX_SERIES});
+        let schema = if p.shape == ironloom_core::model::Shape::Text {
+            json!({
+                "description": format!("{} / {}", p.label.en, p.label.zh),
+                "type": "array", "minItems": 1, "maxItems": ironloom_core::model::MAX_TEXTS,
+                "items": {"type": "string", "maxLength": ironloom_core::model::MAX_TEXT_CHARS}
+            })
+        } else if p.shape == ironloom_core::model::Shape::Series {
+            json!({
+                "description": format!("{} / {} [{}]", p.label.en, p.label.zh, p.unit),
+                "oneOf": [
+                    series,
+                    {"type": "object", "required": ["values", "unit"],
+                     "properties": {"values": series, "unit": {"type": "string"}},
+                     "additionalProperties": false}
+                ]
+            })
+        } else if p.choices.is_empty() {
             json!({
                 "description": format!("{} / {} [{}]", p.label.en, p.label.zh, p.unit),
                 "oneOf": [
