@@ -120,15 +120,157 @@ struct Report {
     jobs: Option<jobs::Jobs>,
 }
 
-/// Best of three, in milliseconds.
-fn best_ms(mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+/// Best of three of `f`, in milliseconds, each on a fresh `setup()` made before the clock
+/// starts (the peers' figures exclude reading their input too).
+fn best_ms_of<T>(
+    mut setup: impl FnMut() -> Result<T>,
+    mut f: impl FnMut(T) -> Result<()>,
+) -> Result<f64> {
     let mut best = f64::INFINITY;
     for _ in 0..3 {
+        let input = setup()?;
         let t = Instant::now();
-        f()?;
+        f(input)?;
         best = best.min(t.elapsed().as_secs_f64() * 1e3);
     }
     Ok(best)
+}
+
+/// Best of three of `code` in `py` (milliseconds), with the points of `file` as `x`.
+fn peer_ms(
+    py: Option<&str>,
+    file: &std::path::Path,
+    setup: &str,
+    code: &str,
+) -> Result<Option<f64>> {
+    let Some(py) = py else { return Ok(None) };
+    let script = format!(
+        "import time, numpy as np\nfrom scipy import signal\n{setup}\nx = np.fromfile({:?}, dtype='<f8')\nbest = 1e9\nfor _ in range(3):\n    t = time.perf_counter()\n    {code}\n    best = min(best, time.perf_counter() - t)\nprint(best * 1e3)\n",
+        file.display().to_string()
+    );
+    let out = std::process::Command::new(py)
+        .args(["-c", &script])
+        .output()?;
+    if !out.status.success() {
+        bail!("{py}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(Some(String::from_utf8_lossy(&out.stdout).trim().parse()?))
+}
+
+/// Learning and forecasting algorithms beside scikit-learn and statsmodels on the same
+/// data (written to a file the peer reads), best of three each.
+fn learning(py: Option<&str>, work: &std::path::Path) -> Result<Vec<Spectral>> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let write = |name: &str, x: &[f64]| -> Result<std::path::PathBuf> {
+        let file = work.join(name);
+        std::fs::write(
+            &file,
+            x.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>(),
+        )?;
+        Ok(file)
+    };
+    let lib = Library::get();
+    let time = |id: &str, inputs: Vec<model::Datum>| -> Result<f64> {
+        best_ms_of(
+            || Ok(inputs.clone()),
+            |inputs| {
+                black_box(
+                    lib.evaluate_data(id, inputs)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
+                Ok(())
+            },
+        )
+    };
+    let mut out = Vec::new();
+    // Five operating levels with noise: 1 M values, k = 5.
+    let levels: Vec<f64> = (0..1_000_000)
+        .map(|i| [10.0, 25.0, 40.0, 55.0, 80.0][(i / 997) % 5] + 3.0 * (uniform() - 0.5))
+        .collect();
+    let file = write("levels.f64", &levels)?;
+    out.push(Spectral {
+        algorithm: "cluster.kmeans (k = 5)".into(),
+        points: levels.len(),
+        ironloom_ms: time(
+            "cluster.kmeans",
+            vec![model::Datum::Series(levels.clone()), model::Datum::Scalar(5.0), model::Datum::Scalar(300.0)],
+        )?,
+        peer: "KMeans(init=quantiles, n_init=1, algorithm='lloyd') (scikit-learn)".into(),
+        peer_ms: peer_ms(
+            py,
+            &file,
+            "from sklearn.cluster import KMeans",
+            "KMeans(n_clusters=5, init=np.quantile(x, (np.arange(5) + 0.5) / 5).reshape(-1, 1), n_init=1, algorithm='lloyd', tol=0.0, max_iter=300).fit(x.reshape(-1, 1))",
+        )?,
+    });
+    // 100 k values with 1 % outliers: 100 trees of 256.
+    let values: Vec<f64> = (0..100_000)
+        .map(|_| {
+            let v = 50.0 + 5.0 * (uniform() + uniform() + uniform() - 1.5);
+            if uniform() < 0.01 { v + 40.0 } else { v }
+        })
+        .collect();
+    let file = write("outliers.f64", &values)?;
+    out.push(Spectral {
+        algorithm: "anomaly.isolation_forest (100 trees × 256)".into(),
+        points: values.len(),
+        ironloom_ms: time(
+            "anomaly.isolation_forest",
+            vec![
+                model::Datum::Series(values.clone()),
+                model::Datum::Scalar(100.0),
+                model::Datum::Scalar(256.0),
+                model::Datum::Scalar(0.0),
+                model::Datum::Scalar(0.5),
+            ],
+        )?,
+        peer: "IsolationForest(100, max_samples=256).fit(x).score_samples(x) (scikit-learn)".into(),
+        peer_ms: peer_ms(
+            py,
+            &file,
+            "from sklearn.ensemble import IsolationForest",
+            "X = x.reshape(-1, 1); IsolationForest(n_estimators=100, max_samples=256, random_state=0).fit(X).score_samples(X)",
+        )?,
+    });
+    // 100 k hourly values with a daily season: m = 24, fixed smoothing, 23 steps ahead.
+    let hourly: Vec<f64> = (0..100_000)
+        .map(|i| {
+            100.0
+                + 0.001 * i as f64
+                + 10.0 * (i as f64 * std::f64::consts::TAU / 24.0).sin()
+                + 2.0 * (uniform() - 0.5)
+        })
+        .collect();
+    let file = write("hourly.f64", &hourly)?;
+    out.push(Spectral {
+        algorithm: "forecast.holt_winters (m = 24)".into(),
+        points: hourly.len(),
+        ironloom_ms: time(
+            "forecast.holt_winters",
+            vec![
+                model::Datum::Series(hourly.clone()),
+                model::Datum::Scalar(24.0),
+                model::Datum::Scalar(0.3),
+                model::Datum::Scalar(0.05),
+                model::Datum::Scalar(0.1),
+                model::Datum::Scalar(23.0),
+            ],
+        )?,
+        peer: "ExponentialSmoothing(add, add, 24).fit(optimized=False).forecast(23) (statsmodels)".into(),
+        peer_ms: peer_ms(
+            py,
+            &file,
+            "from statsmodels.tsa.holtwinters import ExponentialSmoothing",
+            "l0 = x[:24].mean(); r = ExponentialSmoothing(x, trend='add', seasonal='add', seasonal_periods=24, initialization_method='known', initial_level=l0, initial_trend=(x[24:48].mean() - l0) / 24, initial_seasonal=x[:24] - l0).fit(smoothing_level=0.3, smoothing_trend=0.05, smoothing_seasonal=0.1, optimized=False); r.forecast(23)",
+        )?,
+    });
+    Ok(out)
 }
 
 /// FFT amplitude spectrum and Welch PSD of 2^20 points; the same points, written to a
@@ -150,36 +292,28 @@ fn spectral(py: Option<&str>, work: &std::path::Path) -> Result<Vec<Spectral>> {
         x.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>(),
     )?;
     let lib = Library::get();
-    let run = |id: &str, extra: Vec<model::Datum>| -> Result<()> {
-        let mut inputs = vec![model::Datum::Series(x.clone())];
-        inputs.extend(extra);
-        black_box(
-            lib.evaluate_data(id, inputs)
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        );
-        Ok(())
-    };
-    let fft_ms = best_ms(|| run("freq.fft_amplitude", vec![model::Datum::Scalar(1000.0)]))?;
-    let welch_ms = best_ms(|| {
-        run(
-            "freq.welch_psd",
-            vec![model::Datum::Scalar(1000.0), model::Datum::Scalar(256.0)],
+    let run = |id: &str, extra: Vec<model::Datum>| -> Result<f64> {
+        best_ms_of(
+            || {
+                let mut inputs = vec![model::Datum::Series(x.clone())];
+                inputs.extend(extra.clone());
+                Ok(inputs)
+            },
+            |inputs| {
+                black_box(
+                    lib.evaluate_data(id, inputs)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
+                Ok(())
+            },
         )
-    })?;
-    let peer = |code: &str| -> Result<Option<f64>> {
-        let Some(py) = py else { return Ok(None) };
-        let script = format!(
-            "import time, numpy as np\nfrom scipy import signal\nx = np.fromfile({:?}, dtype='<f8')\nbest = 1e9\nfor _ in range(3):\n    t = time.perf_counter()\n    {code}\n    best = min(best, time.perf_counter() - t)\nprint(best * 1e3)\n",
-            file.display().to_string()
-        );
-        let out = std::process::Command::new(py)
-            .args(["-c", &script])
-            .output()?;
-        if !out.status.success() {
-            bail!("{py}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        Ok(Some(String::from_utf8_lossy(&out.stdout).trim().parse()?))
     };
+    let fft_ms = run("freq.fft_amplitude", vec![model::Datum::Scalar(1000.0)])?;
+    let welch_ms = run(
+        "freq.welch_psd",
+        vec![model::Datum::Scalar(1000.0), model::Datum::Scalar(256.0)],
+    )?;
+    let peer = |code: &str| peer_ms(py, &file, "", code);
     Ok(vec![
         Spectral {
             algorithm: "freq.fft_amplitude".into(),
@@ -318,7 +452,8 @@ async fn run(cli: Cli) -> Result<()> {
             peer_per_s: peer,
         });
     }
-    let spectral = spectral(cli.python.as_deref(), work.path())?;
+    let mut spectral = spectral(cli.python.as_deref(), work.path())?;
+    spectral.extend(learning(cli.python.as_deref(), work.path())?);
     let rest = rest(&cli, work.path()).await?;
     let jobs = if cli.job_points > 0 {
         let dir = work.path().join("jobs");
@@ -343,15 +478,15 @@ async fn run(cli: Cli) -> Result<()> {
             r.model, r.what, r.evals_per_s, r.api_path_per_s, r.peer, peer, ratio
         );
     }
-    md += "\n| algorithm (2^20 points, same data) | Ironloom ms | peer | peer ms | peer ÷ Ironloom |\n|---|---:|---|---:|---:|\n";
+    md += "\n| algorithm (same data) | points | Ironloom ms | peer | peer ms | peer ÷ Ironloom |\n|---|---:|---:|---|---:|---:|\n";
     for s in &spectral {
         let (pm, ratio) = match s.peer_ms {
             Some(p) => (format!("{p:.1}"), format!("{:.2}×", p / s.ironloom_ms)),
             None => ("not run".into(), "–".into()),
         };
         md += &format!(
-            "| `{}` | {:.1} | {} | {} | {} |\n",
-            s.algorithm, s.ironloom_ms, s.peer, pm, ratio
+            "| `{}` | {} | {:.1} | {} | {} | {} |\n",
+            s.algorithm, s.points, s.ironloom_ms, s.peer, pm, ratio
         );
     }
     md += &format!(

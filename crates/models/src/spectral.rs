@@ -25,14 +25,56 @@ fn no_gaps(x: &[f64], need: usize) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The real-input forward transform of length `n`, planned once per length and kept
+/// (planning a long transform computes its twiddle factors).
+fn forward_plan(n: usize) -> std::sync::Arc<dyn realfft::RealToComplex<f64>> {
+    static PLANNER: std::sync::OnceLock<std::sync::Mutex<realfft::RealFftPlanner<f64>>> =
+        std::sync::OnceLock::new();
+    PLANNER
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .plan_fft_forward(n)
+}
+
+/// Working memory of the real FFT, kept per thread between calls: a long transform's
+/// buffers are megabytes, and fresh ones cost page faults on every call.
+#[derive(Default)]
+struct Buffers {
+    input: Vec<f64>,
+    output: Vec<Complex<f64>>,
+    scratch: Vec<Complex<f64>>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
+
+/// The real-input FFT of `x`, bins 0 … n/2, then `f(bin, value)` of each.
+fn rfft_map(x: &[f64], f: impl Fn(usize, Complex<f64>) -> f64) -> Result<Vec<f64>, Refusal> {
+    let fft = forward_plan(x.len());
+    BUFFERS.with_borrow_mut(|b| {
+        // The transform works in place on a copy (the caller's series stays as it is).
+        b.input.clear();
+        b.input.extend_from_slice(x);
+        b.output.resize(x.len() / 2 + 1, Complex::default());
+        b.scratch.resize(fft.get_scratch_len(), Complex::default());
+        fft.process_with_scratch(&mut b.input, &mut b.output, &mut b.scratch)
+            .map_err(|e| {
+                Refusal::new(format!("the FFT failed: {e}"), format!("FFT 计算失败：{e}"))
+            })?;
+        let out = b.output.iter().enumerate().map(|(k, c)| f(k, *c)).collect();
+        // A buffer much larger than usual is not kept.
+        if b.input.capacity() > 1 << 24 {
+            *b = Buffers::default();
+        }
+        Ok(out)
+    })
+}
+
 /// |FFT| of a real series: bins 0 … n/2 (a real-input transform).
 pub(crate) fn rfft_abs(x: &[f64]) -> Result<Vec<f64>, Refusal> {
-    let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(x.len());
-    let mut input = x.to_vec();
-    let mut out = fft.make_output_vec();
-    fft.process(&mut input, &mut out)
-        .map_err(|e| Refusal::new(format!("the FFT failed: {e}"), format!("FFT 计算失败：{e}")))?;
-    Ok(out.iter().map(|c| c.norm()).collect())
+    rfft_map(x, |_, c| c.norm())
 }
 
 fn amplitude(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
@@ -40,20 +82,12 @@ fn amplitude(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     let fs = d[1].scalar();
     no_gaps(x, 2)?;
     let n = x.len();
-    let mags = rfft_abs(x)?;
-    let amp: Vec<f64> = mags
-        .iter()
-        .enumerate()
-        .map(|(k, m)| {
-            // DC and (for even n) the Nyquist bin have no mirror image to fold in.
-            let single = k == 0 || (n.is_multiple_of(2) && k == n / 2);
-            if single {
-                m / n as f64
-            } else {
-                2.0 * m / n as f64
-            }
-        })
-        .collect();
+    let (once, twice) = (1.0 / n as f64, 2.0 / n as f64);
+    // DC and (for even n) the Nyquist bin have no mirror image to fold in.
+    let amp = rfft_map(x, |k, c| {
+        let single = k == 0 || (n.is_multiple_of(2) && k == n / 2);
+        c.norm() * if single { once } else { twice }
+    })?;
     let freq: Vec<f64> = (0..amp.len()).map(|k| k as f64 * fs / n as f64).collect();
     let (peak, _) =
         amp.iter()
