@@ -270,6 +270,38 @@ fn learning(py: Option<&str>, work: &std::path::Path) -> Result<Vec<Spectral>> {
             "l0 = x[:24].mean(); r = ExponentialSmoothing(x, trend='add', seasonal='add', seasonal_periods=24, initialization_method='known', initial_level=l0, initial_trend=(x[24:48].mean() - l0) / 24, initial_seasonal=x[:24] - l0).fit(smoothing_level=0.3, smoothing_trend=0.05, smoothing_seasonal=0.1, optimized=False); r.forecast(23)",
         )?,
     });
+    // ARMA(2, 1) around 50: 100 k values, 24 steps ahead.
+    let mut prev = (0.0, 0.0, 0.0);
+    let arma: Vec<f64> = (0..100_000)
+        .map(|_| {
+            let e = 2.0 * (uniform() + uniform() + uniform() - 1.5);
+            let w = 0.5 * prev.0 - 0.2 * prev.1 + e + 0.4 * prev.2;
+            prev = (w, prev.0, e);
+            50.0 + w
+        })
+        .collect();
+    let file = write("arma.f64", &arma)?;
+    out.push(Spectral {
+        algorithm: "forecast.arima (2, 0, 1)".into(),
+        points: arma.len(),
+        ironloom_ms: time(
+            "forecast.arima",
+            vec![
+                model::Datum::Series(arma.clone()),
+                model::Datum::Scalar(2.0),
+                model::Datum::Scalar(0.0),
+                model::Datum::Scalar(1.0),
+                model::Datum::Scalar(24.0),
+            ],
+        )?,
+        peer: "ARIMA(x, (2, 0, 1)).fit(method='hannan_rissanen').forecast(24) (statsmodels)".into(),
+        peer_ms: peer_ms(
+            py,
+            &file,
+            "from statsmodels.tsa.arima.model import ARIMA",
+            "ARIMA(x, order=(2, 0, 1)).fit(method='hannan_rissanen').forecast(24)",
+        )?,
+    });
     Ok(out)
 }
 

@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 mod algorithms;
 mod anomaly;
+mod arima;
 mod calculus;
 mod changepoint;
 mod cluster;
@@ -153,6 +154,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         calculus::MODELS,
         stl::MODELS,
         text::MODELS,
+        arima::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -106,6 +106,7 @@ const SCRIPTS: &[&str] = &[
     "tests/crosscheck.py",
     "tests/crosscheck_algorithms.py",
     "tests/crosscheck_text.py",
+    "tests/crosscheck_arima.py",
 ];
 
 /// The reference interpreter, or None (a skip, unless the peers are required).
