@@ -395,9 +395,14 @@ pub enum ModelError {
         max: usize,
     },
     #[error(
-        "the monthly quota of {limit} model calls is used up for {month}; it renews next month, or an administrator can raise it"
+        "the monthly quota of {limit} model calls for {month} does not allow {asked} more: {used} are used; it renews next month, or an administrator can raise it"
     )]
-    QuotaExhausted { limit: u64, month: String },
+    QuotaExhausted {
+        limit: u64,
+        used: u64,
+        asked: u64,
+        month: String,
+    },
 }
 
 impl ModelError {
@@ -440,9 +445,14 @@ impl ModelError {
             ModelError::SeriesLength { input, len, max } => {
                 format!("输入 {input:?} 有 {len} 个值；序列长度须为 1 至 {max}")
             }
-            ModelError::QuotaExhausted { limit, month } => {
-                format!("{month} 的模型调用额度 {limit} 次已用完；下月恢复，或请管理员调高额度")
-            }
+            ModelError::QuotaExhausted {
+                limit,
+                used,
+                asked,
+                month,
+            } => format!(
+                "{month} 的模型调用额度为 {limit} 次，已用 {used} 次，不足以再调用 {asked} 次；下月恢复，或请管理员调高额度"
+            ),
         }
     }
 

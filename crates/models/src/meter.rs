@@ -206,7 +206,13 @@ impl Meter {
             }
         };
         if used.saturating_add(calls) > limit {
-            return Err(ironloom_core::model::ModelError::QuotaExhausted { limit, month }.into());
+            return Err(ironloom_core::model::ModelError::QuotaExhausted {
+                limit,
+                used,
+                asked: calls,
+                month,
+            }
+            .into());
         }
         Ok(())
     }
