@@ -37,6 +37,7 @@ mod management;
 mod mechanics;
 pub mod meter;
 mod metrics;
+pub mod ml;
 mod numeric;
 mod operations;
 mod process;
@@ -151,6 +152,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         metrics::MODELS,
         calculus::MODELS,
         stl::MODELS,
+        ml::MODELS,
     ]
     .into_iter()
     .flatten()
