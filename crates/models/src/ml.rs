@@ -173,7 +173,7 @@ pub fn classify_bearing_features(
     #[cfg(feature = "onnx")]
     let out = runtime::run(&x);
     #[cfg(not(feature = "onnx"))]
-    let out = {
+    let out: Result<(Vec<f32>, usize), Refusal> = {
         let _ = x;
         Err(Refusal::new(
             "this build has no ONNX runtime (cargo feature `onnx` of ironloom-models)",
