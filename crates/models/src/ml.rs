@@ -19,6 +19,12 @@ use rustfft::num_complex::Complex;
 /// The bearing-fault classifier (see `onnx/bearing_fault.md`).
 #[cfg_attr(not(feature = "onnx"), allow(dead_code))]
 const BEARING_FAULT: &[u8] = include_bytes!("../onnx/bearing_fault.onnx");
+/// The autoencoder of sound bearings' features (see `onnx/vibration_autoencoder.md`).
+#[cfg_attr(not(feature = "onnx"), allow(dead_code))]
+const AUTOENCODER: &[u8] = include_bytes!("../onnx/vibration_autoencoder.onnx");
+/// Its alarm threshold: the 99th percentile of the score over sound validation windows
+/// (train_autoencoder.py; also in the model's metadata, which the vectors check).
+const AUTOENCODER_THRESHOLD: f64 = 0.575;
 
 /// The number of features the classifier reads.
 pub const FEATURES: usize = 7;
@@ -158,37 +164,83 @@ pub fn bearing_features(x: &[f64], fs: f64, b: Bearing) -> Result<[f64; FEATURES
     Ok(out)
 }
 
-/// The classifier's probabilities (in the order of [`CLASSES`]) and predicted class for
-/// a feature vector, by tract.
-pub fn classify_bearing_features(
-    features: &[f64; FEATURES],
-) -> Result<([f64; CLASSES.len()], usize), Refusal> {
+/// The networks embedded in the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Net {
+    BearingFault = 0,
+    Autoencoder = 1,
+}
+
+impl Net {
+    #[cfg_attr(not(feature = "onnx"), allow(dead_code))]
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            Net::BearingFault => BEARING_FAULT,
+            Net::Autoencoder => AUTOENCODER,
+        }
+    }
+
+    #[cfg_attr(not(feature = "onnx"), allow(dead_code))]
+    fn name(self) -> Text {
+        match self {
+            Net::BearingFault => Text::new("the bearing-fault model", "轴承故障模型"),
+            Net::Autoencoder => Text::new("the vibration autoencoder", "振动自编码器"),
+        }
+    }
+}
+
+fn check_features(features: &[f64; FEATURES]) -> Result<Vec<f32>, Refusal> {
     if features.iter().any(|v| !v.is_finite()) {
         return Err(bad_window(
             "the features must be finite numbers",
             "特征值必须为有限数",
         ));
     }
-    let x: Vec<f32> = features.iter().map(|&v| v as f32).collect();
+    Ok(features.iter().map(|&v| v as f32).collect())
+}
+
+/// Runs a network on one row of features: its outputs in order, flattened, as f64.
+fn run(net: Net, x: &[f32]) -> Result<Vec<Vec<f64>>, Refusal> {
     #[cfg(feature = "onnx")]
-    let out = runtime::run(&x);
+    return runtime::run(net, x);
     #[cfg(not(feature = "onnx"))]
-    let out: Result<(Vec<f32>, usize), Refusal> = {
-        let _ = x;
+    {
+        let _ = (net, x);
         Err(Refusal::new(
             "this build has no ONNX runtime (cargo feature `onnx` of ironloom-models)",
             "此构建不含 ONNX 推理引擎（ironloom-models 的 cargo 特性 `onnx`）",
         ))
-    };
-    let (p, label) = out?;
-    let mut probs = [0.0; CLASSES.len()];
-    if p.len() != probs.len() || label >= probs.len() {
-        return Err(runtime_failed("unexpected output shape"));
     }
-    for (o, v) in probs.iter_mut().zip(&p) {
-        *o = f64::from(*v);
+}
+
+/// The classifier's probabilities (in the order of [`CLASSES`]) and predicted class for
+/// a feature vector, by tract.
+pub fn classify_bearing_features(
+    features: &[f64; FEATURES],
+) -> Result<([f64; CLASSES.len()], usize), Refusal> {
+    let out = run(Net::BearingFault, &check_features(features)?)?;
+    let mut probs = [0.0; CLASSES.len()];
+    let label = match out.as_slice() {
+        [p, l] if p.len() == probs.len() && l.len() == 1 => {
+            probs.copy_from_slice(p);
+            l[0] as usize
+        }
+        _ => return Err(runtime_failed("unexpected outputs")),
+    };
+    if label >= probs.len() {
+        return Err(runtime_failed("unexpected class"));
     }
     Ok((probs, label))
+}
+
+/// The autoencoder's anomaly score (mean squared reconstruction error of the standardised
+/// features) for a feature vector, by tract.
+pub fn autoencoder_score(features: &[f64; FEATURES]) -> Result<f64, Refusal> {
+    let out = run(Net::Autoencoder, &check_features(features)?)?;
+    match out.first().map(Vec::as_slice) {
+        Some([score]) => Ok(*score),
+        _ => Err(runtime_failed("unexpected outputs")),
+    }
 }
 
 fn runtime_failed(e: &str) -> Refusal {
@@ -200,35 +252,37 @@ fn runtime_failed(e: &str) -> Refusal {
 
 #[cfg(feature = "onnx")]
 mod runtime {
-    use super::{BEARING_FAULT, FEATURES, runtime_failed};
+    use super::{FEATURES, Net, runtime_failed};
     use ironloom_core::model::Refusal;
     use std::sync::{Arc, OnceLock};
     use tract_onnx::prelude::*;
 
     type Plan = Arc<TypedRunnableModel>;
 
-    /// The network, optimised for one row of features: loaded on first use, once.
-    fn plan() -> Result<&'static Plan, Refusal> {
-        static PLAN: OnceLock<Result<Plan, String>> = OnceLock::new();
-        PLAN.get_or_init(|| {
-            tract_onnx::onnx()
-                .model_for_read(&mut std::io::Cursor::new(BEARING_FAULT))
-                .and_then(|m| m.with_input_fact(0, f32::fact([1, FEATURES]).into()))
-                .and_then(|m| m.into_optimized())
-                .and_then(|m| m.into_runnable())
-                .map_err(|e| format!("{e:#}"))
-        })
-        .as_ref()
-        .map_err(|e| {
-            Refusal::new(
-                format!("the bearing-fault model failed to load: {e}"),
-                format!("轴承故障模型加载失败：{e}"),
-            )
-        })
+    /// A network, optimised for one row of features: loaded on first use, once.
+    fn plan(net: Net) -> Result<&'static Plan, Refusal> {
+        static PLANS: [OnceLock<Result<Plan, String>>; 2] = [const { OnceLock::new() }; 2];
+        PLANS[net as usize]
+            .get_or_init(|| {
+                tract_onnx::onnx()
+                    .model_for_read(&mut std::io::Cursor::new(net.bytes()))
+                    .and_then(|m| m.with_input_fact(0, f32::fact([1, FEATURES]).into()))
+                    .and_then(|m| m.into_optimized())
+                    .and_then(|m| m.into_runnable())
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|e| {
+                let name = net.name();
+                Refusal::new(
+                    format!("{} failed to load: {e}", name.en),
+                    format!("{}加载失败：{e}", name.zh),
+                )
+            })
     }
 
-    pub(super) fn run(x: &[f32]) -> Result<(Vec<f32>, usize), Refusal> {
-        let plan = plan()?;
+    pub(super) fn run(net: Net, x: &[f32]) -> Result<Vec<Vec<f64>>, Refusal> {
+        let plan = plan(net)?;
         let input =
             Tensor::from_shape(&[1, FEATURES], x).map_err(|e| runtime_failed(&e.to_string()))?;
         // tract reports errors as values; a panic inside it would be a bug there, and is
@@ -238,22 +292,22 @@ mod runtime {
         }))
         .map_err(|_| runtime_failed("the runtime panicked"))?
         .map_err(|e| runtime_failed(&e.to_string()))?;
-        let probs = out
-            .first()
-            .and_then(|t| t.to_plain_array_view::<f32>().ok())
-            .map(|a| a.iter().copied().collect::<Vec<f32>>())
-            .ok_or_else(|| runtime_failed("no probabilities"))?;
-        let label = out
-            .get(1)
-            .and_then(|t| t.to_plain_array_view::<i64>().ok())
-            .and_then(|l| l.iter().next().copied())
-            .and_then(|l| usize::try_from(l).ok())
-            .ok_or_else(|| runtime_failed("no label"))?;
-        Ok((probs, label))
+        out.iter()
+            .map(|t| {
+                if let Ok(a) = t.to_plain_array_view::<f32>() {
+                    Ok(a.iter().map(|&v| f64::from(v)).collect())
+                } else if let Ok(a) = t.to_plain_array_view::<i64>() {
+                    Ok(a.iter().map(|&v| v as f64).collect())
+                } else {
+                    Err(runtime_failed("an output of an unexpected type"))
+                }
+            })
+            .collect()
     }
 }
 
-fn bearing_fault(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+/// The features of the window the inputs ([`INPUTS`]) describe.
+fn window_features(d: &[Datum]) -> Result<[f64; FEATURES], Refusal> {
     let s = |i: usize| d[i].scalar();
     let b = Bearing {
         rpm: s(2),
@@ -262,7 +316,25 @@ fn bearing_fault(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         pitch: s(5),
         angle_deg: s(6),
     };
-    let f = bearing_features(d[0].series(), s(1), b)?;
+    bearing_features(d[0].series(), s(1), b)
+}
+
+fn vibration_autoencoder(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let score = autoencoder_score(&window_features(d)?)?;
+    let alarm = if score > AUTOENCODER_THRESHOLD {
+        1.0
+    } else {
+        0.0
+    };
+    Ok(vec![
+        Datum::Scalar(score),
+        Datum::Scalar(AUTOENCODER_THRESHOLD),
+        Datum::Scalar(alarm),
+    ])
+}
+
+fn bearing_fault(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let f = window_features(d)?;
     let (p, label) = classify_bearing_features(&f)?;
     Ok(p.into_iter()
         .chain([label as f64])
@@ -271,131 +343,184 @@ fn bearing_fault(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         .collect())
 }
 
-pub(crate) const MODELS: &[Model] = &[Model {
-    card: algo(
-        "ml.bearing_fault_classifier",
-        Text::new(
-            "Rolling-bearing fault classifier (neural network)",
-            "滚动轴承故障分类（神经网络）",
-        ),
-        Text::new(
-            "Tells a sound bearing from an outer-race, inner-race or rolling-element defect in a vibration signal: features of the signal and its envelope spectrum at the bearing's defect frequencies, classified by a small neural network (ONNX, run with tract) trained on synthetic vibration. A screening aid, not a certified diagnosis.",
-            "由振动信号判别轴承正常或外圈、内圈、滚动体故障：信号及其在轴承故障特征频率处的包络谱特征，由以合成振动数据训练的小型神经网络（ONNX，tract 推理）分类。用于初筛，并非经认证的诊断。",
-        ),
-        &[
-            Port::series(
-                "x",
-                "Vibration signal (acceleration)",
-                "振动信号（加速度）",
-                "",
-            ),
-            Port::new("fs", "Sampling rate", "采样频率", "Hz", 1.0, 1e7),
-            Port::new("speed", "Shaft speed", "轴转速", "r/min", 1.0, 1e6),
-            Port::new(
-                "z",
-                "Number of rolling elements",
-                "滚动体数",
-                "",
-                3.0,
-                200.0,
-            )
-            .default(9.0),
-            Port::new(
-                "d",
-                "Rolling element diameter",
-                "滚动体直径",
-                "mm",
-                1e-3,
-                1e4,
-            )
-            .default(7.94),
-            Port::new("pitch", "Pitch diameter", "节圆直径", "mm", 1e-3, 1e5).default(39.04),
-            Port::new("angle", "Contact angle", "接触角", "°", 0.0, 60.0).default(0.0),
-        ],
-        &[
-            Port::out("p_normal", "Probability: sound", "概率：正常", ""),
-            Port::out(
-                "p_outer",
-                "Probability: outer-race defect",
-                "概率：外圈故障",
-                "",
-            ),
-            Port::out(
-                "p_inner",
-                "Probability: inner-race defect",
-                "概率：内圈故障",
-                "",
-            ),
-            Port::out(
-                "p_ball",
-                "Probability: rolling-element defect",
-                "概率：滚动体故障",
-                "",
-            ),
-            Port::out(
-                "class",
-                "Most probable class (0 sound, 1 outer race, 2 inner race, 3 rolling element)",
-                "最可能类别（0 正常，1 外圈，2 内圈，3 滚动体）",
-                "",
-            ),
-            Port::out("ln_kurtosis", "ln(kurtosis / 3)", "ln(峭度 / 3)", ""),
-            Port::out("crest_db", "Crest factor (dB)", "峰值因子（dB）", ""),
-            Port::out(
-                "env_bpfo_db",
-                "Envelope line at BPFO (dB over the median)",
-                "包络谱 BPFO 处谱线（相对中位数，dB）",
-                "",
-            ),
-            Port::out(
-                "env_bpfi_db",
-                "Envelope line at BPFI (dB over the median)",
-                "包络谱 BPFI 处谱线（相对中位数，dB）",
-                "",
-            ),
-            Port::out(
-                "env_2bsf_db",
-                "Envelope line at 2×BSF (dB over the median)",
-                "包络谱 2×BSF 处谱线（相对中位数，dB）",
-                "",
-            ),
-            Port::out(
-                "env_fr_db",
-                "Envelope line at the shaft frequency (dB over the median)",
-                "包络谱转频处谱线（相对中位数，dB）",
-                "",
-            ),
-            Port::out(
-                "env_ftf_db",
-                "Envelope line at the cage frequency FTF (dB over the median)",
-                "包络谱保持架频率 FTF 处谱线（相对中位数，dB）",
-                "",
-            ),
-        ],
-        Text::new(
-            "Defect frequencies as bearing.defect_frequencies. x − x̄: ln(m₄/m₂²/3), 20 lg(max|x|/rms). Envelope: the band f_s/8 ≤ f < f_s/2 of the FFT doubled, the rest zeroed, |IFFT|, mean removed; A_k = 2|E_k|/N. Line P(f) = max A_k over |f_k − f| ≤ 0.02 f + f_s/N; feature 20 lg((P(f) + P(2f))/(2 M)), M the median A_k over 0 < f_k ≤ f_s/8. Network: standardise, 16 ReLU units, softmax over (sound, outer race, inner race, rolling element); validation accuracy 87 % on synthetic data (crates/models/onnx/bearing_fault.md). Needs ≥ 5 revolutions and 2·max(BPFO, BPFI, 2·BSF)·1.02 < f_s/8; the defaults are a 6205 deep-groove ball bearing.",
-            "故障频率同 bearing.defect_frequencies。x − x̄：ln(m₄/m₂²/3)，20 lg(max|x|/rms)。包络：FFT 中 f_s/8 ≤ f < f_s/2 频带加倍、其余置零，取 |IFFT| 并去均值；A_k = 2|E_k|/N。谱线 P(f) = |f_k − f| ≤ 0.02 f + f_s/N 范围内 A_k 的最大值；特征 20 lg((P(f) + P(2f))/(2 M))，M 为 0 < f_k ≤ f_s/8 内 A_k 的中位数。网络：标准化、16 个 ReLU 单元、softmax 输出（正常、外圈、内圈、滚动体）；合成数据验证集准确率 87 %（crates/models/onnx/bearing_fault.md）。要求至少 5 转且 2·max(BPFO, BPFI, 2·BSF)·1.02 < f_s/8；默认值为 6205 深沟球轴承。",
-        ),
-        &[
-            Reference {
-                source: "Ironloom, crates/models/onnx/train_bearing.py and the data card bearing_fault.md (synthetic training data, bearing_signals.py)",
-                locator: "",
-            },
-            Reference {
-                source: "Randall, R. B., Antoni, J. (2011), Rolling element bearing diagnostics — a tutorial, Mechanical Systems and Signal Processing 25(2):485–520",
-                locator: "§2 (signal model), §3.3 (envelope analysis)",
-            },
-            Reference {
-                source: "McFadden, P. D., Smith, J. D. (1984), Model for the vibration produced by a single point defect in a rolling element bearing, Journal of Sound and Vibration 96(1):69–82",
-                locator: "",
-            },
-            Reference {
-                source: "Randall, R. B., Vibration-based Condition Monitoring, Wiley, 2011",
-                locator: "§5.5, envelope analysis; §2.2.4, bearing frequencies",
-            },
-        ],
+/// A vibration window, its sampling, the shaft speed and the bearing (a 6205 by default).
+const INPUTS: &[Port] = &[
+    Port::series(
+        "x",
+        "Vibration signal (acceleration)",
+        "振动信号（加速度）",
+        "",
     ),
-    eval: Eval::Data(bearing_fault),
-}];
+    Port::new("fs", "Sampling rate", "采样频率", "Hz", 1.0, 1e7),
+    Port::new("speed", "Shaft speed", "轴转速", "r/min", 1.0, 1e6),
+    Port::new(
+        "z",
+        "Number of rolling elements",
+        "滚动体数",
+        "",
+        3.0,
+        200.0,
+    )
+    .default(9.0),
+    Port::new(
+        "d",
+        "Rolling element diameter",
+        "滚动体直径",
+        "mm",
+        1e-3,
+        1e4,
+    )
+    .default(7.94),
+    Port::new("pitch", "Pitch diameter", "节圆直径", "mm", 1e-3, 1e5).default(39.04),
+    Port::new("angle", "Contact angle", "接触角", "°", 0.0, 60.0).default(0.0),
+];
+
+pub(crate) const MODELS: &[Model] = &[
+    Model {
+        card: algo(
+            "ml.bearing_fault_classifier",
+            Text::new(
+                "Rolling-bearing fault classifier (neural network)",
+                "滚动轴承故障分类（神经网络）",
+            ),
+            Text::new(
+                "Tells a sound bearing from an outer-race, inner-race or rolling-element defect in a vibration signal: features of the signal and its envelope spectrum at the bearing's defect frequencies, classified by a small neural network (ONNX, run with tract) trained on synthetic vibration. A screening aid, not a certified diagnosis.",
+                "由振动信号判别轴承正常或外圈、内圈、滚动体故障：信号及其在轴承故障特征频率处的包络谱特征，由以合成振动数据训练的小型神经网络（ONNX，tract 推理）分类。用于初筛，并非经认证的诊断。",
+            ),
+            INPUTS,
+            &[
+                Port::out("p_normal", "Probability: sound", "概率：正常", ""),
+                Port::out(
+                    "p_outer",
+                    "Probability: outer-race defect",
+                    "概率：外圈故障",
+                    "",
+                ),
+                Port::out(
+                    "p_inner",
+                    "Probability: inner-race defect",
+                    "概率：内圈故障",
+                    "",
+                ),
+                Port::out(
+                    "p_ball",
+                    "Probability: rolling-element defect",
+                    "概率：滚动体故障",
+                    "",
+                ),
+                Port::out(
+                    "class",
+                    "Most probable class (0 sound, 1 outer race, 2 inner race, 3 rolling element)",
+                    "最可能类别（0 正常，1 外圈，2 内圈，3 滚动体）",
+                    "",
+                ),
+                Port::out("ln_kurtosis", "ln(kurtosis / 3)", "ln(峭度 / 3)", ""),
+                Port::out("crest_db", "Crest factor (dB)", "峰值因子（dB）", ""),
+                Port::out(
+                    "env_bpfo_db",
+                    "Envelope line at BPFO (dB over the median)",
+                    "包络谱 BPFO 处谱线（相对中位数，dB）",
+                    "",
+                ),
+                Port::out(
+                    "env_bpfi_db",
+                    "Envelope line at BPFI (dB over the median)",
+                    "包络谱 BPFI 处谱线（相对中位数，dB）",
+                    "",
+                ),
+                Port::out(
+                    "env_2bsf_db",
+                    "Envelope line at 2×BSF (dB over the median)",
+                    "包络谱 2×BSF 处谱线（相对中位数，dB）",
+                    "",
+                ),
+                Port::out(
+                    "env_fr_db",
+                    "Envelope line at the shaft frequency (dB over the median)",
+                    "包络谱转频处谱线（相对中位数，dB）",
+                    "",
+                ),
+                Port::out(
+                    "env_ftf_db",
+                    "Envelope line at the cage frequency FTF (dB over the median)",
+                    "包络谱保持架频率 FTF 处谱线（相对中位数，dB）",
+                    "",
+                ),
+            ],
+            Text::new(
+                "Defect frequencies as bearing.defect_frequencies. x − x̄: ln(m₄/m₂²/3), 20 lg(max|x|/rms). Envelope: the band f_s/8 ≤ f < f_s/2 of the FFT doubled, the rest zeroed, |IFFT|, mean removed; A_k = 2|E_k|/N. Line P(f) = max A_k over |f_k − f| ≤ 0.02 f + f_s/N; feature 20 lg((P(f) + P(2f))/(2 M)), M the median A_k over 0 < f_k ≤ f_s/8. Network: standardise, 16 ReLU units, softmax over (sound, outer race, inner race, rolling element); validation accuracy 87 % on synthetic data (crates/models/onnx/bearing_fault.md). Needs ≥ 5 revolutions and 2·max(BPFO, BPFI, 2·BSF)·1.02 < f_s/8; the defaults are a 6205 deep-groove ball bearing.",
+                "故障频率同 bearing.defect_frequencies。x − x̄：ln(m₄/m₂²/3)，20 lg(max|x|/rms)。包络：FFT 中 f_s/8 ≤ f < f_s/2 频带加倍、其余置零，取 |IFFT| 并去均值；A_k = 2|E_k|/N。谱线 P(f) = |f_k − f| ≤ 0.02 f + f_s/N 范围内 A_k 的最大值；特征 20 lg((P(f) + P(2f))/(2 M))，M 为 0 < f_k ≤ f_s/8 内 A_k 的中位数。网络：标准化、16 个 ReLU 单元、softmax 输出（正常、外圈、内圈、滚动体）；合成数据验证集准确率 87 %（crates/models/onnx/bearing_fault.md）。要求至少 5 转且 2·max(BPFO, BPFI, 2·BSF)·1.02 < f_s/8；默认值为 6205 深沟球轴承。",
+            ),
+            &[
+                Reference {
+                    source: "Ironloom, crates/models/onnx/train_bearing.py and the data card bearing_fault.md (synthetic training data, bearing_signals.py)",
+                    locator: "",
+                },
+                Reference {
+                    source: "Randall, R. B., Antoni, J. (2011), Rolling element bearing diagnostics — a tutorial, Mechanical Systems and Signal Processing 25(2):485–520",
+                    locator: "§2 (signal model), §3.3 (envelope analysis)",
+                },
+                Reference {
+                    source: "McFadden, P. D., Smith, J. D. (1984), Model for the vibration produced by a single point defect in a rolling element bearing, Journal of Sound and Vibration 96(1):69–82",
+                    locator: "",
+                },
+                Reference {
+                    source: "Randall, R. B., Vibration-based Condition Monitoring, Wiley, 2011",
+                    locator: "§5.5, envelope analysis; §2.2.4, bearing frequencies",
+                },
+            ],
+        ),
+        eval: Eval::Data(bearing_fault),
+    },
+    Model {
+        card: algo(
+            "ml.vibration_autoencoder",
+            Text::new(
+                "Vibration anomaly score (autoencoder)",
+                "振动异常评分（自编码器）",
+            ),
+            Text::new(
+                "How unlike a sound bearing a vibration window is: the reconstruction error of its bearing features through an autoencoder (ONNX, run with tract) trained on sound bearings only, against an alarm threshold; it reacts to any departure, not only to the classifier's three defects. Trained on synthetic vibration: a screening aid.",
+                "振动窗口与正常轴承的差异程度：其轴承特征经仅以正常轴承训练的自编码器（ONNX，tract 推理）重构的误差，并与报警阈值比较；对任何偏离都有反应，而不限于分类器的三种故障。以合成振动数据训练，用于初筛。",
+            ),
+            INPUTS,
+            &[
+                Port::out(
+                    "score",
+                    "Anomaly score (mean squared reconstruction error)",
+                    "异常评分（均方重构误差）",
+                    "",
+                ),
+                Port::out("threshold", "Alarm threshold", "报警阈值", ""),
+                Port::out(
+                    "alarm",
+                    "Alarm (1 above the threshold)",
+                    "报警（超过阈值为 1）",
+                    "",
+                ),
+            ],
+            Text::new(
+                "The seven features of ml.bearing_fault_classifier, standardised with the means and deviations of the sound training windows (z); an autoencoder 7 → 6 → 3 → 6 → 7 (tanh, scikit-learn MLPRegressor) gives ẑ; score = mean((ẑ − z)²); alarm when score > 0.575, the 99th percentile over sound validation windows (1 % false alarms there). Detected on synthetic validation data: outer race 86 %, inner race 78 %, ball 62 %; ROC-AUC 0.90 (crates/models/onnx/vibration_autoencoder.md).",
+                "特征同 ml.bearing_fault_classifier 的七个特征，以正常训练窗口的均值与标准差标准化（z）；自编码器 7 → 6 → 3 → 6 → 7（tanh，scikit-learn MLPRegressor）输出 ẑ；评分 = mean((ẑ − z)²)；评分 > 0.575（正常验证窗口的第 99 百分位数，其中误报 1 %）时报警。合成验证数据检出率：外圈 86 %，内圈 78 %，滚动体 62 %；ROC-AUC 0.90（crates/models/onnx/vibration_autoencoder.md）。",
+            ),
+            &[
+                Reference {
+                    source: "Ironloom, crates/models/onnx/train_autoencoder.py and the data card vibration_autoencoder.md (synthetic training data, bearing_signals.py)",
+                    locator: "",
+                },
+                Reference {
+                    source: "Hinton, G. E., Salakhutdinov, R. R. (2006), Reducing the dimensionality of data with neural networks, Science 313(5786):504–507",
+                    locator: "",
+                },
+                Reference {
+                    source: "Randall, R. B., Antoni, J. (2011), Rolling element bearing diagnostics — a tutorial, Mechanical Systems and Signal Processing 25(2):485–520",
+                    locator: "§3.3 (envelope analysis)",
+                },
+            ],
+        ),
+        eval: Eval::Data(vibration_autoencoder),
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -423,5 +548,13 @@ mod tests {
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-5);
         assert!(label < CLASSES.len());
         assert!(p.iter().all(|&v| v <= p[label]));
+    }
+
+    #[cfg(feature = "onnx")]
+    #[test]
+    fn the_embedded_autoencoder_loads_and_scores() {
+        let score =
+            autoencoder_score(&[0.0, 12.0, 7.0, 7.0, 7.0, 7.0, 6.0]).expect("the model runs");
+        assert!(score.is_finite() && score >= 0.0);
     }
 }

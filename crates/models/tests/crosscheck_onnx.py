@@ -9,7 +9,10 @@ pins). It prints `{"packages", "rows", "feature_vectors"}`:
   their features computed by numpy (compared with the Rust features to 1e-9) and the
   network's probabilities and class by onnxruntime (to 1e-5, tract running the network);
 * feature_vectors: random feature vectors over and beyond the training ranges with
-  onnxruntime's probabilities and label.
+  onnxruntime's probabilities and label, and the autoencoder's score.
+
+The same for the autoencoder (ml.vibration_autoencoder): its score to 1e-5, its threshold
+as its metadata states it.
 """
 
 import json
@@ -29,7 +32,12 @@ rng = np.random.default_rng(20261219)
 session = onnxruntime.InferenceSession(
     os.path.join(here, "..", "onnx", "bearing_fault.onnx"), providers=["CPUExecutionProvider"]
 )
+autoencoder = onnxruntime.InferenceSession(
+    os.path.join(here, "..", "onnx", "vibration_autoencoder.onnx"), providers=["CPUExecutionProvider"]
+)
+THRESHOLD = float(autoencoder.get_modelmeta().custom_metadata_map["threshold"])
 MODEL = "ml.bearing_fault_classifier"
+AUTOENCODER = "ml.vibration_autoencoder"
 OUT_FEATURES = ["ln_kurtosis", "crest_db", "env_bpfo_db", "env_bpfi_db", "env_2bsf_db", "env_fr_db", "env_ftf_db"]
 assert len(OUT_FEATURES) == len(FEATURES)
 PROBS = ["p_normal", "p_outer", "p_inner", "p_ball"]
@@ -38,6 +46,10 @@ PROBS = ["p_normal", "p_outer", "p_inner", "p_ball"]
 def run(f):
     prob, label = session.run(None, {"features": np.asarray(f, dtype=np.float32).reshape(1, -1)})
     return [float(p) for p in prob[0]], int(label[0])
+
+
+def score(f):
+    return float(autoencoder.run(["score"], {"features": np.asarray(f, dtype=np.float32).reshape(1, -1)})[0][0])
 
 
 rows = []
@@ -55,6 +67,10 @@ for i in range(8):
     rows.append(
         {"model": MODEL, "inputs": inputs, "expect": {**dict(zip(PROBS, prob)), "class": label}, "rel": 1e-5, "abs": 1e-6}
     )
+    sc = score(f)
+    if abs(sc - THRESHOLD) > 1e-4:  # an alarm flag right at the threshold could go either way
+        expect = {"score": sc, "threshold": THRESHOLD, "alarm": float(sc > THRESHOLD)}
+        rows.append({"model": AUTOENCODER, "inputs": inputs, "expect": expect, "rel": 1e-5, "abs": 1e-6})
 
 # Over the training ranges (train_bearing.py's report) and a quarter beyond each end.
 lo = np.array([-0.3, 9.1, -0.9, 0.5, -3.4, -3.7, -7.4])
@@ -62,9 +78,9 @@ hi = np.array([1.9, 21.8, 39.8, 39.8, 36.4, 32.7, 29.6])
 span = hi - lo
 vectors = []
 for _ in range(300):
-    f = rng.uniform(lo - span / 4, hi + span / 4)
+    f = np.asarray(rng.uniform(lo - span / 4, hi + span / 4), dtype=np.float32)
     prob, label = run(f)
-    vectors.append({"features": [float(v) for v in np.asarray(f, dtype=np.float32)], "probabilities": prob, "label": label})
+    vectors.append({"features": [float(v) for v in f], "probabilities": prob, "label": label, "score": score(f)})
 
 assert all(math.isfinite(v) for r in rows for v in r["expect"].values())
 json.dump(

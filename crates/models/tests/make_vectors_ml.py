@@ -2,9 +2,10 @@
 
     $IRONLOOM_MODELS_PYTHON crates/models/tests/make_vectors_ml.py
 
-One synthetic signal of each class (crates/models/onnx/bearing_signals.py, strong defects,
-a 6205 bearing at 3600 r/min sampled at 12 kHz, 8 revolutions), its features by numpy and
-the network's output by onnxruntime; and the windows the classifier refuses.
+One synthetic signal of each class (crates/models/onnx/bearing_signals.py, a 6205 bearing
+at 3600 r/min sampled at 12 kHz, 8 revolutions; the first seed the classifier gets right),
+its features by numpy and the networks' outputs (classifier, autoencoder) by onnxruntime;
+and windows they refuse.
 """
 
 import json
@@ -28,6 +29,10 @@ FS, RPM = 12000.0, 3600.0
 session = onnxruntime.InferenceSession(
     os.path.join(here, "..", "onnx", "bearing_fault.onnx"), providers=["CPUExecutionProvider"]
 )
+autoencoder = onnxruntime.InferenceSession(
+    os.path.join(here, "..", "onnx", "vibration_autoencoder.onnx"), providers=["CPUExecutionProvider"]
+)
+THRESHOLD = float(autoencoder.get_modelmeta().custom_metadata_map["threshold"])
 source = (
     f"computed: onnxruntime {version('onnxruntime')} on features by numpy {version('numpy')} "
     "(crates/models/onnx/bearing_signals.py), synthetic {} signal, seed {}"
@@ -53,6 +58,17 @@ for cls in range(len(CLASSES)):
             "abs": 1e-6,
         }
     )
+    (score,) = autoencoder.run(["score"], {"features": f.astype(np.float32).reshape(1, -1)})[0]
+    cases.append(
+        {
+            "model": "ml.vibration_autoencoder",
+            "source": source.format(CLASSES[cls], seed) + "; threshold from the model's metadata",
+            "inputs": {"x": [float(v) for v in x], "fs": FS, "speed": RPM},
+            "expect": {"score": float(score), "threshold": THRESHOLD, "alarm": float(score > THRESHOLD)},
+            "rel": 1e-5,
+            "abs": 1e-6,
+        }
+    )
 short = [float(v) for v in np.round(np.random.default_rng(5).normal(0, 1, 400), 4)]
 refusals = [
     # 400 samples at 12 kHz are 2 revolutions at 3600 r/min.
@@ -61,6 +77,7 @@ refusals = [
     {"model": MODEL, "inputs": {"x": short, "fs": 2000.0, "speed": RPM}, "code": "model_refused"},
     # A constant signal has no shape.
     {"model": MODEL, "inputs": {"x": [1.0] * 1600, "fs": FS, "speed": RPM}, "code": "model_refused"},
+    {"model": "ml.vibration_autoencoder", "inputs": {"x": short, "fs": FS, "speed": RPM}, "code": "model_refused"},
 ]
 with open(os.path.join(here, "..", "vectors", "ml.json"), "w") as out:
     json.dump({"cases": cases, "refusals": refusals}, out)
