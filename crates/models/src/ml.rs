@@ -1,12 +1,13 @@
 //! Trained models, run with tract (cargo feature `onnx`): a rolling-bearing fault
-//! classifier over vibration features computed here from the raw signal.
+//! classifier and a vibration autoencoder (anomaly score), both over vibration features
+//! computed here from the raw signal.
 //!
-//! The network and its data card live in `crates/models/onnx/` with the script that
-//! trains it (`train_bearing.py`) on synthetic vibration (`bearing_signals.py`, whose
-//! `features` this module follows definition for definition; the test run compares the
-//! two on the same signals, and tract's probabilities with onnxruntime's). The ONNX file
-//! is embedded and loaded once; a build without the feature still lists the card but
-//! refuses to evaluate it.
+//! The networks and their data cards live in `crates/models/onnx/` with the scripts that
+//! train them (`train_bearing.py`, `train_autoencoder.py`) on synthetic vibration
+//! (`bearing_signals.py`, whose `features` this module follows definition for definition;
+//! the test run compares the two on the same signals, and tract's outputs with
+//! onnxruntime's). The ONNX files are embedded and each loaded once, on first use; a build
+//! without the feature still lists the cards but refuses to evaluate them.
 
 use crate::algorithms::algo;
 use crate::numeric::no_gaps;
@@ -35,7 +36,7 @@ const SLIP: f64 = 0.02;
 /// The shortest window, in shaft revolutions.
 const MIN_REVOLUTIONS: f64 = 5.0;
 
-fn bad_window(en: &str, zh: &str) -> Refusal {
+fn refuse(en: &str, zh: &str) -> Refusal {
     Refusal::new(en.to_string(), zh.to_string())
 }
 
@@ -101,7 +102,7 @@ pub struct Bearing {
 pub fn bearing_features(x: &[f64], fs: f64, b: Bearing) -> Result<[f64; FEATURES], Refusal> {
     no_gaps(x, "the bearing-fault classifier", 64)?;
     if b.d >= b.pitch {
-        return Err(bad_window(
+        return Err(refuse(
             "the rolling element diameter must be smaller than the pitch diameter",
             "滚动体直径必须小于节圆直径",
         ));
@@ -114,13 +115,13 @@ pub fn bearing_features(x: &[f64], fs: f64, b: Bearing) -> Result<[f64; FEATURES
     let bpfi = b.z / 2.0 * fr * (1.0 + k);
     let bsf = b.pitch / (2.0 * b.d) * fr * (1.0 - k * k);
     if n as f64 / fs * fr < MIN_REVOLUTIONS {
-        return Err(bad_window(
+        return Err(refuse(
             "the window must span at least 5 shaft revolutions",
             "数据窗口至少须覆盖 5 转",
         ));
     }
     if 2.0 * bpfo.max(bpfi).max(2.0 * bsf) * (1.0 + SLIP) + fs / n as f64 >= fs / 8.0 {
-        return Err(bad_window(
+        return Err(refuse(
             "the sampling rate is too low for this speed: twice the highest defect frequency must stay below f_s/8",
             "相对该转速采样频率过低：最高故障频率的两倍须低于 f_s/8",
         ));
@@ -130,7 +131,7 @@ pub fn bearing_features(x: &[f64], fs: f64, b: Bearing) -> Result<[f64; FEATURES
     let m2 = xc.iter().map(|v| v * v).sum::<f64>() / n as f64;
     let m4 = xc.iter().map(|v| v.powi(4)).sum::<f64>() / n as f64;
     if m2 == 0.0 {
-        return Err(bad_window("the signal does not vary", "信号没有变化"));
+        return Err(refuse("the signal does not vary", "信号没有变化"));
     }
     let peak = xc.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let amp = envelope_spectrum(&xc)?;
@@ -156,7 +157,7 @@ pub fn bearing_features(x: &[f64], fs: f64, b: Bearing) -> Result<[f64; FEATURES
         db(ftf),
     ];
     if out.iter().any(|v| !v.is_finite()) {
-        return Err(bad_window(
+        return Err(refuse(
             "the envelope spectrum has no level to compare the defect lines with",
             "包络谱没有可与故障谱线比较的基准水平",
         ));
@@ -191,7 +192,7 @@ impl Net {
 
 fn check_features(features: &[f64; FEATURES]) -> Result<Vec<f32>, Refusal> {
     if features.iter().any(|v| !v.is_finite()) {
-        return Err(bad_window(
+        return Err(refuse(
             "the features must be finite numbers",
             "特征值必须为有限数",
         ));
