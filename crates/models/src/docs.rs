@@ -94,7 +94,8 @@ pub fn markdown(part: Part, cases: &BTreeMap<String, CaseCounts>) -> String {
         "Test cases: {} published (read in the cited source), {} computed by a named open \
          implementation, {} worked by hand from the closed form. {three} models have three or \
          more published cases, {some} at least one; the others are checked against an open \
-         implementation in the test run where one exists (`crates/models/tests/crosscheck.py`, `crosscheck_algorithms.py`) \
+         implementation in the test run where one exists (`crates/models/tests/crosscheck.py`, `crosscheck_algorithms.py`; \
+         the trained models of `crates/models/onnx/` against onnxruntime in `crosscheck_onnx.py`) \
          and await published worked examples.\n",
         total.published, total.computed, total.hand
     );

@@ -38,6 +38,7 @@ mod management;
 mod mechanics;
 pub mod meter;
 mod metrics;
+pub mod ml;
 mod numeric;
 mod operations;
 mod process;
@@ -155,6 +156,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         stl::MODELS,
         text::MODELS,
         arima::MODELS,
+        ml::MODELS,
     ]
     .into_iter()
     .flatten()

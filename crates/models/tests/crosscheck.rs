@@ -3,7 +3,8 @@
 //! with iapws, fluids and ht, `crosscheck_algorithms.py` (with the second half it runs,
 //! `crosscheck_algorithms_more.py`) does the same for the data algorithms with numpy,
 //! scipy, pandas, statsmodels, scikit-learn, ruptures, PyWavelets, dtaidistance and
-//! pymannkendall (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
+//! pymannkendall, and with the feature `onnx` `crosscheck_onnx.py` runs the trained models
+//! with onnxruntime (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
 //! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
 
 // In tests a failed expect is a failed test, with the reason in the panic message.
@@ -98,16 +99,37 @@ fn values(got: &OutputData, want: &serde_json::Value) -> Option<Vec<(f64, f64)>>
 }
 
 /// What the scripts import.
-const IMPORTS: &str = "import iapws, fluids, ht, numpy, scipy, pandas, statsmodels, sklearn, \
-                       ruptures, pywt, dtaidistance, pymannkendall";
+const IMPORTS: &str = if cfg!(feature = "onnx") {
+    "import iapws, fluids, ht, numpy, scipy, pandas, statsmodels, sklearn, \
+     ruptures, pywt, dtaidistance, pymannkendall, onnxruntime"
+} else {
+    "import iapws, fluids, ht, numpy, scipy, pandas, statsmodels, sklearn, \
+     ruptures, pywt, dtaidistance, pymannkendall"
+};
 
-/// The scripts, each printing `{"packages", "rows"}`.
-const SCRIPTS: &[&str] = &[
-    "tests/crosscheck.py",
-    "tests/crosscheck_algorithms.py",
-    "tests/crosscheck_text.py",
-    "tests/crosscheck_arima.py",
-];
+/// The scripts, each printing `{"packages", "rows"}`; the trained models' only with the
+/// runtime that runs them here.
+const SCRIPTS: &[&str] = if cfg!(feature = "onnx") {
+    &[
+        "tests/crosscheck.py",
+        "tests/crosscheck_algorithms.py",
+        "tests/crosscheck_text.py",
+        "tests/crosscheck_arima.py",
+        "tests/crosscheck_onnx.py",
+    ]
+} else {
+    &[
+        "tests/crosscheck.py",
+        "tests/crosscheck_algorithms.py",
+        "tests/crosscheck_text.py",
+        "tests/crosscheck_arima.py",
+    ]
+};
+
+/// Trained models, evaluated only with the feature `onnx`.
+fn needs_onnx(id: &str) -> bool {
+    id.starts_with("ml.") && !cfg!(feature = "onnx")
+}
 
 /// The reference interpreter, or None (a skip, unless the peers are required).
 fn python() -> Option<String> {
@@ -246,7 +268,7 @@ fn models_agree_with_the_reference_packages_on_random_inputs() {
         .iter()
         .filter(|c| c.kind == ModelKind::Algorithm && !VECTORS_ONLY.contains(&c.id))
         .map(|c| c.id)
-        .filter(|id| !seen.contains_key(*id))
+        .filter(|id| !seen.contains_key(*id) && !needs_onnx(id))
         .collect();
     assert!(
         unchecked.is_empty(),

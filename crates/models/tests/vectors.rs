@@ -102,7 +102,12 @@ fn every_vector_matches_its_source() {
     let mut failures = Vec::new();
     let mut count = 0;
     for (path, file) in files() {
-        for c in &file.cases {
+        // Trained models run only with the feature `onnx` (their cards are listed anyway).
+        for c in file
+            .cases
+            .iter()
+            .filter(|c| cfg!(feature = "onnx") || !c.model.starts_with("ml."))
+        {
             count += 1;
             match invoke(&c.model, &c.inputs, &c.units) {
                 Err(e) => failures.push(format!("{path}: {} ({}): {e}", c.model, c.source)),
@@ -120,6 +125,9 @@ fn every_vector_matches_its_source() {
             }
         }
         for r in &file.refusals {
+            if !cfg!(feature = "onnx") && r.model.starts_with("ml.") {
+                continue;
+            }
             match invoke(&r.model, &r.inputs, &BTreeMap::new()) {
                 Ok(out) => failures.push(format!(
                     "{path}: {} accepted {:?}: {out:?}",
