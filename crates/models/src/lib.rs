@@ -14,7 +14,10 @@
 //! languages. Ids are unique and never reused for a different function (a changed
 //! function gets a new `version`).
 
-use ironloom_core::model::{Catalogue, Datum, ModelCard, ModelError, Refusal, Shape};
+use ironloom_core::model::{
+    Catalogue, Datum, Domain, ModelCard, ModelError, ModelKind, Port, Reference, Refusal, Shape,
+    Text,
+};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -59,6 +62,36 @@ impl std::fmt::Debug for Eval {
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Model").field("id", &self.card.id).finish()
+    }
+}
+
+/// A version-1 card from its fields in the struct's order: the one constructor the modules
+/// share, shorter to read than the struct literal.
+#[allow(clippy::too_many_arguments)] // a card's own fields, in the struct's order
+pub(crate) const fn card(
+    id: &'static str,
+    name: Text,
+    summary: Text,
+    kind: ModelKind,
+    industries: &'static [&'static str],
+    domains: &'static [Domain],
+    inputs: &'static [Port],
+    outputs: &'static [Port],
+    formula: Text,
+    references: &'static [Reference],
+) -> ModelCard {
+    ModelCard {
+        id,
+        version: 1,
+        name,
+        summary,
+        kind,
+        industries,
+        domains,
+        inputs,
+        outputs,
+        formula,
+        references,
     }
 }
 
