@@ -11,7 +11,7 @@
 #   aliyun-iot-linkkit (Alibaba's Link SDK, with the paho-mqtt 1.x it needs), in
 #   $IRONLOOM_LINKKIT_VENV (default ~/.cache/ironloom-linkkit-venv), found through
 #   $IRONLOOM_LINKKIT_PYTHON; the references the model library is checked against
-#   (iapws, fluids, ht, with numpy and scipy) in $IRONLOOM_MODELS_VENV (default
+#   (iapws, fluids, ht, psychrolib, pvlib, with numpy and scipy) in $IRONLOOM_MODELS_VENV (default
 #   ~/.cache/ironloom-models-venv), found through $IRONLOOM_MODELS_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
@@ -73,5 +73,5 @@ own_venv "${IRONLOOM_LINKKIT_VENV:-$HOME/.cache/ironloom-linkkit-venv}" IRONLOOM
 
 # Independent implementations the model library is compared with (crates/models/tests).
 own_venv "${IRONLOOM_MODELS_VENV:-$HOME/.cache/ironloom-models-venv}" IRONLOOM_MODELS_PYTHON \
-  'from importlib.metadata import version as v; assert (v("iapws"), v("fluids"), v("ht")) == ("1.5.5", "1.3.1", "1.2.0")' \
-  'iapws==1.5.5' 'fluids==1.3.1' 'ht==1.2.0'
+  'from importlib.metadata import version as v; assert (v("iapws"), v("fluids"), v("ht"), v("psychrolib"), v("pvlib")) == ("1.5.5", "1.3.1", "1.2.0", "2.5.0", "0.16.1")' \
+  'iapws==1.5.5' 'fluids==1.3.1' 'ht==1.2.0' 'psychrolib==2.5.0' 'pvlib==0.16.1'

@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 mod algorithms;
 pub mod docs;
 mod electrical;
+mod energy;
 mod fluids;
 mod heat;
 mod machinery;
@@ -32,7 +33,10 @@ mod mechanics;
 pub mod meter;
 mod operations;
 mod process;
+mod psychrometrics;
 mod quality;
+mod refrigeration;
+mod solar;
 mod spectral;
 mod stats;
 mod steam;
@@ -110,6 +114,10 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         mechanics::MODELS,
         spectral::MODELS,
         management::MODELS,
+        energy::MODELS,
+        refrigeration::MODELS,
+        psychrometrics::MODELS,
+        solar::MODELS,
     ]
     .into_iter()
     .flatten()

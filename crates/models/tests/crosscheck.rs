@@ -1,6 +1,6 @@
 //! The library against maintained open implementations on the same inputs, in the test
 //! run: `crosscheck.py` draws rows inside each model's valid region and computes them
-//! with iapws, fluids and ht (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
+//! with iapws, fluids, ht, PsychroLib and pvlib (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
 //! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
 
 // In tests a failed expect is a failed test, with the reason in the panic message.
@@ -54,14 +54,14 @@ fn values(got: &OutputData, want: &serde_json::Value) -> Option<Vec<(f64, f64)>>
 fn python() -> Option<String> {
     let found = std::env::var("IRONLOOM_MODELS_PYTHON").ok().filter(|py| {
         Command::new(py)
-            .args(["-c", "import iapws, fluids, ht"])
+            .args(["-c", "import iapws, fluids, ht, psychrolib, pvlib"])
             .status()
             .is_ok_and(|s| s.success())
     });
     if found.is_none() {
         assert!(
             std::env::var_os("IRONLOOM_REQUIRE_PEERS").is_none(),
-            "IRONLOOM_REQUIRE_PEERS is set but $IRONLOOM_MODELS_PYTHON names no Python with iapws, fluids and ht"
+            "IRONLOOM_REQUIRE_PEERS is set but $IRONLOOM_MODELS_PYTHON names no Python with iapws, fluids, ht, psychrolib and pvlib"
         );
         println!(
             "SKIPPED: no reference Python (eval \"$(scripts/install-test-peers.sh)\" installs it)"

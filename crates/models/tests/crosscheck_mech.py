@@ -1,0 +1,134 @@
+"""Rows for the plant-energy, moist-air and solar models (imported by `crosscheck.py`):
+random inputs inside each model's valid region, outputs by PsychroLib, pvlib, fluids,
+iapws and scipy."""
+
+import math
+
+import fluids
+import psychrolib
+import pvlib
+from iapws import IAPWS97
+from scipy import stats
+
+psychrolib.SetUnitSystem(psychrolib.SI)
+# Dew points and wet bulbs to 1e-10 °C rather than the default 1e-3.
+psychrolib.PSYCHROLIB_TOLERANCE = 1e-10
+
+PACKAGES = ["psychrolib", "pvlib"]
+
+
+def extend(add, uniform, log_uniform, rng, rows_per_model):
+    n = rows_per_model
+
+    for _ in range(n):
+        t = uniform(-100.0, 200.0)
+        if abs(t) < 0.02:  # the ice/water switch at the triple point
+            continue
+        add("psychro.sat_vapor_pressure", {"T": t}, {"p_ws": psychrolib.GetSatVapPres(t)}, 1e-12)
+
+    for _ in range(n):
+        t, rh, p = uniform(-30.0, 60.0), uniform(0.05, 1.0), uniform(60.0, 110.0)
+        pw = psychrolib.GetVapPresFromRelHum(t, rh)
+        w = psychrolib.GetHumRatioFromVapPres(pw, p * 1000.0)
+        td = psychrolib.GetTDewPointFromVapPres(t, pw)
+        expect = {"p_w": pw, "W": w, "h": psychrolib.GetMoistAirEnthalpy(t, w) / 1000.0,
+                  "v": psychrolib.GetMoistAirVolume(t, w, p * 1000.0)}
+        if abs(td) > 0.5:
+            expect["T_dp"] = td
+        add("psychro.moist_air_state", {"T": t, "RH": rh, "p": p}, expect, 1e-9)
+
+    count = 0
+    while count < n:
+        t, p = uniform(-20.0, 50.0), uniform(70.0, 110.0)
+        twb = t - uniform(0.0, 12.0)
+        try:
+            w = psychrolib.GetHumRatioFromTWetBulb(t, twb, p * 1000.0)
+        except ValueError:
+            continue
+        if w <= 1e-5:
+            continue
+        pw = psychrolib.GetVapPresFromHumRatio(w, p * 1000.0)
+        td = psychrolib.GetTDewPointFromVapPres(t, pw)
+        expect = {"W": w, "RH": pw / psychrolib.GetSatVapPres(t),
+                  "h": psychrolib.GetMoistAirEnthalpy(t, w) / 1000.0}
+        if abs(td) > 0.5:
+            expect["T_dp"] = td
+        add("psychro.wet_bulb_state", {"T": t, "T_wb": twb, "p": p}, expect, 1e-9)
+        count += 1
+
+    for _ in range(n):
+        z = uniform(-500.0, 11000.0)
+        add("atmosphere.standard_pressure", {"Z": z},
+            {"p": psychrolib.GetStandardAtmPressure(z) / 1000.0}, 1e-12)
+
+    for _ in range(n):
+        pw = log_uniform(1.0, 1.5e6)
+        td = psychrolib.GetTDewPointFromVapPres(0.0, pw)
+        if abs(td) > 0.5:
+            add("psychro.dew_point", {"p_w": pw}, {"T_dp": td}, 1e-9)
+
+    # Solar position by pvlib's Spencer series and analytical angles.
+    for _ in range(n):
+        lat, lon = uniform(-66.0, 66.0), uniform(-180.0, 180.0)
+        doy, hour = float(rng.randint(1, 365)), uniform(0.0, 24.0)
+        d = pvlib.solarposition.declination_spencer71(doy)
+        e = pvlib.solarposition.equation_of_time_spencer71(doy)
+        om = ((hour - 12.0) * 15.0 + lon + e / 4.0 + 180.0) % 360.0 - 180.0
+        if abs(om) < 1e-6:
+            continue
+        z = pvlib.solarposition.solar_zenith_analytical(math.radians(lat), math.radians(om), d)
+        a = pvlib.solarposition.solar_azimuth_analytical(math.radians(lat), math.radians(om), d, z)
+        add("solar.position", {"lat": lat, "lon": lon, "doy": doy, "hour": hour},
+            {"decl": math.degrees(d), "eot": float(e), "zenith": math.degrees(float(z)),
+             "azimuth": math.degrees(float(a))}, 1e-9)
+
+    for _ in range(n):
+        doy, gsc = float(rng.randint(1, 366)), uniform(1300.0, 1400.0)
+        g = float(pvlib.irradiance.get_extra_radiation(doy, solar_constant=gsc, method="spencer"))
+        add("solar.extraterrestrial_irradiance", {"doy": doy, "G_sc": gsc}, {"G_on": g}, 1e-12)
+
+    for _ in range(n):
+        zen, p = uniform(0.0, 89.9), uniform(50.0, 105.0)
+        am = float(pvlib.atmosphere.get_relative_airmass(zen, "kastenyoung1989"))
+        add("solar.air_mass", {"zenith": zen, "p": p},
+            {"AM": am, "AM_abs": float(pvlib.atmosphere.get_absolute_airmass(am, p * 1000.0))}, 1e-12)
+
+    for _ in range(n):
+        g, ta, ws = uniform(0.0, 1300.0), uniform(-30.0, 50.0), uniform(0.0, 20.0)
+        u0, u1 = uniform(15.0, 40.0), uniform(0.0, 10.0)
+        add("pv.module_temperature_faiman", {"G": g, "T_a": ta, "ws": ws, "U0": u0, "U1": u1},
+            {"T_m": float(pvlib.temperature.faiman(g, ta, ws, u0, u1))}, 1e-12)
+
+    for _ in range(n):
+        g, tc, p0, gm = uniform(0.0, 1300.0), uniform(-20.0, 80.0), log_uniform(1.0, 1e5), uniform(-0.006, -0.002)
+        add("pv.pvwatts_dc", {"G": g, "T_c": tc, "P_dc0": p0, "gamma": gm},
+            {"P_dc": float(pvlib.pvsystem.pvwatts_dc(g, tc, p0, gm))}, 1e-12)
+
+    for _ in range(n):
+        p0 = log_uniform(1.0, 1e4)
+        pdc = p0 * uniform(0.02, 1.3)
+        en, er = uniform(0.9, 0.99), uniform(0.9, 0.99)
+        pac = float(pvlib.inverter.pvwatts(pdc, p0, en, er))
+        add("pv.pvwatts_inverter", {"P_dc": pdc, "P_dc0": p0, "eta_nom": en, "eta_ref": er},
+            {"P_ac": pac, "eta": pac / pdc}, 1e-12)
+
+    # Compressor power: fluids' isentropic work per mole times the molar flow p₁Q₁/(RT₁).
+    for _ in range(n):
+        q, p1 = log_uniform(0.1, 1000.0), uniform(50.0, 500.0)
+        p2, k = p1 * uniform(1.05, 15.0), uniform(1.1, 1.67)
+        ei, em = uniform(0.5, 1.0), uniform(0.8, 1.0)
+        t1 = 293.15
+        w = fluids.compressible.isentropic_work_compression(T1=t1, k=k, Z=1.0, P1=p1 * 1e3, P2=p2 * 1e3, eta=ei)
+        shaft = w * p1 * 1e3 * q / 60.0 / (8.314462618 * t1) / 1000.0
+        add("compressor.isentropic_power", {"Q1": q, "p1": p1, "p2": p2, "k": k, "eta_is": ei, "eta_motor": em},
+            {"P_shaft": shaft, "P_in": shaft / em}, 1e-9)
+
+    # Flash steam with iapws's saturation enthalpies.
+    for _ in range(n):
+        p_lo = log_uniform(0.002, 5.0)
+        p_hi = min(p_lo * log_uniform(1.05, 100.0), 16.0)
+        if p_hi <= p_lo:
+            continue
+        a, b, c = IAPWS97(P=p_hi, x=0), IAPWS97(P=p_lo, x=0), IAPWS97(P=p_lo, x=1)
+        add("steam.flash_fraction", {"p_hi": p_hi, "p_lo": p_lo},
+            {"x": (a.h - b.h) / (c.h - b.h), "h_f_hi": a.h, "h_fg_lo": c.h - b.h}, 1e-8)
