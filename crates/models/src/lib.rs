@@ -28,10 +28,12 @@ mod energy;
 mod fluids;
 mod heat;
 mod machinery;
+mod maintenance;
 mod management;
 mod mechanics;
 pub mod meter;
 mod operations;
+mod power;
 mod process;
 mod psychrometrics;
 mod quality;
@@ -118,6 +120,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         refrigeration::MODELS,
         psychrometrics::MODELS,
         solar::MODELS,
+        maintenance::MODELS,
+        power::MODELS,
     ]
     .into_iter()
     .flatten()

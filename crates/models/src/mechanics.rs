@@ -190,7 +190,7 @@ fn spring(x: &[f64]) -> Result<Vec<f64>, Refusal> {
 }
 
 /// Γ(x) for x > 0 by Lanczos' approximation (g = 7, nine terms; about 1e-15).
-fn gamma(x: f64) -> f64 {
+pub(crate) fn gamma(x: f64) -> f64 {
     const G: [f64; 9] = [
         0.999_999_999_999_809_9,
         676.520_368_121_885_1,

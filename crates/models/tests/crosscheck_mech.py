@@ -132,3 +132,41 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         a, b, c = IAPWS97(P=p_hi, x=0), IAPWS97(P=p_lo, x=0), IAPWS97(P=p_lo, x=1)
         add("steam.flash_fraction", {"p_hi": p_hi, "p_lo": p_lo},
             {"x": (a.h - b.h) / (c.h - b.h), "h_f_hi": a.h, "h_fg_lo": c.h - b.h}, 1e-8)
+
+    from scipy import integrate, optimize, special  # noqa: F401
+
+    for _ in range(n):
+        t, r, c = log_uniform(10.0, 1e7), float(rng.randint(0, 60)), uniform(0.05, 0.999)
+        ft = rng.choice([0, 1]) if r >= 1 else 0
+        chi = stats.chi2.ppf(c, 2 * r if ft else 2 * r + 2)
+        add("reliability.mtbf_confidence", {"T": t, "r": r, "C": c, "test": float(ft)},
+            {"lambda_upper": chi / (2 * t), "MTBF_lower": 2 * t / chi}, 1e-9)
+
+    for _ in range(n):
+        lam, units, t, p = log_uniform(0.01, 10.0), float(rng.randint(1, 200)), uniform(0.05, 2.0), uniform(0.5, 0.999)
+        m = lam * units * t
+        if m > 500:
+            continue
+        s = int(stats.poisson.ppf(p, m))
+        add("maintenance.spare_parts_poisson", {"lambda": lam, "N": units, "t": t, "P": p},
+            {"mean": m, "s": float(s), "P_achieved": float(stats.poisson.cdf(s, m))}, 1e-9)
+
+    for _ in range(n):
+        b, e = uniform(1.3, 6.0), log_uniform(10.0, 1e5)
+        cp = log_uniform(1.0, 1000.0)
+        cf = cp * log_uniform(2.0, 50.0)
+
+        def up(big_t):
+            return e / b * special.gamma(1 / b) * special.gammainc(1 / b, (big_t / e) ** b)
+
+        def gap(big_t):
+            rel = math.exp(-((big_t / e) ** b))
+            return b / e * (big_t / e) ** (b - 1) * up(big_t) - (1 - rel) - cp / (cf - cp)
+
+        if gap(50 * e) < 0:
+            continue
+        big_t = optimize.brentq(gap, 1e-9 * e, 50 * e, xtol=1e-14 * e, rtol=1e-15)
+        rel = math.exp(-((big_t / e) ** b))
+        add("maintenance.age_replacement_weibull", {"beta": b, "eta": e, "C_p": cp, "C_f": cf},
+            {"T_opt": big_t, "cost_rate": (cp * rel + cf * (1 - rel)) / up(big_t),
+             "cost_rate_rtf": cf / (e * special.gamma(1 + 1 / b))}, 1e-6)
