@@ -27,7 +27,9 @@ mod electrical;
 mod energy;
 mod fluids;
 mod heat;
+mod lean;
 mod machinery;
+mod machining;
 mod maintenance;
 mod management;
 mod mechanics;
@@ -122,6 +124,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         solar::MODELS,
         maintenance::MODELS,
         power::MODELS,
+        machining::MODELS,
+        lean::MODELS,
     ]
     .into_iter()
     .flatten()
