@@ -25,8 +25,10 @@ mod algorithms;
 pub mod docs;
 mod electrical;
 mod energy;
+mod finance;
 mod fluids;
 mod heat;
+mod industry;
 mod lean;
 mod machinery;
 mod machining;
@@ -44,6 +46,7 @@ mod solar;
 mod spectral;
 mod stats;
 mod steam;
+mod supply;
 
 /// A model: its card and its function.
 pub struct Model {
@@ -126,6 +129,9 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         power::MODELS,
         machining::MODELS,
         lean::MODELS,
+        supply::MODELS,
+        finance::MODELS,
+        industry::MODELS,
     ]
     .into_iter()
     .flatten()

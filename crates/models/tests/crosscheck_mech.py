@@ -170,3 +170,28 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         add("maintenance.age_replacement_weibull", {"beta": b, "eta": e, "C_p": cp, "C_f": cf},
             {"T_opt": big_t, "cost_rate": (cp * rel + cf * (1 - rel)) / up(big_t),
              "cost_rate_rtf": cf / (e * special.gamma(1 + 1 / b))}, 1e-6)
+
+    for _ in range(n):
+        d, sd, l, sl, csl = uniform(0.0, 1e4), uniform(0.0, 1e3), uniform(0.0, 50.0), uniform(0.0, 5.0), uniform(0.5, 0.9999)
+        z = stats.norm.ppf(csl)
+        sigma = math.sqrt(l * sd * sd + d * d * sl * sl)
+        add("inventory.reorder_point", {"d": d, "sigma_d": sd, "L": l, "sigma_L": sl, "CSL": csl},
+            {"z": z, "ROP": d * l + z * sigma}, 1e-9)
+
+    for _ in range(n):
+        q, s, k = log_uniform(1.0, 1e5), log_uniform(0.1, 1e4), uniform(-2.0, 4.0)
+        g = stats.norm.pdf(k) - k * stats.norm.sf(k)
+        add("inventory.fill_rate_normal", {"Q": q, "sigma_L": s, "k": k},
+            {"G_k": g, "ESC": s * g, "CSL": stats.norm.cdf(k)}, 1e-8)
+
+    # NPV and IRR of a conventional project (one outlay, then positive flows).
+    for _ in range(n):
+        flows = [-log_uniform(100.0, 1e6)]
+        flows += [abs(flows[0]) * uniform(0.05, 0.6) for _ in range(rng.randint(2, 15))]
+        r = uniform(0.0, 0.3)
+
+        def npv(rate, flows=flows):
+            return sum(c / (1 + rate) ** t for t, c in enumerate(flows))
+
+        irr = optimize.brentq(npv, -0.99, 10.0, xtol=1e-15)
+        add("finance.npv_irr_payback", {"cash_flows": flows, "rate": r}, {"NPV": npv(r), "IRR": irr}, 1e-9)
