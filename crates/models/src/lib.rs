@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod algorithms;
+mod convection;
 pub mod docs;
 mod electrical;
 mod energy;
@@ -37,6 +38,7 @@ mod management;
 mod mechanics;
 pub mod meter;
 mod operations;
+mod planning;
 mod power;
 mod process;
 mod psychrometrics;
@@ -132,6 +134,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         supply::MODELS,
         finance::MODELS,
         industry::MODELS,
+        planning::MODELS,
+        convection::MODELS,
     ]
     .into_iter()
     .flatten()

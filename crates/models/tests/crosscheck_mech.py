@@ -195,3 +195,34 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
 
         irr = optimize.brentq(npv, -0.99, 10.0, xtol=1e-15)
         add("finance.npv_irr_payback", {"cash_flows": flows, "rate": r}, {"NPV": npv(r), "IRR": irr}, 1e-9)
+
+    import ht
+
+    for _ in range(n):
+        re, pr, cool = log_uniform(1e4, 1e7), uniform(0.6, 160.0), rng.choice([0, 1])
+        add("conv.dittus_boelter", {"Re": re, "Pr": pr, "fluid": float(cool)},
+            {"Nu": ht.conv_internal.turbulent_Dittus_Boelter(re, pr, heating=(cool == 0))}, 1e-12)
+        re, pr = log_uniform(3000.0, 5e6), log_uniform(0.5, 2000.0)
+        fd = (0.790 * math.log(re) - 1.64) ** -2
+        add("conv.gnielinski", {"Re": re, "Pr": pr}, {"Nu": ht.conv_internal.turbulent_Gnielinski(re, pr, fd)}, 1e-12)
+        ra, pr = log_uniform(1e-3, 1e12), log_uniform(0.01, 1e4)
+        add("conv.horizontal_cylinder_free", {"Ra": ra, "Pr": pr},
+            {"Nu": ht.conv_free_immersed.Nu_horizontal_cylinder_Churchill_Chu(pr, ra / pr)}, 1e-12)
+
+    for _ in range(n):
+        d, dl, k = uniform(10.0, 1000.0), uniform(1.0, 300.0), uniform(0.02, 0.2)
+        ti, ta, h = uniform(50.0, 600.0), uniform(-20.0, 40.0), uniform(2.0, 50.0)
+        r1, r2 = d / 2000.0, d / 2000.0 + dl / 1000.0
+        q = (ti - ta) / (ht.conduction.R_cylinder(2 * r1, 2 * r2, k, 1.0) + 1.0 / (h * 2 * math.pi * r2))
+        add("insulation.pipe_heat_loss", {"D": d, "delta": dl, "k": k, "T_pipe": ti, "T_amb": ta, "h": h},
+            {"q": q}, 1e-12)
+
+    for _ in range(n):
+        m, co, cu = uniform(0.1, 300.0), log_uniform(0.01, 100.0), log_uniform(0.01, 100.0)
+        ratio = cu / (cu + co)
+        s = int(stats.poisson.ppf(ratio, m))
+        add("inventory.newsvendor_poisson", {"mean": m, "c_o": co, "c_u": cu},
+            {"S": float(s), "P_in_stock": float(stats.poisson.cdf(s, m))}, 1e-9)
+        b, eta, w = uniform(0.3, 6.0), log_uniform(100.0, 1e7), log_uniform(1.0, 1e6)
+        add("reliability.warranty_returns_weibull", {"beta": b, "eta": eta, "w": w, "units": 1.0},
+            {"F_w": float(stats.weibull_min.cdf(w, b, scale=eta))}, 1e-9)
