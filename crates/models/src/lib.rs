@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 mod algorithms;
 mod convection;
+mod decision;
 pub mod docs;
 mod electrical;
 mod energy;
@@ -31,6 +32,7 @@ mod fluids;
 mod heat;
 mod industry;
 mod lean;
+mod logistics;
 mod machinery;
 mod machining;
 mod maintenance;
@@ -136,6 +138,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         industry::MODELS,
         planning::MODELS,
         convection::MODELS,
+        logistics::MODELS,
+        decision::MODELS,
     ]
     .into_iter()
     .flatten()
