@@ -61,6 +61,81 @@ fn motor_input(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![p_in, load, load * p_rated])
 }
 
+/// IEC 60034-30-1 interpolation coefficients (A, B, C, D) for IE2, IE3 and IE4 at 50 Hz,
+/// by poles 2, 4, 6, 8, as reproduced in The Ecodesign for Energy-Related Products and
+/// Energy Information Regulations 2021 (UK SI 2021/745), Schedule 16, Tables 27 and 28.
+const IE_SMALL: [[[f64; 4]; 4]; 3] = [
+    [
+        [22.4864, 27.7603, 37.8091, 82.458],
+        [17.2751, 23.978, 35.5822, 84.9935],
+        [-15.9218, -30.258, 16.6861, 79.1838],
+        [6.4855, 9.4748, 36.852, 70.762],
+    ],
+    [
+        [6.8532, 6.2006, 25.1317, 84.0392],
+        [7.6356, 4.8236, 21.0903, 86.0998],
+        [-17.361, -44.538, -3.0554, 79.1318],
+        [-0.5896, -25.526, 4.2884, 75.831],
+    ],
+    [
+        [-8.8538, -20.3352, 8.9002, 85.0641],
+        [8.432, 2.6888, 14.6236, 87.6153],
+        [-13.0355, -36.9497, -4.3621, 82.0009],
+        [-4.9735, -21.453, 2.6653, 79.055],
+    ],
+];
+const IE_LARGE: [[[f64; 4]; 4]; 3] = [
+    [
+        [0.2972, -3.3454, 13.0651, 79.077],
+        [0.0278, -1.9247, 10.4395, 80.9761],
+        [0.0148, -2.4978, 13.247, 77.5603],
+        [2.1311, -12.029, 26.719, 69.735],
+    ],
+    [
+        [0.3569, -3.3076, 11.6108, 82.2503],
+        [0.0773, -1.8951, 9.2984, 83.7025],
+        [0.1252, -2.613, 11.9963, 80.4769],
+        [0.7189, -5.1678, 15.705, 77.074],
+    ],
+    [
+        [0.34, -3.0479, 10.293, 84.8208],
+        [0.2412, -2.3608, 8.446, 86.8321],
+        [0.3598, -3.2107, 10.7933, 84.107],
+        [0.6556, -4.7229, 13.977, 80.247],
+    ],
+];
+
+fn motor_ie_class(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (p, poles, eta) = (x[0], x[1] as usize, x[2]);
+    let table = if p <= 0.55 {
+        &IE_SMALL
+    } else if p >= 0.75 {
+        &IE_LARGE
+    } else {
+        return Err(Refusal::new(
+            "the standard gives no limits between 0.55 and 0.75 kW",
+            "标准未规定 0.55 kW 与 0.75 kW 之间的限值",
+        ));
+    };
+    let l = p.log10();
+    // Limits rounded to 0.1 %, as tabulated.
+    let limit = |class: usize| {
+        let [a, b, c, d] = table[class][poles];
+        ((a * l * l * l + b * l * l + c * l + d) * 10.0).round() / 10.0
+    };
+    let (ie2, ie3, ie4) = (limit(0), limit(1), limit(2));
+    let class = if eta >= ie4 {
+        4.0
+    } else if eta >= ie3 {
+        3.0
+    } else if eta >= ie2 {
+        2.0
+    } else {
+        0.0
+    };
+    Ok(vec![ie2, ie3, ie4, class])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -289,5 +364,56 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(motor_input),
+    },
+    Model {
+        card: card(
+            "motor.ie_efficiency_class",
+            Text::new(
+                "Motor efficiency class (IE code, IEC 60034-30-1)",
+                "电动机能效等级（IE 代码，IEC 60034-30-1）",
+            ),
+            Text::new(
+                "Minimum efficiencies of the IE2, IE3 and IE4 classes for a 50 Hz line-operated motor of a rated power and number of poles, and the class a nameplate efficiency reaches.",
+                "按额定功率和极数计算 50 Hz 工频电动机 IE2、IE3、IE4 等级的最低效率，并判定铭牌效率所达到的等级。",
+            ),
+            ModelKind::Mechanism,
+            POWER_INDUSTRIES,
+            &[Domain::Service, Domain::Operations, Domain::Design],
+            &[
+                Port::new("P", "Rated output", "额定输出功率", "kW", 0.12, 200.0),
+                Port::choice("poles", "Poles", "极数", &["2", "4", "6", "8"]),
+                Port::new("eta", "Rated efficiency", "额定效率", "%", 0.0, 100.0),
+            ],
+            &[
+                Port::out("IE2", "IE2 minimum efficiency", "IE2 最低效率", "%"),
+                Port::out("IE3", "IE3 minimum efficiency", "IE3 最低效率", "%"),
+                Port::out("IE4", "IE4 minimum efficiency", "IE4 最低效率", "%"),
+                Port::out(
+                    "class",
+                    "Class reached (0: below IE2)",
+                    "达到的等级（0 表示低于 IE2）",
+                    "",
+                ),
+            ],
+            Text::new(
+                "η_N = A·x³ + B·x² + C·x + D, x = log₁₀(P_N/1 kW), with the standard's coefficients for 0.12–0.55 kW and 0.75–200 kW, rounded to 0.1 %.",
+                "η_N = A·x³ + B·x² + C·x + D，x = log₁₀(P_N/1 kW)，系数取标准中 0.12–0.55 kW 与 0.75–200 kW 两组，结果修约到 0.1 %。",
+            ),
+            &[
+                Reference {
+                    source: "IEC 60034-30-1:2014, Rotating electrical machines — Part 30-1: Efficiency classes of line operated AC motors (IE code)",
+                    locator: "interpolation of the efficiency limits for intermediate rated powers (50 Hz)",
+                },
+                Reference {
+                    source: "UK SI 2021/745, The Ecodesign for Energy-Related Products and Energy Information Regulations 2021 (legislation.gov.uk)",
+                    locator: "Schedule 16, Tables 27 and 28 (interpolation coefficients)",
+                },
+                Reference {
+                    source: "GB 18613-2020, 电动机能效限定值及能效等级",
+                    locator: "能效等级与 IE 代码",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(motor_ie_class),
     },
 ];
