@@ -71,8 +71,10 @@ fn air_leak(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     // Normal cubic metres: 0 °C, 101.325 kPa.
     let rho_n = 101_325.0 / (R_AIR * 273.15);
     let q_n = m / rho_n * 60.0;
+    // Free air: the same mass at the ambient pressure and the air's temperature.
+    let q_free = m / (pa * 1000.0 / (R_AIR * (t + 273.15))) * 60.0;
     let energy = q_n * specific * hours;
-    Ok(vec![m, q_n, if choked { 1.0 } else { 0.0 }, energy])
+    Ok(vec![m, q_n, q_free, if choked { 1.0 } else { 0.0 }, energy])
 }
 
 fn boiler_direct(x: &[f64]) -> Result<Vec<f64>, Refusal> {
@@ -312,6 +314,12 @@ pub(crate) const MODELS: &[Model] = &[
                     "m3/min",
                 ),
                 Port::out(
+                    "Q_free",
+                    "Leak flow as free air (ambient pressure, air temperature)",
+                    "泄漏自由空气流量（大气压力、空气温度）",
+                    "m3/min",
+                ),
+                Port::out(
                     "choked",
                     "Choked flow (1) or not (0)",
                     "是否壅塞流（1/0）",
@@ -320,8 +328,8 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::out("E", "Energy wasted per year", "年浪费电能", "kWh"),
             ],
             Text::new(
-                "Choked when p_a/p₀ ≤ (2/(k+1))^(k/(k−1)): ṁ = C_d·A·p₀·√(k/(RT₀))·(2/(k+1))^((k+1)/(2(k−1))); else ṁ = C_d·A·p₀·√(2k/((k−1)RT₀)·[(p_a/p₀)^(2/k) − (p_a/p₀)^((k+1)/k)]); k = 1.4, R = 287.05 J/(kg·K); Q_n = ṁ/ρ_n; E = Q_n·specific power·hours.",
-                "当 p_a/p₀ ≤ (2/(k+1))^(k/(k−1)) 时为壅塞流：ṁ = C_d·A·p₀·√(k/(RT₀))·(2/(k+1))^((k+1)/(2(k−1)))；否则 ṁ = C_d·A·p₀·√(2k/((k−1)RT₀)·[(p_a/p₀)^(2/k) − (p_a/p₀)^((k+1)/k)])；k = 1.4，R = 287.05 J/(kg·K)；Q_n = ṁ/ρ_n；E = Q_n·比功率·小时数。",
+                "Choked when p_a/p₀ ≤ (2/(k+1))^(k/(k−1)): ṁ = C_d·A·p₀·√(k/(RT₀))·(2/(k+1))^((k+1)/(2(k−1))); else ṁ = C_d·A·p₀·√(2k/((k−1)RT₀)·[(p_a/p₀)^(2/k) − (p_a/p₀)^((k+1)/k)]); k = 1.4, R = 287.05 J/(kg·K); Q_n = ṁ/ρ_n, Q_free = ṁ/ρ(p_a, T); E = Q_n·specific power·hours.",
+                "当 p_a/p₀ ≤ (2/(k+1))^(k/(k−1)) 时为壅塞流：ṁ = C_d·A·p₀·√(k/(RT₀))·(2/(k+1))^((k+1)/(2(k−1)))；否则 ṁ = C_d·A·p₀·√(2k/((k−1)RT₀)·[(p_a/p₀)^(2/k) − (p_a/p₀)^((k+1)/k)])；k = 1.4，R = 287.05 J/(kg·K)；Q_n = ṁ/ρ_n，Q_free = ṁ/ρ(p_a, T)；E = Q_n·比功率·小时数。",
             ),
             &[
                 Reference {
