@@ -139,6 +139,20 @@ fn emv(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     ])
 }
 
+fn dupont(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (income, revenue, assets, equity) = (x[0], x[1], x[2], x[3]);
+    let margin = income / revenue;
+    let turnover = revenue / assets;
+    let leverage = assets / equity;
+    Ok(vec![
+        margin,
+        turnover,
+        leverage,
+        margin * turnover,
+        margin * turnover * leverage,
+    ])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -388,5 +402,50 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Data(emv),
+    },
+    Model {
+        card: card(
+            "mgmt.dupont_roe",
+            Text::new(
+                "Return on equity by the DuPont analysis",
+                "杜邦分析：净资产收益率分解",
+            ),
+            Text::new(
+                "Net profit margin, asset turnover and equity multiplier, and the return on assets and on equity they make.",
+                "计算销售净利率、总资产周转率和权益乘数，以及由此得到的总资产收益率与净资产收益率。",
+            ),
+            ModelKind::Process,
+            MANAGEMENT_INDUSTRIES,
+            &[Domain::Management],
+            &[
+                Port::new("net_income", "Net income", "净利润", "", -1e15, 1e15),
+                Port::new("revenue", "Revenue", "营业收入", "", 1e-12, 1e15),
+                Port::new("assets", "Total assets", "总资产", "", 1e-12, 1e15),
+                Port::new(
+                    "equity",
+                    "Shareholders' equity",
+                    "股东权益",
+                    "",
+                    1e-12,
+                    1e15,
+                ),
+            ],
+            &[
+                Port::out("margin", "Net profit margin", "销售净利率", ""),
+                Port::out("asset_turnover", "Asset turnover", "总资产周转率", ""),
+                Port::out("equity_multiplier", "Equity multiplier", "权益乘数", ""),
+                Port::out("ROA", "Return on assets", "总资产收益率", ""),
+                Port::out("ROE", "Return on equity", "净资产收益率", ""),
+            ],
+            Text::new(
+                "ROE = (net income/revenue)·(revenue/assets)·(assets/equity); ROA = margin·turnover.",
+                "ROE = (净利润/营业收入)·(营业收入/总资产)·(总资产/股东权益)；ROA = 销售净利率·总资产周转率。",
+            ),
+            &[Reference {
+                source: "Brealey, R. A., Myers, S. C., Allen, F., Principles of Corporate Finance, 12th ed., McGraw-Hill, 2017",
+                locator: "ch. 28, the DuPont system (return on assets and on equity)",
+            }],
+        ),
+        eval: Eval::Scalar(dupont),
     },
 ];

@@ -88,6 +88,119 @@ fn freight_emissions(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![e_ttw, e_wtw, intensity])
 }
 
+/// Least-cost shipments from supplies to demands: successive shortest paths
+/// (Bellman–Ford on the residual network), exact for any real quantities.
+fn transportation(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
+    let (supply, demand, cost) = (d[0].series(), d[1].series(), d[2].series());
+    let (m, n) = (supply.len(), demand.len());
+    let bad = m == 0
+        || n == 0
+        || m * n > 10_000
+        || cost.len() != m * n
+        || supply
+            .iter()
+            .chain(demand)
+            .chain(cost)
+            .any(|v| v.is_nan() || *v < 0.0);
+    if bad {
+        return Err(Refusal::new(
+            "give supplies, demands and an m×n cost table row by row (at most 10 000 cells), none negative or missing",
+            "请给出供应量、需求量和按行排列的 m×n 运价表（不超过 10 000 格），不能为负或缺失",
+        ));
+    }
+    let total_demand: f64 = demand.iter().sum();
+    if supply.iter().sum::<f64>() < total_demand * (1.0 - 1e-12) {
+        return Err(Refusal::new(
+            "the supplies cannot cover the demands",
+            "总供应量不足以满足总需求量",
+        ));
+    }
+    // Nodes: 0 source, 1..=m supplies, m+1..=m+n demands, m+n+1 sink.
+    let nodes = m + n + 2;
+    let sink = nodes - 1;
+    let mut edges: Vec<(usize, usize, f64, f64)> = Vec::new(); // (from, to, capacity, cost)
+    let add = |a: usize, b: usize, cap: f64, c: f64, edges: &mut Vec<(usize, usize, f64, f64)>| {
+        edges.push((a, b, cap, c));
+        edges.push((b, a, 0.0, -c));
+    };
+    for (i, s) in supply.iter().enumerate() {
+        add(0, 1 + i, *s, 0.0, &mut edges);
+    }
+    for i in 0..m {
+        for j in 0..n {
+            add(1 + i, 1 + m + j, f64::INFINITY, cost[i * n + j], &mut edges);
+        }
+    }
+    for (j, q) in demand.iter().enumerate() {
+        add(1 + m + j, sink, *q, 0.0, &mut edges);
+    }
+    let mut shipped = 0.0;
+    let tolerance = 1e-12 * total_demand.max(1.0);
+    while total_demand - shipped > tolerance {
+        let mut dist = vec![f64::INFINITY; nodes];
+        let mut via = vec![usize::MAX; nodes];
+        dist[0] = 0.0;
+        for _ in 0..nodes {
+            let mut changed = false;
+            for (k, &(a, b, cap, c)) in edges.iter().enumerate() {
+                if cap > tolerance && dist[a] + c < dist[b] - 1e-12 {
+                    dist[b] = dist[a] + c;
+                    via[b] = k;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if !dist[sink].is_finite() {
+            break;
+        }
+        let mut push = total_demand - shipped;
+        let mut v = sink;
+        while v != 0 {
+            let k = via[v];
+            push = push.min(edges[k].2);
+            v = edges[k].0;
+        }
+        let mut v = sink;
+        while v != 0 {
+            let k = via[v];
+            edges[k].2 -= push;
+            edges[k ^ 1].2 += push;
+            v = edges[k].0;
+        }
+        shipped += push;
+    }
+    let mut plan = vec![0.0; m * n];
+    let mut total = 0.0;
+    for k in (0..edges.len()).step_by(2) {
+        let (a, b, _, c) = edges[k];
+        if (1..=m).contains(&a) && (m + 1..=m + n).contains(&b) {
+            // The flow on an edge is the capacity its reverse edge has gained.
+            let flow = edges[k + 1].2;
+            plan[(a - 1) * n + (b - 1 - m)] = flow;
+            total += flow * c;
+        }
+    }
+    Ok(vec![Datum::Series(plan), Datum::Scalar(total)])
+}
+
+fn storage_space(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (units, per_pallet, levels, footprint, utilisation) = (x[0], x[1], x[2], x[3], x[4]);
+    let pallets = (units / per_pallet).ceil();
+    let positions = (pallets / utilisation).ceil();
+    let bays = (positions / levels).ceil();
+    Ok(vec![pallets, positions, bays * footprint])
+}
+
+fn pickers(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (lines, rate, hours, utilisation) = (x[0], x[1], x[2], x[3]);
+    let hours_needed = lines / rate;
+    let n = hours_needed / (hours * utilisation);
+    Ok(vec![hours_needed, n, n.ceil()])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -363,5 +476,173 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(freight_emissions),
+    },
+    Model {
+        card: card(
+            "logistics.transportation_problem",
+            Text::new("Least-cost transportation plan", "运输问题最小费用方案"),
+            Text::new(
+                "Shipments from plants to warehouses that meet every demand within the supplies at the least total cost (the transportation problem, solved exactly).",
+                "在供应量约束下满足全部需求且总运费最低的工厂至仓库发运方案（运输问题，精确求解）。",
+            ),
+            ModelKind::Process,
+            TRANSPORT_INDUSTRIES,
+            MOVE,
+            &[
+                Port::series("supply", "Supply of each source", "各供应点供应量", ""),
+                Port::series("demand", "Demand of each destination", "各需求点需求量", ""),
+                Port::series(
+                    "cost",
+                    "Unit cost, source by source (row by row)",
+                    "单位运价（按供应点逐行排列）",
+                    "",
+                ),
+            ],
+            &[
+                Port::series(
+                    "plan",
+                    "Quantity shipped, row by row",
+                    "发运量（逐行排列）",
+                    "",
+                ),
+                Port::out("total_cost", "Total cost", "总运费", ""),
+            ],
+            Text::new(
+                "min ΣΣ c_ij·x_ij subject to Σ_j x_ij ≤ s_i, Σ_i x_ij = d_j, x ≥ 0; solved as a minimum-cost flow by successive shortest paths.",
+                "min ΣΣ c_ij·x_ij，约束 Σ_j x_ij ≤ s_i，Σ_i x_ij = d_j，x ≥ 0；按最小费用流以逐次最短路法求解。",
+            ),
+            &[
+                Reference {
+                    source: "Hitchcock, F. L., The distribution of a product from several sources to numerous localities, Journal of Mathematics and Physics 20, 224–230, 1941",
+                    locator: "the transportation problem",
+                },
+                Reference {
+                    source: "Ahuja, R. K., Magnanti, T. L., Orlin, J. B., Network Flows: Theory, Algorithms, and Applications, Prentice Hall, 1993",
+                    locator: "ch. 9, the successive shortest path algorithm",
+                },
+            ],
+        ),
+        eval: Eval::Data(transportation),
+    },
+    Model {
+        card: card(
+            "warehouse.storage_space",
+            Text::new(
+                "Pallet storage positions and floor area",
+                "托盘储位数与仓库面积",
+            ),
+            Text::new(
+                "Pallets to store an inventory, the rack positions needed at a planned utilisation, and the floor area of the rack bays.",
+                "由库存量计算所需托盘数、按计划储位利用率所需货架储位数，以及货架占地面积。",
+            ),
+            ModelKind::Process,
+            TRANSPORT_INDUSTRIES,
+            &[Domain::Logistics],
+            &[
+                Port::new("units", "Units to store", "库存数量", "", 0.0, 1e12),
+                Port::new(
+                    "per_pallet",
+                    "Units per pallet",
+                    "每托盘数量",
+                    "",
+                    1e-9,
+                    1e9,
+                ),
+                Port::new("levels", "Rack levels", "货架层数", "", 1.0, 100.0).default(1.0),
+                Port::new(
+                    "footprint",
+                    "Floor area per rack position, aisles included",
+                    "每储位占地面积（含通道）",
+                    "m2",
+                    0.0,
+                    1e4,
+                ),
+                Port::new(
+                    "utilisation",
+                    "Planned position utilisation",
+                    "计划储位利用率",
+                    "",
+                    1e-3,
+                    1.0,
+                )
+                .default(0.85),
+            ],
+            &[
+                Port::out("pallets", "Pallets", "托盘数", ""),
+                Port::out("positions", "Rack positions", "货架储位数", ""),
+                Port::out("area", "Floor area", "占地面积", "m2"),
+            ],
+            Text::new(
+                "Pallets = ⌈units/per pallet⌉; positions = ⌈pallets/utilisation⌉; area = ⌈positions/levels⌉·footprint.",
+                "托盘数 = ⌈库存/每托盘数量⌉；储位 = ⌈托盘数/利用率⌉；面积 = ⌈储位/层数⌉·每储位面积。",
+            ),
+            &[Reference {
+                source: "Frazelle, E. H., World-Class Warehousing and Material Handling, 2nd ed., McGraw-Hill, 2016",
+                locator: "pallet storage: space requirements and storage utilisation",
+            }],
+        ),
+        eval: Eval::Scalar(storage_space),
+    },
+    Model {
+        card: card(
+            "warehouse.pickers_required",
+            Text::new("Order pickers required", "所需拣货人员数"),
+            Text::new(
+                "Picker hours and pickers needed for a day's order lines from the pick rate per hour, the shift length and a planned utilisation.",
+                "由每日订单行数、每小时拣货行数、班次时长和计划利用率计算所需拣货工时与人数。",
+            ),
+            ModelKind::Process,
+            TRANSPORT_INDUSTRIES,
+            &[Domain::Logistics, Domain::Operations],
+            &[
+                Port::new(
+                    "lines",
+                    "Order lines per day",
+                    "每日订单行数",
+                    "",
+                    0.0,
+                    1e12,
+                ),
+                Port::new(
+                    "rate",
+                    "Lines picked per hour per picker",
+                    "每人每小时拣货行数",
+                    "1/h",
+                    1e-9,
+                    1e6,
+                ),
+                Port::new(
+                    "hours",
+                    "Hours per picker per day",
+                    "每人每日工作时间",
+                    "h",
+                    1e-3,
+                    24.0,
+                ),
+                Port::new(
+                    "utilisation",
+                    "Planned utilisation",
+                    "计划利用率",
+                    "",
+                    1e-3,
+                    1.0,
+                )
+                .default(0.85),
+            ],
+            &[
+                Port::out("picker_hours", "Picker hours", "拣货工时", "h"),
+                Port::out("N_exact", "Pickers (exact)", "拣货人数（精确值）", ""),
+                Port::out("N", "Pickers", "拣货人数", ""),
+            ],
+            Text::new(
+                "Hours = lines/rate; N = ⌈hours/(shift·utilisation)⌉.",
+                "工时 = 行数/效率；N = ⌈工时/(班次时长·利用率)⌉。",
+            ),
+            &[Reference {
+                source: "Tompkins, J. A., White, J. A., Bozer, Y. A., Tanchoco, J. M. A., Facilities Planning, 4th ed., Wiley, 2010",
+                locator: "order picking: labour requirements",
+            }],
+        ),
+        eval: Eval::Scalar(pickers),
     },
 ];

@@ -226,3 +226,26 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         b, eta, w = uniform(0.3, 6.0), log_uniform(100.0, 1e7), log_uniform(1.0, 1e6)
         add("reliability.warranty_returns_weibull", {"beta": b, "eta": eta, "w": w, "units": 1.0},
             {"F_w": float(stats.weibull_min.cdf(w, b, scale=eta))}, 1e-9)
+
+    # Transportation problems against scipy's HiGHS linear programme (the total cost; the
+    # plan itself need not be unique).
+    import numpy as np
+    from scipy.optimize import linprog
+
+    for _ in range(n // 2):
+        m, k = rng.randint(1, 6), rng.randint(1, 6)
+        demand = [uniform(1.0, 100.0) for _ in range(k)]
+        supply = [uniform(1.0, 100.0) for _ in range(m)]
+        scale = sum(demand) / sum(supply) * uniform(1.0, 1.5)
+        supply = [s * scale for s in supply]
+        cost = [float(rng.randint(1, 20)) for _ in range(m * k)]
+        a_ub = np.zeros((m, m * k))
+        for i in range(m):
+            a_ub[i, i * k:(i + 1) * k] = 1
+        a_eq = np.zeros((k, m * k))
+        for j in range(k):
+            a_eq[j, j::k] = 1
+        res = linprog(cost, A_ub=a_ub, b_ub=supply, A_eq=a_eq, b_eq=demand, method="highs")
+        if res.status == 0:
+            add("logistics.transportation_problem", {"supply": supply, "demand": demand, "cost": cost},
+                {"total_cost": float(res.fun)}, 1e-7)
