@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 mod algorithms;
 mod convection;
+mod costing;
 mod decision;
 pub mod docs;
 mod electrical;
@@ -140,6 +141,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         convection::MODELS,
         logistics::MODELS,
         decision::MODELS,
+        costing::MODELS,
     ]
     .into_iter()
     .flatten()
