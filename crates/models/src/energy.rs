@@ -109,8 +109,15 @@ fn boiler_indirect(x: &[f64]) -> Result<Vec<f64>, Refusal> {
         ));
     }
     let (a2, b) = SIEGERT[fuel];
-    let q2 = (tfg - ta) * (a2 / (21.0 - o2) + b) * 100.0;
+    // Siegert's formula gives the loss in per cent directly.
+    let q2 = (tfg - ta) * (a2 / (21.0 - o2) + b);
     let eta = 100.0 - q2 - q3 - q4 - q5 - q6;
+    if eta <= 0.0 {
+        return Err(Refusal::new(
+            "the losses add up to 100 % or more",
+            "各项热损失之和达到或超过 100 %",
+        ));
+    }
     Ok(vec![q2, eta])
 }
 
