@@ -30,6 +30,7 @@ mod electrical;
 mod energy;
 mod finance;
 mod fluids;
+mod gasdynamics;
 mod heat;
 mod industry;
 mod lean;
@@ -142,6 +143,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         logistics::MODELS,
         decision::MODELS,
         costing::MODELS,
+        gasdynamics::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -249,3 +249,26 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         if res.status == 0:
             add("logistics.transportation_problem", {"supply": supply, "demand": demand, "cost": cost},
                 {"total_cost": float(res.fun)}, 1e-7)
+
+    from fluids.atmosphere import ATMOSPHERE_1976
+    from fluids.pump import specific_speed
+
+    for _ in range(n):
+        z = uniform(-5000.0, 80000.0)
+        a = ATMOSPHERE_1976(z)
+        add("atmosphere.us_standard_1976", {"Z": z},
+            {"T": a.T, "p": a.P / 1000.0, "rho": a.rho, "a": a.v_sonic, "g": a.g, "mu": a.mu}, 1e-6)
+        p1, k = log_uniform(10.0, 1e5), uniform(1.05, 1.67)
+        p2 = p1 * uniform(0.0, 1.0)
+        ps = fluids.compressible.P_critical_flow(p1 * 1e3, k) / 1e3
+        add("gas.critical_flow", {"p1": p1, "p2": p2, "k": k},
+            {"p_star": ps, "choked": 1.0 if fluids.compressible.is_critical_flow(p1 * 1e3, p2 * 1e3, k) else 0.0},
+            1e-12)
+        p1, k, eta_p, t1 = log_uniform(10.0, 1e4), uniform(1.05, 1.67), uniform(0.5, 0.95), uniform(200.0, 500.0)
+        p2 = p1 * uniform(1.05, 30.0)
+        eta_s = fluids.compressible.isentropic_efficiency(p1 * 1e3, p2 * 1e3, k, eta_p=eta_p)
+        add("compressor.polytropic_efficiency", {"p1": p1, "p2": p2, "k": k, "eta_p": eta_p, "T1": t1},
+            {"eta_s": eta_s, "n": fluids.compressible.polytropic_exponent(k, eta_p=eta_p),
+             "T2": fluids.compressible.isentropic_T_rise_compression(t1, p1 * 1e3, p2 * 1e3, k, eta=eta_s)}, 1e-9)
+        q, h, rpm = log_uniform(1e-4, 10.0), log_uniform(1.0, 2000.0), uniform(500.0, 6000.0)
+        add("pump.specific_speed", {"Q": q, "H": h, "n": rpm}, {"n_s": specific_speed(q, h, rpm)}, 1e-12)
