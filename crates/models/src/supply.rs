@@ -53,22 +53,25 @@ fn abc(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
     let mut order: Vec<usize> = (0..v.len()).collect();
     order.sort_by(|&i, &j| v[j].total_cmp(&v[i]).then(i.cmp(&j)));
     let mut class = vec![0.0; v.len()];
-    let mut cum_before = 0.0;
+    let mut cumulative = 0.0;
     let mut counts = [0.0; 3];
     let mut share_a = 0.0;
-    for &i in &order {
-        // An item is A while the cumulative share before it is under the A cut-off.
-        let c = if cum_before < a_cut - 1e-12 {
-            share_a += v[i] / total;
+    for (rank, &i) in order.iter().enumerate() {
+        cumulative += v[i] / total;
+        // A while the cumulative share, this item included, is within the A cut-off (the
+        // largest item always); then B within the B cut-off; then C.
+        let c = if rank == 0 || (counts[1] == 0.0 && cumulative <= a_cut + 1e-12) {
             1
-        } else if cum_before < b_cut - 1e-12 {
+        } else if counts[2] == 0.0 && cumulative <= b_cut + 1e-12 {
             2
         } else {
             3
         };
+        if c == 1 {
+            share_a += v[i] / total;
+        }
         class[i] = f64::from(c);
         counts[c as usize - 1] += 1.0;
-        cum_before += v[i] / total;
     }
     Ok(vec![
         Datum::Series(class),
@@ -386,8 +389,8 @@ pub(crate) const MODELS: &[Model] = &[
                 "按年度金额的 ABC 分类",
             ),
             Text::new(
-                "Classes A, B and C of stock items by their share of the total yearly value (Pareto): items are taken from the largest, A while the cumulative share before them is under the A cut-off, B under the B cut-off.",
-                "按各物料年度金额占总额的比例（帕累托）分为 A、B、C 三类：从金额最大者起，累计占比未达 A 类界限前为 A 类，未达 B 类界限前为 B 类。",
+                "Classes A, B and C of stock items by their share of the total yearly value (Pareto): items are taken from the largest, A while the cumulative share including them stays within the A cut-off (the largest item always), then B within the B cut-off.",
+                "按各物料年度金额占总额的比例（帕累托）分为 A、B、C 三类：从金额最大者起，含本项的累计占比不超过 A 类界限者为 A 类（金额最大者必为 A 类），其后不超过 B 类界限者为 B 类。",
             ),
             ModelKind::Process,
             SUPPLY_INDUSTRIES,
@@ -426,8 +429,8 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::out("share_A", "Value share of A", "A 类金额占比", ""),
             ],
             Text::new(
-                "Sort by value descending; cumulative share before item i: Sᵢ; A if Sᵢ < A_cut, B if Sᵢ < B_cut, else C.",
-                "按金额降序排列；第 i 项之前的累计占比 Sᵢ；Sᵢ < A 界限为 A 类，Sᵢ < B 界限为 B 类，否则为 C 类。",
+                "Sort by value descending; cumulative share up to and including item i: Sᵢ; A if Sᵢ ≤ A_cut (and the first item), B if Sᵢ ≤ B_cut, else C.",
+                "按金额降序排列；含第 i 项的累计占比 Sᵢ；Sᵢ ≤ A 界限为 A 类（首项必为 A 类），Sᵢ ≤ B 界限为 B 类，否则为 C 类。",
             ),
             &[
                 Reference {
