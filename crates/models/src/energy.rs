@@ -677,7 +677,7 @@ pub(crate) const MODELS: &[Model] = &[
             ),
             &[
                 Reference {
-                    source: "U.S. DOE, Steam Tip Sheet #12, Flash High-Pressure Condensate to Regenerate Low-Pressure Steam, 2012",
+                    source: "U.S. DOE, Steam Tip Sheet #12, Flash High-Pressure Condensate to Regenerate Low-Pressure Steam",
                     locator: "flash steam percentage",
                 },
                 Reference {
