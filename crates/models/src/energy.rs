@@ -616,7 +616,7 @@ pub(crate) const MODELS: &[Model] = &[
             &[
                 Reference {
                     source: "Spirax Sarco, The Steam and Condensate Loop, 2007",
-                    locator: "Block 3, Module 3.12, Bottom blowdown / TDS control (blowdown rate)",
+                    locator: "boiler blowdown and TDS control (blowdown rate from a TDS balance)",
                 },
                 Reference {
                     source: "GB/T 1576-2018, 工业锅炉水质",
