@@ -46,6 +46,15 @@ fn pipe_loss(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![q, q * length, t_amb + q * r_out])
 }
 
+fn bare_surface(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (ts, ta, eps, h, area) = (x[0] + 273.15, x[1] + 273.15, x[2], x[3], x[4]);
+    // Stefan–Boltzmann constant, W/(m²·K⁴) (CODATA 2018, exact).
+    let sigma = 5.670_374_419e-8;
+    let q_rad = eps * sigma * (ts.powi(4) - ta.powi(4));
+    let q_conv = h * (ts - ta);
+    Ok(vec![q_rad, q_conv, q_rad + q_conv, (q_rad + q_conv) * area])
+}
+
 const CONDUCTIVITY: Port = Port::new(
     "k",
     "Fluid thermal conductivity",
@@ -269,5 +278,72 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(pipe_loss),
+    },
+    Model {
+        card: card(
+            "surface.bare_heat_loss",
+            Text::new(
+                "Heat loss of a bare hot surface (radiation and convection)",
+                "裸露热表面散热（辐射与对流）",
+            ),
+            Text::new(
+                "Radiant and convective heat lost per square metre by a hot surface to surroundings at the air temperature, and in total over its area.",
+                "计算热表面向同温环境每平方米的辐射与对流散热量，以及按面积的总散热量。",
+            ),
+            ModelKind::Mechanism,
+            HEAT_INDUSTRIES,
+            &[Domain::Operations, Domain::Service],
+            &[
+                Port::new(
+                    "T_s",
+                    "Surface temperature",
+                    "表面温度",
+                    "°C",
+                    -200.0,
+                    2000.0,
+                ),
+                Port::new(
+                    "T_amb",
+                    "Ambient (air and surroundings) temperature",
+                    "环境（空气及周围表面）温度",
+                    "°C",
+                    -60.0,
+                    200.0,
+                )
+                .default(20.0),
+                Port::new("eps", "Surface emissivity", "表面发射率", "", 0.0, 1.0).default(0.9),
+                Port::new(
+                    "h",
+                    "Convective heat-transfer coefficient",
+                    "对流换热系数",
+                    "W/(m2.K)",
+                    0.0,
+                    1e4,
+                )
+                .default(10.0),
+                Port::new("A", "Surface area", "表面积", "m2", 0.0, 1e7).default(1.0),
+            ],
+            &[
+                Port::out("q_rad", "Radiant loss", "辐射散热", "W/m2"),
+                Port::out("q_conv", "Convective loss", "对流散热", "W/m2"),
+                Port::out("q", "Total loss per area", "单位面积总散热", "W/m2"),
+                Port::out("Q", "Total loss", "总散热量", "W"),
+            ],
+            Text::new(
+                "q = εσ(T_s⁴ − T_amb⁴) + h(T_s − T_amb), temperatures in kelvin, σ = 5.670374419·10⁻⁸ W/(m²·K⁴); Q = q·A.",
+                "q = εσ(T_s⁴ − T_amb⁴) + h(T_s − T_amb)，温度取开尔文，σ = 5.670374419·10⁻⁸ W/(m²·K⁴)；Q = q·A。",
+            ),
+            &[
+                Reference {
+                    source: INCROPERA,
+                    locator: "§1.2.3, Eq. 1.7 (radiation exchange with large surroundings) and Eq. 1.3a (Newton's law of cooling)",
+                },
+                Reference {
+                    source: "GB/T 4272-2008, 设备及管道绝热技术通则",
+                    locator: "表面散热损失",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(bare_surface),
     },
 ];

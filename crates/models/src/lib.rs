@@ -53,6 +53,7 @@ mod spectral;
 mod stats;
 mod steam;
 mod supply;
+mod valves;
 
 /// A model: its card and its function.
 pub struct Model {
@@ -144,6 +145,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         decision::MODELS,
         costing::MODELS,
         gasdynamics::MODELS,
+        valves::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -272,3 +272,34 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
              "T2": fluids.compressible.isentropic_T_rise_compression(t1, p1 * 1e3, p2 * 1e3, k, eta=eta_s)}, 1e-9)
         q, h, rpm = log_uniform(1e-4, 10.0), log_uniform(1.0, 2000.0), uniform(500.0, 6000.0)
         add("pump.specific_speed", {"Q": q, "H": h, "n": rpm}, {"n_s": specific_speed(q, h, rpm)}, 1e-12)
+
+    import fluids.control_valve as control_valve
+    import fluids.safety_valve as safety_valve
+    from ht.radiation import q_rad
+
+    for _ in range(n):
+        w, t, z, mw, k = log_uniform(10.0, 1e5), uniform(250.0, 800.0), uniform(0.7, 1.0), uniform(2.0, 120.0), uniform(1.05, 1.67)
+        p1 = log_uniform(150.0, 2e4)
+        p2 = p1 * rng.choice([uniform(0.0, 0.5), uniform(0.6, 0.95)])
+        area = safety_valve.API520_A_g(m=w / 3600.0, T=t, Z=z, MW=mw, k=k, P1=p1 * 1e3, P2=p2 * 1e3) * 1e6
+        if area > 26.0 * 645.16:
+            continue
+        add("relief.api520_gas_area", {"W": w, "T": t, "Z": z, "M": mw, "k": k, "P1": p1, "P2": p2},
+            {"A": area, "critical": 1.0 if safety_valve.is_critical_flow(p1 * 1e3, p2 * 1e3, k) else 0.0}, 1e-9)
+
+    for _ in range(n):
+        rho, pv, p1 = uniform(600.0, 1500.0), uniform(0.5, 200.0), uniform(300.0, 5000.0)
+        p2, fl, q = p1 * uniform(0.05, 0.95), uniform(0.5, 0.98), log_uniform(1.0, 2000.0)
+        if pv >= p1:
+            continue
+        r = control_valve.size_control_valve_l(rho=rho, Psat=pv * 1e3, Pc=22064e3, mu=1e-5, P1=p1 * 1e3,
+                                               P2=p2 * 1e3, Q=q / 3600.0, FL=fl, Fd=1, full_output=True)
+        if r["laminar"] or r["FR"] not in (None, 1.0):
+            continue
+        add("valve.iec60534_liquid_kv", {"Q": q, "p1": p1, "p2": p2, "rho": rho, "p_v": pv, "F_L": fl},
+            {"F_F": r["FF"], "choked": 1.0 if r["choked"] else 0.0, "Kv": r["Kv"]}, 1e-5)
+
+    for _ in range(n):
+        ts, ta, eps = uniform(30.0, 1200.0), uniform(-20.0, 40.0), uniform(0.05, 1.0)
+        add("surface.bare_heat_loss", {"T_s": ts, "T_amb": ta, "eps": eps, "h": 0.0},
+            {"q_rad": q_rad(eps, ts + 273.15, ta + 273.15)}, 1e-5)
