@@ -102,12 +102,7 @@ fn state_wet_bulb(x: &[f64]) -> Result<Vec<f64>, Refusal> {
             "湿球温度下的饱和压力达到总压",
         ));
     }
-    let ws = humidity_ratio(pws_wb, p).max(1e-7);
-    let w = if twb >= 0.0 {
-        ((2501.0 - 2.326 * twb) * ws - 1.006 * (t - twb)) / (2501.0 + 1.86 * t - 4.186 * twb)
-    } else {
-        ((2830.0 - 0.24 * twb) * ws - 1.006 * (t - twb)) / (2830.0 + 1.86 * t - 2.1 * twb)
-    };
+    let w = w_from_wet_bulb(t, twb, p);
     if w <= 0.0 {
         return Err(Refusal::new(
             "the wet-bulb depression is too large: the air would be drier than dry",
@@ -117,6 +112,41 @@ fn state_wet_bulb(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let pw = p * w / (EPS + w);
     let rh = pw / p_ws(t);
     Ok(vec![w, rh, dew_point(pw)?, enthalpy(t, w)])
+}
+
+/// Humidity ratio from dry and wet bulb, °C, at a pressure in Pa (ASHRAE 2017 ch. 1
+/// eq. 33 above freezing, eq. 35 below).
+fn w_from_wet_bulb(t: f64, twb: f64, p: f64) -> f64 {
+    let ws = humidity_ratio(p_ws(twb), p).max(1e-7);
+    if twb >= 0.0 {
+        ((2501.0 - 2.326 * twb) * ws - 1.006 * (t - twb)) / (2501.0 + 1.86 * t - 4.186 * twb)
+    } else {
+        ((2830.0 - 0.24 * twb) * ws - 1.006 * (t - twb)) / (2830.0 + 1.86 * t - 2.1 * twb)
+    }
+}
+
+fn wet_bulb_from_rh(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (t, rh, p_kpa) = (x[0], x[1], x[2]);
+    let p = p_kpa * 1000.0;
+    let pw = rh * p_ws(t);
+    if pw >= p || p_ws(t) >= p {
+        return Err(Refusal::new(
+            "the saturation pressure at the dry bulb reaches the total pressure",
+            "干球温度下的饱和压力达到总压",
+        ));
+    }
+    let w = humidity_ratio(pw, p);
+    // Bisection between the dew point and the dry bulb, where W(t*) rises with t*.
+    let (mut lo, mut hi) = (if rh > 0.0 { dew_point(pw)? } else { -100.0 }, t);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if w_from_wet_bulb(t, mid, p) > w {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(vec![0.5 * (lo + hi), w])
 }
 
 fn dew(x: &[f64]) -> Result<Vec<f64>, Refusal> {
@@ -327,5 +357,39 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(atmosphere),
+    },
+    Model {
+        card: card(
+            "psychro.wet_bulb_from_rh",
+            Text::new(
+                "Wet-bulb temperature from dry bulb and relative humidity",
+                "由干球温度和相对湿度求湿球温度",
+            ),
+            Text::new(
+                "Thermodynamic wet-bulb temperature of moist air from its dry bulb, relative humidity and pressure, as needed for cooling-tower and evaporative-cooler duty.",
+                "由干球温度、相对湿度和压力求湿空气的热力学湿球温度，用于冷却塔和蒸发冷却器计算。",
+            ),
+            ModelKind::Mechanism,
+            AIR_INDUSTRIES,
+            HVAC,
+            &[
+                DRY_BULB,
+                Port::new("RH", "Relative humidity", "相对湿度", "", 0.0, 1.0),
+                PRESSURE,
+            ],
+            &[
+                Port::out("T_wb", "Wet-bulb temperature", "湿球温度", "°C"),
+                Port::out("W", "Humidity ratio", "含湿量", "kg/kg"),
+            ],
+            Text::new(
+                "W = 0.621945·φp_ws(t)/(p − φp_ws(t)); t* solves W(t, t*) = W with ASHRAE eq. 33 (35 below freezing), by bisection between the dew point and t.",
+                "W = 0.621945·φp_ws(t)/(p − φp_ws(t))；以二分法在露点与 t 之间求 t*，使 ASHRAE 式 33（冰点以下式 35）给出的 W(t, t*) = W。",
+            ),
+            &[Reference {
+                source: ASHRAE,
+                locator: "Eq. 33 and 35 solved for the wet bulb",
+            }],
+        ),
+        eval: Eval::Scalar(wet_bulb_from_rh),
     },
 ];

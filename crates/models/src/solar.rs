@@ -94,6 +94,45 @@ fn pvwatts_inverter(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![pac, pac / pdc])
 }
 
+fn erbs(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (ghi, zenith, doy, gsc) = (x[0], x[1], x[2], x[3]);
+    let g_on = extraterrestrial(&[doy, gsc])?[0];
+    let cos_z = zenith.to_radians().cos().max(0.065);
+    let kt = (ghi / (g_on * cos_z)).clamp(0.0, 1.0);
+    let fraction = if kt <= 0.22 {
+        1.0 - 0.09 * kt
+    } else if kt <= 0.8 {
+        0.9511 - 0.1604 * kt + 4.388 * kt.powi(2) - 16.638 * kt.powi(3) + 12.336 * kt.powi(4)
+    } else {
+        0.165
+    };
+    let mut dhi = fraction * ghi;
+    let mut dni = (ghi - dhi) / zenith.to_radians().cos();
+    if zenith > 87.0 || dni < 0.0 {
+        dni = 0.0;
+        dhi = ghi;
+    }
+    Ok(vec![kt, dni, dhi])
+}
+
+fn poa_isotropic(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (tilt, surf_az, zenith, sun_az, dni, ghi, dhi, albedo) =
+        (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+    let (t, z) = (tilt.to_radians(), zenith.to_radians());
+    let cos_aoi = (z.cos() * t.cos() + z.sin() * t.sin() * (sun_az - surf_az).to_radians().cos())
+        .clamp(-1.0, 1.0);
+    let direct = (dni * cos_aoi).max(0.0);
+    let sky = dhi * (1.0 + t.cos()) / 2.0;
+    let ground = ghi * albedo * (1.0 - t.cos()) / 2.0;
+    Ok(vec![
+        cos_aoi.acos().to_degrees(),
+        direct,
+        sky,
+        ground,
+        direct + sky + ground,
+    ])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -384,5 +423,167 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(pvwatts_inverter),
+    },
+    Model {
+        card: card(
+            "solar.erbs_decomposition",
+            Text::new(
+                "Direct and diffuse irradiance from global (Erbs)",
+                "由总辐照度分离直射与散射（Erbs 模型）",
+            ),
+            Text::new(
+                "Clearness index, direct normal and diffuse horizontal irradiance from the measured global horizontal irradiance by Erbs' diffuse-fraction correlation.",
+                "按 Erbs 散射比关联式，由实测水平面总辐照度求晴空指数、法向直射辐照度和水平面散射辐照度。",
+            ),
+            ModelKind::Simulation,
+            PV_INDUSTRIES,
+            PV,
+            &[
+                Port::new(
+                    "GHI",
+                    "Global horizontal irradiance",
+                    "水平面总辐照度",
+                    "W/m2",
+                    0.0,
+                    2000.0,
+                ),
+                Port::new(
+                    "zenith",
+                    "Solar zenith angle",
+                    "太阳天顶角",
+                    "deg",
+                    0.0,
+                    180.0,
+                ),
+                Port::new("doy", "Day of the year", "年积日", "", 1.0, 366.0),
+                Port::new("G_sc", "Solar constant", "太阳常数", "W/m2", 1000.0, 1500.0)
+                    .default(1361.0),
+            ],
+            &[
+                Port::out("kt", "Clearness index", "晴空指数", ""),
+                Port::out("DNI", "Direct normal irradiance", "法向直射辐照度", "W/m2"),
+                Port::out(
+                    "DHI",
+                    "Diffuse horizontal irradiance",
+                    "水平面散射辐照度",
+                    "W/m2",
+                ),
+            ],
+            Text::new(
+                "k_t = GHI/(G_on·max(cos θ_z, 0.065)) in [0, 1]; DHI/GHI = 1 − 0.09k_t (k_t ≤ 0.22), 0.9511 − 0.1604k_t + 4.388k_t² − 16.638k_t³ + 12.336k_t⁴ (≤ 0.8), 0.165 above; DNI = (GHI − DHI)/cos θ_z (0 beyond 87°).",
+                "k_t = GHI/(G_on·max(cos θ_z, 0.065))，取 [0, 1]；DHI/GHI = 1 − 0.09k_t（k_t ≤ 0.22），0.9511 − 0.1604k_t + 4.388k_t² − 16.638k_t³ + 12.336k_t⁴（≤ 0.8），其上为 0.165；DNI = (GHI − DHI)/cos θ_z（天顶角超过 87° 时为 0）。",
+            ),
+            &[Reference {
+                source: "Erbs, D. G., Klein, S. A., Duffie, J. A., Estimation of the diffuse radiation fraction for hourly, daily and monthly-average global radiation, Solar Energy 28(4), 293–302, 1982",
+                locator: "the hourly diffuse-fraction correlation",
+            }],
+        ),
+        eval: Eval::Scalar(erbs),
+    },
+    Model {
+        card: card(
+            "solar.poa_isotropic",
+            Text::new(
+                "Plane-of-array irradiance (isotropic sky)",
+                "倾斜面辐照度（各向同性天空模型）",
+            ),
+            Text::new(
+                "Angle of incidence and the direct, sky-diffuse, ground-reflected and total irradiance on a tilted surface, with the isotropic sky model.",
+                "按各向同性天空模型计算倾斜面的入射角及直射、天空散射、地面反射和总辐照度。",
+            ),
+            ModelKind::Simulation,
+            PV_INDUSTRIES,
+            PV,
+            &[
+                Port::new("tilt", "Surface tilt", "倾角", "deg", 0.0, 180.0),
+                Port::new(
+                    "surface_azimuth",
+                    "Surface azimuth (from north, clockwise)",
+                    "倾斜面方位角（自正北顺时针）",
+                    "deg",
+                    0.0,
+                    360.0,
+                )
+                .default(180.0),
+                Port::new(
+                    "zenith",
+                    "Solar zenith angle",
+                    "太阳天顶角",
+                    "deg",
+                    0.0,
+                    180.0,
+                ),
+                Port::new(
+                    "solar_azimuth",
+                    "Solar azimuth (from north, clockwise)",
+                    "太阳方位角（自正北顺时针）",
+                    "deg",
+                    0.0,
+                    360.0,
+                ),
+                Port::new(
+                    "DNI",
+                    "Direct normal irradiance",
+                    "法向直射辐照度",
+                    "W/m2",
+                    0.0,
+                    2000.0,
+                ),
+                Port::new(
+                    "GHI",
+                    "Global horizontal irradiance",
+                    "水平面总辐照度",
+                    "W/m2",
+                    0.0,
+                    2000.0,
+                ),
+                Port::new(
+                    "DHI",
+                    "Diffuse horizontal irradiance",
+                    "水平面散射辐照度",
+                    "W/m2",
+                    0.0,
+                    2000.0,
+                ),
+                Port::new("albedo", "Ground albedo", "地面反照率", "", 0.0, 1.0).default(0.25),
+            ],
+            &[
+                Port::out("aoi", "Angle of incidence", "入射角", "deg"),
+                Port::out(
+                    "poa_direct",
+                    "Direct on the plane",
+                    "倾斜面直射辐照度",
+                    "W/m2",
+                ),
+                Port::out(
+                    "poa_sky",
+                    "Sky diffuse on the plane",
+                    "倾斜面天空散射辐照度",
+                    "W/m2",
+                ),
+                Port::out(
+                    "poa_ground",
+                    "Ground-reflected on the plane",
+                    "倾斜面地面反射辐照度",
+                    "W/m2",
+                ),
+                Port::out("poa_global", "Total on the plane", "倾斜面总辐照度", "W/m2"),
+            ],
+            Text::new(
+                "cos θ = cos θ_z cos β + sin θ_z sin β cos(γ_s − γ); POA = DNI·max(cos θ, 0) + DHI(1 + cos β)/2 + GHI·ρ(1 − cos β)/2.",
+                "cos θ = cos θ_z cos β + sin θ_z sin β cos(γ_s − γ)；POA = DNI·max(cos θ, 0) + DHI(1 + cos β)/2 + GHI·ρ(1 − cos β)/2。",
+            ),
+            &[
+                Reference {
+                    source: DUFFIE,
+                    locator: "§1.6 (angle of incidence) and §2.15 (isotropic diffuse model of Liu and Jordan)",
+                },
+                Reference {
+                    source: "Liu, B. Y. H., Jordan, R. C., The long-term average performance of flat-plate solar-energy collectors, Solar Energy 7(2), 53–74, 1963",
+                    locator: "the isotropic sky",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(poa_isotropic),
     },
 ];

@@ -303,3 +303,28 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         ts, ta, eps = uniform(30.0, 1200.0), uniform(-20.0, 40.0), uniform(0.05, 1.0)
         add("surface.bare_heat_loss", {"T_s": ts, "T_amb": ta, "eps": eps, "h": 0.0},
             {"q_rad": q_rad(eps, ts + 273.15, ta + 273.15)}, 1e-5)
+
+    for _ in range(n):
+        t, rh, p = uniform(-20.0, 50.0), uniform(0.05, 1.0), uniform(70.0, 110.0)
+        twb = psychrolib.GetTWetBulbFromRelHum(t, rh, p * 1000.0)
+        if abs(twb) > 0.5:  # relative comparison; away from 0 °C
+            add("psychro.wet_bulb_from_rh", {"T": t, "RH": rh, "p": p}, {"T_wb": twb}, 1e-6)
+        p_mpa, q = log_uniform(0.001, 16.0), uniform(0.0, 1.0)
+        st, f, g = IAPWS97(P=p_mpa, x=q), IAPWS97(P=p_mpa, x=0), IAPWS97(P=p_mpa, x=1)
+        add("steam.wet_steam", {"p": p_mpa, "x": q},
+            {"T_s": st.T, "v": st.v, "h": st.h, "s": st.s, "h_fg": g.h - f.h}, 1e-8)
+
+    import numpy as np
+
+    for _ in range(n):
+        ghi, zen, doy = uniform(0.0, 1100.0), uniform(0.0, 89.0), float(rng.randint(1, 365))
+        e = pvlib.irradiance.erbs(np.array([ghi]), np.array([zen]), doy)
+        add("solar.erbs_decomposition", {"GHI": ghi, "zenith": zen, "doy": doy, "G_sc": 1366.1},
+            {"kt": float(e["kt"][0]), "DNI": float(e["dni"][0]), "DHI": float(e["dhi"][0])}, 1e-9)
+        tilt, saz, zen, az = uniform(0.0, 90.0), uniform(0.0, 360.0), uniform(0.0, 89.0), uniform(0.0, 360.0)
+        dni, dhi, alb = uniform(0.0, 1000.0), uniform(0.0, 300.0), uniform(0.0, 0.9)
+        ghi = dhi + dni * math.cos(math.radians(zen))
+        r = pvlib.irradiance.get_total_irradiance(tilt, saz, zen, az, dni, ghi, dhi, albedo=alb, model="isotropic")
+        add("solar.poa_isotropic", {"tilt": tilt, "surface_azimuth": saz, "zenith": zen, "solar_azimuth": az,
+                                    "DNI": dni, "GHI": ghi, "DHI": dhi, "albedo": alb},
+            {"aoi": float(pvlib.irradiance.aoi(tilt, saz, zen, az)), "poa_global": float(r["poa_global"])}, 1e-9)
