@@ -46,6 +46,20 @@ fn pipe_loss(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![q, q * length, t_amb + q * r_out])
 }
 
+fn churchill_bernstein(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (re, pr, k, d) = (x[0], x[1], x[2], x[3]);
+    if re * pr < 0.2 {
+        return Err(Refusal::new(
+            "the correlation needs Re·Pr ≥ 0.2",
+            "该关联式要求 Re·Pr ≥ 0.2",
+        ));
+    }
+    let nu = 0.3
+        + 0.62 * re.sqrt() * pr.cbrt() / (1.0 + (0.4 / pr).powf(2.0 / 3.0)).powf(0.25)
+            * (1.0 + (re / 282_000.0).powf(0.625)).powf(0.8);
+    Ok(vec![nu, nu * k / d])
+}
+
 fn bare_surface(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (ts, ta, eps, h, area) = (x[0] + 273.15, x[1] + 273.15, x[2], x[3], x[4]);
     // Stefan–Boltzmann constant, W/(m²·K⁴) (CODATA 2018, exact).
@@ -345,5 +359,53 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(bare_surface),
+    },
+    Model {
+        card: card(
+            "conv.cylinder_crossflow",
+            Text::new(
+                "Cylinder in crossflow (Churchill–Bernstein)",
+                "横掠圆柱对流换热（Churchill–Bernstein）",
+            ),
+            Text::new(
+                "Average Nusselt number and heat-transfer coefficient of a fluid flowing across a long cylinder, such as wind over a pipe or a tube bank's first row.",
+                "流体横掠长圆柱（如风吹管道、管束首排）的平均努塞尔数与对流换热系数。",
+            ),
+            ModelKind::Mechanism,
+            HEAT_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new(
+                    "Re",
+                    "Reynolds number (on the diameter)",
+                    "雷诺数（以直径计）",
+                    "",
+                    0.0,
+                    1e7,
+                ),
+                Port::new("Pr", "Prandtl number", "普朗特数", "", 1e-3, 1e5),
+                CONDUCTIVITY,
+                DIAMETER,
+            ],
+            &[
+                Port::out("Nu", "Nusselt number", "努塞尔数", ""),
+                Port::out("h", "Heat-transfer coefficient", "对流换热系数", "W/(m2.K)"),
+            ],
+            Text::new(
+                "Nu = 0.3 + 0.62Re^½Pr^⅓/[1 + (0.4/Pr)^⅔]^¼·[1 + (Re/282 000)^(5/8)]^(4/5) (Re·Pr ≥ 0.2); h = Nu·k/D.",
+                "Nu = 0.3 + 0.62Re^½Pr^⅓/[1 + (0.4/Pr)^⅔]^¼·[1 + (Re/282 000)^(5/8)]^(4/5)（Re·Pr ≥ 0.2）；h = Nu·k/D。",
+            ),
+            &[
+                Reference {
+                    source: INCROPERA,
+                    locator: "§7.4.1, Eq. 7.54",
+                },
+                Reference {
+                    source: "Churchill, S. W., Bernstein, M., A correlating equation for forced convection from gases and liquids to a circular cylinder in crossflow, Journal of Heat Transfer 99(2), 300–306, 1977",
+                    locator: "the correlation for all Re·Pr ≥ 0.2",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(churchill_bernstein),
     },
 ];

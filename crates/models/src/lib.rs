@@ -41,6 +41,7 @@ mod maintenance;
 mod management;
 mod mechanics;
 pub mod meter;
+mod metering;
 mod operations;
 mod planning;
 mod power;
@@ -146,6 +147,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         costing::MODELS,
         gasdynamics::MODELS,
         valves::MODELS,
+        metering::MODELS,
     ]
     .into_iter()
     .flatten()

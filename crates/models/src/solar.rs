@@ -77,6 +77,12 @@ fn faiman(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![ta + g / (u0 + u1 * ws)])
 }
 
+fn sapm_cell(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (g, ta, ws, a, b, dt) = (x[0], x[1], x[2], x[3], x[4], x[5]);
+    let module = g * (a + b * ws).exp() + ta;
+    Ok(vec![module, module + g / 1000.0 * dt])
+}
+
 fn pvwatts_dc(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (g, tc, p0, gamma) = (x[0], x[1], x[2], x[3]);
     Ok(vec![g / 1000.0 * p0 * (1.0 + gamma * (tc - 25.0))])
@@ -585,5 +591,71 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(poa_isotropic),
+    },
+    Model {
+        card: card(
+            "pv.cell_temperature_sapm",
+            Text::new(
+                "PV module and cell temperature (Sandia model)",
+                "光伏组件与电池温度（Sandia 模型）",
+            ),
+            Text::new(
+                "Back-of-module and cell temperatures from the plane-of-array irradiance, air temperature and wind speed with the Sandia array performance model's coefficients (default: glass/cell/glass, open rack).",
+                "按 Sandia 阵列性能模型系数（默认：玻璃/电池/玻璃，开放支架），由组件面辐照度、气温和风速计算组件背板温度和电池温度。",
+            ),
+            ModelKind::Mechanism,
+            PV_INDUSTRIES,
+            PV,
+            &[
+                Port::new(
+                    "G",
+                    "Plane-of-array irradiance",
+                    "组件面辐照度",
+                    "W/m2",
+                    0.0,
+                    2000.0,
+                ),
+                Port::new("T_a", "Air temperature", "气温", "°C", -60.0, 70.0),
+                Port::new(
+                    "ws",
+                    "Wind speed at 10 m",
+                    "10 m 高处风速",
+                    "m/s",
+                    0.0,
+                    60.0,
+                )
+                .default(1.0),
+                Port::new("a", "Coefficient a", "系数 a", "", -10.0, 0.0).default(-3.47),
+                Port::new("b", "Coefficient b", "系数 b", "s/m", -1.0, 0.0).default(-0.0594),
+                Port::new(
+                    "dT",
+                    "Cell–module difference at 1000 W/m²",
+                    "1000 W/m² 下电池与背板温差",
+                    "K",
+                    0.0,
+                    20.0,
+                )
+                .difference()
+                .default(3.0),
+            ],
+            &[
+                Port::out(
+                    "T_module",
+                    "Back-of-module temperature",
+                    "组件背板温度",
+                    "°C",
+                ),
+                Port::out("T_cell", "Cell temperature", "电池温度", "°C"),
+            ],
+            Text::new(
+                "T_m = G·e^(a + b·ws) + T_a; T_c = T_m + (G/1000 W/m²)·ΔT.",
+                "T_m = G·e^(a + b·ws) + T_a；T_c = T_m + (G/1000 W/m²)·ΔT。",
+            ),
+            &[Reference {
+                source: "King, D. L., Boyson, W. E., Kratochvil, J. A., Photovoltaic Array Performance Model, SAND2004-3535, Sandia National Laboratories, 2004",
+                locator: "module and cell temperature equations and the coefficients by module type and mounting",
+            }],
+        ),
+        eval: Eval::Scalar(sapm_cell),
     },
 ];

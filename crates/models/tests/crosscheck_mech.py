@@ -328,3 +328,35 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         add("solar.poa_isotropic", {"tilt": tilt, "surface_azimuth": saz, "zenith": zen, "solar_azimuth": az,
                                     "DNI": dni, "GHI": ghi, "DHI": dhi, "albedo": alb},
             {"aoi": float(pvlib.irradiance.aoi(tilt, saz, zen, az)), "poa_global": float(r["poa_global"])}, 1e-9)
+
+    import fluids.flow_meter as flow_meter
+
+    count = 0
+    while count < n:
+        d_pipe = uniform(50.0, 1000.0)
+        beta = uniform(0.1, 0.75)
+        if beta * d_pipe < 12.5:
+            continue
+        p1, rho, mu = uniform(100.0, 5000.0), log_uniform(0.5, 1500.0), log_uniform(0.01, 50.0)
+        dp = min(uniform(0.5, 250.0), 0.25 * p1)
+        tap = rng.randint(0, 2)
+        m = flow_meter.differential_pressure_meter_solver(
+            D=d_pipe / 1000.0, rho=rho, mu=mu / 1000.0, k=1.4, D2=beta * d_pipe / 1000.0, P1=p1 * 1e3,
+            P2=(p1 - dp) * 1e3, meter_type="ISO 5167 orifice", taps=["corner", "flange", "D"][tap])
+        re = 4.0 * m / (math.pi * mu / 1000.0 * d_pipe / 1000.0)
+        re_min = max(5000.0, 170000.0 * beta * beta * d_pipe / 1000.0) if tap == 1 else (
+            16000.0 * beta * beta if beta > 0.56 else 5000.0)
+        if re < re_min * 1.01:
+            continue
+        add("flow.iso5167_orifice", {"D": d_pipe, "d": beta * d_pipe, "dp": dp, "p1": p1, "rho": rho,
+                                     "mu": mu, "kappa": 1.4, "taps": float(tap)}, {"q_m": m}, 1e-8)
+        count += 1
+
+    for _ in range(n):
+        re, pr = log_uniform(1.0, 1e7), log_uniform(0.5, 1000.0)
+        add("conv.cylinder_crossflow", {"Re": re, "Pr": pr},
+            {"Nu": ht.conv_external.Nu_cylinder_Churchill_Bernstein(re, pr)}, 1e-12)
+        g, ta, ws = uniform(0.0, 1300.0), uniform(-30.0, 50.0), uniform(0.0, 20.0)
+        a_, b_, dt = uniform(-4.0, -2.5), uniform(-0.12, -0.02), uniform(0.0, 5.0)
+        add("pv.cell_temperature_sapm", {"G": g, "T_a": ta, "ws": ws, "a": a_, "b": b_, "dT": dt},
+            {"T_cell": float(pvlib.temperature.sapm_cell(g, ta, ws, a_, b_, dt))}, 1e-12)
