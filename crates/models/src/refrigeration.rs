@@ -69,6 +69,20 @@ fn fuel_co2(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![energy, ef, energy * ef])
 }
 
+/// Carbon content per unit of heat, kg C per GJ, of the IPCC default carbon emission
+/// factors (1996 Revised Guidelines; most unchanged in the 2006 Guidelines), in the order
+/// of the `fuel` choices.
+const CARBON_CONTENT: [f64; 11] = [
+    20.0, 18.9, 19.6, 19.5, 20.2, 21.1, 17.2, 20.0, 26.8, 25.8, 27.6,
+];
+
+fn fuel_default(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (energy, fuel, of) = (x[0], x[1] as usize, x[2]);
+    let cc = CARBON_CONTENT[fuel];
+    let ef = cc * of * 44.0 / 12.0 / 1000.0;
+    Ok(vec![cc, ef, energy * ef])
+}
+
 fn purchased_co2(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (e, ef_e, h, ef_h) = (x[0], x[1], x[2], x[3]);
     let (ce, ch) = (e * ef_e, h * ef_h);
@@ -364,6 +378,80 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(fuel_co2),
+    },
+    Model {
+        card: card(
+            "carbon.fuel_default_factors",
+            Text::new(
+                "CO₂ from fuel heat with default carbon contents",
+                "按缺省单位热值含碳量计算燃料燃烧二氧化碳",
+            ),
+            Text::new(
+                "CO₂ emitted by burning a quantity of heat of a common fuel, with the IPCC default carbon content per unit of heat when no measured value is available (tier 1).",
+                "无实测值时，按 IPCC 缺省单位热值含碳量（方法1）计算燃烧一定热量的常用燃料产生的二氧化碳。",
+            ),
+            ModelKind::Process,
+            CARBON_INDUSTRIES,
+            &[Domain::Operations, Domain::Management],
+            &[
+                Port::new(
+                    "energy",
+                    "Heat of the fuel burnt (net calorific value)",
+                    "燃料燃烧热量（低位发热量）",
+                    "GJ",
+                    0.0,
+                    1e12,
+                ),
+                Port::choice(
+                    "fuel",
+                    "Fuel",
+                    "燃料",
+                    &[
+                        "crude_oil",
+                        "motor_gasoline",
+                        "other_kerosene",
+                        "jet_kerosene",
+                        "gas_diesel_oil",
+                        "residual_fuel_oil",
+                        "lpg",
+                        "naphtha",
+                        "anthracite",
+                        "other_bituminous_coal",
+                        "lignite",
+                    ],
+                ),
+                Port::new("OF", "Carbon oxidation rate", "碳氧化率", "", 0.0, 1.0).default(1.0),
+            ],
+            &[
+                Port::out(
+                    "CC",
+                    "Carbon content per unit of heat",
+                    "单位热值含碳量",
+                    "kg/GJ",
+                ),
+                Port::out("EF", "CO₂ emission factor", "二氧化碳排放因子", "t/GJ"),
+                Port::out("E_CO2", "CO₂ emission", "二氧化碳排放量", "t"),
+            ],
+            Text::new(
+                "E = energy·CC·OF·44/12; CC (kg C/GJ): crude oil 20.0, gasoline 18.9, other kerosene 19.6, jet kerosene 19.5, gas/diesel oil 20.2, residual fuel oil 21.1, LPG 17.2, naphtha 20.0, anthracite 26.8, other bituminous coal 25.8, lignite 27.6.",
+                "E = 热量·CC·OF·44/12；CC（kg C/GJ）：原油 20.0，汽油 18.9，其他煤油 19.6，航空煤油 19.5，柴油 20.2，燃料油 21.1，液化石油气 17.2，石脑油 20.0，无烟煤 26.8，其他烟煤 25.8，褐煤 27.6。",
+            ),
+            &[
+                Reference {
+                    source: "IPCC, Revised 1996 IPCC Guidelines for National Greenhouse Gas Inventories, Reference Manual",
+                    locator: "ch. 1, Energy: default carbon emission factors (t C/TJ)",
+                },
+                Reference {
+                    source: "IPCC, 2006 IPCC Guidelines for National Greenhouse Gas Inventories, vol. 2",
+                    locator: "ch. 1, default carbon content per unit of heat",
+                },
+                Reference {
+                    source: GB_32150,
+                    locator: "calculation method: emissions from fuel combustion",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(fuel_default),
     },
     Model {
         card: card(
