@@ -1,7 +1,9 @@
 //! The library against maintained open implementations on the same inputs, in the test
-//! run: `crosscheck.py` draws rows inside each model's valid region and computes them
-//! with iapws, fluids, ht, PsychroLib and pvlib (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
-//! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
+//! run: `crosscheck.py` (with `crosscheck_mech.py` for the plant, air, solar and
+//! operations models) draws rows inside each model's valid region and computes them with
+//! iapws, fluids, ht, PsychroLib, pvlib and scipy (in the interpreter
+//! `$IRONLOOM_MODELS_PYTHON`, which `scripts/install-test-peers.sh` sets up); every row
+//! must agree within its tolerance.
 
 // In tests a failed expect is a failed test, with the reason in the panic message.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
