@@ -66,6 +66,60 @@ fn ring_spinning(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![delivery, per_spindle * 1000.0, per_spindle * spindles])
 }
 
+fn cooling_time_t85(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (q, d, t0, f2, f3) = (x[0], x[1], x[2], x[3], x[4]);
+    if t0 >= 500.0 {
+        return Err(Refusal::new(
+            "the preheat temperature must be below 500 °C",
+            "预热温度必须低于 500 °C",
+        ));
+    }
+    let three_d = (6700.0 - 5.0 * t0) * q * (1.0 / (500.0 - t0) - 1.0 / (800.0 - t0)) * f3;
+    let two_d = (4300.0 - 4.3 * t0) * 1e5 * q * q / (d * d)
+        * (1.0 / (500.0 - t0).powi(2) - 1.0 / (800.0 - t0).powi(2))
+        * f2;
+    // Thicker than the transition thickness, heat flows in three dimensions.
+    let transition = ((4300.0 - 4.3 * t0) / (6700.0 - 5.0 * t0)
+        * 1e5
+        * q
+        * (1.0 / (500.0 - t0) + 1.0 / (800.0 - t0)))
+        .sqrt();
+    let t85 = if d >= transition { three_d } else { two_d };
+    Ok(vec![t85, transition, three_d, two_d])
+}
+
+fn clamp_force(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (area, pressure, cavities, margin) = (x[0], x[1], x[2], x[3]);
+    let f = area * 1e-4 * pressure * 1e6 * cavities * margin / 1000.0;
+    Ok(vec![f, f / 9.806_65])
+}
+
+fn moulding_cooling(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (s, alpha, tm, tw, te) = (x[0], x[1], x[2], x[3], x[4]);
+    if !(tm > te && te > tw) {
+        return Err(Refusal::new(
+            "the temperatures must fall from melt to ejection to mould wall",
+            "温度须满足熔体 > 顶出 > 模壁",
+        ));
+    }
+    let s_m = s / 1000.0;
+    let a = alpha * 1e-6;
+    let pi2 = std::f64::consts::PI.powi(2);
+    Ok(vec![
+        s_m * s_m / (pi2 * a) * (8.0 / pi2 * (tm - tw) / (te - tw)).ln(),
+    ])
+}
+
+fn twist(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (ne, tm) = (x[0], x[1]);
+    let tpi = tm * ne.sqrt();
+    let tpm = tpi / 0.0254;
+    let tex = 590.5 / ne;
+    // Tex twist factors: turns per metre × √tex (about 957·TM), and the same per 10 cm.
+    let alpha = tpm * tex.sqrt();
+    Ok(vec![tpi, tpm, tex, alpha, alpha / 10.0])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -287,5 +341,200 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(ring_spinning),
+    },
+    Model {
+        card: card(
+            "weld.cooling_time_t85",
+            Text::new(
+                "Weld cooling time t8/5 (EN 1011-2)",
+                "焊缝冷却时间 t8/5（EN 1011-2）",
+            ),
+            Text::new(
+                "Time a weld takes to cool from 800 °C to 500 °C from the heat input, plate thickness and preheat, for three-dimensional (thick plate) or two-dimensional (thin plate) heat flow.",
+                "由热输入、板厚和预热温度计算焊缝从 800 °C 冷却至 500 °C 的时间，按三维（厚板）或二维（薄板）导热。",
+            ),
+            ModelKind::Mechanism,
+            &["C33", "C34", "C37", "C35"],
+            &[Domain::Production, Domain::Design],
+            &[
+                Port::new("Q", "Heat input", "热输入", "kJ/mm", 0.01, 20.0),
+                Port::new("d", "Plate thickness", "板厚", "mm", 1.0, 500.0),
+                Port::new("T0", "Preheat temperature", "预热温度", "°C", -50.0, 450.0)
+                    .default(20.0),
+                Port::new(
+                    "F2",
+                    "Joint shape factor, 2-D flow",
+                    "二维导热接头形状系数",
+                    "",
+                    0.1,
+                    2.0,
+                )
+                .default(1.0),
+                Port::new(
+                    "F3",
+                    "Joint shape factor, 3-D flow",
+                    "三维导热接头形状系数",
+                    "",
+                    0.1,
+                    2.0,
+                )
+                .default(1.0),
+            ],
+            &[
+                Port::out("t85", "Cooling time t8/5", "冷却时间 t8/5", "s"),
+                Port::out("d_t", "Transition thickness", "过渡板厚", "mm"),
+                Port::out("t85_3d", "t8/5 for 3-D flow", "三维导热 t8/5", "s"),
+                Port::out("t85_2d", "t8/5 for 2-D flow", "二维导热 t8/5", "s"),
+            ],
+            Text::new(
+                "3-D: t = (6700 − 5T₀)Q[1/(500 − T₀) − 1/(800 − T₀)]F₃; 2-D: t = (4300 − 4.3T₀)·10⁵·(Q²/d²)[1/(500 − T₀)² − 1/(800 − T₀)²]F₂; 3-D applies above d_t = √{(4300 − 4.3T₀)/(6700 − 5T₀)·10⁵·Q[1/(500 − T₀) + 1/(800 − T₀)]}.",
+                "三维：t = (6700 − 5T₀)Q[1/(500 − T₀) − 1/(800 − T₀)]F₃；二维：t = (4300 − 4.3T₀)·10⁵·(Q²/d²)[1/(500 − T₀)² − 1/(800 − T₀)²]F₂；板厚大于 d_t = √{(4300 − 4.3T₀)/(6700 − 5T₀)·10⁵·Q[1/(500 − T₀) + 1/(800 − T₀)]} 时取三维。",
+            ),
+            &[Reference {
+                source: "EN 1011-2:2001, Welding — Recommendations for welding of metallic materials — Part 2: Arc welding of ferritic steels",
+                locator: "Annex D, cooling time t8/5 (three- and two-dimensional heat flow, transition thickness)",
+            }],
+        ),
+        eval: Eval::Scalar(cooling_time_t85),
+    },
+    Model {
+        card: card(
+            "moulding.clamp_force",
+            Text::new("Injection-moulding clamp force", "注塑机锁模力"),
+            Text::new(
+                "Clamp force an injection-moulding machine needs to keep the mould closed against the cavity pressure on the parts' projected area.",
+                "计算注塑机为抵抗型腔压力作用于制品投影面积而保持合模所需的锁模力。",
+            ),
+            ModelKind::Mechanism,
+            &["C29", "C38", "C39", "C36"],
+            &[Domain::Production, Domain::Design],
+            &[
+                Port::new(
+                    "A",
+                    "Projected area per cavity (runners included)",
+                    "单腔投影面积（含流道）",
+                    "cm2",
+                    0.0,
+                    1e6,
+                ),
+                Port::new(
+                    "p",
+                    "Mean cavity pressure",
+                    "平均型腔压力",
+                    "MPa",
+                    0.0,
+                    300.0,
+                ),
+                Port::new("cavities", "Cavities", "型腔数", "", 1.0, 1000.0).default(1.0),
+                Port::new("margin", "Safety factor", "安全系数", "", 1.0, 3.0).default(1.1),
+            ],
+            &[
+                Port::out("F", "Clamp force", "锁模力", "kN"),
+                Port::out("F_t", "Clamp force in tonnes-force", "锁模力（吨力）", ""),
+            ],
+            Text::new("F = A·p·n·safety factor.", "F = A·p·n·安全系数。"),
+            &[Reference {
+                source: "Rosato, D. V., Rosato, D. V., Rosato, M. G., Injection Molding Handbook, 3rd ed., Kluwer, 2000",
+                locator: "clamping force from projected area and cavity pressure",
+            }],
+        ),
+        eval: Eval::Scalar(clamp_force),
+    },
+    Model {
+        card: card(
+            "moulding.cooling_time",
+            Text::new(
+                "Injection-moulding cooling time of a plate",
+                "注塑件（平板）冷却时间",
+            ),
+            Text::new(
+                "Time for the mid-plane of a moulded plate to cool from the melt to the ejection temperature against the mould wall, by one-dimensional conduction.",
+                "按一维导热计算注塑平板中心面由熔体温度冷却至顶出温度所需的时间。",
+            ),
+            ModelKind::Mechanism,
+            &["C29", "C38", "C39", "C36"],
+            &[Domain::Production, Domain::Design],
+            &[
+                Port::new("s", "Wall thickness", "壁厚", "mm", 0.01, 100.0),
+                Port::new(
+                    "alpha",
+                    "Thermal diffusivity of the melt",
+                    "熔体热扩散率",
+                    "mm2/s",
+                    0.01,
+                    10.0,
+                ),
+                Port::new("T_M", "Melt temperature", "熔体温度", "°C", -50.0, 500.0),
+                Port::new(
+                    "T_W",
+                    "Mould wall temperature",
+                    "模壁温度",
+                    "°C",
+                    -50.0,
+                    300.0,
+                ),
+                Port::new(
+                    "T_E",
+                    "Ejection temperature (mid-plane)",
+                    "顶出温度（中心面）",
+                    "°C",
+                    -50.0,
+                    400.0,
+                ),
+            ],
+            &[Port::out("t_c", "Cooling time", "冷却时间", "s")],
+            Text::new(
+                "t_c = s²/(π²α)·ln[(8/π²)(T_M − T_W)/(T_E − T_W)].",
+                "t_c = s²/(π²α)·ln[(8/π²)(T_M − T_W)/(T_E − T_W)]。",
+            ),
+            &[Reference {
+                source: "Osswald, T. A., Turng, L.-S., Gramann, P. J., Injection Molding Handbook, 2nd ed., Hanser, 2008",
+                locator: "cooling time of a plate (first term of the series solution, mid-plane temperature)",
+            }],
+        ),
+        eval: Eval::Scalar(moulding_cooling),
+    },
+    Model {
+        card: card(
+            "textile.twist",
+            Text::new("Yarn twist from the twist multiplier", "由捻系数求纱线捻度"),
+            Text::new(
+                "Turns per inch and per metre of a cotton-count yarn from its English twist multiplier, with the equivalent tex and tex twist factor.",
+                "由英制捻系数求英支纱线的每英寸和每米捻回数，并给出对应的特克斯数和特克斯制捻系数。",
+            ),
+            ModelKind::Mechanism,
+            &["C17", "C28"],
+            &[Domain::Production, Domain::Design],
+            &[
+                Port::new("Ne", "English cotton count", "英制支数", "", 0.1, 500.0),
+                Port::new("TM", "Twist multiplier", "英制捻系数", "", 0.5, 10.0),
+            ],
+            &[
+                Port::out("TPI", "Turns per inch", "每英寸捻回数", ""),
+                Port::out("TPM", "Turns per metre", "每米捻回数", "1/m"),
+                Port::out("tex", "Linear density", "线密度", "tex"),
+                Port::out(
+                    "alpha_tex",
+                    "Tex twist factor (turns per metre × √tex)",
+                    "特数制捻系数（每米捻回数 × √tex）",
+                    "",
+                ),
+                Port::out(
+                    "alpha_t",
+                    "Tex twist factor on 10 cm (turns per 10 cm × √tex)",
+                    "特数制捻系数（每 10 cm 捻回数 × √tex）",
+                    "",
+                ),
+            ],
+            Text::new(
+                "TPI = TM·√Ne; TPM = TPI/0.0254; tex = 590.5/Ne; α_tex = TPM·√tex; α_t = α_tex/10.",
+                "TPI = TM·√Ne；TPM = TPI/0.0254；tex = 590.5/Ne；α_tex = TPM·√tex；α_t = α_tex/10。",
+            ),
+            &[Reference {
+                source: "Lawrence, C. A., Fundamentals of Spun Yarn Technology, CRC Press, 2003",
+                locator: "twist and the twist multiplier (twist factor)",
+            }],
+        ),
+        eval: Eval::Scalar(twist),
     },
 ];
