@@ -32,6 +32,7 @@ mod finance;
 mod fluids;
 mod gasdynamics;
 mod heat;
+mod hydraulics;
 mod industry;
 mod lean;
 mod logistics;
@@ -54,6 +55,7 @@ mod spectral;
 mod stats;
 mod steam;
 mod supply;
+mod thermal;
 mod valves;
 
 /// A model: its card and its function.
@@ -148,6 +150,8 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         gasdynamics::MODELS,
         valves::MODELS,
         metering::MODELS,
+        hydraulics::MODELS,
+        thermal::MODELS,
     ]
     .into_iter()
     .flatten()

@@ -149,6 +149,21 @@ fn wet_bulb_from_rh(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![0.5 * (lo + hi), w])
 }
 
+fn mixing(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (m1, t1, w1, m2, t2, w2, p_kpa) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+    let total = m1 + m2;
+    if total <= 0.0 {
+        return Err(Refusal::new("both streams are empty", "两股气流均为零"));
+    }
+    let w = (m1 * w1 + m2 * w2) / total;
+    let h = (m1 * enthalpy(t1, w1) + m2 * enthalpy(t2, w2)) / total;
+    // Invert h = 1.006t + W(2501 + 1.86t) for the temperature.
+    let t = (h - 2501.0 * w) / (1.006 + 1.86 * w);
+    let pw = p_kpa * 1000.0 * w / (EPS + w);
+    let rh = pw / p_ws(t);
+    Ok(vec![t, w, h, rh])
+}
+
 fn dew(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![dew_point(x[0])?])
 }
@@ -391,5 +406,97 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(wet_bulb_from_rh),
+    },
+    Model {
+        card: card(
+            "psychro.adiabatic_mixing",
+            Text::new(
+                "Adiabatic mixing of two moist-air streams",
+                "两股湿空气的绝热混合",
+            ),
+            Text::new(
+                "State of the air leaving the adiabatic mixing of two streams (such as return and outdoor air in an air handler): temperature, humidity ratio, enthalpy and relative humidity.",
+                "计算两股湿空气（如空调机组回风与新风）绝热混合后的温度、含湿量、比焓和相对湿度。",
+            ),
+            ModelKind::Mechanism,
+            AIR_INDUSTRIES,
+            HVAC,
+            &[
+                Port::new(
+                    "m1",
+                    "Dry-air mass flow, stream 1",
+                    "气流1干空气质量流量",
+                    "kg/s",
+                    0.0,
+                    1e6,
+                ),
+                Port::new(
+                    "T1",
+                    "Dry bulb, stream 1",
+                    "气流1干球温度",
+                    "°C",
+                    -100.0,
+                    200.0,
+                ),
+                Port::new(
+                    "W1",
+                    "Humidity ratio, stream 1",
+                    "气流1含湿量",
+                    "kg/kg",
+                    0.0,
+                    1.0,
+                ),
+                Port::new(
+                    "m2",
+                    "Dry-air mass flow, stream 2",
+                    "气流2干空气质量流量",
+                    "kg/s",
+                    0.0,
+                    1e6,
+                ),
+                Port::new(
+                    "T2",
+                    "Dry bulb, stream 2",
+                    "气流2干球温度",
+                    "°C",
+                    -100.0,
+                    200.0,
+                ),
+                Port::new(
+                    "W2",
+                    "Humidity ratio, stream 2",
+                    "气流2含湿量",
+                    "kg/kg",
+                    0.0,
+                    1.0,
+                ),
+                PRESSURE,
+            ],
+            &[
+                Port::out("T", "Mixed dry bulb", "混合后干球温度", "°C"),
+                Port::out("W", "Mixed humidity ratio", "混合后含湿量", "kg/kg"),
+                Port::out(
+                    "h",
+                    "Mixed enthalpy (per kg dry air)",
+                    "混合后比焓（每千克干空气）",
+                    "kJ/kg",
+                ),
+                Port::out(
+                    "RH",
+                    "Mixed relative humidity (above 1: fog forms)",
+                    "混合后相对湿度（大于 1 表示结雾）",
+                    "",
+                ),
+            ],
+            Text::new(
+                "W = (m₁W₁ + m₂W₂)/(m₁ + m₂); h = (m₁h₁ + m₂h₂)/(m₁ + m₂); t = (h − 2501W)/(1.006 + 1.86W); φ = p_w/p_ws(t).",
+                "W = (m₁W₁ + m₂W₂)/(m₁ + m₂)；h = (m₁h₁ + m₂h₂)/(m₁ + m₂)；t = (h − 2501W)/(1.006 + 1.86W)；φ = p_w/p_ws(t)。",
+            ),
+            &[Reference {
+                source: ASHRAE,
+                locator: "adiabatic mixing of two moist airstreams (Eq. 30 for the enthalpy)",
+            }],
+        ),
+        eval: Eval::Scalar(mixing),
     },
 ];

@@ -83,6 +83,15 @@ fn sapm_cell(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![module, module + g / 1000.0 * dt])
 }
 
+fn haurwitz(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let cos_z = x[0].to_radians().cos();
+    Ok(vec![if cos_z > 0.0 {
+        1098.0 * cos_z * (-0.059 / cos_z).exp()
+    } else {
+        0.0
+    }])
+}
+
 fn pvwatts_dc(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (g, tc, p0, gamma) = (x[0], x[1], x[2], x[3]);
     Ok(vec![g / 1000.0 * p0 * (1.0 + gamma * (tc - 25.0))])
@@ -657,5 +666,50 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(sapm_cell),
+    },
+    Model {
+        card: card(
+            "solar.clear_sky_haurwitz",
+            Text::new(
+                "Clear-sky global irradiance (Haurwitz)",
+                "晴空水平面总辐照度（Haurwitz 模型）",
+            ),
+            Text::new(
+                "Global horizontal irradiance under a clear sky from the apparent solar zenith angle alone, as a reference to flag cloudy periods or soiled sensors.",
+                "仅由太阳视天顶角估算晴空水平面总辐照度，作为判别云遮时段或传感器污染的参考。",
+            ),
+            ModelKind::Simulation,
+            PV_INDUSTRIES,
+            PV,
+            &[Port::new(
+                "zenith",
+                "Apparent solar zenith angle",
+                "太阳视天顶角",
+                "deg",
+                0.0,
+                180.0,
+            )],
+            &[Port::out(
+                "GHI_clear",
+                "Clear-sky global horizontal irradiance",
+                "晴空水平面总辐照度",
+                "W/m2",
+            )],
+            Text::new(
+                "GHI = 1098·cos θ_z·exp(−0.059/cos θ_z), 0 when the sun is below the horizon.",
+                "GHI = 1098·cos θ_z·exp(−0.059/cos θ_z)，太阳在地平线以下时为 0。",
+            ),
+            &[
+                Reference {
+                    source: "Haurwitz, B., Insolation in relation to cloudiness and cloud density, Journal of Meteorology 2, 154–166, 1945",
+                    locator: "clear-sky insolation",
+                },
+                Reference {
+                    source: "Reno, M. J., Hansen, C. W., Stein, J. S., Global Horizontal Irradiance Clear Sky Models: Implementation and Analysis, SAND2012-2389, Sandia National Laboratories, 2012",
+                    locator: "the Haurwitz model",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(haurwitz),
     },
 ];

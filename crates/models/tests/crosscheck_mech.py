@@ -360,3 +360,61 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         a_, b_, dt = uniform(-4.0, -2.5), uniform(-0.12, -0.02), uniform(0.0, 5.0)
         add("pv.cell_temperature_sapm", {"G": g, "T_a": ta, "ws": ws, "a": a_, "b": b_, "dT": dt},
             {"T_cell": float(pvlib.temperature.sapm_cell(g, ta, ws, a_, b_, dt))}, 1e-12)
+
+    from fluids import friction, open_flow
+    import pandas as pd
+
+    for _ in range(n):
+        p1 = uniform(200.0, 1e4)
+        p2, length, dia = p1 * uniform(0.1, 0.99), uniform(0.1, 500.0), uniform(0.05, 1.5)
+        sg, temp, z_avg, eff = uniform(0.55, 0.9), uniform(250.0, 330.0), uniform(0.8, 1.0), uniform(0.8, 1.0)
+        q = fluids.compressible.Weymouth(SG=sg, Tavg=temp, L=length * 1000.0, D=dia, P1=p1 * 1e3, P2=p2 * 1e3,
+                                         Zavg=z_avg, E=eff)
+        add("gas.pipeline_weymouth", {"p1": p1, "p2": p2, "L": length, "D": dia, "SG": sg, "T": temp,
+                                      "Z": z_avg, "E": eff}, {"Q": q}, 1e-12)
+        re, ed = log_uniform(10.0, 1e8), rng.choice([0.0, log_uniform(1e-6, 0.05)])
+        add("pipe.friction_churchill", {"Re": re, "eD": ed}, {"f": friction.Churchill_1977(re, ed)}, 1e-12)
+        hh, pp, bb = uniform(0.05, 1.0), uniform(0.5, 5.0), uniform(0.9, 10.0)
+        add("weir.rectangular_full_width", {"h": hh, "P": pp, "b": bb},
+            {"Q": open_flow.Q_weir_rectangular_Kindsvater_Carter(hh, pp, bb)}, 1e-12)
+        hv, ang = uniform(0.05, 0.6), uniform(20.0, 100.0)
+        add("weir.v_notch", {"h": hv, "angle": ang}, {"Q": open_flow.Q_weir_V_Shen(hv, ang)}, 1e-12)
+
+    for _ in range(n):
+        tsat = uniform(300.0, 550.0)
+        tw = tsat - uniform(1.0, 60.0)
+        rho_g, rho_l, k_l = uniform(0.05, 30.0), uniform(500.0, 1200.0), uniform(0.05, 0.7)
+        mu_l, hfg, length, ang = uniform(0.05, 1.0), uniform(200.0, 2500.0), uniform(0.01, 5.0), uniform(5.0, 90.0)
+        hh = ht.condensation.Nusselt_laminar(tsat, tw, rho_g, rho_l, k_l, mu_l / 1000.0, hfg * 1000.0, length, ang)
+        add("condensation.nusselt_film", {"T_sat": tsat, "T_w": tw, "rho_g": rho_g, "rho_l": rho_l, "k_l": k_l,
+                                          "mu_l": mu_l, "h_fg": hfg, "L": length, "angle": ang}, {"h": hh}, 1e-12)
+        ra, pr = log_uniform(0.1, 1e14), log_uniform(0.01, 1000.0)
+        add("conv.vertical_plate_free", {"Ra": ra, "Pr": pr},
+            {"Nu": ht.conv_free_immersed.Nu_vertical_plate_Churchill(pr, ra / pr)}, 1e-12)
+        arr = rng.randint(0, 2)
+        cr = uniform(0.05, 0.95)
+        ntu = log_uniform(0.05, 5.0)
+        sub = ["counterflow", "parallel", "S&T"][arr]
+        eps = ht.hx.effectiveness_from_NTU(ntu, cr, sub)
+        back = ht.hx.NTU_from_effectiveness(eps, cr, sub, n_shell_tube=1) if arr == 2 else \
+            ht.hx.NTU_from_effectiveness(eps, cr, sub)
+        add("hx.ntu_from_effectiveness", {"eps": eps, "Cr": cr, "arrangement": float(arr)}, {"NTU": back}, 1e-7)
+        temp, lam = log_uniform(200.0, 6000.0), log_uniform(0.3, 30.0)
+        rad = ht.radiation.blackbody_spectral_radiance(temp, lam * 1e-6)
+        if rad > 1e-200:
+            add("radiation.planck_spectral_radiance", {"T": temp, "lambda": lam}, {"L": rad * 1e-6}, 1e-6)
+        zen = uniform(0.0, 89.0)
+        add("solar.clear_sky_haurwitz", {"zenith": zen},
+            {"GHI_clear": float(pvlib.clearsky.haurwitz(pd.Series([zen]))["ghi"].iloc[0])}, 1e-12)
+
+    for _ in range(n):
+        m1, m2 = uniform(0.1, 10.0), uniform(0.1, 10.0)
+        t1, t2 = uniform(-10.0, 45.0), uniform(-10.0, 45.0)
+        w1 = psychrolib.GetHumRatioFromRelHum(t1, uniform(0.1, 0.9), 101325.0)
+        w2 = psychrolib.GetHumRatioFromRelHum(t2, uniform(0.1, 0.9), 101325.0)
+        w = (m1 * w1 + m2 * w2) / (m1 + m2)
+        hmix = (m1 * psychrolib.GetMoistAirEnthalpy(t1, w1) + m2 * psychrolib.GetMoistAirEnthalpy(t2, w2)) / (m1 + m2)
+        tm = psychrolib.GetTDryBulbFromEnthalpyAndHumRatio(hmix, w)
+        if abs(tm) > 0.5:
+            add("psychro.adiabatic_mixing", {"m1": m1, "T1": t1, "W1": w1, "m2": m2, "T2": t2, "W2": w2},
+                {"T": tm, "W": w, "h": hmix / 1000.0}, 1e-9)

@@ -1,0 +1,318 @@
+//! More heat transfer: film condensation on a vertical surface (Nusselt), free convection
+//! from a vertical plate (Churchill–Chu), the NTU an exchanger needs for an
+//! effectiveness, and blackbody spectral radiance (Planck) for infrared thermometry.
+
+use crate::{Eval, Model, card};
+use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
+
+const THERMAL_INDUSTRIES: &[&str] = &["C26", "D44", "C13", "C25", "C34"];
+const INCROPERA: &str = "Incropera, F. P., DeWitt, D. P., Bergman, T. L., Lavine, A. S., Fundamentals of Heat and Mass Transfer, 7th ed.";
+const G: f64 = 9.806_65;
+
+fn condensation(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (tsat, tw, rho_g, rho_l, k_l, mu_l, h_fg, l, angle) =
+        (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8]);
+    if tw >= tsat {
+        return Err(Refusal::new(
+            "the wall must be colder than the saturated vapour",
+            "壁面温度必须低于饱和蒸汽温度",
+        ));
+    }
+    if rho_g >= rho_l {
+        return Err(Refusal::new(
+            "the liquid must be denser than the vapour",
+            "液体密度必须大于蒸汽密度",
+        ));
+    }
+    let mu = mu_l / 1000.0;
+    let h = 2.0 * 2f64.sqrt() / 3.0
+        * (k_l.powi(3) * rho_l * (rho_l - rho_g) * G * angle.to_radians().sin() * h_fg * 1000.0
+            / (mu * (tsat - tw) * l))
+            .powf(0.25);
+    Ok(vec![h, h * (tsat - tw)])
+}
+
+fn vertical_plate(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (ra, pr, k, l) = (x[0], x[1], x[2], x[3]);
+    let term =
+        0.825 + 0.387 * ra.powf(1.0 / 6.0) / (1.0 + (0.492 / pr).powf(9.0 / 16.0)).powf(8.0 / 27.0);
+    let nu = term * term;
+    Ok(vec![nu, nu * k / l])
+}
+
+fn ntu_from_effectiveness(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (eps, cr, arrangement) = (x[0], x[1], x[2] as usize);
+    let refuse = || {
+        Refusal::new(
+            "this effectiveness cannot be reached with this arrangement and capacity ratio",
+            "该流动方式与热容比下达不到此效能",
+        )
+    };
+    let ntu = if cr == 0.0 {
+        if eps >= 1.0 {
+            return Err(refuse());
+        }
+        -(1.0 - eps).ln()
+    } else {
+        match arrangement {
+            0 => {
+                if (cr - 1.0).abs() < 1e-12 {
+                    if eps >= 1.0 {
+                        return Err(refuse());
+                    }
+                    eps / (1.0 - eps)
+                } else {
+                    let arg = (eps - 1.0) / (eps * cr - 1.0);
+                    if arg <= 0.0 {
+                        return Err(refuse());
+                    }
+                    arg.ln() / (cr - 1.0)
+                }
+            }
+            1 => {
+                let arg = 1.0 - eps * (1.0 + cr);
+                if arg <= 0.0 {
+                    return Err(refuse());
+                }
+                -arg.ln() / (1.0 + cr)
+            }
+            _ => {
+                let root = (1.0 + cr * cr).sqrt();
+                let e = (2.0 / eps - (1.0 + cr)) / root;
+                if e <= 1.0 {
+                    return Err(refuse());
+                }
+                -((e - 1.0) / (e + 1.0)).ln() / root
+            }
+        }
+    };
+    Ok(vec![ntu])
+}
+
+fn planck(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (t, lambda_um) = (x[0], x[1]);
+    // CODATA 2018 exact constants.
+    let (h, c, k) = (6.626_070_15e-34, 299_792_458.0, 1.380_649e-23);
+    let lambda = lambda_um * 1e-6;
+    let exponent = h * c / (lambda * k * t);
+    let radiance = if exponent > 709.7 {
+        0.0
+    } else {
+        2.0 * h * c * c / lambda.powi(5) / exponent.exp_m1()
+    };
+    // Wien's displacement constant, m·K (CODATA 2018).
+    let peak = 2.897_771_955e-3 / t * 1e6;
+    Ok(vec![radiance * 1e-6, peak])
+}
+
+pub(crate) const MODELS: &[Model] = &[
+    Model {
+        card: card(
+            "condensation.nusselt_film",
+            Text::new(
+                "Film condensation on a vertical or inclined surface (Nusselt)",
+                "竖壁（倾斜壁）膜状凝结（Nusselt 理论）",
+            ),
+            Text::new(
+                "Average heat-transfer coefficient and heat flux of laminar film condensation of a saturated vapour on a vertical or inclined plate or tube.",
+                "计算饱和蒸汽在竖直或倾斜平板（管）上层流膜状凝结的平均换热系数和热流密度。",
+            ),
+            ModelKind::Mechanism,
+            THERMAL_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new(
+                    "T_sat",
+                    "Saturation temperature",
+                    "饱和温度",
+                    "K",
+                    1.0,
+                    2000.0,
+                ),
+                Port::new("T_w", "Wall temperature", "壁面温度", "K", 1.0, 2000.0),
+                Port::new("rho_g", "Vapour density", "蒸汽密度", "kg/m3", 0.0, 1e4),
+                Port::new("rho_l", "Liquid density", "液体密度", "kg/m3", 1.0, 3e4),
+                Port::new(
+                    "k_l",
+                    "Liquid thermal conductivity",
+                    "液体导热系数",
+                    "W/(m.K)",
+                    1e-3,
+                    100.0,
+                ),
+                Port::new("mu_l", "Liquid viscosity", "液体黏度", "mPa.s", 1e-3, 1e4),
+                Port::new("h_fg", "Latent heat", "汽化潜热", "kJ/kg", 1.0, 1e4),
+                Port::new("L", "Surface height", "壁面高度", "m", 1e-4, 100.0),
+                Port::new(
+                    "angle",
+                    "Inclination from horizontal",
+                    "与水平面夹角",
+                    "deg",
+                    1.0,
+                    90.0,
+                )
+                .default(90.0),
+            ],
+            &[
+                Port::out(
+                    "h",
+                    "Average heat-transfer coefficient",
+                    "平均凝结换热系数",
+                    "W/(m2.K)",
+                ),
+                Port::out("q", "Heat flux", "热流密度", "W/m2"),
+            ],
+            Text::new(
+                "h̄ = (2√2/3)·[k_l³ρ_l(ρ_l − ρ_g)g sin θ·h_fg/(μ_l(T_sat − T_w)L)]^¼ = 0.943[…]^¼; q = h̄(T_sat − T_w).",
+                "h̄ = (2√2/3)·[k_l³ρ_l(ρ_l − ρ_g)g sin θ·h_fg/(μ_l(T_sat − T_w)L)]^¼ = 0.943[…]^¼；q = h̄(T_sat − T_w)。",
+            ),
+            &[Reference {
+                source: INCROPERA,
+                locator: "laminar film condensation on a vertical plate (Nusselt analysis)",
+            }],
+        ),
+        eval: Eval::Scalar(condensation),
+    },
+    Model {
+        card: card(
+            "conv.vertical_plate_free",
+            Text::new(
+                "Free convection from a vertical plate (Churchill–Chu)",
+                "竖直平板自然对流（Churchill–Chu）",
+            ),
+            Text::new(
+                "Average Nusselt number and heat-transfer coefficient of free convection from an isothermal vertical plate, such as a tank wall or a cabinet side, over the whole Rayleigh range.",
+                "计算等温竖直平板（如罐壁、柜体侧面）在全瑞利数范围内自然对流的平均努塞尔数与换热系数。",
+            ),
+            ModelKind::Mechanism,
+            THERMAL_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new(
+                    "Ra",
+                    "Rayleigh number (on the height)",
+                    "瑞利数（以高度计）",
+                    "",
+                    0.0,
+                    1e15,
+                ),
+                Port::new("Pr", "Prandtl number", "普朗特数", "", 1e-3, 1e5),
+                Port::new(
+                    "k",
+                    "Fluid thermal conductivity",
+                    "流体导热系数",
+                    "W/(m.K)",
+                    1e-4,
+                    1e3,
+                )
+                .default(1.0),
+                Port::new("L", "Plate height", "平板高度", "m", 1e-6, 100.0).default(1.0),
+            ],
+            &[
+                Port::out("Nu", "Nusselt number", "努塞尔数", ""),
+                Port::out("h", "Heat-transfer coefficient", "对流换热系数", "W/(m2.K)"),
+            ],
+            Text::new(
+                "Nu = {0.825 + 0.387Ra^(1/6)/[1 + (0.492/Pr)^(9/16)]^(8/27)}²; h = Nu·k/L.",
+                "Nu = {0.825 + 0.387Ra^(1/6)/[1 + (0.492/Pr)^(9/16)]^(8/27)}²；h = Nu·k/L。",
+            ),
+            &[Reference {
+                source: INCROPERA,
+                locator: "§9.6.1, Eq. 9.26",
+            }],
+        ),
+        eval: Eval::Scalar(vertical_plate),
+    },
+    Model {
+        card: card(
+            "hx.ntu_from_effectiveness",
+            Text::new(
+                "NTU required for an effectiveness",
+                "达到给定效能所需的传热单元数",
+            ),
+            Text::new(
+                "Number of transfer units a heat exchanger needs to reach an effectiveness at a heat-capacity ratio, for counter-flow, parallel-flow and one-shell-pass exchangers (the inverse of the ε-NTU relations).",
+                "求逆流、顺流和单壳程换热器在给定热容比下达到某一效能所需的传热单元数（ε-NTU 关系的反函数）。",
+            ),
+            ModelKind::Simulation,
+            THERMAL_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new("eps", "Effectiveness", "效能", "", 0.0, 1.0),
+                Port::new(
+                    "Cr",
+                    "Heat-capacity ratio C_min/C_max",
+                    "热容比 C_min/C_max",
+                    "",
+                    0.0,
+                    1.0,
+                ),
+                Port::choice(
+                    "arrangement",
+                    "Flow arrangement",
+                    "流动方式",
+                    &["counter", "parallel", "shell_and_tube_1_2"],
+                )
+                .default(0.0),
+            ],
+            &[Port::out(
+                "NTU",
+                "Number of transfer units",
+                "传热单元数",
+                "",
+            )],
+            Text::new(
+                "Counter: NTU = ln[(ε − 1)/(εC_r − 1)]/(C_r − 1) (C_r = 1: ε/(1 − ε)); parallel: NTU = −ln[1 − ε(1 + C_r)]/(1 + C_r); one shell pass: NTU = −(1 + C_r²)^(−½) ln[(E − 1)/(E + 1)], E = (2/ε − (1 + C_r))/(1 + C_r²)^½; C_r = 0: NTU = −ln(1 − ε).",
+                "逆流：NTU = ln[(ε − 1)/(εC_r − 1)]/(C_r − 1)（C_r = 1 时为 ε/(1 − ε)）；顺流：NTU = −ln[1 − ε(1 + C_r)]/(1 + C_r)；单壳程：NTU = −(1 + C_r²)^(−½) ln[(E − 1)/(E + 1)]，E = (2/ε − (1 + C_r))/(1 + C_r²)^½；C_r = 0 时 NTU = −ln(1 − ε)。",
+            ),
+            &[Reference {
+                source: INCROPERA,
+                locator: "Table 11.4, Eq. 11.28b–11.31b and 11.35b",
+            }],
+        ),
+        eval: Eval::Scalar(ntu_from_effectiveness),
+    },
+    Model {
+        card: card(
+            "radiation.planck_spectral_radiance",
+            Text::new(
+                "Blackbody spectral radiance (Planck) and Wien peak",
+                "黑体光谱辐射亮度（普朗克定律）与维恩峰值波长",
+            ),
+            Text::new(
+                "Spectral radiance of a blackbody at a temperature and wavelength, as used to correct infrared thermometers and thermal cameras, and the wavelength of peak emission.",
+                "计算黑体在给定温度和波长下的光谱辐射亮度（用于红外测温仪与热像仪的修正），以及峰值辐射波长。",
+            ),
+            ModelKind::Mechanism,
+            THERMAL_INDUSTRIES,
+            &[Domain::Service, Domain::Design],
+            &[
+                Port::new("T", "Temperature", "温度", "K", 1.0, 1e5),
+                Port::new("lambda", "Wavelength", "波长", "um", 1e-3, 1e6),
+            ],
+            &[
+                Port::out(
+                    "L",
+                    "Spectral radiance (per steradian)",
+                    "光谱辐射亮度（每球面度）",
+                    "W/(m2.um)",
+                ),
+                Port::out(
+                    "lambda_max",
+                    "Wavelength of peak emission",
+                    "峰值辐射波长",
+                    "um",
+                ),
+            ],
+            Text::new(
+                "L_λ = 2hc²/λ⁵ /[exp(hc/(λkT)) − 1]; λ_max = 2897.77 µm·K/T.",
+                "L_λ = 2hc²/λ⁵ /[exp(hc/(λkT)) − 1]；λ_max = 2897.77 µm·K/T。",
+            ),
+            &[Reference {
+                source: INCROPERA,
+                locator: "§12.3, the Planck distribution and Wien's displacement law",
+            }],
+        ),
+        eval: Eval::Scalar(planck),
+    },
+];
