@@ -68,6 +68,30 @@ fn weir_v(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![q, q * 3600.0, c, k])
 }
 
+fn tank_volume(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (d, l, h) = (x[0], x[1], x[2]);
+    if h > d {
+        return Err(Refusal::new(
+            "the liquid level cannot exceed the diameter",
+            "液位不能超过罐体直径",
+        ));
+    }
+    let r = d / 2.0;
+    let segment = r * r * ((r - h) / r).acos() - (r - h) * (2.0 * r * h - h * h).max(0.0).sqrt();
+    let total = std::f64::consts::PI * r * r * l;
+    Ok(vec![segment * l, total, segment * l / total])
+}
+
+fn ergun(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (dp, voidage, vs, rho, mu, l) = (x[0], x[1], x[2], x[3], x[4], x[5]);
+    let dp_m = dp / 1000.0;
+    let mu = mu / 1000.0;
+    let re = dp_m * rho * vs / mu;
+    let solid = 1.0 - voidage;
+    let fp = (150.0 + 1.75 * re / solid) * solid * solid / (voidage.powi(3) * re);
+    Ok(vec![fp * rho * vs * vs * l / dp_m / 1000.0, re, fp])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -276,5 +300,91 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(weir_v),
+    },
+    Model {
+        card: card(
+            "tank.horizontal_cylinder_volume",
+            Text::new(
+                "Liquid volume in a horizontal cylindrical tank",
+                "卧式圆筒罐液体体积",
+            ),
+            Text::new(
+                "Volume of liquid in a horizontal cylindrical tank with flat ends from the liquid level (tank gauging), and the fill fraction.",
+                "由液位计算平头卧式圆筒罐内液体体积（储罐计量）及充装率。",
+            ),
+            ModelKind::Mechanism,
+            &["C26", "C25", "G59", "F51", "D45"],
+            &[Domain::Logistics, Domain::Operations],
+            &[
+                Port::new("D", "Internal diameter", "内径", "m", 1e-3, 100.0),
+                Port::new("L", "Cylinder length", "筒体长度", "m", 1e-3, 1000.0),
+                Port::new("h", "Liquid level", "液位高度", "m", 0.0, 100.0),
+            ],
+            &[
+                Port::out("V", "Liquid volume", "液体体积", "m3"),
+                Port::out("V_total", "Tank volume", "罐容积", "m3"),
+                Port::out("fill", "Fill fraction", "充装率", ""),
+            ],
+            Text::new(
+                "V = L·[R² arccos((R − h)/R) − (R − h)√(2Rh − h²)], R = D/2 (flat ends).",
+                "V = L·[R² arccos((R − h)/R) − (R − h)√(2Rh − h²)]，R = D/2（平封头）。",
+            ),
+            &[
+                Reference {
+                    source: "Jones, D., Calculating Tank Volume, 2002 (tank geometry formulas, as implemented in fluids.geometry)",
+                    locator: "horizontal cylinder with flat ends",
+                },
+                Reference {
+                    source: "API MPMS Chapter 2.2E (ISO 12917-1), Calibration of horizontal cylindrical tanks",
+                    locator: "partial volume of the cylinder",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(tank_volume),
+    },
+    Model {
+        card: card(
+            "packed_bed.ergun",
+            Text::new(
+                "Pressure drop through a packed bed (Ergun)",
+                "填充床压降（Ergun 方程）",
+            ),
+            Text::new(
+                "Pressure drop of a fluid flowing through a bed of particles (catalyst, adsorbent, filter media) from the particle size, voidage and superficial velocity.",
+                "由颗粒直径、空隙率和表观流速计算流体通过颗粒床层（催化剂、吸附剂、过滤介质）的压降。",
+            ),
+            ModelKind::Mechanism,
+            &["C26", "C25", "C27", "N77"],
+            &[Domain::Production, Domain::Design],
+            &[
+                Port::new("d_p", "Particle diameter", "颗粒直径", "mm", 1e-4, 1000.0),
+                Port::new("voidage", "Bed voidage", "床层空隙率", "", 0.05, 0.95),
+                Port::new(
+                    "v_s",
+                    "Superficial velocity",
+                    "表观流速",
+                    "m/s",
+                    1e-9,
+                    100.0,
+                ),
+                Port::new("rho", "Fluid density", "流体密度", "kg/m3", 1e-3, 3e4),
+                Port::new("mu", "Fluid viscosity", "流体黏度", "mPa.s", 1e-4, 1e5),
+                Port::new("L", "Bed depth", "床层高度", "m", 0.0, 100.0).default(1.0),
+            ],
+            &[
+                Port::out("dp", "Pressure drop", "压降", "kPa"),
+                Port::out("Re_p", "Particle Reynolds number", "颗粒雷诺数", ""),
+                Port::out("f_p", "Packed-bed friction factor", "床层摩擦系数", ""),
+            ],
+            Text::new(
+                "Δp/L = f_p·ρv_s²/d_p, f_p = (150 + 1.75Re_p/(1 − ε))·(1 − ε)²/(ε³Re_p), Re_p = d_pρv_s/μ.",
+                "Δp/L = f_p·ρv_s²/d_p，f_p = (150 + 1.75Re_p/(1 − ε))·(1 − ε)²/(ε³Re_p)，Re_p = d_pρv_s/μ。",
+            ),
+            &[Reference {
+                source: "Ergun, S., Fluid flow through packed columns, Chemical Engineering Progress 48(2), 89–94, 1952",
+                locator: "the Ergun equation",
+            }],
+        ),
+        eval: Eval::Scalar(ergun),
     },
 ];

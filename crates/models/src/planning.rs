@@ -157,6 +157,44 @@ fn warranty(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![f, f * units, f * units * cost])
 }
 
+fn oc_curve(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (n, c, p, lot) = (x[0], x[1], x[2], x[3]);
+    if n.fract() != 0.0 || c.fract() != 0.0 || c > n || lot < n {
+        return Err(Refusal::new(
+            "the sample size and acceptance number are whole, c ≤ n ≤ lot size",
+            "样本量和接收数须为整数，且 c ≤ n ≤ 批量",
+        ));
+    }
+    let (n_u, c_u) = (n as u32, c as u32);
+    // P(X ≤ c) for X ~ Binomial(n, p), terms built one from the next.
+    let mut term = (1.0 - p).powi(n_u as i32);
+    let mut pa = 0.0;
+    for k in 0..=c_u {
+        if k > 0 {
+            term = if p >= 1.0 {
+                0.0
+            } else {
+                term * f64::from(n_u - k + 1) / f64::from(k) * p / (1.0 - p)
+            };
+        }
+        pa += term;
+    }
+    let pa = if p >= 1.0 {
+        if c_u >= n_u { 1.0 } else { 0.0 }
+    } else {
+        pa.min(1.0)
+    };
+    let aoq = pa * p * (lot - n) / lot;
+    let ati = n + (1.0 - pa) * (lot - n);
+    Ok(vec![pa, aoq, ati])
+}
+
+fn taguchi(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (cost, tolerance, target, mean, sd) = (x[0], x[1], x[2], x[3], x[4]);
+    let k = cost / (tolerance * tolerance);
+    Ok(vec![k, k * (sd * sd + (mean - target).powi(2))])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -537,5 +575,101 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(warranty),
+    },
+    Model {
+        card: card(
+            "quality.oc_single_sampling",
+            Text::new(
+                "Operating characteristic of a single sampling plan",
+                "一次抽样方案的抽检特性（OC）",
+            ),
+            Text::new(
+                "Probability of accepting a lot at a fraction defective under a single sampling plan (n, c), with the average outgoing quality and the average total inspection under rectifying inspection.",
+                "计算一次抽样方案 (n, c) 在给定批不合格品率下的接收概率，以及在整批返修检验下的平均出厂质量和平均总检验量。",
+            ),
+            ModelKind::Process,
+            PLAN_INDUSTRIES,
+            &[Domain::SupplyChain, Domain::Production],
+            &[
+                Port::new("n", "Sample size", "样本量", "", 1.0, 1e5),
+                Port::new("c", "Acceptance number", "接收数", "", 0.0, 1e5),
+                Port::new("p", "Lot fraction defective", "批不合格品率", "", 0.0, 1.0),
+                Port::new("N", "Lot size", "批量", "", 1.0, 1e9).default(1e9),
+            ],
+            &[
+                Port::out("Pa", "Probability of acceptance", "接收概率", ""),
+                Port::out("AOQ", "Average outgoing quality", "平均出厂质量", ""),
+                Port::out("ATI", "Average total inspection", "平均总检验量", ""),
+            ],
+            Text::new(
+                "P_a = Σ_{k≤c} C(n,k)p^k(1 − p)^(n−k) (binomial); AOQ = P_a·p(N − n)/N; ATI = n + (1 − P_a)(N − n).",
+                "P_a = Σ_{k≤c} C(n,k)p^k(1 − p)^(n−k)（二项分布）；AOQ = P_a·p(N − n)/N；ATI = n + (1 − P_a)(N − n)。",
+            ),
+            &[
+                Reference {
+                    source: "Montgomery, D. C., Introduction to Statistical Quality Control, 7th ed., Wiley, 2013",
+                    locator: "ch. 15, single-sampling plans: the OC curve, AOQ and ATI",
+                },
+                Reference {
+                    source: "ISO 2859-1:1999 (GB/T 2828.1-2012), Sampling procedures for inspection by attributes",
+                    locator: "operating characteristic curves",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(oc_curve),
+    },
+    Model {
+        card: card(
+            "quality.taguchi_loss",
+            Text::new("Taguchi quality loss", "田口质量损失函数"),
+            Text::new(
+                "Loss coefficient from the cost at the tolerance limit, and the expected loss per unit of a process with a mean and standard deviation about a nominal target.",
+                "由公差界限处的损失求损失系数，并计算过程在给定均值和标准差下相对名义目标值的单位期望损失。",
+            ),
+            ModelKind::Simulation,
+            PLAN_INDUSTRIES,
+            &[Domain::Design, Domain::Production],
+            &[
+                Port::new(
+                    "A0",
+                    "Loss at the tolerance limit",
+                    "公差界限处的损失",
+                    "",
+                    0.0,
+                    1e12,
+                ),
+                Port::new(
+                    "delta0",
+                    "Customer tolerance (half-width)",
+                    "顾客容差（半宽）",
+                    "",
+                    1e-12,
+                    1e12,
+                ),
+                Port::new("m", "Target value", "目标值", "", -1e12, 1e12),
+                Port::new("mu", "Process mean", "过程均值", "", -1e12, 1e12),
+                Port::new(
+                    "sigma",
+                    "Process standard deviation",
+                    "过程标准差",
+                    "",
+                    0.0,
+                    1e12,
+                ),
+            ],
+            &[
+                Port::out("k", "Loss coefficient", "损失系数", ""),
+                Port::out("loss", "Expected loss per unit", "单位期望损失", ""),
+            ],
+            Text::new(
+                "k = A₀/Δ₀²; E[L] = k[σ² + (μ − m)²] (nominal-the-best).",
+                "k = A₀/Δ₀²；E[L] = k[σ² + (μ − m)²]（望目特性）。",
+            ),
+            &[Reference {
+                source: "Taguchi, G., Elsayed, E. A., Hsiang, T. C., Quality Engineering in Production Systems, McGraw-Hill, 1989",
+                locator: "the quadratic loss function, nominal-the-best",
+            }],
+        ),
+        eval: Eval::Scalar(taguchi),
     },
 ];

@@ -92,6 +92,21 @@ fn haurwitz(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     }])
 }
 
+fn precipitable_water(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (t_c, rh) = (x[0], x[1]);
+    let t = t_c + 273.15;
+    let theta = t / 273.15;
+    let pw = 0.1
+        * (0.4976 + 1.5265 * theta + (13.6897 * theta - 14.9188 * theta.powi(3)).exp())
+        * (216.7 * rh / (100.0 * t)
+            * (22.330
+                - 49.140 * (100.0 / t)
+                - 10.922 * (100.0 / t).powi(2)
+                - 0.390_15 * t / 100.0)
+                .exp());
+    Ok(vec![pw.max(0.1)])
+}
+
 fn pvwatts_dc(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (g, tc, p0, gamma) = (x[0], x[1], x[2], x[3]);
     Ok(vec![g / 1000.0 * p0 * (1.0 + gamma * (tc - 25.0))])
@@ -711,5 +726,41 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(haurwitz),
+    },
+    Model {
+        card: card(
+            "atmosphere.precipitable_water",
+            Text::new(
+                "Precipitable water from surface air (Gueymard)",
+                "由地面气象求大气可降水量（Gueymard）",
+            ),
+            Text::new(
+                "Precipitable water of the atmospheric column from the surface air temperature and relative humidity, an input of clear-sky and PV spectral models.",
+                "由地面气温和相对湿度估算大气柱可降水量，用作晴空辐射与光伏光谱模型的输入。",
+            ),
+            ModelKind::Simulation,
+            PV_INDUSTRIES,
+            PV,
+            &[
+                Port::new("T", "Air temperature", "气温", "°C", -60.0, 60.0),
+                Port::new("RH", "Relative humidity", "相对湿度", "%", 0.0, 100.0),
+            ],
+            &[Port::out("pw", "Precipitable water", "可降水量", "cm")],
+            Text::new(
+                "w = 0.1·H_v·ρ_v (cm), H_v = 0.4976 + 1.5265θ + exp(13.6897θ − 14.9188θ³), ρ_v = 216.7·RH/(100T)·exp(22.330 − 49.140(100/T) − 10.922(100/T)² − 0.39015T/100), θ = T/273.15 (T in K); not below 0.1 cm.",
+                "w = 0.1·H_v·ρ_v（cm），H_v = 0.4976 + 1.5265θ + exp(13.6897θ − 14.9188θ³)，ρ_v = 216.7·RH/(100T)·exp(22.330 − 49.140(100/T) − 10.922(100/T)² − 0.39015T/100)，θ = T/273.15（T 为 K）；不小于 0.1 cm。",
+            ),
+            &[
+                Reference {
+                    source: "Gueymard, C., Analysis of monthly average atmospheric precipitable water and turbidity in Canada and northern United States, Solar Energy 53(1), 57–71, 1994",
+                    locator: "precipitable water from surface temperature and humidity",
+                },
+                Reference {
+                    source: "Keogh, W. M., Blakers, A. W., Accurate measurement, using natural sunlight, of silicon solar cells, Progress in Photovoltaics 12(1), 1–19, 2004",
+                    locator: "Eq. 1",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(precipitable_water),
     },
 ];

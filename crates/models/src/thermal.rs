@@ -105,6 +105,12 @@ fn planck(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![radiance * 1e-6, peak])
 }
 
+fn seider_tate(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (re, pr, l, d, mu_ratio, k) = (x[0], x[1], x[2], x[3], x[4], x[5]);
+    let nu = 1.86 * (d / l * re * pr).cbrt() * mu_ratio.powf(0.14);
+    Ok(vec![nu, nu * k / d])
+}
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -314,5 +320,64 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(planck),
+    },
+    Model {
+        card: card(
+            "conv.laminar_entry_seider_tate",
+            Text::new(
+                "Laminar developing flow in a tube (Sieder–Tate)",
+                "管内层流入口段换热（Sieder–Tate）",
+            ),
+            Text::new(
+                "Average Nusselt number and heat-transfer coefficient of laminar flow in a short tube, where the velocity and temperature profiles develop together, with the wall-viscosity correction.",
+                "计算短管内速度与温度剖面同时发展的层流平均努塞尔数和换热系数，含壁面黏度修正。",
+            ),
+            ModelKind::Mechanism,
+            THERMAL_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new("Re", "Reynolds number", "雷诺数", "", 1.0, 2300.0),
+                Port::new("Pr", "Prandtl number", "普朗特数", "", 0.48, 16_700.0),
+                Port::new("L", "Tube length", "管长", "m", 1e-6, 1e4),
+                Port::new("D", "Tube diameter", "管径", "m", 1e-6, 100.0),
+                Port::new(
+                    "mu_ratio",
+                    "Viscosity ratio μ/μ_w",
+                    "黏度比 μ/μ_w",
+                    "",
+                    0.0044,
+                    9.75,
+                )
+                .default(1.0),
+                Port::new(
+                    "k",
+                    "Fluid thermal conductivity",
+                    "流体导热系数",
+                    "W/(m.K)",
+                    1e-4,
+                    1e3,
+                )
+                .default(1.0),
+            ],
+            &[
+                Port::out("Nu", "Nusselt number", "努塞尔数", ""),
+                Port::out("h", "Heat-transfer coefficient", "对流换热系数", "W/(m2.K)"),
+            ],
+            Text::new(
+                "Nu = 1.86·(Re·Pr·D/L)^⅓·(μ/μ_w)^0.14 (Sieder–Tate; for Nu above 3.66).",
+                "Nu = 1.86·(Re·Pr·D/L)^⅓·(μ/μ_w)^0.14（Sieder–Tate；适用于 Nu 大于 3.66）。",
+            ),
+            &[
+                Reference {
+                    source: INCROPERA,
+                    locator: "§8.4.2, the entry region: Sieder–Tate correlation for the combined entry length",
+                },
+                Reference {
+                    source: "Sieder, E. N., Tate, G. E., Heat transfer and pressure drop of liquids in tubes, Industrial & Engineering Chemistry 28(12), 1429–1435, 1936",
+                    locator: "the laminar correlation",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(seider_tate),
     },
 ];

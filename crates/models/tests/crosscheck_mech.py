@@ -418,3 +418,28 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         if abs(tm) > 0.5:
             add("psychro.adiabatic_mixing", {"m1": m1, "T1": t1, "W1": w1, "m2": m2, "T2": t2, "W2": w2},
                 {"T": tm, "W": w, "h": hmix / 1000.0}, 1e-9)
+
+    for _ in range(n):
+        d, length = uniform(0.5, 5.0), uniform(1.0, 20.0)
+        h = d * uniform(0.0, 1.0)
+        tank = fluids.geometry.TANK(D=d, L=length, horizontal=True)
+        add("tank.horizontal_cylinder_volume", {"D": d, "L": length, "h": h},
+            {"V": tank.V_from_h(h), "V_total": tank.V_total}, 1e-9)
+        dp, eps, vs = log_uniform(0.1, 50.0), uniform(0.3, 0.6), log_uniform(1e-3, 3.0)
+        rho, mu, bed = log_uniform(0.5, 1500.0), log_uniform(0.01, 100.0), uniform(0.1, 5.0)
+        add("packed_bed.ergun", {"d_p": dp, "voidage": eps, "v_s": vs, "rho": rho, "mu": mu, "L": bed},
+            {"dp": fluids.packed_bed.Ergun(dp / 1000.0, eps, vs, rho, mu / 1000.0, bed) / 1000.0}, 1e-9)
+        re, pr = uniform(10.0, 2300.0), log_uniform(0.7, 1000.0)
+        tube, dia, ratio, k = uniform(0.1, 10.0), uniform(0.005, 0.1), uniform(0.1, 5.0), uniform(0.05, 1.0)
+        nu = ht.conv_internal.laminar_entry_Seider_Tate(re, pr, tube, dia, mu=ratio, mu_w=1.0)
+        add("conv.laminar_entry_seider_tate", {"Re": re, "Pr": pr, "L": tube, "D": dia, "mu_ratio": ratio, "k": k},
+            {"Nu": nu, "h": nu * k / dia}, 1e-9)
+        temp, rh = uniform(-40.0, 50.0), uniform(1.0, 100.0)
+        add("atmosphere.precipitable_water", {"T": temp, "RH": rh},
+            {"pw": float(pvlib.atmosphere.gueymard94_pw(temp, rh))}, 1e-9)
+        size = rng.randint(1, 300)
+        acc = rng.randint(0, min(size, 10))
+        frac, lot = uniform(0.0, 0.2), size + rng.randint(0, 20000)
+        pa = float(stats.binom.cdf(acc, size, frac))
+        add("quality.oc_single_sampling", {"n": float(size), "c": float(acc), "p": frac, "N": float(lot)},
+            {"Pa": pa, "AOQ": pa * frac * (lot - size) / lot, "ATI": size + (1.0 - pa) * (lot - size)}, 1e-8)
