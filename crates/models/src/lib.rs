@@ -54,9 +54,11 @@ mod solar;
 mod spectral;
 mod stats;
 mod steam;
+mod steam_regions;
 mod supply;
 mod thermal;
 mod valves;
+mod water;
 
 /// A model: its card and its function.
 pub struct Model {
@@ -120,6 +122,8 @@ pub(crate) const fn card(
 pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         steam::MODELS,
+        steam_regions::MODELS,
+        water::MODELS,
         fluids::MODELS,
         heat::MODELS,
         machinery::MODELS,

@@ -8,10 +8,10 @@ use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Specific gas constant of water, kJ/(kg·K) (R7-97 Eq. 1).
-const R: f64 = 0.461_526;
-const T_CRIT: f64 = 647.096;
-const P_CRIT: f64 = 22.064;
-const P_MIN_SAT: f64 = 611.212_677e-6;
+pub(crate) const R: f64 = 0.461_526;
+pub(crate) const T_CRIT: f64 = 647.096;
+pub(crate) const P_CRIT: f64 = 22.064;
+pub(crate) const P_MIN_SAT: f64 = 611.212_677e-6;
 
 /// Region 1, table 2: (I, J, n).
 const R1: [(i32, i32, f64); 34] = [
@@ -145,7 +145,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn to_vec(self) -> Vec<f64> {
+    pub(crate) fn to_vec(self) -> Vec<f64> {
         vec![self.v, self.h, self.u, self.s, self.cp, self.cv, self.w]
     }
 }
@@ -255,14 +255,14 @@ const REF_IF97: Reference = Reference {
     locator: "",
 };
 
-const fn if97(locator: &'static str) -> Reference {
+pub(crate) const fn if97(locator: &'static str) -> Reference {
     Reference {
         source: REF_IF97.source,
         locator,
     }
 }
 
-const STATE_OUT: &[Port] = &[
+pub(crate) const STATE_OUT: &[Port] = &[
     Port::out("v", "Specific volume", "比体积", "m3/kg"),
     Port::out("h", "Specific enthalpy", "比焓", "kJ/kg"),
     Port::out("u", "Specific internal energy", "比热力学能", "kJ/kg"),
@@ -272,7 +272,7 @@ const STATE_OUT: &[Port] = &[
     Port::out("w", "Speed of sound", "声速", "m/s"),
 ];
 
-const STEAM_INDUSTRIES: &[&str] = &["D44", "C26", "C25", "C22"];
+pub(crate) const STEAM_INDUSTRIES: &[&str] = &["D44", "C26", "C25", "C22"];
 
 fn eval_region1(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (p, t) = (x[0], x[1]);

@@ -443,3 +443,44 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         pa = float(stats.binom.cdf(acc, size, frac))
         add("quality.oc_single_sampling", {"n": float(size), "c": float(acc), "p": frac, "N": float(lot)},
             {"Pa": pa, "AOQ": pa * frac * (lot - size) / lot, "ATI": size + (1.0 - pa) * (lot - size)}, 1e-8)
+
+    # IF97 regions 3 and 5, the backward equations, viscosity and surface tension (iapws).
+    from iapws import _iapws, iapws97
+
+    count = 0
+    while count < n:
+        t, rho = uniform(623.15, 863.15), uniform(100.0, 750.0)
+        st = iapws97._Region3(rho, t)
+        if not iapws97._P23_T(t) <= st["P"] <= 100.0:
+            continue
+        add("steam.if97_region3_rho_t", {"rho": rho, "T": t},
+            {"p": st["P"], "h": st["h"], "s": st["s"], "cv": st["cv"]}, 1e-9)
+        count += 1
+    for _ in range(n):
+        p, t = uniform(0.01, 50.0), uniform(1073.15, 2273.15)
+        st = iapws97._Region5(t, p)
+        add("steam.if97_region5_pt", {"p": p, "T": t},
+            {"v": st["v"], "h": st["h"], "s": st["s"], "cp": st["cp"], "w": st["w"]}, 1e-9)
+    for _ in range(n):
+        p, t = uniform(1.0, 100.0), uniform(280.0, 450.0)
+        st = iapws97._Region1(t, p)
+        add("steam.if97_t_ph_region1", {"p": p, "h": st["h"]},
+            {"T": iapws97._Backward1_T_Ph(p, st["h"])}, 1e-9)
+        add("steam.if97_t_ps_region1", {"p": p, "s": st["s"]},
+            {"T": iapws97._Backward1_T_Ps(p, st["s"])}, 1e-9)
+        add("steam.if97_p_hs_region1", {"h": st["h"], "s": st["s"]},
+            {"p": iapws97._Backward1_P_hs(st["h"], st["s"])}, 1e-9)
+    count = 0
+    while count < n:
+        p, t = uniform(0.01, 80.0), uniform(400.0, 1073.0)
+        limit = iapws97._PSat_T(t) if t <= 623.15 else (iapws97._P23_T(t) if t <= 863.15 else 100.0)
+        if p >= limit * 0.98:
+            continue
+        h = iapws97._Region2(t, p)["h"]
+        add("steam.if97_t_ph_region2", {"p": p, "h": h}, {"T": iapws97._Backward2_T_Ph(p, h)}, 1e-9)
+        count += 1
+    for _ in range(n):
+        t, rho = uniform(273.16, 1173.15), uniform(0.0, 1200.0)
+        add("water.viscosity_iapws2008", {"rho": rho, "T": t}, {"mu": _iapws._Viscosity(rho, t) * 1000.0}, 1e-9)
+        ts = uniform(248.15, 647.0)
+        add("water.surface_tension_iapws", {"T": ts}, {"sigma": _iapws._Tension(ts) * 1000.0}, 1e-12)
