@@ -54,6 +54,7 @@ mod solar;
 mod spectral;
 mod stats;
 mod steam;
+mod steam_backward;
 mod steam_regions;
 mod supply;
 mod thermal;
@@ -123,6 +124,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         steam::MODELS,
         steam_regions::MODELS,
+        steam_backward::MODELS,
         water::MODELS,
         fluids::MODELS,
         heat::MODELS,

@@ -1,7 +1,8 @@
 //! Water and steam beyond the IF97 state equations: the region 2 backward equation T(p,h)
-//! (IAPWS R7-97(2012) §6.3.1), the viscosity (IAPWS R12-08) and the surface tension
-//! (IAPWS R1-76(2014)) of ordinary water. Coefficients are those of the releases' tables;
-//! their verification tables are the test vectors and iapws recomputes random inputs.
+//! (IAPWS R7-97(2012) §6.3.1), and the viscosity (IAPWS R12-08), thermal conductivity
+//! (IAPWS R15-11) and surface tension (IAPWS R1-76(2014)) of ordinary water. Coefficients
+//! are those of the releases' tables; their verification tables are the test vectors and
+//! iapws recomputes random inputs.
 
 use crate::steam::{self, STEAM_INDUSTRIES, T_CRIT, if97};
 use crate::{Eval, Model, card};
@@ -141,6 +142,46 @@ const VISC_H1: [(i32, i32, f64); 21] = [
     (5, 6, -0.000593264),
 ];
 
+/// Thermal conductivity, R15-11 table 1: L₀ … L₄ of the dilute-gas term.
+const COND_L0: [f64; 5] = [
+    2.443221e-3,
+    1.323095e-2,
+    6.770357e-3,
+    -3.454586e-3,
+    4.096266e-4,
+];
+/// Thermal conductivity, R15-11 table 2: (i, j, Lᵢⱼ) of the residual term.
+const COND_L1: [(i32, i32, f64); 28] = [
+    (0, 0, 1.60397357),
+    (0, 1, -0.646013523),
+    (0, 2, 0.111443906),
+    (0, 3, 0.102997357),
+    (0, 4, -0.0504123634),
+    (0, 5, 0.00609859258),
+    (1, 0, 2.33771842),
+    (1, 1, -2.78843778),
+    (1, 2, 1.53616167),
+    (1, 3, -0.463045512),
+    (1, 4, 0.0832827019),
+    (1, 5, -0.00719201245),
+    (2, 0, 2.19650529),
+    (2, 1, -4.54580785),
+    (2, 2, 3.55777244),
+    (2, 3, -1.40944978),
+    (2, 4, 0.275418278),
+    (2, 5, -0.0205938816),
+    (3, 0, -1.21051378),
+    (3, 1, 1.60812989),
+    (3, 2, -0.621178141),
+    (3, 3, 0.0716373224),
+    (4, 0, -2.720337),
+    (4, 1, 4.57586331),
+    (4, 2, -3.18369245),
+    (4, 3, 1.1168348),
+    (4, 4, -0.19268305),
+    (4, 5, 0.012913842),
+];
+
 fn poly(table: &[(i32, i32, f64)], a: f64, b: f64) -> f64 {
     table
         .iter()
@@ -199,6 +240,21 @@ fn viscosity(x: &[f64]) -> Result<Vec<f64>, Refusal> {
             .sum::<f64>();
     let mu1 = (dr * poly(&VISC_H1, 1.0 / tr - 1.0, dr - 1.0)).exp();
     Ok(vec![mu0 * mu1 * 1e-3, mu0 * 1e-3])
+}
+
+/// Thermal conductivity [W/(m·K)] without the critical enhancement (R15-11 Eq. 16–17, λ̄₂ = 0).
+fn conductivity(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (rho, t) = (x[0], x[1]);
+    let tr = t / T_CRIT;
+    let dr = rho / 322.0;
+    let k0 = tr.sqrt()
+        / COND_L0
+            .iter()
+            .enumerate()
+            .map(|(i, l)| l / tr.powi(i as i32))
+            .sum::<f64>();
+    let k1 = (dr * poly(&COND_L1, 1.0 / tr - 1.0, dr - 1.0)).exp();
+    Ok(vec![k0 * k1 * 1e-3, k0 * 1e-3])
 }
 
 /// Surface tension [mN/m] (R1-76 Eq. 1).
@@ -277,6 +333,44 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(viscosity),
+    },
+    Model {
+        card: card(
+            "water.thermal_conductivity_iapws2011",
+            Text::new(
+                "Thermal conductivity of water and steam (IAPWS 2011)",
+                "水和水蒸气的导热系数（IAPWS 2011）",
+            ),
+            Text::new(
+                "Thermal conductivity of liquid water or steam from density and temperature, for Prandtl and Nusselt numbers of boilers and exchangers (without the critical enhancement, which matters only near the critical point).",
+                "由密度和温度计算液态水或水蒸气的导热系数，用于锅炉和换热器的普朗特数与努塞尔数（不含临界增强项，仅在临界点附近有影响）。",
+            ),
+            ModelKind::Mechanism,
+            &["D44", "D46", "C26", "C25"],
+            &[Domain::Design, Domain::Production],
+            &[
+                Port::new("rho", "Density", "密度", "kg/m3", 0.0, 1250.0),
+                Port::new("T", "Temperature", "温度", "K", 273.16, 1173.15),
+            ],
+            &[
+                Port::out("k", "Thermal conductivity", "导热系数", "W/(m.K)"),
+                Port::out(
+                    "k0",
+                    "Dilute-gas conductivity",
+                    "稀薄气体导热系数",
+                    "W/(m.K)",
+                ),
+            ],
+            Text::new(
+                "λ = λ₀(T̄)·λ₁(T̄,ρ̄)·1 mW/(m·K); λ₀ = √T̄ / Σ Lₖ/T̄ᵏ; λ₁ = exp[ρ̄ Σ Lᵢⱼ (1/T̄ − 1)ⁱ (ρ̄ − 1)ʲ]; T̄ = T/647.096 K, ρ̄ = ρ/322 kg/m³.",
+                "λ = λ₀(T̄)·λ₁(T̄,ρ̄)·1 mW/(m·K)；λ₀ = √T̄ / Σ Lₖ/T̄ᵏ；λ₁ = exp[ρ̄ Σ Lᵢⱼ (1/T̄ − 1)ⁱ (ρ̄ − 1)ʲ]；T̄ = T/647.096 K，ρ̄ = ρ/322 kg/m³。",
+            ),
+            &[Reference {
+                source: "IAPWS R15-11, Release on the IAPWS Formulation 2011 for the Thermal Conductivity of Ordinary Water Substance",
+                locator: "Eq. 16–17, tables 1–2 (verification: table 4, λ̄₂ = 0)",
+            }],
+        ),
+        eval: Eval::Scalar(conductivity),
     },
     Model {
         card: card(

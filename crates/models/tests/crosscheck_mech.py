@@ -484,3 +484,21 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         add("water.viscosity_iapws2008", {"rho": rho, "T": t}, {"mu": _iapws._Viscosity(rho, t) * 1000.0}, 1e-9)
         ts = uniform(248.15, 647.0)
         add("water.surface_tension_iapws", {"T": ts}, {"sigma": _iapws._Tension(ts) * 1000.0}, 1e-12)
+    count = 0
+    while count < n:
+        p, t = uniform(0.01, 80.0), uniform(400.0, 1073.0)
+        limit = iapws97._PSat_T(t) if t <= 623.15 else (iapws97._P23_T(t) if t <= 863.15 else 100.0)
+        if p >= limit * 0.98:
+            continue
+        s = iapws97._Region2(t, p)["s"]
+        add("steam.if97_t_ps_region2", {"p": p, "s": s}, {"T": iapws97._Backward2_T_Ps(p, s)}, 1e-9)
+        count += 1
+    for _ in range(n):
+        p = uniform(25.0, 100.0)
+        h = iapws97._Region1(623.15, p)["h"] + uniform(0.0, 1.0) * (
+            iapws97._Region2(iapws97._t_P(p), p)["h"] - iapws97._Region1(623.15, p)["h"])
+        add("steam.if97_t_ph_region3", {"p": p, "h": h}, {"T": iapws97._Backward3_T_Ph(p, h)}, 1e-9)
+    for _ in range(n):
+        t, rho = uniform(273.16, 1173.15), uniform(0.0, 1200.0)
+        add("water.thermal_conductivity_iapws2011", {"rho": rho, "T": t},
+            {"k": _iapws._ThCond(rho, t)}, 1e-9)
