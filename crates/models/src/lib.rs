@@ -47,6 +47,7 @@ mod operations;
 mod planning;
 mod power;
 mod process;
+mod process_flow;
 mod psychrometrics;
 mod quality;
 mod refrigeration;
@@ -122,6 +123,7 @@ pub(crate) const fn card(
 /// Every model of the library, module by module.
 pub fn models() -> impl Iterator<Item = &'static Model> {
     [
+        process_flow::MODELS,
         steam::MODELS,
         steam_regions::MODELS,
         steam_backward::MODELS,

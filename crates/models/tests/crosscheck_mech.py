@@ -502,3 +502,48 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         t, rho = uniform(273.16, 1173.15), uniform(0.0, 1200.0)
         add("water.thermal_conductivity_iapws2011", {"rho": rho, "T": t},
             {"k": _iapws._ThCond(rho, t)}, 1e-9)
+
+    # Open channels, gas pipelines, separators and pool boiling (fluids, ht).
+    for _ in range(n):
+        area, slope, rough = log_uniform(0.01, 100.0), log_uniform(1e-5, 0.05), uniform(0.01, 0.05)
+        perim = area * uniform(0.5, 20.0)
+        v = fluids.V_Manning(area / perim, slope, rough)
+        add("channel.manning", {"A": area, "P_w": perim, "S": slope, "n": rough},
+            {"v": v, "Q": v * area}, 1e-12)
+        p1 = uniform(200.0, 10000.0)
+        p2 = p1 * uniform(0.1, 0.99)
+        length, dia, sg, temp = uniform(1.0, 500.0), uniform(0.05, 1.5), uniform(0.55, 0.9), uniform(260.0, 330.0)
+        q = fluids.Panhandle_A(SG=sg, Tavg=temp, L=length * 1000.0, D=dia, P1=p1 * 1000.0, P2=p2 * 1000.0)
+        add("gas.pipeline_panhandle_a", {"p1": p1, "p2": p2, "L": length, "D": dia, "SG": sg, "T": temp},
+            {"Q": q}, 1e-12)
+        k, rho_l, rho_g = uniform(0.03, 0.2), uniform(500.0, 1200.0), uniform(0.5, 100.0)
+        add("separator.souders_brown", {"K": k, "rho_l": rho_l, "rho_g": rho_g, "Q_g": uniform(1.0, 1e4)},
+            {"v_max": fluids.v_Sounders_Brown(k, rho_l, rho_g)}, 1e-12)
+        rl, rv, mu, kl = uniform(500.0, 1500.0), uniform(0.1, 50.0), uniform(0.1, 1.0), uniform(0.05, 0.7)
+        cp, hfg, sig, te = uniform(1.0, 4.5), uniform(100.0, 2500.0), uniform(5.0, 75.0), uniform(1.0, 30.0)
+        csf, expo = uniform(0.002, 0.03), uniform(1.0, 1.7)
+        h = ht.Rohsenow(rhol=rl, rhog=rv, mul=mu / 1000.0, kl=kl, Cpl=cp * 1000.0, Hvap=hfg * 1000.0,
+                        sigma=sig / 1000.0, Te=te, Csf=csf, n=expo)
+        add("boiling.rohsenow", {"rho_l": rl, "rho_v": rv, "mu_l": mu, "k_l": kl, "cp_l": cp, "h_fg": hfg,
+                                 "sigma": sig, "dT_e": te, "C_sf": csf, "n": expo}, {"h": h}, 1e-9)
+        pc = uniform(2000.0, 25000.0)
+        pr, mw, rp = uniform(0.001, 0.9), uniform(2.0, 200.0), log_uniform(0.05, 10.0)
+        h = ht.Cooper(P=pr * pc, Pc=pc, MW=mw, Te=te, Rp=rp * 1e-6)
+        add("boiling.cooper", {"p": pr * pc, "p_c": pc, "M": mw, "dT_e": te, "R_p": rp}, {"h": h}, 1e-9)
+    count = 0
+    while count < n:
+        rho, fd = uniform(0.5, 50.0), uniform(0.005, 0.05)
+        p1 = uniform(100.0, 5000.0)
+        p2 = p1 * uniform(0.3, 0.99)
+        length, dia = uniform(1.0, 5000.0), uniform(0.01, 1.0)
+        try:
+            m = fluids.isothermal_gas(rho=rho, fd=fd, P1=p1 * 1000.0, P2=p2 * 1000.0, L=length, D=dia)
+        except ValueError:
+            continue
+        # Keep clear of the choking limit, where the two choke tests may disagree by rounding.
+        u2 = m / (math.pi / 4.0 * dia * dia * rho * p2 / p1)
+        if u2 > 0.99 * math.sqrt(p1 * 1000.0 / rho):
+            continue
+        add("gas.isothermal_pipe_flow", {"rho": rho, "f_d": fd, "p1": p1, "p2": p2, "L": length, "D": dia},
+            {"m": m}, 1e-12)
+        count += 1
