@@ -49,6 +49,7 @@ mod power;
 mod process;
 mod process_flow;
 mod psychrometrics;
+mod pv;
 mod quality;
 mod refrigeration;
 mod solar;
@@ -124,6 +125,7 @@ pub(crate) const fn card(
 pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         process_flow::MODELS,
+        pv::MODELS,
         steam::MODELS,
         steam_regions::MODELS,
         steam_backward::MODELS,

@@ -1,10 +1,11 @@
 //! Valve sizing: the required orifice of a gas pressure-relief valve (API 520 Part I)
 //! with the standard orifice letter (API 526), and the flow coefficient of a control valve
-//! in liquid service (IEC 60534-2-1, turbulent flow without fittings).
+//! in liquid and gas service (IEC 60534-2-1, turbulent flow without fittings).
 
 use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
 
+const IEC_60534: &str = "IEC 60534-2-1:2011 (GB/T 17213.2-2017), Industrial-process control valves — Part 2-1: Flow capacity — Sizing equations for fluid flow under installed conditions";
 const VALVE_INDUSTRIES: &[&str] = &["C26", "C25", "D44", "B07", "C34"];
 const API_520: &str = "API Standard 520, Sizing, Selection, and Installation of Pressure-relieving Devices, Part I — Sizing and Selection, 9th ed., 2014";
 
@@ -72,6 +73,27 @@ fn valve_liquid(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     // N1 = 0.1 for Kv in m³/h with Q in m³/h and Δp in kPa; ρ₀ is water at 15 °C.
     let kv = q / 0.1 * ((rho / 999.1) / dp_sizing).sqrt();
     Ok(vec![ff, dp_choked, choked, kv, kv * 1.156])
+}
+
+fn valve_gas(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (q, p1, p2, t, m, z, gamma, xt) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+    if p2 >= p1 {
+        return Err(Refusal::new(
+            "the outlet pressure must be below the inlet pressure",
+            "阀后压力必须低于阀前压力",
+        ));
+    }
+    let f_gamma = gamma / 1.4;
+    let ratio = (p1 - p2) / p1;
+    let (x_sizing, choked) = if ratio >= f_gamma * xt {
+        (f_gamma * xt, 1.0)
+    } else {
+        (ratio, 0.0)
+    };
+    let y = 1.0 - x_sizing / (3.0 * f_gamma * xt);
+    // N9 = 24.6 for Kv in m³/h with Q in m³/h at 0 °C and 101.325 kPa, p in kPa.
+    let kv = q / (24.6 * p1 * y) * (m * t * z / x_sizing).sqrt();
+    Ok(vec![ratio, y, choked, kv, kv * 1.156])
 }
 
 pub(crate) const MODELS: &[Model] = &[
@@ -263,10 +285,89 @@ pub(crate) const MODELS: &[Model] = &[
                 "F_F = 0.96 − 0.28√(p_v/p_c)；Δp_阻塞 = F_L²(p₁ − F_F·p_v)；Kv = (Q/N₁)·√((ρ/ρ₀)/Δp)，Δp = min(p₁ − p₂, Δp_阻塞)，N₁ = 0.1（kPa），ρ₀ = 999.1 kg/m³（15 °C 水）；Cv = 1.156·Kv。",
             ),
             &[Reference {
-                source: "IEC 60534-2-1:2011 (GB/T 17213.2-2017), Industrial-process control valves — Part 2-1: Flow capacity — Sizing equations for fluid flow under installed conditions",
+                source: IEC_60534,
                 locator: "incompressible fluids: turbulent flow, non-choked and choked, without attached fittings",
             }],
         ),
         eval: Eval::Scalar(valve_liquid),
+    },
+    Model {
+        card: card(
+            "valve.iec60534_gas_kv",
+            Text::new(
+                "Control valve flow coefficient, gas (IEC 60534-2-1)",
+                "气体调节阀流量系数（IEC 60534-2-1）",
+            ),
+            Text::new(
+                "Required Kv and Cv of a control valve in gas or steam service from the normal volume flow, pressures, gas properties and the valve's pressure-differential ratio factor x_T, with the expansion factor and choked flow (turbulent flow, no attached fittings).",
+                "由标准状态体积流量、阀前后压力、气体物性和阀门压差比系数 x_T 计算气体或蒸汽调节阀所需的 Kv 与 Cv，含膨胀系数和阻塞流判断（湍流、无附接管件）。",
+            ),
+            ModelKind::Mechanism,
+            VALVE_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new(
+                    "Q",
+                    "Volume flow at 0 °C and 101.325 kPa",
+                    "标准状态（0 °C、101.325 kPa）体积流量",
+                    "m3/h",
+                    0.0,
+                    1e8,
+                ),
+                Port::new(
+                    "p1",
+                    "Inlet pressure (absolute)",
+                    "阀前绝对压力",
+                    "kPa",
+                    1.0,
+                    1e5,
+                ),
+                Port::new(
+                    "p2",
+                    "Outlet pressure (absolute)",
+                    "阀后绝对压力",
+                    "kPa",
+                    0.0,
+                    1e5,
+                ),
+                Port::new("T", "Inlet temperature", "阀前温度", "K", 20.0, 1500.0),
+                Port::new("M", "Molar mass", "摩尔质量", "g/mol", 1.0, 500.0),
+                Port::new(
+                    "Z",
+                    "Compressibility factor at the inlet",
+                    "阀前压缩因子",
+                    "",
+                    0.1,
+                    2.0,
+                )
+                .default(1.0),
+                Port::new("gamma", "Specific heat ratio", "比热比", "", 1.0, 1.8).default(1.4),
+                Port::new(
+                    "x_T",
+                    "Pressure-differential ratio factor",
+                    "压差比系数",
+                    "",
+                    0.05,
+                    1.0,
+                )
+                .default(0.7),
+            ],
+            &[
+                Port::out("x", "Pressure-differential ratio Δp/p₁", "压差比 Δp/p₁", ""),
+                Port::out("Y", "Expansion factor", "膨胀系数", ""),
+                Port::out("choked", "Choked (1) or not (0)", "是否阻塞（1/0）", ""),
+                Port::out("Kv", "Flow coefficient Kv", "流量系数 Kv", "m3/h"),
+                Port::out("Cv", "Flow coefficient Cv", "流量系数 Cv", ""),
+            ],
+            Text::new(
+                "F_γ = γ/1.4, x = Δp/p₁ (limited to F_γx_T when choked), Y = 1 − x/(3F_γx_T), Kv = Q/(N₉p₁Y)·√(MT₁Z/x), N₉ = 24.6; Cv = 1.156 Kv.",
+                "F_γ = γ/1.4，x = Δp/p₁（阻塞时取 F_γx_T），Y = 1 − x/(3F_γx_T)，Kv = Q/(N₉p₁Y)·√(MT₁Z/x)，N₉ = 24.6；Cv = 1.156 Kv。",
+            ),
+            &[Reference {
+                source: IEC_60534,
+                locator: "compressible fluids: turbulent flow, non-choked and choked, expansion factor Y, without attached fittings; numerical constant N9",
+            }],
+        ),
+        eval: Eval::Scalar(valve_gas),
     },
 ];

@@ -547,3 +547,33 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         add("gas.isothermal_pipe_flow", {"rho": rho, "f_d": fd, "p1": p1, "p2": p2, "L": length, "D": dia},
             {"m": m}, 1e-12)
         count += 1
+
+    for _ in range(n):
+        p1 = uniform(100.0, 10000.0)
+        p2 = p1 * uniform(0.05, 0.98)
+        t, mw, z, gam, xt = uniform(200.0, 800.0), uniform(2.0, 100.0), uniform(0.8, 1.05), uniform(1.05, 1.67), uniform(0.2, 0.9)
+        q = log_uniform(1.0, 1e5)
+        r = control_valve.size_control_valve_g(T=t, MW=mw, mu=1e-5, gamma=gam, Z=z, P1=p1 * 1e3, P2=p2 * 1e3,
+                                               Q=q / 3600.0, xT=xt, full_output=True)
+        add("valve.iec60534_gas_kv", {"Q": q, "p1": p1, "p2": p2, "T": t, "M": mw, "Z": z, "gamma": gam, "x_T": xt},
+            {"Y": r["Y"], "choked": 1.0 if r["choked"] else 0.0, "Kv": r["Kv"]}, 1e-9)
+
+    for _ in range(n):
+        tilt, saz, zen, az = uniform(0.0, 90.0), uniform(0.0, 360.0), uniform(0.0, 89.0), uniform(0.0, 360.0)
+        ghi = uniform(0.0, 1100.0)
+        dhi = ghi * uniform(0.05, 1.0)
+        dni, ext = uniform(0.0, 1000.0), uniform(1320.0, 1415.0)
+        sky = pvlib.irradiance.haydavies(tilt, saz, dhi, dni, ext, zen, az, return_components=True)
+        direct = max(dni * float(pvlib.irradiance.aoi_projection(tilt, saz, zen, az)), 0.0)
+        ground = float(pvlib.irradiance.get_ground_diffuse(tilt, ghi, albedo=0.25))
+        add("solar.poa_hay_davies", {"tilt": tilt, "surface_azimuth": saz, "zenith": zen, "solar_azimuth": az,
+                                     "DNI": dni, "GHI": ghi, "DHI": dhi, "DNI_extra": ext, "albedo": 0.25},
+            {"aoi": float(pvlib.irradiance.aoi(tilt, saz, zen, az)),
+             "poa_sky": float(sky["poa_sky_diffuse"]), "poa_global": direct + float(sky["poa_sky_diffuse"]) + ground},
+            1e-9)
+        aoi, b = uniform(-95.0, 95.0), uniform(0.0, 0.3)
+        add("pv.iam_ashrae", {"aoi": aoi, "b0": b}, {"iam": float(pvlib.iam.ashrae(np.array([aoi]), b)[0])}, 1e-12)
+        g, ta, ws = uniform(0.0, 1300.0), uniform(-30.0, 50.0), uniform(0.0, 15.0)
+        uc, uv, eta, alpha = uniform(10.0, 40.0), uniform(0.0, 3.0), uniform(0.05, 0.25), uniform(0.7, 1.0)
+        add("pv.cell_temperature_pvsyst", {"G": g, "T_a": ta, "ws": ws, "U_c": uc, "U_v": uv, "eta_m": eta, "alpha": alpha},
+            {"T_c": float(pvlib.temperature.pvsyst_cell(g, ta, ws, uc, uv, eta, alpha))}, 1e-12)
