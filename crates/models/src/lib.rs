@@ -53,6 +53,7 @@ mod pv;
 mod quality;
 mod refrigeration;
 mod solar;
+mod spa;
 mod spectral;
 mod stats;
 mod steam;
@@ -126,6 +127,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         process_flow::MODELS,
         pv::MODELS,
+        spa::MODELS,
         steam::MODELS,
         steam_regions::MODELS,
         steam_backward::MODELS,

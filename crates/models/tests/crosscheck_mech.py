@@ -577,3 +577,19 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         uc, uv, eta, alpha = uniform(10.0, 40.0), uniform(0.0, 3.0), uniform(0.05, 0.25), uniform(0.7, 1.0)
         add("pv.cell_temperature_pvsyst", {"G": g, "T_a": ta, "ws": ws, "U_c": uc, "U_v": uv, "eta_m": eta, "alpha": alpha},
             {"T_c": float(pvlib.temperature.pvsyst_cell(g, ta, ws, uc, uv, eta, alpha))}, 1e-12)
+
+    # NREL SPA (pvlib's numpy implementation of the same report).
+    import datetime as _dt
+    from pvlib import spa as _spa
+
+    for _ in range(n):
+        year, month, day = rng.randint(1900, 2100), rng.randint(1, 12), rng.randint(1, 28)
+        hour = uniform(0.0, 24.0)
+        lat, lon, elev = uniform(-89.0, 89.0), uniform(-180.0, 180.0), uniform(0.0, 4000.0)
+        pres, temp, dtt = uniform(600.0, 1050.0), uniform(-20.0, 35.0), uniform(30.0, 100.0)
+        stamp = _dt.datetime(year, month, day, tzinfo=_dt.timezone.utc) + _dt.timedelta(hours=hour)
+        out = _spa.solar_position_numpy(np.array([stamp.timestamp()]), lat, lon, elev, pres, temp, dtt, 0.5667,
+                                        0, sst=False, esd=False)
+        add("solar.position_spa", {"year": float(year), "month": float(month), "day": float(day), "hour": hour,
+                                   "lat": lat, "lon": lon, "elevation": elev, "p": pres, "T": temp, "delta_t": dtt},
+            {"zenith": float(out[0][0]), "azimuth": float(out[4][0]), "eot": float(out[5][0])}, 1e-8)
