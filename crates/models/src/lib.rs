@@ -45,6 +45,7 @@ pub mod meter;
 mod metering;
 mod operations;
 mod planning;
+mod plant;
 mod power;
 mod process;
 mod process_flow;
@@ -126,6 +127,7 @@ pub(crate) const fn card(
 pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         process_flow::MODELS,
+        plant::MODELS,
         pv::MODELS,
         spa::MODELS,
         steam::MODELS,

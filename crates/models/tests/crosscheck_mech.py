@@ -593,3 +593,12 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         add("solar.position_spa", {"year": float(year), "month": float(month), "day": float(day), "hour": hour,
                                    "lat": lat, "lon": lon, "elevation": elev, "p": pres, "T": temp, "delta_t": dtt},
             {"zenith": float(out[0][0]), "azimuth": float(out[4][0]), "eot": float(out[5][0])}, 1e-8)
+
+    for _ in range(n):
+        d, rp = log_uniform(0.1, 5000.0), uniform(1100.0, 8000.0)
+        rho, mu = (uniform(0.5, 2.0), uniform(0.015, 0.025)) if rng.random() < 0.5 else (uniform(800.0, 1050.0), uniform(0.5, 5.0))
+        try:
+            v = fluids.drag.v_terminal(D=d * 1e-6, rhop=rp, rho=rho, mu=mu * 1e-3, Method="Morrison")
+        except Exception:
+            continue
+        add("particle.terminal_velocity", {"d_p": d, "rho_p": rp, "rho": rho, "mu": mu}, {"v_t": v}, 1e-8)
