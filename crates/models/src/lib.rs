@@ -53,6 +53,7 @@ mod psychrometrics;
 mod pv;
 mod quality;
 mod refrigeration;
+mod routing;
 mod solar;
 mod spa;
 mod spectral;
@@ -129,6 +130,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         process_flow::MODELS,
         plant::MODELS,
         pv::MODELS,
+        routing::MODELS,
         spa::MODELS,
         steam::MODELS,
         steam_regions::MODELS,
