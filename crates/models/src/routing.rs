@@ -54,15 +54,16 @@ fn savings(d: &[Datum]) -> Result<Vec<Datum>, Refusal> {
         if ri == rj {
             continue;
         }
-        let (a, la) = routes[ri].clone().expect("live route");
-        let (b, lb) = routes[rj].clone().expect("live route");
+        let (Some((a, la)), Some((b, lb))) = (routes[ri].clone(), routes[rj].clone()) else {
+            continue;
+        };
         if la + lb > capacity {
             continue;
         }
-        let i_end = *a.last().expect("non-empty") == i;
-        let i_start = a[0] == i;
-        let j_start = b[0] == j;
-        let j_end = *b.last().expect("non-empty") == j;
+        let i_end = a.last() == Some(&i);
+        let i_start = a.first() == Some(&i);
+        let j_start = b.first() == Some(&j);
+        let j_end = b.last() == Some(&j);
         if !(i_end || i_start) || !(j_start || j_end) {
             continue;
         }
