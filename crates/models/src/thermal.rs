@@ -1,6 +1,7 @@
 //! More heat transfer: film condensation on a vertical surface (Nusselt), free convection
 //! from a vertical plate (Churchill–Chu), the NTU an exchanger needs for an
-//! effectiveness, and blackbody spectral radiance (Planck) for infrared thermometry.
+//! effectiveness, blackbody spectral radiance (Planck) for infrared thermometry, the
+//! laminar entry region (Sieder–Tate), flat plates in parallel flow and buried pipes.
 
 use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
@@ -109,6 +110,31 @@ fn seider_tate(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (re, pr, l, d, mu_ratio, k) = (x[0], x[1], x[2], x[3], x[4], x[5]);
     let nu = 1.86 * (d / l * re * pr).cbrt() * mu_ratio.powf(0.14);
     Ok(vec![nu, nu * k / d])
+}
+
+fn flat_plate(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (re, pr, re_c, k, l) = (x[0], x[1], x[2], x[3], x[4]);
+    let laminar = 0.664 * re.sqrt() * pr.cbrt();
+    let turbulent = 0.037 * re.powf(0.8) * pr.cbrt();
+    let a = 0.037 * re_c.powf(0.8) - 0.664 * re_c.sqrt();
+    let nu = if re <= re_c {
+        laminar
+    } else {
+        (0.037 * re.powf(0.8) - a) * pr.cbrt()
+    };
+    Ok(vec![nu, nu * k / l, laminar, turbulent])
+}
+
+fn buried_pipe(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (d, z, l, k, t_pipe, t_surface) = (x[0], x[1], x[2], x[3], x[4], x[5]);
+    if 2.0 * z <= d {
+        return Err(Refusal::new(
+            "the pipe centre must be deeper than its radius",
+            "管道中心埋深必须大于管道半径",
+        ));
+    }
+    let s = std::f64::consts::TAU * l / (2.0 * z / d).acosh();
+    Ok(vec![s, s * k * (t_pipe - t_surface)])
 }
 
 pub(crate) const MODELS: &[Model] = &[
@@ -379,5 +405,143 @@ pub(crate) const MODELS: &[Model] = &[
             ],
         ),
         eval: Eval::Scalar(seider_tate),
+    },
+    Model {
+        card: card(
+            "conv.flat_plate_forced",
+            Text::new("Forced convection over a flat plate", "平板外掠强制对流"),
+            Text::new(
+                "Average Nusselt number and heat-transfer coefficient of a fluid flowing parallel to an isothermal flat plate, laminar or with mixed laminar and turbulent boundary layers (dryers, cooling of plates and strips, panels in wind).",
+                "流体平行掠过等温平板时的平均努塞尔数和换热系数，层流或层流-湍流混合边界层（干燥器、板带冷却、迎风板面）。",
+            ),
+            ModelKind::Mechanism,
+            THERMAL_INDUSTRIES,
+            &[Domain::Design, Domain::Production],
+            &[
+                Port::new(
+                    "Re",
+                    "Reynolds number at the trailing edge",
+                    "板长雷诺数",
+                    "",
+                    1.0,
+                    1e9,
+                ),
+                Port::new("Pr", "Prandtl number", "普朗特数", "", 0.6, 60.0),
+                Port::new(
+                    "Re_c",
+                    "Transition Reynolds number",
+                    "转捩雷诺数",
+                    "",
+                    1e5,
+                    3e6,
+                )
+                .default(5e5),
+                Port::new(
+                    "k",
+                    "Fluid thermal conductivity",
+                    "流体导热系数",
+                    "W/(m.K)",
+                    1e-3,
+                    1000.0,
+                ),
+                Port::new("L", "Plate length", "板长", "m", 1e-6, 1e4),
+            ],
+            &[
+                Port::out("Nu", "Average Nusselt number", "平均努塞尔数", ""),
+                Port::out(
+                    "h",
+                    "Average heat-transfer coefficient",
+                    "平均换热系数",
+                    "W/(m2.K)",
+                ),
+                Port::out(
+                    "Nu_laminar",
+                    "Nusselt number if laminar throughout",
+                    "全层流努塞尔数",
+                    "",
+                ),
+                Port::out(
+                    "Nu_turbulent",
+                    "Nusselt number if turbulent throughout",
+                    "全湍流努塞尔数",
+                    "",
+                ),
+            ],
+            Text::new(
+                "Laminar (Re ≤ Re_c): Nu = 0.664 Re^½ Pr^⅓; mixed: Nu = (0.037 Re^0.8 − A) Pr^⅓, A = 0.037 Re_c^0.8 − 0.664 Re_c^½ (871 for Re_c = 5×10⁵); fully turbulent 0.037 Re^0.8 Pr^⅓.",
+                "层流（Re ≤ Re_c）：Nu = 0.664 Re^½ Pr^⅓；混合边界层：Nu = (0.037 Re^0.8 − A) Pr^⅓，A = 0.037 Re_c^0.8 − 0.664 Re_c^½（Re_c = 5×10⁵ 时为 871）；全湍流 0.037 Re^0.8 Pr^⅓。",
+            ),
+            &[Reference {
+                source: INCROPERA,
+                locator: "§7.2, the flat plate in parallel flow: laminar, turbulent and mixed boundary-layer conditions",
+            }],
+        ),
+        eval: Eval::Scalar(flat_plate),
+    },
+    Model {
+        card: card(
+            "conduction.buried_pipe_loss",
+            Text::new(
+                "Heat loss of a buried pipe (shape factor)",
+                "埋地管道散热（形状因子法）",
+            ),
+            Text::new(
+                "Conduction shape factor and heat loss of an isothermal pipe buried in soil of uniform conductivity below an isothermal ground surface (district heating, buried process lines).",
+                "计算埋于均匀导热土壤中、地表等温时等温管道的导热形状因子和散热量（区域供热、埋地工艺管线）。",
+            ),
+            ModelKind::Mechanism,
+            &["D44", "C26", "D45", "E48"],
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new("D", "Pipe outer diameter", "管道外径", "m", 1e-3, 10.0),
+                Port::new(
+                    "z",
+                    "Depth of the pipe centre",
+                    "管中心埋深",
+                    "m",
+                    1e-3,
+                    100.0,
+                ),
+                Port::new("L", "Pipe length", "管长", "m", 1e-3, 1e6),
+                Port::new(
+                    "k",
+                    "Soil thermal conductivity",
+                    "土壤导热系数",
+                    "W/(m.K)",
+                    0.05,
+                    10.0,
+                )
+                .default(1.5),
+                Port::new(
+                    "T_pipe",
+                    "Pipe surface temperature",
+                    "管道外表面温度",
+                    "°C",
+                    -50.0,
+                    400.0,
+                ),
+                Port::new(
+                    "T_surface",
+                    "Ground surface temperature",
+                    "地表温度",
+                    "°C",
+                    -50.0,
+                    60.0,
+                ),
+            ],
+            &[
+                Port::out("S", "Shape factor", "形状因子", "m"),
+                Port::out("q", "Heat loss", "散热量", "W"),
+            ],
+            Text::new(
+                "S = 2πL / arccosh(2z/D); q = S·k·(T_pipe − T_surface).",
+                "S = 2πL / arccosh(2z/D)；q = S·k·(T_pipe − T_surface)。",
+            ),
+            &[Reference {
+                source: INCROPERA,
+                locator: "§4.3, table 4.1: horizontal isothermal cylinder buried in a semi-infinite medium",
+            }],
+        ),
+        eval: Eval::Scalar(buried_pipe),
     },
 ];

@@ -602,3 +602,15 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         except Exception:
             continue
         add("particle.terminal_velocity", {"d_p": d, "rho_p": rp, "rho": rho, "mu": mu}, {"v_t": v}, 1e-8)
+
+    for _ in range(n):
+        # ht's Baehr laminar form is Incropera's below Pr = 10 (0.678 above).
+        re, pr = log_uniform(10.0, 5e5), uniform(0.6, 9.9)
+        k, length = uniform(0.02, 0.7), uniform(0.1, 5.0)
+        add("conv.flat_plate_forced", {"Re": re, "Pr": pr, "k": k, "L": length},
+            {"Nu": ht.conv_external.Nu_horizontal_plate_laminar_Baehr(re, pr)}, 1e-12)
+        dia = uniform(0.02, 1.0)
+        depth = dia * uniform(0.55, 20.0)
+        length = uniform(1.0, 1000.0)
+        add("conduction.buried_pipe_loss", {"D": dia, "z": depth, "L": length, "k": 1.5, "T_pipe": 80.0, "T_surface": 5.0},
+            {"S": ht.conduction.S_isothermal_pipe_to_plane(dia, depth, length)}, 1e-12)
