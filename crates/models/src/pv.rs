@@ -1,5 +1,6 @@
 //! More photovoltaic plant models: the Hay–Davies anisotropic plane-of-array irradiance,
-//! the ASHRAE incidence-angle modifier and the PVsyst cell-temperature model. pvlib
+//! the ASHRAE incidence-angle modifier, the PVsyst cell-temperature model, single-axis
+//! tracking with backtracking and the PVWatts system-loss combination. pvlib
 //! recomputes random inputs in the test run.
 
 use crate::{Eval, Model, card};
@@ -54,6 +55,70 @@ fn pvsyst_cell(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (g, ta, ws, uc, uv, eta, alpha) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
     let u = uc + uv * ws;
     Ok(vec![ta + g * alpha * (1.0 - eta) / u, u])
+}
+
+fn sind(x: f64) -> f64 {
+    x.to_radians().sin()
+}
+
+fn single_axis(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (zenith, sun_az, axis_tilt, axis_az, max_angle, backtrack, gcr, cross_tilt) =
+        (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+    if zenith > 90.0 {
+        return Err(Refusal::new(
+            "the sun is below the horizon",
+            "太阳在地平线以下",
+        ));
+    }
+    // Sun vector in the tracker frame: y along the axis, x across it, z up (Anderson and
+    // Mikofski 2020, Eq. 4–5).
+    let (sx, sy, sz) = (
+        sind(zenith) * sind(sun_az),
+        sind(zenith) * cosd(sun_az),
+        cosd(zenith),
+    );
+    let sx_p = sx * cosd(axis_az) - sy * sind(axis_az);
+    let sz_p = sx * sind(axis_az) * sind(axis_tilt)
+        + sy * sind(axis_tilt) * cosd(axis_az)
+        + sz * cosd(axis_tilt);
+    let ideal = sx_p.atan2(sz_p).to_degrees();
+    let mut theta = ideal;
+    if backtrack > 0.5 {
+        let temp = (cosd(ideal - cross_tilt) / (gcr * cosd(cross_tilt))).abs();
+        if temp < 1.0 {
+            theta = ideal - ideal.signum() * temp.acos().to_degrees();
+        }
+    }
+    let theta = theta.clamp(-max_angle, max_angle);
+    let surface_tilt = (cosd(theta) * cosd(axis_tilt))
+        .clamp(-1.0, 1.0)
+        .acos()
+        .to_degrees();
+    // Unit normal R_z(−axis azimuth)·R_x(−axis tilt)·R_y(θ)·(0, 0, 1).
+    let (c_a, s_a) = (cosd(-axis_az), sind(-axis_az));
+    let s_t = sind(-axis_tilt);
+    let nx = s_a * s_t * cosd(theta) + c_a * sind(theta);
+    let ny = s_a * sind(theta) - c_a * s_t * cosd(theta);
+    let surface_az = if surface_tilt == 0.0 {
+        (axis_az - 90.0).rem_euclid(360.0)
+    } else {
+        nx.atan2(ny).to_degrees().rem_euclid(360.0)
+    };
+    let projection = (cosd(surface_tilt) * cosd(zenith)
+        + sind(surface_tilt) * sind(zenith) * cosd(sun_az - surface_az))
+    .clamp(-1.0, 1.0);
+    Ok(vec![
+        theta,
+        projection.acos().to_degrees(),
+        surface_tilt,
+        surface_az,
+        ideal,
+    ])
+}
+
+fn pvwatts_losses(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let kept: f64 = x.iter().map(|l| 1.0 - l / 100.0).product();
+    Ok(vec![(1.0 - kept) * 100.0])
 }
 
 const ANGLE_PORTS: [Port; 4] = [
@@ -290,5 +355,162 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(pvsyst_cell),
+    },
+    Model {
+        card: card(
+            "pv.single_axis_tracker",
+            Text::new(
+                "Single-axis tracker rotation and backtracking",
+                "单轴跟踪支架转角与逆跟踪",
+            ),
+            Text::new(
+                "Rotation angle of a single-axis PV tracker that keeps the sun in the plane normal to the modules, limited by the mechanical stop, with optional backtracking to avoid row-to-row shading, and the resulting module tilt, azimuth and angle of incidence.",
+                "计算单轴光伏跟踪支架使太阳位于组件法平面内的转角（受机械限位约束），可选逆跟踪以避免前后排遮挡，并给出组件倾角、方位角和入射角。",
+            ),
+            ModelKind::Simulation,
+            PV_INDUSTRIES,
+            PV,
+            &[
+                Port::new(
+                    "zenith",
+                    "Apparent solar zenith angle",
+                    "太阳视天顶角",
+                    "deg",
+                    0.0,
+                    180.0,
+                ),
+                Port::new(
+                    "solar_azimuth",
+                    "Solar azimuth (from north, clockwise)",
+                    "太阳方位角（自正北顺时针）",
+                    "deg",
+                    0.0,
+                    360.0,
+                ),
+                Port::new(
+                    "axis_tilt",
+                    "Tracker axis tilt",
+                    "跟踪轴倾角",
+                    "deg",
+                    0.0,
+                    90.0,
+                )
+                .default(0.0),
+                Port::new(
+                    "axis_azimuth",
+                    "Tracker axis azimuth (from north)",
+                    "跟踪轴方位角（自正北）",
+                    "deg",
+                    0.0,
+                    360.0,
+                )
+                .default(180.0),
+                Port::new(
+                    "max_angle",
+                    "Maximum rotation",
+                    "最大转角",
+                    "deg",
+                    0.0,
+                    180.0,
+                )
+                .default(60.0),
+                Port::choice("backtrack", "Backtracking", "逆跟踪", &["off", "on"]).default(1.0),
+                Port::new("gcr", "Ground coverage ratio", "地面覆盖率", "", 0.01, 1.0)
+                    .default(0.35),
+                Port::new(
+                    "cross_axis_tilt",
+                    "Ground slope across the axis",
+                    "垂直于轴向的地面坡度",
+                    "deg",
+                    -90.0,
+                    90.0,
+                )
+                .default(0.0),
+            ],
+            &[
+                Port::out(
+                    "theta",
+                    "Tracker rotation (west positive for a south axis)",
+                    "支架转角（南北轴时向西为正）",
+                    "deg",
+                ),
+                Port::out("aoi", "Angle of incidence", "入射角", "deg"),
+                Port::out("surface_tilt", "Module tilt", "组件倾角", "deg"),
+                Port::out(
+                    "surface_azimuth",
+                    "Module azimuth (from north)",
+                    "组件方位角（自正北）",
+                    "deg",
+                ),
+                Port::out("theta_ideal", "True-tracking rotation", "真跟踪转角", "deg"),
+            ],
+            Text::new(
+                "θ_T = atan2(s′_x, s′_z) with the sun vector in the tracker frame; backtracking θ = θ_T − sign(θ_T)·arccos(|cos(θ_T − β_c)|/(GCR·cos β_c)) when that argument is below 1; θ limited to ±θ_max; tilt = arccos(cos θ cos β_axis).",
+                "θ_T = atan2(s′_x, s′_z)（太阳矢量在跟踪坐标系中）；逆跟踪时若 |cos(θ_T − β_c)|/(GCR·cos β_c) < 1，则 θ = θ_T − sign(θ_T)·arccos(该值)；θ 限于 ±θ_max；倾角 = arccos(cos θ cos β_轴)。",
+            ),
+            &[
+                Reference {
+                    source: "Marion, W. F., Dobos, A. P., Rotation Angle for the Optimum Tracking of One-Axis Trackers, NREL/TP-6A20-58891, 2013",
+                    locator: "the rotation angle and the resulting surface orientation",
+                },
+                Reference {
+                    source: "Anderson, K., Mikofski, M., Slope-Aware Backtracking for Single-Axis Trackers, NREL/TP-5K00-76626, 2020",
+                    locator: "true-tracking angle in the tracker frame and backtracking on sloped ground",
+                },
+            ],
+        ),
+        eval: Eval::Scalar(single_axis),
+    },
+    Model {
+        card: card(
+            "pv.pvwatts_losses",
+            Text::new("PV system losses (PVWatts)", "光伏系统损失（PVWatts 方法）"),
+            Text::new(
+                "Combined DC system loss of a PV plant from its individual loss categories (soiling, shading, snow, mismatch, wiring, connections, light-induced degradation, nameplate, age, availability), compounded multiplicatively.",
+                "将光伏电站各项损失（污渍、遮挡、积雪、失配、线损、连接、光致衰减、铭牌偏差、老化、可用率）按连乘方式合成为总直流系统损失。",
+            ),
+            ModelKind::Process,
+            PV_INDUSTRIES,
+            PV,
+            &[
+                Port::new("soiling", "Soiling", "污渍", "%", 0.0, 100.0).default(2.0),
+                Port::new("shading", "Shading", "遮挡", "%", 0.0, 100.0).default(3.0),
+                Port::new("snow", "Snow", "积雪", "%", 0.0, 100.0).default(0.0),
+                Port::new("mismatch", "Mismatch", "失配", "%", 0.0, 100.0).default(2.0),
+                Port::new("wiring", "Wiring", "线损", "%", 0.0, 100.0).default(2.0),
+                Port::new("connections", "Connections", "连接", "%", 0.0, 100.0).default(0.5),
+                Port::new(
+                    "lid",
+                    "Light-induced degradation",
+                    "光致衰减",
+                    "%",
+                    0.0,
+                    100.0,
+                )
+                .default(1.5),
+                Port::new("nameplate", "Nameplate rating", "铭牌偏差", "%", 0.0, 100.0)
+                    .default(1.0),
+                Port::new("age", "Age", "老化", "%", 0.0, 100.0).default(0.0),
+                Port::new(
+                    "availability",
+                    "Availability",
+                    "可用率损失",
+                    "%",
+                    0.0,
+                    100.0,
+                )
+                .default(3.0),
+            ],
+            &[Port::out("total", "Total system loss", "总系统损失", "%")],
+            Text::new(
+                "L = 100·[1 − Π(1 − Lᵢ/100)] %.",
+                "L = 100·[1 − Π(1 − Lᵢ/100)] %。",
+            ),
+            &[Reference {
+                source: "Dobos, A. P., PVWatts Version 5 Manual, NREL/TP-6A20-62641, National Renewable Energy Laboratory, 2014",
+                locator: "system losses: the loss categories and their combination",
+            }],
+        ),
+        eval: Eval::Scalar(pvwatts_losses),
     },
 ];

@@ -614,3 +614,22 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         length = uniform(1.0, 1000.0)
         add("conduction.buried_pipe_loss", {"D": dia, "z": depth, "L": length, "k": 1.5, "T_pipe": 80.0, "T_surface": 5.0},
             {"S": ht.conduction.S_isothermal_pipe_to_plane(dia, depth, length)}, 1e-12)
+
+    for _ in range(n):
+        zen, az = uniform(0.0, 89.5), uniform(0.0, 360.0)
+        at, aa, mx = uniform(0.0, 20.0), uniform(0.0, 360.0), uniform(30.0, 90.0)
+        bt, gcr, ct = rng.randint(0, 1), uniform(0.1, 0.8), uniform(-10.0, 10.0)
+        r = pvlib.tracking.singleaxis(zen, az, axis_tilt=at, axis_azimuth=aa, max_angle=mx, backtrack=bool(bt),
+                                      gcr=gcr, cross_axis_tilt=ct)
+        out = {k: float(np.asarray(r[k]).ravel()[0]) for k in ("tracker_theta", "aoi", "surface_tilt", "surface_azimuth")}
+        if any(math.isnan(v) for v in out.values()) or out["surface_tilt"] < 1e-6:
+            continue
+        add("pv.single_axis_tracker", {"zenith": zen, "solar_azimuth": az, "axis_tilt": at, "axis_azimuth": aa,
+                                       "max_angle": mx, "backtrack": float(bt), "gcr": gcr, "cross_axis_tilt": ct},
+            {"theta": out["tracker_theta"], "aoi": out["aoi"], "surface_tilt": out["surface_tilt"],
+             "surface_azimuth": out["surface_azimuth"]}, 1e-8)
+        losses = [uniform(0.0, 10.0) for _ in range(10)]
+        names = ["soiling", "shading", "snow", "mismatch", "wiring", "connections", "lid", "nameplate", "age",
+                 "availability"]
+        add("pv.pvwatts_losses", dict(zip(names, losses)),
+            {"total": float(pvlib.pvsystem.pvwatts_losses(*losses))}, 1e-12)
