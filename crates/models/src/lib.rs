@@ -21,6 +21,7 @@ use ironloom_core::model::{
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod accelerated;
 mod algorithms;
 mod convection;
 mod costing;
@@ -128,6 +129,7 @@ pub(crate) const fn card(
 pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         process_flow::MODELS,
+        accelerated::MODELS,
         plant::MODELS,
         pv::MODELS,
         routing::MODELS,

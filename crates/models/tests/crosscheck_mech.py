@@ -633,3 +633,12 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
                  "availability"]
         add("pv.pvwatts_losses", dict(zip(names, losses)),
             {"total": float(pvlib.pvsystem.pvwatts_losses(*losses))}, 1e-12)
+
+    for _ in range(n):
+        ms, ss, ml, sl = uniform(50.0, 500.0), uniform(1.0, 60.0), uniform(20.0, 400.0), uniform(1.0, 60.0)
+        z = (ms - ml) / math.hypot(ss, sl)
+        add("reliability.stress_strength", {"mu_S": ms, "sigma_S": ss, "mu_s": ml, "sigma_s": sl},
+            {"R": float(stats.norm.cdf(z)), "F": float(stats.norm.sf(z))}, 1e-9)
+        lam, t, units = log_uniform(1e-6, 1e-2), uniform(1.0, 10000.0), rng.randint(1, 8)
+        add("reliability.cold_standby", {"lambda": lam, "t": t, "n": float(units)},
+            {"R": float(stats.poisson.cdf(units - 1, lam * t))}, 1e-9)
