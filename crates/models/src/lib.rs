@@ -29,6 +29,7 @@ mod decision;
 pub mod docs;
 mod electrical;
 mod energy;
+mod energy_mgmt;
 mod finance;
 mod fluids;
 mod gasdynamics;
@@ -130,6 +131,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
     [
         process_flow::MODELS,
         accelerated::MODELS,
+        energy_mgmt::MODELS,
         plant::MODELS,
         pv::MODELS,
         routing::MODELS,
