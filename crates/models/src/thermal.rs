@@ -1,7 +1,8 @@
 //! More heat transfer: film condensation on a vertical surface (Nusselt), free convection
 //! from a vertical plate (Churchill–Chu), the NTU an exchanger needs for an
 //! effectiveness, blackbody spectral radiance (Planck) for infrared thermometry, the
-//! laminar entry region (Sieder–Tate), flat plates in parallel flow and buried pipes.
+//! laminar entry region (Sieder–Tate), flat plates in parallel flow, buried pipes and
+//! in-tube condensation (Shah).
 
 use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
@@ -135,6 +136,25 @@ fn buried_pipe(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     }
     let s = std::f64::consts::TAU * l / (2.0 * z / d).acosh();
     Ok(vec![s, s * k * (t_pipe - t_surface)])
+}
+
+fn shah_condensation(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (m, quality, d, mu_l, k_l, cp_l, p, pc) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+    if p >= pc {
+        return Err(Refusal::new(
+            "the pressure must be below the critical pressure",
+            "压力必须低于临界压力",
+        ));
+    }
+    let (mu, cp) = (mu_l / 1000.0, cp_l * 1000.0);
+    // Liquid-only Reynolds number: the whole flow taken as liquid.
+    let re = 4.0 * m / (std::f64::consts::PI * d * mu);
+    let pr = cp * mu / k_l;
+    let h_lo = 0.023 * re.powf(0.8) * pr.powf(0.4) * k_l / d;
+    let pr_red = p / pc;
+    let factor = (1.0 - quality).powf(0.8)
+        + 3.8 * quality.powf(0.76) * (1.0 - quality).powf(0.04) / pr_red.powf(0.38);
+    Ok(vec![h_lo * factor, h_lo, re])
 }
 
 pub(crate) const MODELS: &[Model] = &[
@@ -543,5 +563,76 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(buried_pipe),
+    },
+    Model {
+        card: card(
+            "condensation.shah_in_tube",
+            Text::new(
+                "Condensation inside tubes (Shah)",
+                "管内凝结换热（Shah 关联式）",
+            ),
+            Text::new(
+                "Local heat-transfer coefficient of a vapour condensing inside a tube at a vapour quality, from the liquid-only Dittus–Boelter coefficient and the reduced pressure (refrigerant condensers, steam and process condensers).",
+                "由全液相 Dittus–Boelter 换热系数和对比压力计算蒸汽在管内某干度下凝结的局部换热系数（制冷剂冷凝器、蒸汽与工艺冷凝器）。",
+            ),
+            ModelKind::Mechanism,
+            &["C34", "C26", "D44", "C38"],
+            &[Domain::Design, Domain::Production],
+            &[
+                Port::new(
+                    "m",
+                    "Mass flow in the tube",
+                    "管内质量流量",
+                    "kg/s",
+                    1e-9,
+                    100.0,
+                ),
+                Port::new("x", "Vapour quality", "干度", "", 0.0, 1.0),
+                Port::new("D", "Tube inner diameter", "管内径", "m", 1e-4, 1.0),
+                Port::new("mu_l", "Liquid viscosity", "液体黏度", "mPa.s", 1e-3, 100.0),
+                Port::new(
+                    "k_l",
+                    "Liquid thermal conductivity",
+                    "液体导热系数",
+                    "W/(m.K)",
+                    1e-3,
+                    100.0,
+                ),
+                Port::new(
+                    "cp_l",
+                    "Liquid heat capacity",
+                    "液体比热容",
+                    "kJ/(kg.K)",
+                    0.1,
+                    20.0,
+                ),
+                Port::new("p", "Pressure", "压力", "kPa", 1e-3, 1e5),
+                Port::new("p_c", "Critical pressure", "临界压力", "kPa", 1.0, 1e5),
+            ],
+            &[
+                Port::out(
+                    "h",
+                    "Condensing heat-transfer coefficient",
+                    "凝结换热系数",
+                    "W/(m2.K)",
+                ),
+                Port::out(
+                    "h_lo",
+                    "Liquid-only coefficient",
+                    "全液相换热系数",
+                    "W/(m2.K)",
+                ),
+                Port::out("Re_lo", "Liquid-only Reynolds number", "全液相雷诺数", ""),
+            ],
+            Text::new(
+                "h = h_LO[(1 − x)^0.8 + 3.8x^0.76(1 − x)^0.04/p_r^0.38], h_LO = 0.023 Re_LO^0.8 Pr_L^0.4 k_L/D, Re_LO = 4ṁ/(πDμ_L), p_r = p/p_c.",
+                "h = h_LO[(1 − x)^0.8 + 3.8x^0.76(1 − x)^0.04/p_r^0.38]，h_LO = 0.023 Re_LO^0.8 Pr_L^0.4 k_L/D，Re_LO = 4ṁ/(πDμ_L)，p_r = p/p_c。",
+            ),
+            &[Reference {
+                source: "Shah, M. M., A general correlation for heat transfer during film condensation inside pipes, International Journal of Heat and Mass Transfer 22(4), 547–556, 1979",
+                locator: "the correlation with the liquid-only coefficient",
+            }],
+        ),
+        eval: Eval::Scalar(shah_condensation),
     },
 ];

@@ -642,3 +642,12 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         lam, t, units = log_uniform(1e-6, 1e-2), uniform(1.0, 10000.0), rng.randint(1, 8)
         add("reliability.cold_standby", {"lambda": lam, "t": t, "n": float(units)},
             {"R": float(stats.poisson.cdf(units - 1, lam * t))}, 1e-9)
+
+    for _ in range(n):
+        m, x, dia = log_uniform(1e-3, 0.5), uniform(0.0, 0.99), uniform(0.004, 0.05)
+        rl, mu, k, cp = uniform(500.0, 1400.0), uniform(0.1, 1.0), uniform(0.05, 0.7), uniform(1.0, 4.5)
+        pc = uniform(3000.0, 22000.0)
+        p = pc * uniform(0.02, 0.9)
+        h = ht.condensation.Shah(m=m, x=x, D=dia, rhol=rl, mul=mu * 1e-3, kl=k, Cpl=cp * 1e3, P=p, Pc=pc)
+        add("condensation.shah_in_tube", {"m": m, "x": x, "D": dia, "mu_l": mu, "k_l": k, "cp_l": cp, "p": p, "p_c": pc},
+            {"h": h}, 1e-9)
