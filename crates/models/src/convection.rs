@@ -283,7 +283,7 @@ pub(crate) const MODELS: &[Model] = &[
             &[
                 Reference {
                     source: INCROPERA,
-                    locator: "§3.3.1, Eq. 3.28 (radial conduction in a cylindrical wall) and §3.3.2 (critical insulation radius)",
+                    locator: "§3.3.1 (radial conduction resistance of a cylindrical wall) and §3.3.2 (critical insulation radius)",
                 },
                 Reference {
                     source: "GB/T 8175-2008, 设备及管道绝热设计导则",
