@@ -32,6 +32,7 @@ mod energy;
 mod energy_mgmt;
 mod finance;
 mod fluids;
+mod forming;
 mod gasdynamics;
 mod heat;
 mod hydraulics;
@@ -132,6 +133,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         process_flow::MODELS,
         accelerated::MODELS,
         energy_mgmt::MODELS,
+        forming::MODELS,
         plant::MODELS,
         pv::MODELS,
         routing::MODELS,
