@@ -52,6 +52,7 @@ mod plant;
 mod power;
 mod process;
 mod process_flow;
+mod process_heat;
 mod psychrometrics;
 mod pv;
 mod quality;
@@ -135,6 +136,7 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         energy_mgmt::MODELS,
         forming::MODELS,
         plant::MODELS,
+        process_heat::MODELS,
         pv::MODELS,
         routing::MODELS,
         spa::MODELS,
