@@ -124,6 +124,23 @@ fn cooper(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![h * te / 1000.0, h])
 }
 
+fn area_change(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (d1, d2, v, rho) = (x[0], x[1], x[2], x[3]);
+    let k = if d2 >= d1 {
+        // Sudden expansion (Borda–Carnot), on the upstream (small-pipe) velocity.
+        let r = 1.0 - (d1 / d2).powi(2);
+        r * r
+    } else {
+        // Sudden contraction (Rennels), on the downstream (small-pipe) velocity.
+        let beta = d2 / d1;
+        let (b2, b5) = (beta * beta, beta.powi(5));
+        let lambda = 1.0 + 0.622 * (1.0 - 0.215 * b2 - 0.785 * b5);
+        0.0696 * (1.0 - b5) * lambda * lambda + (lambda - 1.0).powi(2)
+    };
+    let head = k * v * v / (2.0 * G);
+    Ok(vec![k, head, rho * G * head / 1000.0])
+}
+
 const GAS_PORTS: &[Port] = &[
     Port::new(
         "p1",
@@ -545,5 +562,53 @@ pub(crate) const MODELS: &[Model] = &[
             }],
         ),
         eval: Eval::Scalar(cooper),
+    },
+    Model {
+        card: card(
+            "pipe.sudden_area_change",
+            Text::new(
+                "Loss at a sudden expansion or contraction",
+                "突扩与突缩局部损失",
+            ),
+            Text::new(
+                "Loss coefficient, head loss and pressure loss of a sudden enlargement (Borda–Carnot) or a sharp-edged sudden contraction (Rennels) between two pipe diameters, on the velocity in the smaller pipe.",
+                "计算两种管径之间突然扩大（Borda–Carnot）或锐缘突然缩小（Rennels）的局部阻力系数、水头损失和压力损失，以小管流速为基准。",
+            ),
+            ModelKind::Mechanism,
+            WATER_INDUSTRIES,
+            &[Domain::Design, Domain::Operations],
+            &[
+                Port::new("D1", "Upstream diameter", "上游管径", "m", 1e-4, 10.0),
+                Port::new("D2", "Downstream diameter", "下游管径", "m", 1e-4, 10.0),
+                Port::new(
+                    "v",
+                    "Velocity in the smaller pipe",
+                    "小管流速",
+                    "m/s",
+                    0.0,
+                    100.0,
+                ),
+                Port::new("rho", "Fluid density", "流体密度", "kg/m3", 1e-3, 2e4).default(998.2),
+            ],
+            &[
+                Port::out(
+                    "K",
+                    "Loss coefficient (small-pipe velocity)",
+                    "局部阻力系数（小管流速基准）",
+                    "",
+                ),
+                Port::out("h", "Head loss", "水头损失", "m"),
+                Port::out("dp", "Pressure loss", "压力损失", "kPa"),
+            ],
+            Text::new(
+                "Expansion: K = (1 − (D₁/D₂)²)²; contraction, β = D₂/D₁: λ = 1 + 0.622(1 − 0.215β² − 0.785β⁵), K = 0.0696(1 − β⁵)λ² + (λ − 1)²; h = K v²/(2g).",
+                "突扩：K = (1 − (D₁/D₂)²)²；突缩，β = D₂/D₁：λ = 1 + 0.622(1 − 0.215β² − 0.785β⁵)，K = 0.0696(1 − β⁵)λ² + (λ − 1)²；h = K v²/(2g)。",
+            ),
+            &[Reference {
+                source: "Rennels, D. C., Hudson, H. M., Pipe Flow: A Practical and Comprehensive Guide, Wiley, 2012",
+                locator: "the sharp-edged sudden contraction and the sudden expansion",
+            }],
+        ),
+        eval: Eval::Scalar(area_change),
     },
 ];

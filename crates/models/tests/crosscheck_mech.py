@@ -651,3 +651,8 @@ def extend(add, uniform, log_uniform, rng, rows_per_model):
         h = ht.condensation.Shah(m=m, x=x, D=dia, rhol=rl, mul=mu * 1e-3, kl=k, Cpl=cp * 1e3, P=p, Pc=pc)
         add("condensation.shah_in_tube", {"m": m, "x": x, "D": dia, "mu_l": mu, "k_l": k, "cp_l": cp, "p": p, "p_c": pc},
             {"h": h}, 1e-9)
+
+    for _ in range(n):
+        d1, d2 = uniform(0.01, 1.0), uniform(0.01, 1.0)
+        k = fluids.fittings.diffuser_sharp(d1, d2) if d2 >= d1 else fluids.fittings.contraction_sharp(d1, d2)
+        add("pipe.sudden_area_change", {"D1": d1, "D2": d2, "v": 2.0, "rho": 1000.0}, {"K": k}, 1e-12)
