@@ -11,9 +11,9 @@
 #   aliyun-iot-linkkit (Alibaba's Link SDK, with the paho-mqtt 1.x it needs), in
 #   $IRONLOOM_LINKKIT_VENV (default ~/.cache/ironloom-linkkit-venv), found through
 #   $IRONLOOM_LINKKIT_PYTHON; the references the model library is checked against
-#   (iapws, fluids, ht, numpy, scipy, pandas, statsmodels, scikit-learn, ruptures,
-#   PyWavelets, dtaidistance, pymannkendall, and onnx with onnxruntime for the trained
-#   models) in $IRONLOOM_MODELS_VENV (default
+#   (iapws, fluids, ht, psychrolib, pvlib, numpy, scipy, pandas, statsmodels, scikit-learn,
+#   ruptures, PyWavelets, dtaidistance, pymannkendall, and onnx with onnxruntime for the
+#   trained models) in $IRONLOOM_MODELS_VENV (default
 #   ~/.cache/ironloom-models-venv), found through $IRONLOOM_MODELS_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
@@ -78,7 +78,7 @@ own_venv "${IRONLOOM_LINKKIT_VENV:-$HOME/.cache/ironloom-linkkit-venv}" IRONLOOM
 # ruptures, PyWavelets, dtaidistance and pymannkendall, pinned so a clean machine computes
 # the same references; the trained models (crates/models/onnx) are run with onnxruntime
 # beside tract, and onnx (with numpy and scikit-learn) retrains them reproducibly.
-models_pins=('iapws==1.5.5' 'fluids==1.3.1' 'ht==1.2.0' 'numpy==2.4.6' 'scipy==1.17.1'
+models_pins=('iapws==1.5.5' 'fluids==1.3.1' 'ht==1.2.0' 'psychrolib==2.5.0' 'pvlib==0.16.1' 'numpy==2.4.6' 'scipy==1.17.1'
   'pandas==3.1.1' 'statsmodels==0.15.0' 'scikit-learn==1.9.1' 'ruptures==1.1.10'
   'PyWavelets==1.9.0' 'dtaidistance==2.5.1' 'pymannkendall==1.4.3' 'onnx==1.23.2'
   'onnxruntime==1.32.0')

@@ -14,10 +14,14 @@
 //! languages. Ids are unique and never reused for a different function (a changed
 //! function gets a new `version`).
 
-use ironloom_core::model::{Catalogue, Datum, ModelCard, ModelError, Refusal, Shape};
+use ironloom_core::model::{
+    Catalogue, Datum, Domain, ModelCard, ModelError, ModelKind, Port, Reference, Refusal, Shape,
+    Text,
+};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod accelerated;
 mod algorithms;
 mod anomaly;
 mod arima;
@@ -25,35 +29,67 @@ mod calculus;
 mod changepoint;
 mod cluster;
 mod comparison;
+mod convection;
 mod correlation;
+mod costing;
+mod decision;
 pub mod docs;
 mod electrical;
+mod energy;
+mod energy_mgmt;
 mod features;
+mod finance;
 mod fluids;
+mod forming;
+mod gasdynamics;
 mod heat;
+mod hydraulics;
+mod industry;
 mod inference;
+mod lean;
 mod learn;
+mod logistics;
 mod machinery;
+mod machining;
+mod maintenance;
 mod management;
 mod mechanics;
 pub mod meter;
+mod metering;
 mod metrics;
 pub mod ml;
 mod numeric;
 mod operations;
+mod planning;
+mod plant;
+mod power;
 mod process;
+mod process_flow;
+mod process_heat;
+mod psychrometrics;
+mod pv;
 mod quality;
+mod refrigeration;
 mod regression;
 mod repair;
 mod robust;
+mod routing;
 mod signal;
+mod solar;
+mod spa;
 mod spectral;
 mod stationarity;
 mod stats;
 mod steam;
+mod steam_backward;
+mod steam_regions;
 mod stl;
+mod supply;
 mod text;
+mod thermal;
 mod timeseries;
+mod valves;
+mod water;
 
 /// A model: its card and its function.
 pub struct Model {
@@ -80,6 +116,36 @@ impl std::fmt::Debug for Eval {
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Model").field("id", &self.card.id).finish()
+    }
+}
+
+/// A version-1 card from its fields in the struct's order: the one constructor the modules
+/// share, shorter to read than the struct literal.
+#[allow(clippy::too_many_arguments)] // a card's own fields, in the struct's order
+pub(crate) const fn card(
+    id: &'static str,
+    name: Text,
+    summary: Text,
+    kind: ModelKind,
+    industries: &'static [&'static str],
+    domains: &'static [Domain],
+    inputs: &'static [Port],
+    outputs: &'static [Port],
+    formula: Text,
+    references: &'static [Reference],
+) -> ModelCard {
+    ModelCard {
+        id,
+        version: 1,
+        name,
+        summary,
+        kind,
+        industries,
+        domains,
+        inputs,
+        outputs,
+        formula,
+        references,
     }
 }
 
@@ -157,6 +223,39 @@ pub fn models() -> impl Iterator<Item = &'static Model> {
         text::MODELS,
         arima::MODELS,
         ml::MODELS,
+        process_flow::MODELS,
+        accelerated::MODELS,
+        energy_mgmt::MODELS,
+        forming::MODELS,
+        plant::MODELS,
+        process_heat::MODELS,
+        pv::MODELS,
+        routing::MODELS,
+        spa::MODELS,
+        steam_regions::MODELS,
+        steam_backward::MODELS,
+        water::MODELS,
+        energy::MODELS,
+        refrigeration::MODELS,
+        psychrometrics::MODELS,
+        solar::MODELS,
+        maintenance::MODELS,
+        power::MODELS,
+        machining::MODELS,
+        lean::MODELS,
+        supply::MODELS,
+        finance::MODELS,
+        industry::MODELS,
+        planning::MODELS,
+        convection::MODELS,
+        logistics::MODELS,
+        decision::MODELS,
+        costing::MODELS,
+        gasdynamics::MODELS,
+        valves::MODELS,
+        metering::MODELS,
+        hydraulics::MODELS,
+        thermal::MODELS,
     ]
     .into_iter()
     .flatten()

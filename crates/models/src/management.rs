@@ -2,8 +2,8 @@
 //! management rules of thumb with a textbook behind them.
 
 use crate::stats::{normal_cdf, normal_quantile, normal_sf};
-use crate::{Eval, Model};
-use ironloom_core::model::{Datum, Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
+use crate::{Eval, Model, card};
+use ironloom_core::model::{Datum, Domain, ModelKind, Port, Reference, Refusal, Text};
 
 const ALL_MANUFACTURING: &[&str] = &["C34", "C36", "C38", "C39", "C26"];
 const IEC_61078: &str = "IEC 61078:2016, Reliability block diagrams";
@@ -134,33 +134,6 @@ fn kanban(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![n, n.ceil().max(1.0)])
 }
 
-#[allow(clippy::too_many_arguments)] // a card's own fields, in the struct's order
-const fn card(
-    id: &'static str,
-    name: Text,
-    summary: Text,
-    kind: ModelKind,
-    domains: &'static [Domain],
-    inputs: &'static [Port],
-    outputs: &'static [Port],
-    formula: Text,
-    references: &'static [Reference],
-) -> ModelCard {
-    ModelCard {
-        id,
-        version: 1,
-        name,
-        summary,
-        kind,
-        industries: ALL_MANUFACTURING,
-        domains,
-        inputs,
-        outputs,
-        formula,
-        references,
-    }
-}
-
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -174,6 +147,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "在给定置信度下证明可靠度所需的零失效试验样本数。",
             ),
             ModelKind::Simulation,
+            ALL_MANUFACTURING,
             &[Domain::Design, Domain::Service],
             &[
                 Port::new(
@@ -213,6 +187,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "可修产品处于可用状态的时间比例及每年预计停机小时数。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Operations, Domain::Service],
             &[
                 Port::new(
@@ -264,6 +239,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "独立单元全部需要（串联）或任一即可（并联）时的系统可靠度。",
             ),
             ModelKind::Simulation,
+            ALL_MANUFACTURING,
             &[Domain::Design, Domain::Service],
             &[Port::series("R", "Block reliabilities", "各单元可靠度", "")],
             &[
@@ -290,6 +266,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "n 个相同独立单元中至少 k 个工作时的系统可靠度（三取二表决、冗余泵组）。",
             ),
             ModelKind::Simulation,
+            ALL_MANUFACTURING,
             &[Domain::Design, Domain::Service],
             &[
                 Port::new("k", "Units needed k", "需工作单元数 k", "", 1.0, 1000.0),
@@ -326,6 +303,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "某（考虑长期 1.5σ 漂移的）西格玛水平对应的百万机会缺陷数。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Production, Domain::Management],
             &[
                 Port::new("sigma", "Sigma level", "西格玛水平", "", 0.0, 12.0),
@@ -360,6 +338,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "由计数计算单位缺陷数、百万机会缺陷数及（含 1.5σ 漂移的）西格玛水平。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Production, Domain::Management],
             &[
                 Port::new("defects", "Defects", "缺陷数", "", 0.0, 1e15),
@@ -404,6 +383,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "由各工序一次合格率计算产品一次通过全部工序的概率。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Production],
             &[Port::series(
                 "fpy",
@@ -434,6 +414,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "产量每翻一番单位工时按学习率下降时，第 n 件及前 n 件的工时。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Operations, Domain::Production],
             &[
                 Port::new("T1", "Time of the first unit", "首件工时", "h", 0.0, 1e9),
@@ -471,6 +452,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "销售收入恰好覆盖固定与变动成本时的产量与收入。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Management, Domain::Operations],
             &[
                 Port::new("F", "Fixed cost", "固定成本", "", 0.0, 1e15),
@@ -501,6 +483,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "覆盖补货提前期内需求及安全库存所需的看板（容器）数。",
             ),
             ModelKind::Process,
+            ALL_MANUFACTURING,
             &[Domain::Production, Domain::Logistics],
             &[
                 Port::new("d", "Demand per day", "日需求", "", 0.0, 1e12),

@@ -1,8 +1,8 @@
 //! Machine elements: threaded fasteners, shafts, gears, beams, springs, hydraulic
 //! cylinders, sinusoidal vibration, and Weibull life functions.
 
-use crate::{Eval, Model};
-use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
+use crate::{Eval, Model, card};
+use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
 
 const SHIGLEY10: &str =
     "Budynas, R. G., Nisbett, J. K., Shigley's Mechanical Engineering Design, 10th ed.";
@@ -190,7 +190,7 @@ fn spring(x: &[f64]) -> Result<Vec<f64>, Refusal> {
 }
 
 /// Γ(x) for x > 0 by Lanczos' approximation (g = 7, nine terms; about 1e-15).
-fn gamma(x: f64) -> f64 {
+pub(crate) fn gamma(x: f64) -> f64 {
     const G: [f64; 9] = [
         0.999_999_999_999_809_9,
         676.520_368_121_885_1,
@@ -254,35 +254,6 @@ const SECTION: [Port; 3] = [
     ),
 ];
 
-// The card's own fields, in the struct's order: shorter to read than the literal, and the
-// one place the industries of this module are set.
-#[allow(clippy::too_many_arguments)]
-const fn card(
-    id: &'static str,
-    name: Text,
-    summary: Text,
-    kind: ModelKind,
-    domains: &'static [Domain],
-    inputs: &'static [Port],
-    outputs: &'static [Port],
-    formula: Text,
-    references: &'static [Reference],
-) -> ModelCard {
-    ModelCard {
-        id,
-        version: 1,
-        name,
-        summary,
-        kind,
-        industries: DESIGN_INDUSTRIES,
-        domains,
-        inputs,
-        outputs,
-        formula,
-        references,
-    }
-}
-
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -296,6 +267,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "普通螺纹的公称应力截面积、中径和小径。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design],
             &[
                 Port::new("d", "Nominal diameter", "公称直径", "mm", 0.5, 1000.0),
@@ -329,6 +301,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "给定性能等级螺栓的最小拉力载荷与保证载荷。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design, Domain::Production],
             &[
                 Port::new("d", "Nominal diameter", "公称直径", "mm", 0.5, 1000.0),
@@ -369,6 +342,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "给定功率和转速下轴传递的转矩。",
             ),
             ModelKind::Mechanism,
+            DESIGN_INDUSTRIES,
             &[Domain::Design, Domain::Operations],
             &[
                 Port::new("P", "Power", "功率", "kW", 0.0, 1e7),
@@ -395,6 +369,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "圆截面实心轴的最大切应力与扭转角。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design],
             &[
                 Port::new("T", "Torque", "转矩", "N.m", 0.0, 1e9),
@@ -436,6 +411,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "齿轮副的轴频、啮合频率与猎齿频率，用于振动诊断。",
             ),
             ModelKind::Mechanism,
+            DESIGN_INDUSTRIES,
             &[Domain::Service, Domain::Production],
             &[
                 Port::new("z1", "Pinion teeth", "主动轮齿数", "", 3.0, 1000.0),
@@ -471,6 +447,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "由单频振动的速度峰值求加速度、位移及有效值。",
             ),
             ModelKind::Mechanism,
+            DESIGN_INDUSTRIES,
             &[Domain::Service],
             &[
                 Port::new("v", "Peak velocity", "速度峰值", "mm/s", 0.0, 1e6),
@@ -503,6 +480,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "自由端受集中力的悬臂梁的挠度、转角、弯矩与弯曲应力。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design],
             &[
                 Port::new("F", "Load", "载荷", "N", 0.0, 1e9),
@@ -543,6 +521,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "跨中受集中力的简支梁的跨中挠度、弯矩、弯曲应力与支反力。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design],
             &[
                 Port::new("F", "Load", "载荷", "N", 0.0, 1e9),
@@ -583,6 +562,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "均布载荷下简支梁的跨中挠度、弯矩、弯曲应力与支反力。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design],
             &[
                 Port::new("w", "Load per length", "线载荷", "N/m", 0.0, 1e9),
@@ -626,6 +606,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "双作用液压缸在给定压力和流量下的伸出、缩回力与速度。",
             ),
             ModelKind::Mechanism,
+            DESIGN_INDUSTRIES,
             &[Domain::Design, Domain::Production],
             &[
                 Port::new("bore", "Bore", "缸径", "mm", 1.0, 5000.0),
@@ -664,6 +645,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "圆截面螺旋压缩弹簧的刚度、旋绕比、Bergsträsser 系数与修正切应力。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Design],
             &[
                 Port::new("G", "Shear modulus", "切变模量", "GPa", 1.0, 500.0).default(79.3),
@@ -707,6 +689,7 @@ pub(crate) const MODELS: &[Model] = &[
                 "威布尔寿命分布在某时刻的可靠度、概率密度、失效率，以及平均寿命和 B_p 寿命。",
             ),
             ModelKind::Simulation,
+            DESIGN_INDUSTRIES,
             &[Domain::Service, Domain::Design],
             &[
                 Port::new("beta", "Shape β", "形状参数 β", "", 0.05, 50.0),

@@ -3,7 +3,7 @@
 //! M/D/1).
 
 use crate::stats::{normal_density, normal_quantile};
-use crate::{Eval, Model};
+use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 const SNYDER: &str =
@@ -167,19 +167,18 @@ const fn stock_card(
     formula: Text,
     references: &'static [Reference],
 ) -> ModelCard {
-    ModelCard {
+    card(
         id,
-        version: 1,
         name,
         summary,
-        kind: ModelKind::Process,
-        industries: STOCK_INDUSTRIES,
-        domains: &[Domain::Logistics, Domain::SupplyChain],
+        ModelKind::Process,
+        STOCK_INDUSTRIES,
+        &[Domain::Logistics, Domain::SupplyChain],
         inputs,
         outputs,
         formula,
         references,
-    }
+    )
 }
 
 const fn queue_card(
@@ -191,19 +190,18 @@ const fn queue_card(
     formula: Text,
     references: &'static [Reference],
 ) -> ModelCard {
-    ModelCard {
+    card(
         id,
-        version: 1,
         name,
         summary,
-        kind: ModelKind::Process,
-        industries: QUEUE_INDUSTRIES,
-        domains: &[Domain::Operations, Domain::Service],
+        ModelKind::Process,
+        QUEUE_INDUSTRIES,
+        &[Domain::Operations, Domain::Service],
         inputs,
         outputs,
         formula,
         references,
-    }
+    )
 }
 
 const DEMAND: Port = Port::new("D", "Demand rate", "需求速率", "1/a", 1e-12, 1e15);

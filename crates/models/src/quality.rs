@@ -3,7 +3,7 @@
 //! nonconforming parts, and overall equipment effectiveness.
 
 use crate::stats::{MAX_SUBGROUP, chart_constants, normal_cdf, normal_sf};
-use crate::{Eval, Model};
+use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Every manufacturing division of GB/T 4754 uses these; the cards name the usual ones.
@@ -226,19 +226,18 @@ const fn spc_card(
     formula: Text,
     references: &'static [Reference],
 ) -> ModelCard {
-    ModelCard {
+    card(
         id,
-        version: 1,
         name,
         summary,
-        kind: ModelKind::Algorithm,
-        industries: MANUFACTURING,
-        domains: &[Domain::Production],
+        ModelKind::Algorithm,
+        MANUFACTURING,
+        &[Domain::Production],
         inputs,
         outputs,
         formula,
         references,
-    }
+    )
 }
 
 pub(crate) const MODELS: &[Model] = &[

@@ -8,10 +8,10 @@ use crate::{Eval, Model};
 use ironloom_core::model::{Domain, ModelCard, ModelKind, Port, Reference, Refusal, Text};
 
 /// Specific gas constant of water, kJ/(kg·K) (R7-97 Eq. 1).
-const R: f64 = 0.461_526;
-const T_CRIT: f64 = 647.096;
-const P_CRIT: f64 = 22.064;
-const P_MIN_SAT: f64 = 611.212_677e-6;
+pub(crate) const R: f64 = 0.461_526;
+pub(crate) const T_CRIT: f64 = 647.096;
+pub(crate) const P_CRIT: f64 = 22.064;
+pub(crate) const P_MIN_SAT: f64 = 611.212_677e-6;
 
 /// Region 1, table 2: (I, J, n).
 const R1: [(i32, i32, f64); 34] = [
@@ -145,7 +145,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn to_vec(self) -> Vec<f64> {
+    pub(crate) fn to_vec(self) -> Vec<f64> {
         vec![self.v, self.h, self.u, self.s, self.cp, self.cv, self.w]
     }
 }
@@ -255,14 +255,14 @@ const REF_IF97: Reference = Reference {
     locator: "",
 };
 
-const fn if97(locator: &'static str) -> Reference {
+pub(crate) const fn if97(locator: &'static str) -> Reference {
     Reference {
         source: REF_IF97.source,
         locator,
     }
 }
 
-const STATE_OUT: &[Port] = &[
+pub(crate) const STATE_OUT: &[Port] = &[
     Port::out("v", "Specific volume", "比体积", "m3/kg"),
     Port::out("h", "Specific enthalpy", "比焓", "kJ/kg"),
     Port::out("u", "Specific internal energy", "比热力学能", "kJ/kg"),
@@ -272,7 +272,7 @@ const STATE_OUT: &[Port] = &[
     Port::out("w", "Speed of sound", "声速", "m/s"),
 ];
 
-const STEAM_INDUSTRIES: &[&str] = &["D44", "C26", "C25", "C22"];
+pub(crate) const STEAM_INDUSTRIES: &[&str] = &["D44", "C26", "C25", "C22"];
 
 fn eval_region1(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (p, t) = (x[0], x[1]);
@@ -302,6 +302,20 @@ fn eval_region2(x: &[f64]) -> Result<Vec<f64>, Refusal> {
         ));
     }
     Ok(region2(p, t).to_vec())
+}
+
+fn wet_steam(x: &[f64]) -> Result<Vec<f64>, Refusal> {
+    let (p, q) = (x[0], x[1]);
+    let t = tsat(p);
+    let (liquid, vapour) = (region1(p, t), region2(p, t));
+    let mix = |a: f64, b: f64| a + q * (b - a);
+    Ok(vec![
+        t,
+        mix(liquid.v, vapour.v),
+        mix(liquid.h, vapour.h),
+        mix(liquid.s, vapour.s),
+        vapour.h - liquid.h,
+    ])
 }
 
 pub(crate) const MODELS: &[Model] = &[
@@ -406,5 +420,41 @@ pub(crate) const MODELS: &[Model] = &[
             references: &[if97("§8.2, Eq. 31, table 34 (verification: table 36)")],
         },
         eval: Eval::Scalar(|x| Ok(vec![tsat(x[0])])),
+    },
+    Model {
+        card: ModelCard {
+            id: "steam.wet_steam",
+            version: 1,
+            name: Text::new(
+                "Wet steam properties from pressure and dryness",
+                "由压力和干度求湿蒸汽性质",
+            ),
+            summary: Text::new(
+                "Saturation temperature, specific volume, enthalpy and entropy of wet steam of a dryness fraction, and the latent heat, from the IAPWS-IF97 saturated liquid and vapour.",
+                "由 IAPWS-IF97 饱和水与饱和蒸汽性质，计算给定干度湿蒸汽的饱和温度、比体积、比焓、比熵以及汽化潜热。",
+            ),
+            kind: ModelKind::Mechanism,
+            industries: STEAM_INDUSTRIES,
+            domains: &[Domain::Production, Domain::Operations],
+            inputs: &[
+                Port::new("p", "Pressure", "压力", "MPa", P_MIN_SAT, 16.5),
+                Port::new("x", "Dryness fraction", "干度", "", 0.0, 1.0),
+            ],
+            outputs: &[
+                Port::out("T_s", "Saturation temperature", "饱和温度", "K"),
+                Port::out("v", "Specific volume", "比体积", "m3/kg"),
+                Port::out("h", "Specific enthalpy", "比焓", "kJ/kg"),
+                Port::out("s", "Specific entropy", "比熵", "kJ/(kg.K)"),
+                Port::out("h_fg", "Latent heat", "汽化潜热", "kJ/kg"),
+            ],
+            formula: Text::new(
+                "T_s from region 4; φ = φ' + x(φ'' − φ') for v, h, s, with φ' from region 1 and φ'' from region 2 at (p, T_s) (p ≤ 16.5 MPa, where both regions reach the saturation line).",
+                "T_s 取区域4；v、h、s 按 φ = φ' + x(φ'' − φ')，φ' 取区域1、φ'' 取区域2 在 (p, T_s) 的值（p ≤ 16.5 MPa，两区域均延伸至饱和线）。",
+            ),
+            references: &[if97(
+                "§5 (region 1) and §6 (region 2) at saturation; §8.2 (saturation temperature)",
+            )],
+        },
+        eval: Eval::Scalar(wet_steam),
     },
 ];

@@ -318,7 +318,16 @@ for _ in range(ROWS_PER_MODEL):
     r = float(nprng.uniform(0, 1))
     add("reliability.k_out_of_n", {"k": float(k), "n": float(n), "R": r}, {"R_sys": float(stats.binom.sf(k - 1, n, r))}, 1e-9)
 
+# The plant-energy, moist-air and solar models (PsychroLib, pvlib, fluids, iapws, scipy).
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+import crosscheck_mech  # noqa: E402
+
+crosscheck_mech.extend(add, uniform, log_uniform, rng, ROWS_PER_MODEL)
+
 json.dump(
-    {"packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy"]}, "rows": rows},
+    {
+        "packages": {p: version(p) for p in ["iapws", "fluids", "ht", "numpy", "scipy", *crosscheck_mech.PACKAGES]},
+        "rows": rows,
+    },
     sys.stdout,
 )

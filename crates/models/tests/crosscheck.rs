@@ -1,11 +1,14 @@
 //! The library against maintained open implementations on the same inputs, in the test
-//! run: `crosscheck.py` draws rows inside each model's valid region and computes them
-//! with iapws, fluids and ht, `crosscheck_algorithms.py` (with the second half it runs,
-//! `crosscheck_algorithms_more.py`) does the same for the data algorithms with numpy,
-//! scipy, pandas, statsmodels, scikit-learn, ruptures, PyWavelets, dtaidistance and
-//! pymannkendall, and with the feature `onnx` `crosscheck_onnx.py` runs the trained models
-//! with onnxruntime (in the interpreter `$IRONLOOM_MODELS_PYTHON`, which
-//! `scripts/install-test-peers.sh` sets up); every row must agree within its tolerance.
+//! run: `crosscheck.py` (with `crosscheck_mech.py` for the plant, air, solar and
+//! operations models) draws rows inside each model's valid region and computes them with
+//! iapws, fluids, ht, PsychroLib, pvlib and scipy, `crosscheck_algorithms.py` (with the
+//! second half it runs, `crosscheck_algorithms_more.py`) does the same for the data
+//! algorithms with numpy, scipy, pandas, statsmodels, scikit-learn, ruptures, PyWavelets,
+//! dtaidistance and pymannkendall, `crosscheck_text.py` and `crosscheck_arima.py` for text
+//! analysis (scikit-learn) and ARIMA (statsmodels), and with the feature `onnx`
+//! `crosscheck_onnx.py` runs the trained models with onnxruntime (in the interpreter
+//! `$IRONLOOM_MODELS_PYTHON`, which `scripts/install-test-peers.sh` sets up); every row
+//! must agree within its tolerance.
 
 // In tests a failed expect is a failed test, with the reason in the panic message.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -100,11 +103,11 @@ fn values(got: &OutputData, want: &serde_json::Value) -> Option<Vec<(f64, f64)>>
 
 /// What the scripts import.
 const IMPORTS: &str = if cfg!(feature = "onnx") {
-    "import iapws, fluids, ht, numpy, scipy, pandas, statsmodels, sklearn, \
-     ruptures, pywt, dtaidistance, pymannkendall, onnxruntime"
+    "import iapws, fluids, ht, psychrolib, pvlib, numpy, scipy, pandas, statsmodels, \
+     sklearn, ruptures, pywt, dtaidistance, pymannkendall, onnxruntime"
 } else {
-    "import iapws, fluids, ht, numpy, scipy, pandas, statsmodels, sklearn, \
-     ruptures, pywt, dtaidistance, pymannkendall"
+    "import iapws, fluids, ht, psychrolib, pvlib, numpy, scipy, pandas, statsmodels, \
+     sklearn, ruptures, pywt, dtaidistance, pymannkendall"
 };
 
 /// The scripts, each printing `{"packages", "rows"}`; the trained models' only with the
