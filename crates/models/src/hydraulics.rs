@@ -107,58 +107,7 @@ pub(crate) const MODELS: &[Model] = &[
             ModelKind::Mechanism,
             HYDRAULIC_INDUSTRIES,
             &[Domain::Design, Domain::Operations],
-            &[
-                Port::new(
-                    "p1",
-                    "Inlet pressure (absolute)",
-                    "进口绝对压力",
-                    "kPa",
-                    1.0,
-                    1e6,
-                ),
-                Port::new(
-                    "p2",
-                    "Outlet pressure (absolute)",
-                    "出口绝对压力",
-                    "kPa",
-                    0.0,
-                    1e6,
-                ),
-                Port::new("L", "Length", "管长", "km", 1e-3, 1e4),
-                Port::new("D", "Internal diameter", "内径", "m", 1e-3, 5.0),
-                Port::new(
-                    "SG",
-                    "Gas specific gravity (air = 1)",
-                    "气体相对密度（空气为 1）",
-                    "",
-                    0.05,
-                    3.0,
-                )
-                .default(0.6),
-                Port::new(
-                    "T",
-                    "Average gas temperature",
-                    "平均气体温度",
-                    "K",
-                    150.0,
-                    500.0,
-                )
-                .default(288.15),
-                Port::new(
-                    "Z",
-                    "Average compressibility factor",
-                    "平均压缩因子",
-                    "",
-                    0.3,
-                    1.5,
-                )
-                .default(1.0),
-                Port::new("E", "Pipeline efficiency", "管道效率", "", 0.1, 1.0).default(0.92),
-                Port::new("T_s", "Standard temperature", "标准温度", "K", 200.0, 400.0)
-                    .default(288.7),
-                Port::new("p_s", "Standard pressure", "标准压力", "kPa", 50.0, 200.0)
-                    .default(101.325),
-            ],
+            crate::process_flow::GAS_PORTS,
             &[
                 Port::out("Q", "Flow at standard conditions", "标准状态流量", "m3/s"),
                 Port::out(

@@ -141,7 +141,8 @@ fn area_change(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![k, head, rho * G * head / 1000.0])
 }
 
-const GAS_PORTS: &[Port] = &[
+/// A gas pipeline between two pressures (shared by the pipeline flow models).
+pub(crate) const GAS_PORTS: &[Port] = &[
     Port::new(
         "p1",
         "Inlet pressure (absolute)",

@@ -121,7 +121,8 @@ fn pvwatts_losses(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![(1.0 - kept) * 100.0])
 }
 
-const ANGLE_PORTS: [Port; 4] = [
+/// A tilted surface and the sun's position (shared by the plane-of-array models).
+pub(crate) const ANGLE_PORTS: [Port; 4] = [
     Port::new("tilt", "Surface tilt", "倾角", "deg", 0.0, 180.0),
     Port::new(
         "surface_azimuth",

@@ -2,6 +2,7 @@
 //! extraterrestrial irradiance, the air mass, the Faiman module temperature, and PVWatts
 //! DC power and inverter output.
 
+use crate::pv::ANGLE_PORTS;
 use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
 
@@ -525,32 +526,10 @@ pub(crate) const MODELS: &[Model] = &[
             PV_INDUSTRIES,
             PV,
             &[
-                Port::new("tilt", "Surface tilt", "倾角", "deg", 0.0, 180.0),
-                Port::new(
-                    "surface_azimuth",
-                    "Surface azimuth (from north, clockwise)",
-                    "倾斜面方位角（自正北顺时针）",
-                    "deg",
-                    0.0,
-                    360.0,
-                )
-                .default(180.0),
-                Port::new(
-                    "zenith",
-                    "Solar zenith angle",
-                    "太阳天顶角",
-                    "deg",
-                    0.0,
-                    180.0,
-                ),
-                Port::new(
-                    "solar_azimuth",
-                    "Solar azimuth (from north, clockwise)",
-                    "太阳方位角（自正北顺时针）",
-                    "deg",
-                    0.0,
-                    360.0,
-                ),
+                ANGLE_PORTS[0],
+                ANGLE_PORTS[1],
+                ANGLE_PORTS[2],
+                ANGLE_PORTS[3],
                 Port::new(
                     "DNI",
                     "Direct normal irradiance",
