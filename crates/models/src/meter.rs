@@ -217,6 +217,35 @@ impl Meter {
         Ok(())
     }
 
+    /// Refuses `calls` more calls of a tenant beyond its quota as last read, without I/O:
+    /// for callers that cannot wait (rule expressions). The limit and the month's count
+    /// are kept fresh by [`admit`](Self::admit) (the API, jobs, bindings) and by [`flush`]
+    /// for every tenant with calls, so a tenant that calls models only from rules is
+    /// refused within a flush interval of reaching its quota.
+    pub fn check_cached(
+        &self,
+        tenant: TenantId,
+        calls: u64,
+    ) -> Result<(), ironloom_core::model::ModelError> {
+        let month = this_month();
+        let s = self.state();
+        let Some((Some(limit), _)) = s.limits.get(&tenant) else {
+            return Ok(());
+        };
+        let Some(&used) = s.totals.get(&(tenant, month.clone())) else {
+            return Ok(());
+        };
+        if used.saturating_add(calls) > *limit {
+            return Err(ironloom_core::model::ModelError::QuotaExhausted {
+                limit: *limit,
+                used,
+                asked: calls,
+                month,
+            });
+        }
+        Ok(())
+    }
+
     /// Forgets a tenant's cached limit (after an administrator changed it).
     pub fn forget_limit(&self, tenant: TenantId) {
         self.state().limits.remove(&tenant);
@@ -256,6 +285,10 @@ impl ironloom_core::model::ModelCaller for MeteredCaller {
             .card(id)
             .ok_or_else(|| ModelError::UnknownModel(id.to_string()))?;
         let index = ironloom_core::model::positional(card, output, args.len())?;
+        if let Err(e) = self.meter.check_cached(tenant, 1) {
+            self.meter.record(tenant, card.id, source, false, 0);
+            return Err(e);
+        }
         let started = std::time::Instant::now();
         let result = library.evaluate(id, &ironloom_core::model::with_defaults(card, args));
         let us = started.elapsed().as_micros() as u64;
@@ -265,15 +298,22 @@ impl ironloom_core::model::ModelCaller for MeteredCaller {
     }
 }
 
-/// Writes every pending count to the store; counts whose write fails are put back.
+/// Writes every pending count to the store (counts whose write fails are put back), and
+/// refreshes the quota of every tenant that called, for [`Meter::check_cached`].
 pub async fn flush(
     meter: &Meter,
-    store: &dyn ironloom_core::repo::UsageRepo,
+    store: &dyn ironloom_core::repo::MetaStore,
 ) -> ironloom_core::error::Result<()> {
     let mut result = Ok(());
     for (tenant, rows) in meter.take() {
         if let Err(e) = store.add_model_usage(tenant, &rows).await {
             meter.restore(tenant, rows);
+            result = Err(e);
+        }
+        // Over the quota already is an answer for the next call, not a failure here.
+        if let Err(e @ ironloom_core::error::Error::Storage { .. }) =
+            meter.admit(store, tenant, 0).await
+        {
             result = Err(e);
         }
     }
@@ -317,6 +357,25 @@ mod tests {
         let again = m.take();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].1.iter().map(|r| r.calls).sum::<u64>(), 102);
+    }
+
+    #[test]
+    fn a_cached_quota_refuses_without_io() {
+        let m = Meter::new();
+        let a = TenantId::new();
+        let month = this_month();
+        // Nothing known: nothing refused.
+        assert!(m.check_cached(a, 1).is_ok());
+        m.state()
+            .limits
+            .insert(a, (Some(10), std::time::Instant::now()));
+        m.seed(a, &month, 9);
+        assert!(m.check_cached(a, 1).is_ok());
+        m.record(a, "hx.lmtd", CallSource::Rule, true, 1);
+        let e = m.check_cached(a, 1).unwrap_err();
+        assert!(e.to_string().contains("10 model calls"), "{e}");
+        // Another tenant is not affected.
+        assert!(m.check_cached(TenantId::new(), 1).is_ok());
     }
 
     #[test]
