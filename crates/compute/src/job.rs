@@ -323,18 +323,24 @@ impl Run {
             tracing::warn!(job = %self.job.id, error = %e, "job state not saved");
         }
         let algorithm = self.card.inputs.iter().any(|p| p.shape == Shape::Series);
+        let window = self.job.spec.window_s.filter(|_| algorithm);
+        // Row and window outputs gathered so far: kept in the result however the job ends.
+        let mut gathered = Gathered::new(self.card.outputs.len());
         let outcome = if permit.is_err() {
             Err(Error::Storage {
                 action: "run model job",
                 detail: "the job runtime has stopped".into(),
             })
         } else if !algorithm {
-            self.rows().await
-        } else if let Some(w) = self.job.spec.window_s {
-            self.windows(w).await
+            self.rows(&mut gathered).await
+        } else if let Some(w) = window {
+            self.windows(w, &mut gathered).await
         } else {
             self.whole().await
         };
+        if !algorithm || window.is_some() {
+            self.job.result = Some(self.outputs_json(&gathered, window.is_some()));
+        }
         let stopped = self.stop.load(Ordering::Relaxed);
         self.job.status = match &outcome {
             Err(_) => JobStatus::Failed,
@@ -557,12 +563,11 @@ impl Run {
     }
 
     /// A model over numbers: one evaluation per aligned row.
-    async fn rows(&mut self) -> Result<(), Error> {
+    async fn rows(&mut self, gathered: &mut Gathered) -> Result<(), Error> {
         let model = Library::get()
             .model(self.card.id)
             .ok_or_else(|| ironloom_core::model::ModelError::UnknownModel(self.card.id.into()))?;
         let mut cursors = self.cursors();
-        let mut gathered = Gathered::new(self.card.outputs.len());
         let mut args: Vec<f64> = self.constants.iter().map(|c| c.unwrap_or(0.0)).collect();
         let writes = self.target.is_some();
         while let Some((ts, columns)) = self.next_rows(&mut cursors).await? {
@@ -599,7 +604,6 @@ impl Run {
             self.write_back(&out).await?;
             self.save_now_and_then().await;
         }
-        self.job.result = Some(self.outputs_json(&gathered, false));
         Ok(())
     }
 
@@ -688,14 +692,13 @@ impl Run {
     }
 
     /// An algorithm once per window; scalar outputs become series at the windows' starts.
-    async fn windows(&mut self, window_s: u64) -> Result<(), Error> {
+    async fn windows(&mut self, window_s: u64, gathered: &mut Gathered) -> Result<(), Error> {
         let (from, _) = self.range();
         let width = i64::try_from(window_s)
             .ok()
             .and_then(|w| w.checked_mul(1_000_000))
             .unwrap_or(i64::MAX);
         let mut cursors = self.cursors();
-        let mut gathered = Gathered::new(self.card.outputs.len());
         let mut current: Option<Micros> = None;
         let mut buf: Vec<Vec<f64>> = vec![Vec::new(); self.series.len()];
         let mut done: Vec<(Micros, Vec<f64>)> = Vec::new();
@@ -729,7 +732,6 @@ impl Run {
             done.push((start, y));
         }
         self.write_back(&done).await?;
-        self.job.result = Some(self.outputs_json(&gathered, true));
         Ok(())
     }
 

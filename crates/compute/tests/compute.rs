@@ -515,6 +515,12 @@ async fn jobs_can_be_cancelled_and_respect_the_quota() {
     assert_eq!(done.status, JobStatus::Failed);
     assert!(done.error.unwrap().en.contains("quota"));
     assert!(done.rows < 3_000);
+    // What it computed before is kept in the result.
+    let kept = done.result.unwrap()["outputs"]["P_h"]["values"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(kept as u64, done.rows);
     // Without a quota, a cancelled job ends cancelled with what it computed so far.
     s.meta
         .update_tenant(
