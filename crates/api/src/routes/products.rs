@@ -345,12 +345,25 @@ async fn update_product(
         tm_extensions: None,
         expected_version: input.version,
     };
-    Ok(Json(
-        state
-            .store
-            .update_product(&p.actor(), p.tenant()?, id, patch)
-            .await?,
-    ))
+    let changes_model = patch.thing_model.is_some();
+    let updated = state
+        .store
+        .update_product(&p.actor(), p.tenant()?, id, patch)
+        .await?;
+    if changes_model {
+        thing_model_changed(&state).await;
+    }
+    Ok(Json(updated))
+}
+
+/// Model bindings are planned against the thing model: a changed one is planned again
+/// before the change returns (a binding that no longer fits stops, with the reason).
+async fn thing_model_changed(state: &AppState) {
+    if let Some(r) = &state.runs
+        && let Err(e) = r.reload_bindings().await
+    {
+        tracing::warn!(error = %e, "model bindings not re-planned after a thing-model change");
+    }
 }
 
 /// Delete a product; refused (409) while devices use it.
@@ -416,10 +429,10 @@ async fn replace_thing_model(
         expected_version: q.version,
         ..Default::default()
     };
-    Ok(Json(
-        state
-            .store
-            .update_product(&p.actor(), p.tenant()?, id, patch)
-            .await?,
-    ))
+    let updated = state
+        .store
+        .update_product(&p.actor(), p.tenant()?, id, patch)
+        .await?;
+    thing_model_changed(&state).await;
+    Ok(Json(updated))
 }
