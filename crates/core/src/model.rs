@@ -610,35 +610,17 @@ pub fn prepare_data(
                 }
                 // A series declared without a unit (a statistic of any quantity) takes the
                 // values as they come.
-                let unit = match unit {
-                    Some(u) if u != port.unit && !port.unit.is_empty() => Some(
-                        quantity::Unit::parse(u)
-                            .and_then(|from| {
-                                let to = quantity::Unit::parse(port.unit)?;
-                                if from.dim != to.dim {
-                                    // The refusal text of a failed conversion.
-                                    quantity::convert(1.0, u, port.unit, port.scale)?;
-                                }
-                                Ok((from, to))
-                            })
-                            .map_err(|error| ModelError::Unit {
-                                input: port.name.to_string(),
-                                error,
-                            })?,
-                    ),
+                let convert = match unit {
+                    Some(u) if !port.unit.is_empty() => {
+                        crate::model_run::Conversion::between(port, Some(u), Some(port.unit))?
+                    }
                     _ => None,
                 };
                 Ok(Datum::Series(
                     values
                         .iter()
                         .map(|v| {
-                            let x = v.unwrap_or(f64::NAN);
-                            match &unit {
-                                Some((from, to)) => {
-                                    to.from_si(from.to_si(x, port.scale), port.scale)
-                                }
-                                None => x,
-                            }
+                            crate::model_run::Conversion::apply(&convert, v.unwrap_or(f64::NAN))
                         })
                         .collect(),
                 ))

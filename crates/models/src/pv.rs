@@ -121,6 +121,35 @@ fn pvwatts_losses(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![(1.0 - kept) * 100.0])
 }
 
+/// Direct normal, global horizontal and diffuse horizontal irradiance (shared by the
+/// plane-of-array models).
+pub(crate) const IRRADIANCE_PORTS: [Port; 3] = [
+    Port::new(
+        "DNI",
+        "Direct normal irradiance",
+        "法向直射辐照度",
+        "W/m2",
+        0.0,
+        2000.0,
+    ),
+    Port::new(
+        "GHI",
+        "Global horizontal irradiance",
+        "水平面总辐照度",
+        "W/m2",
+        0.0,
+        2000.0,
+    ),
+    Port::new(
+        "DHI",
+        "Diffuse horizontal irradiance",
+        "水平面散射辐照度",
+        "W/m2",
+        0.0,
+        2000.0,
+    ),
+];
+
 /// A tilted surface and the sun's position (shared by the plane-of-array models).
 pub(crate) const ANGLE_PORTS: [Port; 4] = [
     Port::new("tilt", "Surface tilt", "倾角", "deg", 0.0, 180.0),
@@ -171,30 +200,9 @@ pub(crate) const MODELS: &[Model] = &[
                 ANGLE_PORTS[1],
                 ANGLE_PORTS[2],
                 ANGLE_PORTS[3],
-                Port::new(
-                    "DNI",
-                    "Direct normal irradiance",
-                    "法向直射辐照度",
-                    "W/m2",
-                    0.0,
-                    2000.0,
-                ),
-                Port::new(
-                    "GHI",
-                    "Global horizontal irradiance",
-                    "水平面总辐照度",
-                    "W/m2",
-                    0.0,
-                    2000.0,
-                ),
-                Port::new(
-                    "DHI",
-                    "Diffuse horizontal irradiance",
-                    "水平面散射辐照度",
-                    "W/m2",
-                    0.0,
-                    2000.0,
-                ),
+                IRRADIANCE_PORTS[0],
+                IRRADIANCE_PORTS[1],
+                IRRADIANCE_PORTS[2],
                 Port::new(
                     "DNI_extra",
                     "Extraterrestrial normal irradiance",

@@ -2,7 +2,7 @@
 //! extraterrestrial irradiance, the air mass, the Faiman module temperature, and PVWatts
 //! DC power and inverter output.
 
-use crate::pv::ANGLE_PORTS;
+use crate::pv::{ANGLE_PORTS, IRRADIANCE_PORTS};
 use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
 
@@ -530,30 +530,9 @@ pub(crate) const MODELS: &[Model] = &[
                 ANGLE_PORTS[1],
                 ANGLE_PORTS[2],
                 ANGLE_PORTS[3],
-                Port::new(
-                    "DNI",
-                    "Direct normal irradiance",
-                    "法向直射辐照度",
-                    "W/m2",
-                    0.0,
-                    2000.0,
-                ),
-                Port::new(
-                    "GHI",
-                    "Global horizontal irradiance",
-                    "水平面总辐照度",
-                    "W/m2",
-                    0.0,
-                    2000.0,
-                ),
-                Port::new(
-                    "DHI",
-                    "Diffuse horizontal irradiance",
-                    "水平面散射辐照度",
-                    "W/m2",
-                    0.0,
-                    2000.0,
-                ),
+                IRRADIANCE_PORTS[0],
+                IRRADIANCE_PORTS[1],
+                IRRADIANCE_PORTS[2],
                 Port::new("albedo", "Ground albedo", "地面反照率", "", 0.0, 1.0).default(0.25),
             ],
             &[

@@ -300,6 +300,17 @@ const SR3_03: Reference = Reference {
     locator: "Eq. 1–3, tables 2–4 (verification: table 5)",
 };
 
+/// The outputs of the region-2 backward equations T(p, h) and T(p, s).
+pub(crate) const REGION2_T_OUTPUTS: &[Port] = &[
+    Port::out("T", "Temperature", "温度", "K"),
+    Port::out(
+        "sub",
+        "Sub-region (1 = 2a, 2 = 2b, 3 = 2c)",
+        "子区（1 = 2a，2 = 2b，3 = 2c）",
+        "",
+    ),
+];
+
 pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
@@ -319,15 +330,7 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::new("p", "Pressure", "压力", "MPa", steam::P_MIN_SAT, 100.0),
                 Port::new("s", "Specific entropy", "比熵", "kJ/(kg.K)", 5.0, 12.0),
             ],
-            &[
-                Port::out("T", "Temperature", "温度", "K"),
-                Port::out(
-                    "sub",
-                    "Sub-region (1 = 2a, 2 = 2b, 3 = 2c)",
-                    "子区（1 = 2a，2 = 2b，3 = 2c）",
-                    "",
-                ),
-            ],
+            REGION2_T_OUTPUTS,
             Text::new(
                 "2a (p ≤ 4 MPa): T = Σ nᵢ π^Iᵢ (σ/2 − 2)^Jᵢ; 2b (s ≥ 5.85 kJ/(kg·K)): Σ nᵢ π^Iᵢ (10 − σ/0.7853)^Jᵢ; 2c: Σ nᵢ π^Iᵢ (2 − σ/2.9251)^Jᵢ; π = p/1 MPa, σ = s/1 kJ/(kg·K).",
                 "2a（p ≤ 4 MPa）：T = Σ nᵢ π^Iᵢ (σ/2 − 2)^Jᵢ；2b（s ≥ 5.85 kJ/(kg·K)）：Σ nᵢ π^Iᵢ (10 − σ/0.7853)^Jᵢ；2c：Σ nᵢ π^Iᵢ (2 − σ/2.9251)^Jᵢ；π = p/1 MPa，σ = s/1 kJ/(kg·K)。",

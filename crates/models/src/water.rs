@@ -5,6 +5,7 @@
 //! iapws recomputes random inputs.
 
 use crate::steam::{self, STEAM_INDUSTRIES, T_CRIT, if97};
+use crate::steam_backward::REGION2_T_OUTPUTS;
 use crate::{Eval, Model, card};
 use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
 
@@ -282,15 +283,7 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::new("p", "Pressure", "压力", "MPa", steam::P_MIN_SAT, 100.0),
                 Port::new("h", "Specific enthalpy", "比焓", "kJ/kg", 2000.0, 4200.0),
             ],
-            &[
-                Port::out("T", "Temperature", "温度", "K"),
-                Port::out(
-                    "sub",
-                    "Sub-region (1 = 2a, 2 = 2b, 3 = 2c)",
-                    "子区（1 = 2a，2 = 2b，3 = 2c）",
-                    "",
-                ),
-            ],
+            REGION2_T_OUTPUTS,
             Text::new(
                 "2a (p ≤ 4 MPa): T = Σ nᵢ π^Iᵢ (η − 2.1)^Jᵢ; 2b: Σ nᵢ (π − 2)^Iᵢ (η − 2.6)^Jᵢ; 2c: Σ nᵢ (π + 25)^Iᵢ (η − 1.8)^Jᵢ; η = h/2000 kJ/kg; 2b/2c split by the B2bc line h = n₄ + √((π − n₅)/n₃).",
                 "2a（p ≤ 4 MPa）：T = Σ nᵢ π^Iᵢ (η − 2.1)^Jᵢ；2b：Σ nᵢ (π − 2)^Iᵢ (η − 2.6)^Jᵢ；2c：Σ nᵢ (π + 25)^Iᵢ (η − 1.8)^Jᵢ；η = h/2000 kJ/kg；2b/2c 以 B2bc 线 h = n₄ + √((π − n₅)/n₃) 划分。",
