@@ -85,7 +85,11 @@ fn close(got: Option<&OutputData>, want: &serde_json::Value, rel: f64, abs: f64)
 }
 
 fn files() -> Vec<(String, File)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    // `IRONLOOM_VECTORS_DIR` runs one built test against another checkout's vectors.
+    let dir = std::env::var_os("IRONLOOM_VECTORS_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors"),
+        std::path::PathBuf::from,
+    );
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("vectors directory") {
         let path = entry.expect("entry").path();
