@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the third-party clients the device-connectivity tests talk to, when missing:
 #   Debian: mosquitto-clients (mosquitto_pub / mosquitto_sub), libcoap3-bin (coap-client),
-#           socat (serial pty pairs for Modbus RTU)
+#           socat (serial pty pairs for Modbus RTU), clang-14, lld-14, wasi-libc and
+#           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox)
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
 #           client), asyncua (OPC UA server and client)
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
@@ -28,6 +29,11 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v coap-client >/dev/null 2>&1 || command -v coap-client-notls >/dev/null 2>&1 \
   || missing+=(libcoap3-bin)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+command -v clang-14 >/dev/null 2>&1 || missing+=(clang-14)
+command -v wasm-ld-14 >/dev/null 2>&1 || command -v wasm-ld >/dev/null 2>&1 || missing+=(lld-14)
+[ -e /usr/include/wasm32-wasi/stdio.h ] || missing+=(wasi-libc)
+ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 \
+  || missing+=(libclang-rt-14-dev-wasm32)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}" >&2
   sudo_cmd=""

@@ -12,6 +12,7 @@
 //! data takes the tenant id, so scoping cannot be forgotten by a caller.
 
 pub mod alarm;
+pub mod app;
 pub mod auth;
 pub mod command;
 pub mod dashboard;

@@ -1,0 +1,42 @@
+//! `[apps]`: the sandbox's capacity.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppsConfig {
+    /// Instances kept at once (the pooled allocator's slots); one per active installation.
+    pub max_instances: u32,
+    /// The largest WebAssembly module accepted, in bytes.
+    pub max_module_bytes: usize,
+    /// Log bytes kept per invocation; the rest is cut with a note.
+    pub max_log_bytes: usize,
+    /// Bytes of a host call's request or reply.
+    pub max_call_bytes: usize,
+}
+
+impl Default for AppsConfig {
+    fn default() -> Self {
+        AppsConfig {
+            max_instances: 1000,
+            max_module_bytes: 16 << 20,
+            max_log_bytes: 64 << 10,
+            max_call_bytes: 4 << 20,
+        }
+    }
+}
+
+impl AppsConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=100_000).contains(&self.max_instances) {
+            return Err("apps.max_instances must be between 1 and 100000".into());
+        }
+        if !(1024..=256 << 20).contains(&self.max_module_bytes) {
+            return Err("apps.max_module_bytes must be between 1 KiB and 256 MiB".into());
+        }
+        if self.max_log_bytes < 256 || self.max_call_bytes < 1024 {
+            return Err("apps.max_log_bytes must be ≥ 256 and apps.max_call_bytes ≥ 1024".into());
+        }
+        Ok(())
+    }
+}

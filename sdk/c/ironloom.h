@@ -1,0 +1,68 @@
+/* Ironloom app SDK for C (clang --target=wasm32-wasi -mexec-model=reactor).
+ *
+ * An app is a WebAssembly module that exports `ironloom_alloc` and
+ * `ironloom_on_event`; this header provides the first and declares the host API
+ * (docs/apps.md). Define the event handler with IRONLOOM_APP:
+ *
+ *     #include "ironloom.h"
+ *     IRONLOOM_APP(const char *event, int len) {
+ *         il_info("got an event");
+ *         return 0;   // 0: handled; anything else is logged as a failure
+ *     }
+ *
+ * Host replies are JSON: {"ok": ...} or {"error": {"code": ..., "message": ...}}.
+ */
+#ifndef IRONLOOM_H
+#define IRONLOOM_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IL_IMPORT(name) __attribute__((import_module("ironloom"), import_name(name)))
+#define IL_EXPORT(name) __attribute__((export_name(name)))
+
+IL_IMPORT("log") void ironloom_log(int32_t level, const char *msg, int32_t len);
+IL_IMPORT("call")
+int64_t ironloom_call(const char *op, int32_t op_len, const char *req, int32_t req_len);
+
+enum il_level { IL_DEBUG = 0, IL_INFO = 1, IL_WARN = 2, IL_ERROR = 3 };
+
+/* The host writes replies and events into memory it asks the app for. */
+IL_EXPORT("ironloom_alloc") void *ironloom_alloc(int32_t len) { return malloc(len > 0 ? len : 1); }
+
+static inline void il_log(enum il_level level, const char *msg) {
+    ironloom_log(level, msg, (int32_t)strlen(msg));
+}
+static inline void il_info(const char *msg) { il_log(IL_INFO, msg); }
+static inline void il_warn(const char *msg) { il_log(IL_WARN, msg); }
+
+/* Calls a host operation ("latest", "write", "model", "kv.get", ...) with a JSON
+ * request. Returns the reply as a NUL-terminated string the caller frees. */
+static inline char *il_call(const char *op, const char *request) {
+    int64_t r = ironloom_call(op, (int32_t)strlen(op), request, (int32_t)strlen(request));
+    char *ptr = (char *)(uintptr_t)(uint32_t)(r >> 32);
+    int32_t len = (int32_t)(r & 0xffffffff);
+    char *out = (char *)malloc((size_t)len + 1);
+    if (out) {
+        memcpy(out, ptr, (size_t)len);
+        out[len] = 0;
+    }
+    free(ptr);
+    return out;
+}
+
+/* Whether a reply is a success. */
+static inline int il_ok(const char *reply) { return reply && strncmp(reply, "{\"ok\":", 6) == 0; }
+
+/* The event handler; the event buffer is freed after it returns. */
+#define IRONLOOM_APP(event, len)                                                   \
+    static int il_on_event(event, len);                                            \
+    IL_EXPORT("ironloom_on_event") int32_t ironloom_on_event(char *p, int32_t n) { \
+        int32_t r = il_on_event(p, n);                                             \
+        free(p);                                                                   \
+        return r;                                                                  \
+    }                                                                              \
+    static int il_on_event(event, len)
+
+#endif
