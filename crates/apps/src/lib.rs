@@ -5,7 +5,9 @@
 //! invocations), `wasi` (the WASI preview 1 calls an app gets: clocks, randomness, logs
 //! through stdout/stderr — no files, no sockets, no environment), `host` (the host API of
 //! module `ironloom`: logs and one `call` for every platform service, each checked
-//! against the installation's grant before the platform sees it), `config`, `error`.
+//! against the installation's grant before the platform sees it), `package` (the
+//! one-file app package: reading it within limits, listing every problem; packing one),
+//! `config`, `error`.
 //! The manifest type is `ironloom_core::app`.
 //!
 //! Invariants: an app never blocks the platform (fuel and a wall-clock deadline bound
@@ -17,9 +19,11 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod host;
+pub mod package;
 mod wasi;
 
 pub use config::AppsConfig;
 pub use engine::{AppEngine, AppModule, Installation, Invocation, RunError};
 pub use error::AppError;
 pub use host::{HostError, HostOp, HostServices, LogLevel, LogLine, Scope};
+pub use package::{AppPackage, PackageError, PackageLimits};
