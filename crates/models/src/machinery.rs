@@ -71,7 +71,8 @@ fn reliability_at_rating(x: &[f64]) -> Result<Vec<f64>, Refusal> {
 const KIND: Port =
     Port::choice("type", "Bearing type", "轴承类型", &["ball", "roller"]).default(0.0);
 
-/// Shigley's "manufacturer 2" Weibull parameters of rating lives (the book's defaults).
+/// Shigley's "manufacturer 2" Weibull parameters of rating lives (the book's defaults):
+/// x₀ = 0.02, θ − x₀ = 4.439 (so θ = 4.459), b = 1.483.
 const WEIBULL: [Port; 3] = [
     Port::new(
         "x0",
@@ -90,7 +91,7 @@ const WEIBULL: [Port; 3] = [
         0.01,
         100.0,
     )
-    .default(4.439),
+    .default(4.459),
     Port::new("b", "Weibull shape b", "Weibull 形状参数 b", "", 0.1, 20.0).default(1.483),
 ];
 
