@@ -9,6 +9,10 @@ const HYDRAULIC_INDUSTRIES: &[&str] = &["D45", "D46", "B07", "C26", "N77"];
 const BLEVINS: &str =
     "Blevins, R. D., Applied Fluid Dynamics Handbook, Van Nostrand Reinhold, 1984";
 const G: f64 = 9.806_65;
+const ISO_1438: &str =
+    "ISO 1438:2008, Hydrometry — Open channel flow measurement using thin-plate weirs";
+const USBR_WMM: &str =
+    "U.S. Bureau of Reclamation, Water Measurement Manual, 3rd ed., revised reprint, 2001";
 
 fn weymouth(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (p1, p2, l, d, sg, t, z, e, ts, ps) =
@@ -37,13 +41,22 @@ fn churchill(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     Ok(vec![f])
 }
 
+/// Kindsvater–Carter for a full-width (suppressed) thin-plate weir, b/B = 1, as ISO 1438:2008
+/// and the USBR Water Measurement Manual give it: Ce = 0.602 + 0.075·h/P, k_b = −0.0009 m,
+/// k_h = 0.001 m. (The 0.554(1 − 0.0035h/P)(b + 0.0025) form this replaced is Blevins's
+/// contracted-notch, b/B ≈ 0.2, equation and over-predicted a full-width weir.)
+const KC_KB_FULL: f64 = -0.0009;
+const KC_KH: f64 = 0.001;
+
 fn weir_rectangular(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (h1, p, b) = (x[0], x[1], x[2]);
-    let q = 0.554 * (1.0 - 0.0035 * h1 / p) * (b + 0.0025) * G.sqrt() * (h1 + 0.0001).powf(1.5);
+    let ce = 0.602 + 0.075 * h1 / p;
+    let q = ce * (2.0 / 3.0) * (2.0 * G).sqrt() * (b + KC_KB_FULL) * (h1 + KC_KH).powf(1.5);
     Ok(vec![q, q * 3600.0])
 }
 
-/// Shen (1981) coefficients against the notch angle, as tabulated by Blevins.
+/// Shen (1981) effective discharge coefficients Ce and head corrections k_h against the notch
+/// angle, as tabulated by Blevins.
 const SHEN_ANGLES: [f64; 5] = [20.0, 40.0, 60.0, 80.0, 100.0];
 const SHEN_C: [f64; 5] = [0.59, 0.58, 0.575, 0.575, 0.58];
 const SHEN_K: [f64; 5] = [0.0028, 0.0017, 0.0012, 0.001, 0.001];
@@ -64,7 +77,10 @@ fn interpolate(table: &[f64; 5], angle: f64) -> f64 {
 fn weir_v(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (h1, angle) = (x[0], x[1]);
     let (c, k) = (interpolate(&SHEN_C, angle), interpolate(&SHEN_K, angle));
-    let q = c * (angle.to_radians() / 2.0).tan() * G.sqrt() * (h1 + k).powf(2.5);
+    // Kindsvater–Shen: Shen's C is the effective discharge coefficient Ce of
+    // Q = Ce·(8/15)·√(2g)·tan(θ/2)·(h + k_h)^2.5, not a coefficient of √g alone.
+    let q =
+        c * (8.0 / 15.0) * (2.0 * G).sqrt() * (angle.to_radians() / 2.0).tan() * (h1 + k).powf(2.5);
     Ok(vec![q, q * 3600.0, c, k])
 }
 
@@ -173,8 +189,8 @@ pub(crate) const MODELS: &[Model] = &[
                 "全宽矩形薄壁堰流量",
             ),
             Text::new(
-                "Discharge over a thin-plate rectangular weir spanning the channel from the head above the crest, the crest height and the width (Kindsvater–Carter).",
-                "由堰顶水头、堰高和堰宽计算横贯渠道的矩形薄壁堰流量（Kindsvater–Carter）。",
+                "Discharge over a thin-plate rectangular weir spanning the whole channel (suppressed, b = B) from the head above the crest, the crest height and the width, by the Kindsvater–Carter formula at b/B = 1.",
+                "由堰顶水头、堰高和堰宽，按 Kindsvater–Carter 公式（b/B = 1）计算横贯整个渠道（无侧收缩，b = B）的矩形薄壁堰流量。",
             ),
             ModelKind::Mechanism,
             HYDRAULIC_INDUSTRIES,
@@ -196,13 +212,17 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::out("Q_h", "Discharge per hour", "小时流量", "m3/h"),
             ],
             Text::new(
-                "Q = 0.554(1 − 0.0035h/P)(b + 0.0025)√g·(h + 0.0001)^1.5 (SI), for h ≥ 0.05 m, P > 0.45 m, h/P ≤ 0.4, b > 0.9 m.",
-                "Q = 0.554(1 − 0.0035h/P)(b + 0.0025)√g·(h + 0.0001)^1.5（SI），适用于 h ≥ 0.05 m、P > 0.45 m、h/P ≤ 0.4、b > 0.9 m。",
+                "Q = Ce·(2/3)·√(2g)·(b + k_b)·(h + k_h)^1.5 with Ce = 0.602 + 0.075·h/P, k_b = −0.0009 m, k_h = 0.001 m (SI; Kindsvater–Carter for a full-width weir, b/B = 1).",
+                "Q = Ce·(2/3)·√(2g)·(b + k_b)·(h + k_h)^1.5，其中 Ce = 0.602 + 0.075·h/P，k_b = −0.0009 m，k_h = 0.001 m（SI；全宽堰 b/B = 1 的 Kindsvater–Carter 公式）。",
             ),
             &[
                 Reference {
-                    source: BLEVINS,
-                    locator: "rectangular thin-plate weirs",
+                    source: ISO_1438,
+                    locator: "rectangular thin-plate weir: discharge formulae for the basic weir form, the Kindsvater–Carter formula, at b/B = 1",
+                },
+                Reference {
+                    source: USBR_WMM,
+                    locator: "chapter 7, section 6, partially and fully contracted rectangular weirs: equations 7-1 and 7-2, L/B = 1.0 (C1 = 0.40, C2 = 3.22 ft^½/s)",
                 },
                 Reference {
                     source: "Kindsvater, C. E., Carter, R. W., Discharge characteristics of rectangular thin-plate weirs, Journal of the Hydraulics Division (ASCE) 83(6), 1–36, 1957",
@@ -217,8 +237,8 @@ pub(crate) const MODELS: &[Model] = &[
             "weir.v_notch",
             Text::new("Flow over a V-notch weir", "三角形（V 形）薄壁堰流量"),
             Text::new(
-                "Discharge over a triangular thin-plate weir from the head above the vertex and the notch angle, with Shen's coefficients.",
-                "由堰顶以上水头和堰口角度，按 Shen 系数计算三角形薄壁堰流量。",
+                "Discharge over a fully contracted triangular thin-plate weir from the head above the vertex and the notch angle, by the Kindsvater–Shen formula with Shen's coefficients.",
+                "由堰顶以上水头和堰口角度，按 Kindsvater–Shen 公式及 Shen 系数计算完全收缩三角形薄壁堰流量。",
             ),
             ModelKind::Mechanism,
             HYDRAULIC_INDUSTRIES,
@@ -230,14 +250,27 @@ pub(crate) const MODELS: &[Model] = &[
             &[
                 Port::out("Q", "Discharge", "流量", "m3/s"),
                 Port::out("Q_h", "Discharge per hour", "小时流量", "m3/h"),
-                Port::out("C", "Discharge coefficient", "流量系数", ""),
+                Port::out(
+                    "C",
+                    "Effective discharge coefficient Ce",
+                    "有效流量系数 Ce",
+                    "",
+                ),
                 Port::out("k", "Head correction", "水头修正值", "m"),
             ],
             Text::new(
-                "Q = C·tan(θ/2)·√g·(h + k)^2.5, C and k interpolated in θ from Shen's table (C 0.59 … 0.575, k 2.8 … 1.0 mm for 20° … 100°).",
-                "Q = C·tan(θ/2)·√g·(h + k)^2.5，C、k 按 θ 在 Shen 表中插值（20° … 100° 时 C 为 0.59 … 0.575，k 为 2.8 … 1.0 mm）。",
+                "Q = C·(8/15)·√(2g)·tan(θ/2)·(h + k)^2.5 (Kindsvater–Shen), the effective discharge coefficient C and head correction k interpolated in θ from Shen's table (C 0.59 … 0.575, k 2.8 … 1.0 mm for 20° … 100°).",
+                "Q = C·(8/15)·√(2g)·tan(θ/2)·(h + k)^2.5（Kindsvater–Shen 公式），有效流量系数 C 和水头修正值 k 按 θ 在 Shen 表中插值（20° … 100° 时 C 为 0.59 … 0.575，k 为 2.8 … 1.0 mm）。",
             ),
             &[
+                Reference {
+                    source: ISO_1438,
+                    locator: "triangular-notch thin-plate weir: formula for all notch angles between 20° and 100°, the Kindsvater–Shen formula",
+                },
+                Reference {
+                    source: USBR_WMM,
+                    locator: "chapter 7, section 7, V-notch weirs of any angle: equation 7-3 (Kindsvater–Shen)",
+                },
                 Reference {
                     source: "Shen, J., Discharge Characteristics of Triangular-Notch Thin-Plate Weirs, U.S. Geological Survey Water-Supply Paper, 1981",
                     locator: "discharge coefficients and head corrections against the notch angle",
