@@ -37,6 +37,12 @@ pub enum Resource {
     ModelBinding,
     /// A model or algorithm run over stored history.
     ModelJob,
+    /// An app package (one version of an app) uploaded to a tenant.
+    AppPackage,
+    /// An app installed for a tenant.
+    AppInstallation,
+    /// A key of an installation's state.
+    AppState,
 }
 
 impl Resource {
@@ -57,6 +63,9 @@ impl Resource {
             Resource::Dashboard => "dashboard",
             Resource::ModelBinding => "model_binding",
             Resource::ModelJob => "model_job",
+            Resource::AppPackage => "app_package",
+            Resource::AppInstallation => "app_installation",
+            Resource::AppState => "app_state",
         }
     }
 
@@ -77,6 +86,9 @@ impl Resource {
             Resource::Dashboard,
             Resource::ModelBinding,
             Resource::ModelJob,
+            Resource::AppPackage,
+            Resource::AppInstallation,
+            Resource::AppState,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -99,6 +111,9 @@ impl Resource {
             Resource::Dashboard => locale.pick("dashboard", "看板"),
             Resource::ModelBinding => locale.pick("model binding", "模型绑定"),
             Resource::ModelJob => locale.pick("model job", "模型作业"),
+            Resource::AppPackage => locale.pick("app package", "应用包"),
+            Resource::AppInstallation => locale.pick("app installation", "应用安装"),
+            Resource::AppState => locale.pick("app state key", "应用状态键"),
         }
     }
 }

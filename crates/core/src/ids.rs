@@ -108,6 +108,10 @@ id_type!(
     /// A job running a model or algorithm over stored history.
     JobId
 );
+id_type!(
+    /// An app installed for a tenant.
+    InstallationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 
 pub mod alarm;
 pub mod app;
+pub mod app_install;
 pub mod auth;
 pub mod command;
 pub mod dashboard;

@@ -454,6 +454,123 @@ pub trait UsageRepo: Send + Sync {
     ) -> Result<Vec<crate::model::UsageRow>>;
 }
 
+/// Apps: uploaded packages, installations, their state, logs and usage.
+#[async_trait]
+pub trait AppRepo: Send + Sync {
+    /// Keeps one version of an app with its bytes; uploading the same version again with
+    /// the same digest is a no-op, with another digest a conflict; audited.
+    async fn put_app_package(
+        &self,
+        actor: &Actor,
+        info: &crate::app_install::AppPackageInfo,
+        bytes: &[u8],
+    ) -> Result<crate::app_install::AppPackageInfo>;
+    /// The tenant's packages, by app and version.
+    async fn list_app_packages(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::app_install::AppPackageInfo>>;
+    /// One version with its bytes.
+    async fn get_app_package(
+        &self,
+        tenant: TenantId,
+        app_id: &str,
+        version: &str,
+    ) -> Result<(crate::app_install::AppPackageInfo, Vec<u8>)>;
+    /// Refused while an installation uses the version; audited.
+    async fn delete_app_package(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        app_id: &str,
+        version: &str,
+    ) -> Result<()>;
+
+    /// A new installation of a version the tenant holds; names unique per tenant; audited.
+    async fn create_installation(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        spec: crate::app_install::InstallationSpec,
+    ) -> Result<crate::app_install::AppInstallation>;
+    async fn get_installation(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::InstallationId,
+    ) -> Result<crate::app_install::AppInstallation>;
+    /// The tenant's installations, by name.
+    async fn list_installations(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::app_install::AppInstallation>>;
+    /// Replaces the spec (the name stays) and the version to roll back to; audited with
+    /// `action` (`update`, `enable`, `disable`, `upgrade`, `rollback`).
+    async fn update_installation(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: crate::ids::InstallationId,
+        spec: crate::app_install::InstallationSpec,
+        previous_version: Option<String>,
+        action: &str,
+    ) -> Result<crate::app_install::AppInstallation>;
+    /// Removes the installation, and its state and logs unless `keep_data`; audited.
+    async fn delete_installation(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: crate::ids::InstallationId,
+        keep_data: bool,
+    ) -> Result<()>;
+    /// Every enabled installation of every tenant (for the runtime).
+    async fn enabled_installations(&self) -> Result<Vec<crate::app_install::AppInstallation>>;
+
+    /// A value of an installation's state (by installation name).
+    async fn app_state_get(
+        &self,
+        tenant: TenantId,
+        installation: &str,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>>;
+    /// Sets (or with `None` deletes) a value; at most
+    /// [`crate::app_install::MAX_STATE_KEYS`] keys of
+    /// [`crate::app_install::MAX_STATE_VALUE_BYTES`] each.
+    async fn app_state_set(
+        &self,
+        tenant: TenantId,
+        installation: &str,
+        key: &str,
+        value: Option<&serde_json::Value>,
+    ) -> Result<()>;
+    /// Appends log lines, keeping the newest [`crate::app_install::MAX_LOG_LINES`].
+    async fn add_app_logs(
+        &self,
+        tenant: TenantId,
+        installation: &str,
+        entries: &[crate::app_install::AppLogEntry],
+    ) -> Result<()>;
+    /// The newest `limit` lines, newest first.
+    async fn app_logs(
+        &self,
+        tenant: TenantId,
+        installation: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::app_install::AppLogEntry>>;
+    /// Adds counts to the tenant's rows (creating them).
+    async fn add_app_usage(
+        &self,
+        tenant: TenantId,
+        rows: &[crate::app_install::AppUsageRow],
+    ) -> Result<()>;
+    /// Rows of months `from` to `to` (`YYYY-MM`, inclusive).
+    async fn app_usage(
+        &self,
+        tenant: TenantId,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::app_install::AppUsageRow>>;
+}
+
 /// Models bound to products' live messages, and jobs over history.
 #[async_trait]
 pub trait ModelRunRepo: Send + Sync {
@@ -530,6 +647,7 @@ pub trait MetaStore:
     + DashboardRepo
     + UsageRepo
     + ModelRunRepo
+    + AppRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -15,6 +15,7 @@
 
 mod alarms;
 mod api_keys;
+mod apps;
 mod audit;
 mod change;
 mod dashboards;
@@ -105,6 +106,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "model_runs",
         include_str!("../migrations/0009_model_runs.sql"),
     ),
+    (10, "apps", include_str!("../migrations/0010_apps.sql")),
 ];
 
 impl SqlStore {

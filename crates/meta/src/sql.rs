@@ -18,6 +18,13 @@ use sqlx::{Any, AssertSqlSafe, Row};
 pub(crate) enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
+    Bytes(Vec<u8>),
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
 }
 
 impl From<String> for Arg {
@@ -151,6 +158,7 @@ impl Sql {
             q = match arg {
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::Int(v) => q.bind(*v),
+                Arg::Bytes(v) => q.bind(v.clone()),
             };
         }
         q
@@ -234,6 +242,11 @@ pub(crate) fn storage(action: &'static str) -> impl Fn(sqlx::Error) -> Error {
 
 pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String> {
     row.try_get::<String, _>(col)
+        .map_err(|e| Error::storage("decode row", e))
+}
+
+pub(crate) fn bytes(row: &AnyRow, col: &str) -> Result<Vec<u8>> {
+    row.try_get::<Vec<u8>, _>(col)
         .map_err(|e| Error::storage("decode row", e))
 }
 

@@ -21,6 +21,10 @@ use ironloom_core::thing_model::ThingModel;
 use ironloom_meta::{SqlStore, SqlStoreOptions};
 use serde_json::json;
 
+#[path = "conformance/apps.rs"]
+mod apps;
+use apps::apps_are_kept_per_tenant;
+
 /// A store on a fresh database, kept alive (and cleaned up) by the guard.
 struct Fixture {
     store: SqlStore,
@@ -153,6 +157,7 @@ conformance!(
     updates_audit_each_changed_field,
     model_usage_adds_up_per_month_and_stays_in_its_tenant,
     model_bindings_and_jobs_are_kept_per_tenant,
+    apps_are_kept_per_tenant,
 );
 
 fn actor() -> Actor {
