@@ -13,10 +13,13 @@ fn straight_fin(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (t, l, w) = (t / 1000.0, l / 1000.0, w / 1000.0);
     // Corrected length for a convective tip; m from the exact perimeter and section.
     let lc = l + t / 2.0;
-    let m = (h * 2.0 * (w + t) / (k * w * t)).sqrt();
+    let perimeter = 2.0 * (w + t);
+    let m = (h * perimeter / (k * w * t)).sqrt();
     let ml = m * lc;
     let eta = if ml > 0.0 { ml.tanh() / ml } else { 1.0 };
-    let area = 2.0 * w * lc;
+    // Fin surface with the corrected length over the same perimeter as m, so that
+    // q = η·h·P·L_c = √(hPkA_c)·tanh(mL_c) (Incropera Eq. 3.89 with L_c).
+    let area = perimeter * lc;
     // Fin heat rate per kelvin of base excess temperature, and the effectiveness.
     let q_per_k = eta * h * area;
     Ok(vec![eta, m, q_per_k, q_per_k / (h * w * t)])
@@ -103,8 +106,8 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::out("effectiveness", "Fin effectiveness", "肋有效度", ""),
             ],
             Text::new(
-                "m = √(hP/(kA_c)), P = 2(w + t), A_c = wt; L_c = L + t/2; η = tanh(mL_c)/(mL_c); q/θ_b = η·h·2wL_c; ε = q/(h·A_c·θ_b).",
-                "m = √(hP/(kA_c))，P = 2(w + t)，A_c = wt；L_c = L + t/2；η = tanh(mL_c)/(mL_c)；q/θ_b = η·h·2wL_c；ε = q/(h·A_c·θ_b)。",
+                "m = √(hP/(kA_c)), P = 2(w + t), A_c = wt; L_c = L + t/2; η = tanh(mL_c)/(mL_c); q/θ_b = η·h·P·L_c = √(hPkA_c)·tanh(mL_c); ε = q/(h·A_c·θ_b).",
+                "m = √(hP/(kA_c))，P = 2(w + t)，A_c = wt；L_c = L + t/2；η = tanh(mL_c)/(mL_c)；q/θ_b = η·h·P·L_c = √(hPkA_c)·tanh(mL_c)；ε = q/(h·A_c·θ_b)。",
             ),
             &[Reference {
                 source: INCROPERA,
