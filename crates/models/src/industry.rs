@@ -104,9 +104,11 @@ fn moulding_cooling(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     }
     let s_m = s / 1000.0;
     let a = alpha * 1e-6;
-    let pi2 = std::f64::consts::PI.powi(2);
+    let pi = std::f64::consts::PI;
+    // The mid-plane temperature's first series term has the factor 4/π (the mean
+    // temperature's would be 8/π²).
     Ok(vec![
-        s_m * s_m / (pi2 * a) * (8.0 / pi2 * (tm - tw) / (te - tw)).ln(),
+        s_m * s_m / (pi * pi * a) * (4.0 / pi * (tm - tw) / (te - tw)).ln(),
     ])
 }
 
@@ -484,8 +486,8 @@ pub(crate) const MODELS: &[Model] = &[
             ],
             &[Port::out("t_c", "Cooling time", "冷却时间", "s")],
             Text::new(
-                "t_c = s²/(π²α)·ln[(8/π²)(T_M − T_W)/(T_E − T_W)].",
-                "t_c = s²/(π²α)·ln[(8/π²)(T_M − T_W)/(T_E − T_W)]。",
+                "t_c = s²/(π²α)·ln[(4/π)(T_M − T_W)/(T_E − T_W)] (the first term of the series solution for the mid-plane).",
+                "t_c = s²/(π²α)·ln[(4/π)(T_M − T_W)/(T_E − T_W)]（中心面温度级数解的首项）。",
             ),
             &[Reference {
                 source: "Osswald, T. A., Turng, L.-S., Gramann, P. J., Injection Molding Handbook, 2nd ed., Hanser, 2008",

@@ -408,7 +408,10 @@ pub(crate) const MODELS: &[Model] = &[
     Model {
         card: card(
             "ops.learning_curve",
-            Text::new("Learning curve (Wright)", "学习曲线（Wright）"),
+            Text::new(
+                "Learning curve (unit time, Crawford)",
+                "学习曲线（单件工时，Crawford 模型）",
+            ),
             Text::new(
                 "Time of the n-th unit and of the first n units when each doubling of output cuts the unit time to a learning rate.",
                 "产量每翻一番单位工时按学习率下降时，第 n 件及前 n 件的工时。",
@@ -430,14 +433,16 @@ pub(crate) const MODELS: &[Model] = &[
                 "T_n = T₁ n^b, b = ln r / ln 2; total Σ T_i.",
                 "T_n = T₁ n^b，b = ln r / ln 2；总工时 Σ T_i。",
             ),
+            // The unit-time form the operations textbooks tabulate; Wright's 1936 curve is
+            // of the cumulative average, a different model.
             &[
                 Reference {
-                    source: "Wright, T. P. (1936), Factors affecting the cost of airplanes, J. Aeronautical Sciences 3(4):122–128",
-                    locator: "",
+                    source: HEIZER,
+                    locator: "module E, learning curves (the unit-time model, T_N = T₁·N^b)",
                 },
                 Reference {
-                    source: HEIZER,
-                    locator: "module E, learning curves",
+                    source: "Wright, T. P. (1936), Factors affecting the cost of airplanes, J. Aeronautical Sciences 3(4):122–128",
+                    locator: "the doubling rule; Wright's own curve is of the cumulative average",
                 },
             ],
         ),
