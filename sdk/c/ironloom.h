@@ -16,6 +16,7 @@
 #define IRONLOOM_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,51 @@ static inline char *il_call(const char *op, const char *request) {
 
 /* Whether a reply is a success. */
 static inline int il_ok(const char *reply) { return reply && strncmp(reply, "{\"ok\":", 6) == 0; }
+
+/* Finds `"key":` in a JSON text from `from` on and reads the number after it.
+ * Returns a pointer past the number, or NULL when there is none. Enough for the flat
+ * objects the platform sends; use a JSON library for anything deeper. */
+static inline const char *il_json_number(const char *from, const char *key, double *out) {
+    char pat[96];
+    int n = snprintf(pat, sizeof pat, "\"%s\":", key);
+    if (n <= 0 || n >= (int)sizeof pat) return NULL;
+    const char *p = strstr(from, pat);
+    if (!p) return NULL;
+    p += n;
+    while (*p == ' ') p++;
+    char *end;
+    double v = strtod(p, &end);
+    if (end == p) return NULL;
+    *out = v;
+    return end;
+}
+
+/* The value of `property` in a telemetry event (its "points"); 1 when found. */
+static inline int il_point(const char *event, const char *property, double *out) {
+    char pat[96];
+    int n = snprintf(pat, sizeof pat, "\"property\":\"%s\"", property);
+    if (n <= 0 || n >= (int)sizeof pat) return 0;
+    const char *p = strstr(event, pat);
+    if (!p) return 0;
+    const char *end = strchr(p, '}');
+    const char *v = il_json_number(p, "value", out);
+    return v != NULL && (end == NULL || v <= end + 1);
+}
+
+/* The string value of `"key":"..."` copied into `out` (at most `cap` - 1 bytes);
+ * 1 when found. Escaped quotes are not handled. */
+static inline int il_json_string(const char *json, const char *key, char *out, size_t cap) {
+    char pat[96];
+    int n = snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    if (n <= 0 || n >= (int)sizeof pat || cap == 0) return 0;
+    const char *p = strstr(json, pat);
+    if (!p) return 0;
+    p += n;
+    size_t i = 0;
+    while (p[i] && p[i] != '"' && i + 1 < cap) { out[i] = p[i]; i++; }
+    out[i] = 0;
+    return 1;
+}
 
 /* The event handler; the event buffer is freed after it returns. */
 #define IRONLOOM_APP(event, len)                                                   \

@@ -13,6 +13,10 @@ pub struct AppsConfig {
     pub max_log_bytes: usize,
     /// Bytes of a host call's request or reply.
     pub max_call_bytes: usize,
+    /// Invocations running at once (each on a blocking thread).
+    pub workers: usize,
+    /// Device events queued for telemetry-triggered apps.
+    pub queue: usize,
 }
 
 impl Default for AppsConfig {
@@ -22,6 +26,8 @@ impl Default for AppsConfig {
             max_module_bytes: 16 << 20,
             max_log_bytes: 64 << 10,
             max_call_bytes: 4 << 20,
+            workers: 8,
+            queue: 4096,
         }
     }
 }
@@ -33,6 +39,9 @@ impl AppsConfig {
         }
         if !(1024..=256 << 20).contains(&self.max_module_bytes) {
             return Err("apps.max_module_bytes must be between 1 KiB and 256 MiB".into());
+        }
+        if !(1..=1024).contains(&self.workers) || !(1..=1_000_000).contains(&self.queue) {
+            return Err("apps.workers must be 1–1024 and apps.queue 1–1000000".into());
         }
         if self.max_log_bytes < 256 || self.max_call_bytes < 1024 {
             return Err("apps.max_log_bytes must be ≥ 256 and apps.max_call_bytes ≥ 1024".into());

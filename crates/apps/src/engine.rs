@@ -144,6 +144,8 @@ pub(crate) struct State {
     pub(crate) services: Arc<dyn HostServices>,
     pub(crate) max_call_bytes: usize,
     pub(crate) host_calls: u64,
+    /// What the app answered to an HTTP event (host operation `reply`).
+    pub(crate) reply: Option<serde_json::Value>,
     pub(crate) started: Instant,
     memory_cap: usize,
     memory_refused: bool,
@@ -258,6 +260,8 @@ pub struct Invocation {
     pub logs: Vec<LogLine>,
     pub fuel: u64,
     pub host_calls: u64,
+    /// The app's answer to an HTTP event, if it gave one.
+    pub reply: Option<serde_json::Value>,
     pub elapsed: Duration,
     /// Whether this invocation started the instance.
     pub cold: bool,
@@ -315,6 +319,7 @@ impl Installation {
             services: self.services.clone(),
             max_call_bytes: self.config.max_call_bytes,
             host_calls: 0,
+            reply: None,
             started: Instant::now(),
             memory_cap: (self.limits.memory_mib as usize) << 20,
             memory_refused: false,
@@ -402,6 +407,7 @@ impl Installation {
                         logs: Vec::new(),
                         fuel: 0,
                         host_calls: 0,
+                        reply: None,
                         elapsed: t0.elapsed(),
                         cold,
                     };
@@ -418,6 +424,7 @@ impl Installation {
         let logs = std::mem::take(&mut state.logs);
         state.log_bytes = 0;
         let host_calls = std::mem::take(&mut state.host_calls);
+        let reply = state.reply.take();
         if result.is_ok() {
             self.live = Some(live);
         }
@@ -426,6 +433,7 @@ impl Installation {
             logs,
             fuel,
             host_calls,
+            reply,
             elapsed: t0.elapsed(),
             cold,
         }

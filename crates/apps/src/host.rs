@@ -22,9 +22,15 @@ pub struct Scope {
     pub tenant: TenantId,
     /// The installation's id.
     pub installation: String,
+    /// The installation's name: its state and logs are kept under it.
+    pub name: String,
     /// The app's id and version.
     pub app: String,
     pub version: String,
+    /// Product keys whose devices the installation may see.
+    pub products: Vec<String>,
+    /// The installation's configuration, with the schema's defaults filled in.
+    pub config: Value,
 }
 
 /// The operations of [`call`](self); each needs the permission [`HostOp::needs`] names.
@@ -53,10 +59,12 @@ pub enum HostOp {
     KvDelete,
     /// The installation's configuration.
     Config,
+    /// The answer to an HTTP-triggered event: `{"status", "body"}`, kept by the runtime.
+    Reply,
 }
 
 impl HostOp {
-    pub const ALL: [HostOp; 13] = [
+    pub const ALL: [HostOp; 14] = [
         HostOp::Latest,
         HostOp::History,
         HostOp::Aggregate,
@@ -70,6 +78,7 @@ impl HostOp {
         HostOp::KvSet,
         HostOp::KvDelete,
         HostOp::Config,
+        HostOp::Reply,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +96,7 @@ impl HostOp {
             HostOp::KvSet => "kv.set",
             HostOp::KvDelete => "kv.delete",
             HostOp::Config => "config",
+            HostOp::Reply => "reply",
         }
     }
 
@@ -103,7 +113,9 @@ impl HostOp {
             HostOp::Command => Some("commands"),
             HostOp::Model => Some("models"),
             HostOp::Http => Some("http"),
-            HostOp::KvGet | HostOp::KvSet | HostOp::KvDelete | HostOp::Config => None,
+            HostOp::KvGet | HostOp::KvSet | HostOp::KvDelete | HostOp::Config | HostOp::Reply => {
+                None
+            }
         }
     }
 }
@@ -282,6 +294,10 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> 
                         "bad_request",
                         format!("{}: the request is not JSON: {e}", op.as_str()),
                     )),
+                    Ok(request) if op == HostOp::Reply => {
+                        caller.data_mut().reply = Some(request);
+                        Ok(Value::Null)
+                    }
                     Ok(request) => {
                         let state = caller.data();
                         allowed(&state.grant, op, &request)

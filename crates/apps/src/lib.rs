@@ -20,6 +20,8 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod package;
+pub mod platform;
+pub mod runner;
 mod wasi;
 
 pub use config::AppsConfig;
@@ -27,3 +29,5 @@ pub use engine::{AppEngine, AppModule, Installation, Invocation, RunError};
 pub use error::AppError;
 pub use host::{HostError, HostOp, HostServices, LogLevel, LogLine, Scope};
 pub use package::{AppPackage, PackageError, PackageLimits};
+pub use platform::{Platform, PlatformServices};
+pub use runner::{AppHost, InstallationStats};

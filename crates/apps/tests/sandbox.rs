@@ -55,8 +55,11 @@ fn scope(installation: &str) -> Scope {
     Scope {
         tenant: TenantId::new(),
         installation: installation.into(),
+        name: installation.into(),
         app: "test.app".into(),
         version: "1.0.0".into(),
+        products: vec![],
+        config: json!({}),
     }
 }
 

@@ -297,6 +297,48 @@ pub fn check_cron(expr: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a (checked) cron expression fires at minute `t` (UTC). As in cron, when both
+/// the day of month and the day of week are restricted, either may match.
+pub fn cron_matches(expr: &str, t: &chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::{Datelike, Timelike};
+    let f: Vec<&str> = expr.split_whitespace().collect();
+    if f.len() != 5 {
+        return false;
+    }
+    let field = |s: &str, v: u32, lo: u32| -> bool {
+        s.split(',').any(|item| {
+            let (range, step) = match item.split_once('/') {
+                Some((r, st)) => (r, st.parse::<u32>().unwrap_or(1).max(1)),
+                None => (item, 1),
+            };
+            let (a, b) = if range == "*" {
+                (lo, u32::MAX)
+            } else {
+                let (a, b) = range.split_once('-').unwrap_or((range, range));
+                match (a.parse::<u32>(), b.parse::<u32>()) {
+                    (Ok(a), Ok(b)) => (
+                        a,
+                        if item.contains('/') && !range.contains('-') {
+                            u32::MAX
+                        } else {
+                            b
+                        },
+                    ),
+                    _ => return false,
+                }
+            };
+            v >= a && v <= b && (v - a).is_multiple_of(step)
+        })
+    };
+    let dom = field(f[2], t.day(), 1);
+    let dow = field(f[4], t.weekday().num_days_from_sunday(), 0);
+    let day = match (f[2] == "*", f[4] == "*") {
+        (false, false) => dom || dow,
+        _ => dom && dow,
+    };
+    field(f[0], t.minute(), 0) && field(f[1], t.hour(), 0) && field(f[3], t.month(), 1) && day
+}
+
 impl AppManifest {
     /// Every problem of the manifest, each naming its field; empty when it is sound.
     pub fn check(&self) -> Vec<FieldError> {
@@ -648,6 +690,28 @@ mod tests {
         ] {
             assert!(check_cron(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cron_expressions_fire_at_their_minutes() {
+        use chrono::TimeZone;
+        let at = |d: u32, h: u32, m: u32| {
+            chrono::Utc
+                .with_ymd_and_hms(2026, 12, d, h, m, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        // 2026-12-07 is a Monday.
+        assert!(cron_matches("*/15 * * * *", &at(7, 10, 45)));
+        assert!(!cron_matches("*/15 * * * *", &at(7, 10, 44)));
+        assert!(cron_matches("0 8-18/2 * * 1-5", &at(7, 10, 0)));
+        assert!(!cron_matches("0 8-18/2 * * 1-5", &at(7, 11, 0)));
+        assert!(!cron_matches("0 8-18/2 * * 1-5", &at(6, 10, 0)), "Sunday");
+        assert!(cron_matches("30 6 1 * *", &at(1, 6, 30)));
+        // Day of month or day of week when both are given.
+        assert!(cron_matches("0 0 1 * 1", &at(7, 0, 0)));
+        assert!(cron_matches("5/20 * * * *", &at(7, 3, 25)));
+        assert!(!cron_matches("5/20 * * * *", &at(7, 3, 15)));
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub enum ActorKind {
     Device,
     System,
     Anonymous,
+    /// An installed app acting through the host API.
+    App,
 }
 
 impl ActorKind {
@@ -140,6 +142,7 @@ impl ActorKind {
             ActorKind::Device => "device",
             ActorKind::System => "system",
             ActorKind::Anonymous => "anonymous",
+            ActorKind::App => "app",
         }
     }
 
@@ -150,6 +153,7 @@ impl ActorKind {
             ActorKind::Device,
             ActorKind::System,
             ActorKind::Anonymous,
+            ActorKind::App,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

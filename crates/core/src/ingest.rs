@@ -22,6 +22,11 @@ pub enum Origin {
     Binding { binding: BindingId },
     /// Outputs of a job over stored history, written back.
     Job { job: JobId },
+    /// Derived telemetry written by an installed app. Apps are triggered only by what
+    /// devices, bindings and jobs write, so apps (and apps through rules) cannot loop.
+    App {
+        installation: crate::ids::InstallationId,
+    },
 }
 
 impl Origin {
@@ -32,6 +37,7 @@ impl Origin {
             Origin::Rule { rule, .. } => format!("rule:{rule}"),
             Origin::Binding { binding } => format!("binding:{binding}"),
             Origin::Job { job } => format!("job:{job}"),
+            Origin::App { installation } => format!("app:{installation}"),
         }
     }
 }

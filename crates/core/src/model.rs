@@ -770,15 +770,18 @@ pub enum CallSource {
     Live,
     /// A rule expression.
     Rule,
+    /// An installed app (the host API's `model`).
+    App,
 }
 
 impl CallSource {
-    pub const ALL: [CallSource; 5] = [
+    pub const ALL: [CallSource; 6] = [
         CallSource::Api,
         CallSource::Batch,
         CallSource::Job,
         CallSource::Live,
         CallSource::Rule,
+        CallSource::App,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -788,6 +791,7 @@ impl CallSource {
             CallSource::Job => "job",
             CallSource::Live => "live",
             CallSource::Rule => "rule",
+            CallSource::App => "app",
         }
     }
 

@@ -677,7 +677,9 @@ impl Engine {
     pub fn on_message(&mut self, m: &Message) -> Vec<Effect> {
         let mut out = Vec::new();
         let (producer, depth) = match m.origin {
-            Origin::Device | Origin::Binding { .. } | Origin::Job { .. } => (None, 0),
+            Origin::Device | Origin::Binding { .. } | Origin::Job { .. } | Origin::App { .. } => {
+                (None, 0)
+            }
             Origin::Rule { rule, depth } => (Some(rule), depth),
         };
         if let Some(tr) = self.rules.get(&m.tenant)
@@ -1409,7 +1411,10 @@ fn act(
                             value,
                             ts_ms: m.ts_ms,
                             depth: match m.origin {
-                                Origin::Device | Origin::Binding { .. } | Origin::Job { .. } => 1,
+                                Origin::Device
+                                | Origin::Binding { .. }
+                                | Origin::Job { .. }
+                                | Origin::App { .. } => 1,
                                 Origin::Rule { depth, .. } => depth.saturating_add(1),
                             },
                         });

@@ -237,7 +237,9 @@ impl DeviceHub {
                     // Back-pressure reaches the device (or the job over history).
                     Origin::Device | Origin::Job { .. } => self.bus.publish_wait(ev).await,
                     // A consumer writing derived data must never wait for its own queue.
-                    Origin::Rule { .. } | Origin::Binding { .. } => self.bus.publish(ev),
+                    Origin::Rule { .. } | Origin::Binding { .. } | Origin::App { .. } => {
+                        self.bus.publish(ev)
+                    }
                 }
             }
         }

@@ -1,0 +1,81 @@
+/* Pump efficiency monitor: on every message with flow, head and shaft power, computes
+ * the hydraulic power and efficiency with the model library's pump.hydraulic_power
+ * (units converted by the platform), writes them back as the pump's derived
+ * telemetry, and raises an alarm when the efficiency stays below the configured
+ * threshold for the configured number of messages (cleared when it recovers). */
+#include "ironloom.h"
+
+/* Consecutive low readings per device are kept in the installation's state. */
+static int low_count(const char *device, int delta_or_reset) {
+    char req[256], key[160];
+    snprintf(key, sizeof key, "low:%s", device);
+    snprintf(req, sizeof req, "{\"key\":\"%s\"}", key);
+    char *r = il_call("kv.get", req);
+    double n = 0;
+    if (r) il_json_number(r, "ok", &n);
+    free(r);
+    int next = delta_or_reset < 0 ? 0 : (int)n + delta_or_reset;
+    snprintf(req, sizeof req, "{\"key\":\"%s\",\"value\":%d}", key, next);
+    free(il_call("kv.set", req));
+    return next;
+}
+
+IRONLOOM_APP(const char *event, int len) {
+    (void)len;
+    char device[128];
+    double flow, head, power;
+    if (!il_json_string(event, "device", device, sizeof device)) return 0;
+    if (!il_point(event, "flow", &flow) || !il_point(event, "head", &head) ||
+        !il_point(event, "power", &power) || power <= 0)
+        return 0; /* not every message carries all three */
+
+    char *cfg = il_call("config", "{}");
+    double threshold = 0.5, rho = 998.0, persist = 3;
+    if (cfg) {
+        il_json_number(cfg, "threshold", &threshold);
+        il_json_number(cfg, "density", &rho);
+        il_json_number(cfg, "persist", &persist);
+        free(cfg);
+    }
+
+    char req[512];
+    snprintf(req, sizeof req,
+             "{\"model\":\"pump.hydraulic_power\",\"inputs\":{\"rho\":%g,"
+             "\"Q\":{\"value\":%g,\"unit\":\"L/s\"},\"H\":%g,"
+             "\"P_shaft\":{\"value\":%g,\"unit\":\"W\"}}}",
+             rho, flow, head, power);
+    char *r = il_call("model", req);
+    double eta, ph;
+    if (!il_ok(r) || !il_json_number(r, "eta", &eta) || !il_json_number(r, "P_h", &ph)) {
+        il_warn(r ? r : "no reply from the model");
+        free(r);
+        return 1;
+    }
+    free(r);
+
+    snprintf(req, sizeof req,
+             "{\"device\":\"%s\",\"values\":{\"eff\":%.6f,\"hydraulic_power\":%.6f}}", device,
+             eta, ph * 1000.0);
+    r = il_call("write", req);
+    if (!il_ok(r)) {
+        il_warn(r ? r : "no reply to write");
+        free(r);
+        return 2;
+    }
+    free(r);
+
+    if (eta < threshold) {
+        if (low_count(device, 1) >= (int)persist) {
+            snprintf(req, sizeof req,
+                     "{\"device\":\"%s\",\"type\":\"low_pump_efficiency\",\"severity\":\"major\","
+                     "\"details\":{\"efficiency\":%.4f,\"threshold\":%g}}",
+                     device, eta, threshold);
+            free(il_call("alarm.raise", req));
+        }
+    } else if (low_count(device, -1) == 0) {
+        snprintf(req, sizeof req, "{\"device\":\"%s\",\"type\":\"low_pump_efficiency\"}", device);
+        free(il_call("alarm.clear", req));
+    }
+    printf("%s: efficiency %.3f (hydraulic %.2f kW)\n", device, eta, ph);
+    return 0;
+}

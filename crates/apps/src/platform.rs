@@ -1,0 +1,409 @@
+//! The host API served by the platform: each operation reaches the same stores, ingest
+//! path, device link and model library the API uses, scoped to the installation's tenant
+//! and products. Apps run on blocking threads, so each call blocks on the runtime.
+//!
+//! Requests and replies (JSON; times in milliseconds since the epoch):
+//! - `latest` `{"device", "properties"?}` → `{"values": {prop: {"ts", "value"}}}`
+//! - `history` `{"device", "property", "from", "to", "limit"?}` → `{"points": [[ts, value]…]}`
+//! - `write` `{"device", "values": {prop: value}, "ts"?}` → `{"stored", "refused": […]}`
+//! - `alarm.raise` `{"device", "type", "severity"?, "details"?}` → `{"id", "new"}`
+//! - `alarm.clear` `{"device", "type"}` → `{"cleared"}`
+//! - `command` `{"device", "method", "params"?}` or `{"device", "properties"}` → `{"id", "status"}`
+//! - `model` `{"model", "inputs"}` → `{"outputs": {name: number…}, "units": {name: unit…}}`
+//!   (inputs as the API takes them, e.g. `{"value": 10, "unit": "L/s"}`; metered as source `app`)
+//! - `kv.get` `{"key"}` → value or null; `kv.set` `{"key", "value"}`; `kv.delete` `{"key"}`
+//! - `config` `{}` → the configuration
+
+use crate::host::{HostError, HostOp, HostServices, Scope};
+use chrono::Utc;
+use ironloom_bus::Ingest;
+use ironloom_core::alarm::NewAlarm;
+use ironloom_core::command::{CommandKind, CommandRequest, DeviceLink};
+use ironloom_core::device::Reported;
+use ironloom_core::entity::{Actor, ActorKind};
+use ironloom_core::error::Error;
+use ironloom_core::ids::{DeviceId, TenantId};
+use ironloom_core::ingest::Origin;
+use ironloom_core::model::{self, CallSource, Catalogue, Given};
+use ironloom_core::repo::MetaStore;
+use ironloom_core::rule::Severity;
+use ironloom_core::telemetry::{HistoryQuery, Order, Selection, TelemetryStore};
+use ironloom_models::Library;
+use ironloom_models::meter::Meter;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Most points one `history` call returns.
+pub const MAX_HISTORY_POINTS: usize = 10_000;
+/// How long a device's name → (id, product) is remembered.
+const DEVICE_TTL: Duration = Duration::from_secs(30);
+
+/// What the host API reaches.
+#[derive(Clone)]
+pub struct Platform {
+    pub meta: Arc<dyn MetaStore>,
+    pub store: Arc<dyn TelemetryStore>,
+    pub ingest: Arc<dyn Ingest>,
+    /// The device edge of this node (commands); `None` where there is none.
+    pub link: Option<Arc<dyn DeviceLink>>,
+    pub meter: Arc<Meter>,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform").finish_non_exhaustive()
+    }
+}
+
+type DeviceCache = HashMap<(TenantId, String), (DeviceId, String, Instant)>;
+
+/// [`HostServices`] over the platform.
+#[derive(Debug)]
+pub struct PlatformServices {
+    platform: Platform,
+    runtime: tokio::runtime::Handle,
+    devices: Mutex<DeviceCache>,
+}
+
+fn bad(msg: impl Into<String>) -> HostError {
+    HostError::new("bad_request", msg)
+}
+
+fn from_platform(e: Error) -> HostError {
+    let code = match &e {
+        Error::NotFound(_) => "not_found",
+        Error::Invalid(_) | Error::ThingModel(_) => "bad_request",
+        Error::QuotaExceeded { .. } => "quota_exhausted",
+        Error::Forbidden(_) => "permission_denied",
+        _ => "unavailable",
+    };
+    HostError::new(code, e.to_string())
+}
+
+fn text<'a>(req: &'a Value, field: &str) -> Result<&'a str, HostError> {
+    req.get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("{field} is required (a string)")))
+}
+
+fn millis(req: &Value, field: &str) -> Result<Option<i64>, HostError> {
+    match req.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| bad(format!("{field} must be milliseconds since the epoch"))),
+    }
+}
+
+fn app_actor(scope: &Scope) -> Actor {
+    Actor {
+        kind: ActorKind::App,
+        id: Some(scope.installation.clone()),
+        name: format!("app {} ({})", scope.app, scope.name),
+        tenant_id: Some(scope.tenant),
+        ip: None,
+    }
+}
+
+impl PlatformServices {
+    pub fn new(platform: Platform, runtime: tokio::runtime::Handle) -> PlatformServices {
+        PlatformServices {
+            platform,
+            runtime,
+            devices: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The device named in the request, if it belongs to one of the installation's
+    /// products; any other device (or another tenant's) is "not found".
+    async fn device(&self, scope: &Scope, req: &Value) -> Result<DeviceId, HostError> {
+        let name = text(req, "device")?;
+        let key = (scope.tenant, name.to_string());
+        let cached = self
+            .devices
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+            .filter(|(_, _, at)| at.elapsed() < DEVICE_TTL);
+        let (id, product) = match cached {
+            Some((id, product, _)) => (id, product),
+            None => {
+                let meta = &self.platform.meta;
+                let dev = meta
+                    .find_device_by_name(scope.tenant, name)
+                    .await
+                    .map_err(from_platform)?
+                    .ok_or_else(|| HostError::new("not_found", format!("no device {name}")))?;
+                let product = meta
+                    .get_product(scope.tenant, dev.product_id)
+                    .await
+                    .map_err(from_platform)?
+                    .product_key;
+                if let Ok(mut c) = self.devices.lock() {
+                    if c.len() > 10_000 {
+                        c.clear();
+                    }
+                    c.insert(key, (dev.id, product.clone(), Instant::now()));
+                }
+                (dev.id, product)
+            }
+        };
+        if !scope.products.contains(&product) {
+            return Err(HostError::new(
+                "not_found",
+                format!("no device {name} among this installation's products"),
+            ));
+        }
+        Ok(id)
+    }
+
+    async fn serve(&self, scope: &Scope, op: HostOp, req: &Value) -> Result<Value, HostError> {
+        let p = &self.platform;
+        let tenant = scope.tenant;
+        match op {
+            HostOp::Config => Ok(scope.config.clone()),
+            HostOp::KvGet => Ok(p
+                .meta
+                .app_state_get(tenant, &scope.name, text(req, "key")?)
+                .await
+                .map_err(from_platform)?
+                .unwrap_or(Value::Null)),
+            HostOp::KvSet | HostOp::KvDelete => {
+                let key = text(req, "key")?;
+                if key.is_empty() || key.len() > ironloom_core::app_install::MAX_STATE_KEY_LEN {
+                    return Err(bad("key must have 1 to 128 bytes"));
+                }
+                let value = match op {
+                    HostOp::KvSet => Some(req.get("value").unwrap_or(&Value::Null)),
+                    _ => None,
+                };
+                p.meta
+                    .app_state_set(tenant, &scope.name, key, value)
+                    .await
+                    .map_err(from_platform)?;
+                Ok(Value::Null)
+            }
+            HostOp::Latest => {
+                let device = self.device(scope, req).await?;
+                let properties = match req.get("properties") {
+                    None | Some(Value::Null) => vec![],
+                    Some(v) => serde_json::from_value(v.clone())
+                        .map_err(|_| bad("properties must be a list of names"))?,
+                };
+                let latest = p
+                    .store
+                    .latest(
+                        tenant,
+                        Selection {
+                            devices: vec![device],
+                            properties,
+                        },
+                    )
+                    .await
+                    .map_err(from_platform)?;
+                let values: serde_json::Map<String, Value> = latest
+                    .into_iter()
+                    .map(|l| (l.property, json!({"ts": l.ts / 1000, "value": l.value})))
+                    .collect();
+                Ok(json!({ "values": values }))
+            }
+            HostOp::History => {
+                let device = self.device(scope, req).await?;
+                let property = text(req, "property")?.to_string();
+                let (Some(from), Some(to)) = (millis(req, "from")?, millis(req, "to")?) else {
+                    return Err(bad("from and to are required"));
+                };
+                let limit = req
+                    .get("limit")
+                    .and_then(Value::as_u64)
+                    .map_or(1000, |l| l as usize)
+                    .clamp(1, MAX_HISTORY_POINTS);
+                let page = p
+                    .store
+                    .history(
+                        tenant,
+                        HistoryQuery {
+                            selection: Selection {
+                                devices: vec![device],
+                                properties: vec![property],
+                            },
+                            from: from.saturating_mul(1000),
+                            to: to.saturating_mul(1000),
+                            order: Order::Asc,
+                            limit,
+                            cursor: None,
+                        },
+                    )
+                    .await
+                    .map_err(from_platform)?;
+                let points: Vec<Value> = page
+                    .points
+                    .into_iter()
+                    .map(|pt| json!([pt.ts / 1000, pt.value]))
+                    .collect();
+                Ok(json!({ "points": points }))
+            }
+            HostOp::Write => {
+                let device = self.device(scope, req).await?;
+                let ts = millis(req, "ts")?;
+                let values = req
+                    .get("values")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| bad("values is required (an object of property: value)"))?;
+                let reported: Vec<Reported> = values
+                    .iter()
+                    .map(|(k, v)| Reported::new(k.clone(), ts, v.clone()))
+                    .collect();
+                let installation = scope
+                    .installation
+                    .parse()
+                    .map_err(|_| bad("installation id"))?;
+                let out = p
+                    .ingest
+                    .ingest(tenant, device, Origin::App { installation }, reported)
+                    .await
+                    .map_err(|e| HostError::new("unavailable", e.to_string()))?;
+                let refused: Vec<Value> = out
+                    .refused
+                    .iter()
+                    .map(|r| {
+                        json!({"property": r.key, "code": r.reason.code(),
+                            "message": r.reason.message(ironloom_core::i18n::Locale::En)})
+                    })
+                    .collect();
+                Ok(json!({"stored": out.stored, "refused": refused}))
+            }
+            HostOp::AlarmRaise => {
+                let device = self.device(scope, req).await?;
+                let severity = match req.get("severity") {
+                    None => Severity::Minor,
+                    Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+                        bad("severity: critical, major, minor, warning or indeterminate")
+                    })?,
+                };
+                let mut details = req.get("details").cloned().unwrap_or_else(|| json!({}));
+                if let Some(d) = details.as_object_mut() {
+                    d.insert("app".into(), json!(scope.app));
+                    d.insert("installation".into(), json!(scope.name));
+                }
+                let (alarm, new) = p
+                    .meta
+                    .raise_alarm(
+                        tenant,
+                        NewAlarm {
+                            device_id: device,
+                            alarm_type: text(req, "type")?.to_string(),
+                            severity,
+                            details,
+                            rule_id: None,
+                            at: Utc::now(),
+                        },
+                    )
+                    .await
+                    .map_err(from_platform)?;
+                Ok(json!({"id": alarm.id, "new": new}))
+            }
+            HostOp::AlarmClear => {
+                let device = self.device(scope, req).await?;
+                let cleared = p
+                    .meta
+                    .clear_alarm_by_type(tenant, device, text(req, "type")?, Utc::now())
+                    .await
+                    .map_err(from_platform)?;
+                Ok(json!({"cleared": cleared.is_some()}))
+            }
+            HostOp::Command => {
+                let device = self.device(scope, req).await?;
+                let link = p.link.as_ref().ok_or_else(|| {
+                    HostError::new("unavailable", "commands need the device edge on this node")
+                })?;
+                let (kind, method, params) = match (req.get("properties"), req.get("method")) {
+                    (Some(Value::Object(props)), _) => (
+                        CommandKind::SetProperties,
+                        "setProperties".to_string(),
+                        Value::Object(props.clone()),
+                    ),
+                    (None, Some(Value::String(m))) => (
+                        CommandKind::Call,
+                        m.clone(),
+                        req.get("params").cloned().unwrap_or_else(|| json!({})),
+                    ),
+                    _ => return Err(bad("either method (a service) or properties (an object)")),
+                };
+                let cmd = link
+                    .send_command(
+                        &app_actor(scope),
+                        tenant,
+                        device,
+                        CommandRequest {
+                            kind,
+                            method,
+                            params,
+                            one_way: false,
+                            timeout: Duration::from_secs(30),
+                            queue_for: Some(Duration::from_secs(300)),
+                            wait: false,
+                        },
+                    )
+                    .await
+                    .map_err(from_platform)?;
+                Ok(json!({"id": cmd.id, "status": cmd.status}))
+            }
+            HostOp::Model => {
+                let id = text(req, "model")?;
+                let inputs: BTreeMap<String, Given> =
+                    serde_json::from_value(req.get("inputs").cloned().unwrap_or(json!({})))
+                        .map_err(|e| bad(format!("inputs: {e}")))?;
+                let lib = Library::get();
+                let card = lib
+                    .card(id)
+                    .ok_or_else(|| HostError::new("not_found", format!("no model {id}")))?;
+                p.meter
+                    .admit(p.meta.as_ref(), tenant, 1)
+                    .await
+                    .map_err(from_platform)?;
+                let t0 = Instant::now();
+                let result = model::prepare_data(card, &inputs)
+                    .and_then(|x| lib.evaluate_data(card.id, x))
+                    .and_then(|y| model::present_data(card, y, &BTreeMap::new()));
+                let us = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
+                p.meter
+                    .record(tenant, card.id, CallSource::App, result.is_ok(), us);
+                let outputs = result.map_err(|e| bad(e.to_string()))?;
+                // Numbers flat (what an app reads most), their units beside them.
+                let mut values = serde_json::Map::new();
+                let mut units = serde_json::Map::new();
+                for (name, out) in outputs {
+                    match out {
+                        model::OutputData::Value(v) => {
+                            values.insert(name.into(), json!(v.value));
+                            units.insert(name.into(), json!(v.unit));
+                        }
+                        model::OutputData::Series { values: s, unit } => {
+                            values.insert(name.into(), json!(s));
+                            units.insert(name.into(), json!(unit));
+                        }
+                        model::OutputData::Texts { texts } => {
+                            values.insert(name.into(), json!(texts));
+                        }
+                    }
+                }
+                Ok(json!({ "outputs": values, "units": units }))
+            }
+            HostOp::Reply => Ok(Value::Null),
+            HostOp::Aggregate | HostOp::Http => Err(HostError::new(
+                "unavailable",
+                format!("{} is not served by this platform version yet", op.as_str()),
+            )),
+        }
+    }
+}
+
+impl HostServices for PlatformServices {
+    fn call(&self, scope: &Scope, op: HostOp, request: &Value) -> Result<Value, HostError> {
+        self.runtime.block_on(self.serve(scope, op, request))
+    }
+}

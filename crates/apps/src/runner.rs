@@ -1,0 +1,500 @@
+//! The apps of every tenant, running: installations loaded from the metadata store,
+//! their triggers (device telemetry from the bus, cron schedules, HTTP requests, manual
+//! runs), their logs and their usage.
+//!
+//! Invocations run on blocking threads, at most `workers` at once; one installation runs
+//! one event at a time, in arrival order. Telemetry triggers take what devices, bindings
+//! and jobs write, never what rules or apps write, so apps cannot trigger each other in a
+//! loop.
+
+use crate::config::AppsConfig;
+use crate::engine::{AppEngine, AppModule, Installation, Invocation};
+use crate::host::{HostServices, Scope};
+use crate::package::{AppPackage, PackageError, PackageLimits};
+use crate::platform::Platform;
+use ironloom_bus::{DeviceEvent, DeviceEventKind, EventBus, Interest, Sources};
+use ironloom_core::app::{AppManifest, Trigger, cron_matches};
+use ironloom_core::app_install::{AppInstallation, AppLogEntry, AppUsageRow, with_defaults};
+use ironloom_core::error::{Error, Result};
+use ironloom_core::ids::{InstallationId, TenantId};
+use ironloom_core::ingest::Origin;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How often usage counts are written to the store.
+const FLUSH: Duration = Duration::from_secs(5);
+
+/// What the console shows of a running installation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InstallationStats {
+    pub loaded: bool,
+    pub running: bool,
+    pub invocations: u64,
+    pub errors: u64,
+    pub last_error: Option<String>,
+    pub last_run: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+struct Slot {
+    record: AppInstallation,
+    manifest: AppManifest,
+    inst: Arc<tokio::sync::Mutex<Installation>>,
+    stats: Mutex<InstallationStats>,
+}
+
+struct Inner {
+    engine: AppEngine,
+    platform: Platform,
+    services: Arc<dyn HostServices>,
+    modules: Mutex<HashMap<String, AppModule>>,
+    slots: RwLock<HashMap<InstallationId, Arc<Slot>>>,
+    usage: Mutex<HashMap<(TenantId, String, String), AppUsageRow>>,
+    permits: Arc<Semaphore>,
+    interest: Interest,
+    limits: PackageLimits,
+}
+
+/// The app runtime of one node.
+#[derive(Clone)]
+pub struct AppHost {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for AppHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppHost").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn unavailable(detail: impl std::fmt::Display) -> Error {
+    Error::Storage {
+        action: "run app",
+        detail: detail.to_string(),
+    }
+}
+
+impl AppHost {
+    /// Starts the engine, loads every enabled installation, and starts the telemetry
+    /// consumer, the scheduler and the usage flusher.
+    pub async fn start(
+        platform: Platform,
+        bus: Arc<dyn EventBus>,
+        config: AppsConfig,
+    ) -> Result<AppHost> {
+        let engine = AppEngine::new(&config).map_err(unavailable)?;
+        let services: Arc<dyn HostServices> = Arc::new(crate::platform::PlatformServices::new(
+            platform.clone(),
+            tokio::runtime::Handle::current(),
+        ));
+        let consumer = bus.consume("apps", config.queue);
+        let host = AppHost {
+            inner: Arc::new(Inner {
+                engine,
+                platform,
+                services,
+                modules: Mutex::new(HashMap::new()),
+                slots: RwLock::new(HashMap::new()),
+                usage: Mutex::new(HashMap::new()),
+                permits: Arc::new(Semaphore::new(config.workers)),
+                interest: consumer.interest.clone(),
+                limits: PackageLimits::default(),
+            }),
+        };
+        for rec in host.inner.platform.meta.enabled_installations().await? {
+            let (tenant, id) = (rec.tenant_id, rec.id);
+            if let Err(e) = host.load(rec).await {
+                tracing::warn!(tenant = %tenant, installation = %id, error = %e, "app not loaded");
+            }
+        }
+        host.update_interest();
+        let h = host.clone();
+        let mut events = consumer.events;
+        tokio::spawn(async move {
+            // The consumer's interest lives as long as this loop holds its receiver.
+            while let Some(ev) = events.recv().await {
+                h.on_event(ev).await;
+            }
+        });
+        let h = host.clone();
+        tokio::spawn(async move { h.schedule().await });
+        let h = host.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(FLUSH).await;
+                h.flush().await;
+            }
+        });
+        Ok(host)
+    }
+
+    /// Reads and checks an uploaded package, compiling its modules.
+    pub fn check_package(&self, bytes: &[u8]) -> std::result::Result<AppPackage, PackageError> {
+        AppPackage::read(bytes, &self.inner.limits, Some(&self.inner.engine))
+    }
+
+    async fn module(&self, tenant: TenantId, app: &str, version: &str) -> Result<AppModule> {
+        let (info, bytes) = self
+            .inner
+            .platform
+            .meta
+            .get_app_package(tenant, app, version)
+            .await?;
+        if let Some(m) = lock(&self.inner.modules).get(&info.digest) {
+            return Ok(m.clone());
+        }
+        let package = AppPackage::read(&bytes, &self.inner.limits, None)
+            .map_err(|e| unavailable(format!("{app} {version}: {e}")))?;
+        let wasm = package
+            .module("main")
+            .ok_or_else(|| unavailable(format!("{app} {version} has no main module")))?;
+        let module = self
+            .inner
+            .engine
+            .compile(wasm)
+            .map_err(|e| unavailable(format!("{app} {version}: {e}")))?;
+        lock(&self.inner.modules).insert(info.digest, module.clone());
+        Ok(module)
+    }
+
+    async fn load(&self, rec: AppInstallation) -> Result<()> {
+        let spec = &rec.spec;
+        let module = self
+            .module(rec.tenant_id, &spec.app_id, &spec.version)
+            .await?;
+        let (info, _) = self
+            .inner
+            .platform
+            .meta
+            .get_app_package(rec.tenant_id, &spec.app_id, &spec.version)
+            .await?;
+        let manifest = info.manifest;
+        let scope = Scope {
+            tenant: rec.tenant_id,
+            installation: rec.id.to_string(),
+            name: spec.name.clone(),
+            app: spec.app_id.clone(),
+            version: spec.version.clone(),
+            products: spec.products.clone(),
+            config: with_defaults(&spec.config, &manifest.config_schema),
+        };
+        let inst = self.inner.engine.install(
+            &module,
+            scope,
+            spec.grant.clone(),
+            manifest.limits,
+            self.inner.services.clone(),
+        );
+        let slot = Arc::new(Slot {
+            record: rec.clone(),
+            manifest,
+            inst: Arc::new(tokio::sync::Mutex::new(inst)),
+            stats: Mutex::new(InstallationStats {
+                loaded: true,
+                ..InstallationStats::default()
+            }),
+        });
+        let mut slots = self.inner.slots.write().unwrap_or_else(|e| e.into_inner());
+        slots.insert(rec.id, slot);
+        Ok(())
+    }
+
+    /// Re-reads one installation after the API changed it (or removed it).
+    pub async fn reload(&self, tenant: TenantId, id: InstallationId) -> Result<()> {
+        let rec = match self.inner.platform.meta.get_installation(tenant, id).await {
+            Ok(r) => Some(r),
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.slots_mut().remove(&id);
+        let result = match rec {
+            Some(r) if r.spec.enabled => self.load(r).await,
+            _ => Ok(()),
+        };
+        self.update_interest();
+        result
+    }
+
+    fn slots_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<InstallationId, Arc<Slot>>> {
+        self.inner.slots.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn slots(&self) -> Vec<Arc<Slot>> {
+        let slots = self.inner.slots.read().unwrap_or_else(|e| e.into_inner());
+        slots.values().cloned().collect()
+    }
+
+    fn slot(&self, tenant: TenantId, id: InstallationId) -> Option<Arc<Slot>> {
+        let slots = self.inner.slots.read().unwrap_or_else(|e| e.into_inner());
+        slots
+            .get(&id)
+            .filter(|s| s.record.tenant_id == tenant)
+            .cloned()
+    }
+
+    /// The products each tenant's telemetry-triggered installations watch.
+    fn update_interest(&self) {
+        let mut by_tenant: HashMap<TenantId, HashSet<Arc<str>>> = HashMap::new();
+        for s in self.slots() {
+            if s.manifest
+                .triggers
+                .iter()
+                .any(|t| matches!(t, Trigger::Telemetry { .. }))
+            {
+                by_tenant
+                    .entry(s.record.tenant_id)
+                    .or_default()
+                    .extend(s.record.spec.products.iter().map(|p| Arc::from(p.as_str())));
+            }
+        }
+        self.inner
+            .interest
+            .set_sources(by_tenant.into_iter().map(|(t, products)| {
+                (
+                    t,
+                    Sources::Only {
+                        products,
+                        devices: HashSet::new(),
+                    },
+                )
+            }));
+    }
+
+    /// What the console shows of an installation.
+    pub fn stats(&self, tenant: TenantId, id: InstallationId) -> InstallationStats {
+        self.slot(tenant, id)
+            .map(|s| {
+                let mut st = lock(&s.stats).clone();
+                st.running = s.inst.try_lock().map(|i| i.is_running()).unwrap_or(true);
+                st
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs an installation on one event now (a manual run, an HTTP request).
+    pub async fn run(
+        &self,
+        tenant: TenantId,
+        id: InstallationId,
+        event: Value,
+    ) -> Result<Invocation> {
+        let slot = self.slot(tenant, id).ok_or_else(|| {
+            Error::invalid(
+                "installation",
+                ironloom_core::error::FieldErrorKind::Other {
+                    en: "is not enabled or could not be loaded (see its logs)".into(),
+                    zh: "未启用或无法加载（请查看日志）".into(),
+                },
+            )
+        })?;
+        self.invoke(slot, event, None).await
+    }
+
+    /// Runs one event on a worker (`permit`, or the next free one).
+    async fn invoke(
+        &self,
+        slot: Arc<Slot>,
+        event: Value,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<Invocation> {
+        let permit = match permit {
+            Some(p) => p,
+            None => self
+                .inner
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(unavailable)?,
+        };
+        let bytes = serde_json::to_vec(&event).map_err(unavailable)?;
+        let mut guard = slot.inst.clone().lock_owned().await;
+        let out = tokio::task::spawn_blocking(move || {
+            let out = guard.invoke(&bytes);
+            drop(guard);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(unavailable)?;
+        self.account(&slot, &out).await;
+        Ok(out)
+    }
+
+    /// Counts, logs and remembers what an invocation did.
+    async fn account(&self, slot: &Slot, out: &Invocation) {
+        let rec = &slot.record;
+        let failed = !matches!(out.result, Ok(0));
+        {
+            let mut st = lock(&slot.stats);
+            st.invocations += 1;
+            st.last_run = Some(chrono::Utc::now());
+            if failed {
+                st.errors += 1;
+                st.last_error = Some(match &out.result {
+                    Ok(code) => format!("returned {code}"),
+                    Err(e) => e.to_string(),
+                });
+            }
+        }
+        {
+            let month = ironloom_models::meter::this_month();
+            let mut usage = lock(&self.inner.usage);
+            let row = usage
+                .entry((rec.tenant_id, month.clone(), rec.spec.app_id.clone()))
+                .or_insert_with(|| AppUsageRow {
+                    month,
+                    app_id: rec.spec.app_id.clone(),
+                    ..AppUsageRow::default()
+                });
+            row.invocations += 1;
+            row.errors += u64::from(failed);
+            row.fuel = row.fuel.saturating_add(out.fuel);
+            row.wall_us = row
+                .wall_us
+                .saturating_add(u64::try_from(out.elapsed.as_micros()).unwrap_or(u64::MAX));
+            row.host_calls = row.host_calls.saturating_add(out.host_calls);
+        }
+        let now = chrono::Utc::now();
+        let mut lines: Vec<AppLogEntry> = out
+            .logs
+            .iter()
+            .map(|l| AppLogEntry {
+                ts: now,
+                level: serde_json::to_value(l.level)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "info".into()),
+                message: l.message.clone(),
+            })
+            .collect();
+        match &out.result {
+            Err(e) => lines.push(AppLogEntry {
+                ts: now,
+                level: "error".into(),
+                message: e.to_string(),
+            }),
+            Ok(code) if *code != 0 => lines.push(AppLogEntry {
+                ts: now,
+                level: "error".into(),
+                message: format!("the app returned {code}"),
+            }),
+            Ok(_) => {}
+        }
+        if let Err(e) = self
+            .inner
+            .platform
+            .meta
+            .add_app_logs(rec.tenant_id, &rec.spec.name, &lines)
+            .await
+        {
+            tracing::warn!(tenant = %rec.tenant_id, installation = %rec.id, error = %e, "app logs not kept");
+        }
+    }
+
+    async fn on_event(&self, ev: DeviceEvent) {
+        let DeviceEventKind::Telemetry { points, origin, .. } = &ev.kind else {
+            return;
+        };
+        if matches!(origin, Origin::Rule { .. } | Origin::App { .. }) || points.is_empty() {
+            return;
+        }
+        for slot in self.slots() {
+            let rec = &slot.record;
+            if rec.tenant_id != ev.tenant
+                || !rec.spec.products.iter().any(|p| **p == *ev.product_key)
+            {
+                continue;
+            }
+            let wanted = slot.manifest.triggers.iter().any(|t| match t {
+                Trigger::Telemetry { properties } => {
+                    properties.is_empty() || points.iter().any(|p| properties.contains(&p.property))
+                }
+                _ => false,
+            });
+            if !wanted {
+                continue;
+            }
+            let values: Vec<Value> = points
+                .iter()
+                .map(|p| json!({"property": p.property, "ts": p.ts / 1000, "value": p.value}))
+                .collect();
+            let event = json!({"kind": "telemetry", "device": &*ev.device_name,
+                "product": &*ev.product_key, "points": values});
+            // Waiting for a worker here slows this consumer, which the bus turns into
+            // back-pressure or counted drops, never into unbounded memory.
+            let h = self.clone();
+            let Ok(permit) = self.inner.permits.clone().acquire_owned().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                if let Err(e) = h.invoke(slot, event, Some(permit)).await {
+                    tracing::warn!(error = %e, "telemetry-triggered app run failed");
+                }
+            });
+        }
+    }
+
+    async fn schedule(&self) {
+        loop {
+            let now = chrono::Utc::now();
+            let next_minute = 60 - u64::from(chrono::Timelike::second(&now));
+            tokio::time::sleep(Duration::from_secs(next_minute.max(1))).await;
+            let at = chrono::Utc::now();
+            for slot in self.slots() {
+                for t in &slot.manifest.triggers {
+                    if let Trigger::Schedule { cron } = t
+                        && cron_matches(cron, &at)
+                    {
+                        let event = json!({"kind": "schedule", "cron": cron,
+                            "at": at.timestamp_millis()});
+                        let h = self.clone();
+                        let slot = slot.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = h.invoke(slot, event, None).await {
+                                tracing::warn!(error = %e, "scheduled app run failed");
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the usage counted so far (also at shutdown).
+    pub async fn flush(&self) {
+        let rows: Vec<((TenantId, String, String), AppUsageRow)> =
+            lock(&self.inner.usage).drain().collect();
+        let mut by_tenant: HashMap<TenantId, Vec<AppUsageRow>> = HashMap::new();
+        for ((t, _, _), r) in rows {
+            by_tenant.entry(t).or_default().push(r);
+        }
+        for (t, rows) in by_tenant {
+            if let Err(e) = self.inner.platform.meta.add_app_usage(t, &rows).await {
+                tracing::warn!(tenant = %t, error = %e, "app usage not recorded; kept for the next flush");
+                let mut usage = lock(&self.inner.usage);
+                for r in rows {
+                    let e = usage
+                        .entry((t, r.month.clone(), r.app_id.clone()))
+                        .or_insert_with(|| AppUsageRow {
+                            month: r.month.clone(),
+                            app_id: r.app_id.clone(),
+                            ..AppUsageRow::default()
+                        });
+                    e.invocations += r.invocations;
+                    e.errors += r.errors;
+                    e.fuel = e.fuel.saturating_add(r.fuel);
+                    e.wall_us = e.wall_us.saturating_add(r.wall_us);
+                    e.host_calls = e.host_calls.saturating_add(r.host_calls);
+                }
+            }
+        }
+    }
+}
