@@ -682,6 +682,8 @@ const en = {
     'alarm:manage': 'Acknowledge and clear alarms',
     'dashboard:read': 'See dashboards',
     'dashboard:write': 'Change and share dashboards',
+    'app:read': 'See apps, their logs and usage',
+    'app:manage': 'Upload, install, configure, run and uninstall apps',
   },
   health: {
     title: 'System health',

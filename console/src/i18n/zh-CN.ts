@@ -682,6 +682,8 @@ const zhCN: Messages = {
     'alarm:manage': '确认和清除告警',
     'dashboard:read': '查看看板',
     'dashboard:write': '修改和分享看板',
+    'app:read': '查看应用及其日志和用量',
+    'app:manage': '上传、安装、配置、运行和卸载应用',
   },
   health: {
     title: '系统状态',

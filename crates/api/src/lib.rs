@@ -93,6 +93,9 @@ pub struct AppState {
     /// Live model bindings and jobs over history (absent where no runtime runs: bindings
     /// are stored but not run, jobs answer 503).
     pub runs: Option<Arc<dyn ironloom_core::model_run::ModelRuns>>,
+    /// The app runtime (absent where none runs: packages and installations are kept, runs
+    /// and uploads answer 503).
+    pub apps: Option<ironloom_apps::AppHost>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -128,6 +131,7 @@ impl std::fmt::Debug for AppState {
         (name = "system", description = "This node's health, device traffic and storage, for the console"),
         (name = "telemetry", description = "Time-series data: write, history, aggregates, latest values, retention"),
         (name = "models", description = "Industrial models and data algorithms: catalogue, cards, evaluation"),
+        (name = "apps", description = "Industrial apps: packages, installations, runs, logs and usage"),
         (name = "rules", description = "Rules of the rule engine: versioned documents, checks"),
         (name = "alarms", description = "Alarms: live list, history, counts, acknowledge, clear"),
         (name = "dashboards", description = "Dashboards of widgets bound to devices, their data, read-only links"),
@@ -177,6 +181,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::telemetry::register(router);
     let router = routes::models::register(router);
     let router = routes::model_runs::register(router);
+    let router = routes::apps::register(router);
     router.split_for_parts()
 }
 

@@ -41,6 +41,15 @@ impl App {
     }
 
     async fn with_settings(settings: ApiSettings) -> App {
+        Self::build(settings, false).await
+    }
+
+    /// With an app runtime on the same store (a small instance pool).
+    async fn with_apps() -> App {
+        Self::build(ApiSettings::default(), true).await
+    }
+
+    async fn build(settings: ApiSettings, apps: bool) -> App {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(
             SqlStore::open(
@@ -73,6 +82,34 @@ impl App {
             },
         )
         .unwrap();
+        let meter: Arc<ironloom_models::meter::Meter> = Default::default();
+        let apps = if apps {
+            let bus = ironloom_bus::LocalBus::new();
+            let hub = ironloom_device::DeviceHub::new(
+                store.clone(),
+                Arc::new(tsdb.clone()),
+                bus.clone(),
+                Default::default(),
+            );
+            let platform = ironloom_apps::Platform {
+                meta: store.clone(),
+                store: Arc::new(tsdb.clone()),
+                ingest: hub,
+                link: None,
+                meter: meter.clone(),
+            };
+            let config = ironloom_apps::AppsConfig {
+                max_instances: 8,
+                ..Default::default()
+            };
+            Some(
+                ironloom_apps::AppHost::start(platform, bus, config)
+                    .await
+                    .unwrap(),
+            )
+        } else {
+            None
+        };
         let state = AppState {
             store: store.clone() as Arc<dyn MetaStore>,
             telemetry: Arc::new(tsdb),
@@ -84,8 +121,9 @@ impl App {
             alarms_live: tokio::sync::broadcast::channel(16).0,
             bus: None,
             models: ironloom_models::Library::get(),
-            meter: Default::default(),
+            meter,
             runs: None,
+            apps,
         };
         App {
             router: ironloom_api::router(state),
@@ -195,7 +233,10 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = App::new().await;
+    world_on(App::new().await).await
+}
+
+async fn world_on(app: App) -> World {
     let admin = app.login("admin", None).await;
     let mut ids = Vec::new();
     for code in ["alpha", "bravo"] {
@@ -3583,4 +3624,282 @@ async fn model_bindings_are_checked_against_model_and_product_and_stay_in_their_
         )
         .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
+}
+
+/// An app package (text-format module): on an event it stores `runs` in its state, logs
+/// the event and answers HTTP events with 201 and the event's body.
+fn app_package(id: &str, version: &str, permissions: Value) -> Vec<u8> {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "ironloom" "log" (func $log (param i32 i32 i32)))
+          (import "ironloom" "call" (func $call (param i32 i32 i32 i32) (result i64)))
+          (memory (export "memory") 1)
+          (global $next (mut i32) (i32.const 4096))
+          (data (i32.const 16) "kv.set")
+          (data (i32.const 32) "{\"key\":\"runs\",\"value\":1}")
+          (data (i32.const 64) "reply")
+          (data (i32.const 80) "{\"status\":201,\"body\":{\"ok\":true}}")
+          (func (export "ironloom_alloc") (param $n i32) (result i32)
+            (local $p i32)
+            (local.set $p (global.get $next))
+            (global.set $next (i32.add (global.get $next) (local.get $n)))
+            (if (i32.gt_u (global.get $next) (i32.mul (memory.size) (i32.const 65536)))
+              (then (drop (memory.grow (i32.const 1)))))
+            (local.get $p))
+          (func (export "ironloom_on_event") (param $ptr i32) (param $len i32) (result i32)
+            (drop (call $call (i32.const 16) (i32.const 6) (i32.const 32) (i32.const 24)))
+            (drop (call $call (i32.const 64) (i32.const 5) (i32.const 80) (i32.const 33)))
+            (call $log (i32.const 1) (local.get $ptr) (local.get $len))
+            (i32.const 0)))"#,
+    )
+    .unwrap();
+    let manifest = json!({
+        "format": 1, "id": id, "version": version,
+        "name": {"en": "Counter", "zh-CN": "计数器"}, "description": {"en": "", "zh-CN": ""},
+        "publisher": "test", "industries": ["C34"], "domains": ["production"],
+        "permissions": permissions,
+        "triggers": [{"kind": "manual"}, {"kind": "http", "path": "hook"}],
+        "config_schema": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1, "default": 2}},
+            "additionalProperties": false},
+        "modules": [{"name": "main", "path": "modules/main.wasm"}]
+    });
+    let files = std::collections::BTreeMap::from([
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
+        ("README.md".to_string(), b"# Counter".to_vec()),
+        ("icon.svg".to_string(), b"<svg/>".to_vec()),
+        ("modules/main.wasm".to_string(), wasm),
+    ]);
+    ironloom_apps::package::pack(&files).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_are_uploaded_installed_run_upgraded_and_kept_in_their_tenant() {
+    let w = world_on(App::with_apps().await).await;
+    let (app, a, b) = (&w.app, &w.a_admin, &w.b_admin);
+    let upload = |token: String, bytes: Vec<u8>| async move {
+        app.raw(
+            Method::POST,
+            "/api/v1/app-packages",
+            Some(&token),
+            &[("content-type", "application/octet-stream")],
+            bytes,
+        )
+        .await
+    };
+    let perms = json!([{"kind": "read_telemetry"}, {"kind": "commands"}]);
+    // A broken package is refused with every problem listed.
+    let r = upload(a.clone(), b"not a package".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let mut bad = json!({"format": 1});
+    bad["id"] = json!("X");
+    let files = std::collections::BTreeMap::from([(
+        "manifest.json".to_string(),
+        serde_json::to_vec(&bad).unwrap(),
+    )]);
+    let r = upload(a.clone(), ironloom_apps::package::pack(&files).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = r.body["message"].as_str().unwrap();
+    assert!(
+        msg.contains("README.md") && msg.contains("icon") && msg.contains("manifest.json"),
+        "{msg}"
+    );
+    // Viewers may look, not upload.
+    let viewer = &w.tokens[4].1;
+    assert_eq!(
+        upload(
+            viewer.clone(),
+            app_package("t.counter", "1.0.0", perms.clone())
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    for v in ["1.0.0", "1.1.0"] {
+        let r = upload(a.clone(), app_package("t.counter", v, perms.clone())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    // The same version with other content is a conflict.
+    let r = upload(a.clone(), app_package("t.counter", "1.0.0", json!([]))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(
+        app.get("/api/v1/app-packages", viewer)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(app.get("/api/v1/app-packages", b).await.body, json!([]));
+
+    product(app, a, "Press").await;
+    let products = app.get("/api/v1/products", a).await;
+    let key = products.body["items"][0]["product_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let spec = |config: Value, grant: Value| {
+        json!({"name": "line-1", "app_id": "t.counter",
+        "version": "1.0.0", "config": config, "grant": grant, "products": [key]})
+    };
+    // Configuration, grant and products are checked; problems listed together.
+    let r = app.post("/api/v1/app-installations", a, json!({"name": "x", "app_id": "t.counter",
+        "version": "1.0.0", "config": {"n": 0, "m": 1}, "grant": [{"kind": "alarms"}], "products": ["nope"]})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let msg = r.body["message"].as_str().unwrap();
+    for f in ["config.n", "config.m", "grant[0]", "products[0]"] {
+        assert!(msg.contains(f), "{f} not in {msg}");
+    }
+    // An operator (no app:manage) cannot install; an admin can.
+    let op = &w.tokens[3].1;
+    assert_eq!(
+        app.post("/api/v1/app-installations", op, spec(json!({}), json!([])))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post(
+            "/api/v1/app-installations",
+            a,
+            spec(json!({}), json!([{"kind": "read_telemetry"}])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["stats"]["loaded"], json!(true));
+
+    // A manual run answers what the app did; its state and logs are kept.
+    let r = app
+        .post(
+            &format!("/api/v1/app-installations/{id}/run"),
+            a,
+            json!({"hello": "世界"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["result"], json!({"Ok": 0}));
+    assert_eq!(r.body["host_calls"], json!(2));
+    let logs = app
+        .get(&format!("/api/v1/app-installations/{id}/logs"), viewer)
+        .await;
+    assert!(
+        logs.body[0]["message"].as_str().unwrap().contains("世界"),
+        "{:?}",
+        logs.body
+    );
+    // The HTTP trigger answers with the app's reply; an undeclared path is 404.
+    let r = app
+        .post(
+            &format!("/api/v1/apps/{id}/http/hook"),
+            viewer,
+            json!({"x": 1}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (StatusCode::CREATED, json!({"ok": true}))
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/apps/{id}/http/other"), viewer, json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Another tenant sees none of it.
+    assert_eq!(
+        app.get(&format!("/api/v1/app-installations/{id}"), b)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/app-installations/{id}/run"), b, json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/apps/{id}/http/hook"), b, json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Upgrade keeps the name (and so the state); rollback returns; the old version is in use.
+    let r = app
+        .post(
+            &format!("/api/v1/app-installations/{id}/upgrade"),
+            a,
+            json!({"version": "1.1.0"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.status,
+            r.body["version"].clone(),
+            r.body["previous_version"].clone()
+        ),
+        (StatusCode::OK, json!("1.1.0"), json!("1.0.0")),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        app.delete("/api/v1/app-packages/t.counter/1.0.0", a)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/app-installations/{id}/rollback"),
+            a,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["version"].clone()),
+        (StatusCode::OK, json!("1.0.0"))
+    );
+    // Disable: a run is refused until enabled again.
+    let mut s = spec(json!({"n": 5}), json!([]));
+    s["enabled"] = json!(false);
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/app-installations/{id}"),
+            Some(a),
+            Some(s),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        app.post(&format!("/api/v1/app-installations/{id}/run"), a, json!({}))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Usage counts every invocation of the month.
+    let usage = app.get("/api/v1/app-usage", viewer).await;
+    assert_eq!(usage.status, StatusCode::OK);
+    // Uninstall without data.
+    assert_eq!(
+        app.delete(&format!("/api/v1/app-installations/{id}"), a)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/api/v1/app-installations", a).await.body,
+        json!([])
+    );
+    assert_eq!(
+        app.delete("/api/v1/app-packages/t.counter/1.0.0", a)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
 }

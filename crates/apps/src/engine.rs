@@ -40,6 +40,12 @@ impl AppEngine {
             .total_tables(config.max_instances)
             .max_memory_size((MAX_MEMORY_MIB as usize) << 20);
         let mut c = Config::new();
+        // Each pooled memory reserves only what an app may have (not wasmtime's 4 GiB
+        // default), so a thousand slots stay within any address-space limit; accesses then
+        // carry explicit bounds checks.
+        c.memory_reservation(u64::from(MAX_MEMORY_MIB) << 20)
+            .memory_guard_size(64 << 10)
+            .memory_reservation_for_growth(0);
         c.consume_fuel(true)
             .epoch_interruption(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

@@ -96,6 +96,8 @@ impl Role {
                 TelemetryManage,
                 DashboardRead,
                 DashboardWrite,
+                AppRead,
+                AppManage,
             ]),
             Role::Engineer => PermissionSet::of(&[
                 TenantRead,
@@ -114,6 +116,8 @@ impl Role {
                 AlarmManage,
                 DashboardRead,
                 DashboardWrite,
+                AppRead,
+                AppManage,
             ]),
             Role::Operator => PermissionSet::of(&[
                 TenantRead,
@@ -126,6 +130,7 @@ impl Role {
                 AlarmRead,
                 AlarmManage,
                 DashboardRead,
+                AppRead,
             ]),
             Role::Viewer => PermissionSet::of(&[
                 TenantRead,
@@ -135,6 +140,7 @@ impl Role {
                 RuleRead,
                 AlarmRead,
                 DashboardRead,
+                AppRead,
             ]),
         }
     }
@@ -216,10 +222,17 @@ pub enum Permission {
     /// Build, change, share and delete dashboards.
     #[serde(rename = "dashboard:write")]
     DashboardWrite,
+    /// See app packages, installations, their logs and usage.
+    #[serde(rename = "app:read")]
+    AppRead,
+    /// Upload packages; install, configure, upgrade, roll back, run and uninstall apps
+    /// (granting an app only what the installer may do).
+    #[serde(rename = "app:manage")]
+    AppManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -243,6 +256,8 @@ impl Permission {
         Permission::AlarmManage,
         Permission::DashboardRead,
         Permission::DashboardWrite,
+        Permission::AppRead,
+        Permission::AppManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -270,6 +285,8 @@ impl Permission {
             Permission::AlarmManage => "alarm:manage",
             Permission::DashboardRead => "dashboard:read",
             Permission::DashboardWrite => "dashboard:write",
+            Permission::AppRead => "app:read",
+            Permission::AppManage => "app:manage",
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Config {
     pub rules: ironloom_rules::config::RuntimeConfig,
     /// Models on device data: live bindings and jobs over history.
     pub compute: ironloom_compute::ComputeConfig,
+    /// Industrial apps: the WebAssembly sandbox's capacity.
+    pub apps: ironloom_apps::AppsConfig,
     /// The device hub: log-in limits, caches, status writes.
     pub devices: ironloom_device::HubConfig,
     pub log: LogConfig,
@@ -45,6 +47,7 @@ impl Default for Config {
             coap: ironloom_coap::CoapConfig::default(),
             rules: ironloom_rules::config::RuntimeConfig::default(),
             compute: ironloom_compute::ComputeConfig::default(),
+            apps: ironloom_apps::AppsConfig::default(),
             devices: ironloom_device::HubConfig::default(),
             log: LogConfig::default(),
         }
@@ -323,6 +326,7 @@ impl Config {
         self.compute
             .validate()
             .map_err(|e| ConfigError::Invalid(e.0))?;
+        self.apps.validate().map_err(ConfigError::Invalid)?;
         if self.meta.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "meta.max_connections must be at least 1".into(),

@@ -209,6 +209,21 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow!("cannot start the model runtime: {e}"))?;
+    // Apps: installed WebAssembly apps run on device telemetry, schedules and requests;
+    // their host API reaches the same stores, ingest path and device link.
+    let apps = ironloom_apps::AppHost::start(
+        ironloom_apps::Platform {
+            meta: store.clone(),
+            store: Arc::new(tsdb.clone()),
+            ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
+            link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
+            meter: meter.clone(),
+        },
+        bus.clone(),
+        config.apps.clone(),
+    )
+    .await
+    .map_err(|e| anyhow!("cannot start the app runtime: {e}"))?;
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),
@@ -222,6 +237,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         models: ironloom_models::Library::get(),
         meter: meter.clone(),
         runs: Some(Arc::new(compute.clone()) as Arc<dyn ironloom_core::model_run::ModelRuns>),
+        apps: Some(apps.clone()),
     };
 
     let coap = match config.coap.addr.0 {
@@ -351,6 +367,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     // Running jobs save their state (interrupted) while the ingest path still runs.
     compute.stop().await;
+    apps.flush().await;
     // Devices are told first and their last writes finish before the store closes.
     shutdown.cancel();
     let _ = mqtt_task.await;
