@@ -29,6 +29,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'dashboards/:id', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
       { path: 'models', name: 'models', component: () => import('./views/ModelsView.vue') },
       { path: 'model-jobs', name: 'model-jobs', component: () => import('./views/ModelJobsView.vue') },
+      { path: 'apps', name: 'apps', component: () => import('./views/AppsView.vue') },
       { path: 'usage', name: 'usage', component: () => import('./views/UsageView.vue') },
       { path: 'users', name: 'users', component: () => import('./views/UsersView.vue') },
       { path: 'roles', name: 'roles', component: () => import('./views/RolesView.vue') },

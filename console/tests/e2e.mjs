@@ -1087,6 +1087,33 @@ await step('history analysis: an algorithm per window over the pump\'s flow, cha
   await still(page, 'model-jobs')
 })
 
+await step('apps: the demo\'s pump app runs on the pumps\' messages and on demand; the install dialog lists what an app asks for', async () => {
+  await page.goto('/apps')
+  const row = page.getByTestId('app-installations').locator('tbody tr').filter({ hasText: 'pumps' })
+  await row.waitFor()
+  expect((await row.textContent()).includes('Active'), 'the pump app is active')
+  // The pumps' messages trigger it (it computes only when flow, head and power come together).
+  await until(async () => {
+    const list = await apiGet('/app-installations')
+    return list[0].stats.invocations > 0
+  }, 'telemetry-triggered runs counted', 30_000)
+  await row.getByTestId('app-run').click()
+  await page.getByTestId('app-run-result').filter({ hasText: 'Completed' }).waitFor()
+  await row.getByTestId('app-logs').click()
+  await page.getByTestId('app-logs-drawer').locator('.el-drawer__body').waitFor()
+  await page.keyboard.press('Escape')
+  await page.getByTestId('app-install').click()
+  const dialog = page.getByTestId('app-install-dialog')
+  for (const perm of ['Read telemetry', 'Write derived telemetry', 'Raise and clear alarms', 'Call models and algorithms']) {
+    await dialog.getByText(perm, { exact: true }).waitFor()
+  }
+  await shot(page, 'apps-install')
+  await page.keyboard.press('Escape')
+  const usage = await apiGet('/app-usage')
+  expect(Array.isArray(usage), 'app usage answers')
+  await still(page, 'apps')
+})
+
 await step('products are listed with their category', async () => {
   await page.goto('/products')
   await page.getByTestId('products').locator('tbody tr').first().waitFor()

@@ -116,6 +116,37 @@ fn package() -> Option<Vec<u8>> {
     Some(ironloom_apps::package::pack(&files).unwrap())
 }
 
+/// The demo installs the committed module: it must be what the source builds to.
+#[test]
+fn the_committed_pump_module_is_what_its_source_builds_to() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out =
+        std::env::temp_dir().join(format!("ironloom-pump-rebuild-{}.wasm", std::process::id()));
+    let ok = std::process::Command::new("clang-14")
+        .args(["--target=wasm32-wasi", "-O2", "-mexec-model=reactor", "-I"])
+        .arg(root.join("sdk/c"))
+        .arg(root.join("apps/pump-efficiency/src/main.c"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "no clang-14"
+        );
+        println!("SKIPPED: no clang-14 for wasm32-wasi");
+        return;
+    }
+    let built = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    let committed = std::fs::read(root.join("apps/pump-efficiency/modules/main.wasm")).unwrap();
+    assert!(
+        built == committed,
+        "apps/pump-efficiency/modules/main.wasm is stale: rebuild it with clang-14 --target=wasm32-wasi -O2 -mexec-model=reactor -I sdk/c apps/pump-efficiency/src/main.c -o apps/pump-efficiency/modules/main.wasm"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     let Some(bytes) = package() else { return };

@@ -25,6 +25,31 @@ const RULES: &str = include_str!("../demo/rules.json");
 /// power of the motor.
 const BINDINGS: &str = include_str!("../demo/bindings.json");
 const TENANT: &str = "demo";
+/// The first app of `apps/`, installed on the demo's pumps. Its module is built from
+/// `apps/pump-efficiency/src/main.c` (a test checks the committed bytes are what the
+/// source builds to).
+const PUMP_APP: [(&str, &[u8]); 5] = [
+    (
+        "manifest.json",
+        include_bytes!("../../../apps/pump-efficiency/manifest.json"),
+    ),
+    (
+        "README.md",
+        include_bytes!("../../../apps/pump-efficiency/README.md"),
+    ),
+    (
+        "icon.svg",
+        include_bytes!("../../../apps/pump-efficiency/icon.svg"),
+    ),
+    (
+        "ui/index.html",
+        include_bytes!("../../../apps/pump-efficiency/ui/index.html"),
+    ),
+    (
+        "modules/main.wasm",
+        include_bytes!("../../../apps/pump-efficiency/modules/main.wasm"),
+    ),
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -272,5 +297,52 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
             .await
             .map_err(e)?;
     }
+    install_pump_app(store, &actor, tenant.id).await
+}
+
+async fn install_pump_app(
+    store: &dyn MetaStore,
+    actor: &Actor,
+    tenant: ironloom_core::ids::TenantId,
+) -> anyhow::Result<()> {
+    let e = |e: ironloom_core::error::Error| anyhow!("demo app: {}", e.message(Locale::En));
+    let files: std::collections::BTreeMap<String, Vec<u8>> = PUMP_APP
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.to_vec()))
+        .collect();
+    let bytes = ironloom_apps::package::pack(&files).context("demo app: pack")?;
+    let pkg = ironloom_apps::AppPackage::read(&bytes, &Default::default(), None)
+        .map_err(|err| anyhow!("demo app: {err}"))?;
+    let info = ironloom_core::app_install::AppPackageInfo {
+        tenant_id: tenant,
+        app_id: pkg.manifest.id.clone(),
+        version: pkg.manifest.version.clone(),
+        digest: pkg.digest.clone(),
+        size: bytes.len() as u64,
+        manifest: pkg.manifest.clone(),
+        uploaded_by: "demo".into(),
+        uploaded_at: chrono::Utc::now(),
+    };
+    store
+        .put_app_package(actor, &info, &bytes)
+        .await
+        .map_err(e)?;
+    let spec = ironloom_core::app_install::InstallationSpec {
+        name: "pumps".into(),
+        app_id: info.app_id,
+        version: info.version,
+        config: serde_json::json!({"threshold": 0.4}),
+        grant: pkg.manifest.permissions.clone(),
+        products: vec!["demo-pump".into()],
+        enabled: true,
+    };
+    let problems = spec.check(&pkg.manifest);
+    if !problems.is_empty() {
+        return Err(anyhow!("demo app: {problems:?}"));
+    }
+    store
+        .create_installation(actor, tenant, spec)
+        .await
+        .map_err(e)?;
     Ok(())
 }
