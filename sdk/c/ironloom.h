@@ -86,6 +86,18 @@ static inline int il_point(const char *event, const char *property, double *out)
     return v != NULL && (end == NULL || v <= end + 1);
 }
 
+/* The timestamp (ms) of `property`'s point in a telemetry event; 1 when found. */
+static inline int il_point_ts(const char *event, const char *property, double *ts) {
+    char pat[96];
+    int n = snprintf(pat, sizeof pat, "\"property\":\"%s\"", property);
+    if (n <= 0 || n >= (int)sizeof pat) return 0;
+    const char *p = strstr(event, pat);
+    if (!p) return 0;
+    const char *end = strchr(p, '}');
+    const char *v = il_json_number(p, "ts", ts);
+    return v != NULL && (end == NULL || v <= end + 1);
+}
+
 /* The string value of `"key":"..."` copied into `out` (at most `cap` - 1 bytes);
  * 1 when found. Escaped quotes are not handled. */
 static inline int il_json_string(const char *json, const char *key, char *out, size_t cap) {

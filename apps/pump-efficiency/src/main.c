@@ -53,9 +53,13 @@ IRONLOOM_APP(const char *event, int len) {
     }
     free(r);
 
+    /* The derived values carry the time of the readings they come from. */
+    double ts = 0;
+    char at[40] = "";
+    if (il_point_ts(event, "flow", &ts) && ts > 0) snprintf(at, sizeof at, "\"ts\":%.0f,", ts);
     snprintf(req, sizeof req,
-             "{\"device\":\"%s\",\"values\":{\"eff\":%.6f,\"hydraulic_power\":%.6f}}", device,
-             eta, ph * 1000.0);
+             "{\"device\":\"%s\",%s\"values\":{\"eff\":%.6f,\"hydraulic_power\":%.6f}}",
+             device, at, eta, ph * 1000.0);
     r = il_call("write", req);
     if (!il_ok(r)) {
         il_warn(r ? r : "no reply to write");

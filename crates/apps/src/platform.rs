@@ -5,6 +5,8 @@
 //! Requests and replies (JSON; times in milliseconds since the epoch):
 //! - `latest` `{"device", "properties"?}` → `{"values": {prop: {"ts", "value"}}}`
 //! - `history` `{"device", "property", "from", "to", "limit"?}` → `{"points": [[ts, value]…]}`
+//! - `aggregate` `{"device", "property", "from", "to", "window", "aggregations"?}` →
+//!   `{"aggregations": ["avg"…], "windows": [[ts, [value…]]…]}`
 //! - `write` `{"device", "values": {prop: value}, "ts"?}` → `{"stored", "refused": […]}`
 //! - `alarm.raise` `{"device", "type", "severity"?, "details"?}` → `{"id", "new"}`
 //! - `alarm.clear` `{"device", "type"}` → `{"cleared"}`
@@ -27,7 +29,9 @@ use ironloom_core::ingest::Origin;
 use ironloom_core::model::{self, CallSource, Catalogue, Given};
 use ironloom_core::repo::MetaStore;
 use ironloom_core::rule::Severity;
-use ironloom_core::telemetry::{HistoryQuery, Order, Selection, TelemetryStore};
+use ironloom_core::telemetry::{
+    AggregateQuery, Aggregation, HistoryQuery, Order, Selection, TelemetryStore,
+};
 use ironloom_models::Library;
 use ironloom_models::meter::Meter;
 use serde_json::{Value, json};
@@ -393,8 +397,58 @@ impl PlatformServices {
                 }
                 Ok(json!({ "outputs": values, "units": units }))
             }
+            HostOp::Aggregate => {
+                let device = self.device(scope, req).await?;
+                let property = text(req, "property")?.to_string();
+                let (Some(from), Some(to)) = (millis(req, "from")?, millis(req, "to")?) else {
+                    return Err(bad("from and to are required"));
+                };
+                let window = millis(req, "window")?
+                    .filter(|w| *w > 0)
+                    .ok_or_else(|| bad("window is required (milliseconds, > 0)"))?;
+                if (to - from) / window > MAX_HISTORY_POINTS as i64 {
+                    return Err(bad(format!(
+                        "at most {MAX_HISTORY_POINTS} windows: widen the window or narrow the range"
+                    )));
+                }
+                let names: Vec<String> = match req.get("aggregations") {
+                    None => vec!["avg".into()],
+                    Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+                        bad("aggregations must be a list such as [\"avg\", \"max\"]")
+                    })?,
+                };
+                let aggregations = names
+                    .iter()
+                    .map(|n| {
+                        Aggregation::parse(n).ok_or_else(|| bad(format!("unknown aggregation {n}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let series = p
+                    .store
+                    .aggregate(
+                        tenant,
+                        AggregateQuery {
+                            selection: Selection {
+                                devices: vec![device],
+                                properties: vec![property],
+                            },
+                            from: from.saturating_mul(1000),
+                            to: to.saturating_mul(1000),
+                            window: window.saturating_mul(1000),
+                            aggregations,
+                        },
+                    )
+                    .await
+                    .map_err(from_platform)?;
+                let windows: Vec<Value> = series
+                    .into_iter()
+                    .flat_map(|s| s.windows)
+                    .map(|w| json!([w.ts / 1000, w.values]))
+                    .collect();
+                Ok(json!({"aggregations": names, "windows": windows}))
+            }
             HostOp::Reply => Ok(Value::Null),
-            HostOp::Aggregate | HostOp::Http => Err(HostError::new(
+            HostOp::Http => Err(HostError::new(
                 "unavailable",
                 format!("{} is not served by this platform version yet", op.as_str()),
             )),

@@ -339,6 +339,26 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
         .unwrap_err();
         assert_eq!(e.code, "not_found", "{why}");
     }
+    // History and hourly aggregates of what the app wrote.
+    let h = call(
+        HostOp::History,
+        json!({"device": "p1", "property": "eff", "from": 0, "to": t0 + 10_000}),
+    )
+    .unwrap();
+    assert_eq!(h["points"].as_array().unwrap().len(), 2);
+    let agg = call(HostOp::Aggregate, json!({"device": "p1", "property": "eff", "from": t0 - t0 % 3_600_000,
+        "to": t0 - t0 % 3_600_000 + 3_600_000, "window": 3_600_000, "aggregations": ["count", "avg"]})).unwrap();
+    assert_eq!(agg["windows"][0][1][0], json!(2));
+    assert!(
+        (agg["windows"][0][1][1].as_f64().unwrap() - want).abs() < 1e-6,
+        "{agg}"
+    );
+    let e = call(
+        HostOp::Aggregate,
+        json!({"device": "p1", "property": "eff", "from": 0, "to": t0, "window": 1}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "bad_request");
     // A value the thing model refuses is refused, not stored.
     let w = call(HostOp::Write, json!({"device": "p1", "values": {"eff": 7}})).unwrap();
     assert_eq!(w["stored"], json!(0));
