@@ -74,28 +74,28 @@ static inline const char *il_json_number(const char *from, const char *key, doub
     return end;
 }
 
-/* The value of `property` in a telemetry event (its "points"); 1 when found. */
-static inline int il_point(const char *event, const char *property, double *out) {
+/* The number `field` ("value" or "ts") of `property`'s point in a telemetry event's
+ * "points"; 1 when found. */
+static inline int il_point_field(const char *event, const char *property, const char *field,
+                                 double *out) {
     char pat[96];
     int n = snprintf(pat, sizeof pat, "\"property\":\"%s\"", property);
     if (n <= 0 || n >= (int)sizeof pat) return 0;
     const char *p = strstr(event, pat);
     if (!p) return 0;
     const char *end = strchr(p, '}');
-    const char *v = il_json_number(p, "value", out);
+    const char *v = il_json_number(p, field, out);
     return v != NULL && (end == NULL || v <= end + 1);
+}
+
+/* The value of `property` in a telemetry event; 1 when found. */
+static inline int il_point(const char *event, const char *property, double *out) {
+    return il_point_field(event, property, "value", out);
 }
 
 /* The timestamp (ms) of `property`'s point in a telemetry event; 1 when found. */
 static inline int il_point_ts(const char *event, const char *property, double *ts) {
-    char pat[96];
-    int n = snprintf(pat, sizeof pat, "\"property\":\"%s\"", property);
-    if (n <= 0 || n >= (int)sizeof pat) return 0;
-    const char *p = strstr(event, pat);
-    if (!p) return 0;
-    const char *end = strchr(p, '}');
-    const char *v = il_json_number(p, "ts", ts);
-    return v != NULL && (end == NULL || v <= end + 1);
+    return il_point_field(event, property, "ts", ts);
 }
 
 /* The string value of `"key":"..."` copied into `out` (at most `cap` - 1 bytes);

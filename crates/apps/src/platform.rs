@@ -164,6 +164,21 @@ impl PlatformServices {
         Ok(id)
     }
 
+    /// The one property of one device, and the range in milliseconds, that `history` and
+    /// `aggregate` ask for.
+    async fn series(&self, scope: &Scope, req: &Value) -> Result<(Selection, i64, i64), HostError> {
+        let device = self.device(scope, req).await?;
+        let property = text(req, "property")?.to_string();
+        let (Some(from), Some(to)) = (millis(req, "from")?, millis(req, "to")?) else {
+            return Err(bad("from and to are required"));
+        };
+        let selection = Selection {
+            devices: vec![device],
+            properties: vec![property],
+        };
+        Ok((selection, from, to))
+    }
+
     async fn serve(&self, scope: &Scope, op: HostOp, req: &Value) -> Result<Value, HostError> {
         let p = &self.platform;
         let tenant = scope.tenant;
@@ -215,11 +230,7 @@ impl PlatformServices {
                 Ok(json!({ "values": values }))
             }
             HostOp::History => {
-                let device = self.device(scope, req).await?;
-                let property = text(req, "property")?.to_string();
-                let (Some(from), Some(to)) = (millis(req, "from")?, millis(req, "to")?) else {
-                    return Err(bad("from and to are required"));
-                };
+                let (selection, from, to) = self.series(scope, req).await?;
                 let limit = req
                     .get("limit")
                     .and_then(Value::as_u64)
@@ -230,10 +241,7 @@ impl PlatformServices {
                     .history(
                         tenant,
                         HistoryQuery {
-                            selection: Selection {
-                                devices: vec![device],
-                                properties: vec![property],
-                            },
+                            selection,
                             from: from.saturating_mul(1000),
                             to: to.saturating_mul(1000),
                             order: Order::Asc,
@@ -398,11 +406,7 @@ impl PlatformServices {
                 Ok(json!({ "outputs": values, "units": units }))
             }
             HostOp::Aggregate => {
-                let device = self.device(scope, req).await?;
-                let property = text(req, "property")?.to_string();
-                let (Some(from), Some(to)) = (millis(req, "from")?, millis(req, "to")?) else {
-                    return Err(bad("from and to are required"));
-                };
+                let (selection, from, to) = self.series(scope, req).await?;
                 let window = millis(req, "window")?
                     .filter(|w| *w > 0)
                     .ok_or_else(|| bad("window is required (milliseconds, > 0)"))?;
@@ -428,10 +432,7 @@ impl PlatformServices {
                     .aggregate(
                         tenant,
                         AggregateQuery {
-                            selection: Selection {
-                                devices: vec![device],
-                                properties: vec![property],
-                            },
+                            selection,
                             from: from.saturating_mul(1000),
                             to: to.saturating_mul(1000),
                             window: window.saturating_mul(1000),

@@ -85,16 +85,28 @@ async fn device(meta: &dyn MetaStore, t: TenantId, key: &str, name: &str) -> Dev
     meta.create_device(&actor(), t, d).await.unwrap().id
 }
 
-/// The pump-efficiency app of `apps/`, built with the C SDK and packed; `None` (skip)
-/// without clang for wasm32-wasi, unless IRONLOOM_REQUIRE_PEERS=1.
-fn package() -> Option<Vec<u8>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let app = root.join("apps/pump-efficiency");
-    let out = std::env::temp_dir().join(format!("ironloom-pump-{}.wasm", std::process::id()));
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The pump-efficiency module built from its source with the C SDK; `None` (the test is
+/// skipped) without clang for wasm32-wasi, unless IRONLOOM_REQUIRE_PEERS=1.
+fn build_pump_module() -> Option<Vec<u8>> {
+    let out = std::env::temp_dir().join(format!(
+        "ironloom-pump-{}-{:?}.wasm",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let ok = std::process::Command::new("clang-14")
-        .args(["--target=wasm32-wasi", "-O2", "-mexec-model=reactor", "-I"])
-        .arg(root.join("sdk/c"))
-        .arg(app.join("src/main.c"))
+        .args([
+            "--target=wasm32-wasi",
+            "-O2",
+            "-mexec-model=reactor",
+            "-Wall",
+            "-I",
+        ])
+        .arg(root().join("sdk/c"))
+        .arg(root().join("apps/pump-efficiency/src/main.c"))
         .arg("-o")
         .arg(&out)
         .status()
@@ -107,43 +119,32 @@ fn package() -> Option<Vec<u8>> {
         println!("SKIPPED: no clang-14 for wasm32-wasi");
         return None;
     }
+    let wasm = std::fs::read(&out).ok();
+    let _ = std::fs::remove_file(&out);
+    wasm
+}
+
+/// The pump-efficiency app of `apps/`, built and packed.
+fn package() -> Option<Vec<u8>> {
+    let app = root().join("apps/pump-efficiency");
     let mut files = BTreeMap::new();
     for f in ["manifest.json", "README.md", "icon.svg", "ui/index.html"] {
         files.insert(f.to_string(), std::fs::read(app.join(f)).unwrap());
     }
-    files.insert("modules/main.wasm".into(), std::fs::read(&out).unwrap());
-    let _ = std::fs::remove_file(&out);
+    files.insert("modules/main.wasm".into(), build_pump_module()?);
     Some(ironloom_apps::package::pack(&files).unwrap())
 }
 
 /// The demo installs the committed module: it must be what the source builds to.
 #[test]
 fn the_committed_pump_module_is_what_its_source_builds_to() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out =
-        std::env::temp_dir().join(format!("ironloom-pump-rebuild-{}.wasm", std::process::id()));
-    let ok = std::process::Command::new("clang-14")
-        .args(["--target=wasm32-wasi", "-O2", "-mexec-model=reactor", "-I"])
-        .arg(root.join("sdk/c"))
-        .arg(root.join("apps/pump-efficiency/src/main.c"))
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "no clang-14"
-        );
-        println!("SKIPPED: no clang-14 for wasm32-wasi");
+    let Some(built) = build_pump_module() else {
         return;
-    }
-    let built = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(&out);
-    let committed = std::fs::read(root.join("apps/pump-efficiency/modules/main.wasm")).unwrap();
+    };
+    let committed = std::fs::read(root().join("apps/pump-efficiency/modules/main.wasm")).unwrap();
     assert!(
         built == committed,
-        "apps/pump-efficiency/modules/main.wasm is stale: rebuild it with clang-14 --target=wasm32-wasi -O2 -mexec-model=reactor -I sdk/c apps/pump-efficiency/src/main.c -o apps/pump-efficiency/modules/main.wasm"
+        "apps/pump-efficiency/modules/main.wasm is stale: rebuild it with clang-14 --target=wasm32-wasi -O2 -mexec-model=reactor -Wall -I sdk/c apps/pump-efficiency/src/main.c -o apps/pump-efficiency/modules/main.wasm"
     );
 }
 

@@ -381,7 +381,20 @@ async fn upgrade(
     if let Some(g) = req.grant {
         spec.grant = g;
     }
-    check_spec(&state, &p, tenant, &spec, locale).await?;
+    switch_version(&state, &p, locale, before, spec, "upgrade").await
+}
+
+/// Moves an installation to `spec`'s version, remembering the one it leaves.
+async fn switch_version(
+    state: &AppState,
+    p: &Principal,
+    locale: Locale,
+    before: AppInstallation,
+    spec: InstallationSpec,
+    action: &str,
+) -> ApiResult<Json<InstallationView>> {
+    let (tenant, id) = (before.tenant_id, before.id);
+    check_spec(state, p, tenant, &spec, locale).await?;
     let i = state
         .store
         .update_installation(
@@ -390,11 +403,11 @@ async fn upgrade(
             id,
             spec,
             Some(before.spec.version),
-            "upgrade",
+            action,
         )
         .await?;
-    reload(&state, tenant, id).await?;
-    Ok(Json(view(&state, i)))
+    reload(state, tenant, id).await?;
+    Ok(Json(view(state, i)))
 }
 
 /// Return to the version before the last upgrade (its configuration must still fit).
@@ -421,20 +434,7 @@ async fn rollback(
     };
     let mut spec = before.spec.clone();
     spec.version = previous;
-    check_spec(&state, &p, tenant, &spec, locale).await?;
-    let i = state
-        .store
-        .update_installation(
-            &p.actor(),
-            tenant,
-            id,
-            spec,
-            Some(before.spec.version),
-            "rollback",
-        )
-        .await?;
-    reload(&state, tenant, id).await?;
-    Ok(Json(view(&state, i)))
+    switch_version(&state, &p, locale, before, spec, "rollback").await
 }
 
 /// Run an installation now on an event (any JSON; `{"kind": "manual"}` when empty) and
