@@ -1087,16 +1087,23 @@ await step('history analysis: an algorithm per window over the pump\'s flow, cha
   await still(page, 'model-jobs')
 })
 
-await step('apps: the demo\'s pump app runs on the pumps\' messages and on demand; the install dialog lists what an app asks for', async () => {
+await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its messages and runs on demand; the install dialog lists what an app asks for', async () => {
   await page.goto('/apps')
   const row = page.getByTestId('app-installations').locator('tbody tr').filter({ hasText: 'pumps' })
   await row.waitFor()
   expect((await row.textContent()).includes('Active'), 'the pump app is active')
-  // The pumps' messages trigger it (it computes only when flow, head and power come together).
+  // The pumps' messages trigger it: pump-01 (over the demo gateway) reports flow, head and
+  // shaft power, and the app writes its efficiency back as a property of the pump.
   await until(async () => {
     const list = await apiGet('/app-installations')
     return list[0].stats.invocations > 0
   }, 'telemetry-triggered runs counted', 30_000)
+  const pumps = await apiGet('/devices?q=pump-01')
+  const eff = await until(async () => {
+    const latest = await apiGet(`/devices/${pumps.items[0].id}/telemetry/latest`)
+    return latest.find((l) => l.property === 'eff')
+  }, 'the app wrote pump-01\'s efficiency', 30_000)
+  expect(eff.value > 0.2 && eff.value < 0.9, `efficiency: ${JSON.stringify(eff)}`)
   await row.getByTestId('app-run').click()
   await page.getByTestId('app-run-result').filter({ hasText: 'Completed' }).waitFor()
   await row.getByTestId('app-logs').click()

@@ -31,19 +31,22 @@ IRONLOOM_APP(const char *event, int len) {
 
     char *cfg = il_call("config", "{}");
     double threshold = 0.5, rho = 998.0, persist = 3;
+    char flow_unit[24] = "m³/h", power_unit[24] = "kW";
     if (cfg) {
         il_json_number(cfg, "threshold", &threshold);
         il_json_number(cfg, "density", &rho);
         il_json_number(cfg, "persist", &persist);
+        il_json_string(cfg, "flow_unit", flow_unit, sizeof flow_unit);
+        il_json_string(cfg, "power_unit", power_unit, sizeof power_unit);
         free(cfg);
     }
 
     char req[512];
     snprintf(req, sizeof req,
              "{\"model\":\"pump.hydraulic_power\",\"inputs\":{\"rho\":%g,"
-             "\"Q\":{\"value\":%g,\"unit\":\"L/s\"},\"H\":%g,"
-             "\"P_shaft\":{\"value\":%g,\"unit\":\"W\"}}}",
-             rho, flow, head, power);
+             "\"Q\":{\"value\":%g,\"unit\":\"%s\"},\"H\":%g,"
+             "\"P_shaft\":{\"value\":%g,\"unit\":\"%s\"}}}",
+             rho, flow, flow_unit, head, power, power_unit);
     char *r = il_call("model", req);
     double eta, ph;
     if (!il_ok(r) || !il_json_number(r, "eta", &eta) || !il_json_number(r, "P_h", &ph)) {

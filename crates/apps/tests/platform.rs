@@ -210,7 +210,7 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
         name: "pumps".into(),
         app_id: "pump.efficiency".into(),
         version: "1.0.0".into(),
-        config: json!({"threshold": 0.7, "persist": 2}),
+        config: json!({"threshold": 0.7, "persist": 2, "flow_unit": "L/s", "power_unit": "W"}),
         grant: pkg.manifest.permissions.clone(),
         products: vec!["pump".into()],
         enabled: true,

@@ -5,7 +5,7 @@
 //!
 //! | unit | machine | holding registers | input registers | coils / discrete inputs |
 //! |---|---|---|---|---|
-//! | 1 | pump | 0 flow m³/h f32, 2 pressure bar f32, 4 speed setpoint r/min u16 (rw, 0–3000), 5 current A u16 ×0.1, 6 status (bit 0 running, bit 1 fault), 7 vibration mm/s u16 ×0.01 | 0 bearing temperature °C i16 ×0.1 | coil 0 run (rw); discrete 0 running |
+//! | 1 | pump | 0 flow m³/h f32, 2 pressure bar f32, 4 speed setpoint r/min u16 (rw, 0–3000), 5 current A u16 ×0.1, 6 status (bit 0 running, bit 1 fault), 7 vibration mm/s u16 ×0.01, 8 head m f32, 10 shaft power kW f32 | 0 bearing temperature °C i16 ×0.1 | coil 0 run (rw); discrete 0 running |
 //! | 2 | motor | 0 speed r/min f32, 2 torque N·m f32, 4 winding temperature °C i16 ×0.1, 5 vibration mm/s f32, 7 current A u16 ×0.1, 8 voltage V u16 ×0.1, 9 power kW u16 ×0.01, 10 speed setpoint r/min f32 (rw, 0–3000) | 0 operating hours u32 | coil 0 enable (rw) |
 //! | 3 | boiler | 0 water temperature °C f32, 2 temperature setpoint °C f32 (rw, 20–95), 4 steam pressure bar f32, 6 level % u16 ×0.1 | 0 burner starts u32 | coil 0 burner enable (rw); discrete 0 burner on |
 //! | 4 | CNC | 0 spindle speed r/min f32, 2 feed rate mm/min f32, 4 program name (8 registers, 16 ASCII bytes), 12 part count u32, 14 tool wear % u16 ×0.1, 15 mode u16 (0 idle, 1 running, 2 tool change) | 0 cycle time ms u32 | coil 0 cycle start (rw) |
@@ -100,7 +100,7 @@ impl Plant {
             discrete: vec![false; d],
             ..Default::default()
         };
-        let mut pump = img(8, 1, 1, 1);
+        let mut pump = img(12, 1, 1, 1);
         pump.holding[4] = 1450;
         pump.coils[0] = true;
         pump.writable.insert(4, (0.0, 3000.0, false));
@@ -159,6 +159,15 @@ impl Plant {
         let pressure = 3.2 * s * s + n(self, 0.02);
         let current = 4.0 + 11.0 * s * s + n(self, 0.1);
         let bearing = 35.0 + 20.0 * s + 2.0 * (self.t / 60.0).sin();
+        // Head from the pressure rise; shaft power from the hydraulic power and an efficiency
+        // that is best (72 %) at the nominal speed and falls away from it.
+        let head = pressure.max(0.0) * 1e5 / (998.0 * 9.80665);
+        let efficiency = (0.72 - 0.3 * (1.0 - s).powi(2)).max(0.2);
+        let shaft_kw = if s > 0.05 {
+            998.0 * 9.80665 * flow.max(0.0) / 3600.0 * head / 1000.0 / efficiency
+        } else {
+            0.0
+        };
         if let Some(u) = self.units.get_mut(&1) {
             put_f32(&mut u.holding, 0, flow.max(0.0) as f32);
             put_f32(&mut u.holding, 2, pressure.max(0.0) as f32);
@@ -166,6 +175,8 @@ impl Plant {
             u.holding[6] = u16::from(self.pump_speed > 50.0);
             u.holding[7] = ((0.8 + 1.6 * s + n_abs(self.t)) * 100.0) as u16;
             u.input[0] = ((bearing * 10.0) as i16) as u16;
+            put_f32(&mut u.holding, 8, head as f32);
+            put_f32(&mut u.holding, 10, shaft_kw as f32);
             u.discrete[0] = self.pump_speed > 50.0;
         }
         // Motor: speed toward its setpoint (1 s lag), torque with load ripple.
