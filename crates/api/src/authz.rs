@@ -192,7 +192,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/apps/{id}/http/{path}",
-        Permission(P::AppRead),
+        Permission(P::AppManage),
     ),
     ("GET", "/api/v1/app-usage", Permission(P::AppRead)),
     ("GET", "/api/v1/system/health", Authenticated),

@@ -3791,23 +3791,22 @@ async fn apps_are_uploaded_installed_run_upgraded_and_kept_in_their_tenant() {
         "{:?}",
         logs.body
     );
-    // The HTTP trigger answers with the app's reply; an undeclared path is 404.
-    let r = app
-        .post(
-            &format!("/api/v1/apps/{id}/http/hook"),
-            viewer,
-            json!({"x": 1}),
-        )
-        .await;
+    // The HTTP trigger answers with the app's reply; an undeclared path is 404. The app acts
+    // with its installer's grant, so only those who may manage apps may call it.
+    let hook = format!("/api/v1/apps/{id}/http/hook");
+    let r = app.post(&hook, a, json!({"x": 1})).await;
     assert_eq!(
         (r.status, r.body.clone()),
         (StatusCode::CREATED, json!({"ok": true}))
     );
+    let other = format!("/api/v1/apps/{id}/http/other");
     assert_eq!(
-        app.post(&format!("/api/v1/apps/{id}/http/other"), viewer, json!({}))
-            .await
-            .status,
+        app.post(&other, a, json!({})).await.status,
         StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&hook, viewer, json!({})).await.status,
+        StatusCode::FORBIDDEN
     );
     // Another tenant sees none of it.
     assert_eq!(
