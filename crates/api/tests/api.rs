@@ -3808,6 +3808,21 @@ async fn apps_are_uploaded_installed_run_upgraded_and_kept_in_their_tenant() {
         app.post(&hook, viewer, json!({})).await.status,
         StatusCode::FORBIDDEN
     );
+    let garbled = app
+        .raw(
+            Method::POST,
+            &hook,
+            Some(a),
+            &[("content-type", "application/json")],
+            b"{not json".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        garbled.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        garbled.body
+    );
     // Another tenant sees none of it.
     assert_eq!(
         app.get(&format!("/api/v1/app-installations/{id}"), b)

@@ -14,7 +14,9 @@ use crate::package::{AppPackage, PackageError, PackageLimits};
 use crate::platform::Platform;
 use ironloom_bus::{DeviceEvent, DeviceEventKind, EventBus, Interest, Sources};
 use ironloom_core::app::{AppManifest, Trigger, cron_matches};
-use ironloom_core::app_install::{AppInstallation, AppLogEntry, AppUsageRow, with_defaults};
+use ironloom_core::app_install::{
+    AppInstallation, AppLogEntry, AppPackageInfo, AppUsageRow, with_defaults,
+};
 use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::{InstallationId, TenantId};
 use ironloom_core::ingest::Origin;
@@ -51,6 +53,8 @@ struct Inner {
     platform: Platform,
     services: Arc<dyn HostServices>,
     modules: Mutex<HashMap<String, AppModule>>,
+    /// Why installations that could not be loaded were not.
+    failed: Mutex<HashMap<InstallationId, String>>,
     slots: RwLock<HashMap<InstallationId, Arc<Slot>>>,
     usage: Mutex<HashMap<(TenantId, String, String), AppUsageRow>>,
     permits: Arc<Semaphore>,
@@ -101,6 +105,7 @@ impl AppHost {
                 platform,
                 services,
                 modules: Mutex::new(HashMap::new()),
+                failed: Mutex::new(HashMap::new()),
                 slots: RwLock::new(HashMap::new()),
                 usage: Mutex::new(HashMap::new()),
                 permits: Arc::new(Semaphore::new(config.workers)),
@@ -109,10 +114,7 @@ impl AppHost {
             }),
         };
         for rec in host.inner.platform.meta.enabled_installations().await? {
-            let (tenant, id) = (rec.tenant_id, rec.id);
-            if let Err(e) = host.load(rec).await {
-                tracing::warn!(tenant = %tenant, installation = %id, error = %e, "app not loaded");
-            }
+            host.load_or_keep_error(rec).await;
         }
         host.update_interest();
         let h = host.clone();
@@ -140,16 +142,19 @@ impl AppHost {
         AppPackage::read(bytes, &self.inner.limits, Some(&self.inner.engine))
     }
 
-    async fn module(&self, tenant: TenantId, app: &str, version: &str) -> Result<AppModule> {
-        let (info, bytes) = self
-            .inner
-            .platform
-            .meta
-            .get_app_package(tenant, app, version)
-            .await?;
+    /// The compiled module of a package version; its bytes are read only when no
+    /// installation of the same digest has compiled it yet.
+    async fn module(&self, info: &AppPackageInfo) -> Result<AppModule> {
         if let Some(m) = lock(&self.inner.modules).get(&info.digest) {
             return Ok(m.clone());
         }
+        let (app, version) = (&info.app_id, &info.version);
+        let (_, bytes) = self
+            .inner
+            .platform
+            .meta
+            .get_app_package(info.tenant_id, app, version)
+            .await?;
         let package = AppPackage::read(&bytes, &self.inner.limits, None)
             .map_err(|e| unavailable(format!("{app} {version}: {e}")))?;
         let wasm = package
@@ -160,21 +165,19 @@ impl AppHost {
             .engine
             .compile(wasm)
             .map_err(|e| unavailable(format!("{app} {version}: {e}")))?;
-        lock(&self.inner.modules).insert(info.digest, module.clone());
+        lock(&self.inner.modules).insert(info.digest.clone(), module.clone());
         Ok(module)
     }
 
     async fn load(&self, rec: AppInstallation) -> Result<()> {
         let spec = &rec.spec;
-        let module = self
-            .module(rec.tenant_id, &spec.app_id, &spec.version)
-            .await?;
-        let (info, _) = self
+        let info = self
             .inner
             .platform
             .meta
-            .get_app_package(rec.tenant_id, &spec.app_id, &spec.version)
+            .get_app_package_info(rec.tenant_id, &spec.app_id, &spec.version)
             .await?;
+        let module = self.module(&info).await?;
         let manifest = info.manifest;
         let scope = Scope {
             tenant: rec.tenant_id,
@@ -206,6 +209,28 @@ impl AppHost {
         Ok(())
     }
 
+    /// Loads an installation; one that cannot be loaded stays stored and shows why in
+    /// its stats (and its log), so a change already saved is never reported as failed.
+    async fn load_or_keep_error(&self, rec: AppInstallation) {
+        let (tenant, id, name) = (rec.tenant_id, rec.id, rec.spec.name.clone());
+        lock(&self.inner.failed).remove(&id);
+        if let Err(e) = self.load(rec).await {
+            tracing::warn!(tenant = %tenant, installation = %id, error = %e, "app not loaded");
+            let line = AppLogEntry {
+                ts: chrono::Utc::now(),
+                level: "error".into(),
+                message: format!("not loaded: {e}"),
+            };
+            let _ = self
+                .inner
+                .platform
+                .meta
+                .add_app_logs(tenant, &name, &[line])
+                .await;
+            lock(&self.inner.failed).insert(id, e.to_string());
+        }
+    }
+
     /// Re-reads one installation after the API changed it (or removed it).
     pub async fn reload(&self, tenant: TenantId, id: InstallationId) -> Result<()> {
         let rec = match self.inner.platform.meta.get_installation(tenant, id).await {
@@ -214,12 +239,12 @@ impl AppHost {
             Err(e) => return Err(e),
         };
         self.slots_mut().remove(&id);
-        let result = match rec {
-            Some(r) if r.spec.enabled => self.load(r).await,
-            _ => Ok(()),
-        };
+        lock(&self.inner.failed).remove(&id);
+        if let Some(r) = rec.filter(|r| r.spec.enabled) {
+            self.load_or_keep_error(r).await;
+        }
         self.update_interest();
-        result
+        Ok(())
     }
 
     fn slots_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<InstallationId, Arc<Slot>>> {
@@ -269,13 +294,18 @@ impl AppHost {
 
     /// What the console shows of an installation.
     pub fn stats(&self, tenant: TenantId, id: InstallationId) -> InstallationStats {
-        self.slot(tenant, id)
-            .map(|s| {
+        match self.slot(tenant, id) {
+            Some(s) => {
                 let mut st = lock(&s.stats).clone();
                 st.running = s.inst.try_lock().map(|i| i.is_running()).unwrap_or(true);
                 st
-            })
-            .unwrap_or_default()
+            }
+            // Only reached for the caller's own installation (the API checked the tenant).
+            None => InstallationStats {
+                last_error: lock(&self.inner.failed).get(&id).cloned(),
+                ..InstallationStats::default()
+            },
+        }
     }
 
     /// Runs an installation on one event now (a manual run, an HTTP request).
@@ -344,24 +374,18 @@ impl AppHost {
                 });
             }
         }
-        {
-            let month = ironloom_models::meter::this_month();
-            let mut usage = lock(&self.inner.usage);
-            let row = usage
-                .entry((rec.tenant_id, month.clone(), rec.spec.app_id.clone()))
-                .or_insert_with(|| AppUsageRow {
-                    month,
-                    app_id: rec.spec.app_id.clone(),
-                    ..AppUsageRow::default()
-                });
-            row.invocations += 1;
-            row.errors += u64::from(failed);
-            row.fuel = row.fuel.saturating_add(out.fuel);
-            row.wall_us = row
-                .wall_us
-                .saturating_add(u64::try_from(out.elapsed.as_micros()).unwrap_or(u64::MAX));
-            row.host_calls = row.host_calls.saturating_add(out.host_calls);
-        }
+        self.count(
+            rec.tenant_id,
+            &AppUsageRow {
+                month: ironloom_models::meter::this_month(),
+                app_id: rec.spec.app_id.clone(),
+                invocations: 1,
+                errors: u64::from(failed),
+                fuel: out.fuel,
+                wall_us: u64::try_from(out.elapsed.as_micros()).unwrap_or(u64::MAX),
+                host_calls: out.host_calls,
+            },
+        );
         let now = chrono::Utc::now();
         let mut lines: Vec<AppLogEntry> = out
             .logs
@@ -479,22 +503,22 @@ impl AppHost {
         for (t, rows) in by_tenant {
             if let Err(e) = self.inner.platform.meta.add_app_usage(t, &rows).await {
                 tracing::warn!(tenant = %t, error = %e, "app usage not recorded; kept for the next flush");
-                let mut usage = lock(&self.inner.usage);
-                for r in rows {
-                    let e = usage
-                        .entry((t, r.month.clone(), r.app_id.clone()))
-                        .or_insert_with(|| AppUsageRow {
-                            month: r.month.clone(),
-                            app_id: r.app_id.clone(),
-                            ..AppUsageRow::default()
-                        });
-                    e.invocations += r.invocations;
-                    e.errors += r.errors;
-                    e.fuel = e.fuel.saturating_add(r.fuel);
-                    e.wall_us = e.wall_us.saturating_add(r.wall_us);
-                    e.host_calls = e.host_calls.saturating_add(r.host_calls);
+                for r in &rows {
+                    self.count(t, r);
                 }
             }
         }
+    }
+
+    /// Adds counts to the tenant's row of the app and month, until the next flush.
+    fn count(&self, tenant: TenantId, row: &AppUsageRow) {
+        lock(&self.inner.usage)
+            .entry((tenant, row.month.clone(), row.app_id.clone()))
+            .or_insert_with(|| AppUsageRow {
+                month: row.month.clone(),
+                app_id: row.app_id.clone(),
+                ..AppUsageRow::default()
+            })
+            .add(row);
     }
 }

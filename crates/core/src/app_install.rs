@@ -104,6 +104,17 @@ pub struct AppUsageRow {
     pub host_calls: u64,
 }
 
+impl AppUsageRow {
+    /// Adds another row's counts (of the same app and month).
+    pub fn add(&mut self, other: &AppUsageRow) {
+        self.invocations = self.invocations.saturating_add(other.invocations);
+        self.errors = self.errors.saturating_add(other.errors);
+        self.fuel = self.fuel.saturating_add(other.fuel);
+        self.wall_us = self.wall_us.saturating_add(other.wall_us);
+        self.host_calls = self.host_calls.saturating_add(other.host_calls);
+    }
+}
+
 impl InstallationSpec {
     /// Checks the spec against the manifest of the version it installs; every problem.
     pub fn check(&self, manifest: &AppManifest) -> Vec<FieldError> {

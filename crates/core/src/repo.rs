@@ -470,6 +470,13 @@ pub trait AppRepo: Send + Sync {
         &self,
         tenant: TenantId,
     ) -> Result<Vec<crate::app_install::AppPackageInfo>>;
+    /// One version's description, without its bytes.
+    async fn get_app_package_info(
+        &self,
+        tenant: TenantId,
+        app_id: &str,
+        version: &str,
+    ) -> Result<crate::app_install::AppPackageInfo>;
     /// One version with its bytes.
     async fn get_app_package(
         &self,

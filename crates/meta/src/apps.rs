@@ -182,24 +182,23 @@ impl AppRepo for SqlStore {
         rows.iter().map(package_from_row).collect()
     }
 
+    async fn get_app_package_info(
+        &self,
+        tenant: TenantId,
+        app_id: &str,
+        version: &str,
+    ) -> Result<AppPackageInfo> {
+        let row = self.package_row(tenant, app_id, version, "").await?;
+        package_from_row(&row)
+    }
+
     async fn get_app_package(
         &self,
         tenant: TenantId,
         app_id: &str,
         version: &str,
     ) -> Result<(AppPackageInfo, Vec<u8>)> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {PACKAGE_COLUMNS}, bytes FROM app_packages WHERE tenant_id = "
-        ));
-        sql.bind(tenant.to_string())
-            .and("app_id =", app_id)
-            .and("version =", version);
-        let row = sql
-            .query()
-            .fetch_optional(self.pool())
-            .await
-            .map_err(storage("read app package"))?
-            .ok_or_else(|| not_found(Resource::AppPackage))?;
+        let row = self.package_row(tenant, app_id, version, ", bytes").await?;
         Ok((package_from_row(&row)?, bytes(&row, "bytes")?))
     }
 
@@ -711,6 +710,27 @@ impl AppRepo for SqlStore {
 }
 
 impl SqlStore {
+    /// The row of one package version, with `extra` columns (`", bytes"` or nothing).
+    async fn package_row(
+        &self,
+        tenant: TenantId,
+        app_id: &str,
+        version: &str,
+        extra: &str,
+    ) -> Result<AnyRow> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {PACKAGE_COLUMNS}{extra} FROM app_packages WHERE tenant_id = "
+        ));
+        sql.bind(tenant.to_string())
+            .and("app_id =", app_id)
+            .and("version =", version);
+        sql.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(storage("read app package"))?
+            .ok_or_else(|| not_found(Resource::AppPackage))
+    }
+
     async fn package_exists(
         &self,
         conn: &mut sqlx::AnyConnection,

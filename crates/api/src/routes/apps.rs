@@ -74,9 +74,9 @@ async fn check_spec(
     spec: &InstallationSpec,
     locale: Locale,
 ) -> Result<AppManifest, Error> {
-    let (info, _) = state
+    let info = state
         .store
-        .get_app_package(tenant, &spec.app_id, &spec.version)
+        .get_app_package_info(tenant, &spec.app_id, &spec.version)
         .await
         .map_err(|e| match e {
             Error::NotFound(r) => Error::invalid("version", FieldErrorKind::UnknownReference(r)),
@@ -506,9 +506,9 @@ async fn http_trigger(
     use axum::response::IntoResponse;
     let tenant = p.tenant()?;
     let i = state.store.get_installation(tenant, id).await?;
-    let (info, _) = state
+    let info = state
         .store
-        .get_app_package(tenant, &i.spec.app_id, &i.spec.version)
+        .get_app_package_info(tenant, &i.spec.app_id, &i.spec.version)
         .await?;
     let declared = info
         .manifest
@@ -519,7 +519,13 @@ async fn http_trigger(
         return Err(Error::NotFound(ironloom_core::entity::Resource::AppInstallation).into());
     }
     let body = read_body(req).await?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // An empty body is no body; anything else must be JSON (the app gets it parsed).
+    let body: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| crate::error::HttpFailure::MalformedJson(e.to_string()))?
+    };
     let event = serde_json::json!({"kind": "http", "path": path, "body": body});
     let out = host(&state)?.run(tenant, id, event).await?;
     if let Err(e) = &out.result {

@@ -76,6 +76,17 @@ pub(crate) async fn apps_are_kept_per_tenant(s: &SqlStore) {
         .unwrap();
     let (info, got) = s.get_app_package(a, "oee.shift", "1.0.0").await.unwrap();
     assert_eq!((info, got), (p1.clone(), bytes.clone()));
+    assert_eq!(
+        s.get_app_package_info(a, "oee.shift", "1.0.0")
+            .await
+            .unwrap(),
+        p1
+    );
+    assert!(
+        s.get_app_package_info(b, "oee.shift", "1.0.0")
+            .await
+            .is_err()
+    );
     assert_eq!(s.list_app_packages(a).await.unwrap().len(), 2);
     assert!(s.list_app_packages(b).await.unwrap().is_empty());
     assert!(matches!(
