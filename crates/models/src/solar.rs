@@ -17,8 +17,14 @@ fn day_angle(doy: f64) -> f64 {
     std::f64::consts::TAU * (doy - 1.0) / 365.0
 }
 
+/// The declination options of `solar.position`, in the order of its `declination` input.
+const DECLINATIONS: &[&str] = &["spencer", "cooper"];
+/// The time options of `solar.position`, in the order of its `time` input.
+const TIMES: &[&str] = &["utc", "solar"];
+
 fn position(x: &[f64]) -> Result<Vec<f64>, Refusal> {
     let (lat, lon, doy, hour) = (x[0].to_radians(), x[1], x[2], x[3]);
+    let (cooper, solar_time) = (x[4] == 1.0, x[5] == 1.0);
     if doy.fract() != 0.0 {
         return Err(Refusal::new(
             "the day of the year is whole",
@@ -26,17 +32,28 @@ fn position(x: &[f64]) -> Result<Vec<f64>, Refusal> {
         ));
     }
     let b = day_angle(doy);
-    let decl = 0.006_918 - 0.399_912 * b.cos() + 0.070_257 * b.sin() - 0.006_758 * (2.0 * b).cos()
-        + 0.000_907 * (2.0 * b).sin()
-        - 0.002_697 * (3.0 * b).cos()
-        + 0.001_48 * (3.0 * b).sin();
+    let decl = if cooper {
+        // Cooper (1969): δ = 23.45° sin(360°(284 + n)/365), Duffie & Beckman Eq. 1.6.1a.
+        (23.45 * (360.0 * (284.0 + doy) / 365.0).to_radians().sin()).to_radians()
+    } else {
+        0.006_918 - 0.399_912 * b.cos() + 0.070_257 * b.sin() - 0.006_758 * (2.0 * b).cos()
+            + 0.000_907 * (2.0 * b).sin()
+            - 0.002_697 * (3.0 * b).cos()
+            + 0.001_48 * (3.0 * b).sin()
+    };
     let eot = 1440.0 / std::f64::consts::TAU
         * (0.000_007_5 + 0.001_868 * b.cos()
             - 0.032_077 * b.sin()
             - 0.014_615 * (2.0 * b).cos()
             - 0.040_849 * (2.0 * b).sin());
-    // Hour angle in degrees, wrapped to [−180, 180).
-    let omega = ((hour - 12.0) * 15.0 + lon + eot / 4.0 + 180.0).rem_euclid(360.0) - 180.0;
+    // Hour angle in degrees, wrapped to [−180, 180): from the UTC time, the longitude and
+    // the equation of time, or directly from an apparent solar time.
+    let from_noon = if solar_time {
+        (hour - 12.0) * 15.0
+    } else {
+        (hour - 12.0) * 15.0 + lon + eot / 4.0
+    };
+    let omega = (from_noon + 180.0).rem_euclid(360.0) - 180.0;
     let w = omega.to_radians();
     let cos_z = (lat.sin() * decl.sin() + lat.cos() * decl.cos() * w.cos()).clamp(-1.0, 1.0);
     let z = cos_z.acos();
@@ -173,8 +190,8 @@ pub(crate) const MODELS: &[Model] = &[
                 "太阳位置（Spencer 级数）",
             ),
             Text::new(
-                "Declination, equation of time, hour angle, zenith and azimuth of the sun from the latitude, longitude, day of the year and UTC time, without refraction.",
-                "由纬度、经度、年积日和 UTC 时间计算太阳赤纬、时差、时角、天顶角和方位角（不计大气折射）。",
+                "Declination, equation of time, hour angle, zenith and azimuth of the sun from the latitude, longitude, day of the year and UTC time (or apparent solar time), without refraction; the declination by Spencer's series (default) or Cooper's equation.",
+                "由纬度、经度、年积日和 UTC 时间（或真太阳时）计算太阳赤纬、时差、时角、天顶角和方位角（不计大气折射）；赤纬按 Spencer 级数（默认）或 Cooper 公式。",
             ),
             ModelKind::Simulation,
             PV_INDUSTRIES,
@@ -197,7 +214,22 @@ pub(crate) const MODELS: &[Model] = &[
                     180.0,
                 ),
                 Port::new("doy", "Day of the year", "年积日", "", 1.0, 366.0),
-                Port::new("hour", "UTC time of day", "UTC 时刻", "h", 0.0, 24.0),
+                Port::new(
+                    "hour",
+                    "Time of day (UTC, or apparent solar time when the time is solar)",
+                    "时刻（UTC；时刻类型为 solar 时为真太阳时）",
+                    "h",
+                    0.0,
+                    24.0,
+                ),
+                Port::choice(
+                    "declination",
+                    "Declination formula",
+                    "赤纬公式",
+                    DECLINATIONS,
+                )
+                .default(0.0),
+                Port::choice("time", "The hour is", "时刻类型", TIMES).default(0.0),
             ],
             &[
                 Port::out("decl", "Declination", "赤纬", "deg"),
@@ -217,17 +249,21 @@ pub(crate) const MODELS: &[Model] = &[
                 ),
             ],
             Text::new(
-                "B = 2π(n − 1)/365; δ and E by Spencer's Fourier series; ω = 15°(t_UTC − 12) + λ + E/4; cos θ_z = sin φ sin δ + cos φ cos δ cos ω; γ = sign(ω)·arccos[(cos θ_z sin φ − sin δ)/(sin θ_z cos φ)] + 180°.",
-                "B = 2π(n − 1)/365；δ 与 E 按 Spencer 傅里叶级数；ω = 15°(t_UTC − 12) + λ + E/4；cos θ_z = sin φ sin δ + cos φ cos δ cos ω；γ = sign(ω)·arccos[(cos θ_z sin φ − sin δ)/(sin θ_z cos φ)] + 180°。",
+                "B = 2π(n − 1)/365; E by Spencer's Fourier series; δ by Spencer's series (declination = spencer) or Cooper's δ = 23.45° sin[360°(284 + n)/365] (declination = cooper, Duffie & Beckman Eq. 1.6.1a); ω = 15°(t_UTC − 12) + λ + E/4, or ω = 15°(t_solar − 12) when the time is solar (the longitude is then not used); cos θ_z = sin φ sin δ + cos φ cos δ cos ω; γ = sign(ω)·arccos[(cos θ_z sin φ − sin δ)/(sin θ_z cos φ)] + 180°.",
+                "B = 2π(n − 1)/365；E 按 Spencer 傅里叶级数；δ 按 Spencer 级数（declination = spencer）或 Cooper 公式 δ = 23.45° sin[360°(284 + n)/365]（declination = cooper，Duffie & Beckman 式 1.6.1a）；ω = 15°(t_UTC − 12) + λ + E/4，时刻类型为 solar 时 ω = 15°(t_solar − 12)（不用经度）；cos θ_z = sin φ sin δ + cos φ cos δ cos ω；γ = sign(ω)·arccos[(cos θ_z sin φ − sin δ)/(sin θ_z cos φ)] + 180°。",
             ),
             &[
                 Reference {
                     source: DUFFIE,
-                    locator: "§1.5 (equation of time) and §1.6 (declination, zenith and azimuth angles; Spencer's series)",
+                    locator: "§1.5 (equation of time) and §1.6 (declination: Cooper's Eq. 1.6.1a and Spencer's series, Eq. 1.6.1b; zenith and azimuth angles; Examples 1.6.2 and 1.6.3)",
                 },
                 Reference {
                     source: "Spencer, J. W., Fourier series representation of the position of the sun, Search 2(5), 172, 1971",
                     locator: "declination and equation of time",
+                },
+                Reference {
+                    source: "Cooper, P. I., The absorption of radiation in solar stills, Solar Energy 12(3), 333–346, 1969",
+                    locator: "the declination δ = 23.45° sin[360°(284 + n)/365] (Duffie & Beckman Eq. 1.6.1a), the option declination = cooper",
                 },
             ],
         ),
