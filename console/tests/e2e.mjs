@@ -1087,7 +1087,7 @@ await step('history analysis: an algorithm per window over the pump\'s flow, cha
   await still(page, 'model-jobs')
 })
 
-await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its messages and runs on demand; the install dialog lists what an app asks for', async () => {
+await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its messages, shows it in its panel and runs on demand; the install dialog lists what an app asks for', async () => {
   await page.goto('/apps')
   const row = page.getByTestId('app-installations').locator('tbody tr').filter({ hasText: 'pumps' })
   await row.waitFor()
@@ -1108,6 +1108,13 @@ await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its me
   await page.getByTestId('app-run-result').filter({ hasText: 'Completed' }).waitFor()
   await row.getByTestId('app-logs').click()
   await page.getByTestId('app-logs-drawer').locator('.el-drawer__body').waitFor()
+  await page.keyboard.press('Escape')
+  // Its panel: the app's own page in a sandboxed frame, fed with the state it keeps.
+  await row.getByTestId('app-panels').click()
+  const panel = page.frameLocator('[data-test=app-panel-frame]')
+  await panel.locator('tr', { hasText: 'pump-01' }).waitFor({ timeout: 20_000 })
+  expect((await page.getByTestId('app-panel-frame').getAttribute('sandbox')) === 'allow-scripts', 'the panel is sandboxed')
+  await shot(page, 'apps-panel')
   await page.keyboard.press('Escape')
   await page.getByTestId('app-install').click()
   const dialog = page.getByTestId('app-install-dialog')

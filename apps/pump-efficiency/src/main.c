@@ -5,7 +5,8 @@
  * threshold for the configured number of messages (cleared when it recovers). */
 #include "ironloom.h"
 
-/* Consecutive low readings per device are kept in the installation's state. */
+/* Consecutive low readings per device are kept in the installation's state
+ * ("low:<device>"), with the last reading for the panel ("pump:<device>"). */
 static int low_count(const char *device, int delta_or_reset) {
     char req[256], key[160];
     snprintf(key, sizeof key, "low:%s", device);
@@ -71,15 +72,22 @@ IRONLOOM_APP(const char *event, int len) {
     }
     free(r);
 
+    int low = eta < threshold ? low_count(device, 1) : low_count(device, -1);
+    /* What the panel shows: the pump's last reading and how many low ones in a row. */
+    snprintf(req, sizeof req,
+             "{\"key\":\"pump:%s\",\"value\":{\"eff\":%.6f,\"hydraulic_kw\":%.4f,"
+             "\"flow\":%g,\"head\":%g,\"power\":%g,\"ts\":%.0f,\"low\":%d,\"threshold\":%g}}",
+             device, eta, ph, flow, head, power, ts, low, threshold);
+    free(il_call("kv.set", req));
     if (eta < threshold) {
-        if (low_count(device, 1) >= (int)persist) {
+        if (low >= (int)persist) {
             snprintf(req, sizeof req,
                      "{\"device\":\"%s\",\"type\":\"low_pump_efficiency\",\"severity\":\"major\","
                      "\"details\":{\"efficiency\":%.4f,\"threshold\":%g}}",
                      device, eta, threshold);
             free(il_call("alarm.raise", req));
         }
-    } else if (low_count(device, -1) == 0) {
+    } else {
         snprintf(req, sizeof req, "{\"device\":\"%s\",\"type\":\"low_pump_efficiency\"}", device);
         free(il_call("alarm.clear", req));
     }

@@ -200,6 +200,8 @@ const en = {
     runs: 'Runs / failures',
     lastError: 'Last error',
     logs: 'Logs',
+    panels: 'Panels',
+    panelOf: 'Panel of {name}',
     logsOf: 'Logs of {name}',
     noLogs: 'Nothing logged yet.',
     run: 'Run now',

@@ -200,6 +200,8 @@ const zhCN: Messages = {
     runs: '运行 / 失败',
     lastError: '最近错误',
     logs: '日志',
+    panels: '面板',
+    panelOf: '{name} 的面板',
     logsOf: '{name} 的日志',
     noLogs: '暂无日志。',
     run: '立即运行',

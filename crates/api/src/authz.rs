@@ -190,6 +190,16 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::AppRead),
     ),
     (
+        "GET",
+        "/api/v1/app-installations/{id}/state",
+        Permission(P::AppRead),
+    ),
+    (
+        "GET",
+        "/api/v1/app-installations/{id}/panels/{panel}",
+        Permission(P::AppRead),
+    ),
+    (
         "POST",
         "/api/v1/apps/{id}/http/{path}",
         Permission(P::AppManage),

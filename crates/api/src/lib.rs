@@ -182,6 +182,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::models::register(router);
     let router = routes::model_runs::register(router);
     let router = routes::apps::register(router);
+    let router = routes::app_panels::register(router);
     router.split_for_parts()
 }
 

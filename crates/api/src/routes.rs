@@ -2,6 +2,7 @@
 
 pub mod alarms;
 pub mod api_keys;
+pub mod app_panels;
 pub mod apps;
 pub mod audit;
 pub mod auth;

@@ -3661,7 +3661,8 @@ fn app_package(id: &str, version: &str, permissions: Value) -> Vec<u8> {
         "triggers": [{"kind": "manual"}, {"kind": "http", "path": "hook"}],
         "config_schema": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1, "default": 2}},
             "additionalProperties": false},
-        "modules": [{"name": "main", "path": "modules/main.wasm"}]
+        "modules": [{"name": "main", "path": "modules/main.wasm"}],
+        "panels": [{"id": "main", "title": {"en": "Runs", "zh-CN": "运行"}, "entry": "ui/index.html"}]
     });
     let files = std::collections::BTreeMap::from([
         (
@@ -3669,6 +3670,7 @@ fn app_package(id: &str, version: &str, permissions: Value) -> Vec<u8> {
             serde_json::to_vec(&manifest).unwrap(),
         ),
         ("README.md".to_string(), b"# Counter".to_vec()),
+        ("ui/index.html".to_string(), b"<p>runs</p>".to_vec()),
         ("icon.svg".to_string(), b"<svg/>".to_vec()),
         ("modules/main.wasm".to_string(), wasm),
     ]);
@@ -3823,6 +3825,35 @@ async fn apps_are_uploaded_installed_run_upgraded_and_kept_in_their_tenant() {
         "{:?}",
         garbled.body
     );
+    // Its state (what its panel shows) and its panel's page, sandboxed by its policy.
+    let st = app
+        .get(&format!("/api/v1/app-installations/{id}/state"), viewer)
+        .await;
+    assert_eq!(
+        st.body,
+        json!({"items": [{"key": "runs", "value": 1}], "next": null})
+    );
+    let page = app
+        .raw(
+            Method::GET,
+            &format!("/api/v1/app-installations/{id}/panels/main"),
+            Some(viewer),
+            &[],
+            vec![],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body, json!("<p>runs</p>"));
+    let csp = page.headers.get("content-security-policy").unwrap();
+    assert!(csp.to_str().unwrap().starts_with("sandbox allow-scripts;"));
+    let none = format!("/api/v1/app-installations/{id}/panels/other");
+    assert_eq!(app.get(&none, viewer).await.status, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/api/v1/app-installations/{id}/state"),
+        format!("/api/v1/app-installations/{id}/panels/main"),
+    ] {
+        assert_eq!(app.get(&path, b).await.status, StatusCode::NOT_FOUND);
+    }
     // Another tenant sees none of it.
     assert_eq!(
         app.get(&format!("/api/v1/app-installations/{id}"), b)

@@ -549,6 +549,15 @@ pub trait AppRepo: Send + Sync {
         key: &str,
         value: Option<&serde_json::Value>,
     ) -> Result<()>;
+    /// An installation's state in key order, from the first key after `after`; at most
+    /// `limit` entries.
+    async fn app_state_list(
+        &self,
+        tenant: TenantId,
+        installation: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, serde_json::Value)>>;
     /// Appends log lines, keeping the newest [`crate::app_install::MAX_LOG_LINES`].
     async fn add_app_logs(
         &self,

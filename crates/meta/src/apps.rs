@@ -613,6 +613,31 @@ impl AppRepo for SqlStore {
         tx.commit().await.map_err(storage("write app logs"))
     }
 
+    async fn app_state_list(
+        &self,
+        tenant: TenantId,
+        installation: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Value)>> {
+        let mut sql = Sql::new("SELECT key, value FROM app_state WHERE tenant_id = ");
+        sql.bind(tenant.to_string())
+            .and("installation =", installation);
+        if let Some(after) = after {
+            sql.and("key >", after);
+        }
+        sql.push(" ORDER BY key LIMIT ")
+            .bind(i64::try_from(limit.min(MAX_STATE_KEYS)).unwrap_or(0));
+        let rows = sql
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read app state"))?;
+        rows.iter()
+            .map(|r| Ok((text(r, "key")?, json(r, "value")?)))
+            .collect()
+    }
+
     async fn app_logs(
         &self,
         tenant: TenantId,

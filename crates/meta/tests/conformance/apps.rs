@@ -196,6 +196,29 @@ pub(crate) async fn apps_are_kept_per_tenant(s: &SqlStore) {
     s.app_state_set(a, "line-1", "gone", None).await.unwrap();
     assert_eq!(s.app_state_get(a, "line-1", "gone").await.unwrap(), None);
 
+    // Listed in key order, page by page, within the tenant.
+    for k in ["b", "a", "c"] {
+        s.app_state_set(a, "line-2", k, Some(&json!({"k": k})))
+            .await
+            .unwrap();
+    }
+    let page = s.app_state_list(a, "line-2", None, 2).await.unwrap();
+    assert_eq!(
+        page,
+        vec![
+            ("a".into(), json!({"k": "a"})),
+            ("b".into(), json!({"k": "b"}))
+        ]
+    );
+    let rest = s.app_state_list(a, "line-2", Some("b"), 2).await.unwrap();
+    assert_eq!(rest, vec![("c".into(), json!({"k": "c"}))]);
+    assert!(
+        s.app_state_list(b, "line-2", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     // Logs: newest first, the oldest pruned beyond the limit.
     let line = |i: usize| AppLogEntry {
         ts: chrono::Utc::now(),
