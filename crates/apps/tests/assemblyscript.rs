@@ -346,3 +346,35 @@ fn the_spc_fixtures_hold_with_the_model_library() {
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
     }
 }
+
+/// Both apps pack into packages the platform accepts (manifest checked, module compiled).
+#[test]
+fn the_assemblyscript_apps_are_accepted_as_packages() {
+    use ironloom_apps::package::{self, PackageLimits};
+    let engine = AppEngine::new(&AppsConfig {
+        max_instances: 2,
+        ..AppsConfig::default()
+    })
+    .unwrap();
+    for app in ["sdk/assemblyscript/template", "apps/spc-xbar-r"] {
+        let mut files = BTreeMap::new();
+        for f in [
+            "manifest.json",
+            "README.md",
+            "icon.svg",
+            "ui/index.html",
+            "modules/main.wasm",
+        ] {
+            files.insert(
+                f.to_string(),
+                std::fs::read(root().join(app).join(f)).unwrap(),
+            );
+        }
+        let bytes = package::pack(&files).unwrap();
+        if let Err(e) =
+            ironloom_apps::AppPackage::read(&bytes, &PackageLimits::default(), Some(&engine))
+        {
+            panic!("{app}: {e:?}");
+        }
+    }
+}

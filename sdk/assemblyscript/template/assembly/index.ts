@@ -1,6 +1,6 @@
 // The smallest useful Ironloom app: counts the telemetry events it sees per device in
 // its state and logs each reading. Replace onEvent with what your app does.
-import { Value, handle, kv, log } from "ironloom";
+import { Value, formatNumber, handle, kv, log } from "ironloom";
 export { ironloom_alloc } from "ironloom";
 
 export function ironloom_on_event(ptr: usize, len: i32): i32 {
@@ -21,7 +21,7 @@ function onEvent(event: Value): i32 {
   if (points != null) {
     for (let i = 0; i < points.length; i++) {
       const p = points.items[i];
-      log.info(device + " " + p.str("property") + " = " + p.num("value").toString());
+      log.info(device + " " + p.str("property") + " = " + formatNumber(p.num("value")));
     }
   }
   return 0;
