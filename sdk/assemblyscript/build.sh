@@ -34,6 +34,6 @@ node "$asc" assembly/index.ts \
   --use abort=~lib/ironloom/rt/ironloomAbort \
   --use trace=~lib/ironloom/rt/ironloomTrace \
   --use seed=~lib/ironloom/rt/ironloomSeed \
-  --optimizeLevel 3 --shrinkLevel 0 --converge \
+  --optimizeLevel 3 --shrinkLevel 0 \
   --noColors \
   --outFile modules/main.wasm

@@ -378,3 +378,31 @@ fn the_assemblyscript_apps_are_accepted_as_packages() {
         }
     }
 }
+
+/// A full chart (100 subgroups kept, Cp/Cpk on) costs each event a small part of the fuel
+/// the manifest allows, warm or cold.
+#[test]
+fn a_full_spc_chart_stays_well_within_its_fuel() {
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(root().join("apps/spc-xbar-r/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let allowed = manifest["limits"]["fuel"].as_u64().unwrap();
+    let (_engine, mut app, _host) = install(
+        "apps/spc-xbar-r",
+        json!({"property": "d", "n": 5, "baseline": 20, "window": 100, "lsl": 9.0, "usl": 11.0}),
+    );
+    let mut most = 0;
+    for i in 0..550i64 {
+        // A deterministic wobble around 10.
+        let x = 10.0 + ((i * 37) % 11 - 5) as f64 * 0.02;
+        let run = app.invoke(&telemetry("m-1", "d", 1_700_000_000_000 + i * 1000, x));
+        assert_eq!(run.result, Ok(0), "{:?}", run.logs);
+        most = most.max(run.fuel);
+        if i % 97 == 0 {
+            app.stop(); // a cold start now and then
+        }
+    }
+    println!("most fuel for one event: {most} of {allowed}");
+    assert!(most < allowed / 4, "{most} of {allowed}");
+}

@@ -17,9 +17,21 @@ export class Value {
   b: bool = false;
   n: f64 = 0;
   s: string = "";
-  /** Array items, or object values (in the order of `keys`). */
-  items: Value[] = [];
-  keys: string[] = [];
+  // Only arrays and objects have lists: numbers and strings, most of what is parsed,
+  // allocate no more than themselves.
+  private _items: Value[] | null = null;
+  private _keys: string[] | null = null;
+
+  /** Array items, or object values (in the order of `keys`); empty for other values. */
+  get items(): Value[] {
+    const a = this._items;
+    return a == null ? [] : a;
+  }
+  /** Object keys; empty for other values. */
+  get keys(): string[] {
+    const k = this._keys;
+    return k == null ? [] : k;
+  }
 
   static null(): Value {
     return new Value();
@@ -45,11 +57,14 @@ export class Value {
   static arr(): Value {
     const v = new Value();
     v.kind = Kind.Arr;
+    v._items = [];
     return v;
   }
   static obj(): Value {
     const v = new Value();
     v.kind = Kind.Obj;
+    v._items = [];
+    v._keys = [];
     return v;
   }
   /** An array of numbers. */
@@ -211,6 +226,15 @@ const HEX = "0123456789abcdef";
 
 /** A string as a JSON string literal, quotes included. */
 export function quote(s: string): string {
+  let plain = true;
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = load<u16>(changetype<usize>(s) + (<usize>i << 1));
+    if (c < 0x20 || c == 0x22 || c == 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return '"' + s + '"';
   const out: string[] = ['"'];
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -281,14 +305,21 @@ const MAX_DEPTH = 64;
 class Reader {
   pos: i32 = 0;
   failed: bool = false;
-  constructor(public text: string) {}
+  len: i32;
+  constructor(public text: string) {
+    this.len = text.length;
+  }
 
+  /** The UTF-16 unit at `i` (in bounds: callers check against `len`). */
+  @inline at(i: i32): i32 {
+    return <i32>load<u16>(changetype<usize>(this.text) + (<usize>i << 1));
+  }
   peek(): i32 {
-    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+    return this.pos < this.len ? this.at(this.pos) : -1;
   }
   skip(): void {
-    while (this.pos < this.text.length) {
-      const c = this.text.charCodeAt(this.pos);
+    while (this.pos < this.len) {
+      const c = this.at(this.pos);
       if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
       this.pos++;
     }
@@ -369,10 +400,10 @@ class Reader {
   }
 
   hex4(): i32 {
-    if (this.pos + 4 > this.text.length) return -1;
+    if (this.pos + 4 > this.len) return -1;
     let n = 0;
     for (let i = 0; i < 4; i++) {
-      const c = this.text.charCodeAt(this.pos + i);
+      const c = this.at(this.pos + i);
       let d = -1;
       if (c >= 0x30 && c <= 0x39) d = c - 0x30;
       else if (c >= 0x61 && c <= 0x66) d = c - 0x61 + 10;
@@ -388,8 +419,8 @@ class Reader {
     this.pos++; // the opening quote
     const parts: string[] = [];
     let start = this.pos;
-    while (this.pos < this.text.length) {
-      const c = this.text.charCodeAt(this.pos);
+    while (this.pos < this.len) {
+      const c = this.at(this.pos);
       if (c == 0x22) {
         if (this.pos > start) parts.push(this.text.substring(start, this.pos));
         this.pos++;
@@ -427,14 +458,15 @@ class Reader {
   number(): Value {
     const begin = this.pos;
     const t = this.text;
+    const n = this.len;
     if (this.peek() == 0x2d) this.pos++;
     const digits0 = this.pos;
-    while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) this.pos++;
+    while (this.pos < n && isDigit(this.at(this.pos))) this.pos++;
     if (this.pos == digits0) return this.fail();
     if (this.peek() == 0x2e) {
       this.pos++;
       const f0 = this.pos;
-      while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) this.pos++;
+      while (this.pos < n && isDigit(this.at(this.pos))) this.pos++;
       if (this.pos == f0) return this.fail();
     }
     const e = this.peek();
@@ -443,7 +475,7 @@ class Reader {
       const s = this.peek();
       if (s == 0x2b || s == 0x2d) this.pos++;
       const e0 = this.pos;
-      while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) this.pos++;
+      while (this.pos < n && isDigit(this.at(this.pos))) this.pos++;
       if (this.pos == e0) return this.fail();
     }
     return Value.num(parseFloat(t.substring(begin, this.pos)));
