@@ -46,6 +46,13 @@ PHASE2 = [
     (74.010, 74.005, 74.029, 74.000, 74.020),
 ]
 T0 = 1700000000000
+# The ring press's thing model: the measured diameter and the derived chart values.
+THING_MODEL = {"properties": [
+    {"identifier": "diameter", "name": "Inside diameter", "data_type": {"type": "double", "unit": "mm"}},
+    {"identifier": "xbar", "name": "Subgroup mean", "data_type": {"type": "double", "unit": "mm"}},
+    {"identifier": "range", "name": "Subgroup range", "data_type": {"type": "double", "unit": "mm", "min": 0}},
+    {"identifier": "cpk", "name": "Cpk", "data_type": {"type": "double"}},
+]}
 DEVICE = "ring-01"
 
 
@@ -118,6 +125,7 @@ def main():
     fx = {
         "description": "Phase I of Montgomery's piston-ring example (Introduction to Statistical Quality Control, 6th ed., Example 6.1, table 6.3; R qcc `pistonrings`): 25 subgroups of 5 inside diameters. The limits are set from them: X̿ = 74.00118, R̄ = 0.02276 as qcc prints, X̄ chart 73.98805 … 74.0143 (Montgomery, with the rounded A2 = 0.577: 73.988 … 74.014), R chart 0 … 0.0481. Cp/Cpk with LSL 73.95 and USL 74.05 over the subgroups so far (qcc: Cp 1.70, Cpk 1.66). Expected values from apps/spc-xbar-r/tools/make_fixtures.py (numpy; constants integrated with scipy).",
         "config": {"property": "diameter", "n": 5, "baseline": 25, "lsl": lsl, "usl": usl},
+        "thing_models": {"ring-press": THING_MODEL},
         "devices": {DEVICE: {"product": "ring-press"}},
         "events": events(PHASE1, 0),
         "expect": {
@@ -141,6 +149,7 @@ def main():
     fx2 = {
         "description": "Phase II of Montgomery's piston-ring example (table 6.4, samples 26–40; R qcc `pistonrings`) against the phase I centre X̿ = 74.00118 and R̄ = 0.02276 fixed in the configuration: the process mean shifts upwards, samples 37–39 fall above the X̄ chart's UCL 74.0143 as the book shows, and the later means stay above the centre line for seven subgroups (rule of seven). Expected values from apps/spc-xbar-r/tools/make_fixtures.py.",
         "config": {"property": "diameter", "n": 5, "centre": centre, "rbar": rb},
+        "thing_models": {"ring-press": THING_MODEL},
         "devices": {DEVICE: {"product": "ring-press"}},
         "events": events(PHASE2, 25),
         "expect": {
