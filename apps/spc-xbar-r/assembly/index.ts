@@ -93,7 +93,10 @@ function onTelemetry(event: Value): i32 {
   const key = "chart:" + device;
   let chart = kv.get(key);
   if (chart == null || !chart.isObj() || chart.str("property") != s.property || <i32>chart.num("n") != s.n) {
-    if (chart != null) log.info(device + ": property or subgroup size changed, the chart starts anew");
+    if (chart != null) {
+      log.info(device + ": property or subgroup size changed, the chart starts anew");
+      clearRules(device, chart);
+    }
     chart = newChart(device, s);
   }
   let status = 0;
@@ -120,15 +123,17 @@ function onManual(event: Value): i32 {
     return 0;
   }
   const chart = kv.get("chart:" + device);
-  if (chart != null) {
-    const active = chart.get("violations");
-    if (active != null) {
-      for (let i = 0; i < active.length; i++) alarm.clear(device, "spc_" + active.items[i].asStr());
-    }
-  }
+  if (chart != null) clearRules(device, chart);
   kv.remove("chart:" + device);
   log.info(device + ": chart reset");
   return 0;
+}
+
+/** Clears the alarms of the rules a chart shows as active. */
+function clearRules(device: string, chart: Value): void {
+  const active = chart.get("violations");
+  if (active == null) return;
+  for (let i = 0; i < active.length; i++) alarm.clear(device, "spc_" + active.items[i].asStr());
 }
 
 function newChart(device: string, s: Settings): Value {
