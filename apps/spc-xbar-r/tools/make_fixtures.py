@@ -165,8 +165,32 @@ def main():
     print("phase II means", [round(m, 4) for m in m2], al2)
 
 
+def compact(fx):
+    """A fixture as JSON with one event, write or alarm a line."""
+    one = lambda v: json.dumps(v, ensure_ascii=False)
+    lines = ["{"]
+    keys = list(fx)
+    for i, k in enumerate(keys):
+        end = "," if i < len(keys) - 1 else ""
+        v = fx[k]
+        if k == "events":
+            lines.append(' "events": [\n  ' + ",\n  ".join(one(e) for e in v) + "\n ]" + end)
+        elif k == "expect":
+            parts = []
+            for ek, ev in v.items():
+                if isinstance(ev, list) and ev and isinstance(ev[0], dict):
+                    parts.append('  "%s": [\n   ' % ek + ",\n   ".join(one(e) for e in ev) + "\n  ]")
+                else:
+                    parts.append('  "%s": %s' % (ek, one(ev)))
+            lines.append(' "expect": {\n' + ",\n".join(parts) + "\n }" + end)
+        else:
+            lines.append(" %s: %s%s" % (one(k), one(v), end))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def dump(name, fx):
-    (HERE / name).write_text(json.dumps(fx, ensure_ascii=False, indent=1) + "\n")
+    (HERE / name).write_text(compact(fx))
 
 
 if __name__ == "__main__":
