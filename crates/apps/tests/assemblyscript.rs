@@ -151,14 +151,18 @@ impl HostServices for Host {
 
 /// The engine is returned too: it keeps the clock that enforces deadlines.
 fn install(app: &str, config: Value) -> (AppEngine, Installation, Arc<Host>) {
+    let wasm = std::fs::read(root().join(app).join("modules/main.wasm")).unwrap();
+    install_module(app, &wasm, config)
+}
+
+fn install_module(app: &str, wasm: &[u8], config: Value) -> (AppEngine, Installation, Arc<Host>) {
     let engine = AppEngine::new(&AppsConfig {
         max_instances: 4,
         ..AppsConfig::default()
     })
     .unwrap();
-    let wasm = std::fs::read(root().join(app).join("modules/main.wasm")).unwrap();
     let module = engine
-        .compile(&wasm)
+        .compile(wasm)
         .unwrap_or_else(|e| panic!("{app}: the runtime refuses the module: {e}"));
     let host = Arc::new(Host {
         config,
@@ -405,4 +409,54 @@ fn a_full_spc_chart_stays_well_within_its_fuel() {
     }
     println!("most fuel for one event: {most} of {allowed}");
     assert!(most < allowed / 4, "{most} of {allowed}");
+}
+
+/// The SDK's JSON reader and writer: what a guest reads and writes back is what was sent
+/// (escapes, non-ASCII and surrogate pairs, nesting, number forms), and what is not JSON
+/// is refused.
+#[test]
+fn the_sdk_reads_and_writes_json_faithfully() {
+    let Some(wasm) = build("crates/apps/tests/guests/as-json") else {
+        return;
+    };
+    let (_engine, mut app, _host) = install_module("as-json", &wasm, json!({}));
+    let mut echo = |event: Value| -> String {
+        let run = app.invoke(&serde_json::to_vec(&event).unwrap());
+        assert_eq!(run.result, Ok(0), "{:?}", run.logs);
+        run.logs[0].message.clone()
+    };
+    let values = [
+        json!({"a": [1, -2.5, 1e-7, 1.7976931348623157e308, 5e-324, 0.1, 74.01430440804378, 1700000000000i64]}),
+        json!({"s": "quote \" backslash \\ slash / tab \t nl \n cr \r ctl \u{1} é 中文 😀"}),
+        json!({"deep": {"a": [{"b": [[], {}, [null, true, false]]}], "empty": ""}}),
+        json!([{"k": 1, "k2": {"x": "y"}}, "two", 3]),
+    ];
+    for v in values {
+        let back: Value = serde_json::from_str(&echo(json!({"value": v}))).unwrap();
+        assert_eq!(back, v);
+    }
+    // Number forms serde_json writes differently: exponents, negative zero, big integers.
+    let text =
+        r#"{"e": 1E+3, "f": -0.0, "g": 12.5e-1, "h": 9007199254740993, "u": "\ud83d\ude00\u00e9"}"#;
+    let back: Value = serde_json::from_str(&echo(json!({"text": text}))).unwrap();
+    assert_eq!(
+        back,
+        json!({"e": 1000, "f": 0, "g": 1.25, "h": 9007199254740992.0, "u": "😀é"})
+    );
+    for bad in [
+        "",
+        "{",
+        "[1,]",
+        "{\"a\" 1}",
+        "01x",
+        "\"open",
+        "tru",
+        "[1] 2",
+        "{\"a\":1,}",
+    ] {
+        assert_eq!(echo(json!({"text": bad})), "invalid", "{bad:?}");
+    }
+    // Deep nesting is refused, not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert_eq!(echo(json!({"text": deep})), "invalid");
 }
