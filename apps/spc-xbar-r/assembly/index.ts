@@ -85,7 +85,7 @@ function onTelemetry(event: Value): i32 {
       continue;
     }
     values.push(v.n);
-    stamps.push(p.num("ts", 0));
+    stamps.push(p.num("ts")); // NaN without one: the write then takes the time of arrival
   }
   if (ignored > 0) log.warn(device + ": ignored " + ignored.toString() + " non-numeric " + s.property + " reading(s)");
   if (values.length == 0) return 0;
