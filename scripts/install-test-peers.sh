@@ -2,7 +2,9 @@
 # Installs the third-party clients the device-connectivity tests talk to, when missing:
 #   Debian: mosquitto-clients (mosquitto_pub / mosquitto_sub), libcoap3-bin (coap-client),
 #           socat (serial pty pairs for Modbus RTU), clang-14, lld-14, wasi-libc and
-#           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox)
+#           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox),
+#           nodejs and npm (AssemblyScript apps: sdk/assemblyscript/build.sh installs the
+#           pinned compiler with `npm ci` into sdk/assemblyscript/node_modules, done here too)
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
 #           client), asyncua (OPC UA server and client)
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
@@ -34,12 +36,21 @@ command -v wasm-ld-14 >/dev/null 2>&1 || command -v wasm-ld >/dev/null 2>&1 || m
 [ -e /usr/include/wasm32-wasi/stdio.h ] || missing+=(wasi-libc)
 ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 \
   || missing+=(libclang-rt-14-dev-wasm32)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}" >&2
   sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+# The AssemblyScript compiler, pinned by sdk/assemblyscript/package-lock.json (no global packages).
+as_sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/sdk/assemblyscript"
+if [ ! -f "$as_sdk/node_modules/assemblyscript/bin/asc.js" ]; then
+  echo "installing the AssemblyScript compiler into $as_sdk/node_modules" >&2
+  (cd "$as_sdk" && npm ci --loglevel=error >&2)
 fi
 
 if [ ! -x "$venv/bin/python" ]; then

@@ -141,3 +141,52 @@ fn an_app_made_from_the_c_template_builds_tests_and_packs() {
     let (ok, text) = run(ironloom().args(["app", "pack"]).arg(&app));
     assert!(!ok && text.contains("version"), "{text}");
 }
+
+/// `new` → `build` → `test` → `pack` from the AssemblyScript template (needs node and npm;
+/// skipped without them unless IRONLOOM_REQUIRE_PEERS=1). The built module is the
+/// template's committed one: the build does not depend on where the app lives.
+#[test]
+fn an_app_made_from_the_assemblyscript_template_builds_tests_and_packs() {
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("node") || !have("npm") {
+        assert!(
+            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "IRONLOOM_REQUIRE_PEERS=1 but node and npm are missing"
+        );
+        println!("SKIPPED: no node and npm");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("as-app");
+    let sdk = root().join("sdk");
+    let (ok, text) = run(ironloom()
+        .args(["app", "new"])
+        .arg(&app)
+        .args(["--lang", "assemblyscript", "--id", "acme.as", "--sdk"])
+        .arg(&sdk));
+    assert!(ok, "{text}");
+    std::fs::remove_dir_all(app.join("modules")).unwrap();
+    let (ok, text) = run(ironloom()
+        .args(["app", "build"])
+        .arg(&app)
+        .arg("--sdk")
+        .arg(&sdk));
+    assert!(ok, "{text}");
+    assert_eq!(
+        std::fs::read(app.join("modules/main.wasm")).unwrap(),
+        std::fs::read(sdk.join("assemblyscript/template/modules/main.wasm")).unwrap()
+    );
+    let (ok, text) = run(ironloom().args(["app", "test"]).arg(&app));
+    assert!(ok && text.contains("1 passed, 0 failed"), "{text}");
+    let (ok, text) = run(ironloom()
+        .args(["app", "pack"])
+        .arg(&app)
+        .arg("-o")
+        .arg(dir.path().join("as.ilapp")));
+    assert!(ok && text.contains("acme.as 0.1.0"), "{text}");
+}
