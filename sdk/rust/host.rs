@@ -131,7 +131,9 @@ pub fn latest(device: &str, properties: &[&str]) -> Result<Latest> {
         req.set("properties", names(properties));
     }
     let reply = call("latest", &req)?;
-    let values = reply["values"].as_object().ok_or_else(|| bad_reply("latest"))?;
+    let values = reply["values"]
+        .as_object()
+        .ok_or_else(|| bad_reply("latest"))?;
     Ok(Latest {
         values: values
             .iter()
@@ -156,7 +158,9 @@ pub fn history(
         .with("to", to)
         .with("limit", limit);
     let reply = call("history", &req)?;
-    let points = reply["points"].as_array().ok_or_else(|| bad_reply("history"))?;
+    let points = reply["points"]
+        .as_array()
+        .ok_or_else(|| bad_reply("history"))?;
     Ok(points.iter().filter_map(Point::read).collect())
 }
 
@@ -208,12 +212,18 @@ pub fn aggregate(
         req.set("aggregations", names(aggregations));
     }
     let reply = call("aggregate", &req)?;
-    let (aggs, windows) = match (reply["aggregations"].as_array(), reply["windows"].as_array()) {
+    let (aggs, windows) = match (
+        reply["aggregations"].as_array(),
+        reply["windows"].as_array(),
+    ) {
         (Some(a), Some(w)) => (a, w),
         _ => return Err(bad_reply("aggregate")),
     };
     Ok(Aggregates {
-        aggregations: aggs.iter().filter_map(|a| a.as_str().map(String::from)).collect(),
+        aggregations: aggs
+            .iter()
+            .filter_map(|a| a.as_str().map(String::from))
+            .collect(),
         windows: windows
             .iter()
             .filter_map(|w| {
@@ -324,7 +334,9 @@ pub fn alarm_clear(device: &str, alarm_type: &str) -> Result<bool> {
     let req = Json::object()
         .with("device", device)
         .with("type", alarm_type);
-    Ok(call("alarm.clear", &req)?["cleared"].as_bool().unwrap_or(false))
+    Ok(call("alarm.clear", &req)?["cleared"]
+        .as_bool()
+        .unwrap_or(false))
 }
 
 /// What `command` answered.
@@ -343,9 +355,7 @@ fn command_reply(reply: Json) -> Command {
 
 /// `command`: calls the service `method` of `device` with `params` (an object or `Null`).
 pub fn command(device: &str, method: &str, params: Json) -> Result<Command> {
-    let mut req = Json::object()
-        .with("device", device)
-        .with("method", method);
+    let mut req = Json::object().with("device", device).with("method", method);
     if !params.is_null() {
         req.set("params", params);
     }
@@ -394,7 +404,11 @@ pub fn kv_get(key: &str) -> Result<Json> {
 
 /// `kv.set`: keeps `value` under `key` (keys of 1 to 128 bytes, values up to 64 KiB).
 pub fn kv_set(key: &str, value: &Json) -> Result<()> {
-    call("kv.set", &Json::object().with("key", key).with("value", value)).map(drop)
+    call(
+        "kv.set",
+        &Json::object().with("key", key).with("value", value),
+    )
+    .map(drop)
 }
 
 /// `kv.delete`: forgets `key`.

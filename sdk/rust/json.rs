@@ -246,7 +246,9 @@ impl fmt::Display for Json {
             Json::Null => f.write_str("null"),
             Json::Bool(b) => f.write_str(if *b { "true" } else { "false" }),
             // Like JavaScript: plain between 1e-6 and 1e21, otherwise with an exponent.
-            Json::Number(n) if n.is_finite() && (n.abs() >= 1e21 || (*n != 0.0 && n.abs() < 1e-6)) => {
+            Json::Number(n)
+                if n.is_finite() && (n.abs() >= 1e21 || (*n != 0.0 && n.abs() < 1e-6)) =>
+            {
                 write!(f, "{:e}", n)
             }
             Json::Number(n) if n.is_finite() => write!(f, "{}", n),

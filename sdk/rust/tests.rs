@@ -22,7 +22,10 @@ fn reads_scalars() {
     assert_eq!(parse("-1.25e+1"), Json::Number(-12.5));
     assert_eq!(parse("\"\""), Json::from(""));
     assert_eq!(parse("0.1").as_f64(), Some(0.1));
-    assert_eq!(parse("2.2250738585072014e-308").as_f64(), Some(f64::MIN_POSITIVE));
+    assert_eq!(
+        parse("2.2250738585072014e-308").as_f64(),
+        Some(f64::MIN_POSITIVE)
+    );
 }
 
 #[test]
@@ -129,7 +132,15 @@ fn writes_compact_json_that_reads_back() {
     assert_eq!(Json::from(f64::NAN).to_string(), "null");
     assert_eq!(Json::from(f64::INFINITY).to_string(), "null");
     // Every number reads back to the same f64.
-    for n in [0.1, 1.0 / 3.0, -123456.789e-20, 5e-324, f64::MAX, 4.35, 2.0_f64.powi(60)] {
+    for n in [
+        0.1,
+        1.0 / 3.0,
+        -123456.789e-20,
+        5e-324,
+        f64::MAX,
+        4.35,
+        2.0_f64.powi(60),
+    ] {
         assert_eq!(parse(&Json::from(n).to_string()).as_f64(), Some(n), "{}", n);
     }
 }
@@ -171,8 +182,12 @@ fn host_operations_send_the_documented_requests() {
         Ok(match op {
             "latest" => parse(r#"{"values":{"v":{"ts":5,"value":2.5},"s":{"ts":6,"value":"on"}}}"#),
             "history" => parse(r#"{"points":[[1,1.5],[2,"x"],[3,null]]}"#),
-            "aggregate" => parse(r#"{"aggregations":["avg","max"],"windows":[[0,[1,2]],[60000,[null,3]]]}"#),
-            "write" => parse(r#"{"stored":1,"refused":[{"property":"z","code":"out_of_range","message":"too big"}]}"#),
+            "aggregate" => {
+                parse(r#"{"aggregations":["avg","max"],"windows":[[0,[1,2]],[60000,[null,3]]]}"#)
+            }
+            "write" => parse(
+                r#"{"stored":1,"refused":[{"property":"z","code":"out_of_range","message":"too big"}]}"#,
+            ),
             "alarm.raise" => parse(r#"{"id":"a-1","new":true}"#),
             "alarm.clear" => parse(r#"{"cleared":false}"#),
             "command" => parse(r#"{"id":"c-1","status":"sent"}"#),
@@ -189,7 +204,13 @@ fn host_operations_send_the_documented_requests() {
     assert!(latest("m1", &[]).unwrap().get("v").is_some());
     let h = history("m1", "v", 0, 10, Some(5)).unwrap();
     assert_eq!(h.len(), 3);
-    assert_eq!(h[0], Point { ts: 1, value: Json::from(1.5) });
+    assert_eq!(
+        h[0],
+        Point {
+            ts: 1,
+            value: Json::from(1.5)
+        }
+    );
     let a = aggregate("m1", "v", 0, 120000, 60000, &["avg", "max"]).unwrap();
     assert_eq!(a.series("avg"), vec![(0, 1.0)]);
     assert_eq!(a.series("max"), vec![(0, 2.0), (60000, 3.0)]);
@@ -198,7 +219,13 @@ fn host_operations_send_the_documented_requests() {
     assert_eq!(w.stored, 1);
     assert_eq!(w.refused[0].code, "out_of_range");
     let r = alarm_raise("m1", "vib", Severity::Warning, obj! {"v" => 5.0}).unwrap();
-    assert_eq!(r, Raised { id: "a-1".into(), new: true });
+    assert_eq!(
+        r,
+        Raised {
+            id: "a-1".into(),
+            new: true
+        }
+    );
     assert!(!alarm_clear("m1", "vib").unwrap());
     assert_eq!(command("m1", "reset", Json::Null).unwrap().status, "sent");
     set_properties("m1", obj! {"sp" => 80}).unwrap();
@@ -240,20 +267,36 @@ fn host_operations_send_the_documented_requests() {
 
 #[test]
 fn host_errors_carry_the_code() {
-    recording(|op, _| Err(Error::new("permission_denied", format!("{} needs a grant", op))));
+    recording(|op, _| {
+        Err(Error::new(
+            "permission_denied",
+            format!("{} needs a grant", op),
+        ))
+    });
     let e = write("m1", obj! {}, None).unwrap_err();
     assert_eq!(e.code, "permission_denied");
     assert_eq!(e.to_string(), "permission_denied: write needs a grant");
     // Replies the SDK cannot read are bad_reply, not a panic.
     recording(|_, _| Ok(Json::from("not an object")));
     assert_eq!(latest("m1", &[]).unwrap_err().code, "bad_reply");
-    assert_eq!(history("m1", "v", 0, 1, None).unwrap_err().code, "bad_reply");
+    assert_eq!(
+        history("m1", "v", 0, 1, None).unwrap_err().code,
+        "bad_reply"
+    );
 }
 
 fn handler(event: &Event) -> Result<i32> {
-    let device = event.device().ok_or_else(|| Error::new("bad_request", "no device"))?;
+    let device = event
+        .device()
+        .ok_or_else(|| Error::new("bad_request", "no device"))?;
     let v = event.number("v").unwrap_or(-1.0);
-    info(&format!("{} {} {:?} {}", event.kind(), device, event.product(), v));
+    info(&format!(
+        "{} {} {:?} {}",
+        event.kind(),
+        device,
+        event.product(),
+        v
+    ));
     Ok(if v > 0.0 { 0 } else { 2 })
 }
 
@@ -266,7 +309,13 @@ fn events_are_read_and_handled() {
     assert_eq!(handle(handler, ev), 0);
     let e = Event::parse(ev).unwrap();
     assert_eq!(e.points().len(), 3);
-    assert_eq!(e.point("v"), Some(Point { ts: 2000, value: Json::from(4.5) }));
+    assert_eq!(
+        e.point("v"),
+        Some(Point {
+            ts: 2000,
+            value: Json::from(4.5)
+        })
+    );
     assert_eq!(e.number("w"), None);
     assert_eq!(handle(handler, r#"{"kind":"manual","device":"m1"}"#), 2);
     assert_eq!(handle(handler, r#"{"kind":"manual"}"#), 1);
@@ -274,7 +323,10 @@ fn events_are_read_and_handled() {
     let s = Event::parse(r#"{"kind":"schedule","cron":"* * * * *","at":1700000000000}"#).unwrap();
     assert_eq!(s.at(), Some(1_700_000_000_000));
     let h = Event::parse(r#"{"kind":"http","path":"report","body":{"a":1}}"#).unwrap();
-    assert_eq!((h.path(), h.body().number("a")), (Some("report"), Some(1.0)));
+    assert_eq!(
+        (h.path(), h.body().number("a")),
+        (Some("report"), Some(1.0))
+    );
     let logs = mock::take_logs();
     assert_eq!(logs[0], (1, "telemetry m1 Some(\"motor\") 4.5".to_string()));
     assert_eq!(logs[2], (3, "bad_request: no device".to_string()));

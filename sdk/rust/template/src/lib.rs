@@ -31,9 +31,15 @@ fn on_event(event: &Event) -> Result<()> {
     } else if was_high {
         ironloom::alarm_clear(device, "high_value")?;
     }
-    summary.set(device, obj! {"value" => value, "ts" => point.ts, "high" => high});
+    summary.set(
+        device,
+        obj! {"value" => value, "ts" => point.ts, "high" => high},
+    );
     ironloom::kv_set("summary", &summary)?;
-    ironloom::info(&format!("{}: {} = {} (limit {})", device, property, value, limit));
+    ironloom::info(&format!(
+        "{}: {} = {} (limit {})",
+        device, property, value, limit
+    ));
     Ok(())
 }
 
