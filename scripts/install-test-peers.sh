@@ -2,7 +2,9 @@
 # Installs the third-party clients the device-connectivity tests talk to, when missing:
 #   Debian: mosquitto-clients (mosquitto_pub / mosquitto_sub), libcoap3-bin (coap-client),
 #           socat (serial pty pairs for Modbus RTU), clang-14, lld-14, wasi-libc and
-#           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox)
+#           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox),
+#           rustc and libstd-rust-dev-wasm32 (Rust apps compiled to wasm32-unknown-unknown
+#           by /usr/bin/rustc, beside any rustup toolchain)
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
 #           client), asyncua (OPC UA server and client)
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
@@ -40,6 +42,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+# Rust apps (sdk/rust) are built by Debian's rustc for wasm32-unknown-unknown, always
+# called as /usr/bin/rustc: a rustup toolchain earlier on PATH stays what `rustc` and
+# `cargo` mean (cargo, which Debian's rustc recommends, is not installed).
+rust_missing=()
+[ -x /usr/bin/rustc ] || rust_missing+=(rustc)
+ls /usr/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib >/dev/null 2>&1 \
+  || rust_missing+=(libstd-rust-dev-wasm32)
+if [ "${#rust_missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${rust_missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  [ "${#missing[@]}" -gt 0 ] || $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${rust_missing[@]}" >&2
 fi
 
 if [ ! -x "$venv/bin/python" ]; then
