@@ -7,7 +7,8 @@
 //! module `ironloom`: logs and one `call` for every platform service, each checked
 //! against the installation's grant before the platform sees it), `package` (the
 //! one-file app package: reading it within limits, listing every problem; packing one),
-//! `config`, `error`.
+//! `fixture` (recorded-fixture tests: the format, a tap recording host calls, the
+//! comparison), `config`, `error`.
 //! The manifest type is `ironloom_core::app`.
 //!
 //! Invariants: an app never blocks the platform (fuel and a wall-clock deadline bound
@@ -18,6 +19,7 @@
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod fixture;
 pub mod host;
 pub mod package;
 pub mod platform;
@@ -30,4 +32,4 @@ pub use error::AppError;
 pub use host::{HostError, HostOp, HostServices, LogLevel, LogLine, Scope};
 pub use package::{AppPackage, PackageError, PackageLimits};
 pub use platform::{Platform, PlatformServices};
-pub use runner::{AppHost, InstallationStats};
+pub use runner::{AppHost, InstallationStats, telemetry_event, telemetry_point, wants_telemetry};

@@ -309,6 +309,55 @@ fn unpack(bytes: &[u8], limits: &PackageLimits) -> Result<Unpacked, PackageError
     Ok((files, errs))
 }
 
+/// The files of an app's source directory that go into its package: `manifest.json`,
+/// `README.md`, the icon, `signature.json`, and everything under `modules/` and `ui/`
+/// (sources, fixtures and build output elsewhere stay out). Paths use `/`.
+pub fn files_of_dir(dir: &std::path::Path) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut BTreeMap<String, Vec<u8>>,
+    ) -> std::io::Result<()> {
+        let mut entries = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let path = e.path();
+            let kind = e.file_type()?;
+            if kind.is_dir() {
+                walk(root, &path, out)?;
+            } else if kind.is_file() {
+                let rel = path.strip_prefix(root).map_err(std::io::Error::other)?;
+                let name: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.insert(name.join("/"), std::fs::read(&path)?);
+            }
+        }
+        Ok(())
+    }
+    let mut files = BTreeMap::new();
+    for name in [
+        "manifest.json",
+        "README.md",
+        "icon.png",
+        "icon.svg",
+        "signature.json",
+    ] {
+        let path = dir.join(name);
+        if path.is_file() {
+            files.insert(name.to_string(), std::fs::read(&path)?);
+        }
+    }
+    for sub in ["modules", "ui"] {
+        let path = dir.join(sub);
+        if path.is_dir() {
+            walk(dir, &path, &mut files)?;
+        }
+    }
+    Ok(files)
+}
+
 /// Packs files (path → bytes) into a package, deterministically: sorted paths, zero
 /// times and owners, so the same files give the same bytes.
 pub fn pack(files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<Vec<u8>> {

@@ -85,6 +85,30 @@ fn unavailable(detail: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Whether a message carrying `properties` triggers an app (one of its telemetry
+/// triggers names one of them, or names none).
+pub fn wants_telemetry<'a>(
+    manifest: &AppManifest,
+    properties: impl Iterator<Item = &'a str> + Clone,
+) -> bool {
+    manifest.triggers.iter().any(|t| match t {
+        Trigger::Telemetry { properties: wanted } => {
+            wanted.is_empty() || properties.clone().any(|p| wanted.iter().any(|w| w == p))
+        }
+        _ => false,
+    })
+}
+
+/// The event a telemetry-triggered app receives; `points` as from [`telemetry_point`].
+pub fn telemetry_event(device: &str, product: &str, points: Vec<Value>) -> Value {
+    json!({"kind": "telemetry", "device": device, "product": product, "points": points})
+}
+
+/// One point of a telemetry event (`ts` in milliseconds).
+pub fn telemetry_point(property: &str, ts: i64, value: &impl Serialize) -> Value {
+    json!({"property": property, "ts": ts, "value": value})
+}
+
 impl AppHost {
     /// Starts the engine, loads every enabled installation, and starts the telemetry
     /// consumer, the scheduler and the usage flusher.
@@ -437,21 +461,14 @@ impl AppHost {
             {
                 continue;
             }
-            let wanted = slot.manifest.triggers.iter().any(|t| match t {
-                Trigger::Telemetry { properties } => {
-                    properties.is_empty() || points.iter().any(|p| properties.contains(&p.property))
-                }
-                _ => false,
-            });
-            if !wanted {
+            if !wants_telemetry(&slot.manifest, points.iter().map(|p| p.property.as_str())) {
                 continue;
             }
-            let values: Vec<Value> = points
+            let points = points
                 .iter()
-                .map(|p| json!({"property": p.property, "ts": p.ts / 1000, "value": p.value}))
+                .map(|p| telemetry_point(&p.property, p.ts / 1000, &p.value))
                 .collect();
-            let event = json!({"kind": "telemetry", "device": &*ev.device_name,
-                "product": &*ev.product_key, "points": values});
+            let event = telemetry_event(&ev.device_name, &ev.product_key, points);
             // Waiting for a worker here slows this consumer, which the bus turns into
             // back-pressure or counted drops, never into unbounded memory.
             let h = self.clone();

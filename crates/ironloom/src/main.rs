@@ -2,8 +2,10 @@
 //!
 //! Sub-commands: `serve` (the platform), `export` / `import` (telemetry as CSV or Parquet,
 //! offline on the data directory), `tsdb` (time-series database maintenance), `admin`
-//! (documents generated from the code).
+//! (documents generated from the code), `app` (developing apps: new, build, test, pack),
+//! `gateway`, `sim` and `opcua` (the edge).
 
+mod app_cmd;
 mod config;
 mod console;
 mod demo;
@@ -60,6 +62,9 @@ enum Command {
     /// OPC UA tools for setting up a gateway.
     #[command(subcommand)]
     Opcua(edge::OpcuaCommand),
+    /// Develop apps: start one from a template, build, test on fixtures, pack.
+    #[command(subcommand)]
+    App(app_cmd::AppCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +143,7 @@ fn main() -> ExitCode {
         Command::Gateway(args) => edge::gateway_command(args).map(|()| ExitCode::SUCCESS),
         Command::Sim(cmd) => edge::sim_command(cmd).map(|()| ExitCode::SUCCESS),
         Command::Opcua(cmd) => edge::opcua_command(cmd).map(|()| ExitCode::SUCCESS),
+        Command::App(cmd) => app_cmd::command(cmd),
         Command::Admin(AdminCommand::Permissions) => {
             print!("{}", ironloom_api::permissions_markdown());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,143 @@
+//! The apps of `apps/` pass their recorded fixtures (`ironloom app test`), and the
+//! developer's loop works from a template: `ironloom app new`, `build`, `test`, `pack`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ironloom() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ironloom"))
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Every app of the repository, with its committed module, passes its fixtures.
+#[test]
+fn every_app_passes_its_fixtures() {
+    let mut apps: Vec<PathBuf> = std::fs::read_dir(root().join("apps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    apps.sort();
+    assert!(!apps.is_empty());
+    for app in apps {
+        assert!(
+            app.join("fixtures").is_dir(),
+            "{} has no fixtures/",
+            app.display()
+        );
+        let (ok, text) = run(ironloom().arg("app").arg("test").arg(&app));
+        println!("{text}");
+        assert!(ok, "{}: {text}", app.display());
+        assert!(text.contains(" 0 failed"), "{text}");
+    }
+}
+
+/// A fixture that expects something the app does not do fails, naming the difference.
+#[test]
+fn a_wrong_expectation_fails_and_names_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = root().join("apps/pump-efficiency");
+    for f in ["manifest.json", "README.md", "icon.svg"] {
+        std::fs::copy(app.join(f), dir.path().join(f)).unwrap();
+    }
+    for d in ["modules", "ui", "fixtures"] {
+        std::fs::create_dir(dir.path().join(d)).unwrap();
+    }
+    std::fs::copy(
+        app.join("modules/main.wasm"),
+        dir.path().join("modules/main.wasm"),
+    )
+    .unwrap();
+    std::fs::copy(app.join("ui/index.html"), dir.path().join("ui/index.html")).unwrap();
+    let fixture = std::fs::read_to_string(app.join("fixtures/units.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+    let mut wrong = v.clone();
+    wrong["expect"]["writes"][0]["values"]["eff"] = serde_json::json!(0.5);
+    std::fs::write(
+        dir.path().join("fixtures/wrong.json"),
+        serde_json::to_vec(&wrong).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fixtures/typo.json"),
+        br#"{"devices": {}, "events": [], "expekt": {}}"#,
+    )
+    .unwrap();
+    let (ok, text) = run(ironloom().arg("app").arg("test").arg(dir.path()));
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("writes[0].values.eff: expected 0.5"),
+        "{text}"
+    );
+    assert!(text.contains("typo.json: not a fixture"), "{text}");
+    assert!(text.contains("0 passed, 2 failed"), "{text}");
+}
+
+/// `new` → `build` → `test` → `pack` from the C template (needs clang-14 for wasm32-wasi;
+/// skipped without it unless IRONLOOM_REQUIRE_PEERS=1).
+#[test]
+fn an_app_made_from_the_c_template_builds_tests_and_packs() {
+    if Command::new("clang-14").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "IRONLOOM_REQUIRE_PEERS=1 but clang-14 is missing"
+        );
+        println!("SKIPPED: no clang-14");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("my-app");
+    let sdk = root().join("sdk");
+    let (ok, text) = run(ironloom()
+        .args(["app", "new"])
+        .arg(&app)
+        .args(["--lang", "c", "--id", "acme.max", "--sdk"])
+        .arg(&sdk));
+    assert!(ok, "{text}");
+    let (ok, text) = run(ironloom()
+        .args(["app", "new"])
+        .arg(&app)
+        .arg("--sdk")
+        .arg(&sdk));
+    assert!(!ok && text.contains("not empty"), "{text}");
+    let (ok, text) = run(ironloom()
+        .args(["app", "build"])
+        .arg(&app)
+        .arg("--sdk")
+        .arg(&sdk));
+    assert!(ok, "{text}");
+    let (ok, text) = run(ironloom().args(["app", "test"]).arg(&app));
+    assert!(ok && text.contains("1 passed, 0 failed"), "{text}");
+    let out = dir.path().join("my.ilapp");
+    let (ok, text) = run(ironloom()
+        .args(["app", "pack"])
+        .arg(&app)
+        .arg("-o")
+        .arg(&out));
+    assert!(ok && text.contains("acme.max 0.1.0"), "{text}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip file");
+
+    // A broken manifest is refused with the field named, before anything runs.
+    let m = app.join("manifest.json");
+    let text = std::fs::read_to_string(&m)
+        .unwrap()
+        .replace("\"0.1.0\"", "\"one\"");
+    std::fs::write(&m, text).unwrap();
+    let (ok, text) = run(ironloom().args(["app", "pack"]).arg(&app));
+    assert!(!ok && text.contains("version"), "{text}");
+}
