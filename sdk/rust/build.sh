@@ -34,7 +34,7 @@ flags=(--edition 2021 --target wasm32-unknown-unknown
 cd "$tmp"
 "$rustc" "${flags[@]}" --crate-type rlib --crate-name ironloom "$sdk/ironloom.rs" \
   -o "$tmp/libironloom.rlib"
-"$rustc" "${flags[@]}" -C lto --crate-type cdylib --crate-name app \
+"$rustc" "${flags[@]}" -C lto -C link-arg=-zstack-size=262144 --crate-type cdylib --crate-name app \
   --extern ironloom="$tmp/libironloom.rlib" "$app/src/lib.rs" -o "$tmp/main.wasm"
 mkdir -p "$app/modules"
 cp "$tmp/main.wasm" "$app/modules/main.wasm"

@@ -151,12 +151,14 @@ pub fn history(
     to: i64,
     limit: Option<u32>,
 ) -> Result<Vec<Point>> {
-    let req = Json::object()
+    let mut req = Json::object()
         .with("device", device)
         .with("property", property)
         .with("from", from)
-        .with("to", to)
-        .with("limit", limit);
+        .with("to", to);
+    if let Some(limit) = limit {
+        req.set("limit", limit);
+    }
     let reply = call("history", &req)?;
     let points = reply["points"]
         .as_array()

@@ -212,11 +212,12 @@ fn scope(config: Value) -> Scope {
 fn load(engine: &AppEngine, app: &str) -> ironloom_apps::AppModule {
     let wasm = committed(app);
     let module = wasmtime::Module::new(&wasmtime::Engine::default(), &wasm).unwrap();
-    let imports: Vec<String> = module
+    let mut imports: Vec<String> = module
         .imports()
         .map(|i| format!("{}.{}", i.module(), i.name()))
         .collect();
-    assert_eq!(imports, ["ironloom.log", "ironloom.call"], "{app}");
+    imports.sort();
+    assert_eq!(imports, ["ironloom.call", "ironloom.log"], "{app}");
     engine.compile(&wasm).expect("the module loads")
 }
 
@@ -253,6 +254,16 @@ fn the_rust_template_runs_in_the_sandbox() {
     let out = inst.invoke(b"{oops");
     assert_eq!(out.result, Ok(1));
     assert!(out.logs[0].message.contains("not JSON"), "{:?}", out.logs);
+    // The SDK reads 128 levels of nesting within the module's 256 KiB stack, and refuses
+    // deeper ones without recursing further.
+    let nested = |depth: usize| {
+        let inner = "[".repeat(depth - 1) + &"]".repeat(depth - 1);
+        format!(r#"{{"kind":"manual","x":{inner}}}"#)
+    };
+    assert_eq!(inst.invoke(nested(128).as_bytes()).result, Ok(0));
+    assert_eq!(inst.invoke(nested(129).as_bytes()).result, Ok(1));
+    assert_eq!(inst.invoke(nested(100_000).as_bytes()).result, Ok(1));
+    assert!(!inst.invoke(nested(5).as_bytes()).cold, "no trap so far");
 }
 
 #[test]
