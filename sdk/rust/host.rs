@@ -72,9 +72,9 @@ impl Event {
     pub fn point(&self, property: &str) -> Option<Point> {
         self.points()
             .into_iter()
-            .filter(|(p, _)| *p == property)
+            .rev()
+            .find(|(p, _)| *p == property)
             .map(|(_, pt)| pt)
-            .last()
     }
 
     /// The number of `property` in a telemetry event.

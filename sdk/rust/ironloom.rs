@@ -145,8 +145,8 @@ pub mod mock {
     type Host = Box<dyn FnMut(&str, &Json) -> Result<Json>>;
 
     thread_local! {
-        pub(crate) static HOST: RefCell<Option<Host>> = RefCell::new(None);
-        pub(crate) static LOGS: RefCell<Vec<(i32, String)>> = RefCell::new(Vec::new());
+        pub(crate) static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+        pub(crate) static LOGS: RefCell<Vec<(i32, String)>> = const { RefCell::new(Vec::new()) };
     }
 
     /// Answers this thread's host calls with `host(op, request)`.
@@ -291,10 +291,17 @@ pub unsafe fn on_event<R: Outcome>(handler: fn(&Event) -> R, ptr: *mut u8, len: 
 }
 
 /// Defines the module's exports `ironloom_alloc` and `ironloom_on_event` for `handler`,
-/// a `fn(&Event) -> R` where `R` is `()`, `i32` or a `Result` of them.
+/// a `fn(&Event) -> R` where `R` is `()`, `i32` or a `Result` of them. Outside
+/// WebAssembly it defines `ironloom_handle(event_text) -> i32` instead, for native tests.
 #[macro_export]
 macro_rules! app {
     ($handler:path) => {
+        /// Runs the app's handler on one event text (native tests; see `ironloom::mock`).
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn ironloom_handle(event: &str) -> i32 {
+            $crate::handle($handler, event)
+        }
+
         #[cfg(target_arch = "wasm32")]
         #[no_mangle]
         pub extern "C" fn ironloom_alloc(len: i32) -> i32 {

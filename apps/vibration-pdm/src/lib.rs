@@ -239,7 +239,7 @@ fn bearing(
             _ => continue,
         };
         let amp = ap.as_deref().and_then(value);
-        if amp.map_or(false, |a| a < min_amp) {
+        if matches!(amp, Some(a) if a < min_amp) {
             continue;
         }
         if let Some(m) = match_peak(hz, &freqs, tolerance, harmonics) {
@@ -265,7 +265,7 @@ fn match_peak(hz: f64, freqs: &Json, tolerance: f64, harmonics: u32) -> Option<J
         for k in 1..=harmonics {
             let expected = base * f64::from(k);
             let err = (hz - expected).abs() / expected;
-            if err <= tolerance && best.map_or(true, |b| err < b.0) {
+            if err <= tolerance && !matches!(best, Some(b) if b.0 <= err) {
                 best = Some((err, defect, tone, expected, k));
             }
         }

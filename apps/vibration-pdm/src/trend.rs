@@ -156,3 +156,45 @@ pub fn days_to_limit(points: &[(i64, f64)], limit: f64, min_points: usize) -> Op
     let now = intercept + slope * xs[n - 1];
     Some(((limit - now) / slope).max(0.0))
 }
+
+/// Native tests (`crates/apps/tests/rust_sdk.rs` runs them): `rustc --test` with the SDK
+/// as an rlib, see sdk/rust/README.md.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    #[test]
+    fn readings_are_averaged_per_interval_and_late_ones_left_out() {
+        let mut t = Trend::default();
+        t.add(10 * H + 600_000, 1.0, H);
+        t.add(10 * H + 1_800_000, 2.0, H);
+        assert_eq!(t.points(), vec![(10 * H + 1_200_000, 1.5)]);
+        t.add(12 * H, 4.0, H);
+        t.add(11 * H, 9.0, H); // older than the interval being filled
+        assert_eq!(t.points(), vec![(10 * H + 1_200_000, 1.5), (12 * H, 4.0)]);
+        let back = Trend::read(&t.to_json());
+        assert_eq!(back, t);
+        t.add(13 * H, 5.0, H);
+        t.keep(1);
+        assert_eq!(t.points(), vec![(12 * H, 4.0), (13 * H, 5.0)]);
+        assert_eq!(Trend::read(&Json::from("junk")), Trend::default());
+    }
+
+    #[test]
+    fn days_to_the_limit_only_from_a_significant_rise() {
+        let day = DAY_MS as i64;
+        let line: Vec<(i64, f64)> = (0..7).map(|d| (d * day, 1.0 + 0.1 * d as f64)).collect();
+        let days = days_to_limit(&line, 2.8, 6).unwrap();
+        assert!((days - 12.0).abs() < 1e-9, "{days}");
+        assert_eq!(days_to_limit(&line, 1.2, 6), Some(0.0));
+        assert_eq!(days_to_limit(&line[..5], 2.8, 6), None);
+        let falling: Vec<(i64, f64)> = line.iter().map(|&(t, v)| (t, 3.0 - v)).collect();
+        assert_eq!(days_to_limit(&falling, 2.8, 3), None);
+        let flat: Vec<(i64, f64)> = line.iter().map(|&(t, _)| (t, 1.0)).collect();
+        assert_eq!(days_to_limit(&flat, 2.8, 3), None);
+        let same_time = vec![(0, 1.0), (0, 2.0), (0, 3.0)];
+        assert_eq!(days_to_limit(&same_time, 2.8, 3), None);
+    }
+}

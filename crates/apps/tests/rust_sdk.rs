@@ -89,29 +89,69 @@ fn committed(app: &str) -> Vec<u8> {
     std::fs::read(root().join(app).join("modules/main.wasm")).unwrap()
 }
 
-#[test]
-fn the_sdk_unit_tests_pass() {
-    if !have_rustc(false) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("sdk-tests");
+/// Compiles with `/usr/bin/rustc --edition 2021` and `args` into `dir`, runs the tests.
+fn native_tests(dir: &Path, name: &str, args: &[&std::ffi::OsStr]) {
+    let bin = dir.join(name);
     let built = Command::new(RUSTC)
-        .args(["--edition", "2021", "--test"])
-        .arg(root().join("sdk/rust/ironloom.rs"))
+        .args(["--edition", "2021"])
+        .args(args)
         .arg("-o")
         .arg(&bin)
         .output()
         .unwrap();
     assert!(
         built.status.success(),
-        "{}",
+        "{name}: {}",
         String::from_utf8_lossy(&built.stderr)
     );
     let run = Command::new(&bin).output().unwrap();
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{text}");
-    assert!(text.contains("test result: ok"), "{text}");
+    assert!(run.status.success(), "{name}: {text}");
+    assert!(text.contains("test result: ok"), "{name}: {text}");
+}
+
+/// The SDK's unit tests (JSON, host operations on the mock host, events), and the
+/// vibration app's own, compiled natively against the SDK as an rlib.
+#[test]
+fn the_sdk_and_app_unit_tests_pass() {
+    if !have_rustc(false) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sdk = root().join("sdk/rust/ironloom.rs");
+    native_tests(
+        dir.path(),
+        "sdk-tests",
+        &["--test".as_ref(), sdk.as_os_str()],
+    );
+    let rlib = dir.path().join("libironloom.rlib");
+    let built = Command::new(RUSTC)
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "rlib",
+            "--crate-name",
+            "ironloom",
+        ])
+        .arg(&sdk)
+        .arg("-o")
+        .arg(&rlib)
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let extern_arg = format!("ironloom={}", rlib.display());
+    let app = root().join("apps/vibration-pdm/src/lib.rs");
+    native_tests(
+        dir.path(),
+        "vibration-tests",
+        &[
+            "--test".as_ref(),
+            "--extern".as_ref(),
+            extern_arg.as_ref(),
+            app.as_os_str(),
+        ],
+    );
 }
 
 #[test]
