@@ -38,4 +38,5 @@ cd "$tmp"
   --extern ironloom="$tmp/libironloom.rlib" "$app/src/lib.rs" -o "$tmp/main.wasm"
 mkdir -p "$app/modules"
 cp "$tmp/main.wasm" "$app/modules/main.wasm"
+chmod 644 "$app/modules/main.wasm"
 echo "built $app/modules/main.wasm ($(wc -c <"$tmp/main.wasm") bytes)" >&2
