@@ -257,7 +257,7 @@ fn scope(config: Value) -> Scope {
 /// Loads a module into the engine (which refuses imports other than the host API and the
 /// WASI subset) and checks that it imports nothing but `ironloom`.
 fn load(engine: &AppEngine, app: &str, wasm: &[u8]) -> ironloom_apps::AppModule {
-    let module = wasmtime::Module::new(&wasmtime::Engine::default(), &wasm).unwrap();
+    let module = wasmtime::Module::new(&wasmtime::Engine::default(), wasm).unwrap();
     let mut imports: Vec<String> = module
         .imports()
         .map(|i| format!("{}.{}", i.module(), i.name()))
