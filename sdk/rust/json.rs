@@ -120,6 +120,12 @@ impl Json {
     pub fn is_null(&self) -> bool {
         matches!(self, Json::Null)
     }
+    pub fn is_object(&self) -> bool {
+        matches!(self, Json::Object(_))
+    }
+    pub fn is_array(&self) -> bool {
+        matches!(self, Json::Array(_))
+    }
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Json::Number(n) => Some(*n),

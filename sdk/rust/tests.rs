@@ -163,6 +163,8 @@ fn builds_and_edits_objects() {
     assert_eq!(Json::from(&["a", "b"][..]).to_string(), r#"["a","b"]"#);
     assert_eq!(obj! {}.to_string(), "{}");
     assert_eq!(Json::from(1.5).as_i64(), None);
+    assert!(obj! {}.is_object() && !obj! {}.is_array());
+    assert!(Json::from(vec![1]).is_array() && !Json::Null.is_object());
 }
 
 /// A host that records each call and answers from `answer`.

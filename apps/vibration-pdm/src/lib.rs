@@ -57,13 +57,14 @@ fn on_event(event: &Event) -> Result<()> {
     let velocity_property = config.text("velocity_property", "velocity_rms");
     let peaks = peak_properties(&config);
     let velocity = event.point(velocity_property);
-    let has_peak = peaks.iter().any(|(f, _)| event.point(f).is_some());
+    let has_peak =
+        config.json["bearing"].is_object() && peaks.iter().any(|(f, _)| event.point(f).is_some());
     if velocity.is_none() && !has_peak {
-        return Ok(()); // a message of other properties
+        return Ok(()); // a message of other properties (or peaks, without a bearing)
     }
     let key = format!("vib:{}", device);
     let mut state = ironloom::kv_get(&key)?;
-    if !matches!(state, Json::Object(_)) {
+    if !state.is_object() {
         state = Json::object();
     }
 
