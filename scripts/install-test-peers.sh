@@ -5,6 +5,8 @@
 #           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox),
 #           nodejs and npm (AssemblyScript apps: sdk/assemblyscript/build.sh installs the
 #           pinned compiler with `npm ci` into sdk/assemblyscript/node_modules, done here too)
+#           rustc and libstd-rust-dev-wasm32 (Rust apps compiled to wasm32-unknown-unknown
+#           by /usr/bin/rustc, beside any rustup toolchain)
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
 #           client), asyncua (OPC UA server and client)
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
@@ -51,6 +53,22 @@ as_sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/sdk/assemblyscript"
 if [ ! -f "$as_sdk/node_modules/assemblyscript/bin/asc.js" ]; then
   echo "installing the AssemblyScript compiler into $as_sdk/node_modules" >&2
   (cd "$as_sdk" && npm ci --loglevel=error >&2)
+fi
+
+# Rust apps (sdk/rust) are built by Debian's rustc for wasm32-unknown-unknown, always
+# called as /usr/bin/rustc: a rustup toolchain earlier on PATH stays what `rustc` and
+# `cargo` mean (cargo, which Debian's rustc recommends, is not installed).
+rust_missing=()
+[ -x /usr/bin/rustc ] || rust_missing+=(rustc)
+ls /usr/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib >/dev/null 2>&1 \
+  || rust_missing+=(libstd-rust-dev-wasm32)
+if [ "${#rust_missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${rust_missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  [ "${#missing[@]}" -gt 0 ] || $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${rust_missing[@]}" >&2
 fi
 
 if [ ! -x "$venv/bin/python" ]; then
