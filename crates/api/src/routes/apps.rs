@@ -317,6 +317,7 @@ async fn update_installation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UninstallQuery {
     /// Keep the installation's state and logs (an installation of the same name finds
@@ -465,6 +466,7 @@ async fn run_installation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// Newest lines first; at most 1000 (default 200).
@@ -551,6 +553,7 @@ async fn http_trigger(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
     /// First month, `YYYY-MM` (default: this month).
