@@ -516,7 +516,7 @@ class TsGen:
         path = re.sub(r"\{(\w+)\}", lambda m: "${encodeURIComponent(String(" + camel(m.group(1)) + "))}", op.path)
         req = [f'method: "{op.method}"', f"path: `{path}`" if op.path_params else f'path: "{path}"']
         if qtype:
-            req.append("query: query as Record<string, unknown>")
+            req.append("query")
         if op.body:
             req += ["body", f'bodyKind: "{op.body[0]}"', f'contentType: "{op.body[1]}"']
         out = ts_doc("\n".join(doc), "  ")
@@ -551,7 +551,7 @@ class TsGen:
         out = [f"// {self.spec.title()}", "/* eslint-disable */", ""]
         out += ["/** A request as the generated methods describe it; the client sends it. */",
                 "export interface ApiRequest {", "  method: \"GET\" | \"POST\" | \"PUT\" | \"PATCH\" | \"DELETE\";",
-                "  path: string;", "  query?: Record<string, unknown>;", "  body?: unknown;",
+                "  path: string;", "  query?: object;", "  body?: unknown;",
                 "  bodyKind?: \"json\" | \"text\" | \"bytes\";", "  contentType?: string;", "}", "",
                 "/** One event of a `text/event-stream` answer; `data` is parsed JSON when it is JSON. */",
                 "export interface ServerSentEvent {", "  event: string;", "  data: unknown;", "}", ""]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -84,6 +85,23 @@ def main() -> None:
     pages = list(a.cursor_pages(a.device_history, device["id"], properties="temp", from_=str(now - 60_000), limit=2))
     values = [p["value"] for page in pages for p in page["points"]]
     assert values == [20.0, 21.0, 22.0, 23.0, 24.0] and len(pages) == 3, pages
+
+    step("live device events (server-sent events)")
+    stop = threading.Event()
+
+    def feed() -> None:
+        device_http = DeviceHttp(URL, token)
+        while not stop.wait(0.2):
+            device_http.send_telemetry({"rpm": 1500})
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        event = next(e for e in a.device_stream(device["id"]) if e["event"] == "telemetry")
+    finally:
+        stop.set()
+        feeder.join()
+    assert event["data"]["values"] == {"rpm": 1500}, event
 
     step("list with pagination")
     for i in range(2, 7):

@@ -5,7 +5,7 @@
 export interface ApiRequest {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
-  query?: Record<string, unknown>;
+  query?: object;
   body?: unknown;
   bodyKind?: "json" | "text" | "bytes";
   contentType?: string;
@@ -2109,7 +2109,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/alarms`
    */
   listAlarms(query: ListAlarmsQuery = {}): Promise<Page_Alarm> {
-    return this.call<Page_Alarm>({ method: "GET", path: "/api/v1/alarms", query: query as Record<string, unknown> });
+    return this.call<Page_Alarm>({ method: "GET", path: "/api/v1/alarms", query });
   }
 
   /**
@@ -2167,7 +2167,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/api-keys`
    */
   listKeys(query: ListKeysQuery = {}): Promise<Page_ApiKey> {
-    return this.call<Page_ApiKey>({ method: "GET", path: "/api/v1/api-keys", query: query as Record<string, unknown> });
+    return this.call<Page_ApiKey>({ method: "GET", path: "/api/v1/api-keys", query });
   }
 
   /**
@@ -2241,7 +2241,7 @@ export abstract class GeneratedApi {
    * `DELETE /api/v1/app-installations/{id}`
    */
   uninstall(id: InstallationId, query: UninstallQuery = {}): Promise<void> {
-    return this.call<void>({ method: "DELETE", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}`, query: query as Record<string, unknown> });
+    return this.call<void>({ method: "DELETE", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}`, query });
   }
 
   /**
@@ -2250,7 +2250,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/app-installations/{id}/logs`
    */
   installationLogs(id: InstallationId, query: InstallationLogsQuery = {}): Promise<Record<string, unknown>[]> {
-    return this.call<Record<string, unknown>[]>({ method: "GET", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}/logs`, query: query as Record<string, unknown> });
+    return this.call<Record<string, unknown>[]>({ method: "GET", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}/logs`, query });
   }
 
   /**
@@ -2317,7 +2317,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/app-usage`
    */
   appUsage(query: AppUsageQuery = {}): Promise<Record<string, unknown>[]> {
-    return this.call<Record<string, unknown>[]>({ method: "GET", path: "/api/v1/app-usage", query: query as Record<string, unknown> });
+    return this.call<Record<string, unknown>[]>({ method: "GET", path: "/api/v1/app-usage", query });
   }
 
   /**
@@ -2337,7 +2337,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/audit`
    */
   listAudit(query: ListAuditQuery = {}): Promise<Page_AuditEntry> {
-    return this.call<Page_AuditEntry>({ method: "GET", path: "/api/v1/audit", query: query as Record<string, unknown> });
+    return this.call<Page_AuditEntry>({ method: "GET", path: "/api/v1/audit", query });
   }
 
   /**
@@ -2391,7 +2391,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/dashboards`
    */
   listDashboards(query: ListDashboardsQuery = {}): Promise<Page_Dashboard> {
-    return this.call<Page_Dashboard>({ method: "GET", path: "/api/v1/dashboards", query: query as Record<string, unknown> });
+    return this.call<Page_Dashboard>({ method: "GET", path: "/api/v1/dashboards", query });
   }
 
   /**
@@ -2418,7 +2418,7 @@ export abstract class GeneratedApi {
    * `PUT /api/v1/dashboards/{id}`
    */
   updateDashboard(id: DashboardId, body: DashboardDoc, query: UpdateDashboardQuery = {}): Promise<Dashboard> {
-    return this.call<Dashboard>({ method: "PUT", path: `/api/v1/dashboards/${encodeURIComponent(String(id))}`, query: query as Record<string, unknown>, body, bodyKind: "json", contentType: "application/json" });
+    return this.call<Dashboard>({ method: "PUT", path: `/api/v1/dashboards/${encodeURIComponent(String(id))}`, query, body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -2437,7 +2437,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/dashboards/{id}/data`
    */
   dashboardData(id: DashboardId, query: DashboardDataQuery = {}): Promise<DashboardData> {
-    return this.call<DashboardData>({ method: "GET", path: `/api/v1/dashboards/${encodeURIComponent(String(id))}/data`, query: query as Record<string, unknown> });
+    return this.call<DashboardData>({ method: "GET", path: `/api/v1/dashboards/${encodeURIComponent(String(id))}/data`, query });
   }
 
   /**
@@ -2465,7 +2465,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/device-groups`
    */
   listGroups(query: ListGroupsQuery = {}): Promise<Page_DeviceGroup> {
-    return this.call<Page_DeviceGroup>({ method: "GET", path: "/api/v1/device-groups", query: query as Record<string, unknown> });
+    return this.call<Page_DeviceGroup>({ method: "GET", path: "/api/v1/device-groups", query });
   }
 
   /**
@@ -2510,7 +2510,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices`
    */
   listDevices(query: ListDevicesQuery = {}): Promise<Page_Device> {
-    return this.call<Page_Device>({ method: "GET", path: "/api/v1/devices", query: query as Record<string, unknown> });
+    return this.call<Page_Device>({ method: "GET", path: "/api/v1/devices", query });
   }
 
   /**
@@ -2536,7 +2536,7 @@ export abstract class GeneratedApi {
    * `POST /api/v1/devices/import`
    */
   importDevices(body: string, query: ImportDevicesQuery = {}): Promise<ImportReport> {
-    return this.call<ImportReport>({ method: "POST", path: "/api/v1/devices/import", query: query as Record<string, unknown>, body, bodyKind: "text", contentType: "text/csv" });
+    return this.call<ImportReport>({ method: "POST", path: "/api/v1/devices/import", query, body, bodyKind: "text", contentType: "text/csv" });
   }
 
   /**
@@ -2610,7 +2610,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices/{id}/commands`
    */
   listCommands(id: DeviceId, query: ListCommandsQuery = {}): Promise<Page_Command> {
-    return this.call<Page_Command>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/commands`, query: query as Record<string, unknown> });
+    return this.call<Page_Command>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/commands`, query });
   }
 
   /**
@@ -2655,7 +2655,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices/{id}/errors`
    */
   deviceErrors(id: DeviceId, query: DeviceErrorsQuery = {}): Promise<LogPage> {
-    return this.call<LogPage>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/errors`, query: query as Record<string, unknown> });
+    return this.call<LogPage>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/errors`, query });
   }
 
   /**
@@ -2664,7 +2664,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices/{id}/events`
    */
   deviceEvents(id: DeviceId, query: DeviceEventsQuery = {}): Promise<LogPage> {
-    return this.call<LogPage>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/events`, query: query as Record<string, unknown> });
+    return this.call<LogPage>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/events`, query });
   }
 
   /**
@@ -2701,7 +2701,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices/{id}/telemetry`
    */
   deviceHistory(id: DeviceId, query: DeviceHistoryQuery = {}): Promise<HistoryOut> {
-    return this.call<HistoryOut>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry`, query: query as Record<string, unknown> });
+    return this.call<HistoryOut>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry`, query });
   }
 
   /**
@@ -2716,7 +2716,7 @@ export abstract class GeneratedApi {
    * `POST /api/v1/devices/{id}/telemetry`
    */
   writeDeviceTelemetry(id: DeviceId, body: WriteInput, query: WriteDeviceTelemetryQuery = {}): Promise<WriteResult> {
-    return this.call<WriteResult>({ method: "POST", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry`, query: query as Record<string, unknown>, body, bodyKind: "json", contentType: "application/json" });
+    return this.call<WriteResult>({ method: "POST", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry`, query, body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -2725,7 +2725,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices/{id}/telemetry/aggregate`
    */
   deviceAggregate(id: DeviceId, query: DeviceAggregateQuery): Promise<AggregateOut> {
-    return this.call<AggregateOut>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/aggregate`, query: query as Record<string, unknown> });
+    return this.call<AggregateOut>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/aggregate`, query });
   }
 
   /**
@@ -2734,7 +2734,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/devices/{id}/telemetry/latest`
    */
   deviceLatest(id: DeviceId, query: DeviceLatestQuery = {}): Promise<LatestOut[]> {
-    return this.call<LatestOut[]>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/latest`, query: query as Record<string, unknown> });
+    return this.call<LatestOut[]>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/latest`, query });
   }
 
   /**
@@ -2756,7 +2756,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/model-bindings`
    */
   listBindings(query: ListBindingsQuery = {}): Promise<BindingView[]> {
-    return this.call<BindingView[]>({ method: "GET", path: "/api/v1/model-bindings", query: query as Record<string, unknown> });
+    return this.call<BindingView[]>({ method: "GET", path: "/api/v1/model-bindings", query });
   }
 
   /**
@@ -2800,7 +2800,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/model-jobs`
    */
   listJobs(query: ListJobsQuery = {}): Promise<Page_Job> {
-    return this.call<Page_Job>({ method: "GET", path: "/api/v1/model-jobs", query: query as Record<string, unknown> });
+    return this.call<Page_Job>({ method: "GET", path: "/api/v1/model-jobs", query });
   }
 
   /**
@@ -2839,7 +2839,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/models`
    */
   listModels(query: ListModelsQuery = {}): Promise<Page_ModelSummary> {
-    return this.call<Page_ModelSummary>({ method: "GET", path: "/api/v1/models", query: query as Record<string, unknown> });
+    return this.call<Page_ModelSummary>({ method: "GET", path: "/api/v1/models", query });
   }
 
   /**
@@ -2875,7 +2875,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/products`
    */
   listProducts(query: ListProductsQuery = {}): Promise<Page_Product> {
-    return this.call<Page_Product>({ method: "GET", path: "/api/v1/products", query: query as Record<string, unknown> });
+    return this.call<Page_Product>({ method: "GET", path: "/api/v1/products", query });
   }
 
   /**
@@ -2947,7 +2947,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/products/{id}/thing-model`
    */
   exportThingModel(id: ProductId, query: ExportThingModelQuery = {}): Promise<Record<string, unknown>> {
-    return this.call<Record<string, unknown>>({ method: "GET", path: `/api/v1/products/${encodeURIComponent(String(id))}/thing-model`, query: query as Record<string, unknown> });
+    return this.call<Record<string, unknown>>({ method: "GET", path: `/api/v1/products/${encodeURIComponent(String(id))}/thing-model`, query });
   }
 
   /**
@@ -2956,7 +2956,7 @@ export abstract class GeneratedApi {
    * `PUT /api/v1/products/{id}/thing-model`
    */
   replaceThingModel(id: ProductId, body: Record<string, unknown>, query: ReplaceThingModelQuery = {}): Promise<Product> {
-    return this.call<Product>({ method: "PUT", path: `/api/v1/products/${encodeURIComponent(String(id))}/thing-model`, query: query as Record<string, unknown>, body, bodyKind: "json", contentType: "application/json" });
+    return this.call<Product>({ method: "PUT", path: `/api/v1/products/${encodeURIComponent(String(id))}/thing-model`, query, body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -2965,7 +2965,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/rules`
    */
   listRules(query: ListRulesQuery = {}): Promise<Page_Rule> {
-    return this.call<Page_Rule>({ method: "GET", path: "/api/v1/rules", query: query as Record<string, unknown> });
+    return this.call<Page_Rule>({ method: "GET", path: "/api/v1/rules", query });
   }
 
   /**
@@ -3012,7 +3012,7 @@ export abstract class GeneratedApi {
    * `PUT /api/v1/rules/{id}`
    */
   updateRule(id: RuleId, body: RuleDoc, query: UpdateRuleQuery = {}): Promise<Rule> {
-    return this.call<Rule>({ method: "PUT", path: `/api/v1/rules/${encodeURIComponent(String(id))}`, query: query as Record<string, unknown>, body, bodyKind: "json", contentType: "application/json" });
+    return this.call<Rule>({ method: "PUT", path: `/api/v1/rules/${encodeURIComponent(String(id))}`, query, body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -3066,7 +3066,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/shared/dashboards/{token}/data`
    */
   sharedDashboardData(token: string, query: SharedDashboardDataQuery = {}): Promise<DashboardData> {
-    return this.call<DashboardData>({ method: "GET", path: `/api/v1/shared/dashboards/${encodeURIComponent(String(token))}/data`, query: query as Record<string, unknown> });
+    return this.call<DashboardData>({ method: "GET", path: `/api/v1/shared/dashboards/${encodeURIComponent(String(token))}/data`, query });
   }
 
   /**
@@ -3090,7 +3090,7 @@ export abstract class GeneratedApi {
    * `POST /api/v1/telemetry`
    */
   writeMany(body: WriteManyInput, query: WriteManyQuery = {}): Promise<WriteManyResult> {
-    return this.call<WriteManyResult>({ method: "POST", path: "/api/v1/telemetry", query: query as Record<string, unknown>, body, bodyKind: "json", contentType: "application/json" });
+    return this.call<WriteManyResult>({ method: "POST", path: "/api/v1/telemetry", query, body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -3114,7 +3114,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/telemetry/export`
    */
   exportTelemetry(query: ExportTelemetryQuery = {}): Promise<string | Uint8Array> {
-    return this.call<string | Uint8Array>({ method: "GET", path: "/api/v1/telemetry/export", query: query as Record<string, unknown> });
+    return this.call<string | Uint8Array>({ method: "GET", path: "/api/v1/telemetry/export", query });
   }
 
   /**
@@ -3128,7 +3128,7 @@ export abstract class GeneratedApi {
    * `POST /api/v1/telemetry/import`
    */
   importTelemetry(body: string, query: ImportTelemetryQuery = {}): Promise<TelemetryImportResult> {
-    return this.call<TelemetryImportResult>({ method: "POST", path: "/api/v1/telemetry/import", query: query as Record<string, unknown>, body, bodyKind: "text", contentType: "text/csv" });
+    return this.call<TelemetryImportResult>({ method: "POST", path: "/api/v1/telemetry/import", query, body, bodyKind: "text", contentType: "text/csv" });
   }
 
   /**
@@ -3174,7 +3174,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/tenants`
    */
   listTenants(query: ListTenantsQuery = {}): Promise<Page_Tenant> {
-    return this.call<Page_Tenant>({ method: "GET", path: "/api/v1/tenants", query: query as Record<string, unknown> });
+    return this.call<Page_Tenant>({ method: "GET", path: "/api/v1/tenants", query });
   }
 
   /**
@@ -3219,7 +3219,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/usage`
    */
   usage(query: UsageQuery = {}): Promise<Usage> {
-    return this.call<Usage>({ method: "GET", path: "/api/v1/usage", query: query as Record<string, unknown> });
+    return this.call<Usage>({ method: "GET", path: "/api/v1/usage", query });
   }
 
   /**
@@ -3228,7 +3228,7 @@ export abstract class GeneratedApi {
    * `GET /api/v1/users`
    */
   listUsers(query: ListUsersQuery = {}): Promise<Page_User> {
-    return this.call<Page_User>({ method: "GET", path: "/api/v1/users", query: query as Record<string, unknown> });
+    return this.call<Page_User>({ method: "GET", path: "/api/v1/users", query });
   }
 
   /**
