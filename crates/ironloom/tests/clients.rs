@@ -205,6 +205,23 @@ fn the_generated_clients_are_made_from_this_api() {
 }
 
 #[test]
+fn the_generator_passes_its_own_tests() {
+    let Some(python) = python() else { return };
+    let out = run(
+        Command::new(python)
+            .args(["-m", "unittest", "discover", "-s"])
+            .arg(clients_dir().join("tests"))
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success(),
+        "clients/tests:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn the_python_client_works_against_a_running_server() {
     let Some(python) = python() else { return };
     let server = Server::start();
