@@ -91,7 +91,7 @@ DOC = {
 def load_module(name: str, text: str):
     spec = importlib.util.spec_from_loader(name, loader=None)
     module = importlib.util.module_from_spec(spec)
-    exec(compile(text, name, "exec"), module.__dict__)  # noqa: S102 - the generator's own output
+    exec(compile(text, name, "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - the generator's own output
     sys.modules[name] = module
     return module
 
@@ -122,6 +122,7 @@ class GeneratesFromADocument(unittest.TestCase):
         hints = typing.get_type_hints(module.Thing)
         self.assertEqual(hints["kind"], typing.Literal["pump", "motor"])
         self.assertEqual(module.Thing.__required_keys__, frozenset({"id", "kind"}))
+        self.assertEqual(module.ThingInput.__optional_keys__, frozenset({"label"}))
         # The inline copy of Thing in the page is Thing itself.
         self.assertEqual(typing.get_type_hints(module.Page_Thing)["items"], typing.List[module.Thing])
 
@@ -179,6 +180,10 @@ class CommittedPythonModule(unittest.TestCase):
             if isinstance(obj, type) and issubclass(obj, dict) and obj.__module__ == g.__name__:
                 typing.get_type_hints(obj, include_extras=True)
                 checked += 1
+        # Optional fields are optional (also when inherited, as in allOf).
+        self.assertIn("generated_password", g.UserCreated.__optional_keys__)
+        self.assertIn("email", g.UserCreated.__optional_keys__)
+        self.assertIn("id", g.UserCreated.__required_keys__)
         self.assertGreater(checked, 100)
         for name, (method, path) in g.OPERATIONS.items():
             self.assertTrue(callable(getattr(g.GeneratedApi, name)), name)

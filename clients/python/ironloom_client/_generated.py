@@ -2,8 +2,6 @@
 
 # fmt: off
 # ruff: noqa
-from __future__ import annotations
-
 from typing import Any, Dict, Iterator, List, Literal, NotRequired, Optional, TypedDict, Union
 
 
@@ -27,7 +25,7 @@ class Action_Alarm(TypedDict):
     clear_when: NotRequired[Optional[str]]
     #: Extra details: name → expression.
     details: NotRequired[Dict[str, str]]
-    severity: Severity
+    severity: "Severity"
     type: Literal["alarm"]
 
 
@@ -81,16 +79,16 @@ class Actor(TypedDict):
     id: NotRequired[Optional[str]]
     #: Client address as seen by the server.
     ip: NotRequired[Optional[str]]
-    kind: ActorKind
+    kind: "ActorKind"
     name: str
     #: The acting principal's tenant; `None` for the platform admin and the system.
-    tenant_id: NotRequired[Optional[TenantId]]
+    tenant_id: NotRequired[Optional["TenantId"]]
 
 
 class AggregateOut(TypedDict):
     #: The aggregations, in the order of each window's `values`.
     aggregations: List[str]
-    series: List[SeriesAggregateOut]
+    series: List["SeriesAggregateOut"]
 
 
 class Alarm(TypedDict):
@@ -109,16 +107,16 @@ class Alarm(TypedDict):
     count: int
     details: Dict[str, Any]
     #: The device the alarm is about.
-    device_id: DeviceId
+    device_id: "DeviceId"
     end_ts: NotRequired[Optional[str]]
-    id: AlarmId
+    id: "AlarmId"
     last_ts: str
     #: The rule that raised it, if a rule did.
-    rule_id: NotRequired[Optional[RuleId]]
-    severity: Severity
+    rule_id: NotRequired[Optional["RuleId"]]
+    severity: "Severity"
     #: When it was first raised, and when it was last raised again (repeats).
     start_ts: str
-    tenant_id: TenantId
+    tenant_id: "TenantId"
 
 
 class AlarmComment(TypedDict):
@@ -139,22 +137,22 @@ class AlarmCounts(TypedDict):
 
 class AlarmEvent(TypedDict):
     """One live alarm event."""
-    alarm: Alarm
-    change: AlarmChange
+    alarm: "Alarm"
+    change: "AlarmChange"
 
 
 class ApiKey(TypedDict):
     created_at: str
-    created_by: UserId
+    created_by: "UserId"
     expires_at: NotRequired[Optional[str]]
-    id: ApiKeyId
+    id: "ApiKeyId"
     last_used_at: NotRequired[Optional[str]]
     name: str
     #: First characters of the key, to recognise it; the key itself is shown once.
     prefix: str
     revoked: bool
-    scopes: List[Permission]
-    tenant_id: NotRequired[Optional[TenantId]]
+    scopes: List["Permission"]
+    tenant_id: NotRequired[Optional["TenantId"]]
 
 
 class Attribute(TypedDict):
@@ -175,15 +173,15 @@ class AuditEntry(TypedDict):
     """One recorded change or security event."""
     #: `create`, `update`, `delete`, `login`, `login_failed`, `rotate_credentials` …
     action: str
-    actor: Actor
+    actor: "Actor"
     at: str
     #: What changed, without secrets.
     details: Any
-    id: AuditId
-    resource: Resource
+    id: "AuditId"
+    resource: "Resource"
     resource_id: NotRequired[Optional[str]]
     #: Tenant whose data changed; `None` for platform-level changes.
-    tenant_id: NotRequired[Optional[TenantId]]
+    tenant_id: NotRequired[Optional["TenantId"]]
 
 
 class BatchRequest(TypedDict):
@@ -197,13 +195,13 @@ class BatchResult(TypedDict):
     model: str
     #: Rows evaluated without a refusal.
     ok: int
-    rows: List[BatchRow]
+    rows: List["BatchRow"]
     version: int
 
 
 class BatchRow(TypedDict):
     """One row's outcome: outputs, or the refusal of that row alone."""
-    error: NotRequired[Optional[ErrorBody]]
+    error: NotRequired[Optional["ErrorBody"]]
     outputs: NotRequired[Optional[Dict[str, Any]]]
 
 
@@ -226,7 +224,7 @@ class BindingStats(TypedDict):
     """What a running binding did since the platform started."""
     evaluations: int
     #: The latest refusal, or why the binding does not run.
-    last_error: NotRequired[Optional[Refusal]]
+    last_error: NotRequired[Optional["Refusal"]]
     last_evaluated_at: NotRequired[Optional[str]]
     #: Evaluations refused (an input out of range, the model's refusal, the quota).
     refused: int
@@ -236,23 +234,23 @@ class BindingStats(TypedDict):
 
 class ModelBinding(BindingSpec):
     created_at: str
-    id: BindingId
-    tenant_id: TenantId
+    id: "BindingId"
+    tenant_id: "TenantId"
     updated_at: str
 
 
 class BindingView(ModelBinding):
     """A binding with what it did since the platform started."""
-    stats: BindingStats
+    stats: "BindingStats"
 
 
 class Catalog(TypedDict):
-    device_categories: List[Named]
+    device_categories: List["Named"]
     #: GB/T 4754-2017 sections.
-    industries: List[Named]
-    permissions: List[Permission]
+    industries: List["Named"]
+    permissions: List["Permission"]
     protocols: List[str]
-    roles: List[RoleInfo]
+    roles: List["RoleInfo"]
 
 
 class ChangePassword(TypedDict):
@@ -262,7 +260,7 @@ class ChangePassword(TypedDict):
 
 class ChartSeries(TypedDict):
     """One line of a chart widget."""
-    device: DeviceId
+    device: "DeviceId"
     #: `[window start ms, value or null]`, one per interval with data.
     points: List[List[Dict[str, Any]]]
     property: str
@@ -273,7 +271,7 @@ class ColumnsOut(TypedDict):
     """One property's points of a page, as columns."""
     property: str
     #: Present when some point is not `good`.
-    quality: NotRequired[Optional[List[Quality]]]
+    quality: NotRequired[Optional[List["Quality"]]]
     ts: List[int]
     values: List[Any]
 
@@ -282,14 +280,14 @@ class Command(TypedDict):
     """A command and, once it ended, its result."""
     completed_at: NotRequired[Optional[str]]
     created_at: str
-    created_by: Actor
-    device_id: DeviceId
+    created_by: "Actor"
+    device_id: "DeviceId"
     #: Why it failed, timed out or expired.
     error: NotRequired[Optional[str]]
     #: When a queued command is given up (absent: the caller asked for an error instead
     expires_at: NotRequired[Optional[str]]
-    id: CommandId
-    kind: CommandKind
+    id: "CommandId"
+    kind: "CommandKind"
     #: Service identifier or RPC method; `setProperties` for property writes.
     method: str
     #: One-way commands end when delivered; two-way ones when the device answers.
@@ -298,8 +296,8 @@ class Command(TypedDict):
     #: The device's answer.
     response: NotRequired[Optional[Dict[str, Any]]]
     sent_at: NotRequired[Optional[str]]
-    status: CommandStatus
-    tenant_id: TenantId
+    status: "CommandStatus"
+    tenant_id: "TenantId"
     #: How long a sent two-way command waits for the answer.
     timeout_ms: int
 
@@ -308,7 +306,7 @@ class CommandInput(TypedDict):
     """A command: either `method` (a thing-model service, or any RPC method when the model
     declares no services) with `params`, or `properties` to write."""
     method: NotRequired[Optional[str]]
-    offline: NotRequired[OfflinePolicy]
+    offline: NotRequired["OfflinePolicy"]
     #: Do not wait for an answer: done when delivered.
     one_way: NotRequired[bool]
     params: NotRequired[Optional[Dict[str, Any]]]
@@ -349,11 +347,11 @@ class CredentialsInput(TypedDict):
 class Dashboard(TypedDict):
     """A stored dashboard at its current version."""
     created_at: str
-    document: DashboardDoc
-    id: DashboardId
+    document: "DashboardDoc"
+    id: "DashboardId"
     #: The read-only link's token while the dashboard is shared
     share_token: NotRequired[Optional[str]]
-    tenant_id: TenantId
+    tenant_id: "TenantId"
     updated_at: str
     #: Starts at 1; every change adds one.
     version: int
@@ -378,12 +376,12 @@ class DashboardDoc(TypedDict):
     range_s: NotRequired[int]
     #: How often a viewer reloads the data, in seconds (default 5).
     refresh_s: NotRequired[int]
-    widgets: NotRequired[List[Widget]]
+    widgets: NotRequired[List["Widget"]]
 
 
 class DataType_Array(TypedDict):
     """Up to `size` items of one non-array type."""
-    item: DataType
+    item: "DataType"
     size: int
     type: Literal["array"]
 
@@ -437,7 +435,7 @@ class DataType_Int(TypedDict):
 
 
 class DataType_Struct(TypedDict):
-    fields: List[FieldDef]
+    fields: List["FieldDef"]
     type: Literal["struct"]
 
 
@@ -452,15 +450,15 @@ class Device(TypedDict):
     attributes: Dict[str, Any]
     created_at: str
     description: NotRequired[Optional[str]]
-    groups: List[GroupId]
-    id: DeviceId
+    groups: List["GroupId"]
+    id: "DeviceId"
     label: NotRequired[Optional[str]]
     #: Unique within the tenant; devices use it as their `deviceName`.
     name: str
-    product_id: ProductId
-    status: DeviceStatus
+    product_id: "ProductId"
+    status: "DeviceStatus"
     tags: List[str]
-    tenant_id: TenantId
+    tenant_id: "TenantId"
     updated_at: str
     version: int
 
@@ -484,15 +482,15 @@ class DeviceGroup(TypedDict):
     created_at: str
     description: NotRequired[Optional[str]]
     device_count: int
-    id: GroupId
+    id: "GroupId"
     name: str
-    tenant_id: TenantId
+    tenant_id: "TenantId"
     updated_at: str
 
 
 class DeviceInfo(TypedDict):
     """A device a widget shows: only what the widgets need."""
-    id: DeviceId
+    id: "DeviceId"
     label: NotRequired[Optional[str]]
     #: From the device's `latitude` and `longitude` attributes, for maps.
     latitude: NotRequired[Optional[float]]
@@ -500,29 +498,29 @@ class DeviceInfo(TypedDict):
     name: str
     online: bool
     #: The properties the widgets show of this device.
-    properties: List[PropertyInfo]
+    properties: List["PropertyInfo"]
 
 
 class DeviceInput(TypedDict):
     #: Server-side attributes.
     attributes: NotRequired[Dict[str, Any]]
     #: Default: all generated.
-    credentials: NotRequired[Optional[CredentialsInput]]
+    credentials: NotRequired[Optional["CredentialsInput"]]
     description: NotRequired[Optional[str]]
-    groups: NotRequired[List[GroupId]]
+    groups: NotRequired[List["GroupId"]]
     label: NotRequired[Optional[str]]
     #: Unique in the tenant; letters, digits, `_ - . : @`.
     name: str
-    product_id: ProductId
+    product_id: "ProductId"
     tags: NotRequired[List[str]]
 
 
 class DevicePatchInput(TypedDict):
     description: NotRequired[Optional[str]]
-    groups: NotRequired[Optional[List[GroupId]]]
+    groups: NotRequired[Optional[List["GroupId"]]]
     label: NotRequired[Optional[str]]
     name: NotRequired[Optional[str]]
-    product_id: NotRequired[Optional[ProductId]]
+    product_id: NotRequired[Optional["ProductId"]]
     tags: NotRequired[Optional[List[str]]]
     #: Apply only if the device is still at this version (else 409).
     version: NotRequired[Optional[int]]
@@ -530,8 +528,8 @@ class DevicePatchInput(TypedDict):
 
 class DevicePointsInput(TypedDict):
     """Points of one device in a write naming many devices."""
-    device: DeviceId
-    points: List[PointInput]
+    device: "DeviceId"
+    points: List["PointInput"]
 
 
 class DeviceStatus(TypedDict):
@@ -543,19 +541,19 @@ class DeviceStatus(TypedDict):
 
 
 class DeviceWithCredentials(Device):
-    credentials: DeviceCredentials
+    credentials: "DeviceCredentials"
 
 
 class DryRun(TypedDict):
     """A rule (unsaved) and sample messages."""
-    messages: List[SampleMessage]
-    rule: RuleDoc
+    messages: List["SampleMessage"]
+    rule: "RuleDoc"
 
 
 class DryRunResult(TypedDict):
     """What a dry run did: one step per message the rule looked at (its variables, windows,
     condition, duration and effects), and its counters at the end. Nothing is carried out."""
-    counters: RuleCounters
+    counters: "RuleCounters"
     steps: List[Dict[str, Any]]
     #: Effects of clock ticks (no-data firings), with the message index they follow.
     tick_effects: List[Dict[str, Any]]
@@ -563,7 +561,7 @@ class DryRunResult(TypedDict):
 
 class DryRunSaved(TypedDict):
     """Sample messages for a saved rule."""
-    messages: List[SampleMessage]
+    messages: List["SampleMessage"]
 
 
 class ErrorBody(TypedDict):
@@ -578,15 +576,15 @@ class EventDef(TypedDict):
     """Something the device tells the platform happened."""
     description: NotRequired[Optional[str]]
     identifier: str
-    level: NotRequired[EventLevel]
+    level: NotRequired["EventLevel"]
     name: str
-    output: NotRequired[List[FieldDef]]
+    output: NotRequired[List["FieldDef"]]
     required: NotRequired[bool]
 
 
 class FieldDef(TypedDict):
     """A named, typed member of a struct, an event's output or a service's input or output."""
-    data_type: DataType
+    data_type: "DataType"
     identifier: str
     name: str
 
@@ -594,9 +592,9 @@ class FieldDef(TypedDict):
 class GatewayConfigView(TypedDict):
     """The document in force on the platform and what the gateway last reported."""
     #: The driver document (`version`, `modbus`: connections with devices and points);
-    document: Dict[str, Any]
+    document: NotRequired[Optional[Dict[str, Any]]]
     #: The gateway's report: `applied`, `version`, and `errors` when it refused.
-    status: Dict[str, Any]
+    status: NotRequired[Optional[Dict[str, Any]]]
 
 
 class GroupInput(TypedDict):
@@ -613,23 +611,23 @@ class HistoryOut(TypedDict):
     #: Pass as `cursor` for the next page; absent on the last page.
     next_cursor: NotRequired[Optional[str]]
     #: The points (`layout=points`).
-    points: NotRequired[Optional[List[PointOut]]]
+    points: NotRequired[Optional[List["PointOut"]]]
     #: The points by property (`layout=columns`).
-    series: NotRequired[Optional[List[ColumnsOut]]]
+    series: NotRequired[Optional[List["ColumnsOut"]]]
 
 
 class ImportInput(TypedDict):
-    category: NotRequired[Optional[DeviceCategory]]
+    category: NotRequired[Optional["DeviceCategory"]]
     description: NotRequired[Optional[str]]
     #: The document to import.
     document: Dict[str, Any]
-    format: TmFormat
-    industry: NotRequired[Optional[Industry]]
+    format: "TmFormat"
+    industry: NotRequired[Optional["Industry"]]
     #: Product name; default: the document's title or TSL product key.
     name: NotRequired[Optional[str]]
     #: Default: the document's product key, else generated.
     product_key: NotRequired[Optional[str]]
-    protocol: NotRequired[Optional[Protocol]]
+    protocol: NotRequired[Optional["Protocol"]]
 
 
 class ImportRejectedRow(TypedDict):
@@ -641,12 +639,12 @@ class ImportRejectedRow(TypedDict):
 
 
 class ImportReport(TypedDict):
-    devices: List[ImportedDevice]
+    devices: List["ImportedDevice"]
     dry_run: bool
-    errors: List[RowError]
+    errors: List["RowError"]
     failed: int
     imported: int
-    mode: ImportMode
+    mode: "ImportMode"
     #: Data rows in the file.
     total_rows: int
     #: Rows that are valid (and, unless a dry run, imported).
@@ -654,7 +652,7 @@ class ImportReport(TypedDict):
 
 
 class ImportedDevice(TypedDict):
-    id: DeviceId
+    id: "DeviceId"
     name: str
     row: int
 
@@ -687,9 +685,9 @@ class Job(TypedDict):
     created_at: str
     created_by: str
     #: Why it failed, in English and Chinese.
-    error: NotRequired[Optional[Refusal]]
+    error: NotRequired[Optional["Refusal"]]
     finished_at: NotRequired[Optional[str]]
-    id: JobId
+    id: "JobId"
     #: Stored points read.
     points_read: int
     #: 0 to 1: the share of the range read so far.
@@ -698,10 +696,10 @@ class Job(TypedDict):
     result: NotRequired[Dict[str, Any]]
     #: Rows evaluated (windows, for a windowed algorithm).
     rows: int
-    spec: JobSpec
+    spec: "JobSpec"
     started_at: NotRequired[Optional[str]]
-    status: JobStatus
-    tenant_id: TenantId
+    status: "JobStatus"
+    tenant_id: "TenantId"
     #: Values written back.
     written: int
 
@@ -726,20 +724,20 @@ class KeyInput(TypedDict):
     expires_at: NotRequired[Optional[str]]
     name: str
     #: What the key may do; a subset of the creator's permissions. Default: all of them.
-    scopes: NotRequired[Optional[List[Permission]]]
+    scopes: NotRequired[Optional[List["Permission"]]]
 
 
 class LatestOut(TypedDict):
-    device: DeviceId
+    device: "DeviceId"
     property: str
-    quality: Quality
+    quality: "Quality"
     ts: int
     value: Any
 
 
 class LatestPoint(TypedDict):
     """The newest value of one (device, property) a widget shows."""
-    device: DeviceId
+    device: "DeviceId"
     property: str
     #: Milliseconds since 1970.
     ts: int
@@ -782,7 +780,7 @@ class LogEntry(TypedDict):
 
 
 class LogPage(TypedDict):
-    items: List[LogEntry]
+    items: List["LogEntry"]
     #: Pass as `cursor` for the next (older) page; absent on the last page.
     next_cursor: NotRequired[Optional[str]]
 
@@ -801,7 +799,7 @@ class LoginResponse(TypedDict):
     #: Send as `Authorization: Bearer <token>`.
     token: str
     token_type: str
-    user: User
+    user: "User"
 
 
 ManyAggregateInput = TypedDict("ManyAggregateInput", {
@@ -817,15 +815,15 @@ ManyAggregateInput = TypedDict("ManyAggregateInput", {
 
 class ManyLatestInput(TypedDict):
     #: Devices; every device of the tenant with data when empty.
-    devices: NotRequired[List[DeviceId]]
-    precision: NotRequired[Precision]
+    devices: NotRequired[List["DeviceId"]]
+    precision: NotRequired["Precision"]
     properties: NotRequired[List[str]]
 
 
 class Me(TypedDict):
     #: What the caller may do right now.
-    permissions: List[Permission]
-    user: User
+    permissions: List["Permission"]
+    user: "User"
     #: `session` or `api_key`.
     via: str
 
@@ -839,10 +837,10 @@ class ModelDetail(TypedDict):
 
 class ModelSummary(TypedDict):
     """A catalogue entry in the caller's language."""
-    domains: List[Domain]
+    domains: List["Domain"]
     id: str
     industries: List[str]
-    kind: ModelKind
+    kind: "ModelKind"
     kind_name: str
     name: str
     #: The first reference's source.
@@ -866,7 +864,7 @@ class Named(TypedDict):
 
 class Page_Alarm(TypedDict):
     """One page of a list."""
-    items: List[Alarm]
+    items: List["Alarm"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -875,7 +873,7 @@ class Page_Alarm(TypedDict):
 
 class Page_ApiKey(TypedDict):
     """One page of a list."""
-    items: List[ApiKey]
+    items: List["ApiKey"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -884,7 +882,7 @@ class Page_ApiKey(TypedDict):
 
 class Page_AuditEntry(TypedDict):
     """One page of a list."""
-    items: List[AuditEntry]
+    items: List["AuditEntry"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -893,7 +891,7 @@ class Page_AuditEntry(TypedDict):
 
 class Page_Command(TypedDict):
     """One page of a list."""
-    items: List[Command]
+    items: List["Command"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -902,7 +900,7 @@ class Page_Command(TypedDict):
 
 class Page_Dashboard(TypedDict):
     """One page of a list."""
-    items: List[Dashboard]
+    items: List["Dashboard"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -911,7 +909,7 @@ class Page_Dashboard(TypedDict):
 
 class Page_Device(TypedDict):
     """One page of a list."""
-    items: List[Device]
+    items: List["Device"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -920,7 +918,7 @@ class Page_Device(TypedDict):
 
 class Page_DeviceGroup(TypedDict):
     """One page of a list."""
-    items: List[DeviceGroup]
+    items: List["DeviceGroup"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -929,7 +927,7 @@ class Page_DeviceGroup(TypedDict):
 
 class Page_Job(TypedDict):
     """One page of a list."""
-    items: List[Job]
+    items: List["Job"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -938,7 +936,7 @@ class Page_Job(TypedDict):
 
 class Page_ModelSummary(TypedDict):
     """One page of a list."""
-    items: List[ModelSummary]
+    items: List["ModelSummary"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -947,7 +945,7 @@ class Page_ModelSummary(TypedDict):
 
 class Page_Product(TypedDict):
     """One page of a list."""
-    items: List[Product]
+    items: List["Product"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -956,7 +954,7 @@ class Page_Product(TypedDict):
 
 class Page_Rule(TypedDict):
     """One page of a list."""
-    items: List[Rule]
+    items: List["Rule"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -965,7 +963,7 @@ class Page_Rule(TypedDict):
 
 class Page_Tenant(TypedDict):
     """One page of a list."""
-    items: List[Tenant]
+    items: List["Tenant"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -974,7 +972,7 @@ class Page_Tenant(TypedDict):
 
 class Page_User(TypedDict):
     """One page of a list."""
-    items: List[User]
+    items: List["User"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -988,7 +986,7 @@ class PasswordReset(TypedDict):
 class PointInput(TypedDict):
     """One point in a write request."""
     property: str
-    quality: NotRequired[Quality]
+    quality: NotRequired["Quality"]
     #: Timestamp in the request's precision; the server's clock when absent.
     ts: NotRequired[Optional[int]]
     value: Any
@@ -996,23 +994,23 @@ class PointInput(TypedDict):
 
 class PointOut(TypedDict):
     property: str
-    quality: Quality
+    quality: "Quality"
     ts: int
     value: Any
 
 
 class Product(TypedDict):
-    category: DeviceCategory
+    category: "DeviceCategory"
     created_at: str
     description: NotRequired[Optional[str]]
-    id: ProductId
-    industry: NotRequired[Optional[Industry]]
+    id: "ProductId"
+    industry: NotRequired[Optional["Industry"]]
     name: str
     #: Short key devices use to name their product (Alibaba-style `productKey`).
     product_key: str
-    protocol: Protocol
-    tenant_id: TenantId
-    thing_model: ThingModel
+    protocol: "Protocol"
+    tenant_id: "TenantId"
+    thing_model: "ThingModel"
     #: WoT Thing Model keys Ironloom keeps but does not model (links, forms …), so an
     tm_extensions: Dict[str, Any]
     updated_at: str
@@ -1021,24 +1019,24 @@ class Product(TypedDict):
 
 
 class ProductInput(TypedDict):
-    category: NotRequired[Optional[DeviceCategory]]
+    category: NotRequired[Optional["DeviceCategory"]]
     description: NotRequired[Optional[str]]
     #: GB/T 4754 section letter, e.g. `C` (manufacturing).
-    industry: NotRequired[Optional[Industry]]
+    industry: NotRequired[Optional["Industry"]]
     name: str
     #: Generated when left out.
     product_key: NotRequired[Optional[str]]
-    protocol: NotRequired[Optional[Protocol]]
-    thing_model: NotRequired[Optional[ThingModel]]
+    protocol: NotRequired[Optional["Protocol"]]
+    thing_model: NotRequired[Optional["ThingModel"]]
 
 
 class ProductPatchInput(TypedDict):
-    category: NotRequired[Optional[DeviceCategory]]
+    category: NotRequired[Optional["DeviceCategory"]]
     description: NotRequired[Optional[str]]
-    industry: NotRequired[Optional[Industry]]
+    industry: NotRequired[Optional["Industry"]]
     name: NotRequired[Optional[str]]
-    protocol: NotRequired[Optional[Protocol]]
-    thing_model: NotRequired[Optional[ThingModel]]
+    protocol: NotRequired[Optional["Protocol"]]
+    thing_model: NotRequired[Optional["ThingModel"]]
     #: Apply only if the product is still at this version (else 409).
     version: NotRequired[Optional[int]]
 
@@ -1047,7 +1045,7 @@ class ProductProvisioning(TypedDict):
     """How devices of a product obtain their own credentials (ThingsBoard device provisioning)."""
     #: True: a device that does not exist is created. False: only devices registered
     allow_create: bool
-    product_id: ProductId
+    product_id: "ProductId"
     #: Unique platform-wide: it names the product (and tenant) to a device.
     provision_key: str
     provision_secret: str
@@ -1056,8 +1054,8 @@ class ProductProvisioning(TypedDict):
 
 class PropertyDef(TypedDict):
     """A value the device keeps and reports (and maybe accepts writes to)."""
-    access: NotRequired[AccessMode]
-    data_type: DataType
+    access: NotRequired["AccessMode"]
+    data_type: "DataType"
     description: NotRequired[Optional[str]]
     identifier: str
     name: str
@@ -1067,7 +1065,7 @@ class PropertyDef(TypedDict):
 class PropertyInfo(TypedDict):
     """A property a widget shows, as the device's thing model describes it."""
     #: Type, unit, range, enum and bool labels (absent for a product without a thing
-    data_type: NotRequired[Optional[DataType]]
+    data_type: NotRequired[Optional["DataType"]]
     identifier: str
     name: str
 
@@ -1126,20 +1124,20 @@ class RetentionInput(TypedDict):
     #: Days to keep (1–36500); null removes the policy (keep forever, or the default).
     keep_days: NotRequired[Optional[int]]
     #: A product of the tenant; absent for the tenant's default.
-    product_id: NotRequired[Optional[ProductId]]
+    product_id: NotRequired[Optional["ProductId"]]
 
 
 class RetentionOut(TypedDict):
     #: Days kept; absent: forever.
     keep_days: NotRequired[Optional[float]]
     #: Absent: the tenant's default for every product without its own policy.
-    product_id: NotRequired[Optional[ProductId]]
+    product_id: NotRequired[Optional["ProductId"]]
 
 
 class RoleInfo(TypedDict):
     code: str
     name: str
-    permissions: List[Permission]
+    permissions: List["Permission"]
 
 
 class RowError(TypedDict):
@@ -1154,9 +1152,9 @@ class RowError(TypedDict):
 class Rule(TypedDict):
     """A stored rule: its document at the current version."""
     created_at: str
-    document: RuleDoc
-    id: RuleId
-    tenant_id: TenantId
+    document: "RuleDoc"
+    id: "RuleId"
+    tenant_id: "TenantId"
     updated_at: str
     #: Starts at 1; every change adds one (and keeps the old document in the history).
     version: int
@@ -1165,7 +1163,7 @@ class Rule(TypedDict):
 class RuleCheck(TypedDict):
     """What a check found."""
     #: Empty when the rule can be saved.
-    problems: List[RuleProblem]
+    problems: List["RuleProblem"]
 
 
 class RuleCounters(TypedDict):
@@ -1183,13 +1181,13 @@ class RuleCounters(TypedDict):
 
 class RuleDoc(TypedDict):
     """A rule as users write it."""
-    actions: NotRequired[List[Action]]
-    condition: Condition
+    actions: NotRequired[List["Action"]]
+    condition: "Condition"
     description: NotRequired[Optional[str]]
     enabled: NotRequired[bool]
     name: str
-    source: Source
-    windows: NotRequired[List[WindowDef]]
+    source: "Source"
+    windows: NotRequired[List["WindowDef"]]
 
 
 class RuleProblem(TypedDict):
@@ -1212,7 +1210,7 @@ class RuleVersion(TypedDict):
     #: Who saved it.
     actor: str
     created_at: str
-    document: RuleDoc
+    document: "RuleDoc"
     version: int
 
 
@@ -1236,19 +1234,19 @@ class SampleMessage(TypedDict):
 
 
 class SeriesAggregateOut(TypedDict):
-    device: DeviceId
+    device: "DeviceId"
     property: str
-    windows: List[WindowOut]
+    windows: List["WindowOut"]
 
 
 class ServiceDef(TypedDict):
     """Something the platform can ask the device to do."""
-    call_type: NotRequired[CallType]
+    call_type: NotRequired["CallType"]
     description: NotRequired[Optional[str]]
     identifier: str
-    input: NotRequired[List[FieldDef]]
+    input: NotRequired[List["FieldDef"]]
     name: str
-    output: NotRequired[List[FieldDef]]
+    output: NotRequired[List["FieldDef"]]
     required: NotRequired[bool]
 
 
@@ -1261,7 +1259,7 @@ class SharedAttributesInput(TypedDict):
 
 class SharedDashboard(TypedDict):
     """A shared dashboard as its link shows it: no ids of the tenant beyond its devices'."""
-    document: DashboardDoc
+    document: "DashboardDoc"
     updated_at: str
 
 
@@ -1285,7 +1283,7 @@ class StorageStats(TypedDict):
     #: Points stored (before compaction removes overwritten duplicates, an upper bound).
     points: int
     series: int
-    tenant: TenantId
+    tenant: "TenantId"
     #: Points still only in memory and the write-ahead log.
     unflushed_points: int
     #: The tenant's share of the write-ahead log on disk (the log is shared by all
@@ -1301,9 +1299,9 @@ class SystemHealth(TypedDict):
     #: When this node's API started, and the time now (for rates between two readings).
     started_at: str
     #: Time-series storage of the caller's tenant.
-    storage: NotRequired[Optional[StorageStats]]
+    storage: NotRequired[Optional["StorageStats"]]
     #: Device traffic on this node since it started: the caller's tenant, or all tenants
-    traffic: NotRequired[Optional[Traffic]]
+    traffic: NotRequired[Optional["Traffic"]]
     uptime_s: int
     version: str
 
@@ -1313,7 +1311,7 @@ class TelemetryImportResult(TypedDict):
     accepted: int
     dry_run: bool
     #: The first 100 rejected rows.
-    examples: List[ImportRejectedRow]
+    examples: List["ImportRejectedRow"]
     rejected: int
     rejected_by_code: Dict[str, int]
     #: Data rows read.
@@ -1326,7 +1324,7 @@ class Tenant(TypedDict):
     created_at: str
     description: NotRequired[Optional[str]]
     enabled: bool
-    id: TenantId
+    id: "TenantId"
     #: Most devices the tenant may register; `None` for no limit.
     max_devices: NotRequired[Optional[int]]
     #: Most model and algorithm calls a calendar month (UTC); `None` for no limit.
@@ -1359,9 +1357,9 @@ class TenantPatchInput(TypedDict):
 
 class ThingModel(TypedDict):
     """The typed thing model of one product."""
-    events: NotRequired[List[EventDef]]
-    properties: NotRequired[List[PropertyDef]]
-    services: NotRequired[List[ServiceDef]]
+    events: NotRequired[List["EventDef"]]
+    properties: NotRequired[List["PropertyDef"]]
+    services: NotRequired[List["ServiceDef"]]
 
 
 class Traffic(TypedDict):
@@ -1376,9 +1374,9 @@ class Traffic(TypedDict):
 
 class UpgradeRequest(TypedDict):
     #: A new configuration; the current one when absent.
-    config: Dict[str, Any]
-    #: A new grant; the current one when absent.
-    grant: Dict[str, Any]
+    config: NotRequired[Optional[Dict[str, Any]]]
+    #: A new grant (`[{"kind": "read_telemetry"}, …]`); the current one when absent.
+    grant: NotRequired[Optional[List[Dict[str, Any]]]]
     #: A version of the same app the tenant uploaded.
     version: str
 
@@ -1403,7 +1401,7 @@ class UsageRow(TypedDict):
     model: str
     #: `YYYY-MM`.
     month: str
-    source: CallSource
+    source: "CallSource"
 
 
 class User(TypedDict):
@@ -1412,15 +1410,15 @@ class User(TypedDict):
     email: NotRequired[Optional[str]]
     enabled: bool
     failed_logins: int
-    id: UserId
+    id: "UserId"
     last_login_at: NotRequired[Optional[str]]
     #: While in the future, log-in is refused.
     locked_until: NotRequired[Optional[str]]
     #: Set when the password was generated by the platform and should be changed.
     password_change_required: bool
-    role: Role
+    role: "Role"
     #: `None` for platform admins.
-    tenant_id: NotRequired[Optional[TenantId]]
+    tenant_id: NotRequired[Optional["TenantId"]]
     updated_at: str
     username: str
     version: int
@@ -1435,9 +1433,9 @@ class UserInput(TypedDict):
     email: NotRequired[Optional[str]]
     #: Leave out to have one generated (returned once in the answer).
     password: NotRequired[Optional[str]]
-    role: Role
+    role: "Role"
     #: Platform administrator only: the tenant of a tenant user.
-    tenant_id: NotRequired[Optional[TenantId]]
+    tenant_id: NotRequired[Optional["TenantId"]]
     username: str
 
 
@@ -1445,18 +1443,18 @@ class UserPatchInput(TypedDict):
     display_name: NotRequired[Optional[str]]
     email: NotRequired[Optional[str]]
     enabled: NotRequired[Optional[bool]]
-    role: NotRequired[Optional[Role]]
+    role: NotRequired[Optional["Role"]]
 
 
 class Widget(TypedDict):
     """One widget, bound to devices and their properties, at a place on the grid."""
     #: Chart reduction per interval (default avg).
-    agg: NotRequired[Optional[ChartAgg]]
-    devices: List[DeviceId]
+    agg: NotRequired[Optional["ChartAgg"]]
+    devices: List["DeviceId"]
     h: int
     #: Unique within the dashboard: letters, digits, `_` and `-`, at most 32.
     id: str
-    kind: WidgetKind
+    kind: "WidgetKind"
     max: NotRequired[Optional[float]]
     #: Gauge scale (default 0 to 100).
     min: NotRequired[Optional[float]]
@@ -1478,10 +1476,10 @@ class WindowDef(TypedDict):
     band: NotRequired[Optional[List[float]]]
     #: … or in samples.
     count: NotRequired[Optional[int]]
-    fn: Agg
+    fn: "Agg"
     #: … and the allowance (slack), default 0.
     k: NotRequired[Optional[float]]
-    kind: NotRequired[WindowKind]
+    kind: NotRequired["WindowKind"]
     name: str
     #: The property aggregated.
     of: str
@@ -1500,27 +1498,27 @@ class WindowOut(TypedDict):
 
 class WriteBack(TypedDict):
     """Outputs written back as a device's properties (through the ingest path)."""
-    device: DeviceId
+    device: "DeviceId"
     #: Output name → property.
     outputs: Dict[str, str]
 
 
 class WriteInput(TypedDict):
-    points: List[PointInput]
+    points: List["PointInput"]
 
 
 class WriteManyInput(TypedDict):
-    devices: List[DevicePointsInput]
+    devices: List["DevicePointsInput"]
 
 
 class WriteManyResult(TypedDict):
     accepted: int
-    rejected: List[RejectedManyOut]
+    rejected: List["RejectedManyOut"]
 
 
 class WriteResult(TypedDict):
     accepted: int
-    rejected: List[RejectedOut]
+    rejected: List["RejectedOut"]
 
 
 #: Who may read and write a property. JSON: `"r"`, `"rw"`, `"w"`.

@@ -53,17 +53,17 @@ class _Http:
         self.timeout = timeout
         self.user_agent = user_agent
 
-    def headers(self) -> Dict[str, str]:
+    def _headers(self) -> Dict[str, str]:
         return {"User-Agent": self.user_agent}
 
-    def open(self, method: str, path: str, query: Optional[Dict[str, Any]], body: Any, body_kind: str,
+    def _send(self, method: str, path: str, query: Optional[Dict[str, Any]], body: Any, body_kind: str,
              content_type: str, accept: str, timeout: Optional[float]):
         url = self.base_url + path
         if query:
             pairs = [(k, _query_value(v)) for k, v in query.items() if v is not None]
             if pairs:
                 url += "?" + urllib.parse.urlencode(pairs)
-        headers = {**self.headers(), "Accept": accept}
+        headers = {**self._headers(), "Accept": accept}
         data = None
         if body is not None:
             if body_kind == "json":
@@ -138,8 +138,8 @@ class IronloomClient(GeneratedApi, _Http):
         self.token = answer["token"]
         return answer
 
-    def headers(self) -> Dict[str, str]:
-        h = super().headers()
+    def _headers(self) -> Dict[str, str]:
+        h = super()._headers()
         if self.token:
             h["Authorization"] = f"Bearer {self.token}"
         elif self.api_key:
@@ -150,14 +150,14 @@ class IronloomClient(GeneratedApi, _Http):
 
     def _call(self, method: str, path: str, *, query: Optional[Dict[str, Any]] = None, body: Any = None,
               body_kind: str = "json", content_type: str = "") -> Any:
-        with self.open(method, path, query, body, body_kind, content_type, "application/json, */*",
+        with self._send(method, path, query, body, body_kind, content_type, "application/json, */*",
                        self.timeout) as resp:
             return _decode(resp)
 
     def _stream(self, method: str, path: str, *, query: Optional[Dict[str, Any]] = None) -> Iterator[ServerSentEvent]:
         """Server-sent events until the server ends the stream (or the caller stops
         iterating). The servers send a comment every 15 s, so `timeout` must be longer."""
-        resp = self.open(method, path, query, None, "json", "", "text/event-stream", max(self.timeout, 20.0))
+        resp = self._send(method, path, query, None, "json", "", "text/event-stream", max(self.timeout, 20.0))
         with resp:
             event, data = "message", []
             for raw in resp:
@@ -217,7 +217,7 @@ class DeviceHttp(_Http):
 
     def _post(self, what: str, payload: Any) -> Any:
         path = f"/api/v1/{urllib.parse.quote(self.access_token, safe='')}/{what}"
-        with self.open("POST", path, None, payload, "json", "application/json", "application/json",
+        with self._send("POST", path, None, payload, "json", "application/json", "application/json",
                        self.timeout) as resp:
             return _decode(resp)
 

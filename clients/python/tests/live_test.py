@@ -21,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ironloom_client import ApiError, DeviceHttp, IronloomClient, TransportError  # noqa: E402
 from ironloom_client.types import Device, ProductInput  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conformance import WARNINGS, CheckedClient  # noqa: E402
+
 URL = os.environ.get("IRONLOOM_URL", "http://127.0.0.1:8080")
 ADMIN_PASSWORD = os.environ["IRONLOOM_ADMIN_PASSWORD"]
 PREFIX = os.environ.get("IRONLOOM_CLIENT_PREFIX", "py")
@@ -44,7 +47,7 @@ def expect_error(status: int, code: str, call, *args, **kwargs) -> ApiError:
 def tenant_owner(admin: IronloomClient, code: str) -> IronloomClient:
     tenant = admin.create_tenant({"code": code, "name": f"Client test {code}"})
     admin.create_user({"username": "owner", "password": PASSWORD, "role": "tenant_admin", "tenant_id": tenant["id"]})
-    client = IronloomClient(URL, timeout=20)
+    client = CheckedClient(URL, timeout=20)
     session = client.authenticate("owner", PASSWORD, tenant=code)
     assert session["user"]["tenant_id"] == tenant["id"], session
     return client
@@ -52,7 +55,7 @@ def tenant_owner(admin: IronloomClient, code: str) -> IronloomClient:
 
 def main() -> None:
     step("log in as the platform administrator")
-    admin = IronloomClient(URL, timeout=20)
+    admin = CheckedClient(URL, timeout=20)
     login = admin.authenticate("admin", ADMIN_PASSWORD)
     assert login["token_type"].lower() == "bearer", login
     assert admin.me()["user"]["role"] == "platform_admin"
@@ -135,7 +138,7 @@ def main() -> None:
 
     step("an API key in X-API-Key")
     key = a.create_key({"name": "client-test", "scopes": ["device:read"]})
-    keyed = IronloomClient(URL, api_key=key["key"])
+    keyed = CheckedClient(URL, api_key=key["key"])
     assert keyed.list_devices()["total"] == 6
     expect_error(403, "forbidden", keyed.create_product, {"name": "not allowed"})
 
@@ -146,6 +149,8 @@ def main() -> None:
     except TransportError:
         pass
 
+    for warning in sorted(WARNINGS):
+        print(f"python client: warning: {warning}", flush=True)
     print("python client: all checks passed", flush=True)
 
 

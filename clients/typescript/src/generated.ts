@@ -687,9 +687,9 @@ export interface GatewayConfigView {
    * The driver document (`version`, `modbus`: connections with devices and points);
    * absent when the gateway runs its own file.
    */
-  document: Record<string, unknown>;
+  document?: Record<string, unknown> | null;
   /** The gateway's report: `applied`, `version`, and `errors` when it refused. */
-  status: Record<string, unknown>;
+  status?: Record<string, unknown> | null;
 }
 
 export type GroupId = string;
@@ -1587,9 +1587,9 @@ export interface Traffic {
 
 export interface UpgradeRequest {
   /** A new configuration; the current one when absent. */
-  config: Record<string, unknown>;
-  /** A new grant; the current one when absent. */
-  grant: Record<string, unknown>;
+  config?: Record<string, unknown> | null;
+  /** A new grant (`[{"kind": "read_telemetry"}, …]`); the current one when absent. */
+  grant?: Record<string, unknown>[] | null;
   /** A version of the same app the tenant uploaded. */
   version: string;
 }

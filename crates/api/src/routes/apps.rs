@@ -352,10 +352,10 @@ pub struct UpgradeRequest {
     /// A version of the same app the tenant uploaded.
     pub version: String,
     /// A new configuration; the current one when absent.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub config: Option<Value>,
-    /// A new grant; the current one when absent.
-    #[schema(value_type = Object)]
+    /// A new grant (`[{"kind": "read_telemetry"}, …]`); the current one when absent.
+    #[schema(value_type = Option<Vec<Object>>)]
     pub grant: Option<Vec<AppPermission>>,
 }
 
