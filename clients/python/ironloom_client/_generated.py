@@ -159,7 +159,8 @@ class Attribute(TypedDict):
     """One attribute value."""
     key: str
     updated_at: str
-    value: Dict[str, Any]
+    #: Any JSON value.
+    value: Any
 
 
 class AttributesInput(TypedDict):
@@ -693,7 +694,7 @@ class Job(TypedDict):
     #: 0 to 1: the share of the range read so far.
     progress: float
     #: Outputs: `{name: {unit, ts: [...], values: [...]}}` for series, `{name: {unit,
-    result: NotRequired[Dict[str, Any]]
+    result: NotRequired[Optional[Dict[str, Any]]]
     #: Rows evaluated (windows, for a windowed algorithm).
     rows: int
     spec: "JobSpec"

@@ -180,7 +180,8 @@ export type ApiKeyId = string;
 export interface Attribute {
   key: string;
   updated_at: string;
-  value: Record<string, unknown>;
+  /** Any JSON value. */
+  value: unknown;
 }
 
 export interface AttributesInput {
@@ -809,7 +810,7 @@ export interface Job {
    * value}}` for scalars; series are cut at [`MAX_RESULT_POINTS`] (the write-back is
    * complete).
    */
-  result?: Record<string, unknown>;
+  result?: Record<string, unknown> | null;
   /** Rows evaluated (windows, for a windowed algorithm). */
   rows: number;
   spec: JobSpec;
