@@ -225,6 +225,7 @@ class PyGen:
         self.classes: dict[str, list[str]] = {}  # TypedDicts, by name
         self.bases: dict[str, list[str]] = {}
         self.aliases: dict[str, str] = {}
+        self.inline: dict[str, str] = {}  # inline object shapes → their class
 
     def type(self, s: dict, hint: str, quote: bool, top: str | None = None) -> str:
         """A type expression; `hint` names inline objects that need a class of their own."""
@@ -244,7 +245,8 @@ class PyGen:
             names = [self.type(a, variant_name(hint, a, i), quote) for i, a in enumerate(alts)]
             return "Union[" + ", ".join(dict.fromkeys(names)) + "]" if len(set(names)) > 1 else names[0]
         if "allOf" in s:
-            return self.object_class(s, hint) if not quote else f'"{self.object_class(s, hint)}"'
+            name = self.inline_class(s, hint)
+            return f'"{name}"' if quote else name
         t = types_of(s)
         if len(t) > 1:
             return "Union[" + ", ".join(self._type({**s, "type": x}, hint, quote) for x in t) + "]"
@@ -263,13 +265,25 @@ class PyGen:
             return f"List[{self.type(s.get('items', {}), hint + 'Item', quote)}]"
         if t == "object" or "properties" in s:
             if s.get("properties"):
-                name = self.object_class(s, hint)
+                name = self.inline_class(s, hint)
                 return f'"{name}"' if quote else name
             extra = s.get("additionalProperties")
             if isinstance(extra, dict) and extra:
                 return f"Dict[str, {self.type(extra, hint + 'Value', quote)}]"
             return "Dict[str, Any]"
         return "Any"
+
+    def inline_class(self, s: dict, hint: str) -> str:
+        """A class for an inline object schema, named after where it is, never a name the
+        document gives another schema; the same shape is the same class."""
+        key = canonical(s)
+        if key not in self.inline:
+            name, n = hint, 2
+            while name in self.spec.schemas or name in self.classes:
+                name, n = f"{hint}{n}", n + 1
+            self.inline[key] = name
+            self.object_class(s, name)
+        return self.inline[key]
 
     def object_class(self, s: dict, name: str) -> str:
         """Declares a TypedDict for an object (or allOf of objects) schema; returns its name."""
@@ -501,6 +515,9 @@ class TsGen:
         if len(alts) > 1 and all(a.get("properties") for a in alts):
             # Tagged alternatives: an interface each, named as in the Python client.
             names = [variant_name(name, a, i) for i, a in enumerate(alts)]
+            taken = [n for n in names if n in self.spec.schemas]
+            if taken or len(set(names)) < len(names):
+                raise SpecError(f"{name}: its alternatives' names {names} are not unique")
             out.append(f"export type {name} = " + " | ".join(names) + ";")
             for n, a in zip(names, alts):
                 out += [""] + self.component(n, a)

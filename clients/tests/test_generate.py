@@ -135,6 +135,18 @@ class GeneratesFromADocument(unittest.TestCase):
         self.assertIn("  deleteThing(id: ThingId): Promise<void> {", self.ts)
         self.assertIn("${encodeURIComponent(String(id))}", self.ts)
 
+    def test_an_inline_object_never_takes_a_components_name(self):
+        doc = copy.deepcopy(DOC)
+        schemas = doc["components"]["schemas"]
+        schemas["ThingStatus"] = {"type": "object", "required": ["code"], "properties": {"code": {"type": "integer"}}}
+        schemas["Thing"]["properties"]["status"] = {"type": "object", "required": ["online"],
+                                                    "properties": {"online": {"type": "boolean"}}}
+        module = load_module("generated_inline", generate.generate(doc)[generate.PY_OUT])
+        status = typing.get_type_hints(module.Thing)["status"]
+        self.assertEqual(status.__name__, "ThingStatus2")
+        self.assertEqual(typing.get_type_hints(status), {"online": bool})
+        self.assertEqual(typing.get_type_hints(module.ThingStatus), {"code": int})
+
     def test_output_is_stable(self):
         again = generate.generate(copy.deepcopy(DOC))
         self.assertEqual(again[generate.PY_OUT], self.py)
