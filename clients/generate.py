@@ -114,7 +114,6 @@ class Op:
         self.id = op["operationId"]
         self.summary = (op.get("summary") or "").strip()
         self.description = (op.get("description") or "").strip()
-        self.tag = (op.get("tags") or [""])[0]
         params = op.get("parameters", [])
         template = re.findall(r"\{(\w+)\}", path)
         self.path_params = [p for p in params if p["in"] == "path"]
@@ -126,7 +125,7 @@ class Op:
         other = [p for p in params if p["in"] not in ("path", "query")]
         if other:
             raise SpecError(f"{self.method} {path}: parameters in {other[0]['in']} are not supported")
-        self.body = None  # (kind, schema, required): kind json | text | bytes
+        self.body = None  # (kind: json | text | bytes, content type, schema, required); the first type
         rb = op.get("requestBody")
         if rb:
             content = rb.get("content", {})
