@@ -135,12 +135,6 @@ class AlarmCounts(TypedDict):
     warning: int
 
 
-class AlarmEvent(TypedDict):
-    """One live alarm event."""
-    alarm: "Alarm"
-    change: "AlarmChange"
-
-
 class ApiKey(TypedDict):
     created_at: str
     created_by: "UserId"
@@ -1533,9 +1527,6 @@ ActorKind = Literal["user", "api_key", "device", "system", "anonymous", "app"]
 
 Agg = Literal["avg", "min", "max", "sum", "count", "stddev", "ewma", "zscore", "cusum_high", "cusum_low", "band_energy"]
 
-#: What happened to an alarm, as pushed live to subscribers.
-AlarmChange = Literal["raised", "updated", "acknowledged", "cleared"]
-
 AlarmId = str
 
 ApiKeyId = str
@@ -1686,7 +1677,7 @@ class GeneratedApi:
         proxies from closing the stream.
 
         `GET /api/v1/alarms/stream`
-        Server-sent events; the document gives their data as `AlarmEvent`.
+        Server-sent events; the document gives their data as `Alarm`.
         """
         return self._stream("GET", "/api/v1/alarms/stream")
 

@@ -130,8 +130,37 @@ def main() -> None:
     e = expect_error(404, "not_found", zh.get_device, str(uuid.uuid4()))
     assert any("\u4e00" <= ch <= "\u9fff" for ch in e.message), e.message
 
+    step("a rule raises an alarm: on the alarm stream, in the list, acknowledged")
+    a.create_rule({
+        "name": "overheat", "source": {"devices": ["pump-1"], "properties": ["temp"]},
+        "condition": {"expr": "temp > 100"},
+        "actions": [{"type": "alarm", "alarm_type": "overheat", "severity": "major"}],
+    })
+    stop.clear()
+
+    def overheat() -> None:
+        device_http = DeviceHttp(URL, token)
+        while not stop.wait(0.2):
+            device_http.send_telemetry({"temp": 150.0})
+
+    feeder = threading.Thread(target=overheat, daemon=True)
+    feeder.start()
+    try:
+        raised = next(e for e in a.alarm_stream() if e["event"] == "raised")
+    finally:
+        stop.set()
+        feeder.join()
+    alarm = raised["data"]
+    assert alarm["alarm_type"] == "overheat" and alarm["device_id"] == device["id"], raised
+    listed = a.list_alarms(active=True, device_id=device["id"])
+    assert [x["id"] for x in listed["items"]] == [alarm["id"]], listed
+    acked = a.ack_alarm(alarm["id"], {"comment": "seen by the client test"})
+    assert acked["acknowledged"] and acked["severity"] == "major", acked
+
     step("tenant isolation")
     expect_error(404, "not_found", b.get_device, device["id"])
+    expect_error(404, "not_found", b.get_alarm, alarm["id"])
+    assert b.list_alarms()["total"] == 0
     assert b.list_devices()["total"] == 0
     assert list(b.pages(b.list_devices)) == []
     expect_error(404, "not_found", b.device_latest, device["id"])

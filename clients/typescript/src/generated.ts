@@ -133,9 +133,6 @@ export interface Alarm {
   tenant_id: TenantId;
 }
 
-/** What happened to an alarm, as pushed live to subscribers. */
-export type AlarmChange = "raised" | "updated" | "acknowledged" | "cleared";
-
 /** A comment on acknowledging or clearing. */
 export interface AlarmComment {
   comment?: string | null;
@@ -150,12 +147,6 @@ export interface AlarmCounts {
   /** Active and not acknowledged yet. */
   unacknowledged: number;
   warning: number;
-}
-
-/** One live alarm event. */
-export interface AlarmEvent {
-  alarm: Alarm;
-  change: AlarmChange;
 }
 
 export type AlarmId = string;
@@ -2129,7 +2120,7 @@ export abstract class GeneratedApi {
    * proxies from closing the stream.
    *
    * `GET /api/v1/alarms/stream`
-   * Server-sent events; the document gives their data as `AlarmEvent`.
+   * Server-sent events; the document gives their data as `Alarm`.
    */
   alarmStream(): AsyncIterable<ServerSentEvent> {
     return this.stream({ method: "GET", path: "/api/v1/alarms/stream" });

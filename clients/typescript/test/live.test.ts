@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { ApiError, DeviceHttp, IronloomClient, TransportError } from "../src/index.js";
-import type { Device, ListDevicesQuery, Page_Device, ProductInput, ServerSentEvent } from "../src/index.js";
+import type { Alarm, Device, ListDevicesQuery, Page_Device, ProductInput, ServerSentEvent } from "../src/index.js";
 
 const URL = process.env.IRONLOOM_URL ?? "http://127.0.0.1:8080";
 const ADMIN_PASSWORD = process.env.IRONLOOM_ADMIN_PASSWORD ?? "";
@@ -133,8 +133,39 @@ async function main(): Promise<void> {
   const e = await expectError(404, "not_found", () => zh.getDevice(randomUUID()));
   assert.match(e.detail, /[\u4e00-\u9fff]/);
 
+  step("a rule raises an alarm: on the alarm stream, in the list, acknowledged");
+  await a.createRule({
+    name: "overheat",
+    source: { devices: ["pump-1"], properties: ["temp"] },
+    condition: { expr: "temp > 100" },
+    actions: [{ type: "alarm", alarm_type: "overheat", severity: "major" }],
+  });
+  const alarmEvents = a.alarmStream()[Symbol.asyncIterator]();
+  let raised: ServerSentEvent | undefined;
+  const watching = (async () => {
+    for (;;) {
+      const next = await alarmEvents.next();
+      if (next.done || next.value.event === "raised") return next.value;
+    }
+  })().then((ev) => (raised = ev));
+  while (!raised) {
+    await feeder.sendTelemetry({ temp: 150 });
+    await Promise.race([watching, new Promise((r) => setTimeout(r, 200))]);
+  }
+  await alarmEvents.return?.();
+  const alarm = raised.data as Alarm;
+  assert.equal(alarm.alarm_type, "overheat");
+  assert.equal(alarm.device_id, device.id);
+  const listed = await a.listAlarms({ active: true, device_id: device.id });
+  assert.deepEqual(listed.items.map((x) => x.id), [alarm.id]);
+  const acked = await a.ackAlarm(alarm.id, { comment: "seen by the client test" });
+  assert.ok(acked.acknowledged);
+  assert.equal(acked.severity, "major");
+
   step("tenant isolation");
   await expectError(404, "not_found", () => b.getDevice(device.id));
+  await expectError(404, "not_found", () => b.getAlarm(alarm.id));
+  assert.equal((await b.listAlarms()).total, 0);
   assert.equal((await b.listDevices()).total, 0);
   assert.deepEqual(await collect(b.pages(b.listDevices)), []);
   await expectError(404, "not_found", () => b.deviceLatest(device.id));

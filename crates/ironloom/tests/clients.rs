@@ -1,8 +1,9 @@
 //! The API clients in `clients/` (docs: clients/README.md): the committed generated code is
 //! what `clients/generate.py` makes of this build's OpenAPI document, and the Python and
 //! TypeScript clients each pass their test against a running `ironloom serve`: log-in,
-//! a product and a device, telemetry over the HTTP device API read back, live events,
-//! pagination, errors with their codes, tenant isolation and API keys.
+//! a product and a device, telemetry over the HTTP device API read back, live events, an
+//! alarm raised by a rule, pagination, errors with their codes, tenant isolation and API
+//! keys.
 //!
 //! They need `python3` (3.11 or later, standard library only) and Node.js 18 or later with
 //! `clients/typescript/node_modules` (`npm ci`, done by scripts/install-test-peers.sh); a
