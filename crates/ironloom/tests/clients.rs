@@ -96,7 +96,12 @@ fn run(cmd: &mut Command, limit: Duration) -> Output {
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
+            let (out, err) = (out_reader.join().unwrap(), err_reader.join().unwrap());
+            panic!(
+                "{cmd:?} did not finish within {limit:?}:\n--- stdout\n{}\n--- stderr\n{}",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&err)
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
