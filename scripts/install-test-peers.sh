@@ -3,10 +3,12 @@
 #   Debian: mosquitto-clients (mosquitto_pub / mosquitto_sub), libcoap3-bin (coap-client),
 #           socat (serial pty pairs for Modbus RTU), clang-14, lld-14, wasi-libc and
 #           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox),
-#           nodejs and npm (AssemblyScript apps: sdk/assemblyscript/build.sh installs the
-#           pinned compiler with `npm ci` into sdk/assemblyscript/node_modules, done here too)
+#           nodejs and npm (AssemblyScript apps, the TypeScript API client),
 #           rustc and libstd-rust-dev-wasm32 (Rust apps compiled to wasm32-unknown-unknown
 #           by /usr/bin/rustc, beside any rustup toolchain)
+#   npm:    the AssemblyScript compiler (`npm ci` in sdk/assemblyscript) and the
+#           TypeScript compiler of the TypeScript API client (`npm ci` in
+#           clients/typescript), as locked there
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
 #           client), asyncua (OPC UA server and client)
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
@@ -81,6 +83,16 @@ if ! "$venv/bin/python" -c 'import paho.mqtt, aiocoap, pymodbus, serial, asyncua
     'aiocoap==0.4.17' 'pymodbus==3.16.1' 'pyserial>=3.5,<4' 'asyncua==2.1.0' >&2
 fi
 echo "export PATH=\"$venv/bin:\$PATH\""
+
+# The TypeScript API client's compiler (crates/ironloom/tests/clients.rs), installed again
+# only when the lock file changed since the last install.
+clients_ts="$(cd "$(dirname "$0")/.." && pwd)/clients/typescript"
+stamp="$clients_ts/node_modules/.ironloom-lock"
+if [ ! -f "$stamp" ] || ! cmp -s "$clients_ts/package-lock.json" "$stamp"; then
+  echo "installing the TypeScript compiler in clients/typescript" >&2
+  (cd "$clients_ts" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  cp "$clients_ts/package-lock.json" "$stamp"
+fi
 
 # A peer that pins its own dependencies: a virtual environment of its own, its Python
 # exported under the given name (not put on PATH, where it would shadow the one above).

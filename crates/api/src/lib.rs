@@ -117,6 +117,13 @@ impl std::fmt::Debug for AppState {
         license(name = "Apache-2.0")
     ),
     modifiers(&SecurityAddon),
+    // Types only query and path parameters name: utoipa references them without
+    // collecting them, which would leave dangling `$ref`s in the document.
+    components(schemas(
+        ironloom_core::ids::InstallationId,
+        ironloom_core::telemetry::Order,
+        routes::telemetry::Layout
+    )),
     tags(
         (name = "auth", description = "Log-in and one's own account"),
         (name = "tenants", description = "Tenants (platform administrator)"),

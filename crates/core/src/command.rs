@@ -422,7 +422,8 @@ impl AttributeScope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Attribute {
     pub key: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value.
+    #[schema(value_type = serde_json::Value)]
     pub value: Json,
     pub updated_at: DateTime<Utc>,
 }

@@ -381,7 +381,7 @@ pub struct Job {
     /// value}}` for scalars; series are cut at [`MAX_RESULT_POINTS`] (the write-back is
     /// complete).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,

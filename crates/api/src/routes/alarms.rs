@@ -29,6 +29,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmQuery {
     /// Only active (true) or cleared (false) alarms.
@@ -141,7 +142,7 @@ async fn clear_alarm(
 /// proxies from closing the stream.
 #[utoipa::path(get, path = "/api/v1/alarms/stream", tag = "alarms",
     security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, description = "`text/event-stream` of alarm events", body = AlarmEvent, content_type = "text/event-stream")))]
+    responses((status = 200, description = "`text/event-stream`: each event named by the change, its data the alarm", body = Alarm, content_type = "text/event-stream")))]
 async fn alarm_stream(
     State(state): State<AppState>,
     p: Principal,

@@ -317,6 +317,7 @@ async fn update_installation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UninstallQuery {
     /// Keep the installation's state and logs (an installation of the same name finds
@@ -351,10 +352,10 @@ pub struct UpgradeRequest {
     /// A version of the same app the tenant uploaded.
     pub version: String,
     /// A new configuration; the current one when absent.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub config: Option<Value>,
-    /// A new grant; the current one when absent.
-    #[schema(value_type = Object)]
+    /// A new grant (`[{"kind": "read_telemetry"}, …]`); the current one when absent.
+    #[schema(value_type = Option<Vec<Object>>)]
     pub grant: Option<Vec<AppPermission>>,
 }
 
@@ -465,6 +466,7 @@ async fn run_installation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// Newest lines first; at most 1000 (default 200).
@@ -551,6 +553,7 @@ async fn http_trigger(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
     /// First month, `YYYY-MM` (default: this month).

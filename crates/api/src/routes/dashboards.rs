@@ -119,6 +119,7 @@ async fn checked(state: &AppState, tenant: TenantId, doc: &DashboardDoc) -> ApiR
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardQuery {
     /// Substring of the name or description.
@@ -178,6 +179,7 @@ async fn get_dashboard(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// Apply only if the dashboard is still at this version (409 otherwise).
@@ -271,6 +273,7 @@ async fn unshare_dashboard(
 // ---------------------------------------------------------------- data
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DataQuery {
     /// Seconds back from now the charts cover (default: the dashboard's `range_s`).

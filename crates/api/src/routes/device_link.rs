@@ -239,6 +239,7 @@ async fn send_command(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CommandQuery {
     /// `queued`, `sent`, `succeeded`, `failed`, `timed_out`, `expired`.
@@ -407,6 +408,7 @@ async fn update_shared_attributes(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// Entries at or after this time (ms since the epoch).

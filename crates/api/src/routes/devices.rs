@@ -36,6 +36,7 @@ const MAX_ATTRIBUTES_BYTES: usize = 64 * 1024;
 const MAX_GROUPS: usize = 64;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceQuery {
     /// Substring of name or label.
@@ -523,6 +524,7 @@ pub enum ImportMode {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     #[serde(default)]

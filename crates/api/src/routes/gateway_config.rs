@@ -30,10 +30,10 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 pub struct GatewayConfigView {
     /// The driver document (`version`, `modbus`: connections with devices and points);
     /// absent when the gateway runs its own file.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub document: Option<Value>,
     /// The gateway's report: `applied`, `version`, and `errors` when it refused.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub status: Option<Value>,
 }
 

@@ -89,6 +89,7 @@ async fn reload(state: &AppState) -> Result<(), Error> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BindingQuery {
     /// Only the bindings of this product.
@@ -179,6 +180,7 @@ async fn delete_binding(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     page: Option<u32>,

@@ -102,6 +102,7 @@ fn refused(problems: &[RuleProblem]) -> Error {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RuleQuery {
     page: Option<u32>,
@@ -176,6 +177,7 @@ async fn get_rule(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// Apply only if the rule is still at this version (409 otherwise).

@@ -205,6 +205,7 @@ pub struct WriteInput {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PrecisionQuery {
     /// `s`, `ms` (default) or `us`.
@@ -407,6 +408,7 @@ async fn write_points(
 // ---------------------------------------------------------------- history
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// Comma-separated property names; all of the device's when absent.
@@ -550,6 +552,7 @@ async fn device_history(
 // ---------------------------------------------------------------- aggregates
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AggregateParams {
     properties: Option<String>,
@@ -690,6 +693,7 @@ async fn aggregate_many(
 // ---------------------------------------------------------------- latest
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LatestParams {
     properties: Option<String>,

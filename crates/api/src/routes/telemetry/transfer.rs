@@ -85,6 +85,7 @@ fn body_of(rx: mpsc::Receiver<Chunk>) -> Body {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
     /// `csv` (default) or `parquet`.
@@ -255,6 +256,7 @@ pub(super) async fn export_telemetry(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// Unit of numeric timestamps: `auto` (column name `ts_ms` …, else magnitude), `s`,
