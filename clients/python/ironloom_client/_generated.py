@@ -1271,6 +1271,17 @@ class Source(TypedDict):
     telemetry: NotRequired[bool]
 
 
+class StateEntry(TypedDict):
+    key: str
+    value: Dict[str, Any]
+
+
+class StatePage(TypedDict):
+    items: List["StateEntry"]
+    #: Pass as `after` for the next page; absent on the last.
+    next: NotRequired[Optional[str]]
+
+
 class StorageStats(TypedDict):
     """Storage used by one tenant, for metering."""
     #: Bytes of segment files on disk.
@@ -1797,6 +1808,14 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/app-installations/{_path(id)}/logs", query={"limit": limit})
 
+    def panel_page(self, id: InstallationId, panel: str) -> str:
+        """A panel's page (HTML) of the installed version, sandboxed by its content-security
+        policy; the console shows it in a sandboxed frame and posts the state to it.
+
+        `GET /api/v1/app-installations/{id}/panels/{panel}`
+        """
+        return self._call("GET", f"/api/v1/app-installations/{_path(id)}/panels/{_path(panel)}")
+
     def rollback(self, id: InstallationId) -> InstallationView:
         """Return to the version before the last upgrade (its configuration must still fit).
 
@@ -1811,6 +1830,23 @@ class GeneratedApi:
         `POST /api/v1/app-installations/{id}/run`
         """
         return self._call("POST", f"/api/v1/app-installations/{_path(id)}/run", body=body, body_kind="json", content_type="application/json")
+
+    def installation_state(
+        self,
+        id: InstallationId,
+        *,
+        after: Optional[str] = None,
+        limit: Optional[int] = None,
+    ) -> StatePage:
+        """The installation's key–value state, in key order (what the app keeps for its panels).
+
+        `GET /api/v1/app-installations/{id}/state`
+
+        Parameters:
+            after: Keys after this one (the previous page's `next`).
+            limit: At most 1000 (default 200).
+        """
+        return self._call("GET", f"/api/v1/app-installations/{_path(id)}/state", query={"after": after, "limit": limit})
 
     def upgrade(self, id: InstallationId, body: UpgradeRequest) -> InstallationView:
         """Upgrade (or downgrade) to another version, keeping the state; the current version is
@@ -2965,8 +3001,10 @@ OPERATIONS = {
     "update_installation": ("PUT", "/api/v1/app-installations/{id}"),
     "uninstall": ("DELETE", "/api/v1/app-installations/{id}"),
     "installation_logs": ("GET", "/api/v1/app-installations/{id}/logs"),
+    "panel_page": ("GET", "/api/v1/app-installations/{id}/panels/{panel}"),
     "rollback": ("POST", "/api/v1/app-installations/{id}/rollback"),
     "run_installation": ("POST", "/api/v1/app-installations/{id}/run"),
+    "installation_state": ("GET", "/api/v1/app-installations/{id}/state"),
     "upgrade": ("POST", "/api/v1/app-installations/{id}/upgrade"),
     "list_packages": ("GET", "/api/v1/app-packages"),
     "upload_package": ("POST", "/api/v1/app-packages"),

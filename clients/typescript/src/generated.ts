@@ -1469,6 +1469,17 @@ export interface Source {
   telemetry?: boolean;
 }
 
+export interface StateEntry {
+  key: string;
+  value: Record<string, unknown>;
+}
+
+export interface StatePage {
+  items: StateEntry[];
+  /** Pass as `after` for the next page; absent on the last. */
+  next?: string | null;
+}
+
 /** Storage used by one tenant, for metering. */
 export interface StorageStats {
   /** Bytes of segment files on disk. */
@@ -1776,6 +1787,14 @@ export interface UninstallQuery {
 /** Query parameters of `installationLogs`. */
 export interface InstallationLogsQuery {
   /** Newest lines first; at most 1000 (default 200). */
+  limit?: number;
+}
+
+/** Query parameters of `installationState`. */
+export interface InstallationStateQuery {
+  /** Keys after this one (the previous page's `next`). */
+  after?: string;
+  /** At most 1000 (default 200). */
   limit?: number;
 }
 
@@ -2246,6 +2265,16 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * A panel's page (HTML) of the installed version, sandboxed by its content-security
+   * policy; the console shows it in a sandboxed frame and posts the state to it.
+   *
+   * `GET /api/v1/app-installations/{id}/panels/{panel}`
+   */
+  panelPage(id: InstallationId, panel: string): Promise<string> {
+    return this.call<string>({ method: "GET", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}/panels/${encodeURIComponent(String(panel))}` });
+  }
+
+  /**
    * Return to the version before the last upgrade (its configuration must still fit).
    *
    * `POST /api/v1/app-installations/{id}/rollback`
@@ -2262,6 +2291,15 @@ export abstract class GeneratedApi {
    */
   runInstallation(id: InstallationId, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     return this.call<Record<string, unknown>>({ method: "POST", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}/run`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The installation's key–value state, in key order (what the app keeps for its panels).
+   *
+   * `GET /api/v1/app-installations/{id}/state`
+   */
+  installationState(id: InstallationId, query: InstallationStateQuery = {}): Promise<StatePage> {
+    return this.call<StatePage>({ method: "GET", path: `/api/v1/app-installations/${encodeURIComponent(String(id))}/state`, query });
   }
 
   /**
@@ -3296,8 +3334,10 @@ export const OPERATIONS = {
   update_installation: ["PUT", "/api/v1/app-installations/{id}"],
   uninstall: ["DELETE", "/api/v1/app-installations/{id}"],
   installation_logs: ["GET", "/api/v1/app-installations/{id}/logs"],
+  panel_page: ["GET", "/api/v1/app-installations/{id}/panels/{panel}"],
   rollback: ["POST", "/api/v1/app-installations/{id}/rollback"],
   run_installation: ["POST", "/api/v1/app-installations/{id}/run"],
+  installation_state: ["GET", "/api/v1/app-installations/{id}/state"],
   upgrade: ["POST", "/api/v1/app-installations/{id}/upgrade"],
   list_packages: ["GET", "/api/v1/app-packages"],
   upload_package: ["POST", "/api/v1/app-packages"],
