@@ -97,6 +97,7 @@ impl App {
                 ingest: hub,
                 link: None,
                 meter: meter.clone(),
+                alarms: None,
             };
             let config = ironloom_apps::AppsConfig {
                 max_instances: 8,

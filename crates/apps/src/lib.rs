@@ -32,4 +32,6 @@ pub use error::AppError;
 pub use host::{HostError, HostOp, HostServices, LogLevel, LogLine, Scope};
 pub use package::{AppPackage, PackageError, PackageLimits};
 pub use platform::{Platform, PlatformServices};
-pub use runner::{AppHost, InstallationStats, telemetry_event, telemetry_point, wants_telemetry};
+pub use runner::{
+    AppHost, InstallationStats, alarm_event, telemetry_event, telemetry_point, wants_telemetry,
+};

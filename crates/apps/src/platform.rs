@@ -19,7 +19,7 @@
 use crate::host::{HostError, HostOp, HostServices, Scope};
 use chrono::Utc;
 use ironloom_bus::Ingest;
-use ironloom_core::alarm::NewAlarm;
+use ironloom_core::alarm::{AlarmChange, AlarmEvent, NewAlarm};
 use ironloom_core::command::{CommandKind, CommandRequest, DeviceLink};
 use ironloom_core::device::Reported;
 use ironloom_core::entity::{Actor, ActorKind};
@@ -53,6 +53,9 @@ pub struct Platform {
     /// The device edge of this node (commands); `None` where there is none.
     pub link: Option<Arc<dyn DeviceLink>>,
     pub meter: Arc<Meter>,
+    /// Live alarm events (the console's alarm stream, the rule engine's and apps' alarm
+    /// triggers); `None` where nothing listens.
+    pub alarms: Option<tokio::sync::broadcast::Sender<AlarmEvent>>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -118,6 +121,13 @@ impl PlatformServices {
             platform,
             runtime,
             devices: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Tells live listeners about an alarm an app raised or cleared.
+    fn publish(&self, change: AlarmChange, alarm: ironloom_core::alarm::Alarm) {
+        if let Some(tx) = &self.platform.alarms {
+            let _ = tx.send(AlarmEvent { change, alarm });
         }
     }
 
@@ -316,7 +326,14 @@ impl PlatformServices {
                     )
                     .await
                     .map_err(from_platform)?;
-                Ok(json!({"id": alarm.id, "new": new}))
+                let id = alarm.id;
+                let change = if new {
+                    AlarmChange::Raised
+                } else {
+                    AlarmChange::Updated
+                };
+                self.publish(change, alarm);
+                Ok(json!({"id": id, "new": new}))
             }
             HostOp::AlarmClear => {
                 let device = self.device(scope, req).await?;
@@ -325,7 +342,11 @@ impl PlatformServices {
                     .clear_alarm_by_type(tenant, device, text(req, "type")?, Utc::now())
                     .await
                     .map_err(from_platform)?;
-                Ok(json!({"cleared": cleared.is_some()}))
+                let was = cleared.is_some();
+                if let Some(alarm) = cleared {
+                    self.publish(AlarmChange::Cleared, alarm);
+                }
+                Ok(json!({ "cleared": was }))
             }
             HostOp::Command => {
                 let device = self.device(scope, req).await?;

@@ -1,6 +1,6 @@
 //! The apps of every tenant, running: installations loaded from the metadata store,
-//! their triggers (device telemetry from the bus, cron schedules, HTTP requests, manual
-//! runs), their logs and their usage.
+//! their triggers (device telemetry from the bus, alarms, cron schedules, HTTP requests,
+//! manual runs), their logs and their usage.
 //!
 //! Invocations run on blocking threads, at most `workers` at once; one installation runs
 //! one event at a time, in arrival order. Telemetry triggers take what devices, bindings
@@ -13,6 +13,7 @@ use crate::host::{HostServices, Scope};
 use crate::package::{AppPackage, PackageError, PackageLimits};
 use crate::platform::Platform;
 use ironloom_bus::{DeviceEvent, DeviceEventKind, EventBus, Interest, Sources};
+use ironloom_core::alarm::AlarmEvent;
 use ironloom_core::app::{AppManifest, Trigger, cron_matches};
 use ironloom_core::app_install::{
     AppInstallation, AppLogEntry, AppPackageInfo, AppUsageRow, with_defaults,
@@ -99,6 +100,16 @@ pub fn wants_telemetry<'a>(
     })
 }
 
+/// The event an alarm-triggered app receives.
+pub fn alarm_event(ev: &AlarmEvent, device: &str, product: &str) -> Value {
+    let a = &ev.alarm;
+    json!({"kind": "alarm", "change": ev.change, "device": device, "product": product,
+        "alarm": {"id": a.id, "type": a.alarm_type, "severity": a.severity, "active": a.active,
+            "acknowledged": a.acknowledged, "count": a.count,
+            "start_ts": a.start_ts.timestamp_millis(), "last_ts": a.last_ts.timestamp_millis(),
+            "details": a.details, "rule_id": a.rule_id}})
+}
+
 /// The event a telemetry-triggered app receives; `points` as from [`telemetry_point`].
 pub fn telemetry_event(device: &str, product: &str, points: Vec<Value>) -> Value {
     json!({"kind": "telemetry", "device": device, "product": product, "points": points})
@@ -149,6 +160,24 @@ impl AppHost {
                 h.on_event(ev).await;
             }
         });
+        if let Some(tx) = &host.inner.platform.alarms {
+            let mut rx = tx.subscribe();
+            let h = host.clone();
+            tokio::spawn(async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(ev) => h.on_alarm(ev).await,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!(
+                                missed = n,
+                                "apps: alarm events missed (too many at once)"
+                            );
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+        }
         let h = host.clone();
         tokio::spawn(async move { h.schedule().await });
         let h = host.clone();
@@ -478,6 +507,50 @@ impl AppHost {
             tokio::spawn(async move {
                 if let Err(e) = h.invoke(slot, event, Some(permit)).await {
                     tracing::warn!(error = %e, "telemetry-triggered app run failed");
+                }
+            });
+        }
+    }
+
+    /// Runs the installations with an alarm trigger on an alarm of one of their
+    /// products' devices. Alarms that apps raise or clear trigger no app, so apps cannot
+    /// trigger each other in a loop.
+    async fn on_alarm(&self, ev: AlarmEvent) {
+        let alarm = &ev.alarm;
+        if alarm.details.get("app").is_some() {
+            return;
+        }
+        let wanted: Vec<Arc<Slot>> = self
+            .slots()
+            .into_iter()
+            .filter(|s| {
+                s.record.tenant_id == alarm.tenant_id
+                    && s.manifest
+                        .triggers
+                        .iter()
+                        .any(|t| matches!(t, Trigger::Alarm))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let meta = &self.inner.platform.meta;
+        let Ok(device) = meta.get_device(alarm.tenant_id, alarm.device_id).await else {
+            return;
+        };
+        let Ok(product) = meta.get_product(alarm.tenant_id, device.product_id).await else {
+            return;
+        };
+        let event = alarm_event(&ev, &device.name, &product.product_key);
+        for slot in wanted {
+            if !slot.record.spec.products.contains(&product.product_key) {
+                continue;
+            }
+            let h = self.clone();
+            let event = event.clone();
+            tokio::spawn(async move {
+                if let Err(e) = h.invoke(slot, event, None).await {
+                    tracing::warn!(error = %e, "alarm-triggered app run failed");
                 }
             });
         }

@@ -188,6 +188,7 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
         ingest: hub.clone(),
         link: None,
         meter: meter.clone(),
+        alarms: None,
     };
     let host = AppHost::start(platform.clone(), bus, AppsConfig::default())
         .await
@@ -371,4 +372,173 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     .unwrap_err();
     assert_eq!(e.code, "bad_request");
     stop.cancel();
+}
+
+/// A package whose module logs every event it receives, triggered by alarms.
+fn alarm_logger() -> Vec<u8> {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "ironloom" "log" (func $log (param i32 i32 i32)))
+          (memory (export "memory") 1)
+          (global $next (mut i32) (i32.const 1024))
+          (func (export "ironloom_alloc") (param $n i32) (result i32)
+            (local $p i32)
+            (local.set $p (global.get $next))
+            (global.set $next (i32.add (global.get $next) (local.get $n)))
+            (if (i32.gt_u (global.get $next) (i32.mul (memory.size) (i32.const 65536)))
+              (then (drop (memory.grow (i32.const 1)))))
+            (local.get $p))
+          (func (export "ironloom_on_event") (param $ptr i32) (param $len i32) (result i32)
+            (call $log (i32.const 1) (local.get $ptr) (local.get $len))
+            (i32.const 0)))"#,
+    )
+    .unwrap();
+    let manifest = json!({
+        "format": 1, "id": "t.alarms", "version": "1.0.0",
+        "name": {"en": "Alarm log", "zh-CN": "告警日志"}, "description": {"en": "", "zh-CN": ""},
+        "publisher": "test", "triggers": [{"kind": "alarm"}],
+        "modules": [{"name": "main", "path": "modules/main.wasm"}]
+    });
+    let files = BTreeMap::from([
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
+        ("README.md".to_string(), b"# Alarm log".to_vec()),
+        ("icon.svg".to_string(), b"<svg/>".to_vec()),
+        ("modules/main.wasm".to_string(), wasm),
+    ]);
+    ironloom_apps::package::pack(&files).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise() {
+    use ironloom_core::alarm::{AlarmChange, AlarmEvent, NewAlarm};
+    let dir = tempfile::tempdir().unwrap();
+    let meta: Arc<dyn MetaStore> = Arc::new(
+        SqlStore::open(
+            &SqlStore::sqlite_url(dir.path()),
+            &SqlStoreOptions::default(),
+        )
+        .await
+        .unwrap(),
+    );
+    let a = tenant(&*meta, "plant-a").await;
+    let b = tenant(&*meta, "plant-b").await;
+    let p1 = device(&*meta, a, "pump", "p1").await;
+    let f1 = device(&*meta, a, "fan", "f1").await;
+    let pb = device(&*meta, b, "pump-b", "pb1").await;
+    let tdir = dir.path().join("tsdb");
+    let tsdb = tokio::task::spawn_blocking(move || {
+        ironloom_tsdb::Engine::open(&tdir, ironloom_tsdb::Options::default())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let bus = ironloom_bus::LocalBus::new();
+    let hub = DeviceHub::new(
+        meta.clone(),
+        Arc::new(tsdb.clone()),
+        bus.clone(),
+        HubConfig::default(),
+    );
+    let (alarms, _) = tokio::sync::broadcast::channel(64);
+    let platform = Platform {
+        meta: meta.clone(),
+        store: Arc::new(tsdb.clone()),
+        ingest: hub.clone(),
+        link: None,
+        meter: Arc::new(Meter::new()),
+        alarms: Some(alarms.clone()),
+    };
+    let host = AppHost::start(platform, bus, AppsConfig::default())
+        .await
+        .unwrap();
+    let bytes = alarm_logger();
+    let pkg = host.check_package(&bytes).unwrap();
+    let info = AppPackageInfo {
+        tenant_id: a,
+        app_id: pkg.manifest.id.clone(),
+        version: pkg.manifest.version.clone(),
+        digest: pkg.digest.clone(),
+        size: bytes.len() as u64,
+        manifest: pkg.manifest.clone(),
+        uploaded_by: "test".into(),
+        uploaded_at: chrono::Utc::now(),
+    };
+    meta.put_app_package(&actor(), &info, &bytes).await.unwrap();
+    let spec = InstallationSpec {
+        name: "watch".into(),
+        app_id: "t.alarms".into(),
+        version: "1.0.0".into(),
+        config: json!({}),
+        grant: vec![],
+        products: vec!["pump".into()],
+        enabled: true,
+    };
+    let inst = meta.create_installation(&actor(), a, spec).await.unwrap();
+    host.reload(a, inst.id).await.unwrap();
+
+    // As the rule engine does: store the alarm, then tell live listeners.
+    let raise = |t: TenantId, d: DeviceId, kind: &str, details: Value| {
+        let meta = meta.clone();
+        let alarms = alarms.clone();
+        let kind = kind.to_string();
+        async move {
+            let (alarm, _) = meta
+                .raise_alarm(
+                    t,
+                    NewAlarm {
+                        device_id: d,
+                        alarm_type: kind,
+                        severity: ironloom_core::rule::Severity::Major,
+                        details,
+                        rule_id: None,
+                        at: chrono::Utc::now(),
+                    },
+                )
+                .await
+                .unwrap();
+            alarms
+                .send(AlarmEvent {
+                    change: AlarmChange::Raised,
+                    alarm,
+                })
+                .unwrap();
+        }
+    };
+    raise(a, p1, "overheat", json!({"temp": 93.5})).await;
+    // Not its products, not its tenant, or raised by an app: no run.
+    raise(a, f1, "overheat", json!({})).await;
+    raise(b, pb, "overheat", json!({})).await;
+    raise(
+        a,
+        p1,
+        "low_pump_efficiency",
+        json!({"app": "pump.efficiency"}),
+    )
+    .await;
+    let mut logs = vec![];
+    for _ in 0..100 {
+        logs = meta.app_logs(a, "watch", 10).await.unwrap();
+        if !logs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = if logs.is_empty() {
+        logs
+    } else {
+        meta.app_logs(a, "watch", 10).await.unwrap()
+    };
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let event: Value = serde_json::from_str(&logs[0].message).unwrap();
+    assert_eq!(event["kind"], json!("alarm"));
+    assert_eq!(event["change"], json!("raised"));
+    assert_eq!(event["device"], json!("p1"));
+    assert_eq!(event["product"], json!("pump"));
+    assert_eq!(event["alarm"]["type"], json!("overheat"));
+    assert_eq!(event["alarm"]["details"]["temp"], json!(93.5));
+    assert_eq!(host.stats(a, inst.id).invocations, 1);
 }

@@ -510,13 +510,7 @@ impl AppManifest {
                         ));
                     }
                 }
-                // Refused until the runtime delivers alarm events, so that no app waits
-                // for events that never come.
-                Trigger::Alarm => errs.push(other(
-                    format!("triggers[{i}]"),
-                    "alarm triggers are not supported by this platform version yet",
-                    "本平台版本尚不支持告警触发",
-                )),
+                Trigger::Alarm => {}
                 Trigger::Manual => {}
             }
         }
@@ -649,7 +643,6 @@ mod tests {
         m.triggers.push(Trigger::Http {
             path: "../x".into(),
         });
-        m.triggers.push(Trigger::Alarm);
         m.panels[0].entry = "index.html".into();
         m.modules[0].name = "worker".into();
         m.modules.push(ModuleRef {
@@ -669,7 +662,6 @@ mod tests {
             "permissions[3].hosts[0]",
             "triggers[2].cron",
             "triggers[3].path",
-            "triggers[4]",
             "config_schema",
             "panels[0].entry",
             "modules[1].path",

@@ -218,6 +218,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
             meter: meter.clone(),
+            alarms: Some(alarms_live.clone()),
         },
         bus.clone(),
         config.apps.clone(),

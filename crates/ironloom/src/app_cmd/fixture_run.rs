@@ -89,6 +89,7 @@ pub async fn run(
         ingest: hub.clone(),
         link: Some(hub.clone()),
         meter: Arc::new(ironloom_models::meter::Meter::new()),
+        alarms: None,
     };
 
     // The world before the first event: history, latest values, state.
