@@ -1125,6 +1125,12 @@ await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its me
   await page.keyboard.press('Escape')
   const usage = await apiGet('/app-usage')
   expect(Array.isArray(usage), 'app usage answers')
+  // The hosts the tenant's apps may reach over HTTP.
+  await page.getByRole('tab', { name: 'Settings' }).click()
+  await page.getByTestId('app-http-hosts').locator('textarea').fill('erp.example.com')
+  await page.getByTestId('app-settings-save').click()
+  await until(async () => (await apiGet('/app-settings')).http_hosts[0] === 'erp.example.com', 'the host list saved')
+  await page.getByRole('tab', { name: 'Installed' }).click()
   await still(page, 'apps')
 })
 

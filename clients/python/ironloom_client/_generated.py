@@ -149,6 +149,12 @@ class ApiKey(TypedDict):
     tenant_id: NotRequired[Optional["TenantId"]]
 
 
+class AppSettings(TypedDict):
+    """The tenant's app settings."""
+    #: Hosts the tenant's apps may reach over HTTP (each app also needs them granted).
+    http_hosts: List[str]
+
+
 class Attribute(TypedDict):
     """One attribute value."""
     key: str
@@ -1879,6 +1885,20 @@ class GeneratedApi:
         """
         return self._call("DELETE", f"/api/v1/app-packages/{_path(app_id)}/{_path(version)}")
 
+    def get_settings(self) -> AppSettings:
+        """The tenant's app settings.
+
+        `GET /api/v1/app-settings`
+        """
+        return self._call("GET", "/api/v1/app-settings")
+
+    def put_settings(self, body: AppSettings) -> AppSettings:
+        """Replace the tenant's app settings (audited).
+
+        `PUT /api/v1/app-settings`
+        """
+        return self._call("PUT", "/api/v1/app-settings", body=body, body_kind="json", content_type="application/json")
+
     def app_usage(
         self,
         *,
@@ -3009,6 +3029,8 @@ OPERATIONS = {
     "list_packages": ("GET", "/api/v1/app-packages"),
     "upload_package": ("POST", "/api/v1/app-packages"),
     "delete_package": ("DELETE", "/api/v1/app-packages/{app_id}/{version}"),
+    "get_settings": ("GET", "/api/v1/app-settings"),
+    "put_settings": ("PUT", "/api/v1/app-settings"),
     "app_usage": ("GET", "/api/v1/app-usage"),
     "http_trigger": ("POST", "/api/v1/apps/{id}/http/{path}"),
     "list_audit": ("GET", "/api/v1/audit"),

@@ -167,6 +167,12 @@ export interface ApiKey {
 
 export type ApiKeyId = string;
 
+/** The tenant's app settings. */
+export interface AppSettings {
+  /** Hosts the tenant's apps may reach over HTTP (each app also needs them granted). */
+  http_hosts: string[];
+}
+
 /** One attribute value. */
 export interface Attribute {
   key: string;
@@ -2342,6 +2348,24 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The tenant's app settings.
+   *
+   * `GET /api/v1/app-settings`
+   */
+  getSettings(): Promise<AppSettings> {
+    return this.call<AppSettings>({ method: "GET", path: "/api/v1/app-settings" });
+  }
+
+  /**
+   * Replace the tenant's app settings (audited).
+   *
+   * `PUT /api/v1/app-settings`
+   */
+  putSettings(body: AppSettings): Promise<AppSettings> {
+    return this.call<AppSettings>({ method: "PUT", path: "/api/v1/app-settings", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
    * Apps' use per month: invocations, failures, fuel, time and host calls.
    *
    * `GET /api/v1/app-usage`
@@ -3342,6 +3366,8 @@ export const OPERATIONS = {
   list_packages: ["GET", "/api/v1/app-packages"],
   upload_package: ["POST", "/api/v1/app-packages"],
   delete_package: ["DELETE", "/api/v1/app-packages/{app_id}/{version}"],
+  get_settings: ["GET", "/api/v1/app-settings"],
+  put_settings: ["PUT", "/api/v1/app-settings"],
   app_usage: ["GET", "/api/v1/app-usage"],
   http_trigger: ["POST", "/api/v1/apps/{id}/http/{path}"],
   list_audit: ["GET", "/api/v1/audit"],

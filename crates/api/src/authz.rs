@@ -205,6 +205,8 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::AppManage),
     ),
     ("GET", "/api/v1/app-usage", Permission(P::AppRead)),
+    ("GET", "/api/v1/app-settings", Permission(P::AppRead)),
+    ("PUT", "/api/v1/app-settings", Permission(P::AppManage)),
     ("GET", "/api/v1/system/health", Authenticated),
     ("GET", "/api/v1/tenants", Permission(P::TenantRead)),
     ("POST", "/api/v1/tenants", Permission(P::TenantManage)),

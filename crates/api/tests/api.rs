@@ -200,6 +200,10 @@ impl App {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
     async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
         self.call(Method::PATCH, path, Some(token), Some(body))
             .await
@@ -3855,6 +3859,42 @@ async fn apps_are_uploaded_installed_run_upgraded_and_kept_in_their_tenant() {
     ] {
         assert_eq!(app.get(&path, b).await.status, StatusCode::NOT_FOUND);
     }
+    // The hosts the tenant's apps may reach: checked, kept per tenant, managed by admins.
+    let r = app
+        .put(
+            "/api/v1/app-settings",
+            a,
+            json!({"http_hosts": ["ERP.example.com", "erp.example.com"]}),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"http_hosts": ["erp.example.com"]}),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        app.get("/api/v1/app-settings", viewer).await.body,
+        json!({"http_hosts": ["erp.example.com"]})
+    );
+    assert_eq!(
+        app.get("/api/v1/app-settings", b).await.body,
+        json!({"http_hosts": []})
+    );
+    let r = app
+        .put(
+            "/api/v1/app-settings",
+            a,
+            json!({"http_hosts": ["http://x/"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        app.put("/api/v1/app-settings", viewer, json!({"http_hosts": []}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // Another tenant sees none of it.
     assert_eq!(
         app.get(&format!("/api/v1/app-installations/{id}"), b)

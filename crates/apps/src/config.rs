@@ -17,6 +17,13 @@ pub struct AppsConfig {
     pub workers: usize,
     /// Device events queued for telemetry-triggered apps.
     pub queue: usize,
+    /// How long one outbound HTTP request of an app may take, in milliseconds.
+    pub http_timeout_ms: u64,
+    /// The largest outbound HTTP answer an app gets, in bytes.
+    pub http_max_response_bytes: usize,
+    /// Whether apps may reach loopback, private and link-local addresses (a host name on
+    /// the tenant's list that resolves to one is refused otherwise).
+    pub http_allow_private: bool,
 }
 
 impl Default for AppsConfig {
@@ -28,6 +35,9 @@ impl Default for AppsConfig {
             max_call_bytes: 4 << 20,
             workers: 8,
             queue: 4096,
+            http_timeout_ms: 10_000,
+            http_max_response_bytes: 1 << 20,
+            http_allow_private: false,
         }
     }
 }
@@ -42,6 +52,14 @@ impl AppsConfig {
         }
         if !(1..=1024).contains(&self.workers) || !(1..=1_000_000).contains(&self.queue) {
             return Err("apps.workers must be 1–1024 and apps.queue 1–1000000".into());
+        }
+        if !(100..=60_000).contains(&self.http_timeout_ms)
+            || !(1024..=16 << 20).contains(&self.http_max_response_bytes)
+        {
+            return Err(
+                "apps.http_timeout_ms must be 100–60000 and apps.http_max_response_bytes 1 KiB–16 MiB"
+                    .into(),
+            );
         }
         if self.max_log_bytes < 256 || self.max_call_bytes < 1024 {
             return Err("apps.max_log_bytes must be ≥ 256 and apps.max_call_bytes ≥ 1024".into());

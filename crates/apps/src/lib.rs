@@ -21,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod fixture;
 pub mod host;
+mod http;
 pub mod package;
 pub mod platform;
 pub mod runner;

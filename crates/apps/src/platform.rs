@@ -15,6 +15,8 @@
 //!   (inputs as the API takes them, e.g. `{"value": 10, "unit": "L/s"}`; metered as source `app`)
 //! - `kv.get` `{"key"}` → value or null; `kv.set` `{"key", "value"}`; `kv.delete` `{"key"}`
 //! - `config` `{}` → the configuration
+//! - `http` `{"method"?, "url", "headers"?, "body"?}` → `{"status", "headers", "body"}`
+//!   (module `http`: only to hosts the tenant allows, no private addresses by default)
 
 use crate::host::{HostError, HostOp, HostServices, Scope};
 use chrono::Utc;
@@ -72,6 +74,9 @@ pub struct PlatformServices {
     platform: Platform,
     runtime: tokio::runtime::Handle,
     devices: Mutex<DeviceCache>,
+    http: reqwest::Client,
+    http_max: usize,
+    http_allow_private: bool,
 }
 
 fn bad(msg: impl Into<String>) -> HostError {
@@ -116,11 +121,25 @@ fn app_actor(scope: &Scope) -> Actor {
 }
 
 impl PlatformServices {
-    pub fn new(platform: Platform, runtime: tokio::runtime::Handle) -> PlatformServices {
+    pub fn new(
+        platform: Platform,
+        runtime: tokio::runtime::Handle,
+        config: &crate::AppsConfig,
+    ) -> PlatformServices {
+        // No redirects: each hop would need the same checks as the first.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.http_timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ironloom-apps/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
         PlatformServices {
             platform,
             runtime,
             devices: Mutex::new(HashMap::new()),
+            http,
+            http_max: config.http_max_response_bytes,
+            http_allow_private: config.http_allow_private,
         }
     }
 
@@ -470,11 +489,18 @@ impl PlatformServices {
                 Ok(json!({"aggregations": names, "windows": windows}))
             }
             HostOp::Reply => Ok(Value::Null),
-            HostOp::Http => Err(HostError::new(
-                "unavailable",
-                format!("{} is not served by this platform version yet", op.as_str()),
-            )),
+            HostOp::Http => crate::http::request(self, scope, req).await,
         }
+    }
+}
+
+impl PlatformServices {
+    pub(crate) fn http_client(&self) -> (&reqwest::Client, usize, bool) {
+        (&self.http, self.http_max, self.http_allow_private)
+    }
+
+    pub(crate) fn meta(&self) -> &dyn MetaStore {
+        self.platform.meta.as_ref()
     }
 }
 

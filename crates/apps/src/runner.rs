@@ -132,6 +132,7 @@ impl AppHost {
         let services: Arc<dyn HostServices> = Arc::new(crate::platform::PlatformServices::new(
             platform.clone(),
             tokio::runtime::Handle::current(),
+            &config,
         ));
         let consumer = bus.consume("apps", config.queue);
         let host = AppHost {

@@ -307,7 +307,12 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     assert_eq!(calls, 2);
 
     // The host API stays in the installation's tenant and products.
-    let services = PlatformServices::new(platform, tokio::runtime::Handle::current());
+    let platform_b = platform.clone();
+    let services = PlatformServices::new(
+        platform,
+        tokio::runtime::Handle::current(),
+        &AppsConfig::default(),
+    );
     let scope = Scope {
         tenant: a,
         installation: inst.id.to_string(),
@@ -370,6 +375,54 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
         json!({"model": "pump.hydraulic_power", "inputs": {"Q": {"value": 1, "unit": "kg"}}}),
     )
     .unwrap_err();
+    assert_eq!(e.code, "bad_request");
+
+    // Outbound HTTP: only to hosts the tenant allows, and (by default) never to an
+    // internal address; with private addresses allowed, the answer comes back as JSON.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for conn in server.incoming().take(1) {
+            let mut conn = conn.unwrap();
+            let mut buf = [0u8; 4096];
+            let n = conn.read(&mut buf).unwrap();
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let body = format!("{{\"seen\": {:?}}}", head.lines().next().unwrap_or(""));
+            write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+    });
+    let url = format!("http://localhost:{port}/tariff?day=1");
+    let e = call(HostOp::Http, json!({ "url": url })).unwrap_err();
+    assert_eq!(e.code, "permission_denied");
+    assert!(e.message.contains("does not allow"), "{e:?}");
+    meta.set_app_http_hosts(&actor(), a, &["localhost".into()])
+        .await
+        .unwrap();
+    let e = call(HostOp::Http, json!({ "url": url })).unwrap_err();
+    assert!(e.message.contains("internal address"), "{e:?}");
+    let open = PlatformServices::new(
+        platform_b,
+        tokio::runtime::Handle::current(),
+        &AppsConfig {
+            http_allow_private: true,
+            ..AppsConfig::default()
+        },
+    );
+    let r = std::thread::scope(|t| {
+        t.spawn(|| open.call(&scope, HostOp::Http, &json!({ "url": url })))
+            .join()
+            .unwrap()
+    })
+    .unwrap();
+    assert_eq!(r["status"], json!(200));
+    assert_eq!(r["body"]["seen"], json!("GET /tariff?day=1 HTTP/1.1"));
+    let e = call(HostOp::Http, json!({"url": "ftp://localhost/x"})).unwrap_err();
     assert_eq!(e.code, "bad_request");
     stop.cancel();
 }

@@ -125,6 +125,18 @@ pub enum Trigger {
     Manual,
 }
 
+/// Whether `h` is a host name an app may be granted (`api.example.com`): labels of
+/// letters, digits and `-`, at most 253 characters.
+pub fn host_name_ok(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
 /// A UI panel the console shows for an installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -451,13 +463,7 @@ impl AppManifest {
                     ));
                 }
                 for (j, h) in hosts.iter().enumerate() {
-                    let ok = !h.is_empty()
-                        && h.len() <= 253
-                        && h.split('.').all(|l| {
-                            !l.is_empty()
-                                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                        });
-                    if !ok {
+                    if !host_name_ok(h) {
                         errs.push(FieldError::new(
                             format!("permissions[{i}].hosts[{j}]"),
                             FieldErrorKind::Format {

@@ -585,6 +585,15 @@ pub trait AppRepo: Send + Sync {
         from: &str,
         to: &str,
     ) -> Result<Vec<crate::app_install::AppUsageRow>>;
+    /// The hosts the tenant lets its apps reach over HTTP (sorted).
+    async fn app_http_hosts(&self, tenant: TenantId) -> Result<Vec<String>>;
+    /// Replaces that list (host names, checked); audited.
+    async fn set_app_http_hosts(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        hosts: &[String],
+    ) -> Result<Vec<String>>;
 }
 
 /// Models bound to products' live messages, and jobs over history.

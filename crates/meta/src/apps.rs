@@ -732,7 +732,81 @@ impl AppRepo for SqlStore {
             })
             .collect()
     }
+
+    async fn app_http_hosts(&self, tenant: TenantId) -> Result<Vec<String>> {
+        let mut sql = Sql::new("SELECT host FROM app_http_hosts WHERE tenant_id = ");
+        sql.bind(tenant.to_string()).push(" ORDER BY host");
+        let rows = sql
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read app http hosts"))?;
+        rows.iter().map(|r| text(r, "host")).collect()
+    }
+
+    async fn set_app_http_hosts(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        hosts: &[String],
+    ) -> Result<Vec<String>> {
+        let mut list: Vec<String> = hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        list.sort();
+        list.dedup();
+        if list.len() > MAX_HTTP_HOSTS {
+            return Err(Error::invalid(
+                "http_hosts",
+                FieldErrorKind::TooMany {
+                    max: MAX_HTTP_HOSTS,
+                },
+            ));
+        }
+        for (i, h) in list.iter().enumerate() {
+            if !ironloom_core::app::host_name_ok(h) {
+                return Err(Error::invalid(
+                    format!("http_hosts[{i}]"),
+                    FieldErrorKind::Format {
+                        expected: "a host name such as api.example.com",
+                        expected_zh: "主机名，例如 api.example.com",
+                    },
+                ));
+            }
+        }
+        let mut tx = self.begin().await?;
+        let mut del = Sql::new("DELETE FROM app_http_hosts WHERE tenant_id = ");
+        del.bind(tenant.to_string());
+        del.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("replace app http hosts"))?;
+        for h in &list {
+            let mut ins = Sql::new("INSERT INTO app_http_hosts (tenant_id, host) VALUES (");
+            ins.bind(tenant.to_string())
+                .push(", ")
+                .bind(h.as_str())
+                .push(")");
+            ins.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(storage("replace app http hosts"))?;
+        }
+        let entry = audit_entry(
+            Some(tenant),
+            "update",
+            Resource::AppInstallation,
+            "http_hosts".to_string(),
+            json!({ "http_hosts": list }),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(list)
+    }
 }
+
+/// Most hosts a tenant lets its apps reach.
+const MAX_HTTP_HOSTS: usize = 200;
 
 impl SqlStore {
     /// The row of one package version, with `extra` columns (`", bytes"` or nothing).

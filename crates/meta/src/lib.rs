@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0009_model_runs.sql"),
     ),
     (10, "apps", include_str!("../migrations/0010_apps.sql")),
+    (
+        11,
+        "app_http_hosts",
+        include_str!("../migrations/0011_app_http_hosts.sql"),
+    ),
 ];
 
 impl SqlStore {

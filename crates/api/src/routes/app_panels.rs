@@ -1,12 +1,12 @@
 //! What the console shows of an installation besides its record: its key–value state
 //! (what the app keeps for its panels) and its panels' pages, from the installed version's
-//! package. A panel page is served with a content-security policy that sandboxes it
+//! package; and the tenant's app settings (the hosts its apps may reach over HTTP). A panel page is served with a content-security policy that sandboxes it
 //! (scripts only, no same origin, no network), so an app's page never acts as the user.
 
 use crate::AppState;
 use crate::authz::Principal;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
@@ -32,6 +32,7 @@ const MAX_PAGE: usize = 1000;
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(installation_state))
         .routes(routes!(panel_page))
+        .routes(routes!(get_settings, put_settings))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -124,4 +125,39 @@ async fn panel_page(
         html,
     )
         .into_response())
+}
+
+/// The tenant's app settings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppSettings {
+    /// Hosts the tenant's apps may reach over HTTP (each app also needs them granted).
+    pub http_hosts: Vec<String>,
+}
+
+/// The tenant's app settings.
+#[utoipa::path(get, path = "/api/v1/app-settings", tag = "apps",
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = AppSettings)))]
+async fn get_settings(State(state): State<AppState>, p: Principal) -> ApiResult<Json<AppSettings>> {
+    let tenant = p.tenant()?;
+    let http_hosts = state.store.app_http_hosts(tenant).await?;
+    Ok(Json(AppSettings { http_hosts }))
+}
+
+/// Replace the tenant's app settings (audited).
+#[utoipa::path(put, path = "/api/v1/app-settings", tag = "apps", request_body = AppSettings,
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = AppSettings), (status = 422, body = ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(body): ApiJson<AppSettings>,
+) -> ApiResult<Json<AppSettings>> {
+    let tenant = p.tenant()?;
+    let http_hosts = state
+        .store
+        .set_app_http_hosts(&p.actor(), tenant, &body.http_hosts)
+        .await?;
+    Ok(Json(AppSettings { http_hosts }))
 }

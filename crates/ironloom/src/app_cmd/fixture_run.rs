@@ -141,6 +141,7 @@ pub async fn run(
     let services = Arc::new(PlatformServices::new(
         platform,
         tokio::runtime::Handle::current(),
+        &ironloom_apps::AppsConfig::default(),
     ));
     let tap = Arc::new(Tap::new(services));
     let mut inst = engine.install(

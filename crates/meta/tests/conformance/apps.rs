@@ -219,6 +219,33 @@ pub(crate) async fn apps_are_kept_per_tenant(s: &SqlStore) {
             .is_empty()
     );
 
+    // The hosts a tenant lets its apps reach: checked, sorted, per tenant, audited.
+    assert!(s.app_http_hosts(a).await.unwrap().is_empty());
+    let hosts = s
+        .set_app_http_hosts(
+            &actor(),
+            a,
+            &[
+                "API.example.com".into(),
+                "erp.local".into(),
+                "erp.local".into(),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        hosts,
+        vec!["api.example.com".to_string(), "erp.local".into()]
+    );
+    assert_eq!(s.app_http_hosts(a).await.unwrap(), hosts);
+    assert!(s.app_http_hosts(b).await.unwrap().is_empty());
+    assert!(
+        s.set_app_http_hosts(&actor(), a, &["http://x".into()])
+            .await
+            .is_err()
+    );
+    assert_eq!(s.app_http_hosts(a).await.unwrap(), hosts);
+
     // Logs: newest first, the oldest pruned beyond the limit.
     let line = |i: usize| AppLogEntry {
         ts: chrono::Utc::now(),
