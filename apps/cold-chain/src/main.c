@@ -34,6 +34,17 @@
 
 /* ------------------------------------------------------------------ config */
 
+/* The text just after the '[' of `"key": [` (whitespace allowed), or NULL. */
+static const char *array_after(const char *json, const char *key) {
+    char pat[96];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = json ? strstr(json, pat) : NULL;
+    if (!p) return NULL;
+    p += strlen(pat);
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+    return *p == '[' ? p + 1 : NULL;
+}
+
 typedef struct {
     char prop[72];
     double low, high, allowed_ms, offset_h, max_gap_ms, dh; /* dh: ΔH in J/mol */
@@ -296,12 +307,12 @@ static void index_note(const char *device, double t, int is_new) {
     if (t < next) next = t;
     char *req = malloc(BIG);
     if (!req) { free(r); return; }
-    const char *d = r ? strstr(r, "\"d\":[") : NULL;
+    const char *d = array_after(r, "d");
     const char *e = d ? strchr(d, ']') : NULL;
     int w;
-    if (d && e && e > d + 5)
+    if (d && e && memchr(d, '"', (size_t)(e - d)))
         w = snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,\"d\":[%.*s%s%s%s]}}",
-                     next, (int)(e - d - 5), d + 5, is_new ? ",\"" : "", is_new ? device : "",
+                     next, (int)(e - d), d, is_new ? ",\"" : "", is_new ? device : "",
                      is_new ? "\"" : "");
     else
         w = snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,\"d\":[\"%s\"]}}", next, device);
@@ -318,8 +329,7 @@ static int on_schedule(const cfg_t *c, double at) {
     double next = 0;
     il_json_number(r, "next", &next);
     if (at < next) { free(r); return 0; }
-    const char *p = strstr(r, "\"d\":[");
-    if (p) p += 5;
+    const char *p = array_after(r, "d");
     double new_next = INFINITY;
     while (p && *p && *p != ']') {
         if (*p != '"') { p++; continue; }
@@ -339,12 +349,12 @@ static int on_schedule(const cfg_t *c, double at) {
         if (t < new_next) new_next = t;
     }
     if (isfinite(new_next)) {
-        const char *d = strstr(r, "\"d\":[");
+        const char *d = array_after(r, "d");
         const char *e = d ? strchr(d, ']') : NULL;
         char *req = malloc(BIG);
         if (req && d && e) {
-            snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,%.*s}}", new_next,
-                     (int)(e - d + 1), d);
+            snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,\"d\":[%.*s]}}",
+                     new_next, (int)(e - d), d);
             free(il_call("kv.set", req));
         }
         free(req);

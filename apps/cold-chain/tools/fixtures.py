@@ -187,3 +187,35 @@ write("missing-data.json", {
     "rel": 1e-9,
 })
 print("written")
+
+# 5. two sensors in one installation -------------------------------------------------------
+off = 8
+ev = [
+    tel("room-a", "2026-07-01 22:00", off, temperature=5.0),
+    tel("room-b", "2026-07-01 22:00", off, temperature=5.0),
+    tel("room-b", "2026-07-01 23:50", off, temperature=9.0),  # out of range, then silent
+    sched("2026-07-02 00:00", off),   # closes both days; room-b 10 min out
+    sched("2026-07-02 00:15", off),   # 25 min: not due yet
+    sched("2026-07-02 00:30", off),   # 40 min > 30: alarm for room-b only
+    tel("room-b", "2026-07-02 01:00", off, temperature=6.0),  # back: cleared
+]
+b = ([5.0, 9.0], [110, 10])
+write("two-sensors.json", {
+    "description": "Two rooms in one installation, 2-8 °C, 30 min allowed, readings held up to 180 min, UTC+8. Both start at 22:00 with 5.0 °C. room-a stays there: its first day (from 22:00) has MKT = mean = 5.0 °C exactly (a constant temperature is its own MKT), coverage 120/1440, pass. room-b reads 9.0 at 23:50 and then nothing: its day has 5.0 for 110 min and 9.0 for 10 min (MKT by numpy), 10 min out of range, one excursion, no alarm, MKT in range: pass. The schedule at 00:30 sees 40 min > 30 and raises the alarm for room-b only; 6.0 at 01:00 clears it.",
+    "config": {"max_gap_min": 180},
+    "thing_models": {"sensor": SENSOR},
+    "devices": {"room-a": {"product": "sensor"}, "room-b": {"product": "sensor"}},
+    "events": ev,
+    "expect": {
+        "results": [0] * len(ev),
+        "alarms": [{"op": "raise", "device": "room-b", "type": "temperature_excursion"},
+                   {"op": "clear", "device": "room-b", "type": "temperature_excursion"}],
+        "kv": {"devices": {"d": ["room-a", "room-b"]},
+               "d:room-a": [{"date": "2026-07-01", "n": 1, "min": 5, "max": 5, "mkt": 5.0, "mean": 5.0, "out_min": 0,
+                             "excursions": 0, "alarms": 0, "coverage": 120 / 1440, "pass": True}],
+               "d:room-b": [{"date": "2026-07-01", "n": 2, "min": 5, "max": 9, "mkt": mkt(*b), "mean": tmean(*b), "out_min": 10,
+                             "excursions": 1, "alarms": 0, "longest_min": 10, "coverage": 120 / 1440, "pass": True}]},
+    },
+    "rel": 1e-9,
+})
+print("written")

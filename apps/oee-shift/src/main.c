@@ -32,6 +32,17 @@
 
 /* ------------------------------------------------------------------ config */
 
+/* The text just after the '[' of `"key": [` (whitespace allowed), or NULL. */
+static const char *array_after(const char *json, const char *key) {
+    char pat[96];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = json ? strstr(json, pat) : NULL;
+    if (!p) return NULL;
+    p += strlen(pat);
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+    return *p == '[' ? p + 1 : NULL;
+}
+
 typedef struct {
     char run_prop[72], count_prop[72], reject_prop[72];
     double run_above, run_at_most;
@@ -62,9 +73,8 @@ static int cmp_double(const void *a, const void *b) {
  * logged and skipped; none valid → 00:00, 08:00, 16:00. */
 static void parse_starts(const char *cfg, cfg_t *c) {
     c->nstarts = 0;
-    const char *p = strstr(cfg, "\"shift_starts\":[");
+    const char *p = array_after(cfg, "shift_starts");
     if (p) {
-        p += strlen("\"shift_starts\":[");
         while (*p && *p != ']' && c->nstarts < MAX_STARTS) {
             if (*p == '"') {
                 int h = -1, m = -1;
@@ -364,11 +374,11 @@ static void index_add(const char *device, double end) {
     if (r) {
         double n;
         if (il_json_number(r, "next", &n) && n < next) next = n;
-        const char *d = strstr(r, "\"d\":[");
+        const char *d = array_after(r, "d");
         const char *e = d ? strchr(d, ']') : NULL;
-        if (d && e && e > d + 5)
+        if (d && e && memchr(d, '"', (size_t)(e - d)))
             w = snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,\"d\":[%.*s,\"%s\"]}}",
-                         next, (int)(e - d - 5), d + 5, device);
+                         next, (int)(e - d), d, device);
         else
             w = snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,\"d\":[\"%s\"]}}", next, device);
     } else {
@@ -386,8 +396,7 @@ static int on_schedule(const cfg_t *c, double at) {
     double next = 0;
     il_json_number(r, "next", &next);
     if (at < next) { free(r); return 0; }
-    const char *p = strstr(r, "\"d\":[");
-    if (p) p += 5;
+    const char *p = array_after(r, "d");
     double new_next = INFINITY;
     while (p && *p && *p != ']') {
         if (*p != '"') { p++; continue; }
@@ -405,13 +414,13 @@ static int on_schedule(const cfg_t *c, double at) {
         if (s.se < new_next) new_next = s.se;
     }
     if (isfinite(new_next)) {
-        const char *d = strstr(r, "\"d\":[");
+        const char *d = array_after(r, "d");
         const char *e = d ? strchr(d, ']') : NULL;
         if (d && e) {
             char *req = malloc(BIG);
             if (req) {
-                snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,%.*s}}", new_next,
-                         (int)(e - d + 1), d);
+                snprintf(req, BIG, "{\"key\":\"devices\",\"value\":{\"next\":%.0f,\"d\":[%.*s]}}",
+                         new_next, (int)(e - d), d);
                 free(il_call("kv.set", req));
                 free(req);
             }

@@ -191,3 +191,36 @@ write("missing-data.json", {
     "rel": 1e-9,
 })
 print("written")
+
+# 5. several machines in one installation, closed by one schedule -------------------------
+ev = [
+    tel("press-a", f"{day} 08:00", spindle_speed=900, part_count=0),
+    tel("press-b", f"{day} 08:00", spindle_speed=900, part_count=50),
+    tel("press-c", f"{day} 08:00", spindle_speed=0, part_count=7),
+    tel("press-b", f"{day} 10:00", spindle_speed=0, part_count=150),
+    tel("press-a", f"{day} 12:00", spindle_speed=900, part_count=200),
+    tel("press-c", f"{day} 12:00", spindle_speed=0, part_count=7),
+    tel("press-b", f"{day} 14:00", spindle_speed=0, part_count=150),
+    tel("press-a", f"{day} 15:59", spindle_speed=900, part_count=432),
+    sched(f"{day} 16:00"),
+    sched(f"{day} 16:05"),  # nothing ends before 24:00: no work
+]
+ra = oee(480, 480, 60, 432, 432)
+rb = oee(480, 120, 60, 100, 100)
+write("several-machines.json", {
+    "description": "Three presses in one installation, shift 08:00-16:00 (UTC+8), no planned stop, ideal cycle 60 s, a reject property configured that the presses never report (so every part is good), run state held up to 4 h. press-a runs the whole shift, 432 parts: A = 1, P = 432/480 = 0.9, OEE 0.9. press-b runs 08:00-10:00 then stands still, 100 parts: A = 120/480 = 0.25, P = 100/120, OEE = 100/480 = 0.2083 < 0.6: alarm. press-c stands still with no parts: idle, not rated. One schedule at 16:00 closes all three; the one at 16:05 finds nothing to do. Hand calculation.",
+    "config": {"ideal_cycle_s": 60, "max_gap_s": 14400, "reject_property": "scrap_count"},
+    "devices": {"press-a": {"product": "press"}, "press-b": {"product": "press"}, "press-c": {"product": "press"}},
+    "events": ev,
+    "expect": {
+        "results": [0] * len(ev),
+        "writes": [{"device": "press-a", "ts": ms(f"{day} 16:00"), "values": ra},
+                   {"device": "press-b", "ts": ms(f"{day} 16:00"), "values": rb}],
+        "alarms": [{"op": "raise", "device": "press-b", "type": "low_oee"}],
+        "kv": {"devices": {"next": ms(f"{day} 23:59") + 60000, "d": ["press-a", "press-b", "press-c"]},
+               "h:press-a": [dict({"date": day, "shift": 2, "run_min": 480, "total": 432}, **ra)],
+               "h:press-b": [dict({"date": day, "shift": 2, "run_min": 120, "total": 100}, **rb)]},
+    },
+    "rel": 1e-9,
+})
+print("written")
