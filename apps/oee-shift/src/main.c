@@ -317,7 +317,13 @@ static void close_shift(const cfg_t *c, const char *device, st_t *s) {
              "\"performance\":%.12g,\"quality\":%.12g,\"oee\":%.12g}}",
              device, s->se, a, p, q, oee);
     r = il_call("write", req);
-    if (!il_ok(r) || !strstr(r, "\"refused\":[]")) il_warn(r ? r : "no reply to write");
+    if (!il_ok(r) || !strstr(r, "\"refused\":[]")) {
+        /* e.g. the thing model does not declare availability, performance, quality, oee */
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s: derived telemetry not (fully) stored: %.600s", device,
+                 r ? r : "no reply");
+        il_warn(msg);
+    }
     free(r);
 
     char rec[640];
@@ -345,6 +351,9 @@ static void close_shift(const cfg_t *c, const char *device, st_t *s) {
     }
     printf("%s: shift %s #%d OEE %.3f (A %.3f, P %.3f, Q %.3f)\n", device, date, s->idx + 1,
            oee, a, p, q);
+    if (p > 1.0 + 1e-9)
+        printf("%s: performance above 100 %%: the ideal cycle time (%g s) is probably set too long\n",
+               device, c->cycle_s);
 }
 
 /* Accounts time up to `to`, closing every shift that ends on the way. Shifts that would
