@@ -15,7 +15,8 @@
  *     J/(mol·K); Tᵢ in K, tᵢ the time each reading holds — equal intervals give the
  *     usual arithmetic form);
  *   - the day passes when no excursion needed an alarm that day (none was active
- *     either) and the MKT lies within the range.
+ *     either) and the MKT lies within the range (for frozen ranges, high <= 0 °C, the
+ *     MKT does not apply, USP <1079.2>, and is left out).
  * Each reading holds until the next one, but never longer than `max_gap_min`: time
  * without data is counted as such (coverage) and not in the MKT.
  *
@@ -234,10 +235,14 @@ static void close_day(const cfg_t *c, const char *device, st_t *s) {
     char mkt[32] = "null", mean[32] = "null";
     int pass = s->alarms == 0;
     if (s->sw > 0) {
-        double tk = (c->dh / R_GAS) / -log(s->se / s->sw);
-        snprintf(mkt, sizeof mkt, "%.10g", tk - 273.15);
         snprintf(mean, sizeof mean, "%.10g", s->st / s->sw);
-        if (out_of_range(c, tk - 273.15)) pass = 0;
+        /* USP <1079.2>: the MKT does not apply to frozen products (a range at or below
+         * 0 °C): not computed, not part of the verdict. */
+        if (c->high > 0) {
+            double tk = (c->dh / R_GAS) / -log(s->se / s->sw);
+            snprintf(mkt, sizeof mkt, "%.10g", tk - 273.15);
+            if (out_of_range(c, tk - 273.15)) pass = 0;
+        }
     } else {
         pass = 0; /* readings but no time with data (a single reading at 23:59:59.999…) */
     }

@@ -118,24 +118,24 @@ write("excursion-alarm.json", {
     "rel": 1e-9,
 })
 
-# 3. boundaries: a freezer on UTC-5, excursion over midnight, alarm raised by the schedule ----
+# 3. boundaries: a reefer on UTC-5, excursion over midnight, alarm raised by the schedule ----
 off = -5
 d = "reefer-07"
 ev = [
-    tel(d, "2026-07-01 18:00", off, temperature=-20.0),  # first reading ever
-    tel(d, "2026-07-01 21:00", off, temperature=-18.0),
-    tel(d, "2026-07-01 23:00", off, temperature=-14.0),  # out of range, then silent (reports on change)
-    sched("2026-07-02 00:00", off),                      # closes 07-01; 60 min: not longer than allowed
-    sched("2026-07-02 00:15", off),                      # 75 min > 60: the schedule raises the alarm
-    tel(d, "2026-07-02 01:30", off, temperature=-16.5),  # back in range: cleared
-    tel(d, "2026-07-02 03:00", off, temperature=-19.0),  # then nothing: held to 07:00
+    tel(d, "2026-07-01 18:00", off, temperature=5.0),  # first reading ever
+    tel(d, "2026-07-01 21:00", off, temperature=6.5),
+    tel(d, "2026-07-01 23:00", off, temperature=9.5),  # out of range, then silent (reports on change)
+    sched("2026-07-02 00:00", off),                    # closes 07-01; 60 min: not longer than allowed
+    sched("2026-07-02 00:15", off),                    # 75 min > 60: the schedule raises the alarm
+    tel(d, "2026-07-02 01:30", off, temperature=7.5),  # back in range: cleared
+    tel(d, "2026-07-02 03:00", off, temperature=4.0),  # then nothing: held to 07:00
     sched("2026-07-03 00:00", off),
 ]
-d1 = ([-20.0, -18.0, -14.0], [180, 120, 60])
-d2 = ([-14.0, -16.5, -19.0], [90, 90, 240])
+d1 = ([5.0, 6.5, 9.5], [180, 120, 60])
+d2 = ([9.5, 7.5, 4.0], [90, 90, 240])
 write("boundaries.json", {
-    "description": "Frozen goods, -25 to -15 °C, 60 min allowed, readings held up to 240 min, days at local midnight of UTC-5. Day 2026-07-01 starts with the first reading (18:00): -20 for 180 min, -18 for 120, -14 (out of range) for 60 until midnight; 3 readings, one excursion still open, no alarm yet (60 min is not longer than 60): MKT within range, pass. The schedule at 00:15 sees 75 min and raises the alarm without a new reading; -16.5 at 01:30 clears it (150 min excursion). Day 07-02: -14 held from midnight for 90 min (also the day's maximum), -16.5 for 90, -19 for 240 (to 07:00, then no data): 420 of 1440 min covered, 2 readings, 90 min out of range, 1 excursion (carried over), 1 alarm, longest 150 min: failed. MKT and means by numpy (tools/fixtures.py).",
-    "config": {"low": -25, "high": -15, "allowed_excursion_min": 60, "max_gap_min": 240, "utc_offset_h": -5},
+    "description": "Reefer with medicines, 2-8 °C, 60 min allowed, readings held up to 240 min, days at local midnight of UTC-5. Day 2026-07-01 starts with the first reading (18:00): 5.0 for 180 min, 6.5 for 120, 9.5 (out of range) for 60 until midnight; 3 readings, one excursion still open, no alarm yet (60 min is not longer than 60), MKT in range: pass. The schedule at 00:15 sees 75 min and raises the alarm without a new reading; 7.5 at 01:30 clears it (150 min excursion). Day 07-02: 9.5 held from midnight for 90 min (also the day's maximum), 7.5 for 90, 4.0 for 240 (to 07:00, then no data): 420 of 1440 min covered, 2 readings, 90 min out of range, 1 excursion (carried over), 1 alarm, longest 150 min: failed. MKT and means by numpy (tools/fixtures.py).",
+    "config": {"low": 2, "high": 8, "allowed_excursion_min": 60, "max_gap_min": 240, "utc_offset_h": -5},
     "thing_models": {"sensor": SENSOR},
     "devices": {d: {"product": "sensor"}},
     "events": ev,
@@ -144,10 +144,36 @@ write("boundaries.json", {
         "alarms": [{"op": "raise", "device": d, "type": "temperature_excursion"},
                    {"op": "clear", "device": d, "type": "temperature_excursion"}],
         "kv": {f"d:{d}": [
-            {"date": "2026-07-01", "n": 3, "min": -20, "max": -14, "mkt": mkt(*d1), "mean": tmean(*d1), "out_min": 60,
+            {"date": "2026-07-01", "n": 3, "min": 5.0, "max": 9.5, "mkt": mkt(*d1), "mean": tmean(*d1), "out_min": 60,
              "excursions": 1, "alarms": 0, "longest_min": 60, "coverage": 360 / 1440, "pass": True},
-            {"date": "2026-07-02", "n": 2, "min": -19, "max": -14, "mkt": mkt(*d2), "mean": tmean(*d2), "out_min": 90,
+            {"date": "2026-07-02", "n": 2, "min": 4.0, "max": 9.5, "mkt": mkt(*d2), "mean": tmean(*d2), "out_min": 90,
              "excursions": 1, "alarms": 1, "longest_min": 150, "coverage": 420 / 1440, "pass": False}]},
+    },
+    "rel": 1e-9,
+})
+
+# 3b. frozen goods: no MKT (USP <1079.2>) ---------------------------------------------------
+off = 8
+d = "freezer-02"
+ev = [
+    tel(d, "2026-07-01 00:00", off, temperature=-20.0),
+    tel(d, "2026-07-01 08:00", off, temperature=-14.0),  # defrost: out of range 40 min
+    tel(d, "2026-07-01 08:40", off, temperature=-18.0),
+    tel(d, "2026-07-01 16:00", off, temperature=-21.0),
+    sched("2026-07-02 00:00", off),
+]
+f = ([-20.0, -14.0, -18.0, -21.0], [480, 40, 440, 480])
+write("frozen.json", {
+    "description": "Freezer, -25 to -15 °C, 60 min allowed, readings held up to 8 h. A 40 min defrost excursion (-14 °C, 08:00-08:40) is counted, not alarmed. USP <1079.2> does not apply the MKT to frozen products, so for a range at or below 0 °C the record has no MKT (null) and the day passes on its excursions: 4 readings, min -21, max -14, 40 min out of range, full coverage, time-weighted mean (-20*480 - 14*40 - 18*440 - 21*480)/1440 = -28160/1440 = -19.556 °C (hand calculation).",
+    "config": {"low": -25, "high": -15, "allowed_excursion_min": 60, "max_gap_min": 480},
+    "thing_models": {"sensor": SENSOR},
+    "devices": {d: {"product": "sensor"}},
+    "events": ev,
+    "expect": {
+        "results": [0] * len(ev),
+        "alarms": [],
+        "kv": {f"d:{d}": [{"date": "2026-07-01", "n": 4, "min": -21, "max": -14, "mkt": None, "mean": -28160 / 1440,
+                           "out_min": 40, "excursions": 1, "alarms": 0, "longest_min": 40, "coverage": 1, "pass": True}]},
     },
     "rel": 1e-9,
 })
