@@ -280,7 +280,7 @@ static void check_alarm(const cfg_t *c, const char *device, st_t *s, double now)
     if (!s->exc) return;
     double dur = now - s->exc_start;
     if (dur > s->long_ms) s->long_ms = dur;
-    if (s->alarm || dur <= c->allowed_ms) return;
+    if (s->alarm || (dur <= c->allowed_ms && c->allowed_ms > 0)) return; /* 0: at once */
     char req[512];
     snprintf(req, sizeof req,
              "{\"device\":\"%s\",\"type\":\"temperature_excursion\",\"severity\":\"major\","

@@ -245,3 +245,28 @@ write("two-sensors.json", {
     "rel": 1e-9,
 })
 print("written")
+
+# 6. no tolerance: alarm on the first reading out of range ------------------------------------
+off = 8
+d = "vaccine-fridge-1"
+ev = [
+    tel(d, "2026-07-01 00:00", off, temperature=5.0),
+    tel(d, "2026-07-01 01:00", off, temperature=8.2),
+    tel(d, "2026-07-01 01:05", off, temperature=7.9),
+]
+write("no-tolerance.json", {
+    "description": "A vaccine refrigerator configured with no tolerance (allowed_excursion_min 0): the first reading above 8 °C (8.2 at 01:00) raises the alarm at once, the next one in range (7.9 at 01:05) clears it. The day in progress shows one excursion and one alarm.",
+    "config": {"allowed_excursion_min": 0, "max_gap_min": 120},
+    "thing_models": {"sensor": SENSOR},
+    "devices": {d: {"product": "sensor"}},
+    "events": ev,
+    "expect": {
+        "results": [0] * len(ev),
+        "alarms": [{"op": "raise", "device": d, "type": "temperature_excursion", "severity": "major"},
+                   {"op": "clear", "device": d, "type": "temperature_excursion"}],
+        "kv": {f"c:{d}": {"exc": 0, "alarm": 0, "excursions": 1, "alarms": 1, "n": 3, "min": 5.0, "max": 8.2,
+                          "out_ms": 5 * 60000}},
+    },
+    "rel": 1e-9,
+})
+print("written")
