@@ -286,7 +286,33 @@ def power():
     }
 
 
+def long_gap():
+    # 120 kWh between 20:30 and 02:30 the next day (6 h): 20 kWh per hour, spread over both days.
+    ev = [tel("m-06", t(0, 20, 30), energy=1000.0), tel("m-06", t(1, 2, 30), energy=1120.0)]
+    hours = [(0, 20, 10.0), (0, 21, 20.0), (0, 22, 20.0), (0, 23, 20.0), (1, 0, 20.0), (1, 1, 20.0)]
+    writes = [{"device": "m-06", "ts": t(d, h), "values": {"energy_kwh_h": e, "co2_kg_h": e * EF}} for d, h, e in hours]
+    return {
+        "description": (
+            "A gap across midnight, spread linearly: no reading between 20:30 and 02:30 the next day (6 h, less than "
+            "max_gap_h 24), 120 kWh → 20 kWh per hour. By hand: hour 20 gets its last 30 min = 10 kWh, hours 21, 22, "
+            "23 of the first day and 00, 01 of the next 20 kWh each, the open hour 02 10 kWh. Day totals: first day "
+            "10 + 3 × 20 = 70 kWh (0.037142 t CO₂), next day 40 kWh closed (0.021224 t) + 10 kWh open. Six hours "
+            "are written by one event, oldest first."),
+        "thing_models": {"meter": METER_TM},
+        "devices": {"m-06": {"product": "meter"}},
+        "events": ev,
+        "expect": {
+            "results": [0, 0],
+            "writes": writes,
+            "kv": {"meter:m-06": {"h": t(1, 2), "open": [10.0, 0, 0],
+                                  "days": [[t(0, 0), 70, 0, 0, 70 * EF / 1000], [t(1, 0), 40, 0, 0, 40 * EF / 1000]]}},
+        },
+        "rel": 1e-9,
+    }
+
+
 if __name__ == "__main__":
+    dump("long-gap.json", long_gap())
     dump("normal-hourly.json", normal())
     dump("published-scope2.json", published())
     dump("gas-steam.json", gas_steam())
