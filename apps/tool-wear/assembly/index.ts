@@ -201,6 +201,7 @@ function onManual(event: Value): i32 {
     if (st == null || !st.isObj()) {
       if (device.length == 0) continue;
       st = newState(devices[i]);
+      remember(devices[i]);
     }
     if (device.length == 0 && st.get("tools")!.get(tool) == null) continue;
     resetTool(devices[i], st, tool, <f64>nowMs(), "manual");
