@@ -262,7 +262,61 @@ def demo_cnc():
     }
 
 
+def change_signals():
+    # Defaults (carbide on steel, Ø10 mm); 3000 r/min → T = (500/(30π))⁴ min.
+    v = math.pi * 10 * 3000 / 1000
+    T = (500 / v) ** 4
+    ev = [
+        tel("hmc-01", 0, spindle_speed=3000.0, spindle_load=30.5, tool=3),
+        tel("hmc-02", 0, spindle_speed=3000.0, spindle_load=30.5, tool=5),
+        tel("hmc-01", 2, spindle_speed=3000.0, spindle_load=30.5, tool=5),   # T3 cut 2 min, T5 in hmc-01's spindle
+        tel("hmc-02", 2, spindle_speed=3000.0, spindle_load=30.5, tool=3),   # T5 cut 2 min, T3 in hmc-02's spindle
+        tel("hmc-02", 3, spindle_speed=0.0, spindle_load=0.0),               # T3 cut 1 min on hmc-02
+        {"kind": "manual", "reset_tool": 3},                                 # T3 changed on every machine that has it
+        tel("hmc-02", 4, tool_changed=5),                                    # hmc-02 reports T5 changed (in the magazine)
+        tel("hmc-01", 4, tool_changed=False),                                # false: no change
+    ]
+    writes = [
+        {"device": "hmc-01", "ts": ts(0), "values": {"remaining_life_pct": 100}},
+        {"device": "hmc-02", "ts": ts(0), "values": {"remaining_life_pct": 100}},
+        {"device": "hmc-01", "ts": ts(2), "values": {"remaining_life_pct": 100}},
+        {"device": "hmc-02", "ts": ts(2), "values": {"remaining_life_pct": 100}},
+        {"device": "hmc-02", "ts": ts(3), "values": {"remaining_life_pct": 100 * (1 - 1 / T)}},
+        {"device": "hmc-02", "values": {"remaining_life_pct": 100}},          # T3 is in hmc-02's spindle: reset written now
+        {"device": "hmc-01", "ts": ts(4), "values": {"remaining_life_pct": 100 * (1 - 2 / T)}},  # T5 cut 2 → 4 min
+    ]
+    return {
+        "description": (
+            "Tool-change signals on two machines (defaults: carbide on steel, Ø10 mm, 3000 r/min → T = "
+            "(500/94.248)⁴ = 792.13 min). Each tool entering a spindle is written with its remaining life (100 % "
+            "for tools without use); hmc-02's T3 cuts 1 min (99.8738 %). A manual run {\"reset_tool\": 3} without a "
+            "device resets T3 on both machines (hmc-01's after 2 min, hmc-02's after 1 min; 100 % written for "
+            "hmc-02, whose spindle holds it); hmc-02's reset_property tool_changed = 5 resets T5 in its magazine "
+            "(2 min, no write: T5 is not in the spindle); tool_changed = false changes nothing, while that message closes "
+            "hmc-01's interval 2 → 4 min in which T5 cut (99.7475 %). Expected by hand; the manual resets carry the "
+            "wall-clock time, so their history entries are not compared."),
+        "config": {"reset_property": "tool_changed"},
+        "thing_models": {"cnc": {"properties": [p for p in CNC_TM["properties"] if p["identifier"] != "tool_changed"] + [
+            {"identifier": "tool_changed", "name": "tool changed", "data_type": {"type": "double"}}]},
+                         "cnc2": CNC_TM},
+        "devices": {"hmc-01": {"product": "cnc2"}, "hmc-02": {"product": "cnc"}},
+        "events": ev,
+        "expect": {
+            "results": [0] * len(ev),
+            "writes": writes,
+            "alarms": [],
+            "kv": {"cnc:hmc-01": {"tool": "T5", "tools": {"T3": {"min": 0, "used": 0}, "T5": {"min": 2, "used": 2 / T}}},
+                   "cnc:hmc-02": {"tool": "T3", "tools": {"T3": {"min": 0}, "T5": {"min": 0, "used": 0}}},
+                   "machines": ["hmc-01", "hmc-02"]},
+            "logs": ["hmc-01: T3 reset (manual) after 2.00 min", "hmc-02: T3 reset (manual) after 1.00 min",
+                     "hmc-02: T5 reset (tool_changed) after 2.00 min"],
+        },
+        "rel": 1e-9,
+    }
+
+
 if __name__ == "__main__":
+    dump("change-signals.json", change_signals())
     dump("groover-example.json", groover())
     dump("gate-alarms.json", gate())
     dump("boundaries.json", boundaries())
