@@ -45,6 +45,7 @@ class Settings {
   tool: string = "tool";
   toolField: string = "number";
   reset: string = "";
+  defaultTool: string = "";
   diameter: f64 = 10;
   material: string = "carbide_steel";
   warnPct: f64 = 20;
@@ -62,6 +63,7 @@ function settings(): Settings {
   s.tool = c.str("tool_property", "tool");
   s.toolField = c.str("tool_field", "number");
   s.reset = c.str("reset_property", "");
+  s.defaultTool = c.str("default_tool", "");
   s.diameter = c.num("default_diameter_mm", 10);
   s.material = c.str("default_material", "carbide_steel");
   s.warnPct = c.num("warn_pct", 20);
@@ -283,6 +285,9 @@ function onTelemetry(event: Value): i32 {
   // 1. The interval since the previous message, in the previous state. Its remaining life
   //    is written unless another tool is now in the spindle (then that tool's is).
   const last = st.get("last")!;
+  // A machine that never reports its tool (a lathe with one tool, a machine without the
+  // signal) uses `default_tool`.
+  if (st.str("tool").length == 0 && s.defaultTool.length > 0) st.setStr("tool", s.defaultTool);
   const prevTool = st.str("tool");
   const changed = toolSeen && tool.length > 0 && tool != prevTool;
   if (last.isArr()) {
@@ -292,7 +297,7 @@ function onTelemetry(event: Value): i32 {
     const dt = ts - t0;
     if (dt <= 0) {
       log.debug(device + ": message not newer than the last one");
-    } else if (n0 > 0 && l0 > s.loadThreshold) {
+    } else if (n0 > 0 && (s.loadThreshold <= 0 || l0 > s.loadThreshold)) {
       if (dt > s.maxGap) {
         log.warn(device + ": " + fmt(dt / 1000.0, 0) + " s since the last message (more than max_gap_s): the interval is not counted");
       } else if (prevTool.length == 0) {

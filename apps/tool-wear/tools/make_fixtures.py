@@ -315,7 +315,36 @@ def change_signals():
     }
 
 
+def speed_only():
+    # A machine reporting only its spindle speed (like the Modbus simulator's CNC): load_threshold 0, default_tool T1.
+    v = math.pi * 10 * 8000 / 1000
+    T = (500 / v) ** 4
+    speeds = [(0, 8000.0), (10, 8000.0), (20, 8000.0), (30, 0.0), (40, 8000.0), (50, 8000.0)]
+    ev = [tel("cnc-sim", sec / 60, spindle_speed=rpm) for sec, rpm in speeds]
+    cut = [(10, 1), (20, 2), (30, 3), (50, 4)]  # (time s, 10-s intervals cut so far)
+    return {
+        "description": (
+            "A machine that reports only its spindle speed (as the Modbus simulator's CNC does): load_threshold 0 "
+            "makes a turning spindle count as cutting, default_tool T1 stands for the unreported tool. Defaults "
+            "otherwise (carbide on steel, Ø10 mm). By hand: 8000 r/min → v = π·10·8000/1000 = 251.33 m/min → "
+            "T = (500/251.33)⁴ = 15.664 min; each 10 s of cutting uses (1/6)/15.664 of the life; the interval after "
+            "the spindle stops (30 → 40 s) is not counted: remaining 100·(1 − k/6/15.664) for k = 1, 2, 3, 4."),
+        "config": {"load_threshold": 0, "default_tool": "T1"},
+        "thing_models": {"cnc": CNC_TM},
+        "devices": {"cnc-sim": {"product": "cnc"}},
+        "events": ev,
+        "expect": {
+            "results": [0] * len(ev),
+            "writes": [{"device": "cnc-sim", "ts": ts(t / 60), "values": {"remaining_life_pct": 100 * (1 - k / 6 / T)}}
+                       for t, k in cut],
+            "kv": {"cnc:cnc-sim": {"tool": "T1", "tools": {"T1": {"min": 4 / 6, "T": T, "v": v}}}},
+        },
+        "rel": 1e-9,
+    }
+
+
 if __name__ == "__main__":
+    dump("speed-only.json", speed_only())
     dump("change-signals.json", change_signals())
     dump("groover-example.json", groover())
     dump("gate-alarms.json", gate())
