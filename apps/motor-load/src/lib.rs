@@ -167,19 +167,22 @@ fn estimate(device: &str, config: &Config, r: &Reading) -> Result<Option<Estimat
 
     // Slip method, whenever a speed is read (it also gives the output for the efficiency).
     let mut load_slip = None;
+    let f = config.number("frequency_hz", 50.0);
+    let n_s = 120.0 * f / config.number("poles", 4.0);
+    let rated_slip = n_s - config.number("full_load_speed", 1470.0);
     if let Some(n) = r.speed {
-        let inputs = obj! {
-            "f" => config.number("frequency_hz", 50.0),
-            "poles" => config.number("poles", 4.0),
-            "n_rated" => config.number("full_load_speed", 1470.0),
-            "n" => n,
-            "V_rated" => v_rated,
-            "V" => r.voltage.filter(|v| *v > 0.0).unwrap_or(v_rated),
-            "P_rated" => p_rated,
-        };
-        match ironloom::model("motor.load_from_slip", inputs) {
-            Ok(out) => load_slip = Some(out.number("load")? * 100.0),
-            Err(e) => ironloom::warn(&format!("{}: motor.load_from_slip: {}", device, e)),
+        if n <= 0.0 || n >= n_s {
+            // Standing still, or at (or above) synchronous speed: no load to estimate.
+            load_slip = Some(0.0);
+        } else if rated_slip <= 0.0 || n_s - n > 3.0 * rated_slip {
+            // More than three times the rated slip is no steady operating point of a
+            // line-fed motor (starting, stalling, or a variable-speed drive).
+            ironloom::warn(&format!(
+                "{}: {} r/min is far below the synchronous {} r/min: no slip estimate (starting, or a drive?)",
+                device, n, n_s
+            ));
+        } else {
+            load_slip = slip_load(config, r, n, v_rated, p_rated, device)?;
         }
     }
 
@@ -224,6 +227,26 @@ fn estimate(device: &str, config: &Config, r: &Reading) -> Result<Option<Estimat
         eff: eff.map(|e| e * 100.0),
         eff_source,
     }))
+}
+
+/// The slip method's load (%) by the library model `motor.load_from_slip`.
+fn slip_load(config: &Config, r: &Reading, n: f64, v_rated: f64, p_rated: f64, device: &str) -> Result<Option<f64>> {
+    let inputs = obj! {
+        "f" => config.number("frequency_hz", 50.0),
+        "poles" => config.number("poles", 4.0),
+        "n_rated" => config.number("full_load_speed", 1470.0),
+        "n" => n,
+        "V_rated" => v_rated,
+        "V" => r.voltage.filter(|v| *v > 0.0).unwrap_or(v_rated),
+        "P_rated" => p_rated,
+    };
+    match ironloom::model("motor.load_from_slip", inputs) {
+        Ok(out) => Ok(Some(out.number("load")? * 100.0)),
+        Err(e) => {
+            ironloom::warn(&format!("{}: motor.load_from_slip: {}", device, e));
+            Ok(None)
+        }
+    }
 }
 
 /// Adds the time since the previous reading to the previous reading's band (a reading
