@@ -166,18 +166,18 @@ fn window(device: &str, config: &Config, at: i64) -> Result<()> {
     };
     let idle_min = idle.iter().map(|(a, b)| b - a).sum::<i64>() as f64 / MINUTE as f64;
 
+    // Load state: a load-state property (non-zero = loaded), or the input power against a
+    // share of the full-load power (none without a full-load power).
+    let load_property = config.text("load_property", "");
+    let power_property = config.text("power_property", "power");
+    let threshold = config.number("loaded_share", 0.7) * config.number("full_load_kw", 0.0);
+    let (load_prop, by_power) = if load_property.is_empty() {
+        (if threshold > 0.0 { power_property } else { "" }, true)
+    } else {
+        (load_property, false)
+    };
     let mut m = Measured::default();
     if idle_min > 0.0 {
-        // Load state: a load-state property (non-zero = loaded), or the input power against
-        // a share of the full-load power.
-        let load_property = config.text("load_property", "");
-        let power_property = config.text("power_property", "power");
-        let threshold = config.number("loaded_share", 0.7) * config.number("full_load_kw", 0.0);
-        let (load_prop, by_power) = if load_property.is_empty() {
-            (if threshold > 0.0 { power_property } else { "" }, true)
-        } else {
-            (load_property, false)
-        };
         let load = calc::segments(
             &samples(device, load_prop, from - max_gap, at, &mut bad)?,
             from,
@@ -216,8 +216,16 @@ fn window(device: &str, config: &Config, at: i64) -> Result<()> {
     if !measured {
         if idle_min > 0.0 {
             ironloom::info(&format!(
-                "{}: {:.0} idle minute(s) but too little data ({:.1} min load state, {:.1} min flow)",
-                device, idle_min, m.on_min + m.off_min, m.flow_min
+                "{}: {:.0} idle minute(s) but too little data ({:.1} min load state, {:.1} min flow){}",
+                device,
+                idle_min,
+                m.on_min + m.off_min,
+                m.flow_min,
+                if load_prop.is_empty() {
+                    "; set full_load_kw or load_property for the timed method"
+                } else {
+                    ""
+                }
             ));
         }
         if !state["period"].is_null() {
