@@ -11,8 +11,8 @@ pub fn band(load_pct: f64) -> usize {
     BANDS.iter().rposition(|edge| load_pct >= *edge).unwrap_or(0)
 }
 
-/// DOE line-current method (fact sheet "Determining Electric Motor Load and Efficiency",
-/// Eq. 5): load = (I / I_r) × (V / V_r); the voltage ratio is 1 when no voltage is known.
+/// DOE line-current method (fact sheet "Determining Electric Motor Load and Efficiency"):
+/// load = (I / I_r) × (V / V_r); the voltage ratio is 1 when no voltage is known.
 pub fn load_from_current(i: f64, i_rated: f64, v: Option<f64>, v_rated: f64) -> f64 {
     let vr = match v {
         Some(v) if v > 0.0 && v_rated > 0.0 => v / v_rated,
@@ -21,7 +21,7 @@ pub fn load_from_current(i: f64, i_rated: f64, v: Option<f64>, v_rated: f64) -> 
     i / i_rated * vr
 }
 
-/// DOE input-power method with a measured input power (Eqs. 2 and 3): the input at rated
+/// DOE input-power method with a measured input power: the input at rated
 /// output is P_ir = P_r / η_fl, load = P_i / P_ir.
 pub fn load_from_power(p_in: f64, p_rated: f64, eta_fl: f64) -> f64 {
     p_in * eta_fl / p_rated

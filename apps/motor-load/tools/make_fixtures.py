@@ -133,7 +133,7 @@ for (t, p), l in zip(seq, loads):
 write("underload-overload-demo-motor.json", {
     "description": (
         "The demo motor's defaults (demo-motor: 400 V, 30 kW, full-load efficiency 93 %; power in kW), input-power "
-        "method load = P × 0.93/30 (DOE Eqs. 2–3, hand). 18.6 kW = 57.66 %; from 00:10 8.0 kW = 24.8 % < 40 %: "
+        "method load = P × 0.93/30 (DOE, hand). 18.6 kW = 57.66 %; from 00:10 8.0 kW = 24.8 % < 40 %: "
         "underloaded, raised (minor) at 01:10 when it has lasted the 60 configured minutes, cleared at 01:20 back at "
         "57.66 %; 37.5 kW = 116.25 % > 115 % from 01:30, overload raised (major) at 01:35 after 5 minutes, cleared at "
         "01:40 at 30 kW = 93 %; 0 kW from 01:50: stopped (< 5 %), no efficiency written, no underload. Hours per band "
@@ -167,7 +167,7 @@ p_vi = math.sqrt(3) * 396 * 40.5 * 0.86 / 1000
 l_vi = p_vi * 0.93 / 30
 write("current-method-bad-data.json", {
     "description": (
-        "Line-current method, DOE fact sheet Eq. 5, load = (I/I_r)(V/V_r): 40.5 A at 396 V on a 54 A, 400 V nameplate = "
+        "Line-current method, DOE fact sheet, load = (I/I_r)(V/V_r): 40.5 A at 396 V on a 54 A, 400 V nameplate = "
         "40.5/54 × 396/400 = 74.25 % (hand; no power factor configured). pump-m2 reports its power factor (pf 0.86): "
         "P_i = √3 × 396 × 40.5 × 0.86 / 1000 = 23.889 kW, load = 23.889 × 0.93/30 = 74.057 % (hand) through "
         "motor.load_from_input_power. Bad and missing data: a message of other properties (winding_temp) is not for "
