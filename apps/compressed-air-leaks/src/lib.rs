@@ -274,12 +274,7 @@ fn window(device: &str, config: &Config, at: i64) -> Result<()> {
     }
     if !values.as_object().map_or(true, Vec::is_empty) {
         let written = ironloom::write(device, values, Some(at))?;
-        for r in written.refused {
-            ironloom::warn(&format!(
-                "{}: {} refused ({}: {}); declare it in the product's thing model",
-                device, r.property, r.code, r.message
-            ));
-        }
+        warn_refused(device, &mut state, &written);
     }
     ironloom::info(&format!(
         "{}: leakage {} ({} method, {:.0} min measured), leak {} m³/min, {} kWh/year",
@@ -408,6 +403,27 @@ fn add_week(state: &mut Json, week: i64, m: &Measured, plant: &Plant, method: &s
         weeks.drain(..weeks.len() - keep);
     }
     state.set("weeks", Json::Array(weeks));
+}
+
+/// Warns about derived properties the platform refused, once per change of what is refused
+/// (not at every message: the thing model is the installer's to fix).
+fn warn_refused(device: &str, state: &mut Json, written: &ironloom::Written) {
+    let now: Vec<Json> = written
+        .refused
+        .iter()
+        .map(|r| Json::from(r.property.as_str()))
+        .collect();
+    let before = state["refused"].as_array().cloned().unwrap_or_default();
+    if now == before {
+        return;
+    }
+    for r in &written.refused {
+        ironloom::warn(&format!(
+            "{}: {} refused ({}: {}); declare it in the product's thing model",
+            device, r.property, r.code, r.message
+        ));
+    }
+    state.set("refused", Json::Array(now));
 }
 
 fn handle(event: &Event) -> Result<()> {

@@ -100,12 +100,7 @@ fn on_event(event: &Event) -> Result<()> {
     }
     let at = if reading.ts > 0 { Some(reading.ts) } else { None };
     let written = ironloom::write(device, values, at)?;
-    for r in written.refused {
-        ironloom::warn(&format!(
-            "{}: {} refused ({}: {}); declare it in the product's thing model",
-            device, r.property, r.code, r.message
-        ));
-    }
+    warn_refused(device, &mut state, &written);
     ironloom::info(&format!(
         "{}: load {:.1} % ({}){}{}",
         device,
@@ -353,6 +348,27 @@ fn alarms(
         }
     }
     Ok(())
+}
+
+/// Warns about derived properties the platform refused, once per change of what is refused
+/// (not at every message: the thing model is the installer's to fix).
+fn warn_refused(device: &str, state: &mut Json, written: &ironloom::Written) {
+    let now: Vec<Json> = written
+        .refused
+        .iter()
+        .map(|r| Json::from(r.property.as_str()))
+        .collect();
+    let before = state["refused"].as_array().cloned().unwrap_or_default();
+    if now == before {
+        return;
+    }
+    for r in &written.refused {
+        ironloom::warn(&format!(
+            "{}: {} refused ({}: {}); declare it in the product's thing model",
+            device, r.property, r.code, r.message
+        ));
+    }
+    state.set("refused", Json::Array(now));
 }
 
 fn handle(event: &Event) -> Result<()> {

@@ -18,6 +18,18 @@ def eff_curve(x, eta, k=0.35):
     return x / (x + loss * (k + (1 - k) * x * x))
 
 
+# The demo product's thing model (crates/ironloom/demo/products.json) with the app's two
+# derived properties declared, as an installer would add them.
+with open(os.path.join(HERE, "..", "..", "..", "crates", "ironloom", "demo", "products.json")) as f:
+    DEMO_MOTOR = next(p for p in json.load(f) if p["product_key"] == "demo-motor")["thing_model"]
+DEMO_MOTOR["properties"] += [
+    {"identifier": "load_pct", "name": "负载率 Load", "access": "r",
+     "data_type": {"type": "float", "min": 0, "max": 1000, "unit": "%"}},
+    {"identifier": "est_efficiency", "name": "估算效率 Estimated efficiency", "access": "r",
+     "data_type": {"type": "float", "min": 0, "max": 100, "unit": "%"}},
+]
+
+
 def write(name, fixture):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(fixture, f, ensure_ascii=False, indent=1)
@@ -39,9 +51,14 @@ write("doe-input-power-example.json", {
         "power factor is a reported property (pf), so the library model motor.load_from_input_power is used. No "
         "speed: the efficiency comes from the part-load loss model (README; hand: L = 1/0.93 − 1, k = 0.35, "
         "η(0.71608) = 0.71608/(0.71608 + L(0.35 + 0.65 × 0.71608²)) = 93.30 %, just above full-load efficiency, near "
-        "the 75 % load where DOE puts the peak). 71.6 % is within 40–115 %: no alarm. rel 1e-4 (ccp's tolerance)."),
+        "the 75 % load where DOE puts the peak). 71.6 % is within 40–115 %: no alarm. The product's thing model "
+        "does not declare load_pct and est_efficiency: the platform refuses them, the app warns once and keeps "
+        "what was refused (it warns again only when that changes). rel 1e-4 (ccp's tolerance)."),
     "config": {"rated_kw": 40 * HP, "rated_voltage": 460, "rated_current": 46, "rated_efficiency": 93,
                "frequency_hz": 60, "full_load_speed": 1775, "pf_property": "pf"},
+    "thing_models": {"motor": {"properties": [
+        {"identifier": p, "name": p, "access": "r", "data_type": {"type": "float"}}
+        for p in ("voltage", "current", "pf")]}},
     "devices": {"m-40hp": {"product": "motor"}},
     "events": [
         {"kind": "telemetry", "device": "m-40hp", "product": "motor", "points": [
@@ -54,8 +71,10 @@ write("doe-input-power-example.json", {
         "writes": [{"device": "m-40hp", "ts": T0, "values": {"load_pct": 71.608, "est_efficiency": eff * 100}}],
         "alarms": [],
         "kv": {"motor:m-40hp": {"method": "input_power", "load": 71.608, "p_in": 22.9672, "running": True,
+                                "refused": ["est_efficiency", "load_pct"],
                                 "hours": [0, 0, 0, 0, 0, 0, 0]}},
-        "logs": ["m-40hp: load 71.6 % (input_power), efficiency 93.3 % (part-load curve)"],
+        "logs": ["m-40hp: load 71.6 % (input_power), efficiency 93.3 % (part-load curve)",
+                 "m-40hp: load_pct refused (unknown_property", "m-40hp: est_efficiency refused (unknown_property"],
     },
     "rel": 1e-4,
 })
@@ -141,6 +160,7 @@ write("underload-overload-demo-motor.json", {
         "running 110 min, stopped 10 min; energy Σ P·Δt = 18.6 × 20/60 + 8 × 70/60 + 37.5 × 10/60 + 30 × 10/60 = "
         "26.7833 kWh; Σ load·h for the mean load; maximum 116.25 %. Efficiency: the part-load curve (README)."),
     "config": {},
+    "thing_models": {"demo-motor": DEMO_MOTOR},
     "devices": {"motor-01": {"product": "demo-motor"}},
     "events": [{"kind": "telemetry", "device": "motor-01", "product": "demo-motor",
                 "points": [{"property": "power", "ts": T0 + t * MIN, "value": p}]} for t, p in seq],
