@@ -182,6 +182,9 @@ fn estimate(device: &str, config: &Config, r: &Reading) -> Result<Option<Estimat
     }
 
     let by_vi = |v: f64, i: f64, pf: f64| -> Result<(f64, f64)> {
+        if v <= 0.0 || i <= 0.0 {
+            return Ok((0.0, 0.0)); // switched off: no input, no load (and no model call)
+        }
         let out = ironloom::model(
             "motor.load_from_input_power",
             obj! {"V" => v, "I" => i, "PF" => pf, "P_rated" => p_rated, "eta_rated" => eta_fl},
