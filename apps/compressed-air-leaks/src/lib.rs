@@ -78,10 +78,31 @@ fn on_event(event: &Event) -> Result<()> {
                 json: ironloom::config()?,
             };
             let devices = ironloom::kv_get(DEVICES)?;
+            let mut gone = Vec::new();
             for device in devices.as_array().map_or(&[][..], |a| &a[..]) {
-                if let Some(device) = device.as_str() {
-                    window(device, &config, at)?;
+                let device = match device.as_str() {
+                    Some(d) => d,
+                    None => continue,
+                };
+                // One compressor's failure does not stop the others' measurement.
+                match window(device, &config, at) {
+                    Ok(()) => {}
+                    Err(e) if e.code == "not_found" => {
+                        ironloom::warn(&format!("{}: no longer found, not measured any more", device));
+                        gone.push(device.to_string());
+                    }
+                    Err(e) => ironloom::error(&format!("{}: not measured: {}", device, e)),
                 }
+            }
+            if !gone.is_empty() {
+                let kept: Vec<Json> = devices
+                    .as_array()
+                    .map_or(&[][..], |a| &a[..])
+                    .iter()
+                    .filter(|d| !gone.iter().any(|g| d.as_str() == Some(g.as_str())))
+                    .cloned()
+                    .collect();
+                ironloom::kv_set(DEVICES, &Json::Array(kept))?;
             }
             Ok(())
         }

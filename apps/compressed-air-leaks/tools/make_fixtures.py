@@ -220,9 +220,10 @@ write("production-signal-bad-data.json", {
         "the alarm needs: no alarm is judged. Bad and missing data: one unloaded reading is -5 kW (left out, the "
         "reading before holds, so T and t do not change; warned), ac-06 reports power as text ('n/a', a product "
         "without a thing model takes it): idle by its signal but nothing to measure (logged, nothing written); "
-        "ac-07 has no readings at all: silently skipped; a second message of ac-05 does not register it twice; a "
+        "ac-07 has no readings at all: silently skipped; ac-04, registered earlier, is no longer a device of the installation (not_found): warned, dropped from the list, the others still measured; a second message of ac-05 does not register it twice; a "
         "manual run does nothing."),
     "config": {"fad_m3min": 15, "full_load_kw": 90, "production_property": "production"},
+    "kv": {"devices": ["ac-04"]},
     "devices": {
         "ac-05": {"product": "compressor", "history": {"power": power5, "production": prod5}},
         "ac-06": {"product": "compressor_b", "history": {"production": prod6}},
@@ -254,6 +255,7 @@ write("production-signal-bad-data.json", {
             "ac-05: 1 reading(s) that are not non-negative numbers left out",
             "ac-06: 1 reading(s) that are not non-negative numbers left out",
             "ac-06: 60 idle minute(s) but too little data (0.0 min load state, 0.0 min flow)",
+            "ac-04: no longer found, not measured any more",
         ],
     },
 })
