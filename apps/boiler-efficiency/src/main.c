@@ -253,8 +253,8 @@ static void close_hour(const char *dev, State *s, const Config *c) {
         double eta = s->hu / s->hf * 100.0;
         char req[400];
         snprintf(req, sizeof req,
-                 "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency_1h\":%.6f,"
-                 "\"fuel_used_1h\":%.6f}}",
+                 "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency_1h\":%.10g,"
+                 "\"fuel_used_1h\":%.10g}}",
                  dev, start, eta, s->hq);
         char *r = il_call("write", req);
         if (!il_ok(r)) il_warn(r ? r : "no reply to write");
@@ -366,7 +366,7 @@ static void judge(const char *dev, State *s, const Config *c, double eta) {
             s->alarm = 1;
             snprintf(req, sizeof req,
                      "{\"device\":\"%s\",\"type\":\"boiler_efficiency_low\",\"severity\":\"major\","
-                     "\"details\":{\"efficiency\":%.6f,\"baseline\":%g,\"limit\":%g,"
+                     "\"details\":{\"efficiency\":%.10g,\"baseline\":%g,\"limit\":%g,"
                      "\"readings\":%d,\"excess_fuel_per_h\":%.6g,\"loss_cost_per_h\":%.6g}}",
                      dev, eta, c->baseline, limit, (int)s->low, s->fx, s->fx * c->fuel_price);
             free(il_call("alarm.raise", req));
@@ -502,8 +502,8 @@ static int on_telemetry(const char *event, const Config *c) {
     }
 
     snprintf(req, sizeof req,
-             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency\":%.6f,\"heat_output\":%.6f,"
-             "\"heat_input\":%.6f}}",
+             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency\":%.10g,\"heat_output\":%.10g,"
+             "\"heat_input\":%.10g}}",
              dev, ts, eta, qu, qf);
     r = il_call("write", req);
     if (!il_ok(r)) il_warn(r ? r : "no reply to write");

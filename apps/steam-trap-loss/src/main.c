@@ -328,7 +328,7 @@ IRONLOOM_APP(const char *event, int len) {
     t.d = c.orifice;
 
     char req[300];
-    snprintf(req, sizeof req, "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"steam_loss\":%.6f}}", dev, ts, t.loss);
+    snprintf(req, sizeof req, "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"steam_loss\":%.10g}}", dev, ts, t.loss);
     char *r = il_call("write", req);
     if (!il_ok(r) || strstr(r, "\"refused\":[{")) il_warn(r ? r : "no reply to write");
     free(r);
