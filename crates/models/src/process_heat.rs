@@ -33,7 +33,8 @@ fn straight_fin(x: &[f64]) -> Result<Vec<f64>, Refusal> {
             let q = big_m * (ml.sinh() + r * ml.cosh()) / (ml.cosh() + r * ml.sinh());
             (q, perimeter * l + section)
         }
-        // Case D, infinite fin: q = M; the efficiency over A_f = P·L is 1/(mL).
+        // Case D, infinite fin (a fair model for mL ≳ 2.65): q = M; the efficiency over
+        // A_f = P·L is 1/(mL).
         3 => (big_m, perimeter * l),
         // Convective tip by the corrected length L_c = L + t/2 (Eq. 3.89):
         // q = √(hPkA_c)·tanh(mL_c) = η·h·P·L_c.
@@ -132,8 +133,8 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::out("effectiveness", "Fin effectiveness", "肋有效度", ""),
             ],
             Text::new(
-                "m = √(hP/(kA_c)), P = 2(w + t), A_c = wt, M = √(hPkA_c); q/θ_b = M·tanh(mL_c) with L_c = L + t/2 over A_f = P·L_c (tip = corrected), M·tanh(mL) over A_f = P·L (adiabatic), M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL) over A_f = P·L + A_c (convective), M over A_f = P·L (infinite); η = q/(h·A_f·θ_b); ε = q/(h·A_c·θ_b).",
-                "m = √(hP/(kA_c))，P = 2(w + t)，A_c = wt，M = √(hPkA_c)；q/θ_b = M·tanh(mL_c)，L_c = L + t/2，A_f = P·L_c（tip = corrected）；M·tanh(mL)，A_f = P·L（adiabatic，绝热端）；M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL)，A_f = P·L + A_c（convective，对流端精确解）；M，A_f = P·L（infinite，无限长肋）；η = q/(h·A_f·θ_b)；ε = q/(h·A_c·θ_b)。",
+                "m = √(hP/(kA_c)), P = 2(w + t), A_c = wt, M = √(hPkA_c); q/θ_b = M·tanh(mL_c) with L_c = L + t/2 over A_f = P·L_c (tip = corrected), M·tanh(mL) over A_f = P·L (adiabatic), M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL) over A_f = P·L + A_c (convective), M over A_f = P·L (infinite, a fair model for mL ≳ 2.65); η = q/(h·A_f·θ_b); ε = q/(h·A_c·θ_b).",
+                "m = √(hP/(kA_c))，P = 2(w + t)，A_c = wt，M = √(hPkA_c)；q/θ_b = M·tanh(mL_c)，L_c = L + t/2，A_f = P·L_c（tip = corrected）；M·tanh(mL)，A_f = P·L（adiabatic，绝热端）；M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL)，A_f = P·L + A_c（convective，对流端精确解）；M，A_f = P·L（infinite，无限长肋，适用于 mL ≳ 2.65）；η = q/(h·A_f·θ_b)；ε = q/(h·A_c·θ_b)。",
             ),
             &[Reference {
                 source: INCROPERA,
