@@ -8,21 +8,47 @@ use ironloom_core::model::{Domain, ModelKind, Port, Reference, Refusal, Text};
 const INCROPERA: &str = "Incropera, F. P., DeWitt, D. P., Bergman, T. L., Lavine, A. S., Fundamentals of Heat and Mass Transfer, 7th ed.";
 const FOOD_INDUSTRIES: &[&str] = &["C13", "C14", "C15", "G59"];
 
+/// The tip conditions of `heat.straight_fin`, in the order of its `tip` input.
+const FIN_TIPS: &[&str] = &["corrected", "adiabatic", "convective", "infinite"];
+
 fn straight_fin(x: &[f64]) -> Result<Vec<f64>, Refusal> {
-    let (h, k, t, l, w) = (x[0], x[1], x[2], x[3], x[4]);
+    let (h, k, t, l, w, tip) = (x[0], x[1], x[2], x[3], x[4], x[5]);
     let (t, l, w) = (t / 1000.0, l / 1000.0, w / 1000.0);
-    // Corrected length for a convective tip; m from the exact perimeter and section.
-    let lc = l + t / 2.0;
+    // m from the exact perimeter and section.
     let perimeter = 2.0 * (w + t);
-    let m = (h * perimeter / (k * w * t)).sqrt();
-    let ml = m * lc;
-    let eta = if ml > 0.0 { ml.tanh() / ml } else { 1.0 };
-    // Fin surface with the corrected length over the same perimeter as m, so that
-    // q = η·h·P·L_c = √(hPkA_c)·tanh(mL_c) (Incropera Eq. 3.89 with L_c).
-    let area = perimeter * lc;
-    // Fin heat rate per kelvin of base excess temperature, and the effectiveness.
-    let q_per_k = eta * h * area;
-    Ok(vec![eta, m, q_per_k, q_per_k / (h * w * t)])
+    let section = w * t;
+    let m = (h * perimeter / (k * section)).sqrt();
+    // √(hPkA_c): the heat rate per kelvin of an infinitely long fin.
+    let big_m = (h * perimeter * k * section).sqrt();
+    let ml = m * l;
+    // Heat rate per kelvin of base excess temperature and the fin surface it is spread
+    // over (Incropera Table 3.4 and Eqs. 3.86, 3.89).
+    let (q_per_k, area) = match tip as u8 {
+        // Case B, adiabatic tip: q = M·tanh(mL) over A_f = P·L.
+        1 => (big_m * ml.tanh(), perimeter * l),
+        // Case A, convective tip: q = M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL)
+        // over A_f = P·L + A_c.
+        2 => {
+            let r = h / (m * k);
+            let q = big_m * (ml.sinh() + r * ml.cosh()) / (ml.cosh() + r * ml.sinh());
+            (q, perimeter * l + section)
+        }
+        // Case D, infinite fin (a fair model for mL ≳ 2.65): q = M; the efficiency over
+        // A_f = P·L is 1/(mL).
+        3 => (big_m, perimeter * l),
+        // Convective tip by the corrected length L_c = L + t/2 (Eq. 3.89):
+        // q = √(hPkA_c)·tanh(mL_c) = η·h·P·L_c.
+        _ => {
+            let lc = l + t / 2.0;
+            (big_m * (m * lc).tanh(), perimeter * lc)
+        }
+    };
+    let eta = if area > 0.0 && q_per_k > 0.0 {
+        q_per_k / (h * area)
+    } else {
+        1.0
+    };
+    Ok(vec![eta, m, q_per_k, q_per_k / (h * section)])
 }
 
 fn plank(x: &[f64]) -> Result<Vec<f64>, Refusal> {
@@ -67,8 +93,8 @@ pub(crate) const MODELS: &[Model] = &[
             "heat.straight_fin",
             Text::new("Straight fin efficiency", "矩形直肋效率"),
             Text::new(
-                "Efficiency, heat rate per kelvin of base excess temperature and effectiveness of a straight rectangular fin with a convective tip (corrected length), for finned coils, heat sinks and air coolers.",
-                "计算端部对流（用修正肋长）的矩形直肋的肋效率、单位基部过余温度的散热量和肋有效度，用于翅片盘管、散热器和空冷器。",
+                "Efficiency, heat rate per kelvin of base excess temperature and effectiveness of a straight rectangular fin with a convective tip by the corrected length (default), an adiabatic tip, a convective tip solved exactly, or as an infinitely long fin, for finned coils, heat sinks and air coolers.",
+                "计算矩形直肋的肋效率、单位基部过余温度的散热量和肋有效度，端部条件可选：对流（用修正肋长，默认）、绝热、对流（精确解）或无限长肋，用于翅片盘管、散热器和空冷器。",
             ),
             ModelKind::Mechanism,
             &["C34", "C38", "C39", "D44", "C26"],
@@ -93,6 +119,7 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::new("t", "Fin thickness", "肋厚", "mm", 1e-3, 100.0),
                 Port::new("L", "Fin length", "肋高", "mm", 1e-3, 1000.0),
                 Port::new("w", "Fin width", "肋宽", "mm", 1e-2, 1e4),
+                Port::choice("tip", "Tip condition", "肋端条件", FIN_TIPS).default(0.0),
             ],
             &[
                 Port::out("eta", "Fin efficiency", "肋效率", ""),
@@ -106,12 +133,12 @@ pub(crate) const MODELS: &[Model] = &[
                 Port::out("effectiveness", "Fin effectiveness", "肋有效度", ""),
             ],
             Text::new(
-                "m = √(hP/(kA_c)), P = 2(w + t), A_c = wt; L_c = L + t/2; η = tanh(mL_c)/(mL_c); q/θ_b = η·h·P·L_c = √(hPkA_c)·tanh(mL_c); ε = q/(h·A_c·θ_b).",
-                "m = √(hP/(kA_c))，P = 2(w + t)，A_c = wt；L_c = L + t/2；η = tanh(mL_c)/(mL_c)；q/θ_b = η·h·P·L_c = √(hPkA_c)·tanh(mL_c)；ε = q/(h·A_c·θ_b)。",
+                "m = √(hP/(kA_c)), P = 2(w + t), A_c = wt, M = √(hPkA_c); q/θ_b = M·tanh(mL_c) with L_c = L + t/2 over A_f = P·L_c (tip = corrected), M·tanh(mL) over A_f = P·L (adiabatic), M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL) over A_f = P·L + A_c (convective), M over A_f = P·L (infinite, a fair model for mL ≳ 2.65); η = q/(h·A_f·θ_b); ε = q/(h·A_c·θ_b).",
+                "m = √(hP/(kA_c))，P = 2(w + t)，A_c = wt，M = √(hPkA_c)；q/θ_b = M·tanh(mL_c)，L_c = L + t/2，A_f = P·L_c（tip = corrected）；M·tanh(mL)，A_f = P·L（adiabatic，绝热端）；M·(sinh mL + (h/mk) cosh mL)/(cosh mL + (h/mk) sinh mL)，A_f = P·L + A_c（convective，对流端精确解）；M，A_f = P·L（infinite，无限长肋，适用于 mL ≳ 2.65）；η = q/(h·A_f·θ_b)；ε = q/(h·A_c·θ_b)。",
             ),
             &[Reference {
                 source: INCROPERA,
-                locator: "§3.6, fins of uniform cross-section: fin efficiency, effectiveness and the corrected length",
+                locator: "§3.6, fins of uniform cross-section: Table 3.4 (tip conditions A convective, B adiabatic, D infinite), fin efficiency, effectiveness and the corrected length",
             }],
         ),
         eval: Eval::Scalar(straight_fin),
