@@ -190,3 +190,71 @@ fn an_app_made_from_the_assemblyscript_template_builds_tests_and_packs() {
         .arg(dir.path().join("as.ilapp")));
     assert!(ok && text.contains("acme.as 0.1.0"), "{text}");
 }
+
+/// Every app's committed module is what its sources build to with its SDK's build script
+/// (built in a copy elsewhere, so the bytes do not depend on where the app lives). An app
+/// whose toolchain is missing is skipped, unless IRONLOOM_REQUIRE_PEERS=1.
+#[test]
+fn every_app_module_is_what_its_sources_build_to() {
+    let require = std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() == Ok("1");
+    let tools = |lang: &str| match lang {
+        "c" => Command::new("clang-14").arg("--version").output().is_ok(),
+        "assemblyscript" => Command::new("node").arg("--version").output().is_ok(),
+        _ => Path::new("/usr/bin/rustc").exists(),
+    };
+    let mut apps: Vec<PathBuf> = std::fs::read_dir(root().join("apps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    apps.sort();
+    let mut built = 0;
+    for app in &apps {
+        let lang = if app.join("src/main.c").is_file() {
+            "c"
+        } else if app.join("assembly/index.ts").is_file() {
+            "assemblyscript"
+        } else {
+            assert!(
+                app.join("src/lib.rs").is_file(),
+                "{}: no sources",
+                app.display()
+            );
+            "rust"
+        };
+        if !tools(lang) {
+            assert!(
+                !require,
+                "IRONLOOM_REQUIRE_PEERS=1 but the {lang} toolchain is missing"
+            );
+            println!("SKIPPED {}: no {lang} toolchain", app.display());
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("app");
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(app)
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::remove_file(copy.join("modules/main.wasm")).unwrap();
+        let (ok, text) = run(Command::new("bash")
+            .arg(root().join("sdk").join(lang).join("build.sh"))
+            .arg(&copy));
+        assert!(ok, "{}: {text}", app.display());
+        let fresh = std::fs::read(copy.join("modules/main.wasm")).unwrap();
+        let committed = std::fs::read(app.join("modules/main.wasm")).unwrap();
+        assert!(
+            fresh == committed,
+            "{}/modules/main.wasm is not what its sources build to: rebuild it with sdk/{lang}/build.sh",
+            app.display()
+        );
+        built += 1;
+    }
+    println!(
+        "{built} of {} apps rebuilt to their committed bytes",
+        apps.len()
+    );
+}
