@@ -1087,7 +1087,7 @@ await step('history analysis: an algorithm per window over the pump\'s flow, cha
   await still(page, 'model-jobs')
 })
 
-await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its messages, shows it in its panel and runs on demand; the install dialog lists what an app asks for', async () => {
+await step('apps: the demo\'s five apps run on live messages; the pump app derives pump-01\'s efficiency, shows it in its panel and runs on demand; the install dialog lists what an app asks for', async () => {
   await page.goto('/apps')
   const row = page.getByTestId('app-installations').locator('tbody tr').filter({ hasText: 'pumps' })
   await row.waitFor()
@@ -1096,7 +1096,7 @@ await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its me
   // shaft power, and the app writes its efficiency back as a property of the pump.
   await until(async () => {
     const list = await apiGet('/app-installations')
-    return list[0].stats.invocations > 0
+    return list.length === 5 && list.every((i) => i.stats.invocations > 0)
   }, 'telemetry-triggered runs counted', 30_000)
   const pumps = await apiGet('/devices?q=pump-01')
   const eff = await until(async () => {
@@ -1118,8 +1118,12 @@ await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its me
   await page.keyboard.press('Escape')
   await page.getByTestId('app-install').click()
   const dialog = page.getByTestId('app-install-dialog')
-  for (const perm of ['Read telemetry', 'Write derived telemetry', 'Raise and clear alarms', 'Call models and algorithms']) {
-    await dialog.getByText(perm, { exact: true }).waitFor()
+  // The dialog opens on the first package and lists every permission it asks for.
+  const labels = { read_telemetry: 'Read telemetry', write_telemetry: 'Write derived telemetry', alarms: 'Raise and clear alarms', commands: 'Send commands and parameter writes', models: 'Call models and algorithms', http: 'Outbound HTTP' }
+  const first = (await apiGet('/app-packages'))[0]
+  expect(first.manifest.permissions.length > 0, 'the first demo app asks for permissions')
+  for (const p of first.manifest.permissions) {
+    await dialog.getByText(labels[p.kind], { exact: true }).waitFor()
   }
   await shot(page, 'apps-install')
   await page.keyboard.press('Escape')
@@ -1127,7 +1131,7 @@ await step('apps: the demo\'s pump app derives pump-01\'s efficiency from its me
   expect(Array.isArray(usage), 'app usage answers')
   // The hosts the tenant's apps may reach over HTTP.
   await page.getByRole('tab', { name: 'Settings' }).click()
-  await page.getByTestId('app-http-hosts').locator('textarea').fill('erp.example.com')
+  await page.getByTestId('app-http-hosts').fill('erp.example.com')
   await page.getByTestId('app-settings-save').click()
   await until(async () => (await apiGet('/app-settings')).http_hosts[0] === 'erp.example.com', 'the host list saved')
   await page.getByRole('tab', { name: 'Installed' }).click()

@@ -1,7 +1,8 @@
 //! `serve --demo`: a demo tenant with users of every role, the four demo products (pump,
 //! motor, boiler, CNC machine), device groups and devices, a dashboard, alarm rules on
-//! the simulators' physics and live model bindings, created once and reused on later
-//! starts.
+//! the simulators' physics, live model bindings and five apps on the devices that report
+//! live data (pump efficiency, vibration zones, an X̄–R chart of the pump's flow, motor
+//! load, energy and carbon), created once and reused on later starts.
 
 use anyhow::{Context, anyhow};
 use ironloom_core::auth::Role;
@@ -25,30 +26,77 @@ const RULES: &str = include_str!("../demo/rules.json");
 /// power of the motor.
 const BINDINGS: &str = include_str!("../demo/bindings.json");
 const TENANT: &str = "demo";
-/// The first app of `apps/`, installed on the demo's pumps. Its module is built from
-/// `apps/pump-efficiency/src/main.c` (a test checks the committed bytes are what the
-/// source builds to).
-const PUMP_APP: [(&str, &[u8]); 5] = [
-    (
-        "manifest.json",
-        include_bytes!("../../../apps/pump-efficiency/manifest.json"),
-    ),
-    (
-        "README.md",
-        include_bytes!("../../../apps/pump-efficiency/README.md"),
-    ),
-    (
-        "icon.svg",
-        include_bytes!("../../../apps/pump-efficiency/icon.svg"),
-    ),
-    (
-        "ui/index.html",
-        include_bytes!("../../../apps/pump-efficiency/ui/index.html"),
-    ),
-    (
-        "modules/main.wasm",
-        include_bytes!("../../../apps/pump-efficiency/modules/main.wasm"),
-    ),
+/// The files of an app of `apps/` that make its package (every demo app has an SVG icon
+/// and one panel page); its module is committed, built from its sources (a test checks
+/// the committed bytes are what the sources build to).
+macro_rules! app_files {
+    ($dir:literal) => {
+        [
+            (
+                "manifest.json",
+                include_bytes!(concat!("../../../apps/", $dir, "/manifest.json")).as_slice(),
+            ),
+            (
+                "README.md",
+                include_bytes!(concat!("../../../apps/", $dir, "/README.md")).as_slice(),
+            ),
+            (
+                "icon.svg",
+                include_bytes!(concat!("../../../apps/", $dir, "/icon.svg")).as_slice(),
+            ),
+            (
+                "ui/index.html",
+                include_bytes!(concat!("../../../apps/", $dir, "/ui/index.html")).as_slice(),
+            ),
+            (
+                "modules/main.wasm",
+                include_bytes!(concat!("../../../apps/", $dir, "/modules/main.wasm")).as_slice(),
+            ),
+        ]
+    };
+}
+
+/// One app the demo installs: its files, the installation's name, configuration and products.
+struct DemoApp {
+    files: [(&'static str, &'static [u8]); 5],
+    name: &'static str,
+    config: &'static str,
+    product: &'static str,
+}
+
+/// The apps the demo installs, on the devices that report live data (pump-01 and
+/// motor-01 through the demo gateway): three languages, four domains.
+const DEMO_APPS: [DemoApp; 5] = [
+    DemoApp {
+        files: app_files!("pump-efficiency"),
+        name: "pumps",
+        config: r#"{"threshold": 0.4}"#,
+        product: "demo-pump",
+    },
+    DemoApp {
+        files: app_files!("vibration-pdm"),
+        name: "pump-vibration",
+        config: r#"{"velocity_property": "vibration", "group": "group_2", "foundation": "rigid"}"#,
+        product: "demo-pump",
+    },
+    DemoApp {
+        files: app_files!("spc-xbar-r"),
+        name: "pump-flow-spc",
+        config: r#"{"property": "flow", "n": 5, "baseline": 20}"#,
+        product: "demo-pump",
+    },
+    DemoApp {
+        files: app_files!("motor-load"),
+        name: "motors",
+        config: "{}",
+        product: "demo-motor",
+    },
+    DemoApp {
+        files: app_files!("energy-carbon"),
+        name: "energy",
+        config: "{}",
+        product: "demo-motor",
+    },
 ];
 
 #[derive(Deserialize)]
@@ -297,22 +345,29 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
             .await
             .map_err(e)?;
     }
-    install_pump_app(store, &actor, tenant.id).await
+    for app in &DEMO_APPS {
+        install_app(store, &actor, tenant.id, app).await?;
+    }
+    Ok(())
 }
 
-async fn install_pump_app(
+async fn install_app(
     store: &dyn MetaStore,
     actor: &Actor,
     tenant: ironloom_core::ids::TenantId,
+    app: &DemoApp,
 ) -> anyhow::Result<()> {
-    let e = |e: ironloom_core::error::Error| anyhow!("demo app: {}", e.message(Locale::En));
-    let files: std::collections::BTreeMap<String, Vec<u8>> = PUMP_APP
+    let e = |e: ironloom_core::error::Error| {
+        anyhow!("demo app {}: {}", app.name, e.message(Locale::En))
+    };
+    let files: std::collections::BTreeMap<String, Vec<u8>> = app
+        .files
         .iter()
         .map(|(k, v)| ((*k).to_string(), v.to_vec()))
         .collect();
     let bytes = ironloom_apps::package::pack(&files).context("demo app: pack")?;
     let pkg = ironloom_apps::AppPackage::read(&bytes, &Default::default(), None)
-        .map_err(|err| anyhow!("demo app: {err}"))?;
+        .map_err(|err| anyhow!("demo app {}: {err}", app.name))?;
     let info = ironloom_core::app_install::AppPackageInfo {
         tenant_id: tenant,
         app_id: pkg.manifest.id.clone(),
@@ -328,17 +383,17 @@ async fn install_pump_app(
         .await
         .map_err(e)?;
     let spec = ironloom_core::app_install::InstallationSpec {
-        name: "pumps".into(),
+        name: app.name.into(),
         app_id: info.app_id,
         version: info.version,
-        config: serde_json::json!({"threshold": 0.4}),
+        config: serde_json::from_str(app.config).context("demo app config")?,
         grant: pkg.manifest.permissions.clone(),
-        products: vec!["demo-pump".into()],
+        products: vec![app.product.into()],
         enabled: true,
     };
     let problems = spec.check(&pkg.manifest);
     if !problems.is_empty() {
-        return Err(anyhow!("demo app: {problems:?}"));
+        return Err(anyhow!("demo app {}: {problems:?}", app.name));
     }
     store
         .create_installation(actor, tenant, spec)
