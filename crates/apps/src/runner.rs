@@ -40,6 +40,32 @@ pub struct InstallationStats {
     pub errors: u64,
     pub last_error: Option<String>,
     pub last_run: Option<chrono::DateTime<chrono::Utc>>,
+    /// Invocations in a row the sandbox stopped (fuel, time, memory, trap).
+    pub stops_in_a_row: u32,
+    /// After [`PAUSE_AFTER`] stops in a row, triggered events are skipped until then
+    /// (doubling with each further stop, at most [`MAX_PAUSE`]); manual and HTTP runs
+    /// still run, and the first that completes ends the pause.
+    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Triggered events skipped while paused.
+    pub skipped: u64,
+}
+
+/// Stops in a row after which an installation's triggered events are paused.
+pub const PAUSE_AFTER: u32 = 3;
+/// The longest pause.
+pub const MAX_PAUSE: Duration = Duration::from_secs(300);
+
+impl InstallationStats {
+    /// Whether triggered events are skipped now (and counts the skip).
+    fn skip(&mut self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        match self.paused_until {
+            Some(until) if now < until => {
+                self.skipped += 1;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 struct Slot {
@@ -416,6 +442,7 @@ impl AppHost {
     async fn account(&self, slot: &Slot, out: &Invocation) {
         let rec = &slot.record;
         let failed = !matches!(out.result, Ok(0));
+        let mut pause_note = None;
         {
             let mut st = lock(&slot.stats);
             st.invocations += 1;
@@ -426,6 +453,23 @@ impl AppHost {
                     Ok(code) => format!("returned {code}"),
                     Err(e) => e.to_string(),
                 });
+            }
+            // Crash-only with back-off: an app the sandbox keeps stopping (an endless
+            // loop, a memory bomb) gets fewer and fewer events, so it cannot take the
+            // workers' CPU from the platform.
+            if out.result.is_err() {
+                st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
+                if st.stops_in_a_row >= PAUSE_AFTER {
+                    let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
+                    let pause = Duration::from_secs(1 << doublings).min(MAX_PAUSE);
+                    st.paused_until = chrono::Duration::from_std(pause)
+                        .ok()
+                        .map(|d| chrono::Utc::now() + d);
+                    pause_note = Some(pause);
+                }
+            } else {
+                st.stops_in_a_row = 0;
+                st.paused_until = None;
             }
         }
         self.count(
@@ -466,6 +510,16 @@ impl AppHost {
             }),
             Ok(_) => {}
         }
+        if let Some(p) = pause_note {
+            lines.push(AppLogEntry {
+                ts: now,
+                level: "warn".into(),
+                message: format!(
+                    "stopped {PAUSE_AFTER} or more times in a row: triggered events are skipped for {} s",
+                    p.as_secs()
+                ),
+            });
+        }
         if let Err(e) = self
             .inner
             .platform
@@ -491,7 +545,9 @@ impl AppHost {
             {
                 continue;
             }
-            if !wants_telemetry(&slot.manifest, points.iter().map(|p| p.property.as_str())) {
+            if !wants_telemetry(&slot.manifest, points.iter().map(|p| p.property.as_str()))
+                || lock(&slot.stats).skip(chrono::Utc::now())
+            {
                 continue;
             }
             let points = points
@@ -544,7 +600,9 @@ impl AppHost {
         };
         let event = alarm_event(&ev, &device.name, &product.product_key);
         for slot in wanted {
-            if !slot.record.spec.products.contains(&product.product_key) {
+            if !slot.record.spec.products.contains(&product.product_key)
+                || lock(&slot.stats).skip(chrono::Utc::now())
+            {
                 continue;
             }
             let h = self.clone();
@@ -567,6 +625,7 @@ impl AppHost {
                 for t in &slot.manifest.triggers {
                     if let Trigger::Schedule { cron } = t
                         && cron_matches(cron, &at)
+                        && !lock(&slot.stats).skip(at)
                     {
                         let event = json!({"kind": "schedule", "cron": cron,
                             "at": at.timestamp_millis()});

@@ -427,9 +427,10 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     stop.cancel();
 }
 
-/// A package whose module logs every event it receives, triggered by alarms.
-fn alarm_logger() -> Vec<u8> {
-    let wasm = wat::parse_str(
+/// A package `id` with `triggers` whose module runs `body` on each event (`$log` and the
+/// event's `$ptr`/`$len` in scope; it must leave the status on the stack).
+fn test_package(id: &str, triggers: Value, body: &str) -> Vec<u8> {
+    let wasm = wat::parse_str(format!(
         r#"(module
           (import "ironloom" "log" (func $log (param i32 i32 i32)))
           (memory (export "memory") 1)
@@ -442,14 +443,13 @@ fn alarm_logger() -> Vec<u8> {
               (then (drop (memory.grow (i32.const 1)))))
             (local.get $p))
           (func (export "ironloom_on_event") (param $ptr i32) (param $len i32) (result i32)
-            (call $log (i32.const 1) (local.get $ptr) (local.get $len))
-            (i32.const 0)))"#,
-    )
+            {body}))"#
+    ))
     .unwrap();
     let manifest = json!({
-        "format": 1, "id": "t.alarms", "version": "1.0.0",
-        "name": {"en": "Alarm log", "zh-CN": "告警日志"}, "description": {"en": "", "zh-CN": ""},
-        "publisher": "test", "triggers": [{"kind": "alarm"}],
+        "format": 1, "id": id, "version": "1.0.0",
+        "name": {"en": "Test", "zh-CN": "测试"}, "description": {"en": "", "zh-CN": ""},
+        "publisher": "test", "triggers": triggers,
         "modules": [{"name": "main", "path": "modules/main.wasm"}]
     });
     let files = BTreeMap::from([
@@ -457,16 +457,32 @@ fn alarm_logger() -> Vec<u8> {
             "manifest.json".to_string(),
             serde_json::to_vec(&manifest).unwrap(),
         ),
-        ("README.md".to_string(), b"# Alarm log".to_vec()),
+        ("README.md".to_string(), b"# Test".to_vec()),
         ("icon.svg".to_string(), b"<svg/>".to_vec()),
         ("modules/main.wasm".to_string(), wasm),
     ]);
     ironloom_apps::package::pack(&files).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise() {
-    use ironloom_core::alarm::{AlarmChange, AlarmEvent, NewAlarm};
+/// Logs every event it receives.
+const LOG_EVENT: &str = "(call $log (i32.const 1) (local.get $ptr) (local.get $len)) (i32.const 0)";
+
+/// The platform's parts in a temporary directory, with the app runtime on them: tenant
+/// `a` (products `pump` with p1 and `fan` with f1) and tenant `b` (`pump-b` with pb1).
+struct World {
+    _dir: tempfile::TempDir,
+    meta: Arc<dyn MetaStore>,
+    a: TenantId,
+    b: TenantId,
+    p1: DeviceId,
+    f1: DeviceId,
+    pb: DeviceId,
+    hub: Arc<DeviceHub>,
+    host: AppHost,
+    alarms: tokio::sync::broadcast::Sender<ironloom_core::alarm::AlarmEvent>,
+}
+
+async fn world(config: AppsConfig) -> World {
     let dir = tempfile::tempdir().unwrap();
     let meta: Arc<dyn MetaStore> = Arc::new(
         SqlStore::open(
@@ -504,13 +520,26 @@ async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise
         meter: Arc::new(Meter::new()),
         alarms: Some(alarms.clone()),
     };
-    let host = AppHost::start(platform, bus, AppsConfig::default())
-        .await
-        .unwrap();
-    let bytes = alarm_logger();
-    let pkg = host.check_package(&bytes).unwrap();
+    let host = AppHost::start(platform, bus, config).await.unwrap();
+    World {
+        _dir: dir,
+        meta,
+        a,
+        b,
+        p1,
+        f1,
+        pb,
+        hub,
+        host,
+        alarms,
+    }
+}
+
+/// Uploads a package to tenant `a` and installs it on product `pump` as `name`.
+async fn install(w: &World, bytes: &[u8], name: &str) -> ironloom_core::ids::InstallationId {
+    let pkg = w.host.check_package(bytes).unwrap();
     let info = AppPackageInfo {
-        tenant_id: a,
+        tenant_id: w.a,
         app_id: pkg.manifest.id.clone(),
         version: pkg.manifest.version.clone(),
         digest: pkg.digest.clone(),
@@ -519,18 +548,40 @@ async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise
         uploaded_by: "test".into(),
         uploaded_at: chrono::Utc::now(),
     };
-    meta.put_app_package(&actor(), &info, &bytes).await.unwrap();
+    w.meta
+        .put_app_package(&actor(), &info, bytes)
+        .await
+        .unwrap();
     let spec = InstallationSpec {
-        name: "watch".into(),
-        app_id: "t.alarms".into(),
+        name: name.into(),
+        app_id: pkg.manifest.id.clone(),
         version: "1.0.0".into(),
         config: json!({}),
         grant: vec![],
         products: vec!["pump".into()],
         enabled: true,
     };
-    let inst = meta.create_installation(&actor(), a, spec).await.unwrap();
-    host.reload(a, inst.id).await.unwrap();
+    let inst = w
+        .meta
+        .create_installation(&actor(), w.a, spec)
+        .await
+        .unwrap();
+    w.host.reload(w.a, inst.id).await.unwrap();
+    inst.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise() {
+    use ironloom_core::alarm::{AlarmChange, AlarmEvent, NewAlarm};
+    let w = world(AppsConfig::default()).await;
+    let (meta, alarms, host) = (&w.meta, &w.alarms, &w.host);
+    let (a, b, p1, f1, pb) = (w.a, w.b, w.p1, w.f1, w.pb);
+    let id = install(
+        &w,
+        &test_package("t.alarms", json!([{"kind": "alarm"}]), LOG_EVENT),
+        "watch",
+    )
+    .await;
 
     // As the rule engine does: store the alarm, then tell live listeners.
     let raise = |t: TenantId, d: DeviceId, kind: &str, details: Value| {
@@ -593,5 +644,51 @@ async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise
     assert_eq!(event["product"], json!("pump"));
     assert_eq!(event["alarm"]["type"], json!("overheat"));
     assert_eq!(event["alarm"]["details"]["temp"], json!(93.5));
-    assert_eq!(host.stats(a, inst.id).invocations, 1);
+    assert_eq!(host.stats(a, id).invocations, 1);
+}
+
+/// An app that loops on every message is stopped each time; after three stops in a row
+/// its triggered events are skipped, with back-off, so it cannot keep the workers busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_app_is_paused_after_three_stops_in_a_row() {
+    let w = world(AppsConfig::default()).await;
+    let looping = "(loop $l (br $l)) (i32.const 0)";
+    let id = install(
+        &w,
+        &test_package("t.loop", json!([{"kind": "telemetry"}]), looping),
+        "spin",
+    )
+    .await;
+    for i in 0..20 {
+        let values = vec![Reported::new(
+            "flow".into(),
+            Some(1_780_000_000_000 + i),
+            json!(1.5),
+        )];
+        Ingest::ingest(&*w.hub, w.a, w.p1, Origin::Device, values)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let mut st = w.host.stats(w.a, id);
+    for _ in 0..200 {
+        st = w.host.stats(w.a, id);
+        if st.invocations + st.skipped >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(st.invocations >= 3 && st.invocations < 8, "{st:?}");
+    assert!(st.skipped > 0 && st.paused_until.is_some(), "{st:?}");
+    assert!(st.stops_in_a_row >= 3, "{st:?}");
+    let logs = w.meta.app_logs(w.a, "spin", 50).await.unwrap();
+    assert!(
+        logs.iter().any(|l| l.message.contains("used all its fuel")),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.message.contains("triggered events are skipped")),
+        "{logs:?}"
+    );
 }
