@@ -6,7 +6,11 @@
 //!   host call answered from memory (`hostcall`), p50 and p99;
 //! - throughput: events per second over 100 installations on `--threads` threads;
 //! - memory: resident bytes per idle installation (1000 started instances);
-//! - runaway: the same throughput while another thread feeds an endless loop.
+//! - runaway: the same throughput while another thread feeds an endless loop;
+//! - ingest: device messages stored per second through the platform's parts, without apps
+//!   and with an endless-loop and a memory-bomb app installed on the devices' product.
+
+mod ingest;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -36,6 +40,9 @@ struct Args {
     /// The Node.js to run the peer with (skipped when absent).
     #[arg(long, default_value = "node")]
     node: String,
+    /// Devices for the ingest figure (each with one message in flight).
+    #[arg(long, default_value_t = 100)]
+    devices: usize,
 }
 
 /// One guest: a bump allocator, and `ironloom_on_event` doing `body`.
@@ -65,6 +72,9 @@ const NOOP: &str = "(i32.const 0)";
 const HOSTCALL: &str =
     "(drop (call $call (i32.const 16) (i32.const 6) (i32.const 32) (i32.const 11))) (i32.const 0)";
 const LOOP: &str = "(loop $l (br $l)) (i32.const 0)";
+/// Grows its memory a page at a time until the sandbox refuses.
+const BOMB: &str =
+    "(loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))) (unreachable)";
 
 #[derive(Debug)]
 struct Memory;
@@ -330,5 +340,34 @@ fn main() -> Result<()> {
         (with / base - 1.0) * 100.0
     );
     let _ = ours;
+
+    // Device ingest through the platform's parts, with and without runaway apps.
+    let f = ingest::run(
+        args.devices,
+        args.seconds as f64 * 2.0,
+        guest(NOOP),
+        guest(LOOP),
+        guest(BOMB),
+    )?;
+    println!(
+        "\ndevice ingest, {} devices with one message in flight each (SQLite metadata, embedded store):",
+        args.devices
+    );
+    println!(
+        "  no app                                          {:>10.0} msgs/s",
+        f.no_apps
+    );
+    println!(
+        "  a quiet app on every message                    {:>10.0} msgs/s ({:+.1} %)",
+        f.quiet_app,
+        (f.quiet_app / f.no_apps - 1.0) * 100.0
+    );
+    println!(
+        "  the quiet app beside an endless loop and a memory bomb {:>10.0} msgs/s ({:+.1} % against the quiet app alone; the runaways ran {} times, skipped {} events while paused)",
+        f.runaways,
+        (f.runaways / f.quiet_app - 1.0) * 100.0,
+        f.runaway_runs,
+        f.skipped
+    );
     Ok(())
 }

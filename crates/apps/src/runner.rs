@@ -407,6 +407,22 @@ impl AppHost {
         self.invoke(slot, event, None).await
     }
 
+    /// Runs a triggered event unless the installation was paused while it waited for a
+    /// worker or for the installation's previous event (then it is counted as skipped).
+    async fn invoke_triggered(
+        &self,
+        slot: Arc<Slot>,
+        event: Value,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<()> {
+        let guard = slot.inst.clone().lock_owned().await;
+        if lock(&slot.stats).skip(chrono::Utc::now()) {
+            return Ok(());
+        }
+        drop(guard);
+        self.invoke(slot, event, permit).await.map(|_| ())
+    }
+
     /// Runs one event on a worker (`permit`, or the next free one).
     async fn invoke(
         &self,
@@ -562,7 +578,7 @@ impl AppHost {
                 return;
             };
             tokio::spawn(async move {
-                if let Err(e) = h.invoke(slot, event, Some(permit)).await {
+                if let Err(e) = h.invoke_triggered(slot, event, Some(permit)).await {
                     tracing::warn!(error = %e, "telemetry-triggered app run failed");
                 }
             });
@@ -608,7 +624,7 @@ impl AppHost {
             let h = self.clone();
             let event = event.clone();
             tokio::spawn(async move {
-                if let Err(e) = h.invoke(slot, event, None).await {
+                if let Err(e) = h.invoke_triggered(slot, event, None).await {
                     tracing::warn!(error = %e, "alarm-triggered app run failed");
                 }
             });
@@ -632,7 +648,7 @@ impl AppHost {
                         let h = self.clone();
                         let slot = slot.clone();
                         tokio::spawn(async move {
-                            if let Err(e) = h.invoke(slot, event, None).await {
+                            if let Err(e) = h.invoke_triggered(slot, event, None).await {
                                 tracing::warn!(error = %e, "scheduled app run failed");
                             }
                         });
