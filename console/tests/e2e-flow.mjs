@@ -90,6 +90,15 @@ export async function flowSteps({ newPage, logIn, step, expect, until, shot, sti
     await node('n6').click()
     await page.getByTestId('flow-delete-node').click()
     await node('n6').waitFor({ state: 'detached' })
+    // A model call: the model picked from the library, its inputs from its card.
+    await drop('model', 600, 420)
+    await page.getByTestId('flow-model').click()
+    await page.keyboard.type('hydraulic')
+    await page.getByRole('option').filter({ hasText: 'pump.hydraulic_power' }).first().click()
+    await page.getByTestId('flow-panel').getByText('Shaft power', { exact: false }).waitFor()
+    await node('n6').getByText('model("pump.hydraulic_power", "P_h"', { exact: false }).waitFor()
+    await page.getByTestId('flow-delete-node').click()
+    await node('n6').waitFor({ state: 'detached' })
     // A mistake in the condition: the server's answer is shown on the condition's node.
     await node('n4').click()
     await page.getByTestId('flow-condition-expr').fill('avg_water_temp >> 85')
