@@ -95,7 +95,7 @@ export async function flowSteps({ newPage, logIn, step, expect, until, shot, sti
     await page.getByTestId('flow-model').click()
     await page.keyboard.type('hydraulic')
     await page.getByRole('option').filter({ hasText: 'pump.hydraulic_power' }).first().click()
-    await page.getByTestId('flow-panel').getByText('Shaft power', { exact: false }).waitFor()
+    await page.getByTestId('flow-panel').getByText('Shaft power [kW]', { exact: true }).waitFor()
     await node('n6').getByText('model("pump.hydraulic_power", "P_h"', { exact: false }).waitFor()
     await page.getByTestId('flow-delete-node').click()
     await node('n6').waitFor({ state: 'detached' })
