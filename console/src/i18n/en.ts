@@ -650,6 +650,7 @@ const en = {
     empty: 'Drag a source from the palette to start.',
     any: 'any',
     invalidEdge: 'Not allowed: sources feed the chain, the chain is one line that ends in the condition, and actions come last.',
+    clearWhen: 'Clear when',
     incomplete: 'Complete the flow first',
     group: {
       sources: 'Sources',

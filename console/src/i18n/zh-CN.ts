@@ -650,6 +650,7 @@ const zhCN: Messages = {
     empty: '从左侧拖一个数据源开始。',
     any: '全部',
     invalidEdge: '不允许：数据源接入链路，链路是一条线并以条件结束，动作在最后。',
+    clearWhen: '清除条件',
     incomplete: '请先完成流程',
     group: {
       sources: '数据源',

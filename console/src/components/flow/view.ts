@@ -52,7 +52,7 @@ export function summary(d: NodeData): string[] {
 function actionSummary(a: Obj): string[] {
   switch (a.type) {
     case 'alarm':
-      return [`${a.alarm_type || '…'} · ${label('severity', a.severity)}`, ...(a.clear_when ? [`${t('rules.clearWhen').split(' (')[0]}: ${a.clear_when}`] : [])]
+      return [`${a.alarm_type || '…'} · ${label('severity', a.severity)}`, ...(a.clear_when ? [`${t('flow.clearWhen')}: ${a.clear_when}`] : [])]
     case 'clear_alarm':
       return [String(a.alarm_type || '…')]
     case 'command':
