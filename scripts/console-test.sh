@@ -21,3 +21,4 @@ cargo build --locked -q -p ironloom
 cd console
 IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom" CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots node tests/e2e.mjs
+node tests/flow.test.mjs

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { chromium, selectors } from 'playwright-core'
 import { startServer } from './server.mjs'
+import { flowSteps } from './e2e-flow.mjs'
 
 const bin = process.env.IRONLOOM_BIN
 if (!bin) throw new Error('IRONLOOM_BIN: the ironloom binary to test')
@@ -685,6 +686,9 @@ await step('rules: version history; an earlier version restored becomes the next
   const saved = await apiGet(`/rules/${id}`)
   expect(saved.version === 3 && saved.document.condition.expr === 'water_temp > 90', `saved: ${JSON.stringify(saved)}`)
 })
+
+// The flow editor (tests/e2e-flow.mjs), on a wide page of its own.
+await flowSteps({ newPage, logIn, step, expect, until, shot, still, apiGet })
 
 await step('users, roles and API keys: a user with a generated password, the matrix, a key shown once', async () => {
   await page.goto('/users')
