@@ -87,108 +87,108 @@ fn a_wrong_expectation_fails_and_names_the_difference() {
     assert!(text.contains("0 passed, 2 failed"), "{text}");
 }
 
-/// `new` → `build` → `test` → `pack` from the C template (needs clang-14 for wasm32-wasi;
-/// skipped without it unless IRONLOOM_REQUIRE_PEERS=1).
-#[test]
-fn an_app_made_from_the_c_template_builds_tests_and_packs() {
-    if Command::new("clang-14").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "IRONLOOM_REQUIRE_PEERS=1 but clang-14 is missing"
-        );
-        println!("SKIPPED: no clang-14");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("my-app");
-    let sdk = root().join("sdk");
-    let (ok, text) = run(ironloom()
-        .args(["app", "new"])
-        .arg(&app)
-        .args(["--lang", "c", "--id", "acme.max", "--sdk"])
-        .arg(&sdk));
-    assert!(ok, "{text}");
-    let (ok, text) = run(ironloom()
-        .args(["app", "new"])
-        .arg(&app)
-        .arg("--sdk")
-        .arg(&sdk));
-    assert!(!ok && text.contains("not empty"), "{text}");
-    let (ok, text) = run(ironloom()
-        .args(["app", "build"])
-        .arg(&app)
-        .arg("--sdk")
-        .arg(&sdk));
-    assert!(ok, "{text}");
-    let (ok, text) = run(ironloom().args(["app", "test"]).arg(&app));
-    assert!(ok && text.contains("1 passed, 0 failed"), "{text}");
-    let out = dir.path().join("my.ilapp");
-    let (ok, text) = run(ironloom()
-        .args(["app", "pack"])
-        .arg(&app)
-        .arg("-o")
-        .arg(&out));
-    assert!(ok && text.contains("acme.max 0.1.0"), "{text}");
-    let bytes = std::fs::read(&out).unwrap();
-    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip file");
-
-    // A broken manifest is refused with the field named, before anything runs.
-    let m = app.join("manifest.json");
-    let text = std::fs::read_to_string(&m)
-        .unwrap()
-        .replace("\"0.1.0\"", "\"one\"");
-    std::fs::write(&m, text).unwrap();
-    let (ok, text) = run(ironloom().args(["app", "pack"]).arg(&app));
-    assert!(!ok && text.contains("version"), "{text}");
-}
-
-/// `new` → `build` → `test` → `pack` from the AssemblyScript template (needs node and npm;
-/// skipped without them unless IRONLOOM_REQUIRE_PEERS=1). The built module is the
-/// template's committed one: the build does not depend on where the app lives.
-#[test]
-fn an_app_made_from_the_assemblyscript_template_builds_tests_and_packs() {
+/// Whether a language's toolchain is here: clang-14 for C, node and npm for
+/// AssemblyScript, Debian's rustc with its wasm32 standard library for Rust.
+fn toolchain(lang: &str) -> bool {
     let have = |tool: &str| {
         Command::new(tool)
             .arg("--version")
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    if !have("node") || !have("npm") {
-        assert!(
-            std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "IRONLOOM_REQUIRE_PEERS=1 but node and npm are missing"
-        );
-        println!("SKIPPED: no node and npm");
-        return;
+    match lang {
+        "c" => have("clang-14"),
+        "assemblyscript" => have("node") && have("npm"),
+        _ => {
+            Path::new("/usr/bin/rustc").exists()
+                && std::fs::read_dir("/usr/lib/rustlib/wasm32-unknown-unknown/lib").is_ok_and(
+                    |mut d| {
+                        d.any(|e| {
+                            e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+                        })
+                    },
+                )
+        }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("as-app");
-    let sdk = root().join("sdk");
-    let (ok, text) = run(ironloom()
-        .args(["app", "new"])
-        .arg(&app)
-        .args(["--lang", "assemblyscript", "--id", "acme.as", "--sdk"])
-        .arg(&sdk));
-    assert!(ok, "{text}");
-    std::fs::remove_dir_all(app.join("modules")).unwrap();
-    let (ok, text) = run(ironloom()
-        .args(["app", "build"])
-        .arg(&app)
-        .arg("--sdk")
-        .arg(&sdk));
-    assert!(ok, "{text}");
-    assert_eq!(
-        std::fs::read(app.join("modules/main.wasm")).unwrap(),
-        std::fs::read(sdk.join("assemblyscript/template/modules/main.wasm")).unwrap()
+}
+
+/// `false` (and a SKIPPED line) without the toolchain; a failure under
+/// IRONLOOM_REQUIRE_PEERS=1.
+fn toolchain_or_skip(lang: &str) -> bool {
+    if toolchain(lang) {
+        return true;
+    }
+    assert!(
+        std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() != Ok("1"),
+        "IRONLOOM_REQUIRE_PEERS=1 but the {lang} toolchain is missing"
     );
-    let (ok, text) = run(ironloom().args(["app", "test"]).arg(&app));
-    assert!(ok && text.contains("1 passed, 0 failed"), "{text}");
-    let (ok, text) = run(ironloom()
-        .args(["app", "pack"])
-        .arg(&app)
-        .arg("-o")
-        .arg(dir.path().join("as.ilapp")));
-    assert!(ok && text.contains("acme.as 0.1.0"), "{text}");
+    println!("SKIPPED: no {lang} toolchain");
+    false
+}
+
+/// `new` → `build` → `test` → `pack` from each language's template; the module built is
+/// checked and a broken manifest is refused with the field named.
+#[test]
+fn an_app_made_from_each_template_builds_tests_and_packs() {
+    let sdk = root().join("sdk");
+    for lang in ["c", "assemblyscript", "rust"] {
+        if !toolchain_or_skip(lang) {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("my-app");
+        let id = format!("acme.{lang}");
+        let (ok, text) = run(ironloom()
+            .args(["app", "new"])
+            .arg(&app)
+            .args(["--lang", lang, "--id", &id, "--sdk"])
+            .arg(&sdk));
+        assert!(ok, "{lang}: {text}");
+        let (ok, text) = run(ironloom()
+            .args(["app", "new"])
+            .arg(&app)
+            .arg("--sdk")
+            .arg(&sdk));
+        assert!(!ok && text.contains("not empty"), "{lang}: {text}");
+        let _ = std::fs::remove_dir_all(app.join("modules"));
+        let (ok, text) = run(ironloom()
+            .args(["app", "build"])
+            .arg(&app)
+            .arg("--sdk")
+            .arg(&sdk));
+        assert!(ok && text.contains(&format!("({lang})")), "{lang}: {text}");
+        let committed = sdk.join(lang).join("template/modules/main.wasm");
+        if committed.is_file() {
+            assert_eq!(
+                std::fs::read(app.join("modules/main.wasm")).unwrap(),
+                std::fs::read(&committed).unwrap(),
+                "{lang}: the build depends on where the app lives"
+            );
+        }
+        let (ok, text) = run(ironloom().args(["app", "test"]).arg(&app));
+        assert!(ok && text.contains("1 passed, 0 failed"), "{lang}: {text}");
+        let out = dir.path().join("my.ilapp");
+        let (ok, text) = run(ironloom()
+            .args(["app", "pack"])
+            .arg(&app)
+            .arg("-o")
+            .arg(&out));
+        assert!(
+            ok && text.contains(&format!("{id} 0.1.0")),
+            "{lang}: {text}"
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip file");
+
+        // A broken manifest is refused with the field named, before anything runs.
+        let m = app.join("manifest.json");
+        let text = std::fs::read_to_string(&m)
+            .unwrap()
+            .replace("\"0.1.0\"", "\"one\"");
+        std::fs::write(&m, text).unwrap();
+        let (ok, text) = run(ironloom().args(["app", "pack"]).arg(&app));
+        assert!(!ok && text.contains("version"), "{lang}: {text}");
+    }
 }
 
 /// Every app's committed module is what its sources build to with its SDK's build script
@@ -196,12 +196,6 @@ fn an_app_made_from_the_assemblyscript_template_builds_tests_and_packs() {
 /// whose toolchain is missing is skipped, unless IRONLOOM_REQUIRE_PEERS=1.
 #[test]
 fn every_app_module_is_what_its_sources_build_to() {
-    let require = std::env::var("IRONLOOM_REQUIRE_PEERS").as_deref() == Ok("1");
-    let tools = |lang: &str| match lang {
-        "c" => Command::new("clang-14").arg("--version").output().is_ok(),
-        "assemblyscript" => Command::new("node").arg("--version").output().is_ok(),
-        _ => Path::new("/usr/bin/rustc").exists(),
-    };
     let mut apps: Vec<PathBuf> = std::fs::read_dir(root().join("apps"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -222,12 +216,7 @@ fn every_app_module_is_what_its_sources_build_to() {
             );
             "rust"
         };
-        if !tools(lang) {
-            assert!(
-                !require,
-                "IRONLOOM_REQUIRE_PEERS=1 but the {lang} toolchain is missing"
-            );
-            println!("SKIPPED {}: no {lang} toolchain", app.display());
+        if !toolchain_or_skip(lang) {
             continue;
         }
         let dir = tempfile::tempdir().unwrap();
