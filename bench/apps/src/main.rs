@@ -358,9 +358,10 @@ fn main() -> Result<()> {
         f.no_apps
     );
     println!(
-        "  a quiet app on every message                    {:>10.0} msgs/s ({:+.1} %)",
+        "  a quiet app on every message                    {:>10.0} msgs/s ({:+.1} %; runs before and after the runaways differ by {:.1} %)",
         f.quiet_app,
-        (f.quiet_app / f.no_apps - 1.0) * 100.0
+        (f.quiet_app / f.no_apps - 1.0) * 100.0,
+        f.quiet_spread * 100.0
     );
     println!(
         "  the quiet app beside an endless loop and a memory bomb {:>10.0} msgs/s ({:+.1} % against the quiet app alone; the runaways ran {} times, skipped {} events while paused)",
