@@ -415,12 +415,7 @@ impl AppHost {
         event: Value,
         permit: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<()> {
-        let guard = slot.inst.clone().lock_owned().await;
-        if lock(&slot.stats).skip(chrono::Utc::now()) {
-            return Ok(());
-        }
-        drop(guard);
-        self.invoke(slot, event, permit).await.map(|_| ())
+        self.run_event(slot, event, permit, true).await.map(|_| ())
     }
 
     /// Runs one event on a worker (`permit`, or the next free one).
@@ -430,6 +425,20 @@ impl AppHost {
         event: Value,
         permit: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<Invocation> {
+        self.run_event(slot, event, permit, false)
+            .await?
+            .ok_or_else(|| unavailable("skipped"))
+    }
+
+    /// Takes a worker and the installation (in arrival order), then runs the event; a
+    /// triggered event of a paused installation is skipped (`None`).
+    async fn run_event(
+        &self,
+        slot: Arc<Slot>,
+        event: Value,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+        triggered: bool,
+    ) -> Result<Option<Invocation>> {
         let permit = match permit {
             Some(p) => p,
             None => self
@@ -442,6 +451,9 @@ impl AppHost {
         };
         let bytes = serde_json::to_vec(&event).map_err(unavailable)?;
         let mut guard = slot.inst.clone().lock_owned().await;
+        if triggered && lock(&slot.stats).skip(chrono::Utc::now()) {
+            return Ok(None);
+        }
         let out = tokio::task::spawn_blocking(move || {
             let out = guard.invoke(&bytes);
             drop(guard);
@@ -451,7 +463,7 @@ impl AppHost {
         .await
         .map_err(unavailable)?;
         self.account(&slot, &out).await;
-        Ok(out)
+        Ok(Some(out))
     }
 
     /// Counts, logs and remembers what an invocation did.
