@@ -59,12 +59,14 @@ pub enum HostOp {
     KvDelete,
     /// The installation's configuration.
     Config,
+    /// The devices of the installation's products (names, product, status, tags).
+    Devices,
     /// The answer to an HTTP-triggered event: `{"status", "body"}`, kept by the runtime.
     Reply,
 }
 
 impl HostOp {
-    pub const ALL: [HostOp; 14] = [
+    pub const ALL: [HostOp; 15] = [
         HostOp::Latest,
         HostOp::History,
         HostOp::Aggregate,
@@ -78,6 +80,7 @@ impl HostOp {
         HostOp::KvSet,
         HostOp::KvDelete,
         HostOp::Config,
+        HostOp::Devices,
         HostOp::Reply,
     ];
 
@@ -96,6 +99,7 @@ impl HostOp {
             HostOp::KvSet => "kv.set",
             HostOp::KvDelete => "kv.delete",
             HostOp::Config => "config",
+            HostOp::Devices => "devices",
             HostOp::Reply => "reply",
         }
     }
@@ -113,9 +117,12 @@ impl HostOp {
             HostOp::Command => Some("commands"),
             HostOp::Model => Some("models"),
             HostOp::Http => Some("http"),
-            HostOp::KvGet | HostOp::KvSet | HostOp::KvDelete | HostOp::Config | HostOp::Reply => {
-                None
-            }
+            HostOp::KvGet
+            | HostOp::KvSet
+            | HostOp::KvDelete
+            | HostOp::Config
+            | HostOp::Devices
+            | HostOp::Reply => None,
         }
     }
 }

@@ -15,6 +15,8 @@
 //!   (inputs as the API takes them, e.g. `{"value": 10, "unit": "L/s"}`; metered as source `app`)
 //! - `kv.get` `{"key"}` → value or null; `kv.set` `{"key", "value"}`; `kv.delete` `{"key"}`
 //! - `config` `{}` → the configuration
+//! - `devices` `{"product"?, "page"?}` → `{"devices": [{"name", "label", "product",
+//!   "status", "tags"}…], "total", "page", "page_size"}` (the installation's products only)
 //! - `http` `{"method"?, "url", "headers"?, "body"?}` → `{"status", "headers", "body"}`
 //!   (module `http`: only to hosts the tenant allows, no private addresses by default)
 
@@ -487,6 +489,46 @@ impl PlatformServices {
                     .map(|w| json!([w.ts / 1000, w.values]))
                     .collect();
                 Ok(json!({"aggregations": names, "windows": windows}))
+            }
+            HostOp::Devices => {
+                let page = req.get("page").and_then(Value::as_u64).unwrap_or(1).max(1);
+                let keys: Vec<&String> = match req.get("product").and_then(Value::as_str) {
+                    Some(k) => scope.products.iter().filter(|p| *p == k).collect(),
+                    None => scope.products.iter().collect(),
+                };
+                let mut out = Vec::new();
+                let mut total = 0;
+                for key in keys {
+                    let Some(product) = p
+                        .meta
+                        .find_product_by_key(tenant, key)
+                        .await
+                        .map_err(from_platform)?
+                    else {
+                        continue;
+                    };
+                    let filter = ironloom_core::entity::DeviceFilter {
+                        product_id: Some(product.id),
+                        ..Default::default()
+                    };
+                    let request = ironloom_core::entity::PageRequest {
+                        page: u32::try_from(page).unwrap_or(u32::MAX),
+                        page_size: ironloom_core::entity::MAX_PAGE_SIZE,
+                        ..Default::default()
+                    };
+                    let found = p
+                        .meta
+                        .list_devices(tenant, &filter, &request)
+                        .await
+                        .map_err(from_platform)?;
+                    total += found.total;
+                    out.extend(found.items.into_iter().map(|d| {
+                        json!({"name": d.name, "label": d.label, "product": key,
+                            "status": d.status, "tags": d.tags})
+                    }));
+                }
+                Ok(json!({"devices": out, "total": total, "page": page,
+                    "page_size": ironloom_core::entity::MAX_PAGE_SIZE}))
             }
             HostOp::Reply => Ok(Value::Null),
             HostOp::Http => crate::http::request(self, scope, req).await,

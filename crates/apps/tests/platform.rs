@@ -332,6 +332,13 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     )
     .unwrap();
     assert!((latest["values"]["eff"]["value"].as_f64().unwrap() - want).abs() < 1e-6);
+    // The installation's devices: its products' only, never another tenant's.
+    let devices = call(HostOp::Devices, json!({})).unwrap();
+    assert_eq!(devices["total"], json!(1), "{devices}");
+    assert_eq!(devices["devices"][0]["name"], json!("p1"));
+    assert_eq!(devices["devices"][0]["product"], json!("pump"));
+    let none = call(HostOp::Devices, json!({"product": "fan"})).unwrap();
+    assert_eq!(none["devices"], json!([]));
     for (device, why) in [
         ("f1", "another product"),
         ("pb1", "another tenant"),
