@@ -113,6 +113,57 @@ static inline int il_json_string(const char *json, const char *key, char *out, s
     return 1;
 }
 
+/* The installation's state under `key` as the host's reply text (`{"ok": value}`), or NULL
+ * when the key has no value or the call failed; the caller frees it. */
+static inline char *il_kv_get(const char *key) {
+    char req[256];
+    int n = snprintf(req, sizeof req, "{\"key\":\"%s\"}", key);
+    if (n <= 0 || n >= (int)sizeof req) return NULL;
+    char *r = il_call("kv.get", req);
+    if (!il_ok(r) || strncmp(r, "{\"ok\":null", 10) == 0) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Appends the flat JSON object `record` (no nested objects) to the list kept in the
+ * installation's state under `key`, keeping the newest `keep` records (at most 256, and
+ * what fits in 64 KiB). */
+static inline void il_kv_push(const char *key, const char *record, int keep) {
+    enum { CAP = 65536, MAX_ITEMS = 256 };
+    char *old = il_kv_get(key);
+    const char *items[MAX_ITEMS];
+    int lens[MAX_ITEMS], n = 0;
+    if (old) {
+        const char *p = strchr(old + 5, '[');
+        while (p && *p && n < MAX_ITEMS) {
+            const char *o = strchr(p, '{');
+            if (!o) break;
+            const char *e = strchr(o, '}');
+            if (!e) break;
+            items[n] = o;
+            lens[n] = (int)(e - o + 1);
+            n++;
+            p = e + 1;
+        }
+    }
+    char *req = (char *)malloc(CAP);
+    if (!req) {
+        free(old);
+        return;
+    }
+    int w = snprintf(req, CAP, "{\"key\":\"%s\",\"value\":[", key);
+    int from = n - (keep - 1);
+    if (from < 0) from = 0;
+    for (int i = from; i < n && w < CAP - 1024; i++)
+        w += snprintf(req + w, CAP - w, "%.*s,", lens[i], items[i]);
+    snprintf(req + w, CAP - w, "%s]}", record);
+    free(il_call("kv.set", req));
+    free(req);
+    free(old);
+}
+
 /* The event handler; the event buffer is freed after it returns. */
 #define IRONLOOM_APP(event, len)                                                   \
     static int il_on_event(event, len);                                            \

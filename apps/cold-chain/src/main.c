@@ -123,18 +123,10 @@ typedef struct {
     double excs, alarms;    /* excursions in the day; alarms active in the day */
 } st_t;
 
-static char *kv_get(const char *key) {
-    char req[256];
-    snprintf(req, sizeof req, "{\"key\":\"%s\"}", key);
-    char *r = il_call("kv.get", req);
-    if (!il_ok(r) || strncmp(r, "{\"ok\":null", 10) == 0) { free(r); return NULL; }
-    return r;
-}
-
 static int load_state(const char *device, st_t *s) {
     char key[160];
     snprintf(key, sizeof key, "c:%s", device);
-    char *r = kv_get(key);
+    char *r = il_kv_get(key);
     if (!r) return 0;
     double v;
     memset(s, 0, sizeof *s);
@@ -195,33 +187,7 @@ static void account(const cfg_t *c, st_t *s, double from, double to) {
 static void push_record(const cfg_t *c, const char *device, const char *rec) {
     char key[160];
     snprintf(key, sizeof key, "d:%s", device);
-    char *old = kv_get(key);
-    const char *items[200];
-    int lens[200], n = 0;
-    if (old) {
-        const char *p = strchr(old + 5, '[');
-        while (p && *p && n < 200) {
-            const char *o = strchr(p, '{');
-            if (!o) break;
-            const char *e = strchr(o, '}'); /* records are flat objects */
-            if (!e) break;
-            items[n] = o;
-            lens[n] = (int)(e - o + 1);
-            n++;
-            p = e + 1;
-        }
-    }
-    char *req = malloc(BIG);
-    if (!req) { free(old); return; }
-    int w = snprintf(req, BIG, "{\"key\":\"%s\",\"value\":[", key);
-    int from = n - (c->keep - 1);
-    if (from < 0) from = 0;
-    for (int i = from; i < n && w < BIG - 1024; i++)
-        w += snprintf(req + w, BIG - w, "%.*s,", lens[i], items[i]);
-    snprintf(req + w, BIG - w, "%s]}", rec);
-    free(il_call("kv.set", req));
-    free(req);
-    free(old);
+    il_kv_push(key, rec, c->keep);
 }
 
 static void close_day(const cfg_t *c, const char *device, st_t *s) {
@@ -305,7 +271,7 @@ static double due(const cfg_t *c, const st_t *s) {
 
 /* Adds a device (when new) to "devices" and lowers "next" to `t`. */
 static void index_note(const char *device, double t, int is_new) {
-    char *r = kv_get("devices");
+    char *r = il_kv_get("devices");
     double next = INFINITY;
     if (r) il_json_number(r, "next", &next);
     if (!is_new && r && next <= t) { free(r); return; }
@@ -329,7 +295,7 @@ static void index_note(const char *device, double t, int is_new) {
 /* The schedule: closes the days that have ended and raises the alarms of excursions
  * that have become too long without a new reading. */
 static int on_schedule(const cfg_t *c, double at) {
-    char *r = kv_get("devices");
+    char *r = il_kv_get("devices");
     if (!r) return 0;
     double next = 0;
     il_json_number(r, "next", &next);

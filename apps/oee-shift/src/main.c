@@ -187,18 +187,10 @@ typedef struct {
     int alarm;            /* low_oee raised and not yet cleared */
 } st_t;
 
-static char *kv_get(const char *key) {
-    char req[256];
-    snprintf(req, sizeof req, "{\"key\":\"%s\"}", key);
-    char *r = il_call("kv.get", req);
-    if (!il_ok(r) || strncmp(r, "{\"ok\":null", 10) == 0) { free(r); return NULL; }
-    return r;
-}
-
 static int load_state(const char *device, st_t *s) {
     char key[160];
     snprintf(key, sizeof key, "m:%s", device);
-    char *r = kv_get(key);
+    char *r = il_kv_get(key);
     if (!r) return 0;
     double v;
     memset(s, 0, sizeof *s);
@@ -250,33 +242,7 @@ static void account(const cfg_t *c, st_t *s, double from, double to) {
 static void push_history(const cfg_t *c, const char *device, const char *rec) {
     char key[160];
     snprintf(key, sizeof key, "h:%s", device);
-    char *old = kv_get(key);
-    const char *items[128];
-    int lens[128], n = 0;
-    if (old) {
-        const char *p = strchr(old + 5, '[');
-        while (p && *p && n < 128) {
-            const char *o = strchr(p, '{');
-            if (!o) break;
-            const char *e = strchr(o, '}'); /* records are flat objects */
-            if (!e) break;
-            items[n] = o;
-            lens[n] = (int)(e - o + 1);
-            n++;
-            p = e + 1;
-        }
-    }
-    char *req = malloc(BIG);
-    if (!req) { free(old); return; }
-    int w = snprintf(req, BIG, "{\"key\":\"%s\",\"value\":[", key);
-    int from = n - (c->keep - 1);
-    if (from < 0) from = 0;
-    for (int i = from; i < n && w < BIG - 1024; i++)
-        w += snprintf(req + w, BIG - w, "%.*s,", lens[i], items[i]);
-    snprintf(req + w, BIG - w, "%s]}", rec);
-    free(il_call("kv.set", req));
-    free(req);
-    free(old);
+    il_kv_push(key, rec, c->keep);
 }
 
 /* Closes the shift in `s`: OEE by the library model, derived telemetry, history, alarm. */
@@ -375,7 +341,7 @@ static void advance(const cfg_t *c, const char *device, st_t *s, double to) {
 
 /* Adds a device to "devices" and lowers its "next" shift end. */
 static void index_add(const char *device, double end) {
-    char *r = kv_get("devices");
+    char *r = il_kv_get("devices");
     char *req = malloc(BIG);
     if (!req) { free(r); return; }
     double next = end;
@@ -400,7 +366,7 @@ static void index_add(const char *device, double end) {
 
 /* The schedule: closes the shifts that have ended by `at`. */
 static int on_schedule(const cfg_t *c, double at) {
-    char *r = kv_get("devices");
+    char *r = il_kv_get("devices");
     if (!r) return 0;
     double next = 0;
     il_json_number(r, "next", &next);
