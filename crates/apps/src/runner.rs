@@ -73,7 +73,23 @@ struct Slot {
     manifest: AppManifest,
     inst: Arc<tokio::sync::Mutex<Installation>>,
     stats: Mutex<InstallationStats>,
+    /// Telemetry events waiting for the installation, in arrival order.
+    queue: Mutex<SlotQueue>,
+    /// Room in that queue ([`SLOT_QUEUE`] events).
+    room: Arc<Semaphore>,
 }
+
+#[derive(Default)]
+struct SlotQueue {
+    events: std::collections::VecDeque<(Value, tokio::sync::OwnedSemaphorePermit)>,
+    /// Whether a drainer runs for it.
+    draining: bool,
+}
+
+/// Telemetry events queued per installation before the bus consumer waits.
+const SLOT_QUEUE: usize = 1024;
+/// Events one worker runs for an installation in one blocking task.
+const BATCH: usize = 64;
 
 struct Inner {
     engine: AppEngine,
@@ -124,6 +140,39 @@ pub fn wants_telemetry<'a>(
         }
         _ => false,
     })
+}
+
+/// Notes an invocation in the installation's stats; after [`PAUSE_AFTER`] stops in a row,
+/// pauses its triggered events (the pause is returned for the log).
+fn note(slot: &Slot, out: &Invocation) -> Option<Duration> {
+    let mut st = lock(&slot.stats);
+    st.invocations += 1;
+    st.last_run = Some(chrono::Utc::now());
+    if !matches!(out.result, Ok(0)) {
+        st.errors += 1;
+        st.last_error = Some(match &out.result {
+            Ok(code) => format!("returned {code}"),
+            Err(e) => e.to_string(),
+        });
+    }
+    // Crash-only with back-off: an app the sandbox keeps stopping (an endless loop, a
+    // memory bomb) gets fewer and fewer events, so it cannot take the workers' CPU from
+    // the platform.
+    if out.result.is_err() {
+        st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
+        if st.stops_in_a_row >= PAUSE_AFTER {
+            let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
+            let pause = Duration::from_secs(1 << doublings).min(MAX_PAUSE);
+            st.paused_until = chrono::Duration::from_std(pause)
+                .ok()
+                .map(|d| chrono::Utc::now() + d);
+            return Some(pause);
+        }
+    } else {
+        st.stops_in_a_row = 0;
+        st.paused_until = None;
+    }
+    None
 }
 
 /// The event an alarm-triggered app receives.
@@ -283,6 +332,8 @@ impl AppHost {
                 loaded: true,
                 ..InstallationStats::default()
             }),
+            queue: Mutex::new(SlotQueue::default()),
+            room: Arc::new(Semaphore::new(SLOT_QUEUE)),
         });
         let mut slots = self.inner.slots.write().unwrap_or_else(|e| e.into_inner());
         slots.insert(rec.id, slot);
@@ -468,38 +519,20 @@ impl AppHost {
 
     /// Counts, logs and remembers what an invocation did.
     async fn account(&self, slot: &Slot, out: &Invocation) {
+        let pause = note(slot, out);
+        let lines = self.usage_and_lines(slot, out, pause);
+        self.keep_logs(slot, &lines).await;
+    }
+
+    /// Counts an invocation's usage; its log lines (with why it failed or was paused).
+    fn usage_and_lines(
+        &self,
+        slot: &Slot,
+        out: &Invocation,
+        pause: Option<Duration>,
+    ) -> Vec<AppLogEntry> {
         let rec = &slot.record;
         let failed = !matches!(out.result, Ok(0));
-        let mut pause_note = None;
-        {
-            let mut st = lock(&slot.stats);
-            st.invocations += 1;
-            st.last_run = Some(chrono::Utc::now());
-            if failed {
-                st.errors += 1;
-                st.last_error = Some(match &out.result {
-                    Ok(code) => format!("returned {code}"),
-                    Err(e) => e.to_string(),
-                });
-            }
-            // Crash-only with back-off: an app the sandbox keeps stopping (an endless
-            // loop, a memory bomb) gets fewer and fewer events, so it cannot take the
-            // workers' CPU from the platform.
-            if out.result.is_err() {
-                st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
-                if st.stops_in_a_row >= PAUSE_AFTER {
-                    let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
-                    let pause = Duration::from_secs(1 << doublings).min(MAX_PAUSE);
-                    st.paused_until = chrono::Duration::from_std(pause)
-                        .ok()
-                        .map(|d| chrono::Utc::now() + d);
-                    pause_note = Some(pause);
-                }
-            } else {
-                st.stops_in_a_row = 0;
-                st.paused_until = None;
-            }
-        }
         self.count(
             rec.tenant_id,
             &AppUsageRow {
@@ -538,7 +571,7 @@ impl AppHost {
             }),
             Ok(_) => {}
         }
-        if let Some(p) = pause_note {
+        if let Some(p) = pause {
             lines.push(AppLogEntry {
                 ts: now,
                 level: "warn".into(),
@@ -548,14 +581,90 @@ impl AppHost {
                 ),
             });
         }
+        lines
+    }
+
+    async fn keep_logs(&self, slot: &Slot, lines: &[AppLogEntry]) {
+        let rec = &slot.record;
         if let Err(e) = self
             .inner
             .platform
             .meta
-            .add_app_logs(rec.tenant_id, &rec.spec.name, &lines)
+            .add_app_logs(rec.tenant_id, &rec.spec.name, lines)
             .await
         {
             tracing::warn!(tenant = %rec.tenant_id, installation = %rec.id, error = %e, "app logs not kept");
+        }
+    }
+
+    /// Queues a telemetry event for its installation (waiting while its queue is full,
+    /// which slows the bus consumer: back-pressure, never unbounded memory), and starts
+    /// the installation's drainer if it is not running.
+    async fn enqueue(&self, slot: Arc<Slot>, event: Value) {
+        let Ok(room) = slot.room.clone().acquire_owned().await else {
+            return;
+        };
+        let start = {
+            let mut q = lock(&slot.queue);
+            q.events.push_back((event, room));
+            !std::mem::replace(&mut q.draining, true)
+        };
+        if start {
+            let h = self.clone();
+            tokio::spawn(async move { h.drain(slot).await });
+        }
+    }
+
+    /// Runs an installation's queued events in arrival order, up to [`BATCH`] in one
+    /// blocking task on one worker, until the queue is empty. Each event is checked
+    /// against the pause first, and a stop counts at once, so a runaway app is paused in
+    /// the middle of a batch; logs of a batch are kept in one write.
+    async fn drain(&self, slot: Arc<Slot>) {
+        loop {
+            let Ok(worker) = self.inner.permits.clone().acquire_owned().await else {
+                return;
+            };
+            let guard = slot.inst.clone().lock_owned().await;
+            let batch: Vec<(Value, tokio::sync::OwnedSemaphorePermit)> = {
+                let mut q = lock(&slot.queue);
+                if q.events.is_empty() {
+                    q.draining = false;
+                    return;
+                }
+                let n = q.events.len().min(BATCH);
+                q.events.drain(..n).collect()
+            };
+            let s = slot.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                let mut guard = guard;
+                let mut outs = Vec::with_capacity(batch.len());
+                for (event, room) in batch {
+                    if !lock(&s.stats).skip(chrono::Utc::now())
+                        && let Ok(bytes) = serde_json::to_vec(&event)
+                    {
+                        let out = guard.invoke(&bytes);
+                        let pause = note(&s, &out);
+                        outs.push((out, pause));
+                    }
+                    drop(room);
+                }
+                drop(guard);
+                drop(worker);
+                outs
+            })
+            .await;
+            match done {
+                Ok(outs) => {
+                    let mut lines = Vec::new();
+                    for (out, pause) in &outs {
+                        lines.extend(self.usage_and_lines(&slot, out, *pause));
+                    }
+                    if !lines.is_empty() {
+                        self.keep_logs(&slot, &lines).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "telemetry-triggered app runs failed"),
+            }
         }
     }
 
@@ -583,17 +692,7 @@ impl AppHost {
                 .map(|p| telemetry_point(&p.property, p.ts / 1000, &p.value))
                 .collect();
             let event = telemetry_event(&ev.device_name, &ev.product_key, points);
-            // Waiting for a worker here slows this consumer, which the bus turns into
-            // back-pressure or counted drops, never into unbounded memory.
-            let h = self.clone();
-            let Ok(permit) = self.inner.permits.clone().acquire_owned().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                if let Err(e) = h.invoke_triggered(slot, event, Some(permit)).await {
-                    tracing::warn!(error = %e, "telemetry-triggered app run failed");
-                }
-            });
+            self.enqueue(slot, event).await;
         }
     }
 
