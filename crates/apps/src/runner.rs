@@ -43,7 +43,7 @@ pub struct InstallationStats {
     /// Invocations in a row the sandbox stopped (fuel, time, memory, trap).
     pub stops_in_a_row: u32,
     /// After [`PAUSE_AFTER`] stops in a row, triggered events are skipped until then
-    /// (doubling with each further stop, at most [`MAX_PAUSE`]); manual and HTTP runs
+    /// ([`FIRST_PAUSE`], doubling with each further stop, at most [`MAX_PAUSE`]); manual and HTTP runs
     /// still run, and the first that completes ends the pause.
     pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
     /// Triggered events skipped while paused.
@@ -52,6 +52,9 @@ pub struct InstallationStats {
 
 /// Stops in a row after which an installation's triggered events are paused.
 pub const PAUSE_AFTER: u32 = 3;
+/// The first pause (as a crash-looping container's first back-off), doubled with each
+/// further stop.
+pub const FIRST_PAUSE: Duration = Duration::from_secs(10);
 /// The longest pause.
 pub const MAX_PAUSE: Duration = Duration::from_secs(300);
 
@@ -162,7 +165,7 @@ fn note(slot: &Slot, out: &Invocation) -> Option<Duration> {
         st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
         if st.stops_in_a_row >= PAUSE_AFTER {
             let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
-            let pause = Duration::from_secs(1 << doublings).min(MAX_PAUSE);
+            let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
             st.paused_until = chrono::Duration::from_std(pause)
                 .ok()
                 .map(|d| chrono::Utc::now() + d);
