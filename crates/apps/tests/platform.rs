@@ -151,74 +151,18 @@ fn the_committed_pump_module_is_what_its_source_builds_to() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     let Some(bytes) = package() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let meta: Arc<dyn MetaStore> = Arc::new(
-        SqlStore::open(
-            &SqlStore::sqlite_url(dir.path()),
-            &SqlStoreOptions::default(),
-        )
-        .await
-        .unwrap(),
-    );
-    let a = tenant(&*meta, "plant-a").await;
-    let b = tenant(&*meta, "plant-b").await;
-    let p1 = device(&*meta, a, "pump", "p1").await;
-    device(&*meta, a, "fan", "f1").await;
-    device(&*meta, b, "pump-b", "pb1").await;
-    let tdir = dir.path().join("tsdb");
-    let tsdb = tokio::task::spawn_blocking(move || {
-        ironloom_tsdb::Engine::open(&tdir, ironloom_tsdb::Options::default())
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let bus = ironloom_bus::LocalBus::new();
-    let hub = DeviceHub::new(
-        meta.clone(),
-        Arc::new(tsdb.clone()),
-        bus.clone(),
-        HubConfig::default(),
-    );
-    let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(hub.clone().run(stop.clone()));
-    let meter = Arc::new(Meter::new());
-    let platform = Platform {
-        meta: meta.clone(),
-        store: Arc::new(tsdb.clone()),
-        ingest: hub.clone(),
-        link: None,
-        meter: meter.clone(),
-        alarms: None,
-    };
-    let host = AppHost::start(platform.clone(), bus, AppsConfig::default())
-        .await
-        .unwrap();
-
-    // Upload, check, install with a grant of what it asks, for the pump product.
-    let pkg = host.check_package(&bytes).unwrap();
-    let info = AppPackageInfo {
-        tenant_id: a,
-        app_id: pkg.manifest.id.clone(),
-        version: pkg.manifest.version.clone(),
-        digest: pkg.digest.clone(),
-        size: bytes.len() as u64,
-        manifest: pkg.manifest.clone(),
-        uploaded_by: "test".into(),
-        uploaded_at: chrono::Utc::now(),
-    };
-    meta.put_app_package(&actor(), &info, &bytes).await.unwrap();
-    let spec = InstallationSpec {
-        name: "pumps".into(),
-        app_id: "pump.efficiency".into(),
-        version: "1.0.0".into(),
-        config: json!({"threshold": 0.7, "persist": 2, "flow_unit": "L/s", "power_unit": "W"}),
-        grant: pkg.manifest.permissions.clone(),
-        products: vec!["pump".into()],
-        enabled: true,
-    };
-    assert_eq!(spec.check(&pkg.manifest), vec![]);
-    let inst = meta.create_installation(&actor(), a, spec).await.unwrap();
-    host.reload(a, inst.id).await.unwrap();
+    let w = world(AppsConfig::default()).await;
+    let (meta, host, hub, platform, meter) = (&w.meta, &w.host, &w.hub, &w.platform, &w.meter);
+    let (a, p1) = (w.a, w.p1);
+    // Install with a grant of what it asks (checked as an installation is), for the pump product.
+    let inst_id = install(
+        &w,
+        &bytes,
+        "pumps",
+        json!({"threshold": 0.7, "persist": 2, "flow_unit": "L/s", "power_unit": "W"}),
+        None,
+    )
+    .await;
 
     // Two messages: 10 L/s at 20 m with 4 kW on the shaft, η = ρgQH/P = 0.4894.
     let t0 = 1_780_000_000_000_i64;
@@ -227,7 +171,7 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
             .into_iter()
             .map(|(k, v)| Reported::new(k.into(), Some(t0 + i * 1000), json!(v)))
             .collect();
-        let o = Ingest::ingest(&*hub, a, p1, Origin::Device, values)
+        let o = Ingest::ingest(&**hub, a, p1, Origin::Device, values)
             .await
             .unwrap();
         assert!(o.refused.is_empty());
@@ -236,7 +180,7 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     let mut eff = vec![];
     for _ in 0..200 {
         let page = TelemetryStore::history(
-            &tsdb,
+            &*platform.store,
             a,
             HistoryQuery {
                 selection: Selection {
@@ -266,7 +210,7 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
         eff.len(),
         2,
         "derived efficiency written twice; stats {:?}, logs {:?}",
-        host.stats(a, inst.id),
+        host.stats(a, inst_id),
         meta.app_logs(a, "pumps", 20).await
     );
     assert!((eff[0] - want).abs() < 1e-6, "{} vs {want}", eff[0]);
@@ -294,7 +238,7 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     assert_eq!(usage[0].invocations, 2);
     assert_eq!(usage[0].errors, 0);
     assert!(usage[0].fuel > 0 && usage[0].host_calls >= 10, "{usage:?}");
-    let stats = host.stats(a, inst.id);
+    let stats = host.stats(a, inst_id);
     assert_eq!((stats.invocations, stats.errors), (2, 0));
     let calls: u64 = meter
         .take()
@@ -309,13 +253,13 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     // The host API stays in the installation's tenant and products.
     let platform_b = platform.clone();
     let services = PlatformServices::new(
-        platform,
+        platform.clone(),
         tokio::runtime::Handle::current(),
         &AppsConfig::default(),
     );
     let scope = Scope {
         tenant: a,
-        installation: inst.id.to_string(),
+        installation: inst_id.to_string(),
         name: "pumps".into(),
         app: "pump.efficiency".into(),
         version: "1.0.0".into(),
@@ -431,7 +375,6 @@ async fn the_pump_app_derives_efficiency_raises_an_alarm_and_is_metered() {
     assert_eq!(r["body"]["seen"], json!("GET /tariff?day=1 HTTP/1.1"));
     let e = call(HostOp::Http, json!({"url": "ftp://localhost/x"})).unwrap_err();
     assert_eq!(e.code, "bad_request");
-    stop.cancel();
 }
 
 /// A package `id` with `triggers` whose module runs `body` on each event (`$log` and the
@@ -486,7 +429,10 @@ struct World {
     pb: DeviceId,
     hub: Arc<DeviceHub>,
     host: AppHost,
+    platform: Platform,
+    meter: Arc<Meter>,
     alarms: tokio::sync::broadcast::Sender<ironloom_core::alarm::AlarmEvent>,
+    _stop: tokio_util::sync::DropGuard,
 }
 
 async fn world(config: AppsConfig) -> World {
@@ -518,16 +464,19 @@ async fn world(config: AppsConfig) -> World {
         bus.clone(),
         HubConfig::default(),
     );
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(hub.clone().run(stop.clone()));
     let (alarms, _) = tokio::sync::broadcast::channel(64);
+    let meter = Arc::new(Meter::new());
     let platform = Platform {
         meta: meta.clone(),
         store: Arc::new(tsdb.clone()),
         ingest: hub.clone(),
         link: None,
-        meter: Arc::new(Meter::new()),
+        meter: meter.clone(),
         alarms: Some(alarms.clone()),
     };
-    let host = AppHost::start(platform, bus, config).await.unwrap();
+    let host = AppHost::start(platform.clone(), bus, config).await.unwrap();
     World {
         _dir: dir,
         meta,
@@ -538,12 +487,22 @@ async fn world(config: AppsConfig) -> World {
         pb,
         hub,
         host,
+        platform,
+        meter,
         alarms,
+        _stop: stop.drop_guard(),
     }
 }
 
-/// Uploads a package to tenant `a` and installs it on product `pump` as `name`.
-async fn install(w: &World, bytes: &[u8], name: &str) -> ironloom_core::ids::InstallationId {
+/// Uploads a package to tenant `a` and installs it on product `pump` as `name`, with
+/// `config` and `grant` (by default what the app asks for), checked as an installation is.
+async fn install(
+    w: &World,
+    bytes: &[u8],
+    name: &str,
+    config: Value,
+    grant: Option<Vec<ironloom_core::app::Permission>>,
+) -> ironloom_core::ids::InstallationId {
     let pkg = w.host.check_package(bytes).unwrap();
     let info = AppPackageInfo {
         tenant_id: w.a,
@@ -562,12 +521,13 @@ async fn install(w: &World, bytes: &[u8], name: &str) -> ironloom_core::ids::Ins
     let spec = InstallationSpec {
         name: name.into(),
         app_id: pkg.manifest.id.clone(),
-        version: "1.0.0".into(),
-        config: json!({}),
-        grant: vec![],
+        version: pkg.manifest.version.clone(),
+        config,
+        grant: grant.unwrap_or_else(|| pkg.manifest.permissions.clone()),
         products: vec!["pump".into()],
         enabled: true,
     };
+    assert_eq!(spec.check(&pkg.manifest), vec![]);
     let inst = w
         .meta
         .create_installation(&actor(), w.a, spec)
@@ -587,6 +547,8 @@ async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise
         &w,
         &test_package("t.alarms", json!([{"kind": "alarm"}]), LOG_EVENT),
         "watch",
+        json!({}),
+        None,
     )
     .await;
 
@@ -638,11 +600,7 @@ async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let logs = if logs.is_empty() {
-        logs
-    } else {
-        meta.app_logs(a, "watch", 10).await.unwrap()
-    };
+    let logs = meta.app_logs(a, "watch", 10).await.unwrap();
     assert_eq!(logs.len(), 1, "{logs:?}");
     let event: Value = serde_json::from_str(&logs[0].message).unwrap();
     assert_eq!(event["kind"], json!("alarm"));
@@ -664,6 +622,8 @@ async fn a_runaway_app_is_paused_after_three_stops_in_a_row() {
         &w,
         &test_package("t.loop", json!([{"kind": "telemetry"}]), looping),
         "spin",
+        json!({}),
+        None,
     )
     .await;
     for i in 0..20 {
