@@ -8,7 +8,7 @@ export type Kind = 'source' | 'filter' | 'window' | 'model' | 'condition' | 'act
 export type SourceField = 'products' | 'devices' | 'groups' | 'properties' | 'events'
 export const SOURCE_FIELDS: SourceField[] = ['products', 'devices', 'groups', 'properties', 'events']
 export const WINDOW_FNS = ['avg', 'min', 'max', 'sum', 'count', 'stddev', 'ewma', 'zscore', 'cusum_high', 'cusum_low', 'band_energy']
-export const ACTION_TYPES = ['alarm', 'clear_alarm', 'command', 'webhook', 'republish', 'telemetry', 'rule']
+export const ACTION_TYPES = ['alarm', 'clear_alarm', 'command', 'webhook', 'republish', 'telemetry', 'rule', 'app']
 export const OPS = ['>', '>=', '<', '<=', '==', '!=']
 
 export type Obj = Record<string, unknown>
@@ -371,6 +371,8 @@ export function newAction(type: string): Obj {
       return { type, topic: '' }
     case 'telemetry':
       return { type, property: '', expr: '' }
+    case 'app':
+      return { type, installation: '' }
     default:
       return { type: 'rule', rule: '' }
   }
@@ -432,7 +434,7 @@ export function effectsByAction(step: Step, doc: Obj, index: Index): Record<stri
   const actions = (doc.actions ?? []) as Obj[]
   const out: Record<string, Obj[]> = {}
   const taken = new Set<number>()
-  const key: Record<string, string> = { alarm: 'alarm_type', clear_alarm: 'alarm_type', webhook: 'url', republish: 'topic', telemetry: 'property', rule: 'rule' }
+  const key: Record<string, string> = { alarm: 'alarm_type', clear_alarm: 'alarm_type', webhook: 'url', republish: 'topic', telemetry: 'property', rule: 'rule', app: 'installation' }
   for (const e of step.effects) {
     const fits = (a: Obj, type: string) => a.type === type && (!key[type] || a[key[type]] === e[key[type]])
     let i = actions.findIndex((a, j) => !taken.has(j) && fits(a, String(e.action)))

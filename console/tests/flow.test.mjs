@@ -41,6 +41,7 @@ const docs = [
       { type: 'republish', topic: 'hot' },
       { type: 'telemetry', property: 'margin', expr: '100 - temp' },
       { type: 'rule', rule: 'other' },
+      { type: 'app', installation: '0194a7c2-0000-7000-8000-000000000001' },
       { type: 'clear_alarm', alarm_type: 'cold' },
     ],
   },

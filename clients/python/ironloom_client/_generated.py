@@ -29,6 +29,13 @@ class Action_Alarm(TypedDict):
     type: Literal["alarm"]
 
 
+class Action_App(TypedDict):
+    """Hand the message to an app installation of the tenant (by id) whose manifest takes
+    calls from rules (`{"kind": "rule"}` trigger); it runs as a triggered event."""
+    installation: str
+    type: Literal["app"]
+
+
 class Action_ClearAlarm(TypedDict):
     """Clear the alarm of this type on the device."""
     alarm_type: str
@@ -1537,7 +1544,7 @@ class WriteResult(TypedDict):
 AccessMode = Literal["r", "rw", "w"]
 
 #: What a rule does when its condition becomes true (and, for alarms, false again).
-Action = Union["Action_Alarm", "Action_ClearAlarm", "Action_Command", "Action_Webhook", "Action_Republish", "Action_Telemetry", "Action_Rule"]
+Action = Union["Action_Alarm", "Action_ClearAlarm", "Action_Command", "Action_Webhook", "Action_Republish", "Action_Telemetry", "Action_Rule", "Action_App"]
 
 #: What kind of principal acted.
 ActorKind = Literal["user", "api_key", "device", "system", "anonymous", "app"]

@@ -21,7 +21,7 @@ export interface ServerSentEvent {
 export type AccessMode = "r" | "rw" | "w";
 
 /** What a rule does when its condition becomes true (and, for alarms, false again). */
-export type Action = Action_Alarm | Action_ClearAlarm | Action_Command | Action_Webhook | Action_Republish | Action_Telemetry | Action_Rule;
+export type Action = Action_Alarm | Action_ClearAlarm | Action_Command | Action_Webhook | Action_Republish | Action_Telemetry | Action_Rule | Action_App;
 
 /**
  * Raise (or update) the alarm of this type on the device; cleared when the
@@ -77,6 +77,15 @@ export interface Action_Telemetry {
 export interface Action_Rule {
   rule: string;
   type: "rule";
+}
+
+/**
+ * Hand the message to an app installation of the tenant (by id) whose manifest takes
+ * calls from rules (`{"kind": "rule"}` trigger); it runs as a triggered event.
+ */
+export interface Action_App {
+  installation: string;
+  type: "app";
 }
 
 /**

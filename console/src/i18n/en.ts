@@ -698,6 +698,7 @@ const en = {
       republish: 'Republish (MQTT)',
       telemetry: 'Derived telemetry',
       rule: 'Call rule',
+      app: 'Call app',
     },
     problem: {
       noCondition: 'Add a condition node.',
@@ -747,6 +748,8 @@ const en = {
       topic: 'Topic (under rules/)',
       property: 'Property',
       callRule: 'Rule to call',
+      installation: 'App installation',
+      installationHint: 'The app must take calls from rules (a “rule” trigger) and run on the products this flow reads; it gets the message that made the condition true.',
       details: 'Details (JSON: name → expression)',
       badJson: 'Not valid JSON: not applied',
     },

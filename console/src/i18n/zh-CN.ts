@@ -698,6 +698,7 @@ const zhCN: Messages = {
       republish: '转发（MQTT）',
       telemetry: '派生遥测',
       rule: '调用规则',
+      app: '调用应用',
     },
     problem: {
       noCondition: '请添加一个条件节点。',
@@ -747,6 +748,8 @@ const zhCN: Messages = {
       topic: '主题（rules/ 下）',
       property: '属性',
       callRule: '被调用的规则',
+      installation: '应用实例',
+      installationHint: '该应用须接受规则调用（“rule”触发器），且运行在本流程读取的产品上；它收到使条件成立的那条消息。',
       details: '详情（JSON：名称 → 表达式）',
       badJson: 'JSON 无效：未应用',
     },

@@ -3489,6 +3489,34 @@ async fn rules_call_models_checked_when_saved_and_counted() {
     assert_eq!(rule_calls, 3, "{:?}", u.body);
 }
 
+/// A rule's `app` action names an installation of the tenant by id: a malformed id and an
+/// installation that does not exist are refused when the rule is saved.
+#[tokio::test]
+async fn rules_calling_apps_name_an_installation_of_the_tenant() {
+    let w = world().await;
+    let (app, a) = (&w.app, w.a_admin.as_str());
+    for (installation, needle) in [
+        ("pump-efficiency", "is not an installation id"),
+        (
+            "01940000-0000-7000-8000-000000000000",
+            "no app installation",
+        ),
+    ] {
+        let doc = json!({
+            "name": "Call an app", "source": {"products": []},
+            "condition": {"expr": "true"},
+            "actions": [{"type": "app", "installation": installation}],
+        });
+        let r = app.post("/api/v1/rules", a, doc).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().contains(needle),
+            "{installation}: {:?}",
+            r.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn model_bindings_are_checked_against_model_and_product_and_stay_in_their_tenant() {
     let w = world().await;

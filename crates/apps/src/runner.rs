@@ -7,6 +7,9 @@
 //! and jobs write, never what rules or apps write, so apps cannot trigger each other in a
 //! loop.
 
+mod rule_call;
+pub use rule_call::rule_event;
+
 use crate::config::AppsConfig;
 use crate::engine::{AppEngine, AppModule, Installation, Invocation};
 use crate::host::{HostServices, Scope};

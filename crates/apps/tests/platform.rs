@@ -432,6 +432,7 @@ struct World {
     platform: Platform,
     meter: Arc<Meter>,
     alarms: tokio::sync::broadcast::Sender<ironloom_core::alarm::AlarmEvent>,
+    bus: Arc<dyn ironloom_bus::EventBus>,
     _stop: tokio_util::sync::DropGuard,
 }
 
@@ -476,7 +477,9 @@ async fn world(config: AppsConfig) -> World {
         meter: meter.clone(),
         alarms: Some(alarms.clone()),
     };
-    let host = AppHost::start(platform.clone(), bus, config).await.unwrap();
+    let host = AppHost::start(platform.clone(), bus.clone(), config)
+        .await
+        .unwrap();
     World {
         _dir: dir,
         meta,
@@ -490,6 +493,7 @@ async fn world(config: AppsConfig) -> World {
         platform,
         meter,
         alarms,
+        bus,
         _stop: stop.drop_guard(),
     }
 }
@@ -658,4 +662,116 @@ async fn a_runaway_app_is_paused_after_three_stops_in_a_row() {
             .any(|l| l.message.contains("triggered events are skipped")),
         "{logs:?}"
     );
+}
+
+/// A rule's `app` action (the flow editor's app node) runs an installation that takes
+/// calls from rules on the message that made the rule fire, as a telemetry event naming
+/// the rule; an installation without the `rule` trigger, a device of another product and
+/// another tenant's installation are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_calls_an_app_on_the_messages_that_make_it_fire() {
+    use ironloom_core::app_install::AppCaller;
+    let w = world(AppsConfig::default()).await;
+    let called = install(
+        &w,
+        &test_package("t.rule", json!([{"kind": "rule"}]), LOG_EVENT),
+        "on-rule",
+        json!({}),
+        None,
+    )
+    .await;
+    let deaf = install(
+        &w,
+        &test_package("t.deaf", json!([{"kind": "manual"}]), LOG_EVENT),
+        "deaf",
+        json!({}),
+        None,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alarms, _) = tokio::sync::broadcast::channel(16);
+    let rules = ironloom_rules::runtime::start(
+        ironloom_rules::runtime::Deps {
+            meta: w.meta.clone(),
+            bus: w.bus.clone(),
+            ingest: w.hub.clone(),
+            link: None,
+            republish: None,
+            alarms,
+            models: None,
+            apps: Some(Arc::new(w.host.clone())),
+        },
+        ironloom_rules::config::RuntimeConfig {
+            state_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        },
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let doc: ironloom_core::rule::RuleDoc = serde_json::from_value(json!({
+        "name": "high-flow",
+        "source": {"products": ["pump"]},
+        "condition": {"expr": "flow > 2"},
+        "actions": [{"type": "app", "installation": called.to_string()}]
+    }))
+    .unwrap();
+    assert_eq!(doc.check(None), vec![]);
+    w.meta.create_rule(&actor(), w.a, doc).await.unwrap();
+    ironloom_core::rule::RuleService::reload(&rules.runtime)
+        .await
+        .unwrap();
+    for (i, flow) in [1.5, 2.5, 1.0].into_iter().enumerate() {
+        let values = vec![Reported::new(
+            "flow".into(),
+            Some(1_780_000_000_000 + i as i64),
+            json!(flow),
+        )];
+        Ingest::ingest(&*w.hub, w.a, w.p1, Origin::Device, values)
+            .await
+            .unwrap();
+    }
+    let mut logs = vec![];
+    for _ in 0..200 {
+        logs = w.meta.app_logs(w.a, "on-rule", 10).await.unwrap();
+        if !logs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = w.meta.app_logs(w.a, "on-rule", 10).await.unwrap();
+    assert_eq!(logs.len(), 1, "only the message with flow > 2: {logs:?}");
+    let event: Value = serde_json::from_str(&logs[0].message).unwrap();
+    assert_eq!(event["kind"], json!("telemetry"));
+    assert_eq!(event["device"], json!("p1"));
+    assert_eq!(event["product"], json!("pump"));
+    assert_eq!(event["rule"]["name"], json!("high-flow"));
+    assert_eq!(event["points"][0]["property"], json!("flow"));
+    assert_eq!(event["points"][0]["value"], json!(2.5));
+    assert_eq!(event["points"][0]["ts"], json!(1_780_000_000_001i64));
+
+    // Refusals, each with its reason.
+    let message = |product: &str| {
+        json!({"rule": "r", "rule_id": null, "device": "x",
+        "product": product, "ts": 0, "values": {"flow": 3.0}})
+    };
+    let e = w
+        .host
+        .call_from_rule(w.a, deaf, true, message("pump"))
+        .await
+        .unwrap_err();
+    assert!(e.contains("no `rule` trigger"), "{e}");
+    let e = w
+        .host
+        .call_from_rule(w.a, called, true, message("fan"))
+        .await
+        .unwrap_err();
+    assert!(e.contains("not one of"), "{e}");
+    let e = w
+        .host
+        .call_from_rule(w.b, called, true, message("pump"))
+        .await
+        .unwrap_err();
+    assert!(e.contains("no such installation"), "{e}");
 }

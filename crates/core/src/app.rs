@@ -123,6 +123,9 @@ pub enum Trigger {
     Http { path: String },
     /// A run asked for by a user.
     Manual,
+    /// Calls from rules: a rule's `app` action (the flow editor's app node) hands it the
+    /// message that made the rule fire, for devices of the installation's products.
+    Rule,
 }
 
 /// Whether `h` is a host name an app may be granted (`api.example.com`): labels of
@@ -516,8 +519,7 @@ impl AppManifest {
                         ));
                     }
                 }
-                Trigger::Alarm => {}
-                Trigger::Manual => {}
+                Trigger::Alarm | Trigger::Manual | Trigger::Rule => {}
             }
         }
     }

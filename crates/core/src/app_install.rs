@@ -333,6 +333,23 @@ pub fn check_against_schema(path: &str, value: &Value, schema: &Value, errs: &mu
     }
 }
 
+/// Hands a rule's message to an installation (a rule's `app` action). The event is queued
+/// for the installation, as a triggered event is; an installation that is missing, not
+/// running, or takes no calls from rules (no `rule` trigger) is an error the rule notes.
+#[async_trait::async_trait]
+pub trait AppCaller: Send + Sync {
+    /// `message`: what the rule saw, as its webhooks get it (`rule`, `rule_id`, `device`,
+    /// `product`, `ts`, `values`); `telemetry`: whether `values` are telemetry (else a
+    /// device event, `{"event", "data"}`).
+    async fn call_from_rule(
+        &self,
+        tenant: TenantId,
+        installation: InstallationId,
+        telemetry: bool,
+        message: serde_json::Value,
+    ) -> Result<(), String>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

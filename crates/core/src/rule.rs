@@ -360,6 +360,9 @@ pub enum Action {
     Telemetry { property: String, expr: String },
     /// Hand the message to another rule of the tenant (by name).
     Rule { rule: String },
+    /// Hand the message to an app installation of the tenant (by id) whose manifest takes
+    /// calls from rules (`{"kind": "rule"}` trigger); it runs as a triggered event.
+    App { installation: String },
 }
 
 fn default_retries() -> u32 {
@@ -592,6 +595,11 @@ impl RuleDoc {
                 Action::Rule { rule } => {
                     if rule.trim().is_empty() {
                         at(&p, "names no rule".into());
+                    }
+                }
+                Action::App { installation } => {
+                    if installation.parse::<crate::ids::InstallationId>().is_err() {
+                        at(&p, format!("`{installation}` is not an installation id"));
                     }
                 }
             }

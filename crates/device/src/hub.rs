@@ -52,21 +52,25 @@ pub struct DeviceCtx {
     pub product_key: Arc<str>,
 }
 
+/// Maps keyed by ids the platform made (never by client input), read for every message:
+/// a fast hash instead of SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 pub struct DeviceHub {
     pub(crate) meta: Arc<dyn MetaStore>,
     telemetry: Arc<dyn TelemetryStore>,
     bus: Arc<dyn EventBus>,
     config: HubConfig,
-    products: Mutex<HashMap<ProductId, products::CachedProduct>>,
+    products: Mutex<FastMap<ProductId, products::CachedProduct>>,
     /// Devices written for by the platform (derived data), by id.
-    contexts: Mutex<HashMap<DeviceId, products::CachedCtx>>,
+    contexts: Mutex<FastMap<DeviceId, products::CachedCtx>>,
     pub guard: LoginGuard,
-    live: Mutex<HashMap<DeviceId, live::Live>>,
+    live: Mutex<FastMap<DeviceId, live::Live>>,
     /// Messages and values stored per tenant since start (system health), with the
     /// tenant's counter of stored values (its label formatted once, not per message).
-    traffic: Mutex<HashMap<TenantId, live::TenantTraffic>>,
+    traffic: Mutex<FastMap<TenantId, live::TenantTraffic>>,
     /// Last timestamp used in each device's logs, so two entries never share one.
-    log_clock: Mutex<HashMap<DeviceId, Micros>>,
+    log_clock: Mutex<FastMap<DeviceId, Micros>>,
     pub(crate) downlinks: downlink::Downlinks,
     /// Serialises first reads of products.
     product_loads: tokio::sync::Mutex<()>,
@@ -124,12 +128,12 @@ impl DeviceHub {
             telemetry,
             bus,
             config,
-            products: Mutex::new(HashMap::new()),
-            contexts: Mutex::new(HashMap::new()),
+            products: Mutex::new(FastMap::default()),
+            contexts: Mutex::new(FastMap::default()),
             guard,
-            live: Mutex::new(HashMap::new()),
-            traffic: Mutex::new(HashMap::new()),
-            log_clock: Mutex::new(HashMap::new()),
+            live: Mutex::new(FastMap::default()),
+            traffic: Mutex::new(FastMap::default()),
+            log_clock: Mutex::new(FastMap::default()),
             downlinks: Default::default(),
             product_loads: tokio::sync::Mutex::new(()),
             provision_claims: tokio::sync::Mutex::new(()),

@@ -170,10 +170,28 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         tracing::info!(addr = %a, "MQTT server listening on mqtts://{a}");
     }
 
+    // Live alarm events: the console's stream, apps' alarm triggers, the rule engine.
+    let (alarms_live, _) = tokio::sync::broadcast::channel(1024);
+    // Apps: installed WebAssembly apps run on device telemetry, alarms, schedules, requests
+    // and rules' calls (started before the rule engine, which calls them); their host API
+    // reaches the same stores, ingest path and device link.
+    let apps = ironloom_apps::AppHost::start(
+        ironloom_apps::Platform {
+            meta: store.clone(),
+            store: Arc::new(tsdb.clone()),
+            ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
+            link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
+            meter: meter.clone(),
+            alarms: Some(alarms_live.clone()),
+        },
+        bus.clone(),
+        config.apps.clone(),
+    )
+    .await
+    .map_err(|e| anyhow!("cannot start the app runtime: {e}"))?;
     // Rules: the engine consumes the bus; alarms go to the store and to live subscribers;
     // derived telemetry goes back through the hub's ingest path; republished messages to
-    // the tenant's applications over MQTT.
-    let (alarms_live, _) = tokio::sync::broadcast::channel(1024);
+    // the tenant's applications over MQTT; `app` actions to the app runtime.
     let rules_shutdown = CancellationToken::new();
     let rules = ironloom_rules::runtime::start(
         ironloom_rules::runtime::Deps {
@@ -186,6 +204,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             models: Some(Arc::new(ironloom_models::meter::MeteredCaller::new(
                 meter.clone(),
             ))),
+            apps: Some(Arc::new(apps.clone())),
         },
         ironloom_rules::config::RuntimeConfig {
             state_dir: config.data_dir.join("rules"),
@@ -209,22 +228,6 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow!("cannot start the model runtime: {e}"))?;
-    // Apps: installed WebAssembly apps run on device telemetry, schedules and requests;
-    // their host API reaches the same stores, ingest path and device link.
-    let apps = ironloom_apps::AppHost::start(
-        ironloom_apps::Platform {
-            meta: store.clone(),
-            store: Arc::new(tsdb.clone()),
-            ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
-            link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
-            meter: meter.clone(),
-            alarms: Some(alarms_live.clone()),
-        },
-        bus.clone(),
-        config.apps.clone(),
-    )
-    .await
-    .map_err(|e| anyhow!("cannot start the app runtime: {e}"))?;
     let state = AppState {
         store: store.clone(),
         telemetry: Arc::new(tsdb.clone()),

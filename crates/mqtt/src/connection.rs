@@ -193,6 +193,9 @@ struct Conn<H: MqttHooks> {
     /// The client's maximum packet size.
     client_max_packet: usize,
     problem_info: bool,
+    /// The topic of the last publish, checked: devices publish to the same topic again and
+    /// again, and it is then neither checked nor copied again.
+    last_topic: Option<Arc<str>>,
 }
 
 fn refusal_code(r: ConnectRefusal) -> ConnackCode {
@@ -341,6 +344,7 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
         client_max_packet: c.max_packet_size.map_or(usize::MAX, |m| m as usize),
         problem_info: c.request_problem_info,
         grant,
+        last_topic: None,
     };
     shared.hooks.connected(&conn.grant.client);
     let granted = conn.subscribe_granted();
@@ -538,16 +542,24 @@ impl<H: MqttHooks> Conn<H> {
                 "topic aliases are not accepted (topic alias maximum is 0)",
             ));
         }
-        let Ok(topic) = std::str::from_utf8(&p.topic) else {
-            return Err(End::with(
-                DisconnectCause::ProtocolError,
-                ServerDisconnect::Malformed,
-                "the topic is not UTF-8",
-            ));
+        let topic = match &self.last_topic {
+            Some(last) if last.as_bytes() == &p.topic[..] => last.clone(),
+            _ => {
+                let Ok(topic) = std::str::from_utf8(&p.topic) else {
+                    return Err(End::with(
+                        DisconnectCause::ProtocolError,
+                        ServerDisconnect::Malformed,
+                        "the topic is not UTF-8",
+                    ));
+                };
+                if let Err(e) = topic::check_name(topic, cfg.max_topic_len, cfg.max_topic_levels) {
+                    return self.refuse_topic(io, &p, e);
+                }
+                let topic: Arc<str> = topic.into();
+                self.last_topic = Some(topic.clone());
+                topic
+            }
         };
-        if let Err(e) = topic::check_name(topic, cfg.max_topic_len, cfg.max_topic_levels) {
-            return self.refuse_topic(io, &p, e);
-        }
         if p.qos != QoS::AtMostOnce && p.pkid == 0 {
             return Err(End::with(
                 DisconnectCause::ProtocolError,
@@ -580,7 +592,7 @@ impl<H: MqttHooks> Conn<H> {
             duplicate: false,
         });
         batch.push(InboundPublish {
-            topic: topic.into(),
+            topic,
             payload: p.payload,
             qos: p.qos,
             retain: p.retain,
@@ -986,7 +998,9 @@ impl<H: MqttHooks> Conn<H> {
     fn pump<S>(&self, io: &mut Io<S>) -> bool {
         let shared = &self.shared;
         let mut st = self.session.lock();
-        let now = Instant::now();
+        // The clock is read only when there is something to send (not for every publish
+        // the device makes).
+        let mut clock = None;
         let mut sent = 0u64;
         let mut dropped = 0u64;
         let mut more = false;
@@ -995,6 +1009,7 @@ impl<H: MqttHooks> Conn<H> {
                 more = true;
                 break;
             }
+            let now = *clock.get_or_insert_with(Instant::now);
             let expiry_left = d.msg.expiry_left(now);
             if expiry_left == Some(0) {
                 st.queue.pop_front();

@@ -111,6 +111,15 @@ pub enum Effect {
         tenant: TenantId,
         rule_name: String,
     },
+    /// The message goes to an app installation (`body` as a webhook's; `telemetry` when
+    /// the message is telemetry, not a device event).
+    CallApp {
+        rule: RuleId,
+        tenant: TenantId,
+        installation: String,
+        telemetry: bool,
+        body: Json,
+    },
 }
 
 #[derive(Debug)]
@@ -1173,6 +1182,9 @@ impl Effect {
                 property, value, ..
             } => json!({"action": "telemetry", "property": property, "value": value}),
             Effect::CallRule { rule_name, .. } => json!({"action": "rule", "rule": rule_name}),
+            Effect::CallApp {
+                installation, body, ..
+            } => json!({"action": "app", "installation": installation, "body": body}),
         }
     }
 }
@@ -1427,6 +1439,13 @@ fn act(
                 rule,
                 tenant: m.tenant,
                 rule_name: name.clone(),
+            }),
+            Action::App { installation } => out.push(Effect::CallApp {
+                rule,
+                tenant: m.tenant,
+                installation: installation.clone(),
+                telemetry: matches!(m.kind, MessageKind::Telemetry(_)),
+                body: event(),
             }),
         }
     }

@@ -52,6 +52,8 @@ pub struct Deps {
     pub alarms: broadcast::Sender<AlarmEvent>,
     /// Answers `model(…)` in rule expressions (none: such calls fail with a clear error).
     pub models: Option<Arc<dyn ironloom_core::model::ModelCaller>>,
+    /// Runs apps for `app` actions (none: such actions fail with a clear error).
+    pub apps: Option<Arc<dyn ironloom_core::app_install::AppCaller>>,
 }
 
 impl std::fmt::Debug for Deps {
@@ -777,6 +779,24 @@ impl EffectRunner {
                 }
             }
             Effect::CallRule { .. } => {}
+            Effect::CallApp {
+                rule,
+                tenant,
+                installation,
+                telemetry,
+                body,
+            } => {
+                let Some(apps) = &self.deps.apps else {
+                    return self.error(rule, "calling apps needs the app runtime".into());
+                };
+                let called = match installation.parse() {
+                    Ok(id) => apps.call_from_rule(tenant, id, telemetry, body).await,
+                    Err(_) => Err(format!("`{installation}` is not an installation id")),
+                };
+                if let Err(e) = called {
+                    self.error(rule, format!("app {installation}: {e}"));
+                }
+            }
         }
     }
 }

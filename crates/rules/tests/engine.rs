@@ -66,6 +66,7 @@ fn kinds(effects: &[Effect]) -> Vec<&'static str> {
             Effect::Republish { .. } => "republish",
             Effect::Telemetry { .. } => "telemetry",
             Effect::CallRule { .. } => "call",
+            Effect::CallApp { .. } => "app",
         })
         .collect()
 }

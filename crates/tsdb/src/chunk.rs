@@ -37,36 +37,61 @@ impl Stats {
         Stats::of_range(c, 0, c.len())
     }
 
-    /// Statistics of points `a..b` (non-empty) of a sorted column.
+    /// Statistics of points `a..b` (non-empty) of a sorted column. One pass per type for
+    /// the extremes and the sum, a second for the squared deviations from the mean (no
+    /// division per point: flushes and compactions compute this for every chunk and
+    /// rollup window, and a running mean's division per point was most of their cost).
     pub fn of_range(c: &Column, a: usize, b: usize) -> Stats {
-        let t = c.value_type();
         let mut s = Stats {
             count: (b - a) as u32,
             min_ts: c.ts[a],
             max_ts: c.ts[b - 1],
             ..Stats::default()
         };
-        if t == ValueType::Str {
-            return s;
+        fn moments(xs: impl Iterator<Item = f64> + Clone, n: usize) -> (f64, f64) {
+            let sum: f64 = xs.clone().fold(0.0, |acc, x| acc + x);
+            let mean = sum / n as f64;
+            let m2 = xs.fold(0.0, |acc, x| {
+                let d = x - mean;
+                acc + d * d
+            });
+            (sum, m2)
         }
-        s.first = c.values.raw(a);
-        s.last = c.values.raw(b - 1);
-        s.min = s.first;
-        s.max = s.first;
-        let mut mean = 0.0;
-        for (k, i) in (a..b).enumerate() {
-            let raw = c.values.raw(i);
-            if raw_less(t, raw, s.min) {
-                s.min = raw;
+        let n = b - a;
+        match &c.values {
+            Values::Str(_) => return s,
+            Values::F64(v) => {
+                let v = &v[a..b];
+                let (mut lo, mut hi) = (v[0], v[0]);
+                for &x in &v[1..] {
+                    if x < lo {
+                        lo = x;
+                    }
+                    if hi < x {
+                        hi = x;
+                    }
+                }
+                (s.min, s.max) = (lo.to_bits(), hi.to_bits());
+                (s.first, s.last) = (v[0].to_bits(), v[n - 1].to_bits());
+                (s.sum, s.m2) = moments(v.iter().copied(), n);
             }
-            if raw_less(t, s.max, raw) {
-                s.max = raw;
+            Values::I64(v) => {
+                let v = &v[a..b];
+                let (lo, hi) = v
+                    .iter()
+                    .fold((v[0], v[0]), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                (s.min, s.max) = (lo as u64, hi as u64);
+                (s.first, s.last) = (v[0] as u64, v[n - 1] as u64);
+                (s.sum, s.m2) = moments(v.iter().map(|&x| x as f64), n);
             }
-            let x = c.values.num(i).unwrap_or(0.0);
-            s.sum += x;
-            let d = x - mean;
-            mean += d / (k + 1) as f64;
-            s.m2 += d * (x - mean);
+            Values::Bool(v) => {
+                let v = &v[a..b];
+                let ones = v.iter().filter(|&&x| x).count();
+                s.min = u64::from(ones == n);
+                s.max = u64::from(ones > 0);
+                (s.first, s.last) = (u64::from(v[0]), u64::from(v[n - 1]));
+                (s.sum, s.m2) = moments(v.iter().map(|&x| f64::from(u8::from(x))), n);
+            }
         }
         s
     }

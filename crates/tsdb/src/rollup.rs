@@ -49,14 +49,22 @@ pub fn compute(col: &Column, width: Micros) -> Option<Vec<Stats>> {
     if n == 0 || !supported(col.value_type()) || width <= 0 {
         return None;
     }
-    // Count windows first: cheap, and most short series stop here.
+    // The window ends, found by comparing with the next boundary rather than dividing
+    // every timestamp (the column is sorted). Counted first: cheap, and most short series
+    // stop here.
+    // A window whose end is past the largest timestamp has none (`None`).
+    let end_of = |t: Micros| {
+        t.div_euclid(width)
+            .checked_add(1)
+            .and_then(|w| w.checked_mul(width))
+    };
+    let inside = |t: Micros, end: Option<Micros>| end.is_none_or(|e| t < e);
     let mut windows = 1usize;
-    let mut w = col.ts[0].div_euclid(width);
+    let mut end = end_of(col.ts[0]);
     for &t in &col.ts[1..] {
-        let tw = t.div_euclid(width);
-        if tw != w {
+        if !inside(t, end) {
             windows += 1;
-            w = tw;
+            end = end_of(t);
         }
     }
     if n < windows * MIN_POINTS_PER_WINDOW || windows > MAX_WINDOWS {
@@ -65,11 +73,8 @@ pub fn compute(col: &Column, width: Micros) -> Option<Vec<Stats>> {
     let mut out = Vec::with_capacity(windows);
     let mut a = 0;
     while a < n {
-        let w = col.ts[a].div_euclid(width);
-        let mut b = a + 1;
-        while b < n && col.ts[b].div_euclid(width) == w {
-            b += 1;
-        }
+        let end = end_of(col.ts[a]);
+        let b = a + col.ts[a..].partition_point(|&t| inside(t, end));
         out.push(Stats::of_range(col, a, b));
         a = b;
     }

@@ -97,7 +97,11 @@ impl Segment {
         let (index_off, index_len, index_crc) =
             (|| Ok::<_, crate::codec::CodecError>((r.u64_le()?, r.u32_le()?, r.u32_le()?)))()
                 .map_err(|e| bad(&e.to_string()))?;
-        if index_off < MAGIC.len() as u64 || index_off + index_len as u64 + FOOTER as u64 != bytes {
+        // Checked: a hostile footer may hold offsets that overflow.
+        let end = index_off
+            .checked_add(index_len as u64)
+            .and_then(|e| e.checked_add(FOOTER as u64));
+        if index_off < MAGIC.len() as u64 || end != Some(bytes) {
             return Err(bad("index position out of range"));
         }
         let mut index = vec![0u8; index_len as usize];

@@ -1,6 +1,6 @@
 // What the flow view shows on its nodes besides their fields: problems (the editor's own
 // and the server's) and a dry run's values for the chosen message.
-import type { InjectionKey } from 'vue'
+import { reactive, type InjectionKey } from 'vue'
 import { formatNumber, label, t } from '../../i18n'
 import { formatModel, type NodeData, type Obj } from '../../flow'
 
@@ -63,10 +63,15 @@ function actionSummary(a: Obj): string[] {
       return [`rules/${a.topic || '…'}`]
     case 'telemetry':
       return [`${a.property || '…'} = ${a.expr || '…'}`]
+    case 'app':
+      return [a.installation ? installationNames[String(a.installation)] ?? String(a.installation) : '…']
     default:
       return [String(a.rule || '…')]
   }
 }
+
+/** Installation id → name, for the app actions' summaries (filled by the panel). */
+export const installationNames = reactive<Record<string, string>>({})
 
 /** The type of the palette's drag data. */
 export const DRAG_TYPE = 'application/x-ironloom-flow'

@@ -92,7 +92,71 @@ async fn problems(
         }
     }
     out.extend(doc.check_with(properties.as_deref(), Some(state.models)));
+    app_problems(state, tenant, doc, &mut out).await?;
     Ok(out)
+}
+
+/// Each `app` action names an installation of the tenant that takes calls from rules,
+/// and the rule's products are among the installation's.
+async fn app_problems(
+    state: &AppState,
+    tenant: TenantId,
+    doc: &RuleDoc,
+    out: &mut Vec<RuleProblem>,
+) -> ApiResult<()> {
+    for (i, a) in doc.actions.iter().enumerate() {
+        let ironloom_core::rule::Action::App { installation } = a else {
+            continue;
+        };
+        // A malformed id is already a problem of the document.
+        let Ok(id) = installation.parse() else {
+            continue;
+        };
+        let mut problem = |message: String| {
+            out.push(RuleProblem {
+                path: format!("actions[{i}].installation"),
+                position: None,
+                message,
+            })
+        };
+        let inst = match state.store.get_installation(tenant, id).await {
+            Ok(inst) => inst,
+            Err(Error::NotFound(_)) => {
+                problem(format!("no app installation `{installation}`"));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let info = state
+            .store
+            .get_app_package_info(tenant, &inst.spec.app_id, &inst.spec.version)
+            .await?;
+        if !info
+            .manifest
+            .triggers
+            .contains(&ironloom_core::app::Trigger::Rule)
+        {
+            problem(format!(
+                "the app of `{}` takes no calls from rules (its manifest has no `rule` trigger)",
+                inst.spec.name
+            ));
+        }
+        for key in &doc.source.products {
+            if !inst.spec.products.contains(key) {
+                problem(format!(
+                    "the rule reads product `{key}`, which is not one of `{}`'s products",
+                    inst.spec.name
+                ));
+            }
+        }
+        if doc.source.products.is_empty() {
+            problem(format!(
+                "the rule reads every product; name the products of `{}`",
+                inst.spec.name
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn refused(problems: &[RuleProblem]) -> Error {

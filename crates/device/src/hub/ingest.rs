@@ -25,6 +25,12 @@ impl DeviceHub {
         if at > Utc::now().timestamp_micros() + 1_000_000 {
             return at;
         }
+        self.unique_ts(device, at)
+    }
+
+    /// [`log_ts`](Self::log_ts) for a time that is not ahead of the clock (the arrival
+    /// time just taken): no second reading of the clock.
+    fn unique_ts(&self, device: DeviceId, at: Micros) -> Micros {
         let mut clock = lock(&self.log_clock);
         let last = clock.entry(device).or_insert(0);
         if at > *last {
@@ -60,7 +66,7 @@ impl DeviceHub {
                 });
                 PointIn {
                     property: ERRORS_SERIES.into(),
-                    ts: self.log_ts(ctx.device, now),
+                    ts: self.unique_ts(ctx.device, now),
                     value: Value::Str(entry.to_string()),
                     quality: Quality::Good,
                 }
@@ -133,7 +139,10 @@ impl DeviceHub {
         messages: Vec<Vec<Reported>>,
     ) -> Result<Vec<IngestOutcome>, IngestError> {
         let product = self.product_of(ctx).await.map_err(IngestError::Product)?;
-        let now = Utc::now().timestamp_micros();
+        // The clock is read once for the whole batch (arrival times, the device's last
+        // contact, the event).
+        let arrived = Utc::now();
+        let now = arrived.timestamp_micros();
         let mut all: Vec<PointIn> = Vec::new();
         // For each message: where its points start in `all`, and its refusals.
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(messages.len());
@@ -142,7 +151,7 @@ impl DeviceHub {
             // Values without their own timestamp get the arrival time, unique per message
             // of the device: two messages in one batch (or one microsecond) must not
             // overwrite each other.
-            let at = self.log_ts(ctx.device, now);
+            let at = self.unique_ts(ctx.device, now);
             let (points, model_refused) = points_from_reported(&product.thing_model, reported, at);
             spans.push((all.len(), points.len()));
             if all.is_empty() {
@@ -211,7 +220,7 @@ impl DeviceHub {
         if !store_refused.is_empty() {
             Box::pin(self.log_errors(ctx, source, &store_refused)).await;
         }
-        self.seen(ctx);
+        self.seen_at(ctx, arrived);
         if total > 0 {
             {
                 let stored = outcomes.iter().filter(|o| o.stored > 0).count() as u64;
@@ -226,7 +235,7 @@ impl DeviceHub {
             if let Some(points) = watched_points {
                 let ev = self.make_event(
                     ctx,
-                    Utc::now(),
+                    arrived,
                     DeviceEventKind::Telemetry {
                         stored: total,
                         points,

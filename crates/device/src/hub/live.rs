@@ -104,7 +104,11 @@ impl DeviceHub {
 
     /// The device was heard from (kept in memory, written in batches).
     pub fn seen(&self, ctx: &DeviceCtx) {
-        let now = Utc::now();
+        self.seen_at(ctx, Utc::now());
+    }
+
+    /// [`seen`](Self::seen) at a time the caller already read.
+    pub(crate) fn seen_at(&self, ctx: &DeviceCtx, now: DateTime<Utc>) {
         let mut live = lock(&self.live);
         let l = live.entry(ctx.device).or_default();
         l.status.last_seen_at = Some(now);
