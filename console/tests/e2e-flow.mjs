@@ -99,6 +99,16 @@ export async function flowSteps({ newPage, logIn, step, expect, until, shot, sti
     await node('n6').getByText('model("pump.hydraulic_power", "P_h"', { exact: false }).waitFor()
     await page.getByTestId('flow-delete-node').click()
     await node('n6').waitFor({ state: 'detached' })
+    // An app call: an installation of the tenant, picked by name; the server refuses one
+    // whose app takes no calls from rules, and says so on the node.
+    await drop('action-app', 840, 420)
+    await connect('n4', 'n6')
+    await choose('flow-app-installation', 'pumps (demo-pump)')
+    await node('n6').getByText('pumps', { exact: true }).waitFor()
+    await page.getByTestId('flow-check').click()
+    await until(async () => ((await node('n6').getByTestId('flow-node-problem').allTextContents()).join(' ')).includes('takes no calls from rules'), 'the app call refused on its node')
+    await page.getByTestId('flow-delete-node').click()
+    await node('n6').waitFor({ state: 'detached' })
     // A mistake in the condition: the server's answer is shown on the condition's node.
     await node('n4').click()
     await page.getByTestId('flow-condition-expr').fill('avg_water_temp >> 85')
@@ -178,7 +188,7 @@ export async function flowSteps({ newPage, logIn, step, expect, until, shot, sti
     await page.evaluate(() => localStorage.setItem('ironloom.locale', 'zh-CN'))
     await page.goto(`/rules/${id}/flow`)
     const palette = page.getByTestId('flow-palette')
-    for (const text of ['节点', '数据源', '产品', '属性', '设备事件', '平均值', '指数加权平均', '频带能量', '模型调用', '条件', '触发告警', '派生遥测', '调用规则']) {
+    for (const text of ['节点', '数据源', '产品', '属性', '设备事件', '平均值', '指数加权平均', '频带能量', '模型调用', '条件', '触发告警', '派生遥测', '调用规则', '调用应用']) {
       await palette.getByText(text, { exact: true }).first().waitFor()
     }
     await page.getByRole('tab', { name: '试运行' }).waitFor()

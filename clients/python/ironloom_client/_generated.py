@@ -702,7 +702,7 @@ class Job(TypedDict):
     progress: float
     #: Outputs: `{name: {unit, ts: [...], values: [...]}}` for series, `{name: {unit,
     result: NotRequired[Optional[Dict[str, Any]]]
-    #: Rows evaluated (windows, for a windowed algorithm).
+    #: Rows evaluated with a result (windows, for a windowed algorithm); rows the model
     rows: int
     spec: "JobSpec"
     started_at: NotRequired[Optional[str]]

@@ -817,7 +817,10 @@ export interface Job {
    * complete).
    */
   result?: Record<string, unknown> | null;
-  /** Rows evaluated (windows, for a windowed algorithm). */
+  /**
+   * Rows evaluated with a result (windows, for a windowed algorithm); rows the model
+   * refused are counted in the result's `refused`.
+   */
   rows: number;
   spec: JobSpec;
   started_at?: string | null;

@@ -742,16 +742,18 @@ impl Run {
         let started = Instant::now();
         let result = Library::get().evaluate_data(self.card.id, self.data(columns));
         self.record(1, u64::from(result.is_err()), started);
-        self.job.rows += 1;
         match result {
-            Ok(out) => Ok(Some(
+            // Rows are the windows with a result (a refused window is a skipped row), as
+            // for row-by-row jobs.
+            Ok(out) => Ok(Some({
+                self.job.rows += 1;
                 out.iter()
                     .map(|d| match d {
                         Datum::Scalar(v) => *v,
                         Datum::Series(_) | Datum::Text(_) => f64::NAN,
                     })
-                    .collect(),
-            )),
+                    .collect::<Vec<f64>>()
+            })),
             Err(e) => {
                 self.refuse(e.into());
                 Ok(None)

@@ -483,6 +483,24 @@ async fn an_algorithm_runs_per_window_and_over_the_whole_range() {
     let out = &done.result.as_ref().unwrap()["outputs"];
     assert_eq!(out["flags"]["values"].as_array().unwrap().len(), 3 * 3600);
     assert_eq!(out["count"]["value"], 0.0);
+    // A fourth hour with a single point: the algorithm refuses that window, which is not
+    // a row (one mean per row), and the refusal is counted.
+    s.history(s.pump, T0 + 3 * 3600, 1, |_| vec![("flow", 5.0)])
+        .await;
+    let spec = job(json!({"model": "stats.describe",
+        "from": "2026-01-01T00:00:00Z", "to": "2026-01-01T04:00:00Z",
+        "inputs": {"x": {"device": s.pump, "property": "flow"}}, "window_s": 3600}));
+    let done = s
+        .finished(s.compute.submit(&actor(), s.tenant, spec).await.unwrap().id)
+        .await;
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    let result = done.result.as_ref().unwrap();
+    assert_eq!(done.rows, 3);
+    assert_eq!(
+        result["outputs"]["mean"]["ts_ms"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(result["refused"], 1);
 }
 
 #[tokio::test]

@@ -370,7 +370,8 @@ pub struct Job {
     pub progress: f64,
     /// Stored points read.
     pub points_read: u64,
-    /// Rows evaluated (windows, for a windowed algorithm).
+    /// Rows evaluated with a result (windows, for a windowed algorithm); rows the model
+    /// refused are counted in the result's `refused`.
     pub rows: u64,
     /// Values written back.
     pub written: u64,
