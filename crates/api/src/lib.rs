@@ -178,6 +178,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::devices::register(router);
     let router = routes::device_link::register(router);
     let router = routes::gateway_config::register(router);
+    let router = routes::edge_apps::register(router);
     let router = routes::rules::register(router);
     let router = routes::dashboards::register(router);
     let router = routes::alarms::register(router);

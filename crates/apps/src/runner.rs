@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
+mod edge;
+
 /// How often usage counts are written to the store.
 const FLUSH: Duration = Duration::from_secs(5);
 
@@ -102,6 +104,8 @@ struct Inner {
     /// Why installations that could not be loaded were not.
     failed: Mutex<HashMap<InstallationId, String>>,
     slots: RwLock<HashMap<InstallationId, Arc<Slot>>>,
+    /// Installations that run on edge gateways (`runner/edge.rs`).
+    edge: Mutex<HashMap<InstallationId, AppInstallation>>,
     usage: Mutex<HashMap<(TenantId, String, String), AppUsageRow>>,
     permits: Arc<Semaphore>,
     interest: Interest,
@@ -221,6 +225,7 @@ impl AppHost {
                 modules: Mutex::new(HashMap::new()),
                 failed: Mutex::new(HashMap::new()),
                 slots: RwLock::new(HashMap::new()),
+                edge: Mutex::new(HashMap::new()),
                 usage: Mutex::new(HashMap::new()),
                 permits: Arc::new(Semaphore::new(config.workers)),
                 interest: consumer.interest.clone(),
@@ -348,6 +353,9 @@ impl AppHost {
     async fn load_or_keep_error(&self, rec: AppInstallation) {
         let (tenant, id, name) = (rec.tenant_id, rec.id, rec.spec.name.clone());
         lock(&self.inner.failed).remove(&id);
+        if self.keep_edge(&rec) {
+            return;
+        }
         if let Err(e) = self.load(rec).await {
             tracing::warn!(tenant = %tenant, installation = %id, error = %e, "app not loaded");
             let line = AppLogEntry {
@@ -373,6 +381,7 @@ impl AppHost {
             Err(e) => return Err(e),
         };
         self.slots_mut().remove(&id);
+        self.forget_edge(id);
         lock(&self.inner.failed).remove(&id);
         if let Some(r) = rec.filter(|r| r.spec.enabled) {
             self.load_or_keep_error(r).await;
@@ -398,9 +407,11 @@ impl AppHost {
             .cloned()
     }
 
-    /// The products each tenant's telemetry-triggered installations watch.
+    /// The products each tenant's telemetry-triggered installations watch, and the
+    /// gateways whose edge installations may forward alarms.
     fn update_interest(&self) {
-        let mut by_tenant: HashMap<TenantId, HashSet<Arc<str>>> = HashMap::new();
+        type Wanted = (HashSet<Arc<str>>, HashSet<Arc<str>>);
+        let mut by_tenant: HashMap<TenantId, Wanted> = HashMap::new();
         for s in self.slots() {
             if s.manifest
                 .triggers
@@ -410,19 +421,17 @@ impl AppHost {
                 by_tenant
                     .entry(s.record.tenant_id)
                     .or_default()
+                    .0
                     .extend(s.record.spec.products.iter().map(|p| Arc::from(p.as_str())));
             }
         }
+        for (tenant, gateway) in self.edge_gateways() {
+            by_tenant.entry(tenant).or_default().1.insert(gateway);
+        }
         self.inner
             .interest
-            .set_sources(by_tenant.into_iter().map(|(t, products)| {
-                (
-                    t,
-                    Sources::Only {
-                        products,
-                        devices: HashSet::new(),
-                    },
-                )
+            .set_sources(by_tenant.into_iter().map(|(t, (products, devices))| {
+                (t, Sources::Only { products, devices })
             }));
     }
 
@@ -449,6 +458,15 @@ impl AppHost {
         id: InstallationId,
         event: Value,
     ) -> Result<Invocation> {
+        if let Some(gateway) = self.edge_gateway_of(tenant, id) {
+            return Err(Error::invalid(
+                "installation",
+                ironloom_core::error::FieldErrorKind::Other {
+                    en: format!("runs on the gateway {gateway}, not on the platform"),
+                    zh: format!("运行在网关 {gateway} 上，而不是平台上"),
+                },
+            ));
+        }
         let slot = self.slot(tenant, id).ok_or_else(|| {
             Error::invalid(
                 "installation",
@@ -672,6 +690,10 @@ impl AppHost {
     }
 
     async fn on_event(&self, ev: DeviceEvent) {
+        if let DeviceEventKind::ClientRpc { method, params } = &ev.kind {
+            self.on_gateway_rpc(&ev, method, params).await;
+            return;
+        }
         let DeviceEventKind::Telemetry { points, origin, .. } = &ev.kind else {
             return;
         };

@@ -390,6 +390,7 @@ async fn install_app(
         grant: pkg.manifest.permissions.clone(),
         products: vec![app.product.into()],
         enabled: true,
+        edge: None,
     };
     let problems = spec.check(&pkg.manifest);
     if !problems.is_empty() {
