@@ -62,7 +62,7 @@ pub const MAX_PAUSE: Duration = Duration::from_secs(300);
 
 impl InstallationStats {
     /// Whether triggered events are skipped now (and counts the skip).
-    fn skip(&mut self, now: chrono::DateTime<chrono::Utc>) -> bool {
+    pub fn skip(&mut self, now: chrono::DateTime<chrono::Utc>) -> bool {
         match self.paused_until {
             Some(until) if now < until => {
                 self.skipped += 1;
@@ -152,34 +152,42 @@ pub fn wants_telemetry<'a>(
 /// Notes an invocation in the installation's stats; after [`PAUSE_AFTER`] stops in a row,
 /// pauses its triggered events (the pause is returned for the log).
 fn note(slot: &Slot, out: &Invocation) -> Option<Duration> {
-    let mut st = lock(&slot.stats);
-    st.invocations += 1;
-    st.last_run = Some(chrono::Utc::now());
-    if !matches!(out.result, Ok(0)) {
-        st.errors += 1;
-        st.last_error = Some(match &out.result {
-            Ok(code) => format!("returned {code}"),
-            Err(e) => e.to_string(),
-        });
-    }
-    // Crash-only with back-off: an app the sandbox keeps stopping (an endless loop, a
-    // memory bomb) gets fewer and fewer events, so it cannot take the workers' CPU from
-    // the platform.
-    if out.result.is_err() {
-        st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
-        if st.stops_in_a_row >= PAUSE_AFTER {
-            let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
-            let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
-            st.paused_until = chrono::Duration::from_std(pause)
-                .ok()
-                .map(|d| chrono::Utc::now() + d);
-            return Some(pause);
+    lock(&slot.stats).note(out)
+}
+
+impl InstallationStats {
+    /// Counts an invocation; after [`PAUSE_AFTER`] stops in a row, pauses triggered
+    /// events (the pause is returned for the log).
+    pub fn note(&mut self, out: &Invocation) -> Option<Duration> {
+        let st = self;
+        st.invocations += 1;
+        st.last_run = Some(chrono::Utc::now());
+        if !matches!(out.result, Ok(0)) {
+            st.errors += 1;
+            st.last_error = Some(match &out.result {
+                Ok(code) => format!("returned {code}"),
+                Err(e) => e.to_string(),
+            });
         }
-    } else {
-        st.stops_in_a_row = 0;
-        st.paused_until = None;
+        // Crash-only with back-off: an app the sandbox keeps stopping (an endless loop, a
+        // memory bomb) gets fewer and fewer events, so it cannot take the workers' CPU
+        // from the platform.
+        if out.result.is_err() {
+            st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
+            if st.stops_in_a_row >= PAUSE_AFTER {
+                let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
+                let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
+                st.paused_until = chrono::Duration::from_std(pause)
+                    .ok()
+                    .map(|d| chrono::Utc::now() + d);
+                return Some(pause);
+            }
+        } else {
+            st.stops_in_a_row = 0;
+            st.paused_until = None;
+        }
+        None
     }
-    None
 }
 
 /// The event an alarm-triggered app receives.

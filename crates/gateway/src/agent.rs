@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE;
+use ironloom_core::edge_app::{APPS_ATTRIBUTE, APPS_STATUS_ATTRIBUTE, PART_PREFIX};
 use ironloom_core::telemetry::{Quality, Value};
 use ironloom_drivers::modbus::ModbusDriver;
 use ironloom_drivers::preprocess::PointFilter;
@@ -24,6 +25,8 @@ use serde_json::{Map, Value as Json, json};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::apps::EdgeRuntime;
+use crate::apps::host::EdgeServices;
 use crate::buffer::{Appended, Buffer, BufferStats};
 use crate::computed::Calculator;
 use crate::config::{CONFIG_ATTRIBUTE, Drivers, GatewayConfig, STATUS_ATTRIBUTE};
@@ -50,15 +53,17 @@ pub struct GatewayStats {
     pub connected: AtomicBool,
     pub connects: AtomicU64,
     pub config_version: AtomicU64,
+    /// Values apps at the edge wrote (appended to the buffer).
+    pub app_points: AtomicU64,
 }
 
 /// What the running drivers look like to the rest of the gateway.
 #[derive(Debug, Default)]
-struct Routes {
+pub(crate) struct Routes {
     /// Sub-device → the writes channel of its connection.
-    writes: HashMap<String, mpsc::Sender<WriteRequest>>,
+    pub(crate) writes: HashMap<String, mpsc::Sender<WriteRequest>>,
     /// Sub-device → product (for `v1/gateway/connect`).
-    products: BTreeMap<String, Option<String>>,
+    pub(crate) products: BTreeMap<String, Option<String>>,
     /// Connection name → its statistics.
     stats: Vec<(String, Arc<DriverStats>)>,
 }
@@ -72,9 +77,33 @@ pub struct Gateway {
     reading: CancellationToken,
     batcher_done: Arc<Notify>,
     batcher_running: Arc<AtomicBool>,
+    apps: Arc<EdgeRuntime>,
+}
+
+/// A buffered message for a topic other than the gateway telemetry: `@{topic}\n{body}`
+/// (telemetry records are JSON objects, so they never start with `@`).
+pub(crate) fn rpc_record(topic: &str, body: &Json) -> Vec<u8> {
+    format!("@{topic}\n{body}").into_bytes()
+}
+
+/// The topic and body of a buffered message.
+fn message_of(payload: Vec<u8>) -> (String, Vec<u8>) {
+    if payload.first() == Some(&b'@')
+        && let Some(nl) = payload.iter().position(|&b| b == b'\n')
+    {
+        let topic = String::from_utf8_lossy(&payload[1..nl]).into_owned();
+        return (topic, payload[nl + 1..].to_vec());
+    }
+    (TELEMETRY_TOPIC.to_owned(), payload)
 }
 
 impl Gateway {
+    /// What the apps deployed to this gateway do (`gateway_apps_status`); `None` before
+    /// any apps document came.
+    pub fn apps_status(&self) -> Option<Json> {
+        self.apps.status()
+    }
+
     pub fn buffer_stats(&self) -> BufferStats {
         lock(&self.buffer).stats()
     }
@@ -135,6 +164,25 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
     let routes_changed = Arc::new(Notify::new());
     let reading = cancel.child_token();
     let calculator = Arc::new(Mutex::new(Calculator::default()));
+    let apps = Arc::new(EdgeRuntime::new(
+        Arc::new(EdgeServices {
+            routes: routes.clone(),
+            buffer: buffer.clone(),
+            appended: appended.clone(),
+            recent: Arc::default(),
+            kv_dir: cfg.buffer.dir.join("apps").join("state"),
+            kv: Mutex::default(),
+            runtime: tokio::runtime::Handle::current(),
+            stats: stats.clone(),
+            rpc_ids: AtomicU64::new(0),
+        }),
+        &cfg.buffer.dir,
+    ));
+    {
+        let a = apps.clone();
+        tokio::task::spawn_blocking(move || a.load_saved());
+    }
+    tokio::spawn(apps.clone().schedule(cancel.clone()));
     tokio::spawn(supervise(
         drivers_rx,
         samples_tx,
@@ -152,6 +200,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
             samples_rx,
             filters,
             calculator,
+            apps.clone(),
             buffer.clone(),
             stats.clone(),
             appended.clone(),
@@ -174,6 +223,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
         appended,
         drivers: drivers_tx,
         pushed_path,
+        apps: apps.clone(),
         cancel: cancel.clone(),
     }));
     Ok(Gateway {
@@ -183,6 +233,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
         reading,
         batcher_done,
         batcher_running,
+        apps,
     })
 }
 
@@ -299,7 +350,7 @@ struct Entry {
     errors: Map<String, Json>,
 }
 
-fn json_of(v: &Value) -> Json {
+pub(crate) fn json_of(v: &Value) -> Json {
     match v {
         Value::Bool(b) => Json::Bool(*b),
         Value::I64(i) => json!(i),
@@ -397,6 +448,7 @@ async fn batcher(
     mut rx: mpsc::Receiver<Vec<Sample>>,
     filters: Filters,
     calculator: Arc<Mutex<Calculator>>,
+    apps: Arc<EdgeRuntime>,
     buffer: Arc<Mutex<Buffer>>,
     stats: Arc<GatewayStats>,
     appended: Arc<Notify>,
@@ -429,6 +481,7 @@ async fn batcher(
                             }
                         }
                     }
+                    apps.observe(&forwarded);
                     for s in forwarded.drain(..) {
                         batch.add(s);
                         // A message never holds more than `batch_points` points, nor
@@ -485,6 +538,7 @@ struct Uplink {
     appended: Arc<Notify>,
     drivers: watch::Sender<Drivers>,
     pushed_path: PathBuf,
+    apps: Arc<EdgeRuntime>,
     cancel: CancellationToken,
 }
 
@@ -635,8 +689,9 @@ impl Uplink {
                     match next {
                         Ok(Ok(records)) => {
                             for (id, points, payload) in records {
+                                let (topic, payload) = message_of(payload);
                                 if client
-                                    .publish(TELEMETRY_TOPIC, QoS::AtLeastOnce, false, payload)
+                                    .publish(topic, QoS::AtLeastOnce, false, payload)
                                     .await
                                     .is_err()
                                 {
@@ -674,6 +729,13 @@ impl Uplink {
                         return;
                     }
                     order.push_back(Sent::Other);
+                    if let Some(status) = self.apps.status() {
+                        let body = json!({ APPS_STATUS_ATTRIBUTE: status }).to_string();
+                        if client.publish(ATTRIBUTES_TOPIC, QoS::AtLeastOnce, false, body).await.is_err() {
+                            return;
+                        }
+                        order.push_back(Sent::Other);
+                    }
                 }
                 ev = events.recv() => match ev {
                     None => {
@@ -712,7 +774,7 @@ impl Uplink {
                         }
                         order.push_back(Sent::Other);
                         self.announce(client, &mut order).await;
-                        let ask = json!({"sharedKeys": CONFIG_ATTRIBUTE}).to_string();
+                        let ask = json!({"sharedKeys": format!("{CONFIG_ATTRIBUTE},{APPS_ATTRIBUTE}")}).to_string();
                         if client.publish(ATTRIBUTE_REQUEST_TOPIC, QoS::AtLeastOnce, false, ask).await.is_err() {
                             return;
                         }
@@ -819,10 +881,25 @@ impl Uplink {
         } else {
             body.get("shared")
         };
-        let deleted = body
-            .get("deleted")
-            .and_then(Json::as_array)
-            .is_some_and(|d| d.iter().any(|k| k == CONFIG_ATTRIBUTE));
+        let deleted_key = |key: &str| {
+            body.get("deleted")
+                .and_then(Json::as_array)
+                .is_some_and(|d| d.iter().any(|k| k == key))
+        };
+        let deleted = deleted_key(CONFIG_ATTRIBUTE);
+        if let Some(s) = shared.and_then(Json::as_object)
+            && s.keys().any(|k| k == APPS_ATTRIBUTE || k.starts_with(PART_PREFIX))
+        {
+            let (apps, s) = (self.apps.clone(), s.clone());
+            if let Ok(out) = tokio::task::spawn_blocking(move || apps.on_shared(&s)).await {
+                self.apps_outcome(out, answers).await;
+            }
+        } else if deleted_key(APPS_ATTRIBUTE) {
+            let apps = self.apps.clone();
+            if let Ok(out) = tokio::task::spawn_blocking(move || apps.on_deleted()).await {
+                self.apps_outcome(out, answers).await;
+            }
+        }
         if let Some(doc) = shared.and_then(|s| s.get(CONFIG_ATTRIBUTE)) {
             let status = self.apply(doc.clone());
             let _ = answers
@@ -837,6 +914,19 @@ impl Uplink {
                     json!({ STATUS_ATTRIBUTE: {"applied": true, "source": "file"} }),
                 ))
                 .await;
+        }
+    }
+
+    /// Reports what the apps do now, and asks for the package parts they wait for.
+    async fn apps_outcome(&self, out: crate::apps::Outcome, answers: &mpsc::Sender<(String, Json)>) {
+        if let Some(status) = out.status {
+            let _ = answers
+                .send((ATTRIBUTES_TOPIC.into(), json!({ APPS_STATUS_ATTRIBUTE: status })))
+                .await;
+        }
+        if !out.request.is_empty() {
+            let ask = json!({"sharedKeys": out.request.join(",")});
+            let _ = answers.send((ATTRIBUTE_REQUEST_TOPIC.into(), ask)).await;
         }
     }
 
@@ -897,11 +987,27 @@ async fn command(routes: &Mutex<Routes>, body: Json) -> Option<Json> {
     let Some(params) = data.get("params").and_then(Json::as_object) else {
         return answer(json!({"error": "setProperties needs an object of properties"}));
     };
-    let Some(tx) = lock(routes).writes.get(&device).cloned() else {
-        return answer(json!({"error": format!("no device `{device}` behind this gateway")}));
-    };
+    let (results, failed) = write_points(routes, &device, params).await;
+    if failed.is_empty() {
+        answer(json!({"results": results}))
+    } else {
+        answer(json!({"error": failed.join("; "), "results": results}))
+    }
+}
+
+/// Writes each property to its point of `device`: the old and new value of each point
+/// written, and what failed (`point: why`).
+pub(crate) async fn write_points(
+    routes: &Mutex<Routes>,
+    device: &str,
+    params: &Map<String, Json>,
+) -> (Map<String, Json>, Vec<String>) {
     let mut results = Map::new();
     let mut failed = Vec::new();
+    let Some(tx) = lock(routes).writes.get(device).cloned() else {
+        failed.push(format!("no device `{device}` behind this gateway"));
+        return (results, failed);
+    };
     for (point, v) in params {
         let value = match v {
             Json::Bool(b) => Value::Bool(*b),
@@ -917,7 +1023,7 @@ async fn command(routes: &Mutex<Routes>, body: Json) -> Option<Json> {
         };
         let (rtx, rrx) = oneshot::channel();
         let req = WriteRequest {
-            device: device.as_str().into(),
+            device: device.into(),
             point: point.as_str().into(),
             value,
             reply: rtx,
@@ -938,9 +1044,5 @@ async fn command(routes: &Mutex<Routes>, body: Json) -> Option<Json> {
             Err(_) => failed.push(format!("{point}: no result within {WRITE_TIMEOUT:?}")),
         }
     }
-    if failed.is_empty() {
-        answer(json!({"results": results}))
-    } else {
-        answer(json!({"error": failed.join("; "), "results": results}))
-    }
+    (results, failed)
 }

@@ -15,6 +15,7 @@
 //! and within their range, and each is answered with the old and the new value.
 
 pub mod agent;
+pub mod apps;
 pub mod buffer;
 pub mod computed;
 pub mod config;
