@@ -63,8 +63,10 @@ struct Deployed {
     running: Vec<Arc<Running>>,
     /// Why installations of the document do not run, by id.
     failed: BTreeMap<String, String>,
-    /// Problems of the document as a whole (then nothing of it was applied).
+    /// Problems of the last document received as a whole (then nothing of it was
+    /// applied), and its version.
     refused: Vec<String>,
+    refused_version: Option<u64>,
 }
 
 /// What handling pushed shared attributes asks of the uplink.
@@ -165,8 +167,9 @@ impl EdgeRuntime {
                     tracing::warn!(error = %e, "gateway: pushed apps document refused");
                     let mut st = lock(&self.state);
                     st.refused = vec![format!("not an apps document: {e}")];
+                    st.refused_version = v.get("version").and_then(Value::as_u64);
                     return Outcome {
-                        status: Some(status_of(&st, v.get("version").and_then(Value::as_u64))),
+                        status: Some(status_of(&st, st.refused_version)),
                         request: Vec::new(),
                     };
                 }
@@ -189,6 +192,9 @@ impl EdgeRuntime {
     /// What runs, for the periodic report; `None` when no document ever came.
     pub fn status(&self) -> Option<Value> {
         let st = lock(&self.state);
+        if !st.refused.is_empty() {
+            return Some(status_of(&st, st.refused_version));
+        }
         let doc = st.doc.as_ref()?;
         Some(status_of(&st, Some(doc.version)))
     }
@@ -242,6 +248,7 @@ impl EdgeRuntime {
         if !problems.is_empty() {
             tracing::warn!(count = problems.len(), "gateway: pushed apps document refused");
             st.refused = problems;
+            st.refused_version = Some(doc.version);
             return Outcome {
                 status: Some(status_of(&st, Some(doc.version))),
                 request: Vec::new(),

@@ -33,7 +33,7 @@ fn boiler_model() -> Value {
     ]})
 }
 
-async fn sim() -> (u16, CancellationToken) {
+pub(crate) async fn sim() -> (u16, CancellationToken) {
     let s = Simulator::new(&SimOptions::default());
     let cancel = CancellationToken::new();
     tokio::spawn(s.clone().run(Duration::from_millis(50), cancel.clone()));
@@ -154,7 +154,7 @@ address = 0
 }
 
 /// Polls `f` every 200 ms until it returns `Some`, for up to `secs` seconds.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, f: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(secs: u64, what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -162,7 +162,7 @@ where
     within(secs, what, String::new, f).await
 }
 
-async fn device_id(api: &Api, name: &str) -> Option<String> {
+pub(crate) async fn device_id(api: &Api, name: &str) -> Option<String> {
     let list = api.get(&format!("/api/v1/devices?q={name}")).await;
     list["items"]
         .as_array()?

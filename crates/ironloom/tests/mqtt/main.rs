@@ -10,6 +10,7 @@ mod support;
 
 mod commands;
 mod crash;
+mod edge_apps;
 mod gateway;
 mod linkkit;
 mod live;
