@@ -175,6 +175,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
             runtime: tokio::runtime::Handle::current(),
             stats: stats.clone(),
             rpc_ids: AtomicU64::new(0),
+            cancel: cancel.clone(),
         }),
         &cfg.buffer.dir,
     ));

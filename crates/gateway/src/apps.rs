@@ -355,7 +355,7 @@ impl EdgeRuntime {
             loaded: true,
             ..InstallationStats::default()
         }));
-        let stop = CancellationToken::new();
+        let stop = self.services.cancel.child_token();
         self.runtime.spawn(run_events(inst, rx, stats.clone(), def.name.clone(), stop.clone()));
         Ok(Arc::new(Running {
             def: def.clone(),

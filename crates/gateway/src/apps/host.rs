@@ -49,6 +49,8 @@ pub(crate) struct EdgeServices {
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) stats: Arc<crate::agent::GatewayStats>,
     pub(crate) rpc_ids: AtomicU64,
+    /// The gateway's cancellation: once it stops, nothing more goes into the buffer.
+    pub(crate) cancel: tokio_util::sync::CancellationToken,
 }
 
 fn unavailable_here(op: HostOp) -> HostError {
@@ -74,6 +76,9 @@ impl EdgeServices {
     }
 
     fn append(&self, points: u32, payload: &[u8]) -> Result<(), HostError> {
+        if self.cancel.is_cancelled() {
+            return Err(HostError::new("unavailable", "the gateway is stopping"));
+        }
         match lock(&self.buffer).append(points, payload) {
             Ok(Appended::Stored { .. }) => {
                 self.appended.notify_one();

@@ -193,6 +193,25 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     assert!(g.stats.app_points.load(Ordering::Relaxed) > written_before);
     assert!(g.buffer_stats().pending_records > 0);
 
+    // The gateway restarts while the platform is still away: the apps of the document it
+    // kept on disk run again, offline.
+    g.stop();
+    let written_first = g.stats.app_points.load(Ordering::Relaxed);
+    drop(g);
+    // Its tasks notice the stop and let go of the buffer.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stop = CancellationToken::new();
+    let _guard2 = stop.clone().drop_guard();
+    let cfg = config(mqtt, &gw.access_token, modbus, &dir.path().join("buffer"));
+    let g = ironloom_gateway::start(ironloom_gateway::config::parse(&cfg).unwrap(), stop.clone())
+        .unwrap();
+    let gr = &g;
+    eventually(30, "the kept apps run after a restart, offline", || async move {
+        let s = gr.apps_status()?;
+        (app_invocations(&s) > 5 && !gr.stats.connected.load(Ordering::Relaxed)).then_some(())
+    })
+    .await;
+
     // Back: every derived value the app wrote is stored, once.
     let server = Server::start_on(&data, &mqtt.to_string());
     let api = Api::existing_tenant(&server).await;
@@ -203,12 +222,14 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     .await;
     g.shutdown(Duration::from_secs(10)).await;
     assert_eq!(g.buffer_stats().pending_records, 0);
-    let written = g.stats.app_points.load(Ordering::Relaxed);
+    let written = written_first + g.stats.app_points.load(Ordering::Relaxed);
     let stored = api
         .history(&pump, "eff,hydraulic_power", start - 1000, now_ms() + 1000)
         .await
         .len() as u64;
-    eprintln!("edge app: {written} derived values written at the edge, {stored} stored");
+    eprintln!(
+        "edge app: {written} derived values written at the edge ({written_first} before the restart), {stored} stored"
+    );
     assert_eq!(stored, written, "every value the app wrote at the edge is stored once");
 }
 
