@@ -17,6 +17,8 @@ pub mod error;
 pub mod extract;
 mod params;
 mod routes;
+
+pub use routes::edge_apps::{GatewayAppsPush, plan as plan_gateway_apps};
 pub mod security;
 
 use axum::Router;

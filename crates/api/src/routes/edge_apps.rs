@@ -26,6 +26,7 @@ use ironloom_core::edge_app::{
 use ironloom_core::entity::{Actor, Device};
 use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::ids::{DeviceId, TenantId};
+use ironloom_core::repo::MetaStore;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -135,18 +136,30 @@ fn shared_keys(attrs: &[ironloom_core::command::Attribute]) -> BTreeSet<String> 
     attrs.iter().map(|a| a.key.clone()).collect()
 }
 
-/// Builds the gateway's document from the tenant's enabled installations deployed to it;
-/// pushes the package parts it lacks, then the document, then removes parts no longer used.
-async fn push(state: &AppState, actor: &Actor, tenant: TenantId, device: &Device) -> Result<(), Error> {
+/// What to push to a gateway: the package parts it lacks, its apps document, and the
+/// parts no installation uses any more.
+#[derive(Debug)]
+pub struct GatewayAppsPush {
+    pub parts: Vec<(String, Value)>,
+    pub document: Value,
+    pub stale: Vec<String>,
+}
+
+/// Builds the gateway's document from the tenant's enabled installations deployed to it,
+/// with the next version, and the package parts to push beside it.
+pub async fn plan(
+    store: &dyn MetaStore,
+    tenant: TenantId,
+    device: &Device,
+) -> Result<GatewayAppsPush, Error> {
     let mut doc = EdgeApps::default();
     let mut packages: HashMap<String, (String, String)> = HashMap::new();
-    for i in state.store.list_installations(tenant).await? {
+    for i in store.list_installations(tenant).await? {
         let on_this = i.spec.edge.as_ref().is_some_and(|e| e.gateway == device.name);
         if !on_this || !i.spec.enabled {
             continue;
         }
-        let info = state
-            .store
+        let info = store
             .get_app_package_info(tenant, &i.spec.app_id, &i.spec.version)
             .await?;
         packages.insert(
@@ -176,11 +189,7 @@ async fn push(state: &AppState, actor: &Actor, tenant: TenantId, device: &Device
         };
         return Err(invalid(problems.join("; "), format!("{more}：{}", problems.join("; "))));
     }
-    let link = super::device_link::link(state).map_err(|_| {
-        Error::Overloaded("device connectivity is not running on this node")
-    })?;
-    let current = state
-        .store
+    let current = store
         .get_attributes(tenant, device.id, AttributeScope::Shared, None)
         .await?;
     let have = shared_keys(&current);
@@ -192,6 +201,7 @@ async fn push(state: &AppState, actor: &Actor, tenant: TenantId, device: &Device
         .unwrap_or(0);
     doc.version = last + 1;
     let mut wanted = BTreeSet::new();
+    let mut parts = Vec::new();
     for inst in &doc.installations {
         for n in 0..inst.parts {
             wanted.insert(part_key(&inst.digest, n));
@@ -202,31 +212,44 @@ async fn push(state: &AppState, actor: &Actor, tenant: TenantId, device: &Device
         let Some((app, version)) = packages.remove(&inst.digest) else {
             continue;
         };
-        let (_, bytes) = state.store.get_app_package(tenant, &app, &version).await?;
+        let (_, bytes) = store.get_app_package(tenant, &app, &version).await?;
         let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
-        // Each call stays within one attribute push of moderate size.
         for (n, chunk) in b64.as_bytes().chunks(PART_CHARS).enumerate() {
-            let mut set = serde_json::Map::new();
             let n = u32::try_from(n).unwrap_or(u32::MAX);
-            set.insert(
+            parts.push((
                 part_key(&inst.digest, n),
                 Value::String(String::from_utf8_lossy(chunk).into_owned()),
-            );
-            link.set_shared_attributes(actor, tenant, device.id, set).await?;
+            ));
         }
     }
-    let mut set = serde_json::Map::new();
-    set.insert(
-        APPS_ATTRIBUTE.into(),
-        serde_json::to_value(&doc).unwrap_or(Value::Null),
-    );
-    link.set_shared_attributes(actor, tenant, device.id, set).await?;
-    let stale: Vec<String> = have
+    let stale = have
         .into_iter()
         .filter(|k| k.starts_with(PART_PREFIX) && !wanted.contains(k))
         .collect();
-    if !stale.is_empty() {
-        link.delete_shared_attributes(actor, tenant, device.id, stale).await?;
+    Ok(GatewayAppsPush {
+        parts,
+        document: serde_json::to_value(&doc).unwrap_or(Value::Null),
+        stale,
+    })
+}
+
+/// Pushes the parts the gateway lacks (one attribute each, so no push grows large), then
+/// the document, then removes parts no longer used.
+async fn push(state: &AppState, actor: &Actor, tenant: TenantId, device: &Device) -> Result<(), Error> {
+    let plan = plan(state.store.as_ref(), tenant, device).await?;
+    let link = super::device_link::link(state).map_err(|_| {
+        Error::Overloaded("device connectivity is not running on this node")
+    })?;
+    for (key, value) in plan.parts {
+        let mut set = serde_json::Map::new();
+        set.insert(key, value);
+        link.set_shared_attributes(actor, tenant, device.id, set).await?;
+    }
+    let mut set = serde_json::Map::new();
+    set.insert(APPS_ATTRIBUTE.into(), plan.document);
+    link.set_shared_attributes(actor, tenant, device.id, set).await?;
+    if !plan.stale.is_empty() {
+        link.delete_shared_attributes(actor, tenant, device.id, plan.stale).await?;
     }
     Ok(())
 }

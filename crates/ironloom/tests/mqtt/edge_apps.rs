@@ -122,22 +122,21 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     let cfg = config(mqtt, &gw.access_token, modbus, &dir.path().join("buffer"));
     let cfg = ironloom_gateway::config::parse(&cfg).unwrap();
     let start = now_ms();
-    let stop = CancellationToken::new();
-    let _guard = stop.clone().drop_guard();
-    let g = ironloom_gateway::start(cfg, stop.clone()).unwrap();
-    let gr = &g;
-    eventually(20, "the gateway connected", || async move {
-        gr.stats.connected.load(Ordering::Relaxed).then_some(())
-    })
-    .await;
 
-    // Efficiency is always below 1: after `persist` (3) readings the app raises its alarm.
+    // Deployed before the gateway is up: it finds the document when it connects and asks
+    // for the package's parts. Efficiency is always below 1: after `persist` (3) readings
+    // the app raises its alarm.
     let (status, inst) = api
         .call("POST", "/api/v1/app-installations", Some(installation("edge-1", 1.0, "edgePump")))
         .await;
     assert_eq!(status, 201, "{inst}");
     let id = inst["id"].as_str().unwrap().to_owned();
     assert_eq!(inst["edge"]["gateway"], "edge-1");
+    assert!(inst["edge_status"]["reported"].is_null(), "{inst}");
+    let stop = CancellationToken::new();
+    let _guard = stop.clone().drop_guard();
+    let g = ironloom_gateway::start(cfg, stop.clone()).unwrap();
+    let gr = &g;
     eventually(30, "the app runs on the gateway", || async move {
         let s = gr.apps_status()?;
         (s["applied"] == true && app_invocations(&s) > 5).then_some(())
