@@ -354,6 +354,37 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             }
         }
+        // The pump app runs at the edge too: the demo gateway reports its runs (also in
+        // the second round, from the document it kept).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let list: serde_json::Value = c
+                .get(format!("{}/api/v1/app-installations", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let edge = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["name"] == "pump-efficiency-edge")
+                .cloned()
+                .unwrap_or_default();
+            let reported = &edge["edge_status"]["reported"];
+            if reported["running"] == true && reported["invocations"].as_u64() > Some(0) {
+                assert_eq!(edge["edge"]["gateway"], "edge-01");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: the demo's edge app does not run on edge-01: {edge}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
         let products: serde_json::Value = c
             .get(format!("{}/api/v1/products", server.base))
             .bearer_auth(&token)
