@@ -38,8 +38,9 @@ pub fn millis(req: &Value, field: &str) -> Result<Option<i64>, HostError> {
 pub fn property_list(req: &Value) -> Result<Vec<String>, HostError> {
     match req.get("properties") {
         None | Some(Value::Null) => Ok(vec![]),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|_| bad("properties must be a list of names")),
+        Some(v) => {
+            serde_json::from_value(v.clone()).map_err(|_| bad("properties must be a list of names"))
+        }
     }
 }
 
@@ -52,7 +53,9 @@ pub fn history_limit(req: &Value) -> usize {
 }
 
 /// The model a `model` request names and its inputs, read before the call is metered.
-pub fn model_request(req: &Value) -> Result<(&'static ModelCard, BTreeMap<String, Given>), HostError> {
+pub fn model_request(
+    req: &Value,
+) -> Result<(&'static ModelCard, BTreeMap<String, Given>), HostError> {
     let id = text(req, "model")?;
     let inputs: BTreeMap<String, Given> =
         serde_json::from_value(req.get("inputs").cloned().unwrap_or(json!({})))

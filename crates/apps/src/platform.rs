@@ -21,9 +21,7 @@
 //!   (module `http`: only to hosts the tenant allows, no private addresses by default)
 
 use crate::host::{HostError, HostOp, HostServices, Scope};
-use crate::ops::{
-    bad, evaluate_model, history_limit, millis, model_request, property_list, text,
-};
+use crate::ops::{bad, evaluate_model, history_limit, millis, model_request, property_list, text};
 use chrono::Utc;
 use ironloom_bus::Ingest;
 use ironloom_core::alarm::{AlarmChange, AlarmEvent, NewAlarm};

@@ -436,11 +436,11 @@ impl AppHost {
         for (tenant, gateway) in self.edge_gateways() {
             by_tenant.entry(tenant).or_default().1.insert(gateway);
         }
-        self.inner
-            .interest
-            .set_sources(by_tenant.into_iter().map(|(t, (products, devices))| {
-                (t, Sources::Only { products, devices })
-            }));
+        self.inner.interest.set_sources(
+            by_tenant
+                .into_iter()
+                .map(|(t, (products, devices))| (t, Sources::Only { products, devices })),
+        );
     }
 
     /// What the console shows of an installation.

@@ -889,7 +889,8 @@ impl Uplink {
         };
         let deleted = deleted_key(CONFIG_ATTRIBUTE);
         if let Some(s) = shared.and_then(Json::as_object)
-            && s.keys().any(|k| k == APPS_ATTRIBUTE || k.starts_with(PART_PREFIX))
+            && s.keys()
+                .any(|k| k == APPS_ATTRIBUTE || k.starts_with(PART_PREFIX))
         {
             let (apps, s) = (self.apps.clone(), s.clone());
             if let Ok(out) = tokio::task::spawn_blocking(move || apps.on_shared(&s)).await {
@@ -919,10 +920,17 @@ impl Uplink {
     }
 
     /// Reports what the apps do now, and asks for the package parts they wait for.
-    async fn apps_outcome(&self, out: crate::apps::Outcome, answers: &mpsc::Sender<(String, Json)>) {
+    async fn apps_outcome(
+        &self,
+        out: crate::apps::Outcome,
+        answers: &mpsc::Sender<(String, Json)>,
+    ) {
         if let Some(status) = out.status {
             let _ = answers
-                .send((ATTRIBUTES_TOPIC.into(), json!({ APPS_STATUS_ATTRIBUTE: status })))
+                .send((
+                    ATTRIBUTES_TOPIC.into(),
+                    json!({ APPS_STATUS_ATTRIBUTE: status }),
+                ))
                 .await;
         }
         if !out.request.is_empty() {

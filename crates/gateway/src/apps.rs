@@ -19,7 +19,9 @@ pub(crate) mod host;
 pub mod recent;
 
 use host::EdgeServices;
-use ironloom_apps::{AppEngine, AppPackage, AppsConfig, Installation, InstallationStats, PackageLimits};
+use ironloom_apps::{
+    AppEngine, AppPackage, AppsConfig, Installation, InstallationStats, PackageLimits,
+};
 use ironloom_apps::{Scope, telemetry_event, telemetry_point, wants_telemetry};
 use ironloom_core::app::{AppManifest, Trigger, cron_matches};
 use ironloom_core::edge_app::{
@@ -199,22 +201,38 @@ impl EdgeRuntime {
         Some(status_of(&st, Some(doc.version)))
     }
 
-    fn package_bytes(&self, st: &Deployed, inst: &EdgeInstallation) -> Result<Vec<u8>, Vec<String>> {
+    fn package_bytes(
+        &self,
+        st: &Deployed,
+        inst: &EdgeInstallation,
+    ) -> Result<Vec<u8>, Vec<String>> {
         if let Ok(b) = std::fs::read(self.packages.join(format!("{}.ilapp", inst.digest))) {
             return Ok(b);
         }
         let keys: Vec<String> = (0..inst.parts).map(|n| part_key(&inst.digest, n)).collect();
-        let missing: Vec<String> = keys.iter().filter(|k| !st.parts.contains_key(*k)).cloned().collect();
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|k| !st.parts.contains_key(*k))
+            .cloned()
+            .collect();
         if !missing.is_empty() {
             return Err(missing);
         }
-        let text: String = keys.iter().filter_map(|k| st.parts.get(k)).map(String::as_str).collect();
+        let text: String = keys
+            .iter()
+            .filter_map(|k| st.parts.get(k))
+            .map(String::as_str)
+            .collect();
         // A part set that does not decode is a package problem, reported by the reader.
         Ok(b64(&text).unwrap_or_default())
     }
 
     /// Verifies a package against its entry in the document and compiles its main module.
-    fn verify(&self, inst: &EdgeInstallation, bytes: &[u8]) -> Result<(AppManifest, ironloom_apps::AppModule), String> {
+    fn verify(
+        &self,
+        inst: &EdgeInstallation,
+        bytes: &[u8],
+    ) -> Result<(AppManifest, ironloom_apps::AppModule), String> {
         if bytes.len() as u64 > MAX_EDGE_PACKAGE_BYTES {
             return Err(format!(
                 "the package has {} bytes, a gateway takes at most {MAX_EDGE_PACKAGE_BYTES}",
@@ -246,7 +264,10 @@ impl EdgeRuntime {
         let problems = doc.check();
         let mut st = lock(&self.state);
         if !problems.is_empty() {
-            tracing::warn!(count = problems.len(), "gateway: pushed apps document refused");
+            tracing::warn!(
+                count = problems.len(),
+                "gateway: pushed apps document refused"
+            );
             st.refused = problems;
             st.refused_version = Some(doc.version);
             return Outcome {
@@ -266,7 +287,10 @@ impl EdgeRuntime {
         }
         if !missing.is_empty() {
             missing.dedup();
-            return Outcome { status: None, request: missing };
+            return Outcome {
+                status: None,
+                request: missing,
+            };
         }
         let mut failed = BTreeMap::new();
         let mut running = Vec::new();
@@ -310,7 +334,12 @@ impl EdgeRuntime {
             }
         }
         self.forget_unused_packages(&doc);
-        tracing::info!(version = doc.version, running = st.running.len(), failed = st.failed.len(), "gateway: apps applied");
+        tracing::info!(
+            version = doc.version,
+            running = st.running.len(),
+            failed = st.failed.len(),
+            "gateway: apps applied"
+        );
         Outcome {
             status: Some(status_of(&st, Some(doc.version))),
             request: Vec::new(),
@@ -323,7 +352,10 @@ impl EdgeRuntime {
         };
         for e in dir.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let used = doc.installations.iter().any(|i| name == format!("{}.ilapp", i.digest));
+            let used = doc
+                .installations
+                .iter()
+                .any(|i| name == format!("{}.ilapp", i.digest));
             if !used {
                 let _ = std::fs::remove_file(e.path());
             }
@@ -349,14 +381,22 @@ impl EdgeRuntime {
             config: def.config.clone(),
         };
         let services: Arc<dyn ironloom_apps::HostServices> = self.services.clone();
-        let inst = self.engine()?.install(module, scope, def.grant.clone(), manifest.limits, services);
+        let inst =
+            self.engine()?
+                .install(module, scope, def.grant.clone(), manifest.limits, services);
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::new(Mutex::new(InstallationStats {
             loaded: true,
             ..InstallationStats::default()
         }));
         let stop = self.services.cancel.child_token();
-        self.runtime.spawn(run_events(inst, rx, stats.clone(), def.name.clone(), stop.clone()));
+        self.runtime.spawn(run_events(
+            inst,
+            rx,
+            stats.clone(),
+            def.name.clone(),
+            stop.clone(),
+        ));
         Ok(Arc::new(Running {
             def: def.clone(),
             manifest,
@@ -389,7 +429,10 @@ impl EdgeRuntime {
                 let Some(v) = &s.value else { continue };
                 let v = crate::agent::json_of(v);
                 recent.add(&s.device, &s.point, s.ts_ms, v.clone());
-                by_device.entry(&s.device).or_default().push((&s.point, s.ts_ms, v));
+                by_device
+                    .entry(&s.device)
+                    .or_default()
+                    .push((&s.point, s.ts_ms, v));
             }
         }
         let products = lock(&self.services.routes).products.clone();
@@ -405,7 +448,10 @@ impl EdgeRuntime {
                     continue;
                 }
                 let ev = event.get_or_insert_with(|| {
-                    let pts = points.iter().map(|(p, ts, v)| telemetry_point(p, *ts, v)).collect();
+                    let pts = points
+                        .iter()
+                        .map(|(p, ts, v)| telemetry_point(p, *ts, v))
+                        .collect();
                     telemetry_event(device, product, pts)
                 });
                 Self::offer(r, ev);
@@ -429,7 +475,8 @@ impl EdgeRuntime {
                     if let Trigger::Schedule { cron } = t
                         && cron_matches(cron, &at)
                     {
-                        let ev = json!({"kind": "schedule", "cron": cron, "at": at.timestamp_millis()});
+                        let ev =
+                            json!({"kind": "schedule", "cron": cron, "at": at.timestamp_millis()});
                         Self::offer(&r, &ev);
                     }
                 }
@@ -493,7 +540,9 @@ async fn run_events(
         }
         match &out.result {
             Ok(0) => {}
-            Ok(code) => tracing::warn!(installation = %name, code, "gateway app returned a failure"),
+            Ok(code) => {
+                tracing::warn!(installation = %name, code, "gateway app returned a failure")
+            }
             Err(e) => tracing::warn!(installation = %name, error = %e, "gateway app stopped"),
         }
         if let Some(p) = pause {

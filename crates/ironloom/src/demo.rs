@@ -431,7 +431,9 @@ async fn install_app(
         grant: pkg.manifest.permissions.clone(),
         products: vec![app.product.into()],
         enabled: true,
-        edge: app.edge.map(|g| ironloom_core::edge_app::EdgeTarget { gateway: g.into() }),
+        edge: app
+            .edge
+            .map(|g| ironloom_core::edge_app::EdgeTarget { gateway: g.into() }),
     };
     let problems = spec.check(&pkg.manifest);
     if !problems.is_empty() {

@@ -20,8 +20,7 @@ use ironloom_core::auth::Permission;
 use ironloom_core::command::AttributeScope;
 use ironloom_core::edge_app::{
     APPS_ATTRIBUTE, APPS_STATUS_ATTRIBUTE, EdgeApps, EdgeInstallation, EdgeTarget,
-    MAX_EDGE_INSTALLATIONS, MAX_EDGE_PACKAGE_BYTES, PART_CHARS, PART_PREFIX, part_key,
-    parts_for,
+    MAX_EDGE_INSTALLATIONS, MAX_EDGE_PACKAGE_BYTES, PART_CHARS, PART_PREFIX, part_key, parts_for,
 };
 use ironloom_core::entity::{Actor, Device};
 use ironloom_core::error::{Error, FieldErrorKind};
@@ -107,7 +106,10 @@ pub(crate) async fn resolve(
 }
 
 /// The gateways whose apps document an installation change touches (before and after).
-pub(crate) fn touched(before: Option<&InstallationSpec>, after: Option<&InstallationSpec>) -> Vec<String> {
+pub(crate) fn touched(
+    before: Option<&InstallationSpec>,
+    after: Option<&InstallationSpec>,
+) -> Vec<String> {
     let mut out = BTreeSet::new();
     for s in [before, after].into_iter().flatten() {
         if let Some(EdgeTarget { gateway }) = &s.edge {
@@ -155,7 +157,11 @@ pub async fn plan(
     let mut doc = EdgeApps::default();
     let mut packages: HashMap<String, (String, String)> = HashMap::new();
     for i in store.list_installations(tenant).await? {
-        let on_this = i.spec.edge.as_ref().is_some_and(|e| e.gateway == device.name);
+        let on_this = i
+            .spec
+            .edge
+            .as_ref()
+            .is_some_and(|e| e.gateway == device.name);
         if !on_this || !i.spec.enabled {
             continue;
         }
@@ -187,7 +193,10 @@ pub async fn plan(
         } else {
             "网关无法容纳这些应用包"
         };
-        return Err(invalid(problems.join("; "), format!("{more}：{}", problems.join("; "))));
+        return Err(invalid(
+            problems.join("; "),
+            format!("{more}：{}", problems.join("; ")),
+        ));
     }
     let current = store
         .get_attributes(tenant, device.id, AttributeScope::Shared, None)
@@ -235,28 +244,39 @@ pub async fn plan(
 
 /// Pushes the parts the gateway lacks (one attribute each, so no push grows large), then
 /// the document, then removes parts no longer used.
-async fn push(state: &AppState, actor: &Actor, tenant: TenantId, device: &Device) -> Result<(), Error> {
+async fn push(
+    state: &AppState,
+    actor: &Actor,
+    tenant: TenantId,
+    device: &Device,
+) -> Result<(), Error> {
     let plan = plan(state.store.as_ref(), tenant, device).await?;
-    let link = super::device_link::link(state).map_err(|_| {
-        Error::Overloaded("device connectivity is not running on this node")
-    })?;
+    let link = super::device_link::link(state)
+        .map_err(|_| Error::Overloaded("device connectivity is not running on this node"))?;
     for (key, value) in plan.parts {
         let mut set = serde_json::Map::new();
         set.insert(key, value);
-        link.set_shared_attributes(actor, tenant, device.id, set).await?;
+        link.set_shared_attributes(actor, tenant, device.id, set)
+            .await?;
     }
     let mut set = serde_json::Map::new();
     set.insert(APPS_ATTRIBUTE.into(), plan.document);
-    link.set_shared_attributes(actor, tenant, device.id, set).await?;
+    link.set_shared_attributes(actor, tenant, device.id, set)
+        .await?;
     if !plan.stale.is_empty() {
-        link.delete_shared_attributes(actor, tenant, device.id, plan.stale).await?;
+        link.delete_shared_attributes(actor, tenant, device.id, plan.stale)
+            .await?;
     }
     Ok(())
 }
 
 /// What the gateway last reported, keyed by the gateway's name.
 async fn status_of(state: &AppState, tenant: TenantId, gateway: &str) -> Option<Value> {
-    let device = state.store.find_device_by_name(tenant, gateway).await.ok()??;
+    let device = state
+        .store
+        .find_device_by_name(tenant, gateway)
+        .await
+        .ok()??;
     let keys = [APPS_STATUS_ATTRIBUTE.to_owned()];
     state
         .store
@@ -293,7 +313,10 @@ pub(crate) async fn edge_status(
             .and_then(Value::as_array)
             .and_then(|l| l.iter().find(|e| e["id"] == id.as_str()))
             .cloned();
-        out.insert(id, serde_json::json!({"gateway": gateway, "reported": reported}));
+        out.insert(
+            id,
+            serde_json::json!({"gateway": gateway, "reported": reported}),
+        );
     }
     out
 }

@@ -47,7 +47,12 @@ impl AppHost {
     pub(super) fn edge_gateways(&self) -> Vec<(ironloom_core::ids::TenantId, Arc<str>)> {
         lock(&self.inner.edge)
             .values()
-            .filter_map(|r| Some((r.tenant_id, Arc::from(r.spec.edge.as_ref()?.gateway.as_str()))))
+            .filter_map(|r| {
+                Some((
+                    r.tenant_id,
+                    Arc::from(r.spec.edge.as_ref()?.gateway.as_str()),
+                ))
+            })
             .collect::<HashSet<_>>()
             .into_iter()
             .collect()
@@ -59,7 +64,10 @@ impl AppHost {
         if method != ALARM_METHOD {
             return;
         }
-        let id = params.get("installation").and_then(Value::as_str).unwrap_or("");
+        let id = params
+            .get("installation")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let rec = id
             .parse::<InstallationId>()
             .ok()
@@ -67,7 +75,10 @@ impl AppHost {
             .filter(|r| {
                 r.tenant_id == ev.tenant
                     && r.spec.enabled
-                    && r.spec.edge.as_ref().is_some_and(|e| *e.gateway == *ev.device_name)
+                    && r.spec
+                        .edge
+                        .as_ref()
+                        .is_some_and(|e| *e.gateway == *ev.device_name)
                     && r.spec.grant.contains(&Permission::Alarms)
             });
         let Some(rec) = rec else {
@@ -91,8 +102,7 @@ impl AppHost {
             config: rec.spec.config.clone(),
         };
         let services = self.inner.services.clone();
-        let done =
-            tokio::task::spawn_blocking(move || services.call(&scope, op, &request)).await;
+        let done = tokio::task::spawn_blocking(move || services.call(&scope, op, &request)).await;
         match done {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {

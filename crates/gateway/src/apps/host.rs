@@ -116,7 +116,9 @@ impl EdgeServices {
             let n = u32::try_from(kept.len()).unwrap_or(u32::MAX);
             let body = json!({ device: [{"ts": ts, "values": kept}] });
             self.append(n, body.to_string().as_bytes())?;
-            self.stats.app_points.fetch_add(u64::from(n), Ordering::Relaxed);
+            self.stats
+                .app_points
+                .fetch_add(u64::from(n), Ordering::Relaxed);
             let mut r = lock(&self.recent);
             for (k, v) in &kept {
                 r.add(device, k, ts, v.clone());
@@ -145,11 +147,9 @@ impl EdgeServices {
                 "command: only property writes ({\"device\", \"properties\"}) are available on the gateway",
             ));
         };
-        let (results, failed) = self.runtime.block_on(crate::agent::write_points(
-            &self.routes,
-            device,
-            props,
-        ));
+        let (results, failed) =
+            self.runtime
+                .block_on(crate::agent::write_points(&self.routes, device, props));
         if failed.is_empty() {
             Ok(json!({"id": null, "status": "done", "results": results}))
         } else {
@@ -179,7 +179,10 @@ impl EdgeServices {
         }
         let value = req.get("value").cloned().unwrap_or(Value::Null);
         if op == HostOp::KvSet && value.to_string().len() > MAX_STATE_VALUE_BYTES {
-            return Err(HostError::new("too_large", "a value may have at most 64 KiB"));
+            return Err(HostError::new(
+                "too_large",
+                "a value may have at most 64 KiB",
+            ));
         }
         let path = self.kv_dir.join(format!("{}.json", scope.name));
         self.with_state(&scope.name, |state| {
@@ -215,7 +218,9 @@ impl EdgeServices {
             .filter(|(_, p)| scope.products.contains(p) && only.is_none_or(|o| o == p.as_str()))
             .map(|(d, p)| json!({"name": d, "label": d, "product": p, "status": "online", "tags": []}))
             .collect();
-        let skip = usize::try_from(page - 1).unwrap_or(usize::MAX).saturating_mul(PAGE_SIZE);
+        let skip = usize::try_from(page - 1)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(PAGE_SIZE);
         let items: Vec<Value> = all.iter().skip(skip).take(PAGE_SIZE).cloned().collect();
         json!({"devices": items, "total": all.len(), "page": page, "page_size": PAGE_SIZE})
     }

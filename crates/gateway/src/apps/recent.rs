@@ -50,7 +50,14 @@ impl Recent {
     }
 
     /// Values of one point from `from` to `to` (inclusive), oldest first, at most `limit`.
-    pub fn history(&self, device: &str, property: &str, from: i64, to: i64, limit: usize) -> Vec<Value> {
+    pub fn history(
+        &self,
+        device: &str,
+        property: &str,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Vec<Value> {
         let key = (device.to_owned(), property.to_owned());
         self.series.get(&key).map_or_else(Vec::new, |s| {
             s.iter()
@@ -76,8 +83,14 @@ mod tests {
         let all = r.history("pump-1", "flow", 0, i64::MAX, 10_000);
         assert_eq!(all.len(), RECENT_POINTS);
         assert_eq!(all[0], json!([1011, 11]));
-        assert_eq!(r.latest("pump-1", &[])["flow"], json!({"ts": 1300, "value": "late"}));
-        assert_eq!(r.history("pump-1", "flow", 1100, 1102, 2), vec![json!([1100, 100]), json!([1101, 101])]);
+        assert_eq!(
+            r.latest("pump-1", &[])["flow"],
+            json!({"ts": 1300, "value": "late"})
+        );
+        assert_eq!(
+            r.history("pump-1", "flow", 1100, 1102, 2),
+            vec![json!([1100, 100]), json!([1101, 101])]
+        );
         assert!(r.latest("pump-2", &[]).is_empty());
         for i in 0..RECENT_SERIES + 5 {
             r.add("d", &format!("p{i}"), 1, json!(1));

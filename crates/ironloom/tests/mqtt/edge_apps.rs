@@ -24,7 +24,12 @@ fn pump_model() -> Value {
     ]})
 }
 
-fn config(mqtt: std::net::SocketAddr, token: &str, modbus: u16, buffer: &std::path::Path) -> String {
+fn config(
+    mqtt: std::net::SocketAddr,
+    token: &str,
+    modbus: u16,
+    buffer: &std::path::Path,
+) -> String {
     format!(
         r#"
 [platform]
@@ -78,7 +83,13 @@ fn package(app: &str, extra: Option<(&str, Vec<u8>)>) -> Vec<u8> {
         .join("../../apps")
         .join(app);
     let mut files = BTreeMap::new();
-    for f in ["manifest.json", "README.md", "icon.svg", "ui/index.html", "modules/main.wasm"] {
+    for f in [
+        "manifest.json",
+        "README.md",
+        "icon.svg",
+        "ui/index.html",
+        "modules/main.wasm",
+    ] {
         files.insert(f.to_string(), std::fs::read(dir.join(f)).unwrap());
     }
     if let Some((path, bytes)) = extra {
@@ -97,7 +108,9 @@ fn installation(gateway: &str, threshold: f64, product: &str) -> Value {
 /// A tenant with the pump product, a gateway device and the pump-efficiency package.
 async fn tenant(api: &Api, gateway: &str, product: &str) -> crate::support::Device {
     api.product_with(product, "modbus_tcp", pump_model()).await;
-    let gw_product = api.product_with(&format!("{product}Gw"), "gateway", json!({})).await;
+    let gw_product = api
+        .product_with(&format!("{product}Gw"), "gateway", json!({}))
+        .await;
     let gw = api.device(&gw_product, gateway).await;
     let (status, body) = api
         .post_bytes("/api/v1/app-packages", package("pump-efficiency", None))
@@ -107,7 +120,9 @@ async fn tenant(api: &Api, gateway: &str, product: &str) -> crate::support::Devi
 }
 
 fn app_invocations(status: &Value) -> u64 {
-    status["installations"][0]["invocations"].as_u64().unwrap_or(0)
+    status["installations"][0]["invocations"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -127,7 +142,11 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     // for the package's parts. Efficiency is always below 1: after `persist` (3) readings
     // the app raises its alarm.
     let (status, inst) = api
-        .call("POST", "/api/v1/app-installations", Some(installation("edge-1", 1.0, "edgePump")))
+        .call(
+            "POST",
+            "/api/v1/app-installations",
+            Some(installation("edge-1", 1.0, "edgePump")),
+        )
         .await;
     assert_eq!(status, 201, "{inst}");
     let id = inst["id"].as_str().unwrap().to_owned();
@@ -153,7 +172,9 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     let pump = eventually(20, "pump-1 on the platform", || device_id(&api, "pump-1")).await;
     let (a, p) = (&api, &pump);
     eventually(30, "derived efficiency on the platform", || async move {
-        let h = a.history(p, "eff,hydraulic_power", start, now_ms() + 1000).await;
+        let h = a
+            .history(p, "eff,hydraulic_power", start, now_ms() + 1000)
+            .await;
         (h.len() >= 4).then_some(())
     })
     .await;
@@ -161,10 +182,14 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     let a = &api;
     let path = format!("/api/v1/app-installations/{id}");
     let p = &path;
-    eventually(20, "the gateway's report on the installation", || async move {
-        let v = a.get(p).await;
-        (v["edge_status"]["reported"]["running"] == true).then_some(v)
-    })
+    eventually(
+        20,
+        "the gateway's report on the installation",
+        || async move {
+            let v = a.get(p).await;
+            (v["edge_status"]["reported"]["running"] == true).then_some(v)
+        },
+    )
     .await;
     // The app's alarm, forwarded by the gateway, is an alarm of the platform.
     let alarm = eventually(30, "the app's alarm on the platform", || async move {
@@ -183,11 +208,15 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     server.kill();
     let before = app_invocations(&g.apps_status().unwrap());
     let written_before = g.stats.app_points.load(Ordering::Relaxed);
-    eventually(20, "the app runs while the platform is away", || async move {
-        let s = gr.apps_status()?;
-        (app_invocations(&s) > before + 10 && !gr.stats.connected.load(Ordering::Relaxed))
-            .then_some(())
-    })
+    eventually(
+        20,
+        "the app runs while the platform is away",
+        || async move {
+            let s = gr.apps_status()?;
+            (app_invocations(&s) > before + 10 && !gr.stats.connected.load(Ordering::Relaxed))
+                .then_some(())
+        },
+    )
     .await;
     assert!(g.stats.app_points.load(Ordering::Relaxed) > written_before);
     assert!(g.buffer_stats().pending_records > 0);
@@ -205,10 +234,14 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     let g = ironloom_gateway::start(ironloom_gateway::config::parse(&cfg).unwrap(), stop.clone())
         .unwrap();
     let gr = &g;
-    eventually(30, "the kept apps run after a restart, offline", || async move {
-        let s = gr.apps_status()?;
-        (app_invocations(&s) > 5 && !gr.stats.connected.load(Ordering::Relaxed)).then_some(())
-    })
+    eventually(
+        30,
+        "the kept apps run after a restart, offline",
+        || async move {
+            let s = gr.apps_status()?;
+            (app_invocations(&s) > 5 && !gr.stats.connected.load(Ordering::Relaxed)).then_some(())
+        },
+    )
     .await;
 
     // Back: every derived value the app wrote is stored, once.
@@ -229,7 +262,10 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
     eprintln!(
         "edge app: {written} derived values written at the edge ({written_first} before the restart), {stored} stored"
     );
-    assert_eq!(stored, written, "every value the app wrote at the edge is stored once");
+    assert_eq!(
+        stored, written,
+        "every value the app wrote at the edge is stored once"
+    );
 }
 
 #[tokio::test]
@@ -239,7 +275,12 @@ async fn corrupt_packages_and_malformed_documents_are_refused_by_the_gateway() {
     let api = Api::new_tenant(&server).await;
     let gw = tenant(&api, "edge-1", "edgePump").await;
     let (modbus, _sim) = sim().await;
-    let cfg = config(server.mqtt, &gw.access_token, modbus, &dir.path().join("buffer"));
+    let cfg = config(
+        server.mqtt,
+        &gw.access_token,
+        modbus,
+        &dir.path().join("buffer"),
+    );
     let stop = CancellationToken::new();
     let _guard = stop.clone().drop_guard();
     let g = ironloom_gateway::start(ironloom_gateway::config::parse(&cfg).unwrap(), stop.clone())
@@ -249,14 +290,24 @@ async fn corrupt_packages_and_malformed_documents_are_refused_by_the_gateway() {
 
     // Not an apps document at all: refused with the reason, the gateway carries on.
     let (status, body) = api
-        .call("PATCH", &attrs, Some(json!({"set": {"gateway_apps": {"installations": "all of them"}}})))
+        .call(
+            "PATCH",
+            &attrs,
+            Some(json!({"set": {"gateway_apps": {"installations": "all of them"}}})),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let s = eventually(20, "the malformed document refused", || async move {
         gr.apps_status().filter(|s| s["applied"] == false)
     })
     .await;
-    assert!(s["errors"][0].as_str().unwrap().contains("not an apps document"), "{s}");
+    assert!(
+        s["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("not an apps document"),
+        "{s}"
+    );
 
     // Parts that are no package, and a real package under another digest.
     use base64::Engine;
@@ -273,7 +324,11 @@ async fn corrupt_packages_and_malformed_documents_are_refused_by_the_gateway() {
     let mut set = serde_json::Map::new();
     set.insert(format!("gateway_app_part_{d1}_0"), json!(b64(&garbage)));
     let real64 = b64(&real);
-    for (n, chunk) in real64.as_bytes().chunks(ironloom_core::edge_app::PART_CHARS).enumerate() {
+    for (n, chunk) in real64
+        .as_bytes()
+        .chunks(ironloom_core::edge_app::PART_CHARS)
+        .enumerate()
+    {
         set.insert(
             format!("gateway_app_part_{d2}_{n}"),
             json!(String::from_utf8(chunk.to_vec()).unwrap()),
@@ -299,7 +354,10 @@ async fn corrupt_packages_and_malformed_documents_are_refused_by_the_gateway() {
     let err0 = list[0]["error"].as_str().unwrap();
     let err1 = list[1]["error"].as_str().unwrap();
     assert!(err0.contains("the package was refused"), "{err0}");
-    assert!(err1.contains("the package's digest is") && err1.contains(&"2".repeat(64)), "{err1}");
+    assert!(
+        err1.contains("the package's digest is") && err1.contains(&"2".repeat(64)),
+        "{err1}"
+    );
     // The platform shows the gateway's report too.
     let (a, id) = (&api, gw.id.clone());
     let id = &id;
@@ -308,7 +366,10 @@ async fn corrupt_packages_and_malformed_documents_are_refused_by_the_gateway() {
         (v["status"]["version"] == 7).then_some(())
     })
     .await;
-    assert!(g.stats.connected.load(Ordering::Relaxed), "the gateway kept running");
+    assert!(
+        g.stats.connected.load(Ordering::Relaxed),
+        "the gateway kept running"
+    );
 }
 
 #[tokio::test]
@@ -323,13 +384,19 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
     // Tenant B names A's gateway, by name and by id: no such gateway in B's tenant.
     for target in ["edge-a", gw_a.id.as_str()] {
         let (status, body) = b
-            .call("POST", "/api/v1/app-installations", Some(installation(target, 0.5, "bPump")))
+            .call(
+                "POST",
+                "/api/v1/app-installations",
+                Some(installation(target, 0.5, "bPump")),
+            )
             .await;
         assert_eq!(status, 422, "{body}");
         assert!(body.to_string().contains("no gateway device"), "{body}");
     }
     // Nothing was pushed to A's gateway.
-    let v = a.get(&format!("/api/v1/devices/{}/gateway-apps", gw_a.id)).await;
+    let v = a
+        .get(&format!("/api/v1/devices/{}/gateway-apps", gw_a.id))
+        .await;
     assert!(v["document"].is_null(), "{v}");
 
     // A device that is not a gateway.
@@ -344,7 +411,11 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
         .to_owned();
     b.device(&pump_product, "pump-9").await;
     let (status, body) = b
-        .call("POST", "/api/v1/app-installations", Some(installation("pump-9", 0.5, "bPump")))
+        .call(
+            "POST",
+            "/api/v1/app-installations",
+            Some(installation("pump-9", 0.5, "bPump")),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("is not a gateway"), "{body}");
@@ -360,49 +431,84 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
     }
     let mut manifest: Value = serde_json::from_slice(
         &std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../apps/pump-efficiency/manifest.json"),
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../apps/pump-efficiency/manifest.json"),
         )
         .unwrap(),
     )
     .unwrap();
     manifest["version"] = json!("1.0.1");
     let mut big = BTreeMap::new();
-    let dir_app = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../apps/pump-efficiency");
-    for f in ["README.md", "icon.svg", "ui/index.html", "modules/main.wasm"] {
+    let dir_app =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../apps/pump-efficiency");
+    for f in [
+        "README.md",
+        "icon.svg",
+        "ui/index.html",
+        "modules/main.wasm",
+    ] {
         big.insert(f.to_string(), std::fs::read(dir_app.join(f)).unwrap());
     }
-    big.insert("manifest.json".into(), serde_json::to_vec(&manifest).unwrap());
+    big.insert(
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    );
     big.insert("ui/noise.bin".into(), noise);
     let (status, body) = b
-        .post_bytes("/api/v1/app-packages", ironloom_apps::package::pack(&big).unwrap())
+        .post_bytes(
+            "/api/v1/app-packages",
+            ironloom_apps::package::pack(&big).unwrap(),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let mut inst = installation("edge-b", 0.5, "bPump");
     inst["version"] = json!("1.0.1");
-    let (status, body) = b.call("POST", "/api/v1/app-installations", Some(inst)).await;
+    let (status, body) = b
+        .call("POST", "/api/v1/app-installations", Some(inst))
+        .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("a gateway takes packages of at most"), "{body}");
+    assert!(
+        body.to_string()
+            .contains("a gateway takes packages of at most"),
+        "{body}"
+    );
 
     // The right gateway: the document is pushed, with the package in parts.
     let (status, body) = b
-        .call("POST", "/api/v1/app-installations", Some(installation("edge-b", 0.5, "bPump")))
+        .call(
+            "POST",
+            "/api/v1/app-installations",
+            Some(installation("edge-b", 0.5, "bPump")),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let gw_b = crate::gateway::device_id(&b, "edge-b").await.unwrap();
     let v = b.get(&format!("/api/v1/devices/{gw_b}/gateway-apps")).await;
     let doc = &v["document"];
     assert_eq!(doc["installations"][0]["name"], "pumps-edge", "{v}");
-    assert_eq!(doc["installations"][0]["config"]["persist"], 3, "defaults filled in: {v}");
+    assert_eq!(
+        doc["installations"][0]["config"]["persist"], 3,
+        "defaults filled in: {v}"
+    );
     let parts = doc["installations"][0]["parts"].as_u64().unwrap();
-    let shared = b.get(&format!("/api/v1/devices/{gw_b}/attributes/shared")).await;
+    let shared = b
+        .get(&format!("/api/v1/devices/{gw_b}/attributes/shared"))
+        .await;
     let keys = shared.to_string().matches("gateway_app_part_").count() as u64;
     assert_eq!(keys, parts, "{parts} parts pushed");
     // Uninstalled: an empty document, the parts removed.
     let id = body["id"].as_str().unwrap();
-    let (status, _) = b.call("DELETE", &format!("/api/v1/app-installations/{id}"), None).await;
+    let (status, _) = b
+        .call("DELETE", &format!("/api/v1/app-installations/{id}"), None)
+        .await;
     assert_eq!(status, 204);
     let v = b.get(&format!("/api/v1/devices/{gw_b}/gateway-apps")).await;
     assert_eq!(v["document"]["installations"], json!([]), "{v}");
-    let shared = b.get(&format!("/api/v1/devices/{gw_b}/attributes/shared")).await;
-    assert!(!shared.to_string().contains("gateway_app_part_"), "{shared}");
+    let shared = b
+        .get(&format!("/api/v1/devices/{gw_b}/attributes/shared"))
+        .await;
+    assert!(
+        !shared.to_string().contains("gateway_app_part_"),
+        "{shared}"
+    );
 }
