@@ -59,8 +59,7 @@ pub(crate) async fn gateway_device(
                     p.protocol.as_str()
                 ),
             },
-        )
-        .into());
+        ));
     }
     Ok(())
 }
