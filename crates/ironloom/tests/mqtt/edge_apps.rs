@@ -30,26 +30,9 @@ fn config(
     modbus: u16,
     buffer: &std::path::Path,
 ) -> String {
+    let head = crate::gateway::preamble(mqtt, token, modbus, buffer);
     format!(
-        r#"
-[platform]
-mqtt = "{mqtt}"
-token = "{token}"
-
-[buffer]
-dir = "{buffer}"
-
-[uplink]
-batch_delay = "50ms"
-health_interval = "1s"
-
-[[modbus]]
-name = "line-1"
-transport = "tcp"
-address = "127.0.0.1:{modbus}"
-poll_interval_ms = 200
-reconnect_min_ms = 100
-
+        r#"{head}
 [[modbus.devices]]
 name = "pump-1"
 product = "edgePump"
@@ -72,8 +55,7 @@ name = "power"
 area = "holding"
 address = 10
 type = "f32"
-"#,
-        buffer = buffer.display()
+"#
     )
 }
 

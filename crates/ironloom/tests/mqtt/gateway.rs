@@ -43,18 +43,14 @@ pub(crate) async fn sim() -> (u16, CancellationToken) {
     (port, cancel)
 }
 
-fn config(
+/// The platform, buffer and uplink of a test gateway, and its Modbus connection `line-1`
+/// to the simulator (polled every 100 ms); the devices follow.
+pub(crate) fn preamble(
     mqtt: std::net::SocketAddr,
     token: &str,
     modbus: u16,
     buffer: &std::path::Path,
-    ghost: bool,
 ) -> String {
-    let ghost = if ghost {
-        "\n[[modbus.devices.points]]\nname = \"ghost\"\narea = \"holding\"\naddress = 400\n"
-    } else {
-        ""
-    };
     format!(
         r#"
 [platform]
@@ -74,7 +70,26 @@ transport = "tcp"
 address = "127.0.0.1:{modbus}"
 poll_interval_ms = 100
 reconnect_min_ms = 100
+"#,
+        buffer = buffer.display()
+    )
+}
 
+fn config(
+    mqtt: std::net::SocketAddr,
+    token: &str,
+    modbus: u16,
+    buffer: &std::path::Path,
+    ghost: bool,
+) -> String {
+    let ghost = if ghost {
+        "\n[[modbus.devices.points]]\nname = \"ghost\"\narea = \"holding\"\naddress = 400\n"
+    } else {
+        ""
+    };
+    let head = preamble(mqtt, token, modbus, buffer);
+    format!(
+        r#"{head}
 [[modbus.devices]]
 name = "pump-1"
 product = "gwPump"
@@ -149,7 +164,6 @@ name = "burner"
 area = "discrete"
 address = 0
 "#,
-        buffer = buffer.display()
     )
 }
 
