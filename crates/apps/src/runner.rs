@@ -467,13 +467,7 @@ impl AppHost {
         event: Value,
     ) -> Result<Invocation> {
         if let Some(gateway) = self.edge_gateway_of(tenant, id) {
-            return Err(Error::invalid(
-                "installation",
-                ironloom_core::error::FieldErrorKind::Other {
-                    en: format!("runs on the gateway {gateway}, not on the platform"),
-                    zh: format!("运行在网关 {gateway} 上，而不是平台上"),
-                },
-            ));
+            return self.run_at_edge(tenant, id, &gateway, event).await;
         }
         let slot = self.slot(tenant, id).ok_or_else(|| {
             Error::invalid(

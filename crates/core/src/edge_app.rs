@@ -31,6 +31,9 @@ pub const MAX_EDGE_TOTAL_BYTES: u64 = 6 << 20;
 pub const MAX_EDGE_INSTALLATIONS: usize = 16;
 /// The client-side RPC method by which a gateway forwards an app's alarm to the platform.
 pub const ALARM_METHOD: &str = "ironloom.app_alarm";
+/// The command to a gateway that runs one of its apps now (a manual run from the
+/// platform): `{"installation", "event"}`, answered with the invocation.
+pub const RUN_METHOD: &str = "ironloom.app_run";
 
 /// Where an installation runs when not on the platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

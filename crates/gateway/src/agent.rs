@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE;
-use ironloom_core::edge_app::{APPS_ATTRIBUTE, APPS_STATUS_ATTRIBUTE, PART_PREFIX};
+use ironloom_core::edge_app::{APPS_ATTRIBUTE, APPS_STATUS_ATTRIBUTE, PART_PREFIX, RUN_METHOD};
 use ironloom_core::telemetry::{Quality, Value};
 use ironloom_drivers::modbus::ModbusDriver;
 use ironloom_drivers::preprocess::PointFilter;
@@ -38,6 +38,9 @@ const ATTRIBUTES_TOPIC: &str = "v1/devices/me/attributes";
 const ATTRIBUTE_REQUEST_TOPIC: &str = "v1/devices/me/attributes/request/1";
 const ATTRIBUTE_RESPONSE_TOPIC: &str = "v1/devices/me/attributes/response/+";
 const OWN_TELEMETRY_TOPIC: &str = "v1/devices/me/telemetry";
+/// Commands to the gateway itself (manual runs of its apps), answered on
+/// `v1/devices/me/rpc/response/{id}`.
+const OWN_RPC_TOPIC: &str = "v1/devices/me/rpc/request/+";
 /// How long a write may take before the command is answered with a timeout.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The file in the buffer directory holding the last pushed driver document.
@@ -761,7 +764,7 @@ impl Uplink {
                         self.stats.connected.store(true, Ordering::Relaxed);
                         self.stats.connects.fetch_add(1, Ordering::Relaxed);
                         lock(&self.buffer).rewind();
-                        for t in [RPC_TOPIC, ATTRIBUTES_TOPIC, ATTRIBUTE_RESPONSE_TOPIC] {
+                        for t in [RPC_TOPIC, OWN_RPC_TOPIC, ATTRIBUTES_TOPIC, ATTRIBUTE_RESPONSE_TOPIC] {
                             if client.subscribe(t, QoS::AtLeastOnce).await.is_err() {
                                 return;
                             }
@@ -866,6 +869,28 @@ impl Uplink {
             tracing::warn!(topic, "gateway: unreadable message from the platform");
             return;
         };
+        if let Some(id) = topic.strip_prefix("v1/devices/me/rpc/request/") {
+            let (apps, answers) = (self.apps.clone(), answers.clone());
+            let topic = format!("v1/devices/me/rpc/response/{id}");
+            tokio::spawn(async move {
+                let answer = if body.get("method").and_then(Json::as_str) == Some(RUN_METHOD) {
+                    let params = body.get("params").cloned().unwrap_or_default();
+                    let id = params
+                        .get("installation")
+                        .and_then(Json::as_str)
+                        .unwrap_or("");
+                    let event = params
+                        .get("event")
+                        .cloned()
+                        .unwrap_or_else(|| json!({"kind": "manual"}));
+                    apps.run_now(id, event).await
+                } else {
+                    json!({"error": "unknown method; the gateway itself carries ironloom.app_run"})
+                };
+                let _ = answers.send((topic, answer)).await;
+            });
+            return;
+        }
         if topic == RPC_TOPIC {
             let routes = self.routes.clone();
             let answers = answers.clone();

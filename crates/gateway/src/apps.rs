@@ -45,6 +45,7 @@ pub const PUSHED_APPS_FILE: &str = "pushed-apps.json";
 struct Running {
     def: EdgeInstallation,
     manifest: AppManifest,
+    inst: Arc<Mutex<Installation>>,
     stats: Arc<Mutex<InstallationStats>>,
     events: mpsc::Sender<Value>,
     stop: CancellationToken,
@@ -384,6 +385,7 @@ impl EdgeRuntime {
         let inst =
             self.engine()?
                 .install(module, scope, def.grant.clone(), manifest.limits, services);
+        let inst = Arc::new(Mutex::new(inst));
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::new(Mutex::new(InstallationStats {
             loaded: true,
@@ -391,7 +393,7 @@ impl EdgeRuntime {
         }));
         let stop = self.services.cancel.child_token();
         self.runtime.spawn(run_events(
-            inst,
+            inst.clone(),
             rx,
             stats.clone(),
             def.name.clone(),
@@ -400,6 +402,7 @@ impl EdgeRuntime {
         Ok(Arc::new(Running {
             def: def.clone(),
             manifest,
+            inst,
             stats,
             events: tx,
             stop,
@@ -459,6 +462,31 @@ impl EdgeRuntime {
         }
     }
 
+    /// Runs an installation now on `event` (a manual run the platform asks for), after the
+    /// event it may be running; the answer is the invocation, as a run on the platform
+    /// answers it.
+    pub async fn run_now(&self, id: &str, event: Value) -> Value {
+        let running = lock(&self.state)
+            .running
+            .iter()
+            .find(|r| r.def.id == id)
+            .cloned();
+        let Some(r) = running else {
+            return json!({"error": format!("installation {id} does not run on this gateway")});
+        };
+        let Ok(bytes) = serde_json::to_vec(&event) else {
+            return json!({"error": "the event is not JSON"});
+        };
+        let inst = r.inst.clone();
+        match tokio::task::spawn_blocking(move || lock(&inst).invoke(&bytes)).await {
+            Ok(out) => {
+                log_invocation(&r.def.name, &out, lock(&r.stats).note(&out));
+                serde_json::to_value(&out).unwrap_or_default()
+            }
+            Err(e) => json!({"error": format!("the run failed: {e}")}),
+        }
+    }
+
     /// Runs the schedules, every minute (UTC), until `cancel`.
     pub async fn schedule(self: Arc<Self>, cancel: CancellationToken) {
         loop {
@@ -512,13 +540,12 @@ fn status_of(st: &Deployed, version: Option<u64>) -> Value {
 
 /// Runs an installation's events in arrival order, one at a time, on a blocking thread.
 async fn run_events(
-    inst: Installation,
+    inst: Arc<Mutex<Installation>>,
     mut rx: mpsc::Receiver<Value>,
     stats: Arc<Mutex<InstallationStats>>,
     name: String,
     stop: CancellationToken,
 ) {
-    let inst = Arc::new(Mutex::new(inst));
     loop {
         let event = tokio::select! {
             () = stop.cancelled() => return,
@@ -534,19 +561,21 @@ async fn run_events(
         let Ok(out) = tokio::task::spawn_blocking(move || lock(&i).invoke(&bytes)).await else {
             return;
         };
-        let pause = lock(&stats).note(&out);
-        for l in &out.logs {
-            tracing::debug!(installation = %name, level = ?l.level, message = %l.message, "app log");
-        }
-        match &out.result {
-            Ok(0) => {}
-            Ok(code) => {
-                tracing::warn!(installation = %name, code, "gateway app returned a failure")
-            }
-            Err(e) => tracing::warn!(installation = %name, error = %e, "gateway app stopped"),
-        }
-        if let Some(p) = pause {
-            tracing::warn!(installation = %name, seconds = p.as_secs(), "gateway app paused after repeated stops");
-        }
+        log_invocation(&name, &out, lock(&stats).note(&out));
+    }
+}
+
+/// Writes what an invocation did to the gateway's log (app lines at DEBUG, failures at WARN).
+fn log_invocation(name: &str, out: &ironloom_apps::Invocation, pause: Option<std::time::Duration>) {
+    for l in &out.logs {
+        tracing::debug!(installation = %name, level = ?l.level, message = %l.message, "app log");
+    }
+    match &out.result {
+        Ok(0) => {}
+        Ok(code) => tracing::warn!(installation = %name, code, "gateway app returned a failure"),
+        Err(e) => tracing::warn!(installation = %name, error = %e, "gateway app stopped"),
+    }
+    if let Some(p) = pause {
+        tracing::warn!(installation = %name, seconds = p.as_secs(), "gateway app paused after repeated stops");
     }
 }

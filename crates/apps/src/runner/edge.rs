@@ -6,13 +6,18 @@
 //! gateway, in that tenant, with the `alarms` permission.
 
 use super::{AppHost, lock};
+use crate::engine::Invocation;
 use crate::host::{HostOp, Scope};
 use ironloom_bus::DeviceEvent;
 use ironloom_core::app::Permission;
 use ironloom_core::app_install::AppInstallation;
-use ironloom_core::edge_app::ALARM_METHOD;
+use ironloom_core::command::{CommandKind, CommandRequest, CommandStatus};
+use ironloom_core::edge_app::{ALARM_METHOD, RUN_METHOD};
+use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::InstallationId;
-use serde_json::Value;
+use serde_json::{Value, json};
+use std::time::Duration;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -40,6 +45,65 @@ impl AppHost {
         let edge = lock(&self.inner.edge);
         let rec = edge.get(&id).filter(|r| r.tenant_id == tenant)?;
         Some(rec.spec.edge.as_ref()?.gateway.clone())
+    }
+
+    /// Runs an installation that runs on `gateway` there, now: the gateway's command
+    /// `ironloom.app_run` `{"installation", "event"}`, answered with the invocation. The
+    /// gateway must be connected (no queue: a manual run is for now).
+    pub(super) async fn run_at_edge(
+        &self,
+        tenant: ironloom_core::ids::TenantId,
+        id: InstallationId,
+        gateway: &str,
+        event: Value,
+    ) -> Result<Invocation> {
+        let platform = &self.inner.platform;
+        let link = platform.link.as_ref().ok_or(Error::Overloaded(
+            "device connectivity is not running on this node",
+        ))?;
+        let device = platform
+            .meta
+            .find_device_by_name(tenant, gateway)
+            .await?
+            .ok_or(Error::NotFound(ironloom_core::entity::Resource::Device))?;
+        let actor = ironloom_core::entity::Actor {
+            kind: ironloom_core::entity::ActorKind::App,
+            id: Some(id.to_string()),
+            name: format!("manual run of an app on {gateway}"),
+            tenant_id: Some(tenant),
+            ip: None,
+        };
+        let cmd = link
+            .send_command(
+                &actor,
+                tenant,
+                device.id,
+                CommandRequest {
+                    kind: CommandKind::Call,
+                    method: RUN_METHOD.into(),
+                    params: json!({"installation": id.to_string(), "event": event}),
+                    one_way: false,
+                    timeout: Duration::from_secs(30),
+                    queue_for: None,
+                    wait: true,
+                },
+            )
+            .await?;
+        let failed = |why: String| {
+            Error::invalid(
+                "installation",
+                ironloom_core::error::FieldErrorKind::Other {
+                    en: format!("the run on the gateway {gateway} failed: {why}"),
+                    zh: format!("在网关 {gateway} 上运行失败：{why}"),
+                },
+            )
+        };
+        if cmd.status != CommandStatus::Succeeded {
+            let why = cmd.error.unwrap_or_else(|| format!("{:?}", cmd.status));
+            return Err(failed(why));
+        }
+        serde_json::from_value(cmd.response.unwrap_or_default())
+            .map_err(|e| failed(format!("unreadable answer: {e}")))
     }
 
     /// The gateways (by name) of each tenant's edge installations, whose client-side RPCs

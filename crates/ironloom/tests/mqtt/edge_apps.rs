@@ -143,12 +143,23 @@ async fn an_app_deployed_to_a_gateway_runs_there_and_its_results_survive_an_outa
         (s["applied"] == true && app_invocations(&s) > 5).then_some(())
     })
     .await;
-    // Not on the platform: a manual run there says where it runs.
-    let (status, body) = api
-        .call("POST", &format!("/api/v1/app-installations/{id}/run"), None)
+    // A manual run from the platform runs it on the gateway and answers what it did.
+    let (status, run) = api
+        .call(
+            "POST",
+            &format!("/api/v1/app-installations/{id}/run"),
+            Some(
+                json!({"kind": "telemetry", "device": "pump-1", "product": "edgePump",
+                "points": [{"property": "flow", "ts": now_ms(), "value": 36.0},
+                           {"property": "head", "ts": now_ms(), "value": 30.0},
+                           {"property": "power", "ts": now_ms(), "value": 5.0}]}),
+            ),
+        )
         .await;
-    assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("edge-1"), "{body}");
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["result"], json!({"Ok": 0}), "{run}");
+    assert!(run.to_string().contains("pump-1: efficiency"), "{run}");
+    assert!(run["host_calls"].as_u64().unwrap() >= 4, "{run}");
 
     // The derived values arrive through the buffer, as the pump's telemetry.
     let pump = eventually(20, "pump-1 on the platform", || device_id(&api, "pump-1")).await;
