@@ -22,7 +22,7 @@ use ironloom_drivers::preprocess::PointFilter;
 use ironloom_drivers::{DriverIo, DriverStats, Sample, WriteRequest};
 use rumqttc::{AsyncClient, Event, EventLoop, Incoming, MqttOptions, Outgoing, QoS};
 use serde_json::{Map, Value as Json, json};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::apps::EdgeRuntime;
@@ -41,8 +41,6 @@ const OWN_TELEMETRY_TOPIC: &str = "v1/devices/me/telemetry";
 /// Commands to the gateway itself (manual runs of its apps), answered on
 /// `v1/devices/me/rpc/response/{id}`.
 const OWN_RPC_TOPIC: &str = "v1/devices/me/rpc/request/+";
-/// How long a write may take before the command is answered with a timeout.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The file in the buffer directory holding the last pushed driver document.
 const PUSHED_FILE: &str = "pushed-drivers.json";
 
@@ -81,23 +79,6 @@ pub struct Gateway {
     batcher_done: Arc<Notify>,
     batcher_running: Arc<AtomicBool>,
     apps: Arc<EdgeRuntime>,
-}
-
-/// A buffered message for a topic other than the gateway telemetry: `@{topic}\n{body}`
-/// (telemetry records are JSON objects, so they never start with `@`).
-pub(crate) fn rpc_record(topic: &str, body: &Json) -> Vec<u8> {
-    format!("@{topic}\n{body}").into_bytes()
-}
-
-/// The topic and body of a buffered message.
-fn message_of(payload: Vec<u8>) -> (String, Vec<u8>) {
-    if payload.first() == Some(&b'@')
-        && let Some(nl) = payload.iter().position(|&b| b == b'\n')
-    {
-        let topic = String::from_utf8_lossy(&payload[1..nl]).into_owned();
-        return (topic, payload[nl + 1..].to_vec());
-    }
-    (TELEMETRY_TOPIC.to_owned(), payload)
 }
 
 impl Gateway {
@@ -693,7 +674,8 @@ impl Uplink {
                     match next {
                         Ok(Ok(records)) => {
                             for (id, points, payload) in records {
-                                let (topic, payload) = message_of(payload);
+                                let (topic, payload) =
+                                    crate::buffer::message_of(payload, TELEMETRY_TOPIC);
                                 if client
                                     .publish(topic, QoS::AtLeastOnce, false, payload)
                                     .await
@@ -895,7 +877,7 @@ impl Uplink {
             let routes = self.routes.clone();
             let answers = answers.clone();
             tokio::spawn(async move {
-                if let Some(a) = command(&routes, body).await {
+                if let Some(a) = crate::writes::command(&routes, body).await {
                     let _ = answers.send((RPC_TOPIC.into(), a)).await;
                 }
             });
@@ -1003,80 +985,4 @@ impl Uplink {
 
 async fn uplink(u: Uplink) {
     u.run().await;
-}
-
-/// Carries out a platform command for a sub-device: `setProperties` writes each property
-/// to its point; the answer holds each point's old and new value.
-async fn command(routes: &Mutex<Routes>, body: Json) -> Option<Json> {
-    let device = body.get("device")?.as_str()?.to_owned();
-    let data = body.get("data")?;
-    let id = data.get("id")?.clone();
-    let method = data.get("method").and_then(Json::as_str).unwrap_or("");
-    let answer = |d: Json| Some(json!({"device": device, "id": id, "data": d}));
-    if method != "setProperties" {
-        return answer(
-            json!({"error": format!("unknown method `{method}`; the gateway carries setProperties")}),
-        );
-    }
-    let Some(params) = data.get("params").and_then(Json::as_object) else {
-        return answer(json!({"error": "setProperties needs an object of properties"}));
-    };
-    let (results, failed) = write_points(routes, &device, params).await;
-    if failed.is_empty() {
-        answer(json!({"results": results}))
-    } else {
-        answer(json!({"error": failed.join("; "), "results": results}))
-    }
-}
-
-/// Writes each property to its point of `device`: the old and new value of each point
-/// written, and what failed (`point: why`).
-pub(crate) async fn write_points(
-    routes: &Mutex<Routes>,
-    device: &str,
-    params: &Map<String, Json>,
-) -> (Map<String, Json>, Vec<String>) {
-    let mut results = Map::new();
-    let mut failed = Vec::new();
-    let Some(tx) = lock(routes).writes.get(device).cloned() else {
-        failed.push(format!("no device `{device}` behind this gateway"));
-        return (results, failed);
-    };
-    for (point, v) in params {
-        let value = match v {
-            Json::Bool(b) => Value::Bool(*b),
-            Json::Number(n) => match n.as_i64() {
-                Some(i) => Value::I64(i),
-                None => Value::F64(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            Json::String(s) => Value::Str(s.clone()),
-            _ => {
-                failed.push(format!("{point}: not a number, text or true/false"));
-                continue;
-            }
-        };
-        let (rtx, rrx) = oneshot::channel();
-        let req = WriteRequest {
-            device: device.into(),
-            point: point.as_str().into(),
-            value,
-            reply: rtx,
-        };
-        if tx.send(req).await.is_err() {
-            failed.push(format!("{point}: the driver is not running"));
-            continue;
-        }
-        match tokio::time::timeout(WRITE_TIMEOUT, rrx).await {
-            Ok(Ok(Ok(done))) => {
-                results.insert(
-                    point.clone(),
-                    json!({"old": done.old.as_ref().map(json_of), "new": json_of(&done.new)}),
-                );
-            }
-            Ok(Ok(Err(e))) => failed.push(format!("{point}: {e}")),
-            Ok(Err(_)) => failed.push(format!("{point}: the driver stopped")),
-            Err(_) => failed.push(format!("{point}: no result within {WRITE_TIMEOUT:?}")),
-        }
-    }
-    (results, failed)
 }

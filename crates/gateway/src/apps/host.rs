@@ -17,7 +17,8 @@
 //! installation's; any other is `not_found`.
 
 use super::recent::Recent;
-use crate::agent::{Routes, rpc_record};
+use crate::agent::Routes;
+use crate::buffer::rpc_record;
 use crate::buffer::{Appended, Buffer};
 use ironloom_apps::ops::{
     bad, evaluate_model, history_limit, millis, model_request, property_list, text,
@@ -149,7 +150,7 @@ impl EdgeServices {
         };
         let (results, failed) =
             self.runtime
-                .block_on(crate::agent::write_points(&self.routes, device, props));
+                .block_on(crate::writes::write_points(&self.routes, device, props));
         if failed.is_empty() {
             Ok(json!({"id": null, "status": "done", "results": results}))
         } else {
