@@ -63,6 +63,8 @@ struct Deployed {
     doc: Option<EdgeApps>,
     /// Package parts received and not yet made into a package.
     parts: HashMap<String, String>,
+    /// Whether `doc` waits for parts it asked for.
+    waiting: bool,
     running: Vec<Arc<Running>>,
     /// Why installations of the document do not run, by id.
     failed: BTreeMap<String, String>,
@@ -178,7 +180,10 @@ impl EdgeRuntime {
                 }
             },
             // Parts arriving for a document that waits for them.
-            None if got_parts => lock(&self.state).doc.clone(),
+            None if got_parts => {
+                let st = lock(&self.state);
+                st.doc.clone().filter(|_| st.waiting)
+            }
             None => None,
         };
         match doc {
@@ -251,7 +256,7 @@ impl EdgeRuntime {
         let m = pkg.manifest.clone();
         if m.id != inst.app_id || m.version != inst.version || m.triggers != inst.triggers {
             return Err(format!(
-                "the package is {} {} with other triggers than the document's {} {}",
+                "the package is {} {}, the document says {} {} (with the same triggers)",
                 m.id, m.version, inst.app_id, inst.version
             ));
         }
@@ -286,7 +291,9 @@ impl EdgeRuntime {
                 Err(keys) => missing.extend(keys),
             }
         }
-        if !missing.is_empty() {
+        st.waiting = !missing.is_empty();
+        if st.waiting {
+            missing.sort();
             missing.dedup();
             return Outcome {
                 status: None,
@@ -321,6 +328,9 @@ impl EdgeRuntime {
                 }
                 Err(e) => {
                     tracing::warn!(installation = %inst.name, error = %e, "gateway: app not started");
+                    // A damaged copy on disk is fetched again with the next document.
+                    let _ =
+                        std::fs::remove_file(self.packages.join(format!("{}.ilapp", inst.digest)));
                     failed.insert(inst.id.clone(), e);
                 }
             }
