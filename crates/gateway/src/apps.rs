@@ -17,6 +17,8 @@
 
 pub(crate) mod host;
 pub mod recent;
+#[cfg(test)]
+mod tests;
 
 use host::EdgeServices;
 use ironloom_apps::{
@@ -506,17 +508,20 @@ impl EdgeRuntime {
                 () = cancel.cancelled() => return,
                 () = tokio::time::sleep(std::time::Duration::from_secs(wait.max(1))) => {}
             }
-            let at = chrono::Utc::now();
-            let running = lock(&self.state).running.clone();
-            for r in running {
-                for t in &r.manifest.triggers {
-                    if let Trigger::Schedule { cron } = t
-                        && cron_matches(cron, &at)
-                    {
-                        let ev =
-                            json!({"kind": "schedule", "cron": cron, "at": at.timestamp_millis()});
-                        Self::offer(&r, &ev);
-                    }
+            self.due(chrono::Utc::now());
+        }
+    }
+
+    /// Hands the schedule event of minute `at` to the installations whose cron matches it.
+    fn due(&self, at: chrono::DateTime<chrono::Utc>) {
+        let running = lock(&self.state).running.clone();
+        for r in running {
+            for t in &r.manifest.triggers {
+                if let Trigger::Schedule { cron } = t
+                    && cron_matches(cron, &at)
+                {
+                    let ev = json!({"kind": "schedule", "cron": cron, "at": at.timestamp_millis()});
+                    Self::offer(&r, &ev);
                 }
             }
         }
