@@ -1,8 +1,9 @@
 //! Apps at the edge against `ironloom serve`: `apps/pump-efficiency` deployed to a gateway
 //! agent that polls the Modbus simulator; its derived telemetry reaches the platform
 //! through the store-and-forward buffer, also across a killed platform; its alarms come
-//! back as the platform's alarms; corrupt and oversized packages and other tenants'
-//! gateways are refused.
+//! back as the platform's alarms (only for installations deployed to that gateway); manual
+//! runs from the platform run there; corrupt and oversized packages, malformed documents
+//! and other tenants' gateways are refused.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -372,7 +373,7 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
     let a = Api::new_tenant(&server).await;
     let gw_a = tenant(&a, "edge-a", "edgePump").await;
     let b = Api::new_tenant_named(&server, "plant2", "tb").await;
-    tenant(&b, "edge-b", "bPump").await;
+    let gw_b_token = tenant(&b, "edge-b", "bPump").await.access_token;
 
     // Tenant B names A's gateway, by name and by id: no such gateway in B's tenant.
     for target in ["edge-a", gw_a.id.as_str()] {
@@ -489,8 +490,39 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
         .await;
     let keys = shared.to_string().matches("gateway_app_part_").count() as u64;
     assert_eq!(keys, parts, "{parts} parts pushed");
-    // Uninstalled: an empty document, the parts removed.
+    // Alarms forwarded by a gateway count only for installations deployed to it: A's
+    // gateway claiming B's installation raises nothing; B's own gateway does.
     let id = body["id"].as_str().unwrap();
+    let forward = |kind: &str| {
+        json!({"method": "ironloom.app_alarm", "params": {"installation": id, "op": "raise",
+            "request": {"device": "pump-9", "type": kind}}})
+    };
+    let mut dev_a = crate::support::Dev::connect(&server, &gw_a.access_token).await;
+    dev_a
+        .publish("v1/devices/me/rpc/request/1", forward("forged"))
+        .await;
+    let mut dev_b = crate::support::Dev::connect(&server, &gw_b_token).await;
+    dev_b
+        .publish("v1/devices/me/rpc/request/1", forward("forwarded"))
+        .await;
+    let bb = &b;
+    let alarms = eventually(20, "the alarm B's gateway forwarded", || async move {
+        let list = bb.get("/api/v1/alarms").await;
+        let items = list["items"].as_array()?.clone();
+        items
+            .iter()
+            .any(|x| x["alarm_type"] == "forwarded")
+            .then_some(items)
+    })
+    .await;
+    assert!(
+        !alarms.iter().any(|x| x["alarm_type"] == "forged"),
+        "{alarms:?}"
+    );
+    let list = a.get("/api/v1/alarms").await;
+    assert_eq!(list["items"], json!([]), "{list}");
+
+    // Uninstalled: an empty document, the parts removed.
     let (status, _) = b
         .call("DELETE", &format!("/api/v1/app-installations/{id}"), None)
         .await;

@@ -472,13 +472,13 @@ impl Dev {
             Some(ts) => json!({"ts": ts, "values": values}),
             None => values,
         };
+        self.publish("v1/devices/me/telemetry", body).await;
+    }
+
+    /// Publishes a JSON body to a topic and waits for the PUBACK.
+    pub async fn publish(&mut self, topic: &str, body: Value) {
         self.client
-            .publish(
-                "v1/devices/me/telemetry",
-                QoS::AtLeastOnce,
-                false,
-                body.to_string(),
-            )
+            .publish(topic, QoS::AtLeastOnce, false, body.to_string())
             .await
             .unwrap();
         tokio::time::timeout(Duration::from_secs(10), self.acks.recv())
