@@ -940,8 +940,9 @@ impl Uplink {
                 ))
                 .await;
         }
-        if !out.request.is_empty() {
-            let ask = json!({"sharedKeys": out.request.join(",")});
+        // A few parts per request, so that no answer grows large.
+        for keys in out.request.chunks(16) {
+            let ask = json!({"sharedKeys": keys.join(",")});
             let _ = answers.send((ATTRIBUTE_REQUEST_TOPIC.into(), ask)).await;
         }
     }

@@ -217,7 +217,7 @@ impl EdgeServices {
             .iter()
             .filter_map(|(d, p)| Some((d, p.as_ref()?)))
             .filter(|(_, p)| scope.products.contains(p) && only.is_none_or(|o| o == p.as_str()))
-            .map(|(d, p)| json!({"name": d, "label": d, "product": p, "status": "online", "tags": []}))
+            .map(|(d, p)| json!({"name": d, "label": d, "product": p, "status": null, "tags": []}))
             .collect();
         let skip = usize::try_from(page - 1)
             .unwrap_or(usize::MAX)

@@ -81,6 +81,19 @@ fn package(app: &str, extra: Option<(&str, Vec<u8>)>) -> Vec<u8> {
     ironloom_apps::package::pack(&files).unwrap()
 }
 
+/// Bytes that do not compress (xorshift).
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 fn installation(gateway: &str, threshold: f64, product: &str) -> Value {
     json!({"name": "pumps-edge", "app_id": "pump.efficiency", "version": "1.0.0",
         "config": {"threshold": threshold},
@@ -95,8 +108,13 @@ async fn tenant(api: &Api, gateway: &str, product: &str) -> crate::support::Devi
         .product_with(&format!("{product}Gw"), "gateway", json!({}))
         .await;
     let gw = api.device(&gw_product, gateway).await;
+    // With 256 KiB that do not compress, the package takes some 40 parts: the gateway
+    // asks for them in several requests.
     let (status, body) = api
-        .post_bytes("/api/v1/app-packages", package("pump-efficiency", None))
+        .post_bytes(
+            "/api/v1/app-packages",
+            package("pump-efficiency", Some(("ui/noise.bin", noise(256 << 10)))),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     gw
@@ -415,14 +433,7 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
     assert!(body.to_string().contains("is not a gateway"), "{body}");
 
     // A package over the gateway's limit (2 MiB packed; random bytes do not compress).
-    let mut noise = vec![0u8; 3 << 20];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for byte in &mut noise {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        *byte = x as u8;
-    }
+    let noise = noise(3 << 20);
     let mut manifest: Value = serde_json::from_slice(
         &std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -485,6 +496,10 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
         "defaults filled in: {v}"
     );
     let parts = doc["installations"][0]["parts"].as_u64().unwrap();
+    assert!(
+        parts > 16,
+        "more parts than one request of the gateway asks for: {parts}"
+    );
     let shared = b
         .get(&format!("/api/v1/devices/{gw_b}/attributes/shared"))
         .await;
