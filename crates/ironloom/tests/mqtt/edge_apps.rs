@@ -537,6 +537,41 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
     let list = a.get("/api/v1/alarms").await;
     assert_eq!(list["items"], json!([]), "{list}");
 
+    // Disabled: left out of the gateway's document (the gateway stops it); enabled again:
+    // back, under a new version each time.
+    let mut spec = installation("edge-b", 0.5, "bPump");
+    spec["enabled"] = json!(false);
+    let (status, v) = b
+        .call(
+            "PUT",
+            &format!("/api/v1/app-installations/{id}"),
+            Some(spec.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let v = b.get(&format!("/api/v1/devices/{gw_b}/gateway-apps")).await;
+    assert_eq!(v["document"]["installations"], json!([]), "{v}");
+    let disabled_version = v["document"]["version"].as_u64().unwrap();
+    spec["enabled"] = json!(true);
+    spec["config"] = json!({"threshold": 0.7});
+    let (status, v) = b
+        .call(
+            "PUT",
+            &format!("/api/v1/app-installations/{id}"),
+            Some(spec),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let v = b.get(&format!("/api/v1/devices/{gw_b}/gateway-apps")).await;
+    assert_eq!(
+        v["document"]["installations"][0]["config"]["threshold"], 0.7,
+        "{v}"
+    );
+    assert_eq!(
+        v["document"]["version"].as_u64().unwrap(),
+        disabled_version + 1
+    );
+
     // Uninstalled: an empty document, the parts removed.
     let (status, _) = b
         .call("DELETE", &format!("/api/v1/app-installations/{id}"), None)
