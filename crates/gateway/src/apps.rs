@@ -450,9 +450,16 @@ impl EdgeRuntime {
                     .push((&s.point, s.ts_ms, v));
             }
         }
-        let products = lock(&self.services.routes).products.clone();
+        // The products of just the devices read, looked up once.
+        let products: HashMap<&str, String> = {
+            let routes = lock(&self.services.routes);
+            by_device
+                .keys()
+                .filter_map(|d| Some((*d, routes.products.get(*d)?.clone()?)))
+                .collect()
+        };
         for (device, points) in by_device {
-            let Some(Some(product)) = products.get(device) else {
+            let Some(product) = products.get(device) else {
                 continue;
             };
             let mut event = None;
