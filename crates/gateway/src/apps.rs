@@ -94,6 +94,9 @@ pub struct EdgeRuntime {
     /// `{buffer dir}/apps/packages`.
     packages: PathBuf,
     state: Mutex<Deployed>,
+    /// What runs, for the triggers: swapped whole when a document is applied, so the
+    /// drivers' samples never wait for a package being compiled.
+    live: Mutex<Arc<Vec<Arc<Running>>>>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -119,6 +122,7 @@ impl EdgeRuntime {
             pushed: buffer_dir.join(PUSHED_APPS_FILE),
             packages: buffer_dir.join("apps").join("packages"),
             state: Mutex::new(Deployed::default()),
+            live: Mutex::default(),
         }
     }
 
@@ -337,6 +341,7 @@ impl EdgeRuntime {
                 }
             }
         }
+        *lock(&self.live) = Arc::new(running.clone());
         st.running = running;
         st.failed = failed;
         st.parts.clear();
@@ -433,7 +438,7 @@ impl EdgeRuntime {
     /// The drivers' samples after preprocessing: kept in the recent-values window and
     /// handed to the installations whose telemetry triggers want them.
     pub fn observe(&self, samples: &[Sample]) {
-        let running = lock(&self.state).running.clone();
+        let running = lock(&self.live).clone();
         if running.is_empty() {
             return;
         }
@@ -463,7 +468,7 @@ impl EdgeRuntime {
                 continue;
             };
             let mut event = None;
-            for r in &running {
+            for r in running.iter() {
                 if !r.def.products.contains(product)
                     || !wants_telemetry(&r.manifest, points.iter().map(|p| p.0))
                 {
@@ -485,11 +490,7 @@ impl EdgeRuntime {
     /// event it may be running; the answer is the invocation, as a run on the platform
     /// answers it.
     pub async fn run_now(&self, id: &str, event: Value) -> Value {
-        let running = lock(&self.state)
-            .running
-            .iter()
-            .find(|r| r.def.id == id)
-            .cloned();
+        let running = lock(&self.live).iter().find(|r| r.def.id == id).cloned();
         let Some(r) = running else {
             return json!({"error": format!("installation {id} does not run on this gateway")});
         };
@@ -521,14 +522,14 @@ impl EdgeRuntime {
 
     /// Hands the schedule event of minute `at` to the installations whose cron matches it.
     fn due(&self, at: chrono::DateTime<chrono::Utc>) {
-        let running = lock(&self.state).running.clone();
-        for r in running {
+        let running = lock(&self.live).clone();
+        for r in running.iter() {
             for t in &r.manifest.triggers {
                 if let Trigger::Schedule { cron } = t
                     && cron_matches(cron, &at)
                 {
                     let ev = json!({"kind": "schedule", "cron": cron, "at": at.timestamp_millis()});
-                    Self::offer(&r, &ev);
+                    Self::offer(r, &ev);
                 }
             }
         }
