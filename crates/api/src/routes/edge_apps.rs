@@ -20,7 +20,8 @@ use ironloom_core::auth::Permission;
 use ironloom_core::command::AttributeScope;
 use ironloom_core::edge_app::{
     APPS_ATTRIBUTE, APPS_STATUS_ATTRIBUTE, EdgeApps, EdgeInstallation, EdgeTarget,
-    MAX_EDGE_INSTALLATIONS, MAX_EDGE_PACKAGE_BYTES, PART_CHARS, PART_PREFIX, part_key, parts_for,
+    MAX_EDGE_INSTALLATIONS, MAX_EDGE_PACKAGE_BYTES, MAX_EDGE_TOTAL_BYTES, PART_CHARS, PART_PREFIX,
+    part_key, parts_for,
 };
 use ironloom_core::entity::{Actor, Device};
 use ironloom_core::error::{Error, FieldErrorKind};
@@ -99,6 +100,44 @@ pub(crate) async fn resolve(
             format!(
                 "应用包 {} {} 有 {} 字节；网关只接受不超过 {MAX_EDGE_PACKAGE_BYTES} 字节的应用包",
                 info.app_id, info.version, info.size
+            ),
+        ));
+    }
+    if !spec.enabled {
+        return Ok(());
+    }
+    // What the gateway runs besides: the whole must fit one gateway before it is stored.
+    let gateway = spec
+        .edge
+        .as_ref()
+        .map(|e| e.gateway.as_str())
+        .unwrap_or_default();
+    let mut count = 1;
+    let mut digests = HashMap::from([(info.digest.clone(), info.size)]);
+    for other in state.store.list_installations(tenant).await? {
+        let there = other
+            .spec
+            .edge
+            .as_ref()
+            .is_some_and(|e| e.gateway == gateway);
+        if !there || !other.spec.enabled || other.spec.name == spec.name {
+            continue;
+        }
+        count += 1;
+        let i = state
+            .store
+            .get_app_package_info(tenant, &other.spec.app_id, &other.spec.version)
+            .await?;
+        digests.insert(i.digest, i.size);
+    }
+    let total: u64 = digests.values().sum();
+    if count > MAX_EDGE_INSTALLATIONS || total > MAX_EDGE_TOTAL_BYTES {
+        return Err(invalid(
+            format!(
+                "the gateway {gateway} would run {count} installations with {total} bytes of packages; one gateway runs at most {MAX_EDGE_INSTALLATIONS} with {MAX_EDGE_TOTAL_BYTES} bytes"
+            ),
+            format!(
+                "网关 {gateway} 将运行 {count} 个应用、应用包共 {total} 字节；一台网关最多运行 {MAX_EDGE_INSTALLATIONS} 个、共 {MAX_EDGE_TOTAL_BYTES} 字节"
             ),
         ));
     }

@@ -505,6 +505,31 @@ async fn tenants_deploy_only_to_their_own_gateways_and_packages_that_fit_one() {
         .await;
     let keys = shared.to_string().matches("gateway_app_part_").count() as u64;
     assert_eq!(keys, parts, "{parts} parts pushed");
+    // One gateway runs at most 16 installations (checked before anything is stored); a
+    // disabled one does not count.
+    for n in 0..17 {
+        let mut spec = installation("edge-a", 0.5, "edgePump");
+        spec["name"] = json!(format!("pumps-{n}"));
+        let (status, body) = a
+            .call("POST", "/api/v1/app-installations", Some(spec.clone()))
+            .await;
+        if n < 16 {
+            assert_eq!(status, 201, "{n}: {body}");
+            continue;
+        }
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains("at most 16"), "{body}");
+        spec["enabled"] = json!(false);
+        let (status, body) = a
+            .call("POST", "/api/v1/app-installations", Some(spec))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let v = a
+        .get(&format!("/api/v1/devices/{}/gateway-apps", gw_a.id))
+        .await;
+    assert_eq!(v["document"]["installations"].as_array().unwrap().len(), 16);
+
     // Alarms forwarded by a gateway count only for installations deployed to it: A's
     // gateway claiming B's installation raises nothing; B's own gateway does.
     let id = body["id"].as_str().unwrap();
