@@ -1091,7 +1091,7 @@ await step('history analysis: an algorithm per window over the pump\'s flow, cha
   await still(page, 'model-jobs')
 })
 
-await step('apps: the demo\'s five apps run on live messages; the pump app derives pump-01\'s efficiency, shows it in its panel and runs on demand; the install dialog lists what an app asks for', async () => {
+await step('apps: the demo\'s five apps run on live messages, the pump app also on the demo gateway; the pump app derives pump-01\'s efficiency, shows it in its panel and runs on demand; the install dialog lists what an app asks for', async () => {
   await page.goto('/apps')
   const row = page.getByTestId('app-installations').locator('tbody tr').filter({ hasText: 'pumps' })
   await row.waitFor()
@@ -1100,8 +1100,14 @@ await step('apps: the demo\'s five apps run on live messages; the pump app deriv
   // shaft power, and the app writes its efficiency back as a property of the pump.
   await until(async () => {
     const list = await apiGet('/app-installations')
-    return list.length === 5 && list.every((i) => i.stats.invocations > 0)
-  }, 'telemetry-triggered runs counted', 30_000)
+    // Five on the platform, and the pump app once more on the demo gateway, which reports
+    // its runs (an app at the edge).
+    const edge = list.filter((i) => i.edge)
+    return list.length === 6 && list.filter((i) => !i.edge).every((i) => i.stats.invocations > 0) &&
+      edge.length === 1 && edge[0].edge_status?.reported?.invocations > 0
+  }, 'telemetry-triggered runs counted, on the platform and at the edge', 30_000)
+  const edgeRow = page.getByTestId('app-installations').locator('tbody tr').filter({ hasText: 'pump-efficiency-edge' })
+  await until(async () => (await edgeRow.getByTestId('app-edge').textContent()).includes('On gateway edge-01'), 'the edge app shows its gateway', 20_000)
   const pumps = await apiGet('/devices?q=pump-01')
   const eff = await until(async () => {
     const latest = await apiGet(`/devices/${pumps.items[0].id}/telemetry/latest`)

@@ -190,6 +190,7 @@ async fn install(p: &Plant, id: &str, wasm: Vec<u8>) -> Result<()> {
         grant: vec![],
         products: vec!["pump".into()],
         enabled: true,
+        edge: None,
     };
     let inst = p.meta.create_installation(&actor, p.tenant, spec).await?;
     p.host.reload(p.tenant, inst.id).await?;

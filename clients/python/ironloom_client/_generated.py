@@ -597,6 +597,14 @@ class FieldDef(TypedDict):
     name: str
 
 
+class GatewayAppsView(TypedDict):
+    """The apps document in force for a gateway (without the package parts) and its report."""
+    #: `{"version", "installations": [{"id", "name", "app_id", "version", "digest",
+    document: NotRequired[Optional[Dict[str, Any]]]
+    #: The gateway's report: `applied`, `version`, `installations` (each with `running`,
+    status: NotRequired[Optional[Dict[str, Any]]]
+
+
 class GatewayConfigView(TypedDict):
     """The document in force on the platform and what the gateway last reported."""
     #: The driver document (`version`, `modbus`: connections with devices and points);
@@ -667,6 +675,8 @@ class ImportedDevice(TypedDict):
 
 class InstallationView(TypedDict):
     """An installation with what it did since this node started."""
+    #: For an installation that runs on an edge gateway: `{"gateway", "reported"}`, the
+    edge_status: NotRequired[Optional[Dict[str, Any]]]
     stats: Dict[str, Any]
 
 
@@ -2325,6 +2335,13 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/devices/{_path(id)}/events", query={"from": from_, "to": to, "limit": limit, "cursor": cursor})
 
+    def get_gateway_apps(self, id: DeviceId) -> GatewayAppsView:
+        """The apps a gateway runs: the document the platform pushed and the gateway's report.
+
+        `GET /api/v1/devices/{id}/gateway-apps`
+        """
+        return self._call("GET", f"/api/v1/devices/{_path(id)}/gateway-apps")
+
     def get_config(self, id: DeviceId) -> GatewayConfigView:
         """A gateway's driver document and the gateway's report on it.
 
@@ -3075,6 +3092,7 @@ OPERATIONS = {
     "rotate_credentials": ("POST", "/api/v1/devices/{id}/credentials/rotate"),
     "device_errors": ("GET", "/api/v1/devices/{id}/errors"),
     "device_events": ("GET", "/api/v1/devices/{id}/events"),
+    "get_gateway_apps": ("GET", "/api/v1/devices/{id}/gateway-apps"),
     "get_config": ("GET", "/api/v1/devices/{id}/gateway-config"),
     "put_config": ("PUT", "/api/v1/devices/{id}/gateway-config"),
     "delete_config": ("DELETE", "/api/v1/devices/{id}/gateway-config"),

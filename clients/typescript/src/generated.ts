@@ -688,16 +688,23 @@ export interface FieldDef {
   name: string;
 }
 
-/** The document in force on the platform and what the gateway last reported. */
-export interface GatewayConfigView {
+/** The apps document in force for a gateway (without the package parts) and its report. */
+export interface GatewayAppsView {
   /**
-   * The driver document (`version`, `modbus`: connections with devices and points);
-   * absent when the gateway runs its own file.
+   * `{"version", "installations": [{"id", "name", "app_id", "version", "digest",
+   * "size", "parts", "config", "grant", "products", "triggers"}…]}`; absent when no
+   * app was ever deployed to it.
    */
   document?: Record<string, unknown> | null;
-  /** The gateway's report: `applied`, `version`, and `errors` when it refused. */
+  /**
+   * The gateway's report: `applied`, `version`, `installations` (each with `running`,
+   * `invocations`, `errors`, `last_error`), `errors` when it refused.
+   */
   status?: Record<string, unknown> | null;
 }
+
+/** The document in force on the platform and what the gateway last reported. */
+export type GatewayConfigView = GatewayAppsView;
 
 export type GroupId = string;
 
@@ -775,9 +782,14 @@ export type Industry = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H" | "I" | "J"
 export type InstallationId = string;
 
 /** An installation with what it did since this node started. */
-export type InstallationView = Record<string, unknown> & {
+export type InstallationView = Record<string, unknown> & ({
+  /**
+   * For an installation that runs on an edge gateway: `{"gateway", "reported"}`, the
+   * gateway's latest report on it (`running`, `invocations`, `errors`, `last_error`).
+   */
+  edge_status?: Record<string, unknown> | null;
   stats: Record<string, unknown>;
-};
+});
 
 /**
  * One evaluation: inputs by name, each a number in the declared unit, `{"value", "unit"}`
@@ -2734,6 +2746,15 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The apps a gateway runs: the document the platform pushed and the gateway's report.
+   *
+   * `GET /api/v1/devices/{id}/gateway-apps`
+   */
+  getGatewayApps(id: DeviceId): Promise<GatewayAppsView> {
+    return this.call<GatewayAppsView>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/gateway-apps` });
+  }
+
+  /**
    * A gateway's driver document and the gateway's report on it.
    *
    * `GET /api/v1/devices/{id}/gateway-config`
@@ -3417,6 +3438,7 @@ export const OPERATIONS = {
   rotate_credentials: ["POST", "/api/v1/devices/{id}/credentials/rotate"],
   device_errors: ["GET", "/api/v1/devices/{id}/errors"],
   device_events: ["GET", "/api/v1/devices/{id}/events"],
+  get_gateway_apps: ["GET", "/api/v1/devices/{id}/gateway-apps"],
   get_config: ["GET", "/api/v1/devices/{id}/gateway-config"],
   put_config: ["PUT", "/api/v1/devices/{id}/gateway-config"],
   delete_config: ["DELETE", "/api/v1/devices/{id}/gateway-config"],

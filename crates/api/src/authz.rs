@@ -466,6 +466,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::DeviceRead),
     ),
     (
+        "GET",
+        "/api/v1/devices/{id}/gateway-apps",
+        Permission(P::DeviceRead),
+    ),
+    (
         "PUT",
         "/api/v1/devices/{id}/gateway-config",
         Permission(P::DeviceWrite),

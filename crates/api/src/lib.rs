@@ -17,6 +17,8 @@ pub mod error;
 pub mod extract;
 mod params;
 mod routes;
+
+pub use routes::edge_apps::{GatewayAppsPush, plan as plan_gateway_apps};
 pub mod security;
 
 use axum::Router;
@@ -178,6 +180,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::devices::register(router);
     let router = routes::device_link::register(router);
     let router = routes::gateway_config::register(router);
+    let router = routes::edge_apps::register(router);
     let router = routes::rules::register(router);
     let router = routes::dashboards::register(router);
     let router = routes::alarms::register(router);

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod dashboards;
 pub mod device_link;
 pub mod devices;
+pub mod edge_apps;
 pub mod gateway_config;
 pub mod groups;
 pub mod model_runs;

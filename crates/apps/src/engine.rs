@@ -231,7 +231,7 @@ impl ResourceLimiter for State {
 
 /// Why an invocation did not complete. The instance is dropped after each of these
 /// (crash-only); the next event starts a fresh one.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RunError {
     /// The app used up its fuel (an endless loop, or too much work for one event).
@@ -259,7 +259,7 @@ impl std::fmt::Display for RunError {
 }
 
 /// What one invocation did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Invocation {
     /// The status `ironloom_on_event` returned (0 for success), or why it stopped.
     pub result: Result<i32, RunError>,

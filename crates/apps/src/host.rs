@@ -153,7 +153,7 @@ pub trait HostServices: Send + Sync + std::fmt::Debug {
     fn call(&self, scope: &Scope, op: HostOp, request: &Value) -> Result<Value, HostError>;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     Debug,
@@ -174,7 +174,7 @@ impl LogLevel {
 }
 
 /// One line an app logged during an invocation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LogLine {
     pub level: LogLevel,
     pub message: String,

@@ -22,6 +22,7 @@ pub mod error;
 pub mod fixture;
 pub mod host;
 mod http;
+pub mod ops;
 pub mod package;
 pub mod platform;
 pub mod runner;

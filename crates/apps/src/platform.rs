@@ -21,6 +21,7 @@
 //!   (module `http`: only to hosts the tenant allows, no private addresses by default)
 
 use crate::host::{HostError, HostOp, HostServices, Scope};
+use crate::ops::{bad, evaluate_model, history_limit, millis, model_request, property_list, text};
 use chrono::Utc;
 use ironloom_bus::Ingest;
 use ironloom_core::alarm::{AlarmChange, AlarmEvent, NewAlarm};
@@ -30,21 +31,19 @@ use ironloom_core::entity::{Actor, ActorKind};
 use ironloom_core::error::Error;
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::ingest::Origin;
-use ironloom_core::model::{self, CallSource, Catalogue, Given};
+use ironloom_core::model::CallSource;
 use ironloom_core::repo::MetaStore;
 use ironloom_core::rule::Severity;
 use ironloom_core::telemetry::{
     AggregateQuery, Aggregation, HistoryQuery, Order, Selection, TelemetryStore,
 };
-use ironloom_models::Library;
 use ironloom_models::meter::Meter;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Most points one `history` call returns.
-pub const MAX_HISTORY_POINTS: usize = 10_000;
+pub use crate::ops::MAX_HISTORY_POINTS;
 /// How long a device's name → (id, product) is remembered.
 const DEVICE_TTL: Duration = Duration::from_secs(30);
 
@@ -81,10 +80,6 @@ pub struct PlatformServices {
     http_allow_private: bool,
 }
 
-fn bad(msg: impl Into<String>) -> HostError {
-    HostError::new("bad_request", msg)
-}
-
 fn from_platform(e: Error) -> HostError {
     let code = match &e {
         Error::NotFound(_) => "not_found",
@@ -94,22 +89,6 @@ fn from_platform(e: Error) -> HostError {
         _ => "unavailable",
     };
     HostError::new(code, e.to_string())
-}
-
-fn text<'a>(req: &'a Value, field: &str) -> Result<&'a str, HostError> {
-    req.get(field)
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad(format!("{field} is required (a string)")))
-}
-
-fn millis(req: &Value, field: &str) -> Result<Option<i64>, HostError> {
-    match req.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| bad(format!("{field} must be milliseconds since the epoch"))),
-    }
 }
 
 fn app_actor(scope: &Scope) -> Actor {
@@ -238,11 +217,7 @@ impl PlatformServices {
             }
             HostOp::Latest => {
                 let device = self.device(scope, req).await?;
-                let properties = match req.get("properties") {
-                    None | Some(Value::Null) => vec![],
-                    Some(v) => serde_json::from_value(v.clone())
-                        .map_err(|_| bad("properties must be a list of names"))?,
-                };
+                let properties = property_list(req)?;
                 let latest = p
                     .store
                     .latest(
@@ -262,11 +237,7 @@ impl PlatformServices {
             }
             HostOp::History => {
                 let (selection, from, to) = self.series(scope, req).await?;
-                let limit = req
-                    .get("limit")
-                    .and_then(Value::as_u64)
-                    .map_or(1000, |l| l as usize)
-                    .clamp(1, MAX_HISTORY_POINTS);
+                let limit = history_limit(req);
                 let page = p
                     .store
                     .history(
@@ -407,45 +378,15 @@ impl PlatformServices {
                 Ok(json!({"id": cmd.id, "status": cmd.status}))
             }
             HostOp::Model => {
-                let id = text(req, "model")?;
-                let inputs: BTreeMap<String, Given> =
-                    serde_json::from_value(req.get("inputs").cloned().unwrap_or(json!({})))
-                        .map_err(|e| bad(format!("inputs: {e}")))?;
-                let lib = Library::get();
-                let card = lib
-                    .card(id)
-                    .ok_or_else(|| HostError::new("not_found", format!("no model {id}")))?;
+                let (card, inputs) = model_request(req)?;
                 p.meter
                     .admit(p.meta.as_ref(), tenant, 1)
                     .await
                     .map_err(from_platform)?;
-                let t0 = Instant::now();
-                let result = model::prepare_data(card, &inputs)
-                    .and_then(|x| lib.evaluate_data(card.id, x))
-                    .and_then(|y| model::present_data(card, y, &BTreeMap::new()));
-                let us = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
+                let (reply, us) = evaluate_model(card, &inputs);
                 p.meter
-                    .record(tenant, card.id, CallSource::App, result.is_ok(), us);
-                let outputs = result.map_err(|e| bad(e.to_string()))?;
-                // Numbers flat (what an app reads most), their units beside them.
-                let mut values = serde_json::Map::new();
-                let mut units = serde_json::Map::new();
-                for (name, out) in outputs {
-                    match out {
-                        model::OutputData::Value(v) => {
-                            values.insert(name.into(), json!(v.value));
-                            units.insert(name.into(), json!(v.unit));
-                        }
-                        model::OutputData::Series { values: s, unit } => {
-                            values.insert(name.into(), json!(s));
-                            units.insert(name.into(), json!(unit));
-                        }
-                        model::OutputData::Texts { texts } => {
-                            values.insert(name.into(), json!(texts));
-                        }
-                    }
-                }
-                Ok(json!({ "outputs": values, "units": units }))
+                    .record(tenant, card.id, CallSource::App, reply.is_ok(), us);
+                reply
             }
             HostOp::Aggregate => {
                 let (selection, from, to) = self.series(scope, req).await?;

@@ -31,6 +31,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
+mod edge;
+
 /// How often usage counts are written to the store.
 const FLUSH: Duration = Duration::from_secs(5);
 
@@ -63,7 +65,7 @@ pub const MAX_PAUSE: Duration = Duration::from_secs(300);
 
 impl InstallationStats {
     /// Whether triggered events are skipped now (and counts the skip).
-    fn skip(&mut self, now: chrono::DateTime<chrono::Utc>) -> bool {
+    pub fn skip(&mut self, now: chrono::DateTime<chrono::Utc>) -> bool {
         match self.paused_until {
             Some(until) if now < until => {
                 self.skipped += 1;
@@ -105,6 +107,8 @@ struct Inner {
     /// Why installations that could not be loaded were not.
     failed: Mutex<HashMap<InstallationId, String>>,
     slots: RwLock<HashMap<InstallationId, Arc<Slot>>>,
+    /// Installations that run on edge gateways (`runner/edge.rs`).
+    edge: Mutex<HashMap<InstallationId, AppInstallation>>,
     usage: Mutex<HashMap<(TenantId, String, String), AppUsageRow>>,
     permits: Arc<Semaphore>,
     interest: Interest,
@@ -151,34 +155,42 @@ pub fn wants_telemetry<'a>(
 /// Notes an invocation in the installation's stats; after [`PAUSE_AFTER`] stops in a row,
 /// pauses its triggered events (the pause is returned for the log).
 fn note(slot: &Slot, out: &Invocation) -> Option<Duration> {
-    let mut st = lock(&slot.stats);
-    st.invocations += 1;
-    st.last_run = Some(chrono::Utc::now());
-    if !matches!(out.result, Ok(0)) {
-        st.errors += 1;
-        st.last_error = Some(match &out.result {
-            Ok(code) => format!("returned {code}"),
-            Err(e) => e.to_string(),
-        });
-    }
-    // Crash-only with back-off: an app the sandbox keeps stopping (an endless loop, a
-    // memory bomb) gets fewer and fewer events, so it cannot take the workers' CPU from
-    // the platform.
-    if out.result.is_err() {
-        st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
-        if st.stops_in_a_row >= PAUSE_AFTER {
-            let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
-            let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
-            st.paused_until = chrono::Duration::from_std(pause)
-                .ok()
-                .map(|d| chrono::Utc::now() + d);
-            return Some(pause);
+    lock(&slot.stats).note(out)
+}
+
+impl InstallationStats {
+    /// Counts an invocation; after [`PAUSE_AFTER`] stops in a row, pauses triggered
+    /// events (the pause is returned for the log).
+    pub fn note(&mut self, out: &Invocation) -> Option<Duration> {
+        let st = self;
+        st.invocations += 1;
+        st.last_run = Some(chrono::Utc::now());
+        if !matches!(out.result, Ok(0)) {
+            st.errors += 1;
+            st.last_error = Some(match &out.result {
+                Ok(code) => format!("returned {code}"),
+                Err(e) => e.to_string(),
+            });
         }
-    } else {
-        st.stops_in_a_row = 0;
-        st.paused_until = None;
+        // Crash-only with back-off: an app the sandbox keeps stopping (an endless loop, a
+        // memory bomb) gets fewer and fewer events, so it cannot take the workers' CPU
+        // from the platform.
+        if out.result.is_err() {
+            st.stops_in_a_row = st.stops_in_a_row.saturating_add(1);
+            if st.stops_in_a_row >= PAUSE_AFTER {
+                let doublings = (st.stops_in_a_row - PAUSE_AFTER).min(16);
+                let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
+                st.paused_until = chrono::Duration::from_std(pause)
+                    .ok()
+                    .map(|d| chrono::Utc::now() + d);
+                return Some(pause);
+            }
+        } else {
+            st.stops_in_a_row = 0;
+            st.paused_until = None;
+        }
+        None
     }
-    None
 }
 
 /// The event an alarm-triggered app receives.
@@ -224,6 +236,7 @@ impl AppHost {
                 modules: Mutex::new(HashMap::new()),
                 failed: Mutex::new(HashMap::new()),
                 slots: RwLock::new(HashMap::new()),
+                edge: Mutex::new(HashMap::new()),
                 usage: Mutex::new(HashMap::new()),
                 permits: Arc::new(Semaphore::new(config.workers)),
                 interest: consumer.interest.clone(),
@@ -351,6 +364,9 @@ impl AppHost {
     async fn load_or_keep_error(&self, rec: AppInstallation) {
         let (tenant, id, name) = (rec.tenant_id, rec.id, rec.spec.name.clone());
         lock(&self.inner.failed).remove(&id);
+        if self.keep_edge(&rec) {
+            return;
+        }
         if let Err(e) = self.load(rec).await {
             tracing::warn!(tenant = %tenant, installation = %id, error = %e, "app not loaded");
             let line = AppLogEntry {
@@ -376,6 +392,7 @@ impl AppHost {
             Err(e) => return Err(e),
         };
         self.slots_mut().remove(&id);
+        self.forget_edge(id);
         lock(&self.inner.failed).remove(&id);
         if let Some(r) = rec.filter(|r| r.spec.enabled) {
             self.load_or_keep_error(r).await;
@@ -401,9 +418,11 @@ impl AppHost {
             .cloned()
     }
 
-    /// The products each tenant's telemetry-triggered installations watch.
+    /// The products each tenant's telemetry-triggered installations watch, and the
+    /// gateways whose edge installations may forward alarms.
     fn update_interest(&self) {
-        let mut by_tenant: HashMap<TenantId, HashSet<Arc<str>>> = HashMap::new();
+        type Wanted = (HashSet<Arc<str>>, HashSet<Arc<str>>);
+        let mut by_tenant: HashMap<TenantId, Wanted> = HashMap::new();
         for s in self.slots() {
             if s.manifest
                 .triggers
@@ -413,20 +432,18 @@ impl AppHost {
                 by_tenant
                     .entry(s.record.tenant_id)
                     .or_default()
+                    .0
                     .extend(s.record.spec.products.iter().map(|p| Arc::from(p.as_str())));
             }
         }
-        self.inner
-            .interest
-            .set_sources(by_tenant.into_iter().map(|(t, products)| {
-                (
-                    t,
-                    Sources::Only {
-                        products,
-                        devices: HashSet::new(),
-                    },
-                )
-            }));
+        for (tenant, gateway) in self.edge_gateways() {
+            by_tenant.entry(tenant).or_default().1.insert(gateway);
+        }
+        self.inner.interest.set_sources(
+            by_tenant
+                .into_iter()
+                .map(|(t, (products, devices))| (t, Sources::Only { products, devices })),
+        );
     }
 
     /// What the console shows of an installation.
@@ -452,6 +469,9 @@ impl AppHost {
         id: InstallationId,
         event: Value,
     ) -> Result<Invocation> {
+        if let Some(gateway) = self.edge_gateway_of(tenant, id) {
+            return self.run_at_edge(tenant, id, &gateway, event).await;
+        }
         let slot = self.slot(tenant, id).ok_or_else(|| {
             Error::invalid(
                 "installation",
@@ -675,6 +695,10 @@ impl AppHost {
     }
 
     async fn on_event(&self, ev: DeviceEvent) {
+        if let DeviceEventKind::ClientRpc { method, params } = &ev.kind {
+            self.on_gateway_rpc(&ev, method, params).await;
+            return;
+        }
         let DeviceEventKind::Telemetry { points, origin, .. } = &ev.kind else {
             return;
         };

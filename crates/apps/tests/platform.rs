@@ -530,6 +530,7 @@ async fn install(
         grant: grant.unwrap_or_else(|| pkg.manifest.permissions.clone()),
         products: vec!["pump".into()],
         enabled: true,
+        edge: None,
     };
     assert_eq!(spec.check(&pkg.manifest), vec![]);
     let inst = w

@@ -58,6 +58,9 @@ pub struct InstallationSpec {
     pub products: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Runs on this edge gateway instead of the platform (`docs/apps.md`, apps at the edge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge: Option<crate::edge_app::EdgeTarget>,
 }
 
 fn empty_object() -> Value {
@@ -385,6 +388,7 @@ mod tests {
             grant,
             products: vec!["press".into()],
             enabled: true,
+            edge: None,
         }
     }
 

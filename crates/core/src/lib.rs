@@ -19,6 +19,7 @@ pub mod command;
 pub mod dashboard;
 pub mod device;
 pub mod driver_table;
+pub mod edge_app;
 pub mod entity;
 pub mod error;
 pub mod expr;

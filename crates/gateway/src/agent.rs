@@ -15,15 +15,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE;
+use ironloom_core::edge_app::{APPS_ATTRIBUTE, APPS_STATUS_ATTRIBUTE, PART_PREFIX, RUN_METHOD};
 use ironloom_core::telemetry::{Quality, Value};
 use ironloom_drivers::modbus::ModbusDriver;
 use ironloom_drivers::preprocess::PointFilter;
 use ironloom_drivers::{DriverIo, DriverStats, Sample, WriteRequest};
 use rumqttc::{AsyncClient, Event, EventLoop, Incoming, MqttOptions, Outgoing, QoS};
 use serde_json::{Map, Value as Json, json};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::apps::EdgeRuntime;
+use crate::apps::host::EdgeServices;
 use crate::buffer::{Appended, Buffer, BufferStats};
 use crate::computed::Calculator;
 use crate::config::{CONFIG_ATTRIBUTE, Drivers, GatewayConfig, STATUS_ATTRIBUTE};
@@ -35,8 +38,9 @@ const ATTRIBUTES_TOPIC: &str = "v1/devices/me/attributes";
 const ATTRIBUTE_REQUEST_TOPIC: &str = "v1/devices/me/attributes/request/1";
 const ATTRIBUTE_RESPONSE_TOPIC: &str = "v1/devices/me/attributes/response/+";
 const OWN_TELEMETRY_TOPIC: &str = "v1/devices/me/telemetry";
-/// How long a write may take before the command is answered with a timeout.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Commands to the gateway itself (manual runs of its apps), answered on
+/// `v1/devices/me/rpc/response/{id}`.
+const OWN_RPC_TOPIC: &str = "v1/devices/me/rpc/request/+";
 /// The file in the buffer directory holding the last pushed driver document.
 const PUSHED_FILE: &str = "pushed-drivers.json";
 
@@ -50,15 +54,17 @@ pub struct GatewayStats {
     pub connected: AtomicBool,
     pub connects: AtomicU64,
     pub config_version: AtomicU64,
+    /// Values apps at the edge wrote (appended to the buffer).
+    pub app_points: AtomicU64,
 }
 
 /// What the running drivers look like to the rest of the gateway.
 #[derive(Debug, Default)]
-struct Routes {
+pub(crate) struct Routes {
     /// Sub-device → the writes channel of its connection.
-    writes: HashMap<String, mpsc::Sender<WriteRequest>>,
+    pub(crate) writes: HashMap<String, mpsc::Sender<WriteRequest>>,
     /// Sub-device → product (for `v1/gateway/connect`).
-    products: BTreeMap<String, Option<String>>,
+    pub(crate) products: BTreeMap<String, Option<String>>,
     /// Connection name → its statistics.
     stats: Vec<(String, Arc<DriverStats>)>,
 }
@@ -72,9 +78,16 @@ pub struct Gateway {
     reading: CancellationToken,
     batcher_done: Arc<Notify>,
     batcher_running: Arc<AtomicBool>,
+    apps: Arc<EdgeRuntime>,
 }
 
 impl Gateway {
+    /// What the apps deployed to this gateway do (`gateway_apps_status`); `None` before
+    /// any apps document came.
+    pub fn apps_status(&self) -> Option<Json> {
+        self.apps.status()
+    }
+
     pub fn buffer_stats(&self) -> BufferStats {
         lock(&self.buffer).stats()
     }
@@ -135,6 +148,26 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
     let routes_changed = Arc::new(Notify::new());
     let reading = cancel.child_token();
     let calculator = Arc::new(Mutex::new(Calculator::default()));
+    let apps = Arc::new(EdgeRuntime::new(
+        Arc::new(EdgeServices {
+            routes: routes.clone(),
+            buffer: buffer.clone(),
+            appended: appended.clone(),
+            recent: Arc::default(),
+            kv_dir: cfg.buffer.dir.join("apps").join("state"),
+            kv: Mutex::default(),
+            runtime: tokio::runtime::Handle::current(),
+            stats: stats.clone(),
+            rpc_ids: AtomicU64::new(0),
+            cancel: cancel.clone(),
+        }),
+        &cfg.buffer.dir,
+    ));
+    {
+        let a = apps.clone();
+        tokio::task::spawn_blocking(move || a.load_saved());
+    }
+    tokio::spawn(apps.clone().schedule(cancel.clone()));
     tokio::spawn(supervise(
         drivers_rx,
         samples_tx,
@@ -152,6 +185,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
             samples_rx,
             filters,
             calculator,
+            apps.clone(),
             buffer.clone(),
             stats.clone(),
             appended.clone(),
@@ -174,6 +208,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
         appended,
         drivers: drivers_tx,
         pushed_path,
+        apps: apps.clone(),
         cancel: cancel.clone(),
     }));
     Ok(Gateway {
@@ -183,6 +218,7 @@ pub fn start(cfg: GatewayConfig, cancel: CancellationToken) -> std::io::Result<G
         reading,
         batcher_done,
         batcher_running,
+        apps,
     })
 }
 
@@ -299,7 +335,7 @@ struct Entry {
     errors: Map<String, Json>,
 }
 
-fn json_of(v: &Value) -> Json {
+pub(crate) fn json_of(v: &Value) -> Json {
     match v {
         Value::Bool(b) => Json::Bool(*b),
         Value::I64(i) => json!(i),
@@ -397,6 +433,7 @@ async fn batcher(
     mut rx: mpsc::Receiver<Vec<Sample>>,
     filters: Filters,
     calculator: Arc<Mutex<Calculator>>,
+    apps: Arc<EdgeRuntime>,
     buffer: Arc<Mutex<Buffer>>,
     stats: Arc<GatewayStats>,
     appended: Arc<Notify>,
@@ -429,6 +466,7 @@ async fn batcher(
                             }
                         }
                     }
+                    apps.observe(&forwarded);
                     for s in forwarded.drain(..) {
                         batch.add(s);
                         // A message never holds more than `batch_points` points, nor
@@ -485,6 +523,7 @@ struct Uplink {
     appended: Arc<Notify>,
     drivers: watch::Sender<Drivers>,
     pushed_path: PathBuf,
+    apps: Arc<EdgeRuntime>,
     cancel: CancellationToken,
 }
 
@@ -635,8 +674,10 @@ impl Uplink {
                     match next {
                         Ok(Ok(records)) => {
                             for (id, points, payload) in records {
+                                let (topic, payload) =
+                                    crate::buffer::message_of(payload, TELEMETRY_TOPIC);
                                 if client
-                                    .publish(TELEMETRY_TOPIC, QoS::AtLeastOnce, false, payload)
+                                    .publish(topic, QoS::AtLeastOnce, false, payload)
                                     .await
                                     .is_err()
                                 {
@@ -674,6 +715,13 @@ impl Uplink {
                         return;
                     }
                     order.push_back(Sent::Other);
+                    if let Some(status) = self.apps.status() {
+                        let body = json!({ APPS_STATUS_ATTRIBUTE: status }).to_string();
+                        if client.publish(ATTRIBUTES_TOPIC, QoS::AtLeastOnce, false, body).await.is_err() {
+                            return;
+                        }
+                        order.push_back(Sent::Other);
+                    }
                 }
                 ev = events.recv() => match ev {
                     None => {
@@ -698,7 +746,7 @@ impl Uplink {
                         self.stats.connected.store(true, Ordering::Relaxed);
                         self.stats.connects.fetch_add(1, Ordering::Relaxed);
                         lock(&self.buffer).rewind();
-                        for t in [RPC_TOPIC, ATTRIBUTES_TOPIC, ATTRIBUTE_RESPONSE_TOPIC] {
+                        for t in [RPC_TOPIC, OWN_RPC_TOPIC, ATTRIBUTES_TOPIC, ATTRIBUTE_RESPONSE_TOPIC] {
                             if client.subscribe(t, QoS::AtLeastOnce).await.is_err() {
                                 return;
                             }
@@ -712,7 +760,7 @@ impl Uplink {
                         }
                         order.push_back(Sent::Other);
                         self.announce(client, &mut order).await;
-                        let ask = json!({"sharedKeys": CONFIG_ATTRIBUTE}).to_string();
+                        let ask = json!({"sharedKeys": format!("{CONFIG_ATTRIBUTE},{APPS_ATTRIBUTE}")}).to_string();
                         if client.publish(ATTRIBUTE_REQUEST_TOPIC, QoS::AtLeastOnce, false, ask).await.is_err() {
                             return;
                         }
@@ -803,11 +851,33 @@ impl Uplink {
             tracing::warn!(topic, "gateway: unreadable message from the platform");
             return;
         };
+        if let Some(id) = topic.strip_prefix("v1/devices/me/rpc/request/") {
+            let (apps, answers) = (self.apps.clone(), answers.clone());
+            let topic = format!("v1/devices/me/rpc/response/{id}");
+            tokio::spawn(async move {
+                let answer = if body.get("method").and_then(Json::as_str) == Some(RUN_METHOD) {
+                    let params = body.get("params").cloned().unwrap_or_default();
+                    let id = params
+                        .get("installation")
+                        .and_then(Json::as_str)
+                        .unwrap_or("");
+                    let event = params
+                        .get("event")
+                        .cloned()
+                        .unwrap_or_else(|| json!({"kind": "manual"}));
+                    apps.run_now(id, event).await
+                } else {
+                    json!({"error": "unknown method; the gateway itself carries ironloom.app_run"})
+                };
+                let _ = answers.send((topic, answer)).await;
+            });
+            return;
+        }
         if topic == RPC_TOPIC {
             let routes = self.routes.clone();
             let answers = answers.clone();
             tokio::spawn(async move {
-                if let Some(a) = command(&routes, body).await {
+                if let Some(a) = crate::writes::command(&routes, body).await {
                     let _ = answers.send((RPC_TOPIC.into(), a)).await;
                 }
             });
@@ -819,10 +889,26 @@ impl Uplink {
         } else {
             body.get("shared")
         };
-        let deleted = body
-            .get("deleted")
-            .and_then(Json::as_array)
-            .is_some_and(|d| d.iter().any(|k| k == CONFIG_ATTRIBUTE));
+        let deleted_key = |key: &str| {
+            body.get("deleted")
+                .and_then(Json::as_array)
+                .is_some_and(|d| d.iter().any(|k| k == key))
+        };
+        let deleted = deleted_key(CONFIG_ATTRIBUTE);
+        if let Some(s) = shared.and_then(Json::as_object)
+            && s.keys()
+                .any(|k| k == APPS_ATTRIBUTE || k.starts_with(PART_PREFIX))
+        {
+            let (apps, s) = (self.apps.clone(), s.clone());
+            if let Ok(out) = tokio::task::spawn_blocking(move || apps.on_shared(&s)).await {
+                self.apps_outcome(out, answers).await;
+            }
+        } else if deleted_key(APPS_ATTRIBUTE) {
+            let apps = self.apps.clone();
+            if let Ok(out) = tokio::task::spawn_blocking(move || apps.on_deleted()).await {
+                self.apps_outcome(out, answers).await;
+            }
+        }
         if let Some(doc) = shared.and_then(|s| s.get(CONFIG_ATTRIBUTE)) {
             let status = self.apply(doc.clone());
             let _ = answers
@@ -837,6 +923,27 @@ impl Uplink {
                     json!({ STATUS_ATTRIBUTE: {"applied": true, "source": "file"} }),
                 ))
                 .await;
+        }
+    }
+
+    /// Reports what the apps do now, and asks for the package parts they wait for.
+    async fn apps_outcome(
+        &self,
+        out: crate::apps::Outcome,
+        answers: &mpsc::Sender<(String, Json)>,
+    ) {
+        if let Some(status) = out.status {
+            let _ = answers
+                .send((
+                    ATTRIBUTES_TOPIC.into(),
+                    json!({ APPS_STATUS_ATTRIBUTE: status }),
+                ))
+                .await;
+        }
+        // A few parts per request, so that no answer grows large.
+        for keys in out.request.chunks(16) {
+            let ask = json!({"sharedKeys": keys.join(",")});
+            let _ = answers.send((ATTRIBUTE_REQUEST_TOPIC.into(), ask)).await;
         }
     }
 
@@ -879,68 +986,4 @@ impl Uplink {
 
 async fn uplink(u: Uplink) {
     u.run().await;
-}
-
-/// Carries out a platform command for a sub-device: `setProperties` writes each property
-/// to its point; the answer holds each point's old and new value.
-async fn command(routes: &Mutex<Routes>, body: Json) -> Option<Json> {
-    let device = body.get("device")?.as_str()?.to_owned();
-    let data = body.get("data")?;
-    let id = data.get("id")?.clone();
-    let method = data.get("method").and_then(Json::as_str).unwrap_or("");
-    let answer = |d: Json| Some(json!({"device": device, "id": id, "data": d}));
-    if method != "setProperties" {
-        return answer(
-            json!({"error": format!("unknown method `{method}`; the gateway carries setProperties")}),
-        );
-    }
-    let Some(params) = data.get("params").and_then(Json::as_object) else {
-        return answer(json!({"error": "setProperties needs an object of properties"}));
-    };
-    let Some(tx) = lock(routes).writes.get(&device).cloned() else {
-        return answer(json!({"error": format!("no device `{device}` behind this gateway")}));
-    };
-    let mut results = Map::new();
-    let mut failed = Vec::new();
-    for (point, v) in params {
-        let value = match v {
-            Json::Bool(b) => Value::Bool(*b),
-            Json::Number(n) => match n.as_i64() {
-                Some(i) => Value::I64(i),
-                None => Value::F64(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            Json::String(s) => Value::Str(s.clone()),
-            _ => {
-                failed.push(format!("{point}: not a number, text or true/false"));
-                continue;
-            }
-        };
-        let (rtx, rrx) = oneshot::channel();
-        let req = WriteRequest {
-            device: device.as_str().into(),
-            point: point.as_str().into(),
-            value,
-            reply: rtx,
-        };
-        if tx.send(req).await.is_err() {
-            failed.push(format!("{point}: the driver is not running"));
-            continue;
-        }
-        match tokio::time::timeout(WRITE_TIMEOUT, rrx).await {
-            Ok(Ok(Ok(done))) => {
-                results.insert(
-                    point.clone(),
-                    json!({"old": done.old.as_ref().map(json_of), "new": json_of(&done.new)}),
-                );
-            }
-            Ok(Ok(Err(e))) => failed.push(format!("{point}: {e}")),
-            Ok(Err(_)) => failed.push(format!("{point}: the driver stopped")),
-            Err(_) => failed.push(format!("{point}: no result within {WRITE_TIMEOUT:?}")),
-        }
-    }
-    if failed.is_empty() {
-        answer(json!({"results": results}))
-    } else {
-        answer(json!({"error": failed.join("; "), "results": results}))
-    }
 }

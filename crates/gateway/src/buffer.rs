@@ -11,6 +11,10 @@
 //! acknowledged and the count of points dropped so far, rewritten atomically. A torn or
 //! corrupt tail (a crash in the middle of an append) is cut off when the buffer opens.
 //!
+//! A payload is the gateway telemetry message to send, or, for another topic (an app's
+//! alarm forwarded as the gateway's client-side RPC), `@{topic}\n{body}` ([`rpc_record`];
+//! telemetry messages are JSON objects and never start with `@`).
+//!
 //! Bound: when appending would take the segments over `max_bytes`, the policy decides:
 //! `drop_oldest` deletes the oldest segments (their unsent points are counted as
 //! dropped), `drop_newest` refuses the new message (its points are counted as dropped).
@@ -463,8 +467,41 @@ impl Drop for Buffer {
     }
 }
 
+/// A buffered message for a topic other than the gateway telemetry: `@{topic}\n{body}`
+/// (telemetry records are JSON objects, so they never start with `@`).
+pub(crate) fn rpc_record(topic: &str, body: &serde_json::Value) -> Vec<u8> {
+    format!("@{topic}\n{body}").into_bytes()
+}
+
+/// The topic and body of a buffered message.
+pub(crate) fn message_of(payload: Vec<u8>, telemetry_topic: &str) -> (String, Vec<u8>) {
+    if payload.first() == Some(&b'@')
+        && let Some(nl) = payload.iter().position(|&b| b == b'\n')
+    {
+        let topic = String::from_utf8_lossy(&payload[1..nl]).into_owned();
+        return (topic, payload[nl + 1..].to_vec());
+    }
+    (telemetry_topic.to_owned(), payload)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn records_for_other_topics_keep_their_topic_and_telemetry_stays_as_it_is() {
+        let r = rpc_record(
+            "v1/devices/me/rpc/request/7",
+            &serde_json::json!({"method": "m"}),
+        );
+        let (topic, body) = message_of(r, "v1/gateway/telemetry");
+        assert_eq!(topic, "v1/devices/me/rpc/request/7");
+        assert_eq!(body, br#"{"method":"m"}"#);
+        let (topic, body) = message_of(br#"{"pump":[]}"#.to_vec(), "v1/gateway/telemetry");
+        assert_eq!(
+            (topic.as_str(), body.as_slice()),
+            ("v1/gateway/telemetry", &br#"{"pump":[]}"#[..])
+        );
+    }
+
     use super::*;
 
     fn payloads(b: &mut Buffer, max: usize) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Entry points for fuzz targets, also run by the test suite over mutated inputs: a
 //! buffer segment file as the disk may hold it after a crash or damage, and a gateway
-//! configuration file. Each takes arbitrary bytes and must not panic.
+//! configuration file, and the shared attributes the platform pushes for apps at the edge
+//! (an apps document and package parts). Each takes arbitrary bytes and must not panic.
 //!
 //! A failed invariant panics on purpose: that is how a fuzzer reports it.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -38,6 +39,51 @@ pub fn fuzz_config(data: &[u8]) {
     }
 }
 
+/// Shared attributes as the platform pushes them for apps (`gateway_apps`, package parts
+/// `gateway_app_part_…`): a malformed document or package is refused and reported, never
+/// a crash; the report always says whether it was applied.
+pub fn fuzz_apps_attributes(data: &[u8]) {
+    use crate::apps::EdgeRuntime;
+    use crate::apps::host::EdgeServices;
+    use std::sync::{Arc, Mutex};
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let shared = match value {
+        serde_json::Value::Object(m) => m,
+        other => {
+            let mut m = serde_json::Map::new();
+            m.insert(ironloom_core::edge_app::APPS_ATTRIBUTE.into(), other);
+            m
+        }
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let buffer =
+        Buffer::open(dir.path(), 1 << 20, DropPolicy::DropOldest, false).expect("a buffer");
+    let services = EdgeServices {
+        routes: Arc::default(),
+        buffer: Arc::new(Mutex::new(buffer)),
+        appended: Arc::default(),
+        recent: Arc::default(),
+        kv_dir: dir.path().join("state"),
+        kv: Mutex::default(),
+        runtime: rt.handle().clone(),
+        stats: Arc::default(),
+        rpc_ids: std::sync::atomic::AtomicU64::new(0),
+        cancel: tokio_util::sync::CancellationToken::new(),
+    };
+    let apps = EdgeRuntime::new(Arc::new(services), dir.path());
+    let _enter = rt.enter();
+    let out = apps.on_shared(&shared);
+    if let Some(status) = out.status.or_else(|| apps.status()) {
+        assert!(status["applied"].is_boolean(), "{status}");
+    }
+    let _ = apps.on_deleted();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,9 +119,18 @@ mod tests {
         ]);
         fuzz_buffer_file(&seg);
         fuzz_config(cfg.as_bytes());
+        let digest = "ab".repeat(32);
+        let apps = format!(
+            r#"{{"gateway_apps": {{"version": 3, "installations": [{{"id": "i1", "name": "pumps",
+            "app_id": "pump.efficiency", "version": "1.0.0", "digest": "{digest}", "size": 10,
+            "parts": 1, "config": {{}}, "grant": [{{"kind": "models"}}], "products": ["pump"],
+            "triggers": [{{"kind": "manual"}}]}}]}}, "gateway_app_part_{digest}_0": "H4sIAAAAAAAA"}}"#
+        );
+        fuzz_apps_attributes(apps.as_bytes());
         for _ in 0..300 {
             fuzz_buffer_file(&mutator.mutate(&mut rng, &seg));
             fuzz_config(&mutator.mutate(&mut rng, cfg.as_bytes()));
+            fuzz_apps_attributes(&mutator.mutate(&mut rng, apps.as_bytes()));
         }
     }
 }

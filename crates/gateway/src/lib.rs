@@ -5,19 +5,24 @@
 //! Layout: `config` (the TOML file, checked with the offending line named; its driver
 //! tables, which the platform may push, are `ironloom_core::driver_table`), `computed`
 //! (points calculated from other points), `buffer` (the store-and-forward queue on disk),
-//! `agent` (drivers, preprocessing, batching, the uplink, commands down to the PLCs,
-//! health).
+//! `agent` (drivers, preprocessing, batching, the uplink, health), `writes` (commands down
+//! to the PLCs), `apps` (apps the platform deploys to the gateway: the sandbox of
+//! `ironloom-apps`, fed by the drivers' samples, with a host API served here).
 //!
 //! Invariants: every reading that leaves a driver is appended to the buffer before it is
 //! sent, and leaves the buffer only when the platform acknowledged it (QoS 1), so an
 //! uplink outage or a crash loses nothing the buffer could hold; when it is full the
-//! configured policy drops data and counts it. Writes reach only points marked writable
-//! and within their range, and each is answered with the old and the new value.
+//! configured policy drops data and counts it. What apps at the edge write, and the
+//! alarms they raise, take the same way through the buffer. Writes reach only points
+//! marked writable and within their range, and each is answered with the old and the new
+//! value.
 
 pub mod agent;
+pub mod apps;
 pub mod buffer;
 pub mod computed;
 pub mod config;
 pub mod fuzzing;
+mod writes;
 
 pub use agent::{Gateway, GatewayStats, start};

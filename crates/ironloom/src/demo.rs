@@ -2,7 +2,8 @@
 //! motor, boiler, CNC machine), device groups and devices, a dashboard, alarm rules on
 //! the simulators' physics, live model bindings and five apps on the devices that report
 //! live data (pump efficiency, vibration zones, an X̄–R chart of the pump's flow, motor
-//! load, energy and carbon), created once and reused on later starts.
+//! load, energy and carbon) and the pump app once more on the demo gateway (an app at the
+//! edge), created once and reused on later starts.
 
 use anyhow::{Context, anyhow};
 use ironloom_core::auth::Role;
@@ -62,40 +63,55 @@ struct DemoApp {
     name: &'static str,
     config: &'static str,
     product: &'static str,
+    /// The gateway it runs on, for an app at the edge.
+    edge: Option<&'static str>,
 }
 
 /// The apps the demo installs, on the devices that report live data (pump-01 and
-/// motor-01 through the demo gateway): three languages, four domains.
-const DEMO_APPS: [DemoApp; 5] = [
+/// motor-01 through the demo gateway): three languages, four domains; the pump app also
+/// runs at the edge, on the demo gateway edge-01.
+const DEMO_APPS: [DemoApp; 6] = [
     DemoApp {
         files: app_files!("pump-efficiency"),
         name: "pumps",
         config: r#"{"threshold": 0.4}"#,
         product: "demo-pump",
+        edge: None,
     },
     DemoApp {
         files: app_files!("vibration-pdm"),
         name: "pump-vibration",
         config: r#"{"velocity_property": "vibration", "group": "group_2", "foundation": "rigid"}"#,
         product: "demo-pump",
+        edge: None,
     },
     DemoApp {
         files: app_files!("spc-xbar-r"),
         name: "pump-flow-spc",
         config: r#"{"property": "flow", "n": 5, "baseline": 20}"#,
         product: "demo-pump",
+        edge: None,
     },
     DemoApp {
         files: app_files!("motor-load"),
         name: "motors",
         config: "{}",
         product: "demo-motor",
+        edge: None,
     },
     DemoApp {
         files: app_files!("energy-carbon"),
         name: "energy",
         config: "{}",
         product: "demo-motor",
+        edge: None,
+    },
+    DemoApp {
+        files: app_files!("pump-efficiency"),
+        name: "pump-efficiency-edge",
+        config: r#"{"threshold": 0.4}"#,
+        product: "demo-pump",
+        edge: Some("edge-01"),
     },
 ];
 
@@ -348,6 +364,31 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
     for app in &DEMO_APPS {
         install_app(store, &actor, tenant.id, app).await?;
     }
+    // The edge app's document and package, stored as the gateway's shared attributes: the
+    // demo gateway asks for them when it connects.
+    let gateway = store
+        .find_device_by_name(tenant.id, "edge-01")
+        .await
+        .map_err(e)?
+        .ok_or_else(|| anyhow!("demo: no gateway edge-01"))?;
+    let push = ironloom_api::plan_gateway_apps(store, tenant.id, &gateway)
+        .await
+        .map_err(e)?;
+    let mut set: serde_json::Map<String, serde_json::Value> = push.parts.into_iter().collect();
+    set.insert(
+        ironloom_core::edge_app::APPS_ATTRIBUTE.into(),
+        push.document,
+    );
+    store
+        .set_attributes(
+            &actor,
+            tenant.id,
+            gateway.id,
+            ironloom_core::command::AttributeScope::Shared,
+            set,
+        )
+        .await
+        .map_err(e)?;
     Ok(())
 }
 
@@ -390,6 +431,9 @@ async fn install_app(
         grant: pkg.manifest.permissions.clone(),
         products: vec![app.product.into()],
         enabled: true,
+        edge: app
+            .edge
+            .map(|g| ironloom_core::edge_app::EdgeTarget { gateway: g.into() }),
     };
     let problems = spec.check(&pkg.manifest);
     if !problems.is_empty() {

@@ -85,6 +85,18 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A GET answered with JSON.
+async fn get_json(c: &reqwest::Client, url: String, token: &str) -> serde_json::Value {
+    c.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn login(base: &str, user: &str, password: &str, tenant: Option<&str>) -> reqwest::Response {
     client()
         .post(format!("{base}/api/v1/auth/login"))
@@ -300,15 +312,12 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             .unwrap()
             .to_string();
         let c = client();
-        let devices: serde_json::Value = c
-            .get(format!("{}/api/v1/devices?page_size=100", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let devices: serde_json::Value = get_json(
+            &c,
+            format!("{}/api/v1/devices?page_size=100", server.base),
+            &token,
+        )
+        .await;
         assert_eq!(devices["total"], 9, "round {round}");
         // The demo's gateway reads the simulators: motor-01's values arrive over Modbus,
         // boiler-01's over OPC UA.
@@ -327,18 +336,12 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
                 .to_string();
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
             loop {
-                let latest: serde_json::Value = c
-                    .get(format!(
-                        "{}/api/v1/devices/{id}/telemetry/latest",
-                        server.base
-                    ))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let latest: serde_json::Value = get_json(
+                    &c,
+                    format!("{}/api/v1/devices/{id}/telemetry/latest", server.base),
+                    &token,
+                )
+                .await;
                 let value = latest
                     .as_array()
                     .and_then(|a| a.iter().find(|p| p["property"] == property))
@@ -354,15 +357,36 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             }
         }
-        let products: serde_json::Value = c
-            .get(format!("{}/api/v1/products", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        // The pump app runs at the edge too: the demo gateway reports its runs (also in
+        // the second round, from the document it kept).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let list: serde_json::Value = get_json(
+                &c,
+                format!("{}/api/v1/app-installations", server.base),
+                &token,
+            )
+            .await;
+            let edge = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["name"] == "pump-efficiency-edge")
+                .cloned()
+                .unwrap_or_default();
+            let reported = &edge["edge_status"]["reported"];
+            if reported["running"] == true && reported["invocations"].as_u64() > Some(0) {
+                assert_eq!(edge["edge"]["gateway"], "edge-01");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: the demo's edge app does not run on edge-01: {edge}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        let products: serde_json::Value =
+            get_json(&c, format!("{}/api/v1/products", server.base), &token).await;
         let keys: Vec<&str> = products["items"]
             .as_array()
             .unwrap()
@@ -380,26 +404,16 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
         }
         // One demo dashboard (not one per start), its map placing all nine devices and its
         // widgets showing the gateway's data.
-        let dashboards: serde_json::Value = c
-            .get(format!("{}/api/v1/dashboards", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let dashboards: serde_json::Value =
+            get_json(&c, format!("{}/api/v1/dashboards", server.base), &token).await;
         assert_eq!(dashboards["total"], 1, "round {round}: {dashboards}");
         let id = dashboards["items"][0]["id"].as_str().unwrap();
-        let data: serde_json::Value = c
-            .get(format!("{}/api/v1/dashboards/{id}/data", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let data: serde_json::Value = get_json(
+            &c,
+            format!("{}/api/v1/dashboards/{id}/data", server.base),
+            &token,
+        )
+        .await;
         let placed = data["devices"]
             .as_array()
             .unwrap()

@@ -316,7 +316,8 @@ impl AppRepo for SqlStore {
             .map_err(|e| with_value(e, "name", &inst.spec.name))?;
         let details = json!({"name": inst.spec.name, "app_id": inst.spec.app_id,
             "version": inst.spec.version, "grant": inst.spec.grant,
-            "products": inst.spec.products, "enabled": inst.spec.enabled});
+            "products": inst.spec.products, "enabled": inst.spec.enabled,
+            "edge": inst.spec.edge});
         let entry = audit_entry(
             Some(tenant),
             "install",
@@ -406,6 +407,7 @@ impl AppRepo for SqlStore {
         changes.diff("config", &before.config, &inst.spec.config);
         changes.diff("grant", &before.grant, &inst.spec.grant);
         changes.diff("products", &before.products, &inst.spec.products);
+        changes.diff("edge", &before.edge, &inst.spec.edge);
         let entry = audit_entry(
             Some(tenant),
             action,

@@ -124,18 +124,51 @@ pub struct InstallationView {
     pub installation: AppInstallation,
     #[schema(value_type = Object)]
     pub stats: InstallationStats,
+    /// For an installation that runs on an edge gateway: `{"gateway", "reported"}`, the
+    /// gateway's latest report on it (`running`, `invocations`, `errors`, `last_error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub edge_status: Option<Value>,
 }
 
-fn view(state: &AppState, i: AppInstallation) -> InstallationView {
-    let stats = state
-        .apps
-        .as_ref()
-        .map(|h| h.stats(i.tenant_id, i.id))
-        .unwrap_or_default();
-    InstallationView {
-        installation: i,
-        stats,
-    }
+async fn views(state: &AppState, all: Vec<AppInstallation>) -> Vec<InstallationView> {
+    let Some(tenant) = all.first().map(|i| i.tenant_id) else {
+        return Vec::new();
+    };
+    let mut edge = super::edge_apps::edge_status(state, tenant, &all).await;
+    all.into_iter()
+        .map(|i| {
+            let stats = state
+                .apps
+                .as_ref()
+                .map(|h| h.stats(i.tenant_id, i.id))
+                .unwrap_or_default();
+            let edge_status = edge.remove(&i.id.to_string());
+            InstallationView {
+                installation: i,
+                stats,
+                edge_status,
+            }
+        })
+        .collect()
+}
+
+async fn view(state: &AppState, i: AppInstallation) -> InstallationView {
+    let mut v = views(state, vec![i]).await;
+    // `views` answers one view per installation it is given.
+    v.remove(0)
+}
+
+/// Pushes the apps document of every gateway an installation ran or runs on.
+async fn push_edge(
+    state: &AppState,
+    p: &Principal,
+    tenant: TenantId,
+    before: Option<&InstallationSpec>,
+    after: Option<&InstallationSpec>,
+) -> Result<(), Error> {
+    let gateways = super::edge_apps::touched(before, after);
+    super::edge_apps::push_all(state, &p.actor(), tenant, &gateways).await
 }
 
 async fn reload(state: &AppState, tenant: TenantId, id: InstallationId) -> Result<(), Error> {
@@ -233,7 +266,7 @@ async fn list_installations(
     p: Principal,
 ) -> ApiResult<Json<Vec<InstallationView>>> {
     let all = state.store.list_installations(p.tenant()?).await?;
-    Ok(Json(all.into_iter().map(|i| view(&state, i)).collect()))
+    Ok(Json(views(&state, all).await))
 }
 
 /// Install an app: a version the tenant uploaded, its configuration (checked against
@@ -246,16 +279,18 @@ async fn install(
     State(state): State<AppState>,
     p: Principal,
     Extension(RequestLocale(locale)): Extension<RequestLocale>,
-    ApiJson(spec): ApiJson<InstallationSpec>,
+    ApiJson(mut spec): ApiJson<InstallationSpec>,
 ) -> ApiResult<(StatusCode, Json<InstallationView>)> {
     let tenant = p.tenant()?;
+    super::edge_apps::resolve(&state, &p, tenant, &mut spec).await?;
     check_spec(&state, &p, tenant, &spec, locale).await?;
     let i = state
         .store
         .create_installation(&p.actor(), tenant, spec)
         .await?;
     reload(&state, tenant, i.id).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, i))))
+    push_edge(&state, &p, tenant, None, Some(&i.spec)).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, i).await)))
 }
 
 #[utoipa::path(get, path = "/api/v1/app-installations/{id}", tag = "apps",
@@ -267,7 +302,7 @@ async fn get_installation(
     ApiPath(id): ApiPath<InstallationId>,
 ) -> ApiResult<Json<InstallationView>> {
     let i = state.store.get_installation(p.tenant()?, id).await?;
-    Ok(Json(view(&state, i)))
+    Ok(Json(view(&state, i).await))
 }
 
 /// Change an installation's configuration, grant, products or `enabled` (the name and
@@ -281,10 +316,11 @@ async fn update_installation(
     p: Principal,
     Extension(RequestLocale(locale)): Extension<RequestLocale>,
     ApiPath(id): ApiPath<InstallationId>,
-    ApiJson(spec): ApiJson<InstallationSpec>,
+    ApiJson(mut spec): ApiJson<InstallationSpec>,
 ) -> ApiResult<Json<InstallationView>> {
     let tenant = p.tenant()?;
     let before = state.store.get_installation(tenant, id).await?;
+    super::edge_apps::resolve(&state, &p, tenant, &mut spec).await?;
     if spec.version != before.spec.version || spec.app_id != before.spec.app_id {
         return Err(Error::invalid(
             "version",
@@ -313,7 +349,8 @@ async fn update_installation(
         )
         .await?;
     reload(&state, tenant, id).await?;
-    Ok(Json(view(&state, i)))
+    push_edge(&state, &p, tenant, Some(&before.spec), Some(&i.spec)).await?;
+    Ok(Json(view(&state, i).await))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -338,11 +375,13 @@ async fn uninstall(
     ApiQuery(q): ApiQuery<UninstallQuery>,
 ) -> ApiResult<StatusCode> {
     let tenant = p.tenant()?;
+    let before = state.store.get_installation(tenant, id).await?;
     state
         .store
         .delete_installation(&p.actor(), tenant, id, q.keep_data)
         .await?;
     reload(&state, tenant, id).await?;
+    push_edge(&state, &p, tenant, Some(&before.spec), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -391,10 +430,11 @@ async fn switch_version(
     p: &Principal,
     locale: Locale,
     before: AppInstallation,
-    spec: InstallationSpec,
+    mut spec: InstallationSpec,
     action: &str,
 ) -> ApiResult<Json<InstallationView>> {
     let (tenant, id) = (before.tenant_id, before.id);
+    super::edge_apps::resolve(state, p, tenant, &mut spec).await?;
     check_spec(state, p, tenant, &spec, locale).await?;
     let i = state
         .store
@@ -403,12 +443,13 @@ async fn switch_version(
             tenant,
             id,
             spec,
-            Some(before.spec.version),
+            Some(before.spec.version.clone()),
             action,
         )
         .await?;
     reload(state, tenant, id).await?;
-    Ok(Json(view(state, i)))
+    push_edge(state, p, tenant, Some(&before.spec), Some(&i.spec)).await?;
+    Ok(Json(view(state, i).await))
 }
 
 /// Return to the version before the last upgrade (its configuration must still fit).

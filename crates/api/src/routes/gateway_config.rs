@@ -37,7 +37,11 @@ pub struct GatewayConfigView {
     pub status: Option<Value>,
 }
 
-async fn gateway_device(state: &AppState, tenant: TenantId, id: DeviceId) -> ApiResult<()> {
+pub(crate) async fn gateway_device(
+    state: &AppState,
+    tenant: TenantId,
+    id: DeviceId,
+) -> Result<(), Error> {
     let d = state.store.get_device(tenant, id).await?;
     let p = state.store.get_product(tenant, d.product_id).await?;
     if p.protocol != Protocol::Gateway {
@@ -55,8 +59,7 @@ async fn gateway_device(state: &AppState, tenant: TenantId, id: DeviceId) -> Api
                     p.protocol.as_str()
                 ),
             },
-        )
-        .into());
+        ));
     }
     Ok(())
 }

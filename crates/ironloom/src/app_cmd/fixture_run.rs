@@ -119,6 +119,7 @@ pub async fn run(
         grant: fixture.grant(manifest).map_err(|e| anyhow!(e))?,
         products: fixture.product_keys(),
         enabled: true,
+        edge: None,
     };
     let problems = spec.check(manifest);
     if !problems.is_empty() {

@@ -33,7 +33,7 @@ fn boiler_model() -> Value {
     ]})
 }
 
-async fn sim() -> (u16, CancellationToken) {
+pub(crate) async fn sim() -> (u16, CancellationToken) {
     let s = Simulator::new(&SimOptions::default());
     let cancel = CancellationToken::new();
     tokio::spawn(s.clone().run(Duration::from_millis(50), cancel.clone()));
@@ -43,18 +43,14 @@ async fn sim() -> (u16, CancellationToken) {
     (port, cancel)
 }
 
-fn config(
+/// The platform, buffer and uplink of a test gateway, and its Modbus connection `line-1`
+/// to the simulator (polled every 100 ms); the devices follow.
+pub(crate) fn preamble(
     mqtt: std::net::SocketAddr,
     token: &str,
     modbus: u16,
     buffer: &std::path::Path,
-    ghost: bool,
 ) -> String {
-    let ghost = if ghost {
-        "\n[[modbus.devices.points]]\nname = \"ghost\"\narea = \"holding\"\naddress = 400\n"
-    } else {
-        ""
-    };
     format!(
         r#"
 [platform]
@@ -74,7 +70,26 @@ transport = "tcp"
 address = "127.0.0.1:{modbus}"
 poll_interval_ms = 100
 reconnect_min_ms = 100
+"#,
+        buffer = buffer.display()
+    )
+}
 
+fn config(
+    mqtt: std::net::SocketAddr,
+    token: &str,
+    modbus: u16,
+    buffer: &std::path::Path,
+    ghost: bool,
+) -> String {
+    let ghost = if ghost {
+        "\n[[modbus.devices.points]]\nname = \"ghost\"\narea = \"holding\"\naddress = 400\n"
+    } else {
+        ""
+    };
+    let head = preamble(mqtt, token, modbus, buffer);
+    format!(
+        r#"{head}
 [[modbus.devices]]
 name = "pump-1"
 product = "gwPump"
@@ -149,12 +164,11 @@ name = "burner"
 area = "discrete"
 address = 0
 "#,
-        buffer = buffer.display()
     )
 }
 
 /// Polls `f` every 200 ms until it returns `Some`, for up to `secs` seconds.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, f: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(secs: u64, what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -162,7 +176,7 @@ where
     within(secs, what, String::new, f).await
 }
 
-async fn device_id(api: &Api, name: &str) -> Option<String> {
+pub(crate) async fn device_id(api: &Api, name: &str) -> Option<String> {
     let list = api.get(&format!("/api/v1/devices?q={name}")).await;
     list["items"]
         .as_array()?

@@ -1,6 +1,7 @@
 //! `ironloom serve` as a process with devices on MQTT: Eclipse Paho over TCP and WebSocket
 //! (`paho`), a SIGKILL under MQTT load (`crash`), and commands, attributes and device logs
-//! through the REST API (`commands`). Values are checked through the REST
+//! through the REST API (`commands`), the edge gateway (`gateway`) and apps deployed to it
+//! (`edge_apps`). Values are checked through the REST
 //! API, as a user would read them.
 
 // Test code: a failed unwrap is a failed test, with the reason in the panic message.
@@ -10,6 +11,7 @@ mod support;
 
 mod commands;
 mod crash;
+mod edge_apps;
 mod gateway;
 mod linkkit;
 mod live;

@@ -251,6 +251,22 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A POST of raw bytes (an app package); returns the status and the JSON body.
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         self.get_query(path, &[]).await
     }
@@ -456,13 +472,13 @@ impl Dev {
             Some(ts) => json!({"ts": ts, "values": values}),
             None => values,
         };
+        self.publish("v1/devices/me/telemetry", body).await;
+    }
+
+    /// Publishes a JSON body to a topic and waits for the PUBACK.
+    pub async fn publish(&mut self, topic: &str, body: Value) {
         self.client
-            .publish(
-                "v1/devices/me/telemetry",
-                QoS::AtLeastOnce,
-                false,
-                body.to_string(),
-            )
+            .publish(topic, QoS::AtLeastOnce, false, body.to_string())
             .await
             .unwrap();
         tokio::time::timeout(Duration::from_secs(10), self.acks.recv())

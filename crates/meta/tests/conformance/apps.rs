@@ -45,6 +45,7 @@ fn spec(name: &str, version: &str) -> InstallationSpec {
         grant: vec![],
         products: vec!["press".into()],
         enabled: true,
+        edge: None,
     }
 }
 
