@@ -127,6 +127,12 @@ async fn app_problems(
             }
             Err(e) => return Err(e.into()),
         };
+        if let Some(edge) = &inst.spec.edge {
+            problem(format!(
+                "`{}` runs on the gateway `{}`; rules call apps that run on the platform",
+                inst.spec.name, edge.gateway
+            ));
+        }
         let info = state
             .store
             .get_app_package_info(tenant, &inst.spec.app_id, &inst.spec.version)
