@@ -246,6 +246,7 @@ pub async fn run(cli: &Cli) -> Result<StageReport> {
             republish: None,
             alarms: alarms.clone(),
             models: None,
+            apps: None,
         },
         ironloom_rules::runtime::RuntimeConfig::new(work.path().join("rules")),
         shutdown.clone(),
