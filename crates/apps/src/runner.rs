@@ -630,6 +630,23 @@ impl AppHost {
         let Ok(room) = slot.room.clone().acquire_owned().await else {
             return;
         };
+        self.queue(slot, event, room);
+    }
+
+    /// [`enqueue`](Self::enqueue) without waiting: false (the event dropped) when the
+    /// installation's queue is full. For callers that serve many tenants, such as the rule
+    /// engine's effects, which must not wait behind one tenant's slow app.
+    fn try_enqueue(&self, slot: Arc<Slot>, event: Value) -> bool {
+        match slot.room.clone().try_acquire_owned() {
+            Ok(room) => {
+                self.queue(slot, event, room);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn queue(&self, slot: Arc<Slot>, event: Value, room: tokio::sync::OwnedSemaphorePermit) {
         let start = {
             let mut q = lock(&slot.queue);
             q.events.push_back((event, room));

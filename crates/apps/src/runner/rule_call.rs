@@ -1,7 +1,9 @@
 //! Calls from rules: a rule's `app` action hands the installation the message that made it
 //! fire. The installation must take such calls (a `rule` trigger in its manifest) and the
 //! message's device must be of one of its products; the event is then queued like a
-//! triggered one (back-pressure, arrival order, the pause of a crash-looping app).
+//! triggered one (arrival order, the pause of a crash-looping app), except that a full
+//! queue drops the call (a rule error) instead of holding up the rule engine's effects for
+//! every tenant.
 
 use super::{AppHost, lock, telemetry_event, telemetry_point};
 use async_trait::async_trait;
@@ -66,7 +68,10 @@ impl AppCaller for AppHost {
         if lock(&slot.stats).skip(chrono::Utc::now()) {
             return Ok(());
         }
-        self.enqueue(slot, rule_event(telemetry, &message)).await;
-        Ok(())
+        if self.try_enqueue(slot, rule_event(telemetry, &message)) {
+            Ok(())
+        } else {
+            Err("its event queue is full; this call was dropped".into())
+        }
     }
 }
