@@ -776,3 +776,43 @@ async fn a_rule_calls_an_app_on_the_messages_that_make_it_fire() {
         .unwrap_err();
     assert!(e.contains("no such installation"), "{e}");
 }
+
+/// A rule's calls never wait behind a slow app: once the installation's queue is full
+/// (1024 events), further calls are dropped with a clear error for the rule to note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_call_to_a_full_queue_is_dropped_not_waited_for() {
+    use ironloom_core::app_install::AppCaller;
+    let w = world(AppsConfig::default()).await;
+    // Each event runs until its fuel is spent (tens of milliseconds).
+    let id = install(
+        &w,
+        &test_package(
+            "t.slow",
+            json!([{"kind": "rule"}]),
+            "(loop $l (br $l)) (i32.const 0)",
+        ),
+        "slow",
+        json!({}),
+        None,
+    )
+    .await;
+    let message = json!({"rule": "r", "rule_id": null, "device": "p1", "product": "pump",
+        "ts": 0, "values": {"flow": 3.0}});
+    let started = std::time::Instant::now();
+    let mut dropped = Vec::new();
+    for _ in 0..1500 {
+        if let Err(e) = w.host.call_from_rule(w.a, id, true, message.clone()).await {
+            dropped.push(e);
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "calls waited: {:?}",
+        started.elapsed()
+    );
+    assert!(!dropped.is_empty(), "no call was dropped");
+    assert!(
+        dropped.iter().all(|e| e.contains("queue is full")),
+        "{dropped:?}"
+    );
+}
