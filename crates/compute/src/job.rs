@@ -742,18 +742,18 @@ impl Run {
         let started = Instant::now();
         let result = Library::get().evaluate_data(self.card.id, self.data(columns));
         self.record(1, u64::from(result.is_err()), started);
+        // Rows are the windows with a result (a refused window is counted in `refused`),
+        // as for row-by-row jobs.
+        self.job.rows += u64::from(result.is_ok());
         match result {
-            // Rows are the windows with a result (a refused window is a skipped row), as
-            // for row-by-row jobs.
-            Ok(out) => Ok(Some({
-                self.job.rows += 1;
+            Ok(out) => Ok(Some(
                 out.iter()
                     .map(|d| match d {
                         Datum::Scalar(v) => *v,
                         Datum::Series(_) | Datum::Text(_) => f64::NAN,
                     })
-                    .collect::<Vec<f64>>()
-            })),
+                    .collect(),
+            )),
             Err(e) => {
                 self.refuse(e.into());
                 Ok(None)
