@@ -529,6 +529,9 @@ mod opt_secs {
     }
 }
 
+/// Completes when a staged write is durable (see [`TelemetryStore::write_staged`]).
+pub type Durable = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send>>;
+
 /// The time-series store, as the rest of the platform sees it. Every call is scoped to one
 /// tenant.
 #[async_trait]
@@ -536,6 +539,18 @@ pub trait TelemetryStore: Send + Sync + fmt::Debug {
     /// Writes points of one or more devices. Returns once accepted points are durable.
     async fn write(&self, tenant: TenantId, batch: Vec<DeviceBatch>)
     -> Result<WriteOutcome, Error>;
+    /// [`write`](Self::write) in two steps: returns once the accepted points are in memory
+    /// (readable) with a future that completes when they are durable. A caller that merges
+    /// many devices' writes starts the next one while this one's log sync runs. Stores
+    /// without the distinction are durable when this returns.
+    async fn write_staged(
+        &self,
+        tenant: TenantId,
+        batch: Vec<DeviceBatch>,
+    ) -> Result<(WriteOutcome, Durable), Error> {
+        let outcome = self.write(tenant, batch).await?;
+        Ok((outcome, Box::pin(std::future::ready(Ok(())))))
+    }
     async fn history(&self, tenant: TenantId, q: HistoryQuery) -> Result<HistoryPage, Error>;
     async fn aggregate(
         &self,

@@ -26,6 +26,16 @@ impl TelemetryStore for Engine {
         tenant: TenantId,
         batch: Vec<DeviceBatch>,
     ) -> Result<WriteOutcome, Error> {
+        let (outcome, durable) = self.write_staged(tenant, batch).await?;
+        durable.await?;
+        Ok(outcome)
+    }
+
+    async fn write_staged(
+        &self,
+        tenant: TenantId,
+        batch: Vec<DeviceBatch>,
+    ) -> Result<(WriteOutcome, Durable), Error> {
         // With room, a write is memory work only: done here, without a hop to a blocking
         // thread and back. Admission that must wait for room (back-pressure) waits off the
         // async threads.
@@ -33,8 +43,10 @@ impl TelemetryStore for Engine {
             Ok(written) => written.map_err(Error::from)?,
             Err(batch) => blocking(self, move |e| e.write(tenant, batch)).await?,
         };
-        pending.wait_async().await.map_err(Error::from)?;
-        Ok(outcome)
+        Ok((
+            outcome,
+            Box::pin(async move { pending.wait_async().await.map_err(Error::from) }),
+        ))
     }
 
     async fn history(&self, tenant: TenantId, q: HistoryQuery) -> Result<HistoryPage, Error> {
