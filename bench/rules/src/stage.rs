@@ -177,6 +177,7 @@ fn telemetry(f: &Fixture, dev: &(DeviceId, Arc<str>), values: &[f64]) -> DeviceE
                 .collect(),
             origin: Default::default(),
         },
+        pos: None,
     }
 }
 

@@ -31,6 +31,7 @@ pub fn numbered(tenant: TenantId, device: DeviceId, seq: u64) -> DeviceEvent {
         kind: DeviceEventKind::Connected {
             transport: seq.to_string(),
         },
+        pos: None,
     }
 }
 

@@ -12,7 +12,8 @@
 //!   design: a slow viewer learns how many events it missed.
 //!
 //! Layout: this file (the traits and the consumer handle), `local` (the in-process bus of
-//! a single node), `conformance` (the behaviour every implementation must show, run by
+//! a single node), `log` (the durable hand-off of device data before its acknowledgement:
+//! [`IngestLog`], a single node's [`LocalLog`]), `conformance` (the behaviour every implementation must show, run by
 //! `tests/conformance.rs` against each one; the cluster's NATS JetStream bus will run it
 //! too).
 //!
@@ -32,9 +33,12 @@ use tokio::sync::{broadcast, mpsc};
 pub use ironloom_core::device::{DeviceEvent, DeviceEventKind};
 
 pub mod conformance;
+pub mod conformance_log;
 mod local;
+mod log;
 
 pub use local::LocalBus;
+pub use log::{Announce, IngestLog, LocalLog, LogItem};
 
 /// Where device events go.
 #[async_trait::async_trait]

@@ -1,5 +1,7 @@
 //! The bus conformance checks against the in-process bus.
 
+#![allow(clippy::expect_used)]
+
 use std::sync::Arc;
 
 use ironloom_bus::{EventBus, LocalBus, conformance};
@@ -28,3 +30,34 @@ checks!(
     a_dropped_consumer_is_forgotten,
     live_views_see_all_and_lag,
 );
+
+/// The ingest-log checks against a single node's log: its time-series engine.
+mod ingest_log {
+    use std::sync::Arc;
+
+    use ironloom_bus::{IngestLog, LocalLog, conformance_log};
+    use ironloom_core::telemetry::TelemetryStore;
+
+    fn local(dir: &std::path::Path) -> (Arc<dyn IngestLog>, Arc<dyn TelemetryStore>) {
+        let engine =
+            ironloom_tsdb::Engine::open(dir, ironloom_tsdb::Options::default()).expect("engine");
+        let store: Arc<dyn TelemetryStore> = Arc::new(engine);
+        (Arc::new(LocalLog::new(store.clone())), store)
+    }
+
+    macro_rules! checks {
+        ($($name:ident),* $(,)?) => {$(
+            #[tokio::test]
+            async fn $name() {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let (log, store) = local(dir.path());
+                conformance_log::$name(log, store).await;
+            }
+        )*};
+    }
+
+    checks!(
+        appended_points_are_durable_and_readable,
+        appends_of_one_device_keep_their_order,
+    );
+}

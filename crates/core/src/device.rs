@@ -442,6 +442,17 @@ pub struct DeviceEvent {
     pub product_key: Arc<str>,
     pub at: DateTime<Utc>,
     pub kind: DeviceEventKind,
+    /// Where the event stands in the cluster's durable log (its partition and sequence),
+    /// so a consumer that resumes after a fail-over skips what it already applied. `None`
+    /// on a single node, whose events are announced once, in process.
+    pub pos: Option<LogPos>,
+}
+
+/// A position in the cluster's durable ingest log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogPos {
+    pub partition: u32,
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

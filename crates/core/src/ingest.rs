@@ -116,6 +116,21 @@ pub struct Refused {
     pub reason: Rejection,
 }
 
+impl Refused {
+    /// The refusal as an entry of the device's error log (the `$errors` series): the same
+    /// text on every node that stores one.
+    pub fn log_entry(&self, source: &str) -> String {
+        serde_json::json!({
+            "code": self.reason.code(),
+            "key": self.key,
+            "message": self.reason.message(Locale::En),
+            "message_zh": self.reason.message(Locale::ZhCn),
+            "source": source,
+        })
+        .to_string()
+    }
+}
+
 /// What an ingest did. Stored values are durable when this is returned.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOutcome {

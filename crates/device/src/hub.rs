@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ironloom_bus::EventBus;
+use ironloom_bus::{EventBus, IngestLog, LocalLog};
 use ironloom_core::device::{DeviceEvent, DeviceEventKind};
 use ironloom_core::entity::{Actor, ActorKind, Device};
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
@@ -58,7 +58,8 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 pub struct DeviceHub {
     pub(crate) meta: Arc<dyn MetaStore>,
-    telemetry: Arc<dyn TelemetryStore>,
+    /// Where accepted data becomes durable before its acknowledgement.
+    log: Arc<dyn IngestLog>,
     bus: Arc<dyn EventBus>,
     config: HubConfig,
     products: Mutex<FastMap<ProductId, products::CachedProduct>>,
@@ -112,9 +113,20 @@ pub(crate) fn ctx_of(d: &Device, product_key: &str) -> DeviceCtx {
 
 impl DeviceHub {
     /// A hub storing into `telemetry` and announcing on `bus`.
+    /// A single node's hub: data is durable in `telemetry`'s own log.
     pub fn new(
         meta: Arc<dyn MetaStore>,
         telemetry: Arc<dyn TelemetryStore>,
+        bus: Arc<dyn EventBus>,
+        config: HubConfig,
+    ) -> Arc<DeviceHub> {
+        DeviceHub::with_log(meta, Arc::new(LocalLog::new(telemetry)), bus, config)
+    }
+
+    /// A hub whose accepted data becomes durable in `log` (a cluster's replicated stream).
+    pub fn with_log(
+        meta: Arc<dyn MetaStore>,
+        log: Arc<dyn IngestLog>,
         bus: Arc<dyn EventBus>,
         config: HubConfig,
     ) -> Arc<DeviceHub> {
@@ -125,7 +137,7 @@ impl DeviceHub {
         );
         Arc::new(DeviceHub {
             meta,
-            telemetry,
+            log,
             bus,
             config,
             products: Mutex::new(FastMap::default()),
@@ -158,6 +170,7 @@ impl DeviceHub {
             product_key: ctx.product_key.clone(),
             at,
             kind,
+            pos: None,
         }
     }
 

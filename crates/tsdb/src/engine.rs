@@ -296,15 +296,6 @@ impl Pending {
     }
 }
 
-fn valid_property(p: &str) -> bool {
-    // Checked for every point: ASCII names (the usual ones) without decoding characters.
-    if p.is_ascii() {
-        return (1..=128).contains(&p.len()) && !p.bytes().any(|b| b.is_ascii_control());
-    }
-    let n = p.chars().count();
-    (1..=128).contains(&n) && !p.chars().any(char::is_control)
-}
-
 impl Engine {
     /// Opens (or creates) the database in `dir`, recovering from the write-ahead log.
     pub fn open(dir: &Path, opts: Options) -> Result<Engine> {
@@ -597,8 +588,6 @@ impl Engine {
     ) -> Result<(WriteOutcome, Pending)> {
         let opts = &self.inner.opts;
         let now = now_micros();
-        let min_ts = now.saturating_sub(opts.accept_past.as_micros() as Micros);
-        let max_ts = now.saturating_add(opts.accept_future.as_micros() as Micros);
         let mut outcome = WriteOutcome::default();
 
         // Group points by series (in order, across the device batches of the call) and check
@@ -612,26 +601,8 @@ impl Engine {
             col: Column,
             mixed: bool,
         }
-        let check = |p: &PointIn| -> Option<PointRejection> {
-            if !valid_property(&p.property) {
-                Some(PointRejection::InvalidProperty)
-            } else if p.ts < min_ts || p.ts > max_ts {
-                Some(PointRejection::TimestampOutOfWindow {
-                    min: min_ts,
-                    max: max_ts,
-                })
-            } else {
-                match &p.value {
-                    Value::F64(v) if !v.is_finite() => Some(PointRejection::NotFinite),
-                    Value::Str(s) if s.len() > opts.max_string_bytes => {
-                        Some(PointRejection::StringTooLong {
-                            max: opts.max_string_bytes,
-                        })
-                    }
-                    _ => None,
-                }
-            }
-        };
+        let limits = crate::limits::PointCheck::at(opts, now);
+        let check = |p: &PointIn| limits.check(p);
         // Sized for a group per point (one message per device is the common case under load),
         // so a merged write of many devices does not grow them step by step.
         let points: usize = batches.iter().map(|b| b.points.len()).sum();

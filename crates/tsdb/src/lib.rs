@@ -22,6 +22,7 @@ pub mod engine;
 pub mod error;
 pub mod fuzzing;
 pub mod latest;
+pub mod limits;
 mod maintain;
 pub mod query;
 pub mod record;

@@ -4,8 +4,8 @@
 //! merged durable write of [`queue`](super::queue), counted, and announced on the bus.
 
 use chrono::Utc;
+use ironloom_bus::{Announce, LogItem};
 use ironloom_core::device::{DeviceEventKind, Reported, ValueRejection, points_from_reported};
-use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::sync::lock;
 use ironloom_core::telemetry::{DeviceBatch, Micros, PointIn, Quality, Value};
@@ -56,20 +56,11 @@ impl DeviceHub {
     ) -> Vec<PointIn> {
         refused
             .iter()
-            .map(|r| {
-                let entry = json!({
-                    "code": r.reason.code(),
-                    "key": r.key,
-                    "message": r.reason.message(Locale::En),
-                    "message_zh": r.reason.message(Locale::ZhCn),
-                    "source": source,
-                });
-                PointIn {
-                    property: ERRORS_SERIES.into(),
-                    ts: self.unique_ts(ctx.device, now),
-                    value: Value::Str(entry.to_string()),
-                    quality: Quality::Good,
-                }
+            .map(|r| PointIn {
+                property: ERRORS_SERIES.into(),
+                ts: self.unique_ts(ctx.device, now),
+                value: Value::Str(r.log_entry(source)),
+                quality: Quality::Good,
             })
             .collect()
     }
@@ -90,22 +81,21 @@ impl DeviceHub {
         &self,
         ctx: &DeviceCtx,
         points: Vec<PointIn>,
+        announce: Option<Announce>,
     ) -> Result<ironloom_core::telemetry::WriteOutcome, ironloom_core::error::Error> {
+        let batch = DeviceBatch {
+            device: ctx.device,
+            product: Some(ctx.product),
+            points,
+        };
         self.ingest_queue()
-            .write(
-                ctx.tenant,
-                DeviceBatch {
-                    device: ctx.device,
-                    product: Some(ctx.product),
-                    points,
-                },
-            )
+            .write(ctx.tenant, LogItem { batch, announce })
             .await
     }
 
     fn ingest_queue(&self) -> &super::queue::IngestQueue {
         self.ingest
-            .get_or_init(|| super::queue::IngestQueue::start(self.telemetry.clone()))
+            .get_or_init(|| super::queue::IngestQueue::start(self.log.clone()))
     }
 
     /// Validates reported values against the product's thing model and stores the valid
@@ -172,13 +162,25 @@ impl DeviceHub {
         }
         let sent = all.len();
         // The values for the consumers that read this device (the rule engine, when a rule
-        // reads it) and for live views; nobody else is told.
-        let watched = self.bus.wants(ctx.tenant, &ctx.product_key, &ctx.name);
+        // reads it) and for live views; nobody else is told. When the log's reader
+        // announces them (a cluster's partition owner), they travel with the item instead.
+        let here = self.log.announces_here();
+        let watched = here && self.bus.wants(ctx.tenant, &ctx.product_key, &ctx.name);
         let mut watched_points = watched.then(|| all.clone());
+        let announce = (!here).then(|| Announce {
+            origin,
+            arrived: now,
+            device_name: ctx.name.clone(),
+            product_key: ctx.product_key.clone(),
+            values: sent,
+        });
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
-        let written = self.store(ctx, all).await.map_err(IngestError::Store)?;
+        let written = self
+            .store(ctx, all, announce)
+            .await
+            .map_err(IngestError::Store)?;
         // Store refusals among the device's values (the log entries are plain text and not
         // refused), given back to the message they came from.
         let mut store_refused: Vec<Refused> = Vec::new();
@@ -263,7 +265,7 @@ impl DeviceHub {
         }
         let now = Utc::now().timestamp_micros();
         let points = self.error_points(ctx, source, refused, now);
-        let r = self.store(ctx, points).await;
+        let r = self.store(ctx, points, None).await;
         if let Err(e) = r {
             warn!(device = %ctx.device, error = %e, "could not write the device error log");
         }
@@ -358,6 +360,7 @@ impl DeviceHub {
                 value: Value::Str(entry.to_string()),
                 quality: Quality::Good,
             }],
+            None,
         )
         .await
         .map(|_| ())

@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ironloom_bus::{IngestLog, LogItem};
 use ironloom_core::ids::TenantId;
-use ironloom_core::telemetry::{DeviceBatch, Durable, RejectedPoint, TelemetryStore, WriteOutcome};
+use ironloom_core::telemetry::{Durable, RejectedPoint, WriteOutcome};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Writes merged at once at most (requests, not points).
@@ -28,7 +29,7 @@ type Reply = oneshot::Sender<Result<WriteOutcome, ironloom_core::error::Error>>;
 
 struct Request {
     tenant: TenantId,
-    batch: DeviceBatch,
+    item: LogItem,
     reply: Reply,
 }
 
@@ -40,24 +41,24 @@ pub(crate) struct IngestQueue {
 
 impl IngestQueue {
     /// Starts the dispatcher on the current runtime.
-    pub fn start(store: Arc<dyn TelemetryStore>) -> IngestQueue {
+    pub fn start(log: Arc<dyn IngestLog>) -> IngestQueue {
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(dispatch(store, rx));
+        tokio::spawn(dispatch(log, rx));
         IngestQueue { tx }
     }
 
     /// Writes one device's points; returns once they are durable, with the refusals
-    /// indexed into `batch.points`.
+    /// indexed into `item.batch.points`.
     pub async fn write(
         &self,
         tenant: TenantId,
-        batch: DeviceBatch,
+        item: LogItem,
     ) -> Result<WriteOutcome, ironloom_core::error::Error> {
         let (reply, rx) = oneshot::channel();
         let gone = || ironloom_core::error::Error::storage("ingest", "the ingest queue stopped");
         let request = Request {
             tenant,
-            batch,
+            item,
             reply,
         };
         // With room (the common case) without a send future: this future is part of every
@@ -73,7 +74,7 @@ impl IngestQueue {
     }
 }
 
-async fn dispatch(store: Arc<dyn TelemetryStore>, mut rx: mpsc::Receiver<Request>) {
+async fn dispatch(log: Arc<dyn IngestLog>, mut rx: mpsc::Receiver<Request>) {
     let writers = Arc::new(Semaphore::new(WRITERS));
     while let Some(first) = rx.recv().await {
         // Wait for a writer first: meanwhile more requests gather to merge.
@@ -91,11 +92,11 @@ async fn dispatch(store: Arc<dyn TelemetryStore>, mut rx: mpsc::Receiver<Request
         for r in taken {
             by_tenant.entry(r.tenant).or_default().push(r);
         }
-        let store = store.clone();
+        let log = log.clone();
         tokio::spawn(async move {
             let mut staged = Vec::with_capacity(by_tenant.len());
             for (tenant, requests) in by_tenant {
-                staged.push(Staged::stage(&*store, tenant, requests).await);
+                staged.push(Staged::stage(&*log, tenant, requests).await);
             }
             drop(permit);
             for s in staged {
@@ -115,20 +116,21 @@ struct Staged {
 }
 
 impl Staged {
-    async fn stage(store: &dyn TelemetryStore, tenant: TenantId, requests: Vec<Request>) -> Staged {
-        let mut batches = Vec::with_capacity(requests.len());
+    async fn stage(log: &dyn IngestLog, tenant: TenantId, requests: Vec<Request>) -> Staged {
+        let mut items = Vec::with_capacity(requests.len());
         let mut replies = Vec::with_capacity(requests.len());
         let mut starts = Vec::with_capacity(requests.len());
         let mut lens = Vec::with_capacity(requests.len());
         let mut total = 0usize;
         for r in requests {
+            let len = r.item.batch.points.len();
             starts.push(total);
-            lens.push(r.batch.points.len());
-            total += r.batch.points.len();
-            batches.push(r.batch);
+            lens.push(len);
+            total += len;
+            items.push(r.item);
             replies.push(r.reply);
         }
-        let written = store.write_staged(tenant, batches).await;
+        let written = log.append(tenant, items).await;
         Staged {
             replies,
             starts,
@@ -183,8 +185,9 @@ impl Staged {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use ironloom_bus::LocalLog;
     use ironloom_core::ids::DeviceId;
-    use ironloom_core::telemetry::{PointIn, Quality, Value};
+    use ironloom_core::telemetry::{DeviceBatch, PointIn, Quality, TelemetryStore, Value};
 
     fn point(property: &str, ts: i64, value: Value) -> PointIn {
         // Recent times (far-past ones are outside the default retention); whole hours, so
@@ -224,27 +227,34 @@ mod tests {
         let requests = vec![
             Request {
                 tenant,
-                batch: DeviceBatch {
-                    device: a,
-                    product: None,
-                    points: vec![point("x", 2, Value::F64(2.0)), point("y", 2, Value::I64(3))],
+                item: LogItem {
+                    batch: DeviceBatch {
+                        device: a,
+                        product: None,
+                        points: vec![point("x", 2, Value::F64(2.0)), point("y", 2, Value::I64(3))],
+                    },
+                    announce: None,
                 },
                 reply: ta,
             },
             Request {
                 tenant,
-                batch: DeviceBatch {
-                    device: b,
-                    product: None,
-                    points: vec![
-                        point("y", 2, Value::I64(1)),
-                        point("x", 2, Value::Str("text".into())),
-                    ],
+                item: LogItem {
+                    batch: DeviceBatch {
+                        device: b,
+                        product: None,
+                        points: vec![
+                            point("y", 2, Value::I64(1)),
+                            point("x", 2, Value::Str("text".into())),
+                        ],
+                    },
+                    announce: None,
                 },
                 reply: tb,
             },
         ];
-        Staged::stage(&*store, tenant, requests).await.finish().await;
+        let log: Arc<dyn IngestLog> = Arc::new(LocalLog::new(store.clone()));
+        Staged::stage(&*log, tenant, requests).await.finish().await;
         let a_out = ra.await.unwrap().unwrap();
         let b_out = rb.await.unwrap().unwrap();
         assert_eq!(a_out.accepted, 2);
@@ -254,17 +264,20 @@ mod tests {
         assert_eq!(b_out.rejected[0].index, 1);
         assert_eq!(b_out.rejected[0].property, "x");
         // And through the queue, many concurrent callers.
-        let q = IngestQueue::start(store.clone());
+        let q = IngestQueue::start(log.clone());
         let mut tasks = Vec::new();
         for i in 0..200i64 {
             let q = q.clone();
             tasks.push(tokio::spawn(async move {
                 q.write(
                     tenant,
-                    DeviceBatch {
-                        device: a,
-                        product: None,
-                        points: vec![point("z", 100 + i, Value::I64(i))],
+                    LogItem {
+                        batch: DeviceBatch {
+                            device: a,
+                            product: None,
+                            points: vec![point("z", 100 + i, Value::I64(i))],
+                        },
+                        announce: None,
                     },
                 )
                 .await
