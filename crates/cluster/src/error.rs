@@ -50,6 +50,12 @@ pub enum ClusterError {
         #[source]
         source: NatsError,
     },
+    #[error("cannot set up the object store at {endpoint}: {source}")]
+    OpenObjectStore {
+        endpoint: String,
+        #[source]
+        source: object_store::Error,
+    },
     #[error("lease of partition {partition} is lost: another node holds it or it expired")]
     LeaseLost { partition: u32 },
 }
@@ -67,6 +73,7 @@ impl ClusterError {
             ClusterError::DecodeLayout(_) => "cluster_decode_layout",
             ClusterError::Lease { .. } => "cluster_lease",
             ClusterError::LeaseLost { .. } => "cluster_lease_lost",
+            ClusterError::OpenObjectStore { .. } => "cluster_open_object_store",
         }
     }
 }

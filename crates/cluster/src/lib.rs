@@ -12,6 +12,7 @@ pub mod error;
 pub mod lease;
 pub mod nats;
 pub mod partition;
+pub mod store;
 
 pub use config::{ClusterConfig, ObjectStoreConfig};
 pub use error::ClusterError;
