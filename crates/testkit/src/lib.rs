@@ -13,7 +13,13 @@
 //! Feature `tls`: [`tls`], certificate authorities and certificates made on the spot for the
 //! TLS listeners' tests (here, not in `ironloom-tls`, for the same reason). Keys are random
 //! and certificates dated now: what the invariants above promise does not extend to it.
+//!
+//! Feature `peers`: [`peers`], a NATS JetStream cluster and an S3 server (SeaweedFS) started
+//! on loopback for the cluster tests. It reads `PATH` and the clock and starts processes,
+//! so the invariants above do not extend to it either.
 
+#[cfg(feature = "peers")]
+pub mod peers;
 #[cfg(feature = "tls")]
 pub mod tls;
 

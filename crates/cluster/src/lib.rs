@@ -1,0 +1,21 @@
+//! Cluster mode (issue 21): several Ironloom nodes share one platform through NATS
+//! JetStream (the durable ingest log, leases, node registry), PostgreSQL (metadata and
+//! fencing) and an S3-compatible object store (sealed segments). This is stage S0 of
+//! `cluster-design.md`: the configuration, the partition function, the JetStream layout and
+//! partition leases. Nothing here is wired into the binary yet.
+//!
+//! The only crate that depends on async-nats and object_store, so that a build without
+//! cluster support carries no NATS or S3 code.
+
+pub mod config;
+pub mod error;
+pub mod lease;
+pub mod nats;
+pub mod partition;
+pub mod store;
+
+pub use config::{ClusterConfig, ObjectStoreConfig};
+pub use error::ClusterError;
+pub use lease::{Acquire, Holder, Lease, Leases};
+pub use nats::{ClusterRecord, Layout};
+pub use partition::partition_of;
