@@ -10,8 +10,11 @@
 pub mod config;
 pub mod error;
 pub mod lease;
+pub mod log;
 pub mod nats;
+pub mod owner;
 pub mod partition;
+pub mod record;
 pub mod store;
 
 pub use config::{ClusterConfig, ObjectStoreConfig};

@@ -1,0 +1,279 @@
+//! The cluster's ingest log: device data appended to the partitions' JetStream streams
+//! (design §2.4). A device is acknowledged only once every record carrying its data is
+//! stored on a quorum of the stream's replicas.
+//!
+//! An append runs the store's stateless checks first (so a device learns of those
+//! refusals on any node), groups the items by partition, and publishes one record per
+//! partition (split above [`MAX_RECORD_BYTES`]) on `il.in.{partition}.{tenant}` with a
+//! message id unique to this node's boot. Publishes leave in call order on one connection,
+//! so one device's records keep their order in its partition. A record whose
+//! acknowledgement times out or is refused is published again with the same id (the
+//! stream's duplicate window stores it once) until [`RETRY_FOR`] has passed; then the
+//! append fails and no device is acknowledged.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, message::PublishMessage as Publish};
+use bytes::Bytes;
+use ironloom_bus::{IngestLog, LogItem};
+use ironloom_core::error::Error;
+use ironloom_core::ids::TenantId;
+use ironloom_core::telemetry::{Durable, RejectedPoint, WriteOutcome};
+use ironloom_tsdb::limits::PointCheck;
+
+use crate::partition::partition_of;
+use crate::record::{self, Item};
+
+/// Records are split above this size (the streams take up to 1 MiB).
+pub const MAX_RECORD_BYTES: usize = 512 << 10;
+/// How long a record is published again before the append fails.
+pub const RETRY_FOR: Duration = Duration::from_secs(10);
+
+/// The subject of a partition's records of one tenant.
+pub fn subject(partition: u32, tenant: TenantId) -> String {
+    format!("il.in.{partition}.{tenant}")
+}
+
+/// Appends device data to the partitions' streams.
+#[derive(Debug)]
+pub struct JetStreamLog {
+    js: jetstream::Context,
+    partitions: u32,
+    /// The store's limits, for the checks made before appending.
+    limits: ironloom_tsdb::Options,
+    /// `{node}.{boot}.`: message ids are this and a counter.
+    id_prefix: String,
+    counter: AtomicU64,
+}
+
+impl JetStreamLog {
+    /// A log on `client` for a cluster of `partitions`; `node` names this node in message
+    /// ids.
+    pub fn new(
+        client: async_nats::Client,
+        partitions: u32,
+        node: &str,
+        limits: ironloom_tsdb::Options,
+    ) -> JetStreamLog {
+        let js = jetstream::ContextBuilder::new()
+            .timeout(Duration::from_secs(5))
+            .max_ack_inflight(4096)
+            .backpressure_on_inflight(true)
+            .build(client);
+        JetStreamLog {
+            js,
+            partitions,
+            limits,
+            id_prefix: format!("{node}.{}.", uuid::Uuid::now_v7().simple()),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    fn next_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!("{}{n}", self.id_prefix)
+    }
+}
+
+/// Takes the points the store would refuse out of the items, recording them with their
+/// index over all the items' points.
+fn take_refused(items: &mut [LogItem], check: &PointCheck) -> Vec<RejectedPoint> {
+    let mut rejected = Vec::new();
+    let mut base = 0usize;
+    for item in items {
+        let n = item.batch.points.len();
+        if item.batch.points.iter().any(|p| check.check(p).is_some()) {
+            let mut values_refused = 0usize;
+            let values = item.announce.as_ref().map_or(0, |a| a.values);
+            let mut i = 0usize;
+            item.batch.points.retain(|p| {
+                let index = i;
+                i += 1;
+                match check.check(p) {
+                    None => true,
+                    Some(reason) => {
+                        rejected.push(RejectedPoint {
+                            index: base + index,
+                            property: p.property.clone(),
+                            reason,
+                        });
+                        if index < values {
+                            values_refused += 1;
+                        }
+                        false
+                    }
+                }
+            });
+            if let Some(a) = &mut item.announce {
+                a.values -= values_refused;
+            }
+        }
+        base += n;
+    }
+    rejected
+}
+
+/// Encodes the items of one partition as records of at most about [`MAX_RECORD_BYTES`]
+/// (an item is never split; one larger item makes a record of its own).
+fn records(tenant: TenantId, items: Vec<Item>) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    let mut part: Vec<Item> = Vec::new();
+    let mut size = 0usize;
+    for item in items {
+        let estimate = match &item {
+            Item::Batch(b) => {
+                40 + b
+                    .batch
+                    .points
+                    .iter()
+                    .map(|p| {
+                        16 + match &p.value {
+                            ironloom_core::telemetry::Value::Str(s) => s.len(),
+                            _ => 0,
+                        }
+                    })
+                    .sum::<usize>()
+            }
+            Item::Event(_) => 256,
+        };
+        if !part.is_empty() && size + estimate > MAX_RECORD_BYTES {
+            let mut buf = Vec::with_capacity(size + 64);
+            record::encode(tenant, &part, &mut buf);
+            out.push(Bytes::from(buf));
+            part.clear();
+            size = 0;
+        }
+        size += estimate;
+        part.push(item);
+    }
+    if !part.is_empty() {
+        let mut buf = Vec::with_capacity(size + 64);
+        record::encode(tenant, &part, &mut buf);
+        out.push(Bytes::from(buf));
+    }
+    out
+}
+
+impl JetStreamLog {
+    /// Publishes `items` of one tenant, grouped by partition, in order; returns a future
+    /// that completes when every record is stored on a quorum.
+    pub async fn publish_items(
+        &self,
+        tenant: TenantId,
+        items: Vec<Item>,
+    ) -> Result<Durable, Error> {
+        let mut by_partition: Vec<(u32, Vec<Item>)> = Vec::new();
+        for item in items {
+            let device = match &item {
+                Item::Batch(b) => b.batch.device,
+                Item::Event(e) => e.device,
+            };
+            let p = partition_of(device, self.partitions);
+            match by_partition.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, v)) => v.push(item),
+                None => by_partition.push((p, vec![item])),
+            }
+        }
+        let mut pending = Vec::new();
+        for (p, items) in by_partition {
+            let subject = subject(p, tenant);
+            for payload in records(tenant, items) {
+                let id = self.next_id();
+                let ack = self
+                    .js
+                    .send_publish(
+                        subject.clone(),
+                        Publish::build().payload(payload.clone()).message_id(&id),
+                    )
+                    .await
+                    .map_err(|e| Error::storage("append to the cluster log", e))?;
+                pending.push(Pending {
+                    subject: subject.clone(),
+                    payload,
+                    id,
+                    ack,
+                });
+            }
+        }
+        let js = self.js.clone();
+        Ok(Box::pin(async move {
+            for p in pending {
+                p.stored(&js).await?;
+            }
+            Ok(())
+        }))
+    }
+}
+
+/// A published record waiting for its acknowledgement.
+struct Pending {
+    subject: String,
+    payload: Bytes,
+    id: String,
+    ack: jetstream::context::PublishAckFuture,
+}
+
+impl Pending {
+    /// Waits for the acknowledgement, publishing again with the same id on a timeout or a
+    /// refusal until [`RETRY_FOR`] has passed.
+    async fn stored(self, js: &jetstream::Context) -> Result<(), Error> {
+        let deadline = tokio::time::Instant::now() + RETRY_FOR;
+        let mut last = match self.ack.await {
+            Ok(_) => return Ok(()),
+            Err(e) => e.to_string(),
+        };
+        let mut wait = Duration::from_millis(100);
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(1));
+            let sent = js
+                .send_publish(
+                    self.subject.clone(),
+                    Publish::build()
+                        .payload(self.payload.clone())
+                        .message_id(&self.id),
+                )
+                .await;
+            match sent {
+                Ok(ack) => match ack.await {
+                    Ok(_) => return Ok(()),
+                    Err(e) => last = e.to_string(),
+                },
+                Err(e) => last = e.to_string(),
+            }
+        }
+        tracing::warn!(subject = %self.subject, error = %last, "a record was not stored on a quorum in time");
+        Err(Error::Overloaded(
+            "the cluster log did not store the data in time; retry",
+        ))
+    }
+}
+
+#[async_trait::async_trait]
+impl IngestLog for JetStreamLog {
+    async fn append(
+        &self,
+        tenant: TenantId,
+        mut items: Vec<LogItem>,
+    ) -> Result<(WriteOutcome, Durable), Error> {
+        let now = chrono::Utc::now().timestamp_micros();
+        let rejected = take_refused(&mut items, &PointCheck::at(&self.limits, now));
+        let accepted = items.iter().map(|i| i.batch.points.len() as u64).sum();
+        let items = items
+            .into_iter()
+            .filter(|i| !i.batch.points.is_empty())
+            .map(Item::Batch)
+            .collect();
+        let durable = self.publish_items(tenant, items).await?;
+        Ok((WriteOutcome { accepted, rejected }, durable))
+    }
+
+    fn announces_here(&self) -> bool {
+        false
+    }
+}
+
+/// Shared so the hub and the cluster bus append through one connection and one counter.
+pub type SharedLog = Arc<JetStreamLog>;

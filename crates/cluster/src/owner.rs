@@ -1,0 +1,252 @@
+//! The partition owner's materialiser (design §2.5): reads a partition's records in
+//! stream order, writes their points into the owner's store, and announces them on the
+//! owner's in-process bus, so rules, apps and bindings run where the data is.
+//!
+//! This is the first stage: a node applies the partitions it is given from a start
+//! sequence; leases, fencing, sealing to object storage and the checkpoint to resume from
+//! come with the following stages. Applying is idempotent (points are keyed by series and
+//! time), so a record applied twice after a restart leaves the store as it was.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::DeliverPolicy, consumer::pull};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use ironloom_bus::EventBus;
+use ironloom_core::device::{DeviceEvent, DeviceEventKind, LogPos};
+use ironloom_core::ingest::Origin;
+use ironloom_core::telemetry::{DeviceBatch, TelemetryStore};
+use tokio_util::sync::CancellationToken;
+
+use crate::nats::stream_name;
+use crate::partition::shard_of;
+use crate::record::{self, Item, Record};
+
+/// Records applied in one store write at most.
+const BATCH: usize = 256;
+
+/// What a partition's materialiser has done, for health and tests.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The stream sequence of the last record applied (0: none yet).
+    pub applied: AtomicU64,
+    /// Records that could not be decoded (skipped, logged).
+    pub undecodable: AtomicU64,
+    /// Points the store refused on the owner (type conflicts with stored series).
+    pub refused: AtomicU64,
+}
+
+/// Applies one partition's records until `cancel` fires.
+#[derive(Debug, Clone)]
+pub struct Materializer {
+    pub js: jetstream::Context,
+    pub shards: u32,
+    pub store: Arc<dyn TelemetryStore>,
+    pub bus: Arc<dyn EventBus>,
+}
+
+impl Materializer {
+    /// Starts applying partition `p` from stream sequence `from` (1: the beginning), on
+    /// the current runtime. The task re-creates its consumer after errors.
+    pub fn start(
+        &self,
+        p: u32,
+        from: u64,
+        cancel: CancellationToken,
+    ) -> (Arc<Progress>, tokio::task::JoinHandle<()>) {
+        let progress = Arc::new(Progress::default());
+        progress
+            .applied
+            .store(from.saturating_sub(1), Ordering::Relaxed);
+        let this = self.clone();
+        let pr = progress.clone();
+        let task = tokio::spawn(async move {
+            while !cancel.is_cancelled() {
+                let next = pr.applied.load(Ordering::Relaxed) + 1;
+                match this.run(p, next, &pr, &cancel).await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::warn!(partition = p, error = %e, "partition consumer failed; starting again");
+                        tokio::select! {
+                            _ = cancel.cancelled() => break,
+                            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        }
+                    }
+                }
+            }
+        });
+        (progress, task)
+    }
+
+    async fn run(
+        &self,
+        p: u32,
+        from: u64,
+        progress: &Progress,
+        cancel: &CancellationToken,
+    ) -> Result<(), async_nats::Error> {
+        let stream = self
+            .js
+            .get_stream(stream_name(shard_of(p, self.shards)))
+            .await?;
+        let consumer = stream
+            .create_consumer(pull::OrderedConfig {
+                filter_subject: format!("il.in.{p}.*"),
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: from.max(1),
+                },
+                max_batch: BATCH as i64,
+                ..Default::default()
+            })
+            .await?;
+        let mut messages = consumer.messages().await?.ready_chunks(BATCH);
+        loop {
+            let chunk = tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                c = messages.next() => match c {
+                    Some(c) => c,
+                    None => return Err("the partition's consumer ended".into()),
+                },
+            };
+            let mut records = Vec::with_capacity(chunk.len());
+            for m in chunk {
+                let m = m?;
+                let seq = m.info()?.stream_sequence;
+                match record::decode(&m.payload) {
+                    Ok(r) => records.push((seq, r)),
+                    Err(e) => {
+                        progress.undecodable.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(partition = p, seq, error = %e, "an ingest record cannot be decoded; it is skipped");
+                    }
+                }
+                progress.applied.store(seq, Ordering::Relaxed);
+            }
+            self.apply(p, records, progress).await?;
+        }
+    }
+
+    /// Writes the records' points (one store write per tenant) and announces them.
+    async fn apply(
+        &self,
+        p: u32,
+        records: Vec<(u64, Record)>,
+        progress: &Progress,
+    ) -> Result<(), async_nats::Error> {
+        // One write per run of records of one tenant, so announcements keep stream order.
+        let mut i = 0;
+        while i < records.len() {
+            let tenant = records[i].1.tenant;
+            let mut j = i;
+            let mut batches: Vec<DeviceBatch> = Vec::new();
+            while j < records.len() && records[j].1.tenant == tenant {
+                for item in &records[j].1.items {
+                    if let Item::Batch(b) = item {
+                        batches.push(b.batch.clone());
+                    }
+                }
+                j += 1;
+            }
+            let outcome = if batches.is_empty() {
+                Default::default()
+            } else {
+                // Retried while the store is catching up: nothing is skipped.
+                loop {
+                    match self.store.write(tenant, batches.clone()).await {
+                        Ok(o) => break o,
+                        Err(ironloom_core::error::Error::Overloaded(_)) => {
+                            tokio::time::sleep(Duration::from_millis(50)).await
+                        }
+                        Err(e) => return Err(e.to_string().into()),
+                    }
+                }
+            };
+            if !outcome.rejected.is_empty() {
+                progress
+                    .refused
+                    .fetch_add(outcome.rejected.len() as u64, Ordering::Relaxed);
+            }
+            // Ascending indexes of the refused points; `next` the first not yet passed.
+            let refused: Vec<usize> = outcome.rejected.iter().map(|r| r.index).collect();
+            let mut next = 0usize;
+            let mut base = 0usize;
+            for (seq, record) in &records[i..j] {
+                let pos = LogPos {
+                    partition: p,
+                    seq: *seq,
+                };
+                for item in &record.items {
+                    match item {
+                        Item::Batch(b) => {
+                            let n = b.batch.points.len();
+                            let values = b.announce.as_ref().map_or(0, |a| a.values);
+                            let mut kept = Vec::new();
+                            for (k, point) in b.batch.points.iter().enumerate() {
+                                if refused.get(next) == Some(&(base + k)) {
+                                    next += 1;
+                                } else if k < values {
+                                    kept.push(point.clone());
+                                }
+                            }
+                            base += n;
+                            if let Some(a) = &b.announce
+                                && !kept.is_empty()
+                            {
+                                self.announce(
+                                    DeviceEvent {
+                                        tenant,
+                                        device: b.batch.device,
+                                        device_name: a.device_name.clone(),
+                                        product_key: a.product_key.clone(),
+                                        at: DateTime::<Utc>::from_timestamp_micros(a.arrived)
+                                            .unwrap_or_default(),
+                                        kind: DeviceEventKind::Telemetry {
+                                            stored: kept.len() as u64,
+                                            points: kept,
+                                            origin: a.origin,
+                                        },
+                                        pos: Some(pos),
+                                    },
+                                    a.origin,
+                                )
+                                .await;
+                            }
+                        }
+                        Item::Event(e) => {
+                            self.announce(
+                                DeviceEvent {
+                                    tenant,
+                                    device: e.device,
+                                    device_name: e.device_name.clone(),
+                                    product_key: e.product_key.clone(),
+                                    at: e.at,
+                                    kind: e.kind.clone(),
+                                    pos: Some(pos),
+                                },
+                                Origin::Device,
+                            )
+                            .await;
+                        }
+                    }
+                }
+            }
+            i = j;
+        }
+        Ok(())
+    }
+
+    async fn announce(&self, ev: DeviceEvent, origin: Origin) {
+        if !self.bus.wants(ev.tenant, &ev.product_key, &ev.device_name) {
+            return;
+        }
+        match origin {
+            // Back-pressure: a slow consumer stops the pull (lag grows, nothing is lost).
+            Origin::Device | Origin::Job { .. } => self.bus.publish_wait(ev).await,
+            // Derived data never waits for its own consumer's queue (as on a single node).
+            Origin::Rule { .. } | Origin::Binding { .. } | Origin::App { .. } => {
+                self.bus.publish(ev)
+            }
+        }
+    }
+}
