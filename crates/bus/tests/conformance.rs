@@ -17,6 +17,12 @@ macro_rules! checks {
             conformance::$name(local()).await;
         }
     )*};
+    (local: $($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            conformance::local::$name(local()).await;
+        }
+    )*};
 }
 
 checks!(
@@ -24,11 +30,18 @@ checks!(
     consumer_sees_only_its_sources,
     no_interest_no_events,
     order_is_kept,
-    publish_wait_waits_for_room,
+    publish_wait_loses_nothing,
     publish_never_blocks,
     every_consumer_gets_everything,
     a_dropped_consumer_is_forgotten,
-    live_views_see_all_and_lag,
+    live_views_see_all,
+);
+
+checks!(
+    local: wants_follows_interest,
+    publish_wait_waits_for_room,
+    publish_drops_for_a_full_consumer,
+    live_views_lag,
 );
 
 /// The ingest-log checks against a single node's log: its time-series engine.

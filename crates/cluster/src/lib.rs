@@ -7,6 +7,7 @@
 //! The only crate that depends on async-nats and object_store, so that a build without
 //! cluster support carries no NATS or S3 code.
 
+pub mod bus;
 pub mod config;
 pub mod error;
 pub mod lease;
