@@ -163,10 +163,12 @@ impl ClusterConfig {
         if self.nats_urls.is_empty() || self.nats_urls.iter().any(|u| u.trim().is_empty()) {
             return invalid("cluster.nats_urls must name at least one NATS server".into());
         }
+        // Sealed segments go to object storage once that stage is built; until then a node
+        // keeps every partition it applies in its own store, and the section is optional.
         let os = &self.object_store;
-        if os.endpoint.is_empty() || os.bucket.is_empty() {
+        if os.endpoint.is_empty() != os.bucket.is_empty() {
             return invalid(
-                "cluster.object_store.endpoint and cluster.object_store.bucket are required".into(),
+                "cluster.object_store.endpoint and cluster.object_store.bucket go together".into(),
             );
         }
         if os.endpoint.starts_with("http://") && !os.allow_http {

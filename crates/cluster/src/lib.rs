@@ -13,6 +13,7 @@ pub mod error;
 pub mod lease;
 pub mod log;
 pub mod nats;
+pub mod node;
 pub mod owner;
 pub mod partition;
 pub mod record;

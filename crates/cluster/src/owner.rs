@@ -111,6 +111,7 @@ impl Materializer {
                 },
             };
             let mut records = Vec::with_capacity(chunk.len());
+            let mut last = None;
             for m in chunk {
                 let m = m?;
                 let seq = m.info()?.stream_sequence;
@@ -121,9 +122,13 @@ impl Materializer {
                         tracing::error!(partition = p, seq, error = %e, "an ingest record cannot be decoded; it is skipped");
                     }
                 }
-                progress.applied.store(seq, Ordering::Relaxed);
+                last = Some(seq);
             }
             self.apply(p, records, progress).await?;
+            // Applied means written to the store (durable there) and announced.
+            if let Some(seq) = last {
+                progress.applied.store(seq, Ordering::Relaxed);
+            }
         }
     }
 

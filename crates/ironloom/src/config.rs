@@ -31,6 +31,9 @@ pub struct Config {
     pub apps: ironloom_apps::AppsConfig,
     /// The device hub: log-in limits, caches, status writes.
     pub devices: ironloom_device::HubConfig,
+    /// Cluster mode: several nodes on NATS JetStream and PostgreSQL (off by default).
+    #[cfg(feature = "cluster")]
+    pub cluster: ironloom_cluster::ClusterConfig,
     pub log: LogConfig,
 }
 
@@ -49,6 +52,8 @@ impl Default for Config {
             compute: ironloom_compute::ComputeConfig::default(),
             apps: ironloom_apps::AppsConfig::default(),
             devices: ironloom_device::HubConfig::default(),
+            #[cfg(feature = "cluster")]
+            cluster: ironloom_cluster::ClusterConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -278,6 +283,10 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir must not be empty".into()));
         }
+        #[cfg(feature = "cluster")]
+        self.cluster
+            .validate(&self.meta.url)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if ironloom_core::i18n::Locale::parse(&self.api.default_locale).is_none() {
             return Err(ConfigError::Invalid(format!(
                 "api.default_locale must be \"en\" or \"zh-CN\", not {:?}",

@@ -119,6 +119,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
 
     let tsdb_dir = config.data_dir.join("tsdb");
     let tsdb_opts = config.tsdb.options().map_err(|e| anyhow::anyhow!("{e}"))?;
+    #[cfg(feature = "cluster")]
+    let limits = tsdb_opts.clone();
     let tsdb = {
         let dir = tsdb_dir.clone();
         tokio::task::spawn_blocking(move || ironloom_tsdb::Engine::open(&dir, tsdb_opts))
@@ -144,15 +146,60 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     // Every model call (API, rules) is counted in memory and stored every few seconds.
     let meter = Arc::new(ironloom_models::meter::Meter::new());
     // The bus: device events from the hub to the rule engine and live views.
-    let bus: Arc<dyn ironloom_bus::EventBus> = ironloom_bus::LocalBus::new();
+    let local_bus = ironloom_bus::LocalBus::new();
+    // Cluster mode: device data is appended to the partitions' JetStream streams; this
+    // node applies the partitions it owns into its store and announces their events.
+    let cluster_shutdown = CancellationToken::new();
+    #[cfg(feature = "cluster")]
+    let cluster = match config.cluster.enabled {
+        true => Some(
+            ironloom_cluster::node::ClusterNode::start(
+                &config.cluster,
+                Arc::new(tsdb.clone()),
+                limits,
+                local_bus.clone(),
+                &config.data_dir.join("cluster"),
+                cluster_shutdown.clone(),
+            )
+            .await
+            .map_err(|e| anyhow!("cannot join the cluster: {e}"))?,
+        ),
+        false => None,
+    };
     // Devices: the hub (log-in, validation, the one ingest path, status, commands) and the
     // MQTT server.
-    let hub = ironloom_device::DeviceHub::new(
-        store.clone(),
-        Arc::new(tsdb.clone()),
-        bus.clone(),
-        config.devices.clone(),
-    );
+    #[cfg(feature = "cluster")]
+    let (bus, hub): (Arc<dyn ironloom_bus::EventBus>, _) = match &cluster {
+        Some(parts) => {
+            tracing::info!(node = parts.node.name(), partitions = parts.node.partitions(), "cluster mode: joined");
+            let hub = ironloom_device::DeviceHub::with_log(
+                store.clone(),
+                parts.log.clone(),
+                parts.bus.clone(),
+                config.devices.clone(),
+            );
+            (parts.bus.clone(), hub)
+        }
+        None => {
+            let hub = ironloom_device::DeviceHub::new(
+                store.clone(),
+                Arc::new(tsdb.clone()),
+                local_bus.clone(),
+                config.devices.clone(),
+            );
+            (local_bus, hub)
+        }
+    };
+    #[cfg(not(feature = "cluster"))]
+    let (bus, hub): (Arc<dyn ironloom_bus::EventBus>, _) = {
+        let hub = ironloom_device::DeviceHub::new(
+            store.clone(),
+            Arc::new(tsdb.clone()),
+            local_bus.clone(),
+            config.devices.clone(),
+        );
+        (local_bus, hub)
+    };
     let mqtt_hooks = ironloom_device::MqttDevices::new(hub.clone());
     let mqtt = ironloom_mqtt::MqttServer::bind(config.mqtt.clone(), mqtt_hooks.clone())
         .await
@@ -379,6 +426,12 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         let _ = t.await;
     }
     let _ = hub_task.await;
+    // Owned partitions are applied up to here and handed back for another node.
+    cluster_shutdown.cancel();
+    #[cfg(feature = "cluster")]
+    if let Some(parts) = &cluster {
+        parts.node.release_all().await;
+    }
     // The engine evaluates what devices sent until now, then writes its checkpoint.
     rules_shutdown.cancel();
     let _ = rules.task.await;

@@ -1,0 +1,358 @@
+//! A cluster node: its share of the partitions, taken and kept through leases, each
+//! applied by a materialiser from the position this node last applied (design §2.1,
+//! §2.6).
+//!
+//! Every tick (a third of the lease time) the node renews its leases, writes its
+//! heartbeat in `il_nodes`, and compares what it owns with its fair share (the partitions
+//! divided by the live nodes, rounded up): under it, it takes free partitions, visiting
+//! them in an order of its own (rendezvous hashing), so nodes starting together spread
+//! out; over it, it hands one partition back per tick. A partition whose lease cannot be
+//! renewed is given up at once: its materialiser stops before the lease's local deadline.
+//!
+//! What each owned partition has applied is written to `state_dir/applied.json` every
+//! tick; a node that takes a partition again resumes after it (the store already has
+//! everything before), one that never had it replays the partition's stream.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use ironloom_bus::LocalBus;
+use ironloom_core::sync::lock;
+use ironloom_core::telemetry::TelemetryStore;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::ClusterBus;
+use crate::config::ClusterConfig;
+use crate::error::ClusterError;
+use crate::lease::{Acquire, Holder, Lease, Leases};
+use crate::log::JetStreamLog;
+use crate::nats::Layout;
+use crate::owner::{Materializer, Progress};
+
+/// A partition this node owns.
+struct Owned {
+    lease: Lease,
+    progress: Arc<Progress>,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The node's heartbeat in `il_nodes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub name: String,
+    pub version: String,
+    pub started_at: String,
+    pub owned: Vec<u32>,
+}
+
+/// One partition as this node sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionState {
+    pub partition: u32,
+    /// The stream sequence this node has applied, when it owns the partition.
+    pub applied: u64,
+    pub undecodable: u64,
+    pub refused: u64,
+}
+
+/// What the rest of the platform uses of a started node.
+#[derive(Debug, Clone)]
+pub struct NodeParts {
+    pub node: Arc<ClusterNode>,
+    /// Where the hub appends device data.
+    pub log: Arc<JetStreamLog>,
+    /// The bus for the hub and the consumers.
+    pub bus: Arc<ClusterBus>,
+}
+
+/// A running cluster node.
+pub struct ClusterNode {
+    name: String,
+    holder: Holder,
+    layout: Layout,
+    leases: Leases,
+    materializer: Materializer,
+    state_file: PathBuf,
+    started_at: String,
+    owned: Mutex<BTreeMap<u32, Owned>>,
+    /// Applied positions of partitions this node owned at some time.
+    applied: Mutex<BTreeMap<u32, u64>>,
+}
+
+impl std::fmt::Debug for ClusterNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterNode")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusterNode {
+    /// Connects, checks the layout, and starts taking partitions; events of owned
+    /// partitions are announced on `local`, their points written into `store`.
+    pub async fn start(
+        config: &ClusterConfig,
+        store: Arc<dyn TelemetryStore>,
+        limits: ironloom_tsdb::Options,
+        local: Arc<LocalBus>,
+        state_dir: &Path,
+        shutdown: CancellationToken,
+    ) -> Result<NodeParts, ClusterError> {
+        let layout = Layout::ensure(config).await?;
+        let name = config.node_name();
+        std::fs::create_dir_all(state_dir).map_err(|e| {
+            ClusterError::InvalidConfig(format!("cannot create {}: {e}", state_dir.display()))
+        })?;
+        let state_file = state_dir.join("applied.json");
+        let applied = read_applied(&state_file);
+        let log = Arc::new(JetStreamLog::new(
+            layout.client.clone(),
+            layout.record.partitions,
+            &name,
+            limits,
+        ));
+        let bus = ClusterBus::start(local.clone(), log.clone());
+        let node = Arc::new(ClusterNode {
+            holder: Holder::new(name.clone()),
+            leases: layout.leases(),
+            materializer: Materializer {
+                js: layout.jetstream.clone(),
+                shards: layout.record.shards,
+                store,
+                bus: local,
+            },
+            layout,
+            name,
+            state_file,
+            started_at: chrono::Utc::now().to_rfc3339(),
+            owned: Mutex::new(BTreeMap::new()),
+            applied: Mutex::new(applied),
+        });
+        tokio::spawn(node.clone().run(shutdown));
+        Ok(NodeParts { node, log, bus })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn partitions(&self) -> u32 {
+        self.layout.record.partitions
+    }
+
+    /// The partitions this node owns now.
+    pub fn owned(&self) -> Vec<PartitionState> {
+        lock(&self.owned)
+            .iter()
+            .map(|(&partition, o)| PartitionState {
+                partition,
+                applied: o.progress.applied.load(Ordering::Relaxed),
+                undecodable: o.progress.undecodable.load(Ordering::Relaxed),
+                refused: o.progress.refused.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    /// The heartbeats of the live nodes.
+    pub async fn nodes(&self) -> Vec<Heartbeat> {
+        let mut out = Vec::new();
+        let Ok(mut keys) = self.layout.nodes.keys().await else {
+            return out;
+        };
+        while let Some(Ok(key)) = keys.next().await {
+            if let Ok(Some(entry)) = self.layout.nodes.entry(key).await
+                && !crate::lease::is_marker(&entry)
+                && let Ok(h) = serde_json::from_slice::<Heartbeat>(&entry.value)
+            {
+                out.push(h);
+            }
+        }
+        out
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let tick = self.leases.renew_interval();
+        loop {
+            self.tick().await;
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(tick) => {}
+            }
+        }
+        self.release_all().await;
+    }
+
+    async fn tick(&self) {
+        self.renew().await;
+        self.heartbeat().await;
+        let live = self.nodes().await.len().max(1) as u32;
+        let partitions = self.partitions();
+        let share = partitions.div_ceil(live);
+        let owned = lock(&self.owned).len() as u32;
+        if owned < share {
+            let mut order: Vec<u32> = (0..partitions).collect();
+            order.sort_by_key(|&p| rendezvous(&self.name, p));
+            for p in order {
+                if lock(&self.owned).len() as u32 >= share {
+                    break;
+                }
+                if lock(&self.owned).contains_key(&p) {
+                    continue;
+                }
+                match self.leases.acquire(p, &self.holder).await {
+                    Ok(Acquire::Acquired(lease)) => self.take(lease),
+                    Ok(Acquire::Held) => {}
+                    Err(e) => tracing::warn!(partition = p, error = %e, "cannot take a partition lease"),
+                }
+            }
+        } else if owned > share {
+            // Hand back the partition this node is least suited for, one per tick.
+            let p = lock(&self.owned)
+                .keys()
+                .copied()
+                .max_by_key(|&p| rendezvous(&self.name, p));
+            if let Some(p) = p {
+                self.give_up(p, true).await;
+            }
+        }
+        self.write_applied();
+    }
+
+    /// Starts applying a partition whose lease was just taken.
+    fn take(&self, lease: Lease) {
+        let p = lease.partition;
+        let from = lock(&self.applied).get(&p).copied().unwrap_or(0) + 1;
+        let cancel = CancellationToken::new();
+        let (progress, task) = self.materializer.start(p, from, cancel.clone());
+        tracing::info!(partition = p, from, node = %self.name, "took a partition");
+        metrics::counter!("ironloom_cluster_partitions_taken_total").increment(1);
+        lock(&self.owned).insert(
+            p,
+            Owned {
+                lease,
+                progress,
+                cancel,
+                task,
+            },
+        );
+    }
+
+    /// Stops applying `p`; with `release`, hands the lease back at once.
+    async fn give_up(&self, p: u32, release: bool) {
+        let Some(o) = lock(&self.owned).remove(&p) else {
+            return;
+        };
+        o.cancel.cancel();
+        let _ = o.task.await;
+        lock(&self.applied).insert(p, o.progress.applied.load(Ordering::Relaxed));
+        self.write_applied();
+        if release && let Err(e) = self.leases.release(o.lease).await {
+            tracing::warn!(partition = p, error = %e, "cannot release a partition lease");
+        }
+        tracing::info!(partition = p, node = %self.name, release, "gave up a partition");
+    }
+
+    async fn renew(&self) {
+        let mut leases: Vec<Lease> = lock(&self.owned).values().map(|o| o.lease.clone()).collect();
+        for lease in &mut leases {
+            let p = lease.partition;
+            let renewed = self.leases.renew(lease, &self.holder).await;
+            match renewed {
+                Ok(()) if lease.is_valid() => {
+                    if let Some(o) = lock(&self.owned).get_mut(&p) {
+                        o.lease = lease.clone();
+                    }
+                }
+                other => {
+                    if let Err(e) = other {
+                        tracing::warn!(partition = p, error = %e, "partition lease lost; stopping");
+                    }
+                    metrics::counter!("ironloom_cluster_fenced_total").increment(1);
+                    self.give_up(p, false).await;
+                }
+            }
+        }
+    }
+
+    async fn heartbeat(&self) {
+        let h = Heartbeat {
+            name: self.name.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            started_at: self.started_at.clone(),
+            owned: lock(&self.owned).keys().copied().collect(),
+        };
+        let value = serde_json::to_vec(&h).unwrap_or_default();
+        if let Err(e) = self.layout.nodes.put(&self.name, value.into()).await {
+            tracing::warn!(error = %e, "cannot write the node heartbeat");
+        }
+    }
+
+    /// Hands every partition back (shutdown, drain) and removes the heartbeat.
+    pub async fn release_all(&self) {
+        let owned: Vec<u32> = lock(&self.owned).keys().copied().collect();
+        for p in owned {
+            self.give_up(p, true).await;
+        }
+        let _ = self.layout.nodes.delete(&self.name).await;
+    }
+
+    fn write_applied(&self) {
+        let mut applied = lock(&self.applied).clone();
+        for s in self.owned() {
+            applied.insert(s.partition, s.applied);
+        }
+        *lock(&self.applied) = applied.clone();
+        let tmp = self.state_file.with_extension("json.tmp");
+        let text = serde_json::to_vec(&applied).unwrap_or_default();
+        let r = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.state_file));
+        if let Err(e) = r {
+            tracing::warn!(file = %self.state_file.display(), error = %e, "cannot write the applied positions");
+        }
+    }
+}
+
+fn read_applied(path: &Path) -> BTreeMap<u32, u64> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// A node's rank for a partition (lower first): FNV-1a of the name and the partition.
+fn rendezvous(node: &str, partition: u32) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in node.bytes().chain(partition.to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_prefer_different_partitions() {
+        let first = |node: &str| (0..32u32).min_by_key(|&p| rendezvous(node, p));
+        let firsts: std::collections::HashSet<_> =
+            ["n1", "n2", "n3"].iter().map(|n| first(n)).collect();
+        assert_eq!(firsts.len(), 3, "three nodes start at three partitions");
+    }
+
+    #[test]
+    fn applied_positions_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("applied.json");
+        assert!(read_applied(&path).is_empty());
+        std::fs::write(&path, b"{\"3\":17,\"5\":2}").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read_applied(&path), BTreeMap::from([(3, 17), (5, 2)]));
+        std::fs::write(&path, b"not json").unwrap_or_else(|e| panic!("{e}"));
+        assert!(read_applied(&path).is_empty(), "unreadable: replay from the start");
+    }
+}
