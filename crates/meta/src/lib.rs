@@ -18,6 +18,7 @@ mod api_keys;
 mod apps;
 mod audit;
 mod change;
+mod cluster;
 mod dashboards;
 mod device_link;
 mod devices;
@@ -111,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "app_http_hosts",
         include_str!("../migrations/0011_app_http_hosts.sql"),
+    ),
+    (
+        12,
+        "cluster",
+        include_str!("../migrations/0012_cluster.sql"),
     ),
 ];
 
