@@ -97,6 +97,8 @@ impl ApiError {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 Error::DeviceOffline | Error::DeviceNotListening => StatusCode::CONFLICT,
+                // Internal to cluster nodes; should one reach a client, it is a conflict.
+                Error::Fenced { .. } => StatusCode::CONFLICT,
                 Error::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
                 Error::Unauthenticated(AuthFailure::TenantRequired) => StatusCode::BAD_REQUEST,
                 Error::Unauthenticated(AuthFailure::AccountLocked { .. }) => StatusCode::LOCKED,

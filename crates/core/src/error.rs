@@ -54,6 +54,18 @@ pub enum Error {
     /// A model call refused: unknown model, bad input, or the model's own refusal.
     #[error("{0}")]
     Model(Box<crate::model::ModelError>),
+    /// A cluster node wrote for a partition it no longer owns: a newer claim moved the
+    /// partition's epoch past the node's fence (`current`: the epoch now recorded, `None`
+    /// when the partition was never claimed). The node must step down.
+    #[error(
+        "fenced: partition {} is at epoch {current:?}, not {}",
+        fence.partition,
+        fence.epoch
+    )]
+    Fenced {
+        fence: crate::cluster::Fence,
+        current: Option<u64>,
+    },
     /// The store or another dependency failed; the detail is for the log only.
     #[error("storage failure in {action}: {detail}")]
     Storage {
@@ -120,6 +132,7 @@ impl Error {
             Error::DeviceOffline => "device_offline",
             Error::DeviceNotListening => "device_not_listening",
             Error::Model(e) => e.code(),
+            Error::Fenced { .. } => "fenced",
             Error::Storage { .. } => "internal",
         }
     }
@@ -279,6 +292,19 @@ impl Error {
                     "设备在线，但未订阅其指令主题；如需在设备订阅后送达，请在发送指令时设置排队有效期",
                 )
                 .to_string(),
+            Error::Fenced { fence, .. } => {
+                if zh {
+                    format!(
+                        "分区 {} 已由其他节点接管，本节点对该分区的写入被拒绝",
+                        fence.partition
+                    )
+                } else {
+                    format!(
+                        "partition {} has been taken over by another node; this node's write for it was refused",
+                        fence.partition
+                    )
+                }
+            }
             Error::Storage { .. } => locale
                 .pick(
                     "an internal error occurred; it has been logged",
@@ -459,6 +485,13 @@ mod tests {
             Error::Forbidden(Some(Permission::DeviceWrite)),
             Error::storage("insert device", "disk full"),
             Error::Overloaded("write-ahead log queue full"),
+            Error::Fenced {
+                fence: crate::cluster::Fence {
+                    partition: 7,
+                    epoch: 2,
+                },
+                current: Some(3),
+            },
         ];
         for e in errors {
             let en = e.message(Locale::En);

@@ -4,6 +4,7 @@
 //! property/event/service definitions, stored as W3C WoT Thing Models, converted to and from
 //! Alibaba TSL), `industry` (GB/T 4754 sections, device categories), `auth` (roles,
 //! permissions and the matrix between them), `entity` (tenants, users, products, devices …),
+//! `cluster` (cluster mode's partition ownership, fencing and segment manifest),
 //! `driver_table` (the point tables an edge gateway runs, as
 //! the platform stores and checks them), `error` (stable error codes with zh/en messages) and `repo` (the traits storage backends
 //! implement).
@@ -15,6 +16,7 @@ pub mod alarm;
 pub mod app;
 pub mod app_install;
 pub mod auth;
+pub mod cluster;
 pub mod command;
 pub mod dashboard;
 pub mod device;

@@ -5,19 +5,24 @@
 //! Layout: `sql` (query building, decoding, error mapping), `change` (the steps every
 //! audited change shares: read in the tenant, version check, recorded changes, version bump,
 //! audit and commit), one module per table group implementing the `ironloom_core::repo`
-//! traits on [`SqlStore`], `migrations/` (one schema in SQL both databases accept, applied
-//! by sqlx's migrator).
+//! traits on [`SqlStore`], `cluster` (cluster mode's partition ownership, fencing, segment
+//! manifest and rule checkpoints: `ironloom_core::cluster::ClusterStore`, a trait apart
+//! from `MetaStore` so a single node is untouched by it), `migrations/` (one schema in SQL
+//! both databases accept, applied by sqlx's migrator).
 //!
 //! Invariants: one implementation serves both backends through sqlx's `Any` driver, so the
 //! shared conformance suite (`tests/conformance.rs`) checks the same code on both; every
 //! change writes its audit record in the same transaction; every tenant-data query has the
-//! tenant id in its WHERE clause.
+//! tenant id in its WHERE clause (the cluster tables are per partition, cluster-wide; their
+//! writes are fenced by the partition's epoch instead, and not audited: nodes make them, not
+//! people).
 
 mod alarms;
 mod api_keys;
 mod apps;
 mod audit;
 mod change;
+mod cluster;
 mod dashboards;
 mod device_link;
 mod devices;
@@ -111,6 +116,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "app_http_hosts",
         include_str!("../migrations/0011_app_http_hosts.sql"),
+    ),
+    (
+        12,
+        "cluster",
+        include_str!("../migrations/0012_cluster.sql"),
     ),
 ];
 

@@ -24,6 +24,16 @@ use serde_json::json;
 #[path = "conformance/apps.rs"]
 mod apps;
 use apps::apps_are_kept_per_tenant;
+#[path = "conformance/cluster.rs"]
+mod cluster;
+use cluster::{
+    a_seal_racing_a_claim_is_whole_or_refused, a_stale_fence_seals_nothing,
+    claims_bump_the_epoch_only_for_newer_lease_revisions,
+    concurrent_claims_with_one_revision_let_one_win,
+    replaced_segments_are_listed_for_gc_and_forgotten, rule_state_is_fenced,
+    seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
+    segments_are_found_by_tenant,
+};
 
 /// A store on a fresh database, kept alive (and cleaned up) by the guard.
 struct Fixture {
@@ -158,6 +168,14 @@ conformance!(
     model_usage_adds_up_per_month_and_stays_in_its_tenant,
     model_bindings_and_jobs_are_kept_per_tenant,
     apps_are_kept_per_tenant,
+    claims_bump_the_epoch_only_for_newer_lease_revisions,
+    concurrent_claims_with_one_revision_let_one_win,
+    a_stale_fence_seals_nothing,
+    seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
+    rule_state_is_fenced,
+    replaced_segments_are_listed_for_gc_and_forgotten,
+    segments_are_found_by_tenant,
+    a_seal_racing_a_claim_is_whole_or_refused,
 );
 
 fn actor() -> Actor {

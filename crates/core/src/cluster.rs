@@ -1,0 +1,126 @@
+//! Cluster mode's shared record of partition ownership: which node owns each partition
+//! and under which epoch, how far its log has been sealed into segments, the segments'
+//! manifest, and the rule engine's checkpoint per partition. The storage behind it is
+//! [`ClusterStore`] (PostgreSQL in a cluster, implemented in `crates/meta`).
+//!
+//! Fencing: a node that wins a partition's lease claims it here and gets a new epoch.
+//! Every durable write it makes for that partition carries a [`Fence`] with that epoch,
+//! and the store refuses the write ([`Error::Fenced`]) once a newer claim has bumped the
+//! epoch, so an owner that lost its lease without noticing (paused, partitioned) cannot
+//! overwrite what its successor wrote.
+//!
+//! Rows are per partition, not per tenant: partitions are cluster-wide. Segment rows
+//! carry their tenant so that deleting a tenant can find its objects.
+//!
+//! [`Error::Fenced`]: crate::error::Error::Fenced
+
+use crate::error::Result;
+use crate::ids::{ProductId, TenantId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// The ownership a node holds over a partition: the epoch its claim was given. Durable
+/// writes for the partition pass it, and are refused once the epoch has moved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fence {
+    pub partition: u32,
+    pub epoch: u64,
+}
+
+/// One partition's ownership and progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionRow {
+    pub partition: u32,
+    /// Bumped by every successful claim; 0 before the first.
+    pub epoch: u64,
+    /// The node of the newest claim (kept after it stops renewing: ownership proper is
+    /// the lease's, this is the last known holder).
+    pub owner: Option<String>,
+    /// The lease revision of the newest claim.
+    pub lease_rev: u64,
+    /// Every log record up to this sequence is in the recorded segments.
+    pub sealed_seq: u64,
+    /// The object holding the newest latest-value snapshot.
+    pub latest_key: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One segment object in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRow {
+    /// The object key; unique cluster-wide.
+    pub key: String,
+    pub partition: u32,
+    pub tenant: TenantId,
+    pub product: Option<ProductId>,
+    pub part_start: i64,
+    pub part_width: i64,
+    pub level: u32,
+    pub min_seq: u64,
+    pub max_seq: u64,
+    pub min_ts: i64,
+    pub max_ts: i64,
+    pub bytes: u64,
+    /// The epoch of the owner that recorded it.
+    pub epoch: u64,
+    /// When a compaction or retention replaced it (it is garbage after a grace period).
+    pub replaced_at: Option<DateTime<Utc>>,
+}
+
+/// The cluster's partition ownership, segment manifest and rule checkpoints.
+#[async_trait]
+pub trait ClusterStore: Send + Sync {
+    /// Records a claim of `partition` by `node`, which holds the partition's lease at
+    /// revision `lease_rev` (creating the partition's row on first use). Returns the new
+    /// epoch, or `None` when a claim with an equal or newer lease revision is already
+    /// recorded (someone else holds a newer lease: back off).
+    async fn claim_partition(
+        &self,
+        partition: u32,
+        node: &str,
+        lease_rev: u64,
+    ) -> Result<Option<u64>>;
+
+    /// Every partition claimed at least once, by number.
+    async fn partitions(&self) -> Result<Vec<PartitionRow>>;
+
+    async fn partition(&self, partition: u32) -> Result<Option<PartitionRow>>;
+
+    /// Fenced, in one transaction: records `new_segments` (all of the fence's partition;
+    /// a key already recorded is left as it is, so a seal retried after an unacknowledged
+    /// commit does no harm), marks the partition's segments keyed in `replaced` as
+    /// replaced now, raises the partition's sealed sequence to `sealed_seq` (never lowers
+    /// it) and, when given, points `latest_key` at the new latest-value snapshot.
+    /// [`Error::Fenced`](crate::error::Error::Fenced) and nothing written when the
+    /// partition's epoch is not the fence's.
+    async fn seal(
+        &self,
+        fence: Fence,
+        new_segments: Vec<SegmentRow>,
+        replaced: Vec<String>,
+        sealed_seq: u64,
+        latest_key: Option<String>,
+    ) -> Result<()>;
+
+    /// The partition's live segments (not replaced), by `min_seq`.
+    async fn segments(&self, partition: u32) -> Result<Vec<SegmentRow>>;
+
+    /// Segments replaced before `older_than`, oldest replacement first (garbage to delete
+    /// from object storage, then to [`forget`](ClusterStore::forget_segments)).
+    async fn replaced_segments(&self, older_than: DateTime<Utc>) -> Result<Vec<SegmentRow>>;
+
+    /// Removes the segments keyed in `keys` from the manifest, live or replaced; returns
+    /// how many were there.
+    async fn forget_segments(&self, keys: Vec<String>) -> Result<u64>;
+
+    /// Every segment of `tenant`, live or replaced, by partition and `min_seq` (to delete
+    /// a tenant's objects).
+    async fn segments_of_tenant(&self, tenant: TenantId) -> Result<Vec<SegmentRow>>;
+
+    /// Fenced like [`seal`](ClusterStore::seal): replaces the partition's rule checkpoint
+    /// with `states` (JSON text), valid up to log sequence `seq`.
+    async fn save_rule_state(&self, fence: Fence, seq: u64, states: String) -> Result<()>;
+
+    /// The partition's rule checkpoint: its sequence and states (JSON text).
+    async fn rule_state(&self, partition: u32) -> Result<Option<(u64, String)>>;
+}
