@@ -207,7 +207,9 @@ impl ClusterNode {
                 match self.leases.acquire(p, &self.holder).await {
                     Ok(Acquire::Acquired(lease)) => self.take(lease),
                     Ok(Acquire::Held) => {}
-                    Err(e) => tracing::warn!(partition = p, error = %e, "cannot take a partition lease"),
+                    Err(e) => {
+                        tracing::warn!(partition = p, error = %e, "cannot take a partition lease")
+                    }
                 }
             }
         } else if owned > share {
@@ -258,7 +260,10 @@ impl ClusterNode {
     }
 
     async fn renew(&self) {
-        let mut leases: Vec<Lease> = lock(&self.owned).values().map(|o| o.lease.clone()).collect();
+        let mut leases: Vec<Lease> = lock(&self.owned)
+            .values()
+            .map(|o| o.lease.clone())
+            .collect();
         for lease in &mut leases {
             let p = lease.partition;
             let renewed = self.leases.renew(lease, &self.holder).await;
@@ -353,6 +358,9 @@ mod tests {
         std::fs::write(&path, b"{\"3\":17,\"5\":2}").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read_applied(&path), BTreeMap::from([(3, 17), (5, 2)]));
         std::fs::write(&path, b"not json").unwrap_or_else(|e| panic!("{e}"));
-        assert!(read_applied(&path).is_empty(), "unreadable: replay from the start");
+        assert!(
+            read_applied(&path).is_empty(),
+            "unreadable: replay from the start"
+        );
     }
 }

@@ -171,7 +171,11 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     #[cfg(feature = "cluster")]
     let (bus, hub): (Arc<dyn ironloom_bus::EventBus>, _) = match &cluster {
         Some(parts) => {
-            tracing::info!(node = parts.node.name(), partitions = parts.node.partitions(), "cluster mode: joined");
+            tracing::info!(
+                node = parts.node.name(),
+                partitions = parts.node.partitions(),
+                "cluster mode: joined"
+            );
             let hub = ironloom_device::DeviceHub::with_log(
                 store.clone(),
                 parts.log.clone(),

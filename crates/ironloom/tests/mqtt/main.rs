@@ -9,6 +9,8 @@
 
 mod support;
 
+#[cfg(feature = "cluster")]
+mod cluster;
 mod commands;
 mod crash;
 mod edge_apps;

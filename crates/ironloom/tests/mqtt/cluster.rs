@@ -1,0 +1,146 @@
+//! Cluster mode with real parts: two `ironloom serve` nodes sharing a PostgreSQL database
+//! and a 3-node NATS JetStream cluster. Devices on both nodes are acknowledged only once
+//! their data is on a quorum of the stream's replicas; the nodes split the partitions;
+//! when one node is killed (SIGKILL), the other takes its partitions, replays them from
+//! the streams, and serves every acknowledged point.
+//!
+//! Needs nats-server on PATH and `IRONLOOM_TEST_PG_URL` (scripts/test.sh provides both);
+//! skipped otherwise unless IRONLOOM_REQUIRE_PEERS=1 / IRONLOOM_REQUIRE_PG=1.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::support::{Api, Dev, Server, now_ms, within};
+use ironloom_testkit::peers::{NatsCluster, or_skip};
+
+/// A fresh database on the test PostgreSQL server, or None (skipped).
+async fn database(test: &str) -> Option<String> {
+    let Ok(url) = std::env::var("IRONLOOM_TEST_PG_URL") else {
+        if std::env::var("IRONLOOM_REQUIRE_PG").is_ok_and(|v| v == "1") {
+            panic!("{test}: IRONLOOM_REQUIRE_PG=1 but IRONLOOM_TEST_PG_URL is not set");
+        }
+        eprintln!("SKIPPED {test}: IRONLOOM_TEST_PG_URL not set");
+        return None;
+    };
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let db = format!("ironloom_cluster_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    Some(format!("{base}/{db}"))
+}
+
+fn node(data: &Path, name: &str, nats: &NatsCluster, meta: &str, key: &Path) -> Server {
+    let urls = nats
+        .urls()
+        .iter()
+        .map(|u| format!("\"{u}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    Server::start_with(
+        data,
+        "127.0.0.1:0",
+        &[
+            ("IRONLOOM__META__URL", meta.to_string()),
+            ("IRONLOOM__AUTH__TOKEN_KEY_FILE", key.display().to_string()),
+            ("IRONLOOM__CLUSTER__ENABLED", "true".into()),
+            ("IRONLOOM__CLUSTER__NODE", name.into()),
+            ("IRONLOOM__CLUSTER__NATS_URLS", format!("[{urls}]")),
+            ("IRONLOOM__CLUSTER__PARTITIONS", "8".into()),
+            ("IRONLOOM__CLUSTER__STREAM_SHARDS", "2".into()),
+            ("IRONLOOM__CLUSTER__STREAM_MAX_BYTES", "\"64MiB\"".into()),
+            ("IRONLOOM__CLUSTER__LEASE_TTL", "\"3s\"".into()),
+        ],
+    )
+}
+
+fn took(server: &Server) -> usize {
+    server
+        .log
+        .lock()
+        .unwrap()
+        .matches("took a partition")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
+    let test = "a_node_dies_and_the_other_serves_every_acknowledged_point";
+    let Some(nats) = or_skip(test, NatsCluster::start(3)) else {
+        return;
+    };
+    let Some(meta) = database(test).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("token.key");
+    let a = node(&dir.path().join("a"), "a", &nats, &meta, &key);
+    let api = Api::new_tenant(&a).await;
+    let b = node(&dir.path().join("b"), "b", &nats, &meta, &key);
+    // The nodes split the eight partitions (each takes its fair share).
+    within(
+        20,
+        "both nodes own partitions",
+        || {
+            format!(
+                "a:\n{}\nb:\n{}",
+                a.log.lock().unwrap(),
+                b.log.lock().unwrap()
+            )
+        },
+        || async { (took(&a) >= 4 && took(&b) >= 4).then_some(()) },
+    )
+    .await;
+
+    let product = api
+        .product(
+            "meter",
+            json!({"properties": [{"identifier": "n", "name": "N", "data_type": {"type": "int"}}]}),
+        )
+        .await;
+    let mut devices = Vec::new();
+    for i in 0..8 {
+        devices.push(api.device(&product, &format!("m-{i}")).await);
+    }
+    // Half the devices on each node; every message acknowledged (PUBACK) is counted.
+    let from = now_ms() - 1000;
+    let mut sent = Vec::new();
+    for (i, d) in devices.iter().enumerate() {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let mut dev = Dev::connect(server, &d.access_token).await;
+        for n in 0..20i64 {
+            dev.send(json!({"n": n}), Some(from + 1 + n)).await;
+        }
+        sent.push((d.id.clone(), 20usize));
+        dev.kill();
+    }
+    // Node b dies; a takes its partitions over, replays them and serves everything.
+    let took_before = took(&a);
+    b.kill();
+    within(
+        30,
+        "node a owns all partitions",
+        || a.log.lock().unwrap().clone(),
+        || async { (took(&a) >= took_before + 4).then_some(()) },
+    )
+    .await;
+    for (id, count) in &sent {
+        let points = within(
+            20,
+            "every acknowledged point readable on the survivor",
+            || a.log.lock().unwrap().clone(),
+            || async {
+                let h = api.history(id, "n", from, from + 100).await;
+                (h.len() == *count).then_some(h)
+            },
+        )
+        .await;
+        let values: Vec<i64> = points.iter().map(|p| p.2.as_i64().unwrap()).collect();
+        assert_eq!(values, (0..20).collect::<Vec<_>>(), "device {id}");
+    }
+}
