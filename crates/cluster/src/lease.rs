@@ -68,6 +68,18 @@ pub enum Acquire {
 }
 
 /// The leases bucket with its TTL.
+/// A lease as [`Leases::state`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseState {
+    Held(Holder),
+    /// Handed back by its holder (drain, rebalancing).
+    Released,
+    /// Its holder stopped renewing it (died, paused, cut off).
+    Expired,
+    /// Never taken.
+    Never,
+}
+
 #[derive(Debug, Clone)]
 pub struct Leases {
     kv: kv::Store,
@@ -194,6 +206,28 @@ impl Leases {
                 source: e.into(),
             }),
         }
+    }
+
+    /// Who holds `partition`'s lease, or how it became free.
+    pub async fn state(&self, partition: u32) -> Result<LeaseState, ClusterError> {
+        let entry = self
+            .kv
+            .entry(lease_key(partition))
+            .await
+            .map_err(|e| ClusterError::Lease {
+                partition,
+                action: "read",
+                source: e.into(),
+            })?;
+        Ok(match entry {
+            None => LeaseState::Never,
+            Some(e) if e.operation == Operation::Delete => LeaseState::Released,
+            Some(e) if is_marker(&e) => LeaseState::Expired,
+            Some(e) => match serde_json::from_slice(&e.value) {
+                Ok(h) => LeaseState::Held(h),
+                Err(_) => LeaseState::Expired,
+            },
+        })
     }
 
     /// The current holder of `partition`'s lease, if any.

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use ironloom_bus::LocalBus;
+use ironloom_core::cluster::ClusterStore;
 use ironloom_core::sync::lock;
 use ironloom_core::telemetry::TelemetryStore;
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::bus::ClusterBus;
 use crate::config::ClusterConfig;
 use crate::error::ClusterError;
-use crate::lease::{Acquire, Holder, Lease, Leases};
+use crate::lease::{Acquire, Holder, Lease, LeaseState, Leases};
 use crate::log::JetStreamLog;
 use crate::nats::Layout;
 use crate::owner::{Materializer, Progress};
@@ -36,6 +37,9 @@ use crate::owner::{Materializer, Progress};
 /// A partition this node owns.
 struct Owned {
     lease: Lease,
+    /// The ownership epoch recorded in the metadata store when the lease was taken (0
+    /// without one): the fence of this node's durable writes for the partition.
+    epoch: u64,
     progress: Arc<Progress>,
     cancel: CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -54,10 +58,14 @@ pub struct Heartbeat {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartitionState {
     pub partition: u32,
+    /// This node's ownership epoch of the partition.
+    pub epoch: u64,
     /// The stream sequence this node has applied, when it owns the partition.
     pub applied: u64,
     pub undecodable: u64,
     pub refused: u64,
+    /// Chunks not applied because the lease ran out first.
+    pub fenced: u64,
 }
 
 /// What the rest of the platform uses of a started node.
@@ -76,12 +84,16 @@ pub struct ClusterNode {
     holder: Holder,
     layout: Layout,
     leases: Leases,
+    /// Records ownership epochs (PostgreSQL in a cluster); none in tests of leases alone.
+    fences: Option<Arc<dyn ClusterStore>>,
     materializer: Materializer,
     state_file: PathBuf,
     started_at: String,
     owned: Mutex<BTreeMap<u32, Owned>>,
     /// Applied positions of partitions this node owned at some time.
     applied: Mutex<BTreeMap<u32, u64>>,
+    /// Since when this node has seen each partition without an owner.
+    free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
 }
 
 impl std::fmt::Debug for ClusterNode {
@@ -97,6 +109,7 @@ impl ClusterNode {
     /// partitions are announced on `local`, their points written into `store`.
     pub async fn start(
         config: &ClusterConfig,
+        fences: Option<Arc<dyn ClusterStore>>,
         store: Arc<dyn TelemetryStore>,
         limits: ironloom_tsdb::Options,
         local: Arc<LocalBus>,
@@ -120,6 +133,7 @@ impl ClusterNode {
         let node = Arc::new(ClusterNode {
             holder: Holder::new(name.clone()),
             leases: layout.leases(),
+            fences,
             materializer: Materializer {
                 js: layout.jetstream.clone(),
                 shards: layout.record.shards,
@@ -132,6 +146,7 @@ impl ClusterNode {
             started_at: chrono::Utc::now().to_rfc3339(),
             owned: Mutex::new(BTreeMap::new()),
             applied: Mutex::new(applied),
+            free_since: Mutex::new(BTreeMap::new()),
         });
         tokio::spawn(node.clone().run(shutdown));
         Ok(NodeParts { node, log, bus })
@@ -151,9 +166,11 @@ impl ClusterNode {
             .iter()
             .map(|(&partition, o)| PartitionState {
                 partition,
+                epoch: o.epoch,
                 applied: o.progress.applied.load(Ordering::Relaxed),
                 undecodable: o.progress.undecodable.load(Ordering::Relaxed),
                 refused: o.progress.refused.load(Ordering::Relaxed),
+                fenced: o.progress.fenced.load(Ordering::Relaxed),
             })
             .collect()
     }
@@ -193,26 +210,47 @@ impl ClusterNode {
         let live = self.nodes().await.len().max(1) as u32;
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
-        let owned = lock(&self.owned).len() as u32;
-        if owned < share {
-            let mut order: Vec<u32> = (0..partitions).collect();
-            order.sort_by_key(|&p| rendezvous(&self.name, p));
-            for p in order {
-                if lock(&self.owned).len() as u32 >= share {
-                    break;
-                }
-                if lock(&self.owned).contains_key(&p) {
-                    continue;
-                }
-                match self.leases.acquire(p, &self.holder).await {
-                    Ok(Acquire::Acquired(lease)) => self.take(lease),
-                    Ok(Acquire::Held) => {}
-                    Err(e) => {
-                        tracing::warn!(partition = p, error = %e, "cannot take a partition lease")
+        let mut order: Vec<u32> = (0..partitions).collect();
+        order.sort_by_key(|&p| rendezvous(&self.name, p));
+        for p in order {
+            if lock(&self.owned).contains_key(&p) {
+                lock(&self.free_since).remove(&p);
+                continue;
+            }
+            // Under its share a node takes any free partition. At or over it, it takes an
+            // orphan at once (its owner stopped renewing: died, paused, cut off, perhaps
+            // before its heartbeat expired), but leaves a partition handed back for
+            // rebalancing to the node it was handed back for, unless it stays free for a
+            // lease time.
+            if lock(&self.owned).len() as u32 >= share {
+                match self.leases.state(p).await {
+                    Ok(LeaseState::Expired | LeaseState::Never) => {}
+                    Ok(LeaseState::Released) => {
+                        let since = *lock(&self.free_since)
+                            .entry(p)
+                            .or_insert_with(std::time::Instant::now);
+                        if since.elapsed() < self.leases.ttl() {
+                            continue;
+                        }
+                    }
+                    _ => {
+                        lock(&self.free_since).remove(&p);
+                        continue;
                     }
                 }
             }
-        } else if owned > share {
+            match self.leases.acquire(p, &self.holder).await {
+                Ok(Acquire::Acquired(lease)) => {
+                    lock(&self.free_since).remove(&p);
+                    self.claim(lease).await
+                }
+                Ok(Acquire::Held) => {}
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "cannot take a partition lease")
+                }
+            }
+        }
+        if lock(&self.owned).len() as u32 > share {
             // Hand back the partition this node is least suited for, one per tick.
             let p = lock(&self.owned)
                 .keys()
@@ -225,18 +263,48 @@ impl ClusterNode {
         self.write_applied();
     }
 
+    /// Records the new ownership in the metadata store (a higher epoch fences the previous
+    /// owner's writes there), then starts applying; a claim refused because a newer lease
+    /// holder is recorded hands the lease back.
+    async fn claim(&self, lease: Lease) {
+        let p = lease.partition;
+        let epoch = match &self.fences {
+            None => 0,
+            Some(f) => match f.claim_partition(p, &self.name, lease.revision).await {
+                Ok(Some(epoch)) => epoch,
+                Ok(None) => {
+                    tracing::warn!(
+                        partition = p,
+                        "a newer owner is recorded; handing the lease back"
+                    );
+                    let _ = self.leases.release(lease).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "cannot record the partition's owner; handing the lease back");
+                    let _ = self.leases.release(lease).await;
+                    return;
+                }
+            },
+        };
+        self.take(lease, epoch);
+    }
+
     /// Starts applying a partition whose lease was just taken.
-    fn take(&self, lease: Lease) {
+    fn take(&self, lease: Lease, epoch: u64) {
         let p = lease.partition;
         let from = lock(&self.applied).get(&p).copied().unwrap_or(0) + 1;
         let cancel = CancellationToken::new();
-        let (progress, task) = self.materializer.start(p, from, cancel.clone());
-        tracing::info!(partition = p, from, node = %self.name, "took a partition");
+        let (progress, task) =
+            self.materializer
+                .start_until(p, from, Some(lease.deadline), cancel.clone());
+        tracing::info!(partition = p, from, epoch, node = %self.name, "took a partition");
         metrics::counter!("ironloom_cluster_partitions_taken_total").increment(1);
         lock(&self.owned).insert(
             p,
             Owned {
                 lease,
+                epoch,
                 progress,
                 cancel,
                 task,
@@ -260,6 +328,16 @@ impl ClusterNode {
     }
 
     async fn renew(&self) {
+        // A materialiser that stopped on its own (its lease ran out while this node was
+        // paused) hands its partition back; the partition is taken again like a free one.
+        let stopped: Vec<u32> = lock(&self.owned)
+            .iter()
+            .filter(|(_, o)| o.task.is_finished())
+            .map(|(&p, _)| p)
+            .collect();
+        for p in stopped {
+            self.give_up(p, true).await;
+        }
         let mut leases: Vec<Lease> = lock(&self.owned)
             .values()
             .map(|o| o.lease.clone())
@@ -271,6 +349,7 @@ impl ClusterNode {
                 Ok(()) if lease.is_valid() => {
                     if let Some(o) = lock(&self.owned).get_mut(&p) {
                         o.lease = lease.clone();
+                        *lock(&o.progress.valid_until) = Some(lease.deadline);
                     }
                 }
                 other => {

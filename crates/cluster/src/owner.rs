@@ -36,6 +36,22 @@ pub struct Progress {
     pub undecodable: AtomicU64,
     /// Points the store refused on the owner (type conflicts with stored series).
     pub refused: AtomicU64,
+    /// Until when the partition's lease lets this node apply (the lease's local deadline;
+    /// none: no lease, as in tests of the materialiser alone). Checked before every
+    /// write: a node that was paused past it applies nothing more, whatever it had
+    /// fetched, before its lease loop notices and stops the materialiser.
+    pub valid_until: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Chunks not applied because the lease's deadline had passed.
+    pub fenced: AtomicU64,
+}
+
+impl Progress {
+    fn may_apply(&self) -> bool {
+        match *ironloom_core::sync::lock(&self.valid_until) {
+            Some(deadline) => std::time::Instant::now() < deadline,
+            None => true,
+        }
+    }
 }
 
 /// Applies one partition's records until `cancel` fires.
@@ -56,7 +72,22 @@ impl Materializer {
         from: u64,
         cancel: CancellationToken,
     ) -> (Arc<Progress>, tokio::task::JoinHandle<()>) {
-        let progress = Arc::new(Progress::default());
+        self.start_until(p, from, None, cancel)
+    }
+
+    /// [`start`](Self::start) under a lease: nothing is applied after `deadline` (moved on
+    /// through [`Progress::valid_until`] as the lease is renewed).
+    pub fn start_until(
+        &self,
+        p: u32,
+        from: u64,
+        deadline: Option<std::time::Instant>,
+        cancel: CancellationToken,
+    ) -> (Arc<Progress>, tokio::task::JoinHandle<()>) {
+        let progress = Arc::new(Progress {
+            valid_until: std::sync::Mutex::new(deadline),
+            ..Progress::default()
+        });
         progress
             .applied
             .store(from.saturating_sub(1), Ordering::Relaxed);
@@ -123,6 +154,14 @@ impl Materializer {
                     }
                 }
                 last = Some(seq);
+            }
+            if !progress.may_apply() {
+                progress.fenced.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    partition = p,
+                    "the partition's lease ran out before this was applied; stopping"
+                );
+                return Ok(());
             }
             self.apply(p, records, progress).await?;
             // Applied means written to the store (durable there) and announced.

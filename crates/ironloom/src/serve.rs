@@ -110,7 +110,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         )
     })?;
     tracing::info!(backend = store.backend(), "metadata store ready");
-    let store: Arc<dyn MetaStore> = Arc::new(store);
+    let store = Arc::new(store);
+    #[cfg(feature = "cluster")]
+    let fences: Arc<dyn ironloom_core::cluster::ClusterStore> = store.clone();
+    let store: Arc<dyn MetaStore> = store;
 
     bootstrap_admin(store.as_ref()).await?;
     if demo == Demo::Yes {
@@ -155,6 +158,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         true => Some(
             ironloom_cluster::node::ClusterNode::start(
                 &config.cluster,
+                Some(fences),
                 Arc::new(tsdb.clone()),
                 limits,
                 local_bus.clone(),

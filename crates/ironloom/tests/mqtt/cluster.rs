@@ -144,3 +144,102 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         assert_eq!(values, (0..20).collect::<Vec<_>>(), "device {id}");
     }
 }
+
+fn signal(server: &Server, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &server.pid().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_owner_loses_its_partitions_and_applies_nothing_after() {
+    let test = "a_paused_owner_loses_its_partitions_and_applies_nothing_after";
+    let Some(nats) = or_skip(test, NatsCluster::start(3)) else {
+        return;
+    };
+    let Some(meta) = database(test).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("token.key");
+    let a = node(&dir.path().join("a"), "a", &nats, &meta, &key);
+    let api = Api::new_tenant(&a).await;
+    let b = node(&dir.path().join("b"), "b", &nats, &meta, &key);
+    within(
+        20,
+        "both nodes own partitions",
+        || {
+            format!(
+                "a:\n{}\nb:\n{}",
+                a.log.lock().unwrap(),
+                b.log.lock().unwrap()
+            )
+        },
+        || async { (took(&a) >= 4 && took(&b) >= 4).then_some(()) },
+    )
+    .await;
+    let product = api
+        .product(
+            "meter",
+            json!({"properties": [{"identifier": "n", "name": "N", "data_type": {"type": "int"}}]}),
+        )
+        .await;
+    let mut devices = Vec::new();
+    for i in 0..8 {
+        devices.push(api.device(&product, &format!("m-{i}")).await);
+    }
+    // Node b stops (SIGSTOP) past its leases: node a takes b's partitions within a few
+    // seconds, with higher epochs, while devices go on sending to a.
+    let took_before = took(&a);
+    signal(&b, "-STOP");
+    let paused = std::time::Instant::now();
+    within(
+        20,
+        "node a takes the paused node's partitions",
+        || a.log.lock().unwrap().clone(),
+        || async { (took(&a) >= took_before + 4).then_some(()) },
+    )
+    .await;
+    let failover = paused.elapsed();
+    let from = now_ms() - 1000;
+    for d in &devices {
+        let mut dev = Dev::connect(&a, &d.access_token).await;
+        for n in 0..10i64 {
+            dev.send(json!({"n": n}), Some(from + 1 + n)).await;
+        }
+        dev.kill();
+    }
+    // b wakes up: it notices its leases are gone and stops applying.
+    signal(&b, "-CONT");
+    within(
+        20,
+        "the woken node gives its partitions up",
+        || b.log.lock().unwrap().clone(),
+        || async {
+            let log = b.log.lock().unwrap();
+            (log.matches("gave up a partition").count() >= 4).then_some(())
+        },
+    )
+    .await;
+    eprintln!("{test}: partitions moved {failover:?} after the pause");
+    assert!(
+        failover < std::time::Duration::from_secs(15),
+        "fail-over took {failover:?}"
+    );
+    for d in &devices {
+        let h = within(
+            20,
+            "every point readable",
+            || a.log.lock().unwrap().clone(),
+            || async {
+                let h = api.history(&d.id, "n", from, from + 100).await;
+                (h.len() == 10).then_some(h)
+            },
+        )
+        .await;
+        assert_eq!(h.len(), 10);
+    }
+}
