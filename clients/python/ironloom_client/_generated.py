@@ -275,6 +275,16 @@ class ChartSeries(TypedDict):
     widget: str
 
 
+class ClusterHealth(TypedDict):
+    """A cluster as one of its nodes sees it, for the health page: the live nodes, and who
+    owns each partition and how far it has applied."""
+    #: The node that answered.
+    node: str
+    nodes: List["NodeHealth"]
+    owners: List["PartitionHealth"]
+    partitions: int
+
+
 class ColumnsOut(TypedDict):
     """One property's points of a page, as columns."""
     property: str
@@ -880,6 +890,15 @@ class Named(TypedDict):
     name: str
 
 
+class NodeHealth(TypedDict):
+    """A live node (its heartbeat)."""
+    name: str
+    #: The partitions it owns.
+    owned: List[int]
+    started_at: str
+    version: str
+
+
 class Page_Alarm(TypedDict):
     """One page of a list."""
     items: List["Alarm"]
@@ -995,6 +1014,19 @@ class Page_User(TypedDict):
     page_size: int
     #: Matching items over all pages.
     total: int
+
+
+class PartitionHealth(TypedDict):
+    """One partition."""
+    applied: NotRequired[Optional[int]]
+    #: For partitions the answering node owns: its ownership epoch, the log sequence it
+    epoch: NotRequired[Optional[int]]
+    lag: NotRequired[Optional[int]]
+    #: `held`, `expired` (its owner stopped renewing), `released` (handed back) or `never`.
+    lease: str
+    #: The node holding its lease; none while it is free.
+    owner: NotRequired[Optional[str]]
+    partition: int
 
 
 class PasswordReset(TypedDict):
@@ -1320,6 +1352,8 @@ class StorageStats(TypedDict):
 
 
 class SystemHealth(TypedDict):
+    #: Cluster mode, for the platform administrator: the live nodes, the partitions'
+    cluster: NotRequired[Optional["ClusterHealth"]]
     #: The caller's tenant's devices (absent for the platform administrator).
     devices: NotRequired[Optional[int]]
     #: `sqlite` or `postgres`.

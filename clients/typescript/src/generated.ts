@@ -306,6 +306,18 @@ export interface ChartSeries {
   widget: string;
 }
 
+/**
+ * A cluster as one of its nodes sees it, for the health page: the live nodes, and who
+ * owns each partition and how far it has applied.
+ */
+export interface ClusterHealth {
+  /** The node that answered. */
+  node: string;
+  nodes: NodeHealth[];
+  owners: PartitionHealth[];
+  partitions: number;
+}
+
 /** One property's points of a page, as columns. */
 export interface ColumnsOut {
   property: string;
@@ -1035,6 +1047,15 @@ export interface Named {
   name: string;
 }
 
+/** A live node (its heartbeat). */
+export interface NodeHealth {
+  name: string;
+  /** The partitions it owns. */
+  owned: number[];
+  started_at: string;
+  version: string;
+}
+
 /** What to do when the device is not listening. */
 export type OfflinePolicy = "fail" | "queue";
 
@@ -1155,6 +1176,22 @@ export interface Page_User {
   page_size: number;
   /** Matching items over all pages. */
   total: number;
+}
+
+/** One partition. */
+export interface PartitionHealth {
+  applied?: number | null;
+  /**
+   * For partitions the answering node owns: its ownership epoch, the log sequence it
+   * has applied, and the records still to apply (bus lag).
+   */
+  epoch?: number | null;
+  lag?: number | null;
+  /** `held`, `expired` (its owner stopped renewing), `released` (handed back) or `never`. */
+  lease: string;
+  /** The node holding its lease; none while it is free. */
+  owner?: string | null;
+  partition: number;
 }
 
 export interface PasswordReset {
@@ -1529,6 +1566,11 @@ export interface StorageStats {
 }
 
 export interface SystemHealth {
+  /**
+   * Cluster mode, for the platform administrator: the live nodes, the partitions'
+   * owners and this node's lag.
+   */
+  cluster?: ClusterHealth | null;
   /** The caller's tenant's devices (absent for the platform administrator). */
   devices?: number | null;
   /** `sqlite` or `postgres`. */

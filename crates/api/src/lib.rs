@@ -98,6 +98,8 @@ pub struct AppState {
     /// The app runtime (absent where none runs: packages and installations are kept, runs
     /// and uploads answer 503).
     pub apps: Option<ironloom_apps::AppHost>,
+    /// This node's view of the cluster (absent on a single node).
+    pub cluster: Option<Arc<dyn ironloom_core::cluster::ClusterView>>,
 }
 
 impl std::fmt::Debug for AppState {

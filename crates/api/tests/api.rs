@@ -125,6 +125,7 @@ impl App {
             meter,
             runs: None,
             apps,
+            cluster: None,
         };
         App {
             router: ironloom_api::router(state),

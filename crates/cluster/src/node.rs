@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use ironloom_bus::LocalBus;
-use ironloom_core::cluster::ClusterStore;
+use ironloom_core::cluster::{
+    ClusterHealth, ClusterStore, ClusterView, NodeHealth, PartitionHealth,
+};
 use ironloom_core::sync::lock;
 use ironloom_core::telemetry::TelemetryStore;
 use serde::{Deserialize, Serialize};
@@ -66,6 +68,8 @@ pub struct PartitionState {
     pub refused: u64,
     /// Chunks not applied because the lease ran out first.
     pub fenced: u64,
+    /// Records still to apply (lag).
+    pub pending: u64,
 }
 
 /// What the rest of the platform uses of a started node.
@@ -171,6 +175,7 @@ impl ClusterNode {
                 undecodable: o.progress.undecodable.load(Ordering::Relaxed),
                 refused: o.progress.refused.load(Ordering::Relaxed),
                 fenced: o.progress.fenced.load(Ordering::Relaxed),
+                pending: o.progress.pending.load(Ordering::Relaxed),
             })
             .collect()
     }
@@ -396,6 +401,50 @@ impl ClusterNode {
         let r = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.state_file));
         if let Err(e) = r {
             tracing::warn!(file = %self.state_file.display(), error = %e, "cannot write the applied positions");
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ClusterView for ClusterNode {
+    async fn health(&self) -> ClusterHealth {
+        let nodes = self
+            .nodes()
+            .await
+            .into_iter()
+            .map(|h| NodeHealth {
+                name: h.name,
+                version: h.version,
+                started_at: h.started_at,
+                owned: h.owned,
+            })
+            .collect();
+        let mine: BTreeMap<u32, PartitionState> =
+            self.owned().into_iter().map(|s| (s.partition, s)).collect();
+        let mut owners = Vec::new();
+        for p in 0..self.partitions() {
+            let (owner, lease) = match self.leases.state(p).await {
+                Ok(LeaseState::Held(h)) => (Some(h.node), "held"),
+                Ok(LeaseState::Expired) => (None, "expired"),
+                Ok(LeaseState::Released) => (None, "released"),
+                Ok(LeaseState::Never) => (None, "never"),
+                Err(_) => (None, "unknown"),
+            };
+            let here = mine.get(&p);
+            owners.push(PartitionHealth {
+                partition: p,
+                owner,
+                lease: lease.into(),
+                epoch: here.map(|s| s.epoch),
+                applied: here.map(|s| s.applied),
+                lag: here.map(|s| s.pending),
+            });
+        }
+        ClusterHealth {
+            node: self.name.clone(),
+            partitions: self.partitions(),
+            nodes,
+            owners,
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct Progress {
     pub valid_until: std::sync::Mutex<Option<std::time::Instant>>,
     /// Chunks not applied because the lease's deadline had passed.
     pub fenced: AtomicU64,
+    /// Records of the partition still to apply after the last one applied (lag).
+    pub pending: AtomicU64,
 }
 
 impl Progress {
@@ -143,9 +145,12 @@ impl Materializer {
             };
             let mut records = Vec::with_capacity(chunk.len());
             let mut last = None;
+            let mut pending = 0;
             for m in chunk {
                 let m = m?;
-                let seq = m.info()?.stream_sequence;
+                let info = m.info()?;
+                let seq = info.stream_sequence;
+                pending = info.pending;
                 match record::decode(&m.payload) {
                     Ok(r) => records.push((seq, r)),
                     Err(e) => {
@@ -167,6 +172,7 @@ impl Materializer {
             // Applied means written to the store (durable there) and announced.
             if let Some(seq) = last {
                 progress.applied.store(seq, Ordering::Relaxed);
+                progress.pending.store(pending, Ordering::Relaxed);
             }
         }
     }

@@ -124,3 +124,45 @@ pub trait ClusterStore: Send + Sync {
     /// The partition's rule checkpoint: its sequence and states (JSON text).
     async fn rule_state(&self, partition: u32) -> Result<Option<(u64, String)>>;
 }
+
+/// A cluster as one of its nodes sees it, for the health page: the live nodes, and who
+/// owns each partition and how far it has applied.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ClusterHealth {
+    /// The node that answered.
+    pub node: String,
+    pub partitions: u32,
+    pub nodes: Vec<NodeHealth>,
+    pub owners: Vec<PartitionHealth>,
+}
+
+/// A live node (its heartbeat).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct NodeHealth {
+    pub name: String,
+    pub version: String,
+    pub started_at: String,
+    /// The partitions it owns.
+    pub owned: Vec<u32>,
+}
+
+/// One partition.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct PartitionHealth {
+    pub partition: u32,
+    /// The node holding its lease; none while it is free.
+    pub owner: Option<String>,
+    /// `held`, `expired` (its owner stopped renewing), `released` (handed back) or `never`.
+    pub lease: String,
+    /// For partitions the answering node owns: its ownership epoch, the log sequence it
+    /// has applied, and the records still to apply (bus lag).
+    pub epoch: Option<u64>,
+    pub applied: Option<u64>,
+    pub lag: Option<u64>,
+}
+
+/// What the API asks a cluster node.
+#[async_trait]
+pub trait ClusterView: Send + Sync + std::fmt::Debug {
+    async fn health(&self) -> ClusterHealth;
+}

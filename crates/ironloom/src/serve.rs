@@ -297,6 +297,12 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         meter: meter.clone(),
         runs: Some(Arc::new(compute.clone()) as Arc<dyn ironloom_core::model_run::ModelRuns>),
         apps: Some(apps.clone()),
+        #[cfg(feature = "cluster")]
+        cluster: cluster
+            .as_ref()
+            .map(|c| c.node.clone() as Arc<dyn ironloom_core::cluster::ClusterView>),
+        #[cfg(not(feature = "cluster"))]
+        cluster: None,
     };
 
     let coap = match config.coap.addr.0 {

@@ -44,6 +44,10 @@ pub struct SystemHealth {
     /// Time-series storage of the caller's tenant.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageStats>,
+    /// Cluster mode, for the platform administrator: the live nodes, the partitions'
+    /// owners and this node's lag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ironloom_core::cluster::ClusterHealth>,
 }
 
 /// This node's health and the caller's tenant's traffic and storage.
@@ -69,6 +73,10 @@ async fn health(State(state): State<AppState>, p: Principal) -> ApiResult<Json<S
         }
         None => (None, None),
     };
+    let cluster = match &state.cluster {
+        Some(c) if p.role == ironloom_core::auth::Role::PlatformAdmin => Some(c.health().await),
+        _ => None,
+    };
     Ok(Json(SystemHealth {
         version: env!("CARGO_PKG_VERSION").into(),
         started_at,
@@ -78,5 +86,6 @@ async fn health(State(state): State<AppState>, p: Principal) -> ApiResult<Json<S
         devices,
         traffic: state.link.as_ref().map(|l| l.traffic(tenant)),
         storage,
+        cluster,
     }))
 }

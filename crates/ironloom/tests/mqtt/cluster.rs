@@ -59,6 +59,29 @@ fn node(data: &Path, name: &str, nats: &NatsCluster, meta: &str, key: &Path) -> 
     )
 }
 
+/// `GET /api/v1/system/health` as the platform administrator.
+async fn health(server: &Server) -> serde_json::Value {
+    let http = reqwest::Client::new();
+    let r: serde_json::Value = http
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": "admin", "password": crate::support::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["token"].as_str().unwrap().to_string();
+    http.get(format!("{}/api/v1/system/health", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn took(server: &Server) -> usize {
     server
         .log
@@ -96,6 +119,26 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         || async { (took(&a) >= 4 && took(&b) >= 4).then_some(()) },
     )
     .await;
+    // Health, on either node: both nodes, every partition owned by one of them.
+    let h = within(
+        20,
+        "health shows two nodes owning all partitions",
+        String::new,
+        || async {
+            let h = health(&b).await;
+            let owners = h["cluster"]["owners"].as_array()?;
+            let owned = owners.iter().filter(|o| o["owner"].is_string()).count();
+            (h["cluster"]["nodes"].as_array()?.len() == 2 && owned == 8).then_some(h)
+        },
+    )
+    .await;
+    assert_eq!(h["cluster"]["node"], "b");
+    assert_eq!(h["cluster"]["partitions"], 8);
+    for o in h["cluster"]["owners"].as_array().unwrap() {
+        let mine = o["owner"] == "b";
+        assert_eq!(o["applied"].is_u64(), mine, "{o}");
+        assert_eq!(o["lease"], "held");
+    }
 
     let product = api
         .product(
