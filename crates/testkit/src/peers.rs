@@ -223,6 +223,20 @@ impl NatsCluster {
     /// Starts `n` servers (1, or 3 for a cluster with routes between all of them) and
     /// waits until every one has JetStream enabled and, in a cluster, sees a meta leader.
     pub fn start(n: usize) -> Result<NatsCluster, PeerError> {
+        // The ports are picked free but only taken when the servers start; another test's
+        // server or connection can take one in between. Then start again on new ports.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match NatsCluster::start_once(n) {
+                Err(PeerError::Start { log, .. })
+                    if attempt < 4 && log.contains("address already in use") => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn start_once(n: usize) -> Result<NatsCluster, PeerError> {
         assert!(n == 1 || n == 3, "a NATS test cluster has 1 or 3 servers");
         let binary = find("nats-server")?;
         let setup = |e: std::io::Error| PeerError::Start {
@@ -436,6 +450,19 @@ impl SeaweedS3 {
     /// Starts `weed server` with every port given (the default gRPC ports are the HTTP
     /// port + 10000 and collide) and waits until the S3 port answers HTTP.
     pub fn start() -> Result<SeaweedS3, PeerError> {
+        // As for NATS: a port picked free may be taken before weed binds it.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match SeaweedS3::start_once() {
+                Err(PeerError::Start { log, .. })
+                    if attempt < 4 && log.contains("address already in use") => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn start_once() -> Result<SeaweedS3, PeerError> {
         let binary = find("weed")?;
         let setup = |e: std::io::Error| PeerError::Start {
             what: format!("cannot set up SeaweedFS: {e}"),
