@@ -802,7 +802,12 @@ impl ClusterTelemetry {
             .await
             .map_err(transport)?;
         let first = match tokio::time::timeout(ACCEPT_WAIT, sub.next()).await {
+            // No query server at all: the server says so at once.
+            Ok(Some(m)) if m.status == Some(async_nats::StatusCode::NO_RESPONDERS) => {
+                return Err(self.no_owner(p));
+            }
             Ok(Some(m)) => m,
+            // Servers that do not own the partition stay silent.
             Ok(None) | Err(_) => return Err(self.no_owner(p)),
         };
         let m = if first.payload.is_empty() {
