@@ -16,6 +16,7 @@ pub mod nats;
 pub mod node;
 pub mod owner;
 pub mod partition;
+pub mod query;
 pub mod record;
 pub mod store;
 
@@ -24,3 +25,4 @@ pub use error::ClusterError;
 pub use lease::{Acquire, Holder, Lease, Leases};
 pub use nats::{ClusterRecord, Layout};
 pub use partition::partition_of;
+pub use query::ClusterTelemetry;

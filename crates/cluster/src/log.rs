@@ -156,6 +156,11 @@ fn records(tenant: TenantId, items: Vec<Item>) -> Vec<Bytes> {
     out
 }
 
+/// Completes when appended records are stored on a quorum, with the stream sequence of
+/// each partition's last record (see [`JetStreamLog::publish_items_at`]).
+pub type Stored =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<(u32, u64)>, Error>> + Send>>;
+
 impl JetStreamLog {
     /// Publishes `items` of one tenant, grouped by partition, in order; returns a future
     /// that completes when every record is stored on a quorum.
@@ -164,6 +169,18 @@ impl JetStreamLog {
         tenant: TenantId,
         items: Vec<Item>,
     ) -> Result<Durable, Error> {
+        let stored = self.publish_items_at(tenant, items).await?;
+        Ok(Box::pin(async move { stored.await.map(|_| ()) }))
+    }
+
+    /// [`publish_items`](Self::publish_items), whose future also gives, per partition
+    /// written, the stream sequence of its last record: once the partition's owner has
+    /// applied that sequence, the items are readable there.
+    pub async fn publish_items_at(
+        &self,
+        tenant: TenantId,
+        items: Vec<Item>,
+    ) -> Result<Stored, Error> {
         let mut by_partition: Vec<(u32, Vec<Item>)> = Vec::new();
         for item in items {
             let device = match &item {
@@ -190,6 +207,7 @@ impl JetStreamLog {
                     .await
                     .map_err(|e| Error::storage("append to the cluster log", e))?;
                 pending.push(Pending {
+                    partition: p,
                     subject: subject.clone(),
                     payload,
                     id,
@@ -199,16 +217,42 @@ impl JetStreamLog {
         }
         let js = self.js.clone();
         Ok(Box::pin(async move {
+            let mut last: Vec<(u32, u64)> = Vec::new();
             for p in pending {
-                p.stored(&js).await?;
+                let partition = p.partition;
+                let seq = p.stored(&js).await?;
+                match last.iter_mut().find(|(q, _)| *q == partition) {
+                    Some((_, s)) => *s = (*s).max(seq),
+                    None => last.push((partition, seq)),
+                }
             }
-            Ok(())
+            Ok(last)
         }))
+    }
+
+    /// [`IngestLog::append`] whose future gives the partitions' last sequences (see
+    /// [`publish_items_at`](Self::publish_items_at)).
+    pub async fn append_at(
+        &self,
+        tenant: TenantId,
+        mut items: Vec<LogItem>,
+    ) -> Result<(WriteOutcome, Stored), Error> {
+        let now = chrono::Utc::now().timestamp_micros();
+        let rejected = take_refused(&mut items, &PointCheck::at(&self.limits, now));
+        let accepted = items.iter().map(|i| i.batch.points.len() as u64).sum();
+        let items = items
+            .into_iter()
+            .filter(|i| !i.batch.points.is_empty())
+            .map(Item::Batch)
+            .collect();
+        let stored = self.publish_items_at(tenant, items).await?;
+        Ok((WriteOutcome { accepted, rejected }, stored))
     }
 }
 
 /// A published record waiting for its acknowledgement.
 struct Pending {
+    partition: u32,
     subject: String,
     payload: Bytes,
     id: String,
@@ -217,11 +261,12 @@ struct Pending {
 
 impl Pending {
     /// Waits for the acknowledgement, publishing again with the same id on a timeout or a
-    /// refusal until [`RETRY_FOR`] has passed.
-    async fn stored(self, js: &jetstream::Context) -> Result<(), Error> {
+    /// refusal until [`RETRY_FOR`] has passed. Returns the record's stream sequence (the
+    /// first one's, for a record the stream took as a duplicate).
+    async fn stored(self, js: &jetstream::Context) -> Result<u64, Error> {
         let deadline = tokio::time::Instant::now() + RETRY_FOR;
         let mut last = match self.ack.await {
-            Ok(_) => return Ok(()),
+            Ok(a) => return Ok(a.sequence),
             Err(e) => e.to_string(),
         };
         let mut wait = Duration::from_millis(100);
@@ -238,7 +283,7 @@ impl Pending {
                 .await;
             match sent {
                 Ok(ack) => match ack.await {
-                    Ok(_) => return Ok(()),
+                    Ok(a) => return Ok(a.sequence),
                     Err(e) => last = e.to_string(),
                 },
                 Err(e) => last = e.to_string(),
@@ -256,18 +301,10 @@ impl IngestLog for JetStreamLog {
     async fn append(
         &self,
         tenant: TenantId,
-        mut items: Vec<LogItem>,
+        items: Vec<LogItem>,
     ) -> Result<(WriteOutcome, Durable), Error> {
-        let now = chrono::Utc::now().timestamp_micros();
-        let rejected = take_refused(&mut items, &PointCheck::at(&self.limits, now));
-        let accepted = items.iter().map(|i| i.batch.points.len() as u64).sum();
-        let items = items
-            .into_iter()
-            .filter(|i| !i.batch.points.is_empty())
-            .map(Item::Batch)
-            .collect();
-        let durable = self.publish_items(tenant, items).await?;
-        Ok((WriteOutcome { accepted, rejected }, durable))
+        let (outcome, stored) = self.append_at(tenant, items).await?;
+        Ok((outcome, Box::pin(async move { stored.await.map(|_| ()) })))
     }
 
     fn announces_here(&self) -> bool {

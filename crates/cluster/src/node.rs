@@ -180,6 +180,23 @@ impl ClusterNode {
             .collect()
     }
 
+    /// Whether this node owns partition `p` now (queries for it are answered here).
+    pub fn owns(&self, p: u32) -> bool {
+        lock(&self.owned).contains_key(&p)
+    }
+
+    /// The stream sequence applied of an owned partition (`None`: not owned).
+    pub fn applied(&self, p: u32) -> Option<u64> {
+        lock(&self.owned)
+            .get(&p)
+            .map(|o| o.progress.applied.load(Ordering::Relaxed))
+    }
+
+    /// The node's NATS connection (queries between nodes).
+    pub fn client(&self) -> &async_nats::Client {
+        &self.layout.client
+    }
+
     /// The heartbeats of the live nodes.
     pub async fn nodes(&self) -> Vec<Heartbeat> {
         let mut out = Vec::new();

@@ -314,7 +314,7 @@ pub struct WriteOutcome {
 
 /// Which series a query reads: every listed device, each with the listed properties (all
 /// of the device's properties when empty).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Selection {
     pub devices: Vec<DeviceId>,
     pub properties: Vec<String>,
@@ -329,7 +329,7 @@ pub enum Order {
 }
 
 /// A raw range query over [from, to).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryQuery {
     pub selection: Selection,
     pub from: Micros,
@@ -357,7 +357,7 @@ pub struct HistoryPage {
 }
 
 /// A series as a selection resolves it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesInfo {
     pub device: DeviceId,
     pub property: String,
@@ -366,7 +366,7 @@ pub struct SeriesInfo {
 
 /// Reads one series over [from, to) a slice at a time (exports): each slice holds about
 /// `max_points` points, so memory stays bounded however long the range is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanQuery {
     pub device: DeviceId,
     pub property: String,
@@ -393,7 +393,8 @@ pub struct SeriesSlice {
 }
 
 /// An aggregate function over the points of a window.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Aggregation {
     Min,
     Max,
@@ -453,7 +454,7 @@ impl Aggregation {
 }
 
 /// Aggregates over fixed windows of `window` µs aligned to the epoch, over [from, to).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AggregateQuery {
     pub selection: Selection,
     pub from: Micros,
@@ -489,7 +490,7 @@ pub struct LatestValue {
 }
 
 /// Storage used by one tenant, for metering.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StorageStats {
     pub tenant: TenantId,
     pub series: u64,
@@ -506,20 +507,24 @@ pub struct StorageStats {
 }
 
 /// How long data is kept: for a whole tenant, or for one of its products.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RetentionPolicy {
     pub tenant: TenantId,
     /// None: the tenant's default.
     pub product: Option<ProductId>,
     /// None: keep forever.
     #[schema(value_type = Option<u64>)]
-    #[serde(with = "opt_secs")]
+    #[serde(with = "opt_secs", default)]
     pub keep: Option<Duration>,
 }
 
 mod opt_secs {
-    use serde::Serializer;
+    use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
 
     pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
         match d {

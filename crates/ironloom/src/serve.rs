@@ -170,6 +170,21 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         ),
         false => None,
     };
+    // What the API, apps, models and rules read and write: in cluster mode, every
+    // partition's owner answers for it (the materialisers keep writing into `tsdb`).
+    #[cfg(feature = "cluster")]
+    let telemetry: Arc<dyn ironloom_core::telemetry::TelemetryStore> = match &cluster {
+        Some(parts) => ironloom_cluster::ClusterTelemetry::start(
+            parts,
+            Arc::new(tsdb.clone()),
+            cluster_shutdown.clone(),
+        )
+        .await
+        .map_err(|e| anyhow!("cannot start the cluster's query server: {e}"))?,
+        None => Arc::new(tsdb.clone()),
+    };
+    #[cfg(not(feature = "cluster"))]
+    let telemetry: Arc<dyn ironloom_core::telemetry::TelemetryStore> = Arc::new(tsdb.clone());
     // Devices: the hub (log-in, validation, the one ingest path, status, commands) and the
     // MQTT server.
     #[cfg(feature = "cluster")]
@@ -233,7 +248,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let apps = ironloom_apps::AppHost::start(
         ironloom_apps::Platform {
             meta: store.clone(),
-            store: Arc::new(tsdb.clone()),
+            store: telemetry.clone(),
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
             meter: meter.clone(),
@@ -274,7 +289,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let compute = ironloom_compute::Compute::start(
         ironloom_compute::Deps {
             meta: store.clone(),
-            store: Arc::new(tsdb.clone()),
+            store: telemetry.clone(),
             bus: bus.clone(),
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             meter: meter.clone(),
@@ -285,7 +300,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     .map_err(|e| anyhow!("cannot start the model runtime: {e}"))?;
     let state = AppState {
         store: store.clone(),
-        telemetry: Arc::new(tsdb.clone()),
+        telemetry,
         tokens: TokenSigner::new(key),
         settings: Arc::new(settings),
         devices: Default::default(),

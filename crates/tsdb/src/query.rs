@@ -206,12 +206,15 @@ fn materialize(srcs: &[&Source], from: Micros, to: Micros) -> Result<Option<Colu
     Ok(Column::merge(parts))
 }
 
-fn encode_cursor(ts: Micros, device: &DeviceId, property: &str) -> String {
+/// A history page's `next_cursor` for the page's last point (public so that a cluster
+/// merging several stores' pages issues cursors this engine accepts, and the reverse).
+pub fn encode_cursor(ts: Micros, device: &DeviceId, property: &str) -> String {
     let raw = format!("{ts}|{device}|{property}");
     raw.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode_cursor(c: &str) -> Result<(Micros, DeviceId, String)> {
+/// The point a cursor of [`encode_cursor`] names.
+pub fn decode_cursor(c: &str) -> Result<(Micros, DeviceId, String)> {
     let bad = || TsdbError::Invalid("the cursor is not one this server issued".into());
     if !c.len().is_multiple_of(2) || c.len() > 600 {
         return Err(bad());

@@ -2,7 +2,8 @@
 //! and a 3-node NATS JetStream cluster. Devices on both nodes are acknowledged only once
 //! their data is on a quorum of the stream's replicas; the nodes split the partitions;
 //! when one node is killed (SIGKILL), the other takes its partitions, replays them from
-//! the streams, and serves every acknowledged point.
+//! the streams, and serves every acknowledged point. Before that, each node answers
+//! queries for every device, the other node's partitions through their owner.
 //!
 //! Needs nats-server on PATH and `IRONLOOM_TEST_PG_URL` (scripts/test.sh provides both);
 //! skipped otherwise unless IRONLOOM_REQUIRE_PEERS=1 / IRONLOOM_REQUIRE_PG=1.
@@ -161,6 +162,31 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         }
         sent.push((d.id.clone(), 20usize));
         dev.kill();
+    }
+    // Queries from any node: each node stores only its own partitions, and either one
+    // serves every device's history (the other's partitions through their owner).
+    let api_b = Api::existing_tenant(&b).await;
+    for (id, count) in &sent {
+        for (node, api) in [("a", &api), ("b", &api_b)] {
+            let points = within(
+                20,
+                &format!("every device's history readable on node {node}"),
+                || {
+                    format!(
+                        "a:\n{}\nb:\n{}",
+                        a.log.lock().unwrap(),
+                        b.log.lock().unwrap()
+                    )
+                },
+                || async {
+                    let h = api.history(id, "n", from, from + 100).await;
+                    (h.len() == *count).then_some(h)
+                },
+            )
+            .await;
+            let values: Vec<i64> = points.iter().map(|p| p.2.as_i64().unwrap()).collect();
+            assert_eq!(values, (0..20).collect::<Vec<_>>(), "device {id} on {node}");
+        }
     }
     // Node b dies; a takes its partitions over, replays them and serves everything.
     let took_before = took(&a);
