@@ -37,6 +37,22 @@ pub struct ClusterRecord {
     pub format: u32,
 }
 
+/// Whether a JetStream API failure is one a starting cluster gives (no responders, a
+/// timeout, no leader yet).
+fn transient(e: &NatsError) -> bool {
+    let text = e.to_string().to_lowercase();
+    [
+        "no responders",
+        "timed out",
+        "timeout",
+        "no suitable peers",
+        "unavailable",
+        "503",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
+}
+
 /// The name of ingest stream `shard`.
 pub fn stream_name(shard: u32) -> String {
     format!("IL_IN_{shard}")
@@ -75,6 +91,26 @@ impl Layout {
     /// Checks the server version, creates (or checks) the cluster record, and creates the
     /// streams and buckets that are missing.
     pub async fn ensure_on(
+        client: async_nats::Client,
+        config: &ClusterConfig,
+    ) -> Result<Layout, ClusterError> {
+        // A JetStream cluster that has just started (or lost its meta leader) answers its
+        // API with "no responders" or not at all for a few seconds: wait that out.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            match Box::pin(Layout::ensure_once(client.clone(), config)).await {
+                Err(ClusterError::CreateLayout { what, source })
+                    if std::time::Instant::now() < deadline && transient(&source) =>
+                {
+                    tracing::info!(what, error = %source, "JetStream not ready yet; trying again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn ensure_once(
         client: async_nats::Client,
         config: &ClusterConfig,
     ) -> Result<Layout, ClusterError> {

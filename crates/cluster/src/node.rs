@@ -282,7 +282,7 @@ impl ClusterNode {
                 self.give_up(p, true).await;
             }
         }
-        self.write_applied();
+        self.write_applied().await;
     }
 
     /// Records the new ownership in the metadata store (a higher epoch fences the previous
@@ -342,7 +342,7 @@ impl ClusterNode {
         o.cancel.cancel();
         let _ = o.task.await;
         lock(&self.applied).insert(p, o.progress.applied.load(Ordering::Relaxed));
-        self.write_applied();
+        self.write_applied().await;
         if release && let Err(e) = self.leases.release(o.lease).await {
             tracing::warn!(partition = p, error = %e, "cannot release a partition lease");
         }
@@ -407,12 +407,19 @@ impl ClusterNode {
         let _ = self.layout.nodes.delete(&self.name).await;
     }
 
-    fn write_applied(&self) {
+    /// Records how far each partition is applied: in memory (where a partition taken
+    /// again resumes), and in the state file once the store has made those writes
+    /// durable (its own log is not synced per write in a cluster).
+    async fn write_applied(&self) {
         let mut applied = lock(&self.applied).clone();
         for s in self.owned() {
             applied.insert(s.partition, s.applied);
         }
         *lock(&self.applied) = applied.clone();
+        if let Err(e) = self.materializer.store.sync().await {
+            tracing::warn!(error = %e, "the store could not sync; the applied positions are not recorded");
+            return;
+        }
         let tmp = self.state_file.with_extension("json.tmp");
         let text = serde_json::to_vec(&applied).unwrap_or_default();
         let r = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.state_file));

@@ -58,6 +58,7 @@ async fn start_node(nats: &NatsCluster, name: &str) -> Node {
     let cancel = CancellationToken::new();
     let parts = ClusterNode::start(
         &config,
+        None,
         local.clone(),
         options(),
         LocalBus::new(),

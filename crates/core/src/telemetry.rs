@@ -579,6 +579,13 @@ pub trait TelemetryStore: Send + Sync + fmt::Debug {
     async fn stats(&self, tenant: TenantId) -> Result<StorageStats, Error>;
     async fn retention(&self, tenant: TenantId) -> Result<Vec<RetentionPolicy>, Error>;
     async fn set_retention(&self, policy: RetentionPolicy) -> Result<(), Error>;
+    /// Returns once every write made so far is durable (a store that syncs each write
+    /// has nothing to do). A cluster's partition owner, whose store does not sync each
+    /// write (the replicated log is the durable copy), calls it before recording how far
+    /// it has applied.
+    async fn sync(&self) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

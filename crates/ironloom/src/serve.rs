@@ -121,7 +121,14 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     }
 
     let tsdb_dir = config.data_dir.join("tsdb");
-    let tsdb_opts = config.tsdb.options().map_err(|e| anyhow::anyhow!("{e}"))?;
+    #[allow(unused_mut)]
+    let mut tsdb_opts = config.tsdb.options().map_err(|e| anyhow::anyhow!("{e}"))?;
+    // In a cluster the replicated log is the durable copy of what a node stores: its own
+    // log is synced before it records how far it applied, not for every write.
+    #[cfg(feature = "cluster")]
+    if config.cluster.enabled {
+        tsdb_opts.fsync = ironloom_tsdb::FsyncPolicy::Never;
+    }
     #[cfg(feature = "cluster")]
     let limits = tsdb_opts.clone();
     let tsdb = {

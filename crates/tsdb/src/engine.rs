@@ -272,6 +272,10 @@ pub struct Pending(Option<tokio::sync::oneshot::Receiver<AckResult>>);
 type AckResult = std::result::Result<(), Arc<str>>;
 
 impl Pending {
+    pub(crate) fn from_receiver(rx: tokio::sync::oneshot::Receiver<AckResult>) -> Pending {
+        Pending(Some(rx))
+    }
+
     fn outcome(
         r: std::result::Result<AckResult, tokio::sync::oneshot::error::RecvError>,
     ) -> Result<()> {
@@ -863,7 +867,7 @@ impl Engine {
         Ok(o)
     }
 
-    fn send_wal(&self, msg: WalMsg) -> Result<()> {
+    pub(crate) fn send_wal(&self, msg: WalMsg) -> Result<()> {
         match &*lock(&self.inner.wal_tx) {
             Some(tx) => tx.send(msg).map_err(|_| TsdbError::Closed),
             None => Err(TsdbError::Closed),

@@ -92,4 +92,14 @@ impl TelemetryStore for Engine {
     async fn set_retention(&self, policy: RetentionPolicy) -> Result<(), Error> {
         blocking(self, move |e| Engine::set_retention(e, &policy)).await
     }
+
+    async fn sync(&self) -> Result<(), Error> {
+        let (ack, rx) = tokio::sync::oneshot::channel();
+        self.send_wal(crate::wal::WalMsg::Sync(ack))
+            .map_err(Error::from)?;
+        crate::engine::Pending::from_receiver(rx)
+            .wait_async()
+            .await
+            .map_err(Error::from)
+    }
 }
