@@ -42,6 +42,8 @@ struct Owned {
     /// The ownership epoch recorded in the metadata store when the lease was taken (0
     /// without one): the fence of this node's durable writes for the partition.
     epoch: u64,
+    /// The announced position last recorded in the metadata store.
+    marked: u64,
     progress: Arc<Progress>,
     cancel: CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -283,6 +285,45 @@ impl ClusterNode {
             }
         }
         self.write_applied().await;
+        self.mark_announced().await;
+    }
+
+    /// Records, fenced by epoch, how far each owned partition's events were announced,
+    /// so a later owner does not announce them again. A refusal means a newer owner
+    /// exists: the partition is given up.
+    async fn mark_announced(&self) {
+        let Some(fences) = &self.fences else {
+            return;
+        };
+        let due: Vec<(u32, u64, u64)> = lock(&self.owned)
+            .iter()
+            .filter_map(|(&p, o)| {
+                let applied = o.progress.applied.load(Ordering::Relaxed);
+                (applied > o.marked).then_some((p, o.epoch, applied))
+            })
+            .collect();
+        for (partition, epoch, applied) in due {
+            let fence = ironloom_core::cluster::Fence { partition, epoch };
+            match fences.save_rule_state(fence, applied, "{}".into()).await {
+                Ok(()) => {
+                    if let Some(o) = lock(&self.owned).get_mut(&partition) {
+                        o.marked = applied;
+                    }
+                }
+                Err(ironloom_core::error::Error::Fenced { .. }) => {
+                    tracing::warn!(
+                        partition,
+                        epoch,
+                        "a newer owner is recorded; giving the partition up"
+                    );
+                    metrics::counter!("ironloom_cluster_fenced_total").increment(1);
+                    self.give_up(partition, false).await;
+                }
+                Err(e) => {
+                    tracing::warn!(partition, error = %e, "cannot record how far the partition was announced")
+                }
+            }
+        }
     }
 
     /// Records the new ownership in the metadata store (a higher epoch fences the previous
@@ -309,24 +350,37 @@ impl ClusterNode {
                 }
             },
         };
-        self.take(lease, epoch);
+        // How far earlier owners announced the partition's events (their rules saw them).
+        let announced = match &self.fences {
+            Some(f) => match f.rule_state(p).await {
+                Ok(state) => state.map_or(0, |(seq, _)| seq),
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "cannot read how far the partition was announced; handing the lease back");
+                    let _ = self.leases.release(lease).await;
+                    return;
+                }
+            },
+            None => 0,
+        };
+        self.take(lease, epoch, announced);
     }
 
     /// Starts applying a partition whose lease was just taken.
-    fn take(&self, lease: Lease, epoch: u64) {
+    fn take(&self, lease: Lease, epoch: u64, announced: u64) {
         let p = lease.partition;
         let from = lock(&self.applied).get(&p).copied().unwrap_or(0) + 1;
         let cancel = CancellationToken::new();
         let (progress, task) =
             self.materializer
-                .start_until(p, from, Some(lease.deadline), cancel.clone());
-        tracing::info!(partition = p, from, epoch, node = %self.name, "took a partition");
+                .start_until(p, from, Some(lease.deadline), announced, cancel.clone());
+        tracing::info!(partition = p, from, epoch, announced, node = %self.name, "took a partition");
         metrics::counter!("ironloom_cluster_partitions_taken_total").increment(1);
         lock(&self.owned).insert(
             p,
             Owned {
                 lease,
                 epoch,
+                marked: announced,
                 progress,
                 cancel,
                 task,
@@ -341,8 +395,22 @@ impl ClusterNode {
         };
         o.cancel.cancel();
         let _ = o.task.await;
-        lock(&self.applied).insert(p, o.progress.applied.load(Ordering::Relaxed));
+        let applied = o.progress.applied.load(Ordering::Relaxed);
+        lock(&self.applied).insert(p, applied);
         self.write_applied().await;
+        // Handing back: the next owner starts announcing after what this one announced.
+        if release
+            && applied > o.marked
+            && let Some(f) = &self.fences
+        {
+            let fence = ironloom_core::cluster::Fence {
+                partition: p,
+                epoch: o.epoch,
+            };
+            if let Err(e) = f.save_rule_state(fence, applied, "{}".into()).await {
+                tracing::warn!(partition = p, error = %e, "cannot record how far the partition was announced");
+            }
+        }
         if release && let Err(e) = self.leases.release(o.lease).await {
             tracing::warn!(partition = p, error = %e, "cannot release a partition lease");
         }

@@ -45,6 +45,10 @@ pub struct Progress {
     pub fenced: AtomicU64,
     /// Records of the partition still to apply after the last one applied (lag).
     pub pending: AtomicU64,
+    /// Records up to this sequence were announced by an earlier owner: they are applied
+    /// to the store (a new owner rebuilds it) but not announced again, so rules do not
+    /// raise an alarm twice for what an earlier owner's rules already saw.
+    pub announced_before: AtomicU64,
 }
 
 impl Progress {
@@ -74,20 +78,23 @@ impl Materializer {
         from: u64,
         cancel: CancellationToken,
     ) -> (Arc<Progress>, tokio::task::JoinHandle<()>) {
-        self.start_until(p, from, None, cancel)
+        self.start_until(p, from, None, 0, cancel)
     }
 
     /// [`start`](Self::start) under a lease: nothing is applied after `deadline` (moved on
-    /// through [`Progress::valid_until`] as the lease is renewed).
+    /// through [`Progress::valid_until`] as the lease is renewed), and records up to
+    /// `announced_before` are applied without being announced.
     pub fn start_until(
         &self,
         p: u32,
         from: u64,
         deadline: Option<std::time::Instant>,
+        announced_before: u64,
         cancel: CancellationToken,
     ) -> (Arc<Progress>, tokio::task::JoinHandle<()>) {
         let progress = Arc::new(Progress {
             valid_until: std::sync::Mutex::new(deadline),
+            announced_before: AtomicU64::new(announced_before),
             ..Progress::default()
         });
         progress
@@ -221,7 +228,9 @@ impl Materializer {
             let refused: Vec<usize> = outcome.rejected.iter().map(|r| r.index).collect();
             let mut next = 0usize;
             let mut base = 0usize;
+            let quiet = progress.announced_before.load(Ordering::Relaxed);
             for (seq, record) in &records[i..j] {
+                let announce = *seq > quiet;
                 let pos = LogPos {
                     partition: p,
                     seq: *seq,
@@ -241,6 +250,7 @@ impl Materializer {
                             }
                             base += n;
                             if let Some(a) = &b.announce
+                                && announce
                                 && !kept.is_empty()
                             {
                                 self.announce(
@@ -263,7 +273,7 @@ impl Materializer {
                                 .await;
                             }
                         }
-                        Item::Event(e) => {
+                        Item::Event(e) if announce => {
                             self.announce(
                                 DeviceEvent {
                                     tenant,
@@ -278,6 +288,7 @@ impl Materializer {
                             )
                             .await;
                         }
+                        Item::Event(_) => {}
                     }
                 }
             }

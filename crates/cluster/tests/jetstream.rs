@@ -27,6 +27,23 @@ fn config(nats: &NatsCluster, partitions: u32) -> ClusterConfig {
     }
 }
 
+/// Waits until `leases` (another client's view) reads `want` as `p`'s holder: replicas
+/// answer direct reads and may lag a moment behind a write.
+async fn seen(leases: &ironloom_cluster::Leases, p: u32, want: Option<Holder>) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let got = leases.holder(p).await.unwrap();
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "holder of {p}: {got:?}, expected {want:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn acquired(a: Acquire) -> Lease {
     match a {
         Acquire::Acquired(lease) => lease,
@@ -148,7 +165,7 @@ async fn lease_semantics_hold_on_this_server() {
         .await
         .unwrap_err();
     assert_eq!(raw.kind(), kv::CreateErrorKind::AlreadyExists);
-    assert_eq!(lb.holder(p).await.unwrap(), Some(a.clone()));
+    seen(&lb, p, Some(a.clone())).await;
 
     // A renews: a new revision, and the lease outlives its first TTL.
     let first_rev = a_lease.revision;
@@ -193,7 +210,7 @@ async fn lease_semantics_hold_on_this_server() {
         .await
         .unwrap_err();
     assert_eq!(raw.kind(), kv::UpdateErrorKind::WrongLastRevision);
-    assert_eq!(lc.holder(p).await.unwrap(), Some(b.clone()));
+    seen(&lc, p, Some(b.clone())).await;
 
     // A's stale renewal fails: the lease is lost.
     let mut stale = a_lease.clone();
@@ -206,7 +223,7 @@ async fn lease_semantics_hold_on_this_server() {
     // And so is a release at the stale revision: it must not free B's lease.
     let err = la.release(a_lease).await.unwrap_err();
     assert!(matches!(err, ClusterError::LeaseLost { .. }), "{err}");
-    assert_eq!(lc.holder(p).await.unwrap(), Some(b.clone()));
+    seen(&lc, p, Some(b.clone())).await;
 
     // B releases gracefully; C takes it at once, without waiting out the TTL.
     lb.release(b_lease).await.unwrap();
@@ -217,9 +234,9 @@ async fn lease_semantics_hold_on_this_server() {
         "took {:?}",
         released.elapsed()
     );
-    assert_eq!(la.holder(p).await.unwrap(), Some(c.clone()));
+    seen(&la, p, Some(c.clone())).await;
     // Other partitions were never touched.
     assert_eq!(la.holder(p + 1).await.unwrap(), None);
     lc.release(c_lease).await.unwrap();
-    assert_eq!(la.holder(p).await.unwrap(), None);
+    seen(&la, p, None).await;
 }
