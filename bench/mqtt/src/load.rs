@@ -637,9 +637,13 @@ mod tests {
             x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
         }
         let share = CpuMark::now(me).since(&a);
-        // Here the generator is its own broker: both read the same process.
+        // Here the generator is its own broker: both read the same process, a moment
+        // apart (other tests of this binary run meanwhile), so nearly the same figure.
         assert!(share.generator > 0.0, "{share:?}");
-        assert_eq!(share.broker, share.generator);
+        assert!(
+            (share.broker - share.generator).abs() <= 0.1 * share.generator,
+            "{share:?}"
+        );
         assert_eq!(CpuMark::now(None).since(&CpuMark::now(None)).broker, 0.0);
     }
 }
