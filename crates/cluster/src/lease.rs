@@ -232,18 +232,10 @@ impl Leases {
 
     /// The current holder of `partition`'s lease, if any.
     pub async fn holder(&self, partition: u32) -> Result<Option<Holder>, ClusterError> {
-        let entry = self
-            .kv
-            .entry(lease_key(partition))
-            .await
-            .map_err(|e| ClusterError::Lease {
-                partition,
-                action: "read",
-                source: e.into(),
-            })?;
-        Ok(entry
-            .filter(|e| !is_marker(e))
-            .and_then(|e| serde_json::from_slice(&e.value).ok()))
+        Ok(match self.state(partition).await? {
+            LeaseState::Held(h) => Some(h),
+            _ => None,
+        })
     }
 }
 

@@ -11,7 +11,6 @@
 //! stream's duplicate window stores it once) until [`RETRY_FOR`] has passed; then the
 //! append fails and no device is acknowledged.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -311,6 +310,3 @@ impl IngestLog for JetStreamLog {
         false
     }
 }
-
-/// Shared so the hub and the cluster bus append through one connection and one counter.
-pub type SharedLog = Arc<JetStreamLog>;

@@ -196,24 +196,32 @@ impl Materializer {
         while i < records.len() {
             let tenant = records[i].1.tenant;
             let mut j = i;
-            let mut batches: Vec<DeviceBatch> = Vec::new();
             while j < records.len() && records[j].1.tenant == tenant {
-                for item in &records[j].1.items {
-                    if let Item::Batch(b) = item {
-                        batches.push(b.batch.clone());
-                    }
-                }
                 j += 1;
             }
-            let outcome = if batches.is_empty() {
+            // The run's points, copied for the store (the records keep them for the
+            // announcements); copied again only when the store asks to wait and retry.
+            let batches = || -> Vec<DeviceBatch> {
+                records[i..j]
+                    .iter()
+                    .flat_map(|(_, r)| &r.items)
+                    .filter_map(|item| match item {
+                        Item::Batch(b) => Some(b.batch.clone()),
+                        Item::Event(_) => None,
+                    })
+                    .collect()
+            };
+            let mut batch = batches();
+            let outcome = if batch.is_empty() {
                 Default::default()
             } else {
                 // Retried while the store is catching up: nothing is skipped.
                 loop {
-                    match self.store.write(tenant, batches.clone()).await {
+                    match self.store.write(tenant, batch).await {
                         Ok(o) => break o,
                         Err(ironloom_core::error::Error::Overloaded(_)) => {
-                            tokio::time::sleep(Duration::from_millis(50)).await
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            batch = batches();
                         }
                         Err(e) => return Err(e.to_string().into()),
                     }

@@ -323,15 +323,6 @@ impl TelemetryStore for ClusterTelemetry {
         Ok(outcome)
     }
 
-    async fn write_staged(
-        &self,
-        tenant: TenantId,
-        batch: Vec<DeviceBatch>,
-    ) -> Result<(WriteOutcome, Durable), Error> {
-        let outcome = self.write(tenant, batch).await?;
-        Ok((outcome, Box::pin(std::future::ready(Ok(())))))
-    }
-
     async fn history(&self, tenant: TenantId, q: HistoryQuery) -> Result<HistoryPage, Error> {
         let limit = q.limit.clamp(1, MAX_PAGE);
         let desc = q.order == Order::Desc;
