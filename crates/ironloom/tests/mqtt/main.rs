@@ -11,6 +11,8 @@ mod support;
 
 #[cfg(feature = "cluster")]
 mod cluster;
+#[cfg(feature = "cluster")]
+mod cluster_alarms;
 mod commands;
 mod crash;
 mod edge_apps;
