@@ -57,6 +57,9 @@ pub struct Heartbeat {
     pub version: String,
     pub started_at: String,
     pub owned: Vec<u32>,
+    /// Being drained: other nodes leave it out of the fair share.
+    #[serde(default)]
+    pub draining: bool,
 }
 
 /// One partition as this node sees it.
@@ -105,6 +108,8 @@ pub struct ClusterNode {
     /// [`attach`](ClusterNode::attach)ed; the node takes no partition before.
     consumers: std::sync::OnceLock<Option<Arc<dyn PartitionConsumers>>>,
     attached: tokio::sync::watch::Sender<bool>,
+    /// Being drained: it hands every partition back and takes none.
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ClusterNode {
@@ -161,6 +166,7 @@ impl ClusterNode {
             free_since: Mutex::new(BTreeMap::new()),
             consumers: std::sync::OnceLock::new(),
             attached: tokio::sync::watch::Sender::new(false),
+            draining: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(node.clone().run(shutdown));
         Ok(NodeParts { node, log, bus })
@@ -233,6 +239,28 @@ impl ClusterNode {
         }
     }
 
+    /// Drains the node for an upgrade: it hands every partition back (each with its
+    /// rule state, for the next owner), takes none from now on, and says so in its
+    /// heartbeat so the other nodes share the partitions among themselves. Queries keep
+    /// working (they go to the new owners).
+    pub async fn drain(&self) {
+        if self.draining.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        tracing::info!(node = %self.name, "draining: handing every partition back");
+        self.heartbeat().await;
+        let owned: Vec<u32> = lock(&self.owned).keys().copied().collect();
+        for p in owned {
+            self.give_up(p, true).await;
+        }
+        self.heartbeat().await;
+    }
+
+    /// Whether the node is being drained.
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
     fn consumers(&self) -> Option<&Arc<dyn PartitionConsumers>> {
         self.consumers.get().and_then(Option::as_ref)
     }
@@ -257,7 +285,21 @@ impl ClusterNode {
     async fn tick(&self) {
         self.renew().await;
         self.heartbeat().await;
-        let live = self.nodes().await.len().max(1) as u32;
+        if self.draining() {
+            // Whatever it still owns (a hand-back that failed) goes back now.
+            let owned: Vec<u32> = lock(&self.owned).keys().copied().collect();
+            for p in owned {
+                self.give_up(p, true).await;
+            }
+            return;
+        }
+        let live = self
+            .nodes()
+            .await
+            .iter()
+            .filter(|h| !h.draining)
+            .count()
+            .max(1) as u32;
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
         let mut order: Vec<u32> = (0..partitions).collect();
@@ -523,6 +565,7 @@ impl ClusterNode {
             version: env!("CARGO_PKG_VERSION").into(),
             started_at: self.started_at.clone(),
             owned: lock(&self.owned).keys().copied().collect(),
+            draining: self.draining(),
         };
         let value = serde_json::to_vec(&h).unwrap_or_default();
         if let Err(e) = self.layout.nodes.put(&self.name, value.into()).await {
@@ -573,6 +616,7 @@ impl ClusterView for ClusterNode {
                 version: h.version,
                 started_at: h.started_at,
                 owned: h.owned,
+                draining: h.draining,
             })
             .collect();
         let mine: BTreeMap<u32, PartitionState> =

@@ -336,6 +336,11 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             .map(|c| c.node.clone() as Arc<dyn ironloom_core::cluster::ClusterView>),
         #[cfg(not(feature = "cluster"))]
         cluster: None,
+        drain: Some(Arc::new(Drainer {
+            mqtt: mqtt.clone(),
+            #[cfg(feature = "cluster")]
+            node: cluster.as_ref().map(|c| c.node.clone()),
+        })),
     };
 
     let coap = match config.coap.addr.0 {
@@ -582,6 +587,39 @@ fn app(
 }
 
 type MqttHandle = ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>;
+
+/// Drains this node: its MQTT devices go elsewhere, and its partitions in a cluster.
+struct Drainer {
+    mqtt: MqttHandle,
+    #[cfg(feature = "cluster")]
+    node: Option<Arc<ironloom_cluster::node::ClusterNode>>,
+}
+
+impl std::fmt::Debug for Drainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Drainer")
+            .field("draining", &self.mqtt.draining())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl ironloom_core::cluster::NodeDrain for Drainer {
+    async fn drain(&self, devices_per_second: u32) -> ironloom_core::error::Result<()> {
+        // Devices sent elsewhere are taken by any node at once (ingest does not wait for
+        // a partition's owner), so both go on together.
+        self.mqtt.drain(devices_per_second);
+        #[cfg(feature = "cluster")]
+        if let Some(node) = &self.node {
+            node.drain().await;
+        }
+        Ok(())
+    }
+
+    fn draining(&self) -> bool {
+        self.mqtt.draining()
+    }
+}
 
 /// `GET /mqtt`: MQTT over WebSocket (subprotocol `mqtt`); over HTTPS with the client
 /// certificate of the connection, for log-in.

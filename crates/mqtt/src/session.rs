@@ -294,6 +294,45 @@ impl Sessions {
         out
     }
 
+    /// Tells up to `n` online connections (any namespace) to leave with `cause`, and
+    /// ends their sessions.
+    pub fn kick_some(&self, n: usize, cause: DisconnectCause) -> Vec<Arc<Session>> {
+        let mut out = Vec::new();
+        for shard in &self.shards {
+            if out.len() >= n {
+                break;
+            }
+            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            for clients in shard.values_mut() {
+                let online: Vec<Box<str>> = clients
+                    .iter()
+                    .filter(|(_, s)| s.lock().owner != 0)
+                    .map(|(id, _)| id.clone())
+                    .take(n - out.len())
+                    .collect();
+                for id in online {
+                    let Some(s) = clients.remove(&id) else {
+                        continue;
+                    };
+                    let mut st = s.lock();
+                    st.ended = true;
+                    st.queue.clear();
+                    st.inflight.clear();
+                    st.kick = Some(cause);
+                    st.owner = 0;
+                    s.notify.notify_one();
+                    drop(st);
+                    out.push(s);
+                }
+                if out.len() >= n {
+                    break;
+                }
+            }
+            shard.retain(|_, clients| !clients.is_empty());
+        }
+        out
+    }
+
     /// Whether any connection of the namespace is online.
     pub fn online(&self, ns: &str) -> bool {
         let shard = self.shard(ns);

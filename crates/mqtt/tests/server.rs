@@ -573,6 +573,37 @@ async fn the_platform_can_disconnect_a_namespace() {
 }
 
 #[tokio::test]
+async fn a_drained_server_sends_clients_elsewhere_a_few_at_a_time() {
+    let t = TestServer::start(|_| {}).await;
+    let mut clients = Vec::new();
+    for i in 0..5 {
+        let (c, ack) = Raw::connect(t.addr, true, "a", &format!("c{i}"), true).await;
+        assert!(ok_connack(&ack));
+        clients.push(c);
+    }
+    let (mut old, ack) = Raw::connect(t.addr, false, "b", "old", false).await;
+    assert!(ok_connack(&ack));
+    let started = std::time::Instant::now();
+    // Twenty a second: two every 100 ms, so six clients take three steps.
+    t.server.drain(20);
+    assert!(t.server.draining());
+    for c in &mut clients {
+        assert!(matches!(
+            c.next().await,
+            Got::Disconnect { reason: 0x9c, .. }
+        ));
+    }
+    assert_eq!(old.next().await, Got::Closed);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(!t.server.online("a") && !t.server.online("b"));
+    // New connections are sent to another server.
+    let (_late, ack) = Raw::connect(t.addr, true, "a", "late", true).await;
+    assert!(matches!(ack, Got::ConnAck { code: 0x9c, .. }), "{ack:?}");
+    let (_late, ack) = Raw::connect(t.addr, false, "a", "late", true).await;
+    assert!(matches!(ack, Got::ConnAck { code: 3, .. }), "{ack:?}");
+}
+
+#[tokio::test]
 async fn v5_properties_travel_with_routed_messages() {
     let t = TestServer::start(|_| {}).await;
     let (mut s, _) = Raw::connect(t.addr, true, "a", "s", true).await;

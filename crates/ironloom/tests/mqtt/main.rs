@@ -15,6 +15,7 @@ mod cluster;
 mod cluster_alarms;
 mod commands;
 mod crash;
+mod drain;
 mod edge_apps;
 mod gateway;
 mod linkkit;
