@@ -13,6 +13,8 @@ mod support;
 mod cluster;
 #[cfg(feature = "cluster")]
 mod cluster_alarms;
+#[cfg(feature = "cluster")]
+mod cluster_faults;
 mod commands;
 mod crash;
 mod drain;
