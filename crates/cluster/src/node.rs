@@ -100,6 +100,8 @@ pub struct ClusterNode {
     applied: Mutex<BTreeMap<u32, u64>>,
     /// Since when this node has seen each partition without an owner.
     free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
+    /// The live nodes' names, as of the last tick.
+    live: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for ClusterNode {
@@ -136,6 +138,15 @@ impl ClusterNode {
             limits,
         ));
         let bus = ClusterBus::start(local.clone(), log.clone());
+        bus.set_relay(
+            crate::live::LiveRelay::start(
+                layout.client.clone(),
+                &name,
+                local.clone(),
+                shutdown.clone(),
+            )
+            .await?,
+        );
         let node = Arc::new(ClusterNode {
             holder: Holder::new(name.clone()),
             leases: layout.leases(),
@@ -153,6 +164,7 @@ impl ClusterNode {
             owned: Mutex::new(BTreeMap::new()),
             applied: Mutex::new(applied),
             free_since: Mutex::new(BTreeMap::new()),
+            live: Mutex::new(Vec::new()),
         });
         tokio::spawn(node.clone().run(shutdown));
         Ok(NodeParts { node, log, bus })
@@ -194,6 +206,16 @@ impl ClusterNode {
             .map(|o| o.progress.applied.load(Ordering::Relaxed))
     }
 
+    /// The other live nodes' names, as of the last tick (a node that just joined is known
+    /// one tick later).
+    pub fn peers(&self) -> Vec<String> {
+        lock(&self.live)
+            .iter()
+            .filter(|n| **n != self.name)
+            .cloned()
+            .collect()
+    }
+
     /// The node's NATS connection (queries between nodes).
     pub fn client(&self) -> &async_nats::Client {
         &self.layout.client
@@ -231,7 +253,9 @@ impl ClusterNode {
     async fn tick(&self) {
         self.renew().await;
         self.heartbeat().await;
-        let live = self.nodes().await.len().max(1) as u32;
+        let nodes = self.nodes().await;
+        let live = nodes.len().max(1) as u32;
+        *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
         let mut order: Vec<u32> = (0..partitions).collect();

@@ -29,7 +29,7 @@ use serde_json::{Value as Json, json};
 
 use crate::auth::AlinkLogin;
 use crate::hub::downlink::{Delivery, Downlink, LinkGuard, Sink};
-use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
+use crate::hub::{Close, DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
 use crate::payload::{self, Encoding};
 
 mod alink;
@@ -80,6 +80,9 @@ pub(crate) struct SubDevice {
 #[derive(Debug)]
 pub struct MqttDevice {
     pub ctx: DeviceCtx,
+    /// The MQTT client id (a session of the same client id on another node ends when
+    /// this one opens).
+    pub client_id: Arc<str>,
     pub namespace: Arc<str>,
     pub version: ProtocolVersion,
     pub role: ClientRole,
@@ -97,14 +100,15 @@ pub struct MqttDevice {
 impl MqttDevice {
     fn new(
         ctx: DeviceCtx,
+        info: &ConnectInfo<'_>,
         namespace: Arc<str>,
-        version: ProtocolVersion,
         role: ClientRole,
     ) -> Self {
         MqttDevice {
             ctx,
+            client_id: info.client_id.into(),
+            version: info.version,
             namespace,
-            version,
             role,
             link: Mutex::new(None),
             subs: Mutex::new(HashMap::new()),
@@ -137,7 +141,11 @@ pub fn app_namespace(tenant: TenantId) -> String {
 
 /// The namespace of a device on the MQTT server.
 pub fn namespace(ctx: &DeviceCtx) -> String {
-    format!("{}/{}", ctx.tenant, ctx.device)
+    device_namespace(ctx.tenant, ctx.device)
+}
+
+fn device_namespace(tenant: TenantId, device: DeviceId) -> String {
+    format!("{tenant}/{device}")
 }
 
 /// What a topic asks for, by dialect.
@@ -186,8 +194,22 @@ impl MqttDevices {
         })
     }
 
-    /// Gives the hooks the server they serve (to publish replies and commands).
+    /// Gives the hooks the server they serve (to publish replies and commands), and lets
+    /// the hub end connections on it.
     pub fn attach(&self, server: MqttServer<MqttDevices>) {
+        let closer = server.clone();
+        self.hub.on_close(Arc::new(move |what: Close<'_>| match what {
+            Close::Device { tenant, device } => {
+                closer.kick(&device_namespace(tenant, device));
+            }
+            Close::Session {
+                tenant,
+                device,
+                client_id,
+            } => {
+                closer.take_over(&device_namespace(tenant, device), client_id);
+            }
+        }));
         let _ = self.server.set(server);
     }
 
@@ -432,7 +454,7 @@ impl MqttDevices {
         Ok(Grant {
             namespace: namespace.clone(),
             metrics_label: ctx.tenant.to_string().into(),
-            client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Device(dialect)),
+            client: MqttDevice::new(ctx, &info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
     }
@@ -488,7 +510,7 @@ impl MqttHooks for MqttDevices {
             return Ok(Grant {
                 namespace: namespace.clone(),
                 metrics_label: "provisioning".into(),
-                client: MqttDevice::new(ctx, namespace, info.version, role),
+                client: MqttDevice::new(ctx, &info, namespace, role),
                 subscriptions: vec![],
             });
         }
@@ -502,7 +524,7 @@ impl MqttHooks for MqttDevices {
             return Ok(Grant {
                 namespace: namespace.clone(),
                 metrics_label: tenant.to_string().into(),
-                client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Application),
+                client: MqttDevice::new(ctx, &info, namespace, ClientRole::Application),
                 subscriptions: vec![],
             });
         }
@@ -540,7 +562,7 @@ impl MqttHooks for MqttDevices {
         Ok(Grant {
             namespace: namespace.clone(),
             metrics_label: ctx.tenant.to_string().into(),
-            client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Device(dialect)),
+            client: MqttDevice::new(ctx, &info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
     }
@@ -585,6 +607,7 @@ impl MqttHooks for MqttDevices {
         };
         self.hub
             .connected(&client.ctx, &format!("mqtt {}", client.version.as_str()));
+        self.hub.session_opened(&client.ctx, &client.client_id);
         if let Some(sink) = self.device_sink(client, dialect) {
             *lock(&client.link) = Some(self.hub.link(client.ctx.device, sink));
         }

@@ -12,6 +12,8 @@ mod demo;
 mod edge;
 mod https;
 mod mqtt_ws;
+#[cfg(feature = "cluster")]
+mod peers;
 mod serve;
 mod telemetry_io;
 mod tsdb_cmd;

@@ -326,6 +326,26 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         #[cfg(not(feature = "cluster"))]
         cluster: None,
     };
+    // Commands, takeovers and cache invalidation between the nodes of a cluster.
+    #[cfg(feature = "cluster")]
+    if let Some(parts) = &cluster {
+        let host = crate::peers::Host {
+            hub: hub.clone(),
+            devices: state.devices.clone(),
+            meter: meter.clone(),
+            rules: Arc::new(rules.runtime.clone()),
+            runs: Arc::new(compute.clone()),
+            apps: apps.clone(),
+        };
+        let peers = ironloom_cluster::peers::NatsPeers::start(
+            parts.node.clone(),
+            Arc::new(host),
+            cluster_shutdown.clone(),
+        )
+        .await
+        .map_err(|e| anyhow!("cannot start serving the other nodes: {e}"))?;
+        hub.set_peers(peers);
+    }
 
     let coap = match config.coap.addr.0 {
         Some(_) => {

@@ -294,6 +294,31 @@ impl Sessions {
         out
     }
 
+    /// Tells the connection of one client of a namespace to leave, and ends its session
+    /// (the client connected to another node of a cluster).
+    pub fn kick_client(
+        &self,
+        ns: &str,
+        client_id: &str,
+        cause: DisconnectCause,
+    ) -> Option<Arc<Session>> {
+        let mut shard = self.shard(ns);
+        let s = shard.get(ns)?.get(client_id)?.clone();
+        {
+            let mut st = s.lock();
+            st.ended = true;
+            st.queue.clear();
+            st.inflight.clear();
+            if st.owner != 0 {
+                st.kick = Some(cause);
+                st.owner = 0;
+                s.notify.notify_one();
+            }
+        }
+        remove(&mut shard, &s);
+        Some(s)
+    }
+
     /// Whether any connection of the namespace is online.
     pub fn online(&self, ns: &str) -> bool {
         let shard = self.shard(ns);

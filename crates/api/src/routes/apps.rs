@@ -16,6 +16,7 @@ use ironloom_core::app_install::{
     AppInstallation, AppLogEntry, AppPackageInfo, AppUsageRow, InstallationSpec,
 };
 use ironloom_core::auth::Permission;
+use ironloom_core::peers::Change;
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{InstallationId, TenantId};
@@ -175,6 +176,10 @@ async fn reload(state: &AppState, tenant: TenantId, id: InstallationId) -> Resul
     if let Some(h) = &state.apps {
         h.reload(tenant, id).await?;
     }
+    state.changed(Change::App {
+        tenant,
+        installation: id,
+    });
     Ok(())
 }
 
