@@ -42,10 +42,7 @@ impl DeviceCache {
 
     /// Forgets every device (changes may have been missed).
     pub fn clear(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     pub fn forget(&self, tenant: TenantId, device: DeviceId) {

@@ -146,6 +146,9 @@ pub fn decode_event(device: DeviceId, data: &[u8]) -> Result<DeviceEvent, String
     Ok(ev)
 }
 
+/// Devices a node watches.
+type Watched = HashSet<(TenantId, DeviceId)>;
+
 /// One node's side of live views across the cluster.
 #[derive(Debug)]
 pub struct LiveRelay {
@@ -156,7 +159,7 @@ pub struct LiveRelay {
     watched: Mutex<HashMap<(TenantId, DeviceId), usize>>,
     changed: Notify,
     /// Devices other nodes watch, by node, with when that expires.
-    remote: Mutex<HashMap<String, (HashSet<(TenantId, DeviceId)>, Instant)>>,
+    remote: Mutex<HashMap<String, (Watched, Instant)>>,
     interest: ironloom_bus::Interest,
 }
 

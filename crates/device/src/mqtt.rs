@@ -98,12 +98,7 @@ pub struct MqttDevice {
 }
 
 impl MqttDevice {
-    fn new(
-        ctx: DeviceCtx,
-        info: &ConnectInfo<'_>,
-        namespace: Arc<str>,
-        role: ClientRole,
-    ) -> Self {
+    fn new(ctx: DeviceCtx, info: &ConnectInfo<'_>, namespace: Arc<str>, role: ClientRole) -> Self {
         MqttDevice {
             ctx,
             client_id: info.client_id.into(),
@@ -198,18 +193,19 @@ impl MqttDevices {
     /// the hub end connections on it.
     pub fn attach(&self, server: MqttServer<MqttDevices>) {
         let closer = server.clone();
-        self.hub.on_close(Arc::new(move |what: Close<'_>| match what {
-            Close::Device { tenant, device } => {
-                closer.kick(&device_namespace(tenant, device));
-            }
-            Close::Session {
-                tenant,
-                device,
-                client_id,
-            } => {
-                closer.take_over(&device_namespace(tenant, device), client_id);
-            }
-        }));
+        self.hub
+            .on_close(Arc::new(move |what: Close<'_>| match what {
+                Close::Device { tenant, device } => {
+                    closer.kick(&device_namespace(tenant, device));
+                }
+                Close::Session {
+                    tenant,
+                    device,
+                    client_id,
+                } => {
+                    closer.take_over(&device_namespace(tenant, device), client_id);
+                }
+            }));
         let _ = self.server.set(server);
     }
 
@@ -454,7 +450,7 @@ impl MqttDevices {
         Ok(Grant {
             namespace: namespace.clone(),
             metrics_label: ctx.tenant.to_string().into(),
-            client: MqttDevice::new(ctx, &info, namespace, ClientRole::Device(dialect)),
+            client: MqttDevice::new(ctx, info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
     }

@@ -313,11 +313,10 @@ impl<H: MqttHooks> MqttServer<H> {
     /// Disconnects one client of a namespace as a takeover does (MQTT 5: reason "session
     /// taken over") and ends its session: the same client connected to another node.
     pub fn take_over(&self, namespace: &str, client_id: &str) -> bool {
-        let gone = self.shared.sessions.kick_client(
-            namespace,
-            client_id,
-            DisconnectCause::TakenOver,
-        );
+        let gone =
+            self.shared
+                .sessions
+                .kick_client(namespace, client_id, DisconnectCause::TakenOver);
         if let Some(s) = &gone {
             self.shared.router.remove_session(s);
         }

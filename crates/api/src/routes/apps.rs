@@ -16,10 +16,10 @@ use ironloom_core::app_install::{
     AppInstallation, AppLogEntry, AppPackageInfo, AppUsageRow, InstallationSpec,
 };
 use ironloom_core::auth::Permission;
-use ironloom_core::peers::Change;
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{InstallationId, TenantId};
+use ironloom_core::peers::Change;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};

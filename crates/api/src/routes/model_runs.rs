@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use ironloom_core::auth::Permission;
-use ironloom_core::peers::Change;
 use ironloom_core::entity::{JobSort, Page, Resource};
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::ids::{BindingId, JobId, TenantId};
@@ -20,6 +19,7 @@ use ironloom_core::model::ModelError;
 use ironloom_core::model_run::{
     BindingSpec, BindingStats, Job, JobSpec, ModelBinding, ModelRuns, plan_binding,
 };
+use ironloom_core::peers::Change;
 use ironloom_core::validate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

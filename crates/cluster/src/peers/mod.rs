@@ -66,11 +66,7 @@ impl NatsPeers {
         let requests = subscribe(&client, downlink_filter(node.name())).await?;
         let heard = subscribe(&client, NOTICE_FILTER.into()).await?;
         let (notices, rx) = mpsc::channel(NOTICE_QUEUE);
-        tokio::spawn(publish_notices(
-            client.clone(),
-            node.name().to_owned(),
-            rx,
-        ));
+        tokio::spawn(publish_notices(client.clone(), node.name().to_owned(), rx));
         tokio::spawn(serve(
             client.clone(),
             node.name().to_owned(),
@@ -171,8 +167,7 @@ impl Peers for NatsPeers {
         };
         self.ask(tenant, device, op)
             .await
-            .iter()
-            .any(|a| *a == DownlinkAnswer::Pushed { taken: true })
+            .contains(&DownlinkAnswer::Pushed { taken: true })
     }
 
     fn command_ended(&self, tenant: TenantId, command: CommandId) {

@@ -286,7 +286,11 @@ mod tests {
             Err(WireError::Malformed(_))
         ));
         assert_eq!(
-            request(&downlink_subject("n1", tenant()), req.to_string().as_bytes()).unwrap_err(),
+            request(
+                &downlink_subject("n1", tenant()),
+                req.to_string().as_bytes()
+            )
+            .unwrap_err(),
             WireError::Tenant
         );
         assert!(matches!(

@@ -93,7 +93,10 @@ impl TestDevice {
         }
         within(10, "the device is connected", String::new, || async {
             let s = d.seen.lock().unwrap();
-            s.connack.as_deref().filter(|c| c.contains("Success")).map(|_| ())
+            s.connack
+                .as_deref()
+                .filter(|c| c.contains("Success"))
+                .map(|_| ())
         })
         .await;
         // The subscriptions are in place when a publish round-trips (PUBACK).
@@ -176,14 +179,19 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
     // node a gets the answer.
     let path = format!("/api/v1/devices/{}/commands", d.id);
     let asked = std::time::Instant::now();
-    let (code, cmd) = within(10, "a command through node a", || logs(&c), || async {
-        let (code, cmd) = c
-            .api
-            .call("POST", &path, Some(json!({"properties": {"speed": 1200}})))
-            .await;
-        // Node a learns of node b within a heartbeat; until then the device is offline.
-        (code != 409).then_some((code, cmd))
-    })
+    let (code, cmd) = within(
+        10,
+        "a command through node a",
+        || logs(&c),
+        || async {
+            let (code, cmd) = c
+                .api
+                .call("POST", &path, Some(json!({"properties": {"speed": 1200}})))
+                .await;
+            // Node a learns of node b within a heartbeat; until then the device is offline.
+            (code != 409).then_some((code, cmd))
+        },
+    )
     .await;
     assert_eq!(code, 200, "{cmd}\n{}", logs(&c));
     assert_eq!(cmd["status"], "succeeded", "{cmd}");
@@ -201,7 +209,11 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
             Some(json!({"method": "reboot", "one_way": true})),
         )
         .await;
-    assert_eq!((code, cmd["status"].as_str()), (200, Some("succeeded")), "{cmd}");
+    assert_eq!(
+        (code, cmd["status"].as_str()),
+        (200, Some("succeeded")),
+        "{cmd}"
+    );
     // As on one node: a device connected nowhere is offline, or its command is queued and
     // goes out when it connects (here: to node b), its result readable on node a.
     let off = format!("/api/v1/devices/{}/commands", offline.id);
@@ -209,7 +221,11 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
         .api
         .call("POST", &off, Some(json!({"method": "reboot"})))
         .await;
-    assert_eq!((code, e["code"].as_str()), (409, Some("device_offline")), "{e}");
+    assert_eq!(
+        (code, e["code"].as_str()),
+        (409, Some("device_offline")),
+        "{e}"
+    );
     // A caller on node a waits for a queued command; the device connects to node b, gets
     // it there, and its answer reaches the caller on node a.
     let waiting = c.api.call(
@@ -225,7 +241,12 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
     let ((code, done), late) = tokio::join!(waiting, connecting);
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(10), "the answer took {took:?}");
-    assert_eq!((code, done["status"].as_str()), (200, Some("succeeded")), "{done}\n{}", logs(&c));
+    assert_eq!(
+        (code, done["status"].as_str()),
+        (200, Some("succeeded")),
+        "{done}\n{}",
+        logs(&c)
+    );
     assert_eq!(done["response"], json!({"ok": "reboot"}));
     assert_eq!(late.seen.lock().unwrap().rpcs.len(), 1);
 
@@ -239,13 +260,18 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
         )
         .await;
     assert_eq!(code, 200, "{body}");
-    within(5, "the attribute pushed to the device", || logs(&c), || async {
-        let s = dev.seen.lock().unwrap();
-        s.attributes
-            .iter()
-            .any(|a| a["setpoint"] == 42)
-            .then_some(())
-    })
+    within(
+        5,
+        "the attribute pushed to the device",
+        || logs(&c),
+        || async {
+            let s = dev.seen.lock().unwrap();
+            s.attributes
+                .iter()
+                .any(|a| a["setpoint"] == 42)
+                .then_some(())
+        },
+    )
     .await;
 
     // A live stream opened on node a shows what the device sends to node b (announced by
@@ -257,26 +283,31 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
     )
     .await;
     let mut temp = 0.0;
-    within(15, "telemetry sent on node b in node a's stream", || logs(&c), || {
-        temp += 1.0;
-        let (client, stream) = (dev.client.clone(), stream.clone());
-        async move {
-            client
-                .publish(
-                    "v1/devices/me/telemetry",
-                    QoS::AtLeastOnce,
-                    false,
-                    json!({"temp": temp}).to_string(),
-                )
-                .await
-                .unwrap();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let seen = stream.lock().unwrap();
-            seen.iter()
-                .any(|(n, v)| n == "telemetry" && v["values"]["temp"].is_number())
-                .then_some(())
-        }
-    })
+    within(
+        15,
+        "telemetry sent on node b in node a's stream",
+        || logs(&c),
+        || {
+            temp += 1.0;
+            let (client, stream) = (dev.client.clone(), stream.clone());
+            async move {
+                client
+                    .publish(
+                        "v1/devices/me/telemetry",
+                        QoS::AtLeastOnce,
+                        false,
+                        json!({"temp": temp}).to_string(),
+                    )
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let seen = stream.lock().unwrap();
+                seen.iter()
+                    .any(|(n, v)| n == "telemetry" && v["values"]["temp"].is_number())
+                    .then_some(())
+            }
+        },
+    )
     .await;
 }
 
@@ -291,9 +322,12 @@ async fn takeovers_and_credential_changes_cross_nodes() {
     // The same client id connecting to node b ends its session on node a.
     let first = TestDevice::connect(&c.a, "pump-1", &d.access_token).await;
     let second = TestDevice::connect(&c.b, "pump-1", &d.access_token).await;
-    within(5, "the old session on node a ends", || logs(&c), || async {
-        first.ended().map(|_| ())
-    })
+    within(
+        5,
+        "the old session on node a ends",
+        || logs(&c),
+        || async { first.ended().map(|_| ()) },
+    )
     .await;
     assert!(second.ended().is_none(), "{:?}", second.ended());
 
@@ -309,26 +343,35 @@ async fn takeovers_and_credential_changes_cross_nodes() {
         )
         .await;
     assert_eq!(code, 200, "{body}");
-    within(3, "the device's connection on node b ends", || logs(&c), || async {
-        second.ended().map(|_| ())
-    })
+    within(
+        3,
+        "the device's connection on node b ends",
+        || logs(&c),
+        || async { second.ended().map(|_| ()) },
+    )
     .await;
     let again = TestDevice::start(&c.b, "pump-1", &d.access_token);
-    within(5, "the old token refused on node b", || logs(&c), || async {
-        let s = again.seen.lock().unwrap();
-        match (&s.connack, &s.ended) {
-            (Some(code), _) if !code.contains("Success") => Some(()),
-            (None, Some(_)) => Some(()),
-            _ => None,
-        }
-    })
+    within(
+        5,
+        "the old token refused on node b",
+        || logs(&c),
+        || async {
+            let s = again.seen.lock().unwrap();
+            match (&s.connack, &s.ended) {
+                (Some(code), _) if !code.contains("Success") => Some(()),
+                (None, Some(_)) => Some(()),
+                _ => None,
+            }
+        },
+    )
     .await;
 
     // A device deleted through node a: its connection on node b ends, and node b, which
     // had just written for it (its ownership cached), refuses to write for it.
     let other = c.api.device(&product, "pump-2").await;
     let third = TestDevice::connect(&c.b, "pump-2", &other.access_token).await;
-    let write = json!({"devices": [{"device": other.id, "points": [{"property": "temp", "value": 1.5}]}]});
+    let write =
+        json!({"devices": [{"device": other.id, "points": [{"property": "temp", "value": 1.5}]}]});
     let (code, body) = api_b
         .call("POST", "/api/v1/telemetry", Some(write.clone()))
         .await;
@@ -338,9 +381,12 @@ async fn takeovers_and_credential_changes_cross_nodes() {
         .call("DELETE", &format!("/api/v1/devices/{}", other.id), None)
         .await;
     assert_eq!(code, 204, "{body}");
-    within(3, "the deleted device's connection on node b ends", || logs(&c), || async {
-        third.ended().map(|_| ())
-    })
+    within(
+        3,
+        "the deleted device's connection on node b ends",
+        || logs(&c),
+        || async { third.ended().map(|_| ()) },
+    )
     .await;
     let (code, body) = api_b.call("POST", "/api/v1/telemetry", Some(write)).await;
     assert_eq!(code, 404, "a write for a deleted device on node b: {body}");
