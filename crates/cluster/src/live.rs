@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::ClusterError;
 use crate::nats::subscribe;
 use crate::peers::refused;
+use crate::peers::wire::FROM_HEADER;
 use crate::record::{self, EventItem, Item};
 
 /// How often a node with live views repeats which devices it watches.
@@ -37,8 +38,6 @@ pub const ANNOUNCE: Duration = Duration::from_secs(3);
 pub const EXPIRY: Duration = Duration::from_secs(10);
 /// Where nodes announce what they watch.
 pub const WANTED_SUBJECT: &str = "il.lw";
-/// The header naming the node that relayed an event (which ignores its own).
-const FROM: &str = "Il-From";
 /// Most devices one announcement may name.
 pub const MAX_WANTED: usize = 100_000;
 /// Events the relay may fall behind by before the bus waits for it.
@@ -318,7 +317,7 @@ impl LiveRelay {
     }
 
     fn on_event(&self, m: &async_nats::Message) {
-        let from = m.headers.as_ref().and_then(|h| h.get(FROM));
+        let from = m.headers.as_ref().and_then(|h| h.get(FROM_HEADER));
         if from.is_some_and(|f| f.as_str() == self.name) {
             return;
         }
@@ -350,7 +349,7 @@ impl LiveRelay {
         shutdown: CancellationToken,
     ) {
         let mut headers = async_nats::HeaderMap::new();
-        headers.insert(FROM, self.name.as_str());
+        headers.insert(FROM_HEADER, self.name.as_str());
         loop {
             let ev = tokio::select! {
                 _ = shutdown.cancelled() => return,

@@ -91,6 +91,9 @@ pub trait Peers: Send + Sync + std::fmt::Debug {
     fn session_opened(&self, tenant: TenantId, device: DeviceId, client_id: &str);
     /// Metadata changed through this node.
     fn changed(&self, change: &Change);
+    /// A rule on this node republished a message to the tenant's applications: those
+    /// connected to other nodes get it too.
+    fn republish(&self, tenant: TenantId, topic: &str, payload: &[u8]);
 }
 
 /// How this node answers the other nodes.
@@ -119,6 +122,8 @@ pub trait PeerHost: Send + Sync {
     fn close_session(&self, tenant: TenantId, device: DeviceId, client_id: &str);
     /// Forgets what the change makes stale here.
     async fn changed(&self, change: Change);
+    /// A rule on another node republished a message to the tenant's applications.
+    fn republish(&self, tenant: TenantId, topic: &str, payload: Vec<u8>);
     /// Forgets every cached copy and reads rules and bindings again (this node may have
     /// missed changes).
     async fn forget_all(&self);

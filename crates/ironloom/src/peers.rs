@@ -14,6 +14,8 @@ use ironloom_device::hub::Close;
 /// What another node's change or request reaches on this node.
 pub struct Host {
     pub hub: Arc<DeviceHub>,
+    /// Where rules' messages to applications are published.
+    pub mqtt: ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>,
     /// The API's device ownership cache.
     pub devices: ironloom_api::device_cache::DeviceCache,
     pub meter: Arc<ironloom_models::meter::Meter>,
@@ -77,6 +79,10 @@ impl PeerHost for Host {
         if let Err(e) = outcome {
             tracing::warn!(error = %e, "could not follow a change made on another node");
         }
+    }
+
+    fn republish(&self, tenant: TenantId, topic: &str, payload: Vec<u8>) {
+        crate::serve::publish_to_apps(&self.mqtt, tenant, topic, payload);
     }
 
     async fn forget_all(&self) {

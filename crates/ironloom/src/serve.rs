@@ -276,7 +276,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             bus: bus.clone(),
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
-            republish: Some(Arc::new(MqttRepublisher(mqtt.clone()))),
+            republish: Some(Arc::new(MqttRepublisher {
+                mqtt: mqtt.clone(),
+                hub: hub.clone(),
+            })),
             alarms: alarms_live.clone(),
             models: Some(Arc::new(ironloom_models::meter::MeteredCaller::new(
                 meter.clone(),
@@ -331,6 +334,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     if let Some(parts) = &cluster {
         let host = crate::peers::Host {
             hub: hub.clone(),
+            mqtt: mqtt.clone(),
             devices: state.devices.clone(),
             meter: meter.clone(),
             rules: Arc::new(rules.runtime.clone()),
@@ -530,26 +534,44 @@ async fn store_model_usage(
 }
 
 /// Rules republish to the tenant's applications (MQTT user `apikey`), on `rules/…`.
-struct MqttRepublisher(ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>);
+/// Rules' messages to a tenant's applications: published here and, in a cluster, handed
+/// to the other nodes for the applications connected there.
+struct MqttRepublisher {
+    mqtt: ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>,
+    hub: Arc<ironloom_device::DeviceHub>,
+}
 
 impl ironloom_rules::runtime::Republisher for MqttRepublisher {
+    /// Counts the applications of this node that took it.
     fn republish(
         &self,
         tenant: ironloom_core::ids::TenantId,
         topic: &str,
         payload: Vec<u8>,
     ) -> usize {
-        let msg = ironloom_mqtt::Message {
-            topic: topic.into(),
-            payload: payload.into(),
-            qos: ironloom_mqtt::QoS::AtLeastOnce,
-            retain: false,
-            props: None,
-        };
-        self.0
-            .publish(&ironloom_device::mqtt::app_namespace(tenant), msg)
-            .online
+        if let Some(peers) = self.hub.peers() {
+            peers.republish(tenant, topic, &payload);
+        }
+        publish_to_apps(&self.mqtt, tenant, topic, payload)
     }
+}
+
+/// Publishes a rule's message to the tenant's applications on this node; how many took it.
+pub(crate) fn publish_to_apps(
+    mqtt: &ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>,
+    tenant: ironloom_core::ids::TenantId,
+    topic: &str,
+    payload: Vec<u8>,
+) -> usize {
+    let msg = ironloom_mqtt::Message {
+        topic: topic.into(),
+        payload: payload.into(),
+        qos: ironloom_mqtt::QoS::AtLeastOnce,
+        retain: false,
+        props: None,
+    };
+    mqtt.publish(&ironloom_device::mqtt::app_namespace(tenant), msg)
+        .online
 }
 
 fn app(

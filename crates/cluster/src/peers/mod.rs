@@ -12,6 +12,9 @@
 //! - **Takeover.** A device session opening under a client id is announced on
 //!   `il.note.{tenant}`; a node holding a session of the same device and client id ends
 //!   it as a takeover.
+//! - **Applications.** A rule's message to the tenant's applications (MQTT `rules/…`) is
+//!   published on `il.app.{tenant}` too; every other node hands it to the applications
+//!   connected there.
 //! - **Invalidation.** Metadata changed through one node's API is announced on
 //!   `il.note.{tenant}`; every node forgets its cached copies. A node whose NATS
 //!   connection came back may have missed notices: it forgets every cached copy.
@@ -25,6 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::future::join_all;
 use ironloom_core::entity::JsonMap;
@@ -52,7 +56,15 @@ const NOTICE_QUEUE: usize = 8192;
 pub struct NatsPeers {
     node: Arc<ClusterNode>,
     client: async_nats::Client,
-    notices: mpsc::Sender<(TenantId, NoticeKind)>,
+    outgoing: mpsc::Sender<Outgoing>,
+}
+
+/// What this node tells every other node, in order.
+#[derive(Debug)]
+enum Outgoing {
+    Notice(TenantId, NoticeKind),
+    /// A rule's message to the tenant's applications: topic, payload.
+    ToApps(TenantId, String, Bytes),
 }
 
 impl NatsPeers {
@@ -64,28 +76,35 @@ impl NatsPeers {
     ) -> Result<Arc<NatsPeers>, ClusterError> {
         let client = node.client().clone();
         let requests = subscribe(&client, downlink_filter(node.name())).await?;
-        let heard = subscribe(&client, NOTICE_FILTER.into()).await?;
-        let (notices, rx) = mpsc::channel(NOTICE_QUEUE);
-        tokio::spawn(publish_notices(client.clone(), node.name().to_owned(), rx));
+        let heard = Subscriptions {
+            requests,
+            notices: subscribe(&client, NOTICE_FILTER.into()).await?,
+            apps: subscribe(&client, APPS_FILTER.into()).await?,
+        };
+        let (outgoing, rx) = mpsc::channel(NOTICE_QUEUE);
+        tokio::spawn(publish(client.clone(), node.name().to_owned(), rx));
         tokio::spawn(serve(
             client.clone(),
             node.name().to_owned(),
             host,
-            requests,
             heard,
             shutdown,
         ));
         Ok(Arc::new(NatsPeers {
             node,
             client,
-            notices,
+            outgoing,
         }))
     }
 
-    fn notify(&self, tenant: TenantId, notice: NoticeKind) {
-        if self.notices.try_send((tenant, notice)).is_err() {
+    fn send(&self, out: Outgoing) {
+        if self.outgoing.try_send(out).is_err() {
             refused("notice-dropped");
         }
+    }
+
+    fn notify(&self, tenant: TenantId, notice: NoticeKind) {
+        self.send(Outgoing::Notice(tenant, notice));
     }
 
     /// Asks every other live node; the answers of those that gave one.
@@ -192,25 +211,50 @@ impl Peers for NatsPeers {
             },
         );
     }
+
+    fn republish(&self, tenant: TenantId, topic: &str, payload: &[u8]) {
+        self.send(Outgoing::ToApps(
+            tenant,
+            topic.to_owned(),
+            Bytes::copy_from_slice(payload),
+        ));
+    }
 }
 
-/// Publishes notices in the order they were made.
-async fn publish_notices(
-    client: async_nats::Client,
-    from: String,
-    mut rx: mpsc::Receiver<(TenantId, NoticeKind)>,
-) {
-    while let Some((tenant, notice)) = rx.recv().await {
-        let body = encode(&Notice {
-            v: VERSION,
-            from: from.clone(),
-            tenant,
-            notice,
-        });
-        if let Err(e) = client.publish(notice_subject(tenant), body).await {
-            tracing::warn!(error = %e, "could not publish a notice to the other nodes");
+/// Publishes what this node tells the others, in the order it was made.
+async fn publish(client: async_nats::Client, from: String, mut rx: mpsc::Receiver<Outgoing>) {
+    while let Some(out) = rx.recv().await {
+        let sent = match out {
+            Outgoing::Notice(tenant, notice) => {
+                let body = encode(&Notice {
+                    v: VERSION,
+                    from: from.clone(),
+                    tenant,
+                    notice,
+                });
+                client.publish(notice_subject(tenant), body).await
+            }
+            Outgoing::ToApps(tenant, topic, payload) => {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert(VERSION_HEADER, VERSION.to_string().as_str());
+                headers.insert(FROM_HEADER, from.as_str());
+                headers.insert(TOPIC_HEADER, topic.as_str());
+                client
+                    .publish_with_headers(apps_subject(tenant), headers, payload)
+                    .await
+            }
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "could not publish to the other nodes");
         }
     }
+}
+
+/// What a node listens to.
+struct Subscriptions {
+    requests: async_nats::Subscriber,
+    notices: async_nats::Subscriber,
+    apps: async_nats::Subscriber,
 }
 
 /// Answers downlink requests and takes notices; forgets every cached copy when the NATS
@@ -219,8 +263,7 @@ async fn serve(
     client: async_nats::Client,
     me: String,
     host: Arc<dyn PeerHost>,
-    mut requests: async_nats::Subscriber,
-    mut notices: async_nats::Subscriber,
+    mut heard: Subscriptions,
     shutdown: CancellationToken,
 ) {
     let stats = client.statistics();
@@ -229,14 +272,18 @@ async fn serve(
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            m = requests.next() => match m {
+            m = heard.requests.next() => match m {
                 Some(m) => {
                     tokio::spawn(answer(client.clone(), host.clone(), m));
                 }
                 None => return,
             },
-            m = notices.next() => match m {
+            m = heard.notices.next() => match m {
                 Some(m) => on_notice(&me, &host, m),
+                None => return,
+            },
+            m = heard.apps.next() => match m {
+                Some(m) => on_app_message(&me, host.as_ref(), m),
                 None => return,
             },
             _ = tick.tick() => {
@@ -310,6 +357,20 @@ fn on_notice(me: &str, host: &Arc<dyn PeerHost>, m: async_nats::Message) {
         NoticeKind::Changed { change } => {
             let host = host.clone();
             tokio::spawn(async move { host.changed(change).await });
+        }
+    }
+}
+
+fn on_app_message(me: &str, host: &dyn PeerHost, m: async_nats::Message) {
+    let from = m.headers.as_ref().and_then(|h| h.get(FROM_HEADER));
+    if from.is_some_and(|f| f.as_str() == me) {
+        return;
+    }
+    match app_message(&m.subject, m.headers.as_ref(), &m.payload) {
+        Ok((tenant, topic)) => host.republish(tenant, &topic, m.payload.to_vec()),
+        Err(e) => {
+            refused("app-message");
+            tracing::warn!(subject = %m.subject, error = %e, "refused a message to applications");
         }
     }
 }

@@ -36,6 +36,48 @@ pub fn notice_subject(tenant: TenantId) -> String {
 /// Every notice.
 pub const NOTICE_FILTER: &str = "il.note.*";
 
+/// Where rules' messages to `tenant`'s applications go to every node: the payload as it
+/// is, the MQTT topic and the sender in headers.
+pub fn apps_subject(tenant: TenantId) -> String {
+    format!("il.app.{tenant}")
+}
+
+/// Every message to applications.
+pub const APPS_FILTER: &str = "il.app.*";
+/// The header naming the node that sent a message (which ignores its own).
+pub const FROM_HEADER: &str = "Il-From";
+/// The header carrying an application message's MQTT topic.
+pub const TOPIC_HEADER: &str = "Il-Topic";
+/// The header carrying the format version of a message without a JSON body.
+pub const VERSION_HEADER: &str = "Il-V";
+
+/// A message to applications: tenant, topic and payload, or why it is refused.
+pub fn app_message(
+    subject: &str,
+    headers: Option<&async_nats::HeaderMap>,
+    payload: &[u8],
+) -> Result<(TenantId, String), WireError> {
+    let tenant = subject_tenant(subject)?;
+    let header = |name: &str| headers.and_then(|h| h.get(name)).map(|v| v.as_str());
+    match header(VERSION_HEADER).map(str::parse::<u32>) {
+        Some(Ok(VERSION)) => {}
+        Some(Ok(v)) => return Err(WireError::Version(v)),
+        _ => return Err(WireError::Malformed("no format version".into())),
+    }
+    if payload.len() > MAX_MESSAGE {
+        return Err(WireError::TooLarge(payload.len()));
+    }
+    let topic = header(TOPIC_HEADER).ok_or(WireError::Range("topic"))?;
+    // A topic a rule may publish on: under rules/, no wildcards, within MQTT's limit.
+    if !topic.starts_with("rules/")
+        || topic.len() > MAX_CLIENT_ID
+        || topic.contains(['+', '#', '\0'])
+    {
+        return Err(WireError::Range("topic"));
+    }
+    Ok((tenant, topic.to_owned()))
+}
+
 /// A request to the node that may hold a device's downlink.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,6 +342,45 @@ mod tests {
         assert_eq!(
             reply(br#"{"v":1,"answer":{"answer":"not_here"}}"#).unwrap(),
             DownlinkAnswer::NotHere
+        );
+    }
+
+    #[test]
+    fn application_messages_are_checked() {
+        let t = tenant();
+        let headers = |v: &str, topic: &str| {
+            let mut h = async_nats::HeaderMap::new();
+            h.insert(VERSION_HEADER, v);
+            h.insert(TOPIC_HEADER, topic);
+            h
+        };
+        let ok = headers("1", "rules/mixer/fast");
+        assert_eq!(
+            app_message(&apps_subject(t), Some(&ok), b"{}").unwrap(),
+            (t, "rules/mixer/fast".to_string())
+        );
+        assert_eq!(
+            app_message(&apps_subject(t), Some(&headers("2", "rules/a")), b"").unwrap_err(),
+            WireError::Version(2)
+        );
+        assert!(matches!(
+            app_message(&apps_subject(t), None, b""),
+            Err(WireError::Malformed(_))
+        ));
+        for bad in ["mixer/fast", "rules/+", "rules/#", "rules/a\0b", ""] {
+            assert_eq!(
+                app_message(&apps_subject(t), Some(&headers("1", bad)), b"").unwrap_err(),
+                WireError::Range("topic"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            app_message("il.app.nobody", Some(&ok), b"").unwrap_err(),
+            WireError::Tenant
+        );
+        assert_eq!(
+            app_message(&apps_subject(t), Some(&ok), &vec![0; MAX_MESSAGE + 1]).unwrap_err(),
+            WireError::TooLarge(MAX_MESSAGE + 1)
         );
     }
 }

@@ -33,6 +33,11 @@ impl DeviceHub {
         let _ = self.peers.set(peers);
     }
 
+    /// The other nodes of a cluster, once joined.
+    pub fn peers(&self) -> Option<&Arc<dyn Peers>> {
+        self.peers.get()
+    }
+
     /// Registers how a transport ends a device's connections.
     pub fn on_close(&self, closer: Closer) {
         lock(&self.closers).push(closer);

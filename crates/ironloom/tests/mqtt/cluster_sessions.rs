@@ -1,8 +1,8 @@
 //! Devices' sessions across the nodes of a cluster (two real `ironloom serve` nodes, one
 //! PostgreSQL, a 3-server NATS cluster): a command or an attribute write made through one
 //! node reaches a device connected to the other, and the device's answer comes back; a
-//! live stream opened on one node shows data that another node's partition owner
-//! announces; a device connecting to the other node under the same client id ends its old
+//! live stream opened on one node, and an application connected to it, see data that
+//! another node's partition owner announces and its rules republish; a device connecting to the other node under the same client id ends its old
 //! session; a device deleted or with new credentials on one node is cut off and refused on
 //! the other at once.
 
@@ -273,6 +273,68 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
         },
     )
     .await;
+
+    // An application connected to node a hears what a rule running on node b (the
+    // partition's owner) republishes.
+    let (code, key) = c
+        .api
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            Some(json!({"name": "dashboard", "scopes": ["rule:read"]})),
+        )
+        .await;
+    assert_eq!(code, 201, "{key}");
+    let mut o = MqttOptions::new("app-1", c.a.mqtt.ip().to_string(), c.a.mqtt.port());
+    o.set_credentials("apikey", key["key"].as_str().unwrap());
+    let (app, mut app_events) = AsyncClient::new(o, 16);
+    app.subscribe("rules/#", QoS::AtLeastOnce).await.unwrap();
+    let heard: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let subscribed = Arc::new(tokio::sync::Notify::new());
+    let app_task = tokio::spawn({
+        let (heard, subscribed) = (heard.clone(), subscribed.clone());
+        async move {
+            while let Ok(e) = app_events.poll().await {
+                match e {
+                    Event::Incoming(Incoming::SubAck(_)) => subscribed.notify_one(),
+                    Event::Incoming(Incoming::Publish(p)) => heard.lock().unwrap().push((
+                        p.topic.clone(),
+                        serde_json::from_slice(&p.payload).unwrap_or_default(),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(10), subscribed.notified())
+        .await
+        .expect("SUBACK");
+    let rule = json!({"name": "fast", "source": {"devices": [d.name]},
+        "condition": {"expr": "speed > 2000"},
+        "actions": [{"type": "republish", "topic": "pump/fast"}]});
+    let (code, body) = c.api.call("POST", "/api/v1/rules", Some(rule)).await;
+    assert_eq!(code, 201, "{body}");
+    within(15, "the rule's message on node a", || logs(&c), || {
+        let (client, heard, id) = (dev.client.clone(), heard.clone(), d.id.clone());
+        async move {
+            client
+                .publish(
+                    "v1/devices/me/telemetry",
+                    QoS::AtLeastOnce,
+                    false,
+                    json!({"speed": 2500}).to_string(),
+                )
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let h = heard.lock().unwrap();
+            h.iter()
+                .find(|(t, _)| t == "rules/pump/fast")
+                .map(|(_, v)| assert_eq!(v["device_id"], id.as_str(), "{v}"))
+        }
+    })
+    .await;
+    app_task.abort();
 
     // A live stream opened on node a shows what the device sends to node b (announced by
     // node b, the owner of its partition).
