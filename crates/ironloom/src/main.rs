@@ -14,6 +14,7 @@ mod https;
 mod mqtt_ws;
 #[cfg(feature = "cluster")]
 mod peers;
+mod republish;
 mod serve;
 mod telemetry_io;
 mod tsdb_cmd;

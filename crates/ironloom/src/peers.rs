@@ -82,7 +82,7 @@ impl PeerHost for Host {
     }
 
     fn republish(&self, tenant: TenantId, topic: &str, payload: Vec<u8>) {
-        crate::serve::publish_to_apps(&self.mqtt, tenant, topic, payload);
+        crate::republish::publish_to_apps(&self.mqtt, tenant, topic, payload);
     }
 
     async fn forget_all(&self) {

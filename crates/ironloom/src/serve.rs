@@ -276,7 +276,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             bus: bus.clone(),
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
-            republish: Some(Arc::new(MqttRepublisher {
+            republish: Some(Arc::new(crate::republish::MqttRepublisher {
                 mqtt: mqtt.clone(),
                 hub: hub.clone(),
             })),
@@ -531,47 +531,6 @@ async fn store_model_usage(
         // Months before this one need no running total any more.
         meter.forget_before(&ironloom_models::meter::this_month());
     }
-}
-
-/// Rules republish to the tenant's applications (MQTT user `apikey`), on `rules/…`.
-/// Rules' messages to a tenant's applications: published here and, in a cluster, handed
-/// to the other nodes for the applications connected there.
-struct MqttRepublisher {
-    mqtt: ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>,
-    hub: Arc<ironloom_device::DeviceHub>,
-}
-
-impl ironloom_rules::runtime::Republisher for MqttRepublisher {
-    /// Counts the applications of this node that took it.
-    fn republish(
-        &self,
-        tenant: ironloom_core::ids::TenantId,
-        topic: &str,
-        payload: Vec<u8>,
-    ) -> usize {
-        if let Some(peers) = self.hub.peers() {
-            peers.republish(tenant, topic, &payload);
-        }
-        publish_to_apps(&self.mqtt, tenant, topic, payload)
-    }
-}
-
-/// Publishes a rule's message to the tenant's applications on this node; how many took it.
-pub(crate) fn publish_to_apps(
-    mqtt: &ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>,
-    tenant: ironloom_core::ids::TenantId,
-    topic: &str,
-    payload: Vec<u8>,
-) -> usize {
-    let msg = ironloom_mqtt::Message {
-        topic: topic.into(),
-        payload: payload.into(),
-        qos: ironloom_mqtt::QoS::AtLeastOnce,
-        retain: false,
-        props: None,
-    };
-    mqtt.publish(&ironloom_device::mqtt::app_namespace(tenant), msg)
-        .online
 }
 
 fn app(

@@ -279,16 +279,7 @@ impl Sessions {
         };
         let mut out = Vec::new();
         for (_, s) in clients {
-            let mut st = s.lock();
-            st.ended = true;
-            st.queue.clear();
-            st.inflight.clear();
-            if st.owner != 0 {
-                st.kick = Some(cause);
-                st.owner = 0;
-                s.notify.notify_one();
-            }
-            drop(st);
+            end(&s, cause);
             out.push(s);
         }
         out
@@ -304,17 +295,7 @@ impl Sessions {
     ) -> Option<Arc<Session>> {
         let mut shard = self.shard(ns);
         let s = shard.get(ns)?.get(client_id)?.clone();
-        {
-            let mut st = s.lock();
-            st.ended = true;
-            st.queue.clear();
-            st.inflight.clear();
-            if st.owner != 0 {
-                st.kick = Some(cause);
-                st.owner = 0;
-                s.notify.notify_one();
-            }
-        }
+        end(&s, cause);
         remove(&mut shard, &s);
         Some(s)
     }
@@ -338,6 +319,19 @@ impl Sessions {
                     .sum::<usize>()
             })
             .sum()
+    }
+}
+
+/// Ends a session, telling its connection (if any) to leave for `cause`.
+fn end(s: &Arc<Session>, cause: DisconnectCause) {
+    let mut st = s.lock();
+    st.ended = true;
+    st.queue.clear();
+    st.inflight.clear();
+    if st.owner != 0 {
+        st.kick = Some(cause);
+        st.owner = 0;
+        s.notify.notify_one();
     }
 }
 

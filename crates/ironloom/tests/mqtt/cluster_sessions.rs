@@ -127,6 +127,26 @@ fn logs(c: &Cluster) -> String {
     )
 }
 
+/// Sends telemetry as the device, and gives the nodes a moment to pass it on.
+async fn send(client: &AsyncClient, values: Value) {
+    client
+        .publish(
+            "v1/devices/me/telemetry",
+            QoS::AtLeastOnce,
+            false,
+            values.to_string(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// Waits (3 s at most: at once, not after a cache's lifetime) for the server to end the
+/// device's connection.
+async fn cut_off(c: &Cluster, dev: &TestDevice, what: &str) {
+    within(3, what, || logs(c), || async { dev.ended().map(|_| ()) }).await;
+}
+
 fn thing_model() -> Value {
     json!({
         "properties": [
@@ -315,25 +335,21 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
         "actions": [{"type": "republish", "topic": "pump/fast"}]});
     let (code, body) = c.api.call("POST", "/api/v1/rules", Some(rule)).await;
     assert_eq!(code, 201, "{body}");
-    within(15, "the rule's message on node a", || logs(&c), || {
-        let (client, heard, id) = (dev.client.clone(), heard.clone(), d.id.clone());
-        async move {
-            client
-                .publish(
-                    "v1/devices/me/telemetry",
-                    QoS::AtLeastOnce,
-                    false,
-                    json!({"speed": 2500}).to_string(),
-                )
-                .await
-                .unwrap();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let h = heard.lock().unwrap();
-            h.iter()
-                .find(|(t, _)| t == "rules/pump/fast")
-                .map(|(_, v)| assert_eq!(v["device_id"], id.as_str(), "{v}"))
-        }
-    })
+    within(
+        15,
+        "the rule's message on node a",
+        || logs(&c),
+        || {
+            let (client, heard, id) = (dev.client.clone(), heard.clone(), d.id.clone());
+            async move {
+                send(&client, json!({"speed": 2500})).await;
+                let h = heard.lock().unwrap();
+                h.iter()
+                    .find(|(t, _)| t == "rules/pump/fast")
+                    .map(|(_, v)| assert_eq!(v["device_id"], id.as_str(), "{v}"))
+            }
+        },
+    )
     .await;
     app_task.abort();
 
@@ -354,16 +370,7 @@ async fn commands_attribute_writes_and_live_data_cross_nodes() {
             temp += 1.0;
             let (client, stream) = (dev.client.clone(), stream.clone());
             async move {
-                client
-                    .publish(
-                        "v1/devices/me/telemetry",
-                        QoS::AtLeastOnce,
-                        false,
-                        json!({"temp": temp}).to_string(),
-                    )
-                    .await
-                    .unwrap();
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                send(&client, json!({"temp": temp})).await;
                 let seen = stream.lock().unwrap();
                 seen.iter()
                     .any(|(n, v)| n == "telemetry" && v["values"]["temp"].is_number())
@@ -406,13 +413,7 @@ async fn takeovers_and_credential_changes_cross_nodes() {
         )
         .await;
     assert_eq!(code, 200, "{body}");
-    within(
-        3,
-        "the device's connection on node b ends",
-        || logs(&c),
-        || async { second.ended().map(|_| ()) },
-    )
-    .await;
+    cut_off(&c, &second, "the device's connection on node b ends").await;
     let again = TestDevice::start(&c.b, "pump-1", &d.access_token);
     within(
         5,
@@ -444,13 +445,7 @@ async fn takeovers_and_credential_changes_cross_nodes() {
         .call("DELETE", &format!("/api/v1/devices/{}", other.id), None)
         .await;
     assert_eq!(code, 204, "{body}");
-    within(
-        3,
-        "the deleted device's connection on node b ends",
-        || logs(&c),
-        || async { third.ended().map(|_| ()) },
-    )
-    .await;
+    cut_off(&c, &third, "the deleted device's connection on node b ends").await;
     let (code, body) = api_b.call("POST", "/api/v1/telemetry", Some(write)).await;
     assert_eq!(code, 404, "a write for a deleted device on node b: {body}");
 }
