@@ -219,7 +219,7 @@ async fn sessions_commands_and_changes_cross_nodes_and_a_reconnected_node_forget
         let r = a.host.0.lock().unwrap();
         assert_eq!(r.ended, [command]);
         assert_eq!(r.closed, [(device, "pump-1".to_string())]);
-        assert_eq!(r.changes, [change.clone()]);
+        assert_eq!(r.changes, std::slice::from_ref(&change));
         assert_eq!(
             r.apps,
             [(
@@ -229,9 +229,12 @@ async fn sessions_commands_and_changes_cross_nodes_and_a_reconnected_node_forget
             )]
         );
     }
-    let r = b.host.0.lock().unwrap();
-    assert!(r.ended.is_empty() && r.closed.is_empty() && r.changes.is_empty() && r.apps.is_empty());
-    drop(r);
+    {
+        let r = b.host.0.lock().unwrap();
+        assert!(
+            r.ended.is_empty() && r.closed.is_empty() && r.changes.is_empty() && r.apps.is_empty()
+        );
+    }
 
     // Messages that do not pass the checks are refused, not applied: another tenant in
     // the body than in the subject, another version, garbage.
