@@ -255,7 +255,10 @@ impl ClusterNode {
         self.heartbeat().await;
         let nodes = self.nodes().await;
         let live = nodes.len().max(1) as u32;
-        *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
+        // None read (the bucket unreachable): keep the last list, which has this node.
+        if !nodes.is_empty() {
+            *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
+        }
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
         let mut order: Vec<u32> = (0..partitions).collect();

@@ -191,21 +191,26 @@ impl MqttDevices {
 
     /// Gives the hooks the server they serve (to publish replies and commands), and lets
     /// the hub end connections on it.
-    pub fn attach(&self, server: MqttServer<MqttDevices>) {
-        let closer = server.clone();
-        self.hub
-            .on_close(Arc::new(move |what: Close<'_>| match what {
+    pub fn attach(self: &Arc<Self>, server: MqttServer<MqttDevices>) {
+        // Weak: the server holds these hooks, which hold the hub.
+        let hooks = Arc::downgrade(self);
+        self.hub.on_close(Arc::new(move |what: Close<'_>| {
+            let Some(server) = hooks.upgrade().and_then(|h| h.server.get().cloned()) else {
+                return;
+            };
+            match what {
                 Close::Device { tenant, device } => {
-                    closer.kick(&device_namespace(tenant, device));
+                    server.kick(&device_namespace(tenant, device));
                 }
                 Close::Session {
                     tenant,
                     device,
                     client_id,
                 } => {
-                    closer.take_over(&device_namespace(tenant, device), client_id);
+                    server.take_over(&device_namespace(tenant, device), client_id);
                 }
-            }));
+            }
+        }));
         let _ = self.server.set(server);
     }
 
