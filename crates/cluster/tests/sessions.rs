@@ -64,7 +64,13 @@ impl PeerHost for Recorder {
     async fn command_ended(&self, _tenant: TenantId, command: CommandId) {
         self.0.lock().unwrap().ended.push(command);
     }
-    fn close_session(&self, _tenant: TenantId, device: DeviceId, client_id: &str) {
+    fn close_session(
+        &self,
+        _tenant: TenantId,
+        device: DeviceId,
+        client_id: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) {
         self.0
             .lock()
             .unwrap()
@@ -206,7 +212,8 @@ async fn sessions_commands_and_changes_cross_nodes_and_a_reconnected_node_forget
         close: true,
     };
     b.peers.command_ended(tenant, command);
-    b.peers.session_opened(tenant, device, "pump-1");
+    b.peers
+        .session_opened(tenant, device, "pump-1", chrono::Utc::now());
     b.peers.changed(&change);
     b.peers
         .republish(tenant, "rules/pump/fast", b"{\"speed\":1}");

@@ -7,6 +7,7 @@
 //! it over NATS), [`PeerHost`] is how this node answers them (the binary implements it over
 //! the device hub, the MQTT server and the API's caches). A single node has neither.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
@@ -86,9 +87,15 @@ pub trait Peers: Send + Sync + std::fmt::Debug {
     ) -> bool;
     /// A command ended on this node: callers waiting for it elsewhere wake up.
     fn command_ended(&self, tenant: TenantId, command: CommandId);
-    /// A session of the device under `client_id` opened on this node: another node's
-    /// session under the same client id ends (takeover).
-    fn session_opened(&self, tenant: TenantId, device: DeviceId, client_id: &str);
+    /// A session of the device under `client_id` opened on this node at `at`: another
+    /// node's older session under the same client id ends (takeover).
+    fn session_opened(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        client_id: &str,
+        at: DateTime<Utc>,
+    );
     /// Metadata changed through this node.
     fn changed(&self, change: &Change);
     /// A rule on this node republished a message to the tenant's applications: those
@@ -118,8 +125,9 @@ pub trait PeerHost: Send + Sync {
     ) -> Option<bool>;
     /// A command ended on another node: wake whoever waits for it here.
     async fn command_ended(&self, tenant: TenantId, command: CommandId);
-    /// Ends the device's session of `client_id` here (it connected to another node).
-    fn close_session(&self, tenant: TenantId, device: DeviceId, client_id: &str);
+    /// Ends the device's session of `client_id` here if it is older than `at` (the device
+    /// connected to another node then).
+    fn close_session(&self, tenant: TenantId, device: DeviceId, client_id: &str, at: DateTime<Utc>);
     /// Forgets what the change makes stale here.
     async fn changed(&self, change: Change);
     /// A rule on another node republished a message to the tenant's applications.

@@ -206,8 +206,9 @@ impl MqttDevices {
                     tenant,
                     device,
                     client_id,
+                    at,
                 } => {
-                    server.take_over(&device_namespace(tenant, device), client_id);
+                    server.take_over(&device_namespace(tenant, device), client_id, at.into());
                 }
             }
         }));

@@ -49,11 +49,18 @@ impl PeerHost for Host {
         self.hub.command_ended_elsewhere(tenant, command).await;
     }
 
-    fn close_session(&self, tenant: TenantId, device: DeviceId, client_id: &str) {
+    fn close_session(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        client_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
         self.hub.close(Close::Session {
             tenant,
             device,
             client_id,
+            at,
         });
     }
 

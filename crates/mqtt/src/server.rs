@@ -311,12 +311,13 @@ impl<H: MqttHooks> MqttServer<H> {
     }
 
     /// Disconnects one client of a namespace as a takeover does (MQTT 5: reason "session
-    /// taken over") and ends its session: the same client connected to another node.
-    pub fn take_over(&self, namespace: &str, client_id: &str) -> bool {
+    /// taken over") and ends its session: the same client connected to another node at
+    /// `at` (a session taken here since then is newer and stays).
+    pub fn take_over(&self, namespace: &str, client_id: &str, at: std::time::SystemTime) -> bool {
         let gone =
             self.shared
                 .sessions
-                .kick_client(namespace, client_id, DisconnectCause::TakenOver);
+                .kick_client(namespace, client_id, at, DisconnectCause::TakenOver);
         if let Some(s) = &gone {
             self.shared.router.remove_session(s);
         }

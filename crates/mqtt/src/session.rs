@@ -55,6 +55,8 @@ pub(crate) struct SessionState {
     /// How long the session lives after its connection ended.
     pub expiry: Duration,
     pub disconnected_at: Option<Instant>,
+    /// When its connection took it (wall clock: compared with other nodes' takeovers).
+    pub attached_at: Option<std::time::SystemTime>,
     /// Set when the session was discarded (clean start elsewhere, expiry, shutdown).
     pub ended: bool,
 }
@@ -195,6 +197,7 @@ impl Sessions {
                 st.owner = conn;
                 st.expiry = expiry;
                 st.disconnected_at = None;
+                st.attached_at = Some(std::time::SystemTime::now());
                 drop(st);
                 return Attached {
                     session: existing,
@@ -214,6 +217,7 @@ impl Sessions {
             let mut st = session.lock();
             st.owner = conn;
             st.expiry = expiry;
+            st.attached_at = Some(std::time::SystemTime::now());
         }
         clients.insert(client_id.into(), session.clone());
         Attached {
@@ -285,16 +289,21 @@ impl Sessions {
         out
     }
 
-    /// Tells the connection of one client of a namespace to leave, and ends its session
-    /// (the client connected to another node of a cluster).
+    /// Tells the connection of one client of a namespace to leave, and ends its session,
+    /// if it was taken before `before` (the client connected to another node of a cluster
+    /// then; a session taken since is newer and stays).
     pub fn kick_client(
         &self,
         ns: &str,
         client_id: &str,
+        before: std::time::SystemTime,
         cause: DisconnectCause,
     ) -> Option<Arc<Session>> {
         let mut shard = self.shard(ns);
         let s = shard.get(ns)?.get(client_id)?.clone();
+        if s.lock().attached_at.is_some_and(|t| t >= before) {
+            return None;
+        }
         end(&s, cause);
         remove(&mut shard, &s);
         Some(s)

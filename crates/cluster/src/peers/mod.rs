@@ -193,12 +193,19 @@ impl Peers for NatsPeers {
         self.notify(tenant, NoticeKind::CommandEnded { command });
     }
 
-    fn session_opened(&self, tenant: TenantId, device: DeviceId, client_id: &str) {
+    fn session_opened(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        client_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
         self.notify(
             tenant,
             NoticeKind::SessionOpened {
                 device,
                 client_id: client_id.to_owned(),
+                at,
             },
         );
     }
@@ -351,8 +358,12 @@ fn on_notice(me: &str, host: &Arc<dyn PeerHost>, m: async_nats::Message) {
             let host = host.clone();
             tokio::spawn(async move { host.command_ended(n.tenant, command).await });
         }
-        NoticeKind::SessionOpened { device, client_id } => {
-            host.close_session(n.tenant, device, &client_id);
+        NoticeKind::SessionOpened {
+            device,
+            client_id,
+            at,
+        } => {
+            host.close_session(n.tenant, device, &client_id, at);
         }
         NoticeKind::Changed { change } => {
             let host = host.clone();

@@ -4,6 +4,7 @@
 //! subject is refused (and counted), never half-applied.
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use ironloom_core::command::Command;
 use ironloom_core::entity::JsonMap;
 use ironloom_core::ids::{CommandId, DeviceId, TenantId};
@@ -132,8 +133,12 @@ pub struct Notice {
 pub enum NoticeKind {
     /// A command ended (answered, timed out, expired, failed).
     CommandEnded { command: CommandId },
-    /// A session of the device opened under `client_id`.
-    SessionOpened { device: DeviceId, client_id: String },
+    /// A session of the device opened under `client_id` at `at`.
+    SessionOpened {
+        device: DeviceId,
+        client_id: String,
+        at: DateTime<Utc>,
+    },
     /// Metadata changed.
     Changed { change: Change },
 }
@@ -309,7 +314,8 @@ mod tests {
             WireError::Tenant
         );
         let v = json!({"v": 1, "from": "n1", "tenant": t, "notice": {"kind": "session_opened",
-            "device": DeviceId::new(), "client_id": "x".repeat(MAX_CLIENT_ID + 1)}});
+            "device": DeviceId::new(), "client_id": "x".repeat(MAX_CLIENT_ID + 1),
+            "at": "2026-01-01T00:00:00Z"}});
         assert_eq!(bad(v), WireError::Range("client_id"));
         let huge = vec![b' '; MAX_MESSAGE + 1];
         assert_eq!(

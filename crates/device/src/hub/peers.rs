@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::peers::{Change, Peers};
 use ironloom_core::sync::lock;
@@ -16,11 +17,13 @@ use super::{DeviceCtx, DeviceHub};
 pub enum Close<'a> {
     /// Every connection of the device (deleted, or its credentials changed).
     Device { tenant: TenantId, device: DeviceId },
-    /// The device's session of one client id (it connected to another node).
+    /// The device's session of one client id, if older than `at` (the device connected
+    /// to another node then).
     Session {
         tenant: TenantId,
         device: DeviceId,
         client_id: &'a str,
+        at: DateTime<Utc>,
     },
 }
 
@@ -55,7 +58,7 @@ impl DeviceHub {
     /// session under the same client id ends, as a takeover on one node does.
     pub fn session_opened(&self, ctx: &DeviceCtx, client_id: &str) {
         if let Some(peers) = self.peers.get() {
-            peers.session_opened(ctx.tenant, ctx.device, client_id);
+            peers.session_opened(ctx.tenant, ctx.device, client_id, Utc::now());
         }
     }
 
