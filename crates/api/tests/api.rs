@@ -2585,11 +2585,13 @@ async fn alarms_are_listed_counted_acknowledged_cleared_and_stay_in_their_tenant
         details: json!({"temp": 99}),
         rule_id: None,
         at: chrono::Utc::now(),
+        source: None,
     };
     let (hot, _) = app
         .store
         .raise_alarm(tenant, raise("overheat", Severity::Major))
         .await
+        .unwrap()
         .unwrap();
     app.store
         .raise_alarm(tenant, raise("overheat", Severity::Critical))

@@ -303,7 +303,8 @@ impl PlatformServices {
                     d.insert("app".into(), json!(scope.app));
                     d.insert("installation".into(), json!(scope.name));
                 }
-                let (alarm, new) = p
+                // Without a log position nothing is a repeat: always written.
+                let Some((alarm, new)) = p
                     .meta
                     .raise_alarm(
                         tenant,
@@ -314,10 +315,14 @@ impl PlatformServices {
                             details,
                             rule_id: None,
                             at: Utc::now(),
+                            source: None,
                         },
                     )
                     .await
-                    .map_err(from_platform)?;
+                    .map_err(from_platform)?
+                else {
+                    return Ok(json!({"id": null, "new": false}));
+                };
                 let id = alarm.id;
                 let change = if new {
                     AlarmChange::Raised
@@ -331,7 +336,7 @@ impl PlatformServices {
                 let device = self.device(scope, req).await?;
                 let cleared = p
                     .meta
-                    .clear_alarm_by_type(tenant, device, text(req, "type")?, Utc::now())
+                    .clear_alarm_by_type(tenant, device, text(req, "type")?, Utc::now(), None)
                     .await
                     .map_err(from_platform)?;
                 let was = cleared.is_some();

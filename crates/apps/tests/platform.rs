@@ -573,9 +573,11 @@ async fn alarms_of_the_installations_devices_trigger_it_but_not_those_apps_raise
                         details,
                         rule_id: None,
                         at: chrono::Utc::now(),
+                        source: None,
                     },
                 )
                 .await
+                .unwrap()
                 .unwrap();
             alarms
                 .send(AlarmEvent {

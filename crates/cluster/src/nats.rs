@@ -37,6 +37,14 @@ pub struct ClusterRecord {
     pub format: u32,
 }
 
+impl ClusterRecord {
+    /// The identity of the cluster's log (positions of its streams count under it): a
+    /// cluster created anew, whose streams count from 1 again, has another.
+    pub fn log_id(&self) -> u64 {
+        crate::partition::fnv1a64(self.created_at.as_bytes())
+    }
+}
+
 /// Whether a JetStream API failure is one a starting cluster gives (no responders, a
 /// timeout, no leader yet).
 fn transient(e: &NatsError) -> bool {

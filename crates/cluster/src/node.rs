@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::StreamExt;
 use ironloom_bus::LocalBus;
 use ironloom_core::cluster::{
-    ClusterHealth, ClusterStore, ClusterView, NodeHealth, PartitionHealth,
+    ClusterHealth, ClusterStore, ClusterView, NodeHealth, PartitionConsumers, PartitionHealth,
 };
 use ironloom_core::sync::lock;
 use ironloom_core::telemetry::TelemetryStore;
@@ -42,7 +42,8 @@ struct Owned {
     /// The ownership epoch recorded in the metadata store when the lease was taken (0
     /// without one): the fence of this node's durable writes for the partition.
     epoch: u64,
-    /// The announced position last recorded in the metadata store.
+    /// The position last recorded in the metadata store with the rule state (the next
+    /// owner announces what follows it).
     marked: u64,
     progress: Arc<Progress>,
     cancel: CancellationToken,
@@ -102,6 +103,10 @@ pub struct ClusterNode {
     free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
     /// The live nodes' names, as of the last tick.
     live: Mutex<Vec<String>>,
+    /// The consumers whose state follows the partitions (the rule engine), once
+    /// [`attach`](ClusterNode::attach)ed; the node takes no partition before.
+    consumers: std::sync::OnceLock<Option<Arc<dyn PartitionConsumers>>>,
+    attached: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for ClusterNode {
@@ -154,6 +159,7 @@ impl ClusterNode {
             materializer: Materializer {
                 js: layout.jetstream.clone(),
                 shards: layout.record.shards,
+                log: layout.record.log_id(),
                 store,
                 bus: local,
             },
@@ -165,6 +171,8 @@ impl ClusterNode {
             applied: Mutex::new(applied),
             free_since: Mutex::new(BTreeMap::new()),
             live: Mutex::new(Vec::new()),
+            consumers: std::sync::OnceLock::new(),
+            attached: tokio::sync::watch::Sender::new(false),
         });
         tokio::spawn(node.clone().run(shutdown));
         Ok(NodeParts { node, log, bus })
@@ -238,7 +246,25 @@ impl ClusterNode {
         out
     }
 
+    /// Lets the node take partitions, once the consumers of its bus are running (what
+    /// a partition announces before would reach none of them). `consumers`: those whose
+    /// state follows each partition to its next owner (none: nothing to hand on).
+    pub fn attach(&self, consumers: Option<Arc<dyn PartitionConsumers>>) {
+        if self.consumers.set(consumers).is_ok() {
+            self.attached.send_replace(true);
+        }
+    }
+
+    fn consumers(&self) -> Option<&Arc<dyn PartitionConsumers>> {
+        self.consumers.get().and_then(Option::as_ref)
+    }
+
     async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut attached = self.attached.subscribe();
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = attached.wait_for(|a| *a) => {}
+        }
         let tick = self.leases.renew_interval();
         loop {
             self.tick().await;
@@ -315,9 +341,9 @@ impl ClusterNode {
         self.mark_announced().await;
     }
 
-    /// Records, fenced by epoch, how far each owned partition's events were announced,
-    /// so a later owner does not announce them again. A refusal means a newer owner
-    /// exists: the partition is given up.
+    /// Records, fenced by epoch, each owned partition's rule state and the position it
+    /// reflects, so a later owner restores it and announces only what follows. A
+    /// refusal means a newer owner exists: the partition is given up.
     async fn mark_announced(&self) {
         let Some(fences) = &self.fences else {
             return;
@@ -329,12 +355,20 @@ impl ClusterNode {
                 (applied > o.marked).then_some((p, o.epoch, applied))
             })
             .collect();
-        for (partition, epoch, applied) in due {
+        if due.is_empty() {
+            return;
+        }
+        let partitions: Vec<u32> = due.iter().map(|d| d.0).collect();
+        let Some(states) = self.rule_states(&partitions).await else {
+            return;
+        };
+        for ((partition, epoch, applied), (_, handled, state)) in due.into_iter().zip(states) {
             let fence = ironloom_core::cluster::Fence { partition, epoch };
-            match fences.save_rule_state(fence, applied, "{}".into()).await {
+            let seq = applied.max(handled);
+            match fences.save_rule_state(fence, seq, state).await {
                 Ok(()) => {
                     if let Some(o) = lock(&self.owned).get_mut(&partition) {
-                        o.marked = applied;
+                        o.marked = seq;
                     }
                 }
                 Err(ironloom_core::error::Error::Fenced { .. }) => {
@@ -347,8 +381,28 @@ impl ClusterNode {
                     self.give_up(partition, false).await;
                 }
                 Err(e) => {
-                    tracing::warn!(partition, error = %e, "cannot record how far the partition was announced")
+                    tracing::warn!(partition, error = %e, "cannot record the partition's rule state")
                 }
+            }
+        }
+    }
+
+    /// The consumers' state of `partitions`, in order: (partition, highest sequence
+    /// handled, state); empty states without consumers. None when they cannot answer
+    /// (nothing is recorded then: a later owner re-runs more, changing no alarm twice).
+    async fn rule_states(&self, partitions: &[u32]) -> Option<Vec<(u32, u64, String)>> {
+        let Some(c) = self.consumers() else {
+            return Some(partitions.iter().map(|&p| (p, 0, String::new())).collect());
+        };
+        match c.checkpoint(partitions).await {
+            Ok(states) if states.len() == partitions.len() => Some(states),
+            Ok(_) => {
+                tracing::error!("the rule engine answered for other partitions than asked");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take the rule engine's partition state");
+                None
             }
         }
     }
@@ -377,18 +431,26 @@ impl ClusterNode {
                 }
             },
         };
-        // How far earlier owners announced the partition's events (their rules saw them).
-        let announced = match &self.fences {
+        // The earlier owner's rule state and how far it reflects the partition's events:
+        // restored before anything after it is announced.
+        let (announced, state) = match &self.fences {
             Some(f) => match f.rule_state(p).await {
-                Ok(state) => state.map_or(0, |(seq, _)| seq),
+                Ok(state) => state.unwrap_or_default(),
                 Err(e) => {
-                    tracing::warn!(partition = p, error = %e, "cannot read how far the partition was announced; handing the lease back");
+                    tracing::warn!(partition = p, error = %e, "cannot read the partition's rule state; handing the lease back");
                     let _ = self.leases.release(lease).await;
                     return;
                 }
             },
-            None => 0,
+            None => Default::default(),
         };
+        if let Some(c) = self.consumers()
+            && let Err(e) = c.restore(p, &state).await
+        {
+            tracing::warn!(partition = p, error = %e, "cannot restore the partition's rule state; handing the lease back");
+            let _ = self.leases.release(lease).await;
+            return;
+        }
         self.take(lease, epoch, announced);
     }
 
@@ -425,17 +487,19 @@ impl ClusterNode {
         let applied = o.progress.applied.load(Ordering::Relaxed);
         lock(&self.applied).insert(p, applied);
         self.write_applied().await;
-        // Handing back: the next owner starts announcing after what this one announced.
+        // Handing back: the next owner restores the rule state and announces what follows.
         if release
             && applied > o.marked
             && let Some(f) = &self.fences
+            && let Some(mut states) = self.rule_states(&[p]).await
+            && let Some((_, handled, state)) = states.pop()
         {
             let fence = ironloom_core::cluster::Fence {
                 partition: p,
                 epoch: o.epoch,
             };
-            if let Err(e) = f.save_rule_state(fence, applied, "{}".into()).await {
-                tracing::warn!(partition = p, error = %e, "cannot record how far the partition was announced");
+            if let Err(e) = f.save_rule_state(fence, applied.max(handled), state).await {
+                tracing::warn!(partition = p, error = %e, "cannot record the partition's rule state");
             }
         }
         if release && let Err(e) = self.leases.release(o.lease).await {

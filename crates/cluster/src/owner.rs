@@ -65,6 +65,9 @@ impl Progress {
 pub struct Materializer {
     pub js: jetstream::Context,
     pub shards: u32,
+    /// The cluster's log identity ([`ClusterRecord::log_id`](crate::nats::ClusterRecord::log_id)),
+    /// carried in every announced position.
+    pub log: u64,
     pub store: Arc<dyn TelemetryStore>,
     pub bus: Arc<dyn EventBus>,
 }
@@ -240,6 +243,7 @@ impl Materializer {
             for (seq, record) in &records[i..j] {
                 let announce = *seq > quiet;
                 let pos = LogPos {
+                    log: self.log,
                     partition: p,
                     seq: *seq,
                 };

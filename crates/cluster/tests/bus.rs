@@ -49,6 +49,7 @@ async fn cluster_bus(
     let m = Materializer {
         js: layout.jetstream.clone(),
         shards: layout.record.shards,
+        log: layout.record.log_id(),
         store,
         bus: local.clone(),
     };

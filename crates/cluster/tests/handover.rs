@@ -66,6 +66,7 @@ async fn node(
     )
     .await
     .unwrap();
+    parts.node.attach(None);
     Node {
         parts,
         store,

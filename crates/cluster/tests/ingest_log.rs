@@ -68,6 +68,7 @@ async fn node(nats: &NatsCluster) -> Node {
     let m = Materializer {
         js: layout.jetstream.clone(),
         shards: layout.record.shards,
+        log: layout.record.log_id(),
         store: store.clone(),
         bus: bus.clone(),
     };

@@ -67,6 +67,7 @@ async fn start_node(nats: &NatsCluster, name: &str) -> Node {
     )
     .await
     .unwrap();
+    parts.node.attach(None);
     let store = ClusterTelemetry::start(&parts, local, cancel.clone())
         .await
         .unwrap();

@@ -137,6 +137,7 @@ async fn start_node(nats: &NatsCluster, name: &str, server: usize) -> Node {
     )
     .await
     .unwrap();
+    parts.node.attach(None);
     let host = Arc::new(Recorder::default());
     let peers = NatsPeers::start(parts.node.clone(), host.clone(), cancel.clone())
         .await

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::device::LogPos;
 use crate::ids::{AlarmId, DeviceId, RuleId, TenantId};
 use crate::rule::Severity;
 
@@ -55,6 +56,10 @@ pub struct NewAlarm {
     pub details: Json,
     pub rule_id: Option<RuleId>,
     pub at: DateTime<Utc>,
+    /// The log position of the event that raised it (cluster mode): a raise or clear
+    /// from an event at or before the last one recorded for the device and type is a
+    /// repeat (a new partition owner re-running events) and changes nothing.
+    pub source: Option<LogPos>,
 }
 
 /// Which alarms to list.

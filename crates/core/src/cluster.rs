@@ -125,6 +125,24 @@ pub trait ClusterStore: Send + Sync {
     async fn rule_state(&self, partition: u32) -> Result<Option<(u64, String)>>;
 }
 
+/// The consumers whose state follows a partition's events: the rule engine (windows,
+/// durations, which alarms it raised). A partition's owner saves that state with the log
+/// position it reflects (fenced, in [`ClusterStore::save_rule_state`]); the next owner
+/// restores it before it announces what follows, so rules continue where they were and,
+/// with alarm writes keyed by log position, raise or clear no alarm twice.
+#[async_trait]
+pub trait PartitionConsumers: Send + Sync {
+    /// Waits until every event announced on this node so far has been handled and the
+    /// alarm writes it caused are done; then, for each of `partitions`, the state of its
+    /// devices (text for [`restore`](PartitionConsumers::restore)) and the highest log
+    /// sequence of the partition handled (0: none on this node).
+    async fn checkpoint(&self, partitions: &[u32]) -> Result<Vec<(u32, u64, String)>>;
+
+    /// Replaces the state of `partition`'s devices with a checkpoint's (empty text: none)
+    /// and re-reads which of their alarms are active.
+    async fn restore(&self, partition: u32, state: &str) -> Result<()>;
+}
+
 /// A cluster as one of its nodes sees it, for the health page: the live nodes, and who
 /// owns each partition and how far it has applied.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]

@@ -451,6 +451,10 @@ pub struct DeviceEvent {
 /// A position in the cluster's durable ingest log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LogPos {
+    /// Which log the sequence counts in: the same for every position of the cluster's
+    /// streams for the cluster's life (a hash of when it was created); a cluster created
+    /// anew starts counting again under another.
+    pub log: u64,
     pub partition: u32,
     pub seq: u64,
 }

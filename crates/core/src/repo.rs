@@ -7,6 +7,7 @@ use crate::command::{
     Attribute, AttributeScope, Command, CommandFilter, CommandResult, NewCommand,
 };
 use crate::dashboard::{Dashboard, DashboardDoc, DashboardUpdate};
+use crate::device::LogPos;
 use crate::entity::*;
 use crate::error::Result;
 use crate::ids::{
@@ -398,15 +399,19 @@ pub trait DashboardRepo: Send + Sync {
 #[async_trait]
 pub trait AlarmRepo: Send + Sync {
     /// Raises an alarm, or, when one of the type is active on the device, updates its
-    /// severity and details and counts the repeat. Returns it and whether it is new.
-    async fn raise_alarm(&self, tenant: TenantId, new: NewAlarm) -> Result<(Alarm, bool)>;
-    /// Clears the active alarm of a type on a device (by its rule); `None` when none is.
+    /// severity and details and counts the repeat. Returns it and whether it is new;
+    /// `None` when `new.source` is a log position at or before the last one that raised
+    /// or cleared this type on the device (a repeat: nothing changed).
+    async fn raise_alarm(&self, tenant: TenantId, new: NewAlarm) -> Result<Option<(Alarm, bool)>>;
+    /// Clears the active alarm of a type on a device (by its rule); `None` when none is,
+    /// or when `source` is a repeat as for [`raise_alarm`](AlarmRepo::raise_alarm).
     async fn clear_alarm_by_type(
         &self,
         tenant: TenantId,
         device: DeviceId,
         alarm_type: &str,
         at: Timestamp,
+        source: Option<LogPos>,
     ) -> Result<Option<Alarm>>;
     async fn get_alarm(&self, tenant: TenantId, id: AlarmId) -> Result<Alarm>;
     async fn list_alarms(

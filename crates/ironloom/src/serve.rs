@@ -308,6 +308,17 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow!("cannot start the model runtime: {e}"))?;
+    // Every consumer of the bus runs: the node may take partitions now. The rule engine's
+    // state of each partition follows it to its next owner.
+    #[cfg(feature = "cluster")]
+    if let Some(parts) = &cluster {
+        let partitions = parts.node.partitions();
+        parts
+            .node
+            .attach(Some(rules.runtime.partitions(Arc::new(move |d| {
+                ironloom_cluster::partition::partition_of(d, partitions)
+            }))));
+    }
     let state = AppState {
         store: store.clone(),
         telemetry,

@@ -5,6 +5,7 @@ use crate::change::*;
 use crate::sql::*;
 use async_trait::async_trait;
 use ironloom_core::alarm::{Alarm, AlarmCounts, AlarmFilter, MAX_COMMENT, NewAlarm};
+use ironloom_core::device::LogPos;
 use ironloom_core::entity::*;
 use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::{AlarmId, DeviceId, TenantId};
@@ -58,6 +59,62 @@ const ALARMS: Table<Alarm> = Table {
 };
 
 impl SqlStore {
+    /// Records `source` as the newest event to raise or clear `alarm_type` on `device`,
+    /// in `conn`'s transaction (the row stays locked until it ends); false when an event
+    /// at or after it in the same log was recorded already (a repeat). A position of
+    /// another log (a cluster created anew) replaces the recorded one.
+    async fn newer_source(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: TenantId,
+        device: DeviceId,
+        alarm_type: &str,
+        source: LogPos,
+    ) -> Result<bool> {
+        let mut check = Sql::new("SELECT COUNT(*) AS n FROM devices WHERE id = ");
+        check
+            .bind(device.to_string())
+            .and("tenant_id =", tenant.to_string());
+        let n = count(
+            &check
+                .query()
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(storage("check device"))?,
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(Resource::Device));
+        }
+        // Stored as BIGINT: the log's hash keeps its bits, the sequence must fit.
+        let log = source.log as i64;
+        let seq = crate::cluster::signed("seq", source.seq)?;
+        let mut sql = Sql::new(
+            "INSERT INTO alarm_sources (device_id, alarm_type, log, partition, seq) VALUES (",
+        );
+        sql.bind(device.to_string())
+            .push(", ")
+            .bind(alarm_type)
+            .push(", ")
+            .bind(log)
+            .push(", ")
+            .bind(i64::from(source.partition))
+            .push(", ")
+            .bind(seq)
+            .push(
+                ") ON CONFLICT (device_id, alarm_type) DO UPDATE SET log = excluded.log, \
+                 partition = excluded.partition, seq = excluded.seq \
+                 WHERE alarm_sources.log <> excluded.log \
+                 OR alarm_sources.partition <> excluded.partition \
+                 OR alarm_sources.seq < excluded.seq",
+            );
+        let done = sql
+            .query()
+            .execute(conn)
+            .await
+            .map_err(storage("record alarm source"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn active_alarm(
         &self,
         conn: &mut AnyConnection,
@@ -110,8 +167,15 @@ impl SqlStore {
 
 #[async_trait]
 impl AlarmRepo for SqlStore {
-    async fn raise_alarm(&self, tenant: TenantId, new: NewAlarm) -> Result<(Alarm, bool)> {
+    async fn raise_alarm(&self, tenant: TenantId, new: NewAlarm) -> Result<Option<(Alarm, bool)>> {
         let mut tx = self.begin().await?;
+        if let Some(source) = new.source
+            && !self
+                .newer_source(&mut tx, tenant, new.device_id, &new.alarm_type, source)
+                .await?
+        {
+            return Ok(None);
+        }
         let at = truncate_ms(new.at);
         if let Some(mut a) = self
             .active_alarm(&mut tx, tenant, new.device_id, &new.alarm_type)
@@ -138,7 +202,7 @@ impl AlarmRepo for SqlStore {
                 .await
                 .map_err(storage("update alarm"))?;
             tx.commit().await.map_err(storage("commit"))?;
-            return Ok((a, false));
+            return Ok(Some((a, false)));
         }
         let mut check = Sql::new("SELECT COUNT(*) AS n FROM devices WHERE id = ");
         check
@@ -206,7 +270,7 @@ impl AlarmRepo for SqlStore {
             .await
             .map_err(db_err("raise alarm", Resource::Alarm))?;
         tx.commit().await.map_err(storage("commit"))?;
-        Ok((a, true))
+        Ok(Some((a, true)))
     }
 
     async fn clear_alarm_by_type(
@@ -215,8 +279,16 @@ impl AlarmRepo for SqlStore {
         device: DeviceId,
         alarm_type: &str,
         at: Timestamp,
+        source: Option<LogPos>,
     ) -> Result<Option<Alarm>> {
         let mut tx = self.begin().await?;
+        if let Some(source) = source
+            && !self
+                .newer_source(&mut tx, tenant, device, alarm_type, source)
+                .await?
+        {
+            return Ok(None);
+        }
         let Some(mut a) = self
             .active_alarm(&mut tx, tenant, device, alarm_type)
             .await?

@@ -28,7 +28,7 @@ const KEYS_PER_STATEMENT: usize = 500;
 
 /// An unsigned value as stored (BIGINT); one past `i64::MAX` is refused rather than
 /// wrapped.
-fn signed(field: &'static str, v: u64) -> Result<i64> {
+pub(crate) fn signed(field: &'static str, v: u64) -> Result<i64> {
     i64::try_from(v).map_err(|_| {
         Error::invalid(
             field,

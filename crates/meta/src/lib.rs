@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cluster",
         include_str!("../migrations/0012_cluster.sql"),
     ),
+    (
+        13,
+        "alarm_sources",
+        include_str!("../migrations/0013_alarm_sources.sql"),
+    ),
 ];
 
 impl SqlStore {

@@ -161,6 +161,7 @@ conformance!(
     provisioning_keys_are_unique_and_scoped,
     rules_are_versioned_and_scoped,
     alarms_are_raised_once_acknowledged_and_cleared,
+    alarm_writes_from_a_log_position_happen_once,
     dashboards_are_versioned_shared_and_scoped,
     a_stale_version_changes_nothing,
     concurrent_changes_of_one_version_let_one_through,
@@ -2203,6 +2204,108 @@ async fn dashboards_are_versioned_shared_and_scoped(s: &SqlStore) {
     assert!(s.find_shared_dashboard("tok-b").await.unwrap().is_none());
 }
 
+/// A partition's new owner re-runs events its predecessor's rules handled: a raise or
+/// clear from a log position at or before the last recorded for the device and type
+/// changes nothing, whichever node sends it, even at the same time.
+async fn alarm_writes_from_a_log_position_happen_once(s: &SqlStore) {
+    use ironloom_core::alarm::{AlarmFilter, NewAlarm};
+    use ironloom_core::device::LogPos;
+    use ironloom_core::repo::AlarmRepo;
+    use ironloom_core::rule::Severity;
+    let a = tenant(s, "alarm-src-a").await;
+    let b = tenant(s, "alarm-src-b").await;
+    let p = product(s, a.id, "P").await;
+    let d = s
+        .create_device(&actor(), a.id, new_device(p.id, "press"))
+        .await
+        .unwrap();
+    let at = |seq: u64| LogPos {
+        log: u64::MAX - 7, // above i64::MAX: stored by its bits
+        partition: 3,
+        seq,
+    };
+    let raise = |pos: LogPos| NewAlarm {
+        device_id: d.id,
+        alarm_type: "overload".into(),
+        severity: Severity::Major,
+        details: serde_json::json!({}),
+        rule_id: None,
+        at: chrono::Utc::now(),
+        source: Some(pos),
+    };
+    let history = || async {
+        s.list_alarms(
+            a.id,
+            &AlarmFilter {
+                alarm_type: Some("overload".into()),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap()
+        .items
+    };
+    // Raised at 100, cleared at 110, raised again at 120 (the first owner).
+    let (first, new) = s.raise_alarm(a.id, raise(at(100))).await.unwrap().unwrap();
+    assert!(new);
+    let now = chrono::Utc::now();
+    assert!(
+        s.clear_alarm_by_type(a.id, d.id, "overload", now, Some(at(110)))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let (second, new) = s.raise_alarm(a.id, raise(at(120))).await.unwrap().unwrap();
+    assert!(new && second.id != first.id);
+    // A new owner re-runs 100..=120: nothing is raised, cleared or counted again.
+    assert!(s.raise_alarm(a.id, raise(at(100))).await.unwrap().is_none());
+    assert!(
+        s.clear_alarm_by_type(a.id, d.id, "overload", now, Some(at(110)))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(s.raise_alarm(a.id, raise(at(120))).await.unwrap().is_none());
+    let alarms = history().await;
+    assert_eq!(alarms.len(), 2);
+    let active: Vec<_> = alarms.iter().filter(|x| x.active).collect();
+    assert_eq!(
+        (active.len(), active[0].id, active[0].count),
+        (1, second.id, 1)
+    );
+    // What follows is applied; so is a position of another log (a new cluster).
+    let (again, new) = s.raise_alarm(a.id, raise(at(121))).await.unwrap().unwrap();
+    assert!(!new && again.count == 2);
+    let mut other_log = at(5);
+    other_log.log = 1;
+    assert!(
+        s.clear_alarm_by_type(a.id, d.id, "overload", now, Some(other_log))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Two nodes sending one event at once: one write, one repeat.
+    let (x, y) = tokio::join!(
+        s.raise_alarm(a.id, raise(at(200))),
+        s.raise_alarm(a.id, raise(at(200)))
+    );
+    let written = [x.unwrap(), y.unwrap()];
+    assert_eq!(written.iter().filter(|w| w.is_some()).count(), 1);
+    assert_eq!(history().await.iter().filter(|x| x.active).count(), 1);
+    // Another tenant cannot probe or touch the device's record.
+    assert!(matches!(
+        s.raise_alarm(b.id, raise(at(300))).await,
+        Err(Error::NotFound(Resource::Device))
+    ));
+    assert!(matches!(
+        s.clear_alarm_by_type(b.id, d.id, "overload", now, Some(at(300)))
+            .await,
+        Err(Error::NotFound(Resource::Device))
+    ));
+    assert!(s.raise_alarm(a.id, raise(at(300))).await.unwrap().is_some());
+}
+
 async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
     use ironloom_core::alarm::{AlarmFilter, NewAlarm};
     use ironloom_core::repo::AlarmRepo;
@@ -2221,16 +2324,19 @@ async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
         details: serde_json::json!({"temp": t}),
         rule_id: None,
         at: chrono::Utc::now(),
+        source: None,
     };
     let (first, new) = s
         .raise_alarm(a.id, raise(Severity::Minor, 85))
         .await
+        .unwrap()
         .unwrap();
     assert!(new && first.active && !first.acknowledged && first.count == 1);
     // Repeats update the one active alarm.
     let (again, new) = s
         .raise_alarm(a.id, raise(Severity::Critical, 99))
         .await
+        .unwrap()
         .unwrap();
     assert!(!new);
     assert_eq!(
@@ -2241,7 +2347,7 @@ async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
     // Another type is another alarm.
     let mut other = raise(Severity::Warning, 0);
     other.alarm_type = "low_water".into();
-    let (low, _) = s.raise_alarm(a.id, other).await.unwrap();
+    let (low, _) = s.raise_alarm(a.id, other).await.unwrap().unwrap();
     let c = s.alarm_counts(a.id).await.unwrap();
     assert_eq!((c.critical, c.warning, c.unacknowledged), (1, 1, 2));
     // Acknowledged with a comment (twice is fine), then cleared by the rule.
@@ -2260,14 +2366,14 @@ async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
         Some("on it")
     );
     let cleared = s
-        .clear_alarm_by_type(a.id, d.id, "overheat", chrono::Utc::now())
+        .clear_alarm_by_type(a.id, d.id, "overheat", chrono::Utc::now(), None)
         .await
         .unwrap()
         .unwrap();
     assert!(!cleared.active && cleared.end_ts.is_some());
     assert_eq!(cleared.clear_by.as_deref(), Some("rule"));
     assert!(
-        s.clear_alarm_by_type(a.id, d.id, "overheat", chrono::Utc::now())
+        s.clear_alarm_by_type(a.id, d.id, "overheat", chrono::Utc::now(), None)
             .await
             .unwrap()
             .is_none()
@@ -2276,6 +2382,7 @@ async fn alarms_are_raised_once_acknowledged_and_cleared(s: &SqlStore) {
     let (next, new) = s
         .raise_alarm(a.id, raise(Severity::Major, 90))
         .await
+        .unwrap()
         .unwrap();
     assert!(new && next.id != first.id);
     let history = s

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use ironloom_bus::Sources;
+use ironloom_core::device::LogPos;
 use ironloom_core::expr::{Expr, ExprValue, ModelScope, with_models};
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
 use ironloom_core::ingest::Origin;
@@ -48,6 +49,10 @@ pub struct Message {
     pub kind: MessageKind,
     /// Who produced the data: the device, or a rule (whose output never reaches itself).
     pub origin: Origin,
+    /// Where the message stands in the cluster's log (none on a single node, or for
+    /// the clock's `no_data`): alarm writes carry it so a new partition owner re-running
+    /// it changes nothing.
+    pub pos: Option<LogPos>,
 }
 
 /// What the caller must do.
@@ -61,6 +66,7 @@ pub enum Effect {
         severity: Severity,
         details: Json,
         ts_ms: i64,
+        source: Option<LogPos>,
     },
     ClearAlarm {
         rule: RuleId,
@@ -68,6 +74,7 @@ pub enum Effect {
         device: DeviceId,
         alarm_type: String,
         ts_ms: i64,
+        source: Option<LogPos>,
     },
     /// A command to the message's device, or to `device_name` of the same tenant.
     Command {
@@ -187,6 +194,28 @@ enum Saved {
     S(String),
 }
 
+impl From<&Value> for Saved {
+    fn from(v: &Value) -> Saved {
+        match v {
+            Value::F64(f) => Saved::F(*f),
+            Value::I64(i) => Saved::I(*i),
+            Value::Bool(b) => Saved::B(*b),
+            Value::Str(x) => Saved::S(x.clone()),
+        }
+    }
+}
+
+impl From<Saved> for Value {
+    fn from(v: Saved) -> Value {
+        match v {
+            Saved::F(f) => Value::F64(f),
+            Saved::I(i) => Value::I64(i),
+            Saved::B(b) => Value::Bool(b),
+            Saved::S(x) => Value::Str(x),
+        }
+    }
+}
+
 mod saved_values {
     use super::{HashMap, Saved, Value};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -195,18 +224,8 @@ mod saved_values {
         m: &HashMap<String, (i64, Value)>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let v: HashMap<&String, (i64, Saved)> = m
-            .iter()
-            .map(|(k, (t, v))| {
-                let v = match v {
-                    Value::F64(f) => Saved::F(*f),
-                    Value::I64(i) => Saved::I(*i),
-                    Value::Bool(b) => Saved::B(*b),
-                    Value::Str(x) => Saved::S(x.clone()),
-                };
-                (k, (*t, v))
-            })
-            .collect();
+        let v: HashMap<&String, (i64, Saved)> =
+            m.iter().map(|(k, (t, v))| (k, (*t, v.into()))).collect();
         v.serialize(s)
     }
 
@@ -215,16 +234,25 @@ mod saved_values {
     ) -> Result<HashMap<String, (i64, Value)>, D::Error> {
         let v: HashMap<String, (i64, Saved)> = HashMap::deserialize(d)?;
         Ok(v.into_iter()
-            .map(|(k, (t, v))| {
-                let v = match v {
-                    Saved::F(f) => Value::F64(f),
-                    Saved::I(i) => Value::I64(i),
-                    Saved::B(b) => Value::Bool(b),
-                    Saved::S(x) => Value::Str(x),
-                };
-                (k, (t, v))
-            })
+            .map(|(k, (t, v))| (k, (t, v.into())))
             .collect())
+    }
+}
+
+/// A device's latest values as the checkpoint keeps them (what rules read of properties
+/// a message does not carry).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SavedLatest {
+    device: DeviceId,
+    values: Vec<(String, Saved)>,
+}
+
+impl SavedLatest {
+    fn of(device: DeviceId, values: &HashMap<String, Value>) -> SavedLatest {
+        SavedLatest {
+            device,
+            values: values.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
+        }
     }
 }
 
@@ -368,8 +396,10 @@ pub const MAX_DERIVED_DEPTH: u8 = 4;
 
 /// The engine's state as a checkpoint keeps it.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Checkpoint {
     states: Vec<(RuleId, DeviceId, State)>,
+    latest: Vec<SavedLatest>,
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -771,6 +801,7 @@ impl Engine {
                 ts_ms: now_ms,
                 kind: MessageKind::Event("no_data".into(), json!({"silent_ms": now_ms - seen})),
                 origin: Origin::Device,
+                pos: None,
             };
             let vars = |name: &str| match name {
                 "device" => Some(ExprValue::Str(m.device_name.to_string())),
@@ -800,11 +831,51 @@ impl Engine {
                 .iter()
                 .map(|((r, d), st)| (*r, *d, st.clone()))
                 .collect(),
+            latest: self
+                .live
+                .latest
+                .iter()
+                .map(|(d, values)| SavedLatest::of(*d, values))
+                .collect(),
         }
     }
 
+    /// The state of the devices of each of `wanted` groups, devices grouped by `group`
+    /// (cluster partitions), in `wanted`'s order.
+    pub fn checkpoint_groups(
+        &self,
+        group: &dyn Fn(DeviceId) -> u32,
+        wanted: &[u32],
+    ) -> Vec<(u32, Checkpoint)> {
+        let mut out: Vec<(u32, Checkpoint)> =
+            wanted.iter().map(|&g| (g, Checkpoint::default())).collect();
+        for ((r, d), st) in &self.live.state {
+            let g = group(*d);
+            if let Some(i) = wanted.iter().position(|&w| w == g) {
+                out[i].1.states.push((*r, *d, st.clone()));
+            }
+        }
+        for (d, values) in &self.live.latest {
+            let g = group(*d);
+            if let Some(i) = wanted.iter().position(|&w| w == g) {
+                out[i].1.latest.push(SavedLatest::of(*d, values));
+            }
+        }
+        out
+    }
+
+    /// Replaces the state of the devices `keep` selects with `cp`'s (a partition taken
+    /// over from another node), as [`Engine::restore`] does.
+    pub fn restore_of(&mut self, keep: &dyn Fn(DeviceId) -> bool, mut cp: Checkpoint) {
+        self.live.state.retain(|(_, d), _| !keep(*d));
+        self.live.latest.retain(|d, _| !keep(*d));
+        cp.states.retain(|(_, d, _)| keep(*d));
+        cp.latest.retain(|l| keep(l.device));
+        self.restore(cp);
+    }
+
     /// Takes a checkpoint back (after [`Engine::set_rules`]): state of rules that are
-    /// gone or changed since is dropped.
+    /// gone or changed since is dropped; the devices' latest values are taken as they are.
     pub fn restore(&mut self, cp: Checkpoint) {
         let versions: HashMap<RuleId, (i64, usize)> = self
             .rules
@@ -819,6 +890,10 @@ impl Engine {
             {
                 self.live.state.insert((r, d), st);
             }
+        }
+        for l in cp.latest {
+            let values = l.values.into_iter().map(|(k, v)| (k, v.into())).collect();
+            self.live.latest.insert(l.device, values);
         }
     }
 
@@ -1084,6 +1159,7 @@ fn eval(c: &Compiled, live: &mut Live, m: &Message, out: &mut Vec<Effect>) {
                 device: m.device,
                 alarm_type: alarm_type.clone(),
                 ts_ms: m.ts_ms,
+                source: m.pos,
             });
         }
     }
@@ -1281,6 +1357,7 @@ fn clear_alarms(c: &Compiled, st: &mut State, m: &Message, out: &mut Vec<Effect>
                 device: m.device,
                 alarm_type: alarm_type.clone(),
                 ts_ms: m.ts_ms,
+                source: m.pos,
             });
         }
     }
@@ -1345,6 +1422,7 @@ fn act(
                     severity: *severity,
                     details: Json::Object(details),
                     ts_ms: m.ts_ms,
+                    source: m.pos,
                 });
             }
             _ if !first => {}
@@ -1356,6 +1434,7 @@ fn act(
                     device: m.device,
                     alarm_type: alarm_type.clone(),
                     ts_ms: m.ts_ms,
+                    source: m.pos,
                 });
             }
             Action::Command {

@@ -65,6 +65,7 @@ pub fn fuzz_rule(data: &[u8]) {
             ts_ms: ts,
             kind,
             origin: ironloom_core::ingest::Origin::Device,
+            pos: None,
         };
         for e in engine.on_message(&m) {
             let _ = e.to_json();

@@ -30,6 +30,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{Checkpoint, Effect, Engine, Message, MessageKind};
 
+mod partitions;
+pub use partitions::PartitionOf;
+
 /// Where republished messages go: the tenant's applications, on `rules/…` topics.
 pub trait Republisher: Send + Sync {
     /// Publishes; returns how many subscribers took it.
@@ -65,6 +68,18 @@ impl std::fmt::Debug for Deps {
 enum Control {
     Reload(oneshot::Sender<Result<(), String>>),
     Counters(RuleId, oneshot::Sender<Option<RuleCounters>>),
+    /// Cluster mode: the state of some partitions' devices (see `partitions`).
+    Checkpoint(partitions::CheckpointRequest),
+    Restore(partitions::RestoreRequest),
+}
+
+/// What the effects task takes: an effect to carry out, a barrier it answers once every
+/// effect sent before it is carried out, or alarms just taken over from another node
+/// (their repeats are held back as if this node had raised them now).
+enum Fx {
+    Effect(Effect),
+    Barrier(oneshot::Sender<()>),
+    TakenOver(Vec<Active>),
 }
 
 /// The handle the API holds (as a [`RuleService`]).
@@ -200,6 +215,7 @@ pub async fn start(
         counter_handles: HashMap::new(),
         queue_wait: metrics::histogram!("ironloom_rule_queue_wait_seconds"),
         writing: None,
+        handled: HashMap::new(),
     };
     let task = tokio::spawn(async move {
         let effects_task = tokio::spawn(effects.run(fx_rx));
@@ -215,8 +231,22 @@ pub async fn start(
 /// Makes the engine's idea of active alarms the store's: alarms the store has active are
 /// restored (the rule clears them), alarms it does not have are forgotten.
 async fn sync_alarms(engine: &mut Engine, meta: &dyn MetaStore) -> anyhow::Result<()> {
+    sync_alarms_of(engine, meta, &|_| true).await.map(drop)
+}
+
+/// An active alarm a rule raised: (tenant, device, type, severity).
+type Active = (TenantId, DeviceId, String, Severity);
+
+/// [`sync_alarms`] for the devices `keep` selects only (a partition taken over); returns
+/// the rules' active alarms of those devices.
+async fn sync_alarms_of(
+    engine: &mut Engine,
+    meta: &dyn MetaStore,
+    keep: &(dyn Fn(DeviceId) -> bool + Sync),
+) -> anyhow::Result<Vec<Active>> {
     let tenants: Vec<TenantId> = engine.tenants().collect();
     let mut active: HashSet<(RuleId, DeviceId, String)> = HashSet::new();
+    let mut raised = Vec::new();
     for t in tenants {
         let filter = AlarmFilter {
             active: Some(true),
@@ -229,8 +259,11 @@ async fn sync_alarms(engine: &mut Engine, meta: &dyn MetaStore) -> anyhow::Resul
         loop {
             let got = meta.list_alarms(t, &filter, &page).await?;
             for a in &got.items {
-                if let Some(r) = a.rule_id {
+                if let Some(r) = a.rule_id
+                    && keep(a.device_id)
+                {
                     active.insert((r, a.device_id, a.alarm_type.clone()));
+                    raised.push((t, a.device_id, a.alarm_type.clone(), a.severity));
                 }
             }
             if got.items.len() < page.page_size as usize {
@@ -240,14 +273,14 @@ async fn sync_alarms(engine: &mut Engine, meta: &dyn MetaStore) -> anyhow::Resul
         }
     }
     for (r, d, t) in engine.active_alarms() {
-        if !active.contains(&(r, d, t.clone())) {
+        if keep(d) && !active.contains(&(r, d, t.clone())) {
             engine.forget_alarm(r, d, &t);
         }
     }
     for (r, d, t) in &active {
         engine.restore_alarm(*r, *d, t);
     }
-    Ok(())
+    Ok(raised)
 }
 
 struct EngineTask {
@@ -256,7 +289,7 @@ struct EngineTask {
     config: RuntimeConfig,
     /// The tenants whose events the engine takes (those with enabled rules).
     interest: Interest,
-    effects: mpsc::Sender<Effect>,
+    effects: mpsc::Sender<Fx>,
     errors: Errors,
     info: HashMap<DeviceId, DeviceInfo>,
     group_names: HashMap<TenantId, (HashMap<ironloom_core::ids::GroupId, String>, Instant)>,
@@ -266,6 +299,8 @@ struct EngineTask {
     queue_wait: metrics::Histogram,
     /// The checkpoint being written, if any.
     writing: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// Cluster mode: the highest log sequence handled of each partition.
+    handled: HashMap<u32, u64>,
 }
 
 fn report_checkpoint(r: Result<std::io::Result<()>, tokio::task::JoinError>) {
@@ -294,7 +329,7 @@ impl EngineTask {
                 // must not starve no-data timers or a disabling.
                 biased;
                 _ = shutdown.cancelled() => break,
-                Some(c) = ctl.recv() => self.control(c).await,
+                Some(c) = ctl.recv() => self.control(c, &mut rx).await,
                 _ = tick.tick() => {
                     metrics::gauge!("ironloom_rule_queue_depth").set(rx.len() as f64);
                     let fx = self.engine.tick(Utc::now().timestamp_millis());
@@ -325,7 +360,7 @@ impl EngineTask {
         self.checkpoint(true).await;
     }
 
-    async fn control(&mut self, c: Control) {
+    async fn control(&mut self, c: Control, events: &mut mpsc::Receiver<DeviceEvent>) {
         match c {
             Control::Reload(done) => {
                 let r = self.reload().await;
@@ -339,6 +374,8 @@ impl EngineTask {
                         .then(|| self.engine.counters(rule)),
                 );
             }
+            Control::Checkpoint(req) => self.checkpoint_partitions(req, events).await,
+            Control::Restore(req) => self.restore_partition(req).await,
         }
     }
 
@@ -470,6 +507,10 @@ impl EngineTask {
     }
 
     async fn on_event(&mut self, ev: DeviceEvent) {
+        if let Some(pos) = ev.pos {
+            let h = self.handled.entry(pos.partition).or_default();
+            *h = (*h).max(pos.seq);
+        }
         let (groups, attributes) = if self.engine.needs_device_info(ev.tenant) {
             match self.device_info(ev.tenant, ev.device).await {
                 Some(i) => (i.groups, i.attributes),
@@ -484,6 +525,7 @@ impl EngineTask {
         };
         let base = |ts_ms: i64, kind: MessageKind| Message {
             origin,
+            pos: ev.pos,
             tenant: ev.tenant,
             device: ev.device,
             device_name: ev.device_name.clone(),
@@ -525,7 +567,7 @@ impl EngineTask {
             if matches!(e, Effect::CallRule { .. }) {
                 continue;
             }
-            if self.effects.send(e).await.is_err() {
+            if self.effects.send(Fx::Effect(e)).await.is_err() {
                 tracing::error!("rule effects task gone");
             }
         }
@@ -590,9 +632,21 @@ impl EffectRunner {
         note_error(&self.errors, rule, e);
     }
 
-    async fn run(mut self, mut rx: mpsc::Receiver<Effect>) {
-        while let Some(e) = rx.recv().await {
-            self.carry(e).await;
+    async fn run(mut self, mut rx: mpsc::Receiver<Fx>) {
+        while let Some(fx) = rx.recv().await {
+            match fx {
+                Fx::Effect(e) => self.carry(e).await,
+                Fx::Barrier(done) => {
+                    let _ = done.send(());
+                }
+                Fx::TakenOver(alarms) => {
+                    let now = Instant::now();
+                    for (tenant, device, kind, severity) in alarms {
+                        self.last_raise
+                            .insert((tenant, device, kind), (now, severity));
+                    }
+                }
+            }
         }
         self.webhooks.wait().await;
     }
@@ -607,6 +661,7 @@ impl EffectRunner {
                 severity,
                 details,
                 ts_ms,
+                source,
             } => {
                 let key = (tenant, device, alarm_type.clone());
                 if let Some((at, sev)) = self.last_raise.get(&key)
@@ -622,13 +677,16 @@ impl EffectRunner {
                     details,
                     rule_id: Some(rule),
                     at: at_ms(ts_ms),
+                    source,
                 };
                 let started = Instant::now();
                 let raised = self.deps.meta.raise_alarm(tenant, new).await;
                 metrics::histogram!("ironloom_alarm_write_seconds")
                     .record(started.elapsed().as_secs_f64());
                 match raised {
-                    Ok((alarm, created)) => {
+                    // A repeat of an event an earlier owner's rules handled.
+                    Ok(None) => {}
+                    Ok(Some((alarm, created))) => {
                         self.last_raise.insert(key, (Instant::now(), severity));
                         metrics::counter!("ironloom_alarms_raised_total", "tenant" => tenant.to_string())
                             .increment(u64::from(created));
@@ -648,6 +706,7 @@ impl EffectRunner {
                 device,
                 alarm_type,
                 ts_ms,
+                source,
             } => {
                 self.last_raise
                     .remove(&(tenant, device, alarm_type.clone()));
@@ -655,7 +714,7 @@ impl EffectRunner {
                 let cleared = self
                     .deps
                     .meta
-                    .clear_alarm_by_type(tenant, device, &alarm_type, at_ms(ts_ms))
+                    .clear_alarm_by_type(tenant, device, &alarm_type, at_ms(ts_ms), source)
                     .await;
                 metrics::histogram!("ironloom_alarm_write_seconds")
                     .record(started.elapsed().as_secs_f64());

@@ -51,6 +51,7 @@ impl Dev {
                     .collect(),
             ),
             origin: ironloom_core::ingest::Origin::Device,
+            pos: None,
         }
     }
 }

@@ -515,6 +515,7 @@ fn run_dry(
             ts_ms: ts,
             kind,
             origin: ironloom_core::ingest::Origin::Device,
+            pos: None,
         };
         engine.on_message(&msg);
     }

@@ -16,7 +16,7 @@ use crate::support::{Api, Dev, Server, now_ms, within};
 use ironloom_testkit::peers::{NatsCluster, or_skip};
 
 /// A fresh database on the test PostgreSQL server, or None (skipped).
-async fn database(test: &str) -> Option<String> {
+pub(crate) async fn database(test: &str) -> Option<String> {
     let Ok(url) = std::env::var("IRONLOOM_TEST_PG_URL") else {
         if std::env::var("IRONLOOM_REQUIRE_PG").is_ok_and(|v| v == "1") {
             panic!("{test}: IRONLOOM_REQUIRE_PG=1 but IRONLOOM_TEST_PG_URL is not set");
@@ -37,6 +37,18 @@ async fn database(test: &str) -> Option<String> {
 }
 
 fn node(data: &Path, name: &str, nats: &NatsCluster, meta: &str, key: &Path) -> Server {
+    node_with_ttl(data, name, nats, meta, key, "3s")
+}
+
+/// A node whose partition leases last `lease_ttl` (its ticks: a third of it).
+pub(crate) fn node_with_ttl(
+    data: &Path,
+    name: &str,
+    nats: &NatsCluster,
+    meta: &str,
+    key: &Path,
+    lease_ttl: &str,
+) -> Server {
     let urls = nats
         .urls()
         .iter()
@@ -55,7 +67,7 @@ fn node(data: &Path, name: &str, nats: &NatsCluster, meta: &str, key: &Path) -> 
             ("IRONLOOM__CLUSTER__PARTITIONS", "8".into()),
             ("IRONLOOM__CLUSTER__STREAM_SHARDS", "2".into()),
             ("IRONLOOM__CLUSTER__STREAM_MAX_BYTES", "\"64MiB\"".into()),
-            ("IRONLOOM__CLUSTER__LEASE_TTL", "\"3s\"".into()),
+            ("IRONLOOM__CLUSTER__LEASE_TTL", format!("\"{lease_ttl}\"")),
         ],
     )
 }
@@ -105,7 +117,7 @@ async fn values(api: &Api, id: &str, from: i64, to: i64, count: usize) -> Option
     (v.len() == count).then_some(v)
 }
 
-fn took(server: &Server) -> usize {
+pub(crate) fn took(server: &Server) -> usize {
     server
         .log
         .lock()

@@ -13,6 +13,8 @@ mod support;
 #[cfg(feature = "cluster")]
 mod cluster;
 #[cfg(feature = "cluster")]
+mod cluster_alarms;
+#[cfg(feature = "cluster")]
 mod cluster_sessions;
 mod commands;
 mod crash;
