@@ -104,6 +104,16 @@ pub struct AppState {
     pub drain: Option<Arc<dyn ironloom_core::cluster::NodeDrain>>,
 }
 
+impl AppState {
+    /// Metadata changed: the device edge forgets its cached copies (on every node of a
+    /// cluster, where the other nodes' engines also read what changed again).
+    pub fn changed(&self, change: ironloom_core::peers::Change) {
+        if let Some(l) = &self.link {
+            l.changed(change);
+        }
+    }
+}
+
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")

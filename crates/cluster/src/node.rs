@@ -104,6 +104,8 @@ pub struct ClusterNode {
     applied: Mutex<BTreeMap<u32, u64>>,
     /// Since when this node has seen each partition without an owner.
     free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
+    /// The live nodes' names, as of the last tick.
+    live: Mutex<Vec<String>>,
     /// The consumers whose state follows the partitions (the rule engine), once
     /// [`attach`](ClusterNode::attach)ed; the node takes no partition before.
     consumers: std::sync::OnceLock<Option<Arc<dyn PartitionConsumers>>>,
@@ -146,6 +148,15 @@ impl ClusterNode {
             limits,
         ));
         let bus = ClusterBus::start(local.clone(), log.clone());
+        bus.set_relay(
+            crate::live::LiveRelay::start(
+                layout.client.clone(),
+                &name,
+                local.clone(),
+                shutdown.clone(),
+            )
+            .await?,
+        );
         let node = Arc::new(ClusterNode {
             holder: Holder::new(name.clone()),
             leases: layout.leases(),
@@ -164,6 +175,7 @@ impl ClusterNode {
             owned: Mutex::new(BTreeMap::new()),
             applied: Mutex::new(applied),
             free_since: Mutex::new(BTreeMap::new()),
+            live: Mutex::new(Vec::new()),
             consumers: std::sync::OnceLock::new(),
             attached: tokio::sync::watch::Sender::new(false),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -206,6 +218,16 @@ impl ClusterNode {
         lock(&self.owned)
             .get(&p)
             .map(|o| o.progress.applied.load(Ordering::Relaxed))
+    }
+
+    /// The other live nodes' names, as of the last tick (a node that just joined is known
+    /// one tick later).
+    pub fn peers(&self) -> Vec<String> {
+        lock(&self.live)
+            .iter()
+            .filter(|n| **n != self.name)
+            .cloned()
+            .collect()
     }
 
     /// The node's NATS connection (queries between nodes).
@@ -293,13 +315,12 @@ impl ClusterNode {
             }
             return;
         }
-        let live = self
-            .nodes()
-            .await
-            .iter()
-            .filter(|h| !h.draining)
-            .count()
-            .max(1) as u32;
+        let nodes = self.nodes().await;
+        let live = nodes.iter().filter(|h| !h.draining).count().max(1) as u32;
+        // None read (the bucket unreachable): keep the last list, which has this node.
+        if !nodes.is_empty() {
+            *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
+        }
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
         let mut order: Vec<u32> = (0..partitions).collect();

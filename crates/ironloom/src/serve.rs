@@ -276,7 +276,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             bus: bus.clone(),
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
-            republish: Some(Arc::new(MqttRepublisher(mqtt.clone()))),
+            republish: Some(Arc::new(crate::republish::MqttRepublisher {
+                mqtt: mqtt.clone(),
+                hub: hub.clone(),
+            })),
             alarms: alarms_live.clone(),
             models: Some(Arc::new(ironloom_models::meter::MeteredCaller::new(
                 meter.clone(),
@@ -342,6 +345,27 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             node: cluster.as_ref().map(|c| c.node.clone()),
         })),
     };
+    // Commands, takeovers and cache invalidation between the nodes of a cluster.
+    #[cfg(feature = "cluster")]
+    if let Some(parts) = &cluster {
+        let host = crate::peers::Host {
+            hub: hub.clone(),
+            mqtt: mqtt.clone(),
+            devices: state.devices.clone(),
+            meter: meter.clone(),
+            rules: Arc::new(rules.runtime.clone()),
+            runs: Arc::new(compute.clone()),
+            apps: apps.clone(),
+        };
+        let peers = ironloom_cluster::peers::NatsPeers::start(
+            parts.node.clone(),
+            Arc::new(host),
+            cluster_shutdown.clone(),
+        )
+        .await
+        .map_err(|e| anyhow!("cannot start serving the other nodes: {e}"))?;
+        hub.set_peers(peers);
+    }
 
     let coap = match config.coap.addr.0 {
         Some(_) => {
@@ -522,29 +546,6 @@ async fn store_model_usage(
         }
         // Months before this one need no running total any more.
         meter.forget_before(&ironloom_models::meter::this_month());
-    }
-}
-
-/// Rules republish to the tenant's applications (MQTT user `apikey`), on `rules/…`.
-struct MqttRepublisher(ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>);
-
-impl ironloom_rules::runtime::Republisher for MqttRepublisher {
-    fn republish(
-        &self,
-        tenant: ironloom_core::ids::TenantId,
-        topic: &str,
-        payload: Vec<u8>,
-    ) -> usize {
-        let msg = ironloom_mqtt::Message {
-            topic: topic.into(),
-            payload: payload.into(),
-            qos: ironloom_mqtt::QoS::AtLeastOnce,
-            retain: false,
-            props: None,
-        };
-        self.0
-            .publish(&ironloom_device::mqtt::app_namespace(tenant), msg)
-            .online
     }
 }
 

@@ -349,6 +349,20 @@ impl<H: MqttHooks> MqttServer<H> {
         self.shared.draining.load(Ordering::Relaxed)
     }
 
+    /// Disconnects one client of a namespace as a takeover does (MQTT 5: reason "session
+    /// taken over") and ends its session: the same client connected to another node at
+    /// `at` (a session taken here since then is newer and stays).
+    pub fn take_over(&self, namespace: &str, client_id: &str, at: std::time::SystemTime) -> bool {
+        let gone =
+            self.shared
+                .sessions
+                .kick_client(namespace, client_id, at, DisconnectCause::TakenOver);
+        if let Some(s) = &gone {
+            self.shared.router.remove_session(s);
+        }
+        gone.is_some()
+    }
+
     /// Whether a client of the namespace is connected.
     pub fn online(&self, namespace: &str) -> bool {
         self.shared.sessions.online(namespace)

@@ -55,6 +55,8 @@ pub(crate) struct SessionState {
     /// How long the session lives after its connection ended.
     pub expiry: Duration,
     pub disconnected_at: Option<Instant>,
+    /// When its connection took it (wall clock: compared with other nodes' takeovers).
+    pub attached_at: Option<std::time::SystemTime>,
     /// Set when the session was discarded (clean start elsewhere, expiry, shutdown).
     pub ended: bool,
 }
@@ -195,6 +197,7 @@ impl Sessions {
                 st.owner = conn;
                 st.expiry = expiry;
                 st.disconnected_at = None;
+                st.attached_at = Some(std::time::SystemTime::now());
                 drop(st);
                 return Attached {
                     session: existing,
@@ -214,6 +217,7 @@ impl Sessions {
             let mut st = session.lock();
             st.owner = conn;
             st.expiry = expiry;
+            st.attached_at = Some(std::time::SystemTime::now());
         }
         clients.insert(client_id.into(), session.clone());
         Attached {
@@ -279,16 +283,7 @@ impl Sessions {
         };
         let mut out = Vec::new();
         for (_, s) in clients {
-            let mut st = s.lock();
-            st.ended = true;
-            st.queue.clear();
-            st.inflight.clear();
-            if st.owner != 0 {
-                st.kick = Some(cause);
-                st.owner = 0;
-                s.notify.notify_one();
-            }
-            drop(st);
+            end(&s, cause);
             out.push(s);
         }
         out
@@ -303,34 +298,40 @@ impl Sessions {
                 break;
             }
             let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
-            for clients in shard.values_mut() {
-                let online: Vec<Box<str>> = clients
-                    .iter()
-                    .filter(|(_, s)| s.lock().owner != 0)
-                    .map(|(id, _)| id.clone())
-                    .take(n - out.len())
-                    .collect();
-                for id in online {
-                    let Some(s) = clients.remove(&id) else {
-                        continue;
-                    };
-                    let mut st = s.lock();
-                    st.ended = true;
-                    st.queue.clear();
-                    st.inflight.clear();
-                    st.kick = Some(cause);
-                    st.owner = 0;
-                    s.notify.notify_one();
-                    drop(st);
-                    out.push(s);
-                }
-                if out.len() >= n {
-                    break;
-                }
+            let online: Vec<Arc<Session>> = shard
+                .values()
+                .flat_map(|clients| clients.values())
+                .filter(|s| s.lock().owner != 0)
+                .take(n - out.len())
+                .cloned()
+                .collect();
+            for s in online {
+                end(&s, cause);
+                remove(&mut shard, &s);
+                out.push(s);
             }
-            shard.retain(|_, clients| !clients.is_empty());
         }
         out
+    }
+
+    /// Tells the connection of one client of a namespace to leave, and ends its session,
+    /// if it was taken before `before` (the client connected to another node of a cluster
+    /// then; a session taken since is newer and stays).
+    pub fn kick_client(
+        &self,
+        ns: &str,
+        client_id: &str,
+        before: std::time::SystemTime,
+        cause: DisconnectCause,
+    ) -> Option<Arc<Session>> {
+        let mut shard = self.shard(ns);
+        let s = shard.get(ns)?.get(client_id)?.clone();
+        if s.lock().attached_at.is_some_and(|t| t >= before) {
+            return None;
+        }
+        end(&s, cause);
+        remove(&mut shard, &s);
+        Some(s)
     }
 
     /// Whether any connection of the namespace is online.
@@ -352,6 +353,19 @@ impl Sessions {
                     .sum::<usize>()
             })
             .sum()
+    }
+}
+
+/// Ends a session, telling its connection (if any) to leave for `cause`.
+fn end(s: &Arc<Session>, cause: DisconnectCause) {
+    let mut st = s.lock();
+    st.ended = true;
+    st.queue.clear();
+    st.inflight.clear();
+    if st.owner != 0 {
+        st.kick = Some(cause);
+        st.owner = 0;
+        s.notify.notify_one();
     }
 }
 

@@ -561,6 +561,31 @@ async fn a_second_connection_takes_the_session_over() {
 }
 
 #[tokio::test]
+async fn a_connection_elsewhere_takes_over_only_an_older_session() {
+    let t = TestServer::start(|_| {}).await;
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let (mut c, _) = Raw::connect(t.addr, true, "a", "same", true).await;
+    // The other node's connection is older than this session: it stays.
+    assert!(!t.server.take_over("a", "same", before));
+    assert!(
+        !t.server
+            .take_over("a", "other", std::time::SystemTime::now())
+    );
+    assert!(t.server.online("a"));
+    // A newer one ends it, as a takeover on one node does (0x8E).
+    assert!(
+        t.server
+            .take_over("a", "same", std::time::SystemTime::now())
+    );
+    assert!(matches!(
+        c.next().await,
+        Got::Disconnect { reason: 0x8e, .. }
+    ));
+    assert_eq!(c.next().await, Got::Closed);
+    assert!(!t.server.online("a"));
+}
+
+#[tokio::test]
 async fn the_platform_can_disconnect_a_namespace() {
     let t = TestServer::start(|_| {}).await;
     let (mut c, _) = Raw::connect(t.addr, true, "dev-9", "x", false).await;

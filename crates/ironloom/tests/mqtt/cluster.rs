@@ -127,17 +127,17 @@ pub(crate) fn took(server: &Server) -> usize {
 }
 
 /// Two nodes on one database and a 3-server NATS cluster, a tenant on node a.
-struct Cluster {
-    nats: NatsCluster,
-    dir: tempfile::TempDir,
-    a: Server,
-    b: Server,
-    api: Api,
+pub(crate) struct Cluster {
+    pub(crate) nats: NatsCluster,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) a: Server,
+    pub(crate) b: Server,
+    pub(crate) api: Api,
 }
 
 /// Starts [`Cluster`] and waits until the nodes have split the eight partitions (each
 /// takes its fair share); None when a peer is missing (the test is skipped).
-async fn two_nodes(test: &str) -> Option<Cluster> {
+pub(crate) async fn two_nodes(test: &str) -> Option<Cluster> {
     let nats = or_skip(test, NatsCluster::start(3))?;
     let meta = database(test).await?;
     let dir = tempfile::tempdir().unwrap();
