@@ -402,6 +402,56 @@ fn a_checkpoint_keeps_durations_windows_and_alarms_across_a_restart() {
     assert!(e5.on_message(&d.msg(1, &[("temp", 90.0)])).is_empty());
 }
 
+/// Cluster mode: a partition's state (its devices' windows, durations and latest values)
+/// moves to another engine; the rest of that engine's state stays.
+#[test]
+fn a_partitions_state_moves_to_another_engine_and_no_other() {
+    let t = TenantId::new();
+    let (moved, stays) = (Dev::new(t), Dev::new(t));
+    let r = rule(
+        t,
+        json!({"name": "hot", "source": {},
+               "condition": {"expr": "temp > 80 && pressure > 1", "for_samples": 2},
+               "actions": [{"type": "alarm", "alarm_type": "hot", "severity": "major"}]}),
+    );
+    let group = |d: DeviceId| u32::from(d != moved.id);
+    let mut old = Engine::new();
+    old.set_rules(vec![r.clone()]);
+    // One sample of two for both devices; `pressure` only as a latest value.
+    for d in [&moved, &stays] {
+        assert!(old.on_message(&d.msg(0, &[("pressure", 2.0)])).is_empty());
+        assert!(old.on_message(&d.msg(1, &[("temp", 90.0)])).is_empty());
+    }
+    let mut parts = old.checkpoint_groups(&group, &[0, 7]);
+    assert_eq!(parts[1].0, 7);
+    let (_, part) = parts.remove(0);
+    let saved = serde_json::to_vec(&part).unwrap();
+    // The new owner of group 0 had state for `moved` (stale) and for `stays` (its own).
+    let mut new = Engine::new();
+    new.set_rules(vec![r]);
+    assert!(
+        new.on_message(&stays.msg(0, &[("pressure", 2.0)]))
+            .is_empty()
+    );
+    assert!(new.on_message(&stays.msg(1, &[("temp", 90.0)])).is_empty());
+    assert!(
+        new.on_message(&moved.msg(0, &[("pressure", 0.0)]))
+            .is_empty()
+    );
+    new.restore_of(&|d| group(d) == 0, serde_json::from_slice(&saved).unwrap());
+    // `moved` goes on where the old engine was: its second sample fires, `pressure` (2)
+    // read from the latest values that came with it.
+    assert_eq!(
+        kinds(&new.on_message(&moved.msg(2, &[("temp", 95.0)]))),
+        ["raise"]
+    );
+    // `stays` kept its own state: its second sample fires too.
+    assert_eq!(
+        kinds(&new.on_message(&stays.msg(2, &[("temp", 95.0)]))),
+        ["raise"]
+    );
+}
+
 #[test]
 fn rules_call_rules_and_a_loop_of_calls_stops() {
     let t = TenantId::new();
