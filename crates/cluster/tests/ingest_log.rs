@@ -217,3 +217,93 @@ async fn a_retried_record_is_stored_once_and_no_quorum_means_no_ack() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_share_records_and_keep_each_devices_order() {
+    let Some(nats) = or_skip(
+        "concurrent_appends_share_records_and_keep_each_devices_order",
+        NatsCluster::start(3),
+    ) else {
+        return;
+    };
+    let n = node(&nats).await;
+    let tenant = TenantId::new();
+    let mut consumer = n.bus.consume("rules", 4096);
+    consumer.interest.set_tenants([tenant]);
+    // Twenty devices of one partition, 25 appends each, four at most awaiting their
+    // acknowledgement (as MQTT devices with a window of four).
+    let devices: Vec<DeviceId> = std::iter::repeat_with(DeviceId::new)
+        .filter(|d| partition_of(*d, PARTITIONS) == 5)
+        .take(20)
+        .collect();
+    const EACH: i64 = 25;
+    let mut tasks = tokio::task::JoinSet::new();
+    for &device in &devices {
+        let log = n.log.clone();
+        tasks.spawn(async move {
+            let mut window = std::collections::VecDeque::new();
+            for k in 0..EACH {
+                let item = LogItem {
+                    batch: DeviceBatch {
+                        device,
+                        product: None,
+                        points: vec![point("k", Value::I64(k))],
+                    },
+                    announce: Some(Announce {
+                        origin: Origin::Device,
+                        arrived: chrono::Utc::now().timestamp_micros(),
+                        device_name: "d".into(),
+                        product_key: "p".into(),
+                        values: 1,
+                    }),
+                };
+                let (_, durable) = log.append(tenant, vec![item]).await.unwrap();
+                window.push_back(durable);
+                if window.len() == 4 {
+                    window.pop_front().unwrap().await.unwrap();
+                }
+            }
+            for d in window {
+                d.await.unwrap();
+            }
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    // Fewer records than appends: appends made while a record awaited its
+    // acknowledgement went out together.
+    let info = n
+        .layout
+        .jetstream
+        .get_stream(ironloom_cluster::nats::stream_name(
+            ironloom_cluster::partition::shard_of(5, n.layout.record.shards),
+        ))
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .state
+        .messages;
+    let appends = devices.len() as u64 * EACH as u64;
+    eprintln!("{appends} appends in {info} records");
+    assert!(info < appends, "{appends} appends made {info} records");
+    // Each device's values are announced in the order it appended them.
+    let mut seen: std::collections::HashMap<DeviceId, Vec<i64>> = Default::default();
+    while seen.values().map(Vec::len).sum::<usize>() < appends as usize {
+        let ev = tokio::time::timeout(Duration::from_secs(20), consumer.events.recv())
+            .await
+            .expect("announced in time")
+            .unwrap();
+        if let DeviceEventKind::Telemetry { points, .. } = ev.kind {
+            for p in points {
+                let Value::I64(k) = p.value else { panic!() };
+                seen.entry(ev.device).or_default().push(k);
+            }
+        }
+    }
+    for d in &devices {
+        assert_eq!(seen[d], (0..EACH).collect::<Vec<_>>(), "device {d}");
+    }
+}
