@@ -430,14 +430,20 @@ impl ClusterNode {
         let Some(c) = self.consumers() else {
             return Some(partitions.iter().map(|&p| (p, 0, String::new())).collect());
         };
-        match c.checkpoint(partitions).await {
-            Ok(states) if states.len() == partitions.len() => Some(states),
-            Ok(_) => {
+        // Bounded: a rule engine slow to catch up must not hold the next lease renewal
+        // back (its state is recorded at a later tick).
+        match tokio::time::timeout(self.leases.renew_interval(), c.checkpoint(partitions)).await {
+            Ok(Ok(states)) if states.len() == partitions.len() => Some(states),
+            Ok(Ok(_)) => {
                 tracing::error!("the rule engine answered for other partitions than asked");
                 None
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "cannot take the rule engine's partition state");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("the rule engine did not give its partition state in time");
                 None
             }
         }
@@ -481,7 +487,14 @@ impl ClusterNode {
             None => Default::default(),
         };
         if let Some(c) = self.consumers()
-            && let Err(e) = c.restore(p, &state).await
+            && let Err(e) = tokio::time::timeout(self.leases.renew_interval(), c.restore(p, &state))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ironloom_core::error::Error::storage(
+                        "restore rule state",
+                        "the rule engine did not answer in time",
+                    ))
+                })
         {
             tracing::warn!(partition = p, error = %e, "cannot restore the partition's rule state; handing the lease back");
             let _ = self.leases.release(lease).await;
