@@ -91,6 +91,8 @@ struct Throughput {
     acked_points: u64,
     /// Largest bus lag seen (records the owners still had to apply), cluster only.
     max_lag: Option<u64>,
+    /// The CPU µs per message by part of the platform (cluster only).
+    parts: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -166,6 +168,7 @@ fn throughput(
         stored_points: stored,
         acked_points: l.acked_total * load::VALUES as u64,
         max_lag,
+        parts: Vec::new(),
     }
 }
 
@@ -232,7 +235,9 @@ async fn cluster_run(
         .collect();
     let spread = cluster.nodes[1..].iter().map(|n| n.mqtt).collect();
     let (stop, rx) = tokio::sync::watch::channel(false);
-    let pids = cluster.pids();
+    let groups = cluster.pids();
+    let pids: Vec<u32> = groups.iter().flat_map(|(_, p)| p.clone()).collect();
+    let before: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
     let (c0, t0) = (cpu_seconds(&pids), Instant::now());
     let (l, lag) = tokio::join!(
         async {
@@ -244,8 +249,9 @@ async fn cluster_run(
     );
     let l = l?;
     let (cpu, wall) = (cpu_seconds(&pids) - c0, t0.elapsed().as_secs_f64());
+    let after: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
     let (stored, _) = api.count_points(&devices.ids[..cli.connections]).await?;
-    let t = throughput(
+    let mut t = throughput(
         &format!("{} nodes, 3 NATS servers, PostgreSQL", cli.nodes),
         &l,
         cpu,
@@ -253,6 +259,14 @@ async fn cluster_run(
         stored,
         Some(lag?),
     );
+    t.parts = groups
+        .iter()
+        .zip(before.iter().zip(&after))
+        .map(|((name, _), (b, a))| {
+            let us = (a - b) * 1e6 / l.acked_total.max(1) as f64;
+            (name.to_string(), us)
+        })
+        .collect();
     Ok((t, devices.ids))
 }
 
@@ -404,8 +418,14 @@ fn markdown(r: &ReportOut) -> String {
         ));
     }
     s.push_str(&format!(
-        "\nCPU per message, cluster ÷ single: **{:.2}×** (target ≤ 2×)\n",
-        r.cluster.cpu_us_per_msg / r.single.cpu_us_per_msg.max(1e-9)
+        "\nCPU per message, cluster ÷ single: **{:.2}×** (target ≤ 2×); the cluster's by part: {}\n",
+        r.cluster.cpu_us_per_msg / r.single.cpu_us_per_msg.max(1e-9),
+        r.cluster
+            .parts
+            .iter()
+            .map(|(n, us)| format!("{n} {us:.1} µs"))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     if let Some(f) = &r.failover {
         let mut sorted = f.seconds.clone();

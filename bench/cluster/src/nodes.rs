@@ -185,11 +185,18 @@ impl Cluster {
             .collect()
     }
 
-    /// Every process of the cluster: the running nodes, the NATS servers and PostgreSQL.
-    pub fn pids(&self) -> Vec<u32> {
-        let mut pids: Vec<u32> = self.nodes.iter().filter_map(Node::pid).collect();
-        pids.extend(nats_and_postgres_pids(self.nats.dir()));
-        pids
+    /// Every process of the cluster by part: the running nodes, the NATS servers,
+    /// PostgreSQL.
+    pub fn pids(&self) -> [(&'static str, Vec<u32>); 3] {
+        let (nats, pg) = nats_and_postgres_pids(self.nats.dir());
+        [
+            (
+                "Ironloom nodes",
+                self.nodes.iter().filter_map(Node::pid).collect(),
+            ),
+            ("NATS", nats),
+            ("PostgreSQL", pg),
+        ]
     }
 
     /// The platform administrator's session on node `k`.
@@ -261,26 +268,27 @@ pub fn held_by(health: &Value, nodes: &[String]) -> bool {
 
 /// This cluster's NATS servers (their command lines name its directory) and every
 /// PostgreSQL process of this machine (the test server).
-fn nats_and_postgres_pids(nats_dir: &Path) -> Vec<u32> {
+fn nats_and_postgres_pids(nats_dir: &Path) -> (Vec<u32>, Vec<u32>) {
     let nats_dir = nats_dir.to_string_lossy().into_owned();
-    let mut out = Vec::new();
+    let (mut nats, mut pg) = (Vec::new(), Vec::new());
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
+        return (nats, pg);
     };
     for e in dir.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
             continue;
         };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        let ours = match comm.trim() {
-            "postgres" => true,
-            "nats-server" => std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&nats_dir)),
-            _ => false,
-        };
-        if ours {
-            out.push(pid);
+        match comm.trim() {
+            "postgres" => pg.push(pid),
+            "nats-server"
+                if std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&nats_dir)) =>
+            {
+                nats.push(pid)
+            }
+            _ => {}
         }
     }
-    out
+    (nats, pg)
 }
