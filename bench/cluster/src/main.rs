@@ -93,6 +93,8 @@ struct Throughput {
     max_lag: Option<u64>,
     /// The CPU µs per message by part of the platform (cluster only).
     parts: Vec<(String, f64)>,
+    /// Records appended to the streams during the run, and their bytes (cluster only).
+    records: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -169,6 +171,7 @@ fn throughput(
         acked_points: l.acked_total * load::VALUES as u64,
         max_lag,
         parts: Vec::new(),
+        records: None,
     }
 }
 
@@ -238,6 +241,7 @@ async fn cluster_run(
     let groups = cluster.pids();
     let pids: Vec<u32> = groups.iter().flat_map(|(_, p)| p.clone()).collect();
     let before: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
+    let streams_before = cluster.stream_totals().await?;
     let (c0, t0) = (cpu_seconds(&pids), Instant::now());
     let (l, lag) = tokio::join!(
         async {
@@ -250,6 +254,7 @@ async fn cluster_run(
     let l = l?;
     let (cpu, wall) = (cpu_seconds(&pids) - c0, t0.elapsed().as_secs_f64());
     let after: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
+    let streams_after = cluster.stream_totals().await?;
     let (stored, _) = api.count_points(&devices.ids[..cli.connections]).await?;
     let mut t = throughput(
         &format!("{} nodes, 3 NATS servers, PostgreSQL", cli.nodes),
@@ -259,6 +264,10 @@ async fn cluster_run(
         stored,
         Some(lag?),
     );
+    t.records = Some((
+        streams_after.0 - streams_before.0,
+        streams_after.1.saturating_sub(streams_before.1),
+    ));
     t.parts = groups
         .iter()
         .zip(before.iter().zip(&after))
@@ -427,6 +436,14 @@ fn markdown(r: &ReportOut) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    if let Some((records, bytes)) = r.cluster.records {
+        s.push_str(&format!(
+            "Streams: {records} records for {} messages ({:.1} a record), {:.0} bytes a message held per replica.\n",
+            r.cluster.acked,
+            r.cluster.acked as f64 / records.max(1) as f64,
+            bytes as f64 / r.cluster.acked.max(1) as f64
+        ));
+    }
     if let Some(f) = &r.failover {
         let mut sorted = f.seconds.clone();
         sorted.sort_by(f64::total_cmp);

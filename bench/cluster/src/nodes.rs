@@ -253,6 +253,31 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// The ingest streams' records so far and their bytes (`IL_IN_*`, read from the first
+    /// NATS server's monitoring endpoint): the last sequences' sum, and the bytes held.
+    pub async fn stream_totals(&self) -> Result<(u64, u64)> {
+        let url = format!(
+            "http://127.0.0.1:{}/jsz?streams=true",
+            self.nats.http_port(0)
+        );
+        let v: Value = self.http.get(url).send().await?.json().await?;
+        let (mut records, mut bytes) = (0, 0);
+        for account in v["account_details"].as_array().into_iter().flatten() {
+            for stream in account["stream_detail"].as_array().into_iter().flatten() {
+                if stream["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("IL_IN_"))
+                {
+                    records += stream["state"]["last_seq"].as_u64().unwrap_or(0);
+                    bytes += stream["state"]["bytes"].as_u64().unwrap_or(0);
+                }
+            }
+        }
+        Ok((records, bytes))
+    }
+}
+
 /// Whether every partition's lease is held by one of `nodes`.
 pub fn held_by(health: &Value, nodes: &[String]) -> bool {
     health["owners"].as_array().is_some_and(|owners| {
