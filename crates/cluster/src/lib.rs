@@ -9,15 +9,19 @@
 
 pub mod bus;
 pub mod config;
+pub mod engines;
 pub mod error;
 pub mod lease;
 pub mod log;
 pub mod nats;
 pub mod node;
+mod owned;
 pub mod owner;
 pub mod partition;
 pub mod query;
 pub mod record;
+pub mod seal;
+pub mod segments;
 pub mod store;
 
 pub use config::{ClusterConfig, ObjectStoreConfig};
