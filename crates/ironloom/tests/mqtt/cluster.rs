@@ -1,11 +1,11 @@
 //! Cluster mode with real parts: two `ironloom serve` nodes sharing a PostgreSQL database
 //! and a 3-node NATS JetStream cluster. Devices on both nodes are acknowledged only once
 //! their data is on a quorum of the stream's replicas; the nodes split the partitions;
-//! when one node is killed (SIGKILL), the other takes its partitions, replays them from
-//! the streams, and serves every acknowledged point. Before that, each node answers
-//! queries for every device, the other node's partitions through their owner.
-//!
-//! The nodes seal their partitions into a SeaweedFS S3 bucket every second.
+//! when one node is killed (SIGKILL), the other takes its partitions from the segments
+//! they sealed into object storage and the streams' tails, and serves every acknowledged
+//! point. Before that, each node answers queries for every device, the other node's
+//! partitions through their owner. The nodes seal their partitions into a SeaweedFS S3
+//! bucket every second.
 //!
 //! Needs nats-server and weed on PATH and `IRONLOOM_TEST_PG_URL` (scripts/test.sh provides
 //! them);
@@ -281,7 +281,30 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
             assert_eq!(points, (0..20).collect::<Vec<_>>(), "device {id} on {node}");
         }
     }
-    // Node b dies; a takes its partitions over, replays them and serves everything.
+    // Node b seals what it applied into the bucket (every second here).
+    within(
+        20,
+        "node b sealed its partitions",
+        || b.log.lock().unwrap().clone(),
+        || async {
+            let h = health(&b).await;
+            let c = &h["cluster"];
+            let mine: Vec<_> = c["owners"]
+                .as_array()?
+                .iter()
+                .filter(|o| o["owner"] == "b")
+                .collect();
+            (c["object_store"]["state"] == "ok"
+                && mine.iter().any(|o| o["applied"].as_u64() > Some(0))
+                && mine
+                    .iter()
+                    .all(|o| o["sealed_seq"].is_u64() && o["sealed_seq"] == o["applied"]))
+            .then_some(())
+        },
+    )
+    .await;
+    // Node b dies; a takes its partitions over from the bucket and the streams' tails,
+    // and serves everything.
     let took_before = took(&a);
     b.kill();
     within(
@@ -301,6 +324,13 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         .await;
         assert_eq!(points, (0..20).collect::<Vec<_>>(), "device {id}");
     }
+    assert!(
+        a.log
+            .lock()
+            .unwrap()
+            .contains("fetched the partition's segments from object storage"),
+        "node a read b's partitions from the bucket"
+    );
 }
 
 fn signal(server: &Server, sig: &str) {
