@@ -87,7 +87,7 @@ struct Node {
     parts: NodeParts,
     store: Arc<ClusterTelemetry>,
     cancel: CancellationToken,
-    _dir: tempfile::TempDir,
+    dir: Arc<tempfile::TempDir>,
 }
 
 impl Node {
@@ -100,6 +100,11 @@ impl Node {
 }
 
 async fn node(p: &Peers, name: &str) -> Node {
+    node_in(p, name, Arc::new(tempfile::tempdir().unwrap())).await
+}
+
+/// A node on the data directory `dir` (a node started again keeps its files).
+async fn node_in(p: &Peers, name: &str, dir: Arc<tempfile::TempDir>) -> Node {
     let config = ClusterConfig {
         nats_urls: p.nats.urls(),
         node: name.into(),
@@ -116,12 +121,17 @@ async fn node(p: &Peers, name: &str) -> Node {
         },
         ..ClusterConfig::default()
     };
-    let dir = tempfile::tempdir().unwrap();
     let options = ironloom_tsdb::Options {
         fsync: ironloom_tsdb::FsyncPolicy::Never,
         ..Default::default()
     };
-    let policies = ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), options.clone()).unwrap();
+    // The node engine of an earlier run on this directory may still be open.
+    let policies = ironloom_tsdb::Engine::open(
+        &dir.path()
+            .join(format!("tsdb-{}", uuid::Uuid::new_v4().simple())),
+        options.clone(),
+    )
+    .unwrap();
     let cancel = CancellationToken::new();
     let parts = ClusterNode::start(
         &config,
@@ -145,7 +155,7 @@ async fn node(p: &Peers, name: &str) -> Node {
         parts,
         store,
         cancel,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -572,4 +582,67 @@ async fn an_owner_whose_epoch_was_taken_records_no_seal() {
     );
     assert_eq!(peers.meta.segments(1).await.unwrap(), segments1);
     a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_manifest() {
+    let test = "a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_manifest";
+    let Some(peers) = peers(test).await else {
+        return;
+    };
+    let tenant = TenantId::new();
+    let devices = devices();
+    let mut written = Written::new();
+    let a = node(&peers, "a").await;
+    owns_all(&a).await;
+    a.store
+        .write(tenant, batches(&devices, 0, 100, &mut written))
+        .await
+        .unwrap();
+    sealed_up(&a).await;
+    a.stop().await;
+
+    // Started again on its files, with nobody having sealed since: it keeps them. (The
+    // bucket's objects are away meanwhile, so it could not have read them from there.)
+    let mut away = Vec::new();
+    for p in 0..PARTITIONS {
+        for s in peers.meta.segments(p).await.unwrap() {
+            let path = object_store::path::Path::from(s.key.as_str());
+            let body = peers
+                .objects
+                .get(&path)
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            peers.objects.delete(&path).await.unwrap();
+            away.push((path, body));
+        }
+    }
+    let again = node_in(&peers, "a", a.dir.clone()).await;
+    owns_all(&again).await;
+    check_all(&again.store, tenant, &written).await;
+    again.stop().await;
+    for (path, body) in away {
+        peers.objects.put(&path, body.into()).await.unwrap();
+    }
+
+    // Another node owns the partitions, writes and seals more (and the streams forget
+    // it): the first node's files are behind the manifest now, so it reads the bucket.
+    let b = node(&peers, "b").await;
+    owns_all(&b).await;
+    b.store
+        .write(tenant, batches(&devices, 1, 100, &mut written))
+        .await
+        .unwrap();
+    sealed_up(&b).await;
+    b.stop().await;
+    for p in 0..PARTITIONS {
+        assert_eq!(in_stream(&b, p).await, 0);
+    }
+    let back = node_in(&peers, "a", a.dir.clone()).await;
+    owns_all(&back).await;
+    check_all(&back.store, tenant, &written).await;
+    back.stop().await;
 }
