@@ -326,24 +326,57 @@ fn devices() -> Vec<DeviceId> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_owner_reads_the_sealed_segments_and_the_streams_tail() {
-    let test = "a_new_owner_reads_the_sealed_segments_and_the_streams_tail";
-    let Some(peers) = peers(test).await else {
-        return;
-    };
+/// A started test: its peers, node `a` owning every partition with 100 points of each
+/// device written and sealed.
+struct Start {
+    peers: Peers,
+    tenant: TenantId,
+    devices: Vec<DeviceId>,
+    written: Written,
+    a: Node,
+}
+
+async fn start(test: &str) -> Option<Start> {
+    let peers = peers(test).await?;
     let tenant = TenantId::new();
     let devices = devices();
     let mut written = Written::new();
     let a = node(&peers, "a").await;
     owns_all(&a).await;
-    for round in 0..3 {
+    a.store
+        .write(tenant, batches(&devices, 0, 100, &mut written))
+        .await
+        .unwrap();
+    sealed_up(&a).await;
+    Some(Start {
+        peers,
+        tenant,
+        devices,
+        written,
+        a,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_owner_reads_the_sealed_segments_and_the_streams_tail() {
+    let Some(Start {
+        peers,
+        tenant,
+        devices,
+        mut written,
+        a,
+    }) = start("a_new_owner_reads_the_sealed_segments_and_the_streams_tail").await
+    else {
+        return;
+    };
+    // More, in several seals.
+    for round in 1..3 {
         a.store
-            .write(tenant, batches(&devices, round, 200, &mut written))
+            .write(tenant, batches(&devices, round, 100, &mut written))
             .await
             .unwrap();
+        sealed_up(&a).await;
     }
-    sealed_up(&a).await;
 
     // The manifest lists segments, each in the bucket with its size, and a latest-value
     // table; the streams no longer hold what is sealed.
@@ -435,20 +468,16 @@ const OUTAGE: Duration = Duration::from_secs(8);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn object_storage_down_loses_nothing_and_seals_later() {
-    let test = "object_storage_down_loses_nothing_and_seals_later";
-    let Some(mut peers) = peers(test).await else {
+    let Some(Start {
+        mut peers,
+        tenant,
+        devices,
+        mut written,
+        a,
+    }) = start("object_storage_down_loses_nothing_and_seals_later").await
+    else {
         return;
     };
-    let tenant = TenantId::new();
-    let devices = devices();
-    let mut written = Written::new();
-    let a = node(&peers, "a").await;
-    owns_all(&a).await;
-    a.store
-        .write(tenant, batches(&devices, 0, 100, &mut written))
-        .await
-        .unwrap();
-    sealed_up(&a).await;
     let before: Vec<u64> = (0..PARTITIONS)
         .map(|p| a.parts.node.sealed(p).unwrap().0)
         .collect();
@@ -504,20 +533,16 @@ async fn object_storage_down_loses_nothing_and_seals_later() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_whose_epoch_was_taken_records_no_seal() {
-    let test = "an_owner_whose_epoch_was_taken_records_no_seal";
-    let Some(peers) = peers(test).await else {
+    let Some(Start {
+        peers,
+        tenant,
+        devices,
+        mut written,
+        a,
+    }) = start("an_owner_whose_epoch_was_taken_records_no_seal").await
+    else {
         return;
     };
-    let tenant = TenantId::new();
-    let devices = devices();
-    let mut written = Written::new();
-    let a = node(&peers, "a").await;
-    owns_all(&a).await;
-    a.store
-        .write(tenant, batches(&devices, 0, 100, &mut written))
-        .await
-        .unwrap();
-    sealed_up(&a).await;
     let p = 0;
     let row = peers.meta.partition(p).await.unwrap().unwrap();
     let segments = peers.meta.segments(p).await.unwrap();
@@ -586,20 +611,17 @@ async fn an_owner_whose_epoch_was_taken_records_no_seal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_manifest() {
-    let test = "a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_manifest";
-    let Some(peers) = peers(test).await else {
+    let Some(Start {
+        peers,
+        tenant,
+        devices,
+        mut written,
+        a,
+    }) =
+        start("a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_manifest").await
+    else {
         return;
     };
-    let tenant = TenantId::new();
-    let devices = devices();
-    let mut written = Written::new();
-    let a = node(&peers, "a").await;
-    owns_all(&a).await;
-    a.store
-        .write(tenant, batches(&devices, 0, 100, &mut written))
-        .await
-        .unwrap();
-    sealed_up(&a).await;
     a.stop().await;
 
     // Started again on its files, with nobody having sealed since: it keeps them. (The
