@@ -189,14 +189,17 @@ async fn owns_all(n: &Node) {
 /// What was written: per device, its points of `t` (f64) and `s` (string) by time.
 type Written = BTreeMap<DeviceId, Vec<(Micros, Value)>>;
 
-/// `rounds` points per device, written through the log (`log`) or the cluster's store.
-fn batches(devices: &[DeviceId], round: i64, rounds: i64, w: &mut Written) -> Vec<DeviceBatch> {
-    let base = chrono::Utc::now().timestamp_micros() - 3_600_000_000;
+/// `n` more points of every device (after those in `w`, a millisecond apart, from an
+/// hour ago), recorded in `w`.
+fn batches(devices: &[DeviceId], n: i64, w: &mut Written) -> Vec<DeviceBatch> {
+    static BASE: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let base = *BASE.get_or_init(|| chrono::Utc::now().timestamp_micros() - 3_600_000_000);
     devices
         .iter()
         .enumerate()
         .map(|(k, d)| {
-            let points: Vec<PointIn> = (round * rounds..(round + 1) * rounds)
+            let start = w.get(d).map_or(0, Vec::len) as i64;
+            let points: Vec<PointIn> = (start..start + n)
                 .map(|i| {
                     let value = if k % 2 == 0 {
                         Value::F64(i as f64 * 1.25 + k as f64)
@@ -252,7 +255,12 @@ async fn check_all(store: &ClusterTelemetry, tenant: TenantId, w: &Written) {
             }
         }
         assert_eq!(got.len(), want.len(), "device {d}: count");
-        assert_eq!(&got, want, "device {d}: points");
+        if let Some(i) = (0..got.len()).find(|&i| got[i] != want[i]) {
+            panic!(
+                "device {d}: point {i} is {:?}, written {:?}",
+                got[i], want[i]
+            );
+        }
     }
 }
 
@@ -344,7 +352,7 @@ async fn start(test: &str) -> Option<Start> {
     let a = node(&peers, "a").await;
     owns_all(&a).await;
     a.store
-        .write(tenant, batches(&devices, 0, 100, &mut written))
+        .write(tenant, batches(&devices, 100, &mut written))
         .await
         .unwrap();
     sealed_up(&a).await;
@@ -369,14 +377,33 @@ async fn a_new_owner_reads_the_sealed_segments_and_the_streams_tail() {
     else {
         return;
     };
-    // More, in several seals.
-    for round in 1..3 {
+    // More, in several seals (larger ones, measured).
+    for _ in 0..2 {
         a.store
-            .write(tenant, batches(&devices, round, 100, &mut written))
+            .write(tenant, batches(&devices, 2000, &mut written))
             .await
             .unwrap();
         sealed_up(&a).await;
     }
+    let points: usize = written.values().map(Vec::len).sum();
+    let mut bucket = 0;
+    for p in 0..PARTITIONS {
+        bucket += peers
+            .meta
+            .segments(p)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.bytes)
+            .sum::<u64>();
+        let took = a.parts.node.seal_took(p);
+        eprintln!("MEASURED p{p}: last seal (about 6000 points) took {took:?}");
+    }
+    eprintln!(
+        "MEASURED {points} points ({} devices, f64 and strings): {bucket} bytes of live segments, {:.2} bytes a point",
+        devices.len(),
+        bucket as f64 / points as f64
+    );
 
     // The manifest lists segments, each in the bucket with its size, and a latest-value
     // table; the streams no longer hold what is sealed.
@@ -423,7 +450,7 @@ async fn a_new_owner_reads_the_sealed_segments_and_the_streams_tail() {
     // The owner hands the partitions back; more data arrives while nobody owns them.
     a.stop().await;
     assert!(a.parts.node.owned().is_empty());
-    append(&a, tenant, batches(&devices, 3, 50, &mut written)).await;
+    append(&a, tenant, batches(&devices, 50, &mut written)).await;
     for p in 0..PARTITIONS {
         assert!(
             in_stream(&a, p).await > 0,
@@ -485,9 +512,9 @@ async fn object_storage_down_loses_nothing_and_seals_later() {
     // Object storage goes away: ingest is still acknowledged and applied, seals fail and
     // are retried, and the streams keep everything not sealed.
     peers.s3.kill();
-    for round in 1..4 {
+    for _ in 0..3 {
         a.store
-            .write(tenant, batches(&devices, round, 100, &mut written))
+            .write(tenant, batches(&devices, 100, &mut written))
             .await
             .unwrap();
     }
@@ -556,7 +583,7 @@ async fn an_owner_whose_epoch_was_taken_records_no_seal() {
         .unwrap()
         .expect("the claim is recorded");
     assert!(stolen > row.epoch);
-    let more = batches(&devices, 1, 100, &mut written);
+    let more = batches(&devices, 100, &mut written);
     append(&a, tenant, more).await;
     within(20, "a gives the partition up", || async {
         (!a.parts.node.owns(p)).then_some(())
@@ -655,7 +682,7 @@ async fn a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_man
     let b = node(&peers, "b").await;
     owns_all(&b).await;
     b.store
-        .write(tenant, batches(&devices, 1, 100, &mut written))
+        .write(tenant, batches(&devices, 100, &mut written))
         .await
         .unwrap();
     sealed_up(&b).await;
