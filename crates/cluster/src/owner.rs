@@ -2,10 +2,10 @@
 //! stream order, writes their points into the owner's store, and announces them on the
 //! owner's in-process bus, so rules, apps and bindings run where the data is.
 //!
-//! This is the first stage: a node applies the partitions it is given from a start
-//! sequence; leases, fencing, sealing to object storage and the checkpoint to resume from
-//! come with the following stages. Applying is idempotent (points are keyed by series and
-//! time), so a record applied twice after a restart leaves the store as it was.
+//! The node (`node.rs`) starts one per owned partition, writing into the partition's
+//! engine from the position restored for it, under the partition's lease. Applying is
+//! idempotent (points are keyed by series and time), so a record applied twice (after a
+//! restart, or beyond a seal) leaves the store as it was.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
