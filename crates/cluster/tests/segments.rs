@@ -700,3 +700,73 @@ async fn a_returning_owner_keeps_its_files_only_while_they_are_as_new_as_the_man
     check_all(&back.store, tenant, &written).await;
     back.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segments_replaced_by_compaction_leave_the_bucket_after_the_grace_period() {
+    let Some(Start {
+        peers,
+        tenant,
+        devices,
+        mut written,
+        a,
+    }) = start("segments_replaced_by_compaction_leave_the_bucket_after_the_grace_period").await
+    else {
+        return;
+    };
+    // One small segment per seal and partition; at eight the engine compacts them.
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        a.store
+            .write(tenant, batches(&devices, 20, &mut written))
+            .await
+            .unwrap();
+        sealed_up(&a).await;
+        seen.extend(
+            peers
+                .meta
+                .segments(0)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.key),
+        );
+    }
+    let first: Vec<String> = seen.into_iter().collect();
+    // Compacted, sealed (inputs marked replaced), and after ten seal intervals the
+    // inputs are gone from the bucket and the manifest.
+    let gone = within(60, "a replaced segment deleted", || async {
+        let live: Vec<String> = peers
+            .meta
+            .segments(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.key)
+            .collect();
+        let replaced = peers
+            .meta
+            .replaced_segments(chrono::Utc::now())
+            .await
+            .unwrap();
+        let mut gone = Vec::new();
+        for k in first.iter().filter(|k| !live.contains(k)) {
+            let in_bucket = peers
+                .objects
+                .head(&object_store::path::Path::from(k.as_str()))
+                .await
+                .is_ok();
+            if !in_bucket && !replaced.iter().any(|r| &r.key == k) {
+                gone.push(k.clone());
+            }
+        }
+        (!gone.is_empty()).then_some(gone)
+    })
+    .await;
+    assert!(!gone.is_empty());
+    // Everything is still there, and a new owner reads it from the bucket.
+    a.stop().await;
+    let b = node(&peers, "b").await;
+    owns_all(&b).await;
+    check_all(&b.store, tenant, &written).await;
+    b.stop().await;
+}
