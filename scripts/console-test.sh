@@ -22,3 +22,17 @@ cd console
 IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom" CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots node tests/e2e.mjs
 node tests/flow.test.mjs
+# The health page in cluster mode: the peers' nats-server and a fresh database on the
+# test PostgreSQL server (started here when this script runs on its own).
+cd ..
+if [ -z "${IRONLOOM_TEST_PG_URL:-}" ]; then
+  eval "$(scripts/pg-test-server.sh start)"
+  trap 'scripts/pg-test-server.sh stop' EXIT
+fi
+psql="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql"
+db="ironloom_console_$$_$(date +%s)"
+"$psql" "$IRONLOOM_TEST_PG_URL" -qc "CREATE DATABASE $db"
+cd console
+IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom" CHROMIUM=/usr/bin/chromium \
+  SCREENSHOTS=test-results/screenshots CLUSTER_META_URL="${IRONLOOM_TEST_PG_URL%/*}/$db" \
+  node tests/e2e-cluster.mjs

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export async function startServer({ bin, consoleDir }) {
+// `env`: more environment for the server (its configuration, e.g. cluster mode).
+export async function startServer({ bin, consoleDir, env = {} }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ironloom-console-test-'))
   const child = spawn(
     bin,
@@ -13,6 +14,7 @@ export async function startServer({ bin, consoleDir }) {
     {
       env: {
         ...process.env,
+        ...env,
         IRONLOOM__HTTP__CONSOLE_DIR: resolve(consoleDir),
         RUST_LOG: process.env.RUST_LOG ?? 'info',
         NO_COLOR: '1',

@@ -26,6 +26,8 @@ pub enum StopSignal {
     Term,
     /// SIGINT (PostgreSQL: fast shutdown).
     Int,
+    /// SIGKILL (a crash, for fail-over rounds).
+    Kill,
 }
 
 /// A running child process, killed on drop.
@@ -203,6 +205,7 @@ impl Proc {
             let sig = match signal {
                 StopSignal::Term => "-TERM",
                 StopSignal::Int => "-INT",
+                StopSignal::Kill => "-KILL",
             };
             let _ = std::process::Command::new("kill")
                 .arg(sig)

@@ -39,6 +39,9 @@ pub enum PayloadKind {
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
     pub target: Target,
+    /// More servers of one platform (cluster nodes): connection `i` goes to the
+    /// `i mod (1 + spread.len())`-th of `target.addr`, `spread…`.
+    pub spread: Vec<std::net::SocketAddr>,
     pub connections: usize,
     pub window: usize,
     pub warmup: Duration,
@@ -220,7 +223,13 @@ pub async fn run(cfg: &LoadConfig, usernames: &[Option<String>]) -> anyhow::Resu
     let sem = Arc::new(Semaphore::new(cfg.connect_concurrency.max(1)));
     let mut opening = tokio::task::JoinSet::new();
     for (i, user) in usernames.iter().take(cfg.connections).enumerate() {
-        let (sem, target, user) = (sem.clone(), cfg.target.clone(), user.clone());
+        let (sem, mut target, user) = (sem.clone(), cfg.target.clone(), user.clone());
+        if let Some(addr) = (i % (1 + cfg.spread.len()))
+            .checked_sub(1)
+            .map(|k| cfg.spread[k])
+        {
+            target.addr = addr;
+        }
         opening.spawn(async move {
             let _permit = sem.acquire_owned().await;
             let r = conn::open(&target, i, &format!("mqtt-bench-{i}"), user.as_deref()).await;
@@ -574,6 +583,7 @@ mod tests {
             payload: PayloadKind::Ts,
             connect_concurrency: 2,
             broker_pid: None,
+            spread: Vec::new(),
             rate: None,
         };
         let users = vec![Some("a".to_string()), Some("b".into()), Some("c".into())];
@@ -608,6 +618,7 @@ mod tests {
             payload: PayloadKind::Plain,
             connect_concurrency: 2,
             broker_pid: None,
+            spread: Vec::new(),
             rate: Some(400.0),
         };
         let users = vec![Some("a".to_string()), Some("b".into())];

@@ -296,6 +296,7 @@ async fn bench_broker(
             payload,
             connect_concurrency: cli.connect_concurrency,
             broker_pid: b.pid().ok(),
+            spread: Vec::new(),
             rate: None,
         };
         eprintln!(

@@ -564,6 +564,18 @@ class DeviceWithCredentials(Device):
     credentials: "DeviceCredentials"
 
 
+class DrainInput(TypedDict):
+    """How fast to send a drained node's devices elsewhere."""
+    #: Devices told to reconnect to another node each second (1 to 100000; 500 if not
+    devices_per_second: NotRequired[Optional[int]]
+
+
+class DrainStatus(TypedDict):
+    """What draining started."""
+    devices_per_second: int
+    draining: bool
+
+
 class DryRun(TypedDict):
     """A rule (unsaved) and sample messages."""
     messages: List["SampleMessage"]
@@ -894,6 +906,8 @@ class Named(TypedDict):
 
 class NodeHealth(TypedDict):
     """A live node (its heartbeat)."""
+    #: Being drained for an upgrade: it hands its partitions back and takes none.
+    draining: bool
     name: str
     #: The partitions it owns.
     owned: List[int]
@@ -1373,6 +1387,8 @@ class SystemHealth(TypedDict):
     cluster: NotRequired[Optional["ClusterHealth"]]
     #: The caller's tenant's devices (absent for the platform administrator).
     devices: NotRequired[Optional[int]]
+    #: This node is being drained for an upgrade.
+    draining: bool
     #: `sqlite` or `postgres`.
     metadata_backend: str
     now: str
@@ -2840,6 +2856,18 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/shared/dashboards/{_path(token)}/data", query={"range_s": range_s})
 
+    def drain(self, body: DrainInput) -> DrainStatus:
+        """Drains this node for a rolling upgrade (platform administrator): new device
+        connections are refused with "use another server", connected devices are told to
+        reconnect elsewhere a few at a time, `/readyz` fails so load balancers send nothing
+        new, and in a cluster the node hands its partitions to the other nodes. Stop the node
+        once `GET /api/v1/system/health` shows no devices and (in a cluster) no partitions.
+        Asking again changes nothing.
+
+        `POST /api/v1/system/drain`
+        """
+        return self._call("POST", "/api/v1/system/drain", body=body, body_kind="json", content_type="application/json")
+
     def health(self) -> SystemHealth:
         """This node's health and the caller's tenant's traffic and storage.
 
@@ -3187,6 +3215,7 @@ OPERATIONS = {
     "rule_versions": ("GET", "/api/v1/rules/{id}/versions"),
     "shared_dashboard": ("GET", "/api/v1/shared/dashboards/{token}"),
     "shared_dashboard_data": ("GET", "/api/v1/shared/dashboards/{token}/data"),
+    "drain": ("POST", "/api/v1/system/drain"),
     "health": ("GET", "/api/v1/system/health"),
     "write_many": ("POST", "/api/v1/telemetry"),
     "aggregate_many": ("POST", "/api/v1/telemetry/aggregate"),

@@ -652,6 +652,21 @@ export type DeviceWithCredentials = Device & {
 /** The business domains of the evaluation criteria. */
 export type Domain = "design" | "production" | "operations" | "logistics" | "service" | "supply_chain" | "management";
 
+/** How fast to send a drained node's devices elsewhere. */
+export interface DrainInput {
+  /**
+   * Devices told to reconnect to another node each second (1 to 100000; 500 if not
+   * given), so the other nodes take them over gradually.
+   */
+  devices_per_second?: number | null;
+}
+
+/** What draining started. */
+export interface DrainStatus {
+  devices_per_second: number;
+  draining: boolean;
+}
+
 /** A rule (unsaved) and sample messages. */
 export interface DryRun {
   messages: SampleMessage[];
@@ -1051,6 +1066,8 @@ export interface Named {
 
 /** A live node (its heartbeat). */
 export interface NodeHealth {
+  /** Being drained for an upgrade: it hands its partitions back and takes none. */
+  draining: boolean;
   name: string;
   /** The partitions it owns. */
   owned: number[];
@@ -1597,6 +1614,8 @@ export interface SystemHealth {
   cluster?: ClusterHealth | null;
   /** The caller's tenant's devices (absent for the platform administrator). */
   devices?: number | null;
+  /** This node is being drained for an upgrade. */
+  draining: boolean;
   /** `sqlite` or `postgres`. */
   metadata_backend: string;
   now: string;
@@ -3223,6 +3242,20 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * Drains this node for a rolling upgrade (platform administrator): new device
+   * connections are refused with "use another server", connected devices are told to
+   * reconnect elsewhere a few at a time, `/readyz` fails so load balancers send nothing
+   * new, and in a cluster the node hands its partitions to the other nodes. Stop the node
+   * once `GET /api/v1/system/health` shows no devices and (in a cluster) no partitions.
+   * Asking again changes nothing.
+   *
+   * `POST /api/v1/system/drain`
+   */
+  drain(body: DrainInput): Promise<DrainStatus> {
+    return this.call<DrainStatus>({ method: "POST", path: "/api/v1/system/drain", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
    * This node's health and the caller's tenant's traffic and storage.
    *
    * `GET /api/v1/system/health`
@@ -3548,6 +3581,7 @@ export const OPERATIONS = {
   rule_versions: ["GET", "/api/v1/rules/{id}/versions"],
   shared_dashboard: ["GET", "/api/v1/shared/dashboards/{token}"],
   shared_dashboard_data: ["GET", "/api/v1/shared/dashboards/{token}/data"],
+  drain: ["POST", "/api/v1/system/drain"],
   health: ["GET", "/api/v1/system/health"],
   write_many: ["POST", "/api/v1/telemetry"],
   aggregate_many: ["POST", "/api/v1/telemetry/aggregate"],

@@ -208,6 +208,8 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/app-settings", Permission(P::AppRead)),
     ("PUT", "/api/v1/app-settings", Permission(P::AppManage)),
     ("GET", "/api/v1/system/health", Authenticated),
+    // The platform administrator only (checked by the handler).
+    ("POST", "/api/v1/system/drain", Authenticated),
     ("GET", "/api/v1/tenants", Permission(P::TenantRead)),
     ("POST", "/api/v1/tenants", Permission(P::TenantManage)),
     ("GET", "/api/v1/tenants/{id}", Permission(P::TenantRead)),

@@ -1,7 +1,7 @@
 //! Which tenant a device belongs to and its product, remembered for a short while so that
 //! telemetry writes naming many devices do not ask the metadata store for each one on
 //! every request. Entries expire after [`TTL`]; deleting a device or changing its product
-//! through the API forgets it at once (another node learns within the TTL).
+//! through the API forgets it at once (on every node of a cluster).
 
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
 use std::collections::HashMap;
@@ -38,6 +38,11 @@ impl DeviceCache {
             }
         }
         map.insert((tenant, device), (product, Instant::now()));
+    }
+
+    /// Forgets every device (changes may have been missed).
+    pub fn clear(&self) {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     pub fn forget(&self, tenant: TenantId, device: DeviceId) {

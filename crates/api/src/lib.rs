@@ -100,6 +100,18 @@ pub struct AppState {
     pub apps: Option<ironloom_apps::AppHost>,
     /// This node's view of the cluster (absent on a single node).
     pub cluster: Option<Arc<dyn ironloom_core::cluster::ClusterView>>,
+    /// Draining this node for an upgrade (absent where no device edge runs).
+    pub drain: Option<Arc<dyn ironloom_core::cluster::NodeDrain>>,
+}
+
+impl AppState {
+    /// Metadata changed: the device edge forgets its cached copies (on every node of a
+    /// cluster, where the other nodes' engines also read what changed again).
+    pub fn changed(&self, change: ironloom_core::peers::Change) {
+        if let Some(l) = &self.link {
+            l.changed(change);
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -258,6 +270,13 @@ async fn record_metrics(req: Request, next: Next) -> Response {
 
 /// Readiness: the store answers.
 pub async fn ready(State(state): State<AppState>) -> Response {
+    if state.drain.as_ref().is_some_and(|d| d.draining()) {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "draining: send requests to another node\n",
+        )
+            .into_response();
+    }
     match state.store.ping().await {
         Ok(()) => (axum::http::StatusCode::OK, "ready\n").into_response(),
         Err(e) => {

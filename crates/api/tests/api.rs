@@ -126,6 +126,7 @@ impl App {
             runs: None,
             apps,
             cluster: None,
+            drain: None,
         };
         App {
             router: ironloom_api::router(state),

@@ -59,9 +59,43 @@ pub trait EventBus: Send + Sync + std::fmt::Debug {
     /// falls behind gets `Lagged` with the number it missed.
     fn watch(&self) -> broadcast::Receiver<DeviceEvent>;
 
+    /// A live view for one device's events (the caller still filters what it receives).
+    /// In a cluster, the device's events announced on another node reach this node while
+    /// the view lives; a single node's bus gives [`watch`](Self::watch).
+    fn watch_device(&self, tenant: TenantId, device: DeviceId) -> LiveView {
+        let _ = (tenant, device);
+        LiveView::new(self.watch(), None)
+    }
+
     /// Registers a reliable consumer with a queue of `capacity` events. It receives
     /// nothing until its [`Interest`] names tenants; dropping its receiver unregisters it.
     fn consume(&self, name: &str, capacity: usize) -> Consumer;
+}
+
+/// A live view: the events, and what keeps other nodes sending them while it lives.
+pub struct LiveView {
+    pub events: broadcast::Receiver<DeviceEvent>,
+    /// Dropped with the view: ends the interest the view declared.
+    _watching: Option<Box<dyn Send + Sync>>,
+}
+
+impl std::fmt::Debug for LiveView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveView").finish_non_exhaustive()
+    }
+}
+
+impl LiveView {
+    /// A view of `events`; `watching` is dropped with it.
+    pub fn new(
+        events: broadcast::Receiver<DeviceEvent>,
+        watching: Option<Box<dyn Send + Sync>>,
+    ) -> LiveView {
+        LiveView {
+            events,
+            _watching: watching,
+        }
+    }
 }
 
 /// A reliable consumer's end of the bus.

@@ -65,6 +65,14 @@ impl LocalBus {
             let _ = self.live.send(ev.clone());
         }
     }
+
+    /// Shows an event to the live views only (in a cluster: an event another node
+    /// announced, which this node's consumers must not take again).
+    pub fn publish_live(&self, ev: DeviceEvent) {
+        if self.live.receiver_count() > 0 {
+            let _ = self.live.send(ev);
+        }
+    }
 }
 
 fn dropped(consumer: &str) {

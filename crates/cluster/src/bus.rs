@@ -8,9 +8,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ironloom_bus::{Consumer, DeviceEvent, DeviceEventKind, EventBus, LocalBus};
+use ironloom_bus::{Consumer, DeviceEvent, DeviceEventKind, EventBus, LiveView, LocalBus};
+use ironloom_core::ids::{DeviceId, TenantId};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::live::LiveRelay;
 use crate::log::JetStreamLog;
 use crate::record::{EventItem, Item};
 
@@ -23,6 +25,8 @@ type Done = oneshot::Sender<Result<(), ironloom_core::error::Error>>;
 #[derive(Debug)]
 pub struct ClusterBus {
     local: Arc<LocalBus>,
+    /// Brings watched devices' events from the nodes that own them.
+    relay: std::sync::OnceLock<Arc<LiveRelay>>,
     tx: mpsc::Sender<(DeviceEvent, Option<Done>)>,
     dropped: AtomicU64,
 }
@@ -65,9 +69,15 @@ impl ClusterBus {
         });
         Arc::new(ClusterBus {
             local,
+            relay: std::sync::OnceLock::new(),
             tx,
             dropped: AtomicU64::new(0),
         })
+    }
+
+    /// Live views of a device then also see its events announced on other nodes.
+    pub fn set_relay(&self, relay: Arc<LiveRelay>) {
+        let _ = self.relay.set(relay);
     }
 
     /// Edge events dropped because the append queue was full.
@@ -85,7 +95,7 @@ impl ClusterBus {
 #[async_trait::async_trait]
 impl EventBus for ClusterBus {
     /// The partition's owner decides who wants an event; the edge always hands it on.
-    fn wants(&self, _tenant: ironloom_core::ids::TenantId, _p: &str, _d: &str) -> bool {
+    fn wants(&self, _tenant: TenantId, _p: &str, _d: &str) -> bool {
         true
     }
 
@@ -112,6 +122,13 @@ impl EventBus for ClusterBus {
 
     fn watch(&self) -> broadcast::Receiver<DeviceEvent> {
         self.local.watch()
+    }
+
+    fn watch_device(&self, tenant: TenantId, device: DeviceId) -> LiveView {
+        match self.relay.get() {
+            Some(r) => r.watch(tenant, device),
+            None => LiveView::new(self.local.watch(), None),
+        }
     }
 
     fn consume(&self, name: &str, capacity: usize) -> Consumer {

@@ -208,7 +208,7 @@ impl ClusterConfig {
 }
 
 /// A node name usable as a KV key and a NATS subject token.
-fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     s.len() <= 64
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')

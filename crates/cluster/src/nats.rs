@@ -278,6 +278,20 @@ pub async fn connect(config: &ClusterConfig) -> Result<async_nats::Client, Clust
         })
 }
 
+/// Subscribes to `subject` (a failure is one of setting the node up).
+pub(crate) async fn subscribe(
+    client: &async_nats::Client,
+    subject: String,
+) -> Result<async_nats::Subscriber, ClusterError> {
+    client
+        .subscribe(subject.clone())
+        .await
+        .map_err(|e| ClusterError::CreateLayout {
+            what: format!("the subscription to {subject}"),
+            source: e.into(),
+        })
+}
+
 /// Refuses a server older than [`MIN_SERVER`]; `version` is the server's (`2.15.1`).
 pub fn check_version(version: &str) -> Result<(), ClusterError> {
     let mut parts = version

@@ -23,10 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use ironloom_bus::LocalBus;
-use ironloom_core::cluster::{
-    ClusterHealth, ClusterStore, ClusterView, NodeHealth, ObjectStoreHealth, PartitionConsumers,
-    PartitionHealth,
-};
+use ironloom_core::cluster::{ClusterStore, PartitionConsumers};
 use ironloom_core::sync::lock;
 use ironloom_tsdb::Engine;
 use serde::{Deserialize, Serialize};
@@ -43,6 +40,7 @@ use crate::owned::Partition;
 use crate::owner::Progress;
 use crate::seal::{PartitionSeal, Sealer};
 
+mod health;
 mod sealing;
 
 /// A partition this node owns.
@@ -81,6 +79,9 @@ pub struct Heartbeat {
     pub version: String,
     pub started_at: String,
     pub owned: Vec<u32>,
+    /// Being drained: other nodes leave it out of the fair share.
+    #[serde(default)]
+    pub draining: bool,
 }
 
 /// One partition as this node sees it.
@@ -130,10 +131,14 @@ pub struct ClusterNode {
     applied: Arc<Mutex<BTreeMap<u32, u64>>>,
     /// Since when this node has seen each partition without an owner.
     free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
+    /// The live nodes' names, as of the last tick.
+    live: Mutex<Vec<String>>,
     /// The consumers whose state follows the partitions (the rule engine), once
     /// [`attach`](ClusterNode::attach)ed; the node takes no partition before.
     consumers: std::sync::OnceLock<Option<Arc<dyn PartitionConsumers>>>,
     attached: tokio::sync::watch::Sender<bool>,
+    /// Being drained: it hands every partition back and takes none.
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ClusterNode {
@@ -169,6 +174,15 @@ impl ClusterNode {
             storage.options.clone(),
         ));
         let bus = ClusterBus::start(local.clone(), log.clone());
+        bus.set_relay(
+            crate::live::LiveRelay::start(
+                layout.client.clone(),
+                &name,
+                local.clone(),
+                shutdown.clone(),
+            )
+            .await?,
+        );
         let engines = Arc::new(Engines::new(
             state_dir,
             storage.options.clone(),
@@ -201,8 +215,10 @@ impl ClusterNode {
             owned: Mutex::new(BTreeMap::new()),
             applied: Arc::new(Mutex::new(applied)),
             free_since: Mutex::new(BTreeMap::new()),
+            live: Mutex::new(Vec::new()),
             consumers: std::sync::OnceLock::new(),
             attached: tokio::sync::watch::Sender::new(false),
+            draining: std::sync::atomic::AtomicBool::new(false),
         });
         if let Some(sealer) = sealer {
             tokio::spawn(node.clone().seal_loop(sealer, shutdown.clone()));
@@ -260,6 +276,16 @@ impl ClusterNode {
         &self.engines
     }
 
+    /// The other live nodes' names, as of the last tick (a node that just joined is known
+    /// one tick later).
+    pub fn peers(&self) -> Vec<String> {
+        lock(&self.live)
+            .iter()
+            .filter(|n| **n != self.name)
+            .cloned()
+            .collect()
+    }
+
     /// The node's NATS connection (queries between nodes).
     pub fn client(&self) -> &async_nats::Client {
         &self.layout.client
@@ -291,6 +317,28 @@ impl ClusterNode {
         }
     }
 
+    /// Drains the node for an upgrade: it hands every partition back (each with its
+    /// rule state, for the next owner), takes none from now on, and says so in its
+    /// heartbeat so the other nodes share the partitions among themselves. Queries keep
+    /// working (they go to the new owners).
+    pub async fn drain(&self) {
+        if self.draining.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        tracing::info!(node = %self.name, "draining: handing every partition back");
+        self.heartbeat().await;
+        let owned: Vec<u32> = lock(&self.owned).keys().copied().collect();
+        for p in owned {
+            self.give_up(p, true).await;
+        }
+        self.heartbeat().await;
+    }
+
+    /// Whether the node is being drained.
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
     fn consumers(&self) -> Option<&Arc<dyn PartitionConsumers>> {
         self.consumers.get().and_then(Option::as_ref)
     }
@@ -315,7 +363,20 @@ impl ClusterNode {
     async fn tick(&self) {
         self.renew().await;
         self.heartbeat().await;
-        let live = self.nodes().await.len().max(1) as u32;
+        if self.draining() {
+            // Whatever it still owns (a hand-back that failed) goes back now.
+            let owned: Vec<u32> = lock(&self.owned).keys().copied().collect();
+            for p in owned {
+                self.give_up(p, true).await;
+            }
+            return;
+        }
+        let nodes = self.nodes().await;
+        let live = nodes.iter().filter(|h| !h.draining).count().max(1) as u32;
+        // None read (the bucket unreachable): keep the last list, which has this node.
+        if !nodes.is_empty() {
+            *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
+        }
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
         self.engines.set_share(share);
@@ -605,6 +666,7 @@ impl ClusterNode {
             version: env!("CARGO_PKG_VERSION").into(),
             started_at: self.started_at.clone(),
             owned: lock(&self.owned).keys().copied().collect(),
+            draining: self.draining(),
         };
         let value = serde_json::to_vec(&h).unwrap_or_default();
         if let Err(e) = self.layout.nodes.put(&self.name, value.into()).await {
@@ -651,72 +713,6 @@ pub(crate) fn save_applied(path: &Path, applied: &BTreeMap<u32, u64>) {
     let r = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = r {
         tracing::warn!(file = %path.display(), error = %e, "cannot write the applied positions");
-    }
-}
-
-#[async_trait::async_trait]
-impl ClusterView for ClusterNode {
-    async fn health(&self) -> ClusterHealth {
-        let nodes = self
-            .nodes()
-            .await
-            .into_iter()
-            .map(|h| NodeHealth {
-                name: h.name,
-                version: h.version,
-                started_at: h.started_at,
-                owned: h.owned,
-            })
-            .collect();
-        let mine: BTreeMap<u32, PartitionState> =
-            self.owned().into_iter().map(|s| (s.partition, s)).collect();
-        let mut owners = Vec::new();
-        let (mut unsealed_total, mut last_error) = (0u64, None);
-        for p in 0..self.partitions() {
-            let (owner, lease) = match self.leases.state(p).await {
-                Ok(LeaseState::Held(h)) => (Some(h.node), "held"),
-                Ok(LeaseState::Expired) => (None, "expired"),
-                Ok(LeaseState::Released) => (None, "released"),
-                Ok(LeaseState::Never) => (None, "never"),
-                Err(_) => (None, "unknown"),
-            };
-            let here = mine.get(&p);
-            let sealed = here.and_then(|_| self.sealed(p));
-            if let Some((_, _, error, unsealed)) = &sealed {
-                unsealed_total += unsealed;
-                if error.is_some() {
-                    last_error = error.clone();
-                }
-            }
-            owners.push(PartitionHealth {
-                partition: p,
-                owner,
-                lease: lease.into(),
-                epoch: here.map(|s| s.epoch),
-                applied: here.map(|s| s.applied),
-                lag: here.map(|s| s.pending),
-                sealed_seq: sealed.as_ref().map(|s| s.0),
-                sealed_at: sealed.as_ref().and_then(|s| s.1.clone()),
-                seal_error: sealed.as_ref().and_then(|s| s.2.clone()),
-                unsealed_records: sealed.as_ref().map(|s| s.3),
-            });
-        }
-        let state = match (&self.sealer, &last_error) {
-            (None, _) => "off",
-            (Some(_), Some(_)) => "failing",
-            (Some(_), None) => "ok",
-        };
-        ClusterHealth {
-            node: self.name.clone(),
-            partitions: self.partitions(),
-            nodes,
-            owners,
-            object_store: ObjectStoreHealth {
-                state: state.into(),
-                unsealed_records: unsealed_total,
-                last_error,
-            },
-        }
     }
 }
 

@@ -176,6 +176,8 @@ pub struct NodeHealth {
     pub started_at: String,
     /// The partitions it owns.
     pub owned: Vec<u32>,
+    /// Being drained for an upgrade: it hands its partitions back and takes none.
+    pub draining: bool,
 }
 
 /// One partition.
@@ -204,4 +206,16 @@ pub struct PartitionHealth {
 #[async_trait]
 pub trait ClusterView: Send + Sync + std::fmt::Debug {
     async fn health(&self) -> ClusterHealth;
+}
+
+/// Draining this node for a rolling upgrade: devices are sent to other nodes and, in a
+/// cluster, the node's partitions are handed to them; the node can then be stopped.
+#[async_trait]
+pub trait NodeDrain: Send + Sync + std::fmt::Debug {
+    /// Starts draining (again: nothing more): new device connections are refused with
+    /// "use another server", connected devices are told to reconnect elsewhere,
+    /// `devices_per_second` a second, and the node's readiness check fails so load
+    /// balancers send nothing new.
+    async fn drain(&self, devices_per_second: u32) -> Result<()>;
+    fn draining(&self) -> bool;
 }

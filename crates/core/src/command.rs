@@ -222,6 +222,11 @@ pub trait DeviceLink: Send + Sync {
         let _ = tenant;
         Traffic::default()
     }
+    /// Metadata changed through the API: forget cached copies (on every node of a
+    /// cluster) and, for a deleted device or changed credentials, end its connections.
+    fn changed(&self, change: crate::peers::Change) {
+        let _ = change;
+    }
 }
 
 /// What devices did on this node since it started (for the system health view).

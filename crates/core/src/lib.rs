@@ -4,7 +4,8 @@
 //! property/event/service definitions, stored as W3C WoT Thing Models, converted to and from
 //! Alibaba TSL), `industry` (GB/T 4754 sections, device categories), `auth` (roles,
 //! permissions and the matrix between them), `entity` (tenants, users, products, devices …),
-//! `cluster` (cluster mode's partition ownership, fencing and segment manifest),
+//! `cluster` (cluster mode's partition ownership, fencing and segment manifest), `peers`
+//! (what the device edge asks of and answers to the other nodes of a cluster),
 //! `driver_table` (the point tables an edge gateway runs, as
 //! the platform stores and checks them), `error` (stable error codes with zh/en messages) and `repo` (the traits storage backends
 //! implement).
@@ -31,6 +32,7 @@ pub mod industry;
 pub mod ingest;
 pub mod model;
 pub mod model_run;
+pub mod peers;
 pub mod quantity;
 pub mod repo;
 pub mod rule;

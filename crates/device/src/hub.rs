@@ -6,7 +6,8 @@
 //! `queue`, the error and event logs, announcing on the bus), `live` (connection state,
 //! traffic counts), `attributes` (client and shared attributes, the platform's
 //! [`DeviceLink`](ironloom_core::command::DeviceLink)), `downlink` (commands and attribute
-//! pushes), `provision` (ThingsBoard device provisioning).
+//! pushes), `peers` (the other nodes of a cluster: downlinks to sessions they hold,
+//! takeovers, cache invalidation), `provision` (ThingsBoard device provisioning).
 //!
 //! The error log and the event log are series of the device in the time-series store
 //! (`$errors`, `$events`, JSON text per entry), so they are durable, paged and expire with
@@ -33,6 +34,7 @@ pub mod downlink;
 mod ingest;
 mod live;
 mod login;
+mod peers;
 mod products;
 pub mod provision;
 mod queue;
@@ -41,6 +43,7 @@ pub use crate::config::HubConfig;
 pub use ironloom_core::device::{ERRORS_SERIES, EVENTS_SERIES};
 pub use ironloom_core::ingest::{IngestError, IngestOutcome, Origin, Refused, Rejection};
 pub use login::{Login, LoginError};
+pub use peers::{Close, Closer};
 
 /// An authenticated device, as every transport carries it.
 #[derive(Debug, Clone)]
@@ -80,6 +83,10 @@ pub struct DeviceHub {
     pub(crate) provision_claims: tokio::sync::Mutex<()>,
     /// Merges concurrent devices' telemetry writes (started on first use).
     ingest: std::sync::OnceLock<queue::IngestQueue>,
+    /// The other nodes of a cluster (none on a single node).
+    peers: std::sync::OnceLock<Arc<dyn ironloom_core::peers::Peers>>,
+    /// How the transports end a device's connections (deleted device, takeover).
+    closers: Mutex<Vec<Closer>>,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -150,6 +157,8 @@ impl DeviceHub {
             product_loads: tokio::sync::Mutex::new(()),
             provision_claims: tokio::sync::Mutex::new(()),
             ingest: std::sync::OnceLock::new(),
+            peers: std::sync::OnceLock::new(),
+            closers: Mutex::new(Vec::new()),
         })
     }
 

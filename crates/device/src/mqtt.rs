@@ -29,7 +29,7 @@ use serde_json::{Value as Json, json};
 
 use crate::auth::AlinkLogin;
 use crate::hub::downlink::{Delivery, Downlink, LinkGuard, Sink};
-use crate::hub::{DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
+use crate::hub::{Close, DeviceCtx, DeviceHub, IngestOutcome, Login, LoginError, Rejection};
 use crate::payload::{self, Encoding};
 
 mod alink;
@@ -80,6 +80,9 @@ pub(crate) struct SubDevice {
 #[derive(Debug)]
 pub struct MqttDevice {
     pub ctx: DeviceCtx,
+    /// The MQTT client id (a session of the same client id on another node ends when
+    /// this one opens).
+    pub client_id: Arc<str>,
     pub namespace: Arc<str>,
     pub version: ProtocolVersion,
     pub role: ClientRole,
@@ -95,16 +98,12 @@ pub struct MqttDevice {
 }
 
 impl MqttDevice {
-    fn new(
-        ctx: DeviceCtx,
-        namespace: Arc<str>,
-        version: ProtocolVersion,
-        role: ClientRole,
-    ) -> Self {
+    fn new(ctx: DeviceCtx, info: &ConnectInfo<'_>, namespace: Arc<str>, role: ClientRole) -> Self {
         MqttDevice {
             ctx,
+            client_id: info.client_id.into(),
+            version: info.version,
             namespace,
-            version,
             role,
             link: Mutex::new(None),
             subs: Mutex::new(HashMap::new()),
@@ -137,7 +136,11 @@ pub fn app_namespace(tenant: TenantId) -> String {
 
 /// The namespace of a device on the MQTT server.
 pub fn namespace(ctx: &DeviceCtx) -> String {
-    format!("{}/{}", ctx.tenant, ctx.device)
+    device_namespace(ctx.tenant, ctx.device)
+}
+
+fn device_namespace(tenant: TenantId, device: DeviceId) -> String {
+    format!("{tenant}/{device}")
 }
 
 /// What a topic asks for, by dialect.
@@ -186,8 +189,29 @@ impl MqttDevices {
         })
     }
 
-    /// Gives the hooks the server they serve (to publish replies and commands).
-    pub fn attach(&self, server: MqttServer<MqttDevices>) {
+    /// Gives the hooks the server they serve (to publish replies and commands), and lets
+    /// the hub end connections on it.
+    pub fn attach(self: &Arc<Self>, server: MqttServer<MqttDevices>) {
+        // Weak: the server holds these hooks, which hold the hub.
+        let hooks = Arc::downgrade(self);
+        self.hub.on_close(Arc::new(move |what: Close<'_>| {
+            let Some(server) = hooks.upgrade().and_then(|h| h.server.get().cloned()) else {
+                return;
+            };
+            match what {
+                Close::Device { tenant, device } => {
+                    server.kick(&device_namespace(tenant, device));
+                }
+                Close::Session {
+                    tenant,
+                    device,
+                    client_id,
+                    at,
+                } => {
+                    server.take_over(&device_namespace(tenant, device), client_id, at.into());
+                }
+            }
+        }));
         let _ = self.server.set(server);
     }
 
@@ -432,7 +456,7 @@ impl MqttDevices {
         Ok(Grant {
             namespace: namespace.clone(),
             metrics_label: ctx.tenant.to_string().into(),
-            client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Device(dialect)),
+            client: MqttDevice::new(ctx, info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
     }
@@ -488,7 +512,7 @@ impl MqttHooks for MqttDevices {
             return Ok(Grant {
                 namespace: namespace.clone(),
                 metrics_label: "provisioning".into(),
-                client: MqttDevice::new(ctx, namespace, info.version, role),
+                client: MqttDevice::new(ctx, &info, namespace, role),
                 subscriptions: vec![],
             });
         }
@@ -502,7 +526,7 @@ impl MqttHooks for MqttDevices {
             return Ok(Grant {
                 namespace: namespace.clone(),
                 metrics_label: tenant.to_string().into(),
-                client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Application),
+                client: MqttDevice::new(ctx, &info, namespace, ClientRole::Application),
                 subscriptions: vec![],
             });
         }
@@ -540,7 +564,7 @@ impl MqttHooks for MqttDevices {
         Ok(Grant {
             namespace: namespace.clone(),
             metrics_label: ctx.tenant.to_string().into(),
-            client: MqttDevice::new(ctx, namespace, info.version, ClientRole::Device(dialect)),
+            client: MqttDevice::new(ctx, &info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
     }
@@ -585,6 +609,7 @@ impl MqttHooks for MqttDevices {
         };
         self.hub
             .connected(&client.ctx, &format!("mqtt {}", client.version.as_str()));
+        self.hub.session_opened(&client.ctx, &client.client_id);
         if let Some(sink) = self.device_sink(client, dialect) {
             *lock(&client.link) = Some(self.hub.link(client.ctx.device, sink));
         }

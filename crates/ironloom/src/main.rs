@@ -12,6 +12,9 @@ mod demo;
 mod edge;
 mod https;
 mod mqtt_ws;
+#[cfg(feature = "cluster")]
+mod peers;
+mod republish;
 mod serve;
 mod telemetry_io;
 mod tsdb_cmd;

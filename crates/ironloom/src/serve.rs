@@ -279,7 +279,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             bus: bus.clone(),
             ingest: hub.clone() as Arc<dyn ironloom_bus::Ingest>,
             link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
-            republish: Some(Arc::new(MqttRepublisher(mqtt.clone()))),
+            republish: Some(Arc::new(crate::republish::MqttRepublisher {
+                mqtt: mqtt.clone(),
+                hub: hub.clone(),
+            })),
             alarms: alarms_live.clone(),
             models: Some(Arc::new(ironloom_models::meter::MeteredCaller::new(
                 meter.clone(),
@@ -339,7 +342,33 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             .map(|c| c.node.clone() as Arc<dyn ironloom_core::cluster::ClusterView>),
         #[cfg(not(feature = "cluster"))]
         cluster: None,
+        drain: Some(Arc::new(Drainer {
+            mqtt: mqtt.clone(),
+            #[cfg(feature = "cluster")]
+            node: cluster.as_ref().map(|c| c.node.clone()),
+        })),
     };
+    // Commands, takeovers and cache invalidation between the nodes of a cluster.
+    #[cfg(feature = "cluster")]
+    if let Some(parts) = &cluster {
+        let host = crate::peers::Host {
+            hub: hub.clone(),
+            mqtt: mqtt.clone(),
+            devices: state.devices.clone(),
+            meter: meter.clone(),
+            rules: Arc::new(rules.runtime.clone()),
+            runs: Arc::new(compute.clone()),
+            apps: apps.clone(),
+        };
+        let peers = ironloom_cluster::peers::NatsPeers::start(
+            parts.node.clone(),
+            Arc::new(host),
+            cluster_shutdown.clone(),
+        )
+        .await
+        .map_err(|e| anyhow!("cannot start serving the other nodes: {e}"))?;
+        hub.set_peers(peers);
+    }
 
     let coap = match config.coap.addr.0 {
         Some(_) => {
@@ -523,29 +552,6 @@ async fn store_model_usage(
     }
 }
 
-/// Rules republish to the tenant's applications (MQTT user `apikey`), on `rules/…`.
-struct MqttRepublisher(ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>);
-
-impl ironloom_rules::runtime::Republisher for MqttRepublisher {
-    fn republish(
-        &self,
-        tenant: ironloom_core::ids::TenantId,
-        topic: &str,
-        payload: Vec<u8>,
-    ) -> usize {
-        let msg = ironloom_mqtt::Message {
-            topic: topic.into(),
-            payload: payload.into(),
-            qos: ironloom_mqtt::QoS::AtLeastOnce,
-            retain: false,
-            props: None,
-        };
-        self.0
-            .publish(&ironloom_device::mqtt::app_namespace(tenant), msg)
-            .online
-    }
-}
-
 fn app(
     state: AppState,
     metrics: PrometheusHandle,
@@ -585,6 +591,39 @@ fn app(
 }
 
 type MqttHandle = ironloom_mqtt::MqttServer<ironloom_device::MqttDevices>;
+
+/// Drains this node: its MQTT devices go elsewhere, and its partitions in a cluster.
+struct Drainer {
+    mqtt: MqttHandle,
+    #[cfg(feature = "cluster")]
+    node: Option<Arc<ironloom_cluster::node::ClusterNode>>,
+}
+
+impl std::fmt::Debug for Drainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Drainer")
+            .field("draining", &self.mqtt.draining())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl ironloom_core::cluster::NodeDrain for Drainer {
+    async fn drain(&self, devices_per_second: u32) -> ironloom_core::error::Result<()> {
+        // Devices sent elsewhere are taken by any node at once (ingest does not wait for
+        // a partition's owner), so both go on together.
+        self.mqtt.drain(devices_per_second);
+        #[cfg(feature = "cluster")]
+        if let Some(node) = &self.node {
+            node.drain().await;
+        }
+        Ok(())
+    }
+
+    fn draining(&self) -> bool {
+        self.mqtt.draining()
+    }
+}
 
 /// `GET /mqtt`: MQTT over WebSocket (subprotocol `mqtt`); over HTTPS with the client
 /// certificate of the connection, for log-in.

@@ -483,6 +483,8 @@ pub(crate) enum ConnackCode {
     Banned,
     BadAuthMethod,
     Malformed,
+    /// The server is being drained: another server should be used.
+    UseAnotherServer,
 }
 
 /// What CONNACK tells an MQTT 5 client about the server's limits.
@@ -522,6 +524,7 @@ pub(crate) enum ServerDisconnect {
     PacketTooLarge,
     MessageRateTooHigh,
     AdministrativeAction,
+    UseAnotherServer,
 }
 
 fn ack5(r: AckReason) -> v5::PubAckReason {
@@ -580,9 +583,9 @@ impl Encoder {
                     ConnackCode::NotAuthorized | ConnackCode::Banned => {
                         v4::ConnectReturnCode::NotAuthorized
                     }
-                    ConnackCode::ServerBusy | ConnackCode::Malformed => {
-                        v4::ConnectReturnCode::ServiceUnavailable
-                    }
+                    ConnackCode::ServerBusy
+                    | ConnackCode::Malformed
+                    | ConnackCode::UseAnotherServer => v4::ConnectReturnCode::ServiceUnavailable,
                 };
                 v4::ConnAck {
                     session_present,
@@ -606,6 +609,7 @@ impl Encoder {
                     ConnackCode::Banned => v5::ConnectReturnCode::Banned,
                     ConnackCode::BadAuthMethod => v5::ConnectReturnCode::BadAuthenticationMethod,
                     ConnackCode::Malformed => v5::ConnectReturnCode::MalformedPacket,
+                    ConnackCode::UseAnotherServer => v5::ConnectReturnCode::UseAnotherServer,
                 };
                 let properties = props.map(|p| v5::ConnAckProperties {
                     session_expiry_interval: p.session_expiry,
@@ -849,6 +853,7 @@ impl Encoder {
             ServerDisconnect::PacketTooLarge => D::PacketTooLarge,
             ServerDisconnect::MessageRateTooHigh => D::MessageRateTooHigh,
             ServerDisconnect::AdministrativeAction => D::AdministrativeAction,
+            ServerDisconnect::UseAnotherServer => D::UseAnotherServer,
         };
         let _ = v5::Disconnect {
             reason_code,

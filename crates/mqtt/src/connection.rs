@@ -258,6 +258,15 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
         let _ = io.flush().await;
         return None;
     }
+    if shared.draining.load(Ordering::Relaxed) {
+        refuse(
+            io,
+            ConnackCode::UseAnotherServer,
+            "this server is being drained: connect to another",
+        );
+        let _ = io.flush().await;
+        return None;
+    }
     // This connection is already counted.
     if shared.counters.connections.load(Ordering::Relaxed) > cfg.max_connections {
         refuse(
@@ -470,6 +479,11 @@ impl<H: MqttHooks> Conn<H> {
                 DisconnectCause::Kicked,
                 ServerDisconnect::AdministrativeAction,
                 "disconnected by the platform",
+            ),
+            DisconnectCause::Drained => End::with(
+                DisconnectCause::Drained,
+                ServerDisconnect::UseAnotherServer,
+                "this server is being drained: connect to another",
             ),
             cause => End::with(
                 cause,

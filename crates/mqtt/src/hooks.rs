@@ -172,6 +172,9 @@ pub enum DisconnectCause {
     /// The platform closed it (e.g. the device was deleted).
     Kicked,
     ServerShutdown,
+    /// The server is being drained (a rolling upgrade): the client should connect to
+    /// another node.
+    Drained,
 }
 
 impl DisconnectCause {
@@ -186,6 +189,7 @@ impl DisconnectCause {
             DisconnectCause::TakenOver => "taken_over",
             DisconnectCause::Kicked => "kicked",
             DisconnectCause::ServerShutdown => "server_shutdown",
+            DisconnectCause::Drained => "drained",
         }
     }
 }

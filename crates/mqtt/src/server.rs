@@ -62,6 +62,8 @@ pub(crate) struct Shared<H: MqttHooks> {
     pub counters: Counters,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
+    /// Being drained: new connections are sent elsewhere.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl<H: MqttHooks> std::fmt::Debug for Shared<H> {
@@ -136,6 +138,7 @@ impl<H: MqttHooks> MqttServer<H> {
             counters: Counters::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            draining: std::sync::atomic::AtomicBool::new(false),
         });
         Ok(MqttServer {
             shared,
@@ -308,6 +311,56 @@ impl<H: MqttHooks> MqttServer<H> {
             self.shared.router.remove_session(s);
         }
         gone.len()
+    }
+
+    /// Drains the server for a rolling upgrade: new connections are refused ("use another
+    /// server"), and the connected clients are told to connect elsewhere, `per_second`
+    /// of them a second, so the other servers take them over gradually. Returns at once;
+    /// [`draining`](MqttServer::draining) says it was asked.
+    pub fn drain(&self, per_second: u32) {
+        if self.shared.draining.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        info!(per_second, "MQTT server draining");
+        let s = self.clone();
+        let step = (per_second / 10).max(1) as usize;
+        self.shared.tasks.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            // Done after a second with no client left (one may have been connecting when
+            // the drain began).
+            let mut quiet = 0;
+            while quiet < 10 {
+                tokio::select! {
+                    _ = s.shared.shutdown.cancelled() => return,
+                    _ = tick.tick() => {}
+                }
+                let gone = s.shared.sessions.kick_some(step, DisconnectCause::Drained);
+                for session in &gone {
+                    s.shared.router.remove_session(session);
+                }
+                quiet = if gone.is_empty() { quiet + 1 } else { 0 };
+            }
+            info!("MQTT server drained");
+        });
+    }
+
+    /// Whether the server is being drained.
+    pub fn draining(&self) -> bool {
+        self.shared.draining.load(Ordering::Relaxed)
+    }
+
+    /// Disconnects one client of a namespace as a takeover does (MQTT 5: reason "session
+    /// taken over") and ends its session: the same client connected to another node at
+    /// `at` (a session taken here since then is newer and stays).
+    pub fn take_over(&self, namespace: &str, client_id: &str, at: std::time::SystemTime) -> bool {
+        let gone =
+            self.shared
+                .sessions
+                .kick_client(namespace, client_id, at, DisconnectCause::TakenOver);
+        if let Some(s) = &gone {
+            self.shared.router.remove_session(s);
+        }
+        gone.is_some()
     }
 
     /// Whether a client of the namespace is connected.

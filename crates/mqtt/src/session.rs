@@ -55,6 +55,8 @@ pub(crate) struct SessionState {
     /// How long the session lives after its connection ended.
     pub expiry: Duration,
     pub disconnected_at: Option<Instant>,
+    /// When its connection took it (wall clock: compared with other nodes' takeovers).
+    pub attached_at: Option<std::time::SystemTime>,
     /// Set when the session was discarded (clean start elsewhere, expiry, shutdown).
     pub ended: bool,
 }
@@ -195,6 +197,7 @@ impl Sessions {
                 st.owner = conn;
                 st.expiry = expiry;
                 st.disconnected_at = None;
+                st.attached_at = Some(std::time::SystemTime::now());
                 drop(st);
                 return Attached {
                     session: existing,
@@ -214,6 +217,7 @@ impl Sessions {
             let mut st = session.lock();
             st.owner = conn;
             st.expiry = expiry;
+            st.attached_at = Some(std::time::SystemTime::now());
         }
         clients.insert(client_id.into(), session.clone());
         Attached {
@@ -279,19 +283,55 @@ impl Sessions {
         };
         let mut out = Vec::new();
         for (_, s) in clients {
-            let mut st = s.lock();
-            st.ended = true;
-            st.queue.clear();
-            st.inflight.clear();
-            if st.owner != 0 {
-                st.kick = Some(cause);
-                st.owner = 0;
-                s.notify.notify_one();
-            }
-            drop(st);
+            end(&s, cause);
             out.push(s);
         }
         out
+    }
+
+    /// Tells up to `n` online connections (any namespace) to leave with `cause`, and
+    /// ends their sessions.
+    pub fn kick_some(&self, n: usize, cause: DisconnectCause) -> Vec<Arc<Session>> {
+        let mut out = Vec::new();
+        for shard in &self.shards {
+            if out.len() >= n {
+                break;
+            }
+            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let online: Vec<Arc<Session>> = shard
+                .values()
+                .flat_map(|clients| clients.values())
+                .filter(|s| s.lock().owner != 0)
+                .take(n - out.len())
+                .cloned()
+                .collect();
+            for s in online {
+                end(&s, cause);
+                remove(&mut shard, &s);
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// Tells the connection of one client of a namespace to leave, and ends its session,
+    /// if it was taken before `before` (the client connected to another node of a cluster
+    /// then; a session taken since is newer and stays).
+    pub fn kick_client(
+        &self,
+        ns: &str,
+        client_id: &str,
+        before: std::time::SystemTime,
+        cause: DisconnectCause,
+    ) -> Option<Arc<Session>> {
+        let mut shard = self.shard(ns);
+        let s = shard.get(ns)?.get(client_id)?.clone();
+        if s.lock().attached_at.is_some_and(|t| t >= before) {
+            return None;
+        }
+        end(&s, cause);
+        remove(&mut shard, &s);
+        Some(s)
     }
 
     /// Whether any connection of the namespace is online.
@@ -313,6 +353,19 @@ impl Sessions {
                     .sum::<usize>()
             })
             .sum()
+    }
+}
+
+/// Ends a session, telling its connection (if any) to leave for `cause`.
+fn end(s: &Arc<Session>, cause: DisconnectCause) {
+    let mut st = s.lock();
+    st.ended = true;
+    st.queue.clear();
+    st.inflight.clear();
+    if st.owner != 0 {
+        st.kick = Some(cause);
+        st.owner = 0;
+        s.notify.notify_one();
     }
 }
 

@@ -561,6 +561,31 @@ async fn a_second_connection_takes_the_session_over() {
 }
 
 #[tokio::test]
+async fn a_connection_elsewhere_takes_over_only_an_older_session() {
+    let t = TestServer::start(|_| {}).await;
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let (mut c, _) = Raw::connect(t.addr, true, "a", "same", true).await;
+    // The other node's connection is older than this session: it stays.
+    assert!(!t.server.take_over("a", "same", before));
+    assert!(
+        !t.server
+            .take_over("a", "other", std::time::SystemTime::now())
+    );
+    assert!(t.server.online("a"));
+    // A newer one ends it, as a takeover on one node does (0x8E).
+    assert!(
+        t.server
+            .take_over("a", "same", std::time::SystemTime::now())
+    );
+    assert!(matches!(
+        c.next().await,
+        Got::Disconnect { reason: 0x8e, .. }
+    ));
+    assert_eq!(c.next().await, Got::Closed);
+    assert!(!t.server.online("a"));
+}
+
+#[tokio::test]
 async fn the_platform_can_disconnect_a_namespace() {
     let t = TestServer::start(|_| {}).await;
     let (mut c, _) = Raw::connect(t.addr, true, "dev-9", "x", false).await;
@@ -570,6 +595,37 @@ async fn the_platform_can_disconnect_a_namespace() {
         Got::Disconnect { reason: 0x98, .. }
     ));
     assert_eq!(c.next().await, Got::Closed);
+}
+
+#[tokio::test]
+async fn a_drained_server_sends_clients_elsewhere_a_few_at_a_time() {
+    let t = TestServer::start(|_| {}).await;
+    let mut clients = Vec::new();
+    for i in 0..5 {
+        let (c, ack) = Raw::connect(t.addr, true, "a", &format!("c{i}"), true).await;
+        assert!(ok_connack(&ack));
+        clients.push(c);
+    }
+    let (mut old, ack) = Raw::connect(t.addr, false, "b", "old", false).await;
+    assert!(ok_connack(&ack));
+    let started = std::time::Instant::now();
+    // Twenty a second: two every 100 ms, so six clients take three steps.
+    t.server.drain(20);
+    assert!(t.server.draining());
+    for c in &mut clients {
+        assert!(matches!(
+            c.next().await,
+            Got::Disconnect { reason: 0x9c, .. }
+        ));
+    }
+    assert_eq!(old.next().await, Got::Closed);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(!t.server.online("a") && !t.server.online("b"));
+    // New connections are sent to another server.
+    let (_late, ack) = Raw::connect(t.addr, true, "a", "late", true).await;
+    assert!(matches!(ack, Got::ConnAck { code: 0x9c, .. }), "{ack:?}");
+    let (_late, ack) = Raw::connect(t.addr, false, "a", "late", true).await;
+    assert!(matches!(ack, Got::ConnAck { code: 3, .. }), "{ack:?}");
 }
 
 #[tokio::test]

@@ -266,7 +266,7 @@ impl NatsCluster {
             };
             let text = format!(
                 "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{http_port}\n\
-                 jetstream {{\n  store_dir: \"{}\"\n  max_memory_store: 64MB\n  max_file_store: 1GB\n}}\n{cluster}",
+                 jetstream {{\n  store_dir: \"{}\"\n  max_memory_store: 64MB\n  max_file_store: 8GB\n}}\n{cluster}",
                 store.display()
             );
             let config = dir.path().join(format!("n{i}.conf"));

@@ -19,6 +19,7 @@ use ironloom_core::auth::Permission;
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{InstallationId, TenantId};
+use ironloom_core::peers::Change;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -175,6 +176,10 @@ async fn reload(state: &AppState, tenant: TenantId, id: InstallationId) -> Resul
     if let Some(h) = &state.apps {
         h.reload(tenant, id).await?;
     }
+    state.changed(Change::App {
+        tenant,
+        installation: id,
+    });
     Ok(())
 }
 

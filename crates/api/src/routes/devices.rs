@@ -14,6 +14,7 @@ use ironloom_core::entity::*;
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{DeviceId, GroupId, ProductId, TenantId};
+use ironloom_core::peers::Change;
 use ironloom_core::validate;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -389,12 +390,16 @@ async fn update_device(
     };
     let tenant = p.tenant()?;
     state.devices.forget(tenant, id);
-    Ok(Json(
-        state
-            .store
-            .update_device(&p.actor(), tenant, id, patch)
-            .await?,
-    ))
+    let d = state
+        .store
+        .update_device(&p.actor(), tenant, id, patch)
+        .await?;
+    state.changed(Change::Device {
+        tenant,
+        device: id,
+        close: false,
+    });
+    Ok(Json(d))
 }
 
 /// Delete a device.
@@ -409,6 +414,11 @@ async fn delete_device(
     let tenant = p.tenant()?;
     state.store.delete_device(&p.actor(), tenant, id).await?;
     state.devices.forget(tenant, id);
+    state.changed(Change::Device {
+        tenant,
+        device: id,
+        close: true,
+    });
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -448,12 +458,17 @@ async fn rotate_credentials(
             .await?
             .x509_fingerprint;
     }
-    Ok(Json(
-        state
-            .store
-            .set_device_credentials(&p.actor(), tenant, id, creds)
-            .await?,
-    ))
+    let creds = state
+        .store
+        .set_device_credentials(&p.actor(), tenant, id, creds)
+        .await?;
+    // Connections made with the old credentials end; a new log-in is checked afresh.
+    state.changed(Change::Device {
+        tenant,
+        device: id,
+        close: true,
+    });
+    Ok(Json(creds))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -19,6 +19,7 @@ use ironloom_core::model::ModelError;
 use ironloom_core::model_run::{
     BindingSpec, BindingStats, Job, JobSpec, ModelBinding, ModelRuns, plan_binding,
 };
+use ironloom_core::peers::Change;
 use ironloom_core::validate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -81,10 +82,11 @@ fn view(state: &AppState, b: ModelBinding) -> BindingView {
     BindingView { binding: b, stats }
 }
 
-async fn reload(state: &AppState) -> Result<(), Error> {
+async fn reload(state: &AppState, tenant: TenantId) -> Result<(), Error> {
     if let Some(r) = &state.runs {
         r.reload_bindings().await?;
     }
+    state.changed(Change::Bindings { tenant });
     Ok(())
 }
 
@@ -125,7 +127,7 @@ async fn create_binding(
     let tenant = p.tenant()?;
     check(&state, tenant, &spec).await?;
     let b = state.store.create_binding(&p.actor(), tenant, spec).await?;
-    reload(&state).await?;
+    reload(&state, tenant).await?;
     Ok((StatusCode::CREATED, Json(view(&state, b))))
 }
 
@@ -159,7 +161,7 @@ async fn update_binding(
         .store
         .update_binding(&p.actor(), tenant, id, spec)
         .await?;
-    reload(&state).await?;
+    reload(&state, tenant).await?;
     Ok(Json(view(&state, b)))
 }
 
@@ -171,11 +173,9 @@ async fn delete_binding(
     p: Principal,
     ApiPath(id): ApiPath<BindingId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_binding(&p.actor(), p.tenant()?, id)
-        .await?;
-    reload(&state).await?;
+    let tenant = p.tenant()?;
+    state.store.delete_binding(&p.actor(), tenant, id).await?;
+    reload(&state, tenant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

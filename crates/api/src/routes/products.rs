@@ -14,6 +14,7 @@ use ironloom_core::entity::{JsonMap, NewProduct, Page, Product, ProductFilter, P
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::ids::ProductId;
 use ironloom_core::industry::{DeviceCategory, Industry, Protocol};
+use ironloom_core::peers::Change;
 use ironloom_core::thing_model::ThingModel;
 use ironloom_core::validate;
 use serde::{Deserialize, Serialize};
@@ -347,10 +348,15 @@ async fn update_product(
         expected_version: input.version,
     };
     let changes_model = patch.thing_model.is_some();
+    let tenant = p.tenant()?;
     let updated = state
         .store
-        .update_product(&p.actor(), p.tenant()?, id, patch)
+        .update_product(&p.actor(), tenant, id, patch)
         .await?;
+    state.changed(Change::Product {
+        tenant,
+        product: id,
+    });
     if changes_model {
         thing_model_changed(&state).await;
     }
@@ -376,10 +382,12 @@ async fn delete_product(
     p: Principal,
     ApiPath(id): ApiPath<ProductId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_product(&p.actor(), p.tenant()?, id)
-        .await?;
+    let tenant = p.tenant()?;
+    state.store.delete_product(&p.actor(), tenant, id).await?;
+    state.changed(Change::Product {
+        tenant,
+        product: id,
+    });
     Ok(StatusCode::NO_CONTENT)
 }
 

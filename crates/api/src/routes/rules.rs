@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use ironloom_core::entity::{Page, RuleSort};
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::ids::{DeviceId, RuleId, TenantId};
+use ironloom_core::peers::Change;
 use ironloom_core::rule::{Rule, RuleCounters, RuleDoc, RuleProblem, RuleUpdate, RuleVersion};
 use ironloom_core::telemetry::Value;
 use serde::{Deserialize, Serialize};
@@ -31,11 +32,12 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 }
 
 /// Tells the running engine (if any) to read the rules again; the change is in force
-/// when this returns.
-async fn reload(state: &AppState) -> ApiResult<()> {
+/// on this node when this returns (other nodes of a cluster are told to follow).
+async fn reload(state: &AppState, tenant: TenantId) -> ApiResult<()> {
     if let Some(r) = &state.rules {
         r.reload().await?;
     }
+    state.changed(Change::Rules { tenant });
     Ok(())
 }
 
@@ -209,7 +211,7 @@ async fn create_rule(
         return Err(refused(&found).into());
     }
     let r = state.store.create_rule(&p.actor(), tenant, doc).await?;
-    reload(&state).await?;
+    reload(&state, tenant).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -285,7 +287,7 @@ async fn update_rule(
             },
         )
         .await?;
-    reload(&state).await?;
+    reload(&state, tenant).await?;
     Ok(Json(r))
 }
 
@@ -298,8 +300,9 @@ async fn delete_rule(
     p: Principal,
     ApiPath(id): ApiPath<RuleId>,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_rule(&p.actor(), p.tenant()?, id).await?;
-    reload(&state).await?;
+    let tenant = p.tenant()?;
+    state.store.delete_rule(&p.actor(), tenant, id).await?;
+    reload(&state, tenant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

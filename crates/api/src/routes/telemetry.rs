@@ -841,7 +841,7 @@ async fn device_stream(
     let events = state.bus.as_ref().ok_or(ApiError::from(Error::Overloaded(
         "device connectivity is not running on this node",
     )))?;
-    let rx = events.watch();
+    let rx = events.watch_device(tenant, id);
     let pending: std::collections::VecDeque<Event> = Default::default();
     let stream =
         futures_util::stream::unfold((rx, pending), move |(mut rx, mut pending)| async move {
@@ -849,7 +849,7 @@ async fn device_stream(
                 if let Some(e) = pending.pop_front() {
                     return Some((Ok(e), (rx, pending)));
                 }
-                match rx.recv().await {
+                match rx.events.recv().await {
                     Ok(ev) if ev.tenant == tenant && ev.device == id => {
                         for out in live_out(&ev) {
                             let name = match &out {

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ironloom_core::entity::{NewTenant, Page, Resource, Tenant, TenantFilter, TenantPatch};
 use ironloom_core::ids::TenantId;
+use ironloom_core::peers::Change;
 use ironloom_core::repo::Scope;
 use ironloom_core::validate;
 use serde::Deserialize;
@@ -178,8 +179,9 @@ async fn update_tenant(
         max_model_calls: input.max_model_calls,
     };
     let updated = state.store.update_tenant(&p.actor(), id, patch).await?;
-    // A changed quota applies to the next call.
+    // A changed quota applies to the next call (on every node).
     state.meter.forget_limit(id);
+    state.changed(Change::Tenant { tenant: id });
     Ok(Json(updated))
 }
 
@@ -194,5 +196,7 @@ async fn delete_tenant(
 ) -> ApiResult<StatusCode> {
     visible(&p, id)?;
     state.store.delete_tenant(&p.actor(), id).await?;
+    state.meter.forget_limit(id);
+    state.changed(Change::Tenant { tenant: id });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -91,7 +91,8 @@ impl DeviceLink for DeviceHub {
                 values.clone(),
             )
             .await?;
-        self.push_attributes(device, values, Vec::new());
+        self.push_attributes_anywhere(tenant, device, values, Vec::new())
+            .await;
         Ok(written)
     }
 
@@ -107,7 +108,8 @@ impl DeviceLink for DeviceHub {
             .delete_attributes(actor, tenant, device, AttributeScope::Shared, &keys)
             .await?;
         if !removed.is_empty() {
-            self.push_attributes(device, serde_json::Map::new(), removed.clone());
+            self.push_attributes_anywhere(tenant, device, serde_json::Map::new(), removed.clone())
+                .await;
         }
         Ok(removed)
     }
@@ -122,5 +124,12 @@ impl DeviceLink for DeviceHub {
 
     fn traffic(&self, tenant: Option<TenantId>) -> ironloom_core::command::Traffic {
         self.traffic_of(tenant)
+    }
+
+    fn changed(&self, change: ironloom_core::peers::Change) {
+        self.forget(&change);
+        if let Some(peers) = self.peers.get() {
+            peers.changed(&change);
+        }
     }
 }

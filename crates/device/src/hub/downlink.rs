@@ -22,6 +22,7 @@ use ironloom_core::command::{
 use ironloom_core::entity::{Actor, JsonMap};
 use ironloom_core::error::{Error, Result};
 use ironloom_core::ids::{CommandId, DeviceId, TenantId};
+use ironloom_core::peers::Delivered;
 use tokio::sync::oneshot;
 use tracing::warn;
 
@@ -205,18 +206,28 @@ impl DeviceHub {
         let waiter = (req.wait && !req.one_way).then(|| self.wait_for(command.id));
         // Behind the device's queue, never before it (the queue holds it too when it may
         // wait there).
-        let sent = self
+        let mut sent = self
             .deliver_in_turn(tenant, device, Some(&command))
             .await?
             .into_iter()
             .find(|c| c.id == command.id);
+        // In a cluster the device may be connected to another node.
+        let mut online_elsewhere = false;
+        if sent.is_none()
+            && let Some(peers) = self.peers.get()
+            && let Some(there) = peers.deliver(tenant, device, Some(command.id)).await
+        {
+            online_elsewhere = there.online;
+            sent = there.sent.into_iter().find(|c| c.id == command.id);
+        }
         let current = match sent {
             Some(c) if c.status.is_final() => return Ok(c),
             Some(c) => c,
             None if command.expires_at.is_none() => {
                 lock(&self.downlinks.waiters).remove(&command.id);
                 // Connected but not subscribed to its command topic is not offline.
-                let connected = self.live_status(device).is_some_and(|s| s.online);
+                let connected =
+                    online_elsewhere || self.live_status(device).is_some_and(|s| s.online);
                 let (why, e) = if connected {
                     (
                         "the device does not listen for commands",
@@ -377,11 +388,9 @@ impl DeviceHub {
                     "status" => done.status.as_str()
                 )
                 .increment(1);
-                for tx in lock(&self.downlinks.waiters)
-                    .remove(&id)
-                    .unwrap_or_default()
-                {
-                    let _ = tx.send(done.clone());
+                self.wake(&done);
+                if let Some(peers) = self.peers.get() {
+                    peers.command_ended(done.tenant_id, id);
                 }
                 Some(done)
             }
@@ -434,6 +443,82 @@ impl DeviceHub {
             .taken()
     }
 
+    /// Pushes shared-attribute changes to the device here or, in a cluster, on the node
+    /// that has it connected; true if a link took them.
+    pub(crate) async fn push_attributes_anywhere(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        set: JsonMap,
+        deleted: Vec<String>,
+    ) -> bool {
+        let Some(peers) = self.peers.get() else {
+            return self.push_attributes(device, set, deleted);
+        };
+        if self.reachable(device) && self.push_attributes(device, set.clone(), deleted.clone()) {
+            return true;
+        }
+        peers.push_attributes(tenant, device, &set, &deleted).await
+    }
+
+    /// Another node asks for the device's queued commands, then `command`, to be sent
+    /// here; `None` when the device is not connected here.
+    pub async fn deliver_here(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        command: Option<CommandId>,
+    ) -> Option<Delivered> {
+        let online = self.live_status(device).is_some_and(|s| s.online);
+        if !self.reachable(device) {
+            return online.then_some(Delivered {
+                sent: Vec::new(),
+                online,
+            });
+        }
+        let also = match command {
+            Some(id) => match self.meta.get_command(tenant, id).await {
+                Ok(c) if c.device_id == device && !c.status.is_final() => Some(c),
+                Ok(_) => None,
+                Err(e) => {
+                    warn!(command = %id, error = %e, "a command asked for by another node is unreadable");
+                    None
+                }
+            },
+            None => None,
+        };
+        let sent = match self.deliver_in_turn(tenant, device, also.as_ref()).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                warn!(%device, error = %e, "could not send commands for another node");
+                Vec::new()
+            }
+        };
+        Some(Delivered { sent, online: true })
+    }
+
+    /// A command ended on another node: whoever waits for it here gets it as stored.
+    pub async fn command_ended_elsewhere(&self, tenant: TenantId, id: CommandId) {
+        if !lock(&self.downlinks.waiters).contains_key(&id) {
+            return;
+        }
+        match self.meta.get_command(tenant, id).await {
+            Ok(c) if c.status.is_final() => self.wake(&c),
+            Ok(_) => {}
+            Err(e) => warn!(command = %id, error = %e, "could not read a command ended elsewhere"),
+        }
+    }
+
+    /// Hands an ended command to whoever waits for it here.
+    fn wake(&self, done: &Command) {
+        for tx in lock(&self.downlinks.waiters)
+            .remove(&done.id)
+            .unwrap_or_default()
+        {
+            let _ = tx.send(done.clone());
+        }
+    }
+
     /// Ends sent commands whose answer is overdue (held in memory: cheap, run often).
     pub(crate) async fn end_overdue_commands(&self) {
         let now = Instant::now();
@@ -466,11 +551,9 @@ impl DeviceHub {
         match self.meta.expire_commands(Utc::now()).await {
             Ok(ended) => {
                 for c in ended {
-                    for tx in lock(&self.downlinks.waiters)
-                        .remove(&c.id)
-                        .unwrap_or_default()
-                    {
-                        let _ = tx.send(c.clone());
+                    self.wake(&c);
+                    if let Some(peers) = self.peers.get() {
+                        peers.command_ended(c.tenant_id, c.id);
                     }
                 }
             }

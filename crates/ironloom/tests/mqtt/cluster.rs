@@ -161,18 +161,18 @@ pub(crate) fn took(server: &Server) -> usize {
 }
 
 /// Two nodes on one database and a 3-server NATS cluster, a tenant on node a.
-struct Cluster {
-    nats: NatsCluster,
-    s3: SeaweedS3,
-    dir: tempfile::TempDir,
-    a: Server,
-    b: Server,
-    api: Api,
+pub(crate) struct Cluster {
+    pub(crate) nats: NatsCluster,
+    pub(crate) s3: SeaweedS3,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) a: Server,
+    pub(crate) b: Server,
+    pub(crate) api: Api,
 }
 
 /// Starts [`Cluster`] and waits until the nodes have split the eight partitions (each
 /// takes its fair share); None when a peer is missing (the test is skipped).
-async fn two_nodes(test: &str) -> Option<Cluster> {
+pub(crate) async fn two_nodes(test: &str) -> Option<Cluster> {
     let nats = or_skip(test, NatsCluster::start(3))?;
     let s3 = or_skip(test, SeaweedS3::start())?;
     let meta = database(test).await?;
@@ -412,5 +412,86 @@ async fn a_paused_owner_loses_its_partitions_and_applies_nothing_after() {
         )
         .await;
         assert_eq!(h.len(), 10);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drained_node_hands_its_partitions_and_devices_to_the_others() {
+    let Some(Cluster {
+        nats: _nats,
+        s3: _s3,
+        dir: _dir,
+        a,
+        b,
+        api,
+    }) = two_nodes("a_drained_node_hands_its_partitions_and_devices_to_the_others").await
+    else {
+        return;
+    };
+    let product = api
+        .product(
+            "meter",
+            json!({"properties": [{"identifier": "n", "name": "N", "data_type": {"type": "int"}}]}),
+        )
+        .await;
+    let d = api.device(&product, "m-1").await;
+    let (_client, mut ev) = crate::drain::connect_v5(&b, &d.access_token).await.unwrap();
+    let admin_b = Api::platform_admin(&b).await;
+    let (status, body) = admin_b
+        .call("POST", "/api/v1/system/drain", Some(json!({})))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    // The device is sent elsewhere; node a takes every partition; b takes none back.
+    assert_eq!(
+        crate::drain::told_to_leave(&mut ev).await,
+        rumqttc::v5::mqttbytes::v5::DisconnectReasonCode::UseAnotherServer
+    );
+    let h = within(
+        20,
+        "node a owns every partition, b is draining",
+        || {
+            format!(
+                "a:\n{}\nb:\n{}",
+                a.log.lock().unwrap(),
+                b.log.lock().unwrap()
+            )
+        },
+        || async {
+            let h = health(&a).await;
+            let owners = h["cluster"]["owners"].as_array()?;
+            let nodes = h["cluster"]["nodes"].as_array()?;
+            let b_node = nodes.iter().find(|n| n["name"] == "b")?;
+            (owners.iter().all(|o| o["owner"] == "a")
+                && b_node["draining"] == true
+                && b_node["owned"].as_array()?.is_empty())
+            .then_some(h)
+        },
+    )
+    .await;
+    assert_eq!(h["cluster"]["nodes"].as_array().unwrap().len(), 2);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        health(&b).await["cluster"]["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["owner"] == "a")
+    );
+    // The device reconnects to a; its data is stored and readable on both nodes.
+    let from = now_ms() - 1000;
+    let mut dev = Dev::connect(&a, &d.access_token).await;
+    for n in 0..5i64 {
+        dev.send(json!({"n": n}), Some(from + 1 + n)).await;
+    }
+    let api_b = Api::existing_tenant(&b).await;
+    for api in [&api, &api_b] {
+        let got = within(
+            20,
+            "the device's data readable",
+            || a.log.lock().unwrap().clone(),
+            || values(api, &d.id, from, from + 100, 5),
+        )
+        .await;
+        assert_eq!(got, (0..5).collect::<Vec<_>>());
     }
 }

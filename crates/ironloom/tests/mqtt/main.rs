@@ -1,6 +1,7 @@
 //! `ironloom serve` as a process with devices on MQTT: Eclipse Paho over TCP and WebSocket
 //! (`paho`), a SIGKILL under MQTT load (`crash`), and commands, attributes and device logs
-//! through the REST API (`commands`), the edge gateway (`gateway`) and apps deployed to it
+//! through the REST API (`commands`), cluster mode (`cluster`, and devices' sessions,
+//! commands and live data across its nodes: `cluster_sessions`), the edge gateway (`gateway`) and apps deployed to it
 //! (`edge_apps`). Values are checked through the REST
 //! API, as a user would read them.
 
@@ -13,8 +14,13 @@ mod support;
 mod cluster;
 #[cfg(feature = "cluster")]
 mod cluster_alarms;
+#[cfg(feature = "cluster")]
+mod cluster_faults;
+#[cfg(feature = "cluster")]
+mod cluster_sessions;
 mod commands;
 mod crash;
+mod drain;
 mod edge_apps;
 mod gateway;
 mod linkkit;

@@ -218,6 +218,17 @@ impl Api {
         &self.token
     }
 
+    /// The platform administrator's session.
+    pub async fn platform_admin(server: &Server) -> Api {
+        let http = client();
+        let token = login(&http, &server.base, "admin", ADMIN_PASSWORD, None).await;
+        Api {
+            base: server.base.clone(),
+            http,
+            token,
+        }
+    }
+
     /// Logs in again (after a restart) as the administrator of tenant `factory`.
     pub async fn existing_tenant(server: &Server) -> Api {
         let http = client();

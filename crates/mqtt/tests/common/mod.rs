@@ -506,6 +506,7 @@ fn connack5_code(c: v5::ConnectReturnCode) -> u8 {
         C::Banned => 0x8a,
         C::BadAuthenticationMethod => 0x8c,
         C::MalformedPacket => 0x81,
+        C::UseAnotherServer => 0x9c,
         _ => 0x80,
     }
 }
