@@ -1,11 +1,13 @@
 // The console's health page in cluster mode, in a real browser: `ironloom serve --demo`
-// as a cluster node on a real NATS JetStream server and PostgreSQL. The platform
+// as a cluster node on a real NATS JetStream server, PostgreSQL and SeaweedFS's S3
+// gateway (where the node seals its partitions). The platform
 // administrator sees the node, every partition's owner and lease, and drains the node:
 // the page says so, the partitions are handed back, and /readyz fails. Run by
-// scripts/console-test.sh, which gives the NATS server binary on PATH and a fresh
+// scripts/console-test.sh, which gives the NATS server and weed binaries on PATH and a fresh
 // database in CLUSTER_META_URL. Screenshots: health-cluster*.png.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -46,6 +48,64 @@ await new Promise((ok, fail) => {
   nats.on('exit', (code) => fail(new Error(`nats-server exited (${code}):\n${log}`)))
 })
 
+// SeaweedFS (master, volume, filer and S3 gateway in one process) with one identity whose
+// keys are made here; every port given (its default gRPC ports collide).
+const weedDir = mkdtempSync(join(tmpdir(), 'ironloom-console-weed-'))
+const accessKey = `IL${randomBytes(9).toString('hex').toUpperCase()}`
+const secretKey = randomBytes(20).toString('hex')
+writeFileSync(join(weedDir, 'secret'), secretKey)
+writeFileSync(
+  join(weedDir, 's3.json'),
+  JSON.stringify({
+    identities: [
+      {
+        name: 'ironloom',
+        credentials: [{ accessKey, secretKey }],
+        actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
+      },
+    ],
+  }),
+)
+mkdirSync(join(weedDir, 'data'))
+const wp = []
+for (let i = 0; i < 8; i++) wp.push(await freePort())
+const weed = spawn(
+  'weed',
+  [
+    'server',
+    `-dir=${join(weedDir, 'data')}`,
+    '-ip=127.0.0.1',
+    '-ip.bind=127.0.0.1',
+    `-master.port=${wp[0]}`,
+    `-master.port.grpc=${wp[1]}`,
+    `-volume.port=${wp[2]}`,
+    `-volume.port.grpc=${wp[3]}`,
+    '-filer',
+    `-filer.port=${wp[4]}`,
+    `-filer.port.grpc=${wp[5]}`,
+    '-s3',
+    `-s3.port=${wp[6]}`,
+    `-s3.port.grpc=${wp[7]}`,
+    '-s3.port.iceberg=0',
+    '-s3.port.lance=0',
+    `-s3.config=${join(weedDir, 's3.json')}`,
+    '-master.volumeSizeLimitMB=64',
+    '-volume.max=16',
+  ],
+  { stdio: 'ignore' },
+)
+// Any HTTP answer (an anonymous request gets 403) means the S3 gateway is up.
+for (let waited = 0; ; waited += 500) {
+  if (weed.exitCode !== null) throw new Error(`weed server exited (${weed.exitCode})`)
+  const up = await fetch(`http://127.0.0.1:${wp[6]}/`).then(
+    () => true,
+    () => false,
+  )
+  if (up) break
+  if (waited > 60_000) throw new Error('the S3 gateway of weed server did not answer within 60 s')
+  await new Promise((ok) => setTimeout(ok, 500))
+}
+
 const server = await startServer({
   bin,
   consoleDir: process.env.CONSOLE_DIR ?? 'dist',
@@ -60,6 +120,11 @@ const server = await startServer({
     IRONLOOM__CLUSTER__STREAM_SHARDS: '1',
     IRONLOOM__CLUSTER__STREAM_MAX_BYTES: '"64MiB"',
     IRONLOOM__CLUSTER__LEASE_TTL: '"3s"',
+    IRONLOOM__CLUSTER__OBJECT_STORE__ENDPOINT: `http://127.0.0.1:${wp[6]}`,
+    IRONLOOM__CLUSTER__OBJECT_STORE__BUCKET: 'ironloom-console',
+    IRONLOOM__CLUSTER__OBJECT_STORE__ALLOW_HTTP: 'true',
+    IRONLOOM__CLUSTER__OBJECT_STORE__ACCESS_KEY_ID: accessKey,
+    IRONLOOM__CLUSTER__OBJECT_STORE__SECRET_ACCESS_KEY_FILE: join(weedDir, 'secret'),
   },
 })
 selectors.setTestIdAttribute('data-test')
@@ -163,6 +228,8 @@ await browser.close()
 await server.stop()
 nats.kill('SIGTERM')
 rmSync(natsDir, { recursive: true, force: true })
+weed.kill('SIGTERM')
+rmSync(weedDir, { recursive: true, force: true })
 if (errors.length) {
   console.log(`FAIL the browser logged errors:\n${errors.join('\n')}`)
   failures++

@@ -1,8 +1,9 @@
 //! `cluster-bench` (issue 21): in one run on one machine, a single `ironloom serve` and a
-//! 3-node cluster (3 NATS JetStream servers, PostgreSQL) under the same MQTT load from
-//! `mqtt-bench`'s generator, the cluster's connections spread over its nodes:
-//! acknowledged messages/s, publish-to-PUBACK p50/p99, CPU per acknowledged message (every
-//! process of the platform: the nodes, NATS and PostgreSQL; for the single node, itself),
+//! 3-node cluster (3 NATS JetStream servers, PostgreSQL, SeaweedFS's S3 gateway for the
+//! sealed segments) under the same MQTT load from `mqtt-bench`'s generator, the
+//! cluster's connections spread over its nodes: acknowledged messages/s,
+//! publish-to-PUBACK p50/p99, CPU per acknowledged message (every process of the
+//! platform: the nodes, NATS, SeaweedFS and PostgreSQL; for the single node, itself),
 //! and the cluster's bus lag. Then fail-over: rounds of SIGKILL of one node (in turn) while
 //! devices keep sending and moving to the other nodes; the time from the kill until every
 //! partition is held again and every device's latest values can be read, and at the end
@@ -257,7 +258,7 @@ async fn cluster_run(
     let streams_after = cluster.stream_totals().await?;
     let (stored, _) = api.count_points(&devices.ids[..cli.connections]).await?;
     let mut t = throughput(
-        &format!("{} nodes, 3 NATS servers, PostgreSQL", cli.nodes),
+        &format!("{} nodes, 3 NATS servers, PostgreSQL, SeaweedFS", cli.nodes),
         &l,
         cpu,
         wall,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use ironloom_bench_common::ironloom::{IronloomServer, Session};
 use ironloom_bench_common::process::{StopSignal, free_port};
-use ironloom_testkit::peers::NatsCluster;
+use ironloom_testkit::peers::{NatsCluster, SeaweedS3};
 use serde_json::{Value, json};
 use tokio::process::Command;
 
@@ -47,6 +47,8 @@ impl Node {
 #[derive(Debug)]
 pub struct Cluster {
     pub nats: NatsCluster,
+    /// The bucket the nodes seal their partitions into.
+    pub s3: SeaweedS3,
     pub meta: String,
     pub settings: NodeSettings,
     pub nodes: Vec<Node>,
@@ -86,6 +88,8 @@ impl Cluster {
             "IRONLOOM_TEST_PG_URL: a PostgreSQL server (bench/cluster/run.sh starts one)",
         )?;
         let nats = NatsCluster::start(3).map_err(|e| anyhow::anyhow!("NATS: {e}"))?;
+        let s3 = SeaweedS3::start().map_err(|e| anyhow::anyhow!("SeaweedFS: {e}"))?;
+        std::fs::write(s3.dir().join("secret"), s3.secret_key())?;
         let meta = create_database(&pg)?;
         let mut nodes = Vec::new();
         for k in 0..n {
@@ -99,6 +103,7 @@ impl Cluster {
         }
         let mut c = Cluster {
             nats,
+            s3,
             meta,
             settings,
             nodes,
@@ -151,6 +156,21 @@ impl Cluster {
             .env(
                 "IRONLOOM__CLUSTER__LEASE_TTL",
                 format!("\"{}\"", s.lease_ttl),
+            )
+            .env(
+                "IRONLOOM__CLUSTER__OBJECT_STORE__ENDPOINT",
+                self.s3.endpoint(),
+            )
+            .env("IRONLOOM__CLUSTER__OBJECT_STORE__BUCKET", self.s3.bucket())
+            .env("IRONLOOM__CLUSTER__OBJECT_STORE__REGION", self.s3.region())
+            .env("IRONLOOM__CLUSTER__OBJECT_STORE__ALLOW_HTTP", "true")
+            .env(
+                "IRONLOOM__CLUSTER__OBJECT_STORE__ACCESS_KEY_ID",
+                self.s3.access_key(),
+            )
+            .env(
+                "IRONLOOM__CLUSTER__OBJECT_STORE__SECRET_ACCESS_KEY_FILE",
+                self.s3.dir().join("secret"),
             );
         if k == 0 {
             cmd.arg("--demo").env("IRONLOOM_DEMO_PASSWORD", &s.password);
@@ -186,15 +206,16 @@ impl Cluster {
     }
 
     /// Every process of the cluster by part: the running nodes, the NATS servers,
-    /// PostgreSQL.
-    pub fn pids(&self) -> [(&'static str, Vec<u32>); 3] {
-        let (nats, pg) = nats_and_postgres_pids(self.nats.dir());
+    /// SeaweedFS, PostgreSQL.
+    pub fn pids(&self) -> [(&'static str, Vec<u32>); 4] {
+        let (nats, s3, pg) = peer_pids(self.nats.dir(), self.s3.dir());
         [
             (
                 "Ironloom nodes",
                 self.nodes.iter().filter_map(Node::pid).collect(),
             ),
             ("NATS", nats),
+            ("SeaweedFS", s3),
             ("PostgreSQL", pg),
         ]
     }
@@ -291,13 +312,18 @@ pub fn held_by(health: &Value, nodes: &[String]) -> bool {
     })
 }
 
-/// This cluster's NATS servers (their command lines name its directory) and every
-/// PostgreSQL process of this machine (the test server).
-fn nats_and_postgres_pids(nats_dir: &Path) -> (Vec<u32>, Vec<u32>) {
+/// This cluster's NATS servers and SeaweedFS (their command lines name their
+/// directories) and every PostgreSQL process of this machine (the test server).
+fn peer_pids(nats_dir: &Path, s3_dir: &Path) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
     let nats_dir = nats_dir.to_string_lossy().into_owned();
-    let (mut nats, mut pg) = (Vec::new(), Vec::new());
+    let s3_dir = s3_dir.to_string_lossy().into_owned();
+    let names = |pid: u32, dir: &str| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains(dir))
+    };
+    let (mut nats, mut s3, mut pg) = (Vec::new(), Vec::new(), Vec::new());
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return (nats, pg);
+        return (nats, s3, pg);
     };
     for e in dir.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -306,14 +332,10 @@ fn nats_and_postgres_pids(nats_dir: &Path) -> (Vec<u32>, Vec<u32>) {
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         match comm.trim() {
             "postgres" => pg.push(pid),
-            "nats-server"
-                if std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&nats_dir)) =>
-            {
-                nats.push(pid)
-            }
+            "nats-server" if names(pid, &nats_dir) => nats.push(pid),
+            "weed" if names(pid, &s3_dir) => s3.push(pid),
             _ => {}
         }
     }
-    (nats, pg)
+    (nats, s3, pg)
 }

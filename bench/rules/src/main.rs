@@ -300,6 +300,7 @@ fn load_config(cli: &Cli, b: &mut Broker) -> LoadConfig {
         payload: PayloadKind::Plain,
         connect_concurrency: 64,
         broker_pid: b.pid().ok(),
+        spread: Vec::new(),
         rate: cli.rate,
     }
 }

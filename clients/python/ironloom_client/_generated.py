@@ -281,6 +281,8 @@ class ClusterHealth(TypedDict):
     #: The node that answered.
     node: str
     nodes: List["NodeHealth"]
+    #: Sealing to object storage on the answering node.
+    object_store: "ObjectStoreHealth"
     owners: List["PartitionHealth"]
     partitions: int
 
@@ -913,6 +915,16 @@ class NodeHealth(TypedDict):
     version: str
 
 
+class ObjectStoreHealth(TypedDict):
+    """Sealing to object storage on the answering node (its owned partitions)."""
+    #: The newest seal error of an owned partition.
+    last_error: NotRequired[Optional[str]]
+    #: `ok` (every owned partition's last seal succeeded), `failing` (a seal failed and is
+    state: str
+    #: Log records the node applied that are not in sealed segments yet.
+    unsealed_records: int
+
+
 class Page_Alarm(TypedDict):
     """One page of a list."""
     items: List["Alarm"]
@@ -1041,6 +1053,11 @@ class PartitionHealth(TypedDict):
     #: The node holding its lease; none while it is free.
     owner: NotRequired[Optional[str]]
     partition: int
+    seal_error: NotRequired[Optional[str]]
+    sealed_at: NotRequired[Optional[str]]
+    #: For partitions the answering node owns: every log record up to this sequence is
+    sealed_seq: NotRequired[Optional[int]]
+    unsealed_records: NotRequired[Optional[int]]
 
 
 class PasswordReset(TypedDict):

@@ -314,6 +314,8 @@ export interface ClusterHealth {
   /** The node that answered. */
   node: string;
   nodes: NodeHealth[];
+  /** Sealing to object storage on the answering node. */
+  object_store: ObjectStoreHealth;
   owners: PartitionHealth[];
   partitions: number;
 }
@@ -1073,6 +1075,19 @@ export interface NodeHealth {
   version: string;
 }
 
+/** Sealing to object storage on the answering node (its owned partitions). */
+export interface ObjectStoreHealth {
+  /** The newest seal error of an owned partition. */
+  last_error?: string | null;
+  /**
+   * `ok` (every owned partition's last seal succeeded), `failing` (a seal failed and is
+   * retried; nothing is trimmed from the streams meanwhile) or `off` (no object store).
+   */
+  state: string;
+  /** Log records the node applied that are not in sealed segments yet. */
+  unsealed_records: number;
+}
+
 /** What to do when the device is not listening. */
 export type OfflinePolicy = "fail" | "queue";
 
@@ -1209,6 +1224,15 @@ export interface PartitionHealth {
   /** The node holding its lease; none while it is free. */
   owner?: string | null;
   partition: number;
+  seal_error?: string | null;
+  sealed_at?: string | null;
+  /**
+   * For partitions the answering node owns: every log record up to this sequence is
+   * in segments in object storage; when the last seal succeeded (RFC 3339); the error
+   * of the last seal when it failed; the records applied since the last seal.
+   */
+  sealed_seq?: number | null;
+  unsealed_records?: number | null;
 }
 
 export interface PasswordReset {

@@ -163,12 +163,13 @@ impl ClusterConfig {
         if self.nats_urls.is_empty() || self.nats_urls.iter().any(|u| u.trim().is_empty()) {
             return invalid("cluster.nats_urls must name at least one NATS server".into());
         }
-        // Sealed segments go to object storage once that stage is built; until then a node
-        // keeps every partition it applies in its own store, and the section is optional.
+        // Sealed segments go to object storage: the streams keep only what is not sealed.
         let os = &self.object_store;
-        if os.endpoint.is_empty() != os.bucket.is_empty() {
+        if os.endpoint.is_empty() || os.bucket.is_empty() {
             return invalid(
-                "cluster.object_store.endpoint and cluster.object_store.bucket go together".into(),
+                "cluster mode seals its data into S3-compatible object storage: set \
+                 cluster.object_store.endpoint and cluster.object_store.bucket"
+                    .into(),
             );
         }
         if os.endpoint.starts_with("http://") && !os.allow_http {
@@ -312,6 +313,17 @@ mod tests {
         no_bucket.object_store.bucket.clear();
         let e = no_bucket.validate(PG).unwrap_err();
         assert!(e.to_string().contains("cluster.object_store"), "{e}");
+        let none = ClusterConfig {
+            object_store: ObjectStoreConfig::default(),
+            ..enabled()
+        };
+        let e = none.validate(PG).unwrap_err();
+        assert!(
+            e.to_string().contains("cluster.object_store.endpoint"),
+            "{e}"
+        );
+        // Off, the section is not needed.
+        ClusterConfig::default().validate("").unwrap();
         let mut plain = enabled();
         plain.object_store.endpoint = "http://127.0.0.1:8333".into();
         let e = plain.validate(PG).unwrap_err();

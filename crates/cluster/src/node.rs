@@ -9,9 +9,12 @@
 //! out; over it, it hands one partition back per tick. A partition whose lease cannot be
 //! renewed is given up at once: its materialiser stops before the lease's local deadline.
 //!
-//! What each owned partition has applied is written to `state_dir/applied.json` every
-//! tick; a node that takes a partition again resumes after it (the store already has
-//! everything before), one that never had it replays the partition's stream.
+//! Each owned partition has its own engine (`state_dir/p{n}/`, see [`Engines`]). What
+//! each has applied is written to `state_dir/applied.json` every tick. With sealing (an
+//! object store and a manifest), a node that takes a partition first restores its files
+//! (its own when they agree with the manifest, else the bucket's) and replays the stream
+//! after them ([`Sealer::restore`], `owned.rs`); without, it resumes after what it
+//! applied before (replaying the whole stream when it never had the partition).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,21 +23,25 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use ironloom_bus::LocalBus;
-use ironloom_core::cluster::{
-    ClusterHealth, ClusterStore, ClusterView, NodeHealth, PartitionConsumers, PartitionHealth,
-};
+use ironloom_core::cluster::{ClusterStore, PartitionConsumers};
 use ironloom_core::sync::lock;
-use ironloom_core::telemetry::TelemetryStore;
+use ironloom_tsdb::Engine;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::bus::ClusterBus;
 use crate::config::ClusterConfig;
+use crate::engines::Engines;
 use crate::error::ClusterError;
 use crate::lease::{Acquire, Holder, Lease, LeaseState, Leases};
 use crate::log::JetStreamLog;
 use crate::nats::Layout;
-use crate::owner::{Materializer, Progress};
+use crate::owned::Partition;
+use crate::owner::Progress;
+use crate::seal::{PartitionSeal, Sealer};
+
+mod health;
+mod sealing;
 
 /// A partition this node owns.
 struct Owned {
@@ -46,8 +53,23 @@ struct Owned {
     /// owner announces what follows it).
     marked: u64,
     progress: Arc<Progress>,
+    seal: Arc<PartitionSeal>,
     cancel: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// Where a node keeps the partitions' data.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// The node's own engine (`data/tsdb`): it keeps the retention policies, which every
+    /// partition engine gets.
+    pub policies: Engine,
+    /// The partition engines' settings (their memtable is `cluster.memtable_budget`'s
+    /// share) and the ingest checks' limits.
+    pub options: ironloom_tsdb::Options,
+    /// Where sealed segments go; none: nothing is sealed, a new owner replays the stream
+    /// (tests of the other parts; `[cluster.object_store]` is required in a deployment).
+    pub objects: Option<Arc<dyn object_store::ObjectStore>>,
 }
 
 /// The node's heartbeat in `il_nodes`.
@@ -96,12 +118,17 @@ pub struct ClusterNode {
     leases: Leases,
     /// Records ownership epochs (PostgreSQL in a cluster); none in tests of leases alone.
     fences: Option<Arc<dyn ClusterStore>>,
-    materializer: Materializer,
+    /// What a partition's materialiser applies with (its store is the partition's engine).
+    js: async_nats::jetstream::Context,
+    local: Arc<LocalBus>,
+    engines: Arc<Engines>,
+    /// Sealing into object storage, when there is an object store and a manifest.
+    sealer: Option<Sealer>,
     state_file: PathBuf,
     started_at: String,
     owned: Mutex<BTreeMap<u32, Owned>>,
     /// Applied positions of partitions this node owned at some time.
-    applied: Mutex<BTreeMap<u32, u64>>,
+    applied: Arc<Mutex<BTreeMap<u32, u64>>>,
     /// Since when this node has seen each partition without an owner.
     free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
     /// The live nodes' names, as of the last tick.
@@ -128,8 +155,7 @@ impl ClusterNode {
     pub async fn start(
         config: &ClusterConfig,
         fences: Option<Arc<dyn ClusterStore>>,
-        store: Arc<dyn TelemetryStore>,
-        limits: ironloom_tsdb::Options,
+        storage: Storage,
         local: Arc<LocalBus>,
         state_dir: &Path,
         shutdown: CancellationToken,
@@ -145,7 +171,7 @@ impl ClusterNode {
             layout.client.clone(),
             layout.record.partitions,
             &name,
-            limits,
+            storage.options.clone(),
         ));
         let bus = ClusterBus::start(local.clone(), log.clone());
         bus.set_relay(
@@ -157,29 +183,46 @@ impl ClusterNode {
             )
             .await?,
         );
+        let engines = Arc::new(Engines::new(
+            state_dir,
+            storage.options.clone(),
+            config.memtable_budget.0,
+            storage.policies.clone(),
+        ));
+        let sealer = match (&storage.objects, &fences) {
+            (Some(objects), Some(fences)) => Some(Sealer {
+                objects: objects.clone(),
+                prefix: config.object_store.prefix.clone(),
+                fences: fences.clone(),
+                js: layout.jetstream.clone(),
+                shards: layout.record.shards,
+                interval: config.seal_interval.0,
+            }),
+            _ => None,
+        };
         let node = Arc::new(ClusterNode {
             holder: Holder::new(name.clone()),
             leases: layout.leases(),
             fences,
-            materializer: Materializer {
-                js: layout.jetstream.clone(),
-                shards: layout.record.shards,
-                log: layout.record.log_id(),
-                store,
-                bus: local,
-            },
+            js: layout.jetstream.clone(),
+            local,
+            engines,
+            sealer: sealer.clone(),
             layout,
             name,
             state_file,
             started_at: chrono::Utc::now().to_rfc3339(),
             owned: Mutex::new(BTreeMap::new()),
-            applied: Mutex::new(applied),
+            applied: Arc::new(Mutex::new(applied)),
             free_since: Mutex::new(BTreeMap::new()),
             live: Mutex::new(Vec::new()),
             consumers: std::sync::OnceLock::new(),
             attached: tokio::sync::watch::Sender::new(false),
             draining: std::sync::atomic::AtomicBool::new(false),
         });
+        if let Some(sealer) = sealer {
+            tokio::spawn(node.clone().seal_loop(sealer, shutdown.clone()));
+        }
         tokio::spawn(node.clone().run(shutdown));
         Ok(NodeParts { node, log, bus })
     }
@@ -218,6 +261,19 @@ impl ClusterNode {
         lock(&self.owned)
             .get(&p)
             .map(|o| o.progress.applied.load(Ordering::Relaxed))
+    }
+
+    /// Partition `p`'s engine, when this node owns `p` and has it ready.
+    pub fn engine(&self, p: u32) -> Option<Engine> {
+        if !self.owns(p) {
+            return None;
+        }
+        self.engines.get(p)
+    }
+
+    /// The partitions' engines (retention policies).
+    pub fn engines(&self) -> &Engines {
+        &self.engines
     }
 
     /// The other live nodes' names, as of the last tick (a node that just joined is known
@@ -323,6 +379,7 @@ impl ClusterNode {
         }
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
+        self.engines.set_share(share);
         let mut order: Vec<u32> = (0..partitions).collect();
         order.sort_by_key(|&p| rendezvous(&self.name, p));
         for p in order {
@@ -503,15 +560,31 @@ impl ClusterNode {
         self.take(lease, epoch, announced);
     }
 
-    /// Starts applying a partition whose lease was just taken.
+    /// Starts a partition whose lease was just taken: restores its files (with sealing),
+    /// opens its engine, then applies its stream from there (`owned.rs`). Queries for it
+    /// answer 503 until its engine is open.
     fn take(&self, lease: Lease, epoch: u64, announced: u64) {
         let p = lease.partition;
-        let from = lock(&self.applied).get(&p).copied().unwrap_or(0) + 1;
+        let before = lock(&self.applied).get(&p).copied().unwrap_or(0);
         let cancel = CancellationToken::new();
-        let (progress, task) =
-            self.materializer
-                .start_until(p, from, Some(lease.deadline), announced, cancel.clone());
-        tracing::info!(partition = p, from, epoch, announced, node = %self.name, "took a partition");
+        let progress = Progress::new(Some(lease.deadline), announced);
+        progress.applied.store(before, Ordering::Relaxed);
+        let seal = Arc::new(PartitionSeal::default());
+        let partition = Partition {
+            p,
+            before,
+            announced,
+            engines: self.engines.clone(),
+            sealer: self.sealer.clone(),
+            applied: self.applied.clone(),
+            state_file: self.state_file.clone(),
+            js: self.js.clone(),
+            shards: self.layout.record.shards,
+            log: self.layout.record.log_id(),
+            bus: self.local.clone(),
+        };
+        let task = tokio::spawn(partition.run(progress.clone(), seal.clone(), cancel.clone()));
+        tracing::info!(partition = p, before, epoch, announced, node = %self.name, "took a partition");
         metrics::counter!("ironloom_cluster_partitions_taken_total").increment(1);
         lock(&self.owned).insert(
             p,
@@ -520,6 +593,7 @@ impl ClusterNode {
                 epoch,
                 marked: announced,
                 progress,
+                seal,
                 cancel,
                 task,
             },
@@ -528,12 +602,18 @@ impl ClusterNode {
 
     /// Stops applying `p`; with `release`, hands the lease back at once.
     async fn give_up(&self, p: u32, release: bool) {
-        let Some(o) = lock(&self.owned).remove(&p) else {
+        let Some(mut o) = lock(&self.owned).remove(&p) else {
             return;
         };
         o.cancel.cancel();
-        let _ = o.task.await;
+        let _ = (&mut o.task).await;
         let applied = o.progress.applied.load(Ordering::Relaxed);
+        // Handing back: what was applied is sealed, so the next owner replays less.
+        if release {
+            self.last_seal(p, &o).await;
+        }
+        // Closing flushes the engine: what it applied is durable.
+        self.engines.close(p).await;
         lock(&self.applied).insert(p, applied);
         self.write_applied().await;
         // Handing back: the next owner restores the rule state and announces what follows.
@@ -621,65 +701,31 @@ impl ClusterNode {
     /// durable (its own log is not synced per write in a cluster).
     async fn write_applied(&self) {
         let mut applied = lock(&self.applied).clone();
-        for s in self.owned() {
-            applied.insert(s.partition, s.applied);
-        }
-        *lock(&self.applied) = applied.clone();
-        if let Err(e) = self.materializer.store.sync().await {
-            tracing::warn!(error = %e, "the store could not sync; the applied positions are not recorded");
+        let now: Vec<(u32, u64)> = self
+            .owned()
+            .iter()
+            .map(|s| (s.partition, s.applied))
+            .collect();
+        let open = self.engines.all().len();
+        if self.engines.sync_all().await.len() < open {
+            tracing::warn!(
+                "a partition's engine could not sync; the applied positions are not recorded"
+            );
             return;
         }
-        let tmp = self.state_file.with_extension("json.tmp");
-        let text = serde_json::to_vec(&applied).unwrap_or_default();
-        let r = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.state_file));
-        if let Err(e) = r {
-            tracing::warn!(file = %self.state_file.display(), error = %e, "cannot write the applied positions");
-        }
+        applied.extend(now);
+        *lock(&self.applied) = applied.clone();
+        save_applied(&self.state_file, &applied);
     }
 }
 
-#[async_trait::async_trait]
-impl ClusterView for ClusterNode {
-    async fn health(&self) -> ClusterHealth {
-        let nodes = self
-            .nodes()
-            .await
-            .into_iter()
-            .map(|h| NodeHealth {
-                name: h.name,
-                version: h.version,
-                started_at: h.started_at,
-                owned: h.owned,
-                draining: h.draining,
-            })
-            .collect();
-        let mine: BTreeMap<u32, PartitionState> =
-            self.owned().into_iter().map(|s| (s.partition, s)).collect();
-        let mut owners = Vec::new();
-        for p in 0..self.partitions() {
-            let (owner, lease) = match self.leases.state(p).await {
-                Ok(LeaseState::Held(h)) => (Some(h.node), "held"),
-                Ok(LeaseState::Expired) => (None, "expired"),
-                Ok(LeaseState::Released) => (None, "released"),
-                Ok(LeaseState::Never) => (None, "never"),
-                Err(_) => (None, "unknown"),
-            };
-            let here = mine.get(&p);
-            owners.push(PartitionHealth {
-                partition: p,
-                owner,
-                lease: lease.into(),
-                epoch: here.map(|s| s.epoch),
-                applied: here.map(|s| s.applied),
-                lag: here.map(|s| s.pending),
-            });
-        }
-        ClusterHealth {
-            node: self.name.clone(),
-            partitions: self.partitions(),
-            nodes,
-            owners,
-        }
+/// Writes the applied positions to the state file.
+pub(crate) fn save_applied(path: &Path, applied: &BTreeMap<u32, u64>) {
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_vec(applied).unwrap_or_default();
+    let r = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = r {
+        tracing::warn!(file = %path.display(), error = %e, "cannot write the applied positions");
     }
 }
 

@@ -2,10 +2,10 @@
 //! stream order, writes their points into the owner's store, and announces them on the
 //! owner's in-process bus, so rules, apps and bindings run where the data is.
 //!
-//! This is the first stage: a node applies the partitions it is given from a start
-//! sequence; leases, fencing, sealing to object storage and the checkpoint to resume from
-//! come with the following stages. Applying is idempotent (points are keyed by series and
-//! time), so a record applied twice after a restart leaves the store as it was.
+//! The node (`node.rs`) starts one per owned partition, writing into the partition's
+//! engine from the position restored for it, under the partition's lease. Applying is
+//! idempotent (points are keyed by series and time), so a record applied twice (after a
+//! restart, or beyond a seal) leaves the store as it was.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,9 +49,21 @@ pub struct Progress {
     /// to the store (a new owner rebuilds it) but not announced again, so rules do not
     /// raise an alarm twice for what an earlier owner's rules already saw.
     pub announced_before: AtomicU64,
+    /// Records taken from the stream (applied or skipped), for the unsealed count.
+    pub records: AtomicU64,
 }
 
 impl Progress {
+    /// A materialiser's progress before it starts: under a lease until `deadline`, quiet
+    /// up to `announced_before`.
+    pub fn new(deadline: Option<std::time::Instant>, announced_before: u64) -> Arc<Progress> {
+        Arc::new(Progress {
+            valid_until: std::sync::Mutex::new(deadline),
+            announced_before: AtomicU64::new(announced_before),
+            ..Progress::default()
+        })
+    }
+
     fn may_apply(&self) -> bool {
         match *ironloom_core::sync::lock(&self.valid_until) {
             Some(deadline) => std::time::Instant::now() < deadline,
@@ -95,32 +107,32 @@ impl Materializer {
         announced_before: u64,
         cancel: CancellationToken,
     ) -> (Arc<Progress>, tokio::task::JoinHandle<()>) {
-        let progress = Arc::new(Progress {
-            valid_until: std::sync::Mutex::new(deadline),
-            announced_before: AtomicU64::new(announced_before),
-            ..Progress::default()
-        });
+        let progress = Progress::new(deadline, announced_before);
         progress
             .applied
             .store(from.saturating_sub(1), Ordering::Relaxed);
         let this = self.clone();
         let pr = progress.clone();
-        let task = tokio::spawn(async move {
-            while !cancel.is_cancelled() {
-                let next = pr.applied.load(Ordering::Relaxed) + 1;
-                match this.run(p, next, &pr, &cancel).await {
-                    Ok(()) => break,
-                    Err(e) => {
-                        tracing::warn!(partition = p, error = %e, "partition consumer failed; starting again");
-                        tokio::select! {
-                            _ = cancel.cancelled() => break,
-                            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                        }
+        let task = tokio::spawn(async move { this.apply_until(p, &pr, &cancel).await });
+        (progress, task)
+    }
+
+    /// Applies partition `p` after `progress.applied` until `cancel` fires (or the
+    /// lease's deadline passes), re-creating the consumer after errors.
+    pub async fn apply_until(&self, p: u32, progress: &Progress, cancel: &CancellationToken) {
+        while !cancel.is_cancelled() {
+            let next = progress.applied.load(Ordering::Relaxed) + 1;
+            match self.run(p, next, progress, cancel).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "partition consumer failed; starting again");
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                     }
                 }
             }
-        });
-        (progress, task)
+        }
     }
 
     async fn run(
@@ -178,8 +190,10 @@ impl Materializer {
                 );
                 return Ok(());
             }
+            let taken = records.len() as u64;
             self.apply(p, records, progress).await?;
             // Applied means written to the store (durable there) and announced.
+            progress.records.fetch_add(taken, Ordering::Relaxed);
             if let Some(seq) = last {
                 progress.applied.store(seq, Ordering::Relaxed);
                 progress.pending.store(pending, Ordering::Relaxed);

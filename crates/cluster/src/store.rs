@@ -1,4 +1,4 @@
-//! The S3-compatible object store that sealed segments go to (used from stage S4): an
+//! The S3-compatible object store that sealed segments go to: an
 //! `object_store` client built from `[cluster.object_store]`, signing with ring (no
 //! aws-lc), path-style requests so that any S3 server works.
 
@@ -33,8 +33,21 @@ pub fn open_with_secret(
         .with_endpoint(config.endpoint.clone())
         .with_bucket_name(config.bucket.clone())
         .with_region(config.region.clone())
-        .with_allow_http(config.allow_http)
-        .with_virtual_hosted_style_request(false);
+        .with_virtual_hosted_style_request(false)
+        // Sealing retries on its own schedule and reports failures on the health page: a
+        // store that is down fails a request within seconds instead of minutes.
+        .with_retry(object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(10),
+            ..Default::default()
+        })
+        .with_client_options(
+            object_store::ClientOptions::new()
+                .with_connect_timeout(std::time::Duration::from_secs(3))
+                .with_timeout(std::time::Duration::from_secs(60)),
+        )
+        // After the client options, which would reset it.
+        .with_allow_http(config.allow_http);
     if !config.access_key_id.is_empty() {
         builder = builder
             .with_access_key_id(config.access_key_id.clone())

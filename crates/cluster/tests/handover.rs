@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ironloom_bus::{Announce, Consumer, EventBus, IngestLog, LocalBus, LogItem};
-use ironloom_cluster::ClusterConfig;
 use ironloom_cluster::config::ByteSize;
-use ironloom_cluster::node::{ClusterNode, NodeParts};
+use ironloom_cluster::node::{ClusterNode, NodeParts, Storage};
+use ironloom_cluster::{ClusterConfig, ClusterTelemetry};
 use ironloom_core::cluster::ClusterStore;
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::ingest::Origin;
@@ -49,8 +49,7 @@ async fn node(
         fsync: ironloom_tsdb::FsyncPolicy::Never,
         ..Default::default()
     };
-    let store: Arc<dyn TelemetryStore> =
-        Arc::new(ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), opts.clone()).unwrap());
+    let policies = ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), opts.clone()).unwrap();
     let local = LocalBus::new();
     let events = local.consume("rules", 64);
     events.interest.set_tenants([tenant]);
@@ -58,8 +57,11 @@ async fn node(
     let parts = ClusterNode::start(
         &config,
         Some(fences),
-        store.clone(),
-        opts,
+        Storage {
+            policies,
+            options: opts,
+            objects: None,
+        },
         local,
         &dir.path().join("cluster"),
         cancel.clone(),
@@ -67,6 +69,11 @@ async fn node(
     .await
     .unwrap();
     parts.node.attach(None);
+    // Reads through the cluster's store: the node answers its partitions from their
+    // engines.
+    let store: Arc<dyn TelemetryStore> = ClusterTelemetry::start(&parts, cancel.clone())
+        .await
+        .unwrap();
     Node {
         parts,
         store,

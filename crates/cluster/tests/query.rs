@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ironloom_bus::LocalBus;
 use ironloom_cluster::config::ByteSize;
-use ironloom_cluster::node::ClusterNode;
+use ironloom_cluster::node::{ClusterNode, Storage};
 use ironloom_cluster::partition::partition_of;
 use ironloom_cluster::{ClusterConfig, ClusterTelemetry};
 use ironloom_core::ids::{DeviceId, ProductId, TenantId};
@@ -53,14 +53,16 @@ async fn start_node(nats: &NatsCluster, name: &str) -> Node {
         ..ClusterConfig::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let engine = ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), options()).unwrap();
-    let local: Arc<dyn TelemetryStore> = Arc::new(engine);
+    let policies = ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), options()).unwrap();
     let cancel = CancellationToken::new();
     let parts = ClusterNode::start(
         &config,
         None,
-        local.clone(),
-        options(),
+        Storage {
+            policies,
+            options: options(),
+            objects: None,
+        },
         LocalBus::new(),
         &dir.path().join("cluster"),
         cancel.clone(),
@@ -68,7 +70,7 @@ async fn start_node(nats: &NatsCluster, name: &str) -> Node {
     .await
     .unwrap();
     parts.node.attach(None);
-    let store = ClusterTelemetry::start(&parts, local, cancel.clone())
+    let store = ClusterTelemetry::start(&parts, cancel.clone())
         .await
         .unwrap();
     Node {

@@ -17,7 +17,6 @@ use ironloom_cluster::peers::wire::notice_subject;
 use ironloom_core::entity::JsonMap;
 use ironloom_core::ids::{CommandId, DeviceId, TenantId};
 use ironloom_core::peers::{Change, Delivered, PeerHost, Peers};
-use ironloom_core::telemetry::TelemetryStore;
 use ironloom_testkit::peers::{NatsCluster, or_skip};
 use tokio_util::sync::CancellationToken;
 
@@ -123,14 +122,16 @@ async fn start_node(nats: &NatsCluster, name: &str, server: usize) -> Node {
         fsync: ironloom_tsdb::FsyncPolicy::Never,
         ..Default::default()
     };
-    let engine = ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), options.clone()).unwrap();
-    let local: Arc<dyn TelemetryStore> = Arc::new(engine);
+    let policies = ironloom_tsdb::Engine::open(&dir.path().join("tsdb"), options.clone()).unwrap();
     let cancel = CancellationToken::new();
     let parts = ClusterNode::start(
         &config,
         None,
-        local,
-        options,
+        ironloom_cluster::node::Storage {
+            policies,
+            options,
+            objects: None,
+        },
         LocalBus::new(),
         &dir.path().join("cluster"),
         cancel.clone(),

@@ -152,6 +152,20 @@ pub struct ClusterHealth {
     pub partitions: u32,
     pub nodes: Vec<NodeHealth>,
     pub owners: Vec<PartitionHealth>,
+    /// Sealing to object storage on the answering node.
+    pub object_store: ObjectStoreHealth,
+}
+
+/// Sealing to object storage on the answering node (its owned partitions).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ObjectStoreHealth {
+    /// `ok` (every owned partition's last seal succeeded), `failing` (a seal failed and is
+    /// retried; nothing is trimmed from the streams meanwhile) or `off` (no object store).
+    pub state: String,
+    /// Log records the node applied that are not in sealed segments yet.
+    pub unsealed_records: u64,
+    /// The newest seal error of an owned partition.
+    pub last_error: Option<String>,
 }
 
 /// A live node (its heartbeat).
@@ -179,6 +193,13 @@ pub struct PartitionHealth {
     pub epoch: Option<u64>,
     pub applied: Option<u64>,
     pub lag: Option<u64>,
+    /// For partitions the answering node owns: every log record up to this sequence is
+    /// in segments in object storage; when the last seal succeeded (RFC 3339); the error
+    /// of the last seal when it failed; the records applied since the last seal.
+    pub sealed_seq: Option<u64>,
+    pub sealed_at: Option<String>,
+    pub seal_error: Option<String>,
+    pub unsealed_records: Option<u64>,
 }
 
 /// What the API asks a cluster node.

@@ -130,7 +130,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         tsdb_opts.fsync = ironloom_tsdb::FsyncPolicy::Never;
     }
     #[cfg(feature = "cluster")]
-    let limits = tsdb_opts.clone();
+    let partition_opts = tsdb_opts.clone();
     let tsdb = {
         let dir = tsdb_dir.clone();
         tokio::task::spawn_blocking(move || ironloom_tsdb::Engine::open(&dir, tsdb_opts))
@@ -166,8 +166,14 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             ironloom_cluster::node::ClusterNode::start(
                 &config.cluster,
                 Some(fences),
-                Arc::new(tsdb.clone()),
-                limits,
+                ironloom_cluster::node::Storage {
+                    policies: tsdb.clone(),
+                    options: partition_opts,
+                    objects: Some(Arc::new(
+                        ironloom_cluster::store::open(&config.cluster.object_store)
+                            .map_err(|e| anyhow!("{e}"))?,
+                    )),
+                },
                 local_bus.clone(),
                 &config.data_dir.join("cluster"),
                 cluster_shutdown.clone(),
@@ -178,16 +184,13 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         false => None,
     };
     // What the API, apps, models and rules read and write: in cluster mode, every
-    // partition's owner answers for it (the materialisers keep writing into `tsdb`).
+    // partition's owner answers for it from the partition's engine (`tsdb` keeps only the
+    // retention policies then).
     #[cfg(feature = "cluster")]
     let telemetry: Arc<dyn ironloom_core::telemetry::TelemetryStore> = match &cluster {
-        Some(parts) => ironloom_cluster::ClusterTelemetry::start(
-            parts,
-            Arc::new(tsdb.clone()),
-            cluster_shutdown.clone(),
-        )
-        .await
-        .map_err(|e| anyhow!("cannot start the cluster's query server: {e}"))?,
+        Some(parts) => ironloom_cluster::ClusterTelemetry::start(parts, cluster_shutdown.clone())
+            .await
+            .map_err(|e| anyhow!("cannot start the cluster's query server: {e}"))?,
         None => Arc::new(tsdb.clone()),
     };
     #[cfg(not(feature = "cluster"))]

@@ -201,10 +201,16 @@ impl Engine {
 
     /// Retention policies of a tenant.
     pub fn retention(&self, tenant: TenantId) -> Result<Vec<RetentionPolicy>> {
+        let mut all = self.retention_all()?;
+        all.retain(|p| p.tenant == tenant);
+        Ok(all)
+    }
+
+    /// Every tenant's retention policies.
+    pub fn retention_all(&self) -> Result<Vec<RetentionPolicy>> {
         Ok(self
             .load_policies()?
             .into_iter()
-            .filter(|p| p.tenant == tenant)
             .map(|p| RetentionPolicy {
                 tenant: p.tenant,
                 product: p.product,

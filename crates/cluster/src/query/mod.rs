@@ -137,12 +137,10 @@ fn assemble<T: Clone>(
 }
 
 impl ClusterTelemetry {
-    /// Starts this node's query server (answering for its partitions) and returns the
-    /// store the platform uses. `store` is the node's local store, the one its
-    /// materialisers write into.
+    /// Starts this node's query server (answering for its partitions from their engines)
+    /// and returns the store the platform uses.
     pub async fn start(
         parts: &NodeParts,
-        store: Arc<dyn TelemetryStore>,
         shutdown: CancellationToken,
     ) -> Result<Arc<ClusterTelemetry>, ClusterError> {
         let node = parts.node.clone();
@@ -161,7 +159,7 @@ impl ClusterTelemetry {
         };
         let queries = subscribe("il.q.*").await?;
         let control = subscribe(RETENTION_SUBJECT).await?;
-        let server = QueryServer::new(node.clone(), store);
+        let server = QueryServer::new(node.clone());
         tokio::spawn(
             server
                 .clone()
@@ -523,26 +521,23 @@ impl TelemetryStore for ClusterTelemetry {
             tenant,
             ..StorageStats::default()
         };
-        let mut nodes = HashSet::new();
-        for (node, series, store) in answers {
+        // Each partition has its own engine: the answers add up.
+        for (_node, series, store) in answers {
             out.series += series;
-            // A node's store is counted once, however many partitions it owns.
-            if nodes.insert(node) {
-                out.points += store.points;
-                out.bytes += store.bytes;
-                out.unflushed_points += store.unflushed_points;
-                out.wal_bytes += store.wal_bytes;
-            }
+            out.points += store.points;
+            out.bytes += store.bytes;
+            out.unflushed_points += store.unflushed_points;
+            out.wal_bytes += store.wal_bytes;
         }
         Ok(out)
     }
 
     async fn retention(&self, tenant: TenantId) -> Result<Vec<RetentionPolicy>, Error> {
-        self.server.store.retention(tenant).await
+        self.node.engines().retention(tenant).await
     }
 
     async fn set_retention(&self, policy: RetentionPolicy) -> Result<(), Error> {
-        self.server.store.set_retention(policy.clone()).await?;
+        self.node.engines().set_retention(policy.clone()).await?;
         let change = RetentionChange {
             origin: self.node.name().to_string(),
             policy,

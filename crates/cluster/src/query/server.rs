@@ -1,4 +1,5 @@
-//! The owner's side: answers the queries of the partitions this node owns from its store.
+//! The owner's side: answers the queries of the partitions this node owns from their
+//! engines.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,11 +16,12 @@ use crate::partition::partition_of;
 
 use super::*;
 
-/// Answers queries for the partitions this node owns, from its local store.
+/// Answers queries for the partitions this node owns, from their engines.
 #[derive(Debug, Clone)]
 pub struct QueryServer {
     pub(crate) node: Arc<ClusterNode>,
-    pub(crate) store: Arc<dyn TelemetryStore>,
+    /// "partition p is being loaded", one per partition (the error holds a static text).
+    loading: Arc<Vec<&'static str>>,
 }
 
 /// Stands for "no device" in a query that must still check its parameters: no real
@@ -29,13 +31,32 @@ fn no_device() -> DeviceId {
 }
 
 impl QueryServer {
-    pub fn new(node: Arc<ClusterNode>, store: Arc<dyn TelemetryStore>) -> QueryServer {
-        QueryServer { node, store }
+    pub fn new(node: Arc<ClusterNode>) -> QueryServer {
+        let loading = (0..node.partitions())
+            .map(|p| &*Box::leak(format!("partition {p} is being loaded").into_boxed_str()))
+            .collect();
+        QueryServer {
+            node,
+            loading: Arc::new(loading),
+        }
+    }
+
+    /// Partition `p`'s engine (503 while it is being restored).
+    fn store(&self, p: u32) -> Result<Arc<dyn TelemetryStore>, Error> {
+        let engine = self.node.engine(p).ok_or_else(|| {
+            Error::Overloaded(
+                self.loading
+                    .get(p as usize)
+                    .copied()
+                    .unwrap_or("the partition is being loaded"),
+            )
+        })?;
+        Ok(Arc::new(engine))
     }
 
     /// The devices of partition `p` a selection names, after `after`: the given ones of
-    /// the partition in their order (once each), or every device of the partition the
-    /// store has (it may also hold partitions it owned before) by id.
+    /// the partition in their order (once each), or every device of the partition's
+    /// engine by id.
     pub(crate) async fn devices(
         &self,
         tenant: TenantId,
@@ -45,7 +66,7 @@ impl QueryServer {
     ) -> Result<Vec<DeviceId>, Error> {
         let partitions = self.node.partitions();
         let mut list: Vec<DeviceId> = if given.is_empty() {
-            let all = self.store.series(tenant, Selection::default()).await?;
+            let all = self.store(p)?.series(tenant, Selection::default()).await?;
             let mut d: Vec<DeviceId> = all
                 .iter()
                 .map(|s| s.device)
@@ -72,6 +93,7 @@ impl QueryServer {
 
     /// Answers one request for partition `p` (the caller checked that this node owns it).
     pub async fn answer(&self, tenant: TenantId, p: u32, op: Op) -> Result<Answer, Error> {
+        let store = self.store(p)?;
         Ok(match op {
             Op::Latest { selection, after } => {
                 let devices = self.devices(tenant, p, &selection.devices, after).await?;
@@ -82,7 +104,7 @@ impl QueryServer {
                         devices,
                         properties: selection.properties,
                     };
-                    let latest = self.store.latest(tenant, sel).await?;
+                    let latest = store.latest(tenant, sel).await?;
                     latest.into_iter().map(WirePoint::from).collect()
                 };
                 let (items, more_after) = cut_by_device(items, |i| i.device, ITEMS_LIMIT);
@@ -97,7 +119,7 @@ impl QueryServer {
                         devices,
                         properties: selection.properties,
                     };
-                    self.store.series(tenant, sel).await?
+                    store.series(tenant, sel).await?
                 };
                 let (items, more_after) = cut_by_device(items, |i| i.device, ITEMS_LIMIT);
                 Answer::Series { items, more_after }
@@ -111,7 +133,7 @@ impl QueryServer {
                     devices.push(no_device());
                 }
                 query.selection.devices = devices;
-                let series = self.store.aggregate(tenant, query).await?;
+                let series = store.aggregate(tenant, query).await?;
                 let items = series.into_iter().map(WireAggregate::from).collect();
                 let (items, more_after) = cut_by_device(items, |i| i.device, ITEMS_LIMIT);
                 Answer::Aggregate { items, more_after }
@@ -124,7 +146,7 @@ impl QueryServer {
                     devices.push(no_device());
                 }
                 query.selection.devices = devices;
-                let page = self.store.history(tenant, query).await?;
+                let page = store.history(tenant, query).await?;
                 let mut more = page.next_cursor.is_some();
                 let mut points: Vec<WirePoint> =
                     page.points.into_iter().map(WirePoint::from).collect();
@@ -136,7 +158,7 @@ impl QueryServer {
                 Answer::History { points, more }
             }
             Op::Scan { query } => {
-                let slice = self.store.scan(tenant, query).await?;
+                let slice = store.scan(tenant, query).await?;
                 let mut next_from = slice.next_from;
                 let mut points: Vec<(Micros, WireValue, Quality)> = slice
                     .points
@@ -151,11 +173,11 @@ impl QueryServer {
                 Answer::Scan { points, next_from }
             }
             Op::Properties { device } => Answer::Properties {
-                items: self.store.properties(tenant, device).await?,
+                items: store.properties(tenant, device).await?,
             },
             Op::Stats => {
                 let partitions = self.node.partitions();
-                let all = self.store.series(tenant, Selection::default()).await?;
+                let all = store.series(tenant, Selection::default()).await?;
                 let series = all
                     .iter()
                     .filter(|s| partition_of(s.device, partitions) == p)
@@ -163,7 +185,7 @@ impl QueryServer {
                 Answer::Stats {
                     node: self.node.name().to_string(),
                     series,
-                    store: self.store.stats(tenant).await?,
+                    store: store.stats(tenant).await?,
                 }
             }
             Op::Applied => Answer::Applied {
@@ -242,7 +264,7 @@ impl QueryServer {
         match serde_json::from_slice::<RetentionChange>(&m.payload) {
             Ok(c) if c.origin == self.node.name() => {}
             Ok(c) => {
-                if let Err(e) = self.store.set_retention(c.policy).await {
+                if let Err(e) = self.node.engines().set_retention(c.policy).await {
                     tracing::warn!(error = %e, "cannot apply a retention policy set on another node");
                 }
             }

@@ -1,11 +1,14 @@
 //! Cluster mode with real parts: two `ironloom serve` nodes sharing a PostgreSQL database
 //! and a 3-node NATS JetStream cluster. Devices on both nodes are acknowledged only once
 //! their data is on a quorum of the stream's replicas; the nodes split the partitions;
-//! when one node is killed (SIGKILL), the other takes its partitions, replays them from
-//! the streams, and serves every acknowledged point. Before that, each node answers
-//! queries for every device, the other node's partitions through their owner.
+//! when one node is killed (SIGKILL), the other takes its partitions from the segments
+//! they sealed into object storage and the streams' tails, and serves every acknowledged
+//! point. Before that, each node answers queries for every device, the other node's
+//! partitions through their owner. The nodes seal their partitions into a SeaweedFS S3
+//! bucket every second.
 //!
-//! Needs nats-server on PATH and `IRONLOOM_TEST_PG_URL` (scripts/test.sh provides both);
+//! Needs nats-server and weed on PATH and `IRONLOOM_TEST_PG_URL` (scripts/test.sh provides
+//! them);
 //! skipped otherwise unless IRONLOOM_REQUIRE_PEERS=1 / IRONLOOM_REQUIRE_PG=1.
 
 use std::path::Path;
@@ -13,7 +16,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::support::{Api, Dev, Server, now_ms, within};
-use ironloom_testkit::peers::{NatsCluster, or_skip};
+use ironloom_testkit::peers::{NatsCluster, SeaweedS3, or_skip};
 
 /// A fresh database on the test PostgreSQL server, or None (skipped).
 pub(crate) async fn database(test: &str) -> Option<String> {
@@ -36,19 +39,30 @@ pub(crate) async fn database(test: &str) -> Option<String> {
     Some(format!("{base}/{db}"))
 }
 
-fn node(data: &Path, name: &str, nats: &NatsCluster, meta: &str, key: &Path) -> Server {
-    node_with_ttl(data, name, nats, meta, key, "3s")
+fn node(
+    data: &Path,
+    name: &str,
+    nats: &NatsCluster,
+    s3: &SeaweedS3,
+    meta: &str,
+    key: &Path,
+) -> Server {
+    node_with_ttl(data, name, nats, s3, meta, key, "3s")
 }
 
-/// A node whose partition leases last `lease_ttl` (its ticks: a third of it).
+/// A node whose partition leases last `lease_ttl` (its ticks: a third of it), sealing
+/// into `s3` every second.
 pub(crate) fn node_with_ttl(
     data: &Path,
     name: &str,
     nats: &NatsCluster,
+    s3: &SeaweedS3,
     meta: &str,
     key: &Path,
     lease_ttl: &str,
 ) -> Server {
+    let secret = s3.dir().join("secret");
+    std::fs::write(&secret, s3.secret_key()).unwrap();
     let urls = nats
         .urls()
         .iter()
@@ -68,6 +82,26 @@ pub(crate) fn node_with_ttl(
             ("IRONLOOM__CLUSTER__STREAM_SHARDS", "2".into()),
             ("IRONLOOM__CLUSTER__STREAM_MAX_BYTES", "\"64MiB\"".into()),
             ("IRONLOOM__CLUSTER__LEASE_TTL", format!("\"{lease_ttl}\"")),
+            ("IRONLOOM__CLUSTER__SEAL_INTERVAL", "\"1s\"".into()),
+            ("IRONLOOM__CLUSTER__OBJECT_STORE__ENDPOINT", s3.endpoint()),
+            (
+                "IRONLOOM__CLUSTER__OBJECT_STORE__BUCKET",
+                s3.bucket().into(),
+            ),
+            (
+                "IRONLOOM__CLUSTER__OBJECT_STORE__REGION",
+                s3.region().into(),
+            ),
+            ("IRONLOOM__CLUSTER__OBJECT_STORE__ALLOW_HTTP", "true".into()),
+            ("IRONLOOM__CLUSTER__OBJECT_STORE__PREFIX", "it".into()),
+            (
+                "IRONLOOM__CLUSTER__OBJECT_STORE__ACCESS_KEY_ID",
+                s3.access_key().into(),
+            ),
+            (
+                "IRONLOOM__CLUSTER__OBJECT_STORE__SECRET_ACCESS_KEY_FILE",
+                secret.display().to_string(),
+            ),
         ],
     )
 }
@@ -129,6 +163,7 @@ pub(crate) fn took(server: &Server) -> usize {
 /// Two nodes on one database and a 3-server NATS cluster, a tenant on node a.
 pub(crate) struct Cluster {
     pub(crate) nats: NatsCluster,
+    pub(crate) s3: SeaweedS3,
     pub(crate) dir: tempfile::TempDir,
     pub(crate) a: Server,
     pub(crate) b: Server,
@@ -139,12 +174,13 @@ pub(crate) struct Cluster {
 /// takes its fair share); None when a peer is missing (the test is skipped).
 pub(crate) async fn two_nodes(test: &str) -> Option<Cluster> {
     let nats = or_skip(test, NatsCluster::start(3))?;
+    let s3 = or_skip(test, SeaweedS3::start())?;
     let meta = database(test).await?;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("token.key");
-    let a = node(&dir.path().join("a"), "a", &nats, &meta, &key);
+    let a = node(&dir.path().join("a"), "a", &nats, &s3, &meta, &key);
     let api = Api::new_tenant(&a).await;
-    let b = node(&dir.path().join("b"), "b", &nats, &meta, &key);
+    let b = node(&dir.path().join("b"), "b", &nats, &s3, &meta, &key);
     within(
         20,
         "both nodes own partitions",
@@ -160,6 +196,7 @@ pub(crate) async fn two_nodes(test: &str) -> Option<Cluster> {
     .await;
     Some(Cluster {
         nats,
+        s3,
         dir,
         a,
         b,
@@ -171,6 +208,7 @@ pub(crate) async fn two_nodes(test: &str) -> Option<Cluster> {
 async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
     let Some(Cluster {
         nats: _nats,
+        s3: _s3,
         dir: _dir,
         a,
         b,
@@ -243,7 +281,30 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
             assert_eq!(points, (0..20).collect::<Vec<_>>(), "device {id} on {node}");
         }
     }
-    // Node b dies; a takes its partitions over, replays them and serves everything.
+    // Node b seals what it applied into the bucket (every second here).
+    within(
+        20,
+        "node b sealed its partitions",
+        || b.log.lock().unwrap().clone(),
+        || async {
+            let h = health(&b).await;
+            let c = &h["cluster"];
+            let mine: Vec<_> = c["owners"]
+                .as_array()?
+                .iter()
+                .filter(|o| o["owner"] == "b")
+                .collect();
+            (c["object_store"]["state"] == "ok"
+                && mine.iter().any(|o| o["applied"].as_u64() > Some(0))
+                && mine
+                    .iter()
+                    .all(|o| o["sealed_seq"].is_u64() && o["sealed_seq"] == o["applied"]))
+            .then_some(())
+        },
+    )
+    .await;
+    // Node b dies; a takes its partitions over from the bucket and the streams' tails,
+    // and serves everything.
     let took_before = took(&a);
     b.kill();
     within(
@@ -263,6 +324,13 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         .await;
         assert_eq!(points, (0..20).collect::<Vec<_>>(), "device {id}");
     }
+    assert!(
+        a.log
+            .lock()
+            .unwrap()
+            .contains("fetched the partition's segments from object storage"),
+        "node a read b's partitions from the bucket"
+    );
 }
 
 fn signal(server: &Server, sig: &str) {
@@ -278,6 +346,7 @@ fn signal(server: &Server, sig: &str) {
 async fn a_paused_owner_loses_its_partitions_and_applies_nothing_after() {
     let Some(Cluster {
         nats: _nats,
+        s3: _s3,
         dir: _dir,
         a,
         b,
@@ -350,6 +419,7 @@ async fn a_paused_owner_loses_its_partitions_and_applies_nothing_after() {
 async fn a_drained_node_hands_its_partitions_and_devices_to_the_others() {
     let Some(Cluster {
         nats: _nats,
+        s3: _s3,
         dir: _dir,
         a,
         b,

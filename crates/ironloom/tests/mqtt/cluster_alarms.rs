@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::cluster::{database, node_with_ttl, took};
 use crate::support::{Api, Dev, Server, within};
-use ironloom_testkit::peers::{NatsCluster, or_skip};
+use ironloom_testkit::peers::{NatsCluster, SeaweedS3, or_skip};
 
 const DEVICES: usize = 8;
 
@@ -82,6 +82,9 @@ async fn alarms_are_neither_lost_nor_raised_twice_when_a_node_dies() {
     let Some(nats) = or_skip(test, NatsCluster::start(3)) else {
         return;
     };
+    let Some(s3) = or_skip(test, SeaweedS3::start()) else {
+        return;
+    };
     let Some(meta) = database(test).await else {
         return;
     };
@@ -89,7 +92,7 @@ async fn alarms_are_neither_lost_nor_raised_twice_when_a_node_dies() {
     let key = dir.path().join("token.key");
     // Leases of 9 s: a node records its rule state every 3 s, so the kill below almost
     // always lands before the last events' state was recorded (they are re-run).
-    let a = node_with_ttl(&dir.path().join("a"), "a", &nats, &meta, &key, "9s");
+    let a = node_with_ttl(&dir.path().join("a"), "a", &nats, &s3, &meta, &key, "9s");
     let api = Api::new_tenant(&a).await;
     let product = api
         .product(
@@ -121,7 +124,7 @@ async fn alarms_are_neither_lost_nor_raised_twice_when_a_node_dies() {
         );
     }
     // Node b starts after the rule exists (it loads the rules when it starts).
-    let b = node_with_ttl(&dir.path().join("b"), "b", &nats, &meta, &key, "9s");
+    let b = node_with_ttl(&dir.path().join("b"), "b", &nats, &s3, &meta, &key, "9s");
     within(
         40,
         "both nodes own partitions",

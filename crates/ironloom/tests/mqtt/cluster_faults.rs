@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::cluster::{database, health, node_with_ttl};
 use crate::support::{Api, PeerProcess, now_ms, within};
-use ironloom_testkit::peers::{NatsCluster, or_skip};
+use ironloom_testkit::peers::{NatsCluster, SeaweedS3, or_skip};
 
 const DEVICES: usize = 24;
 
@@ -54,12 +54,15 @@ async fn three_nodes_under_paho_load_lose_nothing_when_a_node_and_a_nats_server_
     let Some(mut nats) = or_skip(test, NatsCluster::start(3)) else {
         return;
     };
+    let Some(s3) = or_skip(test, SeaweedS3::start()) else {
+        return;
+    };
     let Some(meta) = database(test).await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("token.key");
-    let a = node_with_ttl(&dir.path().join("a"), "a", &nats, &meta, &key, "3s");
+    let a = node_with_ttl(&dir.path().join("a"), "a", &nats, &s3, &meta, &key, "3s");
     let api = Api::new_tenant(&a).await;
     let product = api
         .product(
@@ -84,8 +87,8 @@ async fn three_nodes_under_paho_load_lose_nothing_when_a_node_and_a_nats_server_
     for i in 0..DEVICES {
         devices.push(api.device(&product, &format!("press-{i}")).await);
     }
-    let b = node_with_ttl(&dir.path().join("b"), "b", &nats, &meta, &key, "3s");
-    let c = node_with_ttl(&dir.path().join("c"), "c", &nats, &meta, &key, "3s");
+    let b = node_with_ttl(&dir.path().join("b"), "b", &nats, &s3, &meta, &key, "3s");
+    let c = node_with_ttl(&dir.path().join("c"), "c", &nats, &s3, &meta, &key, "3s");
     let (log_a, log_b, log_c) = (a.log.clone(), b.log.clone(), c.log.clone());
     let logs = || {
         format!(
