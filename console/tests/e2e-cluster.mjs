@@ -226,9 +226,11 @@ await step('the page in 简体中文', async () => {
 
 await browser.close()
 await server.stop()
-nats.kill('SIGTERM')
+// SIGKILL: weed server takes its time over SIGTERM, and node would wait for it.
+nats.kill('SIGKILL')
+weed.kill('SIGKILL')
+await new Promise((ok) => (weed.exitCode !== null || weed.signalCode !== null ? ok() : weed.on('exit', ok)))
 rmSync(natsDir, { recursive: true, force: true })
-weed.kill('SIGTERM')
 rmSync(weedDir, { recursive: true, force: true })
 if (errors.length) {
   console.log(`FAIL the browser logged errors:\n${errors.join('\n')}`)
@@ -239,3 +241,4 @@ if (failures) {
   process.exit(1)
 }
 console.log('ok   cluster console')
+process.exit(0)
