@@ -373,16 +373,12 @@ impl ClusterNode {
         }
         let nodes = self.nodes().await;
         let live = nodes.iter().filter(|h| !h.draining).count().max(1) as u32;
-        let partitions = self.partitions();
-        let share = partitions.div_ceil(live);
-        // Another live node under its share takes free partitions on its next tick.
-        let another_under = nodes
-            .iter()
-            .any(|h| h.name != self.name && !h.draining && (h.owned.len() as u32) < share);
         // None read (the bucket unreachable): keep the last list, which has this node.
         if !nodes.is_empty() {
             *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
         }
+        let partitions = self.partitions();
+        let share = partitions.div_ceil(live);
         self.engines.set_share(share);
         let mut order: Vec<u32> = (0..partitions).collect();
         order.sort_by_key(|&p| rendezvous(&self.name, p));
@@ -395,14 +391,11 @@ impl ClusterNode {
             // orphan at once (its owner stopped renewing: died, paused, cut off, perhaps
             // before its heartbeat expired), but leaves a partition handed back for
             // rebalancing to the node it was handed back for, unless it stays free for a
-            // lease time. A lease handed back reads as expired once its marker's time is
-            // up, so while another live node is under its share an expired one is left to
-            // it the same way (else nodes at their share keep taking and handing back).
+            // lease time.
             if lock(&self.owned).len() as u32 >= share {
                 match self.leases.state(p).await {
-                    Ok(LeaseState::Never) => {}
-                    Ok(LeaseState::Expired) if !another_under => {}
-                    Ok(LeaseState::Released | LeaseState::Expired) => {
+                    Ok(LeaseState::Expired | LeaseState::Never) => {}
+                    Ok(LeaseState::Released) => {
                         let since = *lock(&self.free_since)
                             .entry(p)
                             .or_insert_with(std::time::Instant::now);

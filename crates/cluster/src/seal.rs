@@ -67,22 +67,10 @@ pub struct PartitionSeal {
     pub state: Mutex<SealState>,
 }
 
-/// Records applied since a partition's last seal after which it is sealed without
-/// waiting for the interval (unless a failed seal is backing off): what a new owner must
-/// replay after a fail-over stays about this short whatever the load, and a partition
-/// that keeps moving between nodes before an interval has passed still gets sealed.
-pub const SEAL_AFTER_RECORDS: u64 = 5_000;
-
 impl PartitionSeal {
-    /// Whether a seal is due now, the materialiser having applied `records` records in
-    /// all: the interval has passed, or [`SEAL_AFTER_RECORDS`] were applied since the
-    /// last seal and no failed seal is backing off.
-    pub fn due(&self, records: u64) -> bool {
-        let st = lock(&self.state);
-        let now = Instant::now();
-        st.next.is_none_or(|t| now >= t)
-            || (st.failures == 0
-                && records.saturating_sub(st.records_at_seal) >= SEAL_AFTER_RECORDS)
+    /// Whether a seal is due now.
+    pub fn due(&self) -> bool {
+        lock(&self.state).next.is_none_or(|t| Instant::now() >= t)
     }
 }
 
@@ -449,28 +437,5 @@ impl Sealer {
             Err(SealError::Fenced) => {}
         }
         r
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_seal_is_due_after_the_interval_or_enough_records_but_not_while_backing_off() {
-        let seal = PartitionSeal::default();
-        assert!(seal.due(0), "never sealed: due at once");
-        {
-            let mut st = lock(&seal.state);
-            st.next = Some(Instant::now() + Duration::from_secs(30));
-            st.records_at_seal = 1_000;
-        }
-        assert!(!seal.due(1_000 + SEAL_AFTER_RECORDS - 1));
-        assert!(seal.due(1_000 + SEAL_AFTER_RECORDS));
-        // A failed seal backs off, however much is waiting.
-        lock(&seal.state).failures = 1;
-        assert!(!seal.due(1_000 + 10 * SEAL_AFTER_RECORDS));
-        lock(&seal.state).next = Some(Instant::now());
-        assert!(seal.due(0));
     }
 }

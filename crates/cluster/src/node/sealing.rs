@@ -61,7 +61,7 @@ impl ClusterNode {
             }
             let jobs: Vec<SealJob> = lock(&self.owned)
                 .iter()
-                .filter(|(_, o)| o.seal.due(o.progress.records.load(Ordering::Relaxed)))
+                .filter(|(_, o)| o.seal.due())
                 .filter_map(|(&p, o)| self.seal_job(p, o))
                 .collect();
             for job in jobs {
