@@ -14,7 +14,8 @@
 //! before the request: the server counts the TTL from when it stored the write, which is
 //! after `sent`, so the holder stops acting as owner before the server can hand the lease
 //! on. `Instant` keeps counting while the process is stopped (SIGSTOP), so a frozen
-//! owner finds its deadline passed when it wakes up. No PostgreSQL fencing yet (stage S3).
+//! owner finds its deadline passed when it wakes up; PostgreSQL epochs fence what it
+//! writes there (`core::cluster::Fence`).
 
 use crate::error::{ClusterError, NatsError};
 use async_nats::jetstream::kv::{self, Operation};
@@ -124,10 +125,9 @@ impl Leases {
             source,
         };
         let entry = self
-            .kv
-            .entry(key.clone())
+            .entry(partition)
             .await
-            .map_err(|e| failed("read", e.into()))?;
+            .map_err(|e| failed("read", e))?;
         let sent = Instant::now();
         let written = match entry {
             None => match self.kv.create(&key, value.into()).await {
@@ -211,13 +211,12 @@ impl Leases {
     /// Who holds `partition`'s lease, or how it became free.
     pub async fn state(&self, partition: u32) -> Result<LeaseState, ClusterError> {
         let entry = self
-            .kv
-            .entry(lease_key(partition))
+            .entry(partition)
             .await
-            .map_err(|e| ClusterError::Lease {
+            .map_err(|source| ClusterError::Lease {
                 partition,
                 action: "read",
-                source: e.into(),
+                source,
             })?;
         Ok(match entry {
             None => LeaseState::Never,
@@ -228,6 +227,43 @@ impl Leases {
                 Err(_) => LeaseState::Expired,
             },
         })
+    }
+
+    /// The last entry of `partition`'s lease, read from the bucket's stream leader. The
+    /// client's `entry` asks any replica (direct get), and a follower may not have applied
+    /// the last write yet: a lease released a moment ago would still read as held.
+    async fn entry(&self, partition: u32) -> Result<Option<kv::Entry>, NatsError> {
+        use async_nats::jetstream::stream::LastRawMessageErrorKind;
+        let key = lease_key(partition);
+        let subject = format!("{}{key}", self.kv.prefix);
+        let message = match self
+            .kv
+            .stream
+            .get_last_raw_message_by_subject(&subject)
+            .await
+        {
+            Ok(m) => m,
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let header = |name: &str| message.headers.get(name).map(|v| v.as_str().to_owned());
+        let operation = match (header("KV-Operation"), header("Nats-Marker-Reason")) {
+            (Some(op), _) if op == "DEL" => Operation::Delete,
+            (Some(op), _) if op == "PURGE" => Operation::Purge,
+            (None, Some(reason)) if reason == "Remove" => Operation::Delete,
+            (None, Some(_)) => Operation::Purge,
+            _ => Operation::Put,
+        };
+        Ok(Some(kv::Entry {
+            bucket: self.kv.name.clone(),
+            key,
+            value: message.payload,
+            revision: message.sequence,
+            created: message.time,
+            delta: 0,
+            operation,
+            seen_current: false,
+        }))
     }
 
     /// The current holder of `partition`'s lease, if any.
