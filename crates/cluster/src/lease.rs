@@ -124,10 +124,7 @@ impl Leases {
             action,
             source,
         };
-        let entry = self
-            .entry(partition)
-            .await
-            .map_err(|e| failed("read", e))?;
+        let entry = self.entry(partition).await.map_err(|e| failed("read", e))?;
         let sent = Instant::now();
         let written = match entry {
             None => match self.kv.create(&key, value.into()).await {

@@ -373,12 +373,20 @@ impl ClusterNode {
         }
         let nodes = self.nodes().await;
         let live = nodes.iter().filter(|h| !h.draining).count().max(1) as u32;
+        let partitions = self.partitions();
+        let share = partitions.div_ceil(live);
+        // A live node owning less than its share, by its last heartbeat: what this node
+        // hands back is for it. A node that died keeps its heartbeat for `NODE_TTL` and
+        // counts as live until then, but its heartbeat shows its old partitions, so
+        // nobody hands partitions back to it meanwhile (they would stay unowned until
+        // someone took them as released).
+        let someone_under = nodes
+            .iter()
+            .any(|h| h.name != self.name && !h.draining && (h.owned.len() as u32) < share);
         // None read (the bucket unreachable): keep the last list, which has this node.
         if !nodes.is_empty() {
             *lock(&self.live) = nodes.into_iter().map(|h| h.name).collect();
         }
-        let partitions = self.partitions();
-        let share = partitions.div_ceil(live);
         self.engines.set_share(share);
         let mut order: Vec<u32> = (0..partitions).collect();
         order.sort_by_key(|&p| rendezvous(&self.name, p));
@@ -420,7 +428,7 @@ impl ClusterNode {
                 }
             }
         }
-        if lock(&self.owned).len() as u32 > share {
+        if someone_under && lock(&self.owned).len() as u32 > share {
             // Hand back the partition this node is least suited for, one per tick.
             let p = lock(&self.owned)
                 .keys()
