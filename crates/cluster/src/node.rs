@@ -133,6 +133,9 @@ pub struct ClusterNode {
     free_since: Mutex<BTreeMap<u32, std::time::Instant>>,
     /// The live nodes' names, as of the last tick.
     live: Mutex<Vec<String>>,
+    /// Each node's heartbeat revision and when this node first saw it: a node whose
+    /// heartbeat has not moved for a lease time counts as gone before its entry expires.
+    heard: Mutex<BTreeMap<String, (u64, std::time::Instant)>>,
     /// The consumers whose state follows the partitions (the rule engine), once
     /// [`attach`](ClusterNode::attach)ed; the node takes no partition before.
     consumers: std::sync::OnceLock<Option<Arc<dyn PartitionConsumers>>>,
@@ -216,6 +219,7 @@ impl ClusterNode {
             applied: Arc::new(Mutex::new(applied)),
             free_since: Mutex::new(BTreeMap::new()),
             live: Mutex::new(Vec::new()),
+            heard: Mutex::new(BTreeMap::new()),
             consumers: std::sync::OnceLock::new(),
             attached: tokio::sync::watch::Sender::new(false),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -293,6 +297,15 @@ impl ClusterNode {
 
     /// The heartbeats of the live nodes.
     pub async fn nodes(&self) -> Vec<Heartbeat> {
+        self.heartbeats()
+            .await
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect()
+    }
+
+    /// The heartbeats in the bucket, each with its revision.
+    async fn heartbeats(&self) -> Vec<(Heartbeat, u64)> {
         let mut out = Vec::new();
         let Ok(mut keys) = self.layout.nodes.keys().await else {
             return out;
@@ -302,10 +315,33 @@ impl ClusterNode {
                 && !crate::lease::is_marker(&entry)
                 && let Ok(h) = serde_json::from_slice::<Heartbeat>(&entry.value)
             {
-                out.push(h);
+                out.push((h, entry.revision));
             }
         }
         out
+    }
+
+    /// The nodes that count for the fair share: the heartbeats in the bucket that moved
+    /// within a lease time (by this node's clock, so no two clocks are compared). A
+    /// killed node's entry stays `NODE_TTL` (10 s), longer than its leases; counted as
+    /// live meanwhile, it kept the share at its old size, and the partitions the
+    /// survivors took from it were handed back for it and sat released.
+    async fn fresh_nodes(&self) -> Vec<Heartbeat> {
+        let beats = self.heartbeats().await;
+        let now = std::time::Instant::now();
+        let mut heard = lock(&self.heard);
+        heard.retain(|name, _| beats.iter().any(|(h, _)| &h.name == name));
+        beats
+            .into_iter()
+            .filter(|(h, revision)| {
+                let seen = heard.entry(h.name.clone()).or_insert((*revision, now));
+                if seen.0 != *revision {
+                    *seen = (*revision, now);
+                }
+                h.name == self.name || now.duration_since(seen.1) < self.leases.ttl()
+            })
+            .map(|(h, _)| h)
+            .collect()
     }
 
     /// Lets the node take partitions, once the consumers of its bus are running (what
@@ -371,15 +407,13 @@ impl ClusterNode {
             }
             return;
         }
-        let nodes = self.nodes().await;
+        let nodes = self.fresh_nodes().await;
         let live = nodes.iter().filter(|h| !h.draining).count().max(1) as u32;
         let partitions = self.partitions();
         let share = partitions.div_ceil(live);
         // A live node owning less than its share, by its last heartbeat: what this node
-        // hands back is for it. A node that died keeps its heartbeat for `NODE_TTL` and
-        // counts as live until then, but its heartbeat shows its old partitions, so
-        // nobody hands partitions back to it meanwhile (they would stay unowned until
-        // someone took them as released).
+        // hands back is for it (with nobody to take it, a partition handed back stays
+        // unowned until someone takes it as released, a lease time later).
         let someone_under = nodes
             .iter()
             .any(|h| h.name != self.name && !h.draining && (h.owned.len() as u32) < share);
