@@ -82,6 +82,17 @@ pub fn decode(data: &[u8], count: usize, out: &mut Vec<f64>) -> Result<(), Codec
     }
 }
 
+/// `v` as `int / 10^places`, with the fewest places up to `max_places` that give back
+/// the very same bits (a decimal as parsed from text: 21.5, -0.25, 1200), if any.
+pub fn as_decimal(v: f64, max_places: u8) -> Option<(u8, i64)> {
+    (0..=max_places.min(MAX_PLACES)).find_map(|e| decimal_of(v, e as usize, false).map(|i| (e, i)))
+}
+
+/// The value [`as_decimal`] took apart; None for more places than it ever gives.
+pub fn from_decimal(places: u8, int: i64) -> Option<f64> {
+    (places <= MAX_PLACES).then(|| int as f64 / POW10[places as usize])
+}
+
 #[inline]
 fn decimal_of(v: f64, e: usize, mul: bool) -> Option<i64> {
     let scaled = (v * POW10[e]).round();
@@ -243,6 +254,34 @@ mod tests {
             assert_eq!(a.to_bits(), b.to_bits(), "{a} vs {b}");
         }
         out.len()
+    }
+
+    #[test]
+    fn single_decimals_come_back_bit_for_bit() {
+        for (v, want) in [
+            (21.5, Some((1, 215))),
+            (-0.25, Some((2, -25))),
+            (1200.0, Some((0, 1200))),
+            (0.0, Some((0, 0))),
+            (0.1 + 0.2, None),
+            (-0.0, None),
+            (f64::NAN, None),
+            (f64::INFINITY, None),
+            (1e300, None),
+        ] {
+            assert_eq!(as_decimal(v, 6), want, "{v}");
+        }
+        assert_eq!(as_decimal(1.234_567, 6), Some((6, 1_234_567)));
+        assert_eq!(as_decimal(1.234_567, 5), None);
+        assert_eq!(from_decimal(10, 1), None);
+        // Every one-place decimal in a range, as parsed from text, round trips exactly.
+        for tenths in -20_000i64..20_000 {
+            let sign = if tenths < 0 { "-" } else { "" };
+            let text = format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10);
+            let v: f64 = text.parse().unwrap();
+            let (e, i) = as_decimal(v, 6).unwrap();
+            assert_eq!(from_decimal(e, i).unwrap().to_bits(), v.to_bits(), "{v}");
+        }
     }
 
     #[test]
