@@ -42,6 +42,11 @@ fn options() -> ironloom_tsdb::Options {
 }
 
 async fn start_node(nats: &NatsCluster, name: &str) -> Node {
+    start_node_with(nats, name, true).await
+}
+
+/// A node; unless `attach`, it takes no partition until its `node.attach` is called.
+async fn start_node_with(nats: &NatsCluster, name: &str, attach: bool) -> Node {
     let config = ClusterConfig {
         node: name.into(),
         nats_urls: nats.urls(),
@@ -69,7 +74,9 @@ async fn start_node(nats: &NatsCluster, name: &str) -> Node {
     )
     .await
     .unwrap();
-    parts.node.attach(None);
+    if attach {
+        parts.node.attach(None);
+    }
     let store = ClusterTelemetry::start(&parts, cancel.clone())
         .await
         .unwrap();
@@ -562,4 +569,22 @@ async fn a_partition_without_an_owner_is_overloaded() {
     assert_eq!(e.code(), "overloaded", "{e}");
     assert!(e.to_string().contains("has no owner yet"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A query asked while nobody owns the partitions is answered once a node takes them
+    // within the wait (the request goes out again), not refused.
+    let rescuer = start_node_with(&nats, "rescuer", false).await;
+    let query = {
+        let store = node.store.clone();
+        tokio::spawn(async move {
+            let asked = std::time::Instant::now();
+            let r = store.latest(TenantId::new(), Selection::default()).await;
+            (r, asked.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    rescuer.node.attach(None);
+    let (r, took) = query.await.unwrap();
+    assert_eq!(r.unwrap(), Vec::new());
+    assert!(took >= Duration::from_millis(600), "{took:?}");
+    assert_eq!(rescuer.node.owned().len() as u32, PARTITIONS);
 }

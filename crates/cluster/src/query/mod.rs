@@ -7,7 +7,8 @@
 //! - the asking node publishes a [`Request`] on `il.q.{p}` with a reply inbox of its own;
 //! - every node's [`QueryServer`] listens on `il.q.*` and stays silent unless it owns `p`;
 //!   the owner sends an empty message at once (accepted), then one [`Reply`];
-//! - no acceptance within [`ACCEPT_WAIT`]: the partition has no owner now
+//! - no acceptance: the request goes out again every [`ASK_AGAIN`] (a new owner answers as
+//!   soon as it has the partition); none within [`ACCEPT_WAIT`]: the partition has no owner now
 //!   (`Error::Overloaded`, 503); acceptance and no reply within [`ANSWER_WAIT`]: a storage
 //!   failure;
 //! - replies stay under [`REPLY_LIMIT`]: history pages and scan slices are shortened (the
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
 use ironloom_bus::LogItem;
@@ -55,6 +57,8 @@ pub use wire::*;
 pub const REPLY_LIMIT: usize = 900 << 10;
 /// How long an owner has to accept a request before the partition counts as unowned.
 pub const ACCEPT_WAIT: Duration = Duration::from_secs(2);
+/// How often a request nobody accepted is sent again within [`ACCEPT_WAIT`].
+pub const ASK_AGAIN: Duration = Duration::from_millis(500);
 /// How long an accepted request may take.
 pub const ANSWER_WAIT: Duration = Duration::from_secs(60);
 /// How long a write waits for the owners to apply it.
@@ -207,24 +211,40 @@ impl ClusterTelemetry {
             .subscribe(inbox.clone())
             .await
             .map_err(transport)?;
-        self.client
-            .publish_with_reply(query_subject(p), inbox, body.into())
-            .await
-            .map_err(transport)?;
-        let first = match tokio::time::timeout(ACCEPT_WAIT, sub.next()).await {
-            // No query server at all: the server says so at once.
-            Ok(Some(m)) if m.status == Some(async_nats::StatusCode::NO_RESPONDERS) => {
-                return Err(self.no_owner(p));
+        let body = Bytes::from(body);
+        // Servers that do not own the partition stay silent. While nobody accepts, the
+        // request goes out again every ASK_AGAIN: a node taking the partition over (a
+        // fail-over, a hand-back) answers as soon as it owns it, not the next request.
+        let asked = tokio::time::Instant::now();
+        let first = loop {
+            self.client
+                .publish_with_reply(query_subject(p), inbox.clone(), body.clone())
+                .await
+                .map_err(transport)?;
+            let left = ACCEPT_WAIT.saturating_sub(asked.elapsed());
+            match tokio::time::timeout(left.min(ASK_AGAIN), sub.next()).await {
+                // No query server at all: the server says so at once.
+                Ok(Some(m)) if m.status == Some(async_nats::StatusCode::NO_RESPONDERS) => {
+                    return Err(self.no_owner(p));
+                }
+                Ok(Some(m)) => break m,
+                Ok(None) => return Err(transport("the reply subscription ended")),
+                Err(_) if asked.elapsed() >= ACCEPT_WAIT => return Err(self.no_owner(p)),
+                Err(_) => {}
             }
-            Ok(Some(m)) => m,
-            // Servers that do not own the partition stay silent.
-            Ok(None) | Err(_) => return Err(self.no_owner(p)),
         };
         let m = if first.payload.is_empty() {
-            match tokio::time::timeout(ANSWER_WAIT, sub.next()).await {
-                Ok(Some(m)) => m,
-                Ok(None) => return Err(transport("the reply subscription ended")),
-                Err(_) => return Err(transport(format!("partition {p} did not answer in time"))),
+            // The reply; an acceptance of a request sent again is skipped.
+            let until = tokio::time::Instant::now() + ANSWER_WAIT;
+            loop {
+                match tokio::time::timeout_at(until, sub.next()).await {
+                    Ok(Some(m)) if m.payload.is_empty() => {}
+                    Ok(Some(m)) => break m,
+                    Ok(None) => return Err(transport("the reply subscription ended")),
+                    Err(_) => {
+                        return Err(transport(format!("partition {p} did not answer in time")));
+                    }
+                }
             }
         } else {
             first
