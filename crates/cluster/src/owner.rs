@@ -265,7 +265,16 @@ impl Materializer {
                     match item {
                         Item::Batch(b) => {
                             let n = b.batch.points.len();
-                            let values = b.announce.as_ref().map_or(0, |a| a.values);
+                            // Nobody on this node wants it: no copy of its points.
+                            let wanted = announce
+                                && b.announce.as_ref().is_some_and(|a| {
+                                    self.bus.wants(tenant, &a.product_key, &a.device_name)
+                                });
+                            let values = if wanted {
+                                b.announce.as_ref().map_or(0, |a| a.values)
+                            } else {
+                                0
+                            };
                             let mut kept = Vec::new();
                             for (k, point) in b.batch.points.iter().enumerate() {
                                 if refused.get(next) == Some(&(base + k)) {
@@ -276,7 +285,7 @@ impl Materializer {
                             }
                             base += n;
                             if let Some(a) = &b.announce
-                                && announce
+                                && wanted
                                 && !kept.is_empty()
                             {
                                 self.announce(

@@ -9,11 +9,13 @@
 //! "ILR" version(3)  tenant  base_ts  names: n × block  products: n × id  items: n × item
 //!       crc32(everything before): u32 LE
 //! item  = 1 batch | 2 event
-//! batch = device  product (0: none, k: the k-th of products)  announce?
-//!         points: n × (name index, ts, quality << 4 | value tag, value)
-//!         (ts: each point's as the difference from the one before, the first one's from
-//!         base_ts, the record's first timestamp: a message's values share a timestamp,
-//!         one byte then, and the messages of one record are close in time)
+//! batch = device  product (0: none, k: the k-th of products)  announce?  n  flags
+//!         [ts, when flags & 2]  points: n × ([name index]  [ts]  quality << 4 | value tag  value)
+//!         flags & 1: the points have the names of the last batch's, in order, and carry no
+//!         name index; flags & 2: they share one timestamp, given once before them;
+//!         otherwise each point's ts is the difference from the one before (the first
+//!         one's from base_ts, the record's first timestamp: the messages of one record
+//!         are close in time)
 //! announce = 0 | 1 origin arrived device_name product_key values
 //! value (tag, bytes) = 0 bool u8 | 1 i64 | 2 f64 LE | 3 string block
 //!       | 4 + places (0..=6), int: a float that is int / 10^places bit for bit
@@ -21,7 +23,8 @@
 //! ```
 //!
 //! Property names and products are kept once per record (a merged write carries the same
-//! few for many devices), and the decimals sensors send (21.5) take two to four bytes
+//! few for many devices), a batch with the last one's names or a single timestamp says
+//! so with a flag, and the decimals sensors send (21.5) take two to four bytes
 //! instead of nine: records are about half the size of version 2's, and what the streams
 //! store, replicate and hand to the owners shrinks with them. Version 2 (no base
 //! timestamp, no product table, products inline, a byte of its own for quality) is still read, so that records appended
@@ -269,6 +272,8 @@ pub fn encode(tenant: TenantId, items: &[Item], out: &mut Vec<u8>) {
         put_uuid(out, p);
     }
     put_u64(out, items.len() as u64);
+    // The name indexes of this batch's points and of the last batch's.
+    let (mut shape, mut last_shape): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
     for item in items {
         match item {
             Item::Batch(b) => {
@@ -291,14 +296,31 @@ pub fn encode(tenant: TenantId, items: &[Item], out: &mut Vec<u8>) {
                         put_u64(out, a.values as u64);
                     }
                 }
-                put_u64(out, b.batch.points.len() as u64);
+                let points = &b.batch.points;
+                put_u64(out, points.len() as u64);
+                shape.clear();
+                shape.extend(points.iter().map(|p| index[p.property.as_str()]));
+                // Devices of one product send the same properties in the same order, and
+                // one message's values share a timestamp: each said once.
+                let same_names = !points.is_empty() && shape == last_shape;
+                let first = points.first().map(|p| p.ts);
+                let one_ts = first.is_some_and(|t| points.iter().all(|p| p.ts == t));
+                out.push(u8::from(same_names) | u8::from(one_ts) << 1);
+                if one_ts {
+                    put_i64(out, first.unwrap_or(0).wrapping_sub(base_ts));
+                }
                 let mut prev: Micros = base_ts;
-                for p in &b.batch.points {
-                    put_u64(out, index[p.property.as_str()] as u64);
-                    put_i64(out, p.ts.wrapping_sub(prev));
-                    prev = p.ts;
+                for (p, &name) in points.iter().zip(&shape) {
+                    if !same_names {
+                        put_u64(out, name as u64);
+                    }
+                    if !one_ts {
+                        put_i64(out, p.ts.wrapping_sub(prev));
+                        prev = p.ts;
+                    }
                     put_value(out, &p.value, p.quality.code() << 4);
                 }
+                std::mem::swap(&mut shape, &mut last_shape);
             }
             Item::Event(e) => {
                 out.push(2);
@@ -351,6 +373,7 @@ pub fn decode(data: &[u8]) -> Result<Record, CodecError> {
     }
     let n = r.len(r.remaining() / 17)?;
     let mut items = Vec::with_capacity(n);
+    let (mut shape, mut last_shape): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
     for _ in 0..n {
         items.push(match r.u8()? {
             1 => {
@@ -379,15 +402,39 @@ pub fn decode(data: &[u8]) -> Result<Record, CodecError> {
                     }),
                     _ => return Err(CodecError::Invalid("announce flag out of range")),
                 };
-                let n = r.len(r.remaining() / 4)?;
+                // A point takes at least two bytes (four in version 2).
+                let n = r.len(r.remaining() / if v2 { 4 } else { 2 })?;
+                let flags = if v2 { 0 } else { r.u8()? };
+                if flags > 3 {
+                    return Err(CodecError::Invalid("unknown batch flags"));
+                }
+                let same_names = flags & 1 != 0;
+                if same_names && last_shape.len() != n {
+                    return Err(CodecError::Invalid("points unlike the last batch's"));
+                }
+                let one_ts = (flags & 2 != 0)
+                    .then(|| r.i64().map(|d| base_ts.wrapping_add(d)))
+                    .transpose()?;
                 let mut points = Vec::with_capacity(n);
                 let mut prev: Micros = base_ts;
-                for _ in 0..n {
+                shape.clear();
+                for k in 0..n {
+                    let index = if same_names {
+                        last_shape[k]
+                    } else {
+                        r.len(usize::MAX)?
+                    };
                     let name = names
-                        .get(r.len(usize::MAX)?)
+                        .get(index)
                         .ok_or(CodecError::Invalid("property index out of range"))?;
-                    let ts: Micros = prev.wrapping_add(r.i64()?);
-                    prev = ts;
+                    shape.push(index);
+                    let ts: Micros = match one_ts {
+                        Some(ts) => ts,
+                        None => {
+                            prev = prev.wrapping_add(r.i64()?);
+                            prev
+                        }
+                    };
                     // Version 2: a quality byte, then the value's tag byte; since: one
                     // byte of both.
                     let (quality, tag) = if v2 {
@@ -405,6 +452,7 @@ pub fn decode(data: &[u8]) -> Result<Record, CodecError> {
                         quality,
                     });
                 }
+                std::mem::swap(&mut shape, &mut last_shape);
                 Item::Batch(LogItem {
                     batch: DeviceBatch {
                         device,
@@ -646,8 +694,8 @@ mod tests {
         assert_eq!(decode(&out).unwrap().items, items);
         let per_message = out.len() / items.len();
         // Version 2 took 162: 16 bytes of product, 8 of the first timestamp, a quality
-        // byte and nine bytes of every value.
-        assert!(per_message <= 76, "{per_message} bytes a message");
+        // byte, a name index, a timestamp difference and nine bytes of every value.
+        assert!(per_message <= 60, "{per_message} bytes a message");
         // Floats that are no short decimal still come back bit for bit.
         let odd = [
             0.1 + 0.2,
@@ -729,19 +777,27 @@ mod tests {
             utf.extend_from_slice(&[1, 2, 0xff, 0xfe, 0]);
             assert!(decode(&seal(utf)).is_err());
         }
-        // Version 3: a product index past the table, a value tag past the decimals.
-        let batch = |product: u8, tag: u8| {
+        // Version 3: a product index past the table, a value tag past the decimals,
+        // unknown batch flags, the last batch's names where there was none.
+        let batch = |product: u8, flags: u8, tag: u8| {
             let mut b = b"ILR\x03".to_vec();
             b.extend_from_slice(&[0; 16]);
             b.extend_from_slice(&[0, 1, 1, b'x', 0, 1, 1]);
             b.extend_from_slice(&[0; 16]);
-            b.extend_from_slice(&[product, 0, 1, 0, 0, tag, 2]);
+            b.extend_from_slice(&[product, 0, 1, flags]);
+            if flags & 1 == 0 {
+                b.push(0);
+            }
+            b.extend_from_slice(&[0, tag, 2]);
             seal(b)
         };
-        assert!(decode(&batch(0, DECIMAL)).is_ok());
-        assert!(decode(&batch(1, DECIMAL)).is_err());
-        assert!(decode(&batch(0, DECIMAL_LAST + 1)).is_err());
-        assert!(decode(&batch(0, 3 << 4 | DECIMAL)).is_err(), "quality 3");
+        assert!(decode(&batch(0, 0, DECIMAL)).is_ok());
+        assert!(decode(&batch(0, 2, DECIMAL)).is_ok());
+        assert!(decode(&batch(1, 0, DECIMAL)).is_err());
+        assert!(decode(&batch(0, 0, DECIMAL_LAST + 1)).is_err());
+        assert!(decode(&batch(0, 0, 3 << 4 | DECIMAL)).is_err(), "quality 3");
+        assert!(decode(&batch(0, 4, DECIMAL)).is_err());
+        assert!(decode(&batch(0, 1, DECIMAL)).is_err());
         // Random mutations of a valid body, resealed: errors or records, never a panic.
         let mut rng = Rng::new(21);
         let body = &good[..good.len() - 4];
