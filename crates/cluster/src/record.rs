@@ -420,7 +420,8 @@ pub fn decode(data: &[u8]) -> Result<Record, CodecError> {
                 shape.clear();
                 for k in 0..n {
                     let index = if same_names {
-                        last_shape[k]
+                        // Checked above: the last batch has n points.
+                        last_shape.get(k).copied().unwrap_or(usize::MAX)
                     } else {
                         r.len(usize::MAX)?
                     };
