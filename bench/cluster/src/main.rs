@@ -58,6 +58,10 @@ struct Cli {
     /// Partition lease time (fail-over takes about this long).
     #[arg(long, default_value = "3s")]
     lease_ttl: String,
+    /// Alternating rounds of the same load, single node then cluster (the machine's speed
+    /// drifts; the ratio is reported per round and as the median).
+    #[arg(long, default_value_t = 1)]
+    rounds: u32,
     /// Kill rounds (0 skips fail-over).
     #[arg(long, default_value_t = 100)]
     kill_rounds: u32,
@@ -115,8 +119,9 @@ struct ReportOut {
     command: String,
     started: String,
     machine: machine::Facts,
-    single: Throughput,
-    cluster: Throughput,
+    /// One per round, in order.
+    single: Vec<Throughput>,
+    cluster: Vec<Throughput>,
     failover: Option<Failover>,
 }
 
@@ -176,7 +181,8 @@ fn throughput(
     }
 }
 
-async fn single(cli: &Cli, work: &std::path::Path, run_id: &str) -> Result<Throughput> {
+/// The single node, started once for every round.
+async fn start_single(cli: &Cli, work: &std::path::Path) -> Result<Broker> {
     let s = IronloomSettings {
         bin: cli.ironloom.path()?,
         data_dir: work.join("single"),
@@ -185,7 +191,11 @@ async fn single(cli: &Cli, work: &std::path::Path, run_id: &str) -> Result<Throu
         rate_limit: 1_000_000,
         password: PASSWORD.into(),
     };
-    let b = Broker::start_ironloom(&s, work).await?;
+    Broker::start_ironloom(&s, work).await
+}
+
+/// One round on the single node, with devices of its own.
+async fn single(cli: &Cli, b: &Broker, run_id: &str) -> Result<Throughput> {
     let api = Api::connect(b.http.as_deref().context("http")?, PASSWORD).await?;
     let devices = api.create_devices(run_id, cli.connections).await?;
     let pids = vec![b.pid()?];
@@ -411,39 +421,77 @@ fn markdown(r: &ReportOut) -> String {
         "cluster-bench, {} — {} × {}, {}\n`{}`\n\n",
         r.started, r.machine.cpus, r.machine.cpu_model, r.machine.memory, r.command
     ));
-    s.push_str("| setup | msgs/s | p50 | p99 | CPU µs/msg | cores | acked | stored points / acked | max bus lag |\n|---|---|---|---|---|---|---|---|---|\n");
-    for t in [&r.single, &r.cluster] {
-        s.push_str(&format!(
-            "| {} | {:.0} | {:.1} ms | {:.1} ms | {:.1} | {:.2} | {} | {} / {} | {} |\n",
-            t.setup,
-            t.msgs_per_second,
-            t.p50_us as f64 / 1000.0,
-            t.p99_us as f64 / 1000.0,
-            t.cpu_us_per_msg,
-            t.cpu_cores,
-            t.acked,
-            t.stored_points,
-            t.acked_points,
-            t.max_lag.map_or("—".into(), |l| l.to_string()),
-        ));
+    s.push_str("| round | setup | msgs/s | p50 | p99 | CPU µs/msg | cores | acked | stored points / acked | max bus lag |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for (k, (one, c)) in r.single.iter().zip(&r.cluster).enumerate() {
+        for t in [one, c] {
+            s.push_str(&format!(
+                "| {} | {} | {:.0} | {:.1} ms | {:.1} ms | {:.1} | {:.2} | {} | {} / {} | {} |\n",
+                k + 1,
+                t.setup,
+                t.msgs_per_second,
+                t.p50_us as f64 / 1000.0,
+                t.p99_us as f64 / 1000.0,
+                t.cpu_us_per_msg,
+                t.cpu_cores,
+                t.acked,
+                t.stored_points,
+                t.acked_points,
+                t.max_lag.map_or("—".into(), |l| l.to_string()),
+            ));
+        }
     }
+    let ratios: Vec<f64> = r
+        .single
+        .iter()
+        .zip(&r.cluster)
+        .map(|(one, c)| c.cpu_us_per_msg / one.cpu_us_per_msg.max(1e-9))
+        .collect();
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
     s.push_str(&format!(
-        "\nCPU per message, cluster ÷ single: **{:.2}×** (target ≤ 2×); the cluster's by part: {}\n",
-        r.cluster.cpu_us_per_msg / r.single.cpu_us_per_msg.max(1e-9),
-        r.cluster
-            .parts
+        "\nCPU per message, cluster ÷ single, per round: {}; **median {:.2}×** (target ≤ 2×); \
+         median µs per message: single {:.1}, cluster {:.1}.\n",
+        ratios
             .iter()
-            .map(|(n, us)| format!("{n} {us:.1} µs"))
+            .map(|x| format!("{x:.2}×"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        median(&ratios),
+        median(
+            &r.single
+                .iter()
+                .map(|t| t.cpu_us_per_msg)
+                .collect::<Vec<_>>()
+        ),
+        median(
+            &r.cluster
+                .iter()
+                .map(|t| t.cpu_us_per_msg)
+                .collect::<Vec<_>>()
+        ),
     ));
-    if let Some((records, bytes)) = r.cluster.records {
+    for (k, c) in r.cluster.iter().enumerate() {
         s.push_str(&format!(
-            "Streams: {records} records for {} messages ({:.1} a record), {:.0} bytes a message held per replica.\n",
-            r.cluster.acked,
-            r.cluster.acked as f64 / records.max(1) as f64,
-            bytes as f64 / r.cluster.acked.max(1) as f64
+            "Round {}, the cluster's CPU by part: {}",
+            k + 1,
+            c.parts
+                .iter()
+                .map(|(n, us)| format!("{n} {us:.1} µs"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
+        if let Some((records, bytes)) = c.records {
+            s.push_str(&format!(
+                "; streams: {records} records for {} messages ({:.1} a record), {:.0} bytes a message held per replica",
+                c.acked,
+                c.acked as f64 / records.max(1) as f64,
+                bytes as f64 / c.acked.max(1) as f64
+            ));
+        }
+        s.push_str(".\n");
     }
     if let Some(f) = &r.failover {
         let mut sorted = f.seconds.clone();
@@ -477,11 +525,7 @@ async fn run(cli: Cli) -> Result<()> {
         "[single] {} connections × window {}",
         cli.connections, cli.window
     );
-    let single = single(&cli, work.path(), &run_id).await?;
-    eprintln!(
-        "[single] {:.0} msgs/s, {:.1} µs CPU/msg",
-        single.msgs_per_second, single.cpu_us_per_msg
-    );
+    let broker = start_single(&cli, work.path()).await?;
     let settings = NodeSettings {
         bin: cli.ironloom.path()?,
         password: PASSWORD.into(),
@@ -490,11 +534,26 @@ async fn run(cli: Cli) -> Result<()> {
         rate_limit: 1_000_000,
     };
     let mut cluster = Cluster::start(settings, cli.nodes, work.path()).await?;
-    let (clustered, ids) = cluster_run(&cli, &cluster, &run_id).await?;
-    eprintln!(
-        "[cluster] {:.0} msgs/s, {:.1} µs CPU/msg",
-        clustered.msgs_per_second, clustered.cpu_us_per_msg
-    );
+    let (mut singles, mut clustered, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=cli.rounds.max(1) {
+        let id = format!("{run_id}r{round}");
+        let one = single(&cli, &broker, &id).await?;
+        eprintln!(
+            "[single, round {round}] {:.0} msgs/s, {:.1} µs CPU/msg",
+            one.msgs_per_second, one.cpu_us_per_msg
+        );
+        singles.push(one);
+        let (c, devices) = cluster_run(&cli, &cluster, &id).await?;
+        eprintln!(
+            "[cluster, round {round}] {:.0} msgs/s, {:.1} µs CPU/msg",
+            c.msgs_per_second, c.cpu_us_per_msg
+        );
+        clustered.push(c);
+        ids = devices;
+    }
+    let mut broker = broker;
+    broker.stop(Duration::from_secs(10)).await?;
+    let run_id = format!("{run_id}r{}", cli.rounds.max(1));
     let failover = match cli.kill_rounds {
         0 => None,
         _ => Some(failover(&cli, &mut cluster, &ids, &run_id).await?),
@@ -503,7 +562,7 @@ async fn run(cli: Cli) -> Result<()> {
         command: command_line(),
         started,
         machine: machine::Facts::detect(),
-        single,
+        single: singles,
         cluster: clustered,
         failover,
     };
