@@ -281,6 +281,20 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
             assert_eq!(points, (0..20).collect::<Vec<_>>(), "device {id} on {node}");
         }
     }
+    // Exports from any node: the same CSV from both, every acknowledged point once.
+    let export = format!(
+        "/api/v1/telemetry/export?format=csv&time=ms&from={from}&to={}",
+        from + 100
+    );
+    let (status_a, csv_a) = api.get_text(&export).await;
+    let (status_b, csv_b) = api_b.get_text(&export).await;
+    assert_eq!((status_a, status_b), (200, 200), "{csv_a}\n{csv_b}");
+    assert_eq!(csv_a, csv_b, "the two nodes' exports differ");
+    assert_eq!(csv_a.lines().count(), 1 + 8 * 20, "{csv_a}");
+    for (id, count) in &sent {
+        let rows = csv_a.lines().filter(|l| l.starts_with(id.as_str())).count();
+        assert_eq!(rows, *count, "device {id} in\n{csv_a}");
+    }
     // Node b seals what it applied into the bucket (every second here).
     within(
         20,
