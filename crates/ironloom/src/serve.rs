@@ -391,10 +391,24 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             "web console not found (build it with `npm --prefix console ci && npm --prefix console run build`, or set [http] console_dir)"
         ),
     }
+    let engines: EnginesNow = {
+        let tsdb = tsdb.clone();
+        #[cfg(feature = "cluster")]
+        let node = cluster.as_ref().map(|parts| parts.node.clone());
+        Arc::new(move || {
+            #[cfg_attr(not(feature = "cluster"), allow(unused_mut))]
+            let mut all = vec![tsdb.clone()];
+            #[cfg(feature = "cluster")]
+            if let Some(node) = &node {
+                all.extend(node.engines().all().into_iter().map(|(_, e)| e));
+            }
+            all
+        })
+    };
     let mut app = app(
         state,
         metrics,
-        tsdb.clone(),
+        engines,
         config.http.request_timeout.0,
         console,
     );
@@ -555,7 +569,7 @@ async fn store_model_usage(
 fn app(
     state: AppState,
     metrics: PrometheusHandle,
-    tsdb: ironloom_tsdb::Engine,
+    engines: EnginesNow,
     timeout: std::time::Duration,
     console: Option<PathBuf>,
 ) -> Router {
@@ -573,10 +587,10 @@ fn app(
             "/metrics",
             get(move || {
                 let m = metrics.clone();
-                let tsdb = tsdb.clone();
+                let engines = engines.clone();
                 async move {
                     // Storage figures are read when scraped, so they are never stale.
-                    let _ = tokio::task::spawn_blocking(move || tsdb_metrics(&tsdb)).await;
+                    let _ = tokio::task::spawn_blocking(move || tsdb_metrics(&engines())).await;
                     m.render()
                 }
             }),
@@ -688,40 +702,69 @@ async fn reload_on_sighup(tls: Vec<Arc<ironloom_tls::ServerTls>>, shutdown: Canc
     }
 }
 
-/// The time-series engine's counters, and storage per tenant (for metering), as metrics.
-pub(crate) fn tsdb_metrics(tsdb: &ironloom_tsdb::Engine) {
+/// The engines whose figures `/metrics` shows: the node's own, and in cluster mode the
+/// partition engines it owns now (read when scraped).
+pub(crate) type EnginesNow = Arc<dyn Fn() -> Vec<ironloom_tsdb::Engine> + Send + Sync>;
+
+/// The time-series engines' counters, and storage per tenant (for metering), as metrics:
+/// the sums over `engines` (a node's own engine and, in cluster mode, the partition
+/// engines it owns; Prometheus adds the nodes up). A partition that moves to another node
+/// takes its share of the counters with it, which Prometheus reads as a counter reset.
+pub(crate) fn tsdb_metrics(engines: &[ironloom_tsdb::Engine]) {
     use std::sync::atomic::Ordering::Relaxed;
-    let c = tsdb.counters();
+    let sum = |f: fn(&ironloom_tsdb::engine::Counters) -> &std::sync::atomic::AtomicU64| {
+        engines
+            .iter()
+            .map(|e| f(e.counters()).load(Relaxed))
+            .sum::<u64>()
+    };
     for (name, v) in [
-        ("ironloom_tsdb_points_written_total", &c.points_written),
-        ("ironloom_tsdb_points_rejected_total", &c.points_rejected),
-        ("ironloom_tsdb_write_stalls_total", &c.write_stalls),
+        (
+            "ironloom_tsdb_points_written_total",
+            sum(|c| &c.points_written),
+        ),
+        (
+            "ironloom_tsdb_points_rejected_total",
+            sum(|c| &c.points_rejected),
+        ),
+        ("ironloom_tsdb_write_stalls_total", sum(|c| &c.write_stalls)),
         (
             "ironloom_tsdb_writes_overloaded_total",
-            &c.writes_overloaded,
+            sum(|c| &c.writes_overloaded),
         ),
-        ("ironloom_tsdb_flushes_total", &c.flushes),
-        ("ironloom_tsdb_compactions_total", &c.compactions),
+        ("ironloom_tsdb_flushes_total", sum(|c| &c.flushes)),
+        ("ironloom_tsdb_compactions_total", sum(|c| &c.compactions)),
         (
             "ironloom_tsdb_partitions_dropped_total",
-            &c.partitions_dropped,
+            sum(|c| &c.partitions_dropped),
         ),
         (
             "ironloom_tsdb_rollup_windows_read_total",
-            &c.rollup_windows_read,
+            sum(|c| &c.rollup_windows_read),
         ),
     ] {
-        metrics::counter!(name).absolute(v.load(Relaxed));
+        metrics::counter!(name).absolute(v);
     }
-    metrics::gauge!("ironloom_tsdb_damaged_files").set(tsdb.damaged().len() as f64);
-    for tenant in tsdb.tenants() {
-        let s = tsdb.stats(tenant);
+    let damaged: usize = engines.iter().map(|e| e.damaged().len()).sum();
+    metrics::gauge!("ironloom_tsdb_damaged_files").set(damaged as f64);
+    let mut by_tenant: std::collections::BTreeMap<ironloom_core::ids::TenantId, [u64; 4]> =
+        Default::default();
+    for e in engines {
+        for tenant in e.tenants() {
+            let s = e.stats(tenant);
+            let t = by_tenant.entry(tenant).or_default();
+            t[0] += s.series;
+            t[1] += s.points;
+            t[2] += s.bytes;
+            t[3] += s.unflushed_points;
+        }
+    }
+    for (tenant, [series, points, bytes, unflushed]) in by_tenant {
         let t = tenant.to_string();
-        metrics::gauge!("ironloom_tsdb_series", "tenant" => t.clone()).set(s.series as f64);
-        metrics::gauge!("ironloom_tsdb_points", "tenant" => t.clone()).set(s.points as f64);
-        metrics::gauge!("ironloom_tsdb_bytes", "tenant" => t.clone()).set(s.bytes as f64);
-        metrics::gauge!("ironloom_tsdb_unflushed_points", "tenant" => t)
-            .set(s.unflushed_points as f64);
+        metrics::gauge!("ironloom_tsdb_series", "tenant" => t.clone()).set(series as f64);
+        metrics::gauge!("ironloom_tsdb_points", "tenant" => t.clone()).set(points as f64);
+        metrics::gauge!("ironloom_tsdb_bytes", "tenant" => t.clone()).set(bytes as f64);
+        metrics::gauge!("ironloom_tsdb_unflushed_points", "tenant" => t).set(unflushed as f64);
     }
 }
 
@@ -951,7 +994,7 @@ mod tests {
         e.flush().unwrap();
         let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
         let handle = recorder.handle();
-        metrics::with_local_recorder(&recorder, || tsdb_metrics(&e));
+        metrics::with_local_recorder(&recorder, || tsdb_metrics(std::slice::from_ref(&e)));
         let text = handle.render();
         for (name, tenant, v) in [("points", a, 3), ("points", b, 5), ("series", b, 1)] {
             let line = format!("ironloom_tsdb_{name}{{tenant=\"{tenant}\"}} {v}");

@@ -295,6 +295,28 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         let rows = csv_a.lines().filter(|l| l.starts_with(id.as_str())).count();
         assert_eq!(rows, *count, "device {id} in\n{csv_a}");
     }
+    // /metrics counts the partition engines each node owns: the eight devices' series once
+    // over the two nodes (`n` and the connection events' `$events` each), and their points.
+    let mut series = 0.0;
+    let mut points = 0.0;
+    for node in [&a, &b] {
+        let text = reqwest::get(format!("{}/metrics", node.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let sum = |name: &str| -> f64 {
+            text.lines()
+                .filter(|l| l.starts_with(&format!("{name}{{")))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum()
+        };
+        series += sum("ironloom_tsdb_series");
+        points += sum("ironloom_tsdb_points") + sum("ironloom_tsdb_unflushed_points");
+    }
+    assert_eq!(series, 16.0, "series over both nodes' /metrics");
+    assert!(points >= 160.0, "{points} points over both nodes' /metrics");
     // Node b seals what it applied into the bucket (every second here).
     within(
         20,
