@@ -401,6 +401,33 @@ impl AppHost {
         Ok(())
     }
 
+    /// Reads every installation again, as at start: what is new or changed since it was
+    /// loaded is loaded again (one that failed to load is tried again), what was removed
+    /// or disabled stops; an unchanged installation keeps running with its state. A
+    /// cluster node whose NATS connection came back calls it: it may have missed the
+    /// notices of changes made through other nodes.
+    pub async fn reload_all(&self) -> Result<()> {
+        let stored = self.inner.platform.meta.enabled_installations().await?;
+        let ids: HashSet<InstallationId> = stored.iter().map(|r| r.id).collect();
+        self.slots_mut().retain(|id, _| ids.contains(id));
+        lock(&self.inner.edge).retain(|id, _| ids.contains(id));
+        lock(&self.inner.failed).retain(|id, _| ids.contains(id));
+        for rec in stored {
+            let running = {
+                let slots = self.inner.slots.read().unwrap_or_else(|e| e.into_inner());
+                slots.get(&rec.id).is_some_and(|s| s.record == rec)
+            } || lock(&self.inner.edge).get(&rec.id) == Some(&rec);
+            if running {
+                continue;
+            }
+            self.slots_mut().remove(&rec.id);
+            self.forget_edge(rec.id);
+            self.load_or_keep_error(rec).await;
+        }
+        self.update_interest();
+        Ok(())
+    }
+
     fn slots_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<InstallationId, Arc<Slot>>> {
         self.inner.slots.write().unwrap_or_else(|e| e.into_inner())
     }

@@ -818,3 +818,60 @@ async fn a_rule_call_to_a_full_queue_is_dropped_not_waited_for() {
         "{dropped:?}"
     );
 }
+
+/// A node that may have missed notices of changes (a cluster node whose NATS connection
+/// came back) reads every installation again: one created and one deleted behind its
+/// back are followed, and one left alone keeps running with its counters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_every_installation_again_follows_changes_it_was_not_told_of() {
+    let w = world(AppsConfig::default()).await;
+    let pkg = test_package("t.again", json!([{"kind": "telemetry"}]), LOG_EVENT);
+    let kept = install(&w, &pkg, "kept", json!({}), None).await;
+    let base = w.meta.get_installation(w.a, kept).await.unwrap().spec;
+    let spec = |name: &str| InstallationSpec {
+        name: name.into(),
+        ..base.clone()
+    };
+    let dropped = w
+        .meta
+        .create_installation(&actor(), w.a, spec("dropped"))
+        .await
+        .unwrap()
+        .id;
+    w.host.reload(w.a, dropped).await.unwrap();
+    let values = vec![Reported::new(
+        "flow".into(),
+        Some(1_780_000_000_000),
+        json!(1.5),
+    )];
+    Ingest::ingest(&*w.hub, w.a, w.p1, Origin::Device, values)
+        .await
+        .unwrap();
+    let mut ran = 0;
+    for _ in 0..200 {
+        ran = w.host.stats(w.a, kept).invocations;
+        if ran >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(ran, 1);
+    // Behind the host's back: one installation created, one deleted.
+    let added = w
+        .meta
+        .create_installation(&actor(), w.a, spec("added"))
+        .await
+        .unwrap()
+        .id;
+    w.meta
+        .delete_installation(&actor(), w.a, dropped, false)
+        .await
+        .unwrap();
+    assert!(!w.host.stats(w.a, added).loaded);
+    assert!(w.host.stats(w.a, dropped).loaded);
+    w.host.reload_all().await.unwrap();
+    assert!(w.host.stats(w.a, added).loaded);
+    assert!(!w.host.stats(w.a, dropped).loaded);
+    let st = w.host.stats(w.a, kept);
+    assert!(st.loaded && st.invocations == 1, "kept its state: {st:?}");
+}

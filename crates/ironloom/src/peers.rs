@@ -95,9 +95,13 @@ impl PeerHost for Host {
     async fn forget_all(&self) {
         self.hub.forget_all();
         self.devices.clear();
-        for outcome in [self.rules.reload().await, self.runs.reload_bindings().await] {
+        for outcome in [
+            self.rules.reload().await,
+            self.runs.reload_bindings().await,
+            self.apps.reload_all().await,
+        ] {
             if let Err(e) = outcome {
-                tracing::warn!(error = %e, "could not read rules or bindings again");
+                tracing::warn!(error = %e, "could not read rules, bindings or apps again");
             }
         }
     }
