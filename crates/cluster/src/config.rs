@@ -64,9 +64,6 @@ pub struct ObjectStoreConfig {
     pub secret_access_key_file: String,
     /// Allows a plain-HTTP endpoint (tests, a store on a private network).
     pub allow_http: bool,
-    /// Local cache of segments read back from the store; empty: `data/cluster-cache`.
-    pub cache_dir: String,
-    pub cache_bytes: ByteSize,
 }
 
 impl Default for ClusterConfig {
@@ -102,8 +99,6 @@ impl Default for ObjectStoreConfig {
             access_key_id: String::new(),
             secret_access_key_file: String::new(),
             allow_http: false,
-            cache_dir: String::new(),
-            cache_bytes: ByteSize(20 << 30),
         }
     }
 }
@@ -273,8 +268,6 @@ mod tests {
             access_key_id = "AK"
             secret_access_key_file = "/etc/ironloom/s3-secret"
             allow_http = true
-            cache_dir = "/var/cache/ironloom"
-            cache_bytes = "20GiB"
             "#,
         )
         .unwrap();
@@ -282,7 +275,7 @@ mod tests {
         assert_eq!(c.nats_urls.len(), 2);
         assert_eq!(c.partitions, 8);
         assert_eq!(c.memtable_budget.0, 512 << 20);
-        assert_eq!(c.object_store.cache_bytes.0, 20 << 30);
+        assert!(c.object_store.allow_http);
         assert_eq!(c.node_name(), "node-1");
     }
 
