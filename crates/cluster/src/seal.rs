@@ -298,13 +298,29 @@ impl Sealer {
             .iter()
             .filter_map(|r| Some((id_of_key(&r.key)?, r.key.clone())))
             .collect();
+        // What this seal uploaded: its keys carry this owner's epoch, so nobody else
+        // records them.
+        let mut ours: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+        if latest != previous_latest {
+            ours.extend(latest.clone());
+        }
         match self
             .fences
             .seal(fence, rows, replaced.clone(), job.applied, latest.clone())
             .await
         {
             Ok(()) => {}
-            Err(ironloom_core::error::Error::Fenced { .. }) => return Err(SealError::Fenced),
+            Err(ironloom_core::error::Error::Fenced { .. }) => {
+                // A newer owner exists: what this seal uploaded is never recorded, so it
+                // leaves the bucket now.
+                for key in ours {
+                    let _ = self
+                        .objects
+                        .delete(&object_store::path::Path::from(key))
+                        .await;
+                }
+                return Err(SealError::Fenced);
+            }
             Err(e) => return Err(SealError::Failed(format!("record the seal: {e}"))),
         }
         let keys = {

@@ -632,6 +632,22 @@ async fn an_owner_whose_epoch_was_taken_records_no_seal() {
         seal: Arc::new(PartitionSeal::default()),
     };
     assert!(matches!(sealer.seal(&job).await, Err(SealError::Fenced)));
+    // What the refused seal uploaded (keys of its stale epoch, in no manifest row) left
+    // the bucket again.
+    let stale = format!("/e{}-", row1.epoch - 1);
+    let all: Vec<object_store::ObjectMeta> = peers
+        .objects
+        .list(Some(&object_store::path::Path::from("seg-test/p1")))
+        .try_collect()
+        .await
+        .unwrap();
+    let left: Vec<String> = all
+        .into_iter()
+        .map(|o| o.location.to_string())
+        .filter(|k| k.contains(&stale) && !segments1.iter().any(|r| &r.key == k))
+        .filter(|k| row1.latest_key.as_deref() != Some(k.as_str()))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "a fenced seal's uploads stayed");
     let after1 = peers.meta.partition(1).await.unwrap().unwrap();
     assert_eq!(
         (after1.sealed_seq, after1.latest_key),
