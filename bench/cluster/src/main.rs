@@ -98,7 +98,8 @@ struct Throughput {
     max_lag: Option<u64>,
     /// The CPU µs per message by part of the platform (cluster only).
     parts: Vec<(String, f64)>,
-    /// Records appended to the streams during the run, and their bytes (cluster only).
+    /// Records appended to the streams during the run, and their payload bytes as the
+    /// nodes counted them (cluster only).
     records: Option<(u64, u64)>,
 }
 
@@ -253,6 +254,7 @@ async fn cluster_run(
     let pids: Vec<u32> = groups.iter().flat_map(|(_, p)| p.clone()).collect();
     let before: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
     let streams_before = cluster.stream_totals().await?;
+    let appended_before = cluster.appended_bytes().await?;
     let (c0, t0) = (cpu_seconds(&pids), Instant::now());
     let (l, lag) = tokio::join!(
         async {
@@ -266,6 +268,7 @@ async fn cluster_run(
     let (cpu, wall) = (cpu_seconds(&pids) - c0, t0.elapsed().as_secs_f64());
     let after: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
     let streams_after = cluster.stream_totals().await?;
+    let appended_after = cluster.appended_bytes().await?;
     let (stored, _) = api.count_points(&devices.ids[..cli.connections]).await?;
     let mut t = throughput(
         &format!("{} nodes, 3 NATS servers, PostgreSQL, SeaweedFS", cli.nodes),
@@ -277,7 +280,7 @@ async fn cluster_run(
     );
     t.records = Some((
         streams_after.0 - streams_before.0,
-        streams_after.1.saturating_sub(streams_before.1),
+        appended_after.saturating_sub(appended_before),
     ));
     t.parts = groups
         .iter()
@@ -485,7 +488,7 @@ fn markdown(r: &ReportOut) -> String {
         ));
         if let Some((records, bytes)) = c.records {
             s.push_str(&format!(
-                "; streams: {records} records for {} messages ({:.1} a record), {:.0} bytes a message held per replica",
+                "; streams: {records} records for {} messages ({:.1} a record), {:.0} bytes a message appended (each replica stores them)",
                 c.acked,
                 c.acked as f64 / records.max(1) as f64,
                 bytes as f64 / c.acked.max(1) as f64

@@ -299,6 +299,30 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// The record bytes the running nodes have appended to the streams so far (their
+    /// `ironloom_cluster_record_bytes_appended_total`): payloads acknowledged by a quorum,
+    /// what each replica stores, whatever seals trimmed since.
+    pub async fn appended_bytes(&self) -> Result<u64> {
+        let mut total = 0u64;
+        for k in self.running() {
+            let text = self
+                .http
+                .get(format!("{}/metrics", self.nodes[k].base()))
+                .send()
+                .await?
+                .text()
+                .await?;
+            total += text
+                .lines()
+                .filter(|l| l.starts_with("ironloom_cluster_record_bytes_appended_total"))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum::<f64>() as u64;
+        }
+        Ok(total)
+    }
+}
+
 /// Whether every partition's lease is held by one of `nodes`.
 pub fn held_by(health: &Value, nodes: &[String]) -> bool {
     health["owners"].as_array().is_some_and(|owners| {

@@ -193,8 +193,15 @@ impl Shared {
                     if result.is_err() {
                         break;
                     }
+                    let bytes = p.payload.len() as u64;
                     match p.stored(&js).await {
-                        Ok(seq) => result = result.map(|s| s.max(seq)),
+                        Ok(seq) => {
+                            metrics::counter!("ironloom_cluster_records_appended_total")
+                                .increment(1);
+                            metrics::counter!("ironloom_cluster_record_bytes_appended_total")
+                                .increment(bytes);
+                            result = result.map(|s| s.max(seq));
+                        }
                         Err(e) => result = Err(e),
                     }
                 }

@@ -299,6 +299,7 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
     // over the two nodes (`n` and the connection events' `$events` each), and their points.
     let mut series = 0.0;
     let mut points = 0.0;
+    let mut appended = (0.0, 0.0);
     for node in [&a, &b] {
         let text = reqwest::get(format!("{}/metrics", node.base))
             .await
@@ -314,9 +315,23 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         };
         series += sum("ironloom_tsdb_series");
         points += sum("ironloom_tsdb_points") + sum("ironloom_tsdb_unflushed_points");
+        let total = |name: &str| -> f64 {
+            text.lines()
+                .filter(|l| l.starts_with(name))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum()
+        };
+        appended.0 += total("ironloom_cluster_records_appended_total");
+        appended.1 += total("ironloom_cluster_record_bytes_appended_total");
     }
     assert_eq!(series, 16.0, "series over both nodes' /metrics");
     assert!(points >= 160.0, "{points} points over both nodes' /metrics");
+    // The messages and connection events went out in records (at most one a message or
+    // event here: each device waits for its acknowledgement), each at least a header long.
+    assert!(
+        appended.0 >= 1.0 && appended.0 <= 400.0 && appended.1 >= appended.0 * 24.0,
+        "appended {appended:?}"
+    );
     // Node b seals what it applied into the bucket (every second here).
     within(
         20,
