@@ -332,6 +332,49 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         appended.0 >= 1.0 && appended.0 <= 400.0 && appended.1 >= appended.0 * 24.0,
         "appended {appended:?}"
     );
+    // Any node takes any device over HTTP and CoAP too: a point sent to one node is
+    // acknowledged (HTTP 200, CoAP 2.04) and read through the other.
+    let late = from + 200;
+    let (token0, token1) = (&devices[0].access_token, &devices[1].access_token);
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/{token0}/telemetry", b.base))
+        .json(&json!({"ts": late, "values": {"n": 100}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "HTTP upload to node b");
+    let got = within(
+        10,
+        "the HTTP point read through node a",
+        String::new,
+        || values(&api, &sent[0].0, late, late + 1, 1),
+    )
+    .await;
+    assert_eq!(got, vec![100]);
+    match coap_client() {
+        Some(bin) => {
+            let coap = a.coap.expect("node a's CoAP address");
+            let url = format!("coap://{coap}/api/v1/{token1}/telemetry");
+            let body = json!({"ts": late, "values": {"n": 101}}).to_string();
+            let out = std::process::Command::new(bin)
+                .args(["-m", "post", "-t", "50", "-e", &body, &url])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "CoAP upload to node a: {out:?}");
+            let got = within(
+                10,
+                "the CoAP point read through node b",
+                String::new,
+                || values(&api_b, &sent[1].0, late, late + 1, 1),
+            )
+            .await;
+            assert_eq!(got, vec![101]);
+        }
+        None if std::env::var("IRONLOOM_REQUIRE_PEERS").is_ok_and(|v| v == "1") => {
+            panic!("IRONLOOM_REQUIRE_PEERS=1 but coap-client (libcoap3-bin) is not installed")
+        }
+        None => println!("SKIPPED the CoAP upload: coap-client (libcoap3-bin) is not installed"),
+    }
     // Node b seals what it applied into the bucket (every second here).
     within(
         20,
@@ -545,4 +588,18 @@ async fn a_drained_node_hands_its_partitions_and_devices_to_the_others() {
         .await;
         assert_eq!(got, (0..5).collect::<Vec<_>>());
     }
+}
+
+/// libcoap's command-line client, if installed (`scripts/install-test-peers.sh` installs it).
+fn coap_client() -> Option<&'static str> {
+    ["coap-client-notls", "coap-client"]
+        .into_iter()
+        .find(|name| {
+            std::process::Command::new(name)
+                .arg("-h")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok()
+        })
 }

@@ -23,6 +23,8 @@ pub struct Server {
     pub mqtts: Option<SocketAddr>,
     /// The HTTPS listener, when one was configured.
     pub https: Option<SocketAddr>,
+    /// The CoAP listener (reported before the HTTP one).
+    pub coap: Option<SocketAddr>,
     pub base: String,
     /// Everything the server logged so far (for failure messages).
     pub log: Arc<Mutex<String>>,
@@ -77,6 +79,7 @@ impl Server {
                     ("mqtts://", "mqtts"),
                     ("http://", "http"),
                     ("https://", "https"),
+                    ("coap://", "coap"),
                 ] {
                     let marker = format!("listening on {scheme}");
                     if let Some(i) = line.find(&marker) {
@@ -92,7 +95,7 @@ impl Server {
                 l.push('\n');
             }
         });
-        let (mut http, mut mqtt, mut mqtts, mut https) = (None, None, None, None);
+        let (mut http, mut mqtt, mut mqtts, mut https, mut coap) = (None, None, None, None, None);
         while http.is_none()
             || mqtt.is_none()
             || (tls && mqtts.is_none())
@@ -109,7 +112,13 @@ impl Server {
                 "http" => http = Some(addr),
                 "mqtts" => mqtts = Some(addr),
                 "https" => https = Some(addr),
+                "coap" => coap = Some(addr),
                 _ => mqtt = Some(addr),
+            }
+        }
+        while let Ok((what, addr)) = rx.try_recv() {
+            if what == "coap" {
+                coap = addr.parse().ok();
             }
         }
         let http = http.unwrap();
@@ -119,6 +128,7 @@ impl Server {
             mqtt: mqtt.unwrap(),
             mqtts,
             https,
+            coap,
             base: format!("http://{http}"),
             log,
         }
