@@ -72,6 +72,12 @@ impl Progress {
     }
 }
 
+/// After this long without a record, the materialiser asks whether its consumer still
+/// has records to deliver.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// How long that question may take.
+const CHECK_WAIT: Duration = Duration::from_secs(2);
+
 /// Applies one partition's records until `cancel` fires.
 #[derive(Debug, Clone)]
 pub struct Materializer {
@@ -156,13 +162,34 @@ impl Materializer {
                 ..Default::default()
             })
             .await?;
+        let name = consumer.cached_info().name.clone();
         let mut messages = consumer.messages().await?.ready_chunks(BATCH);
         loop {
             let chunk = tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
-                c = messages.next() => match c {
-                    Some(c) => c,
-                    None => return Err("the partition's consumer ended".into()),
+                c = tokio::time::timeout(IDLE_CHECK, messages.next()) => match c {
+                    Ok(Some(c)) => c,
+                    Ok(None) => return Err("the partition's consumer ended".into()),
+                    // Quiet for a while: fine when nothing is pending. A consumer whose
+                    // server went away delivers nothing and the client notices only after
+                    // two missed heartbeats of 15 s, and then not always: it is made again.
+                    Err(_) => match tokio::time::timeout(
+                        CHECK_WAIT,
+                        stream.consumer_info(&name),
+                    )
+                    .await
+                    {
+                        Ok(Ok(info)) if info.num_pending == 0 => continue,
+                        Ok(Ok(info)) => {
+                            return Err(format!(
+                                "{} records pending, none delivered for {IDLE_CHECK:?}",
+                                info.num_pending
+                            )
+                            .into());
+                        }
+                        Ok(Err(e)) => return Err(format!("the consumer is gone: {e}").into()),
+                        Err(_) => return Err("the consumer's server does not answer".into()),
+                    },
                 },
             };
             let mut records = Vec::with_capacity(chunk.len());

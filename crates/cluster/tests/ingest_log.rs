@@ -307,3 +307,86 @@ async fn concurrent_appends_share_records_and_keep_each_devices_order() {
         assert_eq!(seen[d], (0..EACH).collect::<Vec<_>>(), "device {d}");
     }
 }
+
+/// A partition's consumer whose NATS server dies is made again within seconds (the client
+/// on its own notices after two missed heartbeats of 15 s, and then not always), and the
+/// partition's records go on being applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_whose_server_dies_is_made_again_in_seconds() {
+    let Some(mut nats) = or_skip(
+        "a_consumer_whose_server_dies_is_made_again_in_seconds",
+        NatsCluster::start(3),
+    ) else {
+        return;
+    };
+    let n = node(&nats).await;
+    let tenant = TenantId::new();
+    let p = 2;
+    let device = std::iter::repeat_with(DeviceId::new)
+        .find(|d| partition_of(*d, PARTITIONS) == p)
+        .unwrap();
+    let append = |k: i64| {
+        let log = n.log.clone();
+        async move {
+            let item = LogItem {
+                batch: DeviceBatch {
+                    device,
+                    product: None,
+                    points: vec![point("k", Value::I64(k))],
+                },
+                announce: None,
+            };
+            let (_, durable) = log.append(tenant, vec![item]).await.unwrap();
+            durable.await.unwrap();
+        }
+    };
+    let applied = |k: i64| {
+        let store = n.store.clone();
+        async move {
+            let sel = ironloom_core::telemetry::Selection {
+                devices: vec![device],
+                properties: vec!["k".into()],
+            };
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                let latest = store.latest(tenant, sel.clone()).await.unwrap();
+                if latest.first().is_some_and(|l| l.value == Value::I64(k)) {
+                    return;
+                }
+                assert!(std::time::Instant::now() < deadline, "{k} never applied");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    append(0).await;
+    applied(0).await;
+    // The server holding the partition's consumer dies.
+    let stream = n
+        .layout
+        .jetstream
+        .get_stream(ironloom_cluster::nats::stream_name(
+            ironloom_cluster::partition::shard_of(p, n.layout.record.shards),
+        ))
+        .await
+        .unwrap();
+    let mut infos = stream.consumers();
+    let mut host = None;
+    while let Some(info) = futures_util::StreamExt::next(&mut infos).await {
+        let info = info.unwrap();
+        if info.config.filter_subject == format!("il.in.{p}.*") {
+            host = info.cluster.and_then(|c| c.leader);
+        }
+    }
+    let host = host.expect("the partition's consumer and its server");
+    let i: usize = host.trim_start_matches('n').parse().unwrap();
+    nats.kill(i);
+    let killed = std::time::Instant::now();
+    append(1).await;
+    applied(1).await;
+    let took = killed.elapsed();
+    eprintln!("consumer's server {host} killed: the next record applied after {took:?}");
+    assert!(
+        took < Duration::from_secs(20),
+        "applied only {took:?} after the consumer's server died"
+    );
+}

@@ -219,11 +219,40 @@ async fn three_nodes_under_paho_load_lose_nothing_when_a_node_and_a_nats_server_
             d.name
         );
         total += want.len();
-        let got = within(60, "every acknowledged point readable", logs, || async {
-            let got = stored(&api, &d.id, base).await?;
-            want.iter()
-                .all(|k| got.binary_search(k).is_ok())
-                .then_some(got)
+        // What the last read gave (for the failure message): the status, or the points.
+        let last = std::sync::Mutex::new(String::new());
+        let context = || {
+            format!(
+                "device {} ({}): {}\n{}",
+                d.name,
+                d.id,
+                last.lock().unwrap(),
+                logs()
+            )
+        };
+        let got = within(60, "every acknowledged point readable", context, || async {
+            let Some(got) = stored(&api, &d.id, base).await else {
+                *last.lock().unwrap() = "503".into();
+                return None;
+            };
+            let missing: Vec<&i64> = want
+                .iter()
+                .filter(|k| got.binary_search(k).is_err())
+                .collect();
+            // The partitions as node a sees them: owner, lease, applied position, lag.
+            let h = if missing.is_empty() {
+                Value::Null
+            } else {
+                health(&a).await["cluster"]["owners"].clone()
+            };
+            *last.lock().unwrap() = format!(
+                "{} acknowledged, {} read, {} missing, e.g. {:?}; partitions: {h}",
+                want.len(),
+                got.len(),
+                missing.len(),
+                &missing[..missing.len().min(10)]
+            );
+            missing.is_empty().then_some(got)
         })
         .await;
         assert!(got.len() >= want.len());
