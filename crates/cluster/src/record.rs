@@ -23,13 +23,14 @@
 //! ```
 //!
 //! Property names and products are kept once per record (a merged write carries the same
-//! few for many devices), a batch with the last one's names or a single timestamp says
-//! so with a flag, and the decimals sensors send (21.5) take two to four bytes
-//! instead of nine: records are about half the size of version 2's, and what the streams
-//! store, replicate and hand to the owners shrinks with them. Version 2 (no base
-//! timestamp, no product table, products inline, a byte of its own for quality) is still read, so that records appended
-//! before an upgrade are applied after it. Decoding checks the checksum first, then every
-//! length against what is left, so hostile bytes are refused without large allocations.
+//! few for many devices), a batch with the last one's names or a single timestamp says so
+//! with a flag, and the decimals sensors send (21.5) take two to four bytes instead of
+//! nine: records are about half the size of version 2's, and what the streams store,
+//! replicate and hand to the owners shrinks with them. Version 2 (no base timestamp, no
+//! product table, products inline, a byte of its own for quality) is still read, so that
+//! records appended before an upgrade are applied after it. Decoding checks the checksum
+//! first, then every length against what is left, so hostile bytes are refused without
+//! large allocations.
 
 use std::sync::Arc;
 
