@@ -25,6 +25,7 @@ use ironloom_bench_mqtt::broker::{Broker, IronloomSettings};
 use ironloom_bench_mqtt::conn::Target;
 use ironloom_bench_mqtt::ironloom::{self, Api};
 use ironloom_bench_mqtt::load::{self, LoadConfig, LoadReport, PayloadKind};
+use ironloom_bench_mqtt::report::median;
 use serde::Serialize;
 
 use crate::nodes::{Cluster, NodeSettings, held_by};
@@ -253,7 +254,7 @@ async fn cluster_run(
     let groups = cluster.pids();
     let pids: Vec<u32> = groups.iter().flat_map(|(_, p)| p.clone()).collect();
     let before: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
-    let streams_before = cluster.stream_totals().await?;
+    let records_before = cluster.stream_records().await?;
     let appended_before = cluster.appended_bytes().await?;
     let (c0, t0) = (cpu_seconds(&pids), Instant::now());
     let (l, lag) = tokio::join!(
@@ -267,7 +268,7 @@ async fn cluster_run(
     let l = l?;
     let (cpu, wall) = (cpu_seconds(&pids) - c0, t0.elapsed().as_secs_f64());
     let after: Vec<f64> = groups.iter().map(|(_, p)| cpu_seconds(p)).collect();
-    let streams_after = cluster.stream_totals().await?;
+    let records_after = cluster.stream_records().await?;
     let appended_after = cluster.appended_bytes().await?;
     let (stored, _) = api.count_points(&devices.ids[..cli.connections]).await?;
     let mut t = throughput(
@@ -279,7 +280,7 @@ async fn cluster_run(
         Some(lag?),
     );
     t.records = Some((
-        streams_after.0 - streams_before.0,
+        records_after - records_before,
         appended_after.saturating_sub(appended_before),
     ));
     t.parts = groups
@@ -449,11 +450,6 @@ fn markdown(r: &ReportOut) -> String {
         .zip(&r.cluster)
         .map(|(one, c)| c.cpu_us_per_msg / one.cpu_us_per_msg.max(1e-9))
         .collect();
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(0.0)
-    };
     s.push_str(&format!(
         "\nCPU per message, cluster ÷ single, per round: {}; **median {:.2}×** (target ≤ 2×); \
          median µs per message: single {:.1}, cluster {:.1}.\n",

@@ -307,22 +307,17 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
             .text()
             .await
             .unwrap();
+        // A metric's samples (every label set) added up.
         let sum = |name: &str| -> f64 {
             text.lines()
-                .filter(|l| l.starts_with(&format!("{name}{{")))
+                .filter(|l| l.split(['{', ' ']).next() == Some(name))
                 .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
                 .sum()
         };
         series += sum("ironloom_tsdb_series");
         points += sum("ironloom_tsdb_points") + sum("ironloom_tsdb_unflushed_points");
-        let total = |name: &str| -> f64 {
-            text.lines()
-                .filter(|l| l.starts_with(name))
-                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-                .sum()
-        };
-        appended.0 += total("ironloom_cluster_records_appended_total");
-        appended.1 += total("ironloom_cluster_record_bytes_appended_total");
+        appended.0 += sum("ironloom_cluster_records_appended_total");
+        appended.1 += sum("ironloom_cluster_record_bytes_appended_total");
     }
     assert_eq!(series, 16.0, "series over both nodes' /metrics");
     assert!(points >= 160.0, "{points} points over both nodes' /metrics");
