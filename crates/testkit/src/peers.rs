@@ -52,6 +52,21 @@ impl fmt::Display for PeerError {
 
 impl std::error::Error for PeerError {}
 
+/// libcoap's command-line client (`coap-client-notls` or `coap-client`, from Debian's
+/// `libcoap3-bin`, which `scripts/install-test-peers.sh` installs), if it is on `PATH`.
+pub fn coap_client() -> Option<&'static str> {
+    ["coap-client-notls", "coap-client"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("-h")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok()
+        })
+}
+
 /// Whether a missing peer must fail the test (`IRONLOOM_REQUIRE_PEERS=1`, set by
 /// `scripts/test.sh`) instead of skipping it.
 pub fn peers_required() -> bool {

@@ -106,22 +106,9 @@ async fn aiocoap_client_interoperates() {
     h.stop().await;
 }
 
-fn coap_client() -> Option<&'static str> {
-    ["coap-client-notls", "coap-client"]
-        .into_iter()
-        .find(|name| {
-            std::process::Command::new(name)
-                .arg("-h")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok()
-        })
-}
-
 #[tokio::test]
 async fn libcoap_client_interoperates() {
-    let Some(bin) = coap_client() else {
+    let Some(bin) = ironloom_testkit::peers::coap_client() else {
         println!(
             "SKIPPED libcoap_client_interoperates: coap-client (libcoap3-bin) is not installed"
         );

@@ -346,7 +346,7 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
     )
     .await;
     assert_eq!(got, vec![100]);
-    match coap_client() {
+    match ironloom_testkit::peers::coap_client() {
         Some(bin) => {
             let coap = a.coap.expect("node a's CoAP address");
             let url = format!("coap://{coap}/api/v1/{token1}/telemetry");
@@ -583,18 +583,4 @@ async fn a_drained_node_hands_its_partitions_and_devices_to_the_others() {
         .await;
         assert_eq!(got, (0..5).collect::<Vec<_>>());
     }
-}
-
-/// libcoap's command-line client, if installed (`scripts/install-test-peers.sh` installs it).
-fn coap_client() -> Option<&'static str> {
-    ["coap-client-notls", "coap-client"]
-        .into_iter()
-        .find(|name| {
-            std::process::Command::new(name)
-                .arg("-h")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok()
-        })
 }
