@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need (third-party
 # MQTT and CoAP clients, PostgreSQL), starts a private PostgreSQL for the metadata-store
-# conformance suite, then formatting, lints and every test, and the web console's tests in
-# Chromium (scripts/console-test.sh). CI runs exactly this (see .ci/run).
+# conformance suite, then formatting, lints and every test, the web console's tests in
+# Chromium (scripts/console-test.sh), and the Docker Compose cluster of deploy/compose
+# (scripts/compose-test.sh, which installs and starts Docker's engine when missing). CI
+# runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +35,6 @@ echo "== tests"
 cargo test --workspace --locked
 echo "== console (Chromium)"
 scripts/console-test.sh
+echo "== cluster in Docker (deploy/compose)"
+scripts/compose-test.sh
 echo "== all tests passed in $(( $(date +%s) - start ))s"

@@ -862,7 +862,7 @@ async fn bootstrap_admin(store: &dyn MetaStore) -> anyhow::Result<()> {
     let hash = ironloom_api::hash_password(password.clone())
         .await
         .map_err(|e| anyhow!("{e}"))?;
-    store
+    let created = store
         .create_user(
             &Actor::system("first start"),
             NewUser {
@@ -875,8 +875,14 @@ async fn bootstrap_admin(store: &dyn MetaStore) -> anyhow::Result<()> {
                 password_change_required: generated,
             },
         )
-        .await
-        .map_err(|e| anyhow!("cannot create the platform administrator: {e}"))?;
+        .await;
+    if let Err(e) = created {
+        // Cluster nodes sharing one database may start together: another one created it.
+        if store.count_platform_admins().await.unwrap_or(0) > 0 {
+            return Ok(());
+        }
+        return Err(anyhow!("cannot create the platform administrator: {e}"));
+    }
     if generated {
         // Printed once, to the terminal, never to the log file.
         println!(
