@@ -275,6 +275,25 @@ class ChartSeries(TypedDict):
     widget: str
 
 
+class CheckReport(TypedDict):
+    """The automated checks' report on a submission."""
+    checks: List["CheckResult"]
+    finished_at: str
+    passed: bool
+    took_ms: int
+
+
+class CheckResult(TypedDict):
+    """One automated check of a submission."""
+    #: What was found, one line each (in English; file and field names are not translated).
+    details: List[str]
+    #: `package`, `manifest`, `modules`, `permissions`, `limits`, `network`, `fixtures`.
+    id: str
+    outcome: "CheckOutcome"
+    title: "LocalText"
+    took_ms: int
+
+
 class ClusterHealth(TypedDict):
     """A cluster as one of its nodes sees it, for the health page: the live nodes, and who
     owns each partition and how far it has applied."""
@@ -463,6 +482,39 @@ class DataType_Text(TypedDict):
     #: Maximum length in characters (Unicode scalar values).
     max_length: NotRequired[Optional[int]]
     type: Literal["text"]
+
+
+class Decision(TypedDict):
+    comment: NotRequired[Optional[str]]
+
+
+class Developer(TypedDict):
+    """A developer account: a person or an organisation that publishes apps. Its log-in is a
+    user (a tenant-less `developer` user when it registered itself, or a tenant's user who
+    also develops)."""
+    created_at: str
+    email: str
+    #: The platform's own developer (its built-in apps) is first-party; all others are
+    first_party: bool
+    id: "DeveloperId"
+    #: Shown as the publisher of its apps; unique.
+    name: str
+    #: The organisation it publishes for, if any.
+    organisation: NotRequired[Optional[str]]
+    #: The reviewer's comment on the last verification decision.
+    review_comment: NotRequired[Optional[str]]
+    reviewed_by: NotRequired[Optional[str]]
+    status: "DeveloperStatus"
+    updated_at: str
+    user_id: "UserId"
+    website: NotRequired[Optional[str]]
+
+
+class DeveloperDecision(TypedDict):
+    #: Required to reject or suspend.
+    comment: NotRequired[Optional[str]]
+    #: `verified`, `rejected` or `suspended`.
+    status: "DeveloperStatus"
 
 
 class Device(TypedDict):
@@ -813,6 +865,12 @@ class LiveOut_Telemetry(TypedDict):
     values: Dict[str, Any]
 
 
+LocalText = TypedDict("LocalText", {
+    "en": str,
+    "zh-CN": str,
+})
+
+
 class LogEntry(TypedDict):
     """One entry of a device's error or event log."""
     #: The entry: errors have `code`, `key`, `message`, `message_zh`, `source`; events have
@@ -970,6 +1028,15 @@ class Page_Dashboard(TypedDict):
     total: int
 
 
+class Page_Developer(TypedDict):
+    """One page of a list."""
+    items: List["Developer"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
 class Page_Device(TypedDict):
     """One page of a list."""
     items: List["Device"]
@@ -1015,9 +1082,27 @@ class Page_Product(TypedDict):
     total: int
 
 
+class Page_Release(TypedDict):
+    """One page of a list."""
+    items: List["Release"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
 class Page_Rule(TypedDict):
     """One page of a list."""
     items: List["Rule"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class Page_Submission(TypedDict):
+    """One page of a list."""
+    items: List["Submission"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -1133,6 +1218,14 @@ class ProductProvisioning(TypedDict):
     updated_at: str
 
 
+class Profile(TypedDict):
+    email: str
+    #: Shown as the publisher of the developer's apps; unique.
+    name: str
+    organisation: NotRequired[Optional[str]]
+    website: NotRequired[Optional[str]]
+
+
 class PropertyDef(TypedDict):
     """A value the device keeps and reports (and maybe accepts writes to)."""
     access: NotRequired["AccessMode"]
@@ -1177,6 +1270,12 @@ class Refusal(TypedDict):
     zh: str
 
 
+class Registration(Profile):
+    password: str
+    #: The log-in name (letters, digits, `-`, `_`, `.`); unique on the platform.
+    username: str
+
+
 class RejectedManyOut(TypedDict):
     code: str
     #: Position of the device in `devices`.
@@ -1194,6 +1293,25 @@ class RejectedOut(TypedDict):
     index: int
     message: str
     property: str
+
+
+class Release(TypedDict):
+    """A released version of an app: the platform signed it."""
+    app_id: str
+    changelog: NotRequired[Optional[str]]
+    channel: "Channel"
+    developer: str
+    developer_id: "DeveloperId"
+    #: The digest of the package's files (what the signature signs).
+    digest: str
+    #: The signing key's id (see [`SigningKey`]).
+    key_id: str
+    manifest: Dict[str, Any]
+    released_at: str
+    #: The size of the signed package.
+    size: int
+    submission_id: "SubmissionId"
+    version: str
 
 
 class ResetPassword(TypedDict):
@@ -1344,6 +1462,23 @@ class SharedDashboard(TypedDict):
     updated_at: str
 
 
+class SigningKey(TypedDict):
+    """One of the platform's package signing keys (ed25519). The private half is kept sealed
+    and never leaves the store through the API."""
+    algorithm: str
+    created_at: str
+    #: The first 16 hex digits of the SHA-256 of the public key.
+    key_id: str
+    #: The public key, base64 (32 bytes).
+    public_key: str
+    retired_at: NotRequired[Optional[str]]
+    state: "KeyState"
+
+
+class SigningKeys(TypedDict):
+    keys: List["SigningKey"]
+
+
 class Source(TypedDict):
     """Which data a rule watches. Empty lists mean "any"; products, devices and groups are
     by key or name."""
@@ -1380,6 +1515,40 @@ class StorageStats(TypedDict):
     unflushed_points: int
     #: The tenant's share of the write-ahead log on disk (the log is shared by all
     wal_bytes: int
+
+
+class StoreInstall(TypedDict):
+    config: NotRequired[Dict[str, Any]]
+    edge: NotRequired[Optional[Dict[str, Any]]]
+    enabled: NotRequired[bool]
+    #: The permissions the installer consents to, each one the app asks for (the consent
+    grant: List[Dict[str, Any]]
+    #: The installation's name, unique in the tenant.
+    name: str
+    products: NotRequired[List[str]]
+
+
+class Submission(TypedDict):
+    """A package a developer submitted for release."""
+    app_id: str
+    #: What changed in this version, from the developer.
+    changelog: NotRequired[Optional[str]]
+    channel: "Channel"
+    created_at: str
+    #: The developer's name, for the review queue.
+    developer: str
+    developer_id: "DeveloperId"
+    digest: str
+    id: "SubmissionId"
+    #: The package's manifest (absent when the package could not be read).
+    manifest: NotRequired[Optional[Dict[str, Any]]]
+    report: NotRequired[Optional["CheckReport"]]
+    review_comment: NotRequired[Optional[str]]
+    reviewed_by: NotRequired[Optional[str]]
+    size: int
+    status: "SubmissionStatus"
+    updated_at: str
+    version: str
 
 
 class SystemHealth(TypedDict):
@@ -1642,8 +1811,14 @@ CallSource = Literal["api", "batch", "job", "live", "rule", "app"]
 #: Whether a service call waits for the device's answer. JSON: `"sync"`, `"async"`.
 CallType = Literal["sync", "async"]
 
+#: A release channel.
+Channel = Literal["stable", "beta"]
+
 #: How a chart reduces the points of each interval.
 ChartAgg = Literal["avg", "min", "max", "last"]
+
+#: How one automated check ended.
+CheckOutcome = Literal["passed", "warning", "failed", "skipped"]
 
 CommandId = str
 
@@ -1657,6 +1832,11 @@ DashboardId = str
 
 #: The type of a property or field, with its constraints.
 DataType = Union["DataType_Int", "DataType_Float", "DataType_Double", "DataType_Bool", "DataType_Enum", "DataType_Text", "DataType_Date", "DataType_Struct", "DataType_Array"]
+
+DeveloperId = str
+
+#: A developer's state: registered developers wait for a platform reviewer to verify them;
+DeveloperStatus = Literal["pending", "verified", "rejected", "suspended"]
 
 #: Device category used by the platform evaluation criteria.
 DeviceCategory = Literal["operating", "processing", "mobile", "other"]
@@ -1683,6 +1863,9 @@ JobId = str
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]
 
+#: A signing key's state. Exactly one key is active; retired keys still verify what they
+KeyState = Literal["active", "retired", "revoked"]
+
 Layout = Literal["points", "columns"]
 
 #: One live event of a device (`GET /api/v1/devices/{id}/telemetry/stream`).
@@ -1697,7 +1880,7 @@ OfflinePolicy = Literal["fail", "queue"]
 Order = Literal["asc", "desc"]
 
 #: One thing a principal may be allowed to do. API keys carry a subset as their scopes.
-Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage"]
+Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review"]
 
 Precision = Literal["s", "ms", "us"]
 
@@ -1710,14 +1893,19 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key"]
 
-#: A role a user holds. `PlatformAdmin` stands outside every tenant; the others are tenant roles.
-Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer"]
+#: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
+Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
 
 RuleId = str
 
 Severity = Literal["critical", "major", "minor", "warning", "indeterminate"]
+
+SubmissionId = str
+
+#: Where a submission is.
+SubmissionStatus = Literal["checking", "check_failed", "in_review", "released", "rejected", "withdrawn"]
 
 TenantId = str
 
@@ -2526,6 +2714,210 @@ class GeneratedApi:
         """
         return self._stream("GET", f"/api/v1/devices/{_path(id)}/telemetry/stream")
 
+    def my_developer(self) -> Developer:
+        """The caller's developer account.
+
+        `GET /api/v1/market/developer`
+        """
+        return self._call("GET", "/api/v1/market/developer")
+
+    def become_developer(self, body: Profile) -> Developer:
+        """Open a developer account for the caller (a tenant's user who also develops); a platform
+        reviewer verifies it.
+
+        `POST /api/v1/market/developer`
+        """
+        return self._call("POST", "/api/v1/market/developer", body=body, body_kind="json", content_type="application/json")
+
+    def register_developer(self, body: Registration) -> Developer:
+        """Register as a developer (no account needed): makes a log-in of role `developer` and
+        its developer account, which a platform reviewer verifies before it may publish.
+
+        `POST /api/v1/market/register`
+        """
+        return self._call("POST", "/api/v1/market/register", body=body, body_kind="json", content_type="application/json")
+
+    def list_releases(
+        self,
+        *,
+        app_id: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Release:
+        """Released apps, newest first (of one app with `app_id`).
+
+        `GET /api/v1/market/releases`
+        """
+        return self._call("GET", "/api/v1/market/releases", query={"app_id": app_id, "page": page, "page_size": page_size, "sort": sort})
+
+    def get_release(self, app_id: str, version: str) -> Release:
+        """One release.
+
+        `GET /api/v1/market/releases/{app_id}/{version}`
+        """
+        return self._call("GET", f"/api/v1/market/releases/{_path(app_id)}/{_path(version)}")
+
+    def acquire(self, app_id: str, version: str) -> Dict[str, Any]:
+        """Take a release into the tenant (signature verified) without installing it: to upgrade
+        an installation to it, or to roll back to it later.
+
+        `POST /api/v1/market/releases/{app_id}/{version}/acquire`
+        """
+        return self._call("POST", f"/api/v1/market/releases/{_path(app_id)}/{_path(version)}/acquire")
+
+    def install_release(self, app_id: str, version: str, body: StoreInstall) -> InstallationView:
+        """Install a release into the caller's tenant: the signature is verified, the package
+        kept, and the installation made with the permissions consented to.
+
+        `POST /api/v1/market/releases/{app_id}/{version}/install`
+        """
+        return self._call("POST", f"/api/v1/market/releases/{_path(app_id)}/{_path(version)}/install", body=body, body_kind="json", content_type="application/json")
+
+    def release_package(self, app_id: str, version: str) -> bytes:
+        """The signed package of a release (to install elsewhere, or to check its signature).
+
+        `GET /api/v1/market/releases/{app_id}/{version}/package`
+        """
+        return self._call("GET", f"/api/v1/market/releases/{_path(app_id)}/{_path(version)}/package")
+
+    def review_developers(
+        self,
+        *,
+        status: Optional[DeveloperStatus] = None,
+        q: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Developer:
+        """Developer accounts, for verification (`?status=pending` is the queue).
+
+        `GET /api/v1/market/review/developers`
+        """
+        return self._call("GET", "/api/v1/market/review/developers", query={"status": status, "q": q, "page": page, "page_size": page_size, "sort": sort})
+
+    def review_developer(self, id: DeveloperId, body: DeveloperDecision) -> Developer:
+        """Verify, reject or suspend a developer account.
+
+        `POST /api/v1/market/review/developers/{id}`
+        """
+        return self._call("POST", f"/api/v1/market/review/developers/{_path(id)}", body=body, body_kind="json", content_type="application/json")
+
+    def review_queue(
+        self,
+        *,
+        status: Optional[SubmissionStatus] = None,
+        app_id: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Submission:
+        """Submissions for review (`?status=in_review`, the default, is the queue), oldest first.
+
+        `GET /api/v1/market/review/submissions`
+        """
+        return self._call("GET", "/api/v1/market/review/submissions", query={"status": status, "app_id": app_id, "page": page, "page_size": page_size, "sort": sort})
+
+    def review_submission(self, id: SubmissionId) -> Submission:
+        """A submission with its report, for the reviewer.
+
+        `GET /api/v1/market/review/submissions/{id}`
+        """
+        return self._call("GET", f"/api/v1/market/review/submissions/{_path(id)}")
+
+    def approve(self, id: SubmissionId, body: Decision) -> Release:
+        """Approve a submission in review: the platform signs the package with its active key
+        (making the first key if there is none) and releases it on the submission's channel.
+
+        `POST /api/v1/market/review/submissions/{id}/approve`
+        """
+        return self._call("POST", f"/api/v1/market/review/submissions/{_path(id)}/approve", body=body, body_kind="json", content_type="application/json")
+
+    def review_package(self, id: SubmissionId) -> bytes:
+        """The submitted package's bytes, for the reviewer to inspect.
+
+        `GET /api/v1/market/review/submissions/{id}/package`
+        """
+        return self._call("GET", f"/api/v1/market/review/submissions/{_path(id)}/package")
+
+    def reject(self, id: SubmissionId, body: Decision) -> Submission:
+        """Reject a submission in review, saying why.
+
+        `POST /api/v1/market/review/submissions/{id}/reject`
+        """
+        return self._call("POST", f"/api/v1/market/review/submissions/{_path(id)}/reject", body=body, body_kind="json", content_type="application/json")
+
+    def signing_keys(self) -> SigningKeys:
+        """The platform's package signing keys (public halves): anyone may verify a package.
+
+        `GET /api/v1/market/signing-keys`
+        """
+        return self._call("GET", "/api/v1/market/signing-keys")
+
+    def rotate_signing_key(self) -> SigningKey:
+        """Make a new signing key the active one; the old one is retired (what it signed still
+        verifies).
+
+        `POST /api/v1/market/signing-keys/rotate`
+        """
+        return self._call("POST", "/api/v1/market/signing-keys/rotate")
+
+    def revoke_signing_key(self, key_id: str) -> SigningKey:
+        """Revoke a signing key: every package it signed is refused from now on (releases signed
+        with it must be submitted and approved again).
+
+        `POST /api/v1/market/signing-keys/{key_id}/revoke`
+        """
+        return self._call("POST", f"/api/v1/market/signing-keys/{_path(key_id)}/revoke")
+
+    def my_submissions(
+        self,
+        *,
+        status: Optional[SubmissionStatus] = None,
+        app_id: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Submission:
+        """The caller's submissions, newest first.
+
+        `GET /api/v1/market/submissions`
+        """
+        return self._call("GET", "/api/v1/market/submissions", query={"status": status, "app_id": app_id, "page": page, "page_size": page_size, "sort": sort})
+
+    def submit(
+        self,
+        body: bytes,
+        *,
+        channel: Optional[Channel] = None,
+        changelog: Optional[str] = None,
+    ) -> Submission:
+        """Submit a package (the file as the body) for release. The automated checks run at once
+        in the background: poll the submission for its report. A submission that passes them
+        waits for a reviewer.
+
+        `POST /api/v1/market/submissions`
+
+        Parameters:
+            channel: `stable` (default) or `beta`.
+            changelog: What changed in this version (else the package's CHANGELOG.md, if any).
+        """
+        return self._call("POST", "/api/v1/market/submissions", query={"channel": channel, "changelog": changelog}, body=body, body_kind="bytes", content_type="application/octet-stream")
+
+    def my_submission(self, id: SubmissionId) -> Submission:
+        """One of the caller's submissions, with its check report and the review's comments.
+
+        `GET /api/v1/market/submissions/{id}`
+        """
+        return self._call("GET", f"/api/v1/market/submissions/{_path(id)}")
+
+    def withdraw(self, id: SubmissionId) -> Submission:
+        """Take a submission back before a decision.
+
+        `POST /api/v1/market/submissions/{id}/withdraw`
+        """
+        return self._call("POST", f"/api/v1/market/submissions/{_path(id)}/withdraw")
+
     def list_bindings(self, *, product_key: Optional[str] = None) -> List[BindingView]:
         """List the tenant's model bindings (at most 200), by name, with their counters.
 
@@ -3180,6 +3572,28 @@ OPERATIONS = {
     "device_aggregate": ("GET", "/api/v1/devices/{id}/telemetry/aggregate"),
     "device_latest": ("GET", "/api/v1/devices/{id}/telemetry/latest"),
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
+    "my_developer": ("GET", "/api/v1/market/developer"),
+    "become_developer": ("POST", "/api/v1/market/developer"),
+    "register_developer": ("POST", "/api/v1/market/register"),
+    "list_releases": ("GET", "/api/v1/market/releases"),
+    "get_release": ("GET", "/api/v1/market/releases/{app_id}/{version}"),
+    "acquire": ("POST", "/api/v1/market/releases/{app_id}/{version}/acquire"),
+    "install_release": ("POST", "/api/v1/market/releases/{app_id}/{version}/install"),
+    "release_package": ("GET", "/api/v1/market/releases/{app_id}/{version}/package"),
+    "review_developers": ("GET", "/api/v1/market/review/developers"),
+    "review_developer": ("POST", "/api/v1/market/review/developers/{id}"),
+    "review_queue": ("GET", "/api/v1/market/review/submissions"),
+    "review_submission": ("GET", "/api/v1/market/review/submissions/{id}"),
+    "approve": ("POST", "/api/v1/market/review/submissions/{id}/approve"),
+    "review_package": ("GET", "/api/v1/market/review/submissions/{id}/package"),
+    "reject": ("POST", "/api/v1/market/review/submissions/{id}/reject"),
+    "signing_keys": ("GET", "/api/v1/market/signing-keys"),
+    "rotate_signing_key": ("POST", "/api/v1/market/signing-keys/rotate"),
+    "revoke_signing_key": ("POST", "/api/v1/market/signing-keys/{key_id}/revoke"),
+    "my_submissions": ("GET", "/api/v1/market/submissions"),
+    "submit": ("POST", "/api/v1/market/submissions"),
+    "my_submission": ("GET", "/api/v1/market/submissions/{id}"),
+    "withdraw": ("POST", "/api/v1/market/submissions/{id}/withdraw"),
     "list_bindings": ("GET", "/api/v1/model-bindings"),
     "create_binding": ("POST", "/api/v1/model-bindings"),
     "get_binding": ("GET", "/api/v1/model-bindings/{id}"),

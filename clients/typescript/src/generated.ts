@@ -294,6 +294,9 @@ export interface ChangePassword {
   new_password: string;
 }
 
+/** A release channel. */
+export type Channel = "stable" | "beta";
+
 /** How a chart reduces the points of each interval. */
 export type ChartAgg = "avg" | "min" | "max" | "last";
 
@@ -304,6 +307,28 @@ export interface ChartSeries {
   points: Record<string, unknown>[][];
   property: string;
   widget: string;
+}
+
+/** How one automated check ended. */
+export type CheckOutcome = "passed" | "warning" | "failed" | "skipped";
+
+/** The automated checks' report on a submission. */
+export interface CheckReport {
+  checks: CheckResult[];
+  finished_at: string;
+  passed: boolean;
+  took_ms: number;
+}
+
+/** One automated check of a submission. */
+export interface CheckResult {
+  /** What was found, one line each (in English; file and field names are not translated). */
+  details: string[];
+  /** `package`, `manifest`, `modules`, `permissions`, `limits`, `network`, `fixtures`. */
+  id: string;
+  outcome: CheckOutcome;
+  title: LocalText;
+  took_ms: number;
 }
 
 /**
@@ -537,6 +562,50 @@ export interface DataType_Array {
   size: number;
   type: "array";
 }
+
+export type Decision = AlarmComment;
+
+/**
+ * A developer account: a person or an organisation that publishes apps. Its log-in is a
+ * user (a tenant-less `developer` user when it registered itself, or a tenant's user who
+ * also develops).
+ */
+export interface Developer {
+  created_at: string;
+  email: string;
+  /**
+   * The platform's own developer (its built-in apps) is first-party; all others are
+   * third-party.
+   */
+  first_party: boolean;
+  id: DeveloperId;
+  /** Shown as the publisher of its apps; unique. */
+  name: string;
+  /** The organisation it publishes for, if any. */
+  organisation?: string | null;
+  /** The reviewer's comment on the last verification decision. */
+  review_comment?: string | null;
+  reviewed_by?: string | null;
+  status: DeveloperStatus;
+  updated_at: string;
+  user_id: UserId;
+  website?: string | null;
+}
+
+export interface DeveloperDecision {
+  /** Required to reject or suspend. */
+  comment?: string | null;
+  /** `verified`, `rejected` or `suspended`. */
+  status: DeveloperStatus;
+}
+
+export type DeveloperId = string;
+
+/**
+ * A developer's state: registered developers wait for a platform reviewer to verify them;
+ * only verified developers may submit packages.
+ */
+export type DeveloperStatus = "pending" | "verified" | "rejected" | "suspended";
 
 export interface Device {
   /** Server-side attributes (set by people and rules, not by the device). */
@@ -909,6 +978,12 @@ export interface KeyInput {
   scopes?: Permission[] | null;
 }
 
+/**
+ * A signing key's state. Exactly one key is active; retired keys still verify what they
+ * signed; revoked keys verify nothing (their packages are refused).
+ */
+export type KeyState = "active" | "retired" | "revoked";
+
 export interface LatestOut {
   device: DeviceId;
   property: string;
@@ -956,6 +1031,12 @@ export interface LiveOut_Event {
   params: Record<string, unknown>;
   ts: number;
   type: "event";
+}
+
+/** A text in both languages. */
+export interface LocalText {
+  en: string;
+  "zh-CN": string;
 }
 
 /** One entry of a device's error or event log. */
@@ -1139,6 +1220,15 @@ export interface Page_Dashboard {
 }
 
 /** One page of a list. */
+export interface Page_Developer {
+  items: Developer[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_Device {
   items: Device[];
   page: number;
@@ -1184,8 +1274,26 @@ export interface Page_Product {
 }
 
 /** One page of a list. */
+export interface Page_Release {
+  items: Release[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_Rule {
   items: Rule[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
+export interface Page_Submission {
+  items: Submission[];
   page: number;
   page_size: number;
   /** Matching items over all pages. */
@@ -1240,7 +1348,7 @@ export interface PasswordReset {
 }
 
 /** One thing a principal may be allowed to do. API keys carry a subset as their scopes. */
-export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage";
+export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review";
 
 /** One point in a write request. */
 export interface PointInput {
@@ -1321,6 +1429,14 @@ export interface ProductProvisioning {
   updated_at: string;
 }
 
+export interface Profile {
+  email: string;
+  /** Shown as the publisher of the developer's apps; unique. */
+  name: string;
+  organisation?: string | null;
+  website?: string | null;
+}
+
 /** A value the device keeps and reports (and maybe accepts writes to). */
 export interface PropertyDef {
   access?: AccessMode;
@@ -1379,6 +1495,12 @@ export interface Refusal {
   zh: string;
 }
 
+export type Registration = Profile & {
+  password: string;
+  /** The log-in name (letters, digits, `-`, `_`, `.`); unique on the platform. */
+  username: string;
+};
+
 export interface RejectedManyOut {
   code: string;
   /** Position of the device in `devices`. */
@@ -1401,13 +1523,32 @@ export interface RejectedOut {
   property: string;
 }
 
+/** A released version of an app: the platform signed it. */
+export interface Release {
+  app_id: string;
+  changelog?: string | null;
+  channel: Channel;
+  developer: string;
+  developer_id: DeveloperId;
+  /** The digest of the package's files (what the signature signs). */
+  digest: string;
+  /** The signing key's id (see [`SigningKey`]). */
+  key_id: string;
+  manifest: Record<string, unknown>;
+  released_at: string;
+  /** The size of the signed package. */
+  size: number;
+  submission_id: SubmissionId;
+  version: string;
+}
+
 export interface ResetPassword {
   /** Leave out to have one generated (returned once). */
   password?: string | null;
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -1423,8 +1564,12 @@ export interface RetentionOut {
   product_id?: ProductId | null;
 }
 
-/** A role a user holds. `PlatformAdmin` stands outside every tenant; the others are tenant roles. */
-export type Role = "platform_admin" | "tenant_admin" | "engineer" | "operator" | "viewer";
+/**
+ * A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
+ * outside every tenant, as do `Developer`s who registered themselves in the marketplace;
+ * the others are tenant roles.
+ */
+export type Role = "platform_admin" | "tenant_admin" | "engineer" | "operator" | "viewer" | "reviewer" | "developer";
 
 export interface RoleInfo {
   code: string;
@@ -1560,6 +1705,25 @@ export interface SharedDashboard {
 }
 
 /**
+ * One of the platform's package signing keys (ed25519). The private half is kept sealed
+ * and never leaves the store through the API.
+ */
+export interface SigningKey {
+  algorithm: string;
+  created_at: string;
+  /** The first 16 hex digits of the SHA-256 of the public key. */
+  key_id: string;
+  /** The public key, base64 (32 bytes). */
+  public_key: string;
+  retired_at?: string | null;
+  state: KeyState;
+}
+
+export interface SigningKeys {
+  keys: SigningKey[];
+}
+
+/**
  * Which data a rule watches. Empty lists mean "any"; products, devices and groups are
  * by key or name.
  */
@@ -1605,6 +1769,48 @@ export interface StorageStats {
    */
   wal_bytes: number;
 }
+
+export interface StoreInstall {
+  config?: Record<string, unknown>;
+  edge?: Record<string, unknown> | null;
+  enabled?: boolean;
+  /**
+   * The permissions the installer consents to, each one the app asks for (the consent
+   * screen); nothing more is granted.
+   */
+  grant: Record<string, unknown>[];
+  /** The installation's name, unique in the tenant. */
+  name: string;
+  products?: string[];
+}
+
+/** A package a developer submitted for release. */
+export interface Submission {
+  app_id: string;
+  /** What changed in this version, from the developer. */
+  changelog?: string | null;
+  channel: Channel;
+  created_at: string;
+  /** The developer's name, for the review queue. */
+  developer: string;
+  developer_id: DeveloperId;
+  digest: string;
+  id: SubmissionId;
+  /** The package's manifest (absent when the package could not be read). */
+  manifest?: Record<string, unknown> | null;
+  report?: CheckReport | null;
+  review_comment?: string | null;
+  reviewed_by?: string | null;
+  size: number;
+  status: SubmissionStatus;
+  updated_at: string;
+  version: string;
+}
+
+export type SubmissionId = string;
+
+/** Where a submission is. */
+export type SubmissionStatus = "checking" | "check_failed" | "in_review" | "released" | "rejected" | "withdrawn";
 
 export interface SystemHealth {
   /**
@@ -2076,6 +2282,49 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+}
+
+/** Query parameters of `listReleases`. */
+export interface ListReleasesQuery {
+  app_id?: string;
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `reviewDevelopers`. */
+export interface ReviewDevelopersQuery {
+  status?: DeveloperStatus;
+  q?: string;
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `reviewQueue`. */
+export interface ReviewQueueQuery {
+  status?: SubmissionStatus;
+  app_id?: string;
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `mySubmissions`. */
+export interface MySubmissionsQuery {
+  status?: SubmissionStatus;
+  app_id?: string;
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `submit`. */
+export interface SubmitQuery {
+  /** `stable` (default) or `beta`. */
+  channel?: Channel;
+  /** What changed in this version (else the package's CHANGELOG.md, if any). */
+  changelog?: string;
 }
 
 /** Query parameters of `listBindings`. */
@@ -2923,6 +3172,213 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The caller's developer account.
+   *
+   * `GET /api/v1/market/developer`
+   */
+  myDeveloper(): Promise<Developer> {
+    return this.call<Developer>({ method: "GET", path: "/api/v1/market/developer" });
+  }
+
+  /**
+   * Open a developer account for the caller (a tenant's user who also develops); a platform
+   * reviewer verifies it.
+   *
+   * `POST /api/v1/market/developer`
+   */
+  becomeDeveloper(body: Profile): Promise<Developer> {
+    return this.call<Developer>({ method: "POST", path: "/api/v1/market/developer", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Register as a developer (no account needed): makes a log-in of role `developer` and
+   * its developer account, which a platform reviewer verifies before it may publish.
+   *
+   * `POST /api/v1/market/register`
+   */
+  registerDeveloper(body: Registration): Promise<Developer> {
+    return this.call<Developer>({ method: "POST", path: "/api/v1/market/register", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Released apps, newest first (of one app with `app_id`).
+   *
+   * `GET /api/v1/market/releases`
+   */
+  listReleases(query: ListReleasesQuery = {}): Promise<Page_Release> {
+    return this.call<Page_Release>({ method: "GET", path: "/api/v1/market/releases", query });
+  }
+
+  /**
+   * One release.
+   *
+   * `GET /api/v1/market/releases/{app_id}/{version}`
+   */
+  getRelease(appId: string, version: string): Promise<Release> {
+    return this.call<Release>({ method: "GET", path: `/api/v1/market/releases/${encodeURIComponent(String(appId))}/${encodeURIComponent(String(version))}` });
+  }
+
+  /**
+   * Take a release into the tenant (signature verified) without installing it: to upgrade
+   * an installation to it, or to roll back to it later.
+   *
+   * `POST /api/v1/market/releases/{app_id}/{version}/acquire`
+   */
+  acquire(appId: string, version: string): Promise<Record<string, unknown>> {
+    return this.call<Record<string, unknown>>({ method: "POST", path: `/api/v1/market/releases/${encodeURIComponent(String(appId))}/${encodeURIComponent(String(version))}/acquire` });
+  }
+
+  /**
+   * Install a release into the caller's tenant: the signature is verified, the package
+   * kept, and the installation made with the permissions consented to.
+   *
+   * `POST /api/v1/market/releases/{app_id}/{version}/install`
+   */
+  installRelease(appId: string, version: string, body: StoreInstall): Promise<InstallationView> {
+    return this.call<InstallationView>({ method: "POST", path: `/api/v1/market/releases/${encodeURIComponent(String(appId))}/${encodeURIComponent(String(version))}/install`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The signed package of a release (to install elsewhere, or to check its signature).
+   *
+   * `GET /api/v1/market/releases/{app_id}/{version}/package`
+   */
+  releasePackage(appId: string, version: string): Promise<Uint8Array> {
+    return this.call<Uint8Array>({ method: "GET", path: `/api/v1/market/releases/${encodeURIComponent(String(appId))}/${encodeURIComponent(String(version))}/package` });
+  }
+
+  /**
+   * Developer accounts, for verification (`?status=pending` is the queue).
+   *
+   * `GET /api/v1/market/review/developers`
+   */
+  reviewDevelopers(query: ReviewDevelopersQuery = {}): Promise<Page_Developer> {
+    return this.call<Page_Developer>({ method: "GET", path: "/api/v1/market/review/developers", query });
+  }
+
+  /**
+   * Verify, reject or suspend a developer account.
+   *
+   * `POST /api/v1/market/review/developers/{id}`
+   */
+  reviewDeveloper(id: DeveloperId, body: DeveloperDecision): Promise<Developer> {
+    return this.call<Developer>({ method: "POST", path: `/api/v1/market/review/developers/${encodeURIComponent(String(id))}`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Submissions for review (`?status=in_review`, the default, is the queue), oldest first.
+   *
+   * `GET /api/v1/market/review/submissions`
+   */
+  reviewQueue(query: ReviewQueueQuery = {}): Promise<Page_Submission> {
+    return this.call<Page_Submission>({ method: "GET", path: "/api/v1/market/review/submissions", query });
+  }
+
+  /**
+   * A submission with its report, for the reviewer.
+   *
+   * `GET /api/v1/market/review/submissions/{id}`
+   */
+  reviewSubmission(id: SubmissionId): Promise<Submission> {
+    return this.call<Submission>({ method: "GET", path: `/api/v1/market/review/submissions/${encodeURIComponent(String(id))}` });
+  }
+
+  /**
+   * Approve a submission in review: the platform signs the package with its active key
+   * (making the first key if there is none) and releases it on the submission's channel.
+   *
+   * `POST /api/v1/market/review/submissions/{id}/approve`
+   */
+  approve(id: SubmissionId, body: Decision): Promise<Release> {
+    return this.call<Release>({ method: "POST", path: `/api/v1/market/review/submissions/${encodeURIComponent(String(id))}/approve`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The submitted package's bytes, for the reviewer to inspect.
+   *
+   * `GET /api/v1/market/review/submissions/{id}/package`
+   */
+  reviewPackage(id: SubmissionId): Promise<Uint8Array> {
+    return this.call<Uint8Array>({ method: "GET", path: `/api/v1/market/review/submissions/${encodeURIComponent(String(id))}/package` });
+  }
+
+  /**
+   * Reject a submission in review, saying why.
+   *
+   * `POST /api/v1/market/review/submissions/{id}/reject`
+   */
+  reject(id: SubmissionId, body: Decision): Promise<Submission> {
+    return this.call<Submission>({ method: "POST", path: `/api/v1/market/review/submissions/${encodeURIComponent(String(id))}/reject`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The platform's package signing keys (public halves): anyone may verify a package.
+   *
+   * `GET /api/v1/market/signing-keys`
+   */
+  signingKeys(): Promise<SigningKeys> {
+    return this.call<SigningKeys>({ method: "GET", path: "/api/v1/market/signing-keys" });
+  }
+
+  /**
+   * Make a new signing key the active one; the old one is retired (what it signed still
+   * verifies).
+   *
+   * `POST /api/v1/market/signing-keys/rotate`
+   */
+  rotateSigningKey(): Promise<SigningKey> {
+    return this.call<SigningKey>({ method: "POST", path: "/api/v1/market/signing-keys/rotate" });
+  }
+
+  /**
+   * Revoke a signing key: every package it signed is refused from now on (releases signed
+   * with it must be submitted and approved again).
+   *
+   * `POST /api/v1/market/signing-keys/{key_id}/revoke`
+   */
+  revokeSigningKey(keyId: string): Promise<SigningKey> {
+    return this.call<SigningKey>({ method: "POST", path: `/api/v1/market/signing-keys/${encodeURIComponent(String(keyId))}/revoke` });
+  }
+
+  /**
+   * The caller's submissions, newest first.
+   *
+   * `GET /api/v1/market/submissions`
+   */
+  mySubmissions(query: MySubmissionsQuery = {}): Promise<Page_Submission> {
+    return this.call<Page_Submission>({ method: "GET", path: "/api/v1/market/submissions", query });
+  }
+
+  /**
+   * Submit a package (the file as the body) for release. The automated checks run at once
+   * in the background: poll the submission for its report. A submission that passes them
+   * waits for a reviewer.
+   *
+   * `POST /api/v1/market/submissions`
+   */
+  submit(body: Uint8Array, query: SubmitQuery = {}): Promise<Submission> {
+    return this.call<Submission>({ method: "POST", path: "/api/v1/market/submissions", query, body, bodyKind: "bytes", contentType: "application/octet-stream" });
+  }
+
+  /**
+   * One of the caller's submissions, with its check report and the review's comments.
+   *
+   * `GET /api/v1/market/submissions/{id}`
+   */
+  mySubmission(id: SubmissionId): Promise<Submission> {
+    return this.call<Submission>({ method: "GET", path: `/api/v1/market/submissions/${encodeURIComponent(String(id))}` });
+  }
+
+  /**
+   * Take a submission back before a decision.
+   *
+   * `POST /api/v1/market/submissions/{id}/withdraw`
+   */
+  withdraw(id: SubmissionId): Promise<Submission> {
+    return this.call<Submission>({ method: "POST", path: `/api/v1/market/submissions/${encodeURIComponent(String(id))}/withdraw` });
+  }
+
+  /**
    * List the tenant's model bindings (at most 200), by name, with their counters.
    *
    * `GET /api/v1/model-bindings`
@@ -3546,6 +4002,28 @@ export const OPERATIONS = {
   device_aggregate: ["GET", "/api/v1/devices/{id}/telemetry/aggregate"],
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
+  my_developer: ["GET", "/api/v1/market/developer"],
+  become_developer: ["POST", "/api/v1/market/developer"],
+  register_developer: ["POST", "/api/v1/market/register"],
+  list_releases: ["GET", "/api/v1/market/releases"],
+  get_release: ["GET", "/api/v1/market/releases/{app_id}/{version}"],
+  acquire: ["POST", "/api/v1/market/releases/{app_id}/{version}/acquire"],
+  install_release: ["POST", "/api/v1/market/releases/{app_id}/{version}/install"],
+  release_package: ["GET", "/api/v1/market/releases/{app_id}/{version}/package"],
+  review_developers: ["GET", "/api/v1/market/review/developers"],
+  review_developer: ["POST", "/api/v1/market/review/developers/{id}"],
+  review_queue: ["GET", "/api/v1/market/review/submissions"],
+  review_submission: ["GET", "/api/v1/market/review/submissions/{id}"],
+  approve: ["POST", "/api/v1/market/review/submissions/{id}/approve"],
+  review_package: ["GET", "/api/v1/market/review/submissions/{id}/package"],
+  reject: ["POST", "/api/v1/market/review/submissions/{id}/reject"],
+  signing_keys: ["GET", "/api/v1/market/signing-keys"],
+  rotate_signing_key: ["POST", "/api/v1/market/signing-keys/rotate"],
+  revoke_signing_key: ["POST", "/api/v1/market/signing-keys/{key_id}/revoke"],
+  my_submissions: ["GET", "/api/v1/market/submissions"],
+  submit: ["POST", "/api/v1/market/submissions"],
+  my_submission: ["GET", "/api/v1/market/submissions/{id}"],
+  withdraw: ["POST", "/api/v1/market/submissions/{id}/withdraw"],
   list_bindings: ["GET", "/api/v1/model-bindings"],
   create_binding: ["POST", "/api/v1/model-bindings"],
   get_binding: ["GET", "/api/v1/model-bindings/{id}"],

@@ -92,6 +92,9 @@ pub enum Access {
     /// A logged-in user, not an API key (changing one's own password).
     UserSession,
     Permission(Permission),
+    /// A caller with a developer account of the marketplace (found here and handed to the
+    /// handler as `DeveloperCaller`).
+    Developer,
 }
 
 use Access::*;
@@ -207,6 +210,84 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/app-usage", Permission(P::AppRead)),
     ("GET", "/api/v1/app-settings", Permission(P::AppRead)),
     ("PUT", "/api/v1/app-settings", Permission(P::AppManage)),
+    ("POST", "/api/v1/market/register", Public),
+    ("GET", "/api/v1/market/developer", Developer),
+    ("POST", "/api/v1/market/developer", Authenticated),
+    ("GET", "/api/v1/market/submissions", Developer),
+    ("POST", "/api/v1/market/submissions", Developer),
+    ("GET", "/api/v1/market/submissions/{id}", Developer),
+    (
+        "POST",
+        "/api/v1/market/submissions/{id}/withdraw",
+        Developer,
+    ),
+    (
+        "GET",
+        "/api/v1/market/review/developers",
+        Permission(P::MarketReview),
+    ),
+    (
+        "POST",
+        "/api/v1/market/review/developers/{id}",
+        Permission(P::MarketReview),
+    ),
+    (
+        "GET",
+        "/api/v1/market/review/submissions",
+        Permission(P::MarketReview),
+    ),
+    (
+        "GET",
+        "/api/v1/market/review/submissions/{id}",
+        Permission(P::MarketReview),
+    ),
+    (
+        "GET",
+        "/api/v1/market/review/submissions/{id}/package",
+        Permission(P::MarketReview),
+    ),
+    (
+        "POST",
+        "/api/v1/market/review/submissions/{id}/approve",
+        Permission(P::MarketReview),
+    ),
+    (
+        "POST",
+        "/api/v1/market/review/submissions/{id}/reject",
+        Permission(P::MarketReview),
+    ),
+    ("GET", "/api/v1/market/signing-keys", Public),
+    (
+        "POST",
+        "/api/v1/market/signing-keys/rotate",
+        Permission(P::MarketReview),
+    ),
+    (
+        "POST",
+        "/api/v1/market/signing-keys/{key_id}/revoke",
+        Permission(P::MarketReview),
+    ),
+    ("GET", "/api/v1/market/releases", Authenticated),
+    (
+        "GET",
+        "/api/v1/market/releases/{app_id}/{version}",
+        Authenticated,
+    ),
+    (
+        "GET",
+        "/api/v1/market/releases/{app_id}/{version}/package",
+        Authenticated,
+    ),
+    (
+        "POST",
+        "/api/v1/market/releases/{app_id}/{version}/acquire",
+        Permission(P::AppManage),
+    ),
+    (
+        "POST",
+        "/api/v1/market/releases/{app_id}/{version}/install",
+        Permission(P::AppManage),
+    ),
     ("GET", "/api/v1/system/health", Authenticated),
     // The platform administrator only (checked by the handler).
     ("POST", "/api/v1/system/drain", Authenticated),
@@ -550,6 +631,13 @@ pub async fn authorize(
                 return Err(Error::Forbidden(Some(p)).into());
             }
         }
+        Developer => match state.store.developer_of_user(principal.user_id).await? {
+            Some(d) => {
+                req.extensions_mut()
+                    .insert(crate::routes::market::DeveloperCaller(d));
+            }
+            None => return Err(HttpFailure::NotADeveloper.into()),
+        },
     }
     req.extensions_mut().insert(principal);
     Ok(next.run(req).await)
@@ -731,6 +819,7 @@ pub fn permissions_markdown() -> String {
             Authenticated => "any authenticated caller".to_string(),
             UserSession => "a logged-in user (not an API key)".to_string(),
             Permission(p) => format!("`{}`", p.as_str()),
+            Developer => "a developer account of the marketplace".to_string(),
         };
         out.push_str(&format!("| {m} | `{r}` | {req} |\n"));
     }

@@ -50,6 +50,8 @@ pub enum HttpFailure {
     MethodNotAllowed,
     /// A user session is needed (API keys cannot do this).
     UserSessionRequired,
+    /// A developer account of the marketplace is needed.
+    NotADeveloper,
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +128,9 @@ impl ApiError {
                 }
                 HttpFailure::NoRoute => StatusCode::NOT_FOUND,
                 HttpFailure::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-                HttpFailure::UserSessionRequired => StatusCode::FORBIDDEN,
+                HttpFailure::UserSessionRequired | HttpFailure::NotADeveloper => {
+                    StatusCode::FORBIDDEN
+                }
             },
         }
     }
@@ -145,6 +149,7 @@ impl ApiError {
                 HttpFailure::NoRoute => "no_route",
                 HttpFailure::MethodNotAllowed => "method_not_allowed",
                 HttpFailure::UserSessionRequired => "user_session_required",
+                HttpFailure::NotADeveloper => "not_a_developer",
             },
         }
     }
@@ -216,6 +221,14 @@ impl ApiError {
                     .pick(
                         "this needs a logged-in user, not an API key",
                         "此操作需要用户登录，不能使用 API 密钥",
+                    )
+                    .to_string(),
+                HttpFailure::NotADeveloper => locale
+                    .pick(
+                        "this needs a developer account: register at POST /api/v1/market/register \
+                         or open one with POST /api/v1/market/developer",
+                        "此操作需要开发者账号：请通过 POST /api/v1/market/register 注册，\
+                         或通过 POST /api/v1/market/developer 开通",
                     )
                     .to_string(),
             },

@@ -34,6 +34,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa_axum::router::OpenApiRouter;
 
 pub use authz::{Principal, permissions_markdown};
+pub use routes::market::{Market, approve_submission, resume_checks};
 pub use security::{TokenSigner, hash_password};
 
 /// Settings of the API.
@@ -98,6 +99,9 @@ pub struct AppState {
     /// The app runtime (absent where none runs: packages and installations are kept, runs
     /// and uploads answer 503).
     pub apps: Option<ironloom_apps::AppHost>,
+    /// The marketplace's signing, fixture runs and limits (absent where none runs: its
+    /// records can be read, submissions and approvals answer 503).
+    pub market: Option<Arc<routes::market::Market>>,
     /// This node's view of the cluster (absent on a single node).
     pub cluster: Option<Arc<dyn ironloom_core::cluster::ClusterView>>,
     /// Draining this node for an upgrade (absent where no device edge runs).
@@ -207,6 +211,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::model_runs::register(router);
     let router = routes::apps::register(router);
     let router = routes::app_panels::register(router);
+    let router = routes::market::register(router);
+    let router = routes::market_store::register(router);
     router.split_for_parts()
 }
 

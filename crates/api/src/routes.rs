@@ -13,6 +13,8 @@ pub mod devices;
 pub mod edge_apps;
 pub mod gateway_config;
 pub mod groups;
+pub mod market;
+pub mod market_store;
 pub mod model_runs;
 pub mod models;
 pub mod products;

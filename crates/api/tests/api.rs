@@ -125,6 +125,7 @@ impl App {
             meter,
             runs: None,
             apps,
+            market: None,
             cluster: None,
             drain: None,
         };

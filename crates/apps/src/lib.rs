@@ -8,7 +8,9 @@
 //! against the installation's grant before the platform sees it), `package` (the
 //! one-file app package: reading it within limits, listing every problem; packing one),
 //! `fixture` (recorded-fixture tests: the format, a tap recording host calls, the
-//! comparison), `config`, `error`.
+//! comparison), `checks` (the marketplace's automated checks of a submitted package),
+//! `signing` (the marketplace's ed25519 package signatures and sealed signing keys),
+//! `config`, `error`.
 //! The manifest type is `ironloom_core::app`.
 //!
 //! Invariants: an app never blocks the platform (fuel and a wall-clock deadline bound
@@ -16,6 +18,7 @@
 //! installation (the next event gets a fresh one, crash-only); every host call names the
 //! installation's tenant, and the permission it needs is checked here, not by the app.
 
+pub mod checks;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -26,6 +29,7 @@ pub mod ops;
 pub mod package;
 pub mod platform;
 pub mod runner;
+pub mod signing;
 mod wasi;
 
 pub use config::AppsConfig;

@@ -310,8 +310,9 @@ fn unpack(bytes: &[u8], limits: &PackageLimits) -> Result<Unpacked, PackageError
 }
 
 /// The files of an app's source directory that go into its package: `manifest.json`,
-/// `README.md`, the icon, `signature.json`, and everything under `modules/` and `ui/`
-/// (sources, fixtures and build output elsewhere stay out). Paths use `/`.
+/// `README.md`, `CHANGELOG.md`, the icon, `signature.json`, and everything under
+/// `modules/`, `ui/` and `fixtures/` (the fixtures go along so the marketplace can run
+/// them; sources and build output stay out). Paths use `/`.
 pub fn files_of_dir(dir: &std::path::Path) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
     fn walk(
         root: &std::path::Path,
@@ -340,6 +341,7 @@ pub fn files_of_dir(dir: &std::path::Path) -> std::io::Result<BTreeMap<String, V
     for name in [
         "manifest.json",
         "README.md",
+        "CHANGELOG.md",
         "icon.png",
         "icon.svg",
         "signature.json",
@@ -349,7 +351,7 @@ pub fn files_of_dir(dir: &std::path::Path) -> std::io::Result<BTreeMap<String, V
             files.insert(name.to_string(), std::fs::read(&path)?);
         }
     }
-    for sub in ["modules", "ui"] {
+    for sub in ["modules", "ui", "fixtures"] {
         let path = dir.join(sub);
         if path.is_dir() {
             walk(dir, &path, &mut files)?;

@@ -285,6 +285,16 @@ impl AppHost {
         Ok(host)
     }
 
+    /// The engine apps are compiled and run with.
+    pub fn engine(&self) -> &AppEngine {
+        &self.inner.engine
+    }
+
+    /// What a package may be.
+    pub fn limits(&self) -> PackageLimits {
+        self.inner.limits
+    }
+
     /// Reads and checks an uploaded package, compiling its modules.
     pub fn check_package(&self, bytes: &[u8]) -> std::result::Result<AppPackage, PackageError> {
         AppPackage::read(bytes, &self.inner.limits, Some(&self.inner.engine))

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use utoipa::ToSchema;
 
-/// A role a user holds. `PlatformAdmin` stands outside every tenant; the others are tenant roles.
+/// A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
+/// outside every tenant, as do `Developer`s who registered themselves in the marketplace;
+/// the others are tenant roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -15,15 +17,19 @@ pub enum Role {
     Engineer,
     Operator,
     Viewer,
+    Reviewer,
+    Developer,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 7] = [
         Role::PlatformAdmin,
         Role::TenantAdmin,
         Role::Engineer,
         Role::Operator,
         Role::Viewer,
+        Role::Reviewer,
+        Role::Developer,
     ];
     pub const TENANT_ROLES: [Role; 4] = [
         Role::TenantAdmin,
@@ -39,6 +45,8 @@ impl Role {
             Role::Engineer => "engineer",
             Role::Operator => "operator",
             Role::Viewer => "viewer",
+            Role::Reviewer => "reviewer",
+            Role::Developer => "developer",
         }
     }
 
@@ -47,7 +55,7 @@ impl Role {
     }
 
     pub fn is_tenant_role(self) -> bool {
-        self != Role::PlatformAdmin
+        Role::TENANT_ROLES.contains(&self)
     }
 
     pub fn name(self, locale: Locale) -> &'static str {
@@ -57,6 +65,8 @@ impl Role {
             Role::Engineer => locale.pick("Engineer", "工程师"),
             Role::Operator => locale.pick("Operator", "操作员"),
             Role::Viewer => locale.pick("Viewer", "访客"),
+            Role::Reviewer => locale.pick("Marketplace reviewer", "应用市场审核员"),
+            Role::Developer => locale.pick("Developer", "开发者"),
         }
     }
 
@@ -72,6 +82,7 @@ impl Role {
                 ApiKeyRead,
                 ApiKeyManage,
                 AuditRead,
+                MarketReview,
             ]),
             Role::TenantAdmin => PermissionSet::of(&[
                 TenantRead,
@@ -142,6 +153,11 @@ impl Role {
                 DashboardRead,
                 AppRead,
             ]),
+            // Verifies developers, reviews submissions, manages the signing keys.
+            Role::Reviewer => PermissionSet::of(&[MarketReview]),
+            // What a developer does in the marketplace is checked against its developer
+            // account (the API's `Developer` access); its keys act for it.
+            Role::Developer => PermissionSet::of(&[ApiKeyRead, ApiKeyManage]),
         }
     }
 }
@@ -229,10 +245,14 @@ pub enum Permission {
     /// (granting an app only what the installer may do).
     #[serde(rename = "app:manage")]
     AppManage,
+    /// Verify developers, review submissions (approve and sign, or reject), manage the
+    /// marketplace's signing keys.
+    #[serde(rename = "market:review")]
+    MarketReview,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -258,6 +278,7 @@ impl Permission {
         Permission::DashboardWrite,
         Permission::AppRead,
         Permission::AppManage,
+        Permission::MarketReview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -287,6 +308,7 @@ impl Permission {
             Permission::DashboardWrite => "dashboard:write",
             Permission::AppRead => "app:read",
             Permission::AppManage => "app:manage",
+            Permission::MarketReview => "market:review",
         }
     }
 

@@ -43,6 +43,14 @@ pub enum Resource {
     AppInstallation,
     /// A key of an installation's state.
     AppState,
+    /// A developer account of the marketplace.
+    Developer,
+    /// A package submitted to the marketplace.
+    Submission,
+    /// A released version of an app in the marketplace.
+    Release,
+    /// One of the platform's package signing keys.
+    SigningKey,
 }
 
 impl Resource {
@@ -66,6 +74,10 @@ impl Resource {
             Resource::AppPackage => "app_package",
             Resource::AppInstallation => "app_installation",
             Resource::AppState => "app_state",
+            Resource::Developer => "developer",
+            Resource::Submission => "submission",
+            Resource::Release => "release",
+            Resource::SigningKey => "signing_key",
         }
     }
 
@@ -89,6 +101,10 @@ impl Resource {
             Resource::AppPackage,
             Resource::AppInstallation,
             Resource::AppState,
+            Resource::Developer,
+            Resource::Submission,
+            Resource::Release,
+            Resource::SigningKey,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -114,6 +130,10 @@ impl Resource {
             Resource::AppPackage => locale.pick("app package", "应用包"),
             Resource::AppInstallation => locale.pick("app installation", "应用安装"),
             Resource::AppState => locale.pick("app state key", "应用状态键"),
+            Resource::Developer => locale.pick("developer", "开发者"),
+            Resource::Submission => locale.pick("submission", "应用提交"),
+            Resource::Release => locale.pick("release", "应用发布版本"),
+            Resource::SigningKey => locale.pick("signing key", "签名密钥"),
         }
     }
 }
@@ -275,6 +295,18 @@ sort_fields!(
 sort_fields!(
     /// Sortable user fields.
     UserSort default CreatedAt { CreatedAt => "created_at", Username => "username", Role => "role", LastLoginAt => "last_login_at" }
+);
+sort_fields!(
+    /// Sortable developer fields.
+    DeveloperSort default CreatedAt { CreatedAt => "created_at", Name => "name" }
+);
+sort_fields!(
+    /// Sortable submission fields.
+    SubmissionSort default CreatedAt { CreatedAt => "created_at", UpdatedAt => "updated_at", AppId => "app_id" }
+);
+sort_fields!(
+    /// Sortable release fields.
+    ReleaseSort default ReleasedAt { ReleasedAt => "released_at", AppId => "app_id" }
 );
 sort_fields!(
     /// Sortable API key fields.
@@ -519,6 +551,8 @@ pub struct ApiKeyFilter {
     pub tenant_id: Option<Option<TenantId>>,
     pub q: Option<String>,
     pub include_revoked: bool,
+    /// Only the keys this user made.
+    pub created_by: Option<UserId>,
 }
 
 // ---------------------------------------------------------------------------------------------

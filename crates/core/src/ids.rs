@@ -112,6 +112,14 @@ id_type!(
     /// An app installed for a tenant.
     InstallationId
 );
+id_type!(
+    /// A developer account of the marketplace.
+    DeveloperId
+);
+id_type!(
+    /// A package a developer submitted to the marketplace.
+    SubmissionId
+);
 
 #[cfg(test)]
 mod tests {

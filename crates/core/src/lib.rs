@@ -30,6 +30,7 @@ pub mod i18n;
 pub mod ids;
 pub mod industry;
 pub mod ingest;
+pub mod market;
 pub mod model;
 pub mod model_run;
 pub mod peers;

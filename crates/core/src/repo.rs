@@ -659,6 +659,108 @@ pub trait ModelRunRepo: Send + Sync {
     async fn interrupt_jobs(&self) -> Result<u64>;
 }
 
+/// The marketplace: developers, submissions and their reports, signed releases, signing
+/// keys. Platform-wide records (not a tenant's); every change is audited.
+#[async_trait]
+pub trait MarketRepo: Send + Sync {
+    /// A new developer account (its name is unique, one per user).
+    async fn create_developer(
+        &self,
+        actor: &Actor,
+        new: crate::market::NewDeveloper,
+    ) -> Result<crate::market::Developer>;
+    async fn get_developer(&self, id: crate::ids::DeveloperId) -> Result<crate::market::Developer>;
+    /// The developer account of a user, if it has one.
+    async fn developer_of_user(
+        &self,
+        user: crate::ids::UserId,
+    ) -> Result<Option<crate::market::Developer>>;
+    async fn list_developers(
+        &self,
+        filter: &crate::market::DeveloperFilter,
+        page: &PageRequest<DeveloperSort>,
+    ) -> Result<Page<crate::market::Developer>>;
+    /// A reviewer's decision on a developer (verify, reject, suspend).
+    async fn review_developer(
+        &self,
+        actor: &Actor,
+        id: crate::ids::DeveloperId,
+        status: crate::market::DeveloperStatus,
+        comment: Option<String>,
+    ) -> Result<crate::market::Developer>;
+
+    /// Keeps a new submission with its package bytes (status `checking`). Refused when the
+    /// app id belongs to another developer, the version is already released or waiting,
+    /// or the developer has too many open submissions.
+    async fn create_submission(
+        &self,
+        actor: &Actor,
+        submission: &crate::market::Submission,
+        bytes: &[u8],
+    ) -> Result<crate::market::Submission>;
+    async fn get_submission(
+        &self,
+        id: crate::ids::SubmissionId,
+    ) -> Result<crate::market::Submission>;
+    async fn submission_bytes(&self, id: crate::ids::SubmissionId) -> Result<Vec<u8>>;
+    async fn list_submissions(
+        &self,
+        filter: &crate::market::SubmissionFilter,
+        page: &PageRequest<SubmissionSort>,
+    ) -> Result<Page<crate::market::Submission>>;
+    /// The automated checks finished: keeps the report, moves the submission to
+    /// `in_review` (passed) or `check_failed`.
+    async fn finish_checks(
+        &self,
+        id: crate::ids::SubmissionId,
+        report: &crate::market::CheckReport,
+    ) -> Result<crate::market::Submission>;
+    /// A decision on a submission in review, or the developer's withdrawal: `rejected` or
+    /// `withdrawn` with a comment. Only from `in_review` (or `checking` for a withdrawal).
+    async fn close_submission(
+        &self,
+        actor: &Actor,
+        id: crate::ids::SubmissionId,
+        status: crate::market::SubmissionStatus,
+        comment: Option<String>,
+    ) -> Result<crate::market::Submission>;
+    /// Approves a submission in review: keeps the signed package as a release and marks
+    /// the submission released, in one transaction.
+    async fn release_submission(
+        &self,
+        actor: &Actor,
+        id: crate::ids::SubmissionId,
+        release: &crate::market::Release,
+        signed: &[u8],
+        comment: Option<String>,
+    ) -> Result<crate::market::Release>;
+    async fn get_release(&self, app_id: &str, version: &str) -> Result<crate::market::Release>;
+    async fn release_bytes(&self, app_id: &str, version: &str) -> Result<Vec<u8>>;
+    /// Releases, newest first; of one app, or of all.
+    async fn list_releases(
+        &self,
+        app_id: Option<&str>,
+        page: &PageRequest<ReleaseSort>,
+    ) -> Result<Page<crate::market::Release>>;
+
+    /// Every signing key, newest first.
+    async fn list_signing_keys(&self) -> Result<Vec<crate::market::SigningKey>>;
+    /// The active key with its sealed private half (none before the first is made).
+    async fn active_signing_key(&self) -> Result<Option<crate::market::SealedSigningKey>>;
+    /// Adds a key as the active one; the previously active key is retired.
+    async fn rotate_signing_key(
+        &self,
+        actor: &Actor,
+        key: &crate::market::SealedSigningKey,
+    ) -> Result<crate::market::SigningKey>;
+    /// Revokes a key: what it signed is refused from now on.
+    async fn revoke_signing_key(
+        &self,
+        actor: &Actor,
+        key_id: &str,
+    ) -> Result<crate::market::SigningKey>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -678,6 +780,7 @@ pub trait MetaStore:
     + UsageRepo
     + ModelRunRepo
     + AppRepo
+    + MarketRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

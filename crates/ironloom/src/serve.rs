@@ -322,6 +322,11 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
                 ironloom_cluster::partition::partition_of(d, partitions)
             }))));
     }
+    let market = Arc::new(ironloom_api::Market {
+        kek: ironloom_apps::signing::KeyEncryptionKey::derive(&key),
+        fixtures: Arc::new(crate::app_cmd::ServerFixtures { host: apps.clone() }),
+        limits: Default::default(),
+    });
     let state = AppState {
         store: store.clone(),
         telemetry,
@@ -336,6 +341,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         meter: meter.clone(),
         runs: Some(Arc::new(compute.clone()) as Arc<dyn ironloom_core::model_run::ModelRuns>),
         apps: Some(apps.clone()),
+        market: Some(market),
         #[cfg(feature = "cluster")]
         cluster: cluster
             .as_ref()
@@ -405,6 +411,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             all
         })
     };
+    // Submissions whose checks a stop cut short run them again.
+    tokio::spawn(ironloom_api::resume_checks(state.clone()));
     let mut app = app(
         state,
         metrics,

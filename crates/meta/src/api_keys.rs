@@ -119,6 +119,9 @@ impl ApiKeyRepo for SqlStore {
         if let Some(q) = &filter.q {
             wh.and_contains(&["name", "prefix"], q);
         }
+        if let Some(u) = filter.created_by {
+            wh.and("created_by =", u.to_string());
+        }
         if !filter.include_revoked {
             wh.push(" AND revoked = 0");
         }

@@ -27,6 +27,7 @@ mod dashboards;
 mod device_link;
 mod devices;
 mod groups;
+mod market;
 mod model_runs;
 mod products;
 mod provisioning;
@@ -127,6 +128,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "alarm_sources",
         include_str!("../migrations/0013_alarm_sources.sql"),
     ),
+    (14, "market", include_str!("../migrations/0014_market.sql")),
 ];
 
 impl SqlStore {

@@ -210,6 +210,8 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("device_tags", "tags"),
     ("device_group_members", "groups"),
     ("dashboards_share_token_key", "share_token"),
+    ("developers_name", "name"),
+    ("developers_user", "user_id"),
     // SQLite names the columns rather than the index for plain unique indexes.
     ("tenants.code", "code"),
     ("products.product_key", "product_key"),
@@ -217,6 +219,8 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("devices.username", "username"),
     ("devices.x509_fingerprint", "x509_fingerprint"),
     ("dashboards.share_token", "share_token"),
+    ("developers.name", "name"),
+    ("developers.user_id", "user_id"),
 ];
 
 /// Fills in the offending value of an `AlreadyExists` error.

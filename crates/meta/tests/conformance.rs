@@ -26,6 +26,8 @@ mod apps;
 use apps::apps_are_kept_per_tenant;
 #[path = "conformance/cluster.rs"]
 mod cluster;
+#[path = "conformance/market.rs"]
+mod market;
 use cluster::{
     a_seal_racing_a_claim_is_whole_or_refused, a_stale_fence_seals_nothing,
     claims_bump_the_epoch_only_for_newer_lease_revisions,
@@ -34,6 +36,7 @@ use cluster::{
     seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
     segments_are_found_by_tenant,
 };
+use market::the_marketplace_keeps_developers_submissions_releases_and_keys;
 
 /// A store on a fresh database, kept alive (and cleaned up) by the guard.
 struct Fixture {
@@ -177,9 +180,10 @@ conformance!(
     replaced_segments_are_listed_for_gc_and_forgotten,
     segments_are_found_by_tenant,
     a_seal_racing_a_claim_is_whole_or_refused,
+    the_marketplace_keeps_developers_submissions_releases_and_keys,
 );
 
-fn actor() -> Actor {
+pub(crate) fn actor() -> Actor {
     Actor {
         kind: ActorKind::User,
         id: Some("tester".into()),
@@ -272,7 +276,7 @@ fn new_device(product: ProductId, name: &str) -> NewDevice {
     }
 }
 
-fn first_page<F: SortField>() -> PageRequest<F> {
+pub(crate) fn first_page<F: SortField>() -> PageRequest<F> {
     PageRequest {
         page: 1,
         page_size: 100,
@@ -369,7 +373,7 @@ async fn tenant_codes_are_unique(s: &SqlStore) {
     }
 }
 
-fn new_user(t: Option<TenantId>, name: &str, role: Role) -> NewUser {
+pub(crate) fn new_user(t: Option<TenantId>, name: &str, role: Role) -> NewUser {
     NewUser {
         tenant_id: t,
         username: name.into(),

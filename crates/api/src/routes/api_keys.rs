@@ -10,10 +10,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use ironloom_core::auth::{Permission, PermissionSet};
-use ironloom_core::entity::{ApiKey, ApiKeyFilter, NewApiKey, Page};
-use ironloom_core::error::{FieldError, FieldErrorKind};
-use ironloom_core::ids::ApiKeyId;
+use ironloom_core::auth::{Permission, PermissionSet, Role};
+use ironloom_core::entity::{ApiKey, ApiKeyFilter, NewApiKey, Page, Resource};
+use ironloom_core::error::{Error, FieldError, FieldErrorKind};
+use ironloom_core::ids::{ApiKeyId, UserId};
+use ironloom_core::repo::Scope;
 use ironloom_core::validate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,9 +54,15 @@ async fn list_keys(
         tenant_id: None,
         q: q.q,
         include_revoked: q.include_revoked,
+        created_by: own_keys_only(&p),
+    };
+    let scope = if filter.created_by.is_some() {
+        Scope::All
+    } else {
+        p.scope()
     };
     Ok(Json(
-        state.store.list_api_keys(p.scope(), &filter, &page).await?,
+        state.store.list_api_keys(scope, &filter, &page).await?,
     ))
 }
 
@@ -144,7 +151,26 @@ async fn get_key(
     p: Principal,
     ApiPath(id): ApiPath<ApiKeyId>,
 ) -> ApiResult<Json<ApiKey>> {
-    Ok(Json(state.store.get_api_key(p.scope(), id).await?))
+    Ok(Json(visible_key(&state, &p, id).await?))
+}
+
+/// A caller outside every tenant but the platform administrator (a marketplace developer
+/// or reviewer) sees only the keys it made.
+fn own_keys_only(p: &Principal) -> Option<UserId> {
+    (p.tenant_id.is_none() && p.role != Role::PlatformAdmin).then_some(p.user_id)
+}
+
+async fn visible_key(state: &AppState, p: &Principal, id: ApiKeyId) -> ApiResult<ApiKey> {
+    match own_keys_only(p) {
+        None => Ok(state.store.get_api_key(p.scope(), id).await?),
+        Some(me) => {
+            let key = state.store.get_api_key(Scope::All, id).await?;
+            if key.created_by != me {
+                return Err(Error::NotFound(Resource::ApiKey).into());
+            }
+            Ok(key)
+        }
+    }
 }
 
 /// Revoke an API key; it stops working at once.
@@ -156,10 +182,14 @@ async fn revoke_key(
     p: Principal,
     ApiPath(id): ApiPath<ApiKeyId>,
 ) -> ApiResult<Json<ApiKey>> {
+    let scope = match own_keys_only(&p) {
+        Some(_) => {
+            visible_key(&state, &p, id).await?;
+            Scope::All
+        }
+        None => p.scope(),
+    };
     Ok(Json(
-        state
-            .store
-            .revoke_api_key(&p.actor(), p.scope(), id)
-            .await?,
+        state.store.revoke_api_key(&p.actor(), scope, id).await?,
     ))
 }

@@ -42,14 +42,14 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(app_usage))
 }
 
-fn host(state: &AppState) -> Result<&AppHost, Error> {
+pub(crate) fn host(state: &AppState) -> Result<&AppHost, Error> {
     state
         .apps
         .as_ref()
         .ok_or(Error::Overloaded("no app runtime runs in this process"))
 }
 
-fn refused(problems: &[FieldError], locale: Locale, what_zh: &str) -> Error {
+pub(crate) fn refused(problems: &[FieldError], locale: Locale, what_zh: &str) -> Error {
     let all: Vec<String> = problems.iter().map(|e| e.message(locale)).collect();
     let first = problems.first().map_or("package", |e| e.field.as_str());
     crate::error::document_refused(first, &all, what_zh)
@@ -227,6 +227,11 @@ async fn upload_package(
             .into());
         }
     };
+    // A package that says the marketplace signed it must prove it: one changed after
+    // signing is refused. (Private packages without a signature are the tenant's own.)
+    if pkg.signature.is_some() {
+        super::market_store::verify_signature(&state, &pkg).await?;
+    }
     let info = AppPackageInfo {
         tenant_id: tenant,
         app_id: pkg.manifest.id.clone(),
@@ -284,18 +289,29 @@ async fn install(
     State(state): State<AppState>,
     p: Principal,
     Extension(RequestLocale(locale)): Extension<RequestLocale>,
-    ApiJson(mut spec): ApiJson<InstallationSpec>,
+    ApiJson(spec): ApiJson<InstallationSpec>,
 ) -> ApiResult<(StatusCode, Json<InstallationView>)> {
+    let v = create_installation(&state, &p, locale, spec).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Installs a package the tenant holds: the one path for the API and the store.
+pub(crate) async fn create_installation(
+    state: &AppState,
+    p: &Principal,
+    locale: Locale,
+    mut spec: InstallationSpec,
+) -> ApiResult<InstallationView> {
     let tenant = p.tenant()?;
-    super::edge_apps::resolve(&state, &p, tenant, &mut spec).await?;
-    check_spec(&state, &p, tenant, &spec, locale).await?;
+    super::edge_apps::resolve(state, p, tenant, &mut spec).await?;
+    check_spec(state, p, tenant, &spec, locale).await?;
     let i = state
         .store
         .create_installation(&p.actor(), tenant, spec)
         .await?;
-    reload(&state, tenant, i.id).await?;
-    push_edge(&state, &p, tenant, None, Some(&i.spec)).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, i).await)))
+    reload(state, tenant, i.id).await?;
+    push_edge(state, p, tenant, None, Some(&i.spec)).await?;
+    Ok(view(state, i).await)
 }
 
 #[utoipa::path(get, path = "/api/v1/app-installations/{id}", tag = "apps",

@@ -100,8 +100,10 @@ fn placement(
     let not_allowed = |f: &str| ApiError::from(FieldError::new(f, FieldErrorKind::NotAllowed));
     match p.scope() {
         Scope::All => match (role, requested) {
-            (Role::PlatformAdmin, None) => Ok(None),
-            (Role::PlatformAdmin, Some(_)) => Err(not_allowed("tenant_id")),
+            // Developers register themselves (POST /api/v1/market/register).
+            (Role::Developer, _) => Err(not_allowed("role")),
+            (Role::PlatformAdmin | Role::Reviewer, None) => Ok(None),
+            (Role::PlatformAdmin | Role::Reviewer, Some(_)) => Err(not_allowed("tenant_id")),
             (_, None) => Err(FieldError::new("tenant_id", FieldErrorKind::Required).into()),
             (_, Some(t)) => Ok(Some(t)),
         },
@@ -233,7 +235,9 @@ async fn update_user(
     )?;
     if let Some(role) = input.role {
         // A role change may not move the user across the platform/tenant line.
-        if role.is_tenant_role() != current.role.is_tenant_role() {
+        if role.is_tenant_role() != current.role.is_tenant_role()
+            || (role == Role::Developer) != (current.role == Role::Developer)
+        {
             return Err(FieldError::new("role", FieldErrorKind::NotAllowed).into());
         }
         placement(&p, role, current.tenant_id)?;

@@ -99,6 +99,31 @@ pub fn command(cmd: AppCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The marketplace's fixture runs (`ironloom_apps::checks::fixture_check`): each fixture
+/// on the same real parts as `ironloom app test`, with the server's app engine.
+pub struct ServerFixtures {
+    pub host: ironloom_apps::AppHost,
+}
+
+#[async_trait::async_trait]
+impl ironloom_apps::checks::FixtureRunner for ServerFixtures {
+    async fn run(
+        &self,
+        package: &ironloom_apps::AppPackage,
+        fixture: &ironloom_apps::fixture::Fixture,
+    ) -> Result<Vec<String>, String> {
+        let engine = self.host.engine();
+        let wasm = package
+            .module("main")
+            .ok_or_else(|| "the package has no main module".to_string())?;
+        let module = engine.compile(wasm).map_err(|e| e.to_string())?;
+        fixture_run::run(engine, package, &module, fixture)
+            .await
+            .map(|o| o.differences)
+            .map_err(|e| format!("{e:#}"))
+    }
+}
+
 fn engine() -> anyhow::Result<AppEngine> {
     AppEngine::new(&AppsConfig::default()).map_err(|e| anyhow!("the app engine: {e}"))
 }

@@ -25,6 +25,7 @@ mod edge_apps;
 mod gateway;
 mod linkkit;
 mod live;
+mod market;
 mod paho;
 mod rules;
 mod tb_gateway;

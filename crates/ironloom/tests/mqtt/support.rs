@@ -239,6 +239,22 @@ impl Api {
         }
     }
 
+    /// Logs in as any user (a developer or reviewer has no tenant).
+    pub async fn login_as(
+        server: &Server,
+        user: &str,
+        password: &str,
+        tenant: Option<&str>,
+    ) -> Api {
+        let http = client();
+        let token = login(&http, &server.base, user, password, tenant).await;
+        Api {
+            base: server.base.clone(),
+            http,
+            token,
+        }
+    }
+
     /// Logs in again (after a restart) as the administrator of tenant `factory`.
     pub async fn existing_tenant(server: &Server) -> Api {
         let http = client();

@@ -1,0 +1,336 @@
+//! The marketplace in the metadata store: developers, the first submitter owning an app
+//! id, one waiting submission per version, releases made in one transaction with the
+//! submission's approval, and one active signing key at a time.
+
+use super::{actor, first_page, new_user};
+use ironloom_core::auth::Role;
+use ironloom_core::entity::Resource;
+use ironloom_core::error::Error;
+use ironloom_core::ids::{DeveloperId, SubmissionId};
+use ironloom_core::market::*;
+use ironloom_core::repo::{MarketRepo, UserRepo};
+use ironloom_meta::SqlStore;
+use serde_json::json;
+
+async fn developer(s: &SqlStore, name: &str) -> Developer {
+    let user = s
+        .create_user(&actor(), new_user(None, name, Role::Developer))
+        .await
+        .unwrap();
+    s.create_developer(
+        &actor(),
+        NewDeveloper {
+            user_id: user.id,
+            name: format!("{name} Ltd"),
+            email: format!("{name}@example.com"),
+            organisation: None,
+            website: None,
+            first_party: false,
+            status: DeveloperStatus::Pending,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn submission(d: &Developer, app: &str, version: &str) -> Submission {
+    let at = chrono::Utc::now();
+    Submission {
+        id: SubmissionId::new(),
+        developer_id: d.id,
+        developer: d.name.clone(),
+        app_id: app.into(),
+        version: version.into(),
+        channel: Channel::Stable,
+        digest: format!("{app}-{version}"),
+        size: 3,
+        manifest: Some(
+            serde_json::from_value(json!({
+                "format": 1, "id": app, "version": version,
+                "name": {"en": "X", "zh-CN": "X"}, "description": {"en": "", "zh-CN": ""},
+                "publisher": d.name, "modules": [{"name": "main", "path": "modules/main.wasm"}]
+            }))
+            .unwrap(),
+        ),
+        changelog: Some("first".into()),
+        status: SubmissionStatus::Checking,
+        report: None,
+        review_comment: None,
+        reviewed_by: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn release(s: &Submission, key: &str) -> Release {
+    Release {
+        app_id: s.app_id.clone(),
+        version: s.version.clone(),
+        channel: s.channel,
+        developer_id: s.developer_id,
+        developer: s.developer.clone(),
+        submission_id: s.id,
+        digest: s.digest.clone(),
+        key_id: key.into(),
+        size: 4,
+        manifest: s.manifest.clone().unwrap(),
+        changelog: s.changelog.clone(),
+        released_at: chrono::Utc::now(),
+    }
+}
+
+fn report(passed: bool) -> CheckReport {
+    let outcome = if passed {
+        CheckOutcome::Passed
+    } else {
+        CheckOutcome::Failed
+    };
+    CheckReport::new(
+        vec![CheckResult {
+            id: "fixtures".into(),
+            title: LocalText::new("Fixtures", "夹具"),
+            outcome,
+            details: vec!["fixtures/a.json: passed".into()],
+            took_ms: 5,
+        }],
+        5,
+        chrono::Utc::now(),
+    )
+}
+
+fn key(id: &str) -> SealedSigningKey {
+    SealedSigningKey {
+        key: SigningKey {
+            key_id: id.into(),
+            algorithm: "ed25519".into(),
+            public_key: format!("pk-{id}"),
+            state: KeyState::Active,
+            created_at: chrono::Utc::now(),
+            retired_at: None,
+        },
+        sealed_private: vec![1, 2, 3],
+    }
+}
+
+pub async fn the_marketplace_keeps_developers_submissions_releases_and_keys(s: &SqlStore) {
+    let a = developer(s, "alpha").await;
+    let b = developer(s, "beta").await;
+    assert_eq!(
+        s.developer_of_user(a.user_id).await.unwrap().unwrap().id,
+        a.id
+    );
+    // Names are unique.
+    let dup = s
+        .create_developer(
+            &actor(),
+            NewDeveloper {
+                user_id: s
+                    .create_user(&actor(), new_user(None, "gamma", Role::Developer))
+                    .await
+                    .unwrap()
+                    .id,
+                name: a.name.clone(),
+                email: "g@example.com".into(),
+                organisation: None,
+                website: None,
+                first_party: false,
+                status: DeveloperStatus::Pending,
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            dup,
+            Err(Error::AlreadyExists {
+                resource: Resource::Developer,
+                ..
+            })
+        ),
+        "{dup:?}"
+    );
+    let pending = s
+        .list_developers(
+            &DeveloperFilter {
+                status: Some(DeveloperStatus::Pending),
+                q: Some("ALPHA".into()),
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((pending.total, pending.items[0].id), (1, a.id));
+    let v = s
+        .review_developer(&actor(), a.id, DeveloperStatus::Verified, Some("ok".into()))
+        .await
+        .unwrap();
+    assert_eq!(v.status, DeveloperStatus::Verified);
+    assert_eq!(
+        s.get_developer(a.id)
+            .await
+            .unwrap()
+            .review_comment
+            .as_deref(),
+        Some("ok")
+    );
+    assert!(matches!(
+        s.get_developer(DeveloperId::new()).await,
+        Err(Error::NotFound(Resource::Developer))
+    ));
+
+    // The first submitter owns the app id; a version waits once.
+    let s1 = s
+        .create_submission(&actor(), &submission(&a, "acme.oee", "1.0.0"), b"pkg")
+        .await
+        .unwrap();
+    assert_eq!(
+        (s1.status, s1.developer.as_str()),
+        (SubmissionStatus::Checking, "alpha Ltd")
+    );
+    assert_eq!(s.submission_bytes(s1.id).await.unwrap(), b"pkg");
+    let theirs = s
+        .create_submission(&actor(), &submission(&b, "acme.oee", "2.0.0"), b"x")
+        .await;
+    assert!(matches!(theirs, Err(Error::Invalid(_))), "{theirs:?}");
+    let again = s
+        .create_submission(&actor(), &submission(&a, "acme.oee", "1.0.0"), b"x")
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(Error::AlreadyExists {
+                resource: Resource::Submission,
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+
+    // Checks, then the review.
+    let failed = s
+        .create_submission(&actor(), &submission(&a, "acme.oee", "1.0.1"), b"x")
+        .await
+        .unwrap();
+    let f = s.finish_checks(failed.id, &report(false)).await.unwrap();
+    assert_eq!(f.status, SubmissionStatus::CheckFailed);
+    assert_eq!(
+        f.report.unwrap().checks[0].details[0],
+        "fixtures/a.json: passed"
+    );
+    let r = s.finish_checks(s1.id, &report(true)).await.unwrap();
+    assert_eq!(r.status, SubmissionStatus::InReview);
+    // A second report does not move it back.
+    let r = s.finish_checks(s1.id, &report(false)).await.unwrap();
+    assert_eq!(r.status, SubmissionStatus::InReview);
+    let queue = s
+        .list_submissions(
+            &SubmissionFilter {
+                status: Some(SubmissionStatus::InReview),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((queue.total, queue.items[0].id), (1, s1.id));
+    let mine = s
+        .list_submissions(
+            &SubmissionFilter {
+                developer_id: Some(b.id),
+                ..Default::default()
+            },
+            &first_page(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.total, 0);
+    // Rejecting needs a submission in review.
+    assert!(
+        s.close_submission(&actor(), failed.id, SubmissionStatus::Rejected, None)
+            .await
+            .is_err()
+    );
+
+    // Keys: one active at a time.
+    s.rotate_signing_key(&actor(), &key("k1")).await.unwrap();
+    s.rotate_signing_key(&actor(), &key("k2")).await.unwrap();
+    let keys = s.list_signing_keys().await.unwrap();
+    let state = |id: &str| keys.iter().find(|k| k.key_id == id).unwrap().state;
+    assert_eq!(
+        (state("k1"), state("k2")),
+        (KeyState::Retired, KeyState::Active)
+    );
+    assert_eq!(
+        s.active_signing_key().await.unwrap().unwrap().key.key_id,
+        "k2"
+    );
+    assert_eq!(
+        s.active_signing_key()
+            .await
+            .unwrap()
+            .unwrap()
+            .sealed_private,
+        vec![1, 2, 3]
+    );
+
+    // The release and the approval are one change.
+    let rel = s
+        .release_submission(
+            &actor(),
+            s1.id,
+            &release(&s1, "k2"),
+            b"signed",
+            Some("fine".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (rel.key_id.as_str(), rel.developer.as_str()),
+        ("k2", "alpha Ltd")
+    );
+    assert_eq!(
+        s.release_bytes("acme.oee", "1.0.0").await.unwrap(),
+        b"signed"
+    );
+    assert_eq!(
+        s.get_submission(s1.id).await.unwrap().status,
+        SubmissionStatus::Released
+    );
+    let twice = s
+        .release_submission(&actor(), s1.id, &release(&s1, "k2"), b"signed", None)
+        .await;
+    assert!(twice.is_err());
+    let listed = s
+        .list_releases(Some("acme.oee"), &first_page())
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 1);
+    assert_eq!(
+        s.list_releases(Some("other"), &first_page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    // A released version cannot be submitted again.
+    let again = s
+        .create_submission(&actor(), &submission(&a, "acme.oee", "1.0.0"), b"x")
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(Error::AlreadyExists {
+                resource: Resource::Release,
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+
+    let revoked = s.revoke_signing_key(&actor(), "k1").await.unwrap();
+    assert_eq!(revoked.state, KeyState::Revoked);
+    assert!(revoked.retired_at.is_some());
+    assert!(matches!(
+        s.revoke_signing_key(&actor(), "nope").await,
+        Err(Error::NotFound(Resource::SigningKey))
+    ));
+}
