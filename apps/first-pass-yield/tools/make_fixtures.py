@@ -173,7 +173,7 @@ events = [
 fx = {
     "description": (
         "Rolled throughput yield, the worked example of Minitab Support, 'What are throughput yield (YTP) and rolled throughput yield (YRT)?' "
-        "(support.minitab.com, Minitab 21 help): 1000 labels printed, 950 acceptable (YTP 95 %); 950 laminated, 800 acceptable (84 %); "
+        "(support.minitab.com, Minitab help, Six Sigma supporting concepts): 1000 labels printed, 950 acceptable (YTP 95 %); 950 laminated, 800 acceptable (84 %); "
         "800 cut, 700 acceptable (88 %); YRT = 0.95 × 0.84 × 0.88 = 0.70, i.e. 700 of 1000. Exactly: 950/1000 × 800/950 × 700/800 = 0.7; "
         "FPY(laminate) = 800/950 = 0.842105, FPY(cut) = 700/800 = 0.875. Counters as increments per message with inspected and passed "
         "(no failed counter: D = inspected − passed), line_stations print → laminate → cut, sampling off. The 16:00 schedule closes shift "
