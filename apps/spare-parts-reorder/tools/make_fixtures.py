@@ -64,10 +64,21 @@ eoq_l = math.sqrt(2 * D_l * 200 / (0.2 * 20))  # sqrt(13 000 000) = 3605.55
 q_l = ceil_to(eoq_l)                    # 3606
 fill_l = 1 - sigma_L * G(Z90) / q_l
 assert 6500 > s_l and 6500 - 700 <= s_l and 6500 - 700 + q_l > s_l
+# (c) Fill rate given the policy: weekly demand N(250, 150^2), lead time 2 weeks, reorder point 600,
+# Q = 1000 (the Hewlett-Packard printers at Sam's Club set-up of Chopra & Meindl's safety-inventory
+# chapter). sigma_L = 150 sqrt(2) = 212.132; ss = 600 - 500 = 100; CSL = Phi(100/212.132) = 0.6813;
+# ESC = -ss (1 - Phi(ss/sigma_L)) + sigma_L phi(ss/sigma_L) = 43.86; fill rate = 1 - 43.86/1000.
+sig_hp = 150 * math.sqrt(2)
+k_hp = 100 / sig_hp
+csl_hp = Phi(k_hp)
+esc_hp = -100 * (1 - Phi(k_hp)) + sig_hp * phi(k_hp)
+assert abs(esc_hp - 43.86) < 0.005 and abs(csl_hp - 0.68) < 0.005
+fill_hp = 1 - esc_hp / 1000
+eoq_hp = math.sqrt(2 * (250 / 7 * 364) * 10 / (0.2 * 100))   # sqrt(13 000) = 114.0 < 1000
 assert 5000 - 4950 <= 60 / 7 * 7  # the pencil's s = d*L = 60
 write("textbook-eoq-and-safety-stock.json", {
-    "description": "Worked by hand (the figures of two classic textbook illustrations, computed here, not quoted). "
-    "(a) EOQ (Harris 1913, Wilson 1934) with the figures of the campus-bookstore pencil illustration in Nahmias, Production and Operations Analysis (EOQ section): "
+    "description": "Worked by hand (the figures of three classic textbook illustrations, computed here, not quoted). "
+    "(a) EOQ (Harris 1913, Wilson 1934) with the figures of Example 4.1 of Nahmias, Production and Operations Analysis (number 2 pencils at a campus bookstore; the edition was not checked here): "
     "60 pencils a week, 52 weeks (days_per_year 364 with demand_per_period 60 over demand_period_days 7: D = 60/7 x 364 = 3120 a year), unit cost 0.02 $, "
     "order cost S = 12 $, holding rate 25 %/year (H = 0.005 $/unit/year): Q* = sqrt(2 x 3120 x 12 / 0.005) = sqrt(14 976 000) = 3869.88, rounded up to 3870; "
     "annual cost at 3870 = 3120/3870 x 12 + 3870/2 x 0.005 = 9.6744 + 9.675 = 19.349 (= sqrt(2DSH) at Q*). No spread (sd 0) and a 7-day lead time: s = d L = 60. "
@@ -76,6 +87,9 @@ write("textbook-eoq-and-safety-stock.json", {
     "sigma_L = 500/sqrt(7) x sqrt(14) = 500 sqrt(2) = 707.107; SS = 1.2815516 x 707.107 = 906.20; s = 5000 + 906.20 = 5906.20. With unit cost 20, holding 20 %/year (H = 4) "
     "and S = 200: D = 130 000/year, Q* = sqrt(2 x 130 000 x 200/4) = sqrt(13 000 000) = 3605.55 -> 3606; fill rate P2 = 1 - sigma_L G(z)/Q = "
     "1 - 707.107 x 0.0473422/3606 = 0.990717 (G(1.28155) = phi - z(1 - Phi) = 0.175498 - 0.128155). "
+    "(c) Fill rate of a given policy (the set-up of the Hewlett-Packard printers at Sam's Club in the same chapter of Chopra & Meindl): weekly demand N(250, 150^2), lead time 2 weeks, "
+    "reorder point 600 and Q = 1000 (min_order_qty 1000; the EOQ sqrt(2 x 13 000 x 10/20) = 114.0 is below): sigma_L = 150 sqrt(2) = 212.132, SS = 600 - 500 = 100, so CSL = Phi(100/212.132) = "
+    "Phi(0.471405) = 0.68132 (posted as service_level; z = 0.471405 back); ESC = -100 (1 - 0.68132) + 212.132 x phi(0.471405) = -31.868 + 75.728 = 43.86; fill rate = 1 - 43.86/1000 = 0.95614. "
     "Then: 700 issued (on hand 5800 <= 5906.2): spare_parts_reorder raised (minor) on the store device stores-01 with LEGO-BOX, suggested 3606; an order without qty "
     "orders 3606 (position 9406 > s): cleared; the receipt moves it to stock; 4950 pencils issued (on hand 50 <= 60): raised again with PENCIL-2, suggested 3870.",
     "config": {"days_per_year": 364, "alarm_device": "stores-01"},
@@ -87,18 +101,23 @@ write("textbook-eoq-and-safety-stock.json", {
         http("part", {"part": "LEGO-BOX", "unit": "box", "unit_cost": 20, "ordering_cost": 200, "holding_rate": 0.2,
                       "demand_per_period": 2500, "demand_sd_per_period": 500, "demand_period_days": 7, "lead_time_d": 14,
                       "service_level": 0.90, "on_hand": 6500, "ts": T0 + 60000}),
+        http("part", {"part": "HP-PRINTER", "unit": "pcs", "unit_cost": 100, "ordering_cost": 10, "holding_rate": 0.2, "demand_per_period": 250,
+                      "demand_sd_per_period": 150, "demand_period_days": 7, "lead_time_d": 14, "service_level": csl_hp, "min_order_qty": 1000,
+                      "on_hand": 1500, "ts": T0 + 120000}),
         http("issue", {"part": "LEGO-BOX", "qty": 700, "ts": T0 + 1 * H}),
         http("order", {"part": "LEGO-BOX", "ts": T0 + 2 * H, "ref": "PO-1001"}),
         http("receipt", {"part": "LEGO-BOX", "qty": q_l, "ts": T0 + 30 * H, "ref": "PO-1001"}),
         http("issue", {"part": "PENCIL-2", "qty": 4950, "ts": T0 + 31 * H}),
     ],
     "expect": {
-        "results": [0] * 7,
+        "results": [0] * 8,
         "replies": [
             {"status": 201, "body": {"annual_demand": D_p, "eoq": eoq_p, "order_qty": q_p, "annual_cost": cost_p, "reorder_point": 60,
                                      "safety_stock": 0, "demand_source": "forecast", "status": "ok"}},
             {"status": 201, "body": {"z": Z90, "sigma_l": sigma_L, "safety_stock": ss_l, "reorder_point": s_l, "lead_time_demand": 5000,
                                      "annual_demand": D_l, "eoq": eoq_l, "order_qty": q_l, "fill_rate": fill_l, "status": "ok"}},
+            {"status": 201, "body": {"sigma_l": sig_hp, "z": k_hp, "safety_stock": 100, "reorder_point": 600, "eoq": eoq_hp, "order_qty": 1000,
+                                     "fill_rate": fill_hp, "status": "ok"}},
             {"status": 200, "body": {"on_hand": 5800, "position": 5800, "status": "reorder", "suggested_qty": q_l}},
             {"status": 200, "body": {"on_order": q_l, "position": 5800 + q_l, "status": "ok", "suggested_qty": None}},
             {"status": 200, "body": {"on_hand": 5800 + q_l, "on_order": 0, "status": "ok"}},
@@ -109,7 +128,7 @@ write("textbook-eoq-and-safety-stock.json", {
             {"op": "clear", "device": "stores-01", "type": "spare_parts_reorder"},
             {"op": "raise", "device": "stores-01", "type": "spare_parts_reorder"},
         ],
-        "kv": {"alarms": {"stores-01": ["PENCIL-2"]}, "index": {"LEGO-BOX": {"st": "ok"}, "PENCIL-2": {"st": "reorder"}}},
+        "kv": {"alarms": {"stores-01": ["PENCIL-2"]}, "index": {"LEGO-BOX": {"st": "ok"}, "PENCIL-2": {"st": "reorder"}, "HP-PRINTER": {"st": "ok"}}},
         "logs": ["stores-01: 1 spare part(s) to order: LEGO-BOX", "no spare part to order", "stores-01: 1 spare part(s) to order: PENCIL-2"],
     },
     "rel": 1e-6,
