@@ -17,7 +17,7 @@
 //!   configured `alarm_device`, listing the parts to order (major when one is out of stock);
 //!   cleared when no part of that device needs an order. Without any device the reorder list
 //!   is in the state and the panel only.
-//! * **Schedule trigger** (hourly): the clock, and at a new day the demand windows move.
+//! * **Schedule trigger** (every minute): the clock, and at a new day the demand windows move.
 
 use ironloom::{obj, Error, Event, Json, Result, Severity};
 
@@ -223,7 +223,7 @@ fn on_event(event: &Event) -> Result<()> {
             if now > 0.0 {
                 recompute_all(&ctx, now)
             } else {
-                ironloom::warn("no clock yet (the hourly schedule or a request with ts sets it)");
+                ironloom::warn("no clock yet (the schedule every minute or a request with ts sets it)");
                 Ok(())
             }
         }
@@ -316,7 +316,7 @@ fn on_http(event: &Event, ctx: &Ctx) -> Result<()> {
         None => {
             return reply_err(
                 400,
-                format!("{}: no ts and no clock yet (the hourly schedule sets it)", path),
+                format!("{}: no ts and no clock yet (the schedule sets it every minute)", path),
             )
         }
     };

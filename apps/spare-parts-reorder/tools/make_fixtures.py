@@ -31,7 +31,7 @@ def http(path, body):
 
 
 def tick(at):
-    return {"kind": "schedule", "cron": "0 * * * *", "at": at}
+    return {"kind": "schedule", "cron": "* * * * *", "at": at}
 
 
 def write(name, fixture):
@@ -230,7 +230,7 @@ ev = [
     http("usage", {"work_order": "WO-9", "parts": "FILTER-10"}),                      # 400
     http("part", {"part": "FILTER-10", "on_hand": 100}),                              # 200, on_hand ignored with a warning (clock from before)
     http("stock", {"part": "FILTER-10"}),                                             # 404 unknown path
-    {"kind": "schedule", "cron": "0 * * * *"},                                          # no at: warned
+    {"kind": "schedule", "cron": "* * * * *"},                                          # no at: warned
     http("count", {"part": "FILTER-10", "qty": 4}),                                   # 200 at the clock (T0 + 2 h): on hand 4
     http("list", {}),
 ]
