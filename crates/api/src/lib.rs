@@ -34,7 +34,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa_axum::router::OpenApiRouter;
 
 pub use authz::{Principal, permissions_markdown};
-pub use routes::market::{Market, approve_submission, resume_checks};
+pub use routes::market::{Market, approve_submission, resume_checks, run_checks};
+pub use routes::market_store::{StoreInstall, install_from_store};
 pub use security::{TokenSigner, hash_password};
 
 /// Settings of the API.

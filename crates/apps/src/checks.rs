@@ -5,7 +5,7 @@
 //! | `package` | a readable archive within the size, entry and path limits, with README and icon |
 //! | `manifest` | the manifest's schema and every field's rules |
 //! | `modules` | every WebAssembly module validates and compiles, with only the host's imports |
-//! | `permissions` | the host operations named in each module's data need declared permissions |
+//! | `permissions` | every host operation the app calls during its fixtures is covered by a declared permission; operations named in the modules' data but not declared are warnings |
 //! | `limits` | package size, fuel, memory and time limits within the store's; each module's initial memory within its manifest's |
 //! | `network` | every URL in the modules' data is on a host the app declares |
 //! | `fixtures` | the app's own `fixtures/*.json` pass in the sandbox (run by a [`FixtureRunner`]) |
@@ -13,10 +13,13 @@
 //! The app calls the platform through one import (`ironloom.call`) with the operation's
 //! name as a string, so what it may call is read from its constant data: a C string
 //! (`"alarm.raise\0"`) or an AssemblyScript string (UTF-16 with its byte length before it)
-//! names an operation for certain; the bare word elsewhere (Rust packs its literals
-//! together) is reported as a warning for the reviewer. The runtime checks every call
-//! against the installation's grant anyway; this check tells the developer and the
-//! reviewer before anyone installs it.
+//! names an operation, and the bare word elsewhere (Rust packs its literals together)
+//! may; either, undeclared, is a warning for the reviewer (a configuration key can be
+//! spelt like an operation). What decides is what the app does: an operation it calls
+//! during its own fixtures (run with the manifest's permissions) that no declared
+//! permission covers fails the check. The runtime checks every call against the
+//! installation's grant anyway; this check tells the developer and the reviewer before
+//! anyone installs it.
 
 use crate::engine::AppEngine;
 use crate::fixture::Fixture;
@@ -43,20 +46,29 @@ impl Default for StoreLimits {
         StoreLimits {
             max_package_bytes: 16 << 20,
             max_memory_mib: 64,
-            max_fuel: 1_000_000_000,
-            max_timeout_ms: 10_000,
+            max_fuel: ironloom_core::app::MAX_FUEL,
+            max_timeout_ms: 30_000,
             max_fixtures: 64,
         }
     }
+}
+
+/// What one fixture run showed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixtureRun {
+    /// The differences between what the fixture expects and what the app did (empty:
+    /// passed).
+    pub differences: Vec<String>,
+    /// Host operations the app called that its grant did not allow.
+    pub denied: BTreeSet<String>,
 }
 
 /// Runs an app's fixture in the sandbox against the platform's real parts (the binary
 /// provides it: it owns the metadata store, engine and ingest path a fixture needs).
 #[async_trait]
 pub trait FixtureRunner: Send + Sync {
-    /// The differences between what the fixture expects and what the app did (empty:
-    /// passed), or why it could not run.
-    async fn run(&self, package: &AppPackage, fixture: &Fixture) -> Result<Vec<String>, String>;
+    /// What the run showed, or why it could not run.
+    async fn run(&self, package: &AppPackage, fixture: &Fixture) -> Result<FixtureRun, String>;
 }
 
 fn result(
@@ -220,11 +232,23 @@ pub fn static_checks(
     (out, Some(pkg))
 }
 
-/// Runs the package's `fixtures/*.json` in the sandbox.
+/// Runs the package's `fixtures/*.json` in the sandbox; with the operations the app
+/// called without a permission for them.
 pub async fn fixture_check(
     pkg: &AppPackage,
     runner: &dyn FixtureRunner,
     store: &StoreLimits,
+) -> (CheckResult, BTreeMap<String, String>) {
+    let mut denied = BTreeMap::new();
+    let result = fixtures_run(pkg, runner, store, &mut denied).await;
+    (result, denied)
+}
+
+async fn fixtures_run(
+    pkg: &AppPackage,
+    runner: &dyn FixtureRunner,
+    store: &StoreLimits,
+    denied: &mut BTreeMap<String, String>,
 ) -> CheckResult {
     let t = Instant::now();
     let fixtures: BTreeMap<&String, &Vec<u8>> = pkg
@@ -268,10 +292,16 @@ pub async fn fixture_check(
             }
         };
         match runner.run(pkg, &fixture).await {
-            Ok(diff) if diff.is_empty() => details.push(format!("{path}: passed")),
-            Ok(diff) => {
-                failed = true;
-                details.push(format!("{path}: failed: {}", diff.join("; ")));
+            Ok(run) => {
+                for op in run.denied {
+                    denied.entry(op).or_insert_with(|| path.to_string());
+                }
+                if run.differences.is_empty() {
+                    details.push(format!("{path}: passed"));
+                } else {
+                    failed = true;
+                    details.push(format!("{path}: failed: {}", run.differences.join("; ")));
+                }
             }
             Err(e) => {
                 failed = true;
@@ -397,7 +427,7 @@ fn permissions(pkg: &AppPackage, scans: &[(String, Scan)]) -> CheckResult {
             have.iter().copied().collect::<Vec<_>>().join(", ")
         }
     )];
-    let (mut failed, mut warned) = (false, false);
+    let mut warned = false;
     for (path, s) in scans {
         details.push(format!("{path} imports {}", s.imports.join(", ")));
         let mut calls = Vec::new();
@@ -412,25 +442,17 @@ fn permissions(pkg: &AppPackage, scans: &[(String, Scan)]) -> CheckResult {
             if have.contains(needs) {
                 continue;
             }
-            match found {
-                Found::Literal => {
-                    failed = true;
-                    details.push(format!(
-                        "{path} calls {} (a string literal of its own), which needs the \
-                         {needs} permission the manifest does not declare",
-                        op.as_str()
-                    ));
-                }
-                Found::Word => {
-                    warned = true;
-                    details.push(format!(
-                        "{path} has the word {} in its data: if it calls {0}, that needs the \
-                         {needs} permission the manifest does not declare (the platform \
-                         refuses the call)",
-                        op.as_str()
-                    ));
-                }
-            }
+            warned = true;
+            let how = match found {
+                Found::Literal => "as a string of its own",
+                Found::Word => "as a word in its data",
+            };
+            details.push(format!(
+                "{path} names {} {how}: if it calls {0}, that needs the {needs} permission \
+                 the manifest does not declare (the platform refuses the call; the fixtures \
+                 show whether it does)",
+                op.as_str()
+            ));
         }
         details.push(format!(
             "{path} names host operations: {}",
@@ -441,7 +463,34 @@ fn permissions(pkg: &AppPackage, scans: &[(String, Scan)]) -> CheckResult {
             }
         ));
     }
-    titled("permissions", outcome(failed, warned), details, t)
+    titled("permissions", outcome(false, warned), details, t)
+}
+
+/// The permissions check, told what the fixtures showed: an operation the app called
+/// whose permission the manifest does not declare fails it.
+pub fn permissions_called(
+    checks: &mut [CheckResult],
+    pkg: &AppPackage,
+    denied: &BTreeMap<String, String>,
+) {
+    let have = declared(pkg);
+    let Some(c) = checks.iter_mut().find(|c| c.id == "permissions") else {
+        return;
+    };
+    for (op, fixture) in denied {
+        let Some(needs) = HostOp::parse(op).and_then(HostOp::needs) else {
+            continue;
+        };
+        if have.contains(needs) {
+            // Refused under a fixture's own narrower grant: what the fixture tests.
+            continue;
+        }
+        c.outcome = CheckOutcome::Failed;
+        c.details.push(format!(
+            "the app called {op} in {fixture}, which needs the {needs} permission the \
+             manifest does not declare"
+        ));
+    }
 }
 
 fn limits_check(

@@ -150,6 +150,8 @@ pub(crate) struct State {
     pub(crate) services: Arc<dyn HostServices>,
     pub(crate) max_call_bytes: usize,
     pub(crate) host_calls: u64,
+    /// Operations refused because the grant lacks their permission.
+    pub(crate) denied: Vec<String>,
     /// What the app answered to an HTTP event (host operation `reply`).
     pub(crate) reply: Option<serde_json::Value>,
     pub(crate) started: Instant,
@@ -266,6 +268,9 @@ pub struct Invocation {
     pub logs: Vec<LogLine>,
     pub fuel: u64,
     pub host_calls: u64,
+    /// Host operations refused for want of a permission (each once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denied: Vec<String>,
     /// The app's answer to an HTTP event, if it gave one.
     pub reply: Option<serde_json::Value>,
     pub elapsed: Duration,
@@ -325,6 +330,7 @@ impl Installation {
             services: self.services.clone(),
             max_call_bytes: self.config.max_call_bytes,
             host_calls: 0,
+            denied: Vec::new(),
             reply: None,
             started: Instant::now(),
             memory_cap: (self.limits.memory_mib as usize) << 20,
@@ -413,6 +419,7 @@ impl Installation {
                         logs: Vec::new(),
                         fuel: 0,
                         host_calls: 0,
+                        denied: Vec::new(),
                         reply: None,
                         elapsed: t0.elapsed(),
                         cold,
@@ -430,6 +437,7 @@ impl Installation {
         let logs = std::mem::take(&mut state.logs);
         state.log_bytes = 0;
         let host_calls = std::mem::take(&mut state.host_calls);
+        let denied = std::mem::take(&mut state.denied);
         let reply = state.reply.take();
         if result.is_ok() {
             self.live = Some(live);
@@ -439,6 +447,7 @@ impl Installation {
             logs,
             fuel,
             host_calls,
+            denied,
             reply,
             elapsed: t0.elapsed(),
             cold,

@@ -192,6 +192,8 @@ pub struct Observed {
     /// Fuel and host calls over all events.
     pub fuel: u64,
     pub host_calls: u64,
+    /// Host operations refused for want of a permission, over all events.
+    pub denied: std::collections::BTreeSet<String>,
 }
 
 impl Observed {
@@ -201,6 +203,7 @@ impl Observed {
             self.results.push(Value::Null);
             return;
         };
+        self.denied.extend(inv.denied.iter().cloned());
         self.results.push(match &inv.result {
             Ok(code) => json!(code),
             Err(e) => {

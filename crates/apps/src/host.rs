@@ -307,8 +307,16 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> 
                     }
                     Ok(request) => {
                         let state = caller.data();
-                        allowed(&state.grant, op, &request)
-                            .and_then(|()| state.services.call(&state.scope, op, &request))
+                        match allowed(&state.grant, op, &request) {
+                            Ok(()) => state.services.call(&state.scope, op, &request),
+                            Err(e) => {
+                                let denied = &mut caller.data_mut().denied;
+                                if !denied.iter().any(|d| d == op.as_str()) {
+                                    denied.push(op.as_str().to_string());
+                                }
+                                Err(e)
+                            }
+                        }
                     }
                 },
             };

@@ -282,7 +282,7 @@ pub async fn start_demo(
         }
     });
     let g = ironloom_gateway::start(cfg, shutdown).context("demo gateway buffer")?;
-    tracing::info!(simulator = %modbus, "demo: Modbus and OPC UA simulators and gateway edge-01 running (pump-01, motor-01, boiler-01)");
+    tracing::info!(simulator = %modbus, "demo: Modbus and OPC UA simulators and gateway edge-01 running (pump-01, motor-01, cnc-01, boiler-01)");
     Ok(g)
 }
 

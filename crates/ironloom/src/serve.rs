@@ -413,6 +413,15 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     };
     // Submissions whose checks a stop cut short run them again.
     tokio::spawn(ironloom_api::resume_checks(state.clone()));
+    // The demo's store: the apps of `apps/`, published by the first-party developer.
+    if demo == Demo::Yes {
+        match crate::demo_store::locate() {
+            Some(dir) => {
+                tokio::spawn(crate::demo_store::publish(state.clone(), dir));
+            }
+            None => tracing::info!("demo store: no apps directory found (IRONLOOM_APPS_DIR)"),
+        }
+    }
     let mut app = app(
         state,
         metrics,

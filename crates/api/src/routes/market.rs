@@ -16,7 +16,9 @@ use axum::body::Body;
 use axum::extract::{Extension, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use ironloom_apps::checks::{FixtureRunner, StoreLimits, fixture_check, static_checks};
+use ironloom_apps::checks::{
+    FixtureRunner, StoreLimits, fixture_check, permissions_called, static_checks,
+};
 use ironloom_apps::signing::{self, KeyEncryptionKey};
 use ironloom_core::auth::Role;
 use ironloom_core::entity::{Actor, NewUser, Page, Resource};
@@ -405,7 +407,9 @@ async fn check_report(state: &AppState, bytes: Vec<u8>) -> Result<CheckReport, E
     .map_err(|e| Error::storage("run submission checks", e))?;
     match pkg {
         Some(pkg) if checks.iter().all(|c| c.outcome != CheckOutcome::Failed) => {
-            checks.push(fixture_check(&pkg, m.fixtures.as_ref(), &limits).await);
+            let (fixtures, denied) = fixture_check(&pkg, m.fixtures.as_ref(), &limits).await;
+            permissions_called(&mut checks, &pkg, &denied);
+            checks.push(fixtures);
         }
         _ => checks.push(CheckResult {
             id: "fixtures".into(),

@@ -204,8 +204,21 @@ async fn install_release(
     ApiPath((app_id, version)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<StoreInstall>,
 ) -> ApiResult<(StatusCode, Json<InstallationView>)> {
+    let v = install_from_store(&state, &p, locale, app_id, version, input).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Installs a release into the caller's tenant (the store's install, and the demo's).
+pub async fn install_from_store(
+    state: &AppState,
+    p: &Principal,
+    locale: ironloom_core::i18n::Locale,
+    app_id: String,
+    version: String,
+    input: StoreInstall,
+) -> ApiResult<InstallationView> {
     let release = state.store.get_release(&app_id, &version).await?;
-    take(&state, &p, &release).await?;
+    take(state, p, &release).await?;
     let spec = InstallationSpec {
         name: input.name,
         app_id,
@@ -218,6 +231,5 @@ async fn install_release(
         enabled: input.enabled,
         edge: input.edge,
     };
-    let v = super::apps::create_installation(&state, &p, locale, spec).await?;
-    Ok((StatusCode::CREATED, Json(v)))
+    super::apps::create_installation(state, p, locale, spec).await
 }

@@ -111,7 +111,7 @@ impl ironloom_apps::checks::FixtureRunner for ServerFixtures {
         &self,
         package: &ironloom_apps::AppPackage,
         fixture: &ironloom_apps::fixture::Fixture,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<ironloom_apps::checks::FixtureRun, String> {
         let engine = self.host.engine();
         let wasm = package
             .module("main")
@@ -119,7 +119,10 @@ impl ironloom_apps::checks::FixtureRunner for ServerFixtures {
         let module = engine.compile(wasm).map_err(|e| e.to_string())?;
         fixture_run::run(engine, package, &module, fixture)
             .await
-            .map(|o| o.differences)
+            .map(|o| ironloom_apps::checks::FixtureRun {
+                differences: o.differences,
+                denied: o.observed.denied,
+            })
             .map_err(|e| format!("{e:#}"))
     }
 }
