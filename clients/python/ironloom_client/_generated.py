@@ -162,6 +162,19 @@ class AppSettings(TypedDict):
     http_hosts: List[str]
 
 
+class AppStats(TypedDict):
+    """What the store knows of an app's use: tenants holding it, installations, ratings."""
+    #: Installations that are enabled.
+    active_installations: int
+    #: Installations in all tenants.
+    installations: int
+    #: The mean rating (0 without ratings).
+    rating: float
+    ratings: int
+    #: Tenants that took it from the store (订阅用户数).
+    tenants: int
+
+
 class Attribute(TypedDict):
     """One attribute value."""
     key: str
@@ -259,6 +272,20 @@ class Catalog(TypedDict):
     permissions: List["Permission"]
     protocols: List[str]
     roles: List["RoleInfo"]
+
+
+class Page_Listing(TypedDict):
+    """One page of a list."""
+    items: List["Listing"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class CatalogueAnswer(Page_Listing):
+    #: How long the search took, in microseconds.
+    took_us: int
 
 
 class ChangePassword(TypedDict):
@@ -838,6 +865,43 @@ class LatestPoint(TypedDict):
     value: Any
 
 
+class Listing(AppStats):
+    """One entry of the catalogue: an app, a model or an algorithm."""
+    channel: NotRequired[Optional["Channel"]]
+    description: "LocalText"
+    domains: List[str]
+    first_party: bool
+    id: str
+    industries: List[str]
+    #: `app`, `model` or `algorithm`.
+    kind: str
+    name: "LocalText"
+    #: `free` (every listing until plans are offered).
+    price: str
+    publisher: str
+    released_at: NotRequired[Optional[str]]
+    #: The newest version (an app's newest stable release, else its newest beta).
+    version: str
+
+
+class ListingPage(TypedDict):
+    config_schema: Dict[str, Any]
+    #: The caller's tenant holds the app / its review of it.
+    held: bool
+    #: The icon's path (`icon.svg` or `icon.png`), under `…/files/`.
+    icon: NotRequired[Optional[str]]
+    listing: "Listing"
+    my_review: NotRequired[Optional["Review"]]
+    #: What the app asks for: the install dialog's consent list.
+    permissions: List[Dict[str, Any]]
+    readme: NotRequired[Optional[str]]
+    #: Screenshots' paths (`screenshots/…`), under `…/files/`.
+    screenshots: List[str]
+    triggers: List[Dict[str, Any]]
+    #: Newest first.
+    versions: List["VersionInfo"]
+
+
 class LiveOut_Connected(TypedDict):
     transport: str
     ts: int
@@ -1091,6 +1155,15 @@ class Page_Release(TypedDict):
     total: int
 
 
+class Page_Review(TypedDict):
+    """One page of a list."""
+    items: List["Review"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
 class Page_Rule(TypedDict):
     """One page of a list."""
     items: List["Rule"]
@@ -1331,6 +1404,27 @@ class RetentionOut(TypedDict):
     keep_days: NotRequired[Optional[float]]
     #: Absent: the tenant's default for every product without its own policy.
     product_id: NotRequired[Optional["ProductId"]]
+
+
+class Review(TypedDict):
+    """A tenant's rating and review of an app: one per tenant and app, editable."""
+    app_id: str
+    #: Who wrote it (the user's display name or log-in), and for which version.
+    author: str
+    body: NotRequired[Optional[str]]
+    created_at: str
+    #: 1 to 5 stars.
+    rating: int
+    title: NotRequired[Optional[str]]
+    updated_at: str
+    version: str
+
+
+class ReviewInput(TypedDict):
+    body: NotRequired[Optional[str]]
+    #: 1 to 5.
+    rating: int
+    title: NotRequired[Optional[str]]
 
 
 class RoleInfo(TypedDict):
@@ -1711,6 +1805,16 @@ class UserPatchInput(TypedDict):
     role: NotRequired[Optional["Role"]]
 
 
+class VersionInfo(TypedDict):
+    """One version of an app on its listing page."""
+    changelog: NotRequired[Optional[str]]
+    channel: "Channel"
+    key_id: str
+    released_at: str
+    size: int
+    version: str
+
+
 class Widget(TypedDict):
     """One widget, bound to devices and their properties, at a place on the grid."""
     #: Chart reduction per interval (default avg).
@@ -1893,7 +1997,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -2713,6 +2817,90 @@ class GeneratedApi:
         Server-sent events; the document gives their data as `LiveOut`.
         """
         return self._stream("GET", f"/api/v1/devices/{_path(id)}/telemetry/stream")
+
+    def listing(self, app_id: str) -> ListingPage:
+        """An app's listing page.
+
+        `GET /api/v1/market/apps/{app_id}`
+        """
+        return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}")
+
+    def listing_file(self, app_id: str, name: str) -> bytes:
+        """A file of an app's newest release for its listing page: `icon.svg`, `icon.png` or
+        `README.md`.
+
+        `GET /api/v1/market/apps/{app_id}/files/{name}`
+        """
+        return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/files/{_path(name)}")
+
+    def my_review(self, app_id: str) -> Review:
+        """The caller's tenant's review of an app.
+
+        `GET /api/v1/market/apps/{app_id}/review`
+        """
+        return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/review")
+
+    def put_review(self, app_id: str, body: ReviewInput) -> Review:
+        """Rate and review an app the tenant holds (a second review replaces the first).
+
+        `PUT /api/v1/market/apps/{app_id}/review`
+        """
+        return self._call("PUT", f"/api/v1/market/apps/{_path(app_id)}/review", body=body, body_kind="json", content_type="application/json")
+
+    def delete_review(self, app_id: str) -> None:
+        """Take the tenant's review back.
+
+        `DELETE /api/v1/market/apps/{app_id}/review`
+        """
+        return self._call("DELETE", f"/api/v1/market/apps/{_path(app_id)}/review")
+
+    def reviews(
+        self,
+        app_id: str,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Review:
+        """An app's ratings and reviews, newest first.
+
+        `GET /api/v1/market/apps/{app_id}/reviews`
+        """
+        return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/reviews", query={"page": page, "page_size": page_size, "sort": sort})
+
+    def listing_screenshot(self, app_id: str, name: str) -> bytes:
+        """A screenshot of an app's newest release (`screenshots/{name}` in its package).
+
+        `GET /api/v1/market/apps/{app_id}/screenshots/{name}`
+        """
+        return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/screenshots/{_path(name)}")
+
+    def catalogue(
+        self,
+        *,
+        q: Optional[str] = None,
+        kind: Optional[str] = None,
+        industry: Optional[str] = None,
+        domain: Optional[str] = None,
+        price: Optional[str] = None,
+        min_rating: Optional[float] = None,
+        first_party: Optional[bool] = None,
+        sort: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+    ) -> CatalogueAnswer:
+        """Search the catalogue: apps, models and algorithms.
+
+        `GET /api/v1/market/catalogue`
+
+        Parameters:
+            q: Words in Chinese or English; every one must match.
+            kind: `app`, `model` or `algorithm`.
+            industry: A GB/T 4754 code or its start (`C34`, `C3`, `D`).
+            price: `free` or `paid`.
+            sort: Relevance with a query (default), `name`, `-rating`, `-installations`, `-released_at`.
+        """
+        return self._call("GET", "/api/v1/market/catalogue", query={"q": q, "kind": kind, "industry": industry, "domain": domain, "price": price, "min_rating": min_rating, "first_party": first_party, "sort": sort, "page": page, "page_size": page_size})
 
     def my_developer(self) -> Developer:
         """The caller's developer account.
@@ -3572,6 +3760,14 @@ OPERATIONS = {
     "device_aggregate": ("GET", "/api/v1/devices/{id}/telemetry/aggregate"),
     "device_latest": ("GET", "/api/v1/devices/{id}/telemetry/latest"),
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
+    "listing": ("GET", "/api/v1/market/apps/{app_id}"),
+    "listing_file": ("GET", "/api/v1/market/apps/{app_id}/files/{name}"),
+    "my_review": ("GET", "/api/v1/market/apps/{app_id}/review"),
+    "put_review": ("PUT", "/api/v1/market/apps/{app_id}/review"),
+    "delete_review": ("DELETE", "/api/v1/market/apps/{app_id}/review"),
+    "reviews": ("GET", "/api/v1/market/apps/{app_id}/reviews"),
+    "listing_screenshot": ("GET", "/api/v1/market/apps/{app_id}/screenshots/{name}"),
+    "catalogue": ("GET", "/api/v1/market/catalogue"),
     "my_developer": ("GET", "/api/v1/market/developer"),
     "become_developer": ("POST", "/api/v1/market/developer"),
     "register_developer": ("POST", "/api/v1/market/register"),

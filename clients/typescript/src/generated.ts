@@ -182,6 +182,19 @@ export interface AppSettings {
   http_hosts: string[];
 }
 
+/** What the store knows of an app's use: tenants holding it, installations, ratings. */
+export interface AppStats {
+  /** Installations that are enabled. */
+  active_installations: number;
+  /** Installations in all tenants. */
+  installations: number;
+  /** The mean rating (0 without ratings). */
+  rating: number;
+  ratings: number;
+  /** Tenants that took it from the store (订阅用户数). */
+  tenants: number;
+}
+
 /** One attribute value. */
 export interface Attribute {
   key: string;
@@ -288,6 +301,11 @@ export interface Catalog {
   protocols: string[];
   roles: RoleInfo[];
 }
+
+export type CatalogueAnswer = Page_Listing & {
+  /** How long the search took, in microseconds. */
+  took_us: number;
+};
 
 export interface ChangePassword {
   current_password: string;
@@ -1003,6 +1021,43 @@ export interface LatestPoint {
 
 export type Layout = "points" | "columns";
 
+/** One entry of the catalogue: an app, a model or an algorithm. */
+export type Listing = AppStats & ({
+  channel?: Channel | null;
+  description: LocalText;
+  domains: string[];
+  first_party: boolean;
+  id: string;
+  industries: string[];
+  /** `app`, `model` or `algorithm`. */
+  kind: string;
+  name: LocalText;
+  /** `free` (every listing until plans are offered). */
+  price: string;
+  publisher: string;
+  released_at?: string | null;
+  /** The newest version (an app's newest stable release, else its newest beta). */
+  version: string;
+});
+
+export interface ListingPage {
+  config_schema: Record<string, unknown>;
+  /** The caller's tenant holds the app / its review of it. */
+  held: boolean;
+  /** The icon's path (`icon.svg` or `icon.png`), under `…/files/`. */
+  icon?: string | null;
+  listing: Listing;
+  my_review?: Review | null;
+  /** What the app asks for: the install dialog's consent list. */
+  permissions: Record<string, unknown>[];
+  readme?: string | null;
+  /** Screenshots' paths (`screenshots/…`), under `…/files/`. */
+  screenshots: string[];
+  triggers: Record<string, unknown>[];
+  /** Newest first. */
+  versions: VersionInfo[];
+}
+
 /** One live event of a device (`GET /api/v1/devices/{id}/telemetry/stream`). */
 export type LiveOut = LiveOut_Telemetry | LiveOut_Connected | LiveOut_Disconnected | LiveOut_Event;
 
@@ -1256,6 +1311,15 @@ export interface Page_Job {
 }
 
 /** One page of a list. */
+export interface Page_Listing {
+  items: Listing[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_ModelSummary {
   items: ModelSummary[];
   page: number;
@@ -1276,6 +1340,15 @@ export interface Page_Product {
 /** One page of a list. */
 export interface Page_Release {
   items: Release[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
+export interface Page_Review {
+  items: Review[];
   page: number;
   page_size: number;
   /** Matching items over all pages. */
@@ -1548,7 +1621,7 @@ export interface ResetPassword {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -1562,6 +1635,27 @@ export interface RetentionOut {
   keep_days?: number | null;
   /** Absent: the tenant's default for every product without its own policy. */
   product_id?: ProductId | null;
+}
+
+/** A tenant's rating and review of an app: one per tenant and app, editable. */
+export interface Review {
+  app_id: string;
+  /** Who wrote it (the user's display name or log-in), and for which version. */
+  author: string;
+  body?: string | null;
+  created_at: string;
+  /** 1 to 5 stars. */
+  rating: number;
+  title?: string | null;
+  updated_at: string;
+  version: string;
+}
+
+export interface ReviewInput {
+  body?: string | null;
+  /** 1 to 5. */
+  rating: number;
+  title?: string | null;
 }
 
 /**
@@ -1989,6 +2083,16 @@ export interface UserPatchInput {
   role?: Role | null;
 }
 
+/** One version of an app on its listing page. */
+export interface VersionInfo {
+  changelog?: string | null;
+  channel: Channel;
+  key_id: string;
+  released_at: string;
+  size: number;
+  version: string;
+}
+
 /** One widget, bound to devices and their properties, at a place on the grid. */
 export interface Widget {
   /** Chart reduction per interval (default avg). */
@@ -2282,6 +2386,32 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+}
+
+/** Query parameters of `reviews`. */
+export interface ReviewsQuery {
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `catalogue`. */
+export interface CatalogueQuery {
+  /** Words in Chinese or English; every one must match. */
+  q?: string;
+  /** `app`, `model` or `algorithm`. */
+  kind?: string;
+  /** A GB/T 4754 code or its start (`C34`, `C3`, `D`). */
+  industry?: string;
+  domain?: string;
+  /** `free` or `paid`. */
+  price?: string;
+  min_rating?: number;
+  first_party?: boolean;
+  /** Relevance with a query (default), `name`, `-rating`, `-installations`, `-released_at`. */
+  sort?: string;
+  page?: number;
+  page_size?: number;
 }
 
 /** Query parameters of `listReleases`. */
@@ -3172,6 +3302,79 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * An app's listing page.
+   *
+   * `GET /api/v1/market/apps/{app_id}`
+   */
+  listing(appId: string): Promise<ListingPage> {
+    return this.call<ListingPage>({ method: "GET", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}` });
+  }
+
+  /**
+   * A file of an app's newest release for its listing page: `icon.svg`, `icon.png` or
+   * `README.md`.
+   *
+   * `GET /api/v1/market/apps/{app_id}/files/{name}`
+   */
+  listingFile(appId: string, name: string): Promise<Uint8Array> {
+    return this.call<Uint8Array>({ method: "GET", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/files/${encodeURIComponent(String(name))}` });
+  }
+
+  /**
+   * The caller's tenant's review of an app.
+   *
+   * `GET /api/v1/market/apps/{app_id}/review`
+   */
+  myReview(appId: string): Promise<Review> {
+    return this.call<Review>({ method: "GET", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/review` });
+  }
+
+  /**
+   * Rate and review an app the tenant holds (a second review replaces the first).
+   *
+   * `PUT /api/v1/market/apps/{app_id}/review`
+   */
+  putReview(appId: string, body: ReviewInput): Promise<Review> {
+    return this.call<Review>({ method: "PUT", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/review`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Take the tenant's review back.
+   *
+   * `DELETE /api/v1/market/apps/{app_id}/review`
+   */
+  deleteReview(appId: string): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/review` });
+  }
+
+  /**
+   * An app's ratings and reviews, newest first.
+   *
+   * `GET /api/v1/market/apps/{app_id}/reviews`
+   */
+  reviews(appId: string, query: ReviewsQuery = {}): Promise<Page_Review> {
+    return this.call<Page_Review>({ method: "GET", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/reviews`, query });
+  }
+
+  /**
+   * A screenshot of an app's newest release (`screenshots/{name}` in its package).
+   *
+   * `GET /api/v1/market/apps/{app_id}/screenshots/{name}`
+   */
+  listingScreenshot(appId: string, name: string): Promise<Uint8Array> {
+    return this.call<Uint8Array>({ method: "GET", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/screenshots/${encodeURIComponent(String(name))}` });
+  }
+
+  /**
+   * Search the catalogue: apps, models and algorithms.
+   *
+   * `GET /api/v1/market/catalogue`
+   */
+  catalogue(query: CatalogueQuery = {}): Promise<CatalogueAnswer> {
+    return this.call<CatalogueAnswer>({ method: "GET", path: "/api/v1/market/catalogue", query });
+  }
+
+  /**
    * The caller's developer account.
    *
    * `GET /api/v1/market/developer`
@@ -4002,6 +4205,14 @@ export const OPERATIONS = {
   device_aggregate: ["GET", "/api/v1/devices/{id}/telemetry/aggregate"],
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
+  listing: ["GET", "/api/v1/market/apps/{app_id}"],
+  listing_file: ["GET", "/api/v1/market/apps/{app_id}/files/{name}"],
+  my_review: ["GET", "/api/v1/market/apps/{app_id}/review"],
+  put_review: ["PUT", "/api/v1/market/apps/{app_id}/review"],
+  delete_review: ["DELETE", "/api/v1/market/apps/{app_id}/review"],
+  reviews: ["GET", "/api/v1/market/apps/{app_id}/reviews"],
+  listing_screenshot: ["GET", "/api/v1/market/apps/{app_id}/screenshots/{name}"],
+  catalogue: ["GET", "/api/v1/market/catalogue"],
   my_developer: ["GET", "/api/v1/market/developer"],
   become_developer: ["POST", "/api/v1/market/developer"],
   register_developer: ["POST", "/api/v1/market/register"],

@@ -267,6 +267,34 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/market/signing-keys/{key_id}/revoke",
         Permission(P::MarketReview),
     ),
+    ("GET", "/api/v1/market/catalogue", Authenticated),
+    ("GET", "/api/v1/market/apps/{app_id}", Authenticated),
+    (
+        "GET",
+        "/api/v1/market/apps/{app_id}/files/{name}",
+        Authenticated,
+    ),
+    (
+        "GET",
+        "/api/v1/market/apps/{app_id}/screenshots/{name}",
+        Authenticated,
+    ),
+    ("GET", "/api/v1/market/apps/{app_id}/reviews", Authenticated),
+    (
+        "GET",
+        "/api/v1/market/apps/{app_id}/review",
+        Permission(P::AppRead),
+    ),
+    (
+        "PUT",
+        "/api/v1/market/apps/{app_id}/review",
+        Permission(P::AppManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/market/apps/{app_id}/review",
+        Permission(P::AppManage),
+    ),
     ("GET", "/api/v1/market/releases", Authenticated),
     (
         "GET",

@@ -214,6 +214,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::app_panels::register(router);
     let router = routes::market::register(router);
     let router = routes::market_store::register(router);
+    let router = routes::market_catalogue::register(router);
     router.split_for_parts()
 }
 

@@ -14,6 +14,7 @@ pub mod edge_apps;
 pub mod gateway_config;
 pub mod groups;
 pub mod market;
+pub mod market_catalogue;
 pub mod market_store;
 pub mod model_runs;
 pub mod models;

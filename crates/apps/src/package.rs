@@ -311,8 +311,9 @@ fn unpack(bytes: &[u8], limits: &PackageLimits) -> Result<Unpacked, PackageError
 
 /// The files of an app's source directory that go into its package: `manifest.json`,
 /// `README.md`, `CHANGELOG.md`, the icon, `signature.json`, and everything under
-/// `modules/`, `ui/` and `fixtures/` (the fixtures go along so the marketplace can run
-/// them; sources and build output stay out). Paths use `/`.
+/// `modules/`, `ui/`, `fixtures/` (the fixtures go along so the marketplace can run them)
+/// and `screenshots/` (shown on its store listing); sources and build output stay out.
+/// Paths use `/`.
 pub fn files_of_dir(dir: &std::path::Path) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
     fn walk(
         root: &std::path::Path,
@@ -351,7 +352,7 @@ pub fn files_of_dir(dir: &std::path::Path) -> std::io::Result<BTreeMap<String, V
             files.insert(name.to_string(), std::fs::read(&path)?);
         }
     }
-    for sub in ["modules", "ui", "fixtures"] {
+    for sub in ["modules", "ui", "fixtures", "screenshots"] {
         let path = dir.join(sub);
         if path.is_dir() {
             walk(dir, &path, &mut files)?;

@@ -51,6 +51,8 @@ pub enum Resource {
     Release,
     /// One of the platform's package signing keys.
     SigningKey,
+    /// A tenant's rating and review of an app.
+    Review,
 }
 
 impl Resource {
@@ -78,6 +80,7 @@ impl Resource {
             Resource::Submission => "submission",
             Resource::Release => "release",
             Resource::SigningKey => "signing_key",
+            Resource::Review => "review",
         }
     }
 
@@ -105,6 +108,7 @@ impl Resource {
             Resource::Submission,
             Resource::Release,
             Resource::SigningKey,
+            Resource::Review,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -134,6 +138,7 @@ impl Resource {
             Resource::Submission => locale.pick("submission", "应用提交"),
             Resource::Release => locale.pick("release", "应用发布版本"),
             Resource::SigningKey => locale.pick("signing key", "签名密钥"),
+            Resource::Review => locale.pick("review", "评价"),
         }
     }
 }
@@ -303,6 +308,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable submission fields.
     SubmissionSort default CreatedAt { CreatedAt => "created_at", UpdatedAt => "updated_at", AppId => "app_id" }
+);
+sort_fields!(
+    /// Sortable review fields.
+    ReviewSort default UpdatedAt { UpdatedAt => "updated_at", Rating => "rating" }
 );
 sort_fields!(
     /// Sortable release fields.

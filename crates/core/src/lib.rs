@@ -37,6 +37,7 @@ pub mod peers;
 pub mod quantity;
 pub mod repo;
 pub mod rule;
+pub mod search;
 pub mod sync;
 pub mod telemetry;
 pub mod thing_model;

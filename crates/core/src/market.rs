@@ -341,3 +341,38 @@ pub struct SubmissionFilter {
 pub const MAX_OPEN_SUBMISSIONS: u64 = 20;
 /// Longest review comment or changelog.
 pub const MAX_COMMENT_LEN: usize = 4000;
+
+/// A tenant's rating and review of an app: one per tenant and app, editable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Review {
+    pub app_id: String,
+    #[serde(skip_serializing)]
+    pub tenant_id: crate::ids::TenantId,
+    /// 1 to 5 stars.
+    pub rating: u8,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    /// Who wrote it (the user's display name or log-in), and for which version.
+    pub author: String,
+    pub version: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What the store knows of an app's use: tenants holding it, installations, ratings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AppStats {
+    /// Tenants that took it from the store (订阅用户数).
+    pub tenants: u64,
+    /// Installations in all tenants.
+    pub installations: u64,
+    /// Installations that are enabled.
+    pub active_installations: u64,
+    pub ratings: u64,
+    /// The mean rating (0 without ratings).
+    pub rating: f64,
+}
+
+/// Longest review title and text.
+pub const MAX_REVIEW_TITLE: usize = 120;
+pub const MAX_REVIEW_BODY: usize = 4000;

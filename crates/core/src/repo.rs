@@ -761,6 +761,35 @@ pub trait MarketRepo: Send + Sync {
     ) -> Result<crate::market::SigningKey>;
 }
 
+/// The marketplace's ratings and reviews, and what it counts of apps' use.
+#[async_trait]
+pub trait ReviewRepo: Send + Sync {
+    /// Writes the tenant's review of an app (a second one replaces the first); audited.
+    async fn put_review(
+        &self,
+        actor: &Actor,
+        review: &crate::market::Review,
+    ) -> Result<crate::market::Review>;
+    async fn delete_review(&self, actor: &Actor, tenant: TenantId, app_id: &str) -> Result<()>;
+    async fn review_of(
+        &self,
+        tenant: TenantId,
+        app_id: &str,
+    ) -> Result<Option<crate::market::Review>>;
+    /// An app's reviews, newest first.
+    async fn list_reviews(
+        &self,
+        app_id: &str,
+        page: &PageRequest<ReviewSort>,
+    ) -> Result<Page<crate::market::Review>>;
+    /// Per app: tenants holding it from the store, installations, ratings.
+    async fn app_stats(&self)
+    -> Result<std::collections::HashMap<String, crate::market::AppStats>>;
+    /// Whether the tenant holds any version of the app (took it from the store or
+    /// uploaded it).
+    async fn tenant_holds_app(&self, tenant: TenantId, app_id: &str) -> Result<bool>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -781,6 +810,7 @@ pub trait MetaStore:
     + ModelRunRepo
     + AppRepo
     + MarketRepo
+    + ReviewRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -102,6 +102,17 @@ const STORE_INSTALLS: &[(&str, &str, &[&str], &str)] = &[
         "{}",
     ),
     ("line-scheduler", "planning.flow-shop-scheduler", &[], "{}"),
+    ("power-factor", "energy.power-factor", &["demo-motor"], "{}"),
+    ("transformer", "energy.transformer-ageing", &["demo-motor"], "{}"),
+    ("pump-energy", "energy.pump-specific-energy", &["demo-pump"], "{}"),
+    ("boiler-cycling", "energy.boiler-short-cycling", &["demo-boiler"], "{}"),
+    ("motor-starts", "maintenance.motor-starts", &["demo-motor"], "{}"),
+    (
+        "energy-baseline",
+        "energy.baseline-regression",
+        &["demo-motor", "demo-cnc"],
+        "{}",
+    ),
 ];
 
 /// Publishes every app under `dir`, then installs the demo's store apps; logs what it did.

@@ -322,11 +322,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
                 ironloom_cluster::partition::partition_of(d, partitions)
             }))));
     }
-    let market = Arc::new(ironloom_api::Market {
-        kek: ironloom_apps::signing::KeyEncryptionKey::derive(&key),
-        fixtures: Arc::new(crate::app_cmd::ServerFixtures { host: apps.clone() }),
-        limits: Default::default(),
-    });
+    let market = Arc::new(ironloom_api::Market::new(
+        ironloom_apps::signing::KeyEncryptionKey::derive(&key),
+        Arc::new(crate::app_cmd::ServerFixtures { host: apps.clone() }),
+    ));
     let state = AppState {
         store: store.clone(),
         telemetry,

@@ -28,6 +28,7 @@ mod device_link;
 mod devices;
 mod groups;
 mod market;
+mod market_reviews;
 mod model_runs;
 mod products;
 mod provisioning;
@@ -129,6 +130,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0013_alarm_sources.sql"),
     ),
     (14, "market", include_str!("../migrations/0014_market.sql")),
+    (
+        15,
+        "market_reviews",
+        include_str!("../migrations/0015_market_reviews.sql"),
+    ),
 ];
 
 impl SqlStore {

@@ -36,7 +36,10 @@ use cluster::{
     seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
     segments_are_found_by_tenant,
 };
-use market::the_marketplace_keeps_developers_submissions_releases_and_keys;
+use market::{
+    reviews_are_one_per_tenant_and_stats_add_up,
+    the_marketplace_keeps_developers_submissions_releases_and_keys,
+};
 
 /// A store on a fresh database, kept alive (and cleaned up) by the guard.
 struct Fixture {
@@ -181,6 +184,7 @@ conformance!(
     segments_are_found_by_tenant,
     a_seal_racing_a_claim_is_whole_or_refused,
     the_marketplace_keeps_developers_submissions_releases_and_keys,
+    reviews_are_one_per_tenant_and_stats_add_up,
 );
 
 pub(crate) fn actor() -> Actor {
@@ -193,7 +197,7 @@ pub(crate) fn actor() -> Actor {
     }
 }
 
-async fn tenant(s: &dyn MetaStore, code: &str) -> Tenant {
+pub(crate) async fn tenant(s: &dyn MetaStore, code: &str) -> Tenant {
     s.create_tenant(
         &actor(),
         NewTenant {

@@ -38,6 +38,19 @@ pub struct Market {
     pub kek: KeyEncryptionKey,
     pub fixtures: Arc<dyn FixtureRunner>,
     pub limits: StoreLimits,
+    /// The catalogue's index, rebuilt every few seconds.
+    pub catalogue: super::market_catalogue::CatalogueCache,
+}
+
+impl Market {
+    pub fn new(kek: KeyEncryptionKey, fixtures: Arc<dyn FixtureRunner>) -> Market {
+        Market {
+            kek,
+            fixtures,
+            limits: StoreLimits::default(),
+            catalogue: Default::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Market {
@@ -679,10 +692,12 @@ pub async fn approve_submission(
         changelog: sub.changelog.clone(),
         released_at: chrono::Utc::now(),
     };
-    Ok(state
+    let r = state
         .store
         .release_submission(actor, id, &release, &signed, comment)
-        .await?)
+        .await?;
+    m.catalogue.invalidate();
+    Ok(r)
 }
 
 fn sign_error(e: signing::SignatureError) -> ApiError {

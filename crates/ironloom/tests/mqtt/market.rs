@@ -354,6 +354,109 @@ async fn publish_review_sign_install_and_refuse_tampering() {
     })
     .await;
 
+    // The catalogue finds it in both languages beside the model library; its listing
+    // page; a rating by the tenant that installed it, not by one that did not.
+    let found = tenant.get("/api/v1/market/catalogue?q=水泵效率").await;
+    assert_eq!(found["items"][0]["id"], "pump.efficiency", "{found}");
+    assert_eq!(found["items"][0]["first_party"], false);
+    assert_eq!(found["items"][0]["installations"], 1, "{found}");
+    let found = tenant
+        .get("/api/v1/market/catalogue?q=pumps&kind=app")
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    let models = tenant
+        .get("/api/v1/market/catalogue?kind=model&page_size=5")
+        .await;
+    assert!(models["total"].as_u64().unwrap() > 5, "{models}");
+    let none = tenant
+        .get("/api/v1/market/catalogue?q=pump&industry=A01")
+        .await;
+    assert_eq!(none["total"], 0);
+    let (status, _) = tenant
+        .call("GET", "/api/v1/market/catalogue?kind=plugin", None)
+        .await;
+    assert_eq!(status, 422);
+    let page = tenant.get("/api/v1/market/apps/pump.efficiency").await;
+    assert_eq!(page["versions"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["versions"][0]["changelog"], "First release");
+    assert_eq!(page["icon"], "icon.svg");
+    assert_eq!(page["held"], true);
+    assert!(page["readme"].as_str().unwrap().len() > 100);
+    assert_eq!(page["permissions"].as_array().unwrap().len(), 4);
+    let icon = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/market/apps/pump.efficiency/files/icon.svg",
+            server.base
+        ))
+        .bearer_auth(tenant.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(
+        icon.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    let (status, _) = tenant
+        .call(
+            "GET",
+            "/api/v1/market/apps/pump.efficiency/files/manifest.json",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = tenant
+        .call(
+            "PUT",
+            "/api/v1/market/apps/pump.efficiency/review",
+            Some(json!({"rating": 6})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, r) = tenant
+        .call(
+            "PUT",
+            "/api/v1/market/apps/pump.efficiency/review",
+            Some(json!({"rating": 5, "title": "准确", "body": "与现场流量计对得上"})),
+        )
+        .await;
+    assert_eq!((status, r["version"].as_str()), (200, Some("1.0.0")), "{r}");
+    let (status, _) = tenant
+        .call(
+            "PUT",
+            "/api/v1/market/apps/pump.efficiency/review",
+            Some(json!({"rating": 4})),
+        )
+        .await;
+    assert_eq!(status, 200, "editable");
+    let reviews = tenant
+        .get("/api/v1/market/apps/pump.efficiency/reviews")
+        .await;
+    assert_eq!(
+        (
+            reviews["total"].as_u64(),
+            reviews["items"][0]["rating"].as_u64()
+        ),
+        (Some(1), Some(4)),
+        "{reviews}"
+    );
+    let plant2 = Api::new_tenant_named(&server, "plant2", "tb").await;
+    let (status, body) = plant2
+        .call(
+            "PUT",
+            "/api/v1/market/apps/pump.efficiency/review",
+            Some(json!({"rating": 1})),
+        )
+        .await;
+    assert_eq!(status, 422, "a tenant that never installed it: {body}");
+    let rated = tenant
+        .get("/api/v1/market/catalogue?q=pump&min_rating=4")
+        .await;
+    assert_eq!(rated["items"][0]["rating"], 4.0, "{rated}");
+
     // A package changed after signing is refused, with the reason.
     let signed = tenant
         .get_text("/api/v1/market/releases/pump.efficiency/1.0.0/package")

@@ -334,3 +334,53 @@ pub async fn the_marketplace_keeps_developers_submissions_releases_and_keys(s: &
         Err(Error::NotFound(Resource::SigningKey))
     ));
 }
+
+pub async fn reviews_are_one_per_tenant_and_stats_add_up(s: &SqlStore) {
+    use ironloom_core::repo::ReviewRepo;
+    let t1 = super::tenant(s, "rv1").await;
+    let t2 = super::tenant(s, "rv2").await;
+    let review = |t: ironloom_core::ids::TenantId, rating: u8| Review {
+        app_id: "acme.oee".into(),
+        tenant_id: t,
+        rating,
+        title: Some("ok".into()),
+        body: None,
+        author: "ta".into(),
+        version: "1.0.0".into(),
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let first = s.put_review(&actor(), &review(t1.id, 5)).await.unwrap();
+    let again = s.put_review(&actor(), &review(t1.id, 3)).await.unwrap();
+    assert_eq!(
+        again.created_at, first.created_at,
+        "an edit keeps when it was written"
+    );
+    s.put_review(&actor(), &review(t2.id, 4)).await.unwrap();
+    let list = s.list_reviews("acme.oee", &first_page()).await.unwrap();
+    assert_eq!(list.total, 2);
+    assert_eq!(
+        s.review_of(t1.id, "acme.oee")
+            .await
+            .unwrap()
+            .unwrap()
+            .rating,
+        3
+    );
+    let stats = s.app_stats().await.unwrap();
+    let st = &stats["acme.oee"];
+    assert_eq!((st.ratings, st.rating), (2, 3.5));
+    assert!(!s.tenant_holds_app(t1.id, "acme.oee").await.unwrap());
+    s.delete_review(&actor(), t1.id, "acme.oee").await.unwrap();
+    assert!(matches!(
+        s.delete_review(&actor(), t1.id, "acme.oee").await,
+        Err(Error::NotFound(Resource::Review))
+    ));
+    assert_eq!(
+        s.list_reviews("acme.oee", &first_page())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+}
