@@ -412,8 +412,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     };
     // Submissions whose checks a stop cut short run them again.
     tokio::spawn(ironloom_api::resume_checks(state.clone()));
-    // The demo's store: the apps of `apps/`, published by the first-party developer.
-    if demo == Demo::Yes {
+    // The demo's store: the apps of `apps/`, published by the first-party developer
+    // (`IRONLOOM_DEMO_STORE=off` skips it).
+    let store_on = std::env::var("IRONLOOM_DEMO_STORE").map_or(true, |v| v != "off");
+    if demo == Demo::Yes && store_on {
         match crate::demo_store::locate() {
             Some(dir) => {
                 tokio::spawn(crate::demo_store::publish(state.clone(), dir));
