@@ -205,6 +205,20 @@ class AuditEntry(TypedDict):
     tenant_id: NotRequired[Optional["TenantId"]]
 
 
+class Balance(TypedDict):
+    """An account's balance."""
+    account: str
+    amount: int
+    postings: int
+
+
+class Balances(TypedDict):
+    accounts: List["Balance"]
+    balanced: bool
+    #: The sum of every account: zero when the ledger balances.
+    total: int
+
+
 class BatchRequest(TypedDict):
     """Many evaluations of one model: each row its own inputs; the output units are shared."""
     rows: List[Dict[str, Any]]
@@ -224,6 +238,19 @@ class BatchRow(TypedDict):
     """One row's outcome: outputs, or the refusal of that row alone."""
     error: NotRequired[Optional["ErrorBody"]]
     outputs: NotRequired[Optional[Dict[str, Any]]]
+
+
+class BillingInput(TypedDict):
+    #: `YYYY-MM`, a month that has ended.
+    month: str
+
+
+class BillingRun(TypedDict):
+    month: str
+    #: Orders made now (a tenant, app and month is billed once).
+    orders: List["Order"]
+    #: Per-call subscriptions whose calls stayed within the included calls.
+    within_included: int
 
 
 class BindingSpec(TypedDict):
@@ -319,6 +346,10 @@ class CheckResult(TypedDict):
     outcome: "CheckOutcome"
     title: "LocalText"
     took_ms: int
+
+
+class CloseInput(TypedDict):
+    note: NotRequired[Optional[str]]
 
 
 class ClusterHealth(TypedDict):
@@ -544,6 +575,20 @@ class DeveloperDecision(TypedDict):
     status: "DeveloperStatus"
 
 
+class Page_Order(TypedDict):
+    """One page of a list."""
+    items: List["Order"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class DeveloperOrders(Page_Order):
+    #: What the platform owes the developer (fen): its share of paid orders less refunds,
+    balance: int
+
+
 class Device(TypedDict):
     #: Server-side attributes (set by people and rules, not by the device).
     attributes: Dict[str, Any]
@@ -693,6 +738,11 @@ class EventDef(TypedDict):
     required: NotRequired[bool]
 
 
+class ExpiryRun(TypedDict):
+    #: Subscriptions ended now.
+    expired: int
+
+
 class FieldDef(TypedDict):
     """A named, typed member of a struct, an event's output or a service's input or output."""
     data_type: "DataType"
@@ -781,6 +831,27 @@ class InstallationView(TypedDict):
     #: For an installation that runs on an edge gateway: `{"gateway", "reported"}`, the
     edge_status: NotRequired[Optional[Dict[str, Any]]]
     stats: Dict[str, Any]
+
+
+class Invoice(TypedDict):
+    """An invoice: what was bought, from whom, by whom, paid when."""
+    buyer: str
+    collected_by: str
+    currency: str
+    invoice_no: str
+    issued_at: str
+    lines: List["InvoiceLine"]
+    payment_reference: str
+    #: The developer (seller) and the platform (which collects).
+    seller: str
+    status: "OrderStatus"
+    total: int
+
+
+class InvoiceLine(TypedDict):
+    amount: int
+    description: str
+    quantity: int
 
 
 class InvokeRequest(TypedDict):
@@ -1047,6 +1118,39 @@ class ObjectStoreHealth(TypedDict):
     unsealed_records: int
 
 
+class Order(TypedDict):
+    """An order: a subscription period bought, or a month of calls billed."""
+    amount: int
+    app_id: str
+    closed_at: NotRequired[Optional[str]]
+    created_at: str
+    currency: str
+    #: What it is for, for the invoice.
+    description: str
+    developer_id: "DeveloperId"
+    #: The platform's share, in fen.
+    fee: int
+    id: "OrderId"
+    invoice_no: NotRequired[Optional[str]]
+    #: `subscription` (a period) or `usage` (a month of calls, `YYYY-MM` in `usage_month`).
+    kind: str
+    note: NotRequired[Optional[str]]
+    paid_at: NotRequired[Optional[str]]
+    plan_id: "PlanId"
+    #: The payment provider (`offline`: a bank transfer confirmed by the platform).
+    provider: str
+    quantity: int
+    #: What the tenant quotes with its transfer.
+    reference: str
+    status: "OrderStatus"
+    tenant_id: "TenantId"
+    usage_month: NotRequired[Optional[str]]
+
+
+class OrderView(Order):
+    payment: NotRequired[Optional["PaymentInstructions"]]
+
+
 class Page_Alarm(TypedDict):
     """One page of a list."""
     items: List["Alarm"]
@@ -1131,6 +1235,15 @@ class Page_Job(TypedDict):
 class Page_ModelSummary(TypedDict):
     """One page of a list."""
     items: List["ModelSummary"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class Page_Posting(TypedDict):
+    """One page of a list."""
+    items: List["Posting"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -1222,6 +1335,41 @@ class PasswordReset(TypedDict):
     generated_password: NotRequired[Optional[str]]
 
 
+PaymentInstructions = TypedDict("PaymentInstructions", {
+    "en": str,
+    "provider": str,
+    "zh-CN": str,
+})
+
+
+class Plan(TypedDict):
+    """A plan a developer offers for one of its apps."""
+    #: A retired plan takes no new subscriptions.
+    active: bool
+    app_id: str
+    created_at: str
+    id: "PlanId"
+    #: Per call plans: calls a month that cost nothing, and the price of 1000 more (fen).
+    included_calls: int
+    kind: "PlanKind"
+    name: "LocalText"
+    #: Per period (monthly, yearly), in fen.
+    price: int
+    price_per_1000_calls: int
+    #: Subscription plans: days a tenant may try the app first (once per app).
+    trial_days: int
+
+
+class PlanInput(TypedDict):
+    included_calls: NotRequired[int]
+    kind: "PlanKind"
+    name: "LocalText"
+    #: Per period, in fen (monthly, yearly).
+    price: NotRequired[int]
+    price_per_1000_calls: NotRequired[int]
+    trial_days: NotRequired[int]
+
+
 class PointInput(TypedDict):
     """One point in a write request."""
     property: str
@@ -1236,6 +1384,18 @@ class PointOut(TypedDict):
     quality: "Quality"
     ts: int
     value: Any
+
+
+class Posting(TypedDict):
+    """One posting of the ledger."""
+    account: str
+    #: Fen; positive is a debit, negative a credit.
+    amount: int
+    memo: str
+    order_id: NotRequired[Optional["OrderId"]]
+    posted_at: str
+    #: The ledger transaction it belongs to (its postings sum to zero).
+    txn: str
 
 
 class Product(TypedDict):
@@ -1543,6 +1703,11 @@ class ServiceDef(TypedDict):
     required: NotRequired[bool]
 
 
+class Settled(TypedDict):
+    order: "Order"
+    subscription: NotRequired[Optional["Subscription"]]
+
+
 class SharedAttributesInput(TypedDict):
     #: Keys to delete.
     remove: NotRequired[List[str]]
@@ -1643,6 +1808,33 @@ class Submission(TypedDict):
     status: "SubmissionStatus"
     updated_at: str
     version: str
+
+
+class SubscribeInput(TypedDict):
+    plan_id: "PlanId"
+
+
+class Subscribed(TypedDict):
+    #: The order to pay, if any (none for free plans, trials and per-call plans).
+    order: NotRequired[Optional["Order"]]
+    payment: NotRequired[Optional["PaymentInstructions"]]
+    subscription: "Subscription"
+
+
+class Subscription(TypedDict):
+    """A tenant's subscription to an app (one per tenant and app)."""
+    app_id: str
+    created_at: str
+    #: Installations the expiry paused, started again when it is renewed.
+    paused: List["InstallationId"]
+    #: The end of the paid period or trial (none for free and per-call plans).
+    period_end: NotRequired[Optional[str]]
+    plan_id: "PlanId"
+    status: "SubscriptionStatus"
+    tenant_id: "TenantId"
+    #: Whether the tenant has had its trial of the app.
+    trial_used: bool
+    updated_at: str
 
 
 class SystemHealth(TypedDict):
@@ -1981,10 +2173,18 @@ ModelKind = Literal["simulation", "process", "mechanism", "algorithm"]
 #: What to do when the device is not listening.
 OfflinePolicy = Literal["fail", "queue"]
 
-Order = Literal["asc", "desc"]
+OrderId = str
+
+#: Where an order is.
+OrderStatus = Literal["pending", "paid", "cancelled", "refunded"]
 
 #: One thing a principal may be allowed to do. API keys carry a subset as their scopes.
-Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review"]
+Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance"]
+
+PlanId = str
+
+#: How a plan charges.
+PlanKind = Literal["free", "monthly", "yearly", "per_call"]
 
 Precision = Literal["s", "ms", "us"]
 
@@ -1997,7 +2197,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -2010,6 +2210,9 @@ SubmissionId = str
 
 #: Where a submission is.
 SubmissionStatus = Literal["checking", "check_failed", "in_review", "released", "rejected", "withdrawn"]
+
+#: Where a tenant's subscription to an app is.
+SubscriptionStatus = Literal["pending", "trial", "active", "expired", "cancelled"]
 
 TenantId = str
 
@@ -2833,6 +3036,27 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/files/{_path(name)}")
 
+    def list_plans(self, app_id: str) -> List[Plan]:
+        """An app's plans (retired ones included, marked).
+
+        `GET /api/v1/market/apps/{app_id}/plans`
+        """
+        return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/plans")
+
+    def create_plan(self, app_id: str, body: PlanInput) -> Plan:
+        """Offer a plan for one of the developer's apps.
+
+        `POST /api/v1/market/apps/{app_id}/plans`
+        """
+        return self._call("POST", f"/api/v1/market/apps/{_path(app_id)}/plans", body=body, body_kind="json", content_type="application/json")
+
+    def retire_plan(self, app_id: str, plan_id: PlanId) -> Plan:
+        """Retire a plan: it takes no new subscriptions (existing ones run on).
+
+        `POST /api/v1/market/apps/{app_id}/plans/{plan_id}/retire`
+        """
+        return self._call("POST", f"/api/v1/market/apps/{_path(app_id)}/plans/{_path(plan_id)}/retire")
+
     def my_review(self, app_id: str) -> Review:
         """The caller's tenant's review of an app.
 
@@ -2875,6 +3099,15 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/market/apps/{_path(app_id)}/screenshots/{_path(name)}")
 
+    def subscribe(self, app_id: str, body: SubscribeInput) -> Subscribed:
+        """Subscribe the tenant to a plan of an app: a free or per-call plan starts at once; a
+        subscription plan starts its trial (once per app) or makes an order to pay; an order
+        renews a running or expired subscription.
+
+        `POST /api/v1/market/apps/{app_id}/subscribe`
+        """
+        return self._call("POST", f"/api/v1/market/apps/{_path(app_id)}/subscribe", body=body, body_kind="json", content_type="application/json")
+
     def catalogue(
         self,
         *,
@@ -2916,6 +3149,120 @@ class GeneratedApi:
         `POST /api/v1/market/developer`
         """
         return self._call("POST", "/api/v1/market/developer", body=body, body_kind="json", content_type="application/json")
+
+    def developer_orders(
+        self,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> DeveloperOrders:
+        """Orders of the calling developer's apps, and its balance.
+
+        `GET /api/v1/market/developer/orders`
+        """
+        return self._call("GET", "/api/v1/market/developer/orders", query={"page": page, "page_size": page_size, "sort": sort})
+
+    def balances(self) -> Balances:
+        """Every account's balance, and whether the ledger balances.
+
+        `GET /api/v1/market/finance/balances`
+        """
+        return self._call("GET", "/api/v1/market/finance/balances")
+
+    def run_expiry(self) -> ExpiryRun:
+        """End every subscription whose period is over now (the server does it every minute).
+
+        `POST /api/v1/market/finance/expire-due`
+        """
+        return self._call("POST", "/api/v1/market/finance/expire-due")
+
+    def ledger(
+        self,
+        *,
+        account: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Posting:
+        """The ledger's postings (of one account with `account`), newest first.
+
+        `GET /api/v1/market/finance/ledger`
+        """
+        return self._call("GET", "/api/v1/market/finance/ledger", query={"account": account, "page": page, "page_size": page_size, "sort": sort})
+
+    def finance_orders(
+        self,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Order:
+        """Every order, newest first (the finance desk).
+
+        `GET /api/v1/market/finance/orders`
+        """
+        return self._call("GET", "/api/v1/market/finance/orders", query={"page": page, "page_size": page_size, "sort": sort})
+
+    def confirm_payment(self, id: OrderId) -> Settled:
+        """Confirm that a pending order's bank transfer arrived (the offline provider): the order
+        is paid and invoiced, and a subscription runs for its period (paused installations
+        start again).
+
+        `POST /api/v1/market/finance/orders/{id}/confirm-payment`
+        """
+        return self._call("POST", f"/api/v1/market/finance/orders/{_path(id)}/confirm-payment")
+
+    def refund(self, id: OrderId, body: CloseInput) -> Settled:
+        """Refund a paid order: the money goes back (reversing postings); a refunded period ends
+        the subscription now and pauses the app.
+
+        `POST /api/v1/market/finance/orders/{id}/refund`
+        """
+        return self._call("POST", f"/api/v1/market/finance/orders/{_path(id)}/refund", body=body, body_kind="json", content_type="application/json")
+
+    def usage_billing(self, body: BillingInput) -> BillingRun:
+        """Bill a month of per-call plans from the metering counters (the apps' invocations in
+        each tenant): calls beyond the included ones at the plan's price per 1000, rounded up
+        to whole thousands.
+
+        `POST /api/v1/market/finance/usage-billing`
+        """
+        return self._call("POST", "/api/v1/market/finance/usage-billing", body=body, body_kind="json", content_type="application/json")
+
+    def my_orders(
+        self,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_Order:
+        """The tenant's orders, newest first.
+
+        `GET /api/v1/market/orders`
+        """
+        return self._call("GET", "/api/v1/market/orders", query={"page": page, "page_size": page_size, "sort": sort})
+
+    def my_order(self, id: OrderId) -> OrderView:
+        """One of the tenant's orders (with how to pay it while it is pending).
+
+        `GET /api/v1/market/orders/{id}`
+        """
+        return self._call("GET", f"/api/v1/market/orders/{_path(id)}")
+
+    def cancel_order(self, id: OrderId) -> Order:
+        """Cancel a pending order.
+
+        `POST /api/v1/market/orders/{id}/cancel`
+        """
+        return self._call("POST", f"/api/v1/market/orders/{_path(id)}/cancel")
+
+    def invoice(self, id: OrderId) -> Invoice:
+        """The invoice of a paid (or refunded) order.
+
+        `GET /api/v1/market/orders/{id}/invoice`
+        """
+        return self._call("GET", f"/api/v1/market/orders/{_path(id)}/invoice")
 
     def register_developer(self, body: Registration) -> Developer:
         """Register as a developer (no account needed): makes a log-in of role `developer` and
@@ -3105,6 +3452,13 @@ class GeneratedApi:
         `POST /api/v1/market/submissions/{id}/withdraw`
         """
         return self._call("POST", f"/api/v1/market/submissions/{_path(id)}/withdraw")
+
+    def my_subscriptions(self) -> List[Subscription]:
+        """The tenant's subscriptions.
+
+        `GET /api/v1/market/subscriptions`
+        """
+        return self._call("GET", "/api/v1/market/subscriptions")
 
     def list_bindings(self, *, product_key: Optional[str] = None) -> List[BindingView]:
         """List the tenant's model bindings (at most 200), by name, with their counters.
@@ -3762,14 +4116,30 @@ OPERATIONS = {
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
     "listing": ("GET", "/api/v1/market/apps/{app_id}"),
     "listing_file": ("GET", "/api/v1/market/apps/{app_id}/files/{name}"),
+    "list_plans": ("GET", "/api/v1/market/apps/{app_id}/plans"),
+    "create_plan": ("POST", "/api/v1/market/apps/{app_id}/plans"),
+    "retire_plan": ("POST", "/api/v1/market/apps/{app_id}/plans/{plan_id}/retire"),
     "my_review": ("GET", "/api/v1/market/apps/{app_id}/review"),
     "put_review": ("PUT", "/api/v1/market/apps/{app_id}/review"),
     "delete_review": ("DELETE", "/api/v1/market/apps/{app_id}/review"),
     "reviews": ("GET", "/api/v1/market/apps/{app_id}/reviews"),
     "listing_screenshot": ("GET", "/api/v1/market/apps/{app_id}/screenshots/{name}"),
+    "subscribe": ("POST", "/api/v1/market/apps/{app_id}/subscribe"),
     "catalogue": ("GET", "/api/v1/market/catalogue"),
     "my_developer": ("GET", "/api/v1/market/developer"),
     "become_developer": ("POST", "/api/v1/market/developer"),
+    "developer_orders": ("GET", "/api/v1/market/developer/orders"),
+    "balances": ("GET", "/api/v1/market/finance/balances"),
+    "run_expiry": ("POST", "/api/v1/market/finance/expire-due"),
+    "ledger": ("GET", "/api/v1/market/finance/ledger"),
+    "finance_orders": ("GET", "/api/v1/market/finance/orders"),
+    "confirm_payment": ("POST", "/api/v1/market/finance/orders/{id}/confirm-payment"),
+    "refund": ("POST", "/api/v1/market/finance/orders/{id}/refund"),
+    "usage_billing": ("POST", "/api/v1/market/finance/usage-billing"),
+    "my_orders": ("GET", "/api/v1/market/orders"),
+    "my_order": ("GET", "/api/v1/market/orders/{id}"),
+    "cancel_order": ("POST", "/api/v1/market/orders/{id}/cancel"),
+    "invoice": ("GET", "/api/v1/market/orders/{id}/invoice"),
     "register_developer": ("POST", "/api/v1/market/register"),
     "list_releases": ("GET", "/api/v1/market/releases"),
     "get_release": ("GET", "/api/v1/market/releases/{app_id}/{version}"),
@@ -3790,6 +4160,7 @@ OPERATIONS = {
     "submit": ("POST", "/api/v1/market/submissions"),
     "my_submission": ("GET", "/api/v1/market/submissions/{id}"),
     "withdraw": ("POST", "/api/v1/market/submissions/{id}/withdraw"),
+    "my_subscriptions": ("GET", "/api/v1/market/subscriptions"),
     "list_bindings": ("GET", "/api/v1/model-bindings"),
     "create_binding": ("POST", "/api/v1/model-bindings"),
     "get_binding": ("GET", "/api/v1/model-bindings/{id}"),

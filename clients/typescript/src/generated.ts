@@ -227,6 +227,20 @@ export interface AuditEntry {
 
 export type AuditId = string;
 
+/** An account's balance. */
+export interface Balance {
+  account: string;
+  amount: number;
+  postings: number;
+}
+
+export interface Balances {
+  accounts: Balance[];
+  balanced: boolean;
+  /** The sum of every account: zero when the ledger balances. */
+  total: number;
+}
+
 /** Many evaluations of one model: each row its own inputs; the output units are shared. */
 export interface BatchRequest {
   rows: Record<string, unknown>[];
@@ -246,6 +260,19 @@ export interface BatchResult {
 export interface BatchRow {
   error?: ErrorBody | null;
   outputs?: Record<string, unknown> | null;
+}
+
+export interface BillingInput {
+  /** `YYYY-MM`, a month that has ended. */
+  month: string;
+}
+
+export interface BillingRun {
+  month: string;
+  /** Orders made now (a tenant, app and month is billed once). */
+  orders: Order[];
+  /** Per-call subscriptions whose calls stayed within the included calls. */
+  within_included: number;
 }
 
 export type BindingId = string;
@@ -347,6 +374,10 @@ export interface CheckResult {
   outcome: CheckOutcome;
   title: LocalText;
   took_ms: number;
+}
+
+export interface CloseInput {
+  note?: string | null;
 }
 
 /**
@@ -619,6 +650,14 @@ export interface DeveloperDecision {
 
 export type DeveloperId = string;
 
+export type DeveloperOrders = Page_Order & {
+  /**
+   * What the platform owes the developer (fen): its share of paid orders less refunds,
+   * from the ledger (invoiced but unpaid orders are included while they stand).
+   */
+  balance: number;
+};
+
 /**
  * A developer's state: registered developers wait for a platform reviewer to verify them;
  * only verified developers may submit packages.
@@ -797,6 +836,11 @@ export interface EventDef {
 /** How serious an event is. JSON: `"info"`, `"alert"`, `"error"`. */
 export type EventLevel = "info" | "alert" | "error";
 
+export interface ExpiryRun {
+  /** Subscriptions ended now. */
+  expired: number;
+}
+
 /** A named, typed member of a struct, an event's output or a service's input or output. */
 export interface FieldDef {
   data_type: DataType;
@@ -906,6 +950,27 @@ export type InstallationView = Record<string, unknown> & ({
   edge_status?: Record<string, unknown> | null;
   stats: Record<string, unknown>;
 });
+
+/** An invoice: what was bought, from whom, by whom, paid when. */
+export interface Invoice {
+  buyer: string;
+  collected_by: string;
+  currency: string;
+  invoice_no: string;
+  issued_at: string;
+  lines: InvoiceLine[];
+  payment_reference: string;
+  /** The developer (seller) and the platform (which collects). */
+  seller: string;
+  status: OrderStatus;
+  total: number;
+}
+
+export interface InvoiceLine {
+  amount: number;
+  description: string;
+  quantity: number;
+}
 
 /**
  * One evaluation: inputs by name, each a number in the declared unit, `{"value", "unit"}`
@@ -1227,7 +1292,43 @@ export interface ObjectStoreHealth {
 /** What to do when the device is not listening. */
 export type OfflinePolicy = "fail" | "queue";
 
-export type Order = "asc" | "desc";
+/** An order: a subscription period bought, or a month of calls billed. */
+export interface Order {
+  amount: number;
+  app_id: string;
+  closed_at?: string | null;
+  created_at: string;
+  currency: string;
+  /** What it is for, for the invoice. */
+  description: string;
+  developer_id: DeveloperId;
+  /** The platform's share, in fen. */
+  fee: number;
+  id: OrderId;
+  invoice_no?: string | null;
+  /** `subscription` (a period) or `usage` (a month of calls, `YYYY-MM` in `usage_month`). */
+  kind: string;
+  note?: string | null;
+  paid_at?: string | null;
+  plan_id: PlanId;
+  /** The payment provider (`offline`: a bank transfer confirmed by the platform). */
+  provider: string;
+  quantity: number;
+  /** What the tenant quotes with its transfer. */
+  reference: string;
+  status: OrderStatus;
+  tenant_id: TenantId;
+  usage_month?: string | null;
+}
+
+export type OrderId = string;
+
+/** Where an order is. */
+export type OrderStatus = "pending" | "paid" | "cancelled" | "refunded";
+
+export type OrderView = Order & ({
+  payment?: PaymentInstructions | null;
+});
 
 /** One page of a list. */
 export interface Page_Alarm {
@@ -1329,6 +1430,24 @@ export interface Page_ModelSummary {
 }
 
 /** One page of a list. */
+export interface Page_Order {
+  items: Order[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
+export interface Page_Posting {
+  items: Posting[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_Product {
   items: Product[];
   page: number;
@@ -1420,8 +1539,48 @@ export interface PasswordReset {
   generated_password?: string | null;
 }
 
+/** How to pay an order with the offline provider. */
+export interface PaymentInstructions {
+  en: string;
+  provider: string;
+  "zh-CN": string;
+}
+
 /** One thing a principal may be allowed to do. API keys carry a subset as their scopes. */
-export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review";
+export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance";
+
+/** A plan a developer offers for one of its apps. */
+export interface Plan {
+  /** A retired plan takes no new subscriptions. */
+  active: boolean;
+  app_id: string;
+  created_at: string;
+  id: PlanId;
+  /** Per call plans: calls a month that cost nothing, and the price of 1000 more (fen). */
+  included_calls: number;
+  kind: PlanKind;
+  name: LocalText;
+  /** Per period (monthly, yearly), in fen. */
+  price: number;
+  price_per_1000_calls: number;
+  /** Subscription plans: days a tenant may try the app first (once per app). */
+  trial_days: number;
+}
+
+export type PlanId = string;
+
+export interface PlanInput {
+  included_calls?: number;
+  kind: PlanKind;
+  name: LocalText;
+  /** Per period, in fen (monthly, yearly). */
+  price?: number;
+  price_per_1000_calls?: number;
+  trial_days?: number;
+}
+
+/** How a plan charges. */
+export type PlanKind = "free" | "monthly" | "yearly" | "per_call";
 
 /** One point in a write request. */
 export interface PointInput {
@@ -1437,6 +1596,18 @@ export interface PointOut {
   quality: Quality;
   ts: number;
   value: unknown;
+}
+
+/** One posting of the ledger. */
+export interface Posting {
+  account: string;
+  /** Fen; positive is a debit, negative a credit. */
+  amount: number;
+  memo: string;
+  order_id?: OrderId | null;
+  posted_at: string;
+  /** The ledger transaction it belongs to (its postings sum to zero). */
+  txn: string;
 }
 
 export type Precision = "s" | "ms" | "us";
@@ -1621,7 +1792,7 @@ export interface ResetPassword {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -1788,6 +1959,11 @@ export interface ServiceDef {
   required?: boolean;
 }
 
+export interface Settled {
+  order: Order;
+  subscription?: Subscription | null;
+}
+
 export type Severity = "critical" | "major" | "minor" | "warning" | "indeterminate";
 
 export type SharedAttributesInput = AttributesInput;
@@ -1905,6 +2081,36 @@ export type SubmissionId = string;
 
 /** Where a submission is. */
 export type SubmissionStatus = "checking" | "check_failed" | "in_review" | "released" | "rejected" | "withdrawn";
+
+export interface SubscribeInput {
+  plan_id: PlanId;
+}
+
+export interface Subscribed {
+  /** The order to pay, if any (none for free plans, trials and per-call plans). */
+  order?: Order | null;
+  payment?: PaymentInstructions | null;
+  subscription: Subscription;
+}
+
+/** A tenant's subscription to an app (one per tenant and app). */
+export interface Subscription {
+  app_id: string;
+  created_at: string;
+  /** Installations the expiry paused, started again when it is renewed. */
+  paused: InstallationId[];
+  /** The end of the paid period or trial (none for free and per-call plans). */
+  period_end?: string | null;
+  plan_id: PlanId;
+  status: SubscriptionStatus;
+  tenant_id: TenantId;
+  /** Whether the tenant has had its trial of the app. */
+  trial_used: boolean;
+  updated_at: string;
+}
+
+/** Where a tenant's subscription to an app is. */
+export type SubscriptionStatus = "pending" | "trial" | "active" | "expired" | "cancelled";
 
 export interface SystemHealth {
   /**
@@ -2412,6 +2618,35 @@ export interface CatalogueQuery {
   sort?: string;
   page?: number;
   page_size?: number;
+}
+
+/** Query parameters of `developerOrders`. */
+export interface DeveloperOrdersQuery {
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `ledger`. */
+export interface LedgerQuery {
+  account?: string;
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `financeOrders`. */
+export interface FinanceOrdersQuery {
+  page?: number;
+  page_size?: number;
+  sort?: string;
+}
+
+/** Query parameters of `myOrders`. */
+export interface MyOrdersQuery {
+  page?: number;
+  page_size?: number;
+  sort?: string;
 }
 
 /** Query parameters of `listReleases`. */
@@ -3321,6 +3556,33 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * An app's plans (retired ones included, marked).
+   *
+   * `GET /api/v1/market/apps/{app_id}/plans`
+   */
+  listPlans(appId: string): Promise<Plan[]> {
+    return this.call<Plan[]>({ method: "GET", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/plans` });
+  }
+
+  /**
+   * Offer a plan for one of the developer's apps.
+   *
+   * `POST /api/v1/market/apps/{app_id}/plans`
+   */
+  createPlan(appId: string, body: PlanInput): Promise<Plan> {
+    return this.call<Plan>({ method: "POST", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/plans`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Retire a plan: it takes no new subscriptions (existing ones run on).
+   *
+   * `POST /api/v1/market/apps/{app_id}/plans/{plan_id}/retire`
+   */
+  retirePlan(appId: string, planId: PlanId): Promise<Plan> {
+    return this.call<Plan>({ method: "POST", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/plans/${encodeURIComponent(String(planId))}/retire` });
+  }
+
+  /**
    * The caller's tenant's review of an app.
    *
    * `GET /api/v1/market/apps/{app_id}/review`
@@ -3366,6 +3628,17 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * Subscribe the tenant to a plan of an app: a free or per-call plan starts at once; a
+   * subscription plan starts its trial (once per app) or makes an order to pay; an order
+   * renews a running or expired subscription.
+   *
+   * `POST /api/v1/market/apps/{app_id}/subscribe`
+   */
+  subscribe(appId: string, body: SubscribeInput): Promise<Subscribed> {
+    return this.call<Subscribed>({ method: "POST", path: `/api/v1/market/apps/${encodeURIComponent(String(appId))}/subscribe`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
    * Search the catalogue: apps, models and algorithms.
    *
    * `GET /api/v1/market/catalogue`
@@ -3391,6 +3664,119 @@ export abstract class GeneratedApi {
    */
   becomeDeveloper(body: Profile): Promise<Developer> {
     return this.call<Developer>({ method: "POST", path: "/api/v1/market/developer", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Orders of the calling developer's apps, and its balance.
+   *
+   * `GET /api/v1/market/developer/orders`
+   */
+  developerOrders(query: DeveloperOrdersQuery = {}): Promise<DeveloperOrders> {
+    return this.call<DeveloperOrders>({ method: "GET", path: "/api/v1/market/developer/orders", query });
+  }
+
+  /**
+   * Every account's balance, and whether the ledger balances.
+   *
+   * `GET /api/v1/market/finance/balances`
+   */
+  balances(): Promise<Balances> {
+    return this.call<Balances>({ method: "GET", path: "/api/v1/market/finance/balances" });
+  }
+
+  /**
+   * End every subscription whose period is over now (the server does it every minute).
+   *
+   * `POST /api/v1/market/finance/expire-due`
+   */
+  runExpiry(): Promise<ExpiryRun> {
+    return this.call<ExpiryRun>({ method: "POST", path: "/api/v1/market/finance/expire-due" });
+  }
+
+  /**
+   * The ledger's postings (of one account with `account`), newest first.
+   *
+   * `GET /api/v1/market/finance/ledger`
+   */
+  ledger(query: LedgerQuery = {}): Promise<Page_Posting> {
+    return this.call<Page_Posting>({ method: "GET", path: "/api/v1/market/finance/ledger", query });
+  }
+
+  /**
+   * Every order, newest first (the finance desk).
+   *
+   * `GET /api/v1/market/finance/orders`
+   */
+  financeOrders(query: FinanceOrdersQuery = {}): Promise<Page_Order> {
+    return this.call<Page_Order>({ method: "GET", path: "/api/v1/market/finance/orders", query });
+  }
+
+  /**
+   * Confirm that a pending order's bank transfer arrived (the offline provider): the order
+   * is paid and invoiced, and a subscription runs for its period (paused installations
+   * start again).
+   *
+   * `POST /api/v1/market/finance/orders/{id}/confirm-payment`
+   */
+  confirmPayment(id: OrderId): Promise<Settled> {
+    return this.call<Settled>({ method: "POST", path: `/api/v1/market/finance/orders/${encodeURIComponent(String(id))}/confirm-payment` });
+  }
+
+  /**
+   * Refund a paid order: the money goes back (reversing postings); a refunded period ends
+   * the subscription now and pauses the app.
+   *
+   * `POST /api/v1/market/finance/orders/{id}/refund`
+   */
+  refund(id: OrderId, body: CloseInput): Promise<Settled> {
+    return this.call<Settled>({ method: "POST", path: `/api/v1/market/finance/orders/${encodeURIComponent(String(id))}/refund`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Bill a month of per-call plans from the metering counters (the apps' invocations in
+   * each tenant): calls beyond the included ones at the plan's price per 1000, rounded up
+   * to whole thousands.
+   *
+   * `POST /api/v1/market/finance/usage-billing`
+   */
+  usageBilling(body: BillingInput): Promise<BillingRun> {
+    return this.call<BillingRun>({ method: "POST", path: "/api/v1/market/finance/usage-billing", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The tenant's orders, newest first.
+   *
+   * `GET /api/v1/market/orders`
+   */
+  myOrders(query: MyOrdersQuery = {}): Promise<Page_Order> {
+    return this.call<Page_Order>({ method: "GET", path: "/api/v1/market/orders", query });
+  }
+
+  /**
+   * One of the tenant's orders (with how to pay it while it is pending).
+   *
+   * `GET /api/v1/market/orders/{id}`
+   */
+  myOrder(id: OrderId): Promise<OrderView> {
+    return this.call<OrderView>({ method: "GET", path: `/api/v1/market/orders/${encodeURIComponent(String(id))}` });
+  }
+
+  /**
+   * Cancel a pending order.
+   *
+   * `POST /api/v1/market/orders/{id}/cancel`
+   */
+  cancelOrder(id: OrderId): Promise<Order> {
+    return this.call<Order>({ method: "POST", path: `/api/v1/market/orders/${encodeURIComponent(String(id))}/cancel` });
+  }
+
+  /**
+   * The invoice of a paid (or refunded) order.
+   *
+   * `GET /api/v1/market/orders/{id}/invoice`
+   */
+  invoice(id: OrderId): Promise<Invoice> {
+    return this.call<Invoice>({ method: "GET", path: `/api/v1/market/orders/${encodeURIComponent(String(id))}/invoice` });
   }
 
   /**
@@ -3579,6 +3965,15 @@ export abstract class GeneratedApi {
    */
   withdraw(id: SubmissionId): Promise<Submission> {
     return this.call<Submission>({ method: "POST", path: `/api/v1/market/submissions/${encodeURIComponent(String(id))}/withdraw` });
+  }
+
+  /**
+   * The tenant's subscriptions.
+   *
+   * `GET /api/v1/market/subscriptions`
+   */
+  mySubscriptions(): Promise<Subscription[]> {
+    return this.call<Subscription[]>({ method: "GET", path: "/api/v1/market/subscriptions" });
   }
 
   /**
@@ -4207,14 +4602,30 @@ export const OPERATIONS = {
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
   listing: ["GET", "/api/v1/market/apps/{app_id}"],
   listing_file: ["GET", "/api/v1/market/apps/{app_id}/files/{name}"],
+  list_plans: ["GET", "/api/v1/market/apps/{app_id}/plans"],
+  create_plan: ["POST", "/api/v1/market/apps/{app_id}/plans"],
+  retire_plan: ["POST", "/api/v1/market/apps/{app_id}/plans/{plan_id}/retire"],
   my_review: ["GET", "/api/v1/market/apps/{app_id}/review"],
   put_review: ["PUT", "/api/v1/market/apps/{app_id}/review"],
   delete_review: ["DELETE", "/api/v1/market/apps/{app_id}/review"],
   reviews: ["GET", "/api/v1/market/apps/{app_id}/reviews"],
   listing_screenshot: ["GET", "/api/v1/market/apps/{app_id}/screenshots/{name}"],
+  subscribe: ["POST", "/api/v1/market/apps/{app_id}/subscribe"],
   catalogue: ["GET", "/api/v1/market/catalogue"],
   my_developer: ["GET", "/api/v1/market/developer"],
   become_developer: ["POST", "/api/v1/market/developer"],
+  developer_orders: ["GET", "/api/v1/market/developer/orders"],
+  balances: ["GET", "/api/v1/market/finance/balances"],
+  run_expiry: ["POST", "/api/v1/market/finance/expire-due"],
+  ledger: ["GET", "/api/v1/market/finance/ledger"],
+  finance_orders: ["GET", "/api/v1/market/finance/orders"],
+  confirm_payment: ["POST", "/api/v1/market/finance/orders/{id}/confirm-payment"],
+  refund: ["POST", "/api/v1/market/finance/orders/{id}/refund"],
+  usage_billing: ["POST", "/api/v1/market/finance/usage-billing"],
+  my_orders: ["GET", "/api/v1/market/orders"],
+  my_order: ["GET", "/api/v1/market/orders/{id}"],
+  cancel_order: ["POST", "/api/v1/market/orders/{id}/cancel"],
+  invoice: ["GET", "/api/v1/market/orders/{id}/invoice"],
   register_developer: ["POST", "/api/v1/market/register"],
   list_releases: ["GET", "/api/v1/market/releases"],
   get_release: ["GET", "/api/v1/market/releases/{app_id}/{version}"],
@@ -4235,6 +4646,7 @@ export const OPERATIONS = {
   submit: ["POST", "/api/v1/market/submissions"],
   my_submission: ["GET", "/api/v1/market/submissions/{id}"],
   withdraw: ["POST", "/api/v1/market/submissions/{id}/withdraw"],
+  my_subscriptions: ["GET", "/api/v1/market/subscriptions"],
   list_bindings: ["GET", "/api/v1/model-bindings"],
   create_binding: ["POST", "/api/v1/model-bindings"],
   get_binding: ["GET", "/api/v1/model-bindings/{id}"],

@@ -295,6 +295,71 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/market/apps/{app_id}/review",
         Permission(P::AppManage),
     ),
+    ("GET", "/api/v1/market/apps/{app_id}/plans", Authenticated),
+    ("POST", "/api/v1/market/apps/{app_id}/plans", Developer),
+    (
+        "POST",
+        "/api/v1/market/apps/{app_id}/plans/{plan_id}/retire",
+        Developer,
+    ),
+    (
+        "POST",
+        "/api/v1/market/apps/{app_id}/subscribe",
+        Permission(P::AppManage),
+    ),
+    (
+        "GET",
+        "/api/v1/market/subscriptions",
+        Permission(P::AppRead),
+    ),
+    ("GET", "/api/v1/market/orders", Permission(P::AppRead)),
+    ("GET", "/api/v1/market/orders/{id}", Permission(P::AppRead)),
+    (
+        "GET",
+        "/api/v1/market/orders/{id}/invoice",
+        Permission(P::AppRead),
+    ),
+    (
+        "POST",
+        "/api/v1/market/orders/{id}/cancel",
+        Permission(P::AppManage),
+    ),
+    ("GET", "/api/v1/market/developer/orders", Developer),
+    (
+        "GET",
+        "/api/v1/market/finance/orders",
+        Permission(P::MarketFinance),
+    ),
+    (
+        "POST",
+        "/api/v1/market/finance/orders/{id}/confirm-payment",
+        Permission(P::MarketFinance),
+    ),
+    (
+        "POST",
+        "/api/v1/market/finance/orders/{id}/refund",
+        Permission(P::MarketFinance),
+    ),
+    (
+        "POST",
+        "/api/v1/market/finance/usage-billing",
+        Permission(P::MarketFinance),
+    ),
+    (
+        "POST",
+        "/api/v1/market/finance/expire-due",
+        Permission(P::MarketFinance),
+    ),
+    (
+        "GET",
+        "/api/v1/market/finance/ledger",
+        Permission(P::MarketFinance),
+    ),
+    (
+        "GET",
+        "/api/v1/market/finance/balances",
+        Permission(P::MarketFinance),
+    ),
     ("GET", "/api/v1/market/releases", Authenticated),
     (
         "GET",

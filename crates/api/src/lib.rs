@@ -36,6 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use authz::{Principal, permissions_markdown};
 pub use routes::market::{Market, approve_submission, resume_checks, run_checks};
 pub use routes::market_store::{StoreInstall, install_from_store};
+pub use routes::market_trade::expire_due;
 pub use security::{TokenSigner, hash_password};
 
 /// Settings of the API.
@@ -215,6 +216,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::market::register(router);
     let router = routes::market_store::register(router);
     let router = routes::market_catalogue::register(router);
+    let router = routes::market_trade::register(router);
     router.split_for_parts()
 }
 

@@ -16,6 +16,7 @@ pub mod groups;
 pub mod market;
 pub mod market_catalogue;
 pub mod market_store;
+pub mod market_trade;
 pub mod model_runs;
 pub mod models;
 pub mod products;

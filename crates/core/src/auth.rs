@@ -83,6 +83,7 @@ impl Role {
                 ApiKeyManage,
                 AuditRead,
                 MarketReview,
+                MarketFinance,
             ]),
             Role::TenantAdmin => PermissionSet::of(&[
                 TenantRead,
@@ -249,10 +250,13 @@ pub enum Permission {
     /// marketplace's signing keys.
     #[serde(rename = "market:review")]
     MarketReview,
+    /// Confirm payments, refund orders, run the monthly usage billing, read the ledger.
+    #[serde(rename = "market:finance")]
+    MarketFinance,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -279,6 +283,7 @@ impl Permission {
         Permission::AppRead,
         Permission::AppManage,
         Permission::MarketReview,
+        Permission::MarketFinance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -309,6 +314,7 @@ impl Permission {
             Permission::AppRead => "app:read",
             Permission::AppManage => "app:manage",
             Permission::MarketReview => "market:review",
+            Permission::MarketFinance => "market:finance",
         }
     }
 

@@ -53,6 +53,12 @@ pub enum Resource {
     SigningKey,
     /// A tenant's rating and review of an app.
     Review,
+    /// A plan offered for an app.
+    Plan,
+    /// A tenant's subscription to an app.
+    Subscription,
+    /// An order in the marketplace.
+    Order,
 }
 
 impl Resource {
@@ -81,6 +87,9 @@ impl Resource {
             Resource::Release => "release",
             Resource::SigningKey => "signing_key",
             Resource::Review => "review",
+            Resource::Plan => "plan",
+            Resource::Subscription => "subscription",
+            Resource::Order => "order",
         }
     }
 
@@ -109,6 +118,9 @@ impl Resource {
             Resource::Release,
             Resource::SigningKey,
             Resource::Review,
+            Resource::Plan,
+            Resource::Subscription,
+            Resource::Order,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -139,6 +151,9 @@ impl Resource {
             Resource::Release => locale.pick("release", "应用发布版本"),
             Resource::SigningKey => locale.pick("signing key", "签名密钥"),
             Resource::Review => locale.pick("review", "评价"),
+            Resource::Plan => locale.pick("plan", "套餐"),
+            Resource::Subscription => locale.pick("subscription", "订阅"),
+            Resource::Order => locale.pick("order", "订单"),
         }
     }
 }
@@ -312,6 +327,14 @@ sort_fields!(
 sort_fields!(
     /// Sortable review fields.
     ReviewSort default UpdatedAt { UpdatedAt => "updated_at", Rating => "rating" }
+);
+sort_fields!(
+    /// Sortable order fields.
+    OrderSort default CreatedAt { CreatedAt => "created_at", Amount => "amount" }
+);
+sort_fields!(
+    /// Sortable ledger fields.
+    PostingSort default PostedAt { PostedAt => "posted_at" }
 );
 sort_fields!(
     /// Sortable release fields.

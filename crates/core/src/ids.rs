@@ -120,6 +120,14 @@ id_type!(
     /// A package a developer submitted to the marketplace.
     SubmissionId
 );
+id_type!(
+    /// A plan a developer offers for an app.
+    PlanId
+);
+id_type!(
+    /// An order in the marketplace.
+    OrderId
+);
 
 #[cfg(test)]
 mod tests {

@@ -41,5 +41,6 @@ pub mod search;
 pub mod sync;
 pub mod telemetry;
 pub mod thing_model;
+pub mod trade;
 pub mod units;
 pub mod validate;

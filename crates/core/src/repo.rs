@@ -790,6 +790,93 @@ pub trait ReviewRepo: Send + Sync {
     async fn tenant_holds_app(&self, tenant: TenantId, app_id: &str) -> Result<bool>;
 }
 
+/// The marketplace's trading: plans, subscriptions, orders and the ledger. Every change
+/// of an order writes its ledger postings in the same transaction; each posting set sums
+/// to zero.
+#[async_trait]
+pub trait TradeRepo: Send + Sync {
+    async fn create_plan(
+        &self,
+        actor: &Actor,
+        plan: &crate::trade::Plan,
+    ) -> Result<crate::trade::Plan>;
+    async fn get_plan(&self, id: crate::ids::PlanId) -> Result<crate::trade::Plan>;
+    /// An app's plans, oldest first.
+    async fn list_plans(&self, app_id: &str) -> Result<Vec<crate::trade::Plan>>;
+    async fn set_plan_active(
+        &self,
+        actor: &Actor,
+        id: crate::ids::PlanId,
+        active: bool,
+    ) -> Result<crate::trade::Plan>;
+
+    async fn get_subscription(
+        &self,
+        tenant: TenantId,
+        app_id: &str,
+    ) -> Result<Option<crate::trade::Subscription>>;
+    /// A tenant's subscriptions, or every tenant's.
+    async fn list_subscriptions(
+        &self,
+        tenant: Option<TenantId>,
+    ) -> Result<Vec<crate::trade::Subscription>>;
+    /// Writes a subscription (one per tenant and app); audited in the tenant.
+    async fn put_subscription(
+        &self,
+        actor: &Actor,
+        sub: &crate::trade::Subscription,
+    ) -> Result<crate::trade::Subscription>;
+    /// Subscriptions that run (trial, active) with their period ended before `now`.
+    async fn due_subscriptions(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::trade::Subscription>>;
+
+    /// Keeps an order, its invoice postings and (if given) the tenant's subscription in
+    /// one transaction. A usage order of a tenant, app and month is made once.
+    async fn create_order(
+        &self,
+        actor: &Actor,
+        order: &crate::trade::Order,
+        sub: Option<&crate::trade::Subscription>,
+    ) -> Result<crate::trade::Order>;
+    async fn get_order(&self, id: crate::ids::OrderId) -> Result<crate::trade::Order>;
+    async fn list_orders(
+        &self,
+        tenant: Option<TenantId>,
+        developer: Option<crate::ids::DeveloperId>,
+        page: &PageRequest<OrderSort>,
+    ) -> Result<Page<crate::trade::Order>>;
+    /// A pending order paid: its invoice number, the payment postings, and for a
+    /// subscription order the subscription active until a period after the later of now
+    /// and its current end — one transaction.
+    async fn pay_order(
+        &self,
+        actor: &Actor,
+        id: crate::ids::OrderId,
+        extend: Option<crate::trade::PlanKind>,
+    ) -> Result<(crate::trade::Order, Option<crate::trade::Subscription>)>;
+    /// A pending order cancelled or a paid one refunded, with the reversing postings; a
+    /// refunded subscription order ends the subscription now.
+    async fn close_order(
+        &self,
+        actor: &Actor,
+        id: crate::ids::OrderId,
+        status: crate::trade::OrderStatus,
+        note: Option<String>,
+    ) -> Result<(crate::trade::Order, Option<crate::trade::Subscription>)>;
+
+    /// Posts one balanced ledger transaction on its own (refused unless it sums to zero).
+    async fn post_transaction(&self, memo: &str, postings: &[(String, i64)]) -> Result<String>;
+    async fn list_postings(
+        &self,
+        account: Option<&str>,
+        page: &PageRequest<PostingSort>,
+    ) -> Result<Page<crate::trade::Posting>>;
+    /// Every account's balance (the accounts' sum is zero).
+    async fn balances(&self) -> Result<Vec<crate::trade::Balance>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -811,6 +898,7 @@ pub trait MetaStore:
     + AppRepo
     + MarketRepo
     + ReviewRepo
+    + TradeRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

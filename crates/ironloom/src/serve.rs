@@ -412,6 +412,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     };
     // Submissions whose checks a stop cut short run them again.
     tokio::spawn(ironloom_api::resume_checks(state.clone()));
+    let billing_state = state.clone();
     // The demo's store: the apps of `apps/`, published by the first-party developer
     // (`IRONLOOM_DEMO_STORE=off` skips it).
     let store_on = std::env::var("IRONLOOM_DEMO_STORE").map_or(true, |v| v != "off");
@@ -449,6 +450,22 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let app = tower::Layer::layer(&rewrite, app);
 
     let shutdown = CancellationToken::new();
+    // Subscriptions whose period ended pause their apps, every minute.
+    tokio::spawn({
+        let (state, shutdown) = (billing_state, shutdown.clone());
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = shutdown.cancelled() => return,
+                }
+                if let Err(e) = ironloom_api::expire_due(&state).await {
+                    tracing::warn!(error = ?e, "marketplace: expired subscriptions not paused");
+                }
+            }
+        }
+    });
     tokio::spawn(watch_signals(shutdown.clone()));
     // TLS certificates: reloaded when their files change (the MQTT server watches its
     // own), and on SIGHUP.

@@ -29,6 +29,7 @@ mod devices;
 mod groups;
 mod market;
 mod market_reviews;
+mod market_trade;
 mod model_runs;
 mod products;
 mod provisioning;
@@ -134,6 +135,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "market_reviews",
         include_str!("../migrations/0015_market_reviews.sql"),
+    ),
+    (
+        16,
+        "market_trade",
+        include_str!("../migrations/0016_market_trade.sql"),
     ),
 ];
 

@@ -37,7 +37,7 @@ use cluster::{
     segments_are_found_by_tenant,
 };
 use market::{
-    reviews_are_one_per_tenant_and_stats_add_up,
+    orders_post_balanced_ledger_transactions, reviews_are_one_per_tenant_and_stats_add_up,
     the_marketplace_keeps_developers_submissions_releases_and_keys,
 };
 
@@ -185,6 +185,7 @@ conformance!(
     a_seal_racing_a_claim_is_whole_or_refused,
     the_marketplace_keeps_developers_submissions_releases_and_keys,
     reviews_are_one_per_tenant_and_stats_add_up,
+    orders_post_balanced_ledger_transactions,
 );
 
 pub(crate) fn actor() -> Actor {

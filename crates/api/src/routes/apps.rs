@@ -172,6 +172,45 @@ async fn push_edge(
     super::edge_apps::push_all(state, &p.actor(), tenant, &gateways).await
 }
 
+/// Pauses or restarts an installation for the marketplace (an expired or renewed
+/// subscription), saying why in its log; `false` when it already was so.
+pub(crate) async fn set_enabled(
+    state: &AppState,
+    actor: &ironloom_core::entity::Actor,
+    tenant: TenantId,
+    id: InstallationId,
+    enabled: bool,
+    why: &str,
+) -> Result<bool, Error> {
+    let before = state.store.get_installation(tenant, id).await?;
+    if before.spec.enabled == enabled {
+        return Ok(false);
+    }
+    let mut spec = before.spec.clone();
+    spec.enabled = enabled;
+    let action = if enabled { "enable" } else { "disable" };
+    let i = state
+        .store
+        .update_installation(actor, tenant, id, spec, before.previous_version, action)
+        .await?;
+    state
+        .store
+        .add_app_logs(
+            tenant,
+            &i.spec.name,
+            &[AppLogEntry {
+                ts: chrono::Utc::now(),
+                level: if enabled { "info" } else { "warn" }.into(),
+                message: why.to_string(),
+            }],
+        )
+        .await?;
+    reload(state, tenant, id).await?;
+    let gateways = super::edge_apps::touched(Some(&before.spec), Some(&i.spec));
+    super::edge_apps::push_all(state, actor, tenant, &gateways).await?;
+    Ok(true)
+}
+
 async fn reload(state: &AppState, tenant: TenantId, id: InstallationId) -> Result<(), Error> {
     if let Some(h) = &state.apps {
         h.reload(tenant, id).await?;

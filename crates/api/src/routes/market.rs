@@ -40,6 +40,8 @@ pub struct Market {
     pub limits: StoreLimits,
     /// The catalogue's index, rebuilt every few seconds.
     pub catalogue: super::market_catalogue::CatalogueCache,
+    /// The platform's fee on orders, in basis points.
+    pub fee_bp: i64,
 }
 
 impl Market {
@@ -49,6 +51,7 @@ impl Market {
             fixtures,
             limits: StoreLimits::default(),
             catalogue: Default::default(),
+            fee_bp: ironloom_core::trade::DEFAULT_FEE_BP,
         }
     }
 }

@@ -241,9 +241,9 @@ impl Catalogue {
         match q.sort.as_deref() {
             Some("-rating") => hits.sort_by(|a, b| b.stats.rating.total_cmp(&a.stats.rating)),
             Some("-installations") => {
-                hits.sort_by(|a, b| b.stats.installations.cmp(&a.stats.installations))
+                hits.sort_by_key(|l| std::cmp::Reverse(l.stats.installations))
             }
-            Some("-released_at") => hits.sort_by(|a, b| b.released_at.cmp(&a.released_at)),
+            Some("-released_at") => hits.sort_by_key(|l| std::cmp::Reverse(l.released_at)),
             Some("name") => hits.sort_by(|a, b| a.name.en.cmp(&b.name.en)),
             _ => {}
         }

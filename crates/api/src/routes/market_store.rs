@@ -110,6 +110,7 @@ pub(crate) async fn verify_signature(
 /// of the tenant's packages (the same bytes again: no change).
 async fn take(state: &AppState, p: &Principal, release: &Release) -> ApiResult<AppPackageInfo> {
     let tenant = p.tenant()?;
+    super::market_trade::may_run(state, tenant, &release.app_id).await?;
     let host = super::apps::host(state)?;
     let bytes = state
         .store

@@ -26,6 +26,7 @@ mod gateway;
 mod linkkit;
 mod live;
 mod market;
+mod market_trade;
 mod paho;
 mod rules;
 mod tb_gateway;

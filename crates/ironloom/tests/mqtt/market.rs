@@ -11,10 +11,10 @@ use ironloom_apps::package::{files_of_dir, pack};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const DEV_PASSWORD: &str = "Developer-pass-1";
-const REVIEWER_PASSWORD: &str = "Reviewer-pass-1";
+pub(crate) const DEV_PASSWORD: &str = "Developer-pass-1";
+pub(crate) const REVIEWER_PASSWORD: &str = "Reviewer-pass-1";
 
-fn app_files(app: &str) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn app_files(app: &str) -> BTreeMap<String, Vec<u8>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../apps")
         .join(app);
@@ -33,7 +33,7 @@ fn with_manifest(
     files
 }
 
-async fn submit(dev: &Api, files: &BTreeMap<String, Vec<u8>>, query: &str) -> Value {
+pub(crate) async fn submit(dev: &Api, files: &BTreeMap<String, Vec<u8>>, query: &str) -> Value {
     let (status, body) = dev
         .post_bytes(
             &format!("/api/v1/market/submissions{query}"),

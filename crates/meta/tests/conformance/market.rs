@@ -384,3 +384,148 @@ pub async fn reviews_are_one_per_tenant_and_stats_add_up(s: &SqlStore) {
         1
     );
 }
+
+pub async fn orders_post_balanced_ledger_transactions(s: &SqlStore) {
+    use ironloom_core::ids::{OrderId, PlanId};
+    use ironloom_core::repo::TradeRepo;
+    use ironloom_core::trade::*;
+    let t = super::tenant(s, "buyer").await;
+    let d = developer(s, "seller").await;
+    let plan = s
+        .create_plan(
+            &actor(),
+            &Plan {
+                id: PlanId::new(),
+                app_id: "acme.oee".into(),
+                name: LocalText::new("Monthly", "包月"),
+                kind: PlanKind::Monthly,
+                price: 9900,
+                included_calls: 0,
+                price_per_1000_calls: 0,
+                trial_days: 7,
+                active: true,
+                created_at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.list_plans("acme.oee").await.unwrap().len(), 1);
+    let order = |usage: Option<&str>| Order {
+        id: OrderId::new(),
+        tenant_id: t.id,
+        app_id: "acme.oee".into(),
+        plan_id: plan.id,
+        developer_id: d.id,
+        kind: if usage.is_some() {
+            "usage"
+        } else {
+            "subscription"
+        }
+        .into(),
+        usage_month: usage.map(str::to_string),
+        description: "OEE".into(),
+        quantity: 1,
+        amount: 9900,
+        currency: "CNY".into(),
+        fee: 1980,
+        status: OrderStatus::Pending,
+        provider: "offline".into(),
+        reference: "R1".into(),
+        invoice_no: None,
+        created_at: chrono::Utc::now(),
+        paid_at: None,
+        closed_at: None,
+        note: None,
+    };
+    let sub = Subscription {
+        tenant_id: t.id,
+        app_id: "acme.oee".into(),
+        plan_id: plan.id,
+        status: SubscriptionStatus::Pending,
+        period_end: None,
+        trial_used: true,
+        paused: vec![],
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let o = s
+        .create_order(&actor(), &order(None), Some(&sub))
+        .await
+        .unwrap();
+    let (paid, after) = s
+        .pay_order(&actor(), o.id, Some(PlanKind::Monthly))
+        .await
+        .unwrap();
+    assert!(paid.invoice_no.unwrap().starts_with("INV-"));
+    let after = after.unwrap();
+    assert_eq!(after.status, SubscriptionStatus::Active);
+    assert!(after.period_end.unwrap() > chrono::Utc::now() + chrono::Duration::days(27));
+    assert!(
+        s.pay_order(&actor(), o.id, None).await.is_err(),
+        "paid twice"
+    );
+    let sum = |b: &[Balance]| b.iter().map(|x| x.amount).sum::<i64>();
+    let b = s.balances().await.unwrap();
+    assert_eq!(sum(&b), 0);
+    let bank = b.iter().find(|x| x.account == "platform:bank").unwrap();
+    assert_eq!((bank.amount, bank.postings), (9900, 1));
+    // Due: nothing yet; a usage order per tenant, app and month once.
+    assert!(
+        s.due_subscriptions(chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.due_subscriptions(chrono::Utc::now() + chrono::Duration::days(40))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    s.create_order(&actor(), &order(Some("2026-10")), None)
+        .await
+        .unwrap();
+    assert!(
+        s.create_order(&actor(), &order(Some("2026-10")), None)
+            .await
+            .is_err()
+    );
+    let (refunded, sub) = s
+        .close_order(
+            &actor(),
+            o.id,
+            OrderStatus::Refunded,
+            Some("mistake".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refunded.status, OrderStatus::Refunded);
+    assert_eq!(sub.unwrap().status, SubscriptionStatus::Expired);
+    let b = s.balances().await.unwrap();
+    assert_eq!(sum(&b), 0);
+    assert_eq!(
+        s.list_orders(Some(t.id), None, &first_page())
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert_eq!(
+        s.list_postings(Some("platform:bank"), &first_page())
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert!(
+        s.post_transaction("bad", &[("a".into(), 1), ("b".into(), -2)])
+            .await
+            .is_err(),
+        "an unbalanced transaction is refused"
+    );
+    s.post_transaction("ok", &[("a".into(), 5), ("b".into(), -5)])
+        .await
+        .unwrap();
+    assert_eq!(sum(&s.balances().await.unwrap()), 0);
+}

@@ -1,0 +1,406 @@
+//! Trading in the marketplace on a real `ironloom serve`: a developer's plans; a paid app
+//! refused until subscribed; a trial; expiry pausing the installation and saying why;
+//! renewal through an order paid by bank transfer and confirmed by the platform
+//! administrator (invoice, ledger postings, the installation started again); a refund;
+//! per-call billing from the metering counters, once per month; cancellation; and a
+//! ledger that balances after every step.
+
+use crate::market::{DEV_PASSWORD, REVIEWER_PASSWORD, app_files, submit};
+use crate::support::{Api, Server};
+use chrono::Datelike;
+use serde_json::{Value, json};
+
+async fn balanced(admin: &Api) -> Value {
+    let b = admin.get("/api/v1/market/finance/balances").await;
+    assert_eq!(b["total"], 0, "{b}");
+    assert_eq!(b["balanced"], true);
+    b
+}
+
+fn balance(b: &Value, prefix: &str) -> i64 {
+    b["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["account"].as_str().unwrap().starts_with(prefix))
+        .map(|a| a["amount"].as_i64().unwrap())
+        .sum()
+}
+
+/// Runs SQL on the server's SQLite metadata (to move time: a period that ended).
+async fn sql(data: &std::path::Path, text: &str) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", data.join("meta.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(text.to_string()))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn plans_trials_expiry_orders_refunds_and_usage_billing() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let admin = Api::platform_admin(&server).await;
+    let tenant = Api::new_tenant(&server).await;
+    let anon = reqwest::Client::new();
+    let r = anon
+        .post(format!("{}/api/v1/market/register", server.base))
+        .json(
+            &json!({"username": "seller", "password": DEV_PASSWORD, "name": "Seller Ltd",
+            "email": "s@example.com", "organisation": "Seller Industrial Software Co."}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let dev_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(json!({"username": "rev", "password": REVIEWER_PASSWORD, "role": "reviewer"})),
+        )
+        .await;
+    let reviewer = Api::login_as(&server, "rev", REVIEWER_PASSWORD, None).await;
+    reviewer
+        .call(
+            "POST",
+            &format!("/api/v1/market/review/developers/{dev_id}"),
+            Some(json!({"status": "verified"})),
+        )
+        .await;
+    let dev = Api::login_as(&server, "seller", DEV_PASSWORD, None).await;
+    let sub = submit(&dev, &app_files("pump-efficiency"), "").await;
+    assert_eq!(sub["status"], "in_review", "{sub}");
+    let (status, _) = reviewer
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/market/review/submissions/{}/approve",
+                sub["id"].as_str().unwrap()
+            ),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // Plans: a monthly plan with a trial, and a per-call plan; nonsense is refused.
+    let (status, body) = dev
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/plans",
+            Some(json!({"name": {"en": "Free", "zh-CN": "免费"}, "kind": "free", "price": 100})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, monthly) = dev
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/plans",
+            Some(
+                json!({"name": {"en": "Monthly", "zh-CN": "包月"}, "kind": "monthly",
+                "price": 9900, "trial_days": 14}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{monthly}");
+    let (status, per_call) = dev
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/plans",
+            Some(
+                json!({"name": {"en": "Per call", "zh-CN": "按次"}, "kind": "per_call",
+                "included_calls": 1000, "price_per_1000_calls": 50}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{per_call}");
+    let (status, _) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/plans",
+            Some(json!({"name": {"en": "X", "zh-CN": "X"}, "kind": "free"})),
+        )
+        .await;
+    assert_eq!(status, 403, "a tenant is no developer");
+    assert_eq!(
+        tenant
+            .get("/api/v1/market/apps/pump.efficiency/plans")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // A paid app is refused until subscribed; the first subscription is a trial.
+    let grant = json!([{"kind": "read_telemetry"}, {"kind": "write_telemetry"}, {"kind": "alarms"}, {"kind": "models"}]);
+    let install = json!({"name": "pumps", "grant": grant, "products": []});
+    let (status, body) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/releases/pump.efficiency/1.0.0/install",
+            Some(install.clone()),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("subscribe"),
+        "{body}"
+    );
+    let (status, trial) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/subscribe",
+            Some(json!({"plan_id": monthly["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{trial}");
+    assert_eq!(trial["subscription"]["status"], "trial");
+    assert!(trial["order"].is_null());
+    let (status, inst) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/releases/pump.efficiency/1.0.0/install",
+            Some(install),
+        )
+        .await;
+    assert_eq!(status, 201, "{inst}");
+    let inst_id = inst["id"].as_str().unwrap().to_string();
+
+    // The trial ends: the installation is paused, with the reason in its log.
+    sql(
+        data.path(),
+        "UPDATE market_subscriptions SET period_end = 1000",
+    )
+    .await;
+    let run = admin
+        .call("POST", "/api/v1/market/finance/expire-due", None)
+        .await;
+    assert_eq!(run.1["expired"], 1, "{run:?}");
+    let i = tenant
+        .get(&format!("/api/v1/app-installations/{inst_id}"))
+        .await;
+    assert_eq!(i["enabled"], false, "{i}");
+    let logs = tenant
+        .get(&format!("/api/v1/app-installations/{inst_id}/logs"))
+        .await;
+    assert!(
+        logs.to_string()
+            .contains("paused: the subscription to pump.efficiency ended"),
+        "{logs}"
+    );
+    let subs = tenant.get("/api/v1/market/subscriptions").await;
+    assert_eq!(subs[0]["status"], "expired");
+
+    // Renewal: an order, paid by transfer, confirmed by the platform administrator.
+    let (status, renew) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/subscribe",
+            Some(json!({"plan_id": monthly["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{renew}");
+    let order = &renew["order"];
+    assert_eq!(
+        (order["amount"].as_i64(), order["fee"].as_i64()),
+        (Some(9900), Some(1980))
+    );
+    assert!(
+        renew["payment"]["zh-CN"]
+            .as_str()
+            .unwrap()
+            .contains("99.00"),
+        "{renew}"
+    );
+    let order_id = order["id"].as_str().unwrap().to_string();
+    let (status, _) = tenant
+        .call(
+            "GET",
+            &format!("/api/v1/market/orders/{order_id}/invoice"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "no invoice before the payment");
+    let b = balanced(&admin).await;
+    assert_eq!(balance(&b, "tenant:"), 9900, "invoiced: {b}");
+    let (status, _) = tenant
+        .call(
+            "POST",
+            &format!("/api/v1/market/finance/orders/{order_id}/confirm-payment"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "only the platform confirms payments");
+    let (status, paid) = admin
+        .call(
+            "POST",
+            &format!("/api/v1/market/finance/orders/{order_id}/confirm-payment"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["order"]["status"], "paid");
+    assert!(
+        paid["order"]["invoice_no"]
+            .as_str()
+            .unwrap()
+            .starts_with("INV-")
+    );
+    assert_eq!(paid["subscription"]["status"], "active");
+    let i = tenant
+        .get(&format!("/api/v1/app-installations/{inst_id}"))
+        .await;
+    assert_eq!(i["enabled"], true, "started again: {i}");
+    let b = balanced(&admin).await;
+    assert_eq!(balance(&b, "tenant:"), 0);
+    assert_eq!(balance(&b, "platform:bank"), 9900);
+    assert_eq!(balance(&b, "platform:fees"), -1980);
+    assert_eq!(balance(&b, "developer:"), -7920);
+    let inv = tenant
+        .get(&format!("/api/v1/market/orders/{order_id}/invoice"))
+        .await;
+    assert_eq!(
+        (inv["total"].as_i64(), inv["seller"].as_str()),
+        (Some(9900), Some("Seller Industrial Software Co.")),
+        "{inv}"
+    );
+    let (status, _) = admin
+        .call(
+            "POST",
+            &format!("/api/v1/market/finance/orders/{order_id}/confirm-payment"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "paid twice");
+    let sales = dev.get("/api/v1/market/developer/orders").await;
+    assert_eq!(
+        (sales["total"].as_u64(), sales["balance"].as_i64()),
+        (Some(1), Some(7920)),
+        "{sales}"
+    );
+
+    // A refund reverses everything and pauses the app again.
+    let (status, _) = admin
+        .call(
+            "POST",
+            &format!("/api/v1/market/finance/orders/{order_id}/refund"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 422, "a refund says why");
+    let (status, refunded) = admin
+        .call(
+            "POST",
+            &format!("/api/v1/market/finance/orders/{order_id}/refund"),
+            Some(json!({"note": "bought by mistake"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{refunded}");
+    assert_eq!(refunded["subscription"]["status"], "expired");
+    let i = tenant
+        .get(&format!("/api/v1/app-installations/{inst_id}"))
+        .await;
+    assert_eq!(i["enabled"], false);
+    let b = balanced(&admin).await;
+    for a in ["tenant:", "platform:bank", "platform:fees", "developer:"] {
+        assert_eq!(balance(&b, a), 0, "{a}: {b}");
+    }
+
+    // Per call: billed after the month from the metering counters, once.
+    let plant2 = Api::new_tenant_named(&server, "plant2", "tb").await;
+    let (status, pc) = plant2
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/subscribe",
+            Some(json!({"plan_id": per_call["id"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, pc["subscription"]["status"].as_str()),
+        (201, Some("active")),
+        "{pc}"
+    );
+    let last = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Duration::days(1))
+        .format("%Y-%m")
+        .to_string();
+    let t2 = admin.get("/api/v1/tenants?q=plant2").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sql(data.path(), &format!(
+        "INSERT INTO app_usage (tenant_id, month, app_id, invocations, errors, fuel, wall_us, host_calls) \
+         VALUES ('{t2}', '{last}', 'pump.efficiency', 12345, 0, 0, 0, 0)")).await;
+    let (status, run) = admin
+        .call(
+            "POST",
+            "/api/v1/market/finance/usage-billing",
+            Some(json!({"month": last})),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    // 12 345 calls − 1000 included = 11 345 → 12 thousands × 0.50 yuan.
+    assert_eq!(run["orders"].as_array().unwrap().len(), 1, "{run}");
+    assert_eq!(
+        (
+            run["orders"][0]["quantity"].as_i64(),
+            run["orders"][0]["amount"].as_i64()
+        ),
+        (Some(12), Some(600))
+    );
+    let again = admin
+        .call(
+            "POST",
+            "/api/v1/market/finance/usage-billing",
+            Some(json!({"month": last})),
+        )
+        .await;
+    assert_eq!(
+        again.1["orders"].as_array().unwrap().len(),
+        0,
+        "billed once: {again:?}"
+    );
+    let (status, _) = admin
+        .call(
+            "POST",
+            "/api/v1/market/finance/usage-billing",
+            Some(json!({"month": chrono::Utc::now().format("%Y-%m").to_string()})),
+        )
+        .await;
+    assert_eq!(status, 422, "a month still running");
+    // Another tenant's order does not exist for this one; the owner cancels its own.
+    let usage_order = run["orders"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = tenant
+        .call("GET", &format!("/api/v1/market/orders/{usage_order}"), None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, c) = plant2
+        .call(
+            "POST",
+            &format!("/api/v1/market/orders/{usage_order}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, c["status"].as_str()),
+        (200, Some("cancelled")),
+        "{c}"
+    );
+    let b = balanced(&admin).await;
+    assert_eq!(balance(&b, "tenant:"), 0);
+    let ledger = admin
+        .get("/api/v1/market/finance/ledger?page_size=100")
+        .await;
+    // Invoiced 3 + paid 2 + refunded 5, the usage order invoiced 3 + cancelled 3.
+    assert_eq!(
+        ledger["total"].as_u64(),
+        Some(3 + 2 + 5 + 3 + 3),
+        "{ledger}"
+    );
+}
