@@ -868,6 +868,10 @@ pub trait TradeRepo: Send + Sync {
 
     /// Posts one balanced ledger transaction on its own (refused unless it sums to zero).
     async fn post_transaction(&self, memo: &str, postings: &[(String, i64)]) -> Result<String>;
+    /// Posts balanced ledger transactions, all or none, durably (on SQLite the commit is
+    /// synced to disk, as PostgreSQL's is): one commit for the whole batch.
+    async fn post_transactions(&self, batch: &[(String, Vec<(String, i64)>)])
+    -> Result<Vec<String>>;
     async fn list_postings(
         &self,
         account: Option<&str>,

@@ -616,10 +616,54 @@ impl TradeRepo for SqlStore {
     }
 
     async fn post_transaction(&self, memo: &str, postings: &[(String, i64)]) -> Result<String> {
-        let mut tx = self.begin().await?;
-        let txn = post(&mut tx, None, memo, postings).await?;
-        tx.commit().await.map_err(storage("commit"))?;
-        Ok(txn)
+        let mut ids = self
+            .post_transactions(&[(memo.to_string(), postings.to_vec())])
+            .await?;
+        ids.pop()
+            .ok_or_else(|| Error::storage("post ledger transaction", "nothing posted"))
+    }
+
+    async fn post_transactions(&self, batch: &[(String, Vec<(String, i64)>)]) -> Result<Vec<String>> {
+        use sqlx::Connection;
+        if let Some((_, p)) = batch.iter().find(|(_, p)| p.iter().map(|x| x.1).sum::<i64>() != 0) {
+            return Err(Error::storage(
+                "post ledger transactions",
+                format!("the postings do not balance: {p:?}"),
+            ));
+        }
+        let sqlite = self.backend_kind() == crate::Backend::Sqlite;
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(storage("post ledger transactions"))?;
+        let sync = |level: &'static str| sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA synchronous = {level}")));
+        if sqlite {
+            // WAL with NORMAL does not sync each commit; the ledger's are.
+            sync("FULL")
+                .execute(&mut *conn)
+                .await
+                .map_err(storage("post ledger transactions"))?;
+        }
+        let result = async {
+            let mut tx = if sqlite {
+                conn.begin_with("BEGIN IMMEDIATE").await
+            } else {
+                conn.begin().await
+            }
+            .map_err(storage("begin transaction"))?;
+            let mut ids = Vec::with_capacity(batch.len());
+            for (memo, postings) in batch {
+                ids.push(post(&mut tx, None, memo, postings).await?);
+            }
+            tx.commit().await.map_err(storage("commit"))?;
+            Ok(ids)
+        }
+        .await;
+        if sqlite {
+            let _ = sync("NORMAL").execute(&mut *conn).await;
+        }
+        result
     }
 
     async fn list_postings(
