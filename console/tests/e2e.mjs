@@ -152,7 +152,7 @@ await step('devices: the list exported as CSV in the columns the import reads', 
   const [header, ...lines] = csv.trim().split(/\r?\n/)
   expect(header.startsWith('name,product,label,description,tags,groups,attr:install_year'), `header: ${header}`)
   const pump = lines.find((l) => l.startsWith('pump-01,'))
-  expect(lines.length === 9 && pump?.includes(',demo-pump,') && pump.includes('water;critical') && pump.includes(',2019,'), `csv: ${csv}`)
+  expect(lines.length === 13 && pump?.includes(',demo-pump,') && pump.includes('water;critical') && pump.includes(',2019,'), `csv: ${csv}`)
 })
 
 await step('devices: list, search and paging', async () => {

@@ -1,5 +1,8 @@
-//! The Modbus simulator behind `ironloom sim modbus`: four machines with plausible,
+//! The Modbus simulator behind `ironloom sim modbus`: eight machines with plausible,
 //! changing process values that react to writes, and optional bulk units for benchmarks.
+//! Units 5–8 live in [`machines`]: their physics follow the time of day at the demo site
+//! (China Standard Time) — the compressor's demand, the cold room's door, the loom's
+//! shifts — and each has its own deterministic noise source.
 //!
 //! Register map (0-based addresses; `f32` values take two registers, big endian `ABCD`):
 //!
@@ -9,11 +12,18 @@
 //! | 2 | motor | 0 speed r/min f32, 2 torque N·m f32, 4 winding temperature °C i16 ×0.1, 5 vibration mm/s f32, 7 current A u16 ×0.1, 8 voltage V u16 ×0.1, 9 power kW u16 ×0.01, 10 speed setpoint r/min f32 (rw, 0–3000) | 0 operating hours u32 | coil 0 enable (rw) |
 //! | 3 | boiler | 0 water temperature °C f32, 2 temperature setpoint °C f32 (rw, 20–95), 4 steam pressure bar f32, 6 level % u16 ×0.1 | 0 burner starts u32 | coil 0 burner enable (rw); discrete 0 burner on |
 //! | 4 | CNC | 0 spindle speed r/min f32, 2 feed rate mm/min f32, 4 program name (8 registers, 16 ASCII bytes), 12 part count u32, 14 tool wear % u16 ×0.1, 15 mode u16 (0 idle, 1 running, 2 tool change) | 0 cycle time ms u32 | coil 0 cycle start (rw) |
+//! | 5 | screw air compressor | 0 discharge pressure bar f32, 2 cut-in pressure bar f32 (rw, 4–12), 4 cut-out pressure bar f32 (rw, 5–13, at least 0.3 above the cut-in), 6 state u16 (0 stopped, 1 standby, 2 unloaded, 3 loaded), 7 input power kW f32, 9 free air delivery m³/min f32, 11 discharge temperature °C i16 ×0.1 | 0 running time s u32, 2 loaded time s u32, 4 load cycles u32, 6 energy kWh u32 ×0.1 | coil 0 run (rw); discrete 0 motor running, 1 loaded |
+//! | 6 | cold room | 0 room temperature °C f32, 2 setpoint °C f32 (rw, −30–10), 4 evaporator temperature °C f32, 6 compressor power kW f32, 8 product temperature °C f32, 10 defrost interval h u16 (rw, 1–24), 11 state u16 (0 off, 1 idle, 2 cooling, 3 defrost, 4 drip) | 0 compressor starts u32, 2 door openings u32, 4 defrosts u32 | coil 0 enable (rw), 1 manual defrost (rw, cleared when the defrost starts); discrete 0 compressor on, 1 door open, 2 defrost heater on |
+//! | 7 | injection moulding machine | 0 state u16 (0 manual, 1 automatic, 2 alarm), 1 phase u16 (0 none, 1 clamp, 2 inject, 3 hold, 4 cool, 5 open and eject), 2 shot count u32, 4 last cycle time s f32, 6 peak injection pressure bar f32, 8 melt temperature °C f32, 10 melt temperature setpoint °C f32 (rw, 180–300), 12 mould temperature °C f32, 14 mould temperature setpoint °C f32 (rw, 20–120), 16 cushion mm f32, 18 cooling time s f32 (rw, 2–60) | 0 reject count u32 | coil 0 automatic cycle (rw); discrete 0 last shot rejected, 1 alarm |
+//! | 8 | weaving loom | 0 state u16 (0 stopped, 1 running), 1 stop cause u16 (0 none, 1 warp break, 2 weft break, 3 other, 4 switched off), 2 speed picks/min f32, 4 speed setpoint picks/min u16 (rw, 200–1000), 5 weft density picks/cm u16 ×0.1 (rw, 5.0–80.0), 6 pick count u32, 8 cloth length on the roll m f32, 10 shift efficiency % f32, 12 last stop's duration s f32, 14 current stop's duration s f32 | 0 warp stops u32, 2 weft stops u32, 4 other stops u32, 6 running time s u32 | coil 0 run (rw); discrete 0 running |
 //! | 100… | bulk (benchmark) | 0–65535 all defined: `(address + generation) mod 65536`, the generation rising every second; writable | 0–65535 the same | – |
 //!
 //! Other units answer exception 0x0B (gateway target device failed to respond); addresses
 //! outside a machine's map answer 0x02 (illegal data address); writes to read-only
-//! registers 0x02 as well, values out of a setpoint's range 0x03.
+//! registers 0x02 as well, values out of a setpoint's range 0x03 (and so does a cut-in
+//! pressure written above the cut-out, or the other way round).
+
+mod machines;
 
 use ironloom_core::sync::lock;
 use std::collections::HashMap;
@@ -40,6 +50,21 @@ struct Image {
     writable: HashMap<u16, (f64, f64, bool)>,
     /// Coils a client may write.
     writable_coils: Vec<u16>,
+    /// A condition over the whole image a register write must leave true (e.g. a cut-out
+    /// pressure above the cut-in); a write that breaks it is undone and answered 0x03.
+    check: Option<fn(&Image) -> bool>,
+}
+
+impl Image {
+    fn new(holding: usize, input: usize, coils: usize, discrete: usize) -> Image {
+        Image {
+            holding: vec![0; holding],
+            input: vec![0; input],
+            coils: vec![false; coils],
+            discrete: vec![false; discrete],
+            ..Default::default()
+        }
+    }
 }
 
 fn put_f32(regs: &mut [u16], at: usize, v: f32) {
@@ -71,6 +96,16 @@ impl Noise {
         // −1 … 1
         (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
     }
+
+    /// Uniform in 0 … 1 (1 excluded).
+    fn uniform(&mut self) -> f64 {
+        (self.next() + 1.0) / 2.0
+    }
+
+    /// Close to a standard normal deviate (the sum of four uniforms, scaled to σ = 1).
+    fn gauss(&mut self) -> f64 {
+        (self.next() + self.next() + self.next() + self.next()) * 0.866
+    }
 }
 
 /// The simulated plant: the machines' state and images.
@@ -88,18 +123,19 @@ struct Plant {
     cnc_phase: f64,
     cnc_parts: u32,
     cnc_wear: f64,
+    /// The local time of day (seconds after midnight) at `t` = 0: the compressor's demand,
+    /// the cold room's door openings and the loom's shifts follow the clock.
+    clock0: f64,
+    compressor: machines::Compressor,
+    cold_room: machines::ColdRoom,
+    moulder: machines::Moulder,
+    loom: machines::Loom,
 }
 
 impl Plant {
-    fn new() -> Plant {
+    fn new(clock0: f64) -> Plant {
         let mut units = HashMap::new();
-        let img = |h: usize, i: usize, c: usize, d: usize| Image {
-            holding: vec![0; h],
-            input: vec![0; i],
-            coils: vec![false; c],
-            discrete: vec![false; d],
-            ..Default::default()
-        };
+        let img = Image::new;
         let mut pump = img(12, 1, 1, 1);
         pump.holding[4] = 1450;
         pump.coils[0] = true;
@@ -125,6 +161,11 @@ impl Plant {
         cnc.coils[0] = true;
         cnc.writable_coils.push(0);
         units.insert(4, cnc);
+        units.insert(5, machines::Compressor::image());
+        units.insert(6, machines::ColdRoom::image());
+        units.insert(7, machines::Moulder::image());
+        units.insert(8, machines::Loom::image());
+        let clock0 = clock0.rem_euclid(machines::DAY);
         let mut p = Plant {
             units,
             noise: Noise(0x9e37_79b9_7f4a_7c15),
@@ -138,6 +179,11 @@ impl Plant {
             cnc_phase: 0.0,
             cnc_parts: 4711,
             cnc_wear: 12.0,
+            clock0,
+            compressor: machines::Compressor::new(),
+            cold_room: machines::ColdRoom::new(),
+            moulder: machines::Moulder::new(),
+            loom: machines::Loom::new(clock0),
         };
         p.step(0.1);
         p
@@ -273,7 +319,30 @@ impl Plant {
             u.holding[15] = mode;
             put_u32(&mut u.input, 0, (phase * 1000.0) as u32);
         }
+        // Units 5–8, each with its own noise source.
+        let tod = (self.clock0 + self.t).rem_euclid(machines::DAY);
+        if let Some(u) = self.units.get_mut(&5) {
+            self.compressor.step(u, dt, tod);
+        }
+        if let Some(u) = self.units.get_mut(&6) {
+            self.cold_room.step(u, dt, tod);
+        }
+        if let Some(u) = self.units.get_mut(&7) {
+            self.moulder.step(u, dt);
+        }
+        if let Some(u) = self.units.get_mut(&8) {
+            self.loom.step(u, dt, tod);
+        }
     }
+}
+
+/// The time of day at the demo site (Suzhou, China Standard Time, UTC+8), in seconds
+/// after midnight.
+fn site_time_of_day() -> f64 {
+    let utc = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    (utc + 8.0 * 3600.0).rem_euclid(machines::DAY)
 }
 
 /// A slow, bounded wobble (0 … 0.2) for values that should look alive.
@@ -311,7 +380,7 @@ pub struct Simulator {
 impl Simulator {
     pub fn new(opts: &SimOptions) -> Arc<Simulator> {
         Arc::new(Simulator {
-            plant: Mutex::new(Plant::new()),
+            plant: Mutex::new(Plant::new(site_time_of_day())),
             bulk: (0..opts.bulk_units)
                 .map(|_| Mutex::new((0..=u16::MAX).collect()))
                 .collect(),
@@ -479,7 +548,13 @@ fn write_registers(img: &mut Image, a: u16, vs: &[u16]) -> Result<(), ExceptionC
     if !(v.is_finite() && v >= lo && v <= hi) {
         return Err(ExceptionCode::IllegalDataValue);
     }
-    img.holding[usize::from(a)..usize::from(a) + width].copy_from_slice(vs);
+    let at = usize::from(a)..usize::from(a) + width;
+    let before = img.holding[at.clone()].to_vec();
+    img.holding[at.clone()].copy_from_slice(vs);
+    if img.check.is_some_and(|ok| !ok(img)) {
+        img.holding[at].copy_from_slice(&before);
+        return Err(ExceptionCode::IllegalDataValue);
+    }
     Ok(())
 }
 

@@ -443,6 +443,26 @@ fn sim_points() -> serde_json::Value {
             {"name": "program", "area": "holding", "address": 4, "type": "string", "length": 8},
             {"name": "parts", "area": "holding", "address": 12, "type": "u32"},
         ]},
+        {"name": "compressor", "unit": 5, "points": [
+            {"name": "air_pressure", "area": "holding", "address": 0, "type": "f32"},
+            {"name": "cut_in", "area": "holding", "address": 2, "type": "f32", "writable": true},
+            {"name": "compressor_state", "area": "holding", "address": 6},
+            {"name": "load_cycles", "area": "input", "address": 4, "type": "u32"},
+        ]},
+        {"name": "cold_room", "unit": 6, "points": [
+            {"name": "room_temp", "area": "holding", "address": 0, "type": "f32"},
+            {"name": "manual_defrost", "area": "coil", "address": 1, "writable": true},
+            {"name": "cold_room_state", "area": "holding", "address": 11},
+        ]},
+        {"name": "moulder", "unit": 7, "points": [
+            {"name": "shots", "area": "holding", "address": 2, "type": "u32"},
+            {"name": "cooling_time", "area": "holding", "address": 18, "type": "f32", "writable": true},
+        ]},
+        {"name": "loom", "unit": 8, "points": [
+            {"name": "picks", "area": "holding", "address": 6, "type": "u32"},
+            {"name": "weft_density", "area": "holding", "address": 5, "scale": 0.1, "writable": true},
+            {"name": "loom_running", "area": "discrete", "address": 0},
+        ]},
     ])
 }
 
@@ -504,6 +524,49 @@ async fn driver_against_the_simulator_values_writes_and_a_silent_plc() {
         .await
         .unwrap_err();
     assert!(matches!(e, DriverError::Invalid(_)), "{e:?}");
+
+    // Units 5–8: values in range, counters counting, setpoints written and refused.
+    let b = d.batch().await;
+    let p = f64_of(&value(&b, "air_pressure"));
+    assert!((6.3..7.7).contains(&p), "{p}");
+    assert!(f64_of(&value(&b, "compressor_state")) <= 3.0);
+    assert!(f64_of(&value(&b, "load_cycles")) >= 96_123.0);
+    let t = f64_of(&value(&b, "room_temp"));
+    assert!((-20.0..-16.0).contains(&t), "{t}");
+    assert!(f64_of(&value(&b, "shots")) >= 182_340.0);
+    assert!(f64_of(&value(&b, "picks")) >= 187_654_321.0);
+    let w = d
+        .write("compressor", "cut_in", Value::F64(6.0))
+        .await
+        .unwrap();
+    assert_eq!((w.old, w.new), (Some(Value::F64(6.5)), Value::F64(6.0)));
+    // A cut-in above the cut-out (7.5 bar) is refused by the simulator.
+    let e = d
+        .write("compressor", "cut_in", Value::F64(7.6))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        DriverError::Refused("exception 0x03 (illegal data value)".into())
+    );
+    d.write("moulder", "cooling_time", Value::F64(25.0))
+        .await
+        .unwrap();
+    let w = d
+        .write("loom", "weft_density", Value::F64(30.5))
+        .await
+        .unwrap();
+    assert_eq!(w.new, Value::F64(30.5));
+    // A manual defrost: the cold room starts it and clears the request.
+    d.write("cold_room", "manual_defrost", Value::Bool(true))
+        .await
+        .unwrap();
+    d.wait("cold_room_state", |s| {
+        s.value.as_ref().is_some_and(|v| f64_of(v) == 3.0)
+    })
+    .await;
+    d.wait("manual_defrost", |s| s.value == Some(Value::Bool(false)))
+        .await;
 
     // The PLC stops answering: timeouts, points bad, the driver stays up and reconnects.
     sim.set_silent(true);

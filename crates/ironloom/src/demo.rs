@@ -1,5 +1,6 @@
-//! `serve --demo`: a demo tenant with users of every role, the four demo products (pump,
-//! motor, boiler, CNC machine), device groups and devices, a dashboard, alarm rules on
+//! `serve --demo`: a demo tenant with users of every role, the demo products (pump,
+//! motor, boiler, CNC machine, screw compressor, cold room, injection moulding machine,
+//! loom, the edge gateway), device groups and devices, a dashboard, alarm rules on
 //! the simulators' physics, live model bindings and five apps on the devices that report
 //! live data (pump efficiency, vibration zones, an X̄–R chart of the pump's flow, motor
 //! load, energy and carbon) and the pump app once more on the demo gateway (an app at the

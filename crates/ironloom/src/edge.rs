@@ -23,7 +23,8 @@ pub struct GatewayArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SimCommand {
-    /// A Modbus simulator: pump (unit 1), motor (2), boiler (3), CNC (4) with changing
+    /// A Modbus simulator: pump (unit 1), motor (2), boiler (3), CNC (4), screw compressor
+    /// (5), cold room (6), injection moulding machine (7), weaving loom (8) with changing
     /// process values that react to writes (register map: docs/gateway.md).
     Modbus(SimModbusArgs),
     /// An OPC UA server simulating a pump, motor, boiler and CNC (node list:
@@ -142,7 +143,9 @@ pub fn sim_command(cmd: SimCommand) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = l.local_addr()?;
         tokio::spawn(sim::serve_tcp(sim.clone(), l, cancel.clone()));
-        println!("Modbus simulator: Modbus TCP on {addr} (units 1 pump, 2 motor, 3 boiler, 4 CNC)");
+        println!(
+            "Modbus simulator: Modbus TCP on {addr} (units 1 pump, 2 motor, 3 boiler, 4 CNC, 5 compressor, 6 cold room, 7 injection moulding machine, 8 loom)"
+        );
         if let Some(a) = &args.rtu_over_tcp {
             let l = tokio::net::TcpListener::bind(a)
                 .await
@@ -282,7 +285,7 @@ pub async fn start_demo(
         }
     });
     let g = ironloom_gateway::start(cfg, shutdown).context("demo gateway buffer")?;
-    tracing::info!(simulator = %modbus, "demo: Modbus and OPC UA simulators and gateway edge-01 running (pump-01, motor-01, cnc-01, boiler-01)");
+    tracing::info!(simulator = %modbus, "demo: Modbus and OPC UA simulators and gateway edge-01 running (pump-01, motor-01, cnc-01, compressor-01, coldroom-01, imm-01, loom-01, boiler-01)");
     Ok(g)
 }
 

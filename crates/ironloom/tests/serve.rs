@@ -318,12 +318,16 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             &token,
         )
         .await;
-        assert_eq!(devices["total"], 9, "round {round}");
-        // The demo's gateway reads the simulators: motor-01's values arrive over Modbus,
-        // boiler-01's over OPC UA.
+        assert_eq!(devices["total"], 13, "round {round}");
+        // The demo's gateway reads the simulators: motor-01's and the other machines'
+        // values arrive over Modbus, boiler-01's over OPC UA.
         for (device, property, range) in [
             ("motor-01", "voltage", 380.0..420.0),
             ("boiler-01", "water_level", 40.0..70.0),
+            ("compressor-01", "discharge_pressure", 6.0..8.0),
+            ("coldroom-01", "setpoint", -18.5..-17.5),
+            ("imm-01", "melt_temp", 210.0..250.0),
+            ("loom-01", "speed_setpoint", 599.0..601.0),
         ] {
             let id = devices["items"]
                 .as_array()
@@ -398,11 +402,15 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             "demo-motor",
             "demo-boiler",
             "demo-cnc",
+            "demo-compressor",
+            "demo-coldroom",
+            "demo-imm",
+            "demo-loom",
             "demo-edge",
         ] {
             assert!(keys.contains(&k), "{keys:?}");
         }
-        // One demo dashboard (not one per start), its map placing all nine devices and its
+        // One demo dashboard (not one per start), its map placing all 13 devices and its
         // widgets showing the gateway's data.
         let dashboards: serde_json::Value =
             get_json(&c, format!("{}/api/v1/dashboards", server.base), &token).await;
@@ -420,7 +428,7 @@ async fn demo_mode_creates_a_tenant_products_and_devices_once() {
             .iter()
             .filter(|d| d["latitude"].is_f64() && d["longitude"].is_f64())
             .count();
-        assert_eq!(placed, 9, "{data}");
+        assert_eq!(placed, 13, "{data}");
         assert!(
             data["latest"]
                 .as_array()
