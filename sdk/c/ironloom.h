@@ -11,6 +11,13 @@
  *     }
  *
  * Host replies are JSON: {"ok": ...} or {"error": {"code": ..., "message": ...}}.
+ *
+ * Requests are JSON the app writes, usually with snprintf. Floats and integers: the
+ * platform types a new series by its first value, so a derived value first written as
+ * `2` makes the series integer and every later fraction is refused. Write floats with
+ * il_json_float ("2.0", never "2"; NaN and infinities as null), not "%g", which drops the
+ * decimal point of a whole value; write integers (times in ms, counts, zones) with "%d",
+ * "%lld" or "%.0f".
  */
 #ifndef IRONLOOM_H
 #define IRONLOOM_H
@@ -55,6 +62,28 @@ static inline char *il_call(const char *op, const char *request) {
 
 /* Whether a reply is a success. */
 static inline int il_ok(const char *reply) { return reply && strncmp(reply, "{\"ok\":", 6) == 0; }
+
+/* Writes `v` into `buf` (`cap` >= 32) as a JSON number that reads back as a float, and
+ * returns `buf`: `digits` significant digits ("%.*g"; 0: the fewest, 15 to 17, that read
+ * back to the same double), with ".0" added to a whole value ("2.0", never "2": a series
+ * whose first value is an integer refuses every later fraction). NaN and infinities (not
+ * JSON) are written as null. For integers use "%d", "%lld" or "%.0f". */
+static inline const char *il_json_float(char *buf, size_t cap, double v, int digits) {
+    if (cap == 0) return buf;
+    if (!__builtin_isfinite(v)) {
+        snprintf(buf, cap, "null");
+        return buf;
+    }
+    if (digits <= 0 || digits > 17) {
+        for (digits = 15; digits < 17; digits++) {
+            snprintf(buf, cap, "%.*g", digits, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+    }
+    snprintf(buf, cap, "%.*g", digits, v);
+    if (!strpbrk(buf, ".eE")) strncat(buf, ".0", cap - strlen(buf) - 1);
+    return buf;
+}
 
 /* Finds `"key":` in a JSON text from `from` on and reads the number after it.
  * Returns a pointer past the number, or NULL when there is none. Enough for the flat

@@ -251,11 +251,12 @@ static void close_hour(const char *dev, State *s, const Config *c) {
     if (s->hf > 0) {
         double start = s->hour * HOUR_MS - c->off_ms;
         double eta = s->hu / s->hf * 100.0;
-        char req[400];
+        char req[400], f1[32], f2[32];
+        /* Floats with a decimal point: a series is typed by its first value. */
         snprintf(req, sizeof req,
-                 "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency_1h\":%.10g,"
-                 "\"fuel_used_1h\":%.10g}}",
-                 dev, start, eta, s->hq);
+                 "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency_1h\":%s,"
+                 "\"fuel_used_1h\":%s}}",
+                 dev, start, il_json_float(f1, sizeof f1, eta, 10), il_json_float(f2, sizeof f2, s->hq, 10));
         char *r = il_call("write", req);
         if (!il_ok(r)) il_warn(r ? r : "no reply to write");
         free(r);
@@ -501,10 +502,12 @@ static int on_telemetry(const char *event, const Config *c) {
         return 0;
     }
 
+    char f1[32], f2[32], f3[32];
     snprintf(req, sizeof req,
-             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency\":%.10g,\"heat_output\":%.10g,"
-             "\"heat_input\":%.10g}}",
-             dev, ts, eta, qu, qf);
+             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency\":%s,\"heat_output\":%s,"
+             "\"heat_input\":%s}}",
+             dev, ts, il_json_float(f1, sizeof f1, eta, 10), il_json_float(f2, sizeof f2, qu, 10),
+             il_json_float(f3, sizeof f3, qf, 10));
     r = il_call("write", req);
     if (!il_ok(r)) il_warn(r ? r : "no reply to write");
     else if (strstr(r, "\"refused\":[{")) il_warn(r); /* e.g. the product's thing model lacks them */

@@ -278,10 +278,14 @@ static void close_shift(const cfg_t *c, const char *device, st_t *s) {
     }
     free(r);
 
+    /* Floats with a decimal point (a quality of exactly 1 is "1.0"): a series is typed by
+     * its first value. */
+    char fa[32], fp[32], fq[32], fo[32];
     snprintf(req, sizeof req,
-             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"availability\":%.12g,"
-             "\"performance\":%.12g,\"quality\":%.12g,\"oee\":%.12g}}",
-             device, s->se, a, p, q, oee);
+             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"availability\":%s,"
+             "\"performance\":%s,\"quality\":%s,\"oee\":%s}}",
+             device, s->se, il_json_float(fa, sizeof fa, a, 12), il_json_float(fp, sizeof fp, p, 12),
+             il_json_float(fq, sizeof fq, q, 12), il_json_float(fo, sizeof fo, oee, 12));
     r = il_call("write", req);
     if (!il_ok(r) || !strstr(r, "\"refused\":[]")) {
         /* e.g. the thing model does not declare availability, performance, quality, oee */

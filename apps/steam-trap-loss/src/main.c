@@ -327,8 +327,11 @@ IRONLOOM_APP(const char *event, int len) {
     t.p_g = p_g;
     t.d = c.orifice;
 
-    char req[300];
-    snprintf(req, sizeof req, "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"steam_loss\":%.10g}}", dev, ts, t.loss);
+    /* A float with a decimal point (a working trap's 0 is "0.0"): a series is typed by its
+     * first value. */
+    char req[300], fl[32];
+    snprintf(req, sizeof req, "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"steam_loss\":%s}}", dev, ts,
+             il_json_float(fl, sizeof fl, t.loss, 10));
     char *r = il_call("write", req);
     if (!il_ok(r) || strstr(r, "\"refused\":[{")) il_warn(r ? r : "no reply to write");
     free(r);
