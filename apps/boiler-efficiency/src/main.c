@@ -344,6 +344,11 @@ static int input(const char *event, const char *latest, const char *prop, double
     return 1;
 }
 
+/* A number among a model's outputs (the reply {"ok":{"outputs":{...},"units":{...}}}). */
+static const char *model_output(const char *reply, const char *key, double *out) {
+    return il_json_number(il_json_object(reply, "outputs"), key, out);
+}
+
 static char *model(const char *req) {
     char *r = il_call("model", req);
     if (!il_ok(r)) {
@@ -449,8 +454,8 @@ static int on_telemetry(const char *event, const Config *c) {
              "{\"model\":\"steam.wet_steam\",\"inputs\":{\"p\":%.9g,\"x\":%.9g}}", p_mpa, c->dryness);
     char *r = model(req);
     double T_s = 0, h_wet = 0, h_fg = 0, h_s, h_f;
-    if (!r || !il_json_number(r, "T_s", &T_s) || !il_json_number(r, "h", &h_wet) ||
-        !il_json_number(r, "h_fg", &h_fg)) {
+    if (!r || !model_output(r, "T_s", &T_s) || !model_output(r, "h", &h_wet) ||
+        !model_output(r, "h_fg", &h_fg)) {
         free(r);
         return 1;
     }
@@ -463,7 +468,7 @@ static int on_telemetry(const char *event, const Config *c) {
                  "{\"model\":\"steam.if97_region2_pt\",\"inputs\":{\"p\":%.9g,\"T\":%.9g}}",
                  p_mpa, tst + 273.15);
         r = model(req);
-        if (!r || !il_json_number(r, "h", &h_s)) { free(r); return 1; }
+        if (!r || !model_output(r, "h", &h_s)) { free(r); return 1; }
         free(r);
     }
     /* Feedwater: compressed water at the boiler's pressure. */
@@ -477,7 +482,7 @@ static int on_telemetry(const char *event, const Config *c) {
              tfw + 273.15);
     double h_fw = 0;
     r = model(req);
-    if (!r || !il_json_number(r, "h", &h_fw)) { free(r); return 1; }
+    if (!r || !model_output(r, "h", &h_fw)) { free(r); return 1; }
     free(r);
 
     /* The direct method. A volume fuel flow (m³/h) goes in as B and its calorific value
@@ -490,8 +495,8 @@ static int on_telemetry(const char *event, const Config *c) {
              D, h_s, h_fw, D_bd, h_f, B, Q);
     r = model(req);
     double eta, qu, qf;
-    if (!r || !il_json_number(r, "eta", &eta) || !il_json_number(r, "Q_useful", &qu) ||
-        !il_json_number(r, "Q_fuel", &qf)) {
+    if (!r || !model_output(r, "eta", &eta) || !model_output(r, "Q_useful", &qu) ||
+        !model_output(r, "Q_fuel", &qf)) {
         free(r);
         return 1;
     }

@@ -32,6 +32,11 @@
 
 /* ------------------------------------------------------------------ config */
 
+/* A number among a model's outputs (the reply {"ok":{"outputs":{...},"units":{...}}}). */
+static const char *model_output(const char *reply, const char *key, double *out) {
+    return il_json_number(il_json_object(reply, "outputs"), key, out);
+}
+
 /* The text just after the '[' of `"key": [` (whitespace allowed), or NULL. */
 static const char *array_after(const char *json, const char *key) {
     char pat[96];
@@ -269,9 +274,9 @@ static void close_shift(const cfg_t *c, const char *device, st_t *s) {
              planned / 60000.0, run / 60000.0, c->cycle_s, total, good);
     char *r = il_call("model", req);
     double a = 0, p = 0, q = 0, oee = 0;
-    if (!il_ok(r) || !il_json_number(r, "availability", &a) ||
-        !il_json_number(r, "performance", &p) || !il_json_number(r, "quality", &q) ||
-        !il_json_number(r, "oee", &oee)) {
+    if (!il_ok(r) || !model_output(r, "availability", &a) ||
+        !model_output(r, "performance", &p) || !model_output(r, "quality", &q) ||
+        !model_output(r, "oee", &oee)) {
         il_warn(r ? r : "no reply from the model oee.oee");
         free(r);
         return;
