@@ -11,6 +11,13 @@
  *     }
  *
  * Host replies are JSON: {"ok": ...} or {"error": {"code": ..., "message": ...}}.
+ *
+ * Requests are JSON the app writes, usually with snprintf. Floats and integers: the
+ * platform types a new series by its first value, so a derived value first written as
+ * `2` makes the series integer and every later fraction is refused. Write floats with
+ * il_json_float ("2.0", never "2"; NaN and infinities as null), not "%g", which drops the
+ * decimal point of a whole value; write integers (times in ms, counts, zones) with "%d",
+ * "%lld" or "%.0f".
  */
 #ifndef IRONLOOM_H
 #define IRONLOOM_H
@@ -20,8 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __wasm__
 #define IL_IMPORT(name) __attribute__((import_module("ironloom"), import_name(name)))
 #define IL_EXPORT(name) __attribute__((export_name(name)))
+#else /* a native build, for unit tests of an app's or the SDK's code (sdk/c/test.sh) */
+#define IL_IMPORT(name)
+#define IL_EXPORT(name)
+#endif
 
 IL_IMPORT("log") void ironloom_log(int32_t level, const char *msg, int32_t len);
 IL_IMPORT("call")
@@ -56,17 +68,118 @@ static inline char *il_call(const char *op, const char *request) {
 /* Whether a reply is a success. */
 static inline int il_ok(const char *reply) { return reply && strncmp(reply, "{\"ok\":", 6) == 0; }
 
-/* Finds `"key":` in a JSON text from `from` on and reads the number after it.
- * Returns a pointer past the number, or NULL when there is none. Enough for the flat
- * objects the platform sends; use a JSON library for anything deeper. */
+/* Writes `v` into `buf` (`cap` >= 32) as a JSON number that reads back as a float, and
+ * returns `buf`: `digits` significant digits ("%.*g"; 0: the fewest, 15 to 17, that read
+ * back to the same double), with ".0" added to a whole value ("2.0", never "2": a series
+ * whose first value is an integer refuses every later fraction). NaN and infinities (not
+ * JSON) are written as null. For integers use "%d", "%lld" or "%.0f". */
+static inline const char *il_json_float(char *buf, size_t cap, double v, int digits) {
+    if (cap == 0) return buf;
+    if (!__builtin_isfinite(v)) {
+        snprintf(buf, cap, "null");
+        return buf;
+    }
+    if (digits <= 0 || digits > 17) {
+        for (digits = 15; digits < 17; digits++) {
+            snprintf(buf, cap, "%.*g", digits, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+    }
+    snprintf(buf, cap, "%.*g", digits, v);
+    if (!strpbrk(buf, ".eE")) strncat(buf, ".0", cap - strlen(buf) - 1);
+    return buf;
+}
+
+/* Reading JSON: il_json_number, il_json_string and il_json_object read a member of ONE
+ * object, never a key of the same name in an object or array nested in it (nor text inside
+ * strings): in {"day":{"n":3},"n":5} the "n" is 5, and in {"day":{"n":3}} there is none.
+ * `from` may point at
+ *   - an object ('{'); a host reply {"ok":{...}} stands for its ok object, so
+ *     il_json_number(reply, "n", &n) reads the reply's members;
+ *   - a member whose value is an object ("flow":{"ts":..}): that object;
+ *   - anywhere else inside an object (e.g. at "property":"flow" in a point): the object's
+ *     members from there to its end.
+ * A nested object is reached with il_json_object, e.g. a model's outputs:
+ *   il_json_number(il_json_object(reply, "outputs"), "eta", &eta)
+ * (Before, these readers took the first `"key":` anywhere after `from`, nested or not.) */
+
+/* Past the JSON string starting at `p` (a '"'), escapes included; NULL when unterminated. */
+static inline const char *il__json_skip_string(const char *p) {
+    for (p++; *p; p++) {
+        if (*p == '\\') {
+            if (!*++p) return NULL;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+
+static inline const char *il__json_ws(const char *p) {
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    return p;
+}
+
+/* Where the value of the member `key` starts (see above), or NULL when the object has no
+ * such member. */
+static inline const char *il_json_find(const char *from, const char *key) {
+    if (!from || !key) return NULL;
+    size_t klen = strlen(key);
+    const char *p = il__json_ws(from);
+    if (*p == '"') { /* a member whose value is an object: that object */
+        const char *q = il__json_skip_string(p);
+        if (q && *(q = il__json_ws(q)) == ':' && *(q = il__json_ws(q + 1)) == '{') p = q;
+    }
+    if (*p == '{') {
+        p++;
+        /* A host reply {"ok":{...}}: its ok object. */
+        const char *q = il__json_ws(p);
+        if (strncmp(q, "\"ok\"", 4) == 0 && strcmp(key, "ok") != 0) {
+            q = il__json_ws(q + 4);
+            if (*q == ':' && *(q = il__json_ws(q + 1)) == '{') p = q + 1;
+        }
+    }
+    int depth = 0; /* of objects and arrays opened since p */
+    while (*p) {
+        char c = *p;
+        if (c == '"') {
+            const char *k = p + 1;
+            const char *q = il__json_skip_string(p);
+            if (!q) return NULL;
+            p = q;
+            if (depth > 0) continue;
+            q = il__json_ws(q);
+            if (*q != ':') continue; /* a value, not a key */
+            if ((size_t)(p - 1 - k) == klen && memcmp(k, key, klen) == 0) return il__json_ws(q + 1);
+            p = q + 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            p++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) return NULL; /* the end of the object */
+            depth--;
+            p++;
+        } else {
+            p++;
+        }
+    }
+    return NULL;
+}
+
+/* The object (or array) that is the value of the member `key` (see above): a pointer to its
+ * '{' (or '['), to read its members with il_json_number and il_json_string; NULL when there
+ * is none. */
+static inline const char *il_json_object(const char *from, const char *key) {
+    const char *v = il_json_find(from, key);
+    return v && (*v == '{' || *v == '[') ? v : NULL;
+}
+
+/* Reads the number of the member `key` (see above) into `out`. Returns a pointer past the
+ * number, or NULL when the object has no such member or its value is not a number (`out`
+ * is then left alone). */
 static inline const char *il_json_number(const char *from, const char *key, double *out) {
-    char pat[96];
-    int n = snprintf(pat, sizeof pat, "\"%s\":", key);
-    if (n <= 0 || n >= (int)sizeof pat) return NULL;
-    const char *p = strstr(from, pat);
+    const char *p = il_json_find(from, key);
     if (!p) return NULL;
-    p += n;
-    while (*p == ' ') p++;
     char *end;
     double v = strtod(p, &end);
     if (end == p) return NULL;
@@ -98,15 +211,13 @@ static inline int il_point_ts(const char *event, const char *property, double *t
     return il_point_field(event, property, "ts", ts);
 }
 
-/* The string value of `"key":"..."` copied into `out` (at most `cap` - 1 bytes);
- * 1 when found. Escaped quotes are not handled. */
+/* The string value of the member `key` (see above) copied into `out` (at most `cap` - 1
+ * bytes); 1 when found. Escapes are copied as they are (an escaped quote ends the copy). */
 static inline int il_json_string(const char *json, const char *key, char *out, size_t cap) {
-    char pat[96];
-    int n = snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    if (n <= 0 || n >= (int)sizeof pat || cap == 0) return 0;
-    const char *p = strstr(json, pat);
-    if (!p) return 0;
-    p += n;
+    if (cap == 0) return 0;
+    const char *p = il_json_find(json, key);
+    if (!p || *p != '"') return 0;
+    p++;
     size_t i = 0;
     while (p[i] && p[i] != '"' && i + 1 < cap) { out[i] = p[i]; i++; }
     out[i] = 0;

@@ -113,6 +113,7 @@ mod sys {
 
     pub fn call(op: &str, request: &str) -> Vec<u8> {
         use super::{Error, Json};
+        super::mock::REQUESTS.with(|r| r.borrow_mut().push((op.to_string(), request.to_string())));
         let host = super::mock::HOST.with(|h| h.borrow_mut().take());
         let answer = match (host, Json::parse(request)) {
             (None, _) => Err(Error::new("unavailable", "no host outside the sandbox")),
@@ -147,6 +148,7 @@ pub mod mock {
     thread_local! {
         pub(crate) static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
         pub(crate) static LOGS: RefCell<Vec<(i32, String)>> = const { RefCell::new(Vec::new()) };
+        pub(crate) static REQUESTS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
     }
 
     /// Answers this thread's host calls with `host(op, request)`.
@@ -157,6 +159,13 @@ pub mod mock {
     /// The lines logged on this thread since the last call, as (level, message).
     pub fn take_logs() -> Vec<(i32, String)> {
         LOGS.with(|l| std::mem::take(&mut *l.borrow_mut()))
+    }
+
+    /// The host calls made on this thread since the last call, as (operation, request
+    /// text) exactly as the app sent them (the host closure gets the request read back,
+    /// where every number is a `Json::Number`).
+    pub fn take_requests() -> Vec<(String, String)> {
+        REQUESTS.with(|r| std::mem::take(&mut *r.borrow_mut()))
     }
 }
 

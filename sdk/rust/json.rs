@@ -5,17 +5,48 @@ use std::fmt;
 
 /// A JSON value. Objects keep their keys in insertion order, so what an app writes is
 /// byte-for-byte the same every time.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Numbers come in two kinds, because the platform types a new series by its first value
+/// (an integer series refuses every later fraction):
+/// - `Number(f64)`, a float: written so that it reads back as a float, a whole value with a
+///   decimal point (`2.0`, never `2`). Every number the reader reads is one, and so is what
+///   `From<f64>`/`From<f32>` give.
+/// - `Int(i64)`, an integer: written without one (`2`). What `From` an integer type gives
+///   (`i32`, `i64`, `u32`, …): timestamps, counts, zones, HTTP statuses.
+///
+/// The two compare by value (`Int(2) == Number(2.0)`), and `as_f64`/`as_i64` read either.
+#[derive(Clone, Debug)]
 pub enum Json {
     Null,
     Bool(bool),
     Number(f64),
+    Int(i64),
     String(String),
     Array(Vec<Json>),
     Object(Vec<(String, Json)>),
 }
 
 static NULL: Json = Json::Null;
+
+/// Equality of JSON values: numbers by value, whichever their kind (`Int(2) ==
+/// Number(2.0)`), arrays item by item, objects key by key in order.
+impl PartialEq for Json {
+    fn eq(&self, other: &Json) -> bool {
+        match (self, other) {
+            (Json::Null, Json::Null) => true,
+            (Json::Bool(a), Json::Bool(b)) => a == b,
+            (Json::Number(a), Json::Number(b)) => a == b,
+            (Json::Int(a), Json::Int(b)) => a == b,
+            (Json::Int(i), Json::Number(n)) | (Json::Number(n), Json::Int(i)) => {
+                *i as f64 == *n && n.fract() == 0.0 && (*n as i64) == *i
+            }
+            (Json::String(a), Json::String(b)) => a == b,
+            (Json::Array(a), Json::Array(b)) => a == b,
+            (Json::Object(a), Json::Object(b)) => a == b,
+            _ => false,
+        }
+    }
+}
 
 /// Where and why a JSON text could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,15 +157,22 @@ impl Json {
     pub fn is_array(&self) -> bool {
         matches!(self, Json::Array(_))
     }
+    /// Whether this is a number (`Number` or `Int`).
+    pub fn is_number(&self) -> bool {
+        matches!(self, Json::Number(_) | Json::Int(_))
+    }
+    /// A number, of either kind, as an `f64`.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Json::Number(n) => Some(*n),
+            Json::Int(i) => Some(*i as f64),
             _ => None,
         }
     }
-    /// A number that is a whole number within ±2⁵³.
+    /// An `Int`, or a `Number` that is a whole number within ±2⁵³.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
+            Json::Int(i) => Some(*i),
             Json::Number(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
                 Some(*n as i64)
             }
@@ -183,8 +221,9 @@ impl std::ops::Index<usize> for Json {
     }
 }
 
-macro_rules! json_from_number {
+macro_rules! json_from_float {
     ($($t:ty),*) => {$(
+        /// A float (`Number`): written with a decimal point when whole.
         impl From<$t> for Json {
             fn from(n: $t) -> Json {
                 Json::Number(n as f64)
@@ -192,7 +231,31 @@ macro_rules! json_from_number {
         }
     )*};
 }
-json_from_number!(f64, f32, i8, i16, i32, i64, u8, u16, u32, u64, usize, isize);
+json_from_float!(f64, f32);
+
+macro_rules! json_from_int {
+    ($($t:ty),*) => {$(
+        /// An integer (`Int`): written without a decimal point.
+        impl From<$t> for Json {
+            fn from(n: $t) -> Json {
+                Json::Int(n as i64)
+            }
+        }
+    )*};
+}
+json_from_int!(i8, i16, i32, i64, u8, u16, u32, isize);
+
+macro_rules! json_from_wide_int {
+    ($($t:ty),*) => {$(
+        /// An integer (`Int`); beyond `i64::MAX`, a float.
+        impl From<$t> for Json {
+            fn from(n: $t) -> Json {
+                i64::try_from(n).map_or(Json::Number(n as f64), Json::Int)
+            }
+        }
+    )*};
+}
+json_from_wide_int!(u64, usize);
 
 impl From<bool> for Json {
     fn from(b: bool) -> Json {
@@ -244,8 +307,10 @@ macro_rules! obj {
     };
 }
 
-/// Compact JSON text. Numbers are written in the shortest form that reads back to the
-/// same `f64`; NaN and infinities (not JSON) are written as `null`.
+/// Compact JSON text. A `Number` is written in the shortest form that reads back to the
+/// same `f64`, and always reads back as a float: a whole value with a decimal point
+/// (`2.0`) or an exponent (`1e21`); NaN and infinities (not JSON) are written as `null`.
+/// An `Int` is written as an integer (`2`).
 impl fmt::Display for Json {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -257,8 +322,12 @@ impl fmt::Display for Json {
             {
                 write!(f, "{:e}", n)
             }
+            // A whole value gets ".0": the platform types a new series by its first value,
+            // and "2" would make an integer series that refuses every later fraction.
+            Json::Number(n) if n.is_finite() && n.fract() == 0.0 => write!(f, "{}.0", n),
             Json::Number(n) if n.is_finite() => write!(f, "{}", n),
             Json::Number(_) => f.write_str("null"),
+            Json::Int(i) => write!(f, "{}", i),
             Json::String(s) => write_string(f, s),
             Json::Array(items) => {
                 f.write_str("[")?;

@@ -61,7 +61,7 @@ fn reads_nested_values_in_order() {
     assert_eq!(v.number("e"), Some(-2.0));
     assert_eq!(v["e"].as_i64(), Some(-2));
     // A repeated key: the last value counts.
-    assert_eq!(parse(r#"{"k":1,"k":2}"#).to_string(), r#"{"k":2}"#);
+    assert_eq!(parse(r#"{"k":1,"k":2}"#).to_string(), r#"{"k":2.0}"#);
 }
 
 #[test]
@@ -121,12 +121,12 @@ fn writes_compact_json_that_reads_back() {
     let text = v.to_string();
     assert_eq!(
         text,
-        r#"{"s":"q\"b\\s/\n\t\u0001é😀","n":0.1,"i":1700000000000,"neg":-2.5e-7,"big":1e300,"t":true,"none":null,"arr":[1,2.5],"o":{"x":[]}}"#
+        r#"{"s":"q\"b\\s/\n\t\u0001é😀","n":0.1,"i":1700000000000,"neg":-2.5e-7,"big":1e300,"t":true,"none":null,"arr":[1.0,2.5],"o":{"x":[]}}"#
     );
     assert_eq!(Json::from(1e21).to_string(), "1e21");
-    assert_eq!(Json::from(-123e18).to_string(), "-123000000000000000000");
+    assert_eq!(Json::from(-123e18).to_string(), "-123000000000000000000.0");
     assert_eq!(Json::from(0.000001).to_string(), "0.000001");
-    assert_eq!(Json::from(-0.0).to_string(), "-0");
+    assert_eq!(Json::from(-0.0).to_string(), "-0.0");
     assert_eq!(parse(&text), v);
     // Not JSON numbers become null.
     assert_eq!(Json::from(f64::NAN).to_string(), "null");
@@ -143,6 +143,55 @@ fn writes_compact_json_that_reads_back() {
     ] {
         assert_eq!(parse(&Json::from(n).to_string()).as_f64(), Some(n), "{}", n);
     }
+}
+
+/// The platform types a new series by its first value: a float written as `2` would make
+/// an integer series that refuses every later fraction. So floats always read back as
+/// floats, and integers stay integers.
+#[test]
+fn writes_floats_with_a_decimal_point_and_integers_without() {
+    for (n, text) in [
+        (2.0, "2.0"),
+        (0.0, "0.0"),
+        (-3.0, "-3.0"),
+        (1e15, "1000000000000000.0"),
+        (1e20, "100000000000000000000.0"),
+        (1e21, "1e21"),
+        (2.5, "2.5"),
+        (1e-7, "1e-7"),
+    ] {
+        assert_eq!(Json::from(n).to_string(), text);
+        // Read back by a reader that tells the kinds apart, it is a float: it has a
+        // fraction or an exponent.
+        assert!(text.contains(['.', 'e']), "{}", text);
+        assert_eq!(parse(text).as_f64(), Some(n));
+    }
+    assert_eq!(Json::from(2.0f32).to_string(), "2.0");
+    // Integer types give integers.
+    assert_eq!(Json::from(2).to_string(), "2");
+    assert_eq!(Json::from(-2i64).to_string(), "-2");
+    assert_eq!(Json::from(1_700_000_000_000i64).to_string(), "1700000000000");
+    assert_eq!(Json::from(7u32).to_string(), "7");
+    assert_eq!(Json::from(7usize).to_string(), "7");
+    assert_eq!(Json::from(u64::MAX).to_string(), "18446744073709552000.0");
+    assert_eq!(Json::from(i64::MIN).to_string(), "-9223372036854775808");
+    // NaN and infinities stay null.
+    assert_eq!(Json::from(f64::NAN).to_string(), "null");
+    assert_eq!(Json::from(f64::NEG_INFINITY).to_string(), "null");
+    // Both kinds read alike and compare by value.
+    assert_eq!(Json::from(2), Json::from(2.0));
+    assert_ne!(Json::from(2), Json::from(2.5));
+    assert_eq!(Json::from(3).as_f64(), Some(3.0));
+    assert_eq!(Json::from(3).as_i64(), Some(3));
+    assert!(Json::from(3).is_number() && Json::from(3.5).is_number());
+    assert!(!Json::from("3").is_number());
+    assert_eq!(
+        obj! {"zone" => 2, "v" => 2.0, "ts" => 1_700_000_000_000i64}.to_string(),
+        r#"{"zone":2,"v":2.0,"ts":1700000000000}"#
+    );
+    // What the reader reads is a float (`Number`), whether written `2` or `2.0`.
+    assert_eq!(parse("[2,2.0]").to_string(), "[2.0,2.0]");
+    assert!(matches!(parse("2"), Json::Number(n) if n == 2.0));
 }
 
 #[test]
@@ -171,6 +220,7 @@ fn builds_and_edits_objects() {
 fn recording(answer: fn(&str, &Json) -> Result<Json>) -> Rc<RefCell<Vec<(String, String)>>> {
     let calls = Rc::new(RefCell::new(Vec::new()));
     let c = calls.clone();
+    mock::take_requests();
     mock::set_host(move |op, req| {
         c.borrow_mut().push((op.to_string(), req.to_string()));
         answer(op, req)
@@ -240,11 +290,15 @@ fn host_operations_send_the_documented_requests() {
     kv_delete("k").unwrap();
     assert_eq!(config().unwrap().text("group"), Some("group_2"));
     reply(200, obj! {"ok" => true}).unwrap();
-    let sent: Vec<String> = calls
-        .borrow()
+    // The texts the SDK sent: integers (times, limits, statuses, `From` integer types) as
+    // integers, floats with a decimal point.
+    let sent: Vec<String> = mock::take_requests()
         .iter()
         .map(|(op, req)| format!("{} {}", op, req))
         .collect();
+    // The host closure got them read back (every number a float), the same values.
+    assert_eq!(calls.borrow().len(), sent.len());
+    assert_eq!(calls.borrow()[2].1, r#"{"device":"m1","property":"v","from":0.0,"to":10.0,"limit":5.0}"#);
     assert_eq!(
         sent,
         [
@@ -253,11 +307,11 @@ fn host_operations_send_the_documented_requests() {
             r#"history {"device":"m1","property":"v","from":0,"to":10,"limit":5}"#,
             r#"aggregate {"device":"m1","property":"v","from":0,"to":120000,"window":60000,"aggregations":["avg","max"]}"#,
             r#"write {"device":"m1","values":{"zone":2},"ts":7}"#,
-            r#"alarm.raise {"device":"m1","type":"vib","severity":"warning","details":{"v":5}}"#,
+            r#"alarm.raise {"device":"m1","type":"vib","severity":"warning","details":{"v":5.0}}"#,
             r#"alarm.clear {"device":"m1","type":"vib"}"#,
             r#"command {"device":"m1","method":"reset"}"#,
             r#"command {"device":"m1","properties":{"sp":80}}"#,
-            r#"model {"model":"vibration.iso10816_3_zone","inputs":{"v_rms":3}}"#,
+            r#"model {"model":"vibration.iso10816_3_zone","inputs":{"v_rms":3.0}}"#,
             r#"kv.get {"key":"k"}"#,
             r#"kv.set {"key":"k","value":{"n":1}}"#,
             r#"kv.delete {"key":"k"}"#,

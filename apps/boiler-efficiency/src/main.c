@@ -251,11 +251,12 @@ static void close_hour(const char *dev, State *s, const Config *c) {
     if (s->hf > 0) {
         double start = s->hour * HOUR_MS - c->off_ms;
         double eta = s->hu / s->hf * 100.0;
-        char req[400];
+        char req[400], f1[32], f2[32];
+        /* Floats with a decimal point: a series is typed by its first value. */
         snprintf(req, sizeof req,
-                 "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency_1h\":%.10g,"
-                 "\"fuel_used_1h\":%.10g}}",
-                 dev, start, eta, s->hq);
+                 "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency_1h\":%s,"
+                 "\"fuel_used_1h\":%s}}",
+                 dev, start, il_json_float(f1, sizeof f1, eta, 10), il_json_float(f2, sizeof f2, s->hq, 10));
         char *r = il_call("write", req);
         if (!il_ok(r)) il_warn(r ? r : "no reply to write");
         free(r);
@@ -341,6 +342,11 @@ static int input(const char *event, const char *latest, const char *prop, double
     if (fabs(ts - t) > c->max_age_s * 1000.0) return 0;
     *out = v;
     return 1;
+}
+
+/* A number among a model's outputs (the reply {"ok":{"outputs":{...},"units":{...}}}). */
+static const char *model_output(const char *reply, const char *key, double *out) {
+    return il_json_number(il_json_object(reply, "outputs"), key, out);
 }
 
 static char *model(const char *req) {
@@ -448,8 +454,8 @@ static int on_telemetry(const char *event, const Config *c) {
              "{\"model\":\"steam.wet_steam\",\"inputs\":{\"p\":%.9g,\"x\":%.9g}}", p_mpa, c->dryness);
     char *r = model(req);
     double T_s = 0, h_wet = 0, h_fg = 0, h_s, h_f;
-    if (!r || !il_json_number(r, "T_s", &T_s) || !il_json_number(r, "h", &h_wet) ||
-        !il_json_number(r, "h_fg", &h_fg)) {
+    if (!r || !model_output(r, "T_s", &T_s) || !model_output(r, "h", &h_wet) ||
+        !model_output(r, "h_fg", &h_fg)) {
         free(r);
         return 1;
     }
@@ -462,7 +468,7 @@ static int on_telemetry(const char *event, const Config *c) {
                  "{\"model\":\"steam.if97_region2_pt\",\"inputs\":{\"p\":%.9g,\"T\":%.9g}}",
                  p_mpa, tst + 273.15);
         r = model(req);
-        if (!r || !il_json_number(r, "h", &h_s)) { free(r); return 1; }
+        if (!r || !model_output(r, "h", &h_s)) { free(r); return 1; }
         free(r);
     }
     /* Feedwater: compressed water at the boiler's pressure. */
@@ -476,7 +482,7 @@ static int on_telemetry(const char *event, const Config *c) {
              tfw + 273.15);
     double h_fw = 0;
     r = model(req);
-    if (!r || !il_json_number(r, "h", &h_fw)) { free(r); return 1; }
+    if (!r || !model_output(r, "h", &h_fw)) { free(r); return 1; }
     free(r);
 
     /* The direct method. A volume fuel flow (m³/h) goes in as B and its calorific value
@@ -489,8 +495,8 @@ static int on_telemetry(const char *event, const Config *c) {
              D, h_s, h_fw, D_bd, h_f, B, Q);
     r = model(req);
     double eta, qu, qf;
-    if (!r || !il_json_number(r, "eta", &eta) || !il_json_number(r, "Q_useful", &qu) ||
-        !il_json_number(r, "Q_fuel", &qf)) {
+    if (!r || !model_output(r, "eta", &eta) || !model_output(r, "Q_useful", &qu) ||
+        !model_output(r, "Q_fuel", &qf)) {
         free(r);
         return 1;
     }
@@ -501,10 +507,12 @@ static int on_telemetry(const char *event, const Config *c) {
         return 0;
     }
 
+    char f1[32], f2[32], f3[32];
     snprintf(req, sizeof req,
-             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency\":%.10g,\"heat_output\":%.10g,"
-             "\"heat_input\":%.10g}}",
-             dev, ts, eta, qu, qf);
+             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"efficiency\":%s,\"heat_output\":%s,"
+             "\"heat_input\":%s}}",
+             dev, ts, il_json_float(f1, sizeof f1, eta, 10), il_json_float(f2, sizeof f2, qu, 10),
+             il_json_float(f3, sizeof f3, qf, 10));
     r = il_call("write", req);
     if (!il_ok(r)) il_warn(r ? r : "no reply to write");
     else if (strstr(r, "\"refused\":[{")) il_warn(r); /* e.g. the product's thing model lacks them */

@@ -615,7 +615,7 @@ function finishBaseline(c: Ctx, ch: Value): void {
     const beyond = p > p0 + 3 * sg || p < p0 - 3 * sg;
     flags.push(beyond ? 1 : 0);
     if (beyond) {
-      out.push(Value.num(<f64>(k + 1)));
+      out.push(Value.int(k + 1));
       if (c.s.revise) {
         rn -= n;
         rd -= d;
@@ -640,7 +640,7 @@ function finishBaseline(c: Ctx, ch: Value): void {
     let f = flags[k] != 0 && c.s.revise ? 16 : 0;
     if (f == 0 && (p > ucl || p < p1 - 3 * sg)) {
       f = 1;
-      still.push(Value.num(<f64>(k + 1)));
+      still.push(Value.int(k + 1));
     }
     keep(pts, Value.nums([b.items[0].n, n, d, p, ucl, lcl, <f64>f]), c.s.window);
   }

@@ -32,6 +32,11 @@
 
 /* ------------------------------------------------------------------ config */
 
+/* A number among a model's outputs (the reply {"ok":{"outputs":{...},"units":{...}}}). */
+static const char *model_output(const char *reply, const char *key, double *out) {
+    return il_json_number(il_json_object(reply, "outputs"), key, out);
+}
+
 /* The text just after the '[' of `"key": [` (whitespace allowed), or NULL. */
 static const char *array_after(const char *json, const char *key) {
     char pat[96];
@@ -269,19 +274,23 @@ static void close_shift(const cfg_t *c, const char *device, st_t *s) {
              planned / 60000.0, run / 60000.0, c->cycle_s, total, good);
     char *r = il_call("model", req);
     double a = 0, p = 0, q = 0, oee = 0;
-    if (!il_ok(r) || !il_json_number(r, "availability", &a) ||
-        !il_json_number(r, "performance", &p) || !il_json_number(r, "quality", &q) ||
-        !il_json_number(r, "oee", &oee)) {
+    if (!il_ok(r) || !model_output(r, "availability", &a) ||
+        !model_output(r, "performance", &p) || !model_output(r, "quality", &q) ||
+        !model_output(r, "oee", &oee)) {
         il_warn(r ? r : "no reply from the model oee.oee");
         free(r);
         return;
     }
     free(r);
 
+    /* Floats with a decimal point (a quality of exactly 1 is "1.0"): a series is typed by
+     * its first value. */
+    char fa[32], fp[32], fq[32], fo[32];
     snprintf(req, sizeof req,
-             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"availability\":%.12g,"
-             "\"performance\":%.12g,\"quality\":%.12g,\"oee\":%.12g}}",
-             device, s->se, a, p, q, oee);
+             "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"availability\":%s,"
+             "\"performance\":%s,\"quality\":%s,\"oee\":%s}}",
+             device, s->se, il_json_float(fa, sizeof fa, a, 12), il_json_float(fp, sizeof fp, p, 12),
+             il_json_float(fq, sizeof fq, q, 12), il_json_float(fo, sizeof fo, oee, 12));
     r = il_call("write", req);
     if (!il_ok(r) || !strstr(r, "\"refused\":[]")) {
         /* e.g. the thing model does not declare availability, performance, quality, oee */

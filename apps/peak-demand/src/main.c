@@ -62,6 +62,23 @@ static const char *array_after(const char *json, const char *key) {
     return *p == '[' ? p + 1 : NULL;
 }
 
+static const char *ws(const char *p) {
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+    return p;
+}
+
+/* Past one JSON value that is not a number (a string, escapes included; null, true,
+ * false): at the ',' or ']' after it. */
+static const char *skip_value(const char *p) {
+    if (*p == '"') {
+        for (p++; *p && *p != '"'; p++)
+            if (*p == '\\' && p[1]) p++;
+        return *p ? p + 1 : p;
+    }
+    while (*p && *p != ',' && *p != ']') p++;
+    return p;
+}
+
 /* Strings of a JSON array of strings (no escapes) into names; returns the count. */
 static int string_array(const char *p, char names[][72], int cap) {
     int n = 0;
@@ -335,21 +352,26 @@ static int device_minutes(const cfg_t *c, const char *dev, double end, int k, do
     double integ[MAX_WIN + 1] = {0}, cov[MAX_WIN + 1] = {0};
     int bad = 0, have = 0;
     double pt = 0, pv = 0; /* the previous sample */
+    /* One pass over [[ts, value], ...]: each point is read where the previous one ended, so
+     * an hour of 1-second samples costs 3600 short steps (the end of the list is never
+     * searched for again). A value that is not a number is skipped whole, even a string
+     * holding brackets. */
     const char *p = array_after(r, "points");
-    for (;;) {
-        const char *o = p ? strchr(p, '[') : NULL;
-        const char *close = p ? strstr(p, "]}") : NULL;
-        if (!o || (close && o > close)) break;
+    while (p) {
+        p = ws(p);
+        if (*p == ',') p = ws(p + 1);
+        if (*p != '[') break; /* ']': the end of the points */
         char *e;
-        double ts = strtod(o + 1, &e);
-        const char *comma = strchr(e, ',');
-        const char *cb = strchr(e, ']');
-        if (!comma || !cb || comma > cb) break;
-        const char *vp = comma + 1;
-        while (*vp == ' ') vp++;
+        double ts = strtod(p + 1, &e);
+        if (e == p + 1) break;
+        const char *vp = ws(e);
+        if (*vp != ',') break;
+        vp = ws(vp + 1);
         char *ve;
         double v = strtod(vp, &ve);
-        int ok = ve != vp && isfinite(v) && ve <= cb;
+        int ok = ve != vp && isfinite(v);
+        const char *cb = ws(ok ? ve : skip_value(vp));
+        if (*cb != ']') break;
         p = cb + 1;
         if (!ok) { bad++; continue; }
         v *= c->scale;

@@ -21,6 +21,11 @@ static int low_count(const char *device, int delta_or_reset) {
     return next;
 }
 
+/* A number among a model's outputs (the reply {"ok":{"outputs":{...},"units":{...}}}). */
+static const char *model_output(const char *reply, const char *key, double *out) {
+    return il_json_number(il_json_object(reply, "outputs"), key, out);
+}
+
 IRONLOOM_APP(const char *event, int len) {
     (void)len;
     char device[128];
@@ -50,7 +55,7 @@ IRONLOOM_APP(const char *event, int len) {
              rho, flow, flow_unit, head, power, power_unit);
     char *r = il_call("model", req);
     double eta, ph;
-    if (!il_ok(r) || !il_json_number(r, "eta", &eta) || !il_json_number(r, "P_h", &ph)) {
+    if (!il_ok(r) || !model_output(r, "eta", &eta) || !model_output(r, "P_h", &ph)) {
         il_warn(r ? r : "no reply from the model");
         free(r);
         return 1;

@@ -140,10 +140,10 @@ function newChart(device: string, s: Settings): Value {
   return Value.obj()
     .setStr("device", device)
     .setStr("property", s.property)
-    .setNum("n", <f64>s.n)
+    .setInt("n", s.n)
     .set("pending", Value.arr())
-    .setNum("count", 0)
-    .set("base", Value.obj().setNum("k", 0).setNum("sum_x", 0).setNum("sum_r", 0))
+    .setInt("count", 0)
+    .set("base", Value.obj().setInt("k", 0).setNum("sum_x", 0).setNum("sum_r", 0))
     .set("limits", Value.null())
     .set("points", Value.arr())
     .set("cp", Value.null())
@@ -155,7 +155,7 @@ function newChart(device: string, s: Settings): Value {
 function constants(chart: Value, n: i32): Value | null {
   const cached = chart.get("constants");
   if (cached != null && cached.isObj()) return cached;
-  const out = model("spc.control_chart_constants", Value.obj().setNum("n", <f64>n));
+  const out = model("spc.control_chart_constants", Value.obj().setInt("n", n));
   if (out == null) return null;
   const c = Value.obj()
     .setNum("A2", out.num("A2"))
@@ -193,7 +193,7 @@ function closeSubgroup(chart: Value, device: string, s: Settings, ts: f64): i32 
   }
   const xbar = sum / <f64>xs.length;
   const r = hi - lo;
-  chart.setNum("count", chart.num("count") + 1);
+  chart.setInt("count", <i64>chart.num("count") + 1);
   const points = chart.get("points")!;
   points.push(Value.nums([ts, xbar, r]));
   while (points.length > s.window) points.items.shift();
@@ -212,7 +212,7 @@ function closeSubgroup(chart: Value, device: string, s: Settings, ts: f64): i32 
   } else if (!limits.isObj()) {
     const base = chart.get("base")!;
     const k = base.num("k") + 1;
-    base.setNum("k", k).setNum("sum_x", base.num("sum_x") + xbar).setNum("sum_r", base.num("sum_r") + r);
+    base.setInt("k", <i64>k).setNum("sum_x", base.num("sum_x") + xbar).setNum("sum_r", base.num("sum_r") + r);
     if (k >= <f64>s.baseline) {
       limits = limitsFrom(base.num("sum_x") / k, base.num("sum_r") / k, c, false);
       chart.set("limits", limits);
@@ -288,7 +288,7 @@ function judge(chart: Value, device: string, limits: Value, xbar: f64, r: f64): 
   const now = Value.arr();
   const details = Value.obj()
     .setStr("property", chart.str("property"))
-    .setNum("subgroup", chart.num("count"))
+    .setInt("subgroup", <i64>chart.num("count"))
     .setNum("xbar", xbar)
     .setNum("range", r)
     .set("limits", limits);

@@ -202,6 +202,11 @@ static char *model(const char *req) {
     return r;
 }
 
+/* A number among a model's outputs (the reply {"ok":{"outputs":{...},"units":{...}}}). */
+static const char *model_output(const char *reply, const char *key, double *out) {
+    return il_json_number(il_json_object(reply, "outputs"), key, out);
+}
+
 /* The downstream temperature at which live steam is taken to pass (see the top). */
 static int blow_threshold(const Config *c, double p_line_kpa_g, double *t_sat_back, double *t_blow) {
     double pb = (c->back * c->k_pres + c->atm) / 1000.0, pl = (p_line_kpa_g + c->atm) / 1000.0;
@@ -209,15 +214,15 @@ static int blow_threshold(const Config *c, double p_line_kpa_g, double *t_sat_ba
     snprintf(req, sizeof req, "{\"model\":\"steam.wet_steam\",\"inputs\":{\"p\":%.9g,\"x\":1}}", pl);
     char *r = model(req);
     double hg = 0, tsb = 0, tthr = 0;
-    if (!r || !il_json_number(r, "h", &hg)) { free(r); return 0; }
+    if (!r || !model_output(r, "h", &hg)) { free(r); return 0; }
     free(r);
     snprintf(req, sizeof req, "{\"model\":\"steam.if97_tsat_p\",\"inputs\":{\"p\":%.9g}}", pb);
     r = model(req);
-    if (!r || !il_json_number(r, "T_s", &tsb)) { free(r); return 0; }
+    if (!r || !model_output(r, "T_s", &tsb)) { free(r); return 0; }
     free(r);
     snprintf(req, sizeof req, "{\"model\":\"steam.if97_t_ph_region2\",\"inputs\":{\"p\":%.9g,\"h\":%.9g}}", pb, hg);
     r = model(req);
-    if (!r || !il_json_number(r, "T", &tthr)) { free(r); return 0; }
+    if (!r || !model_output(r, "T", &tthr)) { free(r); return 0; }
     free(r);
     *t_sat_back = tsb - 273.15;
     *t_blow = *t_sat_back + c->detect_fraction * (tthr - tsb);
@@ -309,8 +314,8 @@ IRONLOOM_APP(const char *event, int len) {
                  p_kpa_g, c.atm, c.orifice, c.hours, c.price);
         char *r = model(req);
         double m = 0, my = 0, cost = 0;
-        if (!r || !il_json_number(r, "m", &m) || !il_json_number(r, "m_year", &my) ||
-            !il_json_number(r, "cost", &cost)) {
+        if (!r || !model_output(r, "m", &m) || !model_output(r, "m_year", &my) ||
+            !model_output(r, "cost", &cost)) {
             free(r);
             return 1;
         }
@@ -327,8 +332,11 @@ IRONLOOM_APP(const char *event, int len) {
     t.p_g = p_g;
     t.d = c.orifice;
 
-    char req[300];
-    snprintf(req, sizeof req, "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"steam_loss\":%.10g}}", dev, ts, t.loss);
+    /* A float with a decimal point (a working trap's 0 is "0.0"): a series is typed by its
+     * first value. */
+    char req[300], fl[32];
+    snprintf(req, sizeof req, "{\"device\":\"%s\",\"ts\":%.0f,\"values\":{\"steam_loss\":%s}}", dev, ts,
+             il_json_float(fl, sizeof fl, t.loss, 10));
     char *r = il_call("write", req);
     if (!il_ok(r) || strstr(r, "\"refused\":[{")) il_warn(r ? r : "no reply to write");
     free(r);

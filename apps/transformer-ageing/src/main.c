@@ -249,8 +249,8 @@ static void step(const cfg_t *c, st_t *s, double K, double th_a, double dt) {
 
 /* ------------------------------------------------------------------ state */
 
-/* The host may return the object's keys in another order: no key may be the tail of another
- * one after a quote (il_json_number finds the first `"key":`), hence the flat limit_* keys. */
+/* One flat object (the host may return its keys in another order; il_json_number reads
+ * the object's own members by name), hence the flat limit_* keys. */
 static void load_state(st_t *s) {
     memset(s, 0, sizeof *s);
     char *r = il_kv_get("xfmr");

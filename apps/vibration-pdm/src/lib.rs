@@ -120,7 +120,8 @@ fn classify(device: &str, config: &Config, v: f64, ts: i64, state: &mut Json) ->
     state.set("trend", trend.to_json());
     state.set("days_to_c", days);
 
-    let mut values = obj! {config.text("zone_property", "vibration_zone") => zone};
+    // The zone is an integer (0 = A … 3 = D), written as one; the days are a float.
+    let mut values = obj! {config.text("zone_property", "vibration_zone") => zone as i64};
     if let Some(d) = days {
         values.set(config.text("days_property", "days_to_zone_c"), d);
     }

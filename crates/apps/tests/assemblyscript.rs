@@ -419,7 +419,7 @@ fn the_sdk_reads_and_writes_json_faithfully() {
     let Some(wasm) = build("crates/apps/tests/guests/as-json") else {
         return;
     };
-    let (_engine, mut app, _host) = install_module("as-json", &wasm, json!({}));
+    let (_engine, mut app, host) = install_module("as-json", &wasm, json!({}));
     let mut echo = |event: Value| -> String {
         let run = app.invoke(&serde_json::to_vec(&event).unwrap());
         assert_eq!(run.result, Ok(0), "{:?}", run.logs);
@@ -436,13 +436,32 @@ fn the_sdk_reads_and_writes_json_faithfully() {
         assert_eq!(back, v);
     }
     // Number forms serde_json writes differently: exponents, negative zero, big integers.
-    let text =
-        r#"{"e": 1E+3, "f": -0.0, "g": 12.5e-1, "h": 9007199254740993, "u": "\ud83d\ude00\u00e9"}"#;
-    let back: Value = serde_json::from_str(&echo(json!({"text": text}))).unwrap();
+    // What was read as a float is written as one (`1000.0`: the platform types a new
+    // series by its first value), an integer as an integer; an integer beyond 2^53 is not
+    // exact, so a float.
+    let text = r#"{"e": 1E+3, "f": -0.0, "g": 12.5e-1, "h": 9007199254740993, "u": "\ud83d\ude00\u00e9", "i": 2.0, "j": -7}"#;
+    let written = echo(json!({"text": text}));
+    assert_eq!(
+        written,
+        r#"{"e":1000.0,"f":0.0,"g":1.25,"h":9007199254740992.0,"u":"😀é","i":2.0,"j":-7}"#
+    );
+    let back: Value = serde_json::from_str(&written).unwrap();
     assert_eq!(
         back,
-        json!({"e": 1000, "f": 0, "g": 1.25, "h": 9007199254740992.0, "u": "😀é"})
+        json!({"e": 1000.0, "f": 0.0, "g": 1.25, "h": 9007199254740992.0, "u": "😀é", "i": 2.0, "j": -7})
     );
+    assert!(back["i"].is_f64() && back["j"].is_i64());
+    // Built by an app: floats (`setNum`) with a decimal point, integers (`setInt`) without;
+    // the write helper sends the time as an integer.
+    assert_eq!(
+        echo(json!({"build": true})),
+        r#"{"f":2.0,"z":0.0,"neg":-3.0,"big":1e+21,"nan":null,"half":2.5,"i":2,"ts":1700000000000}"#
+    );
+    let written = host.of(HostOp::Write);
+    assert_eq!(written.len(), 1);
+    assert!(written[0]["values"]["v"].is_f64(), "{written:?}");
+    assert!(written[0]["values"]["n"].is_i64(), "{written:?}");
+    assert!(written[0]["ts"].is_i64(), "{written:?}");
     for bad in [
         "",
         "{",

@@ -58,6 +58,11 @@ function deviceRequest(device: string): Value {
   return Value.obj().setStr("device", device);
 }
 
+/** A time in ms as the integer the host expects (one that is not a whole number as it is: the host refuses it, naming the field). */
+function ms(t: f64): Value {
+  return isFinite(t) && t == Math.floor(t) && Math.abs(t) <= 9007199254740992.0 ? Value.int(<i64>t) : Value.num(t);
+}
+
 // ---- logs ----
 
 export namespace log {
@@ -103,8 +108,8 @@ export function latestValue(device: string, property: string): f64 {
 
 /** Raw values of a property in [from, to] (ms); `limit` 0 leaves it to the host (at most 10 000). */
 export function history(device: string, property: string, from: f64, to: f64, limit: i32 = 0): Point[] {
-  const req = deviceRequest(device).setStr("property", property).setNum("from", from).setNum("to", to);
-  if (limit > 0) req.setNum("limit", <f64>limit);
+  const req = deviceRequest(device).setStr("property", property).set("from", ms(from)).set("to", ms(to));
+  if (limit > 0) req.setInt("limit", limit);
   const out: Point[] = [];
   const ok = okOrNull(call("history", req));
   if (ok == null) return out;
@@ -132,8 +137,8 @@ export function aggregate(
 ): Value | null {
   const req = deviceRequest(device)
     .setStr("property", property)
-    .setNum("from", from)
-    .setNum("to", to)
+    .set("from", ms(from))
+    .set("to", ms(to))
     .setStr("window", window);
   if (aggregations.length > 0) req.set("aggregations", Value.strs(aggregations));
   return okOrNull(call("aggregate", req));
@@ -141,11 +146,13 @@ export function aggregate(
 
 /**
  * Writes derived telemetry `{prop: value}` at `ts` (ms; now when NaN) through the
- * ingest path. The `ok` reply `{"stored", "refused": [...]}`, or null.
+ * ingest path. The `ok` reply `{"stored", "refused": [...]}`, or null. A new series is
+ * typed by its first value: `setNum` values are written as floats (`2.0`), `setInt`
+ * values as integers (`2`).
  */
 export function write(device: string, values: Value, ts: f64 = NaN): Value | null {
   const req = deviceRequest(device).set("values", values);
-  if (!isNaN(ts)) req.setNum("ts", ts);
+  if (!isNaN(ts)) req.set("ts", ms(ts));
   return okOrNull(call("write", req));
 }
 
@@ -213,5 +220,5 @@ export function config(): Value {
 
 /** The answer to an HTTP-triggered event. */
 export function reply(status: i32, body: Value): bool {
-  return call("reply", Value.obj().setNum("status", <f64>status).set("body", body)).ok;
+  return call("reply", Value.obj().setInt("status", status).set("body", body)).ok;
 }

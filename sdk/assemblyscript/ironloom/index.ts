@@ -14,7 +14,7 @@
 //
 // Build with sdk/assemblyscript/build.sh <app-dir>.
 
-export { Kind, Value, parse, stringify, quote, formatNumber, concat } from "./json";
+export { Kind, Value, parse, stringify, quote, formatNumber, formatInteger, concat } from "./json";
 export { Level, logAt, ironloom_alloc, handle, nowMs, readUtf8 } from "./rt";
 export {
   Reply,

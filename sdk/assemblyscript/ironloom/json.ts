@@ -11,11 +11,21 @@ export enum Kind {
   Obj = 5,
 }
 
-/** One JSON value. Build with the static constructors, read with the typed getters. */
+/**
+ * One JSON value. Build with the static constructors, read with the typed getters.
+ *
+ * A number (`Kind.Num`, its value in `n`) is a float or an integer (`integer`): the
+ * platform types a new series by its first value, so a float is written so that it reads
+ * back as a float (`2.0`, never `2`), and an integer without a decimal point (`2`).
+ * `Value.num`/`setNum` make floats; `Value.int`/`setInt` integers (times, counts, zones);
+ * the reader keeps what it read (`2` an integer, `2.0` and `2e0` floats).
+ */
 export class Value {
   kind: Kind = Kind.Null;
   b: bool = false;
   n: f64 = 0;
+  /** A number that is an integer, written without a decimal point. */
+  integer: bool = false;
   s: string = "";
   // Only arrays and objects have lists: numbers and strings, most of what is parsed,
   // allocate no more than themselves.
@@ -42,10 +52,19 @@ export class Value {
     v.b = b;
     return v;
   }
+  /** A float: written with a decimal point when whole (`2.0`), so it reads back as a float. */
   static num(n: f64): Value {
     const v = new Value();
     v.kind = Kind.Num;
     v.n = n;
+    return v;
+  }
+  /** An integer (a time in ms, a count, a zone): written without a decimal point (`2`). */
+  static int(n: i64): Value {
+    const v = new Value();
+    v.kind = Kind.Num;
+    v.n = <f64>n;
+    v.integer = true;
     return v;
   }
   static str(s: string): Value {
@@ -170,8 +189,13 @@ export class Value {
     this.items.push(value);
     return this;
   }
+  /** Sets member `key` to a float (written `2.0` when whole). */
   setNum(key: string, n: f64): Value {
     return this.set(key, Value.num(n));
+  }
+  /** Sets member `key` to an integer (written `2`). */
+  setInt(key: string, n: i64): Value {
+    return this.set(key, Value.int(n));
   }
   setStr(key: string, s: string): Value {
     return this.set(key, Value.str(s));
@@ -212,14 +236,29 @@ export function concat(parts: string[]): string {
   return out;
 }
 
-/** A number as JSON: integers without a fraction, NaN and infinities as null. */
+/**
+ * A float as JSON that reads back as a float: a whole value with a decimal point ("2.0",
+ * from 1e21 with an exponent, "1e+21"), NaN and infinities as null. The platform types a
+ * new series by its first value: "2" would make an integer series that refuses every
+ * later fraction. For integers, see `formatInteger`.
+ */
 export function formatNumber(n: f64): string {
   if (!isFinite(n)) return "null";
-  if (n == Math.floor(n) && Math.abs(n) < 9007199254740992.0) {
-    if (n == 0) return "0";
-    return (<i64>n).toString();
+  // AssemblyScript's shortest round-trip form already writes "2.0" and "1e+21"; the check
+  // keeps the promise whatever the compiler does.
+  const s = n.toString();
+  for (let i = 0, k = s.length; i < k; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x2e || c == 0x65 || c == 0x45) return s;
   }
-  return n.toString();
+  return s + ".0";
+}
+
+/** An integer as JSON ("2"); NaN and infinities as null, a fraction dropped. */
+export function formatInteger(n: f64): string {
+  if (!isFinite(n)) return "null";
+  if (Math.abs(n) >= 9223372036854775807.0) return formatNumber(n);
+  return (<i64>n).toString();
 }
 
 const HEX = "0123456789abcdef";
@@ -268,7 +307,7 @@ function write(v: Value, out: string[]): void {
       out.push(v.b ? "true" : "false");
       break;
     case Kind.Num:
-      out.push(formatNumber(v.n));
+      out.push(v.integer ? formatInteger(v.n) : formatNumber(v.n));
       break;
     case Kind.Str:
       out.push(quote(v.s));
@@ -459,11 +498,13 @@ class Reader {
     const begin = this.pos;
     const t = this.text;
     const n = this.len;
+    let whole = true;
     if (this.peek() == 0x2d) this.pos++;
     const digits0 = this.pos;
     while (this.pos < n && isDigit(this.at(this.pos))) this.pos++;
     if (this.pos == digits0) return this.fail();
     if (this.peek() == 0x2e) {
+      whole = false;
       this.pos++;
       const f0 = this.pos;
       while (this.pos < n && isDigit(this.at(this.pos))) this.pos++;
@@ -471,6 +512,7 @@ class Reader {
     }
     const e = this.peek();
     if (e == 0x65 || e == 0x45) {
+      whole = false;
       this.pos++;
       const s = this.peek();
       if (s == 0x2b || s == 0x2d) this.pos++;
@@ -478,7 +520,11 @@ class Reader {
       while (this.pos < n && isDigit(this.at(this.pos))) this.pos++;
       if (this.pos == e0) return this.fail();
     }
-    return Value.num(parseFloat(t.substring(begin, this.pos)));
+    const v = Value.num(parseFloat(t.substring(begin, this.pos)));
+    // Written without a fraction or an exponent, and exact as an f64 (below 2^53): an
+    // integer, written back as one.
+    v.integer = whole && Math.abs(v.n) < 9007199254740992.0;
+    return v;
   }
 }
 

@@ -15,8 +15,9 @@ function onEvent(event: Value): i32 {
   const device = event.str("device");
   const key = "count:" + device;
   const stored = kv.get(key);
-  const count = (stored == null ? 0 : stored.asNum(0)) + 1;
-  kv.set(key, Value.num(count));
+  const count = (stored == null ? 0 : <i64>stored.asNum(0)) + 1;
+  // A count is an integer: Value.int writes "2"; Value.num writes floats ("2.0", "2.5").
+  kv.set(key, Value.int(count));
   const points = event.get("points");
   if (points != null) {
     for (let i = 0; i < points.length; i++) {

@@ -1,6 +1,6 @@
 // A test guest of the AssemblyScript SDK's JSON (crates/apps/tests/assemblyscript.rs):
 // logs what it read back as JSON, so the test can compare it with what it sent.
-import { Value, handle, log, parse, stringify } from "ironloom";
+import { Value, handle, log, parse, stringify, write } from "ironloom";
 export { ironloom_alloc } from "ironloom";
 
 export function ironloom_on_event(ptr: usize, len: i32): i32 {
@@ -8,6 +8,21 @@ export function ironloom_on_event(ptr: usize, len: i32): i32 {
 }
 
 function onEvent(event: Value): i32 {
+  if (event.has("build")) {
+    // Floats (setNum) and integers (setInt) as built by an app, and a write of them.
+    const v = Value.obj()
+      .setNum("f", 2)
+      .setNum("z", 0)
+      .setNum("neg", -3)
+      .setNum("big", 1e21)
+      .setNum("nan", NaN)
+      .setNum("half", 2.5)
+      .setInt("i", 2)
+      .setInt("ts", 1700000000000);
+    log.info(stringify(v));
+    write("d", Value.obj().setNum("v", 2).setInt("n", 3), 1700000000000);
+    return 0;
+  }
   const text = event.get("text");
   if (text != null) {
     // A JSON text inside the event: parsed on its own, "invalid" when it is not JSON.
