@@ -575,6 +575,57 @@ await step('developer portal: the app with its two releases, its installation an
   await still(dev, 'market-developer')
 })
 
+await step('a submission withdrawn by the developer; another rejected by the reviewer with a comment the developer reads', async () => {
+  current = dev
+  const submit = async (version) => {
+    await dev.getByTestId('submit-file').setInputFiles(pack(version, `Try ${version}.`))
+    await dev.getByTestId('submit-package').click()
+    const row = dev.getByTestId('submissions').locator('tbody tr').filter({ hasText: version })
+    await row.waitFor()
+    return row
+  }
+  const withdrawn = await submit('1.0.2')
+  await withdrawn.getByTestId('submission-withdraw').click()
+  await confirmBox(dev, 'Withdraw')
+  await withdrawn.getByTestId('submission-status').filter({ hasText: 'Withdrawn' }).waitFor()
+  const rejected = await submit('1.0.3')
+  await until(async () => (await rejected.getByTestId('submission-status').textContent()).includes('In review'), '1.0.3 passes its checks', 240_000)
+  current = reviewer
+  await reviewer.getByRole('button', { name: 'Refresh' }).click()
+  const queued = reviewer.getByTestId('review-submissions').locator('tbody tr').filter({ hasText: '1.0.3' })
+  await queued.getByTestId('review-reject').click()
+  await reviewer.getByTestId('decision-confirm').click()
+  await reviewer.getByTestId('decision-dialog').getByText('Say why').waitFor()
+  await reviewer.getByTestId('decision-comment').fill('The alarm threshold must be configurable per pump')
+  await reviewer.getByTestId('decision-confirm').click()
+  await reviewer.getByText('Submission rejected').first().waitFor()
+  await noDialog(reviewer)
+  current = dev
+  await dev.getByRole('button', { name: 'Refresh' }).click()
+  await rejected.getByTestId('submission-status').filter({ hasText: 'Rejected' }).waitFor()
+  await rejected.getByText('The alarm threshold must be configurable per pump').waitFor()
+  // Neither reached the store.
+  const versions = (await apiGet(demoToken, `/market/releases?app_id=${APP_ID}`)).items.map((r) => r.version).sort()
+  expect(versions.join() === '1.0.0,1.0.1', `released: ${versions}`)
+})
+
+await step('developer: an API key for CI, made on the API keys page, lists its submissions', async () => {
+  current = dev
+  await dev.getByTestId('nav').getByText('System', { exact: true }).click()
+  await dev.getByTestId('nav').getByText('API keys', { exact: true }).click()
+  await dev.waitForURL(/\/api-keys$/)
+  await dev.getByTestId('new-key').click()
+  await dev.getByTestId('key-name').fill('ci')
+  await dev.getByTestId('key-create').click()
+  const key = (await dev.getByTestId('created-key').textContent()).trim()
+  expect(key.length > 20, `key: ${key}`)
+  await dev.keyboard.press('Escape')
+  await dev.getByTestId('key-table').getByText('ci', { exact: true }).waitFor()
+  const r = await fetch(`${server.url}/api/v1/market/submissions`, { headers: { 'X-Api-Key': key } })
+  expect(r.ok, `the key lists the submissions: ${r.status} ${await r.clone().text()}`)
+  expect((await r.json()).total === 4, 'its four submissions')
+})
+
 await step('a tenant user opens a developer account from the portal', async () => {
   current = tenant
   // The portal asks the server for the account first: 403 not_a_developer, logged by Chromium.
@@ -608,6 +659,7 @@ await step('简体中文: the store, the listing page, the portal with its check
   await tenant.getByRole('tab', { name: '概览' }).click()
   await still(tenant, 'market-listing-zh')
   current = dev
+  await dev.goto('/market/developer')
   await toChinese(dev)
   await dev.getByTestId('submissions').locator('tbody tr').filter({ hasText: '1.0.0' }).getByTestId('submission-report').click()
   const drawer = dev.getByTestId('report-drawer')
