@@ -370,7 +370,13 @@ await step('reviewer: signing keys rotated and one revoked, each after confirmin
   expect(keys.filter((k) => k.state === 'active').length === 1 && keys.filter((k) => k.state === 'retired').length === 2, `keys: ${JSON.stringify(keys)}`)
   // The middle key signed nothing: revoke it (the first one signed 1.0.0, which stays installable).
   const middle = keys.find((k) => k.state === 'retired' && k.key_id !== first.key_id)
+  // The confirmation says what a key signed: the first one, 1.0.0 (not revoked here).
+  await rows.filter({ hasText: first.key_id }).getByTestId('key-revoke').click()
+  await reviewer.locator('.el-message-box').getByText(`It signed 1 release(s): ${APP_ID} 1.0.0.`).waitFor()
+  await confirmBox(reviewer, 'Cancel')
+  await noDialog(reviewer)
   await rows.filter({ hasText: middle.key_id }).getByTestId('key-revoke').click()
+  await reviewer.locator('.el-message-box').getByText('It signed no release.').waitFor()
   await confirmBox(reviewer, 'Revoke')
   await rows.filter({ hasText: middle.key_id }).getByTestId('key-state').filter({ hasText: 'Revoked' }).waitFor()
   await noDialog(reviewer)

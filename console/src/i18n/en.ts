@@ -1285,7 +1285,7 @@ const en = {
     suspend: 'Suspend',
     keysTab: 'Signing keys',
     rotate: 'Rotate the signing key',
-    keysHint: 'Approvals sign with the active key. A retired key still verifies what it signed; a revoked key’s packages are refused.',
+    keysHint: 'Approvals sign with the active key. A retired key still verifies what it signed; a revoked key’s packages can no longer be installed.',
     noKeys: 'No key yet: the first approval makes one.',
     keyId: 'Key',
     keyState: {
@@ -1298,8 +1298,10 @@ const en = {
     revoke: 'Revoke',
     confirmRotate: 'Make a new active signing key? The current one is retired and still verifies what it signed.',
     rotated: 'New signing key active',
-    confirmRevoke: 'Revoke key {key}? Every package it signed is refused from now on, installed or not: such releases must be submitted and approved again.',
+    confirmRevoke: 'Revoke key {key}? From now on no tenant can install or take a package it signed (installations that run one keep it): such releases must be submitted and approved again.',
     revoked: 'Key revoked',
+    revokeSigned: 'It signed {n} release(s): {list}.',
+    revokeSignedNone: 'It signed no release.',
   },
   errors: {
     notFound: 'This page does not exist.',

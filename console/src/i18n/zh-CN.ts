@@ -1285,7 +1285,7 @@ const zhCN: Messages = {
     suspend: '暂停',
     keysTab: '签名密钥',
     rotate: '轮换签名密钥',
-    keysHint: '批准时用当前有效的密钥签名。已停用的密钥仍可验证其签过的包；已吊销密钥签过的包一律拒绝。',
+    keysHint: '批准时用当前有效的密钥签名。已停用的密钥仍可验证其签过的包；已吊销密钥签过的包不能再安装。',
     noKeys: '暂无密钥：第一次批准时会生成。',
     keyId: '密钥',
     keyState: {
@@ -1298,8 +1298,10 @@ const zhCN: Messages = {
     revoke: '吊销',
     confirmRotate: '生成新的有效签名密钥？当前密钥将停用，但仍可验证其签过的包。',
     rotated: '新签名密钥已生效',
-    confirmRevoke: '吊销密钥 {key}？此后它签过的所有包（无论是否已安装）都将被拒绝，这些版本须重新提交并批准。',
+    confirmRevoke: '吊销密钥 {key}？此后任何租户都不能再安装或获取它签过的包（已在运行的安装保留其包），这些版本须重新提交并批准。',
     revoked: '密钥已吊销',
+    revokeSigned: '它签过 {n} 个发布版本：{list}。',
+    revokeSignedNone: '它没有签过任何发布版本。',
   },
   errors: {
     notFound: '页面不存在。',
