@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The console's browser tests: builds the console, installs Debian's Chromium if missing,
 # and drives it with playwright-core against `ironloom serve --demo` (the debug build in
-# $CARGO_TARGET_DIR, built here if needed). Screenshots: console/test-results/screenshots.
+# $CARGO_TARGET_DIR, built here if needed): tests/e2e.mjs, the marketplace's
+# tests/e2e-market.mjs, the flow editor's unit tests and the cluster's health page.
+# Screenshots: console/test-results/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ironloom-target}"
@@ -17,10 +19,19 @@ fi
 # The simulated device speaks MQTT through Eclipse Paho (the peers' virtual environment).
 eval "$(scripts/install-test-peers.sh)"
 scripts/build-console.sh
-cargo build --locked -q -p ironloom
+# The server under test: $IRONLOOM_BIN when given (a binary built elsewhere), else the
+# debug build, built here.
+if [ -z "${IRONLOOM_BIN:-}" ]; then
+  cargo build --locked -q -p ironloom
+  IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom"
+fi
+export IRONLOOM_BIN
 cd console
-IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom" CHROMIUM=/usr/bin/chromium \
+CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots node tests/e2e.mjs
+# The marketplace's story: registration, review, submission, store, install, upgrade.
+CHROMIUM=/usr/bin/chromium \
+  SCREENSHOTS=test-results/screenshots node tests/e2e-market.mjs
 node tests/flow.test.mjs
 # The health page in cluster mode: the peers' nats-server and a fresh database on the
 # test PostgreSQL server (started here when this script runs on its own).
@@ -33,6 +44,6 @@ psql="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql"
 db="ironloom_console_$$_$(date +%s)"
 "$psql" "$IRONLOOM_TEST_PG_URL" -qc "CREATE DATABASE $db"
 cd console
-IRONLOOM_BIN="$CARGO_TARGET_DIR/debug/ironloom" CHROMIUM=/usr/bin/chromium \
+CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots CLUSTER_META_URL="${IRONLOOM_TEST_PG_URL%/*}/$db" \
   node tests/e2e-cluster.mjs

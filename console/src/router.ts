@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { whenUnauthorized } from './api'
 import { restore } from './session'
+import { homeOf } from './market'
 import Shell from './layouts/Shell.vue'
 
 const routes: RouteRecordRaw[] = [
@@ -9,6 +10,12 @@ const routes: RouteRecordRaw[] = [
     path: '/shared/:token',
     name: 'shared-dashboard',
     component: () => import('./views/SharedDashboardView.vue'),
+    meta: { public: true },
+  },
+  {
+    path: '/market/register',
+    name: 'market-register',
+    component: () => import('./views/MarketRegisterView.vue'),
     meta: { public: true },
   },
   {
@@ -32,6 +39,10 @@ const routes: RouteRecordRaw[] = [
       { path: 'models', name: 'models', component: () => import('./views/ModelsView.vue') },
       { path: 'model-jobs', name: 'model-jobs', component: () => import('./views/ModelJobsView.vue') },
       { path: 'apps', name: 'apps', component: () => import('./views/AppsView.vue') },
+      { path: 'market', name: 'market', component: () => import('./views/MarketView.vue') },
+      { path: 'market/apps/:appId', name: 'market-app', component: () => import('./views/MarketAppView.vue') },
+      { path: 'market/developer', name: 'market-developer', component: () => import('./views/MarketDeveloperView.vue') },
+      { path: 'market/review', name: 'market-review', component: () => import('./views/MarketReviewView.vue') },
       { path: 'usage', name: 'usage', component: () => import('./views/UsageView.vue') },
       { path: 'users', name: 'users', component: () => import('./views/UsersView.vue') },
       { path: 'roles', name: 'roles', component: () => import('./views/RolesView.vue') },
@@ -49,7 +60,11 @@ export const router = createRouter({ history: createWebHistory(), routes })
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
-  if (await restore()) return true
+  if (await restore()) {
+    // Developers and reviewers have no tenant: they start in the marketplace.
+    const home = to.name === 'overview' ? homeOf() : null
+    return home ? { name: home } : true
+  }
   return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
 })
 

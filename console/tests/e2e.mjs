@@ -17,7 +17,10 @@ rmSync(shots, { recursive: true, force: true })
 mkdirSync(shots, { recursive: true })
 
 selectors.setTestIdAttribute('data-test')
-const server = await startServer({ bin, consoleDir: process.env.CONSOLE_DIR ?? 'dist' })
+// Without the demo's store (the apps of apps/ published and twenty more installations,
+// minutes of checks on a debug build): the steps below count the demo's own apps, and
+// tests/e2e-market.mjs covers the store.
+const server = await startServer({ bin, consoleDir: process.env.CONSOLE_DIR ?? 'dist', env: { IRONLOOM_DEMO_STORE: 'off' } })
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox'],
