@@ -25,6 +25,8 @@
 #include <math.h>
 #include <time.h>
 
+#define IL_UNUSED __attribute__((unused))
+
 /* ------------------------------------------------------------------ JSON helpers
  * Hand-written number formatting and parsing: printf's %g and strtod go through software
  * long double on wasm32 and cost ~20 000 fuel a number. */
@@ -34,7 +36,7 @@
 
 /* A double as JSON text with 12 significant digits, always with a decimal point ("98.0"):
  * the time-series engine types a series by its first value. */
-static int fmt_num(char *out, double v) {
+static IL_UNUSED int fmt_num(char *out, double v) {
     char *o = out;
     if (!isfinite(v)) { strcpy(out, "0.0"); return 3; }
     if (v < 0) { *o++ = '-'; v = -v; }
@@ -71,7 +73,7 @@ static int fmt_num(char *out, double v) {
 }
 
 /* An integer-valued double (timestamps, counters) as JSON text without a fraction. */
-static int fmt_int(char *out, double v) {
+static IL_UNUSED int fmt_int(char *out, double v) {
     char *o = out;
     if (!isfinite(v)) { strcpy(out, "0"); return 1; }
     if (v < 0) { *o++ = '-'; v = -v; }
@@ -85,7 +87,7 @@ static int fmt_int(char *out, double v) {
 }
 
 /* Reads a JSON number without strtod's long double work (strtod only for exponents). */
-static double parse_num(const char *p, char **end) {
+static IL_UNUSED double parse_num(const char *p, char **end) {
     const char *q = p;
     int neg = 0;
     if (*q == '-') { neg = 1; q++; }
@@ -110,13 +112,13 @@ static double parse_num(const char *p, char **end) {
     return neg ? -v : v;
 }
 
-static const char *ws(const char *p) {
+static IL_UNUSED const char *ws(const char *p) {
     while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
     return p;
 }
 
 /* Past a JSON string starting at '"'. */
-static const char *skip_string(const char *p) {
+static IL_UNUSED const char *skip_string(const char *p) {
     p++;
     while (*p && *p != '"') {
         if (*p == '\\' && p[1]) p++;
@@ -126,7 +128,7 @@ static const char *skip_string(const char *p) {
 }
 
 /* Past any JSON value. */
-static const char *skip_value(const char *p) {
+static IL_UNUSED const char *skip_value(const char *p) {
     p = ws(p);
     if (*p == '"') return skip_string(p);
     if (*p == '{' || *p == '[') {
@@ -148,7 +150,7 @@ static const char *skip_value(const char *p) {
 
 /* The value of member `key` of the object starting at `obj` ('{'), top level only; NULL when
  * absent. */
-static const char *member(const char *obj, const char *key) {
+static IL_UNUSED const char *member(const char *obj, const char *key) {
     if (!obj) return NULL;
     obj = ws(obj);
     if (*obj != '{') return NULL;
@@ -171,7 +173,7 @@ static const char *member(const char *obj, const char *key) {
 }
 
 /* A member's number (true/false as 1/0); 1 when it is one. */
-static int member_num(const char *obj, const char *key, double *out) {
+static IL_UNUSED int member_num(const char *obj, const char *key, double *out) {
     const char *v = member(obj, key);
     if (!v) return 0;
     if (strncmp(v, "true", 4) == 0) { *out = 1; return 1; }
@@ -185,7 +187,7 @@ static int member_num(const char *obj, const char *key, double *out) {
 
 /* A member's string, unescaped (\" \\ \/ and \uXXXX below 0x80 only) into out; 1 when it is
  * a string that fits. */
-static int member_str(const char *obj, const char *key, char *out, size_t cap) {
+static IL_UNUSED int member_str(const char *obj, const char *key, char *out, size_t cap) {
     const char *v = member(obj, key);
     if (!v || *v != '"' || cap == 0) return 0;
     size_t n = 0;
@@ -223,7 +225,7 @@ typedef struct {
     int n, cap;
 } sb_t;
 
-static int sb_init(sb_t *s, int cap) {
+static IL_UNUSED int sb_init(sb_t *s, int cap) {
     s->b = (char *)malloc((size_t)cap);
     s->n = 0;
     s->cap = s->b ? cap : 0;
@@ -231,7 +233,7 @@ static int sb_init(sb_t *s, int cap) {
     return s->b != NULL;
 }
 
-static void sb_raw(sb_t *s, const char *t) {
+static IL_UNUSED void sb_raw(sb_t *s, const char *t) {
     size_t l = strlen(t);
     if (s->n + (int)l + 1 >= s->cap) return;
     memcpy(s->b + s->n, t, l);
@@ -240,7 +242,7 @@ static void sb_raw(sb_t *s, const char *t) {
 }
 
 /* A JSON string with quotes and escapes. */
-static void sb_qstr(sb_t *s, const char *t) {
+static IL_UNUSED void sb_qstr(sb_t *s, const char *t) {
     if (s->n + 2 * (int)strlen(t) + 3 >= s->cap) return;
     s->b[s->n++] = '"';
     for (; *t; t++) {
@@ -254,52 +256,52 @@ static void sb_qstr(sb_t *s, const char *t) {
 }
 
 /* ,"name": prefix (no comma when the builder ends with { or [). */
-static void sb_key(sb_t *s, const char *name) {
+static IL_UNUSED void sb_key(sb_t *s, const char *name) {
     if (s->n > 0 && s->b[s->n - 1] != '{' && s->b[s->n - 1] != '[') sb_raw(s, ",");
     sb_qstr(s, name);
     sb_raw(s, ":");
 }
 
-static void sb_num(sb_t *s, const char *name, double v) {
+static IL_UNUSED void sb_num(sb_t *s, const char *name, double v) {
     char t[40];
     fmt_num(t, v);
     sb_key(s, name);
     sb_raw(s, t);
 }
 
-static void sb_int(sb_t *s, const char *name, double v) {
+static IL_UNUSED void sb_int(sb_t *s, const char *name, double v) {
     char t[40];
     fmt_int(t, v);
     sb_key(s, name);
     sb_raw(s, t);
 }
 
-static void sb_str(sb_t *s, const char *name, const char *v) {
+static IL_UNUSED void sb_str(sb_t *s, const char *name, const char *v) {
     sb_key(s, name);
     sb_qstr(s, v);
 }
 
 /* ------------------------------------------------------------------ config */
 
-static void cfg_num(const char *cfg, const char *key, double *out) {
+static IL_UNUSED void cfg_num(const char *cfg, const char *key, double *out) {
     double v;
     if (member_num(cfg, key, &v)) *out = v;
 }
 
-static void cfg_str(const char *cfg, const char *key, char *out, size_t cap) {
+static IL_UNUSED void cfg_str(const char *cfg, const char *key, char *out, size_t cap) {
     char tmp[256];
     if (member_str(cfg, key, tmp, sizeof tmp) && strlen(tmp) < cap) strcpy(out, tmp);
 }
 
 /* The configuration object inside the host's reply ({"ok":{...}}). */
-static const char *cfg_object(const char *reply) {
+static IL_UNUSED const char *cfg_object(const char *reply) {
     return reply && il_ok(reply) ? ws(reply + 6) : NULL;
 }
 
 /* ------------------------------------------------------------------ time */
 
 /* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm). */
-static void civil(long z, int *y, int *m, int *d) {
+static IL_UNUSED void civil(long z, int *y, int *m, int *d) {
     z += 719468;
     long era = (z >= 0 ? z : z - 146096) / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
@@ -312,14 +314,14 @@ static void civil(long z, int *y, int *m, int *d) {
     *y = (int)(yy + (*m <= 2));
 }
 
-static void date_text(double day, char *out, size_t cap) {
+static IL_UNUSED void date_text(double day, char *out, size_t cap) {
     int y, m, d;
     civil((long)day, &y, &m, &d);
     snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
 }
 
 /* "YYYY-MM-DD HH:MM" of a time (ms) in local time. */
-static void local_text(double t, double offset_h, char *out, size_t cap) {
+static IL_UNUSED void local_text(double t, double offset_h, char *out, size_t cap) {
     double l = t + offset_h * HOUR_MS;
     double day = floor(l / DAY_MS);
     int y, m, d;
@@ -328,7 +330,7 @@ static void local_text(double t, double offset_h, char *out, size_t cap) {
     snprintf(out, cap, "%04d-%02d-%02d %02d:%02d", y, m, d, mins / 60, mins % 60);
 }
 
-static double now_ms(void) {
+static IL_UNUSED double now_ms(void) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return (double)now.tv_sec * 1000.0 + (double)(now.tv_nsec / 1000000);
@@ -336,13 +338,13 @@ static double now_ms(void) {
 
 /* ------------------------------------------------------------------ host */
 
-static void warnf(const char *fmt, const char *a, const char *b) {
+static IL_UNUSED void warnf(const char *fmt, const char *a, const char *b) {
     char msg[600];
     snprintf(msg, sizeof msg, fmt, a, b);
     il_warn(msg);
 }
 
-static void alarm_op(const char *device, int raise, const char *type, const char *severity,
+static IL_UNUSED void alarm_op(const char *device, int raise, const char *type, const char *severity,
                      const char *details) {
     sb_t s;
     if (!sb_init(&s, 4096)) return;
@@ -367,7 +369,7 @@ static void alarm_op(const char *device, int raise, const char *type, const char
 }
 
 /* The HTTP trigger's answer. */
-static void reply_json(int status, const char *body) {
+static IL_UNUSED void reply_json(int status, const char *body) {
     sb_t s;
     if (!sb_init(&s, (int)strlen(body) + 64)) return;
     char t[16];
@@ -381,7 +383,7 @@ static void reply_json(int status, const char *body) {
     free(s.b);
 }
 
-static void reply_error(int status, const char *msg) {
+static IL_UNUSED void reply_error(int status, const char *msg) {
     sb_t s;
     if (!sb_init(&s, (int)strlen(msg) * 2 + 32)) return;
     sb_raw(&s, "{");
@@ -392,7 +394,7 @@ static void reply_error(int status, const char *msg) {
 }
 
 /* Whether a name is a safe identifier for state keys (letters, digits, - _ . : / and space). */
-static int ident_ok(const char *s) {
+static IL_UNUSED int ident_ok(const char *s) {
     if (!s[0] || strlen(s) > 64) return 0;
     for (; *s; s++) {
         char c = *s;
@@ -411,7 +413,7 @@ typedef struct {
 } fld_t;
 
 /* Reads the numeric members of a flat object into the fields named, in one pass. */
-static void load_fields(const char *obj, const fld_t *f, int nf) {
+static IL_UNUSED void load_fields(const char *obj, const fld_t *f, int nf) {
     obj = obj ? ws(obj) : NULL;
     if (!obj || *obj != '{') return;
     const char *p = obj + 1;
@@ -437,12 +439,12 @@ static void load_fields(const char *obj, const fld_t *f, int nf) {
     }
 }
 
-static void save_fields(sb_t *s, const fld_t *f, int nf) {
+static IL_UNUSED void save_fields(sb_t *s, const fld_t *f, int nf) {
     for (int i = 0; i < nf; i++) sb_num(s, f[i].name, *f[i].v);
 }
 
 /* The state under key as the value's text inside the reply (caller frees *hold), or NULL. */
-static const char *kv_value(const char *key, char **hold) {
+static IL_UNUSED const char *kv_value(const char *key, char **hold) {
     sb_t s;
     *hold = NULL;
     if (!sb_init(&s, 256)) return NULL;
@@ -456,7 +458,7 @@ static const char *kv_value(const char *key, char **hold) {
     return ws(r + 6);
 }
 
-static void kv_put(const char *key, const char *value_json) {
+static IL_UNUSED void kv_put(const char *key, const char *value_json) {
     sb_t s;
     if (!sb_init(&s, (int)strlen(value_json) + 200)) return;
     sb_raw(&s, "{");
@@ -472,6 +474,86 @@ static void kv_put(const char *key, const char *value_json) {
     }
     free(r);
     free(s.b);
+}
+
+/* ------------------------------------------------------------------ telemetry points */
+
+typedef struct {
+    int prop;  /* index into the configured names */
+    double ts;
+    double v;
+    int ok;    /* 1 number (or boolean), 0 not a number */
+    int seq;
+} pt_t;
+
+/* Reads a telemetry event's points once (no search per point): those whose property is one of
+ * names[0..np) (empty names are skipped). Returns how many; *dropped counts those beyond cap. */
+static IL_UNUSED int read_points(const char *event, char names[][72], int np, pt_t *pts, int cap, int *dropped) {
+    int n = 0;
+    *dropped = 0;
+    const char *p = member(event, "points");
+    if (!p || *p != '[') return 0;
+    p++;
+    while (*p) {
+        p = ws(p);
+        if (*p == ']' || !*p) break;
+        if (*p == ',') { p++; continue; }
+        if (*p != '{') { p = skip_value(p); continue; }
+        p++;
+        char prop[72] = "";
+        double ts = 0, v = 0;
+        int has_v = 0, ok = 0;
+        while (*p) {
+            p = ws(p);
+            if (*p == '}') { p++; break; }
+            if (*p == ',') { p++; continue; }
+            if (*p != '"') { p = skip_value(p); continue; }
+            const char *k = p + 1;
+            const char *ke = skip_string(p);
+            size_t kl = (size_t)(ke - 1 - k);
+            p = ws(ke);
+            if (*p == ':') p = ws(p + 1);
+            if (kl == 8 && strncmp(k, "property", 8) == 0 && *p == '"') {
+                const char *e = skip_string(p);
+                size_t l = (size_t)(e - 1 - (p + 1));
+                if (l >= sizeof prop) l = sizeof prop - 1;
+                memcpy(prop, p + 1, l);
+                prop[l] = 0;
+                p = e;
+            } else if (kl == 2 && strncmp(k, "ts", 2) == 0) {
+                char *e;
+                ts = parse_num(p, &e);
+                p = skip_value(e);
+            } else if (kl == 5 && strncmp(k, "value", 5) == 0) {
+                has_v = 1;
+                if (strncmp(p, "true", 4) == 0) { v = 1; ok = 1; }
+                else if (strncmp(p, "false", 5) == 0) { v = 0; ok = 1; }
+                else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+                    char *e;
+                    v = parse_num(p, &e);
+                    ok = e != p && isfinite(v);
+                }
+                p = skip_value(p);
+            } else {
+                p = skip_value(p);
+            }
+        }
+        if (!prop[0] || !has_v || ts <= 0) continue;
+        int idx = -1;
+        for (int i = 0; i < np; i++)
+            if (names[i][0] && strcmp(prop, names[i]) == 0) { idx = i; break; }
+        if (idx < 0) continue;
+        if (n >= cap) { (*dropped)++; continue; }
+        pts[n].prop = idx; pts[n].ts = ts; pts[n].v = v; pts[n].ok = ok; pts[n].seq = n;
+        n++;
+    }
+    return n;
+}
+
+static IL_UNUSED int cmp_pt(const void *a, const void *b) {
+    const pt_t *x = a, *y = b;
+    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    return x->seq - y->seq;
 }
 
 /* ------------------------------------------------------------------ configuration */
