@@ -15,8 +15,8 @@ MIN = 60000
 
 
 def local(h, m, day=7):
-    """ms of 2026-12-<day> h:m at UTC+8."""
-    t = datetime.datetime(2026, 12, day, h, m, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    """ms of 2026-05-<day> h:m at UTC+8 (in the past of the test clock, as ingest requires)."""
+    t = datetime.datetime(2026, 5, day, h, m, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
     return int(t.timestamp() * 1000)
 
 
@@ -119,7 +119,6 @@ dump("iso22400-order-by-hand.json", {
     },
     "rel": 1e-6,
 })
-print("1:", proj_955, proj_1000)
 
 
 # ---- 2. The demo CNCs with the default configuration ------------------------------------------
