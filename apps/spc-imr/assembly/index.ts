@@ -428,13 +428,13 @@ function finishBaseline(c: Value, device: string, s: Settings): void {
   for (let k = 0; k < n; k++) {
     const o = xs[k] > ucl0 || xs[k] < lcl0;
     outX.push(o);
-    if (o) beyond.push(Value.num(<f64>(k + 1)));
+    if (o) beyond.push(Value.int(<i64>(k + 1)));
   }
   outMr.push(false);
   for (let k = 1; k < n; k++) {
     const o = Math.abs(xs[k] - xs[k - 1]) > uclMr0;
     outMr.push(o);
-    if (o) beyondMr.push(Value.num(<f64>(k + 1)));
+    if (o) beyondMr.push(Value.int(<i64>(k + 1)));
   }
   c.set("trial", Value.obj().setNum("n", <f64>n).setNum("mean", mean0).setNum("mr_bar", mrBar0).setNum("centre", centre0)
     .setNum("ucl", ucl0).setNum("lcl", lcl0).setNum("ucl_mr", uclMr0).set("beyond", beyond).set("beyond_mr", beyondMr));
@@ -448,7 +448,7 @@ function finishBaseline(c: Value, device: string, s: Settings): void {
     let ks = 0.0, kn = 0;
     for (let k = 0; k < n; k++) {
       if (outX[k]) {
-        excluded.push(Value.num(<f64>(k + 1)));
+        excluded.push(Value.int(<i64>(k + 1)));
         continue;
       }
       ks += xs[k];

@@ -60,15 +60,38 @@ struct Args {
 }
 
 const ZH: &[&str] = &[
-    "水泵效率", "压缩空气", "能耗", "刀具", "冷链", "设备综合效率", "振动", "电机 负载",
-    "蒸汽", "控制图", "峰谷电价", "维修工单",
+    "水泵效率",
+    "压缩空气",
+    "能耗",
+    "刀具",
+    "冷链",
+    "设备综合效率",
+    "振动",
+    "电机 负载",
+    "蒸汽",
+    "控制图",
+    "峰谷电价",
+    "维修工单",
 ];
 const EN: &[&str] = &[
-    "pump efficiency", "compressed air", "energy", "tool wear", "cold chain", "oee",
-    "vibration", "motor load", "steam trap", "control chart", "demand", "work orders",
+    "pump efficiency",
+    "compressed air",
+    "energy",
+    "tool wear",
+    "cold chain",
+    "oee",
+    "vibration",
+    "motor load",
+    "steam trap",
+    "control chart",
+    "demand",
+    "work orders",
 ];
 
-fn texts(apps: &Path) -> Result<Vec<(LocalText, LocalText, Vec<String>, Vec<String>)>> {
+/// A listing's texts: name, description, industries, domains.
+type Texts = (LocalText, LocalText, Vec<String>, Vec<String>);
+
+fn texts(apps: &Path) -> Result<Vec<Texts>> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(apps).with_context(|| format!("{}", apps.display()))? {
         let m = e?.path().join("manifest.json");
@@ -79,7 +102,11 @@ fn texts(apps: &Path) -> Result<Vec<(LocalText, LocalText, Vec<String>, Vec<Stri
         let t = |k: &str, l: &str| v[k][l].as_str().unwrap_or("").to_string();
         let list = |k: &str| {
             v[k].as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         out.push((
@@ -106,7 +133,7 @@ fn texts(apps: &Path) -> Result<Vec<(LocalText, LocalText, Vec<String>, Vec<Stri
 
 /// `n` listings cycling through the real texts, each with its own publisher and edition
 /// so no two are the same document.
-fn listings(n: usize, base: &[(LocalText, LocalText, Vec<String>, Vec<String>)]) -> Vec<Listing> {
+fn listings(n: usize, base: &[Texts]) -> Vec<Listing> {
     (0..n)
         .map(|i| {
             let (name, desc, ind, dom) = &base[i % base.len()];
@@ -183,7 +210,12 @@ async fn search_fts5(list: &[Listing], queries: &[&str], rounds: usize) -> Resul
         sqlx::query("INSERT INTO docs (name, description, other) VALUES (?, ?, ?)")
             .bind(format!("{} {}", l.name.en, l.name.zh))
             .bind(format!("{} {}", l.description.en, l.description.zh))
-            .bind(format!("{} {} {}", l.publisher, l.industries.join(" "), l.domains.join(" ")))
+            .bind(format!(
+                "{} {} {}",
+                l.publisher,
+                l.industries.join(" "),
+                l.domains.join(" ")
+            ))
             .execute(&mut *tx)
             .await?;
     }
@@ -265,7 +297,13 @@ async fn ledger(url: &str, backend: &str, n: usize, batch: usize) -> Result<Ledg
         store.post_transactions(chunk).await?;
     }
     let batched = (n * 3) as f64 / t.elapsed().as_secs_f64();
-    let balanced = store.balances().await?.iter().map(|b| b.amount).sum::<i64>() == 0;
+    let balanced = store
+        .balances()
+        .await?
+        .iter()
+        .map(|b| b.amount)
+        .sum::<i64>()
+        == 0;
     store.close().await;
     Ok(LedgerFigure {
         backend: backend.into(),
@@ -310,16 +348,29 @@ async fn server(args: &Args, work: &Path) -> Result<ServerFigures> {
         .timeout(Duration::from_secs(120))
         .build()?;
     let base = srv.http.clone();
-    let admin = Session::login(&http, &base, json!({"username": "admin", "password": password})).await?;
+    let admin = Session::login(
+        &http,
+        &base,
+        json!({"username": "admin", "password": password}),
+    )
+    .await?;
     json_ok(
-        http.post(format!("{base}/api/v1/market/register")).json(&json!({
+        http.post(format!("{base}/api/v1/market/register"))
+            .json(&json!({
             "username": "bench-dev", "password": "Bench-dev-pass-1", "name": "Bench Apps",
             "email": "bench@example.com"})),
         "register",
     )
     .await?;
-    let devs = json_ok(admin.get("/api/v1/market/review/developers?status=pending"), "developers").await?;
-    let dev_id = devs["items"][0]["id"].as_str().ok_or_else(|| anyhow!("no developer"))?.to_string();
+    let devs = json_ok(
+        admin.get("/api/v1/market/review/developers?status=pending"),
+        "developers",
+    )
+    .await?;
+    let dev_id = devs["items"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no developer"))?
+        .to_string();
     json_ok(
         admin
             .post(&format!("/api/v1/market/review/developers/{dev_id}"))
@@ -327,7 +378,12 @@ async fn server(args: &Args, work: &Path) -> Result<ServerFigures> {
         "verify",
     )
     .await?;
-    let dev = Session::login(&http, &base, json!({"username": "bench-dev", "password": "Bench-dev-pass-1"})).await?;
+    let dev = Session::login(
+        &http,
+        &base,
+        json!({"username": "bench-dev", "password": "Bench-dev-pass-1"}),
+    )
+    .await?;
     let mut files = ironloom_apps::package::files_of_dir(&args.apps.join("pump-efficiency"))?;
     files.insert("screenshots/overview.png".into(), noise(5 << 20));
     let bytes = ironloom_apps::package::pack(&files)?;
@@ -340,9 +396,16 @@ async fn server(args: &Args, work: &Path) -> Result<ServerFigures> {
         "submit",
     )
     .await?;
-    let id = sub["id"].as_str().ok_or_else(|| anyhow!("no submission id"))?.to_string();
+    let id = sub["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no submission id"))?
+        .to_string();
     let report = loop {
-        let s = json_ok(dev.get(&format!("/api/v1/market/submissions/{id}")), "submission").await?;
+        let s = json_ok(
+            dev.get(&format!("/api/v1/market/submissions/{id}")),
+            "submission",
+        )
+        .await?;
         if s["status"] != "checking" {
             break s;
         }
@@ -356,7 +419,12 @@ async fn server(args: &Args, work: &Path) -> Result<ServerFigures> {
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|c| (c["id"].as_str().unwrap_or("").to_string(), c["took_ms"].as_u64().unwrap_or(0)))
+                .map(|c| {
+                    (
+                        c["id"].as_str().unwrap_or("").to_string(),
+                        c["took_ms"].as_u64().unwrap_or(0),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -369,14 +437,27 @@ async fn server(args: &Args, work: &Path) -> Result<ServerFigures> {
     )
     .await?;
     let approve_ms = t.elapsed().as_secs_f64() * 1e3;
-    let tenant = json_ok(admin.post("/api/v1/tenants").json(&json!({"code": "bench", "name": "Bench"})), "tenant").await?;
+    let tenant = json_ok(
+        admin
+            .post("/api/v1/tenants")
+            .json(&json!({"code": "bench", "name": "Bench"})),
+        "tenant",
+    )
+    .await?;
     json_ok(
-        admin.post("/api/v1/users").json(&json!({"username": "bench-ta", "password": "Bench-ta-pass-1",
-            "role": "tenant_admin", "tenant_id": tenant["id"]})),
+        admin.post("/api/v1/users").json(
+            &json!({"username": "bench-ta", "password": "Bench-ta-pass-1",
+            "role": "tenant_admin", "tenant_id": tenant["id"]}),
+        ),
         "tenant admin",
     )
     .await?;
-    let ta = Session::login(&http, &base, json!({"username": "bench-ta", "password": "Bench-ta-pass-1", "tenant": "bench"})).await?;
+    let ta = Session::login(
+        &http,
+        &base,
+        json!({"username": "bench-ta", "password": "Bench-ta-pass-1", "tenant": "bench"}),
+    )
+    .await?;
     let mut ms = Vec::new();
     for i in 0..args.installs {
         let t = Instant::now();
@@ -417,12 +498,22 @@ async fn run(args: Args) -> Result<()> {
     let list = listings(args.listings, &base);
     let t = Instant::now();
     let cat = Catalogue::new(list.clone());
-    eprintln!("index of {} listings built in {:.0} ms", list.len(), t.elapsed().as_secs_f64() * 1e3);
+    eprintln!(
+        "index of {} listings built in {:.0} ms",
+        list.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let mut search = BTreeMap::new();
     search.insert("ironloom zh".into(), search_ours(&cat, ZH, args.rounds));
     search.insert("ironloom en".into(), search_ours(&cat, EN, args.rounds));
-    search.insert("sqlite-fts5 zh".into(), search_fts5(&list, ZH, args.rounds).await?);
-    search.insert("sqlite-fts5 en".into(), search_fts5(&list, EN, args.rounds).await?);
+    search.insert(
+        "sqlite-fts5 zh".into(),
+        search_fts5(&list, ZH, args.rounds).await?,
+    );
+    search.insert(
+        "sqlite-fts5 en".into(),
+        search_fts5(&list, EN, args.rounds).await?,
+    );
     let mut ledgers = Vec::new();
     let url = ironloom_meta::SqlStore::sqlite_url(&work.path().join("ledger"));
     std::fs::create_dir_all(work.path().join("ledger"))?;
@@ -439,9 +530,11 @@ async fn run(args: Args) -> Result<()> {
             None => bail!("--pg-url needs a database path"),
         };
         ledgers.push(ledger(&url, "postgresql", args.transactions, args.batch).await?);
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db} WITH (FORCE)")))
-            .execute(&mut c)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {db} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await?;
     }
     let server = if args.no_server {
         None

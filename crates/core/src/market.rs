@@ -352,7 +352,7 @@ pub struct Review {
     pub rating: u8,
     pub title: Option<String>,
     pub body: Option<String>,
-    /// Who wrote it (the user's display name or log-in), and for which version.
+    /// Who wrote it (the user's log-in name), and for which version.
     pub author: String,
     pub version: String,
     pub created_at: DateTime<Utc>,

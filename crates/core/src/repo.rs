@@ -785,8 +785,7 @@ pub trait ReviewRepo: Send + Sync {
     /// Per app: tenants holding it from the store, installations, ratings.
     async fn app_stats(&self)
     -> Result<std::collections::HashMap<String, crate::market::AppStats>>;
-    /// Whether the tenant holds any version of the app (took it from the store or
-    /// uploaded it).
+    /// Whether the tenant took any version of the app from the store.
     async fn tenant_holds_app(&self, tenant: TenantId, app_id: &str) -> Result<bool>;
 }
 
@@ -870,8 +869,10 @@ pub trait TradeRepo: Send + Sync {
     async fn post_transaction(&self, memo: &str, postings: &[(String, i64)]) -> Result<String>;
     /// Posts balanced ledger transactions, all or none, durably (on SQLite the commit is
     /// synced to disk, as PostgreSQL's is): one commit for the whole batch.
-    async fn post_transactions(&self, batch: &[(String, Vec<(String, i64)>)])
-    -> Result<Vec<String>>;
+    async fn post_transactions(
+        &self,
+        batch: &[(String, Vec<(String, i64)>)],
+    ) -> Result<Vec<String>>;
     async fn list_postings(
         &self,
         account: Option<&str>,

@@ -133,6 +133,81 @@ const STORE_INSTALLS: &[(&str, &str, &[&str], &str)] = &[
         &["demo-motor", "demo-cnc"],
         "{}",
     ),
+    (
+        "compressor",
+        "energy.compressor-specific-power",
+        &["demo-compressor"],
+        r#"{"pressure_property": "discharge_pressure", "state_off": 1, "state_unloaded": 2, "state_loaded": 3}"#,
+    ),
+    (
+        "heat-recovery",
+        "energy.compressor-heat-recovery",
+        &["demo-compressor"],
+        r#"{"state_off": 1, "state_unloaded": 2, "state_loaded": 3}"#,
+    ),
+    (
+        "moulding",
+        "production.moulding-process-monitor",
+        &["demo-imm"],
+        "{}",
+    ),
+    (
+        "moulds",
+        "maintenance.mould-maintenance",
+        &["demo-imm"],
+        "{}",
+    ),
+    (
+        "looms",
+        "production.loom-efficiency",
+        &["demo-loom"],
+        r#"{"ppm_property": "speed"}"#,
+    ),
+    (
+        "warp-beams",
+        "production.loom-beam-runout",
+        &["demo-loom"],
+        r#"{"ppm_property": "speed"}"#,
+    ),
+    (
+        "cold-room-haccp",
+        "food.haccp-cold-room",
+        &["demo-coldroom"],
+        r#"{"temperature_property": "room_temp", "defrost_property": "", "critical_limit_c": -15.0, "max_excursion_c": -12.0}"#,
+    ),
+    (
+        "night-flow",
+        "water.night-flow-leakage",
+        &["demo-pump"],
+        "{}",
+    ),
+    ("pump-pressure-imr", "quality.spc-imr", &["demo-pump"], "{}"),
+    ("orders", "production.order-tracking", &["demo-cnc"], "{}"),
+    ("kanban", "supply.kanban-sizing", &["demo-cnc"], "{}"),
+    (
+        "energy-kpi",
+        "energy.enpi-dashboard",
+        &["demo-motor", "demo-cnc"],
+        "{}",
+    ),
+    (
+        "alarm-kpi",
+        "operations.alarm-management-kpi",
+        &["demo-pump", "demo-boiler"],
+        "{}",
+    ),
+    (
+        "pump-weibull",
+        "maintenance.weibull-reliability",
+        &["demo-pump"],
+        "{}",
+    ),
+    (
+        "pm-plans",
+        "maintenance.pm-calendar",
+        &["demo-motor", "demo-pump", "demo-cnc", "demo-boiler"],
+        "{}",
+    ),
 ];
 
 /// Publishes every app under `dir`, then installs the demo's store apps; logs what it did.

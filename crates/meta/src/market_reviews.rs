@@ -197,8 +197,11 @@ impl ReviewRepo for SqlStore {
     }
 
     async fn tenant_holds_app(&self, tenant: TenantId, app_id: &str) -> Result<bool> {
+        // Taken from the store: a tenant's own upload under the same id does not count.
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM app_packages WHERE tenant_id = ");
-        sql.bind(tenant.to_string()).and("app_id =", app_id);
+        sql.bind(tenant.to_string())
+            .and("app_id =", app_id)
+            .push(" AND uploaded_by LIKE 'market (%'");
         let n = count(
             &sql.query()
                 .fetch_one(self.pool())

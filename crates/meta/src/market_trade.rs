@@ -623,9 +623,15 @@ impl TradeRepo for SqlStore {
             .ok_or_else(|| Error::storage("post ledger transaction", "nothing posted"))
     }
 
-    async fn post_transactions(&self, batch: &[(String, Vec<(String, i64)>)]) -> Result<Vec<String>> {
+    async fn post_transactions(
+        &self,
+        batch: &[(String, Vec<(String, i64)>)],
+    ) -> Result<Vec<String>> {
         use sqlx::Connection;
-        if let Some((_, p)) = batch.iter().find(|(_, p)| p.iter().map(|x| x.1).sum::<i64>() != 0) {
+        if let Some((_, p)) = batch
+            .iter()
+            .find(|(_, p)| p.iter().map(|x| x.1).sum::<i64>() != 0)
+        {
             return Err(Error::storage(
                 "post ledger transactions",
                 format!("the postings do not balance: {p:?}"),
@@ -637,7 +643,9 @@ impl TradeRepo for SqlStore {
             .acquire()
             .await
             .map_err(storage("post ledger transactions"))?;
-        let sync = |level: &'static str| sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA synchronous = {level}")));
+        let sync = |level: &'static str| {
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA synchronous = {level}")))
+        };
         if sqlite {
             // WAL with NORMAL does not sync each commit; the ledger's are.
             sync("FULL")

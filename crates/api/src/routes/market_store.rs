@@ -232,5 +232,9 @@ pub async fn install_from_store(
         enabled: input.enabled,
         edge: input.edge,
     };
-    super::apps::create_installation(state, p, locale, spec).await
+    let v = super::apps::create_installation(state, p, locale, spec).await?;
+    if let Ok(m) = super::market::market(state) {
+        m.catalogue.invalidate();
+    }
+    Ok(v)
 }
