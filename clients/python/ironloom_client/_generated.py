@@ -1569,7 +1569,7 @@ class RetentionOut(TypedDict):
 class Review(TypedDict):
     """A tenant's rating and review of an app: one per tenant and app, editable."""
     app_id: str
-    #: Who wrote it (the user's display name or log-in), and for which version.
+    #: Who wrote it (the user's log-in name), and for which version.
     author: str
     body: NotRequired[Optional[str]]
     created_at: str

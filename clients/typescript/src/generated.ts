@@ -1811,7 +1811,7 @@ export interface RetentionOut {
 /** A tenant's rating and review of an app: one per tenant and app, editable. */
 export interface Review {
   app_id: string;
-  /** Who wrote it (the user's display name or log-in), and for which version. */
+  /** Who wrote it (the user's log-in name), and for which version. */
   author: string;
   body?: string | null;
   created_at: string;

@@ -253,6 +253,38 @@ pub struct Submission {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Submission {
+    /// A developer's new submission of a package, waiting for its checks.
+    pub fn checking(
+        developer: &Developer,
+        manifest: AppManifest,
+        digest: String,
+        size: u64,
+        channel: Channel,
+        changelog: Option<String>,
+    ) -> Submission {
+        let at = Utc::now();
+        Submission {
+            id: SubmissionId::new(),
+            developer_id: developer.id,
+            developer: developer.name.clone(),
+            app_id: manifest.id.clone(),
+            version: manifest.version.clone(),
+            channel,
+            digest,
+            size,
+            manifest: Some(manifest),
+            changelog,
+            status: SubmissionStatus::Checking,
+            report: None,
+            review_comment: None,
+            reviewed_by: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// A released version of an app: the platform signed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Release {

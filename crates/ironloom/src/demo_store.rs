@@ -9,7 +9,6 @@ use ironloom_api::AppState;
 use ironloom_core::auth::{Role, random_token};
 use ironloom_core::entity::{Actor, NewUser};
 use ironloom_core::error::Error;
-use ironloom_core::ids::SubmissionId;
 use ironloom_core::market::*;
 use std::path::{Path, PathBuf};
 
@@ -203,6 +202,25 @@ const STORE_INSTALLS: &[(&str, &str, &[&str], &str)] = &[
         "{}",
     ),
     (
+        "door-load",
+        "food.coldroom-door-infiltration",
+        &["demo-coldroom"],
+        "{}",
+    ),
+    ("pump-vfd", "energy.pump-vfd-savings", &["demo-pump"], "{}"),
+    (
+        "cooling-time",
+        "production.moulding-cooling-time",
+        &["demo-imm"],
+        "{}",
+    ),
+    (
+        "motor-upgrade",
+        "energy.motor-efficiency-upgrade",
+        &["demo-motor"],
+        "{}",
+    ),
+    (
         "pm-plans",
         "maintenance.pm-calendar",
         &["demo-motor", "demo-pump", "demo-cnc", "demo-boiler"],
@@ -393,28 +411,18 @@ async fn publish_all(state: &AppState, dir: &Path) -> anyhow::Result<(usize, usi
             Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        let at = chrono::Utc::now();
-        let sub = Submission {
-            id: SubmissionId::new(),
-            developer_id: dev.id,
-            developer: dev.name.clone(),
-            app_id: id.clone(),
-            version: version.clone(),
-            channel: Channel::Stable,
-            digest: pkg.digest.clone(),
-            size: bytes.len() as u64,
-            manifest: Some(pkg.manifest.clone()),
-            changelog: pkg
-                .files
-                .get("CHANGELOG.md")
-                .map(|b| String::from_utf8_lossy(b).into_owned()),
-            status: SubmissionStatus::Checking,
-            report: None,
-            review_comment: None,
-            reviewed_by: None,
-            created_at: at,
-            updated_at: at,
-        };
+        let changelog = pkg
+            .files
+            .get("CHANGELOG.md")
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        let sub = Submission::checking(
+            &dev,
+            pkg.manifest.clone(),
+            pkg.digest.clone(),
+            bytes.len() as u64,
+            Channel::Stable,
+            changelog,
+        );
         let sub = match state.store.create_submission(&actor, &sub, &bytes).await {
             Ok(s) => s,
             Err(e) => {

@@ -106,11 +106,6 @@ fn key_from_row(row: &AnyRow) -> Result<SealedSigningKey> {
     })
 }
 
-fn enum_col<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
-    let v = text(row, col)?;
-    parse(&v).ok_or_else(|| Error::storage("decode marketplace record", format!("{col}: {v}")))
-}
-
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -271,20 +266,16 @@ impl MarketRepo for SqlStore {
         dev.review_comment = comment;
         dev.reviewed_by = Some(actor.name.clone());
         dev.updated_at = now();
-        let mut sql = Sql::new("UPDATE developers SET status = ");
-        sql.bind(status.as_str())
-            .push(", review_comment = ")
-            .bind(dev.review_comment.clone())
-            .push(", reviewed_by = ")
-            .bind(dev.reviewed_by.clone())
-            .push(", updated_at = ")
-            .bind(dev.updated_at)
-            .push(" WHERE id = ")
-            .bind(id.to_string());
-        sql.query()
-            .execute(&mut *tx)
-            .await
-            .map_err(storage("review developer"))?;
+        decide(
+            &mut tx,
+            "developers",
+            id.to_string(),
+            status.as_str(),
+            dev.review_comment.clone(),
+            dev.reviewed_by.clone(),
+            dev.updated_at,
+        )
+        .await?;
         let details = json!({"status": {"from": from, "to": status},
             "comment": dev.review_comment});
         let entry = audit_entry(None, "review", Resource::Developer, id, details);
@@ -518,20 +509,16 @@ impl MarketRepo for SqlStore {
         sub.review_comment = comment;
         sub.reviewed_by = Some(actor.name.clone());
         sub.updated_at = now();
-        let mut sql = Sql::new("UPDATE market_submissions SET status = ");
-        sql.bind(status.as_str())
-            .push(", review_comment = ")
-            .bind(sub.review_comment.clone())
-            .push(", reviewed_by = ")
-            .bind(sub.reviewed_by.clone())
-            .push(", updated_at = ")
-            .bind(sub.updated_at)
-            .push(" WHERE id = ")
-            .bind(id.to_string());
-        sql.query()
-            .execute(&mut *tx)
-            .await
-            .map_err(storage("close submission"))?;
+        decide(
+            &mut tx,
+            "market_submissions",
+            id.to_string(),
+            status.as_str(),
+            sub.review_comment.clone(),
+            sub.reviewed_by.clone(),
+            sub.updated_at,
+        )
+        .await?;
         let action = if status == SubmissionStatus::Rejected {
             "reject"
         } else {
@@ -755,6 +742,34 @@ impl MarketRepo for SqlStore {
         key.state = KeyState::Revoked;
         Ok(key)
     }
+}
+
+/// Records a reviewer's (or developer's) decision on a row of `table`: its status, the
+/// comment, who decided and when.
+async fn decide(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    id: String,
+    status: &'static str,
+    comment: Option<String>,
+    by: Option<String>,
+    at: Timestamp,
+) -> Result<()> {
+    let mut sql = Sql::new(&format!("UPDATE {table} SET status = "));
+    sql.bind(status)
+        .push(", review_comment = ")
+        .bind(comment)
+        .push(", reviewed_by = ")
+        .bind(by)
+        .push(", updated_at = ")
+        .bind(at)
+        .push(" WHERE id = ")
+        .bind(id);
+    sql.query()
+        .execute(conn)
+        .await
+        .map_err(storage("record decision"))?;
+    Ok(())
 }
 
 /// A submission that is no longer open for this step.

@@ -93,11 +93,6 @@ fn posting_from_row(row: &AnyRow) -> Result<Posting> {
     })
 }
 
-fn enum_col<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
-    let v = text(row, col)?;
-    parse(&v).ok_or_else(|| Error::storage("decode trading record", format!("{col}: {v}")))
-}
-
 /// Writes one balanced transaction's postings.
 async fn post(
     conn: &mut sqlx::AnyConnection,

@@ -308,6 +308,12 @@ where
     }
 }
 
+/// A text column holding one of an enum's names.
+pub(crate) fn enum_col<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let v = text(row, col)?;
+    parse(&v).ok_or_else(|| Error::storage("decode record", format!("{col}: {v}")))
+}
+
 pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T> {
     let v = text(row, col)?;
     serde_json::from_str(&v).map_err(|e| Error::storage("decode row", format!("{col}: {e}")))

@@ -93,7 +93,7 @@ pub(crate) fn market(state: &AppState) -> Result<&Market, Error> {
     ))
 }
 
-fn field(name: &str, en: impl Into<String>, zh: impl Into<String>) -> ApiError {
+pub(crate) fn field(name: &str, en: impl Into<String>, zh: impl Into<String>) -> ApiError {
     FieldError::new(
         name,
         FieldErrorKind::Other {
@@ -370,25 +370,14 @@ async fn submit(
                 .collect()
         })
     });
-    let at = chrono::Utc::now();
-    let sub = Submission {
-        id: SubmissionId::new(),
-        developer_id: d.id,
-        developer: d.name.clone(),
-        app_id: pkg.manifest.id.clone(),
-        version: pkg.manifest.version.clone(),
-        channel: q.channel.unwrap_or(Channel::Stable),
-        digest: pkg.digest.clone(),
-        size: bytes.len() as u64,
-        manifest: Some(pkg.manifest.clone()),
+    let sub = Submission::checking(
+        &d,
+        pkg.manifest.clone(),
+        pkg.digest.clone(),
+        bytes.len() as u64,
+        q.channel.unwrap_or(Channel::Stable),
         changelog,
-        status: SubmissionStatus::Checking,
-        report: None,
-        review_comment: None,
-        reviewed_by: None,
-        created_at: at,
-        updated_at: at,
-    };
+    );
     let stored = state
         .store
         .create_submission(&p.actor(), &sub, &bytes)

@@ -7,10 +7,10 @@
 
 use crate::AppState;
 use crate::authz::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::params::page_request;
-use crate::routes::market::DeveloperCaller;
+use crate::routes::market::{DeveloperCaller, field};
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
@@ -42,17 +42,6 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(run_expiry))
         .routes(routes!(ledger))
         .routes(routes!(balances))
-}
-
-fn field(name: &str, en: impl Into<String>, zh: impl Into<String>) -> ApiError {
-    FieldError::new(
-        name,
-        FieldErrorKind::Other {
-            en: en.into(),
-            zh: zh.into(),
-        },
-    )
-    .into()
 }
 
 /// An app's plans (retired ones included, marked).
