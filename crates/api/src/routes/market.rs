@@ -325,6 +325,7 @@ pub struct SubmitQuery {
 async fn submit(
     State(state): State<AppState>,
     Extension(DeveloperCaller(d)): Extension<DeveloperCaller>,
+    Extension(crate::error::RequestLocale(locale)): Extension<crate::error::RequestLocale>,
     p: Principal,
     ApiQuery(q): ApiQuery<SubmitQuery>,
     mut req: Request,
@@ -352,7 +353,7 @@ async fn submit(
     let limits = super::apps::host(&state)?.limits();
     let pkg = ironloom_apps::AppPackage::read(&bytes, &limits, None).map_err(|e| match e {
         ironloom_apps::PackageError::Invalid(problems) => {
-            super::apps::refused(&problems, ironloom_core::i18n::Locale::En, "应用包")
+            super::apps::refused(&problems, locale, "应用包")
         }
         other => Error::invalid(
             "package",
@@ -391,8 +392,22 @@ pub async fn run_checks(state: AppState, id: SubmissionId, bytes: Vec<u8>) {
     let report = match check_report(&state, bytes).await {
         Ok(r) => r,
         Err(e) => {
+            // The developer sees why instead of a submission checking for ever.
             tracing::warn!(submission = %id, error = %e, "submission checks could not run");
-            return;
+            CheckReport::new(
+                vec![CheckResult {
+                    id: "pipeline".into(),
+                    title: LocalText::new("The checks could run", "检查流程可以运行"),
+                    outcome: CheckOutcome::Failed,
+                    details: vec![format!(
+                        "the checks could not run: {}; submit the package again",
+                        e.message(ironloom_core::i18n::Locale::En)
+                    )],
+                    took_ms: 0,
+                }],
+                0,
+                chrono::Utc::now(),
+            )
         }
     };
     if let Err(e) = state.store.finish_checks(id, &report).await {
