@@ -156,6 +156,24 @@ class ApiKey(TypedDict):
     tenant_id: NotRequired[Optional["TenantId"]]
 
 
+class AppAnalytics(TypedDict):
+    """One app of a developer: where it runs now, and its months."""
+    #: Of those, the enabled ones.
+    active_installations: int
+    app_id: str
+    #: Calls and revenue since the first month counted.
+    calls_total: int
+    #: Installations from the store, in all tenants.
+    installations: int
+    #: The months asked for, oldest first (months without use are zero).
+    months: List["MonthFigures"]
+    rating: float
+    ratings: int
+    revenue_total: int
+    #: Tenants that took it from the store (订阅用户数).
+    tenants: int
+
+
 class AppSettings(TypedDict):
     """The tenant's app settings."""
     #: Hosts the tenant's apps may reach over HTTP (each app also needs them granted).
@@ -166,7 +184,7 @@ class AppStats(TypedDict):
     """What the store knows of an app's use: tenants holding it, installations, ratings."""
     #: Installations that are enabled.
     active_installations: int
-    #: Installations in all tenants.
+    #: Installations from the store, in all tenants (not of tenants' own uploads).
     installations: int
     #: The mean rating (0 without ratings).
     rating: float
@@ -568,11 +586,44 @@ class Developer(TypedDict):
     website: NotRequired[Optional[str]]
 
 
+class DeveloperAnalytics(TypedDict):
+    """A developer's analytics."""
+    api_calls: List["MonthCount"]
+    apps: List["AppAnalytics"]
+    developer_id: "DeveloperId"
+    #: All its apps together, and its developer API requests, per month, oldest first.
+    months: List["MonthFigures"]
+
+
+class DeveloperCounts(TypedDict):
+    """The platform's developer counts, month by month, oldest first."""
+    months: List["DeveloperMonth"]
+
+
 class DeveloperDecision(TypedDict):
     #: Required to reject or suspend.
     comment: NotRequired[Optional[str]]
     #: `verified`, `rejected` or `suspended`.
     status: "DeveloperStatus"
+
+
+class DeveloperMonth(TypedDict):
+    """The platform's developer counts in a month."""
+    active: int
+    #: Of the SDK calls, the developer API requests.
+    api_calls: int
+    month: str
+    #: Developer accounts that existed at the month's end.
+    registered: int
+    sdk_calls: int
+    #: Developers with SDK calls in the month.
+    sdk_developers: int
+    #: Of the registered, the third-party ones.
+    third_party: int
+    #: `third_party / registered` (0 without developers).
+    third_party_share: float
+    #: Of those, verified now.
+    verified: int
 
 
 class Page_Order(TypedDict):
@@ -1055,6 +1106,11 @@ class ManyLatestInput(TypedDict):
     properties: NotRequired[List[str]]
 
 
+class MarketStatistics(TypedDict):
+    developers: "DeveloperCounts"
+    store: "StoreReach"
+
+
 class Me(TypedDict):
     #: What the caller may do right now.
     permissions: List["Permission"]
@@ -1082,6 +1138,21 @@ class ModelSummary(TypedDict):
     reference: str
     summary: str
     version: int
+
+
+class MonthCount(TypedDict):
+    count: int
+    month: str
+
+
+class MonthFigures(TypedDict):
+    """A month's figures of a developer (or of one of its apps)."""
+    calls: int
+    errors: int
+    month: str
+    #: The developer's share of orders paid in the month less refunds made in it (fen).
+    revenue: int
+    sdk_calls: int
 
 
 class MonthTotal(TypedDict):
@@ -1785,6 +1856,19 @@ class StoreInstall(TypedDict):
     #: The installation's name, unique in the tenant.
     name: str
     products: NotRequired[List[str]]
+
+
+class StoreReach(TypedDict):
+    """The store's reach now: listed apps, tenants that took an app from the store
+    (订阅用户数), installations and subscriptions."""
+    active_installations: int
+    #: Apps with a release in the store.
+    apps: int
+    installations: int
+    #: Subscriptions to plans that run now (trial or active).
+    running_subscriptions: int
+    #: Tenants that took at least one app from the store.
+    subscribing_tenants: int
 
 
 class Submission(TypedDict):
@@ -3150,6 +3234,18 @@ class GeneratedApi:
         """
         return self._call("POST", "/api/v1/market/developer", body=body, body_kind="json", content_type="application/json")
 
+    def developer_analytics(self, *, months: Optional[int] = None) -> DeveloperAnalytics:
+        """The calling developer's analytics: per app, the tenants that took it from the store,
+        its installations (active ones), ratings, and per month its calls, errors, SDK calls
+        and revenue (the developer's share, fen); with its developer API requests per month.
+
+        `GET /api/v1/market/developer/analytics`
+
+        Parameters:
+            months: How many months, ending with this one (1–36, default 12).
+        """
+        return self._call("GET", "/api/v1/market/developer/analytics", query={"months": months})
+
     def developer_orders(
         self,
         *,
@@ -3404,6 +3500,18 @@ class GeneratedApi:
         `POST /api/v1/market/signing-keys/{key_id}/revoke`
         """
         return self._call("POST", f"/api/v1/market/signing-keys/{_path(key_id)}/revoke")
+
+    def statistics(self, *, months: Optional[int] = None) -> MarketStatistics:
+        """The platform's developer counts per month (registered, verified, third-party and their
+        share, active, developers using the SDK, SDK calls and developer API requests), with
+        the store's reach now.
+
+        `GET /api/v1/market/statistics`
+
+        Parameters:
+            months: How many months, ending with this one (1–36, default 12).
+        """
+        return self._call("GET", "/api/v1/market/statistics", query={"months": months})
 
     def my_submissions(
         self,
@@ -4128,6 +4236,7 @@ OPERATIONS = {
     "catalogue": ("GET", "/api/v1/market/catalogue"),
     "my_developer": ("GET", "/api/v1/market/developer"),
     "become_developer": ("POST", "/api/v1/market/developer"),
+    "developer_analytics": ("GET", "/api/v1/market/developer/analytics"),
     "developer_orders": ("GET", "/api/v1/market/developer/orders"),
     "balances": ("GET", "/api/v1/market/finance/balances"),
     "run_expiry": ("POST", "/api/v1/market/finance/expire-due"),
@@ -4156,6 +4265,7 @@ OPERATIONS = {
     "signing_keys": ("GET", "/api/v1/market/signing-keys"),
     "rotate_signing_key": ("POST", "/api/v1/market/signing-keys/rotate"),
     "revoke_signing_key": ("POST", "/api/v1/market/signing-keys/{key_id}/revoke"),
+    "statistics": ("GET", "/api/v1/market/statistics"),
     "my_submissions": ("GET", "/api/v1/market/submissions"),
     "submit": ("POST", "/api/v1/market/submissions"),
     "my_submission": ("GET", "/api/v1/market/submissions/{id}"),

@@ -176,6 +176,24 @@ export interface ApiKey {
 
 export type ApiKeyId = string;
 
+/** One app of a developer: where it runs now, and its months. */
+export interface AppAnalytics {
+  /** Of those, the enabled ones. */
+  active_installations: number;
+  app_id: string;
+  /** Calls and revenue since the first month counted. */
+  calls_total: number;
+  /** Installations from the store, in all tenants. */
+  installations: number;
+  /** The months asked for, oldest first (months without use are zero). */
+  months: MonthFigures[];
+  rating: number;
+  ratings: number;
+  revenue_total: number;
+  /** Tenants that took it from the store (订阅用户数). */
+  tenants: number;
+}
+
 /** The tenant's app settings. */
 export interface AppSettings {
   /** Hosts the tenant's apps may reach over HTTP (each app also needs them granted). */
@@ -186,7 +204,7 @@ export interface AppSettings {
 export interface AppStats {
   /** Installations that are enabled. */
   active_installations: number;
-  /** Installations in all tenants. */
+  /** Installations from the store, in all tenants (not of tenants' own uploads). */
   installations: number;
   /** The mean rating (0 without ratings). */
   rating: number;
@@ -641,6 +659,20 @@ export interface Developer {
   website?: string | null;
 }
 
+/** A developer's analytics. */
+export interface DeveloperAnalytics {
+  api_calls: MonthCount[];
+  apps: AppAnalytics[];
+  developer_id: DeveloperId;
+  /** All its apps together, and its developer API requests, per month, oldest first. */
+  months: MonthFigures[];
+}
+
+/** The platform's developer counts, month by month, oldest first. */
+export interface DeveloperCounts {
+  months: DeveloperMonth[];
+}
+
 export interface DeveloperDecision {
   /** Required to reject or suspend. */
   comment?: string | null;
@@ -649,6 +681,25 @@ export interface DeveloperDecision {
 }
 
 export type DeveloperId = string;
+
+/** The platform's developer counts in a month. */
+export interface DeveloperMonth {
+  active: number;
+  /** Of the SDK calls, the developer API requests. */
+  api_calls: number;
+  month: string;
+  /** Developer accounts that existed at the month's end. */
+  registered: number;
+  sdk_calls: number;
+  /** Developers with SDK calls in the month. */
+  sdk_developers: number;
+  /** Of the registered, the third-party ones. */
+  third_party: number;
+  /** `third_party / registered` (0 without developers). */
+  third_party_share: number;
+  /** Of those, verified now. */
+  verified: number;
+}
 
 export type DeveloperOrders = Page_Order & {
   /**
@@ -1213,6 +1264,11 @@ export interface ManyLatestInput {
   properties?: string[];
 }
 
+export interface MarketStatistics {
+  developers: DeveloperCounts;
+  store: StoreReach;
+}
+
 export interface Me {
   /** What the caller may do right now. */
   permissions: Permission[];
@@ -1250,6 +1306,21 @@ export interface ModelSummary {
   reference: string;
   summary: string;
   version: number;
+}
+
+export interface MonthCount {
+  count: number;
+  month: string;
+}
+
+/** A month's figures of a developer (or of one of its apps). */
+export interface MonthFigures {
+  calls: number;
+  errors: number;
+  month: string;
+  /** The developer's share of orders paid in the month less refunds made in it (fen). */
+  revenue: number;
+  sdk_calls: number;
 }
 
 /** A month's calls over every model and path. */
@@ -2054,6 +2125,21 @@ export interface StoreInstall {
   products?: string[];
 }
 
+/**
+ * The store's reach now: listed apps, tenants that took an app from the store
+ * (订阅用户数), installations and subscriptions.
+ */
+export interface StoreReach {
+  active_installations: number;
+  /** Apps with a release in the store. */
+  apps: number;
+  installations: number;
+  /** Subscriptions to plans that run now (trial or active). */
+  running_subscriptions: number;
+  /** Tenants that took at least one app from the store. */
+  subscribing_tenants: number;
+}
+
 /** A package a developer submitted for release. */
 export interface Submission {
   app_id: string;
@@ -2620,6 +2706,12 @@ export interface CatalogueQuery {
   page_size?: number;
 }
 
+/** Query parameters of `developerAnalytics`. */
+export interface DeveloperAnalyticsQuery {
+  /** How many months, ending with this one (1–36, default 12). */
+  months?: number;
+}
+
 /** Query parameters of `developerOrders`. */
 export interface DeveloperOrdersQuery {
   page?: number;
@@ -2673,6 +2765,12 @@ export interface ReviewQueueQuery {
   page?: number;
   page_size?: number;
   sort?: string;
+}
+
+/** Query parameters of `statistics`. */
+export interface StatisticsQuery {
+  /** How many months, ending with this one (1–36, default 12). */
+  months?: number;
 }
 
 /** Query parameters of `mySubmissions`. */
@@ -3667,6 +3765,17 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The calling developer's analytics: per app, the tenants that took it from the store,
+   * its installations (active ones), ratings, and per month its calls, errors, SDK calls
+   * and revenue (the developer's share, fen); with its developer API requests per month.
+   *
+   * `GET /api/v1/market/developer/analytics`
+   */
+  developerAnalytics(query: DeveloperAnalyticsQuery = {}): Promise<DeveloperAnalytics> {
+    return this.call<DeveloperAnalytics>({ method: "GET", path: "/api/v1/market/developer/analytics", query });
+  }
+
+  /**
    * Orders of the calling developer's apps, and its balance.
    *
    * `GET /api/v1/market/developer/orders`
@@ -3927,6 +4036,17 @@ export abstract class GeneratedApi {
    */
   revokeSigningKey(keyId: string): Promise<SigningKey> {
     return this.call<SigningKey>({ method: "POST", path: `/api/v1/market/signing-keys/${encodeURIComponent(String(keyId))}/revoke` });
+  }
+
+  /**
+   * The platform's developer counts per month (registered, verified, third-party and their
+   * share, active, developers using the SDK, SDK calls and developer API requests), with
+   * the store's reach now.
+   *
+   * `GET /api/v1/market/statistics`
+   */
+  statistics(query: StatisticsQuery = {}): Promise<MarketStatistics> {
+    return this.call<MarketStatistics>({ method: "GET", path: "/api/v1/market/statistics", query });
   }
 
   /**
@@ -4614,6 +4734,7 @@ export const OPERATIONS = {
   catalogue: ["GET", "/api/v1/market/catalogue"],
   my_developer: ["GET", "/api/v1/market/developer"],
   become_developer: ["POST", "/api/v1/market/developer"],
+  developer_analytics: ["GET", "/api/v1/market/developer/analytics"],
   developer_orders: ["GET", "/api/v1/market/developer/orders"],
   balances: ["GET", "/api/v1/market/finance/balances"],
   run_expiry: ["POST", "/api/v1/market/finance/expire-due"],
@@ -4642,6 +4763,7 @@ export const OPERATIONS = {
   signing_keys: ["GET", "/api/v1/market/signing-keys"],
   rotate_signing_key: ["POST", "/api/v1/market/signing-keys/rotate"],
   revoke_signing_key: ["POST", "/api/v1/market/signing-keys/{key_id}/revoke"],
+  statistics: ["GET", "/api/v1/market/statistics"],
   my_submissions: ["GET", "/api/v1/market/submissions"],
   submit: ["POST", "/api/v1/market/submissions"],
   my_submission: ["GET", "/api/v1/market/submissions/{id}"],

@@ -325,6 +325,12 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::AppManage),
     ),
     ("GET", "/api/v1/market/developer/orders", Developer),
+    ("GET", "/api/v1/market/developer/analytics", Developer),
+    (
+        "GET",
+        "/api/v1/market/statistics",
+        Permission(P::MarketReview),
+    ),
     (
         "GET",
         "/api/v1/market/finance/orders",
@@ -726,6 +732,10 @@ pub async fn authorize(
         }
         Developer => match state.store.developer_of_user(principal.user_id).await? {
             Some(d) => {
+                if let Some(m) = &state.market {
+                    m.calls
+                        .record(d.id, matches!(principal.via, Via::ApiKey(_)));
+                }
                 req.extensions_mut()
                     .insert(crate::routes::market::DeveloperCaller(d));
             }

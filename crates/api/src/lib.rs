@@ -36,6 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use authz::{Principal, permissions_markdown};
 pub use routes::market::{Market, approve_submission, resume_checks, run_checks};
 pub use routes::market_catalogue::{Catalogue, CatalogueQuery, Listing};
+pub use routes::market_stats::flush_developer_usage;
 pub use routes::market_store::{StoreInstall, install_from_store};
 pub use routes::market_trade::expire_due;
 pub use security::{TokenSigner, hash_password};
@@ -218,6 +219,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::market_store::register(router);
     let router = routes::market_catalogue::register(router);
     let router = routes::market_trade::register(router);
+    let router = routes::market_stats::register(router);
     router.split_for_parts()
 }
 

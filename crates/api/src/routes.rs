@@ -15,6 +15,7 @@ pub mod gateway_config;
 pub mod groups;
 pub mod market;
 pub mod market_catalogue;
+pub mod market_stats;
 pub mod market_store;
 pub mod market_trade;
 pub mod model_runs;

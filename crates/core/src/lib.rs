@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cluster;
 pub mod command;
 pub mod dashboard;
+pub mod developer_stats;
 pub mod device;
 pub mod driver_table;
 pub mod edge_app;

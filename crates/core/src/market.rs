@@ -396,7 +396,7 @@ pub struct Review {
 pub struct AppStats {
     /// Tenants that took it from the store (订阅用户数).
     pub tenants: u64,
-    /// Installations in all tenants.
+    /// Installations from the store, in all tenants (not of tenants' own uploads).
     pub installations: u64,
     /// Installations that are enabled.
     pub active_installations: u64,

@@ -882,6 +882,47 @@ pub trait TradeRepo: Send + Sync {
     async fn balances(&self) -> Result<Vec<crate::trade::Balance>>;
 }
 
+/// What the marketplace counts of developers: their developer API requests per month,
+/// and the raw counts [`crate::developer_stats`] adds up.
+#[async_trait]
+pub trait DeveloperStatsRepo: Send + Sync {
+    /// Adds requests to the developer API to each developer's month.
+    async fn add_developer_api_usage(
+        &self,
+        rows: &[crate::developer_stats::DeveloperApiUsage],
+    ) -> Result<()>;
+    /// The requests of one developer, or of all, in the months `from..=to`.
+    async fn developer_api_usage(
+        &self,
+        developer: Option<crate::ids::DeveloperId>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::developer_stats::DeveloperApiUsage>>;
+    /// Every developer with the apps it owns.
+    async fn developer_census(&self) -> Result<Vec<crate::developer_stats::DeveloperCensus>>;
+    /// When each submission since `since` was made, and by whom.
+    async fn submission_times(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(crate::ids::DeveloperId, chrono::DateTime<chrono::Utc>)>>;
+    /// Each marketplace app's use per month in `from..=to`, summed over the tenants that
+    /// took it from the store (of one developer's apps, or of all).
+    async fn store_app_usage(
+        &self,
+        developer: Option<crate::ids::DeveloperId>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::developer_stats::StoreAppUsage>>;
+    /// Apps with a release in the store, and tenants that took at least one from it.
+    async fn store_reach(&self) -> Result<(u64, u64)>;
+    /// A developer's share of each paid order of its apps, when it was paid, and the
+    /// share taken back when a paid order was refunded.
+    async fn developer_earnings(
+        &self,
+        developer: crate::ids::DeveloperId,
+    ) -> Result<Vec<crate::developer_stats::Earning>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -904,6 +945,7 @@ pub trait MetaStore:
     + MarketRepo
     + ReviewRepo
     + TradeRepo
+    + DeveloperStatsRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -450,20 +450,31 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let app = tower::Layer::layer(&rewrite, app);
 
     let shutdown = CancellationToken::new();
-    // Subscriptions whose period ended pause their apps, every minute.
-    tokio::spawn({
+    // Subscriptions whose period ended pause their apps, every minute; developers' API
+    // requests are stored every ten seconds and at shutdown.
+    let market_task = tokio::spawn({
         let (state, shutdown) = (billing_state, shutdown.clone());
         async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    () = shutdown.cancelled() => return,
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            for n in 0u64.. {
+                let last = tokio::select! {
+                    _ = tick.tick() => false,
+                    () = shutdown.cancelled() => true,
+                };
+                if let Err(e) = ironloom_api::flush_developer_usage(&state).await {
+                    tracing::warn!(error = %e, "developer API usage not stored yet; retrying");
                 }
-                if let Err(e) = ironloom_api::expire_due(&state).await {
+                if last {
+                    break;
+                }
+                if n % 6 == 0
+                    && let Err(e) = ironloom_api::expire_due(&state).await
+                {
                     tracing::warn!(error = ?e, "marketplace: expired subscriptions not paused");
                 }
             }
+            state
         }
     });
     tokio::spawn(watch_signals(shutdown.clone()));
@@ -565,6 +576,11 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let _ = rules.task.await;
     let _ = meter_task.await;
     // Calls of requests that finished after the signal.
+    if let Ok(state) = market_task.await
+        && let Err(e) = ironloom_api::flush_developer_usage(&state).await
+    {
+        tracing::error!(error = %e, "the last developer API counts were not stored");
+    }
     if let Err(e) = ironloom_models::meter::flush(&meter, store.as_ref()).await {
         tracing::error!(error = %e, "the last model usage counts were not stored");
     }

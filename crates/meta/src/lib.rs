@@ -24,6 +24,7 @@ mod audit;
 mod change;
 mod cluster;
 mod dashboards;
+mod developer_stats;
 mod device_link;
 mod devices;
 mod groups;
@@ -140,6 +141,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "market_trade",
         include_str!("../migrations/0016_market_trade.sql"),
+    ),
+    (
+        17,
+        "developer_usage",
+        include_str!("../migrations/0017_developer_usage.sql"),
     ),
 ];
 

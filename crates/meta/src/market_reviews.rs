@@ -148,8 +148,10 @@ impl ReviewRepo for SqlStore {
     async fn app_stats(&self) -> Result<HashMap<String, AppStats>> {
         let mut out: HashMap<String, AppStats> = HashMap::new();
         let inst = Sql::new(
-            "SELECT app_id, COUNT(*) AS n, CAST(SUM(enabled) AS BIGINT) AS active \
-             FROM app_installations GROUP BY app_id",
+            "SELECT i.app_id, COUNT(*) AS n, CAST(SUM(i.enabled) AS BIGINT) AS active \
+             FROM app_installations i JOIN app_packages p ON p.tenant_id = i.tenant_id \
+             AND p.app_id = i.app_id AND p.version = i.version \
+             WHERE p.uploaded_by LIKE 'market (%' GROUP BY i.app_id",
         );
         for row in inst
             .query()

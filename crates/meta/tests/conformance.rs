@@ -37,7 +37,8 @@ use cluster::{
     segments_are_found_by_tenant,
 };
 use market::{
-    orders_post_balanced_ledger_transactions, reviews_are_one_per_tenant_and_stats_add_up,
+    developer_counts_come_from_the_store, orders_post_balanced_ledger_transactions,
+    reviews_are_one_per_tenant_and_stats_add_up,
     the_marketplace_keeps_developers_submissions_releases_and_keys,
 };
 
@@ -186,6 +187,7 @@ conformance!(
     the_marketplace_keeps_developers_submissions_releases_and_keys,
     reviews_are_one_per_tenant_and_stats_add_up,
     orders_post_balanced_ledger_transactions,
+    developer_counts_come_from_the_store,
 );
 
 pub(crate) fn actor() -> Actor {

@@ -42,6 +42,8 @@ pub struct Market {
     pub catalogue: super::market_catalogue::CatalogueCache,
     /// The platform's fee on orders, in basis points.
     pub fee_bp: i64,
+    /// Requests to the developer API, counted per developer and month.
+    pub calls: super::market_stats::ApiMeter,
 }
 
 impl Market {
@@ -52,6 +54,7 @@ impl Market {
             limits: StoreLimits::default(),
             catalogue: Default::default(),
             fee_bp: ironloom_core::trade::DEFAULT_FEE_BP,
+            calls: Default::default(),
         }
     }
 }

@@ -263,6 +263,94 @@ async fn plans_trials_expiry_orders_refunds_and_usage_billing() {
     assert_eq!(balance(&b, "platform:bank"), 9900);
     assert_eq!(balance(&b, "platform:fees"), -1980);
     assert_eq!(balance(&b, "developer:"), -7920);
+
+    // The developer's analytics: the tenant that took the app, its installation, the
+    // calls the metering counted (last month, written here as the runtime would) and the
+    // developer's share of the paid order.
+    let this = chrono::Utc::now().format("%Y-%m").to_string();
+    let prev = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Duration::days(1))
+        .format("%Y-%m")
+        .to_string();
+    let t1 = admin.get("/api/v1/tenants?q=factory").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sql(data.path(), &format!(
+        "INSERT INTO app_usage (tenant_id, month, app_id, invocations, errors, fuel, wall_us, host_calls) \
+         VALUES ('{t1}', '{prev}', 'pump.efficiency', 500, 2, 0, 0, 1500)")).await;
+    let a = dev.get("/api/v1/market/developer/analytics?months=2").await;
+    let app = &a["apps"][0];
+    assert_eq!(app["app_id"], "pump.efficiency", "{a}");
+    assert_eq!(
+        (
+            &app["tenants"],
+            &app["installations"],
+            &app["active_installations"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
+        "{a}"
+    );
+    assert_eq!(app["calls_total"], 500);
+    assert_eq!(app["revenue_total"], 7920);
+    assert_eq!(app["months"][0]["month"], prev.as_str());
+    assert_eq!(
+        (
+            &app["months"][0]["calls"],
+            &app["months"][0]["errors"],
+            &app["months"][0]["sdk_calls"]
+        ),
+        (&json!(500), &json!(2), &json!(1500))
+    );
+    assert_eq!(app["months"][1]["month"], this.as_str());
+    assert_eq!(app["months"][1]["revenue"], 7920);
+    // Its requests to the developer API this month (the plans, this one) are SDK calls.
+    assert!(a["api_calls"][1]["count"].as_u64().unwrap() >= 4, "{a}");
+    let (status, _) = dev
+        .call("GET", "/api/v1/market/developer/analytics?months=99", None)
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = tenant
+        .call("GET", "/api/v1/market/developer/analytics", None)
+        .await;
+    assert_eq!(status, 403, "a tenant is no developer");
+    // The platform's counts: one third-party developer, active and using the SDK.
+    let (status, _) = tenant.call("GET", "/api/v1/market/statistics", None).await;
+    assert_eq!(status, 403);
+    let st = reviewer.get("/api/v1/market/statistics?months=2").await;
+    let (last_month, now) = (
+        &st["developers"]["months"][0],
+        &st["developers"]["months"][1],
+    );
+    assert_eq!(
+        (
+            &now["registered"],
+            &now["verified"],
+            &now["third_party"],
+            &now["third_party_share"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1.0)),
+        "{st}"
+    );
+    assert_eq!(
+        (&now["active"], &now["sdk_developers"]),
+        (&json!(1), &json!(1))
+    );
+    assert!(now["api_calls"].as_u64().unwrap() >= 4);
+    assert_eq!(now["sdk_calls"], now["api_calls"]);
+    assert_eq!(
+        (&last_month["active"], &last_month["sdk_calls"]),
+        (&json!(1), &json!(1500)),
+        "{st}"
+    );
+    assert_eq!(
+        (
+            &st["store"]["apps"],
+            &st["store"]["subscribing_tenants"],
+            &st["store"]["installations"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
+        "{st}"
+    );
     let inv = tenant
         .get(&format!("/api/v1/market/orders/{order_id}/invoice"))
         .await;

@@ -23,7 +23,7 @@ fn manifest(version: &str) -> AppManifest {
     .unwrap()
 }
 
-fn package(t: TenantId, version: &str, digest: &str) -> AppPackageInfo {
+pub(crate) fn package(t: TenantId, version: &str, digest: &str) -> AppPackageInfo {
     AppPackageInfo {
         tenant_id: t,
         app_id: "oee.shift".into(),
@@ -36,7 +36,7 @@ fn package(t: TenantId, version: &str, digest: &str) -> AppPackageInfo {
     }
 }
 
-fn spec(name: &str, version: &str) -> InstallationSpec {
+pub(crate) fn spec(name: &str, version: &str) -> InstallationSpec {
     InstallationSpec {
         name: name.into(),
         app_id: "oee.shift".into(),

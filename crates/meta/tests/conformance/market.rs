@@ -529,3 +529,199 @@ pub async fn orders_post_balanced_ledger_transactions(s: &SqlStore) {
         .unwrap();
     assert_eq!(sum(&s.balances().await.unwrap()), 0);
 }
+
+pub async fn developer_counts_come_from_the_store(s: &SqlStore) {
+    use super::apps::{package, spec};
+    use ironloom_core::app_install::AppUsageRow;
+    use ironloom_core::developer_stats::DeveloperApiUsage;
+    use ironloom_core::ids::{OrderId, PlanId};
+    use ironloom_core::repo::{AppRepo, DeveloperStatsRepo, ReviewRepo, TradeRepo};
+    use ironloom_core::trade::*;
+    let d = developer(s, "counted").await;
+    let idle = developer(s, "idle").await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let sub = s
+        .create_submission(&actor(), &submission(&d, "oee.shift", "1.0.0"), b"pkg")
+        .await
+        .unwrap();
+    s.finish_checks(sub.id, &report(true)).await.unwrap();
+    s.rotate_signing_key(&actor(), &key("k1")).await.unwrap();
+    s.release_submission(&actor(), sub.id, &release(&sub, "k1"), b"signed", None)
+        .await
+        .unwrap();
+
+    // Developers with their apps; submissions since a time.
+    let census = s.developer_census().await.unwrap();
+    assert_eq!(census.len(), 2);
+    let mine = census.iter().find(|c| c.id == d.id).unwrap();
+    assert_eq!(mine.apps, ["oee.shift"]);
+    assert!(!mine.first_party);
+    assert!(
+        census
+            .iter()
+            .find(|c| c.id == idle.id)
+            .unwrap()
+            .apps
+            .is_empty()
+    );
+    let times = s.submission_times(before).await.unwrap();
+    assert_eq!(times.len(), 1);
+    assert_eq!(times[0].0, d.id);
+    assert!(
+        s.submission_times(chrono::Utc::now() + chrono::Duration::hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // API requests add up per developer and month.
+    let api = |calls, key_calls| DeveloperApiUsage {
+        developer_id: d.id,
+        month: "2026-11".into(),
+        calls,
+        key_calls,
+    };
+    s.add_developer_api_usage(&[api(3, 1)]).await.unwrap();
+    s.add_developer_api_usage(&[api(4, 4)]).await.unwrap();
+    s.add_developer_api_usage(&[]).await.unwrap();
+    assert_eq!(
+        s.developer_api_usage(Some(d.id), "2026-01", "2026-12")
+            .await
+            .unwrap(),
+        [api(7, 5)]
+    );
+    assert!(
+        s.developer_api_usage(Some(idle.id), "2026-01", "2026-12")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.developer_api_usage(None, "2026-12", "2026-12")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Use counts only in tenants that took the app from the store; an installation from
+    // a tenant's own upload of the same id is not the store's.
+    let from_store = super::tenant(s, "store-buyer").await;
+    let own = super::tenant(s, "own-upload").await;
+    let mut p = package(from_store.id, "1.0.0", "d1");
+    p.uploaded_by = "market (ta)".into();
+    s.put_app_package(&actor(), &p, b"x").await.unwrap();
+    s.put_app_package(&actor(), &package(own.id, "1.0.0", "d1"), b"x")
+        .await
+        .unwrap();
+    s.create_installation(&actor(), from_store.id, spec("line-1", "1.0.0"))
+        .await
+        .unwrap();
+    s.create_installation(&actor(), own.id, spec("line-1", "1.0.0"))
+        .await
+        .unwrap();
+    let row = |invocations, host_calls| AppUsageRow {
+        month: "2026-11".into(),
+        app_id: "oee.shift".into(),
+        invocations,
+        errors: 1,
+        fuel: 10,
+        wall_us: 10,
+        host_calls,
+    };
+    s.add_app_usage(from_store.id, &[row(40, 120)])
+        .await
+        .unwrap();
+    s.add_app_usage(own.id, &[row(1000, 1000)]).await.unwrap();
+    let used = s
+        .store_app_usage(Some(d.id), "2026-11", "2026-11")
+        .await
+        .unwrap();
+    assert_eq!(used.len(), 1);
+    assert_eq!(
+        (used[0].invocations, used[0].errors, used[0].host_calls),
+        (40, 1, 120)
+    );
+    assert!(
+        s.store_app_usage(Some(idle.id), "2026-01", "2026-12")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.store_app_usage(None, "2026-11", "2026-11")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let st = &s.app_stats().await.unwrap()["oee.shift"];
+    assert_eq!(
+        (st.tenants, st.installations, st.active_installations),
+        (1, 1, 1)
+    );
+    assert_eq!(s.store_reach().await.unwrap(), (1, 1));
+
+    // Earnings: the developer's share of a paid order, per app.
+    let plan = s
+        .create_plan(
+            &actor(),
+            &Plan {
+                id: PlanId::new(),
+                app_id: "oee.shift".into(),
+                name: LocalText::new("Monthly", "包月"),
+                kind: PlanKind::Monthly,
+                price: 9900,
+                included_calls: 0,
+                price_per_1000_calls: 0,
+                trial_days: 0,
+                active: true,
+                created_at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    let order = Order {
+        id: OrderId::new(),
+        tenant_id: from_store.id,
+        app_id: "oee.shift".into(),
+        plan_id: plan.id,
+        developer_id: d.id,
+        kind: "subscription".into(),
+        usage_month: None,
+        description: "OEE".into(),
+        quantity: 1,
+        amount: 9900,
+        currency: "CNY".into(),
+        fee: 1980,
+        status: OrderStatus::Pending,
+        provider: "offline".into(),
+        reference: "R1".into(),
+        invoice_no: None,
+        created_at: chrono::Utc::now(),
+        paid_at: None,
+        closed_at: None,
+        note: None,
+    };
+    let o = s.create_order(&actor(), &order, None).await.unwrap();
+    s.pay_order(&actor(), o.id, None).await.unwrap();
+    let earned = s.developer_earnings(d.id).await.unwrap();
+    assert_eq!(earned.len(), 1, "a paid order earns once");
+    assert_eq!(
+        (earned[0].app_id.as_str(), earned[0].amount),
+        ("oee.shift", 7920)
+    );
+    assert!(s.developer_earnings(idle.id).await.unwrap().is_empty());
+    // An unpaid order earns nothing; a refund takes the share back.
+    let unpaid = Order {
+        id: OrderId::new(),
+        ..order.clone()
+    };
+    s.create_order(&actor(), &unpaid, None).await.unwrap();
+    assert_eq!(s.developer_earnings(d.id).await.unwrap().len(), 1);
+    s.close_order(&actor(), o.id, OrderStatus::Refunded, Some("x".into()))
+        .await
+        .unwrap();
+    let earned = s.developer_earnings(d.id).await.unwrap();
+    let amounts: Vec<i64> = earned.iter().map(|e| e.amount).collect();
+    assert_eq!(amounts, [7920, -7920]);
+}
