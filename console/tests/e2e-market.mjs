@@ -579,6 +579,33 @@ await step('developer portal: the app with its two releases, its installation an
   }, 'releases, installations and rating')
   await dev.getByTestId('my-apps').scrollIntoViewIfNeeded()
   await still(dev, 'market-developer')
+  // Its analytics: the demo tenant took the app from the store and runs one installation.
+  const analytics = dev.getByTestId('developer-analytics')
+  const figure = async (id) => (await analytics.getByTestId(id).locator('.el-statistic__number').textContent()).trim()
+  await until(async () => (await figure('an-tenants')) === '1' && (await figure('an-installations')) === '1' && (await figure('an-active')) === '1', 'the analytics count the installation')
+  await analytics.getByTestId('analytics-apps').getByText(APP_ID).waitFor()
+  await analytics.getByTestId('month-bars').locator('canvas').waitFor()
+  await analytics.scrollIntoViewIfNeeded()
+  await still(dev, 'market-developer-analytics')
+})
+
+await step('reviewer: the statistics tab counts developers, SDK use and the store\'s subscribing tenants as the API does', async () => {
+  current = reviewer
+  await reviewer.goto('/market/review')
+  await reviewer.getByRole('tab', { name: 'Statistics' }).click()
+  const box = reviewer.getByTestId('market-statistics')
+  await box.getByTestId('statistics-months-table').waitFor()
+  const st = await apiGet(await tokenOf(REVIEWER.username, REVIEWER.password), '/market/statistics')
+  const now = st.developers.months.at(-1)
+  expect(now.third_party >= 1 && now.active >= 1 && now.sdk_developers >= 1 && now.api_calls > 0, `counts: ${JSON.stringify(now)}`)
+  expect(st.store.subscribing_tenants === 1 && st.store.installations === 1 && st.store.apps === 1, `store: ${JSON.stringify(st.store)}`)
+  const figure = async (id) => (await box.getByTestId(id).locator('.el-statistic__number').textContent()).trim()
+  for (const [id, v] of [['st-registered', now.registered], ['st-active', now.active], ['st-sdk-developers', now.sdk_developers], ['st-tenants', 1], ['st-installations', 1], ['st-apps', 1]]) {
+    expect((await figure(id)) === String(v), `${id}: ${await figure(id)} ≠ ${v}`)
+  }
+  await box.getByTestId('st-third-party').getByText(String(now.third_party), { exact: true }).waitFor()
+  await still(reviewer, 'market-statistics')
+  await reviewer.getByRole('tab', { name: /^Submissions/ }).click()
 })
 
 await step('a submission withdrawn by the developer; another rejected by the reviewer with a comment the developer reads', async () => {
