@@ -34,11 +34,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa_axum::router::OpenApiRouter;
 
 pub use authz::{Principal, permissions_markdown};
-pub use routes::market::{Market, approve_submission, resume_checks, run_checks};
+pub use routes::market::{DeveloperCaller, Market, approve_submission, resume_checks, run_checks};
 pub use routes::market_catalogue::{Catalogue, CatalogueQuery, Listing};
 pub use routes::market_stats::flush_developer_usage;
 pub use routes::market_store::{StoreInstall, install_from_store};
-pub use routes::market_trade::expire_due;
+pub use routes::market_trade::{PlanInput, expire_due, offer_plan, subscribe_tenant};
 pub use security::{TokenSigner, hash_password};
 
 /// Settings of the API.

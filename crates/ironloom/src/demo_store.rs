@@ -250,34 +250,25 @@ pub async fn publish(state: AppState, dir: PathBuf) {
         ),
         Err(e) => tracing::warn!(error = %e, "demo store: apps not installed"),
     }
+    match trade(&state).await {
+        Ok(n) => tracing::info!(
+            subscriptions = n,
+            "demo store: paid apps offered and subscribed"
+        ),
+        Err(e) => tracing::warn!(error = %e, "demo store: no trading"),
+    }
 }
 
 /// Installs the store apps of [`STORE_INSTALLS`] the demo tenant does not have yet, as
 /// its administrator would, consenting to what each app asks for.
 async fn install_all(state: &AppState) -> anyhow::Result<usize> {
-    let tenant = state
-        .store
-        .find_tenant_by_code("demo")
-        .await?
+    let p = demo_admin(state).await?;
+    let tenant = p
+        .tenant_id
         .ok_or_else(|| anyhow::anyhow!("no demo tenant"))?;
-    let admin = state
-        .store
-        .find_user_credentials(Some(tenant.id), "demo")
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no demo user"))?
-        .user;
-    let p = ironloom_api::Principal {
-        via: ironloom_api::authz::Via::Session,
-        user_id: admin.id,
-        username: admin.username.clone(),
-        tenant_id: Some(tenant.id),
-        role: admin.role,
-        permissions: admin.role.permissions(),
-        ip: None,
-    };
     let have: Vec<String> = state
         .store
-        .list_installations(tenant.id)
+        .list_installations(tenant)
         .await?
         .into_iter()
         .map(|i| i.spec.name)
@@ -320,6 +311,97 @@ async fn install_all(state: &AppState) -> anyhow::Result<usize> {
         {
             Ok(_) => n += 1,
             Err(e) => tracing::warn!(app, error = ?e, "demo store: not installed"),
+        }
+    }
+    Ok(n)
+}
+
+/// The demo tenant's administrator, as a caller of the API.
+async fn demo_admin(state: &AppState) -> anyhow::Result<ironloom_api::Principal> {
+    let tenant = state
+        .store
+        .find_tenant_by_code("demo")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no demo tenant"))?;
+    let admin = state
+        .store
+        .find_user_credentials(Some(tenant.id), "demo")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no demo user"))?
+        .user;
+    Ok(ironloom_api::Principal {
+        via: ironloom_api::authz::Via::Session,
+        user_id: admin.id,
+        username: admin.username.clone(),
+        tenant_id: Some(tenant.id),
+        role: admin.role,
+        permissions: admin.role.permissions(),
+        ip: None,
+    })
+}
+
+/// The demo's trading, made once: the first-party developer sells three of its apps (a
+/// monthly plan with a trial and a yearly one for the scheduler, a per-call plan for the
+/// Weibull analysis, a yearly plan for steam-trap losses), and the demo tenant subscribes
+/// to each: a trial, a per-call subscription that runs, and an order waiting for its bank
+/// transfer on the finance desk.
+async fn trade(state: &AppState) -> anyhow::Result<usize> {
+    use ironloom_core::trade::PlanKind;
+    let dev = ironloom_api::DeveloperCaller(developer(state).await?);
+    let actor = Actor::system("demo");
+    let plan = |en: &str, zh: &str, kind, price, included_calls, per_1000, trial_days| {
+        ironloom_api::PlanInput {
+            name: LocalText::new(en, zh),
+            kind,
+            price,
+            included_calls,
+            price_per_1000_calls: per_1000,
+            trial_days,
+        }
+    };
+    let offers = [
+        (
+            "planning.flow-shop-scheduler",
+            vec![
+                plan("Monthly", "包月", PlanKind::Monthly, 29_900, 0, 0, 14),
+                plan("Yearly", "包年", PlanKind::Yearly, 299_000, 0, 0, 0),
+            ],
+        ),
+        (
+            "maintenance.weibull-reliability",
+            vec![plan(
+                "Per call",
+                "按次计费",
+                PlanKind::PerCall,
+                0,
+                10_000,
+                50,
+                0,
+            )],
+        ),
+        (
+            "steam.trap-loss",
+            vec![plan("Yearly", "包年", PlanKind::Yearly, 199_000, 0, 0, 0)],
+        ),
+    ];
+    let p = demo_admin(state).await?;
+    let mut n = 0;
+    for (app, plans) in offers {
+        if !state.store.list_plans(app).await?.is_empty() {
+            continue;
+        }
+        let mut first = None;
+        for input in plans {
+            let made = ironloom_api::offer_plan(state, &dev, &actor, app.into(), input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{app}: plan not offered: {e:?}"))?;
+            first.get_or_insert(made.id);
+        }
+        if let Some(plan_id) = first {
+            ironloom_api::subscribe_tenant(state, &p, app.into(), plan_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{app}: not subscribed: {e:?}"))?;
+            n += 1;
         }
     }
     Ok(n)

@@ -102,7 +102,19 @@ async fn create_plan(
     ApiPath(app_id): ApiPath<String>,
     ApiJson(input): ApiJson<PlanInput>,
 ) -> ApiResult<(StatusCode, Json<Plan>)> {
-    own_app(&state, &dev, &app_id).await?;
+    let plan = offer_plan(&state, &dev, &p.actor(), app_id, input).await?;
+    Ok((StatusCode::CREATED, Json(plan)))
+}
+
+/// A developer offers a plan for one of its apps (what `POST …/plans` does).
+pub async fn offer_plan(
+    state: &AppState,
+    dev: &DeveloperCaller,
+    actor: &Actor,
+    app_id: String,
+    input: PlanInput,
+) -> ApiResult<Plan> {
+    own_app(state, dev, &app_id).await?;
     for (name, text) in [("name.en", &input.name.en), ("name.zh-CN", &input.name.zh)] {
         ironloom_core::validate::text(name, text, 64)?;
     }
@@ -151,9 +163,9 @@ async fn create_plan(
         active: true,
         created_at: Utc::now(),
     };
-    let plan = state.store.create_plan(&p.actor(), &plan).await?;
-    invalidate(&state);
-    Ok((StatusCode::CREATED, Json(plan)))
+    let plan = state.store.create_plan(actor, &plan).await?;
+    invalidate(state);
+    Ok(plan)
 }
 
 fn invalidate(state: &AppState) {
@@ -327,8 +339,19 @@ async fn subscribe(
     ApiPath(app_id): ApiPath<String>,
     ApiJson(input): ApiJson<SubscribeInput>,
 ) -> ApiResult<(StatusCode, Json<Subscribed>)> {
+    let done = subscribe_tenant(&state, &p, app_id, input.plan_id).await?;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+/// Subscribes the caller's tenant to a plan (what `POST …/subscribe` does).
+pub async fn subscribe_tenant(
+    state: &AppState,
+    p: &Principal,
+    app_id: String,
+    plan_id: PlanId,
+) -> ApiResult<Subscribed> {
     let tenant = p.tenant()?;
-    let plan = state.store.get_plan(input.plan_id).await?;
+    let plan = state.store.get_plan(plan_id).await?;
     if plan.app_id != app_id {
         return Err(Error::NotFound(Resource::Plan).into());
     }
@@ -356,19 +379,16 @@ async fn subscribe(
             sub.status = SubscriptionStatus::Active;
             sub.period_end = None;
             let s = state.store.put_subscription(&actor, &sub).await?;
-            resume(&state, &actor, &s).await?;
-            return Ok((
-                StatusCode::CREATED,
-                Json(Subscribed {
-                    subscription: state
-                        .store
-                        .get_subscription(tenant, &app_id)
-                        .await?
-                        .unwrap_or(s),
-                    order: None,
-                    payment: None,
-                }),
-            ));
+            resume(state, &actor, &s).await?;
+            return Ok(Subscribed {
+                subscription: state
+                    .store
+                    .get_subscription(tenant, &app_id)
+                    .await?
+                    .unwrap_or(s),
+                order: None,
+                payment: None,
+            });
         }
         PlanKind::Monthly | PlanKind::Yearly => {}
     }
@@ -378,14 +398,11 @@ async fn subscribe(
         sub.trial_used = true;
         sub.period_end = Some(now + chrono::Duration::days(plan.trial_days));
         let s = state.store.put_subscription(&actor, &sub).await?;
-        return Ok((
-            StatusCode::CREATED,
-            Json(Subscribed {
-                subscription: s,
-                order: None,
-                payment: None,
-            }),
-        ));
+        return Ok(Subscribed {
+            subscription: s,
+            order: None,
+            payment: None,
+        });
     }
     let period = if plan.kind == PlanKind::Yearly {
         "1 year / 1 年"
@@ -393,7 +410,7 @@ async fn subscribe(
         "1 month / 1 个月"
     };
     let order = new_order(
-        &state,
+        state,
         tenant,
         &plan,
         OrderFor {
@@ -409,14 +426,11 @@ async fn subscribe(
         sub.plan_id = plan.id;
     }
     let order = state.store.create_order(&actor, &order, Some(&sub)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Subscribed {
-            subscription: sub,
-            payment: Some(instructions(&order)),
-            order: Some(order),
-        }),
-    ))
+    Ok(Subscribed {
+        subscription: sub,
+        payment: Some(instructions(&order)),
+        order: Some(order),
+    })
 }
 
 /// The tenant's subscriptions.

@@ -354,12 +354,53 @@ async fn publish_review_sign_install_and_refuse_tampering() {
     })
     .await;
 
+    // Installed from the store onto a gateway: the gateway's apps document carries the
+    // store's package (the one the tenant took), for the agent to fetch and run.
+    let gw_product = tenant.product_with("pumpGw", "gateway", json!({})).await;
+    let gw = tenant.device(&gw_product, "edge-1").await;
+    let (status, edge) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/releases/pump.efficiency/1.0.0/install",
+            Some(
+                json!({"name": "pumps-edge", "grant": grant, "products": ["pump"],
+                "edge": {"gateway": "edge-1"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{edge}");
+    assert_eq!(edge["edge"]["gateway"], "edge-1");
+    let taken = tenant.get("/api/v1/app-packages").await;
+    let taken = taken
+        .as_array()
+        .or(taken["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|p| p["app_id"] == "pump.efficiency")
+        .cloned()
+        .unwrap();
+    let doc = tenant
+        .get(&format!("/api/v1/devices/{}/gateway-apps", gw.id))
+        .await;
+    let pushed = &doc["document"]["installations"][0];
+    assert_eq!(
+        (&pushed["name"], &pushed["app_id"], &pushed["version"]),
+        (
+            &json!("pumps-edge"),
+            &json!("pump.efficiency"),
+            &json!("1.0.0")
+        ),
+        "{doc}"
+    );
+    assert_eq!(pushed["digest"], taken["digest"], "{doc} {taken}");
+    assert!(pushed["parts"].as_u64().unwrap() >= 1, "{doc}");
+
     // The catalogue finds it in both languages beside the model library; its listing
     // page; a rating by the tenant that installed it, not by one that did not.
     let found = tenant.get("/api/v1/market/catalogue?q=水泵效率").await;
     assert_eq!(found["items"][0]["id"], "pump.efficiency", "{found}");
     assert_eq!(found["items"][0]["first_party"], false);
-    assert_eq!(found["items"][0]["installations"], 1, "{found}");
+    assert_eq!(found["items"][0]["installations"], 2, "{found}");
     let found = tenant
         .get("/api/v1/market/catalogue?q=pumps&kind=app")
         .await;
