@@ -387,7 +387,14 @@ async fn trade(state: &AppState) -> anyhow::Result<usize> {
     let p = demo_admin(state).await?;
     let mut n = 0;
     for (app, plans) in offers {
-        if !state.store.list_plans(app).await?.is_empty() {
+        // Offered once; an app that is not in the store (its checks failed) is left out.
+        let released = state
+            .store
+            .list_releases(Some(app), &Default::default())
+            .await?
+            .total
+            > 0;
+        if !released || !state.store.list_plans(app).await?.is_empty() {
             continue;
         }
         let mut first = None;

@@ -20,6 +20,7 @@ mod cluster_faults;
 mod cluster_sessions;
 mod commands;
 mod crash;
+mod demo_store;
 mod drain;
 mod edge_apps;
 mod gateway;

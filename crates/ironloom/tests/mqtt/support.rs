@@ -51,6 +51,11 @@ impl Server {
 
     /// The same with more environment (configuration) variables.
     pub fn start_with(data: &Path, mqtt: &str, env: &[(&str, String)]) -> Server {
+        Server::start_args(data, mqtt, env, &[])
+    }
+
+    /// The same with more arguments to `serve` (`--demo`).
+    pub fn start_args(data: &Path, mqtt: &str, env: &[(&str, String)], args: &[&str]) -> Server {
         let tls = env.iter().any(|(k, _)| *k == "IRONLOOM__MQTT__TLS_ADDR");
         let https_on = env.iter().any(|(k, _)| *k == "IRONLOOM__HTTP__TLS_ADDR");
         let mut child = Command::new(env!("CARGO_BIN_EXE_ironloom"))
@@ -59,7 +64,9 @@ impl Server {
             .env("RUST_LOG", "info")
             .env("IRONLOOM__MQTT__ADDR", mqtt)
             .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0")
-            .args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .args(args)
+            .arg("--data-dir")
             .arg(data)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
