@@ -112,6 +112,61 @@ fn key(id: &str) -> SealedSigningKey {
     }
 }
 
+/// A monthly plan (¥99) of an app, with a trial.
+fn monthly_plan(app: &str, trial_days: i64) -> ironloom_core::trade::Plan {
+    use ironloom_core::trade::*;
+    Plan {
+        id: ironloom_core::ids::PlanId::new(),
+        app_id: app.into(),
+        name: LocalText::new("Monthly", "包月"),
+        kind: PlanKind::Monthly,
+        price: 9900,
+        included_calls: 0,
+        price_per_1000_calls: 0,
+        trial_days,
+        active: true,
+        created_at: chrono::Utc::now(),
+    }
+}
+
+/// A pending order of ¥99 (fee ¥19.80) for a month of a plan, or (`usage`) for a month's
+/// calls.
+fn pending_order(
+    tenant: ironloom_core::ids::TenantId,
+    plan: &ironloom_core::trade::Plan,
+    developer: DeveloperId,
+    usage: Option<&str>,
+) -> ironloom_core::trade::Order {
+    use ironloom_core::trade::*;
+    Order {
+        id: ironloom_core::ids::OrderId::new(),
+        tenant_id: tenant,
+        app_id: plan.app_id.clone(),
+        plan_id: plan.id,
+        developer_id: developer,
+        kind: if usage.is_some() {
+            "usage"
+        } else {
+            "subscription"
+        }
+        .into(),
+        usage_month: usage.map(str::to_string),
+        description: "OEE".into(),
+        quantity: 1,
+        amount: 9900,
+        currency: "CNY".into(),
+        fee: 1980,
+        status: OrderStatus::Pending,
+        provider: "offline".into(),
+        reference: "R1".into(),
+        invoice_no: None,
+        created_at: chrono::Utc::now(),
+        paid_at: None,
+        closed_at: None,
+        note: None,
+    }
+}
+
 pub async fn the_marketplace_keeps_developers_submissions_releases_and_keys(s: &SqlStore) {
     let a = developer(s, "alpha").await;
     let b = developer(s, "beta").await;
@@ -386,57 +441,16 @@ pub async fn reviews_are_one_per_tenant_and_stats_add_up(s: &SqlStore) {
 }
 
 pub async fn orders_post_balanced_ledger_transactions(s: &SqlStore) {
-    use ironloom_core::ids::{OrderId, PlanId};
     use ironloom_core::repo::TradeRepo;
     use ironloom_core::trade::*;
     let t = super::tenant(s, "buyer").await;
     let d = developer(s, "seller").await;
     let plan = s
-        .create_plan(
-            &actor(),
-            &Plan {
-                id: PlanId::new(),
-                app_id: "acme.oee".into(),
-                name: LocalText::new("Monthly", "包月"),
-                kind: PlanKind::Monthly,
-                price: 9900,
-                included_calls: 0,
-                price_per_1000_calls: 0,
-                trial_days: 7,
-                active: true,
-                created_at: chrono::Utc::now(),
-            },
-        )
+        .create_plan(&actor(), &monthly_plan("acme.oee", 7))
         .await
         .unwrap();
     assert_eq!(s.list_plans("acme.oee").await.unwrap().len(), 1);
-    let order = |usage: Option<&str>| Order {
-        id: OrderId::new(),
-        tenant_id: t.id,
-        app_id: "acme.oee".into(),
-        plan_id: plan.id,
-        developer_id: d.id,
-        kind: if usage.is_some() {
-            "usage"
-        } else {
-            "subscription"
-        }
-        .into(),
-        usage_month: usage.map(str::to_string),
-        description: "OEE".into(),
-        quantity: 1,
-        amount: 9900,
-        currency: "CNY".into(),
-        fee: 1980,
-        status: OrderStatus::Pending,
-        provider: "offline".into(),
-        reference: "R1".into(),
-        invoice_no: None,
-        created_at: chrono::Utc::now(),
-        paid_at: None,
-        closed_at: None,
-        note: None,
-    };
+    let order = |usage: Option<&str>| pending_order(t.id, &plan, d.id, usage);
     let sub = Subscription {
         tenant_id: t.id,
         app_id: "acme.oee".into(),
@@ -534,7 +548,7 @@ pub async fn developer_counts_come_from_the_store(s: &SqlStore) {
     use super::apps::{package, spec};
     use ironloom_core::app_install::AppUsageRow;
     use ironloom_core::developer_stats::DeveloperApiUsage;
-    use ironloom_core::ids::{OrderId, PlanId};
+    use ironloom_core::ids::OrderId;
     use ironloom_core::repo::{AppRepo, DeveloperStatsRepo, ReviewRepo, TradeRepo};
     use ironloom_core::trade::*;
     let d = developer(s, "counted").await;
@@ -663,45 +677,10 @@ pub async fn developer_counts_come_from_the_store(s: &SqlStore) {
 
     // Earnings: the developer's share of a paid order, per app.
     let plan = s
-        .create_plan(
-            &actor(),
-            &Plan {
-                id: PlanId::new(),
-                app_id: "oee.shift".into(),
-                name: LocalText::new("Monthly", "包月"),
-                kind: PlanKind::Monthly,
-                price: 9900,
-                included_calls: 0,
-                price_per_1000_calls: 0,
-                trial_days: 0,
-                active: true,
-                created_at: chrono::Utc::now(),
-            },
-        )
+        .create_plan(&actor(), &monthly_plan("oee.shift", 0))
         .await
         .unwrap();
-    let order = Order {
-        id: OrderId::new(),
-        tenant_id: from_store.id,
-        app_id: "oee.shift".into(),
-        plan_id: plan.id,
-        developer_id: d.id,
-        kind: "subscription".into(),
-        usage_month: None,
-        description: "OEE".into(),
-        quantity: 1,
-        amount: 9900,
-        currency: "CNY".into(),
-        fee: 1980,
-        status: OrderStatus::Pending,
-        provider: "offline".into(),
-        reference: "R1".into(),
-        invoice_no: None,
-        created_at: chrono::Utc::now(),
-        paid_at: None,
-        closed_at: None,
-        note: None,
-    };
+    let order = pending_order(from_store.id, &plan, d.id, None);
     let o = s.create_order(&actor(), &order, None).await.unwrap();
     s.pay_order(&actor(), o.id, None).await.unwrap();
     let earned = s.developer_earnings(d.id).await.unwrap();
