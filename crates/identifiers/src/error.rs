@@ -170,6 +170,8 @@ pub enum SchemeError {
     Vaa(String),
     #[error("resolution URL: {0}")]
     ResolutionUrl(&'static str),
+    #[error("not an identifier of a known scheme")]
+    Unrecognised,
 }
 
 impl SchemeError {
@@ -187,6 +189,7 @@ impl SchemeError {
             SchemeError::Ecode(_) => "identifier_ecode",
             SchemeError::Vaa(_) => "identifier_vaa",
             SchemeError::ResolutionUrl(_) => "identifier_resolution_url",
+            SchemeError::Unrecognised => "identifier_unrecognised",
         }
     }
 }

@@ -272,7 +272,7 @@ fn data_of(v: &Value) -> Result<Vec<u8>, HandleError> {
 
 fn hex_decode(s: &str) -> Result<Vec<u8>, HandleError> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(json_err("hex data has an odd length"));
     }
     let nib = |c: u8| -> Result<u8, HandleError> {
