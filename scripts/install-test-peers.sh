@@ -22,7 +22,9 @@
 #   (iapws, fluids, ht, psychrolib, pvlib, numpy, scipy, pandas, statsmodels, scikit-learn,
 #   ruptures, PyWavelets, dtaidistance, pymannkendall, and onnx with onnxruntime for the
 #   trained models) in $IRONLOOM_MODELS_VENV (default
-#   ~/.cache/ironloom-models-venv), found through $IRONLOOM_MODELS_PYTHON
+#   ~/.cache/ironloom-models-venv), found through $IRONLOOM_MODELS_PYTHON; biip (GS1
+#   barcode data, the reference of the identifier parsers) in $IRONLOOM_IDENT_VENV
+#   (default ~/.cache/ironloom-ident-venv), found through $IRONLOOM_IDENT_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
 # and for the interpreters of the other environments:
@@ -141,3 +143,9 @@ models_pins=('iapws==1.5.5' 'fluids==1.3.1' 'ht==1.2.0' 'psychrolib==2.5.0' 'pvl
 own_venv "${IRONLOOM_MODELS_VENV:-$HOME/.cache/ironloom-models-venv}" IRONLOOM_MODELS_PYTHON \
   "from importlib.metadata import version as v; assert all(v(p.split('==')[0]) == p.split('==')[1] for p in '${models_pins[*]}'.split())" \
   "${models_pins[@]}"
+
+# The GS1 parsers of the identifiers crate are compared with biip (crates/identifiers/
+# tests/crosscheck.rs); its RFC 3652 client there needs only the standard library.
+own_venv "${IRONLOOM_IDENT_VENV:-$HOME/.cache/ironloom-ident-venv}" IRONLOOM_IDENT_PYTHON \
+  'from importlib.metadata import version; assert version("biip") == "5.2.0"' \
+  'biip==5.2.0'
