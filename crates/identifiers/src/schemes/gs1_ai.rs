@@ -310,8 +310,10 @@ impl ElementString {
         if spec.check != AiCheck::Decimal {
             return None;
         }
-        let places = usize::from(self.ai.as_bytes()[3] - b'0');
-        let (int, frac) = self.value.split_at(self.value.len() - places);
+        // The fields are public: read defensively rather than trust `new` was used.
+        let places = usize::from(self.ai.as_bytes().get(3)?.checked_sub(b'0')?);
+        let at = self.value.len().checked_sub(places)?;
+        let (int, frac) = (self.value.get(..at)?, self.value.get(at..)?);
         let int = int.trim_start_matches('0');
         let frac = frac.trim_end_matches('0');
         let int = if int.is_empty() { "0" } else { int };
@@ -330,7 +332,12 @@ impl ElementString {
         if !matches!(spec.check, AiCheck::Date | AiCheck::DateTime) {
             return None;
         }
-        let yy = i32::from(two(&self.value[0..2]));
+        let (y, m, d) = (
+            self.value.get(0..2)?,
+            self.value.get(2..4)?,
+            self.value.get(4..6)?,
+        );
+        let yy = i32::from(two(y));
         let century = current_year - current_year.rem_euclid(100);
         let diff = yy - current_year.rem_euclid(100);
         let year = if (51..=99).contains(&diff) {
@@ -340,7 +347,7 @@ impl ElementString {
         } else {
             century + yy
         };
-        Some((year, two(&self.value[2..4]), two(&self.value[4..6])))
+        Some((year, two(m), two(d)))
     }
 }
 
