@@ -75,7 +75,6 @@ async function step(name, f) {
   } catch (e) {
     failures++
     console.log(`FAIL ${name}: ${e.stack ?? e}`)
-    if (process.env.SERVER_LOG) console.log(server.log().slice(-Number(process.env.SERVER_LOG)))
     const file = `FAILED-trade-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`
     await current?.screenshot({ path: join(shots, `${file}.png`) }).catch(() => {})
   } finally {
@@ -252,6 +251,7 @@ await step('tenant: the listing shows the plans; installing the paid app is refu
   const plans = tenant.getByTestId('app-plans')
   await plans.getByTestId('plan-monthly').getByTestId('plan-price').filter({ hasText: '¥99.00 a month' }).waitFor()
   await plans.getByTestId('plan-yearly').getByText('14-day free trial').waitFor()
+  await tenant.getByTestId('app-price').filter({ hasText: 'Paid' }).waitFor()
   await tenant.getByTestId('market-install').click()
   const dialog = tenant.getByTestId('market-install-dialog')
   await dialog.getByTestId('consent-alarms').waitFor()
@@ -467,7 +467,8 @@ await step('developer portal: the orders of its app and what the platform owes i
   await until(async () => (await rows.count()) === 2, 'two orders')
   const states = (await orders.getByTestId('developer-order-status').allTextContents()).map((s) => s.trim()).sort()
   expect(states.join() === 'Paid,Refunded', `states: ${states}`)
-  expect((await orders.getByTestId('developer-order-share').allTextContents()).every((s) => s.trim() === '¥79.20'), 'its share is 80 %')
+  const paidRow = orders.getByTestId('developer-order-list').locator('tbody tr').filter({ hasText: 'Paid' })
+  expect((await paidRow.getByTestId('developer-order-share').textContent()).trim() === '¥79.20', 'its share is 80 %')
   const api = await apiGet(devToken, '/market/developer/orders')
   expect(api.total === 2 && api.balance === 7920, `developer orders: ${JSON.stringify(api)}`)
   await orders.scrollIntoViewIfNeeded()
