@@ -13,7 +13,8 @@
 // the SQLite metadata) and the administrator runs the expiry: the tenant sees the
 // subscription expired and the installation paused with the reason on the Apps page;
 // it renews, the payment is confirmed and the installation runs again; the
-// administrator refunds the renewal with a note, which the tenant reads; the developer
+// administrator refunds the renewal with a note, which the tenant reads; the tenant
+// cancels an unpaid order; billing last month's per-call usage finds nothing; the developer
 // sees the orders of its app and what the platform owes it; the Orders page and the
 // finance desk in 简体中文. Run by scripts/console-test.sh; screenshots go to
 // console/test-results/screenshots (trade-*).
@@ -457,19 +458,53 @@ await step('refund: the administrator refunds the renewal with a note (required)
   await tenant.keyboard.press('Escape')
 })
 
+await step('the tenant orders the yearly plan and cancels the unpaid order after confirming', async () => {
+  current = tenant
+  await tenant.goto(`/market/apps/${APP_ID}`)
+  await tenant.getByTestId('plan-yearly').getByTestId('plan-subscribe').click()
+  await messageBox(tenant).filter({ hasText: '¥999.00 a year' }).waitFor()
+  await confirmBox(tenant, 'Subscribe')
+  const done = tenant.getByTestId('subscribed-dialog')
+  const reference = (await done.getByTestId('subscribed-reference').textContent()).trim()
+  await done.getByTestId('subscribed-orders').click()
+  await tenant.waitForURL(/\/market\/orders$/)
+  const row = tenant.getByTestId('orders').locator('tbody tr').filter({ hasText: reference })
+  await row.getByTestId('order-cancel').click()
+  await messageBox(tenant).filter({ hasText: '¥999.00' }).waitFor()
+  await confirmBox(tenant, 'Cancel order')
+  await row.getByTestId('order-status').filter({ hasText: 'Cancelled' }).waitFor()
+  expect((await row.getByTestId('order-cancel').count()) === 0, 'a cancelled order cannot be cancelled again')
+  const b = await balances()
+  expect(b.balanced && b.tenant === 0, `after the cancellation: ${JSON.stringify(b)}`)
+})
+
+await step('finance desk: billing last month\'s per-call usage finds nothing to bill (no per-call plan)', async () => {
+  current = admin
+  await admin.getByRole('tab', { name: 'Usage billing and expiry' }).click()
+  const d = new Date()
+  d.setDate(1)
+  d.setMonth(d.getMonth() - 1)
+  const month = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`
+  expect((await admin.getByTestId('billing-month').locator('input').inputValue()) === month, 'last month is proposed')
+  await admin.getByTestId('billing-run').click()
+  await confirmBox(admin, 'Bill the month')
+  await admin.getByTestId('billing-result').filter({ hasText: `${month}: 0 order(s) made; 0 subscription(s) stayed within their included calls.` }).waitFor()
+  await admin.getByRole('tab', { name: /^Orders/ }).click()
+})
+
 await step('developer portal: the orders of its app and what the platform owes it', async () => {
   current = dev
   await dev.reload()
   const orders = dev.getByTestId('developer-orders')
   await orders.getByTestId('developer-balance').filter({ hasText: '¥79.20' }).waitFor()
   const rows = orders.getByTestId('developer-order-list').locator('tbody tr')
-  await until(async () => (await rows.count()) === 2, 'two orders')
+  await until(async () => (await rows.count()) === 3, 'three orders')
   const states = (await orders.getByTestId('developer-order-status').allTextContents()).map((s) => s.trim()).sort()
-  expect(states.join() === 'Paid,Refunded', `states: ${states}`)
+  expect(states.join() === 'Cancelled,Paid,Refunded', `states: ${states}`)
   const paidRow = orders.getByTestId('developer-order-list').locator('tbody tr').filter({ hasText: 'Paid' })
   expect((await paidRow.getByTestId('developer-order-share').textContent()).trim() === '¥79.20', 'its share is 80 %')
   const api = await apiGet(devToken, '/market/developer/orders')
-  expect(api.total === 2 && api.balance === 7920, `developer orders: ${JSON.stringify(api)}`)
+  expect(api.total === 3 && api.balance === 7920, `developer orders: ${JSON.stringify(api)}`)
   await orders.scrollIntoViewIfNeeded()
   await still(dev, 'trade-developer-orders')
 })
