@@ -2,7 +2,7 @@
 # The console's browser tests: builds the console, installs Debian's Chromium if missing,
 # and drives it with playwright-core against `ironloom serve --demo` (the debug build in
 # $CARGO_TARGET_DIR, built here if needed): tests/e2e.mjs, the marketplace's
-# tests/e2e-market.mjs, the flow editor's unit tests and the cluster's health page.
+# tests/e2e-market.mjs and its trading, tests/e2e-market-trade.mjs, the flow editor's unit tests and the cluster's health page.
 # Screenshots: console/test-results/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,9 @@ CHROMIUM=/usr/bin/chromium \
 # The marketplace's story: registration, review, submission, store, install, upgrade.
 CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots node tests/e2e-market.mjs
+# The marketplace's trading: plans, a paid app subscribed, paid, invoiced, expired, renewed and refunded.
+CHROMIUM=/usr/bin/chromium \
+  SCREENSHOTS=test-results/screenshots node tests/e2e-market-trade.mjs
 node tests/flow.test.mjs
 # The health page in cluster mode: the peers' nats-server and a fresh database on the
 # test PostgreSQL server (started here when this script runs on its own).

@@ -1,5 +1,7 @@
 // Starts `ironloom serve --demo` on free loopback ports with a fresh data directory, and
-// reads the addresses it listens on from its log.
+// reads the addresses it listens on from its log. The data directory is returned too
+// (`<dataDir>/meta.db` is the SQLite metadata, for tests that move time), and removed
+// when the server stops.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -45,6 +47,7 @@ export async function startServer({ bin, consoleDir, env = {} }) {
   return {
     url: found.http,
     mqtt: found.mqtt,
+    dataDir,
     log: () => log,
     async stop() {
       child.kill('SIGTERM')
