@@ -802,6 +802,8 @@ pub trait TradeRepo: Send + Sync {
     async fn get_plan(&self, id: crate::ids::PlanId) -> Result<crate::trade::Plan>;
     /// An app's plans, oldest first.
     async fn list_plans(&self, app_id: &str) -> Result<Vec<crate::trade::Plan>>;
+    /// Every app's plans, by app and age.
+    async fn all_plans(&self) -> Result<Vec<crate::trade::Plan>>;
     async fn set_plan_active(
         &self,
         actor: &Actor,
@@ -842,8 +844,7 @@ pub trait TradeRepo: Send + Sync {
     async fn get_order(&self, id: crate::ids::OrderId) -> Result<crate::trade::Order>;
     async fn list_orders(
         &self,
-        tenant: Option<TenantId>,
-        developer: Option<crate::ids::DeveloperId>,
+        filter: &crate::trade::OrderFilter,
         page: &PageRequest<OrderSort>,
     ) -> Result<Page<crate::trade::Order>>;
     /// A pending order paid: its invoice number, the payment postings, and for a

@@ -52,14 +52,19 @@ impl PlanKind {
         matches!(self, PlanKind::Monthly | PlanKind::Yearly)
     }
 
+    fn period_months(self) -> chrono::Months {
+        chrono::Months::new(if self == PlanKind::Yearly { 12 } else { 1 })
+    }
+
     /// The end of a paid period that starts at `from`.
     pub fn period_end(self, from: DateTime<Utc>) -> DateTime<Utc> {
-        let months = match self {
-            PlanKind::Yearly => 12,
-            _ => 1,
-        };
-        from.checked_add_months(chrono::Months::new(months))
+        from.checked_add_months(self.period_months())
             .unwrap_or(from)
+    }
+
+    /// The start of a paid period that ends at `end` (a refunded period comes off the end).
+    pub fn period_start(self, end: DateTime<Utc>) -> DateTime<Utc> {
+        end.checked_sub_months(self.period_months()).unwrap_or(end)
     }
 }
 
@@ -223,6 +228,21 @@ pub struct Balance {
     pub account: String,
     pub amount: i64,
     pub postings: u64,
+}
+
+/// Which orders to list: a tenant's, a developer's, or all; of one status and app.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub tenant: Option<TenantId>,
+    pub developer: Option<DeveloperId>,
+    pub status: Option<OrderStatus>,
+    pub app_id: Option<String>,
+}
+
+/// Whether an app with these plans is paid: it has plans and none of them is an active
+/// free plan (a tenant must then subscribe before taking or running it).
+pub fn is_paid(plans: &[Plan]) -> bool {
+    !plans.is_empty() && !plans.iter().any(|p| p.active && p.kind == PlanKind::Free)
 }
 
 /// The platform's fee, in basis points of an order (2000: 20 %).

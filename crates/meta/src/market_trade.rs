@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ironloom_core::entity::*;
 use ironloom_core::error::{Error, FieldErrorKind, Result};
-use ironloom_core::ids::{DeveloperId, OrderId, PlanId, TenantId};
+use ironloom_core::ids::{OrderId, PlanId, TenantId};
 use ironloom_core::repo::TradeRepo;
 use ironloom_core::trade::*;
 use serde_json::json;
@@ -192,6 +192,18 @@ async fn read_sub(
         .transpose()
 }
 
+async fn plan_kind(conn: &mut sqlx::AnyConnection, id: PlanId) -> Result<PlanKind> {
+    let mut sql = Sql::new("SELECT kind FROM market_plans WHERE id = ");
+    sql.bind(id.to_string());
+    let row = sql
+        .query()
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(storage("read plan"))?
+        .ok_or(Error::NotFound(Resource::Plan))?;
+    enum_col(&row, "kind", PlanKind::parse)
+}
+
 async fn read_order(conn: &mut sqlx::AnyConnection, id: OrderId) -> Result<Order> {
     let mut sql = Sql::new(&format!(
         "SELECT {ORDER_COLUMNS} FROM market_orders WHERE id = "
@@ -284,6 +296,17 @@ impl TradeRepo for SqlStore {
             .fetch_all(self.pool())
             .await
             .map_err(storage("list plans"))?;
+        rows.iter().map(plan_from_row).collect()
+    }
+
+    async fn all_plans(&self) -> Result<Vec<Plan>> {
+        let rows = Sql::new(&format!(
+            "SELECT {PLAN_COLUMNS} FROM market_plans ORDER BY app_id, created_at, id"
+        ))
+        .query()
+        .fetch_all(self.pool())
+        .await
+        .map_err(storage("list plans"))?;
         rows.iter().map(plan_from_row).collect()
     }
 
@@ -453,16 +476,21 @@ impl TradeRepo for SqlStore {
 
     async fn list_orders(
         &self,
-        tenant: Option<TenantId>,
-        developer: Option<DeveloperId>,
+        filter: &OrderFilter,
         page: &PageRequest<OrderSort>,
     ) -> Result<Page<Order>> {
         let mut wh = Sql::new(" WHERE 1 = 1");
-        if let Some(t) = tenant {
+        if let Some(t) = filter.tenant {
             wh.and("tenant_id =", t.to_string());
         }
-        if let Some(d) = developer {
+        if let Some(d) = filter.developer {
             wh.and("developer_id =", d.to_string());
+        }
+        if let Some(s) = filter.status {
+            wh.and("status =", s.as_str());
+        }
+        if let Some(a) = &filter.app_id {
+            wh.and("app_id =", a.clone());
         }
         list_page(
             self.pool(),
@@ -583,19 +611,27 @@ impl TradeRepo for SqlStore {
         .await?;
         let mut sub = read_sub(&mut tx, order.tenant_id, &order.app_id).await?;
         if let Some(s) = sub.as_mut() {
-            // A refunded period, or an unpaid first order, ends what it was for.
-            let ends = if was_paid {
-                order.kind == "subscription"
-            } else {
-                s.status == SubscriptionStatus::Pending
-            };
-            if ends {
-                s.status = if was_paid {
-                    SubscriptionStatus::Expired
-                } else {
-                    SubscriptionStatus::Cancelled
-                };
+            let changed = if was_paid && order.kind == "subscription" {
+                // The refunded period comes off the end of the subscription; what is
+                // left of it runs on, else the subscription ends now.
+                let kind = plan_kind(&mut tx, order.plan_id).await?;
+                match s.period_end.map(|e| kind.period_start(e)) {
+                    Some(e) if e > at && s.status.runs() => s.period_end = Some(e),
+                    _ => {
+                        s.status = SubscriptionStatus::Expired;
+                        s.period_end = Some(at);
+                    }
+                }
+                true
+            } else if !was_paid && s.status == SubscriptionStatus::Pending {
+                // An unpaid first order cancelled: the subscription never started.
+                s.status = SubscriptionStatus::Cancelled;
                 s.period_end = Some(at);
+                true
+            } else {
+                false
+            };
+            if changed {
                 s.updated_at = at;
                 write_sub(&mut tx, s).await?;
             }

@@ -124,6 +124,10 @@ fn newest(releases: &[Release]) -> BTreeMap<&str, &Release> {
 pub async fn build(state: &AppState) -> Result<Catalogue, Error> {
     let releases = all_releases(state).await?;
     let stats = state.store.app_stats().await?;
+    let mut plans: BTreeMap<String, Vec<ironloom_core::trade::Plan>> = BTreeMap::new();
+    for p in state.store.all_plans().await? {
+        plans.entry(p.app_id.clone()).or_default().push(p);
+    }
     let mut first_party: BTreeMap<String, bool> = BTreeMap::new();
     let mut listings = Vec::new();
     for (_, r) in newest(&releases) {
@@ -152,7 +156,10 @@ pub async fn build(state: &AppState) -> Result<Catalogue, Error> {
             domains: m.domains.iter().map(|d| d.as_str().to_string()).collect(),
             version: r.version.clone(),
             channel: Some(r.channel),
-            price: "free",
+            price: match plans.get(&r.app_id) {
+                Some(p) if ironloom_core::trade::is_paid(p) => "paid",
+                _ => "free",
+            },
             stats: stats.get(&r.app_id).cloned().unwrap_or_default(),
             released_at: Some(r.released_at),
         });

@@ -201,8 +201,7 @@ async fn retire_plan(
 /// Whether a tenant may take and run an app now: free without plans or with a free plan;
 /// else its subscription must run. The error says what to do.
 pub(crate) async fn may_run(state: &AppState, tenant: TenantId, app_id: &str) -> ApiResult<()> {
-    let plans = state.store.list_plans(app_id).await?;
-    if plans.is_empty() || plans.iter().any(|p| p.active && p.kind == PlanKind::Free) {
+    if !is_paid(&state.store.list_plans(app_id).await?) {
         return Ok(());
     }
     match state.store.get_subscription(tenant, app_id).await? {
@@ -404,6 +403,43 @@ pub async fn subscribe_tenant(
             payment: None,
         });
     }
+    // An order for this app still waiting for its payment is the answer again (for the
+    // same plan), or must be cancelled first (for another).
+    let waiting = state
+        .store
+        .list_orders(
+            &OrderFilter {
+                tenant: Some(tenant),
+                status: Some(OrderStatus::Pending),
+                app_id: Some(app_id.clone()),
+                ..Default::default()
+            },
+            &page_request(Some(1), Some(100), None, Some("-created_at"))?,
+        )
+        .await?
+        .items
+        .into_iter()
+        .find(|o| o.kind == "subscription");
+    if let Some(order) = waiting {
+        if order.plan_id != plan.id {
+            return Err(field(
+                "plan_id",
+                format!(
+                    "order {} for {app_id} is waiting for its payment: cancel it before ordering another plan",
+                    order.reference
+                ),
+                format!(
+                    "{app_id} 的订单 {} 正在等待付款：请先取消该订单再订购其他套餐",
+                    order.reference
+                ),
+            ));
+        }
+        return Ok(Subscribed {
+            subscription: current.unwrap_or(sub),
+            payment: Some(instructions(&order)),
+            order: Some(order),
+        });
+    }
     let period = if plan.kind == PlanKind::Yearly {
         "1 year / 1 年"
     } else {
@@ -418,7 +454,7 @@ pub async fn subscribe_tenant(
             usage_month: None,
             quantity: 1,
             amount: plan.price,
-            description: format!("{} — {} ({period})", app_id, plan.name.en),
+            description: format!("{app_id} — {} / {} ({period})", plan.name.en, plan.name.zh),
         },
     )
     .await?;
@@ -452,7 +488,36 @@ async fn my_subscriptions(
 pub struct OrderQuery {
     page: Option<u32>,
     page_size: Option<u32>,
+    /// `created_at` (default `-created_at`), `amount`, with `-` for descending.
     sort: Option<String>,
+    /// Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`).
+    status: Option<String>,
+    /// Only orders of this app.
+    app_id: Option<String>,
+}
+
+impl OrderQuery {
+    /// The filter asked for, within `scope` (a tenant's or a developer's orders).
+    fn filter(&self, scope: OrderFilter) -> ApiResult<OrderFilter> {
+        let status = match self.status.as_deref() {
+            None => None,
+            Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
+                FieldError::new(
+                    "status",
+                    FieldErrorKind::OneOf {
+                        allowed: ["pending", "paid", "cancelled", "refunded"]
+                            .map(String::from)
+                            .to_vec(),
+                    },
+                )
+            })?),
+        };
+        Ok(OrderFilter {
+            status,
+            app_id: self.app_id.clone(),
+            ..scope
+        })
+    }
 }
 
 /// The tenant's orders, newest first.
@@ -468,7 +533,13 @@ async fn my_orders(
     Ok(Json(
         state
             .store
-            .list_orders(Some(p.tenant()?), None, &page)
+            .list_orders(
+                &q.filter(OrderFilter {
+                    tenant: Some(p.tenant()?),
+                    ..Default::default()
+                })?,
+                &page,
+            )
             .await?,
     ))
 }
@@ -609,7 +680,16 @@ async fn developer_orders(
         .find(|b| b.account == account)
         .map_or(0, |b| -b.amount);
     Ok(Json(DeveloperOrders {
-        page: state.store.list_orders(None, Some(d.id), &page).await?,
+        page: state
+            .store
+            .list_orders(
+                &q.filter(OrderFilter {
+                    developer: Some(d.id),
+                    ..Default::default()
+                })?,
+                &page,
+            )
+            .await?,
         balance,
     }))
 }
@@ -623,7 +703,12 @@ async fn finance_orders(
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Json<Page<Order>>> {
     let page = page_request(q.page, q.page_size, q.sort.as_deref(), Some("-created_at"))?;
-    Ok(Json(state.store.list_orders(None, None, &page).await?))
+    Ok(Json(
+        state
+            .store
+            .list_orders(&q.filter(OrderFilter::default())?, &page)
+            .await?,
+    ))
 }
 
 /// Starts again the installations an expiry paused (after a renewal).
@@ -853,8 +938,16 @@ async fn usage_billing(
                 quantity: thousands,
                 amount: thousands * plan.price_per_1000_calls,
                 description: format!(
-                    "{} — {} calls in {} ({} included), {} × 1000",
-                    sub.app_id, calls, input.month, plan.included_calls, thousands
+                    "{} — {} calls in {} ({} included), {} × 1000 / {} 共 {} 次调用（含 {} 次免费），计 {} 个千次",
+                    sub.app_id,
+                    calls,
+                    input.month,
+                    plan.included_calls,
+                    thousands,
+                    input.month,
+                    calls,
+                    plan.included_calls,
+                    thousands
                 ),
             },
         )

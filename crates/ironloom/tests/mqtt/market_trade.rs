@@ -128,6 +128,13 @@ async fn plans_trials_expiry_orders_refunds_and_usage_billing() {
         )
         .await;
     assert_eq!(status, 403, "a tenant is no developer");
+    // With plans and no free one, the store lists it as paid.
+    let listed = crate::support::until("the store to list it as paid", || async {
+        let v = tenant.get("/api/v1/market/catalogue?q=pump&kind=app").await;
+        (v["items"][0]["price"] == "paid").then_some(v)
+    })
+    .await;
+    assert_eq!(listed["items"][0]["id"], "pump.efficiency");
     assert_eq!(
         tenant
             .get("/api/v1/market/apps/pump.efficiency/plans")
@@ -220,6 +227,32 @@ async fn plans_trials_expiry_orders_refunds_and_usage_billing() {
         "{renew}"
     );
     let order_id = order["id"].as_str().unwrap().to_string();
+    assert!(
+        order["description"].as_str().unwrap().contains("包月"),
+        "in both languages: {order}"
+    );
+    // Subscribing again while it waits for its payment gives the same order.
+    let (status, again) = tenant
+        .call(
+            "POST",
+            "/api/v1/market/apps/pump.efficiency/subscribe",
+            Some(json!({"plan_id": monthly["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["order"]["id"], order_id.as_str(), "{again}");
+    let pending = admin
+        .get("/api/v1/market/finance/orders?status=pending&app_id=pump.efficiency")
+        .await;
+    assert_eq!(pending["total"], 1, "{pending}");
+    assert_eq!(
+        admin.get("/api/v1/market/finance/orders?status=paid").await["total"],
+        0
+    );
+    let (status, _) = admin
+        .call("GET", "/api/v1/market/finance/orders?status=owed", None)
+        .await;
+    assert_eq!(status, 422);
     let (status, _) = tenant
         .call(
             "GET",

@@ -519,10 +519,16 @@ pub async fn orders_post_balanced_ledger_transactions(s: &SqlStore) {
     let b = s.balances().await.unwrap();
     assert_eq!(sum(&b), 0);
     assert_eq!(
-        s.list_orders(Some(t.id), None, &first_page())
-            .await
-            .unwrap()
-            .total,
+        s.list_orders(
+            &OrderFilter {
+                tenant: Some(t.id),
+                ..Default::default()
+            },
+            &first_page()
+        )
+        .await
+        .unwrap()
+        .total,
         2
     );
     assert_eq!(
@@ -542,6 +548,81 @@ pub async fn orders_post_balanced_ledger_transactions(s: &SqlStore) {
         .await
         .unwrap();
     assert_eq!(sum(&s.balances().await.unwrap()), 0);
+
+    // Two months paid, the first refunded: one month is left and the subscription runs.
+    let t2 = super::tenant(s, "buyer2").await;
+    let sub2 = Subscription {
+        tenant_id: t2.id,
+        app_id: "acme.oee".into(),
+        plan_id: plan.id,
+        status: SubscriptionStatus::Pending,
+        period_end: None,
+        trial_used: true,
+        paused: vec![],
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let first = s
+        .create_order(
+            &actor(),
+            &pending_order(t2.id, &plan, d.id, None),
+            Some(&sub2),
+        )
+        .await
+        .unwrap();
+    s.pay_order(&actor(), first.id, Some(PlanKind::Monthly))
+        .await
+        .unwrap();
+    let second = s
+        .create_order(&actor(), &pending_order(t2.id, &plan, d.id, None), None)
+        .await
+        .unwrap();
+    let (_, two) = s
+        .pay_order(&actor(), second.id, Some(PlanKind::Monthly))
+        .await
+        .unwrap();
+    let two_months = two.unwrap().period_end.unwrap();
+    let (_, left) = s
+        .close_order(&actor(), first.id, OrderStatus::Refunded, Some("x".into()))
+        .await
+        .unwrap();
+    let left = left.unwrap();
+    assert_eq!(left.status, SubscriptionStatus::Active);
+    assert_eq!(
+        left.period_end.unwrap(),
+        PlanKind::Monthly.period_start(two_months)
+    );
+    // Filters: the tenant's paid and refunded orders, of the app.
+    let of = |status| OrderFilter {
+        tenant: Some(t2.id),
+        status: Some(status),
+        app_id: Some("acme.oee".into()),
+        ..Default::default()
+    };
+    for (status, n) in [
+        (OrderStatus::Paid, 1),
+        (OrderStatus::Refunded, 1),
+        (OrderStatus::Pending, 0),
+    ] {
+        assert_eq!(
+            s.list_orders(&of(status), &first_page())
+                .await
+                .unwrap()
+                .total,
+            n
+        );
+    }
+    let other_app = OrderFilter {
+        app_id: Some("other.app".into()),
+        ..of(OrderStatus::Paid)
+    };
+    assert_eq!(
+        s.list_orders(&other_app, &first_page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 }
 
 pub async fn developer_counts_come_from_the_store(s: &SqlStore) {
