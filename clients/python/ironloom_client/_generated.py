@@ -3252,12 +3252,19 @@ class GeneratedApi:
         page: Optional[int] = None,
         page_size: Optional[int] = None,
         sort: Optional[str] = None,
+        status: Optional[str] = None,
+        app_id: Optional[str] = None,
     ) -> DeveloperOrders:
         """Orders of the calling developer's apps, and its balance.
 
         `GET /api/v1/market/developer/orders`
+
+        Parameters:
+            sort: `created_at` (default `-created_at`), `amount`, with `-` for descending.
+            status: Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`).
+            app_id: Only orders of this app.
         """
-        return self._call("GET", "/api/v1/market/developer/orders", query={"page": page, "page_size": page_size, "sort": sort})
+        return self._call("GET", "/api/v1/market/developer/orders", query={"page": page, "page_size": page_size, "sort": sort, "status": status, "app_id": app_id})
 
     def balances(self) -> Balances:
         """Every account's balance, and whether the ledger balances.
@@ -3293,12 +3300,19 @@ class GeneratedApi:
         page: Optional[int] = None,
         page_size: Optional[int] = None,
         sort: Optional[str] = None,
+        status: Optional[str] = None,
+        app_id: Optional[str] = None,
     ) -> Page_Order:
         """Every order, newest first (the finance desk).
 
         `GET /api/v1/market/finance/orders`
+
+        Parameters:
+            sort: `created_at` (default `-created_at`), `amount`, with `-` for descending.
+            status: Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`).
+            app_id: Only orders of this app.
         """
-        return self._call("GET", "/api/v1/market/finance/orders", query={"page": page, "page_size": page_size, "sort": sort})
+        return self._call("GET", "/api/v1/market/finance/orders", query={"page": page, "page_size": page_size, "sort": sort, "status": status, "app_id": app_id})
 
     def confirm_payment(self, id: OrderId) -> Settled:
         """Confirm that a pending order's bank transfer arrived (the offline provider): the order
@@ -3332,12 +3346,19 @@ class GeneratedApi:
         page: Optional[int] = None,
         page_size: Optional[int] = None,
         sort: Optional[str] = None,
+        status: Optional[str] = None,
+        app_id: Optional[str] = None,
     ) -> Page_Order:
         """The tenant's orders, newest first.
 
         `GET /api/v1/market/orders`
+
+        Parameters:
+            sort: `created_at` (default `-created_at`), `amount`, with `-` for descending.
+            status: Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`).
+            app_id: Only orders of this app.
         """
-        return self._call("GET", "/api/v1/market/orders", query={"page": page, "page_size": page_size, "sort": sort})
+        return self._call("GET", "/api/v1/market/orders", query={"page": page, "page_size": page_size, "sort": sort, "status": status, "app_id": app_id})
 
     def my_order(self, id: OrderId) -> OrderView:
         """One of the tenant's orders (with how to pay it while it is pending).

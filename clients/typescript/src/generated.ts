@@ -2716,7 +2716,12 @@ export interface DeveloperAnalyticsQuery {
 export interface DeveloperOrdersQuery {
   page?: number;
   page_size?: number;
+  /** `created_at` (default `-created_at`), `amount`, with `-` for descending. */
   sort?: string;
+  /** Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`). */
+  status?: string;
+  /** Only orders of this app. */
+  app_id?: string;
 }
 
 /** Query parameters of `ledger`. */
@@ -2731,14 +2736,24 @@ export interface LedgerQuery {
 export interface FinanceOrdersQuery {
   page?: number;
   page_size?: number;
+  /** `created_at` (default `-created_at`), `amount`, with `-` for descending. */
   sort?: string;
+  /** Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`). */
+  status?: string;
+  /** Only orders of this app. */
+  app_id?: string;
 }
 
 /** Query parameters of `myOrders`. */
 export interface MyOrdersQuery {
   page?: number;
   page_size?: number;
+  /** `created_at` (default `-created_at`), `amount`, with `-` for descending. */
   sort?: string;
+  /** Only orders of this status (`pending`, `paid`, `cancelled`, `refunded`). */
+  status?: string;
+  /** Only orders of this app. */
+  app_id?: string;
 }
 
 /** Query parameters of `listReleases`. */
