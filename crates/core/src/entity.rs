@@ -59,6 +59,12 @@ pub enum Resource {
     Subscription,
     /// An order in the marketplace.
     Order,
+    /// An identifier prefix a tenant holds (标识前缀).
+    IdPrefix,
+    /// A metadata template for identifiers (元数据模板).
+    IdTemplate,
+    /// A registered identifier (标识).
+    Identifier,
 }
 
 impl Resource {
@@ -90,6 +96,9 @@ impl Resource {
             Resource::Plan => "plan",
             Resource::Subscription => "subscription",
             Resource::Order => "order",
+            Resource::IdPrefix => "id_prefix",
+            Resource::IdTemplate => "id_template",
+            Resource::Identifier => "identifier",
         }
     }
 
@@ -121,6 +130,9 @@ impl Resource {
             Resource::Plan,
             Resource::Subscription,
             Resource::Order,
+            Resource::IdPrefix,
+            Resource::IdTemplate,
+            Resource::Identifier,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -154,6 +166,9 @@ impl Resource {
             Resource::Plan => locale.pick("plan", "套餐"),
             Resource::Subscription => locale.pick("subscription", "订阅"),
             Resource::Order => locale.pick("order", "订单"),
+            Resource::IdPrefix => locale.pick("identifier prefix", "标识前缀"),
+            Resource::IdTemplate => locale.pick("metadata template", "元数据模板"),
+            Resource::Identifier => locale.pick("identifier", "标识"),
         }
     }
 }
@@ -331,6 +346,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable order fields.
     OrderSort default CreatedAt { CreatedAt => "created_at", Amount => "amount" }
+);
+sort_fields!(
+    /// Sortable identifier fields.
+    IdentifierSort default Handle { Handle => "handle", CreatedAt => "created_at", UpdatedAt => "updated_at" }
 );
 sort_fields!(
     /// Sortable ledger fields.

@@ -28,6 +28,7 @@ pub mod entity;
 pub mod error;
 pub mod expr;
 pub mod i18n;
+pub mod identifier;
 pub mod ids;
 pub mod industry;
 pub mod ingest;

@@ -924,6 +924,91 @@ pub trait DeveloperStatsRepo: Send + Sync {
     ) -> Result<Vec<crate::developer_stats::Earning>>;
 }
 
+/// Identifier resolution's records: prefixes, metadata templates, identifiers and their
+/// links. Prefixes and identifiers are unique platform-wide; every change is audited in
+/// the owning tenant.
+#[async_trait]
+pub trait IdentifierRepo: Send + Sync {
+    /// Refused when any tenant holds the prefix already, or the tenant holds too many.
+    async fn create_prefix(
+        &self,
+        actor: &Actor,
+        prefix: &crate::identifier::IdPrefix,
+    ) -> Result<crate::identifier::IdPrefix>;
+    /// The tenant's prefixes with how many identifiers each has.
+    async fn list_prefixes(&self, tenant: TenantId) -> Result<Vec<crate::identifier::IdPrefix>>;
+    /// Who holds a prefix (compared without regard to ASCII case).
+    async fn prefix_owner(&self, prefix: &str) -> Result<Option<TenantId>>;
+    /// Refused while identifiers are registered under it.
+    async fn delete_prefix(&self, actor: &Actor, tenant: TenantId, prefix: &str) -> Result<()>;
+
+    /// A new template version (id and version unique platform-wide).
+    async fn create_template(
+        &self,
+        actor: &Actor,
+        template: &crate::identifier::IdTemplate,
+    ) -> Result<crate::identifier::IdTemplate>;
+    async fn get_template(&self, id: &str, version: &str) -> Result<crate::identifier::IdTemplate>;
+    /// The shipped templates and, given a tenant, its own.
+    async fn list_templates(
+        &self,
+        tenant: Option<TenantId>,
+    ) -> Result<Vec<crate::identifier::IdTemplate>>;
+
+    /// Registers identifiers in one transaction; one that exists already is left as it
+    /// is and reported. Audited once per call (with the count), so a batch of a million
+    /// does not write a million audit entries.
+    async fn create_identifiers(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        records: &[crate::identifier::IdentifierRecord],
+    ) -> Result<Vec<crate::identifier::BatchOutcome>>;
+    /// Replaces an identifier's values (and template); audited.
+    async fn update_identifier(
+        &self,
+        actor: &Actor,
+        record: &crate::identifier::IdentifierRecord,
+    ) -> Result<crate::identifier::IdentifierRecord>;
+    async fn get_identifier(
+        &self,
+        handle: &str,
+    ) -> Result<Option<crate::identifier::IdentifierRecord>>;
+    /// Deletes one of the tenant's identifiers (and the links it is the parent of).
+    async fn delete_identifier(&self, actor: &Actor, tenant: TenantId, handle: &str) -> Result<()>;
+    /// The tenant's identifiers, of one prefix, or whose handle contains `q`.
+    async fn list_identifiers(
+        &self,
+        tenant: TenantId,
+        prefix: Option<&str>,
+        q: Option<&str>,
+        page: &PageRequest<IdentifierSort>,
+    ) -> Result<Page<crate::identifier::IdentifierRecord>>;
+
+    /// Links a parent (the tenant's) to a child (any identifier); audited.
+    async fn add_link(
+        &self,
+        actor: &Actor,
+        link: &crate::identifier::IdLink,
+    ) -> Result<crate::identifier::IdLink>;
+    async fn remove_link(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        parent: &str,
+        child: &str,
+    ) -> Result<()>;
+    /// An identifier's links: those where it is the parent (its children) and those
+    /// where it is the child (its parents).
+    async fn links_of(
+        &self,
+        handle: &str,
+    ) -> Result<(
+        Vec<crate::identifier::IdLink>,
+        Vec<crate::identifier::IdLink>,
+    )>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -947,6 +1032,7 @@ pub trait MetaStore:
     + ReviewRepo
     + TradeRepo
     + DeveloperStatsRepo
+    + IdentifierRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -752,5 +752,30 @@ pub fn select_values<'a>(
         .filter(move |v| v.index <= MAX_INDEX && req.wants(v))
 }
 
+/// A record's values in the protocol's own encoding (a count, then each value as in a
+/// resolution response): how a store keeps them, ready to send.
+pub fn encode_values(values: &[HandleValue]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + values.iter().map(value_len).sum::<usize>());
+    out.put_u32(u32::try_from(values.len()).unwrap_or(u32::MAX));
+    for v in values {
+        out.put_value(v);
+    }
+    out
+}
+
+/// The values [`encode_values`] wrote; the whole buffer must be the list.
+pub fn decode_values(buf: &[u8]) -> Result<Vec<HandleValue>, ProtoError> {
+    let mut r = Reader::new(buf, "value list");
+    let n = r.count("value list", MAX_LIST, 26)?;
+    let mut values = Vec::with_capacity(n);
+    for _ in 0..n {
+        values.push(r.value()?);
+    }
+    if r.left() > 0 {
+        return Err(ProtoError::TrailingBytes(r.left()));
+    }
+    Ok(values)
+}
+
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,7 @@ mod developer_stats;
 mod device_link;
 mod devices;
 mod groups;
+mod identifiers;
 mod market;
 mod market_reviews;
 mod market_trade;
@@ -146,6 +147,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "developer_usage",
         include_str!("../migrations/0017_developer_usage.sql"),
+    ),
+    (
+        18,
+        "identifiers",
+        include_str!("../migrations/0018_identifiers.sql"),
     ),
 ];
 

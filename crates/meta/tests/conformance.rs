@@ -26,6 +26,8 @@ mod apps;
 use apps::apps_are_kept_per_tenant;
 #[path = "conformance/cluster.rs"]
 mod cluster;
+#[path = "conformance/identifiers.rs"]
+mod identifiers;
 #[path = "conformance/market.rs"]
 mod market;
 use cluster::{
@@ -36,6 +38,7 @@ use cluster::{
     seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
     segments_are_found_by_tenant,
 };
+use identifiers::identifiers_are_registered_under_a_tenants_prefixes;
 use market::{
     developer_counts_come_from_the_store, orders_post_balanced_ledger_transactions,
     reviews_are_one_per_tenant_and_stats_add_up,
@@ -188,6 +191,7 @@ conformance!(
     reviews_are_one_per_tenant_and_stats_add_up,
     orders_post_balanced_ledger_transactions,
     developer_counts_come_from_the_store,
+    identifiers_are_registered_under_a_tenants_prefixes,
 );
 
 pub(crate) fn actor() -> Actor {

@@ -405,3 +405,19 @@ fn large_messages_cross_udp_in_pieces() {
     let mut r = UdpReassembly::new(&small).expect("one");
     assert_eq!(r.push(&small), Ok(Some(small.clone())));
 }
+
+#[test]
+fn stored_value_lists_round_trip_and_refuse_garbage() {
+    let mut a = HandleValue::new(1, "URL", b"https://example.com/a".to_vec()).unwrap();
+    a.timestamp = 1_700_000_000;
+    let mut b = HandleValue::new(2001, "batch", "批次 7".as_bytes().to_vec()).unwrap();
+    b.permissions.public_read = false;
+    let bytes = encode_values(&[a.clone(), b.clone()]);
+    assert_eq!(decode_values(&bytes).unwrap(), vec![a, b]);
+    assert_eq!(decode_values(&encode_values(&[])).unwrap(), vec![]);
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(decode_values(&longer).is_err());
+    assert!(decode_values(&bytes[..bytes.len() - 1]).is_err());
+    assert!(decode_values(&[0xff, 0xff, 0xff, 0xff]).is_err());
+}

@@ -1,0 +1,595 @@
+//! Identifier resolution's records: prefixes (unique platform-wide, each held by one
+//! tenant), metadata templates (shipped ones without a tenant), identifiers with their
+//! values in the Handle protocol's encoding, and links between identifiers.
+
+use crate::SqlStore;
+use crate::change::*;
+use crate::sql::*;
+use async_trait::async_trait;
+use ironloom_core::entity::*;
+use ironloom_core::error::{Error, FieldErrorKind, Result};
+use ironloom_core::identifier::*;
+use ironloom_core::ids::TenantId;
+use ironloom_core::repo::IdentifierRepo;
+use ironloom_identifiers::proto::{decode_values, encode_values};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use std::collections::HashSet;
+
+const ID_COLUMNS: &str = "handle, handle AS id, tenant_id, prefix, template_id, template_version, \
+    vals, created_at, updated_at";
+
+/// Rows per multi-row INSERT of a batch (8 binds each).
+const INSERT_CHUNK: usize = 200;
+
+fn record_from_row(row: &AnyRow) -> Result<IdentifierRecord> {
+    let template = match (
+        opt_text(row, "template_id")?,
+        opt_text(row, "template_version")?,
+    ) {
+        (Some(id), Some(version)) => Some(TemplateRef { id, version }),
+        _ => None,
+    };
+    let vals = bytes(row, "vals")?;
+    Ok(IdentifierRecord {
+        handle: text(row, "handle")?,
+        tenant_id: parse(row, "tenant_id")?,
+        prefix: text(row, "prefix")?,
+        template,
+        values: decode_values(&vals).map_err(|e| Error::storage("decode identifier values", e))?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+fn link_from_row(row: &AnyRow) -> Result<IdLink> {
+    Ok(IdLink {
+        parent: text(row, "parent")?,
+        child: text(row, "child")?,
+        kind: enum_col(row, "kind", LinkKind::parse)?,
+        tenant_id: parse(row, "tenant_id")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+fn template_from_row(row: &AnyRow) -> Result<IdTemplate> {
+    let mut t: IdTemplate = json(row, "document")?;
+    t.tenant_id = opt_parse(row, "tenant_id")?;
+    t.shipped = t.tenant_id.is_none();
+    Ok(t)
+}
+
+/// The document a template is kept as (everything but its owner, which has a column).
+fn template_document(t: &IdTemplate) -> Result<String> {
+    to_json(t)
+}
+
+fn exists(resource: Resource, field: &'static str, value: &str) -> Error {
+    Error::AlreadyExists {
+        resource,
+        field,
+        value: value.to_string(),
+    }
+}
+
+#[async_trait]
+impl IdentifierRepo for SqlStore {
+    async fn create_prefix(&self, actor: &Actor, p: &IdPrefix) -> Result<IdPrefix> {
+        let mut tx = self.begin().await?;
+        let mut held = Sql::new("SELECT COUNT(*) AS n FROM iir_prefixes WHERE tenant_id = ");
+        held.bind(p.tenant_id.to_string());
+        let n = count(
+            &held
+                .query()
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(storage("count prefixes"))?,
+        )?;
+        if n >= MAX_PREFIXES_PER_TENANT as u64 {
+            return Err(Error::QuotaExceeded {
+                what: Resource::IdPrefix,
+                limit: MAX_PREFIXES_PER_TENANT as u64,
+            });
+        }
+        let at = truncate_ms(p.created_at);
+        let mut sql =
+            Sql::new("INSERT INTO iir_prefixes (prefix, tenant_id, name, created_at) VALUES (");
+        sql.bind(p.prefix.clone())
+            .push(", ")
+            .bind(p.tenant_id.to_string())
+            .push(", ")
+            .bind(p.name.clone())
+            .push(", ")
+            .bind(at.timestamp_millis())
+            .push(")");
+        sql.query().execute(&mut *tx).await.map_err(|e| {
+            match db_err("create prefix", Resource::IdPrefix)(e) {
+                Error::AlreadyExists { .. } => exists(Resource::IdPrefix, "prefix", &p.prefix),
+                other => other,
+            }
+        })?;
+        let entry = audit_entry(
+            Some(p.tenant_id),
+            "create",
+            Resource::IdPrefix,
+            &p.prefix,
+            json!({"name": p.name}),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(IdPrefix {
+            created_at: at,
+            identifiers: 0,
+            ..p.clone()
+        })
+    }
+
+    async fn list_prefixes(&self, tenant: TenantId) -> Result<Vec<IdPrefix>> {
+        let mut sql = Sql::new(
+            "SELECT p.prefix, p.tenant_id, p.name, p.created_at, \
+             (SELECT COUNT(*) FROM iir_identifiers i WHERE i.prefix = p.prefix) AS n \
+             FROM iir_prefixes p WHERE p.tenant_id = ",
+        );
+        sql.bind(tenant.to_string()).push(" ORDER BY p.prefix");
+        let rows = sql
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("list prefixes"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(IdPrefix {
+                    prefix: text(r, "prefix")?,
+                    tenant_id: parse(r, "tenant_id")?,
+                    name: text(r, "name")?,
+                    identifiers: count(r)?,
+                    created_at: ts(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn prefix_owner(&self, prefix: &str) -> Result<Option<TenantId>> {
+        let mut sql = Sql::new("SELECT tenant_id FROM iir_prefixes WHERE prefix = ");
+        sql.bind(prefix.to_ascii_uppercase());
+        sql.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(storage("find prefix"))?
+            .map(|r| parse(&r, "tenant_id"))
+            .transpose()
+    }
+
+    async fn delete_prefix(&self, actor: &Actor, tenant: TenantId, prefix: &str) -> Result<()> {
+        let prefix = prefix.to_ascii_uppercase();
+        let mut tx = self.begin().await?;
+        let mut used = Sql::new("SELECT COUNT(*) AS n FROM iir_identifiers WHERE prefix = ");
+        used.bind(prefix.clone());
+        let n = count(
+            &used
+                .query()
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(storage("count identifiers"))?,
+        )?;
+        let mut sql = Sql::new("DELETE FROM iir_prefixes WHERE prefix = ");
+        sql.bind(prefix.clone())
+            .and("tenant_id =", tenant.to_string());
+        // Another tenant's prefix is not found, whether it has identifiers or not.
+        if n > 0 {
+            let mut mine = Sql::new("SELECT COUNT(*) AS n FROM iir_prefixes WHERE prefix = ");
+            mine.bind(prefix.clone())
+                .and("tenant_id =", tenant.to_string());
+            let held = count(
+                &mine
+                    .query()
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(storage("find prefix"))?,
+            )?;
+            if held == 0 {
+                return Err(Error::NotFound(Resource::IdPrefix));
+            }
+            return Err(Error::InUse {
+                resource: Resource::IdPrefix,
+                by: Resource::Identifier,
+                count: n,
+            });
+        }
+        let done = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("delete prefix"))?
+            .rows_affected();
+        if done == 0 {
+            return Err(Error::NotFound(Resource::IdPrefix));
+        }
+        let entry = audit_entry(
+            Some(tenant),
+            "delete",
+            Resource::IdPrefix,
+            &prefix,
+            json!({}),
+        );
+        commit_audited(tx, actor, entry).await
+    }
+
+    async fn create_template(&self, actor: &Actor, t: &IdTemplate) -> Result<IdTemplate> {
+        let mut tx = self.begin().await?;
+        let at = truncate_ms(t.created_at);
+        let stored = IdTemplate {
+            created_at: at,
+            shipped: t.tenant_id.is_none(),
+            ..t.clone()
+        };
+        let mut sql = Sql::new(
+            "INSERT INTO iir_templates (id, version, tenant_id, document, created_at) VALUES (",
+        );
+        sql.bind(t.id.clone())
+            .push(", ")
+            .bind(t.version.clone())
+            .push(", ")
+            .bind(t.tenant_id.map(|x| x.to_string()))
+            .push(", ")
+            .bind(template_document(&stored)?)
+            .push(", ")
+            .bind(at.timestamp_millis())
+            .push(")");
+        sql.query().execute(&mut *tx).await.map_err(|e| {
+            match db_err("create template", Resource::IdTemplate)(e) {
+                Error::AlreadyExists { .. } => exists(
+                    Resource::IdTemplate,
+                    "version",
+                    &format!("{} {}", t.id, t.version),
+                ),
+                other => other,
+            }
+        })?;
+        let entry = audit_entry(
+            t.tenant_id,
+            "create",
+            Resource::IdTemplate,
+            format!("{}@{}", t.id, t.version),
+            json!({"fields": t.fields.len()}),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(stored)
+    }
+
+    async fn get_template(&self, id: &str, version: &str) -> Result<IdTemplate> {
+        let mut sql = Sql::new("SELECT tenant_id, document FROM iir_templates WHERE id = ");
+        sql.bind(id).and("version =", version);
+        sql.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(storage("read template"))?
+            .ok_or(Error::NotFound(Resource::IdTemplate))
+            .and_then(|r| template_from_row(&r))
+    }
+
+    async fn list_templates(&self, tenant: Option<TenantId>) -> Result<Vec<IdTemplate>> {
+        let mut sql =
+            Sql::new("SELECT tenant_id, document FROM iir_templates WHERE tenant_id IS NULL");
+        if let Some(t) = tenant {
+            sql.push(" OR tenant_id = ").bind(t.to_string());
+        }
+        sql.push(" ORDER BY id, created_at");
+        let rows = sql
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("list templates"))?;
+        rows.iter().map(template_from_row).collect()
+    }
+
+    async fn create_identifiers(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        records: &[IdentifierRecord],
+    ) -> Result<Vec<BatchOutcome>> {
+        let mut tx = self.begin().await?;
+        // Which exist already (among the platform's, in this transaction's view), and
+        // repeats within the batch.
+        let mut taken: HashSet<String> = HashSet::new();
+        for chunk in records.chunks(500) {
+            let mut sql = Sql::new("SELECT handle FROM iir_identifiers WHERE handle IN (");
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(r.handle.clone());
+            }
+            sql.push(")");
+            for row in sql
+                .query()
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(storage("find identifiers"))?
+            {
+                taken.insert(text(&row, "handle")?);
+            }
+        }
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut fresh: Vec<&IdentifierRecord> = Vec::with_capacity(records.len());
+        for r in records {
+            if r.tenant_id != tenant {
+                return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
+            }
+            if taken.insert(r.handle.clone()) {
+                outcomes.push(BatchOutcome::Created);
+                fresh.push(r);
+            } else {
+                outcomes.push(BatchOutcome::Exists);
+            }
+        }
+        for chunk in fresh.chunks(INSERT_CHUNK) {
+            let mut sql = Sql::new(
+                "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
+                 template_version, vals, created_at, updated_at) VALUES ",
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let at = truncate_ms(r.created_at).timestamp_millis();
+                sql.push("(")
+                    .bind(r.handle.clone())
+                    .push(", ")
+                    .bind(r.tenant_id.to_string())
+                    .push(", ")
+                    .bind(r.prefix.clone())
+                    .push(", ")
+                    .bind(r.template.as_ref().map(|t| t.id.clone()))
+                    .push(", ")
+                    .bind(r.template.as_ref().map(|t| t.version.clone()))
+                    .push(", ")
+                    .bind(encode_values(&r.values))
+                    .push(", ")
+                    .bind(at)
+                    .push(", ")
+                    .bind(at)
+                    .push(")");
+            }
+            sql.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("register identifiers", Resource::Identifier))?;
+        }
+        let created = fresh.len();
+        let (action, id, details) = match records {
+            [one] => (
+                "create",
+                one.handle.clone(),
+                json!({"values": one.values.len()}),
+            ),
+            _ => (
+                "create_batch",
+                records
+                    .first()
+                    .map(|r| r.prefix.clone())
+                    .unwrap_or_default(),
+                json!({"created": created, "existing": records.len() - created}),
+            ),
+        };
+        let entry = audit_entry(Some(tenant), action, Resource::Identifier, id, details);
+        commit_audited(tx, actor, entry).await?;
+        Ok(outcomes)
+    }
+
+    async fn update_identifier(
+        &self,
+        actor: &Actor,
+        r: &IdentifierRecord,
+    ) -> Result<IdentifierRecord> {
+        let mut tx = self.begin().await?;
+        let at = now();
+        let mut sql = Sql::new("UPDATE iir_identifiers SET vals = ");
+        sql.bind(encode_values(&r.values))
+            .push(", template_id = ")
+            .bind(r.template.as_ref().map(|t| t.id.clone()))
+            .push(", template_version = ")
+            .bind(r.template.as_ref().map(|t| t.version.clone()))
+            .push(", updated_at = ")
+            .bind(at.timestamp_millis())
+            .push(" WHERE handle = ")
+            .bind(r.handle.clone())
+            .and("tenant_id =", r.tenant_id.to_string());
+        let n = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("update identifier"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Resource::Identifier));
+        }
+        let mut read = Sql::new(&format!(
+            "SELECT {ID_COLUMNS} FROM iir_identifiers WHERE handle = "
+        ));
+        read.bind(r.handle.clone());
+        let stored = record_from_row(
+            &read
+                .query()
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(storage("read identifier"))?,
+        )?;
+        let entry = audit_entry(
+            Some(r.tenant_id),
+            "update",
+            Resource::Identifier,
+            &r.handle,
+            json!({"values": r.values.len()}),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(stored)
+    }
+
+    async fn get_identifier(&self, handle: &str) -> Result<Option<IdentifierRecord>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {ID_COLUMNS} FROM iir_identifiers WHERE handle = "
+        ));
+        sql.bind(handle);
+        sql.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(storage("read identifier"))?
+            .map(|r| record_from_row(&r))
+            .transpose()
+    }
+
+    async fn delete_identifier(&self, actor: &Actor, tenant: TenantId, handle: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let mut sql = Sql::new("DELETE FROM iir_identifiers WHERE handle = ");
+        sql.bind(handle).and("tenant_id =", tenant.to_string());
+        let n = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("delete identifier"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Resource::Identifier));
+        }
+        let entry = audit_entry(
+            Some(tenant),
+            "delete",
+            Resource::Identifier,
+            handle,
+            json!({}),
+        );
+        commit_audited(tx, actor, entry).await
+    }
+
+    async fn list_identifiers(
+        &self,
+        tenant: TenantId,
+        prefix: Option<&str>,
+        q: Option<&str>,
+        page: &PageRequest<IdentifierSort>,
+    ) -> Result<Page<IdentifierRecord>> {
+        let mut wh = Sql::new(" WHERE tenant_id = ");
+        wh.bind(tenant.to_string());
+        if let Some(p) = prefix {
+            wh.and("prefix =", p.to_ascii_uppercase());
+        }
+        if let Some(q) = q.filter(|q| !q.is_empty()) {
+            wh.and_contains(&["handle"], q);
+        }
+        list_page(
+            self.pool(),
+            "iir_identifiers",
+            ID_COLUMNS,
+            wh,
+            page,
+            record_from_row,
+        )
+        .await
+    }
+
+    async fn add_link(&self, actor: &Actor, link: &IdLink) -> Result<IdLink> {
+        let mut tx = self.begin().await?;
+        let mut owner = Sql::new("SELECT COUNT(*) AS n FROM iir_identifiers WHERE handle = ");
+        owner
+            .bind(link.parent.clone())
+            .and("tenant_id =", link.tenant_id.to_string());
+        if count(
+            &owner
+                .query()
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(storage("find identifier"))?,
+        )? == 0
+        {
+            return Err(Error::NotFound(Resource::Identifier));
+        }
+        let at = truncate_ms(link.created_at);
+        let mut sql =
+            Sql::new("INSERT INTO iir_links (parent, child, kind, tenant_id, created_at) VALUES (");
+        sql.bind(link.parent.clone())
+            .push(", ")
+            .bind(link.child.clone())
+            .push(", ")
+            .bind(link.kind.as_str())
+            .push(", ")
+            .bind(link.tenant_id.to_string())
+            .push(", ")
+            .bind(at.timestamp_millis())
+            .push(")");
+        sql.query().execute(&mut *tx).await.map_err(|e| {
+            match db_err("link identifiers", Resource::Identifier)(e) {
+                Error::AlreadyExists { .. } => exists(Resource::Identifier, "child", &link.child),
+                other => other,
+            }
+        })?;
+        let entry = audit_entry(
+            Some(link.tenant_id),
+            "link",
+            Resource::Identifier,
+            &link.parent,
+            json!({"child": link.child, "kind": link.kind.as_str()}),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(IdLink {
+            created_at: at,
+            ..link.clone()
+        })
+    }
+
+    async fn remove_link(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        parent: &str,
+        child: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let mut sql = Sql::new("DELETE FROM iir_links WHERE parent = ");
+        sql.bind(parent)
+            .and("child =", child)
+            .and("tenant_id =", tenant.to_string());
+        let n = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("unlink identifiers"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Resource::Identifier));
+        }
+        let entry = audit_entry(
+            Some(tenant),
+            "unlink",
+            Resource::Identifier,
+            parent,
+            json!({"child": child}),
+        );
+        commit_audited(tx, actor, entry).await
+    }
+
+    async fn links_of(&self, handle: &str) -> Result<(Vec<IdLink>, Vec<IdLink>)> {
+        let cols = "parent, child, kind, tenant_id, created_at";
+        let mut down = Sql::new(&format!("SELECT {cols} FROM iir_links WHERE parent = "));
+        down.bind(handle).push(" ORDER BY child");
+        let mut up = Sql::new(&format!("SELECT {cols} FROM iir_links WHERE child = "));
+        up.bind(handle).push(" ORDER BY parent");
+        let children = down
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read links"))?
+            .iter()
+            .map(link_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let parents = up
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read links"))?
+            .iter()
+            .map(link_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((children, parents))
+    }
+}
