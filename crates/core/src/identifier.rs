@@ -180,7 +180,7 @@ impl IdTemplate {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
             if !named {
                 return Err(FieldError::new(
-                    &at("name"),
+                    at("name"),
                     FieldErrorKind::Format {
                         expected: "1 to 64 of A-Z a-z 0-9 _ - . not starting with HS_",
                         expected_zh: "1 到 64 个字母、数字或 _ - .，且不以 HS_ 开头",
@@ -192,7 +192,7 @@ impl IdTemplate {
                 || f.index == TEMPLATE_INDEX
             {
                 return Err(FieldError::new(
-                    &at("index"),
+                    at("index"),
                     FieldErrorKind::Format {
                         expected: "1 to 2147483647, not 1001 (the template's own index)",
                         expected_zh: "1 到 2147483647，且不为 1001（模板引用所用）",
@@ -220,7 +220,7 @@ impl IdTemplate {
             let Some(v) = found else {
                 if f.required {
                     return Err(FieldError::new(
-                        &format!("values.{}", f.name),
+                        format!("values.{}", f.name),
                         FieldErrorKind::Required,
                     ));
                 }

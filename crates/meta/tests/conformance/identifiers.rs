@@ -110,7 +110,7 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     // A batch: new ones created, an existing and a repeated one reported, not replaced.
     let first = record(a.id, "88.118.8", "P-0001");
     let out = s
-        .create_identifiers(&actor(), a.id, &[first.clone()])
+        .create_identifiers(&actor(), a.id, std::slice::from_ref(&first))
         .await
         .unwrap();
     assert_eq!(out, [BatchOutcome::Created]);
