@@ -237,6 +237,15 @@ class Balances(TypedDict):
     total: int
 
 
+class BatchItem(TypedDict):
+    """What one item of a batch came to."""
+    #: Why an item was refused.
+    error: NotRequired[Optional[str]]
+    handle: str
+    #: `created`, `exists` or `invalid`.
+    outcome: str
+
+
 class BatchRequest(TypedDict):
     """Many evaluations of one model: each row its own inputs; the output units are shared."""
     rows: List[Dict[str, Any]]
@@ -244,12 +253,10 @@ class BatchRequest(TypedDict):
 
 
 class BatchResult(TypedDict):
-    elapsed_us: int
-    model: str
-    #: Rows evaluated without a refusal.
-    ok: int
-    rows: List["BatchRow"]
-    version: int
+    created: int
+    existing: int
+    invalid: int
+    items: List["BatchItem"]
 
 
 class BatchRow(TypedDict):
@@ -836,6 +843,68 @@ class HistoryOut(TypedDict):
     series: NotRequired[Optional[List["ColumnsOut"]]]
 
 
+class IdLink(TypedDict):
+    """A link between two identifiers, made by the parent's owner. The child may belong to
+    another tenant (a supplier's component): tracing shows of it only what its owner
+    made public."""
+    child: str
+    created_at: str
+    kind: "LinkKind"
+    parent: str
+
+
+class IdPrefix(TypedDict):
+    """A prefix (naming authority) a tenant holds, e.g. `88.118.8`."""
+    created_at: str
+    #: Identifiers registered under it.
+    identifiers: NotRequired[int]
+    #: What the tenant calls it (its enterprise or a plant).
+    name: str
+    prefix: str
+
+
+class IdTemplate(TypedDict):
+    """A metadata template (元数据模板): the values identifiers of a product class carry.
+    Versioned: a version once made does not change; identifiers name the version they
+    were registered with."""
+    #: For identifiers held by active carriers (主动标识载体: a UICC, a security chip or a
+    active_carrier: NotRequired[bool]
+    created_at: NotRequired[str]
+    description: "LocalText"
+    fields: List["TemplateField"]
+    id: str
+    #: GB/T 4754 industry code (e.g. `C34`), if it is for one industry.
+    industry: NotRequired[Optional[str]]
+    name: "LocalText"
+    shipped: NotRequired[bool]
+    version: str
+
+
+class IdentifierInput(TypedDict):
+    #: `prefix/suffix` under one of the tenant's prefixes.
+    handle: str
+    #: The template the values follow (id and version), if any.
+    template: NotRequired[Optional["TemplateRef"]]
+    #: Values in the Handle.Net REST form; `data` may be a bare string. A value of a
+    values: List[Dict[str, Any]]
+
+
+class IdentifierUpdate(TypedDict):
+    template: NotRequired[Optional["TemplateRef"]]
+    values: List[Dict[str, Any]]
+
+
+class IdentifierView(TypedDict):
+    """An identifier as the API shows it: its values in the Handle.Net REST JSON form."""
+    created_at: str
+    handle: str
+    prefix: str
+    template: NotRequired[Optional["TemplateRef"]]
+    updated_at: str
+    #: `[{"index", "type", "data": {"format", "value"}, "ttl", "timestamp", "permissions"}]`.
+    values: List[Dict[str, Any]]
+
+
 class ImportInput(TypedDict):
     category: NotRequired[Optional["DeviceCategory"]]
     description: NotRequired[Optional[str]]
@@ -985,6 +1054,12 @@ class LatestPoint(TypedDict):
     #: Milliseconds since 1970.
     ts: int
     value: Any
+
+
+class LinkInput(TypedDict):
+    #: Any registered identifier (another tenant's too: a supplier's part).
+    child: str
+    kind: "LinkKind"
 
 
 class Listing(AppStats):
@@ -1294,6 +1369,15 @@ class Page_DeviceGroup(TypedDict):
     total: int
 
 
+class Page_IdentifierView(TypedDict):
+    """One page of a list."""
+    items: List["IdentifierView"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
 class Page_Job(TypedDict):
     """One page of a list."""
     items: List["Job"]
@@ -1467,6 +1551,12 @@ class Posting(TypedDict):
     posted_at: str
     #: The ledger transaction it belongs to (its postings sum to zero).
     txn: str
+
+
+class PrefixInput(TypedDict):
+    name: str
+    #: `88.118.8`, `86.1000.12`, `20.500.12345`: dot-separated segments.
+    prefix: str
 
 
 class Product(TypedDict):
@@ -1953,6 +2043,38 @@ class TelemetryImportResult(TypedDict):
     rows: int
 
 
+class TemplateField(TypedDict):
+    """One field of a template: a value type an identifier carries."""
+    #: The value's index in the record (≥ 2000 by convention; unique in the template).
+    index: int
+    label: "LocalText"
+    #: Longest text accepted.
+    max_len: NotRequired[Optional[int]]
+    #: The value's type in the record (`batch_no`); unique in the template.
+    name: str
+    #: Shown to anyone who resolves the identifier; otherwise only to its owner.
+    public: NotRequired[bool]
+    required: NotRequired[bool]
+    type: "FieldType"
+    unit: NotRequired[Optional[str]]
+
+
+class TemplateInput(TypedDict):
+    active_carrier: NotRequired[bool]
+    description: NotRequired["LocalText"]
+    fields: List["TemplateField"]
+    id: str
+    industry: NotRequired[Optional[str]]
+    name: "LocalText"
+    version: str
+
+
+class TemplateRef(TypedDict):
+    """A template named by id and version."""
+    id: str
+    version: str
+
+
 class Tenant(TypedDict):
     #: Short unique code used at log-in and in topics, e.g. `acme`.
     code: str
@@ -1995,6 +2117,29 @@ class ThingModel(TypedDict):
     events: NotRequired[List["EventDef"]]
     properties: NotRequired[List["PropertyDef"]]
     services: NotRequired[List["ServiceDef"]]
+
+
+class Trace(TypedDict):
+    edges: List["TraceEdge"]
+    nodes: List["TraceNode"]
+    root: str
+    #: Whether the walk stopped at the depth or node limit before the end.
+    truncated: bool
+
+
+class TraceEdge(TypedDict):
+    child: str
+    kind: "LinkKind"
+    parent: str
+
+
+class TraceNode(TypedDict):
+    """A node of a trace: an identifier and what the reader may see of it."""
+    handle: str
+    #: Whether the reader's tenant owns it (then every value is shown, else the public
+    own: bool
+    template: NotRequired[Optional["TemplateRef"]]
+    values: List[Dict[str, Any]]
 
 
 class Traffic(TypedDict):
@@ -2229,6 +2374,9 @@ Domain = Literal["design", "production", "operations", "logistics", "service", "
 #: How serious an event is. JSON: `"info"`, `"alert"`, `"error"`.
 EventLevel = Literal["info", "alert", "error"]
 
+#: What a template field holds.
+FieldType = Literal["string", "integer", "number", "date", "datetime", "url", "handle", "boolean"]
+
 GroupId = str
 
 #: How a bulk import treats bad rows.
@@ -2248,6 +2396,9 @@ KeyState = Literal["active", "retired", "revoked"]
 
 Layout = Literal["points", "columns"]
 
+#: How two identifiers are linked, for tracing (parent → child).
+LinkKind = Literal["component", "batch", "shipment", "device"]
+
 #: One live event of a device (`GET /api/v1/devices/{id}/telemetry/stream`).
 LiveOut = Union["LiveOut_Telemetry", "LiveOut_Connected", "LiveOut_Disconnected", "LiveOut_Event"]
 
@@ -2263,7 +2414,7 @@ OrderId = str
 OrderStatus = Literal["pending", "paid", "cancelled", "refunded"]
 
 #: One thing a principal may be allowed to do. API keys carry a subset as their scopes.
-Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance"]
+Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance", "identifier:read", "identifier:manage"]
 
 PlanId = str
 
@@ -2281,7 +2432,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -3104,6 +3255,133 @@ class GeneratedApi:
         Server-sent events; the document gives their data as `LiveOut`.
         """
         return self._stream("GET", f"/api/v1/devices/{_path(id)}/telemetry/stream")
+
+    def register_batch(self, body: List[IdentifierInput]) -> BatchResult:
+        """Register up to 2000 identifiers; each is checked on its own (an invalid one is
+        reported and the others registered), one that exists is reported and left as it is.
+
+        `POST /api/v1/identifier-batches`
+        """
+        return self._call("POST", "/api/v1/identifier-batches", body=body, body_kind="json", content_type="application/json")
+
+    def list_prefixes(self) -> List[IdPrefix]:
+        """The tenant's prefixes, with how many identifiers each holds.
+
+        `GET /api/v1/identifier-prefixes`
+        """
+        return self._call("GET", "/api/v1/identifier-prefixes")
+
+    def create_prefix(self, body: PrefixInput) -> IdPrefix:
+        """Take a prefix for the tenant (refused when another tenant holds it).
+
+        `POST /api/v1/identifier-prefixes`
+        """
+        return self._call("POST", "/api/v1/identifier-prefixes", body=body, body_kind="json", content_type="application/json")
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Give a prefix up (refused while identifiers are registered under it).
+
+        `DELETE /api/v1/identifier-prefixes/{prefix}`
+        """
+        return self._call("DELETE", f"/api/v1/identifier-prefixes/{_path(prefix)}")
+
+    def list_templates(self) -> List[IdTemplate]:
+        """The shipped templates and the tenant's own.
+
+        `GET /api/v1/identifier-templates`
+        """
+        return self._call("GET", "/api/v1/identifier-templates")
+
+    def create_template(self, body: TemplateInput) -> IdTemplate:
+        """A new template, or a new version of one of the tenant's templates (a version once
+        made does not change).
+
+        `POST /api/v1/identifier-templates`
+        """
+        return self._call("POST", "/api/v1/identifier-templates", body=body, body_kind="json", content_type="application/json")
+
+    def get_template(self, id: str, version: str) -> IdTemplate:
+        """One version of a template the tenant may use.
+
+        `GET /api/v1/identifier-templates/{id}/{version}`
+        """
+        return self._call("GET", f"/api/v1/identifier-templates/{_path(id)}/{_path(version)}")
+
+    def list_identifiers(
+        self,
+        *,
+        prefix: Optional[str] = None,
+        q: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_IdentifierView:
+        """The tenant's identifiers.
+
+        `GET /api/v1/identifiers`
+
+        Parameters:
+            q: Handles containing this text.
+            sort: `handle` (default), `created_at`, `updated_at`, `-` for descending.
+        """
+        return self._call("GET", "/api/v1/identifiers", query={"prefix": prefix, "q": q, "page": page, "page_size": page_size, "sort": sort})
+
+    def register_identifier(self, body: IdentifierInput) -> IdentifierView:
+        """Register an identifier.
+
+        `POST /api/v1/identifiers`
+        """
+        return self._call("POST", "/api/v1/identifiers", body=body, body_kind="json", content_type="application/json")
+
+    def get_identifier(self, handle: str) -> IdentifierView:
+        """One of the tenant's identifiers, with every value (public or not).
+
+        `GET /api/v1/identifiers/{handle}`
+
+        Parameters:
+            handle: prefix/suffix with the slash as %2F
+        """
+        return self._call("GET", f"/api/v1/identifiers/{_path(handle)}")
+
+    def update_identifier(self, handle: str, body: IdentifierUpdate) -> IdentifierView:
+        """Replace an identifier's values (and template).
+
+        `PUT /api/v1/identifiers/{handle}`
+        """
+        return self._call("PUT", f"/api/v1/identifiers/{_path(handle)}", body=body, body_kind="json", content_type="application/json")
+
+    def delete_identifier(self, handle: str) -> None:
+        """Delete one of the tenant's identifiers (and the links it is the parent of).
+
+        `DELETE /api/v1/identifiers/{handle}`
+        """
+        return self._call("DELETE", f"/api/v1/identifiers/{_path(handle)}")
+
+    def add_link(self, handle: str, body: LinkInput) -> IdLink:
+        """Link one of the tenant's identifiers (the parent) to another (the child).
+
+        `POST /api/v1/identifiers/{handle}/links`
+        """
+        return self._call("POST", f"/api/v1/identifiers/{_path(handle)}/links", body=body, body_kind="json", content_type="application/json")
+
+    def remove_link(self, handle: str, child: str) -> None:
+        """Remove a link of one of the tenant's identifiers.
+
+        `DELETE /api/v1/identifiers/{handle}/links/{child}`
+        """
+        return self._call("DELETE", f"/api/v1/identifiers/{_path(handle)}/links/{_path(child)}")
+
+    def trace(self, handle: str, *, depth: Optional[int] = None) -> Trace:
+        """Walk an identifier's links both ways (its components, batches and shipments, and what
+        it went into), across tenants: of another tenant's identifiers only the public values
+        are shown.
+
+        `GET /api/v1/identifiers/{handle}/trace`
+
+        Parameters:
+            depth: How many links to follow each way (1–10, default 5).
+        """
+        return self._call("GET", f"/api/v1/identifiers/{_path(handle)}/trace", query={"depth": depth})
 
     def listing(self, app_id: str) -> ListingPage:
         """An app's listing page.
@@ -4243,6 +4521,21 @@ OPERATIONS = {
     "device_aggregate": ("GET", "/api/v1/devices/{id}/telemetry/aggregate"),
     "device_latest": ("GET", "/api/v1/devices/{id}/telemetry/latest"),
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
+    "register_batch": ("POST", "/api/v1/identifier-batches"),
+    "list_prefixes": ("GET", "/api/v1/identifier-prefixes"),
+    "create_prefix": ("POST", "/api/v1/identifier-prefixes"),
+    "delete_prefix": ("DELETE", "/api/v1/identifier-prefixes/{prefix}"),
+    "list_templates": ("GET", "/api/v1/identifier-templates"),
+    "create_template": ("POST", "/api/v1/identifier-templates"),
+    "get_template": ("GET", "/api/v1/identifier-templates/{id}/{version}"),
+    "list_identifiers": ("GET", "/api/v1/identifiers"),
+    "register_identifier": ("POST", "/api/v1/identifiers"),
+    "get_identifier": ("GET", "/api/v1/identifiers/{handle}"),
+    "update_identifier": ("PUT", "/api/v1/identifiers/{handle}"),
+    "delete_identifier": ("DELETE", "/api/v1/identifiers/{handle}"),
+    "add_link": ("POST", "/api/v1/identifiers/{handle}/links"),
+    "remove_link": ("DELETE", "/api/v1/identifiers/{handle}/links/{child}"),
+    "trace": ("GET", "/api/v1/identifiers/{handle}/trace"),
     "listing": ("GET", "/api/v1/market/apps/{app_id}"),
     "listing_file": ("GET", "/api/v1/market/apps/{app_id}/files/{name}"),
     "list_plans": ("GET", "/api/v1/market/apps/{app_id}/plans"),

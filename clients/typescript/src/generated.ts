@@ -259,6 +259,15 @@ export interface Balances {
   total: number;
 }
 
+/** What one item of a batch came to. */
+export interface BatchItem {
+  /** Why an item was refused. */
+  error?: string | null;
+  handle: string;
+  /** `created`, `exists` or `invalid`. */
+  outcome: string;
+}
+
 /** Many evaluations of one model: each row its own inputs; the output units are shared. */
 export interface BatchRequest {
   rows: Record<string, unknown>[];
@@ -266,12 +275,10 @@ export interface BatchRequest {
 }
 
 export interface BatchResult {
-  elapsed_us: number;
-  model: string;
-  /** Rows evaluated without a refusal. */
-  ok: number;
-  rows: BatchRow[];
-  version: number;
+  created: number;
+  existing: number;
+  invalid: number;
+  items: BatchItem[];
 }
 
 /** One row's outcome: outputs, or the refusal of that row alone. */
@@ -899,6 +906,9 @@ export interface FieldDef {
   name: string;
 }
 
+/** What a template field holds. */
+export type FieldType = "string" | "integer" | "number" | "date" | "datetime" | "url" | "handle" | "boolean";
+
 /** The apps document in force for a gateway (without the package parts) and its report. */
 export interface GatewayAppsView {
   /**
@@ -936,6 +946,79 @@ export interface HistoryOut {
   points?: PointOut[] | null;
   /** The points by property (`layout=columns`). */
   series?: ColumnsOut[] | null;
+}
+
+/**
+ * A link between two identifiers, made by the parent's owner. The child may belong to
+ * another tenant (a supplier's component): tracing shows of it only what its owner
+ * made public.
+ */
+export interface IdLink {
+  child: string;
+  created_at: string;
+  kind: LinkKind;
+  parent: string;
+}
+
+/** A prefix (naming authority) a tenant holds, e.g. `88.118.8`. */
+export interface IdPrefix {
+  created_at: string;
+  /** Identifiers registered under it. */
+  identifiers?: number;
+  /** What the tenant calls it (its enterprise or a plant). */
+  name: string;
+  prefix: string;
+}
+
+/**
+ * A metadata template (元数据模板): the values identifiers of a product class carry.
+ * Versioned: a version once made does not change; identifiers name the version they
+ * were registered with.
+ */
+export interface IdTemplate {
+  /**
+   * For identifiers held by active carriers (主动标识载体: a UICC, a security chip or a
+   * communication module that reports by itself).
+   */
+  active_carrier?: boolean;
+  created_at?: string;
+  description: LocalText;
+  fields: TemplateField[];
+  id: string;
+  /** GB/T 4754 industry code (e.g. `C34`), if it is for one industry. */
+  industry?: string | null;
+  name: LocalText;
+  shipped?: boolean;
+  version: string;
+}
+
+export interface IdentifierInput {
+  /** `prefix/suffix` under one of the tenant's prefixes. */
+  handle: string;
+  /** The template the values follow (id and version), if any. */
+  template?: TemplateRef | null;
+  /**
+   * Values in the Handle.Net REST form; `data` may be a bare string. A value of a
+   * template field is public when the field says so; others are public unless they
+   * say `"permissions"` without public read.
+   */
+  values: Record<string, unknown>[];
+}
+
+export interface IdentifierUpdate {
+  template?: TemplateRef | null;
+  values: Record<string, unknown>[];
+}
+
+/** An identifier as the API shows it: its values in the Handle.Net REST JSON form. */
+export interface IdentifierView {
+  created_at: string;
+  handle: string;
+  prefix: string;
+  template?: TemplateRef | null;
+  updated_at: string;
+  /** `[{"index", "type", "data": {"format", "value"}, "ttl", "timestamp", "permissions"}]`. */
+  values: Record<string, unknown>[];
 }
 
 export interface ImportInput {
@@ -1136,6 +1219,15 @@ export interface LatestPoint {
 }
 
 export type Layout = "points" | "columns";
+
+export interface LinkInput {
+  /** Any registered identifier (another tenant's too: a supplier's part). */
+  child: string;
+  kind: LinkKind;
+}
+
+/** How two identifiers are linked, for tracing (parent → child). */
+export type LinkKind = "component" | "batch" | "shipment" | "device";
 
 /** One entry of the catalogue: an app, a model or an algorithm. */
 export type Listing = AppStats & ({
@@ -1474,6 +1566,15 @@ export interface Page_DeviceGroup {
 }
 
 /** One page of a list. */
+export interface Page_IdentifierView {
+  items: IdentifierView[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_Job {
   items: Job[];
   page: number;
@@ -1618,7 +1719,7 @@ export interface PaymentInstructions {
 }
 
 /** One thing a principal may be allowed to do. API keys carry a subset as their scopes. */
-export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance";
+export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance" | "identifier:read" | "identifier:manage";
 
 /** A plan a developer offers for one of its apps. */
 export interface Plan {
@@ -1682,6 +1783,12 @@ export interface Posting {
 }
 
 export type Precision = "s" | "ms" | "us";
+
+export interface PrefixInput {
+  name: string;
+  /** `88.118.8`, `86.1000.12`, `20.500.12345`: dot-separated segments. */
+  prefix: string;
+}
 
 export interface Product {
   category: DeviceCategory;
@@ -1863,7 +1970,7 @@ export interface ResetPassword {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -2236,6 +2343,38 @@ export interface TelemetryImportResult {
   rows: number;
 }
 
+/** One field of a template: a value type an identifier carries. */
+export interface TemplateField {
+  /** The value's index in the record (≥ 2000 by convention; unique in the template). */
+  index: number;
+  label: LocalText;
+  /** Longest text accepted. */
+  max_len?: number | null;
+  /** The value's type in the record (`batch_no`); unique in the template. */
+  name: string;
+  /** Shown to anyone who resolves the identifier; otherwise only to its owner. */
+  public?: boolean;
+  required?: boolean;
+  type: FieldType;
+  unit?: string | null;
+}
+
+export interface TemplateInput {
+  active_carrier?: boolean;
+  description?: LocalText;
+  fields: TemplateField[];
+  id: string;
+  industry?: string | null;
+  name: LocalText;
+  version: string;
+}
+
+/** A template named by id and version. */
+export interface TemplateRef {
+  id: string;
+  version: string;
+}
+
 export interface Tenant {
   /** Short unique code used at log-in and in topics, e.g. `acme`. */
   code: string;
@@ -2284,6 +2423,32 @@ export interface ThingModel {
 
 /** A thing-model document format. */
 export type TmFormat = "wot" | "tsl" | "ironloom";
+
+export interface Trace {
+  edges: TraceEdge[];
+  nodes: TraceNode[];
+  root: string;
+  /** Whether the walk stopped at the depth or node limit before the end. */
+  truncated: boolean;
+}
+
+export interface TraceEdge {
+  child: string;
+  kind: LinkKind;
+  parent: string;
+}
+
+/** A node of a trace: an identifier and what the reader may see of it. */
+export interface TraceNode {
+  handle: string;
+  /**
+   * Whether the reader's tenant owns it (then every value is shown, else the public
+   * ones).
+   */
+  own: boolean;
+  template?: TemplateRef | null;
+  values: Record<string, unknown>[];
+}
 
 /** What devices did on this node since it started (for the system health view). */
 export interface Traffic {
@@ -2678,6 +2843,23 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+}
+
+/** Query parameters of `listIdentifiers`. */
+export interface ListIdentifiersQuery {
+  prefix?: string;
+  /** Handles containing this text. */
+  q?: string;
+  page?: number;
+  page_size?: number;
+  /** `handle` (default), `created_at`, `updated_at`, `-` for descending. */
+  sort?: string;
+}
+
+/** Query parameters of `trace`. */
+export interface TraceQuery {
+  /** How many links to follow each way (1–10, default 5). */
+  depth?: number;
 }
 
 /** Query parameters of `reviews`. */
@@ -3647,6 +3829,145 @@ export abstract class GeneratedApi {
    */
   deviceStream(id: DeviceId): AsyncIterable<ServerSentEvent> {
     return this.stream({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/stream` });
+  }
+
+  /**
+   * Register up to 2000 identifiers; each is checked on its own (an invalid one is
+   * reported and the others registered), one that exists is reported and left as it is.
+   *
+   * `POST /api/v1/identifier-batches`
+   */
+  registerBatch(body: IdentifierInput[]): Promise<BatchResult> {
+    return this.call<BatchResult>({ method: "POST", path: "/api/v1/identifier-batches", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The tenant's prefixes, with how many identifiers each holds.
+   *
+   * `GET /api/v1/identifier-prefixes`
+   */
+  listPrefixes(): Promise<IdPrefix[]> {
+    return this.call<IdPrefix[]>({ method: "GET", path: "/api/v1/identifier-prefixes" });
+  }
+
+  /**
+   * Take a prefix for the tenant (refused when another tenant holds it).
+   *
+   * `POST /api/v1/identifier-prefixes`
+   */
+  createPrefix(body: PrefixInput): Promise<IdPrefix> {
+    return this.call<IdPrefix>({ method: "POST", path: "/api/v1/identifier-prefixes", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Give a prefix up (refused while identifiers are registered under it).
+   *
+   * `DELETE /api/v1/identifier-prefixes/{prefix}`
+   */
+  deletePrefix(prefix: string): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/identifier-prefixes/${encodeURIComponent(String(prefix))}` });
+  }
+
+  /**
+   * The shipped templates and the tenant's own.
+   *
+   * `GET /api/v1/identifier-templates`
+   */
+  listTemplates(): Promise<IdTemplate[]> {
+    return this.call<IdTemplate[]>({ method: "GET", path: "/api/v1/identifier-templates" });
+  }
+
+  /**
+   * A new template, or a new version of one of the tenant's templates (a version once
+   * made does not change).
+   *
+   * `POST /api/v1/identifier-templates`
+   */
+  createTemplate(body: TemplateInput): Promise<IdTemplate> {
+    return this.call<IdTemplate>({ method: "POST", path: "/api/v1/identifier-templates", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * One version of a template the tenant may use.
+   *
+   * `GET /api/v1/identifier-templates/{id}/{version}`
+   */
+  getTemplate(id: string, version: string): Promise<IdTemplate> {
+    return this.call<IdTemplate>({ method: "GET", path: `/api/v1/identifier-templates/${encodeURIComponent(String(id))}/${encodeURIComponent(String(version))}` });
+  }
+
+  /**
+   * The tenant's identifiers.
+   *
+   * `GET /api/v1/identifiers`
+   */
+  listIdentifiers(query: ListIdentifiersQuery = {}): Promise<Page_IdentifierView> {
+    return this.call<Page_IdentifierView>({ method: "GET", path: "/api/v1/identifiers", query });
+  }
+
+  /**
+   * Register an identifier.
+   *
+   * `POST /api/v1/identifiers`
+   */
+  registerIdentifier(body: IdentifierInput): Promise<IdentifierView> {
+    return this.call<IdentifierView>({ method: "POST", path: "/api/v1/identifiers", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * One of the tenant's identifiers, with every value (public or not).
+   *
+   * `GET /api/v1/identifiers/{handle}`
+   */
+  getIdentifier(handle: string): Promise<IdentifierView> {
+    return this.call<IdentifierView>({ method: "GET", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}` });
+  }
+
+  /**
+   * Replace an identifier's values (and template).
+   *
+   * `PUT /api/v1/identifiers/{handle}`
+   */
+  updateIdentifier(handle: string, body: IdentifierUpdate): Promise<IdentifierView> {
+    return this.call<IdentifierView>({ method: "PUT", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Delete one of the tenant's identifiers (and the links it is the parent of).
+   *
+   * `DELETE /api/v1/identifiers/{handle}`
+   */
+  deleteIdentifier(handle: string): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}` });
+  }
+
+  /**
+   * Link one of the tenant's identifiers (the parent) to another (the child).
+   *
+   * `POST /api/v1/identifiers/{handle}/links`
+   */
+  addLink(handle: string, body: LinkInput): Promise<IdLink> {
+    return this.call<IdLink>({ method: "POST", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/links`, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Remove a link of one of the tenant's identifiers.
+   *
+   * `DELETE /api/v1/identifiers/{handle}/links/{child}`
+   */
+  removeLink(handle: string, child: string): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/links/${encodeURIComponent(String(child))}` });
+  }
+
+  /**
+   * Walk an identifier's links both ways (its components, batches and shipments, and what
+   * it went into), across tenants: of another tenant's identifiers only the public values
+   * are shown.
+   *
+   * `GET /api/v1/identifiers/{handle}/trace`
+   */
+  trace(handle: string, query: TraceQuery = {}): Promise<Trace> {
+    return this.call<Trace>({ method: "GET", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/trace`, query });
   }
 
   /**
@@ -4735,6 +5056,21 @@ export const OPERATIONS = {
   device_aggregate: ["GET", "/api/v1/devices/{id}/telemetry/aggregate"],
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
+  register_batch: ["POST", "/api/v1/identifier-batches"],
+  list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
+  create_prefix: ["POST", "/api/v1/identifier-prefixes"],
+  delete_prefix: ["DELETE", "/api/v1/identifier-prefixes/{prefix}"],
+  list_templates: ["GET", "/api/v1/identifier-templates"],
+  create_template: ["POST", "/api/v1/identifier-templates"],
+  get_template: ["GET", "/api/v1/identifier-templates/{id}/{version}"],
+  list_identifiers: ["GET", "/api/v1/identifiers"],
+  register_identifier: ["POST", "/api/v1/identifiers"],
+  get_identifier: ["GET", "/api/v1/identifiers/{handle}"],
+  update_identifier: ["PUT", "/api/v1/identifiers/{handle}"],
+  delete_identifier: ["DELETE", "/api/v1/identifiers/{handle}"],
+  add_link: ["POST", "/api/v1/identifiers/{handle}/links"],
+  remove_link: ["DELETE", "/api/v1/identifiers/{handle}/links/{child}"],
+  trace: ["GET", "/api/v1/identifiers/{handle}/trace"],
   listing: ["GET", "/api/v1/market/apps/{app_id}"],
   listing_file: ["GET", "/api/v1/market/apps/{app_id}/files/{name}"],
   list_plans: ["GET", "/api/v1/market/apps/{app_id}/plans"],

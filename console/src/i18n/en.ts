@@ -897,6 +897,9 @@ const en = {
     'app:read': 'See apps, their logs and usage',
     'app:manage': 'Upload, install, configure, run and uninstall apps',
     'market:review': 'Verify developers, review and sign apps of the marketplace',
+    'market:finance': 'Confirm payments, refund orders, bill usage, read the ledger',
+    'identifier:read': 'See identifier prefixes, identifiers with all their values, and links',
+    'identifier:manage': 'Hold prefixes; register, change and delete identifiers, templates and links',
   },
   health: {
     title: 'System health',

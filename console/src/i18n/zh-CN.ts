@@ -897,6 +897,9 @@ const zhCN: Messages = {
     'app:read': '查看应用及其日志和用量',
     'app:manage': '上传、安装、配置、运行和卸载应用',
     'market:review': '认证开发者、审核并签名应用市场的应用',
+    'market:finance': '确认付款、退款、按用量计费、查看账本',
+    'identifier:read': '查看标识前缀、标识的全部数据及其关联',
+    'identifier:manage': '持有前缀；注册、修改、删除标识、模板和关联',
   },
   health: {
     title: '系统状态',

@@ -328,6 +328,77 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/market/developer/analytics", Developer),
     (
         "GET",
+        "/api/v1/identifier-prefixes",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-prefixes",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/identifier-prefixes/{prefix}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/api/v1/identifier-templates",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-templates",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/api/v1/identifier-templates/{id}/{version}",
+        Permission(P::IdentifierRead),
+    ),
+    ("GET", "/api/v1/identifiers", Permission(P::IdentifierRead)),
+    (
+        "POST",
+        "/api/v1/identifiers",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-batches",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/api/v1/identifiers/{handle}",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "PUT",
+        "/api/v1/identifiers/{handle}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/identifiers/{handle}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "POST",
+        "/api/v1/identifiers/{handle}/links",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/identifiers/{handle}/links/{child}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/api/v1/identifiers/{handle}/trace",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "GET",
         "/api/v1/market/statistics",
         Permission(P::MarketReview),
     ),

@@ -34,6 +34,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa_axum::router::OpenApiRouter;
 
 pub use authz::{Principal, permissions_markdown};
+pub use routes::identifiers::ship_identifier_templates;
 pub use routes::market::{DeveloperCaller, Market, approve_submission, resume_checks, run_checks};
 pub use routes::market_catalogue::{Catalogue, CatalogueQuery, Listing};
 pub use routes::market_stats::flush_developer_usage;
@@ -220,6 +221,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::market_catalogue::register(router);
     let router = routes::market_trade::register(router);
     let router = routes::market_stats::register(router);
+    let router = routes::identifiers::register(router);
     router.split_for_parts()
 }
 
@@ -233,6 +235,7 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = routes();
     let default_locale = state.settings.default_locale;
     let body_limit = state.settings.body_limit;
+    let handles = routes::handles::router(state.clone());
     let api = api
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -243,6 +246,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         // Serves the browsable docs at /api/docs/ and the document at /api/v1/openapi.json.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+        .merge(handles)
         .merge(api)
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(

@@ -13,6 +13,8 @@ pub mod devices;
 pub mod edge_apps;
 pub mod gateway_config;
 pub mod groups;
+pub mod handles;
+pub mod identifiers;
 pub mod market;
 pub mod market_catalogue;
 pub mod market_stats;

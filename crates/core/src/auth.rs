@@ -110,6 +110,8 @@ impl Role {
                 DashboardWrite,
                 AppRead,
                 AppManage,
+                IdentifierRead,
+                IdentifierManage,
             ]),
             Role::Engineer => PermissionSet::of(&[
                 TenantRead,
@@ -130,6 +132,8 @@ impl Role {
                 DashboardWrite,
                 AppRead,
                 AppManage,
+                IdentifierRead,
+                IdentifierManage,
             ]),
             Role::Operator => PermissionSet::of(&[
                 TenantRead,
@@ -143,6 +147,7 @@ impl Role {
                 AlarmManage,
                 DashboardRead,
                 AppRead,
+                IdentifierRead,
             ]),
             Role::Viewer => PermissionSet::of(&[
                 TenantRead,
@@ -153,6 +158,7 @@ impl Role {
                 AlarmRead,
                 DashboardRead,
                 AppRead,
+                IdentifierRead,
             ]),
             // Verifies developers, reviews submissions, manages the signing keys.
             Role::Reviewer => PermissionSet::of(&[MarketReview]),
@@ -253,10 +259,16 @@ pub enum Permission {
     /// Confirm payments, refund orders, run the monthly usage billing, read the ledger.
     #[serde(rename = "market:finance")]
     MarketFinance,
+    /// See the tenant's identifier prefixes, identifiers with all their values, and links.
+    #[serde(rename = "identifier:read")]
+    IdentifierRead,
+    /// Hold prefixes; register, change and delete identifiers, templates and links.
+    #[serde(rename = "identifier:manage")]
+    IdentifierManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 29] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -284,6 +296,8 @@ impl Permission {
         Permission::AppManage,
         Permission::MarketReview,
         Permission::MarketFinance,
+        Permission::IdentifierRead,
+        Permission::IdentifierManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -315,6 +329,8 @@ impl Permission {
             Permission::AppManage => "app:manage",
             Permission::MarketReview => "market:review",
             Permission::MarketFinance => "market:finance",
+            Permission::IdentifierRead => "identifier:read",
+            Permission::IdentifierManage => "identifier:manage",
         }
     }
 

@@ -122,8 +122,9 @@ pub struct IdTemplate {
     pub id: String,
     pub version: String,
     /// The tenant that made it; none for the templates the platform ships.
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing, default)]
     pub tenant_id: Option<TenantId>,
+    #[serde(default)]
     pub shipped: bool,
     pub name: LocalText,
     pub description: LocalText,
@@ -134,7 +135,29 @@ pub struct IdTemplate {
     #[serde(default)]
     pub active_carrier: bool,
     pub fields: Vec<TemplateField>,
+    #[serde(default = "Utc::now")]
     pub created_at: DateTime<Utc>,
+}
+
+/// The templates the platform ships (`crates/core/templates/identifiers`): a machinery
+/// part, an electronic component reel or lot, a food production batch, a steel coil.
+pub fn shipped_templates() -> Vec<IdTemplate> {
+    [
+        include_str!("../templates/identifiers/machinery-part.json"),
+        include_str!("../templates/identifiers/electronic-component.json"),
+        include_str!("../templates/identifiers/food-batch.json"),
+        include_str!("../templates/identifiers/steel-coil.json"),
+    ]
+    .iter()
+    .filter_map(|text| match serde_json::from_str::<IdTemplate>(text) {
+        Ok(mut t) => {
+            t.shipped = true;
+            t.tenant_id = None;
+            Some(t)
+        }
+        Err(_) => None,
+    })
+    .collect()
 }
 
 impl IdTemplate {
@@ -467,6 +490,17 @@ mod tests {
             .is_err(),
             "too long"
         );
+    }
+
+    #[test]
+    fn the_shipped_templates_load_and_check() {
+        let all = shipped_templates();
+        assert_eq!(all.len(), 4, "every shipped file parses");
+        for t in &all {
+            t.check().unwrap_or_else(|e| panic!("{}: {e}", t.id));
+            assert!(t.fields.iter().any(|f| f.required && f.public), "{}", t.id);
+            assert!(!t.name.zh.is_empty() && !t.description.zh.is_empty());
+        }
     }
 
     #[test]

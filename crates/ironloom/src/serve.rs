@@ -412,6 +412,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     };
     // Submissions whose checks a stop cut short run them again.
     tokio::spawn(ironloom_api::resume_checks(state.clone()));
+    // The identifier templates the platform ships, made once.
+    ironloom_api::ship_identifier_templates(&state)
+        .await
+        .context("shipped identifier templates")?;
     let billing_state = state.clone();
     // The demo's store: the apps of `apps/`, published by the first-party developer
     // (`IRONLOOM_DEMO_STORE=off` skips it).

@@ -1,0 +1,883 @@
+//! Identifier resolution (标识解析) over HTTP, for the tenant that registers: its prefixes
+//! (a prefix belongs to one tenant platform-wide), metadata templates (the shipped ones
+//! and its own, versioned), identifiers registered one by one or in batches of up to
+//! 2000 (values in the Handle.Net REST JSON form, validated against the template), links
+//! between identifiers and the trace along them. A handle in a path is one segment: its
+//! `/` is sent as `%2F` (`/api/v1/identifiers/88.118.8%2FP-1`).
+//!
+//! Resolution for everybody (the Handle.Net REST API and the native protocol) is in
+//! `handles`.
+
+use crate::AppState;
+use crate::authz::Principal;
+use crate::error::{ApiResult, ErrorBody, RequestLocale};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::params::page_request;
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use ironloom_core::entity::{Page, Resource};
+use ironloom_core::error::{Error, FieldError, FieldErrorKind};
+use ironloom_core::identifier::*;
+use ironloom_core::ids::TenantId;
+use ironloom_core::market::LocalText;
+use ironloom_identifiers::{Handle, HandleValue};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Most identifiers in one batch request (as the SNMS API allows).
+pub const MAX_BATCH: usize = 2000;
+
+pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(list_prefixes, create_prefix))
+        .routes(routes!(delete_prefix))
+        .routes(routes!(list_templates, create_template))
+        .routes(routes!(get_template))
+        .routes(routes!(list_identifiers, register_identifier))
+        .routes(routes!(register_batch))
+        .routes(routes!(
+            get_identifier,
+            update_identifier,
+            delete_identifier
+        ))
+        .routes(routes!(add_link))
+        .routes(routes!(remove_link))
+        .routes(routes!(trace))
+}
+
+// ---------------------------------------------------------------------------------------
+// Prefixes
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixInput {
+    /// `88.118.8`, `86.1000.12`, `20.500.12345`: dot-separated segments.
+    pub prefix: String,
+    pub name: String,
+}
+
+/// The tenant's prefixes, with how many identifiers each holds.
+#[utoipa::path(get, path = "/api/v1/identifier-prefixes", tag = "identifiers",
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Vec<IdPrefix>)))]
+async fn list_prefixes(
+    State(state): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<IdPrefix>>> {
+    Ok(Json(state.store.list_prefixes(p.tenant()?).await?))
+}
+
+/// Take a prefix for the tenant (refused when another tenant holds it).
+#[utoipa::path(post, path = "/api/v1/identifier-prefixes", tag = "identifiers",
+    request_body = PrefixInput, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 201, body = IdPrefix), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_prefix(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(input): ApiJson<PrefixInput>,
+) -> ApiResult<(StatusCode, Json<IdPrefix>)> {
+    let tenant = p.tenant()?;
+    ironloom_identifiers::handle::check_prefix(&input.prefix).map_err(|e| {
+        FieldError::new(
+            "prefix",
+            FieldErrorKind::Other {
+                en: e.to_string(),
+                zh: "前缀须为以点分隔的字母数字段（如 88.118.8）".into(),
+            },
+        )
+    })?;
+    ironloom_core::validate::text("name", &input.name, 128)?;
+    let made = state
+        .store
+        .create_prefix(
+            &p.actor(),
+            &IdPrefix {
+                prefix: input.prefix.to_ascii_uppercase(),
+                tenant_id: tenant,
+                name: input.name.trim().to_string(),
+                identifiers: 0,
+                created_at: Utc::now(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Give a prefix up (refused while identifiers are registered under it).
+#[utoipa::path(delete, path = "/api/v1/identifier-prefixes/{prefix}", tag = "identifiers",
+    params(("prefix" = String, Path)), security(("bearer" = []), ("api_key" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_prefix(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(prefix): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_prefix(&p.actor(), p.tenant()?, &prefix)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Templates
+
+/// Makes the shipped templates the store does not have yet (at start).
+pub async fn ship_identifier_templates(state: &AppState) -> Result<(), Error> {
+    let actor = ironloom_core::entity::Actor::system("identifier templates");
+    for t in shipped_templates() {
+        match state.store.get_template(&t.id, &t.version).await {
+            Ok(_) => {}
+            Err(Error::NotFound(_)) => match state.store.create_template(&actor, &t).await {
+                Ok(_) | Err(Error::AlreadyExists { .. }) => {}
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The shipped templates and the tenant's own.
+#[utoipa::path(get, path = "/api/v1/identifier-templates", tag = "identifiers",
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Vec<IdTemplate>)))]
+async fn list_templates(
+    State(state): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<IdTemplate>>> {
+    Ok(Json(state.store.list_templates(Some(p.tenant()?)).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    pub id: String,
+    pub version: String,
+    pub name: LocalText,
+    #[serde(default = "no_description")]
+    pub description: LocalText,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub active_carrier: bool,
+    pub fields: Vec<TemplateField>,
+}
+
+fn no_description() -> LocalText {
+    LocalText::new("", "")
+}
+
+/// A new template, or a new version of one of the tenant's templates (a version once
+/// made does not change).
+#[utoipa::path(post, path = "/api/v1/identifier-templates", tag = "identifiers",
+    request_body = TemplateInput, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 201, body = IdTemplate), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_template(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(input): ApiJson<TemplateInput>,
+) -> ApiResult<(StatusCode, Json<IdTemplate>)> {
+    let tenant = p.tenant()?;
+    for (field, text) in [("name.en", &input.name.en), ("name.zh-CN", &input.name.zh)] {
+        ironloom_core::validate::text(field, text, 128)?;
+    }
+    // An id belongs to whoever made it first (a shipped one to the platform).
+    if let Some(other) = state
+        .store
+        .list_templates(None)
+        .await?
+        .into_iter()
+        .chain(state.store.list_templates(Some(tenant)).await?)
+        .find(|t| t.id == input.id)
+        .filter(|t| t.tenant_id != Some(tenant))
+    {
+        return Err(FieldError::new(
+            "id",
+            FieldErrorKind::Other {
+                en: format!(
+                    "{} is a template of the platform's or another tenant's",
+                    other.id
+                ),
+                zh: format!("{} 是平台或其他租户的模板", other.id),
+            },
+        )
+        .into());
+    }
+    let t = IdTemplate {
+        id: input.id,
+        version: input.version,
+        tenant_id: Some(tenant),
+        shipped: false,
+        name: input.name,
+        description: input.description,
+        industry: input.industry,
+        active_carrier: input.active_carrier,
+        fields: input.fields,
+        created_at: Utc::now(),
+    };
+    t.check()?;
+    let made = state.store.create_template(&p.actor(), &t).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// One version of a template the tenant may use.
+#[utoipa::path(get, path = "/api/v1/identifier-templates/{id}/{version}", tag = "identifiers",
+    params(("id" = String, Path), ("version" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = IdTemplate), (status = 404, body = ErrorBody)))]
+async fn get_template(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> ApiResult<Json<IdTemplate>> {
+    Ok(Json(
+        usable_template(&state, p.tenant()?, &id, &version).await?,
+    ))
+}
+
+/// A template the tenant may register with: shipped, or its own.
+async fn usable_template(
+    state: &AppState,
+    tenant: TenantId,
+    id: &str,
+    version: &str,
+) -> ApiResult<IdTemplate> {
+    let t = state.store.get_template(id, version).await?;
+    if t.tenant_id.is_some_and(|o| o != tenant) {
+        return Err(Error::NotFound(Resource::IdTemplate).into());
+    }
+    Ok(t)
+}
+
+// ---------------------------------------------------------------------------------------
+// Identifiers
+
+/// An identifier as the API shows it: its values in the Handle.Net REST JSON form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentifierView {
+    pub handle: String,
+    pub prefix: String,
+    pub template: Option<TemplateRef>,
+    /// `[{"index", "type", "data": {"format", "value"}, "ttl", "timestamp", "permissions"}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub values: Vec<Value>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+impl From<&IdentifierRecord> for IdentifierView {
+    fn from(r: &IdentifierRecord) -> Self {
+        IdentifierView {
+            handle: r.handle.clone(),
+            prefix: r.prefix.clone(),
+            template: r.template.clone(),
+            values: r.values.iter().map(HandleValue::to_rest_json).collect(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierQuery {
+    prefix: Option<String>,
+    /// Handles containing this text.
+    q: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+    /// `handle` (default), `created_at`, `updated_at`, `-` for descending.
+    sort: Option<String>,
+}
+
+/// The tenant's identifiers.
+#[utoipa::path(get, path = "/api/v1/identifiers", tag = "identifiers", params(IdentifierQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Page<IdentifierView>)))]
+async fn list_identifiers(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<IdentifierQuery>,
+) -> ApiResult<Json<Page<IdentifierView>>> {
+    let page = page_request(q.page, q.page_size, q.sort.as_deref(), Some("handle"))?;
+    let found = state
+        .store
+        .list_identifiers(p.tenant()?, q.prefix.as_deref(), q.q.as_deref(), &page)
+        .await?;
+    Ok(Json(Page {
+        items: found.items.iter().map(IdentifierView::from).collect(),
+        total: found.total,
+        page: found.page,
+        page_size: found.page_size,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierInput {
+    /// `prefix/suffix` under one of the tenant's prefixes.
+    pub handle: String,
+    /// The template the values follow (id and version), if any.
+    #[serde(default)]
+    pub template: Option<TemplateRef>,
+    /// Values in the Handle.Net REST form; `data` may be a bare string. A value of a
+    /// template field is public when the field says so; others are public unless they
+    /// say `"permissions"` without public read.
+    #[schema(value_type = Vec<Object>)]
+    pub values: Vec<Value>,
+}
+
+/// Checks an input and makes the record (not stored): the handle under one of the
+/// tenant's prefixes, the values well formed and unique by index, the template's rules.
+async fn record_of(
+    state: &AppState,
+    tenant: TenantId,
+    input: IdentifierInput,
+    at: &str,
+    owned: &mut std::collections::HashMap<String, bool>,
+) -> ApiResult<IdentifierRecord> {
+    let field = |f: &str| {
+        if at.is_empty() {
+            f.to_string()
+        } else {
+            format!("{at}.{f}")
+        }
+    };
+    let handle = Handle::parse(input.handle.trim()).map_err(|e| {
+        FieldError::new(
+            field("handle"),
+            FieldErrorKind::Other {
+                en: e.to_string(),
+                zh: "标识须为 前缀/后缀（如 88.118.8/P-0001）".into(),
+            },
+        )
+    })?;
+    let prefix = handle.prefix().to_ascii_uppercase();
+    let mine = match owned.get(&prefix) {
+        Some(m) => *m,
+        None => {
+            let m = state.store.prefix_owner(&prefix).await? == Some(tenant);
+            owned.insert(prefix.clone(), m);
+            m
+        }
+    };
+    if !mine {
+        return Err(FieldError::new(
+            field("handle"),
+            FieldErrorKind::Other {
+                en: format!("{prefix} is not one of your prefixes"),
+                zh: format!("{prefix} 不是本租户的前缀"),
+            },
+        )
+        .into());
+    }
+    if input.values.len() > MAX_VALUES {
+        return Err(
+            FieldError::new(field("values"), FieldErrorKind::TooMany { max: MAX_VALUES }).into(),
+        );
+    }
+    let template = match &input.template {
+        Some(t) => Some(usable_template(state, tenant, &t.id, &t.version).await?),
+        None => None,
+    };
+    let now = u32::try_from(Utc::now().timestamp()).unwrap_or(u32::MAX);
+    let mut values = Vec::with_capacity(input.values.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, v) in input.values.iter().enumerate() {
+        let mut value = HandleValue::from_rest_json(v).map_err(|e| {
+            FieldError::new(
+                field(&format!("values[{i}]")),
+                FieldErrorKind::Other {
+                    en: e.to_string(),
+                    zh: "值的格式不对（index、type、data）".into(),
+                },
+            )
+        })?;
+        if value.is_reserved_type() && value.value_type != "URL" {
+            // HS_ values are the resolution system's own.
+            return Err(FieldError::new(
+                field(&format!("values[{i}].type")),
+                FieldErrorKind::Other {
+                    en: "HS_ types are reserved for the resolution system".into(),
+                    zh: "HS_ 开头的类型为解析系统保留".into(),
+                },
+            )
+            .into());
+        }
+        if value.index == TEMPLATE_INDEX {
+            return Err(FieldError::new(
+                field(&format!("values[{i}].index")),
+                FieldErrorKind::Other {
+                    en: "index 1001 holds the template reference".into(),
+                    zh: "索引 1001 用于模板引用".into(),
+                },
+            )
+            .into());
+        }
+        if !seen.insert(value.index) {
+            return Err(FieldError::new(
+                field(&format!("values[{i}].index")),
+                FieldErrorKind::Other {
+                    en: format!("index {} is used twice", value.index),
+                    zh: format!("索引 {} 重复", value.index),
+                },
+            )
+            .into());
+        }
+        if let Some(f) = template
+            .as_ref()
+            .and_then(|t| t.field_of(&value.value_type))
+        {
+            value.permissions.public_read = f.public;
+        }
+        if value.timestamp == 0 {
+            value.timestamp = now;
+        }
+        values.push(value);
+    }
+    if let Some(t) = &template {
+        t.validate(&values).map_err(|e| FieldError {
+            field: field(&e.field),
+            ..e
+        })?;
+    }
+    values.sort_by_key(|v| v.index);
+    let at_time = Utc::now();
+    Ok(IdentifierRecord {
+        handle: format!("{prefix}/{}", handle.suffix()),
+        tenant_id: tenant,
+        prefix,
+        template: input.template,
+        values,
+        created_at: at_time,
+        updated_at: at_time,
+    })
+}
+
+/// Register an identifier.
+#[utoipa::path(post, path = "/api/v1/identifiers", tag = "identifiers",
+    request_body = IdentifierInput, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 201, body = IdentifierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register_identifier(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(input): ApiJson<IdentifierInput>,
+) -> ApiResult<(StatusCode, Json<IdentifierView>)> {
+    let tenant = p.tenant()?;
+    let record = record_of(&state, tenant, input, "", &mut Default::default()).await?;
+    let out = state
+        .store
+        .create_identifiers(&p.actor(), tenant, std::slice::from_ref(&record))
+        .await?;
+    if out.first() == Some(&BatchOutcome::Exists) {
+        return Err(Error::AlreadyExists {
+            resource: Resource::Identifier,
+            field: "handle",
+            value: record.handle,
+        }
+        .into());
+    }
+    Ok((StatusCode::CREATED, Json(IdentifierView::from(&record))))
+}
+
+/// What one item of a batch came to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    pub handle: String,
+    /// `created`, `exists` or `invalid`.
+    pub outcome: String,
+    /// Why an item was refused.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    pub created: u64,
+    pub existing: u64,
+    pub invalid: u64,
+    pub items: Vec<BatchItem>,
+}
+
+/// Register up to 2000 identifiers; each is checked on its own (an invalid one is
+/// reported and the others registered), one that exists is reported and left as it is.
+#[utoipa::path(post, path = "/api/v1/identifier-batches", tag = "identifiers",
+    request_body = Vec<IdentifierInput>, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = BatchResult), (status = 422, body = ErrorBody)))]
+async fn register_batch(
+    State(state): State<AppState>,
+    p: Principal,
+    Extension(RequestLocale(locale)): Extension<RequestLocale>,
+    ApiJson(inputs): ApiJson<Vec<IdentifierInput>>,
+) -> ApiResult<Json<BatchResult>> {
+    let tenant = p.tenant()?;
+    if inputs.is_empty() || inputs.len() > MAX_BATCH {
+        return Err(FieldError::new(
+            "items",
+            FieldErrorKind::OutOfRange {
+                min: 1,
+                max: MAX_BATCH as i64,
+            },
+        )
+        .into());
+    }
+    let mut owned = Default::default();
+    let mut items = Vec::with_capacity(inputs.len());
+    let mut records = Vec::with_capacity(inputs.len());
+    let mut slots = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        let handle = input.handle.clone();
+        match record_of(&state, tenant, input, &format!("[{i}]"), &mut owned).await {
+            Ok(r) => {
+                slots.push(Some(records.len()));
+                items.push(BatchItem {
+                    handle: r.handle.clone(),
+                    outcome: String::new(),
+                    error: None,
+                });
+                records.push(r);
+            }
+            Err(e) => {
+                slots.push(None);
+                items.push(BatchItem {
+                    handle,
+                    outcome: "invalid".into(),
+                    error: Some(e.message(locale)),
+                });
+            }
+        }
+    }
+    let outcomes = if records.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .create_identifiers(&p.actor(), tenant, &records)
+            .await?
+    };
+    let (mut created, mut existing) = (0, 0);
+    for (item, slot) in items.iter_mut().zip(&slots) {
+        if let Some(k) = slot {
+            item.outcome = match outcomes.get(*k) {
+                Some(BatchOutcome::Created) => {
+                    created += 1;
+                    "created"
+                }
+                _ => {
+                    existing += 1;
+                    "exists"
+                }
+            }
+            .into();
+        }
+    }
+    let invalid = items.len() as u64 - created - existing;
+    Ok(Json(BatchResult {
+        created,
+        existing,
+        invalid,
+        items,
+    }))
+}
+
+/// One of the tenant's identifiers with all its values.
+async fn own_record(
+    state: &AppState,
+    tenant: TenantId,
+    handle: &str,
+) -> ApiResult<IdentifierRecord> {
+    let handle = Handle::parse(handle)
+        .map_err(|_| Error::NotFound(Resource::Identifier))?
+        .canonical();
+    match state.store.get_identifier(&handle).await? {
+        Some(r) if r.tenant_id == tenant => Ok(r),
+        _ => Err(Error::NotFound(Resource::Identifier).into()),
+    }
+}
+
+/// One of the tenant's identifiers, with every value (public or not).
+#[utoipa::path(get, path = "/api/v1/identifiers/{handle}", tag = "identifiers",
+    params(("handle" = String, Path, description = "prefix/suffix with the slash as %2F")),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = IdentifierView), (status = 404, body = ErrorBody)))]
+async fn get_identifier(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(handle): ApiPath<String>,
+) -> ApiResult<Json<IdentifierView>> {
+    let r = own_record(&state, p.tenant()?, &handle).await?;
+    Ok(Json(IdentifierView::from(&r)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierUpdate {
+    #[serde(default)]
+    pub template: Option<TemplateRef>,
+    #[schema(value_type = Vec<Object>)]
+    pub values: Vec<Value>,
+}
+
+/// Replace an identifier's values (and template).
+#[utoipa::path(put, path = "/api/v1/identifiers/{handle}", tag = "identifiers",
+    params(("handle" = String, Path)), request_body = IdentifierUpdate,
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = IdentifierView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_identifier(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(handle): ApiPath<String>,
+    ApiJson(input): ApiJson<IdentifierUpdate>,
+) -> ApiResult<Json<IdentifierView>> {
+    let tenant = p.tenant()?;
+    let old = own_record(&state, tenant, &handle).await?;
+    let mut record = record_of(
+        &state,
+        tenant,
+        IdentifierInput {
+            handle: old.handle.clone(),
+            template: input.template,
+            values: input.values,
+        },
+        "",
+        &mut Default::default(),
+    )
+    .await?;
+    record.created_at = old.created_at;
+    let stored = state.store.update_identifier(&p.actor(), &record).await?;
+    Ok(Json(IdentifierView::from(&stored)))
+}
+
+/// Delete one of the tenant's identifiers (and the links it is the parent of).
+#[utoipa::path(delete, path = "/api/v1/identifiers/{handle}", tag = "identifiers",
+    params(("handle" = String, Path)), security(("bearer" = []), ("api_key" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_identifier(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(handle): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let tenant = p.tenant()?;
+    let r = own_record(&state, tenant, &handle).await?;
+    state
+        .store
+        .delete_identifier(&p.actor(), tenant, &r.handle)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Links and tracing
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInput {
+    /// Any registered identifier (another tenant's too: a supplier's part).
+    pub child: String,
+    pub kind: LinkKind,
+}
+
+/// Link one of the tenant's identifiers (the parent) to another (the child).
+#[utoipa::path(post, path = "/api/v1/identifiers/{handle}/links", tag = "identifiers",
+    params(("handle" = String, Path)), request_body = LinkInput,
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 201, body = IdLink), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_link(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(handle): ApiPath<String>,
+    ApiJson(input): ApiJson<LinkInput>,
+) -> ApiResult<(StatusCode, Json<IdLink>)> {
+    let tenant = p.tenant()?;
+    let parent = own_record(&state, tenant, &handle).await?;
+    let child = Handle::parse(input.child.trim())
+        .map_err(|_| {
+            FieldError::new(
+                "child",
+                FieldErrorKind::UnknownReference(Resource::Identifier),
+            )
+        })?
+        .canonical();
+    if state.store.get_identifier(&child).await?.is_none() {
+        return Err(FieldError::new(
+            "child",
+            FieldErrorKind::UnknownReference(Resource::Identifier),
+        )
+        .into());
+    }
+    if child == parent.handle {
+        return Err(FieldError::new("child", FieldErrorKind::NotAllowed).into());
+    }
+    let link = state
+        .store
+        .add_link(
+            &p.actor(),
+            &IdLink {
+                parent: parent.handle,
+                child,
+                kind: input.kind,
+                tenant_id: tenant,
+                created_at: Utc::now(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// Remove a link of one of the tenant's identifiers.
+#[utoipa::path(delete, path = "/api/v1/identifiers/{handle}/links/{child}", tag = "identifiers",
+    params(("handle" = String, Path), ("child" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn remove_link(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((handle, child)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let tenant = p.tenant()?;
+    let parent = own_record(&state, tenant, &handle).await?;
+    let child = Handle::parse(&child)
+        .map_err(|_| Error::NotFound(Resource::Identifier))?
+        .canonical();
+    state
+        .store
+        .remove_link(&p.actor(), tenant, &parent.handle, &child)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TraceQuery {
+    /// How many links to follow each way (1–10, default 5).
+    depth: Option<u32>,
+}
+
+/// A node of a trace: an identifier and what the reader may see of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraceNode {
+    pub handle: String,
+    /// Whether the reader's tenant owns it (then every value is shown, else the public
+    /// ones).
+    pub own: bool,
+    pub template: Option<TemplateRef>,
+    #[schema(value_type = Vec<Object>)]
+    pub values: Vec<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraceEdge {
+    pub parent: String,
+    pub child: String,
+    pub kind: LinkKind,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Trace {
+    pub root: String,
+    pub nodes: Vec<TraceNode>,
+    pub edges: Vec<TraceEdge>,
+    /// Whether the walk stopped at the depth or node limit before the end.
+    pub truncated: bool,
+}
+
+/// Most identifiers one trace visits.
+const MAX_TRACE_NODES: usize = 500;
+
+/// Walk an identifier's links both ways (its components, batches and shipments, and what
+/// it went into), across tenants: of another tenant's identifiers only the public values
+/// are shown.
+#[utoipa::path(get, path = "/api/v1/identifiers/{handle}/trace", tag = "identifiers",
+    params(("handle" = String, Path), TraceQuery), security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Trace), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn trace(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(handle): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TraceQuery>,
+) -> ApiResult<Json<Trace>> {
+    let tenant = p.tenant()?;
+    let depth = q.depth.unwrap_or(5);
+    if !(1..=10).contains(&depth) {
+        return Err(
+            FieldError::new("depth", FieldErrorKind::OutOfRange { min: 1, max: 10 }).into(),
+        );
+    }
+    let root = Handle::parse(&handle)
+        .map_err(|_| Error::NotFound(Resource::Identifier))?
+        .canonical();
+    // The reader must see the root: its own, or one with public values.
+    let Some(first) = state.store.get_identifier(&root).await? else {
+        return Err(Error::NotFound(Resource::Identifier).into());
+    };
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut frontier = vec![(first, 0u32)];
+    seen.insert(root.clone());
+    let mut truncated = false;
+    while let Some((r, d)) = frontier.pop() {
+        let own = r.tenant_id == tenant;
+        nodes.push(TraceNode {
+            handle: r.handle.clone(),
+            own,
+            template: r.template.clone(),
+            values: r
+                .values
+                .iter()
+                .filter(|v| own || v.permissions.public_read)
+                .map(HandleValue::to_rest_json)
+                .collect(),
+        });
+        let (children, parents) = state.store.links_of(&r.handle).await?;
+        for l in children.iter().chain(&parents) {
+            let next = if l.parent == r.handle {
+                &l.child
+            } else {
+                &l.parent
+            };
+            if !edges
+                .iter()
+                .any(|e: &TraceEdge| e.parent == l.parent && e.child == l.child)
+            {
+                edges.push(TraceEdge {
+                    parent: l.parent.clone(),
+                    child: l.child.clone(),
+                    kind: l.kind,
+                });
+            }
+            if seen.contains(next) {
+                continue;
+            }
+            if d + 1 > depth || seen.len() >= MAX_TRACE_NODES {
+                truncated = true;
+                continue;
+            }
+            seen.insert(next.clone());
+            if let Some(n) = state.store.get_identifier(next).await? {
+                frontier.push((n, d + 1));
+            }
+        }
+    }
+    // Edges to identifiers not visited (beyond the depth) are left out.
+    let visited: std::collections::HashSet<&str> =
+        nodes.iter().map(|n| n.handle.as_str()).collect();
+    edges.retain(|e| visited.contains(e.parent.as_str()) && visited.contains(e.child.as_str()));
+    nodes.sort_by(|a, b| {
+        (a.handle != root)
+            .cmp(&(b.handle != root))
+            .then(a.handle.cmp(&b.handle))
+    });
+    Ok(Json(Trace {
+        root,
+        nodes,
+        edges,
+        truncated,
+    }))
+}

@@ -1,0 +1,286 @@
+//! Identifier resolution on a real `ironloom serve`: prefixes held by one tenant each; a
+//! shipped template validating registrations; single and batch registration with per-item
+//! outcomes; the Handle.Net REST API answering public values only, with CNRI's response
+//! codes and filters; tenants kept apart; links across tenants and the trace showing of
+//! another tenant's identifiers only what it made public.
+
+use crate::support::{Api, Server};
+use serde_json::{Value, json};
+
+fn part(suffix: &str, serial: &str) -> Value {
+    json!({
+        "handle": format!("88.118.8/{suffix}"),
+        "template": {"id": "machinery-part", "version": "1.0"},
+        "values": [
+            {"index": 1, "type": "URL", "data": format!("https://plant.example/parts/{suffix}")},
+            {"index": 2000, "type": "model", "data": "GB-6208 轴承座"},
+            {"index": 2001, "type": "serial_no", "data": serial},
+            {"index": 2002, "type": "made_on", "data": "2026-11-30"},
+            {"index": 2005, "type": "maker", "data": "Plant A"},
+            {"index": 2007, "type": "inspection", "data": "passed, 3 checks"}
+        ]
+    })
+}
+
+async fn raw(server: &Server, path: &str) -> (u16, Value) {
+    let r = reqwest::get(format!("{}{path}", server.base))
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let a = Api::new_tenant(&server).await;
+    let b = Api::new_tenant_named(&server, "supplier", "tb").await;
+
+    // Prefixes: one tenant each; malformed ones refused.
+    let (status, p) = a
+        .call(
+            "POST",
+            "/api/v1/identifier-prefixes",
+            Some(json!({"prefix": "88.118.8", "name": "Plant A"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    let (status, _) = b
+        .call(
+            "POST",
+            "/api/v1/identifier-prefixes",
+            Some(json!({"prefix": "88.118.8", "name": "mine"})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    for bad in ["", "88..1", "88.1/2", "８８.1"] {
+        let (status, _) = b
+            .call(
+                "POST",
+                "/api/v1/identifier-prefixes",
+                Some(json!({"prefix": bad, "name": "x"})),
+            )
+            .await;
+        assert_eq!(status, 422, "{bad:?}");
+    }
+    let (status, _) = b
+        .call(
+            "POST",
+            "/api/v1/identifier-prefixes",
+            Some(json!({"prefix": "86.1000.12", "name": "Supplier B"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // The shipped templates are there for every tenant.
+    let templates = a.get("/api/v1/identifier-templates").await;
+    let ids: Vec<&str> = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    for t in [
+        "machinery-part",
+        "electronic-component",
+        "food-batch",
+        "steel-coil",
+    ] {
+        assert!(ids.contains(&t), "{t}: {templates}");
+    }
+
+    // Registration validated against the template.
+    let (status, made) = a
+        .call("POST", "/api/v1/identifiers", Some(part("P-0001", "SN-1")))
+        .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["handle"], "88.118.8/P-0001");
+    let mut missing = part("P-0002", "SN-2");
+    missing["values"].as_array_mut().unwrap().remove(3);
+    let (status, body) = a.call("POST", "/api/v1/identifiers", Some(missing)).await;
+    assert_eq!(status, 422, "made_on is required: {body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("made_on"),
+        "{body}"
+    );
+    let (status, _) = a
+        .call("POST", "/api/v1/identifiers", Some(part("P-0001", "again")))
+        .await;
+    assert_eq!(status, 409);
+    let (status, _) = b
+        .call("POST", "/api/v1/identifiers", Some(part("P-0009", "SN-9")))
+        .await;
+    assert_eq!(status, 422, "not B's prefix");
+
+    // A batch: created, existing and invalid items each reported.
+    let mut bad = part("P-0004", "SN-4");
+    bad["values"][3]["data"] = json!("30.11.2026");
+    let (status, batch) = a
+        .call(
+            "POST",
+            "/api/v1/identifier-batches",
+            Some(json!([
+                part("P-0002", "SN-2"),
+                part("P-0003", "SN-3"),
+                part("P-0001", "x"),
+                bad
+            ])),
+        )
+        .await;
+    assert_eq!(status, 200, "{batch}");
+    assert_eq!(
+        (&batch["created"], &batch["existing"], &batch["invalid"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{batch}"
+    );
+    assert_eq!(batch["items"][3]["outcome"], "invalid");
+    assert!(
+        batch["items"][3]["error"]
+            .as_str()
+            .unwrap()
+            .contains("made_on")
+    );
+    let (status, _) = a
+        .call("POST", "/api/v1/identifier-batches", Some(json!([])))
+        .await;
+    assert_eq!(status, 422);
+
+    // Resolution for everybody: public values only, CNRI's codes, filters.
+    let (status, r) = raw(&server, "/api/handles/88.118.8/P-0001").await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        (&r["responseCode"], &r["handle"]),
+        (&json!(1), &json!("88.118.8/P-0001"))
+    );
+    let types: Vec<&str> = r["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["URL", "model", "serial_no", "made_on", "maker"],
+        "the inspection is not public"
+    );
+    assert_eq!(
+        r["values"][1]["data"],
+        json!({"format": "string", "value": "GB-6208 轴承座"})
+    );
+    assert!(r["values"][0]["timestamp"].as_str().unwrap().ends_with('Z'));
+    let (status, r) = raw(&server, "/api/handles/88.118.8/P-0001?type=URL&index=2001").await;
+    assert_eq!(status, 200);
+    assert_eq!(r["values"].as_array().unwrap().len(), 2, "{r}");
+    let (status, r) = raw(&server, "/api/handles/88.118.8/P-0001?type=EMAIL").await;
+    assert_eq!((status, &r["responseCode"]), (200, &json!(200)), "{r}");
+    let (status, r) = raw(&server, "/api/handles/88.118.8/NOPE").await;
+    assert_eq!((status, &r["responseCode"]), (404, &json!(100)), "{r}");
+    let (status, r) = raw(&server, "/api/handles/88..8/x").await;
+    assert_eq!((status, &r["responseCode"]), (400, &json!(102)), "{r}");
+    let (status, r) = raw(&server, "/api/handles/88.118.8/P-0001?pretty=true&index=x").await;
+    assert_eq!(status, 400, "{r}");
+
+    // The owner sees everything; another tenant sees nothing of it here.
+    let mine = a.get("/api/v1/identifiers/88.118.8%2FP-0001").await;
+    assert_eq!(mine["values"].as_array().unwrap().len(), 6);
+    let (status, _) = b
+        .call("GET", "/api/v1/identifiers/88.118.8%2FP-0001", None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = b
+        .call("DELETE", "/api/v1/identifiers/88.118.8%2FP-0001", None)
+        .await;
+    assert_eq!(status, 404);
+    let listed = a
+        .get("/api/v1/identifiers?prefix=88.118.8&page_size=2")
+        .await;
+    assert_eq!(
+        (&listed["total"], listed["items"].as_array().unwrap().len()),
+        (&json!(3), 2)
+    );
+    assert_eq!(b.get("/api/v1/identifiers").await["total"], 0);
+
+    // A supplier's part built into A's product: the trace shows the supplier's public
+    // values only, A's all.
+    let (status, _) = b
+        .call(
+            "POST",
+            "/api/v1/identifiers",
+            Some(json!({"handle": "86.1000.12/MOTOR-7", "values": [
+                {"index": 1, "type": "URL", "data": "https://supplier.example/m7"},
+                {"index": 2, "type": "cost", "data": "812.50",
+                 "permissions": "1100"}]})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, link) = a
+        .call(
+            "POST",
+            "/api/v1/identifiers/88.118.8%2FP-0001/links",
+            Some(json!({"child": "86.1000.12/MOTOR-7", "kind": "component"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{link}");
+    let (status, _) = b
+        .call(
+            "POST",
+            "/api/v1/identifiers/86.1000.12%2FMOTOR-7/links",
+            Some(json!({"child": "86.1000.12/NOPE", "kind": "component"})),
+        )
+        .await;
+    assert_eq!(status, 422, "an unknown child");
+    let trace = a.get("/api/v1/identifiers/88.118.8%2FP-0001/trace").await;
+    assert_eq!(trace["nodes"].as_array().unwrap().len(), 2, "{trace}");
+    assert_eq!(trace["edges"][0]["kind"], "component");
+    let supplier = &trace["nodes"][1];
+    assert_eq!(
+        (&supplier["handle"], &supplier["own"]),
+        (&json!("86.1000.12/MOTOR-7"), &json!(false))
+    );
+    assert_eq!(
+        supplier["values"].as_array().unwrap().len(),
+        1,
+        "the cost is not public: {trace}"
+    );
+    let from_b = b
+        .get("/api/v1/identifiers/86.1000.12%2FMOTOR-7/trace")
+        .await;
+    let a_node = from_b["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["handle"] == "88.118.8/P-0001")
+        .unwrap();
+    assert_eq!(
+        a_node["values"].as_array().unwrap().len(),
+        5,
+        "A's inspection stays A's"
+    );
+
+    // A prefix in use stays; updates keep the template's rules.
+    let (status, _) = a
+        .call("DELETE", "/api/v1/identifier-prefixes/88.118.8", None)
+        .await;
+    assert_eq!(status, 409);
+    let mut upd = part("P-0003", "SN-3b");
+    let values = upd["values"].take();
+    let (status, after) = a
+        .call(
+            "PUT",
+            "/api/v1/identifiers/88.118.8%2FP-0003",
+            Some(json!({"template": {"id": "machinery-part", "version": "1.0"}, "values": values})),
+        )
+        .await;
+    assert_eq!(status, 200, "{after}");
+    let (_, r) = raw(&server, "/api/handles/88.118.8/P-0003?type=serial_no").await;
+    assert_eq!(r["values"][0]["data"]["value"], "SN-3b");
+    let audit = a.get("/api/v1/audit?resource=identifier").await;
+    assert!(audit.to_string().contains("create_batch"), "{audit}");
+}
