@@ -1,7 +1,7 @@
 //! The crate's errors, one enum per module: the Handle data model and its JSON
-//! ([`HandleError`]), the binary protocol ([`ProtoError`]) and the identifier schemes
-//! ([`SchemeError`]). Each has a stable `code()` for programs to match on; the messages
-//! are lowercase English for logs, not for end users.
+//! ([`HandleError`]), the binary protocol ([`ProtoError`]), the identifier schemes
+//! ([`SchemeError`]) and the carriers ([`CarrierError`]). Each has a stable `code()` for
+//! programs to match on; the messages are lowercase English for logs, not for end users.
 
 /// A handle, a handle value or its REST JSON form is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,6 +190,69 @@ impl SchemeError {
             SchemeError::Vaa(_) => "identifier_vaa",
             SchemeError::ResolutionUrl(_) => "identifier_resolution_url",
             SchemeError::Unrecognised => "identifier_unrecognised",
+        }
+    }
+}
+
+/// An identifier carrier (QR code, Data Matrix, label sheet) cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CarrierError {
+    #[error("the payload is empty")]
+    EmptyPayload,
+    #[error(
+        "payload of {len} bytes does not fit a {symbol}, which holds at most {digits} digits, \
+         {alphanumeric} upper-case letters and digits, or {bytes} other bytes"
+    )]
+    DoesNotFit {
+        len: usize,
+        symbol: &'static str,
+        digits: u32,
+        alphanumeric: u32,
+        bytes: u32,
+    },
+    #[error("invalid GS1 element string: {0}")]
+    Gs1(#[from] SchemeError),
+    #[error("invalid identifier: {0}")]
+    Handle(#[from] HandleError),
+    #[error("invalid carrier option: {0}")]
+    Option(String),
+    #[error("image of {width}x{height} pixels is above the limit of {limit}x{limit}")]
+    ImageTooLarge { width: u64, height: u64, limit: u32 },
+    #[error("{what} of {len} characters is above the limit of {limit}")]
+    TextTooLong {
+        what: &'static str,
+        len: usize,
+        limit: usize,
+    },
+    #[error("invalid resolver base URL: {0}")]
+    BaseUrl(&'static str),
+    #[error("invalid label sheet layout: {0}")]
+    Layout(String),
+    #[error("label {index}: {source}")]
+    Label {
+        index: usize,
+        #[source]
+        source: Box<CarrierError>,
+    },
+    #[error("the encoder failed: {0}")]
+    Encode(String),
+}
+
+impl CarrierError {
+    /// A stable code for programs to match on; a label's error has its cause's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CarrierError::EmptyPayload => "carrier_payload_empty",
+            CarrierError::DoesNotFit { .. } => "carrier_capacity",
+            CarrierError::Gs1(_) => "carrier_gs1",
+            CarrierError::Handle(_) => "carrier_identifier",
+            CarrierError::Option(_) => "carrier_option",
+            CarrierError::ImageTooLarge { .. } => "carrier_image_size",
+            CarrierError::TextTooLong { .. } => "carrier_text_length",
+            CarrierError::BaseUrl(_) => "carrier_base_url",
+            CarrierError::Layout(_) => "carrier_layout",
+            CarrierError::Label { source, .. } => source.code(),
+            CarrierError::Encode(_) => "carrier_encode",
         }
     }
 }

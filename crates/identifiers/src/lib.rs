@@ -11,6 +11,9 @@
 //!   against every length a peer announces.
 //! - [`schemes`]: Handle/IIR, OID, GS1 (keys, element strings, Digital Link), Ecode and
 //!   VAA parsers with canonical forms, and [`schemes::detect`] for scanned strings.
+//! - [`carrier`]: identifier carriers (标识载体): QR codes and Data Matrix symbols of a
+//!   resolution URL, a GS1 Digital Link or a GS1 element string, as SVG and PNG, and A4
+//!   label sheets of them.
 //! - [`fuzzing`]: entry points for the fuzz targets, also run over mutated inputs by the
 //!   tests.
 //!
@@ -18,12 +21,14 @@
 //! multiple of the input's own size (or, for a UDP reassembly, of
 //! [`proto::MAX_MESSAGE_LENGTH`]).
 
+pub mod carrier;
 pub mod error;
 pub mod fuzzing;
 pub mod handle;
 pub mod proto;
 pub mod schemes;
 
-pub use error::{HandleError, ProtoError, SchemeError};
+pub use carrier::{Carrier, Symbology};
+pub use error::{CarrierError, HandleError, ProtoError, SchemeError};
 pub use handle::{Handle, HandleValue, Permissions, TtlType, ValueReference};
 pub use schemes::{Detected, Scheme, detect};

@@ -7,7 +7,11 @@
 //!   standard library only, encodes requests that the Rust codec decodes, decodes
 //!   responses the Rust codec encodes, and resolves over UDP and TCP against a small
 //!   server built on the codec. It needs only a Python 3: `$IRONLOOM_IDENT_PYTHON`, else
-//!   `python3`.
+//!   `python3`;
+//! - `crosscheck_carrier.py` decodes the carriers' PNGs (QR with a resolution URL, with
+//!   Chinese text, GS1 QR, Digital Link; Data Matrix plain, Latin-1, Chinese,
+//!   rectangular and GS1) with zxing-cpp and Pillow, pinned beside biip; each must read
+//!   back as its payload with the right symbology identifier and content type.
 //!
 //! Without the interpreter the tests print SKIPPED and pass, unless
 //! `IRONLOOM_REQUIRE_PEERS` is set.
@@ -15,12 +19,13 @@
 // In tests a failed expect is a failed test, with the reason in the panic message.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use ironloom_identifiers::carrier::{Carrier, DataMatrixShape, QrEcLevel, Symbology};
 use ironloom_identifiers::handle::{AdminPermissions, AdminRecord, HandleValue, TtlType};
 use ironloom_identifiers::proto::{self, RequestBody, RequestDigest, Response, rc};
 use ironloom_identifiers::schemes::{
     AiFormat, DigitalLink, Gs1Message, Gtin, GtinFormat, Sscc, ai_spec, is_predefined_length,
 };
-use ironloom_identifiers::{Permissions, ValueReference};
+use ironloom_identifiers::{Handle, Permissions, ValueReference};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -458,4 +463,201 @@ fn python_client_resolves_over_udp_and_tcp() {
     );
     udp_server.join().unwrap();
     tcp_server.join().unwrap();
+}
+
+/// One carrier, what zxing-cpp must read from its PNG: the text, the symbology
+/// identifier, the content type, and for GS1 the raw element string.
+struct Decode {
+    name: &'static str,
+    carrier: Carrier,
+    text: String,
+    symbology: &'static str,
+    content_type: &'static str,
+    raw: Option<String>,
+    /// What a scanner transmits (ISO/IEC 15424): the symbology identifier with its ECI
+    /// modifier, an ECI designator as `\\nnnnnn`, the data bytes as encoded.
+    transmitted: Vec<u8>,
+}
+
+fn carrier_cases() -> Vec<Decode> {
+    let handle = Handle::parse("88.101.5/A-1 零件/批次#7").unwrap();
+    let url = Carrier::handle_url(Symbology::Qr, "https://iir.example.cn/r/", &handle).unwrap();
+    let chinese = "工业互联网标识解析 88.101.5/零件-001";
+    let gs1 = Gs1Message::parse("(01)09506000134352(10)AB%1(21)12345(17)180426").unwrap();
+    let gs1_lower = Gs1Message::parse("(01)04006381333931(10)lot-a/b%(21)x1y2").unwrap();
+    let dm_gs1 = Gs1Message::parse("(01)04006381333931(10)ABC123(21)XYZ(17)251231").unwrap();
+    let dl = Carrier::digital_link(Symbology::Qr, &gs1, Some("https://id.example.cn/gs1"))
+        .unwrap()
+        .with_ec_level(QrEcLevel::H);
+    let dl_text = dl.payload.clone();
+    let url_text = url.payload.clone();
+    // zxing-cpp 3.1.1 keeps the base identifier (`]Q1`, `]d1`) in `symbology_identifier`
+    // and shows an ECI only in what it would transmit (`]Q2\000026…`).
+    let utf8 = |prefix: &str, text: &str| [prefix.as_bytes(), text.as_bytes()].concat();
+    let text = |name, carrier: Carrier, symbology: &'static str, sent: &str| {
+        let text = carrier.payload.clone();
+        Decode {
+            name,
+            transmitted: utf8(sent, &text),
+            carrier,
+            text,
+            symbology,
+            content_type: "Text",
+            raw: None,
+        }
+    };
+    let gs1_case = |name, symbology_id, symbology, m: &Gs1Message| Decode {
+        name,
+        carrier: Carrier::gs1(symbology, m),
+        text: m.hri(),
+        symbology: symbology_id,
+        content_type: "GS1",
+        raw: Some(m.raw()),
+        transmitted: utf8(symbology_id, &m.raw()),
+    };
+    vec![
+        Decode {
+            text: url_text.clone(),
+            transmitted: utf8("]Q1", &url_text),
+            ..text("qr_resolution_url", url, "]Q1", "")
+        },
+        text(
+            "qr_chinese_eci_utf8",
+            Carrier::new(Symbology::Qr, chinese),
+            "]Q1",
+            "]Q2\\000026",
+        ),
+        gs1_case("qr_gs1", "]Q3", Symbology::Qr, &gs1),
+        gs1_case("qr_gs1_byte_segments", "]Q3", Symbology::Qr, &gs1_lower),
+        Decode {
+            text: dl_text.clone(),
+            transmitted: utf8("]Q1", &dl_text),
+            ..text("qr_digital_link_level_h", dl, "]Q1", "")
+        },
+        text(
+            "qr_two_pixel_modules",
+            Carrier::new(Symbology::Qr, "https://iir.example.cn/88.101.5/abc").with_module_px(2),
+            "]Q1",
+            "]Q1",
+        ),
+        text(
+            "dm_text",
+            Carrier::new(Symbology::DataMatrix, "88.101.5/ABC-123"),
+            "]d1",
+            "]d1",
+        ),
+        Decode {
+            // ISO 8859-1, the symbology's default character set: no ECI.
+            transmitted: b"]d1Pr\xfcfnummer 42 \xb0C".to_vec(),
+            ..text(
+                "dm_latin1",
+                Carrier::new(Symbology::DataMatrix, "Prüfnummer 42 °C"),
+                "]d1",
+                "",
+            )
+        },
+        text(
+            "dm_chinese_eci_utf8",
+            Carrier::new(Symbology::DataMatrix, chinese),
+            "]d1",
+            "]d4\\000026",
+        ),
+        text(
+            "dm_rectangle",
+            Carrier::new(Symbology::DataMatrix, "88.1/R1").with_shape(DataMatrixShape::Rectangle),
+            "]d1",
+            "]d1",
+        ),
+        gs1_case("dm_gs1", "]d2", Symbology::DataMatrix, &dm_gs1),
+        gs1_case(
+            "dm_gs1_digital_link_keys",
+            "]d2",
+            Symbology::DataMatrix,
+            &gs1,
+        ),
+    ]
+}
+
+#[test]
+fn carriers_decode_with_zxing_cpp() {
+    let Some(py) = python(
+        "zxing-cpp",
+        "import zxingcpp, PIL; from importlib.metadata import version; \
+         assert version('zxing-cpp') == '3.1.1'",
+        false,
+    ) else {
+        return;
+    };
+    use base64::Engine as _;
+    let cases = carrier_cases();
+    let mut input = Vec::new();
+    for c in &cases {
+        let png = c
+            .carrier
+            .png()
+            .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+        input.push(json!({
+            "name": c.name,
+            "png": base64::engine::general_purpose::STANDARD.encode(png),
+        }));
+    }
+    let out = run(
+        &py,
+        &[script("crosscheck_carrier.py").to_str().unwrap()],
+        Some(&Value::Array(input).to_string()),
+    );
+    let mut failures = Vec::new();
+    for (c, got) in cases.iter().zip(out.as_array().unwrap()) {
+        let symbol = c.carrier.encode().unwrap();
+        let quiet = c.carrier.quiet_zone_modules().unwrap() as usize;
+        let px = c.carrier.module_px as usize;
+        let want_size = json!([
+            (symbol.width() + 2 * quiet) * px,
+            (symbol.height() + 2 * quiet) * px
+        ]);
+        let barcodes = got["barcodes"].as_array().unwrap();
+        let [b] = barcodes.as_slice() else {
+            failures.push(format!("{}: {} codes read", c.name, barcodes.len()));
+            continue;
+        };
+        println!("{}: {b}", c.name);
+        let format = match c.carrier.symbology {
+            Symbology::Qr => "QRCode",
+            Symbology::DataMatrix => "DataMatrix",
+        };
+        let mut check = |what: &str, got: &Value, want: Value| {
+            if *got != want {
+                failures.push(format!("{}: {what} {got}, expected {want}", c.name));
+            }
+        };
+        check("image size", &got["size"], want_size);
+        check("image mode", &got["mode"], json!("1"));
+        check("format", &b["format"], json!(format));
+        check("valid", &b["valid"], json!(true));
+        check("text", &b["text"], json!(c.text));
+        check("symbology", &b["symbology_identifier"], json!(c.symbology));
+        check("content type", &b["content_type"], json!(c.content_type));
+        check(
+            "transmitted",
+            &got["transmitted"],
+            json!([hex(&c.transmitted)]),
+        );
+        if let Some(raw) = &c.raw {
+            check("bytes", &b["bytes"], json!(hex(raw.as_bytes())));
+        }
+        if c.carrier.symbology == Symbology::Qr {
+            let level = format!("{:?}", c.carrier.ec_level);
+            check("QR level", &b["ec_level"], json!(level));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
