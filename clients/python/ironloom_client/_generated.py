@@ -1039,6 +1039,21 @@ class KeyInput(TypedDict):
     scopes: NotRequired[Optional[List["Permission"]]]
 
 
+class LabelSheets(TypedDict):
+    #: One SVG document per A4 page (3 × 8 labels of 63.5 × 33.9 mm, Avery L7159).
+    pages: List[str]
+
+
+class LabelsInput(TypedDict):
+    base: NotRequired[Optional[str]]
+    #: The tenant's identifiers, one label each (at most 240).
+    handles: List[str]
+    #: A line under each identifier on its label (a product name).
+    line: NotRequired[Optional[str]]
+    #: `qr` (default) or `datamatrix`.
+    symbology: NotRequired[Optional[str]]
+
+
 class LatestOut(TypedDict):
     device: "DeviceId"
     property: str
@@ -3264,6 +3279,13 @@ class GeneratedApi:
         """
         return self._call("POST", "/api/v1/identifier-batches", body=body, body_kind="json", content_type="application/json")
 
+    def labels(self, body: LabelsInput) -> LabelSheets:
+        """Printable label sheets for identifiers of the tenant.
+
+        `POST /api/v1/identifier-labels`
+        """
+        return self._call("POST", "/api/v1/identifier-labels", body=body, body_kind="json", content_type="application/json")
+
     def list_prefixes(self) -> List[IdPrefix]:
         """The tenant's prefixes, with how many identifiers each holds.
 
@@ -3356,6 +3378,27 @@ class GeneratedApi:
         `DELETE /api/v1/identifiers/{handle}`
         """
         return self._call("DELETE", f"/api/v1/identifiers/{_path(handle)}")
+
+    def carrier(
+        self,
+        handle: str,
+        *,
+        symbology: Optional[str] = None,
+        format: Optional[str] = None,
+        module_px: Optional[int] = None,
+        base: Optional[str] = None,
+    ) -> None:
+        """An identifier's QR code or Data Matrix holding its resolution URL.
+
+        `GET /api/v1/identifiers/{handle}/carrier`
+
+        Parameters:
+            symbology: `qr` (default) or `datamatrix`.
+            format: `svg` (default) or `png`.
+            module_px: Pixels per module of a PNG (1–32, default 8).
+            base: The base of the resolution URL (default: this host's `/r`).
+        """
+        return self._call("GET", f"/api/v1/identifiers/{_path(handle)}/carrier", query={"symbology": symbology, "format": format, "module_px": module_px, "base": base})
 
     def add_link(self, handle: str, body: LinkInput) -> IdLink:
         """Link one of the tenant's identifiers (the parent) to another (the child).
@@ -4522,6 +4565,7 @@ OPERATIONS = {
     "device_latest": ("GET", "/api/v1/devices/{id}/telemetry/latest"),
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
+    "labels": ("POST", "/api/v1/identifier-labels"),
     "list_prefixes": ("GET", "/api/v1/identifier-prefixes"),
     "create_prefix": ("POST", "/api/v1/identifier-prefixes"),
     "delete_prefix": ("DELETE", "/api/v1/identifier-prefixes/{prefix}"),
@@ -4533,6 +4577,7 @@ OPERATIONS = {
     "get_identifier": ("GET", "/api/v1/identifiers/{handle}"),
     "update_identifier": ("PUT", "/api/v1/identifiers/{handle}"),
     "delete_identifier": ("DELETE", "/api/v1/identifiers/{handle}"),
+    "carrier": ("GET", "/api/v1/identifiers/{handle}/carrier"),
     "add_link": ("POST", "/api/v1/identifiers/{handle}/links"),
     "remove_link": ("DELETE", "/api/v1/identifiers/{handle}/links/{child}"),
     "trace": ("GET", "/api/v1/identifiers/{handle}/trace"),

@@ -1201,6 +1201,21 @@ export interface KeyInput {
  */
 export type KeyState = "active" | "retired" | "revoked";
 
+export interface LabelSheets {
+  /** One SVG document per A4 page (3 × 8 labels of 63.5 × 33.9 mm, Avery L7159). */
+  pages: string[];
+}
+
+export interface LabelsInput {
+  base?: string | null;
+  /** The tenant's identifiers, one label each (at most 240). */
+  handles: string[];
+  /** A line under each identifier on its label (a product name). */
+  line?: string | null;
+  /** `qr` (default) or `datamatrix`. */
+  symbology?: string | null;
+}
+
 export interface LatestOut {
   device: DeviceId;
   property: string;
@@ -2856,6 +2871,18 @@ export interface ListIdentifiersQuery {
   sort?: string;
 }
 
+/** Query parameters of `carrier`. */
+export interface CarrierQuery {
+  /** `qr` (default) or `datamatrix`. */
+  symbology?: string;
+  /** `svg` (default) or `png`. */
+  format?: string;
+  /** Pixels per module of a PNG (1–32, default 8). */
+  module_px?: number;
+  /** The base of the resolution URL (default: this host's `/r`). */
+  base?: string;
+}
+
 /** Query parameters of `trace`. */
 export interface TraceQuery {
   /** How many links to follow each way (1–10, default 5). */
@@ -3842,6 +3869,15 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * Printable label sheets for identifiers of the tenant.
+   *
+   * `POST /api/v1/identifier-labels`
+   */
+  labels(body: LabelsInput): Promise<LabelSheets> {
+    return this.call<LabelSheets>({ method: "POST", path: "/api/v1/identifier-labels", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
    * The tenant's prefixes, with how many identifiers each holds.
    *
    * `GET /api/v1/identifier-prefixes`
@@ -3939,6 +3975,15 @@ export abstract class GeneratedApi {
    */
   deleteIdentifier(handle: string): Promise<void> {
     return this.call<void>({ method: "DELETE", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}` });
+  }
+
+  /**
+   * An identifier's QR code or Data Matrix holding its resolution URL.
+   *
+   * `GET /api/v1/identifiers/{handle}/carrier`
+   */
+  carrier(handle: string, query: CarrierQuery = {}): Promise<void> {
+    return this.call<void>({ method: "GET", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/carrier`, query });
   }
 
   /**
@@ -5057,6 +5102,7 @@ export const OPERATIONS = {
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
+  labels: ["POST", "/api/v1/identifier-labels"],
   list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
   create_prefix: ["POST", "/api/v1/identifier-prefixes"],
   delete_prefix: ["DELETE", "/api/v1/identifier-prefixes/{prefix}"],
@@ -5068,6 +5114,7 @@ export const OPERATIONS = {
   get_identifier: ["GET", "/api/v1/identifiers/{handle}"],
   update_identifier: ["PUT", "/api/v1/identifiers/{handle}"],
   delete_identifier: ["DELETE", "/api/v1/identifiers/{handle}"],
+  carrier: ["GET", "/api/v1/identifiers/{handle}/carrier"],
   add_link: ["POST", "/api/v1/identifiers/{handle}/links"],
   remove_link: ["DELETE", "/api/v1/identifiers/{handle}/links/{child}"],
   trace: ["GET", "/api/v1/identifiers/{handle}/trace"],

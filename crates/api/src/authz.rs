@@ -399,6 +399,16 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/identifiers/{handle}/carrier",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-labels",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "GET",
         "/api/v1/market/statistics",
         Permission(P::MarketReview),
     ),

@@ -14,6 +14,7 @@ pub mod edge_apps;
 pub mod gateway_config;
 pub mod groups;
 pub mod handles;
+pub mod identifier_carriers;
 pub mod identifiers;
 pub mod market;
 pub mod market_catalogue;

@@ -281,6 +281,74 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
     assert_eq!(status, 200, "{after}");
     let (_, r) = raw(&server, "/api/handles/88.118.8/P-0003?type=serial_no").await;
     assert_eq!(r["values"][0]["data"]["value"], "SN-3b");
+    // Carriers: the QR code and Data Matrix of an identifier, and label sheets.
+    let client = reqwest::Client::new();
+    let get = |path: String, token: String| {
+        let client = client.clone();
+        let url = format!("{}{path}", server.base);
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let svg = get(
+        "/api/v1/identifiers/88.118.8%2FP-0001/carrier".into(),
+        a.token().to_string(),
+    )
+    .await;
+    assert_eq!(svg.status(), 200);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let text = svg.text().await.unwrap();
+    assert!(
+        text.contains("<svg") && text.contains("88.118.8/P-0001"),
+        "{text}"
+    );
+    let png = get(
+        "/api/v1/identifiers/88.118.8%2FP-0001/carrier?symbology=datamatrix&format=png&module_px=4"
+            .into(),
+        a.token().to_string(),
+    )
+    .await;
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    for bad in [
+        "?symbology=aztec",
+        "?format=gif",
+        "?module_px=0",
+        "?base=ftp://x",
+    ] {
+        let r = get(
+            format!("/api/v1/identifiers/88.118.8%2FP-0001/carrier{bad}"),
+            a.token().to_string(),
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+    let r = get(
+        "/api/v1/identifiers/88.118.8%2FP-0001/carrier".into(),
+        b.token().to_string(),
+    )
+    .await;
+    assert_eq!(r.status(), 404, "another tenant's");
+    let (status, sheets) = a
+        .call(
+            "POST",
+            "/api/v1/identifier-labels",
+            Some(
+                json!({"handles": ["88.118.8/P-0001", "88.118.8/P-0002", "88.118.8/P-0003"],
+                "line": "轴承座 bearing housing"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(sheets["pages"].as_array().unwrap().len(), 1);
+    assert!(sheets["pages"][0].as_str().unwrap().contains("轴承座"));
+    let (status, _) = b
+        .call(
+            "POST",
+            "/api/v1/identifier-labels",
+            Some(json!({"handles": ["88.118.8/P-0001"]})),
+        )
+        .await;
+    assert_eq!(status, 404);
+
     let audit = a.get("/api/v1/audit?resource=identifier").await;
     assert!(audit.to_string().contains("create_batch"), "{audit}");
 }
