@@ -18,6 +18,7 @@ export async function startServer({ bin, consoleDir, env = {} }) {
         ...process.env,
         ...env,
         IRONLOOM__HTTP__CONSOLE_DIR: resolve(consoleDir),
+        IRONLOOM__HANDLE__ADDR: '127.0.0.1:0',
         RUST_LOG: process.env.RUST_LOG ?? 'info',
         NO_COLOR: '1',
       },

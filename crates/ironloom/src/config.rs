@@ -23,6 +23,8 @@ pub struct Config {
     pub mqtt: ironloom_mqtt::MqttConfig,
     /// The CoAP device API (UDP).
     pub coap: ironloom_coap::CoapConfig,
+    /// Identifier resolution over the Handle protocol (UDP and TCP 2641).
+    pub handle: ironloom_resolver::HandleConfig,
     /// The rule engine.
     pub rules: ironloom_rules::config::RuntimeConfig,
     /// Models on device data: live bindings and jobs over history.
@@ -48,6 +50,7 @@ impl Default for Config {
             tsdb: ironloom_tsdb::config::TsdbConfig::default(),
             mqtt: ironloom_mqtt::MqttConfig::default(),
             coap: ironloom_coap::CoapConfig::default(),
+            handle: ironloom_resolver::HandleConfig::default(),
             rules: ironloom_rules::config::RuntimeConfig::default(),
             compute: ironloom_compute::ComputeConfig::default(),
             apps: ironloom_apps::AppsConfig::default(),

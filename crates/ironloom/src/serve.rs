@@ -528,6 +528,29 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         (Demo::No, _) => None,
     };
     let coap_task = coap.map(|c| tokio::spawn(c.run(shutdown.clone())));
+    // Identifier resolution over the Handle protocol. A port another program holds is
+    // reported and the platform runs on without it (the REST resolution stays).
+    let handle_task = match ironloom_resolver::start(
+        &config.handle,
+        Arc::new(ironloom_resolver::HandleService::new(store.clone())),
+        shutdown.clone(),
+    )
+    .await
+    {
+        Ok(Some((bound, task))) => {
+            tracing::info!(
+                addr = %bound.tcp,
+                "Handle server listening on handle://{} (TCP and UDP)",
+                bound.tcp
+            );
+            Some(task)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, addr = %config.handle.addr, "Handle server not started");
+            None
+        }
+    };
     let stop = || shutdown.clone().cancelled_owned();
     let plain = async {
         let Some(listener) = listener else {
@@ -566,6 +589,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     shutdown.cancel();
     let _ = mqtt_task.await;
     if let Some(t) = coap_task {
+        let _ = t.await;
+    }
+    if let Some(t) = handle_task {
         let _ = t.await;
     }
     let _ = hub_task.await;

@@ -349,6 +349,65 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         .await;
     assert_eq!(status, 404);
 
+    // The native Handle protocol over UDP and TCP, asked by an independent client written
+    // from RFC 3652 (Python's standard library only): public values only.
+    let addr = server
+        .handle
+        .expect("the Handle server's address")
+        .to_string();
+    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../identifiers/tests/handle_client.py");
+    let resolve = |args: &[&str]| {
+        let out = std::process::Command::new("python3")
+            .arg(&client)
+            .args(args)
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let udp = resolve(&["--udp", &addr, "88.118.8/P-0001"]);
+    assert_eq!(udp["responseCode"], 1, "{udp}");
+    let types: Vec<&str> = udp["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["URL", "model", "serial_no", "made_on", "maker"]);
+    assert_eq!(udp["values"][1]["data"], "GB-6208 轴承座");
+    let tcp = resolve(&["--tcp", &addr, "88.118.8/P-0001", "--type", "serial_no"]);
+    assert_eq!(tcp["values"].as_array().unwrap().len(), 1, "{tcp}");
+    assert_eq!(tcp["values"][0]["data"], "SN-1");
+    let missing = resolve(&["--udp", &addr, "88.118.8/NOPE"]);
+    assert_eq!(missing["responseCode"], 100, "{missing}");
+    // Garbage and an oversized announced length are dropped; the service answers on.
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.send_to(b"\x02\x0a garbage", &addr).unwrap();
+    sock.send_to(&[0u8; 3000], &addr).unwrap();
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        let mut env = [0u8; 20];
+        env[0] = 2;
+        env[1] = 10;
+        env[16..20].copy_from_slice(&u32::MAX.to_be_bytes());
+        s.write_all(&env).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "closed without an answer");
+    }
+    let hidden = resolve(&["--tcp", &addr, "86.1000.12/MOTOR-7", "--type", "cost"]);
+    assert_eq!(
+        hidden["responseCode"], 200,
+        "a value that is not public: {hidden}"
+    );
+
     let audit = a.get("/api/v1/audit?resource=identifier").await;
     assert!(audit.to_string().contains("create_batch"), "{audit}");
 }

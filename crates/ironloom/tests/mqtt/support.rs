@@ -25,6 +25,8 @@ pub struct Server {
     pub https: Option<SocketAddr>,
     /// The CoAP listener (reported before the HTTP one).
     pub coap: Option<SocketAddr>,
+    /// The Handle protocol's TCP and UDP port (reported before the HTTP one).
+    pub handle: Option<SocketAddr>,
     pub base: String,
     /// Everything the server logged so far (for failure messages).
     pub log: Arc<Mutex<String>>,
@@ -64,6 +66,7 @@ impl Server {
             .env("RUST_LOG", "info")
             .env("IRONLOOM__MQTT__ADDR", mqtt)
             .env("IRONLOOM__COAP__ADDR", "127.0.0.1:0")
+            .env("IRONLOOM__HANDLE__ADDR", "127.0.0.1:0")
             .args(["serve", "--http", "127.0.0.1:0"])
             .args(args)
             .arg("--data-dir")
@@ -87,6 +90,7 @@ impl Server {
                     ("http://", "http"),
                     ("https://", "https"),
                     ("coap://", "coap"),
+                    ("handle://", "handle"),
                 ] {
                     let marker = format!("listening on {scheme}");
                     if let Some(i) = line.find(&marker) {
@@ -103,6 +107,7 @@ impl Server {
             }
         });
         let (mut http, mut mqtt, mut mqtts, mut https, mut coap) = (None, None, None, None, None);
+        let mut handle = None;
         while http.is_none()
             || mqtt.is_none()
             || (tls && mqtts.is_none())
@@ -120,12 +125,16 @@ impl Server {
                 "mqtts" => mqtts = Some(addr),
                 "https" => https = Some(addr),
                 "coap" => coap = Some(addr),
+                "handle" => handle = Some(addr),
                 _ => mqtt = Some(addr),
             }
         }
         while let Ok((what, addr)) = rx.try_recv() {
             if what == "coap" {
                 coap = addr.parse().ok();
+            }
+            if what == "handle" {
+                handle = addr.parse().ok();
             }
         }
         let http = http.unwrap();
@@ -136,6 +145,7 @@ impl Server {
             mqtts,
             https,
             coap,
+            handle,
             base: format!("http://{http}"),
             log,
         }
