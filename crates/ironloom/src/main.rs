@@ -9,6 +9,7 @@ mod app_cmd;
 mod config;
 mod console;
 mod demo;
+mod demo_identifiers;
 mod demo_store;
 mod edge;
 mod https;

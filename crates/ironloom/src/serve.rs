@@ -416,6 +416,12 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     ironloom_api::ship_identifier_templates(&state)
         .await
         .context("shipped identifier templates")?;
+    if demo == Demo::Yes {
+        match crate::demo_identifiers::seed(&state).await {
+            Ok(n) => tracing::info!(registered = n, "demo identifiers ready (prefix 88.118.8)"),
+            Err(e) => tracing::warn!(error = %e, "demo identifiers not registered"),
+        }
+    }
     let billing_state = state.clone();
     // The demo's store: the apps of `apps/`, published by the first-party developer
     // (`IRONLOOM_DEMO_STORE=off` skips it).

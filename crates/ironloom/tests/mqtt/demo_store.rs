@@ -123,6 +123,27 @@ async fn the_demo_publishes_installs_and_sells_its_apps_once() {
         .await;
     assert_eq!(plans.as_array().unwrap().len(), 2, "{plans}");
 
+    // The demo plant's identifiers: resolvable by anyone, public values only; the pump
+    // unit traced to its motor and the coil of its frame.
+    let r: Value = reqwest::get(format!(
+        "{}/api/handles/88.118.8/PUMP-UNIT-0001",
+        server.base
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(r["responseCode"], 1, "{r}");
+    assert!(
+        !r.to_string().contains("hydrostatic"),
+        "the inspection is not public: {r}"
+    );
+    let trace = demo
+        .get("/api/v1/identifiers/88.118.8%2FPUMP-UNIT-0001/trace")
+        .await;
+    assert_eq!(trace["nodes"].as_array().unwrap().len(), 3, "{trace}");
+
     // The platform counts one first-party developer and the demo tenant as subscribing.
     let admin = Api::platform_admin(&server).await;
     let st = admin.get("/api/v1/market/statistics?months=1").await;
@@ -148,6 +169,11 @@ async fn the_demo_publishes_installs_and_sells_its_apps_once() {
     let demo = Api::login_as(&server, "demo", "ironloom-demo-1", Some("demo")).await;
     assert_eq!(demo.get("/api/v1/market/releases").await["total"], 3);
     assert_eq!(demo.get("/api/v1/market/orders").await["total"], 1);
+    assert_eq!(
+        demo.get("/api/v1/identifiers?prefix=88.118.8").await["total"],
+        4,
+        "registered once"
+    );
     assert_eq!(
         demo.get("/api/v1/market/apps/planning.flow-shop-scheduler/plans")
             .await
