@@ -409,6 +409,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/identifier-stats",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "GET",
         "/api/v1/market/statistics",
         Permission(P::MarketReview),
     ),

@@ -126,6 +126,7 @@ impl App {
             runs: None,
             apps,
             market: None,
+            resolutions: Default::default(),
             cluster: None,
             drain: None,
         };

@@ -389,6 +389,28 @@ pub struct IdLink {
     pub created_at: DateTime<Utc>,
 }
 
+/// Resolutions of one identifier in a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ResolutionCount {
+    pub month: String,
+    pub handle: String,
+    #[serde(skip_serializing)]
+    pub tenant_id: TenantId,
+    pub prefix: String,
+    pub count: u64,
+}
+
+/// A tenant's resolutions in a month: per prefix, and its most resolved identifiers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ResolutionStats {
+    pub month: String,
+    pub total: u64,
+    /// `(prefix, count)`, most first.
+    pub prefixes: Vec<(String, u64)>,
+    /// The most resolved identifiers, most first.
+    pub top: Vec<ResolutionCount>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -998,6 +998,16 @@ pub trait IdentifierRepo: Send + Sync {
         parent: &str,
         child: &str,
     ) -> Result<()>;
+    /// Adds resolutions to each identifier's month.
+    async fn add_resolutions(&self, rows: &[crate::identifier::ResolutionCount]) -> Result<()>;
+    /// A tenant's resolutions in a month (`YYYY-MM`), with its `top` most resolved
+    /// identifiers.
+    async fn resolution_stats(
+        &self,
+        tenant: TenantId,
+        month: &str,
+        top: u32,
+    ) -> Result<crate::identifier::ResolutionStats>;
     /// An identifier's links: those where it is the parent (its children) and those
     /// where it is the child (its parents).
     async fn links_of(

@@ -326,6 +326,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         ironloom_apps::signing::KeyEncryptionKey::derive(&key),
         Arc::new(crate::app_cmd::ServerFixtures { host: apps.clone() }),
     ));
+    let resolutions = Arc::new(ironloom_resolver::ResolutionMeter::default());
     let state = AppState {
         store: store.clone(),
         telemetry,
@@ -342,6 +343,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         apps: Some(apps.clone()),
         market: Some(market),
         #[cfg(feature = "cluster")]
+        resolutions: resolutions.clone(),
         cluster: cluster
             .as_ref()
             .map(|c| c.node.clone() as Arc<dyn ironloom_core::cluster::ClusterView>),
@@ -461,7 +463,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     // Subscriptions whose period ended pause their apps, every minute; developers' API
-    // requests are stored every ten seconds and at shutdown.
+    // requests and identifier resolutions are counted every ten seconds and at shutdown.
     let market_task = tokio::spawn({
         let (state, shutdown) = (billing_state, shutdown.clone());
         async move {
@@ -474,6 +476,9 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
                 };
                 if let Err(e) = ironloom_api::flush_developer_usage(&state).await {
                     tracing::warn!(error = %e, "developer API usage not stored yet; retrying");
+                }
+                if let Err(e) = state.resolutions.flush(state.store.as_ref()).await {
+                    tracing::warn!(error = %e, "resolution counts not stored yet; retrying");
                 }
                 if last {
                     break;
@@ -538,7 +543,10 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     // reported and the platform runs on without it (the REST resolution stays).
     let handle_task = match ironloom_resolver::start(
         &config.handle,
-        Arc::new(ironloom_resolver::HandleService::new(store.clone())),
+        Arc::new(ironloom_resolver::HandleService::new(
+            store.clone(),
+            resolutions.clone(),
+        )),
         shutdown.clone(),
     )
     .await
@@ -612,10 +620,13 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     let _ = rules.task.await;
     let _ = meter_task.await;
     // Calls of requests that finished after the signal.
-    if let Ok(state) = market_task.await
-        && let Err(e) = ironloom_api::flush_developer_usage(&state).await
-    {
-        tracing::error!(error = %e, "the last developer API counts were not stored");
+    if let Ok(state) = market_task.await {
+        if let Err(e) = ironloom_api::flush_developer_usage(&state).await {
+            tracing::error!(error = %e, "the last developer API counts were not stored");
+        }
+        if let Err(e) = state.resolutions.flush(state.store.as_ref()).await {
+            tracing::error!(error = %e, "the last resolution counts were not stored");
+        }
     }
     if let Err(e) = ironloom_models::meter::flush(&meter, store.as_ref()).await {
         tracing::error!(error = %e, "the last model usage counts were not stored");

@@ -41,3 +41,15 @@ CREATE TABLE iir_links (
     PRIMARY KEY (parent, child)
 );
 CREATE INDEX iir_links_child ON iir_links (child);
+
+-- Resolutions answered per identifier and month (REST and the Handle protocol), counted
+-- in memory and added every few seconds.
+CREATE TABLE iir_resolutions (
+    month     TEXT NOT NULL,
+    handle    TEXT NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    prefix    TEXT NOT NULL,
+    count     BIGINT NOT NULL,
+    PRIMARY KEY (month, handle)
+);
+CREATE INDEX iir_resolutions_tenant ON iir_resolutions (tenant_id, month, prefix);

@@ -568,6 +568,88 @@ impl IdentifierRepo for SqlStore {
         commit_audited(tx, actor, entry).await
     }
 
+    async fn add_resolutions(&self, rows: &[ResolutionCount]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for r in rows {
+            let mut sql = Sql::new(
+                "INSERT INTO iir_resolutions (month, handle, tenant_id, prefix, count) VALUES (",
+            );
+            sql.bind(r.month.clone())
+                .push(", ")
+                .bind(r.handle.clone())
+                .push(", ")
+                .bind(r.tenant_id.to_string())
+                .push(", ")
+                .bind(r.prefix.clone())
+                .push(", ")
+                .bind(i64::try_from(r.count).unwrap_or(i64::MAX))
+                .push(
+                    ") ON CONFLICT (month, handle) DO UPDATE SET \
+                     count = iir_resolutions.count + excluded.count",
+                );
+            sql.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("count resolutions", Resource::Identifier))?;
+        }
+        tx.commit().await.map_err(storage("count resolutions"))
+    }
+
+    async fn resolution_stats(
+        &self,
+        tenant: TenantId,
+        month: &str,
+        top: u32,
+    ) -> Result<ResolutionStats> {
+        let mut by_prefix = Sql::new(
+            "SELECT prefix, CAST(SUM(count) AS BIGINT) AS n FROM iir_resolutions WHERE tenant_id = ",
+        );
+        by_prefix
+            .bind(tenant.to_string())
+            .and("month =", month)
+            .push(" GROUP BY prefix ORDER BY n DESC, prefix");
+        let prefixes = by_prefix
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("count resolutions"))?
+            .iter()
+            .map(|r| Ok((text(r, "prefix")?, count(r)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut most = Sql::new(
+            "SELECT month, handle, tenant_id, prefix, count FROM iir_resolutions WHERE tenant_id = ",
+        );
+        most.bind(tenant.to_string())
+            .and("month =", month)
+            .push(" ORDER BY count DESC, handle LIMIT ")
+            .bind(i64::from(top));
+        let top = most
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("count resolutions"))?
+            .iter()
+            .map(|r| {
+                Ok(ResolutionCount {
+                    month: text(r, "month")?,
+                    handle: text(r, "handle")?,
+                    tenant_id: parse(r, "tenant_id")?,
+                    prefix: text(r, "prefix")?,
+                    count: u64::try_from(int(r, "count")?).unwrap_or(0),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ResolutionStats {
+            month: month.to_string(),
+            total: prefixes.iter().map(|(_, n)| n).sum(),
+            prefixes,
+            top,
+        })
+    }
+
     async fn links_of(&self, handle: &str) -> Result<(Vec<IdLink>, Vec<IdLink>)> {
         let cols = "parent, child, kind, tenant_id, created_at";
         let mut down = Sql::new(&format!("SELECT {cols} FROM iir_links WHERE parent = "));

@@ -7,6 +7,8 @@
 //! UDP answers larger than one datagram are split into CNRI's 492-byte pieces; TCP
 //! connections carry one request after another until the client closes or stays idle.
 
+use ironloom_core::identifier::ResolutionCount;
+use ironloom_core::ids::TenantId;
 use ironloom_core::repo::IdentifierRepo;
 use ironloom_core::units::ListenAddr;
 use ironloom_identifiers::proto::{
@@ -15,8 +17,10 @@ use ironloom_identifiers::proto::{
 };
 use ironloom_identifiers::{Handle, HandleValue};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -45,9 +49,56 @@ impl Default for HandleConfig {
     }
 }
 
+/// Resolutions answered, per identifier and month, not stored yet (by the REST API and
+/// the Handle protocol alike).
+#[derive(Debug, Default)]
+pub struct ResolutionMeter {
+    pending: Mutex<HashMap<(String, String), (TenantId, String, u64)>>,
+}
+
+impl ResolutionMeter {
+    /// Counts one resolution of an identifier of `tenant`.
+    pub fn record(&self, tenant: TenantId, prefix: &str, handle: &str) {
+        let month = ironloom_core::developer_stats::month_of(chrono::Utc::now());
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.entry((month, handle.to_string()))
+            .or_insert_with(|| (tenant, prefix.to_string(), 0))
+            .2 += 1;
+    }
+
+    /// Stores the counts (put back when the write fails, for the next time).
+    pub async fn flush(&self, store: &dyn IdentifierRepo) -> ironloom_core::error::Result<()> {
+        let rows: Vec<ResolutionCount> = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            p.drain()
+                .map(
+                    |((month, handle), (tenant_id, prefix, count))| ResolutionCount {
+                        month,
+                        handle,
+                        tenant_id,
+                        prefix,
+                        count,
+                    },
+                )
+                .collect()
+        };
+        if let Err(e) = store.add_resolutions(&rows).await {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            for r in rows {
+                p.entry((r.month, r.handle))
+                    .or_insert_with(|| (r.tenant_id, r.prefix, 0))
+                    .2 += r.count;
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
 /// Answers resolution requests from the identifiers store.
 pub struct HandleService {
     store: Arc<dyn IdentifierRepo>,
+    meter: Arc<ResolutionMeter>,
 }
 
 impl std::fmt::Debug for HandleService {
@@ -57,8 +108,8 @@ impl std::fmt::Debug for HandleService {
 }
 
 impl HandleService {
-    pub fn new(store: Arc<dyn IdentifierRepo>) -> Self {
-        HandleService { store }
+    pub fn new(store: Arc<dyn IdentifierRepo>, meter: Arc<ResolutionMeter>) -> Self {
+        HandleService { store, meter }
     }
 
     /// The answer to one request message (envelope included); `None` when it is not a
@@ -94,6 +145,8 @@ impl HandleService {
                         Response::error(&req, rc::HANDLE_NOT_FOUND, "handle not found", digest)
                     }
                     Ok(Some(record)) => {
+                        self.meter
+                            .record(record.tenant_id, &record.prefix, &record.handle);
                         let public: Vec<HandleValue> = record
                             .values
                             .into_iter()

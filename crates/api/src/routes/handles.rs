@@ -115,6 +115,9 @@ async fn resolve(
             pretty,
         );
     };
+    state
+        .resolutions
+        .record(record.tenant_id, &record.prefix, &record.handle);
     let values: Vec<Value> = public_values(&record.values, &types, &indices)
         .map(HandleValue::to_rest_json)
         .collect();

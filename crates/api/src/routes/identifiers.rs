@@ -47,6 +47,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(add_link))
         .routes(routes!(remove_link))
         .routes(routes!(trace))
+        .routes(routes!(resolution_stats))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -880,4 +881,51 @@ async fn trace(
         edges,
         truncated,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// `YYYY-MM` (default: this month).
+    month: Option<String>,
+    /// How many of the most resolved identifiers (1–100, default 20).
+    top: Option<u32>,
+}
+
+/// The tenant's resolutions in a month (REST and the Handle protocol): per prefix, and
+/// its most resolved identifiers.
+#[utoipa::path(get, path = "/api/v1/identifier-stats", tag = "identifiers", params(StatsQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = ResolutionStats), (status = 422, body = ErrorBody)))]
+async fn resolution_stats(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> ApiResult<Json<ResolutionStats>> {
+    let month = q
+        .month
+        .unwrap_or_else(|| ironloom_core::developer_stats::month_of(Utc::now()));
+    if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
+        return Err(FieldError::new(
+            "month",
+            FieldErrorKind::Format {
+                expected: "YYYY-MM",
+                expected_zh: "YYYY-MM",
+            },
+        )
+        .into());
+    }
+    let top = q.top.unwrap_or(20);
+    if !(1..=100).contains(&top) {
+        return Err(FieldError::new("top", FieldErrorKind::OutOfRange { min: 1, max: 100 }).into());
+    }
+    // What this node counted and has not stored yet is included.
+    state.resolutions.flush(state.store.as_ref()).await?;
+    Ok(Json(
+        state
+            .store
+            .resolution_stats(p.tenant()?, &month, top)
+            .await?,
+    ))
 }

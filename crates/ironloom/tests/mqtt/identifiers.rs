@@ -408,6 +408,27 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         "a value that is not public: {hidden}"
     );
 
+    // Resolutions counted per identifier and prefix, REST and the protocol alike, in
+    // the owner's tenant only.
+    let stats = a.get("/api/v1/identifier-stats").await;
+    let p1 = stats["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["handle"] == "88.118.8/P-0001")
+        .cloned()
+        .unwrap_or_else(|| panic!("{stats}"));
+    // Three REST resolutions that found it (the one with a malformed index did not get
+    // that far), one over UDP, one over TCP.
+    assert_eq!(p1["count"], 5, "{stats}");
+    assert_eq!(stats["prefixes"][0][0], "88.118.8");
+    let bs = b.get("/api/v1/identifier-stats").await;
+    assert!(!bs.to_string().contains("88.118.8"), "{bs}");
+    let (status, _) = a
+        .call("GET", "/api/v1/identifier-stats?month=2026-13", None)
+        .await;
+    assert_eq!(status, 422);
+
     let audit = a.get("/api/v1/audit?resource=identifier").await;
     assert!(audit.to_string().contains("create_batch"), "{audit}");
 }

@@ -261,4 +261,36 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     assert!(s.get_identifier("88.300/K").await.unwrap().is_none());
     assert_eq!(s.prefix_owner("88.300").await.unwrap(), None);
     assert_eq!(s.links_of("88.200.1/MOTOR-7").await.unwrap().1.len(), 0);
+
+    // Resolution counts add up per identifier and month, and stay in their tenant.
+    let count = |handle: &str, n| ResolutionCount {
+        month: "2026-12".into(),
+        handle: handle.into(),
+        tenant_id: a.id,
+        prefix: "88.118.8".into(),
+        count: n,
+    };
+    s.add_resolutions(&[count("88.118.8/P-0002", 3), count("88.118.8/P-0003", 1)])
+        .await
+        .unwrap();
+    s.add_resolutions(&[count("88.118.8/P-0002", 4)])
+        .await
+        .unwrap();
+    s.add_resolutions(&[]).await.unwrap();
+    let st = s.resolution_stats(a.id, "2026-12", 1).await.unwrap();
+    assert_eq!(st.total, 8);
+    assert_eq!(st.prefixes, [("88.118.8".to_string(), 8)]);
+    assert_eq!(st.top.len(), 1);
+    assert_eq!(
+        (st.top[0].handle.as_str(), st.top[0].count),
+        ("88.118.8/P-0002", 7)
+    );
+    assert_eq!(
+        s.resolution_stats(b.id, "2026-12", 10).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        s.resolution_stats(a.id, "2026-11", 10).await.unwrap().total,
+        0
+    );
 }
