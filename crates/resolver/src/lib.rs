@@ -53,8 +53,12 @@ impl Default for HandleConfig {
 /// the Handle protocol alike).
 #[derive(Debug, Default)]
 pub struct ResolutionMeter {
-    pending: Mutex<HashMap<(String, String), (TenantId, String, u64)>>,
+    /// (month, handle) → (owner, prefix, count).
+    pending: Mutex<HashMap<MonthHandle, Counted>>,
 }
+
+type MonthHandle = (String, String);
+type Counted = (TenantId, String, u64);
 
 impl ResolutionMeter {
     /// Counts one resolution of an identifier of `tenant`.
