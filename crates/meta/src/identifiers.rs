@@ -72,19 +72,36 @@ fn exists(resource: Resource, field: &'static str, value: &str) -> Error {
     }
 }
 
+/// A database error, with a unique violation told as `field` `value` existing already.
+fn unique<'a>(
+    action: &'static str,
+    resource: Resource,
+    field: &'static str,
+    value: &'a str,
+) -> impl Fn(sqlx::Error) -> Error + 'a {
+    move |e| match db_err(action, resource)(e) {
+        Error::AlreadyExists { .. } => exists(resource, field, value),
+        other => other,
+    }
+}
+
+/// The count a `SELECT COUNT(*) AS n …` gives, in the transaction.
+async fn count_in(conn: &mut sqlx::AnyConnection, sql: &Sql) -> Result<u64> {
+    count(
+        &sql.query()
+            .fetch_one(conn)
+            .await
+            .map_err(storage("count rows"))?,
+    )
+}
+
 #[async_trait]
 impl IdentifierRepo for SqlStore {
     async fn create_prefix(&self, actor: &Actor, p: &IdPrefix) -> Result<IdPrefix> {
         let mut tx = self.begin().await?;
         let mut held = Sql::new("SELECT COUNT(*) AS n FROM iir_prefixes WHERE tenant_id = ");
         held.bind(p.tenant_id.to_string());
-        let n = count(
-            &held
-                .query()
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(storage("count prefixes"))?,
-        )?;
+        let n = count_in(&mut tx, &held).await?;
         if n >= MAX_PREFIXES_PER_TENANT as u64 {
             return Err(Error::QuotaExceeded {
                 what: Resource::IdPrefix,
@@ -102,12 +119,12 @@ impl IdentifierRepo for SqlStore {
             .push(", ")
             .bind(at.timestamp_millis())
             .push(")");
-        sql.query().execute(&mut *tx).await.map_err(|e| {
-            match db_err("create prefix", Resource::IdPrefix)(e) {
-                Error::AlreadyExists { .. } => exists(Resource::IdPrefix, "prefix", &p.prefix),
-                other => other,
-            }
-        })?;
+        sql.query().execute(&mut *tx).await.map_err(unique(
+            "create prefix",
+            Resource::IdPrefix,
+            "prefix",
+            &p.prefix,
+        ))?;
         let entry = audit_entry(
             Some(p.tenant_id),
             "create",
@@ -164,13 +181,7 @@ impl IdentifierRepo for SqlStore {
         let mut tx = self.begin().await?;
         let mut used = Sql::new("SELECT COUNT(*) AS n FROM iir_identifiers WHERE prefix = ");
         used.bind(prefix.clone());
-        let n = count(
-            &used
-                .query()
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(storage("count identifiers"))?,
-        )?;
+        let n = count_in(&mut tx, &used).await?;
         let mut sql = Sql::new("DELETE FROM iir_prefixes WHERE prefix = ");
         sql.bind(prefix.clone())
             .and("tenant_id =", tenant.to_string());
@@ -179,13 +190,7 @@ impl IdentifierRepo for SqlStore {
             let mut mine = Sql::new("SELECT COUNT(*) AS n FROM iir_prefixes WHERE prefix = ");
             mine.bind(prefix.clone())
                 .and("tenant_id =", tenant.to_string());
-            let held = count(
-                &mine
-                    .query()
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(storage("find prefix"))?,
-            )?;
+            let held = count_in(&mut tx, &mine).await?;
             if held == 0 {
                 return Err(Error::NotFound(Resource::IdPrefix));
             }
@@ -235,16 +240,13 @@ impl IdentifierRepo for SqlStore {
             .push(", ")
             .bind(at.timestamp_millis())
             .push(")");
-        sql.query().execute(&mut *tx).await.map_err(|e| {
-            match db_err("create template", Resource::IdTemplate)(e) {
-                Error::AlreadyExists { .. } => exists(
-                    Resource::IdTemplate,
-                    "version",
-                    &format!("{} {}", t.id, t.version),
-                ),
-                other => other,
-            }
-        })?;
+        let named = format!("{} {}", t.id, t.version);
+        sql.query().execute(&mut *tx).await.map_err(unique(
+            "create template",
+            Resource::IdTemplate,
+            "version",
+            &named,
+        ))?;
         let entry = audit_entry(
             t.tenant_id,
             "create",
@@ -494,14 +496,7 @@ impl IdentifierRepo for SqlStore {
         owner
             .bind(link.parent.clone())
             .and("tenant_id =", link.tenant_id.to_string());
-        if count(
-            &owner
-                .query()
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(storage("find identifier"))?,
-        )? == 0
-        {
+        if count_in(&mut tx, &owner).await? == 0 {
             return Err(Error::NotFound(Resource::Identifier));
         }
         let at = truncate_ms(link.created_at);
@@ -517,12 +512,12 @@ impl IdentifierRepo for SqlStore {
             .push(", ")
             .bind(at.timestamp_millis())
             .push(")");
-        sql.query().execute(&mut *tx).await.map_err(|e| {
-            match db_err("link identifiers", Resource::Identifier)(e) {
-                Error::AlreadyExists { .. } => exists(Resource::Identifier, "child", &link.child),
-                other => other,
-            }
-        })?;
+        sql.query().execute(&mut *tx).await.map_err(unique(
+            "link identifiers",
+            Resource::Identifier,
+            "child",
+            &link.child,
+        ))?;
         let entry = audit_entry(
             Some(link.tenant_id),
             "link",
