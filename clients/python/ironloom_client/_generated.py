@@ -1568,6 +1568,12 @@ class Posting(TypedDict):
     txn: str
 
 
+class PrefixCount(TypedDict):
+    """Resolutions of a prefix's identifiers in a month."""
+    count: int
+    prefix: str
+
+
 class PrefixInput(TypedDict):
     name: str
     #: `88.118.8`, `86.1000.12`, `20.500.12345`: dot-separated segments.
@@ -1726,6 +1732,24 @@ class Release(TypedDict):
 class ResetPassword(TypedDict):
     #: Leave out to have one generated (returned once).
     password: NotRequired[Optional[str]]
+
+
+class ResolutionCount(TypedDict):
+    """Resolutions of one identifier in a month."""
+    count: int
+    handle: str
+    month: str
+    prefix: str
+
+
+class ResolutionStats(TypedDict):
+    """A tenant's resolutions in a month: per prefix, and its most resolved identifiers."""
+    month: str
+    #: Per prefix, most first.
+    prefixes: List["PrefixCount"]
+    #: The most resolved identifiers, most first.
+    top: List["ResolutionCount"]
+    total: int
 
 
 class RetentionInput(TypedDict):
@@ -3307,6 +3331,23 @@ class GeneratedApi:
         """
         return self._call("DELETE", f"/api/v1/identifier-prefixes/{_path(prefix)}")
 
+    def resolution_stats(
+        self,
+        *,
+        month: Optional[str] = None,
+        top: Optional[int] = None,
+    ) -> ResolutionStats:
+        """The tenant's resolutions in a month (REST and the Handle protocol): per prefix, and
+        its most resolved identifiers.
+
+        `GET /api/v1/identifier-stats`
+
+        Parameters:
+            month: `YYYY-MM` (default: this month).
+            top: How many of the most resolved identifiers (1–100, default 20).
+        """
+        return self._call("GET", "/api/v1/identifier-stats", query={"month": month, "top": top})
+
     def list_templates(self) -> List[IdTemplate]:
         """The shipped templates and the tenant's own.
 
@@ -4569,6 +4610,7 @@ OPERATIONS = {
     "list_prefixes": ("GET", "/api/v1/identifier-prefixes"),
     "create_prefix": ("POST", "/api/v1/identifier-prefixes"),
     "delete_prefix": ("DELETE", "/api/v1/identifier-prefixes/{prefix}"),
+    "resolution_stats": ("GET", "/api/v1/identifier-stats"),
     "list_templates": ("GET", "/api/v1/identifier-templates"),
     "create_template": ("POST", "/api/v1/identifier-templates"),
     "get_template": ("GET", "/api/v1/identifier-templates/{id}/{version}"),

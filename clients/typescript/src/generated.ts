@@ -1799,6 +1799,12 @@ export interface Posting {
 
 export type Precision = "s" | "ms" | "us";
 
+/** Resolutions of a prefix's identifiers in a month. */
+export interface PrefixCount {
+  count: number;
+  prefix: string;
+}
+
 export interface PrefixInput {
   name: string;
   /** `88.118.8`, `86.1000.12`, `20.500.12345`: dot-separated segments. */
@@ -1982,6 +1988,24 @@ export interface Release {
 export interface ResetPassword {
   /** Leave out to have one generated (returned once). */
   password?: string | null;
+}
+
+/** Resolutions of one identifier in a month. */
+export interface ResolutionCount {
+  count: number;
+  handle: string;
+  month: string;
+  prefix: string;
+}
+
+/** A tenant's resolutions in a month: per prefix, and its most resolved identifiers. */
+export interface ResolutionStats {
+  month: string;
+  /** Per prefix, most first. */
+  prefixes: PrefixCount[];
+  /** The most resolved identifiers, most first. */
+  top: ResolutionCount[];
+  total: number;
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
@@ -2858,6 +2882,14 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+}
+
+/** Query parameters of `resolutionStats`. */
+export interface ResolutionStatsQuery {
+  /** `YYYY-MM` (default: this month). */
+  month?: string;
+  /** How many of the most resolved identifiers (1–100, default 20). */
+  top?: number;
 }
 
 /** Query parameters of `listIdentifiers`. */
@@ -3902,6 +3934,16 @@ export abstract class GeneratedApi {
    */
   deletePrefix(prefix: string): Promise<void> {
     return this.call<void>({ method: "DELETE", path: `/api/v1/identifier-prefixes/${encodeURIComponent(String(prefix))}` });
+  }
+
+  /**
+   * The tenant's resolutions in a month (REST and the Handle protocol): per prefix, and
+   * its most resolved identifiers.
+   *
+   * `GET /api/v1/identifier-stats`
+   */
+  resolutionStats(query: ResolutionStatsQuery = {}): Promise<ResolutionStats> {
+    return this.call<ResolutionStats>({ method: "GET", path: "/api/v1/identifier-stats", query });
   }
 
   /**
@@ -5106,6 +5148,7 @@ export const OPERATIONS = {
   list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
   create_prefix: ["POST", "/api/v1/identifier-prefixes"],
   delete_prefix: ["DELETE", "/api/v1/identifier-prefixes/{prefix}"],
+  resolution_stats: ["GET", "/api/v1/identifier-stats"],
   list_templates: ["GET", "/api/v1/identifier-templates"],
   create_template: ["POST", "/api/v1/identifier-templates"],
   get_template: ["GET", "/api/v1/identifier-templates/{id}/{version}"],

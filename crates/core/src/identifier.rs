@@ -400,13 +400,20 @@ pub struct ResolutionCount {
     pub count: u64,
 }
 
+/// Resolutions of a prefix's identifiers in a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PrefixCount {
+    pub prefix: String,
+    pub count: u64,
+}
+
 /// A tenant's resolutions in a month: per prefix, and its most resolved identifiers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ResolutionStats {
     pub month: String,
     pub total: u64,
-    /// `(prefix, count)`, most first.
-    pub prefixes: Vec<(String, u64)>,
+    /// Per prefix, most first.
+    pub prefixes: Vec<PrefixCount>,
     /// The most resolved identifiers, most first.
     pub top: Vec<ResolutionCount>,
 }

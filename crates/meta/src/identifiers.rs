@@ -612,7 +612,12 @@ impl IdentifierRepo for SqlStore {
             .await
             .map_err(storage("count resolutions"))?
             .iter()
-            .map(|r| Ok((text(r, "prefix")?, count(r)?)))
+            .map(|r| {
+                Ok(PrefixCount {
+                    prefix: text(r, "prefix")?,
+                    count: count(r)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut most = Sql::new(
             "SELECT month, handle, tenant_id, prefix, count FROM iir_resolutions WHERE tenant_id = ",
@@ -639,7 +644,7 @@ impl IdentifierRepo for SqlStore {
             .collect::<Result<Vec<_>>>()?;
         Ok(ResolutionStats {
             month: month.to_string(),
-            total: prefixes.iter().map(|(_, n)| n).sum(),
+            total: prefixes.iter().map(|p| p.count).sum(),
             prefixes,
             top,
         })

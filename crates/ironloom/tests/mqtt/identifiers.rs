@@ -421,7 +421,7 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
     // Three REST resolutions that found it (the one with a malformed index did not get
     // that far), one over UDP, one over TCP.
     assert_eq!(p1["count"], 5, "{stats}");
-    assert_eq!(stats["prefixes"][0][0], "88.118.8");
+    assert_eq!(stats["prefixes"][0]["prefix"], "88.118.8");
     let bs = b.get("/api/v1/identifier-stats").await;
     assert!(!bs.to_string().contains("88.118.8"), "{bs}");
     let (status, _) = a

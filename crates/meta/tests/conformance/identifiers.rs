@@ -279,7 +279,13 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     s.add_resolutions(&[]).await.unwrap();
     let st = s.resolution_stats(a.id, "2026-12", 1).await.unwrap();
     assert_eq!(st.total, 8);
-    assert_eq!(st.prefixes, [("88.118.8".to_string(), 8)]);
+    assert_eq!(
+        st.prefixes,
+        [PrefixCount {
+            prefix: "88.118.8".into(),
+            count: 8
+        }]
+    );
     assert_eq!(st.top.len(), 1);
     assert_eq!(
         (st.top[0].handle.as_str(), st.top[0].count),
