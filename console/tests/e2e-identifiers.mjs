@@ -5,8 +5,9 @@
 // at its field in the browser, a reserved value type at its row by the server); registers
 // three more from CSV with a fourth row the browser finds wrong, in a batch; finds them
 // in the list and opens one: its values with the non-public one marked, its QR code and
-// Data Matrix loaded; links two identifiers and removes a third link; the trace page
-// draws the graph and lists both; label sheets appear and print with only the sheets
+// Data Matrix loaded; links it to another of ours and to a supplier's (another tenant's)
+// motor, and removes a third link; the trace page draws the graph and lists the three,
+// of the supplier's motor its public values only; label sheets appear and print with only the sheets
 // visible; a PNG of the QR code (from the API) scanned in the browser leads to the
 // public page; the public page without log-in shows the public values and hides the
 // other, and says when an identifier does not exist; a prefix in use is not given up;
@@ -25,13 +26,16 @@ const shots = process.env.SCREENSHOTS ?? 'test-results/screenshots'
 mkdirSync(shots, { recursive: true })
 
 const PREFIX = '88.900.1'
+const ADMIN_PASSWORD = 'Admin-pass-1'
+// A supplier: another tenant whose motor goes into the demo tenant's part.
+const SUPPLIER = { code: 'supplier', username: 'supplier-admin', password: 'Supplier-pass-1', prefix: '86.1000.12', part: '86.1000.12/MOTOR-7' }
 const TENANT = { username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }
 
 selectors.setTestIdAttribute('data-test')
 const server = await startServer({
   bin,
   consoleDir: process.env.CONSOLE_DIR ?? 'dist',
-  env: { IRONLOOM_DEMO_STORE: 'off' },
+  env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' },
 })
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -134,6 +138,23 @@ const work = mkdtempSync(join(tmpdir(), 'ironloom-identifiers-test-'))
 const page = await newPage()
 current = page
 const token = (await call(null, 'POST', '/auth/login', TENANT)).token
+
+// The supplier, set up through the API: its prefix and a motor with a public address and a
+// cost only it may see.
+{
+  const admin = (await call(null, 'POST', '/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).token
+  const tenant = await call(admin, 'POST', '/tenants', { code: SUPPLIER.code, name: 'Supplier B' })
+  await call(admin, 'POST', '/users', { username: SUPPLIER.username, password: SUPPLIER.password, role: 'tenant_admin', tenant_id: tenant.id })
+  const supplier = (await call(null, 'POST', '/auth/login', { username: SUPPLIER.username, password: SUPPLIER.password, tenant: SUPPLIER.code })).token
+  await call(supplier, 'POST', '/identifier-prefixes', { prefix: SUPPLIER.prefix, name: 'Supplier B' })
+  await call(supplier, 'POST', '/identifiers', {
+    handle: SUPPLIER.part,
+    values: [
+      { index: 1, type: 'URL', data: 'https://supplier.example/m7' },
+      { index: 2, type: 'cost', data: '812.50', permissions: '1100' },
+    ],
+  })
+}
 const tab = (name) => page.getByTestId('identifier-tabs').getByRole('tab', { name, exact: true }).click()
 
 await step('the menu shows Identifiers; a malformed prefix is refused at its field, then 88.900.1 is taken', async () => {
@@ -267,6 +288,12 @@ await step('links from the drawer: P-1 holds P-2 as a component; a link to P-3 a
   await option(page, 'Batch')
   await detail.getByTestId('link-add').click()
   await links.getByText(`${PREFIX}/P-3`).waitFor()
+  // Another tenant's: the supplier's motor built into the part.
+  await detail.getByTestId('link-child').fill(SUPPLIER.part)
+  await detail.getByTestId('link-kind').click()
+  await option(page, 'Component')
+  await detail.getByTestId('link-add').click()
+  await links.getByText(SUPPLIER.part).waitFor()
   // An identifier that does not exist: the server's answer at the field.
   allowHttpErrors = true
   await detail.getByTestId('link-child').fill(`${PREFIX}/NOPE`)
@@ -276,11 +303,12 @@ await step('links from the drawer: P-1 holds P-2 as a component; a link to P-3 a
   await confirmBox(page, 'Remove')
   await until(async () => (await links.getByText(`${PREFIX}/P-3`).count()) === 0, 'the link to P-3 is removed')
   const tr = await apiGet(token, `/identifiers/${encodeURIComponent(`${PREFIX}/P-1`)}/trace`)
-  expect(tr.edges.length === 1 && tr.edges[0].child === `${PREFIX}/P-2` && tr.edges[0].kind === 'component', `edges: ${JSON.stringify(tr.edges)}`)
+  const edges = tr.edges.map((e) => `${e.child} ${e.kind}`).sort()
+  expect(edges.join() === `${SUPPLIER.part} component,${PREFIX}/P-2 component`, `edges: ${JSON.stringify(tr.edges)}`)
   await still(page, 'identifiers-links')
 })
 
-await step('the trace: the graph draws on its canvas, the list shows both identifiers', async () => {
+await step('the trace: the graph draws on its canvas, the list shows the three, the supplier’s with its public values only', async () => {
   await page.getByTestId('identifier-detail').getByTestId('detail-trace').click()
   await page.waitForURL(/\/identifiers\/trace\//)
   expect(decodeURIComponent(new URL(page.url()).pathname) === `/identifiers/trace/${PREFIX}/P-1`, `url: ${page.url()}`)
@@ -302,8 +330,15 @@ await step('the trace: the graph draws on its canvas, the list shows both identi
   await still(page, 'identifiers-trace-graph')
   await page.getByTestId('trace-list-tab').click()
   const nodes = (await page.getByTestId('trace-list').getByTestId('trace-node').allTextContents()).map((s) => s.trim())
-  expect(nodes.join() === `${PREFIX}/P-1,${PREFIX}/P-2`, `nodes: ${nodes}`)
+  expect(nodes.join() === `${PREFIX}/P-1,${SUPPLIER.part},${PREFIX}/P-2`, `nodes: ${nodes}`)
   await page.getByTestId('trace-list').getByText(`→ ${PREFIX}/P-2 (Component)`).waitFor()
+  const supplierRow = page.getByTestId('trace-list').locator('tr').filter({ has: page.getByTestId('trace-node').getByText(SUPPLIER.part, { exact: true }) })
+  await supplierRow.getByText('Another tenant’s').waitFor()
+  await supplierRow.getByTestId('trace-node').click()
+  const side = page.getByTestId('trace-node-values')
+  await side.getByText('Public values only').waitFor()
+  await side.getByText('https://supplier.example/m7').waitFor()
+  expect((await side.getByText('812.50').count()) === 0, 'the supplier’s cost stays its own')
   // Opened directly (a reload), the address with its encoded slash still works.
   await page.reload()
   await page.getByTestId('trace-graph').locator('canvas').waitFor()
