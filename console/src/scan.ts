@@ -102,10 +102,14 @@ function parseRaw(raw: string): Gs1Element[] | null {
 /** The elements of a human-readable element string `(01)…(10)…`. */
 function parseHri(s: string): Gs1Element[] | null {
   const out: Gs1Element[] = []
-  const re = /\((\d{2,4})\)([^(]*)/gy
+  const re = /\((\d{2,4})\)([^(]*)/y
+  let end = 0
   let m: RegExpExecArray | null
-  while ((m = re.exec(s))) out.push({ ai: m[1]!, value: m[2]! })
-  return out.length && re.lastIndex === s.length ? out : null
+  while ((m = re.exec(s))) {
+    out.push({ ai: m[1]!, value: m[2]! })
+    end = re.lastIndex
+  }
+  return out.length && end === s.length ? out : null
 }
 
 // The primary keys a Digital Link's path may start with (GS1 Digital Link 1.2 §4).

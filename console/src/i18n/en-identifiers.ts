@@ -165,6 +165,7 @@ export default {
     noCamera: 'The camera is not available: {error}',
     handleIs: 'Identifier {handle}',
     openPublic: 'Open its public page',
+    openAddress: 'Open the address read',
     digitalLinkHint: 'A GS1 Digital Link: the GS1 keys and attributes it carries.',
     elementHint: 'A GS1 element string: its application identifiers.',
     unknownHint: 'Not an identifier this console knows.',

@@ -166,6 +166,7 @@ const identifiers: Messages['identifiers'] = {
     noCamera: '摄像头不可用：{error}',
     handleIs: '标识 {handle}',
     openPublic: '打开公开页面',
+    openAddress: '打开码中的地址',
     digitalLinkHint: 'GS1 数字链接：其中的 GS1 标识代码与属性。',
     elementHint: 'GS1 元素串：其中的应用标识符。',
     unknownHint: '不是本控制台能识别的标识。',
