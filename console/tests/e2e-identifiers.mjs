@@ -11,7 +11,8 @@
 // visible; a PNG of the QR code (from the API) scanned in the browser leads to the
 // public page; the public page without log-in shows the public values and hides the
 // other, and says when an identifier does not exist; a prefix in use is not given up;
-// a template of the tenant's own is made; the main tab in 简体中文; no browser errors.
+// a template of the tenant's own is made; an identifier edited and one deleted from the
+// drawer; the main tab in 简体中文; no browser errors.
 // Run by scripts/console-test.sh; screenshots go to console/test-results/screenshots
 // (identifiers-*).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -157,7 +158,7 @@ const token = (await call(null, 'POST', '/auth/login', TENANT)).token
 }
 const tab = (name) => page.getByTestId('identifier-tabs').getByRole('tab', { name, exact: true }).click()
 
-await step('the menu shows Identifiers; a malformed prefix is refused at its field, then 88.900.1 is taken', async () => {
+await step('the menu shows Identifiers; a malformed prefix and another tenant’s are refused at the field, then 88.900.1 is taken', async () => {
   await logIn(page, TENANT.username, TENANT.password, TENANT.tenant)
   await page.getByTestId('nav').getByText('Identifiers', { exact: true }).click()
   await page.waitForURL(/\/identifiers$/)
@@ -170,6 +171,10 @@ await step('the menu shows Identifiers; a malformed prefix is refused at its fie
   await list.getByTestId('prefix-name').fill('Demo Factory')
   await list.getByTestId('prefix-take').click()
   await list.locator('.el-form-item__error').filter({ hasText: 'is empty or holds a character' }).waitFor()
+  // The supplier's: another tenant holds it.
+  await list.getByTestId('prefix-input').fill(SUPPLIER.prefix)
+  await list.getByTestId('prefix-take').click()
+  await list.locator('.el-form-item__error').filter({ hasText: `${SUPPLIER.prefix} is held by another tenant.` }).waitFor()
   await list.getByTestId('prefix-input').fill(PREFIX)
   await list.getByTestId('prefix-take').click()
   await list.getByTestId('prefix-value').filter({ hasText: PREFIX }).waitFor()
@@ -444,6 +449,24 @@ await step('templates: the shipped ones listed with their fields; a template of 
   const mine = (await apiGet(token, '/identifier-templates')).find((x) => x.id === 'pump-assembly')
   expect(mine && !mine.shipped && mine.fields[0].label['zh-CN'] === '流量', `template: ${JSON.stringify(mine)}`)
   await still(page, 'identifiers-templates')
+})
+
+await step('edit an identifier’s values from its drawer', async () => {
+  await page.goto('/identifiers')
+  await page.getByTestId('identifiers-table').getByTestId('identifier-handle').filter({ hasText: `${PREFIX}/P-2` }).click()
+  const detail = page.getByTestId('identifier-detail')
+  await detail.getByTestId('detail-values').getByText('SN-0002', { exact: true }).waitFor()
+  await detail.getByTestId('detail-edit').click()
+  const form = page.getByTestId('identifier-form')
+  expect((await form.getByTestId('id-field-serial_no').inputValue()) === 'SN-0002', 'the form holds the values')
+  await form.getByTestId('id-field-serial_no').fill('SN-0002b')
+  await form.getByTestId('id-form-submit').click()
+  await form.waitFor({ state: 'hidden' })
+  await detail.getByTestId('detail-values').getByText('SN-0002b', { exact: true }).waitFor()
+  const r = await apiGet(token, `/identifiers/${encodeURIComponent(`${PREFIX}/P-2`)}`)
+  expect(r.values.find((v) => v.type === 'serial_no')?.data.value === 'SN-0002b' && r.values.length === 5, `updated: ${JSON.stringify(r)}`)
+  await page.keyboard.press('Escape')
+  await noDialog(page)
 })
 
 await step('delete an identifier from its drawer', async () => {
