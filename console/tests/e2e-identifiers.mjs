@@ -1,18 +1,19 @@
 // Identifier resolution (标识解析) in a real browser (Debian's Chromium driven by
 // playwright-core) against a real `ironloom serve --demo`, as the demo tenant's
-// administrator: takes a prefix (a malformed one refused at the field first); registers
-// an identifier with the machinery-part template through the form (a wrong date caught
-// at its field in the browser, a reserved value type at its row by the server); registers
-// three more from CSV with a fourth row the browser finds wrong, in a batch; finds them
-// in the list and opens one: its values with the non-public one marked, its QR code and
-// Data Matrix loaded; links it to another of ours and to a supplier's (another tenant's)
-// motor, and removes a third link; the trace page draws the graph and lists the three,
-// of the supplier's motor its public values only; label sheets appear and print with only the sheets
-// visible; a PNG of the QR code (from the API) scanned in the browser leads to the
-// public page; the public page without log-in shows the public values and hides the
-// other, and says when an identifier does not exist; a prefix in use is not given up;
-// a template of the tenant's own is made; an identifier edited and one deleted from the
-// drawer; the main tab in 简体中文; no browser errors.
+// administrator: takes a prefix (a malformed one and another tenant's refused at the
+// field first); registers an identifier with the machinery-part template through the
+// form (a wrong date caught at its field in the browser, a reserved value type at its row
+// by the server); registers three more from CSV with a fourth row the browser finds
+// wrong, in a batch; finds them in the list and opens one: its values with the
+// non-public one marked, its QR code and Data Matrix loaded; links it to another of ours
+// and to a supplier's (another tenant's) motor, and removes a third link; the trace page
+// draws the graph and lists the three, of the supplier's motor its public values only;
+// label sheets appear and print with only the sheets visible; a PNG of the QR code (from
+// the API) scanned in the browser leads to the public page; the public page without
+// log-in shows the public values and hides the other, and says when an identifier does
+// not exist; a prefix in use is not given up; a template of the tenant's own is made; an
+// identifier edited and one deleted from the drawer; the main tab in 简体中文; no
+// browser errors.
 // Run by scripts/console-test.sh; screenshots go to console/test-results/screenshots
 // (identifiers-*).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
