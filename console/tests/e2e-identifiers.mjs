@@ -166,7 +166,7 @@ await step('the menu shows Identifiers; a malformed prefix and another tenant’
   await page.getByRole('heading', { name: 'Identifiers' }).waitFor()
   await tab('Prefixes')
   const list = page.getByTestId('prefix-list')
-  await list.getByText('No prefixes yet').waitFor()
+  await list.getByTestId('prefixes-table').waitFor()
   allowHttpErrors = true
   await list.getByTestId('prefix-input').fill('88..1')
   await list.getByTestId('prefix-name').fill('Demo Factory')
@@ -178,8 +178,8 @@ await step('the menu shows Identifiers; a malformed prefix and another tenant’
   await list.locator('.el-form-item__error').filter({ hasText: `${SUPPLIER.prefix} is held by another tenant.` }).waitFor()
   await list.getByTestId('prefix-input').fill(PREFIX)
   await list.getByTestId('prefix-take').click()
-  await list.getByTestId('prefix-value').filter({ hasText: PREFIX }).waitFor()
-  expect((await list.getByTestId('prefix-count').textContent()).trim() === '0', 'no identifiers yet')
+  const ours = list.getByTestId('prefixes-table').locator('tr').filter({ has: page.getByTestId('prefix-value').getByText(PREFIX, { exact: true }) })
+  expect((await ours.getByTestId('prefix-count').textContent()).trim() === '0', 'no identifiers yet')
   await still(page, 'identifiers-prefixes')
 })
 
@@ -187,6 +187,9 @@ await step('register through the form: a wrong date at its field, a reserved typ
   await tab('Identifiers')
   await page.getByTestId('identifier-register').click()
   const form = page.getByTestId('identifier-form')
+  // The demo plant has a prefix of its own (88.118.8): ours is chosen.
+  await form.getByTestId('id-form-prefix').click()
+  await option(page, `${PREFIX} · Demo Factory`)
   await form.getByTestId('id-form-template').click()
   await option(page, 'Machinery part or assembly (machinery-part 1.0)')
   await form.getByTestId('id-field-model').waitFor()
@@ -267,9 +270,11 @@ await step('batch registration from CSV: three rows registered, a fourth found w
   await still(page, 'identifiers-batch-result')
 })
 
-await step('the list: four identifiers, a search finds one', async () => {
+await step('the list: four identifiers under our prefix, a search finds one', async () => {
   await tab('Identifiers')
   const table = page.getByTestId('identifiers-table')
+  await page.getByTestId('identifier-prefix-filter').click()
+  await option(page, `${PREFIX} · Demo Factory`)
   await until(async () => (await table.getByTestId('identifier-handle').count()) === 4, 'four identifiers')
   await page.getByTestId('identifier-search').fill('P-3')
   await page.getByTestId('identifier-search').press('Enter')
@@ -277,7 +282,7 @@ await step('the list: four identifiers, a search finds one', async () => {
   await table.getByTestId('identifier-handle').filter({ hasText: `${PREFIX}/P-3` }).waitFor()
   await page.getByTestId('identifier-search').fill('')
   await page.getByTestId('identifier-search').press('Enter')
-  await until(async () => (await table.getByTestId('identifier-handle').count()) === 4, 'all again')
+  await until(async () => (await table.getByTestId('identifier-handle').count()) === 4, 'all four again')
   await still(page, 'identifiers-list')
 })
 
@@ -354,6 +359,9 @@ await step('the trace: the graph draws on its canvas, the list shows the three, 
 await step('label sheets: the SVG page appears, and printing shows only the sheets', async () => {
   await page.goto('/identifiers?tab=labels')
   const labels = page.getByTestId('label-sheets')
+  // Those the search for our prefix finds.
+  await labels.getByTestId('labels-choose').locator('input').fill(PREFIX)
+  await page.locator('.el-select-dropdown:visible').getByText(`${PREFIX}/P-4`, { exact: true }).waitFor()
   await labels.getByTestId('labels-all').click()
   await labels.getByTestId('labels-make').filter({ hasText: '4 labels' }).waitFor()
   await labels.getByTestId('labels-line').fill('轴承座 bearing housing')
@@ -422,9 +430,10 @@ await step('the public page without log-in: the public values, not the others; a
 await step('a prefix in use is not given up: the reason explained', async () => {
   await page.goto('/identifiers?tab=prefixes')
   const list = page.getByTestId('prefix-list')
-  await list.getByTestId('prefix-count').filter({ hasText: '4' }).waitFor()
+  const ours = list.getByTestId('prefixes-table').locator('tr').filter({ has: page.getByTestId('prefix-value').getByText(PREFIX, { exact: true }) })
+  await ours.getByTestId('prefix-count').filter({ hasText: '4' }).waitFor()
   allowHttpErrors = true
-  await list.getByTestId('prefix-give-up').click()
+  await ours.getByTestId('prefix-give-up').click()
   await confirmBox(page, 'Give up')
   await list.getByTestId('prefix-in-use').getByText(`Prefix ${PREFIX} still holds 4 identifiers`).waitFor()
 })
@@ -475,7 +484,8 @@ await step('delete an identifier from its drawer', async () => {
   await page.getByTestId('identifiers-table').getByTestId('identifier-handle').filter({ hasText: `${PREFIX}/P-4` }).click()
   await page.getByTestId('identifier-detail').getByTestId('detail-delete').click()
   await confirmBox(page, 'Delete')
-  await until(async () => (await page.getByTestId('identifiers-table').getByTestId('identifier-handle').count()) === 3, 'three left')
+  await until(async () => (await page.getByTestId('identifiers-table').getByTestId('identifier-handle').filter({ hasText: `${PREFIX}/P-4` }).count()) === 0, 'P-4 is gone')
+  expect((await apiGet(token, `/identifiers?prefix=${PREFIX}`)).total === 3, 'three left')
 })
 
 await step('简体中文: the identifiers tab', async () => {
