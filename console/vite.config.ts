@@ -15,6 +15,8 @@ export default defineConfig({
       output: {
         manualChunks(id: string) {
           if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'echarts'
+          // The barcode reader loads only when something is scanned.
+          if (id.includes('node_modules/zxing-wasm')) return 'zxing'
           if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus'
           if (id.includes('node_modules')) return 'vendor'
           return undefined

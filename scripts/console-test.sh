@@ -2,7 +2,8 @@
 # The console's browser tests: builds the console, installs Debian's Chromium if missing,
 # and drives it with playwright-core against `ironloom serve --demo` (the debug build in
 # $CARGO_TARGET_DIR, built here if needed): tests/e2e.mjs, the marketplace's
-# tests/e2e-market.mjs and its trading, tests/e2e-market-trade.mjs, the flow editor's unit tests and the cluster's health page.
+# tests/e2e-market.mjs and its trading, tests/e2e-market-trade.mjs, identifier resolution's
+# tests/e2e-identifiers.mjs, the flow editor's unit tests and the cluster's health page.
 # Screenshots: console/test-results/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,10 @@ CHROMIUM=/usr/bin/chromium \
 # The marketplace's trading: plans, a paid app subscribed, paid, invoiced, expired, renewed and refunded.
 CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots node tests/e2e-market-trade.mjs
+# Identifier resolution: prefixes, registration one by one and from CSV, codes, links and
+# the trace, label sheets, scanning a QR code, the public resolution page.
+CHROMIUM=/usr/bin/chromium \
+  SCREENSHOTS=test-results/screenshots node tests/e2e-identifiers.mjs
 node tests/flow.test.mjs
 # The health page in cluster mode: the peers' nats-server and a fresh database on the
 # test PostgreSQL server (started here when this script runs on its own).

@@ -18,6 +18,14 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/MarketRegisterView.vue'),
     meta: { public: true },
   },
+  // The public resolution page of identifiers (where their QR codes point); the suffix
+  // may hold `/`.
+  {
+    path: '/r/:prefix/:suffix(.*)',
+    name: 'resolve',
+    component: () => import('./views/ResolveView.vue'),
+    meta: { public: true },
+  },
   {
     path: '/',
     component: Shell,
@@ -45,6 +53,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'market/review', name: 'market-review', component: () => import('./views/MarketReviewView.vue') },
       { path: 'market/orders', name: 'market-orders', component: () => import('./views/MarketOrdersView.vue') },
       { path: 'market/finance', name: 'market-finance', component: () => import('./views/MarketFinanceView.vue') },
+      { path: 'identifiers', name: 'identifiers', component: () => import('./views/IdentifiersView.vue') },
+      { path: 'identifiers/trace/:handle', name: 'identifier-trace', component: () => import('./views/IdentifierTraceView.vue') },
       { path: 'usage', name: 'usage', component: () => import('./views/UsageView.vue') },
       { path: 'users', name: 'users', component: () => import('./views/UsersView.vue') },
       { path: 'roles', name: 'roles', component: () => import('./views/RolesView.vue') },

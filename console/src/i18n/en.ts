@@ -1,6 +1,8 @@
 // The English catalogue. It is the reference: the Chinese catalogue must have exactly the
 // same keys (the type checker enforces it), and every string the console shows comes
 // from one of the two.
+import identifiers from './en-identifiers'
+
 const en = {
   app: {
     name: 'Ironloom',
@@ -73,6 +75,7 @@ const en = {
     review: 'Review queue',
     orders: 'Orders & invoices',
     finance: 'Finance desk',
+    identifiers: 'Identifiers',
   },
   login: {
     title: 'Log in to Ironloom',
@@ -1516,6 +1519,7 @@ const en = {
     owedHint: 'Your share of every paid order (its amount less the platform’s fee), less refunds, from the ledger.',
     yourShare: 'Your share',
   },
+  identifiers,
   errors: {
     notFound: 'This page does not exist.',
     home: 'Back to the overview',

@@ -1,4 +1,5 @@
 import type { Messages } from './en'
+import identifiers from './zh-CN-identifiers'
 
 // 简体中文目录：键与英文目录完全一致（由类型检查保证）。
 const zhCN: Messages = {
@@ -73,6 +74,7 @@ const zhCN: Messages = {
     review: '审核队列',
     orders: '订单与发票',
     finance: '财务',
+    identifiers: '标识管理',
   },
   login: {
     title: '登录 Ironloom',
@@ -1516,6 +1518,7 @@ const zhCN: Messages = {
     owedHint: '来自账簿：每笔已支付订单中您的份额（金额减平台佣金），扣除退款。',
     yourShare: '您的份额',
   },
+  identifiers,
   errors: {
     notFound: '页面不存在。',
     home: '返回概览',
