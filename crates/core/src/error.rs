@@ -162,12 +162,14 @@ impl Error {
                         value
                     )
                 } else {
-                    format!(
-                        "a {} with {} \"{}\" already exists",
-                        resource.name(locale),
-                        field,
-                        value
-                    )
+                    let name = resource.name(locale);
+                    // "an" before a vowel sound ("an API key", "an order"), "a user".
+                    let article = if name.starts_with(['a', 'e', 'i', 'o', 'A', 'E', 'I', 'O']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    format!("{article} {name} with {field} \"{value}\" already exists")
                 }
             }
             Error::Invalid(e) => e.message(locale),
@@ -457,6 +459,20 @@ impl From<crate::model::ModelError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn existing_objects_take_the_right_article() {
+        let exists = |resource| Error::AlreadyExists {
+            resource,
+            field: "name",
+            value: "x".into(),
+        };
+        let en = |r| exists(r).message(Locale::En);
+        assert!(en(Resource::Identifier).starts_with("an identifier with name"));
+        assert!(en(Resource::ApiKey).starts_with("an API key"));
+        assert!(en(Resource::User).starts_with("a user"));
+        assert!(en(Resource::Device).starts_with("a device"));
+    }
 
     #[test]
     fn every_error_has_messages_in_both_languages() {
