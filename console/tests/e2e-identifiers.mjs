@@ -19,13 +19,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, selectors } from 'playwright-core'
-import { startServer } from './server.mjs'
-
-const bin = process.env.IRONLOOM_BIN
-if (!bin) throw new Error('IRONLOOM_BIN: the ironloom binary to test')
-const shots = process.env.SCREENSHOTS ?? 'test-results/screenshots'
-mkdirSync(shots, { recursive: true })
+import { confirmBox, expect, logIn, noDialog, open, until } from './harness.mjs'
 
 const PREFIX = '88.900.1'
 const ADMIN_PASSWORD = 'Admin-pass-1'
@@ -33,112 +27,18 @@ const ADMIN_PASSWORD = 'Admin-pass-1'
 const SUPPLIER = { code: 'supplier', username: 'supplier-admin', password: 'Supplier-pass-1', prefix: '86.1000.12', part: '86.1000.12/MOTOR-7' }
 const TENANT = { username: 'demo', password: 'ironloom-demo-1', tenant: 'demo' }
 
-selectors.setTestIdAttribute('data-test')
-const server = await startServer({
-  bin,
-  consoleDir: process.env.CONSOLE_DIR ?? 'dist',
-  env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' },
-})
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-})
-const errors = []
-let failures = 0
-let current
-// Chromium logs every failed request as a console error; steps that provoke one allow
-// that, and only that.
-let allowHttpErrors = false
+const h = await open({ label: 'identifiers', what: 'identifier', env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' } })
+const { bin, server, newPage, step, shot, still, call, apiGet, tokenOf } = h
 
-async function newPage(viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US', baseURL: server.url })
-  const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return
-    if (allowHttpErrors && /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return
-    errors.push(`${page.url()}: ${m.text()}`)
-  })
-  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e}`))
-  return page
-}
-
-async function step(name, f) {
-  const t = Date.now()
-  try {
-    await f()
-    console.log(`ok   ${name} (${Date.now() - t} ms)`)
-  } catch (e) {
-    failures++
-    console.log(`FAIL ${name}: ${e.stack ?? e}`)
-    const file = `FAILED-identifiers-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`
-    await current?.screenshot({ path: join(shots, `${file}.png`) }).catch(() => {})
-  } finally {
-    allowHttpErrors = false
-  }
-}
-
-function expect(cond, what) {
-  if (!cond) throw new Error(what)
-}
-
-const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) })
-
-// A screenshot once messages have faded and dialogs and drawers opened or closed all the way.
-async function still(page, name) {
-  await page.waitForFunction(() => document.querySelectorAll('.el-message').length === 0, undefined, { timeout: 10_000 })
-  await page.waitForTimeout(600)
-  await shot(page, name)
-}
-
-// Polls `f` every 300 ms until it returns something truthy (which it returns), or fails.
-async function until(f, what, ms = 15_000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await f()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
-// Waits until no dialog or message box is on screen (they fade out).
-const noDialog = (page) =>
-  page.waitForFunction(() =>
-    [...document.querySelectorAll('.el-overlay')].every((e) => getComputedStyle(e).display === 'none'),
-  )
-const messageBox = (page) => page.locator('.el-message-box')
-const confirmBox = (page, name) => messageBox(page).getByRole('button', { name }).click()
+// Chooses an option of the open drop-down list.
 const option = (page, text) => page.locator('.el-select-dropdown:visible').getByText(text, { exact: true }).click()
-
-// The API as the tenant (for what the browser cannot fetch by itself and for checking
-// what the console did).
-async function call(token, method, path, body) {
-  const headers = {}
-  if (token) headers.Authorization = `Bearer ${token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const r = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await r.text()
-  expect(r.ok, `${method} ${path}: ${r.status} ${text}`)
-  return text ? JSON.parse(text) : null
-}
-const apiGet = (token, path) => call(token, 'GET', path)
-
-async function logIn(page, username, password, tenant) {
-  await page.goto('/login')
-  await page.getByTestId('username').fill(username)
-  await page.getByTestId('password').fill(password)
-  if (tenant) await page.getByTestId('tenant').fill(tenant)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
 
 // Whether an <img> in the page finished loading a picture.
 const loaded = (locator) => locator.evaluate((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0)
 
 const work = mkdtempSync(join(tmpdir(), 'ironloom-identifiers-test-'))
 const page = await newPage()
-current = page
+h.current = page
 const token = (await call(null, 'POST', '/auth/login', TENANT)).token
 
 // The supplier, set up through the API: its prefix and a motor with a public address and a
@@ -167,7 +67,7 @@ await step('the menu shows Identifiers; a malformed prefix and another tenant’
   await tab('Prefixes')
   const list = page.getByTestId('prefix-list')
   await list.getByTestId('prefixes-table').waitFor()
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await list.getByTestId('prefix-input').fill('88..1')
   await list.getByTestId('prefix-name').fill('Demo Factory')
   await list.getByTestId('prefix-take').click()
@@ -208,7 +108,7 @@ await step('register through the form: a wrong date at its field, a reserved typ
   await form.getByTestId('id-extra-add').click()
   await form.getByTestId('id-extra-type-0').fill('HS_ADMIN')
   await form.getByTestId('id-extra-value-0').fill('x')
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await form.getByTestId('id-form-submit').click()
   await form.getByTestId('id-extra-0').locator('.el-form-item__error').filter({ hasText: 'HS_ types are reserved' }).waitFor()
   await form.getByTestId('id-extra-type-0').fill('colour')
@@ -306,7 +206,7 @@ await step('links from the drawer: P-1 holds P-2 as a component; a link to P-3 a
   await detail.getByTestId('link-add').click()
   await links.getByText(SUPPLIER.part).waitFor()
   // An identifier that does not exist: the server's answer at the field.
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await detail.getByTestId('link-child').fill(`${PREFIX}/NOPE`)
   await detail.getByTestId('link-add').click()
   await detail.locator('.el-form-item__error').first().waitFor()
@@ -407,7 +307,7 @@ await step('scan: a PNG of the QR code read in the browser opens the public page
 
 await step('the public page without log-in: the public values, not the others; an unknown identifier', async () => {
   const visitor = await newPage({ width: 420, height: 860 })
-  current = visitor
+  h.current = visitor
   await visitor.goto(`/r/${PREFIX}/P-1`)
   const values = visitor.getByTestId('resolve-values')
   await values.getByText('GB-6208 轴承座').waitFor()
@@ -420,11 +320,11 @@ await step('the public page without log-in: the public values, not the others; a
   await visitor.getByTestId('language-zh-CN').click()
   await visitor.getByText('所有者公开的标识值：').waitFor()
   await still(visitor, 'identifiers-public-zh')
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await visitor.goto(`/r/${PREFIX}/NOPE`)
   await visitor.getByTestId('resolve-not-found').getByText('未找到').waitFor()
   await visitor.close()
-  current = page
+  h.current = page
 })
 
 await step('a prefix in use is not given up: the reason explained', async () => {
@@ -432,7 +332,7 @@ await step('a prefix in use is not given up: the reason explained', async () => 
   const list = page.getByTestId('prefix-list')
   const ours = list.getByTestId('prefixes-table').locator('tr').filter({ has: page.getByTestId('prefix-value').getByText(PREFIX, { exact: true }) })
   await ours.getByTestId('prefix-count').filter({ hasText: '4' }).waitFor()
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await ours.getByTestId('prefix-give-up').click()
   await confirmBox(page, 'Give up')
   await list.getByTestId('prefix-in-use').getByText(`Prefix ${PREFIX} still holds 4 identifiers`).waitFor()
@@ -507,15 +407,4 @@ await step('简体中文: the identifiers tab', async () => {
   await still(page, 'identifiers-trace-zh')
 })
 
-await step('the browser logged no errors', async () => {
-  expect(errors.length === 0, errors.join('\n'))
-})
-
-await browser.close()
-await server.stop()
-rmSync(work, { recursive: true, force: true })
-if (failures > 0) {
-  console.log(`${failures} identifier console test(s) failed`)
-  process.exit(1)
-}
-console.log('all identifier console tests passed')
+await h.finish(() => rmSync(work, { recursive: true, force: true }))

@@ -22,13 +22,7 @@ import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { chromium, selectors } from 'playwright-core'
-import { startServer } from './server.mjs'
-
-const bin = process.env.IRONLOOM_BIN
-if (!bin) throw new Error('IRONLOOM_BIN: the ironloom binary to test')
-const shots = process.env.SCREENSHOTS ?? 'test-results/screenshots'
-mkdirSync(shots, { recursive: true })
+import { confirmBox, expect, logIn, messageBox, navLabels, noDialog, open, until } from './harness.mjs'
 
 const ADMIN_PASSWORD = 'Admin-pass-1'
 const DEV = { username: 'pumpco-dev', password: 'Pumpco-dev-pass-1', name: 'PumpCo Apps', email: 'dev@pumpco.example', organisation: 'PumpCo Industrial Software Ltd.' }
@@ -38,114 +32,8 @@ const APP_EN = 'Pump efficiency (paid)'
 const APP_ZH = '水泵能效（付费版）'
 const INSTALLATION = 'pump-paid'
 
-selectors.setTestIdAttribute('data-test')
-const server = await startServer({
-  bin,
-  consoleDir: process.env.CONSOLE_DIR ?? 'dist',
-  env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' },
-})
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-})
-const errors = []
-let failures = 0
-let current
-// Chromium logs every failed request as a console error; steps that provoke one allow
-// that, and only that.
-let allowHttpErrors = false
-
-async function newPage(viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US', baseURL: server.url })
-  const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return
-    if (allowHttpErrors && /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return
-    errors.push(`${page.url()}: ${m.text()}`)
-  })
-  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e}`))
-  return page
-}
-
-async function step(name, f) {
-  const t = Date.now()
-  try {
-    await f()
-    console.log(`ok   ${name} (${Date.now() - t} ms)`)
-  } catch (e) {
-    failures++
-    console.log(`FAIL ${name}: ${e.stack ?? e}`)
-    const file = `FAILED-trade-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`
-    await current?.screenshot({ path: join(shots, `${file}.png`) }).catch(() => {})
-  } finally {
-    allowHttpErrors = false
-  }
-}
-
-function expect(cond, what) {
-  if (!cond) throw new Error(what)
-}
-
-const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) })
-
-// A screenshot once messages have faded and dialogs and drawers opened or closed all the way.
-async function still(page, name) {
-  await page.waitForFunction(() => document.querySelectorAll('.el-message').length === 0, undefined, { timeout: 10_000 })
-  await page.waitForTimeout(600)
-  await shot(page, name)
-}
-
-// Polls `f` every 300 ms until it returns something truthy (which it returns), or fails.
-async function until(f, what, ms = 15_000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await f()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
-// Waits until no dialog or message box is on screen (they fade out).
-const noDialog = (page) =>
-  page.waitForFunction(() =>
-    [...document.querySelectorAll('.el-overlay')].every((e) => getComputedStyle(e).display === 'none'),
-  )
-
-// The open confirmation box, and pressing one of its buttons.
-const messageBox = (page) => page.locator('.el-message-box')
-const confirmBox = (page, name) => messageBox(page).getByRole('button', { name }).click()
-
-// The API as someone (for setting up what other tests drive, and checking what the console did).
-async function call(token, method, path, body, raw) {
-  const headers = {}
-  if (token) headers.Authorization = `Bearer ${token}`
-  if (raw) headers['Content-Type'] = 'application/octet-stream'
-  else if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const r = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) })
-  const text = await r.text()
-  expect(r.ok, `${method} ${path}: ${r.status} ${text}`)
-  return text ? JSON.parse(text) : null
-}
-const apiGet = (token, path) => call(token, 'GET', path)
-async function tokenOf(username, password, tenant) {
-  return (await call(null, 'POST', '/auth/login', { username, password, tenant })).token
-}
-
-async function logIn(page, username, password, tenant) {
-  await page.goto('/login')
-  await page.getByTestId('username').fill(username)
-  await page.getByTestId('password').fill(password)
-  if (tenant) await page.getByTestId('tenant').fill(tenant)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
-
-async function navLabels(page) {
-  await page.getByTestId('nav').waitFor()
-  return (await page.getByTestId('nav').locator('.el-menu-item, .el-sub-menu__title').allTextContents()).map((s) => s.trim())
-}
+const h = await open({ label: 'trade', what: 'marketplace trading', env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' } })
+const { bin, server, newPage, step, shot, still, call, apiGet, tokenOf } = h
 
 // A real package: apps/pump-efficiency under a new id and name, packed by the binary under test.
 const work = mkdtempSync(join(tmpdir(), 'ironloom-trade-test-'))
@@ -198,7 +86,7 @@ await step('setup through the API: a verified developer, its package checked and
 })
 
 await step('developer portal: a monthly plan of ¥99.00 and a yearly one with a trial; the form checks, the server’s field errors shown', async () => {
-  current = dev
+  h.current = dev
   await logIn(dev, DEV.username, DEV.password)
   await dev.waitForURL(/\/market\/developer$/)
   const app = dev.getByTestId(`plans-of-${APP_ID}`)
@@ -215,7 +103,7 @@ await step('developer portal: a monthly plan of ¥99.00 and a yearly one with a 
   await dialog.getByTestId('plan-create').click()
   await dialog.getByText('Enter a price in yuan above zero').waitFor()
   // More than the server takes (100 million yuan): its field error, at the price.
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await dialog.getByTestId('plan-price').fill('200000000')
   await dialog.getByTestId('plan-create').click()
   await dialog.locator('.el-form-item__error').filter({ hasText: 'must be between 0 and' }).waitFor()
@@ -244,7 +132,7 @@ await step('developer portal: a monthly plan of ¥99.00 and a yearly one with a 
 })
 
 await step('tenant: the listing shows the plans; installing the paid app is refused with the server’s message, pointing to the plans', async () => {
-  current = tenant
+  h.current = tenant
   await logIn(tenant, TENANT.username, TENANT.password, TENANT.tenant)
   const nav = await navLabels(tenant)
   expect(nav.includes('Orders & invoices') && !nav.includes('Finance desk'), `tenant menu: ${nav}`)
@@ -258,7 +146,7 @@ await step('tenant: the listing shows the plans; installing the paid app is refu
   await dialog.getByTestId('consent-alarms').waitFor()
   for (const k of ['read_telemetry', 'write_telemetry', 'alarms', 'models']) await dialog.getByTestId(`consent-${k}`).locator('.el-checkbox').click()
   await dialog.getByTestId('install-name').fill(INSTALLATION)
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await dialog.getByTestId('install-confirm').click()
   const refused = tenant.getByTestId('install-refused')
   await refused.filter({ hasText: `${APP_ID} is a paid app: subscribe to one of its plans first` }).waitFor()
@@ -295,7 +183,7 @@ await step('tenant: subscribes to the monthly plan after a confirmation stating 
 })
 
 await step('platform administrator: confirms the payment on the finance desk; the ledger balances', async () => {
-  current = admin
+  h.current = admin
   await logIn(admin, 'admin', ADMIN_PASSWORD)
   const nav = await navLabels(admin)
   expect(nav.includes('Finance desk') && !nav.includes('Orders & invoices'), `admin menu: ${nav}`)
@@ -327,7 +215,7 @@ await step('platform administrator: confirms the payment on the finance desk; th
 })
 
 await step('tenant: the order paid with its invoice; installs the app through the consent screen', async () => {
-  current = tenant
+  h.current = tenant
   await tenant.getByRole('button', { name: 'Refresh' }).click()
   const row = tenant.getByTestId('orders').locator('tbody tr').filter({ hasText: references[0] })
   await row.getByTestId('order-status').filter({ hasText: 'Paid' }).waitFor()
@@ -373,13 +261,13 @@ await step('tenant: the order paid with its invoice; installs the app through th
 
 await step('the period ends: the administrator runs the expiry; the tenant sees the subscription expired and the installation paused with the reason', async () => {
   sql('UPDATE market_subscriptions SET period_end = 1000')
-  current = admin
+  h.current = admin
   await admin.getByRole('tab', { name: 'Usage billing and expiry' }).click()
   await admin.getByTestId('expiry-run').click()
   await confirmBox(admin, 'Run expiry now')
   await admin.getByTestId('expiry-result').filter({ hasText: '1 subscription(s) expired' }).waitFor()
   await still(admin, 'trade-finance-expiry')
-  current = tenant
+  h.current = tenant
   await tenant.goto('/market/orders')
   const sub = tenant.getByTestId('subscriptions').locator('tbody tr').filter({ hasText: APP_ID })
   await sub.getByTestId('subscription-status').filter({ hasText: 'Expired' }).waitFor()
@@ -399,7 +287,7 @@ await step('the period ends: the administrator runs the expiry; the tenant sees 
 })
 
 await step('renewal: the tenant subscribes again, the administrator confirms the payment, the installation runs again', async () => {
-  current = tenant
+  h.current = tenant
   await tenant.goto(`/market/apps/${APP_ID}`)
   await tenant.getByTestId('app-subscription-why').filter({ hasText: 'paused (1)' }).waitFor()
   await tenant.getByTestId('plan-monthly').getByTestId('plan-subscribe').click()
@@ -412,14 +300,14 @@ await step('renewal: the tenant subscribes again, the administrator confirms the
   await done.getByTestId('subscribed-close').click()
   await noDialog(tenant)
   await tenant.getByTestId('app-pending-order').filter({ hasText: reference }).waitFor()
-  current = admin
+  h.current = admin
   await admin.getByRole('tab', { name: /^Orders/ }).click()
   await admin.getByRole('button', { name: 'Refresh' }).click()
   const row = admin.getByTestId('finance-orders').locator('tbody tr').filter({ hasText: reference })
   await row.getByTestId('finance-confirm').click()
   await confirmBox(admin, 'Confirm payment')
   await row.getByTestId('finance-order-status').filter({ hasText: 'Paid' }).waitFor()
-  current = tenant
+  h.current = tenant
   await until(async () => (await apiGet(demoToken, '/app-installations')).find((x) => x.name === INSTALLATION)?.enabled, 'the installation started again')
   await tenant.goto('/apps')
   const inst = tenant.getByTestId('app-installations').locator('tbody tr').filter({ hasText: INSTALLATION })
@@ -431,7 +319,7 @@ await step('renewal: the tenant subscribes again, the administrator confirms the
 })
 
 await step('refund: the administrator refunds the renewal with a note (required); the tenant sees it refunded, the ledger still balances', async () => {
-  current = admin
+  h.current = admin
   const row = admin.getByTestId('finance-orders').locator('tbody tr').filter({ hasText: references[1] })
   await row.getByTestId('finance-refund').click()
   const dialog = admin.getByTestId('refund-dialog')
@@ -448,7 +336,7 @@ await step('refund: the administrator refunds the renewal with a note (required)
   await admin.getByTestId('finance-status').getByText('All, waiting first').click()
   const b = await balances()
   expect(b.balanced && b.tenant === 0 && b.developer === -7920 && b.fees === -1980 && b.bank === 9900, `after the refund: ${JSON.stringify(b)}`)
-  current = tenant
+  h.current = tenant
   await tenant.goto('/market/orders')
   const mine = tenant.getByTestId('orders').locator('tbody tr').filter({ hasText: references[1] })
   await mine.getByTestId('order-status').filter({ hasText: 'Refunded' }).waitFor()
@@ -459,7 +347,7 @@ await step('refund: the administrator refunds the renewal with a note (required)
 })
 
 await step('the tenant orders the yearly plan and cancels the unpaid order after confirming', async () => {
-  current = tenant
+  h.current = tenant
   await tenant.goto(`/market/apps/${APP_ID}`)
   await tenant.getByTestId('plan-yearly').getByTestId('plan-subscribe').click()
   await messageBox(tenant).filter({ hasText: '¥999.00 a year' }).waitFor()
@@ -479,7 +367,7 @@ await step('the tenant orders the yearly plan and cancels the unpaid order after
 })
 
 await step('finance desk: billing last month\'s per-call usage finds nothing to bill (no per-call plan)', async () => {
-  current = admin
+  h.current = admin
   await admin.getByRole('tab', { name: 'Usage billing and expiry' }).click()
   const d = new Date()
   d.setDate(1)
@@ -493,7 +381,7 @@ await step('finance desk: billing last month\'s per-call usage finds nothing to 
 })
 
 await step('developer portal: the orders of its app and what the platform owes it', async () => {
-  current = dev
+  h.current = dev
   await dev.reload()
   const orders = dev.getByTestId('developer-orders')
   await orders.getByTestId('developer-balance').filter({ hasText: '¥79.20' }).waitFor()
@@ -515,7 +403,7 @@ await step('简体中文: the Orders & invoices page and the finance desk', asyn
     await page.getByTestId('language-zh-CN').click()
     await page.getByTestId('nav').getByText('应用商店', { exact: true }).waitFor()
   }
-  current = tenant
+  h.current = tenant
   await tenant.goto('/market/orders')
   await toChinese(tenant)
   await tenant.getByTestId('nav').getByText('订单与发票', { exact: true }).waitFor()
@@ -528,7 +416,7 @@ await step('简体中文: the Orders & invoices page and the finance desk', asyn
   await tenant.getByTestId('invoice').getByText('销售方').waitFor()
   await still(tenant, 'trade-invoice-zh')
   await tenant.keyboard.press('Escape')
-  current = admin
+  h.current = admin
   await toChinese(admin)
   await admin.getByTestId('nav').getByText('财务', { exact: true }).waitFor()
   await admin.getByRole('tab', { name: /^订单/ }).waitFor()
@@ -537,21 +425,10 @@ await step('简体中文: the Orders & invoices page and the finance desk', asyn
   await admin.getByRole('tab', { name: '账簿' }).click()
   await admin.getByTestId('ledger-balanced').filter({ hasText: '已平衡' }).waitFor()
   await still(admin, 'trade-finance-ledger-zh')
-  current = tenant
+  h.current = tenant
   await tenant.goto(`/market/apps/${APP_ID}`)
   await tenant.getByTestId('app-plans').getByText('¥99.00 / 月').waitFor()
   await still(tenant, 'trade-listing-zh')
 })
 
-await step('the browser logged no errors', async () => {
-  expect(errors.length === 0, errors.join('\n'))
-})
-
-await browser.close()
-await server.stop()
-rmSync(work, { recursive: true, force: true })
-if (failures > 0) {
-  console.log(`${failures} marketplace trading console test(s) failed`)
-  process.exit(1)
-}
-console.log('all marketplace trading console tests passed')
+await h.finish(() => rmSync(work, { recursive: true, force: true }))

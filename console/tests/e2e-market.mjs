@@ -19,13 +19,7 @@ import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { chromium, selectors } from 'playwright-core'
-import { startServer } from './server.mjs'
-
-const bin = process.env.IRONLOOM_BIN
-if (!bin) throw new Error('IRONLOOM_BIN: the ironloom binary to test')
-const shots = process.env.SCREENSHOTS ?? 'test-results/screenshots'
-mkdirSync(shots, { recursive: true })
+import { confirmBox, expect, logIn, navLabels, noDialog, open, until } from './harness.mjs'
 
 const ADMIN_PASSWORD = 'Admin-pass-1'
 const DEV = { username: 'acme-dev', password: 'Acme-dev-pass-1', name: 'Acme Industrial Apps', email: 'dev@acme.example', organisation: 'Acme Industrial Software', website: 'https://acme.example' }
@@ -34,113 +28,8 @@ const APP_ID = 'acme.pump-room'
 const APP_EN = 'Pump room efficiency check'
 const APP_ZH = '泵房能效巡检'
 
-selectors.setTestIdAttribute('data-test')
-const server = await startServer({
-  bin,
-  consoleDir: process.env.CONSOLE_DIR ?? 'dist',
-  env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' },
-})
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-})
-const errors = []
-let failures = 0
-let current
-// Chromium logs every failed request as a console error; steps that provoke one allow
-// that, and only that.
-let allowHttpErrors = false
-
-async function newPage(viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US', baseURL: server.url, acceptDownloads: true })
-  const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return
-    if (allowHttpErrors && /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return
-    errors.push(`${page.url()}: ${m.text()}`)
-  })
-  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e}`))
-  return page
-}
-
-async function step(name, f) {
-  const t = Date.now()
-  try {
-    await f()
-    console.log(`ok   ${name} (${Date.now() - t} ms)`)
-  } catch (e) {
-    failures++
-    console.log(`FAIL ${name}: ${e.stack ?? e}`)
-    const file = `FAILED-market-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`
-    await current?.screenshot({ path: join(shots, `${file}.png`) }).catch(() => {})
-  } finally {
-    allowHttpErrors = false
-  }
-}
-
-function expect(cond, what) {
-  if (!cond) throw new Error(what)
-}
-
-const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) })
-
-// A screenshot once messages have faded and dialogs and drawers opened or closed all the way.
-async function still(page, name) {
-  await page.waitForFunction(() => document.querySelectorAll('.el-message').length === 0, undefined, { timeout: 10_000 })
-  await page.waitForTimeout(600)
-  await shot(page, name)
-}
-
-// Polls `f` every 300 ms until it returns something truthy (which it returns), or fails.
-async function until(f, what, ms = 15_000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await f()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
-// Waits until no dialog or message box is on screen (they fade out).
-const noDialog = (page) =>
-  page.waitForFunction(() =>
-    [...document.querySelectorAll('.el-overlay')].every((e) => getComputedStyle(e).display === 'none'),
-  )
-
-// Presses a button of the open confirmation box.
-const confirmBox = (page, name) => page.locator('.el-message-box').getByRole('button', { name }).click()
-
-// The API as someone (for checking what the console did).
-async function tokenOf(username, password, tenant) {
-  const r = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password, tenant }),
-  })
-  expect(r.ok, `log-in of ${username}: ${r.status}`)
-  return (await r.json()).token
-}
-async function apiGet(token, path) {
-  const r = await fetch(`${server.url}/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } })
-  expect(r.ok, `GET ${path}: ${r.status} ${await r.clone().text()}`)
-  return r.json()
-}
-
-async function logIn(page, username, password, tenant) {
-  await page.goto('/login')
-  await page.getByTestId('username').fill(username)
-  await page.getByTestId('password').fill(password)
-  if (tenant) await page.getByTestId('tenant').fill(tenant)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-}
-
-async function navLabels(page) {
-  await page.getByTestId('nav').waitFor()
-  return (await page.getByTestId('nav').locator('.el-menu-item, .el-sub-menu__title').allTextContents()).map((s) => s.trim())
-}
+const h = await open({ label: 'market', what: 'marketplace', env: { IRONLOOM_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONLOOM_DEMO_STORE: 'off' } })
+const { bin, server, newPage, step, shot, still, call, apiGet, tokenOf } = h
 
 // The README: Markdown the listing page renders (headings, a table, a list, code) and
 // markup it must show as text, never run.
@@ -202,7 +91,7 @@ let adminToken
 let demoToken
 
 await step('registration: a visitor registers as a developer from the log-in page, and is told to log in without a tenant', async () => {
-  current = visitor
+  h.current = visitor
   await visitor.goto('/login')
   await visitor.getByTestId('register-developer').click()
   await visitor.waitForURL(/\/market\/register$/)
@@ -231,7 +120,7 @@ await step('registration: a visitor registers as a developer from the log-in pag
 })
 
 await step('developer before verification: lands on its portal, pending, no tenant pages in the menu', async () => {
-  current = dev
+  h.current = dev
   await logIn(dev, DEV.username, DEV.password)
   await dev.waitForURL(/\/market\/developer$/)
   await dev.getByTestId('developer-status').filter({ hasText: 'Waiting for verification' }).waitFor()
@@ -245,7 +134,7 @@ await step('developer before verification: lands on its portal, pending, no tena
 })
 
 await step('platform administrator: the review queue in the menu; rejecting needs a comment; the developer verified', async () => {
-  current = admin
+  h.current = admin
   await logIn(admin, 'admin', ADMIN_PASSWORD)
   const nav = await navLabels(admin)
   expect(nav.includes('Review queue') && nav.includes('App store') && !nav.includes('Developer portal'), `admin menu: ${nav}`)
@@ -290,7 +179,7 @@ await step('platform administrator: makes a marketplace reviewer (no tenant) on 
 
 let report100
 await step('developer: verified, submits a package built for the test; its check report passes, every check in colour', async () => {
-  current = dev
+  h.current = dev
   // A screenshot of the store for the package's listing (screenshots/overview.png).
   await dev.goto('/market?kind=')
   await dev.getByTestId('market-cards').locator('.el-card').first().waitFor()
@@ -327,7 +216,7 @@ await step('developer: verified, submits a package built for the test; its check
 })
 
 await step('reviewer: lands on the review queue with nothing but the marketplace; reads the report, downloads the package, approves', async () => {
-  current = reviewer
+  h.current = reviewer
   await logIn(reviewer, REVIEWER.username, REVIEWER.password)
   await reviewer.waitForURL(/\/market\/review$/)
   const nav = await navLabels(reviewer)
@@ -385,7 +274,7 @@ await step('reviewer: signing keys rotated and one revoked, each after confirmin
 })
 
 await step('tenant administrator: finds the app in the store by a Chinese search', async () => {
-  current = tenant
+  h.current = tenant
   await logIn(tenant, 'demo', 'ironloom-demo-1', 'demo')
   demoToken = await tokenOf('demo', 'ironloom-demo-1', 'demo')
   const nav = await navLabels(tenant)
@@ -490,7 +379,7 @@ await step('the store app runs on the demo pump\'s messages: its runs rise on th
 })
 
 await step('a 1.0.1 on the beta channel: submitted, checked, approved; the tenant upgrades to it with its consent and rolls back', async () => {
-  current = dev
+  h.current = dev
   const file = pack('1.0.1', 'Beta: steadier efficiency readings.')
   await dev.goto('/market/developer')
   await dev.getByTestId('submit-file').setInputFiles(file)
@@ -499,14 +388,14 @@ await step('a 1.0.1 on the beta channel: submitted, checked, approved; the tenan
   await dev.getByTestId('submit-package').click()
   const row = dev.getByTestId('submissions').locator('tbody tr').filter({ hasText: '1.0.1' })
   await until(async () => (await row.count()) > 0 && (await row.getByTestId('submission-status').textContent()).includes('In review'), '1.0.1 passes its checks', 240_000)
-  current = reviewer
+  h.current = reviewer
   await reviewer.getByRole('button', { name: 'Refresh' }).click()
   const queued = reviewer.getByTestId('review-submissions').locator('tbody tr').filter({ hasText: '1.0.1' })
   await queued.waitFor()
   await queued.getByTestId('review-approve').click()
   await reviewer.getByTestId('decision-confirm').click()
   await reviewer.getByText('Approved: signed and released').first().waitFor()
-  current = tenant
+  h.current = tenant
   await tenant.goto(`/market/apps/${APP_ID}`)
   const inst = tenant.getByTestId('app-installations-here')
   await inst.getByTestId('installation-upgrade').filter({ hasText: 'Upgrade to 1.0.1' }).click()
@@ -572,7 +461,7 @@ await step('ratings and reviews: the tenant that holds the app rates it, edits a
 })
 
 await step('developer portal: the app with its two releases, its installation and rating', async () => {
-  current = dev
+  h.current = dev
   await dev.goto('/market/developer')
   const row = dev.getByTestId('my-apps').locator('tbody tr').filter({ hasText: APP_ID })
   await row.waitFor()
@@ -593,7 +482,7 @@ await step('developer portal: the app with its two releases, its installation an
 })
 
 await step('reviewer: the statistics tab counts developers, SDK use and the store\'s subscribing tenants as the API does', async () => {
-  current = reviewer
+  h.current = reviewer
   await reviewer.goto('/market/review')
   await reviewer.getByRole('tab', { name: 'Statistics' }).click()
   const box = reviewer.getByTestId('market-statistics')
@@ -612,7 +501,7 @@ await step('reviewer: the statistics tab counts developers, SDK use and the stor
 })
 
 await step('a submission withdrawn by the developer; another rejected by the reviewer with a comment the developer reads', async () => {
-  current = dev
+  h.current = dev
   const submit = async (version) => {
     await dev.getByTestId('submit-file').setInputFiles(pack(version, `Try ${version}.`))
     await dev.getByTestId('submit-package').click()
@@ -626,7 +515,7 @@ await step('a submission withdrawn by the developer; another rejected by the rev
   await withdrawn.getByTestId('submission-status').filter({ hasText: 'Withdrawn' }).waitFor()
   const rejected = await submit('1.0.3')
   await until(async () => (await rejected.getByTestId('submission-status').textContent()).includes('In review'), '1.0.3 passes its checks', 240_000)
-  current = reviewer
+  h.current = reviewer
   await reviewer.getByRole('button', { name: 'Refresh' }).click()
   const queued = reviewer.getByTestId('review-submissions').locator('tbody tr').filter({ hasText: '1.0.3' })
   await queued.getByTestId('review-reject').click()
@@ -636,7 +525,7 @@ await step('a submission withdrawn by the developer; another rejected by the rev
   await reviewer.getByTestId('decision-confirm').click()
   await reviewer.getByText('Submission rejected').first().waitFor()
   await noDialog(reviewer)
-  current = dev
+  h.current = dev
   await dev.getByRole('button', { name: 'Refresh' }).click()
   await rejected.getByTestId('submission-status').filter({ hasText: 'Rejected' }).waitFor()
   await rejected.getByText('The alarm threshold must be configurable per pump').waitFor()
@@ -646,7 +535,7 @@ await step('a submission withdrawn by the developer; another rejected by the rev
 })
 
 await step('developer: an API key for CI, made on the API keys page, lists its submissions', async () => {
-  current = dev
+  h.current = dev
   await dev.getByTestId('nav').getByText('System', { exact: true }).click()
   await dev.getByTestId('nav').getByText('API keys', { exact: true }).click()
   await dev.waitForURL(/\/api-keys$/)
@@ -663,9 +552,9 @@ await step('developer: an API key for CI, made on the API keys page, lists its s
 })
 
 await step('a tenant user opens a developer account from the portal', async () => {
-  current = tenant
+  h.current = tenant
   // The portal asks the server for the account first: 403 not_a_developer, logged by Chromium.
-  allowHttpErrors = true
+  h.allowHttpErrors = true
   await tenant.goto('/market/developer')
   await tenant.getByTestId('developer-open').waitFor()
   await tenant.getByTestId('developer-name').fill('Demo plant engineering')
@@ -682,7 +571,7 @@ await step('简体中文: the store, the listing page, the portal with its check
     await page.getByTestId('language-zh-CN').click()
     await page.getByTestId('nav').getByText('应用商店', { exact: true }).waitFor()
   }
-  current = tenant
+  h.current = tenant
   await tenant.goto('/market?q=泵房能效')
   await toChinese(tenant)
   const card = tenant.getByTestId(`listing-${APP_ID}`)
@@ -694,7 +583,7 @@ await step('简体中文: the store, the listing page, the portal with its check
   await tenant.getByTestId('app-permissions').getByText('在这些设备上产生和清除告警').waitFor()
   await tenant.getByRole('tab', { name: '概览' }).click()
   await still(tenant, 'market-listing-zh')
-  current = dev
+  h.current = dev
   await dev.goto('/market/developer')
   await toChinese(dev)
   await dev.getByTestId('submissions').locator('tbody tr').filter({ hasText: '1.0.0' }).getByTestId('submission-report').click()
@@ -703,7 +592,7 @@ await step('简体中文: the store, the listing page, the portal with its check
   await drawer.getByTestId('outcome-fixtures').filter({ hasText: '通过' }).waitFor()
   await still(dev, 'market-developer-report-zh')
   await dev.keyboard.press('Escape')
-  current = reviewer
+  h.current = reviewer
   await toChinese(reviewer)
   await reviewer.getByRole('button', { name: '刷新' }).click()
   await reviewer.getByRole('tab', { name: /^开发者/ }).click()
@@ -711,15 +600,4 @@ await step('简体中文: the store, the listing page, the portal with its check
   await still(reviewer, 'market-review-zh')
 })
 
-await step('the browser logged no errors', async () => {
-  expect(errors.length === 0, errors.join('\n'))
-})
-
-await browser.close()
-await server.stop()
-rmSync(work, { recursive: true, force: true })
-if (failures > 0) {
-  console.log(`${failures} marketplace console test(s) failed`)
-  process.exit(1)
-}
-console.log('all marketplace console tests passed')
+await h.finish(() => rmSync(work, { recursive: true, force: true }))

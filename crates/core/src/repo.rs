@@ -899,8 +899,11 @@ pub trait DeveloperStatsRepo: Send + Sync {
         from: &str,
         to: &str,
     ) -> Result<Vec<crate::developer_stats::DeveloperApiUsage>>;
-    /// Every developer with the apps it owns.
-    async fn developer_census(&self) -> Result<Vec<crate::developer_stats::DeveloperCensus>>;
+    /// Every developer (or one) with the apps it owns.
+    async fn developer_census(
+        &self,
+        developer: Option<crate::ids::DeveloperId>,
+    ) -> Result<Vec<crate::developer_stats::DeveloperCensus>>;
     /// When each submission since `since` was made, and by whom.
     async fn submission_times(
         &self,

@@ -86,8 +86,20 @@ impl DeveloperStatsRepo for SqlStore {
             .collect()
     }
 
-    async fn developer_census(&self) -> Result<Vec<DeveloperCensus>> {
-        let apps = Sql::new("SELECT app_id, developer_id FROM market_apps ORDER BY app_id")
+    async fn developer_census(
+        &self,
+        developer: Option<DeveloperId>,
+    ) -> Result<Vec<DeveloperCensus>> {
+        let mut apps = Sql::new("SELECT app_id, developer_id FROM market_apps WHERE 1 = 1");
+        let mut devs =
+            Sql::new("SELECT id, first_party, status, created_at FROM developers WHERE 1 = 1");
+        if let Some(d) = developer {
+            apps.and("developer_id =", d.to_string());
+            devs.and("id =", d.to_string());
+        }
+        apps.push(" ORDER BY app_id");
+        devs.push(" ORDER BY created_at, id");
+        let apps = apps
             .query()
             .fetch_all(self.pool())
             .await
@@ -99,13 +111,11 @@ impl DeveloperStatsRepo for SqlStore {
                 .or_default()
                 .push(text(r, "app_id")?);
         }
-        let rows = Sql::new(
-            "SELECT id, first_party, status, created_at FROM developers ORDER BY created_at, id",
-        )
-        .query()
-        .fetch_all(self.pool())
-        .await
-        .map_err(storage("read developers"))?;
+        let rows = devs
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read developers"))?;
         rows.iter()
             .map(|r| {
                 let id = text(r, "id")?;

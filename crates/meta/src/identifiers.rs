@@ -221,6 +221,30 @@ impl IdentifierRepo for SqlStore {
 
     async fn create_template(&self, actor: &Actor, t: &IdTemplate) -> Result<IdTemplate> {
         let mut tx = self.begin().await?;
+        // An id belongs to whoever made its first version (a shipped one to the platform):
+        // others cannot add versions to it.
+        let mut owner = Sql::new("SELECT tenant_id FROM iir_templates WHERE id = ");
+        owner.bind(t.id.clone()).push(" LIMIT 1");
+        if let Some(row) = owner
+            .query()
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(storage("find template"))?
+        {
+            let held: Option<TenantId> = opt_parse(&row, "tenant_id")?;
+            if held != t.tenant_id {
+                return Err(Error::invalid(
+                    "id",
+                    FieldErrorKind::Other {
+                        en: format!(
+                            "{} is a template of the platform's or another tenant's",
+                            t.id
+                        ),
+                        zh: format!("{} 是平台或其他租户的模板", t.id),
+                    },
+                ));
+            }
+        }
         let at = truncate_ms(t.created_at);
         let stored = IdTemplate {
             created_at: at,

@@ -37,6 +37,8 @@ pub struct HandleConfig {
     pub idle_timeout: ironloom_core::units::Duration,
     /// Most TCP connections at once.
     pub max_connections: usize,
+    /// Most UDP requests being answered at once; more are dropped (clients retry).
+    pub max_udp_in_flight: usize,
 }
 
 impl Default for HandleConfig {
@@ -45,6 +47,7 @@ impl Default for HandleConfig {
             addr: ListenAddr::on(SocketAddr::from(([0, 0, 0, 0], 2641))),
             idle_timeout: ironloom_core::units::Duration(Duration::from_secs(30)),
             max_connections: 1024,
+            max_udp_in_flight: 4096,
         }
     }
 }
@@ -198,9 +201,15 @@ pub async fn start(
     };
     let idle = config.idle_timeout.0;
     let limit = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
+    let in_flight = config.max_udp_in_flight.max(1);
     let task = tokio::spawn(async move {
         let udp = Arc::new(udp);
-        let udp_task = tokio::spawn(serve_udp(udp, service.clone(), shutdown.clone()));
+        let udp_task = tokio::spawn(serve_udp(
+            udp,
+            service.clone(),
+            Arc::new(tokio::sync::Semaphore::new(in_flight)),
+            shutdown.clone(),
+        ));
         loop {
             let (stream, peer) = tokio::select! {
                 r = tcp.accept() => match r {
@@ -233,6 +242,7 @@ pub async fn start(
 async fn serve_udp(
     socket: Arc<UdpSocket>,
     service: Arc<HandleService>,
+    limit: Arc<tokio::sync::Semaphore>,
     shutdown: CancellationToken,
 ) {
     let mut buf = vec![0u8; 65_536];
@@ -247,10 +257,16 @@ async fn serve_udp(
             },
             () = shutdown.cancelled() => return,
         };
+        // More requests in flight than allowed: this one is dropped (UDP clients retry).
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "handle: too many UDP requests in flight, dropped");
+            continue;
+        };
         // A request in several datagrams is not expected for resolution; it is dropped.
         let raw = buf[..n].to_vec();
         let (socket, service) = (socket.clone(), service.clone());
         tokio::spawn(async move {
+            let _permit = permit;
             if let Some(answer) = service.answer(&raw).await {
                 for d in proto::udp_datagrams(&answer) {
                     if let Err(e) = socket.send_to(&d, peer).await {

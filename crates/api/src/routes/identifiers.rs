@@ -187,28 +187,6 @@ async fn create_template(
     for (field, text) in [("name.en", &input.name.en), ("name.zh-CN", &input.name.zh)] {
         ironloom_core::validate::text(field, text, 128)?;
     }
-    // An id belongs to whoever made it first (a shipped one to the platform).
-    if let Some(other) = state
-        .store
-        .list_templates(None)
-        .await?
-        .into_iter()
-        .chain(state.store.list_templates(Some(tenant)).await?)
-        .find(|t| t.id == input.id)
-        .filter(|t| t.tenant_id != Some(tenant))
-    {
-        return Err(FieldError::new(
-            "id",
-            FieldErrorKind::Other {
-                en: format!(
-                    "{} is a template of the platform's or another tenant's",
-                    other.id
-                ),
-                zh: format!("{} 是平台或其他租户的模板", other.id),
-            },
-        )
-        .into());
-    }
     let t = IdTemplate {
         id: input.id,
         version: input.version,
@@ -334,6 +312,14 @@ pub struct IdentifierInput {
     pub values: Vec<Value>,
 }
 
+/// What a request has looked up already: whether each prefix is the tenant's, and the
+/// templates (a batch of 2000 reads each once).
+#[derive(Default)]
+struct Lookups {
+    prefixes: std::collections::HashMap<String, bool>,
+    templates: std::collections::HashMap<(String, String), IdTemplate>,
+}
+
 /// Checks an input and makes the record (not stored): the handle under one of the
 /// tenant's prefixes, the values well formed and unique by index, the template's rules.
 async fn record_of(
@@ -341,7 +327,7 @@ async fn record_of(
     tenant: TenantId,
     input: IdentifierInput,
     at: &str,
-    owned: &mut std::collections::HashMap<String, bool>,
+    seen: &mut Lookups,
 ) -> ApiResult<IdentifierRecord> {
     let field = |f: &str| {
         if at.is_empty() {
@@ -360,11 +346,11 @@ async fn record_of(
         )
     })?;
     let prefix = handle.prefix().to_ascii_uppercase();
-    let mine = match owned.get(&prefix) {
+    let mine = match seen.prefixes.get(&prefix) {
         Some(m) => *m,
         None => {
             let m = state.store.prefix_owner(&prefix).await? == Some(tenant);
-            owned.insert(prefix.clone(), m);
+            seen.prefixes.insert(prefix.clone(), m);
             m
         }
     };
@@ -384,7 +370,14 @@ async fn record_of(
         );
     }
     let template = match &input.template {
-        Some(t) => Some(usable_template(state, tenant, &t.id, &t.version).await?),
+        Some(t) => {
+            let key = (t.id.clone(), t.version.clone());
+            if !seen.templates.contains_key(&key) {
+                let found = usable_template(state, tenant, &t.id, &t.version).await?;
+                seen.templates.insert(key.clone(), found);
+            }
+            seen.templates.get(&key).cloned()
+        }
         None => None,
     };
     let now = u32::try_from(Utc::now().timestamp()).unwrap_or(u32::MAX);
@@ -400,7 +393,7 @@ async fn record_of(
                 },
             )
         })?;
-        if value.is_reserved_type() && value.value_type != "URL" {
+        if value.is_reserved_type() {
             // HS_ values are the resolution system's own.
             return Err(FieldError::new(
                 field(&format!("values[{i}].type")),
@@ -527,13 +520,13 @@ async fn register_batch(
         )
         .into());
     }
-    let mut owned = Default::default();
+    let mut seen = Lookups::default();
     let mut items = Vec::with_capacity(inputs.len());
     let mut records = Vec::with_capacity(inputs.len());
     let mut slots = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
         let handle = input.handle.clone();
-        match record_of(&state, tenant, input, &format!("[{i}]"), &mut owned).await {
+        match record_of(&state, tenant, input, &format!("[{i}]"), &mut seen).await {
             Ok(r) => {
                 slots.push(Some(records.len()));
                 items.push(BatchItem {

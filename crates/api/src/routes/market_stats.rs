@@ -120,10 +120,10 @@ async fn developer_analytics(
     flush_developer_usage(&state).await?;
     let me = state
         .store
-        .developer_census()
+        .developer_census(Some(d.id))
         .await?
         .into_iter()
-        .find(|c| c.id == d.id)
+        .next()
         .unwrap_or(DeveloperCensus {
             id: d.id,
             first_party: d.first_party,
@@ -181,7 +181,7 @@ async fn statistics(
     let months = months_of(&q)?;
     flush_developer_usage(&state).await?;
     let (first, last) = (&months[0], &months[months.len() - 1]);
-    let census = state.store.developer_census().await?;
+    let census = state.store.developer_census(None).await?;
     let since = chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
         .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
         .unwrap_or_default();

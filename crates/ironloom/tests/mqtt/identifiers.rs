@@ -96,6 +96,17 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         assert!(ids.contains(&t), "{t}: {templates}");
     }
 
+    // A shipped template takes no versions from a tenant.
+    let (status, body) = b
+        .call(
+            "POST",
+            "/api/v1/identifier-templates",
+            Some(json!({"id": "machinery-part", "version": "9", "name": {"en": "Mine", "zh-CN": "我的"},
+                "fields": [{"name": "model", "index": 2000, "label": {"en": "Model", "zh-CN": "型号"}, "type": "string"}]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+
     // Registration validated against the template.
     let (status, made) = a
         .call("POST", "/api/v1/identifiers", Some(part("P-0001", "SN-1")))

@@ -100,12 +100,24 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     let mut own = template(Some(a.id), "a-1");
     own.id = "a-part".into();
     s.create_template(&actor(), &own).await.unwrap();
+    // Versions of an id only by its owner: not another tenant, not over a shipped one.
+    let mut theirs = own.clone();
+    theirs.version = "b-1".into();
+    theirs.tenant_id = Some(b.id);
+    assert!(s.create_template(&actor(), &theirs).await.is_err());
+    let mut over_shipped = template(Some(b.id), "9.9");
+    over_shipped.shipped = false;
+    assert!(s.create_template(&actor(), &over_shipped).await.is_err());
     let got = s.get_template("machinery-part", "1.0").await.unwrap();
     assert!(got.shipped && got.tenant_id.is_none());
     assert_eq!(got.fields, template(None, "1.0").fields);
     assert_eq!(s.list_templates(Some(a.id)).await.unwrap().len(), 2);
     assert_eq!(s.list_templates(Some(b.id)).await.unwrap().len(), 1);
     assert_eq!(s.list_templates(None).await.unwrap().len(), 1);
+    // The owner adds versions.
+    let mut next = own.clone();
+    next.version = "a-2".into();
+    s.create_template(&actor(), &next).await.unwrap();
 
     // A batch: new ones created, an existing and a repeated one reported, not replaced.
     let first = record(a.id, "88.118.8", "P-0001");

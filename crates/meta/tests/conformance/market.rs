@@ -646,7 +646,7 @@ pub async fn developer_counts_come_from_the_store(s: &SqlStore) {
         .unwrap();
 
     // Developers with their apps; submissions since a time.
-    let census = s.developer_census().await.unwrap();
+    let census = s.developer_census(None).await.unwrap();
     assert_eq!(census.len(), 2);
     let mine = census.iter().find(|c| c.id == d.id).unwrap();
     assert_eq!(mine.apps, ["oee.shift"]);
@@ -658,6 +658,12 @@ pub async fn developer_counts_come_from_the_store(s: &SqlStore) {
             .unwrap()
             .apps
             .is_empty()
+    );
+    let one = s.developer_census(Some(d.id)).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        (one[0].id, one[0].apps.as_slice()),
+        (d.id, ["oee.shift".to_string()].as_slice())
     );
     let times = s.submission_times(before).await.unwrap();
     assert_eq!(times.len(), 1);
