@@ -105,6 +105,7 @@ async fn create_prefix(
             },
         )
         .await?;
+    state.resolver.forget_prefix(&made.prefix);
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -121,6 +122,7 @@ async fn delete_prefix(
         .store
         .delete_prefix(&p.actor(), p.tenant()?, &prefix)
         .await?;
+    state.resolver.forget_prefix(&prefix);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -469,6 +471,7 @@ async fn register_identifier(
         .store
         .create_identifiers(&p.actor(), tenant, std::slice::from_ref(&record))
         .await?;
+    state.resolver.forget(&record.handle);
     if out.first() == Some(&BatchOutcome::Exists) {
         return Err(Error::AlreadyExists {
             resource: Resource::Identifier,
@@ -554,6 +557,9 @@ async fn register_batch(
             .create_identifiers(&p.actor(), tenant, &records)
             .await?
     };
+    for r in &records {
+        state.resolver.forget(&r.handle);
+    }
     let (mut created, mut existing) = (0, 0);
     for (item, slot) in items.iter_mut().zip(&slots) {
         if let Some(k) = slot {
@@ -644,6 +650,7 @@ async fn update_identifier(
     .await?;
     record.created_at = old.created_at;
     let stored = state.store.update_identifier(&p.actor(), &record).await?;
+    state.resolver.forget(&stored.handle);
     Ok(Json(IdentifierView::from(&stored)))
 }
 
@@ -662,6 +669,7 @@ async fn delete_identifier(
         .store
         .delete_identifier(&p.actor(), tenant, &r.handle)
         .await?;
+    state.resolver.forget(&r.handle);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -914,7 +922,7 @@ async fn resolution_stats(
         return Err(FieldError::new("top", FieldErrorKind::OutOfRange { min: 1, max: 100 }).into());
     }
     // What this node counted and has not stored yet is included.
-    state.resolutions.flush(state.store.as_ref()).await?;
+    state.resolver.meter().flush(state.store.as_ref()).await?;
     Ok(Json(
         state
             .store
