@@ -639,6 +639,26 @@ export interface DataType_Array {
 
 export type Decision = AlarmComment;
 
+export interface DetectInput {
+  /** What a scanner read or a person typed. */
+  text: string;
+}
+
+/** What a string was recognised as. */
+export interface DetectedScheme {
+  /** The canonical form. */
+  canonical: string;
+  /** The handle to resolve here, when it names one (a handle or a resolution URL). */
+  handle?: string | null;
+  /**
+   * The kind within the scheme: `handle`, `resolution_url`, `digital_link`, `gtin`,
+   * `sscc`, `element_string`, `oid`, `ecode`, `vaa`.
+   */
+  kind: string;
+  /** `handle`, `oid`, `gs1`, `ecode` or `vaa`. */
+  scheme: string;
+}
+
 /**
  * A developer account: a person or an organisation that publishes apps. Its log-in is a
  * user (a tenant-less `developer` user when it registered itself, or a tenant's user who
@@ -1243,6 +1263,14 @@ export interface LinkInput {
 
 /** How two identifiers are linked, for tracing (parent → child). */
 export type LinkKind = "component" | "batch" | "shipment" | "device";
+
+/** An identifier's links, both ways. */
+export interface Links {
+  /** Where it is the parent: its components, the batches in it. */
+  children: IdLink[];
+  /** Where it is the child: what it went into. */
+  parents: IdLink[];
+}
 
 /** One entry of the catalogue: an app, a model or an algorithm. */
 export type Listing = AppStats & ({
@@ -3901,6 +3929,17 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * Tell which identifier scheme a scanned or typed string is (Handle/IIR, OID, GS1 keys,
+   * element strings and Digital Link URIs, Ecode, VAA), with its canonical form; 422 with
+   * the reason when it is none of them (a wrong check digit, say).
+   *
+   * `POST /api/v1/identifier-detect`
+   */
+  detectScheme(body: DetectInput): Promise<DetectedScheme> {
+    return this.call<DetectedScheme>({ method: "POST", path: "/api/v1/identifier-detect", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
    * Printable label sheets for identifiers of the tenant.
    *
    * `POST /api/v1/identifier-labels`
@@ -3919,7 +3958,8 @@ export abstract class GeneratedApi {
   }
 
   /**
-   * Take a prefix for the tenant (refused when another tenant holds it).
+   * Take a prefix for the tenant: 409 `held_by_another_tenant` when another tenant holds
+   * it, 409 `already_exists` when this one does.
    *
    * `POST /api/v1/identifier-prefixes`
    */
@@ -4026,6 +4066,16 @@ export abstract class GeneratedApi {
    */
   carrier(handle: string, query: CarrierQuery = {}): Promise<void> {
     return this.call<void>({ method: "GET", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/carrier`, query });
+  }
+
+  /**
+   * The links of one of the tenant's identifiers: its children and its parents (other
+   * tenants' links to it included: a customer's assembly holding this part).
+   *
+   * `GET /api/v1/identifiers/{handle}/links`
+   */
+  listLinks(handle: string): Promise<Links> {
+    return this.call<Links>({ method: "GET", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/links` });
   }
 
   /**
@@ -4839,6 +4889,17 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The public fields of a template version, for anybody showing a resolved identifier
+   * (its values' labels and units): the identifier names its template at index 1001.
+   * Fields that are not public are left out.
+   *
+   * `GET /api/v1/shared/identifier-templates/{id}/{version}`
+   */
+  publicTemplate(id: string, version: string): Promise<IdTemplate> {
+    return this.call<IdTemplate>({ method: "GET", path: `/api/v1/shared/identifier-templates/${encodeURIComponent(String(id))}/${encodeURIComponent(String(version))}` });
+  }
+
+  /**
    * Drains this node for a rolling upgrade (platform administrator): new device
    * connections are refused with "use another server", connected devices are told to
    * reconnect elsewhere a few at a time, `/readyz` fails so load balancers send nothing
@@ -5144,6 +5205,7 @@ export const OPERATIONS = {
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
+  detect_scheme: ["POST", "/api/v1/identifier-detect"],
   labels: ["POST", "/api/v1/identifier-labels"],
   list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
   create_prefix: ["POST", "/api/v1/identifier-prefixes"],
@@ -5158,6 +5220,7 @@ export const OPERATIONS = {
   update_identifier: ["PUT", "/api/v1/identifiers/{handle}"],
   delete_identifier: ["DELETE", "/api/v1/identifiers/{handle}"],
   carrier: ["GET", "/api/v1/identifiers/{handle}/carrier"],
+  list_links: ["GET", "/api/v1/identifiers/{handle}/links"],
   add_link: ["POST", "/api/v1/identifiers/{handle}/links"],
   remove_link: ["DELETE", "/api/v1/identifiers/{handle}/links/{child}"],
   trace: ["GET", "/api/v1/identifiers/{handle}/trace"],
@@ -5245,6 +5308,7 @@ export const OPERATIONS = {
   rule_versions: ["GET", "/api/v1/rules/{id}/versions"],
   shared_dashboard: ["GET", "/api/v1/shared/dashboards/{token}"],
   shared_dashboard_data: ["GET", "/api/v1/shared/dashboards/{token}/data"],
+  public_template: ["GET", "/api/v1/shared/identifier-templates/{id}/{version}"],
   drain: ["POST", "/api/v1/system/drain"],
   health: ["GET", "/api/v1/system/health"],
   write_many: ["POST", "/api/v1/telemetry"],

@@ -126,7 +126,8 @@ async fn carrier(
     let c = Carrier::handle_url(sym, &base, &handle)
         .map_err(carrier_error)?
         .with_module_px(module_px);
-    let (mime, body) = match q.format.as_deref().unwrap_or("svg") {
+    let format = q.format.as_deref().unwrap_or("svg");
+    let (mime, body) = match format {
         "svg" => (
             "image/svg+xml",
             c.svg().map_err(carrier_error)?.into_bytes(),
@@ -142,14 +143,33 @@ async fn carrier(
             .into());
         }
     };
+    // Saved as `88.118.8_P-0001-qr.png`: what a file name cannot hold becomes `_`.
+    let stem: String = handle
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let kind = if matches!(sym, ironloom_identifiers::Symbology::Qr) {
+        "qr"
+    } else {
+        "datamatrix"
+    };
+    let disposition = format!("inline; filename=\"{stem}-{kind}.{format}\"");
     Ok((
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "private, max-age=300"),
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, max-age=300".into()),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
+                "default-src 'none'; style-src 'unsafe-inline'".into(),
             ),
         ],
         body,

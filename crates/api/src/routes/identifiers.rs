@@ -37,6 +37,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(delete_prefix))
         .routes(routes!(list_templates, create_template))
         .routes(routes!(get_template))
+        .routes(routes!(public_template))
         .routes(routes!(list_identifiers, register_identifier))
         .routes(routes!(register_batch))
         .routes(routes!(
@@ -44,7 +45,8 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             update_identifier,
             delete_identifier
         ))
-        .routes(routes!(add_link))
+        .routes(routes!(list_links, add_link))
+        .routes(routes!(detect_scheme))
         .routes(routes!(remove_link))
         .routes(routes!(trace))
         .routes(routes!(resolution_stats))
@@ -72,7 +74,8 @@ async fn list_prefixes(
     Ok(Json(state.store.list_prefixes(p.tenant()?).await?))
 }
 
-/// Take a prefix for the tenant (refused when another tenant holds it).
+/// Take a prefix for the tenant: 409 `held_by_another_tenant` when another tenant holds
+/// it, 409 `already_exists` when this one does.
 #[utoipa::path(post, path = "/api/v1/identifier-prefixes", tag = "identifiers",
     request_body = PrefixInput, security(("bearer" = []), ("api_key" = [])),
     responses((status = 201, body = IdPrefix), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -92,12 +95,23 @@ async fn create_prefix(
         )
     })?;
     ironloom_core::validate::text("name", &input.name, 128)?;
+    let prefix = input.prefix.to_ascii_uppercase();
+    match state.store.prefix_owner(&prefix).await? {
+        Some(owner) if owner != tenant => {
+            return Err(Error::HeldByAnotherTenant {
+                resource: Resource::IdPrefix,
+                value: prefix,
+            }
+            .into());
+        }
+        _ => {}
+    }
     let made = state
         .store
         .create_prefix(
             &p.actor(),
             &IdPrefix {
-                prefix: input.prefix.to_ascii_uppercase(),
+                prefix,
                 tenant_id: tenant,
                 name: input.name.trim().to_string(),
                 identifiers: 0,
@@ -219,6 +233,21 @@ async fn get_template(
     Ok(Json(
         usable_template(&state, p.tenant()?, &id, &version).await?,
     ))
+}
+
+/// The public fields of a template version, for anybody showing a resolved identifier
+/// (its values' labels and units): the identifier names its template at index 1001.
+/// Fields that are not public are left out.
+#[utoipa::path(get, path = "/api/v1/shared/identifier-templates/{id}/{version}", tag = "identifiers",
+    params(("id" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = IdTemplate), (status = 404, body = ErrorBody)))]
+async fn public_template(
+    State(state): State<AppState>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> ApiResult<Json<IdTemplate>> {
+    let mut t = state.store.get_template(&id, &version).await?;
+    t.fields.retain(|f| f.public);
+    Ok(Json(t))
 }
 
 /// A template the tenant may register with: shipped, or its own.
@@ -731,6 +760,30 @@ async fn add_link(
     Ok((StatusCode::CREATED, Json(link)))
 }
 
+/// An identifier's links, both ways.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    /// Where it is the parent: its components, the batches in it.
+    pub children: Vec<IdLink>,
+    /// Where it is the child: what it went into.
+    pub parents: Vec<IdLink>,
+}
+
+/// The links of one of the tenant's identifiers: its children and its parents (other
+/// tenants' links to it included: a customer's assembly holding this part).
+#[utoipa::path(get, path = "/api/v1/identifiers/{handle}/links", tag = "identifiers",
+    params(("handle" = String, Path)), security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Links), (status = 404, body = ErrorBody)))]
+async fn list_links(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(handle): ApiPath<String>,
+) -> ApiResult<Json<Links>> {
+    let r = own_record(&state, p.tenant()?, &handle).await?;
+    let (children, parents) = state.store.links_of(&r.handle).await?;
+    Ok(Json(Links { children, parents }))
+}
+
 /// Remove a link of one of the tenant's identifiers.
 #[utoipa::path(delete, path = "/api/v1/identifiers/{handle}/links/{child}", tag = "identifiers",
     params(("handle" = String, Path), ("child" = String, Path)),
@@ -751,6 +804,73 @@ async fn remove_link(
         .remove_link(&p.actor(), tenant, &parent.handle, &child)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetectInput {
+    /// What a scanner read or a person typed.
+    pub text: String,
+}
+
+/// What a string was recognised as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetectedScheme {
+    /// `handle`, `oid`, `gs1`, `ecode` or `vaa`.
+    pub scheme: String,
+    /// The kind within the scheme: `handle`, `resolution_url`, `digital_link`, `gtin`,
+    /// `sscc`, `element_string`, `oid`, `ecode`, `vaa`.
+    pub kind: String,
+    /// The canonical form.
+    pub canonical: String,
+    /// The handle to resolve here, when it names one (a handle or a resolution URL).
+    pub handle: Option<String>,
+}
+
+/// Tell which identifier scheme a scanned or typed string is (Handle/IIR, OID, GS1 keys,
+/// element strings and Digital Link URIs, Ecode, VAA), with its canonical form; 422 with
+/// the reason when it is none of them (a wrong check digit, say).
+#[utoipa::path(post, path = "/api/v1/identifier-detect", tag = "identifiers",
+    request_body = DetectInput, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = DetectedScheme), (status = 422, body = ErrorBody)))]
+async fn detect_scheme(
+    _p: Principal,
+    ApiJson(input): ApiJson<DetectInput>,
+) -> ApiResult<Json<DetectedScheme>> {
+    use ironloom_identifiers::{Detected, Scheme};
+    let d = ironloom_identifiers::detect(&input.text).map_err(|e| {
+        FieldError::new(
+            "text",
+            FieldErrorKind::Other {
+                en: e.to_string(),
+                zh: "无法识别为标识（Handle、OID、GS1、Ecode 或 VAA），或校验位不对".into(),
+            },
+        )
+    })?;
+    let scheme = match d.scheme() {
+        Scheme::Handle => "handle",
+        Scheme::Oid => "oid",
+        Scheme::Gs1 => "gs1",
+        Scheme::Ecode => "ecode",
+        Scheme::Vaa => "vaa",
+    };
+    let (kind, handle) = match &d {
+        Detected::DigitalLink(_) => ("digital_link", None),
+        Detected::ResolutionUrl { handle } => ("resolution_url", Some(handle.canonical())),
+        Detected::Handle(h) => ("handle", Some(h.canonical())),
+        Detected::Gtin(_) => ("gtin", None),
+        Detected::Sscc(_) => ("sscc", None),
+        Detected::ElementString(_) => ("element_string", None),
+        Detected::Oid(_) => ("oid", None),
+        Detected::Ecode(_) => ("ecode", None),
+        Detected::Vaa(_) => ("vaa", None),
+    };
+    Ok(Json(DetectedScheme {
+        scheme: scheme.into(),
+        kind: kind.into(),
+        canonical: d.canonical(),
+        handle,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
