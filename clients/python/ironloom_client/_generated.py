@@ -841,6 +841,13 @@ class GatewayConfigView(TypedDict):
     status: NotRequired[Optional[Dict[str, Any]]]
 
 
+class GrantInput(TypedDict):
+    #: The reader: another tenant's code.
+    reader: str
+    #: One of the tenant's prefixes (every identifier under it) or one of its identifiers.
+    scope: str
+
+
 class GroupInput(TypedDict):
     description: NotRequired[Optional[str]]
     name: str
@@ -858,6 +865,18 @@ class HistoryOut(TypedDict):
     points: NotRequired[Optional[List["PointOut"]]]
     #: The points by property (`layout=columns`).
     series: NotRequired[Optional[List["ColumnsOut"]]]
+
+
+class IdGrant(TypedDict):
+    """A tenant (the reader) allowed by another (the owner) to see the values that are not
+    public of the owner's identifiers under a prefix, or of one identifier: what
+    "authorised readers" means for a value without public read."""
+    created_at: str
+    #: The reader's tenant code (as the owner named it).
+    reader: str
+    reader_tenant_id: "TenantId"
+    #: One of the owner's prefixes (every identifier under it) or one of its handles.
+    scope: str
 
 
 class IdLink(TypedDict):
@@ -2199,6 +2218,8 @@ class TraceEdge(TypedDict):
 
 class TraceNode(TypedDict):
     """A node of a trace: an identifier and what the reader may see of it."""
+    #: Whether its owner granted the reader its values that are not public (then every
+    granted: bool
     handle: str
     #: Whether the reader's tenant owns it (then every value is shown, else the public
     own: bool
@@ -2496,7 +2517,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_grant"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -3337,6 +3358,33 @@ class GeneratedApi:
         """
         return self._call("POST", "/api/v1/identifier-detect", body=body, body_kind="json", content_type="application/json")
 
+    def list_grants(self) -> List[IdGrant]:
+        """The readers the tenant lets see its identifiers' values that are not public.
+
+        `GET /api/v1/identifier-grants`
+        """
+        return self._call("GET", "/api/v1/identifier-grants")
+
+    def grant_reader(self, body: GrantInput) -> IdGrant:
+        """Let another tenant (a customer, a regulator) see the values that are not public of
+        the identifiers under one of the tenant's prefixes, or of one identifier, in its
+        traces.
+
+        `POST /api/v1/identifier-grants`
+        """
+        return self._call("POST", "/api/v1/identifier-grants", body=body, body_kind="json", content_type="application/json")
+
+    def revoke_reader(self, reader: str, scope: str) -> None:
+        """Take a grant back.
+
+        `DELETE /api/v1/identifier-grants/{reader}/{scope}`
+
+        Parameters:
+            reader: the reader's tenant code
+            scope: a prefix, or a handle with its slash as %2F
+        """
+        return self._call("DELETE", f"/api/v1/identifier-grants/{_path(reader)}/{_path(scope)}")
+
     def labels(self, body: LabelsInput) -> LabelSheets:
         """Printable label sheets for identifiers of the tenant.
 
@@ -3501,7 +3549,7 @@ class GeneratedApi:
     def trace(self, handle: str, *, depth: Optional[int] = None) -> Trace:
         """Walk an identifier's links both ways (its components, batches and shipments, and what
         it went into), across tenants: of another tenant's identifiers only the public values
-        are shown.
+        are shown, or all of them when that tenant granted them to the reader.
 
         `GET /api/v1/identifiers/{handle}/trace`
 
@@ -4659,6 +4707,9 @@ OPERATIONS = {
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
     "detect_scheme": ("POST", "/api/v1/identifier-detect"),
+    "list_grants": ("GET", "/api/v1/identifier-grants"),
+    "grant_reader": ("POST", "/api/v1/identifier-grants"),
+    "revoke_reader": ("DELETE", "/api/v1/identifier-grants/{reader}/{scope}"),
     "labels": ("POST", "/api/v1/identifier-labels"),
     "list_prefixes": ("GET", "/api/v1/identifier-prefixes"),
     "create_prefix": ("POST", "/api/v1/identifier-prefixes"),

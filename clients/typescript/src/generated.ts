@@ -947,6 +947,13 @@ export interface GatewayAppsView {
 /** The document in force on the platform and what the gateway last reported. */
 export type GatewayConfigView = GatewayAppsView;
 
+export interface GrantInput {
+  /** The reader: another tenant's code. */
+  reader: string;
+  /** One of the tenant's prefixes (every identifier under it) or one of its identifiers. */
+  scope: string;
+}
+
 export type GroupId = string;
 
 export interface GroupInput {
@@ -966,6 +973,20 @@ export interface HistoryOut {
   points?: PointOut[] | null;
   /** The points by property (`layout=columns`). */
   series?: ColumnsOut[] | null;
+}
+
+/**
+ * A tenant (the reader) allowed by another (the owner) to see the values that are not
+ * public of the owner's identifiers under a prefix, or of one identifier: what
+ * "authorised readers" means for a value without public read.
+ */
+export interface IdGrant {
+  created_at: string;
+  /** The reader's tenant code (as the owner named it). */
+  reader: string;
+  reader_tenant_id: TenantId;
+  /** One of the owner's prefixes (every identifier under it) or one of its handles. */
+  scope: string;
 }
 
 /**
@@ -2037,7 +2058,7 @@ export interface ResolutionStats {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier" | "id_grant";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -2507,6 +2528,11 @@ export interface TraceEdge {
 
 /** A node of a trace: an identifier and what the reader may see of it. */
 export interface TraceNode {
+  /**
+   * Whether its owner granted the reader its values that are not public (then every
+   * value is shown too).
+   */
+  granted: boolean;
   handle: string;
   /**
    * Whether the reader's tenant owns it (then every value is shown, else the public
@@ -3940,6 +3966,35 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The readers the tenant lets see its identifiers' values that are not public.
+   *
+   * `GET /api/v1/identifier-grants`
+   */
+  listGrants(): Promise<IdGrant[]> {
+    return this.call<IdGrant[]>({ method: "GET", path: "/api/v1/identifier-grants" });
+  }
+
+  /**
+   * Let another tenant (a customer, a regulator) see the values that are not public of
+   * the identifiers under one of the tenant's prefixes, or of one identifier, in its
+   * traces.
+   *
+   * `POST /api/v1/identifier-grants`
+   */
+  grantReader(body: GrantInput): Promise<IdGrant> {
+    return this.call<IdGrant>({ method: "POST", path: "/api/v1/identifier-grants", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Take a grant back.
+   *
+   * `DELETE /api/v1/identifier-grants/{reader}/{scope}`
+   */
+  revokeReader(reader: string, scope: string): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/identifier-grants/${encodeURIComponent(String(reader))}/${encodeURIComponent(String(scope))}` });
+  }
+
+  /**
    * Printable label sheets for identifiers of the tenant.
    *
    * `POST /api/v1/identifier-labels`
@@ -4099,7 +4154,7 @@ export abstract class GeneratedApi {
   /**
    * Walk an identifier's links both ways (its components, batches and shipments, and what
    * it went into), across tenants: of another tenant's identifiers only the public values
-   * are shown.
+   * are shown, or all of them when that tenant granted them to the reader.
    *
    * `GET /api/v1/identifiers/{handle}/trace`
    */
@@ -5206,6 +5261,9 @@ export const OPERATIONS = {
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
   detect_scheme: ["POST", "/api/v1/identifier-detect"],
+  list_grants: ["GET", "/api/v1/identifier-grants"],
+  grant_reader: ["POST", "/api/v1/identifier-grants"],
+  revoke_reader: ["DELETE", "/api/v1/identifier-grants/{reader}/{scope}"],
   labels: ["POST", "/api/v1/identifier-labels"],
   list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
   create_prefix: ["POST", "/api/v1/identifier-prefixes"],

@@ -429,6 +429,21 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/identifier-grants",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-grants",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/identifier-grants/{reader}/{scope}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
         "/api/v1/market/statistics",
         Permission(P::MarketReview),
     ),

@@ -226,6 +226,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::market_stats::register(router);
     let router = routes::identifiers::register(router);
     let router = routes::identifier_carriers::register(router);
+    let router = routes::identifier_links::register(router);
     router.split_for_parts()
 }
 

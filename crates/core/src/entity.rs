@@ -65,6 +65,8 @@ pub enum Resource {
     IdTemplate,
     /// A registered identifier (标识).
     Identifier,
+    /// A reader another tenant lets see its identifiers' values that are not public.
+    IdGrant,
 }
 
 impl Resource {
@@ -98,6 +100,7 @@ impl Resource {
             Resource::Order => "order",
             Resource::IdPrefix => "id_prefix",
             Resource::IdTemplate => "id_template",
+            Resource::IdGrant => "id_grant",
             Resource::Identifier => "identifier",
         }
     }
@@ -132,6 +135,7 @@ impl Resource {
             Resource::Order,
             Resource::IdPrefix,
             Resource::IdTemplate,
+            Resource::IdGrant,
             Resource::Identifier,
         ]
         .into_iter()
@@ -168,6 +172,7 @@ impl Resource {
             Resource::Order => locale.pick("order", "订单"),
             Resource::IdPrefix => locale.pick("identifier prefix", "标识前缀"),
             Resource::IdTemplate => locale.pick("metadata template", "元数据模板"),
+            Resource::IdGrant => locale.pick("identifier reader grant", "标识授权"),
             Resource::Identifier => locale.pick("identifier", "标识"),
         }
     }

@@ -38,7 +38,9 @@ use cluster::{
     seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
     segments_are_found_by_tenant,
 };
-use identifiers::identifiers_are_registered_under_a_tenants_prefixes;
+use identifiers::{
+    identifiers_are_registered_under_a_tenants_prefixes, readers_are_granted_by_the_owner_only,
+};
 use market::{
     developer_counts_come_from_the_store, orders_post_balanced_ledger_transactions,
     reviews_are_one_per_tenant_and_stats_add_up,
@@ -192,6 +194,7 @@ conformance!(
     orders_post_balanced_ledger_transactions,
     developer_counts_come_from_the_store,
     identifiers_are_registered_under_a_tenants_prefixes,
+    readers_are_granted_by_the_owner_only,
 );
 
 pub(crate) fn actor() -> Actor {

@@ -287,6 +287,70 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         1,
         "the cost is not public: {trace}"
     );
+    // B lets A (tenant `factory`) see its motor's values that are not public: A's trace
+    // shows the cost then, and not after B takes the grant back.
+    let (status, g) = b
+        .call(
+            "POST",
+            "/api/v1/identifier-grants",
+            Some(json!({"scope": "86.1000.12/MOTOR-7", "reader": "factory"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{g}");
+    for (body, code) in [
+        (json!({"scope": "86.1000.12", "reader": "nobody"}), 422),
+        (json!({"scope": "88.118.8", "reader": "factory"}), 422),
+        (json!({"scope": "86.1000.12", "reader": "supplier"}), 422),
+        (
+            json!({"scope": "86.1000.12/MOTOR-7", "reader": "factory"}),
+            409,
+        ),
+    ] {
+        let (status, e) = b
+            .call("POST", "/api/v1/identifier-grants", Some(body.clone()))
+            .await;
+        assert_eq!(status, code, "{body}: {e}");
+    }
+    let granted = a.get("/api/v1/identifiers/88.118.8%2FP-0001/trace").await;
+    let motor = granted["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["handle"] == "86.1000.12/MOTOR-7")
+        .unwrap();
+    assert_eq!(motor["granted"], true, "{granted}");
+    assert_eq!(motor["values"].as_array().unwrap().len(), 2, "{granted}");
+    let list = b.get("/api/v1/identifier-grants").await;
+    assert_eq!(list[0]["reader"], "factory", "{list}");
+    assert!(
+        a.get("/api/v1/identifier-grants")
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let (status, _) = a
+        .call(
+            "DELETE",
+            "/api/v1/identifier-grants/factory/86.1000.12%2FMOTOR-7",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "only the owner takes a grant back");
+    let (status, _) = b
+        .call(
+            "DELETE",
+            "/api/v1/identifier-grants/factory/86.1000.12%2FMOTOR-7",
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let after = a.get("/api/v1/identifiers/88.118.8%2FP-0001/trace").await;
+    assert_eq!(
+        after["nodes"][1]["values"].as_array().unwrap().len(),
+        1,
+        "{after}"
+    );
     let from_b = b
         .get("/api/v1/identifiers/86.1000.12%2FMOTOR-7/trace")
         .await;
