@@ -21,6 +21,8 @@ const ID_COLUMNS: &str = "handle, handle AS id, tenant_id, prefix, template_id, 
 
 /// Rows per multi-row INSERT of a batch (8 binds each).
 const INSERT_CHUNK: usize = 200;
+/// Rows a statement inserts on SQLite (see `create_identifiers`).
+const INSERT_CHUNK_SQLITE: usize = 32;
 
 fn record_from_row(row: &AnyRow) -> Result<IdentifierRecord> {
     let template = match (
@@ -314,42 +316,21 @@ impl IdentifierRepo for SqlStore {
         tenant: TenantId,
         records: &[IdentifierRecord],
     ) -> Result<Vec<BatchOutcome>> {
+        if records.iter().any(|r| r.tenant_id != tenant) {
+            return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
+        }
         let mut tx = self.begin().await?;
-        // Which exist already (among the platform's, in this transaction's view), and
-        // repeats within the batch.
-        let mut taken: HashSet<String> = HashSet::new();
-        for chunk in records.chunks(500) {
-            let mut sql = Sql::new("SELECT handle FROM iir_identifiers WHERE handle IN (");
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(r.handle.clone());
-            }
-            sql.push(")");
-            for row in sql
-                .query()
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(storage("find identifiers"))?
-            {
-                taken.insert(text(&row, "handle")?);
-            }
-        }
-        let mut outcomes = Vec::with_capacity(records.len());
-        let mut fresh: Vec<&IdentifierRecord> = Vec::with_capacity(records.len());
-        for r in records {
-            if r.tenant_id != tenant {
-                return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
-            }
-            if taken.insert(r.handle.clone()) {
-                outcomes.push(BatchOutcome::Created);
-                fresh.push(r);
-            } else {
-                outcomes.push(BatchOutcome::Exists);
-            }
-        }
-        for chunk in fresh.chunks(INSERT_CHUNK) {
+        // One statement a chunk inserts what does not exist yet and says which it
+        // inserted (a repeat within the batch is skipped like an existing one). SQLite's
+        // chunks are small: binding a parameter there costs in proportion to the
+        // statement's parameters (sqlx asks each one's name), so large statements cost
+        // quadratically.
+        let rows_per_statement = match self.backend_kind() {
+            crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
+            crate::Backend::Postgres => INSERT_CHUNK,
+        };
+        let mut inserted: HashSet<String> = HashSet::with_capacity(records.len());
+        for chunk in records.chunks(rows_per_statement) {
             let mut sql = Sql::new(
                 "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
                  template_version, vals, created_at, updated_at) VALUES ",
@@ -377,12 +358,31 @@ impl IdentifierRepo for SqlStore {
                     .bind(at)
                     .push(")");
             }
-            sql.query()
-                .execute(&mut *tx)
+            sql.push(" ON CONFLICT (handle) DO NOTHING RETURNING handle");
+            for row in sql
+                .query()
+                .fetch_all(&mut *tx)
                 .await
-                .map_err(db_err("register identifiers", Resource::Identifier))?;
+                .map_err(db_err("register identifiers", Resource::Identifier))?
+            {
+                inserted.insert(text(&row, "handle")?);
+            }
         }
-        let created = fresh.len();
+        // The first of repeats within the batch is the one inserted.
+        let outcomes: Vec<BatchOutcome> = records
+            .iter()
+            .map(|r| {
+                if inserted.remove(&r.handle) {
+                    BatchOutcome::Created
+                } else {
+                    BatchOutcome::Exists
+                }
+            })
+            .collect();
+        let created = outcomes
+            .iter()
+            .filter(|o| **o == BatchOutcome::Created)
+            .count();
         let (action, id, details) = match records {
             [one] => (
                 "create",
