@@ -481,6 +481,7 @@ fn template_of(
         Some(n) if !n.is_empty() => n.to_string(),
         _ => format!("{} {}", b.prefix.trim(), b.version.trim()),
     };
+    ironloom_core::validate::text("name", &name, 128)?;
     let description = b.description.clone().unwrap_or_default();
     let mut fields: Vec<TemplateField> = Vec::with_capacity(b.items.len());
     for (i, item) in b.items.iter().enumerate() {
