@@ -35,7 +35,7 @@ use super::identifiers::{
 };
 use crate::AppState;
 use crate::authz::{CompatApi, KeyProof, Principal, compat_locale, key_principal};
-use crate::error::ApiError;
+use crate::error::{ApiError, HttpFailure};
 use crate::extract::ClientIp;
 use crate::security::{API_KEY_PREFIX, Claims, password_fingerprint};
 use axum::body::Bytes;
@@ -141,15 +141,9 @@ fn locale_of(headers: &HeaderMap) -> Locale {
     compat_locale(headers, Locale::ZhCn)
 }
 
-/// A JSON body, or the refusal saying what is wrong with it.
-fn body_of<T: DeserializeOwned>(body: &[u8], locale: Locale) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| {
-        let text = match locale {
-            Locale::ZhCn => format!("请求体格式错误：{e}"),
-            Locale::En => format!("malformed request body: {e}"),
-        };
-        envelope(REFUSED, &text, Value::Null)
-    })
+/// A JSON body (malformed: refused with the reason).
+fn body_of<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| HttpFailure::MalformedJson(e.to_string()).into())
 }
 
 fn missing_parameter(locale: Locale, name: &str) -> Response {
@@ -209,9 +203,9 @@ async fn token(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let c: Credentials = match body_of(&body, locale) {
+    let c: Credentials = match body_of(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     if c.password.starts_with(API_KEY_PREFIX) {
         let Some(id) = crate::security::parse_api_key(&c.password) else {
@@ -275,9 +269,9 @@ async fn token_hashed(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let c: Credentials = match body_of(&body, locale) {
+    let c: Credentials = match body_of(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     let name = c.username.trim();
     let Some(id) = name
@@ -619,9 +613,9 @@ async fn create_template(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let b: TemplateBody = match body_of(&body, locale) {
+    let b: TemplateBody = match body_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     match holds(&state, &p, &b.prefix).await {
         Ok(true) => {}
@@ -651,9 +645,9 @@ async fn update_template(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let b: TemplateBody = match body_of(&body, locale) {
+    let b: TemplateBody = match body_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     match holds(&state, &p, &b.prefix).await {
         Ok(true) => {}
@@ -713,9 +707,9 @@ async fn delete_template(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let k: TemplateKey = match body_of(&body, locale) {
+    let k: TemplateKey = match body_of(&body) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     match holds(&state, &p, &k.prefix).await {
         Ok(true) => {}
@@ -966,9 +960,9 @@ async fn create(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let b: DataBody = match body_of(&body, locale) {
+    let b: DataBody = match body_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     if let Err(r) = check_handle(&state, &p, &b.handle, locale).await {
         return r;
@@ -994,9 +988,9 @@ async fn update(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let b: DataBody = match body_of(&body, locale) {
+    let b: DataBody = match body_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     if let Err(r) = check_handle(&state, &p, &b.handle, locale).await {
         return r;
@@ -1035,9 +1029,9 @@ async fn remove(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let b: HandleBody = match body_of(&body, locale) {
+    let b: HandleBody = match body_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     if let Err(r) = check_handle(&state, &p, &b.handle, locale).await {
         return r;
@@ -1050,9 +1044,9 @@ async fn remove(
 }
 
 /// A batch body of at most 2000 items (the SNMS limit, as `/api/v1/identifier-batches`).
-fn batch_of<T: DeserializeOwned>(body: &[u8], locale: Locale) -> Result<Vec<T>, Response> {
-    let items: Vec<T> = body_of(body, locale)?;
-    check_batch_size(items.len()).map_err(|e| refuse(&e, locale))?;
+fn batch_of<T: DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, ApiError> {
+    let items: Vec<T> = body_of(body)?;
+    check_batch_size(items.len())?;
     Ok(items)
 }
 
@@ -1065,9 +1059,9 @@ async fn batch_create(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let bodies: Vec<DataBody> = match batch_of(&body, locale) {
+    let bodies: Vec<DataBody> = match batch_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     let mut seen = Lookups::default();
     let mut inputs = Vec::with_capacity(bodies.len());
@@ -1108,9 +1102,9 @@ async fn batch_update(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let bodies: Vec<DataBody> = match batch_of(&body, locale) {
+    let bodies: Vec<DataBody> = match batch_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     let mut seen = Lookups::default();
     let mut items = Vec::with_capacity(bodies.len());
@@ -1136,9 +1130,9 @@ async fn batch_delete(
     body: Bytes,
 ) -> Response {
     let locale = locale_of(&headers);
-    let handles: Vec<String> = match batch_of(&body, locale) {
+    let handles: Vec<String> = match batch_of(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refuse(&e, locale),
     };
     let mut items = Vec::with_capacity(handles.len());
     for handle in handles {

@@ -629,7 +629,7 @@ async fn snms_clients_register_over_the_secondary_node_api() {
         &server,
         "GET",
         "/identityv2/data/detail?handle=88.101.5/xx002",
-        Some(&by_key["token"].as_str().unwrap().to_string()),
+        Some(by_key["token"].as_str().unwrap()),
         None,
         None,
     )

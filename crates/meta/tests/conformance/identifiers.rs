@@ -135,7 +135,8 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     assert!(got.fields[0].disabled && got.tenant_id == Some(a.id) && !got.shipped);
     assert_eq!(got.description.en, "changed");
     assert!(matches!(
-        s.update_template(&actor(), a.id, &template(None, "1.0")).await,
+        s.update_template(&actor(), a.id, &template(None, "1.0"))
+            .await,
         Err(Error::NotFound(Resource::IdTemplate))
     ));
     assert!(matches!(
@@ -143,17 +144,22 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
         Err(Error::NotFound(Resource::IdTemplate))
     ));
     assert!(matches!(
-        s.delete_template(&actor(), a.id, "machinery-part", "1.0").await,
+        s.delete_template(&actor(), a.id, "machinery-part", "1.0")
+            .await,
         Err(Error::NotFound(Resource::IdTemplate))
     ));
-    s.delete_template(&actor(), a.id, "a-part", "a-2").await.unwrap();
+    s.delete_template(&actor(), a.id, "a-part", "a-2")
+        .await
+        .unwrap();
     assert!(s.get_template("a-part", "a-2").await.is_err());
     let mut in_use = record(a.id, "86.1000.12", "T-1");
     in_use.template = Some(TemplateRef {
         id: "a-part".into(),
         version: "a-1".into(),
     });
-    s.create_identifiers(&actor(), a.id, &[in_use]).await.unwrap();
+    s.create_identifiers(&actor(), a.id, &[in_use])
+        .await
+        .unwrap();
     assert!(matches!(
         s.delete_template(&actor(), a.id, "a-part", "a-1").await,
         Err(Error::InUse { count: 1, .. })
