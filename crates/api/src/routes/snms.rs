@@ -141,9 +141,21 @@ fn locale_of(headers: &HeaderMap) -> Locale {
     compat_locale(headers, Locale::ZhCn)
 }
 
-/// A JSON body (malformed: refused with the reason).
-fn body_of<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| HttpFailure::MalformedJson(e.to_string()).into())
+/// A request's language and JSON body; a malformed body refused in the envelope.
+struct SnmsJson<T>(Locale, T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for SnmsJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let locale = locale_of(req.headers());
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| refuse(&HttpFailure::UnreadableBody(e.to_string()).into(), locale))?;
+        serde_json::from_slice(&body)
+            .map(|t| SnmsJson(locale, t))
+            .map_err(|e| refuse(&HttpFailure::MalformedJson(e.to_string()).into(), locale))
+    }
 }
 
 fn missing_parameter(locale: Locale, name: &str) -> Response {
@@ -199,14 +211,8 @@ async fn key_token(state: &AppState, id: ApiKeyId, p: &Principal) -> Result<Stri
 async fn token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, c): SnmsJson<Credentials>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let c: Credentials = match body_of(&body) {
-        Ok(c) => c,
-        Err(e) => return refuse(&e, locale),
-    };
     if c.password.starts_with(API_KEY_PREFIX) {
         let Some(id) = crate::security::parse_api_key(&c.password) else {
             return bad_credentials(locale);
@@ -265,14 +271,8 @@ fn dates_around(now: chrono::DateTime<Utc>) -> Vec<String> {
 async fn token_hashed(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, c): SnmsJson<Credentials>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let c: Credentials = match body_of(&body) {
-        Ok(c) => c,
-        Err(e) => return refuse(&e, locale),
-    };
     let name = c.username.trim();
     let Some(id) = name
         .strip_prefix(API_KEY_PREFIX)
@@ -380,12 +380,24 @@ async fn holds(state: &AppState, p: &Principal, prefix: &str) -> Result<bool, Ap
         == Some(tenant))
 }
 
-fn not_your_prefix(locale: Locale, prefix: &str) -> Response {
-    let text = match locale {
-        Locale::ZhCn => format!("无权操作：{prefix} 不是本企业的前缀"),
-        Locale::En => format!("no permission: {prefix} is not one of your prefixes"),
-    };
-    envelope(NO_PERMISSION, &text, Value::Null)
+/// Whether the caller's tenant holds the prefix (else the refusal to send).
+async fn check_prefix(
+    state: &AppState,
+    p: &Principal,
+    prefix: &str,
+    locale: Locale,
+) -> Result<(), Response> {
+    match holds(state, p, prefix).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            let text = match locale {
+                Locale::ZhCn => format!("无权操作：{prefix} 不是本企业的前缀"),
+                Locale::En => format!("no permission: {prefix} is not one of your prefixes"),
+            };
+            Err(envelope(NO_PERMISSION, &text, Value::Null))
+        }
+        Err(e) => Err(refuse(&e, locale)),
+    }
 }
 
 /// GB/T 4754 codes of four levels as one (`A` + `0111`): each level extends the one above.
@@ -594,10 +606,8 @@ async fn show_template(
     let Some(version) = param(&q, "version") else {
         return missing_parameter(locale, "version");
     };
-    match holds(&state, &p, prefix).await {
-        Ok(true) => {}
-        Ok(false) => return not_your_prefix(locale, prefix),
-        Err(e) => return refuse(&e, locale),
+    if let Err(r) = check_prefix(&state, &p, prefix, locale).await {
+        return r;
     }
     match own_template(&state, &p, prefix, version).await {
         Ok(t) => ok(template_json(&t, prefix, v)),
@@ -609,18 +619,10 @@ async fn show_template(
 async fn create_template(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, b): SnmsJson<TemplateBody>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let b: TemplateBody = match body_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
-    match holds(&state, &p, &b.prefix).await {
-        Ok(true) => {}
-        Ok(false) => return not_your_prefix(locale, &b.prefix),
-        Err(e) => return refuse(&e, locale),
+    if let Err(r) = check_prefix(&state, &p, &b.prefix, locale).await {
+        return r;
     }
     let made = match p.tenant().and_then(|t| template_of(&b, t)) {
         Ok(t) => state
@@ -641,18 +643,10 @@ async fn create_template(
 async fn update_template(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, b): SnmsJson<TemplateBody>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let b: TemplateBody = match body_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
-    match holds(&state, &p, &b.prefix).await {
-        Ok(true) => {}
-        Ok(false) => return not_your_prefix(locale, &b.prefix),
-        Err(e) => return refuse(&e, locale),
+    if let Err(r) = check_prefix(&state, &p, &b.prefix, locale).await {
+        return r;
     }
     let done = async {
         let tenant = p.tenant()?;
@@ -703,18 +697,10 @@ async fn update_template(
 async fn delete_template(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, k): SnmsJson<TemplateKey>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let k: TemplateKey = match body_of(&body) {
-        Ok(k) => k,
-        Err(e) => return refuse(&e, locale),
-    };
-    match holds(&state, &p, &k.prefix).await {
-        Ok(true) => {}
-        Ok(false) => return not_your_prefix(locale, &k.prefix),
-        Err(e) => return refuse(&e, locale),
+    if let Err(r) = check_prefix(&state, &p, &k.prefix, locale).await {
+        return r;
     }
     let done = match p.tenant() {
         Ok(tenant) => state
@@ -956,14 +942,8 @@ async fn detail(
 async fn create(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, b): SnmsJson<DataBody>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let b: DataBody = match body_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
     if let Err(r) = check_handle(&state, &p, &b.handle, locale).await {
         return r;
     }
@@ -984,14 +964,8 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, b): SnmsJson<DataBody>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let b: DataBody = match body_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
     if let Err(r) = check_handle(&state, &p, &b.handle, locale).await {
         return r;
     }
@@ -1025,14 +999,8 @@ async fn update_one(
 async fn remove(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, b): SnmsJson<HandleBody>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let b: HandleBody = match body_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
     if let Err(r) = check_handle(&state, &p, &b.handle, locale).await {
         return r;
     }
@@ -1043,26 +1011,14 @@ async fn remove(
     }
 }
 
-/// A batch body of at most 2000 items (the SNMS limit, as `/api/v1/identifier-batches`).
-fn batch_of<T: DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, ApiError> {
-    let items: Vec<T> = body_of(body)?;
-    check_batch_size(items.len())?;
-    Ok(items)
-}
-
 /// Register up to 2000 identifiers: each reported `success` or why not; the envelope
 /// says success whatever the items came to.
 async fn batch_create(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, bodies): SnmsJson<Vec<DataBody>>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let bodies: Vec<DataBody> = match batch_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
+    // `register_many` refuses more than 2000.
     let mut seen = Lookups::default();
     let mut inputs = Vec::with_capacity(bodies.len());
     for b in bodies {
@@ -1098,14 +1054,11 @@ async fn batch_create(
 async fn batch_update(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, bodies): SnmsJson<Vec<DataBody>>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let bodies: Vec<DataBody> = match batch_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
+    if let Err(e) = check_batch_size(bodies.len()) {
+        return refuse(&e, locale);
+    }
     let mut seen = Lookups::default();
     let mut items = Vec::with_capacity(bodies.len());
     for b in bodies {
@@ -1126,14 +1079,11 @@ async fn batch_update(
 async fn batch_delete(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-    body: Bytes,
+    SnmsJson(locale, handles): SnmsJson<Vec<String>>,
 ) -> Response {
-    let locale = locale_of(&headers);
-    let handles: Vec<String> = match batch_of(&body) {
-        Ok(b) => b,
-        Err(e) => return refuse(&e, locale),
-    };
+    if let Err(e) = check_batch_size(handles.len()) {
+        return refuse(&e, locale);
+    }
     let mut items = Vec::with_capacity(handles.len());
     for handle in handles {
         let item = match delete_one(&state, &p, handle.trim()).await {
