@@ -471,7 +471,9 @@ mod tests {
             required,
             public,
             max_len: Some(20),
+            min_len: None,
             unit: None,
+            disabled: false,
         };
         IdTemplate {
             id: "machinery-part".into(),
@@ -558,6 +560,21 @@ mod tests {
             ])
             .is_err(),
             "too long"
+        );
+        let mut t = template();
+        t.fields[0].min_len = Some(3);
+        let made = value(2001, "made_on", "2026-11-30");
+        assert!(
+            t.validate(&[value(2000, "model", "ab"), made.clone()])
+                .is_err()
+        );
+        assert!(t.validate(&[value(2000, "model", "abc"), made]).is_ok());
+        // A disabled field is neither required nor checked.
+        t.fields[1].disabled = true;
+        assert!(t.validate(&[value(2000, "model", "abc")]).is_ok());
+        assert!(
+            t.validate(&[value(2000, "model", "abc"), value(2001, "made_on", "x")])
+                .is_ok()
         );
     }
 
