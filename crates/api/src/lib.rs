@@ -241,6 +241,7 @@ pub fn router(state: AppState) -> Router {
     let default_locale = state.settings.default_locale;
     let body_limit = state.settings.body_limit;
     let handles = routes::handles::router(state.clone());
+    let snms = routes::snms::router(state.clone());
     let api = api
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -252,6 +253,7 @@ pub fn router(state: AppState) -> Router {
         // Serves the browsable docs at /api/docs/ and the document at /api/v1/openapi.json.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .merge(handles)
+        .merge(snms)
         .merge(api)
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(

@@ -310,6 +310,88 @@ impl IdentifierRepo for SqlStore {
         rows.iter().map(template_from_row).collect()
     }
 
+    async fn update_template(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        t: &IdTemplate,
+    ) -> Result<IdTemplate> {
+        let mut tx = self.begin().await?;
+        let stored = IdTemplate {
+            created_at: truncate_ms(t.created_at),
+            tenant_id: Some(tenant),
+            shipped: false,
+            ..t.clone()
+        };
+        let mut sql = Sql::new("UPDATE iir_templates SET document = ");
+        sql.bind(template_document(&stored)?)
+            .push(" WHERE id = ")
+            .bind(t.id.clone())
+            .and("version =", t.version.clone())
+            .and("tenant_id =", tenant.to_string());
+        let n = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("update template"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Resource::IdTemplate));
+        }
+        let entry = audit_entry(
+            Some(tenant),
+            "update",
+            Resource::IdTemplate,
+            format!("{}@{}", t.id, t.version),
+            json!({"fields": t.fields.len()}),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(stored)
+    }
+
+    async fn delete_template(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: &str,
+        version: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let mut mine = Sql::new("SELECT COUNT(*) AS n FROM iir_templates WHERE id = ");
+        mine.bind(id)
+            .and("version =", version)
+            .and("tenant_id =", tenant.to_string());
+        if count_in(&mut tx, &mine).await? == 0 {
+            return Err(Error::NotFound(Resource::IdTemplate));
+        }
+        let mut used = Sql::new("SELECT COUNT(*) AS n FROM iir_identifiers WHERE template_id = ");
+        used.bind(id).and("template_version =", version);
+        let n = count_in(&mut tx, &used).await?;
+        if n > 0 {
+            return Err(Error::InUse {
+                resource: Resource::IdTemplate,
+                by: Resource::Identifier,
+                count: n,
+            });
+        }
+        let mut sql = Sql::new("DELETE FROM iir_templates WHERE id = ");
+        sql.bind(id)
+            .and("version =", version)
+            .and("tenant_id =", tenant.to_string());
+        sql.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("delete template"))?;
+        let entry = audit_entry(
+            Some(tenant),
+            "delete",
+            Resource::IdTemplate,
+            format!("{id}@{version}"),
+            json!({}),
+        );
+        commit_audited(tx, actor, entry).await
+    }
+
     async fn create_identifiers(
         &self,
         actor: &Actor,
