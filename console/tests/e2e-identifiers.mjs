@@ -343,7 +343,7 @@ await step('a prefix in use is not given up: the reason explained', async () => 
 await step('readers: the supplier granted its motor’s values to us, the trace shows its cost; we grant the supplier our prefix, a second time refused, then take it back', async () => {
   const supplier = (await call(null, 'POST', '/auth/login', { username: SUPPLIER.username, password: SUPPLIER.password, tenant: SUPPLIER.code })).token
   await call(supplier, 'POST', '/identifier-grants', { scope: SUPPLIER.part, reader: 'demo' })
-  await page.goto(`/identifiers/trace/${PREFIX}/P-1`)
+  await page.goto(`/identifiers/trace/${encodeURIComponent(`${PREFIX}/P-1`)}`)
   await page.getByTestId('trace-list-tab').click()
   const supplierRow = page.getByTestId('trace-list').locator('tr').filter({ has: page.getByTestId('trace-node').getByText(SUPPLIER.part, { exact: true }) })
   await supplierRow.getByTestId('trace-granted').waitFor()
