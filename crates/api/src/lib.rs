@@ -59,6 +59,10 @@ pub struct ApiSettings {
     pub import_max_rows: usize,
     /// Language of error messages when the request does not say.
     pub default_locale: Locale,
+    /// Whether the SNMS-compatible hashed log-in (`POST /identity/token/v1`) is served:
+    /// it proves an API key with a hash of its stored hash, so whoever reads the
+    /// metadata store could log in as any key through it (off unless asked for).
+    pub snms_hashed_login: bool,
 }
 
 impl Default for ApiSettings {
@@ -71,6 +75,7 @@ impl Default for ApiSettings {
             import_body_limit: 16 << 20,
             import_max_rows: 10_000,
             default_locale: Locale::En,
+            snms_hashed_login: false,
         }
     }
 }

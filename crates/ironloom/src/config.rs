@@ -148,6 +148,9 @@ pub struct ApiConfig {
     pub default_locale: String,
     /// Most rows in one bulk import.
     pub import_max_rows: usize,
+    /// Serve the SNMS-compatible hashed log-in (`/identity/token/v1`); see
+    /// docs/identifiers.md for what it costs.
+    pub snms_hashed_login: bool,
 }
 
 impl Default for ApiConfig {
@@ -155,6 +158,7 @@ impl Default for ApiConfig {
         ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
+            snms_hashed_login: false,
         }
     }
 }

@@ -152,6 +152,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         import_body_limit: config.http.import_body_limit.0,
         import_max_rows: config.api.import_max_rows,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
+        snms_hashed_login: config.api.snms_hashed_login,
     };
     // Every model call (API, rules) is counted in memory and stored every few seconds.
     let meter = Arc::new(ironloom_models::meter::Meter::new());

@@ -273,6 +273,13 @@ async fn token_hashed(
     ClientIp(ip): ClientIp,
     SnmsJson(locale, c): SnmsJson<Credentials>,
 ) -> Response {
+    if !state.settings.snms_hashed_login {
+        return refused(
+            locale,
+            "the hashed log-in is off on this platform ([api] snms_hashed_login); log in at /identity/token",
+            "本平台未开启哈希登录（[api] snms_hashed_login），请使用 /identity/token 登录",
+        );
+    }
     let name = c.username.trim();
     let Some(id) = name
         .strip_prefix(API_KEY_PREFIX)

@@ -355,7 +355,12 @@ fn item(handle: &str, name: &str) -> Value {
 #[tokio::test]
 async fn snms_clients_register_over_the_secondary_node_api() {
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path());
+    // The hashed log-in is off unless asked for (see the second server below).
+    let server = Server::start_with(
+        data.path(),
+        "127.0.0.1:0",
+        &[("IRONLOOM__API__SNMS_HASHED_LOGIN", "true".into())],
+    );
     let a = Api::new_tenant(&server).await;
     let b = Api::new_tenant_named(&server, "supplier", "tb").await;
     prefix(&a, "88.101.5").await;
@@ -435,6 +440,22 @@ async fn snms_clients_register_over_the_secondary_node_api() {
     )
     .await;
     assert_eq!(status, -2, "another day's hash");
+    {
+        // A platform that did not ask for it refuses the hashed log-in, saying why.
+        let d = tempfile::tempdir().unwrap();
+        let other = Server::start(d.path());
+        let (status, message, _) = snms(
+            &other,
+            "POST",
+            "/identity/token/v1",
+            None,
+            Some(json!({"username": format!("ilk_{key_id}"), "password": hashed})),
+            Some("en"),
+        )
+        .await;
+        assert_eq!(status, -2);
+        assert!(message.contains("hashed log-in is off"), "{message}");
+    }
 
     // Templates, v3 then v5 (the documents' bodies).
     let tpl = json!({"prefix": "88.101.5", "version": "1.0.0", "industryCategory": "A",
