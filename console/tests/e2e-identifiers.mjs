@@ -313,8 +313,11 @@ await step('the public page without log-in: the public values, not the others; a
   await visitor.goto(`/r/${PREFIX}/P-1`)
   const values = visitor.getByTestId('resolve-values')
   await values.getByText('GB-6208 轴承座').waitFor()
+  // Labelled from the template the identifier names at index 1001.
+  await values.getByTestId('resolve-type').getByText('Serial number', { exact: true }).waitFor()
   const types = (await values.getByTestId('resolve-type').allTextContents()).map((s) => s.trim())
-  expect(types.join() === 'model,serial_no,made_on,maker,colour', `public types: ${types}`)
+  expect(types.join() === 'Template,Model,Serial number,Date of manufacture,Manufacturer,colour', `public labels: ${types}`)
+  await values.getByText('Machinery part or assembly 1.0').waitFor()
   expect((await visitor.getByText('passed, 3 checks').count()) === 0, 'the inspection is not shown')
   expect(await visitor.evaluate(() => !localStorage.getItem('ironloom.token')), 'no session')
   await still(visitor, 'identifiers-public')

@@ -231,20 +231,25 @@ impl Resolver {
             .map_err(|e| ResolveError::Store(e.to_string()))?;
         let now = Instant::now();
         let (answer, until) = match record {
-            Some(r) => (
-                Resolved::Held {
-                    tenant: r.tenant_id,
-                    prefix: r.prefix,
-                    handle: r.handle,
-                    public: Values::new(
-                        r.values
-                            .into_iter()
-                            .filter(|v| v.permissions.public_read)
-                            .collect(),
-                    ),
-                },
-                now + self.max_age,
-            ),
+            Some(r) => {
+                let template = template_value(&r);
+                let mut public: Vec<HandleValue> = r
+                    .values
+                    .into_iter()
+                    .filter(|v| v.permissions.public_read)
+                    .chain(template)
+                    .collect();
+                public.sort_by_key(|v| v.index);
+                (
+                    Resolved::Held {
+                        tenant: r.tenant_id,
+                        prefix: r.prefix,
+                        handle: r.handle,
+                        public: Values::new(public),
+                    },
+                    now + self.max_age,
+                )
+            }
             None => match &self.upstream {
                 Some(up) if !self.holds(handle.prefix()).await? => {
                     if hops >= MAX_HOPS {
@@ -303,6 +308,19 @@ impl Resolver {
             .put(&prefix, Arc::new(held), Instant::now() + self.max_age);
         Ok(held)
     }
+}
+
+/// The template an identifier follows, as the public value at index 1001 (as SNMS
+/// secondary nodes answer it): `TEMPLATE` with `{id}/{version}`, which is also where
+/// anybody reads its public fields (`/api/v1/shared/identifier-templates/{id}/{version}`).
+fn template_value(r: &ironloom_core::identifier::IdentifierRecord) -> Option<HandleValue> {
+    let t = r.template.as_ref()?;
+    let data = format!("{}/{}", t.id, t.version).into_bytes();
+    let mut v =
+        HandleValue::new(ironloom_core::identifier::TEMPLATE_INDEX, "TEMPLATE", data).ok()?;
+    v.timestamp = u32::try_from(r.updated_at.timestamp()).unwrap_or(0);
+    v.permissions.public_read = true;
+    Some(v)
 }
 
 /// The canonical form of a handle as written (itself when it does not parse).

@@ -190,11 +190,15 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         .collect();
     assert_eq!(
         types,
-        ["URL", "model", "serial_no", "made_on", "maker"],
-        "the inspection is not public"
+        ["URL", "TEMPLATE", "model", "serial_no", "made_on", "maker"],
+        "the inspection is not public; the template at 1001"
     );
     assert_eq!(
-        r["values"][1]["data"],
+        (&r["values"][1]["index"], &r["values"][1]["data"]["value"]),
+        (&json!(1001), &json!("machinery-part/1.0"))
+    );
+    assert_eq!(
+        r["values"][2]["data"],
         json!({"format": "string", "value": "GB-6208 轴承座"})
     );
     assert!(r["values"][0]["timestamp"].as_str().unwrap().ends_with('Z'));
@@ -535,8 +539,11 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         .iter()
         .map(|v| v["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["URL", "model", "serial_no", "made_on", "maker"]);
-    assert_eq!(udp["values"][1]["data"], "GB-6208 轴承座");
+    assert_eq!(
+        types,
+        ["URL", "TEMPLATE", "model", "serial_no", "made_on", "maker"]
+    );
+    assert_eq!(udp["values"][2]["data"], "GB-6208 轴承座");
     let tcp = resolve(&["--tcp", &addr, "88.118.8/P-0001", "--type", "serial_no"]);
     assert_eq!(tcp["values"].as_array().unwrap().len(), 1, "{tcp}");
     assert_eq!(tcp["values"][0]["data"], "SN-1");
