@@ -20,6 +20,8 @@ use utoipa::ToSchema;
 pub const MAX_PREFIXES_PER_TENANT: usize = 100;
 /// Most fields of a template.
 pub const MAX_TEMPLATE_FIELDS: usize = 100;
+/// Most handles one lookup of several identifiers asks for.
+pub const MAX_LOOKUP: usize = 64;
 /// Most values of one identifier.
 pub const MAX_VALUES: usize = 200;
 /// The value index a template's reference is kept at (as the SNMS API does).

@@ -995,6 +995,12 @@ pub trait IdentifierRepo: Send + Sync {
         &self,
         handle: &str,
     ) -> Result<Option<crate::identifier::IdentifierRecord>>;
+    /// The identifiers among `handles` (canonical) that exist, in one query (at most
+    /// [`crate::identifier::MAX_LOOKUP`] handles), in no particular order.
+    async fn get_identifiers(
+        &self,
+        handles: &[String],
+    ) -> Result<Vec<crate::identifier::IdentifierRecord>>;
     /// Deletes one of the tenant's identifiers (and the links it is the parent of).
     async fn delete_identifier(&self, actor: &Actor, tenant: TenantId, handle: &str) -> Result<()>;
     /// The tenant's identifiers, of one prefix, or whose handle contains `q`.

@@ -547,6 +547,35 @@ impl IdentifierRepo for SqlStore {
             .transpose()
     }
 
+    async fn get_identifiers(&self, handles: &[String]) -> Result<Vec<IdentifierRecord>> {
+        if handles.is_empty() {
+            return Ok(Vec::new());
+        }
+        if handles.len() > MAX_LOOKUP {
+            return Err(Error::invalid(
+                "handles",
+                FieldErrorKind::TooMany { max: MAX_LOOKUP },
+            ));
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {ID_COLUMNS} FROM iir_identifiers WHERE handle IN ("
+        ));
+        for (i, h) in handles.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(h.clone());
+        }
+        sql.push(")");
+        sql.query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read identifiers"))?
+            .iter()
+            .map(record_from_row)
+            .collect()
+    }
+
     async fn delete_identifier(&self, actor: &Actor, tenant: TenantId, handle: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         let mut sql = Sql::new("DELETE FROM iir_identifiers WHERE handle = ");

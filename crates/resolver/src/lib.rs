@@ -8,6 +8,7 @@
 //! API. Resolutions are counted per identifier and month (`meter`).
 
 mod cache;
+mod lookup;
 pub mod meter;
 pub mod resolve;
 mod server;

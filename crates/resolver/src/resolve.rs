@@ -8,6 +8,7 @@
 
 use crate::HandleConfig;
 use crate::cache::Cache;
+use crate::lookup::Lookups;
 use crate::meter::ResolutionMeter;
 use crate::upstream::{Upstream, UpstreamAnswer};
 use ironloom_core::ids::TenantId;
@@ -128,6 +129,8 @@ impl std::fmt::Display for ResolveError {
 /// Resolves handles (see the module's description).
 pub struct Resolver {
     store: Arc<dyn IdentifierRepo>,
+    /// The store read for what the cache misses, several misses a query.
+    lookups: Lookups,
     meter: Arc<ResolutionMeter>,
     answers: Cache<Resolved>,
     /// Whether a prefix is held here (asked only in recursive mode).
@@ -153,6 +156,7 @@ impl Resolver {
     /// resolved by [`Resolver::connect`]).
     pub fn new(store: Arc<dyn IdentifierRepo>, config: &HandleConfig) -> Self {
         Resolver {
+            lookups: Lookups::new(store.clone()),
             store,
             meter: Arc::default(),
             answers: Cache::new(config.cache_entries),
@@ -225,10 +229,10 @@ impl Resolver {
         self.counters.misses.increment(1);
         let key = handle.canonical();
         let record = self
-            .store
-            .get_identifier(&key)
+            .lookups
+            .get(key.clone())
             .await
-            .map_err(|e| ResolveError::Store(e.to_string()))?;
+            .map_err(ResolveError::Store)?;
         let now = Instant::now();
         let (answer, until) = match record {
             Some(r) => {

@@ -197,6 +197,18 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     assert_eq!(stored.template, first.template);
     assert!(!stored.values[1].permissions.public_read);
     assert!(s.get_identifier("88.118.8/nope").await.unwrap().is_none());
+    // Several at once: those that exist, the same records.
+    let some = s
+        .get_identifiers(&["88.118.8/nope".into(), "88.118.8/P-0001".into()])
+        .await
+        .unwrap();
+    assert_eq!(some, vec![stored.clone()]);
+    assert!(s.get_identifiers(&[]).await.unwrap().is_empty());
+    let too_many: Vec<String> = (0..=MAX_LOOKUP).map(|i| format!("88.118.8/X{i}")).collect();
+    assert!(matches!(
+        s.get_identifiers(&too_many).await,
+        Err(Error::Invalid(_))
+    ));
     // Another tenant's records cannot go in through this tenant.
     assert!(
         s.create_identifiers(&actor(), b.id, &[record(a.id, "88.118.8", "X")])
