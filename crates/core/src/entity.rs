@@ -65,6 +65,8 @@ pub enum Resource {
     IdTemplate,
     /// A registered identifier (标识).
     Identifier,
+    /// A job registering identifiers from an uploaded file.
+    IdImport,
 }
 
 impl Resource {
@@ -99,6 +101,7 @@ impl Resource {
             Resource::IdPrefix => "id_prefix",
             Resource::IdTemplate => "id_template",
             Resource::Identifier => "identifier",
+            Resource::IdImport => "id_import",
         }
     }
 
@@ -133,6 +136,7 @@ impl Resource {
             Resource::IdPrefix,
             Resource::IdTemplate,
             Resource::Identifier,
+            Resource::IdImport,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -169,6 +173,7 @@ impl Resource {
             Resource::IdPrefix => locale.pick("identifier prefix", "标识前缀"),
             Resource::IdTemplate => locale.pick("metadata template", "元数据模板"),
             Resource::Identifier => locale.pick("identifier", "标识"),
+            Resource::IdImport => locale.pick("identifier import", "标识导入任务"),
         }
     }
 }
@@ -350,6 +355,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable identifier fields.
     IdentifierSort default Handle { Handle => "handle", CreatedAt => "created_at", UpdatedAt => "updated_at" }
+);
+sort_fields!(
+    /// Sortable identifier import fields.
+    IdImportSort default CreatedAt { CreatedAt => "created_at", FinishedAt => "finished_at" }
 );
 sort_fields!(
     /// Sortable ledger fields.

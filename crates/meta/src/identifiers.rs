@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use ironloom_core::entity::*;
 use ironloom_core::error::{Error, FieldErrorKind, Result};
 use ironloom_core::identifier::*;
-use ironloom_core::ids::TenantId;
+use ironloom_core::identifier_import::{IdImport, ImportProgress, ImportState};
+use ironloom_core::ids::{IdImportId, TenantId};
+use ironloom_core::market::LocalText;
 use ironloom_core::repo::IdentifierRepo;
 use ironloom_identifiers::proto::{decode_values, encode_values};
 use serde_json::json;
@@ -93,6 +95,83 @@ async fn count_in(conn: &mut sqlx::AnyConnection, sql: &Sql) -> Result<u64> {
             .await
             .map_err(storage("count rows"))?,
     )
+}
+
+/// Registers identifiers in the transaction: those that exist already (among the
+/// platform's, in this transaction's view) and repeats within `records` are left as they
+/// are and reported `Exists`. The one way identifiers are inserted (single, batch and
+/// import registration).
+pub(crate) async fn register_in(
+    tx: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    records: &[IdentifierRecord],
+) -> Result<Vec<BatchOutcome>> {
+    let mut taken: HashSet<String> = HashSet::new();
+    for chunk in records.chunks(500) {
+        let mut sql = Sql::new("SELECT handle FROM iir_identifiers WHERE handle IN (");
+        for (i, r) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(r.handle.clone());
+        }
+        sql.push(")");
+        for row in sql
+            .query()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(storage("find identifiers"))?
+        {
+            taken.insert(text(&row, "handle")?);
+        }
+    }
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut fresh: Vec<&IdentifierRecord> = Vec::with_capacity(records.len());
+    for r in records {
+        if r.tenant_id != tenant {
+            return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
+        }
+        if taken.insert(r.handle.clone()) {
+            outcomes.push(BatchOutcome::Created);
+            fresh.push(r);
+        } else {
+            outcomes.push(BatchOutcome::Exists);
+        }
+    }
+    for chunk in fresh.chunks(INSERT_CHUNK) {
+        let mut sql = Sql::new(
+            "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
+             template_version, vals, created_at, updated_at) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let at = truncate_ms(r.created_at).timestamp_millis();
+            sql.push("(")
+                .bind(r.handle.clone())
+                .push(", ")
+                .bind(r.tenant_id.to_string())
+                .push(", ")
+                .bind(r.prefix.clone())
+                .push(", ")
+                .bind(r.template.as_ref().map(|t| t.id.clone()))
+                .push(", ")
+                .bind(r.template.as_ref().map(|t| t.version.clone()))
+                .push(", ")
+                .bind(encode_values(&r.values))
+                .push(", ")
+                .bind(at)
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        sql.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("register identifiers", Resource::Identifier))?;
+    }
+    Ok(outcomes)
 }
 
 #[async_trait]
@@ -315,74 +394,11 @@ impl IdentifierRepo for SqlStore {
         records: &[IdentifierRecord],
     ) -> Result<Vec<BatchOutcome>> {
         let mut tx = self.begin().await?;
-        // Which exist already (among the platform's, in this transaction's view), and
-        // repeats within the batch.
-        let mut taken: HashSet<String> = HashSet::new();
-        for chunk in records.chunks(500) {
-            let mut sql = Sql::new("SELECT handle FROM iir_identifiers WHERE handle IN (");
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(r.handle.clone());
-            }
-            sql.push(")");
-            for row in sql
-                .query()
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(storage("find identifiers"))?
-            {
-                taken.insert(text(&row, "handle")?);
-            }
-        }
-        let mut outcomes = Vec::with_capacity(records.len());
-        let mut fresh: Vec<&IdentifierRecord> = Vec::with_capacity(records.len());
-        for r in records {
-            if r.tenant_id != tenant {
-                return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
-            }
-            if taken.insert(r.handle.clone()) {
-                outcomes.push(BatchOutcome::Created);
-                fresh.push(r);
-            } else {
-                outcomes.push(BatchOutcome::Exists);
-            }
-        }
-        for chunk in fresh.chunks(INSERT_CHUNK) {
-            let mut sql = Sql::new(
-                "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
-                 template_version, vals, created_at, updated_at) VALUES ",
-            );
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                let at = truncate_ms(r.created_at).timestamp_millis();
-                sql.push("(")
-                    .bind(r.handle.clone())
-                    .push(", ")
-                    .bind(r.tenant_id.to_string())
-                    .push(", ")
-                    .bind(r.prefix.clone())
-                    .push(", ")
-                    .bind(r.template.as_ref().map(|t| t.id.clone()))
-                    .push(", ")
-                    .bind(r.template.as_ref().map(|t| t.version.clone()))
-                    .push(", ")
-                    .bind(encode_values(&r.values))
-                    .push(", ")
-                    .bind(at)
-                    .push(", ")
-                    .bind(at)
-                    .push(")");
-            }
-            sql.query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err("register identifiers", Resource::Identifier))?;
-        }
-        let created = fresh.len();
+        let outcomes = register_in(&mut tx, tenant, records).await?;
+        let created = outcomes
+            .iter()
+            .filter(|o| **o == BatchOutcome::Created)
+            .count();
         let (action, id, details) = match records {
             [one] => (
                 "create",
@@ -697,5 +713,61 @@ impl IdentifierRepo for SqlStore {
             .map(link_from_row)
             .collect::<Result<Vec<_>>>()?;
         Ok((children, parents))
+    }
+
+    async fn create_import(&self, actor: &Actor, job: &IdImport) -> Result<IdImport> {
+        crate::identifier_imports::create(self, actor, job).await
+    }
+
+    async fn get_import(&self, tenant: TenantId, id: IdImportId) -> Result<IdImport> {
+        crate::identifier_imports::get(self, tenant, id).await
+    }
+
+    async fn list_imports(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest<IdImportSort>,
+    ) -> Result<Page<IdImport>> {
+        crate::identifier_imports::list(self, tenant, page).await
+    }
+
+    async fn open_imports(&self) -> Result<Vec<IdImport>> {
+        crate::identifier_imports::open(self).await
+    }
+
+    async fn start_import(&self, id: IdImportId) -> Result<IdImport> {
+        crate::identifier_imports::start(self, id).await
+    }
+
+    async fn import_chunk(
+        &self,
+        tenant: TenantId,
+        id: IdImportId,
+        progress: &ImportProgress,
+        records: &[IdentifierRecord],
+    ) -> Result<(Vec<BatchOutcome>, IdImport)> {
+        crate::identifier_imports::chunk(self, tenant, id, progress, records).await
+    }
+
+    async fn finish_import(
+        &self,
+        id: IdImportId,
+        state: ImportState,
+        failure: Option<&LocalText>,
+    ) -> Result<IdImport> {
+        crate::identifier_imports::finish(self, id, state, failure).await
+    }
+
+    async fn cancel_import(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: IdImportId,
+    ) -> Result<IdImport> {
+        crate::identifier_imports::cancel(self, actor, tenant, id).await
+    }
+
+    async fn delete_import(&self, actor: &Actor, tenant: TenantId, id: IdImportId) -> Result<()> {
+        crate::identifier_imports::delete(self, actor, tenant, id).await
     }
 }

@@ -28,6 +28,7 @@ mod developer_stats;
 mod device_link;
 mod devices;
 mod groups;
+mod identifier_imports;
 mod identifiers;
 mod market;
 mod market_reviews;
@@ -152,6 +153,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "identifiers",
         include_str!("../migrations/0018_identifiers.sql"),
+    ),
+    (
+        19,
+        "identifier_imports",
+        include_str!("../migrations/0019_identifier_imports.sql"),
     ),
 ];
 

@@ -376,7 +376,13 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
     within(
         60,
         "node b sealed its partitions",
-        || format!("{:#}\n{}", last_health.lock().unwrap(), b.log.lock().unwrap()),
+        || {
+            format!(
+                "{:#}\n{}",
+                last_health.lock().unwrap(),
+                b.log.lock().unwrap()
+            )
+        },
         || async {
             let h = health(&b).await;
             *last_health.lock().unwrap() = h.clone();
