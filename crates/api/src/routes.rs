@@ -15,6 +15,7 @@ pub mod gateway_config;
 pub mod groups;
 pub mod handles;
 pub mod identifier_carriers;
+pub mod identifier_imports;
 pub mod identifiers;
 pub mod market;
 pub mod market_catalogue;

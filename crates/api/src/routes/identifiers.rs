@@ -220,7 +220,7 @@ async fn get_template(
 }
 
 /// A template the tenant may register with: shipped, or its own.
-async fn usable_template(
+pub(crate) async fn usable_template(
     state: &AppState,
     tenant: TenantId,
     id: &str,
@@ -315,14 +315,14 @@ pub struct IdentifierInput {
 /// What a request has looked up already: whether each prefix is the tenant's, and the
 /// templates (a batch of 2000 reads each once).
 #[derive(Default)]
-struct Lookups {
+pub(crate) struct Lookups {
     prefixes: std::collections::HashMap<String, bool>,
     templates: std::collections::HashMap<(String, String), IdTemplate>,
 }
 
 /// Checks an input and makes the record (not stored): the handle under one of the
 /// tenant's prefixes, the values well formed and unique by index, the template's rules.
-async fn record_of(
+pub(crate) async fn record_of(
     state: &AppState,
     tenant: TenantId,
     input: IdentifierInput,
