@@ -259,13 +259,15 @@ fn read_into(
     Ok(())
 }
 
-/// Resumes the queued and running jobs whose files are on this node (at start). A job
-/// whose file is not here belongs to another node of a cluster; on a single node it is
-/// lost and failed.
+/// Resumes the queued and running jobs whose files are on this node (at start), and
+/// removes files no open job needs (of jobs cancelled while they waited, or uploads a
+/// stop cut short). A job whose file is not here belongs to another node of a cluster;
+/// on a single node it is lost and failed.
 pub async fn resume(state: AppState) {
     let Some(dir) = state.settings.identifier_import_dir.clone() else {
         return;
     };
+    let began = std::time::SystemTime::now();
     let open = match state.store.open_imports().await {
         Ok(open) => open,
         Err(e) => {
@@ -273,6 +275,13 @@ pub async fn resume(state: AppState) {
             return;
         }
     };
+    let needed: std::collections::HashSet<PathBuf> =
+        open.iter().map(|j| file_of(&dir, j)).collect();
+    for file in files_before(&dir, began) {
+        if !needed.contains(&file) {
+            remove_file(&file).await;
+        }
+    }
     for job in open {
         if file_of(&dir, &job).exists() {
             tracing::info!(tenant = %job.tenant_id, import = %job.id, row = job.row, "resuming identifier import");
@@ -291,4 +300,26 @@ pub async fn resume(state: AppState) {
             }
         }
     }
+}
+
+/// Upload files last written before `time` (none of them is an upload in progress).
+fn files_before(dir: &Path, time: std::time::SystemTime) -> Vec<PathBuf> {
+    let entries = |d: &Path| {
+        std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect::<Vec<_>>()
+    };
+    entries(dir)
+        .into_iter()
+        .filter(|d| d.is_dir())
+        .flat_map(|d| entries(&d))
+        .filter(|f| {
+            std::fs::metadata(f)
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m < time)
+        })
+        .collect()
 }
