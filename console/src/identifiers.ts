@@ -102,6 +102,29 @@ export interface BatchResult {
 
 /** Most identifiers in one batch request (the server's limit). */
 export const MAX_BATCH = 2000
+
+/** A job registering the identifiers of an uploaded file in the background. */
+export interface IdImport {
+  id: string
+  format: 'csv' | 'ndjson'
+  template: { id: string; version: string } | null
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+  total_bytes: number
+  bytes_read: number
+  row: number
+  rows_read: number
+  created: number
+  existing: number
+  invalid: number
+  /** The first 100 rows refused (a CSV file's header is row 1). */
+  errors: { row: number; message: LocalText }[]
+  failure: LocalText | null
+  created_by: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  rows_per_second: number
+}
 /** Most labels on one request for label sheets. */
 export const MAX_LABELS = 240
 
