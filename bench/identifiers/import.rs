@@ -100,27 +100,7 @@ async fn run(args: Args) -> Result<()> {
         json!({"username": "admin", "password": password}),
     )
     .await?;
-    let tenant = json_ok(
-        admin
-            .post("/api/v1/tenants")
-            .json(&json!({"code": "bench", "name": "bench"})),
-        "create the tenant",
-    )
-    .await?;
-    json_ok(
-        admin.post("/api/v1/users").json(
-            &json!({"username": "bench-ta", "password": "Bench-ta-pass-1",
-            "role": "tenant_admin", "tenant_id": tenant["id"]}),
-        ),
-        "create the tenant's administrator",
-    )
-    .await?;
-    let ta = Session::login(
-        &http,
-        &base,
-        json!({"username": "bench-ta", "password": "Bench-ta-pass-1", "tenant": "bench"}),
-    )
-    .await?;
+    let ta = admin.new_tenant_admin("bench", "bench").await?;
     json_ok(
         ta.post("/api/v1/identifier-prefixes")
             .json(&json!({"prefix": "88.118.8", "name": "Plant A"})),

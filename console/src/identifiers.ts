@@ -3,6 +3,7 @@
 // segment, its `/` as %2F), a value's text and whether it is public, checking a template
 // field's value in the browser as the server does (crates/core/src/identifier.rs), and
 // the server's field errors ("values.made_on: …") at their field.
+import { computed, ref, watch, type Ref } from 'vue'
 import { locale } from './i18n'
 
 export interface IdPrefix {
@@ -127,6 +128,20 @@ export interface IdImport {
 }
 /** Most labels on one request for label sheets. */
 export const MAX_LABELS = 240
+
+/** The template chosen in a form (machinery-part, or the first, once the templates are there). */
+export function templateChoice(templates: () => IdTemplate[]): { chosen: Ref<string>; template: Ref<IdTemplate | null> } {
+  const chosen = ref('')
+  watch(
+    templates,
+    (ts) => {
+      if (!chosen.value && ts.length) chosen.value = templateKey(ts.find((x) => x.id === 'machinery-part') ?? ts[0]!)
+    },
+    { immediate: true },
+  )
+  const template = computed(() => templates().find((x) => templateKey(x) === chosen.value) ?? null)
+  return { chosen, template }
+}
 
 /** An identifier's API path: `/identifiers/88.118.8%2FP-1`. */
 export function idPath(handle: string, tail = ''): string {

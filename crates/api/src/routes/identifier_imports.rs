@@ -132,14 +132,7 @@ async fn upload(
         }
     };
     let limit = state.settings.identifier_import_limit;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(HttpFailure::PayloadTooLarge { limit }.into());
-    }
+    crate::extract::refuse_declared_over(req.headers(), limit)?;
     let mut job = IdImport::queued(tenant, format, template, 0, &p.actor().name);
     let path = run::file_of(&dir, &job);
     if let Some(parent) = path.parent() {
