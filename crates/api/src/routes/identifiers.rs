@@ -376,7 +376,7 @@ pub(crate) async fn record_of(
                 let found = usable_template(state, tenant, &t.id, &t.version).await?;
                 seen.templates.insert(key.clone(), found);
             }
-            seen.templates.get(&key).cloned()
+            seen.templates.get(&key)
         }
         None => None,
     };
@@ -424,10 +424,7 @@ pub(crate) async fn record_of(
             )
             .into());
         }
-        if let Some(f) = template
-            .as_ref()
-            .and_then(|t| t.field_of(&value.value_type))
-        {
+        if let Some(f) = template.and_then(|t| t.field_of(&value.value_type)) {
             value.permissions.public_read = f.public;
         }
         if value.timestamp == 0 {
