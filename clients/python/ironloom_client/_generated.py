@@ -571,6 +571,23 @@ class Decision(TypedDict):
     comment: NotRequired[Optional[str]]
 
 
+class DetectInput(TypedDict):
+    #: What a scanner read or a person typed.
+    text: str
+
+
+class DetectedScheme(TypedDict):
+    """What a string was recognised as."""
+    #: The canonical form.
+    canonical: str
+    #: The handle to resolve here, when it names one (a handle or a resolution URL).
+    handle: NotRequired[Optional[str]]
+    #: The kind within the scheme: `handle`, `resolution_url`, `digital_link`, `gtin`,
+    kind: str
+    #: `handle`, `oid`, `gs1`, `ecode` or `vaa`.
+    scheme: str
+
+
 class Developer(TypedDict):
     """A developer account: a person or an organisation that publishes apps. Its log-in is a
     user (a tenant-less `developer` user when it registered itself, or a tenant's user who
@@ -824,6 +841,13 @@ class GatewayConfigView(TypedDict):
     status: NotRequired[Optional[Dict[str, Any]]]
 
 
+class GrantInput(TypedDict):
+    #: The reader: another tenant's code.
+    reader: str
+    #: One of the tenant's prefixes (every identifier under it) or one of its identifiers.
+    scope: str
+
+
 class GroupInput(TypedDict):
     description: NotRequired[Optional[str]]
     name: str
@@ -841,6 +865,18 @@ class HistoryOut(TypedDict):
     points: NotRequired[Optional[List["PointOut"]]]
     #: The points by property (`layout=columns`).
     series: NotRequired[Optional[List["ColumnsOut"]]]
+
+
+class IdGrant(TypedDict):
+    """A tenant (the reader) allowed by another (the owner) to see the values that are not
+    public of the owner's identifiers under a prefix, or of one identifier: what
+    "authorised readers" means for a value without public read."""
+    created_at: str
+    #: The reader's tenant code (as the owner named it).
+    reader: str
+    reader_tenant_id: "TenantId"
+    #: One of the owner's prefixes (every identifier under it) or one of its handles.
+    scope: str
 
 
 class IdLink(TypedDict):
@@ -1075,6 +1111,14 @@ class LinkInput(TypedDict):
     #: Any registered identifier (another tenant's too: a supplier's part).
     child: str
     kind: "LinkKind"
+
+
+class Links(TypedDict):
+    """An identifier's links, both ways."""
+    #: Where it is the parent: its components, the batches in it.
+    children: List["IdLink"]
+    #: Where it is the child: what it went into.
+    parents: List["IdLink"]
 
 
 class Listing(AppStats):
@@ -2174,6 +2218,8 @@ class TraceEdge(TypedDict):
 
 class TraceNode(TypedDict):
     """A node of a trace: an identifier and what the reader may see of it."""
+    #: Whether its owner granted the reader its values that are not public (then every
+    granted: bool
     handle: str
     #: Whether the reader's tenant owns it (then every value is shown, else the public
     own: bool
@@ -2471,7 +2517,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_grant"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -3303,6 +3349,42 @@ class GeneratedApi:
         """
         return self._call("POST", "/api/v1/identifier-batches", body=body, body_kind="json", content_type="application/json")
 
+    def detect_scheme(self, body: DetectInput) -> DetectedScheme:
+        """Tell which identifier scheme a scanned or typed string is (Handle/IIR, OID, GS1 keys,
+        element strings and Digital Link URIs, Ecode, VAA), with its canonical form; 422 with
+        the reason when it is none of them (a wrong check digit, say).
+
+        `POST /api/v1/identifier-detect`
+        """
+        return self._call("POST", "/api/v1/identifier-detect", body=body, body_kind="json", content_type="application/json")
+
+    def list_grants(self) -> List[IdGrant]:
+        """The readers the tenant lets see its identifiers' values that are not public.
+
+        `GET /api/v1/identifier-grants`
+        """
+        return self._call("GET", "/api/v1/identifier-grants")
+
+    def grant_reader(self, body: GrantInput) -> IdGrant:
+        """Let another tenant (a customer, a regulator) see the values that are not public of
+        the identifiers under one of the tenant's prefixes, or of one identifier, in its
+        traces.
+
+        `POST /api/v1/identifier-grants`
+        """
+        return self._call("POST", "/api/v1/identifier-grants", body=body, body_kind="json", content_type="application/json")
+
+    def revoke_reader(self, reader: str, scope: str) -> None:
+        """Take a grant back.
+
+        `DELETE /api/v1/identifier-grants/{reader}/{scope}`
+
+        Parameters:
+            reader: the reader's tenant code
+            scope: a prefix, or a handle with its slash as %2F
+        """
+        return self._call("DELETE", f"/api/v1/identifier-grants/{_path(reader)}/{_path(scope)}")
+
     def labels(self, body: LabelsInput) -> LabelSheets:
         """Printable label sheets for identifiers of the tenant.
 
@@ -3318,7 +3400,8 @@ class GeneratedApi:
         return self._call("GET", "/api/v1/identifier-prefixes")
 
     def create_prefix(self, body: PrefixInput) -> IdPrefix:
-        """Take a prefix for the tenant (refused when another tenant holds it).
+        """Take a prefix for the tenant: 409 `held_by_another_tenant` when another tenant holds
+        it, 409 `already_exists` when this one does.
 
         `POST /api/v1/identifier-prefixes`
         """
@@ -3441,6 +3524,14 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/identifiers/{_path(handle)}/carrier", query={"symbology": symbology, "format": format, "module_px": module_px, "base": base})
 
+    def list_links(self, handle: str) -> Links:
+        """The links of one of the tenant's identifiers: its children and its parents (other
+        tenants' links to it included: a customer's assembly holding this part).
+
+        `GET /api/v1/identifiers/{handle}/links`
+        """
+        return self._call("GET", f"/api/v1/identifiers/{_path(handle)}/links")
+
     def add_link(self, handle: str, body: LinkInput) -> IdLink:
         """Link one of the tenant's identifiers (the parent) to another (the child).
 
@@ -3458,7 +3549,7 @@ class GeneratedApi:
     def trace(self, handle: str, *, depth: Optional[int] = None) -> Trace:
         """Walk an identifier's links both ways (its components, batches and shipments, and what
         it went into), across tenants: of another tenant's identifiers only the public values
-        are shown.
+        are shown, or all of them when that tenant granted them to the reader.
 
         `GET /api/v1/identifiers/{handle}/trace`
 
@@ -4281,6 +4372,15 @@ class GeneratedApi:
         """
         return self._call("GET", f"/api/v1/shared/dashboards/{_path(token)}/data", query={"range_s": range_s})
 
+    def public_template(self, id: str, version: str) -> IdTemplate:
+        """The public fields of a template version, for anybody showing a resolved identifier
+        (its values' labels and units): the identifier names its template at index 1001.
+        Fields that are not public are left out.
+
+        `GET /api/v1/shared/identifier-templates/{id}/{version}`
+        """
+        return self._call("GET", f"/api/v1/shared/identifier-templates/{_path(id)}/{_path(version)}")
+
     def drain(self, body: DrainInput) -> DrainStatus:
         """Drains this node for a rolling upgrade (platform administrator): new device
         connections are refused with "use another server", connected devices are told to
@@ -4606,6 +4706,10 @@ OPERATIONS = {
     "device_latest": ("GET", "/api/v1/devices/{id}/telemetry/latest"),
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
+    "detect_scheme": ("POST", "/api/v1/identifier-detect"),
+    "list_grants": ("GET", "/api/v1/identifier-grants"),
+    "grant_reader": ("POST", "/api/v1/identifier-grants"),
+    "revoke_reader": ("DELETE", "/api/v1/identifier-grants/{reader}/{scope}"),
     "labels": ("POST", "/api/v1/identifier-labels"),
     "list_prefixes": ("GET", "/api/v1/identifier-prefixes"),
     "create_prefix": ("POST", "/api/v1/identifier-prefixes"),
@@ -4620,6 +4724,7 @@ OPERATIONS = {
     "update_identifier": ("PUT", "/api/v1/identifiers/{handle}"),
     "delete_identifier": ("DELETE", "/api/v1/identifiers/{handle}"),
     "carrier": ("GET", "/api/v1/identifiers/{handle}/carrier"),
+    "list_links": ("GET", "/api/v1/identifiers/{handle}/links"),
     "add_link": ("POST", "/api/v1/identifiers/{handle}/links"),
     "remove_link": ("DELETE", "/api/v1/identifiers/{handle}/links/{child}"),
     "trace": ("GET", "/api/v1/identifiers/{handle}/trace"),
@@ -4707,6 +4812,7 @@ OPERATIONS = {
     "rule_versions": ("GET", "/api/v1/rules/{id}/versions"),
     "shared_dashboard": ("GET", "/api/v1/shared/dashboards/{token}"),
     "shared_dashboard_data": ("GET", "/api/v1/shared/dashboards/{token}/data"),
+    "public_template": ("GET", "/api/v1/shared/identifier-templates/{id}/{version}"),
     "drain": ("POST", "/api/v1/system/drain"),
     "health": ("GET", "/api/v1/system/health"),
     "write_many": ("POST", "/api/v1/telemetry"),

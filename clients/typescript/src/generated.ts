@@ -639,6 +639,26 @@ export interface DataType_Array {
 
 export type Decision = AlarmComment;
 
+export interface DetectInput {
+  /** What a scanner read or a person typed. */
+  text: string;
+}
+
+/** What a string was recognised as. */
+export interface DetectedScheme {
+  /** The canonical form. */
+  canonical: string;
+  /** The handle to resolve here, when it names one (a handle or a resolution URL). */
+  handle?: string | null;
+  /**
+   * The kind within the scheme: `handle`, `resolution_url`, `digital_link`, `gtin`,
+   * `sscc`, `element_string`, `oid`, `ecode`, `vaa`.
+   */
+  kind: string;
+  /** `handle`, `oid`, `gs1`, `ecode` or `vaa`. */
+  scheme: string;
+}
+
 /**
  * A developer account: a person or an organisation that publishes apps. Its log-in is a
  * user (a tenant-less `developer` user when it registered itself, or a tenant's user who
@@ -927,6 +947,13 @@ export interface GatewayAppsView {
 /** The document in force on the platform and what the gateway last reported. */
 export type GatewayConfigView = GatewayAppsView;
 
+export interface GrantInput {
+  /** The reader: another tenant's code. */
+  reader: string;
+  /** One of the tenant's prefixes (every identifier under it) or one of its identifiers. */
+  scope: string;
+}
+
 export type GroupId = string;
 
 export interface GroupInput {
@@ -946,6 +973,20 @@ export interface HistoryOut {
   points?: PointOut[] | null;
   /** The points by property (`layout=columns`). */
   series?: ColumnsOut[] | null;
+}
+
+/**
+ * A tenant (the reader) allowed by another (the owner) to see the values that are not
+ * public of the owner's identifiers under a prefix, or of one identifier: what
+ * "authorised readers" means for a value without public read.
+ */
+export interface IdGrant {
+  created_at: string;
+  /** The reader's tenant code (as the owner named it). */
+  reader: string;
+  reader_tenant_id: TenantId;
+  /** One of the owner's prefixes (every identifier under it) or one of its handles. */
+  scope: string;
 }
 
 /**
@@ -1243,6 +1284,14 @@ export interface LinkInput {
 
 /** How two identifiers are linked, for tracing (parent → child). */
 export type LinkKind = "component" | "batch" | "shipment" | "device";
+
+/** An identifier's links, both ways. */
+export interface Links {
+  /** Where it is the parent: its components, the batches in it. */
+  children: IdLink[];
+  /** Where it is the child: what it went into. */
+  parents: IdLink[];
+}
 
 /** One entry of the catalogue: an app, a model or an algorithm. */
 export type Listing = AppStats & ({
@@ -2009,7 +2058,7 @@ export interface ResolutionStats {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier" | "id_grant";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -2479,6 +2528,11 @@ export interface TraceEdge {
 
 /** A node of a trace: an identifier and what the reader may see of it. */
 export interface TraceNode {
+  /**
+   * Whether its owner granted the reader its values that are not public (then every
+   * value is shown too).
+   */
+  granted: boolean;
   handle: string;
   /**
    * Whether the reader's tenant owns it (then every value is shown, else the public
@@ -3901,6 +3955,46 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * Tell which identifier scheme a scanned or typed string is (Handle/IIR, OID, GS1 keys,
+   * element strings and Digital Link URIs, Ecode, VAA), with its canonical form; 422 with
+   * the reason when it is none of them (a wrong check digit, say).
+   *
+   * `POST /api/v1/identifier-detect`
+   */
+  detectScheme(body: DetectInput): Promise<DetectedScheme> {
+    return this.call<DetectedScheme>({ method: "POST", path: "/api/v1/identifier-detect", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The readers the tenant lets see its identifiers' values that are not public.
+   *
+   * `GET /api/v1/identifier-grants`
+   */
+  listGrants(): Promise<IdGrant[]> {
+    return this.call<IdGrant[]>({ method: "GET", path: "/api/v1/identifier-grants" });
+  }
+
+  /**
+   * Let another tenant (a customer, a regulator) see the values that are not public of
+   * the identifiers under one of the tenant's prefixes, or of one identifier, in its
+   * traces.
+   *
+   * `POST /api/v1/identifier-grants`
+   */
+  grantReader(body: GrantInput): Promise<IdGrant> {
+    return this.call<IdGrant>({ method: "POST", path: "/api/v1/identifier-grants", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Take a grant back.
+   *
+   * `DELETE /api/v1/identifier-grants/{reader}/{scope}`
+   */
+  revokeReader(reader: string, scope: string): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/identifier-grants/${encodeURIComponent(String(reader))}/${encodeURIComponent(String(scope))}` });
+  }
+
+  /**
    * Printable label sheets for identifiers of the tenant.
    *
    * `POST /api/v1/identifier-labels`
@@ -3919,7 +4013,8 @@ export abstract class GeneratedApi {
   }
 
   /**
-   * Take a prefix for the tenant (refused when another tenant holds it).
+   * Take a prefix for the tenant: 409 `held_by_another_tenant` when another tenant holds
+   * it, 409 `already_exists` when this one does.
    *
    * `POST /api/v1/identifier-prefixes`
    */
@@ -4029,6 +4124,16 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The links of one of the tenant's identifiers: its children and its parents (other
+   * tenants' links to it included: a customer's assembly holding this part).
+   *
+   * `GET /api/v1/identifiers/{handle}/links`
+   */
+  listLinks(handle: string): Promise<Links> {
+    return this.call<Links>({ method: "GET", path: `/api/v1/identifiers/${encodeURIComponent(String(handle))}/links` });
+  }
+
+  /**
    * Link one of the tenant's identifiers (the parent) to another (the child).
    *
    * `POST /api/v1/identifiers/{handle}/links`
@@ -4049,7 +4154,7 @@ export abstract class GeneratedApi {
   /**
    * Walk an identifier's links both ways (its components, batches and shipments, and what
    * it went into), across tenants: of another tenant's identifiers only the public values
-   * are shown.
+   * are shown, or all of them when that tenant granted them to the reader.
    *
    * `GET /api/v1/identifiers/{handle}/trace`
    */
@@ -4839,6 +4944,17 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The public fields of a template version, for anybody showing a resolved identifier
+   * (its values' labels and units): the identifier names its template at index 1001.
+   * Fields that are not public are left out.
+   *
+   * `GET /api/v1/shared/identifier-templates/{id}/{version}`
+   */
+  publicTemplate(id: string, version: string): Promise<IdTemplate> {
+    return this.call<IdTemplate>({ method: "GET", path: `/api/v1/shared/identifier-templates/${encodeURIComponent(String(id))}/${encodeURIComponent(String(version))}` });
+  }
+
+  /**
    * Drains this node for a rolling upgrade (platform administrator): new device
    * connections are refused with "use another server", connected devices are told to
    * reconnect elsewhere a few at a time, `/readyz` fails so load balancers send nothing
@@ -5144,6 +5260,10 @@ export const OPERATIONS = {
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
+  detect_scheme: ["POST", "/api/v1/identifier-detect"],
+  list_grants: ["GET", "/api/v1/identifier-grants"],
+  grant_reader: ["POST", "/api/v1/identifier-grants"],
+  revoke_reader: ["DELETE", "/api/v1/identifier-grants/{reader}/{scope}"],
   labels: ["POST", "/api/v1/identifier-labels"],
   list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
   create_prefix: ["POST", "/api/v1/identifier-prefixes"],
@@ -5158,6 +5278,7 @@ export const OPERATIONS = {
   update_identifier: ["PUT", "/api/v1/identifiers/{handle}"],
   delete_identifier: ["DELETE", "/api/v1/identifiers/{handle}"],
   carrier: ["GET", "/api/v1/identifiers/{handle}/carrier"],
+  list_links: ["GET", "/api/v1/identifiers/{handle}/links"],
   add_link: ["POST", "/api/v1/identifiers/{handle}/links"],
   remove_link: ["DELETE", "/api/v1/identifiers/{handle}/links/{child}"],
   trace: ["GET", "/api/v1/identifiers/{handle}/trace"],
@@ -5245,6 +5366,7 @@ export const OPERATIONS = {
   rule_versions: ["GET", "/api/v1/rules/{id}/versions"],
   shared_dashboard: ["GET", "/api/v1/shared/dashboards/{token}"],
   shared_dashboard_data: ["GET", "/api/v1/shared/dashboards/{token}/data"],
+  public_template: ["GET", "/api/v1/shared/identifier-templates/{id}/{version}"],
   drain: ["POST", "/api/v1/system/drain"],
   health: ["GET", "/api/v1/system/health"],
   write_many: ["POST", "/api/v1/telemetry"],

@@ -383,9 +383,24 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::IdentifierManage),
     ),
     (
+        "GET",
+        "/api/v1/identifiers/{handle}/links",
+        Permission(P::IdentifierRead),
+    ),
+    (
         "POST",
         "/api/v1/identifiers/{handle}/links",
         Permission(P::IdentifierManage),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-detect",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "GET",
+        "/api/v1/shared/identifier-templates/{id}/{version}",
+        Public,
     ),
     (
         "DELETE",
@@ -411,6 +426,21 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "GET",
         "/api/v1/identifier-stats",
         Permission(P::IdentifierRead),
+    ),
+    (
+        "GET",
+        "/api/v1/identifier-grants",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-grants",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/api/v1/identifier-grants/{reader}/{scope}",
+        Permission(P::IdentifierManage),
     ),
     (
         "GET",

@@ -94,7 +94,8 @@ impl ApiError {
                 Error::NotFound(_) => StatusCode::NOT_FOUND,
                 Error::AlreadyExists { .. }
                 | Error::VersionConflict { .. }
-                | Error::InUse { .. } => StatusCode::CONFLICT,
+                | Error::InUse { .. }
+                | Error::HeldByAnotherTenant { .. } => StatusCode::CONFLICT,
                 Error::Invalid(_) | Error::ThingModel(_) | Error::Command(_) => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }

@@ -115,9 +115,9 @@ pub struct AppState {
     /// The marketplace's signing, fixture runs and limits (absent where none runs: its
     /// records can be read, submissions and approvals answer 503).
     pub market: Option<Arc<routes::market::Market>>,
-    /// Resolutions answered (REST and the Handle protocol), counted per identifier and
-    /// month, stored every few seconds.
-    pub resolutions: Arc<ironloom_resolver::ResolutionMeter>,
+    /// Identifier resolution (REST and the Handle protocol), with its cache and the
+    /// resolutions counted per identifier and month (stored every few seconds).
+    pub resolver: Arc<ironloom_resolver::Resolver>,
     /// This node's view of the cluster (absent on a single node).
     pub cluster: Option<Arc<dyn ironloom_core::cluster::ClusterView>>,
     /// Draining this node for an upgrade (absent where no device edge runs).
@@ -235,6 +235,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::identifiers::register(router);
     let router = routes::identifier_imports::register(router);
     let router = routes::identifier_carriers::register(router);
+    let router = routes::identifier_links::register(router);
     router.split_for_parts()
 }
 

@@ -126,7 +126,10 @@ impl App {
             runs: None,
             apps,
             market: None,
-            resolutions: Default::default(),
+            resolver: Arc::new(ironloom_resolver::Resolver::new(
+                store.clone(),
+                &Default::default(),
+            )),
             cluster: None,
             drain: None,
         };

@@ -67,6 +67,8 @@ pub enum Resource {
     Identifier,
     /// A job registering identifiers from an uploaded file.
     IdImport,
+    /// A reader another tenant lets see its identifiers' values that are not public.
+    IdGrant,
 }
 
 impl Resource {
@@ -100,6 +102,7 @@ impl Resource {
             Resource::Order => "order",
             Resource::IdPrefix => "id_prefix",
             Resource::IdTemplate => "id_template",
+            Resource::IdGrant => "id_grant",
             Resource::Identifier => "identifier",
             Resource::IdImport => "id_import",
         }
@@ -135,6 +138,7 @@ impl Resource {
             Resource::Order,
             Resource::IdPrefix,
             Resource::IdTemplate,
+            Resource::IdGrant,
             Resource::Identifier,
             Resource::IdImport,
         ]
@@ -172,6 +176,7 @@ impl Resource {
             Resource::Order => locale.pick("order", "订单"),
             Resource::IdPrefix => locale.pick("identifier prefix", "标识前缀"),
             Resource::IdTemplate => locale.pick("metadata template", "元数据模板"),
+            Resource::IdGrant => locale.pick("identifier reader grant", "标识授权"),
             Resource::Identifier => locale.pick("identifier", "标识"),
             Resource::IdImport => locale.pick("identifier import", "标识导入任务"),
         }

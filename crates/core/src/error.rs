@@ -20,6 +20,9 @@ pub enum Error {
         field: &'static str,
         value: String,
     },
+    /// Something platform-wide (an identifier prefix) that another tenant holds.
+    #[error("{} {value:?} is held by another tenant", resource.as_str())]
+    HeldByAnotherTenant { resource: Resource, value: String },
     #[error("invalid input: {0}")]
     Invalid(FieldError),
     #[error("invalid thing model: {0}")]
@@ -111,6 +114,7 @@ impl Error {
         match self {
             Error::NotFound(_) => "not_found",
             Error::AlreadyExists { .. } => "already_exists",
+            Error::HeldByAnotherTenant { .. } => "held_by_another_tenant",
             Error::Invalid(_) => "invalid_input",
             Error::ThingModel(_) => "invalid_thing_model",
             Error::VersionConflict { .. } => "version_conflict",
@@ -170,6 +174,17 @@ impl Error {
                         "a"
                     };
                     format!("{article} {name} with {field} \"{value}\" already exists")
+                }
+            }
+            Error::HeldByAnotherTenant { resource, value } => {
+                if zh {
+                    format!("{}“{}”已被其他租户持有", resource.name(locale), value)
+                } else {
+                    format!(
+                        "the {} \"{}\" is held by another tenant",
+                        resource.name(locale),
+                        value
+                    )
                 }
             }
             Error::Invalid(e) => e.message(locale),
@@ -496,6 +511,10 @@ mod tests {
             Error::QuotaExceeded {
                 what: Resource::Device,
                 limit: 5,
+            },
+            Error::HeldByAnotherTenant {
+                resource: Resource::IdPrefix,
+                value: "88.118.8".into(),
             },
             Error::Unauthenticated(AuthFailure::InvalidCredentials),
             Error::Forbidden(Some(Permission::DeviceWrite)),

@@ -389,6 +389,28 @@ pub struct IdLink {
     pub created_at: DateTime<Utc>,
 }
 
+/// A tenant (the reader) allowed by another (the owner) to see the values that are not
+/// public of the owner's identifiers under a prefix, or of one identifier: what
+/// "authorised readers" means for a value without public read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IdGrant {
+    /// One of the owner's prefixes (every identifier under it) or one of its handles.
+    pub scope: String,
+    #[serde(skip_serializing)]
+    pub tenant_id: TenantId,
+    pub reader_tenant_id: TenantId,
+    /// The reader's tenant code (as the owner named it).
+    pub reader: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl IdGrant {
+    /// Whether the grant covers `handle` (under `prefix`).
+    pub fn covers(&self, handle: &str, prefix: &str) -> bool {
+        self.scope.eq_ignore_ascii_case(prefix) || self.scope == handle
+    }
+}
+
 /// Resolutions of one identifier in a month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ResolutionCount {

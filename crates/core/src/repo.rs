@@ -1086,6 +1086,34 @@ pub trait IdentifierRepo: Send + Sync {
     ) -> Result<()>;
 }
 
+/// Readers a tenant lets see its identifiers' values that are not public.
+#[async_trait]
+pub trait IdentifierGrantRepo: Send + Sync {
+    /// Grants (409 when it exists). The scope must be one of the owner's prefixes or
+    /// identifiers (else not found), the reader another tenant.
+    async fn grant_reader(
+        &self,
+        actor: &Actor,
+        grant: &crate::identifier::IdGrant,
+    ) -> Result<crate::identifier::IdGrant>;
+    /// Takes a grant back (not found when there is none).
+    async fn revoke_reader(
+        &self,
+        actor: &Actor,
+        owner: TenantId,
+        scope: &str,
+        reader: TenantId,
+    ) -> Result<()>;
+    /// The owner's grants, by scope and reader.
+    async fn list_grants(&self, owner: TenantId) -> Result<Vec<crate::identifier::IdGrant>>;
+    /// The grants `owner` gave `reader`.
+    async fn grants_to(
+        &self,
+        owner: TenantId,
+        reader: TenantId,
+    ) -> Result<Vec<crate::identifier::IdGrant>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -1110,6 +1138,7 @@ pub trait MetaStore:
     + TradeRepo
     + DeveloperStatsRepo
     + IdentifierRepo
+    + IdentifierGrantRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

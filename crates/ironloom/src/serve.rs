@@ -328,7 +328,11 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         ironloom_apps::signing::KeyEncryptionKey::derive(&key),
         Arc::new(crate::app_cmd::ServerFixtures { host: apps.clone() }),
     ));
-    let resolutions = Arc::new(ironloom_resolver::ResolutionMeter::default());
+    let resolver = Arc::new(
+        ironloom_resolver::Resolver::connect(store.clone(), &config.handle)
+            .await
+            .map_err(|e| anyhow!(e))?,
+    );
     let state = AppState {
         store: store.clone(),
         telemetry,
@@ -345,7 +349,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         apps: Some(apps.clone()),
         market: Some(market),
         #[cfg(feature = "cluster")]
-        resolutions: resolutions.clone(),
+        resolver: resolver.clone(),
         cluster: cluster
             .as_ref()
             .map(|c| c.node.clone() as Arc<dyn ironloom_core::cluster::ClusterView>),
@@ -481,7 +485,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
                 if let Err(e) = ironloom_api::flush_developer_usage(&state).await {
                     tracing::warn!(error = %e, "developer API usage not stored yet; retrying");
                 }
-                if let Err(e) = state.resolutions.flush(state.store.as_ref()).await {
+                if let Err(e) = state.resolver.meter().flush(state.store.as_ref()).await {
                     tracing::warn!(error = %e, "resolution counts not stored yet; retrying");
                 }
                 if last {
@@ -547,10 +551,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     // reported and the platform runs on without it (the REST resolution stays).
     let handle_task = match ironloom_resolver::start(
         &config.handle,
-        Arc::new(ironloom_resolver::HandleService::new(
-            store.clone(),
-            resolutions.clone(),
-        )),
+        Arc::new(ironloom_resolver::HandleService::new(resolver.clone())),
         shutdown.clone(),
     )
     .await
@@ -628,7 +629,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         if let Err(e) = ironloom_api::flush_developer_usage(&state).await {
             tracing::error!(error = %e, "the last developer API counts were not stored");
         }
-        if let Err(e) = state.resolutions.flush(state.store.as_ref()).await {
+        if let Err(e) = state.resolver.meter().flush(state.store.as_ref()).await {
             tracing::error!(error = %e, "the last resolution counts were not stored");
         }
     }

@@ -77,7 +77,7 @@ fn exists(resource: Resource, field: &'static str, value: &str) -> Error {
 }
 
 /// A database error, with a unique violation told as `field` `value` existing already.
-fn unique<'a>(
+pub(crate) fn unique<'a>(
     action: &'static str,
     resource: Resource,
     field: &'static str,
@@ -90,7 +90,7 @@ fn unique<'a>(
 }
 
 /// The count a `SELECT COUNT(*) AS n …` gives, in the transaction.
-async fn count_in(conn: &mut sqlx::AnyConnection, sql: &Sql) -> Result<u64> {
+pub(crate) async fn count_in(conn: &mut sqlx::AnyConnection, sql: &Sql) -> Result<u64> {
     count(
         &sql.query()
             .fetch_one(conn)

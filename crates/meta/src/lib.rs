@@ -28,6 +28,7 @@ mod developer_stats;
 mod device_link;
 mod devices;
 mod groups;
+mod identifier_grants;
 mod identifier_imports;
 mod identifiers;
 mod market;
@@ -158,6 +159,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "identifier_imports",
         include_str!("../migrations/0019_identifier_imports.sql"),
+    ),
+    (
+        20,
+        "identifier_grants",
+        include_str!("../migrations/0020_identifier_grants.sql"),
     ),
 ];
 

@@ -41,7 +41,9 @@ use cluster::{
     segments_are_found_by_tenant,
 };
 use identifier_imports::identifier_imports_are_a_tenants_and_count_each_chunk_once;
-use identifiers::identifiers_are_registered_under_a_tenants_prefixes;
+use identifiers::{
+    identifiers_are_registered_under_a_tenants_prefixes, readers_are_granted_by_the_owner_only,
+};
 use market::{
     developer_counts_come_from_the_store, orders_post_balanced_ledger_transactions,
     reviews_are_one_per_tenant_and_stats_add_up,
@@ -196,6 +198,7 @@ conformance!(
     developer_counts_come_from_the_store,
     identifiers_are_registered_under_a_tenants_prefixes,
     identifier_imports_are_a_tenants_and_count_each_chunk_once,
+    readers_are_granted_by_the_owner_only,
 );
 
 pub(crate) fn actor() -> Actor {

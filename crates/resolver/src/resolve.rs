@@ -1,0 +1,291 @@
+//! Resolution, one path for the Handle protocol and the REST API: an identifier held
+//! here is answered with the values anybody may read; in recursive mode a handle under
+//! a prefix not held here is asked of the upstream Handle service. Answers are cached:
+//! those held here for at most `cache_max_age` (a change through this node is seen at
+//! once, one through another node of a cluster after at most that), those from upstream
+//! by their values' TTL (at most `upstream_max_ttl`), "not found" upstream for
+//! `upstream_negative_ttl`.
+
+use crate::HandleConfig;
+use crate::cache::Cache;
+use crate::meter::ResolutionMeter;
+use crate::upstream::{Upstream, UpstreamAnswer};
+use ironloom_core::ids::TenantId;
+use ironloom_core::repo::IdentifierRepo;
+use ironloom_identifiers::{Handle, HandleValue, TtlType};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Most resolvers a request may pass through before it is refused (loops between
+/// resolvers that forward to each other end here).
+pub const MAX_HOPS: u8 = 8;
+
+/// What a handle resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// An identifier held here: its owner and prefix, and its values anybody may read.
+    Held {
+        tenant: TenantId,
+        prefix: String,
+        handle: String,
+        public: Vec<HandleValue>,
+    },
+    /// An identifier the upstream service answered for.
+    Forwarded { values: Vec<HandleValue> },
+    /// No such identifier (here, or upstream).
+    NotFound,
+}
+
+impl Resolved {
+    /// The values anybody may read (none when not found).
+    pub fn values(&self) -> &[HandleValue] {
+        match self {
+            Resolved::Held { public, .. } => public,
+            Resolved::Forwarded { values } => values,
+            Resolved::NotFound => &[],
+        }
+    }
+}
+
+/// Why a handle could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    /// The store did not answer.
+    Store(String),
+    /// The upstream service did not answer, or not usefully.
+    Upstream(String),
+    /// The request passed through too many resolvers.
+    TooManyHops,
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::Store(e) => write!(f, "the store did not answer: {e}"),
+            ResolveError::Upstream(e) => f.write_str(e),
+            ResolveError::TooManyHops => {
+                write!(
+                    f,
+                    "the request passed through more than {MAX_HOPS} resolvers"
+                )
+            }
+        }
+    }
+}
+
+/// Resolves handles (see the module's description).
+pub struct Resolver {
+    store: Arc<dyn IdentifierRepo>,
+    meter: Arc<ResolutionMeter>,
+    answers: Cache<Resolved>,
+    /// Whether a prefix is held here (asked only in recursive mode).
+    held: Cache<bool>,
+    max_age: Duration,
+    upstream: Option<Upstream>,
+    upstream_max_ttl: Duration,
+    upstream_negative_ttl: Duration,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("cached", &self.answers.len())
+            .field("upstream", &self.upstream)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resolver {
+    /// A resolver over `store` as `config` says (no upstream: `config.upstream` is
+    /// resolved by [`Resolver::connect`]).
+    pub fn new(store: Arc<dyn IdentifierRepo>, config: &HandleConfig) -> Self {
+        Resolver {
+            store,
+            meter: Arc::default(),
+            answers: Cache::new(config.cache_entries),
+            held: Cache::new(config.cache_entries.min(10_000)),
+            max_age: config.cache_max_age.0,
+            upstream: None,
+            upstream_max_ttl: config.upstream_max_ttl.0,
+            upstream_negative_ttl: config.upstream_negative_ttl.0,
+        }
+    }
+
+    /// [`Resolver::new`], with the upstream service of `config.upstream` looked up
+    /// (a host name is resolved once, here).
+    pub async fn connect(
+        store: Arc<dyn IdentifierRepo>,
+        config: &HandleConfig,
+    ) -> Result<Self, String> {
+        let mut r = Self::new(store, config);
+        let up = config.upstream.trim();
+        if !up.is_empty() {
+            let addr = tokio::net::lookup_host(up)
+                .await
+                .map_err(|e| format!("handle.upstream {up:?}: {e}"))?
+                .next()
+                .ok_or_else(|| format!("handle.upstream {up:?} has no address"))?;
+            r.upstream = Some(Upstream::new(addr, config.upstream_timeout.0));
+        }
+        Ok(r)
+    }
+
+    /// The resolutions counted and not stored yet.
+    pub fn meter(&self) -> &Arc<ResolutionMeter> {
+        &self.meter
+    }
+
+    /// The upstream service, in recursive mode.
+    pub fn upstream(&self) -> Option<std::net::SocketAddr> {
+        self.upstream.as_ref().map(|u| u.addr)
+    }
+
+    /// Answers kept in the cache.
+    pub fn cached(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Forgets what was cached of `handle` (it was registered, changed or deleted here).
+    pub fn forget(&self, handle: &str) {
+        self.answers.remove(&key(handle));
+    }
+
+    /// Forgets whether `prefix` is held here (it was created or deleted).
+    pub fn forget_prefix(&self, prefix: &str) {
+        self.held.remove(&prefix.to_ascii_uppercase());
+    }
+
+    /// The answer for `handle` from the cache alone (counted when held here).
+    pub fn resolve_cached(&self, handle: &Handle) -> Option<Arc<Resolved>> {
+        let hit = self.answers.get(&handle.canonical())?;
+        self.count(&hit);
+        metrics::counter!("ironloom_identifier_cache_hits_total").increment(1);
+        Some(hit)
+    }
+
+    /// Resolves `handle`; `hops` is how many resolvers the request passed through.
+    pub async fn resolve(&self, handle: &Handle, hops: u8) -> Result<Arc<Resolved>, ResolveError> {
+        if let Some(hit) = self.resolve_cached(handle) {
+            return Ok(hit);
+        }
+        metrics::counter!("ironloom_identifier_cache_misses_total").increment(1);
+        let key = handle.canonical();
+        let record = self
+            .store
+            .get_identifier(&key)
+            .await
+            .map_err(|e| ResolveError::Store(e.to_string()))?;
+        let now = Instant::now();
+        let (answer, until) = match record {
+            Some(r) => (
+                Resolved::Held {
+                    tenant: r.tenant_id,
+                    prefix: r.prefix,
+                    handle: r.handle,
+                    public: r
+                        .values
+                        .into_iter()
+                        .filter(|v| v.permissions.public_read)
+                        .collect(),
+                },
+                now + self.max_age,
+            ),
+            None => match &self.upstream {
+                Some(up) if !self.holds(handle.prefix()).await? => {
+                    if hops >= MAX_HOPS {
+                        return Err(ResolveError::TooManyHops);
+                    }
+                    metrics::counter!("ironloom_identifier_upstream_requests_total").increment(1);
+                    match up.resolve(&key, hops).await {
+                        Ok(UpstreamAnswer::Values(values)) => {
+                            let ttl = ttl_of(&values).min(self.upstream_max_ttl);
+                            (Resolved::Forwarded { values }, now + ttl)
+                        }
+                        Ok(UpstreamAnswer::NotFound) => {
+                            (Resolved::NotFound, now + self.upstream_negative_ttl)
+                        }
+                        Err(e) => {
+                            metrics::counter!("ironloom_identifier_upstream_failures_total")
+                                .increment(1);
+                            return Err(ResolveError::Upstream(e));
+                        }
+                    }
+                }
+                _ => (Resolved::NotFound, now + self.max_age),
+            },
+        };
+        let answer = Arc::new(answer);
+        self.answers.put(&key, answer.clone(), until);
+        self.count(&answer);
+        Ok(answer)
+    }
+
+    fn count(&self, r: &Resolved) {
+        if let Resolved::Held {
+            tenant,
+            prefix,
+            handle,
+            ..
+        } = r
+        {
+            self.meter.record(*tenant, prefix, handle);
+        }
+    }
+
+    /// Whether `prefix` is held here (by any tenant).
+    async fn holds(&self, prefix: &str) -> Result<bool, ResolveError> {
+        let prefix = prefix.to_ascii_uppercase();
+        if let Some(h) = self.held.get(&prefix) {
+            return Ok(*h);
+        }
+        let held = self
+            .store
+            .prefix_owner(&prefix)
+            .await
+            .map_err(|e| ResolveError::Store(e.to_string()))?
+            .is_some();
+        self.held
+            .put(&prefix, Arc::new(held), Instant::now() + self.max_age);
+        Ok(held)
+    }
+}
+
+/// The canonical form of a handle as written (itself when it does not parse).
+fn key(handle: &str) -> String {
+    Handle::parse(handle).map_or_else(|_| handle.to_string(), |h| h.canonical())
+}
+
+/// How long values may be cached: the shortest of their TTLs (an absolute one counted
+/// from now; none: a day).
+fn ttl_of(values: &[HandleValue]) -> Duration {
+    let now = chrono::Utc::now().timestamp();
+    values
+        .iter()
+        .map(|v| match v.ttl_type {
+            TtlType::Relative => Duration::from_secs(u64::from(v.ttl)),
+            TtlType::Absolute => {
+                Duration::from_secs(u64::try_from(i64::from(v.ttl) - now).unwrap_or(0))
+            }
+        })
+        .min()
+        .unwrap_or(Duration::from_secs(86_400))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_cached_for_their_shortest_ttl() {
+        let mut a = HandleValue::new(1, "URL", b"x".to_vec()).unwrap();
+        a.ttl = 300;
+        let mut b = HandleValue::new(2, "EMAIL", b"y".to_vec()).unwrap();
+        b.ttl = 60;
+        assert_eq!(ttl_of(&[a.clone(), b]), Duration::from_secs(60));
+        let mut past = a.clone();
+        past.ttl_type = TtlType::Absolute;
+        past.ttl = 1;
+        assert_eq!(ttl_of(&[a, past]), Duration::ZERO);
+        assert_eq!(ttl_of(&[]), Duration::from_secs(86_400));
+    }
+}

@@ -4,7 +4,9 @@
 //! `type=` (a trailing `.` matches sub-types) and `index=` filters (repeatable, OR-ed) and
 //! `pretty=true`; a handle that does not exist is HTTP 404 with `responseCode` 100, one
 //! whose filters match nothing HTTP 200 with `responseCode` 200, a malformed one HTTP 400
-//! with `responseCode` 102. No log-in: only values with public read are shown.
+//! with `responseCode` 102. No log-in: only values with public read are shown. The
+//! answer comes from the resolver the Handle protocol uses (its cache, and in recursive
+//! mode the upstream service for prefixes not held here).
 
 use crate::AppState;
 use axum::Router;
@@ -13,6 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ironloom_identifiers::{Handle, HandleValue};
+use ironloom_resolver::{ResolveError, Resolved};
 use serde_json::{Value, json};
 
 pub fn router(state: AppState) -> Router {
@@ -97,28 +100,30 @@ async fn resolve(
             _ => {}
         }
     }
-    let record = match state.store.get_identifier(&handle.canonical()).await {
-        Ok(r) => r,
+    let found = match state.resolver.resolve(&handle, 0).await {
+        Ok(a) => a,
         Err(e) => {
             tracing::warn!(error = %e, "handle resolution failed");
+            let status = match e {
+                ResolveError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                // The upstream service of recursive mode failed us.
+                ResolveError::Upstream(_) | ResolveError::TooManyHops => StatusCode::BAD_GATEWAY,
+            };
             return answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                json!({"responseCode": rc::ERROR, "handle": written, "message": "the store did not answer"}),
+                status,
+                json!({"responseCode": rc::ERROR, "handle": written, "message": e.to_string()}),
                 pretty,
             );
         }
     };
-    let Some(record) = record else {
+    if *found == Resolved::NotFound {
         return answer(
             StatusCode::NOT_FOUND,
             json!({"responseCode": rc::HANDLE_NOT_FOUND, "handle": written, "message": "HANDLE NOT FOUND"}),
             pretty,
         );
-    };
-    state
-        .resolutions
-        .record(record.tenant_id, &record.prefix, &record.handle);
-    let values: Vec<Value> = public_values(&record.values, &types, &indices)
+    }
+    let values: Vec<Value> = public_values(found.values(), &types, &indices)
         .map(HandleValue::to_rest_json)
         .collect();
     if values.is_empty() {

@@ -20,7 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(carrier)).routes(routes!(labels))
+    r.routes(routes!(carrier))
+        .routes(routes!(labels))
+        .routes(routes!(detect_scheme))
 }
 
 /// Most identifiers on one request for label sheets.
@@ -126,7 +128,8 @@ async fn carrier(
     let c = Carrier::handle_url(sym, &base, &handle)
         .map_err(carrier_error)?
         .with_module_px(module_px);
-    let (mime, body) = match q.format.as_deref().unwrap_or("svg") {
+    let format = q.format.as_deref().unwrap_or("svg");
+    let (mime, body) = match format {
         "svg" => (
             "image/svg+xml",
             c.svg().map_err(carrier_error)?.into_bytes(),
@@ -142,14 +145,33 @@ async fn carrier(
             .into());
         }
     };
+    // Saved as `88.118.8_P-0001-qr.png`: what a file name cannot hold becomes `_`.
+    let stem: String = handle
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let kind = if matches!(sym, ironloom_identifiers::Symbology::Qr) {
+        "qr"
+    } else {
+        "datamatrix"
+    };
+    let disposition = format!("inline; filename=\"{stem}-{kind}.{format}\"");
     Ok((
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "private, max-age=300"),
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, max-age=300".into()),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
+                "default-src 'none'; style-src 'unsafe-inline'".into(),
             ),
         ],
         body,
@@ -215,4 +237,71 @@ async fn labels(
     }
     let pages = label_sheets(&SheetLayout::default(), &labels).map_err(carrier_error)?;
     Ok(Json(LabelSheets { pages }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetectInput {
+    /// What a scanner read or a person typed.
+    pub text: String,
+}
+
+/// What a string was recognised as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetectedScheme {
+    /// `handle`, `oid`, `gs1`, `ecode` or `vaa`.
+    pub scheme: String,
+    /// The kind within the scheme: `handle`, `resolution_url`, `digital_link`, `gtin`,
+    /// `sscc`, `element_string`, `oid`, `ecode`, `vaa`.
+    pub kind: String,
+    /// The canonical form.
+    pub canonical: String,
+    /// The handle to resolve here, when it names one (a handle or a resolution URL).
+    pub handle: Option<String>,
+}
+
+/// Tell which identifier scheme a scanned or typed string is (Handle/IIR, OID, GS1 keys,
+/// element strings and Digital Link URIs, Ecode, VAA), with its canonical form; 422 with
+/// the reason when it is none of them (a wrong check digit, say).
+#[utoipa::path(post, path = "/api/v1/identifier-detect", tag = "identifiers",
+    request_body = DetectInput, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = DetectedScheme), (status = 422, body = ErrorBody)))]
+async fn detect_scheme(
+    _p: Principal,
+    ApiJson(input): ApiJson<DetectInput>,
+) -> ApiResult<Json<DetectedScheme>> {
+    use ironloom_identifiers::{Detected, Scheme};
+    let d = ironloom_identifiers::detect(&input.text).map_err(|e| {
+        FieldError::new(
+            "text",
+            FieldErrorKind::Other {
+                en: e.to_string(),
+                zh: "无法识别为标识（Handle、OID、GS1、Ecode 或 VAA），或校验位不对".into(),
+            },
+        )
+    })?;
+    let scheme = match d.scheme() {
+        Scheme::Handle => "handle",
+        Scheme::Oid => "oid",
+        Scheme::Gs1 => "gs1",
+        Scheme::Ecode => "ecode",
+        Scheme::Vaa => "vaa",
+    };
+    let (kind, handle) = match &d {
+        Detected::DigitalLink(_) => ("digital_link", None),
+        Detected::ResolutionUrl { handle } => ("resolution_url", Some(handle.canonical())),
+        Detected::Handle(h) => ("handle", Some(h.canonical())),
+        Detected::Gtin(_) => ("gtin", None),
+        Detected::Sscc(_) => ("sscc", None),
+        Detected::ElementString(_) => ("element_string", None),
+        Detected::Oid(_) => ("oid", None),
+        Detected::Ecode(_) => ("ecode", None),
+        Detected::Vaa(_) => ("vaa", None),
+    };
+    Ok(Json(DetectedScheme {
+        scheme: scheme.into(),
+        kind: kind.into(),
+        canonical: d.canonical(),
+        handle,
+    }))
 }

@@ -37,6 +37,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(delete_prefix))
         .routes(routes!(list_templates, create_template))
         .routes(routes!(get_template))
+        .routes(routes!(public_template))
         .routes(routes!(list_identifiers, register_identifier))
         .routes(routes!(register_batch))
         .routes(routes!(
@@ -44,9 +45,6 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             update_identifier,
             delete_identifier
         ))
-        .routes(routes!(add_link))
-        .routes(routes!(remove_link))
-        .routes(routes!(trace))
         .routes(routes!(resolution_stats))
 }
 
@@ -72,7 +70,8 @@ async fn list_prefixes(
     Ok(Json(state.store.list_prefixes(p.tenant()?).await?))
 }
 
-/// Take a prefix for the tenant (refused when another tenant holds it).
+/// Take a prefix for the tenant: 409 `held_by_another_tenant` when another tenant holds
+/// it, 409 `already_exists` when this one does.
 #[utoipa::path(post, path = "/api/v1/identifier-prefixes", tag = "identifiers",
     request_body = PrefixInput, security(("bearer" = []), ("api_key" = [])),
     responses((status = 201, body = IdPrefix), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -92,12 +91,23 @@ async fn create_prefix(
         )
     })?;
     ironloom_core::validate::text("name", &input.name, 128)?;
+    let prefix = input.prefix.to_ascii_uppercase();
+    match state.store.prefix_owner(&prefix).await? {
+        Some(owner) if owner != tenant => {
+            return Err(Error::HeldByAnotherTenant {
+                resource: Resource::IdPrefix,
+                value: prefix,
+            }
+            .into());
+        }
+        _ => {}
+    }
     let made = state
         .store
         .create_prefix(
             &p.actor(),
             &IdPrefix {
-                prefix: input.prefix.to_ascii_uppercase(),
+                prefix,
                 tenant_id: tenant,
                 name: input.name.trim().to_string(),
                 identifiers: 0,
@@ -105,6 +115,7 @@ async fn create_prefix(
             },
         )
         .await?;
+    state.resolver.forget_prefix(&made.prefix);
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -121,6 +132,7 @@ async fn delete_prefix(
         .store
         .delete_prefix(&p.actor(), p.tenant()?, &prefix)
         .await?;
+    state.resolver.forget_prefix(&prefix);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,6 +229,21 @@ async fn get_template(
     Ok(Json(
         usable_template(&state, p.tenant()?, &id, &version).await?,
     ))
+}
+
+/// The public fields of a template version, for anybody showing a resolved identifier
+/// (its values' labels and units): the identifier names its template at index 1001.
+/// Fields that are not public are left out.
+#[utoipa::path(get, path = "/api/v1/shared/identifier-templates/{id}/{version}", tag = "identifiers",
+    params(("id" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = IdTemplate), (status = 404, body = ErrorBody)))]
+async fn public_template(
+    State(state): State<AppState>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> ApiResult<Json<IdTemplate>> {
+    let mut t = state.store.get_template(&id, &version).await?;
+    t.fields.retain(|f| f.public);
+    Ok(Json(t))
 }
 
 /// A template the tenant may register with: shipped, or its own.
@@ -466,6 +493,7 @@ async fn register_identifier(
         .store
         .create_identifiers(&p.actor(), tenant, std::slice::from_ref(&record))
         .await?;
+    state.resolver.forget(&record.handle);
     if out.first() == Some(&BatchOutcome::Exists) {
         return Err(Error::AlreadyExists {
             resource: Resource::Identifier,
@@ -551,6 +579,9 @@ async fn register_batch(
             .create_identifiers(&p.actor(), tenant, &records)
             .await?
     };
+    for r in &records {
+        state.resolver.forget(&r.handle);
+    }
     let (mut created, mut existing) = (0, 0);
     for (item, slot) in items.iter_mut().zip(&slots) {
         if let Some(k) = slot {
@@ -577,7 +608,7 @@ async fn register_batch(
 }
 
 /// One of the tenant's identifiers with all its values.
-async fn own_record(
+pub(crate) async fn own_record(
     state: &AppState,
     tenant: TenantId,
     handle: &str,
@@ -641,6 +672,7 @@ async fn update_identifier(
     .await?;
     record.created_at = old.created_at;
     let stored = state.store.update_identifier(&p.actor(), &record).await?;
+    state.resolver.forget(&stored.handle);
     Ok(Json(IdentifierView::from(&stored)))
 }
 
@@ -659,219 +691,12 @@ async fn delete_identifier(
         .store
         .delete_identifier(&p.actor(), tenant, &r.handle)
         .await?;
+    state.resolver.forget(&r.handle);
     Ok(StatusCode::NO_CONTENT)
 }
 
 // ---------------------------------------------------------------------------------------
-// Links and tracing
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LinkInput {
-    /// Any registered identifier (another tenant's too: a supplier's part).
-    pub child: String,
-    pub kind: LinkKind,
-}
-
-/// Link one of the tenant's identifiers (the parent) to another (the child).
-#[utoipa::path(post, path = "/api/v1/identifiers/{handle}/links", tag = "identifiers",
-    params(("handle" = String, Path)), request_body = LinkInput,
-    security(("bearer" = []), ("api_key" = [])),
-    responses((status = 201, body = IdLink), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_link(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiPath(handle): ApiPath<String>,
-    ApiJson(input): ApiJson<LinkInput>,
-) -> ApiResult<(StatusCode, Json<IdLink>)> {
-    let tenant = p.tenant()?;
-    let parent = own_record(&state, tenant, &handle).await?;
-    let child = Handle::parse(input.child.trim())
-        .map_err(|_| {
-            FieldError::new(
-                "child",
-                FieldErrorKind::UnknownReference(Resource::Identifier),
-            )
-        })?
-        .canonical();
-    if state.store.get_identifier(&child).await?.is_none() {
-        return Err(FieldError::new(
-            "child",
-            FieldErrorKind::UnknownReference(Resource::Identifier),
-        )
-        .into());
-    }
-    if child == parent.handle {
-        return Err(FieldError::new("child", FieldErrorKind::NotAllowed).into());
-    }
-    let link = state
-        .store
-        .add_link(
-            &p.actor(),
-            &IdLink {
-                parent: parent.handle,
-                child,
-                kind: input.kind,
-                tenant_id: tenant,
-                created_at: Utc::now(),
-            },
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(link)))
-}
-
-/// Remove a link of one of the tenant's identifiers.
-#[utoipa::path(delete, path = "/api/v1/identifiers/{handle}/links/{child}", tag = "identifiers",
-    params(("handle" = String, Path), ("child" = String, Path)),
-    security(("bearer" = []), ("api_key" = [])),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn remove_link(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiPath((handle, child)): ApiPath<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let tenant = p.tenant()?;
-    let parent = own_record(&state, tenant, &handle).await?;
-    let child = Handle::parse(&child)
-        .map_err(|_| Error::NotFound(Resource::Identifier))?
-        .canonical();
-    state
-        .store
-        .remove_link(&p.actor(), tenant, &parent.handle, &child)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct TraceQuery {
-    /// How many links to follow each way (1–10, default 5).
-    depth: Option<u32>,
-}
-
-/// A node of a trace: an identifier and what the reader may see of it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TraceNode {
-    pub handle: String,
-    /// Whether the reader's tenant owns it (then every value is shown, else the public
-    /// ones).
-    pub own: bool,
-    pub template: Option<TemplateRef>,
-    #[schema(value_type = Vec<Object>)]
-    pub values: Vec<Value>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TraceEdge {
-    pub parent: String,
-    pub child: String,
-    pub kind: LinkKind,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Trace {
-    pub root: String,
-    pub nodes: Vec<TraceNode>,
-    pub edges: Vec<TraceEdge>,
-    /// Whether the walk stopped at the depth or node limit before the end.
-    pub truncated: bool,
-}
-
-/// Most identifiers one trace visits.
-const MAX_TRACE_NODES: usize = 500;
-
-/// Walk an identifier's links both ways (its components, batches and shipments, and what
-/// it went into), across tenants: of another tenant's identifiers only the public values
-/// are shown.
-#[utoipa::path(get, path = "/api/v1/identifiers/{handle}/trace", tag = "identifiers",
-    params(("handle" = String, Path), TraceQuery), security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = Trace), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn trace(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiPath(handle): ApiPath<String>,
-    ApiQuery(q): ApiQuery<TraceQuery>,
-) -> ApiResult<Json<Trace>> {
-    let tenant = p.tenant()?;
-    let depth = q.depth.unwrap_or(5);
-    if !(1..=10).contains(&depth) {
-        return Err(
-            FieldError::new("depth", FieldErrorKind::OutOfRange { min: 1, max: 10 }).into(),
-        );
-    }
-    let root = Handle::parse(&handle)
-        .map_err(|_| Error::NotFound(Resource::Identifier))?
-        .canonical();
-    // The reader must see the root: its own, or one with public values.
-    let Some(first) = state.store.get_identifier(&root).await? else {
-        return Err(Error::NotFound(Resource::Identifier).into());
-    };
-    let mut nodes = Vec::new();
-    let mut edges = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut frontier = vec![(first, 0u32)];
-    seen.insert(root.clone());
-    let mut truncated = false;
-    while let Some((r, d)) = frontier.pop() {
-        let own = r.tenant_id == tenant;
-        nodes.push(TraceNode {
-            handle: r.handle.clone(),
-            own,
-            template: r.template.clone(),
-            values: r
-                .values
-                .iter()
-                .filter(|v| own || v.permissions.public_read)
-                .map(HandleValue::to_rest_json)
-                .collect(),
-        });
-        let (children, parents) = state.store.links_of(&r.handle).await?;
-        for l in children.iter().chain(&parents) {
-            let next = if l.parent == r.handle {
-                &l.child
-            } else {
-                &l.parent
-            };
-            if !edges
-                .iter()
-                .any(|e: &TraceEdge| e.parent == l.parent && e.child == l.child)
-            {
-                edges.push(TraceEdge {
-                    parent: l.parent.clone(),
-                    child: l.child.clone(),
-                    kind: l.kind,
-                });
-            }
-            if seen.contains(next) {
-                continue;
-            }
-            if d + 1 > depth || seen.len() >= MAX_TRACE_NODES {
-                truncated = true;
-                continue;
-            }
-            seen.insert(next.clone());
-            if let Some(n) = state.store.get_identifier(next).await? {
-                frontier.push((n, d + 1));
-            }
-        }
-    }
-    // Edges to identifiers not visited (beyond the depth) are left out.
-    let visited: std::collections::HashSet<&str> =
-        nodes.iter().map(|n| n.handle.as_str()).collect();
-    edges.retain(|e| visited.contains(e.parent.as_str()) && visited.contains(e.child.as_str()));
-    nodes.sort_by(|a, b| {
-        (a.handle != root)
-            .cmp(&(b.handle != root))
-            .then(a.handle.cmp(&b.handle))
-    });
-    Ok(Json(Trace {
-        root,
-        nodes,
-        edges,
-        truncated,
-    }))
-}
+// Resolution counts
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -911,7 +736,7 @@ async fn resolution_stats(
         return Err(FieldError::new("top", FieldErrorKind::OutOfRange { min: 1, max: 100 }).into());
     }
     // What this node counted and has not stored yet is included.
-    state.resolutions.flush(state.store.as_ref()).await?;
+    state.resolver.meter().flush(state.store.as_ref()).await?;
     Ok(Json(
         state
             .store

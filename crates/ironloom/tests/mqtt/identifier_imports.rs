@@ -126,6 +126,12 @@ async fn identifier_imports_register_a_file_in_the_background_with_exact_counts(
         csv.push_str(&line);
     }
     let size = csv.len() as u64;
+    // Resolved before it is registered: a "not found" the resolver may keep, which the
+    // import must make it forget.
+    let r = reqwest::get(format!("{}/api/handles/88.118.8/P-000011", server.base))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let job = upload(&a, PART, "text/csv; charset=utf-8", csv.into_bytes()).await;
     let id = job["id"].as_str().unwrap().to_string();
     assert_eq!(job["total_bytes"], size);

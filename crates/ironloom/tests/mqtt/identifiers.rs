@@ -52,14 +52,26 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         )
         .await;
     assert_eq!(status, 201, "{p}");
-    let (status, _) = b
+    let (status, e) = b
         .call(
             "POST",
             "/api/v1/identifier-prefixes",
             Some(json!({"prefix": "88.118.8", "name": "mine"})),
         )
         .await;
-    assert_eq!(status, 409);
+    assert_eq!(
+        (status, &e["code"]),
+        (409, &json!("held_by_another_tenant")),
+        "{e}"
+    );
+    let (status, e) = a
+        .call(
+            "POST",
+            "/api/v1/identifier-prefixes",
+            Some(json!({"prefix": "88.118.8", "name": "again"})),
+        )
+        .await;
+    assert_eq!((status, &e["code"]), (409, &json!("already_exists")), "{e}");
     for bad in ["", "88..1", "88.1/2", "８８.1"] {
         let (status, _) = b
             .call(
@@ -247,6 +259,21 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         )
         .await;
     assert_eq!(status, 422, "an unknown child");
+    // Its links both ways: A's part holds B's motor; B sees A's link to its motor.
+    let links = a.get("/api/v1/identifiers/88.118.8%2FP-0001/links").await;
+    assert_eq!(
+        links["children"][0]["child"], "86.1000.12/MOTOR-7",
+        "{links}"
+    );
+    assert_eq!(links["parents"].as_array().unwrap().len(), 0, "{links}");
+    let links = b
+        .get("/api/v1/identifiers/86.1000.12%2FMOTOR-7/links")
+        .await;
+    assert_eq!(links["parents"][0]["parent"], "88.118.8/P-0001", "{links}");
+    let (status, _) = b
+        .call("GET", "/api/v1/identifiers/88.118.8%2FP-0001/links", None)
+        .await;
+    assert_eq!(status, 404, "another tenant's identifier");
     let trace = a.get("/api/v1/identifiers/88.118.8%2FP-0001/trace").await;
     assert_eq!(trace["nodes"].as_array().unwrap().len(), 2, "{trace}");
     assert_eq!(trace["edges"][0]["kind"], "component");
@@ -259,6 +286,70 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         supplier["values"].as_array().unwrap().len(),
         1,
         "the cost is not public: {trace}"
+    );
+    // B lets A (tenant `factory`) see its motor's values that are not public: A's trace
+    // shows the cost then, and not after B takes the grant back.
+    let (status, g) = b
+        .call(
+            "POST",
+            "/api/v1/identifier-grants",
+            Some(json!({"scope": "86.1000.12/MOTOR-7", "reader": "factory"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{g}");
+    for (body, code) in [
+        (json!({"scope": "86.1000.12", "reader": "nobody"}), 422),
+        (json!({"scope": "88.118.8", "reader": "factory"}), 422),
+        (json!({"scope": "86.1000.12", "reader": "supplier"}), 422),
+        (
+            json!({"scope": "86.1000.12/MOTOR-7", "reader": "factory"}),
+            409,
+        ),
+    ] {
+        let (status, e) = b
+            .call("POST", "/api/v1/identifier-grants", Some(body.clone()))
+            .await;
+        assert_eq!(status, code, "{body}: {e}");
+    }
+    let granted = a.get("/api/v1/identifiers/88.118.8%2FP-0001/trace").await;
+    let motor = granted["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["handle"] == "86.1000.12/MOTOR-7")
+        .unwrap();
+    assert_eq!(motor["granted"], true, "{granted}");
+    assert_eq!(motor["values"].as_array().unwrap().len(), 2, "{granted}");
+    let list = b.get("/api/v1/identifier-grants").await;
+    assert_eq!(list[0]["reader"], "factory", "{list}");
+    assert!(
+        a.get("/api/v1/identifier-grants")
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let (status, _) = a
+        .call(
+            "DELETE",
+            "/api/v1/identifier-grants/factory/86.1000.12%2FMOTOR-7",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "only the owner takes a grant back");
+    let (status, _) = b
+        .call(
+            "DELETE",
+            "/api/v1/identifier-grants/factory/86.1000.12%2FMOTOR-7",
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let after = a.get("/api/v1/identifiers/88.118.8%2FP-0001/trace").await;
+    assert_eq!(
+        after["nodes"][1]["values"].as_array().unwrap().len(),
+        1,
+        "{after}"
     );
     let from_b = b
         .get("/api/v1/identifiers/86.1000.12%2FMOTOR-7/trace")
@@ -318,6 +409,10 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
     )
     .await;
     assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(
+        png.headers()["content-disposition"],
+        "inline; filename=\"88.118.8_P-0001-datamatrix.png\""
+    );
     assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
     for bad in [
         "?symbology=aztec",
@@ -359,6 +454,57 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         )
         .await;
     assert_eq!(status, 404);
+
+    // Scheme detection of what a scanner read: a handle, a resolution URL, a GTIN; a
+    // wrong check digit refused with the reason.
+    for (text, scheme, kind, canonical) in [
+        ("hdl:88.118.8/P-0001", "handle", "handle", "88.118.8/P-0001"),
+        (
+            "https://x.example/r/88.118.8/P-0001",
+            "handle",
+            "resolution_url",
+            "88.118.8/P-0001",
+        ),
+        ("4006381333931", "gs1", "gtin", "04006381333931"),
+        ("urn:oid:1.2.156.86", "oid", "oid", "1.2.156.86"),
+    ] {
+        let (status, d) = a
+            .call(
+                "POST",
+                "/api/v1/identifier-detect",
+                Some(json!({"text": text})),
+            )
+            .await;
+        assert_eq!(status, 200, "{text}: {d}");
+        assert_eq!(
+            (d["scheme"].as_str(), d["kind"].as_str()),
+            (Some(scheme), Some(kind)),
+            "{d}"
+        );
+        assert_eq!(d["canonical"], canonical, "{d}");
+    }
+    let (status, e) = a
+        .call(
+            "POST",
+            "/api/v1/identifier-detect",
+            Some(json!({"text": "4006381333932"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{e}");
+    // A template's public fields, with labels and units, for anybody.
+    let (status, t) = raw(
+        &server,
+        "/api/v1/shared/identifier-templates/machinery-part/1.0",
+    )
+    .await;
+    assert_eq!(status, 200, "{t}");
+    let fields = t["fields"].as_array().unwrap();
+    assert!(fields.iter().all(|f| f["public"] == true), "{t}");
+    assert!(fields.iter().any(|f| f["name"] == "serial_no"), "{t}");
+    assert!(
+        !fields.iter().any(|f| f["name"] == "inspection"),
+        "not public: {t}"
+    );
 
     // The native Handle protocol over UDP and TCP, asked by an independent client written
     // from RFC 3652 (Python's standard library only): public values only.

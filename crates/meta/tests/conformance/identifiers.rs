@@ -312,3 +312,72 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
         0
     );
 }
+
+/// Readers granted values that are not public: scopes only the owner's, once each, taken
+/// back only by the owner, listed with the reader's code.
+pub async fn readers_are_granted_by_the_owner_only(s: &SqlStore) {
+    use ironloom_core::repo::IdentifierGrantRepo;
+    let a = tenant(s, "gra").await;
+    let b = tenant(s, "grb").await;
+    let c = tenant(s, "grc").await;
+    s.create_prefix(&actor(), &prefix(a.id, "88.321.1"))
+        .await
+        .unwrap();
+    s.create_prefix(&actor(), &prefix(b.id, "88.321.2"))
+        .await
+        .unwrap();
+    s.create_identifiers(&actor(), a.id, &[record(a.id, "88.321.1", "X-1")])
+        .await
+        .unwrap();
+    let grant = |owner: TenantId, scope: &str, reader: &ironloom_core::entity::Tenant| IdGrant {
+        scope: scope.into(),
+        tenant_id: owner,
+        reader_tenant_id: reader.id,
+        reader: reader.code.clone(),
+        created_at: chrono::Utc::now(),
+    };
+    let g = s
+        .grant_reader(&actor(), &grant(a.id, "88.321.1", &b))
+        .await
+        .unwrap();
+    assert_eq!((g.scope.as_str(), g.reader.as_str()), ("88.321.1", "grb"));
+    s.grant_reader(&actor(), &grant(a.id, "88.321.1/X-1", &c))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.grant_reader(&actor(), &grant(a.id, "88.321.1", &b)).await,
+        Err(Error::AlreadyExists { .. })
+    ));
+    // Another tenant's prefix or identifier, one that does not exist, oneself: refused.
+    for (owner, scope, reader) in [
+        (a.id, "88.321.2", &c),
+        (b.id, "88.321.1/X-1", &c),
+        (a.id, "88.321.1/NOPE", &c),
+        (a.id, "88.321.1", &a),
+    ] {
+        assert!(
+            matches!(
+                s.grant_reader(&actor(), &grant(owner, scope, reader)).await,
+                Err(Error::Invalid(_))
+            ),
+            "{scope}"
+        );
+    }
+    let all = s.list_grants(a.id).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all[1].covers("88.321.1/X-1", "88.321.1"));
+    assert!(!all[1].covers("88.321.1/X-2", "88.321.1"));
+    assert!(all[0].covers("88.321.1/X-2", "88.321.1"));
+    assert_eq!(s.grants_to(a.id, b.id).await.unwrap().len(), 1);
+    assert!(s.grants_to(b.id, a.id).await.unwrap().is_empty());
+    assert!(s.list_grants(b.id).await.unwrap().is_empty());
+    // Only the owner takes a grant back.
+    assert!(matches!(
+        s.revoke_reader(&actor(), b.id, "88.321.1", b.id).await,
+        Err(Error::NotFound(Resource::IdGrant))
+    ));
+    s.revoke_reader(&actor(), a.id, "88.321.1", b.id)
+        .await
+        .unwrap();
+    assert!(s.grants_to(a.id, b.id).await.unwrap().is_empty());
+}

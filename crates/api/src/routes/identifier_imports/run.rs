@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::routes::identifiers::{IdentifierInput, Lookups, record_of, usable_template};
 use ironloom_core::error::Error;
 use ironloom_core::i18n::Locale;
-use ironloom_core::identifier::IdTemplate;
+use ironloom_core::identifier::{BatchOutcome, IdTemplate};
 use ironloom_core::identifier_import::*;
 use ironloom_core::ids::IdImportId;
 use ironloom_core::market::LocalText;
@@ -167,10 +167,16 @@ async fn drive(state: &AppState, path: &Path, id: IdImportId) -> Result<(), Stop
         }
         progress.bytes_read = chunk.bytes_read;
         progress.row = chunk.row;
-        let (_, now) = state
+        let (outcomes, now) = state
             .store
             .import_chunk(tenant, id, &progress, &records)
             .await?;
+        // A resolution cached as "not found" must not outlive the registration.
+        for (r, o) in records.iter().zip(&outcomes) {
+            if *o == BatchOutcome::Created {
+                state.resolver.forget(&r.handle);
+            }
+        }
         if now.state.is_finished() {
             return Err(Stop::Cancelled);
         }
