@@ -31,9 +31,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(list_imports, upload))
-        .routes(routes!(get_import, delete_import))
-        .routes(routes!(cancel_import))
+    r.routes(routes!(list_identifier_imports, upload_identifier_import))
+        .routes(routes!(get_identifier_import, delete_identifier_import))
+        .routes(routes!(cancel_identifier_import))
 }
 
 fn imports_dir(state: &AppState) -> Result<&Path, Error> {
@@ -80,7 +80,7 @@ impl Drop for Upload {
     security(("bearer" = []), ("api_key" = [])),
     responses((status = 202, body = IdImport), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn upload(
+async fn upload_identifier_import(
     State(state): State<AppState>,
     p: Principal,
     ApiQuery(q): ApiQuery<UploadQuery>,
@@ -191,7 +191,7 @@ pub struct ImportListQuery {
 #[utoipa::path(get, path = "/api/v1/identifier-imports", tag = "identifiers", params(ImportListQuery),
     security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, body = Page<IdImport>)))]
-async fn list_imports(
+async fn list_identifier_imports(
     State(state): State<AppState>,
     p: Principal,
     ApiQuery(q): ApiQuery<ImportListQuery>,
@@ -206,7 +206,7 @@ async fn list_imports(
 #[utoipa::path(get, path = "/api/v1/identifier-imports/{id}", tag = "identifiers",
     params(("id" = IdImportId, Path)), security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, body = IdImport), (status = 404, body = ErrorBody)))]
-async fn get_import(
+async fn get_identifier_import(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<IdImportId>,
@@ -219,7 +219,7 @@ async fn get_import(
 #[utoipa::path(post, path = "/api/v1/identifier-imports/{id}/cancel", tag = "identifiers",
     params(("id" = IdImportId, Path)), security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, body = IdImport), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn cancel_import(
+async fn cancel_identifier_import(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<IdImportId>,
@@ -236,7 +236,7 @@ async fn cancel_import(
 #[utoipa::path(delete, path = "/api/v1/identifier-imports/{id}", tag = "identifiers",
     params(("id" = IdImportId, Path)), security(("bearer" = []), ("api_key" = [])),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn delete_import(
+async fn delete_identifier_import(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<IdImportId>,
