@@ -73,6 +73,7 @@ fn write_csv(path: &std::path::Path, rows: usize) -> Result<u64> {
 }
 
 async fn run(args: Args) -> Result<()> {
+    let started = utc_now();
     let work = args.run.work_dir("ironloom-identifier-import-")?;
     let dir = work.path().to_path_buf();
     let bin = args.ironloom.path()?;
@@ -150,7 +151,7 @@ async fn run(args: Args) -> Result<()> {
         bail!("expected {} created and none invalid: {done}", args.rows);
     }
     let report = Report {
-        started: utc_now(),
+        started,
         command: command_line(),
         machine: Facts::detect(),
         rows: args.rows,

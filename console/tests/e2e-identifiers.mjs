@@ -191,6 +191,7 @@ await step('an import job: a CSV file uploaded as it is, followed to its end, it
   expect((await refused.locator('td').first().textContent()).trim() === '4', 'the refused row is the file\'s row 4')
   const j1 = await apiGet(token, `/identifiers/${encodeURIComponent(`${PREFIX}/J-1`)}`)
   expect(j1.template?.id === 'machinery-part', `registered with the template: ${JSON.stringify(j1)}`)
+  await jobs.getByTestId('import-current').scrollIntoViewIfNeeded()
   await still(page, 'identifiers-import-job')
   await jobs.getByTestId('import-list').getByTestId('import-delete').first().click()
   await confirmBox(page, 'Delete')

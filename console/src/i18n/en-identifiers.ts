@@ -106,7 +106,7 @@ export default {
     cancel: 'Cancel',
     counts: '{rows} rows read: {created} created, {existing} existed already, {invalid} invalid',
     rate: '{n} rows/s',
-    errors: 'Rows refused (first {n})',
+    errors: 'Rows refused: {n} listed (the first 100 at most)',
     past: 'Import jobs',
     uploaded: 'Uploaded',
     state: 'State',

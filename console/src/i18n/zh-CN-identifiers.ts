@@ -107,7 +107,7 @@ const identifiers: Messages['identifiers'] = {
     cancel: '取消',
     counts: '已读 {rows} 行：新建 {created}，已存在 {existing}，无效 {invalid}',
     rate: '每秒 {n} 行',
-    errors: '被拒绝的行（前 {n} 条）',
+    errors: '被拒绝的行：列出 {n} 条（最多前 100 条）',
     past: '导入任务',
     uploaded: '上传时间',
     state: '状态',
