@@ -24,7 +24,8 @@
 #   trained models) in $IRONLOOM_MODELS_VENV (default
 #   ~/.cache/ironloom-models-venv), found through $IRONLOOM_MODELS_PYTHON; biip (GS1
 #   barcode data, the reference of the identifier parsers) and zxing-cpp with Pillow
-#   (the decoder the identifier carriers are read back with) in $IRONLOOM_IDENT_VENV
+#   (the decoder the identifier carriers are read back with) and pyhandle (a Handle.Net
+#   REST client, for registration over that API) in $IRONLOOM_IDENT_VENV
 #   (default ~/.cache/ironloom-ident-venv), found through $IRONLOOM_IDENT_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
@@ -147,8 +148,10 @@ own_venv "${IRONLOOM_MODELS_VENV:-$HOME/.cache/ironloom-models-venv}" IRONLOOM_M
 
 # The GS1 parsers of the identifiers crate are compared with biip, and its carriers' PNGs
 # are decoded with zxing-cpp (reading the image through Pillow) (crates/identifiers/tests/
-# crosscheck.rs); its RFC 3652 client there needs only the standard library.
-ident_pins=('biip==5.2.0' 'zxing-cpp==3.1.1' 'pillow==13.0.0')
+# crosscheck.rs); its RFC 3652 client there needs only the standard library. pyhandle (the
+# EUDAT Handle.Net REST client) registers, changes and deletes identifiers over the Handle
+# REST API (crates/ironloom/tests/mqtt/identifier_apis.rs).
+ident_pins=('biip==5.2.0' 'zxing-cpp==3.1.1' 'pillow==13.0.0' 'pyhandle==1.5.0')
 own_venv "${IRONLOOM_IDENT_VENV:-$HOME/.cache/ironloom-ident-venv}" IRONLOOM_IDENT_PYTHON \
   "from importlib.metadata import version as v; assert all(v(p.split('==')[0]) == p.split('==')[1] for p in '${ident_pins[*]}'.split()); import zxingcpp, PIL" \
   "${ident_pins[@]}"

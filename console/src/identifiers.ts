@@ -74,8 +74,19 @@ export const LINK_KINDS: LinkKind[] = ['component', 'batch', 'shipment', 'device
 export interface TraceNode {
   handle: string
   own: boolean
+  /** Its owner granted the reader its values that are not public. */
+  granted: boolean
   template: TemplateRef | null
   values: HandleValue[]
+}
+/** Another tenant allowed to see the values that are not public under a scope. */
+export interface IdGrant {
+  /** A prefix, or one identifier. */
+  scope: string
+  reader_tenant_id: string
+  /** The reader's tenant code. */
+  reader: string
+  created_at: string
 }
 export interface TraceEdge {
   parent: string

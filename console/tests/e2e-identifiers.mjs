@@ -12,7 +12,9 @@
 // label sheets appear and print with only the sheets visible; a PNG of the QR code (from
 // the API) scanned in the browser leads to the public page; the public page without
 // log-in shows the public values and hides the other, and says when an identifier does
-// not exist; a prefix in use is not given up; a template of the tenant's own is made; an
+// not exist; a prefix in use is not given up; readers granted values that are not public
+// (the supplier's cost shown in our trace once it grants it, our grant made and taken
+// back); a template of the tenant's own is made; an
 // identifier edited and one deleted from the drawer; the main tab in 简体中文; no
 // browser errors.
 // Run by scripts/console-test.sh; screenshots go to console/test-results/screenshots
@@ -368,6 +370,41 @@ await step('a prefix in use is not given up: the reason explained', async () => 
   await ours.getByTestId('prefix-give-up').click()
   await confirmBox(page, 'Give up')
   await list.getByTestId('prefix-in-use').getByText(`Prefix ${PREFIX} still holds 4 identifiers`).waitFor()
+})
+
+await step('readers: the supplier granted its motor’s values to us, the trace shows its cost; we grant the supplier our prefix, a second time refused, then take it back', async () => {
+  const supplier = (await call(null, 'POST', '/auth/login', { username: SUPPLIER.username, password: SUPPLIER.password, tenant: SUPPLIER.code })).token
+  await call(supplier, 'POST', '/identifier-grants', { scope: SUPPLIER.part, reader: 'demo' })
+  await page.goto(`/identifiers/trace/${encodeURIComponent(`${PREFIX}/P-1`)}`)
+  await page.getByTestId('trace-list-tab').click()
+  const supplierRow = page.getByTestId('trace-list').locator('tr').filter({ has: page.getByTestId('trace-node').getByText(SUPPLIER.part, { exact: true }) })
+  await supplierRow.getByTestId('trace-granted').waitFor()
+  await supplierRow.getByTestId('trace-node').click()
+  const side = page.getByTestId('trace-node-values')
+  await side.getByText('All values: its owner granted them to you.').waitFor()
+  await side.getByText('812.50').waitFor()
+
+  await page.goto('/identifiers?tab=readers')
+  const grants = page.getByTestId('reader-grants')
+  await grants.getByText('No readers yet').waitFor()
+  await grants.getByTestId('grant-scope-input').click()
+  await option(page, PREFIX)
+  await grants.getByTestId('grant-reader-input').fill(SUPPLIER.code)
+  await grants.getByTestId('grant-add').click()
+  await grants.getByTestId('grants-table').getByTestId('grant-reader').getByText(SUPPLIER.code, { exact: true }).waitFor()
+  expect((await grants.getByTestId('grant-scope').allTextContents()).map((x) => x.trim()).join() === PREFIX, 'the grant listed')
+  h.allowHttpErrors = true
+  await grants.getByTestId('grant-scope-input').click()
+  await option(page, PREFIX)
+  await grants.getByTestId('grant-reader-input').fill(SUPPLIER.code)
+  await grants.getByTestId('grant-add').click()
+  await grants.locator('.el-form-item__error').filter({ hasText: 'This reader has this grant already' }).waitFor()
+  await still(page, 'identifiers-readers')
+  await grants.getByTestId('grant-revoke').click()
+  await confirmBox(page, 'Take back')
+  await grants.getByText('No readers yet').waitFor()
+  const left = await apiGet(token, '/identifier-grants')
+  expect(Array.isArray(left) && left.length === 0, `grants left: ${JSON.stringify(left)}`)
 })
 
 await step('templates: the shipped ones listed with their fields; a template of our own made', async () => {

@@ -189,7 +189,7 @@ pub async fn tcp(
             let mut s = tokio::net::TcpStream::connect(addr).await?;
             s.set_nodelay(true)?;
             let (mut h, mut wrong) = (Histogram::new(), 0u64);
-            let mut k = c * 7919;
+            let mut k = c * (reqs.len() / conns.max(1));
             let mut env = [0u8; ENVELOPE_LEN];
             let mut rest = Vec::new();
             while Instant::now() < end {
@@ -241,7 +241,7 @@ where
         let (ids, ask) = (ids.clone(), ask.clone());
         tasks.push(tokio::spawn(async move {
             let (mut h, mut wrong) = (Histogram::new(), 0u64);
-            let mut k = c * 7919;
+            let mut k = c * (ids.len() / conns.max(1));
             while Instant::now() < end {
                 let t = Instant::now();
                 let right = ask(ids[k % ids.len()]).await?;

@@ -2176,11 +2176,15 @@ class TelemetryImportResult(TypedDict):
 
 class TemplateField(TypedDict):
     """One field of a template: a value type an identifier carries."""
+    #: Switched off (an SNMS v5 item's `state` 0): items of a template in use are never
+    disabled: NotRequired[bool]
     #: The value's index in the record (≥ 2000 by convention; unique in the template).
     index: int
     label: "LocalText"
     #: Longest text accepted.
     max_len: NotRequired[Optional[int]]
+    #: Shortest text accepted when a value is given (an SNMS template item's
+    min_len: NotRequired[Optional[int]]
     #: The value's type in the record (`batch_no`); unique in the template.
     name: str
     #: Shown to anyone who resolves the identifier; otherwise only to its owner.

@@ -2492,11 +2492,21 @@ export interface TelemetryImportResult {
 
 /** One field of a template: a value type an identifier carries. */
 export interface TemplateField {
+  /**
+   * Switched off (an SNMS v5 item's `state` 0): items of a template in use are never
+   * removed, only disabled; a disabled field is neither required nor checked.
+   */
+  disabled?: boolean;
   /** The value's index in the record (≥ 2000 by convention; unique in the template). */
   index: number;
   label: LocalText;
   /** Longest text accepted. */
   max_len?: number | null;
+  /**
+   * Shortest text accepted when a value is given (an SNMS template item's
+   * `minLength`).
+   */
+  min_len?: number | null;
   /** The value's type in the record (`batch_no`); unique in the template. */
   name: string;
   /** Shown to anyone who resolves the identifier; otherwise only to its owner. */

@@ -18,6 +18,7 @@ use axum::response::Response;
 use ironloom_core::auth::{Permission, PermissionSet, Role};
 use ironloom_core::entity::{Actor, ActorKind};
 use ironloom_core::error::{AuthFailure, Error};
+use ironloom_core::i18n::Locale;
 use ironloom_core::ids::{ApiKeyId, TenantId, UserId};
 use ironloom_core::repo::Scope;
 
@@ -833,20 +834,161 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         .map(|(_, _, a)| *a)
 }
 
+/// The policy of every route of the compatible APIs, outside `/api/v1` and its OpenAPI
+/// description: the Handle.Net REST API (`/api/handles`, as pyhandle and CNRI's tools
+/// speak it) and the secondary-node (SNMS) compatible API. They answer in their own
+/// formats, refusals included, so they pass [`authorize_compat`] instead of
+/// [`authorize`], with the same callers, permissions and checks.
+pub const COMPAT_POLICIES: &[(&str, &str, Access)] = &[
+    ("GET", "/api/handles/{prefix}/{*suffix}", Public),
+    (
+        "PUT",
+        "/api/handles/{prefix}/{*suffix}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/api/handles/{prefix}/{*suffix}",
+        Permission(P::IdentifierManage),
+    ),
+    ("POST", "/identity/token", Public),
+    ("POST", "/identity/token/v1", Public),
+    (
+        "GET",
+        "/snms/api/v3/template",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/snms/api/v3/template",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/snms/api/v3/template",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/snms/api/v5/template",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/snms/api/v5/template",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "PUT",
+        "/snms/api/v5/template",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/snms/api/v5/template",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/identityv2/data/detail",
+        Permission(P::IdentifierRead),
+    ),
+    ("POST", "/identityv2/data", Permission(P::IdentifierManage)),
+    ("PUT", "/identityv2/data", Permission(P::IdentifierManage)),
+    (
+        "DELETE",
+        "/identityv2/data",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "POST",
+        "/identityv2/data/batchCreate",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "PUT",
+        "/identityv2/data/batchUpdate",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "DELETE",
+        "/identityv2/data/batchDelete",
+        Permission(P::IdentifierManage),
+    ),
+];
+
+/// The policy of a compatible API's route.
+pub fn compat_policy(method: &Method, route: &str) -> Option<Access> {
+    COMPAT_POLICIES
+        .iter()
+        .find(|(m, r, _)| *m == method.as_str() && *r == route)
+        .map(|(_, _, a)| *a)
+}
+
 /// The middleware: authenticate, then authorise against the route's policy.
 pub async fn authorize(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    admit(&state, &mut req, POLICIES, presented_credential).await?;
+    Ok(next.run(req).await)
+}
+
+/// A compatible API: where its callers put their credentials, how it refuses, and the
+/// language of its messages when the request does not say.
+#[derive(Debug, Clone, Copy)]
+pub struct CompatApi {
+    /// The credential (a session token or an API key) a request presents, if any.
+    pub presented: fn(&axum::http::HeaderMap) -> Result<Option<String>, ApiError>,
+    /// The answer to a request refused, in the API's own format.
+    pub refuse: fn(&ApiError, Locale) -> Response,
+    pub default_locale: Locale,
+}
+
+/// The language a compatible API answers a request in.
+pub fn compat_locale(headers: &axum::http::HeaderMap, default: Locale) -> Locale {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language)
+        .unwrap_or(default)
+}
+
+/// The middleware of the compatible APIs: [`authorize`] against [`COMPAT_POLICIES`], a
+/// refusal answered in the API's own format.
+pub async fn authorize_compat(
+    State((state, api)): State<(AppState, CompatApi)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let locale = compat_locale(req.headers(), api.default_locale);
+    match admit(&state, &mut req, COMPAT_POLICIES, api.presented).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => (api.refuse)(&e, locale),
+    }
+}
+
+/// Finds the matched route's policy in `table`, authenticates the caller unless the
+/// route is public, checks the policy and hands the principal to the handler.
+async fn admit(
+    state: &AppState,
+    req: &mut Request,
+    table: &[(&str, &str, Access)],
+    presented: fn(&axum::http::HeaderMap) -> Result<Option<String>, ApiError>,
+) -> Result<(), ApiError> {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let route = route.as_str();
-    let Some(access) = policy(req.method(), route) else {
-        if POLICIES.iter().any(|(_, r, _)| *r == route) {
+    let access = table
+        .iter()
+        .find(|(m, r, _)| *m == req.method().as_str() && *r == route)
+        .map(|(_, _, a)| *a);
+    let Some(access) = access else {
+        if table.iter().any(|(_, r, _)| *r == route) {
             // The route exists, just not with this method.
             return Err(HttpFailure::MethodNotAllowed.into());
         }
@@ -854,11 +996,13 @@ pub async fn authorize(
         return Err(Error::Forbidden(None).into());
     };
     if access == Public {
-        return Ok(next.run(req).await);
+        return Ok(());
     }
     let ip = crate::extract::client_ip(req.extensions());
-    let headers = req.headers().clone();
-    let principal = authenticate(&state, &headers, ip).await?;
+    let principal = match presented(req.headers())? {
+        Some(credential) => authenticate(state, &credential, ip).await?,
+        None => return Err(Error::Unauthenticated(AuthFailure::MissingCredentials).into()),
+    };
     match access {
         Public | Authenticated => {}
         UserSession => {
@@ -884,14 +1028,11 @@ pub async fn authorize(
         },
     }
     req.extensions_mut().insert(principal);
-    Ok(next.run(req).await)
+    Ok(())
 }
 
-async fn authenticate(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-    ip: Option<String>,
-) -> Result<Principal, ApiError> {
+/// The credential of `/api/v1`: a bearer token or API key, or an API key in `X-API-Key`.
+pub fn presented_credential(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -904,11 +1045,15 @@ async fn authenticate(
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    let presented = match (bearer, api_key) {
-        (_, Some(k)) => k,
-        (Some(b), None) => b,
-        (None, None) => return Err(Error::Unauthenticated(AuthFailure::MissingCredentials).into()),
-    };
+    Ok(api_key.or(bearer).map(str::to_string))
+}
+
+/// The caller a credential (a session token or an API key) stands for.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    presented: &str,
+    ip: Option<String>,
+) -> Result<Principal, ApiError> {
     if presented.starts_with(crate::security::API_KEY_PREFIX) {
         authenticate_key(state, presented, ip).await
     } else {
@@ -923,6 +1068,9 @@ async fn authenticate_token(
 ) -> Result<Principal, ApiError> {
     let now = chrono::Utc::now().timestamp();
     let claims = state.tokens.verify(token, now)?;
+    if let Some(key) = claims.key {
+        return key_principal(state, key, KeyProof::Token(&claims.pwd), ip).await;
+    }
     let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidToken));
     let creds = match state.store.get_user_credentials(claims.sub).await {
         Ok(c) => c,
@@ -955,12 +1103,44 @@ async fn authenticate_key(
 ) -> Result<Principal, ApiError> {
     let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidToken));
     let id = parse_api_key(key).ok_or_else(invalid)?;
+    key_principal(state, id, KeyProof::Key(key), ip).await
+}
+
+/// How a caller shows it holds an API key.
+pub(crate) enum KeyProof<'a> {
+    /// The key itself.
+    Key(&'a str),
+    /// A token issued for the key: the fingerprint of the key's hash it carries.
+    Token(&'a str),
+    /// The SNMS API's hashed log-in: `sha256hex(sha256hex(key) + date)` for one of
+    /// `dates` (`yyyy-MM-dd`), made from the key's hash the store keeps.
+    DatedHash { sent: &'a str, dates: &'a [String] },
+}
+
+/// The caller an API key stands for, once the proof matches the key's stored hash.
+pub(crate) async fn key_principal(
+    state: &AppState,
+    id: ApiKeyId,
+    proof: KeyProof<'_>,
+    ip: Option<String>,
+) -> Result<Principal, ApiError> {
+    let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidToken));
     let (api_key, hash) = state
         .store
         .get_api_key_secret(id)
         .await?
         .ok_or_else(invalid)?;
-    if !constant_time_eq(&sha256_hex(key), &hash) || api_key.revoked {
+    let proven = match proof {
+        KeyProof::Key(key) => constant_time_eq(&sha256_hex(key), &hash),
+        KeyProof::Token(fingerprint) => constant_time_eq(&password_fingerprint(&hash), fingerprint),
+        KeyProof::DatedHash { sent, dates } => dates.iter().any(|d| {
+            constant_time_eq(
+                &sha256_hex(&format!("{hash}{d}")),
+                &sent.to_ascii_lowercase(),
+            )
+        }),
+    };
+    if !proven || api_key.revoked {
         return Err(invalid());
     }
     let now = chrono::Utc::now();
@@ -1058,16 +1238,30 @@ pub fn permissions_markdown() -> String {
     out.push_str(&names.join(", "));
     out.push_str(".\n\n## Routes\n\n| method | route | requires |\n|---|---|---|\n");
     for (m, r, a) in POLICIES {
-        let req = match a {
-            Public => "public".to_string(),
-            Authenticated => "any authenticated caller".to_string(),
-            UserSession => "a logged-in user (not an API key)".to_string(),
-            Permission(p) => format!("`{}`", p.as_str()),
-            Developer => "a developer account of the marketplace".to_string(),
-        };
+        let req = access_text(*a);
         out.push_str(&format!("| {m} | `{r}` | {req} |\n"));
     }
+    out.push_str(
+        "\n## Routes of the compatible APIs\n\n\
+         The Handle.Net REST API (`/api/handles`) and the secondary-node (SNMS) compatible \
+         API answer in their own formats, outside `/api/v1`; the same callers and \
+         permissions (a Handle client's Basic password is an API key, an SNMS token comes \
+         from `/identity/token`).\n\n| method | route | requires |\n|---|---|---|\n",
+    );
+    for (m, r, a) in COMPAT_POLICIES {
+        out.push_str(&format!("| {m} | `{r}` | {} |\n", access_text(*a)));
+    }
     out
+}
+
+fn access_text(a: Access) -> String {
+    match a {
+        Public => "public".to_string(),
+        Authenticated => "any authenticated caller".to_string(),
+        UserSession => "a logged-in user (not an API key)".to_string(),
+        Permission(p) => format!("`{}`", p.as_str()),
+        Developer => "a developer account of the marketplace".to_string(),
+    }
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Principal {

@@ -65,6 +65,10 @@ pub struct ApiSettings {
     pub identifier_import_limit: usize,
     /// Language of error messages when the request does not say.
     pub default_locale: Locale,
+    /// Whether the SNMS-compatible hashed log-in (`POST /identity/token/v1`) is served:
+    /// it proves an API key with a hash of its stored hash, so whoever reads the
+    /// metadata store could log in as any key through it (off unless asked for).
+    pub snms_hashed_login: bool,
 }
 
 impl Default for ApiSettings {
@@ -79,6 +83,7 @@ impl Default for ApiSettings {
             identifier_import_dir: None,
             identifier_import_limit: 512 << 20,
             default_locale: Locale::En,
+            snms_hashed_login: false,
         }
     }
 }
@@ -250,6 +255,7 @@ pub fn router(state: AppState) -> Router {
     let default_locale = state.settings.default_locale;
     let body_limit = state.settings.body_limit;
     let handles = routes::handles::router(state.clone());
+    let snms = routes::snms::router(state.clone());
     let api = api
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -261,6 +267,7 @@ pub fn router(state: AppState) -> Router {
         // Serves the browsable docs at /api/docs/ and the document at /api/v1/openapi.json.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .merge(handles)
+        .merge(snms)
         .merge(api)
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(

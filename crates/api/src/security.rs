@@ -61,7 +61,13 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     /// A fingerprint of the password hash: changing the password ends every session.
+    /// For a token standing for an API key, of the key's hash.
     pub pwd: String,
+    /// The API key this token stands for (issued by the SNMS API's log-in to a caller
+    /// that proved it holds the key): it acts as that key, with its scopes, and ends with
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<ApiKeyId>,
 }
 
 /// Signs and checks session tokens with a secret key.
@@ -195,6 +201,7 @@ mod tests {
             iat: 0,
             exp,
             pwd: "x".into(),
+            key: None,
         }
     }
 

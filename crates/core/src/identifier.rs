@@ -110,8 +110,16 @@ pub struct TemplateField {
     /// Longest text accepted.
     #[serde(default)]
     pub max_len: Option<u32>,
+    /// Shortest text accepted when a value is given (an SNMS template item's
+    /// `minLength`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_len: Option<u32>,
     #[serde(default)]
     pub unit: Option<String>,
+    /// Switched off (an SNMS v5 item's `state` 0): items of a template in use are never
+    /// removed, only disabled; a disabled field is neither required nor checked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
 }
 
 /// A metadata template (元数据模板): the values identifiers of a product class carry.
@@ -236,7 +244,7 @@ impl IdTemplate {
     /// each value of a field's type in that field's index and of its type and length.
     /// Values of other types are allowed beside them (a record may carry more).
     pub fn validate(&self, values: &[HandleValue]) -> Result<(), FieldError> {
-        for f in &self.fields {
+        for f in self.fields.iter().filter(|f| !f.disabled) {
             let found = values
                 .iter()
                 .find(|v| v.value_type.eq_ignore_ascii_case(&f.name));
@@ -270,6 +278,16 @@ impl IdTemplate {
             }
             if f.required && text.is_empty() {
                 return Err(FieldError::new(&at, FieldErrorKind::Empty));
+            }
+            if let Some(min) = f.min_len
+                && !text.is_empty()
+                && text.chars().count() < min as usize
+            {
+                return Err(other(
+                    &at,
+                    format!("must be at least {min} characters long"),
+                    format!("至少须有 {min} 个字符"),
+                ));
             }
             if !text.is_empty()
                 && let Err(expected) = f.field_type.check(text)
@@ -453,7 +471,9 @@ mod tests {
             required,
             public,
             max_len: Some(20),
+            min_len: None,
             unit: None,
+            disabled: false,
         };
         IdTemplate {
             id: "machinery-part".into(),
@@ -540,6 +560,21 @@ mod tests {
             ])
             .is_err(),
             "too long"
+        );
+        let mut t = template();
+        t.fields[0].min_len = Some(3);
+        let made = value(2001, "made_on", "2026-11-30");
+        assert!(
+            t.validate(&[value(2000, "model", "ab"), made.clone()])
+                .is_err()
+        );
+        assert!(t.validate(&[value(2000, "model", "abc"), made]).is_ok());
+        // A disabled field is neither required nor checked.
+        t.fields[1].disabled = true;
+        assert!(t.validate(&[value(2000, "model", "abc")]).is_ok());
+        assert!(
+            t.validate(&[value(2000, "model", "abc"), value(2001, "made_on", "x")])
+                .is_ok()
         );
     }
 

@@ -957,6 +957,24 @@ pub trait IdentifierRepo: Send + Sync {
         &self,
         tenant: Option<TenantId>,
     ) -> Result<Vec<crate::identifier::IdTemplate>>;
+    /// Replaces a version of one of the tenant's templates (for the SNMS API, whose v5
+    /// templates change in place: the caller keeps every field, at most disabled, so the
+    /// identifiers registered with it stay valid); audited.
+    async fn update_template(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        template: &crate::identifier::IdTemplate,
+    ) -> Result<crate::identifier::IdTemplate>;
+    /// Deletes a version of one of the tenant's templates: refused (`InUse`) while
+    /// identifiers name it; audited.
+    async fn delete_template(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: &str,
+        version: &str,
+    ) -> Result<()>;
 
     /// Registers identifiers in one transaction; one that exists already is left as it
     /// is and reported. Audited once per call (with the count), so a batch of a million

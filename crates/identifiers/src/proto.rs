@@ -692,6 +692,38 @@ pub fn encode_response(resp: &Response) -> Vec<u8> {
     assemble(resp.envelope, &header, &body, &resp.credential)
 }
 
+/// A successful resolution answering `req` with values already in the encoding
+/// [`encode_values`] makes (a count, then the values): the same bytes as
+/// `encode_response(&Response::resolution(req, digest, handle, values))`, without
+/// encoding the values again — how a cached record is answered when the request asks
+/// for every value.
+pub fn encode_resolution(
+    req: &Request,
+    digest: Option<RequestDigest>,
+    handle: &str,
+    encoded_values: &[u8],
+) -> Vec<u8> {
+    let empty = Response::resolution(req, digest, handle, Vec::new());
+    let mut body = Vec::with_capacity(
+        empty.digest.as_ref().map_or(0, RequestDigest::len)
+            + 4
+            + handle.len()
+            + encoded_values.len(),
+    );
+    if let Some(d) = &empty.digest {
+        d.put(&mut body);
+    }
+    body.put_bytes(handle.as_bytes());
+    body.extend_from_slice(encoded_values);
+    let mut header = empty.header;
+    if empty.digest.is_some() {
+        header.op_flags |= flag::RRDG;
+    } else {
+        header.op_flags &= !flag::RRDG;
+    }
+    assemble(empty.envelope, &header, &body, &empty.credential)
+}
+
 /// Decodes one response message (envelope included), as the recursive resolver reads
 /// an upstream server's answer.
 pub fn decode_response(buf: &[u8]) -> Result<Response, ProtoError> {

@@ -154,6 +154,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         identifier_import_dir: Some(config.data_dir.join("identifier-imports")),
         identifier_import_limit: config.api.identifier_import_limit.0,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
+        snms_hashed_login: config.api.snms_hashed_login,
     };
     // Every model call (API, rules) is counted in memory and stored every few seconds.
     let meter = Arc::new(ironloom_models::meter::Meter::new());

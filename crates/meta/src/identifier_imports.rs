@@ -205,7 +205,7 @@ pub(crate) async fn chunk(
     records: &[IdentifierRecord],
 ) -> Result<(Vec<BatchOutcome>, IdImport)> {
     let mut tx = store.begin().await?;
-    let outcomes = register_in(&mut tx, tenant, records).await?;
+    let outcomes = register_in(&mut tx, store.backend_kind(), tenant, records).await?;
     let created = outcomes
         .iter()
         .filter(|o| **o == BatchOutcome::Created)

@@ -21,10 +21,10 @@ use std::collections::HashSet;
 const ID_COLUMNS: &str = "handle, handle AS id, tenant_id, prefix, template_id, template_version, \
     vals, created_at, updated_at";
 
-/// Rows per multi-row INSERT of a batch (8 binds each). Not more: SQLite finds a bind
-/// parameter by walking the statement's list of them, so binding costs grow with the
-/// square of their number (at 200 rows, half of a million-row import's time went there).
-const INSERT_CHUNK: usize = 50;
+/// Rows per multi-row INSERT of a batch (8 binds each).
+const INSERT_CHUNK: usize = 200;
+/// Rows a statement inserts on SQLite (see `create_identifiers`).
+const INSERT_CHUNK_SQLITE: usize = 32;
 
 fn record_from_row(row: &AnyRow) -> Result<IdentifierRecord> {
     let template = match (
@@ -99,48 +99,29 @@ pub(crate) async fn count_in(conn: &mut sqlx::AnyConnection, sql: &Sql) -> Resul
     )
 }
 
-/// Registers identifiers in the transaction: those that exist already (among the
-/// platform's, in this transaction's view) and repeats within `records` are left as they
-/// are and reported `Exists`. The one way identifiers are inserted (single, batch and
-/// import registration).
+/// Registers identifiers in the transaction: those that exist already and repeats within
+/// `records` are left as they are and reported `Exists`. The one way identifiers are
+/// inserted (single, batch and import registration).
 pub(crate) async fn register_in(
     tx: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
     tenant: TenantId,
     records: &[IdentifierRecord],
 ) -> Result<Vec<BatchOutcome>> {
-    let mut taken: HashSet<String> = HashSet::new();
-    for chunk in records.chunks(500) {
-        let mut sql = Sql::new("SELECT handle FROM iir_identifiers WHERE handle IN (");
-        for (i, r) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(r.handle.clone());
-        }
-        sql.push(")");
-        for row in sql
-            .query()
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(storage("find identifiers"))?
-        {
-            taken.insert(text(&row, "handle")?);
-        }
+    if records.iter().any(|r| r.tenant_id != tenant) {
+        return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
     }
-    let mut outcomes = Vec::with_capacity(records.len());
-    let mut fresh: Vec<&IdentifierRecord> = Vec::with_capacity(records.len());
-    for r in records {
-        if r.tenant_id != tenant {
-            return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
-        }
-        if taken.insert(r.handle.clone()) {
-            outcomes.push(BatchOutcome::Created);
-            fresh.push(r);
-        } else {
-            outcomes.push(BatchOutcome::Exists);
-        }
-    }
-    for chunk in fresh.chunks(INSERT_CHUNK) {
+    // One statement a chunk inserts what does not exist yet and says which it
+    // inserted (a repeat within the batch is skipped like an existing one). SQLite's
+    // chunks are small: binding a parameter there costs in proportion to the
+    // statement's parameters (sqlx asks each one's name), so large statements cost
+    // quadratically.
+    let rows_per_statement = match backend {
+        crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
+        crate::Backend::Postgres => INSERT_CHUNK,
+    };
+    let mut inserted: HashSet<String> = HashSet::with_capacity(records.len());
+    for chunk in records.chunks(rows_per_statement) {
         let mut sql = Sql::new(
             "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
              template_version, vals, created_at, updated_at) VALUES ",
@@ -168,12 +149,27 @@ pub(crate) async fn register_in(
                 .bind(at)
                 .push(")");
         }
-        sql.query()
-            .execute(&mut *tx)
+        sql.push(" ON CONFLICT (handle) DO NOTHING RETURNING handle");
+        for row in sql
+            .query()
+            .fetch_all(&mut *tx)
             .await
-            .map_err(db_err("register identifiers", Resource::Identifier))?;
+            .map_err(db_err("register identifiers", Resource::Identifier))?
+        {
+            inserted.insert(text(&row, "handle")?);
+        }
     }
-    Ok(outcomes)
+    // The first of repeats within the batch is the one inserted.
+    Ok(records
+        .iter()
+        .map(|r| {
+            if inserted.remove(&r.handle) {
+                BatchOutcome::Created
+            } else {
+                BatchOutcome::Exists
+            }
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -389,6 +385,88 @@ impl IdentifierRepo for SqlStore {
         rows.iter().map(template_from_row).collect()
     }
 
+    async fn update_template(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        t: &IdTemplate,
+    ) -> Result<IdTemplate> {
+        let mut tx = self.begin().await?;
+        let stored = IdTemplate {
+            created_at: truncate_ms(t.created_at),
+            tenant_id: Some(tenant),
+            shipped: false,
+            ..t.clone()
+        };
+        let mut sql = Sql::new("UPDATE iir_templates SET document = ");
+        sql.bind(template_document(&stored)?)
+            .push(" WHERE id = ")
+            .bind(t.id.clone())
+            .and("version =", t.version.clone())
+            .and("tenant_id =", tenant.to_string());
+        let n = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("update template"))?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Resource::IdTemplate));
+        }
+        let entry = audit_entry(
+            Some(tenant),
+            "update",
+            Resource::IdTemplate,
+            format!("{}@{}", t.id, t.version),
+            json!({"fields": t.fields.len()}),
+        );
+        commit_audited(tx, actor, entry).await?;
+        Ok(stored)
+    }
+
+    async fn delete_template(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: &str,
+        version: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let mut mine = Sql::new("SELECT COUNT(*) AS n FROM iir_templates WHERE id = ");
+        mine.bind(id)
+            .and("version =", version)
+            .and("tenant_id =", tenant.to_string());
+        if count_in(&mut tx, &mine).await? == 0 {
+            return Err(Error::NotFound(Resource::IdTemplate));
+        }
+        let mut used = Sql::new("SELECT COUNT(*) AS n FROM iir_identifiers WHERE template_id = ");
+        used.bind(id).and("template_version =", version);
+        let n = count_in(&mut tx, &used).await?;
+        if n > 0 {
+            return Err(Error::InUse {
+                resource: Resource::IdTemplate,
+                by: Resource::Identifier,
+                count: n,
+            });
+        }
+        let mut sql = Sql::new("DELETE FROM iir_templates WHERE id = ");
+        sql.bind(id)
+            .and("version =", version)
+            .and("tenant_id =", tenant.to_string());
+        sql.query()
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("delete template"))?;
+        let entry = audit_entry(
+            Some(tenant),
+            "delete",
+            Resource::IdTemplate,
+            format!("{id}@{version}"),
+            json!({}),
+        );
+        commit_audited(tx, actor, entry).await
+    }
+
     async fn create_identifiers(
         &self,
         actor: &Actor,
@@ -396,7 +474,7 @@ impl IdentifierRepo for SqlStore {
         records: &[IdentifierRecord],
     ) -> Result<Vec<BatchOutcome>> {
         let mut tx = self.begin().await?;
-        let outcomes = register_in(&mut tx, tenant, records).await?;
+        let outcomes = register_in(&mut tx, self.backend_kind(), tenant, records).await?;
         let created = outcomes
             .iter()
             .filter(|o| **o == BatchOutcome::Created)

@@ -8,7 +8,7 @@ use ironloom_core::ids::TenantId;
 use ironloom_core::repo::IdentifierRepo;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const SHARDS: usize = 16;
 
@@ -17,7 +17,7 @@ type Shard = HashMap<String, Vec<Counted>>;
 
 #[derive(Debug, Clone)]
 struct Counted {
-    month: String,
+    month: Arc<str>,
     tenant: TenantId,
     prefix: String,
     count: u64,
@@ -29,7 +29,7 @@ pub struct ResolutionMeter {
     shards: Vec<Mutex<Shard>>,
     hasher: RandomState,
     /// The current month (`YYYY-MM`), read again when the day changes.
-    month: Mutex<(i64, String)>,
+    month: Mutex<(i64, Arc<str>)>,
 }
 
 impl Default for ResolutionMeter {
@@ -37,7 +37,7 @@ impl Default for ResolutionMeter {
         ResolutionMeter {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: RandomState::new(),
-            month: Mutex::new((i64::MIN, String::new())),
+            month: Mutex::new((i64::MIN, Arc::from(""))),
         }
     }
 }
@@ -47,12 +47,12 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl ResolutionMeter {
-    fn month(&self) -> String {
+    fn month(&self) -> Arc<str> {
         let now = chrono::Utc::now();
         let day = now.timestamp().div_euclid(86_400);
         let mut m = locked(&self.month);
         if m.0 != day {
-            *m = (day, ironloom_core::developer_stats::month_of(now));
+            *m = (day, ironloom_core::developer_stats::month_of(now).into());
         }
         m.1.clone()
     }
@@ -84,10 +84,10 @@ impl ResolutionMeter {
     fn add(&self, r: ResolutionCount) {
         let mut shard = locked(self.shard(&r.handle));
         let counts = shard.entry(r.handle).or_default();
-        match counts.iter_mut().find(|c| c.month == r.month) {
+        match counts.iter_mut().find(|c| *c.month == *r.month) {
             Some(c) => c.count += r.count,
             None => counts.push(Counted {
-                month: r.month,
+                month: r.month.into(),
                 tenant: r.tenant_id,
                 prefix: r.prefix,
                 count: r.count,
@@ -103,7 +103,7 @@ impl ResolutionMeter {
             for (handle, counts) in taken {
                 for c in counts {
                     rows.push(ResolutionCount {
-                        month: c.month,
+                        month: c.month.to_string(),
                         handle: handle.clone(),
                         tenant_id: c.tenant,
                         prefix: c.prefix,

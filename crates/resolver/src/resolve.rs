@@ -28,21 +28,73 @@ pub enum Resolved {
         tenant: TenantId,
         prefix: String,
         handle: String,
-        public: Vec<HandleValue>,
+        public: Values,
     },
     /// An identifier the upstream service answered for.
-    Forwarded { values: Vec<HandleValue> },
+    Forwarded { values: Values },
     /// No such identifier (here, or upstream).
     NotFound,
+}
+
+/// Values anybody may read, and the same in the protocol's encoding as a request for
+/// every value gets them (made once, when the answer is cached).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Values {
+    pub values: Vec<HandleValue>,
+    pub encoded: Vec<u8>,
+}
+
+impl Values {
+    pub fn new(values: Vec<HandleValue>) -> Self {
+        let all = ironloom_identifiers::proto::ResolutionRequest::default();
+        let picked: Vec<HandleValue> = ironloom_identifiers::proto::select_values(&all, &values)
+            .cloned()
+            .collect();
+        let encoded = if picked.is_empty() {
+            Vec::new()
+        } else {
+            ironloom_identifiers::proto::encode_values(&picked)
+        };
+        Values { values, encoded }
+    }
 }
 
 impl Resolved {
     /// The values anybody may read (none when not found).
     pub fn values(&self) -> &[HandleValue] {
         match self {
-            Resolved::Held { public, .. } => public,
-            Resolved::Forwarded { values } => values,
+            Resolved::Held { public, .. } => &public.values,
+            Resolved::Forwarded { values } => &values.values,
             Resolved::NotFound => &[],
+        }
+    }
+
+    /// What a request for every value gets, encoded (empty: no values).
+    pub fn encoded(&self) -> &[u8] {
+        match self {
+            Resolved::Held { public, .. } => &public.encoded,
+            Resolved::Forwarded { values } => &values.encoded,
+            Resolved::NotFound => &[],
+        }
+    }
+}
+
+/// The resolver's counters, registered once (looking one up by name costs more than a
+/// cached resolution).
+struct Counters {
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+    upstream: metrics::Counter,
+    upstream_failures: metrics::Counter,
+}
+
+impl Counters {
+    fn new() -> Self {
+        Counters {
+            hits: metrics::counter!("ironloom_identifier_cache_hits_total"),
+            misses: metrics::counter!("ironloom_identifier_cache_misses_total"),
+            upstream: metrics::counter!("ironloom_identifier_upstream_requests_total"),
+            upstream_failures: metrics::counter!("ironloom_identifier_upstream_failures_total"),
         }
     }
 }
@@ -84,6 +136,7 @@ pub struct Resolver {
     upstream: Option<Upstream>,
     upstream_max_ttl: Duration,
     upstream_negative_ttl: Duration,
+    counters: Counters,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -108,6 +161,7 @@ impl Resolver {
             upstream: None,
             upstream_max_ttl: config.upstream_max_ttl.0,
             upstream_negative_ttl: config.upstream_negative_ttl.0,
+            counters: Counters::new(),
         }
     }
 
@@ -159,7 +213,7 @@ impl Resolver {
     pub fn resolve_cached(&self, handle: &Handle) -> Option<Arc<Resolved>> {
         let hit = self.answers.get(&handle.canonical())?;
         self.count(&hit);
-        metrics::counter!("ironloom_identifier_cache_hits_total").increment(1);
+        self.counters.hits.increment(1);
         Some(hit)
     }
 
@@ -168,7 +222,7 @@ impl Resolver {
         if let Some(hit) = self.resolve_cached(handle) {
             return Ok(hit);
         }
-        metrics::counter!("ironloom_identifier_cache_misses_total").increment(1);
+        self.counters.misses.increment(1);
         let key = handle.canonical();
         let record = self
             .store
@@ -182,11 +236,12 @@ impl Resolver {
                     tenant: r.tenant_id,
                     prefix: r.prefix,
                     handle: r.handle,
-                    public: r
-                        .values
-                        .into_iter()
-                        .filter(|v| v.permissions.public_read)
-                        .collect(),
+                    public: Values::new(
+                        r.values
+                            .into_iter()
+                            .filter(|v| v.permissions.public_read)
+                            .collect(),
+                    ),
                 },
                 now + self.max_age,
             ),
@@ -195,18 +250,18 @@ impl Resolver {
                     if hops >= MAX_HOPS {
                         return Err(ResolveError::TooManyHops);
                     }
-                    metrics::counter!("ironloom_identifier_upstream_requests_total").increment(1);
+                    self.counters.upstream.increment(1);
                     match up.resolve(&key, hops).await {
                         Ok(UpstreamAnswer::Values(values)) => {
                             let ttl = ttl_of(&values).min(self.upstream_max_ttl);
+                            let values = Values::new(values);
                             (Resolved::Forwarded { values }, now + ttl)
                         }
                         Ok(UpstreamAnswer::NotFound) => {
                             (Resolved::NotFound, now + self.upstream_negative_ttl)
                         }
                         Err(e) => {
-                            metrics::counter!("ironloom_identifier_upstream_failures_total")
-                                .increment(1);
+                            self.counters.upstream_failures.increment(1);
                             return Err(ResolveError::Upstream(e));
                         }
                     }

@@ -143,6 +143,10 @@ fn respond(
         Resolved::NotFound => {
             Response::error(req, rc::HANDLE_NOT_FOUND, "handle not found", digest)
         }
+        // Every value asked for: the cached encoding as it is.
+        found if r.indexes.is_empty() && r.types.is_empty() && !found.encoded().is_empty() => {
+            return proto::encode_resolution(req, digest, &r.handle, found.encoded());
+        }
         found => {
             let picked: Vec<HandleValue> =
                 proto::select_values(r, found.values()).cloned().collect();
@@ -186,12 +190,20 @@ pub async fn start(
     let in_flight = config.max_udp_in_flight.max(1);
     let task = tokio::spawn(async move {
         let udp = Arc::new(udp);
-        let udp_task = tokio::spawn(serve_udp(
-            udp,
-            service.clone(),
-            Arc::new(tokio::sync::Semaphore::new(in_flight)),
-            shutdown.clone(),
-        ));
+        // One receiving loop per core on the one socket: a cached answer is made on the
+        // loop that received the request.
+        let udp_limit = Arc::new(tokio::sync::Semaphore::new(in_flight));
+        let loops = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8));
+        let udp_tasks: Vec<_> = (0..loops)
+            .map(|_| {
+                tokio::spawn(serve_udp(
+                    udp.clone(),
+                    service.clone(),
+                    udp_limit.clone(),
+                    shutdown.clone(),
+                ))
+            })
+            .collect();
         loop {
             let (stream, peer) = tokio::select! {
                 r = tcp.accept() => match r {
@@ -216,7 +228,9 @@ pub async fn start(
                 }
             });
         }
-        let _ = udp_task.await;
+        for t in udp_tasks {
+            let _ = t.await;
+        }
     });
     Ok(Some((bound, task)))
 }

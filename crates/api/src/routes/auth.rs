@@ -61,6 +61,16 @@ async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
+    Ok(Json(log_in(&state, ip, req).await?))
+}
+
+/// Checks a user's name and password (counting failures towards the lock-out, audited)
+/// and issues a session token; the SNMS API's log-in comes here too.
+pub(crate) async fn log_in(
+    state: &AppState,
+    ip: Option<String>,
+    req: LoginRequest,
+) -> ApiResult<LoginResponse> {
     let invalid = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidCredentials));
     // Bound what we hash and look up: nobody's name or password is a megabyte long.
     if req.username.len() > 256
@@ -69,7 +79,7 @@ async fn login(
     {
         return Err(invalid());
     }
-    let candidate = find_candidate(&state, &req).await?;
+    let candidate = find_candidate(state, &req).await?;
     let anonymous = Actor {
         kind: ActorKind::Anonymous,
         id: None,
@@ -143,14 +153,15 @@ async fn login(
         iat: now.timestamp(),
         exp: expires_at.timestamp(),
         pwd: password_fingerprint(&creds.password_hash),
+        key: None,
     });
-    Ok(Json(LoginResponse {
+    Ok(LoginResponse {
         token,
         token_type: "Bearer",
         expires_at,
         password_change_required: user.password_change_required,
         user,
-    }))
+    })
 }
 
 async fn find_candidate(

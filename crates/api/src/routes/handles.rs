@@ -18,22 +18,39 @@ use ironloom_identifiers::{Handle, HandleValue};
 use ironloom_resolver::{ResolveError, Resolved};
 use serde_json::{Value, json};
 
+/// Resolution for everybody, and registration for the prefixes' tenants
+/// (`handle_writes`), behind the compatible APIs' authorisation (`authz::COMPAT_POLICIES`).
 pub fn router(state: AppState) -> Router {
+    use super::handle_writes;
     Router::new()
-        .route("/api/handles/{prefix}/{*suffix}", get(resolve))
+        .route(
+            "/api/handles/{prefix}/{*suffix}",
+            get(resolve)
+                .put(handle_writes::put)
+                .delete(handle_writes::delete),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), handle_writes::HANDLE_API),
+            crate::authz::authorize_compat,
+        ))
         .with_state(state)
 }
 
-/// Handle response codes the REST API answers with (RFC 3652 §2.2.2.2).
-mod rc {
+/// Handle response codes the REST API answers with (RFC 3652 §2.2.2.2, CNRI's names).
+pub(crate) mod rc {
     pub const SUCCESS: u32 = 1;
     pub const ERROR: u32 = 2;
     pub const HANDLE_NOT_FOUND: u32 = 100;
+    pub const HANDLE_ALREADY_EXISTS: u32 = 101;
     pub const INVALID_HANDLE: u32 = 102;
     pub const VALUES_NOT_FOUND: u32 = 200;
+    pub const VALUE_ALREADY_EXISTS: u32 = 201;
+    pub const INVALID_VALUE: u32 = 202;
+    pub const INSUFFICIENT_PERMISSIONS: u32 = 400;
+    pub const AUTHENTICATION_NEEDED: u32 = 402;
 }
 
-fn answer(status: StatusCode, body: Value, pretty: bool) -> Response {
+pub(crate) fn answer(status: StatusCode, body: Value, pretty: bool) -> Response {
     let text = if pretty {
         serde_json::to_string_pretty(&body)
     } else {

@@ -10,7 +10,7 @@
 
 use crate::AppState;
 use crate::authz::Principal;
-use crate::error::{ApiResult, ErrorBody, RequestLocale};
+use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::params::page_request;
 use axum::Json;
@@ -347,6 +347,39 @@ pub(crate) struct Lookups {
     templates: std::collections::HashMap<(String, String), IdTemplate>,
 }
 
+impl Lookups {
+    /// A template the tenant may register with, read once per request.
+    pub(crate) async fn template(
+        &mut self,
+        state: &AppState,
+        tenant: TenantId,
+        t: &TemplateRef,
+    ) -> ApiResult<&IdTemplate> {
+        use std::collections::hash_map::Entry;
+        // Borrowed, not copied: an import job checks a million rows with one template.
+        match self.templates.entry((t.id.clone(), t.version.clone())) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                Ok(e.insert(usable_template(state, tenant, &t.id, &t.version).await?))
+            }
+        }
+    }
+}
+
+/// Which of the resolution system's own (`HS_`) types a registration may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReservedTypes {
+    /// None (this API: ownership is the prefix's tenant, not an `HS_ADMIN` value).
+    Refused,
+    /// `HS_ADMIN` only, kept as sent, for the Handle.Net REST API: its clients (pyhandle,
+    /// CNRI's tools) put one in every record they register and send it back when they
+    /// change one, so refusing it would refuse them. It is kept as data, it grants
+    /// nothing here (who may change a record is still its prefix's tenant), and it names
+    /// no secret. Keys (`HS_SECKEY`, `HS_PUBKEY`) and site values stay refused: the
+    /// former would be published to every resolver, the latter would redirect them.
+    AdminKept,
+}
+
 /// Checks an input and makes the record (not stored): the handle under one of the
 /// tenant's prefixes, the values well formed and unique by index, the template's rules.
 pub(crate) async fn record_of(
@@ -355,6 +388,7 @@ pub(crate) async fn record_of(
     input: IdentifierInput,
     at: &str,
     seen: &mut Lookups,
+    reserved: ReservedTypes,
 ) -> ApiResult<IdentifierRecord> {
     let field = |f: &str| {
         if at.is_empty() {
@@ -397,14 +431,7 @@ pub(crate) async fn record_of(
         );
     }
     let template = match &input.template {
-        Some(t) => {
-            let key = (t.id.clone(), t.version.clone());
-            if !seen.templates.contains_key(&key) {
-                let found = usable_template(state, tenant, &t.id, &t.version).await?;
-                seen.templates.insert(key.clone(), found);
-            }
-            seen.templates.get(&key)
-        }
+        Some(t) => Some(seen.template(state, tenant, t).await?),
         None => None,
     };
     let now = u32::try_from(Utc::now().timestamp()).unwrap_or(u32::MAX);
@@ -420,7 +447,9 @@ pub(crate) async fn record_of(
                 },
             )
         })?;
-        if value.is_reserved_type() {
+        let kept = reserved == ReservedTypes::AdminKept
+            && value.reserved_type() == Some(ironloom_identifiers::handle::ReservedType::Admin);
+        if value.is_reserved_type() && !kept {
             // HS_ values are the resolution system's own.
             return Err(FieldError::new(
                 field(&format!("values[{i}].type")),
@@ -487,8 +516,19 @@ async fn register_identifier(
     p: Principal,
     ApiJson(input): ApiJson<IdentifierInput>,
 ) -> ApiResult<(StatusCode, Json<IdentifierView>)> {
+    let record = register_one(&state, &p, input, ReservedTypes::Refused).await?;
+    Ok((StatusCode::CREATED, Json(IdentifierView::from(&record))))
+}
+
+/// Checks and registers one identifier (`AlreadyExists` when it exists).
+pub(crate) async fn register_one(
+    state: &AppState,
+    p: &Principal,
+    input: IdentifierInput,
+    reserved: ReservedTypes,
+) -> ApiResult<IdentifierRecord> {
     let tenant = p.tenant()?;
-    let record = record_of(&state, tenant, input, "", &mut Default::default()).await?;
+    let record = record_of(state, tenant, input, "", &mut Default::default(), reserved).await?;
     let out = state
         .store
         .create_identifiers(&p.actor(), tenant, std::slice::from_ref(&record))
@@ -502,7 +542,22 @@ async fn register_identifier(
         }
         .into());
     }
-    Ok((StatusCode::CREATED, Json(IdentifierView::from(&record))))
+    Ok(record)
+}
+
+/// Refuses a batch of none or more than [`MAX_BATCH`] items.
+pub(crate) fn check_batch_size(n: usize) -> ApiResult<()> {
+    if n == 0 || n > MAX_BATCH {
+        return Err(FieldError::new(
+            "items",
+            FieldErrorKind::OutOfRange {
+                min: 1,
+                max: MAX_BATCH as i64,
+            },
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// What one item of a batch came to.
@@ -534,24 +589,50 @@ async fn register_batch(
     Extension(RequestLocale(locale)): Extension<RequestLocale>,
     ApiJson(inputs): ApiJson<Vec<IdentifierInput>>,
 ) -> ApiResult<Json<BatchResult>> {
+    let items = inputs.into_iter().map(BatchInput::Input).collect();
+    Ok(Json(
+        register_many(&state, &p, locale, items, &mut Lookups::default()).await?,
+    ))
+}
+
+/// An item of a batch: to register, or refused already by the API it came through (the
+/// SNMS API's own rules), with the handle it named.
+pub(crate) enum BatchInput {
+    Input(IdentifierInput),
+    Refused { handle: String, error: ApiError },
+}
+
+/// Registers up to [`MAX_BATCH`] identifiers, each checked on its own (through
+/// [`record_of`]), in one store call; the outcome of each in the caller's language.
+pub(crate) async fn register_many(
+    state: &AppState,
+    p: &Principal,
+    locale: ironloom_core::i18n::Locale,
+    inputs: Vec<BatchInput>,
+    seen: &mut Lookups,
+) -> ApiResult<BatchResult> {
     let tenant = p.tenant()?;
-    if inputs.is_empty() || inputs.len() > MAX_BATCH {
-        return Err(FieldError::new(
-            "items",
-            FieldErrorKind::OutOfRange {
-                min: 1,
-                max: MAX_BATCH as i64,
-            },
-        )
-        .into());
-    }
-    let mut seen = Lookups::default();
+    check_batch_size(inputs.len())?;
     let mut items = Vec::with_capacity(inputs.len());
     let mut records = Vec::with_capacity(inputs.len());
     let mut slots = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
-        let handle = input.handle.clone();
-        match record_of(&state, tenant, input, &format!("[{i}]"), &mut seen).await {
+        let (handle, made) = match input {
+            BatchInput::Input(input) => (
+                input.handle.clone(),
+                record_of(
+                    state,
+                    tenant,
+                    input,
+                    &format!("[{i}]"),
+                    seen,
+                    ReservedTypes::Refused,
+                )
+                .await,
+            ),
+            BatchInput::Refused { handle, error } => (handle, Err(error)),
+        };
+        match made {
             Ok(r) => {
                 slots.push(Some(records.len()));
                 items.push(BatchItem {
@@ -599,12 +680,12 @@ async fn register_batch(
         }
     }
     let invalid = items.len() as u64 - created - existing;
-    Ok(Json(BatchResult {
+    Ok(BatchResult {
         created,
         existing,
         invalid,
         items,
-    }))
+    })
 }
 
 /// One of the tenant's identifiers with all its values.
@@ -656,24 +737,45 @@ async fn update_identifier(
     ApiPath(handle): ApiPath<String>,
     ApiJson(input): ApiJson<IdentifierUpdate>,
 ) -> ApiResult<Json<IdentifierView>> {
-    let tenant = p.tenant()?;
-    let old = own_record(&state, tenant, &handle).await?;
-    let mut record = record_of(
+    let old = own_record(&state, p.tenant()?, &handle).await?;
+    let stored = replace_values(
         &state,
-        tenant,
+        &p,
+        &old,
+        input.template,
+        input.values,
+        ReservedTypes::Refused,
+    )
+    .await?;
+    Ok(Json(IdentifierView::from(&stored)))
+}
+
+/// Checks and stores new values (and template) for one of the tenant's identifiers.
+pub(crate) async fn replace_values(
+    state: &AppState,
+    p: &Principal,
+    old: &IdentifierRecord,
+    template: Option<TemplateRef>,
+    values: Vec<Value>,
+    reserved: ReservedTypes,
+) -> ApiResult<IdentifierRecord> {
+    let mut record = record_of(
+        state,
+        p.tenant()?,
         IdentifierInput {
             handle: old.handle.clone(),
-            template: input.template,
-            values: input.values,
+            template,
+            values,
         },
         "",
         &mut Default::default(),
+        reserved,
     )
     .await?;
     record.created_at = old.created_at;
     let stored = state.store.update_identifier(&p.actor(), &record).await?;
     state.resolver.forget(&stored.handle);
-    Ok(Json(IdentifierView::from(&stored)))
+    Ok(stored)
 }
 
 /// Delete one of the tenant's identifiers (and the links it is the parent of).
@@ -685,14 +787,20 @@ async fn delete_identifier(
     p: Principal,
     ApiPath(handle): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
+    delete_one(&state, &p, &handle).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes one of the tenant's identifiers (`NotFound` for any other).
+pub(crate) async fn delete_one(state: &AppState, p: &Principal, handle: &str) -> ApiResult<()> {
     let tenant = p.tenant()?;
-    let r = own_record(&state, tenant, &handle).await?;
+    let r = own_record(state, tenant, handle).await?;
     state
         .store
         .delete_identifier(&p.actor(), tenant, &r.handle)
         .await?;
     state.resolver.forget(&r.handle);
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

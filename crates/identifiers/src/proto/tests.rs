@@ -421,3 +421,23 @@ fn stored_value_lists_round_trip_and_refuse_garbage() {
     assert!(decode_values(&bytes[..bytes.len() - 1]).is_err());
     assert!(decode_values(&[0xff, 0xff, 0xff, 0xff]).is_err());
 }
+
+#[test]
+fn a_resolution_from_encoded_values_is_the_same_bytes() {
+    let raw = unhex(REQUEST_4263537_4000);
+    let req = decode_request(&raw).unwrap();
+    let values = vec![url_value(), admin_value()];
+    let blob = encode_values(&values);
+    for digest in [None, RequestDigest::of_request(&raw, VERSION).ok()] {
+        let whole = encode_response(&Response::resolution(
+            &req,
+            digest.clone(),
+            "4263537/4000",
+            values.clone(),
+        ));
+        assert_eq!(
+            encode_resolution(&req, digest, "4263537/4000", &blob),
+            whole
+        );
+    }
+}

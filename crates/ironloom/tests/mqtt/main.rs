@@ -24,6 +24,7 @@ mod demo_store;
 mod drain;
 mod edge_apps;
 mod gateway;
+mod identifier_apis;
 mod identifier_imports;
 mod identifier_resolvers;
 mod identifiers;

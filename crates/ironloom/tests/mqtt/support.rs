@@ -12,7 +12,7 @@ use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use serde_json::{Value, json};
 
 pub const ADMIN_PASSWORD: &str = "Admin-pass-1";
-const TENANT_ADMIN_PASSWORD: &str = "Tenant-admin-pass-1";
+pub const TENANT_ADMIN_PASSWORD: &str = "Tenant-admin-pass-1";
 
 /// A running `ironloom serve`. Dropping it kills the process.
 pub struct Server {

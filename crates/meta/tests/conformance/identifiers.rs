@@ -60,7 +60,9 @@ fn template(t: Option<TenantId>, version: &str) -> IdTemplate {
             required: true,
             public: true,
             max_len: Some(64),
+            min_len: None,
             unit: None,
+            disabled: false,
         }],
         created_at: chrono::Utc::now(),
     }
@@ -118,6 +120,53 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
     let mut next = own.clone();
     next.version = "a-2".into();
     s.create_template(&actor(), &next).await.unwrap();
+
+    // A tenant's version changes in place (SNMS v5) and goes while no identifier names
+    // it; not another tenant's, not a shipped one.
+    let mut changed_t = next.clone();
+    changed_t.fields[0].disabled = true;
+    changed_t.description = LocalText::new("changed", "已改");
+    assert!(matches!(
+        s.update_template(&actor(), b.id, &changed_t).await,
+        Err(Error::NotFound(Resource::IdTemplate))
+    ));
+    s.update_template(&actor(), a.id, &changed_t).await.unwrap();
+    let got = s.get_template("a-part", "a-2").await.unwrap();
+    assert!(got.fields[0].disabled && got.tenant_id == Some(a.id) && !got.shipped);
+    assert_eq!(got.description.en, "changed");
+    assert!(matches!(
+        s.update_template(&actor(), a.id, &template(None, "1.0"))
+            .await,
+        Err(Error::NotFound(Resource::IdTemplate))
+    ));
+    assert!(matches!(
+        s.delete_template(&actor(), b.id, "a-part", "a-2").await,
+        Err(Error::NotFound(Resource::IdTemplate))
+    ));
+    assert!(matches!(
+        s.delete_template(&actor(), a.id, "machinery-part", "1.0")
+            .await,
+        Err(Error::NotFound(Resource::IdTemplate))
+    ));
+    s.delete_template(&actor(), a.id, "a-part", "a-2")
+        .await
+        .unwrap();
+    assert!(s.get_template("a-part", "a-2").await.is_err());
+    let mut in_use = record(a.id, "86.1000.12", "T-1");
+    in_use.template = Some(TemplateRef {
+        id: "a-part".into(),
+        version: "a-1".into(),
+    });
+    s.create_identifiers(&actor(), a.id, &[in_use])
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.delete_template(&actor(), a.id, "a-part", "a-1").await,
+        Err(Error::InUse { count: 1, .. })
+    ));
+    s.delete_identifier(&actor(), a.id, "86.1000.12/T-1")
+        .await
+        .unwrap();
 
     // A batch: new ones created, an existing and a repeated one reported, not replaced.
     let first = record(a.id, "88.118.8", "P-0001");

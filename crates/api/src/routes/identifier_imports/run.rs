@@ -6,7 +6,9 @@
 
 use super::read::{CsvLayout, Records, json_input, separator, unreadable};
 use crate::AppState;
-use crate::routes::identifiers::{IdentifierInput, Lookups, record_of, usable_template};
+use crate::routes::identifiers::{
+    IdentifierInput, Lookups, ReservedTypes, record_of, usable_template,
+};
 use ironloom_core::error::Error;
 use ironloom_core::i18n::Locale;
 use ironloom_core::identifier::{BatchOutcome, IdTemplate};
@@ -150,7 +152,8 @@ async fn drive(state: &AppState, path: &Path, id: IdImportId) -> Result<(), Stop
         for (row, input) in chunk.rows {
             progress.rows_read += 1;
             let checked = match input {
-                Ok(input) => record_of(state, tenant, input, "", &mut seen)
+                // As `POST /api/v1/identifiers` takes them: no `HS_` values.
+                Ok(input) => record_of(state, tenant, input, "", &mut seen, ReservedTypes::Refused)
                     .await
                     .map_err(|e| LocalText::new(e.message(Locale::En), e.message(Locale::ZhCn))),
                 Err(why) => Err(why),
