@@ -3,6 +3,7 @@
 // segment, its `/` as %2F), a value's text and whether it is public, checking a template
 // field's value in the browser as the server does (crates/core/src/identifier.rs), and
 // the server's field errors ("values.made_on: …") at their field.
+import { computed, ref, watch, type Ref } from 'vue'
 import { locale } from './i18n'
 
 export interface IdPrefix {
@@ -113,8 +114,45 @@ export interface BatchResult {
 
 /** Most identifiers in one batch request (the server's limit). */
 export const MAX_BATCH = 2000
+
+/** A job registering the identifiers of an uploaded file in the background. */
+export interface IdImport {
+  id: string
+  format: 'csv' | 'ndjson'
+  template: { id: string; version: string } | null
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+  total_bytes: number
+  bytes_read: number
+  row: number
+  rows_read: number
+  created: number
+  existing: number
+  invalid: number
+  /** The first 100 rows refused (a CSV file's header is row 1). */
+  errors: { row: number; message: LocalText }[]
+  failure: LocalText | null
+  created_by: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  rows_per_second: number
+}
 /** Most labels on one request for label sheets. */
 export const MAX_LABELS = 240
+
+/** The template chosen in a form (machinery-part, or the first, once the templates are there). */
+export function templateChoice(templates: () => IdTemplate[]): { chosen: Ref<string>; template: Ref<IdTemplate | null> } {
+  const chosen = ref('')
+  watch(
+    templates,
+    (ts) => {
+      if (!chosen.value && ts.length) chosen.value = templateKey(ts.find((x) => x.id === 'machinery-part') ?? ts[0]!)
+    },
+    { immediate: true },
+  )
+  const template = computed(() => templates().find((x) => templateKey(x) === chosen.value) ?? null)
+  return { chosen, template }
+}
 
 /** An identifier's API path: `/identifiers/88.118.8%2FP-1`. */
 export function idPath(handle: string, tail = ''): string {

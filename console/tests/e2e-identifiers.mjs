@@ -4,7 +4,8 @@
 // field first); registers an identifier with the machinery-part template through the
 // form (a wrong date caught at its field in the browser, a reserved value type at its row
 // by the server); registers three more from CSV with a fourth row the browser finds
-// wrong, in a batch; finds them in the list and opens one: its values with the
+// wrong, in a batch; imports a CSV file as a background job (its progress followed to
+// the end, the refused row listed, the job deleted); finds them in the list and opens one: its values with the
 // non-public one marked, its QR code and Data Matrix loaded; links it to another of ours
 // and to a supplier's (another tenant's) motor, and removes a third link; the trace page
 // draws the graph and lists the three, of the supplier's motor its public values only;
@@ -170,6 +171,37 @@ await step('batch registration from CSV: three rows registered, a fourth found w
   const p4 = await apiGet(token, `/identifiers/${encodeURIComponent(`${PREFIX}/P-4`)}`)
   expect(p4.values.find((v) => v.type === 'model')?.data.value === 'GB-6208, rev. B', `a quoted cell: ${JSON.stringify(p4)}`)
   await still(page, 'identifiers-batch-result')
+})
+
+await step('an import job: a CSV file uploaded as it is, followed to its end, its refused row listed, then deleted', async () => {
+  const jobs = page.getByTestId('import-jobs')
+  const file = join(work, 'parts.csv')
+  writeFileSync(
+    file,
+    [
+      'handle,model,serial_no,made_on,maker',
+      `${PREFIX}/J-1,GB-6208,SN-J1,2026-11-30,Demo Factory`,
+      `${PREFIX}/J-2,GB-6208,SN-J2,2026-11-30,Demo Factory`,
+      `${PREFIX}/J-3,GB-6208,SN-J3,30.11.2026,Demo Factory`,
+      `${PREFIX}/P-2,GB-6208,SN-0002,2026-11-30,Demo Factory`,
+    ].join('\n'),
+  )
+  await jobs.getByTestId('import-file').setInputFiles(file)
+  await jobs.getByTestId('import-state').filter({ hasText: 'Done' }).waitFor()
+  await jobs.getByTestId('import-counts').filter({ hasText: '4 rows read: 2 created, 1 existed already, 1 invalid' }).waitFor()
+  const refused = jobs.getByTestId('import-errors').locator('tr').filter({ hasText: 'made_on' })
+  expect((await refused.locator('td').first().textContent()).trim() === '4', 'the refused row is the file\'s row 4')
+  const j1 = await apiGet(token, `/identifiers/${encodeURIComponent(`${PREFIX}/J-1`)}`)
+  expect(j1.template?.id === 'machinery-part', `registered with the template: ${JSON.stringify(j1)}`)
+  await jobs.getByTestId('import-current').scrollIntoViewIfNeeded()
+  await still(page, 'identifiers-import-job')
+  await jobs.getByTestId('import-list').getByTestId('import-delete').first().click()
+  await confirmBox(page, 'Delete')
+  await until(async () => (await jobs.getByTestId('import-list').count()) === 0, 'no import jobs left')
+  const left = await apiGet(token, '/identifier-imports')
+  expect(left.total === 0, `jobs: ${JSON.stringify(left)}`)
+  // Delete the two so the list below counts the batch's.
+  for (const h of ['J-1', 'J-2']) await call(token, 'DELETE', `/identifiers/${encodeURIComponent(`${PREFIX}/${h}`)}`)
 })
 
 await step('the list: four identifiers under our prefix, a search finds one', async () => {

@@ -69,6 +69,9 @@ impl IronloomServer {
     }
 }
 
+/// The password of the tenant administrators [`Session::new_tenant_admin`] makes.
+pub const TENANT_ADMIN_PASSWORD: &str = "Bench-ta-pass-1";
+
 /// A user logged in to the REST API: requests to its server with its bearer token.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -95,6 +98,31 @@ impl Session {
             http: http.clone(),
             token: token.to_string(),
         })
+    }
+
+    /// As the platform administrator: makes tenant `code` (named `name`) and its
+    /// administrator `{code}-ta`, and logs that one in.
+    pub async fn new_tenant_admin(&self, code: &str, name: &str) -> Result<Session> {
+        let tenant = json_ok(
+            self.post("/api/v1/tenants")
+                .json(&json!({"code": code, "name": name})),
+            "create the tenant",
+        )
+        .await?;
+        let user = format!("{code}-ta");
+        json_ok(
+            self.post("/api/v1/users")
+                .json(&json!({"username": user, "password": TENANT_ADMIN_PASSWORD,
+                "role": "tenant_admin", "tenant_id": tenant["id"]})),
+            "create the tenant's administrator",
+        )
+        .await?;
+        Session::login(
+            &self.http,
+            &self.base,
+            json!({"username": user, "password": TENANT_ADMIN_PASSWORD, "tenant": code}),
+        )
+        .await
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {

@@ -437,27 +437,7 @@ async fn server(args: &Args, work: &Path) -> Result<ServerFigures> {
     )
     .await?;
     let approve_ms = t.elapsed().as_secs_f64() * 1e3;
-    let tenant = json_ok(
-        admin
-            .post("/api/v1/tenants")
-            .json(&json!({"code": "bench", "name": "Bench"})),
-        "tenant",
-    )
-    .await?;
-    json_ok(
-        admin.post("/api/v1/users").json(
-            &json!({"username": "bench-ta", "password": "Bench-ta-pass-1",
-            "role": "tenant_admin", "tenant_id": tenant["id"]}),
-        ),
-        "tenant admin",
-    )
-    .await?;
-    let ta = Session::login(
-        &http,
-        &base,
-        json!({"username": "bench-ta", "password": "Bench-ta-pass-1", "tenant": "bench"}),
-    )
-    .await?;
+    let ta = admin.new_tenant_admin("bench", "Bench").await?;
     let mut ms = Vec::new();
     for i in 0..args.installs {
         let t = Instant::now();

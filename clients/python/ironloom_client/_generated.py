@@ -879,6 +879,38 @@ class IdGrant(TypedDict):
     scope: str
 
 
+class IdImport(TypedDict):
+    """A job registering identifiers from an uploaded file."""
+    #: How far into the file the committed chunks reach.
+    bytes_read: int
+    created: int
+    created_at: str
+    #: Who uploaded the file.
+    created_by: str
+    #: The first 100 rows that were refused.
+    errors: List["ImportRowError"]
+    #: Identifiers that were registered already (left as they are).
+    existing: int
+    #: Why the job failed.
+    failure: NotRequired[Optional["LocalText"]]
+    finished_at: NotRequired[Optional[str]]
+    format: "ImportFormat"
+    id: "IdImportId"
+    invalid: int
+    #: The last row of the committed chunks (the next one to read follows it).
+    row: int
+    #: Rows read per second since the job started (until it finished).
+    rows_per_second: float
+    #: Rows with an identifier read so far (blank ones and a CSV header not counted).
+    rows_read: int
+    started_at: NotRequired[Optional[str]]
+    state: "ImportState"
+    #: The template of rows that do not name one.
+    template: NotRequired[Optional["TemplateRef"]]
+    #: The file's size.
+    total_bytes: int
+
+
 class IdLink(TypedDict):
     """A link between two identifiers, made by the parent's owner. The child may belong to
     another tenant (a supplier's component): tracing shows of it only what its owner
@@ -974,6 +1006,13 @@ class ImportReport(TypedDict):
     total_rows: int
     #: Rows that are valid (and, unless a dry run, imported).
     valid: int
+
+
+class ImportRowError(TypedDict):
+    """A row that was not registered, and why."""
+    message: "LocalText"
+    #: The row in the file as a spreadsheet numbers it (a CSV file's header is row 1;
+    row: int
 
 
 class ImportedDevice(TypedDict):
@@ -1422,6 +1461,15 @@ class Page_Device(TypedDict):
 class Page_DeviceGroup(TypedDict):
     """One page of a list."""
     items: List["DeviceGroup"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class Page_IdImport(TypedDict):
+    """One page of a list."""
+    items: List["IdImport"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -2468,8 +2516,16 @@ FieldType = Literal["string", "integer", "number", "date", "datetime", "url", "h
 
 GroupId = str
 
+IdImportId = str
+
+#: What the uploaded file holds.
+ImportFormat = Literal["csv", "ndjson"]
+
 #: How a bulk import treats bad rows.
 ImportMode = Literal["atomic", "partial"]
+
+#: Where a job is.
+ImportState = Literal["queued", "running", "done", "failed", "cancelled"]
 
 #: A section (门类) of GB/T 4754-2017, serialised as its letter.
 Industry = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T"]
@@ -2521,7 +2577,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_grant"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_import", "id_grant"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -3388,6 +3444,64 @@ class GeneratedApi:
             scope: a prefix, or a handle with its slash as %2F
         """
         return self._call("DELETE", f"/api/v1/identifier-grants/{_path(reader)}/{_path(scope)}")
+
+    def list_identifier_imports(
+        self,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_IdImport:
+        """The tenant's import jobs, newest first.
+
+        `GET /api/v1/identifier-imports`
+
+        Parameters:
+            sort: `created_at` (default, newest first: `-created_at`) or `finished_at`.
+        """
+        return self._call("GET", "/api/v1/identifier-imports", query={"page": page, "page_size": page_size, "sort": sort})
+
+    def upload_identifier_import(
+        self,
+        body: str,
+        *,
+        template_id: Optional[str] = None,
+        template_version: Optional[str] = None,
+    ) -> IdImport:
+        """Upload a file of identifiers to register in the background: `text/csv` (a `handle`
+        column and one per field of the template) or `application/x-ndjson` (one identifier
+        object per line, as `POST /api/v1/identifiers` takes it). Answers at once with the job;
+        follow it with `GET /api/v1/identifier-imports/{id}`.
+
+        `POST /api/v1/identifier-imports`
+
+        Parameters:
+            template_id: The template of rows that name none (CSV rows never do), with `template_version`.
+        """
+        return self._call("POST", "/api/v1/identifier-imports", query={"template_id": template_id, "template_version": template_version}, body=body, body_kind="text", content_type="text/csv")
+
+    def get_identifier_import(self, id: IdImportId) -> IdImport:
+        """One of the tenant's import jobs with its progress: bytes and rows read, identifiers
+        created, existing and invalid, the first 100 errors, rows per second.
+
+        `GET /api/v1/identifier-imports/{id}`
+        """
+        return self._call("GET", f"/api/v1/identifier-imports/{_path(id)}")
+
+    def delete_identifier_import(self, id: IdImportId) -> None:
+        """Delete a finished job (done, failed or cancelled) and its file.
+
+        `DELETE /api/v1/identifier-imports/{id}`
+        """
+        return self._call("DELETE", f"/api/v1/identifier-imports/{_path(id)}")
+
+    def cancel_identifier_import(self, id: IdImportId) -> IdImport:
+        """Cancel a queued or running job: it stops after the chunk it is at (what was
+        registered stays).
+
+        `POST /api/v1/identifier-imports/{id}/cancel`
+        """
+        return self._call("POST", f"/api/v1/identifier-imports/{_path(id)}/cancel")
 
     def labels(self, body: LabelsInput) -> LabelSheets:
         """Printable label sheets for identifiers of the tenant.
@@ -4714,6 +4828,11 @@ OPERATIONS = {
     "list_grants": ("GET", "/api/v1/identifier-grants"),
     "grant_reader": ("POST", "/api/v1/identifier-grants"),
     "revoke_reader": ("DELETE", "/api/v1/identifier-grants/{reader}/{scope}"),
+    "list_identifier_imports": ("GET", "/api/v1/identifier-imports"),
+    "upload_identifier_import": ("POST", "/api/v1/identifier-imports"),
+    "get_identifier_import": ("GET", "/api/v1/identifier-imports/{id}"),
+    "delete_identifier_import": ("DELETE", "/api/v1/identifier-imports/{id}"),
+    "cancel_identifier_import": ("POST", "/api/v1/identifier-imports/{id}/cancel"),
     "labels": ("POST", "/api/v1/identifier-labels"),
     "list_prefixes": ("GET", "/api/v1/identifier-prefixes"),
     "create_prefix": ("POST", "/api/v1/identifier-prefixes"),

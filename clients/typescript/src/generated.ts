@@ -989,6 +989,40 @@ export interface IdGrant {
   scope: string;
 }
 
+/** A job registering identifiers from an uploaded file. */
+export interface IdImport {
+  /** How far into the file the committed chunks reach. */
+  bytes_read: number;
+  created: number;
+  created_at: string;
+  /** Who uploaded the file. */
+  created_by: string;
+  /** The first 100 rows that were refused. */
+  errors: ImportRowError[];
+  /** Identifiers that were registered already (left as they are). */
+  existing: number;
+  /** Why the job failed. */
+  failure?: LocalText | null;
+  finished_at?: string | null;
+  format: ImportFormat;
+  id: IdImportId;
+  invalid: number;
+  /** The last row of the committed chunks (the next one to read follows it). */
+  row: number;
+  /** Rows read per second since the job started (until it finished). */
+  rows_per_second: number;
+  /** Rows with an identifier read so far (blank ones and a CSV header not counted). */
+  rows_read: number;
+  started_at?: string | null;
+  state: ImportState;
+  /** The template of rows that do not name one. */
+  template?: TemplateRef | null;
+  /** The file's size. */
+  total_bytes: number;
+}
+
+export type IdImportId = string;
+
 /**
  * A link between two identifiers, made by the parent's owner. The child may belong to
  * another tenant (a supplier's component): tracing shows of it only what its owner
@@ -1062,6 +1096,9 @@ export interface IdentifierView {
   values: Record<string, unknown>[];
 }
 
+/** What the uploaded file holds. */
+export type ImportFormat = "csv" | "ndjson";
+
 export interface ImportInput {
   category?: DeviceCategory | null;
   description?: string | null;
@@ -1104,6 +1141,19 @@ export interface ImportReport {
   /** Rows that are valid (and, unless a dry run, imported). */
   valid: number;
 }
+
+/** A row that was not registered, and why. */
+export interface ImportRowError {
+  message: LocalText;
+  /**
+   * The row in the file as a spreadsheet numbers it (a CSV file's header is row 1;
+   * a JSON Lines file's first line is row 1).
+   */
+  row: number;
+}
+
+/** Where a job is. */
+export type ImportState = "queued" | "running" | "done" | "failed" | "cancelled";
 
 export interface ImportedDevice {
   id: DeviceId;
@@ -1630,6 +1680,15 @@ export interface Page_DeviceGroup {
 }
 
 /** One page of a list. */
+export interface Page_IdImport {
+  items: IdImport[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_IdentifierView {
   items: IdentifierView[];
   page: number;
@@ -2058,7 +2117,7 @@ export interface ResolutionStats {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier" | "id_grant";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier" | "id_import" | "id_grant";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -2946,6 +3005,21 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+}
+
+/** Query parameters of `listIdentifierImports`. */
+export interface ListIdentifierImportsQuery {
+  page?: number;
+  page_size?: number;
+  /** `created_at` (default, newest first: `-created_at`) or `finished_at`. */
+  sort?: string;
+}
+
+/** Query parameters of `uploadIdentifierImport`. */
+export interface UploadIdentifierImportQuery {
+  /** The template of rows that name none (CSV rows never do), with `template_version`. */
+  template_id?: string;
+  template_version?: string;
 }
 
 /** Query parameters of `resolutionStats`. */
@@ -4002,6 +4076,56 @@ export abstract class GeneratedApi {
    */
   revokeReader(reader: string, scope: string): Promise<void> {
     return this.call<void>({ method: "DELETE", path: `/api/v1/identifier-grants/${encodeURIComponent(String(reader))}/${encodeURIComponent(String(scope))}` });
+  }
+
+  /**
+   * The tenant's import jobs, newest first.
+   *
+   * `GET /api/v1/identifier-imports`
+   */
+  listIdentifierImports(query: ListIdentifierImportsQuery = {}): Promise<Page_IdImport> {
+    return this.call<Page_IdImport>({ method: "GET", path: "/api/v1/identifier-imports", query });
+  }
+
+  /**
+   * Upload a file of identifiers to register in the background: `text/csv` (a `handle`
+   * column and one per field of the template) or `application/x-ndjson` (one identifier
+   * object per line, as `POST /api/v1/identifiers` takes it). Answers at once with the job;
+   * follow it with `GET /api/v1/identifier-imports/{id}`.
+   *
+   * `POST /api/v1/identifier-imports`
+   */
+  uploadIdentifierImport(body: string, query: UploadIdentifierImportQuery = {}): Promise<IdImport> {
+    return this.call<IdImport>({ method: "POST", path: "/api/v1/identifier-imports", query, body, bodyKind: "text", contentType: "text/csv" });
+  }
+
+  /**
+   * One of the tenant's import jobs with its progress: bytes and rows read, identifiers
+   * created, existing and invalid, the first 100 errors, rows per second.
+   *
+   * `GET /api/v1/identifier-imports/{id}`
+   */
+  getIdentifierImport(id: IdImportId): Promise<IdImport> {
+    return this.call<IdImport>({ method: "GET", path: `/api/v1/identifier-imports/${encodeURIComponent(String(id))}` });
+  }
+
+  /**
+   * Delete a finished job (done, failed or cancelled) and its file.
+   *
+   * `DELETE /api/v1/identifier-imports/{id}`
+   */
+  deleteIdentifierImport(id: IdImportId): Promise<void> {
+    return this.call<void>({ method: "DELETE", path: `/api/v1/identifier-imports/${encodeURIComponent(String(id))}` });
+  }
+
+  /**
+   * Cancel a queued or running job: it stops after the chunk it is at (what was
+   * registered stays).
+   *
+   * `POST /api/v1/identifier-imports/{id}/cancel`
+   */
+  cancelIdentifierImport(id: IdImportId): Promise<IdImport> {
+    return this.call<IdImport>({ method: "POST", path: `/api/v1/identifier-imports/${encodeURIComponent(String(id))}/cancel` });
   }
 
   /**
@@ -5274,6 +5398,11 @@ export const OPERATIONS = {
   list_grants: ["GET", "/api/v1/identifier-grants"],
   grant_reader: ["POST", "/api/v1/identifier-grants"],
   revoke_reader: ["DELETE", "/api/v1/identifier-grants/{reader}/{scope}"],
+  list_identifier_imports: ["GET", "/api/v1/identifier-imports"],
+  upload_identifier_import: ["POST", "/api/v1/identifier-imports"],
+  get_identifier_import: ["GET", "/api/v1/identifier-imports/{id}"],
+  delete_identifier_import: ["DELETE", "/api/v1/identifier-imports/{id}"],
+  cancel_identifier_import: ["POST", "/api/v1/identifier-imports/{id}/cancel"],
   labels: ["POST", "/api/v1/identifier-labels"],
   list_prefixes: ["GET", "/api/v1/identifier-prefixes"],
   create_prefix: ["POST", "/api/v1/identifier-prefixes"],

@@ -445,6 +445,31 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/identifier-imports",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-imports",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
+        "/api/v1/identifier-imports/{id}",
+        Permission(P::IdentifierRead),
+    ),
+    (
+        "DELETE",
+        "/api/v1/identifier-imports/{id}",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "POST",
+        "/api/v1/identifier-imports/{id}/cancel",
+        Permission(P::IdentifierManage),
+    ),
+    (
+        "GET",
         "/api/v1/market/statistics",
         Permission(P::MarketReview),
     ),

@@ -47,17 +47,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Reads the whole body, refusing it once it exceeds the limit.
-pub async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
-    let limit = req.extensions().get::<BodyLimit>().map_or(1 << 20, |l| l.0);
-    let declared = req
-        .headers()
+/// Refuses a body whose declared length exceeds the limit, before reading any of it.
+pub fn refuse_declared_over(headers: &axum::http::HeaderMap, limit: usize) -> Result<(), ApiError> {
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(HttpFailure::PayloadTooLarge { limit }.into());
     }
+    Ok(())
+}
+
+/// Reads the whole body, refusing it once it exceeds the limit.
+pub async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
+    let limit = req.extensions().get::<BodyLimit>().map_or(1 << 20, |l| l.0);
+    refuse_declared_over(req.headers(), limit)?;
     axum::body::to_bytes(req.into_body(), limit)
         .await
         .map_err(|e| {

@@ -34,6 +34,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa_axum::router::OpenApiRouter;
 
 pub use authz::{Principal, permissions_markdown};
+pub use routes::identifier_imports::resume_identifier_imports;
 pub use routes::identifiers::ship_identifier_templates;
 pub use routes::market::{DeveloperCaller, Market, approve_submission, resume_checks, run_checks};
 pub use routes::market_catalogue::{Catalogue, CatalogueQuery, Listing};
@@ -57,6 +58,11 @@ pub struct ApiSettings {
     pub import_body_limit: usize,
     /// Most rows in one bulk import.
     pub import_max_rows: usize,
+    /// Where uploaded identifier files wait for their import job (`<data_dir>/
+    /// identifier-imports`); none: imports answer 503.
+    pub identifier_import_dir: Option<std::path::PathBuf>,
+    /// Largest identifier file accepted for an import job.
+    pub identifier_import_limit: usize,
     /// Language of error messages when the request does not say.
     pub default_locale: Locale,
     /// Whether the SNMS-compatible hashed log-in (`POST /identity/token/v1`) is served:
@@ -74,6 +80,8 @@ impl Default for ApiSettings {
             body_limit: 1 << 20,
             import_body_limit: 16 << 20,
             import_max_rows: 10_000,
+            identifier_import_dir: None,
+            identifier_import_limit: 512 << 20,
             default_locale: Locale::En,
             snms_hashed_login: false,
         }
@@ -230,6 +238,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::market_trade::register(router);
     let router = routes::market_stats::register(router);
     let router = routes::identifiers::register(router);
+    let router = routes::identifier_imports::register(router);
     let router = routes::identifier_carriers::register(router);
     let router = routes::identifier_links::register(router);
     router.split_for_parts()

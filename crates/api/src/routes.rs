@@ -16,6 +16,7 @@ pub mod groups;
 pub mod handle_writes;
 pub mod handles;
 pub mod identifier_carriers;
+pub mod identifier_imports;
 pub mod identifier_links;
 pub mod identifiers;
 pub mod market;

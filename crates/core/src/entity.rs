@@ -65,6 +65,8 @@ pub enum Resource {
     IdTemplate,
     /// A registered identifier (标识).
     Identifier,
+    /// A job registering identifiers from an uploaded file.
+    IdImport,
     /// A reader another tenant lets see its identifiers' values that are not public.
     IdGrant,
 }
@@ -102,6 +104,7 @@ impl Resource {
             Resource::IdTemplate => "id_template",
             Resource::IdGrant => "id_grant",
             Resource::Identifier => "identifier",
+            Resource::IdImport => "id_import",
         }
     }
 
@@ -137,6 +140,7 @@ impl Resource {
             Resource::IdTemplate,
             Resource::IdGrant,
             Resource::Identifier,
+            Resource::IdImport,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -174,6 +178,7 @@ impl Resource {
             Resource::IdTemplate => locale.pick("metadata template", "元数据模板"),
             Resource::IdGrant => locale.pick("identifier reader grant", "标识授权"),
             Resource::Identifier => locale.pick("identifier", "标识"),
+            Resource::IdImport => locale.pick("identifier import", "标识导入任务"),
         }
     }
 }
@@ -355,6 +360,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable identifier fields.
     IdentifierSort default Handle { Handle => "handle", CreatedAt => "created_at", UpdatedAt => "updated_at" }
+);
+sort_fields!(
+    /// Sortable identifier import fields.
+    IdImportSort default CreatedAt { CreatedAt => "created_at", FinishedAt => "finished_at" }
 );
 sort_fields!(
     /// Sortable ledger fields.

@@ -128,6 +128,10 @@ id_type!(
     /// An order in the marketplace.
     OrderId
 );
+id_type!(
+    /// A job registering identifiers from an uploaded file.
+    IdImportId
+);
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,7 @@ pub mod error;
 pub mod expr;
 pub mod i18n;
 pub mod identifier;
+pub mod identifier_import;
 pub mod ids;
 pub mod industry;
 pub mod ingest;

@@ -1044,6 +1044,70 @@ pub trait IdentifierRepo: Send + Sync {
         Vec<crate::identifier::IdLink>,
         Vec<crate::identifier::IdLink>,
     )>;
+
+    /// A new import job (queued); audited as the job's start.
+    async fn create_import(
+        &self,
+        actor: &Actor,
+        job: &crate::identifier_import::IdImport,
+    ) -> Result<crate::identifier_import::IdImport>;
+    /// One of the tenant's import jobs (another tenant's is not found).
+    async fn get_import(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::IdImportId,
+    ) -> Result<crate::identifier_import::IdImport>;
+    async fn list_imports(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest<IdImportSort>,
+    ) -> Result<Page<crate::identifier_import::IdImport>>;
+    /// Every tenant's queued and running jobs, oldest first (to resume them at start).
+    async fn open_imports(&self) -> Result<Vec<crate::identifier_import::IdImport>>;
+    /// Marks a queued or running job running (its start time kept from the first run);
+    /// returns it as it is now (a cancelled one stays cancelled).
+    async fn start_import(
+        &self,
+        id: crate::ids::IdImportId,
+    ) -> Result<crate::identifier_import::IdImport>;
+    /// Registers a chunk's identifiers as [`IdentifierRepo::create_identifiers`] does and
+    /// records the job's progress in the same transaction (so a chunk is counted exactly
+    /// once, whenever the process stops); not audited per chunk. Returns each record's
+    /// outcome and the job as it is now (cancelled meanwhile, perhaps).
+    async fn import_chunk(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::IdImportId,
+        progress: &crate::identifier_import::ImportProgress,
+        records: &[crate::identifier::IdentifierRecord],
+    ) -> Result<(
+        Vec<crate::identifier::BatchOutcome>,
+        crate::identifier_import::IdImport,
+    )>;
+    /// Ends a queued or running job as done or failed (with why); audited. A job
+    /// cancelled meanwhile stays cancelled.
+    async fn finish_import(
+        &self,
+        id: crate::ids::IdImportId,
+        state: crate::identifier_import::ImportState,
+        failure: Option<&crate::market::LocalText>,
+    ) -> Result<crate::identifier_import::IdImport>;
+    /// Cancels one of the tenant's queued or running jobs (its runner stops after the
+    /// chunk it is at); audited. A finished job is refused.
+    async fn cancel_import(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: crate::ids::IdImportId,
+    ) -> Result<crate::identifier_import::IdImport>;
+    /// Deletes one of the tenant's finished jobs; audited. A queued or running one is
+    /// refused.
+    async fn delete_import(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: crate::ids::IdImportId,
+    ) -> Result<()>;
 }
 
 /// Readers a tenant lets see its identifiers' values that are not public.

@@ -148,6 +148,9 @@ pub struct ApiConfig {
     pub default_locale: String,
     /// Most rows in one bulk import.
     pub import_max_rows: usize,
+    /// Largest file of identifiers an import job takes (`POST /api/v1/identifier-imports`;
+    /// kept in `<data_dir>/identifier-imports` while the job runs).
+    pub identifier_import_limit: ByteSize,
     /// Serve the SNMS-compatible hashed log-in (`/identity/token/v1`); see
     /// docs/identifiers.md for what it costs.
     pub snms_hashed_login: bool,
@@ -158,6 +161,7 @@ impl Default for ApiConfig {
         ApiConfig {
             default_locale: "en".into(),
             import_max_rows: 10_000,
+            identifier_import_limit: ByteSize(512 << 20),
             snms_hashed_login: false,
         }
     }

@@ -151,6 +151,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         body_limit: config.http.body_limit.0,
         import_body_limit: config.http.import_body_limit.0,
         import_max_rows: config.api.import_max_rows,
+        identifier_import_dir: Some(config.data_dir.join("identifier-imports")),
+        identifier_import_limit: config.api.identifier_import_limit.0,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
         snms_hashed_login: config.api.snms_hashed_login,
     };
@@ -423,6 +425,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     ironloom_api::ship_identifier_templates(&state)
         .await
         .context("shipped identifier templates")?;
+    // Identifier import jobs a stop cut short go on from their last chunk.
+    tokio::spawn(ironloom_api::resume_identifier_imports(state.clone()));
     if demo == Demo::Yes {
         match crate::demo_identifiers::seed(&state).await {
             Ok(n) => tracing::info!(registered = n, "demo identifiers ready (prefix 88.118.8)"),

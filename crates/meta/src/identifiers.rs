@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use ironloom_core::entity::*;
 use ironloom_core::error::{Error, FieldErrorKind, Result};
 use ironloom_core::identifier::*;
-use ironloom_core::ids::TenantId;
+use ironloom_core::identifier_import::{IdImport, ImportProgress, ImportState};
+use ironloom_core::ids::{IdImportId, TenantId};
+use ironloom_core::market::LocalText;
 use ironloom_core::repo::IdentifierRepo;
 use ironloom_identifiers::proto::{decode_values, encode_values};
 use serde_json::json;
@@ -95,6 +97,79 @@ pub(crate) async fn count_in(conn: &mut sqlx::AnyConnection, sql: &Sql) -> Resul
             .await
             .map_err(storage("count rows"))?,
     )
+}
+
+/// Registers identifiers in the transaction: those that exist already and repeats within
+/// `records` are left as they are and reported `Exists`. The one way identifiers are
+/// inserted (single, batch and import registration).
+pub(crate) async fn register_in(
+    tx: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    tenant: TenantId,
+    records: &[IdentifierRecord],
+) -> Result<Vec<BatchOutcome>> {
+    if records.iter().any(|r| r.tenant_id != tenant) {
+        return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
+    }
+    // One statement a chunk inserts what does not exist yet and says which it
+    // inserted (a repeat within the batch is skipped like an existing one). SQLite's
+    // chunks are small: binding a parameter there costs in proportion to the
+    // statement's parameters (sqlx asks each one's name), so large statements cost
+    // quadratically.
+    let rows_per_statement = match backend {
+        crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
+        crate::Backend::Postgres => INSERT_CHUNK,
+    };
+    let mut inserted: HashSet<String> = HashSet::with_capacity(records.len());
+    for chunk in records.chunks(rows_per_statement) {
+        let mut sql = Sql::new(
+            "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
+             template_version, vals, created_at, updated_at) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let at = truncate_ms(r.created_at).timestamp_millis();
+            sql.push("(")
+                .bind(r.handle.clone())
+                .push(", ")
+                .bind(r.tenant_id.to_string())
+                .push(", ")
+                .bind(r.prefix.clone())
+                .push(", ")
+                .bind(r.template.as_ref().map(|t| t.id.clone()))
+                .push(", ")
+                .bind(r.template.as_ref().map(|t| t.version.clone()))
+                .push(", ")
+                .bind(encode_values(&r.values))
+                .push(", ")
+                .bind(at)
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        sql.push(" ON CONFLICT (handle) DO NOTHING RETURNING handle");
+        for row in sql
+            .query()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err("register identifiers", Resource::Identifier))?
+        {
+            inserted.insert(text(&row, "handle")?);
+        }
+    }
+    // The first of repeats within the batch is the one inserted.
+    Ok(records
+        .iter()
+        .map(|r| {
+            if inserted.remove(&r.handle) {
+                BatchOutcome::Created
+            } else {
+                BatchOutcome::Exists
+            }
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -398,69 +473,8 @@ impl IdentifierRepo for SqlStore {
         tenant: TenantId,
         records: &[IdentifierRecord],
     ) -> Result<Vec<BatchOutcome>> {
-        if records.iter().any(|r| r.tenant_id != tenant) {
-            return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
-        }
         let mut tx = self.begin().await?;
-        // One statement a chunk inserts what does not exist yet and says which it
-        // inserted (a repeat within the batch is skipped like an existing one). SQLite's
-        // chunks are small: binding a parameter there costs in proportion to the
-        // statement's parameters (sqlx asks each one's name), so large statements cost
-        // quadratically.
-        let rows_per_statement = match self.backend_kind() {
-            crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
-            crate::Backend::Postgres => INSERT_CHUNK,
-        };
-        let mut inserted: HashSet<String> = HashSet::with_capacity(records.len());
-        for chunk in records.chunks(rows_per_statement) {
-            let mut sql = Sql::new(
-                "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
-                 template_version, vals, created_at, updated_at) VALUES ",
-            );
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                let at = truncate_ms(r.created_at).timestamp_millis();
-                sql.push("(")
-                    .bind(r.handle.clone())
-                    .push(", ")
-                    .bind(r.tenant_id.to_string())
-                    .push(", ")
-                    .bind(r.prefix.clone())
-                    .push(", ")
-                    .bind(r.template.as_ref().map(|t| t.id.clone()))
-                    .push(", ")
-                    .bind(r.template.as_ref().map(|t| t.version.clone()))
-                    .push(", ")
-                    .bind(encode_values(&r.values))
-                    .push(", ")
-                    .bind(at)
-                    .push(", ")
-                    .bind(at)
-                    .push(")");
-            }
-            sql.push(" ON CONFLICT (handle) DO NOTHING RETURNING handle");
-            for row in sql
-                .query()
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err("register identifiers", Resource::Identifier))?
-            {
-                inserted.insert(text(&row, "handle")?);
-            }
-        }
-        // The first of repeats within the batch is the one inserted.
-        let outcomes: Vec<BatchOutcome> = records
-            .iter()
-            .map(|r| {
-                if inserted.remove(&r.handle) {
-                    BatchOutcome::Created
-                } else {
-                    BatchOutcome::Exists
-                }
-            })
-            .collect();
+        let outcomes = register_in(&mut tx, self.backend_kind(), tenant, records).await?;
         let created = outcomes
             .iter()
             .filter(|o| **o == BatchOutcome::Created)
@@ -808,5 +822,61 @@ impl IdentifierRepo for SqlStore {
             .map(link_from_row)
             .collect::<Result<Vec<_>>>()?;
         Ok((children, parents))
+    }
+
+    async fn create_import(&self, actor: &Actor, job: &IdImport) -> Result<IdImport> {
+        crate::identifier_imports::create(self, actor, job).await
+    }
+
+    async fn get_import(&self, tenant: TenantId, id: IdImportId) -> Result<IdImport> {
+        crate::identifier_imports::get(self, tenant, id).await
+    }
+
+    async fn list_imports(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest<IdImportSort>,
+    ) -> Result<Page<IdImport>> {
+        crate::identifier_imports::list(self, tenant, page).await
+    }
+
+    async fn open_imports(&self) -> Result<Vec<IdImport>> {
+        crate::identifier_imports::open(self).await
+    }
+
+    async fn start_import(&self, id: IdImportId) -> Result<IdImport> {
+        crate::identifier_imports::start(self, id).await
+    }
+
+    async fn import_chunk(
+        &self,
+        tenant: TenantId,
+        id: IdImportId,
+        progress: &ImportProgress,
+        records: &[IdentifierRecord],
+    ) -> Result<(Vec<BatchOutcome>, IdImport)> {
+        crate::identifier_imports::chunk(self, tenant, id, progress, records).await
+    }
+
+    async fn finish_import(
+        &self,
+        id: IdImportId,
+        state: ImportState,
+        failure: Option<&LocalText>,
+    ) -> Result<IdImport> {
+        crate::identifier_imports::finish(self, id, state, failure).await
+    }
+
+    async fn cancel_import(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        id: IdImportId,
+    ) -> Result<IdImport> {
+        crate::identifier_imports::cancel(self, actor, tenant, id).await
+    }
+
+    async fn delete_import(&self, actor: &Actor, tenant: TenantId, id: IdImportId) -> Result<()> {
+        crate::identifier_imports::delete(self, actor, tenant, id).await
     }
 }

@@ -29,6 +29,7 @@ mod device_link;
 mod devices;
 mod groups;
 mod identifier_grants;
+mod identifier_imports;
 mod identifiers;
 mod market;
 mod market_reviews;
@@ -153,6 +154,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "identifiers",
         include_str!("../migrations/0018_identifiers.sql"),
+    ),
+    (
+        19,
+        "identifier_imports",
+        include_str!("../migrations/0019_identifier_imports.sql"),
     ),
     (
         20,

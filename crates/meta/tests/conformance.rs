@@ -26,6 +26,8 @@ mod apps;
 use apps::apps_are_kept_per_tenant;
 #[path = "conformance/cluster.rs"]
 mod cluster;
+#[path = "conformance/identifier_imports.rs"]
+mod identifier_imports;
 #[path = "conformance/identifiers.rs"]
 mod identifiers;
 #[path = "conformance/market.rs"]
@@ -38,6 +40,7 @@ use cluster::{
     seals_record_segments_mark_replaced_ones_and_never_lower_the_mark,
     segments_are_found_by_tenant,
 };
+use identifier_imports::identifier_imports_are_a_tenants_and_count_each_chunk_once;
 use identifiers::{
     identifiers_are_registered_under_a_tenants_prefixes, readers_are_granted_by_the_owner_only,
 };
@@ -194,6 +197,7 @@ conformance!(
     orders_post_balanced_ledger_transactions,
     developer_counts_come_from_the_store,
     identifiers_are_registered_under_a_tenants_prefixes,
+    identifier_imports_are_a_tenants_and_count_each_chunk_once,
     readers_are_granted_by_the_owner_only,
 );
 

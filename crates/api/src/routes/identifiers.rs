@@ -354,14 +354,15 @@ impl Lookups {
         state: &AppState,
         tenant: TenantId,
         t: &TemplateRef,
-    ) -> ApiResult<IdTemplate> {
-        let key = (t.id.clone(), t.version.clone());
-        if let Some(found) = self.templates.get(&key) {
-            return Ok(found.clone());
+    ) -> ApiResult<&IdTemplate> {
+        use std::collections::hash_map::Entry;
+        // Borrowed, not copied: an import job checks a million rows with one template.
+        match self.templates.entry((t.id.clone(), t.version.clone())) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                Ok(e.insert(usable_template(state, tenant, &t.id, &t.version).await?))
+            }
         }
-        let found = usable_template(state, tenant, &t.id, &t.version).await?;
-        self.templates.insert(key, found.clone());
-        Ok(found)
     }
 }
 
@@ -479,10 +480,7 @@ pub(crate) async fn record_of(
             )
             .into());
         }
-        if let Some(f) = template
-            .as_ref()
-            .and_then(|t| t.field_of(&value.value_type))
-        {
+        if let Some(f) = template.and_then(|t| t.field_of(&value.value_type)) {
             value.permissions.public_read = f.public;
         }
         if value.timestamp == 0 {

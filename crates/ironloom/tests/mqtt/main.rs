@@ -25,6 +25,7 @@ mod drain;
 mod edge_apps;
 mod gateway;
 mod identifier_apis;
+mod identifier_imports;
 mod identifier_resolvers;
 mod identifiers;
 mod linkkit;

@@ -307,11 +307,17 @@ impl Api {
 
     /// A POST of raw bytes (an app package); returns the status and the JSON body.
     pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> (u16, Value) {
+        self.post_typed(path, "application/octet-stream", bytes)
+            .await
+    }
+
+    /// A POST of raw bytes of a content type (a CSV file); the status and the JSON body.
+    pub async fn post_typed(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
-            .header("content-type", "application/octet-stream")
+            .header("content-type", content_type)
             .body(bytes)
             .send()
             .await

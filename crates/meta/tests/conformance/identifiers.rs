@@ -12,7 +12,7 @@ use ironloom_core::repo::IdentifierRepo;
 use ironloom_identifiers::HandleValue;
 use ironloom_meta::SqlStore;
 
-fn prefix(t: TenantId, p: &str) -> IdPrefix {
+pub fn prefix(t: TenantId, p: &str) -> IdPrefix {
     IdPrefix {
         prefix: p.into(),
         tenant_id: t,
@@ -22,7 +22,7 @@ fn prefix(t: TenantId, p: &str) -> IdPrefix {
     }
 }
 
-fn record(t: TenantId, prefix: &str, suffix: &str) -> IdentifierRecord {
+pub fn record(t: TenantId, prefix: &str, suffix: &str) -> IdentifierRecord {
     let mut batch =
         HandleValue::new(2000, "batch_no", "B-2026-11 批次".as_bytes().to_vec()).unwrap();
     batch.timestamp = 1_765_000_000;
