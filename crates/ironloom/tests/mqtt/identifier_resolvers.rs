@@ -10,8 +10,9 @@ use crate::support::{Api, Server, within};
 use ironloom_identifiers::proto::{self, rc};
 use serde_json::{Value, json};
 
-/// Resolves with the independent Python client (RFC 3652, standard library only).
-fn resolve(args: &[&str]) -> Value {
+/// Resolves with the independent Python client (RFC 3652, standard library only):
+/// `--udp|--tcp HOST:PORT HANDLE [--type T] [--index N]`, its JSON answer.
+pub(crate) fn resolve(args: &[&str]) -> Value {
     let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../identifiers/tests/handle_client.py");
     let out = std::process::Command::new("python3")

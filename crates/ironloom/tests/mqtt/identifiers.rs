@@ -516,21 +516,7 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
         .handle
         .expect("the Handle server's address")
         .to_string();
-    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../identifiers/tests/handle_client.py");
-    let resolve = |args: &[&str]| {
-        let out = std::process::Command::new("python3")
-            .arg(&client)
-            .args(args)
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let resolve = crate::identifier_resolvers::resolve;
     let udp = resolve(&["--udp", &addr, "88.118.8/P-0001"]);
     assert_eq!(udp["responseCode"], 1, "{udp}");
     let types: Vec<&str> = udp["values"]
