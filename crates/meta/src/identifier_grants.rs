@@ -119,28 +119,26 @@ impl IdentifierGrantRepo for SqlStore {
     }
 
     async fn list_grants(&self, owner: TenantId) -> Result<Vec<IdGrant>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {COLS} FROM iir_grants g JOIN tenants t ON t.id = g.reader_tenant_id \
-             WHERE g.tenant_id = "
-        ));
-        sql.bind(owner.to_string())
-            .push(" ORDER BY g.scope, t.code");
-        sql.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(storage("list grants"))?
-            .iter()
-            .map(grant_from_row)
-            .collect()
+        self.grants_of(owner, None).await
     }
 
     async fn grants_to(&self, owner: TenantId, reader: TenantId) -> Result<Vec<IdGrant>> {
+        self.grants_of(owner, Some(reader)).await
+    }
+}
+
+impl SqlStore {
+    /// An owner's grants, to one reader or to all, by scope and reader code.
+    async fn grants_of(&self, owner: TenantId, reader: Option<TenantId>) -> Result<Vec<IdGrant>> {
         let mut sql = Sql::new(&format!(
             "SELECT {COLS} FROM iir_grants g JOIN tenants t ON t.id = g.reader_tenant_id \
              WHERE g.tenant_id = "
         ));
-        sql.bind(owner.to_string())
-            .and("g.reader_tenant_id =", reader.to_string());
+        sql.bind(owner.to_string());
+        if let Some(r) = reader {
+            sql.and("g.reader_tenant_id =", r.to_string());
+        }
+        sql.push(" ORDER BY g.scope, t.code");
         sql.query()
             .fetch_all(self.pool())
             .await
