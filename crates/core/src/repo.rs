@@ -927,11 +927,25 @@ pub trait DeveloperStatsRepo: Send + Sync {
     ) -> Result<Vec<crate::developer_stats::Earning>>;
 }
 
+/// Reads identifiers one at a time on the calling thread, blocking: a resolver thread
+/// holds one of its own, so what its cache misses is read without crossing to another
+/// thread and back (see [`IdentifierRepo::identifier_reader`]).
+pub trait IdentifierReader: Send {
+    /// The identifier `handle` (canonical), if it exists.
+    fn identifier(&mut self, handle: &str) -> Result<Option<crate::identifier::IdentifierRecord>>;
+}
+
 /// Identifier resolution's records: prefixes, metadata templates, identifiers and their
 /// links. Prefixes and identifiers are unique platform-wide; every change is audited in
 /// the owning tenant.
 #[async_trait]
 pub trait IdentifierRepo: Send + Sync {
+    /// A blocking reader of identifiers for one thread, where the store has one (SQLite
+    /// on a file: a read-only connection of its own); `None` where reads go through the
+    /// store's asynchronous queries only.
+    fn identifier_reader(&self) -> Result<Option<Box<dyn IdentifierReader>>> {
+        Ok(None)
+    }
     /// Refused when any tenant holds the prefix already, or the tenant holds too many.
     async fn create_prefix(
         &self,

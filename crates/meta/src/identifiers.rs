@@ -12,7 +12,7 @@ use ironloom_core::identifier::*;
 use ironloom_core::identifier_import::{IdImport, ImportProgress, ImportState};
 use ironloom_core::ids::{IdImportId, TenantId};
 use ironloom_core::market::LocalText;
-use ironloom_core::repo::IdentifierRepo;
+use ironloom_core::repo::{IdentifierReader, IdentifierRepo};
 use ironloom_identifiers::proto::{decode_values, encode_values};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -174,6 +174,15 @@ pub(crate) async fn register_in(
 
 #[async_trait]
 impl IdentifierRepo for SqlStore {
+    fn identifier_reader(&self) -> Result<Option<Box<dyn IdentifierReader>>> {
+        match &self.file {
+            Some(file) => Ok(Some(Box::new(
+                crate::identifier_reader::SqliteIdentifierReader::open(file)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
     async fn create_prefix(&self, actor: &Actor, p: &IdPrefix) -> Result<IdPrefix> {
         let mut tx = self.begin().await?;
         let mut held = Sql::new("SELECT COUNT(*) AS n FROM iir_prefixes WHERE tenant_id = ");

@@ -30,6 +30,7 @@ mod devices;
 mod groups;
 mod identifier_grants;
 mod identifier_imports;
+mod identifier_reader;
 mod identifiers;
 mod market;
 mod market_reviews;
@@ -81,6 +82,8 @@ impl Default for SqlStoreOptions {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite file (none for PostgreSQL or an in-memory database).
+    file: Option<std::path::PathBuf>,
 }
 
 /// The migrations, in order. Append only: a released migration never changes.
@@ -218,7 +221,11 @@ impl SqlStore {
             .connect_with(connect)
             .await
             .map_err(|e| Error::storage("connect to metadata store", e))?;
-        let store = SqlStore { pool, backend };
+        let store = SqlStore {
+            pool,
+            backend,
+            file: identifier_reader::sqlite_file(url),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -11,8 +11,9 @@ use crate::cache::Cache;
 use crate::lookup::Lookups;
 use crate::meter::ResolutionMeter;
 use crate::upstream::{Upstream, UpstreamAnswer};
+use ironloom_core::identifier::IdentifierRecord;
 use ironloom_core::ids::TenantId;
-use ironloom_core::repo::IdentifierRepo;
+use ironloom_core::repo::{IdentifierReader, IdentifierRepo};
 use ironloom_identifiers::{Handle, HandleValue, TtlType};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -233,55 +234,105 @@ impl Resolver {
             .get(key.clone())
             .await
             .map_err(ResolveError::Store)?;
-        let now = Instant::now();
-        let (answer, until) = match record {
+        match record {
+            Some(r) => Ok(self.keep_held(&key, r)),
+            None => self.not_held(handle, key, hops).await,
+        }
+    }
+
+    /// A blocking reader for one resolving thread, where the store has one.
+    pub fn reader(&self) -> Result<Option<Box<dyn IdentifierReader>>, ResolveError> {
+        self.store
+            .identifier_reader()
+            .map_err(|e| ResolveError::Store(e.to_string()))
+    }
+
+    /// Resolves `handle` on this thread, from the cache or through `reader`; `None` when
+    /// it is not held here and the upstream service is to be asked ([`Resolver::resolve`]).
+    pub fn resolve_here(
+        &self,
+        handle: &Handle,
+        reader: &mut dyn IdentifierReader,
+    ) -> Result<Option<Arc<Resolved>>, ResolveError> {
+        if let Some(hit) = self.resolve_cached(handle) {
+            return Ok(Some(hit));
+        }
+        let key = handle.canonical();
+        let record = reader
+            .identifier(&key)
+            .map_err(|e| ResolveError::Store(e.to_string()))?;
+        Ok(match record {
             Some(r) => {
-                let template = template_value(&r);
-                let mut public: Vec<HandleValue> = r
-                    .values
-                    .into_iter()
-                    .filter(|v| v.permissions.public_read)
-                    .chain(template)
-                    .collect();
-                public.sort_by_key(|v| v.index);
-                (
-                    Resolved::Held {
-                        tenant: r.tenant_id,
-                        prefix: r.prefix,
-                        handle: r.handle,
-                        public: Values::new(public),
-                    },
-                    now + self.max_age,
-                )
+                self.counters.misses.increment(1);
+                Some(self.keep_held(&key, r))
             }
-            None => match &self.upstream {
-                Some(up) if !self.holds(handle.prefix()).await? => {
-                    if hops >= MAX_HOPS {
-                        return Err(ResolveError::TooManyHops);
-                    }
-                    self.counters.upstream.increment(1);
-                    match up.resolve(&key, hops).await {
-                        Ok(UpstreamAnswer::Values(values)) => {
-                            let ttl = ttl_of(&values).min(self.upstream_max_ttl);
-                            let values = Values::new(values);
-                            (Resolved::Forwarded { values }, now + ttl)
-                        }
-                        Ok(UpstreamAnswer::NotFound) => {
-                            (Resolved::NotFound, now + self.upstream_negative_ttl)
-                        }
-                        Err(e) => {
-                            self.counters.upstream_failures.increment(1);
-                            return Err(ResolveError::Upstream(e));
-                        }
-                    }
-                }
-                _ => (Resolved::NotFound, now + self.max_age),
-            },
+            None if self.upstream.is_none() => {
+                self.counters.misses.increment(1);
+                Some(self.keep(&key, Resolved::NotFound, Instant::now() + self.max_age))
+            }
+            // Counted as a miss when `resolve` reads it.
+            None => None,
+        })
+    }
+
+    /// Caches and counts an identifier held here, with the values anybody may read.
+    fn keep_held(&self, key: &str, r: IdentifierRecord) -> Arc<Resolved> {
+        let template = template_value(&r);
+        let mut public: Vec<HandleValue> = r
+            .values
+            .into_iter()
+            .filter(|v| v.permissions.public_read)
+            .chain(template)
+            .collect();
+        public.sort_by_key(|v| v.index);
+        let answer = Resolved::Held {
+            tenant: r.tenant_id,
+            prefix: r.prefix,
+            handle: r.handle,
+            public: Values::new(public),
         };
+        self.keep(key, answer, Instant::now() + self.max_age)
+    }
+
+    /// Caches `answer` until `until`, and counts it.
+    fn keep(&self, key: &str, answer: Resolved, until: Instant) -> Arc<Resolved> {
         let answer = Arc::new(answer);
-        self.answers.put(&key, answer.clone(), until);
+        self.answers.put(key, answer.clone(), until);
         self.count(&answer);
-        Ok(answer)
+        answer
+    }
+
+    /// A handle no tenant here holds: asked of the upstream service in recursive mode.
+    async fn not_held(
+        &self,
+        handle: &Handle,
+        key: String,
+        hops: u8,
+    ) -> Result<Arc<Resolved>, ResolveError> {
+        let now = Instant::now();
+        let Some(up) = &self.upstream else {
+            return Ok(self.keep(&key, Resolved::NotFound, now + self.max_age));
+        };
+        if self.holds(handle.prefix()).await? {
+            return Ok(self.keep(&key, Resolved::NotFound, now + self.max_age));
+        }
+        if hops >= MAX_HOPS {
+            return Err(ResolveError::TooManyHops);
+        }
+        self.counters.upstream.increment(1);
+        let (answer, until) = match up.resolve(&key, hops).await {
+            Ok(UpstreamAnswer::Values(values)) => {
+                let ttl = ttl_of(&values).min(self.upstream_max_ttl);
+                let values = Values::new(values);
+                (Resolved::Forwarded { values }, now + ttl)
+            }
+            Ok(UpstreamAnswer::NotFound) => (Resolved::NotFound, now + self.upstream_negative_ttl),
+            Err(e) => {
+                self.counters.upstream_failures.increment(1);
+                return Err(ResolveError::Upstream(e));
+            }
+        };
+        Ok(self.keep(&key, answer, until))
     }
 
     fn count(&self, r: &Resolved) {
@@ -317,7 +368,7 @@ impl Resolver {
 /// The template an identifier follows, as the public value at index 1001 (as SNMS
 /// secondary nodes answer it): `TEMPLATE` with `{id}/{version}`, which is also where
 /// anybody reads its public fields (`/api/v1/shared/identifier-templates/{id}/{version}`).
-fn template_value(r: &ironloom_core::identifier::IdentifierRecord) -> Option<HandleValue> {
+fn template_value(r: &IdentifierRecord) -> Option<HandleValue> {
     let t = r.template.as_ref()?;
     let data = format!("{}/{}", t.id, t.version).into_bytes();
     let mut v =

@@ -1,10 +1,12 @@
 //! The Handle protocol's listeners: resolution requests over UDP and TCP, answered
 //! through the [`Resolver`]. UDP answers larger than one datagram are split into CNRI's
 //! 492-byte pieces; TCP connections carry one request after another until the client
-//! closes or stays idle. A UDP request whose answer is in the cache is answered on the
-//! receiving task; the others each get a task of their own (bounded in number).
+//! closes or stays idle. UDP requests are received by a thread per core, each answering
+//! from the cache or through a reader of the store of its own; what needs the upstream
+//! service gets a task of its own (bounded in number).
 
 use crate::resolve::{ResolveError, Resolved, Resolver};
+use ironloom_core::repo::IdentifierReader;
 use ironloom_identifiers::proto::{
     self, ENVELOPE_LEN, Envelope, MAX_MESSAGE_LENGTH, Request, RequestBody, RequestDigest,
     ResolutionRequest, Response, flag, rc,
@@ -14,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use crate::HandleConfig;
@@ -111,25 +113,51 @@ impl HandleService {
         let RequestBody::Resolution(r) = &req.body else {
             return Vec::new();
         };
-        let resp = match self
+        let answer = self
             .resolver
             .resolve(handle, req.header.recursion_count)
-            .await
-        {
-            Ok(answer) => return respond(req, r, &answer, digest),
-            Err(ResolveError::TooManyHops) => Response::error(
-                req,
-                rc::RECURSION_COUNT_TOO_HIGH,
-                "recursion count too high",
-                digest,
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "handle: resolution failed");
-                Response::error(req, rc::ERROR, &e.to_string(), digest)
-            }
-        };
-        proto::encode_response(&resp)
+            .await;
+        answer_of(req, r, answer, digest)
     }
+
+    /// [`HandleService::finish`] on this thread through `reader`; `None` when the
+    /// upstream service is to be asked.
+    fn finish_here(
+        &self,
+        req: &Request,
+        handle: &Handle,
+        digest: Option<RequestDigest>,
+        reader: &mut dyn IdentifierReader,
+    ) -> Option<Vec<u8>> {
+        let RequestBody::Resolution(r) = &req.body else {
+            return Some(Vec::new());
+        };
+        let answer = self.resolver.resolve_here(handle, reader).transpose()?;
+        Some(answer_of(req, r, answer, digest))
+    }
+}
+
+/// The encoded answer to a resolution, or the error it came to.
+fn answer_of(
+    req: &Request,
+    r: &ResolutionRequest,
+    answer: Result<Arc<Resolved>, ResolveError>,
+    digest: Option<RequestDigest>,
+) -> Vec<u8> {
+    let resp = match answer {
+        Ok(answer) => return respond(req, r, &answer, digest),
+        Err(ResolveError::TooManyHops) => Response::error(
+            req,
+            rc::RECURSION_COUNT_TOO_HIGH,
+            "recursion count too high",
+            digest,
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "handle: resolution failed");
+            Response::error(req, rc::ERROR, &e.to_string(), digest)
+        }
+    };
+    proto::encode_response(&resp)
 }
 
 /// The encoded answer to a resolution request.
@@ -179,7 +207,9 @@ pub async fn start(
     };
     let tcp = TcpListener::bind(addr).await?;
     let tcp_addr = tcp.local_addr()?;
-    let udp = UdpSocket::bind(SocketAddr::new(addr.ip(), tcp_addr.port())).await?;
+    let udp = std::net::UdpSocket::bind(SocketAddr::new(addr.ip(), tcp_addr.port()))?;
+    // Woken this often to see whether the service stops.
+    udp.set_read_timeout(Some(Duration::from_millis(200)))?;
     let udp_addr = udp.local_addr()?;
     let bound = Bound {
         tcp: tcp_addr,
@@ -188,22 +218,30 @@ pub async fn start(
     let idle = config.idle_timeout.0;
     let limit = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
     let in_flight = config.max_udp_in_flight.max(1);
+    // One receiving thread per core on the one socket, each with its own reader of the
+    // store: a request is answered on the thread that received it, from the cache or
+    // the store; only what goes upstream (or a store without such readers) becomes a
+    // task on the runtime.
+    let udp = Arc::new(udp);
+    let udp_limit = Arc::new(tokio::sync::Semaphore::new(in_flight));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    let runtime = tokio::runtime::Handle::current();
+    let mut udp_threads = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let udp = UdpLoop {
+            socket: udp.clone(),
+            service: service.clone(),
+            runtime: runtime.clone(),
+            limit: udp_limit.clone(),
+            shutdown: shutdown.clone(),
+        };
+        udp_threads.push(
+            std::thread::Builder::new()
+                .name(format!("handle-udp-{i}"))
+                .spawn(move || udp.run())?,
+        );
+    }
     let task = tokio::spawn(async move {
-        let udp = Arc::new(udp);
-        // One receiving loop per core on the one socket: a cached answer is made on the
-        // loop that received the request.
-        let udp_limit = Arc::new(tokio::sync::Semaphore::new(in_flight));
-        let loops = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8));
-        let udp_tasks: Vec<_> = (0..loops)
-            .map(|_| {
-                tokio::spawn(serve_udp(
-                    udp.clone(),
-                    service.clone(),
-                    udp_limit.clone(),
-                    shutdown.clone(),
-                ))
-            })
-            .collect();
         loop {
             let (stream, peer) = tokio::select! {
                 r = tcp.accept() => match r {
@@ -228,62 +266,91 @@ pub async fn start(
                 }
             });
         }
-        for t in udp_tasks {
-            let _ = t.await;
-        }
+        let _ = tokio::task::spawn_blocking(move || {
+            for t in udp_threads {
+                let _ = t.join();
+            }
+        })
+        .await;
     });
     Ok(Some((bound, task)))
 }
 
-async fn serve_udp(
-    socket: Arc<UdpSocket>,
+/// One thread receiving Handle requests over UDP.
+struct UdpLoop {
+    socket: Arc<std::net::UdpSocket>,
     service: Arc<HandleService>,
+    runtime: tokio::runtime::Handle,
     limit: Arc<tokio::sync::Semaphore>,
     shutdown: CancellationToken,
-) {
-    let mut buf = vec![0u8; 65_536];
-    loop {
-        let (n, peer) = tokio::select! {
-            r = socket.recv_from(&mut buf) => match r {
+}
+
+impl UdpLoop {
+    fn run(self) {
+        let mut reader = match self.service.resolver.reader() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "handle: no reader of its own; resolving through the store's queries");
+                None
+            }
+        };
+        let mut buf = vec![0u8; 65_536];
+        while !self.shutdown.is_cancelled() {
+            let (n, peer) = match self.socket.recv_from(&mut buf) {
                 Ok(x) => x,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue;
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, "handle: UDP receive failed");
                     continue;
                 }
-            },
-            () = shutdown.cancelled() => return,
-        };
-        // Answered from the cache (or refused) here, without a task of its own.
-        let (req, handle, digest) = match service.start(&buf[..n]) {
-            None => continue,
-            Some(Step::Done(answer)) => {
-                send_udp(&socket, &answer, peer).await;
+            };
+            let (req, handle, digest) = match self.service.start(&buf[..n]) {
+                None => continue,
+                Some(Step::Done(answer)) => {
+                    send_udp(&self.socket, &answer, peer);
+                    continue;
+                }
+                Some(Step::Resolve {
+                    req,
+                    handle,
+                    digest,
+                }) => (req, handle, digest),
+            };
+            if let Some(reader) = reader.as_deref_mut()
+                && let Some(answer) =
+                    self.service
+                        .finish_here(&req, &handle, digest.clone(), reader)
+            {
+                send_udp(&self.socket, &answer, peer);
                 continue;
             }
-            Some(Step::Resolve {
-                req,
-                handle,
-                digest,
-            }) => (req, handle, digest),
-        };
-        // More requests in flight than allowed: this one is dropped (UDP clients retry).
-        let Ok(permit) = limit.clone().try_acquire_owned() else {
-            tracing::debug!(%peer, "handle: too many UDP requests in flight, dropped");
-            continue;
-        };
-        let (socket, service) = (socket.clone(), service.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            let answer = service.finish(&req, &handle, digest).await;
-            send_udp(&socket, &answer, peer).await;
-        });
+            // More requests in flight than allowed: this one is dropped (UDP clients retry).
+            let Ok(permit) = self.limit.clone().try_acquire_owned() else {
+                tracing::debug!(%peer, "handle: too many UDP requests in flight, dropped");
+                continue;
+            };
+            let (socket, service) = (self.socket.clone(), self.service.clone());
+            self.runtime.spawn(async move {
+                let _permit = permit;
+                let answer = service.finish(&req, &handle, digest).await;
+                send_udp(&socket, &answer, peer);
+            });
+        }
     }
 }
 
-/// Sends an answer in as many datagrams as it takes.
-async fn send_udp(socket: &UdpSocket, answer: &[u8], peer: SocketAddr) {
+/// Sends an answer in as many datagrams as it takes (a UDP send does not wait for the
+/// peer, so this is fine on the runtime too).
+fn send_udp(socket: &std::net::UdpSocket, answer: &[u8], peer: SocketAddr) {
     for d in proto::udp_datagrams(answer) {
-        if let Err(e) = socket.send_to(&d, peer).await {
+        if let Err(e) = socket.send_to(&d, peer) {
             tracing::debug!(%peer, error = %e, "handle: UDP send failed");
             return;
         }

@@ -237,6 +237,29 @@ async fn a_node_dies_and_the_other_serves_every_acknowledged_point() {
         assert_eq!(o["applied"].is_u64(), mine, "{o}");
         assert_eq!(o["lease"], "held");
     }
+    // An identifier registered through node a resolves over UDP on node b (the
+    // PostgreSQL store has no per-thread reader: the miss goes through the store's
+    // queries on the runtime).
+    let (s, p) = api
+        .call(
+            "POST",
+            "/api/v1/identifier-prefixes",
+            Some(json!({"prefix": "88.118.9", "name": "Cluster plant"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let (s, r) = api
+        .call(
+            "POST",
+            "/api/v1/identifiers",
+            Some(json!({"handle": "88.118.9/C-1", "values": [
+                {"index": 1, "type": "URL", "data": "https://plant.example/C-1"}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let b_handle = b.handle.expect("node b's Handle address").to_string();
+    let m = crate::identifier_resolvers::resolve(&["--udp", &b_handle, "88.118.9/C-1"]);
+    assert_eq!(m["values"][0]["data"], "https://plant.example/C-1", "{m}");
 
     let product = api
         .product(

@@ -8,7 +8,7 @@ use ironloom_core::error::Error;
 use ironloom_core::identifier::*;
 use ironloom_core::ids::TenantId;
 use ironloom_core::market::LocalText;
-use ironloom_core::repo::IdentifierRepo;
+use ironloom_core::repo::{IdentifierRepo, MetaStore};
 use ironloom_identifiers::HandleValue;
 use ironloom_meta::SqlStore;
 
@@ -204,6 +204,17 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
         .unwrap();
     assert_eq!(some, vec![stored.clone()]);
     assert!(s.get_identifiers(&[]).await.unwrap().is_empty());
+    // A resolving thread's own reader (SQLite on a file) reads the same records.
+    match s.identifier_reader().unwrap() {
+        Some(mut reader) => {
+            assert_eq!(
+                reader.identifier("88.118.8/P-0001").unwrap(),
+                Some(stored.clone())
+            );
+            assert_eq!(reader.identifier("88.118.8/nope").unwrap(), None);
+        }
+        None => assert_eq!(s.backend(), "postgres"),
+    }
     let too_many: Vec<String> = (0..=MAX_LOOKUP).map(|i| format!("88.118.8/X{i}")).collect();
     assert!(matches!(
         s.get_identifiers(&too_many).await,
