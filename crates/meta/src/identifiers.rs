@@ -16,7 +16,7 @@ use ironloom_core::repo::{IdentifierReader, IdentifierRepo};
 use ironloom_identifiers::proto::{decode_values, encode_values};
 use serde_json::json;
 use sqlx::any::AnyRow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 const ID_COLUMNS: &str = "handle, handle AS id, tenant_id, prefix, template_id, template_version, \
     vals, created_at, updated_at";
@@ -725,24 +725,52 @@ impl IdentifierRepo for SqlStore {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin().await?;
+        // Several rows a statement (a flush can hold hundreds of thousands of
+        // identifiers); repeats of a (month, handle) are added up first, as one
+        // statement's upsert must not touch a row twice.
+        let mut at: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
+        let mut merged: Vec<ResolutionCount> = Vec::with_capacity(rows.len());
         for r in rows {
+            match at.entry((r.month.as_str(), r.handle.as_str())) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    merged[*e.get()].count += r.count;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(merged.len());
+                    merged.push(r.clone());
+                }
+            }
+        }
+        let rows = merged;
+        let rows_per_statement = match self.backend_kind() {
+            crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
+            crate::Backend::Postgres => INSERT_CHUNK,
+        };
+        let mut tx = self.begin().await?;
+        for chunk in rows.chunks(rows_per_statement) {
             let mut sql = Sql::new(
-                "INSERT INTO iir_resolutions (month, handle, tenant_id, prefix, count) VALUES (",
+                "INSERT INTO iir_resolutions (month, handle, tenant_id, prefix, count) VALUES ",
             );
-            sql.bind(r.month.clone())
-                .push(", ")
-                .bind(r.handle.clone())
-                .push(", ")
-                .bind(r.tenant_id.to_string())
-                .push(", ")
-                .bind(r.prefix.clone())
-                .push(", ")
-                .bind(i64::try_from(r.count).unwrap_or(i64::MAX))
-                .push(
-                    ") ON CONFLICT (month, handle) DO UPDATE SET \
-                     count = iir_resolutions.count + excluded.count",
-                );
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(")
+                    .bind(r.month.clone())
+                    .push(", ")
+                    .bind(r.handle.clone())
+                    .push(", ")
+                    .bind(r.tenant_id.to_string())
+                    .push(", ")
+                    .bind(r.prefix.clone())
+                    .push(", ")
+                    .bind(i64::try_from(r.count).unwrap_or(i64::MAX))
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (month, handle) DO UPDATE SET \
+                 count = iir_resolutions.count + excluded.count",
+            );
             sql.query()
                 .execute(&mut *tx)
                 .await

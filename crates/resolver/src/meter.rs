@@ -28,8 +28,13 @@ struct Counted {
 pub struct ResolutionMeter {
     shards: Vec<Mutex<Shard>>,
     hasher: RandomState,
-    /// The current month (`YYYY-MM`), read again when the day changes.
-    month: Mutex<(i64, Arc<str>)>,
+}
+
+thread_local! {
+    /// The current month (`YYYY-MM`) by day, on each thread (no lock shared by threads
+    /// counting at once).
+    static MONTH: std::cell::RefCell<(i64, Arc<str>)> =
+        std::cell::RefCell::new((i64::MIN, Arc::from("")));
 }
 
 impl Default for ResolutionMeter {
@@ -37,7 +42,6 @@ impl Default for ResolutionMeter {
         ResolutionMeter {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: RandomState::new(),
-            month: Mutex::new((i64::MIN, Arc::from(""))),
         }
     }
 }
@@ -50,11 +54,12 @@ impl ResolutionMeter {
     fn month(&self) -> Arc<str> {
         let now = chrono::Utc::now();
         let day = now.timestamp().div_euclid(86_400);
-        let mut m = locked(&self.month);
-        if m.0 != day {
-            *m = (day, ironloom_core::developer_stats::month_of(now).into());
-        }
-        m.1.clone()
+        MONTH.with_borrow_mut(|m| {
+            if m.0 != day {
+                *m = (day, ironloom_core::developer_stats::month_of(now).into());
+            }
+            m.1.clone()
+        })
     }
 
     fn shard(&self, handle: &str) -> &Mutex<Shard> {

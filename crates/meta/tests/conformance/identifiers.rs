@@ -361,13 +361,19 @@ pub async fn identifiers_are_registered_under_a_tenants_prefixes(s: &SqlStore) {
         .await
         .unwrap();
     s.add_resolutions(&[]).await.unwrap();
+    // Many rows in one call (several statements), a repeat among them added up.
+    let many: Vec<ResolutionCount> = (0..300)
+        .map(|i| count(&format!("88.118.8/M-{i}"), 1))
+        .chain([count("88.118.8/M-7", 2)])
+        .collect();
+    s.add_resolutions(&many).await.unwrap();
     let st = s.resolution_stats(a.id, "2026-12", 1).await.unwrap();
-    assert_eq!(st.total, 8);
+    assert_eq!(st.total, 8 + 302);
     assert_eq!(
         st.prefixes,
         [PrefixCount {
             prefix: "88.118.8".into(),
-            count: 8
+            count: 8 + 302
         }]
     );
     assert_eq!(st.top.len(), 1);
