@@ -329,11 +329,14 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         ironloom_apps::signing::KeyEncryptionKey::derive(&key),
         Arc::new(crate::app_cmd::ServerFixtures { host: apps.clone() }),
     ));
-    let resolver = Arc::new(
-        ironloom_resolver::Resolver::connect(store.clone(), &config.handle)
-            .await
-            .map_err(|e| anyhow!(e))?,
-    );
+    let resolver = ironloom_resolver::Resolver::connect(store.clone(), &config.handle)
+        .await
+        .map_err(|e| anyhow!(e))?;
+    let resolver = Arc::new(if config.cluster.enabled {
+        resolver
+    } else {
+        resolver.single_node()
+    });
     let state = AppState {
         store: store.clone(),
         telemetry,

@@ -68,6 +68,13 @@ impl<V> Cache<V> {
         self.shard(key).remove(key);
     }
 
+    /// Forgets every entry.
+    pub fn clear(&self) {
+        for s in &self.shards {
+            s.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+
     /// Entries held (expired ones included until they are looked at or pushed out).
     pub(crate) fn len(&self) -> usize {
         self.shards

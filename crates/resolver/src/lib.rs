@@ -38,9 +38,10 @@ pub struct HandleConfig {
     pub max_udp_in_flight: usize,
     /// Answers kept in the resolution cache (0: none).
     pub cache_entries: usize,
-    /// How long an answer for an identifier held here is kept: a change made through
-    /// another node of a cluster is seen after at most this (one through this node at
-    /// once).
+    /// In a cluster, how long an answer for an identifier held here is kept: a change
+    /// made through another node is seen after at most this (one through this node at
+    /// once). A single node sees every change as it is made and keeps answers for up to
+    /// an hour ([`resolve::SINGLE_NODE_MAX_AGE`]).
     pub cache_max_age: Duration,
     /// Recursive mode: the Handle service (`host:port`) asked for handles under
     /// prefixes not held here; empty: none (they are not found).

@@ -18,6 +18,11 @@ use ironloom_identifiers::{Handle, HandleValue, TtlType};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How long a single node keeps an answer for an identifier held here: every change
+/// goes through it and forgets the answer at once, so this bounds only changes made to
+/// the store by other means.
+pub const SINGLE_NODE_MAX_AGE: Duration = Duration::from_secs(3600);
+
 /// Most resolvers a request may pass through before it is refused (loops between
 /// resolvers that forward to each other end here).
 pub const MAX_HOPS: u8 = 8;
@@ -187,6 +192,20 @@ impl Resolver {
             r.upstream = Some(Upstream::new(addr, config.upstream_timeout.0));
         }
         Ok(r)
+    }
+
+    /// On a single node (not a cluster): answers for identifiers held here are kept for
+    /// up to [`SINGLE_NODE_MAX_AGE`], as no other node changes them.
+    #[must_use]
+    pub fn single_node(mut self) -> Self {
+        self.max_age = self.max_age.max(SINGLE_NODE_MAX_AGE);
+        self
+    }
+
+    /// Forgets every cached answer (a tenant and its identifiers were deleted).
+    pub fn forget_all(&self) {
+        self.answers.clear();
+        self.held.clear();
     }
 
     /// The resolutions counted and not stored yet.

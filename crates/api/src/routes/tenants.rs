@@ -196,6 +196,8 @@ async fn delete_tenant(
 ) -> ApiResult<StatusCode> {
     visible(&p, id)?;
     state.store.delete_tenant(&p.actor(), id).await?;
+    // Its identifiers went with it.
+    state.resolver.forget_all();
     state.meter.forget_limit(id);
     state.changed(Change::Tenant { tenant: id });
     Ok(StatusCode::NO_CONTENT)

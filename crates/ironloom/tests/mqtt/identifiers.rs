@@ -581,4 +581,25 @@ async fn identifiers_are_registered_resolved_and_traced_across_tenants() {
 
     let audit = a.get("/api/v1/audit?resource=identifier").await;
     assert!(audit.to_string().contains("create_batch"), "{audit}");
+
+    // A tenant deleted takes its identifiers with it, cached answers included.
+    let cached = resolve(&["--udp", &addr, "86.1000.12/MOTOR-7"]);
+    assert_eq!(cached["responseCode"], 1, "{cached}");
+    let admin = Api::platform_admin(&server).await;
+    let tenants = admin.get("/api/v1/tenants?q=supplier").await;
+    let supplier = tenants["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{tenants}"))
+        .iter()
+        .find(|t| t["code"] == "supplier")
+        .unwrap_or_else(|| panic!("{tenants}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = admin
+        .call("DELETE", &format!("/api/v1/tenants/{supplier}"), None)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let gone = resolve(&["--udp", &addr, "86.1000.12/MOTOR-7"]);
+    assert_eq!(gone["responseCode"], 100, "{gone}");
 }
