@@ -94,23 +94,73 @@ fn response_code(m: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(m.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// UDP from one socket with `window` requests in flight, for `secs`: each answer sends
-/// the next request; 200 ms without any answer counts what is in flight as lost.
+/// UDP from `clients` sockets (a thread each) with `window` requests in flight in all,
+/// for `secs`: each answer sends the next request; 200 ms without any answer counts what
+/// is in flight on that socket as lost.
 pub fn udp(
     addr: SocketAddr,
     prefix: &str,
     ids: &[u64],
     keys: Keys,
     window: usize,
+    clients: usize,
     secs: f64,
 ) -> Result<Figure> {
     let reqs: Vec<Vec<u8>> = ids.iter().map(|&i| request(&handle(prefix, i))).collect();
+    let clients = clients.clamp(1, window.max(1));
+    let start = Instant::now();
+    let end = start + Duration::from_secs_f64(secs);
+    let results: Vec<Result<(Histogram, u64, u64)>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..clients)
+            .map(|c| {
+                let reqs = &reqs;
+                // The window split between the clients; each starts elsewhere in the keys.
+                let w = window / clients + usize::from(c < window % clients);
+                let first = (c * reqs.len() / clients) as u32;
+                scope.spawn(move || udp_client(addr, reqs, first, w, end))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a UDP client panicked")))
+            })
+            .collect()
+    });
+    let (mut h, mut lost, mut wrong) = (Histogram::new(), 0u64, 0u64);
+    for r in results {
+        let (ch, cl, cw) = r?;
+        h.merge(&ch);
+        lost += cl;
+        wrong += cw;
+    }
+    let target = if clients == 1 {
+        "ironloom UDP".to_string()
+    } else {
+        format!("ironloom UDP, {clients} client sockets")
+    };
+    let mut f = figure(&target, keys, window, &h, start.elapsed());
+    f.lost = lost;
+    f.wrong = wrong;
+    Ok(f)
+}
+
+/// One UDP client socket with `window` requests in flight until `end`, asking
+/// `reqs` in turn from `first`: its latencies, lost and wrong answers.
+fn udp_client(
+    addr: SocketAddr,
+    reqs: &[Vec<u8>],
+    first: u32,
+    window: usize,
+    end: Instant,
+) -> Result<(Histogram, u64, u64)> {
     let sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
     sock.connect(addr)?;
     sock.set_read_timeout(Some(Duration::from_millis(200)))?;
     let mut sent_at = vec![Instant::now(); 1 << 16];
     let mut live = vec![false; 1 << 16];
-    let mut next: u32 = 0;
+    let mut next: u32 = first;
     let mut in_flight = 0usize;
     let (mut h, mut lost, mut wrong) = (Histogram::new(), 0u64, 0u64);
     let mut buf = [0u8; 4096];
@@ -124,8 +174,6 @@ pub fn udp(
         *next = next.wrapping_add(1);
         Ok(())
     };
-    let start = Instant::now();
-    let end = start + Duration::from_secs_f64(secs);
     while Instant::now() < end {
         while in_flight < window {
             send(&mut next, &mut sent_at, &mut live)?;
@@ -163,10 +211,7 @@ pub fn udp(
             Err(e) => return Err(e).context("UDP receive"),
         }
     }
-    let mut f = figure("ironloom UDP", keys, window, &h, start.elapsed());
-    f.lost = lost;
-    f.wrong = wrong;
-    Ok(f)
+    Ok((h, lost, wrong))
 }
 
 /// TCP: `conns` connections, each asking one request after another for `secs`.

@@ -44,6 +44,10 @@ struct Args {
     /// UDP requests in flight.
     #[arg(long, default_value_t = 64)]
     udp_window: usize,
+    /// Client sockets (a thread each) the UDP window is also measured split over, as
+    /// many clients ask a service at once (1: only the one-socket figures).
+    #[arg(long, default_value_t = 2)]
+    udp_clients: usize,
     /// TCP connections, concurrent REST requests, PostgreSQL connections.
     #[arg(long, default_value_t = 16)]
     conns: usize,
@@ -312,15 +316,19 @@ async fn resolve_all(
         let warm = ids.clone();
         let window = args.udp_window;
         tokio::task::spawn_blocking(move || {
-            load::udp(handle_addr, PREFIX, &warm, keys, window, secs)
+            load::udp(handle_addr, PREFIX, &warm, keys, window, 1, secs)
         })
         .await??;
-        for window in [1, args.udp_window] {
+        let mut udp_runs = vec![(1, 1), (args.udp_window, 1)];
+        if args.udp_clients > 1 {
+            udp_runs.push((args.udp_window, args.udp_clients));
+        }
+        for (window, clients) in udp_runs {
             let ids2 = ids.clone();
             rows.push(
                 with_hits(&base, async move {
                     tokio::task::spawn_blocking(move || {
-                        load::udp(handle_addr, PREFIX, &ids2, keys, window, secs)
+                        load::udp(handle_addr, PREFIX, &ids2, keys, window, clients, secs)
                     })
                     .await?
                 })

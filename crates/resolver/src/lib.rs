@@ -12,6 +12,7 @@ mod lookup;
 pub mod meter;
 pub mod resolve;
 mod server;
+mod udp;
 pub mod upstream;
 
 pub use meter::ResolutionMeter;

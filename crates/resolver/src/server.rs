@@ -20,6 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use crate::HandleConfig;
+use crate::udp::Datagrams;
 
 /// Answers Handle protocol messages.
 #[derive(Debug)]
@@ -294,10 +295,10 @@ impl UdpLoop {
                 None
             }
         };
-        let mut buf = vec![0u8; 65_536];
+        let mut io = Datagrams::new();
         while !self.shutdown.is_cancelled() {
-            let (n, peer) = match self.socket.recv_from(&mut buf) {
-                Ok(x) => x,
+            let n = match io.receive(&self.socket) {
+                Ok(n) => n,
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -311,38 +312,50 @@ impl UdpLoop {
                     continue;
                 }
             };
-            let (req, handle, digest) = match self.service.start(&buf[..n]) {
-                None => continue,
-                Some(Step::Done(answer)) => {
-                    send_udp(&self.socket, &answer, peer);
+            for k in 0..n {
+                let (step, peer) = {
+                    let (d, peer) = io.datagram(k);
+                    (self.service.start(d), peer)
+                };
+                let (req, handle, digest) = match step {
+                    None => continue,
+                    Some(Step::Done(answer)) => {
+                        io.answer(&self.socket, &answer, peer);
+                        continue;
+                    }
+                    Some(Step::Resolve {
+                        req,
+                        handle,
+                        digest,
+                    }) => (req, handle, digest),
+                };
+                if let Some(reader) = reader.as_deref_mut()
+                    && let Some(answer) =
+                        self.service
+                            .finish_here(&req, &handle, digest.clone(), reader)
+                {
+                    io.answer(&self.socket, &answer, peer);
                     continue;
                 }
-                Some(Step::Resolve {
-                    req,
-                    handle,
-                    digest,
-                }) => (req, handle, digest),
-            };
-            if let Some(reader) = reader.as_deref_mut()
-                && let Some(answer) =
-                    self.service
-                        .finish_here(&req, &handle, digest.clone(), reader)
-            {
-                send_udp(&self.socket, &answer, peer);
-                continue;
+                self.spawn(req, handle, digest, peer);
             }
-            // More requests in flight than allowed: this one is dropped (UDP clients retry).
-            let Ok(permit) = self.limit.clone().try_acquire_owned() else {
-                tracing::debug!(%peer, "handle: too many UDP requests in flight, dropped");
-                continue;
-            };
-            let (socket, service) = (self.socket.clone(), self.service.clone());
-            self.runtime.spawn(async move {
-                let _permit = permit;
-                let answer = service.finish(&req, &handle, digest).await;
-                send_udp(&socket, &answer, peer);
-            });
+            io.flush(&self.socket);
         }
+    }
+
+    /// Resolves on the runtime (upstream, or a store without per-thread readers).
+    fn spawn(&self, req: Request, handle: Handle, digest: Option<RequestDigest>, peer: SocketAddr) {
+        // More requests in flight than allowed: this one is dropped (UDP clients retry).
+        let Ok(permit) = self.limit.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "handle: too many UDP requests in flight, dropped");
+            return;
+        };
+        let (socket, service) = (self.socket.clone(), self.service.clone());
+        self.runtime.spawn(async move {
+            let _permit = permit;
+            let answer = service.finish(&req, &handle, digest).await;
+            send_udp(&socket, &answer, peer);
+        });
     }
 }
 
