@@ -21,10 +21,15 @@ use std::collections::{HashMap, HashSet};
 const ID_COLUMNS: &str = "handle, handle AS id, tenant_id, prefix, template_id, template_version, \
     vals, created_at, updated_at";
 
-/// Rows per multi-row INSERT of a batch (8 binds each).
-const INSERT_CHUNK: usize = 200;
-/// Rows a statement inserts on SQLite (see `create_identifiers`).
-const INSERT_CHUNK_SQLITE: usize = 32;
+/// Rows a multi-row INSERT takes. SQLite's are few: binding a parameter there costs in
+/// proportion to the statement's parameters (sqlx asks each one's name, which SQLite
+/// finds by walking the statement's list), so large statements cost quadratically.
+fn rows_per_statement(backend: crate::Backend) -> usize {
+    match backend {
+        crate::Backend::Sqlite => 32,
+        crate::Backend::Postgres => 200,
+    }
+}
 
 fn record_from_row(row: &AnyRow) -> Result<IdentifierRecord> {
     let template = match (
@@ -112,16 +117,9 @@ pub(crate) async fn register_in(
         return Err(Error::invalid("tenant", FieldErrorKind::NotAllowed));
     }
     // One statement a chunk inserts what does not exist yet and says which it
-    // inserted (a repeat within the batch is skipped like an existing one). SQLite's
-    // chunks are small: binding a parameter there costs in proportion to the
-    // statement's parameters (sqlx asks each one's name), so large statements cost
-    // quadratically.
-    let rows_per_statement = match backend {
-        crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
-        crate::Backend::Postgres => INSERT_CHUNK,
-    };
+    // inserted (a repeat within the batch is skipped like an existing one).
     let mut inserted: HashSet<String> = HashSet::with_capacity(records.len());
-    for chunk in records.chunks(rows_per_statement) {
+    for chunk in records.chunks(rows_per_statement(backend)) {
         let mut sql = Sql::new(
             "INSERT INTO iir_identifiers (handle, tenant_id, prefix, template_id, \
              template_version, vals, created_at, updated_at) VALUES ",
@@ -742,12 +740,8 @@ impl IdentifierRepo for SqlStore {
             }
         }
         let rows = merged;
-        let rows_per_statement = match self.backend_kind() {
-            crate::Backend::Sqlite => INSERT_CHUNK_SQLITE,
-            crate::Backend::Postgres => INSERT_CHUNK,
-        };
         let mut tx = self.begin().await?;
-        for chunk in rows.chunks(rows_per_statement) {
+        for chunk in rows.chunks(rows_per_statement(self.backend_kind())) {
             let mut sql = Sql::new(
                 "INSERT INTO iir_resolutions (month, handle, tenant_id, prefix, count) VALUES ",
             );
