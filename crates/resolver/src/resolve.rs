@@ -16,6 +16,7 @@ use ironloom_core::ids::TenantId;
 use ironloom_core::repo::{IdentifierReader, IdentifierRepo};
 use ironloom_identifiers::{Handle, HandleValue, TtlType};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long a single node keeps an answer for an identifier held here: every change
@@ -146,6 +147,10 @@ pub struct Resolver {
     upstream_max_ttl: Duration,
     upstream_negative_ttl: Duration,
     counters: Counters,
+    /// Changes forgotten so far: an answer read while one was made is kept only for
+    /// `recheck_age` (its read may have come before the change's commit).
+    changes: AtomicU64,
+    recheck_age: Duration,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -168,6 +173,8 @@ impl Resolver {
             answers: Cache::new(config.cache_entries),
             held: Cache::new(config.cache_entries.min(10_000)),
             max_age: config.cache_max_age.0,
+            recheck_age: config.cache_max_age.0,
+            changes: AtomicU64::new(0),
             upstream: None,
             upstream_max_ttl: config.upstream_max_ttl.0,
             upstream_negative_ttl: config.upstream_negative_ttl.0,
@@ -202,8 +209,14 @@ impl Resolver {
         self
     }
 
+    /// Counts a change (see `changes`).
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Forgets every cached answer (a tenant and its identifiers were deleted).
     pub fn forget_all(&self) {
+        self.changed();
         self.answers.clear();
         self.held.clear();
     }
@@ -225,11 +238,13 @@ impl Resolver {
 
     /// Forgets what was cached of `handle` (it was registered, changed or deleted here).
     pub fn forget(&self, handle: &str) {
+        self.changed();
         self.answers.remove(&key(handle));
     }
 
     /// Forgets whether `prefix` is held here (it was created or deleted).
     pub fn forget_prefix(&self, prefix: &str) {
+        self.changed();
         self.held.remove(&prefix.to_ascii_uppercase());
     }
 
@@ -248,14 +263,15 @@ impl Resolver {
         }
         self.counters.misses.increment(1);
         let key = handle.canonical();
+        let seen = self.changes.load(Ordering::Acquire);
         let record = self
             .lookups
             .get(key.clone())
             .await
             .map_err(ResolveError::Store)?;
         match record {
-            Some(r) => Ok(self.keep_held(&key, r)),
-            None => self.not_held(handle, key, hops).await,
+            Some(r) => Ok(self.keep_held(&key, r, seen)),
+            None => self.not_held(handle, key, hops, seen).await,
         }
     }
 
@@ -277,17 +293,19 @@ impl Resolver {
             return Ok(Some(hit));
         }
         let key = handle.canonical();
+        let seen = self.changes.load(Ordering::Acquire);
         let record = reader
             .identifier(&key)
             .map_err(|e| ResolveError::Store(e.to_string()))?;
         Ok(match record {
             Some(r) => {
                 self.counters.misses.increment(1);
-                Some(self.keep_held(&key, r))
+                Some(self.keep_held(&key, r, seen))
             }
             None if self.upstream.is_none() => {
                 self.counters.misses.increment(1);
-                Some(self.keep(&key, Resolved::NotFound, Instant::now() + self.max_age))
+                let until = Instant::now() + self.max_age;
+                Some(self.keep(&key, Resolved::NotFound, until, seen))
             }
             // Counted as a miss when `resolve` reads it.
             None => None,
@@ -295,7 +313,7 @@ impl Resolver {
     }
 
     /// Caches and counts an identifier held here, with the values anybody may read.
-    fn keep_held(&self, key: &str, r: IdentifierRecord) -> Arc<Resolved> {
+    fn keep_held(&self, key: &str, r: IdentifierRecord, seen: u64) -> Arc<Resolved> {
         let template = template_value(&r);
         let mut public: Vec<HandleValue> = r
             .values
@@ -310,11 +328,17 @@ impl Resolver {
             handle: r.handle,
             public: Values::new(public),
         };
-        self.keep(key, answer, Instant::now() + self.max_age)
+        self.keep(key, answer, Instant::now() + self.max_age, seen)
     }
 
-    /// Caches `answer` until `until`, and counts it.
-    fn keep(&self, key: &str, answer: Resolved, until: Instant) -> Arc<Resolved> {
+    /// Caches `answer` until `until` (read when the change count was `seen`), and
+    /// counts it.
+    fn keep(&self, key: &str, answer: Resolved, until: Instant, seen: u64) -> Arc<Resolved> {
+        let until = if self.changes.load(Ordering::Acquire) == seen {
+            until
+        } else {
+            until.min(Instant::now() + self.recheck_age)
+        };
         let answer = Arc::new(answer);
         self.answers.put(key, answer.clone(), until);
         self.count(&answer);
@@ -327,13 +351,14 @@ impl Resolver {
         handle: &Handle,
         key: String,
         hops: u8,
+        seen: u64,
     ) -> Result<Arc<Resolved>, ResolveError> {
         let now = Instant::now();
         let Some(up) = &self.upstream else {
-            return Ok(self.keep(&key, Resolved::NotFound, now + self.max_age));
+            return Ok(self.keep(&key, Resolved::NotFound, now + self.max_age, seen));
         };
         if self.holds(handle.prefix()).await? {
-            return Ok(self.keep(&key, Resolved::NotFound, now + self.max_age));
+            return Ok(self.keep(&key, Resolved::NotFound, now + self.max_age, seen));
         }
         if hops >= MAX_HOPS {
             return Err(ResolveError::TooManyHops);
@@ -351,7 +376,7 @@ impl Resolver {
                 return Err(ResolveError::Upstream(e));
             }
         };
-        Ok(self.keep(&key, answer, until))
+        Ok(self.keep(&key, answer, until, seen))
     }
 
     fn count(&self, r: &Resolved) {
