@@ -319,11 +319,15 @@ class BindingView(ModelBinding):
 
 class Catalog(TypedDict):
     device_categories: List["Named"]
+    #: GB/T 4754-2017 divisions, as `C34`.
+    divisions: List["Named"]
     #: GB/T 4754-2017 sections.
     industries: List["Named"]
     permissions: List["Permission"]
     protocols: List[str]
     roles: List["RoleInfo"]
+    #: Enterprise size classes.
+    size_classes: List["Named"]
 
 
 class Page_Listing(TypedDict):
@@ -763,6 +767,16 @@ class DeviceWithCredentials(Device):
     credentials: "DeviceCredentials"
 
 
+class Division(TypedDict):
+    """A division of GB/T 4754-2017."""
+    #: Two digits, `34`.
+    code: str
+    name_en: str
+    name_zh: str
+    #: Its section's letter, `C`.
+    section: str
+
+
 class DrainInput(TypedDict):
     """How fast to send a drained node's devices elsewhere."""
     #: Devices told to reconnect to another node each second (1 to 100000; 500 if not
@@ -793,6 +807,27 @@ class DryRunResult(TypedDict):
 class DryRunSaved(TypedDict):
     """Sample messages for a saved rule."""
     messages: List["SampleMessage"]
+
+
+class EnterpriseProfile(TypedDict):
+    """A tenant's enterprise profile, with what is derived from it."""
+    assets: NotRequired[Optional[float]]
+    credit_code: str
+    employees: NotRequired[Optional[int]]
+    industry: str
+    industry_mode: "IndustryMode"
+    kind: "EnterpriseKind"
+    legal_name: str
+    park: NotRequired[Optional[str]]
+    region: str
+    revenue: NotRequired[Optional[float]]
+    #: Derived from industry, employees, revenue and assets; never entered.
+    size_class: "SizeClass"
+    tenant_id: "TenantId"
+    updated_at: str
+    #: Who made the last change (a user's or key's name).
+    updated_by: NotRequired[Optional[str]]
+    version: int
 
 
 class ErrorBody(TypedDict):
@@ -1467,6 +1502,15 @@ class Page_DeviceGroup(TypedDict):
     total: int
 
 
+class Page_EnterpriseProfile(TypedDict):
+    """One page of a list."""
+    items: List["EnterpriseProfile"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
 class Page_IdImport(TypedDict):
     """One page of a list."""
     items: List["IdImport"]
@@ -1672,6 +1716,12 @@ class PrefixInput(TypedDict):
     prefix: str
 
 
+class Problem(TypedDict):
+    """One problem of a checked profile."""
+    field: str
+    message: str
+
+
 class Product(TypedDict):
     category: "DeviceCategory"
     created_at: str
@@ -1733,6 +1783,48 @@ class Profile(TypedDict):
     website: NotRequired[Optional[str]]
 
 
+class ProfileCheck(TypedDict):
+    """What a profile would be: its problems, or what is derived from it."""
+    division: NotRequired[Optional["Division"]]
+    is_sme: NotRequired[Optional[bool]]
+    problems: List["Problem"]
+    region_path: List["Region"]
+    size_class: NotRequired[Optional["SizeClass"]]
+
+
+class ProfileInput(TypedDict):
+    """What a tenant's administrator enters."""
+    #: 资产总额, in 10 000 yuan; the size rules of construction, real estate and leasing
+    assets: NotRequired[Optional[float]]
+    #: 统一社会信用代码, 18 characters.
+    credit_code: str
+    #: 从业人员 (persons, year average).
+    employees: NotRequired[Optional[int]]
+    #: GB/T 4754-2017 division or finer: `C34`, `C3411`.
+    industry: str
+    industry_mode: NotRequired["IndustryMode"]
+    kind: NotRequired["EnterpriseKind"]
+    #: The registered legal name (企业名称).
+    legal_name: str
+    #: 产业园区, if it is in one.
+    park: NotRequired[Optional[str]]
+    #: GB/T 2260 code of the county (or city) where it operates.
+    region: str
+    #: 营业收入 of the last year, in 10 000 yuan (万元).
+    revenue: NotRequired[Optional[float]]
+    #: The version of the profile this change was made to; refused when another change
+    version: NotRequired[Optional[int]]
+
+
+class ProfileView(EnterpriseProfile):
+    """The profile with names for the console and reports."""
+    #: The division the industry code belongs to.
+    division: NotRequired[Optional["Division"]]
+    is_sme: bool
+    #: Province, city, county, from the top.
+    region_path: List["Region"]
+
+
 class PropertyDef(TypedDict):
     """A value the device keeps and reports (and maybe accepts writes to)."""
     access: NotRequired["AccessMode"]
@@ -1775,6 +1867,16 @@ class Refusal(TypedDict):
     formulation covers, an iteration that did not converge)."""
     en: str
     zh: str
+
+
+class Region(TypedDict):
+    """One division, with its level."""
+    code: str
+    #: `province`, `city` or `county`.
+    level: str
+    name: str
+    #: The provincial division's English name (the others have none here).
+    name_en: NotRequired[Optional[str]]
 
 
 class Registration(Profile):
@@ -2508,6 +2610,9 @@ DeviceId = str
 #: The business domains of the evaluation criteria.
 Domain = Literal["design", "production", "operations", "logistics", "service", "supply_chain", "management"]
 
+#: 工业制造企业 or 工业服务企业 (e.g. a solution provider), as seed 001 counts them.
+EnterpriseKind = Literal["manufacturer", "service_provider"]
+
 #: How serious an event is. JSON: `"info"`, `"alert"`, `"error"`.
 EventLevel = Literal["info", "alert", "error"]
 
@@ -2529,6 +2634,9 @@ ImportState = Literal["queued", "running", "done", "failed", "cancelled"]
 
 #: A section (门类) of GB/T 4754-2017, serialised as its letter.
 Industry = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T"]
+
+#: Discrete manufacturing counts devices; process industries count data points (采集点).
+IndustryMode = Literal["discrete", "process"]
 
 InstallationId = str
 
@@ -2559,7 +2667,7 @@ OrderId = str
 OrderStatus = Literal["pending", "paid", "cancelled", "refunded"]
 
 #: One thing a principal may be allowed to do. API keys carry a subset as their scopes.
-Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance", "identifier:read", "identifier:manage"]
+Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance", "identifier:read", "identifier:manage", "enterprise:manage"]
 
 PlanId = str
 
@@ -2577,7 +2685,7 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 Quality = Literal["good", "uncertain", "bad"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
-Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_import", "id_grant"]
+Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_import", "id_grant", "enterprise_profile"]
 
 #: A role a user holds. `PlatformAdmin` and `Reviewer` (the marketplace's reviewers) stand
 Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer", "reviewer", "developer"]
@@ -2585,6 +2693,9 @@ Role = Literal["platform_admin", "tenant_admin", "engineer", "operator", "viewer
 RuleId = str
 
 Severity = Literal["critical", "major", "minor", "warning", "indeterminate"]
+
+#: Enterprise size class (统计上大中小微型企业划分办法（2017）, 国统字〔2017〕213号).
+SizeClass = Literal["large", "medium", "small", "micro"]
 
 SubmissionId = str
 
@@ -2941,6 +3052,16 @@ class GeneratedApi:
         `GET /api/v1/catalog`
         """
         return self._call("GET", "/api/v1/catalog")
+
+    def regions(self, *, parent: Optional[str] = None) -> List[Region]:
+        """China's administrative divisions under a province or city (GB/T 2260 codes).
+
+        `GET /api/v1/catalog/regions`
+
+        Parameters:
+            parent: A province's or city's GB/T 2260 code; absent: the provinces.
+        """
+        return self._call("GET", "/api/v1/catalog/regions", query={"parent": parent})
 
     def get_command(self, id: CommandId) -> Command:
         """One command and its result.
@@ -3400,6 +3521,58 @@ class GeneratedApi:
         Server-sent events; the document gives their data as `LiveOut`.
         """
         return self._stream("GET", f"/api/v1/devices/{_path(id)}/telemetry/stream")
+
+    def get_profile(self, *, tenant: Optional[TenantId] = None) -> ProfileView:
+        """The tenant's enterprise profile; 404 until somebody fills it in.
+
+        `GET /api/v1/enterprise-profile`
+
+        Parameters:
+            tenant: The tenant (platform administrator only; others always mean their own).
+        """
+        return self._call("GET", "/api/v1/enterprise-profile", query={"tenant": tenant})
+
+    def put_profile(self, body: ProfileInput, *, tenant: Optional[TenantId] = None) -> ProfileView:
+        """Fill in or replace the tenant's enterprise profile. Every problem comes back in one 422;
+        the size class is derived from industry, employees, revenue and assets.
+
+        `PUT /api/v1/enterprise-profile`
+
+        Parameters:
+            tenant: The tenant (platform administrator only; others always mean their own).
+        """
+        return self._call("PUT", "/api/v1/enterprise-profile", query={"tenant": tenant}, body=body, body_kind="json", content_type="application/json")
+
+    def check(self, body: ProfileInput) -> ProfileCheck:
+        """Checks a profile without saving it (the console's form asks as one types).
+
+        `POST /api/v1/enterprise-profile/check`
+        """
+        return self._call("POST", "/api/v1/enterprise-profile/check", body=body, body_kind="json", content_type="application/json")
+
+    def list_profiles(
+        self,
+        *,
+        q: Optional[str] = None,
+        industry: Optional[str] = None,
+        region: Optional[str] = None,
+        size_class: Optional[SizeClass] = None,
+        industry_mode: Optional[IndustryMode] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+        sort: Optional[str] = None,
+    ) -> Page_EnterpriseProfile:
+        """Every tenant's enterprise profile (platform administrator).
+
+        `GET /api/v1/enterprise-profiles`
+
+        Parameters:
+            q: Substring of the legal name or credit code.
+            industry: An industry code and all under it: `C`, `C34`, `C341`.
+            region: A region code and all under it: `320000` is all of Jiangsu.
+            sort: `updated_at`, `legal_name`, `industry`, `region`; `-` prefix for descending.
+        """
+        return self._call("GET", "/api/v1/enterprise-profiles", query={"q": q, "industry": industry, "region": region, "size_class": size_class, "industry_mode": industry_mode, "page": page, "page_size": page_size, "sort": sort})
 
     def register_batch(self, body: List[IdentifierInput]) -> BatchResult:
         """Register up to 2000 identifiers; each is checked on its own (an invalid one is
@@ -4784,6 +4957,7 @@ OPERATIONS = {
     "me": ("GET", "/api/v1/auth/me"),
     "change_password": ("POST", "/api/v1/auth/password"),
     "catalog": ("GET", "/api/v1/catalog"),
+    "regions": ("GET", "/api/v1/catalog/regions"),
     "get_command": ("GET", "/api/v1/commands/{id}"),
     "list_dashboards": ("GET", "/api/v1/dashboards"),
     "create_dashboard": ("POST", "/api/v1/dashboards"),
@@ -4823,6 +4997,10 @@ OPERATIONS = {
     "device_aggregate": ("GET", "/api/v1/devices/{id}/telemetry/aggregate"),
     "device_latest": ("GET", "/api/v1/devices/{id}/telemetry/latest"),
     "device_stream": ("GET", "/api/v1/devices/{id}/telemetry/stream"),
+    "get_profile": ("GET", "/api/v1/enterprise-profile"),
+    "put_profile": ("PUT", "/api/v1/enterprise-profile"),
+    "check": ("POST", "/api/v1/enterprise-profile/check"),
+    "list_profiles": ("GET", "/api/v1/enterprise-profiles"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
     "detect_scheme": ("POST", "/api/v1/identifier-detect"),
     "list_grants": ("GET", "/api/v1/identifier-grants"),

@@ -347,11 +347,15 @@ export type CallType = "sync" | "async";
 
 export interface Catalog {
   device_categories: Named[];
+  /** GB/T 4754-2017 divisions, as `C34`. */
+  divisions: Named[];
   /** GB/T 4754-2017 sections. */
   industries: Named[];
   permissions: Permission[];
   protocols: string[];
   roles: RoleInfo[];
+  /** Enterprise size classes. */
+  size_classes: Named[];
 }
 
 export type CatalogueAnswer = Page_Listing & {
@@ -853,6 +857,16 @@ export type DeviceWithCredentials = Device & {
   credentials: DeviceCredentials;
 };
 
+/** A division of GB/T 4754-2017. */
+export interface Division {
+  /** Two digits, `34`. */
+  code: string;
+  name_en: string;
+  name_zh: string;
+  /** Its section's letter, `C`. */
+  section: string;
+}
+
 /** The business domains of the evaluation criteria. */
 export type Domain = "design" | "production" | "operations" | "logistics" | "service" | "supply_chain" | "management";
 
@@ -891,6 +905,30 @@ export interface DryRunResult {
 /** Sample messages for a saved rule. */
 export interface DryRunSaved {
   messages: SampleMessage[];
+}
+
+/** 工业制造企业 or 工业服务企业 (e.g. a solution provider), as seed 001 counts them. */
+export type EnterpriseKind = "manufacturer" | "service_provider";
+
+/** A tenant's enterprise profile, with what is derived from it. */
+export interface EnterpriseProfile {
+  assets?: number | null;
+  credit_code: string;
+  employees?: number | null;
+  industry: string;
+  industry_mode: IndustryMode;
+  kind: EnterpriseKind;
+  legal_name: string;
+  park?: string | null;
+  region: string;
+  revenue?: number | null;
+  /** Derived from industry, employees, revenue and assets; never entered. */
+  size_class: SizeClass;
+  tenant_id: TenantId;
+  updated_at: string;
+  /** Who made the last change (a user's or key's name). */
+  updated_by?: string | null;
+  version: number;
 }
 
 /** The error body of every failed request. */
@@ -1163,6 +1201,9 @@ export interface ImportedDevice {
 
 /** A section (门类) of GB/T 4754-2017, serialised as its letter. */
 export type Industry = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H" | "I" | "J" | "K" | "L" | "M" | "N" | "O" | "P" | "Q" | "R" | "S" | "T";
+
+/** Discrete manufacturing counts devices; process industries count data points (采集点). */
+export type IndustryMode = "discrete" | "process";
 
 export type InstallationId = string;
 
@@ -1680,6 +1721,15 @@ export interface Page_DeviceGroup {
 }
 
 /** One page of a list. */
+export interface Page_EnterpriseProfile {
+  items: EnterpriseProfile[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_IdImport {
   items: IdImport[];
   page: number;
@@ -1842,7 +1892,7 @@ export interface PaymentInstructions {
 }
 
 /** One thing a principal may be allowed to do. API keys carry a subset as their scopes. */
-export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance" | "identifier:read" | "identifier:manage";
+export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance" | "identifier:read" | "identifier:manage" | "enterprise:manage";
 
 /** A plan a developer offers for one of its apps. */
 export interface Plan {
@@ -1919,6 +1969,12 @@ export interface PrefixInput {
   prefix: string;
 }
 
+/** One problem of a checked profile. */
+export interface Problem {
+  field: string;
+  message: string;
+}
+
 export interface Product {
   category: DeviceCategory;
   created_at: string;
@@ -1988,6 +2044,54 @@ export interface Profile {
   website?: string | null;
 }
 
+/** What a profile would be: its problems, or what is derived from it. */
+export interface ProfileCheck {
+  division?: Division | null;
+  is_sme?: boolean | null;
+  problems: Problem[];
+  region_path: Region[];
+  size_class?: SizeClass | null;
+}
+
+/** What a tenant's administrator enters. */
+export interface ProfileInput {
+  /**
+   * 资产总额, in 10 000 yuan; the size rules of construction, real estate and leasing
+   * need it.
+   */
+  assets?: number | null;
+  /** 统一社会信用代码, 18 characters. */
+  credit_code: string;
+  /** 从业人员 (persons, year average). */
+  employees?: number | null;
+  /** GB/T 4754-2017 division or finer: `C34`, `C3411`. */
+  industry: string;
+  industry_mode?: IndustryMode;
+  kind?: EnterpriseKind;
+  /** The registered legal name (企业名称). */
+  legal_name: string;
+  /** 产业园区, if it is in one. */
+  park?: string | null;
+  /** GB/T 2260 code of the county (or city) where it operates. */
+  region: string;
+  /** 营业收入 of the last year, in 10 000 yuan (万元). */
+  revenue?: number | null;
+  /**
+   * The version of the profile this change was made to; refused when another change
+   * came in between. Absent: no check.
+   */
+  version?: number | null;
+}
+
+/** The profile with names for the console and reports. */
+export type ProfileView = EnterpriseProfile & ({
+  /** The division the industry code belongs to. */
+  division?: Division | null;
+  is_sme: boolean;
+  /** Province, city, county, from the top. */
+  region_path: Region[];
+});
+
 /** A value the device keeps and reports (and maybe accepts writes to). */
 export interface PropertyDef {
   access?: AccessMode;
@@ -2044,6 +2148,16 @@ export interface Quota {
 export interface Refusal {
   en: string;
   zh: string;
+}
+
+/** One division, with its level. */
+export interface Region {
+  code: string;
+  /** `province`, `city` or `county`. */
+  level: string;
+  name: string;
+  /** The provincial division's English name (the others have none here). */
+  name_en?: string | null;
 }
 
 export type Registration = Profile & {
@@ -2117,7 +2231,7 @@ export interface ResolutionStats {
 }
 
 /** The kinds of object the platform keeps, for error messages and the audit log. */
-export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier" | "id_import" | "id_grant";
+export type Resource = "tenant" | "user" | "api_key" | "product" | "device" | "device_group" | "audit_entry" | "session" | "retention" | "command" | "rule" | "alarm" | "dashboard" | "model_binding" | "model_job" | "app_package" | "app_installation" | "app_state" | "developer" | "submission" | "release" | "signing_key" | "review" | "plan" | "subscription" | "order" | "id_prefix" | "id_template" | "identifier" | "id_import" | "id_grant" | "enterprise_profile";
 
 export interface RetentionInput {
   /** Days to keep (1–36500); null removes the policy (keep forever, or the default). */
@@ -2317,6 +2431,9 @@ export interface SigningKey {
 export interface SigningKeys {
   keys: SigningKey[];
 }
+
+/** Enterprise size class (统计上大中小微型企业划分办法（2017）, 国统字〔2017〕213号). */
+export type SizeClass = "large" | "medium" | "small" | "micro";
 
 /**
  * Which data a rule watches. Empty lists mean "any"; products, devices and groups are
@@ -2871,6 +2988,12 @@ export interface ListAuditQuery {
   sort?: string;
 }
 
+/** Query parameters of `regions`. */
+export interface RegionsQuery {
+  /** A province's or city's GB/T 2260 code; absent: the provinces. */
+  parent?: string;
+}
+
 /** Query parameters of `listDashboards`. */
 export interface ListDashboardsQuery {
   /** Substring of the name or description. */
@@ -3005,6 +3128,34 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+}
+
+/** Query parameters of `getProfile`. */
+export interface GetProfileQuery {
+  /** The tenant (platform administrator only; others always mean their own). */
+  tenant?: TenantId;
+}
+
+/** Query parameters of `putProfile`. */
+export interface PutProfileQuery {
+  /** The tenant (platform administrator only; others always mean their own). */
+  tenant?: TenantId;
+}
+
+/** Query parameters of `listProfiles`. */
+export interface ListProfilesQuery {
+  /** Substring of the legal name or credit code. */
+  q?: string;
+  /** An industry code and all under it: `C`, `C34`, `C341`. */
+  industry?: string;
+  /** A region code and all under it: `320000` is all of Jiangsu. */
+  region?: string;
+  size_class?: SizeClass;
+  industry_mode?: IndustryMode;
+  page?: number;
+  page_size?: number;
+  /** `updated_at`, `legal_name`, `industry`, `region`; `-` prefix for descending. */
+  sort?: string;
 }
 
 /** Query parameters of `listIdentifierImports`. */
@@ -3646,6 +3797,15 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * China's administrative divisions under a province or city (GB/T 2260 codes).
+   *
+   * `GET /api/v1/catalog/regions`
+   */
+  regions(query: RegionsQuery = {}): Promise<Region[]> {
+    return this.call<Region[]>({ method: "GET", path: "/api/v1/catalog/regions", query });
+  }
+
+  /**
    * One command and its result.
    *
    * `GET /api/v1/commands/{id}`
@@ -4026,6 +4186,43 @@ export abstract class GeneratedApi {
    */
   deviceStream(id: DeviceId): AsyncIterable<ServerSentEvent> {
     return this.stream({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/stream` });
+  }
+
+  /**
+   * The tenant's enterprise profile; 404 until somebody fills it in.
+   *
+   * `GET /api/v1/enterprise-profile`
+   */
+  getProfile(query: GetProfileQuery = {}): Promise<ProfileView> {
+    return this.call<ProfileView>({ method: "GET", path: "/api/v1/enterprise-profile", query });
+  }
+
+  /**
+   * Fill in or replace the tenant's enterprise profile. Every problem comes back in one 422;
+   * the size class is derived from industry, employees, revenue and assets.
+   *
+   * `PUT /api/v1/enterprise-profile`
+   */
+  putProfile(body: ProfileInput, query: PutProfileQuery = {}): Promise<ProfileView> {
+    return this.call<ProfileView>({ method: "PUT", path: "/api/v1/enterprise-profile", query, body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Checks a profile without saving it (the console's form asks as one types).
+   *
+   * `POST /api/v1/enterprise-profile/check`
+   */
+  check(body: ProfileInput): Promise<ProfileCheck> {
+    return this.call<ProfileCheck>({ method: "POST", path: "/api/v1/enterprise-profile/check", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * Every tenant's enterprise profile (platform administrator).
+   *
+   * `GET /api/v1/enterprise-profiles`
+   */
+  listProfiles(query: ListProfilesQuery = {}): Promise<Page_EnterpriseProfile> {
+    return this.call<Page_EnterpriseProfile>({ method: "GET", path: "/api/v1/enterprise-profiles", query });
   }
 
   /**
@@ -5354,6 +5551,7 @@ export const OPERATIONS = {
   me: ["GET", "/api/v1/auth/me"],
   change_password: ["POST", "/api/v1/auth/password"],
   catalog: ["GET", "/api/v1/catalog"],
+  regions: ["GET", "/api/v1/catalog/regions"],
   get_command: ["GET", "/api/v1/commands/{id}"],
   list_dashboards: ["GET", "/api/v1/dashboards"],
   create_dashboard: ["POST", "/api/v1/dashboards"],
@@ -5393,6 +5591,10 @@ export const OPERATIONS = {
   device_aggregate: ["GET", "/api/v1/devices/{id}/telemetry/aggregate"],
   device_latest: ["GET", "/api/v1/devices/{id}/telemetry/latest"],
   device_stream: ["GET", "/api/v1/devices/{id}/telemetry/stream"],
+  get_profile: ["GET", "/api/v1/enterprise-profile"],
+  put_profile: ["PUT", "/api/v1/enterprise-profile"],
+  check: ["POST", "/api/v1/enterprise-profile/check"],
+  list_profiles: ["GET", "/api/v1/enterprise-profiles"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
   detect_scheme: ["POST", "/api/v1/identifier-detect"],
   list_grants: ["GET", "/api/v1/identifier-grants"],

@@ -2,6 +2,7 @@
 // same keys (the type checker enforces it), and every string the console shows comes
 // from one of the two.
 import identifiers from './en-identifiers'
+import enterprise from './en-enterprise'
 
 const en = {
   app: {
@@ -76,6 +77,7 @@ const en = {
     orders: 'Orders & invoices',
     finance: 'Finance desk',
     identifiers: 'Identifiers',
+    enterprise: 'Enterprise profile',
   },
   login: {
     title: 'Log in to Ironloom',
@@ -293,6 +295,7 @@ const en = {
   },
   resource: {
     tenant: 'Tenant',
+    enterprise_profile: 'Enterprise profile',
     user: 'User',
     api_key: 'API key',
     product: 'Product',
@@ -903,6 +906,7 @@ const en = {
     'market:finance': 'Confirm payments, refund orders, bill usage, read the ledger',
     'identifier:read': 'See identifier prefixes, identifiers with all their values, and links',
     'identifier:manage': 'Hold prefixes; register, change and delete identifiers, templates and links',
+    'enterprise:manage': 'Fill in and change the enterprise profile of the tenant',
   },
   health: {
     title: 'System health',
@@ -1520,6 +1524,7 @@ const en = {
     yourShare: 'Your share',
   },
   identifiers,
+  enterprise,
   errors: {
     notFound: 'This page does not exist.',
     home: 'Back to the overview',

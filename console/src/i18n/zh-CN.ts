@@ -1,5 +1,6 @@
 import type { Messages } from './en'
 import identifiers from './zh-CN-identifiers'
+import enterprise from './zh-CN-enterprise'
 
 // 简体中文目录：键与英文目录完全一致（由类型检查保证）。
 const zhCN: Messages = {
@@ -75,6 +76,7 @@ const zhCN: Messages = {
     orders: '订单与发票',
     finance: '财务',
     identifiers: '标识管理',
+    enterprise: '企业画像',
   },
   login: {
     title: '登录 Ironloom',
@@ -292,6 +294,7 @@ const zhCN: Messages = {
   },
   resource: {
     tenant: '租户',
+    enterprise_profile: '企业画像',
     user: '用户',
     api_key: 'API 密钥',
     product: '产品',
@@ -902,6 +905,7 @@ const zhCN: Messages = {
     'market:finance': '确认付款、退款、按用量计费、查看账本',
     'identifier:read': '查看标识前缀、标识的全部数据及其关联',
     'identifier:manage': '持有前缀；注册、修改、删除标识、模板和关联',
+    'enterprise:manage': '填写和修改本租户的企业画像',
   },
   health: {
     title: '系统状态',
@@ -1519,6 +1523,7 @@ const zhCN: Messages = {
     yourShare: '您的份额',
   },
   identifiers,
+  enterprise,
   errors: {
     notFound: '页面不存在。',
     home: '返回概览',

@@ -107,6 +107,23 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/auth/me", Authenticated),
     ("POST", "/api/v1/auth/password", UserSession),
     ("GET", "/api/v1/catalog", Authenticated),
+    ("GET", "/api/v1/catalog/regions", Authenticated),
+    (
+        "GET",
+        "/api/v1/enterprise-profile",
+        Permission(P::TenantRead),
+    ),
+    (
+        "PUT",
+        "/api/v1/enterprise-profile",
+        Permission(P::EnterpriseManage),
+    ),
+    ("POST", "/api/v1/enterprise-profile/check", Authenticated),
+    (
+        "GET",
+        "/api/v1/enterprise-profiles",
+        Permission(P::TenantManage),
+    ),
     ("GET", "/api/v1/models", Authenticated),
     ("GET", "/api/v1/models/{id}", Authenticated),
     ("POST", "/api/v1/models/{id}/invoke", Authenticated),

@@ -168,6 +168,7 @@ impl std::fmt::Debug for AppState {
     tags(
         (name = "auth", description = "Log-in and one's own account"),
         (name = "tenants", description = "Tenants (platform administrator)"),
+        (name = "enterprise", description = "Enterprise profiles of tenants: credit code, industry, size, region, park"),
         (name = "users", description = "Users and roles"),
         (name = "api-keys", description = "API keys"),
         (name = "products", description = "Products and thing models"),
@@ -213,6 +214,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let router = routes::auth::register(router);
     let router = routes::tenants::register(router);
+    let router = routes::enterprise::register(router);
     let router = routes::users::register(router);
     let router = routes::api_keys::register(router);
     let router = routes::products::register(router);

@@ -11,6 +11,7 @@ pub mod dashboards;
 pub mod device_link;
 pub mod devices;
 pub mod edge_apps;
+pub mod enterprise;
 pub mod gateway_config;
 pub mod groups;
 pub mod handle_writes;

@@ -84,6 +84,7 @@ impl Role {
                 AuditRead,
                 MarketReview,
                 MarketFinance,
+                EnterpriseManage,
             ]),
             Role::TenantAdmin => PermissionSet::of(&[
                 TenantRead,
@@ -112,6 +113,7 @@ impl Role {
                 AppManage,
                 IdentifierRead,
                 IdentifierManage,
+                EnterpriseManage,
             ]),
             Role::Engineer => PermissionSet::of(&[
                 TenantRead,
@@ -265,10 +267,14 @@ pub enum Permission {
     /// Hold prefixes; register, change and delete identifiers, templates and links.
     #[serde(rename = "identifier:manage")]
     IdentifierManage,
+    /// Fill in and change the enterprise profile of the tenant (the platform administrator:
+    /// of any tenant).
+    #[serde(rename = "enterprise:manage")]
+    EnterpriseManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 30] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -298,6 +304,7 @@ impl Permission {
         Permission::MarketFinance,
         Permission::IdentifierRead,
         Permission::IdentifierManage,
+        Permission::EnterpriseManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -331,6 +338,7 @@ impl Permission {
             Permission::MarketFinance => "market:finance",
             Permission::IdentifierRead => "identifier:read",
             Permission::IdentifierManage => "identifier:manage",
+            Permission::EnterpriseManage => "enterprise:manage",
         }
     }
 

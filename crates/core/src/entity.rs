@@ -69,6 +69,8 @@ pub enum Resource {
     IdImport,
     /// A reader another tenant lets see its identifiers' values that are not public.
     IdGrant,
+    /// The enterprise profile of a tenant (企业画像).
+    EnterpriseProfile,
 }
 
 impl Resource {
@@ -105,6 +107,7 @@ impl Resource {
             Resource::IdGrant => "id_grant",
             Resource::Identifier => "identifier",
             Resource::IdImport => "id_import",
+            Resource::EnterpriseProfile => "enterprise_profile",
         }
     }
 
@@ -141,6 +144,7 @@ impl Resource {
             Resource::IdGrant,
             Resource::Identifier,
             Resource::IdImport,
+            Resource::EnterpriseProfile,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -179,6 +183,7 @@ impl Resource {
             Resource::IdGrant => locale.pick("identifier reader grant", "标识授权"),
             Resource::Identifier => locale.pick("identifier", "标识"),
             Resource::IdImport => locale.pick("identifier import", "标识导入任务"),
+            Resource::EnterpriseProfile => locale.pick("enterprise profile", "企业画像"),
         }
     }
 }
@@ -360,6 +365,10 @@ sort_fields!(
 sort_fields!(
     /// Sortable identifier fields.
     IdentifierSort default Handle { Handle => "handle", CreatedAt => "created_at", UpdatedAt => "updated_at" }
+);
+sort_fields!(
+    /// Sortable enterprise profile fields.
+    ProfileSort default UpdatedAt { UpdatedAt => "updated_at", LegalName => "legal_name", Industry => "industry", Region => "region" }
 );
 sort_fields!(
     /// Sortable identifier import fields.

@@ -8,6 +8,7 @@ use crate::command::{
 };
 use crate::dashboard::{Dashboard, DashboardDoc, DashboardUpdate};
 use crate::device::LogPos;
+use crate::enterprise::{EnterpriseProfile, ProfileFilter, ProfileInput, SizeClass};
 use crate::entity::*;
 use crate::error::Result;
 use crate::ids::{
@@ -1152,6 +1153,28 @@ pub trait IdentifierGrantRepo: Send + Sync {
     ) -> Result<Vec<crate::identifier::IdGrant>>;
 }
 
+/// The enterprise profiles of tenants (see [`crate::enterprise`]).
+#[async_trait]
+pub trait EnterpriseRepo: Send + Sync {
+    async fn get_profile(&self, tenant: TenantId) -> Result<Option<EnterpriseProfile>>;
+    /// Creates or replaces the tenant's profile (checked by the caller, with the size class
+    /// it derives), audited with each changed field. `expected_version`: refused with a
+    /// conflict when the stored profile is at another version.
+    async fn put_profile(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        input: &ProfileInput,
+        size: SizeClass,
+        expected_version: Option<i64>,
+    ) -> Result<EnterpriseProfile>;
+    async fn list_profiles(
+        &self,
+        filter: &ProfileFilter,
+        page: &PageRequest<ProfileSort>,
+    ) -> Result<Page<EnterpriseProfile>>;
+}
+
 /// Everything the platform keeps in its relational store.
 #[async_trait]
 pub trait MetaStore:
@@ -1177,6 +1200,7 @@ pub trait MetaStore:
     + DeveloperStatsRepo
     + IdentifierRepo
     + IdentifierGrantRepo
+    + EnterpriseRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -27,6 +27,7 @@ mod dashboards;
 mod developer_stats;
 mod device_link;
 mod devices;
+mod enterprise;
 mod groups;
 mod identifier_grants;
 mod identifier_imports;
@@ -167,6 +168,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         20,
         "identifier_grants",
         include_str!("../migrations/0020_identifier_grants.sql"),
+    ),
+    (
+        21,
+        "enterprise_profiles",
+        include_str!("../migrations/0021_enterprise_profiles.sql"),
     ),
 ];
 

@@ -126,6 +126,16 @@ impl Sql {
         self.push(")")
     }
 
+    /// Appends a match of `column`'s values that start with `prefix` (case as given).
+    pub fn and_prefix(&mut self, column: &str, prefix: &str) -> &mut Self {
+        let pattern = format!("{}%", escape_like(prefix));
+        self.push(" AND ")
+            .push(column)
+            .push(" LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\'")
+    }
+
     /// Appends ORDER BY (with the id as tie-breaker so pages are stable) and LIMIT/OFFSET.
     pub fn order_and_page<F: SortField>(&mut self, page: &PageRequest<F>) -> &mut Self {
         let dir = match page.sort.order {

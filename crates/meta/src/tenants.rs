@@ -32,7 +32,7 @@ fn to_i64(v: Option<u64>) -> Option<i64> {
     v.map(|v| i64::try_from(v).unwrap_or(i64::MAX))
 }
 
-const TENANTS: Table<Tenant> = Table {
+pub(crate) const TENANTS: Table<Tenant> = Table {
     name: "tenants",
     columns: COLUMNS,
     decode: from_row,

@@ -26,6 +26,9 @@ mod apps;
 use apps::apps_are_kept_per_tenant;
 #[path = "conformance/cluster.rs"]
 mod cluster;
+#[path = "conformance/enterprise.rs"]
+mod enterprise;
+use enterprise::enterprise_profiles_are_one_per_tenant_versioned_and_audited;
 #[path = "conformance/identifier_imports.rs"]
 mod identifier_imports;
 #[path = "conformance/identifiers.rs"]
@@ -199,6 +202,7 @@ conformance!(
     identifiers_are_registered_under_a_tenants_prefixes,
     identifier_imports_are_a_tenants_and_count_each_chunk_once,
     readers_are_granted_by_the_owner_only,
+    enterprise_profiles_are_one_per_tenant_versioned_and_audited,
 );
 
 pub(crate) fn actor() -> Actor {

@@ -2,17 +2,21 @@
 
 use crate::AppState;
 use crate::error::{ApiResult, RequestLocale};
+use crate::extract::ApiQuery;
 use axum::Json;
 use axum::extract::Extension;
 use ironloom_core::auth::{Permission, Role};
+use ironloom_core::division::DIVISIONS;
+use ironloom_core::enterprise::SizeClass;
 use ironloom_core::industry::{DeviceCategory, Industry, Protocol};
-use serde::Serialize;
-use utoipa::ToSchema;
+use ironloom_core::region::{self, Region};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(catalog))
+    r.routes(routes!(catalog)).routes(routes!(regions))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,6 +36,10 @@ pub struct RoleInfo {
 pub struct Catalog {
     /// GB/T 4754-2017 sections.
     pub industries: Vec<Named>,
+    /// GB/T 4754-2017 divisions, as `C34`.
+    pub divisions: Vec<Named>,
+    /// Enterprise size classes.
+    pub size_classes: Vec<Named>,
     pub device_categories: Vec<Named>,
     pub protocols: Vec<String>,
     pub roles: Vec<RoleInfo>,
@@ -51,6 +59,20 @@ async fn catalog(
             .map(|i| Named {
                 code: i.code().into(),
                 name: i.name(locale).into(),
+            })
+            .collect(),
+        divisions: DIVISIONS
+            .iter()
+            .map(|d| Named {
+                code: d.key(),
+                name: d.name(locale).into(),
+            })
+            .collect(),
+        size_classes: SizeClass::ALL
+            .iter()
+            .map(|c| Named {
+                code: c.as_str().into(),
+                name: c.name(locale).into(),
             })
             .collect(),
         device_categories: DeviceCategory::ALL
@@ -74,4 +96,20 @@ async fn catalog(
             .collect(),
         permissions: Permission::ALL.to_vec(),
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RegionQuery {
+    /// A province's or city's GB/T 2260 code; absent: the provinces.
+    parent: Option<String>,
+}
+
+/// China's administrative divisions under a province or city (GB/T 2260 codes).
+#[utoipa::path(get, path = "/api/v1/catalog/regions", tag = "catalog", params(RegionQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Vec<Region>)))]
+async fn regions(ApiQuery(q): ApiQuery<RegionQuery>) -> ApiResult<Json<Vec<Region>>> {
+    Ok(Json(region::children(q.parent.as_deref())))
 }

@@ -23,6 +23,7 @@ mod crash;
 mod demo_store;
 mod drain;
 mod edge_apps;
+mod evaluation;
 mod gateway;
 mod identifier_apis;
 mod identifier_imports;

@@ -1,0 +1,125 @@
+//! Enterprise profiles: one per tenant, replaced whole with a version check, audited field
+//! by field, listed with prefix filters, gone with their tenant.
+
+use crate::{actor, tenant};
+use ironloom_core::enterprise::*;
+use ironloom_core::entity::{AuditFilter, AuditSort, PageRequest, ProfileSort, Resource};
+use ironloom_core::error::Error;
+use ironloom_core::repo::{AuditRepo, EnterpriseRepo, Scope, TenantRepo};
+use ironloom_meta::SqlStore;
+
+fn input(name: &str, code: &str, industry: &str, region: &str) -> ProfileInput {
+    ProfileInput {
+        legal_name: name.into(),
+        credit_code: code.into(),
+        industry: industry.into(),
+        industry_mode: IndustryMode::Discrete,
+        kind: EnterpriseKind::Manufacturer,
+        employees: Some(350),
+        revenue: Some(8000.25),
+        assets: None,
+        region: region.into(),
+        park: Some("  昆山经济技术开发区 ".into()),
+        version: None,
+    }
+}
+
+pub async fn enterprise_profiles_are_one_per_tenant_versioned_and_audited(s: &SqlStore) {
+    let a = tenant(s, "enta").await;
+    let b = tenant(s, "entb").await;
+    assert_eq!(s.get_profile(a.id).await.unwrap(), None);
+    let mut ia = input(
+        "苏州精工机械有限公司",
+        "914403001922038216",
+        "C3411",
+        "320583",
+    );
+    let size = check_profile(&ia).unwrap();
+    let p = s
+        .put_profile(&actor(), a.id, &ia, size, None)
+        .await
+        .unwrap();
+    assert_eq!((p.version, p.size_class), (1, SizeClass::Medium));
+    assert_eq!(p.park.as_deref(), Some("昆山经济技术开发区"));
+    assert_eq!(p.revenue, Some(8000.25));
+    assert_eq!(s.get_profile(a.id).await.unwrap().unwrap(), p);
+    // A change made to an old copy is refused; one made to the stored version goes in.
+    ia.employees = Some(1200);
+    ia.revenue = Some(50000.0);
+    let size = check_profile(&ia).unwrap();
+    assert!(matches!(
+        s.put_profile(&actor(), a.id, &ia, size, Some(7)).await,
+        Err(Error::VersionConflict { actual: 1, .. })
+    ));
+    let p2 = s
+        .put_profile(&actor(), a.id, &ia, size, Some(1))
+        .await
+        .unwrap();
+    assert_eq!((p2.version, p2.size_class), (2, SizeClass::Large));
+    let ib = input("杭州织造有限公司", "9144030071526726XG", "C17", "330100");
+    let size = check_profile(&ib).unwrap();
+    s.put_profile(&actor(), b.id, &ib, size, None)
+        .await
+        .unwrap();
+
+    // The audit log names each changed field.
+    let audit = s
+        .list_audit(
+            Scope::Tenant(a.id),
+            &AuditFilter {
+                resource: Some(Resource::EnterpriseProfile),
+                ..Default::default()
+            },
+            &PageRequest::<AuditSort>::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 2);
+    let update = audit.items.iter().find(|e| e.action == "update").unwrap();
+    assert_eq!(update.details["employees"]["from"], 350);
+    assert_eq!(update.details["size_class"]["to"], "large");
+    assert!(
+        update.details.get("credit_code").is_none(),
+        "{:?}",
+        update.details
+    );
+
+    // Lists filter by industry and region prefixes, size and name.
+    let list = |f: ProfileFilter| async move {
+        s.list_profiles(&f, &PageRequest::<ProfileSort>::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|p| p.legal_name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(ProfileFilter::default()).await.len(), 2);
+    let by_industry = |i: &str| ProfileFilter {
+        industry: Some(i.into()),
+        ..Default::default()
+    };
+    assert_eq!(list(by_industry("C34")).await, ["苏州精工机械有限公司"]);
+    assert_eq!(list(by_industry("C")).await.len(), 2);
+    assert!(list(by_industry("C3%")).await.is_empty());
+    let by_region = |r: &str| ProfileFilter {
+        region: Some(r.into()),
+        ..Default::default()
+    };
+    assert_eq!(list(by_region("320000")).await, ["苏州精工机械有限公司"]);
+    assert_eq!(list(by_region("330000")).await, ["杭州织造有限公司"]);
+    let small = ProfileFilter {
+        size_class: Some(SizeClass::Large),
+        ..Default::default()
+    };
+    assert_eq!(list(small).await, ["苏州精工机械有限公司"]);
+    let q = ProfileFilter {
+        q: Some("726XG".into()),
+        ..Default::default()
+    };
+    assert_eq!(list(q).await, ["杭州织造有限公司"]);
+
+    // A tenant's deletion takes its profile.
+    s.delete_tenant(&actor(), b.id).await.unwrap();
+    assert_eq!(list(ProfileFilter::default()).await.len(), 1);
+}
