@@ -30,6 +30,7 @@ export interface Product {
   description: string | null
   industry: string | null
   category: string
+  kind: string | null
   protocol: string
   thing_model: ThingModel
   created_at: string

@@ -64,6 +64,7 @@ async fn plant(devices: usize) -> Result<Plant> {
                 description: None,
                 industry: None,
                 category: ironloom_core::industry::DeviceCategory::Operating,
+                kind: None,
                 protocol: ironloom_core::industry::Protocol::Mqtt,
                 thing_model: serde_json::from_value(json!({}))?,
                 tm_extensions: Default::default(),

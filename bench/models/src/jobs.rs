@@ -72,6 +72,7 @@ pub async fn run(points: u64, python: Option<&str>, work: &std::path::Path) -> R
                 description: None,
                 industry: None,
                 category: ironloom_core::industry::DeviceCategory::Operating,
+                kind: None,
                 protocol: ironloom_core::industry::Protocol::Mqtt,
                 thing_model: serde_json::from_value(json!({"properties": [
                     {"identifier": "flow", "name": "Flow", "data_type": {"type": "double", "unit": "L/s"}}]}))?,

@@ -99,6 +99,7 @@ async fn fixture(cli: &Cli, dir: &std::path::Path) -> Result<Fixture> {
                 description: None,
                 industry: None,
                 category: DeviceCategory::Operating,
+                kind: None,
                 protocol: Default::default(),
                 thing_model: serde_json::from_value(json!({"properties": properties}))?,
                 tm_extensions: Default::default(),

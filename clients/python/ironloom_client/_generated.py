@@ -319,6 +319,7 @@ class BindingView(ModelBinding):
 
 class Catalog(TypedDict):
     device_categories: List["Named"]
+    device_kinds: List["KindInfo"]
     #: GB/T 4754-2017 divisions, as `C34`.
     divisions: List["Named"]
     #: GB/T 4754-2017 sections.
@@ -1015,6 +1016,7 @@ class ImportInput(TypedDict):
     document: Dict[str, Any]
     format: "TmFormat"
     industry: NotRequired[Optional["Industry"]]
+    kind: NotRequired[Optional[str]]
     #: Product name; default: the document's title or TSL product key.
     name: NotRequired[Optional[str]]
     #: Default: the document's product key, else generated.
@@ -1147,6 +1149,13 @@ class KeyInput(TypedDict):
     name: str
     #: What the key may do; a subset of the creator's permissions. Default: all of them.
     scopes: NotRequired[Optional[List["Permission"]]]
+
+
+class KindInfo(TypedDict):
+    """A device kind and the category it belongs to."""
+    category: "DeviceCategory"
+    code: str
+    name: str
 
 
 class LabelSheets(TypedDict):
@@ -1728,6 +1737,8 @@ class Product(TypedDict):
     description: NotRequired[Optional[str]]
     id: "ProductId"
     industry: NotRequired[Optional["Industry"]]
+    #: The device kind (`pump`, `cnc_lathe` …) of [`crate::device_kind::KINDS`].
+    kind: NotRequired[Optional[str]]
     name: str
     #: Short key devices use to name their product (Alibaba-style `productKey`).
     product_key: str
@@ -1742,10 +1753,13 @@ class Product(TypedDict):
 
 
 class ProductInput(TypedDict):
+    #: Default: the device kind's category, else `other`.
     category: NotRequired[Optional["DeviceCategory"]]
     description: NotRequired[Optional[str]]
     #: GB/T 4754 section letter, e.g. `C` (manufacturing).
     industry: NotRequired[Optional["Industry"]]
+    #: The device kind, one of the catalogue's codes (`GET /api/v1/catalog`).
+    kind: NotRequired[Optional[str]]
     name: str
     #: Generated when left out.
     product_key: NotRequired[Optional[str]]
@@ -1757,6 +1771,8 @@ class ProductPatchInput(TypedDict):
     category: NotRequired[Optional["DeviceCategory"]]
     description: NotRequired[Optional[str]]
     industry: NotRequired[Optional["Industry"]]
+    #: A device kind code; `null` removes it.
+    kind: NotRequired[Optional[str]]
     name: NotRequired[Optional[str]]
     protocol: NotRequired[Optional["Protocol"]]
     thing_model: NotRequired[Optional["ThingModel"]]
@@ -4459,6 +4475,7 @@ class GeneratedApi:
         q: Optional[str] = None,
         industry: Optional[Industry] = None,
         category: Optional[DeviceCategory] = None,
+        kind: Optional[str] = None,
         protocol: Optional[Protocol] = None,
         page: Optional[int] = None,
         page_size: Optional[int] = None,
@@ -4470,9 +4487,10 @@ class GeneratedApi:
 
         Parameters:
             q: Substring of name, product key or description.
+            kind: A device kind code (`pump`, `cnc_lathe` …).
             sort: `name`, `created_at`, `updated_at`; `-` prefix for descending.
         """
-        return self._call("GET", "/api/v1/products", query={"q": q, "industry": industry, "category": category, "protocol": protocol, "page": page, "page_size": page_size, "sort": sort})
+        return self._call("GET", "/api/v1/products", query={"q": q, "industry": industry, "category": category, "kind": kind, "protocol": protocol, "page": page, "page_size": page_size, "sort": sort})
 
     def create_product(self, body: ProductInput) -> Product:
         """Create a product.

@@ -347,6 +347,7 @@ export type CallType = "sync" | "async";
 
 export interface Catalog {
   device_categories: Named[];
+  device_kinds: KindInfo[];
   /** GB/T 4754-2017 divisions, as `C34`. */
   divisions: Named[];
   /** GB/T 4754-2017 sections. */
@@ -1144,6 +1145,7 @@ export interface ImportInput {
   document: Record<string, unknown>;
   format: TmFormat;
   industry?: Industry | null;
+  kind?: string | null;
   /** Product name; default: the document's title or TSL product key. */
   name?: string | null;
   /** Default: the document's product key, else generated. */
@@ -1332,6 +1334,13 @@ export interface KeyInput {
  * signed; revoked keys verify nothing (their packages are refused).
  */
 export type KeyState = "active" | "retired" | "revoked";
+
+/** A device kind and the category it belongs to. */
+export interface KindInfo {
+  category: DeviceCategory;
+  code: string;
+  name: string;
+}
 
 export interface LabelSheets {
   /** One SVG document per A4 page (3 × 8 labels of 63.5 × 33.9 mm, Avery L7159). */
@@ -1981,6 +1990,8 @@ export interface Product {
   description?: string | null;
   id: ProductId;
   industry?: Industry | null;
+  /** The device kind (`pump`, `cnc_lathe` …) of [`crate::device_kind::KINDS`]. */
+  kind?: string | null;
   name: string;
   /** Short key devices use to name their product (Alibaba-style `productKey`). */
   product_key: string;
@@ -2000,10 +2011,13 @@ export interface Product {
 export type ProductId = string;
 
 export interface ProductInput {
+  /** Default: the device kind's category, else `other`. */
   category?: DeviceCategory | null;
   description?: string | null;
   /** GB/T 4754 section letter, e.g. `C` (manufacturing). */
   industry?: Industry | null;
+  /** The device kind, one of the catalogue's codes (`GET /api/v1/catalog`). */
+  kind?: string | null;
   name: string;
   /** Generated when left out. */
   product_key?: string | null;
@@ -2015,6 +2029,8 @@ export interface ProductPatchInput {
   category?: DeviceCategory | null;
   description?: string | null;
   industry?: Industry | null;
+  /** A device kind code; `null` removes it. */
+  kind?: string | null;
   name?: string | null;
   protocol?: Protocol | null;
   thing_model?: ThingModel | null;
@@ -3372,6 +3388,8 @@ export interface ListProductsQuery {
   q?: string;
   industry?: Industry;
   category?: DeviceCategory;
+  /** A device kind code (`pump`, `cnc_lathe` …). */
+  kind?: string;
   protocol?: Protocol;
   page?: number;
   page_size?: number;

@@ -378,6 +378,7 @@ const en = {
     onlyRegistered: 'only devices registered beforehand get their credentials, once',
   },
   products: {
+    kind: 'Device kind',
     title: 'Products',
     key: 'Product key',
     category: 'Category',

@@ -377,6 +377,7 @@ const zhCN: Messages = {
     onlyRegistered: '只有事先登记的设备能获取一次凭证',
   },
   products: {
+    kind: '设备种类',
     title: '产品',
     key: '产品标识',
     category: '设备类别',

@@ -50,6 +50,7 @@ async fn device(meta: &dyn MetaStore, t: TenantId, key: &str, name: &str) -> Dev
                     description: None,
                     industry: None,
                     category: ironloom_core::industry::DeviceCategory::Operating,
+                    kind: None,
                     protocol: ironloom_core::industry::Protocol::Mqtt,
                     thing_model: serde_json::from_value(json!({"properties": [
                         {"identifier": "flow", "name": "Flow", "data_type": {"type": "double", "unit": "L/s"}},

@@ -642,6 +642,8 @@ pub struct Product {
     pub description: Option<String>,
     pub industry: Option<Industry>,
     pub category: DeviceCategory,
+    /// The device kind (`pump`, `cnc_lathe` …) of [`crate::device_kind::KINDS`].
+    pub kind: Option<String>,
     pub protocol: Protocol,
     pub thing_model: ThingModel,
     /// WoT Thing Model keys Ironloom keeps but does not model (links, forms …), so an
@@ -656,10 +658,11 @@ pub struct Product {
 
 /// Document keys that carry product fields; the columns are authoritative, so they are
 /// written into the document on the way out and dropped from the extensions on the way in.
-const PRODUCT_TM_KEYS: [&str; 4] = [
+const PRODUCT_TM_KEYS: [&str; 5] = [
     "ironloom:productKey",
     "ironloom:industry",
     "ironloom:category",
+    "ironloom:kind",
     "ironloom:protocol",
 ];
 
@@ -673,6 +676,9 @@ impl Product {
             extensions.insert("ironloom:industry".into(), json!(i.code()));
         }
         extensions.insert("ironloom:category".into(), json!(self.category.as_str()));
+        if let Some(k) = &self.kind {
+            extensions.insert("ironloom:kind".into(), json!(k));
+        }
         extensions.insert("ironloom:protocol".into(), json!(self.protocol.as_str()));
         let meta = crate::thing_model::TmMeta {
             title: self.name.clone(),
@@ -703,6 +709,7 @@ pub struct NewProduct {
     pub description: Option<String>,
     pub industry: Option<Industry>,
     pub category: DeviceCategory,
+    pub kind: Option<String>,
     pub protocol: Protocol,
     pub thing_model: ThingModel,
     pub tm_extensions: JsonMap,
@@ -714,6 +721,7 @@ pub struct ProductPatch {
     pub description: Option<Option<String>>,
     pub industry: Option<Option<Industry>>,
     pub category: Option<DeviceCategory>,
+    pub kind: Option<Option<String>>,
     pub protocol: Option<Protocol>,
     pub thing_model: Option<ThingModel>,
     pub tm_extensions: Option<JsonMap>,
@@ -746,6 +754,7 @@ pub struct ProductFilter {
     pub q: Option<String>,
     pub industry: Option<Industry>,
     pub category: Option<DeviceCategory>,
+    pub kind: Option<String>,
     pub protocol: Option<Protocol>,
 }
 

@@ -13,6 +13,7 @@
 //! Invariants: no I/O and no async runtime here; every repository call that touches tenant
 //! data takes the tenant id, so scoping cannot be forgotten by a caller.
 
+pub mod activity;
 pub mod alarm;
 pub mod app;
 pub mod app_install;
@@ -22,6 +23,7 @@ pub mod command;
 pub mod dashboard;
 pub mod developer_stats;
 pub mod device;
+pub mod device_kind;
 pub mod division;
 pub mod driver_table;
 pub mod edge_app;

@@ -1153,6 +1153,21 @@ pub trait IdentifierGrantRepo: Send + Sync {
     ) -> Result<Vec<crate::identifier::IdGrant>>;
 }
 
+/// Devices' live data per month (see [`crate::activity`]).
+#[async_trait]
+pub trait ActivityRepo: Send + Sync {
+    /// Adds the deltas to the stored months (counts add up, first and last widen, the
+    /// property sets merge).
+    async fn add_device_activity(&self, rows: &[crate::activity::ActivityDelta]) -> Result<()>;
+    /// A device's stored month.
+    async fn device_month(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        month: &str,
+    ) -> Result<Option<crate::activity::DeviceMonth>>;
+}
+
 /// The enterprise profiles of tenants (see [`crate::enterprise`]).
 #[async_trait]
 pub trait EnterpriseRepo: Send + Sync {
@@ -1201,6 +1216,7 @@ pub trait MetaStore:
     + IdentifierRepo
     + IdentifierGrantRepo
     + EnterpriseRepo
+    + ActivityRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -12,6 +12,9 @@ pub struct HubConfig {
     pub product_ttl: Duration,
     /// How often changed connection state is written to the metadata store.
     pub status_flush: Duration,
+    /// How often devices' monthly activity (the evaluation report's connected devices and
+    /// data points) is written: a report sees new data at most this late.
+    pub activity_flush: Duration,
     /// Failed log-ins within `login_window` that ban the address (or device) for
     /// `login_ban`.
     pub login_max_failures: u32,
@@ -25,6 +28,7 @@ impl Default for HubConfig {
         HubConfig {
             product_ttl: secs(10),
             status_flush: secs(2),
+            activity_flush: secs(10),
             login_max_failures: 10,
             login_window: secs(60),
             login_ban: secs(300),
@@ -43,6 +47,11 @@ impl HubConfig {
             || self.status_flush.0.as_secs() > 600
         {
             return invalid("devices.status_flush must be between 100ms and 10m");
+        }
+        if self.activity_flush.0 < std::time::Duration::from_millis(100)
+            || self.activity_flush.0.as_secs() > 3600
+        {
+            return invalid("devices.activity_flush must be between 100ms and 1h");
         }
         if self.login_max_failures == 0 {
             return invalid("devices.login_max_failures must be at least 1");

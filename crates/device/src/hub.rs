@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::LoginGuard;
 
+mod activity;
 mod attributes;
 pub mod downlink;
 mod ingest;
@@ -70,6 +71,8 @@ pub struct DeviceHub {
     contexts: Mutex<FastMap<DeviceId, products::CachedCtx>>,
     pub guard: LoginGuard,
     live: Mutex<FastMap<DeviceId, live::Live>>,
+    /// What each device delivered this month, not yet written.
+    activity: Mutex<activity::Activity>,
     /// Messages and values stored per tenant since start (system health), with the
     /// tenant's counter of stored values (its label formatted once, not per message).
     traffic: Mutex<FastMap<TenantId, live::TenantTraffic>>,
@@ -151,6 +154,7 @@ impl DeviceHub {
             contexts: Mutex::new(FastMap::default()),
             guard,
             live: Mutex::new(FastMap::default()),
+            activity: Mutex::new(activity::Activity::default()),
             traffic: Mutex::new(FastMap::default()),
             log_clock: Mutex::new(FastMap::default()),
             downlinks: Default::default(),
@@ -183,10 +187,12 @@ impl DeviceHub {
         }
     }
 
-    /// Flushes connection state every `status_flush`, ends overdue commands every second
-    /// and expired queued ones every 15 s, until shutdown; then flushes once more.
+    /// Flushes connection state every `status_flush` and devices' monthly activity every
+    /// `activity_flush`, ends overdue commands every second and expired queued ones every
+    /// 15 s, until shutdown; then flushes once more.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut tick = tokio::time::interval(self.config.status_flush.0);
+        let mut activity = tokio::time::interval(self.config.activity_flush.0);
         let mut sweep = tokio::time::interval(Duration::from_secs(1));
         // Queue expiry is in the store; a few seconds late is fine, a query a second not.
         let mut expire = tokio::time::interval(Duration::from_secs(15));
@@ -194,10 +200,12 @@ impl DeviceHub {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => self.flush_status().await,
+                _ = activity.tick() => self.flush_activity().await,
                 _ = sweep.tick() => self.end_overdue_commands().await,
                 _ = expire.tick() => self.expire_stored_commands().await,
             }
         }
         self.flush_status().await;
+        self.flush_activity().await;
     }
 }

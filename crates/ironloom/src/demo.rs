@@ -124,6 +124,7 @@ struct DemoProduct {
     description: String,
     industry: Industry,
     category: DeviceCategory,
+    kind: String,
     protocol: Protocol,
     thing_model: ThingModel,
 }
@@ -211,6 +212,13 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
         p.thing_model
             .validate()
             .map_err(|err| anyhow!("demo product {}: {err}", p.product_key))?;
+        if ironloom_core::device_kind::kind(&p.kind).is_none() {
+            return Err(anyhow!(
+                "demo product {}: unknown kind {}",
+                p.product_key,
+                p.kind
+            ));
+        }
         let created = store
             .create_product(
                 &actor,
@@ -221,6 +229,7 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
                     description: Some(p.description),
                     industry: Some(p.industry),
                     category: p.category,
+                    kind: Some(p.kind),
                     protocol: p.protocol,
                     thing_model: p.thing_model,
                     tm_extensions: JsonMap::new(),

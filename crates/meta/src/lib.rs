@@ -17,6 +17,7 @@
 //! writes are fenced by the partition's epoch instead, and not audited: nodes make them, not
 //! people).
 
+mod activity;
 mod alarms;
 mod api_keys;
 mod apps;
@@ -173,6 +174,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         21,
         "enterprise_profiles",
         include_str!("../migrations/0021_enterprise_profiles.sql"),
+    ),
+    (
+        22,
+        "device_activity",
+        include_str!("../migrations/0022_device_activity.sql"),
     ),
 ];
 

@@ -15,7 +15,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "id, tenant_id, name, product_key, description, industry, category, \
-    protocol, thing_model, created_at, updated_at, version";
+    kind, protocol, thing_model, created_at, updated_at, version";
 
 fn from_row(row: &AnyRow) -> Result<Product> {
     let doc: serde_json::Value = json(row, "thing_model")?;
@@ -34,6 +34,7 @@ fn from_row(row: &AnyRow) -> Result<Product> {
             .and_then(Industry::from_code),
         category: DeviceCategory::parse(&category)
             .ok_or_else(|| Error::storage("decode row", format!("category {category:?}")))?,
+        kind: opt_text(row, "kind")?,
         protocol: Protocol::parse(&protocol)
             .ok_or_else(|| Error::storage("decode row", format!("protocol {protocol:?}")))?,
         thing_model,
@@ -77,6 +78,7 @@ impl ProductRepo for SqlStore {
             description: new.description,
             industry: new.industry,
             category: new.category,
+            kind: new.kind,
             protocol: new.protocol,
             thing_model: new.thing_model,
             tm_extensions: new.tm_extensions,
@@ -99,6 +101,8 @@ impl ProductRepo for SqlStore {
             .bind(p.industry.map(|i| i.code().to_string()))
             .push(", ")
             .bind(p.category.as_str())
+            .push(", ")
+            .bind(p.kind.clone())
             .push(", ")
             .bind(p.protocol.as_str())
             .push(", ")
@@ -158,6 +162,9 @@ impl ProductRepo for SqlStore {
         if let Some(c) = filter.category {
             wh.and("category =", c.as_str());
         }
+        if let Some(k) = &filter.kind {
+            wh.and("kind =", k.clone());
+        }
         if let Some(p) = filter.protocol {
             wh.and("protocol =", p.as_str());
         }
@@ -181,6 +188,7 @@ impl ProductRepo for SqlStore {
         changes.set("description", &mut p.description, patch.description);
         changes.set("industry", &mut p.industry, patch.industry);
         changes.set("category", &mut p.category, patch.category);
+        changes.set("kind", &mut p.kind, patch.kind);
         changes.set("protocol", &mut p.protocol, patch.protocol);
         if let Some(v) = patch.thing_model {
             let tm = &p.thing_model;
@@ -206,6 +214,8 @@ impl ProductRepo for SqlStore {
             .bind(p.industry.map(|i| i.code().to_string()))
             .push(", category = ")
             .bind(p.category.as_str())
+            .push(", kind = ")
+            .bind(p.kind.clone())
             .push(", protocol = ")
             .bind(p.protocol.as_str())
             .push(", thing_model = ")

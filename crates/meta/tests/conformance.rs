@@ -28,7 +28,9 @@ use apps::apps_are_kept_per_tenant;
 mod cluster;
 #[path = "conformance/enterprise.rs"]
 mod enterprise;
-use enterprise::enterprise_profiles_are_one_per_tenant_versioned_and_audited;
+use enterprise::{
+    device_activity_adds_up_per_month, enterprise_profiles_are_one_per_tenant_versioned_and_audited,
+};
 #[path = "conformance/identifier_imports.rs"]
 mod identifier_imports;
 #[path = "conformance/identifiers.rs"]
@@ -203,6 +205,7 @@ conformance!(
     identifier_imports_are_a_tenants_and_count_each_chunk_once,
     readers_are_granted_by_the_owner_only,
     enterprise_profiles_are_one_per_tenant_versioned_and_audited,
+    device_activity_adds_up_per_month,
 );
 
 pub(crate) fn actor() -> Actor {
@@ -242,7 +245,7 @@ fn model() -> ThingModel {
     .unwrap()
 }
 
-async fn product(s: &dyn MetaStore, t: TenantId, name: &str) -> Product {
+pub(crate) async fn product(s: &dyn MetaStore, t: TenantId, name: &str) -> Product {
     s.create_product(
         &actor(),
         t,
@@ -252,6 +255,7 @@ async fn product(s: &dyn MetaStore, t: TenantId, name: &str) -> Product {
             description: None,
             industry: Some(ironloom_core::industry::Industry::C),
             category: ironloom_core::industry::DeviceCategory::Operating,
+            kind: None,
             protocol: ironloom_core::industry::Protocol::Mqtt,
             thing_model: model(),
             tm_extensions: JsonMap::new(),
@@ -285,7 +289,7 @@ fn creds(tag: &str) -> DeviceCredentials {
     }
 }
 
-fn new_device(product: ProductId, name: &str) -> NewDevice {
+pub(crate) fn new_device(product: ProductId, name: &str) -> NewDevice {
     NewDevice {
         product_id: product,
         name: name.into(),
@@ -689,6 +693,7 @@ async fn products_keep_their_thing_model(s: &SqlStore) {
                 description: None,
                 industry: None,
                 category: Default::default(),
+                kind: None,
                 protocol: Default::default(),
                 thing_model: ThingModel::default(),
                 tm_extensions: JsonMap::new(),

@@ -6,6 +6,7 @@ use crate::extract::ApiQuery;
 use axum::Json;
 use axum::extract::Extension;
 use ironloom_core::auth::{Permission, Role};
+use ironloom_core::device_kind::KINDS;
 use ironloom_core::division::DIVISIONS;
 use ironloom_core::enterprise::SizeClass;
 use ironloom_core::industry::{DeviceCategory, Industry, Protocol};
@@ -25,6 +26,14 @@ pub struct Named {
     pub name: String,
 }
 
+/// A device kind and the category it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindInfo {
+    pub code: String,
+    pub name: String,
+    pub category: DeviceCategory,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleInfo {
     pub code: String,
@@ -41,6 +50,7 @@ pub struct Catalog {
     /// Enterprise size classes.
     pub size_classes: Vec<Named>,
     pub device_categories: Vec<Named>,
+    pub device_kinds: Vec<KindInfo>,
     pub protocols: Vec<String>,
     pub roles: Vec<RoleInfo>,
     pub permissions: Vec<Permission>,
@@ -80,6 +90,14 @@ async fn catalog(
             .map(|c| Named {
                 code: c.as_str().into(),
                 name: c.name(locale).into(),
+            })
+            .collect(),
+        device_kinds: KINDS
+            .iter()
+            .map(|k| KindInfo {
+                code: k.code.into(),
+                name: k.name(locale).into(),
+                category: k.category,
             })
             .collect(),
         protocols: Protocol::ALL

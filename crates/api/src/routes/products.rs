@@ -10,6 +10,7 @@ use crate::security::random_token;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use ironloom_core::device_kind;
 use ironloom_core::entity::{JsonMap, NewProduct, Page, Product, ProductFilter, ProductPatch};
 use ironloom_core::error::{Error, FieldError, FieldErrorKind};
 use ironloom_core::ids::ProductId;
@@ -37,6 +38,8 @@ pub struct ProductQuery {
     q: Option<String>,
     industry: Option<Industry>,
     category: Option<DeviceCategory>,
+    /// A device kind code (`pump`, `cnc_lathe` …).
+    kind: Option<String>,
     protocol: Option<Protocol>,
     page: Option<u32>,
     page_size: Option<u32>,
@@ -58,6 +61,7 @@ async fn list_products(
         q: q.q,
         industry: q.industry,
         category: q.category,
+        kind: q.kind,
         protocol: q.protocol,
     };
     Ok(Json(
@@ -80,12 +84,35 @@ pub struct ProductInput {
     /// GB/T 4754 section letter, e.g. `C` (manufacturing).
     #[serde(default)]
     pub industry: Option<Industry>,
+    /// Default: the device kind's category, else `other`.
     #[serde(default)]
     pub category: Option<DeviceCategory>,
+    /// The device kind, one of the catalogue's codes (`GET /api/v1/catalog`).
+    #[serde(default)]
+    pub kind: Option<String>,
     #[serde(default)]
     pub protocol: Option<Protocol>,
     #[serde(default)]
     pub thing_model: Option<ThingModel>,
+}
+
+/// Checks a device kind; its category is the product's unless one is given.
+fn check_kind(kind: Option<&str>) -> ApiResult<Option<DeviceCategory>> {
+    let Some(k) = kind else { return Ok(None) };
+    device_kind::kind(k)
+        .map(|k| Some(k.category))
+        .ok_or_else(|| {
+            Error::invalid(
+                "kind",
+                FieldErrorKind::OneOf {
+                    allowed: device_kind::KINDS
+                        .iter()
+                        .map(|k| k.code.to_owned())
+                        .collect(),
+                },
+            )
+            .into()
+        })
 }
 
 fn check_fields(name: Option<&str>, description: Option<&str>) -> ApiResult<()> {
@@ -118,6 +145,7 @@ async fn create_product(
     ApiJson(input): ApiJson<ProductInput>,
 ) -> ApiResult<(StatusCode, Json<Product>)> {
     check_fields(Some(&input.name), input.description.as_deref())?;
+    let kind_category = check_kind(input.kind.as_deref())?;
     let thing_model = input.thing_model.unwrap_or_default();
     thing_model.validate().map_err(Error::from)?;
     let new = NewProduct {
@@ -125,7 +153,8 @@ async fn create_product(
         product_key: product_key(input.product_key)?,
         description: input.description,
         industry: input.industry,
-        category: input.category.unwrap_or_default(),
+        category: input.category.or(kind_category).unwrap_or_default(),
+        kind: input.kind,
         protocol: input.protocol.unwrap_or_default(),
         thing_model,
         tm_extensions: JsonMap::new(),
@@ -170,6 +199,8 @@ pub struct ImportInput {
     #[serde(default)]
     pub category: Option<DeviceCategory>,
     #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
     pub protocol: Option<Protocol>,
 }
 
@@ -181,6 +212,7 @@ struct Decoded {
     product_key: Option<String>,
     industry: Option<Industry>,
     category: Option<DeviceCategory>,
+    kind: Option<String>,
     protocol: Option<Protocol>,
     extensions: JsonMap,
 }
@@ -200,6 +232,7 @@ fn decode(format: TmFormat, doc: &serde_json::Value) -> ApiResult<Decoded> {
             let category = take(&mut ext, "ironloom:category")
                 .as_deref()
                 .and_then(DeviceCategory::parse);
+            let kind = take(&mut ext, "ironloom:kind");
             let protocol = take(&mut ext, "ironloom:protocol")
                 .as_deref()
                 .and_then(Protocol::parse);
@@ -210,6 +243,7 @@ fn decode(format: TmFormat, doc: &serde_json::Value) -> ApiResult<Decoded> {
                 product_key,
                 industry,
                 category,
+                kind,
                 protocol,
                 extensions: ext,
             })
@@ -223,6 +257,7 @@ fn decode(format: TmFormat, doc: &serde_json::Value) -> ApiResult<Decoded> {
                 product_key,
                 industry: None,
                 category: None,
+                kind: None,
                 protocol: None,
                 extensions: JsonMap::new(),
             })
@@ -245,6 +280,7 @@ fn decode(format: TmFormat, doc: &serde_json::Value) -> ApiResult<Decoded> {
                 product_key: None,
                 industry: None,
                 category: None,
+                kind: None,
                 protocol: None,
                 extensions: JsonMap::new(),
             })
@@ -269,12 +305,19 @@ async fn import_product(
         .ok_or_else(|| FieldError::new("name", FieldErrorKind::Required))?;
     let description = input.description.or(d.description);
     check_fields(Some(&name), description.as_deref())?;
+    let kind = input.kind.or(d.kind);
+    let kind_category = check_kind(kind.as_deref())?;
     let new = NewProduct {
         name,
         product_key: product_key(input.product_key.or(d.product_key))?,
         description,
         industry: input.industry.or(d.industry),
-        category: input.category.or(d.category).unwrap_or_default(),
+        category: input
+            .category
+            .or(d.category)
+            .or(kind_category)
+            .unwrap_or_default(),
+        kind,
         protocol: input.protocol.or(d.protocol).unwrap_or_default(),
         thing_model: d.model,
         tm_extensions: d.extensions,
@@ -311,6 +354,10 @@ pub struct ProductPatchInput {
     pub industry: Option<Option<Industry>>,
     #[serde(default)]
     pub category: Option<DeviceCategory>,
+    /// A device kind code; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<Option<String>>,
     #[serde(default)]
     pub protocol: Option<Protocol>,
     #[serde(default)]
@@ -337,11 +384,15 @@ async fn update_product(
     if let Some(m) = &input.thing_model {
         m.validate().map_err(Error::from)?;
     }
+    if let Some(k) = &input.kind {
+        check_kind(k.as_deref())?;
+    }
     let patch = ProductPatch {
         name: input.name,
         description: input.description,
         industry: input.industry,
         category: input.category,
+        kind: input.kind,
         protocol: input.protocol,
         thing_model: input.thing_model,
         tm_extensions: None,

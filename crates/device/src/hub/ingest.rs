@@ -174,6 +174,8 @@ impl DeviceHub {
             product_key: ctx.product_key.clone(),
             values: sent,
         });
+        // The property of each of the device's own values, for its monthly activity.
+        let property_ids = (origin == Origin::Device).then(|| self.property_ids(&all[..sent]));
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
@@ -184,6 +186,22 @@ impl DeviceHub {
         // Store refusals among the device's values (the log entries are plain text and not
         // refused), given back to the message they came from.
         let mut store_refused: Vec<Refused> = Vec::new();
+        if let Some(ids) = property_ids {
+            let refused: std::collections::HashSet<usize> =
+                written.rejected.iter().map(|r| r.index).collect();
+            let stored_messages = spans
+                .iter()
+                .filter(|&&(start, len)| (start..start + len).any(|i| !refused.contains(&i)))
+                .count() as u64;
+            if stored_messages > 0 {
+                let ids = ids
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !refused.contains(i))
+                    .map(|(_, id)| id);
+                self.record_activity(ctx, arrived, stored_messages, ids);
+            }
+        }
         if let Some(points) = &mut watched_points
             && !written.rejected.is_empty()
         {

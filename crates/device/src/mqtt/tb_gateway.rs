@@ -254,6 +254,7 @@ async fn product_for_type(
                 )),
                 industry: None,
                 category: DeviceCategory::Other,
+                kind: None,
                 protocol: Protocol::Gateway,
                 thing_model: Default::default(),
                 tm_extensions: Default::default(),

@@ -62,6 +62,7 @@ pub async fn platform() -> Platform {
                 description: None,
                 industry: None,
                 category: ironloom_core::industry::DeviceCategory::Operating,
+                kind: None,
                 protocol: ironloom_core::industry::Protocol::Mqtt,
                 thing_model: serde_json::from_value(json!({
                     "properties": [
@@ -130,6 +131,7 @@ pub async fn platform() -> Platform {
             description: None,
             industry: None,
             category: ironloom_core::industry::DeviceCategory::Other,
+            kind: None,
             protocol: ironloom_core::industry::Protocol::Gateway,
             thing_model: serde_json::from_value(json!({
                 "properties": [{"identifier": "kwh", "name": "Energy", "data_type": {"type": "double"}}]

@@ -283,6 +283,7 @@ async fn device(
                     description: None,
                     industry: None,
                     category: ironloom_core::industry::DeviceCategory::Operating,
+                    kind: None,
                     protocol: ironloom_core::industry::Protocol::Mqtt,
                     thing_model,
                     tm_extensions: BTreeMap::new().into_iter().collect(),

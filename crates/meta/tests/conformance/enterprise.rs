@@ -1,5 +1,6 @@
 //! Enterprise profiles: one per tenant, replaced whole with a version check, audited field
-//! by field, listed with prefix filters, gone with their tenant.
+//! by field, listed with prefix filters, gone with their tenant. Devices' monthly activity
+//! adds up across writes.
 
 use crate::{actor, tenant};
 use ironloom_core::enterprise::*;
@@ -122,4 +123,65 @@ pub async fn enterprise_profiles_are_one_per_tenant_versioned_and_audited(s: &Sq
     // A tenant's deletion takes its profile.
     s.delete_tenant(&actor(), b.id).await.unwrap();
     assert_eq!(list(ProfileFilter::default()).await.len(), 1);
+}
+
+pub async fn device_activity_adds_up_per_month(s: &SqlStore) {
+    use ironloom_core::activity::ActivityDelta;
+    use ironloom_core::repo::{ActivityRepo, DeviceRepo};
+    let t = tenant(s, "acta").await;
+    let other = tenant(s, "actb").await;
+    let p = crate::product(s, t.id, "pumps").await;
+    let d = s
+        .create_device(&actor(), t.id, crate::new_device(p.id, "pump-1"))
+        .await
+        .unwrap();
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let delta = |m: u64, p: u64, from: i64, to: i64, props: Option<&[&str]>| ActivityDelta {
+        tenant_id: t.id,
+        device_id: d.id,
+        month: "2026-12".into(),
+        messages: m,
+        points: p,
+        first_at: at(from),
+        last_at: at(to),
+        properties: props.map(|x| x.iter().map(|s| s.to_string()).collect()),
+    };
+    s.add_device_activity(&[delta(2, 5, 2000, 3000, Some(&["flow", "head"]))])
+        .await
+        .unwrap();
+    // A later write: counts add, the range widens, the sets merge, an unchanged set stays.
+    s.add_device_activity(&[
+        delta(1, 1, 1000, 1500, Some(&["power"])),
+        delta(3, 3, 4000, 5000, None),
+    ])
+    .await
+    .unwrap();
+    let m = s
+        .device_month(t.id, d.id, "2026-12")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((m.messages, m.points), (6, 9));
+    assert_eq!((m.first_at, m.last_at), (at(1000), at(5000)));
+    assert_eq!(m.properties, ["flow", "head", "power"]);
+    assert!(
+        s.device_month(t.id, d.id, "2026-11")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.device_month(other.id, d.id, "2026-12")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The device's deletion takes its months.
+    s.delete_device(&actor(), t.id, d.id).await.unwrap();
+    assert!(
+        s.device_month(t.id, d.id, "2026-12")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
