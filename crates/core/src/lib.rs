@@ -30,6 +30,7 @@ pub mod edge_app;
 pub mod enterprise;
 pub mod entity;
 pub mod error;
+pub mod evaluation;
 pub mod expr;
 pub mod i18n;
 pub mod identifier;

@@ -57,11 +57,23 @@ impl ModelKind {
 
 /// The business domains of the evaluation criteria.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     /// 研发设计
+    #[default]
     Design,
     /// 生产制造
     Production,
