@@ -142,6 +142,12 @@ class AlarmCounts(TypedDict):
     warning: int
 
 
+class Alternative(TypedDict):
+    """A second figure that also passes a criterion."""
+    floor: float
+    value: float
+
+
 class ApiKey(TypedDict):
     created_at: str
     created_by: "UserId"
@@ -376,6 +382,12 @@ class CheckResult(TypedDict):
     outcome: "CheckOutcome"
     title: "LocalText"
     took_ms: int
+
+
+ClassName = TypedDict("ClassName", {
+    "class": "PlatformClass",
+    "name": str,
+})
 
 
 class CloseInput(TypedDict):
@@ -702,6 +714,14 @@ class DeviceCredentials(TypedDict):
     x509_fingerprint: NotRequired[Optional[str]]
 
 
+class DeviceFigures(TypedDict):
+    """Devices of one category or kind."""
+    connected: int
+    key: str
+    managed: int
+    registered: int
+
+
 class DeviceGroup(TypedDict):
     created_at: str
     description: NotRequired[Optional[str]]
@@ -756,6 +776,24 @@ class DevicePointsInput(TypedDict):
     points: List["PointInput"]
 
 
+class DeviceRecord(TypedDict):
+    """A device behind a connected or managed count."""
+    category: "DeviceCategory"
+    #: Connected: messages and values it delivered in the month. Managed: commands that
+    count: int
+    device_id: "DeviceId"
+    device_name: str
+    first_at: str
+    kind: NotRequired[Optional[str]]
+    last_at: str
+    product_key: str
+    #: Connected: properties that delivered values.
+    properties: int
+    tenant_code: str
+    tenant_id: "TenantId"
+    values: int
+
+
 class DeviceStatus(TypedDict):
     """Connection state, written by the transports in batches."""
     last_connected_at: NotRequired[Optional[str]]
@@ -776,6 +814,14 @@ class Division(TypedDict):
     name_zh: str
     #: Its section's letter, `C`.
     section: str
+
+
+class DomainFigures(TypedDict):
+    """The figures of one domain."""
+    algorithms: int
+    apps: int
+    domain: "Domain"
+    mechanism_models: int
 
 
 class DrainInput(TypedDict):
@@ -1058,6 +1104,31 @@ class ImportedDevice(TypedDict):
     row: int
 
 
+IndicatorResult = TypedDict("IndicatorResult", {
+    "alternative": NotRequired[Optional["Alternative"]],  # The other way to pass, if the criterion has one (data points for process
+    "class": "PlatformClass",
+    "floor": float,
+    "id": str,
+    "name": str,
+    "pass": bool,
+    "records": NotRequired[Optional[str]],  # The drill-down that lists the records behind the value.
+    "seed": str,
+    "value": float,
+})
+
+
+class IndustryFigures(TypedDict):
+    """The figures of one division of GB/T 4754."""
+    algorithms: int
+    apps: int
+    connected_devices: int
+    enterprises: int
+    #: `C34`.
+    industry: str
+    mechanism_models: int
+    process_points: int
+
+
 class InstallationView(TypedDict):
     """An installation with what it did since this node started."""
     #: For an installation that runs on an edge gateway: `{"gateway", "reported"}`, the
@@ -1336,6 +1407,48 @@ class Me(TypedDict):
     via: str
 
 
+class Metrics(TypedDict):
+    """The report's figures."""
+    algorithms: int
+    #: Domains with at least one app (the app types the criteria count).
+    app_domains: int
+    apps: int
+    average_monthly_calls: int
+    by_category: List["DeviceFigures"]
+    by_kind: List["DeviceFigures"]
+    calls_by_month: List["MonthCount"]
+    connected_devices: int
+    #: Kinds with at least one connected device.
+    connected_kinds: int
+    #: Apps of the design, operations or management domains.
+    design_management_apps: int
+    developers: "DeveloperMonth"
+    domains: List["DomainFigures"]
+    enterprises: int
+    industries: List["IndustryFigures"]
+    managed_devices: int
+    managed_kinds: int
+    #: Non-algorithm model types with at least one model.
+    mechanism_model_types: int
+    mechanism_models: int
+    month: str
+    paying_enterprises: int
+    process_points: int
+    regions: List["RegionFigures"]
+    registered_devices: int
+    #: Per mille of enterprises that are SMEs.
+    sme_share_permille: int
+    smes: int
+    stored_bytes: int
+    subscribers: int
+    tenants: int
+    #: Tenants without a profile (counted nowhere by industry or region).
+    tenants_without_profile: int
+    third_party_apps: int
+    #: Per mille of registered developers that are third-party.
+    third_party_share_permille: int
+
+
 class ModelDetail(TypedDict):
     """A model's card (both languages) and the JSON Schema of an invocation's inputs."""
     card: Dict[str, Any]
@@ -1505,6 +1618,15 @@ class Page_Device(TypedDict):
 class Page_DeviceGroup(TypedDict):
     """One page of a list."""
     items: List["DeviceGroup"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class Page_DeviceRecord(TypedDict):
+    """One page of a list."""
+    items: List["DeviceRecord"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -1895,6 +2017,15 @@ class Region(TypedDict):
     name_en: NotRequired[Optional[str]]
 
 
+class RegionFigures(TypedDict):
+    """Enterprises and devices of one province."""
+    connected_devices: int
+    enterprises: int
+    #: The province's GB/T 2260 code.
+    region: str
+    smes: int
+
+
 class Registration(Profile):
     password: str
     #: The log-in name (letters, digits, `-`, `_`, `.`); unique on the platform.
@@ -1936,6 +2067,24 @@ class Release(TypedDict):
     #: The size of the signed package.
     size: int
     submission_id: "SubmissionId"
+    version: str
+
+
+class Report(TypedDict):
+    """The report."""
+    classes: List["ClassName"]
+    computed_at: str
+    indicators: List["IndicatorResult"]
+    industry: NotRequired[Optional[str]]
+    industry_metrics: NotRequired[Optional["Metrics"]]
+    metrics: "Metrics"
+    month: str
+    #: The region and division the regional and industry classes were figured for.
+    region: NotRequired[Optional[str]]
+    region_metrics: NotRequired[Optional["Metrics"]]
+    #: `platform` (the administrator) or `tenant` (a tenant's own figures, no criteria).
+    scope: str
+    #: The platform version that computed it.
     version: str
 
 
@@ -2683,12 +2832,14 @@ OrderId = str
 OrderStatus = Literal["pending", "paid", "cancelled", "refunded"]
 
 #: One thing a principal may be allowed to do. API keys carry a subset as their scopes.
-Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance", "identifier:read", "identifier:manage", "enterprise:manage"]
+Permission = Literal["tenant:read", "tenant:manage", "user:read", "user:manage", "api_key:read", "api_key:manage", "product:read", "product:write", "device:read", "device:write", "device:credentials", "device:attributes", "device:command", "audit:read", "telemetry:read", "telemetry:write", "telemetry:manage", "rule:read", "rule:write", "alarm:read", "alarm:manage", "dashboard:read", "dashboard:write", "app:read", "app:manage", "market:review", "market:finance", "identifier:read", "identifier:manage", "enterprise:manage", "evaluation:read"]
 
 PlanId = str
 
 #: How a plan charges.
 PlanKind = Literal["free", "monthly", "yearly", "per_call"]
+
+PlatformClass = Literal["cross_industry", "regional", "industry", "supply_chain", "jx_comprehensive", "jx_industry", "jx_regional", "jx_enterprise"]
 
 Precision = Literal["s", "ms", "us"]
 
@@ -2699,6 +2850,8 @@ Protocol = Literal["mqtt", "http", "coap", "modbus_tcp", "modbus_rtu", "opc_ua",
 
 #: How much a value can be trusted, as in OPC UA's status code classes.
 Quality = Literal["good", "uncertain", "bad"]
+
+RecordList = Literal["connected_devices", "managed_devices"]
 
 #: The kinds of object the platform keeps, for error messages and the audit log.
 Resource = Literal["tenant", "user", "api_key", "product", "device", "device_group", "audit_entry", "session", "retention", "command", "rule", "alarm", "dashboard", "model_binding", "model_job", "app_package", "app_installation", "app_state", "developer", "submission", "release", "signing_key", "review", "plan", "subscription", "order", "id_prefix", "id_template", "identifier", "id_import", "id_grant", "enterprise_profile"]
@@ -3589,6 +3742,49 @@ class GeneratedApi:
             sort: `updated_at`, `legal_name`, `industry`, `region`; `-` prefix for descending.
         """
         return self._call("GET", "/api/v1/enterprise-profiles", query={"q": q, "industry": industry, "region": region, "size_class": size_class, "industry_mode": industry_mode, "page": page, "page_size": page_size, "sort": sort})
+
+    def report(
+        self,
+        *,
+        month: Optional[str] = None,
+        industry: Optional[str] = None,
+        region: Optional[str] = None,
+    ) -> Report:
+        """The evaluation report for a month: the figures, and (for the platform administrator)
+        every quantitative criterion of the seeds with its floor and verdict.
+
+        `GET /api/v1/evaluation`
+
+        Parameters:
+            month: `YYYY-MM` (UTC); default: this month.
+            industry: The division the industry classes are figured for (`C34`); default: the division with the most connected devices.
+            region: The region the regional classes are figured for (a GB/T 2260 code); default: the province with the most enterprises.
+        """
+        return self._call("GET", "/api/v1/evaluation", query={"month": month, "industry": industry, "region": region})
+
+    def records(
+        self,
+        *,
+        list: RecordList,
+        month: Optional[str] = None,
+        tenant: Optional[TenantId] = None,
+        industry: Optional[str] = None,
+        region: Optional[str] = None,
+        category: Optional[DeviceCategory] = None,
+        kind: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+    ) -> Page_DeviceRecord:
+        """The records behind a figure of the report: which devices were connected (with what
+        they delivered) or managed (with the commands that succeeded) in the month.
+
+        `GET /api/v1/evaluation/records`
+
+        Parameters:
+            list: Which records: `connected_devices` or `managed_devices`.
+            tenant: Only this tenant's (the platform administrator; a tenant sees its own anyway).
+        """
+        return self._call("GET", "/api/v1/evaluation/records", query={"list": list, "month": month, "tenant": tenant, "industry": industry, "region": region, "category": category, "kind": kind, "page": page, "page_size": page_size})
 
     def register_batch(self, body: List[IdentifierInput]) -> BatchResult:
         """Register up to 2000 identifiers; each is checked on its own (an invalid one is
@@ -5019,6 +5215,8 @@ OPERATIONS = {
     "put_profile": ("PUT", "/api/v1/enterprise-profile"),
     "check": ("POST", "/api/v1/enterprise-profile/check"),
     "list_profiles": ("GET", "/api/v1/enterprise-profiles"),
+    "report": ("GET", "/api/v1/evaluation"),
+    "records": ("GET", "/api/v1/evaluation/records"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
     "detect_scheme": ("POST", "/api/v1/identifier-detect"),
     "list_grants": ("GET", "/api/v1/identifier-grants"),

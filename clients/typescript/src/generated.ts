@@ -160,6 +160,12 @@ export interface AlarmCounts {
 
 export type AlarmId = string;
 
+/** A second figure that also passes a criterion. */
+export interface Alternative {
+  floor: number;
+  value: number;
+}
+
 export interface ApiKey {
   created_at: string;
   created_by: UserId;
@@ -404,6 +410,12 @@ export interface CheckResult {
   outcome: CheckOutcome;
   title: LocalText;
   took_ms: number;
+}
+
+/** A platform class's name. */
+export interface ClassName {
+  class: PlatformClass;
+  name: string;
 }
 
 export interface CloseInput {
@@ -790,6 +802,14 @@ export interface DeviceCredentials {
   x509_fingerprint?: string | null;
 }
 
+/** Devices of one category or kind. */
+export interface DeviceFigures {
+  connected: number;
+  key: string;
+  managed: number;
+  registered: number;
+}
+
 export interface DeviceGroup {
   created_at: string;
   description?: string | null;
@@ -846,6 +866,27 @@ export interface DevicePointsInput {
   points: PointInput[];
 }
 
+/** A device behind a connected or managed count. */
+export interface DeviceRecord {
+  category: DeviceCategory;
+  /**
+   * Connected: messages and values it delivered in the month. Managed: commands that
+   * succeeded in the month.
+   */
+  count: number;
+  device_id: DeviceId;
+  device_name: string;
+  first_at: string;
+  kind?: string | null;
+  last_at: string;
+  product_key: string;
+  /** Connected: properties that delivered values. */
+  properties: number;
+  tenant_code: string;
+  tenant_id: TenantId;
+  values: number;
+}
+
 /** Connection state, written by the transports in batches. */
 export interface DeviceStatus {
   last_connected_at?: string | null;
@@ -870,6 +911,14 @@ export interface Division {
 
 /** The business domains of the evaluation criteria. */
 export type Domain = "design" | "production" | "operations" | "logistics" | "service" | "supply_chain" | "management";
+
+/** The figures of one domain. */
+export interface DomainFigures {
+  algorithms: number;
+  apps: number;
+  domain: Domain;
+  mechanism_models: number;
+}
 
 /** How fast to send a drained node's devices elsewhere. */
 export interface DrainInput {
@@ -1201,8 +1250,38 @@ export interface ImportedDevice {
   row: number;
 }
 
+/** One criterion, figured. */
+export interface IndicatorResult {
+  /**
+   * The other way to pass, if the criterion has one (data points for process
+   * industries).
+   */
+  alternative?: Alternative | null;
+  class: PlatformClass;
+  floor: number;
+  id: string;
+  name: string;
+  pass: boolean;
+  /** The drill-down that lists the records behind the value. */
+  records?: string | null;
+  seed: string;
+  value: number;
+}
+
 /** A section (门类) of GB/T 4754-2017, serialised as its letter. */
 export type Industry = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H" | "I" | "J" | "K" | "L" | "M" | "N" | "O" | "P" | "Q" | "R" | "S" | "T";
+
+/** The figures of one division of GB/T 4754. */
+export interface IndustryFigures {
+  algorithms: number;
+  apps: number;
+  connected_devices: number;
+  enterprises: number;
+  /** `C34`. */
+  industry: string;
+  mechanism_models: number;
+  process_points: number;
+}
 
 /** Discrete manufacturing counts devices; process industries count data points (采集点). */
 export type IndustryMode = "discrete" | "process";
@@ -1533,6 +1612,48 @@ export interface Me {
   via: string;
 }
 
+/** The report's figures. */
+export interface Metrics {
+  algorithms: number;
+  /** Domains with at least one app (the app types the criteria count). */
+  app_domains: number;
+  apps: number;
+  average_monthly_calls: number;
+  by_category: DeviceFigures[];
+  by_kind: DeviceFigures[];
+  calls_by_month: MonthCount[];
+  connected_devices: number;
+  /** Kinds with at least one connected device. */
+  connected_kinds: number;
+  /** Apps of the design, operations or management domains. */
+  design_management_apps: number;
+  developers: DeveloperMonth;
+  domains: DomainFigures[];
+  enterprises: number;
+  industries: IndustryFigures[];
+  managed_devices: number;
+  managed_kinds: number;
+  /** Non-algorithm model types with at least one model. */
+  mechanism_model_types: number;
+  mechanism_models: number;
+  month: string;
+  paying_enterprises: number;
+  process_points: number;
+  regions: RegionFigures[];
+  registered_devices: number;
+  /** Per mille of enterprises that are SMEs. */
+  sme_share_permille: number;
+  smes: number;
+  stored_bytes: number;
+  subscribers: number;
+  tenants: number;
+  /** Tenants without a profile (counted nowhere by industry or region). */
+  tenants_without_profile: number;
+  third_party_apps: number;
+  /** Per mille of registered developers that are third-party. */
+  third_party_share_permille: number;
+}
+
 export type ModelBinding = BindingSpec & {
   created_at: string;
   id: BindingId;
@@ -1730,6 +1851,15 @@ export interface Page_DeviceGroup {
 }
 
 /** One page of a list. */
+export interface Page_DeviceRecord {
+  items: DeviceRecord[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
 export interface Page_EnterpriseProfile {
   items: EnterpriseProfile[];
   page: number;
@@ -1901,7 +2031,7 @@ export interface PaymentInstructions {
 }
 
 /** One thing a principal may be allowed to do. API keys carry a subset as their scopes. */
-export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance" | "identifier:read" | "identifier:manage" | "enterprise:manage";
+export type Permission = "tenant:read" | "tenant:manage" | "user:read" | "user:manage" | "api_key:read" | "api_key:manage" | "product:read" | "product:write" | "device:read" | "device:write" | "device:credentials" | "device:attributes" | "device:command" | "audit:read" | "telemetry:read" | "telemetry:write" | "telemetry:manage" | "rule:read" | "rule:write" | "alarm:read" | "alarm:manage" | "dashboard:read" | "dashboard:write" | "app:read" | "app:manage" | "market:review" | "market:finance" | "identifier:read" | "identifier:manage" | "enterprise:manage" | "evaluation:read";
 
 /** A plan a developer offers for one of its apps. */
 export interface Plan {
@@ -1935,6 +2065,8 @@ export interface PlanInput {
 
 /** How a plan charges. */
 export type PlanKind = "free" | "monthly" | "yearly" | "per_call";
+
+export type PlatformClass = "cross_industry" | "regional" | "industry" | "supply_chain" | "jx_comprehensive" | "jx_industry" | "jx_regional" | "jx_enterprise";
 
 /** One point in a write request. */
 export interface PointInput {
@@ -2157,6 +2289,8 @@ export interface Quota {
   used: number;
 }
 
+export type RecordList = "connected_devices" | "managed_devices";
+
 /**
  * A model's own refusal of a combination of valid inputs (outside the region a
  * formulation covers, an iteration that did not converge).
@@ -2174,6 +2308,15 @@ export interface Region {
   name: string;
   /** The provincial division's English name (the others have none here). */
   name_en?: string | null;
+}
+
+/** Enterprises and devices of one province. */
+export interface RegionFigures {
+  connected_devices: number;
+  enterprises: number;
+  /** The province's GB/T 2260 code. */
+  region: string;
+  smes: number;
 }
 
 export type Registration = Profile & {
@@ -2220,6 +2363,24 @@ export interface Release {
   /** The size of the signed package. */
   size: number;
   submission_id: SubmissionId;
+  version: string;
+}
+
+/** The report. */
+export interface Report {
+  classes: ClassName[];
+  computed_at: string;
+  indicators: IndicatorResult[];
+  industry?: string | null;
+  industry_metrics?: Metrics | null;
+  metrics: Metrics;
+  month: string;
+  /** The region and division the regional and industry classes were figured for. */
+  region?: string | null;
+  region_metrics?: Metrics | null;
+  /** `platform` (the administrator) or `tenant` (a tenant's own figures, no criteria). */
+  scope: string;
+  /** The platform version that computed it. */
   version: string;
 }
 
@@ -3172,6 +3333,37 @@ export interface ListProfilesQuery {
   page_size?: number;
   /** `updated_at`, `legal_name`, `industry`, `region`; `-` prefix for descending. */
   sort?: string;
+}
+
+/** Query parameters of `report`. */
+export interface ReportQuery {
+  /** `YYYY-MM` (UTC); default: this month. */
+  month?: string;
+  /**
+   * The division the industry classes are figured for (`C34`); default: the division
+   * with the most connected devices.
+   */
+  industry?: string;
+  /**
+   * The region the regional classes are figured for (a GB/T 2260 code); default: the
+   * province with the most enterprises.
+   */
+  region?: string;
+}
+
+/** Query parameters of `records`. */
+export interface RecordsQuery {
+  /** Which records: `connected_devices` or `managed_devices`. */
+  list: RecordList;
+  month?: string;
+  /** Only this tenant's (the platform administrator; a tenant sees its own anyway). */
+  tenant?: TenantId;
+  industry?: string;
+  region?: string;
+  category?: DeviceCategory;
+  kind?: string;
+  page?: number;
+  page_size?: number;
 }
 
 /** Query parameters of `listIdentifierImports`. */
@@ -4241,6 +4433,26 @@ export abstract class GeneratedApi {
    */
   listProfiles(query: ListProfilesQuery = {}): Promise<Page_EnterpriseProfile> {
     return this.call<Page_EnterpriseProfile>({ method: "GET", path: "/api/v1/enterprise-profiles", query });
+  }
+
+  /**
+   * The evaluation report for a month: the figures, and (for the platform administrator)
+   * every quantitative criterion of the seeds with its floor and verdict.
+   *
+   * `GET /api/v1/evaluation`
+   */
+  report(query: ReportQuery = {}): Promise<Report> {
+    return this.call<Report>({ method: "GET", path: "/api/v1/evaluation", query });
+  }
+
+  /**
+   * The records behind a figure of the report: which devices were connected (with what
+   * they delivered) or managed (with the commands that succeeded) in the month.
+   *
+   * `GET /api/v1/evaluation/records`
+   */
+  records(query: RecordsQuery): Promise<Page_DeviceRecord> {
+    return this.call<Page_DeviceRecord>({ method: "GET", path: "/api/v1/evaluation/records", query });
   }
 
   /**
@@ -5613,6 +5825,8 @@ export const OPERATIONS = {
   put_profile: ["PUT", "/api/v1/enterprise-profile"],
   check: ["POST", "/api/v1/enterprise-profile/check"],
   list_profiles: ["GET", "/api/v1/enterprise-profiles"],
+  report: ["GET", "/api/v1/evaluation"],
+  records: ["GET", "/api/v1/evaluation/records"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
   detect_scheme: ["POST", "/api/v1/identifier-detect"],
   list_grants: ["GET", "/api/v1/identifier-grants"],

@@ -124,6 +124,12 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/enterprise-profiles",
         Permission(P::TenantManage),
     ),
+    ("GET", "/api/v1/evaluation", Permission(P::EvaluationRead)),
+    (
+        "GET",
+        "/api/v1/evaluation/records",
+        Permission(P::EvaluationRead),
+    ),
     ("GET", "/api/v1/models", Authenticated),
     ("GET", "/api/v1/models/{id}", Authenticated),
     ("POST", "/api/v1/models/{id}/invoke", Authenticated),

@@ -163,12 +163,14 @@ impl std::fmt::Debug for AppState {
     components(schemas(
         ironloom_core::ids::InstallationId,
         ironloom_core::telemetry::Order,
-        routes::telemetry::Layout
+        routes::telemetry::Layout,
+        routes::evaluation::RecordList
     )),
     tags(
         (name = "auth", description = "Log-in and one's own account"),
         (name = "tenants", description = "Tenants (platform administrator)"),
         (name = "enterprise", description = "Enterprise profiles of tenants: credit code, industry, size, region, park"),
+        (name = "evaluation", description = "The evaluation report: the platform criteria's figures from the platform's own records, criteria and the records behind them"),
         (name = "users", description = "Users and roles"),
         (name = "api-keys", description = "API keys"),
         (name = "products", description = "Products and thing models"),
@@ -215,6 +217,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::auth::register(router);
     let router = routes::tenants::register(router);
     let router = routes::enterprise::register(router);
+    let router = routes::evaluation::register(router);
     let router = routes::users::register(router);
     let router = routes::api_keys::register(router);
     let router = routes::products::register(router);

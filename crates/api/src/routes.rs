@@ -12,6 +12,7 @@ pub mod device_link;
 pub mod devices;
 pub mod edge_apps;
 pub mod enterprise;
+pub mod evaluation;
 pub mod gateway_config;
 pub mod groups;
 pub mod handle_writes;

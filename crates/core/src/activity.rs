@@ -3,12 +3,9 @@
 //! writes it in batches.
 
 use crate::ids::{DeviceId, TenantId};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
-/// `YYYY-MM` of an instant (UTC).
-pub fn month_of(at: DateTime<Utc>) -> String {
-    format!("{:04}-{:02}", at.year(), at.month())
-}
+pub use crate::developer_stats::month_of;
 
 /// One device's live data in one month since the hub last wrote it.
 #[derive(Debug, Clone, PartialEq)]

@@ -85,6 +85,7 @@ impl Role {
                 MarketReview,
                 MarketFinance,
                 EnterpriseManage,
+                EvaluationRead,
             ]),
             Role::TenantAdmin => PermissionSet::of(&[
                 TenantRead,
@@ -114,6 +115,7 @@ impl Role {
                 IdentifierRead,
                 IdentifierManage,
                 EnterpriseManage,
+                EvaluationRead,
             ]),
             Role::Engineer => PermissionSet::of(&[
                 TenantRead,
@@ -271,10 +273,14 @@ pub enum Permission {
     /// of any tenant).
     #[serde(rename = "enterprise:manage")]
     EnterpriseManage,
+    /// Read the evaluation report: the whole platform's for the platform administrator,
+    /// the tenant's own figures for everybody else.
+    #[serde(rename = "evaluation:read")]
+    EvaluationRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 30] = [
+    pub const ALL: [Permission; 31] = [
         Permission::TenantRead,
         Permission::TenantManage,
         Permission::UserRead,
@@ -305,6 +311,7 @@ impl Permission {
         Permission::IdentifierRead,
         Permission::IdentifierManage,
         Permission::EnterpriseManage,
+        Permission::EvaluationRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -339,6 +346,7 @@ impl Permission {
             Permission::IdentifierRead => "identifier:read",
             Permission::IdentifierManage => "identifier:manage",
             Permission::EnterpriseManage => "enterprise:manage",
+            Permission::EvaluationRead => "evaluation:read",
         }
     }
 

@@ -131,6 +131,39 @@ impl Facts {
     }
 }
 
+/// Which records a drill-down lists: a tenant's (tenant users see only their own), an
+/// industry's or a region's enterprises', one category or kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordFilter {
+    pub tenant: Option<TenantId>,
+    /// A division or finer code; matches the enterprise profile's industry by prefix.
+    pub industry: Option<String>,
+    /// A region code; matches the profile's region by prefix (`region_prefix`).
+    pub region: Option<String>,
+    pub category: Option<DeviceCategory>,
+    pub kind: Option<String>,
+}
+
+/// A device behind a connected or managed count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceRecord {
+    pub device_id: crate::ids::DeviceId,
+    pub device_name: String,
+    pub tenant_id: TenantId,
+    pub tenant_code: String,
+    pub product_key: String,
+    pub category: DeviceCategory,
+    pub kind: Option<String>,
+    /// Connected: messages and values it delivered in the month. Managed: commands that
+    /// succeeded in the month.
+    pub count: u64,
+    pub values: u64,
+    /// Connected: properties that delivered values.
+    pub properties: u64,
+    pub first_at: chrono::DateTime<chrono::Utc>,
+    pub last_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// The figures of one division of GB/T 4754.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct IndustryFigures {
@@ -197,7 +230,7 @@ pub struct Metrics {
     pub design_management_apps: u64,
     pub subscribers: u64,
     pub average_monthly_calls: u64,
-    pub calls_by_month: Vec<(String, u64)>,
+    pub calls_by_month: Vec<crate::developer_stats::MonthCount>,
     pub tenants: u64,
     pub enterprises: u64,
     /// Tenants without a profile (counted nowhere by industry or region).
@@ -428,7 +461,10 @@ impl Metrics {
         }
         m.calls_by_month = by_month
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), *v))
+            .map(|(k, v)| crate::developer_stats::MonthCount {
+                month: (*k).to_owned(),
+                count: *v,
+            })
             .collect();
         let since_first: Vec<u64> = by_month.values().copied().skip_while(|c| *c == 0).collect();
         m.average_monthly_calls = since_first

@@ -1168,6 +1168,46 @@ pub trait ActivityRepo: Send + Sync {
     ) -> Result<Option<crate::activity::DeviceMonth>>;
 }
 
+/// The grouped counts and records the evaluation report reads (see [`crate::evaluation`]).
+#[async_trait]
+pub trait EvaluationRepo: Send + Sync {
+    /// Devices per tenant, category and kind: registered now, connected in `month`,
+    /// managed (a command succeeded) in `from..to`, with their data points.
+    async fn device_groups(
+        &self,
+        month: &str,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::evaluation::DeviceGroup>>;
+    /// Model and algorithm calls per tenant and month in `from..=to`.
+    async fn model_calls(&self, from: &str, to: &str) -> Result<Vec<(TenantId, String, u64)>>;
+    /// Every app released in the store (its newest release's manifest).
+    async fn released_apps(&self) -> Result<Vec<crate::evaluation::AppFacts>>;
+    /// Tenants that took an app from the store.
+    async fn store_subscribers(&self) -> Result<Vec<TenantId>>;
+    /// Tenants that paid an order.
+    async fn paying_tenants(&self) -> Result<Vec<TenantId>>;
+    /// Every tenant's profile.
+    async fn all_profiles(&self) -> Result<Vec<EnterpriseProfile>>;
+    /// The devices that delivered data in `month`.
+    async fn connected_devices(
+        &self,
+        month: &str,
+        filter: &crate::evaluation::RecordFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<crate::evaluation::DeviceRecord>>;
+    /// The devices with a command that succeeded in `from..to`.
+    async fn managed_devices(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        filter: &crate::evaluation::RecordFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<crate::evaluation::DeviceRecord>>;
+}
+
 /// The enterprise profiles of tenants (see [`crate::enterprise`]).
 #[async_trait]
 pub trait EnterpriseRepo: Send + Sync {
@@ -1217,6 +1257,7 @@ pub trait MetaStore:
     + IdentifierGrantRepo
     + EnterpriseRepo
     + ActivityRepo
+    + EvaluationRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -29,6 +29,7 @@ mod developer_stats;
 mod device_link;
 mod devices;
 mod enterprise;
+mod evaluation;
 mod groups;
 mod identifier_grants;
 mod identifier_imports;

@@ -148,6 +148,32 @@ async fn developer_analytics(
     )))
 }
 
+/// The platform's developer counts of `months` (oldest first), with the usage counted so
+/// far written first.
+pub(crate) async fn developer_months(
+    state: &AppState,
+    months: &[String],
+) -> Result<DeveloperCounts> {
+    flush_developer_usage(state).await?;
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(DeveloperCounts { months: Vec::new() });
+    };
+    let census = state.store.developer_census(None).await?;
+    let since = chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+        .unwrap_or_default();
+    let submissions = state.store.submission_times(since).await?;
+    let usage = state.store.store_app_usage(None, first, last).await?;
+    let api = state.store.developer_api_usage(None, first, last).await?;
+    Ok(developer_counts(
+        &census,
+        months,
+        &submissions,
+        &usage,
+        &api,
+    ))
+}
+
 /// The store's reach now: listed apps, tenants that took an app from the store
 /// (订阅用户数), installations and subscriptions.
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,16 +205,7 @@ async fn statistics(
     ApiQuery(q): ApiQuery<MonthsQuery>,
 ) -> ApiResult<Json<MarketStatistics>> {
     let months = months_of(&q)?;
-    flush_developer_usage(&state).await?;
-    let (first, last) = (&months[0], &months[months.len() - 1]);
-    let census = state.store.developer_census(None).await?;
-    let since = chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-        .unwrap_or_default();
-    let submissions = state.store.submission_times(since).await?;
-    let usage = state.store.store_app_usage(None, first, last).await?;
-    let api = state.store.developer_api_usage(None, first, last).await?;
-    let developers = developer_counts(&census, &months, &submissions, &usage, &api);
+    let developers = developer_months(&state, &months).await?;
 
     let stats = state.store.app_stats().await?;
     let (apps, subscribing_tenants) = state.store.store_reach().await?;

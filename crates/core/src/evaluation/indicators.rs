@@ -727,6 +727,13 @@ pub fn catalogue() -> Vec<Indicator> {
     ]
 }
 
+/// A second figure that also passes a criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Alternative {
+    pub value: f64,
+    pub floor: f64,
+}
+
 /// One criterion, figured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct IndicatorResult {
@@ -737,8 +744,8 @@ pub struct IndicatorResult {
     pub value: f64,
     pub floor: f64,
     /// The other way to pass, if the criterion has one (data points for process
-    /// industries): its value and floor.
-    pub alternative: Option<(f64, f64)>,
+    /// industries).
+    pub alternative: Option<Alternative>,
     pub pass: bool,
     /// The drill-down that lists the records behind the value.
     pub records: Option<String>,
@@ -838,8 +845,11 @@ pub fn evaluate(s: &Scoped<'_>, zh: bool) -> Vec<IndicatorResult> {
             _ => m,
         };
         let v = value(source, industry, ind.measure);
-        let alternative = ind.or.map(|(alt, floor)| (value(m, None, alt), floor));
-        let pass = v >= ind.floor || alternative.is_some_and(|(v, f)| v >= f);
+        let alternative = ind.or.map(|(alt, floor)| Alternative {
+            value: value(m, None, alt),
+            floor,
+        });
+        let pass = v >= ind.floor || alternative.is_some_and(|a| a.value >= a.floor);
         out.push(IndicatorResult {
             id: ind.id.to_owned(),
             class: ind.class,

@@ -311,7 +311,13 @@ fn classes_read_the_platform_a_region_or_a_division() {
     };
     let r = get(&all, "cross.connected_devices");
     assert_eq!((r.value, r.floor, r.pass), (28.0, 5000.0, false));
-    assert_eq!(r.alternative, Some((60.0, 30000.0)));
+    assert_eq!(
+        r.alternative,
+        Some(indicators::Alternative {
+            value: 60.0,
+            floor: 30000.0
+        })
+    );
     assert_eq!(r.records.as_deref(), Some("connected_devices"));
     assert_eq!(get(&all, "cross.third_party_share").value, 300.0);
     assert!(get(&all, "cross.third_party_share").pass);
@@ -334,7 +340,10 @@ fn classes_read_the_platform_a_region_or_a_division() {
     assert_eq!(get(&zh, "industry.apps").value, 1.0);
     assert_eq!(
         get(&zh, "industry.connected_devices").alternative,
-        Some((60.0, 5000.0))
+        Some(indicators::Alternative {
+            value: 60.0,
+            floor: 5000.0
+        })
     );
 }
 

@@ -166,3 +166,241 @@ async fn enterprise_profiles_are_checked_derived_audited_and_kept_apart() {
             .any(|r| r["code"] == "320583")
     );
 }
+
+fn pump_model() -> Value {
+    json!({
+        "properties": [
+            {"identifier": "flow", "name": "Flow", "data_type": {"type": "double"}},
+            {"identifier": "head", "name": "Head", "data_type": {"type": "double"}},
+            {"identifier": "power", "name": "Power", "data_type": {"type": "double"}}
+        ],
+        "services": [{"identifier": "reboot", "name": "Reboot"}]
+    })
+}
+
+/// A product of `kind` with the pump model; its id.
+async fn product(api: &Api, key: &str, kind: &str) -> String {
+    let (status, p) = api
+        .call(
+            "POST",
+            "/api/v1/products",
+            Some(
+                json!({"name": key, "product_key": key, "kind": kind, "thing_model": pump_model()}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    p["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_report_counts_connected_and_managed_devices_from_their_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        "127.0.0.1:0",
+        &[("IRONLOOM__DEVICES__ACTIVITY_FLUSH", "200ms".into())],
+    );
+    let a = Api::new_tenant_named(&server, "works-a", "ta-a").await;
+    let b = Api::new_tenant_named(&server, "works-b", "ta-b").await;
+    let admin = Api::platform_admin(&server).await;
+    let (status, _) = a
+        .call(
+            "PUT",
+            "/api/v1/enterprise-profile",
+            Some(profile(
+                "苏州精工机械有限公司",
+                "914403001922038216",
+                "C34",
+                120,
+                8000.0,
+            )),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut pb = profile(
+        "杭州化工有限公司",
+        "9144030071526726XG",
+        "C26",
+        2000,
+        90000.0,
+    );
+    pb["industry_mode"] = json!("process");
+    pb["region"] = json!("330106");
+    assert_eq!(
+        b.call("PUT", "/api/v1/enterprise-profile", Some(pb))
+            .await
+            .0,
+        200
+    );
+    // A kind that is not in the catalogue is refused with the ones that are.
+    let (status, e) = a
+        .call(
+            "POST",
+            "/api/v1/products",
+            Some(json!({"name": "x", "kind": "teapot"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{e}");
+    let pumps = product(&a, "pumps", "pump").await;
+    let (_, p) = a
+        .call("GET", &format!("/api/v1/products/{pumps}"), None)
+        .await;
+    assert_eq!(p["category"], "operating", "the kind's category: {p}");
+    let mixers = product(&b, "mixers", "mixer").await;
+    let a1 = a.device(&pumps, "pump-1").await;
+    let _a2 = a.device(&pumps, "pump-2").await;
+    let b1 = b.device(&mixers, "mixer-1").await;
+
+    // pump-1 delivers two properties and answers a command; pump-2 never connects;
+    // mixer-1 (a process-industry enterprise) delivers three properties.
+    let mut d1 = crate::support::Dev::connect(&server, &a1.access_token).await;
+    d1.send(json!({"flow": 36.0, "head": 30.0}), None).await;
+    d1.send(json!({"flow": 35.0}), None).await;
+    let (status, c) = a
+        .call(
+            "POST",
+            &format!("/api/v1/devices/{}/commands", a1.id),
+            Some(json!({"method": "reboot"})),
+        )
+        .await;
+    assert_eq!(
+        (status, c["status"].as_str()),
+        (200, Some("succeeded")),
+        "{c}"
+    );
+    let mut d2 = crate::support::Dev::connect(&server, &b1.access_token).await;
+    d2.send(json!({"flow": 1.0, "head": 2.0, "power": 3.0}), None)
+        .await;
+
+    let report = crate::support::until("the devices' activity in the report", || async {
+        let r = admin.get("/api/v1/evaluation").await;
+        (r["metrics"]["connected_devices"] == 2).then_some(r)
+    })
+    .await;
+    let m = &report["metrics"];
+    assert_eq!(report["scope"], "platform");
+    assert_eq!(m["registered_devices"], 3, "{m}");
+    assert_eq!(m["managed_devices"], 1);
+    assert_eq!(
+        (m["connected_kinds"].as_u64(), m["managed_kinds"].as_u64()),
+        (Some(2), Some(1))
+    );
+    // Data points are the process-industry enterprise's properties that delivered.
+    assert_eq!(m["process_points"], 3);
+    assert_eq!(m["enterprises"], 2);
+    assert_eq!(m["smes"], 1);
+    let c34 = m["industries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["industry"] == "C34")
+        .unwrap();
+    assert_eq!(
+        (
+            c34["connected_devices"].as_u64(),
+            c34["enterprises"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert!(
+        c34["mechanism_models"].as_u64().unwrap() > 0,
+        "the library's models name C34"
+    );
+    assert!(
+        m["mechanism_models"].as_u64().unwrap() >= 150,
+        "{}",
+        m["mechanism_models"]
+    );
+    let get = |id: &str| {
+        report["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let ind = get("cross.connected_devices");
+    assert_eq!(
+        (
+            ind["value"].as_f64(),
+            ind["floor"].as_f64(),
+            ind["pass"].as_bool()
+        ),
+        (Some(2.0), Some(5000.0), Some(false))
+    );
+    assert_eq!(get("cross.mechanism_models")["pass"], true);
+    // The regional and industry classes are figured for the busiest region and division.
+    assert_eq!(get("industry.connected_devices")["value"], 1.0);
+    assert!(
+        report["region"].is_string() && report["industry"].is_string(),
+        "{report}"
+    );
+    let r = admin
+        .get("/api/v1/evaluation?region=330000&industry=C26")
+        .await;
+    assert_eq!(r["region_metrics"]["process_points"], 3);
+    assert_eq!(r["industry_metrics"]["connected_devices"], 1);
+
+    // Drill-down: which devices, with what they delivered.
+    let list = admin
+        .get("/api/v1/evaluation/records?list=connected_devices")
+        .await;
+    assert_eq!(list["total"], 2, "{list}");
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["device_name"] == "pump-1")
+        .unwrap();
+    assert_eq!(
+        (
+            row["count"].as_u64(),
+            row["values"].as_u64(),
+            row["properties"].as_u64()
+        ),
+        (Some(2), Some(3), Some(2))
+    );
+    assert_eq!(row["kind"], "pump");
+    let list = admin
+        .get("/api/v1/evaluation/records?list=connected_devices&industry=C26")
+        .await;
+    assert_eq!(list["items"][0]["device_name"], "mixer-1");
+    let list = admin
+        .get("/api/v1/evaluation/records?list=managed_devices")
+        .await;
+    assert_eq!(
+        (list["total"].as_u64(), list["items"][0]["count"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // A tenant sees its own figures and records only, and no criteria.
+    let own = a.get("/api/v1/evaluation").await;
+    assert_eq!(own["scope"], "tenant");
+    assert_eq!(own["metrics"]["connected_devices"], 1);
+    assert_eq!(own["metrics"]["registered_devices"], 2);
+    assert!(own["indicators"].as_array().unwrap().is_empty());
+    let list = b
+        .get("/api/v1/evaluation/records?list=connected_devices")
+        .await;
+    assert_eq!(list["total"], 1);
+    let tenants = admin.get("/api/v1/tenants?q=works-a").await;
+    let a_tenant = tenants["items"][0]["id"].as_str().unwrap();
+    let list = b
+        .get(&format!(
+            "/api/v1/evaluation/records?list=connected_devices&tenant={a_tenant}"
+        ))
+        .await;
+    assert_eq!(
+        list["items"][0]["device_name"], "mixer-1",
+        "B names A and still sees only its own"
+    );
+    assert_eq!(
+        admin
+            .call("GET", "/api/v1/evaluation?month=2026-13", None)
+            .await
+            .0,
+        422
+    );
+}

@@ -1,0 +1,353 @@
+//! The evaluation report (平台评价) for machines and for the console: every figure of the
+//! platform criteria computed from the platform's own records for one month, each
+//! criterion with its floor and verdict, and the records behind each figure. The platform
+//! administrator sees the whole platform; a tenant sees its own figures only.
+
+use crate::AppState;
+use crate::authz::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale};
+use crate::extract::ApiQuery;
+use crate::routes::market_stats::developer_months;
+use axum::Json;
+use axum::extract::{Extension, State};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use ironloom_core::developer_stats::{month_of, months_ending};
+use ironloom_core::enterprise::EnterpriseProfile;
+use ironloom_core::entity::{Page, PageRequest, TenantFilter, TenantSort};
+use ironloom_core::error::{Error, FieldErrorKind};
+use ironloom_core::evaluation::indicators::{
+    IndicatorResult, PlatformClass, Scoped, evaluate, industry_facts, region_facts,
+};
+use ironloom_core::evaluation::{
+    DeviceRecord, Facts, Metrics, ModelFacts, RecordFilter, TenantFacts,
+};
+use ironloom_core::i18n::Locale;
+use ironloom_core::ids::TenantId;
+use ironloom_core::industry::DeviceCategory;
+use ironloom_core::repo::Scope;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(report)).routes(routes!(records))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// `YYYY-MM` (UTC); default: this month.
+    month: Option<String>,
+    /// The division the industry classes are figured for (`C34`); default: the division
+    /// with the most connected devices.
+    industry: Option<String>,
+    /// The region the regional classes are figured for (a GB/T 2260 code); default: the
+    /// province with the most enterprises.
+    region: Option<String>,
+}
+
+/// A platform class's name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassName {
+    pub class: PlatformClass,
+    pub name: String,
+}
+
+/// The report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Report {
+    pub month: String,
+    /// `platform` (the administrator) or `tenant` (a tenant's own figures, no criteria).
+    pub scope: String,
+    pub computed_at: DateTime<Utc>,
+    /// The platform version that computed it.
+    pub version: String,
+    pub metrics: Metrics,
+    /// The region and division the regional and industry classes were figured for.
+    pub region: Option<String>,
+    pub region_metrics: Option<Metrics>,
+    pub industry: Option<String>,
+    pub industry_metrics: Option<Metrics>,
+    pub classes: Vec<ClassName>,
+    pub indicators: Vec<IndicatorResult>,
+}
+
+fn bad_month() -> ApiError {
+    Error::invalid(
+        "month",
+        FieldErrorKind::Format {
+            expected: "a month YYYY-MM",
+            expected_zh: "月份 YYYY-MM",
+        },
+    )
+    .into()
+}
+
+/// The month and its bounds `[from, to)`.
+fn period(month: Option<&str>) -> ApiResult<(String, DateTime<Utc>, DateTime<Utc>)> {
+    let month = month.map_or_else(|| month_of(Utc::now()), str::to_owned);
+    let start =
+        NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| bad_month())?;
+    if month.len() != 7 {
+        return Err(bad_month());
+    }
+    let next = if start.month() == 12 {
+        NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
+    }
+    .ok_or_else(bad_month)?;
+    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    Ok((month, at(start), at(next)))
+}
+
+/// Every tenant (or the caller's), with profiles, payments and stored data.
+async fn tenants(state: &AppState, scope: Scope) -> ApiResult<Vec<TenantFacts>> {
+    let mut all = Vec::new();
+    match scope {
+        Scope::Tenant(t) => all.push(state.store.get_tenant(t).await?),
+        Scope::All => {
+            let mut page = PageRequest::<TenantSort> {
+                page: 1,
+                page_size: 1000,
+                ..Default::default()
+            };
+            loop {
+                let p = state
+                    .store
+                    .list_tenants(&TenantFilter::default(), &page)
+                    .await?;
+                let n = p.items.len();
+                all.extend(p.items);
+                if n < page.page_size as usize {
+                    break;
+                }
+                page.page += 1;
+            }
+        }
+    }
+    let profiles: BTreeMap<TenantId, EnterpriseProfile> = state
+        .store
+        .all_profiles()
+        .await?
+        .into_iter()
+        .map(|p| (p.tenant_id, p))
+        .collect();
+    let paying: BTreeSet<TenantId> = state.store.paying_tenants().await?.into_iter().collect();
+    let mut out = Vec::with_capacity(all.len());
+    for t in all {
+        let stored_bytes = match state.telemetry.stats(t.id).await {
+            Ok(s) => s.bytes + s.wal_bytes,
+            Err(_) => 0,
+        };
+        out.push(TenantFacts {
+            id: t.id,
+            code: t.code,
+            name: t.name,
+            profile: profiles.get(&t.id).cloned(),
+            paying: paying.contains(&t.id),
+            stored_bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// What the stores hold for the month, for the caller's scope.
+async fn gather(
+    state: &AppState,
+    scope: Scope,
+    month: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<Facts> {
+    let months = months_ending(month, 12);
+    let (first, last) = (months[0].clone(), months[months.len() - 1].clone());
+    let developers = developer_months(state, &months)
+        .await?
+        .months
+        .into_iter()
+        .last()
+        .unwrap_or_default();
+    let facts = Facts {
+        month: month.to_owned(),
+        tenants: tenants(state, scope).await?,
+        devices: state.store.device_groups(month, from, to).await?,
+        models: ironloom_models::models()
+            .map(|m| ModelFacts {
+                id: m.card.id.to_owned(),
+                kind: m.card.kind,
+                industries: m.card.industries.iter().map(|s| (*s).to_owned()).collect(),
+                domains: m.card.domains.to_vec(),
+            })
+            .collect(),
+        apps: state.store.released_apps().await?,
+        subscribers: state.store.store_subscribers().await?,
+        calls: state.store.model_calls(&first, &last).await?,
+        months,
+        developers,
+    };
+    Ok(match scope {
+        Scope::All => facts,
+        // A tenant's figures are its own: its devices, calls, subscriptions.
+        Scope::Tenant(t) => facts.only(|x| x.id == t),
+    })
+}
+
+/// The evaluation report for a month: the figures, and (for the platform administrator)
+/// every quantitative criterion of the seeds with its floor and verdict.
+#[utoipa::path(get, path = "/api/v1/evaluation", tag = "evaluation", params(ReportQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Report), (status = 422, body = ErrorBody)))]
+async fn report(
+    State(state): State<AppState>,
+    p: Principal,
+    Extension(RequestLocale(locale)): Extension<RequestLocale>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<Report>> {
+    let (month, from, to) = period(q.month.as_deref())?;
+    let scope = p.scope();
+    let facts = gather(&state, scope, &month, from, to).await?;
+    let metrics = Metrics::of(&facts);
+    let zh = locale == Locale::ZhCn;
+    let mut out = Report {
+        month: month.clone(),
+        scope: if scope == Scope::All {
+            "platform"
+        } else {
+            "tenant"
+        }
+        .into(),
+        computed_at: Utc::now(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        region: None,
+        region_metrics: None,
+        industry: None,
+        industry_metrics: None,
+        classes: PlatformClass::ALL
+            .iter()
+            .map(|c| ClassName {
+                class: *c,
+                name: (if zh { c.names().1 } else { c.names().0 }).to_owned(),
+            })
+            .collect(),
+        indicators: Vec::new(),
+        metrics,
+    };
+    if scope != Scope::All {
+        return Ok(Json(out));
+    }
+    let region = match q.region {
+        Some(r) => {
+            ironloom_core::region::path(&r)
+                .map_err(|(en, zh)| Error::invalid("region", FieldErrorKind::Other { en, zh }))?;
+            Some(r)
+        }
+        None => out
+            .metrics
+            .regions
+            .iter()
+            .max_by_key(|r| (r.enterprises, r.connected_devices))
+            .map(|r| r.region.clone()),
+    };
+    let industry = match q.industry {
+        Some(i) => Some(
+            ironloom_core::division::check_industry(&i.trim().to_uppercase())
+                .map_err(|(en, zh)| Error::invalid("industry", FieldErrorKind::Other { en, zh }))?
+                .key(),
+        ),
+        None => out
+            .metrics
+            .industries
+            .iter()
+            .filter(|i| i.enterprises > 0)
+            .max_by_key(|i| (i.connected_devices, i.enterprises))
+            .map(|i| i.industry.clone()),
+    };
+    let region_metrics = region
+        .as_deref()
+        .map(|r| Metrics::of(&region_facts(&facts, r)));
+    let industry_metrics = industry
+        .as_deref()
+        .map(|i| Metrics::of(&industry_facts(&facts, i)));
+    out.indicators = evaluate(
+        &Scoped {
+            platform: &out.metrics,
+            region: region_metrics.as_ref().zip(region.as_deref()),
+            industry: industry_metrics.as_ref().zip(industry.as_deref()),
+        },
+        zh,
+    );
+    out.region = region;
+    out.region_metrics = region_metrics;
+    out.industry = industry;
+    out.industry_metrics = industry_metrics;
+    Ok(Json(out))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordList {
+    ConnectedDevices,
+    ManagedDevices,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    /// Which records: `connected_devices` or `managed_devices`.
+    list: RecordList,
+    month: Option<String>,
+    /// Only this tenant's (the platform administrator; a tenant sees its own anyway).
+    tenant: Option<TenantId>,
+    industry: Option<String>,
+    region: Option<String>,
+    category: Option<DeviceCategory>,
+    kind: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+/// The records behind a figure of the report: which devices were connected (with what
+/// they delivered) or managed (with the commands that succeeded) in the month.
+#[utoipa::path(get, path = "/api/v1/evaluation/records", tag = "evaluation", params(RecordQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Page<DeviceRecord>), (status = 422, body = ErrorBody)))]
+async fn records(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<RecordQuery>,
+) -> ApiResult<Json<Page<DeviceRecord>>> {
+    let (month, from, to) = period(q.month.as_deref())?;
+    let tenant = match p.scope() {
+        Scope::Tenant(t) => Some(t),
+        Scope::All => q.tenant,
+    };
+    let filter = RecordFilter {
+        tenant,
+        industry: q.industry.map(|i| i.trim().to_uppercase()),
+        region: q.region,
+        category: q.category,
+        kind: q.kind,
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let size = q.page_size.unwrap_or(50).clamp(1, 500);
+    let out = match q.list {
+        RecordList::ConnectedDevices => {
+            state
+                .store
+                .connected_devices(&month, &filter, page, size)
+                .await?
+        }
+        RecordList::ManagedDevices => {
+            state
+                .store
+                .managed_devices(from, to, &filter, page, size)
+                .await?
+        }
+    };
+    Ok(Json(out))
+}
