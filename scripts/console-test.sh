@@ -3,7 +3,8 @@
 # and drives it with playwright-core against `ironloom serve --demo` (the debug build in
 # $CARGO_TARGET_DIR, built here if needed): tests/e2e.mjs, the marketplace's
 # tests/e2e-market.mjs and its trading, tests/e2e-market-trade.mjs, identifier resolution's
-# tests/e2e-identifiers.mjs, the flow editor's unit tests and the cluster's health page.
+# tests/e2e-identifiers.mjs, the evaluation report's tests/e2e-evaluation.mjs, the flow
+# editor's unit tests and the cluster's health page.
 # Screenshots: console/test-results/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,10 @@ CHROMIUM=/usr/bin/chromium \
 # the trace, label sheets, scanning a QR code, the public resolution page.
 CHROMIUM=/usr/bin/chromium \
   SCREENSHOTS=test-results/screenshots node tests/e2e-identifiers.mjs
+# The evaluation report and enterprise profiles: a profile filled in, a tenant's own
+# figures, the platform's criteria and the records behind them.
+CHROMIUM=/usr/bin/chromium \
+  SCREENSHOTS=test-results/screenshots node tests/e2e-evaluation.mjs
 node tests/flow.test.mjs
 # The health page in cluster mode: the peers' nats-server and a fresh database on the
 # test PostgreSQL server (started here when this script runs on its own).

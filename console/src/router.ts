@@ -61,6 +61,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'api-keys', name: 'api-keys', component: () => import('./views/ApiKeysView.vue') },
       { path: 'tenants', name: 'tenants', component: () => import('./views/TenantsView.vue') },
       { path: 'enterprise', name: 'enterprise', component: () => import('./views/EnterpriseView.vue') },
+      { path: 'evaluation', name: 'evaluation', component: () => import('./views/EvaluationView.vue') },
       { path: 'health', name: 'health', component: () => import('./views/HealthView.vue') },
       { path: 'audit', name: 'audit', component: () => import('./views/AuditView.vue') },
       { path: 'retention', name: 'retention', component: () => import('./views/RetentionView.vue') },

@@ -3,6 +3,7 @@
 // from one of the two.
 import identifiers from './en-identifiers'
 import enterprise from './en-enterprise'
+import evaluation from './en-evaluation'
 
 const en = {
   app: {
@@ -78,6 +79,7 @@ const en = {
     finance: 'Finance desk',
     identifiers: 'Identifiers',
     enterprise: 'Enterprise profile',
+    evaluation: 'Evaluation report',
   },
   login: {
     title: 'Log in to Ironloom',
@@ -908,6 +910,7 @@ const en = {
     'identifier:read': 'See identifier prefixes, identifiers with all their values, and links',
     'identifier:manage': 'Hold prefixes; register, change and delete identifiers, templates and links',
     'enterprise:manage': 'Fill in and change the enterprise profile of the tenant',
+    'evaluation:read': 'Read the evaluation report (the platform administrator: the whole platform; others: their own figures)',
   },
   health: {
     title: 'System health',
@@ -1526,6 +1529,7 @@ const en = {
   },
   identifiers,
   enterprise,
+  evaluation,
   errors: {
     notFound: 'This page does not exist.',
     home: 'Back to the overview',

@@ -1,6 +1,7 @@
 import type { Messages } from './en'
 import identifiers from './zh-CN-identifiers'
 import enterprise from './zh-CN-enterprise'
+import evaluation from './zh-CN-evaluation'
 
 // 简体中文目录：键与英文目录完全一致（由类型检查保证）。
 const zhCN: Messages = {
@@ -77,6 +78,7 @@ const zhCN: Messages = {
     finance: '财务',
     identifiers: '标识管理',
     enterprise: '企业画像',
+    evaluation: '平台评价',
   },
   login: {
     title: '登录 Ironloom',
@@ -907,6 +909,7 @@ const zhCN: Messages = {
     'identifier:read': '查看标识前缀、标识的全部数据及其关联',
     'identifier:manage': '持有前缀；注册、修改、删除标识、模板和关联',
     'enterprise:manage': '填写和修改本租户的企业画像',
+    'evaluation:read': '查看平台评价报告（平台管理员：全平台；其他人：自己的数据）',
   },
   health: {
     title: '系统状态',
@@ -1525,6 +1528,7 @@ const zhCN: Messages = {
   },
   identifiers,
   enterprise,
+  evaluation,
   errors: {
     notFound: '页面不存在。',
     home: '返回概览',

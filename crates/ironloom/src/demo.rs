@@ -178,6 +178,27 @@ async fn create(store: &dyn MetaStore, password: &str) -> anyhow::Result<()> {
         )
         .await
         .map_err(e)?;
+    // The enterprise behind the demo tenant (a made-up credit code with valid check
+    // characters), as the evaluation report counts it.
+    let profile = ironloom_core::enterprise::ProfileInput {
+        legal_name: "演示精工机械有限公司".into(),
+        credit_code: "91320583MA1DEM0A96".into(),
+        industry: "C34".into(),
+        industry_mode: ironloom_core::enterprise::IndustryMode::Discrete,
+        kind: ironloom_core::enterprise::EnterpriseKind::Manufacturer,
+        employees: Some(420),
+        revenue: Some(12000.0),
+        assets: None,
+        region: "320583".into(),
+        park: Some("昆山经济技术开发区".into()),
+        version: None,
+    };
+    let size = ironloom_core::enterprise::check_profile(&profile)
+        .map_err(|p| anyhow!("demo enterprise profile: {p:?}"))?;
+    store
+        .put_profile(&actor, tenant.id, &profile, size, None)
+        .await
+        .map_err(e)?;
     let hash = ironloom_api::hash_password(password.to_string())
         .await
         .map_err(e)?;
