@@ -26,7 +26,10 @@
 #   barcode data, the reference of the identifier parsers) and zxing-cpp with Pillow
 #   (the decoder the identifier carriers are read back with) and pyhandle (a Handle.Net
 #   REST client, for registration over that API) in $IRONLOOM_IDENT_VENV
-#   (default ~/.cache/ironloom-ident-venv), found through $IRONLOOM_IDENT_PYTHON
+#   (default ~/.cache/ironloom-ident-venv), found through $IRONLOOM_IDENT_PYTHON; openpyxl
+#   (the reader the evaluation report's XLSX export is opened with) in
+#   $IRONLOOM_REPORT_VENV (default ~/.cache/ironloom-report-venv), found through
+#   $IRONLOOM_REPORT_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
 # and for the interpreters of the other environments:
@@ -155,3 +158,9 @@ ident_pins=('biip==5.2.0' 'zxing-cpp==3.1.1' 'pillow==13.0.0' 'pyhandle==1.5.0')
 own_venv "${IRONLOOM_IDENT_VENV:-$HOME/.cache/ironloom-ident-venv}" IRONLOOM_IDENT_PYTHON \
   "from importlib.metadata import version as v; assert all(v(p.split('==')[0]) == p.split('==')[1] for p in '${ident_pins[*]}'.split()); import zxingcpp, PIL" \
   "${ident_pins[@]}"
+
+# The evaluation report's XLSX export is opened with openpyxl
+# (crates/ironloom/tests/mqtt/evaluation.rs).
+own_venv "${IRONLOOM_REPORT_VENV:-$HOME/.cache/ironloom-report-venv}" IRONLOOM_REPORT_PYTHON \
+  "from importlib.metadata import version as v; assert v('openpyxl') == '3.1.5'" \
+  'openpyxl==3.1.5'

@@ -5,7 +5,8 @@
 // region chosen province, city, county) and saves it; the demo tenant sees its own
 // figures, with its simulated devices counted as connected; the platform administrator
 // sees every criterion per platform class, opens the devices behind the connected count,
-// figures an industry of its choice, and reads the page in 简体中文; no browser errors.
+// figures an industry of its choice, downloads the workbook, and reads the page in
+// 简体中文; no browser errors.
 // Run by scripts/console-test.sh; screenshots go to console/test-results/screenshots
 // (evaluation-*).
 import { expect, logIn, open, until } from './harness.mjs'
@@ -119,6 +120,9 @@ await step('the platform administrator sees every criterion, the records behind 
   const c17 = await apiGet(admin, '/evaluation?industry=C17')
   expect(c17.industry === 'C17' && c17.industry_metrics.enterprises === 1, 'C17 figured for the weaver')
   await still(adminPage, 'evaluation-industry')
+  // The workbook of what is shown.
+  const [file] = await Promise.all([adminPage.waitForEvent('download'), adminPage.getByTestId('evaluation-export').click()])
+  expect(/^ironloom-evaluation-\d{4}-\d{2}\.xlsx$/.test(file.suggestedFilename()), `downloaded ${file.suggestedFilename()}`)
   await adminPage.getByTestId('language').click()
   await adminPage.getByTestId('language-zh-CN').click()
   await adminPage.getByRole('heading', { name: '平台评价报告' }).waitFor()

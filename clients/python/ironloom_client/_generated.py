@@ -2074,6 +2074,8 @@ class Report(TypedDict):
     """The report."""
     classes: List["ClassName"]
     computed_at: str
+    #: Read from the month's snapshot (computed soon after the month ended), not live.
+    from_snapshot: NotRequired[bool]
     indicators: List["IndicatorResult"]
     industry: NotRequired[Optional[str]]
     industry_metrics: NotRequired[Optional["Metrics"]]
@@ -2295,6 +2297,29 @@ class SigningKey(TypedDict):
 
 class SigningKeys(TypedDict):
     keys: List["SigningKey"]
+
+
+class SnapshotInput(TypedDict):
+    #: The month to keep (`YYYY-MM`); a month kept before is computed again.
+    month: str
+
+
+class SnapshotSummary(TypedDict):
+    """A month's kept figures, for trends."""
+    apps: int
+    average_monthly_calls: int
+    computed_at: str
+    connected_devices: int
+    criteria: int
+    developers: int
+    enterprises: int
+    managed_devices: int
+    #: Criteria met, of all figured.
+    met: int
+    month: str
+    registered_devices: int
+    subscribers: int
+    version: str
 
 
 class Source(TypedDict):
@@ -3762,6 +3787,23 @@ class GeneratedApi:
         """
         return self._call("GET", "/api/v1/evaluation", query={"month": month, "industry": industry, "region": region})
 
+    def export(
+        self,
+        *,
+        month: Optional[str] = None,
+        industry: Optional[str] = None,
+        region: Optional[str] = None,
+    ) -> bytes:
+        """The report as an XLSX workbook, in the caller's language (platform administrator: the
+        platform's report, from the month's snapshot when it has one; others: their figures).
+
+        `GET /api/v1/evaluation/export`
+
+        Parameters:
+            month: `YYYY-MM`; default: this month.
+        """
+        return self._call("GET", "/api/v1/evaluation/export", query={"month": month, "industry": industry, "region": region})
+
     def records(
         self,
         *,
@@ -3785,6 +3827,31 @@ class GeneratedApi:
             tenant: Only this tenant's (the platform administrator; a tenant sees its own anyway).
         """
         return self._call("GET", "/api/v1/evaluation/records", query={"list": list, "month": month, "tenant": tenant, "industry": industry, "region": region, "category": category, "kind": kind, "page": page, "page_size": page_size})
+
+    def list_snapshots(
+        self,
+        *,
+        from_: Optional[str] = None,
+        to: Optional[str] = None,
+    ) -> List[SnapshotSummary]:
+        """The kept monthly reports' main figures, oldest first (the platform's; a tenant gets
+        none).
+
+        `GET /api/v1/evaluation/snapshots`
+
+        Parameters:
+            from_: First month (`YYYY-MM`); default: 24 months before `to`.
+            to: Last month; default: this month.
+        """
+        return self._call("GET", "/api/v1/evaluation/snapshots", query={"from": from_, "to": to})
+
+    def post_snapshot(self, body: SnapshotInput) -> Report:
+        """Computes a month's report now and keeps it (platform administrator): the month just
+        ended is kept by itself every hour; this one takes any month again.
+
+        `POST /api/v1/evaluation/snapshots`
+        """
+        return self._call("POST", "/api/v1/evaluation/snapshots", body=body, body_kind="json", content_type="application/json")
 
     def register_batch(self, body: List[IdentifierInput]) -> BatchResult:
         """Register up to 2000 identifiers; each is checked on its own (an invalid one is
@@ -5216,7 +5283,10 @@ OPERATIONS = {
     "check": ("POST", "/api/v1/enterprise-profile/check"),
     "list_profiles": ("GET", "/api/v1/enterprise-profiles"),
     "report": ("GET", "/api/v1/evaluation"),
+    "export": ("GET", "/api/v1/evaluation/export"),
     "records": ("GET", "/api/v1/evaluation/records"),
+    "list_snapshots": ("GET", "/api/v1/evaluation/snapshots"),
+    "post_snapshot": ("POST", "/api/v1/evaluation/snapshots"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
     "detect_scheme": ("POST", "/api/v1/identifier-detect"),
     "list_grants": ("GET", "/api/v1/identifier-grants"),

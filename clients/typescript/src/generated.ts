@@ -2370,6 +2370,8 @@ export interface Release {
 export interface Report {
   classes: ClassName[];
   computed_at: string;
+  /** Read from the month's snapshot (computed soon after the month ended), not live. */
+  from_snapshot?: boolean;
   indicators: IndicatorResult[];
   industry?: string | null;
   industry_metrics?: Metrics | null;
@@ -2611,6 +2613,26 @@ export interface SigningKeys {
 
 /** Enterprise size class (统计上大中小微型企业划分办法（2017）, 国统字〔2017〕213号). */
 export type SizeClass = "large" | "medium" | "small" | "micro";
+
+export type SnapshotInput = BillingInput;
+
+/** A month's kept figures, for trends. */
+export interface SnapshotSummary {
+  apps: number;
+  average_monthly_calls: number;
+  computed_at: string;
+  connected_devices: number;
+  criteria: number;
+  developers: number;
+  enterprises: number;
+  managed_devices: number;
+  /** Criteria met, of all figured. */
+  met: number;
+  month: string;
+  registered_devices: number;
+  subscribers: number;
+  version: string;
+}
 
 /**
  * Which data a rule watches. Empty lists mean "any"; products, devices and groups are
@@ -3351,6 +3373,14 @@ export interface ReportQuery {
   region?: string;
 }
 
+/** Query parameters of `export`. */
+export interface ExportQuery {
+  /** `YYYY-MM`; default: this month. */
+  month?: string;
+  industry?: string;
+  region?: string;
+}
+
 /** Query parameters of `records`. */
 export interface RecordsQuery {
   /** Which records: `connected_devices` or `managed_devices`. */
@@ -3364,6 +3394,14 @@ export interface RecordsQuery {
   kind?: string;
   page?: number;
   page_size?: number;
+}
+
+/** Query parameters of `listSnapshots`. */
+export interface ListSnapshotsQuery {
+  /** First month (`YYYY-MM`); default: 24 months before `to`. */
+  from?: string;
+  /** Last month; default: this month. */
+  to?: string;
 }
 
 /** Query parameters of `listIdentifierImports`. */
@@ -4446,6 +4484,16 @@ export abstract class GeneratedApi {
   }
 
   /**
+   * The report as an XLSX workbook, in the caller's language (platform administrator: the
+   * platform's report, from the month's snapshot when it has one; others: their figures).
+   *
+   * `GET /api/v1/evaluation/export`
+   */
+  export(query: ExportQuery = {}): Promise<Uint8Array> {
+    return this.call<Uint8Array>({ method: "GET", path: "/api/v1/evaluation/export", query });
+  }
+
+  /**
    * The records behind a figure of the report: which devices were connected (with what
    * they delivered) or managed (with the commands that succeeded) in the month.
    *
@@ -4453,6 +4501,26 @@ export abstract class GeneratedApi {
    */
   records(query: RecordsQuery): Promise<Page_DeviceRecord> {
     return this.call<Page_DeviceRecord>({ method: "GET", path: "/api/v1/evaluation/records", query });
+  }
+
+  /**
+   * The kept monthly reports' main figures, oldest first (the platform's; a tenant gets
+   * none).
+   *
+   * `GET /api/v1/evaluation/snapshots`
+   */
+  listSnapshots(query: ListSnapshotsQuery = {}): Promise<SnapshotSummary[]> {
+    return this.call<SnapshotSummary[]>({ method: "GET", path: "/api/v1/evaluation/snapshots", query });
+  }
+
+  /**
+   * Computes a month's report now and keeps it (platform administrator): the month just
+   * ended is kept by itself every hour; this one takes any month again.
+   *
+   * `POST /api/v1/evaluation/snapshots`
+   */
+  postSnapshot(body: SnapshotInput): Promise<Report> {
+    return this.call<Report>({ method: "POST", path: "/api/v1/evaluation/snapshots", body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -5826,7 +5894,10 @@ export const OPERATIONS = {
   check: ["POST", "/api/v1/enterprise-profile/check"],
   list_profiles: ["GET", "/api/v1/enterprise-profiles"],
   report: ["GET", "/api/v1/evaluation"],
+  export: ["GET", "/api/v1/evaluation/export"],
   records: ["GET", "/api/v1/evaluation/records"],
+  list_snapshots: ["GET", "/api/v1/evaluation/snapshots"],
+  post_snapshot: ["POST", "/api/v1/evaluation/snapshots"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
   detect_scheme: ["POST", "/api/v1/identifier-detect"],
   list_grants: ["GET", "/api/v1/identifier-grants"],

@@ -56,5 +56,8 @@ export default {
   properties: 'Properties',
   first: 'First',
   last: 'Last',
+  snapshot: 'As kept when the month ended',
+  exportXlsx: 'Export XLSX',
+  trend: 'Month by month (kept reports)',
   breakdown: 'Breakdown',
 }

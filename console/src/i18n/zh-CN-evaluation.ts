@@ -57,6 +57,9 @@ const evaluation: Messages['evaluation'] = {
   properties: '属性数',
   first: '首次',
   last: '最近',
+  snapshot: '月末留存的报告',
+  exportXlsx: '导出 XLSX',
+  trend: '逐月趋势（留存报告）',
   breakdown: '明细',
 }
 

@@ -130,6 +130,21 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         "/api/v1/evaluation/records",
         Permission(P::EvaluationRead),
     ),
+    (
+        "GET",
+        "/api/v1/evaluation/snapshots",
+        Permission(P::EvaluationRead),
+    ),
+    (
+        "POST",
+        "/api/v1/evaluation/snapshots",
+        Permission(P::TenantManage),
+    ),
+    (
+        "GET",
+        "/api/v1/evaluation/export",
+        Permission(P::EvaluationRead),
+    ),
     ("GET", "/api/v1/models", Authenticated),
     ("GET", "/api/v1/models/{id}", Authenticated),
     ("POST", "/api/v1/models/{id}/invoke", Authenticated),

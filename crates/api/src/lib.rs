@@ -34,6 +34,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa_axum::router::OpenApiRouter;
 
 pub use authz::{Principal, permissions_markdown};
+pub use routes::evaluation::keep_last_month;
 pub use routes::identifier_imports::resume_identifier_imports;
 pub use routes::identifiers::ship_identifier_templates;
 pub use routes::market::{DeveloperCaller, Market, approve_submission, resume_checks, run_checks};
@@ -218,6 +219,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let router = routes::tenants::register(router);
     let router = routes::enterprise::register(router);
     let router = routes::evaluation::register(router);
+    let router = routes::evaluation_export::register(router);
     let router = routes::users::register(router);
     let router = routes::api_keys::register(router);
     let router = routes::products::register(router);

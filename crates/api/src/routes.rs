@@ -13,6 +13,7 @@ pub mod devices;
 pub mod edge_apps;
 pub mod enterprise;
 pub mod evaluation;
+pub mod evaluation_export;
 pub mod gateway_config;
 pub mod groups;
 pub mod handle_writes;

@@ -1197,6 +1197,22 @@ pub trait EvaluationRepo: Send + Sync {
         page: u32,
         page_size: u32,
     ) -> Result<Page<crate::evaluation::DeviceRecord>>;
+    /// Keeps a month's report (JSON); a month already kept is replaced only when
+    /// `replace`. Whether it was written.
+    async fn put_snapshot(
+        &self,
+        month: &str,
+        computed_at: chrono::DateTime<chrono::Utc>,
+        version: &str,
+        report: &str,
+        replace: bool,
+    ) -> Result<bool>;
+    /// The kept reports of `from..=to`, oldest first: month, when, version, JSON.
+    async fn snapshots(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>, String, String)>>;
     /// The devices with a command that succeeded in `from..to`.
     async fn managed_devices(
         &self,

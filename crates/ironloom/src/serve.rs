@@ -475,7 +475,8 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     // Subscriptions whose period ended pause their apps, every minute; developers' API
-    // requests and identifier resolutions are counted every ten seconds and at shutdown.
+    // requests and identifier resolutions are counted every ten seconds and at shutdown;
+    // last month's evaluation report is kept once a minute after start, then checked hourly.
     let market_task = tokio::spawn({
         let (state, shutdown) = (billing_state, shutdown.clone());
         async move {
@@ -499,6 +500,19 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
                     && let Err(e) = ironloom_api::expire_due(&state).await
                 {
                     tracing::warn!(error = ?e, "marketplace: expired subscriptions not paused");
+                }
+                // The evaluation report of the month that ended, kept once (a minute after
+                // start, then checked hourly).
+                if n % 360 == 6 {
+                    match ironloom_api::keep_last_month(&state).await {
+                        Ok(Some(month)) => {
+                            tracing::info!(%month, "evaluation report of the month kept")
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = ?e, "evaluation report of last month not kept yet")
+                        }
+                    }
                 }
             }
             state

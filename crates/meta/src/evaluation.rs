@@ -268,6 +268,64 @@ impl EvaluationRepo for SqlStore {
         }
     }
 
+    async fn put_snapshot(
+        &self,
+        month: &str,
+        computed_at: DateTime<Utc>,
+        version: &str,
+        report: &str,
+        replace: bool,
+    ) -> Result<bool> {
+        let mut sql = Sql::new(
+            "INSERT INTO evaluation_snapshots (month, computed_at, version, report) VALUES (",
+        );
+        sql.bind(month)
+            .push(", ")
+            .bind(computed_at)
+            .push(", ")
+            .bind(version)
+            .push(", ")
+            .bind(report)
+            .push(if replace {
+                ") ON CONFLICT (month) DO UPDATE SET computed_at = excluded.computed_at, \
+                 version = excluded.version, report = excluded.report"
+            } else {
+                ") ON CONFLICT (month) DO NOTHING"
+            });
+        let done = sql
+            .query()
+            .execute(self.pool())
+            .await
+            .map_err(storage("keep evaluation snapshot"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn snapshots(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, DateTime<Utc>, String, String)>> {
+        let mut sql = Sql::new(
+            "SELECT month, computed_at, version, report FROM evaluation_snapshots WHERE month >= ",
+        );
+        sql.bind(from).and("month <=", to).push(" ORDER BY month");
+        let rows = sql
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("read evaluation snapshots"))?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    text(r, "month")?,
+                    ts(r, "computed_at")?,
+                    text(r, "version")?,
+                    text(r, "report")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn connected_devices(
         &self,
         month: &str,

@@ -181,6 +181,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "device_activity",
         include_str!("../migrations/0022_device_activity.sql"),
     ),
+    (
+        23,
+        "evaluation_snapshots",
+        include_str!("../migrations/0023_evaluation_snapshots.sql"),
+    ),
 ];
 
 impl SqlStore {

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::authz::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::market_stats::developer_months;
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -16,7 +16,7 @@ use ironloom_core::enterprise::EnterpriseProfile;
 use ironloom_core::entity::{Page, PageRequest, TenantFilter, TenantSort};
 use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::evaluation::indicators::{
-    IndicatorResult, PlatformClass, Scoped, evaluate, industry_facts, region_facts,
+    IndicatorResult, PlatformClass, Scoped, evaluate, indicator_name, industry_facts, region_facts,
 };
 use ironloom_core::evaluation::{
     DeviceRecord, Facts, Metrics, ModelFacts, RecordFilter, TenantFacts,
@@ -32,7 +32,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(report)).routes(routes!(records))
+    r.routes(routes!(report))
+        .routes(routes!(records))
+        .routes(routes!(list_snapshots, post_snapshot))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -50,16 +52,19 @@ pub struct ReportQuery {
 }
 
 /// A platform class's name.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClassName {
     pub class: PlatformClass,
     pub name: String,
 }
 
 /// The report.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Report {
     pub month: String,
+    /// Read from the month's snapshot (computed soon after the month ended), not live.
+    #[serde(default)]
+    pub from_snapshot: bool,
     /// `platform` (the administrator) or `tenant` (a tenant's own figures, no criteria).
     pub scope: String,
     pub computed_at: DateTime<Utc>,
@@ -87,7 +92,7 @@ fn bad_month() -> ApiError {
 }
 
 /// The month and its bounds `[from, to)`.
-fn period(month: Option<&str>) -> ApiResult<(String, DateTime<Utc>, DateTime<Utc>)> {
+pub(crate) fn period(month: Option<&str>) -> ApiResult<(String, DateTime<Utc>, DateTime<Utc>)> {
     let month = month.map_or_else(|| month_of(Utc::now()), str::to_owned);
     let start =
         NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| bad_month())?;
@@ -207,13 +212,91 @@ async fn report(
     Extension(RequestLocale(locale)): Extension<RequestLocale>,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<Report>> {
-    let (month, from, to) = period(q.month.as_deref())?;
-    let scope = p.scope();
-    let facts = gather(&state, scope, &month, from, to).await?;
+    let choice = Choice {
+        industry: q.industry,
+        region: q.region,
+    };
+    Ok(Json(
+        report_for(&state, p.scope(), q.month.as_deref(), choice, locale).await?,
+    ))
+}
+
+/// The report of a month for the caller: a month that ended is read from its snapshot
+/// (as it was then, in the caller's language), unless another industry or region is asked
+/// for, which is figured live, as is every tenant's own report.
+pub(crate) async fn report_for(
+    state: &AppState,
+    scope: Scope,
+    month: Option<&str>,
+    choice: Choice,
+    locale: Locale,
+) -> ApiResult<Report> {
+    let (month, from, to) = period(month)?;
+    if scope == Scope::All
+        && choice.industry.is_none()
+        && choice.region.is_none()
+        && month < month_of(Utc::now())
+        && let Some(mut r) = snapshot(state, &month).await?
+    {
+        let zh = locale == Locale::ZhCn;
+        for c in &mut r.classes {
+            c.name = (if zh {
+                c.class.names().1
+            } else {
+                c.class.names().0
+            })
+            .to_owned();
+        }
+        for i in &mut r.indicators {
+            if let Some(name) = indicator_name(&i.id, zh) {
+                i.name = name.to_owned();
+            }
+        }
+        return Ok(r);
+    }
+    compute_report(state, scope, &month, from, to, &choice, locale).await
+}
+
+/// The industry and region the industry and regional classes are figured for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Choice {
+    pub industry: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The month's kept report, if there is one.
+pub(crate) async fn snapshot(state: &AppState, month: &str) -> ApiResult<Option<Report>> {
+    let Some((_, _, _, json)) = state
+        .store
+        .snapshots(month, month)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let mut r: Report = serde_json::from_str(&json)
+        .map_err(|e| Error::storage("read evaluation snapshot", e.to_string()))?;
+    r.from_snapshot = true;
+    Ok(Some(r))
+}
+
+/// The report of `month` for `scope`, computed now.
+pub(crate) async fn compute_report(
+    state: &AppState,
+    scope: Scope,
+    month: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    choice: &Choice,
+    locale: Locale,
+) -> ApiResult<Report> {
+    let facts = gather(state, scope, month, from, to).await?;
     let metrics = Metrics::of(&facts);
     let zh = locale == Locale::ZhCn;
     let mut out = Report {
-        month: month.clone(),
+        month: month.to_owned(),
+        from_snapshot: false,
         scope: if scope == Scope::All {
             "platform"
         } else {
@@ -237,13 +320,13 @@ async fn report(
         metrics,
     };
     if scope != Scope::All {
-        return Ok(Json(out));
+        return Ok(out);
     }
-    let region = match q.region {
+    let region = match &choice.region {
         Some(r) => {
-            ironloom_core::region::path(&r)
+            ironloom_core::region::path(r)
                 .map_err(|(en, zh)| Error::invalid("region", FieldErrorKind::Other { en, zh }))?;
-            Some(r)
+            Some(r.clone())
         }
         None => out
             .metrics
@@ -252,7 +335,7 @@ async fn report(
             .max_by_key(|r| (r.enterprises, r.connected_devices))
             .map(|r| r.region.clone()),
     };
-    let industry = match q.industry {
+    let industry = match &choice.industry {
         Some(i) => Some(
             ironloom_core::division::check_industry(&i.trim().to_uppercase())
                 .map_err(|(en, zh)| Error::invalid("industry", FieldErrorKind::Other { en, zh }))?
@@ -284,7 +367,143 @@ async fn report(
     out.region_metrics = region_metrics;
     out.industry = industry;
     out.industry_metrics = industry_metrics;
+    Ok(out)
+}
+
+/// Keeps the report of the month before the current one, once it is over (a node checks
+/// every hour; a month already kept stays as it was). The month it kept, if any.
+pub async fn keep_last_month(state: &AppState) -> ApiResult<Option<String>> {
+    let now = Utc::now();
+    let last = months_ending(&month_of(now), 2)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    if !state.store.snapshots(&last, &last).await?.is_empty() {
+        return Ok(None);
+    }
+    take_snapshot(state, &last, false).await?;
+    Ok(Some(last))
+}
+
+/// Computes and keeps the platform's report of `month` (replacing a kept one when
+/// `replace`).
+pub(crate) async fn take_snapshot(
+    state: &AppState,
+    month: &str,
+    replace: bool,
+) -> ApiResult<Report> {
+    let (month, from, to) = period(Some(month))?;
+    let r = compute_report(
+        state,
+        Scope::All,
+        &month,
+        from,
+        to,
+        &Choice::default(),
+        Locale::En,
+    )
+    .await?;
+    let json = serde_json::to_string(&r)
+        .map_err(|e| Error::storage("keep evaluation snapshot", e.to_string()))?;
+    state
+        .store
+        .put_snapshot(&month, r.computed_at, &r.version, &json, replace)
+        .await?;
+    Ok(r)
+}
+
+/// A month's kept figures, for trends.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SnapshotSummary {
+    pub month: String,
+    pub computed_at: DateTime<Utc>,
+    pub version: String,
+    pub connected_devices: u64,
+    pub managed_devices: u64,
+    pub registered_devices: u64,
+    pub enterprises: u64,
+    pub apps: u64,
+    pub subscribers: u64,
+    pub average_monthly_calls: u64,
+    pub developers: u64,
+    /// Criteria met, of all figured.
+    pub met: u64,
+    pub criteria: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotQuery {
+    /// First month (`YYYY-MM`); default: 24 months before `to`.
+    from: Option<String>,
+    /// Last month; default: this month.
+    to: Option<String>,
+}
+
+/// The kept monthly reports' main figures, oldest first (the platform's; a tenant gets
+/// none).
+#[utoipa::path(get, path = "/api/v1/evaluation/snapshots", tag = "evaluation", params(SnapshotQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Vec<SnapshotSummary>), (status = 422, body = ErrorBody)))]
+async fn list_snapshots(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<SnapshotQuery>,
+) -> ApiResult<Json<Vec<SnapshotSummary>>> {
+    // The kept reports are the platform's; a tenant has none of its own.
+    if p.scope() != Scope::All {
+        return Ok(Json(Vec::new()));
+    }
+    let (to, _, _) = period(q.to.as_deref())?;
+    let from = match q.from {
+        Some(f) => period(Some(&f))?.0,
+        None => months_ending(&to, 24)
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+    };
+    let mut out = Vec::new();
+    for (month, computed_at, version, json) in state.store.snapshots(&from, &to).await? {
+        let r: Report = serde_json::from_str(&json)
+            .map_err(|e| Error::storage("read evaluation snapshot", e.to_string()))?;
+        let m = &r.metrics;
+        out.push(SnapshotSummary {
+            month,
+            computed_at,
+            version,
+            connected_devices: m.connected_devices,
+            managed_devices: m.managed_devices,
+            registered_devices: m.registered_devices,
+            enterprises: m.enterprises,
+            apps: m.apps,
+            subscribers: m.subscribers,
+            average_monthly_calls: m.average_monthly_calls,
+            developers: m.developers.registered,
+            met: r.indicators.iter().filter(|i| i.pass).count() as u64,
+            criteria: r.indicators.len() as u64,
+        });
+    }
     Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotInput {
+    /// The month to keep (`YYYY-MM`); a month kept before is computed again.
+    pub month: String,
+}
+
+/// Computes a month's report now and keeps it (platform administrator): the month just
+/// ended is kept by itself every hour; this one takes any month again.
+#[utoipa::path(post, path = "/api/v1/evaluation/snapshots", tag = "evaluation",
+    request_body = SnapshotInput, security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Report), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn post_snapshot(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<SnapshotInput>,
+) -> ApiResult<Json<Report>> {
+    Ok(Json(take_snapshot(&state, &input.month, true).await?))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]

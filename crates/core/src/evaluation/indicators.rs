@@ -727,6 +727,14 @@ pub fn catalogue() -> Vec<Indicator> {
     ]
 }
 
+/// A criterion's name in one language.
+pub fn indicator_name(id: &str, zh: bool) -> Option<&'static str> {
+    catalogue()
+        .into_iter()
+        .find(|i| i.id == id)
+        .map(|i| if zh { i.name_zh } else { i.name_en })
+}
+
 /// A second figure that also passes a criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Alternative {

@@ -403,4 +403,129 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
             .0,
         422
     );
+
+    // A month kept as it was: the snapshot is served for that month from then on.
+    let (status, kept) = admin
+        .call(
+            "POST",
+            "/api/v1/evaluation/snapshots",
+            Some(json!({"month": "2026-11"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{kept}");
+    let list = admin
+        .get("/api/v1/evaluation/snapshots?from=2026-01&to=2026-12")
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["month"], "2026-11");
+    assert_eq!(list[0]["registered_devices"], 3);
+    assert_eq!(
+        list[0]["criteria"].as_u64(),
+        Some(report["indicators"].as_array().unwrap().len() as u64)
+    );
+    let old = admin.get("/api/v1/evaluation?month=2026-11").await;
+    assert_eq!(
+        (old["from_snapshot"].as_bool(), old["computed_at"].clone()),
+        (Some(true), kept["computed_at"].clone())
+    );
+    let none = a.get("/api/v1/evaluation/snapshots").await;
+    assert_eq!(none, json!([]), "a tenant has no kept reports of its own");
+    assert_eq!(
+        a.call(
+            "POST",
+            "/api/v1/evaluation/snapshots",
+            Some(json!({"month": "2026-11"}))
+        )
+        .await
+        .0,
+        403
+    );
+
+    // The workbook, opened with openpyxl: every criterion, the figures, in both languages.
+    let (status, kind, xlsx) = admin.get_bytes("/api/v1/evaluation/export", None).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let (_, _, xlsx_zh) = admin
+        .get_bytes("/api/v1/evaluation/export", Some("zh-CN"))
+        .await;
+    let Some(py) =
+        crate::support::peer_python("IRONLOOM_REPORT_PYTHON", "openpyxl", "evaluation xlsx")
+    else {
+        return;
+    };
+    let read = |bytes: &[u8], name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = std::process::Command::new(&py)
+            .args(["-c", XLSX_READER, path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let en = read(&xlsx, "report-en.xlsx");
+    let sheets: Vec<&str> = en["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sheets,
+        [
+            "Report",
+            "Criteria",
+            "Figures",
+            "Industries",
+            "Provinces",
+            "Domains",
+            "Devices",
+            "Calls"
+        ]
+    );
+    assert_eq!(
+        en["criteria"].as_u64(),
+        Some(report["indicators"].as_array().unwrap().len() as u64)
+    );
+    assert_eq!(en["figures"]["Connected devices"], 2.0, "{en}");
+    assert_eq!(en["figures"]["Managed devices"], 1.0);
+    assert_eq!(en["figures"]["Enterprises"], 2.0);
+    assert_eq!(
+        en["connected_criterion"],
+        json!([
+            "Connected industrial devices (or process data points)",
+            2,
+            5000,
+            "no"
+        ])
+    );
+    let zh = read(&xlsx_zh, "report-zh.xlsx");
+    assert_eq!(zh["sheets"][1], "评价指标");
+    assert_eq!(zh["figures"]["连接设备数"], 2.0, "{zh}");
+    // A tenant's workbook holds its own figures.
+    let (status, _, own_xlsx) = a.get_bytes("/api/v1/evaluation/export", None).await;
+    assert_eq!(status, 200);
+    let own = read(&own_xlsx, "report-a.xlsx");
+    assert_eq!(own["figures"]["Connected devices"], 1.0);
+    assert_eq!(own["criteria"], 0);
 }
+
+/// Reads a report workbook with openpyxl: its sheets, the criteria count, the figures by
+/// name, and the first criterion's name, value, floor and verdict.
+const XLSX_READER: &str = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+rows = lambda ws: [r for r in ws.iter_rows(min_row=2, values_only=True)]
+crit = rows(wb.worksheets[1])
+first = crit[0] if crit else None
+print(json.dumps({
+    "sheets": wb.sheetnames,
+    "criteria": len(crit),
+    "figures": {r[0]: r[1] for r in rows(wb.worksheets[2])},
+    "connected_criterion": [first[0], first[3], first[4], first[7]] if first else None,
+}))
+"#;

@@ -340,6 +340,27 @@ impl Api {
         (status, r.text().await.unwrap())
     }
 
+    /// A download: status, content type and bytes, asked for in `language` (an
+    /// `Accept-Language` value) when given.
+    pub async fn get_bytes(&self, path: &str, language: Option<&str>) -> (u16, String, Vec<u8>) {
+        let mut r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(l) = language {
+            r = r.header("accept-language", l);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, kind, r.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         self.get_query(path, &[]).await
     }
