@@ -168,6 +168,9 @@ async fn gather(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> ApiResult<Facts> {
+    // This node's model calls counted so far are written first (the others write theirs
+    // every few seconds).
+    ironloom_models::meter::flush(&state.meter, &*state.store).await?;
     let months = months_ending(month, 12);
     let (first, last) = (months[0].clone(), months[months.len() - 1].clone());
     let developers = developer_months(state, &months)

@@ -529,3 +529,70 @@ print(json.dumps({
     "connected_criterion": [first[0], first[3], first[4], first[7]] if first else None,
 }))
 "#;
+
+/// `scripts/load-region.py` loads enterprises by really doing it (profiles, devices
+/// reporting over HTTP, commands answered, model calls); the report counts exactly what
+/// it did.
+#[tokio::test]
+async fn the_region_load_script_is_counted_as_it_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        "127.0.0.1:0",
+        &[("IRONLOOM__DEVICES__ACTIVITY_FLUSH", "200ms".into())],
+    );
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/load-region.py");
+    let base = server.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .arg(script)
+            .args([
+                "--url",
+                &base,
+                "--admin-password",
+                crate::support::ADMIN_PASSWORD,
+            ])
+            .args(["--enterprises", "6", "--devices", "6", "--seed", "7"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let done: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(done["enterprises"], 6, "{done}");
+    assert!(done["managed"].as_u64().unwrap() > 0, "{done}");
+    let admin = Api::platform_admin(&server).await;
+    let want = done["connected"].clone();
+    let report = crate::support::until("the script's devices counted", || {
+        let (admin, want) = (&admin, want.clone());
+        async move {
+            let r = admin.get("/api/v1/evaluation").await;
+            (r["metrics"]["connected_devices"] == want).then_some(r)
+        }
+    })
+    .await;
+    let m = &report["metrics"];
+    assert_eq!(m["enterprises"], done["enterprises"], "{m}");
+    assert_eq!(m["registered_devices"], done["devices"]);
+    assert_eq!(m["managed_devices"], done["managed"]);
+    assert_eq!(m["connected_kinds"], done["kinds"]);
+    assert_eq!(m["process_points"], done["process_points"]);
+    let calls = m["calls_by_month"].as_array().unwrap().last().unwrap()["count"].clone();
+    assert_eq!(calls, done["model_calls"]);
+    // Five industries, two provinces.
+    let industries: Vec<&str> = m["industries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["enterprises"].as_u64().unwrap() > 0)
+        .map(|i| i["industry"].as_str().unwrap())
+        .collect();
+    assert_eq!(industries.len(), 5, "{industries:?}");
+}
