@@ -50,23 +50,24 @@ impl Activity {
         self.names.insert(name.into(), id);
         id
     }
+}
 
-    fn delta(&self, device: DeviceId, m: &Month) -> ActivityDelta {
-        ActivityDelta {
-            tenant_id: m.tenant,
-            device_id: device,
-            month: m.month.clone(),
-            messages: m.messages,
-            points: m.points,
-            first_at: m.first,
-            last_at: m.last,
-            properties: m.props_grew.then(|| {
-                m.props
-                    .iter()
-                    .map(|&i| self.by_id[i as usize].to_string())
-                    .collect()
-            }),
-        }
+/// What a device's month holds that is not written yet (names looked up in `names`).
+fn delta(names: &[Box<str>], device: DeviceId, m: &Month) -> ActivityDelta {
+    ActivityDelta {
+        tenant_id: m.tenant,
+        device_id: device,
+        month: m.month.clone(),
+        messages: m.messages,
+        points: m.points,
+        first_at: m.first,
+        last_at: m.last,
+        properties: m.props_grew.then(|| {
+            m.props
+                .iter()
+                .map(|&i| names[i as usize].to_string())
+                .collect()
+        }),
     }
 }
 
@@ -95,7 +96,7 @@ impl DeviceHub {
         {
             // The device's first data of a new month: the old one goes out as it was.
             if m.dirty {
-                let d = state.delta(ctx.device, m);
+                let d = delta(&state.by_id, ctx.device, m);
                 state.ended.push(d);
             }
             state.devices.remove(&ctx.device);
@@ -132,22 +133,7 @@ impl DeviceHub {
             let mut rows = std::mem::take(&mut a.ended);
             let state = &mut *a;
             for (id, m) in state.devices.iter_mut().filter(|(_, m)| m.dirty) {
-                let names = &state.by_id;
-                rows.push(ActivityDelta {
-                    tenant_id: m.tenant,
-                    device_id: *id,
-                    month: m.month.clone(),
-                    messages: m.messages,
-                    points: m.points,
-                    first_at: m.first,
-                    last_at: m.last,
-                    properties: m.props_grew.then(|| {
-                        m.props
-                            .iter()
-                            .map(|&i| names[i as usize].to_string())
-                            .collect()
-                    }),
-                });
+                rows.push(delta(&state.by_id, *id, m));
                 m.messages = 0;
                 m.points = 0;
                 m.dirty = false;
