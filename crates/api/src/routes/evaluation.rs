@@ -134,13 +134,13 @@ async fn tenants(state: &AppState, scope: Scope) -> ApiResult<Vec<TenantFacts>> 
             }
         }
     }
-    let profiles: BTreeMap<TenantId, EnterpriseProfile> = state
-        .store
-        .all_profiles()
-        .await?
-        .into_iter()
-        .map(|p| (p.tenant_id, p))
-        .collect();
+    // A tenant's report reads its own profile only.
+    let profiles: Vec<EnterpriseProfile> = match scope {
+        Scope::All => state.store.all_profiles().await?,
+        Scope::Tenant(t) => state.store.get_profile(t).await?.into_iter().collect(),
+    };
+    let profiles: BTreeMap<TenantId, EnterpriseProfile> =
+        profiles.into_iter().map(|p| (p.tenant_id, p)).collect();
     let paying: BTreeSet<TenantId> = state.store.paying_tenants().await?.into_iter().collect();
     let mut out = Vec::with_capacity(all.len());
     for t in all {
