@@ -255,6 +255,11 @@ fn divisions(codes: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
+/// The province's code of a region code (`320583` → `320000`).
+fn province_of(region: &str) -> String {
+    format!("{}0000", region.get(..2).unwrap_or(region))
+}
+
 fn permille(part: u64, whole: u64) -> u64 {
     (part * 1000).checked_div(whole).unwrap_or(0)
 }
@@ -315,7 +320,7 @@ impl Metrics {
                         e.process_points += g.points;
                     }
                 }
-                let province = format!("{}0000", &p.region[..2.min(p.region.len())]);
+                let province = province_of(&p.region);
                 regions
                     .entry(province.clone())
                     .or_insert_with(|| RegionFigures {
@@ -369,7 +374,7 @@ impl Metrics {
                     })
                     .enterprises += 1;
             }
-            let province = format!("{}0000", &p.region[..2.min(p.region.len())]);
+            let province = province_of(&p.region);
             let r = regions
                 .entry(province.clone())
                 .or_insert_with(|| RegionFigures {

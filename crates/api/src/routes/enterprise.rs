@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::authz::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale, document_refused};
+use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::params::page_request;
 use axum::Json;
@@ -15,8 +15,7 @@ use ironloom_core::enterprise::{
     check_profile,
 };
 use ironloom_core::entity::{Page, Resource};
-use ironloom_core::error::{Error, FieldError};
-use ironloom_core::i18n::Locale;
+use ironloom_core::error::Error;
 use ironloom_core::ids::TenantId;
 use ironloom_core::region::{self, Region};
 use ironloom_core::repo::Scope;
@@ -87,7 +86,8 @@ async fn put_profile(
 ) -> ApiResult<Json<ProfileView>> {
     let tenant = target(&p, q.tenant)?;
     let input = normalised(input);
-    let size = check_profile(&input).map_err(|problems| refused(&problems, locale))?;
+    let size = check_profile(&input)
+        .map_err(|problems| crate::routes::apps::refused(&problems, locale, "企业画像"))?;
     let saved = state
         .store
         .put_profile(&p.actor(), tenant, &input, size, input.version)
@@ -101,12 +101,6 @@ fn normalised(mut input: ProfileInput) -> ProfileInput {
     input.industry = input.industry.trim().to_uppercase();
     input.region = input.region.trim().to_owned();
     input
-}
-
-fn refused(problems: &[FieldError], locale: Locale) -> ApiError {
-    let all: Vec<String> = problems.iter().map(|e| e.message(locale)).collect();
-    let first = problems.first().map_or("profile", |e| e.field.as_str());
-    document_refused(first, &all, "企业画像").into()
 }
 
 /// One problem of a checked profile.

@@ -7,7 +7,7 @@
 //! Property names are interned once per hub; a device keeps the sorted ids of the names
 //! it delivered this month, so the per-point cost is one hash look-up and a binary search.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use ironloom_core::activity::{ActivityDelta, month_of};
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::sync::lock;
@@ -88,11 +88,11 @@ impl DeviceHub {
         messages: u64,
         ids: impl Iterator<Item = u32>,
     ) {
-        let month = month_of(at);
         let mut a = lock(&self.activity);
         let state = &mut *a;
+        // Compared as numbers; the month's text is made only for a new entry.
         if let Some(m) = state.devices.get(&ctx.device)
-            && m.month != month
+            && (m.first.year(), m.first.month()) != (at.year(), at.month())
         {
             // The device's first data of a new month: the old one goes out as it was.
             if m.dirty {
@@ -103,7 +103,7 @@ impl DeviceHub {
         }
         let m = state.devices.entry(ctx.device).or_insert_with(|| Month {
             tenant: ctx.tenant,
-            month,
+            month: month_of(at),
             messages: 0,
             points: 0,
             first: at,
