@@ -108,6 +108,14 @@ await step('the platform administrator sees every criterion, the records behind 
   await cross.getByRole('row').filter({ has: adminPage.getByTestId('indicator-cross.mechanism_models') }).getByText('Met').waitFor()
   await cross.getByRole('row').filter({ has: adminPage.getByTestId('indicator-cross.connected_devices') }).getByText('Not met').waitFor()
   await still(adminPage, 'evaluation-criteria')
+  // The figures are kept between visits; "Gather now" gathers them again, for everyone.
+  const [gathered] = await Promise.all([
+    adminPage.waitForResponse((r) => r.url().includes('/api/v1/evaluation?') && r.url().includes('fresh=true')),
+    adminPage.getByTestId('evaluation-gather').click(),
+  ])
+  const fresh = await gathered.json()
+  expect(fresh.computed_at > report.computed_at, `gathered again: ${fresh.computed_at} after ${report.computed_at}`)
+  expect((await apiGet(admin, '/evaluation')).computed_at === fresh.computed_at, 'the new figures kept')
   // The devices behind the connected count: the demo's, with the tenant's code.
   await adminPage.getByTestId('evaluation-connected').click()
   await adminPage.getByTestId('evaluation-record-rows').getByText('demo', { exact: true }).first().waitFor()

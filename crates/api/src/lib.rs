@@ -70,6 +70,9 @@ pub struct ApiSettings {
     /// it proves an API key with a hash of its stored hash, so whoever reads the
     /// metadata store could log in as any key through it (off unless asked for).
     pub snms_hashed_login: bool,
+    /// How old the platform's evaluation figures may be when a report is asked for
+    /// (older ones are answered while new ones are gathered).
+    pub evaluation_max_age: Duration,
 }
 
 impl Default for ApiSettings {
@@ -85,6 +88,7 @@ impl Default for ApiSettings {
             identifier_import_limit: 512 << 20,
             default_locale: Locale::En,
             snms_hashed_login: false,
+            evaluation_max_age: Duration::from_secs(60),
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct AppState {
     pub cluster: Option<Arc<dyn ironloom_core::cluster::ClusterView>>,
     /// Draining this node for an upgrade (absent where no device edge runs).
     pub drain: Option<Arc<dyn ironloom_core::cluster::NodeDrain>>,
+    /// The platform's evaluation figures, kept between requests.
+    pub evaluation: Arc<routes::evaluation_facts::FactsCache>,
 }
 
 impl AppState {

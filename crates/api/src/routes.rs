@@ -14,6 +14,7 @@ pub mod edge_apps;
 pub mod enterprise;
 pub mod evaluation;
 pub mod evaluation_export;
+pub mod evaluation_facts;
 pub mod gateway_config;
 pub mod groups;
 pub mod handle_writes;

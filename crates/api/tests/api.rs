@@ -132,6 +132,7 @@ impl App {
             )),
             cluster: None,
             drain: None,
+            evaluation: Default::default(),
         };
         App {
             router: ironloom_api::router(state),

@@ -1172,15 +1172,22 @@ pub trait ActivityRepo: Send + Sync {
 #[async_trait]
 pub trait EvaluationRepo: Send + Sync {
     /// Devices per tenant, category and kind: registered now, connected in `month`,
-    /// managed (a command succeeded) in `from..to`, with their data points.
+    /// managed (a command succeeded) in `from..to`, with their data points; of one tenant
+    /// or all.
     async fn device_groups(
         &self,
         month: &str,
         from: chrono::DateTime<chrono::Utc>,
         to: chrono::DateTime<chrono::Utc>,
+        tenant: Option<TenantId>,
     ) -> Result<Vec<crate::evaluation::DeviceGroup>>;
-    /// Model and algorithm calls per tenant and month in `from..=to`.
-    async fn model_calls(&self, from: &str, to: &str) -> Result<Vec<(TenantId, String, u64)>>;
+    /// Model and algorithm calls per tenant and month in `from..=to`, of one tenant or all.
+    async fn model_calls(
+        &self,
+        from: &str,
+        to: &str,
+        tenant: Option<TenantId>,
+    ) -> Result<Vec<(TenantId, String, u64)>>;
     /// Every app released in the store (its newest release's manifest).
     async fn released_apps(&self) -> Result<Vec<crate::evaluation::AppFacts>>;
     /// Tenants that took an app from the store.

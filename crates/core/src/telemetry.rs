@@ -577,6 +577,14 @@ pub trait TelemetryStore: Send + Sync + fmt::Debug {
         device: DeviceId,
     ) -> Result<Vec<(String, ValueType)>, Error>;
     async fn stats(&self, tenant: TenantId) -> Result<StorageStats, Error>;
+    /// The statistics of each of `tenants`, in that order (a store that can, in one pass).
+    async fn stats_many(&self, tenants: &[TenantId]) -> Result<Vec<StorageStats>, Error> {
+        let mut out = Vec::with_capacity(tenants.len());
+        for t in tenants {
+            out.push(self.stats(*t).await?);
+        }
+        Ok(out)
+    }
     async fn retention(&self, tenant: TenantId) -> Result<Vec<RetentionPolicy>, Error>;
     async fn set_retention(&self, policy: RetentionPolicy) -> Result<(), Error>;
     /// Returns once every write made so far is durable (a store that syncs each write

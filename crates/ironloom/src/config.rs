@@ -154,6 +154,9 @@ pub struct ApiConfig {
     /// Serve the SNMS-compatible hashed log-in (`/identity/token/v1`); see
     /// docs/identifiers.md for what it costs.
     pub snms_hashed_login: bool,
+    /// How old the platform's evaluation figures may be when the report is opened (older
+    /// ones are shown while new ones are gathered; `?fresh=true` gathers them at once).
+    pub evaluation_max_age: Duration,
 }
 
 impl Default for ApiConfig {
@@ -163,6 +166,7 @@ impl Default for ApiConfig {
             import_max_rows: 10_000,
             identifier_import_limit: ByteSize(512 << 20),
             snms_hashed_login: false,
+            evaluation_max_age: Duration(std::time::Duration::from_secs(60)),
         }
     }
 }

@@ -155,6 +155,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         identifier_import_limit: config.api.identifier_import_limit.0,
         default_locale: Locale::parse(&config.api.default_locale).unwrap_or_default(),
         snms_hashed_login: config.api.snms_hashed_login,
+        evaluation_max_age: config.api.evaluation_max_age.0,
     };
     // Every model call (API, rules) is counted in memory and stored every few seconds.
     let meter = Arc::new(ironloom_models::meter::Meter::new());
@@ -364,6 +365,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             #[cfg(feature = "cluster")]
             node: cluster.as_ref().map(|c| c.node.clone()),
         })),
+        evaluation: Default::default(),
     };
     // Commands, takeovers and cache invalidation between the nodes of a cluster.
     #[cfg(feature = "cluster")]

@@ -119,29 +119,39 @@ impl EvaluationRepo for SqlStore {
         month: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        tenant: Option<TenantId>,
     ) -> Result<Vec<DeviceGroup>> {
         type Key = (String, String, Option<String>);
         let mut groups: BTreeMap<Key, DeviceGroup> = BTreeMap::new();
         let group_by = " GROUP BY d.tenant_id, p.category, p.kind";
         let head = "SELECT d.tenant_id, p.category, p.kind, ";
-        let registered = Sql::new(&format!(
-            "{head}COUNT(*) AS n, 0 AS pts FROM devices d JOIN products p ON p.id = d.product_id{group_by}"
+        let only = |sql: &mut Sql, col: &str| {
+            if let Some(t) = tenant {
+                sql.and(col, t.to_string());
+            }
+        };
+        let mut registered = Sql::new(&format!(
+            "{head}COUNT(*) AS n, 0 AS pts FROM devices d JOIN products p ON p.id = d.product_id \
+             WHERE 1 = 1"
         ));
+        only(&mut registered, "d.tenant_id =");
+        registered.push(group_by);
         let mut connected = Sql::new(&format!(
             "{head}COUNT(*) AS n, SUM(a.property_count) AS pts FROM device_activity a \
              JOIN devices d ON d.id = a.device_id JOIN products p ON p.id = d.product_id \
              WHERE a.month = "
         ));
-        connected.bind(month).push(group_by);
+        connected.bind(month);
+        only(&mut connected, "a.tenant_id =");
+        connected.push(group_by);
         let mut managed = Sql::new(&format!(
             "{head}COUNT(DISTINCT c.device_id) AS n, 0 AS pts FROM device_commands c \
              JOIN devices d ON d.id = c.device_id JOIN products p ON p.id = d.product_id \
              WHERE c.status = 'succeeded' AND c.completed_at >= "
         ));
-        managed
-            .bind(from)
-            .and("c.completed_at <", to)
-            .push(group_by);
+        managed.bind(from).and("c.completed_at <", to);
+        only(&mut managed, "c.tenant_id =");
+        managed.push(group_by);
         for (i, sql) in [registered, connected, managed].into_iter().enumerate() {
             let rows = sql
                 .query()
@@ -177,12 +187,19 @@ impl EvaluationRepo for SqlStore {
         Ok(groups.into_values().collect())
     }
 
-    async fn model_calls(&self, from: &str, to: &str) -> Result<Vec<(TenantId, String, u64)>> {
+    async fn model_calls(
+        &self,
+        from: &str,
+        to: &str,
+        tenant: Option<TenantId>,
+    ) -> Result<Vec<(TenantId, String, u64)>> {
         let mut sql =
             Sql::new("SELECT tenant_id, month, SUM(calls) AS n FROM model_usage WHERE month >= ");
-        sql.bind(from)
-            .and("month <=", to)
-            .push(" GROUP BY tenant_id, month ORDER BY month");
+        sql.bind(from).and("month <=", to);
+        if let Some(t) = tenant {
+            sql.and("tenant_id =", t.to_string());
+        }
+        sql.push(" GROUP BY tenant_id, month ORDER BY month");
         let rows = sql
             .query()
             .fetch_all(self.pool())

@@ -1140,6 +1140,38 @@ impl Engine {
         active + frozen
     }
 
+    /// Points of active and frozen memtables of each tenant that has some, and the bytes
+    /// of the write-ahead log's files.
+    pub(crate) fn unflushed_by_tenant(&self) -> (HashMap<TenantId, u64>, u64) {
+        let mut out: HashMap<TenantId, u64> = HashMap::new();
+        {
+            let cat = rd(&self.inner.catalog);
+            let mut count = |m: &Memtable| {
+                for (id, c) in &m.cols {
+                    if let Some(d) = cat.get(*id) {
+                        *out.entry(d.tenant).or_default() += c.len() as u64;
+                    }
+                }
+            };
+            count(&lock(&self.inner.commit).mem);
+            if let Some(f) = self.version().imm.as_ref() {
+                count(&f.mem);
+            }
+        }
+        (out, self.wal_bytes())
+    }
+
+    /// Bytes of the write-ahead log's files (a file removed by a flush meanwhile is simply
+    /// not counted).
+    fn wal_bytes(&self) -> u64 {
+        wal::list(&self.inner.wal_dir)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(_, path)| std::fs::metadata(path).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// The part of the write-ahead log's files that holds `points` of the points not yet
     /// in segments (the log is shared: a tenant's share is its part of those points).
     pub(crate) fn wal_share(&self, points: u64) -> u64 {
@@ -1147,13 +1179,7 @@ impl Engine {
             return 0;
         }
         let all = self.unflushed_points_of(None).max(points);
-        // A file removed by a flush meanwhile is simply not counted.
-        let bytes: u64 = wal::list(&self.inner.wal_dir)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|(_, path)| std::fs::metadata(path).ok())
-            .map(|m| m.len())
-            .sum();
+        let bytes = self.wal_bytes();
         u64::try_from(u128::from(bytes) * u128::from(points) / u128::from(all)).unwrap_or(bytes)
     }
 }

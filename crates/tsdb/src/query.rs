@@ -14,6 +14,7 @@ use ironloom_core::telemetry::{
     AggregateQuery, AggregateSeries, AggregateWindow, Aggregation, HistoryPage, HistoryPoint,
     HistoryQuery, LatestValue, Micros, Order, Selection, StorageStats, Value, ValueType,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const MAX_PAGE: usize = 10_000;
@@ -752,6 +753,50 @@ impl Engine {
             unflushed_points,
             wal_bytes: self.wal_share(unflushed_points),
         }
+    }
+
+    /// [`stats`](Self::stats) of many tenants in one pass over the catalogue, the segments
+    /// and the memtables (the evaluation report reads every tenant's).
+    pub fn stats_many(&self, tenants: &[TenantId]) -> Vec<StorageStats> {
+        let mut by: HashMap<TenantId, StorageStats> = tenants
+            .iter()
+            .map(|t| {
+                let stats = StorageStats {
+                    tenant: *t,
+                    ..Default::default()
+                };
+                (*t, stats)
+            })
+            .collect();
+        {
+            let cat = rd(&self.inner.catalog);
+            for d in cat.all() {
+                if let Some(s) = by.get_mut(&d.tenant) {
+                    s.series += 1;
+                }
+            }
+        }
+        let v = self.version();
+        for ((t, _), parts) in &v.families {
+            if let Some(s) = by.get_mut(t) {
+                for seg in parts.values().flatten() {
+                    s.points += seg.points();
+                    s.bytes += seg.bytes;
+                }
+            }
+        }
+        let (unflushed, wal_bytes) = self.unflushed_by_tenant();
+        let all: u64 = unflushed.values().sum();
+        for (t, points) in unflushed {
+            if let Some(s) = by.get_mut(&t) {
+                s.unflushed_points = points;
+                s.wal_bytes = u64::try_from(
+                    u128::from(wal_bytes) * u128::from(points) / u128::from(all.max(1)),
+                )
+                .unwrap_or(wal_bytes);
+            }
+        }
+        tenants.iter().filter_map(|t| by.remove(t)).collect()
     }
 
     /// Every tenant that has series.

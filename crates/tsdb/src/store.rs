@@ -85,6 +85,11 @@ impl TelemetryStore for Engine {
         blocking(self, move |e| Ok(e.stats(tenant))).await
     }
 
+    async fn stats_many(&self, tenants: &[TenantId]) -> Result<Vec<StorageStats>, Error> {
+        let tenants = tenants.to_vec();
+        blocking(self, move |e| Ok(e.stats_many(&tenants))).await
+    }
+
     async fn retention(&self, tenant: TenantId) -> Result<Vec<RetentionPolicy>, Error> {
         blocking(self, move |e| Engine::retention(e, tenant)).await
     }

@@ -668,6 +668,12 @@ fn stats_count_data_still_in_the_write_ahead_log_as_on_disk() {
     let ratio = sa.wal_bytes as f64 / sb.wal_bytes as f64;
     assert!((2.9..3.1).contains(&ratio), "{sa:?} {sb:?}");
     assert_eq!(e.stats(TenantId::new()).wal_bytes, 0);
+    // Many tenants at once, in one pass, count the same (a tenant without data: zeros).
+    let none = TenantId::new();
+    assert_eq!(
+        e.stats_many(&[b, none, a]),
+        vec![sb.clone(), e.stats(none), sa.clone()]
+    );
     // Flushed, the data is in segments and the log holds nothing of it.
     e.flush().unwrap();
     let sa = e.stats(a);
@@ -675,6 +681,7 @@ fn stats_count_data_still_in_the_write_ahead_log_as_on_disk() {
         sa.bytes > 0 && sa.unflushed_points == 0 && sa.wal_bytes == 0,
         "{sa:?}"
     );
+    assert_eq!(e.stats_many(&[a, b]), vec![sa, e.stats(b)]);
 }
 
 #[test]

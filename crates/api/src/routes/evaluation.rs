@@ -7,26 +7,22 @@ use crate::AppState;
 use crate::authz::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::routes::market_stats::developer_months;
+use crate::routes::evaluation_facts::{Period, facts};
 use axum::Json;
 use axum::extract::{Extension, State};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ironloom_core::developer_stats::{month_of, months_ending};
-use ironloom_core::enterprise::EnterpriseProfile;
-use ironloom_core::entity::{Page, PageRequest, TenantFilter, TenantSort};
+use ironloom_core::entity::Page;
 use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::evaluation::indicators::{
     IndicatorResult, PlatformClass, Scoped, evaluate, indicator_name, industry_facts, region_facts,
 };
-use ironloom_core::evaluation::{
-    DeviceRecord, Facts, Metrics, ModelFacts, RecordFilter, TenantFacts,
-};
+use ironloom_core::evaluation::{DeviceRecord, Metrics, RecordFilter};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::DeviceCategory;
 use ironloom_core::repo::Scope;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -49,6 +45,10 @@ pub struct ReportQuery {
     /// The region the regional classes are figured for (a GB/T 2260 code); default: the
     /// province with the most enterprises.
     region: Option<String>,
+    /// Gather the figures now (the platform administrator); by default they may be up to
+    /// `api.evaluation_max_age` old (see `computed_at`).
+    #[serde(default)]
+    fresh: bool,
 }
 
 /// A platform class's name.
@@ -67,7 +67,11 @@ pub struct Report {
     pub from_snapshot: bool,
     /// `platform` (the administrator) or `tenant` (a tenant's own figures, no criteria).
     pub scope: String,
+    /// When the figures were gathered from the records.
     pub computed_at: DateTime<Utc>,
+    /// How long gathering them took, in milliseconds.
+    #[serde(default)]
+    pub gathered_in_ms: u64,
     /// The platform version that computed it.
     pub version: String,
     pub metrics: Metrics,
@@ -109,101 +113,6 @@ pub(crate) fn period(month: Option<&str>) -> ApiResult<(String, DateTime<Utc>, D
     Ok((month, at(start), at(next)))
 }
 
-/// Every tenant (or the caller's), with profiles, payments and stored data.
-async fn tenants(state: &AppState, scope: Scope) -> ApiResult<Vec<TenantFacts>> {
-    let mut all = Vec::new();
-    match scope {
-        Scope::Tenant(t) => all.push(state.store.get_tenant(t).await?),
-        Scope::All => {
-            let mut page = PageRequest::<TenantSort> {
-                page: 1,
-                page_size: 1000,
-                ..Default::default()
-            };
-            loop {
-                let p = state
-                    .store
-                    .list_tenants(&TenantFilter::default(), &page)
-                    .await?;
-                let n = p.items.len();
-                all.extend(p.items);
-                if n < page.page_size as usize {
-                    break;
-                }
-                page.page += 1;
-            }
-        }
-    }
-    // A tenant's report reads its own profile only.
-    let profiles: Vec<EnterpriseProfile> = match scope {
-        Scope::All => state.store.all_profiles().await?,
-        Scope::Tenant(t) => state.store.get_profile(t).await?.into_iter().collect(),
-    };
-    let profiles: BTreeMap<TenantId, EnterpriseProfile> =
-        profiles.into_iter().map(|p| (p.tenant_id, p)).collect();
-    let paying: BTreeSet<TenantId> = state.store.paying_tenants().await?.into_iter().collect();
-    let mut out = Vec::with_capacity(all.len());
-    for t in all {
-        let stored_bytes = match state.telemetry.stats(t.id).await {
-            Ok(s) => s.bytes + s.wal_bytes,
-            Err(_) => 0,
-        };
-        out.push(TenantFacts {
-            id: t.id,
-            code: t.code,
-            name: t.name,
-            profile: profiles.get(&t.id).cloned(),
-            paying: paying.contains(&t.id),
-            stored_bytes,
-        });
-    }
-    Ok(out)
-}
-
-/// What the stores hold for the month, for the caller's scope.
-async fn gather(
-    state: &AppState,
-    scope: Scope,
-    month: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> ApiResult<Facts> {
-    // This node's model calls counted so far are written first (the others write theirs
-    // every few seconds).
-    ironloom_models::meter::flush(&state.meter, &*state.store).await?;
-    let months = months_ending(month, 12);
-    let (first, last) = (months[0].clone(), months[months.len() - 1].clone());
-    let developers = developer_months(state, &months)
-        .await?
-        .months
-        .into_iter()
-        .last()
-        .unwrap_or_default();
-    let facts = Facts {
-        month: month.to_owned(),
-        tenants: tenants(state, scope).await?,
-        devices: state.store.device_groups(month, from, to).await?,
-        models: ironloom_models::models()
-            .map(|m| ModelFacts {
-                id: m.card.id.to_owned(),
-                kind: m.card.kind,
-                industries: m.card.industries.iter().map(|s| (*s).to_owned()).collect(),
-                domains: m.card.domains.to_vec(),
-            })
-            .collect(),
-        apps: state.store.released_apps().await?,
-        subscribers: state.store.store_subscribers().await?,
-        calls: state.store.model_calls(&first, &last).await?,
-        months,
-        developers,
-    };
-    Ok(match scope {
-        Scope::All => facts,
-        // A tenant's figures are its own: its devices, calls, subscriptions.
-        Scope::Tenant(t) => facts.only(|x| x.id == t),
-    })
-}
-
 /// The evaluation report for a month: the figures, and (for the platform administrator)
 /// every quantitative criterion of the seeds with its floor and verdict.
 #[utoipa::path(get, path = "/api/v1/evaluation", tag = "evaluation", params(ReportQuery),
@@ -218,6 +127,7 @@ async fn report(
     let choice = Choice {
         industry: q.industry,
         region: q.region,
+        fresh: q.fresh,
     };
     Ok(Json(
         report_for(&state, p.scope(), q.month.as_deref(), choice, locale).await?,
@@ -265,6 +175,8 @@ pub(crate) async fn report_for(
 pub(crate) struct Choice {
     pub industry: Option<String>,
     pub region: Option<String>,
+    /// Gather the figures now, not from the kept ones.
+    pub fresh: bool,
 }
 
 /// The month's kept report, if there is one.
@@ -294,8 +206,14 @@ pub(crate) async fn compute_report(
     choice: &Choice,
     locale: Locale,
 ) -> ApiResult<Report> {
-    let facts = gather(state, scope, month, from, to).await?;
-    let metrics = Metrics::of(&facts);
+    let period = Period {
+        month: month.to_owned(),
+        from,
+        to,
+    };
+    let gathered = facts(state, scope, &period, choice.fresh).await?;
+    let facts = &*gathered.facts;
+    let metrics = Metrics::of(facts);
     let zh = locale == Locale::ZhCn;
     let mut out = Report {
         month: month.to_owned(),
@@ -306,7 +224,8 @@ pub(crate) async fn compute_report(
             "tenant"
         }
         .into(),
-        computed_at: Utc::now(),
+        computed_at: gathered.at,
+        gathered_in_ms: gathered.took_ms,
         version: env!("CARGO_PKG_VERSION").into(),
         region: None,
         region_metrics: None,
@@ -354,10 +273,10 @@ pub(crate) async fn compute_report(
     };
     let region_metrics = region
         .as_deref()
-        .map(|r| Metrics::of(&region_facts(&facts, r)));
+        .map(|r| Metrics::of(&region_facts(facts, r)));
     let industry_metrics = industry
         .as_deref()
-        .map(|i| Metrics::of(&industry_facts(&facts, i)));
+        .map(|i| Metrics::of(&industry_facts(facts, i)));
     out.indicators = evaluate(
         &Scoped {
             platform: &out.metrics,
@@ -402,7 +321,10 @@ pub(crate) async fn take_snapshot(
         &month,
         from,
         to,
-        &Choice::default(),
+        &Choice {
+            fresh: true,
+            ..Default::default()
+        },
         Locale::En,
     )
     .await?;

@@ -408,6 +408,7 @@ async fn export(
     let choice = Choice {
         industry: q.industry,
         region: q.region,
+        fresh: false,
     };
     let report = report_for(&state, p.scope(), q.month.as_deref(), choice, locale).await?;
     let month = report.month.clone();

@@ -199,7 +199,10 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
     let server = Server::start_with(
         dir.path(),
         "127.0.0.1:0",
-        &[("IRONLOOM__DEVICES__ACTIVITY_FLUSH", "200ms".into())],
+        &[
+            ("IRONLOOM__DEVICES__ACTIVITY_FLUSH", "200ms".into()),
+            ("IRONLOOM__API__EVALUATION_MAX_AGE", "2s".into()),
+        ],
     );
     let a = Api::new_tenant_named(&server, "works-a", "ta-a").await;
     let b = Api::new_tenant_named(&server, "works-b", "ta-b").await;
@@ -274,10 +277,30 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
         .await;
 
     let report = crate::support::until("the devices' activity in the report", || async {
-        let r = admin.get("/api/v1/evaluation").await;
+        let r = admin.get("/api/v1/evaluation?fresh=true").await;
         (r["metrics"]["connected_devices"] == 2).then_some(r)
     })
     .await;
+    // The platform's figures are kept (here for 2 s): a device registered now is not in
+    // the next report, which is the kept one; once they are older, a report still answers
+    // at once with them while new ones are gathered for the next.
+    let extra = a.device(&pumps, "pump-3").await;
+    let kept = admin.get("/api/v1/evaluation").await;
+    assert_eq!(kept["computed_at"], report["computed_at"]);
+    assert_eq!(kept["metrics"]["registered_devices"], 3);
+    assert!(kept["gathered_in_ms"].is_u64(), "{kept}");
+    let newer = crate::support::until("the kept figures gathered again", || async {
+        let r = admin.get("/api/v1/evaluation").await;
+        (r["metrics"]["registered_devices"] == 4).then_some(r)
+    })
+    .await;
+    assert!(newer["computed_at"].as_str() > report["computed_at"].as_str());
+    let (status, _) = a
+        .call("DELETE", &format!("/api/v1/devices/{}", extra.id), None)
+        .await;
+    assert_eq!(status, 204);
+    let report = admin.get("/api/v1/evaluation?fresh=true").await;
+    assert_eq!(report["metrics"]["registered_devices"], 3);
     let m = &report["metrics"];
     assert_eq!(report["scope"], "platform");
     assert_eq!(m["registered_devices"], 3, "{m}");
@@ -573,7 +596,7 @@ async fn the_region_load_script_is_counted_as_it_happened() {
     let report = crate::support::until("the script's devices counted", || {
         let (admin, want) = (&admin, want.clone());
         async move {
-            let r = admin.get("/api/v1/evaluation").await;
+            let r = admin.get("/api/v1/evaluation?fresh=true").await;
             (r["metrics"]["connected_devices"] == want).then_some(r)
         }
     })
