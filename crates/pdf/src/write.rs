@@ -12,6 +12,7 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::font::{Font, Subset};
 use crate::layout::{Op, PAGE_H, PAGE_W, Page};
+use crate::text::clean_line;
 use crate::{Document, Error, Lang};
 
 /// The font's resource name in every page.
@@ -65,8 +66,9 @@ pub(crate) fn write(doc: &Document, font: &Font, pages: &[Page]) -> Result<Vec<u
     catalog.viewer_preferences().display_doc_title(true);
     catalog.finish();
 
+    let (title, author) = (clean_line(&doc.title), clean_line(&doc.author));
     let mut info = pdf.document_info(info_id);
-    info.title(TextStr(&doc.title)).author(TextStr(&doc.author));
+    info.title(TextStr(&title)).author(TextStr(&author));
     info.creator(TextStr("Ironloom"))
         .producer(TextStr("ironloom-pdf"));
     info.finish();

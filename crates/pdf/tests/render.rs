@@ -120,6 +120,15 @@ fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("ironloom-pdf-{}-{name}", std::process::id()))
 }
 
+/// With `IRONLOOM_PDF_OUT` set to a directory, a test's PDF is kept there as `name`, to
+/// look at or to check with `pdfinfo` and `pdffonts`.
+fn keep(name: &str, pdf: &[u8]) {
+    if let Some(dir) = std::env::var_os("IRONLOOM_PDF_OUT") {
+        let path = PathBuf::from(dir).join(name);
+        std::fs::write(&path, pdf).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
+
 fn check_structure(pdf: &[u8]) {
     assert!(pdf.starts_with(b"%PDF-"), "header");
     assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"), "trailer");
@@ -134,9 +143,7 @@ fn mixed_document_extracts_with_pdftotext() {
     let pdf = render(&sample()).expect("render");
     check_structure(&pdf);
     assert!(pdf.len() < 300_000, "{} bytes", pdf.len());
-    if let Ok(out) = std::env::var("IRONLOOM_PDF_SAMPLE") {
-        std::fs::write(&out, &pdf).expect("write the sample");
-    }
+    keep("sample.pdf", &pdf);
     if !tool("pdftotext") {
         eprintln!(
             "pdftotext is not installed (poppler-utils): only the PDF's structure was checked"
@@ -295,6 +302,7 @@ fn hostile_inputs_render() {
         };
         let pdf = render(&doc).expect("render");
         check_structure(&pdf);
+        keep(&format!("hostile-{lang:?}-{}.pdf", doc.title.len()), &pdf);
     }
     let empty = render(&Document::default()).expect("empty document");
     check_structure(&empty);
@@ -328,6 +336,7 @@ fn ten_thousand_rows() {
     let pdf = render(&doc).expect("render");
     eprintln!("10 000 rows: {} bytes in {:?}", pdf.len(), start.elapsed());
     check_structure(&pdf);
+    keep("rows.pdf", &pdf);
 }
 
 /// `cargo test -p ironloom-pdf --release -- --ignored --nocapture render_time`: how long
@@ -340,8 +349,16 @@ fn render_time_ten_pages() {
     doc.blocks.push(Block::PageBreak);
     doc.blocks
         .extend(extra.iter().cloned().chain(extra.iter().cloned()));
-    // Three samples' worth is about ten pages; count them from the footer.
+    // Three samples and a page of rows: ten pages.
+    doc.blocks.push(Block::Table {
+        header: vec!["A".into(), "B".into()],
+        widths: vec![],
+        rows: (0..40)
+            .map(|i| row(&[&i.to_string(), "x"], Mark::None))
+            .collect(),
+    });
     let pdf = render(&doc).expect("render");
+    keep("ten-pages.pdf", &pdf);
     let runs = 20;
     let start = Instant::now();
     for _ in 0..runs {
@@ -370,6 +387,7 @@ fn missing_characters_still_extract() {
     };
     let pdf = render(&doc).expect("render");
     check_structure(&pdf);
+    keep("emoji.pdf", &pdf);
     if !tool("pdftotext") {
         eprintln!(
             "pdftotext is not installed (poppler-utils): only the PDF's structure was checked"
