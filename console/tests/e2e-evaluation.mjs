@@ -10,6 +10,7 @@
 // Run by scripts/console-test.sh; screenshots go to console/test-results/screenshots
 // (evaluation-*).
 import { expect, logIn, open, until } from './harness.mjs'
+import { readFile } from 'node:fs/promises'
 
 const ADMIN_PASSWORD = 'Admin-pass-1'
 const WEAVER = { code: 'weaver', username: 'weaver-admin', password: 'Weaver-pass-1' }
@@ -131,6 +132,10 @@ await step('the platform administrator sees every criterion, the records behind 
   // The workbook of what is shown.
   const [file] = await Promise.all([adminPage.waitForEvent('download'), adminPage.getByTestId('evaluation-export').click()])
   expect(/^ironloom-evaluation-\d{4}-\d{2}\.xlsx$/.test(file.suggestedFilename()), `downloaded ${file.suggestedFilename()}`)
+  const [pdf] = await Promise.all([adminPage.waitForEvent('download'), adminPage.getByTestId('evaluation-export-pdf').click()])
+  expect(/^ironloom-evaluation-\d{4}-\d{2}\.pdf$/.test(pdf.suggestedFilename()), `downloaded ${pdf.suggestedFilename()}`)
+  const head = (await readFile(await pdf.path())).subarray(0, 5).toString()
+  expect(head === '%PDF-', `a PDF: ${head}`)
   await adminPage.getByTestId('language').click()
   await adminPage.getByTestId('language-zh-CN').click()
   await adminPage.getByRole('heading', { name: '平台评价报告' }).waitFor()

@@ -300,6 +300,20 @@ async fn run_backend(
     })
     .await?;
     timings.push(timing("workbook export (XLSX)", ms));
+    let (ms, pdf) = timed((args.rounds / 4).max(3), || async {
+        let r = send_ok(
+            admin.get(&format!(
+                "/api/v1/evaluation/export?month={month}&format=pdf"
+            )),
+            "export",
+        )
+        .await?;
+        Ok(r.bytes().await?)
+    })
+    .await?;
+    timings.push(timing("document export (PDF)", ms));
+    // Kept with the work directory (--keep), to look at.
+    std::fs::write(work.join(format!("report-{backend}.pdf")), &pdf)?;
     let rss_mib = srv.proc.rss_kib().unwrap_or(0) as f64 / 1024.0;
     Ok(Backend {
         backend: backend.to_owned(),

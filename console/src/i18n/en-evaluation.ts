@@ -59,6 +59,7 @@ export default {
   last: 'Last',
   snapshot: 'As kept when the month ended',
   exportXlsx: 'Export XLSX',
+  exportPdf: 'Export PDF',
   trend: 'Month by month (kept reports)',
   breakdown: 'Breakdown',
 }

@@ -60,6 +60,7 @@ const evaluation: Messages['evaluation'] = {
   last: '最近',
   snapshot: '月末留存的报告',
   exportXlsx: '导出 XLSX',
+  exportPdf: '导出 PDF',
   trend: '逐月趋势（留存报告）',
   breakdown: '明细',
 }

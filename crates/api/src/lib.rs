@@ -171,7 +171,8 @@ impl std::fmt::Debug for AppState {
         ironloom_core::ids::InstallationId,
         ironloom_core::telemetry::Order,
         routes::telemetry::Layout,
-        routes::evaluation::RecordList
+        routes::evaluation::RecordList,
+        routes::evaluation_export::ExportFormat,
     )),
     tags(
         (name = "auth", description = "Log-in and one's own account"),

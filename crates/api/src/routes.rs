@@ -15,6 +15,7 @@ pub mod enterprise;
 pub mod evaluation;
 pub mod evaluation_export;
 pub mod evaluation_facts;
+pub mod evaluation_pdf;
 pub mod gateway_config;
 pub mod groups;
 pub mod handle_writes;

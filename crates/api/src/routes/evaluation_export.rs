@@ -7,6 +7,7 @@ use crate::authz::Principal;
 use crate::error::{ApiResult, ErrorBody, RequestLocale};
 use crate::extract::ApiQuery;
 use crate::routes::evaluation::{Choice, Report, report_for};
+use crate::routes::evaluation_pdf::document;
 use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +16,7 @@ use ironloom_core::error::Error;
 use ironloom_core::i18n::Locale;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,10 +32,23 @@ pub struct ExportQuery {
     month: Option<String>,
     industry: Option<String>,
     region: Option<String>,
+    /// `xlsx` (the default) or `pdf`.
+    format: Option<ExportFormat>,
+}
+
+/// The file an export makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// An XLSX workbook, a sheet a table.
+    #[default]
+    Xlsx,
+    /// A PDF document: cover, criteria, charts and tables.
+    Pdf,
 }
 
 /// One cell.
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Num(f64),
 }
@@ -51,19 +65,27 @@ fn u(v: u64) -> Cell {
     Cell::Num(v as f64)
 }
 
+/// One table of the report, as both files show it: a sheet of the workbook, a table of the
+/// PDF.
+pub(crate) struct Sheet {
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
 /// Writes a header row and the rows under it.
-fn table(ws: &mut Worksheet, header: &[&str], rows: Vec<Vec<Cell>>) -> Result<(), XlsxError> {
+fn table(ws: &mut Worksheet, header: &[&str], rows: &[Vec<Cell>]) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
         ws.set_column_width(c as u16, if c == 0 { 28 } else { 16 })?;
     }
-    for (r, row) in rows.into_iter().enumerate() {
-        for (c, cell) in row.into_iter().enumerate() {
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
             let (r, c) = (r as u32 + 1, c as u16);
             match cell {
                 Cell::Text(s) => ws.write_string(r, c, s)?,
-                Cell::Num(v) => ws.write_number(r, c, v)?,
+                Cell::Num(v) => ws.write_number(r, c, *v)?,
             };
         }
     }
@@ -72,12 +94,23 @@ fn table(ws: &mut Worksheet, header: &[&str], rows: Vec<Vec<Cell>>) -> Result<()
 
 /// The workbook of a report.
 pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    for s in sheets(r, locale) {
+        let ws = wb.add_worksheet().set_name(s.name)?;
+        table(ws, &s.header, &s.rows)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The report's tables: cover facts, criteria, figures, industries, provinces, domains,
+/// devices and calls.
+fn sheets(r: &Report, locale: Locale) -> Vec<Sheet> {
     let zh = locale == Locale::ZhCn;
     let l = |en: &'static str, zh_: &'static str| if zh { zh_ } else { en };
     let m = &r.metrics;
-    let mut wb = Workbook::new();
+    let mut out = Vec::new();
 
-    let ws = wb.add_worksheet().set_name(l("Report", "报告"))?;
+    let name = l("Report", "报告");
     let region = r.region.clone().unwrap_or_default();
     let region_name = ironloom_core::region::get(&region)
         .map(|x| x.name)
@@ -86,9 +119,9 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
     let industry_name = division_of(&industry)
         .map(|d| d.name(locale).to_owned())
         .unwrap_or_default();
-    table(
-        ws,
-        &[l("Evaluation report", "平台评价报告"), ""],
+    out.push(sheet(
+        name,
+        vec![l("Evaluation report", "平台评价报告"), ""],
         vec![
             vec![t(l("Month", "月份")), t(&r.month)],
             vec![
@@ -132,9 +165,9 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
                 )),
             ],
         ],
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Criteria", "评价指标"))?;
+    let name = l("Criteria", "评价指标");
     let class_name = |c| {
         r.classes
             .iter()
@@ -142,9 +175,9 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
             .map(|x| x.name.clone())
             .unwrap_or_default()
     };
-    table(
-        ws,
-        &[
+    out.push(sheet(
+        name,
+        vec![
             l("Criterion", "指标"),
             l("Platform class", "平台类别"),
             l("Source", "来源"),
@@ -175,9 +208,9 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
                 ]
             })
             .collect(),
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Figures", "数据"))?;
+    let name = l("Figures", "数据");
     let figures: Vec<(&str, Cell)> = vec![
         (
             l("Registered devices", "注册设备数"),
@@ -244,16 +277,16 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
             u(m.stored_bytes),
         ),
     ];
-    table(
-        ws,
-        &[l("Figure", "数据项"), l("Value", "数值")],
+    out.push(sheet(
+        name,
+        vec![l("Figure", "数据项"), l("Value", "数值")],
         figures.into_iter().map(|(k, v)| vec![t(k), v]).collect(),
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Industries", "行业"))?;
-    table(
-        ws,
-        &[
+    let name = l("Industries", "行业");
+    out.push(sheet(
+        name,
+        vec![
             l("Division", "行业大类"),
             l("Name", "名称"),
             l("Enterprises", "企业"),
@@ -278,12 +311,12 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
                 ]
             })
             .collect(),
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Provinces", "省份"))?;
-    table(
-        ws,
-        &[
+    let name = l("Provinces", "省份");
+    out.push(sheet(
+        name,
+        vec![
             l("Province", "省份"),
             l("Code", "代码"),
             l("Enterprises", "企业"),
@@ -304,12 +337,12 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
                 ]
             })
             .collect(),
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Domains", "领域"))?;
-    table(
-        ws,
-        &[
+    let name = l("Domains", "领域");
+    out.push(sheet(
+        name,
+        vec![
             l("Domain", "领域"),
             l("Mechanism models", "机理模型"),
             l("Algorithms", "算法"),
@@ -330,9 +363,9 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
                 ]
             })
             .collect(),
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Devices", "设备"))?;
+    let name = l("Devices", "设备");
     let cat = |k: &str| {
         ironloom_core::industry::DeviceCategory::parse(k)
             .map_or(k.to_owned(), |c| c.name(locale).to_owned())
@@ -366,9 +399,9 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
             u(k.managed),
         ]
     }));
-    table(
-        ws,
-        &[
+    out.push(sheet(
+        name,
+        vec![
             l("By", "维度"),
             l("Name", "名称"),
             l("Registered", "注册"),
@@ -376,12 +409,12 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
             l("Managed", "可管理"),
         ],
         rows,
-    )?;
+    ));
 
-    let ws = wb.add_worksheet().set_name(l("Calls", "调用"))?;
-    table(
-        ws,
-        &[
+    let name = l("Calls", "调用");
+    out.push(sheet(
+        name,
+        vec![
             l("Month", "月份"),
             l("Model and algorithm calls", "模型与算法调用次数"),
         ],
@@ -389,15 +422,20 @@ pub(crate) fn workbook(r: &Report, locale: Locale) -> Result<Vec<u8>, XlsxError>
             .iter()
             .map(|c| vec![t(&c.month), u(c.count)])
             .collect(),
-    )?;
-    wb.save_to_buffer()
+    ));
+    out
 }
 
-/// The report as an XLSX workbook, in the caller's language (platform administrator: the
-/// platform's report, from the month's snapshot when it has one; others: their figures).
+fn sheet(name: &'static str, header: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Sheet {
+    Sheet { name, header, rows }
+}
+
+/// The report as an XLSX workbook or a PDF document, in the caller's language (platform
+/// administrator: the platform's report, from the month's snapshot when it has one;
+/// others: their figures).
 #[utoipa::path(get, path = "/api/v1/evaluation/export", tag = "evaluation", params(ExportQuery),
     security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, description = "the workbook or the PDF document", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/pdf"))),
         (status = 422, body = ErrorBody)))]
 async fn export(
     State(state): State<AppState>,
@@ -412,15 +450,28 @@ async fn export(
     };
     let report = report_for(&state, p.scope(), q.month.as_deref(), choice, locale).await?;
     let month = report.month.clone();
-    let bytes = workbook(&report, locale)
-        .map_err(|e| Error::storage("write the report workbook", e.to_string()))?;
-    let name = format!("ironloom-evaluation-{month}.xlsx");
+    let format = q.format.unwrap_or_default();
+    // Building either file takes milliseconds to a few hundred (a long report's PDF).
+    let (bytes, kind, ext) = tokio::task::spawn_blocking(move || match format {
+        ExportFormat::Xlsx => workbook(&report, locale)
+            .map(|b| {
+                let kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+                (b, kind, "xlsx")
+            })
+            .map_err(|e| Error::storage("write the report workbook", e.to_string())),
+        ExportFormat::Pdf => {
+            let doc = document(&report, locale, sheets(&report, locale));
+            ironloom_pdf::render(&doc)
+                .map(|b| (b, "application/pdf", "pdf"))
+                .map_err(|e| Error::storage("write the report document", e.to_string()))
+        }
+    })
+    .await
+    .map_err(|e| Error::storage("write the report file", e.to_string()))??;
+    let name = format!("ironloom-evaluation-{month}.{ext}");
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
+            (header::CONTENT_TYPE, kind.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),

@@ -471,6 +471,50 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
     let (_, _, xlsx_zh) = admin
         .get_bytes("/api/v1/evaluation/export", Some("zh-CN"))
         .await;
+    // The PDF document, read back with pdftotext (poppler-utils): cover, criteria with
+    // their verdicts, figures, page footers, in both languages; a tenant's has no criteria.
+    let (status, kind, pdf) = admin
+        .get_bytes("/api/v1/evaluation/export?format=pdf", None)
+        .await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(
+        pdf.starts_with(b"%PDF-") && pdf.len() < 2 << 20,
+        "{}",
+        pdf.len()
+    );
+    let (_, _, pdf_zh) = admin
+        .get_bytes("/api/v1/evaluation/export?format=pdf", Some("zh-CN"))
+        .await;
+    let (_, _, own_pdf) = a
+        .get_bytes("/api/v1/evaluation/export?format=pdf", None)
+        .await;
+    if let Some(en) = pdf_text(dir.path(), &pdf, "report-en.pdf") {
+        for want in [
+            "Platform evaluation report",
+            "Criteria met",
+            "Connected industrial devices",
+            "not met",
+            "Connected devices by category",
+            "Page 1 of",
+        ] {
+            assert!(en.contains(want), "{want:?} not in the PDF:\n{en}");
+        }
+        let zh = pdf_text(dir.path(), &pdf_zh, "report-zh.pdf").unwrap();
+        for want in [
+            "平台评价报告",
+            "跨行业跨领域",
+            "未达标",
+            "连接设备数",
+            "第 1 页",
+        ] {
+            assert!(zh.contains(want), "{want:?} not in the PDF:\n{zh}");
+        }
+        let own = pdf_text(dir.path(), &own_pdf, "report-a.pdf").unwrap();
+        assert!(
+            own.contains("One tenant") && !own.contains("not met"),
+            "{own}"
+        );
+    }
     let Some(py) =
         crate::support::peer_python("IRONLOOM_REPORT_PYTHON", "openpyxl", "evaluation xlsx")
     else {
@@ -535,6 +579,30 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
     let own = read(&own_xlsx, "report-a.xlsx");
     assert_eq!(own["figures"]["Connected devices"], 1.0);
     assert_eq!(own["criteria"], 0);
+}
+
+/// The text of a PDF as `pdftotext -layout` reads it, or None after
+/// [`peer_missing`](crate::support::peer_missing) when it is not installed.
+fn pdf_text(dir: &std::path::Path, pdf: &[u8], name: &str) -> Option<String> {
+    let path = dir.join(name);
+    std::fs::write(&path, pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8(out.stdout).unwrap())
+        }
+        Err(_) => {
+            crate::support::peer_missing("evaluation pdf", "pdftotext (poppler-utils) is missing");
+            None
+        }
+    }
 }
 
 /// Reads a report workbook with openpyxl: its sheets, the criteria count, the figures by
