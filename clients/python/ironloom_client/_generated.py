@@ -2073,9 +2073,12 @@ class Release(TypedDict):
 class Report(TypedDict):
     """The report."""
     classes: List["ClassName"]
+    #: When the figures were gathered from the records.
     computed_at: str
     #: Read from the month's snapshot (computed soon after the month ended), not live.
     from_snapshot: NotRequired[bool]
+    #: How long gathering them took, in milliseconds.
+    gathered_in_ms: NotRequired[int]
     indicators: List["IndicatorResult"]
     industry: NotRequired[Optional[str]]
     industry_metrics: NotRequired[Optional["Metrics"]]
@@ -2805,6 +2808,9 @@ EnterpriseKind = Literal["manufacturer", "service_provider"]
 
 #: How serious an event is. JSON: `"info"`, `"alert"`, `"error"`.
 EventLevel = Literal["info", "alert", "error"]
+
+#: The file an export makes.
+ExportFormat = Literal["xlsx", "pdf"]
 
 #: What a template field holds.
 FieldType = Literal["string", "integer", "number", "date", "datetime", "url", "handle", "boolean"]
@@ -3774,6 +3780,7 @@ class GeneratedApi:
         month: Optional[str] = None,
         industry: Optional[str] = None,
         region: Optional[str] = None,
+        fresh: Optional[bool] = None,
     ) -> Report:
         """The evaluation report for a month: the figures, and (for the platform administrator)
         every quantitative criterion of the seeds with its floor and verdict.
@@ -3784,8 +3791,9 @@ class GeneratedApi:
             month: `YYYY-MM` (UTC); default: this month.
             industry: The division the industry classes are figured for (`C34`); default: the division with the most connected devices.
             region: The region the regional classes are figured for (a GB/T 2260 code); default: the province with the most enterprises.
+            fresh: Gather the figures now (the platform administrator); by default they may be up to `api.evaluation_max_age` old (see `computed_at`).
         """
-        return self._call("GET", "/api/v1/evaluation", query={"month": month, "industry": industry, "region": region})
+        return self._call("GET", "/api/v1/evaluation", query={"month": month, "industry": industry, "region": region, "fresh": fresh})
 
     def export(
         self,
@@ -3793,16 +3801,19 @@ class GeneratedApi:
         month: Optional[str] = None,
         industry: Optional[str] = None,
         region: Optional[str] = None,
+        format: Optional[ExportFormat] = None,
     ) -> bytes:
-        """The report as an XLSX workbook, in the caller's language (platform administrator: the
-        platform's report, from the month's snapshot when it has one; others: their figures).
+        """The report as an XLSX workbook or a PDF document, in the caller's language (platform
+        administrator: the platform's report, from the month's snapshot when it has one;
+        others: their figures).
 
         `GET /api/v1/evaluation/export`
 
         Parameters:
             month: `YYYY-MM`; default: this month.
+            format: `xlsx` (the default) or `pdf`.
         """
-        return self._call("GET", "/api/v1/evaluation/export", query={"month": month, "industry": industry, "region": region})
+        return self._call("GET", "/api/v1/evaluation/export", query={"month": month, "industry": industry, "region": region, "format": format})
 
     def records(
         self,

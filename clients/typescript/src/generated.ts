@@ -1007,6 +1007,9 @@ export interface ExpiryRun {
   expired: number;
 }
 
+/** The file an export makes. */
+export type ExportFormat = "xlsx" | "pdf";
+
 /** A named, typed member of a struct, an event's output or a service's input or output. */
 export interface FieldDef {
   data_type: DataType;
@@ -2369,9 +2372,12 @@ export interface Release {
 /** The report. */
 export interface Report {
   classes: ClassName[];
+  /** When the figures were gathered from the records. */
   computed_at: string;
   /** Read from the month's snapshot (computed soon after the month ended), not live. */
   from_snapshot?: boolean;
+  /** How long gathering them took, in milliseconds. */
+  gathered_in_ms?: number;
   indicators: IndicatorResult[];
   industry?: string | null;
   industry_metrics?: Metrics | null;
@@ -3371,6 +3377,11 @@ export interface ReportQuery {
    * province with the most enterprises.
    */
   region?: string;
+  /**
+   * Gather the figures now (the platform administrator); by default they may be up to
+   * `api.evaluation_max_age` old (see `computed_at`).
+   */
+  fresh?: boolean;
 }
 
 /** Query parameters of `export`. */
@@ -3379,6 +3390,8 @@ export interface ExportQuery {
   month?: string;
   industry?: string;
   region?: string;
+  /** `xlsx` (the default) or `pdf`. */
+  format?: ExportFormat;
 }
 
 /** Query parameters of `records`. */
@@ -4484,8 +4497,9 @@ export abstract class GeneratedApi {
   }
 
   /**
-   * The report as an XLSX workbook, in the caller's language (platform administrator: the
-   * platform's report, from the month's snapshot when it has one; others: their figures).
+   * The report as an XLSX workbook or a PDF document, in the caller's language (platform
+   * administrator: the platform's report, from the month's snapshot when it has one;
+   * others: their figures).
    *
    * `GET /api/v1/evaluation/export`
    */
