@@ -328,7 +328,8 @@ pub async fn grouped_counts_ms(url: &str, plan: &Plan) -> Result<f64> {
     let pool = sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
         .connect(url)
-        .await?;
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
     let end = plan.month_end.timestamp_millis();
     let g = " GROUP BY d.tenant_id, p.category, p.kind";
     let queries = [
@@ -337,7 +338,7 @@ pub async fn grouped_counts_ms(url: &str, plan: &Plan) -> Result<f64> {
              JOIN products p ON p.id = d.product_id{g}"
         ),
         format!(
-            "SELECT d.tenant_id, p.category, p.kind, COUNT(*), SUM(a.property_count) \
+            "SELECT d.tenant_id, p.category, p.kind, COUNT(*), CAST(SUM(a.property_count) AS BIGINT) \
              FROM device_activity a JOIN devices d ON d.id = a.device_id \
              JOIN products p ON p.id = d.product_id WHERE a.month = '{}'{g}",
             plan.month
@@ -352,9 +353,10 @@ pub async fn grouped_counts_ms(url: &str, plan: &Plan) -> Result<f64> {
     ];
     let t0 = Instant::now();
     for sql in queries {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .fetch_all(&pool)
-            .await?;
+            .await
+            .with_context(|| format!("running {sql}"))?;
     }
     let ms = t0.elapsed().as_secs_f64() * 1000.0;
     pool.close().await;

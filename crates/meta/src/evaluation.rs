@@ -137,7 +137,7 @@ impl EvaluationRepo for SqlStore {
         only(&mut registered, "d.tenant_id =");
         registered.push(group_by);
         let mut connected = Sql::new(&format!(
-            "{head}COUNT(*) AS n, SUM(a.property_count) AS pts FROM device_activity a \
+            "{head}COUNT(*) AS n, CAST(SUM(a.property_count) AS BIGINT) AS pts FROM device_activity a \
              JOIN devices d ON d.id = a.device_id JOIN products p ON p.id = d.product_id \
              WHERE a.month = "
         ));
@@ -193,8 +193,9 @@ impl EvaluationRepo for SqlStore {
         to: &str,
         tenant: Option<TenantId>,
     ) -> Result<Vec<(TenantId, String, u64)>> {
-        let mut sql =
-            Sql::new("SELECT tenant_id, month, SUM(calls) AS n FROM model_usage WHERE month >= ");
+        let mut sql = Sql::new(
+            "SELECT tenant_id, month, CAST(SUM(calls) AS BIGINT) AS n FROM model_usage WHERE month >= ",
+        );
         sql.bind(from).and("month <=", to);
         if let Some(t) = tenant {
             sql.and("tenant_id =", t.to_string());

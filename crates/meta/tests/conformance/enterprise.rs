@@ -176,6 +176,45 @@ pub async fn device_activity_adds_up_per_month(s: &SqlStore) {
             .unwrap()
             .is_none()
     );
+    // The report's grouped counts (sums read as integers on both backends): the month's
+    // connected device with its three data points; the other tenant has none.
+    use ironloom_core::repo::{EvaluationRepo, UsageRepo};
+    let (from, to) = (at(0), at(4_102_444_800_000));
+    let groups = s.device_groups("2026-12", from, to, None).await.unwrap();
+    let g = groups.iter().find(|g| g.tenant_id == t.id).unwrap();
+    assert_eq!((g.registered, g.connected, g.points), (1, 1, 3));
+    assert!(
+        s.device_groups("2026-12", from, to, Some(other.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let row = |model: &str, calls: u64| ironloom_core::model::UsageRow {
+        month: "2026-12".into(),
+        model: model.into(),
+        source: ironloom_core::model::CallSource::Api,
+        calls,
+        errors: 0,
+        cpu_us: 10,
+    };
+    s.add_model_usage(t.id, &[row("hx.lmtd", 4), row("pump.affinity", 5)])
+        .await
+        .unwrap();
+    s.add_model_usage(other.id, &[row("hx.lmtd", 7)])
+        .await
+        .unwrap();
+    let calls = s
+        .model_calls("2026-01", "2026-12", Some(t.id))
+        .await
+        .unwrap();
+    assert_eq!(calls, [(t.id, "2026-12".to_string(), 9)]);
+    assert_eq!(
+        s.model_calls("2026-01", "2026-12", None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     // The device's deletion takes its months.
     s.delete_device(&actor(), t.id, d.id).await.unwrap();
     assert!(
