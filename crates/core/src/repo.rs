@@ -1171,14 +1171,11 @@ pub trait ActivityRepo: Send + Sync {
 /// The grouped counts and records the evaluation report reads (see [`crate::evaluation`]).
 #[async_trait]
 pub trait EvaluationRepo: Send + Sync {
-    /// Devices per tenant, category and kind: registered now, connected in `month`,
-    /// managed (a command succeeded) in `from..to`, with their data points; of one tenant
-    /// or all.
+    /// Devices per tenant, category and kind: registered now, connected and managed (a
+    /// command succeeded) in `month`, with their data points; of one tenant or all.
     async fn device_groups(
         &self,
         month: &str,
-        from: chrono::DateTime<chrono::Utc>,
-        to: chrono::DateTime<chrono::Utc>,
         tenant: Option<TenantId>,
     ) -> Result<Vec<crate::evaluation::DeviceGroup>>;
     /// Model and algorithm calls per tenant and month in `from..=to`, of one tenant or all.
@@ -1220,11 +1217,10 @@ pub trait EvaluationRepo: Send + Sync {
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>, String, String)>>;
-    /// The devices with a command that succeeded in `from..to`.
+    /// The devices with a command that succeeded in `month`.
     async fn managed_devices(
         &self,
-        from: chrono::DateTime<chrono::Utc>,
-        to: chrono::DateTime<chrono::Utc>,
+        month: &str,
         filter: &crate::evaluation::RecordFilter,
         page: u32,
         page_size: u32,

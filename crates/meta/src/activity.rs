@@ -45,9 +45,10 @@ impl ActivityRepo for SqlStore {
                     (to_json(&all)?, n)
                 }
             };
+            // With the device's product, read from the device (none: the device is gone).
             let mut sql = Sql::new(
                 "INSERT INTO device_activity (device_id, month, tenant_id, messages, points, \
-                 first_at, last_at, properties, property_count) VALUES (",
+                 first_at, last_at, properties, property_count, product_id) SELECT ",
             );
             sql.bind(r.device_id.to_string())
                 .push(", ")
@@ -66,8 +67,10 @@ impl ActivityRepo for SqlStore {
                 .bind(names)
                 .push(", ")
                 .bind(count)
+                .push(", d.product_id FROM devices d WHERE d.id = ")
+                .bind(r.device_id.to_string())
                 .push(
-                    ") ON CONFLICT (device_id, month) DO UPDATE SET \
+                    " ON CONFLICT (device_id, month) DO UPDATE SET \
                      messages = device_activity.messages + excluded.messages, \
                      points = device_activity.points + excluded.points, \
                      first_at = CASE WHEN excluded.first_at < device_activity.first_at \

@@ -158,6 +158,9 @@ impl SqlStore {
             if done.rows_affected() == 0 {
                 continue;
             }
+            if status == CommandStatus::Succeeded {
+                managed_in(&mut tx, &c, at).await?;
+            }
             c.status = status;
             c.error = Some(error.to_owned());
             c.completed_at = Some(at);
@@ -334,6 +337,9 @@ impl CommandRepo for SqlStore {
             .map_err(storage("finish command"))?;
         if done.rows_affected() == 0 {
             return Ok(None);
+        }
+        if result.status == CommandStatus::Succeeded {
+            managed_in(&mut tx, &c, at).await?;
         }
         c.status = result.status;
         c.response = result.response;
@@ -556,4 +562,40 @@ impl AttributeRepo for SqlStore {
         tx.commit().await.map_err(storage("commit"))?;
         Ok(removed)
     }
+}
+
+/// Counts a command that succeeded in its device's month (`device_managed`: the evaluation
+/// report's managed devices), with the device's product.
+async fn managed_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    c: &Command,
+    at: Timestamp,
+) -> Result<()> {
+    let device = c.device_id.to_string();
+    let mut sql = Sql::new(
+        "INSERT INTO device_managed (device_id, month, tenant_id, product_id, commands, \
+         first_at, last_at) SELECT ",
+    );
+    sql.bind(device.clone())
+        .push(", ")
+        .bind(ironloom_core::developer_stats::month_of(at))
+        .push(", ")
+        .bind(c.tenant_id.to_string())
+        .push(", d.product_id, 1, ")
+        .bind(at)
+        .push(", ")
+        .bind(at)
+        .push(" FROM devices d WHERE d.id = ")
+        .bind(device)
+        .push(
+            " ON CONFLICT (device_id, month) DO UPDATE SET \
+             commands = device_managed.commands + 1, \
+             last_at = CASE WHEN excluded.last_at > device_managed.last_at \
+               THEN excluded.last_at ELSE device_managed.last_at END",
+        );
+    sql.query()
+        .execute(&mut **tx)
+        .await
+        .map_err(storage("count a managed device"))?;
+    Ok(())
 }

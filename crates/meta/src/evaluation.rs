@@ -25,20 +25,24 @@ fn category(row: &AnyRow) -> Result<DeviceCategory> {
     enum_col(row, "category", DeviceCategory::parse)
 }
 
-/// Appends the filter's conditions on `d` (devices), `p` (products) and, for industry and
-/// region, the tenant's profile.
+/// Appends the filter's conditions on a month table aliased `a` (`device_activity` or
+/// `device_managed`: tenant and product columns), so that a count needs no join.
 fn filtered(sql: &mut Sql, f: &RecordFilter) {
     if let Some(t) = f.tenant {
-        sql.and("d.tenant_id =", t.to_string());
+        sql.and("a.tenant_id =", t.to_string());
     }
-    if let Some(c) = f.category {
-        sql.and("p.category =", c.as_str());
-    }
-    if let Some(k) = &f.kind {
-        sql.and("p.kind =", k.clone());
+    if f.category.is_some() || f.kind.is_some() {
+        sql.push(" AND a.product_id IN (SELECT id FROM products WHERE 1 = 1");
+        if let Some(c) = f.category {
+            sql.and("category =", c.as_str());
+        }
+        if let Some(k) = &f.kind {
+            sql.and("kind =", k.clone());
+        }
+        sql.push(")");
     }
     if f.industry.is_some() || f.region.is_some() {
-        sql.push(" AND d.tenant_id IN (SELECT tenant_id FROM enterprise_profiles WHERE 1 = 1");
+        sql.push(" AND a.tenant_id IN (SELECT tenant_id FROM enterprise_profiles WHERE 1 = 1");
         if let Some(i) = &f.industry {
             sql.and_prefix("industry", i);
         }
@@ -70,19 +74,24 @@ fn record(row: &AnyRow) -> Result<DeviceRecord> {
 }
 
 impl SqlStore {
-    /// Runs a count of `from_where` and one page of `select … from_where order`.
+    /// One page of the month table `table` (aliased `a`) for `month` and `filter`, in
+    /// index order (tenant, device), with each device's name, tenant and product; and the
+    /// count of all, from the table alone. `select` names the table's own columns as `n`
+    /// (count), `v` (values), `props`, `first_at` and `last_at`.
     async fn record_page(
         &self,
+        table: &str,
         select: &str,
-        from_where: Sql,
-        order: &str,
+        month: &str,
+        filter: &RecordFilter,
         page: u32,
         page_size: u32,
     ) -> Result<Page<DeviceRecord>> {
-        let count_sql = Sql {
-            text: format!("SELECT COUNT(*) AS n FROM ({select}{}) x", from_where.text),
-            args: from_where.args.clone(),
-        };
+        let mut count_sql = Sql::new(&format!(
+            "SELECT COUNT(*) AS n FROM {table} a WHERE a.month = "
+        ));
+        count_sql.bind(month);
+        filtered(&mut count_sql, filter);
         let total = count(
             &count_sql
                 .query()
@@ -90,12 +99,16 @@ impl SqlStore {
                 .await
                 .map_err(storage("count report records"))?,
         )?;
-        let mut q = Sql {
-            text: format!("{select}{}{order} LIMIT ", from_where.text),
-            args: from_where.args,
-        };
+        let mut q = Sql::new(&format!(
+            "SELECT {RECORD_COLS}, {select} FROM {table} a \
+             JOIN devices d ON d.id = a.device_id JOIN products p ON p.id = d.product_id \
+             JOIN tenants t ON t.id = a.tenant_id WHERE a.month = "
+        ));
+        q.bind(month);
+        filtered(&mut q, filter);
         let page = page.max(1);
-        q.bind(i64::from(page_size))
+        q.push(" ORDER BY a.tenant_id, a.device_id LIMIT ")
+            .bind(i64::from(page_size))
             .push(" OFFSET ")
             .bind(i64::from(page - 1) * i64::from(page_size));
         let rows = q
@@ -117,41 +130,51 @@ impl EvaluationRepo for SqlStore {
     async fn device_groups(
         &self,
         month: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
         tenant: Option<TenantId>,
     ) -> Result<Vec<DeviceGroup>> {
-        type Key = (String, String, Option<String>);
-        let mut groups: BTreeMap<Key, DeviceGroup> = BTreeMap::new();
-        let group_by = " GROUP BY d.tenant_id, p.category, p.kind";
-        let head = "SELECT d.tenant_id, p.category, p.kind, ";
-        let only = |sql: &mut Sql, col: &str| {
+        // Products with their tenant, category and kind; then each count per product, from
+        // one table each (an index scan), added up here.
+        let mut products =
+            Sql::new("SELECT id, tenant_id, category, kind FROM products WHERE 1 = 1");
+        if let Some(t) = tenant {
+            products.and("tenant_id =", t.to_string());
+        }
+        let rows = products
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("count devices for the report"))?;
+        let mut of: BTreeMap<String, (TenantId, DeviceCategory, Option<String>)> = BTreeMap::new();
+        for r in &rows {
+            of.insert(
+                text(r, "id")?,
+                (parse(r, "tenant_id")?, category(r)?, opt_text(r, "kind")?),
+            );
+        }
+        let only = |sql: &mut Sql| {
             if let Some(t) = tenant {
-                sql.and(col, t.to_string());
+                sql.and("tenant_id =", t.to_string());
             }
         };
-        let mut registered = Sql::new(&format!(
-            "{head}COUNT(*) AS n, 0 AS pts FROM devices d JOIN products p ON p.id = d.product_id \
-             WHERE 1 = 1"
-        ));
-        only(&mut registered, "d.tenant_id =");
-        registered.push(group_by);
-        let mut connected = Sql::new(&format!(
-            "{head}COUNT(*) AS n, CAST(SUM(a.property_count) AS BIGINT) AS pts FROM device_activity a \
-             JOIN devices d ON d.id = a.device_id JOIN products p ON p.id = d.product_id \
-             WHERE a.month = "
-        ));
+        let mut registered =
+            Sql::new("SELECT product_id, COUNT(*) AS n, 0 AS pts FROM devices WHERE 1 = 1");
+        only(&mut registered);
+        registered.push(" GROUP BY product_id");
+        let mut connected = Sql::new(
+            "SELECT product_id, COUNT(*) AS n, CAST(SUM(property_count) AS BIGINT) AS pts \
+             FROM device_activity WHERE month = ",
+        );
         connected.bind(month);
-        only(&mut connected, "a.tenant_id =");
-        connected.push(group_by);
-        let mut managed = Sql::new(&format!(
-            "{head}COUNT(DISTINCT c.device_id) AS n, 0 AS pts FROM device_commands c \
-             JOIN devices d ON d.id = c.device_id JOIN products p ON p.id = d.product_id \
-             WHERE c.status = 'succeeded' AND c.completed_at >= "
-        ));
-        managed.bind(from).and("c.completed_at <", to);
-        only(&mut managed, "c.tenant_id =");
-        managed.push(group_by);
+        only(&mut connected);
+        connected.push(" GROUP BY product_id");
+        let mut managed = Sql::new(
+            "SELECT product_id, COUNT(*) AS n, 0 AS pts FROM device_managed WHERE month = ",
+        );
+        managed.bind(month);
+        only(&mut managed);
+        managed.push(" GROUP BY product_id");
+        type Key = (TenantId, &'static str, Option<String>);
+        let mut groups: BTreeMap<Key, DeviceGroup> = BTreeMap::new();
         for (i, sql) in [registered, connected, managed].into_iter().enumerate() {
             let rows = sql
                 .query()
@@ -159,14 +182,17 @@ impl EvaluationRepo for SqlStore {
                 .await
                 .map_err(storage("count devices for the report"))?;
             for r in &rows {
-                let tenant: String = text(r, "tenant_id")?;
-                let kind = opt_text(r, "kind")?;
-                let cat = category(r)?;
+                // A row of a product deleted meanwhile (or of none) counts nowhere.
+                let Some((tenant_id, cat, kind)) =
+                    opt_text(r, "product_id")?.and_then(|p| of.get(&p).cloned())
+                else {
+                    continue;
+                };
                 let n = to_u64(int(r, "n")?);
                 let g = groups
-                    .entry((tenant.clone(), cat.as_str().to_owned(), kind.clone()))
+                    .entry((tenant_id, cat.as_str(), kind.clone()))
                     .or_insert(DeviceGroup {
-                        tenant_id: parse(r, "tenant_id")?,
+                        tenant_id,
                         category: cat,
                         kind,
                         registered: 0,
@@ -175,12 +201,12 @@ impl EvaluationRepo for SqlStore {
                         points: 0,
                     });
                 match i {
-                    0 => g.registered = n,
+                    0 => g.registered += n,
                     1 => {
-                        g.connected = n;
-                        g.points = to_u64(opt_int(r, "pts")?.unwrap_or(0));
+                        g.connected += n;
+                        g.points += to_u64(opt_int(r, "pts")?.unwrap_or(0));
                     }
-                    _ => g.managed = n,
+                    _ => g.managed += n,
                 }
             }
         }
@@ -351,42 +377,147 @@ impl EvaluationRepo for SqlStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<DeviceRecord>> {
-        let select = format!(
-            "SELECT {RECORD_COLS}, a.messages AS n, a.points AS v, a.property_count AS props, \
-             a.first_at, a.last_at"
-        );
-        let mut fw = Sql::new(
-            " FROM device_activity a JOIN devices d ON d.id = a.device_id \
-             JOIN products p ON p.id = d.product_id JOIN tenants t ON t.id = d.tenant_id \
-             WHERE a.month = ",
-        );
-        fw.bind(month);
-        filtered(&mut fw, filter);
-        self.record_page(&select, fw, " ORDER BY t.code, d.name", page, page_size)
-            .await
+        self.record_page(
+            "device_activity",
+            "a.messages AS n, a.points AS v, a.property_count AS props, a.first_at, a.last_at",
+            month,
+            filter,
+            page,
+            page_size,
+        )
+        .await
     }
 
     async fn managed_devices(
         &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        month: &str,
         filter: &RecordFilter,
         page: u32,
         page_size: u32,
     ) -> Result<Page<DeviceRecord>> {
-        let select = format!(
-            "SELECT {RECORD_COLS}, COUNT(*) AS n, 0 AS v, 0 AS props, \
-             MIN(c.completed_at) AS first_at, MAX(c.completed_at) AS last_at"
-        );
-        let mut fw = Sql::new(
-            " FROM device_commands c JOIN devices d ON d.id = c.device_id \
-             JOIN products p ON p.id = d.product_id JOIN tenants t ON t.id = d.tenant_id \
-             WHERE c.status = 'succeeded' AND c.completed_at >= ",
-        );
-        fw.bind(from).and("c.completed_at <", to);
-        filtered(&mut fw, filter);
-        fw.push(" GROUP BY d.id, d.name, d.tenant_id, t.code, p.product_key, p.category, p.kind");
-        self.record_page(&select, fw, " ORDER BY t.code, d.name", page, page_size)
+        self.record_page(
+            "device_managed",
+            "a.commands AS n, 0 AS v, 0 AS props, a.first_at, a.last_at",
+            month,
+            filter,
+            page,
+            page_size,
+        )
+        .await
+    }
+}
+
+/// The statement of migration 0024 that fills `device_managed` from the commands that
+/// succeeded (everything after its `-- backfill` line).
+fn managed_backfill() -> &'static str {
+    let sql = include_str!("../migrations/0024_device_months.sql");
+    sql.split_once("\n-- backfill")
+        .and_then(|(_, rest)| rest.split_once('\n'))
+        .map_or("", |(_, statement)| statement)
+}
+
+impl SqlStore {
+    /// Counts the managed devices of every month again from the commands that succeeded
+    /// (as migration 0024 first did): `device_managed` rebuilt in one transaction. The
+    /// rows written.
+    pub async fn recount_managed_devices(&self) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM device_managed")
+            .execute(&mut *tx)
             .await
+            .map_err(storage("recount managed devices"))?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(managed_backfill()))
+            .execute(&mut *tx)
+            .await
+            .map_err(storage("recount managed devices"))?;
+        tx.commit()
+            .await
+            .map_err(storage("recount managed devices"))?;
+        Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqlStoreOptions;
+
+    /// The backfill's month arithmetic at month, year and leap-day edges (UTC).
+    #[tokio::test]
+    async fn the_backfill_puts_commands_in_their_utc_month() {
+        assert!(managed_backfill().contains("INSERT INTO device_managed"));
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqlStore::open(
+            &SqlStore::sqlite_url(dir.path()),
+            &SqlStoreOptions::default(),
+        )
+        .await
+        .unwrap();
+        let run = |sql: String| {
+            let s = s.clone();
+            async move {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(s.pool())
+                    .await
+                    .unwrap();
+            }
+        };
+        let (t, p) = ("t0000000-0000-4000-8000-000000000000", "p0");
+        run(format!(
+            "INSERT INTO tenants (id, code, name, created_at, updated_at) VALUES ('{t}', 't', 't', 0, 0)"
+        ))
+        .await;
+        run(format!(
+            "INSERT INTO products (id, tenant_id, name, product_key, category, protocol, thing_model, \
+             created_at, updated_at) VALUES ('{p}', '{t}', 'p', 'pk', 'other', 'mqtt', '{{}}', 0, 0)"
+        ))
+        .await;
+        let cases: &[(&str, &str)] = &[
+            ("1970-01-01T00:00:00Z", "1970-01"),
+            ("2000-02-29T23:59:59.990Z", "2000-02"),
+            ("2000-03-01T00:00:00Z", "2000-03"),
+            ("2024-02-29T12:00:00Z", "2024-02"),
+            ("2026-12-31T23:59:59.990Z", "2026-12"),
+            ("2027-01-01T00:00:00Z", "2027-01"),
+            ("2100-03-01T00:00:00Z", "2100-03"),
+        ];
+        for (i, (at, _)) in cases.iter().enumerate() {
+            let ms = chrono::DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .timestamp_millis();
+            run(format!(
+                "INSERT INTO devices (id, tenant_id, product_id, name, tags, attributes, access_token, \
+                 username, password, secret, created_at, updated_at) VALUES \
+                 ('d{i}', '{t}', '{p}', 'd{i}', '[]', '{{}}', 'tok{i}', 'u{i}', 'x', 'x', 0, 0)"
+            ))
+            .await;
+            for (k, status) in ["succeeded", "succeeded", "failed"].iter().enumerate() {
+                run(format!(
+                    "INSERT INTO device_commands (id, tenant_id, device_id, kind, method, params, \
+                     one_way, status, timeout_ms, created_at, completed_at, created_by) VALUES \
+                     ('c{i}-{k}', '{t}', 'd{i}', 'rpc', 'm', '{{}}', 0, '{status}', 1, 0, {}, '{{}}')",
+                    ms + k as i64
+                ))
+                .await;
+            }
+        }
+        assert_eq!(
+            s.recount_managed_devices().await.unwrap(),
+            cases.len() as u64
+        );
+        for (i, (_, month)) in cases.iter().enumerate() {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT month, commands FROM device_managed WHERE device_id = 'd{i}'"
+            )))
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+            assert_eq!(
+                (text(&row, "month").unwrap(), int(&row, "commands").unwrap()),
+                ((*month).to_owned(), 2),
+                "{:?}",
+                cases[i]
+            );
+        }
     }
 }

@@ -186,6 +186,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "evaluation_snapshots",
         include_str!("../migrations/0023_evaluation_snapshots.sql"),
     ),
+    (
+        24,
+        "device_months",
+        include_str!("../migrations/0024_device_months.sql"),
+    ),
 ];
 
 impl SqlStore {

@@ -7,10 +7,10 @@ use crate::AppState;
 use crate::authz::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, RequestLocale};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::routes::evaluation_facts::{Period, facts};
+use crate::routes::evaluation_facts::facts;
 use axum::Json;
 use axum::extract::{Extension, State};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ironloom_core::developer_stats::{month_of, months_ending};
 use ironloom_core::entity::Page;
 use ironloom_core::error::{Error, FieldErrorKind};
@@ -95,22 +95,13 @@ fn bad_month() -> ApiError {
     .into()
 }
 
-/// The month and its bounds `[from, to)`.
-pub(crate) fn period(month: Option<&str>) -> ApiResult<(String, DateTime<Utc>, DateTime<Utc>)> {
+/// The month asked for (`YYYY-MM`, checked), or this one.
+pub(crate) fn period(month: Option<&str>) -> ApiResult<String> {
     let month = month.map_or_else(|| month_of(Utc::now()), str::to_owned);
-    let start =
-        NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| bad_month())?;
-    if month.len() != 7 {
+    if month.len() != 7 || NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
         return Err(bad_month());
     }
-    let next = if start.month() == 12 {
-        NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
-    }
-    .ok_or_else(bad_month)?;
-    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    Ok((month, at(start), at(next)))
+    Ok(month)
 }
 
 /// The evaluation report for a month: the figures, and (for the platform administrator)
@@ -144,7 +135,7 @@ pub(crate) async fn report_for(
     choice: Choice,
     locale: Locale,
 ) -> ApiResult<Report> {
-    let (month, from, to) = period(month)?;
+    let month = period(month)?;
     if scope == Scope::All
         && choice.industry.is_none()
         && choice.region.is_none()
@@ -167,7 +158,7 @@ pub(crate) async fn report_for(
         }
         return Ok(r);
     }
-    compute_report(state, scope, &month, from, to, &choice, locale).await
+    compute_report(state, scope, &month, &choice, locale).await
 }
 
 /// The industry and region the industry and regional classes are figured for.
@@ -201,17 +192,10 @@ pub(crate) async fn compute_report(
     state: &AppState,
     scope: Scope,
     month: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
     choice: &Choice,
     locale: Locale,
 ) -> ApiResult<Report> {
-    let period = Period {
-        month: month.to_owned(),
-        from,
-        to,
-    };
-    let gathered = facts(state, scope, &period, choice.fresh).await?;
+    let gathered = facts(state, scope, month, choice.fresh).await?;
     let facts = &*gathered.facts;
     let metrics = Metrics::of(facts);
     let zh = locale == Locale::ZhCn;
@@ -314,13 +298,11 @@ pub(crate) async fn take_snapshot(
     month: &str,
     replace: bool,
 ) -> ApiResult<Report> {
-    let (month, from, to) = period(Some(month))?;
+    let month = period(Some(month))?;
     let r = compute_report(
         state,
         Scope::All,
         &month,
-        from,
-        to,
         &Choice {
             fresh: true,
             ..Default::default()
@@ -380,9 +362,9 @@ async fn list_snapshots(
     if p.scope() != Scope::All {
         return Ok(Json(Vec::new()));
     }
-    let (to, _, _) = period(q.to.as_deref())?;
+    let to = period(q.to.as_deref())?;
     let from = match q.from {
-        Some(f) => period(Some(&f))?.0,
+        Some(f) => period(Some(&f))?,
         None => months_ending(&to, 24)
             .into_iter()
             .next()
@@ -465,7 +447,7 @@ async fn records(
     p: Principal,
     ApiQuery(q): ApiQuery<RecordQuery>,
 ) -> ApiResult<Json<Page<DeviceRecord>>> {
-    let (month, from, to) = period(q.month.as_deref())?;
+    let month = period(q.month.as_deref())?;
     let tenant = match p.scope() {
         Scope::Tenant(t) => Some(t),
         Scope::All => q.tenant,
@@ -489,7 +471,7 @@ async fn records(
         RecordList::ManagedDevices => {
             state
                 .store
-                .managed_devices(from, to, &filter, page, size)
+                .managed_devices(&month, &filter, page, size)
                 .await?
         }
     };

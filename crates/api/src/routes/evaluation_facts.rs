@@ -73,34 +73,26 @@ impl FactsCache {
     }
 }
 
-/// The period a report counts: the month and its bounds `[from, to)`.
-#[derive(Debug, Clone)]
-pub(crate) struct Period {
-    pub month: String,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
-/// The facts of `period` for `scope`: a tenant's gathered now; the platform's from the
+/// The facts of `month` (`YYYY-MM`) for `scope`: a tenant's gathered now; the platform's from the
 /// cache as described above (`fresh`: gathered now whatever the cache holds).
 pub(crate) async fn facts(
     state: &AppState,
     scope: Scope,
-    period: &Period,
+    month: &str,
     fresh: bool,
 ) -> ApiResult<Gathered> {
     if scope != Scope::All {
-        return gather_timed(state, scope, period).await;
+        return gather_timed(state, scope, month).await;
     }
     let cache = &state.evaluation;
     let max_age = chrono::Duration::from_std(state.settings.evaluation_max_age)
         .unwrap_or(chrono::Duration::MAX);
-    if !fresh && let Some(g) = cache.get(&period.month) {
+    if !fresh && let Some(g) = cache.get(month) {
         if Utc::now() - g.at >= max_age && !cache.refreshing.swap(true, Ordering::AcqRel) {
-            let (state, period) = (state.clone(), period.clone());
+            let (state, month) = (state.clone(), month.to_owned());
             tokio::spawn(async move {
-                if let Err(e) = gather_kept(&state, &period, None).await {
-                    tracing::warn!(error = ?e, month = %period.month, "evaluation facts not refreshed");
+                if let Err(e) = gather_kept(&state, &month, None).await {
+                    tracing::warn!(error = ?e, %month, "evaluation facts not refreshed");
                 }
                 state.evaluation.refreshing.store(false, Ordering::Release);
             });
@@ -108,33 +100,33 @@ pub(crate) async fn facts(
         return Ok(g);
     }
     let started = Utc::now();
-    gather_kept(state, period, (!fresh).then_some(started)).await
+    gather_kept(state, month, (!fresh).then_some(started)).await
 }
 
 /// Gathers the platform's facts and keeps them, one gathering at a time; a caller that
 /// waited while another gathered facts newer than `newer_than` takes those.
 async fn gather_kept(
     state: &AppState,
-    period: &Period,
+    month: &str,
     newer_than: Option<DateTime<Utc>>,
 ) -> ApiResult<Gathered> {
     let cache = &state.evaluation;
     let _one = cache.gathering.lock().await;
     if let Some(since) = newer_than
-        && let Some(g) = cache.get(&period.month)
+        && let Some(g) = cache.get(month)
         && g.at >= since
     {
         return Ok(g);
     }
-    let g = gather_timed(state, Scope::All, period).await?;
-    cache.put(&period.month, g.clone());
+    let g = gather_timed(state, Scope::All, month).await?;
+    cache.put(month, g.clone());
     Ok(g)
 }
 
-async fn gather_timed(state: &AppState, scope: Scope, period: &Period) -> ApiResult<Gathered> {
+async fn gather_timed(state: &AppState, scope: Scope, month: &str) -> ApiResult<Gathered> {
     let at = Utc::now();
     let t0 = Instant::now();
-    let facts = gather(state, scope, period).await?;
+    let facts = gather(state, scope, month).await?;
     Ok(Gathered {
         facts: Arc::new(facts),
         at,
@@ -201,8 +193,7 @@ async fn tenants(state: &AppState, scope: Scope) -> ApiResult<Vec<TenantFacts>> 
 }
 
 /// What the stores hold for the month, for the caller's scope.
-async fn gather(state: &AppState, scope: Scope, period: &Period) -> ApiResult<Facts> {
-    let Period { month, from, to } = period;
+async fn gather(state: &AppState, scope: Scope, month: &str) -> ApiResult<Facts> {
     // This node's model calls counted so far are written first (the others write theirs
     // every few seconds).
     ironloom_models::meter::flush(&state.meter, &*state.store).await?;
@@ -219,9 +210,9 @@ async fn gather(state: &AppState, scope: Scope, period: &Period) -> ApiResult<Fa
         Scope::Tenant(t) => Some(t),
     };
     let facts = Facts {
-        month: month.clone(),
+        month: month.to_owned(),
         tenants: tenants(state, scope).await?,
-        devices: state.store.device_groups(month, *from, *to, tenant).await?,
+        devices: state.store.device_groups(month, tenant).await?,
         models: ironloom_models::models()
             .map(|m| ModelFacts {
                 id: m.card.id.to_owned(),

@@ -179,16 +179,56 @@ pub async fn device_activity_adds_up_per_month(s: &SqlStore) {
     // The report's grouped counts (sums read as integers on both backends): the month's
     // connected device with its three data points; the other tenant has none.
     use ironloom_core::repo::{EvaluationRepo, UsageRepo};
-    let (from, to) = (at(0), at(4_102_444_800_000));
-    let groups = s.device_groups("2026-12", from, to, None).await.unwrap();
+    let groups = s.device_groups("2026-12", None).await.unwrap();
     let g = groups.iter().find(|g| g.tenant_id == t.id).unwrap();
     assert_eq!((g.registered, g.connected, g.points), (1, 1, 3));
     assert!(
-        s.device_groups("2026-12", from, to, Some(other.id))
+        s.device_groups("2026-12", Some(other.id))
             .await
             .unwrap()
             .is_empty()
     );
+    let filter = |tenant| ironloom_core::evaluation::RecordFilter {
+        tenant,
+        ..Default::default()
+    };
+    let page = s
+        .connected_devices("2026-12", &filter(Some(t.id)), 1, 10)
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items[0].properties), (1, 3));
+    // Managed: the device's commands that succeeded in this month, counted as they end
+    // (a failed one is not), and counted again alike from the commands.
+    use ironloom_core::command::{CommandResult, CommandStatus};
+    use ironloom_core::repo::CommandRepo;
+    let this_month = ironloom_core::developer_stats::month_of(chrono::Utc::now());
+    for ok in [true, true, false] {
+        let c = s
+            .create_command(&actor(), t.id, crate::new_command(d.id, None))
+            .await
+            .unwrap();
+        let result = if ok {
+            CommandResult::succeeded(None)
+        } else {
+            CommandResult::failed(CommandStatus::Failed, "no")
+        };
+        s.finish_command(c.id, result).await.unwrap().unwrap();
+    }
+    let managed = || async {
+        let groups = s.device_groups(&this_month, Some(t.id)).await.unwrap();
+        let page = s
+            .managed_devices(&this_month, &filter(None), 1, 10)
+            .await
+            .unwrap();
+        (
+            groups.iter().map(|g| g.managed).sum::<u64>(),
+            page.total,
+            page.items.first().map(|r| (r.device_id, r.count)),
+        )
+    };
+    assert_eq!(managed().await, (1, 1, Some((d.id, 2))));
+    assert_eq!(s.recount_managed_devices().await.unwrap(), 1);
+    assert_eq!(managed().await, (1, 1, Some((d.id, 2))));
     let row = |model: &str, calls: u64| ironloom_core::model::UsageRow {
         month: "2026-12".into(),
         model: model.into(),
