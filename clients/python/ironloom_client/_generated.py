@@ -1339,6 +1339,22 @@ class LiveOut_Telemetry(TypedDict):
     values: Dict[str, Any]
 
 
+class LoadFigures(TypedDict):
+    """A month's transaction figures."""
+    api_writes: int
+    #: The month's transactions over the seconds it has had so far.
+    average_tps: float
+    #: The busiest hour's transactions.
+    busiest_hour: int
+    device_messages: int
+    model_calls: int
+    #: The busiest second's transactions.
+    peak_tps: int
+    #: The busiest hour's average transactions per second.
+    sustained_tps: float
+    transactions: int
+
+
 LocalText = TypedDict("LocalText", {
     "en": str,
     "zh-CN": str,
@@ -1426,6 +1442,8 @@ class Metrics(TypedDict):
     domains: List["DomainFigures"]
     enterprises: int
     industries: List["IndustryFigures"]
+    #: The platform's transactions per second (peak, sustained, average) and their paths;
+    load: NotRequired[Optional["LoadFigures"]]
     managed_devices: int
     managed_kinds: int
     #: Non-algorithm model types with at least one model.

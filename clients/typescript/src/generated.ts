@@ -1542,6 +1542,22 @@ export interface LiveOut_Event {
   type: "event";
 }
 
+/** A month's transaction figures. */
+export interface LoadFigures {
+  api_writes: number;
+  /** The month's transactions over the seconds it has had so far. */
+  average_tps: number;
+  /** The busiest hour's transactions. */
+  busiest_hour: number;
+  device_messages: number;
+  model_calls: number;
+  /** The busiest second's transactions. */
+  peak_tps: number;
+  /** The busiest hour's average transactions per second. */
+  sustained_tps: number;
+  transactions: number;
+}
+
 /** A text in both languages. */
 export interface LocalText {
   en: string;
@@ -1634,6 +1650,11 @@ export interface Metrics {
   domains: DomainFigures[];
   enterprises: number;
   industries: IndustryFigures[];
+  /**
+   * The platform's transactions per second (peak, sustained, average) and their paths;
+   * absent from a tenant's figures.
+   */
+  load?: LoadFigures | null;
   managed_devices: number;
   managed_kinds: number;
   /** Non-algorithm model types with at least one model. */

@@ -30,6 +30,8 @@ export default {
   thirdPartyShare: 'third-party {share}',
   sdk: 'SDK users / calls this month',
   stored: 'Data stored',
+  tps: 'Transactions per second: peak / sustained (busiest hour) / average',
+  tpsPaths: 'this month: {messages} device messages, {writes} REST writes, {calls} model calls',
   criteria: 'Criteria',
   criterion: 'Criterion',
   seed: 'Source',

@@ -31,6 +31,8 @@ const evaluation: Messages['evaluation'] = {
   thirdPartyShare: '第三方占 {share}',
   sdk: '本月调用开发工具包的开发者 / 次数',
   stored: '数据存量',
+  tps: '每秒事务数（TPS）：峰值 / 持续（最繁忙一小时） / 平均',
+  tpsPaths: '本月：设备消息 {messages} 条，REST 写操作 {writes} 次，模型调用 {calls} 次',
   criteria: '评价指标',
   criterion: '指标',
   seed: '来源',

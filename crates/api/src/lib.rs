@@ -312,12 +312,33 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_string();
     let start = Instant::now();
     let res = next.run(req).await;
+    if is_write(&method, &route) && res.status().is_success() {
+        ironloom_core::load::count(ironloom_core::load::Path::ApiWrites, 1);
+    }
     let status = res.status().as_u16().to_string();
     let labels = [("route", route), ("method", method), ("status", status)];
     metrics::counter!("ironloom_http_requests_total", &labels).increment(1);
     metrics::histogram!("ironloom_http_request_duration_seconds", &labels[..2])
         .record(start.elapsed().as_secs_f64());
     res
+}
+
+/// Whether a request of `method` to `route` changes something: a transaction of the
+/// platform's load figures (POST routes that only ask, and model calls, counted as such,
+/// are not).
+fn is_write(method: &str, route: &str) -> bool {
+    const ASKS: &[&str] = &[
+        "/check",
+        "/dry-run",
+        "/identifier-detect",
+        "/invoke",
+        "/invoke/batch",
+        "/telemetry/aggregate",
+        "/telemetry/latest",
+    ];
+    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+        && route.starts_with("/api/")
+        && !ASKS.iter().any(|a| route.ends_with(a))
 }
 
 /// Readiness: the store answers.

@@ -25,6 +25,7 @@ use crate::developer_stats::DeveloperMonth;
 use crate::enterprise::{EnterpriseProfile, IndustryMode};
 use crate::ids::TenantId;
 use crate::industry::DeviceCategory;
+use crate::load::LoadFigures;
 use crate::model::{Domain, ModelKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -94,6 +95,8 @@ pub struct Facts {
     pub months: Vec<String>,
     /// The developer counts of the month.
     pub developers: DeveloperMonth,
+    /// The platform's transactions of the month (none in a tenant's facts).
+    pub load: Option<LoadFigures>,
 }
 
 impl Facts {
@@ -126,6 +129,7 @@ impl Facts {
                 .collect(),
             months: self.months.clone(),
             developers: self.developers.clone(),
+            load: self.load.clone(),
             tenants,
         }
     }
@@ -243,6 +247,9 @@ pub struct Metrics {
     /// Per mille of registered developers that are third-party.
     pub third_party_share_permille: u64,
     pub stored_bytes: u64,
+    /// The platform's transactions per second (peak, sustained, average) and their paths;
+    /// absent from a tenant's figures.
+    pub load: Option<LoadFigures>,
     pub industries: Vec<IndustryFigures>,
     pub domains: Vec<DomainFigures>,
     pub regions: Vec<RegionFigures>,
@@ -481,6 +488,7 @@ impl Metrics {
         m.developers = f.developers.clone();
         m.third_party_share_permille = permille(f.developers.third_party, f.developers.registered);
         m.stored_bytes = f.tenants.iter().map(|t| t.stored_bytes).sum();
+        m.load = f.load.clone();
         m.industries = industries.into_values().collect();
         m.domains = domains.into_values().collect();
         m.regions = regions.into_values().collect();

@@ -38,6 +38,7 @@ pub mod identifier_import;
 pub mod ids;
 pub mod industry;
 pub mod ingest;
+pub mod load;
 pub mod market;
 pub mod model;
 pub mod model_run;

@@ -1217,6 +1217,13 @@ pub trait EvaluationRepo: Send + Sync {
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>, String, String)>>;
+    /// Adds a node's transactions per minute (rows of a node and minute add up, their
+    /// peaks take the larger).
+    async fn add_load(&self, node: &str, rows: &[crate::load::LoadRow]) -> Result<()>;
+    /// The transactions of the minutes `from..to` (Unix minutes), all nodes: totals, the
+    /// busiest second and the busiest hour (`average_tps` and `sustained_tps` are left to
+    /// the caller, who knows the period's length).
+    async fn load_figures(&self, from: i64, to: i64) -> Result<crate::load::LoadFigures>;
     /// The devices with a command that succeeded in `month`.
     async fn managed_devices(
         &self,

@@ -13,6 +13,7 @@ mod demo_identifiers;
 mod demo_store;
 mod edge;
 mod https;
+mod load;
 mod mqtt_ws;
 #[cfg(feature = "cluster")]
 mod peers;

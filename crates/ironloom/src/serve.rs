@@ -111,6 +111,20 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     })?;
     tracing::info!(backend = store.backend(), "metadata store ready");
     let store = Arc::new(store);
+    // The planner's statistics follow the data (see SqlStore::optimize).
+    tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.optimize().await {
+                    tracing::warn!(error = %e, "metadata store statistics not updated");
+                }
+            }
+        }
+    });
     #[cfg(feature = "cluster")]
     let fences: Arc<dyn ironloom_core::cluster::ClusterStore> = store.clone();
     let store: Arc<dyn MetaStore> = store;
@@ -520,6 +534,15 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
             state
         }
     });
+    // The platform's transactions per second, per node and minute.
+    #[cfg(feature = "cluster")]
+    let node = match config.cluster.enabled {
+        true => config.cluster.node_name(),
+        false => String::from("local"),
+    };
+    #[cfg(not(feature = "cluster"))]
+    let node = String::from("local");
+    let load_task = crate::load::spawn(store.clone(), node, shutdown.clone());
     tokio::spawn(watch_signals(shutdown.clone()));
     // TLS certificates: reloaded when their files change (the MQTT server watches its
     // own), and on SIGHUP.
@@ -644,6 +667,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
     rules_shutdown.cancel();
     let _ = rules.task.await;
     let _ = meter_task.await;
+    let _ = load_task.await;
     // Calls of requests that finished after the signal.
     if let Ok(state) = market_task.await {
         if let Err(e) = ironloom_api::flush_developer_usage(&state).await {

@@ -13,6 +13,7 @@ use ironloom_core::error::Result;
 use ironloom_core::evaluation::{AppFacts, DeviceGroup, DeviceRecord, RecordFilter};
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::DeviceCategory;
+use ironloom_core::load::{LoadFigures, LoadRow};
 use ironloom_core::repo::{EnterpriseRepo, EvaluationRepo};
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
@@ -99,10 +100,10 @@ impl SqlStore {
                 .await
                 .map_err(storage("count report records"))?,
         )?;
+        // The page is taken from the month table alone (a deep page skips index entries,
+        // not joined rows), then joined.
         let mut q = Sql::new(&format!(
-            "SELECT {RECORD_COLS}, {select} FROM {table} a \
-             JOIN devices d ON d.id = a.device_id JOIN products p ON p.id = d.product_id \
-             JOIN tenants t ON t.id = a.tenant_id WHERE a.month = "
+            "SELECT {RECORD_COLS}, {select} FROM (SELECT * FROM {table} a WHERE a.month = "
         ));
         q.bind(month);
         filtered(&mut q, filter);
@@ -110,7 +111,11 @@ impl SqlStore {
         q.push(" ORDER BY a.tenant_id, a.device_id LIMIT ")
             .bind(i64::from(page_size))
             .push(" OFFSET ")
-            .bind(i64::from(page - 1) * i64::from(page_size));
+            .bind(i64::from(page - 1) * i64::from(page_size))
+            .push(
+                ") a JOIN devices d ON d.id = a.device_id JOIN products p ON p.id = d.product_id \
+                 JOIN tenants t ON t.id = a.tenant_id ORDER BY a.tenant_id, a.device_id",
+            );
         let rows = q
             .query()
             .fetch_all(self.pool())
@@ -368,6 +373,94 @@ impl EvaluationRepo for SqlStore {
                 ))
             })
             .collect()
+    }
+
+    async fn add_load(&self, node: &str, rows: &[LoadRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for r in rows {
+            let v = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            let mut sql = Sql::new(
+                "INSERT INTO platform_load (node, minute, transactions, peak, device_messages, \
+                 api_writes, model_calls) VALUES (",
+            );
+            sql.bind(node)
+                .push(", ")
+                .bind(r.minute)
+                .push(", ")
+                .bind(v(r.transactions))
+                .push(", ")
+                .bind(v(r.peak))
+                .push(", ")
+                .bind(v(r.device_messages))
+                .push(", ")
+                .bind(v(r.api_writes))
+                .push(", ")
+                .bind(v(r.model_calls))
+                .push(
+                    ") ON CONFLICT (minute, node) DO UPDATE SET \
+                     transactions = platform_load.transactions + excluded.transactions, \
+                     peak = CASE WHEN excluded.peak > platform_load.peak \
+                       THEN excluded.peak ELSE platform_load.peak END, \
+                     device_messages = platform_load.device_messages + excluded.device_messages, \
+                     api_writes = platform_load.api_writes + excluded.api_writes, \
+                     model_calls = platform_load.model_calls + excluded.model_calls",
+                );
+            sql.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(storage("record the platform's transactions"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(storage("record the platform's transactions"))?;
+        Ok(())
+    }
+
+    async fn load_figures(&self, from: i64, to: i64) -> Result<LoadFigures> {
+        let range = |head: &str, tail: &str| {
+            let mut sql = Sql::new(head);
+            sql.bind(from).and("minute <", to).push(tail);
+            sql
+        };
+        let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}");
+        let totals = range(
+            &format!(
+                "SELECT {}, {}, {}, {} FROM platform_load WHERE minute >= ",
+                sum("transactions"),
+                sum("device_messages"),
+                sum("api_writes"),
+                sum("model_calls")
+            ),
+            "",
+        );
+        let peak = range(
+            "SELECT MAX(n) AS n FROM (SELECT CAST(SUM(peak) AS BIGINT) AS n FROM platform_load \
+             WHERE minute >= ",
+            " GROUP BY minute) x",
+        );
+        let hour = range(
+            "SELECT MAX(n) AS n FROM (SELECT CAST(SUM(transactions) AS BIGINT) AS n \
+             FROM platform_load WHERE minute >= ",
+            " GROUP BY minute / 60) x",
+        );
+        let read = storage("read the platform's transactions");
+        let t = totals.query().fetch_one(self.pool()).await.map_err(&read)?;
+        let one = |row: &AnyRow| -> Result<u64> { Ok(to_u64(opt_int(row, "n")?.unwrap_or(0))) };
+        let peak = one(&peak.query().fetch_one(self.pool()).await.map_err(&read)?)?;
+        let busiest_hour = one(&hour.query().fetch_one(self.pool()).await.map_err(&read)?)?;
+        Ok(LoadFigures {
+            transactions: to_u64(int(&t, "transactions")?),
+            device_messages: to_u64(int(&t, "device_messages")?),
+            api_writes: to_u64(int(&t, "api_writes")?),
+            model_calls: to_u64(int(&t, "model_calls")?),
+            peak_tps: peak,
+            busiest_hour,
+            sustained_tps: busiest_hour as f64 / 3600.0,
+            average_tps: 0.0,
+        })
     }
 
     async fn connected_devices(

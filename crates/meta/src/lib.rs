@@ -191,6 +191,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "device_months",
         include_str!("../migrations/0024_device_months.sql"),
     ),
+    (
+        25,
+        "platform_load",
+        include_str!("../migrations/0025_platform_load.sql"),
+    ),
 ];
 
 impl SqlStore {
@@ -250,6 +255,7 @@ impl SqlStore {
             file: identifier_reader::sqlite_file(url),
         };
         store.migrate().await?;
+        store.optimize().await?;
         Ok(store)
     }
 
@@ -274,6 +280,21 @@ impl SqlStore {
 
     pub fn backend_kind(&self) -> Backend {
         self.backend
+    }
+
+    /// Keeps the query planner's statistics current: SQLite analyzes the tables whose
+    /// indexes have none or whose size changed much since (`PRAGMA optimize`, bounded work;
+    /// without statistics it picks a month-wide index for one tenant's month at a million
+    /// devices). Run at open and every few minutes; PostgreSQL's autovacuum does this
+    /// itself.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&self.pool)
+                .await
+                .map_err(|e| Error::storage("optimize metadata store", e))?;
+        }
+        Ok(())
     }
 
     /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`):

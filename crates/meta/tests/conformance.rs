@@ -29,7 +29,9 @@ mod cluster;
 #[path = "conformance/enterprise.rs"]
 mod enterprise;
 use enterprise::{
-    device_activity_adds_up_per_month, enterprise_profiles_are_one_per_tenant_versioned_and_audited,
+    device_activity_adds_up_per_month,
+    enterprise_profiles_are_one_per_tenant_versioned_and_audited,
+    platform_load_adds_up_per_node_and_minute,
 };
 #[path = "conformance/identifier_imports.rs"]
 mod identifier_imports;
@@ -206,6 +208,7 @@ conformance!(
     readers_are_granted_by_the_owner_only,
     enterprise_profiles_are_one_per_tenant_versioned_and_audited,
     device_activity_adds_up_per_month,
+    platform_load_adds_up_per_node_and_minute,
 );
 
 pub(crate) fn actor() -> Actor {

@@ -92,6 +92,7 @@ impl Meter {
         if calls == 0 {
             return;
         }
+        ironloom_core::load::count(ironloom_core::load::Path::ModelCalls, calls);
         let month = this_month();
         let tenant_label = tenant.to_string();
         metrics::counter!("ironloom_model_calls_total", "tenant" => tenant_label.clone(), "model" => model.to_string())

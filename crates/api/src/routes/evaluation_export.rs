@@ -277,6 +277,42 @@ fn sheets(r: &Report, locale: Locale) -> Vec<Sheet> {
             u(m.stored_bytes),
         ),
     ];
+    let mut figures = figures;
+    if let Some(x) = &m.load {
+        figures.extend([
+            (
+                l("Peak transactions per second", "峰值每秒事务数（TPS）"),
+                u(x.peak_tps),
+            ),
+            (
+                l(
+                    "Sustained transactions per second (busiest hour)",
+                    "持续每秒事务数（最繁忙一小时平均）",
+                ),
+                n(x.sustained_tps),
+            ),
+            (
+                l("Average transactions per second", "平均每秒事务数"),
+                n(x.average_tps),
+            ),
+            (
+                l("Transactions in the month", "本月事务数"),
+                u(x.transactions),
+            ),
+            (
+                l("of which device messages stored", "其中：设备消息入库"),
+                u(x.device_messages),
+            ),
+            (
+                l("of which REST writes", "其中：REST 写操作"),
+                u(x.api_writes),
+            ),
+            (
+                l("of which model and algorithm calls", "其中：模型与算法调用"),
+                u(x.model_calls),
+            ),
+        ]);
+    }
     out.push(sheet(
         name,
         vec![l("Figure", "数据项"), l("Value", "数值")],

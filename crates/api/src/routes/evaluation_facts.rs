@@ -20,6 +20,7 @@ use ironloom_core::enterprise::EnterpriseProfile;
 use ironloom_core::entity::{PageRequest, TenantFilter, TenantSort};
 use ironloom_core::evaluation::{Facts, ModelFacts, TenantFacts};
 use ironloom_core::ids::TenantId;
+use ironloom_core::load::LoadFigures;
 use ironloom_core::repo::Scope;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -209,6 +210,11 @@ async fn gather(state: &AppState, scope: Scope, month: &str) -> ApiResult<Facts>
         Scope::All => None,
         Scope::Tenant(t) => Some(t),
     };
+    // The platform's transactions are the platform's figure, not a tenant's.
+    let load = match scope {
+        Scope::All => Some(load_of(state, month).await?),
+        Scope::Tenant(_) => None,
+    };
     let facts = Facts {
         month: month.to_owned(),
         tenants: tenants(state, scope).await?,
@@ -226,10 +232,34 @@ async fn gather(state: &AppState, scope: Scope, month: &str) -> ApiResult<Facts>
         calls: state.store.model_calls(&first, &last, tenant).await?,
         months,
         developers,
+        load,
     };
     Ok(match scope {
         Scope::All => facts,
         // A tenant's figures are its own: its devices, calls, subscriptions.
         Scope::Tenant(t) => facts.only(|x| x.id == t),
     })
+}
+
+/// The platform's transactions of `month` (`YYYY-MM`, checked by the caller), with the
+/// average over the seconds the month has had.
+async fn load_of(state: &AppState, month: &str) -> ApiResult<LoadFigures> {
+    let start = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|e| ironloom_core::error::Error::storage("read the month", e.to_string()))?;
+    let end = start
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(start);
+    let secs = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp()
+    };
+    let (from, to) = (secs(start), secs(end));
+    let mut load = state.store.load_figures(from / 60, to / 60).await?;
+    let elapsed = Utc::now().timestamp().min(to) - from;
+    if elapsed > 0 {
+        load.average_tps = load.transactions as f64 / elapsed as f64;
+    }
+    Ok(load)
 }

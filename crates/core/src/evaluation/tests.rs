@@ -184,6 +184,7 @@ fn fixture() -> (Facts, [TenantId; 4]) {
             sdk_calls: 70,
             ..Default::default()
         },
+        load: None,
     };
     (facts, ids)
 }

@@ -200,6 +200,10 @@ impl DeviceHub {
                     .filter(|(i, _)| !refused.contains(i))
                     .map(|(_, id)| id);
                 self.record_activity(ctx, arrived, stored_messages, ids);
+                ironloom_core::load::count(
+                    ironloom_core::load::Path::DeviceMessages,
+                    stored_messages,
+                );
             }
         }
         if let Some(points) = &mut watched_points

@@ -301,6 +301,21 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
     assert_eq!(status, 204);
     let report = admin.get("/api/v1/evaluation?fresh=true").await;
     assert_eq!(report["metrics"]["registered_devices"], 3);
+    // The platform's transactions: the devices' stored messages and the REST writes above,
+    // sampled each second and written every few.
+    let load = crate::support::until("the transactions counted", || async {
+        let r = admin.get("/api/v1/evaluation?fresh=true").await;
+        let l = r["metrics"]["load"].clone();
+        (l["device_messages"].as_u64() >= Some(2) && l["api_writes"].as_u64() >= Some(10))
+            .then_some(l)
+    })
+    .await;
+    assert!(
+        load["peak_tps"].as_u64() >= Some(1)
+            && load["average_tps"].as_f64() > Some(0.0)
+            && load["transactions"].as_u64() >= load["peak_tps"].as_u64(),
+        "{load}"
+    );
     let m = &report["metrics"];
     assert_eq!(report["scope"], "platform");
     assert_eq!(m["registered_devices"], 3, "{m}");
@@ -403,6 +418,10 @@ async fn the_report_counts_connected_and_managed_devices_from_their_records() {
     assert_eq!(own["scope"], "tenant");
     assert_eq!(own["metrics"]["connected_devices"], 1);
     assert_eq!(own["metrics"]["registered_devices"], 2);
+    assert!(
+        own["metrics"]["load"].is_null(),
+        "the platform's, not a tenant's"
+    );
     assert!(own["indicators"].as_array().unwrap().is_empty());
     let list = b
         .get("/api/v1/evaluation/records?list=connected_devices")

@@ -264,3 +264,42 @@ pub async fn device_activity_adds_up_per_month(s: &SqlStore) {
             .is_none()
     );
 }
+
+/// The platform's transactions per node and minute: rows of a node and minute add up and
+/// keep the larger peak; the peak second sums the nodes of a minute, the busiest hour sums
+/// its minutes; minutes outside the range are not counted.
+pub async fn platform_load_adds_up_per_node_and_minute(s: &SqlStore) {
+    use ironloom_core::load::LoadRow;
+    use ironloom_core::repo::EvaluationRepo;
+    let row = |minute: i64, transactions: u64, peak: u64| LoadRow {
+        minute,
+        transactions,
+        peak,
+        device_messages: transactions - 1,
+        api_writes: 1,
+        model_calls: 0,
+    };
+    let hour = 29_000_000 * 60; // a Unix minute at the start of an hour
+    s.add_load("n1", &[row(hour, 100, 10), row(hour + 1, 50, 4)])
+        .await
+        .unwrap();
+    // The same minute again (a write before it ended): added, the larger peak kept.
+    s.add_load("n1", &[row(hour, 30, 12)]).await.unwrap();
+    s.add_load("n2", &[row(hour, 40, 5), row(hour + 60, 500, 9)])
+        .await
+        .unwrap();
+    s.add_load("n1", &[]).await.unwrap();
+    let f = s.load_figures(hour, hour + 120).await.unwrap();
+    assert_eq!(f.transactions, 100 + 30 + 50 + 40 + 500);
+    assert_eq!(f.api_writes, 5);
+    assert_eq!(f.device_messages, 720 - 5);
+    // Minute `hour`: n1's 12 and n2's 5.
+    assert_eq!(f.peak_tps, 17);
+    // The first hour has 220, the second 500.
+    assert_eq!(f.busiest_hour, 500);
+    assert!((f.sustained_tps - 500.0 / 3600.0).abs() < 1e-9);
+    let first = s.load_figures(hour, hour + 60).await.unwrap();
+    assert_eq!((first.transactions, first.busiest_hour), (220, 220));
+    let none = s.load_figures(0, 60).await.unwrap();
+    assert_eq!((none.transactions, none.peak_tps), (0, 0));
+}
