@@ -112,9 +112,7 @@ fn sheets(r: &Report, locale: Locale) -> Vec<Sheet> {
 
     let name = l("Report", "报告");
     let region = r.region.clone().unwrap_or_default();
-    let region_name = ironloom_core::region::get(&region)
-        .map(|x| x.name)
-        .unwrap_or_default();
+    let region_label = region_name(&region, locale);
     let industry = r.industry.clone().unwrap_or_default();
     let industry_name = division_of(&industry)
         .map(|d| d.name(locale).to_owned())
@@ -154,7 +152,7 @@ fn sheets(r: &Report, locale: Locale) -> Vec<Sheet> {
             ],
             vec![
                 t(l("Region of the regional classes", "区域级指标所用地区")),
-                t(format!("{region} {region_name}")),
+                t(format!("{region} {region_label}")),
             ],
             vec![
                 t(l("Criteria met", "达标指标")),
@@ -363,9 +361,7 @@ fn sheets(r: &Report, locale: Locale) -> Vec<Sheet> {
             .iter()
             .map(|x| {
                 vec![
-                    t(ironloom_core::region::get(&x.region)
-                        .map(|r| r.name)
-                        .unwrap_or_default()),
+                    t(region_name(&x.region, locale)),
                     t(&x.region),
                     u(x.enterprises),
                     u(x.smes),
@@ -460,6 +456,17 @@ fn sheets(r: &Report, locale: Locale) -> Vec<Sheet> {
             .collect(),
     ));
     out
+}
+
+/// A region's name in `locale` (provinces have English names; the others are named in
+/// Chinese in both); empty for an unknown code.
+pub(crate) fn region_name(code: &str, locale: Locale) -> String {
+    ironloom_core::region::get(code)
+        .map(|r| match (locale, r.name_en) {
+            (Locale::En, Some(en)) => en.to_owned(),
+            _ => r.name,
+        })
+        .unwrap_or_default()
 }
 
 fn sheet(name: &'static str, header: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Sheet {

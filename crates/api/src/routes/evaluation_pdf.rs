@@ -4,7 +4,7 @@
 //! tables as the workbook, in the caller's language.
 
 use crate::routes::evaluation::Report;
-use crate::routes::evaluation_export::{Cell, Sheet};
+use crate::routes::evaluation_export::{Cell, Sheet, region_name};
 use ironloom_core::division::division_of;
 use ironloom_core::i18n::Locale;
 use ironloom_pdf::{Block, Document, Lang, Mark, Row};
@@ -164,9 +164,12 @@ pub(crate) fn document(r: &Report, locale: Locale, sheets: Vec<Sheet>) -> Docume
             .regions
             .iter()
             .map(|x| {
-                let name = ironloom_core::region::get(&x.region)
-                    .map(|r| r.name)
-                    .unwrap_or_else(|| x.region.clone());
+                let name = region_name(&x.region, locale);
+                let name = if name.is_empty() {
+                    x.region.clone()
+                } else {
+                    name
+                };
                 (name, x.enterprises as f64)
             })
             .collect(),
