@@ -125,6 +125,14 @@ await step('the platform administrator sees every criterion, the records behind 
   await adminPage.getByTestId('evaluation-record-rows').getByText('demo', { exact: true }).first().waitFor()
   await still(adminPage, 'evaluation-records')
   await adminPage.keyboard.press('Escape')
+  // The calls behind the average: per tenant, month, model and path, as the API lists them.
+  const calls = await apiGet(admin, '/evaluation/tenant-records?list=model_calls')
+  await adminPage.getByTestId('evaluation-calls').click()
+  const callRows = adminPage.getByTestId('evaluation-tenant-record-rows')
+  await callRows.waitFor()
+  if (calls.total > 0) await callRows.getByText(calls.items[0].item, { exact: true }).first().waitFor()
+  await still(adminPage, 'evaluation-calls')
+  await adminPage.keyboard.press('Escape')
   // The industry classes for C17 (the weaver's): its enterprise, the library's textile models.
   await choose(adminPage, 'evaluation-industry', 'C17', 'C17 Textiles')
   await classes.getByRole('tab', { name: /^Industry/ }).first().click()

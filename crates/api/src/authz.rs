@@ -132,6 +132,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/evaluation/tenant-records",
+        Permission(P::EvaluationRead),
+    ),
+    (
+        "GET",
         "/api/v1/evaluation/snapshots",
         Permission(P::EvaluationRead),
     ),

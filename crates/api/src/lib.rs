@@ -172,6 +172,7 @@ impl std::fmt::Debug for AppState {
         ironloom_core::telemetry::Order,
         routes::telemetry::Layout,
         routes::evaluation::RecordList,
+        routes::evaluation::TenantRecordList,
         routes::evaluation_export::ExportFormat,
     )),
     tags(

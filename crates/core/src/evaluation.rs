@@ -31,6 +31,36 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
+/// The kinds of cloud-hosted industrial software the criteria name (研发设计类、生产管理类、
+/// 运营管理类, and enterprise management).
+pub const CLOUD_SOFTWARE_DOMAINS: [Domain; 4] = [
+    Domain::Design,
+    Domain::Production,
+    Domain::Operations,
+    Domain::Management,
+];
+
+/// The languages apps and API clients are written in with this release: C, Rust and
+/// AssemblyScript compiled to WebAssembly by `sdk/` and `ironloom app build`; Python and
+/// TypeScript through the REST API clients of `clients/`. A fact of the release, like its
+/// version, kept beside the code that makes it true.
+pub const DEVELOPMENT_LANGUAGES: &[&str] = &["C", "Rust", "AssemblyScript", "Python", "TypeScript"];
+
+/// The development tools of this release: the `ironloom app` commands (templates, build,
+/// fixture tests in the sandbox, packaging as the store checks it), the three app SDKs
+/// and the two API clients.
+pub const DEVELOPMENT_TOOLS: &[&str] = &[
+    "ironloom app new",
+    "ironloom app build",
+    "ironloom app test",
+    "ironloom app pack",
+    "C app SDK (sdk/c)",
+    "Rust app SDK (sdk/rust)",
+    "AssemblyScript app SDK (sdk/assemblyscript)",
+    "Python API client (clients/python)",
+    "TypeScript API client (clients/typescript)",
+];
+
 /// A tenant and the enterprise behind it (if its profile is filled in).
 #[derive(Debug, Clone)]
 pub struct TenantFacts {
@@ -148,6 +178,26 @@ pub struct RecordFilter {
     pub kind: Option<String>,
 }
 
+/// A tenant's record behind the calls or the subscribers: a model or algorithm's calls
+/// of one month by one path, or an app the tenant took from the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TenantRecord {
+    pub tenant_id: TenantId,
+    pub tenant_code: String,
+    /// The model or algorithm called, or the app taken.
+    pub item: String,
+    /// Calls: the path (`api`, `rule`, `live`, `job`, `batch`, `app`). Subscribers: the
+    /// app's version.
+    pub detail: String,
+    /// Calls: their month (`YYYY-MM`).
+    pub month: Option<String>,
+    /// Calls: how many (errors among them in `errors`).
+    pub count: u64,
+    pub errors: u64,
+    /// Subscribers: when the app was taken.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A device behind a connected or managed count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeviceRecord {
@@ -232,6 +282,15 @@ pub struct Metrics {
     pub app_domains: u64,
     /// Apps of the design, operations or management domains.
     pub design_management_apps: u64,
+    /// Cloud-hosted industrial software (云化软件): apps released in the store for design,
+    /// production, operations or enterprise management, and how many of those four kinds
+    /// have one.
+    pub cloud_software: u64,
+    pub cloud_software_kinds: u64,
+    /// The development languages and tools of this release ([`DEVELOPMENT_LANGUAGES`],
+    /// [`DEVELOPMENT_TOOLS`]).
+    pub development_languages: Vec<String>,
+    pub development_tools: Vec<String>,
     pub subscribers: u64,
     pub average_monthly_calls: u64,
     pub calls_by_month: Vec<crate::developer_stats::MonthCount>,
@@ -439,9 +498,18 @@ impl Metrics {
             }
         }
         m.mechanism_model_types = types.len() as u64;
+        let mut cloud_kinds: BTreeSet<Domain> = BTreeSet::new();
         for a in &f.apps {
             m.apps += 1;
             m.third_party_apps += u64::from(!a.first_party);
+            let cloud: Vec<Domain> = a
+                .domains
+                .iter()
+                .copied()
+                .filter(|d| CLOUD_SOFTWARE_DOMAINS.contains(d))
+                .collect();
+            m.cloud_software += u64::from(!cloud.is_empty());
+            cloud_kinds.extend(cloud);
             m.design_management_apps +=
                 u64::from(a.domains.iter().any(|d| {
                     matches!(d, Domain::Design | Domain::Operations | Domain::Management)
@@ -487,6 +555,12 @@ impl Metrics {
 
         m.developers = f.developers.clone();
         m.third_party_share_permille = permille(f.developers.third_party, f.developers.registered);
+        m.cloud_software_kinds = cloud_kinds.len() as u64;
+        m.development_languages = DEVELOPMENT_LANGUAGES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        m.development_tools = DEVELOPMENT_TOOLS.iter().map(|s| (*s).to_owned()).collect();
         m.stored_bytes = f.tenants.iter().map(|t| t.stored_bytes).sum();
         m.load = f.load.clone();
         m.industries = industries.into_values().collect();

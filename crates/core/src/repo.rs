@@ -1224,6 +1224,24 @@ pub trait EvaluationRepo: Send + Sync {
     /// busiest second and the busiest hour (`average_tps` and `sustained_tps` are left to
     /// the caller, who knows the period's length).
     async fn load_figures(&self, from: i64, to: i64) -> Result<crate::load::LoadFigures>;
+    /// The model and algorithm calls of the months `from..=to` per tenant, month, model
+    /// and path, newest month first (the filter's tenant, industry and region).
+    async fn call_records(
+        &self,
+        from: &str,
+        to: &str,
+        filter: &crate::evaluation::RecordFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<crate::evaluation::TenantRecord>>;
+    /// The apps tenants took from the store, newest first (the filter's tenant, industry
+    /// and region).
+    async fn subscriber_records(
+        &self,
+        filter: &crate::evaluation::RecordFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<crate::evaluation::TenantRecord>>;
     /// The devices with a command that succeeded in `month`.
     async fn managed_devices(
         &self,

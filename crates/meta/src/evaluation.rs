@@ -10,7 +10,7 @@ use ironloom_core::app::AppManifest;
 use ironloom_core::enterprise::{EnterpriseProfile, region_prefix};
 use ironloom_core::entity::Page;
 use ironloom_core::error::Result;
-use ironloom_core::evaluation::{AppFacts, DeviceGroup, DeviceRecord, RecordFilter};
+use ironloom_core::evaluation::{AppFacts, DeviceGroup, DeviceRecord, RecordFilter, TenantRecord};
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::DeviceCategory;
 use ironloom_core::load::{LoadFigures, LoadRow};
@@ -123,6 +123,64 @@ impl SqlStore {
             .map_err(storage("list report records"))?;
         Ok(Page {
             items: rows.iter().map(record).collect::<Result<_>>()?,
+            total,
+            page,
+            page_size,
+        })
+    }
+}
+
+impl SqlStore {
+    /// One page of `select from_where order` as tenant records, with the count of all.
+    async fn tenant_page(
+        &self,
+        select: &str,
+        from_where: Sql,
+        order: &str,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<TenantRecord>> {
+        let count_sql = Sql {
+            text: format!("SELECT COUNT(*) AS n{}", from_where.text),
+            args: from_where.args.clone(),
+        };
+        let total = count(
+            &count_sql
+                .query()
+                .fetch_one(self.pool())
+                .await
+                .map_err(storage("count report records"))?,
+        )?;
+        let page = page.max(1);
+        let mut q = Sql {
+            text: format!("SELECT {select}{}{order} LIMIT ", from_where.text),
+            args: from_where.args,
+        };
+        q.bind(i64::from(page_size))
+            .push(" OFFSET ")
+            .bind(i64::from(page - 1) * i64::from(page_size));
+        let rows = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage("list report records"))?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(TenantRecord {
+                    tenant_id: parse(r, "tenant_id")?,
+                    tenant_code: text(r, "tenant_code")?,
+                    item: text(r, "item")?,
+                    detail: text(r, "detail")?,
+                    month: opt_text(r, "month")?,
+                    count: to_u64(int(r, "n")?),
+                    errors: to_u64(int(r, "errors")?),
+                    at: opt_ts(r, "at")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
             total,
             page,
             page_size,
@@ -461,6 +519,51 @@ impl EvaluationRepo for SqlStore {
             sustained_tps: busiest_hour as f64 / 3600.0,
             average_tps: 0.0,
         })
+    }
+
+    async fn call_records(
+        &self,
+        from: &str,
+        to: &str,
+        filter: &RecordFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<TenantRecord>> {
+        let mut w =
+            Sql::new(" FROM model_usage a JOIN tenants t ON t.id = a.tenant_id WHERE a.month >= ");
+        w.bind(from).and("a.month <=", to);
+        filtered(&mut w, filter);
+        self.tenant_page(
+            "a.tenant_id, t.code AS tenant_code, a.model AS item, a.source AS detail, \
+             a.month, a.calls AS n, a.errors, CAST(NULL AS BIGINT) AS at",
+            w,
+            " ORDER BY a.month DESC, t.code, a.model, a.source",
+            page,
+            page_size,
+        )
+        .await
+    }
+
+    async fn subscriber_records(
+        &self,
+        filter: &RecordFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<TenantRecord>> {
+        let mut w = Sql::new(
+            " FROM app_packages a JOIN tenants t ON t.id = a.tenant_id \
+             WHERE a.uploaded_by LIKE 'market (%'",
+        );
+        filtered(&mut w, filter);
+        self.tenant_page(
+            "a.tenant_id, t.code AS tenant_code, a.app_id AS item, a.version AS detail, \
+             CAST(NULL AS TEXT) AS month, 0 AS n, 0 AS errors, a.uploaded_at AS at",
+            w,
+            " ORDER BY a.uploaded_at DESC, t.code, a.app_id",
+            page,
+            page_size,
+        )
+        .await
     }
 
     async fn connected_devices(

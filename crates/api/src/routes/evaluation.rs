@@ -17,7 +17,7 @@ use ironloom_core::error::{Error, FieldErrorKind};
 use ironloom_core::evaluation::indicators::{
     IndicatorResult, PlatformClass, Scoped, evaluate, indicator_name, industry_facts, region_facts,
 };
-use ironloom_core::evaluation::{DeviceRecord, Metrics, RecordFilter};
+use ironloom_core::evaluation::{DeviceRecord, Metrics, RecordFilter, TenantRecord};
 use ironloom_core::i18n::Locale;
 use ironloom_core::ids::TenantId;
 use ironloom_core::industry::DeviceCategory;
@@ -30,6 +30,7 @@ use utoipa_axum::routes;
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(report))
         .routes(routes!(records))
+        .routes(routes!(tenant_records))
         .routes(routes!(list_snapshots, post_snapshot))
 }
 
@@ -473,6 +474,70 @@ async fn records(
                 .store
                 .managed_devices(&month, &filter, page, size)
                 .await?
+        }
+    };
+    Ok(Json(out))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantRecordList {
+    /// Model and algorithm calls per tenant, month, model and path, over the twelve months
+    /// ending with the month (what the average monthly calls count).
+    ModelCalls,
+    /// Apps tenants took from the store (the subscribers).
+    Subscribers,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRecordQuery {
+    /// Which records: `model_calls` or `subscribers`.
+    list: TenantRecordList,
+    month: Option<String>,
+    /// Only this tenant's (the platform administrator; a tenant sees its own anyway).
+    tenant: Option<TenantId>,
+    industry: Option<String>,
+    region: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+/// The tenants' records behind the calls and the subscribers: which tenant called which
+/// model how often in which month and by which path, which tenant took which app.
+#[utoipa::path(get, path = "/api/v1/evaluation/tenant-records", tag = "evaluation", params(TenantRecordQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Page<TenantRecord>), (status = 422, body = ErrorBody)))]
+async fn tenant_records(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<TenantRecordQuery>,
+) -> ApiResult<Json<Page<TenantRecord>>> {
+    let month = period(q.month.as_deref())?;
+    let filter = RecordFilter {
+        tenant: match p.scope() {
+            Scope::Tenant(t) => Some(t),
+            Scope::All => q.tenant,
+        },
+        industry: q.industry.map(|i| i.trim().to_uppercase()),
+        region: q.region,
+        category: None,
+        kind: None,
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let size = q.page_size.unwrap_or(50).clamp(1, 500);
+    let out = match q.list {
+        TenantRecordList::ModelCalls => {
+            let months = months_ending(&month, 12);
+            let first = months.first().cloned().unwrap_or_default();
+            state
+                .store
+                .call_records(&first, &month, &filter, page, size)
+                .await?
+        }
+        TenantRecordList::Subscribers => {
+            state.store.subscriber_records(&filter, page, size).await?
         }
     };
     Ok(Json(out))

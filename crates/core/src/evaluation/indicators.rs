@@ -85,6 +85,12 @@ pub enum Measure {
     DesignManagementApps,
     Subscribers,
     AverageMonthlyCalls,
+    /// Cloud-hosted industrial software (云化软件) and its kinds.
+    CloudSoftware,
+    CloudSoftwareKinds,
+    /// Development languages and tools of the release.
+    DevLanguages,
+    DevTools,
     SdkDevelopers,
     SdkCalls,
     ThirdPartyDevelopers,
@@ -166,6 +172,8 @@ const fn records_of(m: Measure) -> Option<&'static str> {
         Measure::Apps
         | Measure::AppDomains
         | Measure::DesignManagementApps
+        | Measure::CloudSoftware
+        | Measure::CloudSoftwareKinds
         | Measure::DomainApps(_) => Some("apps"),
         Measure::Subscribers => Some("subscribers"),
         Measure::AverageMonthlyCalls => Some("calls"),
@@ -279,6 +287,42 @@ pub fn catalogue() -> Vec<Indicator> {
             "机理模型和算法每月平均调用次数",
             AverageMonthlyCalls,
             1000
+        ),
+        ind!(
+            "cross.cloud_software_kinds",
+            CrossIndustry,
+            "002 二(一)2",
+            "Kinds of cloud-hosted industrial software",
+            "部署云化软件种类",
+            CloudSoftwareKinds,
+            3
+        ),
+        ind!(
+            "cross.cloud_software",
+            CrossIndustry,
+            "002 二(一)2",
+            "Cloud-hosted industrial software",
+            "部署云化软件数量",
+            CloudSoftware,
+            20
+        ),
+        ind!(
+            "cross.dev_tools",
+            CrossIndustry,
+            "002 二(一)3",
+            "Development tools",
+            "开发工具数量",
+            DevTools,
+            2
+        ),
+        ind!(
+            "cross.dev_languages",
+            CrossIndustry,
+            "002 二(一)3",
+            "Development languages",
+            "开发语言数量",
+            DevLanguages,
+            3
         ),
         ind!(
             "cross.sdk_developers",
@@ -434,6 +478,15 @@ pub fn catalogue() -> Vec<Indicator> {
             500
         ),
         ind!(
+            "regional.dev_languages",
+            Regional,
+            "002 二(二)3",
+            "Development languages",
+            "开发语言数量",
+            DevLanguages,
+            2
+        ),
+        ind!(
             "regional.enterprises",
             Regional,
             "002 三(二)2",
@@ -523,6 +576,15 @@ pub fn catalogue() -> Vec<Indicator> {
             "第三方开发者数",
             ThirdPartyDevelopers,
             500
+        ),
+        ind!(
+            "industry.dev_languages",
+            Industry,
+            "002 二(三)3",
+            "Development languages",
+            "开发语言数量",
+            DevLanguages,
+            2
         ),
         ind!(
             "supply.tenants",
@@ -784,6 +846,10 @@ fn value(m: &Metrics, industry: Option<&str>, what: Measure) -> f64 {
         DesignManagementApps => m.design_management_apps,
         Subscribers => m.subscribers,
         AverageMonthlyCalls => m.average_monthly_calls,
+        CloudSoftware => m.cloud_software,
+        CloudSoftwareKinds => m.cloud_software_kinds,
+        DevLanguages => m.development_languages.len() as u64,
+        DevTools => m.development_tools.len() as u64,
         SdkDevelopers => m.developers.sdk_developers,
         SdkCalls => m.developers.sdk_calls,
         ThirdPartyDevelopers => m.developers.third_party,

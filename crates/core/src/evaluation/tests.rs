@@ -265,6 +265,11 @@ fn devices_enterprises_models_apps_and_calls_add_up() {
         ),
         (2, 1, 3, 2)
     );
+    // Cloud-hosted software: both apps (a1 once though it names two kinds), of three kinds
+    // (production, operations, design).
+    assert_eq!((m.cloud_software, m.cloud_software_kinds), (2, 3));
+    assert_eq!(m.development_languages.len(), 5);
+    assert!(m.development_tools.len() >= 2);
     assert_eq!(m.subscribers, 2);
     // 180 calls over the three months since the first with calls; a call outside the
     // twelve months is not counted.

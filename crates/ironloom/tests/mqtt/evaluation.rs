@@ -696,6 +696,18 @@ async fn the_region_load_script_is_counted_as_it_happened() {
     assert_eq!(m["process_points"], done["process_points"]);
     let calls = m["calls_by_month"].as_array().unwrap().last().unwrap()["count"].clone();
     assert_eq!(calls, done["model_calls"]);
+    // The calls' records add up to the same, the month's rows.
+    let list = admin
+        .get("/api/v1/evaluation/tenant-records?list=model_calls&page_size=500")
+        .await;
+    let month_calls: u64 = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["month"] == m["month"])
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(Some(month_calls), done["model_calls"].as_u64(), "{list}");
     // Five industries, two provinces.
     let industries: Vec<&str> = m["industries"]
         .as_array()

@@ -342,6 +342,20 @@ async fn publish_review_sign_install_and_refuse_tampering() {
         .await;
     assert_eq!(status, 201, "{inst}");
     let inst_id = inst["id"].as_str().unwrap().to_string();
+    // The evaluation report's subscribers: the tenant, with the app it took (its own
+    // list only).
+    let subs = tenant
+        .get("/api/v1/evaluation/tenant-records?list=subscribers")
+        .await;
+    assert_eq!(subs["total"], 1, "{subs}");
+    assert_eq!(
+        (
+            subs["items"][0]["item"].as_str(),
+            subs["items"][0]["detail"].as_str()
+        ),
+        (Some("pump.efficiency"), Some("1.0.0"))
+    );
+    assert!(subs["items"][0]["at"].is_string(), "{subs}");
     let mut dev_conn = crate::support::Dev::connect(&server, &pump.access_token).await;
     dev_conn
         .send(json!({"flow": 36.0, "head": 32.0, "power": 6.4}), None)

@@ -255,6 +255,39 @@ pub async fn device_activity_adds_up_per_month(s: &SqlStore) {
             .len(),
         2
     );
+    // The calls' records: per tenant, month, model and path; the tenant's own, paged.
+    let page = s
+        .call_records("2026-01", "2026-12", &filter(Some(t.id)), 1, 1)
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items.len()), (2, 1));
+    let r = &page.items[0];
+    assert_eq!(
+        (
+            r.item.as_str(),
+            r.detail.as_str(),
+            r.month.as_deref(),
+            r.count
+        ),
+        ("hx.lmtd", "api", Some("2026-12"), 4)
+    );
+    assert_eq!(
+        s.call_records("2026-01", "2026-12", &filter(None), 1, 10)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    assert_eq!(
+        s.call_records("2025-01", "2025-12", &filter(None), 1, 10)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    // No app was taken from the store.
+    let subs = s.subscriber_records(&filter(None), 1, 10).await.unwrap();
+    assert_eq!(subs.total, 0);
     // The device's deletion takes its months.
     s.delete_device(&actor(), t.id, d.id).await.unwrap();
     assert!(
