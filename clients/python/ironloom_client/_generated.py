@@ -1433,12 +1433,18 @@ class Metrics(TypedDict):
     by_category: List["DeviceFigures"]
     by_kind: List["DeviceFigures"]
     calls_by_month: List["MonthCount"]
+    #: Cloud-hosted industrial software (云化软件): apps released in the store for design,
+    cloud_software: int
+    cloud_software_kinds: int
     connected_devices: int
     #: Kinds with at least one connected device.
     connected_kinds: int
     #: Apps of the design, operations or management domains.
     design_management_apps: int
     developers: "DeveloperMonth"
+    #: The development languages and tools of this release ([`DEVELOPMENT_LANGUAGES`],
+    development_languages: List[str]
+    development_tools: List[str]
     domains: List["DomainFigures"]
     enterprises: int
     industries: List["IndustryFigures"]
@@ -1753,6 +1759,15 @@ class Page_Submission(TypedDict):
 class Page_Tenant(TypedDict):
     """One page of a list."""
     items: List["Tenant"]
+    page: int
+    page_size: int
+    #: Matching items over all pages.
+    total: int
+
+
+class Page_TenantRecord(TypedDict):
+    """One page of a list."""
+    items: List["TenantRecord"]
     page: int
     page_size: int
     #: Matching items over all pages.
@@ -2560,6 +2575,24 @@ class TenantPatchInput(TypedDict):
     name: NotRequired[Optional[str]]
 
 
+class TenantRecord(TypedDict):
+    """A tenant's record behind the calls or the subscribers: a model or algorithm's calls
+    of one month by one path, or an app the tenant took from the store."""
+    #: Subscribers: when the app was taken.
+    at: NotRequired[Optional[str]]
+    #: Calls: how many (errors among them in `errors`).
+    count: int
+    #: Calls: the path (`api`, `rule`, `live`, `job`, `batch`, `app`). Subscribers: the
+    detail: str
+    errors: int
+    #: The model or algorithm called, or the app taken.
+    item: str
+    #: Calls: their month (`YYYY-MM`).
+    month: NotRequired[Optional[str]]
+    tenant_code: str
+    tenant_id: "TenantId"
+
+
 class ThingModel(TypedDict):
     """The typed thing model of one product."""
     events: NotRequired[List["EventDef"]]
@@ -2924,6 +2957,8 @@ SubmissionStatus = Literal["checking", "check_failed", "in_review", "released", 
 SubscriptionStatus = Literal["pending", "trial", "active", "expired", "cancelled"]
 
 TenantId = str
+
+TenantRecordList = Literal["model_calls", "subscribers"]
 
 #: A thing-model document format.
 TmFormat = Literal["wot", "tsl", "ironloom"]
@@ -3881,6 +3916,28 @@ class GeneratedApi:
         `POST /api/v1/evaluation/snapshots`
         """
         return self._call("POST", "/api/v1/evaluation/snapshots", body=body, body_kind="json", content_type="application/json")
+
+    def tenant_records(
+        self,
+        *,
+        list: TenantRecordList,
+        month: Optional[str] = None,
+        tenant: Optional[TenantId] = None,
+        industry: Optional[str] = None,
+        region: Optional[str] = None,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+    ) -> Page_TenantRecord:
+        """The tenants' records behind the calls and the subscribers: which tenant called which
+        model how often in which month and by which path, which tenant took which app.
+
+        `GET /api/v1/evaluation/tenant-records`
+
+        Parameters:
+            list: Which records: `model_calls` or `subscribers`.
+            tenant: Only this tenant's (the platform administrator; a tenant sees its own anyway).
+        """
+        return self._call("GET", "/api/v1/evaluation/tenant-records", query={"list": list, "month": month, "tenant": tenant, "industry": industry, "region": region, "page": page, "page_size": page_size})
 
     def register_batch(self, body: List[IdentifierInput]) -> BatchResult:
         """Register up to 2000 identifiers; each is checked on its own (an invalid one is
@@ -5316,6 +5373,7 @@ OPERATIONS = {
     "records": ("GET", "/api/v1/evaluation/records"),
     "list_snapshots": ("GET", "/api/v1/evaluation/snapshots"),
     "post_snapshot": ("POST", "/api/v1/evaluation/snapshots"),
+    "tenant_records": ("GET", "/api/v1/evaluation/tenant-records"),
     "register_batch": ("POST", "/api/v1/identifier-batches"),
     "detect_scheme": ("POST", "/api/v1/identifier-detect"),
     "list_grants": ("GET", "/api/v1/identifier-grants"),

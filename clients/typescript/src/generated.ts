@@ -1641,12 +1641,25 @@ export interface Metrics {
   by_category: DeviceFigures[];
   by_kind: DeviceFigures[];
   calls_by_month: MonthCount[];
+  /**
+   * Cloud-hosted industrial software (云化软件): apps released in the store for design,
+   * production, operations or enterprise management, and how many of those four kinds
+   * have one.
+   */
+  cloud_software: number;
+  cloud_software_kinds: number;
   connected_devices: number;
   /** Kinds with at least one connected device. */
   connected_kinds: number;
   /** Apps of the design, operations or management domains. */
   design_management_apps: number;
   developers: DeveloperMonth;
+  /**
+   * The development languages and tools of this release ([`DEVELOPMENT_LANGUAGES`],
+   * [`DEVELOPMENT_TOOLS`]).
+   */
+  development_languages: string[];
+  development_tools: string[];
   domains: DomainFigures[];
   enterprises: number;
   industries: IndustryFigures[];
@@ -2003,6 +2016,15 @@ export interface Page_Submission {
 /** One page of a list. */
 export interface Page_Tenant {
   items: Tenant[];
+  page: number;
+  page_size: number;
+  /** Matching items over all pages. */
+  total: number;
+}
+
+/** One page of a list. */
+export interface Page_TenantRecord {
+  items: TenantRecord[];
   page: number;
   page_size: number;
   /** Matching items over all pages. */
@@ -2914,6 +2936,31 @@ export interface TenantPatchInput {
   name?: string | null;
 }
 
+/**
+ * A tenant's record behind the calls or the subscribers: a model or algorithm's calls
+ * of one month by one path, or an app the tenant took from the store.
+ */
+export interface TenantRecord {
+  /** Subscribers: when the app was taken. */
+  at?: string | null;
+  /** Calls: how many (errors among them in `errors`). */
+  count: number;
+  /**
+   * Calls: the path (`api`, `rule`, `live`, `job`, `batch`, `app`). Subscribers: the
+   * app's version.
+   */
+  detail: string;
+  errors: number;
+  /** The model or algorithm called, or the app taken. */
+  item: string;
+  /** Calls: their month (`YYYY-MM`). */
+  month?: string | null;
+  tenant_code: string;
+  tenant_id: TenantId;
+}
+
+export type TenantRecordList = "model_calls" | "subscribers";
+
 /** The typed thing model of one product. */
 export interface ThingModel {
   events?: EventDef[];
@@ -3436,6 +3483,19 @@ export interface ListSnapshotsQuery {
   from?: string;
   /** Last month; default: this month. */
   to?: string;
+}
+
+/** Query parameters of `tenantRecords`. */
+export interface TenantRecordsQuery {
+  /** Which records: `model_calls` or `subscribers`. */
+  list: TenantRecordList;
+  month?: string;
+  /** Only this tenant's (the platform administrator; a tenant sees its own anyway). */
+  tenant?: TenantId;
+  industry?: string;
+  region?: string;
+  page?: number;
+  page_size?: number;
 }
 
 /** Query parameters of `listIdentifierImports`. */
@@ -4556,6 +4616,16 @@ export abstract class GeneratedApi {
    */
   postSnapshot(body: SnapshotInput): Promise<Report> {
     return this.call<Report>({ method: "POST", path: "/api/v1/evaluation/snapshots", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The tenants' records behind the calls and the subscribers: which tenant called which
+   * model how often in which month and by which path, which tenant took which app.
+   *
+   * `GET /api/v1/evaluation/tenant-records`
+   */
+  tenantRecords(query: TenantRecordsQuery): Promise<Page_TenantRecord> {
+    return this.call<Page_TenantRecord>({ method: "GET", path: "/api/v1/evaluation/tenant-records", query });
   }
 
   /**
@@ -5933,6 +6003,7 @@ export const OPERATIONS = {
   records: ["GET", "/api/v1/evaluation/records"],
   list_snapshots: ["GET", "/api/v1/evaluation/snapshots"],
   post_snapshot: ["POST", "/api/v1/evaluation/snapshots"],
+  tenant_records: ["GET", "/api/v1/evaluation/tenant-records"],
   register_batch: ["POST", "/api/v1/identifier-batches"],
   detect_scheme: ["POST", "/api/v1/identifier-detect"],
   list_grants: ["GET", "/api/v1/identifier-grants"],

@@ -56,6 +56,7 @@ export default {
   version: 'Version',
   path: 'Path',
   errors: 'Refused',
+  callCount: 'Calls',
   taken: 'Taken',
   managedList: 'Managed devices',
   device: 'Device',

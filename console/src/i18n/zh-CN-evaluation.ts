@@ -57,6 +57,7 @@ const evaluation: Messages['evaluation'] = {
   version: '版本',
   path: '调用途径',
   errors: '被拒绝',
+  callCount: '调用次数',
   taken: '获取时间',
   managedList: '可管理设备',
   device: '设备',

@@ -47,8 +47,8 @@ pub const CLOUD_SOFTWARE_DOMAINS: [Domain; 4] = [
 pub const DEVELOPMENT_LANGUAGES: &[&str] = &["C", "Rust", "AssemblyScript", "Python", "TypeScript"];
 
 /// The development tools of this release: the `ironloom app` commands (templates, build,
-/// fixture tests in the sandbox, packaging as the store checks it), the three app SDKs
-/// and the two API clients.
+/// fixture tests in the sandbox, packaging as the store checks it), the three app SDKs,
+/// the two API clients, and the console's rule flow editor (graphical development).
 pub const DEVELOPMENT_TOOLS: &[&str] = &[
     "ironloom app new",
     "ironloom app build",
@@ -59,6 +59,7 @@ pub const DEVELOPMENT_TOOLS: &[&str] = &[
     "AssemblyScript app SDK (sdk/assemblyscript)",
     "Python API client (clients/python)",
     "TypeScript API client (clients/typescript)",
+    "Rule flow editor (console, graphical)",
 ];
 
 /// A tenant and the enterprise behind it (if its profile is filled in).

@@ -74,8 +74,8 @@ impl FactsCache {
     }
 }
 
-/// The facts of `month` (`YYYY-MM`) for `scope`: a tenant's gathered now; the platform's from the
-/// cache as described above (`fresh`: gathered now whatever the cache holds).
+/// The facts of `month` (`YYYY-MM`) for `scope`: a tenant's gathered now; the platform's
+/// from the cache as described above (`fresh`: gathered now whatever the cache holds).
 pub(crate) async fn facts(
     state: &AppState,
     scope: Scope,
@@ -88,6 +88,10 @@ pub(crate) async fn facts(
     let cache = &state.evaluation;
     let max_age = chrono::Duration::from_std(state.settings.evaluation_max_age)
         .unwrap_or(chrono::Duration::MAX);
+    // A zero age keeps nothing: every report gathers (one at a time).
+    if max_age.is_zero() {
+        return gather_kept(state, month, None).await;
+    }
     if !fresh && let Some(g) = cache.get(month) {
         if Utc::now() - g.at >= max_age && !cache.refreshing.swap(true, Ordering::AcqRel) {
             let (state, month) = (state.clone(), month.to_owned());
