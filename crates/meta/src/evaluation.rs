@@ -75,6 +75,16 @@ fn record(row: &AnyRow) -> Result<DeviceRecord> {
 }
 
 impl SqlStore {
+    /// The count a `SELECT COUNT(*) AS n …` answers.
+    async fn total(&self, sql: &Sql) -> Result<u64> {
+        count(
+            &sql.query()
+                .fetch_one(self.pool())
+                .await
+                .map_err(storage("count report records"))?,
+        )
+    }
+
     /// One page of the month table `table` (aliased `a`) for `month` and `filter`, in
     /// index order (tenant, device), with each device's name, tenant and product; and the
     /// count of all, from the table alone. `select` names the table's own columns as `n`
@@ -93,13 +103,7 @@ impl SqlStore {
         ));
         count_sql.bind(month);
         filtered(&mut count_sql, filter);
-        let total = count(
-            &count_sql
-                .query()
-                .fetch_one(self.pool())
-                .await
-                .map_err(storage("count report records"))?,
-        )?;
+        let total = self.total(&count_sql).await?;
         // The page is taken from the month table alone (a deep page skips index entries,
         // not joined rows), then joined.
         let mut q = Sql::new(&format!(
@@ -144,13 +148,7 @@ impl SqlStore {
             text: format!("SELECT COUNT(*) AS n{}", from_where.text),
             args: from_where.args.clone(),
         };
-        let total = count(
-            &count_sql
-                .query()
-                .fetch_one(self.pool())
-                .await
-                .map_err(storage("count report records"))?,
-        )?;
+        let total = self.total(&count_sql).await?;
         let page = page.max(1);
         let mut q = Sql {
             text: format!("SELECT {select}{}{order} LIMIT ", from_where.text),
