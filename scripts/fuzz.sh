@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-targets=$(sed -n 's/^name = "\(\(tsdb\|import\|mqtt\|coap\|modbus\|gateway\|rule\|app\|cluster\|ident\)_[a-z_]*\)"/\1/p' Cargo.toml)
+targets=$(sed -n 's/^name = "\(\(tsdb\|import\|mqtt\|coap\|modbus\|gateway\|rule\|app\|cluster\|ident\|line\)_[a-z_]*\)"/\1/p' Cargo.toml)
 if [[ "${1:-}" == "--list" ]]; then
     echo "$targets"
     exit 0

@@ -5,7 +5,8 @@
 #           libclang-rt-14-dev-wasm32 (C apps compiled to wasm32-wasi for the app sandbox),
 #           nodejs and npm (AssemblyScript apps, the TypeScript API client),
 #           rustc and libstd-rust-dev-wasm32 (Rust apps compiled to wasm32-unknown-unknown
-#           by /usr/bin/rustc, beside any rustup toolchain)
+#           by /usr/bin/rustc, beside any rustup toolchain), poppler-utils (pdftotext),
+#           influxdb-client (`influx -import`, InfluxDB 1.x's command line)
 #   npm:    the AssemblyScript compiler (`npm ci` in sdk/assemblyscript) and the
 #           TypeScript compiler of the TypeScript API client (`npm ci` in
 #           clients/typescript), as locked there
@@ -29,7 +30,9 @@
 #   (default ~/.cache/ironloom-ident-venv), found through $IRONLOOM_IDENT_PYTHON; openpyxl
 #   (the reader the evaluation report's XLSX export is opened with) in
 #   $IRONLOOM_REPORT_VENV (default ~/.cache/ironloom-report-venv), found through
-#   $IRONLOOM_REPORT_PYTHON
+#   $IRONLOOM_REPORT_PYTHON; influxdb-client and influxdb (InfluxDB's Python clients for
+#   2.x and 1.x) in $IRONLOOM_INFLUX_VENV (default ~/.cache/ironloom-influx-venv), found
+#   through $IRONLOOM_INFLUX_PYTHON
 # Python packages go to a private virtual environment, $IRONLOOM_PEERS_VENV (default
 # ~/.cache/ironloom-peers-venv); the script prints `export` lines for its bin directory
 # and for the interpreters of the other environments:
@@ -52,6 +55,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # pdftotext reads the evaluation report's PDF back in the tests.
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# `influx -import` (InfluxDB 1.x's command line) writes through the line-protocol API.
+command -v influx >/dev/null 2>&1 || missing+=(influxdb-client)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}" >&2
   sudo_cmd=""
@@ -160,6 +165,13 @@ ident_pins=('biip==5.2.0' 'zxing-cpp==3.1.1' 'pillow==13.0.0' 'pyhandle==1.5.0')
 own_venv "${IRONLOOM_IDENT_VENV:-$HOME/.cache/ironloom-ident-venv}" IRONLOOM_IDENT_PYTHON \
   "from importlib.metadata import version as v; assert all(v(p.split('==')[0]) == p.split('==')[1] for p in '${ident_pins[*]}'.split()); import zxingcpp, PIL" \
   "${ident_pins[@]}"
+
+# InfluxDB's Python clients write through the line-protocol API
+# (crates/ironloom/tests/mqtt/influx.rs): influxdb-client for 2.x, influxdb for 1.x.
+influx_pins=('influxdb-client==1.50.0' 'influxdb==5.3.2')
+own_venv "${IRONLOOM_INFLUX_VENV:-$HOME/.cache/ironloom-influx-venv}" IRONLOOM_INFLUX_PYTHON \
+  "from importlib.metadata import version as v; assert all(v(p.split('==')[0]) == p.split('==')[1] for p in '${influx_pins[*]}'.split())" \
+  "${influx_pins[@]}"
 
 # The evaluation report's XLSX export is opened with openpyxl
 # (crates/ironloom/tests/mqtt/evaluation.rs).

@@ -6,11 +6,13 @@
 //!   HTTP, MQTT and CoAP on free loopback ports; default
 //!   settings (WAL `fsync = always`, group commit). The demo tenant admin creates a product
 //!   and the dataset's devices (`POST /api/v1/devices/import`, CSV).
-//! - Ingest: `POST /api/v1/telemetry` (JSON, many devices per request, `ts` in ms),
-//!   [`ROWS_PER_BATCH`] rows (10 points each, about 3 MB) per request as the peers get 5000
-//!   lines, so the server runs with `http.body_limit = 8MiB` (default 1 MiB); `writers`
-//!   concurrent requests (default [`DEFAULT_WRITERS`]). The answer comes when the points
-//!   are in the write-ahead log.
+//! - Ingest, by [`Wire`]: `ironloom-http` sends `POST /api/v1/telemetry` (JSON, many
+//!   devices per request, `ts` in ms), [`ROWS_PER_BATCH`] rows (10 points each, about 3 MB)
+//!   per request as the peers get 5000 lines, so the server runs with `http.body_limit =
+//!   8MiB` (default 1 MiB); `ironloom-line` sends the same rows as InfluxDB line protocol
+//!   (`POST /write?precision=ms`, the lines InfluxDB and VictoriaMetrics get, about 0.75 MB
+//!   per request) with an API key. `writers` concurrent requests (default
+//!   [`DEFAULT_WRITERS`]). The answer comes when the points are in the write-ahead log.
 //! - Settle: restart the server (a stop flushes the memtable; after a start every partition
 //!   counts as cold) and wait until maintenance has compacted each partition to one
 //!   segment and the size on disk is stable. Size: `du` of the time-series directory
@@ -41,6 +43,15 @@ use crate::server::{disk_usage, http_client};
 use crate::target::{IngestMode, IngestReport, Sample, Target, TargetContext};
 
 const ROWS_PER_BATCH: usize = 5000;
+
+/// How the target sends its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// `POST /api/v1/telemetry`, JSON.
+    Json,
+    /// `POST /write`, InfluxDB line protocol.
+    Line,
+}
 const DEFAULT_WRITERS: usize = 4;
 const PASSWORD: &str = "ironloom-bench-1";
 
@@ -55,6 +66,9 @@ pub struct IronloomHttpTarget {
     ids: Vec<String>,
     by_id: HashMap<String, usize>,
     writers: usize,
+    wire: Wire,
+    /// An API key of the demo tenant that may write telemetry (line protocol).
+    key: String,
 }
 
 impl std::fmt::Debug for IronloomHttpTarget {
@@ -67,7 +81,7 @@ impl std::fmt::Debug for IronloomHttpTarget {
 
 impl IronloomHttpTarget {
     /// `bin`: the `ironloom` binary.
-    pub async fn start(ctx: TargetContext, bin: PathBuf) -> Result<Self> {
+    pub async fn start(ctx: TargetContext, bin: PathBuf, wire: Wire) -> Result<Self> {
         let data_dir = ctx.dir.join("data");
         std::fs::create_dir_all(&data_dir)?;
         let writers = ctx.writers.unwrap_or(DEFAULT_WRITERS);
@@ -84,9 +98,22 @@ impl IronloomHttpTarget {
             ids: Vec::new(),
             by_id: HashMap::new(),
             writers,
+            wire,
+            key: String::new(),
         };
         t.launch().await?;
         t.create_devices().await?;
+        if wire == Wire::Line {
+            let resp = send_ok(
+                t.api.post("/api/v1/api-keys").json(&json!({
+                    "name": "tsdb-bench", "scopes": ["telemetry:write"],
+                })),
+                "creating an API key",
+            )
+            .await?;
+            let k: serde_json::Value = resp.json().await?;
+            t.key = k["key"].as_str().context("API key")?.to_string();
+        }
         Ok(t)
     }
 
@@ -100,7 +127,7 @@ impl IronloomHttpTarget {
             // Requests of 5000 rows (50 000 points, ~3 MB of JSON), as the peers get 5000 lines.
             .env("IRONLOOM__HTTP__BODY_LIMIT", "8MiB");
         let log = self.ctx.dir.join("ironloom.log");
-        let server = IronloomServer::start("ironloom-http", cmd, &log).await?;
+        let server = IronloomServer::start(self.name(), cmd, &log).await?;
         self.server = Some(server.proc);
         let demo = json!({"username": "demo", "password": PASSWORD, "tenant": "demo"});
         self.api = Session::login(&self.api.http, &server.http, demo).await?;
@@ -172,6 +199,13 @@ impl IronloomHttpTarget {
     }
 
     fn encode(&self, rows: &[Row]) -> Vec<u8> {
+        if self.wire == Wire::Line {
+            let mut out = Vec::with_capacity(rows.len() * 160);
+            for r in rows {
+                crate::encode::push_line(&mut out, r);
+            }
+            return out;
+        }
         let mut s = String::with_capacity(rows.len() * 620 + 32);
         s.push_str("{\"devices\":[");
         for (i, r) in rows.iter().enumerate() {
@@ -280,13 +314,20 @@ struct ColumnsOut {
 #[async_trait]
 impl Target for IronloomHttpTarget {
     fn name(&self) -> &str {
-        "ironloom-http"
+        match self.wire {
+            Wire::Json => "ironloom-http",
+            Wire::Line => "ironloom-line",
+        }
     }
 
     fn describe(&self) -> String {
+        let wire = match self.wire {
+            Wire::Json => "POST /api/v1/telemetry JSON",
+            Wire::Line => "POST /write line protocol (API key)",
+        };
         format!(
-            "ironloom {} serve (REST API, defaults: WAL fsync=always, group commit); POST \
-             /api/v1/telemetry JSON, {} writers × {ROWS_PER_BATCH} rows, http.body_limit=8MiB",
+            "ironloom {} serve (REST API, defaults: WAL fsync=always, group commit); {wire}, \
+             {} writers × {ROWS_PER_BATCH} rows, http.body_limit=8MiB",
             env!("CARGO_PKG_VERSION"),
             self.writers
         )
@@ -322,21 +363,35 @@ impl Target for IronloomHttpTarget {
             let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..self.writers.max(1) {
                 let rx = rx.clone();
-                let req = self.api.post("/api/v1/telemetry");
+                let wire = self.wire;
+                let req = match wire {
+                    Wire::Json => self
+                        .api
+                        .post("/api/v1/telemetry")
+                        .header("content-type", "application/json"),
+                    Wire::Line => self
+                        .api
+                        .http
+                        .post(format!("{}/write?db=bench&precision=ms", self.api.base))
+                        .header("authorization", format!("Token {}", self.key)),
+                };
                 tasks.spawn(async move {
                     let mut points = 0u64;
                     loop {
                         let next = rx.lock().await.recv().await;
                         let Some((body, n)) = next else { break };
-                        let r = req
-                            .try_clone()
-                            .context("cloning the request")?
-                            .header("content-type", "application/json")
-                            .body(body);
+                        let r = req.try_clone().context("cloning the request")?.body(body);
                         let resp = send_ok(r, "writing telemetry").await?;
-                        let out: serde_json::Value = resp.json().await?;
-                        if out["accepted"].as_u64() != Some(n) {
-                            bail!("not every point accepted: {out}");
+                        match wire {
+                            Wire::Json => {
+                                let out: serde_json::Value = resp.json().await?;
+                                if out["accepted"].as_u64() != Some(n) {
+                                    bail!("not every point accepted: {out}");
+                                }
+                            }
+                            // 204: every line stored (a refusal is a 400).
+                            Wire::Line if resp.status().as_u16() == 204 => {}
+                            Wire::Line => bail!("line protocol write answered {}", resp.status()),
                         }
                         points += n;
                     }
@@ -355,7 +410,8 @@ impl Target for IronloomHttpTarget {
                 std::thread::scope(|s| s.spawn(|| produce(tx)).join())
                     .map_err(|_| anyhow!("the encoder panicked"))?;
                 eprintln!(
-                    "[ironloom-http] encoded the batches in {:.1} s",
+                    "[{}] encoded the batches in {:.1} s",
+                    self.name(),
                     t.elapsed().as_secs_f64()
                 );
                 send_all().await?
@@ -386,7 +442,7 @@ impl Target for IronloomHttpTarget {
         let dir = self.data_dir.join("tsdb");
         let this = &*self;
         wait_disk_stable(
-            "ironloom-http",
+            self.name(),
             &[dir],
             Duration::from_secs(2),
             3,

@@ -42,7 +42,7 @@ struct Cli {
     // `--workdir` must be traversable by the `postgres` user when running as root.
     #[command(flatten)]
     run: RunOptions,
-    // For the `ironloom-http` target.
+    // For the `ironloom-http` and `ironloom-line` targets.
     #[command(flatten)]
     ironloom: IronloomBin,
     /// Override the preset's number of devices.
@@ -82,6 +82,8 @@ enum TargetKind {
     Ironloom,
     /// Ironloom as a server, over its REST API.
     IronloomHttp,
+    /// Ironloom as a server, written in InfluxDB line protocol, queried over its REST API.
+    IronloomLine,
 }
 
 impl TargetKind {
@@ -92,6 +94,7 @@ impl TargetKind {
             TargetKind::Victoria => "victoria",
             TargetKind::Ironloom => "ironloom",
             TargetKind::IronloomHttp => "ironloom-http",
+            TargetKind::IronloomLine => "ironloom-line",
         }
     }
 }
@@ -104,8 +107,14 @@ async fn start_target(kind: TargetKind, ctx: TargetContext, cli: &Cli) -> Result
         TargetKind::Influx => Box::new(peers::influx::InfluxTarget::start(ctx).await?),
         TargetKind::Victoria => Box::new(peers::victoria::VictoriaTarget::start(ctx).await?),
         TargetKind::Ironloom => Box::new(ironloom::IronloomTarget::start(ctx).await?),
-        TargetKind::IronloomHttp => {
-            Box::new(ironloom_http::IronloomHttpTarget::start(ctx, cli.ironloom.path()?).await?)
+        TargetKind::IronloomHttp | TargetKind::IronloomLine => {
+            let wire = match kind {
+                TargetKind::IronloomLine => ironloom_http::Wire::Line,
+                _ => ironloom_http::Wire::Json,
+            };
+            Box::new(
+                ironloom_http::IronloomHttpTarget::start(ctx, cli.ironloom.path()?, wire).await?,
+            )
         }
     })
 }

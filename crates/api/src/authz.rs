@@ -883,6 +883,11 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
 /// formats, refusals included, so they pass [`authorize_compat`] instead of
 /// [`authorize`], with the same callers, permissions and checks.
 pub const COMPAT_POLICIES: &[(&str, &str, Access)] = &[
+    ("POST", "/write", Permission(P::TelemetryWrite)),
+    ("POST", "/api/v2/write", Permission(P::TelemetryWrite)),
+    ("GET", "/ping", Public),
+    ("HEAD", "/ping", Public),
+    ("GET", "/health", Public),
     ("GET", "/api/handles/{prefix}/{*suffix}", Public),
     (
         "PUT",
@@ -974,7 +979,10 @@ pub async fn authorize(
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    admit(&state, &mut req, POLICIES, presented_credential).await?;
+    admit(&state, &mut req, POLICIES, |r| {
+        presented_credential(r.headers())
+    })
+    .await?;
     Ok(next.run(req).await)
 }
 
@@ -983,7 +991,7 @@ pub async fn authorize(
 #[derive(Debug, Clone, Copy)]
 pub struct CompatApi {
     /// The credential (a session token or an API key) a request presents, if any.
-    pub presented: fn(&axum::http::HeaderMap) -> Result<Option<String>, ApiError>,
+    pub presented: fn(&Request) -> Result<Option<String>, ApiError>,
     /// The answer to a request refused, in the API's own format.
     pub refuse: fn(&ApiError, Locale) -> Response,
     pub default_locale: Locale,
@@ -1018,7 +1026,7 @@ async fn admit(
     state: &AppState,
     req: &mut Request,
     table: &[(&str, &str, Access)],
-    presented: fn(&axum::http::HeaderMap) -> Result<Option<String>, ApiError>,
+    presented: fn(&Request) -> Result<Option<String>, ApiError>,
 ) -> Result<(), ApiError> {
     let route = req
         .extensions()
@@ -1042,7 +1050,7 @@ async fn admit(
         return Ok(());
     }
     let ip = crate::extract::client_ip(req.extensions());
-    let principal = match presented(req.headers())? {
+    let principal = match presented(req)? {
         Some(credential) => authenticate(state, &credential, ip).await?,
         None => return Err(Error::Unauthenticated(AuthFailure::MissingCredentials).into()),
     };
@@ -1286,10 +1294,11 @@ pub fn permissions_markdown() -> String {
     }
     out.push_str(
         "\n## Routes of the compatible APIs\n\n\
-         The Handle.Net REST API (`/api/handles`) and the secondary-node (SNMS) compatible \
-         API answer in their own formats, outside `/api/v1`; the same callers and \
-         permissions (a Handle client's Basic password is an API key, an SNMS token comes \
-         from `/identity/token`).\n\n| method | route | requires |\n|---|---|---|\n",
+         The InfluxDB-compatible writes (`/write`, `/api/v2/write`), the Handle.Net REST \
+         API (`/api/handles`) and the secondary-node (SNMS) compatible API answer in their \
+         own formats, outside `/api/v1`; the same callers and permissions (an InfluxDB \
+         client's token or password and a Handle client's Basic password are API keys, an \
+         SNMS token comes from `/identity/token`).\n\n| method | route | requires |\n|---|---|---|\n",
     );
     for (m, r, a) in COMPAT_POLICIES {
         out.push_str(&format!("| {m} | `{r}` | {} |\n", access_text(*a)));

@@ -14,10 +14,13 @@ pub const TTL: Duration = Duration::from_secs(30);
 pub const CAPACITY: usize = 200_000;
 
 type Entries = HashMap<(TenantId, DeviceId), (ProductId, Instant)>;
+type Names = HashMap<(TenantId, String), (DeviceId, Instant)>;
 
 #[derive(Debug, Clone, Default)]
 pub struct DeviceCache {
     inner: Arc<Mutex<Entries>>,
+    /// Devices by name (writes that name devices, as the line protocol does).
+    names: Arc<Mutex<Names>>,
 }
 
 impl DeviceCache {
@@ -40,15 +43,47 @@ impl DeviceCache {
         map.insert((tenant, device), (product, Instant::now()));
     }
 
+    /// The tenant's device of that name, known less than [`TTL`] ago.
+    pub fn get_name(&self, tenant: TenantId, name: &str) -> Option<DeviceId> {
+        let map = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&(tenant, name.to_string()))
+            .filter(|(_, at)| at.elapsed() < TTL)
+            .map(|(d, _)| *d)
+    }
+
+    pub fn put_name(&self, tenant: TenantId, name: &str, device: DeviceId) {
+        let mut map = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= CAPACITY {
+            map.retain(|_, (_, at)| at.elapsed() < TTL);
+            if map.len() >= CAPACITY {
+                map.clear();
+            }
+        }
+        map.insert((tenant, name.to_string()), (device, Instant::now()));
+    }
+
+    pub fn forget_name(&self, tenant: TenantId, name: &str) {
+        self.names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(tenant, name.to_string()));
+    }
+
     /// Forgets every device (changes may have been missed).
     pub fn clear(&self) {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.names.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Forgets a device (deleted, renamed or moved to another product).
     pub fn forget(&self, tenant: TenantId, device: DeviceId) {
         self.inner
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(tenant, device));
+        self.names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(t, _), (d, _)| *t != tenant || *d != device);
     }
 }

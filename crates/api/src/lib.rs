@@ -109,6 +109,9 @@ pub struct AppState {
     pub rules: Option<Arc<dyn ironloom_core::rule::RuleService>>,
     /// Live alarm events (raised by rules, acknowledged and cleared through the API).
     pub alarms_live: tokio::sync::broadcast::Sender<ironloom_core::alarm::AlarmEvent>,
+    /// The one ingest path of device data, for writes in device protocols over the API
+    /// (the InfluxDB line protocol); absent where no device edge runs (they answer 503).
+    pub ingest: Option<Arc<dyn ironloom_bus::Ingest>>,
     /// The bus the device hub announces device events on, for live views (absent where
     /// no device edge runs: the live views answer 503).
     pub bus: Option<Arc<dyn ironloom_bus::EventBus>>,
@@ -271,6 +274,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
     let handles = routes::handles::router(state.clone());
     let snms = routes::snms::router(state.clone());
+    let influx = routes::influx::router(state.clone());
     let api = api
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -283,6 +287,7 @@ pub fn router(state: AppState) -> Router {
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .merge(handles)
         .merge(snms)
+        .merge(influx)
         .merge(api)
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn(

@@ -24,6 +24,7 @@ pub mod identifier_carriers;
 pub mod identifier_imports;
 pub mod identifier_links;
 pub mod identifiers;
+pub mod influx;
 pub mod market;
 pub mod market_catalogue;
 pub mod market_stats;

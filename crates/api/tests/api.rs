@@ -120,6 +120,7 @@ impl App {
             link: None,
             rules: None,
             alarms_live: tokio::sync::broadcast::channel(16).0,
+            ingest: None,
             bus: None,
             models: ironloom_models::Library::get(),
             meter,

@@ -74,7 +74,7 @@ pub struct HttpConfig {
     pub tls: TlsListenerConfig,
     /// Largest JSON request body.
     pub body_limit: ByteSize,
-    /// Largest bulk-import body (CSV).
+    /// Largest bulk-import body (CSV), and of a line-protocol write (after gzip).
     pub import_body_limit: ByteSize,
     /// How long a request may take before it is answered 408.
     pub request_timeout: Duration,

@@ -361,6 +361,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
         rules: Some(Arc::new(rules.runtime.clone()) as Arc<dyn ironloom_core::rule::RuleService>),
         alarms_live,
+        ingest: Some(hub.clone() as Arc<dyn ironloom_bus::Ingest>),
         bus: Some(bus.clone()),
         models: ironloom_models::Library::get(),
         meter: meter.clone(),

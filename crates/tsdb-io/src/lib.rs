@@ -1,5 +1,6 @@
 //! Telemetry in open formats: export any selection of series over a time range to CSV or
-//! Parquet, import CSV and Parquet (migration from other systems).
+//! Parquet, import CSV and Parquet (migration from other systems), and read the InfluxDB
+//! line protocol (`line`, for the API's InfluxDB-compatible writes).
 //!
 //! Kept out of `ironloom-tsdb` so that the engine's own builds do not compile Parquet,
 //! and written against the [`TelemetryStore`](ironloom_core::telemetry::TelemetryStore)
@@ -8,17 +9,19 @@
 //! Layout: `format` (columns, time and value notation shared by both directions),
 //! `store` (the blocking view of the store the exporters and importers work on), `export`
 //! (`export/csv`, `export/parquet`), `import` (`import/csv`, `import/parquet`: row
-//! parsers, then batching, device resolution and the rejection report), `error`.
+//! parsers, then batching, device resolution and the rejection report), `line`, `error`.
 //!
 //! Invariants: memory is bounded whatever the size of the range or the file (series are
 //! read in slices, Parquet row groups and CSV records have size limits); parsers never
-//! panic on any input (see [`fuzz_csv`], [`fuzz_parquet`]); a row is either stored or
+//! panic on any input (see [`fuzz_csv`], [`fuzz_parquet`],
+//! [`line::fuzz_line_protocol`]); a row is either stored or
 //! counted as rejected with its line or row number.
 
 pub mod error;
 pub mod export;
 pub mod format;
 pub mod import;
+pub mod line;
 pub mod store;
 
 pub use error::{IoError, Result};

@@ -30,7 +30,7 @@ use crate::authz::{CompatApi, Principal};
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use ironloom_core::error::{AuthFailure, Error};
@@ -47,7 +47,8 @@ pub const HANDLE_API: CompatApi = CompatApi {
 
 /// The API key a Handle client sends as its Basic password (its user `INDEX:HANDLE`,
 /// percent-encoded, decoded and checked for that form), else a bearer token or API key.
-fn presented(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+fn presented(req: &axum::extract::Request) -> Result<Option<String>, ApiError> {
+    let headers = req.headers();
     let bad = || ApiError::from(Error::Unauthenticated(AuthFailure::InvalidCredentials));
     let Some(basic) = headers
         .get(header::AUTHORIZATION)

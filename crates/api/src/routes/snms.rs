@@ -67,7 +67,7 @@ const MAX_TYPE_CHARS: usize = 128;
 
 /// The SNMS API's credentials (a bearer token or API key) and refusals (the envelope).
 pub const SNMS_API: CompatApi = CompatApi {
-    presented: crate::authz::presented_credential,
+    presented: |r| crate::authz::presented_credential(r.headers()),
     refuse,
     default_locale: Locale::ZhCn,
 };

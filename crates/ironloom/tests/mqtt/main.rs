@@ -29,6 +29,7 @@ mod identifier_apis;
 mod identifier_imports;
 mod identifier_resolvers;
 mod identifiers;
+mod influx;
 mod linkkit;
 mod live;
 mod market;
