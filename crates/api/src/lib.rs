@@ -102,6 +102,8 @@ pub struct AppState {
     pub settings: Arc<ApiSettings>,
     /// Device ownership for telemetry writes (see [`device_cache`]).
     pub devices: device_cache::DeviceCache,
+    /// Callers authenticated a moment ago (see [`authz::PrincipalCache`]).
+    pub principals: authz::PrincipalCache,
     /// Commands, shared attributes and live status (absent where no device edge runs:
     /// those calls answer 503).
     pub link: Option<Arc<dyn ironloom_core::command::DeviceLink>>,

@@ -117,6 +117,7 @@ impl App {
             tokens: TokenSigner::new(vec![42; 32]),
             settings: Arc::new(settings),
             devices: Default::default(),
+            principals: Default::default(),
             link: None,
             rules: None,
             alarms_live: tokio::sync::broadcast::channel(16).0,

@@ -356,6 +356,68 @@ pub struct HistoryPage {
     pub next_cursor: Option<String>,
 }
 
+/// One series' points of a history page, as columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesColumns {
+    pub device: DeviceId,
+    pub property: String,
+    pub ts: Vec<Micros>,
+    pub values: Vec<Value>,
+    /// Present when some point is not `good`.
+    pub quality: Option<Vec<Quality>>,
+}
+
+/// A history page by series: the same points as [`HistoryPage`], each series' in page
+/// order, series in the order of their first point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryColumns {
+    pub series: Vec<SeriesColumns>,
+    pub next_cursor: Option<String>,
+}
+
+impl HistoryColumns {
+    /// A page's points grouped by series.
+    pub fn from_page(page: HistoryPage) -> HistoryColumns {
+        let mut series: Vec<SeriesColumns> = Vec::new();
+        let mut at: std::collections::HashMap<(DeviceId, String), usize> = Default::default();
+        for p in page.points {
+            let i = match at.get(&(p.device, p.property.clone())) {
+                Some(&i) => i,
+                None => {
+                    at.insert((p.device, p.property.clone()), series.len());
+                    series.push(SeriesColumns {
+                        device: p.device,
+                        property: p.property,
+                        ts: Vec::new(),
+                        values: Vec::new(),
+                        quality: None,
+                    });
+                    series.len() - 1
+                }
+            };
+            series[i].push(p.ts, p.value, p.quality);
+        }
+        HistoryColumns {
+            series,
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+impl SeriesColumns {
+    /// Appends a point (a quality other than good starts the quality column).
+    pub fn push(&mut self, ts: Micros, value: Value, quality: Quality) {
+        if quality != Quality::Good && self.quality.is_none() {
+            self.quality = Some(vec![Quality::Good; self.ts.len()]);
+        }
+        if let Some(q) = &mut self.quality {
+            q.push(quality);
+        }
+        self.ts.push(ts);
+        self.values.push(value);
+    }
+}
+
 /// A series as a selection resolves it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesInfo {
@@ -557,6 +619,15 @@ pub trait TelemetryStore: Send + Sync + fmt::Debug {
         Ok((outcome, Box::pin(std::future::ready(Ok(())))))
     }
     async fn history(&self, tenant: TenantId, q: HistoryQuery) -> Result<HistoryPage, Error>;
+    /// [`history`](Self::history) by series (charts, bulk reads): the same page, without a
+    /// record per point.
+    async fn history_columns(
+        &self,
+        tenant: TenantId,
+        q: HistoryQuery,
+    ) -> Result<HistoryColumns, Error> {
+        Ok(HistoryColumns::from_page(self.history(tenant, q).await?))
+    }
     async fn aggregate(
         &self,
         tenant: TenantId,

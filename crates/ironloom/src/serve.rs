@@ -358,6 +358,7 @@ pub async fn run(config: Config, demo: Demo) -> anyhow::Result<()> {
         tokens: TokenSigner::new(key),
         settings: Arc::new(settings),
         devices: Default::default(),
+        principals: Default::default(),
         link: Some(hub.clone() as Arc<dyn ironloom_core::command::DeviceLink>),
         rules: Some(Arc::new(rules.runtime.clone()) as Arc<dyn ironloom_core::rule::RuleService>),
         alarms_live,

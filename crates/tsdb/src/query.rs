@@ -11,8 +11,9 @@ use crate::rollup::{self, RollupMeta};
 use crate::segment::{ChunkMeta, Segment};
 use ironloom_core::ids::{DeviceId, TenantId};
 use ironloom_core::telemetry::{
-    AggregateQuery, AggregateSeries, AggregateWindow, Aggregation, HistoryPage, HistoryPoint,
-    HistoryQuery, LatestValue, Micros, Order, Selection, StorageStats, Value, ValueType,
+    AggregateQuery, AggregateSeries, AggregateWindow, Aggregation, HistoryColumns, HistoryPage,
+    HistoryPoint, HistoryQuery, LatestValue, Micros, Order, Selection, SeriesColumns, StorageStats,
+    Value, ValueType,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -327,6 +328,47 @@ impl Acc {
         }
     }
 
+    /// [`add_point`](Self::add_point) for consecutive float points of one window.
+    fn add_f64_run(&mut self, xs: &[f64], keep_values: bool) {
+        let Some(&x0) = xs.first() else {
+            return;
+        };
+        let (mut min, mut max) = if self.count == 0 {
+            self.first = x0.to_bits();
+            (x0, x0)
+        } else {
+            (f64::from_bits(self.min), f64::from_bits(self.max))
+        };
+        if self.run_n == 0 {
+            self.shift = x0;
+        }
+        let shift = self.shift;
+        let (mut sum, mut s1, mut s2) = (self.sum, self.run_s1, self.run_s2);
+        for &x in xs {
+            if x < min {
+                min = x;
+            }
+            if max < x {
+                max = x;
+            }
+            sum += x;
+            let d = x - shift;
+            s1 += d;
+            s2 += d * d;
+        }
+        self.min = min.to_bits();
+        self.max = max.to_bits();
+        self.last = xs[xs.len() - 1].to_bits();
+        self.sum = sum;
+        self.run_s1 = s1;
+        self.run_s2 = s2;
+        self.run_n += xs.len() as u64;
+        self.count += xs.len() as u64;
+        if keep_values {
+            self.values.extend_from_slice(xs);
+        }
+    }
+
     /// Merges a group of `n` values with mean `mean_b` and squared deviations `m2_b`.
     fn merge_moments(&mut self, n: u64, mean_b: f64, m2_b: f64) {
         if n == 0 {
@@ -452,17 +494,81 @@ impl Engine {
     }
 
     pub fn history(&self, tenant: TenantId, q: &HistoryQuery) -> Result<HistoryPage> {
+        let (series, picked, next_cursor) = self.page(tenant, q)?;
+        Ok(HistoryPage {
+            points: picked
+                .into_iter()
+                .map(|(ts, s, value, quality)| HistoryPoint {
+                    device: series[s as usize].device,
+                    property: series[s as usize].property.to_string(),
+                    ts,
+                    value,
+                    quality,
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    /// [`history`](Self::history) by series.
+    pub fn history_columns(&self, tenant: TenantId, q: &HistoryQuery) -> Result<HistoryColumns> {
+        let (series, picked, next_cursor) = self.page(tenant, q)?;
+        let mut out: Vec<SeriesColumns> = Vec::new();
+        // Where each series' columns are in `out`.
+        let mut at: Vec<Option<usize>> = vec![None; series.len()];
+        for (ts, s, value, quality) in picked {
+            let i = match at[s as usize] {
+                Some(i) => i,
+                None => {
+                    let def = &series[s as usize];
+                    at[s as usize] = Some(out.len());
+                    out.push(SeriesColumns {
+                        device: def.device,
+                        property: def.property.to_string(),
+                        ts: Vec::new(),
+                        values: Vec::new(),
+                        quality: None,
+                    });
+                    out.len() - 1
+                }
+            };
+            out[i].push(ts, value, quality);
+        }
+        Ok(HistoryColumns {
+            series: out,
+            next_cursor,
+        })
+    }
+
+    /// The points of a history page as (ts, index into the series returned, value,
+    /// quality), in page order — (ts, device, property), ascending or descending — and the
+    /// cursor of the next page.
+    #[allow(clippy::type_complexity)]
+    fn page(
+        &self,
+        tenant: TenantId,
+        q: &HistoryQuery,
+    ) -> Result<(
+        Vec<Arc<SeriesDef>>,
+        Vec<(Micros, u32, Value, ironloom_core::telemetry::Quality)>,
+        Option<String>,
+    )> {
         if q.from >= q.to {
             return Err(TsdbError::Invalid("`from` must be before `to`".into()));
         }
         let limit = q.limit.clamp(1, MAX_PAGE);
-        let series = self.resolve(tenant, &q.selection);
+        let mut series = self.resolve(tenant, &q.selection);
         if series.len() > MAX_SERIES {
             return Err(TsdbError::Invalid(format!(
                 "the selection has {} series; at most {MAX_SERIES}",
                 series.len()
             )));
         }
+        // In (device, property) order, each once: a point's series index then orders
+        // points of one timestamp as their (device, property) would, without comparing
+        // names per point.
+        series.sort_by(|a, b| (a.device, &*a.property).cmp(&(b.device, &*b.property)));
+        series.dedup_by_key(|d| d.id);
         let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
         let desc = q.order == Order::Desc;
         let (mut from, mut to) = (q.from, q.to);
@@ -474,14 +580,10 @@ impl Engine {
             }
         }
         if from >= to {
-            return Ok(HistoryPage {
-                points: Vec::new(),
-                next_cursor: None,
-            });
+            return Ok((series, Vec::new(), None));
         }
         let ids: Vec<u32> = series.iter().map(|d| d.id).collect();
         let (v, mut active) = self.snapshot(&ids, from, to);
-        type Key = (Micros, DeviceId, Arc<str>);
         let after = |k: &(Micros, DeviceId, &str)| -> bool {
             match &cursor {
                 None => true,
@@ -491,8 +593,8 @@ impl Engine {
                 }
             }
         };
-        let mut picked: Vec<(Key, Value, ironloom_core::telemetry::Quality)> = Vec::new();
-        for def in &series {
+        let mut picked: Vec<(Micros, u32, Value, ironloom_core::telemetry::Quality)> = Vec::new();
+        for (s, def) in series.iter().enumerate() {
             let srcs = sources(&v, &mut active, def, from, to);
             // Decode cluster by cluster from the page's end of the range, and stop once the
             // page is full: a page costs its own points, not the rest of the range.
@@ -513,15 +615,12 @@ impl Engine {
                 } else {
                     Box::new(0..n)
                 };
+                picked.reserve(n.min(limit + 1));
                 for i in idx {
-                    if !after(&(col.ts[i], def.device, &def.property)) {
+                    if cursor.is_some() && !after(&(col.ts[i], def.device, &def.property)) {
                         continue;
                     }
-                    picked.push((
-                        (col.ts[i], def.device, def.property.clone()),
-                        col.values.get(i),
-                        col.quality(i),
-                    ));
+                    picked.push((col.ts[i], s as u32, col.values.get(i), col.quality(i)));
                     taken += 1;
                     if taken > limit {
                         break 'series;
@@ -529,29 +628,24 @@ impl Engine {
                 }
             }
         }
-        picked.sort_by(|a, b| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        // One series is already in order.
+        if series.len() > 1 {
+            picked.sort_unstable_by(|a, b| {
+                let (ka, kb) = ((a.0, a.1), (b.0, b.1));
+                if desc { kb.cmp(&ka) } else { ka.cmp(&kb) }
+            });
+        }
         let more = picked.len() > limit;
         picked.truncate(limit);
         let next_cursor = if more {
-            picked
-                .last()
-                .map(|((ts, d, p), _, _)| encode_cursor(*ts, d, p))
+            picked.last().map(|&(ts, s, _, _)| {
+                let def = &series[s as usize];
+                encode_cursor(ts, &def.device, &def.property)
+            })
         } else {
             None
         };
-        Ok(HistoryPage {
-            points: picked
-                .into_iter()
-                .map(|((ts, device, property), value, quality)| HistoryPoint {
-                    device,
-                    property: property.to_string(),
-                    ts,
-                    value,
-                    quality,
-                })
-                .collect(),
-            next_cursor,
-        })
+        Ok((series, picked, next_cursor))
     }
 
     pub fn aggregate(&self, tenant: TenantId, q: &AggregateQuery) -> Result<Vec<AggregateSeries>> {
@@ -674,6 +768,25 @@ impl Engine {
                 let Some(col) = materialize(&refs, q.from, q.to)? else {
                     continue;
                 };
+                // Floats (most sensor data) a window's run at a time: one tight loop per
+                // window instead of the per-point dispatch below; the same arithmetic in
+                // the same order, so the same results.
+                if let crate::column::Values::F64(xs) = &col.values {
+                    let mut i = 0;
+                    while i < col.len() {
+                        let w = window_of(col.ts[i]);
+                        let end = w.saturating_add(q.window);
+                        let n = col.ts[i..].partition_point(|&ts| ts < end);
+                        if accs.last().is_none_or(|a| a.start != w) {
+                            accs.push(Acc::new(w));
+                        }
+                        if let Some(a) = accs.last_mut() {
+                            a.add_f64_run(&xs[i..i + n], keep_values);
+                        }
+                        i += n;
+                    }
+                    continue;
+                }
                 // Points are in time order: find the window only when leaving the current one.
                 let mut end = Micros::MIN;
                 for i in 0..col.len() {

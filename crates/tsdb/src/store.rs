@@ -53,6 +53,14 @@ impl TelemetryStore for Engine {
         blocking(self, move |e| e.history(tenant, &q)).await
     }
 
+    async fn history_columns(
+        &self,
+        tenant: TenantId,
+        q: HistoryQuery,
+    ) -> Result<HistoryColumns, Error> {
+        blocking(self, move |e| e.history_columns(tenant, &q)).await
+    }
+
     async fn aggregate(
         &self,
         tenant: TenantId,

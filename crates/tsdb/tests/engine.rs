@@ -421,23 +421,24 @@ fn history_pages_cover_everything_once_in_both_orders() {
         let mut seen = Vec::new();
         let mut newest = Vec::new();
         loop {
-            let page = e
-                .history(
-                    t,
-                    &HistoryQuery {
-                        selection: Selection {
-                            devices: devices.clone(),
-                            properties: vec![],
-                        },
-                        from: base,
-                        to: base + 3600 * 1_000_000,
-                        order,
-                        limit: 77,
-                        cursor: cursor.clone(),
-                    },
-                )
-                .unwrap();
+            let q = HistoryQuery {
+                selection: Selection {
+                    devices: devices.clone(),
+                    properties: vec![],
+                },
+                from: base,
+                to: base + 3600 * 1_000_000,
+                order,
+                limit: 77,
+                cursor: cursor.clone(),
+            };
+            let page = e.history(t, &q).unwrap();
             assert!(page.points.len() <= 77);
+            // The same page by series.
+            assert_eq!(
+                e.history_columns(t, &q).unwrap(),
+                ironloom_core::telemetry::HistoryColumns::from_page(page.clone())
+            );
             newest.extend(
                 page.points
                     .iter()

@@ -490,48 +490,34 @@ async fn device_history(
     }
     let selection = selection(vec![id], split_list(q.properties.as_deref()))?;
     let precision = q.precision.unwrap_or_default();
-    let page = state
-        .telemetry
-        .history(
-            tenant,
-            HistoryQuery {
-                selection,
-                from,
-                to,
-                order: q.order.unwrap_or_default(),
-                limit,
-                cursor: q.cursor,
-            },
-        )
-        .await?;
-    if q.layout.unwrap_or_default() == Layout::Columns {
-        let mut series: Vec<ColumnsOut> = Vec::new();
-        for p in page.points {
-            let fresh = series.last().is_none_or(|c| c.property != p.property);
-            if fresh {
-                series.push(ColumnsOut {
-                    property: p.property,
-                    ts: Vec::new(),
-                    values: Vec::new(),
-                    quality: None,
-                });
-            }
-            let Some(c) = series.last_mut() else { continue };
-            if p.quality != Quality::Good && c.quality.is_none() {
-                c.quality = Some(vec![Quality::Good; c.ts.len()]);
-            }
-            if let Some(q) = &mut c.quality {
-                q.push(p.quality);
-            }
-            c.ts.push(precision.out(p.ts));
-            c.values.push(p.value);
-        }
+    let layout = q.layout.unwrap_or_default();
+    let q = HistoryQuery {
+        selection,
+        from,
+        to,
+        order: q.order.unwrap_or_default(),
+        limit,
+        cursor: q.cursor,
+    };
+    if layout == Layout::Columns {
+        let page = state.telemetry.history_columns(tenant, q).await?;
         return Ok(Json(HistoryOut {
             points: None,
-            series: Some(series),
+            series: Some(
+                page.series
+                    .into_iter()
+                    .map(|c| ColumnsOut {
+                        property: c.property,
+                        ts: c.ts.into_iter().map(|t| precision.out(t)).collect(),
+                        values: c.values,
+                        quality: c.quality,
+                    })
+                    .collect(),
+            ),
             next_cursor: page.next_cursor,
         }));
     }
+    let page = state.telemetry.history(tenant, q).await?;
     Ok(Json(HistoryOut {
         points: Some(
             page.points
