@@ -141,6 +141,10 @@ class Op:
             if not content:
                 self.empty_ok = True
             for ctype, c in content.items():
+                # CBOR is the same document for clients that ask for it; these clients
+                # read JSON.
+                if ctype == "application/cbor" and any("json" in t for t in content):
+                    continue
                 kind = ("sse" if ctype == "text/event-stream" else "json" if "json" in ctype
                         else "text" if ctype.startswith("text/") else "bytes")
                 schema = c.get("schema", {})

@@ -64,7 +64,9 @@ pub struct IronloomHttpTarget {
     api: Session,
     /// Device uuid per dataset device index, and back.
     ids: Vec<String>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<uuid::Uuid, usize>,
+    /// Queries ask for CBOR answers (`Accept: application/cbor`) instead of JSON.
+    cbor: bool,
     writers: usize,
     wire: Wire,
     /// An API key of the demo tenant that may write telemetry (line protocol).
@@ -81,7 +83,8 @@ impl std::fmt::Debug for IronloomHttpTarget {
 
 impl IronloomHttpTarget {
     /// `bin`: the `ironloom` binary.
-    pub async fn start(ctx: TargetContext, bin: PathBuf, wire: Wire) -> Result<Self> {
+    /// `cbor`: read query answers as CBOR instead of JSON.
+    pub async fn start(ctx: TargetContext, bin: PathBuf, wire: Wire, cbor: bool) -> Result<Self> {
         let data_dir = ctx.dir.join("data");
         std::fs::create_dir_all(&data_dir)?;
         let writers = ctx.writers.unwrap_or(DEFAULT_WRITERS);
@@ -97,6 +100,7 @@ impl IronloomHttpTarget {
             },
             ids: Vec::new(),
             by_id: HashMap::new(),
+            cbor,
             writers,
             wire,
             key: String::new(),
@@ -187,7 +191,7 @@ impl IronloomHttpTarget {
                     && d < n
                 {
                     self.ids[d] = id.to_string();
-                    self.by_id.insert(id.to_string(), d);
+                    self.by_id.insert(id.parse()?, d);
                 }
             }
             page += 1;
@@ -230,9 +234,23 @@ impl IronloomHttpTarget {
         s.into_bytes()
     }
 
+    /// Sends a query and reads its answer in the encoding chosen.
+    async fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<T> {
+        if !self.cbor {
+            return Ok(send_ok(req, what).await?.json().await?);
+        }
+        let resp = send_ok(req.header("accept", "application/cbor"), what).await?;
+        let bytes = resp.bytes().await?;
+        ciborium::from_reader(&bytes[..]).map_err(|e| anyhow!("{what}: CBOR: {e}"))
+    }
+
     fn sample(
         &self,
-        device: &str,
+        device: &uuid::Uuid,
         property: &str,
         ts: Option<i64>,
         v: &serde_json::Value,
@@ -275,7 +293,7 @@ impl IronloomHttpTarget {
 
 #[derive(Debug, Deserialize)]
 struct LatestOut {
-    device: String,
+    device: uuid::Uuid,
     property: String,
     ts: i64,
     value: serde_json::Value,
@@ -288,7 +306,7 @@ struct AggregateOut {
 
 #[derive(Debug, Deserialize)]
 struct SeriesOut {
-    device: String,
+    device: uuid::Uuid,
     property: String,
     windows: Vec<WindowOut>,
 }
@@ -458,12 +476,12 @@ impl Target for IronloomHttpTarget {
     }
 
     async fn q_latest_all(&self) -> Result<Vec<Sample>> {
-        let resp = send_ok(
-            self.api.post("/api/v1/telemetry/latest").json(&json!({})),
-            "latest",
-        )
-        .await?;
-        let out: Vec<LatestOut> = resp.json().await?;
+        let out: Vec<LatestOut> = self
+            .read(
+                self.api.post("/api/v1/telemetry/latest").json(&json!({})),
+                "latest",
+            )
+            .await?;
         out.iter()
             .map(|l| self.sample(&l.device, &l.property, Some(l.ts), &l.value))
             .collect()
@@ -475,15 +493,15 @@ impl Target for IronloomHttpTarget {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<Sample>> {
-        let resp = send_ok(
-            self.api.get(&format!(
-                "/api/v1/devices/{}/telemetry/aggregate?from={from_ms}&to={to_ms}&interval=5m&agg=avg",
-                self.ids[device]
-            )),
-            "5-minute averages",
-        )
-        .await?;
-        let out: AggregateOut = resp.json().await?;
+        let out: AggregateOut = self
+            .read(
+                self.api.get(&format!(
+                    "/api/v1/devices/{}/telemetry/aggregate?from={from_ms}&to={to_ms}&interval=5m&agg=avg",
+                    self.ids[device]
+                )),
+                "5-minute averages",
+            )
+            .await?;
         let mut v = Vec::new();
         for s in &out.series {
             for w in &s.windows {
@@ -494,17 +512,17 @@ impl Target for IronloomHttpTarget {
     }
 
     async fn q_daily_max_all(&self, day_start_ms: i64) -> Result<Vec<Sample>> {
-        let resp = send_ok(
-            self.api.post("/api/v1/telemetry/aggregate").json(&json!({
-                "from": day_start_ms.to_string(),
-                "to": (day_start_ms + MS_PER_DAY).to_string(),
-                "interval": "1d",
-                "aggregations": ["max"],
-            })),
-            "daily maximum",
-        )
-        .await?;
-        let out: AggregateOut = resp.json().await?;
+        let out: AggregateOut = self
+            .read(
+                self.api.post("/api/v1/telemetry/aggregate").json(&json!({
+                    "from": day_start_ms.to_string(),
+                    "to": (day_start_ms + MS_PER_DAY).to_string(),
+                    "interval": "1d",
+                    "aggregations": ["max"],
+                })),
+                "daily maximum",
+            )
+            .await?;
         let mut v = Vec::new();
         for s in &out.series {
             for w in &s.windows {
@@ -524,15 +542,15 @@ impl Target for IronloomHttpTarget {
         let mut out = Vec::new();
         let mut cursor = String::new();
         loop {
-            let resp = send_ok(
-                self.api.get(&format!(
-                    "/api/v1/devices/{}/telemetry?properties={}&from={from_ms}&to={to_ms}&limit=10000&layout=columns{cursor}",
-                    self.ids[device], METRIC_SPECS[metric].name
-                )),
-                "raw series",
-            )
-            .await?;
-            let page: HistoryOut = resp.json().await?;
+            let page: HistoryOut = self
+                .read(
+                    self.api.get(&format!(
+                        "/api/v1/devices/{}/telemetry?properties={}&from={from_ms}&to={to_ms}&limit=10000&layout=columns{cursor}",
+                        self.ids[device], METRIC_SPECS[metric].name
+                    )),
+                    "raw series",
+                )
+                .await?;
             for c in &page.series {
                 if c.ts.len() != c.values.len() {
                     bail!("{} timestamps but {} values", c.ts.len(), c.values.len());

@@ -45,6 +45,11 @@ struct Cli {
     // For the `ironloom-http` and `ironloom-line` targets.
     #[command(flatten)]
     ironloom: IronloomBin,
+    /// How `ironloom-http` and `ironloom-line` read query answers: `cbor`
+    /// (`Accept: application/cbor`, numbers in binary, as PostgreSQL's clients read rows) or
+    /// `json` (the default of the API).
+    #[arg(long, value_enum, default_value = "cbor")]
+    ironloom_encoding: AnswerEncoding,
     /// Override the preset's number of devices.
     #[arg(long)]
     devices: Option<usize>,
@@ -86,6 +91,12 @@ enum TargetKind {
     IronloomLine,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AnswerEncoding {
+    Json,
+    Cbor,
+}
+
 impl TargetKind {
     fn name(self) -> &'static str {
         match self {
@@ -112,8 +123,10 @@ async fn start_target(kind: TargetKind, ctx: TargetContext, cli: &Cli) -> Result
                 TargetKind::IronloomLine => ironloom_http::Wire::Line,
                 _ => ironloom_http::Wire::Json,
             };
+            let cbor = cli.ironloom_encoding == AnswerEncoding::Cbor;
             Box::new(
-                ironloom_http::IronloomHttpTarget::start(ctx, cli.ironloom.path()?, wire).await?,
+                ironloom_http::IronloomHttpTarget::start(ctx, cli.ironloom.path()?, wire, cbor)
+                    .await?,
             )
         }
     })

@@ -234,3 +234,59 @@ mod tests {
         assert_eq!(e.code(), "malformed_json");
     }
 }
+
+/// The encoding a read is answered in: JSON, or CBOR (RFC 8949) when the request's
+/// `Accept` names `application/cbor` — the same document, numbers in binary (no decimal
+/// text to print and parse), for clients that read many values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    #[default]
+    Json,
+    Cbor,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Encoding {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let cbor = parts
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|m| {
+                m.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/cbor"))
+            });
+        Ok(if cbor { Encoding::Cbor } else { Encoding::Json })
+    }
+}
+
+/// A read's answer in the [`Encoding`] asked for.
+#[derive(Debug)]
+pub struct Encoded<T>(pub Encoding, pub T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Encoded<T> {
+    fn into_response(self) -> axum::response::Response {
+        match self.0 {
+            Encoding::Json => axum::Json(self.1).into_response(),
+            Encoding::Cbor => {
+                let mut out = Vec::with_capacity(4096);
+                match ciborium::into_writer(&self.1, &mut out) {
+                    Ok(()) => (
+                        [(header::CONTENT_TYPE, "application/cbor")],
+                        axum::body::Bytes::from(out),
+                    )
+                        .into_response(),
+                    Err(e) => ApiError::from(ironloom_core::error::Error::storage(
+                        "encode CBOR",
+                        e.to_string(),
+                    ))
+                    .into_response(),
+                }
+            }
+        }
+    }
+}

@@ -33,6 +33,8 @@ struct Resp {
     status: StatusCode,
     body: Value,
     headers: axum::http::HeaderMap,
+    /// The body as received.
+    bytes: Vec<u8>,
 }
 
 impl App {
@@ -173,6 +175,7 @@ impl App {
                 status,
                 body: Value::Null,
                 headers,
+                bytes: Vec::new(),
             };
         }
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
@@ -182,6 +185,7 @@ impl App {
             status,
             body,
             headers,
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -1998,6 +2002,27 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
     assert_eq!(series[1]["ts"], json!([base, base + 30_000, base + 60_000]));
     assert_eq!(series[1]["values"], json!([20.5, 21.5, 23.0]));
     assert_eq!(series[1]["quality"], json!(["good", "good", "uncertain"]));
+    // The same document in CBOR for a client that asks for it.
+    let path = format!("/api/v1/devices/{id}/telemetry?from={from}&layout=columns");
+    let c = app
+        .raw(
+            Method::GET,
+            &path,
+            Some(viewer),
+            &[("accept", "application/json;q=0.5, application/cbor")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK);
+    assert_eq!(c.headers[header::CONTENT_TYPE], "application/cbor");
+    let decoded: Value = ciborium::from_reader(&c.bytes[..]).unwrap();
+    assert_eq!(decoded, r.body);
+    assert!(
+        c.bytes.len() < r.bytes.len(),
+        "{} {}",
+        c.bytes.len(),
+        r.bytes.len()
+    );
     let r = app
         .get(
             &format!("/api/v1/devices/{id}/telemetry?layout=rows"),

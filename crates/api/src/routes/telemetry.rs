@@ -9,7 +9,7 @@
 use crate::AppState;
 use crate::authz::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, HttpFailure, RequestLocale};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Encoded, Encoding};
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
@@ -473,14 +473,15 @@ pub struct HistoryOut {
 #[utoipa::path(get, path = "/api/v1/devices/{id}/telemetry", tag = "telemetry",
     params(("id" = DeviceId, Path), HistoryParams),
     security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = HistoryOut), (status = 400, body = ErrorBody),
+    responses((status = 200, content((HistoryOut = "application/json"), (HistoryOut = "application/cbor"))), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 async fn device_history(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<DeviceId>,
+    enc: Encoding,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult<Json<HistoryOut>> {
+) -> ApiResult<Encoded<HistoryOut>> {
     let tenant = p.tenant()?;
     check_device(&state, tenant, id).await?;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref())?;
@@ -501,38 +502,44 @@ async fn device_history(
     };
     if layout == Layout::Columns {
         let page = state.telemetry.history_columns(tenant, q).await?;
-        return Ok(Json(HistoryOut {
-            points: None,
-            series: Some(
-                page.series
+        return Ok(Encoded(
+            enc,
+            HistoryOut {
+                points: None,
+                series: Some(
+                    page.series
+                        .into_iter()
+                        .map(|c| ColumnsOut {
+                            property: c.property,
+                            ts: c.ts.into_iter().map(|t| precision.out(t)).collect(),
+                            values: c.values,
+                            quality: c.quality,
+                        })
+                        .collect(),
+                ),
+                next_cursor: page.next_cursor,
+            },
+        ));
+    }
+    let page = state.telemetry.history(tenant, q).await?;
+    Ok(Encoded(
+        enc,
+        HistoryOut {
+            points: Some(
+                page.points
                     .into_iter()
-                    .map(|c| ColumnsOut {
-                        property: c.property,
-                        ts: c.ts.into_iter().map(|t| precision.out(t)).collect(),
-                        values: c.values,
-                        quality: c.quality,
+                    .map(|p| PointOut {
+                        property: p.property,
+                        ts: precision.out(p.ts),
+                        value: p.value,
+                        quality: p.quality,
                     })
                     .collect(),
             ),
+            series: None,
             next_cursor: page.next_cursor,
-        }));
-    }
-    let page = state.telemetry.history(tenant, q).await?;
-    Ok(Json(HistoryOut {
-        points: Some(
-            page.points
-                .into_iter()
-                .map(|p| PointOut {
-                    property: p.property,
-                    ts: precision.out(p.ts),
-                    value: p.value,
-                    quality: p.quality,
-                })
-                .collect(),
-        ),
-        series: None,
-        next_cursor: page.next_cursor,
-    }))
+        },
+    ))
 }
 
 // ---------------------------------------------------------------- aggregates
@@ -606,14 +613,15 @@ async fn run_aggregate(
 #[utoipa::path(get, path = "/api/v1/devices/{id}/telemetry/aggregate", tag = "telemetry",
     params(("id" = DeviceId, Path), AggregateParams),
     security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = AggregateOut), (status = 400, body = ErrorBody),
+    responses((status = 200, content((AggregateOut = "application/json"), (AggregateOut = "application/cbor"))), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 async fn device_aggregate(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<DeviceId>,
+    enc: Encoding,
     ApiQuery(q): ApiQuery<AggregateParams>,
-) -> ApiResult<Json<AggregateOut>> {
+) -> ApiResult<Encoded<AggregateOut>> {
     let tenant = p.tenant()?;
     check_device(&state, tenant, id).await?;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref())?;
@@ -628,7 +636,10 @@ async fn device_aggregate(
         window: interval,
         aggregations: aggs,
     };
-    Ok(Json(run_aggregate(&state, tenant, q, precision).await?))
+    Ok(Encoded(
+        enc,
+        run_aggregate(&state, tenant, q, precision).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -653,12 +664,13 @@ pub struct ManyAggregateInput {
 /// Aggregates over many devices at once.
 #[utoipa::path(post, path = "/api/v1/telemetry/aggregate", tag = "telemetry",
     request_body = ManyAggregateInput, security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = AggregateOut), (status = 400, body = ErrorBody)))]
+    responses((status = 200, content((AggregateOut = "application/json"), (AggregateOut = "application/cbor"))), (status = 400, body = ErrorBody)))]
 async fn aggregate_many(
     State(state): State<AppState>,
     p: Principal,
+    enc: Encoding,
     ApiJson(body): ApiJson<ManyAggregateInput>,
-) -> ApiResult<Json<AggregateOut>> {
+) -> ApiResult<Encoded<AggregateOut>> {
     let tenant = p.tenant()?;
     let (from, to) = time_range(Some(&body.from), Some(&body.to))?;
     let interval = parse_interval(&body.interval)?;
@@ -671,7 +683,8 @@ async fn aggregate_many(
         window: interval,
         aggregations: aggs,
     };
-    Ok(Json(
+    Ok(Encoded(
+        enc,
         run_aggregate(&state, tenant, q, body.precision).await?,
     ))
 }
@@ -714,13 +727,14 @@ fn latest_out(
 #[utoipa::path(get, path = "/api/v1/devices/{id}/telemetry/latest", tag = "telemetry",
     params(("id" = DeviceId, Path), LatestParams),
     security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = Vec<LatestOut>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content((Vec<LatestOut> = "application/json"), (Vec<LatestOut> = "application/cbor"))), (status = 404, body = ErrorBody)))]
 async fn device_latest(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<DeviceId>,
+    enc: Encoding,
     ApiQuery(q): ApiQuery<LatestParams>,
-) -> ApiResult<Json<Vec<LatestOut>>> {
+) -> ApiResult<Encoded<Vec<LatestOut>>> {
     let tenant = p.tenant()?;
     check_device(&state, tenant, id).await?;
     let v = state
@@ -730,7 +744,7 @@ async fn device_latest(
             selection(vec![id], split_list(q.properties.as_deref()))?,
         )
         .await?;
-    Ok(Json(latest_out(v, q.precision.unwrap_or_default())))
+    Ok(Encoded(enc, latest_out(v, q.precision.unwrap_or_default())))
 }
 
 /// One live event of a device (`GET /api/v1/devices/{id}/telemetry/stream`).
@@ -874,18 +888,19 @@ pub struct ManyLatestInput {
 /// The newest value of each property of many devices.
 #[utoipa::path(post, path = "/api/v1/telemetry/latest", tag = "telemetry",
     request_body = ManyLatestInput, security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = Vec<LatestOut>)))]
+    responses((status = 200, content((Vec<LatestOut> = "application/json"), (Vec<LatestOut> = "application/cbor")))))]
 async fn latest_many(
     State(state): State<AppState>,
     p: Principal,
+    enc: Encoding,
     ApiJson(body): ApiJson<ManyLatestInput>,
-) -> ApiResult<Json<Vec<LatestOut>>> {
+) -> ApiResult<Encoded<Vec<LatestOut>>> {
     let tenant = p.tenant()?;
     let v = state
         .telemetry
         .latest(tenant, selection(body.devices, body.properties)?)
         .await?;
-    Ok(Json(latest_out(v, body.precision)))
+    Ok(Encoded(enc, latest_out(v, body.precision)))
 }
 
 // ---------------------------------------------------------------- stats, retention
