@@ -77,6 +77,9 @@ enum Command {
 enum TsdbCommand {
     /// Read every block of the database and report damaged files (exit status 1).
     Check(DataArgs),
+    /// Where the bytes go: per property, its timestamps, qualities, values, encodings and
+    /// rollups (runs beside a server too: segments are immutable).
+    Space(DataArgs),
 }
 
 /// Where the data directory is, as `serve` finds it.
@@ -145,6 +148,10 @@ fn main() -> ExitCode {
         Command::Tsdb(TsdbCommand::Check(args)) => args
             .data_dir()
             .and_then(|d| tsdb_cmd::check(&d))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Tsdb(TsdbCommand::Space(args)) => args
+            .data_dir()
+            .and_then(|d| tsdb_cmd::space(&d))
             .map(|()| ExitCode::SUCCESS),
         Command::Gateway(args) => edge::gateway_command(args).map(|()| ExitCode::SUCCESS),
         Command::Sim(cmd) => edge::sim_command(cmd).map(|()| ExitCode::SUCCESS),

@@ -59,3 +59,51 @@ pub fn check(data_dir: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `ironloom tsdb space`: where the bytes of the database go, per property.
+pub fn space(data_dir: &Path) -> anyhow::Result<()> {
+    let dir = data_dir.join("tsdb");
+    let r =
+        ironloom_tsdb::space::space(&dir).with_context(|| format!("reading {}", dir.display()))?;
+    let mut out = std::io::stdout().lock();
+    let per = |b: u64, n: u64| if n == 0 { 0.0 } else { b as f64 / n as f64 };
+    writeln!(
+        out,
+        "| property | type | points | bytes/point | timestamps | qualities | values | chunk headers | rollups | encodings (chunks) |"
+    )?;
+    writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|")?;
+    for p in &r.properties {
+        let encodings: Vec<String> = p
+            .encodings
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {} |",
+            p.property,
+            p.value_type.map_or("?", |t| t.as_str()),
+            p.points,
+            per(p.bytes(), p.points),
+            per(p.ts_bytes, p.points),
+            per(p.quality_bytes, p.points),
+            per(p.value_bytes, p.points),
+            per(p.header_bytes, p.points),
+            per(p.rollup_bytes, p.points),
+            encodings.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{} segments ({} skipped: compacted while read), {} bytes, {} points: {:.3} bytes/point; \
+         indexes {:.3} bytes/point; write-ahead log {} bytes",
+        r.segments,
+        r.skipped,
+        r.segment_bytes,
+        r.points,
+        per(r.segment_bytes, r.points),
+        per(r.index_bytes, r.points),
+        r.wal_bytes
+    )?;
+    Ok(())
+}

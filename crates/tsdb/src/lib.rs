@@ -29,6 +29,7 @@ pub mod record;
 pub mod rollup;
 pub mod scan;
 pub mod segment;
+pub mod space;
 mod store;
 pub mod wal;
 
