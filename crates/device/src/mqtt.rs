@@ -88,13 +88,21 @@ pub struct MqttDevice {
     pub role: ClientRole,
     /// The device's downlink while connected.
     link: Mutex<Option<LinkGuard>>,
-    /// Sub-devices by name, when the device acts as a gateway.
-    pub(crate) subs: Mutex<HashMap<String, SubDevice>>,
+    /// What the device keeps as a gateway, made when it first acts as one: most devices
+    /// never do, and every idle connection holds this context.
+    gateway: OnceLock<Box<GatewayState>>,
+}
+
+/// What a device acting as a gateway keeps.
+#[derive(Debug, Default)]
+pub(crate) struct GatewayState {
+    /// Sub-devices by name.
+    pub subs: Mutex<HashMap<String, SubDevice>>,
     /// The gateway announced itself as Ironloom's own
     /// ([`GATEWAY_AGENT_ATTRIBUTE`](ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE)).
-    pub(crate) ironloom_agent: Arc<AtomicBool>,
+    pub ironloom_agent: Arc<AtomicBool>,
     /// Sub-devices the gateway named that could not be connected, by name.
-    pub(crate) unconnected: Mutex<HashMap<String, tb_gateway::Unconnected>>,
+    pub unconnected: Mutex<HashMap<String, tb_gateway::Unconnected>>,
 }
 
 impl MqttDevice {
@@ -106,10 +114,13 @@ impl MqttDevice {
             namespace,
             role,
             link: Mutex::new(None),
-            subs: Mutex::new(HashMap::new()),
-            ironloom_agent: Arc::new(AtomicBool::new(false)),
-            unconnected: Mutex::new(HashMap::new()),
+            gateway: OnceLock::new(),
         }
+    }
+
+    /// Its state as a gateway, made on first use.
+    pub(crate) fn gateway(&self) -> &GatewayState {
+        self.gateway.get_or_init(Box::default)
     }
 
     fn is_device(&self) -> bool {
@@ -232,13 +243,15 @@ impl MqttDevices {
     /// The downlink of a directly connected device: commands and shared attributes as
     /// publishes in its dialect. Taken only if the device subscribed to the topic.
     fn device_sink(&self, client: &MqttDevice, dialect: Dialect) -> Option<Sink> {
+        // Held for as long as the device is connected: only shared pointers, the Alink
+        // topic prefix made when something is sent.
         let server = self.server.get()?.clone();
         let ns = client.namespace.clone();
-        let sys = format!("/sys/{}/{}", client.ctx.product_key, client.ctx.name);
+        let (product_key, name) = (client.ctx.product_key.clone(), client.ctx.name.clone());
         Some(Arc::new(move |d: &Downlink| {
             let out = match dialect {
                 Dialect::ThingsBoard => Some(thingsboard::downlink(d)),
-                Dialect::Alink => alink::downlink(&sys, d),
+                Dialect::Alink => alink::downlink(&format!("/sys/{product_key}/{name}"), d),
             };
             let Some((topic, body)) = out else {
                 return Delivery::NotTaken;
@@ -636,8 +649,10 @@ impl MqttHooks for MqttDevices {
             return;
         }
         lock(&client.link).take();
-        for (_, sub) in lock(&client.subs).drain() {
-            self.hub.disconnected(&sub.ctx, "gateway_disconnected");
+        if let Some(gateway) = client.gateway.get() {
+            for (_, sub) in lock(&gateway.subs).drain() {
+                self.hub.disconnected(&sub.ctx, "gateway_disconnected");
+            }
         }
         self.hub.disconnected(&client.ctx, cause.as_str());
     }
