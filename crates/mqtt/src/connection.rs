@@ -128,45 +128,54 @@ impl End {
     }
 }
 
-pub(crate) async fn serve<H, S>(
+/// A connection's task. Built as a future that captures its state once: an `async fn`
+/// would hold its arguments twice (as given and as moved), and what only logging in needs
+/// (the peer, the listener) is boxed, so it takes no room in the task for the connection's
+/// life.
+pub(crate) fn serve<H, S>(
     shared: Arc<Shared<H>>,
     stream: S,
     peer: SocketAddr,
     kind: ListenerKind,
-) where
+) -> impl Future<Output = ()> + Send
+where
     H: MqttHooks,
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let counters = &shared.counters;
-    counters.connections.fetch_add(1, Ordering::Relaxed);
-    metrics::gauge!("ironloom_mqtt_connections").increment(1.0);
     let mut io = Io {
         stream,
         rbuf: BytesMut::new(),
         wbuf: BytesMut::new(),
         busy: false,
     };
-    let connect = tokio::time::timeout(
-        shared.config.connect_timeout,
-        read_connect(&shared, &mut io),
-    )
-    .await;
-    match connect {
-        Ok(Some(connect)) => {
-            // Logging in and winding up run once per connection, and their futures are the
-            // largest: boxed, they are not part of every idle connection's task (the task
-            // is as large as its largest await). The connection's state is boxed too: a
-            // value an await returns stays in the task beside what is awaited next.
-            let conn = Box::pin(establish(&shared, &mut io, peer, kind, connect)).await;
-            if let Some(conn) = conn {
-                conn.serve(&mut io).await;
+    let hello = Box::new((peer, kind));
+    async move {
+        let counters = &shared.counters;
+        counters.connections.fetch_add(1, Ordering::Relaxed);
+        metrics::gauge!("ironloom_mqtt_connections").increment(1.0);
+        let connect = tokio::time::timeout(
+            shared.config.connect_timeout,
+            read_connect(&shared, &mut io),
+        )
+        .await;
+        match connect {
+            Ok(Some(connect)) => {
+                // Logging in and winding up run once per connection, and their futures are
+                // the largest: boxed, they are not part of every idle connection's task (the
+                // task is as large as its largest await). The connection's state is boxed
+                // too: a value an await returns stays in the task beside what is awaited
+                // next.
+                let conn = Box::pin(establish(&shared, &mut io, hello, connect)).await;
+                if let Some(conn) = conn {
+                    conn.serve(&mut io).await;
+                }
             }
+            _ => debug!(peer = %hello.0, "MQTT connection closed before a valid CONNECT"),
         }
-        _ => debug!(%peer, "MQTT connection closed before a valid CONNECT"),
+        let _ = io.stream.shutdown().await;
+        counters.connections.fetch_sub(1, Ordering::Relaxed);
+        metrics::gauge!("ironloom_mqtt_connections").decrement(1.0);
     }
-    let _ = io.stream.shutdown().await;
-    counters.connections.fetch_sub(1, Ordering::Relaxed);
-    metrics::gauge!("ironloom_mqtt_connections").decrement(1.0);
 }
 
 /// Reads the CONNECT packet; answers (when the version is known) and returns `None` for
@@ -218,7 +227,8 @@ struct Conn<H: MqttHooks> {
     enc: Encoder,
     grant: Grant<H::Client>,
     session: Arc<Session>,
-    will: Option<WillPkt>,
+    /// Boxed: most clients leave none.
+    will: Option<Box<WillPkt>>,
     keep_alive: Duration,
     /// The client's receive maximum: QoS 1/2 messages we may have in flight to it.
     send_window: usize,
@@ -243,10 +253,10 @@ fn refusal_code(r: ConnectRefusal) -> ConnackCode {
 async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
     shared: &Arc<Shared<H>>,
     io: &mut Io<S>,
-    peer: SocketAddr,
-    kind: ListenerKind,
+    hello: Box<(SocketAddr, ListenerKind)>,
     c: Box<ConnectPkt>,
 ) -> Option<Box<Conn<H>>> {
+    let (peer, kind) = *hello;
     let cfg = &shared.config;
     let enc = Encoder { version: c.version };
     let refuse = |io: &mut Io<S>, code: ConnackCode, text: &str| {
@@ -378,7 +388,7 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
         id,
         enc,
         session,
-        will: c.will,
+        will: c.will.map(Box::new),
         keep_alive: Duration::from_millis(u64::from(keep_alive) * 1500),
         send_window: usize::from(c.receive_maximum.unwrap_or(u16::MAX))
             .min(usize::from(cfg.max_inflight)),
@@ -431,11 +441,8 @@ impl<H: MqttHooks> Conn<H> {
 
     async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, io: &mut Io<S>) -> End {
         // The waits below live across messages: a wait made afresh for every message
-        // registered with, and left, the shutdown token every connection shares and the
-        // session's notifier, and moved the keep-alive timer, each under a lock.
-        let shutdown = self.shared.shutdown.clone();
-        let shutdown = shutdown.cancelled();
-        tokio::pin!(shutdown);
+        // registered with, and left, the session's notifier, and moved the keep-alive
+        // timer, each under a lock.
         let session = self.session.clone();
         let woken = session.notify.notified();
         tokio::pin!(woken);
@@ -468,13 +475,6 @@ impl<H: MqttHooks> Conn<H> {
             }
             io.settle();
             tokio::select! {
-                _ = &mut shutdown => {
-                    return End::with(
-                        DisconnectCause::ServerShutdown,
-                        ServerDisconnect::ServerShuttingDown,
-                        "the server is shutting down",
-                    );
-                }
                 _ = &mut woken => {
                     woken.set(session.notify.notified());
                 }
@@ -502,8 +502,18 @@ impl<H: MqttHooks> Conn<H> {
         }
     }
 
-    /// Whether another connection took the session (or the platform kicked it).
+    /// Whether the server is shutting down, or another connection took the session (or
+    /// the platform kicked it). Shutting down wakes every connection through its session
+    /// (`Sessions::wake_all`), so that a connection does not wait on the shutdown token
+    /// as well: that wait would be part of every idle connection's task.
     fn kicked(&self) -> Option<End> {
+        if self.shared.shutdown.is_cancelled() {
+            return Some(End::with(
+                DisconnectCause::ServerShutdown,
+                ServerDisconnect::ServerShuttingDown,
+                "the server is shutting down",
+            ));
+        }
         let st = self.session.lock();
         if st.owner == self.id {
             return None;
@@ -1139,7 +1149,7 @@ impl<H: MqttHooks> Conn<H> {
         }
         shared.router.client_detached(&self.grant.namespace);
         shared.hooks.disconnected(&self.grant.client, end.cause);
-        if let (true, Some(will)) = (end.will, self.will.take()) {
+        if let (true, Some(will)) = (end.will, self.will.take().map(|w| *w)) {
             if will.delay_secs > 0 {
                 // Delayed wills wait on their own task, not holding the connection.
                 shared.tasks.spawn(self.publish_will(will));
@@ -1249,7 +1259,7 @@ mod tests {
         let size = std::mem::size_of_val(&task);
         eprintln!("connection future: {size} bytes");
         if !cfg!(debug_assertions) {
-            assert!(size <= 832, "{size} bytes");
+            assert!(size <= 640, "{size} bytes");
         }
     }
 

@@ -192,6 +192,9 @@ impl<H: MqttHooks> MqttServer<H> {
         shared.tasks.spawn(async move { s.sweep_loop().await });
         shutdown.cancelled().await;
         shared.shutdown.cancel();
+        // Connections do not wait on the token (each would hold a wait in its task): they
+        // look at it when woken.
+        shared.sessions.wake_all();
         shared.tasks.close();
         if tokio::time::timeout(grace, shared.tasks.wait())
             .await
