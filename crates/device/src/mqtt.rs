@@ -132,6 +132,8 @@ impl MqttDevice {
 pub struct MqttDevices {
     hub: Arc<DeviceHub>,
     server: OnceLock<MqttServer<MqttDevices>>,
+    /// Tenants' metrics labels, one copy per tenant rather than one per connection.
+    labels: Mutex<HashMap<TenantId, Arc<str>>>,
 }
 
 impl std::fmt::Debug for MqttDevices {
@@ -197,7 +199,16 @@ impl MqttDevices {
         Arc::new(MqttDevices {
             hub,
             server: OnceLock::new(),
+            labels: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The tenant's metrics label (every connection holds it).
+    fn label(&self, tenant: TenantId) -> Arc<str> {
+        lock(&self.labels)
+            .entry(tenant)
+            .or_insert_with(|| tenant.to_string().into())
+            .clone()
     }
 
     /// Gives the hooks the server they serve (to publish replies and commands), and lets
@@ -468,7 +479,7 @@ impl MqttDevices {
         let namespace: Arc<str> = namespace(&ctx).into();
         Ok(Grant {
             namespace: namespace.clone(),
-            metrics_label: ctx.tenant.to_string().into(),
+            metrics_label: self.label(ctx.tenant),
             client: MqttDevice::new(ctx, info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
@@ -538,7 +549,7 @@ impl MqttHooks for MqttDevices {
             let ctx = no_device(tenant, "application");
             return Ok(Grant {
                 namespace: namespace.clone(),
-                metrics_label: tenant.to_string().into(),
+                metrics_label: self.label(tenant),
                 client: MqttDevice::new(ctx, &info, namespace, ClientRole::Application),
                 subscriptions: vec![],
             });
@@ -576,7 +587,7 @@ impl MqttHooks for MqttDevices {
         };
         Ok(Grant {
             namespace: namespace.clone(),
-            metrics_label: ctx.tenant.to_string().into(),
+            metrics_label: self.label(ctx.tenant),
             client: MqttDevice::new(ctx, &info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
