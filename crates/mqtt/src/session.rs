@@ -151,7 +151,9 @@ type Shard = HashMap<Arc<str>, Clients>;
 #[derive(Debug)]
 enum Clients {
     One(Arc<Session>),
-    /// Possibly empty, only until the namespace is removed.
+    /// Possibly empty, only until the namespace is removed. Boxed: the map inline would
+    /// make every namespace's table entry 48 bytes instead of 16.
+    #[allow(clippy::box_collection)]
     Many(Box<HashMap<Box<str>, Arc<Session>>>),
 }
 
