@@ -88,13 +88,21 @@ pub struct MqttDevice {
     pub role: ClientRole,
     /// The device's downlink while connected.
     link: Mutex<Option<LinkGuard>>,
-    /// Sub-devices by name, when the device acts as a gateway.
-    pub(crate) subs: Mutex<HashMap<String, SubDevice>>,
+    /// What the device keeps as a gateway, made when it first acts as one: most devices
+    /// never do, and every idle connection holds this context.
+    gateway: OnceLock<Box<GatewayState>>,
+}
+
+/// What a device acting as a gateway keeps.
+#[derive(Debug, Default)]
+pub(crate) struct GatewayState {
+    /// Sub-devices by name.
+    pub subs: Mutex<HashMap<String, SubDevice>>,
     /// The gateway announced itself as Ironloom's own
     /// ([`GATEWAY_AGENT_ATTRIBUTE`](ironloom_core::device::GATEWAY_AGENT_ATTRIBUTE)).
-    pub(crate) ironloom_agent: Arc<AtomicBool>,
+    pub ironloom_agent: Arc<AtomicBool>,
     /// Sub-devices the gateway named that could not be connected, by name.
-    pub(crate) unconnected: Mutex<HashMap<String, tb_gateway::Unconnected>>,
+    pub unconnected: Mutex<HashMap<String, tb_gateway::Unconnected>>,
 }
 
 impl MqttDevice {
@@ -106,10 +114,13 @@ impl MqttDevice {
             namespace,
             role,
             link: Mutex::new(None),
-            subs: Mutex::new(HashMap::new()),
-            ironloom_agent: Arc::new(AtomicBool::new(false)),
-            unconnected: Mutex::new(HashMap::new()),
+            gateway: OnceLock::new(),
         }
+    }
+
+    /// Its state as a gateway, made on first use.
+    pub(crate) fn gateway(&self) -> &GatewayState {
+        self.gateway.get_or_init(Box::default)
     }
 
     fn is_device(&self) -> bool {
@@ -121,6 +132,8 @@ impl MqttDevice {
 pub struct MqttDevices {
     hub: Arc<DeviceHub>,
     server: OnceLock<MqttServer<MqttDevices>>,
+    /// Tenants' metrics labels, one copy per tenant rather than one per connection.
+    labels: Mutex<HashMap<TenantId, Arc<str>>>,
 }
 
 impl std::fmt::Debug for MqttDevices {
@@ -186,7 +199,16 @@ impl MqttDevices {
         Arc::new(MqttDevices {
             hub,
             server: OnceLock::new(),
+            labels: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The tenant's metrics label (every connection holds it).
+    fn label(&self, tenant: TenantId) -> Arc<str> {
+        lock(&self.labels)
+            .entry(tenant)
+            .or_insert_with(|| tenant.to_string().into())
+            .clone()
     }
 
     /// Gives the hooks the server they serve (to publish replies and commands), and lets
@@ -232,13 +254,15 @@ impl MqttDevices {
     /// The downlink of a directly connected device: commands and shared attributes as
     /// publishes in its dialect. Taken only if the device subscribed to the topic.
     fn device_sink(&self, client: &MqttDevice, dialect: Dialect) -> Option<Sink> {
+        // Held for as long as the device is connected: only shared pointers, the Alink
+        // topic prefix made when something is sent.
         let server = self.server.get()?.clone();
         let ns = client.namespace.clone();
-        let sys = format!("/sys/{}/{}", client.ctx.product_key, client.ctx.name);
+        let (product_key, name) = (client.ctx.product_key.clone(), client.ctx.name.clone());
         Some(Arc::new(move |d: &Downlink| {
             let out = match dialect {
                 Dialect::ThingsBoard => Some(thingsboard::downlink(d)),
-                Dialect::Alink => alink::downlink(&sys, d),
+                Dialect::Alink => alink::downlink(&format!("/sys/{product_key}/{name}"), d),
             };
             let Some((topic, body)) = out else {
                 return Delivery::NotTaken;
@@ -455,7 +479,7 @@ impl MqttDevices {
         let namespace: Arc<str> = namespace(&ctx).into();
         Ok(Grant {
             namespace: namespace.clone(),
-            metrics_label: ctx.tenant.to_string().into(),
+            metrics_label: self.label(ctx.tenant),
             client: MqttDevice::new(ctx, info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
@@ -525,7 +549,7 @@ impl MqttHooks for MqttDevices {
             let ctx = no_device(tenant, "application");
             return Ok(Grant {
                 namespace: namespace.clone(),
-                metrics_label: tenant.to_string().into(),
+                metrics_label: self.label(tenant),
                 client: MqttDevice::new(ctx, &info, namespace, ClientRole::Application),
                 subscriptions: vec![],
             });
@@ -563,7 +587,7 @@ impl MqttHooks for MqttDevices {
         };
         Ok(Grant {
             namespace: namespace.clone(),
-            metrics_label: ctx.tenant.to_string().into(),
+            metrics_label: self.label(ctx.tenant),
             client: MqttDevice::new(ctx, &info, namespace, ClientRole::Device(dialect)),
             subscriptions,
         })
@@ -636,8 +660,10 @@ impl MqttHooks for MqttDevices {
             return;
         }
         lock(&client.link).take();
-        for (_, sub) in lock(&client.subs).drain() {
-            self.hub.disconnected(&sub.ctx, "gateway_disconnected");
+        if let Some(gateway) = client.gateway.get() {
+            for (_, sub) in lock(&gateway.subs).drain() {
+                self.hub.disconnected(&sub.ctx, "gateway_disconnected");
+            }
         }
         self.hub.disconnected(&client.ctx, cause.as_str());
     }

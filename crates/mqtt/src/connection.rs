@@ -29,8 +29,10 @@ use crate::server::Shared;
 use crate::session::{Attached, Inflight, Session, SubOpts};
 use crate::topic::{self, TopicError};
 
-/// Smallest read buffer kept while a connection is idle.
-const IDLE_READ: usize = 256;
+/// Most bytes one read takes while a connection is idle: read into the stack and copied
+/// out, so that an idle connection keeps no read buffer (a read that fills it makes the
+/// connection busy).
+const IDLE_READ: usize = 1024;
 /// Read buffer for a connection that is sending a lot.
 const BUSY_READ: usize = 16 * 1024;
 /// Bytes of outgoing packets gathered before they are written.
@@ -38,6 +40,9 @@ const WRITE_CHUNK: usize = 64 * 1024;
 /// Longest client id accepted.
 const MAX_CLIENT_ID: usize = 256;
 
+/// The stream and its buffers. While the connection is idle both buffers are empty and
+/// hold no memory: most connections are idle most of the time, and a kept buffer (even a
+/// small one) was a large share of what an idle connection cost.
 struct Io<S> {
     stream: S,
     rbuf: BytesMut,
@@ -47,11 +52,25 @@ struct Io<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Io<S> {
     async fn read(&mut self) -> std::io::Result<usize> {
-        let want = if self.busy { BUSY_READ } else { IDLE_READ };
-        if self.rbuf.capacity() - self.rbuf.len() < want / 2 {
-            self.rbuf.reserve(want);
+        if self.busy {
+            if self.rbuf.capacity() - self.rbuf.len() < BUSY_READ / 2 {
+                self.rbuf.reserve(BUSY_READ);
+            }
+            let n = self.stream.read_buf(&mut self.rbuf).await?;
+            self.busy = n >= IDLE_READ;
+            return Ok(n);
         }
-        let n = self.stream.read_buf(&mut self.rbuf).await?;
+        // The buffer lives only during a poll: a stream that has nothing to read leaves it
+        // untouched (AsyncRead), so waiting holds no memory, and what arrived is copied
+        // into the read buffer (allocated then).
+        let n = std::future::poll_fn(|cx| {
+            let mut space = [std::mem::MaybeUninit::<u8>::uninit(); IDLE_READ];
+            let mut buf = tokio::io::ReadBuf::uninit(&mut space);
+            std::task::ready!(std::pin::Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
+            self.rbuf.extend_from_slice(buf.filled());
+            std::task::Poll::Ready(Ok::<_, std::io::Error>(buf.filled().len()))
+        })
+        .await?;
         self.busy = n >= IDLE_READ;
         Ok(n)
     }
@@ -68,10 +87,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Io<S> {
         Ok(())
     }
 
-    /// After the buffered packets were handled: give back a large, empty read buffer.
+    /// Before waiting, after the buffered packets were handled and written: an idle
+    /// connection gives its buffers back (a busy one keeps them for its next packets).
     fn settle(&mut self) {
-        if self.rbuf.is_empty() && !self.busy && self.rbuf.capacity() > IDLE_READ * 4 {
+        if self.busy {
+            return;
+        }
+        if self.rbuf.is_empty() && self.rbuf.capacity() > 0 {
             self.rbuf = BytesMut::new();
+        }
+        if self.wbuf.is_empty() && self.wbuf.capacity() > 0 {
+            self.wbuf = BytesMut::new();
         }
     }
 }
@@ -102,39 +128,54 @@ impl End {
     }
 }
 
-pub(crate) async fn serve<H, S>(
-    shared: &Arc<Shared<H>>,
+/// A connection's task. Built as a future that captures its state once: an `async fn`
+/// would hold its arguments twice (as given and as moved), and what only logging in needs
+/// (the peer, the listener) is boxed, so it takes no room in the task for the connection's
+/// life.
+pub(crate) fn serve<H, S>(
+    shared: Arc<Shared<H>>,
     stream: S,
     peer: SocketAddr,
     kind: ListenerKind,
-) where
+) -> impl Future<Output = ()> + Send
+where
     H: MqttHooks,
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let counters = &shared.counters;
-    counters.connections.fetch_add(1, Ordering::Relaxed);
-    metrics::gauge!("ironloom_mqtt_connections").increment(1.0);
     let mut io = Io {
         stream,
         rbuf: BytesMut::new(),
         wbuf: BytesMut::new(),
         busy: false,
     };
-    let connect =
-        tokio::time::timeout(shared.config.connect_timeout, read_connect(shared, &mut io)).await;
-    if let Ok(Some(connect)) = connect {
-        // Logging in and winding up run once per connection, and their futures are the
-        // largest: boxed, they are not part of every idle connection's task (the task is
-        // as large as its largest await).
-        if let Some(conn) = Box::pin(establish(shared, &mut io, peer, kind, *connect)).await {
-            conn.serve(&mut io).await;
+    let hello = Box::new((peer, kind));
+    async move {
+        let counters = &shared.counters;
+        counters.connections.fetch_add(1, Ordering::Relaxed);
+        metrics::gauge!("ironloom_mqtt_connections").increment(1.0);
+        let connect = tokio::time::timeout(
+            shared.config.connect_timeout,
+            read_connect(&shared, &mut io),
+        )
+        .await;
+        match connect {
+            Ok(Some(connect)) => {
+                // Logging in and winding up run once per connection, and their futures are
+                // the largest: boxed, they are not part of every idle connection's task (the
+                // task is as large as its largest await). The connection's state is boxed
+                // too: a value an await returns stays in the task beside what is awaited
+                // next.
+                let conn = Box::pin(establish(&shared, &mut io, hello, connect)).await;
+                if let Some(conn) = conn {
+                    conn.serve(&mut io).await;
+                }
+            }
+            _ => debug!(peer = %hello.0, "MQTT connection closed before a valid CONNECT"),
         }
-    } else {
-        debug!(%peer, "MQTT connection closed before a valid CONNECT");
+        let _ = io.stream.shutdown().await;
+        counters.connections.fetch_sub(1, Ordering::Relaxed);
+        metrics::gauge!("ironloom_mqtt_connections").decrement(1.0);
     }
-    let _ = io.stream.shutdown().await;
-    counters.connections.fetch_sub(1, Ordering::Relaxed);
-    metrics::gauge!("ironloom_mqtt_connections").decrement(1.0);
 }
 
 /// Reads the CONNECT packet; answers (when the version is known) and returns `None` for
@@ -186,7 +227,8 @@ struct Conn<H: MqttHooks> {
     enc: Encoder,
     grant: Grant<H::Client>,
     session: Arc<Session>,
-    will: Option<WillPkt>,
+    /// Boxed: most clients leave none.
+    will: Option<Box<WillPkt>>,
     keep_alive: Duration,
     /// The client's receive maximum: QoS 1/2 messages we may have in flight to it.
     send_window: usize,
@@ -211,10 +253,10 @@ fn refusal_code(r: ConnectRefusal) -> ConnackCode {
 async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
     shared: &Arc<Shared<H>>,
     io: &mut Io<S>,
-    peer: SocketAddr,
-    kind: ListenerKind,
-    c: ConnectPkt,
-) -> Option<Conn<H>> {
+    hello: Box<(SocketAddr, ListenerKind)>,
+    c: Box<ConnectPkt>,
+) -> Option<Box<Conn<H>>> {
+    let (peer, kind) = *hello;
     let cfg = &shared.config;
     let enc = Encoder { version: c.version };
     let refuse = |io: &mut Io<S>, code: ConnackCode, text: &str| {
@@ -341,12 +383,12 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
     enc.connack(&mut io.wbuf, present, ConnackCode::Success, props);
     metrics::counter!("ironloom_mqtt_connects_total", "tenant" => grant.metrics_label.to_string())
         .increment(1);
-    let conn = Conn {
+    let conn = Box::new(Conn {
         shared: shared.clone(),
         id,
         enc,
         session,
-        will: c.will,
+        will: c.will.map(Box::new),
         keep_alive: Duration::from_millis(u64::from(keep_alive) * 1500),
         send_window: usize::from(c.receive_maximum.unwrap_or(u16::MAX))
             .min(usize::from(cfg.max_inflight)),
@@ -354,7 +396,7 @@ async fn establish<H: MqttHooks, S: AsyncRead + AsyncWrite + Unpin>(
         problem_info: c.request_problem_info,
         grant,
         last_topic: None,
-    };
+    });
     shared.hooks.connected(&conn.grant.client);
     let granted = conn.subscribe_granted();
     if !present && !granted.is_empty() {
@@ -392,18 +434,15 @@ impl<H: MqttHooks> Conn<H> {
     }
 
     /// Serves the connection until it ends, then winds it up.
-    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut self, io: &mut Io<S>) {
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut self: Box<Self>, io: &mut Io<S>) {
         let end = self.run(io).await;
         Box::pin(self.finish(io, end)).await;
     }
 
     async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, io: &mut Io<S>) -> End {
         // The waits below live across messages: a wait made afresh for every message
-        // registered with, and left, the shutdown token every connection shares and the
-        // session's notifier, and moved the keep-alive timer, each under a lock.
-        let shutdown = self.shared.shutdown.clone();
-        let shutdown = shutdown.cancelled();
-        tokio::pin!(shutdown);
+        // registered with, and left, the session's notifier, and moved the keep-alive
+        // timer, each under a lock.
         let session = self.session.clone();
         let woken = session.notify.notified();
         tokio::pin!(woken);
@@ -412,9 +451,11 @@ impl<H: MqttHooks> Conn<H> {
         let mut deadline = tokio::time::Instant::now() + self.keep_alive;
         let idle = tokio::time::sleep_until(deadline);
         tokio::pin!(idle);
-        // Packets that came in the same read as CONNECT.
+        // Packets that came in the same read as CONNECT. Handling them is boxed, here and
+        // below: its future (the batch, the hook's verdicts) is needed only while packets
+        // are handled, and an idle connection's task is then a third of the size.
         if !io.rbuf.is_empty()
-            && let Err(end) = self.handle_input(io).await
+            && let Err(end) = Box::pin(self.handle_input(io)).await
         {
             return end;
         }
@@ -434,13 +475,6 @@ impl<H: MqttHooks> Conn<H> {
             }
             io.settle();
             tokio::select! {
-                _ = &mut shutdown => {
-                    return End::with(
-                        DisconnectCause::ServerShutdown,
-                        ServerDisconnect::ServerShuttingDown,
-                        "the server is shutting down",
-                    );
-                }
                 _ = &mut woken => {
                     woken.set(session.notify.notified());
                 }
@@ -448,7 +482,7 @@ impl<H: MqttHooks> Conn<H> {
                     Ok(0) | Err(_) => return End::quiet(DisconnectCause::ConnectionLost),
                     Ok(_) => {
                         deadline = tokio::time::Instant::now() + self.keep_alive;
-                        if let Err(end) = self.handle_input(io).await {
+                        if let Err(end) = Box::pin(self.handle_input(io)).await {
                             return end;
                         }
                     }
@@ -468,8 +502,18 @@ impl<H: MqttHooks> Conn<H> {
         }
     }
 
-    /// Whether another connection took the session (or the platform kicked it).
+    /// Whether the server is shutting down, or another connection took the session (or
+    /// the platform kicked it). Shutting down wakes every connection through its session
+    /// (`Sessions::wake_all`), so that a connection does not wait on the shutdown token
+    /// as well: that wait would be part of every idle connection's task.
     fn kicked(&self) -> Option<End> {
+        if self.shared.shutdown.is_cancelled() {
+            return Some(End::with(
+                DisconnectCause::ServerShutdown,
+                ServerDisconnect::ServerShuttingDown,
+                "the server is shutting down",
+            ));
+        }
         let st = self.session.lock();
         if st.owner == self.id {
             return None;
@@ -1105,7 +1149,7 @@ impl<H: MqttHooks> Conn<H> {
         }
         shared.router.client_detached(&self.grant.namespace);
         shared.hooks.disconnected(&self.grant.client, end.cause);
-        if let (true, Some(will)) = (end.will, self.will.take()) {
+        if let (true, Some(will)) = (end.will, self.will.take().map(|w| *w)) {
             if will.delay_secs > 0 {
                 // Delayed wills wait on their own task, not holding the connection.
                 shared.tasks.spawn(self.publish_will(will));
@@ -1146,5 +1190,111 @@ impl<H: MqttHooks> Conn<H> {
         {
             self.route(msg);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::Verdict;
+    use crate::config::MqttConfig;
+    use crate::router::Router;
+    use crate::server::Counters;
+    use crate::session::Sessions;
+    use async_trait::async_trait;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::{TcpListener, TcpStream};
+
+    struct Hooks;
+
+    #[async_trait]
+    impl MqttHooks for Hooks {
+        type Client = ();
+        async fn authenticate(&self, _: ConnectInfo<'_>) -> Result<Grant<()>, ConnectRefusal> {
+            Err(ConnectRefusal::NotAuthorized)
+        }
+        fn check_subscribe(&self, _: &(), _: &str) -> Result<QoS, SubscribeRefusal> {
+            Err(SubscribeRefusal::NotAuthorized)
+        }
+        async fn publish(&self, _: &(), _: &[InboundPublish]) -> Vec<Verdict> {
+            Vec::new()
+        }
+    }
+
+    fn io<S>(stream: S) -> Io<S> {
+        Io {
+            stream,
+            rbuf: BytesMut::new(),
+            wbuf: BytesMut::new(),
+            busy: false,
+        }
+    }
+
+    /// Every idle connection's task is as large as this future (docs/performance.md,
+    /// "Idle connections"): what is needed only while packets are handled, at log-in or
+    /// at the end is boxed. Checked in optimised builds, whose futures are the ones that
+    /// run (an unoptimised build's are larger).
+    #[tokio::test]
+    async fn an_idle_connection_task_stays_small() {
+        let config = MqttConfig::default();
+        let shared = Arc::new(Shared {
+            router: Router::new(config.rate_limit, config.max_retained),
+            config,
+            hooks: Arc::new(Hooks),
+            sessions: Sessions::new(),
+            counters: Counters::default(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
+            tasks: tokio_util::task::TaskTracker::new(),
+            draining: std::sync::atomic::AtomicBool::new(false),
+            tcp_addr: None,
+            tls_addr: None,
+            tls: None,
+            listeners: std::sync::Mutex::new(None),
+        });
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let task = serve(shared, stream, addr, ListenerKind::Tcp);
+        let size = std::mem::size_of_val(&task);
+        eprintln!("connection future: {size} bytes");
+        if !cfg!(debug_assertions) {
+            assert!(size <= 640, "{size} bytes");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_keeps_no_buffers() {
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let mut io = io(server);
+        client.write_all(&[0xc0, 0x00]).await.unwrap();
+        assert_eq!(io.read().await.unwrap(), 2);
+        assert_eq!(&io.rbuf[..], &[0xc0, 0x00]);
+        assert!(!io.busy);
+        io.rbuf.clear();
+        io.wbuf.extend_from_slice(&[0xd0, 0x00]);
+        io.flush().await.unwrap();
+        io.settle();
+        assert_eq!((io.rbuf.capacity(), io.wbuf.capacity()), (0, 0));
+
+        // A read that fills the stack buffer makes the connection busy: it then reads into
+        // a buffer it keeps, and what came in order stays in order.
+        let data: Vec<u8> = (0..3 * IDLE_READ).map(|i| i as u8).collect();
+        client.write_all(&data).await.unwrap();
+        let mut got = 0;
+        while got < data.len() {
+            got += io.read().await.unwrap();
+        }
+        assert_eq!(&io.rbuf[..], &data[..]);
+        assert!(io.busy);
+        io.rbuf.clear();
+        io.settle();
+        assert!(io.rbuf.capacity() > 0);
+        client.write_all(&[0xc0, 0x00]).await.unwrap();
+        assert_eq!(io.read().await.unwrap(), 2);
+        assert!(!io.busy);
+        io.rbuf.clear();
+        io.settle();
+        assert_eq!(io.rbuf.capacity(), 0);
     }
 }

@@ -64,6 +64,11 @@ pub(crate) struct Shared<H: MqttHooks> {
     pub tasks: TaskTracker,
     /// Being drained: new connections are sent elsewhere.
     pub draining: std::sync::atomic::AtomicBool,
+    pub tcp_addr: Option<SocketAddr>,
+    pub tls_addr: Option<SocketAddr>,
+    pub tls: Option<Arc<ServerTls>>,
+    /// Taken by [`MqttServer::run`].
+    pub listeners: Mutex<Option<Listeners>>,
 }
 
 impl<H: MqttHooks> std::fmt::Debug for Shared<H> {
@@ -76,23 +81,16 @@ impl<H: MqttHooks> std::fmt::Debug for Shared<H> {
 
 type Listeners = (Option<TcpListener>, Option<TcpListener>);
 
-/// The MQTT server. Cheap to clone; every clone is the same server.
+/// The MQTT server. Cheap to clone (one pointer: every device's downlink holds one);
+/// every clone is the same server.
 pub struct MqttServer<H: MqttHooks> {
     shared: Arc<Shared<H>>,
-    tcp_addr: Option<SocketAddr>,
-    tls_addr: Option<SocketAddr>,
-    tls: Option<Arc<ServerTls>>,
-    listeners: Arc<Mutex<Option<Listeners>>>,
 }
 
 impl<H: MqttHooks> Clone for MqttServer<H> {
     fn clone(&self) -> Self {
         MqttServer {
             shared: self.shared.clone(),
-            tcp_addr: self.tcp_addr,
-            tls_addr: self.tls_addr,
-            tls: self.tls.clone(),
-            listeners: self.listeners.clone(),
         }
     }
 }
@@ -100,8 +98,8 @@ impl<H: MqttHooks> Clone for MqttServer<H> {
 impl<H: MqttHooks> std::fmt::Debug for MqttServer<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MqttServer")
-            .field("tcp", &self.tcp_addr)
-            .field("tls", &self.tls_addr)
+            .field("tcp", &self.shared.tcp_addr)
+            .field("tls", &self.shared.tls_addr)
             .finish_non_exhaustive()
     }
 }
@@ -139,33 +137,32 @@ impl<H: MqttHooks> MqttServer<H> {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             draining: std::sync::atomic::AtomicBool::new(false),
-        });
-        Ok(MqttServer {
-            shared,
             tcp_addr,
             tls_addr,
             tls,
-            listeners: Arc::new(Mutex::new(Some((tcp, tls_listener)))),
-        })
+            listeners: Mutex::new(Some((tcp, tls_listener))),
+        });
+        Ok(MqttServer { shared })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.tcp_addr
+        self.shared.tcp_addr
     }
 
     pub fn tls_addr(&self) -> Option<SocketAddr> {
-        self.tls_addr
+        self.shared.tls_addr
     }
 
     /// The TLS listener's certificate and its reloads (the platform reloads on SIGHUP).
     pub fn tls(&self) -> Option<&Arc<ServerTls>> {
-        self.tls.as_ref()
+        self.shared.tls.as_ref()
     }
 
     /// Serves until `shutdown` is cancelled, then tells every client the server is going
     /// away and waits (at most `grace`) for the connections to finish.
     pub async fn run(&self, shutdown: CancellationToken, grace: Duration) {
         let listeners = self
+            .shared
             .listeners
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -182,7 +179,7 @@ impl<H: MqttHooks> MqttServer<H> {
                 .tasks
                 .spawn(async move { s.accept_loop(l, None).await });
         }
-        if let (Some(l), Some(tls)) = (tls, self.tls.clone()) {
+        if let (Some(l), Some(tls)) = (tls, self.shared.tls.clone()) {
             info!(addr = ?l.local_addr().ok(), certificate = %tls.fingerprint(), "MQTT listening (TLS)");
             let s = self.clone();
             let t = tls.clone();
@@ -195,6 +192,9 @@ impl<H: MqttHooks> MqttServer<H> {
         shared.tasks.spawn(async move { s.sweep_loop().await });
         shutdown.cancelled().await;
         shared.shutdown.cancel();
+        // Connections do not wait on the token (each would hold a wait in its task): they
+        // look at it when woken.
+        shared.sessions.wake_all();
         shared.tasks.close();
         if tokio::time::timeout(grace, shared.tasks.wait())
             .await
@@ -217,14 +217,17 @@ impl<H: MqttHooks> MqttServer<H> {
             match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let s = self.clone();
                     match &tls {
                         None => {
-                            shared.tasks.spawn(async move {
-                                s.serve_stream(stream, peer, ListenerKind::Tcp).await
-                            });
+                            // The connection's own future, without a wrapper: what a
+                            // wrapper captures (the server, the stream) stays in the task
+                            // beside the copies moved into the future.
+                            let task =
+                                connection::serve(shared.clone(), stream, peer, ListenerKind::Tcp);
+                            shared.tasks.spawn(task);
                         }
                         Some(tls) => {
+                            let s = self.clone();
                             let tls = tls.clone();
                             shared
                                 .tasks
@@ -262,7 +265,7 @@ impl<H: MqttHooks> MqttServer<H> {
         let shared = &self.shared;
         shared
             .tasks
-            .track_future(connection::serve(shared, stream, peer, kind))
+            .track_future(connection::serve(shared.clone(), stream, peer, kind))
             .await;
     }
 

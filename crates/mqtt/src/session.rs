@@ -143,7 +143,86 @@ pub(crate) struct Sessions {
 use crate::router::{SHARDS, shard_of};
 
 /// Sessions by namespace, then client id.
-type Shard = HashMap<Arc<str>, HashMap<Box<str>, Arc<Session>>>;
+type Shard = HashMap<Arc<str>, Clients>;
+
+/// A namespace's sessions by client id (each session knows its own). A device's namespace
+/// has one client: it is kept inline, without a map of its own (which took as much
+/// memory as the session, for every connected device).
+#[derive(Debug)]
+enum Clients {
+    One(Arc<Session>),
+    /// Possibly empty, only until the namespace is removed. Boxed: the map inline would
+    /// make every namespace's table entry 48 bytes instead of 16.
+    #[allow(clippy::box_collection)]
+    Many(Box<HashMap<Box<str>, Arc<Session>>>),
+}
+
+impl Clients {
+    fn get(&self, client_id: &str) -> Option<&Arc<Session>> {
+        match self {
+            Clients::One(s) => (*s.client_id == *client_id).then_some(s),
+            Clients::Many(m) => m.get(client_id),
+        }
+    }
+
+    /// Adds a session, replacing the one of the same client id.
+    fn insert(&mut self, session: Arc<Session>) {
+        match self {
+            Clients::One(s) if s.client_id == session.client_id => *s = session,
+            Clients::One(s) => {
+                let mut m = HashMap::with_capacity(2);
+                m.insert(s.client_id.clone(), s.clone());
+                m.insert(session.client_id.clone(), session);
+                *self = Clients::Many(Box::new(m));
+            }
+            Clients::Many(m) => {
+                m.insert(session.client_id.clone(), session);
+            }
+        }
+    }
+
+    fn remove(&mut self, client_id: &str) {
+        match self {
+            Clients::One(s) if *s.client_id == *client_id => {
+                *self = Clients::Many(Box::default());
+            }
+            Clients::One(_) => {}
+            Clients::Many(m) => {
+                m.remove(client_id);
+            }
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Arc<Session>) -> bool) {
+        match self {
+            Clients::One(s) => {
+                if !keep(s) {
+                    *self = Clients::Many(Box::default());
+                }
+            }
+            Clients::Many(m) => m.retain(|_, s| keep(s)),
+        }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Arc<Session>> {
+        let (one, many) = match self {
+            Clients::One(s) => (Some(s), None),
+            Clients::Many(m) => (None, Some(m.values())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Clients::One(_) => 1,
+            Clients::Many(m) => m.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// The outcome of attaching a connection to a session.
 #[derive(Debug)]
@@ -185,9 +264,8 @@ impl Sessions {
         expiry: Duration,
     ) -> Attached {
         let mut shard = self.shard(ns);
-        let clients = shard.entry(ns.clone()).or_default();
         let mut discarded = None;
-        if let Some(existing) = clients.get(client_id).cloned() {
+        if let Some(existing) = shard.get(&**ns).and_then(|c| c.get(client_id)).cloned() {
             let mut st = existing.lock();
             if st.owner != 0 {
                 st.kick = Some(DisconnectCause::TakenOver);
@@ -219,7 +297,12 @@ impl Sessions {
             st.expiry = expiry;
             st.attached_at = Some(std::time::SystemTime::now());
         }
-        clients.insert(client_id.into(), session.clone());
+        match shard.get_mut(&**ns) {
+            Some(clients) => clients.insert(session.clone()),
+            None => {
+                shard.insert(ns.clone(), Clients::One(session.clone()));
+            }
+        }
         Attached {
             session,
             present: false,
@@ -255,7 +338,7 @@ impl Sessions {
         for shard in self.shards.iter() {
             let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
             shard.retain(|_, clients| {
-                clients.retain(|_, s| {
+                clients.retain(|s| {
                     let mut st = s.lock();
                     let expired = st.owner == 0
                         && st
@@ -282,9 +365,9 @@ impl Sessions {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (_, s) in clients {
-            end(&s, cause);
-            out.push(s);
+        for s in clients.values() {
+            end(s, cause);
+            out.push(s.clone());
         }
         out
     }
@@ -334,6 +417,17 @@ impl Sessions {
         Some(s)
     }
 
+    /// Wakes every session's connection: the server is shutting down, which each sees
+    /// when woken.
+    pub fn wake_all(&self) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            for s in shard.values().flat_map(Clients::values) {
+                s.notify.notify_one();
+            }
+        }
+    }
+
     /// Whether any connection of the namespace is online.
     pub fn online(&self, ns: &str) -> bool {
         let shard = self.shard(ns);
@@ -349,7 +443,7 @@ impl Sessions {
                 s.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .values()
-                    .map(HashMap::len)
+                    .map(Clients::len)
                     .sum::<usize>()
             })
             .sum()
@@ -380,5 +474,39 @@ fn remove(shard: &mut Shard, s: &Arc<Session>) {
         if clients.is_empty() {
             shard.remove(&s.namespace);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_holds_one_client_inline_and_more_in_a_map() {
+        let sessions = Sessions::new();
+        let ns: Arc<str> = "t/d".into();
+        let expiry = Duration::ZERO;
+        let a = sessions.attach(&ns, "a", true, 1, expiry).session;
+        assert!(matches!(
+            sessions.shard(&ns).get(&*ns),
+            Some(Clients::One(_))
+        ));
+        let b = sessions.attach(&ns, "b", true, 2, expiry).session;
+        let c = sessions.attach(&ns, "c", true, 3, expiry).session;
+        assert_eq!(sessions.count(), 3);
+        // The same client again replaces its session.
+        let b2 = sessions.attach(&ns, "b", true, 4, expiry);
+        assert!(b2.discarded.is_some_and(|d| Arc::ptr_eq(&d, &b)));
+        assert_eq!(sessions.count(), 3);
+        assert!(sessions.detach(&a, 1));
+        assert!(sessions.online(&ns));
+        let kicked = sessions.kick_namespace(&ns, DisconnectCause::Kicked);
+        assert_eq!(kicked.len(), 2);
+        assert!(kicked.iter().any(|s| Arc::ptr_eq(s, &c)));
+        assert_eq!(sessions.count(), 0);
+        // The last client leaving removes the namespace.
+        let d = sessions.attach(&ns, "d", true, 5, expiry).session;
+        assert!(sessions.detach(&d, 5));
+        assert!(sessions.shard(&ns).get(&*ns).is_none());
     }
 }

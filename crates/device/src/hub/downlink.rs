@@ -130,9 +130,11 @@ impl DeviceHub {
     /// is ready to receive them).
     pub fn link(self: &Arc<Self>, device: DeviceId, sink: Sink) -> LinkGuard {
         let id = self.downlinks.next_link.fetch_add(1, Ordering::Relaxed);
+        // Room for one link: a device mostly has one (a growing list would make room for
+        // four, held for every connected device).
         lock(&self.downlinks.links)
             .entry(device)
-            .or_default()
+            .or_insert_with(|| Vec::with_capacity(1))
             .push((id, sink));
         LinkGuard {
             hub: self.clone(),

@@ -78,7 +78,7 @@ fn sub_sink(devices: &MqttDevices, gateway: &MqttDevice, name: &str) -> Option<S
     let server = devices.server()?.clone();
     let ns = gateway.namespace.clone();
     let name = name.to_owned();
-    let agent = gateway.ironloom_agent.clone();
+    let agent = gateway.gateway().ironloom_agent.clone();
     Some(Arc::new(move |d: &Downlink| {
         let (topic, body, delivery) = match d {
             Downlink::Command { command, .. }
@@ -146,11 +146,11 @@ async fn sub_device(
     name: &str,
     kind: Option<&str>,
 ) -> Result<DeviceCtx, Rejection> {
-    if let Some(s) = lock(&gateway.subs).get(name) {
+    if let Some(s) = lock(&gateway.gateway().subs).get(name) {
         return Ok(s.ctx.clone());
     }
     let remembered = {
-        let unconnected = lock(&gateway.unconnected);
+        let unconnected = lock(&gateway.gateway().unconnected);
         match unconnected.get(name) {
             Some(u) if kind.is_none() && u.at.elapsed() < RETRY_REFUSED => {
                 return Err(u.refused.clone());
@@ -162,11 +162,11 @@ async fn sub_device(
     let kind = kind.map(str::to_owned).or(remembered);
     match connect_sub_device(devices, gateway, name, kind.as_deref()).await {
         Ok(ctx) => {
-            lock(&gateway.unconnected).remove(name);
+            lock(&gateway.gateway().unconnected).remove(name);
             Ok(ctx)
         }
         Err(refused) => {
-            let mut unconnected = lock(&gateway.unconnected);
+            let mut unconnected = lock(&gateway.gateway().unconnected);
             if unconnected.len() < MAX_SUB_DEVICES || unconnected.contains_key(name) {
                 unconnected.insert(
                     name.to_owned(),
@@ -284,7 +284,7 @@ async fn connect_sub_device(
             "a sub-device needs a name of 1 to 128 bytes".into(),
         ));
     }
-    if lock(&gateway.subs).len() >= MAX_SUB_DEVICES {
+    if lock(&gateway.gateway().subs).len() >= MAX_SUB_DEVICES {
         return Err(refusal(format!(
             "a gateway may speak for at most {MAX_SUB_DEVICES} devices at once"
         )));
@@ -365,7 +365,7 @@ async fn connect_sub_device(
     };
     let link = hub.link(ctx.device, sink);
     let fresh = {
-        let mut subs = lock(&gateway.subs);
+        let mut subs = lock(&gateway.gateway().subs);
         if subs.contains_key(name) {
             false
         } else {
@@ -450,8 +450,8 @@ pub(crate) async fn handle(
         }
         GatewayTopic::Disconnect => {
             if let Some(name) = device_name(&body) {
-                lock(&gateway.unconnected).remove(name);
-                let gone = lock(&gateway.subs).remove(name);
+                lock(&gateway.gateway().unconnected).remove(name);
+                let gone = lock(&gateway.gateway().subs).remove(name);
                 if let Some(sub) = gone {
                     hub.disconnected(&sub.ctx, "gateway_disconnect");
                 }
@@ -576,7 +576,9 @@ pub(crate) async fn handle(
                     _ => None,
                 })
                 .and_then(|n| u32::try_from(n).ok());
-            let ctx = lock(&gateway.subs).get(&name).map(|s| s.ctx.clone());
+            let ctx = lock(&gateway.gateway().subs)
+                .get(&name)
+                .map(|s| s.ctx.clone());
             match (ctx, rid) {
                 (Some(ctx), Some(rid)) => {
                     let data = body.get("data").cloned().unwrap_or(Json::Null);

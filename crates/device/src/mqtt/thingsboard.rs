@@ -122,7 +122,10 @@ impl MqttDevices {
                 let r = match r {
                     Ok(values) => {
                         if values.contains_key(GATEWAY_AGENT_ATTRIBUTE) {
-                            client.ironloom_agent.store(true, Ordering::Relaxed);
+                            client
+                                .gateway()
+                                .ironloom_agent
+                                .store(true, Ordering::Relaxed);
                         }
                         hub.client_attributes(ctx, values).await
                     }
