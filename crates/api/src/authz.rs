@@ -887,7 +887,6 @@ pub const COMPAT_POLICIES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v2/write", Permission(P::TelemetryWrite)),
     ("GET", "/ping", Public),
     ("HEAD", "/ping", Public),
-    ("GET", "/health", Public),
     ("GET", "/api/handles/{prefix}/{*suffix}", Public),
     (
         "PUT",

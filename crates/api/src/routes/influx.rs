@@ -1,8 +1,8 @@
 //! InfluxDB-compatible writes: `POST /write` (InfluxDB 1.x) and `POST /api/v2/write`
 //! (2.x) take the line protocol into the caller's tenant, so tools that speak it (the
 //! InfluxDB client libraries, `influx -import`, Telegraf's InfluxDB outputs) send device
-//! data without a line of new code. `GET|HEAD /ping` and `GET /health` answer as InfluxDB
-//! does, for the clients that check the server first.
+//! data without a line of new code. `GET|HEAD /ping` answers as InfluxDB does, for the
+//! clients that check the server first. (Not `/health`: that path is the console's.)
 //!
 //! Credentials: an API key (or a session token) as `Authorization: Token …` (2.x),
 //! as the password of HTTP Basic or the `p` parameter (1.x; the user name is not used),
@@ -57,7 +57,6 @@ pub fn router(state: AppState) -> Router {
         .route("/write", post(write_v1))
         .route("/api/v2/write", post(write_v2))
         .route("/ping", get(ping).head(ping))
-        .route("/health", get(health))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), INFLUX_API),
             crate::authz::authorize_compat,
@@ -144,19 +143,6 @@ fn version_headers(h: &mut HeaderMap) {
 
 async fn ping() -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
-    version_headers(res.headers_mut());
-    res
-}
-
-async fn health() -> Response {
-    let mut res = axum::Json(json!({
-        "name": "ironloom",
-        "message": "ready for writes",
-        "status": "pass",
-        "checks": [],
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
-    .into_response();
     version_headers(res.headers_mut());
     res
 }

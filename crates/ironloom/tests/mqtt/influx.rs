@@ -118,7 +118,7 @@ async fn influx_clients_and_import_write_into_the_tenant_checked_against_the_thi
     for ok in [
         "v2_points",
         "v2_line_seconds",
-        "v2_health",
+        "v2_ping",
         "v1_points",
         "v1_ping",
     ] {
