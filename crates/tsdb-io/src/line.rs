@@ -38,6 +38,9 @@ pub struct Line<'a> {
     pub fields: Vec<(Cow<'a, str>, FieldValue<'a>)>,
     /// In the request's precision, as written.
     pub timestamp: Option<i64>,
+    /// 1-based, counting every line of the body (blank ones, comments and the lines a
+    /// string value spans included).
+    pub line: usize,
 }
 
 impl Line<'_> {
@@ -170,7 +173,10 @@ impl<'a> Iterator for Lines<'a> {
             self.pos = p.pos;
             self.line += p.newlines;
             return Some(match out {
-                Ok(l) => Ok(l),
+                Ok(l) => Ok(Line {
+                    line: start_line,
+                    ..l
+                }),
                 Err(kind) => {
                     self.skip_line();
                     Err(LineError {
@@ -293,6 +299,7 @@ impl<'a> Parser<'a> {
             tags,
             fields,
             timestamp,
+            line: 0,
         })
     }
 

@@ -89,6 +89,15 @@ fn blank_lines_comments_and_crlf_are_skipped_and_lines_counted() {
         })
     );
     assert_eq!(out[4].as_ref().unwrap().fields[0].1, FieldValue::Float(3.0));
+    // Each line read knows where it stood.
+    let at: Vec<usize> = out
+        .iter()
+        .map(|l| match l {
+            Ok(l) => l.line,
+            Err(e) => e.line,
+        })
+        .collect();
+    assert_eq!(at, [3, 5, 7, 9, 10]);
 }
 
 #[test]

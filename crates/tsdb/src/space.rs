@@ -116,10 +116,7 @@ pub fn space(dir: &Path) -> Result<SpaceReport> {
         for r in &seg.rollups {
             in_blocks += r.len as u64;
             if let Some(def) = seg.def(r.series)
-                && let Some(e) = by
-                    .iter_mut()
-                    .find(|((p, _), _)| p.as_str() == &*def.property)
-                    .map(|(_, e)| e)
+                && let Some(e) = by.get_mut(&(def.property.to_string(), def.vtype.code()))
             {
                 e.rollup_bytes += r.len as u64;
             }

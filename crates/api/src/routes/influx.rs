@@ -273,6 +273,8 @@ struct DeviceLines {
     values: Vec<Reported>,
     /// The first line that named it (for refusals).
     first_line: usize,
+    /// How many lines named it.
+    lines: usize,
 }
 
 async fn write(
@@ -305,7 +307,7 @@ async fn write(
     let mut refused_lines = 0usize;
     let mut devices: Vec<DeviceLines> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for (n, l) in line::lines(&body).enumerate() {
+    for l in line::lines(&body) {
         let l = match l {
             Ok(l) => l,
             Err(e) => {
@@ -322,7 +324,7 @@ async fn write(
                 if refused.len() < LISTED {
                     refused.push(line_message(
                         locale,
-                        n + 1,
+                        l.line,
                         locale.pick("the timestamp is out of range", "时间戳超出范围"),
                     ));
                 }
@@ -339,11 +341,13 @@ async fn write(
                 devices.push(DeviceLines {
                     name: name.to_string(),
                     values: Vec::new(),
-                    first_line: n + 1,
+                    first_line: l.line,
+                    lines: 0,
                 });
                 devices.len() - 1
             }
         };
+        devices[at].lines += 1;
         let values = &mut devices[at].values;
         for (key, value) in l.fields {
             let key = if params.prefixed {
@@ -356,15 +360,15 @@ async fn write(
     }
     // The devices, by name, of the tenant.
     let mut known: Vec<(DeviceId, Vec<Reported>)> = Vec::with_capacity(devices.len());
-    let mut names: Vec<String> = Vec::with_capacity(devices.len());
+    let mut names: Vec<(String, usize)> = Vec::with_capacity(devices.len());
     for d in devices {
         match device_id(&state, tenant, &d.name).await {
             Ok(Some(id)) => {
                 known.push((id, d.values));
-                names.push(d.name);
+                names.push((d.name, d.lines));
             }
             Ok(None) => {
-                refused_lines += 1;
+                refused_lines += d.lines;
                 if refused.len() < LISTED {
                     refused.push(line_message(
                         locale,
@@ -387,7 +391,7 @@ async fn write(
     .await;
     let mut stored = 0u64;
     let mut refused_values = 0usize;
-    for (name, o) in names.iter().zip(outcomes) {
+    for ((name, lines), o) in names.iter().zip(outcomes) {
         match o {
             Ok(o) => {
                 stored += o.stored;
@@ -400,7 +404,7 @@ async fn write(
             }
             Err(IngestError::Device(Error::NotFound(_))) => {
                 state.devices.forget_name(tenant, name);
-                refused_lines += 1;
+                refused_lines += lines;
                 if refused.len() < LISTED {
                     refused.push(match locale {
                         Locale::En => format!("device {name:?} was deleted"),
@@ -408,11 +412,9 @@ async fn write(
                     });
                 }
             }
-            Err(e) => {
-                return refuse(
-                    &Error::storage("write line protocol", e.to_string()).into(),
-                    locale,
-                );
+            // The store's own refusal (an overloaded disk is a 503 the clients retry).
+            Err(IngestError::Device(e) | IngestError::Product(e) | IngestError::Store(e)) => {
+                return refuse(&e.into(), locale);
             }
         }
     }

@@ -279,7 +279,7 @@ async fn influx_clients_and_import_write_into_the_tenant_checked_against_the_thi
         Some(&format!("Token {key_b}")),
         &[],
         format!(
-            "press,device=press-1 temperature=66 {}\npress,device=press-2 temperature=67 {}",
+            "# lines are counted with comments and blank ones\n\npress,device=press-1 temperature=66 {}\npress,device=press-2 temperature=67 {}",
             t + 5,
             t + 5
         )
@@ -291,7 +291,7 @@ async fn influx_clients_and_import_write_into_the_tenant_checked_against_the_thi
         body["message"]
             .as_str()
             .unwrap()
-            .contains("no device named \"press-2\""),
+            .contains("line 4: no device named \"press-2\""),
         "{body}"
     );
     assert!(
