@@ -22,6 +22,71 @@ pub struct Stats {
     pub m2: f64,
 }
 
+/// Most decimal places of the exact sums (see [`exact_moments`]).
+pub const EXACT_PLACES: u8 = 6;
+/// Largest magnitude of a scaled value on the exact path (the squares of a million of them
+/// stay far inside an `i128`).
+const EXACT_LIMIT: i64 = 1 << 40;
+const POW10: [f64; 13] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+];
+
+/// The sum of values `i / 10^places` whose integers sum to `s1`, rounded once.
+pub fn exact_sum(s1: i64, places: u8) -> f64 {
+    s1 as f64 / POW10[places.min(EXACT_PLACES) as usize]
+}
+
+/// The squared deviations from the mean of `n` values `i / 10^places`, from the exact
+/// integer `n·Σi² − (Σi)²`, rounded at the end only.
+pub fn exact_m2(numerator: u64, n: u32, places: u8) -> f64 {
+    numerator as f64 / f64::from(n.max(1)) / POW10[2 * places.min(EXACT_PLACES) as usize]
+}
+
+/// Sum and M2 of decimals (sensor values, integers, booleans) computed exactly in integers:
+/// more accurate than summing floats, and what the segment index and rollups store as
+/// small integers. `None` if a value is not a decimal of at most [`EXACT_PLACES`] places
+/// or is too large; the places are the fewest that fit every value.
+pub fn exact_moments(values: impl Iterator<Item = f64>) -> Option<(u8, i64, u64)> {
+    let (mut e, mut n, mut s1, mut s2) = (0u8, 0i128, 0i128, 0i128);
+    for x in values {
+        let i = loop {
+            match codec::float::scaled(x, e) {
+                Some(i) if i.unsigned_abs() < EXACT_LIMIT as u64 => break i as i128,
+                Some(_) => return None,
+                None if e < EXACT_PLACES => {
+                    e += 1;
+                    s1 *= 10;
+                    s2 *= 100;
+                }
+                None => return None,
+            }
+        };
+        n += 1;
+        s1 += i;
+        s2 += i * i;
+    }
+    let num = n * s2 - s1 * s1;
+    Some((e, i64::try_from(s1).ok()?, u64::try_from(num).ok()?))
+}
+
+/// [`exact_moments`] of integers: `Σi` and `n·Σi² − (Σi)²`.
+fn exact_ints(values: impl Iterator<Item = i64>) -> Option<(i64, u64)> {
+    let (mut n, mut s1, mut s2) = (0i128, 0i128, 0i128);
+    for i in values {
+        if i.unsigned_abs() >= EXACT_LIMIT as u64 {
+            return None;
+        }
+        let i = i as i128;
+        n += 1;
+        s1 += i;
+        s2 += i * i;
+    }
+    Some((
+        i64::try_from(s1).ok()?,
+        u64::try_from(n * s2 - s1 * s1).ok()?,
+    ))
+}
+
 /// Native ordering of raw values of a type.
 pub fn raw_less(t: ValueType, a: u64, b: u64) -> bool {
     match t {
@@ -73,7 +138,10 @@ impl Stats {
                 }
                 (s.min, s.max) = (lo.to_bits(), hi.to_bits());
                 (s.first, s.last) = (v[0].to_bits(), v[n - 1].to_bits());
-                (s.sum, s.m2) = moments(v.iter().copied(), n);
+                (s.sum, s.m2) = match exact_moments(v.iter().copied()) {
+                    Some((e, s1, num)) => (exact_sum(s1, e), exact_m2(num, n as u32, e)),
+                    None => moments(v.iter().copied(), n),
+                };
             }
             Values::I64(v) => {
                 let v = &v[a..b];
@@ -82,7 +150,10 @@ impl Stats {
                     .fold((v[0], v[0]), |(lo, hi), &x| (lo.min(x), hi.max(x)));
                 (s.min, s.max) = (lo as u64, hi as u64);
                 (s.first, s.last) = (v[0] as u64, v[n - 1] as u64);
-                (s.sum, s.m2) = moments(v.iter().map(|&x| x as f64), n);
+                (s.sum, s.m2) = match exact_ints(v.iter().copied()) {
+                    Some((s1, num)) => (exact_sum(s1, 0), exact_m2(num, n as u32, 0)),
+                    None => moments(v.iter().map(|&x| x as f64), n),
+                };
             }
             Values::Bool(v) => {
                 let v = &v[a..b];
@@ -90,7 +161,9 @@ impl Stats {
                 s.min = u64::from(ones == n);
                 s.max = u64::from(ones > 0);
                 (s.first, s.last) = (u64::from(v[0]), u64::from(v[n - 1]));
-                (s.sum, s.m2) = moments(v.iter().map(|&x| f64::from(u8::from(x))), n);
+                let ones = ones as i128;
+                let num = (n as i128 * ones - ones * ones) as u64;
+                (s.sum, s.m2) = (exact_sum(ones as i64, 0), exact_m2(num, n as u32, 0));
             }
         }
         s

@@ -65,7 +65,7 @@ impl Default for Options {
             wal_backlog_bytes: 64 << 20,
             write_stall_timeout: Duration::from_secs(10),
             partition: DAY_US,
-            chunk_points: 1024,
+            chunk_points: 2048,
             accept_past: Duration::from_secs(20 * 365 * 86_400),
             accept_future: Duration::from_secs(86_400),
             max_string_bytes: 64 << 10,

@@ -119,7 +119,9 @@ pub fn rollup(data: &[u8]) {
     let t = vtype(data[0]);
     let width = rollup::WIDTHS[(data[0] as usize >> 2) % rollup::WIDTHS.len()];
     let n = u16::from_le_bytes([data[1], data[2]]) as usize;
-    let _ = rollup::decode(&data[3..], t, n, width);
+    // Bit 3 of the first byte picks the segment version the block is read as.
+    let version = 1 + (data[0] >> 3 & 1);
+    let _ = rollup::decode(&data[3..], t, n, width, version);
 }
 
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
@@ -174,6 +176,20 @@ mod tests {
             }
             out.push(c);
         }
+        // Noisy decimals and integers with a jump: Rice-coded frames and an escape.
+        let mut f = Column::new(ValueType::F64);
+        let mut n = Column::new(ValueType::I64);
+        let mut x = 7u64;
+        for i in 0..300i64 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let noise = (x >> 40) as i64 % 200 - 100;
+            let jump = if i > 150 { 1 << 30 } else { 0 };
+            let ts = 1_767_225_600_000_000 + i * 1_000_000;
+            assert!(f.push(ts, Value::F64((5000 + noise) as f64 / 100.0), Quality::Good));
+            assert!(n.push(ts, Value::I64(noise + jump), Quality::Good));
+        }
+        out.push(f);
+        out.push(n);
         out
     }
 
@@ -284,10 +300,11 @@ mod tests {
         index.extend_from_slice(&bytes[off..n - 24]);
         run("index", segment_index, &[index], 20_000);
 
-        let r = *seg.rollup_of(4, rollup::WIDTHS[0]).unwrap();
+        let r = *seg.rollup_of(cols.len() as u32 - 1, rollup::WIDTHS[0]).unwrap();
         let windows = seg.read_rollup(&r, ValueType::F64).unwrap();
         assert_eq!(windows.iter().map(|s: &Stats| s.count).sum::<u32>(), 1200);
-        let mut block = vec![0u8];
+        // Type F64, minute width, read as version 2 (see `rollup`).
+        let mut block = vec![8u8];
         block.extend_from_slice(&(r.windows as u16).to_le_bytes());
         block.extend_from_slice(&bytes[r.offset as usize..(r.offset + r.len as u64) as usize]);
         run("rollup", rollup, &[block], 20_000);

@@ -30,6 +30,7 @@ pub mod rollup;
 pub mod scan;
 pub mod segment;
 pub mod space;
+pub mod stats_codec;
 mod store;
 pub mod wal;
 

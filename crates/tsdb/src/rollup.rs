@@ -8,7 +8,10 @@
 //!
 //! Block layout (each part a length-prefixed codec block): first timestamps (delta of
 //! delta), last-minus-first timestamp (integers), counts (integers), min, max, first, last
-//! (floats for f64 series, integers for i64 and bool), sums and M2 (floats).
+//! (floats for f64 series, integers for i64 and bool), sums (floats), then M2: in segments of
+//! version 2 a form byte and either floats or, where every window's M2 came from exact
+//! integers, their decimal places and numerators `n·Σi² − (Σi)²` (integers); in version 1
+//! floats.
 
 use crate::chunk::Stats;
 use crate::codec::varint::{Reader, put_block};
@@ -113,14 +116,42 @@ pub fn encode(t: ValueType, ws: &[Stats], out: &mut Vec<u8>) {
     raw_block(t, ws.iter().map(|s| s.max), out);
     raw_block(t, ws.iter().map(|s| s.first), out);
     raw_block(t, ws.iter().map(|s| s.last), out);
-    for floats in [
-        ws.iter().map(|s| s.sum).collect::<Vec<f64>>(),
-        ws.iter().map(|s| s.m2).collect(),
-    ] {
-        buf.clear();
-        codec::float::encode(&floats, &mut buf);
-        put_block(out, &buf);
+    buf.clear();
+    codec::float::encode(&ws.iter().map(|s| s.sum).collect::<Vec<f64>>(), &mut buf);
+    put_block(out, &buf);
+    // M2 as the exact integers it came from (see `chunk::exact_moments`), else as floats.
+    let exact: Option<(Vec<i64>, Vec<i64>)> = ws.iter().map(exact_m2_of).collect();
+    match exact {
+        Some((places, nums)) => {
+            out.push(M2_EXACT);
+            for ints in [places, nums] {
+                buf.clear();
+                codec::int::encode(&ints, &mut buf);
+                put_block(out, &buf);
+            }
+        }
+        None => {
+            out.push(M2_FLOAT);
+            buf.clear();
+            codec::float::encode(&ws.iter().map(|s| s.m2).collect::<Vec<f64>>(), &mut buf);
+            put_block(out, &buf);
+        }
     }
+}
+
+const M2_FLOAT: u8 = 0;
+const M2_EXACT: u8 = 1;
+
+/// The places and integer numerator that give back a window's M2 bit for bit.
+fn exact_m2_of(s: &Stats) -> Option<(i64, i64)> {
+    let from = codec::float::as_decimal(s.sum, crate::chunk::EXACT_PLACES)?.0;
+    (from..=crate::chunk::EXACT_PLACES).find_map(|p| {
+        let scale = 10f64.powi(p as i32);
+        let num = (s.m2 * f64::from(s.count) * scale * scale).round();
+        ((0.0..9.0e15).contains(&num)
+            && crate::chunk::exact_m2(num as u64, s.count, p).to_bits() == s.m2.to_bits())
+        .then_some((p as i64, num as i64))
+    })
 }
 
 fn read_raw(r: &mut Reader<'_>, t: ValueType, n: usize) -> Result<Vec<u64>, CodecError> {
@@ -143,6 +174,7 @@ pub fn decode(
     t: ValueType,
     n: usize,
     width: Micros,
+    version: u8,
 ) -> Result<Vec<Stats>, CodecError> {
     use CodecError::Invalid;
     if n == 0 || n > MAX_WINDOWS || !supported(t) || width <= 0 {
@@ -162,7 +194,25 @@ pub fn decode(
     let mut sums = Vec::with_capacity(n);
     codec::float::decode(r.block()?, n, &mut sums)?;
     let mut m2 = Vec::with_capacity(n);
-    codec::float::decode(r.block()?, n, &mut m2)?;
+    // Segments of version 1 hold M2 as floats without a form byte.
+    let form = if version >= 2 { r.u8()? } else { M2_FLOAT };
+    match form {
+        M2_FLOAT => codec::float::decode(r.block()?, n, &mut m2)?,
+        M2_EXACT => {
+            let (mut places, mut nums) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            codec::int::decode(r.block()?, n, &mut places)?;
+            codec::int::decode(r.block()?, n, &mut nums)?;
+            for ((&p, &num), &count) in places.iter().zip(&nums).zip(&counts) {
+                let p = u8::try_from(p)
+                    .ok()
+                    .filter(|&p| p <= crate::chunk::EXACT_PLACES)
+                    .ok_or(Invalid("rollup M2 places"))?;
+                let count = u32::try_from(count).map_err(|_| Invalid("rollup count"))?;
+                m2.push(crate::chunk::exact_m2(num as u64, count, p));
+            }
+        }
+        _ => return Err(Invalid("rollup M2 form")),
+    }
     let mut out = Vec::with_capacity(n);
     let mut prev_window = None;
     for i in 0..n {
@@ -228,7 +278,7 @@ mod tests {
         let mut buf = Vec::new();
         encode(ValueType::F64, &ws, &mut buf);
         assert_eq!(
-            decode(&buf, ValueType::F64, ws.len(), WIDTHS[1]).unwrap(),
+            decode(&buf, ValueType::F64, ws.len(), WIDTHS[1], 2).unwrap(),
             ws
         );
         assert!(buf.len() < 4 * 40, "{} bytes for 4 windows", buf.len());
@@ -244,7 +294,7 @@ mod tests {
         let mut buf = Vec::new();
         encode(ValueType::I64, &ws, &mut buf);
         assert_eq!(
-            decode(&buf, ValueType::I64, ws.len(), WIDTHS[0]).unwrap(),
+            decode(&buf, ValueType::I64, ws.len(), WIDTHS[0], 2).unwrap(),
             ws
         );
         let pts: Vec<(Micros, Value)> = (0..600)
@@ -268,12 +318,12 @@ mod tests {
         let mut buf = Vec::new();
         encode(ValueType::F64, &ws, &mut buf);
         // Wrong counts, widths, truncations and flipped bytes never panic.
-        assert!(decode(&buf, ValueType::F64, 0, WIDTHS[0]).is_err());
-        assert!(decode(&buf, ValueType::F64, MAX_WINDOWS + 1, WIDTHS[0]).is_err());
-        assert!(decode(&buf, ValueType::Str, ws.len(), WIDTHS[0]).is_err());
-        assert!(decode(&buf, ValueType::F64, ws.len(), 1_000_000).is_err());
+        assert!(decode(&buf, ValueType::F64, 0, WIDTHS[0], 2).is_err());
+        assert!(decode(&buf, ValueType::F64, MAX_WINDOWS + 1, WIDTHS[0], 2).is_err());
+        assert!(decode(&buf, ValueType::Str, ws.len(), WIDTHS[0], 2).is_err());
+        assert!(decode(&buf, ValueType::F64, ws.len(), 1_000_000, 2).is_err());
         for cut in 0..buf.len() {
-            assert!(decode(&buf[..cut], ValueType::F64, ws.len(), WIDTHS[0]).is_err());
+            assert!(decode(&buf[..cut], ValueType::F64, ws.len(), WIDTHS[0], 2).is_err());
         }
         let mut seed = 7u64;
         for _ in 0..2000 {
@@ -283,8 +333,8 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let i = (seed >> 33) as usize % b.len();
             b[i] ^= 1 << ((seed >> 20) % 8);
-            let _ = decode(&b, ValueType::F64, ws.len(), WIDTHS[0]);
-            let _ = decode(&b, ValueType::I64, ws.len(), WIDTHS[1]);
+            let _ = decode(&b, ValueType::F64, ws.len(), WIDTHS[0], 2);
+            let _ = decode(&b, ValueType::I64, ws.len(), WIDTHS[1], 2);
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::column::Column;
 use crate::error::{IoContext, Result, TsdbError};
 use crate::record::{SeriesDef, get_def, get_uuid, put_def, put_uuid};
 use crate::rollup::{self, RollupMeta};
+use crate::stats_codec;
 use crate::wal::sync_dir;
 use ironloom_core::ids::{ProductId, TenantId};
 use ironloom_core::telemetry::{Micros, ValueType};
@@ -29,7 +30,10 @@ use uuid::Uuid;
 const MAGIC: &[u8; 8] = b"ILTSSEG1";
 const END: &[u8; 8] = b"ILTSEND1";
 const FOOTER: usize = 24;
-const VERSION: u8 = 1;
+/// 2: statistics as integers where exact, first timestamps relative to the partition,
+/// offsets relative to the previous entry's end, rollup M2 as integers (`stats_codec.rs`,
+/// `rollup.rs`). Version 1 segments are still read.
+const VERSION: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {
@@ -71,6 +75,8 @@ pub struct Segment {
     /// Sorted by (series, width).
     pub rollups: Vec<RollupMeta>,
     pub bytes: u64,
+    /// Format version of the file (see [`VERSION`]).
+    pub version: u8,
     file: File,
 }
 
@@ -118,6 +124,7 @@ impl Segment {
             chunks,
             rollups,
             bytes,
+            version: index[0],
             file,
         })
     }
@@ -146,7 +153,7 @@ impl Segment {
                 format!("rollup at byte {}: checksum mismatch", m.offset),
             ));
         }
-        rollup::decode(&buf, t, m.windows as usize, m.width).map_err(|e| {
+        rollup::decode(&buf, t, m.windows as usize, m.width, self.version).map_err(|e| {
             TsdbError::corrupt(&self.path, format!("rollup at byte {}: {e}", m.offset))
         })
     }
@@ -194,40 +201,6 @@ impl Segment {
     }
 }
 
-fn put_stats(out: &mut Vec<u8>, s: &Stats, t: ValueType) {
-    put_u64(out, s.count as u64);
-    put_i64(out, s.min_ts);
-    put_u64(out, s.max_ts.wrapping_sub(s.min_ts) as u64);
-    if t != ValueType::Str {
-        for v in [s.min, s.max, s.first, s.last] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out.extend_from_slice(&s.sum.to_bits().to_le_bytes());
-        out.extend_from_slice(&s.m2.to_bits().to_le_bytes());
-    }
-}
-
-fn get_stats(r: &mut Reader<'_>, t: ValueType) -> Result<Stats, crate::codec::CodecError> {
-    let count = u32::try_from(r.u64()?).map_err(|_| crate::codec::CodecError::Invalid("count"))?;
-    let min_ts = r.i64()?;
-    let max_ts = min_ts.wrapping_add(r.u64()? as i64);
-    let mut s = Stats {
-        count,
-        min_ts,
-        max_ts,
-        ..Stats::default()
-    };
-    if t != ValueType::Str {
-        s.min = r.u64_le()?;
-        s.max = r.u64_le()?;
-        s.first = r.u64_le()?;
-        s.last = r.u64_le()?;
-        s.sum = r.f64_le()?;
-        s.m2 = r.f64_le()?;
-    }
-    Ok(s)
-}
-
 fn encode_index(
     h: &Header,
     series: &[SeriesDef],
@@ -253,20 +226,23 @@ fn encode_index(
         put_def(&mut out, d, false);
     }
     put_u64(&mut out, chunks.len() as u64);
+    let mut end = MAGIC.len() as u64;
     for c in chunks {
         put_u64(&mut out, c.series as u64);
         out.push(c.vtype.code());
-        put_u64(&mut out, c.offset);
+        put_i64(&mut out, c.offset.wrapping_sub(end) as i64);
+        end = c.offset.wrapping_add(c.len as u64);
         put_u64(&mut out, c.len as u64);
         out.extend_from_slice(&c.crc.to_le_bytes());
-        put_stats(&mut out, &c.stats, c.vtype);
+        stats_codec::put(&mut out, &c.stats, c.vtype, h.part_start);
     }
     put_u64(&mut out, rollups.len() as u64);
     for r in rollups {
         put_u64(&mut out, r.series as u64);
         put_i64(&mut out, r.width);
         put_u64(&mut out, r.windows as u64);
-        put_u64(&mut out, r.offset);
+        put_i64(&mut out, r.offset.wrapping_sub(end) as i64);
+        end = r.offset.wrapping_add(r.len as u64);
         put_u64(&mut out, r.len as u64);
         out.extend_from_slice(&r.crc.to_le_bytes());
     }
@@ -278,9 +254,22 @@ pub type Index = (Header, Vec<SeriesDef>, Vec<ChunkMeta>, Vec<RollupMeta>);
 pub fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::CodecError> {
     use crate::codec::CodecError::Invalid;
     let mut r = Reader::new(data);
-    if r.u8()? != VERSION {
+    let version = r.u8()?;
+    if !(1..=VERSION).contains(&version) {
         return Err(Invalid("unsupported segment version"));
     }
+    // Version 2 writes offsets relative to the previous entry's end.
+    let mut end = MAGIC.len() as u64;
+    let mut place = |r: &mut Reader<'_>, what: &'static str| {
+        let offset = if version >= 2 {
+            end.wrapping_add(r.i64()? as u64)
+        } else {
+            r.u64()?
+        };
+        let len = u32::try_from(r.u64()?).map_err(|_| Invalid(what))?;
+        end = offset.wrapping_add(len as u64);
+        Ok::<_, crate::codec::CodecError>((offset, len))
+    };
     let id = r.u64()?;
     let tenant = TenantId(get_uuid(&mut r)?);
     let p = get_uuid(&mut r)?;
@@ -311,10 +300,9 @@ pub fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::C
     for _ in 0..n {
         let s = u32::try_from(r.u64()?).map_err(|_| Invalid("series id"))?;
         let vtype = ValueType::from_code(r.u8()?).ok_or(Invalid("value type"))?;
-        let offset = r.u64()?;
-        let len = u32::try_from(r.u64()?).map_err(|_| Invalid("chunk length"))?;
+        let (offset, len) = place(&mut r, "chunk length")?;
         let crc = r.u32_le()?;
-        let stats = get_stats(&mut r, vtype)?;
+        let stats = stats_codec::get(&mut r, vtype, part_start, version)?;
         if offset < MAGIC.len() as u64 || offset.saturating_add(len as u64) > data_end {
             return Err(Invalid("chunk outside the data area"));
         }
@@ -348,8 +336,7 @@ pub fn decode_index(data: &[u8], data_end: u64) -> Result<Index, crate::codec::C
         let s = u32::try_from(r.u64()?).map_err(|_| Invalid("series id"))?;
         let width = r.i64()?;
         let windows = u32::try_from(r.u64()?).map_err(|_| Invalid("rollup windows"))?;
-        let offset = r.u64()?;
-        let len = u32::try_from(r.u64()?).map_err(|_| Invalid("rollup length"))?;
+        let (offset, len) = place(&mut r, "rollup length")?;
         let crc = r.u32_le()?;
         if offset < MAGIC.len() as u64 || offset.saturating_add(len as u64) > data_end {
             return Err(Invalid("rollup outside the data area"));

@@ -147,12 +147,7 @@ fn chunk_parts(buf: &[u8], t: ValueType) -> Option<Parts> {
     let ts = r.block().ok()?.len();
     let quality = r.block().ok()?.len();
     let values = r.rest();
-    let int_name = |tag: Option<&u8>| match tag {
-        Some(0) => "constant",
-        Some(1) => "varint",
-        Some(2) => "packed",
-        _ => "?",
-    };
+    let int_name = |tag: Option<&u8>| tag.map_or("?", |&t| crate::codec::int::mode_name(t));
     let encoding = match t {
         ValueType::F64 => match values.first() {
             Some(0) => "gorilla".to_string(),

@@ -93,6 +93,15 @@ pub fn from_decimal(places: u8, int: i64) -> Option<f64> {
     (places <= MAX_PLACES).then(|| int as f64 / POW10[places as usize])
 }
 
+/// `v` as the integer `i` with `i / 10^places` giving back its very bits, if any.
+#[inline]
+pub fn scaled(v: f64, places: u8) -> Option<i64> {
+    if places > MAX_PLACES {
+        return None;
+    }
+    decimal_of(v, places as usize, false)
+}
+
 #[inline]
 fn decimal_of(v: f64, e: usize, mul: bool) -> Option<i64> {
     let scaled = (v * POW10[e]).round();

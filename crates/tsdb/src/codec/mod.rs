@@ -9,6 +9,7 @@ pub mod boolean;
 pub mod float;
 pub mod int;
 pub mod quality;
+pub mod rice;
 pub mod string;
 pub mod ts;
 pub mod varint;
