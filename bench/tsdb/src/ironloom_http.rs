@@ -17,7 +17,7 @@
 //!   counts as cold) and wait until maintenance has compacted each partition to one
 //!   segment and the size on disk is stable. Size: `du` of the time-series directory
 //!   (segments, log, latest-value snapshot), not the metadata database.
-//! - Queries: (a) `POST /api/v1/telemetry/latest`, (b) `GET
+//! - Queries: (a) `POST /api/v1/telemetry/latest` with `layout=columns`, (b) `GET
 //!   /api/v1/devices/{id}/telemetry/aggregate?interval=5m&agg=avg`, (c) `POST
 //!   /api/v1/telemetry/aggregate` with `interval=1d`, `aggregations=[max]`, (d) `GET
 //!   /api/v1/devices/{id}/telemetry?properties=…&limit=10000&layout=columns` (arrays of
@@ -253,7 +253,7 @@ impl IronloomHttpTarget {
         device: &uuid::Uuid,
         property: &str,
         ts: Option<i64>,
-        v: &serde_json::Value,
+        value: f64,
     ) -> Result<Sample> {
         let device = *self
             .by_id
@@ -261,9 +261,6 @@ impl IronloomHttpTarget {
             .ok_or_else(|| anyhow!("unknown device {device}"))?;
         let metric =
             metric_index(property).ok_or_else(|| anyhow!("unknown property {property}"))?;
-        let value = v
-            .as_f64()
-            .ok_or_else(|| anyhow!("value {v} is not a number"))?;
         Ok(Sample {
             device,
             metric,
@@ -291,12 +288,28 @@ impl IronloomHttpTarget {
     }
 }
 
+/// The one aggregate a window was asked for.
+fn first(values: &[f64]) -> Result<f64> {
+    values
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow!("a window without its value"))
+}
+
+/// `layout=columns`: per device, its properties' newest points side by side. Values are
+/// read as numbers, as a client that knows its thing model does (and as the PostgreSQL
+/// target reads `double precision` columns).
 #[derive(Debug, Deserialize)]
 struct LatestOut {
+    series: Vec<LatestDeviceOut>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LatestDeviceOut {
     device: uuid::Uuid,
-    property: String,
-    ts: i64,
-    value: serde_json::Value,
+    properties: Vec<String>,
+    ts: Vec<i64>,
+    values: Vec<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -314,7 +327,7 @@ struct SeriesOut {
 #[derive(Debug, Deserialize)]
 struct WindowOut {
     ts: i64,
-    values: Vec<serde_json::Value>,
+    values: Vec<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -476,15 +489,24 @@ impl Target for IronloomHttpTarget {
     }
 
     async fn q_latest_all(&self) -> Result<Vec<Sample>> {
-        let out: Vec<LatestOut> = self
+        let out: LatestOut = self
             .read(
-                self.api.post("/api/v1/telemetry/latest").json(&json!({})),
+                self.api
+                    .post("/api/v1/telemetry/latest")
+                    .json(&json!({"layout": "columns"})),
                 "latest",
             )
             .await?;
-        out.iter()
-            .map(|l| self.sample(&l.device, &l.property, Some(l.ts), &l.value))
-            .collect()
+        let mut v = Vec::new();
+        for d in &out.series {
+            if d.properties.len() != d.ts.len() || d.ts.len() != d.values.len() {
+                bail!("latest: columns of different lengths");
+            }
+            for ((p, ts), value) in d.properties.iter().zip(&d.ts).zip(&d.values) {
+                v.push(self.sample(&d.device, p, Some(*ts), *value)?);
+            }
+        }
+        Ok(v)
     }
 
     async fn q_device_5m_avg(
@@ -505,7 +527,7 @@ impl Target for IronloomHttpTarget {
         let mut v = Vec::new();
         for s in &out.series {
             for w in &s.windows {
-                v.push(self.sample(&s.device, &s.property, Some(w.ts), &w.values[0])?);
+                v.push(self.sample(&s.device, &s.property, Some(w.ts), first(&w.values)?)?);
             }
         }
         Ok(v)
@@ -526,7 +548,7 @@ impl Target for IronloomHttpTarget {
         let mut v = Vec::new();
         for s in &out.series {
             for w in &s.windows {
-                v.push(self.sample(&s.device, &s.property, None, &w.values[0])?);
+                v.push(self.sample(&s.device, &s.property, None, first(&w.values)?)?);
             }
         }
         Ok(v)

@@ -1244,6 +1244,21 @@ class LabelsInput(TypedDict):
     symbology: NotRequired[Optional[str]]
 
 
+class LatestColumnsOut(TypedDict):
+    series: List["LatestDeviceOut"]
+
+
+class LatestDeviceOut(TypedDict):
+    """One device's latest values as columns: the i-th property's newest point is at
+    `ts[i]` with `values[i]`."""
+    device: "DeviceId"
+    properties: List[str]
+    #: Present when some value is not `good`.
+    quality: NotRequired[Optional[List["Quality"]]]
+    ts: List[int]
+    values: List[Any]
+
+
 class LatestOut(TypedDict):
     device: "DeviceId"
     property: str
@@ -1406,6 +1421,8 @@ ManyAggregateInput = TypedDict("ManyAggregateInput", {
 class ManyLatestInput(TypedDict):
     #: Devices; every device of the tenant with data when empty.
     devices: NotRequired[List["DeviceId"]]
+    #: `points` (default) or `columns` (see the device's latest values).
+    layout: NotRequired["Layout"]
     precision: NotRequired["Precision"]
     properties: NotRequired[List[str]]
 
@@ -2894,6 +2911,9 @@ JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "in
 #: A signing key's state. Exactly one key is active; retired keys still verify what they
 KeyState = Literal["active", "retired", "revoked"]
 
+#: The answer in the layout asked for.
+LatestAnswer = Union[List["LatestOut"], "LatestColumnsOut"]
+
 Layout = Literal["points", "columns"]
 
 #: How two identifiers are linked, for tracing (parent → child).
@@ -3757,12 +3777,16 @@ class GeneratedApi:
         *,
         properties: Optional[str] = None,
         precision: Optional[Precision] = None,
-    ) -> List[LatestOut]:
+        layout: Optional[Layout] = None,
+    ) -> LatestAnswer:
         """The newest value of each of a device's properties.
 
         `GET /api/v1/devices/{id}/telemetry/latest`
+
+        Parameters:
+            layout: `points` (default): one object per value; `columns`: per device, arrays of properties, timestamps and values (and qualities unless all are good).
         """
-        return self._call("GET", f"/api/v1/devices/{_path(id)}/telemetry/latest", query={"properties": properties, "precision": precision})
+        return self._call("GET", f"/api/v1/devices/{_path(id)}/telemetry/latest", query={"properties": properties, "precision": precision, "layout": layout})
 
     def device_stream(self, id: DeviceId) -> Iterator[ServerSentEvent]:
         """A device's data as it arrives, as server-sent events: `telemetry` (values stored from
@@ -5138,7 +5162,7 @@ class GeneratedApi:
         """
         return self._call("POST", "/api/v1/telemetry/import", query={"precision": precision, "dry_run": dry_run}, body=body, body_kind="text", content_type="text/csv")
 
-    def latest_many(self, body: ManyLatestInput) -> List[LatestOut]:
+    def latest_many(self, body: ManyLatestInput) -> LatestAnswer:
         """The newest value of each property of many devices.
 
         `POST /api/v1/telemetry/latest`

@@ -1439,6 +1439,27 @@ export interface LabelsInput {
   symbology?: string | null;
 }
 
+/** The answer in the layout asked for. */
+export type LatestAnswer = | LatestOut[]
+  | LatestColumnsOut;
+
+export interface LatestColumnsOut {
+  series: LatestDeviceOut[];
+}
+
+/**
+ * One device's latest values as columns: the i-th property's newest point is at
+ * `ts[i]` with `values[i]`.
+ */
+export interface LatestDeviceOut {
+  device: DeviceId;
+  properties: string[];
+  /** Present when some value is not `good`. */
+  quality?: Quality[] | null;
+  ts: number[];
+  values: unknown[];
+}
+
 export interface LatestOut {
   device: DeviceId;
   property: string;
@@ -1614,6 +1635,8 @@ export interface ManyAggregateInput {
 export interface ManyLatestInput {
   /** Devices; every device of the tenant with data when empty. */
   devices?: DeviceId[];
+  /** `points` (default) or `columns` (see the device's latest values). */
+  layout?: Layout;
   precision?: Precision;
   properties?: string[];
 }
@@ -3401,6 +3424,11 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
+  /**
+   * `points` (default): one object per value; `columns`: per device, arrays of
+   * properties, timestamps and values (and qualities unless all are good).
+   */
+  layout?: Layout;
 }
 
 /** Query parameters of `getProfile`. */
@@ -4513,8 +4541,8 @@ export abstract class GeneratedApi {
    *
    * `GET /api/v1/devices/{id}/telemetry/latest`
    */
-  deviceLatest(id: DeviceId, query: DeviceLatestQuery = {}): Promise<LatestOut[]> {
-    return this.call<LatestOut[]>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/latest`, query });
+  deviceLatest(id: DeviceId, query: DeviceLatestQuery = {}): Promise<LatestAnswer> {
+    return this.call<LatestAnswer>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/latest`, query });
   }
 
   /**
@@ -5769,8 +5797,8 @@ export abstract class GeneratedApi {
    *
    * `POST /api/v1/telemetry/latest`
    */
-  latestMany(body: ManyLatestInput): Promise<LatestOut[]> {
-    return this.call<LatestOut[]>({ method: "POST", path: "/api/v1/telemetry/latest", body, bodyKind: "json", contentType: "application/json" });
+  latestMany(body: ManyLatestInput): Promise<LatestAnswer> {
+    return this.call<LatestAnswer>({ method: "POST", path: "/api/v1/telemetry/latest", body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**

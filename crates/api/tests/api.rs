@@ -2078,6 +2078,37 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
         )
         .await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);
+    // The same as columns: per device, properties, timestamps and values side by side.
+    let r = app
+        .get(
+            &format!("/api/v1/devices/{id}/telemetry/latest?layout=columns"),
+            operator,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let d = &r.body["series"][0];
+    assert_eq!(d["device"], json!(id));
+    assert_eq!(d["properties"], json!(["state", "temp"]));
+    assert_eq!(d["values"], json!(["运行", 23.0]));
+    assert_eq!(d["ts"].as_array().unwrap().len(), 2);
+    // Qualities are listed because one is not good.
+    assert_eq!(d["quality"], json!(["good", "uncertain"]));
+    let r = app
+        .post(
+            "/api/v1/telemetry/latest",
+            viewer,
+            json!({"properties": ["temp"], "layout": "columns"}),
+        )
+        .await;
+    assert_eq!(r.body["series"][0]["values"], json!([23.0]));
+    let r = app
+        .post(
+            "/api/v1/telemetry/latest",
+            viewer,
+            json!({"layout": "rows"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     let r = app
         .post(
             "/api/v1/telemetry/aggregate",

@@ -300,7 +300,9 @@ mod tests {
         index.extend_from_slice(&bytes[off..n - 24]);
         run("index", segment_index, &[index], 20_000);
 
-        let r = *seg.rollup_of(cols.len() as u32 - 1, rollup::WIDTHS[0]).unwrap();
+        let r = *seg
+            .rollup_of(cols.len() as u32 - 1, rollup::WIDTHS[0])
+            .unwrap();
         let windows = seg.read_rollup(&r, ValueType::F64).unwrap();
         assert_eq!(windows.iter().map(|s: &Stats| s.count).sum::<u32>(), 1200);
         // Type F64, minute width, read as version 2 (see `rollup`).

@@ -27,6 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod latest;
 mod transfer;
 
 pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
@@ -35,10 +36,10 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(transfer::export_telemetry))
         .routes(routes!(transfer::import_telemetry))
         .routes(routes!(device_aggregate))
-        .routes(routes!(device_latest))
+        .routes(routes!(latest::device_latest))
         .routes(routes!(device_stream))
         .routes(routes!(aggregate_many))
-        .routes(routes!(latest_many))
+        .routes(routes!(latest::latest_many))
         .routes(routes!(storage_stats))
         .routes(routes!(get_retention, set_retention))
 }
@@ -689,63 +690,7 @@ async fn aggregate_many(
     ))
 }
 
-// ---------------------------------------------------------------- latest
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct LatestParams {
-    properties: Option<String>,
-    precision: Option<Precision>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LatestOut {
-    pub device: DeviceId,
-    pub property: String,
-    pub ts: i64,
-    pub value: Value,
-    pub quality: Quality,
-}
-
-fn latest_out(
-    v: Vec<ironloom_core::telemetry::LatestValue>,
-    precision: Precision,
-) -> Vec<LatestOut> {
-    v.into_iter()
-        .map(|l| LatestOut {
-            device: l.device,
-            property: l.property,
-            ts: precision.out(l.ts),
-            value: l.value,
-            quality: l.quality,
-        })
-        .collect()
-}
-
-/// The newest value of each of a device's properties.
-#[utoipa::path(get, path = "/api/v1/devices/{id}/telemetry/latest", tag = "telemetry",
-    params(("id" = DeviceId, Path), LatestParams),
-    security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, content((Vec<LatestOut> = "application/json"), (Vec<LatestOut> = "application/cbor"))), (status = 404, body = ErrorBody)))]
-async fn device_latest(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<DeviceId>,
-    enc: Encoding,
-    ApiQuery(q): ApiQuery<LatestParams>,
-) -> ApiResult<Encoded<Vec<LatestOut>>> {
-    let tenant = p.tenant()?;
-    check_device(&state, tenant, id).await?;
-    let v = state
-        .telemetry
-        .latest(
-            tenant,
-            selection(vec![id], split_list(q.properties.as_deref()))?,
-        )
-        .await?;
-    Ok(Encoded(enc, latest_out(v, q.precision.unwrap_or_default())))
-}
+// ---------------------------------------------------------------- live
 
 /// One live event of a device (`GET /api/v1/devices/{id}/telemetry/stream`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -871,36 +816,6 @@ async fn device_stream(
             }
         });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ManyLatestInput {
-    /// Devices; every device of the tenant with data when empty.
-    #[serde(default)]
-    pub devices: Vec<DeviceId>,
-    #[serde(default)]
-    pub properties: Vec<String>,
-    #[serde(default)]
-    pub precision: Precision,
-}
-
-/// The newest value of each property of many devices.
-#[utoipa::path(post, path = "/api/v1/telemetry/latest", tag = "telemetry",
-    request_body = ManyLatestInput, security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, content((Vec<LatestOut> = "application/json"), (Vec<LatestOut> = "application/cbor")))))]
-async fn latest_many(
-    State(state): State<AppState>,
-    p: Principal,
-    enc: Encoding,
-    ApiJson(body): ApiJson<ManyLatestInput>,
-) -> ApiResult<Encoded<Vec<LatestOut>>> {
-    let tenant = p.tenant()?;
-    let v = state
-        .telemetry
-        .latest(tenant, selection(body.devices, body.properties)?)
-        .await?;
-    Ok(Encoded(enc, latest_out(v, body.precision)))
 }
 
 // ---------------------------------------------------------------- stats, retention
