@@ -1,7 +1,8 @@
 //! Ironloom's time-series engine.
 //!
 //! Layout: `codec` (column encodings), `column` (points of one series in memory), `chunk`
-//! (one compressed block of a series with its statistics), `record` and `wal` (the
+//! (one compressed block of a series with its statistics; `stats_codec`: the statistics as
+//! the segment index stores them), `record` and `wal` (the
 //! write-ahead log), `segment` (immutable files per tenant, product and time partition),
 //! `catalog` (series keys ↔ ids), `latest` (the latest-value table's file), `engine`
 //! (write path, flush, recovery), `query` (range, aggregate, latest, statistics), `scan` (a

@@ -96,6 +96,13 @@ fn version_1_segments_read_back() {
         &path,
     )
     .unwrap();
+    // `ironloom tsdb check` finds nothing wrong with it.
+    let db = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(db.path().join("segments")).unwrap();
+    std::fs::copy(&path, db.path().join("segments/v1.seg")).unwrap();
+    let report = ironloom_tsdb::check::check(db.path(), |_| {}).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.segments, report.chunks), (1, 25));
     let seg = Segment::open(&path).unwrap();
     assert_eq!(seg.version, 1);
     assert_eq!(seg.header, header());
