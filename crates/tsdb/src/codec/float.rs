@@ -109,8 +109,9 @@ fn decimal_of(v: f64, e: usize, mul: bool) -> Option<i64> {
         return None;
     }
     // Rounded half away from zero by a truncating conversion: `f64::round` is a library
-    // call on the baseline x86-64 target and was a tenth of a flush's time. Whatever the
-    // rounding, the check below keeps only integers that give back the very bits.
+    // call on the baseline x86-64 target (2.7 % of a profile of the embedded ingest, from
+    // flushes and compactions). Whatever the rounding, the check below keeps only integers
+    // that give back the very bits.
     let i = (scaled + 0.5f64.copysign(scaled)) as i64;
     let back = if mul {
         i as f64 * INV10[e]

@@ -291,8 +291,7 @@ pub fn decode(data: &[u8], count: usize, out: &mut Vec<i64>) -> Result<usize, Co
                 let start = r.pos();
                 let mut bits = rice::Reader::new(r.rest());
                 let mut prev = first;
-                // Written through a slice: pushing one value at a time kept the vector's
-                // length in memory and was a third of the decoding time.
+                // The output is sized once and written through a slice.
                 let at = out.len();
                 out.resize(at + count, 0);
                 out[at] = first;
