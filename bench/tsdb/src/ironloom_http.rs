@@ -17,7 +17,7 @@
 //!   counts as cold) and wait until maintenance has compacted each partition to one
 //!   segment and the size on disk is stable. Size: `du` of the time-series directory
 //!   (segments, log, latest-value snapshot), not the metadata database.
-//! - Queries: (a) `POST /api/v1/telemetry/latest` with `layout=columns`, (b) `GET
+//! - Queries: (a) `POST /api/v1/telemetry/latest/columns`, (b) `GET
 //!   /api/v1/devices/{id}/telemetry/aggregate?interval=5m&agg=avg`, (c) `POST
 //!   /api/v1/telemetry/aggregate` with `interval=1d`, `aggregations=[max]`, (d) `GET
 //!   /api/v1/devices/{id}/telemetry?properties=…&limit=10000&layout=columns` (arrays of
@@ -296,7 +296,7 @@ fn first(values: &[f64]) -> Result<f64> {
         .ok_or_else(|| anyhow!("a window without its value"))
 }
 
-/// `layout=columns`: per device, its properties' newest points side by side. Values are
+/// `POST /telemetry/latest/columns`: per device, its properties' newest points side by side. Values are
 /// read as numbers, as a client that knows its thing model does (and as the PostgreSQL
 /// target reads `double precision` columns).
 #[derive(Debug, Deserialize)]
@@ -492,8 +492,8 @@ impl Target for IronloomHttpTarget {
         let out: LatestOut = self
             .read(
                 self.api
-                    .post("/api/v1/telemetry/latest")
-                    .json(&json!({"layout": "columns"})),
+                    .post("/api/v1/telemetry/latest/columns")
+                    .json(&json!({})),
                 "latest",
             )
             .await?;

@@ -1421,8 +1421,6 @@ ManyAggregateInput = TypedDict("ManyAggregateInput", {
 class ManyLatestInput(TypedDict):
     #: Devices; every device of the tenant with data when empty.
     devices: NotRequired[List["DeviceId"]]
-    #: `points` (default) or `columns` (see the device's latest values).
-    layout: NotRequired["Layout"]
     precision: NotRequired["Precision"]
     properties: NotRequired[List[str]]
 
@@ -2911,9 +2909,6 @@ JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "in
 #: A signing key's state. Exactly one key is active; retired keys still verify what they
 KeyState = Literal["active", "retired", "revoked"]
 
-#: The answer in the layout asked for.
-LatestAnswer = Union[List["LatestOut"], "LatestColumnsOut"]
-
 Layout = Literal["points", "columns"]
 
 #: How two identifiers are linked, for tracing (parent → child).
@@ -3777,16 +3772,12 @@ class GeneratedApi:
         *,
         properties: Optional[str] = None,
         precision: Optional[Precision] = None,
-        layout: Optional[Layout] = None,
-    ) -> LatestAnswer:
+    ) -> List[LatestOut]:
         """The newest value of each of a device's properties.
 
         `GET /api/v1/devices/{id}/telemetry/latest`
-
-        Parameters:
-            layout: `points` (default): one object per value; `columns`: per device, arrays of properties, timestamps and values (and qualities unless all are good).
         """
-        return self._call("GET", f"/api/v1/devices/{_path(id)}/telemetry/latest", query={"properties": properties, "precision": precision, "layout": layout})
+        return self._call("GET", f"/api/v1/devices/{_path(id)}/telemetry/latest", query={"properties": properties, "precision": precision})
 
     def device_stream(self, id: DeviceId) -> Iterator[ServerSentEvent]:
         """A device's data as it arrives, as server-sent events: `telemetry` (values stored from
@@ -5162,12 +5153,20 @@ class GeneratedApi:
         """
         return self._call("POST", "/api/v1/telemetry/import", query={"precision": precision, "dry_run": dry_run}, body=body, body_kind="text", content_type="text/csv")
 
-    def latest_many(self, body: ManyLatestInput) -> LatestAnswer:
+    def latest_many(self, body: ManyLatestInput) -> List[LatestOut]:
         """The newest value of each property of many devices.
 
         `POST /api/v1/telemetry/latest`
         """
         return self._call("POST", "/api/v1/telemetry/latest", body=body, body_kind="json", content_type="application/json")
+
+    def latest_columns(self, body: ManyLatestInput) -> LatestColumnsOut:
+        """The newest value of each property of many devices, grouped by device: per device its
+        properties, timestamps and values as arrays (and qualities when one is not good).
+
+        `POST /api/v1/telemetry/latest/columns`
+        """
+        return self._call("POST", "/api/v1/telemetry/latest/columns", body=body, body_kind="json", content_type="application/json")
 
     def get_retention(self) -> List[RetentionOut]:
         """The tenant's retention policies.
@@ -5518,6 +5517,7 @@ OPERATIONS = {
     "export_telemetry": ("GET", "/api/v1/telemetry/export"),
     "import_telemetry": ("POST", "/api/v1/telemetry/import"),
     "latest_many": ("POST", "/api/v1/telemetry/latest"),
+    "latest_columns": ("POST", "/api/v1/telemetry/latest/columns"),
     "get_retention": ("GET", "/api/v1/telemetry/retention"),
     "set_retention": ("PUT", "/api/v1/telemetry/retention"),
     "storage_stats": ("GET", "/api/v1/telemetry/stats"),

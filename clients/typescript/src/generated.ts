@@ -1439,10 +1439,6 @@ export interface LabelsInput {
   symbology?: string | null;
 }
 
-/** The answer in the layout asked for. */
-export type LatestAnswer = | LatestOut[]
-  | LatestColumnsOut;
-
 export interface LatestColumnsOut {
   series: LatestDeviceOut[];
 }
@@ -1635,8 +1631,6 @@ export interface ManyAggregateInput {
 export interface ManyLatestInput {
   /** Devices; every device of the tenant with data when empty. */
   devices?: DeviceId[];
-  /** `points` (default) or `columns` (see the device's latest values). */
-  layout?: Layout;
   precision?: Precision;
   properties?: string[];
 }
@@ -3424,11 +3418,6 @@ export interface DeviceAggregateQuery {
 export interface DeviceLatestQuery {
   properties?: string;
   precision?: Precision;
-  /**
-   * `points` (default): one object per value; `columns`: per device, arrays of
-   * properties, timestamps and values (and qualities unless all are good).
-   */
-  layout?: Layout;
 }
 
 /** Query parameters of `getProfile`. */
@@ -4541,8 +4530,8 @@ export abstract class GeneratedApi {
    *
    * `GET /api/v1/devices/{id}/telemetry/latest`
    */
-  deviceLatest(id: DeviceId, query: DeviceLatestQuery = {}): Promise<LatestAnswer> {
-    return this.call<LatestAnswer>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/latest`, query });
+  deviceLatest(id: DeviceId, query: DeviceLatestQuery = {}): Promise<LatestOut[]> {
+    return this.call<LatestOut[]>({ method: "GET", path: `/api/v1/devices/${encodeURIComponent(String(id))}/telemetry/latest`, query });
   }
 
   /**
@@ -5797,8 +5786,18 @@ export abstract class GeneratedApi {
    *
    * `POST /api/v1/telemetry/latest`
    */
-  latestMany(body: ManyLatestInput): Promise<LatestAnswer> {
-    return this.call<LatestAnswer>({ method: "POST", path: "/api/v1/telemetry/latest", body, bodyKind: "json", contentType: "application/json" });
+  latestMany(body: ManyLatestInput): Promise<LatestOut[]> {
+    return this.call<LatestOut[]>({ method: "POST", path: "/api/v1/telemetry/latest", body, bodyKind: "json", contentType: "application/json" });
+  }
+
+  /**
+   * The newest value of each property of many devices, grouped by device: per device its
+   * properties, timestamps and values as arrays (and qualities when one is not good).
+   *
+   * `POST /api/v1/telemetry/latest/columns`
+   */
+  latestColumns(body: ManyLatestInput): Promise<LatestColumnsOut> {
+    return this.call<LatestColumnsOut>({ method: "POST", path: "/api/v1/telemetry/latest/columns", body, bodyKind: "json", contentType: "application/json" });
   }
 
   /**
@@ -6152,6 +6151,7 @@ export const OPERATIONS = {
   export_telemetry: ["GET", "/api/v1/telemetry/export"],
   import_telemetry: ["POST", "/api/v1/telemetry/import"],
   latest_many: ["POST", "/api/v1/telemetry/latest"],
+  latest_columns: ["POST", "/api/v1/telemetry/latest/columns"],
   get_retention: ["GET", "/api/v1/telemetry/retention"],
   set_retention: ["PUT", "/api/v1/telemetry/retention"],
   storage_stats: ["GET", "/api/v1/telemetry/stats"],

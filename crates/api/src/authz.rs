@@ -711,6 +711,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
         Permission(P::TelemetryRead),
     ),
     (
+        "POST",
+        "/api/v1/telemetry/latest/columns",
+        Permission(P::TelemetryRead),
+    ),
+    (
         "GET",
         "/api/v1/telemetry/stats",
         Permission(P::TelemetryRead),

@@ -343,6 +343,7 @@ fn is_write(method: &str, route: &str) -> bool {
         "/invoke/batch",
         "/telemetry/aggregate",
         "/telemetry/latest",
+        "/telemetry/latest/columns",
     ];
     matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
         && route.starts_with("/api/")

@@ -2080,9 +2080,10 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
     assert_eq!(r.body.as_array().unwrap().len(), 1);
     // The same as columns: per device, properties, timestamps and values side by side.
     let r = app
-        .get(
-            &format!("/api/v1/devices/{id}/telemetry/latest?layout=columns"),
+        .post(
+            "/api/v1/telemetry/latest/columns",
             operator,
+            json!({"devices": [id]}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -2095,15 +2096,16 @@ async fn telemetry_writes_reads_aggregates_and_stays_in_its_tenant() {
     assert_eq!(d["quality"], json!(["good", "uncertain"]));
     let r = app
         .post(
-            "/api/v1/telemetry/latest",
+            "/api/v1/telemetry/latest/columns",
             viewer,
-            json!({"properties": ["temp"], "layout": "columns"}),
+            json!({"properties": ["temp"]}),
         )
         .await;
     assert_eq!(r.body["series"][0]["values"], json!([23.0]));
+    assert_eq!(r.body["series"][0]["quality"], json!(["uncertain"]));
     let r = app
         .post(
-            "/api/v1/telemetry/latest",
+            "/api/v1/telemetry/latest/columns",
             viewer,
             json!({"layout": "rows"}),
         )

@@ -40,6 +40,7 @@ pub fn register(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(device_stream))
         .routes(routes!(aggregate_many))
         .routes(routes!(latest::latest_many))
+        .routes(routes!(latest::latest_columns))
         .routes(routes!(storage_stats))
         .routes(routes!(get_retention, set_retention))
 }
