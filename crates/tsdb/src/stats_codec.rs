@@ -88,7 +88,7 @@ pub fn get(
 }
 
 /// The version 1 form of the value statistics.
-pub fn put_raw(out: &mut Vec<u8>, s: &Stats) {
+fn put_raw(out: &mut Vec<u8>, s: &Stats) {
     for v in [s.min, s.max, s.first, s.last] {
         out.extend_from_slice(&v.to_le_bytes());
     }

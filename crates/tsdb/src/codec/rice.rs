@@ -54,7 +54,7 @@ pub fn best_k(values: &[u64]) -> (u32, u64) {
 /// Appends bits, least significant first.
 #[derive(Debug, Default)]
 pub struct Writer {
-    pub out: Vec<u8>,
+    out: Vec<u8>,
     acc: u64,
     /// Valid bits in `acc`, always < 8 between calls.
     n: u32,

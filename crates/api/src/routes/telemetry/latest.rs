@@ -132,6 +132,19 @@ pub struct ManyLatestInput {
     pub precision: Precision,
 }
 
+/// The latest values a [`ManyLatestInput`] selects, of the caller's tenant.
+async fn many(
+    state: &AppState,
+    p: &Principal,
+    body: ManyLatestInput,
+) -> ApiResult<Vec<LatestValue>> {
+    let tenant = p.tenant()?;
+    Ok(state
+        .telemetry
+        .latest(tenant, selection(body.devices, body.properties)?)
+        .await?)
+}
+
 /// The newest value of each property of many devices.
 #[utoipa::path(post, path = "/api/v1/telemetry/latest", tag = "telemetry",
     request_body = ManyLatestInput, security(("bearer" = []), ("api_key" = [])),
@@ -142,12 +155,11 @@ pub(super) async fn latest_many(
     enc: Encoding,
     ApiJson(body): ApiJson<ManyLatestInput>,
 ) -> ApiResult<Encoded<Vec<LatestOut>>> {
-    let tenant = p.tenant()?;
-    let v = state
-        .telemetry
-        .latest(tenant, selection(body.devices, body.properties)?)
-        .await?;
-    Ok(Encoded(enc, points(v, body.precision)))
+    let precision = body.precision;
+    Ok(Encoded(
+        enc,
+        points(many(&state, &p, body).await?, precision),
+    ))
 }
 
 /// The newest value of each property of many devices, grouped by device: per device its
@@ -161,12 +173,11 @@ pub(super) async fn latest_columns(
     enc: Encoding,
     ApiJson(body): ApiJson<ManyLatestInput>,
 ) -> ApiResult<Encoded<LatestColumnsOut>> {
-    let tenant = p.tenant()?;
-    let v = state
-        .telemetry
-        .latest(tenant, selection(body.devices, body.properties)?)
-        .await?;
-    Ok(Encoded(enc, columns(v, body.precision)))
+    let precision = body.precision;
+    Ok(Encoded(
+        enc,
+        columns(many(&state, &p, body).await?, precision),
+    ))
 }
 
 #[cfg(test)]
