@@ -213,4 +213,14 @@ pub trait Ingest: Send + Sync + std::fmt::Debug {
         origin: Origin,
         values: Vec<Reported>,
     ) -> Result<IngestOutcome, IngestError>;
+
+    /// Values of many devices of the tenant (a bulk write) in one durable write: an
+    /// outcome, or the device's own failure, per device in order; `Err` when the write
+    /// itself failed (nothing of it is acknowledged).
+    async fn ingest_devices(
+        &self,
+        tenant: TenantId,
+        origin: Origin,
+        devices: Vec<(DeviceId, Vec<Reported>)>,
+    ) -> Result<Vec<Result<IngestOutcome, IngestError>>, IngestError>;
 }

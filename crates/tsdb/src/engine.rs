@@ -22,6 +22,7 @@ use ironloom_core::telemetry::{
 use std::collections::{BTreeMap, HashMap};
 
 use crate::FastMap;
+use crate::idmap::IdMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -89,7 +90,7 @@ pub fn now_micros() -> Micros {
 /// Points of many series, by id, in arrival order.
 #[derive(Debug, Default)]
 pub struct Memtable {
-    pub cols: FastMap<u32, Column>,
+    pub cols: IdMap<Column>,
     pub bytes: usize,
     pub points: u64,
     pub min_seq: u64,
@@ -104,8 +105,7 @@ impl Memtable {
         self.max_seq = self.max_seq.max(seq);
         let target = self
             .cols
-            .entry(id)
-            .or_insert_with(|| Column::new(col.value_type()));
+            .get_or_insert_with(id, || Column::new(col.value_type()));
         if target.quality.is_none() && col.quality.is_none() {
             use crate::column::Values as V;
             target.ts.extend_from_slice(&col.ts);
@@ -229,7 +229,7 @@ pub(crate) struct Inner {
     dir_lock: Mutex<Option<File>>,
     pub commit: Mutex<Commit>,
     pub catalog: RwLock<Catalog>,
-    pub latest: RwLock<FastMap<u32, Latest>>,
+    pub latest: RwLock<IdMap<Latest>>,
     pub version: RwLock<Arc<Version>>,
     wal_tx: Mutex<Option<Sender<WalMsg>>>,
     backlog: Arc<Backlog>,
@@ -349,7 +349,7 @@ impl Engine {
 
         // Latest values.
         let latest_path = dir.join("latest.dat");
-        let mut latest_map = FastMap::default();
+        let mut latest_map = IdMap::default();
         let mut latest_seq = 0u64;
         match latest::load(&latest_path) {
             Ok(Some((seq, entries))) => {
@@ -1184,7 +1184,7 @@ impl Engine {
     }
 }
 
-pub(crate) fn update_latest(latest: &mut FastMap<u32, Latest>, id: u32, col: &Column) {
+pub(crate) fn update_latest(latest: &mut IdMap<Latest>, id: u32, col: &Column) {
     // The newest timestamp of the column; on equal timestamps the later point.
     let mut best: Option<usize> = None;
     for i in 0..col.len() {

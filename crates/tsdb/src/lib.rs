@@ -22,6 +22,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod fuzzing;
+pub mod idmap;
 pub mod latest;
 pub mod limits;
 mod maintain;

@@ -383,12 +383,13 @@ async fn write(
             Err(e) => return refuse(&e, locale),
         }
     }
-    let outcomes = futures_util::future::join_all(
-        known
-            .into_iter()
-            .map(|(id, values)| ingest.ingest(tenant, id, Origin::Device, values)),
-    )
-    .await;
+    let outcomes = match ingest.ingest_devices(tenant, Origin::Device, known).await {
+        Ok(o) => o,
+        // The store's own refusal (an overloaded disk is a 503 the clients retry).
+        Err(IngestError::Device(e) | IngestError::Product(e) | IngestError::Store(e)) => {
+            return refuse(&e.into(), locale);
+        }
+    };
     let mut stored = 0u64;
     let mut refused_values = 0usize;
     for ((name, lines), o) in names.iter().zip(outcomes) {

@@ -17,6 +17,18 @@ use super::{
     Refused, Rejection,
 };
 
+/// What [`DeviceHub::prepare`] keeps of a device's messages for [`DeviceHub::settle_ingest`].
+struct Prepared {
+    arrived: chrono::DateTime<Utc>,
+    /// The device's own values (the error-log entries follow them in the write).
+    sent: usize,
+    /// Per message: where its values start among them, and how many.
+    spans: Vec<(usize, usize)>,
+    outcomes: Vec<IngestOutcome>,
+    watched_points: Option<Vec<PointIn>>,
+    property_ids: Option<Vec<u32>>,
+}
+
 impl DeviceHub {
     /// A timestamp for a log entry of the device, unique among its entries.
     pub(super) fn log_ts(&self, device: DeviceId, at: Micros) -> Micros {
@@ -129,9 +141,92 @@ impl DeviceHub {
         messages: Vec<Vec<Reported>>,
     ) -> Result<Vec<IngestOutcome>, IngestError> {
         let product = self.product_of(ctx).await.map_err(IngestError::Product)?;
+        let (prepared, item) = self.prepare(ctx, &product, source, origin, messages, Utc::now());
+        let written = self
+            .ingest_queue()
+            .write(ctx.tenant, item)
+            .await
+            .map_err(IngestError::Store)?;
+        self.settle_ingest(ctx, source, origin, prepared, written)
+            .await
+    }
+
+    /// Messages of many devices of a tenant in one durable write: one outcome (or the
+    /// device's own failure: unknown, or its product unreadable) per device, in order. A
+    /// failure of the write itself fails the whole call: nothing of it was acknowledged.
+    /// The work done per message is the same as [`ingest_many`](Self::ingest_many)'s; what
+    /// is shared is the product look-ups, the clock and the one write.
+    pub async fn ingest_devices(
+        &self,
+        tenant: TenantId,
+        origin: Origin,
+        devices: Vec<(DeviceId, Vec<Reported>)>,
+    ) -> Result<Vec<Result<IngestOutcome, IngestError>>, IngestError> {
+        let source = origin.source();
+        let arrived = Utc::now();
+        let mut products: Vec<std::sync::Arc<ironloom_core::entity::Product>> = Vec::new();
+        let mut out: Vec<Result<IngestOutcome, IngestError>> = Vec::with_capacity(devices.len());
+        // For each device still in the write: its context and what `prepare` kept.
+        let mut pending: Vec<(usize, DeviceCtx, Prepared)> = Vec::with_capacity(devices.len());
+        let mut items = Vec::with_capacity(devices.len());
+        for (device, values) in devices {
+            let ctx = match self.device_ctx(tenant, device).await {
+                Ok(c) => c,
+                Err(e) => {
+                    out.push(Err(IngestError::Device(e)));
+                    continue;
+                }
+            };
+            let product = match products.iter().find(|p| p.id == ctx.product) {
+                Some(p) => p.clone(),
+                None => match self.product_of(&ctx).await {
+                    Ok(p) => {
+                        products.push(p.clone());
+                        p
+                    }
+                    Err(e) => {
+                        out.push(Err(IngestError::Product(e)));
+                        continue;
+                    }
+                },
+            };
+            let (prepared, item) =
+                self.prepare(&ctx, &product, &source, origin, vec![values], arrived);
+            items.push(item);
+            pending.push((out.len(), ctx, prepared));
+            out.push(Ok(IngestOutcome::default()));
+        }
+        if items.is_empty() {
+            return Ok(out);
+        }
+        let written = self
+            .ingest_queue()
+            .write_many(tenant, items)
+            .await
+            .map_err(IngestError::Store)?;
+        for ((at, ctx, prepared), written) in pending.into_iter().zip(written) {
+            out[at] = self
+                .settle_ingest(&ctx, &source, origin, prepared, written)
+                .await
+                .map(|mut o| o.pop().unwrap_or_default());
+        }
+        Ok(out)
+    }
+
+    /// Checks a device's messages against its product's thing model: the points to write
+    /// (with the error-log entries of the refusals after the device's own values) and what
+    /// [`settle_ingest`](Self::settle_ingest) needs once they are written.
+    fn prepare(
+        &self,
+        ctx: &DeviceCtx,
+        product: &ironloom_core::entity::Product,
+        source: &str,
+        origin: Origin,
+        messages: Vec<Vec<Reported>>,
+        arrived: chrono::DateTime<Utc>,
+    ) -> (Prepared, LogItem) {
         // The clock is read once for the whole batch (arrival times, the device's last
         // contact, the event).
-        let arrived = Utc::now();
         let now = arrived.timestamp_micros();
         let mut all: Vec<PointIn> = Vec::new();
         // For each message: where its points start in `all`, and its refusals.
@@ -166,7 +261,7 @@ impl DeviceHub {
         // announces them (a cluster's partition owner), they travel with the item instead.
         let here = self.log.announces_here();
         let watched = here && self.bus.wants(ctx.tenant, &ctx.product_key, &ctx.name);
-        let mut watched_points = watched.then(|| all.clone());
+        let watched_points = watched.then(|| all.clone());
         let announce = (!here).then(|| Announce {
             origin,
             arrived: now,
@@ -179,10 +274,44 @@ impl DeviceHub {
         for o in &outcomes {
             all.extend(self.error_points(ctx, source, &o.refused, now));
         }
-        let written = self
-            .store(ctx, all, announce)
-            .await
-            .map_err(IngestError::Store)?;
+        let item = LogItem {
+            batch: DeviceBatch {
+                device: ctx.device,
+                product: Some(ctx.product),
+                points: all,
+            },
+            announce,
+        };
+        let prepared = Prepared {
+            arrived,
+            sent,
+            spans,
+            outcomes,
+            watched_points,
+            property_ids,
+        };
+        (prepared, item)
+    }
+
+    /// After the write: the store's refusals given back to the messages they came from
+    /// (and logged), the device's activity, last contact and traffic counted, and the
+    /// stored values announced to those watching the device.
+    async fn settle_ingest(
+        &self,
+        ctx: &DeviceCtx,
+        source: &str,
+        origin: Origin,
+        prepared: Prepared,
+        written: ironloom_core::telemetry::WriteOutcome,
+    ) -> Result<Vec<IngestOutcome>, IngestError> {
+        let Prepared {
+            arrived,
+            sent,
+            spans,
+            mut outcomes,
+            mut watched_points,
+            property_ids,
+        } = prepared;
         // Store refusals among the device's values (the log entries are plain text and not
         // refused), given back to the message they came from.
         let mut store_refused: Vec<Refused> = Vec::new();
@@ -406,5 +535,14 @@ impl ironloom_bus::Ingest for DeviceHub {
             .ingest_from(&ctx, &origin.source(), origin, vec![values])
             .await?;
         Ok(out.pop().unwrap_or_default())
+    }
+
+    async fn ingest_devices(
+        &self,
+        tenant: TenantId,
+        origin: Origin,
+        devices: Vec<(DeviceId, Vec<Reported>)>,
+    ) -> Result<Vec<Result<IngestOutcome, IngestError>>, IngestError> {
+        DeviceHub::ingest_devices(self, tenant, origin, devices).await
     }
 }

@@ -15,7 +15,7 @@ use ironloom_core::ids::TenantId;
 use ironloom_core::telemetry::{Durable, RejectedPoint, WriteOutcome};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-/// Writes merged at once at most (requests, not points).
+/// Device batches merged into one write at most (a request of more is written alone).
 const MAX_MERGE: usize = 512;
 /// Merged writes being staged at once. One: the next merged write starts when the
 /// previous one is in memory and handed to the log, so what arrives meanwhile goes into one
@@ -25,11 +25,12 @@ const MAX_MERGE: usize = 512;
 /// (docs/performance.md, "CPU per message with one in flight").
 const WRITERS: usize = 1;
 
-type Reply = oneshot::Sender<Result<WriteOutcome, ironloom_core::error::Error>>;
+type Reply = oneshot::Sender<Result<Vec<WriteOutcome>, ironloom_core::error::Error>>;
 
+/// Device batches of one caller, answered together.
 struct Request {
     tenant: TenantId,
-    item: LogItem,
+    items: Vec<LogItem>,
     reply: Reply,
 }
 
@@ -54,11 +55,22 @@ impl IngestQueue {
         tenant: TenantId,
         item: LogItem,
     ) -> Result<WriteOutcome, ironloom_core::error::Error> {
+        let mut out = self.write_many(tenant, vec![item]).await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Writes the points of several devices (of one caller: a bulk write); returns once
+    /// they are durable, with an outcome per item, its refusals indexed into its points.
+    pub async fn write_many(
+        &self,
+        tenant: TenantId,
+        items: Vec<LogItem>,
+    ) -> Result<Vec<WriteOutcome>, ironloom_core::error::Error> {
         let (reply, rx) = oneshot::channel();
         let gone = || ironloom_core::error::Error::storage("ingest", "the ingest queue stopped");
         let request = Request {
             tenant,
-            item,
+            items,
             reply,
         };
         // With room (the common case) without a send future: this future is part of every
@@ -81,10 +93,14 @@ async fn dispatch(log: Arc<dyn IngestLog>, mut rx: mpsc::Receiver<Request>) {
         let Ok(permit) = writers.clone().acquire_owned().await else {
             return;
         };
+        let mut batches = first.items.len();
         let mut taken = vec![first];
-        while taken.len() < MAX_MERGE {
+        while batches < MAX_MERGE {
             match rx.try_recv() {
-                Ok(r) => taken.push(r),
+                Ok(r) => {
+                    batches += r.items.len();
+                    taken.push(r);
+                }
                 Err(_) => break,
             }
         }
@@ -108,8 +124,9 @@ async fn dispatch(log: Arc<dyn IngestLog>, mut rx: mpsc::Receiver<Request>) {
 
 /// A merged write in memory, its callers waiting for it to be durable.
 struct Staged {
-    replies: Vec<Reply>,
-    /// Where each request's points start in the merged write, and how many it had.
+    /// Each caller, with how many of the merged write's items are its.
+    replies: Vec<(Reply, usize)>,
+    /// Where each item's points start in the merged write, and how many it had.
     starts: Vec<usize>,
     lens: Vec<usize>,
     written: Result<(WriteOutcome, Durable), ironloom_core::error::Error>,
@@ -117,18 +134,21 @@ struct Staged {
 
 impl Staged {
     async fn stage(log: &dyn IngestLog, tenant: TenantId, requests: Vec<Request>) -> Staged {
-        let mut items = Vec::with_capacity(requests.len());
+        let n: usize = requests.iter().map(|r| r.items.len()).sum();
+        let mut items = Vec::with_capacity(n);
         let mut replies = Vec::with_capacity(requests.len());
-        let mut starts = Vec::with_capacity(requests.len());
-        let mut lens = Vec::with_capacity(requests.len());
+        let mut starts = Vec::with_capacity(n);
+        let mut lens = Vec::with_capacity(n);
         let mut total = 0usize;
         for r in requests {
-            let len = r.item.batch.points.len();
-            starts.push(total);
-            lens.push(len);
-            total += len;
-            items.push(r.item);
-            replies.push(r.reply);
+            replies.push((r.reply, r.items.len()));
+            for item in r.items {
+                let len = item.batch.points.len();
+                starts.push(total);
+                lens.push(len);
+                total += len;
+                items.push(item);
+            }
         }
         let written = log.append(tenant, items).await;
         Staged {
@@ -153,22 +173,29 @@ impl Staged {
         };
         match outcome {
             Ok(outcome) => {
-                let mut rejected: Vec<Vec<RejectedPoint>> = vec![Vec::new(); replies.len()];
+                let mut rejected: Vec<Vec<RejectedPoint>> = vec![Vec::new(); lens.len()];
                 for mut r in outcome.rejected {
                     let i = starts.partition_point(|&s| s <= r.index).saturating_sub(1);
                     r.index -= starts[i];
                     rejected[i].push(r);
                 }
-                for ((reply, rejected), len) in replies.into_iter().zip(rejected).zip(lens) {
-                    let accepted = (len - rejected.len()) as u64;
-                    let _ = reply.send(Ok(WriteOutcome { accepted, rejected }));
+                let mut outcomes =
+                    rejected
+                        .into_iter()
+                        .zip(lens)
+                        .map(|(rejected, len)| WriteOutcome {
+                            accepted: (len - rejected.len()) as u64,
+                            rejected,
+                        });
+                for (reply, n) in replies {
+                    let _ = reply.send(Ok(outcomes.by_ref().take(n).collect()));
                 }
             }
             Err(e) => {
                 // Every caller learns the write failed (none of it is acknowledged).
                 let text = e.to_string();
                 let overloaded = matches!(e, ironloom_core::error::Error::Overloaded(_));
-                for reply in replies {
+                for (reply, _) in replies {
                     let err = if overloaded {
                         ironloom_core::error::Error::Overloaded("the store is catching up")
                     } else {
@@ -227,36 +254,53 @@ mod tests {
         let requests = vec![
             Request {
                 tenant,
-                item: LogItem {
+                items: vec![LogItem {
                     batch: DeviceBatch {
                         device: a,
                         product: None,
                         points: vec![point("x", 2, Value::F64(2.0)), point("y", 2, Value::I64(3))],
                     },
                     announce: None,
-                },
+                }],
                 reply: ta,
             },
             Request {
                 tenant,
-                item: LogItem {
-                    batch: DeviceBatch {
-                        device: b,
-                        product: None,
-                        points: vec![
-                            point("y", 2, Value::I64(1)),
-                            point("x", 2, Value::Str("text".into())),
-                        ],
+                items: vec![
+                    LogItem {
+                        batch: DeviceBatch {
+                            device: a,
+                            product: None,
+                            points: vec![point("w", 2, Value::Bool(true))],
+                        },
+                        announce: None,
                     },
-                    announce: None,
-                },
+                    LogItem {
+                        batch: DeviceBatch {
+                            device: b,
+                            product: None,
+                            points: vec![
+                                point("y", 2, Value::I64(1)),
+                                point("x", 2, Value::Str("text".into())),
+                            ],
+                        },
+                        announce: None,
+                    },
+                ],
                 reply: tb,
             },
         ];
         let log: Arc<dyn IngestLog> = Arc::new(LocalLog::new(store.clone()));
         Staged::stage(&*log, tenant, requests).await.finish().await;
         let a_out = ra.await.unwrap().unwrap();
-        let b_out = rb.await.unwrap().unwrap();
+        assert_eq!(a_out.len(), 1);
+        let a_out = &a_out[0];
+        // The second caller sent two devices' batches: an outcome each, in order.
+        let b_outs = rb.await.unwrap().unwrap();
+        assert_eq!(b_outs.len(), 2);
+        assert_eq!(b_outs[0].accepted, 1);
+        assert!(b_outs[0].rejected.is_empty());
+        let b_out = &b_outs[1];
         assert_eq!(a_out.accepted, 2);
         assert!(a_out.rejected.is_empty());
         assert_eq!(b_out.accepted, 1);
