@@ -255,6 +255,10 @@ pub fn points_from_reported(
         let value = if schemaless {
             untyped(&r.value)
         } else {
+            // After the model's last property, the next message's first is likeliest.
+            if next == props.len() {
+                next = 0;
+            }
             let found = match props.get(next) {
                 Some(p) if p.identifier == r.key => Some(next),
                 _ => props.iter().position(|p| p.identifier == r.key),

@@ -623,12 +623,27 @@ impl Engine {
                 .entry(b.device)
                 .or_insert_with(|| Vec::with_capacity(b.points.len()));
             for (i, p) in b.points.iter().enumerate() {
-                if let Some(reason) = check(p) {
+                let reject = |outcome: &mut WriteOutcome, reason| {
                     outcome.rejected.push(RejectedPoint {
                         index: base + i,
                         property: p.property.clone(),
                         reason,
                     });
+                };
+                if let Some(reason) = limits.check_point(p) {
+                    reject(&mut outcome, reason);
+                    continue;
+                }
+                let found = if dg.len() <= LINEAR_GROUPS {
+                    dg.iter()
+                        .copied()
+                        .find(|&k| groups[k].property == p.property)
+                } else {
+                    by_key.get(&(b.device, p.property.as_str())).copied()
+                };
+                // A group's name was checked when the group was made.
+                if found.is_none() && !crate::limits::valid_property(&p.property) {
+                    reject(&mut outcome, PointRejection::InvalidProperty);
                     continue;
                 }
                 // Upper bound of the point's bytes in the log record.
@@ -637,13 +652,6 @@ impl Engine {
                         Value::Str(s) => s.len() + 10,
                         _ => 0,
                     };
-                let found = if dg.len() <= LINEAR_GROUPS {
-                    dg.iter()
-                        .copied()
-                        .find(|&k| groups[k].property == p.property)
-                } else {
-                    by_key.get(&(b.device, p.property.as_str())).copied()
-                };
                 let g = match found {
                     Some(g) => g,
                     None => {

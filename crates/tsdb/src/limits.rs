@@ -30,7 +30,15 @@ impl PointCheck {
     pub fn check(&self, p: &PointIn) -> Option<PointRejection> {
         if !valid_property(&p.property) {
             Some(PointRejection::InvalidProperty)
-        } else if p.ts < self.min_ts || p.ts > self.max_ts {
+        } else {
+            self.check_point(p)
+        }
+    }
+
+    /// [`check`](Self::check) but for the property's name (a write checks a name once
+    /// for all the points of a series).
+    pub fn check_point(&self, p: &PointIn) -> Option<PointRejection> {
+        if p.ts < self.min_ts || p.ts > self.max_ts {
             Some(PointRejection::TimestampOutOfWindow {
                 min: self.min_ts,
                 max: self.max_ts,
