@@ -164,7 +164,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             // Mostly small ids, some beyond the slots.
-            let id = if x % 7 == 0 {
+            let id = if x.is_multiple_of(7) {
                 u32::MAX - (x % 50) as u32
             } else {
                 (x % 3000) as u32
