@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::platform;
+use common::{new_device, platform};
 use ironloom_core::device::Reported;
-use ironloom_core::entity::{Actor, DeviceCredentials, NewDevice, NewTenant};
+use ironloom_core::entity::{Actor, NewTenant};
 use ironloom_core::ids::DeviceId;
 use ironloom_core::ingest::{IngestError, Origin};
 use ironloom_core::telemetry::{HistoryQuery, Order, Selection, TelemetryStore, Value};
@@ -27,16 +27,6 @@ async fn a_bulk_write_answers_each_device_and_stays_in_the_tenant() {
     let meta = p.hub.meta().clone();
     let actor = Actor::system("test");
     let pump = meta.get_device(p.tenant, p.device).await.unwrap();
-    let new_device = |name: &str, product| NewDevice {
-        product_id: product,
-        name: name.into(),
-        label: None,
-        description: None,
-        tags: vec![],
-        groups: vec![],
-        attributes: Default::default(),
-        credentials: DeviceCredentials::generate(),
-    };
     let pump2 = meta
         .create_device(&actor, p.tenant, new_device("pump-2", pump.product_id))
         .await

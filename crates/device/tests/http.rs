@@ -8,9 +8,9 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{Platform, platform};
+use common::{Platform, new_device, platform};
 use ironloom_core::command::{CommandKind, CommandRequest, CommandStatus, DeviceLink};
-use ironloom_core::entity::{Actor, DeviceCredentials, NewDevice};
+use ironloom_core::entity::Actor;
 use ironloom_core::telemetry::Value;
 use ironloom_device::hub::{ERRORS_SERIES, EVENTS_SERIES};
 use serde_json::{Value as Json, json};
@@ -440,16 +440,7 @@ async fn devices_provision_themselves_over_http_and_mqtt() {
         .create_device(
             &Actor::system("test"),
             p.tenant,
-            NewDevice {
-                product_id: pump.product_id,
-                name: "pump-20".into(),
-                label: None,
-                description: None,
-                tags: vec![],
-                groups: vec![],
-                attributes: Default::default(),
-                credentials: DeviceCredentials::generate(),
-            },
+            new_device("pump-20", pump.product_id),
         )
         .await
         .unwrap();

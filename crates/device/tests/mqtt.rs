@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ironloom_core::entity::{Actor, DeviceCredentials, NewDevice};
+use ironloom_core::entity::Actor;
 use ironloom_core::telemetry::{HistoryQuery, Order, Selection, TelemetryStore, Value};
 use ironloom_device::auth::{AlinkLogin, SignMethod, sign};
 use ironloom_device::hub::{ERRORS_SERIES, EVENTS_SERIES};
@@ -14,7 +14,7 @@ use rumqttc::{Event, Incoming, MqttOptions, QoS};
 use serde_json::json;
 
 mod common;
-use common::{Platform, platform};
+use common::{Platform, new_device, platform};
 
 fn v5_options(p: &Platform, client_id: &str, user: &str, pass: &str) -> rumqttc::v5::MqttOptions {
     let mut o = rumqttc::v5::MqttOptions::new(client_id, p.addr.ip().to_string(), p.addr.port());
@@ -860,20 +860,7 @@ async fn a_gateway_carries_its_sub_devices() {
     let meta = p.hub.meta().clone();
     let pump = meta.get_device(p.tenant, p.device).await.unwrap();
     let pump2 = meta
-        .create_device(
-            &user(),
-            p.tenant,
-            NewDevice {
-                product_id: pump.product_id,
-                name: "pump-2".into(),
-                label: None,
-                description: None,
-                tags: vec![],
-                groups: vec![],
-                attributes: Default::default(),
-                credentials: DeviceCredentials::generate(),
-            },
-        )
+        .create_device(&user(), p.tenant, new_device("pump-2", pump.product_id))
         .await
         .unwrap();
     // A new sub-device, created with the product it names.

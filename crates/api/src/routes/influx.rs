@@ -310,7 +310,7 @@ async fn write(
     let mut index: HashMap<String, usize> = HashMap::new();
     // Every value with its device's position in `devices`, in the body's order; dealt out
     // per device once their numbers are known (growing thousands of small lists one value
-    // at a time cost more than parsing). Sized from the first line's fields.
+    // at a time cost more than parsing).
     let mut values: Vec<(u32, Reported)> = Vec::new();
     for l in line::lines(&body) {
         let l = match l {
@@ -352,10 +352,6 @@ async fn write(
                 devices.len() - 1
             }
         };
-        if values.capacity() == 0 {
-            let lines = body.iter().filter(|&&b| b == b'\n').count() + 1;
-            values.reserve(lines.min(1 << 20) * l.fields.len());
-        }
         devices[at].lines += 1;
         devices[at].values += l.fields.len();
         for (key, value) in l.fields {

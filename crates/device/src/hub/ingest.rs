@@ -155,7 +155,7 @@ impl DeviceHub {
     /// device's own failure: unknown, or its product unreadable) per device, in order. A
     /// failure of the write itself fails the whole call: nothing of it was acknowledged.
     /// The work done per message is the same as [`ingest_many`](Self::ingest_many)'s; what
-    /// is shared is the product look-ups, the clock and the one write.
+    /// is shared is the clock and the one write.
     pub async fn ingest_devices(
         &self,
         tenant: TenantId,
@@ -164,7 +164,6 @@ impl DeviceHub {
     ) -> Result<Vec<Result<IngestOutcome, IngestError>>, IngestError> {
         let source = origin.source();
         let arrived = Utc::now();
-        let mut products: Vec<std::sync::Arc<ironloom_core::entity::Product>> = Vec::new();
         let mut out: Vec<Result<IngestOutcome, IngestError>> = Vec::with_capacity(devices.len());
         // For each device still in the write: its context and what `prepare` kept.
         let mut pending: Vec<(usize, DeviceCtx, Prepared)> = Vec::with_capacity(devices.len());
@@ -177,18 +176,12 @@ impl DeviceHub {
                     continue;
                 }
             };
-            let product = match products.iter().find(|p| p.id == ctx.product) {
-                Some(p) => p.clone(),
-                None => match self.product_of(&ctx).await {
-                    Ok(p) => {
-                        products.push(p.clone());
-                        p
-                    }
-                    Err(e) => {
-                        out.push(Err(IngestError::Product(e)));
-                        continue;
-                    }
-                },
+            let product = match self.product_of(&ctx).await {
+                Ok(p) => p,
+                Err(e) => {
+                    out.push(Err(IngestError::Product(e)));
+                    continue;
+                }
             };
             let (prepared, item) =
                 self.prepare(&ctx, &product, &source, origin, vec![values], arrived);

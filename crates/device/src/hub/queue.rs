@@ -15,7 +15,8 @@ use ironloom_core::ids::TenantId;
 use ironloom_core::telemetry::{Durable, RejectedPoint, WriteOutcome};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-/// Device batches merged into one write at most (a request of more is written alone).
+/// A merged write takes no further requests once it holds this many device batches (a
+/// bulk request of more is one write on its own).
 const MAX_MERGE: usize = 512;
 /// Merged writes being staged at once. One: the next merged write starts when the
 /// previous one is in memory and handed to the log, so what arrives meanwhile goes into one

@@ -171,6 +171,20 @@ pub async fn platform() -> Platform {
     }
 }
 
+/// A device of `product` with generated credentials and nothing else set.
+pub fn new_device(name: &str, product: ironloom_core::ids::ProductId) -> NewDevice {
+    NewDevice {
+        product_id: product,
+        name: name.into(),
+        label: None,
+        description: None,
+        tags: vec![],
+        groups: vec![],
+        attributes: Default::default(),
+        credentials: DeviceCredentials::generate(),
+    }
+}
+
 impl Platform {
     pub async fn series(&self, property: &str) -> Vec<(i64, Value)> {
         let page = TelemetryStore::history(

@@ -371,6 +371,21 @@ async fn influx_clients_and_import_write_into_the_tenant_checked_against_the_thi
         .collect();
     let (s, body) = post(base, "/api/v2/write", Some(&token), &[], junk).await;
     assert!(s == 400 || s == 204, "{s} {body}");
+    // A line of 2000 fields, then 900 KiB of empty lines: answered like any partial write
+    // (the route once reserved room for the line count times the first line's fields).
+    let mut wide = b"press,device=press-1 ".to_vec();
+    for i in 0..2000 {
+        wide.extend_from_slice(format!("{}f{i}=1", if i > 0 { "," } else { "" }).as_bytes());
+    }
+    wide.extend(std::iter::repeat_n(b'\n', 900 << 10));
+    let (s, body) = post(base, "/api/v2/write", Some(&token), &[], wide).await;
+    assert_eq!(s, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("2000 values refused")),
+        "{body}"
+    );
     let (s, _) = post(base, "/api/v2/write?precision=ms", Some(&token), &[], line).await;
     assert_eq!(s, 204);
     assert_eq!(
